@@ -1,0 +1,141 @@
+package dev.tripline.event;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Predicate;
+
+/**
+ * One audit record, read-only, with field lookup that rules use.
+ *
+ * <p>Lookup semantics, shared by every rule format:
+ * <ul>
+ *   <li>A path that crosses an array fans out: the path matches if any element matches. An array at the
+ *       end of a path is flattened too, so {@code requestParameters.layers} yields each layer.</li>
+ *   <li>Missing and JSON null are distinct: a missing path yields no values; a JSON null yields a
+ *       {@code NullNode}.</li>
+ * </ul>
+ */
+public final class Event {
+    private final LogType logType;
+    private final ObjectNode root;
+
+    public Event(LogType logType, ObjectNode root) {
+        this.logType = Objects.requireNonNull(logType, "logType");
+        this.root = Objects.requireNonNull(root, "root");
+    }
+
+    public LogType logType() {
+        return logType;
+    }
+
+    /** The record as parsed. Do not mutate. */
+    public ObjectNode root() {
+        return root;
+    }
+
+    /** True if any value at {@code path} passes {@code test}; values are leaves after array fan-out. */
+    public boolean anyValue(FieldPath path, Predicate<JsonNode> test) {
+        return anyValue(root, path, test);
+    }
+
+    /** Every value at {@code path}, after array fan-out; empty when the path is missing. */
+    public List<JsonNode> values(FieldPath path) {
+        List<JsonNode> out = new ArrayList<>(2);
+        anyValue(root, path, v -> {
+            out.add(v);
+            return false;
+        });
+        return out;
+    }
+
+    /** True if the path resolves to at least one node, JSON null included. */
+    public boolean exists(FieldPath path) {
+        return anyValue(path, v -> true);
+    }
+
+    /** The same lookup relative to any node, e.g. a list element in Panther's AnyElement. */
+    public static boolean anyValue(JsonNode start, FieldPath path, Predicate<JsonNode> test) {
+        if (path.isSelf()) {
+            return visitLeaf(start, test);
+        }
+        if (path.length() > 1 && start.isObject()) {
+            JsonNode literal = start.get(path.text());
+            if (literal != null) {
+                return visitLeaf(literal, test);
+            }
+        }
+        return walk(start, path, 0, test);
+    }
+
+    private static boolean walk(JsonNode node, FieldPath path, int i, Predicate<JsonNode> test) {
+        if (i == path.length()) {
+            return visitLeaf(node, test);
+        }
+        if (node.isArray()) {
+            for (JsonNode element : node) {
+                if (walk(element, path, i, test)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        if (!node.isObject()) {
+            return false;
+        }
+        JsonNode child = child(node, path.segment(i), path.caseInsensitiveKeys());
+        return child != null && walk(child, path, i + 1, test);
+    }
+
+    private static JsonNode child(JsonNode object, String key, boolean caseInsensitive) {
+        JsonNode child = object.get(key);
+        if (child != null || !caseInsensitive) {
+            return child;
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (e.getKey().equalsIgnoreCase(key)) {
+                return e.getValue();
+            }
+        }
+        return null;
+    }
+
+    private static boolean visitLeaf(JsonNode node, Predicate<JsonNode> test) {
+        if (node.isArray()) {
+            for (JsonNode element : node) {
+                if (visitLeaf(element, test)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        return test.test(node);
+    }
+
+    /**
+     * The string form that string comparisons see: text as is, numbers and booleans as JSON writes them,
+     * objects and arrays as compact JSON, JSON null as {@code null} (callers treat null separately).
+     */
+    public static String stringForm(JsonNode value) {
+        if (value.isTextual()) {
+            return value.textValue();
+        }
+        if (value.isNull() || value.isMissingNode()) {
+            return null;
+        }
+        if (value.isValueNode()) {
+            return value.asText();
+        }
+        return value.toString();
+    }
+
+    @Override
+    public String toString() {
+        return logType + " " + root;
+    }
+}

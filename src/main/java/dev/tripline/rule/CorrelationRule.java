@@ -1,0 +1,72 @@
+package dev.tripline.rule;
+
+import java.io.Serializable;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A Sigma correlation (meta) rule, parsed and with its references resolved at load time. Evaluation lives
+ * in {@code correlate}.
+ *
+ * @param rules             ids of the referenced rules or correlations, resolved from ids or names
+ * @param groupBy           group-by fields (alias names allowed, see {@code aliases})
+ * @param condition         threshold bounds, ANDed (e.g. gte 5 and lt 10); empty for temporal types
+ *                          without one
+ * @param temporalCondition the extended boolean condition over rule names (draft v2.2), or null
+ * @param fields            the field(s) that value_* types aggregate; empty for other types
+ * @param percentile        the percentile for value_percentile (50 for value_median), or null
+ * @param aliases           alias name to (referenced rule id to field name in that rule's events)
+ */
+public record CorrelationRule(
+        String id,
+        String name,
+        String title,
+        String description,
+        Level level,
+        List<String> tags,
+        List<String> authors,
+        Type type,
+        List<String> rules,
+        List<String> groupBy,
+        Duration timespan,
+        List<Bound> condition,
+        String temporalCondition,
+        List<String> fields,
+        Double percentile,
+        Map<String, Map<String, String>> aliases,
+        boolean generate,
+        SourceLocation location) implements Serializable {
+
+    public CorrelationRule {
+        tags = List.copyOf(tags);
+        authors = List.copyOf(authors);
+        rules = List.copyOf(rules);
+        groupBy = List.copyOf(groupBy);
+        condition = List.copyOf(condition);
+        fields = List.copyOf(fields);
+        aliases = Map.copyOf(aliases);
+    }
+
+    public enum Type {
+        EVENT_COUNT, VALUE_COUNT, TEMPORAL, TEMPORAL_ORDERED, VALUE_SUM, VALUE_AVG, VALUE_PERCENTILE, VALUE_MEDIAN
+    }
+
+    public enum CompareOp { GT, GTE, LT, LTE, EQ, NEQ }
+
+    /** One comparison of the condition, e.g. {@code gte: 5}. */
+    public record Bound(CompareOp op, BigDecimal value) implements Serializable {
+        public boolean holds(BigDecimal v) {
+            int c = v.compareTo(value);
+            return switch (op) {
+                case GT -> c > 0;
+                case GTE -> c >= 0;
+                case LT -> c < 0;
+                case LTE -> c <= 0;
+                case EQ -> c == 0;
+                case NEQ -> c != 0;
+            };
+        }
+    }
+}

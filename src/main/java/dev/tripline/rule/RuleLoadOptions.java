@@ -1,0 +1,27 @@
+package dev.tripline.rule;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What loading rules depends on besides the files.
+ *
+ * @param placeholders values for Sigma {@code |expand} placeholders, by name without the percent signs
+ *                     (e.g. {@code approved_regions}); a rule using an unknown placeholder fails to load
+ * @param maxFileBytes files larger than this are rejected unread
+ */
+public record RuleLoadOptions(Map<String, List<String>> placeholders, long maxFileBytes) {
+    public static final long DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+
+    public RuleLoadOptions {
+        placeholders = Map.copyOf(placeholders);
+    }
+
+    public static RuleLoadOptions defaults() {
+        return new RuleLoadOptions(Map.of(), DEFAULT_MAX_FILE_BYTES);
+    }
+
+    public RuleLoadOptions withPlaceholders(Map<String, List<String>> values) {
+        return new RuleLoadOptions(values, maxFileBytes);
+    }
+}

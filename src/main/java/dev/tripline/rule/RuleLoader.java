@@ -1,0 +1,158 @@
+package dev.tripline.rule;
+
+import dev.tripline.rule.yaml.SafeYaml;
+import dev.tripline.rule.yaml.YamlMap;
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Loads rule files and directories into one {@link RuleSet}, collecting every error of every file in one run.
+ * Files ending in {@code .yml}/{@code .yaml} are read (directories recursively, in name order); sidecar test
+ * files ({@code *.tests.yml}) belong to the rule beside them and are left to its format's loader.
+ */
+public final class RuleLoader {
+    private final RuleLoadOptions options;
+    private final List<FormatLoader> formats;
+
+    public RuleLoader(RuleLoadOptions options, List<FormatLoader> formats) {
+        this.options = options;
+        this.formats = List.copyOf(formats);
+    }
+
+    /** The outcome of a load: the rules that loaded, and every error and warning. */
+    public record Result(RuleSet ruleSet, List<LoadError> errors, List<LoadError> warnings) {
+        public boolean ok() {
+            return errors.isEmpty();
+        }
+    }
+
+    public Result load(List<Path> paths) {
+        List<SourceFile> files = new ArrayList<>();
+        LoadSink sink = new LoadSink(options);
+        for (Path p : paths) {
+            collect(p, files, sink);
+        }
+        return load(files, sink);
+    }
+
+    /** Loads in-memory files (tests, the live-update stream). */
+    public Result loadFiles(List<SourceFile> files) {
+        return load(files, new LoadSink(options));
+    }
+
+    private Result load(List<SourceFile> files, LoadSink sink) {
+        for (SourceFile f : files) {
+            loadOne(f, sink);
+        }
+        for (FormatLoader format : formats) {
+            format.finish(sink);
+        }
+        checkUniqueIds(sink);
+        return new Result(new RuleSet(sink.rules(), sink.correlations()), List.copyOf(sink.errors()),
+                List.copyOf(sink.warnings()));
+    }
+
+    private void collect(Path p, List<SourceFile> files, LoadSink sink) {
+        if (Files.isDirectory(p)) {
+            try (Stream<Path> walk = Files.walk(p)) {
+                for (Path f : walk.filter(Files::isRegularFile).filter(RuleLoader::isRuleFile)
+                        .sorted(Comparator.comparing(Path::toString)).toList()) {
+                    read(f, files, sink);
+                }
+            } catch (IOException e) {
+                sink.error(SourceLocation.ofFile(p.toString()), "cannot read directory: " + e.getMessage());
+            }
+        } else if (Files.isRegularFile(p)) {
+            read(p, files, sink);
+        } else {
+            sink.error(SourceLocation.ofFile(p.toString()), "no such file or directory");
+        }
+    }
+
+    static boolean isRuleFile(Path p) {
+        String n = p.getFileName().toString();
+        return (n.endsWith(".yml") || n.endsWith(".yaml")) && !isSidecar(p);
+    }
+
+    /** Sigma sidecar test files: {@code <rule>.tests.yml}. */
+    public static boolean isSidecar(Path p) {
+        String n = p.getFileName().toString();
+        return n.endsWith(".tests.yml") || n.endsWith(".tests.yaml");
+    }
+
+    private void read(Path f, List<SourceFile> files, LoadSink sink) {
+        String name = f.toString();
+        try {
+            long size = Files.size(f);
+            if (size > options.maxFileBytes()) {
+                sink.error(SourceLocation.ofFile(name),
+                        "file is " + size + " bytes, over the limit of " + options.maxFileBytes());
+                return;
+            }
+            byte[] bytes = Files.readAllBytes(f);
+            String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString();
+            files.add(new SourceFile(name, f, text));
+        } catch (CharacterCodingException e) {
+            sink.error(SourceLocation.ofFile(name), "file is not valid UTF-8 text");
+        } catch (IOException e) {
+            sink.error(SourceLocation.ofFile(name), "cannot read file: " + e.getMessage());
+        }
+    }
+
+    private void loadOne(SourceFile f, LoadSink sink) {
+        if (f.text().length() > options.maxFileBytes()) {
+            sink.error(SourceLocation.ofFile(f.name()), "file is over the limit of " + options.maxFileBytes() + " bytes");
+            return;
+        }
+        SafeYaml.Parsed parsed = SafeYaml.parseAll(f.name(), f.text());
+        parsed.errors().forEach(sink::error);
+        if (parsed.documents().isEmpty()) {
+            if (parsed.errors().isEmpty()) {
+                sink.error(SourceLocation.ofFile(f.name()), "file holds no YAML document");
+            }
+            return;
+        }
+        YamlMap first;
+        try {
+            first = SafeYaml.map(f.name(), parsed.documents().get(0), "a rule document");
+        } catch (RuleSyntaxException e) {
+            sink.error(e.toLoadError());
+            return;
+        }
+        for (FormatLoader format : formats) {
+            if (format.recognizes(first)) {
+                format.load(f, parsed.documents(), sink);
+                return;
+            }
+        }
+        sink.error(first.location(), "not a rule in a known format: expected a Sigma rule (title, logsource, "
+                + "detection), a Sigma correlation (correlation) or a Panther rule (AnalysisType: rule)");
+    }
+
+    private static void checkUniqueIds(LoadSink sink) {
+        Map<String, SourceLocation> seen = new HashMap<>();
+        List<Object[]> all = new ArrayList<>();
+        sink.rules().forEach(r -> all.add(new Object[] {r.id(), r.location()}));
+        sink.correlations().forEach(c -> all.add(new Object[] {c.id(), c.location()}));
+        for (Object[] idAndLocation : all) {
+            String id = (String) idAndLocation[0];
+            SourceLocation at = (SourceLocation) idAndLocation[1];
+            SourceLocation first = seen.putIfAbsent(id, at);
+            if (first != null) {
+                sink.error(at, "duplicate rule id '" + id + "' (first defined at " + first + ")");
+            }
+        }
+    }
+}
