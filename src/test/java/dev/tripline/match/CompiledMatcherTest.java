@@ -1,0 +1,135 @@
+package dev.tripline.match;
+
+import static dev.tripline.match.TestRules.event;
+import static dev.tripline.match.TestRules.rule;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tripline.event.Event;
+import dev.tripline.event.FieldPath;
+import dev.tripline.event.LogType;
+import dev.tripline.rule.Expr;
+import dev.tripline.rule.Rule;
+import dev.tripline.rule.ValueTest;
+import dev.tripline.rule.ValueTest.Mode;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class CompiledMatcherTest {
+
+    private static Expr eq(String field, String value) {
+        return new Expr.Match(FieldPath.of(field), new ValueTest.Text(Mode.EQUALS, value, false));
+    }
+
+    private static Expr sel(String name, Expr body) {
+        return new Expr.Selection(name, body);
+    }
+
+    private final Rule enableRegion = rule("enable-region", new Expr.And(List.of(
+            sel("selection", new Expr.And(List.of(eq("eventName", "EnableRegion"),
+                    eq("eventSource", "account.amazonaws.com")))))));
+    private final Rule iamCreate = rule("iam-create", new Expr.And(List.of(
+            sel("sel_source", eq("eventSource", "iam.amazonaws.com")),
+            new Expr.Not(sel("filter", new Expr.Match(FieldPath.of("eventName"),
+                    new ValueTest.Text(Mode.PREFIX, "Get", false)))))));
+    private final Rule rootUsage = rule("root", sel("selection", eq("userIdentity.type", "Root")));
+    private final Rule runOrCreateKey = rule("run-or-key", new Expr.Or(List.of(
+            sel("run", eq("eventName", "RunInstances")), sel("key", eq("eventName", "CreateAccessKey")))));
+
+    private final List<Rule> all = List.of(enableRegion, iamCreate, rootUsage, runOrCreateKey);
+
+    @Test
+    void indexesByEventNameThenSourceThenAlways() {
+        CompiledMatcher m = CompiledMatcher.compile(all);
+        Event enable = event("{\"eventName\":\"EnableRegion\",\"eventSource\":\"account.amazonaws.com\"}");
+        // enable-region by name, root on every event; iam-create and run-or-key are not visited.
+        assertThat(m.candidateCount(enable)).isEqualTo(2);
+        Event createUser = event("{\"eventName\":\"CreateUser\",\"eventSource\":\"iam.amazonaws.com\"}");
+        assertThat(m.candidateCount(createUser)).isEqualTo(2);
+        Event runInstances = event("{\"eventName\":\"RunInstances\",\"eventSource\":\"ec2.amazonaws.com\"}");
+        assertThat(m.candidateCount(runInstances)).isEqualTo(2);
+        assertThat(m.describeIndex()).contains("CLOUDTRAIL: 3 event names, 1 event sources, 1 rules");
+    }
+
+    @Test
+    void agreesWithReferenceAndReportsSelections() {
+        CompiledMatcher m = CompiledMatcher.compile(all);
+        List<String> events = List.of(
+                "{\"eventName\":\"EnableRegion\",\"eventSource\":\"account.amazonaws.com\"}",
+                "{\"eventName\":\"enableregion\",\"eventSource\":\"ACCOUNT.amazonaws.com\"}",
+                "{\"eventName\":\"GetUser\",\"eventSource\":\"iam.amazonaws.com\"}",
+                "{\"eventName\":\"CreateUser\",\"eventSource\":\"iam.amazonaws.com\",\"userIdentity\":{\"type\":\"Root\"}}",
+                "{\"eventName\":\"CreateAccessKey\",\"eventSource\":\"iam.amazonaws.com\"}",
+                "{\"eventSource\":\"iam.amazonaws.com\"}",
+                "{}");
+        for (String json : events) {
+            Event e = event(json);
+            List<String> compiled = new ArrayList<>();
+            m.match(e, r -> compiled.add(r.id()));
+            List<String> reference = all.stream().filter(r -> ReferenceEvaluator.matches(r, e)).map(Rule::id).toList();
+            assertThat(compiled).as(json).containsExactlyInAnyOrderElementsOf(reference);
+        }
+        List<RuleMatch> matches = m.matches(event("{\"eventName\":\"CreateAccessKey\",\"eventSource\":\"iam.amazonaws.com\"}"));
+        assertThat(matches).extracting(x -> x.rule().id()).containsExactlyInAnyOrder("run-or-key", "iam-create");
+        RuleMatch key = matches.stream().filter(x -> x.rule().id().equals("run-or-key")).findFirst().orElseThrow();
+        assertThat(key.selections()).containsExactly("key");
+    }
+
+    @Test
+    void mergesEqualitiesIntoOneLookupAndFoldsConstants() {
+        Expr or = new Expr.Or(List.of(eq("eventName", "A"), eq("eventName", "b"), new Expr.Const(false),
+                new Expr.Match(FieldPath.of("eventName"), new ValueTest.OneOf(Set.of("C"), false))));
+        CompiledExpr c = CompiledExpr.compile(or);
+        assertThat(c).isInstanceOf(CompiledExpr.MatchValue.class);
+        assertThat(c.test(event("{\"eventName\":\"c\"}"), null)).isTrue();
+        assertThat(c.test(event("{\"eventName\":\"B\"}"), null)).isTrue();
+        assertThat(c.test(event("{\"eventName\":\"D\"}"), null)).isFalse();
+        assertThat(CompiledExpr.compile(new Expr.And(List.of(new Expr.Const(false), eq("x", "y")))))
+                .isSameAs(CompiledExpr.FALSE);
+    }
+
+    @Test
+    void skipsOtherLogTypesAndDisabledRules() {
+        Rule disabled = new Rule("off", null, "off", "", enableRegion.format(), enableRegion.level(), List.of(),
+                List.of(), List.of(), null, Set.of(LogType.CLOUDTRAIL), enableRegion.detection(), false, false, null,
+                1, List.of(), null, java.util.Map.of(), List.of(), List.of(), enableRegion.location());
+        CompiledMatcher m = CompiledMatcher.compile(List.of(disabled));
+        assertThat(m.rules()).isEmpty();
+        Event azure = new Event(LogType.AZURE_ACTIVITY, event("{\"eventName\":\"EnableRegion\"}").root());
+        List<String> hits = new ArrayList<>();
+        CompiledMatcher.compile(all).match(azure, r -> hits.add(r.id()));
+        assertThat(hits).isEmpty();
+    }
+
+    @Test
+    void survivesJavaSerialization() throws Exception {
+        CompiledMatcher m = CompiledMatcher.compile(all);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(m);
+        }
+        CompiledMatcher copy;
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+            copy = (CompiledMatcher) in.readObject();
+        }
+        List<String> hits = new ArrayList<>();
+        copy.match(event("{\"eventName\":\"EnableRegion\",\"eventSource\":\"account.amazonaws.com\"}"),
+                r -> hits.add(r.id()));
+        assertThat(hits).containsExactly("enable-region");
+    }
+
+    @Test
+    void explainsSelectionBySelection() {
+        Explanation x = Explanation.of(iamCreate, event("{\"eventName\":\"GetUser\",\"eventSource\":\"iam.amazonaws.com\"}"));
+        assertThat(x.result()).isFalse();
+        assertThat(x.render())
+                .contains("[true]  selection sel_source")
+                .contains("eventSource equals 'iam.amazonaws.com'  [seen: iam.amazonaws.com]")
+                .contains("[true]  selection filter");
+    }
+}
