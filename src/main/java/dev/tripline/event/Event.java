@@ -18,6 +18,7 @@ import java.util.function.Predicate;
  *       end of a path is flattened too, so {@code requestParameters.layers} yields each layer.</li>
  *   <li>Missing and JSON null are distinct: a missing path yields no values; a JSON null yields a
  *       {@code NullNode}.</li>
+ *   <li>A segment {@code [N]} indexes into a list (see {@link FieldPath}); other segments on a list fan out.</li>
  * </ul>
  */
 public final class Event {
@@ -77,6 +78,11 @@ public final class Event {
             return visitLeaf(node, test);
         }
         if (node.isArray()) {
+            int index = listIndex(path.segment(i));
+            if (index >= 0) {
+                JsonNode element = node.get(index);
+                return element != null && walk(element, path, i + 1, test);
+            }
             for (JsonNode element : node) {
                 if (walk(element, path, i, test)) {
                     return true;
@@ -89,6 +95,29 @@ public final class Event {
         }
         JsonNode child = child(node, path.segment(i), path.caseInsensitiveKeys());
         return child != null && walk(child, path, i + 1, test);
+    }
+
+    /**
+     * A segment written {@code [N]} selects the N-th element of a list instead of fanning out (Panther's
+     * {@code KeyPath: a[2]} and integer {@code DeepKey} steps); -1 for every other segment.
+     */
+    private static int listIndex(String segment) {
+        int n = segment.length();
+        if (n < 3 || n > 11 || segment.charAt(0) != '[' || segment.charAt(n - 1) != ']') {
+            return -1;
+        }
+        int value = 0;
+        for (int k = 1; k < n - 1; k++) {
+            char c = segment.charAt(k);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            value = value * 10 + (c - '0');
+            if (value > 100_000_000) {
+                return -1;
+            }
+        }
+        return value;
     }
 
     private static JsonNode child(JsonNode object, String key, boolean caseInsensitive) {

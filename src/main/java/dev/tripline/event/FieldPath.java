@@ -10,7 +10,8 @@ import java.util.Objects;
  *
  * <p>Lookup first tries the whole text as one literal key (some producers put dots in key names), then walks
  * the segments. {@code caseInsensitiveKeys} makes each step fall back to a case-insensitive key match, as
- * Panther's event lookup does; Sigma paths are case-sensitive.
+ * Panther's event lookup does; Sigma paths are case-sensitive. A segment written {@code [N]} (built by the
+ * Panther loader for {@code a[2]} and integer DeepKey steps) picks the N-th list element.
  */
 public final class FieldPath implements Serializable {
     private static final long serialVersionUID = 1L;

@@ -82,7 +82,13 @@ public final class RuleLoader {
 
     static boolean isRuleFile(Path p) {
         String n = p.getFileName().toString();
-        return (n.endsWith(".yml") || n.endsWith(".yaml")) && !isSidecar(p);
+        return (n.endsWith(".yml") || n.endsWith(".yaml")) && !isSidecar(p) && !isTestSources(p);
+    }
+
+    /** {@code test-sources.yml} lists external labelled events for the rule tests; it is not a rule. */
+    public static boolean isTestSources(Path p) {
+        String n = p.getFileName().toString();
+        return n.equals("test-sources.yml") || n.equals("test-sources.yaml");
     }
 
     /** Sigma sidecar test files: {@code <rule>.tests.yml}. */

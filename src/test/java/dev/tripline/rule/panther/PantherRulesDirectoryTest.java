@@ -1,0 +1,43 @@
+package dev.tripline.rule.panther;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tripline.match.RuleTestRunner;
+import dev.tripline.rule.RuleLoadOptions;
+import dev.tripline.rule.RuleLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** Loads whatever Panther rules are in rules/ and requires every test of every loaded rule to pass. */
+class PantherRulesDirectoryTest {
+
+    @Test
+    void everyTestOfEveryRuleInRulesDirectoryPasses() {
+        Path rules = Path.of("rules");
+        assertThat(Files.isDirectory(rules)).as("rules/ directory (tests run from the worktree)").isTrue();
+        RuleLoader loader = new RuleLoader(RuleLoadOptions.defaults(), List.of(new PantherLoader()));
+        RuleLoader.Result loaded = loader.load(List.of(rules));
+        assertThat(loaded.errors()).as("load errors").isEmpty();
+        assertThat(loaded.ruleSet().rules()).extracting(r -> r.id())
+                .contains("AWS.CloudTrail.EnableRegion", "AWS.CloudTrail.Created",
+                        "AWS.CloudTrail.SecurityConfigurationChange");
+
+        RuleTestRunner.ExternalTests external = RuleTestRunner.loadExternal(List.of(rules), loaded.ruleSet());
+        assertThat(external.errors()).as("test source errors").isEmpty();
+        assertThat(external.warnings()).as("test source warnings (is the shared data there?)").isEmpty();
+        RuleTestRunner.Report report = RuleTestRunner.run(loaded.ruleSet(), external);
+
+        String failures = report.failures().stream()
+                .map(f -> f.location() + " " + f.ruleId() + " / " + f.testName() + ": " + f.reason())
+                .collect(Collectors.joining("\n"));
+        assertThat(report.failed()).as("failed tests:\n" + failures).isZero();
+        assertThat(report.passed()).isGreaterThanOrEqualTo(10);
+        // The seeds' rules are in the shared labelled events; the allowlist test exists there without its mock,
+        // so the rule's own (mocked) test shadows it.
+        assertThat(report.externalShadowed()).isGreaterThanOrEqualTo(10);
+        assertThat(report.externalRecordsForUnknownRules()).isNotEmpty();
+    }
+}
