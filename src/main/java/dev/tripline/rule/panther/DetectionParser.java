@@ -443,8 +443,10 @@ final class DetectionParser {
     private void onlyKeys(YamlMap m, String what, Set<String> allowed) {
         for (String k : m.keys()) {
             if (!allowed.contains(k)) {
+                String hint = k.equals("Values") && allowed.contains("Value")
+                        ? "; it takes a single Value (for a list of values use IsIn / IsNotIn, or Any:)" : "";
                 throw new RuleSyntaxException(m.keyLocation(k), "'" + k + "' is not allowed with " + what
-                        + " (allowed: " + String.join(", ", allowed) + ")");
+                        + " (allowed: " + String.join(", ", allowed) + ")" + hint);
             }
         }
     }

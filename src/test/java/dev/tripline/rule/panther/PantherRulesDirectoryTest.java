@@ -40,4 +40,17 @@ class PantherRulesDirectoryTest {
         assertThat(report.externalShadowed()).isGreaterThanOrEqualTo(10);
         assertThat(report.externalRecordsForUnknownRules()).isNotEmpty();
     }
+
+    @Test
+    void seedAllowlistTestPassesBecauseOfItsMock() {
+        RuleLoader loader = new RuleLoader(RuleLoadOptions.defaults(), List.of(new PantherLoader()));
+        var rule = loader.load(List.of(Path.of("rules/aws/cloudtrail/aws_security_configuration_change.yml")))
+                .ruleSet().rule("AWS.CloudTrail.SecurityConfigurationChange").orElseThrow();
+        var test = rule.tests().stream().filter(t -> t.name().equals("Security Configuration Changed - Allowlisted User"))
+                .findFirst().orElseThrow();
+        var event = new dev.tripline.event.Event(dev.tripline.event.LogType.CLOUDTRAIL,
+                (com.fasterxml.jackson.databind.node.ObjectNode) test.event());
+        assertThat(dev.tripline.match.ReferenceEvaluator.matches(rule, event)).as("without the mock").isTrue();
+        assertThat(dev.tripline.match.ReferenceEvaluator.matches(rule.withLists(test.mocks()), event)).isFalse();
+    }
 }
