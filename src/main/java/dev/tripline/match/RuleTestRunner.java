@@ -190,7 +190,15 @@ public final class RuleTestRunner {
             Rule effective = rule.withLists(test.mocks());
             Event event = new Event(logType.get(), log);
             boolean actual = ReferenceEvaluator.matches(effective, event);
+            // Every rule test also checks the compiled form, which is what the job runs.
+            boolean compiled = effective.appliesTo(event.logType())
+                    && CompiledExpr.compile(effective.detection()).test(event, null);
             long took = System.nanoTime() - start;
+            if (compiled != actual) {
+                return new TestResult(rule.id(), rule.title(), ruleFile, rule.enabled(), test.name(), origin,
+                        test.location(), test.expected(), actual, Status.FAILED, "the compiled matcher says "
+                        + compiled + " but the reference evaluator says " + actual, took);
+            }
             if (actual == test.expected()) {
                 return new TestResult(rule.id(), rule.title(), ruleFile, rule.enabled(), test.name(), origin,
                         test.location(), test.expected(), actual, Status.PASSED, null, took);

@@ -30,6 +30,11 @@ public final class RuleLoader {
         this.formats = List.copyOf(formats);
     }
 
+    /** A loader for every format Tripline reads: Sigma (rules and correlations) and Panther-style YAML. */
+    public static RuleLoader standard(RuleLoadOptions options) {
+        return new RuleLoader(options, List.of(new dev.tripline.rule.panther.PantherLoader()));
+    }
+
     /** The outcome of a load: the rules that loaded, and every error and warning. */
     public record Result(RuleSet ruleSet, List<LoadError> errors, List<LoadError> warnings) {
         public boolean ok() {

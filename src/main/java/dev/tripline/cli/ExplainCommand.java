@@ -1,0 +1,79 @@
+package dev.tripline.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tripline.event.Event;
+import dev.tripline.match.Explanation;
+import dev.tripline.rule.Rule;
+import dev.tripline.rule.RuleLoader;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code tripline rules explain RULE --event FILE}: why a rule matched an event or not, node by node. */
+@Command(name = "explain", mixinStandardHelpOptions = true,
+        description = "Show why a rule matches an event or not, selection by selection.")
+final class ExplainCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "RULE", description = "Rule id or Sigma name.")
+    String ruleId;
+
+    @Option(names = "--event", required = true, paramLabel = "FILE",
+            description = "Event file: one record, JSON Lines, a CloudTrail log file (.json/.json.gz), EventBridge "
+                    + "or CloudWatch Logs envelope. Every event in it is explained.")
+    Path eventFile;
+
+    @Option(names = "--rules", paramLabel = "PATH", split = ",", defaultValue = "rules",
+            description = "Rule files or directories (default: ${DEFAULT-VALUE}).")
+    List<Path> rulePaths;
+
+    @Mixin
+    RuleOptions options;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        RuleLoader loader = RulesCommand.loaderOrNull(options, err);
+        if (loader == null) {
+            return RulesCommand.BAD_CONFIG;
+        }
+        RuleLoader.Result loaded = loader.load(rulePaths);
+        if (!loaded.ok()) {
+            RulesCommand.printLoadProblems(err, loaded);
+        }
+        Optional<Rule> rule = loaded.ruleSet().rule(ruleId);
+        if (rule.isEmpty()) {
+            err.println("tripline: no rule with id or name '" + ruleId + "' in " + rulePaths);
+            return RulesCommand.BAD_CONFIG;
+        }
+        EventFiles.Read read = EventFiles.read(eventFile);
+        read.failures().forEach(f -> err.println(eventFile + ": " + f));
+        if (read.events().isEmpty()) {
+            err.println("tripline: no event could be read from " + eventFile);
+            return RulesCommand.BAD_CONFIG;
+        }
+        boolean anyMatch = false;
+        for (Event event : read.events()) {
+            Explanation x = Explanation.of(rule.get(), event);
+            anyMatch |= x.result();
+            ObjectNode root = event.root();
+            out.printf("%s on event %s (%s %s):%n", x.result() ? "MATCH" : "NO MATCH",
+                    text(root, "eventID"), text(root, "eventSource"), text(root, "eventName"));
+            out.print(x.render());
+        }
+        return anyMatch ? RulesCommand.OK : RulesCommand.RULES_FAILED;
+    }
+
+    private static String text(ObjectNode root, String field) {
+        return root.hasNonNull(field) ? root.get(field).asText() : "-";
+    }
+}

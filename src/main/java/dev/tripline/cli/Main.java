@@ -1,0 +1,36 @@
+package dev.tripline.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code tripline} command. */
+@Command(name = "tripline", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Detects attackers in cloud audit logs: single-event rules and event-time correlation on Flink.",
+        subcommands = {RulesCommand.class})
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns the exit code (tests call this instead of main). */
+    public static int run(String... args) {
+        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: try 'tripline rules test rules/'");
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"tripline " + (v == null ? "dev" : v)};
+        }
+    }
+}

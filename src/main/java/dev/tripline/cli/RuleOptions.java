@@ -1,0 +1,40 @@
+package dev.tripline.cli;
+
+import dev.tripline.job.TriplineConfig;
+import dev.tripline.rule.RuleLoadOptions;
+import dev.tripline.rule.RuleLoader;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** Options every command that loads rules shares: the config file and flag overrides for placeholders. */
+final class RuleOptions {
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Tripline configuration (YAML).")
+    Path config;
+
+    @Option(names = "--approved-regions", paramLabel = "REGION", split = ",",
+            description = "Approved AWS regions (overrides regions.approved), e.g. us-east-1,eu-west-1.")
+    List<String> approvedRegions;
+
+    @Option(names = "--placeholder", paramLabel = "NAME=V1,V2",
+            description = "Value(s) for a Sigma |expand placeholder, repeatable.")
+    Map<String, String> placeholders = new LinkedHashMap<>();
+
+    /** The effective configuration: file (or defaults), then flags. */
+    TriplineConfig config() throws TriplineConfig.ConfigException {
+        TriplineConfig c = config == null ? TriplineConfig.defaults() : TriplineConfig.load(config);
+        if (approvedRegions != null) {
+            c = c.withApprovedRegions(TriplineConfig.validateRegions("--approved-regions", approvedRegions));
+        }
+        return c;
+    }
+
+    RuleLoader loader() throws TriplineConfig.ConfigException {
+        Map<String, List<String>> values = new LinkedHashMap<>(config().rulePlaceholders());
+        placeholders.forEach((k, v) -> values.put(k, List.of(v.split(","))));
+        return RuleLoader.standard(RuleLoadOptions.defaults().withPlaceholders(values));
+    }
+}

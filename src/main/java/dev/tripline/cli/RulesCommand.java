@@ -1,0 +1,154 @@
+package dev.tripline.cli;
+
+import dev.tripline.job.TriplineConfig;
+import dev.tripline.match.CompiledMatcher;
+import dev.tripline.match.RuleTestRunner;
+import dev.tripline.rule.LoadError;
+import dev.tripline.rule.RuleLoader;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code tripline rules validate | test | explain}. */
+@Command(name = "rules", mixinStandardHelpOptions = true, description = "Validate, test and explain detection rules.",
+        subcommands = {RulesCommand.Validate.class, RulesCommand.Test.class, ExplainCommand.class})
+final class RulesCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: validate, test or explain");
+    }
+
+    /** Exit codes: 0 all good, 1 rule errors or failed tests, 2 bad usage or configuration. */
+    static final int OK = 0;
+    static final int RULES_FAILED = 1;
+    static final int BAD_CONFIG = 2;
+
+    static void printLoadProblems(PrintWriter err, RuleLoader.Result result) {
+        for (LoadError e : result.errors()) {
+            err.println(e);
+        }
+        for (LoadError w : result.warnings()) {
+            err.println(w.location() + ": warning: " + w.message());
+        }
+    }
+
+    static RuleLoader loaderOrNull(RuleOptions options, PrintWriter err) {
+        try {
+            return options.loader();
+        } catch (TriplineConfig.ConfigException e) {
+            err.println("tripline: " + e.getMessage());
+            return null;
+        }
+    }
+
+    @Command(name = "validate", mixinStandardHelpOptions = true,
+            description = "Load and compile rules; print every error as file:line:col and exit 1 if there is any.")
+    static final class Validate implements Callable<Integer> {
+        @Parameters(arity = "1..*", paramLabel = "PATH", description = "Rule files or directories.")
+        List<Path> paths;
+
+        @Mixin
+        RuleOptions options;
+
+        @Option(names = "--show-index", description = "Print how the compiled matcher indexes the rules.")
+        boolean showIndex;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            RuleLoader loader = loaderOrNull(options, err);
+            if (loader == null) {
+                return BAD_CONFIG;
+            }
+            RuleLoader.Result result = loader.load(paths);
+            printLoadProblems(err, result);
+            CompiledMatcher matcher = CompiledMatcher.compile(result.ruleSet().rules());
+            if (showIndex) {
+                out.print(matcher.describeIndex());
+            }
+            out.printf("%d rules (%d enabled), %d correlations; %d errors, %d warnings%n",
+                    result.ruleSet().rules().size(), matcher.rules().size(), result.ruleSet().correlations().size(),
+                    result.errors().size(), result.warnings().size());
+            return result.ok() ? OK : RULES_FAILED;
+        }
+    }
+
+    @Command(name = "test", mixinStandardHelpOptions = true,
+            description = "Run every rule's tests (Panther Tests:, Sigma sidecar .tests.yml, test-sources.yml).")
+    static final class Test implements Callable<Integer> {
+        @Parameters(arity = "1..*", paramLabel = "PATH", description = "Rule files or directories.")
+        List<Path> paths;
+
+        @Mixin
+        RuleOptions options;
+
+        @Option(names = "--junit-xml", paramLabel = "FILE", description = "Also write the results as JUnit XML.")
+        Path junitXml;
+
+        @Option(names = {"-v", "--verbose"}, description = "Print every test, not only failures.")
+        boolean verbose;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            RuleLoader loader = loaderOrNull(options, err);
+            if (loader == null) {
+                return BAD_CONFIG;
+            }
+            RuleLoader.Result loaded = loader.load(paths);
+            printLoadProblems(err, loaded);
+            RuleTestRunner.ExternalTests external = RuleTestRunner.loadExternal(paths, loaded.ruleSet());
+            RuleTestRunner.Report report = RuleTestRunner.run(loaded.ruleSet(), external);
+            for (LoadError e : report.errors()) {
+                err.println(e);
+            }
+            for (LoadError w : report.warnings()) {
+                err.println(w.location() + ": warning: " + w.message());
+            }
+            for (RuleTestRunner.TestResult r : report.results()) {
+                if (r.status() == RuleTestRunner.Status.FAILED) {
+                    out.printf("FAIL %s [%s] %s: %s%n", r.location(), r.ruleId(), r.testName(), r.reason());
+                } else if (verbose) {
+                    out.printf("%s %s [%s] %s%s%n", r.status() == RuleTestRunner.Status.PASSED ? "ok  " : "skip",
+                            r.location(), r.ruleId(), r.testName(), r.reason() == null ? "" : ": " + r.reason());
+                }
+            }
+            if (junitXml != null) {
+                JUnitXml.write(junitXml, report);
+                out.println("JUnit XML written to " + junitXml);
+            }
+            long rulesWithTests = report.results().stream().map(RuleTestRunner.TestResult::ruleId).distinct().count();
+            long externalCount = report.results().stream()
+                    .filter(r -> r.origin() == RuleTestRunner.Origin.EXTERNAL).count();
+            out.printf("Rule tests: %d passed, %d failed, %d skipped (%d rules with tests of %d loaded; "
+                            + "%d tests from the rule files, %d labelled events from test-sources)%n",
+                    report.passed(), report.failed(), report.skipped(), rulesWithTests,
+                    loaded.ruleSet().rules().size(), report.total() - externalCount, externalCount);
+            if (!report.externalRecordsForUnknownRules().isEmpty()) {
+                out.printf("%d labelled events name %d rules that are not loaded (not run)%n",
+                        report.externalRecordsForUnknownRules().values().stream().mapToInt(Integer::intValue).sum(),
+                        report.externalRecordsForUnknownRules().size());
+            }
+            boolean ok = loaded.ok() && report.ok();
+            return ok ? OK : RULES_FAILED;
+        }
+    }
+}

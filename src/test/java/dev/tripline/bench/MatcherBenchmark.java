@@ -1,0 +1,72 @@
+package dev.tripline.bench;
+
+import dev.tripline.event.Event;
+import dev.tripline.match.CompiledMatcher;
+import dev.tripline.match.ReferenceEvaluator;
+import dev.tripline.rule.Rule;
+import dev.tripline.testing.Corpus;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * Compiled matcher against the reference evaluator, on the same pre-parsed events, with the full rule set
+ * (SigmaHQ AWS + rules/), one thread. Scores are events per second: each invocation evaluates every event of
+ * the corpus once ({@link #EVENTS} operations).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
+public class MatcherBenchmark {
+    /** Events per invocation; the corpus is cycled or cut to this many so the two benchmarks see the same ones. */
+    static final int EVENTS = 4096;
+
+    Event[] events;
+    List<Rule> rules;
+    CompiledMatcher matcher;
+
+    @Setup
+    public void setUp() {
+        rules = Corpus.allRules().stream().filter(Rule::enabled).toList();
+        List<Event> all = Corpus.allEvents(rules, false);
+        events = new Event[EVENTS];
+        for (int i = 0; i < EVENTS; i++) {
+            events[i] = all.get(i % all.size());
+        }
+        matcher = CompiledMatcher.compile(rules);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(EVENTS)
+    public void compiled(Blackhole bh) {
+        for (Event e : events) {
+            matcher.match(e, bh::consume);
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(EVENTS)
+    public void reference(Blackhole bh) {
+        for (Event e : events) {
+            for (Rule r : rules) {
+                if (ReferenceEvaluator.matches(r, e)) {
+                    bh.consume(r);
+                }
+            }
+        }
+    }
+}

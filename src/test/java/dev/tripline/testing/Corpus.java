@@ -1,0 +1,73 @@
+package dev.tripline.testing;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.tripline.event.Event;
+import dev.tripline.event.LogType;
+import dev.tripline.rule.Rule;
+import dev.tripline.rule.RuleLoadOptions;
+import dev.tripline.rule.RuleLoader;
+import dev.tripline.rule.RuleTest;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The full rule set (SigmaHQ AWS + rules/) and the full event set, shared by the differential test and JMH. */
+public final class Corpus {
+    private Corpus() {
+    }
+
+    public static final Map<String, List<String>> TEST_PLACEHOLDERS = Map.of(
+            "approved_regions", List.of("us-east-1", "us-west-2", "eu-west-1", "eu-central-1"),
+            "Legitimate_Countries", List.of("DE", "FR"),
+            "Legitimate_IP_Ranges", List.of("192.0.2.0/24"));
+
+    /** Every rule the project knows: SigmaHQ AWS (active and placeholder rules) and the project's rules/. */
+    public static List<Rule> allRules() {
+        RuleLoader loader = RuleLoader.standard(RuleLoadOptions.defaults().withPlaceholders(TEST_PLACEHOLDERS));
+        RuleLoader.Result result = loader.load(List.of(
+                SharedData.path("corpus/sigmahq-aws/rules"),
+                SharedData.path("corpus/sigmahq-aws/rules-placeholder"),
+                Path.of(System.getProperty("tripline.rules", "rules"))));
+        if (!result.ok()) {
+            throw new IllegalStateException("rules failed to load: " + result.errors());
+        }
+        return result.ruleSet().rules();
+    }
+
+    /**
+     * Every real CloudTrail record plus every rule test event; with {@code caseShifted}, also a copy of each
+     * with eventName upper-cased and eventSource lower-cased.
+     */
+    public static List<Event> allEvents(List<Rule> rules, boolean caseShifted) {
+        List<ObjectNode> records = new ArrayList<>(SharedData.allCloudTrailRecords());
+        for (Rule r : rules) {
+            for (RuleTest t : r.tests()) {
+                if (t.event() instanceof ObjectNode o) {
+                    records.add(o);
+                }
+            }
+        }
+        List<Event> events = new ArrayList<>();
+        for (ObjectNode o : records) {
+            events.add(new Event(LogType.CLOUDTRAIL, o));
+            if (caseShifted) {
+                events.add(new Event(LogType.CLOUDTRAIL, caseShift(o)));
+            }
+        }
+        return events;
+    }
+
+    private static ObjectNode caseShift(ObjectNode o) {
+        ObjectNode copy = o.deepCopy();
+        if (copy.get("eventName") instanceof TextNode n) {
+            copy.put("eventName", n.textValue().toUpperCase(Locale.ROOT));
+        }
+        if (copy.get("eventSource") instanceof TextNode s) {
+            copy.put("eventSource", s.textValue().toLowerCase(Locale.ROOT));
+        }
+        return copy;
+    }
+}
