@@ -1,0 +1,237 @@
+package dev.tripline.rule.sigma;
+
+import dev.tripline.rule.Expr;
+import dev.tripline.rule.RuleSyntaxException;
+import dev.tripline.rule.SourceLocation;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntFunction;
+
+/**
+ * Recursive-descent parser for a Sigma detection condition. Precedence, weakest first: {@code or}, {@code and},
+ * {@code not}, {@code 1 of}/{@code any of}/{@code all of}, parentheses. Every token keeps its offset in the
+ * condition text so an error points at file:line:col inside the condition.
+ *
+ * <p>Each search identifier becomes an {@link Expr.Selection} so explanations can name what fired.
+ */
+final class SigmaCondition {
+    static final int MAX_TOKENS = 10_000;
+    static final int MAX_DEPTH = 100;
+
+    private record Token(String text, int offset) {
+    }
+
+    private final String text;
+    private final Map<String, Expr> identifiers;
+    private final IntFunction<SourceLocation> at;
+    private final List<Token> tokens = new ArrayList<>();
+    private int pos;
+    private int depth;
+
+    private SigmaCondition(String text, Map<String, Expr> identifiers, IntFunction<SourceLocation> at) {
+        this.text = text;
+        this.identifiers = identifiers;
+        this.at = at;
+    }
+
+    /**
+     * Parses one condition. {@code identifiers} are the compiled search identifiers in file order; {@code at}
+     * maps an offset in {@code text} to a source location.
+     */
+    static Expr parse(String text, Map<String, Expr> identifiers, IntFunction<SourceLocation> at) {
+        SigmaCondition p = new SigmaCondition(text, identifiers, at);
+        p.tokenize();
+        if (p.tokens.isEmpty()) {
+            throw new RuleSyntaxException(at.apply(0), "the condition is empty");
+        }
+        Expr e = p.orExpr();
+        if (p.pos < p.tokens.size()) {
+            Token t = p.tokens.get(p.pos);
+            throw p.error(t, "unexpected '" + t.text() + "' after a complete condition");
+        }
+        return e;
+    }
+
+    private void tokenize() {
+        int i = 0;
+        while (i < text.length()) {
+            char c = text.charAt(i);
+            if (Character.isWhitespace(c)) {
+                i++;
+            } else if (c == '|') {
+                throw new RuleSyntaxException(at.apply(i), "legacy aggregation syntax ('| count() … by …') is "
+                        + "not part of Sigma 2; rewrite the rule as a Sigma correlation rule (event_count, "
+                        + "value_count, …)");
+            } else if (c == '(' || c == ')') {
+                add(new Token(String.valueOf(c), i));
+                i++;
+            } else {
+                int start = i;
+                while (i < text.length() && !Character.isWhitespace(text.charAt(i)) && "()|".indexOf(text.charAt(i)) < 0) {
+                    i++;
+                }
+                String word = text.substring(start, i);
+                if (word.equals("near")) {
+                    throw new RuleSyntaxException(at.apply(start), "legacy 'near' syntax is not part of Sigma 2; "
+                            + "rewrite the rule as a Sigma correlation rule of type temporal");
+                }
+                add(new Token(word, start));
+            }
+        }
+    }
+
+    private void add(Token t) {
+        if (tokens.size() >= MAX_TOKENS) {
+            throw new RuleSyntaxException(at.apply(t.offset()), "condition has more than " + MAX_TOKENS + " tokens");
+        }
+        tokens.add(t);
+    }
+
+    private Token peek() {
+        return pos < tokens.size() ? tokens.get(pos) : null;
+    }
+
+    private boolean peekIs(String word) {
+        Token t = peek();
+        return t != null && t.text().equals(word);
+    }
+
+    private RuleSyntaxException error(Token t, String message) {
+        return new RuleSyntaxException(at.apply(t == null ? text.length() : t.offset()), message);
+    }
+
+    private Expr orExpr() {
+        enter();
+        List<Expr> terms = new ArrayList<>();
+        terms.add(andExpr());
+        while (peekIs("or")) {
+            pos++;
+            terms.add(andExpr());
+        }
+        depth--;
+        return Expr.or(terms);
+    }
+
+    private Expr andExpr() {
+        List<Expr> terms = new ArrayList<>();
+        terms.add(notExpr());
+        while (peekIs("and")) {
+            pos++;
+            terms.add(notExpr());
+        }
+        return Expr.and(terms);
+    }
+
+    private Expr notExpr() {
+        if (peekIs("not")) {
+            pos++;
+            enter();
+            Expr inner = notExpr();
+            depth--;
+            return new Expr.Not(inner);
+        }
+        return primary();
+    }
+
+    private void enter() {
+        if (++depth > MAX_DEPTH) {
+            throw error(peek(), "condition is nested more than " + MAX_DEPTH + " levels deep");
+        }
+    }
+
+    private Expr primary() {
+        Token t = peek();
+        if (t == null) {
+            throw error(null, "condition ends where a search identifier, 'not', '(' or 'x of' was expected");
+        }
+        String w = t.text();
+        if (w.equals("(")) {
+            pos++;
+            Expr inner = orExpr();
+            Token close = peek();
+            if (close == null || !close.text().equals(")")) {
+                throw error(close == null ? t : close, close == null
+                        ? "unbalanced parentheses: '(' is never closed"
+                        : "expected ')' but found '" + close.text() + "'");
+            }
+            pos++;
+            return inner;
+        }
+        if (w.equals(")")) {
+            throw error(t, "unbalanced parentheses: unexpected ')'");
+        }
+        if (w.equals("and") || w.equals("or") || w.equals("of")) {
+            throw error(t, "unexpected '" + w + "' where a search identifier was expected");
+        }
+        if ((w.equals("1") || w.equals("any") || w.equals("all")) && pos + 1 < tokens.size()
+                && tokens.get(pos + 1).text().equals("of")) {
+            pos += 2;
+            return selector(t, !w.equals("all"));
+        }
+        pos++;
+        return identifier(t);
+    }
+
+    private Expr selector(Token quantifier, boolean any) {
+        Token target = peek();
+        if (target == null || target.text().equals("(") || target.text().equals(")")) {
+            throw error(target, "'" + quantifier.text() + " of' must be followed by 'them' or a search identifier pattern");
+        }
+        pos++;
+        String pattern = target.text();
+        List<Expr> matched = new ArrayList<>();
+        boolean them = pattern.equals("them");
+        boolean includeUnderscore = pattern.startsWith("_");
+        for (Map.Entry<String, Expr> e : identifiers.entrySet()) {
+            String name = e.getKey();
+            if (name.startsWith("_") && !includeUnderscore) {
+                continue;
+            }
+            if (them || globMatches(pattern, name)) {
+                matched.add(new Expr.Selection(name, e.getValue()));
+            }
+        }
+        if (matched.isEmpty()) {
+            throw error(target, them ? "'them' matches no search identifier"
+                    : "pattern '" + pattern + "' matches no search identifier (defined: " + identifiers.keySet() + ")");
+        }
+        return any ? Expr.or(matched) : Expr.and(matched);
+    }
+
+    private Expr identifier(Token t) {
+        String w = t.text();
+        Expr body = identifiers.get(w);
+        if (body == null) {
+            String hint = switch (w.toLowerCase(java.util.Locale.ROOT)) {
+                case "and", "or", "not", "of" -> " (operators are lower-case: '" + w.toLowerCase(java.util.Locale.ROOT) + "')";
+                default -> w.contains("*") ? " (wildcard patterns need '1 of' or 'all of')" : "";
+            };
+            throw error(t, "unknown search identifier '" + w + "'" + hint + "; defined: " + identifiers.keySet());
+        }
+        return new Expr.Selection(w, body);
+    }
+
+    /** Full match of an identifier pattern where {@code *} is any run of characters. */
+    static boolean globMatches(String pattern, String name) {
+        int p = 0, i = 0, starP = -1, starI = 0;
+        while (i < name.length()) {
+            if (p < pattern.length() && pattern.charAt(p) != '*' && pattern.charAt(p) == name.charAt(i)) {
+                p++;
+                i++;
+            } else if (p < pattern.length() && pattern.charAt(p) == '*') {
+                starP = p++;
+                starI = i;
+            } else if (starP >= 0) {
+                p = starP + 1;
+                i = ++starI;
+            } else {
+                return false;
+            }
+        }
+        while (p < pattern.length() && pattern.charAt(p) == '*') {
+            p++;
+        }
+        return p == pattern.length();
+    }
+}

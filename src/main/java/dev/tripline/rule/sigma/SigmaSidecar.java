@@ -1,0 +1,156 @@
+package dev.tripline.rule.sigma;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tripline.rule.LoadSink;
+import dev.tripline.rule.RuleSyntaxException;
+import dev.tripline.rule.RuleTest;
+import dev.tripline.rule.SourceLocation;
+import dev.tripline.rule.yaml.SafeYaml;
+import dev.tripline.rule.yaml.YamlMap;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
+
+/**
+ * Reads the sidecar test file of a Sigma rule file: for {@code X.yml}, a sibling {@code X.tests.yml} (or
+ * {@code .tests.yaml}) holding {@code tests:}, a list of {@code {name, expected, event, rule?}}. Sigma itself
+ * has no place for tests, so they live beside the rule instead of inside it.
+ */
+final class SigmaSidecar {
+    private static final Set<String> TEST_KEYS = Set.of("name", "expected", "event", "rule");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private SigmaSidecar() {
+    }
+
+    /** One test and the rule (id or name) it names, or null when it names none. */
+    record Entry(String rule, SourceLocation ruleAt, RuleTest test) {
+    }
+
+    /** The sidecar beside {@code ruleFile}, or null when there is none. */
+    static Path find(Path ruleFile) {
+        if (ruleFile == null || ruleFile.getFileName() == null) {
+            return null;
+        }
+        String n = ruleFile.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        String base = dot < 0 ? n : n.substring(0, dot);
+        for (String ext : List.of(".tests.yml", ".tests.yaml")) {
+            Path p = ruleFile.resolveSibling(base + ext);
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** Reads and parses the sidecar; problems go to the sink and yield no entries for that test. */
+    static List<Entry> read(Path sidecar, LoadSink sink) {
+        String name = sidecar.toString();
+        String text;
+        try {
+            long size = Files.size(sidecar);
+            if (size > sink.options().maxFileBytes()) {
+                sink.error(SourceLocation.ofFile(name), "test file is " + size + " bytes, over the limit of "
+                        + sink.options().maxFileBytes());
+                return List.of();
+            }
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(Files.readAllBytes(sidecar))).toString();
+        } catch (CharacterCodingException e) {
+            sink.error(SourceLocation.ofFile(name), "test file is not valid UTF-8 text");
+            return List.of();
+        } catch (IOException e) {
+            sink.error(SourceLocation.ofFile(name), "cannot read test file: " + e.getMessage());
+            return List.of();
+        }
+        return parse(name, text, sink);
+    }
+
+    static List<Entry> parse(String name, String text, LoadSink sink) {
+        SafeYaml.Parsed parsed = SafeYaml.parseAll(name, text);
+        parsed.errors().forEach(sink::error);
+        if (!parsed.errors().isEmpty()) {
+            return List.of();
+        }
+        if (parsed.documents().size() != 1) {
+            sink.error(SourceLocation.ofFile(name), "a test file holds exactly one YAML document");
+            return List.of();
+        }
+        List<Entry> out = new ArrayList<>();
+        try {
+            YamlMap top = SafeYaml.map(name, parsed.documents().get(0), "a test file");
+            for (String key : top.keys()) {
+                if (!key.equals("tests")) {
+                    sink.error(top.keyLocation(key), "unknown key '" + key + "' in a test file (expected 'tests')");
+                }
+            }
+            Node tests = top.require("tests");
+            if (!(tests instanceof SequenceNode seq)) {
+                throw new RuleSyntaxException(SafeYaml.at(name, tests), "'tests' must be a list");
+            }
+            for (Node item : seq.getValue()) {
+                try {
+                    out.add(entry(name, SafeYaml.map(name, item, "a test")));
+                } catch (RuleSyntaxException e) {
+                    sink.error(e.toLoadError());
+                }
+            }
+        } catch (RuleSyntaxException e) {
+            sink.error(e.toLoadError());
+        }
+        return out;
+    }
+
+    private static Entry entry(String file, YamlMap m) {
+        for (String key : m.keys()) {
+            if (!TEST_KEYS.contains(key)) {
+                throw new RuleSyntaxException(m.keyLocation(key), "unknown test key '" + key
+                        + "' (known: name, expected, event, rule)");
+            }
+        }
+        String testName = m.string("name");
+        if (testName == null) {
+            throw new RuleSyntaxException(m.location(), "test has no 'name'");
+        }
+        Node expected = m.require("expected");
+        if (!(expected instanceof ScalarNode s) || !s.getTag().equals(Tag.BOOL)) {
+            throw new RuleSyntaxException(SafeYaml.at(file, expected), "'expected' must be true or false");
+        }
+        Node eventNode = m.require("event");
+        JsonNode event;
+        if (eventNode instanceof MappingNode) {
+            event = SafeYaml.toJson(file, eventNode);
+        } else if (eventNode instanceof ScalarNode es && !SafeYaml.isNull(es)) {
+            try {
+                event = JSON.readTree(es.getValue());
+            } catch (JsonProcessingException e) {
+                throw new RuleSyntaxException(SafeYaml.at(file, eventNode), "'event' is not valid JSON: "
+                        + e.getOriginalMessage());
+            }
+            if (event == null || !event.isObject()) {
+                throw new RuleSyntaxException(SafeYaml.at(file, eventNode), "'event' JSON must be an object");
+            }
+        } else {
+            throw new RuleSyntaxException(SafeYaml.at(file, eventNode), "'event' must be a map or JSON object text");
+        }
+        String rule = m.string("rule");
+        return new Entry(rule, m.keyLocation("rule"), new RuleTest(testName, event,
+                ((ScalarNode) expected).getValue().equalsIgnoreCase("true"), Map.of(), m.location()));
+    }
+}
