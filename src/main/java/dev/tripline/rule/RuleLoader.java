@@ -32,7 +32,8 @@ public final class RuleLoader {
 
     /** A loader for every format Tripline reads: Sigma (rules and correlations) and Panther-style YAML. */
     public static RuleLoader standard(RuleLoadOptions options) {
-        return new RuleLoader(options, List.of(new dev.tripline.rule.panther.PantherLoader()));
+        return new RuleLoader(options, List.of(new dev.tripline.rule.sigma.SigmaLoader(),
+                new dev.tripline.rule.panther.PantherLoader()));
     }
 
     /** The outcome of a load: the rules that loaded, and every error and warning. */

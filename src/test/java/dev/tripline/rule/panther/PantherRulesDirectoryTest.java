@@ -11,19 +11,25 @@ import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
-/** Loads whatever Panther rules are in rules/ and requires every test of every loaded rule to pass. */
+/** Loads everything in rules/ (Panther and Sigma) and requires every test of every loaded rule to pass. */
 class PantherRulesDirectoryTest {
+    static final java.util.Map<String, List<String>> PLACEHOLDERS =
+            java.util.Map.of("approved_regions", List.of("us-east-1", "us-west-2", "eu-west-1", "eu-central-1"));
 
     @Test
     void everyTestOfEveryRuleInRulesDirectoryPasses() {
         Path rules = Path.of("rules");
         assertThat(Files.isDirectory(rules)).as("rules/ directory (tests run from the worktree)").isTrue();
-        RuleLoader loader = new RuleLoader(RuleLoadOptions.defaults(), List.of(new PantherLoader()));
+        RuleLoader loader = RuleLoader.standard(RuleLoadOptions.defaults().withPlaceholders(PLACEHOLDERS));
         RuleLoader.Result loaded = loader.load(List.of(rules));
         assertThat(loaded.errors()).as("load errors").isEmpty();
         assertThat(loaded.ruleSet().rules()).extracting(r -> r.id())
                 .contains("AWS.CloudTrail.EnableRegion", "AWS.CloudTrail.Created",
-                        "AWS.CloudTrail.SecurityConfigurationChange");
+                        "AWS.CloudTrail.SecurityConfigurationChange",
+                        "d511abe4-e9cb-42e5-a68c-1b0a6f84e451", "c488ddab-892c-4aa0-9d39-11ccb735c106");
+        assertThat(loaded.ruleSet().rules().stream()
+                .filter(r -> r.location().file().contains("/panther/")).count())
+                .as("ported Panther rules").isGreaterThanOrEqualTo(80);
 
         RuleTestRunner.ExternalTests external = RuleTestRunner.loadExternal(List.of(rules), loaded.ruleSet());
         assertThat(external.errors()).as("test source errors").isEmpty();
@@ -43,7 +49,7 @@ class PantherRulesDirectoryTest {
 
     @Test
     void seedAllowlistTestPassesBecauseOfItsMock() {
-        RuleLoader loader = new RuleLoader(RuleLoadOptions.defaults(), List.of(new PantherLoader()));
+        RuleLoader loader = RuleLoader.standard(RuleLoadOptions.defaults().withPlaceholders(PLACEHOLDERS));
         var rule = loader.load(List.of(Path.of("rules/aws/cloudtrail/aws_security_configuration_change.yml")))
                 .ruleSet().rule("AWS.CloudTrail.SecurityConfigurationChange").orElseThrow();
         var test = rule.tests().stream().filter(t -> t.name().equals("Security Configuration Changed - Allowlisted User"))
