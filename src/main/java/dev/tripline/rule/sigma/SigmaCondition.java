@@ -48,7 +48,7 @@ final class SigmaCondition {
         Expr e = p.orExpr();
         if (p.pos < p.tokens.size()) {
             Token t = p.tokens.get(p.pos);
-            throw p.error(t, "unexpected '" + t.text() + "' after a complete condition");
+            throw p.error(t, "unexpected '" + t.text() + "' after a complete condition" + operatorHint(t.text()));
         }
         return e;
     }
@@ -203,13 +203,19 @@ final class SigmaCondition {
         String w = t.text();
         Expr body = identifiers.get(w);
         if (body == null) {
-            String hint = switch (w.toLowerCase(java.util.Locale.ROOT)) {
-                case "and", "or", "not", "of" -> " (operators are lower-case: '" + w.toLowerCase(java.util.Locale.ROOT) + "')";
-                default -> w.contains("*") ? " (wildcard patterns need '1 of' or 'all of')" : "";
-            };
+            String hint = operatorHint(w);
+            if (hint.isEmpty() && w.contains("*")) {
+                hint = " (wildcard patterns need '1 of' or 'all of')";
+            }
             throw error(t, "unknown search identifier '" + w + "'" + hint + "; defined: " + identifiers.keySet());
         }
         return new Expr.Selection(w, body);
+    }
+
+    private static String operatorHint(String word) {
+        String lower = word.toLowerCase(java.util.Locale.ROOT);
+        boolean operator = lower.equals("and") || lower.equals("or") || lower.equals("not") || lower.equals("of");
+        return operator && !lower.equals(word) ? " (operators are lower-case: '" + lower + "')" : "";
     }
 
     /** Full match of an identifier pattern where {@code *} is any run of characters. */

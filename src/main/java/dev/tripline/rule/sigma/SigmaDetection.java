@@ -248,7 +248,7 @@ final class SigmaDetection {
         } else {
             List<Expr> perValue = new ArrayList<>();
             for (Node v : values) {
-                perValue.add(value(path, field, mods, (ScalarNode) v, keyAt));
+                perValue.add(value(path, mods, (ScalarNode) v, keyAt));
             }
             combined = all ? Expr.and(perValue) : combineOr(path, perValue);
         }
@@ -400,7 +400,7 @@ final class SigmaDetection {
     }
 
     /** One value of an item, with the item's modifiers applied. */
-    private Expr value(FieldPath path, String field, List<String> mods, ScalarNode node, SourceLocation keyAt) {
+    private Expr value(FieldPath path, List<String> mods, ScalarNode node, SourceLocation keyAt) {
         SourceLocation valueAt = at(node);
         String raw = node.getValue();
         if (SafeYaml.isNull(node)) {

@@ -46,11 +46,6 @@ final class SigmaPattern {
         return b.toString();
     }
 
-    /** A pattern that matches exactly {@code text}, wildcard characters included. */
-    static String literal(String text) {
-        return text;
-    }
-
     static boolean hasWildcard(String pattern) {
         return pattern.indexOf(ANY_RUN) >= 0 || pattern.indexOf(ANY_CHAR) >= 0;
     }
