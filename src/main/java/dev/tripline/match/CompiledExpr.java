@@ -63,6 +63,12 @@ abstract class CompiledExpr implements Serializable {
             }
             return terms.isEmpty() ? FALSE : terms.size() == 1 ? terms.get(0) : new Or(terms);
         } else if (e instanceof Expr.Match m) {
+            if (m.test() instanceof ValueTest.Regex r) {
+                String literal = RegexLiterals.requiredLiteral(r.pattern());
+                if (literal != null) {
+                    return new MatchRegex(m.field(), r, literal);
+                }
+            }
             return new MatchValue(m.field(), m.test());
         }
         // Rare node kinds (keyword, exists, null, field comparison, list quantifiers) keep reference semantics.
@@ -192,6 +198,31 @@ abstract class CompiledExpr implements Serializable {
         @Override
         boolean test(Event event, JsonNode scope) {
             return ReferenceEvaluator.anyValue(event, scope, field, v -> !v.isNull() && valueTest.test(v));
+        }
+    }
+
+    /** A regex match guarded by a literal every match must contain: most values never reach RE2/J. */
+    static final class MatchRegex extends CompiledExpr {
+        private final FieldPath field;
+        private final ValueTest.Regex regex;
+        private final String literal;
+
+        MatchRegex(FieldPath field, ValueTest.Regex regex, String literal) {
+            this.field = field;
+            this.regex = regex;
+            this.literal = literal;
+        }
+
+        @Override
+        boolean test(Event event, JsonNode scope) {
+            return ReferenceEvaluator.anyValue(event, scope, field, v -> {
+                String s = v.isNull() ? null : Event.stringForm(v);
+                if (s == null) {
+                    return false;
+                }
+                boolean present = regex.ignoreCase() ? RegexLiterals.containsIgnoreCase(s, literal) : s.contains(literal);
+                return present && regex.compiled().matcher(s).find();
+            });
         }
     }
 

@@ -9,7 +9,10 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -21,19 +24,20 @@ import java.util.function.Consumer;
  * on, so an event only visits the rules that can match it:
  * <ol>
  *   <li>by log type (a CloudTrail event never visits an Azure rule);</li>
- *   <li>by the event names a rule requires, when its detection pins {@code eventName} to a set of values;</li>
- *   <li>else by the event sources it requires ({@code eventSource});</li>
+ *   <li>by one field the rule pins to a finite set of values: {@code eventName} when it can, else
+ *       {@code eventSource}, else the first other field its detection requires to equal one of a few values
+ *       (say {@code userIdentity.type: Root} or {@code eventType: AwsVpceEvent});</li>
  *   <li>else the rule is checked for every event of its log type.</li>
  * </ol>
- * Index keys are lower-cased and the event's key fields are looked up case-insensitively, so the index only
- * ever over-approximates: the candidate's compiled detection decides.
+ * Index keys are lower-cased and the event's values are looked up case-insensitively, so the index only
+ * ever over-approximates: the candidate's compiled detection decides. The differential test holds it to the
+ * reference evaluator on every (rule, event) pair of the corpora.
  */
 public final class CompiledMatcher implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    static final FieldPath EVENT_NAME = FieldPath.caseInsensitive("eventName");
-    static final FieldPath EVENT_SOURCE = FieldPath.caseInsensitive("eventSource");
     private static final Candidate[] NONE = new Candidate[0];
+    private static final List<String> PREFERRED_FIELDS = List.of("eventname", "eventsource");
 
     private final List<Rule> rules;
     private final Map<LogType, Index> indexes;
@@ -49,16 +53,14 @@ public final class CompiledMatcher implements Serializable {
         Map<LogType, IndexBuilder> builders = new EnumMap<>(LogType.class);
         for (Rule rule : enabled) {
             Candidate c = new Candidate(rule, CompiledExpr.compile(rule.detection()));
-            Set<String> names = RequiredValues.of(rule.detection(), "eventName");
-            Set<String> sources = names == null ? RequiredValues.of(rule.detection(), "eventSource") : null;
+            Map.Entry<String, Set<String>> key = RequiredValues.bestKey(rule.detection());
             for (LogType type : rule.logTypes()) {
                 IndexBuilder b = builders.computeIfAbsent(type, t -> new IndexBuilder());
-                if (names != null) {
-                    names.forEach(n -> b.byName.computeIfAbsent(n, k -> new ArrayList<>()).add(c));
-                } else if (sources != null) {
-                    sources.forEach(s -> b.bySource.computeIfAbsent(s, k -> new ArrayList<>()).add(c));
-                } else {
+                if (key == null) {
                     b.always.add(c);
+                } else {
+                    Map<String, List<Candidate>> byValue = b.byField.computeIfAbsent(key.getKey(), k -> new HashMap<>());
+                    key.getValue().forEach(v -> byValue.computeIfAbsent(v, k -> new ArrayList<>()).add(c));
                 }
             }
         }
@@ -71,17 +73,24 @@ public final class CompiledMatcher implements Serializable {
         return rules;
     }
 
-    /** Calls {@code onMatch} for every rule that fires on {@code event}, in rule-load order per index bucket. */
+    /** Calls {@code onMatch} once for every rule that fires on {@code event}. */
     public void match(Event event, Consumer<Rule> onMatch) {
         Index index = indexes.get(event.logType());
         if (index == null) {
             return;
         }
-        String name = keyValue(event, EVENT_NAME);
-        String source = keyValue(event, EVENT_SOURCE);
-        run(index.byName.getOrDefault(name, NONE), event, onMatch);
-        run(index.bySource.getOrDefault(source, NONE), event, onMatch);
-        run(index.always, event, onMatch);
+        for (IndexedField f : index.fields) {
+            forEachCandidate(f, event, c -> {
+                if (c.detection.test(event, null)) {
+                    onMatch.accept(c.rule);
+                }
+            });
+        }
+        for (Candidate c : index.always) {
+            if (c.detection.test(event, null)) {
+                onMatch.accept(c.rule);
+            }
+        }
     }
 
     /** The matches with the selections that made each fire (selections are worked out only for matches). */
@@ -91,74 +100,120 @@ public final class CompiledMatcher implements Serializable {
         return out;
     }
 
-    /** How many candidate rules an event of this shape visits; exposed for tests and benchmarks. */
+    /** How many candidate rules an event visits; exposed for tests and benchmarks. */
     int candidateCount(Event event) {
         Index index = indexes.get(event.logType());
         if (index == null) {
             return 0;
         }
-        return index.byName.getOrDefault(keyValue(event, EVENT_NAME), NONE).length
-                + index.bySource.getOrDefault(keyValue(event, EVENT_SOURCE), NONE).length + index.always.length;
+        int[] n = {index.always.length};
+        for (IndexedField f : index.fields) {
+            forEachCandidate(f, event, c -> n[0]++);
+        }
+        return n[0];
     }
 
-    private static void run(Candidate[] candidates, Event event, Consumer<Rule> onMatch) {
-        for (Candidate c : candidates) {
-            if (c.detection.test(event, null)) {
-                onMatch.accept(c.rule);
+    /**
+     * Visits the candidates filed under the event's values of one indexed field. The common case, one value,
+     * costs one hash lookup; several values (the field crosses an array) are de-duplicated.
+     */
+    private static void forEachCandidate(IndexedField f, Event event, Consumer<Candidate> visit) {
+        JsonNode direct = f.topLevel ? event.root().get(f.path.text()) : null;
+        if (direct != null && direct.isTextual()) {
+            Candidate[] hit = f.byValue.get(direct.textValue().toLowerCase(Locale.ROOT));
+            if (hit != null) {
+                for (Candidate c : hit) {
+                    visit.accept(c);
+                }
+            }
+            return;
+        }
+        List<JsonNode> values = event.values(f.path);
+        Set<Candidate> seen = values.size() > 1 ? new HashSet<>() : null;
+        for (JsonNode v : values) {
+            String s = Event.stringForm(v);
+            Candidate[] hit = s == null ? null : f.byValue.get(s.toLowerCase(Locale.ROOT));
+            if (hit != null) {
+                for (Candidate c : hit) {
+                    if (seen == null || seen.add(c)) {
+                        visit.accept(c);
+                    }
+                }
             }
         }
-    }
-
-    /** The event's first value at a key field, lower-cased; "" when absent (no rule is indexed under ""). */
-    private static String keyValue(Event event, FieldPath path) {
-        String[] out = {""};
-        event.anyValue(path, v -> {
-            String s = Event.stringForm(v);
-            if (s != null) {
-                out[0] = s.toLowerCase(Locale.ROOT);
-            }
-            return true;
-        });
-        return out[0];
     }
 
     private record Candidate(Rule rule, CompiledExpr detection) implements Serializable {
     }
 
-    private record Index(Map<String, Candidate[]> byName, Map<String, Candidate[]> bySource, Candidate[] always)
+    /** One indexed field: lower-cased value to the rules that require it. */
+    private record IndexedField(FieldPath path, boolean topLevel, Map<String, Candidate[]> byValue)
             implements Serializable {
     }
 
+    private record Index(IndexedField[] fields, Candidate[] always) implements Serializable {
+    }
+
     private static final class IndexBuilder {
-        final Map<String, List<Candidate>> byName = new HashMap<>();
-        final Map<String, List<Candidate>> bySource = new HashMap<>();
+        final Map<String, Map<String, List<Candidate>>> byField = new LinkedHashMap<>();
         final List<Candidate> always = new ArrayList<>();
 
         Index build() {
-            return new Index(freeze(byName), freeze(bySource), always.toArray(NONE));
-        }
-
-        private static Map<String, Candidate[]> freeze(Map<String, List<Candidate>> m) {
-            Map<String, Candidate[]> out = new HashMap<>();
-            m.forEach((k, v) -> out.put(k, v.toArray(NONE)));
-            return out;
+            List<IndexedField> fields = new ArrayList<>();
+            byField.forEach((field, byValue) -> {
+                Map<String, Candidate[]> frozen = new HashMap<>();
+                byValue.forEach((k, v) -> frozen.put(k, v.toArray(NONE)));
+                // Case-insensitive lookup, as Panther paths do; it can only add candidates, never lose one.
+                FieldPath path = FieldPath.caseInsensitive(field);
+                fields.add(new IndexedField(path, path.length() == 1, frozen));
+            });
+            return new Index(fields.toArray(new IndexedField[0]), always.toArray(NONE));
         }
     }
 
-    /** Describes the index, for {@code rules validate --verbose} and tests. */
+    /** Describes the index, for {@code rules validate --show-index} and tests. */
     public String describeIndex() {
         StringBuilder b = new StringBuilder();
-        indexes.forEach((type, idx) -> b.append(type).append(": ")
-                .append(idx.byName.size()).append(" event names, ")
-                .append(idx.bySource.size()).append(" event sources, ")
-                .append(idx.always.length).append(" rules checked on every event; ")
-                .append(Arrays.stream(idx.always).map(c -> c.rule.id()).toList()).append('\n'));
+        indexes.forEach((type, idx) -> {
+            b.append(type).append(":");
+            for (IndexedField f : idx.fields) {
+                b.append(' ').append(f.path.text()).append(" (").append(f.byValue.size()).append(" values)");
+            }
+            b.append("; ").append(idx.always.length).append(" rules checked on every event")
+                    .append(Arrays.stream(idx.always).map(c -> c.rule.id()).toList()).append('\n');
+        });
         return b.toString();
     }
 
     /** Works out which values a detection requires a key field to take, when it pins them down. */
     static final class RequiredValues {
         private RequiredValues() {
+        }
+
+        /**
+         * The field to index a detection under (lower-cased path text) and the values it requires, or null
+         * when no field is pinned to a finite set. Prefers eventName, then eventSource, then the first other
+         * pinned field in the order the detection mentions it.
+         */
+        static Map.Entry<String, Set<String>> bestKey(Expr detection) {
+            java.util.LinkedHashSet<String> fields = new java.util.LinkedHashSet<>(PREFERRED_FIELDS);
+            collectFields(detection, fields);
+            for (String field : fields) {
+                Set<String> values = of(detection, field);
+                if (values != null) {
+                    return Map.entry(field, values);
+                }
+            }
+            return null;
+        }
+
+        /** Field paths of equality tests outside list scopes, lower-cased, in tree order. */
+        private static void collectFields(Expr e, Set<String> out) {
+            if (e instanceof Expr.Match m && !m.field().isSelf()) {
+                out.add(m.field().text().toLowerCase(Locale.ROOT));
+            } else if (!(e instanceof Expr.Elements) && !(e instanceof Expr.NamedList)) {
+                dev.tripline.rule.Exprs.children(e).forEach(c -> collectFields(c, out));
+            }
         }
 
         /**
@@ -207,8 +262,8 @@ public final class CompiledMatcher implements Serializable {
             return null;
         }
 
-        private static boolean isField(FieldPath path, String field) {
-            return path.caseInsensitiveKeys() ? path.text().equalsIgnoreCase(field) : path.text().equals(field);
+        private static boolean isField(FieldPath path, String lowerField) {
+            return path.text().equalsIgnoreCase(lowerField);
         }
     }
 }

@@ -61,8 +61,24 @@ public sealed interface ValueTest extends Serializable {
                 case PREFIX -> s.regionMatches(true, 0, value, 0, value.length());
                 case SUFFIX -> s.length() >= value.length()
                         && s.regionMatches(true, s.length() - value.length(), value, 0, value.length());
-                case CONTAINS -> s.toLowerCase(Locale.ROOT).contains(value);
+                case CONTAINS -> containsIgnoreCase(s, value);
             };
+        }
+
+        /** Substring search ignoring case without lower-casing (and so copying) the event value. */
+        private static boolean containsIgnoreCase(String s, String lowerNeedle) {
+            int n = lowerNeedle.length();
+            if (n == 0) {
+                return true;
+            }
+            char first = lowerNeedle.charAt(0);
+            for (int i = 0, last = s.length() - n; i <= last; i++) {
+                char c = s.charAt(i);
+                if ((c == first || Character.toLowerCase(c) == first) && s.regionMatches(true, i, lowerNeedle, 0, n)) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         @Override
@@ -94,9 +110,38 @@ public sealed interface ValueTest extends Serializable {
      * A glob: literal runs, {@code *} (any run, possibly empty) and {@code ?} (exactly one character). The
      * format's escape rules are applied by the loader, which hands over already-split parts.
      */
-    record Glob(List<GlobPart> parts, boolean caseSensitive) implements ValueTest {
-        public Glob {
-            parts = List.copyOf(caseSensitive ? parts : parts.stream().map(GlobPart::lowerCase).toList());
+    final class Glob implements ValueTest {
+        private static final long serialVersionUID = 1L;
+
+        // Wildcards are encoded as private-use characters so the matcher walks a single string; literal
+        // private-use characters in rule values are vanishingly rare and would only widen a match.
+        private static final char ANY_RUN = '\uE000';
+        private static final char ANY_CHAR = '\uE001';
+
+        private final List<GlobPart> parts;
+        private final boolean caseSensitive;
+        private final String pattern; // encoded once here, not per value
+
+        public Glob(List<GlobPart> parts, boolean caseSensitive) {
+            this.parts = List.copyOf(caseSensitive ? parts : parts.stream().map(GlobPart::lowerCase).toList());
+            this.caseSensitive = caseSensitive;
+            StringBuilder b = new StringBuilder();
+            for (GlobPart part : this.parts) {
+                switch (part.kind()) {
+                    case LITERAL -> b.append(part.literal());
+                    case ANY_RUN -> b.append(ANY_RUN);
+                    case ANY_CHAR -> b.append(ANY_CHAR);
+                }
+            }
+            this.pattern = b.toString();
+        }
+
+        public List<GlobPart> parts() {
+            return parts;
+        }
+
+        public boolean caseSensitive() {
+            return caseSensitive;
         }
 
         @Override
@@ -107,7 +152,6 @@ public sealed interface ValueTest extends Serializable {
 
         /** Iterative glob matching with single-star backtracking: O(n*m) worst case, no recursion. */
         boolean matches(String s) {
-            String pattern = toPatternString();
             int p = 0, i = 0, starP = -1, starI = 0;
             while (i < s.length()) {
                 if (p < pattern.length() && (pattern.charAt(p) == ANY_CHAR || pattern.charAt(p) == s.charAt(i))) {
@@ -129,21 +173,19 @@ public sealed interface ValueTest extends Serializable {
             return p == pattern.length();
         }
 
-        // Wildcards are encoded as private-use characters so the matcher walks a single string; literal
-        // private-use characters in rule values are vanishingly rare and would only widen a match.
-        private static final char ANY_RUN = '\uE000';
-        private static final char ANY_CHAR = '\uE001';
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Glob g && g.caseSensitive == caseSensitive && g.parts.equals(parts);
+        }
 
-        private String toPatternString() {
-            StringBuilder b = new StringBuilder();
-            for (GlobPart part : parts) {
-                switch (part.kind()) {
-                    case LITERAL -> b.append(part.literal());
-                    case ANY_RUN -> b.append(ANY_RUN);
-                    case ANY_CHAR -> b.append(ANY_CHAR);
-                }
-            }
-            return b.toString();
+        @Override
+        public int hashCode() {
+            return parts.hashCode() * 31 + (caseSensitive ? 1 : 0);
+        }
+
+        @Override
+        public String toString() {
+            return "Glob[" + describe() + "]";
         }
 
         @Override

@@ -47,13 +47,19 @@ class CompiledMatcherTest {
     void indexesByEventNameThenSourceThenAlways() {
         CompiledMatcher m = CompiledMatcher.compile(all);
         Event enable = event("{\"eventName\":\"EnableRegion\",\"eventSource\":\"account.amazonaws.com\"}");
-        // enable-region by name, root on every event; iam-create and run-or-key are not visited.
-        assertThat(m.candidateCount(enable)).isEqualTo(2);
+        // Only enable-region, filed under its event name, is visited.
+        assertThat(m.candidateCount(enable)).isEqualTo(1);
         Event createUser = event("{\"eventName\":\"CreateUser\",\"eventSource\":\"iam.amazonaws.com\"}");
-        assertThat(m.candidateCount(createUser)).isEqualTo(2);
+        assertThat(m.candidateCount(createUser)).isEqualTo(1);
         Event runInstances = event("{\"eventName\":\"RunInstances\",\"eventSource\":\"ec2.amazonaws.com\"}");
-        assertThat(m.candidateCount(runInstances)).isEqualTo(2);
-        assertThat(m.describeIndex()).contains("CLOUDTRAIL: 3 event names, 1 event sources, 1 rules");
+        assertThat(m.candidateCount(runInstances)).isEqualTo(1);
+        // The root rule pins no event name or source, so it is filed under the field it does pin.
+        Event root = event("{\"eventName\":\"RunInstances\",\"userIdentity\":{\"type\":\"ROOT\"}}");
+        assertThat(m.candidateCount(root)).isEqualTo(2);
+        Event rootInArray = event("{\"eventName\":\"X\",\"userIdentity\":[{\"type\":\"Root\"},{\"type\":\"root\"}]}");
+        assertThat(m.candidateCount(rootInArray)).as("de-duplicated across array values").isEqualTo(1);
+        assertThat(m.describeIndex()).isEqualTo("CLOUDTRAIL: eventname (3 values) eventsource (1 values) "
+                + "useridentity.type (1 values); 0 rules checked on every event[]\n");
     }
 
     @Test
