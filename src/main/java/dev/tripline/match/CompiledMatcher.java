@@ -3,6 +3,7 @@ package dev.tripline.match;
 import dev.tripline.event.Event;
 import dev.tripline.event.FieldPath;
 import dev.tripline.event.LogType;
+import dev.tripline.rule.CaseFoldMap;
 import dev.tripline.rule.Expr;
 import dev.tripline.rule.Rule;
 import java.io.Serializable;
@@ -120,24 +121,24 @@ public final class CompiledMatcher implements Serializable {
     private static void forEachCandidate(IndexedField f, Event event, Consumer<Candidate> visit) {
         JsonNode direct = f.topLevel ? event.root().get(f.path.text()) : null;
         if (direct != null && direct.isTextual()) {
-            Candidate[] hit = f.byValue.get(direct.textValue().toLowerCase(Locale.ROOT));
-            if (hit != null) {
-                for (Candidate c : hit) {
-                    visit.accept(c);
-                }
-            }
+            visitAll(f.byValue.get(direct.textValue()), visit, null);
             return;
         }
         List<JsonNode> values = event.values(f.path);
         Set<Candidate> seen = values.size() > 1 ? new HashSet<>() : null;
         for (JsonNode v : values) {
             String s = Event.stringForm(v);
-            Candidate[] hit = s == null ? null : f.byValue.get(s.toLowerCase(Locale.ROOT));
-            if (hit != null) {
-                for (Candidate c : hit) {
-                    if (seen == null || seen.add(c)) {
-                        visit.accept(c);
-                    }
+            if (s != null) {
+                visitAll(f.byValue.get(s), visit, seen);
+            }
+        }
+    }
+
+    private static void visitAll(Candidate[] hit, Consumer<Candidate> visit, Set<Candidate> seen) {
+        if (hit != null) {
+            for (Candidate c : hit) {
+                if (seen == null || seen.add(c)) {
+                    visit.accept(c);
                 }
             }
         }
@@ -147,7 +148,7 @@ public final class CompiledMatcher implements Serializable {
     }
 
     /** One indexed field: lower-cased value to the rules that require it. */
-    private record IndexedField(FieldPath path, boolean topLevel, Map<String, Candidate[]> byValue)
+    private record IndexedField(FieldPath path, boolean topLevel, CaseFoldMap<Candidate[]> byValue)
             implements Serializable {
     }
 
@@ -165,7 +166,7 @@ public final class CompiledMatcher implements Serializable {
                 byValue.forEach((k, v) -> frozen.put(k, v.toArray(NONE)));
                 // Case-insensitive lookup, as Panther paths do; it can only add candidates, never lose one.
                 FieldPath path = FieldPath.caseInsensitive(field);
-                fields.add(new IndexedField(path, path.length() == 1, frozen));
+                fields.add(new IndexedField(path, path.length() == 1, new CaseFoldMap<>(frozen)));
             });
             return new Index(fields.toArray(new IndexedField[0]), always.toArray(NONE));
         }

@@ -87,17 +87,51 @@ public sealed interface ValueTest extends Serializable {
         }
     }
 
-    /** Equality with any of a set of strings, by hash lookup. */
-    record OneOf(Set<String> values, boolean caseSensitive) implements ValueTest {
-        public OneOf {
-            values = caseSensitive ? Set.copyOf(values)
+    /** Equality with any of a set of strings, by one hash lookup (case-insensitive: folded, no allocation). */
+    final class OneOf implements ValueTest {
+        private static final long serialVersionUID = 1L;
+
+        private final Set<String> values;
+        private final boolean caseSensitive;
+        private final CaseFoldMap<Boolean> folded;
+
+        public OneOf(Set<String> values, boolean caseSensitive) {
+            this.caseSensitive = caseSensitive;
+            this.values = caseSensitive ? Set.copyOf(values)
                     : Set.copyOf(values.stream().map(v -> v.toLowerCase(Locale.ROOT)).toList());
+            java.util.Map<String, Boolean> keys = new java.util.HashMap<>();
+            values.forEach(v -> keys.put(v, Boolean.TRUE));
+            this.folded = caseSensitive ? null : new CaseFoldMap<>(keys);
+        }
+
+        /** The values; lower-cased when the test is case-insensitive. */
+        public Set<String> values() {
+            return values;
+        }
+
+        public boolean caseSensitive() {
+            return caseSensitive;
         }
 
         @Override
         public boolean test(JsonNode node) {
             String s = Event.stringForm(node);
-            return s != null && values.contains(caseSensitive ? s : s.toLowerCase(Locale.ROOT));
+            return s != null && (caseSensitive ? values.contains(s) : folded.get(s) != null);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof OneOf x && x.caseSensitive == caseSensitive && x.values.equals(values);
+        }
+
+        @Override
+        public int hashCode() {
+            return values.hashCode() * 31 + (caseSensitive ? 1 : 0);
+        }
+
+        @Override
+        public String toString() {
+            return "OneOf[" + values + (caseSensitive ? ", cased]" : "]");
         }
 
         @Override

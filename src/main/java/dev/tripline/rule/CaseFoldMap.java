@@ -1,0 +1,92 @@
+package dev.tripline.rule;
+
+import java.io.Serializable;
+import java.util.Map;
+
+/**
+ * An immutable string-keyed map whose lookups ignore case without allocating: the hash and the comparison
+ * fold each character on the fly. Folding is {@code toLowerCase(toUpperCase(c))}, which makes two strings
+ * equal here exactly when {@link String#equalsIgnoreCase} says so, so index lookups and equality tests agree.
+ *
+ * @param <V> the value type
+ */
+public final class CaseFoldMap<V extends Serializable> implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final String[] keys; // folded
+    private final Object[] values;
+    private final int mask;
+    private final int size;
+
+    public CaseFoldMap(Map<String, V> entries) {
+        int capacity = Integer.highestOneBit(Math.max(4, entries.size() * 2) - 1) << 1;
+        keys = new String[capacity];
+        values = new Object[capacity];
+        mask = capacity - 1;
+        int n = 0;
+        for (Map.Entry<String, V> e : entries.entrySet()) {
+            String k = fold(e.getKey());
+            int i = hash(k) & mask;
+            while (keys[i] != null && !keys[i].equals(k)) {
+                i = (i + 1) & mask;
+            }
+            if (keys[i] == null) {
+                n++;
+            }
+            keys[i] = k;
+            values[i] = e.getValue();
+        }
+        size = n;
+    }
+
+    /** The value for {@code key} compared ignoring case, or null. */
+    @SuppressWarnings("unchecked")
+    public V get(String key) {
+        int i = hash(key) & mask;
+        String k;
+        while ((k = keys[i]) != null) {
+            if (foldEquals(key, k)) {
+                return (V) values[i];
+            }
+            i = (i + 1) & mask;
+        }
+        return null;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public static char fold(char c) {
+        return Character.toLowerCase(Character.toUpperCase(c));
+    }
+
+    public static String fold(String s) {
+        char[] out = new char[s.length()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = fold(s.charAt(i));
+        }
+        return new String(out);
+    }
+
+    private static int hash(String s) {
+        int h = 0;
+        for (int i = 0; i < s.length(); i++) {
+            h = 31 * h + fold(s.charAt(i));
+        }
+        return h ^ (h >>> 16);
+    }
+
+    private static boolean foldEquals(String raw, String folded) {
+        if (raw.length() != folded.length()) {
+            return false;
+        }
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c != folded.charAt(i) && fold(c) != folded.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
