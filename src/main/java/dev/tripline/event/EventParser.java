@@ -149,7 +149,7 @@ public final class EventParser {
             byte[] peek = src.readNBytes(PEEK);
             src.reset();
             int start = skipWhitespace(peek, 0, peek.length);
-            if (start == peek.length) {
+            if (start == peek.length && peek.length < PEEK) {
                 return; // empty or blank input: nothing to report
             }
             int nul = indexOf(peek, (byte) 0, 0, peek.length);
@@ -158,7 +158,7 @@ public final class EventParser {
                         -1, ParseFailure.snippetOf(peek, start, Math.min(peek.length, start + 64)));
                 return;
             }
-            if (documentMode(peek, start)) {
+            if (start < peek.length && documentMode(peek, start)) {
                 try (JsonParser p = factory.createParser(src)) {
                     readDocument(p, ctx);
                 }
