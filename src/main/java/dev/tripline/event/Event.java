@@ -56,7 +56,7 @@ public final class Event {
     public long eventTimeMillis() {
         long t = eventTimeMillis;
         if (t == UNPARSED) {
-            t = logType == LogType.CLOUDTRAIL ? EventTime.parseMillis(root.get("eventTime")) : NO_TIME;
+            t = logType == LogType.CLOUDTRAIL ? EventTime.parseMillis(EventTime.timeField(root)) : NO_TIME;
             eventTimeMillis = t;
         }
         return t;

@@ -42,7 +42,9 @@ import java.util.zip.ZipException;
  * </ul>
  * A record is CloudTrail if it is an object with {@code eventVersion}, or with both {@code eventSource} and
  * {@code eventName}. It must have an ISO-8601 {@code eventTime}: event-time windows and correlation cannot
- * place a record without one, so a missing or unparseable time is a failure, not a default.
+ * place a record without one, so a missing or unparseable time is a failure, not a default. Only when
+ * {@code eventTime} is absent, {@code @timestamp} is used instead: shippers such as Logstash move the event time
+ * there (the OTRF datasets look like that).
  *
  * <p>Use {@link #parse(byte[])} per message (Kafka, Kinesis) and {@link #parse(InputStream, Sink)} for files and
  * streams, which reads JSON Lines line by line and envelopes token by token. Instances are immutable and
@@ -534,9 +536,9 @@ public final class EventParser {
                     line, offset, envelope, index, snippetAt(ctx, start, obj));
             return;
         }
-        JsonNode time = obj.get("eventTime");
+        JsonNode time = EventTime.timeField(obj);
         if (time == null || time.isNull()) {
-            fail(ctx, ParseFailure.Reason.MISSING_EVENT_TIME, "CloudTrail record without eventTime", line, offset,
+            fail(ctx, ParseFailure.Reason.MISSING_EVENT_TIME, "CloudTrail record without eventTime (or @timestamp)", line, offset,
                     envelope, index, snippetAt(ctx, start, obj));
             return;
         }

@@ -16,6 +16,12 @@ final class EventTime {
     private EventTime() {
     }
 
+    /** The node holding the event time: eventTime, or {@code @timestamp} when eventTime is absent. */
+    static JsonNode timeField(JsonNode record) {
+        JsonNode t = record.get("eventTime");
+        return t != null ? t : record.get("@timestamp");
+    }
+
     /** Epoch millis of an ISO-8601 instant with zone ({@code Z} or an offset), else {@link Event#NO_TIME}. */
     static long parseMillis(JsonNode node) {
         if (node == null || !node.isTextual()) {
