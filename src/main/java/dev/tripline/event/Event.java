@@ -20,14 +20,47 @@ import java.util.function.Predicate;
  *       {@code NullNode}.</li>
  *   <li>A segment {@code [N]} indexes into a list (see {@link FieldPath}); other segments on a list fan out.</li>
  * </ul>
+ *
+ * <p>For CloudTrail events the instance lookup ({@link #anyValue(FieldPath, Predicate)}, {@link #values},
+ * {@link #exists}) also sees the derived fields {@code account} and {@code principal} and the ECS alias names
+ * listed in {@link EcsAliases} (see docs/event-view.md). A raw field with the same path always wins. Computed
+ * values are built on first use and cached in the event, so constructing an event stays cheap. The static
+ * {@link #anyValue(JsonNode, FieldPath, Predicate)} sees raw JSON only.
  */
 public final class Event {
     private final LogType logType;
     private final ObjectNode root;
+    /** Epoch millis of the record's event time; {@link #UNPARSED} until first asked for. */
+    private long eventTimeMillis;
+    /** Lazily filled cache of computed alias values, indexed by {@link EcsAliases.Computed} ordinal. */
+    private JsonNode[] computed;
+
+    /** Returned by {@link #eventTimeMillis()} when the record has no parseable event time. */
+    public static final long NO_TIME = Long.MIN_VALUE;
+    private static final long UNPARSED = Long.MIN_VALUE + 1;
 
     public Event(LogType logType, ObjectNode root) {
+        this(logType, root, UNPARSED);
+    }
+
+    /** An event whose time the caller already parsed (as {@link EventParser} does), in epoch millis. */
+    public Event(LogType logType, ObjectNode root, long eventTimeMillis) {
         this.logType = Objects.requireNonNull(logType, "logType");
         this.root = Objects.requireNonNull(root, "root");
+        this.eventTimeMillis = eventTimeMillis;
+    }
+
+    /**
+     * The record's event time in epoch millis (CloudTrail {@code eventTime}), or {@link #NO_TIME}. Events from
+     * {@link EventParser} always have one; for others it is parsed on first call.
+     */
+    public long eventTimeMillis() {
+        long t = eventTimeMillis;
+        if (t == UNPARSED) {
+            t = logType == LogType.CLOUDTRAIL ? EventTime.parseMillis(EventTime.timeField(root)) : NO_TIME;
+            eventTimeMillis = t;
+        }
+        return t;
     }
 
     public LogType logType() {
@@ -41,13 +74,75 @@ public final class Event {
 
     /** True if any value at {@code path} passes {@code test}; values are leaves after array fan-out. */
     public boolean anyValue(FieldPath path, Predicate<JsonNode> test) {
+        if (logType == LogType.CLOUDTRAIL) {
+            EcsAliases.Alias alias = EcsAliases.match(path);
+            if (alias != null) {
+                return aliasValue(alias, path, test);
+            }
+        }
         return anyValue(root, path, test);
+    }
+
+    private boolean aliasValue(EcsAliases.Alias alias, FieldPath path, Predicate<JsonNode> test) {
+        if (rawMayExist(path)) {
+            boolean[] seen = {false};
+            boolean hit = anyValue(root, path, v -> {
+                seen[0] = true;
+                return test.test(v);
+            });
+            if (seen[0]) {
+                return hit;
+            }
+        }
+        // Alias names see the record as Elastic indexes it: null and empty-string values are dropped.
+        Predicate<JsonNode> present = v -> !v.isNull() && !(v.isTextual() && v.textValue().isEmpty()) && test.test(v);
+        int depth = alias.depth();
+        if (alias.computed() == null) {
+            return anyValue(root, alias.target(path.caseInsensitiveKeys()), node -> walk(node, path, depth, present));
+        }
+        JsonNode value = computedValue(alias.computed());
+        return !value.isMissingNode() && walk(value, path, depth, present);
+    }
+
+    /** Cheap pre-check so that the common case (no raw field under an alias name) skips the raw walk. */
+    private boolean rawMayExist(FieldPath path) {
+        return child(root, path.segment(0), path.caseInsensitiveKeys()) != null
+                || (path.length() > 1 && root.get(path.text()) != null);
+    }
+
+    /** The value of a computed alias or derived field, computed once per event. */
+    JsonNode computedValue(EcsAliases.Computed which) {
+        JsonNode[] cache = computed;
+        if (cache == null) {
+            cache = new JsonNode[EcsAliases.Computed.COUNT];
+            computed = cache;
+        }
+        JsonNode v = cache[which.ordinal()];
+        if (v == null) {
+            v = CloudTrailFields.compute(which, this);
+            cache[which.ordinal()] = v;
+        }
+        return v;
+    }
+
+    /** The derived {@code account}: recipientAccountId, else userIdentity.accountId; null when neither. */
+    public String account() {
+        return textOrNull(computedValue(EcsAliases.Computed.ACCOUNT));
+    }
+
+    /** The derived {@code principal}, the identity that acted (see docs/event-view.md); null when unknown. */
+    public String principal() {
+        return textOrNull(computedValue(EcsAliases.Computed.PRINCIPAL));
+    }
+
+    private static String textOrNull(JsonNode n) {
+        return n.isTextual() ? n.textValue() : null;
     }
 
     /** Every value at {@code path}, after array fan-out; empty when the path is missing. */
     public List<JsonNode> values(FieldPath path) {
         List<JsonNode> out = new ArrayList<>(2);
-        anyValue(root, path, v -> {
+        anyValue(path, v -> {
             out.add(v);
             return false;
         });

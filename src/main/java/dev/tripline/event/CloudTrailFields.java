@@ -1,0 +1,337 @@
+package dev.tripline.event;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The computations behind {@link EcsAliases.Computed}: one place that defines each derived value, so the
+ * event view, the docs and the golden tests agree. Results are JSON nodes; {@link MissingNode} means absent.
+ */
+final class CloudTrailFields {
+    private static final JsonNodeFactory F = JsonNodeFactory.instance;
+    private static final JsonNode MISSING = MissingNode.getInstance();
+    private static final TextNode AWS_CLOUDTRAIL = TextNode.valueOf("aws.cloudtrail");
+    private static final TextNode KIND_EVENT = TextNode.valueOf("event");
+    private static final TextNode AWS = TextNode.valueOf("aws");
+    private static final TextNode SUCCESS = TextNode.valueOf("success");
+    private static final TextNode FAILURE = TextNode.valueOf("failure");
+
+    /**
+     * Elastic's ECS categorisation by eventName (integration pipeline, commit 0046748f): name, category, types.
+     * Names not listed get no category and type [info].
+     */
+    private static final String[][] CATEGORISATION = {
+        {"AddUserToGroup", "iam", "group,change"}, {"AssumeRole", "authentication", "info"},
+        {"AttachGroupPolicy", "iam", "group,change"}, {"AttachUserPolicy", "iam", "user,change"},
+        {"ChangePassword", "iam", "user,change"}, {"ConsoleLogin", "authentication", "info"},
+        {"CreateAccessKey", "iam", "user,change"}, {"CreateBucket", "file", "creation"},
+        {"CreateGroup", "iam", "group,creation"}, {"CreateKeyPair", "iam", "admin,creation"},
+        {"CreateUser", "iam", "user,creation"}, {"CreateVirtualMFADevice", "iam", "user,change"},
+        {"DeactivateMFADevice", "iam", "user,change"}, {"DeleteAccessKey", "iam", "user,change"},
+        {"DeleteBucket", "file", "deletion"}, {"DeleteGroup", "iam", "group,deletion"},
+        {"DeleteGroupPolicy", "iam", "group,change"}, {"DeleteSSHPublicKey", "iam", "user,change"},
+        {"DeleteUser", "iam", "user,deletion"}, {"DeleteUserPermissionsBoundary", "iam", "user,change"},
+        {"DeleteUserPolicy", "iam", "user,change"}, {"DeleteVirtualMFADevice", "iam", "user,change"},
+        {"DetachGroupPolicy", "iam", "group,change"}, {"DetachUserPolicy", "iam", "user,change"},
+        {"EnableMFADevice", "iam", "user,change"}, {"GetGroup", "iam", "group,info"},
+        {"GetGroupPolicy", "iam", "group,info"}, {"GetUser", "iam", "user,info"},
+        {"GetUserPolicy", "iam", "user,info"}, {"ListAttachedGroupPolicies", "iam", "group,info"},
+        {"ListAttachedUserPolicies", "iam", "user,info"}, {"ListGroupPolicies", "iam", "group,info"},
+        {"ListGroups", "iam", "group,info"}, {"ListGroupsForUser", "iam", "user,info"},
+        {"ListUserPolicies", "iam", "user,info"}, {"ListUsers", "iam", "user,info"},
+        {"ListUserTags", "iam", "user,info"}, {"PutGroupPolicy", "iam", "group,change"},
+        {"PutUserPermissionsBoundary", "iam", "user,change"}, {"PutUserPolicy", "iam", "user,change"},
+        {"RemoveUserFromGroup", "iam", "group,change"}, {"SetDefaultPolicyVersion", "iam", "admin,change"},
+        {"SetSecurityTokenServicePreferences", "iam", "admin,change"}, {"TagUser", "iam", "user,change"},
+        {"UntagUser", "iam", "user,change"}, {"UpdateAccessKey", "iam", "user,change"},
+        {"UpdateAccountPasswordPolicy", "iam", "admin,change"}, {"UpdateGroup", "iam", "group,change"},
+        {"UpdateLoginProfile", "iam", "user,change"}, {"UpdateRole", "iam", "admin,change"},
+        {"UpdateSSHPublicKey", "iam", "user,change"}, {"UpdateUser", "iam", "user,change"},
+    };
+    private static final Map<String, JsonNode> CATEGORY = new HashMap<>();
+    private static final Map<String, JsonNode> TYPE = new HashMap<>();
+    private static final JsonNode DEFAULT_TYPE = frozenArray("info");
+
+    static {
+        for (String[] row : CATEGORISATION) {
+            CATEGORY.put(row[0], frozenArray(row[1]));
+            TYPE.put(row[0], frozenArray(row[2].split(",")));
+        }
+    }
+
+    private CloudTrailFields() {
+    }
+
+    private static JsonNode frozenArray(String... values) {
+        ArrayNode a = F.arrayNode(values.length);
+        for (String v : values) {
+            a.add(v);
+        }
+        return a;
+    }
+
+    static JsonNode compute(EcsAliases.Computed which, Event event) {
+        ObjectNode r = event.root();
+        switch (which) {
+            case TIMESTAMP: {
+                long t = event.eventTimeMillis();
+                return t == Event.NO_TIME ? MISSING : TextNode.valueOf(EventTime.format(t));
+            }
+            case DATASET:
+                return AWS_CLOUDTRAIL;
+            case EVENT_KIND:
+                return KIND_EVENT;
+            case CLOUD_PROVIDER:
+                return AWS;
+            case EVENT_OUTCOME:
+                return outcome(r);
+            case EVENT_CATEGORY: {
+                JsonNode c = CATEGORY.get(text(r.get("eventName")));
+                return c == null ? MISSING : c;
+            }
+            case EVENT_TYPE: {
+                JsonNode t = TYPE.get(text(r.get("eventName")));
+                return t == null ? DEFAULT_TYPE : t;
+            }
+            case USER_NAME:
+                return firstText(at(r, "userIdentity", "userName"),
+                        at(r, "userIdentity", "sessionContext", "sessionIssuer", "userName"));
+            case SOURCE_IP: {
+                String s = text(r.get("sourceIPAddress"));
+                return s != null && IpLiteral.isIp(s) ? TextNode.valueOf(s) : MISSING;
+            }
+            case SESSION_CREATION_DATE: {
+                String s = text(at(r, "userIdentity", "sessionContext", "attributes", "creationDate"));
+                long t = s == null ? Event.NO_TIME : EventTime.parseMillis(s);
+                return t == Event.NO_TIME ? MISSING : TextNode.valueOf(EventTime.format(t));
+            }
+            case REQUEST_PARAMETERS_TEXT:
+                return javaMapText(r.get("requestParameters"));
+            case RESPONSE_ELEMENTS_TEXT:
+                return javaMapText(r.get("responseElements"));
+            case ADDITIONAL_EVENTDATA_TEXT:
+                return javaMapText(r.get("additionalEventData"));
+            case SERVICE_EVENT_DETAILS_TEXT:
+                return javaMapText(r.get("serviceEventDetails"));
+            case CONSOLE_LOGIN_MFA_USED:
+                return consoleLoginFlag(r, "MFAUsed");
+            case CONSOLE_LOGIN_MOBILE_VERSION:
+                return consoleLoginFlag(r, "MobileVersion");
+            case CONSOLE_LOGIN_LOGIN_TO:
+                return isConsoleLogin(r) ? nonEmptyText(at(r, "additionalEventData", "LoginTo")) : MISSING;
+            case RESOURCES:
+                return resources(r.get("resources"));
+            case RELATED_USER:
+                return relatedUser(r);
+            case TLS_VERSION:
+                return tlsPart(r, false);
+            case TLS_VERSION_PROTOCOL:
+                return tlsPart(r, true);
+            case ACCOUNT:
+                return firstText(r.get("recipientAccountId"), at(r, "userIdentity", "accountId"));
+            case PRINCIPAL:
+                return principal(r);
+            default:
+                throw new IllegalStateException("unhandled " + which);
+        }
+    }
+
+    /**
+     * The identity that acted, by userIdentity.type. Full ARNs where CloudTrail gives one (IAMUser, AssumedRole
+     * session, Root, FederatedUser), the calling service for AWSService, the account for AWSAccount, and for
+     * everything else the most specific identifier present: arn, principalId, userName, invokedBy.
+     */
+    static JsonNode principal(ObjectNode r) {
+        JsonNode id = r.get("userIdentity");
+        if (id == null || !id.isObject()) {
+            return MISSING;
+        }
+        String type = text(id.get("type"));
+        JsonNode arn = id.get("arn");
+        JsonNode principalId = id.get("principalId");
+        JsonNode userName = id.get("userName");
+        if ("AWSService".equals(type)) {
+            return firstText(id.get("invokedBy"), arn, principalId);
+        }
+        if ("AWSAccount".equals(type)) {
+            return firstText(id.get("accountId"), principalId);
+        }
+        if ("IdentityCenterUser".equals(type)) {
+            return firstText(arn, at(id, "onBehalfOf", "userId"), principalId, userName,
+                    at(r, "additionalEventData", "UserName"));
+        }
+        return firstText(arn, principalId, userName, id.get("invokedBy"));
+    }
+
+    private static JsonNode outcome(ObjectNode r) {
+        if (isConsoleLogin(r)) {
+            String cl = text(at(r, "responseElements", "ConsoleLogin"));
+            if (cl != null && !cl.isEmpty()) {
+                return TextNode.valueOf(cl.toLowerCase(Locale.ROOT));
+            }
+        }
+        return present(r.get("errorCode")) || present(r.get("errorMessage")) ? FAILURE : SUCCESS;
+    }
+
+    private static boolean isConsoleLogin(ObjectNode r) {
+        return "ConsoleLogin".equals(text(r.get("eventName")));
+    }
+
+    /** Elastic turns the ConsoleLogin additionalEventData Yes/No strings into booleans: "No" is false. */
+    private static JsonNode consoleLoginFlag(ObjectNode r, String key) {
+        if (!isConsoleLogin(r)) {
+            return MISSING;
+        }
+        JsonNode v = at(r, "additionalEventData", key);
+        if (!present(v)) {
+            return MISSING;
+        }
+        return BooleanNode.valueOf(!"No".equals(text(v)));
+    }
+
+    private static JsonNode tlsPart(ObjectNode r, boolean protocol) {
+        String v = text(at(r, "tlsDetails", "tlsVersion"));
+        int i = v == null ? -1 : v.indexOf('v');
+        if (i < 0) {
+            return MISSING;
+        }
+        return TextNode.valueOf(protocol ? v.substring(0, i).toLowerCase(Locale.ROOT) : v.substring(i + 1));
+    }
+
+    /** resources[] with keys ARN/accountId renamed to arn/account_id and duplicates removed. */
+    private static JsonNode resources(JsonNode resources) {
+        if (resources == null || !resources.isArray()) {
+            return MISSING;
+        }
+        ArrayNode out = F.arrayNode();
+        Set<String> seen = new LinkedHashSet<>();
+        for (JsonNode res : resources) {
+            if (!res.isObject()) {
+                continue;
+            }
+            ObjectNode copy = F.objectNode();
+            for (Iterator<Map.Entry<String, JsonNode>> it = res.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                String k = e.getKey().equals("ARN") ? "arn" : e.getKey().equals("accountId") ? "account_id" : e.getKey();
+                if (present(e.getValue())) {
+                    copy.set(k, e.getValue());
+                }
+            }
+            if (seen.add(copy.path("arn").asText() + "_" + copy.path("account_id").asText() + "_"
+                    + copy.path("type").asText())) {
+                out.add(copy);
+            }
+        }
+        return out.isEmpty() ? MISSING : out;
+    }
+
+    private static JsonNode relatedUser(ObjectNode r) {
+        Set<String> users = new LinkedHashSet<>();
+        for (JsonNode n : new JsonNode[] {at(r, "userIdentity", "userName"), at(r, "requestParameters", "userName"),
+                at(r, "requestParameters", "newUserName")}) {
+            String s = text(n);
+            if (s != null && !s.isEmpty()) {
+                users.add(s);
+            }
+        }
+        if (users.isEmpty()) {
+            return MISSING;
+        }
+        ArrayNode a = F.arrayNode(users.size());
+        users.forEach(a::add);
+        return a;
+    }
+
+    /**
+     * The string Elastic's pipeline stores for request_parameters and friends: the Java {@code Map.toString()}
+     * of the object after null and empty values were dropped. Elastic's JSON processor builds a
+     * {@code HashMap}, so the order is HashMap iteration order; building a HashMap from the same keys in the
+     * same order reproduces it exactly.
+     */
+    private static JsonNode javaMapText(JsonNode node) {
+        Object o = node == null ? null : toJava(node);
+        return o == null ? MISSING : TextNode.valueOf(o.toString());
+    }
+
+    /** JSON to the Java types Elastic holds, dropping null and empty values recursively; null when empty. */
+    private static Object toJava(JsonNode n) {
+        if (n.isObject()) {
+            Map<String, Object> m = new HashMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                Object v = toJava(e.getValue());
+                if (v != null) {
+                    m.put(e.getKey(), v);
+                }
+            }
+            return m.isEmpty() ? null : m;
+        }
+        if (n.isArray()) {
+            List<Object> l = new ArrayList<>(n.size());
+            for (JsonNode e : n) {
+                Object v = toJava(e);
+                if (v != null) {
+                    l.add(v);
+                }
+            }
+            return l.isEmpty() ? null : l;
+        }
+        if (n.isNull() || n.isMissingNode()) {
+            return null;
+        }
+        if (n.isTextual()) {
+            return n.textValue().isEmpty() ? null : n.textValue();
+        }
+        if (n.isNumber()) {
+            return n.numberValue();
+        }
+        if (n.isBoolean()) {
+            return n.booleanValue();
+        }
+        return n.asText();
+    }
+
+    static JsonNode at(JsonNode n, String... keys) {
+        for (String k : keys) {
+            if (n == null || !n.isObject()) {
+                return null;
+            }
+            n = n.get(k);
+        }
+        return n;
+    }
+
+    static String text(JsonNode n) {
+        return n != null && n.isTextual() ? n.textValue() : null;
+    }
+
+    private static boolean present(JsonNode n) {
+        return n != null && !n.isNull() && !n.isMissingNode() && !(n.isTextual() && n.textValue().isEmpty());
+    }
+
+    private static JsonNode nonEmptyText(JsonNode n) {
+        return n != null && n.isTextual() && !n.textValue().isEmpty() ? n : MISSING;
+    }
+
+    private static JsonNode firstText(JsonNode... candidates) {
+        for (JsonNode c : candidates) {
+            if (c != null && c.isTextual() && !c.textValue().isEmpty()) {
+                return c;
+            }
+        }
+        return MISSING;
+    }
+}

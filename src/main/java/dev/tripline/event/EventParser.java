@@ -1,0 +1,838 @@
+package dev.tripline.event;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.io.JsonEOFException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
+import java.io.EOFException;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
+
+/**
+ * Turns raw bytes into CloudTrail {@link Event}s, reporting everything it cannot use as a typed
+ * {@link ParseFailure} instead of throwing. Safe on untrusted input: see {@link ParseLimits}.
+ *
+ * <p>Recognised input (after transparent gzip, detected by magic bytes):
+ * <ul>
+ *   <li>JSON Lines: one record (or one envelope) per line; blank lines skipped; a bad line fails alone.</li>
+ *   <li>A CloudTrail log file {@code {"Records":[...]}}; records are streamed, not slurped.</li>
+ *   <li>A top-level JSON array of records (Stratus Red Team detonation logs, exports).</li>
+ *   <li>A pretty-printed single record or a sequence of JSON values.</li>
+ *   <li>An EventBridge event whose {@code detail-type} ends with {@code via CloudTrail}; the record is
+ *       {@code detail}.</li>
+ *   <li>A CloudWatch Logs subscription payload: {@code DATA_MESSAGE} yields one record per
+ *       {@code logEvents[].message}; {@code CONTROL_MESSAGE} yields nothing and is not a failure.</li>
+ * </ul>
+ * A record is CloudTrail if it is an object with {@code eventVersion}, or with both {@code eventSource} and
+ * {@code eventName}. It must have an ISO-8601 {@code eventTime}: event-time windows and correlation cannot
+ * place a record without one, so a missing or unparseable time is a failure, not a default. Only when
+ * {@code eventTime} is absent, {@code @timestamp} is used instead: shippers such as Logstash move the event time
+ * there (the OTRF datasets look like that).
+ *
+ * <p>Use {@link #parse(byte[])} per message (Kafka, Kinesis) and {@link #parse(InputStream, Sink)} for files and
+ * streams, which reads JSON Lines line by line and envelopes token by token. Instances are immutable and
+ * thread-safe.
+ */
+public final class EventParser {
+
+    /** Receives results in input order. Exceptions thrown by a sink propagate to the caller. */
+    public interface Sink {
+        void event(Event event);
+
+        void failure(ParseFailure failure);
+    }
+
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final int PEEK = 64 * 1024;
+    private static final int IO_BUFFER = 64 * 1024;
+
+    private final ParseLimits limits;
+    private final JsonFactory factory;
+
+    public EventParser() {
+        this(ParseLimits.defaults());
+    }
+
+    public EventParser(ParseLimits limits) {
+        this.limits = limits;
+        this.factory = JsonFactory.builder()
+                .streamReadConstraints(StreamReadConstraints.builder()
+                        .maxNestingDepth(limits.maxDepth())
+                        .maxStringLength(limits.maxStringLength())
+                        .build())
+                .build();
+    }
+
+    public ParseLimits limits() {
+        return limits;
+    }
+
+    /** Parses one message, e.g. a Kafka record value or a Kinesis record. */
+    public ParseResult parse(byte[] message) {
+        Collector c = new Collector();
+        parse(message, c);
+        return c.result();
+    }
+
+    /** Parses one message into {@code sink}. */
+    public void parse(byte[] message, Sink sink) {
+        run(new ByteArrayInputStream(message), sink, message);
+    }
+
+    /** Parses a whole stream and collects the results; for big inputs prefer {@link #parse(InputStream, Sink)}. */
+    public ParseResult parseAll(InputStream in) {
+        Collector c = new Collector();
+        parse(in, c);
+        return c.result();
+    }
+
+    /**
+     * Parses a file or stream into {@code sink}, in constant memory apart from one record at a time. I/O errors
+     * of {@code in} become a {@link ParseFailure.Reason#READ_ERROR} failure. Does not close {@code in}.
+     */
+    public void parse(InputStream in, Sink sink) {
+        run(in, sink, null);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+
+    /** Where results go and how to locate failures in the current piece of input. */
+    private static final class Ctx {
+        final Sink sink;
+        /** The bytes the parser reads, when they are in memory; only used for snippets. */
+        byte[] raw;
+        /** Line number to report for everything in this piece (JSON Lines mode), or -1 to use the parser's. */
+        long line = -1;
+        /** Byte offset of this piece within the whole input. */
+        long offsetBase;
+        boolean gzip;
+
+        Ctx(Sink sink) {
+            this.sink = sink;
+        }
+    }
+
+    private void run(InputStream in, Sink sink, byte[] plainBytes) {
+        Ctx ctx = new Ctx(sink);
+        try {
+            BufferedInputStream bin = new BufferedInputStream(in, IO_BUFFER);
+            bin.mark(2);
+            int b0 = bin.read();
+            int b1 = bin.read();
+            bin.reset();
+            InputStream src;
+            if (b0 == 0x1f && b1 == 0x8b) {
+                ctx.gzip = true;
+                src = new BufferedInputStream(
+                        new LimitedInputStream(new GZIPInputStream(bin, IO_BUFFER), limits.maxDecompressedBytes()),
+                        IO_BUFFER);
+            } else {
+                src = bin;
+                ctx.raw = plainBytes;
+            }
+            src.mark(PEEK + 1);
+            byte[] peek = src.readNBytes(PEEK);
+            src.reset();
+            int start = skipWhitespace(peek, 0, peek.length);
+            if (start == peek.length && peek.length < PEEK) {
+                return; // empty or blank input: nothing to report
+            }
+            int nul = indexOf(peek, (byte) 0, 0, peek.length);
+            if (nul >= 0) {
+                fail(ctx, ParseFailure.Reason.BINARY_INPUT, "input contains NUL bytes; not JSON text", -1, nul, "",
+                        -1, ParseFailure.snippetOf(peek, start, Math.min(peek.length, start + 64)));
+                return;
+            }
+            if (start < peek.length && documentMode(peek, start)) {
+                try (JsonParser p = factory.createParser(src)) {
+                    readDocument(p, ctx);
+                }
+            } else {
+                readLines(src, ctx);
+            }
+        } catch (IOException e) {
+            streamFailure(ctx, e, -1, -1);
+        }
+    }
+
+    /**
+     * JSON Lines gets line-by-line reading with per-line recovery; anything that is not one value per line
+     * (arrays, pretty-printed JSON, CloudTrail log files, CloudWatch payloads, which may exceed the record
+     * limit as one line) is read as a token stream.
+     */
+    private boolean documentMode(byte[] peek, int start) {
+        byte c = peek[start];
+        if (c == '[') {
+            return true;
+        }
+        if (c != '{') {
+            return false;
+        }
+        int nl = indexOf(peek, (byte) '\n', start, peek.length);
+        if (nl < 0) {
+            // One line fills the window (or the whole input): only envelopes go token by token.
+            return peek.length < PEEK || sniffEnvelope(peek, start, peek.length) != Sniff.RECORD_OR_BAD;
+        }
+        Sniff s = sniffEnvelope(peek, start, nl);
+        return s == Sniff.ENVELOPE || s == Sniff.INCOMPLETE;
+    }
+
+    private enum Sniff { ENVELOPE, INCOMPLETE, RECORD_OR_BAD }
+
+    /** Looks at the top-level keys of the object starting at {@code start}, tolerating truncation. */
+    private Sniff sniffEnvelope(byte[] buf, int start, int end) {
+        try (JsonParser p = factory.createParser(buf, start, end - start)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return Sniff.RECORD_OR_BAD;
+            }
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                if (name.equals("Records") || name.equals("messageType")) {
+                    return Sniff.ENVELOPE;
+                }
+                p.nextToken();
+                p.skipChildren();
+            }
+            return t == JsonToken.END_OBJECT ? Sniff.RECORD_OR_BAD : Sniff.INCOMPLETE;
+        } catch (JsonEOFException e) {
+            return Sniff.INCOMPLETE;
+        } catch (IOException e) {
+            return Sniff.RECORD_OR_BAD;
+        }
+    }
+
+    // ---- JSON Lines -----------------------------------------------------------------------------------------
+
+    private void readLines(InputStream src, Ctx ctx) throws IOException {
+        byte[] chunk = new byte[IO_BUFFER];
+        byte[] line = new byte[8192];
+        int len = 0;
+        boolean overflow = false;
+        long lineNo = 1;
+        long lineStart = 0;
+        long pos = 0;
+        int n;
+        while ((n = src.read(chunk)) > 0) {
+            for (int i = 0; i < n; i++, pos++) {
+                byte b = chunk[i];
+                if (b == '\n') {
+                    finishLine(ctx, line, len, overflow, lineNo, lineStart);
+                    lineNo++;
+                    lineStart = pos + 1;
+                    len = 0;
+                    overflow = false;
+                } else if (!overflow) {
+                    if (len == limits.maxRecordBytes()) {
+                        overflow = true;
+                    } else {
+                        if (len == line.length) {
+                            line = Arrays.copyOf(line, (int) Math.min((long) line.length * 2, limits.maxRecordBytes()));
+                        }
+                        line[len++] = b;
+                    }
+                }
+            }
+        }
+        if (len > 0 || overflow) {
+            finishLine(ctx, line, len, overflow, lineNo, lineStart);
+        }
+    }
+
+    private void finishLine(Ctx ctx, byte[] line, int len, boolean overflow, long lineNo, long lineStart) {
+        Ctx lc = new Ctx(ctx.sink);
+        lc.raw = line;
+        lc.line = lineNo;
+        lc.offsetBase = lineStart;
+        lc.gzip = ctx.gzip;
+        if (overflow) {
+            fail(lc, ParseFailure.Reason.RECORD_TOO_LARGE, "line longer than " + limits.maxRecordBytes() + " bytes",
+                    lineNo, lineStart, "", -1, ParseFailure.snippetOf(line, 0, len));
+            return;
+        }
+        int end = len;
+        while (end > 0 && isWhitespace(line[end - 1])) {
+            end--;
+        }
+        if (skipWhitespace(line, 0, end) == end) {
+            return;
+        }
+        try (JsonParser p = factory.createParser(line, 0, end)) {
+            readDocument(p, lc);
+        } catch (IOException e) {
+            streamFailure(lc, e, lineNo, lineStart);
+        }
+    }
+
+    // ---- token-stream documents -----------------------------------------------------------------------------
+
+    /** Reads every top-level value of {@code p}; stops at the first syntax or limit error. */
+    private void readDocument(JsonParser p, Ctx ctx) {
+        try {
+            JsonToken t;
+            while ((t = p.nextToken()) != null) {
+                JsonLocation loc = p.currentTokenLocation();
+                if (t == JsonToken.START_OBJECT) {
+                    rootObject(p, ctx, loc);
+                } else if (t == JsonToken.START_ARRAY) {
+                    streamRecords(p, ctx, "", loc);
+                } else {
+                    fail(ctx, ParseFailure.Reason.NOT_AN_OBJECT, "top-level JSON " + describe(t) + ", expected an object",
+                            line(ctx, loc), offset(ctx, loc), "", -1, snippetAt(ctx, loc, null));
+                }
+            }
+        } catch (IOException e) {
+            JsonLocation loc = p.currentLocation();
+            streamFailure(ctx, e, line(ctx, loc), offset(ctx, loc));
+        } catch (RecordTooLarge e) {
+            JsonLocation loc = p.currentLocation();
+            fail(ctx, ParseFailure.Reason.RECORD_TOO_LARGE, "value larger than the record limit", line(ctx, loc),
+                    offset(ctx, loc), "", -1, "");
+        }
+    }
+
+    /** A top-level object: a CloudTrail log file, an EventBridge event, a CloudWatch payload or a record. */
+    private void rootObject(JsonParser p, Ctx ctx, JsonLocation start) throws IOException {
+        JsonStreamContext parent = p.getParsingContext().getParent();
+        Budget budget = new Budget(rawOffset(start), limits.maxRecordBytes());
+        ObjectNode obj = NODES.objectNode();
+        boolean records = false;
+        String messageType = null;
+        boolean logEventsStreamed = false;
+        try {
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken vt = p.nextToken();
+                if (vt == JsonToken.START_ARRAY && name.equals("Records")) {
+                    long before = rawOffset(p.currentTokenLocation());
+                    streamRecords(p, ctx, "Records", p.currentTokenLocation());
+                    budget.exclude(rawOffset(p.currentLocation()) - before);
+                    records = true;
+                } else if (vt == JsonToken.START_ARRAY && name.equals("logEvents") && messageType != null) {
+                    long before = rawOffset(p.currentTokenLocation());
+                    if (messageType.equals("DATA_MESSAGE")) {
+                        streamLogEvents(p, ctx);
+                    } else {
+                        p.skipChildren();
+                    }
+                    budget.exclude(rawOffset(p.currentLocation()) - before);
+                    logEventsStreamed = true;
+                } else {
+                    JsonNode v = readValue(p, vt, budget);
+                    obj.set(name, v);
+                    if (name.equals("messageType") && v.isTextual()) {
+                        messageType = v.textValue();
+                    }
+                }
+            }
+            if (t != JsonToken.END_OBJECT) {
+                throw new JsonEOFException(p, t, "unexpected end of input in object");
+            }
+        } catch (RecordTooLarge e) {
+            skipTo(p, parent);
+            fail(ctx, ParseFailure.Reason.RECORD_TOO_LARGE, "object larger than " + limits.maxRecordBytes() + " bytes",
+                    line(ctx, start), offset(ctx, start), "", -1, snippetAt(ctx, start, null));
+            return;
+        }
+        if (records) {
+            return;
+        }
+        long line = line(ctx, start);
+        long offset = offset(ctx, start);
+        if (obj.has("Records")) {
+            fail(ctx, ParseFailure.Reason.BAD_ENVELOPE, "Records is not an array", line, offset, "Records", -1,
+                    snippetAt(ctx, start, obj));
+        } else if (obj.has("detail-type")) {
+            eventBridge(ctx, obj, line, offset, start);
+        } else if (obj.has("messageType")) {
+            cloudWatch(ctx, obj, messageType, logEventsStreamed, line, offset, start);
+        } else {
+            record(ctx, obj, line, offset, "", -1, start);
+        }
+    }
+
+    private void eventBridge(Ctx ctx, ObjectNode obj, long line, long offset, JsonLocation start) {
+        String detailType = CloudTrailFields.text(obj.get("detail-type"));
+        if (detailType == null || !detailType.endsWith("via CloudTrail")) {
+            fail(ctx, ParseFailure.Reason.NOT_CLOUDTRAIL, "EventBridge detail-type '" + ParseFailure.snippetOf(
+                    String.valueOf(detailType)) + "' is not a CloudTrail event", line, offset, "", -1,
+                    snippetAt(ctx, start, obj));
+            return;
+        }
+        JsonNode detail = obj.get("detail");
+        if (detail == null || !detail.isObject()) {
+            fail(ctx, ParseFailure.Reason.BAD_ENVELOPE, "EventBridge event without a detail object", line, offset,
+                    "detail", -1, snippetAt(ctx, start, obj));
+            return;
+        }
+        record(ctx, detail, line, offset, "detail", -1, null);
+    }
+
+    private void cloudWatch(Ctx ctx, ObjectNode obj, String messageType, boolean streamed, long line, long offset,
+                            JsonLocation start) {
+        if ("CONTROL_MESSAGE".equals(messageType)) {
+            return; // CloudWatch's connectivity check: carries no records by design
+        }
+        if (!"DATA_MESSAGE".equals(messageType)) {
+            fail(ctx, ParseFailure.Reason.BAD_ENVELOPE, "unknown CloudWatch Logs messageType", line, offset,
+                    "messageType", -1, snippetAt(ctx, start, obj));
+            return;
+        }
+        if (streamed) {
+            return;
+        }
+        JsonNode events = obj.get("logEvents");
+        if (events == null || !events.isArray()) {
+            fail(ctx, ParseFailure.Reason.BAD_ENVELOPE, "DATA_MESSAGE without a logEvents array", line, offset,
+                    "logEvents", -1, snippetAt(ctx, start, obj));
+            return;
+        }
+        int i = 0;
+        for (JsonNode e : events) {
+            if (i == limits.maxRecordsPerEnvelope()) {
+                tooMany(ctx, "logEvents", i, line, offset);
+                break;
+            }
+            logEvent(ctx, e, i++, line, offset);
+        }
+    }
+
+    /** Streams logEvents elements of a DATA_MESSAGE; the current token is the array start. */
+    private void streamLogEvents(JsonParser p, Ctx ctx) throws IOException {
+        int i = 0;
+        JsonToken t;
+        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+            if (t == null) {
+                throw new JsonEOFException(p, null, "unexpected end of input in logEvents");
+            }
+            JsonLocation loc = p.currentTokenLocation();
+            if (i >= limits.maxRecordsPerEnvelope()) {
+                if (i == limits.maxRecordsPerEnvelope()) {
+                    tooMany(ctx, "logEvents", i, line(ctx, loc), offset(ctx, loc));
+                }
+                p.skipChildren();
+                i++;
+                continue;
+            }
+            JsonStreamContext parent = p.getParsingContext().getParent();
+            try {
+                // The element holds the record as an escaped string, so allow for escaping overhead.
+                JsonNode e = readValue(p, t, new Budget(rawOffset(loc), 2L * limits.maxRecordBytes() + 1024));
+                logEvent(ctx, e, i, line(ctx, loc), offset(ctx, loc));
+            } catch (RecordTooLarge tooLarge) {
+                skipTo(p, parent);
+                fail(ctx, ParseFailure.Reason.RECORD_TOO_LARGE, "log event larger than the record limit",
+                        line(ctx, loc), offset(ctx, loc), "logEvents", i, snippetAt(ctx, loc, null));
+            }
+            i++;
+        }
+    }
+
+    /** One CloudWatch log event: its message is one CloudTrail record serialised as a JSON string. */
+    private void logEvent(Ctx ctx, JsonNode e, int index, long line, long offset) {
+        JsonNode message = e.isObject() ? e.get("message") : null;
+        if (message == null || !message.isTextual()) {
+            fail(ctx, ParseFailure.Reason.BAD_ENVELOPE, "log event without a string message", line, offset,
+                    "logEvents", index, ParseFailure.snippetOf(e.toString()));
+            return;
+        }
+        String text = message.textValue();
+        if (text.length() > limits.maxRecordBytes()) {
+            fail(ctx, ParseFailure.Reason.RECORD_TOO_LARGE, "log event message longer than "
+                    + limits.maxRecordBytes() + " characters", line, offset, "logEvents", index,
+                    ParseFailure.snippetOf(text));
+            return;
+        }
+        try (JsonParser p = factory.createParser(text)) {
+            JsonToken t = p.nextToken();
+            if (t == null) {
+                fail(ctx, ParseFailure.Reason.MALFORMED_JSON, "empty log event message", line, offset, "logEvents",
+                        index, "");
+                return;
+            }
+            JsonNode value = readValue(p, t, new Budget(0, limits.maxRecordBytes()));
+            if (p.nextToken() != null) {
+                fail(ctx, ParseFailure.Reason.MALFORMED_JSON, "trailing content after the record in log event message",
+                        line, offset, "logEvents", index, ParseFailure.snippetOf(text));
+                return;
+            }
+            record(ctx, value, line, offset, "logEvents", index, null);
+        } catch (IOException ex) {
+            fail(ctx, reasonOf(ex, false), "log event message: " + messageOf(ex), line, offset, "logEvents", index,
+                    ParseFailure.snippetOf(text));
+        } catch (RecordTooLarge tooLarge) {
+            fail(ctx, ParseFailure.Reason.RECORD_TOO_LARGE, "log event message larger than the record limit", line,
+                    offset, "logEvents", index, ParseFailure.snippetOf(text));
+        }
+    }
+
+    /** Streams the elements of a records array (Records or a top-level array); the current token is its start. */
+    private void streamRecords(JsonParser p, Ctx ctx, String envelope, JsonLocation arrayStart) throws IOException {
+        int i = 0;
+        JsonToken t;
+        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+            if (t == null) {
+                throw new JsonEOFException(p, null, "unexpected end of input in array");
+            }
+            JsonLocation loc = p.currentTokenLocation();
+            if (i >= limits.maxRecordsPerEnvelope()) {
+                if (i == limits.maxRecordsPerEnvelope()) {
+                    tooMany(ctx, envelope, i, line(ctx, loc), offset(ctx, loc));
+                }
+                p.skipChildren();
+                i++;
+                continue;
+            }
+            JsonStreamContext parent = p.getParsingContext().getParent();
+            try {
+                JsonNode value = readValue(p, t, new Budget(rawOffset(loc), limits.maxRecordBytes()));
+                record(ctx, value, line(ctx, loc), offset(ctx, loc), envelope, i, loc);
+            } catch (RecordTooLarge e) {
+                if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+                    skipTo(p, parent);
+                }
+                fail(ctx, ParseFailure.Reason.RECORD_TOO_LARGE, "record larger than " + limits.maxRecordBytes()
+                        + " bytes", line(ctx, loc), offset(ctx, loc), envelope, i, snippetAt(ctx, loc, null));
+            }
+            i++;
+        }
+    }
+
+    private void tooMany(Ctx ctx, String envelope, int index, long line, long offset) {
+        fail(ctx, ParseFailure.Reason.TOO_MANY_RECORDS, "more than " + limits.maxRecordsPerEnvelope()
+                + " records in one envelope; the rest were skipped", line, offset, envelope, index, "");
+    }
+
+    /** Validates one candidate record and emits an event or a failure. */
+    private void record(Ctx ctx, JsonNode value, long line, long offset, String envelope, int index,
+                        JsonLocation start) {
+        if (!value.isObject()) {
+            fail(ctx, ParseFailure.Reason.NOT_AN_OBJECT, "record is JSON " + value.getNodeType().name().toLowerCase()
+                    + ", expected an object", line, offset, envelope, index, snippetAt(ctx, start, value));
+            return;
+        }
+        ObjectNode obj = (ObjectNode) value;
+        boolean cloudTrail = obj.has("eventVersion") || (obj.has("eventSource") && obj.has("eventName"));
+        if (!cloudTrail) {
+            fail(ctx, ParseFailure.Reason.NOT_CLOUDTRAIL, "object has neither eventVersion nor eventSource+eventName",
+                    line, offset, envelope, index, snippetAt(ctx, start, obj));
+            return;
+        }
+        JsonNode time = EventTime.timeField(obj);
+        if (time == null || time.isNull()) {
+            fail(ctx, ParseFailure.Reason.MISSING_EVENT_TIME, "CloudTrail record without eventTime (or @timestamp)", line, offset,
+                    envelope, index, snippetAt(ctx, start, obj));
+            return;
+        }
+        long millis = EventTime.parseMillis(time);
+        if (millis == Event.NO_TIME) {
+            fail(ctx, ParseFailure.Reason.INVALID_EVENT_TIME, "eventTime is not an ISO-8601 instant: "
+                    + ParseFailure.snippetOf(time.toString()), line, offset, envelope, index,
+                    snippetAt(ctx, start, obj));
+            return;
+        }
+        ctx.sink.event(new Event(LogType.CLOUDTRAIL, obj, millis));
+    }
+
+    // ---- bounded tree building ------------------------------------------------------------------------------
+
+    /** Thrown (without stack trace) when a value outgrows its byte budget; caught by the envelope reader. */
+    private static final class RecordTooLarge extends RuntimeException {
+        RecordTooLarge() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** Byte budget of one value, checked against parser offsets while tokens arrive. */
+    private static final class Budget {
+        private long start;
+        private final long limit;
+        private int ticks;
+
+        Budget(long start, long limit) {
+            this.start = start;
+            this.limit = limit;
+        }
+
+        void exclude(long bytes) {
+            start += bytes;
+        }
+
+        void check(JsonParser p) {
+            if (rawOffset(p.currentLocation()) - start > limit) {
+                throw new RecordTooLarge();
+            }
+        }
+
+        void tick(JsonParser p) {
+            if ((++ticks & 63) == 0) {
+                check(p);
+            }
+        }
+    }
+
+    /**
+     * Builds the tree of the value whose first token is {@code t}. Recursion depth is bounded by the parser's
+     * nesting limit; size by {@code budget}, checked on every container, name and string (the tokens that can be
+     * long) and every 64 other tokens.
+     */
+    private JsonNode readValue(JsonParser p, JsonToken t, Budget budget) throws IOException {
+        switch (t) {
+            case START_OBJECT: {
+                budget.check(p);
+                ObjectNode o = NODES.objectNode();
+                JsonToken n;
+                while ((n = p.nextToken()) == JsonToken.FIELD_NAME) {
+                    String name = p.currentName();
+                    budget.check(p);
+                    JsonToken vt = p.nextToken();
+                    if (vt == null) {
+                        break;
+                    }
+                    o.set(name, readValue(p, vt, budget));
+                }
+                if (n != JsonToken.END_OBJECT) {
+                    throw new JsonEOFException(p, n, "unexpected end of input in object");
+                }
+                return o;
+            }
+            case START_ARRAY: {
+                budget.check(p);
+                ArrayNode a = NODES.arrayNode();
+                JsonToken n;
+                while ((n = p.nextToken()) != JsonToken.END_ARRAY) {
+                    if (n == null) {
+                        throw new JsonEOFException(p, null, "unexpected end of input in array");
+                    }
+                    a.add(readValue(p, n, budget));
+                }
+                return a;
+            }
+            case VALUE_STRING:
+                budget.check(p);
+                return NODES.textNode(p.getText());
+            case VALUE_NUMBER_INT:
+                budget.tick(p);
+                switch (p.getNumberType()) {
+                    case INT:
+                        return NODES.numberNode(p.getIntValue());
+                    case LONG:
+                        return NODES.numberNode(p.getLongValue());
+                    default:
+                        return NODES.numberNode(p.getBigIntegerValue());
+                }
+            case VALUE_NUMBER_FLOAT:
+                budget.tick(p);
+                return NODES.numberNode(p.getDoubleValue());
+            case VALUE_TRUE:
+                budget.tick(p);
+                return NODES.booleanNode(true);
+            case VALUE_FALSE:
+                budget.tick(p);
+                return NODES.booleanNode(false);
+            case VALUE_NULL:
+                budget.tick(p);
+                return NODES.nullNode();
+            default:
+                throw new JsonEOFException(p, t, "unexpected token " + t);
+        }
+    }
+
+    /** After a budget overflow: consume tokens until the parser is back in {@code parent}. */
+    private static void skipTo(JsonParser p, JsonStreamContext parent) throws IOException {
+        while (p.getParsingContext() != parent) {
+            if (p.nextToken() == null) {
+                return;
+            }
+        }
+    }
+
+    // ---- failures and locations -----------------------------------------------------------------------------
+
+    private void streamFailure(Ctx ctx, IOException e, long line, long offset) {
+        fail(ctx, reasonOf(e, ctx.gzip), messageOf(e), line, offset, "", -1,
+                ctx.raw == null || offset < 0 ? "" : ParseFailure.snippetOf(ctx.raw,
+                        (int) Math.max(0, offset - ctx.offsetBase - 40), ctx.raw.length));
+    }
+
+    private static ParseFailure.Reason reasonOf(IOException e, boolean gzip) {
+        if (e instanceof StreamConstraintsException) {
+            String m = String.valueOf(e.getMessage());
+            if (m.contains("nesting depth")) {
+                return ParseFailure.Reason.TOO_DEEP;
+            }
+            if (m.contains("Document length")) {
+                return ParseFailure.Reason.RECORD_TOO_LARGE;
+            }
+            return ParseFailure.Reason.VALUE_TOO_LONG;
+        }
+        if (e instanceof LimitExceeded) {
+            return ParseFailure.Reason.DECOMPRESSED_TOO_LARGE;
+        }
+        if (e instanceof JsonProcessingException) {
+            return ParseFailure.Reason.MALFORMED_JSON;
+        }
+        if (gzip && (e instanceof ZipException || e instanceof EOFException)) {
+            return ParseFailure.Reason.BAD_GZIP;
+        }
+        return ParseFailure.Reason.READ_ERROR;
+    }
+
+    /** Jackson's message without its location suffix (we report location separately). */
+    private static String messageOf(IOException e) {
+        String m = e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage();
+        if (m == null) {
+            m = e.getClass().getSimpleName();
+        }
+        return ParseFailure.snippetOf(m);
+    }
+
+    private static void fail(Ctx ctx, ParseFailure.Reason reason, String message, long line, long offset,
+                             String envelope, int index, String snippet) {
+        ctx.sink.failure(new ParseFailure(reason, message, line, offset, envelope, index, snippet));
+    }
+
+    private static long rawOffset(JsonLocation loc) {
+        long b = loc.getByteOffset();
+        return b >= 0 ? b : loc.getCharOffset();
+    }
+
+    private static long offset(Ctx ctx, JsonLocation loc) {
+        long b = rawOffset(loc);
+        return b < 0 ? -1 : ctx.offsetBase + b;
+    }
+
+    private static long line(Ctx ctx, JsonLocation loc) {
+        return ctx.line >= 0 ? ctx.line : loc.getLineNr();
+    }
+
+    private static String snippetAt(Ctx ctx, JsonLocation loc, JsonNode fallback) {
+        if (ctx.raw != null && loc != null && rawOffset(loc) >= 0) {
+            int from = (int) rawOffset(loc);
+            return ParseFailure.snippetOf(ctx.raw, from, ctx.raw.length);
+        }
+        return fallback == null ? "" : ParseFailure.snippetOf(fallback.toString());
+    }
+
+    private static String describe(JsonToken t) {
+        switch (t) {
+            case VALUE_STRING:
+                return "string";
+            case VALUE_NUMBER_INT:
+            case VALUE_NUMBER_FLOAT:
+                return "number";
+            case VALUE_TRUE:
+            case VALUE_FALSE:
+                return "boolean";
+            case VALUE_NULL:
+                return "null";
+            default:
+                return t.name();
+        }
+    }
+
+    private static boolean isWhitespace(byte b) {
+        return b == ' ' || b == '\t' || b == '\r' || b == '\n';
+    }
+
+    private static int skipWhitespace(byte[] b, int from, int to) {
+        int i = from;
+        if (i + 2 < to && (b[i] & 0xff) == 0xEF && (b[i + 1] & 0xff) == 0xBB && (b[i + 2] & 0xff) == 0xBF) {
+            i += 3; // UTF-8 byte order mark
+        }
+        while (i < to && isWhitespace(b[i])) {
+            i++;
+        }
+        return i;
+    }
+
+    private static int indexOf(byte[] b, byte v, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (b[i] == v) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Signals that decompressed input passed {@link ParseLimits#maxDecompressedBytes()}. */
+    private static final class LimitExceeded extends IOException {
+        LimitExceeded(long limit) {
+            super("decompressed input exceeds " + limit + " bytes");
+        }
+    }
+
+    /** Counts bytes read through it and fails once the limit is passed. */
+    private static final class LimitedInputStream extends FilterInputStream {
+        private final long limit;
+        private long count;
+
+        LimitedInputStream(InputStream in, long limit) {
+            super(in);
+            this.limit = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0 && ++count > limit) {
+                throw new LimitExceeded(limit);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws IOException {
+            int n = super.read(buf, off, len);
+            if (n > 0) {
+                count += n;
+                if (count > limit) {
+                    throw new LimitExceeded(limit);
+                }
+            }
+            return n;
+        }
+
+        @Override
+        public boolean markSupported() {
+            return false;
+        }
+    }
+
+    private static final class Collector implements Sink {
+        final List<Event> events = new ArrayList<>();
+        final List<ParseFailure> failures = new ArrayList<>();
+
+        @Override
+        public void event(Event event) {
+            events.add(event);
+        }
+
+        @Override
+        public void failure(ParseFailure failure) {
+            failures.add(failure);
+        }
+
+        ParseResult result() {
+            return new ParseResult(events, failures);
+        }
+    }
+}
