@@ -1,20 +1,17 @@
 package dev.tripline.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tripline.event.Event;
-import dev.tripline.event.LogType;
+import dev.tripline.event.EventParser;
+import dev.tripline.event.ParseFailure;
+import dev.tripline.event.ParseResult;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
-/** Reads the events of a small file given on the command line (explain's --event). */
+/** Reads the events of a file named on the command line, through the same parser the job uses. */
 final class EventFiles {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private EventFiles() {
     }
 
@@ -22,27 +19,11 @@ final class EventFiles {
     }
 
     static Read read(Path file) {
-        List<Event> events = new ArrayList<>();
-        List<String> failures = new ArrayList<>();
-        try {
-            JsonNode root = JSON.readTree(Files.readAllBytes(file));
-            JsonNode records = root.has("Records") ? root.get("Records") : root;
-            if (records.isArray()) {
-                records.forEach(r -> add(r, events, failures));
-            } else {
-                add(records, events, failures);
-            }
+        try (InputStream in = Files.newInputStream(file)) {
+            ParseResult r = new EventParser().parseAll(in);
+            return new Read(r.events(), r.failures().stream().map(ParseFailure::toString).toList());
         } catch (IOException e) {
-            failures.add("cannot read events: " + e.getMessage());
-        }
-        return new Read(events, failures);
-    }
-
-    private static void add(JsonNode r, List<Event> events, List<String> failures) {
-        if (r instanceof ObjectNode o) {
-            events.add(new Event(LogType.CLOUDTRAIL, o));
-        } else {
-            failures.add("not a JSON object: " + r.getNodeType());
+            return new Read(List.of(), List.of("cannot read " + file + ": " + e.getMessage()));
         }
     }
 }

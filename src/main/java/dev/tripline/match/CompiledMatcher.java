@@ -1,5 +1,6 @@
 package dev.tripline.match;
 
+import dev.tripline.event.EcsAliases;
 import dev.tripline.event.Event;
 import dev.tripline.event.FieldPath;
 import dev.tripline.event.LogType;
@@ -54,8 +55,8 @@ public final class CompiledMatcher implements Serializable {
         Map<LogType, IndexBuilder> builders = new EnumMap<>(LogType.class);
         for (Rule rule : enabled) {
             Candidate c = new Candidate(rule, CompiledExpr.compile(rule.detection()));
-            Map.Entry<String, Set<String>> key = RequiredValues.bestKey(rule.detection());
             for (LogType type : rule.logTypes()) {
+                Map.Entry<String, Set<String>> key = RequiredValues.bestKey(rule.detection(), type);
                 IndexBuilder b = builders.computeIfAbsent(type, t -> new IndexBuilder());
                 if (key == null) {
                     b.always.add(c);
@@ -196,11 +197,11 @@ public final class CompiledMatcher implements Serializable {
          * when no field is pinned to a finite set. Prefers eventName, then eventSource, then the first other
          * pinned field in the order the detection mentions it.
          */
-        static Map.Entry<String, Set<String>> bestKey(Expr detection) {
+        static Map.Entry<String, Set<String>> bestKey(Expr detection, LogType type) {
             java.util.LinkedHashSet<String> fields = new java.util.LinkedHashSet<>(PREFERRED_FIELDS);
-            collectFields(detection, fields);
+            collectFields(detection, fields, type);
             for (String field : fields) {
-                Set<String> values = of(detection, field);
+                Set<String> values = of(detection, field, type);
                 if (values != null) {
                     return Map.entry(field, values);
                 }
@@ -209,22 +210,32 @@ public final class CompiledMatcher implements Serializable {
         }
 
         /** Field paths of equality tests outside list scopes, lower-cased, in tree order. */
-        private static void collectFields(Expr e, Set<String> out) {
+        private static void collectFields(Expr e, Set<String> out, LogType type) {
             if (e instanceof Expr.Match m && !m.field().isSelf()) {
-                out.add(m.field().text().toLowerCase(Locale.ROOT));
+                out.add(indexName(m.field(), type));
             } else if (!(e instanceof Expr.Elements) && !(e instanceof Expr.NamedList)) {
-                dev.tripline.rule.Exprs.children(e).forEach(c -> collectFields(c, out));
+                dev.tripline.rule.Exprs.children(e).forEach(c -> collectFields(c, out, type));
             }
+        }
+
+        /**
+         * The lower-cased raw path an index files a field under: ECS renames such as {@code event.action}
+         * count as the CloudTrail field they stand for. Safe for an index: an alias only ever yields values
+         * that its raw field holds.
+         */
+        static String indexName(FieldPath path, LogType type) {
+            FieldPath raw = type == LogType.CLOUDTRAIL ? EcsAliases.canonical(path) : path;
+            return raw.text().toLowerCase(Locale.ROOT);
         }
 
         /**
          * The lower-cased values {@code field} must equal for {@code e} to hold, or null when the detection
          * does not constrain it to a finite set (wildcards, negations, list scopes, ...).
          */
-        static Set<String> of(Expr e, String field) {
+        static Set<String> of(Expr e, String field, LogType type) {
             if (e instanceof Expr.Selection s) {
-                return of(s.body(), field);
-            } else if (e instanceof Expr.Match m && isField(m.field(), field)) {
+                return of(s.body(), field, type);
+            } else if (e instanceof Expr.Match m && indexName(m.field(), type).equals(field)) {
                 Set<String> eq = CompiledExpr.caseInsensitiveEqualities(m.test());
                 if (eq != null) {
                     return eq;
@@ -241,7 +252,7 @@ public final class CompiledMatcher implements Serializable {
             } else if (e instanceof Expr.And a) {
                 Set<String> best = null;
                 for (Expr t : a.terms()) {
-                    Set<String> s = of(t, field);
+                    Set<String> s = of(t, field, type);
                     if (s != null && (best == null || s.size() < best.size())) {
                         best = s;
                     }
@@ -250,7 +261,7 @@ public final class CompiledMatcher implements Serializable {
             } else if (e instanceof Expr.Or o) {
                 java.util.Set<String> union = new java.util.HashSet<>();
                 for (Expr t : o.terms()) {
-                    Set<String> s = of(t, field);
+                    Set<String> s = of(t, field, type);
                     if (s == null) {
                         return null;
                     }
@@ -261,10 +272,6 @@ public final class CompiledMatcher implements Serializable {
                 return Set.of();
             }
             return null;
-        }
-
-        private static boolean isField(FieldPath path, String lowerField) {
-            return path.text().equalsIgnoreCase(lowerField);
         }
     }
 }

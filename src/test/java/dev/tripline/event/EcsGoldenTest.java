@@ -1,5 +1,6 @@
 package dev.tripline.event;
 
+import dev.tripline.testing.SharedData;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -28,7 +29,7 @@ class EcsGoldenTest {
 
     @Test
     void supportedKeysMatchElasticOutput() throws IOException {
-        List<String> lines = Files.readAllLines(SharedData.dir("elastic-integrations-ecs-golden")
+        List<String> lines = Files.readAllLines(SharedData.path("data/elastic-integrations-ecs-golden")
                 .resolve("cloudtrail_ecs_golden_subset.jsonl"));
         assertThat(lines).hasSize(5);
         EventParser parser = new EventParser();

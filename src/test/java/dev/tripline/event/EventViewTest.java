@@ -1,5 +1,6 @@
 package dev.tripline.event;
 
+import dev.tripline.testing.SharedData;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,7 +19,7 @@ class EventViewTest {
     private final EventParser parser = new EventParser();
 
     private Event real(String dataset, String file, String eventId) throws IOException {
-        Path p = SharedData.dir(dataset).resolve(file);
+        Path p = SharedData.path("data/" + dataset).resolve(file);
         try (InputStream in = Files.newInputStream(p)) {
             List<Event> hits = parser.parseAll(in).events().stream()
                     .filter(e -> eventId.equals(e.root().path("eventID").asText())).collect(Collectors.toList());
@@ -179,7 +180,7 @@ class EventViewTest {
         for (String dataset : new String[] {"invictus-aws-stratus", "stratus-red-team-detonation-logs",
                 "otrf-security-datasets-aws"}) {
             List<Path> files;
-            try (var s = Files.list(SharedData.dir(dataset))) {
+            try (var s = Files.list(SharedData.path("data/" + dataset))) {
                 files = s.filter(p -> p.toString().endsWith(".json")).sorted().collect(Collectors.toList());
             }
             assertThat(files).isNotEmpty();

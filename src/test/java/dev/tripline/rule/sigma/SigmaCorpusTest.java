@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** The public SigmaHQ rules for AWS CloudTrail and Azure Activity, loaded through {@link RuleLoader}. */
 class SigmaCorpusTest {
-    static final Path SHARED = Path.of(System.getProperty("tripline.shared", "../shared"));
+    static final Path SHARED = dev.tripline.testing.SharedData.root();
     static final Path AWS = SHARED.resolve("corpus/sigmahq-aws");
     static final Map<String, List<String>> PLACEHOLDERS = Map.of(
             "Legitimate_Countries", List.of("US", "DE"),
