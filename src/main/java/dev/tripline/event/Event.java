@@ -34,6 +34,14 @@ public final class Event {
     private long eventTimeMillis;
     /** Lazily filled cache of computed alias values, indexed by {@link EcsAliases.Computed} ordinal. */
     private JsonNode[] computed;
+    /**
+     * A 128-bit Bloom filter of the root's keys under case folding, built on the first case-insensitive miss.
+     * Panther paths look keys up ignoring case, and most misses are for keys absent in every case (errorCode
+     * on a successful call): the filter rules those out without scanning every key of the record.
+     */
+    private long rootKeysLow;
+    private long rootKeysHigh;
+    private boolean rootKeysReady;
 
     /** Returned by {@link #eventTimeMillis()} when the record has no parseable event time. */
     public static final long NO_TIME = Long.MIN_VALUE;
@@ -80,7 +88,30 @@ public final class Event {
                 return aliasValue(alias, path, test);
             }
         }
+        if (path.caseInsensitiveKeys() && !path.isSelf() && certainlyAbsent(path)) {
+            return false;
+        }
         return anyValue(root, path, test);
+    }
+
+    /** True when neither the first segment (in any case) nor the whole dotted text is a key of the root. */
+    private boolean certainlyAbsent(FieldPath path) {
+        if (root.get(path.segment(0)) != null || (path.length() > 1 && root.get(path.text()) != null)) {
+            return false;
+        }
+        if (!rootKeysReady) {
+            for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+                int h = CaseFoldMap.hash(it.next());
+                if ((h & 64) == 0) {
+                    rootKeysLow |= 1L << h;
+                } else {
+                    rootKeysHigh |= 1L << h;
+                }
+            }
+            rootKeysReady = true;
+        }
+        int h = path.firstSegmentFoldedHash();
+        return (((h & 64) == 0 ? rootKeysLow : rootKeysHigh) & (1L << h)) == 0;
     }
 
     private boolean aliasValue(EcsAliases.Alias alias, FieldPath path, Predicate<JsonNode> test) {
@@ -106,8 +137,10 @@ public final class Event {
 
     /** Cheap pre-check so that the common case (no raw field under an alias name) skips the raw walk. */
     private boolean rawMayExist(FieldPath path) {
-        return child(root, path.segment(0), path.caseInsensitiveKeys()) != null
-                || (path.length() > 1 && root.get(path.text()) != null);
+        if (path.caseInsensitiveKeys()) {
+            return !certainlyAbsent(path);
+        }
+        return root.get(path.segment(0)) != null || (path.length() > 1 && root.get(path.text()) != null);
     }
 
     /** The value of a computed alias or derived field, computed once per event. */

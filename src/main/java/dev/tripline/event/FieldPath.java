@@ -22,11 +22,18 @@ public final class FieldPath implements Serializable {
     private final String text;
     private final String[] segments;
     private final boolean caseInsensitiveKeys;
+    private final int firstSegmentFoldedHash; // lets Event rule out a missing key without scanning
 
     private FieldPath(String text, String[] segments, boolean caseInsensitiveKeys) {
         this.text = text;
         this.segments = segments;
         this.caseInsensitiveKeys = caseInsensitiveKeys;
+        this.firstSegmentFoldedHash = segments.length == 0 ? 0 : CaseFoldMap.hash(segments[0]);
+    }
+
+    /** {@link CaseFoldMap#hash} of the first segment. */
+    int firstSegmentFoldedHash() {
+        return firstSegmentFoldedHash;
     }
 
     /** A case-sensitive path (Sigma). */

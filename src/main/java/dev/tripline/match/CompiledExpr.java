@@ -69,6 +69,12 @@ abstract class CompiledExpr implements Serializable {
                     return new MatchRegex(m.field(), r, literal);
                 }
             }
+            if (m.test() instanceof ValueTest.Glob g) {
+                String literal = longestLiteral(g);
+                if (literal != null) {
+                    return new MatchGlob(m.field(), g, literal);
+                }
+            }
             return new MatchValue(m.field(), m.test());
         }
         // Rare node kinds (keyword, exists, null, field comparison, list quantifiers) keep reference semantics.
@@ -198,6 +204,42 @@ abstract class CompiledExpr implements Serializable {
         @Override
         boolean test(Event event, JsonNode scope) {
             return ReferenceEvaluator.anyValue(event, scope, field, v -> !v.isNull() && valueTest.test(v));
+        }
+    }
+
+    /** The longest literal part of a glob (every match contains it), or null for a glob of wildcards only. */
+    static String longestLiteral(ValueTest.Glob g) {
+        String best = null;
+        for (ValueTest.GlobPart p : g.parts()) {
+            if (p.kind() == ValueTest.GlobPart.Kind.LITERAL && (best == null || p.literal().length() > best.length())) {
+                best = p.literal();
+            }
+        }
+        return best == null || best.isEmpty() ? null : best;
+    }
+
+    /** A glob match guarded by its longest literal part, checked without copying the value. */
+    static final class MatchGlob extends CompiledExpr {
+        private final FieldPath field;
+        private final ValueTest.Glob glob;
+        private final String literal;
+
+        MatchGlob(FieldPath field, ValueTest.Glob glob, String literal) {
+            this.field = field;
+            this.glob = glob;
+            this.literal = literal;
+        }
+
+        @Override
+        boolean test(Event event, JsonNode scope) {
+            return ReferenceEvaluator.anyValue(event, scope, field, v -> {
+                String s = v.isNull() ? null : Event.stringForm(v);
+                if (s == null) {
+                    return false;
+                }
+                boolean present = glob.caseSensitive() ? s.contains(literal) : RegexLiterals.containsIgnoreCase(s, literal);
+                return present && glob.test(v);
+            });
         }
     }
 

@@ -4,9 +4,10 @@ import dev.tripline.event.EcsAliases;
 import dev.tripline.event.Event;
 import dev.tripline.event.FieldPath;
 import dev.tripline.event.LogType;
-import dev.tripline.rule.CaseFoldMap;
+import dev.tripline.event.CaseFoldMap;
 import dev.tripline.rule.Expr;
 import dev.tripline.rule.Rule;
+import dev.tripline.rule.ValueTest;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -39,7 +40,7 @@ public final class CompiledMatcher implements Serializable {
     private static final long serialVersionUID = 1L;
 
     private static final Candidate[] NONE = new Candidate[0];
-    private static final List<String> PREFERRED_FIELDS = List.of("eventname", "eventsource");
+    private static final List<String> PREFERRED_FIELDS = List.of("eventName", "eventSource");
 
     private final List<Rule> rules;
     private final Map<LogType, Index> indexes;
@@ -56,13 +57,17 @@ public final class CompiledMatcher implements Serializable {
         for (Rule rule : enabled) {
             Candidate c = new Candidate(rule, CompiledExpr.compile(rule.detection()));
             for (LogType type : rule.logTypes()) {
-                Map.Entry<String, Set<String>> key = RequiredValues.bestKey(rule.detection(), type);
+                Map.Entry<String, Required> key = RequiredValues.bestKey(rule.detection(), type);
                 IndexBuilder b = builders.computeIfAbsent(type, t -> new IndexBuilder());
+                RequiredValues.spellings(rule.detection(), type, b.spelling);
+                PREFERRED_FIELDS.forEach(f -> b.spelling.put(f.toLowerCase(Locale.ROOT), f));
                 if (key == null) {
                     b.always.add(c);
+                } else if (key.getValue().prefixes()) {
+                    b.field(key.getKey()).byPrefix.add(new PrefixCandidate(c, key.getValue().values().toArray(new String[0])));
                 } else {
-                    Map<String, List<Candidate>> byValue = b.byField.computeIfAbsent(key.getKey(), k -> new HashMap<>());
-                    key.getValue().forEach(v -> byValue.computeIfAbsent(v, k -> new ArrayList<>()).add(c));
+                    FieldBuilder f = b.field(key.getKey());
+                    key.getValue().values().forEach(v -> f.byValue.computeIfAbsent(v, k -> new ArrayList<>()).add(c));
                 }
             }
         }
@@ -82,16 +87,34 @@ public final class CompiledMatcher implements Serializable {
             return;
         }
         for (IndexedField f : index.fields) {
-            forEachCandidate(f, event, c -> {
-                if (c.detection.test(event, null)) {
-                    onMatch.accept(c.rule);
+            JsonNode direct = f.topLevel ? event.root().get(f.path.text()) : null;
+            if (direct != null && direct.isTextual()) {
+                // The common case (eventName, eventSource, ...): one exact get, one folded hash, no allocation.
+                String value = direct.textValue();
+                run(f.byValue.get(value), event, onMatch);
+                for (PrefixCandidate p : f.byPrefix) {
+                    if (p.matches(value)) {
+                        run(p.candidate, event, onMatch);
+                    }
                 }
-            });
-        }
-        for (Candidate c : index.always) {
-            if (c.detection.test(event, null)) {
-                onMatch.accept(c.rule);
+            } else {
+                forEachCandidate(f, event, c -> run(c, event, onMatch));
             }
+        }
+        run(index.always, event, onMatch);
+    }
+
+    private static void run(Candidate[] candidates, Event event, Consumer<Rule> onMatch) {
+        if (candidates != null) {
+            for (Candidate c : candidates) {
+                run(c, event, onMatch);
+            }
+        }
+    }
+
+    private static void run(Candidate c, Event event, Consumer<Rule> onMatch) {
+        if (c.detection.test(event, null)) {
+            onMatch.accept(c.rule);
         }
     }
 
@@ -122,7 +145,7 @@ public final class CompiledMatcher implements Serializable {
     private static void forEachCandidate(IndexedField f, Event event, Consumer<Candidate> visit) {
         JsonNode direct = f.topLevel ? event.root().get(f.path.text()) : null;
         if (direct != null && direct.isTextual()) {
-            visitAll(f.byValue.get(direct.textValue()), visit, null);
+            visitAll(f, direct.textValue(), visit, null);
             return;
         }
         List<JsonNode> values = event.values(f.path);
@@ -130,7 +153,16 @@ public final class CompiledMatcher implements Serializable {
         for (JsonNode v : values) {
             String s = Event.stringForm(v);
             if (s != null) {
-                visitAll(f.byValue.get(s), visit, seen);
+                visitAll(f, s, visit, seen);
+            }
+        }
+    }
+
+    private static void visitAll(IndexedField f, String value, Consumer<Candidate> visit, Set<Candidate> seen) {
+        visitAll(f.byValue.get(value), visit, seen);
+        for (PrefixCandidate p : f.byPrefix) {
+            if (p.matches(value) && (seen == null || seen.add(p.candidate))) {
+                visit.accept(p.candidate);
             }
         }
     }
@@ -148,26 +180,51 @@ public final class CompiledMatcher implements Serializable {
     private record Candidate(Rule rule, CompiledExpr detection) implements Serializable {
     }
 
-    /** One indexed field: lower-cased value to the rules that require it. */
-    private record IndexedField(FieldPath path, boolean topLevel, CaseFoldMap<Candidate[]> byValue)
-            implements Serializable {
+    /** A rule filed under value prefixes; it is visited once however many of its prefixes match. */
+    private record PrefixCandidate(Candidate candidate, String[] prefixes) implements Serializable {
+        boolean matches(String value) {
+            for (String p : prefixes) {
+                if (value.regionMatches(true, 0, p, 0, p.length())) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /** One indexed field: values to the rules that require them, and rules that require a prefix. */
+    private record IndexedField(FieldPath path, boolean topLevel, CaseFoldMap<Candidate[]> byValue,
+                                PrefixCandidate[] byPrefix) implements Serializable {
     }
 
     private record Index(IndexedField[] fields, Candidate[] always) implements Serializable {
     }
 
+    private static final class FieldBuilder {
+        final Map<String, List<Candidate>> byValue = new HashMap<>();
+        final List<PrefixCandidate> byPrefix = new ArrayList<>();
+    }
+
     private static final class IndexBuilder {
-        final Map<String, Map<String, List<Candidate>>> byField = new LinkedHashMap<>();
+        final Map<String, FieldBuilder> byField = new LinkedHashMap<>();
         final List<Candidate> always = new ArrayList<>();
+
+        FieldBuilder field(String name) {
+            return byField.computeIfAbsent(name, k -> new FieldBuilder());
+        }
+
+        /** Remembers how rules spell an indexed field, so the common lookup is one exact hash get. */
+        final Map<String, String> spelling = new HashMap<>();
 
         Index build() {
             List<IndexedField> fields = new ArrayList<>();
-            byField.forEach((field, byValue) -> {
+            byField.forEach((field, b) -> {
                 Map<String, Candidate[]> frozen = new HashMap<>();
-                byValue.forEach((k, v) -> frozen.put(k, v.toArray(NONE)));
+                b.byValue.forEach((k, v) -> frozen.put(k, v.toArray(NONE)));
                 // Case-insensitive lookup, as Panther paths do; it can only add candidates, never lose one.
-                FieldPath path = FieldPath.caseInsensitive(field);
-                fields.add(new IndexedField(path, path.length() == 1, new CaseFoldMap<>(frozen)));
+                FieldPath path = FieldPath.caseInsensitive(spelling.getOrDefault(field, field));
+                fields.add(new IndexedField(path, path.length() == 1, new CaseFoldMap<>(frozen),
+                        b.byPrefix.toArray(new PrefixCandidate[0])));
             });
             return new Index(fields.toArray(new IndexedField[0]), always.toArray(NONE));
         }
@@ -179,7 +236,8 @@ public final class CompiledMatcher implements Serializable {
         indexes.forEach((type, idx) -> {
             b.append(type).append(":");
             for (IndexedField f : idx.fields) {
-                b.append(' ').append(f.path.text()).append(" (").append(f.byValue.size()).append(" values)");
+                b.append(' ').append(f.path.text()).append(" (").append(f.byValue.size()).append(" values")
+                        .append(f.byPrefix.length > 0 ? ", " + f.byPrefix.length + " prefix rules)" : ")");
             }
             b.append("; ").append(idx.always.length).append(" rules checked on every event")
                     .append(Arrays.stream(idx.always).map(c -> c.rule.id()).toList()).append('\n');
@@ -187,29 +245,68 @@ public final class CompiledMatcher implements Serializable {
         return b.toString();
     }
 
-    /** Works out which values a detection requires a key field to take, when it pins them down. */
+    /**
+     * What a detection requires of one field: to equal one of {@code values}, or, when {@code prefixes} is
+     * true, to start with one of them. Values are lower-cased; comparisons ignore case (an over-approximation
+     * of case-sensitive tests, which is what an index may do).
+     */
+    record Required(Set<String> values, boolean prefixes) {
+        static final Required NOTHING = new Required(Set.of(), false);
+
+        /** Weaker of two alternatives' requirements: the union, as prefixes if either side is. */
+        Required union(Required other) {
+            Set<String> all = new java.util.HashSet<>(values);
+            all.addAll(other.values);
+            return new Required(Set.copyOf(all), prefixes || other.prefixes);
+        }
+
+        /** Stronger of two conjuncts' requirements: exact values beat prefixes, then fewer values win. */
+        Required stronger(Required other) {
+            if (prefixes != other.prefixes) {
+                return prefixes ? other : this;
+            }
+            return other.values.size() < values.size() ? other : this;
+        }
+    }
+
+    /** Works out which values a detection requires a key field to take. */
     static final class RequiredValues {
         private RequiredValues() {
         }
 
         /**
-         * The field to index a detection under (lower-cased path text) and the values it requires, or null
-         * when no field is pinned to a finite set. Prefers eventName, then eventSource, then the first other
-         * pinned field in the order the detection mentions it.
+         * The field to index a detection under (lower-cased raw path) and what it requires, or null when no
+         * field is pinned. Prefers eventName, then eventSource, then the first other pinned field in the
+         * order the detection mentions it; exact values beat prefixes.
          */
-        static Map.Entry<String, Set<String>> bestKey(Expr detection, LogType type) {
-            java.util.LinkedHashSet<String> fields = new java.util.LinkedHashSet<>(PREFERRED_FIELDS);
+        static Map.Entry<String, Required> bestKey(Expr detection, LogType type) {
+            java.util.LinkedHashSet<String> fields = new java.util.LinkedHashSet<>();
+            PREFERRED_FIELDS.forEach(f -> fields.add(f.toLowerCase(Locale.ROOT)));
             collectFields(detection, fields, type);
+            Map.Entry<String, Required> prefixKey = null;
             for (String field : fields) {
-                Set<String> values = of(detection, field, type);
-                if (values != null) {
-                    return Map.entry(field, values);
+                Required r = of(detection, field, type);
+                if (r != null && !r.prefixes()) {
+                    return Map.entry(field, r);
+                }
+                if (r != null && prefixKey == null) {
+                    prefixKey = Map.entry(field, r);
                 }
             }
-            return null;
+            return prefixKey;
         }
 
-        /** Field paths of equality tests outside list scopes, lower-cased, in tree order. */
+        /** Records, for each index name, a raw spelling rules use (first one wins: any is correct). */
+        static void spellings(Expr e, LogType type, Map<String, String> out) {
+            if (e instanceof Expr.Match m && !m.field().isSelf()) {
+                FieldPath raw = type == LogType.CLOUDTRAIL ? EcsAliases.canonical(m.field()) : m.field();
+                out.putIfAbsent(raw.text().toLowerCase(Locale.ROOT), raw.text());
+            } else if (!(e instanceof Expr.Elements) && !(e instanceof Expr.NamedList)) {
+                dev.tripline.rule.Exprs.children(e).forEach(c -> spellings(c, type, out));
+            }
+        }
+
+        /** Field paths of value tests outside list scopes, lower-cased, in tree order. */
         private static void collectFields(Expr e, Set<String> out, LogType type) {
             if (e instanceof Expr.Match m && !m.field().isSelf()) {
                 out.add(indexName(m.field(), type));
@@ -228,48 +325,51 @@ public final class CompiledMatcher implements Serializable {
             return raw.text().toLowerCase(Locale.ROOT);
         }
 
-        /**
-         * The lower-cased values {@code field} must equal for {@code e} to hold, or null when the detection
-         * does not constrain it to a finite set (wildcards, negations, list scopes, ...).
-         */
-        static Set<String> of(Expr e, String field, LogType type) {
+        /** What {@code e} requires of {@code field}, or null when it does not pin it down. */
+        static Required of(Expr e, String field, LogType type) {
             if (e instanceof Expr.Selection s) {
                 return of(s.body(), field, type);
             } else if (e instanceof Expr.Match m && indexName(m.field(), type).equals(field)) {
-                Set<String> eq = CompiledExpr.caseInsensitiveEqualities(m.test());
-                if (eq != null) {
-                    return eq;
-                }
-                if (m.test() instanceof dev.tripline.rule.ValueTest.Text t
-                        && t.mode() == dev.tripline.rule.ValueTest.Mode.EQUALS) {
-                    return Set.of(t.value().toLowerCase(Locale.ROOT));
-                }
-                if (m.test() instanceof dev.tripline.rule.ValueTest.OneOf o) {
-                    return o.values().stream().map(v -> v.toLowerCase(Locale.ROOT))
-                            .collect(java.util.stream.Collectors.toUnmodifiableSet());
-                }
-                return null;
+                return of(m.test());
             } else if (e instanceof Expr.And a) {
-                Set<String> best = null;
+                Required best = null;
                 for (Expr t : a.terms()) {
-                    Set<String> s = of(t, field, type);
-                    if (s != null && (best == null || s.size() < best.size())) {
-                        best = s;
+                    Required r = of(t, field, type);
+                    if (r != null) {
+                        best = best == null ? r : best.stronger(r);
                     }
                 }
                 return best;
             } else if (e instanceof Expr.Or o) {
-                java.util.Set<String> union = new java.util.HashSet<>();
+                Required union = Required.NOTHING;
                 for (Expr t : o.terms()) {
-                    Set<String> s = of(t, field, type);
-                    if (s == null) {
+                    Required r = of(t, field, type);
+                    if (r == null) {
                         return null;
                     }
-                    union.addAll(s);
+                    union = union.union(r);
                 }
                 return union;
             } else if (e instanceof Expr.Const c && !c.value()) {
-                return Set.of();
+                return Required.NOTHING;
+            }
+            return null;
+        }
+
+        private static Required of(ValueTest test) {
+            if (test instanceof ValueTest.Text t && t.mode() == ValueTest.Mode.EQUALS) {
+                return new Required(Set.of(t.value().toLowerCase(Locale.ROOT)), false);
+            }
+            if (test instanceof ValueTest.OneOf o) {
+                return new Required(o.values().stream().map(v -> v.toLowerCase(Locale.ROOT))
+                        .collect(java.util.stream.Collectors.toUnmodifiableSet()), false);
+            }
+            if (test instanceof ValueTest.Text t && t.mode() == ValueTest.Mode.PREFIX && !t.value().isEmpty()) {
+                return new Required(Set.of(t.value().toLowerCase(Locale.ROOT)), true);
+            }
+            if (test instanceof ValueTest.Glob g && !g.parts().isEmpty()
+                    && g.parts().get(0).kind() == ValueTest.GlobPart.Kind.LITERAL) {
+                return new Required(Set.of(g.parts().get(0).literal().toLowerCase(Locale.ROOT)), true);
             }
             return null;
         }

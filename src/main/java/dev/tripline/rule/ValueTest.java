@@ -2,6 +2,7 @@ package dev.tripline.rule;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.re2j.Pattern;
+import dev.tripline.event.CaseFoldMap;
 import dev.tripline.event.Event;
 import java.io.Serializable;
 import java.math.BigDecimal;

@@ -58,8 +58,34 @@ class CompiledMatcherTest {
         assertThat(m.candidateCount(root)).isEqualTo(2);
         Event rootInArray = event("{\"eventName\":\"X\",\"userIdentity\":[{\"type\":\"Root\"},{\"type\":\"root\"}]}");
         assertThat(m.candidateCount(rootInArray)).as("de-duplicated across array values").isEqualTo(1);
-        assertThat(m.describeIndex()).isEqualTo("CLOUDTRAIL: eventname (3 values) eventsource (1 values) "
-                + "useridentity.type (1 values); 0 rules checked on every event[]\n");
+        assertThat(m.describeIndex()).isEqualTo("CLOUDTRAIL: eventName (3 values) eventSource (1 values) "
+                + "userIdentity.type (1 values); 0 rules checked on every event[]\n");
+    }
+
+    @Test
+    void filesPrefixRulesAndEcsRenamesUnderTheRawField() {
+        Rule deletes = rule("deletes", new Expr.Or(List.of(
+                new Expr.Match(FieldPath.caseInsensitive("eventName"), new ValueTest.Text(Mode.PREFIX, "DeleteBucket", true)),
+                new Expr.Match(FieldPath.of("eventName"), new ValueTest.Text(Mode.PREFIX, "Delete", false)))));
+        Rule ecs = rule("ecs", new Expr.Match(FieldPath.of("event.action"), new ValueTest.Text(Mode.EQUALS, "RunInstances", false)));
+        Rule glob = rule("glob", new Expr.Match(FieldPath.of("userIdentity.arn"), new ValueTest.Glob(List.of(
+                ValueTest.GlobPart.ANY_RUN, ValueTest.GlobPart.literal(":assumed-role/"), ValueTest.GlobPart.ANY_RUN), false)));
+        CompiledMatcher m = CompiledMatcher.compile(List.of(deletes, ecs, glob));
+        assertThat(m.describeIndex()).startsWith("CLOUDTRAIL: eventName (1 values, 1 prefix rules); 1 rules checked");
+        for (String json : List.of("{\"eventName\":\"DeleteBucketPolicy\"}", "{\"eventName\":\"deletetrail\"}",
+                "{\"eventName\":\"runinstances\"}", "{\"eventName\":\"ListBuckets\"}",
+                "{\"eventName\":\"X\",\"userIdentity\":{\"arn\":\"arn:aws:sts::1:ASSUMED-ROLE/r/s\"}}",
+                "{\"eventname\":\"DeleteUser\"}")) {
+            Event e = event(json);
+            List<String> compiled = new ArrayList<>();
+            m.match(e, r -> compiled.add(r.id()));
+            List<String> reference = List.of(deletes, ecs, glob).stream()
+                    .filter(r -> ReferenceEvaluator.matches(r, e)).map(Rule::id).toList();
+            assertThat(compiled).as(json).containsExactlyElementsOf(reference);
+        }
+        // The prefix rule is visited once even though both of its prefixes match.
+        assertThat(m.candidateCount(event("{\"eventName\":\"DeleteBucket\"}"))).isEqualTo(2);
+        assertThat(m.candidateCount(event("{\"eventName\":\"ListBuckets\"}"))).isEqualTo(1);
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.tripline.rule;
+package dev.tripline.event;
 
 import java.io.Serializable;
 import java.util.Map;
@@ -17,12 +17,14 @@ public final class CaseFoldMap<V extends Serializable> implements Serializable {
     private final Object[] values;
     private final int mask;
     private final int size;
+    private final java.util.BitSet lengths; // most misses differ in length from every key: no hashing needed
 
     public CaseFoldMap(Map<String, V> entries) {
         int capacity = Integer.highestOneBit(Math.max(4, entries.size() * 2) - 1) << 1;
         keys = new String[capacity];
         values = new Object[capacity];
         mask = capacity - 1;
+        lengths = new java.util.BitSet();
         int n = 0;
         for (Map.Entry<String, V> e : entries.entrySet()) {
             String k = fold(e.getKey());
@@ -35,6 +37,7 @@ public final class CaseFoldMap<V extends Serializable> implements Serializable {
             }
             keys[i] = k;
             values[i] = e.getValue();
+            lengths.set(k.length());
         }
         size = n;
     }
@@ -42,6 +45,9 @@ public final class CaseFoldMap<V extends Serializable> implements Serializable {
     /** The value for {@code key} compared ignoring case, or null. */
     @SuppressWarnings("unchecked")
     public V get(String key) {
+        if (!lengths.get(key.length())) {
+            return null;
+        }
         int i = hash(key) & mask;
         String k;
         while ((k = keys[i]) != null) {
@@ -58,6 +64,9 @@ public final class CaseFoldMap<V extends Serializable> implements Serializable {
     }
 
     public static char fold(char c) {
+        if (c < 0x80) {
+            return c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c; // ASCII: the common case, kept cheap
+        }
         return Character.toLowerCase(Character.toUpperCase(c));
     }
 
@@ -69,7 +78,8 @@ public final class CaseFoldMap<V extends Serializable> implements Serializable {
         return new String(out);
     }
 
-    private static int hash(String s) {
+    /** A hash under which strings equal ignoring case collide, computed without allocating. */
+    public static int hash(String s) {
         int h = 0;
         for (int i = 0; i < s.length(); i++) {
             h = 31 * h + fold(s.charAt(i));
