@@ -42,11 +42,10 @@ final class ExplainCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        RuleLoader loader = RulesCommand.loaderOrNull(options, err);
-        if (loader == null) {
+        RuleLoader.Result loaded = RulesCommand.loadOrNull(options, rulePaths, err);
+        if (loaded == null) {
             return RulesCommand.BAD_CONFIG;
         }
-        RuleLoader.Result loaded = loader.load(rulePaths);
         if (!loaded.ok()) {
             RulesCommand.printLoadProblems(err, loaded);
         }

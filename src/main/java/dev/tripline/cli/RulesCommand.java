@@ -42,13 +42,16 @@ final class RulesCommand implements Runnable {
         }
     }
 
-    static RuleLoader loaderOrNull(RuleOptions options, PrintWriter err) {
+    /** Loads rules with the configured placeholders; null (after saying why) when the configuration is bad. */
+    static RuleLoader.Result loadOrNull(RuleOptions options, List<Path> paths, PrintWriter err) {
+        RuleLoader loader;
         try {
-            return options.loader();
+            loader = options.loader();
         } catch (TriplineConfig.ConfigException e) {
             err.println("tripline: " + e.getMessage());
             return null;
         }
+        return loader.load(paths);
     }
 
     @Command(name = "validate", mixinStandardHelpOptions = true,
@@ -70,11 +73,10 @@ final class RulesCommand implements Runnable {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            RuleLoader loader = loaderOrNull(options, err);
-            if (loader == null) {
+            RuleLoader.Result result = loadOrNull(options, paths, err);
+            if (result == null) {
                 return BAD_CONFIG;
             }
-            RuleLoader.Result result = loader.load(paths);
             printLoadProblems(err, result);
             CompiledMatcher matcher = CompiledMatcher.compile(result.ruleSet().rules());
             if (showIndex) {
@@ -109,11 +111,10 @@ final class RulesCommand implements Runnable {
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            RuleLoader loader = loaderOrNull(options, err);
-            if (loader == null) {
+            RuleLoader.Result loaded = loadOrNull(options, paths, err);
+            if (loaded == null) {
                 return BAD_CONFIG;
             }
-            RuleLoader.Result loaded = loader.load(paths);
             printLoadProblems(err, loaded);
             RuleTestRunner.ExternalTests external = RuleTestRunner.loadExternal(paths, loaded.ruleSet());
             RuleTestRunner.Report report = RuleTestRunner.run(loaded.ruleSet(), external);

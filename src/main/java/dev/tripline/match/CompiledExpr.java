@@ -66,13 +66,13 @@ abstract class CompiledExpr implements Serializable {
             if (m.test() instanceof ValueTest.Regex r) {
                 String literal = RegexLiterals.requiredLiteral(r.pattern());
                 if (literal != null) {
-                    return new MatchRegex(m.field(), r, literal);
+                    return new GuardedMatch(m.field(), r, literal, r.ignoreCase());
                 }
             }
             if (m.test() instanceof ValueTest.Glob g) {
                 String literal = longestLiteral(g);
                 if (literal != null) {
-                    return new MatchGlob(m.field(), g, literal);
+                    return new GuardedMatch(m.field(), g, literal, !g.caseSensitive());
                 }
             }
             return new MatchValue(m.field(), m.test());
@@ -218,16 +218,21 @@ abstract class CompiledExpr implements Serializable {
         return best == null || best.isEmpty() ? null : best;
     }
 
-    /** A glob match guarded by its longest literal part, checked without copying the value. */
-    static final class MatchGlob extends CompiledExpr {
+    /**
+     * A regex or glob match guarded by a literal every match contains: most values are rejected by one
+     * substring search, without copying the value, before the costlier test runs.
+     */
+    static final class GuardedMatch extends CompiledExpr {
         private final FieldPath field;
-        private final ValueTest.Glob glob;
+        private final ValueTest test;
         private final String literal;
+        private final boolean ignoreCase;
 
-        MatchGlob(FieldPath field, ValueTest.Glob glob, String literal) {
+        GuardedMatch(FieldPath field, ValueTest test, String literal, boolean ignoreCase) {
             this.field = field;
-            this.glob = glob;
+            this.test = test;
             this.literal = literal;
+            this.ignoreCase = ignoreCase;
         }
 
         @Override
@@ -237,33 +242,8 @@ abstract class CompiledExpr implements Serializable {
                 if (s == null) {
                     return false;
                 }
-                boolean present = glob.caseSensitive() ? s.contains(literal) : RegexLiterals.containsIgnoreCase(s, literal);
-                return present && glob.test(v);
-            });
-        }
-    }
-
-    /** A regex match guarded by a literal every match must contain: most values never reach RE2/J. */
-    static final class MatchRegex extends CompiledExpr {
-        private final FieldPath field;
-        private final ValueTest.Regex regex;
-        private final String literal;
-
-        MatchRegex(FieldPath field, ValueTest.Regex regex, String literal) {
-            this.field = field;
-            this.regex = regex;
-            this.literal = literal;
-        }
-
-        @Override
-        boolean test(Event event, JsonNode scope) {
-            return ReferenceEvaluator.anyValue(event, scope, field, v -> {
-                String s = v.isNull() ? null : Event.stringForm(v);
-                if (s == null) {
-                    return false;
-                }
-                boolean present = regex.ignoreCase() ? RegexLiterals.containsIgnoreCase(s, literal) : s.contains(literal);
-                return present && regex.compiled().matcher(s).find();
+                boolean present = ignoreCase ? RegexLiterals.containsIgnoreCase(s, literal) : s.contains(literal);
+                return present && test.test(v);
             });
         }
     }

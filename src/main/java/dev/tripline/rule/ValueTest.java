@@ -185,8 +185,11 @@ public sealed interface ValueTest extends Serializable {
             return s != null && matches(caseSensitive ? s : s.toLowerCase(Locale.ROOT));
         }
 
-        /** Iterative glob matching with single-star backtracking: O(n*m) worst case, no recursion. */
-        boolean matches(String s) {
+        /**
+         * Iterative glob matching with single-star backtracking: O(n*m) worst case, no recursion. {@code s}
+         * must already be lower-cased when the glob is case-insensitive.
+         */
+        public boolean matches(String s) {
             int p = 0, i = 0, starP = -1, starI = 0;
             while (i < s.length()) {
                 if (p < pattern.length() && (pattern.charAt(p) == ANY_CHAR || pattern.charAt(p) == s.charAt(i))) {

@@ -3,6 +3,7 @@ package dev.tripline.rule.sigma;
 import dev.tripline.rule.Expr;
 import dev.tripline.rule.RuleSyntaxException;
 import dev.tripline.rule.SourceLocation;
+import dev.tripline.rule.ValueTest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -218,26 +219,21 @@ final class SigmaCondition {
         return operator && !lower.equals(word) ? " (operators are lower-case: '" + lower + "')" : "";
     }
 
-    /** Full match of an identifier pattern where {@code *} is any run of characters. */
+    /** Full match of an identifier pattern where {@code *} is any run of characters (case-sensitive). */
     static boolean globMatches(String pattern, String name) {
-        int p = 0, i = 0, starP = -1, starI = 0;
-        while (i < name.length()) {
-            if (p < pattern.length() && pattern.charAt(p) != '*' && pattern.charAt(p) == name.charAt(i)) {
-                p++;
-                i++;
-            } else if (p < pattern.length() && pattern.charAt(p) == '*') {
-                starP = p++;
-                starI = i;
-            } else if (starP >= 0) {
-                p = starP + 1;
-                i = ++starI;
-            } else {
-                return false;
+        List<ValueTest.GlobPart> parts = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i <= pattern.length(); i++) {
+            if (i == pattern.length() || pattern.charAt(i) == '*') {
+                if (i > start) {
+                    parts.add(ValueTest.GlobPart.literal(pattern.substring(start, i)));
+                }
+                if (i < pattern.length()) {
+                    parts.add(ValueTest.GlobPart.ANY_RUN);
+                }
+                start = i + 1;
             }
         }
-        while (p < pattern.length() && pattern.charAt(p) == '*') {
-            p++;
-        }
-        return p == pattern.length();
+        return new ValueTest.Glob(parts, true).matches(name);
     }
 }
