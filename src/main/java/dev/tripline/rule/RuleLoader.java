@@ -62,7 +62,11 @@ public final class RuleLoader {
             loadOne(f, sink);
         }
         for (FormatLoader format : formats) {
-            format.finish(sink);
+            try {
+                format.finish(sink);
+            } catch (RuntimeException e) {
+                sink.error(SourceLocation.ofFile("(all files)"), "internal error while resolving references: " + e);
+            }
         }
         checkUniqueIds(sink);
         return new Result(new RuleSet(sink.rules(), sink.correlations()), List.copyOf(sink.errors()),
@@ -145,7 +149,12 @@ public final class RuleLoader {
         }
         for (FormatLoader format : formats) {
             if (format.recognizes(first)) {
-                format.load(f, parsed.documents(), sink);
+                try {
+                    format.load(f, parsed.documents(), sink);
+                } catch (RuntimeException e) {
+                    // A loader bug must cost one file, not the whole rule set: report it where it happened.
+                    sink.error(first.location(), "internal error while loading this file (please report): " + e);
+                }
                 return;
             }
         }
