@@ -1,10 +1,11 @@
 package dev.tripline.match;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tripline.event.CaseFoldMap;
 import dev.tripline.event.EcsAliases;
 import dev.tripline.event.Event;
 import dev.tripline.event.FieldPath;
 import dev.tripline.event.LogType;
-import dev.tripline.event.CaseFoldMap;
 import dev.tripline.rule.Expr;
 import dev.tripline.rule.Rule;
 import dev.tripline.rule.ValueTest;
@@ -12,7 +13,6 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -27,13 +27,14 @@ import java.util.function.Consumer;
  * on, so an event only visits the rules that can match it:
  * <ol>
  *   <li>by log type (a CloudTrail event never visits an Azure rule);</li>
- *   <li>by one field the rule pins to a finite set of values: {@code eventName} when it can, else
- *       {@code eventSource}, else the first other field its detection requires to equal one of a few values
- *       (say {@code userIdentity.type: Root} or {@code eventType: AwsVpceEvent});</li>
+ *   <li>by one field the rule pins to a finite set of values or prefixes: {@code eventName} when it can,
+ *       else {@code eventSource}, else the first other field its detection pins (say
+ *       {@code userIdentity.type: Root} or {@code eventType: AwsVpceEvent}); ECS renames count as the raw
+ *       field they stand for;</li>
  *   <li>else the rule is checked for every event of its log type.</li>
  * </ol>
- * Index keys are lower-cased and the event's values are looked up case-insensitively, so the index only
- * ever over-approximates: the candidate's compiled detection decides. The differential test holds it to the
+ * Index lookups fold case (without allocating) and read the event's fields case-insensitively, so the index
+ * only ever over-approximates: the candidate's compiled detection decides. The differential test holds it to the
  * reference evaluator on every (rule, event) pair of the corpora.
  */
 public final class CompiledMatcher implements Serializable {
@@ -208,13 +209,12 @@ public final class CompiledMatcher implements Serializable {
     private static final class IndexBuilder {
         final Map<String, FieldBuilder> byField = new LinkedHashMap<>();
         final List<Candidate> always = new ArrayList<>();
+        /** How rules spell each indexed field, so the common lookup is one exact hash get on the record. */
+        final Map<String, String> spelling = new HashMap<>();
 
         FieldBuilder field(String name) {
             return byField.computeIfAbsent(name, k -> new FieldBuilder());
         }
-
-        /** Remembers how rules spell an indexed field, so the common lookup is one exact hash get. */
-        final Map<String, String> spelling = new HashMap<>();
 
         Index build() {
             List<IndexedField> fields = new ArrayList<>();
