@@ -1,0 +1,63 @@
+package dev.tripline.alert;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tripline.rule.Level;
+import java.io.Serializable;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One alert, single-event or composite, as every sink writes it. Build with {@link Alerts}; write with
+ * {@link AlertFormat} or {@link AlertWriter}. docs/alerts.md describes the fields.
+ *
+ * @param severity        the rule level (Panther DynamicSeverities are not applied yet)
+ * @param title           the rendered alert title
+ * @param group           group field to value, in order: account, principal, then other group-by fields; a
+ *                        null value is a group field the events lack
+ * @param firstSeenMillis earliest event time counted into the alert (epoch millis, event time)
+ * @param lastSeenMillis  latest event time counted into the alert
+ * @param evidence        the events shown, in the order the alert was built from
+ * @param count           matches counted into the alert when it was emitted
+ * @param alertId         deterministic id, see {@link Alerts#alertId}
+ * @param context         Panther AlertContext: name to value (JSON null when the event lacks the field)
+ */
+public record Alert(Kind kind, RuleRef rule, Level severity, String title, Map<String, String> group,
+                    long firstSeenMillis, long lastSeenMillis, List<Evidence> evidence, long count, String dedupKey,
+                    String alertId, Map<String, JsonNode> context) implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public enum Kind {
+        SINGLE, CORRELATION;
+
+        /** The wire name: {@code single} or {@code correlation}. */
+        public String wireName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    public Alert {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(rule, "rule");
+        Objects.requireNonNull(severity, "severity");
+        Objects.requireNonNull(title, "title");
+        Objects.requireNonNull(dedupKey, "dedupKey");
+        Objects.requireNonNull(alertId, "alertId");
+        group = Collections.unmodifiableMap(new LinkedHashMap<>(group));
+        evidence = List.copyOf(evidence);
+        context = Collections.unmodifiableMap(new LinkedHashMap<>(context));
+    }
+
+    /** The account the alert is about, or null. */
+    public String account() {
+        return group.get("account");
+    }
+
+    /** The principal the alert is about, or null. */
+    public String principal() {
+        return group.get("principal");
+    }
+}

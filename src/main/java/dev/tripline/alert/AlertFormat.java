@@ -1,0 +1,54 @@
+package dev.tripline.alert;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.util.Locale;
+import java.util.Optional;
+
+/** The output formats of alerts; {@link #encode} gives one line of JSON without its line break. */
+public enum AlertFormat {
+    /** Tripline's own alert object, one per line (docs/alerts.md). */
+    JSONL,
+    /** OCSF 1.4 Detection Finding (class_uid 2004), one per line. */
+    OCSF;
+
+    /** Carries a codec so that {@code writeTree} works for JSON values copied from events. */
+    static final JsonFactory FACTORY = new ObjectMapper().getFactory();
+
+    /** Accepts {@code jsonl} (also {@code json}) and {@code ocsf}, any case. */
+    public static Optional<AlertFormat> parse(String text) {
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "jsonl", "json", "json-lines" -> Optional.of(JSONL);
+            case "ocsf" -> Optional.of(OCSF);
+            default -> Optional.empty();
+        };
+    }
+
+    /** The alert as one line of compact JSON, without the line break. */
+    public String encode(Alert alert) {
+        StringWriter out = new StringWriter(1024);
+        try {
+            write(alert, out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a StringWriter does not fail
+        }
+        return out.toString();
+    }
+
+    /** Writes the alert as compact JSON to {@code out}, without a line break; does not close it. */
+    public void write(Alert alert, Writer out) throws IOException {
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+            if (this == JSONL) {
+                JsonLinesEncoding.write(alert, g);
+            } else {
+                OcsfEncoding.write(alert, g);
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package dev.tripline.alert;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tripline.event.Event;
+import dev.tripline.event.FieldPath;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Renders alert title templates such as {@code Region {requestParameters.RegionName} enabled by {userIdentity.arn}}
+ * against an event.
+ *
+ * <p>Rules, chosen to keep a title useful whatever the event holds:
+ * <ul>
+ *   <li>A placeholder is a field path as in a Panther KeyPath: dotted steps, {@code [N]} picks a list element,
+ *       {@code [*]} is a no-op (lookup fans out over lists anyway). {@code {{} and {@code }}} are literal braces.</li>
+ *   <li>A field that is missing or JSON null renders as {@code <missing>}: the rest of the title still says
+ *       what happened, and the gap is visible instead of an empty string that reads like a value.</li>
+ *   <li>Several values (fan-out) render joined with {@code ", "}; objects and arrays render as compact JSON;
+ *       each value is cut at {@value Limits#MAX_TEXT} characters, the title at {@value Limits#MAX_TITLE}.</li>
+ *   <li>Text the loader would reject (an unclosed brace, a placeholder that is not a path) renders literally:
+ *       rendering never fails, since it runs on the alert path.</li>
+ * </ul>
+ */
+public final class AlertTitles {
+    /** What a missing or null field renders as. */
+    public static final String MISSING = "<missing>";
+
+    private AlertTitles() {
+    }
+
+    /**
+     * Renders {@code template} against {@code event}. {@code caseInsensitiveKeys} makes field lookup ignore key
+     * case, as Panther's does.
+     */
+    public static String render(String template, Event event, boolean caseInsensitiveKeys) {
+        StringBuilder out = new StringBuilder(template.length() + 32);
+        int i = 0;
+        int n = template.length();
+        while (i < n && out.length() < Limits.MAX_TITLE) {
+            char c = template.charAt(i);
+            if ((c == '{' || c == '}') && i + 1 < n && template.charAt(i + 1) == c) {
+                out.append(c);
+                i += 2;
+                continue;
+            }
+            if (c == '{') {
+                int close = template.indexOf('}', i + 1);
+                FieldPath path = close < 0 ? null : parsePath(template.substring(i + 1, close).trim(), caseInsensitiveKeys);
+                if (path != null) {
+                    out.append(valueText(event, path));
+                    i = close + 1;
+                    continue;
+                }
+            }
+            out.append(c);
+            i++;
+        }
+        return Limits.truncate(out.toString(), Limits.MAX_TITLE);
+    }
+
+    private static String valueText(Event event, FieldPath path) {
+        List<JsonNode> values = event.values(path);
+        List<String> parts = new ArrayList<>(values.size());
+        for (JsonNode v : values) {
+            String s = Event.stringForm(v);
+            if (s != null) {
+                parts.add(Limits.text(s));
+            }
+        }
+        return parts.isEmpty() ? MISSING : Limits.text(String.join(", ", parts));
+    }
+
+    /** A KeyPath-style placeholder as a field path, or null when the text is not one. */
+    static FieldPath parsePath(String text, boolean caseInsensitiveKeys) {
+        if (text.isEmpty() || text.length() > 256) {
+            return null;
+        }
+        List<String> segments = new ArrayList<>();
+        for (String part : text.split("\\.", -1)) {
+            if (part.isEmpty()) {
+                return null;
+            }
+            int bracket = part.indexOf('[');
+            String name = bracket < 0 ? part : part.substring(0, bracket);
+            if (name.indexOf(']') >= 0 || name.indexOf('{') >= 0) {
+                return null;
+            }
+            if (!name.isEmpty()) {
+                segments.add(name);
+            }
+            String rest = bracket < 0 ? "" : part.substring(bracket);
+            while (!rest.isEmpty()) {
+                int close = rest.indexOf(']');
+                if (!rest.startsWith("[") || close < 0) {
+                    return null;
+                }
+                String inside = rest.substring(1, close);
+                if (!inside.equals("*")) {
+                    if (inside.isEmpty() || inside.length() > 8 || !inside.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
+                        return null;
+                    }
+                    segments.add("[" + Integer.parseInt(inside) + "]");
+                }
+                rest = rest.substring(close + 1);
+            }
+        }
+        if (segments.isEmpty()) {
+            return null;
+        }
+        return FieldPath.ofSegments(segments.toArray(new String[0]), caseInsensitiveKeys);
+    }
+}

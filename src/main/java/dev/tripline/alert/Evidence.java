@@ -1,0 +1,70 @@
+package dev.tripline.alert;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.tripline.event.Event;
+import dev.tripline.event.FieldPath;
+import java.io.Serializable;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One event as an alert shows it: the CloudTrail fields every analyst looks at first, plus the rule's output
+ * fields (Sigma {@code fields}, Panther SummaryAttributes) with their values.
+ *
+ * @param eventId         CloudTrail {@code eventID}, or null
+ * @param eventTimeMillis event time in epoch millis ({@link Event#NO_TIME} when unknown)
+ * @param fields          output field path to value: JSON null when the event lacks the field, an array when
+ *                        the path fans out to several values; insertion order is the rule's order
+ */
+public record Evidence(String eventId, long eventTimeMillis, String eventName, String eventSource, String awsRegion,
+                       Map<String, JsonNode> fields) implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public Evidence {
+        fields = Collections.unmodifiableMap(new LinkedHashMap<>(fields));
+    }
+
+    /** The evidence of {@code event} for a rule with these output fields. */
+    public static Evidence of(Event event, List<FieldPath> outputFields) {
+        Map<String, JsonNode> fields = new LinkedHashMap<>();
+        int n = Math.min(outputFields.size(), Limits.MAX_OUTPUT_FIELDS);
+        for (int i = 0; i < n; i++) {
+            FieldPath path = outputFields.get(i);
+            fields.putIfAbsent(Limits.text(path.text()), Limits.value(valueAt(event, path)));
+        }
+        return new Evidence(text(event, "eventID"), event.eventTimeMillis(), text(event, "eventName"),
+                text(event, "eventSource"), text(event, "awsRegion"), fields);
+    }
+
+    /** The value at {@code path}: null node when missing, the value itself when single, an array when several. */
+    static JsonNode valueAt(Event event, FieldPath path) {
+        List<JsonNode> values = event.values(path);
+        if (values.isEmpty()) {
+            return JsonNodeFactory.instance.nullNode();
+        }
+        if (values.size() == 1) {
+            return values.get(0);
+        }
+        return JsonNodeFactory.instance.arrayNode().addAll(values);
+    }
+
+    private static String text(Event event, String field) {
+        JsonNode n = event.root().get(field);
+        String s = n == null ? null : Event.stringForm(n);
+        return s == null ? null : Limits.text(s);
+    }
+
+    /**
+     * A stable identity for the alert id: the eventID when the record has one, else what the evidence shows
+     * of the record (time, name, source, region, output fields).
+     */
+    String identity() {
+        if (eventId != null && !eventId.isEmpty()) {
+            return "id:" + eventId;
+        }
+        return "t:" + eventTimeMillis + '|' + eventName + '|' + eventSource + '|' + awsRegion + '|' + fields;
+    }
+}

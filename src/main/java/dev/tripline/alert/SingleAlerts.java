@@ -1,0 +1,39 @@
+package dev.tripline.alert;
+
+import dev.tripline.event.Event;
+import dev.tripline.rule.Rule;
+
+/**
+ * The whole path from a single-event match to an alert or none: signal-only rules, dedup key, dedup and
+ * threshold, alert building. What the Flink layer calls per match, with the state it keeps per dedup key:
+ *
+ * <pre>{@code
+ * String key = DedupKeys.single(rule, event);
+ * SingleAlerts.Result r = SingleAlerts.offer(rule, event, key, states.get(key), defaultMinutes);
+ * if (r.state() != null) states.put(key, r.state());   // and a timer at Dedup.clearableAt(...)
+ * if (r.alert() != null) out.collect(r.alert());
+ * }</pre>
+ */
+public final class SingleAlerts {
+    private SingleAlerts() {
+    }
+
+    /**
+     * @param state  the key's state, or null; left as is (and returned) for signal-only rules
+     * @param alert  the alert to emit now, or null
+     * @param outcome what dedup decided; null for a signal-only rule, which never reaches dedup
+     */
+    public record Result(DedupState state, Alert alert, Dedup.Outcome outcome) {
+    }
+
+    public static Result offer(Rule rule, Event event, String dedupKey, DedupState state, int defaultDedupMinutes) {
+        if (rule.signalOnly()) {
+            return new Result(state, null, null);
+        }
+        Dedup.Decision d = Dedup.offer(state, event.eventTimeMillis(), DedupPolicy.forRule(rule, defaultDedupMinutes));
+        Alert alert = d.emit()
+                ? Alerts.single(rule, event, dedupKey, d.count(), d.firstSeen(), d.lastSeen())
+                : null;
+        return new Result(d.state(), alert, d.outcome());
+    }
+}
