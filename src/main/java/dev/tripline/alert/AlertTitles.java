@@ -73,41 +73,13 @@ public final class AlertTitles {
 
     /** A KeyPath-style placeholder as a field path, or null when the text is not one. */
     static FieldPath parsePath(String text, boolean caseInsensitiveKeys) {
-        if (text.isEmpty() || text.length() > 256) {
+        if (text.isEmpty() || text.length() > 256 || text.indexOf('{') >= 0) {
             return null;
         }
-        List<String> segments = new ArrayList<>();
-        for (String part : text.split("\\.", -1)) {
-            if (part.isEmpty()) {
-                return null;
-            }
-            int bracket = part.indexOf('[');
-            String name = bracket < 0 ? part : part.substring(0, bracket);
-            if (name.indexOf(']') >= 0 || name.indexOf('{') >= 0) {
-                return null;
-            }
-            if (!name.isEmpty()) {
-                segments.add(name);
-            }
-            String rest = bracket < 0 ? "" : part.substring(bracket);
-            while (!rest.isEmpty()) {
-                int close = rest.indexOf(']');
-                if (!rest.startsWith("[") || close < 0) {
-                    return null;
-                }
-                String inside = rest.substring(1, close);
-                if (!inside.equals("*")) {
-                    if (inside.isEmpty() || inside.length() > 8 || !inside.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
-                        return null;
-                    }
-                    segments.add("[" + Integer.parseInt(inside) + "]");
-                }
-                rest = rest.substring(close + 1);
-            }
+        try {
+            return FieldPath.keyPath(text, caseInsensitiveKeys);
+        } catch (IllegalArgumentException e) {
+            return null; // not a placeholder after all: the text is written as it is
         }
-        if (segments.isEmpty()) {
-            return null;
-        }
-        return FieldPath.ofSegments(segments.toArray(new String[0]), caseInsensitiveKeys);
     }
 }

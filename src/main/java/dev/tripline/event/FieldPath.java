@@ -54,6 +54,56 @@ public final class FieldPath implements Serializable {
         return new FieldPath(text, text.split("\\.", -1), caseInsensitiveKeys);
     }
 
+    /** The most steps a {@link #keyPath} may have. */
+    public static final int MAX_KEY_PATH_STEPS = 64;
+
+    /**
+     * Parses Panther's KeyPath syntax: dotted keys with {@code [N]} list indexes and {@code [*]} wildcards,
+     * e.g. {@code requestParameters.items[0].name} or {@code resources[*].ARN}. A wildcard is the normal
+     * fan-out over a list, so it adds no step.
+     *
+     * @throws IllegalArgumentException with a message saying what is wrong
+     */
+    public static FieldPath keyPath(String text, boolean caseInsensitiveKeys) {
+        java.util.List<String> segments = new java.util.ArrayList<>();
+        for (String part : text.split("\\.", -1)) {
+            if (part.isEmpty()) {
+                throw new IllegalArgumentException("KeyPath '" + text + "' has an empty step");
+            }
+            int bracket = part.indexOf('[');
+            String name = bracket < 0 ? part : part.substring(0, bracket);
+            if (name.indexOf(']') >= 0) {
+                throw new IllegalArgumentException("KeyPath '" + text + "' has a ']' without '['");
+            }
+            if (!name.isEmpty()) {
+                segments.add(name);
+            }
+            String rest = bracket < 0 ? "" : part.substring(bracket);
+            while (!rest.isEmpty()) {
+                int close = rest.indexOf(']');
+                if (!rest.startsWith("[") || close < 0) {
+                    throw new IllegalArgumentException("KeyPath '" + text + "': expected [N] or [*] after '" + name + "'");
+                }
+                String inside = rest.substring(1, close);
+                if (!inside.equals("*")) {
+                    if (inside.isEmpty() || inside.length() > 8 || !inside.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                        throw new IllegalArgumentException("KeyPath '" + text
+                                + "': list index must be a number or *, found '" + inside + "'");
+                    }
+                    segments.add("[" + Integer.parseInt(inside) + "]");
+                }
+                rest = rest.substring(close + 1);
+            }
+        }
+        if (segments.isEmpty()) {
+            throw new IllegalArgumentException("KeyPath '" + text + "' names no key");
+        }
+        if (segments.size() > MAX_KEY_PATH_STEPS) {
+            throw new IllegalArgumentException("KeyPath has more than " + MAX_KEY_PATH_STEPS + " steps");
+        }
+        return ofSegments(segments.toArray(new String[0]), caseInsensitiveKeys);
+    }
+
     /** A path from explicit segments (Panther DeepKey); segments may contain dots. */
     public static FieldPath ofSegments(String[] segments, boolean caseInsensitiveKeys) {
         return new FieldPath(String.join(".", segments), segments.clone(), caseInsensitiveKeys);

@@ -21,7 +21,7 @@ import org.yaml.snakeyaml.nodes.Tag;
  */
 final class KeySpecs {
     static final Set<String> KEYS = Set.of("Key", "DeepKey", "KeyPath");
-    private static final int MAX_SEGMENTS = 64;
+    private static final int MAX_SEGMENTS = FieldPath.MAX_KEY_PATH_STEPS;
 
     private KeySpecs() {
     }
@@ -83,43 +83,13 @@ final class KeySpecs {
         return null;
     }
 
-    /** Parses {@code a.b[2].c} / {@code a[*].b}. */
+    /** Parses {@code a.b[2].c} / {@code a[*].b}; syntax errors point at the KeyPath's value. */
     static FieldPath keyPath(String text, String file, Node at) {
-        List<String> segments = new ArrayList<>();
-        for (String part : text.split("\\.", -1)) {
-            if (part.isEmpty()) {
-                throw new RuleSyntaxException(SafeYaml.at(file, at), "KeyPath '" + text + "' has an empty step");
-            }
-            int bracket = part.indexOf('[');
-            String name = bracket < 0 ? part : part.substring(0, bracket);
-            if (!name.isEmpty()) {
-                segments.add(name);
-            }
-            String rest = bracket < 0 ? "" : part.substring(bracket);
-            while (!rest.isEmpty()) {
-                int close = rest.indexOf(']');
-                if (!rest.startsWith("[") || close < 0) {
-                    throw new RuleSyntaxException(SafeYaml.at(file, at),
-                            "KeyPath '" + text + "': expected [N] or [*] after '" + name + "'");
-                }
-                String inside = rest.substring(1, close);
-                if (!inside.equals("*")) {
-                    if (inside.isEmpty() || inside.length() > 8 || !inside.chars().allMatch(Character::isDigit)) {
-                        throw new RuleSyntaxException(SafeYaml.at(file, at),
-                                "KeyPath '" + text + "': list index must be a number or *, found '" + inside + "'");
-                    }
-                    segments.add("[" + Integer.parseInt(inside) + "]");
-                }
-                rest = rest.substring(close + 1);
-            }
+        try {
+            return FieldPath.keyPath(text, true);
+        } catch (IllegalArgumentException e) {
+            throw new RuleSyntaxException(SafeYaml.at(file, at), e.getMessage());
         }
-        if (segments.isEmpty()) {
-            throw new RuleSyntaxException(SafeYaml.at(file, at), "KeyPath '" + text + "' names no key");
-        }
-        if (segments.size() > MAX_SEGMENTS) {
-            throw new RuleSyntaxException(SafeYaml.at(file, at), "KeyPath has more than " + MAX_SEGMENTS + " steps");
-        }
-        return FieldPath.ofSegments(segments.toArray(new String[0]), true);
     }
 
     /** A key specifier given as a map node (AlertContext values, GroupBy items, multi-key Values). */
