@@ -403,7 +403,11 @@ public final class CorrelationPlan implements Serializable {
         long from = state.entries.get(a).time;
         long to = end(from);
         List<CorrelationState.Entry> window = new ArrayList<>();
-        for (int i = a; i < state.entries.size(); i++) {
+        int start = a;
+        while (start > 0 && state.entries.get(start - 1).time == from) {
+            start--; // the window is a time range: signals at the same instant that arrived earlier belong to it
+        }
+        for (int i = start; i < state.entries.size(); i++) {
             CorrelationState.Entry e = state.entries.get(i);
             if (e.time > to) {
                 break;
