@@ -1,6 +1,7 @@
 package dev.tripline.rule;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.Serializable;
 import java.util.Map;
 
 /**
@@ -8,7 +9,9 @@ import java.util.Map;
  * rule's named lists for this test only (Panther's {@code Mocks:} with {@code objectName}/{@code returnValue}).
  */
 public record RuleTest(String name, JsonNode event, boolean expected, Map<String, JsonNode> mocks,
-                       SourceLocation location) {
+                       SourceLocation location) implements Serializable {
+    private static final long serialVersionUID = 1L;
+
     public RuleTest {
         mocks = Map.copyOf(mocks);
     }

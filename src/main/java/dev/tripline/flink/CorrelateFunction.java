@@ -1,0 +1,174 @@
+package dev.tripline.flink;
+
+import dev.tripline.correlate.CorrelationEngine;
+import dev.tripline.correlate.CorrelationPlan;
+import dev.tripline.correlate.CorrelationState;
+import dev.tripline.correlate.Fired;
+import dev.tripline.correlate.Signal;
+import dev.tripline.correlate.StepResult;
+import java.time.Duration;
+import java.util.Optional;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The correlation engine on Flink: keyed by {@link SignalRecord#key} (one correlation plan, one group), it keeps
+ * that group's {@link CorrelationState} as bytes, steps it with each signal (so an ordered sequence fires as soon
+ * as the signals seen prove it, whatever the watermark) and closes windows from an event-time timer at the
+ * plan's {@code nextTimer}. The state and the timer go as soon as the plan reports nothing open; a
+ * processing-time TTL is only a backstop against a bug or a lost timer.
+ *
+ * <p>A firing that feeds an outer correlation (chaining) is re-emitted as that plan's signal on
+ * {@link #CHAINED_SIGNALS}, to be keyed again and fed to a next correlate stage: the outer plan's key differs
+ * from this one, so it cannot be stepped here.
+ */
+public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord, FiredRecord> {
+    private static final long serialVersionUID = 1L;
+
+    /** Stable operator uid: state in savepoints is found by it; never change it. */
+    public static final String UID = "tripline-correlate";
+    public static final OutputTag<SignalRecord> CHAINED_SIGNALS = new OutputTag<>("chained-signals") {
+    };
+    /** Default backstop TTL: far beyond any sane correlation timespan plus out-of-orderness. */
+    public static final Duration DEFAULT_STATE_TTL = Duration.ofDays(7);
+
+    private final CorrelationEngine engine;
+    private final Duration stateTtl;
+
+    private transient ValueState<byte[]> state;
+    /** The event-time timer registered for this key, so that a rescheduled timer replaces the old one. */
+    private transient ValueState<Long> timer;
+    private transient Counter fired;
+    private transient Counter evicted;
+    private transient Counter chainDropped;
+    private transient Counter unknownPlan;
+
+    public CorrelateFunction(CorrelationEngine engine) {
+        this(engine, DEFAULT_STATE_TTL);
+    }
+
+    public CorrelateFunction(CorrelationEngine engine, Duration stateTtl) {
+        if (stateTtl.isNegative() || stateTtl.isZero()) {
+            throw new IllegalArgumentException("state TTL must be positive: " + stateTtl);
+        }
+        this.engine = engine;
+        this.stateTtl = stateTtl;
+    }
+
+    @Override
+    public void open(Configuration parameters) {
+        StateTtlConfig ttl = StateTtlConfig.newBuilder(stateTtl)
+                .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                .build();
+        ValueStateDescriptor<byte[]> stateDesc = new ValueStateDescriptor<>("correlation-state",
+                PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+        stateDesc.enableTimeToLive(ttl);
+        state = getRuntimeContext().getState(stateDesc);
+        ValueStateDescriptor<Long> timerDesc = new ValueStateDescriptor<>("correlation-timer", Types.LONG);
+        timerDesc.enableTimeToLive(ttl);
+        timer = getRuntimeContext().getState(timerDesc);
+        MetricGroup m = getRuntimeContext().getMetricGroup();
+        fired = m.counter("correlations_fired");
+        evicted = m.counter("signals_evicted");
+        chainDropped = m.counter("chained_signals_dropped_missing_group");
+        unknownPlan = m.counter("signals_unknown_plan");
+    }
+
+    @Override
+    public void processElement(SignalRecord record, Context ctx, Collector<FiredRecord> out) throws Exception {
+        CorrelationPlan plan = engine.plan(record.planId);
+        if (plan == null) {
+            // Only possible after a restore with a rule set that dropped this correlation.
+            unknownPlan.inc();
+            return;
+        }
+        Signal signal = record.signal();
+        StepResult r = plan.step(load(), signal);
+        evicted.inc(r.evicted());
+        store(r, ctx.timerService());
+        emit(r, ctx, out);
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<FiredRecord> out) throws Exception {
+        Long due = timer.value();
+        if (due == null || due != timestamp) {
+            return; // a timer replaced by a later one whose deletion raced with firing; nothing is due
+        }
+        timer.clear();
+        CorrelationPlan plan = engine.plan(planIdOf(ctx.getCurrentKey()));
+        if (plan == null) {
+            unknownPlan.inc();
+            state.clear();
+            return;
+        }
+        long watermark = Math.max(timestamp, ctx.timerService().currentWatermark());
+        StepResult r = plan.expire(load(), watermark);
+        store(r, ctx.timerService());
+        emit(r, ctx, out);
+    }
+
+    private CorrelationState load() throws java.io.IOException {
+        byte[] bytes = state.value();
+        return bytes == null ? null : CorrelationState.fromBytes(bytes);
+    }
+
+    private void store(StepResult r, org.apache.flink.streaming.api.TimerService timers) throws java.io.IOException {
+        Long old = timer.value();
+        if (r.state() == null || r.state().isEmpty()) {
+            state.clear();
+            if (old != null) {
+                timers.deleteEventTimeTimer(old);
+                timer.clear();
+            }
+            return;
+        }
+        state.update(r.state().toBytes());
+        long next = r.nextTimer();
+        if (old != null && old == next) {
+            return;
+        }
+        if (old != null) {
+            timers.deleteEventTimeTimer(old);
+        }
+        if (next == Long.MAX_VALUE) {
+            timer.clear();
+        } else {
+            timers.registerEventTimeTimer(next);
+            timer.update(next);
+        }
+    }
+
+    private void emit(StepResult r, Context ctx, Collector<FiredRecord> out) {
+        String key = ctx.getCurrentKey();
+        for (Fired f : r.fired()) {
+            fired.inc();
+            out.collect(FiredRecord.of(key, f));
+            for (CorrelationPlan outer : engine.consumersOf(f.correlationId())) {
+                Optional<Signal> s = outer.signal(f);
+                if (s.isEmpty()) {
+                    chainDropped.inc();
+                } else {
+                    ctx.output(CHAINED_SIGNALS, SignalRecord.of(outer.id(), s.get()));
+                }
+            }
+        }
+    }
+
+    /** The plan id at the front of a {@link SignalRecord#key}. */
+    static String planIdOf(String key) {
+        int colon = key.indexOf(':');
+        int n = Integer.parseInt(key.substring(0, colon));
+        return key.substring(colon + 1, colon + 1 + n);
+    }
+}

@@ -1,0 +1,117 @@
+package dev.tripline.flink;
+
+import dev.tripline.alert.Alerts;
+import dev.tripline.correlate.CorrelationEngine;
+import dev.tripline.correlate.CorrelationPlan;
+import dev.tripline.correlate.Signal;
+import dev.tripline.event.Event;
+import dev.tripline.event.EventParser;
+import dev.tripline.event.ParseFailure;
+import dev.tripline.event.ParseResult;
+import dev.tripline.io.DeadLetter;
+import dev.tripline.io.RawRecord;
+import dev.tripline.match.CompiledMatcher;
+import dev.tripline.rule.Rule;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Parse and match, the stateless front of the job: each raw record is parsed (one message may hold many events,
+ * e.g. a CloudTrail log file), every event runs through the compiled matcher, and each match goes where it is
+ * needed. Main output: one {@link SignalRecord} per (match, consuming correlation plan), to be keyed by
+ * {@link SignalRecord#key}. Side outputs: {@link #SINGLE_MATCHES} for rules that alert on their own (dedup comes
+ * later), {@link #DEAD_LETTERS} for input that is not a usable event. Nothing in the input stops it.
+ */
+public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
+    private static final long serialVersionUID = 1L;
+
+    public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") {
+    };
+    public static final OutputTag<SingleMatch> SINGLE_MATCHES = new OutputTag<>("single-matches") {
+    };
+    /** Dead-letter reason for an event that broke the matcher or the alert builder (a bug, not bad input). */
+    public static final String MATCH_ERROR = "MATCH_ERROR";
+
+    private final CompiledMatcher matcher;
+    private final CorrelationEngine engine;
+
+    private transient EventParser parser;
+    private transient Counter recordsIn;
+    private transient Counter eventsParsed;
+    private transient Counter deadLetters;
+    private transient Map<ParseFailure.Reason, Counter> deadLettersByReason;
+    private transient Counter matchErrors;
+    private transient Counter matches;
+    private transient Counter signals;
+    private transient Counter signalsDropped;
+
+    public DetectFunction(CompiledMatcher matcher, CorrelationEngine engine) {
+        this.matcher = matcher;
+        this.engine = engine;
+    }
+
+    @Override
+    public void open(Configuration parameters) {
+        parser = new EventParser();
+        MetricGroup m = getRuntimeContext().getMetricGroup();
+        recordsIn = m.counter("records_in");
+        eventsParsed = m.counter("events_parsed");
+        deadLetters = m.counter("dead_letters");
+        matches = m.counter("matches");
+        signals = m.counter("signals");
+        signalsDropped = m.counter("signals_dropped_missing_group");
+        // A fixed, small set of reasons: registering them all up front keeps the hot path a map lookup.
+        deadLettersByReason = new EnumMap<>(ParseFailure.Reason.class);
+        MetricGroup byReason = m.addGroup("dead_letters_by_reason");
+        for (ParseFailure.Reason r : ParseFailure.Reason.values()) {
+            deadLettersByReason.put(r, byReason.counter(r.name()));
+        }
+        matchErrors = byReason.counter(MATCH_ERROR);
+    }
+
+    @Override
+    public void processElement(RawRecord record, Context ctx, Collector<SignalRecord> out) {
+        recordsIn.inc();
+        ParseResult parsed = parser.parse(record.payload == null ? new byte[0] : record.payload);
+        for (ParseFailure f : parsed.failures()) {
+            deadLetters.inc();
+            deadLettersByReason.get(f.reason()).inc();
+            ctx.output(DEAD_LETTERS, DeadLetter.of(record, f));
+        }
+        for (Event event : parsed.events()) {
+            eventsParsed.inc();
+            try {
+                matcher.match(event, rule -> onMatch(rule, event, ctx, out));
+            } catch (RuntimeException e) {
+                // A rule or an alert template that throws on one event must not stop the job for everyone.
+                deadLetters.inc();
+                matchErrors.inc();
+                ctx.output(DEAD_LETTERS, new DeadLetter(record.origin, record.position, MATCH_ERROR,
+                        String.valueOf(e), "", ""));
+            }
+        }
+    }
+
+    private void onMatch(Rule rule, Event event, Context ctx, Collector<SignalRecord> out) {
+        matches.inc();
+        for (CorrelationPlan plan : engine.consumersOf(rule.id())) {
+            Optional<Signal> s = plan.signal(rule, event);
+            if (s.isEmpty()) {
+                signalsDropped.inc();
+            } else {
+                signals.inc();
+                out.collect(SignalRecord.of(plan.id(), s.get()));
+            }
+        }
+        if (!rule.signalOnly()) {
+            ctx.output(SINGLE_MATCHES, SingleMatch.of(Alerts.single(rule, event)));
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package dev.tripline.flink;
+
+import dev.tripline.alert.Alert;
+
+/**
+ * A match of a rule that raises alerts of its own (not signal-only), before dedup: the alert as
+ * {@link dev.tripline.alert.Alerts#single} builds it for this one event, with its dedup key so that the dedup
+ * stage can key by it. A Flink POJO; the alert travels Java-serialised because its context holds Jackson nodes.
+ */
+public class SingleMatch {
+    public String ruleId;
+    public String dedupKey;
+    public long eventTime;
+    public byte[] alert;
+
+    public SingleMatch() {
+    }
+
+    public static SingleMatch of(Alert a) {
+        SingleMatch m = new SingleMatch();
+        m.ruleId = a.rule().id();
+        m.dedupKey = a.dedupKey();
+        m.eventTime = a.lastSeenMillis();
+        m.alert = Codec.java(a);
+        return m;
+    }
+
+    public Alert alert() {
+        return Codec.java(alert, Alert.class);
+    }
+
+    @Override
+    public String toString() {
+        return "SingleMatch{" + ruleId + " " + dedupKey + " @" + eventTime + "}";
+    }
+}

@@ -1,0 +1,202 @@
+package dev.tripline.flink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tripline.correlate.CorrelationEngine;
+import dev.tripline.correlate.Evidence;
+import dev.tripline.correlate.Fired;
+import dev.tripline.event.Event;
+import dev.tripline.event.LogType;
+import dev.tripline.match.CompiledMatcher;
+import dev.tripline.rule.RuleLoadOptions;
+import dev.tripline.rule.RuleLoader;
+import dev.tripline.rule.RuleSet;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * CorrelateFunction in a keyed operator harness with explicit watermarks, over the flagship rule file: fires on
+ * arrival (in and out of order), never for reverse order, leaves no state or timer behind once windows close, and
+ * keeps an open partial match across a snapshot and restore.
+ */
+class CorrelateFunctionTest {
+    static final String FILE = "rules/aws/cloudtrail/aws_unused_region_then_activity.yml";
+    static final String REGION_PLAN = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a10";
+    static final String KEY_PLAN = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a11";
+    static final String MALLORY = "arn:aws:iam::123456789012:user/mallory";
+    static final Instant T0 = Instant.parse("2024-03-05T10:00:00Z");
+    static final long MIN = 60_000;
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static CompiledMatcher matcher;
+    static CorrelationEngine engine;
+
+    @BeforeAll
+    static void load() {
+        RuleLoader loader = RuleLoader.standard(RuleLoadOptions.defaults().withPlaceholders(
+                Map.of("approved_regions", List.of("us-east-1", "us-west-2", "eu-west-1", "eu-central-1"))));
+        RuleLoader.Result result = loader.load(List.of(Path.of(FILE)));
+        assertThat(result.errors()).isEmpty();
+        RuleSet rules = result.ruleSet();
+        matcher = CompiledMatcher.compile(rules.rules());
+        engine = CorrelationEngine.compile(rules);
+        assertThat(engine.errors()).isEmpty();
+    }
+
+    static long at(double minutes) {
+        return T0.toEpochMilli() + (long) (minutes * MIN);
+    }
+
+    /** The signal records one CloudTrail event produces, as DetectFunction would route them. */
+    static List<SignalRecord> signals(String name, String source, String region, double minutes, String extra) {
+        String json = "{\"eventVersion\":\"1.08\",\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"" + MALLORY
+                + "\",\"accountId\":\"123456789012\"},\"eventTime\":\"" + Instant.ofEpochMilli(at(minutes))
+                + "\",\"eventSource\":\"" + source + "\",\"eventName\":\"" + name + "\",\"awsRegion\":\"" + region
+                + "\",\"eventID\":\"ev-" + name + "-" + minutes + "\",\"recipientAccountId\":\"123456789012\""
+                + (extra.isEmpty() ? "" : "," + extra) + "}";
+        Event event;
+        try {
+            event = new Event(LogType.CLOUDTRAIL, (ObjectNode) JSON.readTree(json));
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+        List<SignalRecord> out = new ArrayList<>();
+        matcher.match(event, rule -> engine.consumersOf(rule.id()).forEach(
+                plan -> plan.signal(rule, event).ifPresent(s -> out.add(SignalRecord.of(plan.id(), s)))));
+        return out;
+    }
+
+    static List<SignalRecord> enable(String region, double minutes) {
+        return signals("EnableRegion", "account.amazonaws.com", "us-east-1", minutes,
+                "\"requestParameters\":{\"RegionName\":\"" + region + "\"}");
+    }
+
+    static List<SignalRecord> runInstances(String region, double minutes) {
+        return signals("RunInstances", "ec2.amazonaws.com", region, minutes, "");
+    }
+
+    static KeyedOneInputStreamOperatorTestHarness<String, SignalRecord, FiredRecord> harness() throws Exception {
+        return new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new CorrelateFunction(engine)), r -> r.key, Types.STRING);
+    }
+
+    static void feed(KeyedOneInputStreamOperatorTestHarness<String, SignalRecord, FiredRecord> h,
+                     List<SignalRecord> records) throws Exception {
+        for (SignalRecord r : records) {
+            h.processElement(new StreamRecord<>(r, r.time));
+        }
+    }
+
+    static List<Fired> fired(KeyedOneInputStreamOperatorTestHarness<String, SignalRecord, FiredRecord> h) {
+        return h.extractOutputValues().stream().map(FiredRecord::fired).toList();
+    }
+
+    static void assertEmpty(KeyedOneInputStreamOperatorTestHarness<String, SignalRecord, FiredRecord> h) {
+        assertThat(h.numKeyedStateEntries()).as("keyed state entries").isZero();
+        assertThat(h.numEventTimeTimers()).as("event-time timers").isZero();
+    }
+
+    @Test
+    void flagshipSequenceFiresOnArrivalAndLeavesNothingBehind() throws Exception {
+        try (var h = harness()) {
+            h.open();
+            h.processWatermark(new Watermark(at(-30)));
+            feed(h, enable("ap-southeast-1", 0));
+            assertThat(h.numEventTimeTimers()).as("one open window per plan").isEqualTo(2);
+            feed(h, runInstances("ap-southeast-1", 12));
+            List<Fired> fired = fired(h);
+            assertThat(fired).as("fired before any watermark reached the events").singleElement().satisfies(f -> {
+                assertThat(f.correlationId()).isEqualTo(REGION_PLAN);
+                assertThat(f.group()).containsEntry("principal", MALLORY).containsEntry("region", "ap-southeast-1");
+                assertThat(f.evidence()).extracting(Evidence::eventName).containsExactly("EnableRegion",
+                        "RunInstances");
+            });
+            FiredRecord record = h.extractOutputValues().get(0);
+            assertThat(record.alert).isTrue();
+            assertThat(CorrelateFunction.planIdOf(record.key)).isEqualTo(REGION_PLAN);
+
+            h.processWatermark(new Watermark(at(200)));
+            assertThat(fired(h)).hasSize(1);
+            assertEmpty(h);
+        }
+    }
+
+    @Test
+    void outOfOrderArrivalFiresBeforeTheWatermarkPasses() throws Exception {
+        try (var h = harness()) {
+            h.open();
+            h.processWatermark(new Watermark(at(-15)));
+            feed(h, runInstances("me-south-1", 40));
+            assertThat(fired(h)).isEmpty();
+            feed(h, enable("me-south-1", 5));
+            assertThat(fired(h)).extracting(Fired::correlationId).containsExactly(REGION_PLAN);
+            assertThat(fired(h).get(0).evidence()).extracting(Evidence::eventName)
+                    .containsExactly("EnableRegion", "RunInstances");
+            h.processWatermark(new Watermark(at(500)));
+            assertThat(fired(h)).hasSize(1);
+            assertEmpty(h);
+        }
+    }
+
+    @Test
+    void reverseOrderNeverFiresAndExpiredWindowsAreCleared() throws Exception {
+        try (var h = harness()) {
+            h.open();
+            feed(h, runInstances("ap-southeast-1", 0));
+            feed(h, enable("ap-southeast-1", 10));
+            h.processWatermark(new Watermark(at(30)));
+            assertThat(h.numKeyedStateEntries()).as("the EnableRegion window is still open").isPositive();
+            h.processWatermark(new Watermark(at(71)));
+            assertThat(fired(h)).isEmpty();
+            assertEmpty(h);
+        }
+    }
+
+    @Test
+    void aFollowUpOutsideTheWindowDoesNotFire() throws Exception {
+        try (var h = harness()) {
+            h.open();
+            feed(h, enable("ap-southeast-1", 0));
+            h.processWatermark(new Watermark(at(61)));
+            assertEmpty(h);
+            feed(h, runInstances("ap-southeast-1", 62));
+            h.processWatermark(new Watermark(at(300)));
+            assertThat(fired(h)).isEmpty();
+            assertEmpty(h);
+        }
+    }
+
+    @Test
+    void snapshotAndRestoreKeepAnOpenPartialMatch() throws Exception {
+        OperatorSubtaskState snapshot;
+        try (var h = harness()) {
+            h.open();
+            feed(h, enable("ap-southeast-1", 0));
+            h.processWatermark(new Watermark(at(10)));
+            snapshot = h.snapshot(1L, at(10));
+        }
+        try (var restored = harness()) {
+            restored.setup();
+            restored.initializeState(snapshot);
+            restored.open();
+            assertThat(restored.numEventTimeTimers()).as("timers survive the restore").isEqualTo(2);
+            feed(restored, runInstances("ap-southeast-1", 30));
+            assertThat(fired(restored)).extracting(Fired::correlationId).containsExactly(REGION_PLAN);
+            restored.processWatermark(new Watermark(at(500)));
+            assertEmpty(restored);
+        }
+    }
+}
