@@ -15,6 +15,7 @@ import dev.tripline.rule.Rule;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
@@ -42,7 +43,15 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
     private final CompiledMatcher matcher;
     private final CorrelationEngine engine;
 
+    /** Accumulator names: totals a client reads from the job result (an embedded run's summary). */
+    public static final String ACC_RECORDS = "tripline-records-in";
+    public static final String ACC_EVENTS = "tripline-events-parsed";
+    public static final String ACC_DEAD_LETTERS = "tripline-dead-letters";
+
     private transient EventParser parser;
+    private transient LongCounter recordsTotal;
+    private transient LongCounter eventsTotal;
+    private transient LongCounter deadTotal;
     private transient Counter recordsIn;
     private transient Counter eventsParsed;
     private transient Counter deadLetters;
@@ -74,24 +83,34 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
             deadLettersByReason.put(r, byReason.counter(r.name()));
         }
         matchErrors = byReason.counter(MATCH_ERROR);
+        recordsTotal = new LongCounter();
+        eventsTotal = new LongCounter();
+        deadTotal = new LongCounter();
+        getRuntimeContext().addAccumulator(ACC_RECORDS, recordsTotal);
+        getRuntimeContext().addAccumulator(ACC_EVENTS, eventsTotal);
+        getRuntimeContext().addAccumulator(ACC_DEAD_LETTERS, deadTotal);
     }
 
     @Override
     public void processElement(RawRecord record, Context ctx, Collector<SignalRecord> out) {
         recordsIn.inc();
+        recordsTotal.add(1);
         ParseResult parsed = parser.parse(record.payload == null ? new byte[0] : record.payload);
         for (ParseFailure f : parsed.failures()) {
             deadLetters.inc();
+            deadTotal.add(1);
             deadLettersByReason.get(f.reason()).inc();
             ctx.output(DEAD_LETTERS, DeadLetter.of(record, f));
         }
         for (Event event : parsed.events()) {
             eventsParsed.inc();
+            eventsTotal.add(1);
             try {
                 matcher.match(event, rule -> onMatch(rule, event, ctx, out));
             } catch (RuntimeException e) {
                 // A rule or an alert template that throws on one event must not stop the job for everyone.
                 deadLetters.inc();
+                deadTotal.add(1);
                 matchErrors.inc();
                 ctx.output(DEAD_LETTERS, new DeadLetter(record.origin, record.position, MATCH_ERROR,
                         String.valueOf(e), "", ""));

@@ -1,0 +1,50 @@
+package dev.tripline.flink;
+
+import dev.tripline.alert.Alert;
+
+/**
+ * An alert on its way through dedup to the sinks: a Flink POJO with the fields dedup keys and counts by in the
+ * clear, and the {@link Alert} itself Java-serialised (its context holds Jackson nodes).
+ */
+public class AlertRecord {
+    public String ruleId;
+    /** "single" or "correlation". */
+    public String kind;
+    public String dedupKey;
+    /** The alert's last_seen, epoch millis: the event time dedup counts it at. */
+    public long eventTime;
+    public byte[] alert;
+
+    public AlertRecord() {
+    }
+
+    public static AlertRecord of(Alert a) {
+        AlertRecord r = new AlertRecord();
+        r.ruleId = a.rule().id();
+        r.kind = a.kind().wireName();
+        r.dedupKey = a.dedupKey();
+        r.eventTime = a.lastSeenMillis();
+        r.alert = Codec.java(a);
+        return r;
+    }
+
+    /** The alert record of a single-event match before dedup. */
+    public static AlertRecord of(SingleMatch m) {
+        AlertRecord r = new AlertRecord();
+        r.ruleId = m.ruleId;
+        r.kind = Alert.Kind.SINGLE.wireName();
+        r.dedupKey = m.dedupKey;
+        r.eventTime = m.eventTime;
+        r.alert = m.alert;
+        return r;
+    }
+
+    public Alert alert() {
+        return Codec.java(alert, Alert.class);
+    }
+
+    @Override
+    public String toString() {
+        return "AlertRecord{" + kind + " " + dedupKey + " @" + eventTime + "}";
+    }
+}

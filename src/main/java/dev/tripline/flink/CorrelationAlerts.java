@@ -1,0 +1,59 @@
+package dev.tripline.flink;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.tripline.alert.Alert;
+import dev.tripline.alert.Alerts;
+import dev.tripline.alert.Evidence;
+import dev.tripline.alert.RuleRef;
+import dev.tripline.correlate.Fired;
+import dev.tripline.rule.CorrelationRule;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.functions.FlatMapFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Turns correlation firings into composite alerts: only firings marked {@link Fired#alert()} (a correlation
+ * that merely feeds an outer one raises nothing), with the correlation's rule descriptor and its evidence in
+ * the alert model. Stateless.
+ */
+public class CorrelationAlerts implements FlatMapFunction<FiredRecord, AlertRecord> {
+    private static final long serialVersionUID = 1L;
+
+    private final Map<String, RuleRef> correlations;
+
+    public CorrelationAlerts(List<CorrelationRule> correlations) {
+        Map<String, RuleRef> refs = new LinkedHashMap<>();
+        for (CorrelationRule c : correlations) {
+            refs.put(c.id(), RuleRef.of(c));
+        }
+        this.correlations = refs;
+    }
+
+    @Override
+    public void flatMap(FiredRecord record, Collector<AlertRecord> out) {
+        if (!record.alert) {
+            return;
+        }
+        out.collect(AlertRecord.of(toAlert(record.fired())));
+    }
+
+    Alert toAlert(Fired f) {
+        RuleRef rule = correlations.get(f.correlationId());
+        if (rule == null) {
+            // A plan the job was not built with cannot fire; a descriptor from the firing keeps the alert anyway.
+            rule = RuleRef.of(f.correlationId(), f.title(), f.level(), List.of(), List.of());
+        }
+        List<Evidence> evidence = new ArrayList<>(f.evidence().size());
+        for (dev.tripline.correlate.Evidence e : f.evidence()) {
+            Map<String, JsonNode> fields = new LinkedHashMap<>();
+            e.fields().forEach((k, v) -> fields.put(k, JsonNodeFactory.instance.textNode(v)));
+            evidence.add(new Evidence(e.eventId(), e.eventTimeMillis(), e.eventName(), e.eventSource(),
+                    e.awsRegion(), fields));
+        }
+        return Alerts.correlation(rule, f.group(), evidence, f.count(), f.title());
+    }
+}
