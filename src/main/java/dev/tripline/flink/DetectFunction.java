@@ -95,6 +95,14 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
     public void processElement(RawRecord record, Context ctx, Collector<SignalRecord> out) {
         recordsIn.inc();
         recordsTotal.add(1);
+        if (record.refused != null) {
+            // The reader would not read it (too large, unreadable): accounted for like a parse failure.
+            deadLetters.inc();
+            deadTotal.add(1);
+            ctx.output(DEAD_LETTERS, new DeadLetter(record.origin, record.position, record.refused,
+                    record.refusedMessage, "", ""));
+            return;
+        }
         ParseResult parsed = parser.parse(record.payload == null ? new byte[0] : record.payload);
         for (ParseFailure f : parsed.failures()) {
             deadLetters.inc();

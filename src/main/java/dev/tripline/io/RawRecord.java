@@ -13,6 +13,13 @@ public class RawRecord {
     /** Position within the origin: a line number or byte offset, -1 when unknown. */
     public long position = -1;
     public byte[] payload;
+    /**
+     * Set when the reader refused the input instead of reading it (a {@code ParseFailure.Reason} name such as
+     * {@code RECORD_TOO_LARGE} or {@code READ_ERROR}); the record then becomes a dead letter, not an event.
+     */
+    public String refused;
+    /** Why it was refused, for the dead letter; null unless {@link #refused} is set. */
+    public String refusedMessage;
 
     public RawRecord() {
     }
@@ -23,10 +30,19 @@ public class RawRecord {
         this.payload = payload;
     }
 
+    /** A record standing for input the reader refused; see {@link #refused}. */
+    public static RawRecord refused(String origin, long position, String reason, String message) {
+        RawRecord r = new RawRecord(origin, position, null);
+        r.refused = reason;
+        r.refusedMessage = message;
+        return r;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof RawRecord r && position == r.position && Objects.equals(origin, r.origin)
-                && Arrays.equals(payload, r.payload);
+                && Arrays.equals(payload, r.payload)
+                && Objects.equals(refused, r.refused) && Objects.equals(refusedMessage, r.refusedMessage);
     }
 
     @Override
@@ -36,6 +52,9 @@ public class RawRecord {
 
     @Override
     public String toString() {
+        if (refused != null) {
+            return "RawRecord{" + origin + "@" + position + " refused " + refused + "}";
+        }
         return "RawRecord{" + origin + "@" + position + ", " + (payload == null ? 0 : payload.length) + " bytes}";
     }
 }

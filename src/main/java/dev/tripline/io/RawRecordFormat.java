@@ -1,0 +1,222 @@
+package dev.tripline.io;
+
+import dev.tripline.event.ParseFailure;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.zip.GZIPInputStream;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.file.src.FileSource;
+import org.apache.flink.connector.file.src.FileSourceSplit;
+import org.apache.flink.connector.file.src.reader.BulkFormat;
+import org.apache.flink.connector.file.src.util.CheckpointedPosition;
+import org.apache.flink.connector.file.src.util.IteratorResultIterator;
+import org.apache.flink.core.fs.FSDataInputStream;
+import org.apache.flink.core.fs.Path;
+
+/**
+ * Reads audit-log files into {@link RawRecord}s for a {@link FileSource}. JSON Lines files ({@code .jsonl},
+ * {@code .ndjson}, optionally gzipped) give one record per non-blank line, origin the path and position the
+ * line number; any other file (a CloudTrail log file, {@code .json} or {@code .json.gz}) gives one record
+ * holding the whole file, since the parser unwraps gzip and the {@code Records} envelope itself.
+ *
+ * <p>Input is untrusted: a whole file above {@code maxFileBytes} or a line above {@code maxLineBytes} is not
+ * read into memory but becomes a refused record (a dead letter downstream), and a file that fails mid-read
+ * yields a refused record for the rest instead of failing the job.
+ *
+ * <p>A {@link BulkFormat} rather than a {@code StreamFormat} because only the bulk reader is given the split,
+ * and with it the path every record and dead letter must name. Files are not split; on restore a reader
+ * re-opens its file and skips the records already emitted.
+ */
+public final class RawRecordFormat implements BulkFormat<RawRecord, FileSourceSplit> {
+    private static final long serialVersionUID = 1L;
+    /** Records per batch handed to Flink: amortises the hand-over without holding much in memory. */
+    private static final int BATCH = 256;
+    public static final long DEFAULT_MAX_FILE_BYTES = 64L << 20;
+    public static final int DEFAULT_MAX_LINE_BYTES = 1 << 20;
+
+    private final long maxFileBytes;
+    private final int maxLineBytes;
+
+    public RawRecordFormat() {
+        this(DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_LINE_BYTES);
+    }
+
+    public RawRecordFormat(long maxFileBytes, int maxLineBytes) {
+        if (maxFileBytes < 1 || maxLineBytes < 1) {
+            throw new IllegalArgumentException("limits must be positive: " + maxFileBytes + "/" + maxLineBytes);
+        }
+        this.maxFileBytes = maxFileBytes;
+        this.maxLineBytes = maxLineBytes;
+    }
+
+    /** A bounded source over exactly these files (as {@link ArchiveFiles#list} finds them). */
+    public static FileSource<RawRecord> source(List<java.nio.file.Path> files, RawRecordFormat format) {
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("no input files");
+        }
+        Path[] paths = new Path[files.size()];
+        for (int i = 0; i < paths.length; i++) {
+            paths[i] = Path.fromLocalFile(files.get(i).toAbsolutePath().toFile());
+        }
+        return FileSource.forBulkFileFormat(format, paths).build();
+    }
+
+    /** True for names read line by line. */
+    static boolean isJsonLines(String name) {
+        String n = name.toLowerCase(Locale.ROOT);
+        if (n.endsWith(".gz")) {
+            n = n.substring(0, n.length() - 3);
+        }
+        return n.endsWith(".jsonl") || n.endsWith(".ndjson");
+    }
+
+    @Override
+    public Reader<RawRecord> createReader(Configuration config, FileSourceSplit split) throws IOException {
+        return new FileReader(split, 0);
+    }
+
+    @Override
+    public Reader<RawRecord> restoreReader(Configuration config, FileSourceSplit split) throws IOException {
+        long skip = split.getReaderPosition().map(CheckpointedPosition::getRecordsAfterOffset).orElse(0L);
+        return new FileReader(split, skip);
+    }
+
+    @Override
+    public boolean isSplittable() {
+        return false;
+    }
+
+    @Override
+    public TypeInformation<RawRecord> getProducedType() {
+        return TypeInformation.of(RawRecord.class);
+    }
+
+    private final class FileReader implements Reader<RawRecord> {
+        private final Path path;
+        private final String origin;
+        private final boolean lines;
+        private final long fileSize;
+        private InputStream in;
+        private long emitted;
+        private long skip;
+        private long lineNo;
+        private boolean done;
+
+        FileReader(FileSourceSplit split, long skip) throws IOException {
+            this.path = split.path();
+            this.origin = path.toUri().getScheme() == null || "file".equals(path.toUri().getScheme())
+                    ? path.toUri().getPath() : path.toString();
+            this.lines = isJsonLines(path.getName());
+            this.fileSize = split.fileSize();
+            this.skip = skip;
+        }
+
+        @Override
+        public RecordIterator<RawRecord> readBatch() throws IOException {
+            if (done) {
+                return null;
+            }
+            List<RawRecord> batch = new ArrayList<>(lines ? BATCH : 1);
+            long before = emitted;
+            while (batch.size() < BATCH && !done) {
+                RawRecord r = next();
+                if (r == null) {
+                    done = true;
+                } else if (skip > 0) {
+                    skip--;
+                    emitted++;
+                    before = emitted;
+                } else {
+                    batch.add(r);
+                    emitted++;
+                }
+            }
+            if (batch.isEmpty()) {
+                return null;
+            }
+            return new IteratorResultIterator<>(batch.iterator(), CheckpointedPosition.NO_OFFSET, before);
+        }
+
+        /** The next record of the file, or null at its end. */
+        private RawRecord next() {
+            try {
+                return lines ? nextLine() : wholeFile();
+            } catch (IOException e) {
+                done = true;
+                return RawRecord.refused(origin, lines ? lineNo + 1 : -1, ParseFailure.Reason.READ_ERROR.name(),
+                        "cannot read " + origin + ": " + e.getMessage());
+            }
+        }
+
+        private RawRecord wholeFile() throws IOException {
+            done = true;
+            if (fileSize > maxFileBytes) {
+                return RawRecord.refused(origin, -1, ParseFailure.Reason.RECORD_TOO_LARGE.name(),
+                        "file of " + fileSize + " bytes is above the limit of " + maxFileBytes + " bytes");
+            }
+            try (FSDataInputStream s = path.getFileSystem().open(path)) {
+                byte[] data = s.readNBytes((int) Math.min(maxFileBytes + 1, Integer.MAX_VALUE - 8));
+                if (data.length > maxFileBytes) {
+                    return RawRecord.refused(origin, -1, ParseFailure.Reason.RECORD_TOO_LARGE.name(),
+                            "file grew above the limit of " + maxFileBytes + " bytes while being read");
+                }
+                return new RawRecord(origin, -1, data);
+            }
+        }
+
+        private RawRecord nextLine() throws IOException {
+            if (in == null) {
+                InputStream raw = new BufferedInputStream(path.getFileSystem().open(path), 1 << 16);
+                in = path.getName().toLowerCase(Locale.ROOT).endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16)
+                        : raw;
+            }
+            while (true) {
+                ByteArrayOutputStream line = new ByteArrayOutputStream(512);
+                long length = 0;
+                int b;
+                boolean any = false;
+                while ((b = in.read()) >= 0 && b != '\n') {
+                    any = true;
+                    length++;
+                    if (length <= maxLineBytes) {
+                        line.write(b);
+                    }
+                }
+                if (b < 0 && !any) {
+                    return null;
+                }
+                lineNo++;
+                if (length > maxLineBytes) {
+                    return RawRecord.refused(origin, lineNo, ParseFailure.Reason.RECORD_TOO_LARGE.name(),
+                            "line of " + length + " bytes is above the limit of " + maxLineBytes + " bytes");
+                }
+                byte[] bytes = line.toByteArray();
+                if (!isBlank(bytes)) {
+                    return new RawRecord(origin, lineNo, bytes);
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (in != null) {
+                in.close();
+            }
+        }
+    }
+
+    private static boolean isBlank(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b != ' ' && b != '\t' && b != '\r') {
+                return false;
+            }
+        }
+        return true;
+    }
+}
