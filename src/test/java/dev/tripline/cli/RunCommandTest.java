@@ -1,0 +1,71 @@
+package dev.tripline.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code tripline run} end to end through Main, embedded Flink included, over the README's sample file. */
+class RunCommandTest {
+    static final String SAMPLE = "samples/cloudtrail-quickstart.jsonl";
+    static final String REGION_PLAN = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a10";
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    static List<JsonNode> lines(Path file) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        for (String l : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            out.add(JSON.readTree(l));
+        }
+        return out;
+    }
+
+    @Test
+    void runsTheSampleAndABadFileToAlertsDeadLettersAndExitZero() throws Exception {
+        Path bad = dir.resolve("bad.jsonl");
+        Files.writeString(bad, "{\"eventVersion\":\"1.08\",\"eventName\":\n\n[1]\n");
+        Path alerts = dir.resolve("alerts.jsonl");
+        Path dead = dir.resolve("dead.jsonl");
+
+        int code = Main.run("run", "--rules", "rules", "--output", alerts.toString(), "--dead-letters",
+                dead.toString(), "--parallelism", "2", SAMPLE, bad.toString());
+
+        assertThat(code).isZero();
+        List<JsonNode> out = lines(alerts);
+        List<JsonNode> composite = out.stream().filter(a -> a.path("kind").asText().equals("correlation")).toList();
+        assertThat(composite).singleElement().satisfies(a -> {
+            assertThat(a.path("rule").path("id").asText()).isEqualTo(REGION_PLAN);
+            assertThat(a.path("group").path("region").asText()).isEqualTo("ap-southeast-1");
+            assertThat(a.path("group").path("principal").asText()).isEqualTo("arn:aws:iam::123456789012:user/mallory");
+            assertThat(a.path("evidence")).extracting(e -> e.path("eventName").asText())
+                    .containsExactly("EnableRegion", "RunInstances");
+        });
+        assertThat(out).filteredOn(a -> a.path("kind").asText().equals("single")).isNotEmpty();
+        assertThat(lines(dead)).extracting(d -> d.path("position").asLong() + " " + d.path("reason").asText())
+                .containsExactlyInAnyOrder("1 MALFORMED_JSON", "3 NOT_AN_OBJECT");
+    }
+
+    @Test
+    void badFlagsAndMissingInputsAreUsageErrors() {
+        assertThat(Main.run("run", "--format", "xml", SAMPLE)).isEqualTo(RunCommand.BAD_USAGE);
+        assertThat(Main.run("run", "--out-of-orderness", "soon", SAMPLE)).isEqualTo(RunCommand.BAD_USAGE);
+        assertThat(Main.run("run", dir.resolve("missing.jsonl").toString())).isEqualTo(RunCommand.BAD_USAGE);
+    }
+
+    @Test
+    void durationsInShortAndIsoForm() {
+        assertThat(RunCommand.parseDuration("15m")).isEqualTo(Duration.ofMinutes(15));
+        assertThat(RunCommand.parseDuration("90s")).isEqualTo(Duration.ofSeconds(90));
+        assertThat(RunCommand.parseDuration("PT1H")).isEqualTo(Duration.ofHours(1));
+    }
+}
