@@ -115,7 +115,12 @@ final class RunCommand implements Callable<Integer> {
         if (loaded == null) {
             return BAD_USAGE;
         }
-        RulesCommand.printLoadProblems(err, loaded);
+        // Errors stop the run and are all shown; warnings are for authors, so a run only counts them.
+        loaded.errors().forEach(err::println);
+        if (!loaded.warnings().isEmpty()) {
+            err.println("tripline run: " + loaded.warnings().size()
+                    + " rule warnings (see 'tripline rules validate " + rules.get(0) + "')");
+        }
         if (!loaded.ok()) {
             err.println("tripline run: rules have errors; fix them or check with 'tripline rules validate'");
             return RULES_FAILED;
