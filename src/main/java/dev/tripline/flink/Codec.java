@@ -1,5 +1,14 @@
 package dev.tripline.flink;
 
+import static dev.tripline.correlate.Encoding.readEvidence;
+import static dev.tripline.correlate.Encoding.readNullable;
+import static dev.tripline.correlate.Encoding.readSize;
+import static dev.tripline.correlate.Encoding.readStrings;
+import static dev.tripline.correlate.Encoding.writeEvidence;
+import static dev.tripline.correlate.Encoding.writeNullable;
+import static dev.tripline.correlate.Encoding.writeSize;
+import static dev.tripline.correlate.Encoding.writeStrings;
+
 import dev.tripline.correlate.Evidence;
 import dev.tripline.correlate.Fired;
 import dev.tripline.correlate.Signal;
@@ -15,7 +24,6 @@ import java.io.ObjectOutputStream;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,8 +36,6 @@ import java.util.Map;
 final class Codec {
     private static final int SIGNAL_FORMAT = 1;
     private static final int FIRED_FORMAT = 1;
-    /** Plausibility bound on any count read back, so corrupt bytes fail fast instead of allocating. */
-    private static final int MAX_ITEMS = 1_000_000;
 
     private Codec() {
     }
@@ -74,7 +80,7 @@ final class Codec {
             out.writeUTF(f.title());
             out.writeUTF(f.level().name());
             out.writeUTF(f.type().name());
-            out.writeInt(f.group().size());
+            writeSize(out, f.group().size());
             for (Map.Entry<String, String> e : f.group().entrySet()) {
                 out.writeUTF(e.getKey());
                 writeNullable(out, e.getValue());
@@ -98,7 +104,7 @@ final class Codec {
             String title = in.readUTF();
             Level level = Level.valueOf(in.readUTF());
             CorrelationRule.Type type = CorrelationRule.Type.valueOf(in.readUTF());
-            int n = size(in);
+            int n = readSize(in);
             Map<String, String> group = new LinkedHashMap<>();
             for (int i = 0; i < n; i++) {
                 group.put(in.readUTF(), readNullable(in));
@@ -134,78 +140,6 @@ final class Codec {
         } catch (IOException | ClassNotFoundException e) {
             throw new IllegalArgumentException("cannot decode " + type.getSimpleName(), e);
         }
-    }
-
-    private static void writeEvidence(DataOutputStream out, List<Evidence> evidence) throws IOException {
-        out.writeInt(evidence.size());
-        for (Evidence ev : evidence) {
-            out.writeUTF(ev.ruleId());
-            writeNullable(out, ev.eventId());
-            out.writeLong(ev.eventTimeMillis());
-            writeNullable(out, ev.eventName());
-            writeNullable(out, ev.eventSource());
-            writeNullable(out, ev.awsRegion());
-            out.writeInt(ev.fields().size());
-            for (Map.Entry<String, String> f : ev.fields().entrySet()) {
-                out.writeUTF(f.getKey());
-                out.writeUTF(f.getValue());
-            }
-        }
-    }
-
-    private static List<Evidence> readEvidence(DataInputStream in) throws IOException {
-        int n = size(in);
-        List<Evidence> out = new ArrayList<>(Math.min(n, 64));
-        for (int i = 0; i < n; i++) {
-            String ruleId = in.readUTF();
-            String eventId = readNullable(in);
-            long t = in.readLong();
-            String name = readNullable(in);
-            String source = readNullable(in);
-            String region = readNullable(in);
-            int nf = size(in);
-            Map<String, String> fields = new LinkedHashMap<>();
-            for (int k = 0; k < nf; k++) {
-                fields.put(in.readUTF(), in.readUTF());
-            }
-            out.add(new Evidence(ruleId, eventId, t, name, source, region, fields));
-        }
-        return out;
-    }
-
-    private static void writeStrings(DataOutputStream out, List<String> values) throws IOException {
-        out.writeInt(values.size());
-        for (String v : values) {
-            out.writeUTF(v);
-        }
-    }
-
-    private static List<String> readStrings(DataInputStream in) throws IOException {
-        int n = size(in);
-        List<String> out = new ArrayList<>(Math.min(n, 16));
-        for (int i = 0; i < n; i++) {
-            out.add(in.readUTF());
-        }
-        return out;
-    }
-
-    private static void writeNullable(DataOutputStream out, String s) throws IOException {
-        out.writeBoolean(s != null);
-        if (s != null) {
-            out.writeUTF(s);
-        }
-    }
-
-    private static String readNullable(DataInputStream in) throws IOException {
-        return in.readBoolean() ? in.readUTF() : null;
-    }
-
-    private static int size(DataInputStream in) throws IOException {
-        int n = in.readInt();
-        if (n < 0 || n > MAX_ITEMS) {
-            throw new IllegalArgumentException("implausible count " + n);
-        }
-        return n;
     }
 
     private static void format(DataInputStream in, int expected, String what) throws IOException {
