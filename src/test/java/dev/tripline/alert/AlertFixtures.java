@@ -1,11 +1,12 @@
 package dev.tripline.alert;
 
+
 import dev.tripline.event.Event;
 import dev.tripline.event.EventParser;
 import dev.tripline.event.ParseResult;
 import dev.tripline.rule.Rule;
-import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.rule.RuleLoader;
+import dev.tripline.testing.Corpus;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,8 +24,7 @@ final class AlertFixtures {
     }
 
     private static Map<String, Rule> load() {
-        RuleLoader loader = RuleLoader.standard(RuleLoadOptions.defaults().withPlaceholders(
-                Map.of("approved_regions", List.of("us-east-1", "us-west-2", "eu-west-1", "eu-central-1"))));
+        RuleLoader loader = Corpus.defaultLoader();
         RuleLoader.Result result = loader.load(List.of(Path.of("rules")));
         if (!result.errors().isEmpty()) {
             throw new IllegalStateException("rules/ does not load: " + result.errors());

@@ -1,5 +1,6 @@
 package dev.tripline.correlate;
 
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,14 +11,13 @@ import dev.tripline.match.CompiledMatcher;
 import dev.tripline.match.RuleTestRunner;
 import dev.tripline.rule.Level;
 import dev.tripline.rule.Rule;
-import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.rule.RuleLoader;
 import dev.tripline.rule.RuleSet;
+import dev.tripline.testing.Corpus;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -39,8 +39,7 @@ class FlagshipRuleTest {
 
     @BeforeAll
     static void load() {
-        RuleLoader loader = RuleLoader.standard(RuleLoadOptions.defaults().withPlaceholders(
-                Map.of("approved_regions", List.of("us-east-1", "us-west-2", "eu-west-1", "eu-central-1"))));
+        RuleLoader loader = Corpus.defaultLoader();
         RuleLoader.Result result = loader.load(List.of(Path.of(FILE)));
         assertThat(result.errors()).isEmpty();
         rules = result.ruleSet();

@@ -1,5 +1,6 @@
 package dev.tripline.flink;
 
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,14 +11,13 @@ import dev.tripline.correlate.Fired;
 import dev.tripline.event.Event;
 import dev.tripline.event.LogType;
 import dev.tripline.match.CompiledMatcher;
-import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.rule.RuleLoader;
 import dev.tripline.rule.RuleSet;
+import dev.tripline.testing.Corpus;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
@@ -46,8 +46,7 @@ class CorrelateFunctionTest {
 
     @BeforeAll
     static void load() {
-        RuleLoader loader = RuleLoader.standard(RuleLoadOptions.defaults().withPlaceholders(
-                Map.of("approved_regions", List.of("us-east-1", "us-west-2", "eu-west-1", "eu-central-1"))));
+        RuleLoader loader = Corpus.defaultLoader();
         RuleLoader.Result result = loader.load(List.of(Path.of(FILE)));
         assertThat(result.errors()).isEmpty();
         RuleSet rules = result.ruleSet();

@@ -1,5 +1,6 @@
 package dev.tripline.flink;
 
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tripline.correlate.CorrelationEngine;
@@ -8,16 +9,15 @@ import dev.tripline.correlate.Signal;
 import dev.tripline.io.DeadLetter;
 import dev.tripline.io.RawRecord;
 import dev.tripline.match.CompiledMatcher;
-import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.rule.RuleLoader;
 import dev.tripline.rule.RuleSet;
+import dev.tripline.testing.Corpus;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
@@ -78,8 +78,7 @@ class DetectCorrelateMiniClusterTest {
 
     @Test
     void badRecordsAreAccountedForAndTheFlagshipFiresExactlyWhereItShould() throws Exception {
-        RuleLoader.Result loaded = RuleLoader.standard(RuleLoadOptions.defaults().withPlaceholders(
-                Map.of("approved_regions", List.of("us-east-1", "us-west-2", "eu-west-1", "eu-central-1"))))
+        RuleLoader.Result loaded = Corpus.defaultLoader()
                 .load(List.of(Path.of(FILE)));
         assertThat(loaded.errors()).isEmpty();
         RuleSet rules = loaded.ruleSet();

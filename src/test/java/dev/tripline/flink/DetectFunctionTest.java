@@ -1,5 +1,6 @@
 package dev.tripline.flink;
 
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tripline.alert.Alert;
@@ -9,15 +10,14 @@ import dev.tripline.io.DeadLetter;
 import dev.tripline.io.RawRecord;
 import dev.tripline.match.CompiledMatcher;
 import dev.tripline.rule.Rule;
-import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.rule.RuleLoader;
 import dev.tripline.rule.RuleSet;
+import dev.tripline.testing.Corpus;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.typeutils.PojoTypeInfo;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -46,8 +46,7 @@ class DetectFunctionTest {
 
     @BeforeAll
     static void load() {
-        RuleLoader loader = RuleLoader.standard(RuleLoadOptions.defaults().withPlaceholders(
-                Map.of("approved_regions", List.of("us-east-1", "us-west-2", "eu-west-1", "eu-central-1"))));
+        RuleLoader loader = Corpus.defaultLoader();
         RuleLoader.Result result = loader.load(List.of(Path.of(FILE)));
         assertThat(result.errors()).isEmpty();
         List<Rule> rules = new ArrayList<>();

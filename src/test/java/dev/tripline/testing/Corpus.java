@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.tripline.event.Event;
 import dev.tripline.event.LogType;
+import dev.tripline.job.TriplineConfig;
 import dev.tripline.rule.Rule;
 import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.rule.RuleLoader;
@@ -19,10 +20,24 @@ public final class Corpus {
     private Corpus() {
     }
 
-    public static final Map<String, List<String>> TEST_PLACEHOLDERS = Map.of(
-            "approved_regions", List.of("us-east-1", "us-west-2", "eu-west-1", "eu-central-1"),
-            "Legitimate_Countries", List.of("DE", "FR"),
-            "Legitimate_IP_Ranges", List.of("192.0.2.0/24"));
+    /**
+     * The placeholders a default configuration supplies (the shipped approved regions) plus test values for
+     * SigmaHQ's placeholder rule.
+     */
+    public static final Map<String, List<String>> TEST_PLACEHOLDERS = testPlaceholders();
+
+    private static Map<String, List<String>> testPlaceholders() {
+        Map<String, List<String>> values = new java.util.LinkedHashMap<>(TriplineConfig.defaults().rulePlaceholders());
+        values.put("Legitimate_Countries", List.of("DE", "FR"));
+        values.put("Legitimate_IP_Ranges", List.of("192.0.2.0/24"));
+        return Map.copyOf(values);
+    }
+
+    /** The loader every command uses, with a default configuration's placeholders (the shipped approved regions). */
+    public static RuleLoader defaultLoader() {
+        return RuleLoader.standard(RuleLoadOptions.defaults()
+                .withPlaceholders(TriplineConfig.defaults().rulePlaceholders()));
+    }
 
     /** Every rule the project knows: SigmaHQ AWS (active and placeholder rules) and the project's rules/. */
     public static List<Rule> allRules() {

@@ -1,10 +1,11 @@
 package dev.tripline.rule.panther;
 
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tripline.match.RuleTestRunner;
-import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.rule.RuleLoader;
+import dev.tripline.testing.Corpus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,14 +14,12 @@ import org.junit.jupiter.api.Test;
 
 /** Loads everything in rules/ (Panther and Sigma) and requires every test of every loaded rule to pass. */
 class PantherRulesDirectoryTest {
-    static final java.util.Map<String, List<String>> PLACEHOLDERS =
-            java.util.Map.of("approved_regions", List.of("us-east-1", "us-west-2", "eu-west-1", "eu-central-1"));
 
     @Test
     void everyTestOfEveryRuleInRulesDirectoryPasses() {
         Path rules = Path.of("rules");
         assertThat(Files.isDirectory(rules)).as("rules/ directory (tests run from the worktree)").isTrue();
-        RuleLoader loader = RuleLoader.standard(RuleLoadOptions.defaults().withPlaceholders(PLACEHOLDERS));
+        RuleLoader loader = Corpus.defaultLoader();
         RuleLoader.Result loaded = loader.load(List.of(rules));
         assertThat(loaded.errors()).as("load errors").isEmpty();
         assertThat(loaded.ruleSet().rules()).extracting(r -> r.id())
@@ -49,7 +48,7 @@ class PantherRulesDirectoryTest {
 
     @Test
     void seedAllowlistTestPassesBecauseOfItsMock() {
-        RuleLoader loader = RuleLoader.standard(RuleLoadOptions.defaults().withPlaceholders(PLACEHOLDERS));
+        RuleLoader loader = Corpus.defaultLoader();
         var rule = loader.load(List.of(Path.of("rules/aws/cloudtrail/aws_security_configuration_change.yml")))
                 .ruleSet().rule("AWS.CloudTrail.SecurityConfigurationChange").orElseThrow();
         var test = rule.tests().stream().filter(t -> t.name().equals("Security Configuration Changed - Allowlisted User"))
