@@ -1,6 +1,5 @@
 package dev.tripline.alert;
 
-
 import dev.tripline.event.Event;
 import dev.tripline.event.EventParser;
 import dev.tripline.event.ParseResult;

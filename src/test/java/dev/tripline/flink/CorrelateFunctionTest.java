@@ -1,6 +1,5 @@
 package dev.tripline.flink;
 
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,6 +1,5 @@
 package dev.tripline.rule.panther;
 
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tripline.match.RuleTestRunner;
