@@ -323,12 +323,7 @@ public final class RuleTestRunner {
             for (Node item : seq.getValue()) {
                 try {
                     YamlMap m = SafeYaml.map(name, item, "a source");
-                    for (String k : m.keys()) {
-                        if (!k.equals("path") && !k.equals("format")) {
-                            throw new RuleSyntaxException(m.keyLocation(k),
-                                    "unknown key '" + k + "' in a source (expected path, format)");
-                        }
-                    }
+                    m.onlyKeys(Set.of("path", "format"), "a source", "path, format");
                     String path = m.string("path");
                     if (path == null || path.isBlank()) {
                         throw new RuleSyntaxException(m.location(), "a source needs a path");

@@ -95,12 +95,7 @@ final class KeySpecs {
     /** A key specifier given as a map node (AlertContext values, GroupBy items, multi-key Values). */
     static FieldPath parseNode(String file, Node node, String what) {
         YamlMap m = SafeYaml.map(file, node, what);
-        for (String k : m.keys()) {
-            if (!KEYS.contains(k)) {
-                throw new RuleSyntaxException(m.keyLocation(k),
-                        "unknown key '" + k + "' in " + what + " (expected one of Key, DeepKey, KeyPath)");
-            }
-        }
+        m.onlyKeys(KEYS, what, "one of Key, DeepKey, KeyPath");
         FieldPath p = parse(m);
         if (p == null) {
             throw new RuleSyntaxException(m.location(), what + " needs one of Key, DeepKey, KeyPath");

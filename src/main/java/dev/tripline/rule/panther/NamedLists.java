@@ -13,6 +13,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
@@ -58,12 +59,7 @@ final class NamedLists {
             Map<String, List<String>> fields = new LinkedHashMap<>();
             if (value instanceof MappingNode) {
                 YamlMap spec = SafeYaml.map(file, value, "list " + name);
-                for (String k : spec.keys()) {
-                    if (!k.equals("Default") && !k.equals("Fields")) {
-                        throw new RuleSyntaxException(spec.keyLocation(k),
-                                "unknown key '" + k + "' in list " + name + " (expected Default, Fields)");
-                    }
-                }
+                spec.onlyKeys(Set.of("Default", "Fields"), "list " + name, "Default, Fields");
                 Node def = spec.get("Default");
                 entries = def == null || SafeYaml.isNull(def) ? JsonNodeFactory.instance.arrayNode()
                         : SafeYaml.toJson(file, def);

@@ -324,12 +324,7 @@ public final class PantherLoader implements FormatLoader {
             }
             for (Node item : seq.getValue()) {
                 YamlMap e = SafeYaml.map(file, item, "an AlertContext item");
-                for (String k : e.keys()) {
-                    if (!k.equals("KeyName") && !k.equals("KeyValue")) {
-                        throw new RuleSyntaxException(e.keyLocation(k),
-                                "unknown key '" + k + "' in an AlertContext item (expected KeyName, KeyValue)");
-                    }
-                }
+                e.onlyKeys(Set.of("KeyName", "KeyValue"), "an AlertContext item", "KeyName, KeyValue");
                 String name = e.string("KeyName");
                 if (name == null || name.isBlank()) {
                     throw new RuleSyntaxException(e.location(), "AlertContext item needs a KeyName");
@@ -369,12 +364,7 @@ public final class PantherLoader implements FormatLoader {
             }
             for (Node item : seq.getValue()) {
                 YamlMap e = SafeYaml.map(file, item, "a DynamicSeverities item");
-                for (String k : e.keys()) {
-                    if (!k.equals("ChangeTo") && !k.equals("Conditions")) {
-                        throw new RuleSyntaxException(e.keyLocation(k),
-                                "unknown key '" + k + "' in a DynamicSeverities item (expected ChangeTo, Conditions)");
-                    }
-                }
+                e.onlyKeys(Set.of("ChangeTo", "Conditions"), "a DynamicSeverities item", "ChangeTo, Conditions");
                 severity(e.require("ChangeTo"), "ChangeTo");
                 parser.conjunction(e.require("Conditions"), "Conditions", false);
             }
@@ -439,12 +429,7 @@ public final class PantherLoader implements FormatLoader {
             }
             for (Node item : seq.getValue()) {
                 YamlMap mock = SafeYaml.map(file, item, "a mock");
-                for (String k : mock.keys()) {
-                    if (!k.equals("objectName") && !k.equals("returnValue")) {
-                        throw new RuleSyntaxException(mock.keyLocation(k),
-                                "unknown key '" + k + "' in a mock (expected objectName, returnValue)");
-                    }
-                }
+                mock.onlyKeys(Set.of("objectName", "returnValue"), "a mock", "objectName, returnValue");
                 String name = mock.string("objectName");
                 SourceLocation nameAt = mock.has("objectName") ? mock.keyLocation("objectName") : mock.location();
                 if (name == null) {

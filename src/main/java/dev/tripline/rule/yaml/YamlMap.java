@@ -74,6 +74,19 @@ public final class YamlMap {
         return t == null ? location() : SafeYaml.at(file, t.getKeyNode());
     }
 
+    /**
+     * Closed schemas: an error at the first key that is not in {@code allowed}, worded
+     * {@code unknown key 'k' in <where> (expected <expected>)}.
+     */
+    public void onlyKeys(Set<String> allowed, String where, String expected) {
+        for (String k : entries.keySet()) {
+            if (!allowed.contains(k)) {
+                throw new RuleSyntaxException(keyLocation(k),
+                        "unknown key '" + k + "' in " + where + " (expected " + expected + ")");
+            }
+        }
+    }
+
     public String string(String key) {
         Node v = get(key);
         return v == null || SafeYaml.isNull(v) ? null : SafeYaml.scalar(file, v, "'" + key + "'");
