@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * One Sigma correlation compiled for evaluation: turns rule matches into {@link Signal}s for a group and
@@ -179,30 +180,9 @@ public final class CorrelationPlan implements Serializable {
         if (r == null || time == Event.NO_TIME) {
             return Optional.empty();
         }
-        List<String> group = new ArrayList<>(groupPaths[r].length);
-        for (FieldPath p : groupPaths[r]) {
-            String v = Evidence.firstValue(event, p);
-            if (v == null) {
-                return Optional.empty();
-            }
-            group.add(v);
-        }
-        String value = null;
-        if (!valuePaths.isEmpty()) {
-            List<String> parts = new ArrayList<>(valuePaths.size());
-            for (FieldPath p : valuePaths) {
-                String v = Evidence.firstValue(event, p);
-                if (v == null) {
-                    return Optional.empty();
-                }
-                parts.add(v);
-            }
-            value = normalizeValue(parts);
-            if (value == null) {
-                return Optional.empty();
-            }
-        }
-        return Optional.of(new Signal(r, matched.id(), time, group, value, List.of(Evidence.of(matched, event))));
+        Function<FieldPath, String> lookup = p -> Evidence.firstValue(event, p);
+        return signal(r, matched.id(), time, valuesOrNull(Arrays.asList(groupPaths[r]), lookup), lookup,
+                List.of(Evidence.of(matched, event)));
     }
 
     /**
@@ -215,31 +195,39 @@ public final class CorrelationPlan implements Serializable {
         if (r == null) {
             return Optional.empty();
         }
-        List<String> group = new ArrayList<>(groupFields[r].length);
-        for (String field : groupFields[r]) {
-            String v = inner.group().get(field);
-            if (v == null) {
-                return Optional.empty();
-            }
-            group.add(v);
+        return signal(r, inner.correlationId(), inner.lastSeen(),
+                valuesOrNull(Arrays.asList(groupFields[r]), inner.group()::get), p -> inner.group().get(p.text()),
+                Evidence.capped(inner.evidence(), options.maxEvidence()));
+    }
+
+    /** Completes a signal from its group values (null: one was missing) and a lookup for condition.field. */
+    private Optional<Signal> signal(int r, String ruleId, long time, List<String> group,
+                                    Function<FieldPath, String> lookup, List<Evidence> evidence) {
+        if (group == null) {
+            return Optional.empty();
         }
         String value = null;
         if (!valuePaths.isEmpty()) {
-            List<String> parts = new ArrayList<>();
-            for (FieldPath p : valuePaths) {
-                String v = inner.group().get(p.text());
-                if (v == null) {
-                    return Optional.empty();
-                }
-                parts.add(v);
-            }
-            value = normalizeValue(parts);
+            List<String> parts = valuesOrNull(valuePaths, lookup);
+            value = parts == null ? null : normalizeValue(parts);
             if (value == null) {
                 return Optional.empty();
             }
         }
-        return Optional.of(new Signal(r, inner.correlationId(), inner.lastSeen(), group, value,
-                Evidence.capped(inner.evidence(), options.maxEvidence())));
+        return Optional.of(new Signal(r, ruleId, time, group, value, evidence));
+    }
+
+    /** The value of each key, in order; null as soon as one is missing. */
+    private static <K> List<String> valuesOrNull(List<K> keys, Function<K, String> lookup) {
+        List<String> out = new ArrayList<>(keys.size());
+        for (K k : keys) {
+            String v = lookup.apply(k);
+            if (v == null) {
+                return null;
+            }
+            out.add(v);
+        }
+        return out;
     }
 
     private String normalizeValue(List<String> parts) {
