@@ -16,7 +16,8 @@ final class RuleOptions {
     Path config;
 
     @Option(names = "--approved-regions", paramLabel = "REGION", split = ",",
-            description = "Approved AWS regions (overrides regions.approved), e.g. us-east-1,eu-west-1.")
+            description = "Approved AWS regions (replaces regions.approved; the per-account lists of "
+                    + "regions.accounts still apply), e.g. us-east-1,eu-west-1.")
     List<String> approvedRegions;
 
     @Option(names = "--placeholder", paramLabel = "NAME=V1,V2",
@@ -33,8 +34,10 @@ final class RuleOptions {
     }
 
     RuleLoader loader() throws TriplineConfig.ConfigException {
-        Map<String, List<String>> values = new LinkedHashMap<>(config().rulePlaceholders());
+        TriplineConfig c = config();
+        Map<String, List<String>> values = new LinkedHashMap<>(c.rulePlaceholders());
         placeholders.forEach((k, v) -> values.put(k, List.of(v.split(","))));
-        return RuleLoader.standard(RuleLoadOptions.defaults().withPlaceholders(values));
+        return RuleLoader.standard(RuleLoadOptions.defaults().withPlaceholders(values)
+                .withAccountPlaceholders(c.ruleAccountPlaceholders()));
     }
 }

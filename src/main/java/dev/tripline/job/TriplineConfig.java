@@ -61,6 +61,14 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
         return all;
     }
 
+    /**
+     * Per-account placeholder values for rule loading: {@code regions.accounts} overrides
+     * {@code approved_regions} for the events of each listed account.
+     */
+    public Map<String, Map<String, List<String>>> ruleAccountPlaceholders() {
+        return accountRegions.isEmpty() ? Map.of() : Map.of("approved_regions", accountRegions);
+    }
+
     public TriplineConfig withApprovedRegions(List<String> regions) {
         return new TriplineConfig(regions, accountRegions, placeholders);
     }

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -62,11 +63,21 @@ final class SigmaDetection {
     private static final List<String> DASHES = List.of("-", "/", "\u2013", "\u2014", "\u2015");
 
     private final String file;
-    private final Map<String, List<String>> placeholders;
+    private final Map<String, List<String>> globalPlaceholders;
+    private final Map<String, Map<String, List<String>>> accountPlaceholders;
+    /** The values {@link #expand} uses: the global ones, or one account's while its variant is built. */
+    private Map<String, List<String>> placeholders;
     private int budget = MAX_NODES;
 
     SigmaDetection(String file, Map<String, List<String>> placeholders) {
+        this(file, placeholders, Map.of());
+    }
+
+    SigmaDetection(String file, Map<String, List<String>> placeholders,
+                   Map<String, Map<String, List<String>>> accountPlaceholders) {
         this.file = file;
+        this.globalPlaceholders = placeholders;
+        this.accountPlaceholders = accountPlaceholders;
         this.placeholders = placeholders;
     }
 
@@ -246,13 +257,66 @@ final class SigmaDetection {
         if (mods.contains("exists")) {
             combined = exists(path, values.get(0), keyAt, values.size());
         } else {
-            List<Expr> perValue = new ArrayList<>();
-            for (Node v : values) {
-                perValue.add(value(path, mods, (ScalarNode) v, keyAt));
-            }
-            combined = all ? Expr.and(perValue) : combineOr(path, perValue);
+            Set<String> scoped = mods.contains("expand") ? overriddenAccounts(values) : Set.of();
+            combined = scoped.isEmpty() ? values(path, mods, values, keyAt, all)
+                    : perAccount(path, mods, values, keyAt, all, scoped);
         }
         return neq ? new Expr.Not(combined) : combined;
+    }
+
+    private Expr values(FieldPath path, List<String> mods, List<Node> values, SourceLocation keyAt, boolean all) {
+        List<Expr> perValue = new ArrayList<>();
+        for (Node v : values) {
+            perValue.add(value(path, mods, (ScalarNode) v, keyAt));
+        }
+        return all ? Expr.and(perValue) : combineOr(path, perValue);
+    }
+
+    /** The accounts that override a placeholder these values use; empty when none does. */
+    private Set<String> overriddenAccounts(List<Node> values) {
+        Set<String> accounts = new TreeSet<>();
+        for (Node v : values) {
+            String raw = ((ScalarNode) v).getValue();
+            for (Map.Entry<String, Map<String, List<String>>> e : accountPlaceholders.entrySet()) {
+                if (raw.contains("%" + e.getKey() + "%")) {
+                    accounts.addAll(e.getValue().keySet());
+                }
+            }
+        }
+        return accounts;
+    }
+
+    /**
+     * An item whose placeholder values depend on the event's account (derived field {@code account}):
+     * {@code (account not overridden and <global values>) or (account = A and <A's values>) or ...}.
+     * Rules stay plain expressions, so both evaluators and the index treat them like any other. An account's
+     * variant takes each placeholder's value for that account, falling back to the global value.
+     */
+    private Expr perAccount(FieldPath path, List<String> mods, List<Node> values, SourceLocation keyAt, boolean all,
+                            Set<String> accounts) {
+        FieldPath account = FieldPath.of("account");
+        List<Expr> arms = new ArrayList<>();
+        arms.add(Expr.and(List.of(
+                new Expr.Not(new Expr.Match(account, new ValueTest.OneOf(accounts, true))),
+                values(path, mods, values, keyAt, all))));
+        try {
+            for (String a : accounts) {
+                Map<String, List<String>> variant = new LinkedHashMap<>(globalPlaceholders);
+                for (Map.Entry<String, Map<String, List<String>>> e : accountPlaceholders.entrySet()) {
+                    List<String> own = e.getValue().get(a);
+                    if (own != null) {
+                        variant.put(e.getKey(), own);
+                    }
+                }
+                placeholders = variant;
+                arms.add(Expr.and(List.of(
+                        new Expr.Match(account, new ValueTest.Text(ValueTest.Mode.EQUALS, a, true)),
+                        values(path, mods, values, keyAt, all))));
+            }
+        } finally {
+            placeholders = globalPlaceholders;
+        }
+        return Expr.or(arms);
     }
 
     private void checkModifiers(List<String> mods, List<String> written, SourceLocation at) {

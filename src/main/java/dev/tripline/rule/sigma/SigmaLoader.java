@@ -203,7 +203,8 @@ public final class SigmaLoader implements FormatLoader {
             errors.add(new LoadError(doc.location(), "rule has no 'detection' (required)"));
         } else {
             try {
-                detection = new SigmaDetection(f, sink.options().placeholders())
+                detection = new SigmaDetection(f, sink.options().placeholders(),
+                        sink.options().accountPlaceholders())
                         .compile(SafeYaml.map(f, det, "'detection'"), errors);
             } catch (RuleSyntaxException e) {
                 errors.add(e.toLoadError());

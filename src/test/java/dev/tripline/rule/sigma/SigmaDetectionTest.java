@@ -5,9 +5,16 @@ import static dev.tripline.rule.sigma.SigmaTesting.matches;
 import static dev.tripline.rule.sigma.SigmaTesting.one;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tripline.event.Event;
+import dev.tripline.event.LogType;
+import dev.tripline.match.CompiledMatcher;
 import dev.tripline.rule.Expr;
 import dev.tripline.rule.LoadError;
 import dev.tripline.rule.Rule;
+import dev.tripline.rule.RuleLoadOptions;
+import dev.tripline.rule.RuleLoader;
+import dev.tripline.rule.SourceFile;
 import dev.tripline.rule.ValueTest;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -379,6 +386,40 @@ class SigmaDetectionTest {
         assertThat(e.message()).contains("%missing%").contains("unresolved");
         assertThat(e.location().line()).isEqualTo(8);
         assertThat(e.location().column()).isEqualTo(15);
+    }
+
+    @Test
+    void perAccountPlaceholderValuesReplaceTheGlobalOnesForThatAccount() {
+        RuleLoader loader = new RuleLoader(RuleLoadOptions.defaults()
+                .withPlaceholders(Map.of("approved", List.of("us-east-1", "eu-west-1")))
+                .withAccountPlaceholders(Map.of("approved", Map.of("111111111111", List.of("ap-southeast-2")))),
+                List.of(new SigmaLoader()));
+        RuleLoader.Result loaded = loader.loadFiles(List.of(new SourceFile("t.yml", null,
+                SigmaTesting.rule("  sel:\n    awsRegion|expand: '%approved%'\n  condition: not sel\n"))));
+        assertThat(loaded.errors()).isEmpty();
+        Rule r = loaded.ruleSet().rules().get(0);
+        CompiledMatcher compiled = CompiledMatcher.compile(List.of(r));
+        String overridden = "{\"recipientAccountId\":\"111111111111\",\"awsRegion\":\"%s\"}";
+        String other = "{\"recipientAccountId\":\"222222222222\",\"awsRegion\":\"%s\"}";
+        // "not sel" fires for a region outside the account's approved list.
+        assertThat(bothEvaluators(r, compiled, overridden.formatted("ap-southeast-2"))).isFalse();
+        assertThat(bothEvaluators(r, compiled, overridden.formatted("us-east-1"))).isTrue();
+        assertThat(bothEvaluators(r, compiled, other.formatted("us-east-1"))).isFalse();
+        assertThat(bothEvaluators(r, compiled, other.formatted("ap-southeast-2"))).isTrue();
+        // With no account at all, the global list applies.
+        assertThat(bothEvaluators(r, compiled, "{\"awsRegion\":\"eu-west-1\"}")).isFalse();
+    }
+
+    private static boolean bothEvaluators(Rule r, CompiledMatcher compiled, String json) {
+        boolean reference = matches(r, json);
+        Event e;
+        try {
+            e = new Event(LogType.CLOUDTRAIL, (ObjectNode) SigmaTesting.JSON.readTree(json));
+        } catch (Exception ex) {
+            throw new AssertionError(ex);
+        }
+        assertThat(!compiled.matches(e).isEmpty()).as("compiled agrees with reference on " + json).isEqualTo(reference);
+        return reference;
     }
 
     // ---- modifier errors ----
