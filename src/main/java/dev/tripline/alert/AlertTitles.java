@@ -4,7 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tripline.event.Event;
 import dev.tripline.event.FieldPath;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Renders alert title templates such as {@code Region {requestParameters.RegionName} enabled by {userIdentity.arn}}
@@ -34,6 +38,50 @@ public final class AlertTitles {
      * case, as Panther's does.
      */
     public static String render(String template, Event event, boolean caseInsensitiveKeys) {
+        return render(template, text -> {
+            FieldPath path = parsePath(text, caseInsensitiveKeys);
+            return path == null ? null : valueText(event, path);
+        });
+    }
+
+    /**
+     * Renders a correlation's {@code alert_title} for a composite alert. A placeholder names a group-by field
+     * ({@code {region}}, {@code {principal}}), else an evidence field: {@code eventName}, {@code eventSource},
+     * {@code awsRegion}, {@code eventID} or one of the referenced rules' output fields
+     * ({@code {requestParameters.RegionName}}), with the distinct values of all evidence events in event-time
+     * order; {@value #MISSING} when none has it.
+     */
+    public static String renderCorrelation(String template, Map<String, String> group, List<Evidence> evidence) {
+        return render(template, text -> {
+            if (text.isEmpty() || text.length() > 256 || text.indexOf('{') >= 0) {
+                return null;
+            }
+            if (group.containsKey(text)) {
+                String v = group.get(text);
+                return v == null ? MISSING : Limits.text(v);
+            }
+            Set<String> values = new LinkedHashSet<>();
+            for (Evidence e : evidence) {
+                String v = switch (text) {
+                    case "eventName" -> e.eventName();
+                    case "eventSource" -> e.eventSource();
+                    case "awsRegion" -> e.awsRegion();
+                    case "eventID" -> e.eventId();
+                    default -> {
+                        JsonNode n = e.fields().get(text);
+                        yield n == null ? null : Event.stringForm(n);
+                    }
+                };
+                if (v != null) {
+                    values.add(Limits.text(v));
+                }
+            }
+            return values.isEmpty() ? MISSING : Limits.text(String.join(", ", values));
+        });
+    }
+
+    /** {@code lookup} turns a placeholder's text into its rendering, or null to write the braces literally. */
+    private static String render(String template, Function<String, String> lookup) {
         StringBuilder out = new StringBuilder(template.length() + 32);
         int i = 0;
         int n = template.length();
@@ -46,9 +94,9 @@ public final class AlertTitles {
             }
             if (c == '{') {
                 int close = template.indexOf('}', i + 1);
-                FieldPath path = close < 0 ? null : parsePath(template.substring(i + 1, close).trim(), caseInsensitiveKeys);
-                if (path != null) {
-                    out.append(valueText(event, path));
+                String value = close < 0 ? null : lookup.apply(template.substring(i + 1, close).trim());
+                if (value != null) {
+                    out.append(value);
                     i = close + 1;
                     continue;
                 }

@@ -3,6 +3,7 @@ package dev.tripline.flink;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.tripline.alert.Alert;
+import dev.tripline.alert.AlertTitles;
 import dev.tripline.alert.Alerts;
 import dev.tripline.alert.Evidence;
 import dev.tripline.alert.RuleRef;
@@ -24,13 +25,20 @@ public class CorrelationAlerts implements FlatMapFunction<FiredRecord, AlertReco
     private static final long serialVersionUID = 1L;
 
     private final Map<String, RuleRef> correlations;
+    /** Correlation id to its {@code alert_title} template, for those that have one. */
+    private final Map<String, String> titleTemplates;
 
     public CorrelationAlerts(List<CorrelationRule> correlations) {
         Map<String, RuleRef> refs = new LinkedHashMap<>();
+        Map<String, String> titles = new LinkedHashMap<>();
         for (CorrelationRule c : correlations) {
             refs.put(c.id(), RuleRef.of(c));
+            if (c.alertTitle() != null) {
+                titles.put(c.id(), c.alertTitle());
+            }
         }
         this.correlations = refs;
+        this.titleTemplates = titles;
     }
 
     @Override
@@ -54,6 +62,8 @@ public class CorrelationAlerts implements FlatMapFunction<FiredRecord, AlertReco
             evidence.add(new Evidence(e.eventId(), e.eventTimeMillis(), e.eventName(), e.eventSource(),
                     e.awsRegion(), fields));
         }
-        return Alerts.correlation(rule, f.group(), evidence, f.count(), f.title());
+        String template = titleTemplates.get(f.correlationId());
+        String title = template == null ? f.title() : AlertTitles.renderCorrelation(template, f.group(), evidence);
+        return Alerts.correlation(rule, f.group(), evidence, f.count(), title);
     }
 }

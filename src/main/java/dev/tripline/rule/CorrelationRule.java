@@ -18,6 +18,8 @@ import java.util.Map;
  * @param fields            the field(s) that value_* types aggregate; empty for other types
  * @param percentile        the percentile for value_percentile (50 for value_median), or null
  * @param aliases           alias name to (referenced rule id to field name in that rule's events)
+ * @param alertTitle        Tripline's {@code alert_title} template for the composite alert, or null for the title;
+ *                          placeholders name a group-by field or an evidence field (see docs/alerts.md)
  */
 public record CorrelationRule(
         String id,
@@ -37,6 +39,7 @@ public record CorrelationRule(
         Double percentile,
         Map<String, Map<String, String>> aliases,
         boolean generate,
+        String alertTitle,
         SourceLocation location) implements Serializable {
 
     public CorrelationRule {

@@ -2,8 +2,12 @@ package dev.tripline.alert;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.tripline.event.Event;
 import dev.tripline.rule.Rule;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class AlertTitlesTest {
@@ -65,5 +69,24 @@ class AlertTitlesTest {
         Rule sigma = AlertFixtures.rule(AlertFixtures.SIGMA_ENABLE_REGION);
         assertThat(sigma.alertTitle()).isNull();
         assertThat(Alerts.single(sigma, EVENT).title()).isEqualTo(sigma.title());
+    }
+
+    @Test
+    void correlationTitlesReadGroupFieldsThenEvidenceFields() {
+        Map<String, String> group = new LinkedHashMap<>();
+        group.put("account", "123456789012");
+        group.put("principal", "arn:aws:iam::123456789012:user/mallory");
+        group.put("region", null);
+        List<Evidence> evidence = List.of(
+                new Evidence("e1", 1000, "EnableRegion", "account.amazonaws.com", "us-east-1",
+                        Map.of("requestParameters.RegionName", JsonNodeFactory.instance.textNode("ap-east-1"))),
+                new Evidence("e2", 2000, "CreateAccessKey", "iam.amazonaws.com", "us-east-1", Map.of()));
+        assertThat(AlertTitles.renderCorrelation("{requestParameters.RegionName} by {principal} via {eventName}"
+                + " in {awsRegion}", group, evidence))
+                .isEqualTo("ap-east-1 by arn:aws:iam::123456789012:user/mallory via EnableRegion, CreateAccessKey"
+                        + " in us-east-1");
+        // A group field the events lacked, a field no evidence has, and text that is no placeholder.
+        assertThat(AlertTitles.renderCorrelation("{region}/{userAgent}/{{x}}/{a b", group, evidence))
+                .isEqualTo(AlertTitles.MISSING + "/" + AlertTitles.MISSING + "/{x}/{a b");
     }
 }

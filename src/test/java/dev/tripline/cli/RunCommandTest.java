@@ -46,6 +46,8 @@ class RunCommandTest {
         assertThat(composite).singleElement().satisfies(a -> {
             assertThat(a.path("rule").path("id").asText()).isEqualTo(REGION_PLAN);
             assertThat(a.path("group").path("region").asText()).isEqualTo("ap-southeast-1");
+            assertThat(a.path("title").asText()).isEqualTo("Unused region ap-southeast-1 enabled, then resources "
+                    + "created there by arn:aws:iam::123456789012:user/mallory");
             assertThat(a.path("group").path("principal").asText()).isEqualTo("arn:aws:iam::123456789012:user/mallory");
             assertThat(a.path("evidence")).extracting(e -> e.path("eventName").asText())
                     .containsExactly("EnableRegion", "RunInstances");

@@ -66,7 +66,7 @@ class CorrelationPlanTest {
         }
         return new CorrelationRule("c1", "c1", "test correlation", null, Level.HIGH, List.of(), List.of(), type, ids,
                 List.of("account", "principal"), Duration.ofMinutes(60), bounds, condition, fields, percentile,
-                Map.of(), false, new SourceLocation("t.yml", 1, 1));
+                Map.of(), false, null, new SourceLocation("t.yml", 1, 1));
     }
 
     static Group group(CorrelationRule r) {

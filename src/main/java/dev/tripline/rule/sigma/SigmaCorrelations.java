@@ -52,12 +52,13 @@ final class SigmaCorrelations {
                    List<String> authors, CorrelationRule.Type type, List<Ref> rules, List<String> groupBy,
                    Duration timespan, List<CorrelationRule.Bound> condition, String temporalCondition,
                    List<String> fields, Double percentile, Map<String, Map<Ref, String>> aliases, boolean generate,
-                   SourceLocation location) {
+                   String alertTitle, SourceLocation location) {
     }
 
     /** Parses the {@code correlation} map of a document; metadata comes from the caller. */
     static Pending parse(String file, YamlMap doc, String id, String name, String title, String description,
-                         Level level, List<String> tags, List<String> authors, List<LoadError> errors) {
+                         Level level, List<String> tags, List<String> authors, String alertTitle,
+                         List<LoadError> errors) {
         YamlMap c;
         try {
             c = SafeYaml.map(file, doc.get("correlation"), "'correlation'");
@@ -187,7 +188,7 @@ final class SigmaCorrelations {
             return null;
         }
         return new Pending(id, name, title, description, level, tags, authors, type, rules, groupBy, timespan, bounds,
-                temporalCondition, fields, percentile[0], aliases, generate, doc.location());
+                temporalCondition, fields, percentile[0], aliases, generate, alertTitle, doc.location());
     }
 
     static String typeName(CorrelationRule.Type t) {
@@ -376,7 +377,7 @@ final class SigmaCorrelations {
             }
             sink.add(new CorrelationRule(p.id(), p.name(), p.title(), p.description(), p.level(), p.tags(),
                     p.authors(), p.type(), ids, p.groupBy(), p.timespan(), p.condition(), p.temporalCondition(),
-                    p.fields(), p.percentile(), aliases, p.generate(), p.location()));
+                    p.fields(), p.percentile(), aliases, p.generate(), p.alertTitle(), p.location()));
             if (!p.generate()) {
                 Set<String> referenced = new HashSet<>(ids);
                 List<Rule> rules = sink.rules();

@@ -35,6 +35,8 @@ import org.yaml.snakeyaml.nodes.Node;
  */
 public final class SigmaLoader implements FormatLoader {
     private static final Set<String> STATUSES = Set.of("stable", "test", "experimental", "deprecated", "unsupported");
+    /** Longest {@code alert_title} template accepted. */
+    private static final int MAX_ALERT_TITLE = 1000;
 
     private final Map<LoadSink, List<SigmaCorrelations.Pending>> pending = new IdentityHashMap<>();
 
@@ -154,6 +156,20 @@ public final class SigmaLoader implements FormatLoader {
         return errors.stream().anyMatch(e -> e.location().equals(at));
     }
 
+    /**
+     * {@code alert_title}: a Tripline attribute (Sigma allows custom top-level attributes) whose placeholders put
+     * what fired, such as the region, into the alert's title; null when absent.
+     */
+    private static String alertTitle(YamlMap doc, List<LoadError> errors) {
+        String t = text(doc, "alert_title", errors);
+        if (t != null && (t.isBlank() || t.length() > MAX_ALERT_TITLE)) {
+            errors.add(new LoadError(doc.keyLocation("alert_title"), "'alert_title' must be 1 to "
+                    + MAX_ALERT_TITLE + " characters"));
+            return null;
+        }
+        return t;
+    }
+
     private static String text(YamlMap doc, String key, List<LoadError> errors) {
         try {
             return doc.string(key);
@@ -218,6 +234,7 @@ public final class SigmaLoader implements FormatLoader {
                 outputFields.add(FieldPath.of(field));
             }
         }
+        String alertTitle = alertTitle(doc, errors);
         if (!errors.isEmpty() || detection == null) {
             return null;
         }
@@ -229,7 +246,7 @@ public final class SigmaLoader implements FormatLoader {
         }
         return new Rule(meta.id(), meta.name(), meta.title(), meta.description(), RuleFormat.SIGMA, meta.level(),
                 meta.tags(), meta.authors(), meta.references(), null, logTypes, detection, enabled, false, null, 1,
-                outputFields, null, Map.of(), List.of(), List.of(), doc.location());
+                outputFields, alertTitle, Map.of(), List.of(), List.of(), doc.location());
     }
 
     /** Maps a logsource to the log types Tripline reads; anything else loads with no log type and a warning. */
@@ -262,7 +279,7 @@ public final class SigmaLoader implements FormatLoader {
         }
         Meta meta = meta(file, doc, fallbackId, errors, sink, "correlation");
         SigmaCorrelations.Pending p = SigmaCorrelations.parse(file.name(), doc, meta.id(), meta.name(), meta.title(),
-                meta.description(), meta.level(), meta.tags(), meta.authors(), errors);
+                meta.description(), meta.level(), meta.tags(), meta.authors(), alertTitle(doc, errors), errors);
         return errors.isEmpty() ? p : null;
     }
 
