@@ -19,6 +19,8 @@ import java.util.Set;
 public final class CorrelationEngine implements Serializable {
     private final Map<String, CorrelationPlan> plans = new LinkedHashMap<>();
     private final Map<String, List<CorrelationPlan>> consumers = new HashMap<>();
+    /** Plan id to its stage: 1 when it only takes rule matches, else one more than its deepest inner correlation. */
+    private final Map<String, Integer> stages = new HashMap<>();
     private final List<String> errors = new ArrayList<>();
 
     private CorrelationEngine(RuleSet ruleSet, CorrelationPlan.Options options) {
@@ -40,6 +42,29 @@ public final class CorrelationEngine implements Serializable {
                 errors.add(c.location() + ": correlation '" + c.title() + "': " + e.getMessage());
             }
         }
+        for (String id : plans.keySet()) {
+            stageOf(id, new HashSet<>());
+        }
+    }
+
+    /** The loader rejects reference cycles; {@code visiting} only guards against a rule set built by hand. */
+    private int stageOf(String id, Set<String> visiting) {
+        Integer known = stages.get(id);
+        if (known != null) {
+            return known;
+        }
+        if (!visiting.add(id)) {
+            throw new IllegalArgumentException("correlation reference cycle through '" + id + "'");
+        }
+        int stage = 1;
+        for (String input : plans.get(id).inputs()) {
+            if (plans.containsKey(input)) {
+                stage = Math.max(stage, stageOf(input, visiting) + 1);
+            }
+        }
+        visiting.remove(id);
+        stages.put(id, stage);
+        return stage;
     }
 
     public static CorrelationEngine compile(RuleSet ruleSet) {
@@ -66,6 +91,42 @@ public final class CorrelationEngine implements Serializable {
     /** Plans that take the matches of this rule, or the firings of this correlation, as input. */
     public List<CorrelationPlan> consumersOf(String ruleOrCorrelationId) {
         return consumers.getOrDefault(ruleOrCorrelationId, List.of());
+    }
+
+    /**
+     * The correlate stage that keeps this plan's state, 1-based. A driver that keys state per plan runs one
+     * stage per level of chaining, since a plan's inputs must all reach the stage that holds its state: a
+     * plan's rule signals and the firings of its inner correlations both go to {@code stageOf(plan)}.
+     */
+    public int stageOf(String correlationId) {
+        Integer s = stages.get(correlationId);
+        if (s == null) {
+            throw new IllegalArgumentException("unknown correlation '" + correlationId + "'");
+        }
+        return s;
+    }
+
+    /** How many correlate stages the plans need: the longest chain of correlations over correlations; 0 if none. */
+    public int stages() {
+        return stages.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+    }
+
+    /**
+     * How late a signal may reach the stage of this plan and still count, given the job's allowed lateness: a
+     * stage-1 plan gets {@code base}; a chained plan also waits for its inner correlations, which may report a
+     * firing only when their own window closes, up to one timespan (plus their own lateness) after their last
+     * event.
+     */
+    public long latenessMillis(String correlationId, long base) {
+        long lateness = base;
+        for (String input : plans.get(correlationId).inputs()) {
+            CorrelationPlan inner = plans.get(input);
+            if (inner != null) {
+                lateness = Math.max(lateness,
+                        latenessMillis(input, base) + inner.rule().timespan().toMillis());
+            }
+        }
+        return lateness;
     }
 
     /** True if some correlation uses this rule or correlation (the driver can skip others cheaply). */

@@ -65,13 +65,25 @@ public final class EventParser {
 
     private final ParseLimits limits;
     private final JsonFactory factory;
+    private final boolean requireIdentity;
 
     public EventParser() {
         this(ParseLimits.defaults());
     }
 
     public EventParser(ParseLimits limits) {
+        this(limits, false);
+    }
+
+    /**
+     * @param requireIdentity reject CloudTrail records without a {@code userIdentity} object
+     *                        ({@link ParseFailure.Reason#MISSING_IDENTITY}): the detection job does, since it
+     *                        cannot key them; rule tests and {@code explain} do not, so hand-written test events
+     *                        may leave out what their rule does not read
+     */
+    public EventParser(ParseLimits limits, boolean requireIdentity) {
         this.limits = limits;
+        this.requireIdentity = requireIdentity;
         this.factory = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(limits.maxDepth())
@@ -559,6 +571,11 @@ public final class EventParser {
         if (time == null || time.isNull()) {
             fail(ctx, ParseFailure.Reason.MISSING_EVENT_TIME, "CloudTrail record without eventTime (or @timestamp)", line, offset,
                     envelope, index, snippetAt(ctx, start, obj));
+            return;
+        }
+        if (requireIdentity && !obj.path("userIdentity").isObject()) {
+            fail(ctx, ParseFailure.Reason.MISSING_IDENTITY, "CloudTrail record without a userIdentity object", line,
+                    offset, envelope, index, snippetAt(ctx, start, obj));
             return;
         }
         long millis = EventTime.parseMillis(time);

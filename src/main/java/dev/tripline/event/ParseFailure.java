@@ -31,6 +31,11 @@ public record ParseFailure(Reason reason, String message, long line, long byteOf
         BAD_ENVELOPE,
         /** A CloudTrail record without {@code eventTime}; event-time processing cannot place it. */
         MISSING_EVENT_TIME,
+        /**
+         * A CloudTrail record without a {@code userIdentity} object: nobody to hold to account, and no account or
+         * principal to correlate by. Every record CloudTrail writes has one.
+         */
+        MISSING_IDENTITY,
         /** {@code eventTime} is present but not an ISO-8601 instant. */
         INVALID_EVENT_TIME,
         /** One record (line, envelope element, log event) is larger than the record limit. */

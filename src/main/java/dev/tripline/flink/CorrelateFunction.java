@@ -7,6 +7,8 @@ import dev.tripline.correlate.Fired;
 import dev.tripline.correlate.Signal;
 import dev.tripline.correlate.StepResult;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
@@ -28,8 +30,14 @@ import org.apache.flink.util.OutputTag;
  * processing-time TTL is only a backstop against a bug or a lost timer.
  *
  * <p>A firing that feeds an outer correlation (chaining) is re-emitted as that plan's signal on
- * {@link #CHAINED_SIGNALS}, to be keyed again and fed to a next correlate stage: the outer plan's key differs
- * from this one, so it cannot be stepped here.
+ * {@link #CHAINED_SIGNALS}, to be keyed again and fed to the stage that holds the outer plan
+ * ({@link CorrelationEngine#stageOf}): the outer plan's key differs from this one, so it cannot be stepped here.
+ *
+ * <p>Late data: a signal at or before {@code watermark - lateness} goes to {@link #LATE} and the
+ * {@code late_records} metric instead of the state, because the windows it belongs to may already be closed. The
+ * lateness is the job's allowed lateness, and for a chained plan also the time its inner correlations may take to
+ * report ({@link CorrelationEngine#latenessMillis}); windows are closed that much after their end, so a signal
+ * within the lateness still finds its partners.
  */
 public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord, FiredRecord> {
     private static final long serialVersionUID = 1L;
@@ -38,11 +46,16 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
     public static final String UID = "tripline-correlate";
     public static final OutputTag<SignalRecord> CHAINED_SIGNALS = new OutputTag<>("chained-signals") {
     };
+    public static final OutputTag<LateRecord> LATE = new OutputTag<>("late-signals") {
+    };
     /** Default backstop TTL: far beyond any sane correlation timespan plus out-of-orderness. */
     public static final Duration DEFAULT_STATE_TTL = Duration.ofDays(7);
 
     private final CorrelationEngine engine;
     private final Duration stateTtl;
+    private final long allowedLatenessMillis;
+    /** Plan id to its lateness (the allowed lateness, more for chained plans). */
+    private transient Map<String, Long> lateness;
 
     private transient ValueState<byte[]> state;
     /** The event-time timer registered for this key, so that a rescheduled timer replaces the old one. */
@@ -51,17 +64,26 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
     private transient Counter evicted;
     private transient Counter chainDropped;
     private transient Counter unknownPlan;
+    private transient Counter late;
 
     public CorrelateFunction(CorrelationEngine engine) {
-        this(engine, DEFAULT_STATE_TTL);
+        this(engine, DEFAULT_STATE_TTL, Duration.ZERO);
     }
 
-    public CorrelateFunction(CorrelationEngine engine, Duration stateTtl) {
+    /**
+     * @param stateTtl        processing-time backstop for state a bug left behind
+     * @param allowedLateness how far behind the watermark a signal may arrive and still be correlated
+     */
+    public CorrelateFunction(CorrelationEngine engine, Duration stateTtl, Duration allowedLateness) {
         if (stateTtl.isNegative() || stateTtl.isZero()) {
             throw new IllegalArgumentException("state TTL must be positive: " + stateTtl);
         }
+        if (allowedLateness.isNegative()) {
+            throw new IllegalArgumentException("allowed lateness must not be negative: " + allowedLateness);
+        }
         this.engine = engine;
         this.stateTtl = stateTtl;
+        this.allowedLatenessMillis = allowedLateness.toMillis();
     }
 
     @Override
@@ -82,6 +104,11 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
         evicted = m.counter("signals_evicted");
         chainDropped = m.counter("chained_signals_dropped_missing_group");
         unknownPlan = m.counter("signals_unknown_plan");
+        late = m.counter("late_records");
+        lateness = new HashMap<>();
+        for (CorrelationPlan p : engine.plans()) {
+            lateness.put(p.id(), engine.latenessMillis(p.id(), allowedLatenessMillis));
+        }
     }
 
     @Override
@@ -93,9 +120,16 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
             return;
         }
         Signal signal = record.signal();
+        long planLateness = lateness.get(plan.id());
+        long watermark = ctx.timerService().currentWatermark();
+        if (LateRecord.isLate(signal.time(), watermark, planLateness)) {
+            late.inc();
+            ctx.output(LATE, LateRecord.ofSignal(plan.id(), signal, watermark));
+            return;
+        }
         StepResult r = plan.step(load(), signal);
         evicted.inc(r.evicted());
-        store(r, ctx.timerService());
+        store(r, ctx.timerService(), planLateness);
         emit(r, ctx, out);
     }
 
@@ -112,9 +146,10 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
             state.clear();
             return;
         }
+        long planLateness = lateness.get(plan.id());
         long watermark = Math.max(timestamp, ctx.timerService().currentWatermark());
-        StepResult r = plan.expire(load(), watermark);
-        store(r, ctx.timerService());
+        StepResult r = plan.expire(load(), watermark == Long.MAX_VALUE ? watermark : watermark - planLateness);
+        store(r, ctx.timerService(), planLateness);
         emit(r, ctx, out);
     }
 
@@ -123,7 +158,9 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
         return bytes == null ? null : CorrelationState.fromBytes(bytes);
     }
 
-    private void store(StepResult r, org.apache.flink.streaming.api.TimerService timers) throws java.io.IOException {
+    /** Keeps the state and moves the timer to the next window end plus the plan's lateness. */
+    private void store(StepResult r, org.apache.flink.streaming.api.TimerService timers, long planLateness)
+            throws java.io.IOException {
         Long old = timer.value();
         if (r.state() == null || r.state().isEmpty()) {
             state.clear();
@@ -134,7 +171,7 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
             return;
         }
         state.update(r.state().toBytes());
-        long next = r.nextTimer();
+        long next = r.nextTimer() > Long.MAX_VALUE - planLateness ? Long.MAX_VALUE : r.nextTimer() + planLateness;
         if (old != null && old == next) {
             return;
         }

@@ -21,6 +21,7 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 
 /**
  * Dedup and suppression, keyed by dedup key (which starts with the rule id, so one key has one policy): every
@@ -28,12 +29,19 @@ import org.apache.flink.util.Collector;
  * A single-event alert goes out with the period's count and first/last seen; a composite alert as it fired, so a
  * correlation fires once per group per suppression period. The key's state is dropped by an event-time timer at
  * {@link Dedup#clearableAt}, so closed periods leave nothing behind.
+ *
+ * <p>Late data: a candidate whose timestamp is at or before {@code watermark - allowedLateness} may belong to a
+ * period whose state is already gone, so counting it could raise a duplicate; it goes to {@link #LATE} (with the
+ * whole alert) and the {@code late_records} metric instead. Composite alerts are never late here: they carry the
+ * timestamp of the signal or window end that fired them, which the correlate stage already held to the same bound.
  */
 public class DedupFunction extends KeyedProcessFunction<String, AlertRecord, AlertRecord> {
     private static final long serialVersionUID = 1L;
 
     /** Stable operator uid: state in savepoints is found by it; never change it. */
     public static final String UID = "tripline-dedup";
+    public static final OutputTag<LateRecord> LATE = new OutputTag<>("late-alerts") {
+    };
 
     private final Map<String, DedupPolicy> policies;
     private final DedupPolicy fallback;
@@ -43,6 +51,7 @@ public class DedupFunction extends KeyedProcessFunction<String, AlertRecord, Ale
     private transient ValueState<Long> timer;
     private transient Counter emitted;
     private transient Counter suppressed;
+    private transient Counter late;
 
     /**
      * @param policies              rule or correlation id to its policy
@@ -63,10 +72,18 @@ public class DedupFunction extends KeyedProcessFunction<String, AlertRecord, Ale
         MetricGroup m = getRuntimeContext().getMetricGroup();
         emitted = m.counter("alerts_emitted");
         suppressed = m.counter("alerts_suppressed");
+        late = m.counter("late_records");
     }
 
     @Override
     public void processElement(AlertRecord record, Context ctx, Collector<AlertRecord> out) throws Exception {
+        long watermark = ctx.timerService().currentWatermark();
+        long time = ctx.timestamp() == null ? record.eventTime : ctx.timestamp();
+        if (LateRecord.isLate(time, watermark, allowedLatenessMillis)) {
+            late.inc();
+            ctx.output(LATE, LateRecord.ofAlert(record, time, watermark));
+            return;
+        }
         DedupPolicy policy = policies.getOrDefault(record.ruleId, fallback);
         byte[] held = state.value();
         Dedup.Decision d = Dedup.offer(held == null ? null : read(held), record.eventTime, policy);

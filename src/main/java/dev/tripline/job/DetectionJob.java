@@ -8,6 +8,7 @@ import dev.tripline.flink.CorrelationAlerts;
 import dev.tripline.flink.DedupFunction;
 import dev.tripline.flink.DetectFunction;
 import dev.tripline.flink.FiredRecord;
+import dev.tripline.flink.LateRecord;
 import dev.tripline.flink.SignalRecord;
 import dev.tripline.flink.SingleMatch;
 import dev.tripline.io.DeadLetter;
@@ -18,7 +19,10 @@ import dev.tripline.rule.Rule;
 import dev.tripline.rule.RuleSet;
 import java.io.Serializable;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -33,16 +37,24 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  * {@code tripline run}, a cluster deployment and tests build the same graph over different sources and sinks:
  *
  * <pre>
- * source ─ detect ─┬─ dead letters ─────────────────────────────────────────────────────────▶ dead-letter sink
- *                  ├─ signals ─ watermarks(eventTime) ─ keyBy(plan, group) ─ correlate ─ alerts ┐
- *                  └─ single matches ─ watermarks(eventTime) ──────────────────────────────────┴ keyBy(dedup key)
- *                                                                                     ─ dedup ─▶ alert sink
+ * source ─ detect ─┬─ dead letters ──────────────────────────────────────────────────────────▶ dead-letter sink
+ *                  ├─ signals ─ watermarks(eventTime) ─┬ stage 1: keyBy(plan, group) ─ correlate ─ alerts ─┐
+ *                  │                                   └ stage 2 … (chaining, see below) ─ alerts ─────────┤
+ *                  └─ single matches ─ watermarks(eventTime) ─────────────────────────────────────────────┴ keyBy(dedup key)
+ *                                                                                            ─ dedup ─▶ alert sink
+ * late signals (correlate) and late alert candidates (dedup) ─────────────────────────────────▶ late output
  * </pre>
  *
- * <p>Every stateful operator has a fixed uid ({@link CorrelateFunction#UID}, {@link DedupFunction#UID}); the
- * stateless ones get one too so that a savepoint maps onto the graph whatever Flink chains. Correlations over
- * correlations (chaining) need a second correlate stage and are not wired here yet: a chained firing is dropped
- * by the single stage, and its inner correlation still alerts when it is marked to.
+ * <p>State is keyed by (correlation, group), the group being the correlation's own group-by values, so a
+ * correlation whose group-by is not (account, principal) needs nothing special. Chaining (a correlation over
+ * correlations) runs one correlate stage per level ({@link CorrelationEngine#stageOf}): stage k holds the plans
+ * of level k and takes their rule signals from detect plus the firings of lower stages, re-keyed; a rule set
+ * without chaining has one stage.
+ *
+ * <p>Every stateful operator has a fixed uid ({@link CorrelateFunction#UID} for stage 1, {@code UID-k} for stage
+ * k, {@link DedupFunction#UID}); the stateless ones get one too so that a savepoint maps onto the graph whatever
+ * Flink chains. A rule set with deeper chaining adds stages, which restore empty; one with less leaves a stage's
+ * state unclaimed, so its rollout must allow non-restored state.
  */
 public final class DetectionJob {
     public static final String UID_DETECT = "tripline-detect";
@@ -58,10 +70,14 @@ public final class DetectionJob {
      * @param idleness              after how long without records an input split stops holding back the watermark
      * @param defaultDedupMinutes   a rule's dedup period when it sets none (Panther's default is 60)
      * @param correlationSuppression a correlation fires at most once per group per this period
-     * @param allowedLateness       how long dedup state outlives its period for late matches
+     * @param allowedLateness       how far behind the watermark a match may arrive and still be correlated and
+     *                              deduplicated (windows and dedup periods are kept that much longer); later
+     *                              ones go to the late output
+     * @param stateTtl              processing-time backstop TTL of correlation state
      */
     public record Options(Duration outOfOrderness, Duration idleness, int defaultDedupMinutes,
-                          Duration correlationSuppression, Duration allowedLateness) implements Serializable {
+                          Duration correlationSuppression, Duration allowedLateness, Duration stateTtl)
+            implements Serializable {
         private static final long serialVersionUID = 1L;
         public static final Duration DEFAULT_OUT_OF_ORDERNESS = Duration.ofMinutes(15);
 
@@ -87,20 +103,29 @@ public final class DetectionJob {
             if (allowedLateness.isNegative()) {
                 throw new IllegalArgumentException("allowed lateness must not be negative: " + allowedLateness);
             }
+            Objects.requireNonNull(stateTtl, "stateTtl");
+            if (stateTtl.isNegative() || stateTtl.isZero()) {
+                throw new IllegalArgumentException("state TTL must be positive: " + stateTtl);
+            }
         }
 
         public static Options defaults() {
             return new Options(DEFAULT_OUT_OF_ORDERNESS, Duration.ofMinutes(1), DedupPolicy.DEFAULT_PERIOD_MINUTES,
-                    Duration.ofMinutes(60), Duration.ZERO);
+                    Duration.ofMinutes(60), Duration.ZERO, CorrelateFunction.DEFAULT_STATE_TTL);
         }
 
         public Options withOutOfOrderness(Duration d) {
-            return new Options(d, idleness, defaultDedupMinutes, correlationSuppression, allowedLateness);
+            return new Options(d, idleness, defaultDedupMinutes, correlationSuppression, allowedLateness, stateTtl);
+        }
+
+        public Options withAllowedLateness(Duration d) {
+            return new Options(outOfOrderness, idleness, defaultDedupMinutes, correlationSuppression, d, stateTtl);
         }
     }
 
-    /** The job's two outputs, before sinks. */
-    public record Outputs(DataStream<AlertRecord> alerts, DataStream<DeadLetter> deadLetters) {
+    /** The job's outputs, before sinks: alerts, dead letters, and matches that came later than the lateness. */
+    public record Outputs(DataStream<AlertRecord> alerts, DataStream<DeadLetter> deadLetters,
+                          DataStream<LateRecord> late) {
     }
 
     private final RuleSet rules;
@@ -120,14 +145,39 @@ public final class DetectionJob {
         SingleOutputStreamOperator<SignalRecord> detected = source
                 .process(new DetectFunction(matcher, engine)).uid(UID_DETECT).name("detect");
 
-        DataStream<AlertRecord> composite = detected
+        DataStream<SignalRecord> signals = detected
                 .assignTimestampsAndWatermarks(WatermarkStrategy
                         .<SignalRecord>forBoundedOutOfOrderness(options.outOfOrderness())
                         .withTimestampAssigner((r, ts) -> r.time)
                         .withIdleness(options.idleness()))
-                .uid(UID_SIGNAL_TIME).name("signal event time")
-                .keyBy(r -> r.key, Types.STRING)
-                .process(new CorrelateFunction(engine)).uid(CorrelateFunction.UID).name("correlate")
+                .uid(UID_SIGNAL_TIME).name("signal event time");
+
+        // Stage k takes detect's signals for its plans and the chained firings of every lower stage for them.
+        Map<String, Integer> stageOfPlan = new LinkedHashMap<>();
+        engine.plans().forEach(p -> stageOfPlan.put(p.id(), engine.stageOf(p.id())));
+        List<DataStream<SignalRecord>> chained = new ArrayList<>();
+        List<DataStream<FiredRecord>> fired = new ArrayList<>();
+        List<DataStream<LateRecord>> late = new ArrayList<>();
+        for (int stage = 1; stage <= Math.max(1, engine.stages()); stage++) {
+            DataStream<SignalRecord> input = stage == 1 && engine.stages() <= 1 ? signals
+                    : forStage(signals, stageOfPlan, stage, "detect");
+            for (int j = 0; j < chained.size(); j++) {
+                input = input.union(forStage(chained.get(j), stageOfPlan, stage, "stage-" + (j + 1)));
+            }
+            String uid = stage == 1 ? CorrelateFunction.UID : CorrelateFunction.UID + "-" + stage;
+            SingleOutputStreamOperator<FiredRecord> correlated = input
+                    .keyBy(r -> r.key, Types.STRING)
+                    .process(new CorrelateFunction(engine, options.stateTtl(), options.allowedLateness()))
+                    .uid(uid).name(stage == 1 ? "correlate" : "correlate stage " + stage);
+            fired.add(correlated);
+            chained.add(correlated.getSideOutput(CorrelateFunction.CHAINED_SIGNALS));
+            late.add(correlated.getSideOutput(CorrelateFunction.LATE));
+        }
+        DataStream<FiredRecord> allFired = fired.get(0);
+        for (int i = 1; i < fired.size(); i++) {
+            allFired = allFired.union(fired.get(i));
+        }
+        DataStream<AlertRecord> composite = allFired
                 .flatMap(new CorrelationAlerts(rules.correlations())).returns(TypeInformation.of(AlertRecord.class))
                 .uid(UID_CORRELATION_ALERTS).name("correlation alerts");
 
@@ -140,12 +190,24 @@ public final class DetectionJob {
                 .map(AlertRecord::of).returns(TypeInformation.of(AlertRecord.class))
                 .uid(UID_SINGLE_ALERTS).name("single alerts");
 
-        DataStream<AlertRecord> alerts = single.union(composite)
+        SingleOutputStreamOperator<AlertRecord> alerts = single.union(composite)
                 .keyBy(a -> a.dedupKey, Types.STRING)
                 .process(new DedupFunction(policies(), DedupPolicy.suppression(options.correlationSuppression()),
                         options.allowedLateness().toMillis()))
                 .uid(DedupFunction.UID).name("dedup");
-        return new Outputs(alerts, detected.getSideOutput(DetectFunction.DEAD_LETTERS));
+        DataStream<LateRecord> allLate = alerts.getSideOutput(DedupFunction.LATE);
+        for (DataStream<LateRecord> l : late) {
+            allLate = allLate.union(l);
+        }
+        return new Outputs(alerts, detected.getSideOutput(DetectFunction.DEAD_LETTERS), allLate);
+    }
+
+    /** The signals of {@code in} whose plan lives in {@code stage}. */
+    private static DataStream<SignalRecord> forStage(DataStream<SignalRecord> in, Map<String, Integer> stageOfPlan,
+                                                     int stage, String from) {
+        Map<String, Integer> stages = new HashMap<>(stageOfPlan);
+        return in.filter(r -> stages.getOrDefault(r.planId, 1) == stage)
+                .uid("tripline-route-" + from + "-to-stage-" + stage).name("signals for stage " + stage);
     }
 
     /** Builds the topology over {@code source} and attaches the sinks. */

@@ -158,6 +158,18 @@ class EventParserTest {
     }
 
     @Test
+    void theJobsParserRequiresAUserIdentityObject() {
+        EventParser job = new EventParser(ParseLimits.defaults(), true);
+        String base = "{\"eventVersion\":\"1.08\",\"eventTime\":\"2024-01-01T00:00:00Z\",\"eventName\":\"X\"";
+        ParseResult missing = job.parse(utf8(base + "}\n" + base + ",\"userIdentity\":\"root\"}\n"
+                + base + ",\"userIdentity\":{\"type\":\"Root\"}}"));
+        assertThat(missing.failures()).extracting(f -> f.reason() + "@" + f.line())
+                .containsExactly("MISSING_IDENTITY@1", "MISSING_IDENTITY@2");
+        assertThat(missing.events()).hasSize(1);
+        assertThat(parser.parse(utf8(base + "}")).events()).as("lenient by default, for rule tests").hasSize(1);
+    }
+
+    @Test
     void nonObjectJsonAndNonCloudTrail() {
         assertThat(parser.parse(utf8("\"hello\"")).failures()).extracting(ParseFailure::reason)
                 .containsExactly(ParseFailure.Reason.NOT_AN_OBJECT);

@@ -14,6 +14,7 @@ import dev.tripline.rule.RuleLoader;
 import dev.tripline.rule.RuleSet;
 import dev.tripline.testing.Corpus;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -87,8 +88,19 @@ class CorrelateFunctionTest {
     }
 
     static KeyedOneInputStreamOperatorTestHarness<String, SignalRecord, FiredRecord> harness() throws Exception {
-        return new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new CorrelateFunction(engine)), r -> r.key, Types.STRING);
+        return harness(Duration.ZERO);
+    }
+
+    static KeyedOneInputStreamOperatorTestHarness<String, SignalRecord, FiredRecord> harness(Duration lateness)
+            throws Exception {
+        return new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
+                new CorrelateFunction(engine, CorrelateFunction.DEFAULT_STATE_TTL, lateness)), r -> r.key,
+                Types.STRING);
+    }
+
+    static List<LateRecord> late(KeyedOneInputStreamOperatorTestHarness<String, SignalRecord, FiredRecord> h) {
+        var out = h.getSideOutput(CorrelateFunction.LATE);
+        return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();
     }
 
     static void feed(KeyedOneInputStreamOperatorTestHarness<String, SignalRecord, FiredRecord> h,
@@ -195,6 +207,47 @@ class CorrelateFunctionTest {
             assertThat(fired(restored)).extracting(Fired::correlationId).containsExactly(REGION_PLAN);
             restored.processWatermark(new Watermark(at(500)));
             assertEmpty(restored);
+        }
+    }
+
+    @Test
+    void aSignalBehindTheWatermarkGoesToTheLateOutputNotIntoState() throws Exception {
+        try (var h = harness()) {
+            h.open();
+            feed(h, enable("ap-southeast-1", 0));
+            h.processWatermark(new Watermark(at(20)));
+            feed(h, runInstances("ap-southeast-1", 20)); // at the watermark: late, since W says "nothing <= W"
+            assertThat(fired(h)).isEmpty();
+            assertThat(late(h)).singleElement().satisfies(l -> {
+                assertThat(l.stage).isEqualTo("correlate");
+                assertThat(l.ruleId).isEqualTo(REGION_PLAN);
+                assertThat(l.eventTime).isEqualTo(at(20));
+                assertThat(l.watermark).isEqualTo(at(20));
+                assertThat(l.eventIds).isEqualTo("ev-RunInstances-20.0");
+                assertThat(l.toJsonLine()).contains("\"late_by_ms\":0");
+            });
+            h.processWatermark(new Watermark(at(500)));
+            assertEmpty(h);
+        }
+    }
+
+    @Test
+    void withinTheAllowedLatenessALateSignalStillCompletesTheSequence() throws Exception {
+        try (var h = harness(Duration.ofMinutes(30))) {
+            h.open();
+            feed(h, enable("ap-southeast-1", 0));
+            // The window [0, 60] ended, but with 30 minutes of lateness it is kept until the watermark passes 90.
+            h.processWatermark(new Watermark(at(80)));
+            assertThat(h.numKeyedStateEntries()).isPositive();
+            feed(h, runInstances("ap-southeast-1", 55));
+            assertThat(late(h)).isEmpty();
+            assertThat(fired(h)).extracting(Fired::correlationId).containsExactly(REGION_PLAN);
+            h.processWatermark(new Watermark(at(90)));
+            assertEmpty(h);
+            feed(h, runInstances("ap-southeast-1", 59)); // 31 minutes behind: too late
+            assertThat(late(h)).hasSize(1);
+            assertThat(fired(h)).hasSize(1);
+            assertEmpty(h);
         }
     }
 }

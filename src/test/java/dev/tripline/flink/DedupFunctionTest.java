@@ -82,4 +82,24 @@ class DedupFunctionTest {
             assertThat(h.numEventTimeTimers()).isZero();
         }
     }
+
+    @Test
+    void aCandidateBehindTheWatermarkGoesToTheLateOutputWithTheWholeAlert() throws Exception {
+        try (var h = harness()) {
+            h.open();
+            h.processElement(new StreamRecord<>(composite("e1", T0), T0));
+            h.processWatermark(T0 + 90 * MIN);
+            // The period of e1 is closed and its state gone: counting e2 now could raise a second alert.
+            h.processElement(new StreamRecord<>(composite("e2", T0 + 30 * MIN), T0 + 30 * MIN));
+            assertThat(emitted(h)).containsExactly("e1");
+            assertThat(h.getSideOutput(DedupFunction.LATE)).singleElement().satisfies(r -> {
+                LateRecord l = r.getValue();
+                assertThat(l.stage).isEqualTo("dedup");
+                assertThat(l.ruleId).isEqualTo("corr");
+                assertThat(l.eventIds).isEqualTo("e2");
+                assertThat(l.toJsonLine()).contains("\"alert\":{").contains("\"kind\":\"correlation\"");
+            });
+            assertThat(h.numKeyedStateEntries()).isZero();
+        }
+    }
 }

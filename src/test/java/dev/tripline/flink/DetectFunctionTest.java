@@ -95,7 +95,7 @@ class DetectFunctionTest {
                 "\"requestParameters\":{\"userName\":\"backdoor\"}")));
         input.add(raw(7, event("DescribeInstances", "ec2.amazonaws.com", "eu-west-1", 6, user(MALLORY), "")));
         input.add(raw(8, "[{\"hello\":1}]"));
-        // Matches the resource-creation rule but has no identity: no principal, so no group to key it by.
+        // Would match the resource-creation rule but has no userIdentity: a dead letter, nothing to key it by.
         input.add(raw(9, event("RunInstances", "ec2.amazonaws.com", "ap-southeast-1", 7, "", "")));
         input.add(raw(10, event("RunInstances", "ec2.amazonaws.com", "ap-southeast-1", 8, user(MALLORY), "")));
 
@@ -111,7 +111,7 @@ class DetectFunctionTest {
                 routed.add(plans.get(i) + " <- " + signals.get(i).ruleId());
             }
             // CreateAccessKey is also on the resource-creation list, so it feeds both plans; the RunInstances
-            // without an identity (record 9) has no principal and is dropped, not keyed.
+            // without an identity (record 9) is a dead letter.
             assertThat(routed).containsExactlyInAnyOrder(REGION_PLAN + " <- " + ENABLED, KEY_PLAN + " <- " + ENABLED,
                     REGION_PLAN + " <- " + CREATED, KEY_PLAN + " <- " + ACCESS_KEY, REGION_PLAN + " <- " + CREATED);
             assertThat(signals.get(0).group()).containsExactly("123456789012", MALLORY, "ap-southeast-1");
@@ -138,7 +138,7 @@ class DetectFunctionTest {
                     .map(StreamRecord::getValue).toList();
             assertThat(dead).extracting(d -> d.position + " " + d.reason).containsExactly(
                     "2 MALFORMED_JSON", "3 NOT_AN_OBJECT", "4 BINARY_INPUT", "5 MISSING_EVENT_TIME",
-                    "8 NOT_CLOUDTRAIL");
+                    "8 NOT_CLOUDTRAIL", "9 MISSING_IDENTITY");
             assertThat(dead).allSatisfy(d -> {
                 assertThat(d.origin).isEqualTo("test.jsonl");
                 assertThat(d.message).isNotBlank();

@@ -1,0 +1,111 @@
+package dev.tripline.flink;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tripline.alert.Alert;
+import dev.tripline.alert.AlertFormat;
+import dev.tripline.correlate.Evidence;
+import dev.tripline.correlate.Signal;
+import java.time.Instant;
+
+/**
+ * A rule match that reached a stateful operator later than the allowed lateness behind the watermark, so that
+ * operator could no longer decide it correctly (the windows it belonged to may have closed). It is not dropped in
+ * silence: it leaves on the job's late output, with what it was, for a file or topic a person can look at, and it
+ * is counted in the operator's {@code late_records} metric. A Flink POJO.
+ */
+public class LateRecord {
+    /** "correlate" (a correlation signal) or "dedup" (an alert candidate, which is then not emitted). */
+    public String stage;
+    /** The correlation (correlate) or rule (dedup) it was for. */
+    public String ruleId;
+    /** The event time of the late match, epoch millis. */
+    public long eventTime;
+    /** The operator's watermark when it arrived, epoch millis. */
+    public long watermark;
+    /** The events involved: eventIDs, comma-separated (null entries skipped). */
+    public String eventIds;
+    /** For a late alert candidate: the alert as a JSON Lines object, so nothing of it is lost; else null. */
+    public String alert;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public LateRecord() {
+    }
+
+    static LateRecord ofSignal(String planId, Signal s, long watermark) {
+        LateRecord r = new LateRecord();
+        r.stage = "correlate";
+        r.ruleId = planId;
+        r.eventTime = s.time();
+        r.watermark = watermark;
+        StringBuilder ids = new StringBuilder();
+        for (Evidence e : s.evidence()) {
+            if (e.eventId() != null) {
+                ids.append(ids.isEmpty() ? "" : ",").append(e.eventId());
+            }
+        }
+        r.eventIds = ids.toString();
+        return r;
+    }
+
+    static LateRecord ofAlert(AlertRecord a, long eventTime, long watermark) {
+        Alert alert = a.alert();
+        LateRecord r = new LateRecord();
+        r.stage = "dedup";
+        r.ruleId = a.ruleId;
+        r.eventTime = eventTime;
+        r.watermark = watermark;
+        StringBuilder ids = new StringBuilder();
+        for (dev.tripline.alert.Evidence e : alert.evidence()) {
+            if (e.eventId() != null) {
+                ids.append(ids.isEmpty() ? "" : ",").append(e.eventId());
+            }
+        }
+        r.eventIds = ids.toString();
+        r.alert = AlertFormat.JSONL.encode(alert);
+        return r;
+    }
+
+    /** One JSON object for the late-events output. */
+    public String toJsonLine() {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("stage", stage);
+        o.put("rule_id", ruleId);
+        o.put("event_time", Instant.ofEpochMilli(eventTime).toString());
+        o.put("watermark", Instant.ofEpochMilli(watermark).toString());
+        o.put("late_by_ms", watermark - eventTime);
+        ArrayNode ids = o.putArray("event_ids");
+        if (eventIds != null && !eventIds.isEmpty()) {
+            for (String id : eventIds.split(",")) {
+                ids.add(id);
+            }
+        }
+        if (alert != null) {
+            try {
+                o.set("alert", JSON.readTree(alert));
+            } catch (Exception e) {
+                o.put("alert", alert);
+            }
+        }
+        return o.toString();
+    }
+
+    /**
+     * Flink's rule: a watermark W says no more events at or before W will come, so an event at {@code time} is
+     * late when {@code time + lateness <= W}. No watermark yet (or BATCH mode, where it stays at its minimum
+     * until the end): never late.
+     */
+    static boolean isLate(long time, long watermark, long lateness) {
+        if (watermark == Long.MIN_VALUE || watermark < Long.MIN_VALUE + lateness) {
+            return false;
+        }
+        return time <= watermark - lateness;
+    }
+
+    @Override
+    public String toString() {
+        return "LateRecord{" + stage + " " + ruleId + " @" + eventTime + " wm " + watermark + "}";
+    }
+}
