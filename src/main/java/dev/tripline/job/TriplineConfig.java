@@ -73,6 +73,10 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
         return new TriplineConfig(regions, accountRegions, placeholders);
     }
 
+    public TriplineConfig withAccountRegions(Map<String, List<String>> overrides) {
+        return new TriplineConfig(approvedRegions, overrides, placeholders);
+    }
+
     /** Thrown with every problem found in a config file, each naming its key. */
     public static final class ConfigException extends Exception {
         private final List<LoadError> errors;

@@ -2,133 +2,197 @@ package dev.tripline.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tripline.alert.Alert;
-import dev.tripline.flink.AlertRecord;
-import dev.tripline.io.DeadLetter;
-import dev.tripline.io.RawRecord;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tripline.alert.AlertFormat;
+import dev.tripline.io.RawRecordFormat;
 import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.rule.RuleLoader;
 import dev.tripline.rule.RuleSet;
-import java.nio.charset.StandardCharsets;
+import dev.tripline.rule.SourceFile;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.PipelineOptions;
+import java.util.Map;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.flink.util.CloseableIterator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The whole {@link DetectionJob} on a MiniCluster at parallelism 2 with generic types off, over the project's
- * rules: the flagship composite alert comes out once for a repeated follow-up, non-signal rules alert on their
- * own (deduplicated), and bad lines come out as dead letters.
+ * Whole-job tests on a MiniCluster at parallelism 2.
+ *
+ * <p>The flagship correlation through the whole job ({@link EmbeddedRun}, as {@code tripline run} runs it) on a
+ * MiniCluster at parallelism 2, over src/test/resources/scenarios/flagship-matrix.jsonl: one three-hour block per
+ * case, realistic noise in each, and bad lines between them. It must fire for the same principal within the hour,
+ * for out-of-order arrival, for an assumed-role session (the access-key arm) and for a second account with the
+ * same user name; it must stay quiet for an approved region, a different principal, a follow-up outside the
+ * hour, reverse order, failed calls, a region approved for that account only, and a creation in another region;
+ * three follow-ups give one composite alert. Every good line is an event and every bad one a dead letter.
+ *
+ * <p>Chaining: a correlation over a correlation runs in a second correlate stage and alerts with the inner
+ * evidence, while the inner one, referenced without {@code generate}, raises nothing of its own.
  */
 class DetectionJobMiniClusterTest {
+    static final Path SCENARIO = Path.of("src/test/resources/scenarios/flagship-matrix.jsonl");
     static final String REGION_PLAN = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a10";
-    static final Instant T0 = Instant.parse("2024-03-05T10:00:00Z");
-    static final String A1 = "111111111111";
+    static final String KEY_PLAN = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a11";
+    static final ObjectMapper JSON = new ObjectMapper();
 
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = new MiniClusterExtension(
             new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2)
                     .build());
 
-    static String event(String id, String name, String source, String region, int minutes, String user,
-                        String extra) {
-        return "{\"eventVersion\":\"1.08\",\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::" + A1
-                + ":user/" + user + "\",\"accountId\":\"" + A1 + "\"},\"eventTime\":\"" + T0.plusSeconds(minutes * 60L)
-                + "\",\"eventSource\":\"" + source + "\",\"eventName\":\"" + name + "\",\"awsRegion\":\"" + region
-                + "\",\"eventID\":\"" + id + "\",\"recipientAccountId\":\"" + A1 + "\""
-                + (extra.isEmpty() ? "" : "," + extra) + "}";
-    }
-
-    static String enable(String id, String region, int minutes, String user) {
-        return event(id, "EnableRegion", "account.amazonaws.com", "us-east-1", minutes, user,
-                "\"requestParameters\":{\"RegionName\":\"" + region + "\"}");
-    }
-
-    static String run(String id, String region, int minutes, String user) {
-        return event(id, "RunInstances", "ec2.amazonaws.com", region, minutes, user, "");
-    }
-
-    static RuleSet rules() {
+    @Test
+    void theFlagshipFiresExactlyWhereItShould() throws Exception {
+        // Account 333333333333 uses ap-southeast-1 on purpose: its own approved list says so.
+        TriplineConfig config = TriplineConfig.defaults().withAccountRegions(
+                Map.of("333333333333", List.of("us-east-1", "ap-southeast-1")));
         RuleLoader.Result loaded = RuleLoader.standard(RuleLoadOptions.defaults()
-                        .withPlaceholders(TriplineConfig.defaults().rulePlaceholders()))
+                        .withPlaceholders(config.rulePlaceholders())
+                        .withAccountPlaceholders(config.ruleAccountPlaceholders()))
                 .load(List.of(Path.of("rules")));
         assertThat(loaded.errors()).isEmpty();
-        return loaded.ruleSet();
+        RuleSet rules = loaded.ruleSet();
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        List<JsonNode> alerts = new ArrayList<>();
+        List<JsonNode> dead = new ArrayList<>();
+        EmbeddedRun.Summary summary = new EmbeddedRun(rules, DetectionJob.Options.defaults(), AlertFormat.JSONL,
+                new RawRecordFormat()).run(env, List.of(SCENARIO), l -> alerts.add(JSON.readTree(l)),
+                l -> dead.add(JSON.readTree(l)));
+
+        List<String> composite = alerts.stream().filter(a -> a.path("kind").asText().equals("correlation"))
+                .map(DetectionJobMiniClusterTest::describe).toList();
+        assertThat(composite).containsExactlyInAnyOrder(
+                // same principal within the hour; three follow-ups, one alert (whichever arrived first completes it)
+                REGION_PLAN + " 111111111111 arn:aws:iam::111111111111:user/mallory ap-southeast-1 "
+                        + "[fire-same-enable, fire-same-run-1]",
+                // the follow-up arrived before the EnableRegion
+                REGION_PLAN + " 111111111111 arn:aws:iam::111111111111:user/oscar me-south-1 "
+                        + "[fire-ooo-enable, fire-ooo-run]",
+                // an assumed-role session, then an access key (IAM logs in us-east-1: not held to the region)
+                KEY_PLAN + " 111111111111 arn:aws:sts::111111111111:assumed-role/Admin/incident-42 - "
+                        + "[fire-role-enable, fire-role-key]",
+                // the same user name in a second account is a different principal
+                REGION_PLAN + " 222222222222 arn:aws:iam::222222222222:user/mallory ap-southeast-1 "
+                        + "[fire-acct2-enable, fire-acct2-run]");
+        assertThat(alerts).filteredOn(a -> a.path("kind").asText().equals("correlation")).allSatisfy(a -> {
+            assertThat(a.path("rule").path("level").asText()).isEqualTo("high");
+            assertThat(a.path("title").asText()).startsWith("Unused region ").doesNotContain("<missing>");
+            assertThat(a.path("evidence").get(0).path("eventName").asText()).isEqualTo("EnableRegion");
+        });
+        assertThat(alerts).as("no alert at all names a quiet case's follow-up in a composite")
+                .filteredOn(a -> a.path("kind").asText().equals("correlation"))
+                .noneMatch(a -> a.toString().contains("quiet-"));
+        // Non-signal rules alert on their own, deduplicated: mallory's three creations within the hour are one
+        // alert, emitted with the first.
+        assertThat(alerts).filteredOn(a -> a.path("rule").path("id").asText()
+                        .equals("c488ddab-892c-4aa0-9d39-11ccb735c106")
+                        && a.path("group").path("principal").asText().endsWith("111111111111:user/mallory"))
+                .singleElement().satisfies(a -> assertThat(a.path("evidence").get(0).path("eventID").asText())
+                        .isEqualTo("fire-same-run-1"));
+
+        assertThat(dead).extracting(d -> d.path("position").asLong() + " " + d.path("reason").asText())
+                .containsExactlyInAnyOrder(lineOf("\"eventTime\":'") + " MALFORMED_JSON",
+                        lineOf("bad-no-time") + " MISSING_EVENT_TIME",
+                        lineOf("bad-no-identity") + " MISSING_IDENTITY",
+                        lineOf("\"just a string\"") + " NOT_AN_OBJECT",
+                        lineOf("garbage") + " BINARY_INPUT");
+        long lines = java.nio.file.Files.readAllLines(SCENARIO).size();
+        assertThat(summary.records()).isEqualTo(lines);
+        assertThat(summary.events()).as("every good line is an event").isEqualTo(lines - 5);
+        assertThat(summary.deadLetters()).isEqualTo(5);
+    }
+
+    /** 1-based line of the scenario file that contains {@code text}; a quote-apostrophe marks a line end. */
+    static long lineOf(String text) throws Exception {
+        List<String> all = java.nio.file.Files.readAllLines(SCENARIO);
+        boolean atEnd = text.endsWith("'");
+        String needle = atEnd ? text.substring(0, text.length() - 1) : text;
+        for (int i = 0; i < all.size(); i++) {
+            if (atEnd ? all.get(i).endsWith(needle) : all.get(i).contains(needle)) {
+                return i + 1;
+            }
+        }
+        throw new AssertionError("no line with " + text);
+    }
+
+    static String describe(JsonNode a) {
+        List<String> ids = new ArrayList<>();
+        a.path("evidence").forEach(e -> ids.add(e.path("eventID").asText()));
+        JsonNode region = a.path("group").path("region");
+        return a.path("rule").path("id").asText() + " " + a.path("group").path("account").asText() + " "
+                + a.path("group").path("principal").asText() + " " + (region.isMissingNode() ? "-" : region.asText())
+                + " " + ids;
+    }
+
+    static final String CHAINED_RULES = """
+            title: failed console login
+            id: failed-login
+            name: failed_login
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+                sel: {eventName: ConsoleLogin, errorMessage: Failed authentication}
+                condition: sel
+            ---
+            title: console login
+            id: ok-login
+            name: ok_login
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+                sel: {eventName: ConsoleLogin, responseElements.ConsoleLogin: Success}
+                condition: sel
+            ---
+            title: brute force
+            id: brute
+            name: brute
+            correlation: {type: event_count, rules: failed_login, group-by: [principal], timespan: 10m,
+                          condition: {gte: 3}}
+            ---
+            title: brute force then login
+            id: brute-then-login
+            correlation: {type: temporal_ordered, rules: [brute, ok_login], group-by: [principal], timespan: 30m}
+            level: high
+            """;
+
+    static String login(String id, int minute, String user, boolean ok) {
+        return "{\"eventVersion\":\"1.08\",\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::1:user/"
+                + user + "\",\"accountId\":\"1\"},\"eventTime\":\"2024-03-05T10:" + String.format("%02d", minute)
+                + ":00Z\",\"eventSource\":\"signin.amazonaws.com\",\"eventName\":\"ConsoleLogin\",\"eventID\":\"" + id
+                + "\"," + (ok ? "\"responseElements\":{\"ConsoleLogin\":\"Success\"}"
+                : "\"errorMessage\":\"Failed authentication\"") + "}";
     }
 
     @Test
-    void flagshipOnceSinglesDedupedDeadLettersAccounted() throws Exception {
-        List<String> lines = List.of(
-                event("n1", "DescribeInstances", "ec2.amazonaws.com", "eu-west-1", 0, "alice", ""),
-                enable("m-enable", "ap-southeast-1", 1, "mallory"),
-                "{\"eventVersion\":\"1.08\",\"eventName\":",                     // line 3: malformed
-                run("m-run-1", "ap-southeast-1", 10, "mallory"),
-                run("m-run-2", "ap-southeast-1", 12, "mallory"),                 // repeated follow-up
-                "\u0000\u0001garbage\u0000",                                       // line 6: binary
-                run("m-run-3", "ap-southeast-1", 20, "mallory"),
-                enable("a-enable", "eu-west-1", 3, "alice"),                     // approved region
-                run("a-run", "eu-west-1", 11, "alice"),
-                "[1, 2]",                                                          // line 10: not objects
-                event("n2", "DescribeInstances", "ec2.amazonaws.com", "eu-west-1", 130, "alice", ""));
-        List<RawRecord> input = new ArrayList<>();
-        for (int i = 0; i < lines.size(); i++) {
-            input.add(new RawRecord("scenario.jsonl", i + 1, lines.get(i).getBytes(StandardCharsets.UTF_8)));
-        }
+    void aCorrelationOverACorrelationFiresFromTheSecondStage(@TempDir Path dir) throws Exception {
+        RuleLoader.Result loaded = RuleLoader.standard(RuleLoadOptions.defaults())
+                .loadFiles(List.of(new SourceFile("chain.yml", null, CHAINED_RULES)));
+        assertThat(loaded.errors()).isEmpty();
+        Path input = dir.resolve("logins.jsonl");
+        java.nio.file.Files.write(input, List.of(
+                login("f1", 0, "bob", false), login("f2", 1, "bob", false), login("f3", 2, "bob", false),
+                login("ok", 5, "bob", true),
+                login("e1", 0, "eve", false), login("e2", 1, "eve", false), login("eve-ok", 6, "eve", true)));
 
-        Configuration conf = new Configuration();
-        conf.set(PipelineOptions.GENERIC_TYPES, false);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        env.configure(conf);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
+        List<JsonNode> alerts = new ArrayList<>();
+        new EmbeddedRun(loaded.ruleSet(), DetectionJob.Options.defaults(), AlertFormat.JSONL, new RawRecordFormat())
+                .run(env, List.of(input), l -> alerts.add(JSON.readTree(l)), l -> { });
 
-        DetectionJob.Outputs out = new DetectionJob(rules(), DetectionJob.Options.defaults())
-                .build(env.fromData(input).rebalance());
-        DataStream<String> all = out.alerts().map(DetectionJobMiniClusterTest::describe).returns(Types.STRING)
-                .union(out.deadLetters().map(DetectionJobMiniClusterTest::describe).returns(Types.STRING));
-        List<String> results = new ArrayList<>();
-        try (CloseableIterator<String> it = all.executeAndCollect("detection-job-test")) {
-            it.forEachRemaining(results::add);
-        }
-
-        assertThat(results.stream().filter(s -> s.startsWith("DEAD ")).toList()).containsExactlyInAnyOrder(
-                "DEAD 3 MALFORMED_JSON", "DEAD 6 BINARY_INPUT", "DEAD 10 NOT_AN_OBJECT", "DEAD 10 NOT_AN_OBJECT");
-        // Exactly one composite alert for three follow-ups; which follow-up completes the sequence depends on the
-        // arrival order the rebalance gives, so any of them may be the evidence.
-        assertThat(results.stream().filter(s -> s.startsWith("correlation ")).toList()).singleElement()
-                .satisfies(s -> assertThat(s).matches("correlation " + REGION_PLAN + " arn:aws:iam::" + A1
-                        + ":user/mallory ap-southeast-1 \\[m-enable, m-run-[123]\\]"));
-        List<String> singles = results.stream().filter(s -> s.startsWith("single ")).toList();
-        // Non-signal rules alert on their own; the three RunInstances of one period fold into one alert.
-        assertThat(singles).contains(
-                "single d511abe4-e9cb-42e5-a68c-1b0a6f84e451 arn:aws:iam::" + A1 + ":user/mallory",
-                "single d511abe4-e9cb-42e5-a68c-1b0a6f84e451 arn:aws:iam::" + A1 + ":user/alice");
-        assertThat(singles.stream().filter(s -> s.startsWith("single c488ddab-892c-4aa0-9d39-11ccb735c106 ")))
-                .containsExactly("single c488ddab-892c-4aa0-9d39-11ccb735c106 arn:aws:iam::" + A1 + ":user/mallory");
-        assertThat(singles).doesNotHaveDuplicates();
-        // The flagship's building blocks are signal-only: none of them alerts on its own.
-        assertThat(singles).noneMatch(s -> s.contains("5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a0"));
-    }
-
-    static String describe(AlertRecord r) {
-        Alert a = r.alert();
-        if (a.kind() == Alert.Kind.CORRELATION) {
-            return "correlation " + a.rule().id() + " " + a.principal() + " " + a.group().get("region") + " "
-                    + a.evidence().stream().map(e -> e.eventId()).toList();
-        }
-        return "single " + a.rule().id() + " " + a.principal();
-    }
-
-    static String describe(DeadLetter d) {
-        return "DEAD " + d.position + " " + d.reason;
+        assertThat(alerts).filteredOn(a -> a.path("kind").asText().equals("correlation")).singleElement()
+                .satisfies(a -> {
+                    assertThat(a.path("rule").path("id").asText()).isEqualTo("brute-then-login");
+                    assertThat(a.path("group").path("principal").asText()).isEqualTo("arn:aws:iam::1:user/bob");
+                    List<String> ids = new ArrayList<>();
+                    a.path("evidence").forEach(e -> ids.add(e.path("eventID").asText()));
+                    assertThat(ids).containsExactly("f1", "f2", "f3", "ok");
+                });
+        assertThat(alerts).noneMatch(a -> a.path("rule").path("id").asText().equals("brute"));
     }
 }
