@@ -2,6 +2,10 @@ package dev.tripline.cli;
 
 import dev.tripline.alert.AlertFormat;
 import dev.tripline.io.ArchiveFiles;
+import dev.tripline.io.Connectors;
+import dev.tripline.io.RawRecord;
+import dev.tripline.io.SinkOptions;
+import dev.tripline.io.SourceOptions;
 import dev.tripline.io.RawRecordFormat;
 import dev.tripline.job.DetectionJob;
 import dev.tripline.job.EmbeddedRun;
@@ -21,6 +25,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -41,8 +46,16 @@ final class RunCommand implements Callable<Integer> {
     static final int BAD_USAGE = 2;
     static final int JOB_FAILED = 3;
 
-    @Parameters(arity = "1..*", paramLabel = "INPUT", description = "Input files or directories.")
-    List<Path> inputs;
+    @Parameters(arity = "0..*", paramLabel = "INPUT", description = "Input files or directories (file source).")
+    List<Path> inputs = List.of();
+
+    @Option(names = "--source", paramLabel = "file|kafka|kinesis",
+            description = "Where records come from (default: source.kind of --config, else file).")
+    String source;
+
+    @Option(names = "--sink", paramLabel = "file|kafka|kinesis",
+            description = "Where alerts and dead letters go (default: sink.kind of --config, else file).")
+    String sink;
 
     @Option(names = "--rules", paramLabel = "DIR", defaultValue = "rules",
             description = "Rule files or directories (default: ${DEFAULT-VALUE}).")
@@ -125,14 +138,36 @@ final class RunCommand implements Callable<Integer> {
             err.println("tripline run: rules have errors; fix them or check with 'tripline rules validate'");
             return RULES_FAILED;
         }
-        List<Path> files;
+        SourceOptions src = options.config().source();
+        SinkOptions snk = options.config().sink();
+        if (source != null || sink != null) {
+            SourceOptions.Kind sk = source == null ? src.kind() : SourceOptions.kind(source);
+            SourceOptions.Kind kk = sink == null ? snk.kind() : SourceOptions.kind(sink);
+            if (sk == null || kk == null) {
+                err.println("tripline run: --source and --sink take file, kafka or kinesis");
+                return BAD_USAGE;
+            }
+            src = src.withKind(sk);
+            snk = snk.withKind(kk);
+        }
+        String missing = src.missingSettings() != null ? src.missingSettings() : snk.missingSettings();
+        if (missing != null) {
+            err.println("tripline run: " + missing);
+            return BAD_USAGE;
+        }
+        List<Path> files = List.of();
         try {
-            files = ArchiveFiles.list(inputs, null, null);
+            if (src.kind() == SourceOptions.Kind.FILE) {
+                files = ArchiveFiles.list(inputs, null, null);
+            } else if (!inputs.isEmpty()) {
+                err.println("tripline run: INPUT files are only read with --source file");
+                return BAD_USAGE;
+            }
         } catch (IllegalArgumentException e) {
             err.println("tripline run: " + e.getMessage());
             return BAD_USAGE;
         }
-        if (files.isEmpty()) {
+        if (files.isEmpty() && src.kind() == SourceOptions.Kind.FILE) {
             err.println("tripline run: no input files found in " + inputs);
             return BAD_USAGE;
         }
@@ -142,11 +177,23 @@ final class RunCommand implements Callable<Integer> {
             env.setParallelism(Math.max(1, parallelism));
         }
         EmbeddedRun run = new EmbeddedRun(loaded.ruleSet(), jobOptions, alertFormat, new RawRecordFormat());
+        if (src.kind() != SourceOptions.Kind.FILE || snk.kind() != SourceOptions.Kind.FILE) {
+            EmbeddedRun.enableCheckpointing(env, snk.checkpointInterval());
+        }
+        DataStream<RawRecord> records = Connectors.source(env, src, files, new RawRecordFormat());
+        if (snk.kind() != SourceOptions.Kind.FILE) {
+            // Sinks inside the job: an unbounded source runs until interrupted (Ctrl-C cancels the job).
+            printSummary(err, run.runAttached(env, records, files.size(), Connectors.alertSink(snk, alertFormat),
+                    Connectors.deadLetterSink(snk)));
+            return OK;
+        }
+        boolean live = Connectors.unbounded(src);
         EmbeddedRun.Summary summary;
         try (Writer alertOut = output == null ? stdout() : Files.newBufferedWriter(output, StandardCharsets.UTF_8);
              Writer deadOut = deadLetters == null ? Writer.nullWriter()
                      : Files.newBufferedWriter(deadLetters, StandardCharsets.UTF_8)) {
-            summary = run.run(env, files, line -> writeLine(alertOut, line), line -> writeLine(deadOut, line));
+            summary = run.run(env, records, files.size(), line -> writeLine(alertOut, line, live),
+                    line -> writeLine(deadOut, line, live));
         } catch (IOException e) {
             err.println("tripline run: cannot write output: " + e.getMessage());
             return JOB_FAILED;
@@ -176,9 +223,13 @@ final class RunCommand implements Callable<Integer> {
         });
     }
 
-    private static void writeLine(Writer w, String line) throws IOException {
+    /** {@code live}: a source that never ends, so each line is flushed rather than held in a buffer. */
+    private static void writeLine(Writer w, String line, boolean live) throws IOException {
         w.write(line);
         w.write('\n');
+        if (live) {
+            w.flush();
+        }
     }
 
     static void printSummary(PrintWriter err, EmbeddedRun.Summary s) {

@@ -23,6 +23,15 @@ public class DeadLetter {
     /** The parser's location inside the record (e.g. {@code byte 12, Records[3]}), or empty. */
     public String where;
     public String snippet;
+    /**
+     * The raw bytes of the input record (the Kafka value, the Kinesis data) for replay from a dead-letter topic;
+     * null when the reader refused the record unread or it is above {@link #MAX_RAW_BYTES}. Not part of
+     * {@link #toJsonLine()} nor of equality (a dead letter read back from its line has no raw bytes).
+     */
+    public byte[] raw;
+
+    /** Raw bytes above this are left out, so a dead letter still fits Kafka's default 1 MB message limit. */
+    public static final int MAX_RAW_BYTES = 900 * 1024;
 
     public DeadLetter() {
     }
@@ -38,12 +47,37 @@ public class DeadLetter {
 
     /** The dead letter for {@code failure} found in the raw record at {@code origin}/{@code position}. */
     public static DeadLetter of(RawRecord record, ParseFailure failure) {
-        return new DeadLetter(record.origin, record.position, failure.reason().name(), failure.message(),
+        DeadLetter d = new DeadLetter(record.origin, record.position, failure.reason().name(), failure.message(),
                 failure.where(), failure.snippet());
+        if (record.payload != null && record.payload.length <= MAX_RAW_BYTES) {
+            d.raw = record.payload;
+        }
+        return d;
+    }
+
+    /** {@link #toJsonLine()} plus {@code raw_base64}: for sinks without headers, such as Kinesis. */
+    public String toJsonLineWithRaw() {
+        ObjectNode n = toJson();
+        if (raw != null) {
+            n.put("raw_base64", java.util.Base64.getEncoder().encodeToString(raw));
+        }
+        try {
+            return JSON.writeValueAsString(n);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** One JSON object on one line (JSON escapes newlines in strings), without the trailing newline. */
     public String toJsonLine() {
+        try {
+            return JSON.writeValueAsString(toJson());
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private ObjectNode toJson() {
         ObjectNode n = JSON.createObjectNode();
         n.put("origin", origin);
         n.put("position", position);
@@ -51,11 +85,7 @@ public class DeadLetter {
         n.put("message", message);
         n.put("where", where);
         n.put("snippet", snippet);
-        try {
-            return JSON.writeValueAsString(n);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
+        return n;
     }
 
     /** Reads {@link #toJsonLine()} back. */

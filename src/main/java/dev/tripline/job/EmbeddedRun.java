@@ -4,6 +4,7 @@ import dev.tripline.alert.Alert;
 import dev.tripline.alert.AlertFormat;
 import dev.tripline.flink.AlertRecord;
 import dev.tripline.flink.DetectFunction;
+import dev.tripline.io.DeadLetter;
 import dev.tripline.io.RawRecord;
 import dev.tripline.io.RawRecordFormat;
 import dev.tripline.rule.RuleSet;
@@ -17,7 +18,9 @@ import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
@@ -61,6 +64,17 @@ public final class EmbeddedRun {
         env.setRuntimeMode(RuntimeExecutionMode.STREAMING);
         DataStream<RawRecord> source = env.fromSource(RawRecordFormat.source(files, reader),
                 WatermarkStrategy.noWatermarks(), "files").uid("tripline-file-source");
+        return run(env, source, files.size(), alerts, deadLetters);
+    }
+
+    /**
+     * Runs over any source (Kafka, Kinesis) with alerts and dead letters collected here. An unbounded source
+     * keeps this call (and the process) running until it is interrupted; with checkpointing on, collected lines
+     * arrive once their checkpoint completes.
+     */
+    public Summary run(StreamExecutionEnvironment env, DataStream<RawRecord> source, int files, LineSink alerts,
+                       LineSink deadLetters) throws Exception {
+        env.setRuntimeMode(RuntimeExecutionMode.STREAMING);
         DetectionJob.Outputs out = new DetectionJob(rules, options).build(source);
         AlertFormat f = format;
         DataStream<RunOutput> lines = out.alerts()
@@ -87,9 +101,48 @@ public final class EmbeddedRun {
             }
             result = client.getJobExecutionResult().get();
         }
-        return new Summary(files.size(), counter(result, DetectFunction.ACC_RECORDS),
+        return new Summary(files, counter(result, DetectFunction.ACC_RECORDS),
                 counter(result, DetectFunction.ACC_EVENTS), counter(result, DetectFunction.ACC_DEAD_LETTERS),
                 byRule, titles);
+    }
+
+    /**
+     * Runs with the sinks attached inside the job (Kafka, Kinesis): nothing travels back to this process, so an
+     * unbounded source runs until interrupted, and checkpointing (every {@code checkpointInterval}) is what
+     * commits exactly-once output and source positions. Returns the totals when a bounded source ends.
+     */
+    public Summary runAttached(StreamExecutionEnvironment env, DataStream<RawRecord> source, int files,
+                               Sink<AlertRecord> alertSink, Sink<DeadLetter> deadLetterSink) throws Exception {
+        env.setRuntimeMode(RuntimeExecutionMode.STREAMING);
+        new DetectionJob(rules, options).attach(source, alertSink, deadLetterSink);
+        JobClient client = env.executeAsync("tripline run");
+        // Ctrl-C: cancel the job so that open transactions are aborted rather than left to time out.
+        Thread hook = new Thread(() -> {
+            try {
+                client.cancel().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception alreadyGone) {
+                // The job ended or the cluster went down first; either way there is nothing left to cancel.
+            }
+        }, "tripline-cancel");
+        Runtime.getRuntime().addShutdownHook(hook);
+        JobExecutionResult result;
+        try {
+            result = client.getJobExecutionResult().get();
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // The hook is running; nothing to undo.
+            }
+        }
+        return new Summary(files, counter(result, DetectFunction.ACC_RECORDS),
+                counter(result, DetectFunction.ACC_EVENTS), counter(result, DetectFunction.ACC_DEAD_LETTERS),
+                Map.of(), Map.of());
+    }
+
+    /** Turns on checkpointing, which exactly-once sinks and restartable sources need. */
+    public static void enableCheckpointing(StreamExecutionEnvironment env, java.time.Duration interval) {
+        env.enableCheckpointing(interval.toMillis(), CheckpointingMode.EXACTLY_ONCE);
     }
 
     private static RunOutput encode(AlertRecord r, AlertFormat format) {

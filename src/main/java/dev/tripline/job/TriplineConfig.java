@@ -1,5 +1,8 @@
 package dev.tripline.job;
 
+import dev.tripline.io.ConfigReader;
+import dev.tripline.io.SinkOptions;
+import dev.tripline.io.SourceOptions;
 import dev.tripline.rule.LoadError;
 import dev.tripline.rule.RuleSyntaxException;
 import dev.tripline.rule.SourceLocation;
@@ -33,7 +36,7 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
  * <p>The placeholder {@code approved_regions} is always defined, from {@code regions.approved}.
  */
 public record TriplineConfig(List<String> approvedRegions, Map<String, List<String>> accountRegions,
-                             Map<String, List<String>> placeholders) {
+                             Map<String, List<String>> placeholders, SourceOptions source, SinkOptions sink) {
 
     /** Seed 004's AWS list: the regions an organisation with no configuration is assumed to use. */
     public static final List<String> DEFAULT_APPROVED_REGIONS =
@@ -41,13 +44,21 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
 
     private static final Pattern REGION = Pattern.compile("[a-z]{2}(-gov)?-[a-z]+-\\d");
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
-    private static final Set<String> TOP_KEYS = Set.of("regions", "placeholders");
+    private static final Set<String> TOP_KEYS = Set.of("regions", "placeholders", "source", "sink");
     private static final Set<String> REGION_KEYS = Set.of("approved", "accounts");
 
     public TriplineConfig {
         approvedRegions = List.copyOf(approvedRegions);
         accountRegions = Map.copyOf(accountRegions);
         placeholders = Map.copyOf(placeholders);
+        source = source == null ? SourceOptions.files() : source;
+        sink = sink == null ? SinkOptions.files() : sink;
+    }
+
+    /** Files in, files out: {@code source:} and {@code sink:} (see {@link SourceOptions}, {@link SinkOptions}). */
+    public TriplineConfig(List<String> approvedRegions, Map<String, List<String>> accountRegions,
+                          Map<String, List<String>> placeholders) {
+        this(approvedRegions, accountRegions, placeholders, null, null);
     }
 
     public static TriplineConfig defaults() {
@@ -70,7 +81,7 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
     }
 
     public TriplineConfig withApprovedRegions(List<String> regions) {
-        return new TriplineConfig(regions, accountRegions, placeholders);
+        return new TriplineConfig(regions, accountRegions, placeholders, source, sink);
     }
 
     public TriplineConfig withAccountRegions(Map<String, List<String>> overrides) {
@@ -119,6 +130,8 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
         List<String> approved = DEFAULT_APPROVED_REGIONS;
         Map<String, List<String>> accounts = new LinkedHashMap<>();
         Map<String, List<String>> placeholders = new LinkedHashMap<>();
+        SourceOptions source = null;
+        SinkOptions sink = null;
         try {
             YamlMap top = SafeYaml.map(name, parsed.documents().get(0), "the configuration");
             unknownKeys(top, TOP_KEYS, "", errors);
@@ -147,13 +160,16 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
                             "placeholders." + e.getKey()));
                 }
             }
+            ConfigReader io = new ConfigReader(name, errors, System::getenv);
+            source = top.has("source") ? SourceOptions.parse(io, top.get("source")) : null;
+            sink = top.has("sink") ? SinkOptions.parse(io, top.get("sink")) : null;
         } catch (RuleSyntaxException e) {
             errors.add(e.toLoadError());
         }
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }
-        return new TriplineConfig(approved, accounts, placeholders);
+        return new TriplineConfig(approved, accounts, placeholders, source, sink);
     }
 
     /** Checks flag values the same way as file values; {@code key} names the flag in errors. */
