@@ -4,15 +4,20 @@ import dev.tripline.alert.Alert;
 import dev.tripline.alert.AlertFormat;
 import dev.tripline.flink.AlertRecord;
 import dev.tripline.flink.DetectFunction;
+import dev.tripline.io.InputStreamSource;
 import dev.tripline.io.RawRecord;
 import dev.tripline.io.RawRecordFormat;
 import dev.tripline.rule.RuleSet;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -23,16 +28,18 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
 
 /**
- * {@code tripline run}: the {@link DetectionJob} in this process over files, in STREAMING mode on a bounded
- * source (so watermarks, timers and dedup behave exactly as on a cluster). Alerts and dead letters are encoded
+ * The {@link DetectionJob} in this process, for {@code tripline run} and {@code tripline hunt}: over files in
+ * STREAMING mode on a bounded source (watermarks, timers and dedup behave exactly as on a cluster), over a
+ * stream of this process (stdin) in STREAMING mode as records arrive, or over files in BATCH mode (a hunt:
+ * Flink sorts keyed input by key and time instead of tracking watermarks). Alerts and dead letters are encoded
  * in the job and collected here, so the caller writes them with one writer each and needs no file sink; the
- * totals come from the job's accumulators.
+ * totals come from the job's accumulators, and so does live progress while it runs.
  */
 public final class EmbeddedRun {
 
     /** What one run saw: for the summary on stderr. */
     public record Summary(int files, long records, long events, long deadLetters, Map<String, Long> alertsByRule,
-                          Map<String, String> ruleTitles) {
+                          Map<String, String> ruleTitles, long eventsOutsideRange) {
         public long alerts() {
             return alertsByRule.values().stream().mapToLong(Long::longValue).sum();
         }
@@ -41,6 +48,28 @@ public final class EmbeddedRun {
     /** Receives output lines; an exception stops the run. */
     public interface LineSink {
         void line(String line) throws IOException;
+    }
+
+    /** Where records come from: files (as {@link dev.tripline.io.ArchiveFiles#list} gives them) or a stream. */
+    public record Input(List<Path> files, InputStream stream, String streamName) {
+        public static Input files(List<Path> files) {
+            return new Input(List.copyOf(files), null, null);
+        }
+
+        /** A stream of this process (stdin); records name {@code name} as their origin. */
+        public static Input stream(InputStream in, String name) {
+            return new Input(List.of(), Objects.requireNonNull(in, "in"), name);
+        }
+    }
+
+    /** Live totals of a running job, read from its accumulators. */
+    public record Progress(long elapsedMillis, int filesTotal, long filesDone, long records, long events,
+                           long eventsOutsideRange, long deadLetters) {
+    }
+
+    /** Called from a background thread while the job runs; must not block for long. */
+    public interface ProgressListener {
+        void progress(Progress p);
     }
 
     private final RuleSet rules;
@@ -55,12 +84,35 @@ public final class EmbeddedRun {
         this.reader = Objects.requireNonNull(reader, "reader");
     }
 
-    /** Runs over {@code files} (as {@link dev.tripline.io.ArchiveFiles#list} gives them) until they are read. */
+    /** Runs over {@code files} in STREAMING mode until they are read. */
     public Summary run(StreamExecutionEnvironment env, List<Path> files, LineSink alerts, LineSink deadLetters)
             throws Exception {
-        env.setRuntimeMode(RuntimeExecutionMode.STREAMING);
-        DataStream<RawRecord> source = env.fromSource(RawRecordFormat.source(files, reader),
-                WatermarkStrategy.noWatermarks(), "files").uid("tripline-file-source");
+        return run(env, RuntimeExecutionMode.STREAMING, Input.files(files), alerts, deadLetters, null, 0);
+    }
+
+    /**
+     * Runs until the input is read (a stream: until it is closed).
+     *
+     * @param mode             STREAMING or BATCH; a stream input needs STREAMING
+     * @param progress         null, or told the job's totals every {@code progressMillis} while it runs
+     */
+    public Summary run(StreamExecutionEnvironment env, RuntimeExecutionMode mode, Input input, LineSink alerts,
+                       LineSink deadLetters, ProgressListener progress, long progressMillis) throws Exception {
+        if (input.stream() != null && mode != RuntimeExecutionMode.STREAMING) {
+            throw new IllegalArgumentException("a stream input runs in STREAMING mode only");
+        }
+        env.setRuntimeMode(mode);
+        String streamId = null;
+        DataStream<RawRecord> source;
+        if (input.stream() != null) {
+            streamId = InputStreamSource.register(input.stream());
+            source = env.addSource(new InputStreamSource(streamId, input.streamName()), "stdin",
+                            TypeInformation.of(RawRecord.class))
+                    .setParallelism(1).uid("tripline-stream-source");
+        } else {
+            source = env.fromSource(RawRecordFormat.source(input.files(), reader),
+                    WatermarkStrategy.noWatermarks(), "files").uid("tripline-file-source");
+        }
         DetectionJob.Outputs out = new DetectionJob(rules, options).build(source);
         AlertFormat f = format;
         DataStream<RunOutput> lines = out.alerts()
@@ -73,8 +125,12 @@ public final class EmbeddedRun {
         Map<String, Long> byRule = new LinkedHashMap<>();
         Map<String, String> titles = new LinkedHashMap<>();
         JobExecutionResult result;
+        ScheduledExecutorService ticker = null;
         try (CloseableIterator<RunOutput> it = lines.collectAsync()) {
-            JobClient client = env.executeAsync("tripline run");
+            JobClient client = env.executeAsync(mode == RuntimeExecutionMode.BATCH ? "tripline hunt" : "tripline run");
+            if (progress != null && progressMillis > 0) {
+                ticker = startProgress(client, input.files().size(), progress, progressMillis);
+            }
             while (it.hasNext()) {
                 RunOutput o = it.next();
                 if (o.alert) {
@@ -86,10 +142,47 @@ public final class EmbeddedRun {
                 }
             }
             result = client.getJobExecutionResult().get();
+        } finally {
+            if (ticker != null) {
+                ticker.shutdownNow();
+            }
+            if (streamId != null) {
+                InputStreamSource.unregister(streamId);
+            }
         }
-        return new Summary(files.size(), counter(result, DetectFunction.ACC_RECORDS),
+        return new Summary(input.files().size(), counter(result, DetectFunction.ACC_RECORDS),
                 counter(result, DetectFunction.ACC_EVENTS), counter(result, DetectFunction.ACC_DEAD_LETTERS),
-                byRule, titles);
+                byRule, titles, counter(result, DetectFunction.ACC_OUTSIDE_RANGE));
+    }
+
+    private static ScheduledExecutorService startProgress(JobClient client, int filesTotal, ProgressListener listener,
+                                                          long millis) {
+        long started = System.nanoTime();
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tripline-progress");
+            t.setDaemon(true);
+            return t;
+        });
+        ticker.scheduleWithFixedDelay(() -> {
+            Map<String, Object> acc;
+            try {
+                acc = client.getAccumulators().get(millis, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
+                return; // the job is starting or finishing: no totals this tick
+            }
+            listener.progress(new Progress((System.nanoTime() - started) / 1_000_000, filesTotal,
+                    Math.min(filesTotal, value(acc.get(DetectFunction.ACC_FILES_DONE))),
+                    value(acc.get(DetectFunction.ACC_RECORDS)), value(acc.get(DetectFunction.ACC_EVENTS)),
+                    value(acc.get(DetectFunction.ACC_OUTSIDE_RANGE)), value(acc.get(DetectFunction.ACC_DEAD_LETTERS))));
+        }, millis, millis, TimeUnit.MILLISECONDS);
+        return ticker;
+    }
+
+    private static long value(Object v) {
+        return v instanceof Number n ? n.longValue() : 0L;
     }
 
     private static RunOutput encode(AlertRecord r, AlertFormat format) {
@@ -98,7 +191,6 @@ public final class EmbeddedRun {
     }
 
     private static long counter(JobExecutionResult result, String name) {
-        Object v = result.getAccumulatorResult(name);
-        return v instanceof Number n ? n.longValue() : 0L;
+        return value(result.getAccumulatorResult(name));
     }
 }
