@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tripline.job.Durations;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,8 +65,8 @@ class RunCommandTest {
 
     @Test
     void durationsInShortAndIsoForm() {
-        assertThat(RunCommand.parseDuration("15m")).isEqualTo(Duration.ofMinutes(15));
-        assertThat(RunCommand.parseDuration("90s")).isEqualTo(Duration.ofSeconds(90));
-        assertThat(RunCommand.parseDuration("PT1H")).isEqualTo(Duration.ofHours(1));
+        assertThat(Durations.parse("15m")).isEqualTo(Duration.ofMinutes(15));
+        assertThat(Durations.parse("90s")).isEqualTo(Duration.ofSeconds(90));
+        assertThat(Durations.parse("PT1H")).isEqualTo(Duration.ofHours(1));
     }
 }
