@@ -1,12 +1,14 @@
 package dev.tripline.cli;
 
+import java.io.InputStream;
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code tripline} command. */
 @Command(name = "tripline", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Detects attackers in cloud audit logs: single-event rules and event-time correlation on Flink.",
-        subcommands = {RulesCommand.class, RunCommand.class})
+        subcommands = {RulesCommand.class, RunCommand.class, HuntCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -19,6 +21,19 @@ public final class Main implements Runnable {
     /** Runs the command line and returns the exit code (tests call this instead of main). */
     public static int run(String... args) {
         return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+    }
+
+    /** As {@link #run(String...)}, with the streams a command reads and writes (tests: pipes and buffers). */
+    public static int run(InputStream stdin, PrintWriter out, PrintWriter err, String... args) {
+        CommandLine.IFactory defaults = CommandLine.defaultFactory();
+        CommandLine.IFactory factory = new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> cls) throws Exception {
+                return cls == RunCommand.class ? cls.cast(new RunCommand(stdin)) : defaults.create(cls);
+            }
+        };
+        return new CommandLine(new Main(), factory).setCaseInsensitiveEnumValuesAllowed(true)
+                .setOut(out).setErr(err).execute(args);
     }
 
     @Override

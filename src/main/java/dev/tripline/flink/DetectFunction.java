@@ -43,16 +43,31 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
 
     private final CompiledMatcher matcher;
     private final CorrelationEngine engine;
+    private final TimeRange range;
 
     /** Accumulator names: totals a client reads from the job result (an embedded run's summary). */
     public static final String ACC_RECORDS = "tripline-records-in";
     public static final String ACC_EVENTS = "tripline-events-parsed";
     public static final String ACC_DEAD_LETTERS = "tripline-dead-letters";
+    /** Events parsed but outside the hunt's time range, dropped before matching. */
+    public static final String ACC_OUTSIDE_RANGE = "tripline-events-outside-time-range";
+    /**
+     * Input files read to their end, as far as this operator can tell: a whole-file record (position -1) is a
+     * file done; a line record from a new origin means the previous line file is done, because each subtask
+     * is fed by one file-source reader that reads its files one after the other. The last line file of each
+     * subtask is counted when the subtask closes. Live progress for a hunt, not an exact figure mid-run.
+     */
+    public static final String ACC_FILES_DONE = "tripline-files-done";
 
     private transient EventParser parser;
     private transient LongCounter recordsTotal;
     private transient LongCounter eventsTotal;
     private transient LongCounter deadTotal;
+    private transient LongCounter outsideTotal;
+    private transient LongCounter filesDone;
+    /** The line file this subtask is reading, null when none. */
+    private transient String lineOrigin;
+    private transient Counter outsideRange;
     private transient Counter recordsIn;
     private transient Counter eventsParsed;
     private transient Counter deadLetters;
@@ -63,8 +78,14 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
     private transient Counter signalsDropped;
 
     public DetectFunction(CompiledMatcher matcher, CorrelationEngine engine) {
+        this(matcher, engine, TimeRange.ALL);
+    }
+
+    /** Drops (and counts) events whose event time is outside {@code range} before they reach the matcher. */
+    public DetectFunction(CompiledMatcher matcher, CorrelationEngine engine, TimeRange range) {
         this.matcher = matcher;
         this.engine = engine;
+        this.range = range == null ? TimeRange.ALL : range;
     }
 
     @Override
@@ -77,6 +98,7 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
         matches = m.counter("matches");
         signals = m.counter("signals");
         signalsDropped = m.counter("signals_dropped_missing_group");
+        outsideRange = m.counter("events_outside_time_range");
         // A fixed, small set of reasons: registering them all up front keeps the hot path a map lookup.
         deadLettersByReason = new EnumMap<>(ParseFailure.Reason.class);
         MetricGroup byReason = m.addGroup("dead_letters_by_reason");
@@ -90,12 +112,37 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
         getRuntimeContext().addAccumulator(ACC_RECORDS, recordsTotal);
         getRuntimeContext().addAccumulator(ACC_EVENTS, eventsTotal);
         getRuntimeContext().addAccumulator(ACC_DEAD_LETTERS, deadTotal);
+        outsideTotal = new LongCounter();
+        filesDone = new LongCounter();
+        getRuntimeContext().addAccumulator(ACC_OUTSIDE_RANGE, outsideTotal);
+        getRuntimeContext().addAccumulator(ACC_FILES_DONE, filesDone);
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (lineOrigin != null && filesDone != null) {
+            filesDone.add(1);
+            lineOrigin = null;
+        }
+        super.close();
+    }
+
+    private void trackFiles(RawRecord record) {
+        if (record.position < 0) {
+            filesDone.add(1);
+        } else if (record.origin != null && !record.origin.equals(lineOrigin)) {
+            if (lineOrigin != null) {
+                filesDone.add(1);
+            }
+            lineOrigin = record.origin;
+        }
     }
 
     @Override
     public void processElement(RawRecord record, Context ctx, Collector<SignalRecord> out) {
         recordsIn.inc();
         recordsTotal.add(1);
+        trackFiles(record);
         if (record.refused != null) {
             // The reader would not read it (too large, unreadable): accounted for like a parse failure.
             deadLetters.inc();
@@ -114,6 +161,11 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
         for (Event event : parsed.events()) {
             eventsParsed.inc();
             eventsTotal.add(1);
+            if (!range.contains(event.eventTimeMillis())) {
+                outsideRange.inc();
+                outsideTotal.add(1);
+                continue;
+            }
             try {
                 matcher.match(event, rule -> onMatch(rule, event, ctx, out));
             } catch (RuntimeException e) {

@@ -11,6 +11,7 @@ import dev.tripline.flink.FiredRecord;
 import dev.tripline.flink.LateRecord;
 import dev.tripline.flink.SignalRecord;
 import dev.tripline.flink.SingleMatch;
+import dev.tripline.flink.TimeRange;
 import dev.tripline.io.DeadLetter;
 import dev.tripline.io.RawRecord;
 import dev.tripline.match.CompiledMatcher;
@@ -74,18 +75,25 @@ public final class DetectionJob {
      *                              deduplicated (windows and dedup periods are kept that much longer); later
      *                              ones go to the late output
      * @param stateTtl              processing-time backstop TTL of correlation state
+     *                              ({@link CorrelateFunction#DEFAULT_STATE_TTL})
+     * @param timeRange             events outside it are dropped (and counted) right after parsing: a hunt's
+     *                              {@code --from}/{@code --to}; {@link TimeRange#ALL} for a live job
      */
     public record Options(Duration outOfOrderness, Duration idleness, int defaultDedupMinutes,
-                          Duration correlationSuppression, Duration allowedLateness, Duration stateTtl)
-            implements Serializable {
-        private static final long serialVersionUID = 1L;
+                          Duration correlationSuppression, Duration allowedLateness, Duration stateTtl,
+                          TimeRange timeRange) implements Serializable {
+        private static final long serialVersionUID = 2L;
         public static final Duration DEFAULT_OUT_OF_ORDERNESS = Duration.ofMinutes(15);
+        public static final Duration DEFAULT_IDLENESS = Duration.ofMinutes(1);
+        public static final Duration DEFAULT_CORRELATION_SUPPRESSION = Duration.ofMinutes(60);
 
         public Options {
             Objects.requireNonNull(outOfOrderness, "outOfOrderness");
             Objects.requireNonNull(idleness, "idleness");
             Objects.requireNonNull(correlationSuppression, "correlationSuppression");
             Objects.requireNonNull(allowedLateness, "allowedLateness");
+            Objects.requireNonNull(stateTtl, "stateTtl");
+            Objects.requireNonNull(timeRange, "timeRange");
             if (outOfOrderness.isNegative()) {
                 throw new IllegalArgumentException("out-of-orderness must not be negative: " + outOfOrderness);
             }
@@ -103,23 +111,56 @@ public final class DetectionJob {
             if (allowedLateness.isNegative()) {
                 throw new IllegalArgumentException("allowed lateness must not be negative: " + allowedLateness);
             }
-            Objects.requireNonNull(stateTtl, "stateTtl");
             if (stateTtl.isNegative() || stateTtl.isZero()) {
                 throw new IllegalArgumentException("state TTL must be positive: " + stateTtl);
             }
         }
 
+        /** The options before state TTL and time range existed: those two at their defaults. */
+        public Options(Duration outOfOrderness, Duration idleness, int defaultDedupMinutes,
+                       Duration correlationSuppression, Duration allowedLateness) {
+            this(outOfOrderness, idleness, defaultDedupMinutes, correlationSuppression, allowedLateness,
+                    CorrelateFunction.DEFAULT_STATE_TTL, TimeRange.ALL);
+        }
+
         public static Options defaults() {
-            return new Options(DEFAULT_OUT_OF_ORDERNESS, Duration.ofMinutes(1), DedupPolicy.DEFAULT_PERIOD_MINUTES,
-                    Duration.ofMinutes(60), Duration.ZERO, CorrelateFunction.DEFAULT_STATE_TTL);
+            return new Options(DEFAULT_OUT_OF_ORDERNESS, DEFAULT_IDLENESS, DedupPolicy.DEFAULT_PERIOD_MINUTES,
+                    DEFAULT_CORRELATION_SUPPRESSION, Duration.ZERO);
         }
 
         public Options withOutOfOrderness(Duration d) {
-            return new Options(d, idleness, defaultDedupMinutes, correlationSuppression, allowedLateness, stateTtl);
+            return new Options(d, idleness, defaultDedupMinutes, correlationSuppression, allowedLateness, stateTtl,
+                    timeRange);
+        }
+
+        public Options withIdleness(Duration d) {
+            return new Options(outOfOrderness, d, defaultDedupMinutes, correlationSuppression, allowedLateness,
+                    stateTtl, timeRange);
+        }
+
+        public Options withDefaultDedupMinutes(int minutes) {
+            return new Options(outOfOrderness, idleness, minutes, correlationSuppression, allowedLateness, stateTtl,
+                    timeRange);
+        }
+
+        public Options withCorrelationSuppression(Duration d) {
+            return new Options(outOfOrderness, idleness, defaultDedupMinutes, d, allowedLateness, stateTtl,
+                    timeRange);
         }
 
         public Options withAllowedLateness(Duration d) {
-            return new Options(outOfOrderness, idleness, defaultDedupMinutes, correlationSuppression, d, stateTtl);
+            return new Options(outOfOrderness, idleness, defaultDedupMinutes, correlationSuppression, d, stateTtl,
+                    timeRange);
+        }
+
+        public Options withStateTtl(Duration d) {
+            return new Options(outOfOrderness, idleness, defaultDedupMinutes, correlationSuppression,
+                    allowedLateness, d, timeRange);
+        }
+
+        public Options withTimeRange(TimeRange r) {
+            return new Options(outOfOrderness, idleness, defaultDedupMinutes, correlationSuppression,
+                    allowedLateness, stateTtl, r);
         }
     }
 
@@ -143,7 +184,7 @@ public final class DetectionJob {
     /** Builds the topology over {@code source} and returns its outputs for the caller's sinks. */
     public Outputs build(DataStream<RawRecord> source) {
         SingleOutputStreamOperator<SignalRecord> detected = source
-                .process(new DetectFunction(matcher, engine)).uid(UID_DETECT).name("detect");
+                .process(new DetectFunction(matcher, engine, options.timeRange())).uid(UID_DETECT).name("detect");
 
         DataStream<SignalRecord> signals = detected
                 .assignTimestampsAndWatermarks(WatermarkStrategy

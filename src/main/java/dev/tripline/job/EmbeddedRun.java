@@ -5,15 +5,21 @@ import dev.tripline.alert.AlertFormat;
 import dev.tripline.flink.AlertRecord;
 import dev.tripline.flink.DetectFunction;
 import dev.tripline.io.DeadLetter;
+import dev.tripline.io.InputStreamSource;
 import dev.tripline.io.RawRecord;
 import dev.tripline.io.RawRecordFormat;
 import dev.tripline.rule.RuleSet;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -26,16 +32,18 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
 
 /**
- * {@code tripline run}: the {@link DetectionJob} in this process over files, in STREAMING mode on a bounded
- * source (so watermarks, timers and dedup behave exactly as on a cluster). Alerts and dead letters are encoded
+ * The {@link DetectionJob} in this process, for {@code tripline run} and {@code tripline hunt}: over files in
+ * STREAMING mode on a bounded source (watermarks, timers and dedup behave exactly as on a cluster), over a
+ * stream of this process (stdin) in STREAMING mode as records arrive, or over files in BATCH mode (a hunt:
+ * Flink sorts keyed input by key and time instead of tracking watermarks). Alerts and dead letters are encoded
  * in the job and collected here, so the caller writes them with one writer each and needs no file sink; the
- * totals come from the job's accumulators.
+ * totals come from the job's accumulators, and so does live progress while it runs.
  */
 public final class EmbeddedRun {
 
     /** What one run saw: for the summary on stderr. */
     public record Summary(int files, long records, long events, long deadLetters, Map<String, Long> alertsByRule,
-                          Map<String, String> ruleTitles) {
+                          Map<String, String> ruleTitles, long eventsOutsideRange, long lateRecords) {
         public long alerts() {
             return alertsByRule.values().stream().mapToLong(Long::longValue).sum();
         }
@@ -46,10 +54,42 @@ public final class EmbeddedRun {
         void line(String line) throws IOException;
     }
 
+    /**
+     * Where records come from: files (as {@link dev.tripline.io.ArchiveFiles#list} gives them), a stream of this
+     * process, or a connector that adds its own source (Kafka, Kinesis) to the environment.
+     */
+    public record Input(List<Path> files, InputStream stream, String streamName,
+                        Function<StreamExecutionEnvironment, DataStream<RawRecord>> connector) {
+        public static Input files(List<Path> files) {
+            return new Input(List.copyOf(files), null, null, null);
+        }
+
+        /** A stream of this process (stdin); records name {@code name} as their origin. */
+        public static Input stream(InputStream in, String name) {
+            return new Input(List.of(), Objects.requireNonNull(in, "in"), name, null);
+        }
+
+        /** A source the connector builds, such as {@code Connectors.source}; may be unbounded. */
+        public static Input connector(Function<StreamExecutionEnvironment, DataStream<RawRecord>> connector) {
+            return new Input(List.of(), null, null, Objects.requireNonNull(connector, "connector"));
+        }
+    }
+
+    /** Live totals of a running job, read from its accumulators. */
+    public record Progress(long elapsedMillis, int filesTotal, long filesDone, long records, long events,
+                           long eventsOutsideRange, long deadLetters) {
+    }
+
+    /** Called from a background thread while the job runs; must not block for long. */
+    public interface ProgressListener {
+        void progress(Progress p);
+    }
+
     private final RuleSet rules;
     private final DetectionJob.Options options;
     private final AlertFormat format;
     private final RawRecordFormat reader;
+    private LineSink late = line -> { };
 
     public EmbeddedRun(RuleSet rules, DetectionJob.Options options, AlertFormat format, RawRecordFormat reader) {
         this.rules = Objects.requireNonNull(rules, "rules");
@@ -58,23 +98,53 @@ public final class EmbeddedRun {
         this.reader = Objects.requireNonNull(reader, "reader");
     }
 
-    /** Runs over {@code files} (as {@link dev.tripline.io.ArchiveFiles#list} gives them) until they are read. */
+    /** Where late records (see {@link DetectionJob.Outputs#late}) are written; by default only counted. */
+    public EmbeddedRun lateRecords(LineSink sink) {
+        this.late = Objects.requireNonNull(sink, "sink");
+        return this;
+    }
+
+    /** Runs over {@code files} in STREAMING mode until they are read. */
     public Summary run(StreamExecutionEnvironment env, List<Path> files, LineSink alerts, LineSink deadLetters)
             throws Exception {
-        env.setRuntimeMode(RuntimeExecutionMode.STREAMING);
-        DataStream<RawRecord> source = env.fromSource(RawRecordFormat.source(files, reader),
-                WatermarkStrategy.noWatermarks(), "files").uid("tripline-file-source");
-        return run(env, source, files.size(), alerts, deadLetters);
+        return run(env, RuntimeExecutionMode.STREAMING, Input.files(files), alerts, deadLetters, null, 0);
     }
 
     /**
-     * Runs over any source (Kafka, Kinesis) with alerts and dead letters collected here. An unbounded source
-     * keeps this call (and the process) running until it is interrupted; with checkpointing on, collected lines
-     * arrive once their checkpoint completes.
+     * Runs until the input is read (a stream: until it is closed). An unbounded connector keeps this call (and
+     * the process) running until it is interrupted; with checkpointing on, its lines arrive once their
+     * checkpoint completes.
+     *
+     * @param mode             STREAMING or BATCH; a stream input needs STREAMING
+     * @param progress         null, or told the job's totals every {@code progressMillis} while it runs
      */
-    public Summary run(StreamExecutionEnvironment env, DataStream<RawRecord> source, int files, LineSink alerts,
-                       LineSink deadLetters) throws Exception {
-        env.setRuntimeMode(RuntimeExecutionMode.STREAMING);
+    public Summary run(StreamExecutionEnvironment env, RuntimeExecutionMode mode, Input input, LineSink alerts,
+                       LineSink deadLetters, ProgressListener progress, long progressMillis) throws Exception {
+        if (input.stream() != null && mode != RuntimeExecutionMode.STREAMING) {
+            throw new IllegalArgumentException("a stream input runs in STREAMING mode only");
+        }
+        env.setRuntimeMode(mode);
+        String streamId = null;
+        DataStream<RawRecord> source;
+        if (input.connector() != null) {
+            source = input.connector().apply(env);
+        } else if (input.stream() != null) {
+            streamId = InputStreamSource.register(input.stream());
+            source = env.addSource(new InputStreamSource(streamId, input.streamName()), "stdin",
+                            TypeInformation.of(RawRecord.class))
+                    .setParallelism(1).uid("tripline-stream-source");
+        } else {
+            source = env.fromSource(RawRecordFormat.source(input.files(), reader),
+                    WatermarkStrategy.noWatermarks(), "files").uid("tripline-file-source");
+        }
+        return collect(env, mode, source, input.files().size(), streamId, alerts, deadLetters, progress,
+                progressMillis);
+    }
+
+    /** Builds the job over {@code source}, collects its output lines here until it ends, and sums up. */
+    private Summary collect(StreamExecutionEnvironment env, RuntimeExecutionMode mode, DataStream<RawRecord> source,
+                            int files, String streamId, LineSink alerts, LineSink deadLetters,
+                            ProgressListener progress, long progressMillis) throws Exception {
         DetectionJob.Outputs out = new DetectionJob(rules, options).build(source);
         AlertFormat f = format;
         DataStream<RunOutput> lines = out.alerts()
@@ -82,28 +152,76 @@ public final class EmbeddedRun {
                 .uid("tripline-encode-alerts").name("encode alerts")
                 .union(out.deadLetters().map(d -> new RunOutput(false, null, null, d.toJsonLine()))
                         .returns(TypeInformation.of(RunOutput.class))
-                        .uid("tripline-encode-dead-letters").name("encode dead letters"));
+                        .uid("tripline-encode-dead-letters").name("encode dead letters"))
+                .union(out.late().map(l -> RunOutput.late(l.toJsonLine()))
+                        .returns(TypeInformation.of(RunOutput.class))
+                        .uid("tripline-encode-late").name("encode late records"));
 
         Map<String, Long> byRule = new LinkedHashMap<>();
         Map<String, String> titles = new LinkedHashMap<>();
+        long lateCount = 0;
         JobExecutionResult result;
+        ScheduledExecutorService ticker = null;
         try (CloseableIterator<RunOutput> it = lines.collectAsync()) {
-            JobClient client = env.executeAsync("tripline run");
+            JobClient client = env.executeAsync(mode == RuntimeExecutionMode.BATCH ? "tripline hunt" : "tripline run");
+            if (progress != null && progressMillis > 0) {
+                ticker = startProgress(client, files, progress, progressMillis);
+            }
             while (it.hasNext()) {
                 RunOutput o = it.next();
                 if (o.alert) {
                     alerts.line(o.line);
                     byRule.merge(o.ruleId, 1L, Long::sum);
                     titles.putIfAbsent(o.ruleId, o.ruleTitle);
+                } else if (o.late) {
+                    late.line(o.line);
+                    lateCount++;
                 } else {
                     deadLetters.line(o.line);
                 }
             }
             result = client.getJobExecutionResult().get();
+        } finally {
+            if (ticker != null) {
+                ticker.shutdownNow();
+            }
+            if (streamId != null) {
+                InputStreamSource.unregister(streamId);
+            }
         }
         return new Summary(files, counter(result, DetectFunction.ACC_RECORDS),
                 counter(result, DetectFunction.ACC_EVENTS), counter(result, DetectFunction.ACC_DEAD_LETTERS),
-                byRule, titles);
+                byRule, titles, counter(result, DetectFunction.ACC_OUTSIDE_RANGE), lateCount);
+    }
+
+    private static ScheduledExecutorService startProgress(JobClient client, int filesTotal, ProgressListener listener,
+                                                          long millis) {
+        long started = System.nanoTime();
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tripline-progress");
+            t.setDaemon(true);
+            return t;
+        });
+        ticker.scheduleWithFixedDelay(() -> {
+            Map<String, Object> acc;
+            try {
+                acc = client.getAccumulators().get(millis, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
+                return; // the job is starting or finishing: no totals this tick
+            }
+            listener.progress(new Progress((System.nanoTime() - started) / 1_000_000, filesTotal,
+                    Math.min(filesTotal, value(acc.get(DetectFunction.ACC_FILES_DONE))),
+                    value(acc.get(DetectFunction.ACC_RECORDS)), value(acc.get(DetectFunction.ACC_EVENTS)),
+                    value(acc.get(DetectFunction.ACC_OUTSIDE_RANGE)), value(acc.get(DetectFunction.ACC_DEAD_LETTERS))));
+        }, millis, millis, TimeUnit.MILLISECONDS);
+        return ticker;
+    }
+
+    private static long value(Object v) {
+        return v instanceof Number n ? n.longValue() : 0L;
     }
 
     /**
@@ -137,7 +255,7 @@ public final class EmbeddedRun {
         }
         return new Summary(files, counter(result, DetectFunction.ACC_RECORDS),
                 counter(result, DetectFunction.ACC_EVENTS), counter(result, DetectFunction.ACC_DEAD_LETTERS),
-                Map.of(), Map.of());
+                Map.of(), Map.of(), counter(result, DetectFunction.ACC_OUTSIDE_RANGE), -1);
     }
 
     /** Turns on checkpointing, which exactly-once sinks and restartable sources need. */
@@ -151,7 +269,6 @@ public final class EmbeddedRun {
     }
 
     private static long counter(JobExecutionResult result, String name) {
-        Object v = result.getAccumulatorResult(name);
-        return v instanceof Number n ? n.longValue() : 0L;
+        return value(result.getAccumulatorResult(name));
     }
 }

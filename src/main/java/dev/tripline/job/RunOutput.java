@@ -1,12 +1,14 @@
 package dev.tripline.job;
 
 /**
- * One line an embedded run writes: an encoded alert (with its rule id, for the summary) or a dead letter. A
- * Flink POJO, so the job's two outputs can travel to the client as one collected stream.
+ * One line an embedded run writes: an encoded alert (with its rule id, for the summary), a dead letter or a late
+ * record. A Flink POJO, so the job's outputs can travel to the client as one collected stream.
  */
 public class RunOutput {
-    /** True for an alert, false for a dead letter. */
+    /** True for an alert; false for a dead letter or a late record. */
     public boolean alert;
+    /** True for a late record. */
+    public boolean late;
     /** The alert's rule or correlation id; null for a dead letter. */
     public String ruleId;
     /** The alert's rule or correlation title; null for a dead letter. */
@@ -22,5 +24,11 @@ public class RunOutput {
         this.ruleId = ruleId;
         this.ruleTitle = ruleTitle;
         this.line = line;
+    }
+
+    public static RunOutput late(String line) {
+        RunOutput o = new RunOutput(false, null, null, line);
+        o.late = true;
+        return o;
     }
 }

@@ -1,5 +1,6 @@
 package dev.tripline.job;
 
+import dev.tripline.alert.AlertFormat;
 import dev.tripline.io.ConfigReader;
 import dev.tripline.io.SinkOptions;
 import dev.tripline.io.SourceOptions;
@@ -11,6 +12,7 @@ import dev.tripline.rule.yaml.YamlMap;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,12 +33,68 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
  *     "123456789012": [us-east-1, ap-southeast-2]
  * placeholders:                                                 # values for Sigma |expand
  *   Legitimate_Countries: [DE, FR]
+ * time:
+ *   out_of_orderness: 15m
+ *   idleness: 1m
+ *   allowed_lateness: 0s
+ * correlation:
+ *   suppression: 60m
+ *   state_ttl: 7d
+ * dedup:
+ *   default_period_minutes: 60
+ * output:
+ *   alerts: alerts.jsonl        # or '-' for stdout
+ *   format: jsonl               # or ocsf
+ *   dead_letters: dead.jsonl
+ * input:
+ *   paths: [AWSLogs/]
  * </pre>
  *
- * <p>The placeholder {@code approved_regions} is always defined, from {@code regions.approved}.
+ * <p>The placeholder {@code approved_regions} is always defined, from {@code regions.approved}. Job and I/O
+ * keys are held in {@link Settings} as given (null when absent), so that a command can apply them under its
+ * flags: flag, then file, then the built-in default.
  */
 public record TriplineConfig(List<String> approvedRegions, Map<String, List<String>> accountRegions,
-                             Map<String, List<String>> placeholders, SourceOptions source, SinkOptions sink) {
+                             Map<String, List<String>> placeholders, Settings settings,
+                             SourceOptions source, SinkOptions sink) {
+
+    /**
+     * The job and I/O keys of the file, each null when the file does not set it. Paths are as written (relative
+     * ones resolve against the working directory, like flags).
+     */
+    public record Settings(Duration outOfOrderness, Duration idleness, Duration allowedLateness,
+                           Duration correlationSuppression, Duration stateTtl, Integer defaultDedupMinutes,
+                           String alerts, String format, String deadLetters, List<String> inputPaths) {
+        public static final Settings NONE = new Settings(null, null, null, null, null, null, null, null, null, null);
+
+        public Settings {
+            inputPaths = inputPaths == null ? null : List.copyOf(inputPaths);
+        }
+
+        /** {@code base} with every key this file sets applied. */
+        public DetectionJob.Options applyTo(DetectionJob.Options base) {
+            DetectionJob.Options o = base;
+            if (outOfOrderness != null) {
+                o = o.withOutOfOrderness(outOfOrderness);
+            }
+            if (idleness != null) {
+                o = o.withIdleness(idleness);
+            }
+            if (allowedLateness != null) {
+                o = o.withAllowedLateness(allowedLateness);
+            }
+            if (correlationSuppression != null) {
+                o = o.withCorrelationSuppression(correlationSuppression);
+            }
+            if (stateTtl != null) {
+                o = o.withStateTtl(stateTtl);
+            }
+            if (defaultDedupMinutes != null) {
+                o = o.withDefaultDedupMinutes(defaultDedupMinutes);
+            }
+            return o;
+        }
+    }
 
     /** Seed 004's AWS list: the regions an organisation with no configuration is assumed to use. */
     public static final List<String> DEFAULT_APPROVED_REGIONS =
@@ -44,21 +102,30 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
 
     private static final Pattern REGION = Pattern.compile("[a-z]{2}(-gov)?-[a-z]+-\\d");
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
-    private static final Set<String> TOP_KEYS = Set.of("regions", "placeholders", "source", "sink");
+    private static final Set<String> TOP_KEYS = Set.of("regions", "placeholders", "time", "correlation", "dedup",
+            "output", "input", "source", "sink");
     private static final Set<String> REGION_KEYS = Set.of("approved", "accounts");
+    private static final Set<String> TIME_KEYS = Set.of("out_of_orderness", "idleness", "allowed_lateness");
+    private static final Set<String> CORRELATION_KEYS = Set.of("suppression", "state_ttl");
+    private static final Set<String> DEDUP_KEYS = Set.of("default_period_minutes");
+    private static final Set<String> OUTPUT_KEYS = Set.of("alerts", "format", "dead_letters");
+    private static final Set<String> INPUT_KEYS = Set.of("paths");
+    /** A year: Panther allows at most a day; anything longer is a typo, not a policy. */
+    static final int MAX_DEDUP_MINUTES = 525_600;
 
     public TriplineConfig {
         approvedRegions = List.copyOf(approvedRegions);
         accountRegions = Map.copyOf(accountRegions);
         placeholders = Map.copyOf(placeholders);
+        settings = settings == null ? Settings.NONE : settings;
         source = source == null ? SourceOptions.files() : source;
         sink = sink == null ? SinkOptions.files() : sink;
     }
 
-    /** Files in, files out: {@code source:} and {@code sink:} (see {@link SourceOptions}, {@link SinkOptions}). */
+    /** Defaults for the job and I/O keys; files in, files out. */
     public TriplineConfig(List<String> approvedRegions, Map<String, List<String>> accountRegions,
                           Map<String, List<String>> placeholders) {
-        this(approvedRegions, accountRegions, placeholders, null, null);
+        this(approvedRegions, accountRegions, placeholders, Settings.NONE, null, null);
     }
 
     public static TriplineConfig defaults() {
@@ -81,11 +148,11 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
     }
 
     public TriplineConfig withApprovedRegions(List<String> regions) {
-        return new TriplineConfig(regions, accountRegions, placeholders, source, sink);
+        return new TriplineConfig(regions, accountRegions, placeholders, settings, source, sink);
     }
 
     public TriplineConfig withAccountRegions(Map<String, List<String>> overrides) {
-        return new TriplineConfig(approvedRegions, overrides, placeholders);
+        return new TriplineConfig(approvedRegions, overrides, placeholders, settings, source, sink);
     }
 
     /** Thrown with every problem found in a config file, each naming its key. */
@@ -132,6 +199,7 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
         Map<String, List<String>> placeholders = new LinkedHashMap<>();
         SourceOptions source = null;
         SinkOptions sink = null;
+        Settings settings = Settings.NONE;
         try {
             YamlMap top = SafeYaml.map(name, parsed.documents().get(0), "the configuration");
             unknownKeys(top, TOP_KEYS, "", errors);
@@ -163,13 +231,139 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
             ConfigReader io = new ConfigReader(name, errors, System::getenv);
             source = top.has("source") ? SourceOptions.parse(io, top.get("source")) : null;
             sink = top.has("sink") ? SinkOptions.parse(io, top.get("sink")) : null;
+            settings = settings(name, top, errors);
         } catch (RuleSyntaxException e) {
             errors.add(e.toLoadError());
         }
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }
-        return new TriplineConfig(approved, accounts, placeholders, source, sink);
+        return new TriplineConfig(approved, accounts, placeholders, settings, source, sink);
+    }
+
+    /** The job and I/O sections; every bad value is added to {@code errors} and parsing goes on. */
+    private static Settings settings(String file, YamlMap top, List<LoadError> errors) {
+        YamlMap time = section(file, top, "time", TIME_KEYS, errors);
+        YamlMap corr = section(file, top, "correlation", CORRELATION_KEYS, errors);
+        YamlMap dedup = section(file, top, "dedup", DEDUP_KEYS, errors);
+        YamlMap output = section(file, top, "output", OUTPUT_KEYS, errors);
+        YamlMap input = section(file, top, "input", INPUT_KEYS, errors);
+        Duration outOfOrderness = duration(file, time, "time.out_of_orderness", false, errors);
+        Duration idleness = duration(file, time, "time.idleness", true, errors);
+        Duration lateness = duration(file, time, "time.allowed_lateness", false, errors);
+        Duration suppression = duration(file, corr, "correlation.suppression", true, errors);
+        Duration ttl = duration(file, corr, "correlation.state_ttl", true, errors);
+        Integer dedupMinutes = null;
+        String text = scalar(file, dedup, "dedup.default_period_minutes", errors);
+        if (text != null) {
+            try {
+                dedupMinutes = Integer.parseInt(text.trim());
+            } catch (NumberFormatException e) {
+                dedupMinutes = null;
+            }
+            if (dedupMinutes == null || dedupMinutes < 1 || dedupMinutes > MAX_DEDUP_MINUTES) {
+                errors.add(new LoadError(SafeYaml.at(file, dedup.get(leaf("dedup.default_period_minutes"))),
+                        "dedup.default_period_minutes: '" + text + "' is not a whole number of minutes from 1 to "
+                                + MAX_DEDUP_MINUTES));
+                dedupMinutes = null;
+            }
+        }
+        String alerts = path(file, output, "output.alerts", true, errors);
+        String format = scalar(file, output, "output.format", errors);
+        if (format != null && AlertFormat.parse(format.trim()).isEmpty()) {
+            errors.add(new LoadError(SafeYaml.at(file, output.get("format")),
+                    "output.format: '" + format + "' is not an alert format (jsonl or ocsf)"));
+            format = null;
+        }
+        String deadLetters = path(file, output, "output.dead_letters", false, errors);
+        List<String> paths = null;
+        if (input != null && input.has("paths")) {
+            try {
+                paths = SafeYaml.scalarList(file, input.get("paths"), "input.paths");
+                for (String p : paths) {
+                    if (p.isBlank() || p.indexOf('\0') >= 0) {
+                        errors.add(new LoadError(SafeYaml.at(file, input.get("paths")),
+                                "input.paths: '" + p + "' is not a file or directory path"));
+                    }
+                }
+            } catch (RuleSyntaxException e) {
+                errors.add(e.toLoadError());
+            }
+        }
+        return new Settings(outOfOrderness, idleness, lateness, suppression, ttl, dedupMinutes,
+                alerts == null ? null : alerts.trim(), format == null ? null : format.trim(), deadLetters, paths);
+    }
+
+    /** The named section as a map checked for unknown keys, or null when absent or not a map. */
+    private static YamlMap section(String file, YamlMap top, String name, Set<String> keys,
+                                   List<LoadError> errors) {
+        if (!top.has(name)) {
+            return null;
+        }
+        try {
+            YamlMap m = SafeYaml.map(file, top.get(name), "'" + name + "'");
+            unknownKeys(m, keys, name + ".", errors);
+            return m;
+        } catch (RuleSyntaxException e) {
+            errors.add(e.toLoadError());
+            return null;
+        }
+    }
+
+    private static String leaf(String key) {
+        return key.substring(key.indexOf('.') + 1);
+    }
+
+    /** The scalar text of {@code key} in {@code section}, null when absent; a non-scalar is an error. */
+    private static String scalar(String file, YamlMap section, String key, List<LoadError> errors) {
+        if (section == null || !section.has(leaf(key))) {
+            return null;
+        }
+        Node node = section.get(leaf(key));
+        try {
+            return SafeYaml.scalar(file, node, key);
+        } catch (RuleSyntaxException e) {
+            errors.add(e.toLoadError());
+            return null;
+        }
+    }
+
+    private static Duration duration(String file, YamlMap section, String key, boolean positive,
+                                     List<LoadError> errors) {
+        String text = scalar(file, section, key, errors);
+        if (text == null) {
+            return null;
+        }
+        SourceLocation at = SafeYaml.at(file, section.get(leaf(key)));
+        try {
+            Duration d = Durations.parse(text);
+            if (positive && d.isZero()) {
+                errors.add(new LoadError(at, key + ": '" + text + "' must be longer than zero"));
+                return null;
+            }
+            return d;
+        } catch (IllegalArgumentException e) {
+            errors.add(new LoadError(at, key + ": " + e.getMessage()));
+            return null;
+        }
+    }
+
+    private static String path(String file, YamlMap section, String key, boolean dashForStdout,
+                               List<LoadError> errors) {
+        String text = scalar(file, section, key, errors);
+        if (text == null) {
+            return null;
+        }
+        SourceLocation at = SafeYaml.at(file, section.get(leaf(key)));
+        if (text.isBlank() || text.indexOf('\0') >= 0) {
+            errors.add(new LoadError(at, key + ": '" + text + "' is not a file path"));
+            return null;
+        }
+        if (!dashForStdout && text.trim().equals("-")) {
+            errors.add(new LoadError(at, key + ": '-' (stdout) is for alerts only; give a file path"));
+            return null;
+        }
+        return text;
     }
 
     /** Checks flag values the same way as file values; {@code key} names the flag in errors. */

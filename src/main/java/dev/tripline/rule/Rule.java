@@ -55,7 +55,8 @@ public record Rule(
         references = List.copyOf(references);
         logTypes = Set.copyOf(logTypes);
         outputFields = List.copyOf(outputFields);
-        alertContext = Map.copyOf(alertContext);
+        // Declaration order: Map.copyOf iterates in a per-JVM random order, and the alert JSON must not vary.
+        alertContext = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(alertContext));
         groupBy = List.copyOf(groupBy);
         tests = List.copyOf(tests);
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tripline.job.Durations;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,8 +67,37 @@ class RunCommandTest {
 
     @Test
     void durationsInShortAndIsoForm() {
-        assertThat(RunCommand.parseDuration("15m")).isEqualTo(Duration.ofMinutes(15));
-        assertThat(RunCommand.parseDuration("90s")).isEqualTo(Duration.ofSeconds(90));
-        assertThat(RunCommand.parseDuration("PT1H")).isEqualTo(Duration.ofHours(1));
+        assertThat(Durations.parse("15m")).isEqualTo(Duration.ofMinutes(15));
+        assertThat(Durations.parse("90s")).isEqualTo(Duration.ofSeconds(90));
+        assertThat(Durations.parse("PT1H")).isEqualTo(Duration.ofHours(1));
+    }
+
+    @Test
+    void theConfigFileSuppliesInputsAndOutputsAndFlagsOverrideIt() throws Exception {
+        Path alerts = dir.resolve("from-config.json");
+        Path dead = dir.resolve("dead.jsonl");
+        Path config = dir.resolve("tripline.yml");
+        Files.writeString(config, "output:\n  alerts: " + alerts + "\n  format: ocsf\n  dead_letters: " + dead
+                + "\ninput:\n  paths: [" + SAMPLE + "]\ntime:\n  out_of_orderness: 5m\n");
+
+        assertThat(Main.run("run", "--config", config.toString(), "--parallelism", "1")).isZero();
+        assertThat(lines(alerts)).isNotEmpty().allSatisfy(a -> assertThat(a.path("class_uid").asInt()).isEqualTo(2004));
+        assertThat(dead).exists();
+
+        Path flagged = dir.resolve("from-flags.jsonl");
+        assertThat(Main.run("run", "--config", config.toString(), "--parallelism", "1", "--format", "jsonl",
+                "-o", flagged.toString())).isZero();
+        assertThat(lines(flagged)).isNotEmpty().allSatisfy(a -> assertThat(a.has("alert_id")).isTrue());
+    }
+
+    @Test
+    void aBadConfigStopsTheRunNamingKeyValueAndPosition() throws Exception {
+        Path config = dir.resolve("bad.yml");
+        Files.writeString(config, "time:\n  idleness: whenever\n");
+        java.io.StringWriter err = new java.io.StringWriter();
+        int code = Main.run(java.io.InputStream.nullInputStream(), new java.io.PrintWriter(new java.io.StringWriter()),
+                new java.io.PrintWriter(err, true), "run", "--config", config.toString(), SAMPLE);
+        assertThat(code).isEqualTo(RunCommand.BAD_USAGE);
+        assertThat(err.toString()).contains(config + ":2:13: time.idleness: not a duration: 'whenever'");
     }
 }

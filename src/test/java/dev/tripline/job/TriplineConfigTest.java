@@ -1,0 +1,143 @@
+package dev.tripline.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.tripline.flink.CorrelateFunction;
+import dev.tripline.rule.LoadError;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+/** Every configuration key: a good value, a bad value (named with its key, value and position), unknown keys. */
+class TriplineConfigTest {
+
+    static TriplineConfig parse(String yaml) throws TriplineConfig.ConfigException {
+        return TriplineConfig.parse("tripline.yml", yaml);
+    }
+
+    static List<String> errors(String yaml) {
+        TriplineConfig.ConfigException e = catchThrowableOfType(() -> parse(yaml),
+                TriplineConfig.ConfigException.class);
+        assertThat(e).as("expected a configuration error for:\n" + yaml).isNotNull();
+        return e.errors().stream().map(LoadError::toString).toList();
+    }
+
+    @Test
+    void theDocumentedExampleLoadsAndMapsOntoTheJobOptions() throws Exception {
+        TriplineConfig c = parse("""
+                regions:
+                  approved: [us-east-1, eu-west-1]
+                  accounts:
+                    "123456789012": [us-east-1, ap-southeast-2]
+                placeholders:
+                  Legitimate_Countries: [DE, FR]
+                time:
+                  out_of_orderness: 30m
+                  idleness: 90s
+                  allowed_lateness: 1h
+                correlation:
+                  suppression: 2h
+                  state_ttl: 3d
+                dedup:
+                  default_period_minutes: 15
+                output:
+                  alerts: '-'
+                  format: ocsf
+                  dead_letters: dead.jsonl
+                input:
+                  paths: [AWSLogs/, extra.jsonl]
+                """);
+        assertThat(c.approvedRegions()).containsExactly("us-east-1", "eu-west-1");
+        assertThat(c.accountRegions()).containsEntry("123456789012", List.of("us-east-1", "ap-southeast-2"));
+        assertThat(c.placeholders()).containsEntry("Legitimate_Countries", List.of("DE", "FR"));
+        TriplineConfig.Settings s = c.settings();
+        assertThat(s.alerts()).isEqualTo("-");
+        assertThat(s.format()).isEqualTo("ocsf");
+        assertThat(s.deadLetters()).isEqualTo("dead.jsonl");
+        assertThat(s.inputPaths()).containsExactly("AWSLogs/", "extra.jsonl");
+        DetectionJob.Options o = s.applyTo(DetectionJob.Options.defaults());
+        assertThat(o.outOfOrderness()).isEqualTo(Duration.ofMinutes(30));
+        assertThat(o.idleness()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(o.allowedLateness()).isEqualTo(Duration.ofHours(1));
+        assertThat(o.correlationSuppression()).isEqualTo(Duration.ofHours(2));
+        assertThat(o.stateTtl()).isEqualTo(Duration.ofDays(3));
+        assertThat(o.defaultDedupMinutes()).isEqualTo(15);
+    }
+
+    @Test
+    void absentKeysLeaveTheDefaults() throws Exception {
+        TriplineConfig c = parse("regions:\n  approved: [us-east-1]\n");
+        assertThat(c.settings()).isEqualTo(TriplineConfig.Settings.NONE);
+        assertThat(c.settings().applyTo(DetectionJob.Options.defaults())).isEqualTo(DetectionJob.Options.defaults());
+        assertThat(DetectionJob.Options.defaults().stateTtl()).isEqualTo(CorrelateFunction.DEFAULT_STATE_TTL);
+        assertThat(parse("").settings()).isEqualTo(TriplineConfig.Settings.NONE);
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+        "time|out_of_orderness|20m|soon|not a duration: 'soon'",
+        "time|out_of_orderness|0s|PT-5M|negative duration: 'PT-5M'",
+        "time|idleness|PT2M|0s|'0s' must be longer than zero",
+        "time|allowed_lateness|0s|later|not a duration: 'later'",
+        "time|allowed_lateness|10m|99999d|duration above 3650 days: '99999d'",
+        "correlation|suppression|30m|0m|'0m' must be longer than zero",
+        "correlation|state_ttl|2d|forever|not a duration: 'forever'",
+        "dedup|default_period_minutes|45|0|'0' is not a whole number of minutes",
+        "dedup|default_period_minutes|1440|1h|'1h' is not a whole number of minutes",
+        "output|alerts|alerts.jsonl|''|'' is not a file path",
+        "output|format|jsonl|xml|'xml' is not an alert format",
+        "output|dead_letters|dead.jsonl|'-'|'-' (stdout) is for alerts only",
+        "input|paths|logs/|''|'' is not a file or directory path",
+    })
+    void eachKeyAcceptsAGoodValueAndNamesABadOne(String section, String key, String good, String bad,
+                                                 String message) throws Exception {
+        TriplineConfig c = parse(section + ":\n  " + key + ": " + good + "\n");
+        assertThat(c.settings()).isNotEqualTo(TriplineConfig.Settings.NONE);
+
+        List<String> errs = errors("# line 1\n" + section + ":\n  " + key + ": " + bad + "\n");
+        assertThat(errs).singleElement().satisfies(e -> assertThat(e)
+                .startsWith("tripline.yml:3:")
+                .contains(section + "." + key + ": ")
+                .contains(message));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"time", "correlation", "dedup", "output", "input", "regions"})
+    void unknownKeysInEverySectionAreErrors(String section) {
+        assertThat(errors(section + ":\n  typo_key: 1\n")).singleElement().satisfies(e -> assertThat(e)
+                .startsWith("tripline.yml:2:")
+                .contains("unknown configuration key '" + section + ".typo_key'"));
+    }
+
+    @Test
+    void unknownTopLevelKeysAndWrongShapesAreErrors() {
+        assertThat(errors("timing:\n  idleness: 1m\n")).singleElement().satisfies(e -> assertThat(e)
+                .contains("unknown configuration key 'timing'").contains("time"));
+        assertThat(errors("time: 15m\n")).singleElement().satisfies(e -> assertThat(e).contains("'time' must be a map"));
+        assertThat(errors("time:\n  idleness: [1m, 2m]\n")).singleElement().satisfies(e -> assertThat(e)
+                .contains("time.idleness must be a single value"));
+    }
+
+    @Test
+    void everyErrorInAFileIsReportedAtOnce() {
+        assertThat(errors("""
+                time:
+                  idleness: never
+                output:
+                  format: pdf
+                dedup:
+                  default_period_minutes: -3
+                """)).hasSize(3);
+    }
+
+    @Test
+    void theOldConstructorKeepsWorking() {
+        TriplineConfig c = new TriplineConfig(List.of("us-east-1"), Map.of(), Map.of());
+        assertThat(c.settings()).isEqualTo(TriplineConfig.Settings.NONE);
+        assertThat(c.withApprovedRegions(List.of("eu-west-1")).settings()).isSameAs(c.settings());
+    }
+}
