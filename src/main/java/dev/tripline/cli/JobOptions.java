@@ -52,7 +52,7 @@ final class JobOptions {
 
     @Option(names = "--dead-letters", paramLabel = "FILE",
             description = "Write dead letters (input that is not a usable event) here, one JSON object per line "
-                    + "(overrides output.dead_letters).")
+                    + "(overrides output.dead-letters).")
     Path deadLetters;
 
     @Option(names = "--late-records", paramLabel = "FILE",
@@ -67,7 +67,7 @@ final class JobOptions {
 
     @Option(names = "--out-of-orderness", paramLabel = "DURATION",
             description = "How late an event may arrive and still be on time, e.g. 90s, 15m, 1h (overrides "
-                    + "time.out_of_orderness; default 15m).")
+                    + "time.out-of-orderness; default 15m).")
     String outOfOrderness;
 
     @Option(names = "--parallelism", paramLabel = "N", description = "Operator parallelism (default: cores).")

@@ -34,18 +34,18 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
  * placeholders:                                                 # values for Sigma |expand
  *   Legitimate_Countries: [DE, FR]
  * time:
- *   out_of_orderness: 15m
+ *   out-of-orderness: 15m
  *   idleness: 1m
- *   allowed_lateness: 0s
+ *   allowed-lateness: 0s
  * correlation:
  *   suppression: 60m
- *   state_ttl: 7d
+ *   state-ttl: 7d
  * dedup:
- *   default_period_minutes: 60
+ *   default-period-minutes: 60
  * output:
  *   alerts: alerts.jsonl        # or '-' for stdout
  *   format: jsonl               # or ocsf
- *   dead_letters: dead.jsonl
+ *   dead-letters: dead.jsonl
  * input:
  *   paths: [AWSLogs/]
  * </pre>
@@ -105,10 +105,10 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
     private static final Set<String> TOP_KEYS = Set.of("regions", "placeholders", "time", "correlation", "dedup",
             "output", "input", "source", "sink");
     private static final Set<String> REGION_KEYS = Set.of("approved", "accounts");
-    private static final Set<String> TIME_KEYS = Set.of("out_of_orderness", "idleness", "allowed_lateness");
-    private static final Set<String> CORRELATION_KEYS = Set.of("suppression", "state_ttl");
-    private static final Set<String> DEDUP_KEYS = Set.of("default_period_minutes");
-    private static final Set<String> OUTPUT_KEYS = Set.of("alerts", "format", "dead_letters");
+    private static final Set<String> TIME_KEYS = Set.of("out-of-orderness", "idleness", "allowed-lateness");
+    private static final Set<String> CORRELATION_KEYS = Set.of("suppression", "state-ttl");
+    private static final Set<String> DEDUP_KEYS = Set.of("default-period-minutes");
+    private static final Set<String> OUTPUT_KEYS = Set.of("alerts", "format", "dead-letters");
     private static final Set<String> INPUT_KEYS = Set.of("paths");
     /** A year: Panther allows at most a day; anything longer is a typo, not a policy. */
     static final int MAX_DEDUP_MINUTES = 525_600;
@@ -248,13 +248,13 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
         YamlMap dedup = section(file, top, "dedup", DEDUP_KEYS, errors);
         YamlMap output = section(file, top, "output", OUTPUT_KEYS, errors);
         YamlMap input = section(file, top, "input", INPUT_KEYS, errors);
-        Duration outOfOrderness = duration(file, time, "time.out_of_orderness", false, errors);
+        Duration outOfOrderness = duration(file, time, "time.out-of-orderness", false, errors);
         Duration idleness = duration(file, time, "time.idleness", true, errors);
-        Duration lateness = duration(file, time, "time.allowed_lateness", false, errors);
+        Duration lateness = duration(file, time, "time.allowed-lateness", false, errors);
         Duration suppression = duration(file, corr, "correlation.suppression", true, errors);
-        Duration ttl = duration(file, corr, "correlation.state_ttl", true, errors);
+        Duration ttl = duration(file, corr, "correlation.state-ttl", true, errors);
         Integer dedupMinutes = null;
-        String text = scalar(file, dedup, "dedup.default_period_minutes", errors);
+        String text = scalar(file, dedup, "dedup.default-period-minutes", errors);
         if (text != null) {
             try {
                 dedupMinutes = Integer.parseInt(text.trim());
@@ -262,8 +262,8 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
                 dedupMinutes = null;
             }
             if (dedupMinutes == null || dedupMinutes < 1 || dedupMinutes > MAX_DEDUP_MINUTES) {
-                errors.add(new LoadError(SafeYaml.at(file, dedup.get(leaf("dedup.default_period_minutes"))),
-                        "dedup.default_period_minutes: '" + text + "' is not a whole number of minutes from 1 to "
+                errors.add(new LoadError(SafeYaml.at(file, dedup.get(leaf("dedup.default-period-minutes"))),
+                        "dedup.default-period-minutes: '" + text + "' is not a whole number of minutes from 1 to "
                                 + MAX_DEDUP_MINUTES));
                 dedupMinutes = null;
             }
@@ -275,7 +275,7 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
                     "output.format: '" + format + "' is not an alert format (jsonl or ocsf)"));
             format = null;
         }
-        String deadLetters = path(file, output, "output.dead_letters", false, errors);
+        String deadLetters = path(file, output, "output.dead-letters", false, errors);
         List<String> paths = null;
         if (input != null && input.has("paths")) {
             try {

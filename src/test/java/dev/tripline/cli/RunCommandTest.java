@@ -77,8 +77,8 @@ class RunCommandTest {
         Path alerts = dir.resolve("from-config.json");
         Path dead = dir.resolve("dead.jsonl");
         Path config = dir.resolve("tripline.yml");
-        Files.writeString(config, "output:\n  alerts: " + alerts + "\n  format: ocsf\n  dead_letters: " + dead
-                + "\ninput:\n  paths: [" + SAMPLE + "]\ntime:\n  out_of_orderness: 5m\n");
+        Files.writeString(config, "output:\n  alerts: " + alerts + "\n  format: ocsf\n  dead-letters: " + dead
+                + "\ninput:\n  paths: [" + SAMPLE + "]\ntime:\n  out-of-orderness: 5m\n");
 
         assertThat(Main.run("run", "--config", config.toString(), "--parallelism", "1")).isZero();
         assertThat(lines(alerts)).isNotEmpty().allSatisfy(a -> assertThat(a.path("class_uid").asInt()).isEqualTo(2004));

@@ -36,18 +36,18 @@ class TriplineConfigTest {
                 placeholders:
                   Legitimate_Countries: [DE, FR]
                 time:
-                  out_of_orderness: 30m
+                  out-of-orderness: 30m
                   idleness: 90s
-                  allowed_lateness: 1h
+                  allowed-lateness: 1h
                 correlation:
                   suppression: 2h
-                  state_ttl: 3d
+                  state-ttl: 3d
                 dedup:
-                  default_period_minutes: 15
+                  default-period-minutes: 15
                 output:
                   alerts: '-'
                   format: ocsf
-                  dead_letters: dead.jsonl
+                  dead-letters: dead.jsonl
                 input:
                   paths: [AWSLogs/, extra.jsonl]
                 """);
@@ -79,18 +79,18 @@ class TriplineConfigTest {
 
     @ParameterizedTest(name = "{0}: {1}")
     @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
-        "time|out_of_orderness|20m|soon|not a duration: 'soon'",
-        "time|out_of_orderness|0s|PT-5M|negative duration: 'PT-5M'",
+        "time|out-of-orderness|20m|soon|not a duration: 'soon'",
+        "time|out-of-orderness|0s|PT-5M|negative duration: 'PT-5M'",
         "time|idleness|PT2M|0s|'0s' must be longer than zero",
-        "time|allowed_lateness|0s|later|not a duration: 'later'",
-        "time|allowed_lateness|10m|99999d|duration above 3650 days: '99999d'",
+        "time|allowed-lateness|0s|later|not a duration: 'later'",
+        "time|allowed-lateness|10m|99999d|duration above 3650 days: '99999d'",
         "correlation|suppression|30m|0m|'0m' must be longer than zero",
-        "correlation|state_ttl|2d|forever|not a duration: 'forever'",
-        "dedup|default_period_minutes|45|0|'0' is not a whole number of minutes",
-        "dedup|default_period_minutes|1440|1h|'1h' is not a whole number of minutes",
+        "correlation|state-ttl|2d|forever|not a duration: 'forever'",
+        "dedup|default-period-minutes|45|0|'0' is not a whole number of minutes",
+        "dedup|default-period-minutes|1440|1h|'1h' is not a whole number of minutes",
         "output|alerts|alerts.jsonl|''|'' is not a file path",
         "output|format|jsonl|xml|'xml' is not an alert format",
-        "output|dead_letters|dead.jsonl|'-'|'-' (stdout) is for alerts only",
+        "output|dead-letters|dead.jsonl|'-'|'-' (stdout) is for alerts only",
         "input|paths|logs/|''|'' is not a file or directory path",
     })
     void eachKeyAcceptsAGoodValueAndNamesABadOne(String section, String key, String good, String bad,
@@ -130,7 +130,7 @@ class TriplineConfigTest {
                 output:
                   format: pdf
                 dedup:
-                  default_period_minutes: -3
+                  default-period-minutes: -3
                 """)).hasSize(3);
     }
 
