@@ -34,9 +34,9 @@ import java.util.regex.Pattern;
  * (an unapproved region enabled, then resources created there or an access key created within the hour) planted
  * for a known set of principals and near-misses that must stay quiet.
  *
- * <p><b>Realism comes from the real datasets, read at generation time</b> ({@link SharedData#allCloudTrailRecords},
- * nothing copied into the repository): every noise record is one of the 3,774 real records chosen uniformly,
- * so the mix of eventName/eventSource, identity types, error codes, read-only calls, optional fields and record
+ * <p><b>Realism comes from the real datasets, read at generation time</b> ({@link #datasets}, nothing copied
+ * into the repository): every noise record is one of the real records, drawn by the shares {@link #datasets}
+ * gives (the contiguous captures mostly), so the mix of eventName/eventSource, identity types, error codes, read-only calls, optional fields and record
  * sizes is the datasets' own. What a real record cannot give is replaced: the identity (a population of
  * accounts with IAM users, assumed-role sessions and root, activity skewed like real organisations), the account
  * wherever the template names it, source IPs, event and request ids, the region (approved regions mostly, a
@@ -269,7 +269,8 @@ public final class CloudTrailGenerator {
 
     private final Config config;
     private final SplittableRandom rng;
-    private final List<Template> noise = new ArrayList<>();
+    private final List<List<Template>> noise = new ArrayList<>();
+    private final double[] noiseShares;
     private final List<Template> readOnlyFiller = new ArrayList<>();
     private final Map<String, List<Template>> byName = new LinkedHashMap<>();
     private final Template enableRegion;
@@ -278,32 +279,79 @@ public final class CloudTrailGenerator {
     private int uniqueName;
 
     public CloudTrailGenerator(Config config) {
-        this(config, SharedData.allCloudTrailRecords());
+        this(config, datasets());
     }
 
-    CloudTrailGenerator(Config config, List<ObjectNode> real) {
+    /**
+     * The datasets by source with the share of noise each gives. The two contiguous captures (Invictus' S3
+     * delivery of one account's hour, OTRF's Logstash export) are traffic and give 95 % in proportion to their
+     * sizes. The labelled samples (Panther's rule-test events, Stratus Red Team's per-technique detonations,
+     * Elastic's golden records) are written to trigger rules, so at their natural 21 % share one record in ten
+     * would alert; they give 5 %, enough for their identity types (Root, FederatedUser, AWSAccount), regions of
+     * use and shapes to appear.
+     */
+    record Dataset(String name, double share, List<ObjectNode> records) {
+    }
+
+    static List<Dataset> datasets() {
+        List<ObjectNode> invictus = new ArrayList<>();
+        for (Path f : SharedData.files("data/invictus-aws-stratus", ".json")) {
+            SharedData.readTree(f).path("Records").forEach(r -> invictus.add((ObjectNode) r));
+        }
+        List<ObjectNode> otrf = new ArrayList<>();
+        for (Path f : SharedData.files("data/otrf-security-datasets-aws", ".json")) {
+            SharedData.lines(f).forEach(l -> otrf.add((ObjectNode) SharedData.parse(l)));
+        }
+        List<ObjectNode> samples = new ArrayList<>();
+        for (Path f : SharedData.files("data/stratus-red-team-detonation-logs", ".json")) {
+            SharedData.readTree(f).forEach(r -> samples.add((ObjectNode) r));
+        }
+        for (JsonNode t : SharedData.pantherCloudTrailTests()) {
+            if (t.path("event").isObject()) {
+                samples.add((ObjectNode) t.get("event"));
+            }
+        }
+        SharedData.lines(SharedData.path("data/elastic-integrations-ecs-golden/cloudtrail_ecs_golden_subset.jsonl"))
+                .forEach(l -> samples.add((ObjectNode) SharedData.parse(l).get("raw")));
+        double captured = invictus.size() + otrf.size();
+        return List.of(new Dataset("invictus-aws-stratus", 0.95 * invictus.size() / captured, invictus),
+                new Dataset("otrf-security-datasets-aws", 0.95 * otrf.size() / captured, otrf),
+                new Dataset("labelled samples (panther, stratus, elastic)", 0.05, samples));
+    }
+
+    CloudTrailGenerator(Config config, List<Dataset> datasets) {
         this.config = config;
         this.rng = new SplittableRandom(config.seed());
         ObjectNode enable = null;
-        for (ObjectNode r : real) {
-            if (!r.path("eventName").isTextual() || !r.path("eventSource").isTextual()
-                    || !r.path("eventTime").isTextual() || !r.path("userIdentity").isObject()) {
-                continue;
+        noiseShares = new double[datasets.size()];
+        double sum = 0;
+        for (Dataset d : datasets) {
+            List<Template> group = new ArrayList<>();
+            for (ObjectNode r : d.records()) {
+                // eventTime is regenerated, so records without one (OTRF's carry @timestamp) still serve.
+                if (!r.path("eventName").isTextual() || !r.path("eventSource").isTextual()
+                        || !r.path("userIdentity").isObject()) {
+                    continue;
+                }
+                String name = r.get("eventName").asText();
+                if (NEVER_NOISE.contains(name)) {
+                    enable = enable == null ? r : enable;
+                    continue;
+                }
+                Template t = new Template(r);
+                group.add(t);
+                byName.computeIfAbsent(name, k -> new ArrayList<>()).add(t);
+                if (t.readOnly && !t.failed && t.identity == null) {
+                    readOnlyFiller.add(t);
+                }
             }
-            String name = r.get("eventName").asText();
-            if (NEVER_NOISE.contains(name)) {
-                enable = enable == null ? r : enable;
-                continue;
+            if (group.isEmpty()) {
+                throw new IllegalStateException("no usable CloudTrail records in " + d.name() + " under "
+                        + SharedData.root());
             }
-            Template t = new Template(r);
-            noise.add(t);
-            byName.computeIfAbsent(name, k -> new ArrayList<>()).add(t);
-            if (t.readOnly && !t.failed && t.identity == null) {
-                readOnlyFiller.add(t);
-            }
-        }
-        if (noise.isEmpty() || readOnlyFiller.isEmpty()) {
-            throw new IllegalStateException("no usable CloudTrail records under " + SharedData.root());
+            sum += d.share();
+            noiseShares[noise.size()] = sum;
+            noise.add(group);
         }
         // The datasets' only EnableRegion (a Panther test event) names cloudtrail as its source; the real
         // call is logged by account.amazonaws.com, which the rule requires.
@@ -314,6 +362,16 @@ public final class CloudTrailGenerator {
         e.remove("errorMessage");
         enableRegion = new Template(e);
         buildPopulation();
+    }
+
+    private Template noiseTemplate() {
+        double x = rng.nextDouble() * noiseShares[noiseShares.length - 1];
+        int g = 0;
+        while (g < noiseShares.length - 1 && x >= noiseShares[g]) {
+            g++;
+        }
+        List<Template> group = noise.get(g);
+        return group.get(rng.nextInt(group.size()));
     }
 
     private static ObjectNode minimalEnable() {
@@ -413,7 +471,7 @@ public final class CloudTrailGenerator {
     Identity assumedRole(String account, String role, String session) {
         String roleId = "AROA" + upperId(17);
         String arn = "arn:aws:sts::" + account + ":assumed-role/" + role + "/" + session;
-        String created = Instant.parse(config.start()).plusSeconds(rng.nextInt(3600)).toString();
+        String created = Instant.parse(config.start()).minusSeconds(60 + rng.nextInt(6 * 3600)).toString();
         String json = "{\"type\":\"AssumedRole\",\"principalId\":\"" + roleId + ":" + session + "\",\"arn\":\"" + arn
                 + "\",\"accountId\":\"" + account + "\",\"accessKeyId\":\"ASIA" + upperId(16)
                 + "\",\"sessionContext\":{\"sessionIssuer\":{\"type\":\"Role\",\"principalId\":\"" + roleId
@@ -799,7 +857,7 @@ public final class CloudTrailGenerator {
                             && plantedEvents.get(nextPlanted).role().eventTime() <= now) {
                         queue.add(plantedEvents.get(nextPlanted++));
                     }
-                    Template t = noise.get(rng.nextInt(noise.size()));
+                    Template t = noiseTemplate();
                     Identity id = Template.modelled(t.type) ? populations.get(t.type).draw(rng) : null;
                     String account = id != null ? id.account : accounts.get(Math.min(accounts.size() - 1,
                             (int) (accounts.size() * Math.pow(rng.nextDouble(), 3))));
