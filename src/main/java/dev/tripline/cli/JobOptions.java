@@ -179,6 +179,7 @@ final class JobOptions {
         if (parallelism != null) {
             env.setParallelism(Math.max(1, parallelism));
         }
+        env.setBufferTimeout(DetectionJob.BUFFER_TIMEOUT_MILLIS);
         return env;
     }
 

@@ -63,6 +63,13 @@ public final class DetectionJob {
     public static final String UID_SINGLE_TIME = "tripline-single-watermarks";
     public static final String UID_CORRELATION_ALERTS = "tripline-correlation-alerts";
     public static final String UID_SINGLE_ALERTS = "tripline-single-alerts";
+    /**
+     * The network buffer timeout Tripline runs with (Flink's default is 100 ms). A composite alert crosses two
+     * keyed exchanges, and at alert rates their buffers leave on the timeout, so the default alone puts p99 alert
+     * latency near 200 ms (BENCHMARKS.md, end to end). Set where the environment is made: the embedded run
+     * sets it; a cluster sets {@code execution.buffer-timeout.interval: 10ms} (deploy/).
+     */
+    public static final long BUFFER_TIMEOUT_MILLIS = 10;
 
     /**
      * Knobs of the topology.

@@ -80,8 +80,8 @@ import org.apache.flink.util.Collector;
  */
 public final class EndToEndBench {
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    /** The short buffer timeout the latency run also tries, set on the environment by this harness only. */
-    static final long SHORT_BUFFER_TIMEOUT_MS = 5;
+    /** The buffer timeout Tripline runs with, beside Flink's default in the latency run. */
+    static final long SHORT_BUFFER_TIMEOUT_MS = DetectionJob.BUFFER_TIMEOUT_MILLIS;
 
     private EndToEndBench() {
     }
@@ -340,7 +340,7 @@ public final class EndToEndBench {
         }
         double achieved = SOURCE_RECORDS.get() / (SOURCE_NANOS.get() / 1e9);
         String setting = bufferTimeoutMs == null ? "Flink default buffer timeout (100 ms)"
-                : "bench harness: env.setBufferTimeout(" + bufferTimeoutMs + ")";
+                : "Tripline's buffer timeout (" + bufferTimeoutMs + " ms, DetectionJob.BUFFER_TIMEOUT_MILLIS)";
         return new Latency(setting, rate, achieved, SOURCE_RECORDS.get(), COMPOSITES.get(), ns.length,
                 percentile(ns, 0.50) / 1e6, percentile(ns, 0.99) / 1e6, ns.length == 0 ? 0 : ns[ns.length - 1] / 1e6);
     }
