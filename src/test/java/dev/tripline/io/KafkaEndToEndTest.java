@@ -1,11 +1,5 @@
 package dev.tripline.io;
 
-import org.junit.jupiter.api.io.TempDir;
-import java.nio.file.Path;
-import java.nio.file.Files;
-import java.io.StringWriter;
-import java.io.PrintWriter;
-import java.io.InputStream;
 import static dev.tripline.io.CloudTrailScenario.REGION_PLAN;
 import static dev.tripline.io.CloudTrailScenario.arn;
 import static dev.tripline.io.CloudTrailScenario.describe;
@@ -120,40 +114,6 @@ class KafkaEndToEndTest {
 
     static String utf8(byte[] b) {
         return b == null ? null : new String(b, StandardCharsets.UTF_8);
-    }
-
-    @Test
-    void theCommandLineSwitchesToKafkaByConfigAndFlags(@TempDir Path dir) throws Exception {
-        kafka.createTopic("ct-cli", 1);
-        kafka.createTopic("alerts-cli", 1);
-        kafka.createTopic("dead-cli", 1);
-        kafka.produce("ct-cli", List.of(
-                kv("a", enable("cli-enable", "ap-southeast-1", 1, "mallory")),
-                kv("a", "not json"),
-                kv("a", run("cli-run", "ap-southeast-1", 10, "mallory"))));
-        // The file names Kafka for both ends but says file; the flags switch them, as a user would.
-        Path config = dir.resolve("tripline.yml");
-        Files.writeString(config, """
-                source:
-                  kind: file
-                  kafka: {bootstrap-servers: '%1$s', topics: [ct-cli], group-id: tripline-cli, start: earliest,
-                          bounded: true}
-                sink:
-                  kind: file
-                  checkpoint-interval: 100ms
-                  kafka: {bootstrap-servers: '%1$s', topic: alerts-cli, dead-letter-topic: dead-cli}
-                """.formatted(kafka.bootstrap()));
-        StringWriter err = new StringWriter();
-        int code = dev.tripline.cli.Main.run(InputStream.nullInputStream(), new PrintWriter(new StringWriter()),
-                new PrintWriter(err), "run", "--config", config.toString(), "--source", "kafka", "--sink", "kafka",
-                "--parallelism", "1");
-        assertThat(code).as(err.toString()).isZero();
-        assertThat(err.toString()).contains("3 records", "1 dead letters");
-        assertThat(kafka.readCommitted("alerts-cli")).filteredOn(r -> REGION_PLAN.equals(header(r,
-                KafkaConnectors.H_RULE_ID))).singleElement().satisfies(r -> assertThat(r.value())
-                .asString(StandardCharsets.UTF_8).contains("cli-enable", "cli-run"));
-        assertThat(kafka.readCommitted("dead-cli")).singleElement()
-                .satisfies(r -> assertThat(header(r, KafkaConnectors.H_REASON)).isEqualTo("MALFORMED_JSON"));
     }
 
     @Test

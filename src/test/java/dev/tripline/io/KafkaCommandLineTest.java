@@ -1,0 +1,85 @@
+package dev.tripline.io;
+
+import static dev.tripline.io.CloudTrailScenario.REGION_PLAN;
+import static dev.tripline.io.CloudTrailScenario.enable;
+import static dev.tripline.io.CloudTrailScenario.run;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tripline.cli.Main;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code tripline run} over Kafka as a user runs it: the command line, a config file naming the broker, and
+ * {@code --source kafka --sink kafka}; the command builds its own local environment, so this class has no
+ * MiniCluster extension.
+ */
+class KafkaCommandLineTest {
+    static KafkaTestCluster kafka;
+
+    @BeforeAll
+    static void startKafka() throws Exception {
+        kafka = new KafkaTestCluster();
+    }
+
+    @AfterAll
+    static void stopKafka() throws Exception {
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    static byte[][] kv(String key, String value) {
+        return new byte[][] {key.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8)};
+    }
+
+    static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+        Header h = r.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void theCommandLineSwitchesToKafkaByConfigAndFlags(@TempDir Path dir) throws Exception {
+        kafka.createTopic("ct-cli", 1);
+        kafka.createTopic("alerts-cli", 1);
+        kafka.createTopic("dead-cli", 1);
+        kafka.produce("ct-cli", List.of(
+                kv("a", enable("cli-enable", "ap-southeast-1", 1, "mallory")),
+                kv("a", "not json"),
+                kv("a", run("cli-run", "ap-southeast-1", 10, "mallory"))));
+        // The file names Kafka for both ends but says file; the flags switch them, as a user would.
+        Path config = dir.resolve("tripline.yml");
+        Files.writeString(config, """
+                source:
+                  kind: file
+                  kafka: {bootstrap-servers: '%1$s', topics: [ct-cli], group-id: tripline-cli, start: earliest,
+                          bounded: true}
+                sink:
+                  kind: file
+                  checkpoint-interval: 100ms
+                  kafka: {bootstrap-servers: '%1$s', topic: alerts-cli, dead-letter-topic: dead-cli}
+                """.formatted(kafka.bootstrap()));
+        StringWriter err = new StringWriter();
+        int code = Main.run(InputStream.nullInputStream(), new PrintWriter(new StringWriter()),
+                new PrintWriter(err), "run", "--config", config.toString(), "--source", "kafka", "--sink", "kafka",
+                "--parallelism", "1");
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(err.toString()).contains("3 records", "1 dead letters");
+        assertThat(kafka.readCommitted("alerts-cli")).filteredOn(r -> REGION_PLAN.equals(header(r,
+                KafkaConnectors.H_RULE_ID))).singleElement().satisfies(r -> assertThat(r.value())
+                .asString(StandardCharsets.UTF_8).contains("cli-enable", "cli-run"));
+        assertThat(kafka.readCommitted("dead-cli")).singleElement()
+                .satisfies(r -> assertThat(header(r, KafkaConnectors.H_REASON)).isEqualTo("MALFORMED_JSON"));
+    }
+}
