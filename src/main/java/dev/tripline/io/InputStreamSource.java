@@ -86,30 +86,31 @@ public final class InputStreamSource extends RichSourceFunction<RawRecord> {
         }
         long lineNo = 0;
         boolean first = true;
+        LineReader lines = new LineReader(in, maxLineBytes);
         while (running) {
-            Line line = readLine(in);
+            LineReader.Line line = lines.next();
             if (line == null) {
                 return;
             }
             lineNo++;
-            if (line.tooLong > 0) {
+            if (line.tooLong()) {
                 emit(ctx, RawRecord.refused(origin, lineNo, ParseFailure.Reason.RECORD_TOO_LARGE.name(),
-                        "line of " + line.tooLong + " bytes is above the limit of " + maxLineBytes + " bytes"));
+                        "line of " + line.length() + " bytes is above the limit of " + maxLineBytes + " bytes"));
                 first = false;
                 continue;
             }
-            if (isBlank(line.bytes)) {
+            if (isBlank(line.bytes())) {
                 continue;
             }
-            if (first && startsIncompleteJson(line.bytes)) {
+            if (first && startsIncompleteJson(line.bytes())) {
                 ByteArrayOutputStream doc = new ByteArrayOutputStream();
-                doc.write(line.bytes);
+                doc.write(line.bytes());
                 doc.write('\n');
-                emit(ctx, document(in, doc));
+                emit(ctx, document(lines.rest(), doc));
                 return;
             }
             first = false;
-            emit(ctx, new RawRecord(origin, lineNo, line.bytes));
+            emit(ctx, new RawRecord(origin, lineNo, line.bytes()));
         }
     }
 
@@ -153,28 +154,6 @@ public final class InputStreamSource extends RichSourceFunction<RawRecord> {
         } catch (IOException e) {
             return false;
         }
-    }
-
-    private record Line(byte[] bytes, long tooLong) {
-    }
-
-    /** The next line without its break, or null at the end; a line above the limit is measured, not kept. */
-    private Line readLine(InputStream in) throws IOException {
-        ByteArrayOutputStream line = new ByteArrayOutputStream(512);
-        long length = 0;
-        int b;
-        boolean any = false;
-        while ((b = in.read()) >= 0 && b != '\n') {
-            any = true;
-            length++;
-            if (length <= maxLineBytes) {
-                line.write(b);
-            }
-        }
-        if (b < 0 && !any) {
-            return null;
-        }
-        return length > maxLineBytes ? new Line(null, length) : new Line(line.toByteArray(), 0);
     }
 
     private static boolean isBlank(byte[] bytes) {

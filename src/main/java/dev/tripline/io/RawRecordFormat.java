@@ -1,8 +1,6 @@
 package dev.tripline.io;
 
 import dev.tripline.event.ParseFailure;
-import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -103,6 +101,7 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileSourceSp
         private final boolean lines;
         private final long fileSize;
         private InputStream in;
+        private LineReader lineReader;
         private long emitted;
         private long skip;
         private long lineNo;
@@ -172,33 +171,25 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileSourceSp
 
         private RawRecord nextLine() throws IOException {
             if (in == null) {
-                InputStream raw = new BufferedInputStream(path.getFileSystem().open(path), 1 << 16);
+                InputStream raw = path.getFileSystem().open(path);
                 in = path.getName().toLowerCase(Locale.ROOT).endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16)
                         : raw;
             }
+            if (lineReader == null) {
+                lineReader = new LineReader(in, maxLineBytes);
+            }
             while (true) {
-                ByteArrayOutputStream line = new ByteArrayOutputStream(512);
-                long length = 0;
-                int b;
-                boolean any = false;
-                while ((b = in.read()) >= 0 && b != '\n') {
-                    any = true;
-                    length++;
-                    if (length <= maxLineBytes) {
-                        line.write(b);
-                    }
-                }
-                if (b < 0 && !any) {
+                LineReader.Line line = lineReader.next();
+                if (line == null) {
                     return null;
                 }
                 lineNo++;
-                if (length > maxLineBytes) {
+                if (line.tooLong()) {
                     return RawRecord.refused(origin, lineNo, ParseFailure.Reason.RECORD_TOO_LARGE.name(),
-                            "line of " + length + " bytes is above the limit of " + maxLineBytes + " bytes");
+                            "line of " + line.length() + " bytes is above the limit of " + maxLineBytes + " bytes");
                 }
-                byte[] bytes = line.toByteArray();
-                if (!isBlank(bytes)) {
-                    return new RawRecord(origin, lineNo, bytes);
+                if (!isBlank(line.bytes())) {
+                    return new RawRecord(origin, lineNo, line.bytes());
                 }
             }
         }
