@@ -10,6 +10,7 @@ import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.rule.RuleLoader;
 import dev.tripline.rule.RuleSet;
 import dev.tripline.rule.SourceFile;
+import dev.tripline.testing.ChainedRules;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -131,34 +132,6 @@ class DetectionJobMiniClusterTest {
                 + " " + ids;
     }
 
-    static final String CHAINED_RULES = """
-            title: failed console login
-            id: failed-login
-            name: failed_login
-            logsource: {product: aws, service: cloudtrail}
-            detection:
-                sel: {eventName: ConsoleLogin, errorMessage: Failed authentication}
-                condition: sel
-            ---
-            title: console login
-            id: ok-login
-            name: ok_login
-            logsource: {product: aws, service: cloudtrail}
-            detection:
-                sel: {eventName: ConsoleLogin, responseElements.ConsoleLogin: Success}
-                condition: sel
-            ---
-            title: brute force
-            id: brute
-            name: brute
-            correlation: {type: event_count, rules: failed_login, group-by: [principal], timespan: 10m,
-                          condition: {gte: 3}}
-            ---
-            title: brute force then login
-            id: brute-then-login
-            correlation: {type: temporal_ordered, rules: [brute, ok_login], group-by: [principal], timespan: 30m}
-            level: high
-            """;
 
     static String login(String id, int minute, String user, boolean ok) {
         return "{\"eventVersion\":\"1.08\",\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::1:user/"
@@ -171,7 +144,7 @@ class DetectionJobMiniClusterTest {
     @Test
     void aCorrelationOverACorrelationFiresFromTheSecondStage(@TempDir Path dir) throws Exception {
         RuleLoader.Result loaded = RuleLoader.standard(RuleLoadOptions.defaults())
-                .loadFiles(List.of(new SourceFile("chain.yml", null, CHAINED_RULES)));
+                .loadFiles(List.of(new SourceFile("chain.yml", null, ChainedRules.BRUTE_FORCE_THEN_LOGIN)));
         assertThat(loaded.errors()).isEmpty();
         Path input = dir.resolve("logins.jsonl");
         java.nio.file.Files.write(input, List.of(
@@ -188,7 +161,7 @@ class DetectionJobMiniClusterTest {
         assertThat(alerts).filteredOn(a -> a.path("kind").asText().equals("correlation")).singleElement()
                 .satisfies(a -> {
                     assertThat(a.path("rule").path("id").asText()).isEqualTo("brute-then-login");
-                    assertThat(a.path("group").path("principal").asText()).isEqualTo("arn:aws:iam::1:user/bob");
+                    assertThat(a.path("group").path("userIdentity.arn").asText()).isEqualTo("arn:aws:iam::1:user/bob");
                     List<String> ids = new ArrayList<>();
                     a.path("evidence").forEach(e -> ids.add(e.path("eventID").asText()));
                     assertThat(ids).containsExactly("f1", "f2", "f3", "ok");
