@@ -162,10 +162,11 @@ public final class EmbeddedRun {
         long lateCount = 0;
         JobExecutionResult result;
         ScheduledExecutorService ticker = null;
+        long started = System.nanoTime();
         try (CloseableIterator<RunOutput> it = lines.collectAsync()) {
             JobClient client = env.executeAsync(mode == RuntimeExecutionMode.BATCH ? "tripline hunt" : "tripline run");
             if (progress != null && progressMillis > 0) {
-                ticker = startProgress(client, files, progress, progressMillis);
+                ticker = startProgress(client, started, files, progress, progressMillis);
             }
             while (it.hasNext()) {
                 RunOutput o = it.next();
@@ -189,14 +190,20 @@ public final class EmbeddedRun {
                 InputStreamSource.unregister(streamId);
             }
         }
+        if (ticker != null) {
+            // The last word: a job shorter than one tick still reports its totals once.
+            progress.progress(new Progress((System.nanoTime() - started) / 1_000_000, files, files,
+                    counter(result, DetectFunction.ACC_RECORDS), counter(result, DetectFunction.ACC_EVENTS),
+                    counter(result, DetectFunction.ACC_OUTSIDE_RANGE),
+                    counter(result, DetectFunction.ACC_DEAD_LETTERS)));
+        }
         return new Summary(files, counter(result, DetectFunction.ACC_RECORDS),
                 counter(result, DetectFunction.ACC_EVENTS), counter(result, DetectFunction.ACC_DEAD_LETTERS),
                 byRule, titles, counter(result, DetectFunction.ACC_OUTSIDE_RANGE), lateCount);
     }
 
-    private static ScheduledExecutorService startProgress(JobClient client, int filesTotal, ProgressListener listener,
-                                                          long millis) {
-        long started = System.nanoTime();
+    private static ScheduledExecutorService startProgress(JobClient client, long started, int filesTotal,
+                                                          ProgressListener listener, long millis) {
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tripline-progress");
             t.setDaemon(true);
