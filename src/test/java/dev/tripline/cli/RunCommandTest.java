@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tripline.job.Durations;
+import dev.tripline.testing.Flagship;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code tripline run} end to end through Main, embedded Flink included, over the README's sample file. */
 class RunCommandTest {
     static final String SAMPLE = "samples/cloudtrail-quickstart.jsonl";
-    static final String REGION_PLAN = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a10";
+    static final String REGION_PLAN = Flagship.REGION_PLAN;
     static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -60,9 +61,9 @@ class RunCommandTest {
 
     @Test
     void badFlagsAndMissingInputsAreUsageErrors() {
-        assertThat(Main.run("run", "--format", "xml", SAMPLE)).isEqualTo(RunCommand.BAD_USAGE);
-        assertThat(Main.run("run", "--out-of-orderness", "soon", SAMPLE)).isEqualTo(RunCommand.BAD_USAGE);
-        assertThat(Main.run("run", dir.resolve("missing.jsonl").toString())).isEqualTo(RunCommand.BAD_USAGE);
+        assertThat(Main.run("run", "--format", "xml", SAMPLE)).isEqualTo(JobOptions.BAD_USAGE);
+        assertThat(Main.run("run", "--out-of-orderness", "soon", SAMPLE)).isEqualTo(JobOptions.BAD_USAGE);
+        assertThat(Main.run("run", dir.resolve("missing.jsonl").toString())).isEqualTo(JobOptions.BAD_USAGE);
     }
 
     @Test
@@ -97,7 +98,7 @@ class RunCommandTest {
         java.io.StringWriter err = new java.io.StringWriter();
         int code = Main.run(java.io.InputStream.nullInputStream(), new java.io.PrintWriter(new java.io.StringWriter()),
                 new java.io.PrintWriter(err, true), "run", "--config", config.toString(), SAMPLE);
-        assertThat(code).isEqualTo(RunCommand.BAD_USAGE);
+        assertThat(code).isEqualTo(JobOptions.BAD_USAGE);
         assertThat(err.toString()).contains(config + ":2:13: time.idleness: not a duration: 'whenever'");
     }
 }

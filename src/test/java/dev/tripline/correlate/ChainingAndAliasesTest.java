@@ -11,6 +11,7 @@ import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.rule.RuleLoader;
 import dev.tripline.rule.RuleSet;
 import dev.tripline.rule.SourceFile;
+import dev.tripline.testing.ChainedRules;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,22 +22,8 @@ class ChainingAndAliasesTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final Instant T0 = Instant.parse("2024-03-05T10:00:00Z");
 
-    static final String RULES = """
-            title: failed console login
-            id: failed-login
-            name: failed_login
-            logsource: {product: aws, service: cloudtrail}
-            detection:
-                sel: {eventName: ConsoleLogin, errorMessage: Failed authentication}
-                condition: sel
-            ---
-            title: console login
-            id: ok-login
-            name: ok_login
-            logsource: {product: aws, service: cloudtrail}
-            detection:
-                sel: {eventName: ConsoleLogin, responseElements.ConsoleLogin: Success}
-                condition: sel
+    /** The shared brute-force-then-login chain, plus a rule and a correlation joined through aliases. */
+    static final String RULES = ChainedRules.BRUTE_FORCE_THEN_LOGIN + """
             ---
             title: security group opened to an address
             id: sg-open
@@ -45,25 +32,6 @@ class ChainingAndAliasesTest {
             detection:
                 sel: {eventName: AuthorizeSecurityGroupIngress}
                 condition: sel
-            ---
-            title: brute force
-            id: brute
-            name: brute
-            correlation:
-                type: event_count
-                rules: failed_login
-                group-by: [userIdentity.arn]
-                timespan: 10m
-                condition: {gte: 3}
-            ---
-            title: brute force then login
-            id: brute-then-login
-            correlation:
-                type: temporal_ordered
-                rules: [brute, ok_login]
-                group-by: [userIdentity.arn]
-                timespan: 30m
-            level: high
             ---
             title: login from an address later opened in a security group
             id: ip-join

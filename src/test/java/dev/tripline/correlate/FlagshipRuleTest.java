@@ -10,10 +10,8 @@ import dev.tripline.match.CompiledMatcher;
 import dev.tripline.match.RuleTestRunner;
 import dev.tripline.rule.Level;
 import dev.tripline.rule.Rule;
-import dev.tripline.rule.RuleLoader;
 import dev.tripline.rule.RuleSet;
-import dev.tripline.testing.Corpus;
-import java.nio.file.Path;
+import dev.tripline.testing.Flagship;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,9 +23,8 @@ import org.junit.jupiter.api.Test;
  * matcher, matches through the correlation engine, watermarks advanced explicitly.
  */
 class FlagshipRuleTest {
-    static final String FILE = "rules/aws/cloudtrail/aws_unused_region_then_activity.yml";
-    static final String REGION_CORRELATION = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a10";
-    static final String KEY_CORRELATION = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a11";
+    static final String REGION_CORRELATION = Flagship.REGION_PLAN;
+    static final String KEY_CORRELATION = Flagship.KEY_PLAN;
     static final ObjectMapper JSON = new ObjectMapper();
     static final long MIN = 60_000;
     static final Instant T0 = Instant.parse("2024-03-05T10:00:00Z");
@@ -38,10 +35,7 @@ class FlagshipRuleTest {
 
     @BeforeAll
     static void load() {
-        RuleLoader loader = Corpus.defaultLoader();
-        RuleLoader.Result result = loader.load(List.of(Path.of(FILE)));
-        assertThat(result.errors()).isEmpty();
-        rules = result.ruleSet();
+        rules = Flagship.rules();
         matcher = CompiledMatcher.compile(rules.rules());
         engine = CorrelationEngine.compile(rules);
         assertThat(engine.errors()).isEmpty();

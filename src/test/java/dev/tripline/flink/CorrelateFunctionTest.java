@@ -10,10 +10,8 @@ import dev.tripline.correlate.Fired;
 import dev.tripline.event.Event;
 import dev.tripline.event.LogType;
 import dev.tripline.match.CompiledMatcher;
-import dev.tripline.rule.RuleLoader;
 import dev.tripline.rule.RuleSet;
-import dev.tripline.testing.Corpus;
-import java.nio.file.Path;
+import dev.tripline.testing.Flagship;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,9 +31,8 @@ import org.junit.jupiter.api.Test;
  * keeps an open partial match across a snapshot and restore.
  */
 class CorrelateFunctionTest {
-    static final String FILE = "rules/aws/cloudtrail/aws_unused_region_then_activity.yml";
-    static final String REGION_PLAN = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a10";
-    static final String KEY_PLAN = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a11";
+    static final String REGION_PLAN = Flagship.REGION_PLAN;
+    static final String KEY_PLAN = Flagship.KEY_PLAN;
     static final String MALLORY = "arn:aws:iam::123456789012:user/mallory";
     static final Instant T0 = Instant.parse("2024-03-05T10:00:00Z");
     static final long MIN = 60_000;
@@ -46,10 +43,7 @@ class CorrelateFunctionTest {
 
     @BeforeAll
     static void load() {
-        RuleLoader loader = Corpus.defaultLoader();
-        RuleLoader.Result result = loader.load(List.of(Path.of(FILE)));
-        assertThat(result.errors()).isEmpty();
-        RuleSet rules = result.ruleSet();
+        RuleSet rules = Flagship.rules();
         matcher = CompiledMatcher.compile(rules.rules());
         engine = CorrelationEngine.compile(rules);
         assertThat(engine.errors()).isEmpty();

@@ -8,11 +8,9 @@ import dev.tripline.correlate.Signal;
 import dev.tripline.io.DeadLetter;
 import dev.tripline.io.RawRecord;
 import dev.tripline.match.CompiledMatcher;
-import dev.tripline.rule.RuleLoader;
 import dev.tripline.rule.RuleSet;
-import dev.tripline.testing.Corpus;
+import dev.tripline.testing.Flagship;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,9 +35,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * subtasks, so per-key arrival order is not file order.
  */
 class DetectCorrelateMiniClusterTest {
-    static final String FILE = "rules/aws/cloudtrail/aws_unused_region_then_activity.yml";
-    static final String REGION_PLAN = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a10";
-    static final String KEY_PLAN = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a11";
+    static final String REGION_PLAN = Flagship.REGION_PLAN;
+    static final String KEY_PLAN = Flagship.KEY_PLAN;
     static final Instant T0 = Instant.parse("2024-03-05T10:00:00Z");
     static final String A1 = "111111111111";
     static final String A2 = "222222222222";
@@ -77,10 +74,7 @@ class DetectCorrelateMiniClusterTest {
 
     @Test
     void badRecordsAreAccountedForAndTheFlagshipFiresExactlyWhereItShould() throws Exception {
-        RuleLoader.Result loaded = Corpus.defaultLoader()
-                .load(List.of(Path.of(FILE)));
-        assertThat(loaded.errors()).isEmpty();
-        RuleSet rules = loaded.ruleSet();
+        RuleSet rules = Flagship.rules();
         CompiledMatcher matcher = CompiledMatcher.compile(rules.rules());
         CorrelationEngine engine = CorrelationEngine.compile(rules);
 

@@ -9,11 +9,9 @@ import dev.tripline.io.DeadLetter;
 import dev.tripline.io.RawRecord;
 import dev.tripline.match.CompiledMatcher;
 import dev.tripline.rule.Rule;
-import dev.tripline.rule.RuleLoader;
 import dev.tripline.rule.RuleSet;
-import dev.tripline.testing.Corpus;
+import dev.tripline.testing.Flagship;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,9 +29,8 @@ import org.junit.jupiter.api.Test;
  * single-match output).
  */
 class DetectFunctionTest {
-    static final String FILE = "rules/aws/cloudtrail/aws_unused_region_then_activity.yml";
-    static final String REGION_PLAN = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a10";
-    static final String KEY_PLAN = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a11";
+    static final String REGION_PLAN = Flagship.REGION_PLAN;
+    static final String KEY_PLAN = Flagship.KEY_PLAN;
     static final String ENABLED = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a01";
     static final String CREATED = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a02";
     static final String ACCESS_KEY = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a03";
@@ -45,14 +42,12 @@ class DetectFunctionTest {
 
     @BeforeAll
     static void load() {
-        RuleLoader loader = Corpus.defaultLoader();
-        RuleLoader.Result result = loader.load(List.of(Path.of(FILE)));
-        assertThat(result.errors()).isEmpty();
+        RuleSet loaded = Flagship.rules();
         List<Rule> rules = new ArrayList<>();
-        for (Rule r : result.ruleSet().rules()) {
+        for (Rule r : loaded.rules()) {
             rules.add(r.id().equals(ACCESS_KEY) ? r.withSignalOnly(false) : r);
         }
-        RuleSet set = new RuleSet(rules, result.ruleSet().correlations());
+        RuleSet set = new RuleSet(rules, loaded.correlations());
         matcher = CompiledMatcher.compile(set.rules());
         engine = CorrelationEngine.compile(set);
         assertThat(engine.errors()).isEmpty();

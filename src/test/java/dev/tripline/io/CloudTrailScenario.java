@@ -6,6 +6,7 @@ import dev.tripline.job.TriplineConfig;
 import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.rule.RuleLoader;
 import dev.tripline.rule.RuleSet;
+import dev.tripline.testing.Flagship;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -13,7 +14,7 @@ import java.util.List;
 /** CloudTrail records for the connector tests: the flagship sequence (enable a region, then use it) per user. */
 final class CloudTrailScenario {
     /** The flagship composite: a newly enabled, unapproved region used soon after. */
-    static final String REGION_PLAN = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a10";
+    static final String REGION_PLAN = Flagship.REGION_PLAN;
     static final Instant T0 = Instant.parse("2024-03-05T10:00:00Z");
     static final String ACCOUNT = "111111111111";
 

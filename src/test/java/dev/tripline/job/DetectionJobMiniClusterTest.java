@@ -11,6 +11,7 @@ import dev.tripline.rule.RuleLoader;
 import dev.tripline.rule.RuleSet;
 import dev.tripline.rule.SourceFile;
 import dev.tripline.testing.ChainedRules;
+import dev.tripline.testing.Flagship;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,8 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DetectionJobMiniClusterTest {
     static final Path SCENARIO = Path.of("src/test/resources/scenarios/flagship-matrix.jsonl");
-    static final String REGION_PLAN = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a10";
-    static final String KEY_PLAN = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a11";
+    static final String REGION_PLAN = Flagship.REGION_PLAN;
+    static final String KEY_PLAN = Flagship.KEY_PLAN;
     static final ObjectMapper JSON = new ObjectMapper();
 
     @RegisterExtension
