@@ -3,6 +3,8 @@ package dev.tripline.io;
 import static dev.tripline.io.CloudTrailScenario.REGION_PLAN;
 import static dev.tripline.io.CloudTrailScenario.enable;
 import static dev.tripline.io.CloudTrailScenario.run;
+import static dev.tripline.io.KafkaTestCluster.header;
+import static dev.tripline.io.KafkaTestCluster.kv;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tripline.cli.Main;
@@ -13,8 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,15 +38,6 @@ class KafkaCommandLineTest {
         if (kafka != null) {
             kafka.close();
         }
-    }
-
-    static byte[][] kv(String key, String value) {
-        return new byte[][] {key.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8)};
-    }
-
-    static String header(ConsumerRecord<byte[], byte[]> r, String name) {
-        Header h = r.headers().lastHeader(name);
-        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 
     @Test

@@ -5,6 +5,8 @@ import static dev.tripline.io.CloudTrailScenario.arn;
 import static dev.tripline.io.CloudTrailScenario.describe;
 import static dev.tripline.io.CloudTrailScenario.enable;
 import static dev.tripline.io.CloudTrailScenario.run;
+import static dev.tripline.io.KafkaTestCluster.header;
+import static dev.tripline.io.KafkaTestCluster.kv;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -33,7 +35,6 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -101,15 +102,6 @@ class KafkaEndToEndTest {
         env.configure(conf);
         env.setParallelism(2);
         return env;
-    }
-
-    static byte[][] kv(String key, String value) {
-        return new byte[][] {key.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8)};
-    }
-
-    static String header(ConsumerRecord<byte[], byte[]> r, String name) {
-        Header h = r.headers().lastHeader(name);
-        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 
     static String utf8(byte[] b) {
