@@ -53,7 +53,7 @@ public final class AlertTitles {
      */
     public static String renderCorrelation(String template, Map<String, String> group, List<Evidence> evidence) {
         return render(template, text -> {
-            if (text.isEmpty() || text.length() > 256 || text.indexOf('{') >= 0) {
+            if (!isPlaceholderText(text)) {
                 return null;
             }
             if (group.containsKey(text)) {
@@ -119,9 +119,14 @@ public final class AlertTitles {
         return parts.isEmpty() ? MISSING : Limits.text(String.join(", ", parts));
     }
 
+    /** Text between braces that may name a field; anything else is written as it stands. */
+    private static boolean isPlaceholderText(String text) {
+        return !text.isEmpty() && text.length() <= 256 && text.indexOf('{') < 0;
+    }
+
     /** A KeyPath-style placeholder as a field path, or null when the text is not one. */
     static FieldPath parsePath(String text, boolean caseInsensitiveKeys) {
-        if (text.isEmpty() || text.length() > 256 || text.indexOf('{') >= 0) {
+        if (!isPlaceholderText(text)) {
             return null;
         }
         try {

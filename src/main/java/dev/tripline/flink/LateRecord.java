@@ -8,6 +8,9 @@ import dev.tripline.alert.AlertFormat;
 import dev.tripline.correlate.Evidence;
 import dev.tripline.correlate.Signal;
 import java.time.Instant;
+import java.util.Objects;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * A rule match that reached a stateful operator later than the allowed lateness behind the watermark, so that
@@ -40,13 +43,7 @@ public class LateRecord {
         r.ruleId = planId;
         r.eventTime = s.time();
         r.watermark = watermark;
-        StringBuilder ids = new StringBuilder();
-        for (Evidence e : s.evidence()) {
-            if (e.eventId() != null) {
-                ids.append(ids.isEmpty() ? "" : ",").append(e.eventId());
-            }
-        }
-        r.eventIds = ids.toString();
+        r.eventIds = joinIds(s.evidence().stream().map(Evidence::eventId));
         return r;
     }
 
@@ -57,15 +54,14 @@ public class LateRecord {
         r.ruleId = a.ruleId;
         r.eventTime = eventTime;
         r.watermark = watermark;
-        StringBuilder ids = new StringBuilder();
-        for (dev.tripline.alert.Evidence e : alert.evidence()) {
-            if (e.eventId() != null) {
-                ids.append(ids.isEmpty() ? "" : ",").append(e.eventId());
-            }
-        }
-        r.eventIds = ids.toString();
+        r.eventIds = joinIds(alert.evidence().stream().map(dev.tripline.alert.Evidence::eventId));
         r.alert = AlertFormat.JSONL.encode(alert);
         return r;
+    }
+
+    /** The event ids, comma-separated, nulls skipped. */
+    private static String joinIds(Stream<String> ids) {
+        return ids.filter(Objects::nonNull).collect(Collectors.joining(","));
     }
 
     /** One JSON object for the late-events output. */
