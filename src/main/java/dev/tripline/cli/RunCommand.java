@@ -30,10 +30,6 @@ import picocli.CommandLine.Parameters;
         description = "Run the detection job in-process over CloudTrail files (JSON Lines, .json, .json.gz, "
                 + "AWSLogs/ directory trees), or over stdin ('-') as it arrives, and write alerts as JSON Lines.")
 final class RunCommand implements Callable<Integer> {
-    static final int OK = JobOptions.OK;
-    static final int RULES_FAILED = JobOptions.RULES_FAILED;
-    static final int BAD_USAGE = JobOptions.BAD_USAGE;
-    static final int JOB_FAILED = JobOptions.JOB_FAILED;
     /** The input name that means stdin. */
     static final String STDIN = "-";
 
@@ -77,14 +73,14 @@ final class RunCommand implements Callable<Integer> {
                 SourceOptions.Kind sk = source == null ? src.kind() : SourceOptions.kind(source);
                 SourceOptions.Kind kk = sink == null ? snk.kind() : SourceOptions.kind(sink);
                 if (sk == null || kk == null) {
-                    throw JobOptions.fail(err, "run", BAD_USAGE, "--source and --sink take file, kafka or kinesis");
+                    throw JobOptions.fail(err, "run", JobOptions.BAD_USAGE, "--source and --sink take file, kafka or kinesis");
                 }
                 src = src.withKind(sk);
                 snk = snk.withKind(kk);
             }
             String missing = src.missingSettings() != null ? src.missingSettings() : snk.missingSettings();
             if (missing != null) {
-                throw JobOptions.fail(err, "run", BAD_USAGE, missing);
+                throw JobOptions.fail(err, "run", JobOptions.BAD_USAGE, missing);
             }
             EmbeddedRun.Input input = src.kind() == SourceOptions.Kind.FILE ? fileInput(err, p)
                     : streamInput(err, src);
@@ -94,7 +90,7 @@ final class RunCommand implements Callable<Integer> {
                 EmbeddedRun.enableCheckpointing(env, snk.checkpointInterval());
             }
             if (input.stream() != null && snk.kind() != SourceOptions.Kind.FILE) {
-                throw JobOptions.fail(err, "run", BAD_USAGE, "stdin ('-') is read with the file sink only");
+                throw JobOptions.fail(err, "run", JobOptions.BAD_USAGE, "stdin ('-') is read with the file sink only");
             }
             EmbeddedRun.Summary summary;
             if (snk.kind() != SourceOptions.Kind.FILE) {
@@ -108,7 +104,7 @@ final class RunCommand implements Callable<Integer> {
                 summary = JobOptions.execute("run", spec, env, RuntimeExecutionMode.STREAMING, input, p, null, 0);
             }
             JobOptions.printSummary(err, "run", summary, false);
-            return OK;
+            return JobOptions.OK;
         } catch (JobOptions.Failed f) {
             return f.code;
         }
@@ -118,12 +114,12 @@ final class RunCommand implements Callable<Integer> {
     private EmbeddedRun.Input fileInput(PrintWriter err, JobOptions.Prepared p) throws JobOptions.Failed {
         List<String> names = JobOptions.inputs(inputs, p.config());
         if (names.isEmpty()) {
-            throw JobOptions.fail(err, "run", BAD_USAGE,
+            throw JobOptions.fail(err, "run", JobOptions.BAD_USAGE,
                     "no input: name files or directories, '-' for stdin, or set input.paths in --config");
         }
         if (names.contains(STDIN)) {
             if (names.size() > 1) {
-                throw JobOptions.fail(err, "run", BAD_USAGE, "'-' (stdin) cannot be mixed with other inputs");
+                throw JobOptions.fail(err, "run", JobOptions.BAD_USAGE, "'-' (stdin) cannot be mixed with other inputs");
             }
             return EmbeddedRun.Input.stream(stdin, STDIN);
         }
@@ -131,10 +127,10 @@ final class RunCommand implements Callable<Integer> {
         try {
             files = ArchiveFiles.list(names.stream().map(Path::of).toList(), null, null);
         } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
-            throw JobOptions.fail(err, "run", BAD_USAGE, e.getMessage());
+            throw JobOptions.fail(err, "run", JobOptions.BAD_USAGE, e.getMessage());
         }
         if (files.isEmpty()) {
-            throw JobOptions.fail(err, "run", BAD_USAGE, "no input files found in " + names);
+            throw JobOptions.fail(err, "run", JobOptions.BAD_USAGE, "no input files found in " + names);
         }
         return EmbeddedRun.Input.files(files);
     }
@@ -142,7 +138,7 @@ final class RunCommand implements Callable<Integer> {
     /** A Kafka or Kinesis source; INPUT names files, so it is an error here. */
     private EmbeddedRun.Input streamInput(PrintWriter err, SourceOptions src) throws JobOptions.Failed {
         if (inputs != null && !inputs.isEmpty()) {
-            throw JobOptions.fail(err, "run", BAD_USAGE, "INPUT files are only read with --source file");
+            throw JobOptions.fail(err, "run", JobOptions.BAD_USAGE, "INPUT files are only read with --source file");
         }
         return EmbeddedRun.Input.connector(env -> Connectors.source(env, src, List.of(), new RawRecordFormat()));
     }
