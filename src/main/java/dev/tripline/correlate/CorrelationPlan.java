@@ -57,12 +57,15 @@ public final class CorrelationPlan implements Serializable {
     private final boolean atClose;
     private final boolean negations;
     private final boolean alert;
+    /** {@link Fingerprints#of}: state made under another fingerprint is not this plan's to step. */
+    private final String fingerprint;
     /** Rules that occur under a {@code not}: their signals stay as witnesses after their own window closed. */
     private final Set<Integer> negatedRules = new HashSet<>();
 
     private CorrelationPlan(CorrelationRule rule, RuleSet ruleSet, Options options, boolean alert) {
         this.rule = rule;
         this.options = options;
+        this.fingerprint = Fingerprints.of(rule, ruleSet, options);
         this.alert = alert;
         this.span = rule.timespan().toMillis();
         List<String> rules = rule.rules();
@@ -150,6 +153,11 @@ public final class CorrelationPlan implements Serializable {
 
     public CorrelationRule rule() {
         return rule;
+    }
+
+    /** The semantic fingerprint ({@link Fingerprints}): equal across rule sets exactly when state carries over. */
+    public String fingerprint() {
+        return fingerprint;
     }
 
     /** True when the plan decides on arrival (otherwise, or also, when windows close). */

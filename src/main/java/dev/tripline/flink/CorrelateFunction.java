@@ -18,9 +18,14 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.state.KeyedStateBackend;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The correlation engine on Flink: keyed by {@link SignalRecord#key} (one correlation plan, one group), it keeps
@@ -41,6 +46,7 @@ import org.apache.flink.util.OutputTag;
  */
 public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord, FiredRecord> {
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(CorrelateFunction.class);
 
     /** Stable operator uid: state in savepoints is found by it; never change it. */
     public static final String UID = "tripline-correlate";
@@ -48,6 +54,8 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
     };
     public static final OutputTag<LateRecord> LATE = new OutputTag<>("late-signals") {
     };
+    /** Name of the keyed state holding a group's {@link CorrelationState} bytes (savepoint readers use it). */
+    public static final String STATE_NAME = "correlation-state";
     /** Default backstop TTL: far beyond any sane correlation timespan plus out-of-orderness. */
     public static final Duration DEFAULT_STATE_TTL = Duration.ofDays(7);
 
@@ -65,6 +73,8 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
     private transient Counter chainDropped;
     private transient Counter unknownPlan;
     private transient Counter late;
+    private transient Map<String, Counter> droppedByRule;
+    private transient ValueStateDescriptor<byte[]> stateDescriptor;
 
     public CorrelateFunction(CorrelationEngine engine) {
         this(engine, DEFAULT_STATE_TTL, Duration.ZERO);
@@ -92,10 +102,12 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
                 .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
                 .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
                 .build();
-        ValueStateDescriptor<byte[]> stateDesc = new ValueStateDescriptor<>("correlation-state",
+        ValueStateDescriptor<byte[]> stateDesc = new ValueStateDescriptor<>(STATE_NAME,
                 PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
         stateDesc.enableTimeToLive(ttl);
         state = getRuntimeContext().getState(stateDesc);
+        stateDescriptor = stateDesc;
+        droppedByRule = new HashMap<>();
         ValueStateDescriptor<Long> timerDesc = new ValueStateDescriptor<>("correlation-timer", Types.LONG);
         timerDesc.enableTimeToLive(ttl);
         timer = getRuntimeContext().getState(timerDesc);
@@ -113,9 +125,10 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
 
     @Override
     public void processElement(SignalRecord record, Context ctx, Collector<FiredRecord> out) throws Exception {
-        CorrelationPlan plan = engine.plan(record.planId);
+        CorrelationPlan plan = planOf(record.key);
         if (plan == null) {
-            // Only possible after a restore with a rule set that dropped this correlation.
+            // A signal built under a rule version this operator does not run: only while a rule update is reaching
+            // the operators, or when records made before a restore are replayed with a different rule set.
             unknownPlan.inc();
             return;
         }
@@ -140,9 +153,10 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
             return; // a timer replaced by a later one whose deletion raced with firing; nothing is due
         }
         timer.clear();
-        CorrelationPlan plan = engine.plan(planIdOf(ctx.getCurrentKey()));
+        CorrelationPlan plan = planOf(ctx.getCurrentKey());
         if (plan == null) {
-            unknownPlan.inc();
+            // State of a correlation that changed or went away; the restore sweep normally clears it first.
+            droppedFor(SignalRecord.planIdOf(ctx.getCurrentKey())).inc();
             state.clear();
             return;
         }
@@ -196,16 +210,49 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
                 if (s.isEmpty()) {
                     chainDropped.inc();
                 } else {
-                    ctx.output(CHAINED_SIGNALS, SignalRecord.of(outer.id(), s.get()));
+                    ctx.output(CHAINED_SIGNALS, SignalRecord.of(outer, s.get()));
                 }
             }
         }
     }
 
-    /** The plan id at the front of a {@link SignalRecord#key}. */
-    static String planIdOf(String key) {
-        int colon = key.indexOf(':');
-        int n = Integer.parseInt(key.substring(0, colon));
-        return key.substring(colon + 1, colon + 1 + n);
+    /** The plan a state key belongs to, or null when this rule set has no plan with that id and fingerprint. */
+    private CorrelationPlan planOf(String key) {
+        CorrelationPlan plan = engine.plan(SignalRecord.planIdOf(key));
+        return plan != null && plan.fingerprint().equals(SignalRecord.fingerprintOf(key)) ? plan : null;
+    }
+
+    /**
+     * Clears the state of every key whose correlation this rule set changed or removed, counting and logging it
+     * per correlation; called by {@link CorrelateOperator} when the operator starts from a savepoint or checkpoint.
+     * Timers of cleared keys stay registered and find nothing when they fire.
+     *
+     * @return correlation id to the number of groups whose open partial matches were dropped
+     */
+    Map<String, Long> dropStaleState(KeyedStateBackend<String> backend) throws Exception {
+        Map<String, Long> dropped = new java.util.TreeMap<>();
+        backend.applyToAllKeys(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, stateDescriptor,
+                (key, value) -> {
+                    if (planOf(key) == null && value.value() != null) {
+                        String id = SignalRecord.planIdOf(key);
+                        dropped.merge(id, 1L, Long::sum);
+                        droppedFor(id).inc();
+                        value.clear();
+                        timer.clear();
+                    }
+                });
+        dropped.forEach((id, n) -> {
+            CorrelationPlan now = engine.plan(id);
+            LOG.warn("Rule rollout: correlation '{}' {}; dropped the open partial matches of {} groups", id,
+                    now == null ? "is no longer in the rule set" : "changed (now fingerprint " + now.fingerprint() + ")",
+                    n);
+        });
+        return dropped;
+    }
+
+    /** The per-correlation counter of groups dropped by rollouts: metric {@code rollout_state_dropped{rule=…}}. */
+    private Counter droppedFor(String correlationId) {
+        return droppedByRule.computeIfAbsent(correlationId, id -> getRuntimeContext().getMetricGroup()
+                .addGroup("rule", id).counter("rollout_state_dropped"));
     }
 }

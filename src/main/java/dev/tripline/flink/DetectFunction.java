@@ -187,7 +187,7 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
                 signalsDropped.inc();
             } else {
                 signals.inc();
-                out.collect(SignalRecord.of(plan.id(), s.get()));
+                out.collect(SignalRecord.of(plan, s.get()));
             }
         }
         if (!rule.signalOnly()) {

@@ -4,6 +4,7 @@ import dev.tripline.alert.DedupPolicy;
 import dev.tripline.correlate.CorrelationEngine;
 import dev.tripline.flink.AlertRecord;
 import dev.tripline.flink.CorrelateFunction;
+import dev.tripline.flink.CorrelateOperator;
 import dev.tripline.flink.CorrelationAlerts;
 import dev.tripline.flink.DedupFunction;
 import dev.tripline.flink.DetectFunction;
@@ -215,8 +216,10 @@ public final class DetectionJob {
             String uid = stage == 1 ? CorrelateFunction.UID : CorrelateFunction.UID + "-" + stage;
             SingleOutputStreamOperator<FiredRecord> correlated = input
                     .keyBy(r -> r.key, Types.STRING)
-                    .process(new CorrelateFunction(engine, options.stateTtl(), options.allowedLateness()))
-                    .uid(uid).name(stage == 1 ? "correlate" : "correlate stage " + stage);
+                    .transform(stage == 1 ? "correlate" : "correlate stage " + stage, TypeInformation.of(FiredRecord.class),
+                            new CorrelateOperator(new CorrelateFunction(engine, options.stateTtl(),
+                                    options.allowedLateness())))
+                    .uid(uid);
             fired.add(correlated);
             chained.add(correlated.getSideOutput(CorrelateFunction.CHAINED_SIGNALS));
             late.add(correlated.getSideOutput(CorrelateFunction.LATE));

@@ -57,9 +57,13 @@ class CodecTest {
 
     @Test
     void stateKeysCannotCollideAcrossGroupValues() {
-        assertThat(SignalRecord.key("p", List.of("a|1:b", "c")))
-                .isNotEqualTo(SignalRecord.key("p", List.of("a", "b|1:c")));
-        assertThat(CorrelateFunction.planIdOf(SignalRecord.key("plan:with|odd", List.of("x"))))
-                .isEqualTo("plan:with|odd");
+        assertThat(SignalRecord.key("p", "f", List.of("a|1:b", "c")))
+                .isNotEqualTo(SignalRecord.key("p", "f", List.of("a", "b|1:c")));
+        String key = SignalRecord.key("plan:with|odd@x", "0123456789abcdef", List.of("x|1:y", "", "z"));
+        assertThat(SignalRecord.planIdOf(key)).isEqualTo("plan:with|odd@x");
+        assertThat(SignalRecord.fingerprintOf(key)).isEqualTo("0123456789abcdef");
+        assertThat(SignalRecord.groupOf(key)).containsExactly("x|1:y", "", "z");
+        assertThat(SignalRecord.groupOf(SignalRecord.key("p", "f", List.of()))).isEmpty();
+        assertThat(SignalRecord.fingerprintOf(SignalRecord.key("p", "f", List.of()))).isEqualTo("f");
     }
 }

@@ -18,7 +18,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -54,7 +53,7 @@ class CorrelateChainingTest {
         Event e = new Event(LogType.CLOUDTRAIL, root);
         List<SignalRecord> out = new ArrayList<>();
         matcher.match(e, rule -> engine.consumersOf(rule.id()).forEach(
-                p -> p.signal(rule, e).ifPresent(s -> out.add(SignalRecord.of(p.id(), s)))));
+                p -> p.signal(rule, e).ifPresent(s -> out.add(SignalRecord.of(p, s)))));
         return out;
     }
 
@@ -65,7 +64,7 @@ class CorrelateChainingTest {
 
     KeyedOneInputStreamOperatorTestHarness<String, SignalRecord, FiredRecord> harness() throws Exception {
         var h = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new CorrelateFunction(engine)), (SignalRecord r) -> r.key, Types.STRING);
+                new CorrelateOperator(new CorrelateFunction(engine)), (SignalRecord r) -> r.key, Types.STRING);
         h.open();
         return h;
     }
@@ -88,7 +87,7 @@ class CorrelateChainingTest {
                     .map(StreamRecord::getValue).toList();
             assertThat(chained).singleElement().satisfies(s -> {
                 assertThat(s.planId).isEqualTo("brute-then-login");
-                assertThat(s.key).isEqualTo(SignalRecord.key("brute-then-login", List.of(ARN)));
+                assertThat(s.key).isEqualTo(SignalRecord.key("brute-then-login", engine.plan("brute-then-login").fingerprint(), List.of(ARN)));
                 assertThat(s.time).isEqualTo(T0.plusSeconds(120).toEpochMilli());
                 assertThat(s.signal().evidence()).hasSize(3);
             });

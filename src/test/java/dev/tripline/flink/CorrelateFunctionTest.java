@@ -12,13 +12,13 @@ import dev.tripline.event.LogType;
 import dev.tripline.match.CompiledMatcher;
 import dev.tripline.rule.RuleSet;
 import dev.tripline.testing.Flagship;
+import dev.tripline.testing.RuleVariants;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -68,7 +68,7 @@ class CorrelateFunctionTest {
         }
         List<SignalRecord> out = new ArrayList<>();
         matcher.match(event, rule -> engine.consumersOf(rule.id()).forEach(
-                plan -> plan.signal(rule, event).ifPresent(s -> out.add(SignalRecord.of(plan.id(), s)))));
+                plan -> plan.signal(rule, event).ifPresent(s -> out.add(SignalRecord.of(plan, s)))));
         return out;
     }
 
@@ -87,8 +87,13 @@ class CorrelateFunctionTest {
 
     static KeyedOneInputStreamOperatorTestHarness<String, SignalRecord, FiredRecord> harness(Duration lateness)
             throws Exception {
-        return new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
-                new CorrelateFunction(engine, CorrelateFunction.DEFAULT_STATE_TTL, lateness)), r -> r.key,
+        return harness(engine, lateness);
+    }
+
+    static KeyedOneInputStreamOperatorTestHarness<String, SignalRecord, FiredRecord> harness(
+            CorrelationEngine with, Duration lateness) throws Exception {
+        return new KeyedOneInputStreamOperatorTestHarness<>(new CorrelateOperator(
+                new CorrelateFunction(with, CorrelateFunction.DEFAULT_STATE_TTL, lateness)), r -> r.key,
                 Types.STRING);
     }
 
@@ -130,7 +135,7 @@ class CorrelateFunctionTest {
             });
             FiredRecord record = h.extractOutputValues().get(0);
             assertThat(record.alert).isTrue();
-            assertThat(CorrelateFunction.planIdOf(record.key)).isEqualTo(REGION_PLAN);
+            assertThat(SignalRecord.planIdOf(record.key)).isEqualTo(REGION_PLAN);
 
             h.processWatermark(new Watermark(at(200)));
             assertThat(fired(h)).hasSize(1);
@@ -180,6 +185,44 @@ class CorrelateFunctionTest {
             h.processWatermark(new Watermark(at(300)));
             assertThat(fired(h)).isEmpty();
             assertEmpty(h);
+        }
+    }
+
+    @Test
+    void aRestoreWithChangedRulesKeepsUnchangedCorrelationsAndDropsTheRest() throws Exception {
+        OperatorSubtaskState snapshot;
+        try (var h = harness()) {
+            h.open();
+            feed(h, enable("ap-southeast-1", 0));
+            feed(h, enable("af-south-1", 1));
+            snapshot = h.snapshot(1L, at(10));
+        }
+        // v2: the access-key correlation waits longer (a semantic change), the region one is untouched.
+        RuleSet v2 = RuleVariants.withCorrelation(Flagship.rules(), KEY_PLAN,
+                RuleVariants::retimed);
+        CorrelationEngine engineV2 = CorrelationEngine.compile(v2);
+        try (var restored = harness(engineV2, Duration.ZERO)) {
+            restored.setup();
+            restored.initializeState(snapshot);
+            restored.open();
+            // Two groups per plan, each with a state and a timer entry: the access-key plan's went at open.
+            assertThat(restored.numKeyedStateEntries()).as("the region plan's two groups, state and timer each")
+                    .isEqualTo(4);
+            feed(restored, signals("CreateAccessKey", "iam.amazonaws.com", "us-east-1", 20, ""));
+            feed(restored, runInstances("ap-southeast-1", 30));
+            assertThat(fired(restored)).as("the kept sequence completes; the dropped one cannot")
+                    .extracting(Fired::correlationId).containsExactly(REGION_PLAN);
+            restored.processWatermark(new Watermark(at(500)));
+            assertEmpty(restored);
+        }
+        // v3: the access-key correlation removed altogether.
+        RuleSet v3 = new RuleSet(Flagship.rules().rules(), Flagship.rules().correlations().stream()
+                .filter(c -> !c.id().equals(KEY_PLAN)).toList());
+        try (var restored = harness(CorrelationEngine.compile(v3), Duration.ZERO)) {
+            restored.setup();
+            restored.initializeState(snapshot);
+            restored.open();
+            assertThat(restored.numKeyedStateEntries()).isEqualTo(4);
         }
     }
 

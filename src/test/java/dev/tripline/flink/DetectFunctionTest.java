@@ -116,7 +116,7 @@ class DetectFunctionTest {
             assertThat(last.evidence()).singleElement()
                     .satisfies(e -> assertThat(e.eventId()).isEqualTo("ev-RunInstances8"));
             assertThat(h.extractOutputValues().get(1).key)
-                    .isEqualTo(SignalRecord.key(KEY_PLAN, signals.get(1).group()));
+                    .isEqualTo(SignalRecord.key(KEY_PLAN, engine.plan(KEY_PLAN).fingerprint(), signals.get(1).group()));
 
             List<SingleMatch> singles = h.getSideOutput(DetectFunction.SINGLE_MATCHES).stream()
                     .map(StreamRecord::getValue).toList();
