@@ -133,6 +133,12 @@ final class JobOptions {
         Path alertPath = out == null || out.equals("-") ? null : Path.of(out);
         Path deadPath = deadLetters != null ? deadLetters : s.deadLetters() == null ? null : Path.of(s.deadLetters());
 
+        RuleSet ruleSet = loadRules(cmd, err, ruleOptions, rules);
+        return new Prepared(config, ruleSet, options, alertFormat, alertPath, deadPath, lateRecords);
+    }
+
+    /** Loads the rules a job runs; every error is printed, and any error fails with {@link #RULES_FAILED}. */
+    static RuleSet loadRules(String cmd, PrintWriter err, RuleOptions ruleOptions, List<Path> rules) throws Failed {
         RuleLoader.Result loaded = RulesCommand.loadOrNull(ruleOptions, rules, err);
         if (loaded == null) {
             throw new Failed(BAD_USAGE);
@@ -146,7 +152,7 @@ final class JobOptions {
         if (!loaded.ok()) {
             throw fail(err, cmd, RULES_FAILED, "rules have errors; fix them or check with 'tripline rules validate'");
         }
-        return new Prepared(config, loaded.ruleSet(), options, alertFormat, alertPath, deadPath, lateRecords);
+        return loaded.ruleSet();
     }
 
     /** Inputs from the command line, else from {@code input.paths}; empty when neither gives any. */

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 /** The {@code tripline} command. */
 @Command(name = "tripline", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Detects attackers in cloud audit logs: single-event rules and event-time correlation on Flink.",
-        subcommands = {RulesCommand.class, RunCommand.class, HuntCommand.class})
+        subcommands = {RulesCommand.class, RunCommand.class, HuntCommand.class, JobCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

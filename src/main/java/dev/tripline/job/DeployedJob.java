@@ -1,0 +1,62 @@
+package dev.tripline.job;
+
+import dev.tripline.alert.AlertFormat;
+import dev.tripline.io.ArchiveFiles;
+import dev.tripline.io.Connectors;
+import dev.tripline.io.RawRecordFormat;
+import dev.tripline.io.SinkOptions;
+import dev.tripline.io.SourceOptions;
+import dev.tripline.rule.RuleSet;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.flink.configuration.ExecutionOptions;
+import org.apache.flink.streaming.api.CheckpointingMode;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The detection job as a Flink cluster runs it ({@code tripline job}, submitted with {@code flink run} or started
+ * by the Kubernetes operator in application mode): the source and the sinks come from the configuration's
+ * {@code source:} and {@code sink:}, and the environment is whatever the cluster hands over, so its own
+ * configuration (state backend, checkpoint storage, restart strategy, parallelism) applies. Two settings the job
+ * needs are filled in only when the cluster leaves them unset: a 10 ms buffer timeout
+ * ({@link DetectionJob#BUFFER_TIMEOUT_MILLIS}) and checkpointing at {@code sink.checkpoint-interval}, which the
+ * exactly-once Kafka sink and restartable sources need.
+ */
+public final class DeployedJob {
+    /** The Flink job name; the rollout docs and scripts find the running job by it. */
+    public static final String NAME = "tripline";
+
+    private DeployedJob() {
+    }
+
+    /** Adds the job to {@code env}; throws IllegalArgumentException naming the config key that is wrong. */
+    public static void build(StreamExecutionEnvironment env, RuleSet rules, DetectionJob.Options options,
+                             TriplineConfig config, AlertFormat format) {
+        SourceOptions source = config.source();
+        SinkOptions sink = config.sink();
+        if (sink.kind() == SourceOptions.Kind.FILE) {
+            throw new IllegalArgumentException("sink.kind: a cluster job writes alerts to kafka or kinesis, "
+                    + "not to a file (use 'tripline run' for that)");
+        }
+        String missing = source.missingSettings() != null ? source.missingSettings() : sink.missingSettings();
+        if (missing != null) {
+            throw new IllegalArgumentException(missing);
+        }
+        List<Path> files = List.of();
+        if (source.kind() == SourceOptions.Kind.FILE) {
+            List<String> paths = config.settings().inputPaths();
+            if (paths == null || paths.isEmpty()) {
+                throw new IllegalArgumentException("input.paths: a cluster job with source.kind file needs input paths");
+            }
+            files = ArchiveFiles.list(paths.stream().map(Path::of).toList(), null, null);
+        }
+        if (env.getConfiguration().getOptional(ExecutionOptions.BUFFER_TIMEOUT).isEmpty()) {
+            env.setBufferTimeout(DetectionJob.BUFFER_TIMEOUT_MILLIS);
+        }
+        if (!env.getCheckpointConfig().isCheckpointingEnabled()) {
+            env.enableCheckpointing(sink.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        }
+        new DetectionJob(rules, options).attach(Connectors.source(env, source, files, new RawRecordFormat()),
+                Connectors.alertSink(sink, format), Connectors.deadLetterSink(sink));
+    }
+}

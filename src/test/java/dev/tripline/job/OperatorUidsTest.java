@@ -1,0 +1,71 @@
+package dev.tripline.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tripline.alert.AlertFormat;
+import dev.tripline.rule.RuleSet;
+import dev.tripline.testing.ChainedRules;
+import dev.tripline.testing.Corpus;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.TreeSet;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamNode;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A savepoint maps onto a job by operator uid, so the deployed job's uids are part of its contract: this test
+ * fails when they change. If a change is intended, the release notes must say that savepoints of the old job
+ * need {@code --allowNonRestoredState} (a uid gone) or restore that operator empty (a uid new); then update
+ * {@code src/test/resources/golden/job-uids.txt}.
+ */
+class OperatorUidsTest {
+    static final Path GOLDEN = Path.of("src/test/resources/golden/job-uids.txt");
+
+    static final String KAFKA_CONFIG = """
+            source:
+              kind: kafka
+              kafka: {bootstrap-servers: 'localhost:9092', topics: [cloudtrail], group-id: tripline}
+            sink:
+              kind: kafka
+              kafka: {bootstrap-servers: 'localhost:9092', topic: alerts, dead-letter-topic: dead-letters}
+            """;
+
+    static List<StreamNode> nodes(RuleSet rules) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        DeployedJob.build(env, rules, DetectionJob.Options.defaults(), TriplineConfig.parse("uids.yml", KAFKA_CONFIG),
+                AlertFormat.JSONL);
+        return List.copyOf(env.getStreamGraph().getStreamNodes());
+    }
+
+    static TreeSet<String> uids(List<StreamNode> nodes) {
+        TreeSet<String> uids = new TreeSet<>();
+        nodes.forEach(n -> uids.add(n.getTransformationUID()));
+        return uids;
+    }
+
+    @Test
+    void theDeployedJobKeepsItsOperatorUids() throws Exception {
+        RuleSet rules = Corpus.defaultLoader().load(List.of(Path.of("rules"))).ruleSet();
+        List<StreamNode> nodes = nodes(rules);
+        assertThat(nodes).as("every operator has a uid, so Flink never derives one from the graph's shape")
+                .allSatisfy(n -> assertThat(n.getTransformationUID()).as(n.getOperatorName()).isNotBlank());
+        String actual = String.join("\n", uids(nodes)) + "\n";
+        assertThat(actual).as("operator uids of the deployed job (see this test's class doc before updating %s)",
+                GOLDEN).isEqualTo(golden());
+    }
+
+    @Test
+    void chainingAddsAStageAndKeepsTheRest() throws Exception {
+        TreeSet<String> chained = uids(nodes(ChainedRules.rules()));
+        assertThat(chained).contains("tripline-correlate", "tripline-correlate-2", "tripline-dedup",
+                "tripline-kafka-source");
+    }
+
+    static String golden() throws IOException {
+        return Files.readString(GOLDEN, StandardCharsets.UTF_8);
+    }
+}
