@@ -8,14 +8,23 @@ import picocli.CommandLine.Command;
 /** The {@code tripline} command. */
 @Command(name = "tripline", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Detects attackers in cloud audit logs: single-event rules and event-time correlation on Flink.",
-        subcommands = {RulesCommand.class, RunCommand.class, HuntCommand.class, JobCommand.class})
+        subcommands = {RulesCommand.class, RunCommand.class, HuntCommand.class, JobCommand.class, RolloutCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        int code = run(args);
+        if (args.length > 0 && args[0].equals("job")) {
+            // On a cluster in application mode this main runs inside the JobManager, which exiting would take
+            // down; Flink reports an exception from main as the submission's failure instead.
+            if (code != 0) {
+                throw new IllegalStateException("tripline job failed with exit code " + code + " (see above)");
+            }
+            return;
+        }
+        System.exit(code);
     }
 
     /** Runs the command line and returns the exit code (tests call this instead of main). */

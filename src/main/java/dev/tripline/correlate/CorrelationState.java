@@ -67,6 +67,11 @@ public final class CorrelationState {
         return entries.size();
     }
 
+    /** Event time of the oldest signal held, epoch millis; {@link Long#MAX_VALUE} when empty. */
+    public long oldestSignalTime() {
+        return entries.isEmpty() ? Long.MAX_VALUE : entries.get(0).time;
+    }
+
     void insert(Entry e) {
         int i = entries.size();
         while (i > 0 && entries.get(i - 1).time > e.time) {

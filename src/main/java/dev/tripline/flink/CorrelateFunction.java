@@ -102,9 +102,7 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
                 .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
                 .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
                 .build();
-        ValueStateDescriptor<byte[]> stateDesc = new ValueStateDescriptor<>(STATE_NAME,
-                PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
-        stateDesc.enableTimeToLive(ttl);
+        ValueStateDescriptor<byte[]> stateDesc = stateDescriptor(ttl);
         state = getRuntimeContext().getState(stateDesc);
         stateDescriptor = stateDesc;
         droppedByRule = new HashMap<>();
@@ -214,6 +212,17 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
                 }
             }
         }
+    }
+
+    /**
+     * The descriptor of the correlation state, with the TTL it is written with; a savepoint reader must declare
+     * TTL too (values are stored with their timestamps), though its duration and visibility may differ.
+     */
+    public static ValueStateDescriptor<byte[]> stateDescriptor(StateTtlConfig ttl) {
+        ValueStateDescriptor<byte[]> d = new ValueStateDescriptor<>(STATE_NAME,
+                PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+        d.enableTimeToLive(ttl);
+        return d;
     }
 
     /** The plan a state key belongs to, or null when this rule set has no plan with that id and fingerprint. */
