@@ -12,16 +12,16 @@ import java.time.Instant;
 import java.util.List;
 
 /** CloudTrail records for the connector tests: the flagship sequence (enable a region, then use it) per user. */
-final class CloudTrailScenario {
+public final class CloudTrailScenario {
     /** The flagship composite: a newly enabled, unapproved region used soon after. */
-    static final String REGION_PLAN = Flagship.REGION_PLAN;
-    static final Instant T0 = Instant.parse("2024-03-05T10:00:00Z");
-    static final String ACCOUNT = "111111111111";
+    public static final String REGION_PLAN = Flagship.REGION_PLAN;
+    public static final Instant T0 = Instant.parse("2024-03-05T10:00:00Z");
+    public static final String ACCOUNT = "111111111111";
 
     private CloudTrailScenario() {
     }
 
-    static String event(String id, String name, String source, String region, int minutes, String user,
+    public static String event(String id, String name, String source, String region, int minutes, String user,
                         String extra) {
         return "{\"eventVersion\":\"1.08\",\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"" + arn(user)
                 + "\",\"accountId\":\"" + ACCOUNT + "\"},\"eventTime\":\"" + T0.plusSeconds(minutes * 60L)
@@ -30,24 +30,24 @@ final class CloudTrailScenario {
                 + (extra.isEmpty() ? "" : "," + extra) + "}";
     }
 
-    static String arn(String user) {
+    public static String arn(String user) {
         return "arn:aws:iam::" + ACCOUNT + ":user/" + user;
     }
 
-    static String enable(String id, String region, int minutes, String user) {
+    public static String enable(String id, String region, int minutes, String user) {
         return event(id, "EnableRegion", "account.amazonaws.com", "us-east-1", minutes, user,
                 "\"requestParameters\":{\"RegionName\":\"" + region + "\"}");
     }
 
-    static String run(String id, String region, int minutes, String user) {
+    public static String run(String id, String region, int minutes, String user) {
         return event(id, "RunInstances", "ec2.amazonaws.com", region, minutes, user, "");
     }
 
-    static String describe(String id, int minutes, String user) {
+    public static String describe(String id, int minutes, String user) {
         return event(id, "DescribeInstances", "ec2.amazonaws.com", "eu-west-1", minutes, user, "");
     }
 
-    static RuleSet rules() {
+    public static RuleSet rules() {
         RuleLoader.Result loaded = RuleLoader.standard(RuleLoadOptions.defaults()
                         .withPlaceholders(TriplineConfig.defaults().rulePlaceholders()))
                 .load(List.of(Path.of("rules")));

@@ -22,10 +22,10 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** One real Kafka broker (KRaft, combined broker and controller) in the test JVM, with small client helpers. */
-final class KafkaTestCluster implements AutoCloseable {
+public final class KafkaTestCluster implements AutoCloseable {
     private final KafkaClusterTestKit cluster;
 
-    KafkaTestCluster() throws Exception {
+    public KafkaTestCluster() throws Exception {
         cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
                 .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
                 .setConfigProp("offsets.topic.replication.factor", "1")
@@ -41,28 +41,28 @@ final class KafkaTestCluster implements AutoCloseable {
     }
 
     /** A record to {@link #produce}: key and value as UTF-8. */
-    static byte[][] kv(String key, String value) {
+    public static byte[][] kv(String key, String value) {
         return new byte[][] {key.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8)};
     }
 
     /** The last value of a header as UTF-8, or null when the record has none. */
-    static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+    public static String header(ConsumerRecord<byte[], byte[]> r, String name) {
         Header h = r.headers().lastHeader(name);
         return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 
-    String bootstrap() {
+    public String bootstrap() {
         return cluster.bootstrapServers();
     }
 
-    void createTopic(String name, int partitions) throws Exception {
+    public void createTopic(String name, int partitions) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap()))) {
             admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
         }
     }
 
     /** Sends (key, value) pairs in order and waits for all of them. */
-    void produce(String topic, List<byte[][]> records) throws Exception {
+    public void produce(String topic, List<byte[][]> records) throws Exception {
         Properties p = new Properties();
         p.put("bootstrap.servers", bootstrap());
         p.put("key.serializer", ByteArraySerializer.class.getName());
@@ -77,7 +77,7 @@ final class KafkaTestCluster implements AutoCloseable {
     }
 
     /** Everything a read_committed consumer sees on {@code topic} up to its last stable offset. */
-    List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic) {
+    public List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic) {
         Properties p = new Properties();
         p.put("bootstrap.servers", bootstrap());
         p.put("key.deserializer", ByteArrayDeserializer.class.getName());
