@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.tripline.event.Event;
 import dev.tripline.event.FieldPath;
+import dev.tripline.event.LogType;
 import java.io.Serializable;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -14,7 +15,9 @@ import java.util.Map;
  * One event as an alert shows it: the CloudTrail fields every analyst looks at first, plus the rule's output
  * fields (Sigma {@code fields}, Panther SummaryAttributes) with their values.
  *
- * @param eventId         CloudTrail {@code eventID}, or null
+ * @param eventId         CloudTrail {@code eventID} (Azure: {@code eventDataId}), or null; for Azure events
+ *                        eventName, eventSource and awsRegion hold the operation, its resource provider and the
+ *                        region (cloud.region)
  * @param eventTimeMillis event time in epoch millis ({@link Event#NO_TIME} when unknown)
  * @param fields          output field path to value: JSON null when the event lacks the field, an array when
  *                        the path fans out to several values; insertion order is the rule's order
@@ -35,8 +38,24 @@ public record Evidence(String eventId, long eventTimeMillis, String eventName, S
             FieldPath path = outputFields.get(i);
             fields.putIfAbsent(Limits.text(path.text()), Limits.value(valueAt(event, path)));
         }
+        if (event.logType() == LogType.AZURE_ACTIVITY) {
+            // Azure's counterparts: the REST shape's eventDataId, the operation, its resource provider, the region.
+            return new Evidence(first(event, AZ_ID), event.eventTimeMillis(), first(event, AZ_NAME),
+                    first(event, AZ_SOURCE), first(event, AZ_REGION), fields);
+        }
         return new Evidence(text(event, "eventID"), event.eventTimeMillis(), text(event, "eventName"),
                 text(event, "eventSource"), text(event, "awsRegion"), fields);
+    }
+
+    private static final FieldPath AZ_ID = FieldPath.of("eventDataId");
+    private static final FieldPath AZ_NAME = FieldPath.of("operationName");
+    private static final FieldPath AZ_SOURCE = FieldPath.of("azure.resource.provider");
+    private static final FieldPath AZ_REGION = FieldPath.of("cloud.region");
+
+    private static String first(Event event, FieldPath path) {
+        List<JsonNode> values = event.values(path);
+        String s = values.isEmpty() ? null : Event.stringForm(values.get(0));
+        return s == null ? null : Limits.text(s);
     }
 
     /** The value at {@code path}: null node when missing, the value itself when single, an array when several. */

@@ -2,6 +2,7 @@ package dev.tripline.correlate;
 
 import dev.tripline.event.Event;
 import dev.tripline.event.FieldPath;
+import dev.tripline.event.LogType;
 import dev.tripline.rule.Rule;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,6 +25,10 @@ public record Evidence(String ruleId, String eventId, long eventTimeMillis, Stri
     private static final FieldPath EVENT_NAME = FieldPath.of("eventName");
     private static final FieldPath EVENT_SOURCE = FieldPath.of("eventSource");
     private static final FieldPath AWS_REGION = FieldPath.of("awsRegion");
+    private static final FieldPath AZ_ID = FieldPath.of("eventDataId");
+    private static final FieldPath AZ_NAME = FieldPath.of("operationName");
+    private static final FieldPath AZ_SOURCE = FieldPath.of("azure.resource.provider");
+    private static final FieldPath AZ_REGION = FieldPath.of("cloud.region");
 
     public Evidence {
         fields = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(fields));
@@ -37,6 +42,11 @@ public record Evidence(String ruleId, String eventId, long eventTimeMillis, Stri
             if (v != null) {
                 fields.put(p.text(), v);
             }
+        }
+        if (event.logType() == LogType.AZURE_ACTIVITY) {
+            // The same slots as alert.Evidence fills for Azure: eventDataId, operation, resource provider, region.
+            return new Evidence(rule.id(), firstValue(event, AZ_ID), event.eventTimeMillis(),
+                    firstValue(event, AZ_NAME), firstValue(event, AZ_SOURCE), firstValue(event, AZ_REGION), fields);
         }
         return new Evidence(rule.id(), firstValue(event, EVENT_ID), event.eventTimeMillis(),
                 firstValue(event, EVENT_NAME), firstValue(event, EVENT_SOURCE), firstValue(event, AWS_REGION), fields);

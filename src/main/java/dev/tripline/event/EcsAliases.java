@@ -8,7 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The alias names under which a raw CloudTrail event can also be read: Elastic's ECS field names (so that a
+ * The alias names under which a raw CloudTrail event (and, with a table of its own, an Azure Activity Log event)
+ * can also be read: Elastic's ECS field names (so that a
  * rule written against Elastic's AWS integration evaluates on raw CloudTrail) and Tripline's derived fields
  * {@code account} and {@code principal}.
  *
@@ -28,7 +29,11 @@ public final class EcsAliases {
         SOURCE_IP, SESSION_CREATION_DATE, REQUEST_PARAMETERS_TEXT, RESPONSE_ELEMENTS_TEXT,
         ADDITIONAL_EVENTDATA_TEXT, SERVICE_EVENT_DETAILS_TEXT, CONSOLE_LOGIN_MFA_USED,
         CONSOLE_LOGIN_MOBILE_VERSION, CONSOLE_LOGIN_LOGIN_TO, RESOURCES, RELATED_USER, TLS_VERSION,
-        TLS_VERSION_PROTOCOL, ACCOUNT, PRINCIPAL;
+        TLS_VERSION_PROTOCOL, ACCOUNT, PRINCIPAL,
+        // Azure Activity Log (AzureFields): ECS names and the bridges between its two record shapes.
+        CLOUD_REGION, EVENT_ACTION, SOURCE_ADDRESS, AZ_OPERATION_NAME, AZ_CATEGORY, AZ_RESULT_TYPE, AZ_STATUS,
+        AZ_TIME, AZ_CLAIMS, AZ_CLAIMS_ECS, AZ_AUTHORIZATION, AZ_CALLER_IP, AZ_CALLER, AZ_RESOURCE_GROUP,
+        AZ_RESOURCE_PROVIDER, AZ_SUBSCRIPTION;
 
         static final int COUNT = values().length;
     }
@@ -77,6 +82,9 @@ public final class EcsAliases {
     private static final Node ROOT = new Node();
     private static final Map<String, String> RENAMES = new LinkedHashMap<>();
     private static final Map<String, Computed> COMPUTED = new LinkedHashMap<>();
+    /** Azure Activity Log names; all computed, because each must read either record shape (AzureFields). */
+    private static final Node AZURE_ROOT = new Node();
+    private static final Map<String, Computed> AZURE = new LinkedHashMap<>();
 
     static {
         rename("event.action", "eventName");
@@ -151,6 +159,49 @@ public final class EcsAliases {
         computed("tls.version_protocol", Computed.TLS_VERSION_PROTOCOL);
         computed("account", Computed.ACCOUNT);
         computed("principal", Computed.PRINCIPAL);
+
+        azure("@timestamp", Computed.TIMESTAMP);
+        azure("event.dataset", Computed.DATASET);
+        azure("data_stream.dataset", Computed.DATASET);
+        azure("event.kind", Computed.EVENT_KIND);
+        azure("event.action", Computed.EVENT_ACTION);
+        azure("event.outcome", Computed.EVENT_OUTCOME);
+        azure("cloud.provider", Computed.CLOUD_PROVIDER);
+        azure("cloud.region", Computed.CLOUD_REGION);
+        azure("cloud.account.id", Computed.ACCOUNT);
+        azure("source.ip", Computed.SOURCE_IP);
+        azure("source.address", Computed.SOURCE_ADDRESS);
+        azure("user.name", Computed.USER_NAME);
+        azure("azure.subscription_id", Computed.ACCOUNT);
+        azure("azure.resource.group", Computed.AZ_RESOURCE_GROUP);
+        azure("azure.resource.provider", Computed.AZ_RESOURCE_PROVIDER);
+        azure("azure.activitylogs.operation_name", Computed.AZ_OPERATION_NAME);
+        azure("azure.activitylogs.category", Computed.AZ_CATEGORY);
+        azure("azure.activitylogs.result_type", Computed.AZ_RESULT_TYPE);
+        azure("azure.activitylogs.identity.claims", Computed.AZ_CLAIMS_ECS);
+        azure("azure.activitylogs.identity.authorization", Computed.AZ_AUTHORIZATION);
+        azure("account", Computed.ACCOUNT);
+        azure("principal", Computed.PRINCIPAL);
+        // The diagnostic-settings names, readable on REST records ...
+        azure("time", Computed.AZ_TIME);
+        azure("operationName", Computed.AZ_OPERATION_NAME);
+        azure("category", Computed.AZ_CATEGORY);
+        azure("resultType", Computed.AZ_RESULT_TYPE);
+        azure("callerIpAddress", Computed.AZ_CALLER_IP);
+        azure("identity.claims", Computed.AZ_CLAIMS);
+        azure("identity.authorization", Computed.AZ_AUTHORIZATION);
+        // ... and the REST (Activity Log API, Azure Monitor) names, readable on diagnostic records.
+        azure("eventTimestamp", Computed.AZ_TIME);
+        azure("operationName.value", Computed.AZ_OPERATION_NAME);
+        azure("category.value", Computed.AZ_CATEGORY);
+        azure("status.value", Computed.AZ_STATUS);
+        azure("httpRequest.clientIpAddress", Computed.AZ_CALLER_IP);
+        azure("claims", Computed.AZ_CLAIMS);
+        azure("authorization", Computed.AZ_AUTHORIZATION);
+        azure("caller", Computed.AZ_CALLER);
+        azure("subscriptionId", Computed.ACCOUNT);
+        azure("resourceGroupName", Computed.AZ_RESOURCE_GROUP);
+        azure("resourceProviderName.value", Computed.AZ_RESOURCE_PROVIDER);
     }
 
     private EcsAliases() {
@@ -166,8 +217,17 @@ public final class EcsAliases {
         add(new Alias(alias, null, c));
     }
 
+    private static void azure(String alias, Computed c) {
+        AZURE.put(alias, c);
+        add(AZURE_ROOT, new Alias(alias, null, c));
+    }
+
     private static void add(Alias alias) {
-        Node n = ROOT;
+        add(ROOT, alias);
+    }
+
+    private static void add(Node root, Alias alias) {
+        Node n = root;
         for (String seg : alias.name.split("\\.", -1)) {
             n = n.children.computeIfAbsent(seg, k -> new Node());
         }
@@ -177,9 +237,18 @@ public final class EcsAliases {
         n.alias = alias;
     }
 
-    /** The longest alias that is a segment prefix of {@code path}, or null; allocation-free. */
+    /** The longest CloudTrail alias that is a segment prefix of {@code path}, or null; allocation-free. */
     static Alias match(FieldPath path) {
-        Node n = ROOT;
+        return match(ROOT, path);
+    }
+
+    /** The longest alias of {@code type} that is a segment prefix of {@code path}, or null. */
+    static Alias match(LogType type, FieldPath path) {
+        return match(type == LogType.CLOUDTRAIL ? ROOT : AZURE_ROOT, path);
+    }
+
+    private static Alias match(Node root, FieldPath path) {
+        Node n = root;
         Alias best = null;
         for (int i = 0; i < path.length(); i++) {
             n = n.children.get(path.segment(i));
@@ -230,5 +299,10 @@ public final class EcsAliases {
     /** Names of computed aliases and derived fields. */
     public static List<String> computedNames() {
         return Collections.unmodifiableList(new ArrayList<>(COMPUTED.keySet()));
+    }
+
+    /** Names that Azure Activity Log events resolve (ECS names, derived fields and shape bridges). */
+    public static List<String> azureNames() {
+        return Collections.unmodifiableList(new ArrayList<>(AZURE.keySet()));
     }
 }

@@ -21,9 +21,10 @@ import java.util.function.Predicate;
  *   <li>A segment {@code [N]} indexes into a list (see {@link FieldPath}); other segments on a list fan out.</li>
  * </ul>
  *
- * <p>For CloudTrail events the instance lookup ({@link #anyValue(FieldPath, Predicate)}, {@link #values},
+ * <p>For CloudTrail and Azure Activity events the instance lookup ({@link #anyValue(FieldPath, Predicate)}, {@link #values},
  * {@link #exists}) also sees the derived fields {@code account} and {@code principal} and the ECS alias names
- * listed in {@link EcsAliases} (see docs/event-view.md). A raw field with the same path always wins. Computed
+ * listed in {@link EcsAliases} (see docs/event-view.md); Azure events also read each record shape under the
+ * other shape's names. A raw field with the same path always wins. Computed
  * values are built on first use and cached in the event, so constructing an event stays cheap. The static
  * {@link #anyValue(JsonNode, FieldPath, Predicate)} sees raw JSON only.
  */
@@ -65,7 +66,8 @@ public final class Event {
     public long eventTimeMillis() {
         long t = eventTimeMillis;
         if (t == UNPARSED) {
-            t = logType == LogType.CLOUDTRAIL ? EventTime.parseMillis(EventTime.timeField(root)) : NO_TIME;
+            t = logType == LogType.CLOUDTRAIL ? EventTime.parseMillis(EventTime.timeField(root))
+                    : EventTime.parseMillis(AzureFields.timeField(root));
             eventTimeMillis = t;
         }
         return t;
@@ -86,6 +88,11 @@ public final class Event {
             EcsAliases.Alias alias = EcsAliases.match(path);
             if (alias != null) {
                 return aliasValue(alias, path, test);
+            }
+        } else {
+            EcsAliases.Alias alias = EcsAliases.match(logType, path);
+            if (alias != null) {
+                return azureAliasValue(alias, path, test);
             }
         }
         if (path.caseInsensitiveKeys() && !path.isSelf() && certainlyAbsent(path)) {
@@ -135,6 +142,31 @@ public final class Event {
         return !value.isMissingNode() && walk(value, path, depth, present);
     }
 
+    /**
+     * Azure names bridge two record shapes whose fields share names but not types ({@code operationName} is a
+     * string in the diagnostic export and {@code {value, localizedValue}} in the REST shape). So the raw field
+     * wins only where it holds a scalar (or JSON null); an object or nothing there means the record has the other
+     * shape, and the computed value, which reads both, answers.
+     */
+    private boolean azureAliasValue(EcsAliases.Alias alias, FieldPath path, Predicate<JsonNode> test) {
+        if (rawMayExist(path)) {
+            boolean[] scalar = {false};
+            boolean hit = anyValue(root, path, v -> {
+                if (v.isContainerNode()) {
+                    return false;
+                }
+                scalar[0] = true;
+                return test.test(v);
+            });
+            if (scalar[0]) {
+                return hit;
+            }
+        }
+        Predicate<JsonNode> present = v -> !v.isNull() && !(v.isTextual() && v.textValue().isEmpty()) && test.test(v);
+        JsonNode value = computedValue(alias.computed());
+        return !value.isMissingNode() && walk(value, path, alias.depth(), present);
+    }
+
     /** Cheap pre-check so that the common case (no raw field under an alias name) skips the raw walk. */
     private boolean rawMayExist(FieldPath path) {
         if (path.caseInsensitiveKeys()) {
@@ -152,13 +184,16 @@ public final class Event {
         }
         JsonNode v = cache[which.ordinal()];
         if (v == null) {
-            v = CloudTrailFields.compute(which, this);
+            v = logType == LogType.CLOUDTRAIL ? CloudTrailFields.compute(which, this) : AzureFields.compute(which, this);
             cache[which.ordinal()] = v;
         }
         return v;
     }
 
-    /** The derived {@code account}: recipientAccountId, else userIdentity.accountId; null when neither. */
+    /**
+     * The derived {@code account}: for CloudTrail recipientAccountId, else userIdentity.accountId; for Azure the
+     * subscription id (lower case); null when there is none.
+     */
     public String account() {
         return textOrNull(computedValue(EcsAliases.Computed.ACCOUNT));
     }

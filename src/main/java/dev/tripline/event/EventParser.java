@@ -26,13 +26,15 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
 /**
- * Turns raw bytes into CloudTrail {@link Event}s, reporting everything it cannot use as a typed
+ * Turns raw bytes into CloudTrail and Azure Activity Log {@link Event}s, reporting everything it cannot use as a typed
  * {@link ParseFailure} instead of throwing. Safe on untrusted input: see {@link ParseLimits}.
  *
  * <p>Recognised input (after transparent gzip, detected by magic bytes):
  * <ul>
  *   <li>JSON Lines: one record (or one envelope) per line; blank lines skipped; a bad line fails alone.</li>
- *   <li>A CloudTrail log file {@code {"Records":[...]}}; records are streamed, not slurped.</li>
+ *   <li>A CloudTrail log file {@code {"Records":[...]}}; records are streamed, not slurped. Azure's batches
+ *       {@code {"records":[...]}} (diagnostic settings via Event Hubs or storage) and {@code {"value":[...]}}
+ *       (the Activity Log REST API) are read the same way.</li>
  *   <li>A top-level JSON array of records (Stratus Red Team detonation logs, exports).</li>
  *   <li>A pretty-printed single record or a sequence of JSON values.</li>
  *   <li>An EventBridge event whose {@code detail-type} ends with {@code via CloudTrail}; the record is
@@ -40,11 +42,13 @@ import java.util.zip.ZipException;
  *   <li>A CloudWatch Logs subscription payload: {@code DATA_MESSAGE} yields one record per
  *       {@code logEvents[].message}; {@code CONTROL_MESSAGE} yields nothing and is not a failure.</li>
  * </ul>
- * A record is CloudTrail if it is an object with {@code eventVersion}, or with both {@code eventSource} and
+ * The log type is decided per record. A record is CloudTrail if it is an object with {@code eventVersion}, or with both {@code eventSource} and
  * {@code eventName}. It must have an ISO-8601 {@code eventTime}: event-time windows and correlation cannot
  * place a record without one, so a missing or unparseable time is a failure, not a default. Only when
  * {@code eventTime} is absent, {@code @timestamp} is used instead: shippers such as Logstash move the event time
- * there (the OTRF datasets look like that).
+ * there (the OTRF datasets look like that). Other records are Azure Activity Log records when they look like one
+ * (see {@code isAzureActivity}), with the time in {@code time} (diagnostic export) or {@code eventTimestamp}
+ * (REST shape).
  *
  * <p>Use {@link #parse(byte[])} per message (Kafka, Kinesis) and {@link #parse(InputStream, Sink)} for files and
  * streams, which reads JSON Lines line by line and envelopes token by token. Instances are immutable and
@@ -236,7 +240,7 @@ public final class EventParser {
             JsonToken t;
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
-                if (name.equals("Records") || name.equals("messageType")) {
+                if (isRecordsArray(name) || name.equals("messageType")) {
                     return Sniff.ENVELOPE;
                 }
                 p.nextToken();
@@ -352,9 +356,9 @@ public final class EventParser {
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken vt = p.nextToken();
-                if (vt == JsonToken.START_ARRAY && name.equals("Records")) {
+                if (vt == JsonToken.START_ARRAY && isRecordsArray(name)) {
                     long before = rawOffset(p.currentTokenLocation());
-                    streamRecords(p, ctx, "Records", p.currentTokenLocation());
+                    streamRecords(p, ctx, name, p.currentTokenLocation());
                     budget.exclude(rawOffset(p.currentLocation()) - before);
                     records = true;
                 } else if (vt == JsonToken.START_ARRAY && name.equals("logEvents") && messageType != null) {
@@ -398,6 +402,14 @@ public final class EventParser {
         } else {
             record(ctx, obj, line, offset, "", -1, start);
         }
+    }
+
+    /**
+     * The arrays of records an envelope carries: CloudTrail's {@code Records}, Azure diagnostic settings'
+     * {@code records} (Event Hubs messages, storage blobs) and the REST list response's {@code value}.
+     */
+    private static boolean isRecordsArray(String name) {
+        return name.equals("Records") || name.equals("records") || name.equals("value");
     }
 
     private void eventBridge(Ctx ctx, ObjectNode obj, long line, long offset, JsonLocation start) {
@@ -563,8 +575,13 @@ public final class EventParser {
         ObjectNode obj = (ObjectNode) value;
         boolean cloudTrail = obj.has("eventVersion") || (obj.has("eventSource") && obj.has("eventName"));
         if (!cloudTrail) {
-            fail(ctx, ParseFailure.Reason.NOT_CLOUDTRAIL, "object has neither eventVersion nor eventSource+eventName",
-                    line, offset, envelope, index, snippetAt(ctx, start, obj));
+            if (isAzureActivity(obj)) {
+                azureRecord(ctx, obj, line, offset, envelope, index, start);
+                return;
+            }
+            fail(ctx, ParseFailure.Reason.NOT_CLOUDTRAIL, "object is neither a CloudTrail record (eventVersion, or "
+                    + "eventSource+eventName) nor an Azure Activity Log record (operationName with resourceId, "
+                    + "subscriptionId or eventDataId)", line, offset, envelope, index, snippetAt(ctx, start, obj));
             return;
         }
         JsonNode time = EventTime.timeField(obj);
@@ -586,6 +603,49 @@ public final class EventParser {
             return;
         }
         ctx.sink.event(new Event(LogType.CLOUDTRAIL, obj, millis));
+    }
+
+    /**
+     * Azure Activity Log, per record (one envelope may mix shapes): an {@code operationName} (a string in the
+     * diagnostic export, {@code {value, ...}} in the REST shape) with something that places it in Azure
+     * Resource Manager: {@code resourceId}, {@code subscriptionId} or {@code eventDataId}. Entra ID sign-in and
+     * audit logs share the diagnostic envelope but not this log type, so their categories are turned away.
+     */
+    private static boolean isAzureActivity(ObjectNode obj) {
+        JsonNode op = obj.get("operationName");
+        boolean hasOp = op != null && (op.isTextual() || (op.isObject() && op.path("value").isTextual()));
+        if (!hasOp || !(obj.has("resourceId") || obj.has("subscriptionId") || obj.has("eventDataId"))) {
+            return false;
+        }
+        JsonNode category = obj.get("category");
+        return category == null || !category.isTextual() || !ENTRA_CATEGORIES.contains(category.textValue());
+    }
+
+    private static final java.util.Set<String> ENTRA_CATEGORIES = java.util.Set.of("SignInLogs", "AuditLogs",
+            "NonInteractiveUserSignInLogs", "ServicePrincipalSignInLogs", "ManagedIdentitySignInLogs",
+            "ProvisioningLogs", "ADFSSignInLogs", "RiskyUsers", "UserRiskEvents", "MicrosoftGraphActivityLogs");
+
+    private void azureRecord(Ctx ctx, ObjectNode obj, long line, long offset, String envelope, int index,
+                             JsonLocation start) {
+        JsonNode time = AzureFields.timeField(obj);
+        if (time == null || time.isNull()) {
+            fail(ctx, ParseFailure.Reason.MISSING_EVENT_TIME, "Azure Activity record without time (or eventTimestamp)",
+                    line, offset, envelope, index, snippetAt(ctx, start, obj));
+            return;
+        }
+        if (requireIdentity && !AzureFields.hasIdentity(obj)) {
+            fail(ctx, ParseFailure.Reason.MISSING_IDENTITY, "Azure Activity record without an identity object, "
+                    + "claims or a caller", line, offset, envelope, index, snippetAt(ctx, start, obj));
+            return;
+        }
+        long millis = EventTime.parseMillis(time);
+        if (millis == Event.NO_TIME) {
+            fail(ctx, ParseFailure.Reason.INVALID_EVENT_TIME, "time is not an ISO-8601 instant: "
+                    + ParseFailure.snippetOf(time.toString()), line, offset, envelope, index,
+                    snippetAt(ctx, start, obj));
+            return;
+        }
+        ctx.sink.event(new Event(LogType.AZURE_ACTIVITY, obj, millis));
     }
 
     // ---- bounded tree building ------------------------------------------------------------------------------

@@ -31,6 +31,10 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
  *   approved: [us-east-1, us-west-2, eu-west-1, eu-central-1]   # the default list (seed 004)
  *   accounts:                                                   # per-account overrides
  *     "123456789012": [us-east-1, ap-southeast-2]
+ *   azure:                                                      # Azure, beside AWS (seed 004's Azure half)
+ *     approved: [eastus, eastus2, westus, westus2, westeurope, northeurope, uksouth, ukwest]
+ *     subscriptions:                                            # per-subscription overrides
+ *       "00000000-0000-0000-0000-000000000000": [eastus, japaneast]
  * placeholders:                                                 # values for Sigma |expand
  *   Legitimate_Countries: [DE, FR]
  * time:
@@ -50,13 +54,32 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
  *   paths: [AWSLogs/]
  * </pre>
  *
- * <p>The placeholder {@code approved_regions} is always defined, from {@code regions.approved}. Job and I/O
+ * <p>The placeholder {@code approved_regions} is always defined, from {@code regions.approved}, and so is
+ * {@code approved_azure_regions}, from {@code regions.azure.approved}; the per-account and per-subscription
+ * lists override them for the events of that account or subscription (the derived field {@code account}). Job and I/O
  * keys are held in {@link Settings} as given (null when absent), so that a command can apply them under its
  * flags: flag, then file, then the built-in default.
  */
 public record TriplineConfig(List<String> approvedRegions, Map<String, List<String>> accountRegions,
                              Map<String, List<String>> placeholders, Settings settings,
-                             SourceOptions source, SinkOptions sink) {
+                             SourceOptions source, SinkOptions sink, AzureRegions azureRegions) {
+
+    /**
+     * Azure's approved regions: the default list and per-subscription overrides (subscription ids lower-cased,
+     * as the derived field {@code account} gives them).
+     */
+    public record AzureRegions(List<String> approved, Map<String, List<String>> subscriptions) {
+        public AzureRegions {
+            approved = List.copyOf(approved);
+            Map<String, List<String>> lower = new LinkedHashMap<>();
+            subscriptions.forEach((k, v) -> lower.put(k.toLowerCase(java.util.Locale.ROOT), List.copyOf(v)));
+            subscriptions = java.util.Collections.unmodifiableMap(lower);
+        }
+
+        public static AzureRegions defaults() {
+            return new AzureRegions(DEFAULT_APPROVED_AZURE_REGIONS, Map.of());
+        }
+    }
 
     /**
      * The job and I/O keys of the file, each null when the file does not set it. Paths are as written (relative
@@ -100,11 +123,20 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
     public static final List<String> DEFAULT_APPROVED_REGIONS =
             List.of("us-east-1", "us-west-2", "eu-west-1", "eu-central-1");
 
+    /** Seed 004's Azure list. */
+    public static final List<String> DEFAULT_APPROVED_AZURE_REGIONS = List.of("eastus", "eastus2", "westus",
+            "westus2", "westeurope", "northeurope", "uksouth", "ukwest");
+
     private static final Pattern REGION = Pattern.compile("[a-z]{2}(-gov)?-[a-z]+-\\d");
+    /** Azure's programmatic region names: lower-case letters and digits ({@code japaneast}, {@code eastus2}). */
+    private static final Pattern AZURE_REGION = Pattern.compile("[a-z][a-z0-9]{1,39}");
+    private static final Pattern SUBSCRIPTION = Pattern.compile(
+            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    private static final Set<String> AZURE_REGION_KEYS = Set.of("approved", "subscriptions");
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
     private static final Set<String> TOP_KEYS = Set.of("regions", "placeholders", "time", "correlation", "dedup",
             "output", "input", "source", "sink");
-    private static final Set<String> REGION_KEYS = Set.of("approved", "accounts");
+    private static final Set<String> REGION_KEYS = Set.of("approved", "accounts", "azure");
     private static final Set<String> TIME_KEYS = Set.of("out-of-orderness", "idleness", "allowed-lateness");
     private static final Set<String> CORRELATION_KEYS = Set.of("suppression", "state-ttl");
     private static final Set<String> DEDUP_KEYS = Set.of("default-period-minutes");
@@ -120,6 +152,14 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
         settings = settings == null ? Settings.NONE : settings;
         source = source == null ? SourceOptions.files() : source;
         sink = sink == null ? SinkOptions.files() : sink;
+        azureRegions = azureRegions == null ? AzureRegions.defaults() : azureRegions;
+    }
+
+    /** Without an Azure section: seed 004's Azure defaults. */
+    public TriplineConfig(List<String> approvedRegions, Map<String, List<String>> accountRegions,
+                          Map<String, List<String>> placeholders, Settings settings,
+                          SourceOptions source, SinkOptions sink) {
+        this(approvedRegions, accountRegions, placeholders, settings, source, sink, null);
     }
 
     /** Defaults for the job and I/O keys; files in, files out. */
@@ -136,23 +176,36 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
     public Map<String, List<String>> rulePlaceholders() {
         Map<String, List<String>> all = new LinkedHashMap<>(placeholders);
         all.put("approved_regions", approvedRegions);
+        all.put("approved_azure_regions", azureRegions.approved());
         return all;
     }
 
     /**
      * Per-account placeholder values for rule loading: {@code regions.accounts} overrides
-     * {@code approved_regions} for the events of each listed account.
+     * {@code approved_regions} for the events of each listed account, {@code regions.azure.subscriptions}
+     * overrides {@code approved_azure_regions} for those of each listed subscription.
      */
     public Map<String, Map<String, List<String>>> ruleAccountPlaceholders() {
-        return accountRegions.isEmpty() ? Map.of() : Map.of("approved_regions", accountRegions);
+        Map<String, Map<String, List<String>>> out = new LinkedHashMap<>();
+        if (!accountRegions.isEmpty()) {
+            out.put("approved_regions", accountRegions);
+        }
+        if (!azureRegions.subscriptions().isEmpty()) {
+            out.put("approved_azure_regions", azureRegions.subscriptions());
+        }
+        return out;
     }
 
     public TriplineConfig withApprovedRegions(List<String> regions) {
-        return new TriplineConfig(regions, accountRegions, placeholders, settings, source, sink);
+        return new TriplineConfig(regions, accountRegions, placeholders, settings, source, sink, azureRegions);
     }
 
     public TriplineConfig withAccountRegions(Map<String, List<String>> overrides) {
-        return new TriplineConfig(approvedRegions, overrides, placeholders, settings, source, sink);
+        return new TriplineConfig(approvedRegions, overrides, placeholders, settings, source, sink, azureRegions);
+    }
+
+    public TriplineConfig withAzureRegions(AzureRegions azure) {
+        return new TriplineConfig(approvedRegions, accountRegions, placeholders, settings, source, sink, azure);
     }
 
     /** Thrown with every problem found in a config file, each naming its key. */
@@ -196,6 +249,7 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
         }
         List<String> approved = DEFAULT_APPROVED_REGIONS;
         Map<String, List<String>> accounts = new LinkedHashMap<>();
+        AzureRegions azure = AzureRegions.defaults();
         Map<String, List<String>> placeholders = new LinkedHashMap<>();
         SourceOptions source = null;
         SinkOptions sink = null;
@@ -220,6 +274,9 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
                         accounts.put(e.getKey(), regionList(name, e.getValue().getValueNode(), key, errors));
                     }
                 }
+                if (regions.has("azure")) {
+                    azure = azureRegions(name, SafeYaml.map(name, regions.get("azure"), "'regions.azure'"), errors);
+                }
             }
             if (top.has("placeholders")) {
                 YamlMap ph = SafeYaml.map(name, top.get("placeholders"), "'placeholders'");
@@ -238,7 +295,39 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }
-        return new TriplineConfig(approved, accounts, placeholders, settings, source, sink);
+        return new TriplineConfig(approved, accounts, placeholders, settings, source, sink, azure);
+    }
+
+    private static AzureRegions azureRegions(String file, YamlMap az, List<LoadError> errors) {
+        unknownKeys(az, AZURE_REGION_KEYS, "regions.azure.", errors);
+        List<String> approved = DEFAULT_APPROVED_AZURE_REGIONS;
+        if (az.has("approved")) {
+            approved = azureRegionList(file, az.get("approved"), "regions.azure.approved", errors);
+        }
+        Map<String, List<String>> subscriptions = new LinkedHashMap<>();
+        if (az.has("subscriptions")) {
+            YamlMap subs = SafeYaml.map(file, az.get("subscriptions"), "'regions.azure.subscriptions'");
+            for (Map.Entry<String, NodeTuple> e : subs.entries().entrySet()) {
+                String key = "regions.azure.subscriptions." + e.getKey();
+                if (!SUBSCRIPTION.matcher(e.getKey()).matches()) {
+                    errors.add(new LoadError(subs.keyLocation(e.getKey()),
+                            key + ": '" + e.getKey() + "' is not an Azure subscription id (a GUID)"));
+                }
+                subscriptions.put(e.getKey(), azureRegionList(file, e.getValue().getValueNode(), key, errors));
+            }
+        }
+        return new AzureRegions(approved, subscriptions);
+    }
+
+    private static List<String> azureRegionList(String file, Node node, String key, List<LoadError> errors) {
+        List<String> regions = SafeYaml.scalarList(file, node, key);
+        for (String r : regions) {
+            if (!AZURE_REGION.matcher(r).matches()) {
+                errors.add(new LoadError(SafeYaml.at(file, node), key + ": '" + r
+                        + "' is not an Azure region name (lower case, no spaces, e.g. japaneast)"));
+            }
+        }
+        return regions;
     }
 
     /** The job and I/O sections; every bad value is added to {@code errors} and parsing goes on. */
