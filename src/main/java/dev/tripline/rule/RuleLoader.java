@@ -76,8 +76,8 @@ public final class RuleLoader {
     private void collect(Path p, List<SourceFile> files, LoadSink sink) {
         if (Files.isDirectory(p)) {
             try (Stream<Path> walk = Files.walk(p)) {
-                for (Path f : walk.filter(Files::isRegularFile).filter(RuleLoader::isRuleFile)
-                        .sorted(Comparator.comparing(Path::toString)).toList()) {
+                for (Path f : walk.filter(Files::isRegularFile).filter(q -> !underHiddenDirectory(p, q))
+                        .filter(RuleLoader::isRuleFile).sorted(Comparator.comparing(Path::toString)).toList()) {
                     read(f, files, sink);
                 }
             } catch (IOException e) {
@@ -88,6 +88,25 @@ public final class RuleLoader {
         } else {
             sink.error(SourceLocation.ofFile(p.toString()), "no such file or directory");
         }
+    }
+
+    /**
+     * Whether {@code file} lies in a directory below {@code root} whose name starts with a dot. A Kubernetes
+     * ConfigMap volume keeps every file twice: the visible name is a symbolic link into a hidden
+     * {@code ..<timestamp>} directory, so walking into that directory would load each rule a second time and fail
+     * the duplicate-id check; {@code .git} and editor folders are skipped for the same reason.
+     */
+    static boolean underHiddenDirectory(Path root, Path file) {
+        Path parent = root.relativize(file).getParent();
+        if (parent == null) {
+            return false;
+        }
+        for (Path part : parent) {
+            if (part.toString().startsWith(".")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static boolean isRuleFile(Path p) {
