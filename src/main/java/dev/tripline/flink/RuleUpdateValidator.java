@@ -1,5 +1,6 @@
 package dev.tripline.flink;
 
+import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
@@ -32,6 +33,11 @@ public class RuleUpdateValidator extends AbstractStreamOperator<RuleUpdate>
     private final LiveRules live;
     private transient Counter accepted;
     private transient Counter rejected;
+    private transient LongCounter acceptedTotal;
+    private transient LongCounter rejectedTotal;
+    /** Accumulators: totals an embedded run's summary reads from the job result. */
+    public static final String ACC_ACCEPTED = "tripline-rule-updates-accepted";
+    public static final String ACC_REJECTED = "tripline-rule-updates-rejected";
 
     public RuleUpdateValidator(LiveRules live) {
         this.live = live;
@@ -42,6 +48,10 @@ public class RuleUpdateValidator extends AbstractStreamOperator<RuleUpdate>
         super.open();
         accepted = getMetricGroup().counter("rule_updates_accepted");
         rejected = getMetricGroup().counter("rule_updates_rejected");
+        acceptedTotal = new LongCounter();
+        rejectedTotal = new LongCounter();
+        getRuntimeContext().addAccumulator(ACC_ACCEPTED, acceptedTotal);
+        getRuntimeContext().addAccumulator(ACC_REJECTED, rejectedTotal);
         output.emitWatermark(new Watermark(Long.MAX_VALUE));
     }
 
@@ -57,12 +67,14 @@ public class RuleUpdateValidator extends AbstractStreamOperator<RuleUpdate>
         }
         if (!o.ok()) {
             rejected.inc();
+            rejectedTotal.add(1);
             RuleUpdateStatus s = RuleUpdateStatus.rejected(String.valueOf(update.version), digest, o.errors());
             LOG.warn("Live rules: {}; the running rules stay", s.message());
             output.collect(STATUS, new StreamRecord<>(s));
             return;
         }
         accepted.inc();
+        acceptedTotal.add(1);
         LiveRules.Compiled c = o.compiled();
         RuleUpdateStatus s = RuleUpdateStatus.accepted(c.version(), c.digest(), c.rules().rules().size(),
                 c.rules().correlations().size());

@@ -2,6 +2,7 @@ package dev.tripline.job;
 
 import dev.tripline.alert.AlertFormat;
 import dev.tripline.io.ConfigReader;
+import dev.tripline.io.LiveUpdateOptions;
 import dev.tripline.io.SinkOptions;
 import dev.tripline.io.SourceOptions;
 import dev.tripline.rule.LoadError;
@@ -48,6 +49,8 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
  *   dead-letters: dead.jsonl
  * input:
  *   paths: [AWSLogs/]
+ * rules:                        # live rule updates: see LiveUpdateOptions
+ *   updates: {bootstrap-servers: [localhost:9092], topic: tripline-rules}
  * </pre>
  *
  * <p>The placeholder {@code approved_regions} is always defined, from {@code regions.approved}. Job and I/O
@@ -56,7 +59,7 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
  */
 public record TriplineConfig(List<String> approvedRegions, Map<String, List<String>> accountRegions,
                              Map<String, List<String>> placeholders, Settings settings,
-                             SourceOptions source, SinkOptions sink) {
+                             SourceOptions source, SinkOptions sink, LiveUpdateOptions liveUpdates) {
 
     /**
      * The job and I/O keys of the file, each null when the file does not set it. Paths are as written (relative
@@ -103,7 +106,7 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
     private static final Pattern REGION = Pattern.compile("[a-z]{2}(-gov)?-[a-z]+-\\d");
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
     private static final Set<String> TOP_KEYS = Set.of("regions", "placeholders", "time", "correlation", "dedup",
-            "output", "input", "source", "sink");
+            "output", "input", "source", "sink", "rules");
     private static final Set<String> REGION_KEYS = Set.of("approved", "accounts");
     private static final Set<String> TIME_KEYS = Set.of("out-of-orderness", "idleness", "allowed-lateness");
     private static final Set<String> CORRELATION_KEYS = Set.of("suppression", "state-ttl");
@@ -120,6 +123,14 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
         settings = settings == null ? Settings.NONE : settings;
         source = source == null ? SourceOptions.files() : source;
         sink = sink == null ? SinkOptions.files() : sink;
+        liveUpdates = liveUpdates == null ? LiveUpdateOptions.defaults() : liveUpdates;
+    }
+
+    /** Without a {@code rules:} section (live updates at their defaults: no control topic). */
+    public TriplineConfig(List<String> approvedRegions, Map<String, List<String>> accountRegions,
+                          Map<String, List<String>> placeholders, Settings settings, SourceOptions source,
+                          SinkOptions sink) {
+        this(approvedRegions, accountRegions, placeholders, settings, source, sink, null);
     }
 
     /** Defaults for the job and I/O keys; files in, files out. */
@@ -148,11 +159,11 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
     }
 
     public TriplineConfig withApprovedRegions(List<String> regions) {
-        return new TriplineConfig(regions, accountRegions, placeholders, settings, source, sink);
+        return new TriplineConfig(regions, accountRegions, placeholders, settings, source, sink, liveUpdates);
     }
 
     public TriplineConfig withAccountRegions(Map<String, List<String>> overrides) {
-        return new TriplineConfig(approvedRegions, overrides, placeholders, settings, source, sink);
+        return new TriplineConfig(approvedRegions, overrides, placeholders, settings, source, sink, liveUpdates);
     }
 
     /** Thrown with every problem found in a config file, each naming its key. */
@@ -199,6 +210,7 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
         Map<String, List<String>> placeholders = new LinkedHashMap<>();
         SourceOptions source = null;
         SinkOptions sink = null;
+        LiveUpdateOptions live = null;
         Settings settings = Settings.NONE;
         try {
             YamlMap top = SafeYaml.map(name, parsed.documents().get(0), "the configuration");
@@ -231,6 +243,7 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
             ConfigReader io = new ConfigReader(name, errors, System::getenv);
             source = top.has("source") ? SourceOptions.parse(io, top.get("source")) : null;
             sink = top.has("sink") ? SinkOptions.parse(io, top.get("sink")) : null;
+            live = top.has("rules") ? LiveUpdateOptions.parse(io, top.get("rules")) : null;
             settings = settings(name, top, errors);
         } catch (RuleSyntaxException e) {
             errors.add(e.toLoadError());
@@ -238,7 +251,7 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }
-        return new TriplineConfig(approved, accounts, placeholders, settings, source, sink);
+        return new TriplineConfig(approved, accounts, placeholders, settings, source, sink, live);
     }
 
     /** The job and I/O sections; every bad value is added to {@code errors} and parsing goes on. */
