@@ -11,7 +11,7 @@ import dev.tripline.io.LiveUpdateOptions;
 import dev.tripline.io.RuleDirectory;
 import dev.tripline.io.RuleUpdateConnectors;
 import dev.tripline.rule.RuleLoadOptions;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import dev.tripline.rule.RuleLoader;
 import dev.tripline.rule.RuleSet;
@@ -164,7 +164,8 @@ final class JobOptions {
      * The live-update setup of a job whose control stream is {@code control} (null: none): the job's load
      * options, its start digest, the configured correlate stages, and the status topic when one is configured.
      */
-    static EmbeddedRun.Live live(Prepared p, Function<StreamExecutionEnvironment, DataStream<RuleUpdate>> control) {
+    static EmbeddedRun.Live live(Prepared p,
+                                 BiFunction<StreamExecutionEnvironment, String, DataStream<RuleUpdate>> control) {
         if (control == null) {
             return null;
         }

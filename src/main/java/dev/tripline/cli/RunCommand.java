@@ -6,7 +6,7 @@ import dev.tripline.io.LiveUpdateOptions;
 import dev.tripline.io.RuleDirectorySource;
 import dev.tripline.io.RuleUpdateConnectors;
 import java.time.Duration;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import dev.tripline.io.Connectors;
 import dev.tripline.io.RawRecord;
@@ -133,7 +133,7 @@ final class RunCommand implements Callable<Integer> {
      * control topic of {@code rules.updates} when the input is unbounded; null for fixed rules. A bounded input
      * gets none, so that the run still ends with its input.
      */
-    private Function<StreamExecutionEnvironment, DataStream<RuleUpdate>> control(
+    private BiFunction<StreamExecutionEnvironment, String, DataStream<RuleUpdate>> control(
             PrintWriter err, JobOptions.Prepared p, SourceOptions src, EmbeddedRun.Input input) throws JobOptions.Failed {
         LiveUpdateOptions lo = p.config().liveUpdates();
         boolean bounded = (src.kind() == SourceOptions.Kind.FILE && input.stream() == null)
@@ -151,12 +151,13 @@ final class RunCommand implements Callable<Integer> {
             long max = p.loadOptions().maxFileBytes();
             Duration every = lo.watchInterval();
             String start = p.startDigest();
-            return env -> env.addSource(new RuleDirectorySource(paths, max, every, start), "rule directory",
+            return (env, stream) -> env.addSource(new RuleDirectorySource(paths, max, every, start, stream),
+                    "rule directory",
                     TypeInformation.of(RuleUpdate.class)).setParallelism(1).uid(RuleDirectorySource.UID);
         }
         if (lo.kafka() != null && !bounded) {
             LiveUpdateOptions.Kafka k = lo.kafka();
-            return env -> RuleUpdateConnectors.source(env, k);
+            return (env, stream) -> RuleUpdateConnectors.source(env, k);
         }
         return null;
     }

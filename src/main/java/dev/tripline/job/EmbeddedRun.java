@@ -23,6 +23,7 @@ import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -108,10 +109,12 @@ public final class EmbeddedRun {
     private final RawRecordFormat reader;
     private LineSink late = line -> { };
     /**
-     * Live rule updates: the job's {@link LiveRules}, its control stream, and (attached runs) where statuses go;
-     * null for fixed rules.
+     * Live rule updates: the job's {@link LiveRules}, its control stream (given the environment and the id of the
+     * run's stream input, null when none, so that a watcher can end with stdin), and (attached runs) where
+     * statuses go; null for fixed rules.
      */
-    public record Live(LiveRules rules, Function<StreamExecutionEnvironment, DataStream<RuleUpdate>> control,
+    public record Live(LiveRules rules,
+                       BiFunction<StreamExecutionEnvironment, String, DataStream<RuleUpdate>> control,
                        int correlateStages, Consumer<DataStream<RuleUpdateStatus>> statusSink) {
     }
 
@@ -192,7 +195,7 @@ public final class EmbeddedRun {
     private Summary collect(StreamExecutionEnvironment env, RuntimeExecutionMode mode, DataStream<RawRecord> source,
                             int files, String streamId, LineSink alerts, LineSink deadLetters,
                             ProgressListener progress, long progressMillis) throws Exception {
-        DetectionJob.Outputs out = job().build(source, live == null ? null : live.control().apply(env));
+        DetectionJob.Outputs out = job().build(source, live == null ? null : live.control().apply(env, streamId));
         AlertFormat f = format;
         DataStream<RunOutput> outputs = out.alerts()
                 .map(r -> encode(r, f)).returns(TypeInformation.of(RunOutput.class))
@@ -293,7 +296,7 @@ public final class EmbeddedRun {
     public Summary runAttached(StreamExecutionEnvironment env, DataStream<RawRecord> source, int files,
                                Sink<AlertRecord> alertSink, Sink<DeadLetter> deadLetterSink) throws Exception {
         env.setRuntimeMode(RuntimeExecutionMode.STREAMING);
-        DetectionJob.Outputs out = job().attach(source, live == null ? null : live.control().apply(env), alertSink,
+        DetectionJob.Outputs out = job().attach(source, live == null ? null : live.control().apply(env, null), alertSink,
                 deadLetterSink);
         if (out.ruleUpdates() != null && live.statusSink() != null) {
             live.statusSink().accept(out.ruleUpdates());
