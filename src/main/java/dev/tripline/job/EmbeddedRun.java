@@ -119,6 +119,8 @@ public final class EmbeddedRun {
     }
 
     private Live live;
+    /** The running job, for {@link #cancel}. */
+    private volatile JobClient running;
     private LineSink ruleUpdates = line -> { };
 
     public EmbeddedRun(RuleSet rules, DetectionJob.Options options, AlertFormat format, RawRecordFormat reader) {
@@ -218,6 +220,7 @@ public final class EmbeddedRun {
         long started = System.nanoTime();
         try (CloseableIterator<RunOutput> it = lines.collectAsync()) {
             JobClient client = env.executeAsync(mode == RuntimeExecutionMode.BATCH ? "tripline hunt" : "tripline run");
+            running = client;
             if (progress != null && progressMillis > 0) {
                 ticker = startProgress(client, started, files, progress, progressMillis);
             }
@@ -302,6 +305,7 @@ public final class EmbeddedRun {
             live.statusSink().accept(out.ruleUpdates());
         }
         JobClient client = env.executeAsync("tripline run");
+        running = client;
         // Ctrl-C: cancel the job so that open transactions are aborted rather than left to time out.
         Thread hook = new Thread(() -> {
             try {
@@ -326,6 +330,17 @@ public final class EmbeddedRun {
                 Map.of(), Map.of(), counter(result, DetectFunction.ACC_OUTSIDE_RANGE), -1,
                 live == null ? -1 : counter(result, RuleUpdateValidator.ACC_ACCEPTED),
                 live == null ? -1 : counter(result, RuleUpdateValidator.ACC_REJECTED));
+    }
+
+    /**
+     * Cancels the running job (a run whose control stream is unbounded does not end with its input); the run then
+     * fails with the cancellation. Does nothing when no job runs.
+     */
+    public void cancel() throws Exception {
+        JobClient c = running;
+        if (c != null) {
+            c.cancel().get(30, TimeUnit.SECONDS);
+        }
     }
 
     /** Turns on checkpointing, which exactly-once sinks and restartable sources need. */
