@@ -19,7 +19,8 @@ import org.apache.flink.util.Collector;
 /**
  * Turns correlation firings into composite alerts: only firings marked {@link Fired#alert()} (a correlation
  * that merely feeds an outer one raises nothing), with the correlation's rule descriptor and its evidence in
- * the alert model. Stateless.
+ * the alert model. Stateless. A firing that carries its correlation's descriptor ({@link FiredRecord#rule}) is
+ * described by it, so alerts follow live rule updates; the rule table given here is the fallback.
  */
 public class CorrelationAlerts implements FlatMapFunction<FiredRecord, AlertRecord> {
     private static final long serialVersionUID = 1L;

@@ -64,6 +64,11 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  * k, {@link DedupFunction#UID}); the stateless ones get one too so that a savepoint maps onto the graph whatever
  * Flink chains. A rule set with deeper chaining adds stages, which restore empty; one with less leaves a stage's
  * state unclaimed, so its rollout must allow non-restored state.
+ *
+ * <p>With live rule updates ({@link #live}) a control stream of whole rule sets is validated once
+ * ({@link RuleUpdateValidator}, parallelism 1; rejections leave on {@link Outputs#ruleUpdates}) and broadcast to
+ * detect and every correlate stage, which swap their rules between two records; signals carry their stage so
+ * routing follows the live set. See docs/live-updates.md.
  */
 public final class DetectionJob {
     public static final String UID_DETECT = "tripline-detect";
