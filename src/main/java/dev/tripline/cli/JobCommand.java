@@ -1,7 +1,9 @@
 package dev.tripline.cli;
 
 import dev.tripline.alert.AlertFormat;
+import dev.tripline.flink.LiveRules;
 import dev.tripline.job.DeployedJob;
+import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.job.DetectionJob;
 import dev.tripline.job.TriplineConfig;
 import dev.tripline.rule.RuleSet;
@@ -52,11 +54,20 @@ final class JobCommand implements Callable<Integer> {
                 throw JobOptions.fail(err, "job", JobOptions.BAD_USAGE,
                         "output.format must be jsonl or ocsf, got '" + formatText + "'");
             }
+            LiveRules live = null;
+            if (config.liveUpdates().kafka() != null) {
+                try {
+                    RuleLoadOptions load = ruleOptions.loadOptions();
+                    live = new LiveRules(load, JobOptions.startDigest(this.rules, load), 1);
+                } catch (TriplineConfig.ConfigException e) {
+                    throw JobOptions.fail(err, "job", JobOptions.BAD_USAGE, e.getMessage());
+                }
+            }
             RuleSet rules = JobOptions.loadRules("job", err, ruleOptions, this.rules);
             DetectionJob.Options options = config.settings().applyTo(DetectionJob.Options.defaults());
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             try {
-                DeployedJob.build(env, rules, options, config, format);
+                DeployedJob.build(env, rules, options, config, format, live);
             } catch (IllegalArgumentException e) {
                 throw JobOptions.fail(err, "job", JobOptions.BAD_USAGE, e.getMessage());
             }

@@ -5,6 +5,14 @@ import dev.tripline.job.DetectionJob;
 import dev.tripline.job.Durations;
 import dev.tripline.job.EmbeddedRun;
 import dev.tripline.job.TriplineConfig;
+import dev.tripline.flink.LiveRules;
+import dev.tripline.flink.RuleUpdate;
+import dev.tripline.io.LiveUpdateOptions;
+import dev.tripline.io.RuleDirectory;
+import dev.tripline.io.RuleUpdateConnectors;
+import dev.tripline.rule.RuleLoadOptions;
+import java.util.function.BiFunction;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import dev.tripline.rule.RuleLoader;
 import dev.tripline.rule.RuleSet;
 import java.io.BufferedWriter;
@@ -95,7 +103,8 @@ final class JobOptions {
 
     /** Everything a run needs, resolved. {@code output} null = stdout. */
     record Prepared(TriplineConfig config, RuleSet rules, DetectionJob.Options options, AlertFormat format,
-                    Path output, Path deadLetters, Path lateRecords) {
+                    Path output, Path deadLetters, Path lateRecords, RuleLoadOptions loadOptions,
+                    String startDigest) {
     }
 
     static Failed fail(PrintWriter err, String cmd, int code, String message) {
@@ -133,8 +142,38 @@ final class JobOptions {
         Path alertPath = out == null || out.equals("-") ? null : Path.of(out);
         Path deadPath = deadLetters != null ? deadLetters : s.deadLetters() == null ? null : Path.of(s.deadLetters());
 
+        RuleLoadOptions loadOptions;
+        try {
+            loadOptions = ruleOptions.loadOptions();
+        } catch (TriplineConfig.ConfigException e) {
+            throw fail(err, cmd, BAD_USAGE, e.getMessage());
+        }
+        // Read before loading: a file changed in between then shows as a change to a watcher, not as none.
+        String startDigest = startDigest(rules, loadOptions);
         RuleSet ruleSet = loadRules(cmd, err, ruleOptions, rules);
-        return new Prepared(config, ruleSet, options, alertFormat, alertPath, deadPath, lateRecords);
+        return new Prepared(config, ruleSet, options, alertFormat, alertPath, deadPath, lateRecords, loadOptions,
+                startDigest);
+    }
+
+    /** The digest of the rule files a job starts with, which live rule updates compare against. */
+    static String startDigest(List<Path> rules, RuleLoadOptions loadOptions) {
+        return RuleDirectory.read(rules, loadOptions.maxFileBytes(), "start").digest();
+    }
+
+    /**
+     * The live-update setup of a job whose control stream is {@code control} (null: none): the job's load
+     * options, its start digest, the configured correlate stages, and the status topic when one is configured.
+     */
+    static EmbeddedRun.Live live(Prepared p,
+                                 BiFunction<StreamExecutionEnvironment, String, DataStream<RuleUpdate>> control) {
+        if (control == null) {
+            return null;
+        }
+        LiveUpdateOptions lo = p.config().liveUpdates();
+        LiveUpdateOptions.Kafka k = lo.kafka();
+        return new EmbeddedRun.Live(new LiveRules(p.loadOptions(), p.startDigest(), 1), control,
+                lo.correlateStages() == null ? 1 : lo.correlateStages(),
+                k != null && k.statusTopic() != null ? s -> RuleUpdateConnectors.statusSink(s, k) : null);
     }
 
     /** Loads the rules a job runs; every error is printed, and any error fails with {@link #RULES_FAILED}. */
@@ -202,8 +241,22 @@ final class JobOptions {
                                        RuntimeExecutionMode mode, EmbeddedRun.Input input, Prepared p,
                                        EmbeddedRun.ProgressListener progress, long progressMillis)
             throws Exception {
+        return execute(cmd, spec, env, mode, input, p, progress, progressMillis, null);
+    }
+
+    /** As above, with live rule updates when {@code live} is not null; each update's status goes to stderr. */
+    static EmbeddedRun.Summary execute(String cmd, CommandLine.Model.CommandSpec spec, StreamExecutionEnvironment env,
+                                       RuntimeExecutionMode mode, EmbeddedRun.Input input, Prepared p,
+                                       EmbeddedRun.ProgressListener progress, long progressMillis,
+                                       EmbeddedRun.Live live) throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         EmbeddedRun run = new EmbeddedRun(p.rules(), p.options(), p.format(), new dev.tripline.io.RawRecordFormat());
+        if (live != null) {
+            run.live(live).ruleUpdates(line -> {
+                err.println("tripline " + cmd + ": " + line);
+                err.flush();
+            });
+        }
         try (Writer alertOut = p.output() == null ? stdout(spec)
                 : Files.newBufferedWriter(p.output(), StandardCharsets.UTF_8);
              Writer deadOut = p.deadLetters() == null ? Writer.nullWriter()
@@ -253,6 +306,9 @@ final class JobOptions {
                 s.alerts(), s.deadLetters(),
                 s.lateRecords() < 0 ? " (late records: see the late_records metric)"
                         : ", " + s.lateRecords() + " late records");
+        if (s.live()) {
+            err.printf("  rule updates: %d accepted, %d rejected%n", s.ruleUpdatesAccepted(), s.ruleUpdatesRejected());
+        }
         for (Map.Entry<String, Long> e : s.alertsByRule().entrySet()) {
             err.printf("  %6d  %s  %s%n", e.getValue(), e.getKey(), s.ruleTitles().get(e.getKey()));
         }

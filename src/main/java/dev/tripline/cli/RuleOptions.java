@@ -34,10 +34,15 @@ final class RuleOptions {
     }
 
     RuleLoader loader() throws TriplineConfig.ConfigException {
+        return RuleLoader.standard(loadOptions());
+    }
+
+    /** The options rules load with: the configuration's placeholders, then the flags'. */
+    RuleLoadOptions loadOptions() throws TriplineConfig.ConfigException {
         TriplineConfig c = config();
         Map<String, List<String>> values = new LinkedHashMap<>(c.rulePlaceholders());
         placeholders.forEach((k, v) -> values.put(k, List.of(v.split(","))));
-        return RuleLoader.standard(RuleLoadOptions.defaults().withPlaceholders(values)
-                .withAccountPlaceholders(c.ruleAccountPlaceholders()));
+        return RuleLoadOptions.defaults().withPlaceholders(values)
+                .withAccountPlaceholders(c.ruleAccountPlaceholders());
     }
 }

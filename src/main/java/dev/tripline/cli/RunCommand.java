@@ -1,6 +1,13 @@
 package dev.tripline.cli;
 
+import dev.tripline.flink.RuleUpdate;
 import dev.tripline.io.ArchiveFiles;
+import dev.tripline.io.LiveUpdateOptions;
+import dev.tripline.io.RuleDirectorySource;
+import dev.tripline.io.RuleUpdateConnectors;
+import java.time.Duration;
+import java.util.function.BiFunction;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import dev.tripline.io.Connectors;
 import dev.tripline.io.RawRecord;
 import dev.tripline.io.RawRecordFormat;
@@ -44,6 +51,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--sink", paramLabel = "file|kafka|kinesis",
             description = "Where alerts and dead letters go (default: sink.kind of --config, else file).")
     String sink;
+
+    @Option(names = "--watch-rules",
+            description = "Watch the --rules paths and apply a changed rule set while the job runs, without a "
+                    + "restart (a bad set is rejected and the running rules stay). Needs an unbounded input: "
+                    + "stdin ('-'), kafka or kinesis; a run over files ends when they are read.")
+    boolean watchRules;
 
     @Mixin
     JobOptions job;
@@ -92,22 +105,61 @@ final class RunCommand implements Callable<Integer> {
             if (input.stream() != null && snk.kind() != SourceOptions.Kind.FILE) {
                 throw JobOptions.fail(err, "run", JobOptions.BAD_USAGE, "stdin ('-') is read with the file sink only");
             }
+            EmbeddedRun.Live live = JobOptions.live(p, control(err, p, src, input));
             EmbeddedRun.Summary summary;
             if (snk.kind() != SourceOptions.Kind.FILE) {
                 // Sinks inside the job: an unbounded source runs until interrupted (Ctrl-C cancels the job).
                 EmbeddedRun run = new EmbeddedRun(p.rules(), p.options(), p.format(), new RawRecordFormat());
+                if (live != null) {
+                    run.live(live);
+                }
                 DataStream<RawRecord> records = input.connector() != null ? input.connector().apply(env)
                         : Connectors.source(env, src, input.files(), new RawRecordFormat());
                 summary = run.runAttached(env, records, input.files().size(),
                         Connectors.alertSink(snk, p.format()), Connectors.deadLetterSink(snk));
             } else {
-                summary = JobOptions.execute("run", spec, env, RuntimeExecutionMode.STREAMING, input, p, null, 0);
+                summary = JobOptions.execute("run", spec, env, RuntimeExecutionMode.STREAMING, input, p, null, 0,
+                        live);
             }
             JobOptions.printSummary(err, "run", summary, false);
             return JobOptions.OK;
         } catch (JobOptions.Failed f) {
             return f.code;
         }
+    }
+
+    /**
+     * The control stream of live rule updates: the watched rule paths with {@code --watch-rules}, else the
+     * control topic of {@code rules.updates} when the input is unbounded; null for fixed rules. A bounded input
+     * gets none, so that the run still ends with its input.
+     */
+    private BiFunction<StreamExecutionEnvironment, String, DataStream<RuleUpdate>> control(
+            PrintWriter err, JobOptions.Prepared p, SourceOptions src, EmbeddedRun.Input input) throws JobOptions.Failed {
+        LiveUpdateOptions lo = p.config().liveUpdates();
+        boolean bounded = (src.kind() == SourceOptions.Kind.FILE && input.stream() == null)
+                || (src.kind() == SourceOptions.Kind.KAFKA && src.kafka() != null && src.kafka().bounded());
+        if (watchRules) {
+            if (bounded) {
+                throw JobOptions.fail(err, "run", JobOptions.BAD_USAGE, "--watch-rules needs an unbounded input "
+                        + "(stdin '-', kafka or kinesis): a run over files ends when they are read");
+            }
+            if (lo.kafka() != null) {
+                throw JobOptions.fail(err, "run", JobOptions.BAD_USAGE, "--watch-rules and rules.updates (a control "
+                        + "topic) both give rule updates; use one");
+            }
+            List<Path> paths = job.rules;
+            long max = p.loadOptions().maxFileBytes();
+            Duration every = lo.watchInterval();
+            String start = p.startDigest();
+            return (env, stream) -> env.addSource(new RuleDirectorySource(paths, max, every, start, stream),
+                    "rule directory",
+                    TypeInformation.of(RuleUpdate.class)).setParallelism(1).uid(RuleDirectorySource.UID);
+        }
+        if (lo.kafka() != null && !bounded) {
+            LiveUpdateOptions.Kafka k = lo.kafka();
+            return (env, stream) -> RuleUpdateConnectors.source(env, k);
+        }
+        return null;
     }
 
     /** Files and directories from the command line or input.paths, or stdin for '-'. */

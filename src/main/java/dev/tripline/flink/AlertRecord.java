@@ -14,6 +14,9 @@ public class AlertRecord {
     /** The alert's last_seen, epoch millis: the event time dedup counts it at. */
     public long eventTime;
     public byte[] alert;
+    /** The dedup policy carried from detect ({@link SingleMatch#dedupPeriodMillis}); 0 when not carried. */
+    public long dedupPeriodMillis;
+    public int dedupThreshold;
 
     public AlertRecord() {
     }
@@ -36,6 +39,8 @@ public class AlertRecord {
         r.dedupKey = m.dedupKey;
         r.eventTime = m.eventTime;
         r.alert = m.alert;
+        r.dedupPeriodMillis = m.dedupPeriodMillis;
+        r.dedupThreshold = m.dedupThreshold;
         return r;
     }
 

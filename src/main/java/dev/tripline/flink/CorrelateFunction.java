@@ -19,6 +19,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.state.KeyedStateBackend;
+import org.apache.flink.runtime.state.KeyedStateFunction;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
@@ -59,7 +60,8 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
     /** Default backstop TTL: far beyond any sane correlation timespan plus out-of-orderness. */
     public static final Duration DEFAULT_STATE_TTL = Duration.ofDays(7);
 
-    private final CorrelationEngine engine;
+    /** Not final: a live rule update swaps it ({@link LiveCorrelateFunction}). */
+    private CorrelationEngine engine;
     private final Duration stateTtl;
     private final long allowedLatenessMillis;
     /** Plan id to its lateness (the allowed lateness, more for chained plans). */
@@ -115,10 +117,42 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
         chainDropped = m.counter("chained_signals_dropped_missing_group");
         unknownPlan = m.counter("signals_unknown_plan");
         late = m.counter("late_records");
-        lateness = new HashMap<>();
-        for (CorrelationPlan p : engine.plans()) {
-            lateness.put(p.id(), engine.latenessMillis(p.id(), allowedLatenessMillis));
+        lateness = latenessOf(engine);
+    }
+
+    private Map<String, Long> latenessOf(CorrelationEngine e) {
+        Map<String, Long> l = new HashMap<>();
+        for (CorrelationPlan p : e.plans()) {
+            l.put(p.id(), e.latenessMillis(p.id(), allowedLatenessMillis));
         }
+        return l;
+    }
+
+    /**
+     * Runs {@code newEngine} from now on (a live rule update). The caller clears the state its correlations
+     * changed or removed ({@link #dropStale}); the rest keeps its open partial matches.
+     */
+    void swap(CorrelationEngine newEngine) {
+        engine = newEngine;
+        lateness = latenessOf(newEngine);
+    }
+
+    CorrelationEngine engine() {
+        return engine;
+    }
+
+    /** True when this operator's rules have the plan, with that fingerprint, that {@code key} belongs to. */
+    boolean knows(String key) {
+        return planOf(key) != null;
+    }
+
+    /** Counts signals that no rules this operator ran or will run can take. */
+    void countUnknownPlan(long n) {
+        unknownPlan.inc(n);
+    }
+
+    ValueStateDescriptor<byte[]> stateDescriptor() {
+        return stateDescriptor;
     }
 
     @Override
@@ -202,13 +236,14 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
         String key = ctx.getCurrentKey();
         for (Fired f : r.fired()) {
             fired.inc();
-            out.collect(FiredRecord.of(key, f));
+            CorrelationPlan plan = engine.plan(f.correlationId());
+            out.collect(plan == null ? FiredRecord.of(key, f) : FiredRecord.of(key, f, plan.rule()));
             for (CorrelationPlan outer : engine.consumersOf(f.correlationId())) {
                 Optional<Signal> s = outer.signal(f);
                 if (s.isEmpty()) {
                     chainDropped.inc();
                 } else {
-                    ctx.output(CHAINED_SIGNALS, SignalRecord.of(outer, s.get()));
+                    ctx.output(CHAINED_SIGNALS, SignalRecord.of(outer, s.get(), engine.stageOf(outer.id())));
                 }
             }
         }
@@ -239,20 +274,34 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
      * @return correlation id to the number of groups whose open partial matches were dropped
      */
     Map<String, Long> dropStaleState(KeyedStateBackend<String> backend) throws Exception {
+        return dropStale(f -> backend.applyToAllKeys(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
+                stateDescriptor, f), "Rule rollout");
+    }
+
+    /** Visits every key that has correlation state, with that key current; the state backend's or a broadcast's. */
+    interface KeyWalk {
+        void forEachKey(KeyedStateFunction<String, ValueState<byte[]>> f) throws Exception;
+    }
+
+    /**
+     * Clears the state of every key {@code walk} visits whose correlation the current rules changed or removed,
+     * counting ({@code rollout_state_dropped{rule=…}}) and logging per correlation; shared by the restore sweep
+     * and live rule updates. {@code why} starts the log line.
+     */
+    Map<String, Long> dropStale(KeyWalk walk, String why) throws Exception {
         Map<String, Long> dropped = new java.util.TreeMap<>();
-        backend.applyToAllKeys(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, stateDescriptor,
-                (key, value) -> {
-                    if (planOf(key) == null && value.value() != null) {
-                        String id = SignalRecord.planIdOf(key);
-                        dropped.merge(id, 1L, Long::sum);
-                        droppedFor(id).inc();
-                        value.clear();
-                        timer.clear();
-                    }
-                });
+        walk.forEachKey((key, value) -> {
+            if (planOf(key) == null && value.value() != null) {
+                String id = SignalRecord.planIdOf(key);
+                dropped.merge(id, 1L, Long::sum);
+                droppedFor(id).inc();
+                value.clear();
+                timer.clear();
+            }
+        });
         dropped.forEach((id, n) -> {
             CorrelationPlan now = engine.plan(id);
-            LOG.warn("Rule rollout: correlation '{}' {}; dropped the open partial matches of {} groups", id,
+            LOG.warn("{}: correlation '{}' {}; dropped the open partial matches of {} groups", why, id,
                     now == null ? "is no longer in the rule set" : "changed (now fingerprint " + now.fingerprint() + ")",
                     n);
         });

@@ -19,7 +19,8 @@ import org.apache.flink.util.Collector;
 /**
  * Turns correlation firings into composite alerts: only firings marked {@link Fired#alert()} (a correlation
  * that merely feeds an outer one raises nothing), with the correlation's rule descriptor and its evidence in
- * the alert model. Stateless.
+ * the alert model. Stateless. A firing that carries its correlation's descriptor ({@link FiredRecord#rule}) is
+ * described by it, so alerts follow live rule updates; the rule table given here is the fallback.
  */
 public class CorrelationAlerts implements FlatMapFunction<FiredRecord, AlertRecord> {
     private static final long serialVersionUID = 1L;
@@ -46,11 +47,25 @@ public class CorrelationAlerts implements FlatMapFunction<FiredRecord, AlertReco
         if (!record.alert) {
             return;
         }
-        out.collect(AlertRecord.of(toAlert(record.fired())));
+        out.collect(AlertRecord.of(toAlert(record)));
+    }
+
+    /** The alert of a firing, described as the rules that fired it say when the record carries that. */
+    Alert toAlert(FiredRecord record) {
+        RuleRef carried = record.ruleRef();
+        Fired f = record.fired();
+        if (carried == null) {
+            return toAlert(f);
+        }
+        return toAlert(f, carried, record.titleTemplate);
     }
 
     Alert toAlert(Fired f) {
-        RuleRef rule = correlations.get(f.correlationId());
+        return toAlert(f, correlations.get(f.correlationId()), titleTemplates.get(f.correlationId()));
+    }
+
+    private Alert toAlert(Fired f, RuleRef known, String template) {
+        RuleRef rule = known;
         if (rule == null) {
             // A plan the job was not built with cannot fire; a descriptor from the firing keeps the alert anyway.
             rule = RuleRef.of(f.correlationId(), f.title(), f.level(), List.of(), List.of());
@@ -62,7 +77,6 @@ public class CorrelationAlerts implements FlatMapFunction<FiredRecord, AlertReco
             evidence.add(new Evidence(e.eventId(), e.eventTimeMillis(), e.eventName(), e.eventSource(),
                     e.awsRegion(), fields));
         }
-        String template = titleTemplates.get(f.correlationId());
         String title = template == null ? f.title() : AlertTitles.renderCorrelation(template, f.group(), evidence);
         return Alerts.correlation(rule, f.group(), evidence, f.count(), title);
     }

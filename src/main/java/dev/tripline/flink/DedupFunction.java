@@ -84,7 +84,9 @@ public class DedupFunction extends KeyedProcessFunction<String, AlertRecord, Ale
             ctx.output(LATE, LateRecord.ofAlert(record, time, watermark));
             return;
         }
-        DedupPolicy policy = policies.getOrDefault(record.ruleId, fallback);
+        DedupPolicy policy = record.dedupPeriodMillis > 0
+                ? new DedupPolicy(record.dedupPeriodMillis, Math.max(1, record.dedupThreshold))
+                : policies.getOrDefault(record.ruleId, fallback);
         byte[] held = state.value();
         Dedup.Decision d = Dedup.offer(held == null ? null : read(held), record.eventTime, policy);
         if (d.outcome() != Dedup.Outcome.EMIT_UNTRACKED && d.outcome() != Dedup.Outcome.DROPPED_UNTRACKED) {

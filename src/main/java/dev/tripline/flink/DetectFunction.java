@@ -1,6 +1,7 @@
 package dev.tripline.flink;
 
 import dev.tripline.alert.Alerts;
+import dev.tripline.alert.DedupPolicy;
 import dev.tripline.correlate.CorrelationEngine;
 import dev.tripline.correlate.CorrelationPlan;
 import dev.tripline.correlate.Signal;
@@ -41,9 +42,12 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
     /** Dead-letter reason for an event that broke the matcher or the alert builder (a bug, not bad input). */
     public static final String MATCH_ERROR = "MATCH_ERROR";
 
-    private final CompiledMatcher matcher;
-    private final CorrelationEngine engine;
+    /** Not final: a live rule update swaps them ({@link LiveDetectFunction}). */
+    private CompiledMatcher matcher;
+    private CorrelationEngine engine;
     private final TimeRange range;
+    /** The default dedup period carried with single matches ({@link SingleMatch#withPolicy}); 0 = not carried. */
+    private final int defaultDedupMinutes;
 
     /** Accumulator names: totals a client reads from the job result (an embedded run's summary). */
     public static final String ACC_RECORDS = "tripline-records-in";
@@ -83,9 +87,25 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
 
     /** Drops (and counts) events whose event time is outside {@code range} before they reach the matcher. */
     public DetectFunction(CompiledMatcher matcher, CorrelationEngine engine, TimeRange range) {
+        this(matcher, engine, range, 0);
+    }
+
+    /**
+     * Also carries each single match's dedup policy (the rule's own, else {@code defaultDedupMinutes}), so that
+     * dedup needs no rule table of its own; 0 carries none.
+     */
+    public DetectFunction(CompiledMatcher matcher, CorrelationEngine engine, TimeRange range,
+                          int defaultDedupMinutes) {
         this.matcher = matcher;
         this.engine = engine;
         this.range = range == null ? TimeRange.ALL : range;
+        this.defaultDedupMinutes = Math.max(0, defaultDedupMinutes);
+    }
+
+    /** Runs {@code newMatcher} and {@code newEngine} from the next record on (a live rule update). */
+    void swap(CompiledMatcher newMatcher, CorrelationEngine newEngine) {
+        this.matcher = newMatcher;
+        this.engine = newEngine;
     }
 
     @Override
@@ -187,11 +207,15 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
                 signalsDropped.inc();
             } else {
                 signals.inc();
-                out.collect(SignalRecord.of(plan, s.get()));
+                out.collect(SignalRecord.of(plan, s.get(), engine.stageOf(plan.id())));
             }
         }
         if (!rule.signalOnly()) {
-            ctx.output(SINGLE_MATCHES, SingleMatch.of(Alerts.single(rule, event)));
+            SingleMatch m = SingleMatch.of(Alerts.single(rule, event));
+            if (defaultDedupMinutes > 0) {
+                m.withPolicy(DedupPolicy.forRule(rule, defaultDedupMinutes));
+            }
+            ctx.output(SINGLE_MATCHES, m);
         }
     }
 }

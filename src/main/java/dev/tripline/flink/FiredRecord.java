@@ -1,6 +1,8 @@
 package dev.tripline.flink;
 
+import dev.tripline.alert.RuleRef;
 import dev.tripline.correlate.Fired;
+import dev.tripline.rule.CorrelationRule;
 
 /**
  * A correlation that fired for one group, as {@link CorrelateFunction} emits it: a Flink POJO with the key
@@ -15,8 +17,27 @@ public class FiredRecord {
     /** False when the correlation only feeds an outer correlation. */
     public boolean alert;
     public byte[] fired;
+    /**
+     * The correlation's alert descriptor ({@link RuleRef}, Java-serialised) and {@code alert_title} template as
+     * the rules that fired it define them, so that alerts follow live rule updates; null when not carried.
+     */
+    public byte[] rule;
+    public String titleTemplate;
 
     public FiredRecord() {
+    }
+
+    /** A firing with the descriptor of the correlation that fired. */
+    public static FiredRecord of(String key, Fired f, CorrelationRule correlation) {
+        FiredRecord r = of(key, f);
+        r.rule = Codec.java(RuleRef.of(correlation));
+        r.titleTemplate = correlation.alertTitle();
+        return r;
+    }
+
+    /** The carried descriptor, or null. */
+    public RuleRef ruleRef() {
+        return rule == null ? null : Codec.java(rule, RuleRef.class);
     }
 
     public static FiredRecord of(String key, Fired f) {

@@ -17,6 +17,11 @@ public class SignalRecord {
     /** Event time of the signal, epoch millis; what the downstream watermark strategy reads. */
     public long time;
     public byte[] signal;
+    /**
+     * The correlate stage that holds the plan ({@code CorrelationEngine#stageOf}) under the rules that made the
+     * signal, so that routing follows live rule updates; 0 when not known (route by the job's start rules).
+     */
+    public int stage;
 
     public SignalRecord() {
     }
@@ -27,6 +32,13 @@ public class SignalRecord {
         r.planId = plan.id();
         r.time = s.time();
         r.signal = Codec.signal(s);
+        return r;
+    }
+
+    /** As {@link #of(CorrelationPlan, Signal)}, routed to {@code stage}. */
+    public static SignalRecord of(CorrelationPlan plan, Signal s, int stage) {
+        SignalRecord r = of(plan, s);
+        r.stage = stage;
         return r;
     }
 

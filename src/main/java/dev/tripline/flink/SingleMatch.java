@@ -1,6 +1,7 @@
 package dev.tripline.flink;
 
 import dev.tripline.alert.Alert;
+import dev.tripline.alert.DedupPolicy;
 
 /**
  * A match of a rule that raises alerts of its own (not signal-only), before dedup: the alert as
@@ -12,6 +13,13 @@ public class SingleMatch {
     public String dedupKey;
     public long eventTime;
     public byte[] alert;
+    /**
+     * The rule's dedup policy as the rules that matched define it (period 0 = not carried: dedup looks the rule
+     * up in its own table), so that a live rule update's new or changed rules are deduplicated by their own
+     * policy.
+     */
+    public long dedupPeriodMillis;
+    public int dedupThreshold;
 
     public SingleMatch() {
     }
@@ -23,6 +31,13 @@ public class SingleMatch {
         m.eventTime = a.lastSeenMillis();
         m.alert = Codec.java(a);
         return m;
+    }
+
+    /** This match with {@code policy} carried to dedup. */
+    public SingleMatch withPolicy(DedupPolicy policy) {
+        dedupPeriodMillis = policy.periodMillis();
+        dedupThreshold = policy.threshold();
+        return this;
     }
 
     public Alert alert() {

@@ -30,6 +30,8 @@ import org.apache.flink.streaming.api.functions.source.RichSourceFunction;
 public final class InputStreamSource extends RichSourceFunction<RawRecord> {
     private static final long serialVersionUID = 1L;
     private static final Map<String, InputStream> STREAMS = new ConcurrentHashMap<>();
+    /** Ids of streams read to their end, so that a companion source (a rule watcher) can end with them. */
+    private static final java.util.Set<String> ENDED = ConcurrentHashMap.newKeySet();
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String id;
@@ -63,13 +65,27 @@ public final class InputStreamSource extends RichSourceFunction<RawRecord> {
         return id;
     }
 
-    /** Forgets a stream no source took (a job that failed before starting). */
+    /** Forgets a stream no source took (a job that failed before starting), or one that ended. */
     public static void unregister(String id) {
         STREAMS.remove(id);
+        ENDED.remove(id);
+    }
+
+    /** True once the source of {@code id} has read its stream to the end (or failed reading it). */
+    public static boolean ended(String id) {
+        return ENDED.contains(id);
     }
 
     @Override
     public void run(SourceContext<RawRecord> ctx) throws Exception {
+        try {
+            read(ctx);
+        } finally {
+            ENDED.add(id);
+        }
+    }
+
+    private void read(SourceContext<RawRecord> ctx) throws Exception {
         InputStream raw = STREAMS.remove(id);
         if (raw == null) {
             throw new IllegalStateException("no input stream registered as " + id

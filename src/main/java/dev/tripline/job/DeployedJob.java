@@ -2,7 +2,11 @@ package dev.tripline.job;
 
 import dev.tripline.alert.AlertFormat;
 import dev.tripline.io.ArchiveFiles;
+import dev.tripline.flink.LiveRules;
 import dev.tripline.io.Connectors;
+import dev.tripline.io.LiveUpdateOptions;
+import dev.tripline.io.RuleUpdateConnectors;
+import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.io.RawRecordFormat;
 import dev.tripline.io.SinkOptions;
 import dev.tripline.io.SourceOptions;
@@ -32,6 +36,17 @@ public final class DeployedJob {
     /** Adds the job to {@code env}; throws IllegalArgumentException naming the config key that is wrong. */
     public static void build(StreamExecutionEnvironment env, RuleSet rules, DetectionJob.Options options,
                              TriplineConfig config, AlertFormat format) {
+        build(env, rules, options, config, format, config.liveUpdates().kafka() == null ? null
+                : new LiveRules(RuleLoadOptions.defaults().withPlaceholders(config.rulePlaceholders())
+                        .withAccountPlaceholders(config.ruleAccountPlaceholders()), "", 1));
+    }
+
+    /**
+     * As above; with {@code rules.updates} configured, rule updates from that control topic are applied live
+     * under {@code live} (the start files' digest and load options), and statuses go to its status topic.
+     */
+    public static void build(StreamExecutionEnvironment env, RuleSet rules, DetectionJob.Options options,
+                             TriplineConfig config, AlertFormat format, LiveRules live) {
         SourceOptions source = config.source();
         SinkOptions sink = config.sink();
         if (sink.kind() == SourceOptions.Kind.FILE) {
@@ -56,7 +71,17 @@ public final class DeployedJob {
         if (!env.getCheckpointConfig().isCheckpointingEnabled()) {
             env.enableCheckpointing(sink.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
         }
-        new DetectionJob(rules, options).attach(Connectors.source(env, source, files, new RawRecordFormat()),
+        LiveUpdateOptions.Kafka control = live == null ? null : config.liveUpdates().kafka();
+        DetectionJob job = new DetectionJob(rules, options);
+        if (control != null) {
+            Integer stages = config.liveUpdates().correlateStages();
+            job.correlateStages(stages == null ? 1 : stages).live(live);
+        }
+        DetectionJob.Outputs out = job.attach(Connectors.source(env, source, files, new RawRecordFormat()),
+                control == null ? null : RuleUpdateConnectors.source(env, control),
                 Connectors.alertSink(sink, format), Connectors.deadLetterSink(sink));
+        if (control != null && control.statusTopic() != null) {
+            RuleUpdateConnectors.statusSink(out.ruleUpdates(), control);
+        }
     }
 }

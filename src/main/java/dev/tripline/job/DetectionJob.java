@@ -10,6 +10,13 @@ import dev.tripline.flink.DedupFunction;
 import dev.tripline.flink.DetectFunction;
 import dev.tripline.flink.FiredRecord;
 import dev.tripline.flink.LateRecord;
+import dev.tripline.flink.LiveCorrelateFunction;
+import dev.tripline.flink.LiveCorrelateOperator;
+import dev.tripline.flink.LiveDetectFunction;
+import dev.tripline.flink.LiveRules;
+import dev.tripline.flink.RuleUpdate;
+import dev.tripline.flink.RuleUpdateStatus;
+import dev.tripline.flink.RuleUpdateValidator;
 import dev.tripline.flink.SignalRecord;
 import dev.tripline.flink.SingleMatch;
 import dev.tripline.flink.TimeRange;
@@ -57,6 +64,11 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  * k, {@link DedupFunction#UID}); the stateless ones get one too so that a savepoint maps onto the graph whatever
  * Flink chains. A rule set with deeper chaining adds stages, which restore empty; one with less leaves a stage's
  * state unclaimed, so its rollout must allow non-restored state.
+ *
+ * <p>With live rule updates ({@link #live}) a control stream of whole rule sets is validated once
+ * ({@link RuleUpdateValidator}, parallelism 1; rejections leave on {@link Outputs#ruleUpdates}) and broadcast to
+ * detect and every correlate stage, which swap their rules between two records; signals carry their stage so
+ * routing follows the live set. See docs/live-updates.md.
  */
 public final class DetectionJob {
     public static final String UID_DETECT = "tripline-detect";
@@ -172,15 +184,21 @@ public final class DetectionJob {
         }
     }
 
-    /** The job's outputs, before sinks: alerts, dead letters, and matches that came later than the lateness. */
+    /**
+     * The job's outputs, before sinks: alerts, dead letters, matches that came later than the lateness, and with
+     * live rule updates what became of each update (null without).
+     */
     public record Outputs(DataStream<AlertRecord> alerts, DataStream<DeadLetter> deadLetters,
-                          DataStream<LateRecord> late) {
+                          DataStream<LateRecord> late, DataStream<RuleUpdateStatus> ruleUpdates) {
     }
 
     private final RuleSet rules;
     private final Options options;
     private final CompiledMatcher matcher;
     private final CorrelationEngine engine;
+    /** Null: the rules are fixed for the job's life. */
+    private LiveRules live;
+    private int minStages = 1;
 
     public DetectionJob(RuleSet rules, Options options) {
         this.rules = Objects.requireNonNull(rules, "rules");
@@ -189,10 +207,66 @@ public final class DetectionJob {
         this.engine = CorrelationEngine.compile(rules);
     }
 
+    /**
+     * Turns on live rule updates: {@link #build(DataStream, DataStream)} then takes a control stream of
+     * {@link RuleUpdate}s, validated once ({@link RuleUpdateValidator}, parallelism 1) and broadcast to detect
+     * and every correlate stage. The topology keeps every uid of the fixed-rules job; it adds the validator.
+     */
+    public DetectionJob live(LiveRules liveRules) {
+        this.live = Objects.requireNonNull(liveRules, "liveRules");
+        return this;
+    }
+
+    /**
+     * Runs at least {@code n} correlate stages, so that live updates may chain correlations that deep without
+     * a restart (stages the rules do not use pass nothing).
+     */
+    public DetectionJob correlateStages(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("correlate stages must be at least 1, got " + n);
+        }
+        this.minStages = n;
+        return this;
+    }
+
+    /** The correlate stages this job's graph has. */
+    public int stages() {
+        return Math.max(minStages, Math.max(1, engine.stages()));
+    }
+
     /** Builds the topology over {@code source} and returns its outputs for the caller's sinks. */
     public Outputs build(DataStream<RawRecord> source) {
-        SingleOutputStreamOperator<SignalRecord> detected = source
-                .process(new DetectFunction(matcher, engine, options.timeRange())).uid(UID_DETECT).name("detect");
+        if (live != null) {
+            throw new IllegalStateException("a job with live rule updates is built with its control stream");
+        }
+        return build(source, null);
+    }
+
+    /**
+     * Builds the topology with live rule updates from {@code updates} (see {@link #live}); with {@code updates}
+     * null, the fixed-rules topology.
+     */
+    public Outputs build(DataStream<RawRecord> source, DataStream<RuleUpdate> updates) {
+        if ((updates == null) != (live == null)) {
+            throw new IllegalStateException(live == null ? "rule updates need live(...) first"
+                    : "a job with live rule updates needs its control stream");
+        }
+        int stageCount = stages();
+        LiveRules liveRules = live == null ? null : live.withStages(stageCount);
+        SingleOutputStreamOperator<RuleUpdate> validated = null;
+        SingleOutputStreamOperator<SignalRecord> detected;
+        if (liveRules == null) {
+            detected = source.process(new DetectFunction(matcher, engine, options.timeRange()))
+                    .uid(UID_DETECT).name("detect");
+        } else {
+            validated = updates.transform("validate rule updates", TypeInformation.of(RuleUpdate.class),
+                            new RuleUpdateValidator(liveRules))
+                    .setParallelism(1).setMaxParallelism(1).uid(RuleUpdateValidator.UID);
+            detected = source.connect(validated.broadcast(LiveRules.STATE))
+                    .process(new LiveDetectFunction(new DetectFunction(matcher, engine, options.timeRange(),
+                            options.defaultDedupMinutes()), liveRules), TypeInformation.of(SignalRecord.class))
+                    .uid(UID_DETECT).name("detect");
+        }
 
         DataStream<SignalRecord> signals = detected
                 .assignTimestampsAndWatermarks(WatermarkStrategy
@@ -207,19 +281,23 @@ public final class DetectionJob {
         List<DataStream<SignalRecord>> chained = new ArrayList<>();
         List<DataStream<FiredRecord>> fired = new ArrayList<>();
         List<DataStream<LateRecord>> late = new ArrayList<>();
-        for (int stage = 1; stage <= Math.max(1, engine.stages()); stage++) {
-            DataStream<SignalRecord> input = stage == 1 && engine.stages() <= 1 ? signals
+        for (int stage = 1; stage <= stageCount; stage++) {
+            DataStream<SignalRecord> input = stage == 1 && stageCount == 1 ? signals
                     : forStage(signals, stageOfPlan, stage, "detect");
             for (int j = 0; j < chained.size(); j++) {
                 input = input.union(forStage(chained.get(j), stageOfPlan, stage, "stage-" + (j + 1)));
             }
             String uid = stage == 1 ? CorrelateFunction.UID : CorrelateFunction.UID + "-" + stage;
-            SingleOutputStreamOperator<FiredRecord> correlated = input
-                    .keyBy(r -> r.key, Types.STRING)
-                    .transform(stage == 1 ? "correlate" : "correlate stage " + stage, TypeInformation.of(FiredRecord.class),
-                            new CorrelateOperator(new CorrelateFunction(engine, options.stateTtl(),
-                                    options.allowedLateness())))
-                    .uid(uid);
+            String name = stage == 1 ? "correlate" : "correlate stage " + stage;
+            CorrelateFunction correlate = new CorrelateFunction(engine, options.stateTtl(), options.allowedLateness());
+            SingleOutputStreamOperator<FiredRecord> correlated = liveRules == null
+                    ? input.keyBy(r -> r.key, Types.STRING)
+                            .transform(name, TypeInformation.of(FiredRecord.class), new CorrelateOperator(correlate))
+                            .uid(uid)
+                    : input.keyBy(r -> r.key, Types.STRING).connect(validated.broadcast())
+                            .transform(name, TypeInformation.of(FiredRecord.class), new LiveCorrelateOperator(
+                                    new LiveCorrelateFunction(correlate, liveRules, name)))
+                            .uid(uid);
             fired.add(correlated);
             chained.add(correlated.getSideOutput(CorrelateFunction.CHAINED_SIGNALS));
             late.add(correlated.getSideOutput(CorrelateFunction.LATE));
@@ -250,22 +328,31 @@ public final class DetectionJob {
         for (DataStream<LateRecord> l : late) {
             allLate = allLate.union(l);
         }
-        return new Outputs(alerts, detected.getSideOutput(DetectFunction.DEAD_LETTERS), allLate);
+        return new Outputs(alerts, detected.getSideOutput(DetectFunction.DEAD_LETTERS), allLate,
+                validated == null ? null : validated.getSideOutput(RuleUpdateValidator.STATUS));
     }
 
     /** The signals of {@code in} whose plan lives in {@code stage}. */
     private static DataStream<SignalRecord> forStage(DataStream<SignalRecord> in, Map<String, Integer> stageOfPlan,
                                                      int stage, String from) {
         Map<String, Integer> stages = new HashMap<>(stageOfPlan);
-        return in.filter(r -> stages.getOrDefault(r.planId, 1) == stage)
+        // A signal names its stage under the rules that made it (live updates); else the start rules decide.
+        return in.filter(r -> (r.stage > 0 ? r.stage : stages.getOrDefault(r.planId, 1)) == stage)
                 .uid("tripline-route-" + from + "-to-stage-" + stage).name("signals for stage " + stage);
     }
 
     /** Builds the topology over {@code source} and attaches the sinks. */
     public void attach(DataStream<RawRecord> source, Sink<AlertRecord> alertSink, Sink<DeadLetter> deadLetterSink) {
-        Outputs out = build(source);
+        attach(source, null, alertSink, deadLetterSink);
+    }
+
+    /** As {@link #attach(DataStream, Sink, Sink)} with live rule updates from {@code updates} (null: none). */
+    public Outputs attach(DataStream<RawRecord> source, DataStream<RuleUpdate> updates, Sink<AlertRecord> alertSink,
+                          Sink<DeadLetter> deadLetterSink) {
+        Outputs out = build(source, updates);
         out.alerts().sinkTo(alertSink).uid("tripline-alert-sink").name("alert sink");
         out.deadLetters().sinkTo(deadLetterSink).uid("tripline-dead-letter-sink").name("dead-letter sink");
+        return out;
     }
 
     private Map<String, DedupPolicy> policies() {

@@ -4,6 +4,10 @@ import dev.tripline.alert.Alert;
 import dev.tripline.alert.AlertFormat;
 import dev.tripline.flink.AlertRecord;
 import dev.tripline.flink.DetectFunction;
+import dev.tripline.flink.LiveRules;
+import dev.tripline.flink.RuleUpdate;
+import dev.tripline.flink.RuleUpdateStatus;
+import dev.tripline.flink.RuleUpdateValidator;
 import dev.tripline.io.DeadLetter;
 import dev.tripline.io.InputStreamSource;
 import dev.tripline.io.RawRecord;
@@ -19,6 +23,8 @@ import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.RuntimeExecutionMode;
@@ -43,7 +49,19 @@ public final class EmbeddedRun {
 
     /** What one run saw: for the summary on stderr. */
     public record Summary(int files, long records, long events, long deadLetters, Map<String, Long> alertsByRule,
-                          Map<String, String> ruleTitles, long eventsOutsideRange, long lateRecords) {
+                          Map<String, String> ruleTitles, long eventsOutsideRange, long lateRecords,
+                          long ruleUpdatesAccepted, long ruleUpdatesRejected) {
+        /** A run without live rule updates. */
+        public Summary(int files, long records, long events, long deadLetters, Map<String, Long> alertsByRule,
+                       Map<String, String> ruleTitles, long eventsOutsideRange, long lateRecords) {
+            this(files, records, events, deadLetters, alertsByRule, ruleTitles, eventsOutsideRange, lateRecords, -1, -1);
+        }
+
+        /** True when the run took live rule updates. */
+        public boolean live() {
+            return ruleUpdatesAccepted >= 0;
+        }
+
         public long alerts() {
             return alertsByRule.values().stream().mapToLong(Long::longValue).sum();
         }
@@ -90,6 +108,20 @@ public final class EmbeddedRun {
     private final AlertFormat format;
     private final RawRecordFormat reader;
     private LineSink late = line -> { };
+    /**
+     * Live rule updates: the job's {@link LiveRules}, its control stream (given the environment and the id of the
+     * run's stream input, null when none, so that a watcher can end with stdin), and (attached runs) where
+     * statuses go; null for fixed rules.
+     */
+    public record Live(LiveRules rules,
+                       BiFunction<StreamExecutionEnvironment, String, DataStream<RuleUpdate>> control,
+                       int correlateStages, Consumer<DataStream<RuleUpdateStatus>> statusSink) {
+    }
+
+    private Live live;
+    /** The running job, for {@link #cancel}. */
+    private volatile JobClient running;
+    private LineSink ruleUpdates = line -> { };
 
     public EmbeddedRun(RuleSet rules, DetectionJob.Options options, AlertFormat format, RawRecordFormat reader) {
         this.rules = Objects.requireNonNull(rules, "rules");
@@ -102,6 +134,26 @@ public final class EmbeddedRun {
     public EmbeddedRun lateRecords(LineSink sink) {
         this.late = Objects.requireNonNull(sink, "sink");
         return this;
+    }
+
+    /** Takes live rule updates from {@code l}'s control stream (an unbounded one keeps the run going). */
+    public EmbeddedRun live(Live l) {
+        this.live = Objects.requireNonNull(l, "live");
+        return this;
+    }
+
+    /** Where the status message of each live rule update goes (accepted or rejected, one line each). */
+    public EmbeddedRun ruleUpdates(LineSink sink) {
+        this.ruleUpdates = Objects.requireNonNull(sink, "sink");
+        return this;
+    }
+
+    private DetectionJob job() {
+        DetectionJob job = new DetectionJob(rules, options);
+        if (live != null) {
+            job.correlateStages(Math.max(1, live.correlateStages())).live(live.rules());
+        }
+        return job;
     }
 
     /** Runs over {@code files} in STREAMING mode until they are read. */
@@ -145,9 +197,9 @@ public final class EmbeddedRun {
     private Summary collect(StreamExecutionEnvironment env, RuntimeExecutionMode mode, DataStream<RawRecord> source,
                             int files, String streamId, LineSink alerts, LineSink deadLetters,
                             ProgressListener progress, long progressMillis) throws Exception {
-        DetectionJob.Outputs out = new DetectionJob(rules, options).build(source);
+        DetectionJob.Outputs out = job().build(source, live == null ? null : live.control().apply(env, streamId));
         AlertFormat f = format;
-        DataStream<RunOutput> lines = out.alerts()
+        DataStream<RunOutput> outputs = out.alerts()
                 .map(r -> encode(r, f)).returns(TypeInformation.of(RunOutput.class))
                 .uid("tripline-encode-alerts").name("encode alerts")
                 .union(out.deadLetters().map(d -> new RunOutput(false, null, null, d.toJsonLine()))
@@ -156,6 +208,9 @@ public final class EmbeddedRun {
                 .union(out.late().map(l -> RunOutput.late(l.toJsonLine()))
                         .returns(TypeInformation.of(RunOutput.class))
                         .uid("tripline-encode-late").name("encode late records"));
+        DataStream<RunOutput> lines = out.ruleUpdates() == null ? outputs : outputs.union(out.ruleUpdates()
+                .map(s -> RunOutput.ruleUpdate(s.message())).returns(TypeInformation.of(RunOutput.class))
+                .uid("tripline-encode-rule-updates").name("encode rule update statuses"));
 
         Map<String, Long> byRule = new LinkedHashMap<>();
         Map<String, String> titles = new LinkedHashMap<>();
@@ -165,6 +220,7 @@ public final class EmbeddedRun {
         long started = System.nanoTime();
         try (CloseableIterator<RunOutput> it = lines.collectAsync()) {
             JobClient client = env.executeAsync(mode == RuntimeExecutionMode.BATCH ? "tripline hunt" : "tripline run");
+            running = client;
             if (progress != null && progressMillis > 0) {
                 ticker = startProgress(client, started, files, progress, progressMillis);
             }
@@ -174,6 +230,8 @@ public final class EmbeddedRun {
                     alerts.line(o.line);
                     byRule.merge(o.ruleId, 1L, Long::sum);
                     titles.putIfAbsent(o.ruleId, o.ruleTitle);
+                } else if (o.ruleUpdate) {
+                    ruleUpdates.line(o.line);
                 } else if (o.late) {
                     late.line(o.line);
                     lateCount++;
@@ -199,7 +257,9 @@ public final class EmbeddedRun {
         }
         return new Summary(files, counter(result, DetectFunction.ACC_RECORDS),
                 counter(result, DetectFunction.ACC_EVENTS), counter(result, DetectFunction.ACC_DEAD_LETTERS),
-                byRule, titles, counter(result, DetectFunction.ACC_OUTSIDE_RANGE), lateCount);
+                byRule, titles, counter(result, DetectFunction.ACC_OUTSIDE_RANGE), lateCount,
+                live == null ? -1 : counter(result, RuleUpdateValidator.ACC_ACCEPTED),
+                live == null ? -1 : counter(result, RuleUpdateValidator.ACC_REJECTED));
     }
 
     private static ScheduledExecutorService startProgress(JobClient client, long started, int filesTotal,
@@ -239,8 +299,13 @@ public final class EmbeddedRun {
     public Summary runAttached(StreamExecutionEnvironment env, DataStream<RawRecord> source, int files,
                                Sink<AlertRecord> alertSink, Sink<DeadLetter> deadLetterSink) throws Exception {
         env.setRuntimeMode(RuntimeExecutionMode.STREAMING);
-        new DetectionJob(rules, options).attach(source, alertSink, deadLetterSink);
+        DetectionJob.Outputs out = job().attach(source, live == null ? null : live.control().apply(env, null), alertSink,
+                deadLetterSink);
+        if (out.ruleUpdates() != null && live.statusSink() != null) {
+            live.statusSink().accept(out.ruleUpdates());
+        }
         JobClient client = env.executeAsync("tripline run");
+        running = client;
         // Ctrl-C: cancel the job so that open transactions are aborted rather than left to time out.
         Thread hook = new Thread(() -> {
             try {
@@ -262,7 +327,20 @@ public final class EmbeddedRun {
         }
         return new Summary(files, counter(result, DetectFunction.ACC_RECORDS),
                 counter(result, DetectFunction.ACC_EVENTS), counter(result, DetectFunction.ACC_DEAD_LETTERS),
-                Map.of(), Map.of(), counter(result, DetectFunction.ACC_OUTSIDE_RANGE), -1);
+                Map.of(), Map.of(), counter(result, DetectFunction.ACC_OUTSIDE_RANGE), -1,
+                live == null ? -1 : counter(result, RuleUpdateValidator.ACC_ACCEPTED),
+                live == null ? -1 : counter(result, RuleUpdateValidator.ACC_REJECTED));
+    }
+
+    /**
+     * Cancels the running job (a run whose control stream is unbounded does not end with its input); the run then
+     * fails with the cancellation. Does nothing when no job runs.
+     */
+    public void cancel() throws Exception {
+        JobClient c = running;
+        if (c != null) {
+            c.cancel().get(30, TimeUnit.SECONDS);
+        }
     }
 
     /** Turns on checkpointing, which exactly-once sinks and restartable sources need. */

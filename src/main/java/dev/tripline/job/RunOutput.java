@@ -13,8 +13,10 @@ public class RunOutput {
     public String ruleId;
     /** The alert's rule or correlation title; null for a dead letter. */
     public String ruleTitle;
-    /** The JSON line, without its line break. */
+    /** The JSON line, without its line break; for a rule update, its status message. */
     public String line;
+    /** True for what became of a live rule update ({@code line} says which). */
+    public boolean ruleUpdate;
 
     public RunOutput() {
     }
@@ -24,6 +26,12 @@ public class RunOutput {
         this.ruleId = ruleId;
         this.ruleTitle = ruleTitle;
         this.line = line;
+    }
+
+    public static RunOutput ruleUpdate(String message) {
+        RunOutput o = new RunOutput(false, null, null, message);
+        o.ruleUpdate = true;
+        return o;
     }
 
     public static RunOutput late(String line) {

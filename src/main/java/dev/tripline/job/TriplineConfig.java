@@ -2,6 +2,7 @@ package dev.tripline.job;
 
 import dev.tripline.alert.AlertFormat;
 import dev.tripline.io.ConfigReader;
+import dev.tripline.io.LiveUpdateOptions;
 import dev.tripline.io.SinkOptions;
 import dev.tripline.io.SourceOptions;
 import dev.tripline.rule.LoadError;
@@ -52,6 +53,8 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
  *   dead-letters: dead.jsonl
  * input:
  *   paths: [AWSLogs/]
+ * rules:                        # live rule updates: see LiveUpdateOptions
+ *   updates: {bootstrap-servers: [localhost:9092], topic: tripline-rules}
  * </pre>
  *
  * <p>The placeholder {@code approved_regions} is always defined, from {@code regions.approved}, and so is
@@ -62,7 +65,8 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
  */
 public record TriplineConfig(List<String> approvedRegions, Map<String, List<String>> accountRegions,
                              Map<String, List<String>> placeholders, Settings settings,
-                             SourceOptions source, SinkOptions sink, AzureRegions azureRegions) {
+                             SourceOptions source, SinkOptions sink, AzureRegions azureRegions,
+                             LiveUpdateOptions liveUpdates) {
 
     /**
      * Azure's approved regions: the default list and per-subscription overrides (subscription ids lower-cased,
@@ -135,7 +139,7 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
     private static final Set<String> AZURE_REGION_KEYS = Set.of("approved", "subscriptions");
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
     private static final Set<String> TOP_KEYS = Set.of("regions", "placeholders", "time", "correlation", "dedup",
-            "output", "input", "source", "sink");
+            "output", "input", "source", "sink", "rules");
     private static final Set<String> REGION_KEYS = Set.of("approved", "accounts", "azure");
     private static final Set<String> TIME_KEYS = Set.of("out-of-orderness", "idleness", "allowed-lateness");
     private static final Set<String> CORRELATION_KEYS = Set.of("suppression", "state-ttl");
@@ -153,13 +157,21 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
         source = source == null ? SourceOptions.files() : source;
         sink = sink == null ? SinkOptions.files() : sink;
         azureRegions = azureRegions == null ? AzureRegions.defaults() : azureRegions;
+        liveUpdates = liveUpdates == null ? LiveUpdateOptions.defaults() : liveUpdates;
     }
 
-    /** Without an Azure section: seed 004's Azure defaults. */
+    /** Without a {@code rules:} section (live updates at their defaults: no control topic). */
+    public TriplineConfig(List<String> approvedRegions, Map<String, List<String>> accountRegions,
+                          Map<String, List<String>> placeholders, Settings settings, SourceOptions source,
+                          SinkOptions sink, AzureRegions azureRegions) {
+        this(approvedRegions, accountRegions, placeholders, settings, source, sink, azureRegions, null);
+    }
+
+    /** Without an Azure section (seed 004's Azure defaults) and without a {@code rules:} section. */
     public TriplineConfig(List<String> approvedRegions, Map<String, List<String>> accountRegions,
                           Map<String, List<String>> placeholders, Settings settings,
                           SourceOptions source, SinkOptions sink) {
-        this(approvedRegions, accountRegions, placeholders, settings, source, sink, null);
+        this(approvedRegions, accountRegions, placeholders, settings, source, sink, (AzureRegions) null);
     }
 
     /** Defaults for the job and I/O keys; files in, files out. */
@@ -197,15 +209,18 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
     }
 
     public TriplineConfig withApprovedRegions(List<String> regions) {
-        return new TriplineConfig(regions, accountRegions, placeholders, settings, source, sink, azureRegions);
+        return new TriplineConfig(regions, accountRegions, placeholders, settings, source, sink, azureRegions,
+                liveUpdates);
     }
 
     public TriplineConfig withAccountRegions(Map<String, List<String>> overrides) {
-        return new TriplineConfig(approvedRegions, overrides, placeholders, settings, source, sink, azureRegions);
+        return new TriplineConfig(approvedRegions, overrides, placeholders, settings, source, sink, azureRegions,
+                liveUpdates);
     }
 
     public TriplineConfig withAzureRegions(AzureRegions azure) {
-        return new TriplineConfig(approvedRegions, accountRegions, placeholders, settings, source, sink, azure);
+        return new TriplineConfig(approvedRegions, accountRegions, placeholders, settings, source, sink, azure,
+                liveUpdates);
     }
 
     /** Thrown with every problem found in a config file, each naming its key. */
@@ -253,6 +268,7 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
         Map<String, List<String>> placeholders = new LinkedHashMap<>();
         SourceOptions source = null;
         SinkOptions sink = null;
+        LiveUpdateOptions live = null;
         Settings settings = Settings.NONE;
         try {
             YamlMap top = SafeYaml.map(name, parsed.documents().get(0), "the configuration");
@@ -288,6 +304,7 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
             ConfigReader io = new ConfigReader(name, errors, System::getenv);
             source = top.has("source") ? SourceOptions.parse(io, top.get("source")) : null;
             sink = top.has("sink") ? SinkOptions.parse(io, top.get("sink")) : null;
+            live = top.has("rules") ? LiveUpdateOptions.parse(io, top.get("rules")) : null;
             settings = settings(name, top, errors);
         } catch (RuleSyntaxException e) {
             errors.add(e.toLoadError());
@@ -295,7 +312,7 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }
-        return new TriplineConfig(approved, accounts, placeholders, settings, source, sink, azure);
+        return new TriplineConfig(approved, accounts, placeholders, settings, source, sink, azure, live);
     }
 
     private static AzureRegions azureRegions(String file, YamlMap az, List<LoadError> errors) {

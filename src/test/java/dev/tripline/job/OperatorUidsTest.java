@@ -65,6 +65,22 @@ class OperatorUidsTest {
                 "tripline-kafka-source");
     }
 
+    @Test
+    void liveRuleUpdatesAddTheControlOperatorsAndKeepEveryOtherUid() throws Exception {
+        RuleSet rules = Corpus.defaultLoader().load(List.of(Path.of("rules"))).ruleSet();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        DeployedJob.build(env, rules, DetectionJob.Options.defaults(), TriplineConfig.parse("uids.yml", KAFKA_CONFIG
+                + "rules:\n  updates: {bootstrap-servers: 'localhost:9092', topic: rules, status-topic: rule-status}\n"),
+                AlertFormat.JSONL);
+        TreeSet<String> live = uids(List.copyOf(env.getStreamGraph().getStreamNodes()));
+        TreeSet<String> added = new TreeSet<>(live);
+        added.removeAll(golden().lines().toList());
+        assertThat(live).as("a savepoint of the fixed-rules job restores into the live one")
+                .containsAll(golden().lines().toList());
+        assertThat(added).containsExactlyInAnyOrder("tripline-rule-updates-source", "tripline-rule-updates-validate",
+                "tripline-rule-status-sink", "Sink Committer: tripline-rule-status-sink");
+    }
+
     static String golden() throws IOException {
         return Files.readString(GOLDEN, StandardCharsets.UTF_8);
     }

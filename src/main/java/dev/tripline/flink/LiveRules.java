@@ -1,0 +1,237 @@
+package dev.tripline.flink;
+
+import dev.tripline.correlate.CorrelationEngine;
+import dev.tripline.match.CompiledMatcher;
+import dev.tripline.rule.LoadError;
+import dev.tripline.rule.RuleLoadOptions;
+import dev.tripline.rule.RuleLoader;
+import dev.tripline.rule.RuleSet;
+import dev.tripline.rule.SourceFile;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.Types;
+
+/**
+ * What the operators of a job with live rule updates share: how a {@link RuleUpdate} becomes running rules (the
+ * job's rule-loading options, so that placeholders such as {@code approved_regions} expand as they did at start),
+ * how many correlate stages the running graph has, the digest of the rule files the job was started with, and
+ * the broadcast state that keeps the live set across failovers.
+ *
+ * <p>Restore rule: the broadcast state holds the live set together with the digest of the start files it was
+ * accepted on top of (its base). A job that restores it and was started with the same files (a failover, or a
+ * restart without a rule change) keeps running the live set; a job started with other files (a savepoint
+ * rollout) runs those files and forgets the live set.
+ */
+public final class LiveRules implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Broadcast state of every operator that runs rules: {@link #CURRENT} to the live set and its base. */
+    public static final MapStateDescriptor<String, byte[]> STATE = new MapStateDescriptor<>("live-rules",
+            Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+    public static final String CURRENT = "current";
+    private static final int STORED_FORMAT = 1;
+
+    private final Map<String, List<String>> placeholders;
+    private final Map<String, Map<String, List<String>>> accountPlaceholders;
+    private final long maxFileBytes;
+    private final String startDigest;
+    private final int stages;
+
+    /**
+     * @param load        the options the job's start rules were loaded with
+     * @param startDigest {@link RuleUpdate#digest} of the rule files the job was started with
+     * @param stages      correlate stages of the running graph (a set needing more is rejected)
+     */
+    public LiveRules(RuleLoadOptions load, String startDigest, int stages) {
+        this.placeholders = new LinkedHashMap<>(load.placeholders());
+        Map<String, Map<String, List<String>>> acc = new LinkedHashMap<>();
+        load.accountPlaceholders().forEach((k, v) -> acc.put(k, new LinkedHashMap<>(v)));
+        this.accountPlaceholders = acc;
+        this.maxFileBytes = load.maxFileBytes();
+        this.startDigest = Objects.requireNonNull(startDigest, "startDigest");
+        if (stages < 1) {
+            throw new IllegalArgumentException("a job runs at least one correlate stage, got " + stages);
+        }
+        this.stages = stages;
+    }
+
+    public LiveRules withStages(int n) {
+        return new LiveRules(loadOptions(), startDigest, n);
+    }
+
+    public String startDigest() {
+        return startDigest;
+    }
+
+    public int stages() {
+        return stages;
+    }
+
+    public RuleLoadOptions loadOptions() {
+        return new RuleLoadOptions(placeholders, maxFileBytes, accountPlaceholders);
+    }
+
+    /** A rule set ready to run. */
+    public record Compiled(String version, String digest, RuleSet rules, CompiledMatcher matcher,
+                           CorrelationEngine engine) {
+    }
+
+    /** The compiled set, or the errors that reject it (then {@code compiled} is null). */
+    public record Outcome(Compiled compiled, List<String> errors) {
+        public boolean ok() {
+            return compiled != null;
+        }
+    }
+
+    /**
+     * Loads and compiles an update exactly as the job loads its start rules, and checks it fits the running
+     * graph. Never throws: everything wrong with the update is an error of the outcome.
+     */
+    public Outcome compile(RuleUpdate update) {
+        List<String> errors = new ArrayList<>(update.problems());
+        String version = update.version;
+        if (version == null || version.isBlank()) {
+            errors.add("the update has no version label");
+        } else if (version.length() > RuleUpdate.MAX_VERSION_CHARS || version.chars().anyMatch(Character::isISOControl)) {
+            errors.add("the version label is longer than " + RuleUpdate.MAX_VERSION_CHARS
+                    + " characters or holds control characters");
+        }
+        Map<String, String> files;
+        try {
+            files = update.files();
+        } catch (IllegalArgumentException e) {
+            errors.add(e.getMessage());
+            return new Outcome(null, errors);
+        }
+        List<SourceFile> sources = new ArrayList<>();
+        files.forEach((name, text) -> {
+            if (isRuleFile(name)) {
+                sources.add(new SourceFile(name, null, text));
+            }
+        });
+        if (sources.isEmpty()) {
+            errors.add("the update holds no rule files (.yml or .yaml); an empty rule set is not applied");
+        }
+        if (!errors.isEmpty()) {
+            return new Outcome(null, errors);
+        }
+        try {
+            RuleLoader.Result loaded = RuleLoader.standard(loadOptions()).loadFiles(sources);
+            for (LoadError e : loaded.errors()) {
+                errors.add(e.toString());
+            }
+            if (!loaded.ok()) {
+                return new Outcome(null, errors);
+            }
+            RuleSet set = loaded.ruleSet();
+            CompiledMatcher matcher = CompiledMatcher.compile(set.rules());
+            CorrelationEngine engine = CorrelationEngine.compile(set);
+            errors.addAll(engine.errors());
+            if (engine.stages() > stages) {
+                errors.add("the set chains correlations " + engine.stages() + " deep and needs " + engine.stages()
+                        + " correlate stages; the running job has " + stages
+                        + ": a restart (savepoint rollout) with the new rules is needed");
+            }
+            return errors.isEmpty() ? new Outcome(new Compiled(version, update.digest(), set, matcher, engine), errors)
+                    : new Outcome(null, errors);
+        } catch (RuntimeException e) {
+            // A loader or compiler bug must reject one update, not stop the job.
+            errors.add("internal error while compiling the update (please report): " + e);
+            return new Outcome(null, errors);
+        }
+    }
+
+    /** Rule files as a directory load picks them: YAML, not a Sigma sidecar test file, not test-sources. */
+    static boolean isRuleFile(String name) {
+        if (!(name.endsWith(".yml") || name.endsWith(".yaml"))) {
+            return false;
+        }
+        Path p;
+        try {
+            p = Path.of(name);
+        } catch (RuntimeException e) {
+            return true; // not a path on this system; still a YAML name, let the loader judge the text
+        }
+        return p.getFileName() == null || !(RuleLoader.isSidecar(p) || RuleLoader.isTestSources(p));
+    }
+
+    /** The live set as the broadcast state keeps it. */
+    public record Stored(String base, RuleUpdate update) {
+    }
+
+    /** The broadcast-state value for {@code update} accepted on top of this job's start files. */
+    public byte[] store(RuleUpdate update) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(STORED_FORMAT);
+            out.writeUTF(startDigest);
+            out.writeUTF(update.version);
+            out.writeInt(update.files.length);
+            out.write(update.files);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Reads a broadcast-state value; null when it is of an unknown format or corrupt. */
+    public static Stored read(byte[] value) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(value))) {
+            if (in.readInt() != STORED_FORMAT) {
+                return null;
+            }
+            String base = in.readUTF();
+            RuleUpdate u = new RuleUpdate();
+            u.version = in.readUTF();
+            int n = in.readInt();
+            if (n < 0 || n > value.length) {
+                return null;
+            }
+            u.files = in.readNBytes(n);
+            return u.files.length == n ? new Stored(base, u) : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The live set a restoring operator runs, applying the restore rule; null to run the start rules. Removes a
+     * stored set that the start files override, so that a later checkpoint does not bring it back.
+     */
+    RuleUpdate restore(org.apache.flink.api.common.state.BroadcastState<String, byte[]> state,
+                       org.slf4j.Logger log, String operator) throws Exception {
+        byte[] value = state.get(CURRENT);
+        if (value == null) {
+            return null;
+        }
+        Stored stored = read(value);
+        if (stored == null) {
+            log.warn("{}: the stored live rule set is unreadable; running the rule files the job was started with",
+                    operator);
+            state.remove(CURRENT);
+            return null;
+        }
+        if (!stored.base().equals(startDigest)) {
+            log.info("{}: started with other rule files (digest {}) than the live rule set {} was based on ({}); "
+                    + "the start files win (savepoint rollout)", operator, startDigest, stored.update().version,
+                    stored.base());
+            state.remove(CURRENT);
+            return null;
+        }
+        log.info("{}: restored the live rule set {}", operator, stored.update().version);
+        return stored.update();
+    }
+}
