@@ -120,6 +120,17 @@ public final class BenchReport {
             rows.add(new Row("3 correlate", "flagship alerts (planted " + planted + ")", String.valueOf(ta),
                     String.valueOf(ca), "", agree ? "same alerts, same groups" : "DIFFER"));
         }
+        if (correlate != null && correlate.hasNonNull("stepProfile")) {
+            JsonNode sp = correlate.get("stepProfile");
+            rows.add(new Row("3 correlate", String.format(Locale.ROOT, "per Tripline step, one day's signals (%,d in "
+                            + "%,d groups, hottest group %,d): open signals in the group, mean (max)",
+                    sp.get("signals").asLong(), sp.get("groups").asLong(), sp.get("hottestGroupSignals").asLong()),
+                    String.format(Locale.ROOT, "%.1f (%,d)", sp.get("meanOpenSignals").asDouble(),
+                            sp.get("maxOpenSignals").asLong()), "", "", ""));
+            rows.add(new Row("3 correlate", "per Tripline step: encoded group state decoded and re-encoded, bytes, "
+                    + "mean (max)", String.format(Locale.ROOT, "%,.0f (%,d)", sp.get("meanStateBytes").asDouble(),
+                    sp.get("maxStateBytes").asLong()), "", "", ""));
+        }
         if (correlate != null && correlate.hasNonNull("state")) {
             JsonNode st = correlate.get("state");
             long p = st.get("principals").asLong();

@@ -392,6 +392,74 @@ public final class CorrelateBench {
                 planted * copies);
     }
 
+    /**
+     * Why the correlate stage costs what it costs on this input: what one correlate step handles. One thread, the
+     * plans themselves, the day's signals in arrival order, windows closed as the job's watermark (15 minutes
+     * behind the latest event time) would close them. Per signal: the open signals of its group after the step
+     * (the state CorrelateFunction decodes, steps and encodes again) and their encoded size.
+     */
+    record StepProfile(int signals, int groups, int hottestGroupSignals, double meanOpenSignals, int maxOpenSignals,
+                       double meanStateBytes, long maxStateBytes) {
+    }
+
+    static StepProfile stepProfile(RuleSet rules, List<SignalRecord> day) {
+        CorrelationEngine engine = CorrelationEngine.compile(rules);
+        Map<String, dev.tripline.correlate.CorrelationState> states = new HashMap<>();
+        Map<String, Long> timers = new HashMap<>();
+        Map<String, Integer> perGroup = new HashMap<>();
+        Map<String, String> planOf = new HashMap<>();
+        long watermark = Long.MIN_VALUE;
+        long maxTime = Long.MIN_VALUE;
+        long open = 0;
+        int maxOpen = 0;
+        long bytes = 0;
+        long maxBytes = 0;
+        for (int i = 0; i < day.size(); i++) {
+            SignalRecord r = day.get(i);
+            CorrelationPlan plan = engine.plan(r.planId);
+            perGroup.merge(r.key, 1, Integer::sum);
+            planOf.putIfAbsent(r.key, r.planId);
+            var step = plan.step(states.get(r.key), r.signal());
+            keep(states, timers, r.key, step);
+            var st = states.get(r.key);
+            int n = st == null ? 0 : st.size();
+            long b = st == null ? 0 : st.toBytes().length;
+            open += n;
+            bytes += b;
+            maxOpen = Math.max(maxOpen, n);
+            maxBytes = Math.max(maxBytes, b);
+            maxTime = Math.max(maxTime, r.time);
+            long w = maxTime - OUT_OF_ORDERNESS.toMillis();
+            if (w > watermark && i % 256 == 0) {
+                watermark = w;
+                for (String key : new ArrayList<>(timers.keySet())) {
+                    if (timers.get(key) <= watermark) {
+                        keep(states, timers, key, engine.plan(planOf.get(key))
+                                .expire(states.get(key), watermark));
+                    }
+                }
+            }
+        }
+        int hottest = perGroup.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+        return new StepProfile(day.size(), perGroup.size(), hottest, (double) open / day.size(), maxOpen,
+                (double) bytes / day.size(), maxBytes);
+    }
+
+    private static void keep(Map<String, dev.tripline.correlate.CorrelationState> states, Map<String, Long> timers,
+                             String key, dev.tripline.correlate.StepResult r) {
+        if (r.state() == null || r.state().isEmpty()) {
+            states.remove(key);
+            timers.remove(key);
+        } else {
+            states.put(key, r.state());
+            if (r.nextTimer() == Long.MAX_VALUE) {
+                timers.remove(key);
+            } else {
+                timers.put(key, r.nextTimer());
+            }
+        }
+    }
+
     // ---- state for a million principals ------------------------------------------------------------------------
 
     static final AtomicLong EMITTED = new AtomicLong();
@@ -545,6 +613,7 @@ public final class CorrelateBench {
         } finally {
             STOP.set(true);
             cluster.cancelJob(id).get();
+            cluster.requestJobResult(id).get(); // cancelled: its tasks and their RocksDB instances are gone
         }
         done.sort((a, b) -> Long.compare(a.id(), b.id()));
         for (Checkpoint c : done) {
@@ -570,7 +639,7 @@ public final class CorrelateBench {
         return m;
     }
 
-    record Result(Throughput throughput, State state) {
+    record Result(Throughput throughput, StepProfile stepProfile, State state) {
     }
 
     static Result measure(Map<String, String> o) throws Exception {
@@ -593,12 +662,15 @@ public final class CorrelateBench {
         MiniCluster cluster = cluster(Math.max(2, parallelism));
         try {
             Throughput tp = null;
+            StepProfile profile = null;
             if (reps > 0) {
                 long t0 = System.nanoTime();
                 List<SignalRecord> day = flagshipSignals(file, rules);
                 log("correlate: detect over %s gave %,d flagship signals (%.0f s)", file, day.size(),
                         (System.nanoTime() - t0) / 1e9);
                 tp = throughput(cluster, rules, day, copies, reps, parallelism, manifest.plants().size());
+                profile = stepProfile(rules, day);
+                log("  %s", profile);
             }
             State st = null;
             if (principals > 0) {
@@ -608,19 +680,29 @@ public final class CorrelateBench {
                 st = state(cluster, rules, principals, checkpoints, parallelism, dir, config.seed());
                 deleteTree(dir);
             }
-            return new Result(tp, st);
+            return new Result(tp, profile, st);
         } finally {
             cluster.close();
         }
     }
 
+    /** Deletes what is left of a checkpoint directory; Flink may still be discarding checkpoints in it meanwhile. */
     static void deleteTree(Path dir) throws java.io.IOException {
         if (!Files.exists(dir)) {
             return;
         }
+        List<Path> paths;
         try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
+            paths = walk.sorted(java.util.Comparator.reverseOrder()).toList();
+        } catch (java.io.UncheckedIOException e) {
+            log("  could not list %s: %s", dir, e.getMessage());
+            return;
+        }
+        for (Path p : paths) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (java.nio.file.DirectoryNotEmptyException e) {
+                log("  left %s: %s", p, e.getMessage());
             }
         }
     }
