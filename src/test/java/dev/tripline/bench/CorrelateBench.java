@@ -556,6 +556,9 @@ public final class CorrelateBench {
                  double checkpointMillisMedian, double checkpointBytesPerPrincipal, String backend) {
     }
 
+    /** Flink's snapshot compression for the state job; null leaves Flink's default. */
+    static Boolean snapshotCompression;
+
     static State state(MiniCluster cluster, RuleSet rules, int principals, int checkpoints, int parallelism,
                        Path checkpointDir, long seed) throws Exception {
         log("state: %,d principals with an open EnableRegion, RocksDB, %d checkpoints", principals, checkpoints);
@@ -565,6 +568,9 @@ public final class CorrelateBench {
                 CorrelateBench.class.getClassLoader()));
         env.getCheckpointConfig().setCheckpointStorage(checkpointDir.toAbsolutePath().toUri().toString());
         env.getCheckpointConfig().setCheckpointTimeout(TimeUnit.MINUTES.toMillis(10));
+        if (snapshotCompression != null) {
+            env.getConfig().setUseSnapshotCompression(snapshotCompression);
+        }
         // Checkpoints are triggered by hand below; the interval only switches checkpointing on.
         env.enableCheckpointing(TimeUnit.HOURS.toMillis(1));
         CompiledMatcher matcher = CompiledMatcher.compile(rules.rules());
@@ -603,12 +609,21 @@ public final class CorrelateBench {
                             emittedAfter);
                 }
             }
-            Collection<AbstractCheckpointStats> history = cluster.getExecutionGraph(id).get()
-                    .getCheckpointStatsSnapshot().getHistory().getCheckpoints();
-            for (AbstractCheckpointStats c : history) {
-                if (c.getStatus() == CheckpointStatsStatus.COMPLETED) {
-                    done.add(new Checkpoint(c.getCheckpointId(), c.getStateSize(), c.getEndToEndDuration()));
+            // The statistics of the last checkpoint can reach the history a moment after its trigger completes.
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (true) {
+                done.clear();
+                Collection<AbstractCheckpointStats> history = cluster.getExecutionGraph(id).get()
+                        .getCheckpointStatsSnapshot().getHistory().getCheckpoints();
+                for (AbstractCheckpointStats c : history) {
+                    if (c.getStatus() == CheckpointStatsStatus.COMPLETED) {
+                        done.add(new Checkpoint(c.getCheckpointId(), c.getStateSize(), c.getEndToEndDuration()));
+                    }
                 }
+                if (done.size() >= checkpoints || System.nanoTime() > until) {
+                    break;
+                }
+                Thread.sleep(200);
             }
         } finally {
             STOP.set(true);
@@ -650,6 +665,9 @@ public final class CorrelateBench {
         int copies = Integer.parseInt(o.getOrDefault("--copies", "10"));
         int principals = Integer.parseInt(o.getOrDefault("--principals", "1000000").replace("_", ""));
         int checkpoints = Integer.parseInt(o.getOrDefault("--checkpoints", "5"));
+        if (o.containsKey("--snapshot-compression")) {
+            snapshotCompression = Boolean.parseBoolean(o.get("--snapshot-compression"));
+        }
         CloudTrailGenerator.Config config = CloudTrailGenerator.Config.defaults().withRecords(records);
         CloudTrailGenerator.Manifest manifest = EndToEndBench.ensureFile(file, config);
         RuleSet rules = EndToEndBench.rules();
@@ -710,7 +728,7 @@ public final class CorrelateBench {
     public static void main(String[] args) throws Exception {
         Map<String, String> o = new LinkedHashMap<>();
         List<String> known = List.of("--file", "--records", "--reps", "--parallelism", "--copies", "--principals",
-                "--checkpoints", "--out");
+                "--checkpoints", "--snapshot-compression", "--out");
         for (int i = 0; i < args.length; i++) {
             if (!known.contains(args[i]) || i + 1 >= args.length) {
                 throw new IllegalArgumentException("usage: CorrelateBench [" + String.join(" V] [", known) + " V]");
