@@ -22,11 +22,8 @@ import dev.tripline.match.CompiledMatcher;
 import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.rule.RuleLoader;
 import dev.tripline.rule.RuleSet;
-import java.io.BufferedInputStream;
 import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,7 +72,8 @@ import org.apache.flink.util.Collector;
  * </ol>
  *
  * <p>Options: {@code --file F} (generated if missing or generated with other settings), {@code --records N},
- * {@code --reps R}, {@code --parallelism P}, {@code --latency-seconds S}, {@code --state-principals K},
+ * {@code --reps R}, {@code --parallelism P}, {@code --latency-seconds S} (12), {@code --latency-reps N} (5: ABBA with the two buffer timeouts, medians of
+ * the runs' percentiles), {@code --state-principals K},
  * {@code --out JSON}.
  */
 public final class EndToEndBench {
@@ -246,25 +244,21 @@ public final class EndToEndBench {
             if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() != 0) {
                 return;
             }
-            try (InputStream in = new BufferedInputStream(Files.newInputStream(Path.of(path)), 1 << 20)) {
-                ByteArrayOutputStream line = new ByteArrayOutputStream(4096);
+            // Whole lines from a buffered reader: reading a byte at a time held this source below the rate asked.
+            try (BufferedReader in = new BufferedReader(new java.io.InputStreamReader(
+                    Files.newInputStream(Path.of(path)), StandardCharsets.UTF_8), 1 << 20)) {
                 long n = 0;
                 double nanosPerRecord = 1e9 / perSecond;
                 long start = System.nanoTime();
-                int b;
-                while (running && n < maxRecords && (b = in.read()) != -1) {
-                    if (b != '\n') {
-                        line.write(b);
-                        continue;
-                    }
+                String text;
+                while (running && n < maxRecords && (text = in.readLine()) != null) {
                     n++;
                     long due = start + (long) (n * nanosPerRecord);
                     long now = System.nanoTime();
                     if (due - now > 200_000) {
                         LockSupport.parkNanos(due - now);
                     }
-                    RawRecord r = new RawRecord(path, n, line.toByteArray());
-                    line.reset();
+                    RawRecord r = new RawRecord(path, n, text.getBytes(StandardCharsets.UTF_8));
                     String id = completing.get(n);
                     synchronized (ctx.getCheckpointLock()) {
                         if (id != null) {
@@ -305,8 +299,22 @@ public final class EndToEndBench {
         }
     }
 
+    /**
+     * One latency run, or the median of several ({@link #median}: p50, p99 and max are the medians of the runs'
+     * own; composites and measured are summed; reps says how many).
+     */
     record Latency(String setting, double inputRate, double achievedRate, long records, long composites,
-                   long measured, double p50Ms, double p99Ms, double maxMs) {
+                   long measured, double p50Ms, double p99Ms, double maxMs, int reps) {
+        static Latency median(List<Latency> runs) {
+            Latency first = runs.get(0);
+            return new Latency(first.setting(), first.inputRate(),
+                    EndToEndBench.median(runs.stream().map(Latency::achievedRate).toList()), first.records(),
+                    runs.stream().mapToLong(Latency::composites).sum(),
+                    runs.stream().mapToLong(Latency::measured).sum(),
+                    EndToEndBench.median(runs.stream().map(Latency::p50Ms).toList()),
+                    EndToEndBench.median(runs.stream().map(Latency::p99Ms).toList()),
+                    EndToEndBench.median(runs.stream().map(Latency::maxMs).toList()), runs.size());
+        }
     }
 
     static Latency latency(Path file, Manifest manifest, double rate, long maxRecords, int parallelism,
@@ -342,7 +350,8 @@ public final class EndToEndBench {
         String setting = bufferTimeoutMs == null ? "Flink default buffer timeout (100 ms)"
                 : "Tripline's buffer timeout (" + bufferTimeoutMs + " ms, DetectionJob.BUFFER_TIMEOUT_MILLIS)";
         return new Latency(setting, rate, achieved, SOURCE_RECORDS.get(), COMPOSITES.get(), ns.length,
-                percentile(ns, 0.50) / 1e6, percentile(ns, 0.99) / 1e6, ns.length == 0 ? 0 : ns[ns.length - 1] / 1e6);
+                percentile(ns, 0.50) / 1e6, percentile(ns, 0.99) / 1e6, ns.length == 0 ? 0 : ns[ns.length - 1] / 1e6,
+                1);
     }
 
     // ---- state ------------------------------------------------------------------------------------------------
@@ -424,7 +433,8 @@ public final class EndToEndBench {
         long records = Long.parseLong(o.getOrDefault("--records", "2000000").replace("_", ""));
         int reps = Integer.parseInt(o.getOrDefault("--reps", "5"));
         int parallelism = Integer.parseInt(o.getOrDefault("--parallelism", "2"));
-        double latencySeconds = Double.parseDouble(o.getOrDefault("--latency-seconds", "25"));
+        double latencySeconds = Double.parseDouble(o.getOrDefault("--latency-seconds", "12"));
+        int latencyReps = Integer.parseInt(o.getOrDefault("--latency-reps", "5"));
         int statePrincipals = Integer.parseInt(o.getOrDefault("--state-principals", "10000"));
         Path file = Path.of(o.getOrDefault("--file", "target/bench/cloudtrail-" + records + ".jsonl"));
         Path resultFile = Path.of(o.getOrDefault("--out", "target/bench/e2e-result.json"));
@@ -441,11 +451,21 @@ public final class EndToEndBench {
         double rate = tp.triplineMedian() / 2;
         long maxRecords = Math.min(manifest.records(), (long) (rate * latencySeconds));
         log("latency: %,.0f records/s (half the peak), first %,d records", rate, maxRecords);
-        List<Latency> lat = new ArrayList<>();
-        lat.add(latency(file, manifest, rate, maxRecords, parallelism, null));
-        log("  %s", lat.get(0));
-        lat.add(latency(file, manifest, rate, maxRecords, parallelism, SHORT_BUFFER_TIMEOUT_MS));
-        log("  %s", lat.get(1));
+        List<Latency> byDefault = new ArrayList<>();
+        List<Latency> byShort = new ArrayList<>();
+        for (int i = 0; i < latencyReps; i++) {
+            boolean defaultFirst = i % 2 == 0; // ABBA, as for throughput
+            for (int k = 0; k < 2; k++) {
+                if ((k == 0) == defaultFirst) {
+                    byDefault.add(latency(file, manifest, rate, maxRecords, parallelism, null));
+                    log("  rep %d %s", i + 1, byDefault.get(byDefault.size() - 1));
+                } else {
+                    byShort.add(latency(file, manifest, rate, maxRecords, parallelism, SHORT_BUFFER_TIMEOUT_MS));
+                    log("  rep %d %s", i + 1, byShort.get(byShort.size() - 1));
+                }
+            }
+        }
+        List<Latency> lat = List.of(Latency.median(byDefault), Latency.median(byShort));
 
         log("state: %,d principals with an open EnableRegion", statePrincipals);
         State st = state(statePrincipals, config.seed());
@@ -570,6 +590,7 @@ public final class EndToEndBench {
     static Map<String, String> options(String[] args) {
         Map<String, String> o = new HashMap<>();
         List<String> known = Arrays.asList("--file", "--records", "--reps", "--parallelism", "--latency-seconds",
+                "--latency-reps",
                 "--state-principals", "--out");
         for (int i = 0; i < args.length; i++) {
             if (!known.contains(args[i]) || i + 1 >= args.length) {

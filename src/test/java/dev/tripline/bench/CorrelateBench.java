@@ -1,0 +1,746 @@
+package dev.tripline.bench;
+
+import static dev.tripline.bench.EndToEndBench.log;
+import static dev.tripline.bench.EndToEndBench.median;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.tripline.correlate.CorrelationEngine;
+import dev.tripline.correlate.CorrelationPlan;
+import dev.tripline.correlate.Signal;
+import dev.tripline.flink.CorrelateFunction;
+import dev.tripline.flink.DetectFunction;
+import dev.tripline.flink.FiredRecord;
+import dev.tripline.flink.SignalRecord;
+import dev.tripline.io.RawRecord;
+import dev.tripline.match.CompiledMatcher;
+import dev.tripline.rule.RuleSet;
+import java.io.BufferedReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.cep.CEP;
+import org.apache.flink.cep.functions.PatternProcessFunction;
+import org.apache.flink.cep.nfa.aftermatch.AfterMatchSkipStrategy;
+import org.apache.flink.cep.pattern.Pattern;
+import org.apache.flink.cep.pattern.conditions.SimpleCondition;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
+import org.apache.flink.contrib.streaming.state.RocksDBConfigurableOptions;
+import org.apache.flink.runtime.checkpoint.AbstractCheckpointStats;
+import org.apache.flink.runtime.checkpoint.CheckpointStatsStatus;
+import org.apache.flink.runtime.jobgraph.JobGraph;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.SinkFunction;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+import org.apache.flink.streaming.api.functions.source.RichParallelSourceFunction;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.apache.flink.util.Collector;
+
+/**
+ * Item 3 of the benchmark issue, the correlate stage: Tripline's {@link CorrelateFunction} against the flagship
+ * written as a Flink CEP pattern, in the same Flink harness over the same input, and the state Tripline keeps
+ * for a million principals with an open sequence, checkpointed with RocksDB.
+ *
+ * <p><b>Throughput.</b> Input: the signals that Tripline's detect stage ({@link DetectFunction}, run once over the
+ * generated file before anything is timed) emits for the flagship's two correlations, i.e. the successful
+ * unapproved EnableRegions, resource creations and access keys, each carrying its correlation's group
+ * (account, principal, and for the resource arm the region through the alias), keyed by
+ * {@link SignalRecord#key}. Parsing and matching are item 1 and 2; putting them in front of both sides would
+ * time the same work twice and hide the stage being compared. Both jobs: the same in-memory source at the same
+ * parallelism, the same event-time watermarks (15 minutes out-of-orderness, as the job), keyBy the same key;
+ * then either {@code CorrelateFunction} or {@code CEP.pattern(...)} with {@link #flagshipPattern()}; a sink that
+ * counts flagship alerts by key, so the two sides can be held to the same answer. The day's signals are replayed
+ * {@code --copies} times, each copy a day later (windows are an hour, so copies never meet), to give each run
+ * enough work to time against job start-up; ABBA order, medians, ratio.
+ *
+ * <p><b>State.</b> {@code --principals} distinct principals each enable an unapproved region and do nothing
+ * else ({@link CloudTrailGenerator#enableRegions}), so every one holds an open partial match for each of the two
+ * correlations. The records go through detect → keyBy → {@code CorrelateFunction} on {@link EmbeddedRocksDBStateBackend} (the encoded {@code CorrelationState} of each
+ * key summed beside it, {@link StoredBytes}) with full
+ * (non-incremental) checkpoints to a local directory; once every record is in, {@code --checkpoints}
+ * checkpoints are triggered one after another and their sizes and durations read from the job's checkpoint
+ * statistics.
+ */
+public final class CorrelateBench {
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** The flagship's single-event rules (rules/aws/cloudtrail/aws_unused_region_then_activity.yml). */
+    static final String UNAPPROVED_REGION_ENABLED = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a01";
+    static final String RESOURCE_CREATED = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a02";
+    static final String ACCESS_KEY_CREATED = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a03";
+    static final Duration TIMESPAN = Duration.ofMinutes(60);
+    static final Duration OUT_OF_ORDERNESS = Duration.ofMinutes(15);
+    static final long DAY = Duration.ofDays(1).toMillis();
+
+    private CorrelateBench() {
+    }
+
+    // ---- input ------------------------------------------------------------------------------------------------
+
+    /** The flagship signals of a file, in file order, through DetectFunction (one thread, Flink's test harness). */
+    static List<SignalRecord> flagshipSignals(Path file, RuleSet rules) throws Exception {
+        CompiledMatcher matcher = CompiledMatcher.compile(rules.rules());
+        CorrelationEngine engine = CorrelationEngine.compile(rules);
+        List<SignalRecord> out = new ArrayList<>();
+        try (OneInputStreamOperatorTestHarness<RawRecord, SignalRecord> h =
+                     ProcessFunctionTestHarnesses.forProcessFunction(new DetectFunction(matcher, engine));
+             BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            long n = 0;
+            while ((line = r.readLine()) != null) {
+                h.processElement(new RawRecord(file.toString(), ++n, line.getBytes(StandardCharsets.UTF_8)), 0L);
+                if (n % 4096 == 0) {
+                    drain(h, out);
+                }
+            }
+            drain(h, out);
+        }
+        return out;
+    }
+
+    private static void drain(OneInputStreamOperatorTestHarness<RawRecord, SignalRecord> h, List<SignalRecord> out) {
+        for (SignalRecord s : h.extractOutputValues()) {
+            if (CloudTrailGenerator.FLAGSHIP.contains(s.planId)) {
+                out.add(s);
+            }
+        }
+        h.getOutput().clear();
+        for (var tag : List.of(DetectFunction.SINGLE_MATCHES, DetectFunction.DEAD_LETTERS)) {
+            ConcurrentLinkedQueue<?> side = h.getSideOutput(tag);
+            if (side != null) {
+                side.clear();
+            }
+        }
+    }
+
+    /** The signals {@code copies} times, copy k shifted k days later in event time (re-encoded, re-keyed). */
+    static List<SignalRecord> replay(List<SignalRecord> day, int copies) {
+        List<SignalRecord> out = new ArrayList<>(day.size() * copies);
+        for (int k = 0; k < copies; k++) {
+            for (SignalRecord r : day) {
+                if (k == 0) {
+                    out.add(r);
+                    continue;
+                }
+                Signal s = r.signal();
+                out.add(SignalRecord.of(r.planId, new Signal(s.ruleIndex(), s.ruleId(), s.time() + k * DAY, s.group(),
+                        s.value(), s.evidence())));
+            }
+        }
+        return out;
+    }
+
+    // ---- the harness ------------------------------------------------------------------------------------------
+
+    /** What the current job reads; a static because the local cluster runs in this JVM. */
+    static volatile List<SignalRecord> input = List.of();
+    /** Flagship alerts of the current job: key to count. */
+    static final Map<String, Long> ALERTS = new ConcurrentHashMap<>();
+
+    /** Each subtask emits every parallelism-th signal of {@link #input}, in order. */
+    static final class ListSource extends RichParallelSourceFunction<SignalRecord> {
+        private static final long serialVersionUID = 1L;
+        private volatile boolean running = true;
+
+        @Override
+        public void run(SourceContext<SignalRecord> ctx) {
+            List<SignalRecord> in = input;
+            int n = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
+            for (int i = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(); running && i < in.size();
+                 i += n) {
+                synchronized (ctx.getCheckpointLock()) {
+                    ctx.collect(in.get(i));
+                }
+            }
+        }
+
+        @Override
+        public void cancel() {
+            running = false;
+        }
+    }
+
+    static DataStream<SignalRecord> signals(StreamExecutionEnvironment env) {
+        return env.addSource(new ListSource(), "signals", TypeInformation.of(SignalRecord.class))
+                .assignTimestampsAndWatermarks(WatermarkStrategy
+                        .<SignalRecord>forBoundedOutOfOrderness(OUT_OF_ORDERNESS)
+                        .withTimestampAssigner((r, ts) -> r.time))
+                .name("signal event time");
+    }
+
+    /** Tripline: keyBy the signal's key, CorrelateFunction (as DetectionJob's stage 1), count flagship alerts. */
+    static JobGraph triplineJob(RuleSet rules, int parallelism) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(parallelism);
+        CorrelationEngine engine = CorrelationEngine.compile(rules);
+        signals(env).keyBy(r -> r.key, Types.STRING)
+                .process(new CorrelateFunction(engine, CorrelateFunction.DEFAULT_STATE_TTL, Duration.ZERO))
+                .name("correlate")
+                .addSink(new FiredSink()).name("count");
+        return env.getStreamGraph().getJobGraph();
+    }
+
+    static final class FiredSink implements SinkFunction<FiredRecord> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public void invoke(FiredRecord r, Context context) {
+            if (r.alert && CloudTrailGenerator.FLAGSHIP.contains(r.correlationId)) {
+                ALERTS.merge(r.key, 1L, Long::sum);
+            }
+        }
+    }
+
+    /**
+     * The signal as CEP sees it: the same key and time, and the rule that matched, decoded once (CorrelateFunction
+     * decodes each signal once too).
+     */
+    public static class CepSignal {
+        public String key;
+        public String ruleId;
+        public long time;
+        public byte[] signal;
+
+        public CepSignal() {
+        }
+
+        static CepSignal of(SignalRecord r) {
+            CepSignal c = new CepSignal();
+            c.key = r.key;
+            c.ruleId = r.signal().ruleId();
+            c.time = r.time;
+            c.signal = r.signal;
+            return c;
+        }
+    }
+
+    static final class ToCep implements MapFunction<SignalRecord, CepSignal> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public CepSignal map(SignalRecord r) {
+            return CepSignal.of(r);
+        }
+    }
+
+    static final class RuleIs extends SimpleCondition<CepSignal> {
+        private static final long serialVersionUID = 1L;
+        private final Set<String> ids;
+
+        RuleIs(String... ids) {
+            this.ids = Set.of(ids);
+        }
+
+        @Override
+        public boolean filter(CepSignal s) {
+            return ids.contains(s.ruleId);
+        }
+    }
+
+    /**
+     * The flagship in CEP, read off the rule file: a successful unapproved EnableRegion, then (relaxed contiguity,
+     * other signals may come between) a successful resource creation or access key by the same group, within 60
+     * minutes; the region of the resource arm is in the key, as Tripline's alias puts it in the group. After a
+     * match the partial matches that started before its end are dropped: Tripline consumes the signals inside a
+     * match's time range, so both sides raise one alert for an EnableRegion followed by several creations.
+     */
+    static Pattern<CepSignal, CepSignal> flagshipPattern() {
+        return Pattern.<CepSignal>begin("enabled", AfterMatchSkipStrategy.skipPastLastEvent())
+                .where(new RuleIs(UNAPPROVED_REGION_ENABLED))
+                .followedBy("activity").where(new RuleIs(RESOURCE_CREATED, ACCESS_KEY_CREATED))
+                .within(TIMESPAN);
+    }
+
+    static JobGraph cepJob(int parallelism) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(parallelism);
+        DataStream<CepSignal> keyed = signals(env).map(new ToCep()).returns(CepSignal.class).name("to CEP")
+                .keyBy(c -> c.key, Types.STRING);
+        CEP.pattern(keyed, flagshipPattern()).inEventTime()
+                .process(new CepMatch(), Types.STRING).name("CEP flagship")
+                .addSink(new KeySink()).name("count");
+        return env.getStreamGraph().getJobGraph();
+    }
+
+    static final class CepMatch extends PatternProcessFunction<CepSignal, String> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public void processMatch(Map<String, List<CepSignal>> match, Context ctx, Collector<String> out) {
+            out.collect(match.get("enabled").get(0).key);
+        }
+    }
+
+    static final class KeySink implements SinkFunction<String> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public void invoke(String key, Context context) {
+            ALERTS.merge(key, 1L, Long::sum);
+        }
+    }
+
+    record Run(double seconds, double signalsPerSecond, long alerts, Map<String, Long> byKey) {
+    }
+
+    static Run run(MiniCluster cluster, JobGraph job, List<SignalRecord> in) throws Exception {
+        input = in;
+        ALERTS.clear();
+        System.gc();
+        long t0 = System.nanoTime();
+        JobID id = cluster.submitJob(job).get().getJobID();
+        var result = cluster.requestJobResult(id).get();
+        double s = (System.nanoTime() - t0) / 1e9;
+        if (!result.isSuccess()) {
+            throw new IllegalStateException("job failed", result.getSerializedThrowable()
+                    .map(t -> t.deserializeError(CorrelateBench.class.getClassLoader())).orElse(null));
+        }
+        Map<String, Long> byKey = new HashMap<>(ALERTS);
+        long alerts = byKey.values().stream().mapToLong(Long::longValue).sum();
+        return new Run(s, in.size() / s, alerts, byKey);
+    }
+
+    record Throughput(int signalsPerDay, int copies, List<Double> tripline, List<Double> cep, long triplineAlerts,
+                      long cepAlerts, int keysOnlyTripline, int keysOnlyCep, long planted) {
+        double triplineMedian() {
+            return median(tripline);
+        }
+
+        double cepMedian() {
+            return median(cep);
+        }
+
+        double ratio() {
+            return triplineMedian() / cepMedian();
+        }
+
+        double pairedRatio() {
+            List<Double> r = new ArrayList<>();
+            for (int i = 0; i < Math.min(tripline.size(), cep.size()); i++) {
+                r.add(tripline.get(i) / cep.get(i));
+            }
+            return median(r);
+        }
+    }
+
+    static Throughput throughput(MiniCluster cluster, RuleSet rules, List<SignalRecord> day, int copies, int reps,
+                                 int parallelism, long planted) throws Exception {
+        List<SignalRecord> in = replay(day, copies);
+        log("correlate: %,d flagship signals a day, %d days, %,d signals a run; %d repetitions each, parallelism %d",
+                day.size(), copies, in.size(), reps, parallelism);
+        // One unmeasured run of each: class loading, the JIT's first tiers, CEP's and the correlate's code paths.
+        run(cluster, triplineJob(rules, parallelism), in);
+        run(cluster, cepJob(parallelism), in);
+        List<Double> t = new ArrayList<>();
+        List<Double> c = new ArrayList<>();
+        Run lastT = null;
+        Run lastC = null;
+        for (int i = 0; i < reps; i++) {
+            boolean triplineFirst = i % 2 == 0; // ABBA
+            for (int k = 0; k < 2; k++) {
+                if ((k == 0) == triplineFirst) {
+                    lastT = run(cluster, triplineJob(rules, parallelism), in);
+                    t.add(lastT.signalsPerSecond());
+                    log("  rep %d tripline correlate %,10.0f signals/s (%.2f s, %,d alerts)", i + 1,
+                            lastT.signalsPerSecond(), lastT.seconds(), lastT.alerts());
+                } else {
+                    lastC = run(cluster, cepJob(parallelism), in);
+                    c.add(lastC.signalsPerSecond());
+                    log("  rep %d flink cep          %,10.0f signals/s (%.2f s, %,d alerts)", i + 1,
+                            lastC.signalsPerSecond(), lastC.seconds(), lastC.alerts());
+                }
+            }
+        }
+        int onlyT = 0;
+        int onlyC = 0;
+        for (var e : lastT.byKey().entrySet()) {
+            if (!e.getValue().equals(lastC.byKey().get(e.getKey()))) {
+                onlyT++;
+            }
+        }
+        for (var e : lastC.byKey().entrySet()) {
+            if (!e.getValue().equals(lastT.byKey().get(e.getKey()))) {
+                onlyC++;
+            }
+        }
+        return new Throughput(day.size(), copies, t, c, lastT.alerts(), lastC.alerts(), onlyT, onlyC,
+                planted * copies);
+    }
+
+    /**
+     * Why the correlate stage costs what it costs on this input: what one correlate step handles. One thread, the
+     * plans themselves, the day's signals in arrival order, windows closed as the job's watermark (15 minutes
+     * behind the latest event time) would close them. Per signal: the open signals of its group after the step
+     * (the state CorrelateFunction decodes, steps and encodes again) and their encoded size.
+     */
+    record StepProfile(int signals, int groups, int hottestGroupSignals, double meanOpenSignals, int maxOpenSignals,
+                       double meanStateBytes, long maxStateBytes) {
+    }
+
+    static StepProfile stepProfile(RuleSet rules, List<SignalRecord> day) {
+        CorrelationEngine engine = CorrelationEngine.compile(rules);
+        Map<String, dev.tripline.correlate.CorrelationState> states = new HashMap<>();
+        Map<String, Long> timers = new HashMap<>();
+        Map<String, Integer> perGroup = new HashMap<>();
+        Map<String, String> planOf = new HashMap<>();
+        long watermark = Long.MIN_VALUE;
+        long maxTime = Long.MIN_VALUE;
+        long open = 0;
+        int maxOpen = 0;
+        long bytes = 0;
+        long maxBytes = 0;
+        for (int i = 0; i < day.size(); i++) {
+            SignalRecord r = day.get(i);
+            CorrelationPlan plan = engine.plan(r.planId);
+            perGroup.merge(r.key, 1, Integer::sum);
+            planOf.putIfAbsent(r.key, r.planId);
+            var step = plan.step(states.get(r.key), r.signal());
+            keep(states, timers, r.key, step);
+            var st = states.get(r.key);
+            int n = st == null ? 0 : st.size();
+            long b = st == null ? 0 : st.toBytes().length;
+            open += n;
+            bytes += b;
+            maxOpen = Math.max(maxOpen, n);
+            maxBytes = Math.max(maxBytes, b);
+            maxTime = Math.max(maxTime, r.time);
+            long w = maxTime - OUT_OF_ORDERNESS.toMillis();
+            if (w > watermark && i % 256 == 0) {
+                watermark = w;
+                for (String key : new ArrayList<>(timers.keySet())) {
+                    if (timers.get(key) <= watermark) {
+                        keep(states, timers, key, engine.plan(planOf.get(key))
+                                .expire(states.get(key), watermark));
+                    }
+                }
+            }
+        }
+        int hottest = perGroup.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+        return new StepProfile(day.size(), perGroup.size(), hottest, (double) open / day.size(), maxOpen,
+                (double) bytes / day.size(), maxBytes);
+    }
+
+    private static void keep(Map<String, dev.tripline.correlate.CorrelationState> states, Map<String, Long> timers,
+                             String key, dev.tripline.correlate.StepResult r) {
+        if (r.state() == null || r.state().isEmpty()) {
+            states.remove(key);
+            timers.remove(key);
+        } else {
+            states.put(key, r.state());
+            if (r.nextTimer() == Long.MAX_VALUE) {
+                timers.remove(key);
+            } else {
+                timers.put(key, r.nextTimer());
+            }
+        }
+    }
+
+    // ---- state for a million principals ------------------------------------------------------------------------
+
+    static final AtomicLong EMITTED = new AtomicLong();
+    static final AtomicBoolean EMITTED_ALL = new AtomicBoolean();
+    static final AtomicBoolean STOP = new AtomicBoolean();
+
+    /**
+     * Renders {@code principals} EnableRegion records on the fly ({@link CloudTrailGenerator#enableRegions}, same
+     * seed, so the same records every time), then idles until told to stop so that checkpoints
+     * can be taken of the loaded state.
+     */
+    static final class EnableRegionSource extends RichParallelSourceFunction<RawRecord> {
+        private static final long serialVersionUID = 1L;
+        private final int principals;
+        private final long seed;
+        private volatile boolean running = true;
+
+        EnableRegionSource(int principals, long seed) {
+            this.principals = principals;
+            this.seed = seed;
+        }
+
+        @Override
+        public void run(SourceContext<RawRecord> ctx) throws Exception {
+            if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
+                CloudTrailGenerator g = new CloudTrailGenerator(CloudTrailGenerator.Config.defaults().withSeed(seed));
+                long n = 0;
+                for (int done = 0; running && done < principals; done += STATE_CHUNK) {
+                    for (String line : g.enableRegions(Math.min(STATE_CHUNK, principals - done))) {
+                        RawRecord r = new RawRecord("enable-regions", ++n, line.getBytes(StandardCharsets.UTF_8));
+                        synchronized (ctx.getCheckpointLock()) {
+                            ctx.collect(r);
+                        }
+                    }
+                }
+                EMITTED.set(n);
+                EMITTED_ALL.set(true);
+            }
+            while (running && !STOP.get()) {
+                Thread.sleep(20);
+            }
+        }
+
+        @Override
+        public void cancel() {
+            running = false;
+        }
+    }
+
+    static final int STATE_CHUNK = 10_000;
+
+    /**
+     * RocksDB as one would run it for many keys: bloom filters on. Every new principal's first signal looks its key
+     * up and misses; without a filter each miss reads a block of every overlapping file, which held this job to
+     * about 1,500 records/s (measured while writing this benchmark).
+     */
+    static Configuration rocksDbOptions() {
+        Configuration c = new Configuration();
+        c.set(RocksDBConfigurableOptions.USE_BLOOM_FILTER, true);
+        return c;
+    }
+
+    static final AtomicLong STORED_BYTES = new AtomicLong();
+    static final AtomicLong STORED_STATES = new AtomicLong();
+
+    /**
+     * What CorrelateFunction stores for each signal of this workload: every key gets exactly one signal (one
+     * principal, one correlation), so its state is {@code plan.step(null, signal)}, encoded as the function encodes
+     * it. Summed beside the job rather than read back out of RocksDB.
+     */
+    static final class StoredBytes implements MapFunction<SignalRecord, Integer> {
+        private static final long serialVersionUID = 1L;
+        private final CorrelationEngine engine;
+
+        StoredBytes(CorrelationEngine engine) {
+            this.engine = engine;
+        }
+
+        @Override
+        public Integer map(SignalRecord r) {
+            var st = engine.plan(r.planId).step(null, r.signal()).state();
+            int n = st == null ? 0 : st.toBytes().length;
+            STORED_BYTES.addAndGet(n);
+            STORED_STATES.incrementAndGet();
+            return n;
+        }
+    }
+
+    record Checkpoint(long id, long stateBytes, long durationMillis) {
+    }
+
+    record State(int principals, long openPartialMatches, long storedStateBytes, double storedBytesPerPrincipal,
+                 double ingestSeconds, List<Checkpoint> checkpoints, double checkpointBytesMedian,
+                 double checkpointMillisMedian, double checkpointBytesPerPrincipal, String backend) {
+    }
+
+    /** Flink's snapshot compression for the state job; null leaves Flink's default. */
+    static Boolean snapshotCompression;
+
+    static State state(MiniCluster cluster, RuleSet rules, int principals, int checkpoints, int parallelism,
+                       Path checkpointDir, long seed) throws Exception {
+        log("state: %,d principals with an open EnableRegion, RocksDB, %d checkpoints", principals, checkpoints);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(parallelism);
+        env.setStateBackend(new EmbeddedRocksDBStateBackend(false).configure(rocksDbOptions(),
+                CorrelateBench.class.getClassLoader()));
+        env.getCheckpointConfig().setCheckpointStorage(checkpointDir.toAbsolutePath().toUri().toString());
+        env.getCheckpointConfig().setCheckpointTimeout(TimeUnit.MINUTES.toMillis(10));
+        if (snapshotCompression != null) {
+            env.getConfig().setUseSnapshotCompression(snapshotCompression);
+        }
+        // Checkpoints are triggered by hand below; the interval only switches checkpointing on.
+        env.enableCheckpointing(TimeUnit.HOURS.toMillis(1));
+        CompiledMatcher matcher = CompiledMatcher.compile(rules.rules());
+        CorrelationEngine engine = CorrelationEngine.compile(rules);
+        // No watermarks: every EnableRegion's window stays open, as for principals whose hour has not passed.
+        DataStream<SignalRecord> detected = env.addSource(new EnableRegionSource(principals, seed), "enable regions",
+                        TypeInformation.of(RawRecord.class))
+                .process(new DetectFunction(matcher, engine)).name("detect");
+        detected.map(new StoredBytes(engine)).name("stored bytes").sinkTo(new DiscardingSink<>());
+        detected.keyBy(r -> r.key, Types.STRING)
+                .process(new CorrelateFunction(engine, CorrelateFunction.DEFAULT_STATE_TTL, Duration.ZERO))
+                .name("correlate")
+                .sinkTo(new DiscardingSink<>());
+        EMITTED_ALL.set(false);
+        STOP.set(false);
+        STORED_BYTES.set(0);
+        STORED_STATES.set(0);
+        long t0 = System.nanoTime();
+        JobID id = cluster.submitJob(env.getStreamGraph().getJobGraph()).get().getJobID();
+        while (!EMITTED_ALL.get()) {
+            Thread.sleep(50);
+            if (cluster.getJobStatus(id).get().isGloballyTerminalState()) {
+                throw new IllegalStateException("state job ended early: " + cluster.requestJobResult(id).get());
+            }
+        }
+        double emittedAfter = (System.nanoTime() - t0) / 1e9;
+        List<Checkpoint> done = new ArrayList<>();
+        double ingest = Double.NaN;
+        try {
+            for (int i = 0; i < checkpoints; i++) {
+                // The barrier follows the last record, so every checkpoint holds every principal's state.
+                cluster.triggerCheckpoint(id).get(10, TimeUnit.MINUTES);
+                if (i == 0) {
+                    ingest = (System.nanoTime() - t0) / 1e9;
+                    log("  every record in and checkpoint 1 done after %.1f s (source done after %.1f s)", ingest,
+                            emittedAfter);
+                }
+            }
+            // The statistics of the last checkpoint can reach the history a moment after its trigger completes.
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (true) {
+                done.clear();
+                Collection<AbstractCheckpointStats> history = cluster.getExecutionGraph(id).get()
+                        .getCheckpointStatsSnapshot().getHistory().getCheckpoints();
+                for (AbstractCheckpointStats c : history) {
+                    if (c.getStatus() == CheckpointStatsStatus.COMPLETED) {
+                        done.add(new Checkpoint(c.getCheckpointId(), c.getStateSize(), c.getEndToEndDuration()));
+                    }
+                }
+                if (done.size() >= checkpoints || System.nanoTime() > until) {
+                    break;
+                }
+                Thread.sleep(200);
+            }
+        } finally {
+            STOP.set(true);
+            cluster.cancelJob(id).get();
+            cluster.requestJobResult(id).get(); // cancelled: its tasks and their RocksDB instances are gone
+        }
+        done.sort((a, b) -> Long.compare(a.id(), b.id()));
+        for (Checkpoint c : done) {
+            log("  checkpoint %d: %,d bytes, %,d ms", c.id(), c.stateBytes(), c.durationMillis());
+        }
+        double size = median(done.stream().map(c -> (double) c.stateBytes()).toList());
+        double millis = median(done.stream().map(c -> (double) c.durationMillis()).toList());
+        long[] stored = {STORED_BYTES.get(), STORED_STATES.get()};
+        log("  %,d open partial matches, %,d bytes of CorrelationState", stored[1], stored[0]);
+        return new State(principals, stored[1], stored[0], (double) stored[0] / principals, ingest, done, size,
+                millis, size / principals, "EmbeddedRocksDBStateBackend, bloom filters, 1 GiB managed memory, full checkpoints, local file system");
+    }
+
+    // ---- main -------------------------------------------------------------------------------------------------
+
+    static MiniCluster cluster(int slots) throws Exception {
+        Configuration c = new Configuration();
+        c.set(RestOptions.BIND_PORT, "0");
+        c.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, org.apache.flink.configuration.MemorySize.ofMebiBytes(1024));
+        MiniCluster m = new MiniCluster(new MiniClusterConfiguration.Builder().setConfiguration(c)
+                .setNumTaskManagers(1).setNumSlotsPerTaskManager(slots).build());
+        m.start();
+        return m;
+    }
+
+    record Result(Throughput throughput, StepProfile stepProfile, State state) {
+    }
+
+    static Result measure(Map<String, String> o) throws Exception {
+        long records = Long.parseLong(o.getOrDefault("--records", "2000000").replace("_", ""));
+        Path file = Path.of(o.getOrDefault("--file", "target/bench/cloudtrail-" + records + ".jsonl"));
+        int reps = Integer.parseInt(o.getOrDefault("--reps", "5"));
+        int parallelism = Integer.parseInt(o.getOrDefault("--parallelism", "2"));
+        int copies = Integer.parseInt(o.getOrDefault("--copies", "10"));
+        int principals = Integer.parseInt(o.getOrDefault("--principals", "1000000").replace("_", ""));
+        int checkpoints = Integer.parseInt(o.getOrDefault("--checkpoints", "5"));
+        if (o.containsKey("--snapshot-compression")) {
+            snapshotCompression = Boolean.parseBoolean(o.get("--snapshot-compression"));
+        }
+        CloudTrailGenerator.Config config = CloudTrailGenerator.Config.defaults().withRecords(records);
+        CloudTrailGenerator.Manifest manifest = EndToEndBench.ensureFile(file, config);
+        RuleSet rules = EndToEndBench.rules();
+        for (String id : CloudTrailGenerator.FLAGSHIP) {
+            CorrelationPlan p = CorrelationEngine.compile(rules).plan(id);
+            if (p == null) {
+                throw new IllegalStateException("flagship correlation " + id + " is not in rules/");
+            }
+        }
+        MiniCluster cluster = cluster(Math.max(2, parallelism));
+        try {
+            Throughput tp = null;
+            StepProfile profile = null;
+            if (reps > 0) {
+                long t0 = System.nanoTime();
+                List<SignalRecord> day = flagshipSignals(file, rules);
+                log("correlate: detect over %s gave %,d flagship signals (%.0f s)", file, day.size(),
+                        (System.nanoTime() - t0) / 1e9);
+                tp = throughput(cluster, rules, day, copies, reps, parallelism, manifest.plants().size());
+                profile = stepProfile(rules, day);
+                log("  %s", profile);
+            }
+            State st = null;
+            if (principals > 0) {
+                Path dir = Path.of("target/bench/checkpoints");
+                deleteTree(dir);
+                Files.createDirectories(dir);
+                st = state(cluster, rules, principals, checkpoints, parallelism, dir, config.seed());
+                deleteTree(dir);
+            }
+            return new Result(tp, profile, st);
+        } finally {
+            cluster.close();
+        }
+    }
+
+    /** Deletes what is left of a checkpoint directory; Flink may still be discarding checkpoints in it meanwhile. */
+    static void deleteTree(Path dir) throws java.io.IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        List<Path> paths;
+        try (var walk = Files.walk(dir)) {
+            paths = walk.sorted(java.util.Comparator.reverseOrder()).toList();
+        } catch (java.io.UncheckedIOException e) {
+            log("  could not list %s: %s", dir, e.getMessage());
+            return;
+        }
+        for (Path p : paths) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (java.nio.file.DirectoryNotEmptyException e) {
+                log("  left %s: %s", p, e.getMessage());
+            }
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> o = new LinkedHashMap<>();
+        List<String> known = List.of("--file", "--records", "--reps", "--parallelism", "--copies", "--principals",
+                "--checkpoints", "--snapshot-compression", "--out");
+        for (int i = 0; i < args.length; i++) {
+            if (!known.contains(args[i]) || i + 1 >= args.length) {
+                throw new IllegalArgumentException("usage: CorrelateBench [" + String.join(" V] [", known) + " V]");
+            }
+            o.put(args[i], args[++i]);
+        }
+        long t0 = System.nanoTime();
+        Result r = measure(o);
+        Path out = Path.of(o.getOrDefault("--out", "target/bench/correlate-result.json"));
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        JSON.writeValue(out.toFile(), r);
+        log("results in %s (%.0f s in all)", out, (System.nanoTime() - t0) / 1e9);
+        System.exit(0);
+    }
+}

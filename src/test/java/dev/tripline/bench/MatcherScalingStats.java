@@ -1,0 +1,44 @@
+package dev.tripline.bench;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.tripline.event.Event;
+import dev.tripline.event.LogType;
+import dev.tripline.match.CompiledMatcher;
+import dev.tripline.match.MatcherCandidates;
+import dev.tripline.rule.Rule;
+import dev.tripline.testing.Corpus;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Explains {@link MatcherScalingBenchmark}'s figures: for each rule-set size, how many rules pin no field (checked
+ * on every event) and how many candidate rules an event of the benchmark's corpus visits on average. No timing.
+ * {@code java -cp ... dev.tripline.bench.MatcherScalingStats}
+ */
+public final class MatcherScalingStats {
+    private MatcherScalingStats() {
+    }
+
+    public static void main(String[] args) {
+        List<Rule> real = Corpus.allRules().stream().filter(Rule::enabled).toList();
+        List<Event> all = Corpus.allEvents(real, false);
+        RuleVariants variants = new RuleVariants(real, all);
+        Event empty = new Event(LogType.CLOUDTRAIL, JsonNodeFactory.instance.objectNode());
+        System.out.println("| rules | pin no field | candidates per event, mean | matches per event, mean |");
+        System.out.println("|---:|---:|---:|---:|");
+        for (int n : new int[] {10, 100, real.size(), 1000}) {
+            List<Rule> rules = n == real.size() ? real : variants.ruleSet(n, MatcherScalingBenchmark.SEED);
+            CompiledMatcher m = CompiledMatcher.compile(rules);
+            long candidates = 0;
+            long[] matches = {0};
+            int events = MatcherBenchmark.EVENTS;
+            for (int i = 0; i < events; i++) {
+                Event e = all.get(i % all.size());
+                candidates += MatcherCandidates.of(m, e);
+                m.match(e, r -> matches[0]++);
+            }
+            System.out.printf(Locale.ROOT, "| %d%s | %d | %.1f | %.2f |%n", n, n == real.size() ? " (the real set)" : "",
+                    MatcherCandidates.of(m, empty), (double) candidates / events, (double) matches[0] / events);
+        }
+    }
+}

@@ -1,0 +1,14 @@
+package dev.tripline.match;
+
+import dev.tripline.event.Event;
+
+/** Test-side access to {@link CompiledMatcher#candidateCount}, for benchmarks in other packages. */
+public final class MatcherCandidates {
+    private MatcherCandidates() {
+    }
+
+    /** How many candidate rules {@code event} visits in {@code m} (rules that pin no field included). */
+    public static int of(CompiledMatcher m, Event event) {
+        return m.candidateCount(event);
+    }
+}
