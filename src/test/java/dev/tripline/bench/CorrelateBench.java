@@ -139,7 +139,7 @@ public final class CorrelateBench {
     }
 
     /** The signals {@code copies} times, copy k shifted k days later in event time (re-encoded, re-keyed). */
-    static List<SignalRecord> replay(List<SignalRecord> day, int copies) {
+    static List<SignalRecord> replay(List<SignalRecord> day, int copies, CorrelationEngine engine) {
         List<SignalRecord> out = new ArrayList<>(day.size() * copies);
         for (int k = 0; k < copies; k++) {
             for (SignalRecord r : day) {
@@ -148,8 +148,8 @@ public final class CorrelateBench {
                     continue;
                 }
                 Signal s = r.signal();
-                out.add(SignalRecord.of(r.planId, new Signal(s.ruleIndex(), s.ruleId(), s.time() + k * DAY, s.group(),
-                        s.value(), s.evidence())));
+                out.add(SignalRecord.of(engine.plan(r.planId), new Signal(s.ruleIndex(), s.ruleId(),
+                        s.time() + k * DAY, s.group(), s.value(), s.evidence()), r.stage));
             }
         }
         return out;
@@ -350,7 +350,7 @@ public final class CorrelateBench {
 
     static Throughput throughput(MiniCluster cluster, RuleSet rules, List<SignalRecord> day, int copies, int reps,
                                  int parallelism, long planted) throws Exception {
-        List<SignalRecord> in = replay(day, copies);
+        List<SignalRecord> in = replay(day, copies, CorrelationEngine.compile(rules));
         log("correlate: %,d flagship signals a day, %d days, %,d signals a run; %d repetitions each, parallelism %d",
                 day.size(), copies, in.size(), reps, parallelism);
         // One unmeasured run of each: class loading, the JIT's first tiers, CEP's and the correlate's code paths.
