@@ -30,7 +30,8 @@ final class RuleVariants {
     private final List<String> eventSources;
 
     RuleVariants(List<Rule> real, List<Event> events) {
-        this.real = List.copyOf(real);
+        // Variants take CloudTrail API names, so they are drawn from the CloudTrail rules only (rules/ has Azure too).
+        this.real = real.stream().filter(r -> r.appliesTo(dev.tripline.event.LogType.CLOUDTRAIL)).toList();
         this.eventNames = vocabulary(events, "eventName");
         this.eventSources = vocabulary(events, "eventSource");
     }
