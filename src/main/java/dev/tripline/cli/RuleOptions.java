@@ -42,7 +42,6 @@ final class RuleOptions {
         TriplineConfig c = config();
         Map<String, List<String>> values = new LinkedHashMap<>(c.rulePlaceholders());
         placeholders.forEach((k, v) -> values.put(k, List.of(v.split(","))));
-        return RuleLoadOptions.defaults().withPlaceholders(values)
-                .withAccountPlaceholders(c.ruleAccountPlaceholders());
+        return c.ruleLoadOptions().withPlaceholders(values);
     }
 }

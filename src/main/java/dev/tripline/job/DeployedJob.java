@@ -6,7 +6,6 @@ import dev.tripline.flink.LiveRules;
 import dev.tripline.io.Connectors;
 import dev.tripline.io.LiveUpdateOptions;
 import dev.tripline.io.RuleUpdateConnectors;
-import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.io.RawRecordFormat;
 import dev.tripline.io.SinkOptions;
 import dev.tripline.io.SourceOptions;
@@ -37,8 +36,7 @@ public final class DeployedJob {
     public static void build(StreamExecutionEnvironment env, RuleSet rules, DetectionJob.Options options,
                              TriplineConfig config, AlertFormat format) {
         build(env, rules, options, config, format, config.liveUpdates().kafka() == null ? null
-                : new LiveRules(RuleLoadOptions.defaults().withPlaceholders(config.rulePlaceholders())
-                        .withAccountPlaceholders(config.ruleAccountPlaceholders()), "", 1));
+                : new LiveRules(config.ruleLoadOptions(), "", 1));
     }
 
     /**

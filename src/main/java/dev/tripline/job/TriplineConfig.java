@@ -6,6 +6,7 @@ import dev.tripline.io.LiveUpdateOptions;
 import dev.tripline.io.SinkOptions;
 import dev.tripline.io.SourceOptions;
 import dev.tripline.rule.LoadError;
+import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.rule.RuleSyntaxException;
 import dev.tripline.rule.SourceLocation;
 import dev.tripline.rule.yaml.SafeYaml;
@@ -206,6 +207,12 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
             out.put("approved_azure_regions", azureRegions.subscriptions());
         }
         return out;
+    }
+
+    /** The options rules load with under this configuration: its placeholders and per-account lists. */
+    public RuleLoadOptions ruleLoadOptions() {
+        return RuleLoadOptions.defaults().withPlaceholders(rulePlaceholders())
+                .withAccountPlaceholders(ruleAccountPlaceholders());
     }
 
     public TriplineConfig withApprovedRegions(List<String> regions) {

@@ -19,7 +19,6 @@ import dev.tripline.job.DetectionJob;
 import dev.tripline.job.EmbeddedRun;
 import dev.tripline.job.TriplineConfig;
 import dev.tripline.match.CompiledMatcher;
-import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.rule.RuleLoader;
 import dev.tripline.rule.RuleSet;
 import java.io.BufferedReader;
@@ -88,8 +87,7 @@ public final class EndToEndBench {
 
     /** The repository's rules with the default config, as {@code tripline run} loads them. */
     static RuleSet rules() {
-        RuleLoader.Result loaded = RuleLoader.standard(RuleLoadOptions.defaults()
-                .withPlaceholders(TriplineConfig.defaults().rulePlaceholders())).load(List.of(Path.of("rules")));
+        RuleLoader.Result loaded = RuleLoader.standard(TriplineConfig.defaults().ruleLoadOptions()).load(List.of(Path.of("rules")));
         if (!loaded.ok()) {
             throw new IllegalStateException("rules/ does not load: " + loaded.errors());
         }

@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tripline.cli.Main;
 import dev.tripline.io.SourceOptions;
 import dev.tripline.job.TriplineConfig;
-import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.rule.RuleLoader;
 import java.io.IOException;
 import java.lang.reflect.Method;
@@ -178,9 +177,7 @@ class DeploymentManifestsTest {
                     .isNotEqualTo(SourceOptions.Kind.FILE);
             assertThat(config.source().missingSettings()).as("%s: source settings", name).isNull();
             assertThat(config.sink().missingSettings()).as("%s: sink settings", name).isNull();
-            RuleLoader.Result rules = RuleLoader.standard(RuleLoadOptions.defaults()
-                    .withPlaceholders(config.rulePlaceholders())
-                    .withAccountPlaceholders(config.ruleAccountPlaceholders())).load(List.of(ROOT.resolve("rules")));
+            RuleLoader.Result rules = RuleLoader.standard(config.ruleLoadOptions()).load(List.of(ROOT.resolve("rules")));
             assertThat(rules.errors()).as("rules/ loaded with %s", name).isEmpty();
         }
     }

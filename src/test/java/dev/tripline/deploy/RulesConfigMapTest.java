@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.tripline.job.TriplineConfig;
 import dev.tripline.rule.CorrelationRule;
 import dev.tripline.rule.Rule;
-import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.rule.RuleLoader;
 import java.io.File;
 import java.io.IOException;
@@ -139,8 +138,7 @@ class RulesConfigMapTest {
 
     private static Loaded load(Path dir) throws TriplineConfig.ConfigException {
         TriplineConfig config = TriplineConfig.load(KUBERNETES.resolve("base/tripline.yaml"));
-        RuleLoader.Result r = RuleLoader.standard(RuleLoadOptions.defaults().withPlaceholders(config.rulePlaceholders())
-                .withAccountPlaceholders(config.ruleAccountPlaceholders())).load(List.of(dir));
+        RuleLoader.Result r = RuleLoader.standard(config.ruleLoadOptions()).load(List.of(dir));
         return new Loaded(r.errors().stream().map(Object::toString).toList(),
                 r.ruleSet().rules().stream().map(Rule::id).collect(Collectors.toCollection(TreeSet::new)),
                 r.ruleSet().correlations().stream().map(CorrelationRule::id).collect(Collectors.toCollection(TreeSet::new)));

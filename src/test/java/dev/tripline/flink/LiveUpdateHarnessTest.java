@@ -39,8 +39,7 @@ import org.junit.jupiter.api.Test;
 class LiveUpdateHarnessTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final Instant T0 = Instant.parse("2024-03-05T10:00:00Z");
-    static final RuleLoadOptions LOAD = RuleLoadOptions.defaults()
-            .withPlaceholders(TriplineConfig.defaults().rulePlaceholders());
+    static final RuleLoadOptions LOAD = TriplineConfig.defaults().ruleLoadOptions();
     static final RuleUpdate V1 = RuleUpdate.of("v1", LiveRuleSets.v1());
     static final RuleUpdate V2 = RuleUpdate.of("v2", LiveRuleSets.v2());
     static final RuleUpdate V3 = RuleUpdate.of("v3", LiveRuleSets.v3());

@@ -3,7 +3,6 @@ package dev.tripline.io;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tripline.job.TriplineConfig;
-import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.rule.RuleLoader;
 import dev.tripline.rule.RuleSet;
 import dev.tripline.testing.Flagship;
@@ -48,8 +47,7 @@ public final class CloudTrailScenario {
     }
 
     public static RuleSet rules() {
-        RuleLoader.Result loaded = RuleLoader.standard(RuleLoadOptions.defaults()
-                        .withPlaceholders(TriplineConfig.defaults().rulePlaceholders()))
+        RuleLoader.Result loaded = RuleLoader.standard(TriplineConfig.defaults().ruleLoadOptions())
                 .load(List.of(Path.of("rules")));
         assertThat(loaded.errors()).isEmpty();
         return loaded.ruleSet();

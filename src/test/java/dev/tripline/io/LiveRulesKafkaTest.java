@@ -38,8 +38,7 @@ import org.junit.jupiter.api.Test;
 class LiveRulesKafkaTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final Instant T0 = Instant.parse("2024-03-05T10:00:00Z");
-    static final RuleLoadOptions LOAD = RuleLoadOptions.defaults()
-            .withPlaceholders(TriplineConfig.defaults().rulePlaceholders());
+    static final RuleLoadOptions LOAD = TriplineConfig.defaults().ruleLoadOptions();
 
     static String message(String version, Map<String, String> files) {
         ObjectNode o = JSON.createObjectNode();

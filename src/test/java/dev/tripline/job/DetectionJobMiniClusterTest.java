@@ -53,10 +53,7 @@ class DetectionJobMiniClusterTest {
         // Account 333333333333 uses ap-southeast-1 on purpose: its own approved list says so.
         TriplineConfig config = TriplineConfig.defaults().withAccountRegions(
                 Map.of("333333333333", List.of("us-east-1", "ap-southeast-1")));
-        RuleLoader.Result loaded = RuleLoader.standard(RuleLoadOptions.defaults()
-                        .withPlaceholders(config.rulePlaceholders())
-                        .withAccountPlaceholders(config.ruleAccountPlaceholders()))
-                .load(List.of(Path.of("rules")));
+        RuleLoader.Result loaded = RuleLoader.standard(config.ruleLoadOptions()).load(List.of(Path.of("rules")));
         assertThat(loaded.errors()).isEmpty();
         RuleSet rules = loaded.ruleSet();
 

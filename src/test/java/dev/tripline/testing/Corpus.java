@@ -35,8 +35,7 @@ public final class Corpus {
 
     /** The loader every command uses, with a default configuration's placeholders (the shipped approved regions). */
     public static RuleLoader defaultLoader() {
-        return RuleLoader.standard(RuleLoadOptions.defaults()
-                .withPlaceholders(TriplineConfig.defaults().rulePlaceholders()));
+        return RuleLoader.standard(TriplineConfig.defaults().ruleLoadOptions());
     }
 
     /** Every rule the project knows: SigmaHQ AWS (active and placeholder rules) and the project's rules/. */
