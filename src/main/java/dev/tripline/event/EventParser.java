@@ -595,14 +595,20 @@ public final class EventParser {
                     offset, envelope, index, snippetAt(ctx, start, obj));
             return;
         }
+        emit(ctx, obj, LogType.CLOUDTRAIL, time, "eventTime", line, offset, envelope, index, start);
+    }
+
+    /** Hands on the record as an event of {@code type}, or dead-letters it when its time is not an instant. */
+    private void emit(Ctx ctx, ObjectNode obj, LogType type, JsonNode time, String timeName, long line, long offset,
+                      String envelope, int index, JsonLocation start) {
         long millis = EventTime.parseMillis(time);
         if (millis == Event.NO_TIME) {
-            fail(ctx, ParseFailure.Reason.INVALID_EVENT_TIME, "eventTime is not an ISO-8601 instant: "
+            fail(ctx, ParseFailure.Reason.INVALID_EVENT_TIME, timeName + " is not an ISO-8601 instant: "
                     + ParseFailure.snippetOf(time.toString()), line, offset, envelope, index,
                     snippetAt(ctx, start, obj));
             return;
         }
-        ctx.sink.event(new Event(LogType.CLOUDTRAIL, obj, millis));
+        ctx.sink.event(new Event(type, obj, millis));
     }
 
     /**
@@ -638,14 +644,7 @@ public final class EventParser {
                     + "claims or a caller", line, offset, envelope, index, snippetAt(ctx, start, obj));
             return;
         }
-        long millis = EventTime.parseMillis(time);
-        if (millis == Event.NO_TIME) {
-            fail(ctx, ParseFailure.Reason.INVALID_EVENT_TIME, "time is not an ISO-8601 instant: "
-                    + ParseFailure.snippetOf(time.toString()), line, offset, envelope, index,
-                    snippetAt(ctx, start, obj));
-            return;
-        }
-        ctx.sink.event(new Event(LogType.AZURE_ACTIVITY, obj, millis));
+        emit(ctx, obj, LogType.AZURE_ACTIVITY, time, "time", line, offset, envelope, index, start);
     }
 
     // ---- bounded tree building ------------------------------------------------------------------------------
