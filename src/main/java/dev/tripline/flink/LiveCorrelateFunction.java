@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiConsumer;
-import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
@@ -80,8 +79,7 @@ public class LiveCorrelateFunction extends KeyedBroadcastProcessFunction<String,
 
     @Override
     public void initializeState(FunctionInitializationContext context) throws Exception {
-        BroadcastState<String, byte[]> state = context.getOperatorStateStore().getBroadcastState(LiveRules.STATE);
-        restored = context.isRestored() ? live.restore(state, LOG, name) : null;
+        restored = live.restore(context, LOG, name);
     }
 
     @Override

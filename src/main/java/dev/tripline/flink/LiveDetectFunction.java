@@ -1,7 +1,6 @@
 package dev.tripline.flink;
 
 import dev.tripline.io.RawRecord;
-import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
@@ -40,8 +39,7 @@ public class LiveDetectFunction extends BroadcastProcessFunction<RawRecord, Rule
 
     @Override
     public void initializeState(FunctionInitializationContext context) throws Exception {
-        BroadcastState<String, byte[]> state = context.getOperatorStateStore().getBroadcastState(LiveRules.STATE);
-        restored = context.isRestored() ? live.restore(state, LOG, "detect") : null;
+        restored = live.restore(context, LOG, "detect");
     }
 
     @Override

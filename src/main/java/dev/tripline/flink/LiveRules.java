@@ -208,11 +208,17 @@ public final class LiveRules implements Serializable {
     }
 
     /**
-     * The live set a restoring operator runs, applying the restore rule; null to run the start rules. Removes a
-     * stored set that the start files override, so that a later checkpoint does not bring it back.
+     * The live set an operator runs as it starts, applying the restore rule; null to run the start rules (also on
+     * a fresh start). Removes a stored set that the start files override, so that a later checkpoint does not
+     * bring it back.
      */
-    RuleUpdate restore(org.apache.flink.api.common.state.BroadcastState<String, byte[]> state,
+    RuleUpdate restore(org.apache.flink.runtime.state.FunctionInitializationContext context,
                        org.slf4j.Logger log, String operator) throws Exception {
+        if (!context.isRestored()) {
+            return null;
+        }
+        org.apache.flink.api.common.state.BroadcastState<String, byte[]> state =
+                context.getOperatorStateStore().getBroadcastState(STATE);
         byte[] value = state.get(CURRENT);
         if (value == null) {
             return null;
