@@ -42,18 +42,9 @@ final class JobCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         try {
-            TriplineConfig config;
-            try {
-                config = ruleOptions.config();
-            } catch (TriplineConfig.ConfigException e) {
-                throw JobOptions.fail(err, "job", JobOptions.BAD_USAGE, e.getMessage());
-            }
-            String formatText = config.settings().format() == null ? "jsonl" : config.settings().format();
-            AlertFormat format = AlertFormat.parse(formatText).orElse(null);
-            if (format == null) {
-                throw JobOptions.fail(err, "job", JobOptions.BAD_USAGE,
-                        "output.format must be jsonl or ocsf, got '" + formatText + "'");
-            }
+            TriplineConfig config = JobOptions.config("job", err, ruleOptions);
+            // output.format is checked when the config loads; the job has no --format flag.
+            AlertFormat format = JobOptions.alertFormat("job", err, null, config.settings());
             LiveRules live = null;
             if (config.liveUpdates().kafka() != null) {
                 try {

@@ -115,18 +115,9 @@ final class JobOptions {
 
     /** Resolves configuration and flags, and loads the rules; {@code base} carries command-specific options. */
     Prepared prepare(String cmd, PrintWriter err, DetectionJob.Options base) throws Failed {
-        TriplineConfig config;
-        try {
-            config = ruleOptions.config();
-        } catch (TriplineConfig.ConfigException e) {
-            throw fail(err, cmd, BAD_USAGE, e.getMessage());
-        }
+        TriplineConfig config = config(cmd, err, ruleOptions);
         TriplineConfig.Settings s = config.settings();
-        String formatText = format != null ? format : s.format() != null ? s.format() : "jsonl";
-        AlertFormat alertFormat = AlertFormat.parse(formatText).orElse(null);
-        if (alertFormat == null) {
-            throw fail(err, cmd, BAD_USAGE, "--format must be jsonl or ocsf, got '" + formatText + "'");
-        }
+        AlertFormat alertFormat = alertFormat(cmd, err, format, s);
         DetectionJob.Options options = s.applyTo(base);
         if (outOfOrderness != null) {
             try {
@@ -174,6 +165,26 @@ final class JobOptions {
         return new EmbeddedRun.Live(new LiveRules(p.loadOptions(), p.startDigest(), 1), control,
                 lo.correlateStages() == null ? 1 : lo.correlateStages(),
                 k != null && k.statusTopic() != null ? s -> RuleUpdateConnectors.statusSink(s, k) : null);
+    }
+
+    /** The configuration file (or the defaults) with the flags applied; a bad one fails naming its key. */
+    static TriplineConfig config(String cmd, PrintWriter err, RuleOptions ruleOptions) throws Failed {
+        try {
+            return ruleOptions.config();
+        } catch (TriplineConfig.ConfigException e) {
+            throw fail(err, cmd, BAD_USAGE, e.getMessage());
+        }
+    }
+
+    /** The alert format: the {@code --format} flag (null when not given), else output.format, else jsonl. */
+    static AlertFormat alertFormat(String cmd, PrintWriter err, String flag, TriplineConfig.Settings s)
+            throws Failed {
+        String formatText = flag != null ? flag : s.format() != null ? s.format() : "jsonl";
+        AlertFormat alertFormat = AlertFormat.parse(formatText).orElse(null);
+        if (alertFormat == null) {
+            throw fail(err, cmd, BAD_USAGE, "--format must be jsonl or ocsf, got '" + formatText + "'");
+        }
+        return alertFormat;
     }
 
     /** Loads the rules a job runs; every error is printed, and any error fails with {@link #RULES_FAILED}. */
