@@ -47,8 +47,8 @@ public final class Fingerprints {
         return hash(describe(correlation, rules, options, new TreeSet<>()));
     }
 
-    /** The canonical text the fingerprint hashes; public so that a rollout can show why two versions differ. */
-    public static String describe(CorrelationRule c, RuleSet rules, CorrelationPlan.Options options,
+    /** The canonical text the fingerprint hashes; {@code visiting} guards against reference cycles. */
+    static String describe(CorrelationRule c, RuleSet rules, CorrelationPlan.Options options,
                                   java.util.Set<String> visiting) {
         if (!visiting.add(c.id())) {
             throw new IllegalArgumentException("correlation reference cycle through '" + c.id() + "'");
