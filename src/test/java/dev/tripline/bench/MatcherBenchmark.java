@@ -43,11 +43,17 @@ public class MatcherBenchmark {
     public void setUp() {
         rules = Corpus.allRules().stream().filter(Rule::enabled).toList();
         List<Event> all = Corpus.allEvents(rules, false);
-        events = new Event[EVENTS];
-        for (int i = 0; i < EVENTS; i++) {
-            events[i] = all.get(i % all.size());
-        }
+        events = cycled(all);
         matcher = CompiledMatcher.compile(rules);
+    }
+
+    /** {@link #EVENTS} events: {@code all} cycled or cut, so every matcher benchmark sees the same ones. */
+    static Event[] cycled(List<Event> all) {
+        Event[] out = new Event[EVENTS];
+        for (int i = 0; i < EVENTS; i++) {
+            out[i] = all.get(i % all.size());
+        }
+        return out;
     }
 
     @Benchmark

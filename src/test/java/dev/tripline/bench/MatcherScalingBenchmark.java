@@ -48,10 +48,7 @@ public class MatcherScalingBenchmark {
     public void setUp() {
         List<Rule> real = Corpus.allRules().stream().filter(Rule::enabled).toList();
         List<Event> all = Corpus.allEvents(real, false);
-        events = new Event[MatcherBenchmark.EVENTS];
-        for (int i = 0; i < events.length; i++) {
-            events[i] = all.get(i % all.size());
-        }
+        events = MatcherBenchmark.cycled(all);
         ruleSet = new RuleVariants(real, all).ruleSet(rules, SEED);
         matcher = CompiledMatcher.compile(ruleSet);
     }
