@@ -61,11 +61,18 @@ public final class FieldPath implements Serializable {
         }
         java.util.List<String> segments = new java.util.ArrayList<>();
         for (String part : text.split("\\.", -1)) {
-            if (part.endsWith(JSON_STEP) && part.length() > JSON_STEP.length()) {
-                segments.add(part.substring(0, part.length() - JSON_STEP.length()));
+            // "doc[json]" is the key "doc" and then the step; "doc[json][json]" decodes twice (JSON in JSON).
+            int steps = 0;
+            String key = part;
+            while (key.endsWith(JSON_STEP)) {
+                key = key.substring(0, key.length() - JSON_STEP.length());
+                steps++;
+            }
+            if (!key.isEmpty() || steps == 0) {
+                segments.add(key);
+            }
+            for (int i = 0; i < steps; i++) {
                 segments.add(JSON_STEP);
-            } else {
-                segments.add(part);
             }
         }
         return new FieldPath(text, segments.toArray(new String[0]), caseInsensitiveKeys);

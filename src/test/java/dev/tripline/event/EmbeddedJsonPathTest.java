@@ -50,6 +50,11 @@ class EmbeddedJsonPathTest {
         // The index spells a path by its text; the text of a KeyPath-built path parses back to the same steps.
         assertThat(FieldPath.caseInsensitive(keyPath.text())).isEqualTo(keyPath);
         assertThat(FieldPath.of("a.b").decodesJson()).isFalse();
+        assertThat(FieldPath.of("a.[json].b")).isEqualTo(FieldPath.of("a[json].b"));
+        FieldPath twice = FieldPath.of("a[json][json].b");
+        assertThat(twice.length()).isEqualTo(4);
+        assertThat(twice.segment(1)).isEqualTo(FieldPath.JSON_STEP);
+        assertThat(twice.segment(2)).isEqualTo(FieldPath.JSON_STEP);
         assertThatThrownBy(() -> FieldPath.keyPath("a[jsn].b", true)).hasMessageContaining("list index, * or json");
     }
 
@@ -137,6 +142,14 @@ class EmbeddedJsonPathTest {
         List<JsonNode> viaScope = new ArrayList<>();
         e.anyValueIn(e.root(), FieldPath.of("requestParameters.policyDocument[json].Statement"), v -> viaScope.add(v));
         assertThat(viaScope.get(0)).isSameAs(scope);
+    }
+
+    @Test
+    void jsonHeldInJsonIsDecodedStepByStep() {
+        ObjectNode r = putRolePolicy();
+        r.put("wrapped", "\"{\\\"a\\\":[1,2]}\"");
+        Event e = new Event(LogType.CLOUDTRAIL, r);
+        assertThat(texts(e, FieldPath.of("wrapped[json][json].a"))).containsExactly("1", "2");
     }
 
     @Test
