@@ -83,15 +83,6 @@ public final class FieldPath implements Serializable {
         return JSON_STEP.equals(segment);
     }
 
-    /** True if some step of this path decodes embedded JSON. */
-    public boolean decodesJson() {
-        for (String segment : segments) {
-            if (isJsonStep(segment)) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     /** The most steps a {@link #keyPath} may have. */
     public static final int MAX_KEY_PATH_STEPS = 64;

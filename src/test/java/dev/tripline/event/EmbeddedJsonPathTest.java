@@ -43,13 +43,11 @@ class EmbeddedJsonPathTest {
         FieldPath sigma = FieldPath.of("requestParameters.policyDocument[json].Statement.Action");
         assertThat(sigma.length()).isEqualTo(5);
         assertThat(sigma.segment(2)).isEqualTo(FieldPath.JSON_STEP);
-        assertThat(sigma.decodesJson()).isTrue();
         FieldPath keyPath = FieldPath.keyPath("requestParameters.policyDocument[json].Statement[*].Action", true);
         assertThat(keyPath).isEqualTo(FieldPath.ofSegments(
                 new String[] {"requestParameters", "policyDocument", "[json]", "Statement", "Action"}, true));
         // The index spells a path by its text; the text of a KeyPath-built path parses back to the same steps.
         assertThat(FieldPath.caseInsensitive(keyPath.text())).isEqualTo(keyPath);
-        assertThat(FieldPath.of("a.b").decodesJson()).isFalse();
         assertThat(FieldPath.of("a.[json].b")).isEqualTo(FieldPath.of("a[json].b"));
         FieldPath twice = FieldPath.of("a[json][json].b");
         assertThat(twice.length()).isEqualTo(4);
