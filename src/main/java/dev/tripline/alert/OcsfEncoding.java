@@ -6,6 +6,7 @@ import dev.tripline.event.Event;
 import dev.tripline.rule.Level;
 import java.io.IOException;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * An alert as an OCSF 1.4 Detection Finding (class_uid 2004, category Findings). The mapping, and why, is in
@@ -93,9 +94,9 @@ final class OcsfEncoding {
         g.writeNumberField("related_events_count", a.evidence().size());
         g.writeEndObject();
 
-        String region = a.evidence().isEmpty() ? null : a.evidence().get(0).awsRegion();
+        String region = region(a);
         g.writeObjectFieldStart("cloud");
-        g.writeStringField("provider", "AWS");
+        g.writeStringField("provider", provider(a));
         if (a.account() != null) {
             g.writeObjectFieldStart("account");
             g.writeStringField("uid", a.account());
@@ -168,6 +169,54 @@ final class OcsfEncoding {
         g.writeEndObject();
         g.writeEndObject();
         g.writeEndObject();
+    }
+
+    /**
+     * OCSF {@code cloud.provider}: {@code Azure} when the evidence comes from Azure Activity records, else
+     * {@code AWS} (CloudTrail, the only other log type). An alert does not carry its log type, so the evidence
+     * tells: Azure evidence names a resource provider ({@code Microsoft.*}) where CloudTrail names a
+     * {@code *.amazonaws.com} service, and an Azure account is a subscription GUID, never 12 digits.
+     */
+    static String provider(Alert a) {
+        for (Evidence e : a.evidence()) {
+            String source = e.eventSource();
+            if (source != null && source.endsWith(".amazonaws.com")) {
+                return "AWS";
+            }
+            if (source != null && source.regionMatches(true, 0, "Microsoft.", 0, "Microsoft.".length())) {
+                return "Azure";
+            }
+        }
+        String account = a.account();
+        return account != null && SUBSCRIPTION_ID.matcher(account).matches() ? "Azure" : "AWS";
+    }
+
+    private static final Pattern SUBSCRIPTION_ID =
+            Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    /** The output field in which an EnableRegion/DisableRegion event names the region it acts on. */
+    private static final String NAMED_REGION = "requestParameters.RegionName";
+
+    /**
+     * OCSF {@code cloud.region}. A single alert: the region its event was recorded in. A correlation: the
+     * region the alert is about, which for region-enabling calls is not where they are logged (EnableRegion
+     * is always recorded in us-east-1): the group's {@code region} when the correlation groups by region,
+     * else the region an evidence event names ({@code requestParameters.RegionName}), else the first
+     * evidence event's region.
+     */
+    static String region(Alert a) {
+        if (a.kind() == Alert.Kind.CORRELATION) {
+            String grouped = a.group().get("region");
+            if (grouped != null && !grouped.isEmpty()) {
+                return grouped;
+            }
+            for (Evidence e : a.evidence()) {
+                String named = text(e.fields().get(NAMED_REGION));
+                if (named != null) {
+                    return named;
+                }
+            }
+        }
+        return a.evidence().isEmpty() ? null : a.evidence().get(0).awsRegion();
     }
 
     private static void writeTime(JsonGenerator g, String name, long millis) throws IOException {

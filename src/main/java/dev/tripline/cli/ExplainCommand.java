@@ -69,6 +69,8 @@ final class ExplainCommand implements Callable<Integer> {
                     text(root, "eventID"), text(root, "eventSource"), text(root, "eventName"));
             out.print(x.render());
         }
+        // print() does not flush an auto-flushing writer; without this the last explanation can stay buffered.
+        out.flush();
         return anyMatch ? RulesCommand.OK : RulesCommand.RULES_FAILED;
     }
 

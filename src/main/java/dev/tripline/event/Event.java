@@ -1,8 +1,10 @@
 package dev.tripline.event;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +21,9 @@ import java.util.function.Predicate;
  *   <li>Missing and JSON null are distinct: a missing path yields no values; a JSON null yields a
  *       {@code NullNode}.</li>
  *   <li>A segment {@code [N]} indexes into a list (see {@link FieldPath}); other segments on a list fan out.</li>
+ *   <li>A segment {@code [json]} reads the string reached so far as a JSON document and walks on inside it
+ *       (an object already there is walked as is). Text that is not JSON, or breaks the record limits, makes
+ *       the path missing; the instance lookups count it in {@link #unreadableEmbeddedJson()}.</li>
  * </ul>
  *
  * <p>For CloudTrail and Azure Activity events the instance lookup ({@link #anyValue(FieldPath, Predicate)}, {@link #values},
@@ -43,6 +48,14 @@ public final class Event {
     private long rootKeysLow;
     private long rootKeysHigh;
     private boolean rootKeysReady;
+    /**
+     * Embedded JSON documents decoded so far, keyed by the string node that holds them (by identity: the tree
+     * is never mutated, so a node stands for one place in the record). Every rule that reads the same policy
+     * shares one decode; an unreadable text maps to a missing node so it is neither re-parsed nor re-counted.
+     * Lives as long as the event.
+     */
+    private IdentityHashMap<JsonNode, JsonNode> embedded;
+    private int unreadableEmbedded;
 
     /** Returned by {@link #eventTimeMillis()} when the record has no parseable event time. */
     public static final long NO_TIME = Long.MIN_VALUE;
@@ -98,7 +111,43 @@ public final class Event {
         if (path.caseInsensitiveKeys() && !path.isSelf() && certainlyAbsent(path)) {
             return false;
         }
-        return anyValue(root, path, test);
+        return lookup(root, path, test, this);
+    }
+
+    /**
+     * The lookup relative to a node of this event (a list element in Panther's AnyElement), sharing the event's
+     * decoded embedded JSON; raw JSON only, as {@link #anyValue(JsonNode, FieldPath, Predicate)}.
+     */
+    public boolean anyValueIn(JsonNode scope, FieldPath path, Predicate<JsonNode> test) {
+        return lookup(scope, path, test, this);
+    }
+
+    /**
+     * How many embedded JSON texts on this event could not be read (not JSON, or over the limits) by the
+     * lookups so far; each text counts once. Paths through them were treated as missing.
+     */
+    public int unreadableEmbeddedJson() {
+        return unreadableEmbedded;
+    }
+
+    /** The document held in {@code text} (a string node of this event), decoded once; missing when unreadable. */
+    private JsonNode embeddedDocument(JsonNode text) {
+        if (embedded == null) {
+            embedded = new IdentityHashMap<>(4);
+        }
+        JsonNode doc = embedded.get(text);
+        if (doc == null) {
+            EmbeddedJson.Outcome[] why = new EmbeddedJson.Outcome[1];
+            doc = EmbeddedJson.decode(text.textValue(), why);
+            if (doc == null) {
+                doc = MissingNode.getInstance();
+                if (why[0] == EmbeddedJson.Outcome.UNREADABLE) {
+                    unreadableEmbedded++;
+                }
+            }
+            embedded.put(text, doc);
+        }
+        return doc;
     }
 
     /** True when neither the first segment (in any case) nor the whole dotted text is a key of the root. */
@@ -124,10 +173,10 @@ public final class Event {
     private boolean aliasValue(EcsAliases.Alias alias, FieldPath path, Predicate<JsonNode> test) {
         if (rawMayExist(path)) {
             boolean[] seen = {false};
-            boolean hit = anyValue(root, path, v -> {
+            boolean hit = lookup(root, path, v -> {
                 seen[0] = true;
                 return test.test(v);
-            });
+            }, this);
             if (seen[0]) {
                 return hit;
             }
@@ -136,10 +185,11 @@ public final class Event {
         Predicate<JsonNode> present = v -> !v.isNull() && !(v.isTextual() && v.textValue().isEmpty()) && test.test(v);
         int depth = alias.depth();
         if (alias.computed() == null) {
-            return anyValue(root, alias.target(path.caseInsensitiveKeys()), node -> walk(node, path, depth, present));
+            return lookup(root, alias.target(path.caseInsensitiveKeys()),
+                    node -> walk(node, path, depth, present, this), this);
         }
         JsonNode value = computedValue(alias.computed());
-        return !value.isMissingNode() && walk(value, path, depth, present);
+        return !value.isMissingNode() && walk(value, path, depth, present, this);
     }
 
     /**
@@ -151,20 +201,20 @@ public final class Event {
     private boolean azureAliasValue(EcsAliases.Alias alias, FieldPath path, Predicate<JsonNode> test) {
         if (rawMayExist(path)) {
             boolean[] scalar = {false};
-            boolean hit = anyValue(root, path, v -> {
+            boolean hit = lookup(root, path, v -> {
                 if (v.isContainerNode()) {
                     return false;
                 }
                 scalar[0] = true;
                 return test.test(v);
-            });
+            }, this);
             if (scalar[0]) {
                 return hit;
             }
         }
         Predicate<JsonNode> present = v -> !v.isNull() && !(v.isTextual() && v.textValue().isEmpty()) && test.test(v);
         JsonNode value = computedValue(alias.computed());
-        return !value.isMissingNode() && walk(value, path, alias.depth(), present);
+        return !value.isMissingNode() && walk(value, path, alias.depth(), present, this);
     }
 
     /** Cheap pre-check so that the common case (no raw field under an alias name) skips the raw walk. */
@@ -222,8 +272,16 @@ public final class Event {
         return anyValue(path, v -> true);
     }
 
-    /** The same lookup relative to any node, e.g. a list element in Panther's AnyElement. */
+    /**
+     * The same lookup relative to any node, with no event around it: embedded JSON is decoded on each call
+     * and not counted (prefer {@link #anyValueIn} when the node belongs to an event).
+     */
     public static boolean anyValue(JsonNode start, FieldPath path, Predicate<JsonNode> test) {
+        return lookup(start, path, test, null);
+    }
+
+    /** {@code owner} caches and counts embedded JSON decodes; null decodes without either. */
+    private static boolean lookup(JsonNode start, FieldPath path, Predicate<JsonNode> test, Event owner) {
         if (path.isSelf()) {
             return visitLeaf(start, test);
         }
@@ -233,10 +291,10 @@ public final class Event {
                 return visitLeaf(literal, test);
             }
         }
-        return walk(start, path, 0, test);
+        return walk(start, path, 0, test, owner);
     }
 
-    private static boolean walk(JsonNode node, FieldPath path, int i, Predicate<JsonNode> test) {
+    private static boolean walk(JsonNode node, FieldPath path, int i, Predicate<JsonNode> test, Event owner) {
         if (i == path.length()) {
             return visitLeaf(node, test);
         }
@@ -244,20 +302,32 @@ public final class Event {
             int index = listIndex(path.segment(i));
             if (index >= 0) {
                 JsonNode element = node.get(index);
-                return element != null && walk(element, path, i + 1, test);
+                return element != null && walk(element, path, i + 1, test, owner);
             }
             for (JsonNode element : node) {
-                if (walk(element, path, i, test)) {
+                if (walk(element, path, i, test, owner)) {
                     return true;
                 }
             }
             return false;
         }
+        if (FieldPath.isJsonStep(path.segment(i))) {
+            if (node.isObject()) {
+                // Some record shapes already hold the document as JSON (bucketPolicy, for one).
+                return walk(node, path, i + 1, test, owner);
+            }
+            if (!node.isTextual()) {
+                return false;
+            }
+            JsonNode doc = owner != null ? owner.embeddedDocument(node)
+                    : EmbeddedJson.decode(node.textValue(), new EmbeddedJson.Outcome[1]);
+            return doc != null && !doc.isMissingNode() && walk(doc, path, i + 1, test, owner);
+        }
         if (!node.isObject()) {
             return false;
         }
         JsonNode child = child(node, path.segment(i), path.caseInsensitiveKeys());
-        return child != null && walk(child, path, i + 1, test);
+        return child != null && walk(child, path, i + 1, test, owner);
     }
 
     /**

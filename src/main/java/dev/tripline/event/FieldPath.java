@@ -12,9 +12,17 @@ import java.util.Objects;
  * the segments. {@code caseInsensitiveKeys} makes each step fall back to a case-insensitive key match, as
  * Panther's event lookup does; Sigma paths are case-sensitive. A segment written {@code [N]} (built by the
  * Panther loader for {@code a[2]} and integer DeepKey steps) picks the N-th list element.
+ *
+ * <p>A segment {@link #JSON_STEP} ({@code [json]}) reads the string value reached so far as a JSON document
+ * and goes on inside it: {@code requestParameters.policyDocument[json].Statement.Action}. Every parser here
+ * splits a {@code [json]} written at the end of a dotted part into a step of its own, so Sigma field names,
+ * Panther KeyPaths and DeepKeys (the step {@code "[json]"}) spell it the same way; see docs/event-view.md.
  */
 public final class FieldPath implements Serializable {
     private static final long serialVersionUID = 1L;
+
+    /** The step that decodes JSON held in a string (see the class comment and {@link Event}). */
+    public static final String JSON_STEP = "[json]";
 
     /** The path that denotes the value itself; used for list elements that are scalars. */
     public static final FieldPath SELF = new FieldPath("", new String[0], false);
@@ -51,8 +59,30 @@ public final class FieldPath implements Serializable {
         if (text.isEmpty()) {
             return caseInsensitiveKeys ? new FieldPath("", new String[0], true) : SELF;
         }
-        return new FieldPath(text, text.split("\\.", -1), caseInsensitiveKeys);
+        java.util.List<String> segments = new java.util.ArrayList<>();
+        for (String part : text.split("\\.", -1)) {
+            // "doc[json]" is the key "doc" and then the step; "doc[json][json]" decodes twice (JSON in JSON).
+            int steps = 0;
+            String key = part;
+            while (key.endsWith(JSON_STEP)) {
+                key = key.substring(0, key.length() - JSON_STEP.length());
+                steps++;
+            }
+            if (!key.isEmpty() || steps == 0) {
+                segments.add(key);
+            }
+            for (int i = 0; i < steps; i++) {
+                segments.add(JSON_STEP);
+            }
+        }
+        return new FieldPath(text, segments.toArray(new String[0]), caseInsensitiveKeys);
     }
+
+    /** True for the {@code [json]} step. */
+    public static boolean isJsonStep(String segment) {
+        return JSON_STEP.equals(segment);
+    }
+
 
     /** The most steps a {@link #keyPath} may have. */
     public static final int MAX_KEY_PATH_STEPS = 64;
@@ -60,7 +90,7 @@ public final class FieldPath implements Serializable {
     /**
      * Parses Panther's KeyPath syntax: dotted keys with {@code [N]} list indexes and {@code [*]} wildcards,
      * e.g. {@code requestParameters.items[0].name} or {@code resources[*].ARN}. A wildcard is the normal
-     * fan-out over a list, so it adds no step.
+     * fan-out over a list, so it adds no step. {@code [json]} is the embedded-JSON step.
      *
      * @throws IllegalArgumentException with a message saying what is wrong
      */
@@ -85,10 +115,12 @@ public final class FieldPath implements Serializable {
                     throw new IllegalArgumentException("KeyPath '" + text + "': expected [N] or [*] after '" + name + "'");
                 }
                 String inside = rest.substring(1, close);
-                if (!inside.equals("*")) {
+                if (inside.equals("json")) {
+                    segments.add(JSON_STEP);
+                } else if (!inside.equals("*")) {
                     if (inside.isEmpty() || inside.length() > 8 || !inside.chars().allMatch(c -> c >= '0' && c <= '9')) {
                         throw new IllegalArgumentException("KeyPath '" + text
-                                + "': list index must be a number or *, found '" + inside + "'");
+                                + "': a step in brackets must be a list index, * or json, found '" + inside + "'");
                     }
                     segments.add("[" + Integer.parseInt(inside) + "]");
                 }

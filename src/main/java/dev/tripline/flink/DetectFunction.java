@@ -62,6 +62,11 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
      * subtask is counted when the subtask closes. Live progress for a hunt, not an exact figure mid-run.
      */
     public static final String ACC_FILES_DONE = "tripline-files-done";
+    /**
+     * Embedded JSON texts (a policy document in a string, read through a {@code [json]} path step) that rules
+     * read and found unreadable; such a field is missing for matching, the event itself goes on.
+     */
+    public static final String ACC_EMBEDDED_JSON_UNREADABLE = "tripline-embedded-json-unreadable";
 
     private transient EventParser parser;
     private transient LongCounter recordsTotal;
@@ -69,6 +74,8 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
     private transient LongCounter deadTotal;
     private transient LongCounter outsideTotal;
     private transient LongCounter filesDone;
+    private transient LongCounter embeddedJsonTotal;
+    private transient Counter embeddedJsonUnreadable;
     /** The line file this subtask is reading, null when none. */
     private transient String lineOrigin;
     private transient Counter outsideRange;
@@ -119,6 +126,7 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
         signals = m.counter("signals");
         signalsDropped = m.counter("signals_dropped_missing_group");
         outsideRange = m.counter("events_outside_time_range");
+        embeddedJsonUnreadable = m.counter("embedded_json_unreadable");
         // A fixed, small set of reasons: registering them all up front keeps the hot path a map lookup.
         deadLettersByReason = new EnumMap<>(ParseFailure.Reason.class);
         MetricGroup byReason = m.addGroup("dead_letters_by_reason");
@@ -136,6 +144,8 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
         filesDone = new LongCounter();
         getRuntimeContext().addAccumulator(ACC_OUTSIDE_RANGE, outsideTotal);
         getRuntimeContext().addAccumulator(ACC_FILES_DONE, filesDone);
+        embeddedJsonTotal = new LongCounter();
+        getRuntimeContext().addAccumulator(ACC_EMBEDDED_JSON_UNREADABLE, embeddedJsonTotal);
     }
 
     @Override
@@ -188,6 +198,11 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
             }
             try {
                 matcher.match(event, rule -> onMatch(rule, event, ctx, out));
+                int unreadable = event.unreadableEmbeddedJson();
+                if (unreadable > 0) {
+                    embeddedJsonUnreadable.inc(unreadable);
+                    embeddedJsonTotal.add(unreadable);
+                }
             } catch (RuntimeException e) {
                 // A rule or an alert template that throws on one event must not stop the job for everyone.
                 deadLetters.inc();

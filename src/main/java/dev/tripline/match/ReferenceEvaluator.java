@@ -68,7 +68,7 @@ public final class ReferenceEvaluator {
     }
 
     static boolean anyValue(Event event, JsonNode scope, FieldPath path, Predicate<JsonNode> test) {
-        return scope == null ? event.anyValue(path, test) : Event.anyValue(scope, path, test);
+        return scope == null ? event.anyValue(path, test) : event.anyValueIn(scope, path, test);
     }
 
     static boolean isEmpty(JsonNode v) {

@@ -17,7 +17,8 @@ import org.yaml.snakeyaml.nodes.Tag;
  * {@link FieldPath}s, because Panther looks event keys up case-insensitively.
  *
  * <p>{@code [N]} in a KeyPath and integer DeepKey steps index a list; {@code [*]} is dropped, since lookup
- * fans out over lists anyway.
+ * fans out over lists anyway. {@code [json]} in a KeyPath, or the DeepKey step {@code "[json]"}, reads JSON
+ * held in a string ({@link FieldPath#JSON_STEP}).
  */
 final class KeySpecs {
     static final Set<String> KEYS = Set.of("Key", "DeepKey", "KeyPath");

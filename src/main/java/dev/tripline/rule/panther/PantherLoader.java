@@ -49,8 +49,9 @@ public final class PantherLoader implements FormatLoader {
             "DynamicSeverities", "Filename", "Detection", "InlineFilters", "Tests", "Lists", "OutputIds");
     private static final Set<String> TEST_KEYS = Set.of("Name", "ExpectedResult", "Log", "LogType", "Mocks");
     private static final Pattern MITRE = Pattern.compile("(?i)^(TA\\d{4})?(?::)?(T\\d{4}(?:\\.\\d{3})?)?$");
-    private static final Pattern PLACEHOLDER = Pattern.compile("[A-Za-z0-9_@$\\-]+(?:\\[(?:\\d+|\\*)\\])*"
-            + "(?:\\.[A-Za-z0-9_@$\\-:]+(?:\\[(?:\\d+|\\*)\\])*)*");
+    /** A KeyPath: keys with list steps ({@code [2]}, {@code [*]}) and the embedded-JSON step {@code [json]}. */
+    private static final Pattern PLACEHOLDER = Pattern.compile("[A-Za-z0-9_@$\\-]+(?:\\[(?:\\d+|\\*|json)\\])*"
+            + "(?:\\.[A-Za-z0-9_@$\\-:]+(?:\\[(?:\\d+|\\*|json)\\])*)*");
     private static final int MAX_TESTS = 1000;
 
     public PantherLoader() {

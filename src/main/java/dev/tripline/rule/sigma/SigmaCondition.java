@@ -11,7 +11,8 @@ import java.util.function.IntFunction;
 
 /**
  * Recursive-descent parser for a Sigma detection condition. Precedence, weakest first: {@code or}, {@code and},
- * {@code not}, {@code 1 of}/{@code any of}/{@code all of}, parentheses. Every token keeps its offset in the
+ * {@code not}, {@code 1 of}/{@code any of}/{@code all of}, parentheses. Other counts ({@code 2 of}) are not
+ * in the Sigma grammar and are rejected with a message saying so. Every token keeps its offset in the
  * condition text so an error points at file:line:col inside the condition.
  *
  * <p>Each search identifier becomes an {@link Expr.Selection} so explanations can name what fired.
@@ -165,10 +166,16 @@ final class SigmaCondition {
         if (w.equals("and") || w.equals("or") || w.equals("of")) {
             throw error(t, "unexpected '" + w + "' where a search identifier was expected");
         }
-        if ((w.equals("1") || w.equals("any") || w.equals("all")) && pos + 1 < tokens.size()
-                && tokens.get(pos + 1).text().equals("of")) {
+        boolean ofFollows = pos + 1 < tokens.size() && tokens.get(pos + 1).text().equals("of");
+        if ((w.equals("1") || w.equals("any") || w.equals("all")) && ofFollows) {
             pos += 2;
             return selector(t, !w.equals("all"));
+        }
+        if (ofFollows && !w.isEmpty() && w.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            // The Sigma grammar counts only 1 (or any) and all; a rule written for another count would mean
+            // something else in every other Sigma tool, so it is refused rather than given a private meaning.
+            throw error(t, "'" + w + " of' is not Sigma: a condition may use '1 of', 'any of' or 'all of'; for "
+                    + "\"at least " + w + "\" write the combinations out, e.g. '(a and b) or (a and c) or (b and c)'");
         }
         pos++;
         return identifier(t);

@@ -361,13 +361,15 @@ final class SigmaCorrelations {
                 Map<String, String> perRule = new LinkedHashMap<>();
                 for (Map.Entry<Ref, String> e : alias.getValue().entrySet()) {
                     Ref ref = e.getKey();
-                    int index = indexOf(p.rules(), ref.text());
-                    if (index < 0) {
+                    // The spec keys aliases by rule name while 'rules' may list ids, or the reverse: both
+                    // sides are compared once resolved to ids.
+                    String id = ruleIds.getOrDefault(ref.text(), correlationIds.get(ref.text()));
+                    if (id == null || !ids.contains(id)) {
                         sink.error(ref.at(), "alias '" + alias.getKey() + "' names '" + ref.text()
-                                + "', which is not listed in this correlation's 'rules'");
+                                + "', which is not the id or name of a rule listed in this correlation's 'rules'");
                         aliasError = true;
                     } else {
-                        perRule.put(ids.get(index), e.getValue());
+                        perRule.put(id, e.getValue());
                     }
                 }
                 aliases.put(alias.getKey(), perRule);
@@ -388,15 +390,6 @@ final class SigmaCorrelations {
                 }
             }
         }
-    }
-
-    private static int indexOf(List<Ref> refs, String text) {
-        for (int i = 0; i < refs.size(); i++) {
-            if (refs.get(i).text().equals(text)) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     /** Reports each cycle among correlations once; returns the ids of every correlation on a cycle. */

@@ -573,6 +573,11 @@ final class SigmaDetection {
                 throw new RuleSyntaxException(valueAt, "value expands to more than " + MAX_ALTERNATIVES + " alternatives");
             }
         }
+        if (path == null && mods.stream().noneMatch(POSITION::contains)) {
+            // A keyword ('|all': [...] and other modifiers on no field) searches for text anywhere in the event,
+            // as a bare keyword does, not for whole values.
+            patterns = patterns.stream().map(p -> SigmaPattern.wrap(p, true, true)).toList();
+        }
         boolean caseSensitive = cased || base64;
         List<Expr> alternatives = new ArrayList<>();
         for (String p : patterns) {

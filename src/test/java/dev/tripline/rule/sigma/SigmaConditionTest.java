@@ -106,6 +106,8 @@ class SigmaConditionTest {
             "sel_a AND sel_b; operators are lower-case; 20",
             "sel_*; wildcard patterns need '1 of'; 14",
             "all of (sel_a); must be followed by 'them' or a search identifier pattern; 21",
+            "2 of them; '2 of' is not Sigma: a condition may use '1 of', 'any of' or 'all of'; 14",
+            "sel_a and 3 of sel_*; '3 of' is not Sigma; 24",
     })
     void conditionErrorsPointInsideTheCondition(String condition, String message, int column) {
         LoadError e = error(SELECTIONS + "  condition: " + condition + "\n");

@@ -240,6 +240,31 @@ class SigmaCorrelationTest {
     }
 
     @Test
+    void aliasesMayNameRulesByNameWhenRulesListsIds() {
+        RuleLoader.Result byName = load(BASE + "title: c\nid: c1\ncorrelation:\n  type: temporal\n"
+                + "  rules: [base-id, other-id]\n  group-by: [ip]\n  timespan: 5m\n"
+                + "  aliases:\n    ip:\n      base: src.ip\n      other: dst.ip\n");
+        assertThat(byName.errors()).isEmpty();
+        assertThat(byName.ruleSet().correlations().get(0).aliases())
+                .isEqualTo(Map.of("ip", Map.of("base-id", "src.ip", "other-id", "dst.ip")));
+        RuleLoader.Result byId = load(BASE + "title: c\nid: c1\ncorrelation:\n  type: temporal\n"
+                + "  rules: [base, other]\n  group-by: [ip]\n  timespan: 5m\n"
+                + "  aliases:\n    ip:\n      base-id: src.ip\n      other-id: dst.ip\n");
+        assertThat(byId.errors()).isEmpty();
+        assertThat(byId.ruleSet().correlations().get(0).aliases())
+                .isEqualTo(Map.of("ip", Map.of("base-id", "src.ip", "other-id", "dst.ip")));
+    }
+
+    @Test
+    void anAliasForALoadedRuleOutsideTheCorrelationIsRejected() {
+        RuleLoader.Result r = load(BASE + "title: c\nid: c1\ncorrelation:\n  type: event_count\n"
+                + "  rules: [base-id]\n  group-by: [ip]\n  timespan: 5m\n  condition:\n    gte: 2\n"
+                + "  aliases:\n    ip:\n      base: src.ip\n      other: dst.ip\n");
+        assertThat(r.errors()).singleElement().satisfies(e ->
+                assertThat(e.message()).contains("alias 'ip' names 'other'").contains("listed in this correlation"));
+    }
+
+    @Test
     void chainedCorrelationsResolveAndCyclesAreRejected() {
         String chain = BASE + "title: inner\nid: inner\ncorrelation:\n  type: event_count\n  rules: [base]\n"
                 + "  group-by: [a]\n  timespan: 5m\n  condition:\n    gte: 3\n---\n"

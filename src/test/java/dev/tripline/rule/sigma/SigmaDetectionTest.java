@@ -96,6 +96,15 @@ class SigmaDetectionTest {
         Rule all = one("  kw:\n    '|all':\n      - foo\n      - bar\n  condition: kw\n");
         assertThat(matches(all, "{\"x\":\"foo\",\"y\":\"bar\"}")).isTrue();
         assertThat(matches(all, "{\"x\":\"foo\"}")).isFalse();
+        // Keywords search text: each value may sit inside a longer string, in any leaf.
+        assertThat(matches(all, "{\"cmd\":\"Set-OabVirtualDirectory -ExternalUrl x\"}")).isFalse();
+        Rule text = one("  kw:\n    '|all':\n      - OabVirtualDirectory\n      - ' -ExternalUrl '\n  condition: kw\n");
+        assertThat(matches(text, "{\"cmd\":\"Set-OabVirtualDirectory -ExternalUrl http://x\"}")).isTrue();
+        assertThat(matches(text, "{\"a\":\"new-oabvirtualdirectory\",\"b\":[\"y -externalurl z\"]}")).isTrue();
+        assertThat(matches(text, "{\"cmd\":\"Set-OabVirtualDirectory\"}")).isFalse();
+        Rule anchored = one("  kw:\n    '|startswith':\n      - Set-\n  condition: kw\n");
+        assertThat(matches(anchored, "{\"cmd\":\"Set-Oab\"}")).isTrue();
+        assertThat(matches(anchored, "{\"cmd\":\"x Set-Oab\"}")).isFalse();
     }
 
     // ---- wildcards, escapes, case ----
