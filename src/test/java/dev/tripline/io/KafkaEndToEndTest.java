@@ -1,5 +1,6 @@
 package dev.tripline.io;
 
+import dev.tripline.program.RuleProgram;
 import static dev.tripline.io.CloudTrailScenario.REGION_PLAN;
 import static dev.tripline.io.CloudTrailScenario.arn;
 import static dev.tripline.io.CloudTrailScenario.describe;
@@ -127,7 +128,7 @@ class KafkaEndToEndTest {
         StreamExecutionEnvironment env = env();
         EmbeddedRun.enableCheckpointing(env, cfg.sink().checkpointInterval());
         DataStream<RawRecord> source = Connectors.source(env, cfg.source(), List.of(), new RawRecordFormat());
-        EmbeddedRun.Summary summary = new EmbeddedRun(CloudTrailScenario.rules(), DetectionJob.Options.defaults(),
+        EmbeddedRun.Summary summary = new EmbeddedRun(RuleProgram.of(CloudTrailScenario.rules()), DetectionJob.Options.defaults(),
                 AlertFormat.JSONL, new RawRecordFormat()).runAttached(env, source, 0,
                 Connectors.alertSink(cfg.sink(), AlertFormat.JSONL), Connectors.deadLetterSink(cfg.sink()));
         assertThat(summary.records()).isEqualTo(5);
@@ -222,7 +223,7 @@ class KafkaEndToEndTest {
         if (failOnce) {
             source = source.map(new FailOnce()).returns(TypeInformation.of(RawRecord.class)).name("fail once");
         }
-        new EmbeddedRun(CloudTrailScenario.rules(), DetectionJob.Options.defaults(), AlertFormat.JSONL,
+        new EmbeddedRun(RuleProgram.of(CloudTrailScenario.rules()), DetectionJob.Options.defaults(), AlertFormat.JSONL,
                 new RawRecordFormat()).runAttached(env, source, 0, Connectors.alertSink(cfg.sink(), AlertFormat.JSONL),
                 Connectors.deadLetterSink(cfg.sink()));
     }

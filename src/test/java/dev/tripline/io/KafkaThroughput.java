@@ -1,5 +1,6 @@
 package dev.tripline.io;
 
+import dev.tripline.program.RuleProgram;
 import dev.tripline.alert.AlertFormat;
 import dev.tripline.job.DetectionJob;
 import dev.tripline.job.EmbeddedRun;
@@ -83,7 +84,7 @@ public final class KafkaThroughput {
         env.setParallelism(2);
         EmbeddedRun.enableCheckpointing(env, sink.checkpointInterval());
         long t0 = System.nanoTime();
-        new EmbeddedRun(rules, DetectionJob.Options.defaults(), AlertFormat.JSONL, new RawRecordFormat())
+        new EmbeddedRun(RuleProgram.of(rules), DetectionJob.Options.defaults(), AlertFormat.JSONL, new RawRecordFormat())
                 .runAttached(env, source.make(env), 0, Connectors.alertSink(sink, AlertFormat.JSONL),
                         Connectors.deadLetterSink(sink));
         return (System.nanoTime() - t0) / 1e9;

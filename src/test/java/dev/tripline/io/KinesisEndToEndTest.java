@@ -1,5 +1,6 @@
 package dev.tripline.io;
 
+import dev.tripline.program.RuleProgram;
 import static dev.tripline.io.CloudTrailScenario.REGION_PLAN;
 import static dev.tripline.io.CloudTrailScenario.arn;
 import static dev.tripline.io.CloudTrailScenario.describe;
@@ -169,7 +170,7 @@ class KinesisEndToEndTest {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.configure(conf);
         env.setParallelism(1);
-        new DetectionJob(CloudTrailScenario.rules(), DetectionJob.Options.defaults()
+        new DetectionJob(RuleProgram.of(CloudTrailScenario.rules()), DetectionJob.Options.defaults()
                 .withOutOfOrderness(Duration.ofSeconds(1)))
                 .attach(Connectors.source(env, cfg.source(), List.of(), new RawRecordFormat()),
                         Connectors.alertSink(cfg.sink(), AlertFormat.JSONL), Connectors.deadLetterSink(cfg.sink()));

@@ -1,5 +1,6 @@
 package dev.tripline.io;
 
+import dev.tripline.program.RuleProgram;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -77,7 +78,7 @@ class LiveRulesKafkaTest {
             List<String> statuses = new CopyOnWriteArrayList<>();
             PipedOutputStream feed = new PipedOutputStream();
             PipedInputStream in = new PipedInputStream(feed, 1 << 20);
-            EmbeddedRun run = new EmbeddedRun(start.ruleSet(), DetectionJob.Options.defaults(), AlertFormat.JSONL,
+            EmbeddedRun run = new EmbeddedRun(RuleProgram.of(RuleProgram.START_VERSION, start), DetectionJob.Options.defaults(), AlertFormat.JSONL,
                     new RawRecordFormat())
                     .live(new EmbeddedRun.Live(live, (env, stream) -> RuleUpdateConnectors.source(env, control), 1,
                             null))

@@ -1,5 +1,6 @@
 package dev.tripline.job;
 
+import dev.tripline.program.RuleProgram;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -61,7 +62,7 @@ class DetectionJobMiniClusterTest {
         env.setParallelism(2);
         List<JsonNode> alerts = new ArrayList<>();
         List<JsonNode> dead = new ArrayList<>();
-        EmbeddedRun.Summary summary = new EmbeddedRun(rules, DetectionJob.Options.defaults(), AlertFormat.JSONL,
+        EmbeddedRun.Summary summary = new EmbeddedRun(RuleProgram.of(rules), DetectionJob.Options.defaults(), AlertFormat.JSONL,
                 new RawRecordFormat()).run(env, List.of(SCENARIO), l -> alerts.add(JSON.readTree(l)),
                 l -> dead.add(JSON.readTree(l)));
 
@@ -153,7 +154,7 @@ class DetectionJobMiniClusterTest {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         List<JsonNode> alerts = new ArrayList<>();
-        new EmbeddedRun(loaded.ruleSet(), DetectionJob.Options.defaults(), AlertFormat.JSONL, new RawRecordFormat())
+        new EmbeddedRun(RuleProgram.of(RuleProgram.START_VERSION, loaded), DetectionJob.Options.defaults(), AlertFormat.JSONL, new RawRecordFormat())
                 .run(env, List.of(input), l -> alerts.add(JSON.readTree(l)), l -> { });
 
         assertThat(alerts).filteredOn(a -> a.path("kind").asText().equals("correlation")).singleElement()
