@@ -1,7 +1,6 @@
 package dev.tripline.flink;
 
 import dev.tripline.program.RuleProgram;
-import dev.tripline.io.RawRecord;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.FunctionInitializationContext;

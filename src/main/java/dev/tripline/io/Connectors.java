@@ -2,6 +2,8 @@ package dev.tripline.io;
 
 import dev.tripline.alert.AlertFormat;
 import dev.tripline.flink.AlertRecord;
+import dev.tripline.flink.DeadLetter;
+import dev.tripline.flink.RawRecord;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;

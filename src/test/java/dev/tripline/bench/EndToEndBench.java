@@ -14,7 +14,7 @@ import dev.tripline.event.Event;
 import dev.tripline.event.EventParser;
 import dev.tripline.event.ParseResult;
 import dev.tripline.flink.AlertRecord;
-import dev.tripline.io.RawRecord;
+import dev.tripline.flink.RawRecord;
 import dev.tripline.io.RawRecordFormat;
 import dev.tripline.job.DetectionJob;
 import dev.tripline.job.EmbeddedRun;

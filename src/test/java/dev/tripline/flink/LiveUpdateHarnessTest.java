@@ -8,7 +8,6 @@ import dev.tripline.alert.Alert;
 import dev.tripline.correlate.Fired;
 import dev.tripline.event.Event;
 import dev.tripline.event.LogType;
-import dev.tripline.io.RawRecord;
 import dev.tripline.job.TriplineConfig;
 import dev.tripline.program.RuleProgram;
 import dev.tripline.rule.RuleLoadOptions;

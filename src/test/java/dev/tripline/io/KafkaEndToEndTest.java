@@ -1,5 +1,6 @@
 package dev.tripline.io;
 
+import dev.tripline.flink.RawRecord;
 import dev.tripline.program.RuleProgram;
 import static dev.tripline.io.CloudTrailScenario.REGION_PLAN;
 import static dev.tripline.io.CloudTrailScenario.arn;

@@ -1,5 +1,6 @@
 package dev.tripline.io;
 
+import dev.tripline.flink.RawRecord;
 import dev.tripline.program.RuleProgram;
 import dev.tripline.alert.AlertFormat;
 import dev.tripline.job.DetectionJob;
