@@ -41,11 +41,6 @@ public final class Connectors {
         };
     }
 
-    /** True when the source never ends by itself. */
-    public static boolean unbounded(SourceOptions s) {
-        return s.kind() == SourceOptions.Kind.KINESIS || (s.kind() == SourceOptions.Kind.KAFKA && !s.kafka().bounded());
-    }
-
     /** The alert sink of a Kafka or Kinesis sink kind (the file kind is written by the caller). */
     public static Sink<AlertRecord> alertSink(SinkOptions s, AlertFormat format) {
         return switch (s.kind()) {

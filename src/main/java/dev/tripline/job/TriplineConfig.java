@@ -225,11 +225,6 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
                 liveUpdates);
     }
 
-    public TriplineConfig withAzureRegions(AzureRegions azure) {
-        return new TriplineConfig(approvedRegions, accountRegions, placeholders, settings, source, sink, azure,
-                liveUpdates);
-    }
-
     /** Thrown with every problem found in a config file, each naming its key. */
     public static final class ConfigException extends Exception {
         private final List<LoadError> errors;

@@ -101,10 +101,6 @@ public final class RuleTestRunner {
             warnings = List.copyOf(warnings);
             errors = List.copyOf(errors);
         }
-
-        public int unknownRuleRecordCount() {
-            return unknownRuleRecords.values().stream().mapToInt(Integer::intValue).sum();
-        }
     }
 
     /** The whole run: every result in rule order, totals, and what was skipped or went wrong on the way. */
