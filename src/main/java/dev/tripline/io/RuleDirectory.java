@@ -35,7 +35,8 @@ public final class RuleDirectory {
         for (Path p : paths) {
             if (Files.isDirectory(p)) {
                 try (Stream<Path> walk = Files.walk(p)) {
-                    for (Path f : walk.filter(Files::isRegularFile).filter(q -> RuleLoader.picks(p, q)).sorted().toList()) {
+                    for (Path f : walk.filter(Files::isRegularFile)
+                            .filter(q -> RuleLoader.picks(p, q)).sorted().toList()) {
                         readOne(f, maxFileBytes, files, problems);
                     }
                 } catch (IOException | java.io.UncheckedIOException e) {

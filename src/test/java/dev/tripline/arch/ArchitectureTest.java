@@ -93,7 +93,8 @@ class ArchitectureTest {
     static ArchRule layered(List<Layer> table) {
         Map<String, Layer> byName = new LinkedHashMap<>();
         table.forEach(l -> byName.put(l.pkg(), l));
-        Architectures.LayeredArchitecture arch = Architectures.layeredArchitecture().consideringOnlyDependenciesInLayers()
+        Architectures.LayeredArchitecture arch = Architectures.layeredArchitecture()
+                .consideringOnlyDependenciesInLayers()
                 .ensureAllClassesAreContainedInArchitecture();
         for (Layer l : table) {
             arch = arch.layer(l.pkg()).definedBy(l.pattern());

@@ -1,6 +1,5 @@
 package dev.tripline.bench;
 
-import dev.tripline.program.RuleProgram;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tripline.alert.Alert;
@@ -20,6 +19,7 @@ import dev.tripline.job.DetectionJob;
 import dev.tripline.job.EmbeddedRun;
 import dev.tripline.job.TriplineConfig;
 import dev.tripline.match.CompiledMatcher;
+import dev.tripline.program.RuleProgram;
 import dev.tripline.rule.RuleLoader;
 import dev.tripline.rule.RuleSet;
 import java.io.BufferedReader;
@@ -336,7 +336,8 @@ public final class EndToEndBench {
         }
         DataStream<RawRecord> source = env.addSource(new PacedFileSource(file, rate, maxRecords, completing),
                 "paced file", TypeInformation.of(RawRecord.class)).uid("bench-paced-source");
-        DetectionJob.Outputs out = new DetectionJob(RuleProgram.of(rules()), DetectionJob.Options.defaults()).build(source);
+        DetectionJob.Outputs out = new DetectionJob(RuleProgram.of(rules()),
+                DetectionJob.Options.defaults()).build(source);
         out.alerts().addSink(new LatencySink()).name("latency sink");
         out.deadLetters().sinkTo(new DiscardingSink<>());
         env.execute("latency");

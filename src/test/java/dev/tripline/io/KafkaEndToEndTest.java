@@ -1,7 +1,5 @@
 package dev.tripline.io;
 
-import dev.tripline.flink.RawRecord;
-import dev.tripline.program.RuleProgram;
 import static dev.tripline.io.CloudTrailScenario.REGION_PLAN;
 import static dev.tripline.io.CloudTrailScenario.arn;
 import static dev.tripline.io.CloudTrailScenario.describe;
@@ -14,9 +12,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tripline.alert.AlertFormat;
+import dev.tripline.flink.RawRecord;
 import dev.tripline.job.DetectionJob;
 import dev.tripline.job.EmbeddedRun;
 import dev.tripline.job.TriplineConfig;
+import dev.tripline.program.RuleProgram;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -129,7 +129,8 @@ class KafkaEndToEndTest {
         StreamExecutionEnvironment env = env();
         EmbeddedRun.enableCheckpointing(env, cfg.sink().checkpointInterval());
         DataStream<RawRecord> source = Connectors.source(env, cfg.source(), List.of(), new RawRecordFormat());
-        EmbeddedRun.Summary summary = new EmbeddedRun(RuleProgram.of(CloudTrailScenario.rules()), DetectionJob.Options.defaults(),
+        EmbeddedRun.Summary summary = new EmbeddedRun(RuleProgram.of(CloudTrailScenario.rules()),
+                DetectionJob.Options.defaults(),
                 AlertFormat.JSONL, new RawRecordFormat()).runAttached(env, source, 0,
                 Connectors.alertSink(cfg.sink(), AlertFormat.JSONL), Connectors.deadLetterSink(cfg.sink()));
         assertThat(summary.records()).isEqualTo(5);

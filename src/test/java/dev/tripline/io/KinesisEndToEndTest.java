@@ -1,6 +1,5 @@
 package dev.tripline.io;
 
-import dev.tripline.program.RuleProgram;
 import static dev.tripline.io.CloudTrailScenario.REGION_PLAN;
 import static dev.tripline.io.CloudTrailScenario.arn;
 import static dev.tripline.io.CloudTrailScenario.describe;
@@ -15,6 +14,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tripline.alert.AlertFormat;
 import dev.tripline.job.DetectionJob;
 import dev.tripline.job.TriplineConfig;
+import dev.tripline.program.RuleProgram;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
