@@ -45,7 +45,7 @@ public record Rule(
         String alertTitle,
         Map<String, FieldPath> alertContext,
         List<FieldPath> groupBy,
-        List<RuleTest> tests,
+        List<RuleTestCase> tests,
         SourceLocation location) implements Serializable {
 
     public Rule {
