@@ -3,8 +3,8 @@ package dev.tripline.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tripline.event.Event;
 import dev.tripline.match.Explanation;
+import dev.tripline.program.RuleProgram;
 import dev.tripline.rule.Rule;
-import dev.tripline.rule.RuleLoader;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -42,14 +42,14 @@ final class ExplainCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        RuleLoader.Result loaded = RulesCommand.loadOrNull(options, rulePaths, err);
+        RuleProgram loaded = RulesCommand.loadOrNull(options, rulePaths, err);
         if (loaded == null) {
             return RulesCommand.BAD_CONFIG;
         }
         if (!loaded.ok()) {
             RulesCommand.printLoadProblems(err, loaded);
         }
-        Optional<Rule> rule = loaded.ruleSet().rule(ruleId);
+        Optional<Rule> rule = loaded.rules().rule(ruleId);
         if (rule.isEmpty()) {
             err.println("tripline: no rule with id or name '" + ruleId + "' in " + rulePaths);
             return RulesCommand.BAD_CONFIG;

@@ -3,10 +3,9 @@ package dev.tripline.cli;
 import dev.tripline.alert.AlertFormat;
 import dev.tripline.flink.LiveRules;
 import dev.tripline.job.DeployedJob;
-import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.job.DetectionJob;
 import dev.tripline.job.TriplineConfig;
-import dev.tripline.rule.RuleSet;
+import dev.tripline.program.RuleProgram;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -45,16 +44,15 @@ final class JobCommand implements Callable<Integer> {
             TriplineConfig config = JobOptions.config("job", err, ruleOptions);
             // output.format is checked when the config loads; the job has no --format flag.
             AlertFormat format = JobOptions.alertFormat("job", err, null, config.settings());
+            RuleProgram rules = JobOptions.loadRules("job", err, ruleOptions, this.rules);
             LiveRules live = null;
             if (config.liveUpdates().kafka() != null) {
                 try {
-                    RuleLoadOptions load = ruleOptions.loadOptions();
-                    live = new LiveRules(load, JobOptions.startDigest(this.rules, load), 1);
+                    live = new LiveRules(ruleOptions.loadOptions(), rules.digest(), 1);
                 } catch (TriplineConfig.ConfigException e) {
                     throw JobOptions.fail(err, "job", JobOptions.BAD_USAGE, e.getMessage());
                 }
             }
-            RuleSet rules = JobOptions.loadRules("job", err, ruleOptions, this.rules);
             DetectionJob.Options options = config.settings().applyTo(DetectionJob.Options.defaults());
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             try {

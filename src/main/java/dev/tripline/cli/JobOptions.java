@@ -8,13 +8,11 @@ import dev.tripline.job.TriplineConfig;
 import dev.tripline.flink.LiveRules;
 import dev.tripline.flink.RuleUpdate;
 import dev.tripline.io.LiveUpdateOptions;
-import dev.tripline.io.RuleDirectory;
 import dev.tripline.io.RuleUpdateConnectors;
+import dev.tripline.program.RuleProgram;
 import dev.tripline.rule.RuleLoadOptions;
 import java.util.function.BiFunction;
 import org.apache.flink.streaming.api.datastream.DataStream;
-import dev.tripline.rule.RuleLoader;
-import dev.tripline.rule.RuleSet;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -102,9 +100,12 @@ final class JobOptions {
     }
 
     /** Everything a run needs, resolved. {@code output} null = stdout. */
-    record Prepared(TriplineConfig config, RuleSet rules, DetectionJob.Options options, AlertFormat format,
-                    Path output, Path deadLetters, Path lateRecords, RuleLoadOptions loadOptions,
-                    String startDigest) {
+    record Prepared(TriplineConfig config, RuleProgram rules, DetectionJob.Options options, AlertFormat format,
+                    Path output, Path deadLetters, Path lateRecords, RuleLoadOptions loadOptions) {
+        /** The digest of the rule files the job starts with, which live rule updates compare against. */
+        String startDigest() {
+            return rules.digest();
+        }
     }
 
     static Failed fail(PrintWriter err, String cmd, int code, String message) {
@@ -139,16 +140,8 @@ final class JobOptions {
         } catch (TriplineConfig.ConfigException e) {
             throw fail(err, cmd, BAD_USAGE, e.getMessage());
         }
-        // Read before loading: a file changed in between then shows as a change to a watcher, not as none.
-        String startDigest = startDigest(rules, loadOptions);
-        RuleSet ruleSet = loadRules(cmd, err, ruleOptions, rules);
-        return new Prepared(config, ruleSet, options, alertFormat, alertPath, deadPath, lateRecords, loadOptions,
-                startDigest);
-    }
-
-    /** The digest of the rule files a job starts with, which live rule updates compare against. */
-    static String startDigest(List<Path> rules, RuleLoadOptions loadOptions) {
-        return RuleDirectory.read(rules, loadOptions.maxFileBytes(), "start").digest();
+        RuleProgram program = loadRules(cmd, err, ruleOptions, rules);
+        return new Prepared(config, program, options, alertFormat, alertPath, deadPath, lateRecords, loadOptions);
     }
 
     /**
@@ -188,8 +181,9 @@ final class JobOptions {
     }
 
     /** Loads the rules a job runs; every error is printed, and any error fails with {@link #RULES_FAILED}. */
-    static RuleSet loadRules(String cmd, PrintWriter err, RuleOptions ruleOptions, List<Path> rules) throws Failed {
-        RuleLoader.Result loaded = RulesCommand.loadOrNull(ruleOptions, rules, err);
+    static RuleProgram loadRules(String cmd, PrintWriter err, RuleOptions ruleOptions, List<Path> rules)
+            throws Failed {
+        RuleProgram loaded = RulesCommand.loadOrNull(ruleOptions, rules, err);
         if (loaded == null) {
             throw new Failed(BAD_USAGE);
         }
@@ -202,7 +196,7 @@ final class JobOptions {
         if (!loaded.ok()) {
             throw fail(err, cmd, RULES_FAILED, "rules have errors; fix them or check with 'tripline rules validate'");
         }
-        return loaded.ruleSet();
+        return loaded;
     }
 
     /** Inputs from the command line, else from {@code input.paths}; empty when neither gives any. */

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tripline.correlate.CorrelationEngine;
 import dev.tripline.job.RolloutPlan;
 import dev.tripline.job.SavepointCorrelations;
-import dev.tripline.rule.RuleSet;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,8 +66,7 @@ final class RolloutCommand implements Runnable {
                     throw JobOptions.fail(err, "rollout plan", JobOptions.BAD_USAGE,
                             "--savepoint: no such file or directory: " + savepoint);
                 }
-                RuleSet next = JobOptions.loadRules("rollout plan", err, ruleOptions, rules);
-                CorrelationEngine engine = CorrelationEngine.compile(next);
+                CorrelationEngine engine = JobOptions.loadRules("rollout plan", err, ruleOptions, rules).engine();
                 List<SavepointCorrelations.Group> saved;
                 try {
                     saved = SavepointCorrelations.read(savepoint);

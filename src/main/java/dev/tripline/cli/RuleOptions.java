@@ -2,7 +2,6 @@ package dev.tripline.cli;
 
 import dev.tripline.job.TriplineConfig;
 import dev.tripline.rule.RuleLoadOptions;
-import dev.tripline.rule.RuleLoader;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,10 +30,6 @@ final class RuleOptions {
             c = c.withApprovedRegions(TriplineConfig.validateRegions("--approved-regions", approvedRegions));
         }
         return c;
-    }
-
-    RuleLoader loader() throws TriplineConfig.ConfigException {
-        return RuleLoader.standard(loadOptions());
     }
 
     /** The options rules load with: the configuration's placeholders, then the flags'. */

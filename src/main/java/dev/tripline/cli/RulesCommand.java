@@ -1,10 +1,10 @@
 package dev.tripline.cli;
 
 import dev.tripline.job.TriplineConfig;
-import dev.tripline.match.CompiledMatcher;
 import dev.tripline.match.RuleTestRunner;
+import dev.tripline.program.RuleProgram;
 import dev.tripline.rule.LoadError;
-import dev.tripline.rule.RuleLoader;
+import dev.tripline.rule.RuleLoadOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,25 +33,28 @@ final class RulesCommand implements Runnable {
     static final int RULES_FAILED = 1;
     static final int BAD_CONFIG = 2;
 
-    static void printLoadProblems(PrintWriter err, RuleLoader.Result result) {
-        for (LoadError e : result.errors()) {
+    static void printLoadProblems(PrintWriter err, RuleProgram program) {
+        for (LoadError e : program.errors()) {
             err.println(e);
         }
-        for (LoadError w : result.warnings()) {
+        for (LoadError w : program.warnings()) {
             err.println(w.location() + ": warning: " + w.message());
         }
     }
 
-    /** Loads rules with the configured placeholders; null (after saying why) when the configuration is bad. */
-    static RuleLoader.Result loadOrNull(RuleOptions options, List<Path> paths, PrintWriter err) {
-        RuleLoader loader;
+    /**
+     * Loads and compiles rules with the configured placeholders ({@link RuleProgram#load}); null (after saying
+     * why) when the configuration is bad.
+     */
+    static RuleProgram loadOrNull(RuleOptions options, List<Path> paths, PrintWriter err) {
+        RuleLoadOptions loadOptions;
         try {
-            loader = options.loader();
+            loadOptions = options.loadOptions();
         } catch (TriplineConfig.ConfigException e) {
             err.println("tripline: " + e.getMessage());
             return null;
         }
-        return loader.load(paths);
+        return RuleProgram.load(RuleProgram.START_VERSION, paths, loadOptions);
     }
 
     @Command(name = "validate", mixinStandardHelpOptions = true,
@@ -73,19 +76,18 @@ final class RulesCommand implements Runnable {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            RuleLoader.Result result = loadOrNull(options, paths, err);
-            if (result == null) {
+            RuleProgram program = loadOrNull(options, paths, err);
+            if (program == null) {
                 return BAD_CONFIG;
             }
-            printLoadProblems(err, result);
-            CompiledMatcher matcher = CompiledMatcher.compile(result.ruleSet().rules());
+            printLoadProblems(err, program);
             if (showIndex) {
-                out.print(matcher.describeIndex());
+                out.print(program.matcher().describeIndex());
             }
             out.printf("%d rules (%d enabled), %d correlations; %d errors, %d warnings%n",
-                    result.ruleSet().rules().size(), matcher.rules().size(), result.ruleSet().correlations().size(),
-                    result.errors().size(), result.warnings().size());
-            return result.ok() ? OK : RULES_FAILED;
+                    program.rules().rules().size(), program.matcher().rules().size(),
+                    program.rules().correlations().size(), program.errors().size(), program.warnings().size());
+            return program.ok() ? OK : RULES_FAILED;
         }
     }
 
@@ -111,13 +113,13 @@ final class RulesCommand implements Runnable {
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            RuleLoader.Result loaded = loadOrNull(options, paths, err);
+            RuleProgram loaded = loadOrNull(options, paths, err);
             if (loaded == null) {
                 return BAD_CONFIG;
             }
             printLoadProblems(err, loaded);
-            RuleTestRunner.ExternalTests external = RuleTestRunner.loadExternal(paths, loaded.ruleSet());
-            RuleTestRunner.Report report = RuleTestRunner.run(loaded.ruleSet(), external);
+            RuleTestRunner.ExternalTests external = RuleTestRunner.loadExternal(paths, loaded.rules());
+            RuleTestRunner.Report report = RuleTestRunner.run(loaded.rules(), external);
             for (LoadError e : report.errors()) {
                 err.println(e);
             }
@@ -142,7 +144,7 @@ final class RulesCommand implements Runnable {
             out.printf("Rule tests: %d passed, %d failed, %d skipped (%d rules with tests of %d loaded; "
                             + "%d tests from the rule files, %d labelled events from test-sources)%n",
                     report.passed(), report.failed(), report.skipped(), rulesWithTests,
-                    loaded.ruleSet().rules().size(), report.total() - externalCount, externalCount);
+                    loaded.rules().rules().size(), report.total() - externalCount, externalCount);
             if (!report.externalRecordsForUnknownRules().isEmpty()) {
                 out.printf("%d labelled events name %d rules that are not loaded (not run)%n",
                         report.externalRecordsForUnknownRules().values().stream().mapToInt(Integer::intValue).sum(),

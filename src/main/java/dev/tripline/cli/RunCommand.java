@@ -9,7 +9,7 @@ import java.time.Duration;
 import java.util.function.BiFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import dev.tripline.io.Connectors;
-import dev.tripline.io.RawRecord;
+import dev.tripline.flink.RawRecord;
 import dev.tripline.io.RawRecordFormat;
 import dev.tripline.io.SinkOptions;
 import dev.tripline.io.SourceOptions;

@@ -1,6 +1,7 @@
 package dev.tripline.correlate;
 
 import dev.tripline.rule.CorrelationRule;
+import dev.tripline.rule.LoadError;
 import dev.tripline.rule.RuleSet;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -21,7 +22,7 @@ public final class CorrelationEngine implements Serializable {
     private final Map<String, List<CorrelationPlan>> consumers = new HashMap<>();
     /** Plan id to its stage: 1 when it only takes rule matches, else one more than its deepest inner correlation. */
     private final Map<String, Integer> stages = new HashMap<>();
-    private final List<String> errors = new ArrayList<>();
+    private final List<LoadError> errors = new ArrayList<>();
 
     private CorrelationEngine(RuleSet ruleSet, CorrelationPlan.Options options) {
         // A correlation referenced by another correlation without generate raises no alert of its own.
@@ -39,7 +40,7 @@ public final class CorrelationEngine implements Serializable {
                     consumers.computeIfAbsent(input, k -> new ArrayList<>()).add(p);
                 }
             } catch (IllegalArgumentException e) {
-                errors.add(c.location() + ": correlation '" + c.title() + "': " + e.getMessage());
+                errors.add(new LoadError(c.location(), "correlation '" + c.title() + "': " + e.getMessage()));
             }
         }
         for (String id : plans.keySet()) {
@@ -75,8 +76,8 @@ public final class CorrelationEngine implements Serializable {
         return new CorrelationEngine(ruleSet, options);
     }
 
-    /** Correlations that could not be compiled (e.g. an unknown name in a temporal condition), as messages. */
-    public List<String> errors() {
+    /** Correlations that could not be compiled (e.g. an unknown name in a temporal condition), where they are. */
+    public List<LoadError> errors() {
         return List.copyOf(errors);
     }
 

@@ -160,15 +160,6 @@ public final class CorrelationPlan implements Serializable {
         return fingerprint;
     }
 
-    /** True when the plan decides on arrival (otherwise, or also, when windows close). */
-    public boolean firesOnArrival() {
-        return early;
-    }
-
-    public boolean decidesAtClose() {
-        return atClose;
-    }
-
     /** Ids of the rules and correlations this plan consumes. */
     public List<String> inputs() {
         return rule.rules();

@@ -7,7 +7,7 @@ import dev.tripline.rule.Expr;
 import dev.tripline.rule.Exprs;
 import dev.tripline.rule.Rule;
 import dev.tripline.rule.RuleSet;
-import dev.tripline.rule.ValueTest;
+import dev.tripline.rule.ValuePredicate;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -146,19 +146,19 @@ public final class Fingerprints {
         }
     }
 
-    private static void test(ValueTest t, StringBuilder b) {
-        if (t instanceof ValueTest.NotTest n) {
+    private static void test(ValuePredicate t, StringBuilder b) {
+        if (t instanceof ValuePredicate.Negation n) {
             b.append("not(");
             test(n.inner(), b);
             b.append(')');
-        } else if (t instanceof ValueTest.OneOf o) {
+        } else if (t instanceof ValuePredicate.OneOf o) {
             // Sorted: a set's iteration order is not part of its meaning.
             b.append("oneof").append(new TreeSet<>(o.values())).append(o.caseSensitive() ? "cased" : "");
-        } else if (t instanceof ValueTest.Cidr c) {
+        } else if (t instanceof ValuePredicate.Cidr c) {
             // The address bytes, not the text: 10.0.0.0/8 and 10.0.0.0/08 are one network.
             b.append("cidr(").append(HexFormat.of().formatHex(c.address())).append('/').append(c.prefixLength())
                     .append(')');
-        } else if (t instanceof ValueTest.Regex r) {
+        } else if (t instanceof ValuePredicate.Regex r) {
             b.append("regex(").append(r.pattern()).append(',').append(r.ignoreCase()).append(',')
                     .append(r.multiline()).append(',').append(r.dotAll()).append(')');
         } else {

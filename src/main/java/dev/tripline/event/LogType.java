@@ -4,6 +4,6 @@ package dev.tripline.event;
 public enum LogType {
     /** AWS CloudTrail management and data events. */
     CLOUDTRAIL,
-    /** Azure Activity Log (issue 7). */
+    /** Azure Activity Log. */
     AZURE_ACTIVITY
 }

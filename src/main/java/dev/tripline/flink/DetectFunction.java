@@ -10,8 +10,6 @@ import dev.tripline.event.EventParser;
 import dev.tripline.event.ParseFailure;
 import dev.tripline.event.ParseLimits;
 import dev.tripline.event.ParseResult;
-import dev.tripline.io.DeadLetter;
-import dev.tripline.io.RawRecord;
 import dev.tripline.match.CompiledMatcher;
 import dev.tripline.rule.Rule;
 import java.util.EnumMap;

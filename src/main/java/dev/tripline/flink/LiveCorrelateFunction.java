@@ -2,6 +2,7 @@ package dev.tripline.flink;
 
 import dev.tripline.correlate.CorrelationEngine;
 import dev.tripline.correlate.CorrelationPlan;
+import dev.tripline.program.RuleProgram;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -100,10 +101,10 @@ public class LiveCorrelateFunction extends KeyedBroadcastProcessFunction<String,
         retired = new HashSet<>();
         running = live.startDigest();
         if (restored != null) {
-            LiveRules.Outcome o = live.compile(restored);
+            RuleProgram o = live.compile(restored);
             if (o.ok()) {
-                core.swap(o.compiled().engine());
-                running = o.compiled().digest();
+                core.swap(o.engine());
+                running = restored.digest();
             } else {
                 LOG.error("{}: the restored live rule set {} does not compile here; running the start rules: {}",
                         name, restored.version, o.errors());
@@ -230,14 +231,14 @@ public class LiveCorrelateFunction extends KeyedBroadcastProcessFunction<String,
             ctx.getBroadcastState(LiveRules.STATE).put(LiveRules.CURRENT, live.store(update));
             return;
         }
-        LiveRules.Outcome o = live.compile(update);
+        RuleProgram o = live.compile(update);
         if (!o.ok()) {
             LOG.error("{}: update {} passed validation but does not compile here; the running rules stay: {}",
                     name, update.version, o.errors());
             return;
         }
         CorrelationEngine before = core.engine();
-        CorrelationEngine after = o.compiled().engine();
+        CorrelationEngine after = o.engine();
         for (CorrelationPlan p : before.plans()) {
             CorrelationPlan now = after.plan(p.id());
             if (now == null || !now.fingerprint().equals(p.fingerprint())) {
@@ -249,7 +250,7 @@ public class LiveCorrelateFunction extends KeyedBroadcastProcessFunction<String,
         core.swap(after);
         core.dropStale(f -> ctx.applyToKeyedState(core.stateDescriptor(), f), "Live rule update " + update.version);
         ctx.getBroadcastState(LiveRules.STATE).put(LiveRules.CURRENT, live.store(update));
-        running = o.compiled().digest();
+        running = update.digest();
         applied.inc();
         LOG.info("{}: runs rule set {} ({} correlations)", name, update.version, after.plans().size());
     }

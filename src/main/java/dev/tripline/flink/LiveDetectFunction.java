@@ -1,6 +1,6 @@
 package dev.tripline.flink;
 
-import dev.tripline.io.RawRecord;
+import dev.tripline.program.RuleProgram;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
@@ -99,17 +99,17 @@ public class LiveDetectFunction extends BroadcastProcessFunction<RawRecord, Rule
         if (digest.equals(running)) {
             return true;
         }
-        LiveRules.Outcome o = live.compile(update);
+        RuleProgram o = live.compile(update);
         if (!o.ok()) {
             LOG.error("Live rules: update {} passed validation but does not compile here; the running rules stay: {}",
                     update.version, o.errors());
             return false;
         }
-        core.swap(o.compiled().matcher(), o.compiled().engine());
+        core.swap(o.matcher(), o.engine());
         running = digest;
         applied.inc();
         LOG.info("Live rules: detect runs rule set {} ({} rules, {} correlations)", update.version,
-                o.compiled().rules().rules().size(), o.compiled().rules().correlations().size());
+                o.rules().rules().size(), o.rules().correlations().size());
         return true;
     }
 }

@@ -1,12 +1,8 @@
 package dev.tripline.flink;
 
-import dev.tripline.correlate.CorrelationEngine;
-import dev.tripline.match.CompiledMatcher;
-import dev.tripline.rule.LoadError;
+import dev.tripline.program.RuleProgram;
 import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.rule.RuleLoader;
-import dev.tripline.rule.RuleSet;
-import dev.tripline.rule.SourceFile;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -20,13 +16,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 
 /**
- * What the operators of a job with live rule updates share: how a {@link RuleUpdate} becomes running rules (the
- * job's rule-loading options, so that placeholders such as {@code approved_regions} expand as they did at start),
+ * What the operators of a job with live rule updates share: how a {@link RuleUpdate} becomes a {@link RuleProgram}
+ * (the job's rule-loading options, so that placeholders such as {@code approved_regions} expand as they did at start),
  * how many correlate stages the running graph has, the digest of the rule files the job was started with, and
  * the broadcast state that keeps the live set across failovers.
  *
@@ -84,73 +82,51 @@ public final class LiveRules implements Serializable {
         return new RuleLoadOptions(placeholders, maxFileBytes, accountPlaceholders);
     }
 
-    /** A rule set ready to run. */
-    public record Compiled(String version, String digest, RuleSet rules, CompiledMatcher matcher,
-                           CorrelationEngine engine) {
-    }
-
-    /** The compiled set, or the errors that reject it (then {@code compiled} is null). */
-    public record Outcome(Compiled compiled, List<String> errors) {
-        public boolean ok() {
-            return compiled != null;
-        }
-    }
-
     /**
-     * Loads and compiles an update exactly as the job loads its start rules, and checks it fits the running
-     * graph. Never throws: everything wrong with the update is an error of the outcome.
+     * Loads and compiles an update exactly as the job loads its start rules ({@link RuleProgram#compile}), and
+     * checks it fits the running graph. Never throws: everything wrong with the update is an error of the
+     * program, which then is not {@link RuleProgram#ok()}.
      */
-    public Outcome compile(RuleUpdate update) {
-        List<String> errors = new ArrayList<>(update.problems());
+    public RuleProgram compile(RuleUpdate update) {
+        List<String> problems = new ArrayList<>(update.problems());
         String version = update.version;
         if (version == null || version.isBlank()) {
-            errors.add("the update has no version label");
+            problems.add("the update has no version label");
         } else if (version.length() > RuleUpdate.MAX_VERSION_CHARS || version.chars().anyMatch(Character::isISOControl)) {
-            errors.add("the version label is longer than " + RuleUpdate.MAX_VERSION_CHARS
+            problems.add("the version label is longer than " + RuleUpdate.MAX_VERSION_CHARS
                     + " characters or holds control characters");
         }
         Map<String, String> files;
         try {
             files = update.files();
         } catch (IllegalArgumentException e) {
-            errors.add(e.getMessage());
-            return new Outcome(null, errors);
+            problems.add(e.getMessage());
+            return RuleProgram.rejected(version, "", problems);
         }
-        List<SourceFile> sources = new ArrayList<>();
+        SortedMap<String, String> ruleFiles = new TreeMap<>();
         files.forEach((name, text) -> {
             if (isRuleFile(name)) {
-                sources.add(new SourceFile(name, null, text));
+                ruleFiles.put(name, text);
             }
         });
-        if (sources.isEmpty()) {
-            errors.add("the update holds no rule files (.yml or .yaml); an empty rule set is not applied");
+        if (ruleFiles.isEmpty()) {
+            problems.add("the update holds no rule files (.yml or .yaml); an empty rule set is not applied");
         }
-        if (!errors.isEmpty()) {
-            return new Outcome(null, errors);
+        if (!problems.isEmpty()) {
+            return RuleProgram.rejected(version, RuleProgram.digestOf(ruleFiles), problems);
         }
         try {
-            RuleLoader.Result loaded = RuleLoader.standard(loadOptions()).loadFiles(sources);
-            for (LoadError e : loaded.errors()) {
-                errors.add(e.toString());
+            RuleProgram program = RuleProgram.compile(version, ruleFiles, loadOptions());
+            if (program.stageCount() > stages) {
+                program = program.withProblems(List.of("the set chains correlations " + program.stageCount()
+                        + " deep and needs " + program.stageCount() + " correlate stages; the running job has "
+                        + stages + ": a restart (savepoint rollout) with the new rules is needed"));
             }
-            if (!loaded.ok()) {
-                return new Outcome(null, errors);
-            }
-            RuleSet set = loaded.ruleSet();
-            CompiledMatcher matcher = CompiledMatcher.compile(set.rules());
-            CorrelationEngine engine = CorrelationEngine.compile(set);
-            errors.addAll(engine.errors());
-            if (engine.stages() > stages) {
-                errors.add("the set chains correlations " + engine.stages() + " deep and needs " + engine.stages()
-                        + " correlate stages; the running job has " + stages
-                        + ": a restart (savepoint rollout) with the new rules is needed");
-            }
-            return errors.isEmpty() ? new Outcome(new Compiled(version, update.digest(), set, matcher, engine), errors)
-                    : new Outcome(null, errors);
+            return program;
         } catch (RuntimeException e) {
             // A loader or compiler bug must reject one update, not stop the job.
-            errors.add("internal error while compiling the update (please report): " + e);
-            return new Outcome(null, errors);
+            return RuleProgram.rejected(version, RuleProgram.digestOf(ruleFiles),
+                    List.of("internal error while compiling the update (please report): " + e));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.tripline.flink;
 
+import dev.tripline.program.RuleProgram;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -7,9 +8,6 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -58,20 +56,9 @@ public class RuleUpdate {
         return problems == null ? List.of() : List.of(problems);
     }
 
-    /**
-     * A short hash of the files (names and texts, not the version label): equal sets have equal digests, so a
-     * job can tell whether the set it restored was based on the rule files it was started with.
-     */
+    /** {@link RuleProgram#digestOf} of the files; IllegalArgumentException when the block is corrupt. */
     public String digest() {
-        return digestOf(files == null ? encode(Map.of()) : files);
-    }
-
-    static String digestOf(byte[] block) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(block)).substring(0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
-        }
+        return RuleProgram.digestOf(files());
     }
 
     /** Name-ordered, each name and text a length-prefixed UTF-8 string. */

@@ -1,5 +1,7 @@
 package dev.tripline.flink;
 
+import dev.tripline.program.RuleProgram;
+import dev.tripline.rule.LoadError;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -58,26 +60,20 @@ public class RuleUpdateValidator extends AbstractStreamOperator<RuleUpdate>
     @Override
     public void processElement(StreamRecord<RuleUpdate> element) {
         RuleUpdate update = element.getValue();
-        LiveRules.Outcome o = live.compile(update);
-        String digest;
-        try {
-            digest = update.digest();
-        } catch (RuntimeException e) {
-            digest = "";
-        }
-        if (!o.ok()) {
+        RuleProgram program = live.compile(update);
+        if (!program.ok()) {
             rejected.inc();
             rejectedTotal.add(1);
-            RuleUpdateStatus s = RuleUpdateStatus.rejected(String.valueOf(update.version), digest, o.errors());
+            RuleUpdateStatus s = RuleUpdateStatus.rejected(String.valueOf(update.version), program.digest(),
+                    program.errors().stream().map(LoadError::toString).toList());
             LOG.warn("Live rules: {}; the running rules stay", s.message());
             output.collect(STATUS, new StreamRecord<>(s));
             return;
         }
         accepted.inc();
         acceptedTotal.add(1);
-        LiveRules.Compiled c = o.compiled();
-        RuleUpdateStatus s = RuleUpdateStatus.accepted(c.version(), c.digest(), c.rules().rules().size(),
-                c.rules().correlations().size());
+        RuleUpdateStatus s = RuleUpdateStatus.accepted(program.version(), program.digest(),
+                program.rules().rules().size(), program.rules().correlations().size());
         LOG.info("Live rules: {}", s.message());
         output.collect(STATUS, new StreamRecord<>(s));
         output.collect(element);

@@ -2,6 +2,8 @@ package dev.tripline.io;
 
 import dev.tripline.alert.AlertFormat;
 import dev.tripline.flink.AlertRecord;
+import dev.tripline.flink.DeadLetter;
+import dev.tripline.flink.RawRecord;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -37,11 +39,6 @@ public final class Connectors {
             case KINESIS -> env.fromSource(KinesisConnectors.source(s.kinesis()), WatermarkStrategy.noWatermarks(),
                     "kinesis", type).uid(UID_KINESIS_SOURCE);
         };
-    }
-
-    /** True when the source never ends by itself. */
-    public static boolean unbounded(SourceOptions s) {
-        return s.kind() == SourceOptions.Kind.KINESIS || (s.kind() == SourceOptions.Kind.KAFKA && !s.kafka().bounded());
     }
 
     /** The alert sink of a Kafka or Kinesis sink kind (the file kind is written by the caller). */

@@ -3,6 +3,7 @@ package dev.tripline.io;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tripline.event.ParseFailure;
+import dev.tripline.flink.RawRecord;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

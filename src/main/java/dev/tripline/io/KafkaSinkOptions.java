@@ -73,9 +73,4 @@ public record KafkaSinkOptions(List<String> bootstrapServers, String topic, Stri
         return new KafkaSinkOptions(servers, topic, dlt == null ? DEFAULT_DEAD_LETTER_TOPIC : dlt, delivery,
                 prefixId == null ? DEFAULT_TRANSACTIONAL_ID_PREFIX : prefixId, timeout, props);
     }
-
-    public KafkaSinkOptions withDelivery(Delivery d) {
-        return new KafkaSinkOptions(bootstrapServers, topic, deadLetterTopic, d, transactionalIdPrefix,
-                transactionTimeout, properties);
-    }
 }

@@ -77,12 +77,4 @@ public record KafkaSourceOptions(List<String> bootstrapServers, List<String> top
             return null; // already reported above, key by key
         }
     }
-
-    public KafkaSourceOptions withStart(Start s, Instant timestamp) {
-        return new KafkaSourceOptions(bootstrapServers, topics, groupId, s, timestamp, bounded, properties);
-    }
-
-    public KafkaSourceOptions withBounded(boolean b) {
-        return new KafkaSourceOptions(bootstrapServers, topics, groupId, start, startTimestamp, b, properties);
-    }
 }

@@ -2,6 +2,8 @@ package dev.tripline.io;
 
 import dev.tripline.alert.AlertFormat;
 import dev.tripline.flink.AlertRecord;
+import dev.tripline.flink.DeadLetter;
+import dev.tripline.flink.RawRecord;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

@@ -1,6 +1,7 @@
 package dev.tripline.io;
 
 import dev.tripline.event.ParseFailure;
+import dev.tripline.flink.RawRecord;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;

@@ -18,7 +18,8 @@ import java.util.stream.Stream;
 /**
  * The rule files under the paths a job loads its rules from, read into memory as a whole
  * {@link RuleUpdate}: the same files a directory load reads (YAML, not Sigma sidecar tests, not test-sources),
- * named as that load names them, so the digest of the start files and of a watched directory agree.
+ * named as that load names them ({@link RuleLoader#picks}), so the digest of the start files and of a watched
+ * directory agree.
  */
 public final class RuleDirectory {
     private RuleDirectory() {
@@ -34,7 +35,8 @@ public final class RuleDirectory {
         for (Path p : paths) {
             if (Files.isDirectory(p)) {
                 try (Stream<Path> walk = Files.walk(p)) {
-                    for (Path f : walk.filter(Files::isRegularFile).filter(RuleDirectory::isRuleFile).sorted().toList()) {
+                    for (Path f : walk.filter(Files::isRegularFile)
+                            .filter(q -> RuleLoader.picks(p, q)).sorted().toList()) {
                         readOne(f, maxFileBytes, files, problems);
                     }
                 } catch (IOException | java.io.UncheckedIOException e) {
@@ -47,11 +49,6 @@ public final class RuleDirectory {
             }
         }
         return RuleUpdate.of(version, files, problems);
-    }
-
-    private static boolean isRuleFile(Path p) {
-        String n = p.getFileName().toString();
-        return (n.endsWith(".yml") || n.endsWith(".yaml")) && !RuleLoader.isSidecar(p) && !RuleLoader.isTestSources(p);
     }
 
     private static void readOne(Path f, long maxFileBytes, SortedMap<String, String> files, List<String> problems) {

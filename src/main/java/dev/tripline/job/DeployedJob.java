@@ -9,7 +9,7 @@ import dev.tripline.io.RuleUpdateConnectors;
 import dev.tripline.io.RawRecordFormat;
 import dev.tripline.io.SinkOptions;
 import dev.tripline.io.SourceOptions;
-import dev.tripline.rule.RuleSet;
+import dev.tripline.program.RuleProgram;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.flink.configuration.ExecutionOptions;
@@ -33,17 +33,17 @@ public final class DeployedJob {
     }
 
     /** Adds the job to {@code env}; throws IllegalArgumentException naming the config key that is wrong. */
-    public static void build(StreamExecutionEnvironment env, RuleSet rules, DetectionJob.Options options,
+    public static void build(StreamExecutionEnvironment env, RuleProgram rules, DetectionJob.Options options,
                              TriplineConfig config, AlertFormat format) {
         build(env, rules, options, config, format, config.liveUpdates().kafka() == null ? null
-                : new LiveRules(config.ruleLoadOptions(), "", 1));
+                : new LiveRules(config.ruleLoadOptions(), rules.digest(), 1));
     }
 
     /**
      * As above; with {@code rules.updates} configured, rule updates from that control topic are applied live
      * under {@code live} (the start files' digest and load options), and statuses go to its status topic.
      */
-    public static void build(StreamExecutionEnvironment env, RuleSet rules, DetectionJob.Options options,
+    public static void build(StreamExecutionEnvironment env, RuleProgram rules, DetectionJob.Options options,
                              TriplineConfig config, AlertFormat format, LiveRules live) {
         SourceOptions source = config.source();
         SinkOptions sink = config.sink();

@@ -20,9 +20,10 @@ import dev.tripline.flink.RuleUpdateValidator;
 import dev.tripline.flink.SignalRecord;
 import dev.tripline.flink.SingleMatch;
 import dev.tripline.flink.TimeRange;
-import dev.tripline.io.DeadLetter;
-import dev.tripline.io.RawRecord;
+import dev.tripline.flink.DeadLetter;
+import dev.tripline.flink.RawRecord;
 import dev.tripline.match.CompiledMatcher;
+import dev.tripline.program.RuleProgram;
 import dev.tripline.rule.CorrelationRule;
 import dev.tripline.rule.Rule;
 import dev.tripline.rule.RuleSet;
@@ -192,6 +193,7 @@ public final class DetectionJob {
                           DataStream<LateRecord> late, DataStream<RuleUpdateStatus> ruleUpdates) {
     }
 
+    private final RuleProgram program;
     private final RuleSet rules;
     private final Options options;
     private final CompiledMatcher matcher;
@@ -200,11 +202,13 @@ public final class DetectionJob {
     private LiveRules live;
     private int minStages = 1;
 
-    public DetectionJob(RuleSet rules, Options options) {
-        this.rules = Objects.requireNonNull(rules, "rules");
+    /** A job running {@code program}; IllegalArgumentException, listing them, when the program has errors. */
+    public DetectionJob(RuleProgram program, Options options) {
+        this.program = Objects.requireNonNull(program, "program").requireOk();
         this.options = Objects.requireNonNull(options, "options");
-        this.matcher = CompiledMatcher.compile(rules.rules());
-        this.engine = CorrelationEngine.compile(rules);
+        this.rules = program.rules();
+        this.matcher = program.matcher();
+        this.engine = program.engine();
     }
 
     /**
@@ -276,8 +280,7 @@ public final class DetectionJob {
                 .uid(UID_SIGNAL_TIME).name("signal event time");
 
         // Stage k takes detect's signals for its plans and the chained firings of every lower stage for them.
-        Map<String, Integer> stageOfPlan = new LinkedHashMap<>();
-        engine.plans().forEach(p -> stageOfPlan.put(p.id(), engine.stageOf(p.id())));
+        Map<String, Integer> stageOfPlan = program.stages();
         List<DataStream<SignalRecord>> chained = new ArrayList<>();
         List<DataStream<FiredRecord>> fired = new ArrayList<>();
         List<DataStream<LateRecord>> late = new ArrayList<>();

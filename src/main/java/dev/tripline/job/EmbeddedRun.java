@@ -8,11 +8,11 @@ import dev.tripline.flink.LiveRules;
 import dev.tripline.flink.RuleUpdate;
 import dev.tripline.flink.RuleUpdateStatus;
 import dev.tripline.flink.RuleUpdateValidator;
-import dev.tripline.io.DeadLetter;
+import dev.tripline.flink.DeadLetter;
 import dev.tripline.io.InputStreamSource;
-import dev.tripline.io.RawRecord;
+import dev.tripline.flink.RawRecord;
 import dev.tripline.io.RawRecordFormat;
-import dev.tripline.rule.RuleSet;
+import dev.tripline.program.RuleProgram;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -103,7 +103,7 @@ public final class EmbeddedRun {
         void progress(Progress p);
     }
 
-    private final RuleSet rules;
+    private final RuleProgram rules;
     private final DetectionJob.Options options;
     private final AlertFormat format;
     private final RawRecordFormat reader;
@@ -123,7 +123,7 @@ public final class EmbeddedRun {
     private volatile JobClient running;
     private LineSink ruleUpdates = line -> { };
 
-    public EmbeddedRun(RuleSet rules, DetectionJob.Options options, AlertFormat format, RawRecordFormat reader) {
+    public EmbeddedRun(RuleProgram rules, DetectionJob.Options options, AlertFormat format, RawRecordFormat reader) {
         this.rules = Objects.requireNonNull(rules, "rules");
         this.options = Objects.requireNonNull(options, "options");
         this.format = Objects.requireNonNull(format, "format");

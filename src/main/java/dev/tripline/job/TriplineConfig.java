@@ -30,10 +30,10 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
  *
  * <pre>
  * regions:
- *   approved: [us-east-1, us-west-2, eu-west-1, eu-central-1]   # the default list (seed 004)
+ *   approved: [us-east-1, us-west-2, eu-west-1, eu-central-1]   # the default list
  *   accounts:                                                   # per-account overrides
  *     "123456789012": [us-east-1, ap-southeast-2]
- *   azure:                                                      # Azure, beside AWS (seed 004's Azure half)
+ *   azure:                                                      # Azure, beside AWS, with its own list
  *     approved: [eastus, eastus2, westus, westus2, westeurope, northeurope, uksouth, ukwest]
  *     subscriptions:                                            # per-subscription overrides
  *       "00000000-0000-0000-0000-000000000000": [eastus, japaneast]
@@ -124,11 +124,11 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
         }
     }
 
-    /** Seed 004's AWS list: the regions an organisation with no configuration is assumed to use. */
+    /** The AWS regions an organisation with no configuration is assumed to use. */
     public static final List<String> DEFAULT_APPROVED_REGIONS =
             List.of("us-east-1", "us-west-2", "eu-west-1", "eu-central-1");
 
-    /** Seed 004's Azure list. */
+    /** The Azure regions an organisation with no configuration is assumed to use. */
     public static final List<String> DEFAULT_APPROVED_AZURE_REGIONS = List.of("eastus", "eastus2", "westus",
             "westus2", "westeurope", "northeurope", "uksouth", "ukwest");
 
@@ -168,7 +168,7 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
         this(approvedRegions, accountRegions, placeholders, settings, source, sink, azureRegions, null);
     }
 
-    /** Without an Azure section (seed 004's Azure defaults) and without a {@code rules:} section. */
+    /** Without an Azure section (the default Azure list) and without a {@code rules:} section. */
     public TriplineConfig(List<String> approvedRegions, Map<String, List<String>> accountRegions,
                           Map<String, List<String>> placeholders, Settings settings,
                           SourceOptions source, SinkOptions sink) {
@@ -222,11 +222,6 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
 
     public TriplineConfig withAccountRegions(Map<String, List<String>> overrides) {
         return new TriplineConfig(approvedRegions, overrides, placeholders, settings, source, sink, azureRegions,
-                liveUpdates);
-    }
-
-    public TriplineConfig withAzureRegions(AzureRegions azure) {
-        return new TriplineConfig(approvedRegions, accountRegions, placeholders, settings, source, sink, azure,
                 liveUpdates);
     }
 

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tripline.event.Event;
 import dev.tripline.event.FieldPath;
 import dev.tripline.rule.Expr;
-import dev.tripline.rule.ValueTest;
+import dev.tripline.rule.ValuePredicate;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -63,13 +63,13 @@ abstract class CompiledExpr implements Serializable {
             }
             return terms.isEmpty() ? FALSE : terms.size() == 1 ? terms.get(0) : new Or(terms);
         } else if (e instanceof Expr.Match m) {
-            if (m.test() instanceof ValueTest.Regex r) {
+            if (m.test() instanceof ValuePredicate.Regex r) {
                 String literal = RegexLiterals.requiredLiteral(r.pattern());
                 if (literal != null) {
                     return new GuardedMatch(m.field(), r, literal, r.ignoreCase());
                 }
             }
-            if (m.test() instanceof ValueTest.Glob g) {
+            if (m.test() instanceof ValuePredicate.Glob g) {
                 String literal = longestLiteral(g);
                 if (literal != null) {
                     return new GuardedMatch(m.field(), g, literal, !g.caseSensitive());
@@ -113,17 +113,17 @@ abstract class CompiledExpr implements Serializable {
             }
         }
         List<Expr> out = new ArrayList<>();
-        merged.forEach((field, values) -> out.add(new Expr.Match(field, new ValueTest.OneOf(values, false))));
+        merged.forEach((field, values) -> out.add(new Expr.Match(field, new ValuePredicate.OneOf(values, false))));
         out.addAll(rest);
         return out;
     }
 
     /** The lower-cased values a test accepts when it is plain case-insensitive equality, else null. */
-    static Set<String> caseInsensitiveEqualities(ValueTest t) {
-        if (t instanceof ValueTest.Text x && x.mode() == ValueTest.Mode.EQUALS && !x.caseSensitive()) {
+    static Set<String> caseInsensitiveEqualities(ValuePredicate t) {
+        if (t instanceof ValuePredicate.Text x && x.mode() == ValuePredicate.Mode.EQUALS && !x.caseSensitive()) {
             return Set.of(x.value());
         }
-        if (t instanceof ValueTest.OneOf o && !o.caseSensitive()) {
+        if (t instanceof ValuePredicate.OneOf o && !o.caseSensitive()) {
             return o.values();
         }
         return null;
@@ -194,9 +194,9 @@ abstract class CompiledExpr implements Serializable {
 
     static final class MatchValue extends CompiledExpr {
         private final FieldPath field;
-        private final ValueTest valueTest;
+        private final ValuePredicate valueTest;
 
-        MatchValue(FieldPath field, ValueTest valueTest) {
+        MatchValue(FieldPath field, ValuePredicate valueTest) {
             this.field = field;
             this.valueTest = valueTest;
         }
@@ -208,10 +208,10 @@ abstract class CompiledExpr implements Serializable {
     }
 
     /** The longest literal part of a glob (every match contains it), or null for a glob of wildcards only. */
-    static String longestLiteral(ValueTest.Glob g) {
+    static String longestLiteral(ValuePredicate.Glob g) {
         String best = null;
-        for (ValueTest.GlobPart p : g.parts()) {
-            if (p.kind() == ValueTest.GlobPart.Kind.LITERAL && (best == null || p.literal().length() > best.length())) {
+        for (ValuePredicate.GlobPart p : g.parts()) {
+            if (p.kind() == ValuePredicate.GlobPart.Kind.LITERAL && (best == null || p.literal().length() > best.length())) {
                 best = p.literal();
             }
         }
@@ -224,11 +224,11 @@ abstract class CompiledExpr implements Serializable {
      */
     static final class GuardedMatch extends CompiledExpr {
         private final FieldPath field;
-        private final ValueTest test;
+        private final ValuePredicate test;
         private final String literal;
         private final boolean ignoreCase;
 
-        GuardedMatch(FieldPath field, ValueTest test, String literal, boolean ignoreCase) {
+        GuardedMatch(FieldPath field, ValuePredicate test, String literal, boolean ignoreCase) {
             this.field = field;
             this.test = test;
             this.literal = literal;

@@ -8,7 +8,7 @@ import dev.tripline.event.FieldPath;
 import dev.tripline.event.LogType;
 import dev.tripline.rule.Expr;
 import dev.tripline.rule.Rule;
-import dev.tripline.rule.ValueTest;
+import dev.tripline.rule.ValuePredicate;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -356,19 +356,19 @@ public final class CompiledMatcher implements Serializable {
             return null;
         }
 
-        private static Required of(ValueTest test) {
-            if (test instanceof ValueTest.Text t && t.mode() == ValueTest.Mode.EQUALS) {
+        private static Required of(ValuePredicate test) {
+            if (test instanceof ValuePredicate.Text t && t.mode() == ValuePredicate.Mode.EQUALS) {
                 return new Required(Set.of(t.value().toLowerCase(Locale.ROOT)), false);
             }
-            if (test instanceof ValueTest.OneOf o) {
+            if (test instanceof ValuePredicate.OneOf o) {
                 return new Required(o.values().stream().map(v -> v.toLowerCase(Locale.ROOT))
                         .collect(java.util.stream.Collectors.toUnmodifiableSet()), false);
             }
-            if (test instanceof ValueTest.Text t && t.mode() == ValueTest.Mode.PREFIX && !t.value().isEmpty()) {
+            if (test instanceof ValuePredicate.Text t && t.mode() == ValuePredicate.Mode.PREFIX && !t.value().isEmpty()) {
                 return new Required(Set.of(t.value().toLowerCase(Locale.ROOT)), true);
             }
-            if (test instanceof ValueTest.Glob g && !g.parts().isEmpty()
-                    && g.parts().get(0).kind() == ValueTest.GlobPart.Kind.LITERAL) {
+            if (test instanceof ValuePredicate.Glob g && !g.parts().isEmpty()
+                    && g.parts().get(0).kind() == ValuePredicate.GlobPart.Kind.LITERAL) {
                 return new Required(Set.of(g.parts().get(0).literal().toLowerCase(Locale.ROOT)), true);
             }
             return null;

@@ -5,7 +5,7 @@ import dev.tripline.event.Event;
 import dev.tripline.event.FieldPath;
 import dev.tripline.rule.Expr;
 import dev.tripline.rule.Rule;
-import dev.tripline.rule.ValueTest;
+import dev.tripline.rule.ValuePredicate;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -76,7 +76,7 @@ public final class ReferenceEvaluator {
     }
 
     /** Keyword search: any scalar leaf, at any depth, passes. */
-    static boolean anyLeaf(JsonNode node, ValueTest test) {
+    static boolean anyLeaf(JsonNode node, ValuePredicate test) {
         if (node.isContainerNode()) {
             for (Iterator<JsonNode> it = node.elements(); it.hasNext(); ) {
                 if (anyLeaf(it.next(), test)) {
@@ -106,7 +106,7 @@ public final class ReferenceEvaluator {
                 return false;
             }
             for (String right : rights) {
-                if (new ValueTest.Text(c.mode(), right, c.caseSensitive()).matches(left)) {
+                if (new ValuePredicate.Text(c.mode(), right, c.caseSensitive()).matches(left)) {
                     return true;
                 }
             }

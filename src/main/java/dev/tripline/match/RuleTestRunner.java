@@ -11,7 +11,7 @@ import dev.tripline.rule.LoadError;
 import dev.tripline.rule.Rule;
 import dev.tripline.rule.RuleSet;
 import dev.tripline.rule.RuleSyntaxException;
-import dev.tripline.rule.RuleTest;
+import dev.tripline.rule.RuleTestCase;
 import dev.tripline.rule.SourceLocation;
 import dev.tripline.rule.panther.PantherLogTypes;
 import dev.tripline.rule.yaml.SafeYaml;
@@ -91,7 +91,7 @@ public final class RuleTestRunner {
      * @param warnings             missing source files, over-long records
      * @param errors               malformed test-sources.yml or records
      */
-    public record ExternalTests(Map<String, List<RuleTest>> byRule, Map<String, Integer> unknownRuleRecords,
+    public record ExternalTests(Map<String, List<RuleTestCase>> byRule, Map<String, Integer> unknownRuleRecords,
                                 int shadowed, List<LoadError> warnings, List<LoadError> errors) {
         public static final ExternalTests NONE = new ExternalTests(Map.of(), Map.of(), 0, List.of(), List.of());
 
@@ -100,10 +100,6 @@ public final class RuleTestRunner {
             unknownRuleRecords = Collections.unmodifiableMap(new TreeMap<>(unknownRuleRecords));
             warnings = List.copyOf(warnings);
             errors = List.copyOf(errors);
-        }
-
-        public int unknownRuleRecordCount() {
-            return unknownRuleRecords.values().stream().mapToInt(Integer::intValue).sum();
         }
     }
 
@@ -141,10 +137,10 @@ public final class RuleTestRunner {
     public static Report run(RuleSet rules, ExternalTests external) {
         List<TestResult> results = new ArrayList<>();
         for (Rule rule : rules.rules()) {
-            for (RuleTest test : rule.tests()) {
+            for (RuleTestCase test : rule.tests()) {
                 results.add(runOne(rule, test, Origin.RULE));
             }
-            for (RuleTest test : external.byRule().getOrDefault(rule.id(), List.of())) {
+            for (RuleTestCase test : external.byRule().getOrDefault(rule.id(), List.of())) {
                 results.add(runOne(rule, test, Origin.EXTERNAL));
             }
         }
@@ -161,7 +157,7 @@ public final class RuleTestRunner {
     }
 
     /** Runs one test of one rule. Never throws. */
-    public static TestResult runOne(Rule rule, RuleTest test, Origin origin) {
+    public static TestResult runOne(Rule rule, RuleTestCase test, Origin origin) {
         long start = System.nanoTime();
         String ruleFile = rule.location() == null ? null : rule.location().file();
         if (!(test.event() instanceof ObjectNode log)) {
@@ -273,7 +269,7 @@ public final class RuleTestRunner {
     public static ExternalTests loadExternal(List<Path> rulePaths, RuleSet rules) {
         Map<String, Rule> byId = new LinkedHashMap<>();
         rules.rules().forEach(r -> byId.put(r.id(), r));
-        Map<String, List<RuleTest>> byRule = new LinkedHashMap<>();
+        Map<String, List<RuleTestCase>> byRule = new LinkedHashMap<>();
         Map<String, Integer> unknown = new TreeMap<>();
         List<LoadError> warnings = new ArrayList<>();
         List<LoadError> errors = new ArrayList<>();
@@ -346,7 +342,7 @@ public final class RuleTestRunner {
         return out;
     }
 
-    private static void readPantherAnalysis(Path file, Map<String, Rule> byId, Map<String, List<RuleTest>> byRule,
+    private static void readPantherAnalysis(Path file, Map<String, Rule> byId, Map<String, List<RuleTestCase>> byRule,
                                             Map<String, Integer> unknown, int[] shadowed,
                                             List<LoadError> warnings, List<LoadError> errors) {
         String name = file.toString();
@@ -398,7 +394,7 @@ public final class RuleTestRunner {
                     continue;
                 }
                 byRule.computeIfAbsent(rule.id(), k -> new ArrayList<>())
-                        .add(new RuleTest(test, event, expected.booleanValue(), Map.of(), at));
+                        .add(new RuleTestCase(test, event, expected.booleanValue(), Map.of(), at));
             }
         } catch (IOException | RuntimeException e) {
             errors.add(new LoadError(SourceLocation.ofFile(name), "cannot read test source: " + e));

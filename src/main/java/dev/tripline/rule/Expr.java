@@ -45,11 +45,11 @@ public sealed interface Expr extends Serializable {
     }
 
     /** Some value at {@code field} passes {@code test}. A missing field fails. */
-    record Match(FieldPath field, ValueTest test) implements Expr {
+    record Match(FieldPath field, ValuePredicate test) implements Expr {
     }
 
     /** Some scalar leaf anywhere in the event passes {@code test} (Sigma keyword search). */
-    record Keyword(ValueTest test) implements Expr {
+    record Keyword(ValuePredicate test) implements Expr {
     }
 
     /** The field is present, JSON null included (Sigma {@code |exists: true}). */
@@ -67,7 +67,7 @@ public sealed interface Expr extends Serializable {
      * Some value of {@code left} relates to some value of {@code right} as {@code mode} says (Sigma
      * {@code fieldref}, Panther's two-key comparisons). Missing on either side fails.
      */
-    record CompareFields(FieldPath left, FieldPath right, ValueTest.Mode mode, boolean caseSensitive)
+    record CompareFields(FieldPath left, FieldPath right, ValuePredicate.Mode mode, boolean caseSensitive)
             implements Expr {
     }
 
@@ -121,7 +121,7 @@ public sealed interface Expr extends Serializable {
                 return new IsNull(path, false);
             }
             String text = value.isValueNode() ? value.asText() : value.toString();
-            return new Match(path, new ValueTest.Text(ValueTest.Mode.EQUALS, text, false));
+            return new Match(path, new ValuePredicate.Text(ValuePredicate.Mode.EQUALS, text, false));
         }
     }
 

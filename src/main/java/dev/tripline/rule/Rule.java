@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tripline.event.FieldPath;
 import dev.tripline.event.LogType;
 import java.io.Serializable;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -46,7 +45,7 @@ public record Rule(
         String alertTitle,
         Map<String, FieldPath> alertContext,
         List<FieldPath> groupBy,
-        List<RuleTest> tests,
+        List<RuleTestCase> tests,
         SourceLocation location) implements Serializable {
 
     public Rule {
@@ -80,21 +79,6 @@ public record Rule(
         return new Rule(id, name, title, description, format, level, tags, authors, references, runbook, logTypes,
                 replaceLists(detection, replacements), enabled, signalOnly, dedupPeriodMinutes, threshold,
                 outputFields, alertTitle, alertContext, groupBy, tests, location);
-    }
-
-    /** Names of the named lists this rule uses. */
-    public Set<String> listNames() {
-        List<String> names = new ArrayList<>();
-        collectLists(detection, names);
-        return Set.copyOf(names);
-    }
-
-    private static void collectLists(Expr e, List<String> out) {
-        if (e instanceof Expr.NamedList l) {
-            out.add(l.name());
-        } else {
-            Exprs.children(e).forEach(c -> collectLists(c, out));
-        }
     }
 
     private static Expr replaceLists(Expr e, Map<String, JsonNode> r) {

@@ -36,8 +36,11 @@ public final class RuleLoader {
                 new dev.tripline.rule.panther.PantherLoader()));
     }
 
-    /** The outcome of a load: the rules that loaded, and every error and warning. */
-    public record Result(RuleSet ruleSet, List<LoadError> errors, List<LoadError> warnings) {
+    /**
+     * The outcome of a load: the rules that loaded, every error and warning, and the rule files that were read
+     * (name and text, so that a caller can tell two loads of the same files apart from a change).
+     */
+    public record Result(RuleSet ruleSet, List<LoadError> errors, List<LoadError> warnings, List<SourceFile> files) {
         public boolean ok() {
             return errors.isEmpty();
         }
@@ -70,14 +73,14 @@ public final class RuleLoader {
         }
         checkUniqueIds(sink);
         return new Result(new RuleSet(sink.rules(), sink.correlations()), List.copyOf(sink.errors()),
-                List.copyOf(sink.warnings()));
+                List.copyOf(sink.warnings()), List.copyOf(files));
     }
 
     private void collect(Path p, List<SourceFile> files, LoadSink sink) {
         if (Files.isDirectory(p)) {
             try (Stream<Path> walk = Files.walk(p)) {
-                for (Path f : walk.filter(Files::isRegularFile).filter(q -> !underHiddenDirectory(p, q))
-                        .filter(RuleLoader::isRuleFile).sorted(Comparator.comparing(Path::toString)).toList()) {
+                for (Path f : walk.filter(Files::isRegularFile).filter(q -> picks(p, q))
+                        .sorted(Comparator.comparing(Path::toString)).toList()) {
                     read(f, files, sink);
                 }
             } catch (IOException e) {
@@ -88,6 +91,15 @@ public final class RuleLoader {
         } else {
             sink.error(SourceLocation.ofFile(p.toString()), "no such file or directory");
         }
+    }
+
+    /**
+     * Whether a directory load of {@code root} reads {@code file}, a regular file below it: a YAML file that is
+     * not a sidecar test file nor test-sources, and not under a hidden directory. Whoever reads a rule directory
+     * by other means (the watcher of live updates) picks files with this, so that both see the same set.
+     */
+    public static boolean picks(Path root, Path file) {
+        return isRuleFile(file) && !underHiddenDirectory(root, file);
     }
 
     /**

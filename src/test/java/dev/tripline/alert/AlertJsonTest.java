@@ -31,7 +31,7 @@ class AlertJsonTest {
                 + "\"rule\":{\"id\":\"d511abe4-e9cb-42e5-a68c-1b0a6f84e451\","
                 + "\"title\":\"AWS EnableRegion Command Monitoring\",\"level\":\"medium\","
                 + "\"tags\":[\"attack.persistence\",\"attack.defense-evasion\",\"attack.t1535\"],"
-                + "\"author\":\"Ivan Saakov, Sergey Zelenskiy (seed rule); Tripline\"},"
+                + "\"author\":\"Ivan Saakov, Sergey Zelenskiy (original rule); Tripline\"},"
                 + "\"group\":{\"account\":\"123456789012\",\"principal\":\"arn:aws:iam::123456789012:user/alice\"},"
                 + "\"dedup_key\":\"d511abe4-e9cb-42e5-a68c-1b0a6f84e451|123456789012|arn:aws:iam::123456789012:user/alice\","
                 + "\"first_seen\":\"2024-03-01T10:00:00Z\",\"last_seen\":\"2024-03-01T10:00:00Z\",\"count\":1,"

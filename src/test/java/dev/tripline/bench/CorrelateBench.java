@@ -12,7 +12,7 @@ import dev.tripline.flink.CorrelateFunction;
 import dev.tripline.flink.DetectFunction;
 import dev.tripline.flink.FiredRecord;
 import dev.tripline.flink.SignalRecord;
-import dev.tripline.io.RawRecord;
+import dev.tripline.flink.RawRecord;
 import dev.tripline.match.CompiledMatcher;
 import dev.tripline.rule.RuleSet;
 import java.io.BufferedReader;

@@ -13,12 +13,13 @@ import dev.tripline.event.Event;
 import dev.tripline.event.EventParser;
 import dev.tripline.event.ParseResult;
 import dev.tripline.flink.AlertRecord;
-import dev.tripline.io.RawRecord;
+import dev.tripline.flink.RawRecord;
 import dev.tripline.io.RawRecordFormat;
 import dev.tripline.job.DetectionJob;
 import dev.tripline.job.EmbeddedRun;
 import dev.tripline.job.TriplineConfig;
 import dev.tripline.match.CompiledMatcher;
+import dev.tripline.program.RuleProgram;
 import dev.tripline.rule.RuleLoader;
 import dev.tripline.rule.RuleSet;
 import java.io.BufferedReader;
@@ -103,7 +104,7 @@ public final class EndToEndBench {
     /** {@code tripline run FILE --parallelism P} without the CLI: the same EmbeddedRun, rules and options. */
     static EmbeddedRun.Summary embeddedRun(Path file, int parallelism, EmbeddedRun.LineSink alerts,
                                            EmbeddedRun.LineSink deadLetters) throws Exception {
-        EmbeddedRun run = new EmbeddedRun(rules(), DetectionJob.Options.defaults(), AlertFormat.JSONL,
+        EmbeddedRun run = new EmbeddedRun(RuleProgram.of(rules()), DetectionJob.Options.defaults(), AlertFormat.JSONL,
                 new RawRecordFormat());
         return run.run(environment(parallelism), List.of(file), alerts, deadLetters);
     }
@@ -335,7 +336,8 @@ public final class EndToEndBench {
         }
         DataStream<RawRecord> source = env.addSource(new PacedFileSource(file, rate, maxRecords, completing),
                 "paced file", TypeInformation.of(RawRecord.class)).uid("bench-paced-source");
-        DetectionJob.Outputs out = new DetectionJob(rules(), DetectionJob.Options.defaults()).build(source);
+        DetectionJob.Outputs out = new DetectionJob(RuleProgram.of(rules()),
+                DetectionJob.Options.defaults()).build(source);
         out.alerts().addSink(new LatencySink()).name("latency sink");
         out.deadLetters().sinkTo(new DiscardingSink<>());
         env.execute("latency");

@@ -4,7 +4,7 @@ import dev.tripline.event.Event;
 import dev.tripline.rule.Expr;
 import dev.tripline.rule.Exprs;
 import dev.tripline.rule.Rule;
-import dev.tripline.rule.ValueTest;
+import dev.tripline.rule.ValuePredicate;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
@@ -81,18 +81,18 @@ final class RuleVariants {
             List<String> vocab = field.equals("eventname") ? eventNames
                     : field.equals("eventsource") ? eventSources : null;
             if (vocab != null) {
-                ValueTest t = m.test();
-                if (t instanceof ValueTest.Text x && x.mode() == ValueTest.Mode.EQUALS) {
-                    return new Expr.Match(m.field(), new ValueTest.Text(ValueTest.Mode.EQUALS,
+                ValuePredicate t = m.test();
+                if (t instanceof ValuePredicate.Text x && x.mode() == ValuePredicate.Mode.EQUALS) {
+                    return new Expr.Match(m.field(), new ValuePredicate.Text(ValuePredicate.Mode.EQUALS,
                             vocab.get(rng.nextInt(vocab.size())), x.caseSensitive()));
                 }
-                if (t instanceof ValueTest.OneOf x) {
+                if (t instanceof ValuePredicate.OneOf x) {
                     Set<String> values = new LinkedHashSet<>();
                     int want = Math.min(x.values().size(), vocab.size());
                     while (values.size() < want) {
                         values.add(vocab.get(rng.nextInt(vocab.size())));
                     }
-                    return new Expr.Match(m.field(), new ValueTest.OneOf(values, x.caseSensitive()));
+                    return new Expr.Match(m.field(), new ValuePredicate.OneOf(values, x.caseSensitive()));
                 }
             }
             return e;

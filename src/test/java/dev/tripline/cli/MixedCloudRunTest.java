@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code tripline run} over CloudTrail and Azure Activity input together: each cloud's correlation and seed rule
- * fire, and every alert's evidence is of its rule's own log type (no cross-cloud alerts).
+ * {@code tripline run} over CloudTrail and Azure Activity input together: each cloud's correlation and unapproved-region
+ * rule fire, and every alert's evidence is of its rule's own log type (no cross-cloud alerts).
  */
 class MixedCloudRunTest {
     static final String AZURE_SAMPLE = "samples/azure-activity-quickstart.json";

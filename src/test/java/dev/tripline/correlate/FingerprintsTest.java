@@ -10,7 +10,7 @@ import dev.tripline.rule.Rule;
 import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.rule.RuleLoader;
 import dev.tripline.rule.RuleSet;
-import dev.tripline.rule.ValueTest;
+import dev.tripline.rule.ValuePredicate;
 import dev.tripline.event.FieldPath;
 import dev.tripline.testing.Flagship;
 import dev.tripline.testing.RuleVariants;
@@ -84,12 +84,12 @@ class FingerprintsTest {
         StringBuilder x = new StringBuilder();
         StringBuilder y = new StringBuilder();
         Fingerprints.expr(new Expr.Selection("one", new Expr.Match(FieldPath.of("eventName"),
-                new ValueTest.OneOf(ab, false))), x);
+                new ValuePredicate.OneOf(ab, false))), x);
         Fingerprints.expr(new Expr.Selection("two", new Expr.Match(FieldPath.of("eventName"),
-                new ValueTest.OneOf(ba, false))), y);
+                new ValuePredicate.OneOf(ba, false))), y);
         assertThat(x.toString()).isEqualTo(y.toString());
         StringBuilder cidr = new StringBuilder();
-        Fingerprints.expr(new Expr.Match(FieldPath.of("sourceIPAddress"), ValueTest.Cidr.parse("10.0.0.0/8")), cidr);
+        Fingerprints.expr(new Expr.Match(FieldPath.of("sourceIPAddress"), ValuePredicate.Cidr.parse("10.0.0.0/8")), cidr);
         assertThat(cidr.toString()).isEqualTo("match(sourceIPAddress,cidr(0a000000/8))");
     }
 

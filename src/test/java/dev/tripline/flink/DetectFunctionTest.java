@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tripline.alert.Alert;
 import dev.tripline.correlate.CorrelationEngine;
 import dev.tripline.correlate.Signal;
-import dev.tripline.io.DeadLetter;
-import dev.tripline.io.RawRecord;
 import dev.tripline.match.CompiledMatcher;
 import dev.tripline.rule.Rule;
 import dev.tripline.rule.RuleSet;

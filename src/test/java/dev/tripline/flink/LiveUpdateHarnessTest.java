@@ -8,9 +8,10 @@ import dev.tripline.alert.Alert;
 import dev.tripline.correlate.Fired;
 import dev.tripline.event.Event;
 import dev.tripline.event.LogType;
-import dev.tripline.io.RawRecord;
 import dev.tripline.job.TriplineConfig;
+import dev.tripline.program.RuleProgram;
 import dev.tripline.rule.RuleLoadOptions;
+import dev.tripline.testing.BrokenCorrelation;
 import dev.tripline.testing.Flagship;
 import dev.tripline.testing.LiveRuleSets;
 import java.nio.charset.StandardCharsets;
@@ -48,10 +49,10 @@ class LiveUpdateHarnessTest {
         return new LiveRules(LOAD, start.digest(), 1);
     }
 
-    static LiveRules.Compiled compiled(RuleUpdate u) {
-        LiveRules.Outcome o = live(V1).compile(u);
+    static RuleProgram compiled(RuleUpdate u) {
+        RuleProgram o = live(V1).compile(u);
         assertThat(o.errors()).isEmpty();
-        return o.compiled();
+        return o;
     }
 
     static Instant at(double minutes) {
@@ -63,7 +64,7 @@ class LiveUpdateHarnessTest {
     }
 
     /** The signal records {@code json} makes under {@code rules}, as detect routes them. */
-    static List<SignalRecord> signals(LiveRules.Compiled rules, String json) throws Exception {
+    static List<SignalRecord> signals(RuleProgram rules, String json) throws Exception {
         Event e = event(json);
         List<SignalRecord> out = new ArrayList<>();
         rules.matcher().match(e, rule -> rules.engine().consumersOf(rule.id()).forEach(plan -> plan.signal(rule, e)
@@ -107,8 +108,8 @@ class LiveUpdateHarnessTest {
 
     @Test
     void aValidUpdateKeepsUnchangedCorrelationsAndDropsChangedOnes() throws Exception {
-        LiveRules.Compiled v1 = compiled(V1);
-        LiveRules.Compiled v2 = compiled(V2);
+        RuleProgram v1 = compiled(V1);
+        RuleProgram v2 = compiled(V2);
         assertThat(v2.engine().plan(Flagship.REGION_PLAN).fingerprint())
                 .isEqualTo(v1.engine().plan(Flagship.REGION_PLAN).fingerprint());
         assertThat(v2.engine().plan(Flagship.KEY_PLAN).fingerprint())
@@ -163,7 +164,7 @@ class LiveUpdateHarnessTest {
         assertThat(statuses.get(1).rules).isEqualTo(5);
 
         // Correlate never sees v3: v1's correlations still fire.
-        LiveRules.Compiled v1 = compiled(V1);
+        RuleProgram v1 = compiled(V1);
         try (var h = correlate(V1)) {
             open(h);
             feed(h, signals(v1, LiveRuleSets.enableRegion("ap-southeast-1", at(0), "e1")));
@@ -173,11 +174,32 @@ class LiveUpdateHarnessTest {
     }
 
     @Test
+    void anUpdateWithACorrelationThatCannotCompileIsRejectedAtTheOffendingEntry() throws Exception {
+        Map<String, String> files = new java.util.TreeMap<>(LiveRuleSets.v1());
+        files.put("aws/logins.yml", BrokenCorrelation.LISTED_TWICE);
+        RuleUpdate broken = RuleUpdate.of("v-broken", files);
+        List<RuleUpdateStatus> statuses;
+        List<RuleUpdate> passed;
+        try (var v = new OneInputStreamOperatorTestHarness<RuleUpdate, RuleUpdate>(new RuleUpdateValidator(live(V1)))) {
+            v.open();
+            v.processElement(broken, 0);
+            passed = v.extractOutputValues();
+            statuses = v.getSideOutput(RuleUpdateValidator.STATUS).stream().map(StreamRecord::getValue).toList();
+        }
+        assertThat(passed).as("a rejected update reaches no operator").isEmpty();
+        assertThat(statuses).singleElement().satisfies(s -> {
+            assertThat(s.accepted).isFalse();
+            assertThat(s.errors()).singleElement().asString()
+                    .startsWith(BrokenCorrelation.where("aws/logins.yml") + ": ").contains("twice");
+        });
+    }
+
+    @Test
     void tooDeepChainingAndEmptySetsAreRejected() {
         Map<String, String> chained = Map.of("chain.yml", dev.tripline.testing.ChainedRules.BRUTE_FORCE_THEN_LOGIN);
-        LiveRules.Outcome o = new LiveRules(LOAD, "x", 1).compile(RuleUpdate.of("deep", chained));
+        RuleProgram o = new LiveRules(LOAD, "x", 1).compile(RuleUpdate.of("deep", chained));
         assertThat(o.ok()).isFalse();
-        assertThat(o.errors()).anySatisfy(e -> assertThat(e).contains("needs 2 correlate stages")
+        assertThat(o.errors()).anySatisfy(e -> assertThat(e.message()).contains("needs 2 correlate stages")
                 .contains("savepoint rollout"));
         assertThat(new LiveRules(LOAD, "x", 2).compile(RuleUpdate.of("deep", chained)).errors()).isEmpty();
         assertThat(live(V1).compile(RuleUpdate.of("none", Map.of("README.md", "hi"))).errors())
@@ -186,7 +208,7 @@ class LiveUpdateHarnessTest {
 
     @Test
     void aSignalThatOutrunsItsUpdateIsHeldUntilTheUpdateArrives() throws Exception {
-        LiveRules.Compiled v2 = compiled(V2);
+        RuleProgram v2 = compiled(V2);
         try (var h = correlate(V1)) {
             open(h);
             h.setProcessingTime(1_000);
@@ -201,7 +223,7 @@ class LiveUpdateHarnessTest {
 
     @Test
     void aSignalWhoseRulesNeverArriveGoesToTheLateOutputAtTheEnd() throws Exception {
-        LiveRules.Compiled v2 = compiled(V2);
+        RuleProgram v2 = compiled(V2);
         try (var h = correlate(V1)) {
             open(h);
             feed(h, signals(v2, LiveRuleSets.createAccessKey(at(10), "k1")));
@@ -217,7 +239,7 @@ class LiveUpdateHarnessTest {
 
     @Test
     void aFailoverKeepsTheLiveSetAndARolloutWithNewFilesReplacesIt() throws Exception {
-        LiveRules.Compiled v2 = compiled(V2);
+        RuleProgram v2 = compiled(V2);
         OperatorSubtaskState snapshot;
         try (var h = correlate(V1)) {
             open(h);
@@ -249,7 +271,7 @@ class LiveUpdateHarnessTest {
 
     @Test
     void detectMatchesWithTheNewRulesFromTheUpdateOn() throws Exception {
-        LiveRules.Compiled v1 = compiled(V1);
+        RuleProgram v1 = compiled(V1);
         LiveDetectFunction f = new LiveDetectFunction(new DetectFunction(v1.matcher(), v1.engine(), TimeRange.ALL, 60),
                 live(V1));
         try (var h = new BroadcastOperatorTestHarness<>(new CoBroadcastWithNonKeyedOperator<>(f,

@@ -12,9 +12,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tripline.alert.AlertFormat;
+import dev.tripline.flink.RawRecord;
 import dev.tripline.job.DetectionJob;
 import dev.tripline.job.EmbeddedRun;
 import dev.tripline.job.TriplineConfig;
+import dev.tripline.program.RuleProgram;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -127,7 +129,8 @@ class KafkaEndToEndTest {
         StreamExecutionEnvironment env = env();
         EmbeddedRun.enableCheckpointing(env, cfg.sink().checkpointInterval());
         DataStream<RawRecord> source = Connectors.source(env, cfg.source(), List.of(), new RawRecordFormat());
-        EmbeddedRun.Summary summary = new EmbeddedRun(CloudTrailScenario.rules(), DetectionJob.Options.defaults(),
+        EmbeddedRun.Summary summary = new EmbeddedRun(RuleProgram.of(CloudTrailScenario.rules()),
+                DetectionJob.Options.defaults(),
                 AlertFormat.JSONL, new RawRecordFormat()).runAttached(env, source, 0,
                 Connectors.alertSink(cfg.sink(), AlertFormat.JSONL), Connectors.deadLetterSink(cfg.sink()));
         assertThat(summary.records()).isEqualTo(5);
@@ -222,7 +225,7 @@ class KafkaEndToEndTest {
         if (failOnce) {
             source = source.map(new FailOnce()).returns(TypeInformation.of(RawRecord.class)).name("fail once");
         }
-        new EmbeddedRun(CloudTrailScenario.rules(), DetectionJob.Options.defaults(), AlertFormat.JSONL,
+        new EmbeddedRun(RuleProgram.of(CloudTrailScenario.rules()), DetectionJob.Options.defaults(), AlertFormat.JSONL,
                 new RawRecordFormat()).runAttached(env, source, 0, Connectors.alertSink(cfg.sink(), AlertFormat.JSONL),
                 Connectors.deadLetterSink(cfg.sink()));
     }

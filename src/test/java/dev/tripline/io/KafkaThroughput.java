@@ -1,8 +1,10 @@
 package dev.tripline.io;
 
 import dev.tripline.alert.AlertFormat;
+import dev.tripline.flink.RawRecord;
 import dev.tripline.job.DetectionJob;
 import dev.tripline.job.EmbeddedRun;
+import dev.tripline.program.RuleProgram;
 import dev.tripline.rule.RuleSet;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -83,7 +85,8 @@ public final class KafkaThroughput {
         env.setParallelism(2);
         EmbeddedRun.enableCheckpointing(env, sink.checkpointInterval());
         long t0 = System.nanoTime();
-        new EmbeddedRun(rules, DetectionJob.Options.defaults(), AlertFormat.JSONL, new RawRecordFormat())
+        new EmbeddedRun(RuleProgram.of(rules),
+                DetectionJob.Options.defaults(), AlertFormat.JSONL, new RawRecordFormat())
                 .runAttached(env, source.make(env), 0, Connectors.alertSink(sink, AlertFormat.JSONL),
                         Connectors.deadLetterSink(sink));
         return (System.nanoTime() - t0) / 1e9;

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tripline.alert.AlertFormat;
 import dev.tripline.job.DetectionJob;
 import dev.tripline.job.TriplineConfig;
+import dev.tripline.program.RuleProgram;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -169,7 +170,7 @@ class KinesisEndToEndTest {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.configure(conf);
         env.setParallelism(1);
-        new DetectionJob(CloudTrailScenario.rules(), DetectionJob.Options.defaults()
+        new DetectionJob(RuleProgram.of(CloudTrailScenario.rules()), DetectionJob.Options.defaults()
                 .withOutOfOrderness(Duration.ofSeconds(1)))
                 .attach(Connectors.source(env, cfg.source(), List.of(), new RawRecordFormat()),
                         Connectors.alertSink(cfg.sink(), AlertFormat.JSONL), Connectors.deadLetterSink(cfg.sink()));

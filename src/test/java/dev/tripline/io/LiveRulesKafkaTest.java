@@ -10,6 +10,7 @@ import dev.tripline.flink.RuleUpdate;
 import dev.tripline.job.DetectionJob;
 import dev.tripline.job.EmbeddedRun;
 import dev.tripline.job.TriplineConfig;
+import dev.tripline.program.RuleProgram;
 import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.rule.RuleLoader;
 import dev.tripline.rule.SourceFile;
@@ -77,7 +78,8 @@ class LiveRulesKafkaTest {
             List<String> statuses = new CopyOnWriteArrayList<>();
             PipedOutputStream feed = new PipedOutputStream();
             PipedInputStream in = new PipedInputStream(feed, 1 << 20);
-            EmbeddedRun run = new EmbeddedRun(start.ruleSet(), DetectionJob.Options.defaults(), AlertFormat.JSONL,
+            EmbeddedRun run = new EmbeddedRun(RuleProgram.of(RuleProgram.START_VERSION, start),
+                    DetectionJob.Options.defaults(), AlertFormat.JSONL,
                     new RawRecordFormat())
                     .live(new EmbeddedRun.Live(live, (env, stream) -> RuleUpdateConnectors.source(env, control), 1,
                             null))

@@ -2,6 +2,7 @@ package dev.tripline.io;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tripline.flink.RawRecord;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

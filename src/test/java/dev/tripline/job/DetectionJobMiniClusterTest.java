@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tripline.alert.AlertFormat;
 import dev.tripline.io.RawRecordFormat;
+import dev.tripline.program.RuleProgram;
 import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.rule.RuleLoader;
 import dev.tripline.rule.RuleSet;
@@ -61,7 +62,8 @@ class DetectionJobMiniClusterTest {
         env.setParallelism(2);
         List<JsonNode> alerts = new ArrayList<>();
         List<JsonNode> dead = new ArrayList<>();
-        EmbeddedRun.Summary summary = new EmbeddedRun(rules, DetectionJob.Options.defaults(), AlertFormat.JSONL,
+        EmbeddedRun.Summary summary = new EmbeddedRun(RuleProgram.of(rules),
+                DetectionJob.Options.defaults(), AlertFormat.JSONL,
                 new RawRecordFormat()).run(env, List.of(SCENARIO), l -> alerts.add(JSON.readTree(l)),
                 l -> dead.add(JSON.readTree(l)));
 
@@ -153,7 +155,8 @@ class DetectionJobMiniClusterTest {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         List<JsonNode> alerts = new ArrayList<>();
-        new EmbeddedRun(loaded.ruleSet(), DetectionJob.Options.defaults(), AlertFormat.JSONL, new RawRecordFormat())
+        new EmbeddedRun(RuleProgram.of(RuleProgram.START_VERSION, loaded),
+                DetectionJob.Options.defaults(), AlertFormat.JSONL, new RawRecordFormat())
                 .run(env, List.of(input), l -> alerts.add(JSON.readTree(l)), l -> { });
 
         assertThat(alerts).filteredOn(a -> a.path("kind").asText().equals("correlation")).singleElement()

@@ -3,6 +3,7 @@ package dev.tripline.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tripline.alert.AlertFormat;
+import dev.tripline.program.RuleProgram;
 import dev.tripline.rule.RuleSet;
 import dev.tripline.testing.ChainedRules;
 import dev.tripline.testing.Corpus;
@@ -36,7 +37,8 @@ class OperatorUidsTest {
 
     static List<StreamNode> nodes(RuleSet rules) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        DeployedJob.build(env, rules, DetectionJob.Options.defaults(), TriplineConfig.parse("uids.yml", KAFKA_CONFIG),
+        DeployedJob.build(env, RuleProgram.of(rules),
+                DetectionJob.Options.defaults(), TriplineConfig.parse("uids.yml", KAFKA_CONFIG),
                 AlertFormat.JSONL);
         return List.copyOf(env.getStreamGraph().getStreamNodes());
     }
@@ -69,7 +71,8 @@ class OperatorUidsTest {
     void liveRuleUpdatesAddTheControlOperatorsAndKeepEveryOtherUid() throws Exception {
         RuleSet rules = Corpus.defaultLoader().load(List.of(Path.of("rules"))).ruleSet();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        DeployedJob.build(env, rules, DetectionJob.Options.defaults(), TriplineConfig.parse("uids.yml", KAFKA_CONFIG
+        DeployedJob.build(env, RuleProgram.of(rules),
+                DetectionJob.Options.defaults(), TriplineConfig.parse("uids.yml", KAFKA_CONFIG
                 + "rules:\n  updates: {bootstrap-servers: 'localhost:9092', topic: rules, status-topic: rule-status}\n"),
                 AlertFormat.JSONL);
         TreeSet<String> live = uids(List.copyOf(env.getStreamGraph().getStreamNodes()));

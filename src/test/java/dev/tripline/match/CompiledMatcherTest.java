@@ -9,8 +9,8 @@ import dev.tripline.event.FieldPath;
 import dev.tripline.event.LogType;
 import dev.tripline.rule.Expr;
 import dev.tripline.rule.Rule;
-import dev.tripline.rule.ValueTest;
-import dev.tripline.rule.ValueTest.Mode;
+import dev.tripline.rule.ValuePredicate;
+import dev.tripline.rule.ValuePredicate.Mode;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectInputStream;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class CompiledMatcherTest {
 
     private static Expr eq(String field, String value) {
-        return new Expr.Match(FieldPath.of(field), new ValueTest.Text(Mode.EQUALS, value, false));
+        return new Expr.Match(FieldPath.of(field), new ValuePredicate.Text(Mode.EQUALS, value, false));
     }
 
     private static Expr sel(String name, Expr body) {
@@ -36,7 +36,7 @@ class CompiledMatcherTest {
     private final Rule iamCreate = rule("iam-create", new Expr.And(List.of(
             sel("sel_source", eq("eventSource", "iam.amazonaws.com")),
             new Expr.Not(sel("filter", new Expr.Match(FieldPath.of("eventName"),
-                    new ValueTest.Text(Mode.PREFIX, "Get", false)))))));
+                    new ValuePredicate.Text(Mode.PREFIX, "Get", false)))))));
     private final Rule rootUsage = rule("root", sel("selection", eq("userIdentity.type", "Root")));
     private final Rule runOrCreateKey = rule("run-or-key", new Expr.Or(List.of(
             sel("run", eq("eventName", "RunInstances")), sel("key", eq("eventName", "CreateAccessKey")))));
@@ -65,11 +65,11 @@ class CompiledMatcherTest {
     @Test
     void filesPrefixRulesAndEcsRenamesUnderTheRawField() {
         Rule deletes = rule("deletes", new Expr.Or(List.of(
-                new Expr.Match(FieldPath.caseInsensitive("eventName"), new ValueTest.Text(Mode.PREFIX, "DeleteBucket", true)),
-                new Expr.Match(FieldPath.of("eventName"), new ValueTest.Text(Mode.PREFIX, "Delete", false)))));
-        Rule ecs = rule("ecs", new Expr.Match(FieldPath.of("event.action"), new ValueTest.Text(Mode.EQUALS, "RunInstances", false)));
-        Rule glob = rule("glob", new Expr.Match(FieldPath.of("userIdentity.arn"), new ValueTest.Glob(List.of(
-                ValueTest.GlobPart.ANY_RUN, ValueTest.GlobPart.literal(":assumed-role/"), ValueTest.GlobPart.ANY_RUN), false)));
+                new Expr.Match(FieldPath.caseInsensitive("eventName"), new ValuePredicate.Text(Mode.PREFIX, "DeleteBucket", true)),
+                new Expr.Match(FieldPath.of("eventName"), new ValuePredicate.Text(Mode.PREFIX, "Delete", false)))));
+        Rule ecs = rule("ecs", new Expr.Match(FieldPath.of("event.action"), new ValuePredicate.Text(Mode.EQUALS, "RunInstances", false)));
+        Rule glob = rule("glob", new Expr.Match(FieldPath.of("userIdentity.arn"), new ValuePredicate.Glob(List.of(
+                ValuePredicate.GlobPart.ANY_RUN, ValuePredicate.GlobPart.literal(":assumed-role/"), ValuePredicate.GlobPart.ANY_RUN), false)));
         CompiledMatcher m = CompiledMatcher.compile(List.of(deletes, ecs, glob));
         assertThat(m.describeIndex()).startsWith("CLOUDTRAIL: eventName (1 values, 1 prefix rules); 1 rules checked");
         for (String json : List.of("{\"eventName\":\"DeleteBucketPolicy\"}", "{\"eventName\":\"deletetrail\"}",
@@ -115,7 +115,7 @@ class CompiledMatcherTest {
     @Test
     void mergesEqualitiesIntoOneLookupAndFoldsConstants() {
         Expr or = new Expr.Or(List.of(eq("eventName", "A"), eq("eventName", "b"), new Expr.Const(false),
-                new Expr.Match(FieldPath.of("eventName"), new ValueTest.OneOf(Set.of("C"), false))));
+                new Expr.Match(FieldPath.of("eventName"), new ValuePredicate.OneOf(Set.of("C"), false))));
         CompiledExpr c = CompiledExpr.compile(or);
         assertThat(c).isInstanceOf(CompiledExpr.MatchValue.class);
         assertThat(c.test(event("{\"eventName\":\"c\"}"), null)).isTrue();

@@ -8,7 +8,7 @@ import dev.tripline.job.TriplineConfig;
 import dev.tripline.rule.Rule;
 import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.rule.RuleLoader;
-import dev.tripline.rule.RuleTest;
+import dev.tripline.rule.RuleTestCase;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,7 +58,7 @@ public final class Corpus {
     public static List<Event> allEvents(List<Rule> rules, boolean caseShifted) {
         List<ObjectNode> records = new ArrayList<>(SharedData.allCloudTrailRecords());
         for (Rule r : rules) {
-            for (RuleTest t : r.tests()) {
+            for (RuleTestCase t : r.tests()) {
                 if (t.event() instanceof ObjectNode o) {
                     records.add(o);
                 }

@@ -6,7 +6,7 @@ import dev.tripline.event.FieldPath;
 import dev.tripline.rule.Expr;
 import dev.tripline.rule.RuleSyntaxException;
 import dev.tripline.rule.SourceLocation;
-import dev.tripline.rule.ValueTest;
+import dev.tripline.rule.ValuePredicate;
 import dev.tripline.rule.yaml.SafeYaml;
 import dev.tripline.rule.yaml.YamlMap;
 import java.math.BigDecimal;
@@ -33,32 +33,32 @@ final class DetectionParser {
 
     /** Leaf conditions that compare a field with one string value. */
     private enum TextCond {
-        EQUALS("Equals", ValueTest.Mode.EQUALS, true, false),
-        DOES_NOT_EQUAL("DoesNotEqual", ValueTest.Mode.EQUALS, true, true),
-        I_EQUALS("IEquals", ValueTest.Mode.EQUALS, false, false),
-        I_DOES_NOT_EQUAL("IDoesNotEqual", ValueTest.Mode.EQUALS, false, true),
-        STARTS_WITH("StartsWith", ValueTest.Mode.PREFIX, true, false),
-        I_STARTS_WITH("IStartsWith", ValueTest.Mode.PREFIX, false, false),
-        DOES_NOT_START_WITH("DoesNotStartWith", ValueTest.Mode.PREFIX, true, true),
-        I_DOES_NOT_START_WITH("IDoesNotStartWith", ValueTest.Mode.PREFIX, false, true),
-        ENDS_WITH("EndsWith", ValueTest.Mode.SUFFIX, true, false),
-        I_ENDS_WITH("IEndsWith", ValueTest.Mode.SUFFIX, false, false),
-        DOES_NOT_END_WITH("DoesNotEndWith", ValueTest.Mode.SUFFIX, true, true),
-        I_DOES_NOT_END_WITH("IDoesNotEndWith", ValueTest.Mode.SUFFIX, false, true),
-        CONTAINS("Contains", ValueTest.Mode.CONTAINS, true, false),
-        I_CONTAINS("IContains", ValueTest.Mode.CONTAINS, false, false),
-        DOES_NOT_CONTAIN("DoesNotContain", ValueTest.Mode.CONTAINS, true, true),
-        I_DOES_NOT_CONTAIN("IDoesNotContain", ValueTest.Mode.CONTAINS, false, true),
+        EQUALS("Equals", ValuePredicate.Mode.EQUALS, true, false),
+        DOES_NOT_EQUAL("DoesNotEqual", ValuePredicate.Mode.EQUALS, true, true),
+        I_EQUALS("IEquals", ValuePredicate.Mode.EQUALS, false, false),
+        I_DOES_NOT_EQUAL("IDoesNotEqual", ValuePredicate.Mode.EQUALS, false, true),
+        STARTS_WITH("StartsWith", ValuePredicate.Mode.PREFIX, true, false),
+        I_STARTS_WITH("IStartsWith", ValuePredicate.Mode.PREFIX, false, false),
+        DOES_NOT_START_WITH("DoesNotStartWith", ValuePredicate.Mode.PREFIX, true, true),
+        I_DOES_NOT_START_WITH("IDoesNotStartWith", ValuePredicate.Mode.PREFIX, false, true),
+        ENDS_WITH("EndsWith", ValuePredicate.Mode.SUFFIX, true, false),
+        I_ENDS_WITH("IEndsWith", ValuePredicate.Mode.SUFFIX, false, false),
+        DOES_NOT_END_WITH("DoesNotEndWith", ValuePredicate.Mode.SUFFIX, true, true),
+        I_DOES_NOT_END_WITH("IDoesNotEndWith", ValuePredicate.Mode.SUFFIX, false, true),
+        CONTAINS("Contains", ValuePredicate.Mode.CONTAINS, true, false),
+        I_CONTAINS("IContains", ValuePredicate.Mode.CONTAINS, false, false),
+        DOES_NOT_CONTAIN("DoesNotContain", ValuePredicate.Mode.CONTAINS, true, true),
+        I_DOES_NOT_CONTAIN("IDoesNotContain", ValuePredicate.Mode.CONTAINS, false, true),
         // Has: substring of a string, or a member of a list; with list fan-out, a list member containing the value.
-        HAS("Has", ValueTest.Mode.CONTAINS, true, false),
-        DOES_NOT_HAVE("DoesNotHave", ValueTest.Mode.CONTAINS, true, true);
+        HAS("Has", ValuePredicate.Mode.CONTAINS, true, false),
+        DOES_NOT_HAVE("DoesNotHave", ValuePredicate.Mode.CONTAINS, true, true);
 
         final String name;
-        final ValueTest.Mode mode;
+        final ValuePredicate.Mode mode;
         final boolean caseSensitive;
         final boolean negated;
 
-        TextCond(String name, ValueTest.Mode mode, boolean caseSensitive, boolean negated) {
+        TextCond(String name, ValuePredicate.Mode mode, boolean caseSensitive, boolean negated) {
             this.name = name;
             this.mode = mode;
             this.caseSensitive = caseSensitive;
@@ -267,11 +267,11 @@ final class DetectionParser {
             onlyKeys(m, cond, keyedWith("Value"));
             JsonNode v = scalarValue(m, cond, condAt);
             Expr positive;
-            if (t.mode == ValueTest.Mode.EQUALS && v.isNumber()) {
+            if (t.mode == ValuePredicate.Mode.EQUALS && v.isNumber()) {
                 // Python compares numbers numerically: 1 == 1.0.
-                positive = new Expr.Match(field, new ValueTest.NumberCompare(ValueTest.NumberOp.EQ, v.decimalValue()));
+                positive = new Expr.Match(field, new ValuePredicate.NumberCompare(ValuePredicate.NumberOp.EQ, v.decimalValue()));
             } else {
-                positive = new Expr.Match(field, new ValueTest.Text(t.mode, Event.stringForm(v), t.caseSensitive));
+                positive = new Expr.Match(field, new ValuePredicate.Text(t.mode, Event.stringForm(v), t.caseSensitive));
             }
             return t.negated ? new Expr.Not(positive) : positive;
         }
@@ -283,13 +283,13 @@ final class DetectionParser {
                 throw new RuleSyntaxException(SafeYaml.at(file, m.get("Value")),
                         "condition " + cond + " needs a number as Value, found " + v);
             }
-            ValueTest.NumberOp op = switch (cond) {
-                case "IsGreaterThan" -> ValueTest.NumberOp.GT;
-                case "IsGreaterThanOrEquals" -> ValueTest.NumberOp.GTE;
-                case "IsLessThan" -> ValueTest.NumberOp.LT;
-                default -> ValueTest.NumberOp.LTE;
+            ValuePredicate.NumberOp op = switch (cond) {
+                case "IsGreaterThan" -> ValuePredicate.NumberOp.GT;
+                case "IsGreaterThanOrEquals" -> ValuePredicate.NumberOp.GTE;
+                case "IsLessThan" -> ValuePredicate.NumberOp.LT;
+                default -> ValuePredicate.NumberOp.LTE;
             };
-            return new Expr.Match(field, new ValueTest.NumberCompare(op, threshold));
+            return new Expr.Match(field, new ValuePredicate.NumberCompare(op, threshold));
         }
         if (NO_VALUE_CONDS.contains(cond)) {
             onlyKeys(m, cond, keyedWith());
@@ -303,14 +303,14 @@ final class DetectionParser {
         }
         if (IP_CONDS.contains(cond)) {
             onlyKeys(m, cond, keyedWith("Value"));
-            ValueTest.IpKind kind = switch (cond) {
-                case "IsIPAddress" -> ValueTest.IpKind.ANY;
-                case "IsIPv4Address" -> ValueTest.IpKind.V4;
-                case "IsIPv6Address" -> ValueTest.IpKind.V6;
-                case "IsIPAddressPublic" -> ValueTest.IpKind.PUBLIC;
-                default -> ValueTest.IpKind.PRIVATE;
+            ValuePredicate.IpKind kind = switch (cond) {
+                case "IsIPAddress" -> ValuePredicate.IpKind.ANY;
+                case "IsIPv4Address" -> ValuePredicate.IpKind.V4;
+                case "IsIPv6Address" -> ValuePredicate.IpKind.V6;
+                case "IsIPAddressPublic" -> ValuePredicate.IpKind.PUBLIC;
+                default -> ValuePredicate.IpKind.PRIVATE;
             };
-            Expr e = new Expr.Match(field, new ValueTest.IpAddress(kind));
+            Expr e = new Expr.Match(field, new ValuePredicate.IpAddress(kind));
             return booleanValue(m, cond) ? e : new Expr.Not(e);
         }
         switch (cond) {
@@ -331,14 +331,14 @@ final class DetectionParser {
                     JsonNode v = scalar(item, cond + " value");
                     if (v.isNumber()) {
                         numeric.add(new Expr.Match(field,
-                                new ValueTest.NumberCompare(ValueTest.NumberOp.EQ, v.decimalValue())));
+                                new ValuePredicate.NumberCompare(ValuePredicate.NumberOp.EQ, v.decimalValue())));
                     } else {
                         values.add(Event.stringForm(v));
                     }
                 }
                 List<Expr> any = new ArrayList<>(numeric);
                 if (!values.isEmpty()) {
-                    any.add(new Expr.Match(field, new ValueTest.OneOf(values, true)));
+                    any.add(new Expr.Match(field, new ValuePredicate.OneOf(values, true)));
                 }
                 Expr in = Expr.or(any);
                 return cond.equals("IsIn") ? in : new Expr.Not(in);
@@ -361,7 +361,7 @@ final class DetectionParser {
                 for (Node n : nets) {
                     String text = SafeYaml.scalar(file, n, "a CIDR");
                     try {
-                        any.add(new Expr.Match(field, ValueTest.Cidr.parse(text.trim())));
+                        any.add(new Expr.Match(field, ValuePredicate.Cidr.parse(text.trim())));
                     } catch (IllegalArgumentException e) {
                         throw new RuleSyntaxException(SafeYaml.at(file, n), cond + ": " + e.getMessage());
                     }
@@ -409,17 +409,17 @@ final class DetectionParser {
     }
 
     /** fnmatch-style glob: {@code *} any run, {@code ?} one character; {@code [..]} classes are refused. */
-    private ValueTest.Glob glob(String pattern, boolean caseSensitive, Node at) {
-        List<ValueTest.GlobPart> parts = new ArrayList<>();
+    private ValuePredicate.Glob glob(String pattern, boolean caseSensitive, Node at) {
+        List<ValuePredicate.GlobPart> parts = new ArrayList<>();
         StringBuilder literal = new StringBuilder();
         for (int i = 0; i < pattern.length(); i++) {
             char c = pattern.charAt(i);
             if (c == '*' || c == '?') {
                 if (literal.length() > 0) {
-                    parts.add(ValueTest.GlobPart.literal(literal.toString()));
+                    parts.add(ValuePredicate.GlobPart.literal(literal.toString()));
                     literal.setLength(0);
                 }
-                parts.add(c == '*' ? ValueTest.GlobPart.ANY_RUN : ValueTest.GlobPart.ANY_CHAR);
+                parts.add(c == '*' ? ValuePredicate.GlobPart.ANY_RUN : ValuePredicate.GlobPart.ANY_CHAR);
             } else if (c == '[') {
                 throw new RuleSyntaxException(SafeYaml.at(file, at), "glob '" + pattern
                         + "': character classes [..] are not supported; use * and ? only");
@@ -428,9 +428,9 @@ final class DetectionParser {
             }
         }
         if (literal.length() > 0) {
-            parts.add(ValueTest.GlobPart.literal(literal.toString()));
+            parts.add(ValuePredicate.GlobPart.literal(literal.toString()));
         }
-        return new ValueTest.Glob(parts, caseSensitive);
+        return new ValuePredicate.Glob(parts, caseSensitive);
     }
 
     private static Set<String> keyedWith(String... extra) {

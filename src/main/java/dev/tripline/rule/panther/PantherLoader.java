@@ -14,7 +14,7 @@ import dev.tripline.rule.LoadSink;
 import dev.tripline.rule.Rule;
 import dev.tripline.rule.RuleFormat;
 import dev.tripline.rule.RuleSyntaxException;
-import dev.tripline.rule.RuleTest;
+import dev.tripline.rule.RuleTestCase;
 import dev.tripline.rule.SourceFile;
 import dev.tripline.rule.SourceLocation;
 import dev.tripline.rule.yaml.SafeYaml;
@@ -165,7 +165,7 @@ public final class PantherLoader implements FormatLoader {
             List<FieldPath> groupBy = groupBy();
             dynamicSeverities(parser);
             strings("OutputIds"); // accepted for compatibility; alert routing is configured outside rules
-            List<RuleTest> tests = tests(id);
+            List<RuleTestCase> tests = tests(id);
 
             return new Rule(id, null, title == null ? id : title, m.string("Description"), RuleFormat.PANTHER, level,
                     tags, List.of(), references, m.string("Runbook"), logTypes, Expr.and(terms), enabled,
@@ -373,9 +373,9 @@ public final class PantherLoader implements FormatLoader {
                     "DynamicSeverities is checked but not applied yet; alerts of this rule use Severity");
         }
 
-        private List<RuleTest> tests(String id) {
+        private List<RuleTestCase> tests(String id) {
             Node n = m.get("Tests");
-            List<RuleTest> out = new ArrayList<>();
+            List<RuleTestCase> out = new ArrayList<>();
             if (n == null || SafeYaml.isNull(n)) {
                 return out;
             }
@@ -415,7 +415,7 @@ public final class PantherLoader implements FormatLoader {
                     log = o;
                 }
                 Map<String, JsonNode> mocks = mocks(t.get("Mocks"));
-                out.add(new RuleTest(name, log, es.getValue().equalsIgnoreCase("true"), mocks, t.location()));
+                out.add(new RuleTestCase(name, log, es.getValue().equalsIgnoreCase("true"), mocks, t.location()));
             }
             return out;
         }

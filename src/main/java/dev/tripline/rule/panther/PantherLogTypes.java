@@ -17,14 +17,4 @@ public final class PantherLogTypes {
     public static Optional<LogType> fromPanther(String name) {
         return Optional.ofNullable(name == null ? null : BY_NAME.get(name));
     }
-
-    /** The Panther name of a Tripline log type. */
-    public static String toPanther(LogType type) {
-        for (Map.Entry<String, LogType> e : BY_NAME.entrySet()) {
-            if (e.getValue() == type) {
-                return e.getKey();
-            }
-        }
-        return type.name();
-    }
 }

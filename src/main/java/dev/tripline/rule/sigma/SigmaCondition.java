@@ -3,7 +3,7 @@ package dev.tripline.rule.sigma;
 import dev.tripline.rule.Expr;
 import dev.tripline.rule.RuleSyntaxException;
 import dev.tripline.rule.SourceLocation;
-import dev.tripline.rule.ValueTest;
+import dev.tripline.rule.ValuePredicate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -228,19 +228,19 @@ final class SigmaCondition {
 
     /** Full match of an identifier pattern where {@code *} is any run of characters (case-sensitive). */
     static boolean globMatches(String pattern, String name) {
-        List<ValueTest.GlobPart> parts = new ArrayList<>();
+        List<ValuePredicate.GlobPart> parts = new ArrayList<>();
         int start = 0;
         for (int i = 0; i <= pattern.length(); i++) {
             if (i == pattern.length() || pattern.charAt(i) == '*') {
                 if (i > start) {
-                    parts.add(ValueTest.GlobPart.literal(pattern.substring(start, i)));
+                    parts.add(ValuePredicate.GlobPart.literal(pattern.substring(start, i)));
                 }
                 if (i < pattern.length()) {
-                    parts.add(ValueTest.GlobPart.ANY_RUN);
+                    parts.add(ValuePredicate.GlobPart.ANY_RUN);
                 }
                 start = i + 1;
             }
         }
-        return new ValueTest.Glob(parts, true).matches(name);
+        return new ValuePredicate.Glob(parts, true).matches(name);
     }
 }

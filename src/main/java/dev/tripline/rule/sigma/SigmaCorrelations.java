@@ -330,6 +330,7 @@ final class SigmaCorrelations {
         for (Pending p : pending) {
             List<String> ids = new ArrayList<>();
             List<String> correlationRefs = new ArrayList<>();
+            Map<String, Ref> entryOf = new HashMap<>();
             for (Ref ref : p.rules()) {
                 String id = ruleIds.get(ref.text());
                 if (id == null) {
@@ -342,7 +343,15 @@ final class SigmaCorrelations {
                     sink.error(ref.at(), "correlation '" + p.title() + "' references '" + ref.text()
                             + "', which is neither the id nor the name of any loaded rule or correlation");
                     broken.add(p);
+                } else if (entryOf.containsKey(id)) {
+                    // Each listed rule is one input of the correlation; a repeat (also by id and by name) would
+                    // make one match count as two different steps.
+                    Ref first = entryOf.get(id);
+                    sink.error(ref.at(), "correlation '" + p.title() + "' lists the rule '" + ref.text()
+                            + "' twice (first as '" + first.text() + "' at " + first.at() + "); list each rule once");
+                    broken.add(p);
                 } else {
+                    entryOf.put(id, ref);
                     ids.add(id);
                 }
             }

@@ -5,7 +5,7 @@ import dev.tripline.rule.Expr;
 import dev.tripline.rule.LoadError;
 import dev.tripline.rule.RuleSyntaxException;
 import dev.tripline.rule.SourceLocation;
-import dev.tripline.rule.ValueTest;
+import dev.tripline.rule.ValuePredicate;
 import dev.tripline.rule.yaml.SafeYaml;
 import dev.tripline.rule.yaml.YamlMap;
 import java.io.ByteArrayOutputStream;
@@ -297,7 +297,7 @@ final class SigmaDetection {
         FieldPath account = FieldPath.of("account");
         List<Expr> arms = new ArrayList<>();
         arms.add(Expr.and(List.of(
-                new Expr.Not(new Expr.Match(account, new ValueTest.OneOf(accounts, true))),
+                new Expr.Not(new Expr.Match(account, new ValuePredicate.OneOf(accounts, true))),
                 values(path, mods, values, keyAt, all))));
         try {
             for (String a : accounts) {
@@ -310,7 +310,7 @@ final class SigmaDetection {
                 }
                 placeholders = variant;
                 arms.add(Expr.and(List.of(
-                        new Expr.Match(account, new ValueTest.Text(ValueTest.Mode.EQUALS, a, true)),
+                        new Expr.Match(account, new ValuePredicate.Text(ValuePredicate.Mode.EQUALS, a, true)),
                         values(path, mods, values, keyAt, all))));
             }
         } finally {
@@ -441,7 +441,7 @@ final class SigmaDetection {
         return want ? e : new Expr.Not(e);
     }
 
-    private Expr leaf(FieldPath path, ValueTest test) {
+    private Expr leaf(FieldPath path, ValuePredicate test) {
         return path == null ? new Expr.Keyword(test) : new Expr.Match(path, test);
     }
 
@@ -453,14 +453,14 @@ final class SigmaDetection {
         Set<String> values = new LinkedHashSet<>();
         Boolean cased = null;
         for (Expr e : perValue) {
-            if (!(e instanceof Expr.Match m) || !(m.test() instanceof ValueTest.Text t)
-                    || t.mode() != ValueTest.Mode.EQUALS || (cased != null && cased != t.caseSensitive())) {
+            if (!(e instanceof Expr.Match m) || !(m.test() instanceof ValuePredicate.Text t)
+                    || t.mode() != ValuePredicate.Mode.EQUALS || (cased != null && cased != t.caseSensitive())) {
                 return Expr.or(perValue);
             }
             cased = t.caseSensitive();
             values.add(t.value());
         }
-        return new Expr.Match(path, new ValueTest.OneOf(values, cased));
+        return new Expr.Match(path, new ValuePredicate.OneOf(values, cased));
     }
 
     /** One value of an item, with the item's modifiers applied. */
@@ -488,7 +488,7 @@ final class SigmaDetection {
         }
         if (mods.contains("cidr")) {
             try {
-                return leaf(path, ValueTest.Cidr.parse(raw.trim()));
+                return leaf(path, ValuePredicate.Cidr.parse(raw.trim()));
             } catch (IllegalArgumentException e) {
                 throw new RuleSyntaxException(valueAt, "modifier 'cidr': " + e.getMessage());
             }
@@ -503,10 +503,10 @@ final class SigmaDetection {
                 throw new RuleSyntaxException(valueAt, "modifier '" + (numberOp != null ? numberOp : datePart)
                         + "' needs a number, found '" + raw + "'");
             }
-            ValueTest.NumberOp op = numberOp == null ? ValueTest.NumberOp.EQ
-                    : ValueTest.NumberOp.valueOf(numberOp.toUpperCase(Locale.ROOT));
-            ValueTest.NumberCompare compare = new ValueTest.NumberCompare(op, n);
-            return leaf(path, datePart == null ? compare : new ValueTest.DatePart(DATE_PARTS.get(datePart), compare));
+            ValuePredicate.NumberOp op = numberOp == null ? ValuePredicate.NumberOp.EQ
+                    : ValuePredicate.NumberOp.valueOf(numberOp.toUpperCase(Locale.ROOT));
+            ValuePredicate.NumberCompare compare = new ValuePredicate.NumberCompare(op, n);
+            return leaf(path, datePart == null ? compare : new ValuePredicate.DatePart(DATE_PARTS.get(datePart), compare));
         }
         boolean cased = mods.contains("cased");
         if (mods.contains("fieldref")) {
@@ -516,9 +516,9 @@ final class SigmaDetection {
             if (raw.contains("*") || raw.contains("?") || raw.isBlank()) {
                 throw new RuleSyntaxException(valueAt, "modifier 'fieldref' needs a plain field name, found '" + raw + "'");
             }
-            ValueTest.Mode mode = mods.contains("contains") ? ValueTest.Mode.CONTAINS
-                    : mods.contains("startswith") ? ValueTest.Mode.PREFIX
-                    : mods.contains("endswith") ? ValueTest.Mode.SUFFIX : ValueTest.Mode.EQUALS;
+            ValuePredicate.Mode mode = mods.contains("contains") ? ValuePredicate.Mode.CONTAINS
+                    : mods.contains("startswith") ? ValuePredicate.Mode.PREFIX
+                    : mods.contains("endswith") ? ValuePredicate.Mode.SUFFIX : ValuePredicate.Mode.EQUALS;
             return new Expr.CompareFields(path, FieldPath.of(raw), mode, cased);
         }
         return stringValue(path, mods, raw, valueAt, cased);

@@ -10,7 +10,7 @@ import dev.tripline.rule.LoadSink;
 import dev.tripline.rule.Rule;
 import dev.tripline.rule.RuleFormat;
 import dev.tripline.rule.RuleSyntaxException;
-import dev.tripline.rule.RuleTest;
+import dev.tripline.rule.RuleTestCase;
 import dev.tripline.rule.SourceFile;
 import dev.tripline.rule.SourceLocation;
 import dev.tripline.rule.yaml.SafeYaml;
@@ -50,7 +50,7 @@ public final class SigmaLoader implements FormatLoader {
     }
 
     /** A rule before its sidecar tests are attached. */
-    private record Draft(Rule rule, List<RuleTest> tests) {
+    private record Draft(Rule rule, List<RuleTestCase> tests) {
     }
 
     @Override

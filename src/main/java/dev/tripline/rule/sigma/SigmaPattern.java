@@ -1,6 +1,6 @@
 package dev.tripline.rule.sigma;
 
-import dev.tripline.rule.ValueTest;
+import dev.tripline.rule.ValuePredicate;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -8,7 +8,7 @@ import java.util.List;
  * A Sigma string value after escape processing: literal characters plus the wildcards {@code *} and {@code ?},
  * held as one string in which the wildcards are private-use characters. Keeping one flat string lets the
  * value modifiers (windash, contains, base64 …) work with ordinary string operations before the result is
- * turned into the cheapest {@link ValueTest} that expresses it.
+ * turned into the cheapest {@link ValuePredicate} that expresses it.
  */
 final class SigmaPattern {
     static final char ANY_RUN = '\uE000';
@@ -67,10 +67,10 @@ final class SigmaPattern {
     }
 
     /**
-     * The cheapest test for a pattern: a plain {@link ValueTest.Text} when wildcards appear only as leading or
-     * trailing {@code *} runs, a {@link ValueTest.Glob} otherwise.
+     * The cheapest test for a pattern: a plain {@link ValuePredicate.Text} when wildcards appear only as leading or
+     * trailing {@code *} runs, a {@link ValuePredicate.Glob} otherwise.
      */
-    static ValueTest toTest(String pattern, boolean caseSensitive) {
+    static ValuePredicate toTest(String pattern, boolean caseSensitive) {
         int start = 0;
         int end = pattern.length();
         while (start < end && pattern.charAt(start) == ANY_RUN) {
@@ -81,32 +81,32 @@ final class SigmaPattern {
         }
         String middle = pattern.substring(start, end);
         if (hasWildcard(middle)) {
-            return new ValueTest.Glob(globParts(pattern), caseSensitive);
+            return new ValuePredicate.Glob(globParts(pattern), caseSensitive);
         }
         boolean leading = start > 0;
         boolean trailing = end < pattern.length();
-        ValueTest.Mode mode = leading && trailing ? ValueTest.Mode.CONTAINS
-                : leading ? ValueTest.Mode.SUFFIX : trailing ? ValueTest.Mode.PREFIX : ValueTest.Mode.EQUALS;
-        return new ValueTest.Text(mode, middle, caseSensitive);
+        ValuePredicate.Mode mode = leading && trailing ? ValuePredicate.Mode.CONTAINS
+                : leading ? ValuePredicate.Mode.SUFFIX : trailing ? ValuePredicate.Mode.PREFIX : ValuePredicate.Mode.EQUALS;
+        return new ValuePredicate.Text(mode, middle, caseSensitive);
     }
 
-    private static List<ValueTest.GlobPart> globParts(String pattern) {
-        List<ValueTest.GlobPart> parts = new ArrayList<>();
+    private static List<ValuePredicate.GlobPart> globParts(String pattern) {
+        List<ValuePredicate.GlobPart> parts = new ArrayList<>();
         StringBuilder run = new StringBuilder();
         for (int i = 0; i < pattern.length(); i++) {
             char c = pattern.charAt(i);
             if (c == ANY_RUN || c == ANY_CHAR) {
                 if (run.length() > 0) {
-                    parts.add(ValueTest.GlobPart.literal(run.toString()));
+                    parts.add(ValuePredicate.GlobPart.literal(run.toString()));
                     run.setLength(0);
                 }
-                parts.add(c == ANY_RUN ? ValueTest.GlobPart.ANY_RUN : ValueTest.GlobPart.ANY_CHAR);
+                parts.add(c == ANY_RUN ? ValuePredicate.GlobPart.ANY_RUN : ValuePredicate.GlobPart.ANY_CHAR);
             } else {
                 run.append(c);
             }
         }
         if (run.length() > 0) {
-            parts.add(ValueTest.GlobPart.literal(run.toString()));
+            parts.add(ValuePredicate.GlobPart.literal(run.toString()));
         }
         return parts;
     }

@@ -1,7 +1,7 @@
 package dev.tripline.rule.sigma;
 
 import com.google.re2j.PatternSyntaxException;
-import dev.tripline.rule.ValueTest;
+import dev.tripline.rule.ValuePredicate;
 
 /**
  * Compiles Sigma {@code re} values on RE2/J. Rules are often written for PCRE; RE2 guarantees linear-time
@@ -14,14 +14,14 @@ final class SigmaRegex {
     }
 
     /** Compiles, or throws IllegalArgumentException with a message meant for the rule author. */
-    static ValueTest.Regex compile(String pattern, boolean ignoreCase, boolean multiline, boolean dotAll) {
+    static ValuePredicate.Regex compile(String pattern, boolean ignoreCase, boolean multiline, boolean dotAll) {
         String unsupported = unsupportedConstruct(pattern);
         if (unsupported != null) {
             throw new IllegalArgumentException("regular expression uses " + unsupported
                     + ", which RE2 does not support (Tripline runs regexes on RE2 for linear-time matching)");
         }
         try {
-            return ValueTest.Regex.compile(pattern, ignoreCase, multiline, dotAll);
+            return ValuePredicate.Regex.compile(pattern, ignoreCase, multiline, dotAll);
         } catch (PatternSyntaxException e) {
             throw new IllegalArgumentException("invalid regular expression for RE2: " + e.getDescription()
                     + (e.getPattern() == null || e.getPattern().isEmpty() ? "" : " near '" + e.getPattern() + "'"));

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tripline.rule.LoadSink;
 import dev.tripline.rule.RuleSyntaxException;
-import dev.tripline.rule.RuleTest;
+import dev.tripline.rule.RuleTestCase;
 import dev.tripline.rule.SourceLocation;
 import dev.tripline.rule.yaml.SafeYaml;
 import dev.tripline.rule.yaml.YamlMap;
@@ -39,7 +39,7 @@ final class SigmaSidecar {
     }
 
     /** One test and the rule (id or name) it names, or null when it names none. */
-    record Entry(String rule, SourceLocation ruleAt, RuleTest test) {
+    record Entry(String rule, SourceLocation ruleAt, RuleTestCase test) {
     }
 
     /** The sidecar beside {@code ruleFile}, or null when there is none. */
@@ -150,7 +150,7 @@ final class SigmaSidecar {
             throw new RuleSyntaxException(SafeYaml.at(file, eventNode), "'event' must be a map or JSON object text");
         }
         String rule = m.string("rule");
-        return new Entry(rule, m.keyLocation("rule"), new RuleTest(testName, event,
+        return new Entry(rule, m.keyLocation("rule"), new RuleTestCase(testName, event,
                 ((ScalarNode) expected).getValue().equalsIgnoreCase("true"), Map.of(), m.location()));
     }
 }

@@ -15,7 +15,7 @@ import dev.tripline.rule.Rule;
 import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.rule.RuleLoader;
 import dev.tripline.rule.SourceFile;
-import dev.tripline.rule.ValueTest;
+import dev.tripline.rule.ValuePredicate;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -50,7 +50,7 @@ class SigmaDetectionTest {
     void valueListIsOrAndBecomesOneOf() {
         Rule r = sel("    eventName:\n      - CreateUser\n      - DeleteUser\n");
         Expr.Match m = (Expr.Match) ((Expr.Selection) r.detection()).body();
-        assertThat(m.test()).isInstanceOf(ValueTest.OneOf.class);
+        assertThat(m.test()).isInstanceOf(ValuePredicate.OneOf.class);
         assertThat(matches(r, "{\"eventName\":\"deleteuser\"}")).isTrue();
         assertThat(matches(r, "{\"eventName\":\"GetUser\"}")).isFalse();
     }
@@ -144,15 +144,15 @@ class SigmaDetectionTest {
 
     @Test
     void textWhenWildcardsOnlyAtEndsElseGlob() {
-        assertThat(leafTest(sel("    f: '*abc*'\n"))).isEqualTo(new ValueTest.Text(ValueTest.Mode.CONTAINS, "abc", false));
-        assertThat(leafTest(sel("    f: 'abc*'\n"))).isEqualTo(new ValueTest.Text(ValueTest.Mode.PREFIX, "abc", false));
-        assertThat(leafTest(sel("    f: '*abc'\n"))).isEqualTo(new ValueTest.Text(ValueTest.Mode.SUFFIX, "abc", false));
-        assertThat(leafTest(sel("    f: 'a\\*bc'\n"))).isEqualTo(new ValueTest.Text(ValueTest.Mode.EQUALS, "a*bc", false));
-        assertThat(leafTest(sel("    f: 'a*bc'\n"))).isInstanceOf(ValueTest.Glob.class);
-        assertThat(leafTest(sel("    f: 'abc?'\n"))).isInstanceOf(ValueTest.Glob.class);
+        assertThat(leafTest(sel("    f: '*abc*'\n"))).isEqualTo(new ValuePredicate.Text(ValuePredicate.Mode.CONTAINS, "abc", false));
+        assertThat(leafTest(sel("    f: 'abc*'\n"))).isEqualTo(new ValuePredicate.Text(ValuePredicate.Mode.PREFIX, "abc", false));
+        assertThat(leafTest(sel("    f: '*abc'\n"))).isEqualTo(new ValuePredicate.Text(ValuePredicate.Mode.SUFFIX, "abc", false));
+        assertThat(leafTest(sel("    f: 'a\\*bc'\n"))).isEqualTo(new ValuePredicate.Text(ValuePredicate.Mode.EQUALS, "a*bc", false));
+        assertThat(leafTest(sel("    f: 'a*bc'\n"))).isInstanceOf(ValuePredicate.Glob.class);
+        assertThat(leafTest(sel("    f: 'abc?'\n"))).isInstanceOf(ValuePredicate.Glob.class);
     }
 
-    private static ValueTest leafTest(Rule r) {
+    private static ValuePredicate leafTest(Rule r) {
         return ((Expr.Match) ((Expr.Selection) r.detection()).body()).test();
     }
 

@@ -11,7 +11,7 @@ import dev.tripline.rule.Rule;
 import dev.tripline.rule.RuleFormat;
 import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.rule.RuleLoader;
-import dev.tripline.rule.RuleTest;
+import dev.tripline.rule.RuleTestCase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -143,8 +143,8 @@ class SigmaLoaderTest {
         assertThat(r.errors()).isEmpty();
         assertThat(r.ruleSet().rules()).hasSize(1);
         Rule rule = r.ruleSet().rules().get(0);
-        assertThat(rule.tests()).extracting(RuleTest::name).containsExactly("root call", "user call");
-        for (RuleTest t : rule.tests()) {
+        assertThat(rule.tests()).extracting(RuleTestCase::name).containsExactly("root call", "user call");
+        for (RuleTestCase t : rule.tests()) {
             assertThat(matches(rule, t.event().toString())).as(t.name()).isEqualTo(t.expected());
         }
         assertThat(rule.tests().get(1).location().toString()).endsWith("root.tests.yml:7:5");
@@ -166,7 +166,7 @@ class SigmaLoaderTest {
                 m -> assertThat(m).contains("names rule 'missing'"),
                 m -> assertThat(m).contains("'expected' must be true or false"),
                 m -> assertThat(m).contains("JSON must be an object"));
-        assertThat(r.ruleSet().rule("other").orElseThrow().tests()).extracting(RuleTest::name).containsExactly("a");
+        assertThat(r.ruleSet().rule("other").orElseThrow().tests()).extracting(RuleTestCase::name).containsExactly("a");
         assertThat(r.ruleSet().rule("root-usage").orElseThrow().tests()).isEmpty();
     }
 }

@@ -1,4 +1,4 @@
-package dev.tripline.io;
+package dev.tripline.flink;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;

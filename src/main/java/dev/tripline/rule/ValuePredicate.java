@@ -17,15 +17,15 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * A test on one leaf value of an event, the common target that Sigma modifiers and Panther conditions compile
- * to. Each test is immutable and does its expensive preparation (regex compile, CIDR parse, lower-casing) once,
- * in its constructor. {@link #test} receives a leaf after array fan-out, never a missing value; JSON null
- * fails every test here (null and emptiness are Expr-level questions).
+ * A predicate on one leaf value of an event, the common target that Sigma modifiers and Panther conditions
+ * compile to. Each predicate is immutable and does its expensive preparation (regex compile, CIDR parse,
+ * lower-casing) once, in its constructor. {@link #test} receives a leaf after array fan-out, never a missing
+ * value; JSON null fails every predicate here (null and emptiness are Expr-level questions).
  *
  * <p>Scalars are compared through their string form ({@link Event#stringForm}), so the JSON boolean
  * {@code true} equals the rule value {@code 'true'} and {@code 42} equals {@code '42'}, as Sigma requires.
  */
-public sealed interface ValueTest extends Serializable {
+public sealed interface ValuePredicate extends Serializable {
 
     boolean test(JsonNode value);
 
@@ -36,7 +36,7 @@ public sealed interface ValueTest extends Serializable {
     enum Mode { EQUALS, PREFIX, SUFFIX, CONTAINS }
 
     /** Plain string comparison: equality, prefix, suffix or substring; case-insensitive unless {@code caseSensitive}. */
-    record Text(Mode mode, String value, boolean caseSensitive) implements ValueTest {
+    record Text(Mode mode, String value, boolean caseSensitive) implements ValuePredicate {
         public Text {
             // Lower-case the needle once so that a case-insensitive test lower-cases only the event side.
             value = caseSensitive ? value : value.toLowerCase(Locale.ROOT);
@@ -89,7 +89,7 @@ public sealed interface ValueTest extends Serializable {
     }
 
     /** Equality with any of a set of strings, by one hash lookup (case-insensitive: folded, no allocation). */
-    final class OneOf implements ValueTest {
+    final class OneOf implements ValuePredicate {
         private static final long serialVersionUID = 1L;
 
         private final Set<String> values;
@@ -145,7 +145,7 @@ public sealed interface ValueTest extends Serializable {
      * A glob: literal runs, {@code *} (any run, possibly empty) and {@code ?} (exactly one character). The
      * format's escape rules are applied by the loader, which hands over already-split parts.
      */
-    final class Glob implements ValueTest {
+    final class Glob implements ValuePredicate {
         private static final long serialVersionUID = 1L;
 
         // Wildcards are encoded as private-use characters so the matcher walks a single string; literal
@@ -261,7 +261,7 @@ public sealed interface ValueTest extends Serializable {
      * substring (find), as Sigma v2.2 specifies; anchor with ^…$ for the whole value.
      */
     record Regex(String pattern, boolean ignoreCase, boolean multiline, boolean dotAll, Pattern compiled)
-            implements ValueTest {
+            implements ValuePredicate {
 
         /** Compiles now; throws {@link com.google.re2j.PatternSyntaxException} for what RE2 does not accept. */
         public static Regex compile(String pattern, boolean ignoreCase, boolean multiline, boolean dotAll) {
@@ -283,7 +283,7 @@ public sealed interface ValueTest extends Serializable {
     }
 
     /** The value is an IP address inside a CIDR network (IPv4 or IPv6). */
-    record Cidr(String network, byte[] address, int prefixLength) implements ValueTest {
+    record Cidr(String network, byte[] address, int prefixLength) implements ValuePredicate {
         /** Parses {@code a.b.c.d/n} or {@code x::/n}; a bare address is a host network. */
         public static Cidr parse(String network) {
             int slash = network.indexOf('/');
@@ -322,7 +322,7 @@ public sealed interface ValueTest extends Serializable {
     enum NumberOp { GT, GTE, LT, LTE, EQ }
 
     /** The value, read as a number (JSON number or numeric string), compared with a threshold. */
-    record NumberCompare(NumberOp op, BigDecimal threshold) implements ValueTest {
+    record NumberCompare(NumberOp op, BigDecimal threshold) implements ValuePredicate {
         @Override
         public boolean test(JsonNode node) {
             BigDecimal v = asNumber(node);
@@ -364,7 +364,7 @@ public sealed interface ValueTest extends Serializable {
     }
 
     /** Sigma's minute/hour/day/week/month/year modifiers: a part of an ISO-8601 timestamp (UTC), compared. */
-    record DatePart(ChronoField field, NumberCompare compare) implements ValueTest {
+    record DatePart(ChronoField field, NumberCompare compare) implements ValuePredicate {
         @Override
         public boolean test(JsonNode node) {
             String s = Event.stringForm(node);
@@ -391,7 +391,7 @@ public sealed interface ValueTest extends Serializable {
     enum IpKind { ANY, V4, V6, PUBLIC, PRIVATE }
 
     /** The value parses as an IP address of the given kind. */
-    record IpAddress(IpKind kind) implements ValueTest {
+    record IpAddress(IpKind kind) implements ValuePredicate {
         @Override
         public boolean test(JsonNode node) {
             String s = Event.stringForm(node);
@@ -415,7 +415,7 @@ public sealed interface ValueTest extends Serializable {
     }
 
     /** Negation of a value test, for conditions like Panther's DoesNotContain applied per value. */
-    record NotTest(ValueTest inner) implements ValueTest {
+    record Negation(ValuePredicate inner) implements ValuePredicate {
         @Override
         public boolean test(JsonNode node) {
             return !node.isNull() && !inner.test(node);

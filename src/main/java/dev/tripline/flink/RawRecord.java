@@ -1,4 +1,4 @@
-package dev.tripline.io;
+package dev.tripline.flink;
 
 import java.util.Arrays;
 import java.util.Objects;
