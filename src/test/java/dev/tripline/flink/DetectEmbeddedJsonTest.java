@@ -3,7 +3,7 @@ package dev.tripline.flink;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tripline.correlate.CorrelationEngine;
-import dev.tripline.io.RawRecord;
+import dev.tripline.flink.RawRecord;
 import dev.tripline.match.CompiledMatcher;
 import dev.tripline.rule.RuleLoader;
 import dev.tripline.testing.Corpus;
