@@ -8,7 +8,6 @@ import dev.tripline.correlate.Signal;
 import dev.tripline.event.Event;
 import dev.tripline.event.EventParser;
 import dev.tripline.event.ParseFailure;
-import dev.tripline.event.ParseLimits;
 import dev.tripline.event.ParseResult;
 import dev.tripline.io.DeadLetter;
 import dev.tripline.io.RawRecord;
@@ -110,7 +109,7 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
 
     @Override
     public void open(Configuration parameters) {
-        parser = new EventParser(ParseLimits.defaults(), true);
+        parser = EventParser.forDetection();
         MetricGroup m = getRuntimeContext().getMetricGroup();
         recordsIn = m.counter("records_in");
         eventsParsed = m.counter("events_parsed");
