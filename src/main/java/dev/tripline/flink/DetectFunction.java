@@ -61,6 +61,11 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
      * subtask is counted when the subtask closes. Live progress for a hunt, not an exact figure mid-run.
      */
     public static final String ACC_FILES_DONE = "tripline-files-done";
+    /**
+     * Matches a correlation could not take because the event lacks one of its group-by fields (an Azure record
+     * without a caller has no principal): the rule was evaluated, the correlation skipped the event.
+     */
+    public static final String ACC_SIGNALS_DROPPED = "tripline-signals-dropped-missing-group";
 
     private transient EventParser parser;
     private transient LongCounter recordsTotal;
@@ -68,6 +73,7 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
     private transient LongCounter deadTotal;
     private transient LongCounter outsideTotal;
     private transient LongCounter filesDone;
+    private transient LongCounter signalsDroppedTotal;
     /** The line file this subtask is reading, null when none. */
     private transient String lineOrigin;
     private transient Counter outsideRange;
@@ -135,6 +141,8 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
         filesDone = new LongCounter();
         getRuntimeContext().addAccumulator(ACC_OUTSIDE_RANGE, outsideTotal);
         getRuntimeContext().addAccumulator(ACC_FILES_DONE, filesDone);
+        signalsDroppedTotal = new LongCounter();
+        getRuntimeContext().addAccumulator(ACC_SIGNALS_DROPPED, signalsDroppedTotal);
     }
 
     @Override
@@ -204,6 +212,7 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
             Optional<Signal> s = plan.signal(rule, event);
             if (s.isEmpty()) {
                 signalsDropped.inc();
+                signalsDroppedTotal.add(1);
             } else {
                 signals.inc();
                 out.collect(SignalRecord.of(plan, s.get(), engine.stageOf(plan.id())));
