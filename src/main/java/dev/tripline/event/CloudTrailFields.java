@@ -163,8 +163,8 @@ final class CloudTrailFields {
      * a failed console sign-in carries no ARN, so for those types the ARN is rebuilt from what the record does
      * carry (account and user name, account alone for Root, role and session for AssumedRole). The calling
      * service for AWSService, the account for AWSAccount, and for everything else the most specific identifier
-     * present: arn, principalId, userName, invokedBy. A user name CloudTrail hid ({@value #HIDDEN_USER}) names
-     * no one, so such a record has no principal.
+     * present: arn, principalId, userName, invokedBy. A user name CloudTrail hid ({@value #HIDDEN_USER}) is
+     * never used: a failed sign-in on an unknown user name carries nothing else, so it has no principal.
      */
     static JsonNode principal(ObjectNode r) {
         JsonNode id = r.get("userIdentity");
