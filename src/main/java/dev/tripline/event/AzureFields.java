@@ -204,21 +204,17 @@ final class AzureFields {
     /**
      * Who acted: the UPN claim (users), else {@code caller} (REST shape: UPN, e-mail or a service principal's
      * id), else the object-id claim, else the application-id claim (service principals in the diagnostic
-     * shape). The UPN comes first so that the same user's records agree across shapes.
+     * shape), else a storage resource log's OAuth {@code identity.requester} (upn, objectId, appId). The UPN
+     * comes first so that the same user's records agree across shapes. Records whose caller used a shared key
+     * or SAS token ({@code identity.type} AccountKey, SAS), and platform records, have no principal.
      */
     static String principal(JsonNode r) {
         JsonNode claims = claims(r);
+        JsonNode requester = CloudTrailFields.at(r, "identity", "requester");
         JsonNode p = firstText(claims.get(UPN_CLAIM), r.get("caller"), claims.get(OBJECT_ID_CLAIM),
-                claims.get("oid"), claims.get("appid"));
+                claims.get("oid"), claims.get("appid"), CloudTrailFields.at(requester, "upn"),
+                CloudTrailFields.at(requester, "objectId"), CloudTrailFields.at(requester, "appId"));
         return p == null ? null : p.textValue();
-    }
-
-    /** True when the record says who acted: an identity (claims or authorization) or a caller. */
-    static boolean hasIdentity(JsonNode r) {
-        JsonNode identity = r.get("identity");
-        return (identity != null && identity.isObject() && !identity.isEmpty())
-                || (r.path("claims").isObject() && !r.path("claims").isEmpty())
-                || firstText(r.get("caller")) != null;
     }
 
     private static String callerIp(JsonNode r) {

@@ -144,15 +144,27 @@ final class CloudTrailFields {
                 return firstText(r.get("recipientAccountId"), at(r, "userIdentity", "accountId"));
             case PRINCIPAL:
                 return principal(r);
+            case PRINCIPAL_ROLE:
+                return principalRole(r);
+            case ACCESS_KEY_ID:
+                // Failed console sign-ins write an empty key; that is no key.
+                return nonEmptyText(at(r, "userIdentity", "accessKeyId"));
             default:
                 throw new IllegalStateException("unhandled " + which);
         }
     }
 
+    /** What CloudTrail writes for userName when a console sign-in failed on a user name that does not exist. */
+    static final String HIDDEN_USER = "HIDDEN_DUE_TO_SECURITY_REASONS";
+
     /**
-     * The identity that acted, by userIdentity.type. Full ARNs where CloudTrail gives one (IAMUser, AssumedRole
-     * session, Root, FederatedUser), the calling service for AWSService, the account for AWSAccount, and for
-     * everything else the most specific identifier present: arn, principalId, userName, invokedBy.
+     * The identity that acted, by userIdentity.type, the same for one identity across success and failure,
+     * console and API. Full ARNs where CloudTrail gives one (IAMUser, AssumedRole session, Root, FederatedUser);
+     * a failed console sign-in carries no ARN, so for those types the ARN is rebuilt from what the record does
+     * carry (account and user name, account alone for Root, role and session for AssumedRole). The calling
+     * service for AWSService, the account for AWSAccount, and for everything else the most specific identifier
+     * present: arn, principalId, userName, invokedBy. A user name CloudTrail hid ({@value #HIDDEN_USER}) is
+     * never used: a failed sign-in on an unknown user name carries nothing else, so it has no principal.
      */
     static JsonNode principal(ObjectNode r) {
         JsonNode id = r.get("userIdentity");
@@ -162,18 +174,119 @@ final class CloudTrailFields {
         String type = text(id.get("type"));
         JsonNode arn = id.get("arn");
         JsonNode principalId = id.get("principalId");
-        JsonNode userName = id.get("userName");
         if ("AWSService".equals(type)) {
             return firstText(id.get("invokedBy"), arn, principalId);
         }
         if ("AWSAccount".equals(type)) {
             return firstText(id.get("accountId"), principalId);
         }
+        JsonNode userName = HIDDEN_USER.equals(text(id.get("userName"))) ? null : id.get("userName");
         if ("IdentityCenterUser".equals(type)) {
             return firstText(arn, at(id, "onBehalfOf", "userId"), principalId, userName,
                     at(r, "additionalEventData", "UserName"));
         }
-        return firstText(arn, principalId, userName, id.get("invokedBy"));
+        if (nonEmpty(text(arn))) {
+            return arn;
+        }
+        String rebuilt = rebuiltArn(r, id, type, text(userName));
+        if (rebuilt != null) {
+            return TextNode.valueOf(rebuilt);
+        }
+        return firstText(principalId, userName, id.get("invokedBy"));
+    }
+
+    /**
+     * The ARN that the identity's successful sign-in and API calls carry, built from a record that has none
+     * (failed console sign-ins), or null when the record does not hold the parts. An IAM user's path is not in
+     * the record, so a user created under a path (user/division/alice) gets the ARN without it.
+     */
+    private static String rebuiltArn(ObjectNode r, JsonNode id, String type, String userName) {
+        if (type == null) {
+            return null;
+        }
+        String account = text(firstText(id.get("accountId"), r.get("recipientAccountId")));
+        String partition = partition(text(r.get("awsRegion")));
+        switch (type) {
+            case "IAMUser":
+                return nonEmpty(account) && nonEmpty(userName)
+                        ? "arn:" + partition + ":iam::" + account + ":user/" + userName : null;
+            case "Root":
+                return nonEmpty(account) ? "arn:" + partition + ":iam::" + account + ":root" : null;
+            case "AssumedRole": {
+                // principalId is "<role id>:<session name>"; the issuer names the role.
+                String role = text(at(id, "sessionContext", "sessionIssuer", "userName"));
+                String pid = text(id.get("principalId"));
+                int colon = pid == null ? -1 : pid.indexOf(':');
+                return nonEmpty(account) && nonEmpty(role) && colon > 0 && colon < pid.length() - 1
+                        ? "arn:" + partition + ":sts::" + account + ":assumed-role/" + role + "/"
+                        + pid.substring(colon + 1) : null;
+            }
+            case "FederatedUser": {
+                // principalId is "<account>:<federated user name>".
+                String pid = text(id.get("principalId"));
+                int colon = pid == null ? -1 : pid.indexOf(':');
+                return colon > 0 && colon < pid.length() - 1 ? "arn:" + partition + ":sts::" + pid.substring(0, colon)
+                        + ":federated-user/" + pid.substring(colon + 1) : null;
+            }
+            default:
+                return null;
+        }
+    }
+
+    /** The ARN partition of a region: aws-cn, aws-us-gov, aws-iso, aws-iso-b, else aws. */
+    private static String partition(String region) {
+        if (region == null) {
+            return "aws";
+        }
+        if (region.startsWith("cn-")) {
+            return "aws-cn";
+        }
+        if (region.startsWith("us-gov-")) {
+            return "aws-us-gov";
+        }
+        if (region.startsWith("us-isob-")) {
+            return "aws-iso-b";
+        }
+        if (region.startsWith("us-iso-")) {
+            return "aws-iso";
+        }
+        return "aws";
+    }
+
+    /**
+     * The role behind a role session, so rules can group one role's sessions: the session issuer's ARN when
+     * the issuer is a Role (it keeps the role's path), else the role parsed from an assumed-role session ARN
+     * ({@code arn:aws:sts::1:assumed-role/R/s} gives {@code arn:aws:iam::1:role/R}). Absent for other identities.
+     */
+    static JsonNode principalRole(ObjectNode r) {
+        JsonNode id = r.get("userIdentity");
+        if (id == null || !id.isObject()) {
+            return MISSING;
+        }
+        JsonNode issuer = at(id, "sessionContext", "sessionIssuer");
+        if ("Role".equals(text(at(issuer, "type"))) && nonEmpty(text(at(issuer, "arn")))) {
+            return at(issuer, "arn");
+        }
+        String arn = text(id.get("arn"));
+        if (arn == null) {
+            return MISSING;
+        }
+        // arn:<partition>:sts::<account>:assumed-role/<role>/<session>
+        String[] parts = arn.split(":", 6);
+        if (parts.length != 6 || !parts[0].equals("arn") || !parts[2].equals("sts")
+                || !parts[5].startsWith("assumed-role/")) {
+            return MISSING;
+        }
+        String rest = parts[5].substring("assumed-role/".length());
+        int slash = rest.indexOf('/');
+        if (slash <= 0 || parts[4].isEmpty()) {
+            return MISSING;
+        }
+        return TextNode.valueOf("arn:" + parts[1] + ":iam::" + parts[4] + ":role/" + rest.substring(0, slash));
+    }
+
+    private static boolean nonEmpty(String s) {
+        return s != null && !s.isEmpty();
     }
 
     private static JsonNode outcome(ObjectNode r) {

@@ -11,7 +11,7 @@ import java.util.Map;
  * The alias names under which a raw CloudTrail event (and, with a table of its own, an Azure Activity Log event)
  * can also be read: Elastic's ECS field names (so that a
  * rule written against Elastic's AWS integration evaluates on raw CloudTrail) and Tripline's derived fields
- * {@code account} and {@code principal}.
+ * {@code account}, {@code principal}, {@code principal_role} and {@code access_key_id}.
  *
  * <p>Two kinds: a <em>rename</em> points to a raw CloudTrail path ({@code event.action → eventName}) and can be
  * canonicalised at rule-load time with {@link #canonical(FieldPath)}; a <em>computed</em> alias is derived from
@@ -29,7 +29,7 @@ public final class EcsAliases {
         SOURCE_IP, SESSION_CREATION_DATE, REQUEST_PARAMETERS_TEXT, RESPONSE_ELEMENTS_TEXT,
         ADDITIONAL_EVENTDATA_TEXT, SERVICE_EVENT_DETAILS_TEXT, CONSOLE_LOGIN_MFA_USED,
         CONSOLE_LOGIN_MOBILE_VERSION, CONSOLE_LOGIN_LOGIN_TO, RESOURCES, RELATED_USER, TLS_VERSION,
-        TLS_VERSION_PROTOCOL, ACCOUNT, PRINCIPAL,
+        TLS_VERSION_PROTOCOL, ACCOUNT, PRINCIPAL, PRINCIPAL_ROLE, ACCESS_KEY_ID,
         // Azure Activity Log (AzureFields): ECS names and the bridges between its two record shapes.
         CLOUD_REGION, EVENT_ACTION, SOURCE_ADDRESS, AZ_OPERATION_NAME, AZ_CATEGORY, AZ_RESULT_TYPE, AZ_STATUS,
         AZ_TIME, AZ_CLAIMS, AZ_CLAIMS_ECS, AZ_AUTHORIZATION, AZ_CALLER_IP, AZ_CALLER, AZ_RESOURCE_GROUP,
@@ -159,6 +159,8 @@ public final class EcsAliases {
         computed("tls.version_protocol", Computed.TLS_VERSION_PROTOCOL);
         computed("account", Computed.ACCOUNT);
         computed("principal", Computed.PRINCIPAL);
+        computed("principal_role", Computed.PRINCIPAL_ROLE);
+        computed("access_key_id", Computed.ACCESS_KEY_ID);
 
         azure("@timestamp", Computed.TIMESTAMP);
         azure("event.dataset", Computed.DATASET);

@@ -27,7 +27,8 @@ import java.util.function.Predicate;
  * </ul>
  *
  * <p>For CloudTrail and Azure Activity events the instance lookup ({@link #anyValue(FieldPath, Predicate)}, {@link #values},
- * {@link #exists}) also sees the derived fields {@code account} and {@code principal} and the ECS alias names
+ * {@link #exists}) also sees the derived fields {@code account} and {@code principal} (and, for CloudTrail,
+ * {@code principal_role} and {@code access_key_id}) and the ECS alias names
  * listed in {@link EcsAliases} (see docs/event-view.md); Azure events also read each record shape under the
  * other shape's names. A raw field with the same path always wins. Computed
  * values are built on first use and cached in the event, so constructing an event stays cheap. The static

@@ -82,8 +82,8 @@ public final class EventParser {
     /**
      * @param requireIdentity reject CloudTrail records without a {@code userIdentity} object
      *                        ({@link ParseFailure.Reason#MISSING_IDENTITY}): the detection job does, since it
-     *                        cannot key them; rule tests and {@code explain} do not, so hand-written test events
-     *                        may leave out what their rule does not read
+     *                        cannot key them (real CloudTrail always carries one); {@code explain} does not.
+     *                        Azure records are never rejected for lacking a caller
      */
     public EventParser(ParseLimits limits, boolean requireIdentity) {
         this.limits = limits;
@@ -94,6 +94,14 @@ public final class EventParser {
                         .maxStringLength(limits.maxStringLength())
                         .build())
                 .build();
+    }
+
+    /**
+     * The parser the detection job reads records with: default limits, identity required. {@code rules test}
+     * uses it too, so a test that passes is a record the job would evaluate.
+     */
+    public static EventParser forDetection() {
+        return new EventParser(ParseLimits.defaults(), true);
     }
 
     public ParseLimits limits() {
@@ -581,7 +589,7 @@ public final class EventParser {
             }
             fail(ctx, ParseFailure.Reason.NOT_CLOUDTRAIL, "object is neither a CloudTrail record (eventVersion, or "
                     + "eventSource+eventName) nor an Azure Activity Log record (operationName with resourceId, "
-                    + "subscriptionId or eventDataId)", line, offset, envelope, index, snippetAt(ctx, start, obj));
+                    + "subscriptionId, eventDataId or a Storage* category)", line, offset, envelope, index, snippetAt(ctx, start, obj));
             return;
         }
         JsonNode time = EventTime.timeField(obj);
@@ -614,18 +622,31 @@ public final class EventParser {
     /**
      * Azure Activity Log, per record (one envelope may mix shapes): an {@code operationName} (a string in the
      * diagnostic export, {@code {value, ...}} in the REST shape) with something that places it in Azure
-     * Resource Manager: {@code resourceId}, {@code subscriptionId} or {@code eventDataId}. Entra ID sign-in and
-     * audit logs share the diagnostic envelope but not this log type, so their categories are turned away.
+     * Resource Manager: {@code resourceId}, {@code subscriptionId} or {@code eventDataId}. Storage resource logs
+     * (category StorageRead, StorageWrite or StorageDelete) count with an operation alone, as Panther reads them
+     * under the same log type. Entra ID sign-in and audit logs share the diagnostic envelope but not this log
+     * type, so their categories are turned away.
      */
     private static boolean isAzureActivity(ObjectNode obj) {
         JsonNode op = obj.get("operationName");
         boolean hasOp = op != null && (op.isTextual() || (op.isObject() && op.path("value").isTextual()));
-        if (!hasOp || !(obj.has("resourceId") || obj.has("subscriptionId") || obj.has("eventDataId"))) {
+        if (!hasOp) {
             return false;
         }
         JsonNode category = obj.get("category");
-        return category == null || !category.isTextual() || !ENTRA_CATEGORIES.contains(category.textValue());
+        String cat = category != null && category.isTextual() ? category.textValue() : null;
+        if (cat != null && STORAGE_CATEGORIES.contains(cat)) {
+            return true; // a storage resource log; it names its account in properties.accountName or uri
+        }
+        if (!(obj.has("resourceId") || obj.has("subscriptionId") || obj.has("eventDataId"))) {
+            return false;
+        }
+        return cat == null || !ENTRA_CATEGORIES.contains(cat);
     }
+
+    /** Azure Storage resource log categories: data-plane reads, writes and deletes of blobs, files, queues. */
+    private static final java.util.Set<String> STORAGE_CATEGORIES = java.util.Set.of("StorageRead", "StorageWrite",
+            "StorageDelete");
 
     private static final java.util.Set<String> ENTRA_CATEGORIES = java.util.Set.of("SignInLogs", "AuditLogs",
             "NonInteractiveUserSignInLogs", "ServicePrincipalSignInLogs", "ManagedIdentitySignInLogs",
@@ -639,11 +660,8 @@ public final class EventParser {
                     line, offset, envelope, index, snippetAt(ctx, start, obj));
             return;
         }
-        if (requireIdentity && !AzureFields.hasIdentity(obj)) {
-            fail(ctx, ParseFailure.Reason.MISSING_IDENTITY, "Azure Activity record without an identity object, "
-                    + "claims or a caller", line, offset, envelope, index, snippetAt(ctx, start, obj));
-            return;
-        }
+        // No identity check: platform operations, Resource Health and storage reads by anonymous or SAS callers
+        // name no caller, yet rules are written for them. They are evaluated with no principal.
         emit(ctx, obj, LogType.AZURE_ACTIVITY, time, "time", line, offset, envelope, index, start);
     }
 

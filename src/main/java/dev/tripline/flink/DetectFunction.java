@@ -8,7 +8,6 @@ import dev.tripline.correlate.Signal;
 import dev.tripline.event.Event;
 import dev.tripline.event.EventParser;
 import dev.tripline.event.ParseFailure;
-import dev.tripline.event.ParseLimits;
 import dev.tripline.event.ParseResult;
 import dev.tripline.match.CompiledMatcher;
 import dev.tripline.rule.Rule;
@@ -65,6 +64,11 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
      * read and found unreadable; such a field is missing for matching, the event itself goes on.
      */
     public static final String ACC_EMBEDDED_JSON_UNREADABLE = "tripline-embedded-json-unreadable";
+    /**
+     * Matches a correlation could not take because the event lacks one of its group-by fields (an Azure record
+     * without a caller has no principal): the rule was evaluated, the correlation skipped the event.
+     */
+    public static final String ACC_SIGNALS_DROPPED = "tripline-signals-dropped-missing-group";
 
     private transient EventParser parser;
     private transient LongCounter recordsTotal;
@@ -74,6 +78,7 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
     private transient LongCounter filesDone;
     private transient LongCounter embeddedJsonTotal;
     private transient Counter embeddedJsonUnreadable;
+    private transient LongCounter signalsDroppedTotal;
     /** The line file this subtask is reading, null when none. */
     private transient String lineOrigin;
     private transient Counter outsideRange;
@@ -115,7 +120,7 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
 
     @Override
     public void open(Configuration parameters) {
-        parser = new EventParser(ParseLimits.defaults(), true);
+        parser = EventParser.forDetection();
         MetricGroup m = getRuntimeContext().getMetricGroup();
         recordsIn = m.counter("records_in");
         eventsParsed = m.counter("events_parsed");
@@ -144,6 +149,8 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
         getRuntimeContext().addAccumulator(ACC_FILES_DONE, filesDone);
         embeddedJsonTotal = new LongCounter();
         getRuntimeContext().addAccumulator(ACC_EMBEDDED_JSON_UNREADABLE, embeddedJsonTotal);
+        signalsDroppedTotal = new LongCounter();
+        getRuntimeContext().addAccumulator(ACC_SIGNALS_DROPPED, signalsDroppedTotal);
     }
 
     @Override
@@ -218,6 +225,7 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
             Optional<Signal> s = plan.signal(rule, event);
             if (s.isEmpty()) {
                 signalsDropped.inc();
+                signalsDroppedTotal.add(1);
             } else {
                 signals.inc();
                 out.collect(SignalRecord.of(plan, s.get(), engine.stageOf(plan.id())));

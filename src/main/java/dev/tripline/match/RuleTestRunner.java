@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tripline.event.Event;
+import dev.tripline.event.EventParser;
 import dev.tripline.event.LogType;
+import dev.tripline.event.ParseFailure;
+import dev.tripline.event.ParseResult;
 import dev.tripline.rule.Expr;
 import dev.tripline.rule.Exprs;
 import dev.tripline.rule.LoadError;
@@ -39,13 +42,17 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 
 /**
  * Runs rule tests: the tests written in rule files and labelled events from external JSON Lines sources, each
- * evaluated with {@link ReferenceEvaluator} (the definition of what a rule means). Results are complete enough
+ * serialised and read back by the detection job's parser ({@link EventParser#forDetection()}) and then
+ * evaluated with {@link ReferenceEvaluator} (the definition of what a rule means) and the compiled matcher. A
+ * test passes only for a record the job would read: an event the job dead-letters fails with the dead-letter
+ * reason, whether the test expects a match (the job would never alert) or not (the test could not fail). Results are complete enough
  * for a console report and JUnit XML: rule, test, where it was written, expected and actual result, and for
  * failures which parts of the rule held.
  *
- * <p>Tests of disabled rules run too, so a rule can be tested before it is enabled. A test's event is read as
- * the log type named in its {@code p_log_type} field (Panther's convention; the Panther loader puts a test's
- * {@code LogType:} there), else as the rule's log type.
+ * <p>Tests of disabled rules run too, so a rule can be tested before it is enabled. The parser decides the
+ * log type, as in the job; a test whose {@code p_log_type} field (Panther's convention; the Panther loader puts
+ * a test's {@code LogType:} there) names another type fails, and one naming a type Tripline does not read is
+ * skipped.
  */
 public final class RuleTestRunner {
     /** The name of the file, at the top of a rules directory, that lists external test sources. */
@@ -56,6 +63,8 @@ public final class RuleTestRunner {
     public static final int MAX_RECORDS = 1_000_000;
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Every test event is serialised and read back by the job's own parser, limits and identity check included. */
+    private static final EventParser JOB_PARSER = EventParser.forDetection();
 
     private RuleTestRunner() {
     }
@@ -184,7 +193,27 @@ public final class RuleTestRunner {
         }
         try {
             Rule effective = rule.withLists(test.mocks());
-            Event event = new Event(logType.get(), log);
+            ParseResult parsed = JOB_PARSER.parse(JSON.writeValueAsBytes(log));
+            if (!parsed.failures().isEmpty()) {
+                ParseFailure f = parsed.failures().get(0);
+                // Fails either way: a positive test would never alert, and a negative one would pass whatever
+                // the rule says, so it tests nothing.
+                return new TestResult(rule.id(), rule.title(), ruleFile, rule.enabled(), test.name(), origin,
+                        test.location(), test.expected(), null, Status.FAILED, "the job dead-letters this event ("
+                        + f.reason() + ": " + f.message() + "), so no rule sees it", System.nanoTime() - start);
+            }
+            if (parsed.events().size() != 1) {
+                return new TestResult(rule.id(), rule.title(), ruleFile, rule.enabled(), test.name(), origin,
+                        test.location(), test.expected(), null, Status.FAILED, "the job reads this event as "
+                        + parsed.events().size() + " records, expected one", System.nanoTime() - start);
+            }
+            Event event = parsed.events().get(0);
+            if (declared != null && declared.isTextual() && event.logType() != logType.get()) {
+                return new TestResult(rule.id(), rule.title(), ruleFile, rule.enabled(), test.name(), origin,
+                        test.location(), test.expected(), null, Status.FAILED, "the event says it is "
+                        + declared.textValue() + " but the job reads it as " + event.logType(),
+                        System.nanoTime() - start);
+            }
             boolean actual = ReferenceEvaluator.matches(effective, event);
             // Every rule test also checks the compiled form, which is what the job runs.
             boolean compiled = effective.appliesTo(event.logType())
@@ -205,7 +234,7 @@ public final class RuleTestRunner {
                     + "; " + explain(effective.detection(), event);
             return new TestResult(rule.id(), rule.title(), ruleFile, rule.enabled(), test.name(), origin,
                     test.location(), test.expected(), actual, Status.FAILED, reason, took);
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             return new TestResult(rule.id(), rule.title(), ruleFile, rule.enabled(), test.name(), origin,
                     test.location(), test.expected(), null, Status.FAILED, "evaluation failed: " + e,
                     System.nanoTime() - start);

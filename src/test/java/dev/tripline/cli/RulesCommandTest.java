@@ -78,7 +78,8 @@ class RulesCommandTest {
                 Tests:
                   - Name: wrong expectation
                     ExpectedResult: true
-                    Log: {eventName: ListBuckets}
+                    Log: {eventVersion: '1.08', eventTime: '2024-01-01T00:00:00Z', eventSource: s3.amazonaws.com,
+                          eventName: ListBuckets, userIdentity: {type: IAMUser, arn: 'arn:aws:iam::1:user/a'}}
                 """);
         Run r = run("rules", "test", tmp.toString());
         assertThat(r.exit()).isEqualTo(1);

@@ -105,13 +105,74 @@ class AzureEventViewTest {
     }
 
     @Test
-    void anAzureRecordWithoutIdentityOrTimeIsADeadLetterAndEntraLogsAreNotActivity() {
-        EventParser job = new EventParser(ParseLimits.defaults(), true);
-        String noIdentity = "{\"time\":\"2024-03-05T10:00:00Z\",\"resourceId\":\"/subscriptions/" + SUB
-                + "\",\"operationName\":\"Microsoft.ResourceHealth/healthevent/Activated/action\",\"resultType\":\"Active\"}";
-        assertThat(job.parse(noIdentity.getBytes(StandardCharsets.UTF_8)).failures())
-                .extracting(ParseFailure::reason).containsExactly(ParseFailure.Reason.MISSING_IDENTITY);
-        assertThat(new EventParser().parse(noIdentity.getBytes(StandardCharsets.UTF_8)).events()).hasSize(1);
+    void anAzureRecordWithoutACallerReachesRulesWithNoPrincipal() {
+        EventParser job = EventParser.forDetection();
+        for (String identity : new String[] {"", ",\"identity\":{}", ",\"claims\":{},\"caller\":\"\""}) {
+            String noCaller = "{\"time\":\"2024-03-05T10:00:00Z\",\"resourceId\":\"/subscriptions/" + SUB
+                    + "\",\"operationName\":\"Microsoft.ResourceHealth/healthevent/Activated/action\","
+                    + "\"resultType\":\"Active\"" + identity + "}";
+            ParseResult r = job.parse(noCaller.getBytes(StandardCharsets.UTF_8));
+            assertThat(r.failures()).as(identity).isEmpty();
+            assertThat(r.events()).singleElement().satisfies(e -> {
+                assertThat(e.logType()).isEqualTo(LogType.AZURE_ACTIVITY);
+                assertThat(e.principal()).isNull();
+                assertThat(e.values(FieldPath.of("principal"))).isEmpty();
+                assertThat(e.account()).isEqualTo(SUB);
+            });
+        }
+    }
+
+    @Test
+    void storageResourceLogsAreAzureActivityEvenWithoutAResourceId() {
+        // The shape of Panther's storage labelled events: a data-plane read by a SAS token, no caller identity.
+        String read = "{\"time\":\"2025-01-28T15:30:00.0000000Z\",\"category\":\"StorageRead\",\"operationName\":"
+                + "\"GetBlob\",\"callerIpAddress\":\"8.8.8.8:45123\",\"statusCode\":200,\"properties\":{"
+                + "\"accountName\":\"criticaldata001\",\"metricResponseType\":\"Success\"}}";
+        Event e = parse(read).get(0);
+        assertThat(e.logType()).isEqualTo(LogType.AZURE_ACTIVITY);
+        assertThat(value(e, "operationName")).isEqualTo("GetBlob");
+        assertThat(value(e, "source.address")).isEqualTo("8.8.8.8:45123");
+        assertThat(e.principal()).isNull();
+        // An OAuth request names its requester.
+        Event oauth = parse(read.replace("\"statusCode\"", "\"identity\":{\"type\":\"OAuth\",\"requester\":{"
+                + "\"objectId\":\"0b1c2d3e\",\"upn\":\"bob@contoso.example\"}},\"statusCode\"")).get(0);
+        assertThat(oauth.principal()).isEqualTo("bob@contoso.example");
+        // Another category without a resource id is still not Azure Activity.
+        String other = read.replace("StorageRead", "Administrative");
+        assertThat(EventParser.forDetection().parse(other.getBytes(StandardCharsets.UTF_8)).failures())
+                .extracting(ParseFailure::reason).containsExactly(ParseFailure.Reason.NOT_CLOUDTRAIL);
+    }
+
+    /** Panther's labelled Azure events: every one is a record the job reads (most name no caller). */
+    @Test
+    void everyPantherAzureLabelledEventIsReadByTheJobsParser() throws Exception {
+        java.nio.file.Path file = java.nio.file.Path.of(
+                "../shared/data/panther-analysis-test-events/azure_monitor_activity_rule_tests.jsonl.gz");
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        EventParser job = EventParser.forDetection();
+        int read = 0;
+        int withoutPrincipal = 0;
+        try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(new java.util.zip.GZIPInputStream(
+                java.nio.file.Files.newInputStream(file)), StandardCharsets.UTF_8))) {
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                JsonNode labelled = json.readTree(line);
+                ParseResult r = job.parse(json.writeValueAsBytes(labelled.get("event")));
+                assertThat(r.failures()).as(labelled.get("rule_id") + " / " + labelled.get("test_name")).isEmpty();
+                assertThat(r.events()).singleElement().satisfies(e ->
+                        assertThat(e.logType()).isEqualTo(LogType.AZURE_ACTIVITY));
+                read++;
+                withoutPrincipal += r.events().get(0).principal() == null ? 1 : 0;
+            }
+        }
+        assertThat(read).isEqualTo(214);
+        // 10 carry a UPN or an application id; the others are platform records, shared-key or SAS storage
+        // requests, or fixtures naming only a display name (the name claim, which identifies no one).
+        assertThat(withoutPrincipal).isEqualTo(204);
+    }
+
+    @Test
+    void anAzureRecordWithoutTimeIsADeadLetterAndEntraLogsAreNotActivity() {
+        EventParser job = EventParser.forDetection();
         String noTime = "{\"resourceId\":\"/subscriptions/" + SUB + "\",\"operationName\":\"x/write\",\"caller\":\"a\"}";
         assertThat(job.parse(noTime.getBytes(StandardCharsets.UTF_8)).failures())
                 .extracting(ParseFailure::reason).containsExactly(ParseFailure.Reason.MISSING_EVENT_TIME);

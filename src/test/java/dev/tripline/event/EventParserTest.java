@@ -158,6 +158,21 @@ class EventParserTest {
     }
 
     @Test
+    void panthersUtcLayoutIsReadAsUtcButAZonelessIsoTimeIsNot() {
+        // Panther's normalised form, as in its labelled test events and data-lake exports: always UTC.
+        for (String t : new String[] {"2023-07-10 11:42:36", "2023-07-10 11:42:36.000", "2023-07-10 11:42:36.000000000"}) {
+            ParseResult r = parser.parse(utf8("{\"eventVersion\":\"1.08\",\"eventTime\":\"" + t + "\"}"));
+            assertThat(r.events()).as(t).singleElement()
+                    .satisfies(e -> assertThat(e.eventTimeMillis()).isEqualTo(1688989356000L));
+        }
+        for (String t : new String[] {"2023-07-10T11:42:36", "2023-07-10 11:42", "2023-02-30 11:42:36",
+                "2023-07-10 11:42:36.0000000000", "2023-07-10  11:42:36"}) {
+            assertThat(parser.parse(utf8("{\"eventVersion\":\"1.08\",\"eventTime\":\"" + t + "\"}")).failures())
+                    .as(t).extracting(ParseFailure::reason).containsExactly(ParseFailure.Reason.INVALID_EVENT_TIME);
+        }
+    }
+
+    @Test
     void theJobsParserRequiresAUserIdentityObject() {
         EventParser job = new EventParser(ParseLimits.defaults(), true);
         String base = "{\"eventVersion\":\"1.08\",\"eventTime\":\"2024-01-01T00:00:00Z\",\"eventName\":\"X\"";
@@ -166,7 +181,7 @@ class EventParserTest {
         assertThat(missing.failures()).extracting(f -> f.reason() + "@" + f.line())
                 .containsExactly("MISSING_IDENTITY@1", "MISSING_IDENTITY@2");
         assertThat(missing.events()).hasSize(1);
-        assertThat(parser.parse(utf8(base + "}")).events()).as("lenient by default, for rule tests").hasSize(1);
+        assertThat(parser.parse(utf8(base + "}")).events()).as("lenient by default, for explain").hasSize(1);
     }
 
     @Test

@@ -69,6 +69,82 @@ class EventViewTest {
         assertThat(strings(role, "account")).containsExactly("123837392027");
     }
 
+    /**
+     * A failed console sign-in as CloudTrail writes it: no ARN, an empty access key, the user's id and name
+     * (the shape of the failed-login record in Panther's labelled events, taken from AWS's documentation).
+     */
+    static String failedConsoleLogin(String account, String principalId, String userName) {
+        return "{\"eventVersion\":\"1.05\",\"userIdentity\":{\"accessKeyId\":\"\",\"accountId\":\"" + account + "\","
+                + (principalId == null ? "" : "\"principalId\":\"" + principalId + "\",")
+                + "\"type\":\"IAMUser\",\"userName\":\"" + userName + "\"},\"eventTime\":\"2023-07-10T12:20:00Z\","
+                + "\"eventSource\":\"signin.amazonaws.com\",\"eventName\":\"ConsoleLogin\",\"awsRegion\":\"us-east-1\","
+                + "\"errorMessage\":\"Failed authentication\",\"responseElements\":{\"ConsoleLogin\":\"Failure\"},"
+                + "\"eventType\":\"AwsConsoleSignIn\",\"recipientAccountId\":\"" + account + "\"}";
+    }
+
+    @Test
+    void oneUserIsOnePrincipalAcrossFailedAndSuccessfulSignInAndApiCalls() throws IOException {
+        String inv = "invictus-aws-stratus";
+        Event success = real(inv, "218007301253_CloudTrail_us-east-1_20230710T1230Z_AvIajGd5rkz6vTy4.json",
+                "8feee4c2-5e27-4857-8475-bfa7e7b6d791");
+        Event api = real(inv, "218007301253_CloudTrail_us-east-1_20230710T1220Z_WMiHxZgr5Hdd6UDc.json",
+                "f0cce5bc-5f9e-4ee1-bb48-e20fecb32403");
+        Event failure = synthetic(failedConsoleLogin("123837392027", "AIDATFQR7NSC5AU2ZV3IE", "bert-jan"));
+        String bertJan = "arn:aws:iam::123837392027:user/bert-jan";
+        assertThat(success.principal()).isEqualTo(bertJan);
+        assertThat(api.principal()).isEqualTo(bertJan);
+        assertThat(failure.principal()).isEqualTo(bertJan);
+        assertThat(failure.exists(FieldPath.of("userIdentity.arn"))).isFalse();
+
+        // The access key follows the API call; a failed sign-in writes an empty key, which is none.
+        assertThat(strings(api, "access_key_id")).containsExactly("AKIATFQR7NSC8Q4X20BJ");
+        assertThat(failure.exists(FieldPath.of("access_key_id"))).isFalse();
+        assertThat(success.exists(FieldPath.of("principal_role"))).isFalse();
+
+        // A user name that does not exist is hidden by CloudTrail: the record names no one.
+        Event hidden = synthetic(failedConsoleLogin("123837392027", null, CloudTrailFields.HIDDEN_USER));
+        assertThat(hidden.principal()).isNull();
+        assertThat(hidden.account()).isEqualTo("123837392027");
+
+        // Root's failed sign-in has no ARN either; the partition follows the region.
+        Event root = synthetic("{\"awsRegion\":\"cn-north-1\",\"recipientAccountId\":\"111122223333\","
+                + "\"userIdentity\":{\"type\":\"Root\",\"principalId\":\"111122223333\",\"accountId\":\"111122223333\","
+                + "\"accessKeyId\":\"\"}}");
+        assertThat(root.principal()).isEqualTo("arn:aws-cn:iam::111122223333:root");
+    }
+
+    @Test
+    void theRoleBehindASessionGroupsItsSessions() throws IOException {
+        Event rds = real("invictus-aws-stratus", "218007301253_CloudTrail_us-east-1_20230710T1220Z_sM25jC0Ku0QcGkDa.json",
+                "75f05727-9451-4593-9dd2-921cb841f2c3");
+        // The issuer's ARN keeps the role's path, which the session ARN drops.
+        assertThat(strings(rds, "principal_role"))
+                .containsExactly("arn:aws:iam::123837392027:role/aws-service-role/rds.amazonaws.com/AWSServiceRoleForRDS");
+        assertThat(rds.principal()).isEqualTo("arn:aws:sts::123837392027:assumed-role/AWSServiceRoleForRDS/SLRManagement");
+
+        // Without a session context, the role is read from the session ARN.
+        Event bare = synthetic("{\"userIdentity\":{\"type\":\"AssumedRole\",\"principalId\":\"AROAEXAMPLE:s1\","
+                + "\"arn\":\"arn:aws:sts::123456789012:assumed-role/Deploy/s1\",\"accessKeyId\":\"ASIAEXAMPLE\"}}");
+        assertThat(strings(bare, "principal_role")).containsExactly("arn:aws:iam::123456789012:role/Deploy");
+        assertThat(strings(bare, "access_key_id")).containsExactly("ASIAEXAMPLE");
+
+        // A failed sign-in of a role session (no ARN) gets the session ARN back from role and session name.
+        Event failed = synthetic("{\"userIdentity\":{\"type\":\"AssumedRole\",\"principalId\":\"AROAEXAMPLE:s2\","
+                + "\"accountId\":\"123456789012\",\"sessionContext\":{\"sessionIssuer\":{\"type\":\"Role\","
+                + "\"arn\":\"arn:aws:iam::123456789012:role/Deploy\",\"userName\":\"Deploy\"}}}}");
+        assertThat(failed.principal()).isEqualTo("arn:aws:sts::123456789012:assumed-role/Deploy/s2");
+        assertThat(strings(failed, "principal_role")).containsExactly("arn:aws:iam::123456789012:role/Deploy");
+
+        // A federated user is no role session.
+        Event federated = real("stratus-red-team-detonation-logs", "aws.persistence.sts-federation-token.json",
+                "91529247-c4c4-4793-afc8-d70bbcfe9d19");
+        assertThat(federated.exists(FieldPath.of("principal_role"))).isFalse();
+        assertThat(strings(federated, "access_key_id")).containsExactly("ASIASTJKC5GCM7ZE6LUP");
+        Event federatedNoArn = synthetic("{\"userIdentity\":{\"type\":\"FederatedUser\","
+                + "\"principalId\":\"742491224508:stratus_red_team\",\"accountId\":\"742491224508\"}}");
+        assertThat(federatedNoArn.principal()).isEqualTo(federated.principal());
+    }
+
     @Test
     void principalForIdentityTypesWithoutRealSamples() throws IOException {
         Event root = synthetic("{\"recipientAccountId\":\"111122223333\",\"userIdentity\":{\"type\":\"Root\","

@@ -17,17 +17,30 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class RuleTestRunnerTest {
+    /** A CloudTrail record the job reads, as YAML flow or JSON, with its eventName left open. */
+    private static String record(String eventName) {
+        return "{\"eventVersion\": \"1.08\", \"eventTime\": \"2024-01-01T00:00:00Z\", \"eventSource\": "
+                + "\"s3.amazonaws.com\", \"eventName\": \"" + eventName + "\", \"userIdentity\": {\"type\": "
+                + "\"IAMUser\", \"arn\": \"arn:aws:iam::123456789012:user/alice\"}}";
+    }
+
     private static final String RULE = "AnalysisType: rule\nRuleID: T.Rule\nSeverity: Low\nEnabled: false\n"
             + "LogTypes: [AWS.CloudTrail]\nLists:\n  ALLOW: []\n"
             + "Detection:\n  - {Key: eventName, Condition: Equals, Value: Delete}\n  - None:\n      - List: ALLOW\n"
             + "Tests:\n"
-            + "  - Name: hit\n    ExpectedResult: true\n    Log: {eventName: Delete}\n"
-            + "  - Name: wrong\n    ExpectedResult: true\n    Log: {eventName: Create}\n"
+            + "  - Name: hit\n    ExpectedResult: true\n    Log: " + record("Delete") + "\n"
+            + "  - Name: wrong\n    ExpectedResult: true\n    Log: " + record("Create") + "\n"
             + "  - Name: allowed\n    ExpectedResult: false\n"
             + "    Mocks:\n      - {objectName: ALLOW, returnValue: '[{\"eventName\": \"Delete\"}]'}\n"
-            + "    Log: {eventName: Delete}\n"
+            + "    Log: " + record("Delete") + "\n"
             + "  - Name: not an object\n    ExpectedResult: true\n    Log: '[1, 2]'\n"
-            + "  - Name: okta\n    ExpectedResult: true\n    LogType: Okta.SystemLog\n    Log: {eventName: Delete}\n";
+            + "  - Name: okta\n    ExpectedResult: true\n    LogType: Okta.SystemLog\n    Log: {eventName: Delete}\n"
+            // The rule matches both fragments, but the job would dead-letter them (no time, no identity).
+            + "  - Name: fragment hit\n    ExpectedResult: true\n    Log: {eventSource: s3.amazonaws.com, eventName: Delete}\n"
+            + "  - Name: fragment miss\n    ExpectedResult: false\n"
+            + "    Log: {eventSource: s3.amazonaws.com, eventName: Create, eventTime: '2024-01-01T00:00:00Z'}\n"
+            + "  - Name: declared Azure\n    ExpectedResult: true\n    LogType: Azure.MonitorActivity\n"
+            + "    Log: " + record("Delete") + "\n";
 
     private static RuleSet load(Path dir) {
         RuleLoader.Result r = new RuleLoader(RuleLoadOptions.defaults(), List.of(new PantherLoader()))
@@ -40,9 +53,9 @@ class RuleTestRunnerTest {
     void runsRuleTestsWithStructuredResults(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve("r.yml"), RULE);
         RuleTestRunner.Report report = RuleTestRunner.run(load(dir));
-        assertThat(report.total()).isEqualTo(5);
+        assertThat(report.total()).isEqualTo(8);
         assertThat(report.passed()).isEqualTo(2);
-        assertThat(report.failed()).isEqualTo(2);
+        assertThat(report.failed()).isEqualTo(5);
         assertThat(report.skipped()).isEqualTo(1);
         assertThat(report.ok()).isFalse();
 
@@ -64,6 +77,13 @@ class RuleTestRunnerTest {
         assertThat(notObject.status()).isEqualTo(RuleTestRunner.Status.FAILED);
         assertThat(notObject.reason()).contains("not a JSON object");
         assertThat(report.results().get(4).reason()).contains("Okta.SystemLog");
+
+        // Through the job's parser: a fragment it dead-letters fails whichever way the test is labelled.
+        assertThat(report.results().get(5).status()).isEqualTo(RuleTestRunner.Status.FAILED);
+        assertThat(report.results().get(5).reason()).contains("the job dead-letters this event (MISSING_EVENT_TIME");
+        assertThat(report.results().get(6).status()).isEqualTo(RuleTestRunner.Status.FAILED);
+        assertThat(report.results().get(6).reason()).contains("the job dead-letters this event (MISSING_IDENTITY");
+        assertThat(report.results().get(7).reason()).contains("Azure.MonitorActivity").contains("CLOUDTRAIL");
     }
 
     @Test
@@ -72,7 +92,7 @@ class RuleTestRunnerTest {
         Path data = dir.resolve("data");
         Files.createDirectories(data);
         String lines = String.join("\n",
-                "{\"rule_id\":\"T.Rule\",\"test_name\":\"ext hit\",\"expected_result\":true,\"event\":{\"eventName\":\"Delete\"}}",
+                "{\"rule_id\":\"T.Rule\",\"test_name\":\"ext hit\",\"expected_result\":true,\"event\":" + record("Delete") + "}",
                 "{\"rule_id\":\"T.Rule\",\"test_name\":\"ext miss\",\"expected_result\":true,\"event\":{\"eventName\":\"Nope\"}}",
                 "{\"rule_id\":\"T.Rule\",\"test_name\":\"hit\",\"expected_result\":false,\"event\":{}}",
                 "",
@@ -95,10 +115,10 @@ class RuleTestRunnerTest {
         assertThat(ext.errors()).singleElement().asString().contains(":7:1").contains("expected_result");
 
         RuleTestRunner.Report report = RuleTestRunner.run(rules, ext);
-        assertThat(report.total()).isEqualTo(7);
-        assertThat(report.results().get(5).origin()).isEqualTo(RuleTestRunner.Origin.EXTERNAL);
-        assertThat(report.results().get(5).status()).isEqualTo(RuleTestRunner.Status.PASSED);
-        assertThat(report.results().get(6).status()).isEqualTo(RuleTestRunner.Status.FAILED);
+        assertThat(report.total()).isEqualTo(10);
+        assertThat(report.results().get(8).origin()).isEqualTo(RuleTestRunner.Origin.EXTERNAL);
+        assertThat(report.results().get(8).status()).isEqualTo(RuleTestRunner.Status.PASSED);
+        assertThat(report.results().get(9).status()).isEqualTo(RuleTestRunner.Status.FAILED);
         assertThat(report.externalRecordsForUnknownRules()).containsEntry("Other.Rule", 2);
         assertThat(report.errors()).hasSize(1);
     }
