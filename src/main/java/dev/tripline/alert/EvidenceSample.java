@@ -7,9 +7,11 @@ import java.io.DataOutput;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The alert of one dedup period as it grows: every match (single-event rule) or firing (correlation) counted into
@@ -23,6 +25,9 @@ import java.util.List;
  * is counted and dropped. The sample is cleared with the period's {@link DedupState}: the caller drops both when
  * the period ends.
  *
+ * <p>Candidates are held in Java serialization ({@link #serialize}), the form alerts travel in between operators,
+ * and decoded only when a line is built: counting a match into a busy key copies bytes and decodes nothing.
+ *
  * <p>The alert's id is the one its first line had (so updates keep it), or before any line the id of the
  * earliest candidate; title, group and context are the earliest candidate's.
  */
@@ -31,13 +36,19 @@ public final class EvidenceSample {
     public static final int DEFAULT_LIMIT = 10;
     public static final int MIN_LIMIT = 2;
     public static final int MAX_LIMIT = 100;
-    private static final byte FORMAT = 2;
-    private static final Comparator<Alert> ORDER = Comparator.comparingLong(Alert::lastSeenMillis)
-            .thenComparing(Alert::alertId);
+    private static final byte FORMAT = 3;
+    /** Largest serialized candidate accepted when state is read back (alerts are bounded far below this). */
+    private static final int MAX_CANDIDATE_BYTES = 64 * 1024 * 1024;
+    private static final Comparator<Sampled> ORDER = Comparator.comparingLong(Sampled::lastSeen)
+            .thenComparing(Sampled::alertId);
+
+    /** A candidate as held: its order key and its serialized alert. */
+    private record Sampled(long lastSeen, String alertId, byte[] alert) {
+    }
 
     private final int limit;
-    private final List<Alert> earliest;
-    private final List<Alert> latest;
+    private final List<Sampled> earliest;
+    private final List<Sampled> latest;
     private long occurrences;
     private long events;
     private long firstSeen = Long.MAX_VALUE;
@@ -63,21 +74,49 @@ public final class EvidenceSample {
 
     /** Counts {@code candidate} (a new alert for one match or firing of this period's rule and dedup key). */
     public void add(Alert candidate) {
-        occurrences = saturatedAdd(occurrences, candidate.occurrences());
-        events = saturatedAdd(events, candidate.count());
-        firstSeen = Math.min(firstSeen, candidate.firstSeenMillis());
-        lastSeen = Math.max(lastSeen, candidate.lastSeenMillis());
-        keep(earliest, candidate, (limit + 1) / 2, true);
-        keep(latest, candidate, limit / 2, false);
+        add(candidate.firstSeenMillis(), candidate.lastSeenMillis(), candidate.count(), candidate.occurrences(),
+                candidate.alertId(), () -> serialize(candidate));
     }
 
-    /** Inserts {@code a} in sorted order and trims the list to {@code max}, dropping from the far end. */
-    private static void keep(List<Alert> list, Alert a, int max, boolean smallest) {
+    /**
+     * Counts a candidate given by its totals and its {@link #serialize serialized} alert, which is copied only if
+     * the candidate is kept.
+     */
+    public void add(long candidateFirstSeen, long candidateLastSeen, long count, long candidateOccurrences,
+                    String candidateId, Supplier<byte[]> serialized) {
+        occurrences = saturatedAdd(occurrences, candidateOccurrences);
+        events = saturatedAdd(events, count);
+        firstSeen = Math.min(firstSeen, candidateFirstSeen);
+        lastSeen = Math.max(lastSeen, candidateLastSeen);
+        Sampled key = new Sampled(candidateLastSeen, candidateId, null);
+        boolean early = fits(earliest, key, (limit + 1) / 2, true);
+        boolean late = fits(latest, key, limit / 2, false);
+        if (early || late) {
+            Sampled s = new Sampled(candidateLastSeen, candidateId, serialized.get());
+            if (early) {
+                keep(earliest, s, (limit + 1) / 2, true);
+            }
+            if (late) {
+                keep(latest, s, limit / 2, false);
+            }
+        }
+    }
+
+    /** Whether {@code s} belongs among the {@code max} smallest (or largest) of {@code list} plus itself. */
+    private static boolean fits(List<Sampled> list, Sampled s, int max, boolean smallest) {
+        if (list.size() < max) {
+            return true;
+        }
+        return smallest ? ORDER.compare(s, list.get(list.size() - 1)) < 0 : ORDER.compare(s, list.get(0)) > 0;
+    }
+
+    /** Inserts {@code s} in sorted order and trims the list to {@code max}, dropping from the far end. */
+    private static void keep(List<Sampled> list, Sampled s, int max, boolean smallest) {
         int i = 0;
-        while (i < list.size() && ORDER.compare(list.get(i), a) <= 0) {
+        while (i < list.size() && ORDER.compare(list.get(i), s) <= 0) {
             i++;
         }
-        list.add(i, a);
+        list.add(i, s);
         if (list.size() > max) {
             list.remove(smallest ? list.size() - 1 : 0);
         }
@@ -106,11 +145,11 @@ public final class EvidenceSample {
         if (isEmpty()) {
             throw new IllegalStateException("no occurrence counted");
         }
-        List<Alert> shown = shown();
-        Alert head = shown.get(0);
-        List<Evidence> evidence = new ArrayList<>();
-        for (Alert a : shown) {
-            evidence.addAll(a.evidence());
+        List<Sampled> shown = shown();
+        Alert head = deserialize(shown.get(0).alert());
+        List<Evidence> evidence = new ArrayList<>(head.evidence());
+        for (int i = 1; i < shown.size(); i++) {
+            evidence.addAll(deserialize(shown.get(i).alert()).evidence());
         }
         return new Alert(head.kind(), head.rule(), head.severity(), head.title(), head.group(), firstSeen, lastSeen,
                 evidence, events, head.dedupKey(), alertId != null ? alertId : head.alertId(), head.context(), lines,
@@ -132,12 +171,12 @@ public final class EvidenceSample {
     }
 
     /** The earliest candidates, then the latest ones not among them, in order. */
-    private List<Alert> shown() {
-        List<Alert> shown = new ArrayList<>(earliest);
-        Alert lastEarly = earliest.get(earliest.size() - 1);
-        for (Alert a : latest) {
-            if (ORDER.compare(a, lastEarly) > 0) {
-                shown.add(a);
+    private List<Sampled> shown() {
+        List<Sampled> shown = new ArrayList<>(earliest);
+        Sampled lastEarly = earliest.get(earliest.size() - 1);
+        for (Sampled s : latest) {
+            if (ORDER.compare(s, lastEarly) > 0) {
+                shown.add(s);
             }
         }
         return shown;
@@ -156,8 +195,8 @@ public final class EvidenceSample {
         }
         out.writeInt(lines);
         out.writeLong(reported);
-        writeAlerts(out, earliest);
-        writeAlerts(out, latest);
+        writeSampled(out, earliest);
+        writeSampled(out, latest);
     }
 
     public static EvidenceSample read(DataInput in) throws IOException {
@@ -173,36 +212,55 @@ public final class EvidenceSample {
         s.alertId = in.readBoolean() ? in.readUTF() : null;
         s.lines = in.readInt();
         s.reported = in.readLong();
-        readAlerts(in, s.earliest);
-        readAlerts(in, s.latest);
+        readSampled(in, s.earliest);
+        readSampled(in, s.latest);
         return s;
     }
 
-    private static void writeAlerts(DataOutput out, List<Alert> alerts) throws IOException {
-        out.writeInt(alerts.size());
-        for (Alert a : alerts) {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            try (ObjectOutputStream o = new ObjectOutputStream(bytes)) {
-                o.writeObject(a);
-            }
-            out.writeInt(bytes.size());
-            out.write(bytes.toByteArray());
+    private static void writeSampled(DataOutput out, List<Sampled> list) throws IOException {
+        out.writeInt(list.size());
+        for (Sampled s : list) {
+            out.writeLong(s.lastSeen());
+            out.writeUTF(s.alertId());
+            out.writeInt(s.alert().length);
+            out.write(s.alert());
         }
     }
 
-    private static void readAlerts(DataInput in, List<Alert> into) throws IOException {
+    private static void readSampled(DataInput in, List<Sampled> into) throws IOException {
         int n = in.readInt();
         if (n < 0 || n > MAX_LIMIT) {
-            throw new IOException("corrupt evidence sample: " + n + " alerts");
+            throw new IOException("corrupt evidence sample: " + n + " candidates");
         }
         for (int i = 0; i < n; i++) {
-            byte[] bytes = new byte[in.readInt()];
-            in.readFully(bytes);
-            try (ObjectInputStream o = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
-                into.add((Alert) o.readObject());
-            } catch (ClassNotFoundException | ClassCastException e) {
-                throw new IOException("corrupt evidence sample", e);
+            long time = in.readLong();
+            String id = in.readUTF();
+            int length = in.readInt();
+            if (length < 0 || length > MAX_CANDIDATE_BYTES) {
+                throw new IOException("corrupt evidence sample: candidate of " + length + " bytes");
             }
+            byte[] bytes = new byte[length];
+            in.readFully(bytes);
+            into.add(new Sampled(time, id, bytes));
+        }
+    }
+
+    /** An alert in Java serialization, as candidates are held (and as alerts travel between operators). */
+    public static byte[] serialize(Alert a) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(1024);
+        try (ObjectOutputStream o = new ObjectOutputStream(bytes)) {
+            o.writeObject(a);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    static Alert deserialize(byte[] bytes) {
+        try (ObjectInputStream o = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
+            return (Alert) o.readObject();
+        } catch (IOException | ClassNotFoundException | ClassCastException e) {
+            throw new IllegalStateException("corrupt evidence sample candidate", e);
         }
     }
 

@@ -151,7 +151,9 @@ public class DedupFunction extends KeyedProcessFunction<String, AlertRecord, Ale
         }
         EvidenceSample sample = held == null || d.endsHeld() ? new EvidenceSample(evidenceLimit) : held.sample();
         if (sample != null) {
-            sample.add(record.alert());
+            // The record carries what the sample orders and counts by; its alert bytes are copied, not decoded.
+            sample.add(record.firstSeen, record.eventTime, record.count, record.occurrences, record.alertId,
+                    () -> record.alert);
         }
         switch (d.outcome()) {
             case EMIT -> {
