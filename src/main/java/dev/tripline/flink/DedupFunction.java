@@ -48,10 +48,10 @@ import org.apache.flink.util.OutputTag;
  * before, emits a match that reaches its threshold as that match's alert, and sends no update.
  *
  * <p>Metrics: {@code alerts_emitted} (new alert lines), {@code alert_updates}, {@code alerts_suppressed}
- * (matches or firings folded into an alert already out), {@code alerts_below_threshold} (occurrences of periods
- * that ended short of their threshold), {@code alerts_dropped_untracked} (a match too early for the held period
- * that a threshold above 1 cannot count anywhere), {@code evidence_omitted} (occurrences counted into an alert
- * whose events its bounded evidence does not show) and {@code late_records}.
+ * (matches or firings counted into a period after its threshold), {@code alerts_below_threshold} (occurrences
+ * of periods that ended short of their threshold), {@code alerts_dropped_untracked} (a match too early for the
+ * held period that a threshold above 1 cannot count anywhere), {@code evidence_omitted} (occurrences counted into
+ * an alert whose events its bounded evidence does not show) and {@code late_records}.
  *
  * <p>Late data: a candidate whose timestamp is at or before {@code watermark - allowedLateness} may belong to a
  * period whose state is already gone, so counting it could raise a duplicate; it goes to {@link #LATE} (with the
