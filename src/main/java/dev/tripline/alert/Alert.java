@@ -20,15 +20,21 @@ import java.util.Objects;
  *                        null value is a group field the events lack
  * @param firstSeenMillis earliest event time counted into the alert (epoch millis, event time)
  * @param lastSeenMillis  latest event time counted into the alert
- * @param evidence        the events shown, in the order the alert was built from
- * @param count           matches counted into the alert when it was emitted
- * @param alertId         deterministic id, see {@link Alerts#alertId}
+ * @param evidence        the events shown, in event-time order: for an alert that folds several matches or
+ *                        firings, those of the earliest and the latest ones ({@link EvidenceSample})
+ * @param count           events counted into the alert: the matches of a single-event rule's period, the
+ *                        events a correlation's folded firings counted
+ * @param alertId         deterministic id, see {@link Alerts#alertId}; an update keeps its alert's id
  * @param context         Panther AlertContext: name to value (JSON null when the event lacks the field)
+ * @param revision        0 for a new alert; n for its n-th update, which replaces the lines before it
+ * @param occurrences     matches (single) or firings (correlation) folded into the alert
+ * @param evidenceOmitted occurrences whose events the evidence does not show (the sample is bounded)
  */
 public record Alert(Kind kind, RuleRef rule, Level severity, String title, Map<String, String> group,
                     long firstSeenMillis, long lastSeenMillis, List<Evidence> evidence, long count, String dedupKey,
-                    String alertId, Map<String, JsonNode> context) implements Serializable {
-    private static final long serialVersionUID = 1L;
+                    String alertId, Map<String, JsonNode> context, int revision, long occurrences,
+                    long evidenceOmitted) implements Serializable {
+    private static final long serialVersionUID = 2L;
 
     public enum Kind {
         SINGLE, CORRELATION;
@@ -49,6 +55,18 @@ public record Alert(Kind kind, RuleRef rule, Level severity, String title, Map<S
         group = Collections.unmodifiableMap(new LinkedHashMap<>(group));
         evidence = List.copyOf(evidence);
         context = Collections.unmodifiableMap(new LinkedHashMap<>(context));
+        if (revision < 0 || occurrences < 1 || evidenceOmitted < 0 || evidenceOmitted >= occurrences) {
+            throw new IllegalArgumentException("revision " + revision + ", occurrences " + occurrences
+                    + ", evidence omitted " + evidenceOmitted);
+        }
+    }
+
+    /** A new alert that stands for one match or firing: revision 0, nothing folded into it yet. */
+    public Alert(Kind kind, RuleRef rule, Level severity, String title, Map<String, String> group,
+                 long firstSeenMillis, long lastSeenMillis, List<Evidence> evidence, long count, String dedupKey,
+                 String alertId, Map<String, JsonNode> context) {
+        this(kind, rule, severity, title, group, firstSeenMillis, lastSeenMillis, evidence, count, dedupKey, alertId,
+                context, 0, 1, 0);
     }
 
     /** The account the alert is about, or null. */

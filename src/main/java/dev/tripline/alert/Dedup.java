@@ -52,8 +52,11 @@ public final class Dedup {
      * @param count     matches counted into the alert's period, for the alert's {@code count}
      * @param firstSeen the alert's first_seen
      * @param lastSeen  the alert's last_seen
+     * @param endsHeld  the match opened a new period in place of the one {@code offer} was given: that period is
+     *                  over, and whatever it still has to report must go out before its state is replaced
      */
-    public record Decision(Outcome outcome, DedupState state, int count, long firstSeen, long lastSeen) {
+    public record Decision(Outcome outcome, DedupState state, int count, long firstSeen, long lastSeen,
+                           boolean endsHeld) {
         public boolean emit() {
             return outcome.emits();
         }
@@ -67,26 +70,26 @@ public final class Dedup {
         long p = policy.periodMillis();
         int threshold = policy.threshold();
         if (state == null || eventTime >= saturatedAdd(state.firstSeen(), p)) {
-            return counted(new DedupState(eventTime, eventTime, 1, false), threshold);
+            return counted(new DedupState(eventTime, eventTime, 1, false), threshold, state != null);
         }
         if (eventTime >= state.firstSeen() || state.lastSeen() - eventTime < p) {
             DedupState next = new DedupState(Math.min(state.firstSeen(), eventTime),
                     Math.max(state.lastSeen(), eventTime), saturatedIncrement(state.count()), state.alerted());
-            return counted(next, threshold);
+            return counted(next, threshold, false);
         }
         Outcome o = threshold <= 1 ? Outcome.EMIT_UNTRACKED : Outcome.DROPPED_UNTRACKED;
-        return new Decision(o, state, 1, eventTime, eventTime);
+        return new Decision(o, state, 1, eventTime, eventTime, false);
     }
 
-    private static Decision counted(DedupState s, int threshold) {
+    private static Decision counted(DedupState s, int threshold, boolean endsHeld) {
         if (s.alerted()) {
-            return new Decision(Outcome.SUPPRESSED, s, s.count(), s.firstSeen(), s.lastSeen());
+            return new Decision(Outcome.SUPPRESSED, s, s.count(), s.firstSeen(), s.lastSeen(), endsHeld);
         }
         if (s.count() >= threshold) {
             DedupState alerted = new DedupState(s.firstSeen(), s.lastSeen(), s.count(), true);
-            return new Decision(Outcome.EMIT, alerted, s.count(), s.firstSeen(), s.lastSeen());
+            return new Decision(Outcome.EMIT, alerted, s.count(), s.firstSeen(), s.lastSeen(), endsHeld);
         }
-        return new Decision(Outcome.PENDING, s, s.count(), s.firstSeen(), s.lastSeen());
+        return new Decision(Outcome.PENDING, s, s.count(), s.firstSeen(), s.lastSeen(), endsHeld);
     }
 
     /** The event time from which the state may be dropped, given the job's allowed lateness. */

@@ -20,6 +20,7 @@ final class JsonLinesEncoding {
     static void write(Alert a, JsonGenerator g) throws IOException {
         g.writeStartObject();
         g.writeStringField("alert_id", a.alertId());
+        g.writeNumberField("revision", a.revision());
         g.writeStringField("kind", a.kind().wireName());
         g.writeStringField("title", a.title());
         g.writeStringField("severity", a.severity().lowerName());
@@ -39,6 +40,8 @@ final class JsonLinesEncoding {
         g.writeStringField("first_seen", time(a.firstSeenMillis()));
         g.writeStringField("last_seen", time(a.lastSeenMillis()));
         g.writeNumberField("count", a.count());
+        g.writeNumberField("occurrences", a.occurrences());
+        g.writeNumberField("evidence_omitted", a.evidenceOmitted());
         g.writeArrayFieldStart("evidence");
         for (Evidence e : a.evidence()) {
             g.writeStartObject();

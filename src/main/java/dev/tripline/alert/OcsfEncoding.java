@@ -18,6 +18,8 @@ final class OcsfEncoding {
     static final int CLASS_UID = 2004;
     static final int CATEGORY_UID = 2;
     static final int ACTIVITY_CREATE = 1;
+    /** An update of a finding already sent (same finding_info.uid): a deduplicated alert that grew. */
+    static final int ACTIVITY_UPDATE = 2;
 
     private OcsfEncoding() {
     }
@@ -49,10 +51,12 @@ final class OcsfEncoding {
         g.writeStringField("class_name", "Detection Finding");
         g.writeNumberField("category_uid", CATEGORY_UID);
         g.writeStringField("category_name", "Findings");
-        g.writeNumberField("activity_id", ACTIVITY_CREATE);
-        g.writeStringField("activity_name", "Create");
-        g.writeNumberField("type_uid", CLASS_UID * 100L + ACTIVITY_CREATE);
-        g.writeStringField("type_name", "Detection Finding: Create");
+        boolean update = a.revision() > 0;
+        int activity = update ? ACTIVITY_UPDATE : ACTIVITY_CREATE;
+        g.writeNumberField("activity_id", activity);
+        g.writeStringField("activity_name", update ? "Update" : "Create");
+        g.writeNumberField("type_uid", CLASS_UID * 100L + activity);
+        g.writeStringField("type_name", update ? "Detection Finding: Update" : "Detection Finding: Create");
         g.writeNumberField("severity_id", severityId(a.severity()));
         g.writeStringField("severity", severityName(a.severity()));
         g.writeNumberField("status_id", 1);
@@ -157,6 +161,9 @@ final class OcsfEncoding {
         g.writeObjectFieldStart("unmapped");
         g.writeStringField("kind", a.kind().wireName());
         g.writeStringField("dedup_key", a.dedupKey());
+        g.writeNumberField("revision", a.revision());
+        g.writeNumberField("occurrences", a.occurrences());
+        g.writeNumberField("evidence_omitted", a.evidenceOmitted());
         g.writeObjectFieldStart("group");
         for (Map.Entry<String, String> e : a.group().entrySet()) {
             g.writeStringField(e.getKey(), e.getValue());

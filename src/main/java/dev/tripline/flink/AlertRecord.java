@@ -14,6 +14,11 @@ public class AlertRecord {
     /** The alert's last_seen, epoch millis: the event time dedup counts it at. */
     public long eventTime;
     public byte[] alert;
+    /** The alert's id, first_seen, count and occurrences, so that dedup can count it without decoding it. */
+    public String alertId;
+    public long firstSeen;
+    public long count;
+    public long occurrences;
     /** The dedup policy carried from detect ({@link SingleMatch#dedupPeriodMillis}); 0 when not carried. */
     public long dedupPeriodMillis;
     public int dedupThreshold;
@@ -28,6 +33,10 @@ public class AlertRecord {
         r.dedupKey = a.dedupKey();
         r.eventTime = a.lastSeenMillis();
         r.alert = Codec.java(a);
+        r.alertId = a.alertId();
+        r.firstSeen = a.firstSeenMillis();
+        r.count = a.count();
+        r.occurrences = a.occurrences();
         return r;
     }
 
@@ -39,6 +48,10 @@ public class AlertRecord {
         r.dedupKey = m.dedupKey;
         r.eventTime = m.eventTime;
         r.alert = m.alert;
+        r.alertId = m.alertId;
+        r.firstSeen = m.eventTime;
+        r.count = 1;
+        r.occurrences = 1;
         r.dedupPeriodMillis = m.dedupPeriodMillis;
         r.dedupThreshold = m.dedupThreshold;
         return r;

@@ -1,9 +1,9 @@
 package dev.tripline.flink;
 
-import dev.tripline.alert.Alert;
 import dev.tripline.alert.Dedup;
 import dev.tripline.alert.DedupPolicy;
 import dev.tripline.alert.DedupState;
+import dev.tripline.alert.EvidenceSample;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -12,11 +12,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.configuration.Configuration;
+import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
@@ -25,10 +26,32 @@ import org.apache.flink.util.OutputTag;
 
 /**
  * Dedup and suppression, keyed by dedup key (which starts with the rule id, so one key has one policy): every
- * alert candidate, single or composite, is offered to {@link Dedup} in event time; only the ones it emits go on.
- * A single-event alert goes out with the period's count and first/last seen; a composite alert as it fired, so a
- * correlation fires once per group per suppression period. The key's state is dropped by an event-time timer at
- * {@link Dedup#clearableAt}, so closed periods leave nothing behind.
+ * alert candidate, single or composite, is offered to {@link Dedup} in event time, and every one counted into a
+ * period is added to the period's {@link EvidenceSample}, so the period's alert carries its count and the
+ * evidence of its earliest and latest matches or firings.
+ *
+ * <p>When lines go out depends on the {@link Emission}:
+ * <ul>
+ *   <li>{@link Emission#LIVE} (a stream): the alert goes out at once when the period reaches its threshold
+ *       (revision 0), and once more when the period ends, as an update with the same alert id (revision 1),
+ *       if anything was counted after it. At most two lines per period.</li>
+ *   <li>{@link Emission#FINAL} (bounded input in BATCH mode): one line per period when it ends, holding the whole
+ *       period. The sample is ordered by event time and candidate id, not by arrival, so the line does not
+ *       depend on the order Flink hands over records with equal timestamps, nor on the parallelism.</li>
+ * </ul>
+ * A period ends when the watermark reaches {@link Dedup#clearableAt} (an event-time timer; in BATCH mode when the
+ * key's input ends) or when a match of the same key opens the next period.
+ *
+ * <p>State per key, one {@code byte[]}: the period's {@link DedupState} (21 bytes) and its {@link EvidenceSample}
+ * (at most the configured number of candidate alerts, plus totals). Both are cleared when the period ends. State
+ * written before samples existed (21 bytes) restores as a period without a sample: it counts and suppresses as
+ * before, emits a match that reaches its threshold as that match's alert, and sends no update.
+ *
+ * <p>Metrics: {@code alerts_emitted} (new alert lines), {@code alert_updates}, {@code alerts_suppressed}
+ * (matches or firings counted into a period after its threshold), {@code alerts_below_threshold} (occurrences
+ * of periods that ended short of their threshold), {@code alerts_dropped_untracked} (a match too early for the
+ * held period that a threshold above 1 cannot count anywhere), {@code evidence_omitted} (occurrences counted into
+ * an alert whose events its bounded evidence does not show) and {@code late_records}.
  *
  * <p>Late data: a candidate whose timestamp is at or before {@code watermark - allowedLateness} may belong to a
  * period whose state is already gone, so counting it could raise a duplicate; it goes to {@link #LATE} (with the
@@ -36,42 +59,66 @@ import org.apache.flink.util.OutputTag;
  * timestamp of the signal or window end that fired them, which the correlate stage already held to the same bound.
  */
 public class DedupFunction extends KeyedProcessFunction<String, AlertRecord, AlertRecord> {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     /** Stable operator uid: state in savepoints is found by it; never change it. */
     public static final String UID = "tripline-dedup";
     public static final OutputTag<LateRecord> LATE = new OutputTag<>("late-alerts") {
     };
 
+    /** When a period's alert lines go out. */
+    public enum Emission {
+        /** At once when the threshold is reached, then one update at the period's end if it grew. */
+        LIVE,
+        /** One line per period, at its end (bounded input). */
+        FINAL
+    }
+
     private final Map<String, DedupPolicy> policies;
     private final DedupPolicy fallback;
     private final long allowedLatenessMillis;
+    private final int evidenceLimit;
+    private final Emission emission;
 
     private transient ValueState<byte[]> state;
     private transient ValueState<Long> timer;
     private transient Counter emitted;
+    private transient Counter updates;
     private transient Counter suppressed;
+    private transient Counter belowThreshold;
+    private transient Counter droppedUntracked;
+    private transient Counter evidenceOmitted;
     private transient Counter late;
 
     /**
      * @param policies              rule or correlation id to its policy
      * @param fallback              the policy of an id missing from {@code policies}
      * @param allowedLatenessMillis how long after a period ends its state is kept for late matches
+     * @param evidenceLimit         matches or firings whose evidence an alert shows ({@link EvidenceSample})
+     * @param emission              when alert lines go out
      */
-    public DedupFunction(Map<String, DedupPolicy> policies, DedupPolicy fallback, long allowedLatenessMillis) {
+    public DedupFunction(Map<String, DedupPolicy> policies, DedupPolicy fallback, long allowedLatenessMillis,
+                         int evidenceLimit, Emission emission) {
+        EvidenceSample.checkLimit(evidenceLimit);
         this.policies = new LinkedHashMap<>(policies);
         this.fallback = fallback;
         this.allowedLatenessMillis = Math.max(0, allowedLatenessMillis);
+        this.evidenceLimit = evidenceLimit;
+        this.emission = Objects.requireNonNull(emission, "emission");
     }
 
     @Override
-    public void open(Configuration parameters) {
+    public void open(OpenContext openContext) {
         state = getRuntimeContext().getState(new ValueStateDescriptor<>("dedup-state",
                 PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         timer = getRuntimeContext().getState(new ValueStateDescriptor<>("dedup-timer", Types.LONG));
         MetricGroup m = getRuntimeContext().getMetricGroup();
         emitted = m.counter("alerts_emitted");
+        updates = m.counter("alert_updates");
         suppressed = m.counter("alerts_suppressed");
+        belowThreshold = m.counter("alerts_below_threshold");
+        droppedUntracked = m.counter("alerts_dropped_untracked");
+        evidenceOmitted = m.counter("evidence_omitted");
         late = m.counter("late_records");
     }
 
@@ -87,32 +134,50 @@ public class DedupFunction extends KeyedProcessFunction<String, AlertRecord, Ale
         DedupPolicy policy = record.dedupPeriodMillis > 0
                 ? new DedupPolicy(record.dedupPeriodMillis, Math.max(1, record.dedupThreshold))
                 : policies.getOrDefault(record.ruleId, fallback);
-        byte[] held = state.value();
-        Dedup.Decision d = Dedup.offer(held == null ? null : read(held), record.eventTime, policy);
-        if (d.outcome() != Dedup.Outcome.EMIT_UNTRACKED && d.outcome() != Dedup.Outcome.DROPPED_UNTRACKED) {
-            state.update(write(d.state()));
-            long at = Dedup.clearableAt(d.state(), policy, allowedLatenessMillis);
-            Long old = timer.value();
-            if (old == null || old != at) {
-                if (old != null) {
-                    ctx.timerService().deleteEventTimeTimer(old);
-                }
-                ctx.timerService().registerEventTimeTimer(at);
-                timer.update(at);
-            }
-        }
-        if (!d.emit()) {
-            suppressed.inc();
+        Held held = read(state.value());
+        Dedup.Decision d = Dedup.offer(held == null ? null : held.period(), record.eventTime, policy);
+        if (d.outcome() == Dedup.Outcome.EMIT_UNTRACKED) {
+            // Belongs to a period this state no longer holds: an alert of its own, the held period untouched.
+            emitted.inc();
+            out.collect(record);
             return;
         }
-        emitted.inc();
-        Alert a = record.alert();
-        if (a.kind() == Alert.Kind.SINGLE) {
-            a = new Alert(a.kind(), a.rule(), a.severity(), a.title(), a.group(), d.firstSeen(), d.lastSeen(),
-                    a.evidence(), d.count(), a.dedupKey(), a.alertId(), a.context());
-            out.collect(AlertRecord.of(a));
-        } else {
-            out.collect(record);
+        if (d.outcome() == Dedup.Outcome.DROPPED_UNTRACKED) {
+            droppedUntracked.inc();
+            return;
+        }
+        if (d.endsHeld()) {
+            finish(held, out);
+        }
+        EvidenceSample sample = held == null || d.endsHeld() ? new EvidenceSample(evidenceLimit) : held.sample();
+        if (sample != null) {
+            // The record carries what the sample orders and counts by; its alert bytes are copied, not decoded.
+            sample.add(record.firstSeen, record.eventTime, record.count, record.occurrences, record.alertId,
+                    () -> record.alert);
+        }
+        switch (d.outcome()) {
+            case EMIT -> {
+                if (sample == null) {
+                    emitted.inc();
+                    out.collect(record);
+                } else if (emission == Emission.LIVE) {
+                    emitted.inc();
+                    out.collect(AlertRecord.of(sample.emit()));
+                }
+            }
+            case SUPPRESSED -> suppressed.inc();
+            default -> {
+            }
+        }
+        state.update(write(new Held(d.state(), sample)));
+        long at = Dedup.clearableAt(d.state(), policy, allowedLatenessMillis);
+        Long old = timer.value();
+        if (old == null || old != at) {
+            if (old != null) {
+                ctx.timerService().deleteEventTimeTimer(old);
+            }
+            ctx.timerService().registerEventTimeTimer(at);
+            timer.update(at);
         }
     }
 
@@ -120,24 +185,53 @@ public class DedupFunction extends KeyedProcessFunction<String, AlertRecord, Ale
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<AlertRecord> out) throws Exception {
         Long t = timer.value();
         if (t != null && t == timestamp) {
+            finish(read(state.value()), out);
             state.clear();
             timer.clear();
         }
     }
 
-    static byte[] write(DedupState s) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(DedupState.SERIALIZED_BYTES);
+    /** A period ends: its last line goes out if it has news (or, FINAL, its only line), and the rest is counted. */
+    private void finish(Held held, Collector<AlertRecord> out) {
+        if (held == null || held.sample() == null || held.sample().isEmpty()) {
+            return;
+        }
+        EvidenceSample sample = held.sample();
+        if (!held.period().alerted()) {
+            belowThreshold.inc(sample.occurrences());
+            return;
+        }
+        if (sample.hasUnreported()) {
+            (sample.lines() == 0 ? emitted : updates).inc();
+            out.collect(AlertRecord.of(sample.emit()));
+        }
+        evidenceOmitted.inc(sample.omitted());
+    }
+
+    /** One key's state: the period and its sample (null for state written before samples existed). */
+    record Held(DedupState period, EvidenceSample sample) {
+    }
+
+    static byte[] write(Held h) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            s.write(out);
+            h.period().write(out);
+            if (h.sample() != null) {
+                h.sample().write(out);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
     }
 
-    static DedupState read(byte[] data) {
+    static Held read(byte[] data) {
+        if (data == null) {
+            return null;
+        }
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
-            return DedupState.read(in);
+            DedupState period = DedupState.read(in);
+            return new Held(period, data.length == DedupState.SERIALIZED_BYTES ? null : EvidenceSample.read(in));
         } catch (IOException e) {
             throw new UncheckedIOException("corrupt dedup state", e);
         }

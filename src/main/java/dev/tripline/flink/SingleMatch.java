@@ -13,6 +13,8 @@ public class SingleMatch {
     public String dedupKey;
     public long eventTime;
     public byte[] alert;
+    /** The alert's id, so that dedup can order the match without decoding the alert. */
+    public String alertId;
     /**
      * The rule's dedup policy as the rules that matched define it (period 0 = not carried: dedup looks the rule
      * up in its own table), so that a live rule update's new or changed rules are deduplicated by their own
@@ -30,6 +32,7 @@ public class SingleMatch {
         m.dedupKey = a.dedupKey();
         m.eventTime = a.lastSeenMillis();
         m.alert = Codec.java(a);
+        m.alertId = a.alertId();
         return m;
     }
 

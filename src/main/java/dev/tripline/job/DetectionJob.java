@@ -1,6 +1,7 @@
 package dev.tripline.job;
 
 import dev.tripline.alert.DedupPolicy;
+import dev.tripline.alert.EvidenceSample;
 import dev.tripline.correlate.CorrelationEngine;
 import dev.tripline.flink.AlertRecord;
 import dev.tripline.flink.CorrelateFunction;
@@ -35,10 +36,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
@@ -99,11 +102,13 @@ public final class DetectionJob {
      *                              ({@link CorrelateFunction#DEFAULT_STATE_TTL})
      * @param timeRange             events outside it are dropped (and counted) right after parsing: a hunt's
      *                              {@code --from}/{@code --to}; {@link TimeRange#ALL} for a live job
+     * @param evidenceLimit         matches or firings whose evidence a deduplicated alert shows (its earliest and
+     *                              latest), see {@link EvidenceSample}
      */
     public record Options(Duration outOfOrderness, Duration idleness, int defaultDedupMinutes,
                           Duration correlationSuppression, Duration allowedLateness, Duration stateTtl,
-                          TimeRange timeRange) implements Serializable {
-        private static final long serialVersionUID = 2L;
+                          TimeRange timeRange, int evidenceLimit) implements Serializable {
+        private static final long serialVersionUID = 3L;
         public static final Duration DEFAULT_OUT_OF_ORDERNESS = Duration.ofMinutes(15);
         public static final Duration DEFAULT_IDLENESS = Duration.ofMinutes(1);
         public static final Duration DEFAULT_CORRELATION_SUPPRESSION = Duration.ofMinutes(60);
@@ -135,13 +140,14 @@ public final class DetectionJob {
             if (stateTtl.isNegative() || stateTtl.isZero()) {
                 throw new IllegalArgumentException("state TTL must be positive: " + stateTtl);
             }
+            EvidenceSample.checkLimit(evidenceLimit);
         }
 
         /** The options before state TTL and time range existed: those two at their defaults. */
         public Options(Duration outOfOrderness, Duration idleness, int defaultDedupMinutes,
                        Duration correlationSuppression, Duration allowedLateness) {
             this(outOfOrderness, idleness, defaultDedupMinutes, correlationSuppression, allowedLateness,
-                    CorrelateFunction.DEFAULT_STATE_TTL, TimeRange.ALL);
+                    CorrelateFunction.DEFAULT_STATE_TTL, TimeRange.ALL, EvidenceSample.DEFAULT_LIMIT);
         }
 
         public static Options defaults() {
@@ -151,37 +157,42 @@ public final class DetectionJob {
 
         public Options withOutOfOrderness(Duration d) {
             return new Options(d, idleness, defaultDedupMinutes, correlationSuppression, allowedLateness, stateTtl,
-                    timeRange);
+                    timeRange, evidenceLimit);
         }
 
         public Options withIdleness(Duration d) {
             return new Options(outOfOrderness, d, defaultDedupMinutes, correlationSuppression, allowedLateness,
-                    stateTtl, timeRange);
+                    stateTtl, timeRange, evidenceLimit);
         }
 
         public Options withDefaultDedupMinutes(int minutes) {
             return new Options(outOfOrderness, idleness, minutes, correlationSuppression, allowedLateness, stateTtl,
-                    timeRange);
+                    timeRange, evidenceLimit);
         }
 
         public Options withCorrelationSuppression(Duration d) {
             return new Options(outOfOrderness, idleness, defaultDedupMinutes, d, allowedLateness, stateTtl,
-                    timeRange);
+                    timeRange, evidenceLimit);
         }
 
         public Options withAllowedLateness(Duration d) {
             return new Options(outOfOrderness, idleness, defaultDedupMinutes, correlationSuppression, d, stateTtl,
-                    timeRange);
+                    timeRange, evidenceLimit);
         }
 
         public Options withStateTtl(Duration d) {
             return new Options(outOfOrderness, idleness, defaultDedupMinutes, correlationSuppression,
-                    allowedLateness, d, timeRange);
+                    allowedLateness, d, timeRange, evidenceLimit);
+        }
+
+        public Options withEvidenceLimit(int limit) {
+            return new Options(outOfOrderness, idleness, defaultDedupMinutes, correlationSuppression,
+                    allowedLateness, stateTtl, timeRange, limit);
         }
 
         public Options withTimeRange(TimeRange r) {
             return new Options(outOfOrderness, idleness, defaultDedupMinutes, correlationSuppression,
-                    allowedLateness, stateTtl, r);
+                    allowedLateness, stateTtl, r, evidenceLimit);
         }
     }
 
@@ -325,7 +336,7 @@ public final class DetectionJob {
         SingleOutputStreamOperator<AlertRecord> alerts = single.union(composite)
                 .keyBy(a -> a.dedupKey, Types.STRING)
                 .process(new DedupFunction(policies(), DedupPolicy.suppression(options.correlationSuppression()),
-                        options.allowedLateness().toMillis()))
+                        options.allowedLateness().toMillis(), options.evidenceLimit(), emission(source)))
                 .uid(DedupFunction.UID).name("dedup");
         DataStream<LateRecord> allLate = alerts.getSideOutput(DedupFunction.LATE);
         for (DataStream<LateRecord> l : late) {
@@ -356,6 +367,16 @@ public final class DetectionJob {
         out.alerts().sinkTo(alertSink).uid("tripline-alert-sink").name("alert sink");
         out.deadLetters().sinkTo(deadLetterSink).uid("tripline-dead-letter-sink").name("dead-letter sink");
         return out;
+    }
+
+    /**
+     * BATCH mode reads bounded input whose records of equal time arrive in no fixed order: one final line per
+     * dedup period keeps the alerts independent of it. A stream emits at once and updates.
+     */
+    private static DedupFunction.Emission emission(DataStream<?> source) {
+        RuntimeExecutionMode mode = source.getExecutionEnvironment().getConfiguration()
+                .get(ExecutionOptions.RUNTIME_MODE);
+        return mode == RuntimeExecutionMode.BATCH ? DedupFunction.Emission.FINAL : DedupFunction.Emission.LIVE;
     }
 
     private Map<String, DedupPolicy> policies() {

@@ -1,6 +1,7 @@
 package dev.tripline.job;
 
 import dev.tripline.alert.AlertFormat;
+import dev.tripline.alert.EvidenceSample;
 import dev.tripline.io.ConfigReader;
 import dev.tripline.io.LiveUpdateOptions;
 import dev.tripline.io.SinkOptions;
@@ -48,6 +49,7 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
  *   state-ttl: 7d
  * dedup:
  *   default-period-minutes: 60
+ *   evidence-limit: 10
  * output:
  *   alerts: alerts.jsonl        # or '-' for stdout
  *   format: jsonl               # or ocsf
@@ -92,8 +94,10 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
      */
     public record Settings(Duration outOfOrderness, Duration idleness, Duration allowedLateness,
                            Duration correlationSuppression, Duration stateTtl, Integer defaultDedupMinutes,
-                           String alerts, String format, String deadLetters, List<String> inputPaths) {
-        public static final Settings NONE = new Settings(null, null, null, null, null, null, null, null, null, null);
+                           Integer evidenceLimit, String alerts, String format, String deadLetters,
+                           List<String> inputPaths) {
+        public static final Settings NONE = new Settings(null, null, null, null, null, null, null, null, null, null,
+                null);
 
         public Settings {
             inputPaths = inputPaths == null ? null : List.copyOf(inputPaths);
@@ -120,6 +124,9 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
             if (defaultDedupMinutes != null) {
                 o = o.withDefaultDedupMinutes(defaultDedupMinutes);
             }
+            if (evidenceLimit != null) {
+                o = o.withEvidenceLimit(evidenceLimit);
+            }
             return o;
         }
     }
@@ -144,7 +151,7 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
     private static final Set<String> REGION_KEYS = Set.of("approved", "accounts", "azure");
     private static final Set<String> TIME_KEYS = Set.of("out-of-orderness", "idleness", "allowed-lateness");
     private static final Set<String> CORRELATION_KEYS = Set.of("suppression", "state-ttl");
-    private static final Set<String> DEDUP_KEYS = Set.of("default-period-minutes");
+    private static final Set<String> DEDUP_KEYS = Set.of("default-period-minutes", "evidence-limit");
     private static final Set<String> OUTPUT_KEYS = Set.of("alerts", "format", "dead-letters");
     private static final Set<String> INPUT_KEYS = Set.of("paths");
     /** A year: Panther allows at most a day; anything longer is a typo, not a policy. */
@@ -361,21 +368,10 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
         Duration lateness = duration(file, time, "time.allowed-lateness", false, errors);
         Duration suppression = duration(file, corr, "correlation.suppression", true, errors);
         Duration ttl = duration(file, corr, "correlation.state-ttl", true, errors);
-        Integer dedupMinutes = null;
-        String text = scalar(file, dedup, "dedup.default-period-minutes", errors);
-        if (text != null) {
-            try {
-                dedupMinutes = Integer.parseInt(text.trim());
-            } catch (NumberFormatException e) {
-                dedupMinutes = null;
-            }
-            if (dedupMinutes == null || dedupMinutes < 1 || dedupMinutes > MAX_DEDUP_MINUTES) {
-                errors.add(new LoadError(SafeYaml.at(file, dedup.get(leaf("dedup.default-period-minutes"))),
-                        "dedup.default-period-minutes: '" + text + "' is not a whole number of minutes from 1 to "
-                                + MAX_DEDUP_MINUTES));
-                dedupMinutes = null;
-            }
-        }
+        Integer dedupMinutes = wholeNumber(file, dedup, "dedup.default-period-minutes", 1, MAX_DEDUP_MINUTES,
+                "minutes", errors);
+        Integer evidenceLimit = wholeNumber(file, dedup, "dedup.evidence-limit", EvidenceSample.MIN_LIMIT,
+                EvidenceSample.MAX_LIMIT, "matches", errors);
         String alerts = path(file, output, "output.alerts", true, errors);
         String format = scalar(file, output, "output.format", errors);
         if (format != null && AlertFormat.parse(format.trim()).isEmpty()) {
@@ -398,8 +394,29 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
                 errors.add(e.toLoadError());
             }
         }
-        return new Settings(outOfOrderness, idleness, lateness, suppression, ttl, dedupMinutes,
+        return new Settings(outOfOrderness, idleness, lateness, suppression, ttl, dedupMinutes, evidenceLimit,
                 alerts == null ? null : alerts.trim(), format == null ? null : format.trim(), deadLetters, paths);
+    }
+
+    /** The whole number at {@code key} in {@code min..max}; null when absent or bad (an error names the key). */
+    private static Integer wholeNumber(String file, YamlMap section, String key, int min, int max, String unit,
+                                       List<LoadError> errors) {
+        String text = scalar(file, section, key, errors);
+        if (text == null) {
+            return null;
+        }
+        Integer n;
+        try {
+            n = Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            n = null;
+        }
+        if (n == null || n < min || n > max) {
+            errors.add(new LoadError(SafeYaml.at(file, section.get(leaf(key))),
+                    key + ": '" + text + "' is not a whole number of " + unit + " from " + min + " to " + max));
+            return null;
+        }
+        return n;
     }
 
     /** The named section as a map checked for unknown keys, or null when absent or not a map. */

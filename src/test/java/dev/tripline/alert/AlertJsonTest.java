@@ -26,7 +26,7 @@ class AlertJsonTest {
     @Test
     void jsonLineOfASigmaAlertIsExactlyTheGolden() {
         Alert a = sigmaAlert();
-        String golden = "{\"alert_id\":\"" + a.alertId() + "\",\"kind\":\"single\","
+        String golden = "{\"alert_id\":\"" + a.alertId() + "\",\"revision\":0,\"kind\":\"single\","
                 + "\"title\":\"AWS EnableRegion Command Monitoring\",\"severity\":\"medium\","
                 + "\"rule\":{\"id\":\"d511abe4-e9cb-42e5-a68c-1b0a6f84e451\","
                 + "\"title\":\"AWS EnableRegion Command Monitoring\",\"level\":\"medium\","
@@ -35,6 +35,7 @@ class AlertJsonTest {
                 + "\"group\":{\"account\":\"123456789012\",\"principal\":\"arn:aws:iam::123456789012:user/alice\"},"
                 + "\"dedup_key\":\"d511abe4-e9cb-42e5-a68c-1b0a6f84e451|123456789012|arn:aws:iam::123456789012:user/alice\","
                 + "\"first_seen\":\"2024-03-01T10:00:00Z\",\"last_seen\":\"2024-03-01T10:00:00Z\",\"count\":1,"
+                + "\"occurrences\":1,\"evidence_omitted\":0,"
                 + "\"evidence\":[{\"eventID\":\"ev-1\",\"eventTime\":\"2024-03-01T10:00:00Z\","
                 + "\"eventName\":\"EnableRegion\",\"eventSource\":\"account.amazonaws.com\",\"awsRegion\":\"us-east-1\","
                 + "\"fields\":{\"requestParameters.RegionName\":\"ap-east-1\",\"awsRegion\":\"us-east-1\","

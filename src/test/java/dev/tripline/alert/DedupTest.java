@@ -114,7 +114,13 @@ class DedupTest {
         assertThat(Dedup.clearable(s, HOUR, lateness, T0 + 75 * MIN)).isTrue();
         // Dropping the state then changes nothing: the next accepted match opens a new period either way.
         long next = T0 + 75 * MIN;
-        assertThat(Dedup.offer(null, next, HOUR)).isEqualTo(Dedup.offer(s, next, HOUR));
+        Decision fresh = Dedup.offer(null, next, HOUR);
+        Decision replacing = Dedup.offer(s, next, HOUR);
+        assertThat(replacing.state()).isEqualTo(fresh.state());
+        assertThat(replacing.outcome()).isEqualTo(fresh.outcome());
+        // ... except that the held period is reported as ended, so that its last line can go out first.
+        assertThat(replacing.endsHeld()).isTrue();
+        assertThat(fresh.endsHeld()).isFalse();
         assertThat(Dedup.clearableAt(new DedupState(Long.MAX_VALUE - 1, Long.MAX_VALUE - 1, 1, true), HOUR, lateness))
                 .isEqualTo(Long.MAX_VALUE);
     }

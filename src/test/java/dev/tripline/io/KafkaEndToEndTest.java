@@ -210,12 +210,21 @@ class KafkaEndToEndTest {
     }
 
     /**
-     * An alert's identity: rule and dedup key. Not the alert id, which derives from the first event of the
-     * period, and at parallelism 2 which of two users' events reaches an account-wide dedup key first differs
-     * between runs.
+     * An alert line's identity: rule, dedup key and revision (an alert and its update share the key). Not the
+     * alert id, which derives from the first event of the period, and at parallelism 2 which of two users' events
+     * reaches an account-wide dedup key first differs between runs.
      */
     private static List<String> alertIds(List<ConsumerRecord<byte[], byte[]>> records) {
-        return records.stream().map(r -> header(r, KafkaConnectors.H_RULE_ID) + " " + utf8(r.key())).toList();
+        return records.stream().map(r -> header(r, KafkaConnectors.H_RULE_ID) + " " + utf8(r.key()) + " r"
+                + revision(r)).toList();
+    }
+
+    private static int revision(ConsumerRecord<byte[], byte[]> r) {
+        try {
+            return JSON.readTree(r.value()).path("revision").asInt();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static void runJob(TriplineConfig cfg, boolean failOnce) throws Exception {

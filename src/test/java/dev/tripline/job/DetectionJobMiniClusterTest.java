@@ -91,12 +91,15 @@ class DetectionJobMiniClusterTest {
                 .filteredOn(a -> a.path("kind").asText().equals("correlation"))
                 .noneMatch(a -> a.toString().contains("quiet-"));
         // Non-signal rules alert on their own, deduplicated: mallory's three creations within the hour are one
-        // alert, emitted with the first.
-        assertThat(alerts).filteredOn(a -> a.path("rule").path("id").asText()
+        // alert, emitted with the first and updated with all three when the hour is over.
+        List<JsonNode> created = alerts.stream().filter(a -> a.path("rule").path("id").asText()
                         .equals("c488ddab-892c-4aa0-9d39-11ccb735c106")
-                        && a.path("group").path("principal").asText().endsWith("111111111111:user/mallory"))
-                .singleElement().satisfies(a -> assertThat(a.path("evidence").get(0).path("eventID").asText())
-                        .isEqualTo("fire-same-run-1"));
+                        && a.path("group").path("principal").asText().endsWith("111111111111:user/mallory")).toList();
+        assertThat(created).extracting(a -> a.path("revision").asInt()).containsExactly(0, 1);
+        assertThat(created.get(0).path("evidence").get(0).path("eventID").asText()).isEqualTo("fire-same-run-1");
+        assertThat(created.get(1).path("alert_id")).isEqualTo(created.get(0).path("alert_id"));
+        assertThat(describe(created.get(1))).endsWith("[fire-same-run-1, fire-same-run-2, fire-same-run-3]");
+        assertThat(created.get(1).path("count").asInt()).isEqualTo(3);
 
         assertThat(dead).extracting(d -> d.path("position").asLong() + " " + d.path("reason").asText())
                 .containsExactlyInAnyOrder(lineOf("\"eventTime\":'") + " MALFORMED_JSON",

@@ -44,6 +44,7 @@ class TriplineConfigTest {
                   state-ttl: 3d
                 dedup:
                   default-period-minutes: 15
+                  evidence-limit: 4
                 output:
                   alerts: '-'
                   format: ocsf
@@ -66,6 +67,8 @@ class TriplineConfigTest {
         assertThat(o.correlationSuppression()).isEqualTo(Duration.ofHours(2));
         assertThat(o.stateTtl()).isEqualTo(Duration.ofDays(3));
         assertThat(o.defaultDedupMinutes()).isEqualTo(15);
+        assertThat(o.evidenceLimit()).isEqualTo(4);
+        assertThat(DetectionJob.Options.defaults().evidenceLimit()).isEqualTo(10);
     }
 
     @Test
@@ -88,6 +91,8 @@ class TriplineConfigTest {
         "correlation|state-ttl|2d|forever|not a duration: 'forever'",
         "dedup|default-period-minutes|45|0|'0' is not a whole number of minutes",
         "dedup|default-period-minutes|1440|1h|'1h' is not a whole number of minutes",
+        "dedup|evidence-limit|20|1|'1' is not a whole number of matches from 2 to 100",
+        "dedup|evidence-limit|100|ten|'ten' is not a whole number of matches from 2 to 100",
         "output|alerts|alerts.jsonl|''|'' is not a file path",
         "output|format|jsonl|xml|'xml' is not an alert format",
         "output|dead-letters|dead.jsonl|'-'|'-' (stdout) is for alerts only",

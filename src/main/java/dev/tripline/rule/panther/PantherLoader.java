@@ -348,7 +348,11 @@ public final class PantherLoader implements FormatLoader {
                 throw new RuleSyntaxException(SafeYaml.at(file, n), "GroupBy must be a list of key specifiers");
             }
             for (Node item : seq.getValue()) {
-                out.add(KeySpecs.parseNode(file, item, "a GroupBy item"));
+                FieldPath path = KeySpecs.parseNode(file, item, "a GroupBy item");
+                if (out.stream().anyMatch(p -> p.text().equals(path.text()))) {
+                    throw new RuleSyntaxException(SafeYaml.at(file, item), "GroupBy names '" + path.text() + "' twice");
+                }
+                out.add(path);
             }
             return out;
         }

@@ -24,6 +24,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.SequenceNode;
 
 /**
  * Loads Sigma v2.1 rule files: detection rules (compiled to {@link Expr}) and correlation rules, any number
@@ -235,6 +236,7 @@ public final class SigmaLoader implements FormatLoader {
             }
         }
         String alertTitle = alertTitle(doc, errors);
+        List<FieldPath> dedupBy = dedupBy(f, doc, errors);
         if (!errors.isEmpty() || detection == null) {
             return null;
         }
@@ -246,7 +248,47 @@ public final class SigmaLoader implements FormatLoader {
         }
         return new Rule(meta.id(), meta.name(), meta.title(), meta.description(), RuleFormat.SIGMA, meta.level(),
                 meta.tags(), meta.authors(), meta.references(), null, logTypes, detection, enabled, false, null, 1,
-                outputFields, alertTitle, Map.of(), List.of(), List.of(), doc.location());
+                outputFields, alertTitle, Map.of(), dedupBy, List.of(), doc.location());
+    }
+
+    /** Most fields a {@code dedup_by} may name. */
+    static final int MAX_DEDUP_FIELDS = 16;
+
+    /**
+     * {@code dedup_by}: a Tripline attribute naming the fields whose values, with the rule id, form the rule's
+     * dedup key (Panther's GroupBy), e.g. the target user, so that different targets are different alerts.
+     * A field name or a list of them, in Sigma's dotted form ({@code requestParameters.userName}; {@code [N]} and
+     * {@code [*]} index lists). Empty when absent: the key is then account and principal.
+     */
+    private static List<FieldPath> dedupBy(String file, YamlMap doc, List<LoadError> errors) {
+        Node n = doc.get("dedup_by");
+        if (n == null) {
+            return List.of();
+        }
+        List<Node> items = n instanceof SequenceNode seq ? seq.getValue() : List.of(n);
+        if (items.isEmpty() || items.size() > MAX_DEDUP_FIELDS) {
+            errors.add(new LoadError(doc.keyLocation("dedup_by"), "'dedup_by' must name 1 to " + MAX_DEDUP_FIELDS
+                    + " fields"));
+            return List.of();
+        }
+        List<FieldPath> fields = new ArrayList<>();
+        for (Node item : items) {
+            try {
+                String text = SafeYaml.scalar(file, item, "a 'dedup_by' field");
+                FieldPath path = FieldPath.keyPath(text.trim(), false);
+                if (fields.stream().anyMatch(p -> p.text().equals(path.text()))) {
+                    errors.add(new LoadError(SafeYaml.at(file, item), "'dedup_by' names '" + text + "' twice"));
+                } else {
+                    fields.add(path);
+                }
+            } catch (RuleSyntaxException e) {
+                errors.add(e.toLoadError());
+            } catch (IllegalArgumentException e) {
+                errors.add(new LoadError(SafeYaml.at(file, item), "'dedup_by' field is not a field path: "
+                        + e.getMessage()));
+            }
+        }
+        return fields;
     }
 
     /** Maps a logsource to the log types Tripline reads; anything else loads with no log type and a warning. */

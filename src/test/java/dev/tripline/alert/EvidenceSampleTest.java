@@ -1,0 +1,128 @@
+package dev.tripline.alert;
+
+import static dev.tripline.alert.AlertFixtures.enableRegion;
+import static dev.tripline.alert.AlertFixtures.rule;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tripline.rule.Rule;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The alert of a dedup period: count, first and latest evidence, independent of arrival order. */
+class EvidenceSampleTest {
+    private static final Rule RULE = rule(AlertFixtures.SIGMA_ENABLE_REGION);
+
+    private static Alert candidate(String eventId, String time) {
+        return Alerts.single(RULE, enableRegion(eventId, time, "alice", "ap-east-1"));
+    }
+
+    /** {@code n} matches, {@code perSecond} of them in each second (CloudTrail's resolution gives ties). */
+    private static List<Alert> candidates(int n, int perSecond) {
+        List<Alert> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int second = i / perSecond;
+            out.add(candidate("ev-" + i, "2024-03-01T10:%02d:%02dZ".formatted(second / 60, second % 60)));
+        }
+        return out;
+    }
+
+    private static List<Alert> candidates(int n) {
+        return candidates(n, 1);
+    }
+
+    private static EvidenceSample fold(List<Alert> alerts, int limit) {
+        EvidenceSample s = new EvidenceSample(limit);
+        alerts.forEach(s::add);
+        return s;
+    }
+
+    @Test
+    void aSingleMatchGivesExactlyItsOwnAlert() {
+        Alert only = candidate("ev-1", "2024-03-01T10:00:00Z");
+        assertThat(fold(List.of(only), 10).alert()).isEqualTo(only);
+    }
+
+    @Test
+    void theAlertShowsTheFirstAndTheLatestMatchesAndCountsAll() {
+        Alert a = fold(candidates(25), 6).alert();
+        assertThat(a.evidence()).extracting(Evidence::eventId)
+                .containsExactly("ev-0", "ev-1", "ev-2", "ev-22", "ev-23", "ev-24");
+        assertThat(a.count()).isEqualTo(25);
+        assertThat(a.occurrences()).isEqualTo(25);
+        assertThat(a.evidenceOmitted()).isEqualTo(19);
+        assertThat(a.firstSeenMillis()).isEqualTo(a.evidence().get(0).eventTimeMillis());
+        assertThat(a.lastSeenMillis()).isEqualTo(a.evidence().get(5).eventTimeMillis());
+        assertThat(a.alertId()).as("the id of the earliest match's alert").isEqualTo(candidates(1).get(0).alertId());
+    }
+
+    @Test
+    void theSameMatchesInAnyOrderGiveTheSameAlert() {
+        List<Alert> all = candidates(40, 3);
+        String reference = AlertFormat.JSONL.encode(fold(all, 10).alert());
+        Random random = new Random(13);
+        for (int i = 0; i < 50; i++) {
+            List<Alert> shuffled = new ArrayList<>(all);
+            Collections.shuffle(shuffled, random);
+            assertThat(AlertFormat.JSONL.encode(fold(shuffled, 10).alert())).isEqualTo(reference);
+        }
+    }
+
+    @Test
+    void emittingFixesTheIdAndLaterLinesAreUpdates() {
+        EvidenceSample s = fold(candidates(1), 10);
+        Alert first = s.emit();
+        assertThat(s.hasUnreported()).isFalse();
+        s.add(candidate("ev-0-earlier", "2024-03-01T09:59:00Z")); // out of order, earlier than the first
+        assertThat(s.hasUnreported()).isTrue();
+        Alert update = s.emit();
+        assertThat(update.revision()).isEqualTo(1);
+        assertThat(update.alertId()).isEqualTo(first.alertId());
+        assertThat(update.evidence()).extracting(Evidence::eventId).containsExactly("ev-0-earlier", "ev-0");
+    }
+
+    @Test
+    void anUpdateIsAnOcsfUpdateActivityOfTheSameFinding() throws Exception {
+        EvidenceSample s = fold(candidates(1), 10);
+        Alert first = s.emit();
+        s.add(candidate("ev-late", "2024-03-01T10:30:00Z"));
+        Alert update = s.emit();
+        ObjectMapper json = new ObjectMapper();
+        JsonNode created = json.readTree(AlertFormat.OCSF.encode(first));
+        JsonNode updated = json.readTree(AlertFormat.OCSF.encode(update));
+        assertThat(created.get("activity_id").asInt()).isEqualTo(1);
+        assertThat(updated.get("activity_id").asInt()).isEqualTo(2);
+        assertThat(updated.get("type_uid").asInt()).isEqualTo(200402);
+        assertThat(updated.at("/finding_info/uid").asText()).isEqualTo(created.at("/finding_info/uid").asText());
+        assertThat(updated.get("count").asInt()).isEqualTo(2);
+        assertThat(updated.at("/unmapped/revision").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void stateRoundTripsThroughItsBytes() throws Exception {
+        EvidenceSample s = fold(candidates(30), 4);
+        s.emit();
+        s.add(candidate("ev-last", "2024-03-01T11:00:00Z"));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        s.write(new DataOutputStream(bytes));
+        EvidenceSample back = EvidenceSample.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        assertThat(back.alert()).isEqualTo(s.alert());
+        assertThat(back.lines()).isEqualTo(1);
+        assertThat(back.hasUnreported()).isTrue();
+    }
+
+    @Test
+    void theLimitIsChecked() {
+        assertThatThrownBy(() -> new EvidenceSample(1)).hasMessageContaining("from 2 to 100");
+        assertThatThrownBy(() -> new EvidenceSample(101)).hasMessageContaining("from 2 to 100");
+    }
+}
