@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tripline.correlate.CorrelationEngine;
 import dev.tripline.correlate.CorrelationPlan;
+import dev.tripline.correlate.CorrelationState;
+import dev.tripline.correlate.MapCorrelator;
+import dev.tripline.correlate.MapGroupState;
 import dev.tripline.correlate.Signal;
 import dev.tripline.flink.CorrelateFunction;
 import dev.tripline.flink.DetectFunction;
@@ -394,9 +397,10 @@ public final class CorrelateBench {
 
     /**
      * Why the correlate stage costs what it costs on this input: what one correlate step handles. One thread, the
-     * plans themselves, the day's signals in arrival order, windows closed as the job's watermark (15 minutes
-     * behind the latest event time) would close them. Per signal: the open signals of its group after the step
-     * (the state CorrelateFunction decodes, steps and encodes again) and their encoded size.
+     * {@link MapCorrelator} (the same driver and plans as the Flink function), the day's signals in arrival order,
+     * windows closed as the job's watermark (15 minutes behind the latest event time) would close them. Per
+     * signal: the slots of its group after the step and the encoded size of the group's slot index (what a step
+     * that adds or removes a slot rewrites on RocksDB; the evidence of a slot is written once, beside it).
      */
     record StepProfile(int signals, int groups, int hottestGroupSignals, double meanOpenSignals, int maxOpenSignals,
                        double meanStateBytes, long maxStateBytes) {
@@ -404,11 +408,8 @@ public final class CorrelateBench {
 
     static StepProfile stepProfile(RuleSet rules, List<SignalRecord> day) {
         CorrelationEngine engine = CorrelationEngine.compile(rules);
-        Map<String, dev.tripline.correlate.CorrelationState> states = new HashMap<>();
-        Map<String, Long> timers = new HashMap<>();
+        MapCorrelator correlator = new MapCorrelator(engine);
         Map<String, Integer> perGroup = new HashMap<>();
-        Map<String, String> planOf = new HashMap<>();
-        long watermark = Long.MIN_VALUE;
         long maxTime = Long.MIN_VALUE;
         long open = 0;
         int maxOpen = 0;
@@ -418,46 +419,24 @@ public final class CorrelateBench {
             SignalRecord r = day.get(i);
             CorrelationPlan plan = engine.plan(r.planId);
             perGroup.merge(r.key, 1, Integer::sum);
-            planOf.putIfAbsent(r.key, r.planId);
-            var step = plan.step(states.get(r.key), r.signal());
-            keep(states, timers, r.key, step);
-            var st = states.get(r.key);
-            int n = st == null ? 0 : st.size();
-            long b = st == null ? 0 : st.toBytes().length;
+            Signal signal = r.signal();
+            correlator.onSignal(plan, signal);
+            MapGroupState g = correlator.group(plan.id(), signal.group());
+            CorrelationState index = g == null ? null : g.index();
+            int n = index == null ? 0 : index.size();
+            long b = index == null ? 0 : index.toBytes().length;
             open += n;
             bytes += b;
             maxOpen = Math.max(maxOpen, n);
             maxBytes = Math.max(maxBytes, b);
             maxTime = Math.max(maxTime, r.time);
-            long w = maxTime - OUT_OF_ORDERNESS.toMillis();
-            if (w > watermark && i % 256 == 0) {
-                watermark = w;
-                for (String key : new ArrayList<>(timers.keySet())) {
-                    if (timers.get(key) <= watermark) {
-                        keep(states, timers, key, engine.plan(planOf.get(key))
-                                .expire(states.get(key), watermark));
-                    }
-                }
+            if (i % 256 == 0) {
+                correlator.advanceWatermark(maxTime - OUT_OF_ORDERNESS.toMillis());
             }
         }
         int hottest = perGroup.values().stream().mapToInt(Integer::intValue).max().orElse(0);
         return new StepProfile(day.size(), perGroup.size(), hottest, (double) open / day.size(), maxOpen,
                 (double) bytes / day.size(), maxBytes);
-    }
-
-    private static void keep(Map<String, dev.tripline.correlate.CorrelationState> states, Map<String, Long> timers,
-                             String key, dev.tripline.correlate.StepResult r) {
-        if (r.state() == null || r.state().isEmpty()) {
-            states.remove(key);
-            timers.remove(key);
-        } else {
-            states.put(key, r.state());
-            if (r.nextTimer() == Long.MAX_VALUE) {
-                timers.remove(key);
-            } else {
-                timers.put(key, r.nextTimer());
-            }
-        }
     }
 
     // ---- state for a million principals ------------------------------------------------------------------------
@@ -540,8 +519,10 @@ public final class CorrelateBench {
 
         @Override
         public Integer map(SignalRecord r) {
-            var st = engine.plan(r.planId).step(null, r.signal()).state();
-            int n = st == null ? 0 : st.toBytes().length;
+            Signal s = r.signal();
+            MapGroupState g = new MapGroupState(s.group());
+            engine.plan(r.planId).step(g, s);
+            int n = (int) g.storedBytes();
             STORED_BYTES.addAndGet(n);
             STORED_STATES.incrementAndGet();
             return n;

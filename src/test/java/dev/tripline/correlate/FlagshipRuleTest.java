@@ -43,7 +43,7 @@ class FlagshipRuleTest {
 
     /** Drives matcher and engine over events; collects every correlation fired. */
     static final class Run {
-        final LocalCorrelator correlator = new LocalCorrelator(engine);
+        final MapCorrelator correlator = new MapCorrelator(engine);
         final List<Fired> fired = new ArrayList<>();
         int seq;
 
