@@ -37,10 +37,14 @@ public final class CorrelationPlan implements Serializable {
     private static final int MAX_TEMPORAL_RULES = 16;
     private static final String TUPLE_SEPARATOR = "\u001f";
 
-    /** Limits per group. */
+    /**
+     * Limits per group: {@code maxSignalsPerRule} slots of one rule (a slot stands for every signal of the rule at
+     * one instant, with one value for the value types; one-second timestamps give 3,600 an hour), and
+     * {@code maxEvidence} evidence records per slot and per result.
+     */
     public record Options(int maxSignalsPerRule, int maxEvidence) implements Serializable {
         public static Options defaults() {
-            return new Options(1000, 20);
+            return new Options(10_000, 20);
         }
     }
 
@@ -310,7 +314,8 @@ public final class CorrelationPlan implements Serializable {
             evicted = enforceLimit(g, state, r);
         }
         List<Fired> fired = new ArrayList<>(1);
-        if (early) {
+        // Another signal of a value already at that instant changes no distinct count.
+        if (early && !(folded && rule.type() == Type.VALUE_COUNT)) {
             fireEarly(g, state, signal.time(), group, fired);
         }
         return result(g, state, fired, evicted, folded ? 1 : 0);
@@ -393,7 +398,9 @@ public final class CorrelationPlan implements Serializable {
             return new StepResult(fired, Long.MAX_VALUE, evicted, folded, firstEviction);
         }
         g.index(state);
-        return new StepResult(fired, nextDeadline(state), evicted, folded, firstEviction);
+        // A signal folded into a slot moves no deadline unless something fired or went.
+        long next = folded > 0 && fired.isEmpty() && evicted == 0 ? StepResult.KEEP_TIMER : nextDeadline(state);
+        return new StepResult(fired, next, evicted, folded, firstEviction);
     }
 
     /**
@@ -403,7 +410,7 @@ public final class CorrelationPlan implements Serializable {
      */
     private long nextDeadline(CorrelationState state) {
         long next = Long.MAX_VALUE;
-        boolean[] alive = ordersEveryRule ? partnered(state, Long.MIN_VALUE) : null;
+        boolean[] alive = ordersEveryRule ? partnered(state, Long.MAX_VALUE) : null;
         for (int i = 0; i < state.slots.size(); i++) {
             CorrelationState.Slot s = state.slots.get(i);
             long due;
@@ -478,29 +485,94 @@ public final class CorrelationPlan implements Serializable {
      * {@code time} changed, i.e. those anchored in {@code [time - timespan, time]}.
      */
     private void fireEarly(GroupState g, CorrelationState state, long time, List<String> group, List<Fired> fired) {
+        long earliest = time >= Long.MIN_VALUE + span ? time - span : Long.MIN_VALUE;
         while (!state.isEmpty() && mayFire(state)) {
             Match m = null;
-            long lastAnchor = Long.MIN_VALUE;
-            long earliest = time >= Long.MIN_VALUE + span ? time - span : Long.MIN_VALUE;
-            for (int i = state.firstAtOrAfter(earliest); i < state.slots.size(); i++) {
-                CorrelationState.Slot a = state.slots.get(i);
-                if (a.time > time) {
-                    break;
+            if (temporal) {
+                long lastAnchor = Long.MIN_VALUE;
+                for (int i = state.firstAtOrAfter(earliest); i < state.slots.size() && m == null; i++) {
+                    CorrelationState.Slot a = state.slots.get(i);
+                    if (a.time > time) {
+                        break;
+                    }
+                    if (!a.closed && a.time != lastAnchor) {
+                        lastAnchor = a.time;
+                        m = evaluate(state, a.time, true);
+                    }
                 }
-                if (a.closed || a.time == lastAnchor) {
-                    continue;
-                }
-                lastAnchor = a.time;
-                m = evaluate(state, a.time, true);
-                if (m != null) {
-                    break;
-                }
+            } else {
+                long anchor = firstProvenAnchor(state, earliest, time);
+                m = anchor == Long.MIN_VALUE ? null : evaluate(state, anchor, true);
             }
             if (m == null) {
                 return;
             }
             fired.add(consume(g, state, m, group));
         }
+    }
+
+    /**
+     * For count, distinct-count and sum plans: the earliest instant in {@code [from, to]} whose window the
+     * signals seen prove, or {@link Long#MIN_VALUE}. One sweep with two cursors (slots enter at the window's end
+     * and leave at its start), so a group with many slots costs linear, not quadratic, time per arrival.
+     */
+    private long firstProvenAnchor(CorrelationState state, long from, long to) {
+        List<CorrelationState.Slot> slots = state.slots;
+        long signals = 0;
+        int negatives = 0;
+        BigDecimal sum = BigDecimal.ZERO;
+        Map<String, Integer> values = rule.type() == Type.VALUE_COUNT ? new HashMap<>() : null;
+        boolean sums = rule.type() == Type.VALUE_SUM;
+        int first = state.firstAtOrAfter(from);
+        int head = first;
+        int tail = first;
+        for (int i = first; i < slots.size() && slots.get(i).time <= to; i++) {
+            long a = slots.get(i).time;
+            if (i > first && slots.get(i - 1).time == a) {
+                continue;
+            }
+            for (; tail < head && slots.get(tail).time < a; tail++) {
+                CorrelationState.Slot s = slots.get(tail);
+                if (!s.closed) {
+                    signals -= s.count;
+                    if (values != null) {
+                        values.merge(s.value, -1, (x, y) -> x + y == 0 ? null : x + y);
+                    }
+                    if (sums) {
+                        BigDecimal v = new BigDecimal(s.value);
+                        sum = sum.subtract(v.multiply(BigDecimal.valueOf(s.count)));
+                        negatives -= v.signum() < 0 ? 1 : 0;
+                    }
+                }
+            }
+            for (long end = end(a); head < slots.size() && slots.get(head).time <= end; head++) {
+                CorrelationState.Slot s = slots.get(head);
+                if (!s.closed) {
+                    signals += s.count;
+                    if (values != null) {
+                        values.merge(s.value, 1, Integer::sum);
+                    }
+                    if (sums) {
+                        BigDecimal v = new BigDecimal(s.value);
+                        sum = sum.add(v.multiply(BigDecimal.valueOf(s.count)));
+                        negatives += v.signum() < 0 ? 1 : 0;
+                    }
+                }
+            }
+            if (signals == 0 || negatives > 0) {
+                continue;
+            }
+            BigDecimal value = switch (rule.type()) {
+                case EVENT_COUNT -> BigDecimal.valueOf(signals);
+                case VALUE_COUNT -> BigDecimal.valueOf(values.size());
+                default -> sum;
+            };
+            final BigDecimal v = value;
+            if (rule.condition().stream().allMatch(b -> b.holds(v))) {
+                return a;
+            }
+        }
+        return Long.MIN_VALUE;
     }
 
     /**
