@@ -444,11 +444,15 @@ public final class CorrelationPlan implements Serializable {
             while (j < slots.size() && slots.get(j).time == slots.get(i).time) {
                 j++;
             }
-            Integer[] order = new Integer[j - i];
+            int[] order = new int[j - i];
             for (int k = 0; k < order.length; k++) {
                 order[k] = i + k;
             }
-            Arrays.sort(order, (x, y) -> Integer.compare(slots.get(x).rule, slots.get(y).rule));
+            if (order.length > 1) {
+                Integer[] boxed = Arrays.stream(order).boxed().toArray(Integer[]::new);
+                Arrays.sort(boxed, (x, y) -> Integer.compare(slots.get(x).rule, slots.get(y).rule));
+                order = Arrays.stream(boxed).mapToInt(Integer::intValue).toArray();
+            }
             for (int k : order) {
                 CorrelationState.Slot s = slots.get(k);
                 boolean ok = s.rule == 0 || s.time > watermark

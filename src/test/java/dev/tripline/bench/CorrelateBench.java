@@ -439,6 +439,201 @@ public final class CorrelateBench {
                 (double) bytes / day.size(), maxBytes);
     }
 
+    // ---- a hot principal ---------------------------------------------------------------------------------------
+
+    /**
+     * The signals of the hot-principal case, made on the fly (a million records would not fit the heap goal as a
+     * list): record 0 is an EnableRegion of the resource correlation, records 1..n are resource creations spread
+     * evenly over the following hour at one-second resolution (as CloudTrail stamps them). {@code spread = false}:
+     * every creation is in the EnableRegion's group (one principal, the first creation completes the sequence and
+     * the rest find no EnableRegion); {@code spread = true}: creation i is in a group of its own (principal
+     * suffixed with i), except the first, so both inputs raise the same one alert.
+     */
+    static final class HotSource extends RichParallelSourceFunction<SignalRecord> {
+        private static final long serialVersionUID = 1L;
+        private final CorrelationEngine engine;
+        /** The two template signals in their record byte form ({@link Signal} is not serialisable). */
+        private final byte[] enableBytes;
+        private final byte[] createBytes;
+        private final int followUps;
+        private final boolean spread;
+        private volatile boolean running = true;
+
+        HotSource(CorrelationEngine engine, Signal enable, Signal create, int followUps, boolean spread) {
+            CorrelationPlan plan = engine.plan(CloudTrailGenerator.FLAGSHIP_RESOURCES);
+            this.engine = engine;
+            this.enableBytes = SignalRecord.of(plan, enable).signal;
+            this.createBytes = SignalRecord.of(plan, create).signal;
+            this.followUps = followUps;
+            this.spread = spread;
+        }
+
+        private static Signal decode(byte[] bytes) {
+            SignalRecord r = new SignalRecord();
+            r.signal = bytes;
+            return r.signal();
+        }
+
+        @Override
+        public void run(SourceContext<SignalRecord> ctx) {
+            CorrelationPlan plan = engine.plan(CloudTrailGenerator.FLAGSHIP_RESOURCES);
+            Signal enable = decode(enableBytes);
+            Signal create = decode(createBytes);
+            int n = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
+            long t0 = enable.time();
+            for (int i = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(); running && i <= followUps;
+                 i += n) {
+                SignalRecord r;
+                if (i == 0) {
+                    r = SignalRecord.of(plan, enable, 1);
+                } else {
+                    long t = t0 + (long) (i - 1) * 3600 / followUps * 1000;
+                    List<String> group = create.group();
+                    if (spread && i > 1) {
+                        group = new ArrayList<>(group);
+                        group.set(1, group.get(1) + "-" + i);
+                    }
+                    r = SignalRecord.of(plan, new Signal(create.ruleIndex(), create.ruleId(), t, group,
+                            create.value(), create.evidence()), 1);
+                }
+                synchronized (ctx.getCheckpointLock()) {
+                    ctx.collect(r);
+                }
+            }
+        }
+
+        @Override
+        public void cancel() {
+            running = false;
+        }
+    }
+
+    static JobGraph hotJob(RuleSet rules, int parallelism, Signal enable, Signal create, int followUps,
+                           boolean spread) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(parallelism);
+        CorrelationEngine engine = CorrelationEngine.compile(rules);
+        env.addSource(new HotSource(engine, enable, create, followUps, spread), "signals",
+                        TypeInformation.of(SignalRecord.class))
+                .assignTimestampsAndWatermarks(WatermarkStrategy
+                        .<SignalRecord>forBoundedOutOfOrderness(OUT_OF_ORDERNESS)
+                        .withTimestampAssigner((r, ts) -> r.time))
+                .keyBy(r -> r.key, Types.STRING)
+                .process(new CorrelateFunction(engine, CorrelateFunction.DEFAULT_STATE_TTL, Duration.ZERO))
+                .name("correlate")
+                .addSink(new FiredSink()).name("count");
+        return env.getStreamGraph().getJobGraph();
+    }
+
+    /**
+     * The hot-principal case: signals/s with every follow-up in one group against the same signals spread over as
+     * many groups, ABBA, with the heap sampled during the hot runs: the most used, and the most still live after
+     * a collection (what the state and the job really hold).
+     */
+    record Hot(int followUps, List<Double> hot, List<Double> spread, long hotAlerts, long spreadAlerts,
+               long peakHeapBytes, long peakLiveHeapBytes) {
+        double ratio() {
+            return median(hot) / median(spread);
+        }
+    }
+
+    static Hot hot(MiniCluster cluster, RuleSet rules, List<SignalRecord> day, int followUps, int reps,
+                   int parallelism) throws Exception {
+        Signal enable = null;
+        Signal create = null;
+        for (SignalRecord r : day) {
+            if (r.planId.equals(CloudTrailGenerator.FLAGSHIP_RESOURCES)) {
+                Signal s = r.signal();
+                if (enable == null && s.ruleId().equals(UNAPPROVED_REGION_ENABLED)) {
+                    enable = s;
+                }
+                if (create == null && s.ruleId().equals(RESOURCE_CREATED)) {
+                    create = s;
+                }
+            }
+        }
+        if (enable == null || create == null) {
+            throw new IllegalStateException("no EnableRegion or resource creation among the flagship signals");
+        }
+        Signal first = new Signal(enable.ruleIndex(), enable.ruleId(), enable.time(), create.group(),
+                enable.value(), enable.evidence());
+        log("hot principal: %,d follow-ups in one group vs spread over %,d groups; %d repetitions each", followUps,
+                followUps, reps);
+        HeapWatch heap = new HeapWatch();
+        runHot(cluster, rules, parallelism, first, create, followUps, true, null);
+        runHot(cluster, rules, parallelism, first, create, followUps, false, heap);
+        List<Double> hot = new ArrayList<>();
+        List<Double> spread = new ArrayList<>();
+        long[] alerts = new long[2];
+        for (int i = 0; i < reps; i++) {
+            boolean hotFirst = i % 2 == 0;
+            for (int k = 0; k < 2; k++) {
+                boolean isHot = (k == 0) == hotFirst;
+                Run r = runHot(cluster, rules, parallelism, first, create, followUps, !isHot, isHot ? heap : null);
+                (isHot ? hot : spread).add(r.signalsPerSecond());
+                alerts[isHot ? 0 : 1] = r.alerts();
+                log("  rep %d %-6s %,10.0f signals/s (%.2f s, %,d alerts)", i + 1, isHot ? "hot" : "spread",
+                        r.signalsPerSecond(), r.seconds(), r.alerts());
+            }
+        }
+        log("  heap during the hot runs: %,d MB at most, %,d MB live after a collection at most",
+                heap.peak / (1 << 20), heap.peakLive / (1 << 20));
+        return new Hot(followUps, hot, spread, alerts[0], alerts[1], heap.peak, heap.peakLive);
+    }
+
+    private static Run runHot(MiniCluster cluster, RuleSet rules, int parallelism, Signal enable, Signal create,
+                              int followUps, boolean spread, HeapWatch heap) throws Exception {
+        if (heap != null) {
+            heap.start();
+        }
+        try {
+            return run(cluster, hotJob(rules, parallelism, enable, create, followUps, spread),
+                    java.util.Collections.nCopies(followUps + 1, null));
+        } finally {
+            if (heap != null) {
+                heap.stop();
+            }
+        }
+    }
+
+    /** Samples the heap every 50 ms: the most used, and the most used right after a collection. */
+    static final class HeapWatch {
+        long peak;
+        long peakLive;
+        private volatile boolean on;
+        private Thread thread;
+
+        void start() {
+            on = true;
+            thread = new Thread(() -> {
+                var memory = java.lang.management.ManagementFactory.getMemoryMXBean();
+                var pools = java.lang.management.ManagementFactory.getMemoryPoolMXBeans();
+                while (on) {
+                    peak = Math.max(peak, memory.getHeapMemoryUsage().getUsed());
+                    long live = 0;
+                    for (var p : pools) {
+                        if (p.getType() == java.lang.management.MemoryType.HEAP && p.getCollectionUsage() != null) {
+                            live += p.getCollectionUsage().getUsed();
+                        }
+                    }
+                    peakLive = Math.max(peakLive, live);
+                    try {
+                        Thread.sleep(50);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "heap-watch");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        void stop() throws InterruptedException {
+            on = false;
+            thread.join();
+        }
+    }
+
     // ---- state for a million principals ------------------------------------------------------------------------
 
     static final AtomicLong EMITTED = new AtomicLong();
@@ -635,7 +830,7 @@ public final class CorrelateBench {
         return m;
     }
 
-    record Result(Throughput throughput, StepProfile stepProfile, State state) {
+    record Result(Throughput throughput, StepProfile stepProfile, Hot hot, State state) {
     }
 
     static Result measure(Map<String, String> o) throws Exception {
@@ -646,6 +841,7 @@ public final class CorrelateBench {
         int copies = Integer.parseInt(o.getOrDefault("--copies", "10"));
         int principals = Integer.parseInt(o.getOrDefault("--principals", "1000000").replace("_", ""));
         int checkpoints = Integer.parseInt(o.getOrDefault("--checkpoints", "5"));
+        int hotFollowUps = Integer.parseInt(o.getOrDefault("--hot", "1000000").replace("_", ""));
         if (o.containsKey("--snapshot-compression")) {
             snapshotCompression = Boolean.parseBoolean(o.get("--snapshot-compression"));
         }
@@ -662,6 +858,7 @@ public final class CorrelateBench {
         try {
             Throughput tp = null;
             StepProfile profile = null;
+            Hot hot = null;
             if (reps > 0) {
                 long t0 = System.nanoTime();
                 List<SignalRecord> day = flagshipSignals(file, rules);
@@ -670,6 +867,9 @@ public final class CorrelateBench {
                 tp = throughput(cluster, rules, day, copies, reps, parallelism, manifest.plants().size());
                 profile = stepProfile(rules, day);
                 log("  %s", profile);
+                if (hotFollowUps > 0) {
+                    hot = hot(cluster, rules, day, hotFollowUps, reps, parallelism);
+                }
             }
             State st = null;
             if (principals > 0) {
@@ -679,7 +879,7 @@ public final class CorrelateBench {
                 st = state(cluster, rules, principals, checkpoints, parallelism, dir, config.seed());
                 deleteTree(dir);
             }
-            return new Result(tp, profile, st);
+            return new Result(tp, profile, hot, st);
         } finally {
             cluster.close();
         }
@@ -709,7 +909,7 @@ public final class CorrelateBench {
     public static void main(String[] args) throws Exception {
         Map<String, String> o = new LinkedHashMap<>();
         List<String> known = List.of("--file", "--records", "--reps", "--parallelism", "--copies", "--principals",
-                "--checkpoints", "--snapshot-compression", "--out");
+                "--checkpoints", "--snapshot-compression", "--hot", "--out");
         for (int i = 0; i < args.length; i++) {
             if (!known.contains(args[i]) || i + 1 >= args.length) {
                 throw new IllegalArgumentException("usage: CorrelateBench [" + String.join(" V] [", known) + " V]");
