@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.function.Predicate;
 
 /**
@@ -236,15 +235,5 @@ public final class CorrelationState {
         } catch (IOException e) {
             throw new IllegalArgumentException("truncated or corrupt correlation state", e);
         }
-    }
-
-    /** Rule index, time and value of each slot, for tests and diagnostics. */
-    List<String> describe() {
-        List<String> out = new ArrayList<>();
-        for (Slot s : slots) {
-            out.add(s.rule + "@" + s.time + (s.value == null ? "" : "=" + s.value) + "x" + s.count
-                    + (s.closed ? " closed" : ""));
-        }
-        return out;
     }
 }
