@@ -83,8 +83,8 @@ import org.apache.flink.util.Collector;
  *
  * <p><b>State.</b> {@code --principals} distinct principals each enable an unapproved region and do nothing
  * else ({@link CloudTrailGenerator#enableRegions}), so every one holds an open partial match for each of the two
- * correlations. The records go through detect → keyBy → {@code CorrelateFunction} on {@link EmbeddedRocksDBStateBackend} (the encoded {@code CorrelationState} of each
- * key summed beside it, {@link StoredBytes}) with full
+ * correlations. The records go through detect → keyBy → {@code CorrelateFunction} on {@link EmbeddedRocksDBStateBackend} (what each key stores, slot
+ * index, slot key and packed evidence, summed beside it, {@link StoredBytes}) with full
  * (non-incremental) checkpoints to a local directory; once every record is in, {@code --checkpoints}
  * checkpoints are triggered one after another and their sizes and durations read from the job's checkpoint
  * statistics.
@@ -701,8 +701,9 @@ public final class CorrelateBench {
 
     /**
      * What CorrelateFunction stores for each signal of this workload: every key gets exactly one signal (one
-     * principal, one correlation), so its state is {@code plan.step(null, signal)}, encoded as the function encodes
-     * it. Summed beside the job rather than read back out of RocksDB.
+     * principal, one correlation), so its state is that of one step on an empty group
+     * ({@link MapGroupState#storedBytes}: slot index, slot key, packed evidence). Summed beside the job rather than
+     * read back out of RocksDB.
      */
     static final class StoredBytes implements MapFunction<SignalRecord, Integer> {
         private static final long serialVersionUID = 1L;
@@ -813,7 +814,7 @@ public final class CorrelateBench {
         double size = median(done.stream().map(c -> (double) c.stateBytes()).toList());
         double millis = median(done.stream().map(c -> (double) c.durationMillis()).toList());
         long[] stored = {STORED_BYTES.get(), STORED_STATES.get()};
-        log("  %,d open partial matches, %,d bytes of CorrelationState", stored[1], stored[0]);
+        log("  %,d open partial matches, %,d bytes of correlation state", stored[1], stored[0]);
         return new State(principals, stored[1], stored[0], (double) stored[0] / principals, ingest, done, size,
                 millis, size / principals, "EmbeddedRocksDBStateBackend, bloom filters, 1 GiB managed memory, full checkpoints, local file system");
     }

@@ -65,9 +65,10 @@ import org.apache.flink.util.Collector;
  *       in-JVM map keyed by eventID, possible because the local cluster runs in this JVM); a sink on the job's
  *       alert output stamps when the composite arrives. Run with Flink's default network buffer timeout and
  *       again with a short one set on the environment (labelled in the output).</li>
- *   <li><b>State per open partial match</b>: {@link MapCorrelator} (the same plans and the same
- *       {@code CorrelationState.toBytes()} the Flink operator stores) fed one successful unapproved
- *       EnableRegion for each of many distinct principals; encoded bytes over open partial matches.</li>
+ *   <li><b>State per open partial match</b>: {@link MapCorrelator} (the same driver and plans as the Flink
+ *       operator, and the same slot index, slot keys and packed evidence it stores) fed one successful
+ *       unapproved EnableRegion for each of many distinct principals; stored bytes over open partial
+ *       matches.</li>
  * </ol>
  *
  * <p>Options: {@code --file F} (generated if missing or generated with other settings), {@code --records N},
