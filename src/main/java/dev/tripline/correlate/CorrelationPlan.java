@@ -37,10 +37,14 @@ public final class CorrelationPlan implements Serializable {
     private static final int MAX_TEMPORAL_RULES = 16;
     private static final String TUPLE_SEPARATOR = "\u001f";
 
-    /** Limits per group. */
+    /**
+     * Limits per group: {@code maxSignalsPerRule} slots of one rule (a slot stands for every signal of the rule at
+     * one instant, with one value for the value types; one-second timestamps give 3,600 an hour), and
+     * {@code maxEvidence} evidence records per slot and per result.
+     */
     public record Options(int maxSignalsPerRule, int maxEvidence) implements Serializable {
         public static Options defaults() {
-            return new Options(1000, 20);
+            return new Options(10_000, 20);
         }
     }
 
@@ -57,6 +61,12 @@ public final class CorrelationPlan implements Serializable {
     private final boolean atClose;
     private final boolean negations;
     private final boolean alert;
+    /** Temporal types: a slot per rule and instant, found and folded by its key alone. */
+    private final boolean temporal;
+    /** temporal_ordered needing every listed rule in order: later steps without a partner can be dropped. */
+    private final boolean ordersEveryRule;
+    /** [rule index] -> the rule's output field names, the likely keys of its evidence fields. */
+    private final List<String>[] fieldNames;
     /** {@link Fingerprints#of}: state made under another fingerprint is not this plan's to step. */
     private final String fingerprint;
     /** Rules that occur under a {@code not}: their signals stay as witnesses after their own window closed. */
@@ -89,7 +99,16 @@ public final class CorrelationPlan implements Serializable {
             }
         }
         valuePaths = rule.fields().stream().map(FieldPath::of).toList();
-        boolean temporal = rule.type() == Type.TEMPORAL || rule.type() == Type.TEMPORAL_ORDERED;
+        temporal = rule.type() == Type.TEMPORAL || rule.type() == Type.TEMPORAL_ORDERED;
+        ordersEveryRule = rule.type() == Type.TEMPORAL_ORDERED && rule.temporalCondition() == null
+                && rule.condition().isEmpty();
+        @SuppressWarnings("unchecked")
+        List<String>[] names = new List[rules.size()];
+        for (int r = 0; r < rules.size(); r++) {
+            names[r] = ruleSet.rule(rules.get(r)).map(x -> x.outputFields().stream().map(FieldPath::text).toList())
+                    .orElse(List.of());
+        }
+        fieldNames = names;
         if (temporal && rules.size() > MAX_TEMPORAL_RULES) {
             throw new IllegalArgumentException("correlation " + rule.id() + " has more than " + MAX_TEMPORAL_RULES
                     + " rules; temporal types support at most that many");
@@ -158,6 +177,11 @@ public final class CorrelationPlan implements Serializable {
     /** The semantic fingerprint ({@link Fingerprints}): equal across rule sets exactly when state carries over. */
     public String fingerprint() {
         return fingerprint;
+    }
+
+    /** The limits this plan was compiled with. */
+    public Options options() {
+        return options;
     }
 
     /** Ids of the rules and correlations this plan consumes. */
@@ -244,73 +268,100 @@ public final class CorrelationPlan implements Serializable {
     // ---- stepping ----
 
     /**
-     * Adds {@code signal} to the group's state (null = the group has none yet) and fires whatever the signals
-     * seen now prove. The signal's group must be the state's group; the caller keys by it.
+     * Adds {@code signal} to its group's state and fires whatever the signals seen now prove. The signal must
+     * belong to the group {@code g} holds; the caller keys by it. A signal of a temporal type whose rule already
+     * has a slot at that instant is <em>folded</em>: only the first signal of a rule at one instant can ever be
+     * picked (greedy earliest match; the others are consumed with it), so it changes nothing and the index is
+     * not even read.
      */
-    public StepResult step(CorrelationState state, Signal signal) {
+    public StepResult step(GroupState g, Signal signal) {
+        int r = signal.ruleIndex();
+        String key = CorrelationState.slotKey(r, signal.time(), signal.value());
+        if (temporal && g.hasSlot(key)) {
+            return StepResult.FOLDED;
+        }
+        CorrelationState state = g.index();
         if (state == null) {
-            state = new CorrelationState(signal.group());
-        } else if (!state.group.equals(signal.group())) {
-            throw new IllegalArgumentException("signal for group " + signal.group() + " stepped into state of group "
-                    + state.group);
+            state = new CorrelationState();
         }
-        state.insert(new CorrelationState.Entry(signal.ruleIndex(), signal.time(), signal.value(),
-                List.copyOf(signal.evidence()), false));
-        int evicted = enforceLimit(state, signal.ruleIndex());
+        List<String> group = signal.group();
+        CorrelationState.Slot slot = temporal ? null : state.find(r, signal.time(), signal.value());
+        int evicted = 0;
+        boolean folded = slot != null;
+        if (folded) {
+            slot.count++;
+            if (slot.evidence < options.maxEvidence() && !signal.evidence().isEmpty()) {
+                List<Evidence> ev = new ArrayList<>(unpack(g.evidence(key), slot, group));
+                ev.addAll(signal.evidence());
+                ev = Evidence.capped(ev, options.maxEvidence());
+                slot.evidence = ev.size();
+                g.evidence(key, pack(ev, slot, group));
+            }
+        } else {
+            List<Evidence> ev = Evidence.capped(signal.evidence(), options.maxEvidence());
+            slot = new CorrelationState.Slot(r, signal.time(), signal.value(), 1, ev.size(), false);
+            state.insert(slot);
+            g.evidence(key, pack(ev, slot, group));
+            evicted = enforceLimit(g, state, r);
+        }
         List<Fired> fired = new ArrayList<>(1);
-        if (early) {
-            fireEarly(state, fired);
+        // Another signal of a value already at that instant changes no distinct count.
+        if (early && !(folded && rule.type() == Type.VALUE_COUNT)) {
+            fireEarly(g, state, signal.time(), group, fired);
         }
-        return result(state, fired, evicted);
+        return result(g, state, fired, evicted, folded ? 1 : 0);
     }
 
     /**
      * Closes every window that ends at or before {@code watermark} (a window {@code [t, t + timespan]} is
      * complete once no event with time at or below its end can still arrive), deciding at-close conditions,
-     * and drops what no open window needs.
+     * and drops what no open window needs: for an ordered plan that needs every rule in order, also a signal
+     * of a later step that has no earlier partner once the watermark shows that none can still arrive.
      */
-    public StepResult expire(CorrelationState state, long watermark) {
+    public StepResult expire(GroupState g, long watermark) {
+        CorrelationState state = g.index();
         if (state == null) {
-            return new StepResult(null, List.of(), Long.MAX_VALUE, 0);
+            return StepResult.NOTHING;
         }
+        List<String> group = g.group();
         List<Fired> fired = new ArrayList<>(1);
-        boolean progress = true;
-        while (progress) {
-            progress = false;
-            for (int i = 0; i < state.entries.size(); i++) {
-                CorrelationState.Entry anchor = state.entries.get(i);
-                if (anchor.closed) {
-                    continue;
-                }
-                if (end(anchor.time) > watermark) {
+        while (true) {
+            CorrelationState.Slot anchor = null;
+            for (CorrelationState.Slot s : state.slots) {
+                if (!s.closed) {
+                    anchor = s;
                     break;
                 }
-                Match m = null;
-                if (atClose) {
-                    m = evaluate(state, i, false);
-                }
-                if (m != null) {
-                    fired.add(consume(state, m));
-                } else if (negations && formulaNegates(anchor.rule)) {
-                    anchor.closed = true;
-                } else {
-                    state.entries.remove(i);
-                }
-                progress = true;
+            }
+            if (anchor == null || end(anchor.time) > watermark) {
                 break;
+            }
+            Match m = atClose ? evaluate(state, anchor.time, false) : null;
+            if (m != null) {
+                fired.add(consume(g, state, m, group));
+                continue;
+            }
+            // The window anchored at this instant is decided: it releases every open slot at the instant.
+            long t = anchor.time;
+            state.removeIf(s -> !s.closed && s.time == t && !(negations && negatedRules.contains(s.rule)),
+                    s -> g.removeSlot(CorrelationState.slotKey(s)));
+            for (CorrelationState.Slot s : state.slots) {
+                if (!s.closed && s.time == t) {
+                    s.closed = true; // a witness for `not`: its evidence is never shown again
+                    g.removeSlot(CorrelationState.slotKey(s));
+                }
             }
         }
         // Witnesses for `not` terms are kept one more timespan: anchors up to t + span look back to t.
-        state.entries.removeIf(e -> e.closed && end(end(e.time)) <= watermark);
-        return result(state, fired, 0);
+        state.removeIf(s -> s.closed && end(end(s.time)) <= watermark, s -> { });
+        if (ordersEveryRule) {
+            dropWithoutPartner(g, state, watermark);
+        }
+        return result(g, state, fired, 0, 0);
     }
 
     private long end(long t) {
         return t > Long.MAX_VALUE - span ? Long.MAX_VALUE : t + span;
-    }
-
-    private boolean formulaNegates(int ruleIdx) {
-        return negatedRules.contains(ruleIdx);
     }
 
     private static void collectNegated(TemporalCondition.Node n, boolean under, Set<Integer> out) {
@@ -329,109 +380,281 @@ public final class CorrelationPlan implements Serializable {
         }
     }
 
-    private StepResult result(CorrelationState state, List<Fired> fired, int evicted) {
+    /** Stores the index (or deletes the group when nothing is open) and says when to expire next. */
+    private StepResult result(GroupState g, CorrelationState state, List<Fired> fired, int evicted, int folded) {
+        boolean firstEviction = evicted > 0 && !state.limitLogged;
+        state.limitLogged |= evicted > 0;
         if (state.isEmpty()) {
-            return new StepResult(null, fired, Long.MAX_VALUE, evicted);
+            g.index(null);
+            return new StepResult(fired, Long.MAX_VALUE, evicted, folded, firstEviction);
         }
-        long next = Long.MAX_VALUE;
-        for (CorrelationState.Entry e : state.entries) {
-            next = Math.min(next, e.closed ? end(end(e.time)) : end(e.time));
-        }
-        return new StepResult(state, fired, next, evicted);
-    }
-
-    private int enforceLimit(CorrelationState state, int ruleIdx) {
-        int count = 0;
-        for (CorrelationState.Entry e : state.entries) {
-            if (e.rule == ruleIdx) {
-                count++;
-            }
-        }
-        int evicted = 0;
-        for (int i = 0; i < state.entries.size() && count > options.maxSignalsPerRule(); ) {
-            if (state.entries.get(i).rule == ruleIdx) {
-                state.entries.remove(i);
-                count--;
-                evicted++;
-            } else {
-                i++;
-            }
-        }
-        return evicted;
-    }
-
-    private void fireEarly(CorrelationState state, List<Fired> fired) {
-        boolean again = true;
-        while (again) {
-            again = false;
-            for (int i = 0; i < state.entries.size(); i++) {
-                if (state.entries.get(i).closed) {
-                    continue;
-                }
-                Match m = evaluate(state, i, true);
-                if (m != null) {
-                    fired.add(consume(state, m));
-                    again = !state.isEmpty();
-                    break;
-                }
-            }
-        }
-    }
-
-    /** A proven match: the signals it uses and the range of state it consumes. */
-    private record Match(long from, long to, List<CorrelationState.Entry> used, BigDecimal value) {
+        g.index(state);
+        // A signal folded into a slot moves no deadline unless something fired or went.
+        long next = folded > 0 && fired.isEmpty() && evicted == 0 ? StepResult.KEEP_TIMER : nextDeadline(state);
+        return new StepResult(fired, next, evicted, folded, firstEviction);
     }
 
     /**
-     * Decides the window anchored at entry {@code a}. {@code arriving}: only conditions that more signals cannot
-     * falsify may fire (a sum with a negative number waits for the close).
+     * When the state next changes without a signal: the end of the earliest open window, the end of a witness's
+     * extra timespan, and for plans that order every rule, the time of a later-step slot that has no earlier
+     * partner (once the watermark passes it, no partner can arrive).
      */
-    private Match evaluate(CorrelationState state, int a, boolean arriving) {
-        long from = state.entries.get(a).time;
-        long to = end(from);
-        List<CorrelationState.Entry> window = new ArrayList<>();
-        int start = a;
-        while (start > 0 && state.entries.get(start - 1).time == from) {
-            start--; // the window is a time range: signals at the same instant that arrived earlier belong to it
-        }
-        for (int i = start; i < state.entries.size(); i++) {
-            CorrelationState.Entry e = state.entries.get(i);
-            if (e.time > to) {
-                break;
+    private long nextDeadline(CorrelationState state) {
+        long next = Long.MAX_VALUE;
+        boolean[] alive = ordersEveryRule ? partnered(state, Long.MAX_VALUE) : null;
+        for (int i = 0; i < state.slots.size(); i++) {
+            CorrelationState.Slot s = state.slots.get(i);
+            long due;
+            if (s.closed) {
+                due = end(end(s.time));
+            } else if (alive != null && !alive[i]) {
+                due = s.time;
+            } else {
+                due = end(s.time);
             }
-            if (!e.closed) {
-                window.add(e);
-            }
+            next = Math.min(next, due);
         }
-        return switch (rule.type()) {
-            case TEMPORAL, TEMPORAL_ORDERED -> temporal(state, window, from, to);
-            default -> aggregate(window, from, arriving);
-        };
+        return next;
     }
 
-    private Match aggregate(List<CorrelationState.Entry> window, long from, boolean arriving) {
+    /**
+     * For a plan that needs every rule in list order: which slots can still be part of a sequence at
+     * {@code watermark}. A first-step slot always can (until its window closes); a later-step slot when a
+     * live slot of the step before it lies at or before it within one timespan, or while a signal at or before
+     * its time can still arrive (its time is past the watermark). Ties count as in order, so at one instant
+     * the earlier steps are visited first.
+     */
+    private boolean[] partnered(CorrelationState state, long watermark) {
+        List<CorrelationState.Slot> slots = state.slots;
+        boolean[] alive = new boolean[slots.size()];
+        long[] latest = new long[rule.rules().size()];
+        Arrays.fill(latest, Long.MIN_VALUE);
+        int i = 0;
+        while (i < slots.size()) {
+            int j = i;
+            while (j < slots.size() && slots.get(j).time == slots.get(i).time) {
+                j++;
+            }
+            int[] order = new int[j - i];
+            for (int k = 0; k < order.length; k++) {
+                order[k] = i + k;
+            }
+            if (order.length > 1) {
+                Integer[] boxed = Arrays.stream(order).boxed().toArray(Integer[]::new);
+                Arrays.sort(boxed, (x, y) -> Integer.compare(slots.get(x).rule, slots.get(y).rule));
+                order = Arrays.stream(boxed).mapToInt(Integer::intValue).toArray();
+            }
+            for (int k : order) {
+                CorrelationState.Slot s = slots.get(k);
+                boolean ok = s.rule == 0 || s.time > watermark
+                        || (latest[s.rule - 1] != Long.MIN_VALUE && latest[s.rule - 1] >= s.time - span);
+                alive[k] = ok;
+                if (ok) {
+                    latest[s.rule] = s.time;
+                }
+            }
+            i = j;
+        }
+        return alive;
+    }
+
+    private void dropWithoutPartner(GroupState g, CorrelationState state, long watermark) {
+        boolean[] alive = partnered(state, watermark);
+        int[] at = {0};
+        state.removeIf(s -> !alive[at[0]++], s -> g.removeSlot(CorrelationState.slotKey(s)));
+    }
+
+    /** Keeps at most {@code maxSignalsPerRule} slots of one rule in a group, evicting the oldest. */
+    private int enforceLimit(GroupState g, CorrelationState state, int ruleIdx) {
+        int excess = state.slotsOf(ruleIdx) - options.maxSignalsPerRule();
+        if (excess <= 0) {
+            return 0;
+        }
+        int[] left = {excess};
+        state.removeIf(s -> s.rule == ruleIdx && left[0]-- > 0, s -> g.removeSlot(CorrelationState.slotKey(s)));
+        return excess;
+    }
+
+    /**
+     * Fires, earliest window first, every window the arrival at {@code time} completed: only windows that hold
+     * {@code time} changed, i.e. those anchored in {@code [time - timespan, time]}.
+     */
+    private void fireEarly(GroupState g, CorrelationState state, long time, List<String> group, List<Fired> fired) {
+        long earliest = time >= Long.MIN_VALUE + span ? time - span : Long.MIN_VALUE;
+        while (!state.isEmpty() && mayFire(state)) {
+            Match m = null;
+            if (temporal) {
+                long lastAnchor = Long.MIN_VALUE;
+                for (int i = state.firstAtOrAfter(earliest); i < state.slots.size() && m == null; i++) {
+                    CorrelationState.Slot a = state.slots.get(i);
+                    if (a.time > time) {
+                        break;
+                    }
+                    if (!a.closed && a.time != lastAnchor) {
+                        lastAnchor = a.time;
+                        m = evaluate(state, a.time, true);
+                    }
+                }
+            } else {
+                long anchor = firstProvenAnchor(state, earliest, time);
+                m = anchor == Long.MIN_VALUE ? null : evaluate(state, anchor, true);
+            }
+            if (m == null) {
+                return;
+            }
+            fired.add(consume(g, state, m, group));
+        }
+    }
+
+    /**
+     * For count, distinct-count and sum plans: the earliest instant in {@code [from, to]} whose window the
+     * signals seen prove, or {@link Long#MIN_VALUE}. One sweep with two cursors (slots enter at the window's end
+     * and leave at its start), so a group with many slots costs linear, not quadratic, time per arrival.
+     */
+    private long firstProvenAnchor(CorrelationState state, long from, long to) {
+        List<CorrelationState.Slot> slots = state.slots;
+        long signals = 0;
+        int negatives = 0;
+        BigDecimal sum = BigDecimal.ZERO;
+        Map<String, Integer> values = rule.type() == Type.VALUE_COUNT ? new HashMap<>() : null;
+        boolean sums = rule.type() == Type.VALUE_SUM;
+        int first = state.firstAtOrAfter(from);
+        int head = first;
+        int tail = first;
+        for (int i = first; i < slots.size() && slots.get(i).time <= to; i++) {
+            long a = slots.get(i).time;
+            if (i > first && slots.get(i - 1).time == a) {
+                continue;
+            }
+            for (; tail < head && slots.get(tail).time < a; tail++) {
+                CorrelationState.Slot s = slots.get(tail);
+                if (!s.closed) {
+                    signals -= s.count;
+                    if (values != null) {
+                        values.merge(s.value, -1, (x, y) -> x + y == 0 ? null : x + y);
+                    }
+                    if (sums) {
+                        BigDecimal v = new BigDecimal(s.value);
+                        sum = sum.subtract(v.multiply(BigDecimal.valueOf(s.count)));
+                        negatives -= v.signum() < 0 ? 1 : 0;
+                    }
+                }
+            }
+            for (long end = end(a); head < slots.size() && slots.get(head).time <= end; head++) {
+                CorrelationState.Slot s = slots.get(head);
+                if (!s.closed) {
+                    signals += s.count;
+                    if (values != null) {
+                        values.merge(s.value, 1, Integer::sum);
+                    }
+                    if (sums) {
+                        BigDecimal v = new BigDecimal(s.value);
+                        sum = sum.add(v.multiply(BigDecimal.valueOf(s.count)));
+                        negatives += v.signum() < 0 ? 1 : 0;
+                    }
+                }
+            }
+            if (signals == 0 || negatives > 0) {
+                continue;
+            }
+            BigDecimal value = switch (rule.type()) {
+                case EVENT_COUNT -> BigDecimal.valueOf(signals);
+                case VALUE_COUNT -> BigDecimal.valueOf(values.size());
+                default -> sum;
+            };
+            final BigDecimal v = value;
+            if (rule.condition().stream().allMatch(b -> b.holds(v))) {
+                return a;
+            }
+        }
+        return Long.MIN_VALUE;
+    }
+
+    /**
+     * A cheap necessary condition for a temporal plan to fire in any window: the rules present in the whole
+     * group satisfy it. Keeps a hot group whose sequence lacks a step from evaluating windows at all.
+     */
+    private boolean mayFire(CorrelationState state) {
+        if (!temporal) {
+            return true;
+        }
+        int present = 0;
+        for (int r = 0; r < rule.rules().size(); r++) {
+            if (state.slotsOf(r) > 0) {
+                present |= 1 << r;
+            }
+        }
+        final int mask = present;
+        if (formula != null) {
+            return TemporalCondition.eval(formula, new TemporalCondition.Assignment() {
+                @Override
+                public boolean positive(int r) {
+                    return (mask & (1 << r)) != 0;
+                }
+
+                @Override
+                public boolean negative(int r) {
+                    return false;
+                }
+            }, false);
+        }
+        BigDecimal count = BigDecimal.valueOf(Integer.bitCount(mask));
+        return rule.condition().stream().allMatch(b -> b.holds(count));
+    }
+
+    /** A proven match: the slots it uses, the range of state it consumes, its value and signal count. */
+    private record Match(long from, long to, List<CorrelationState.Slot> used, BigDecimal value, int count) {
+    }
+
+    /**
+     * Decides the window anchored at instant {@code from}: every open slot in {@code [from, from + timespan]}.
+     * {@code arriving}: only conditions that more signals cannot falsify may fire (a sum with a negative number
+     * waits for the close).
+     */
+    private Match evaluate(CorrelationState state, long from, boolean arriving) {
+        long to = end(from);
+        List<CorrelationState.Slot> window = new ArrayList<>();
+        for (int i = state.firstAtOrAfter(from); i < state.slots.size(); i++) {
+            CorrelationState.Slot s = state.slots.get(i);
+            if (s.time > to) {
+                break;
+            }
+            if (!s.closed) {
+                window.add(s);
+            }
+        }
+        if (window.isEmpty()) {
+            return null;
+        }
+        return temporal ? temporal(state, window, from, to) : aggregate(window, from, arriving);
+    }
+
+    private Match aggregate(List<CorrelationState.Slot> window, long from, boolean arriving) {
+        long signals = 0;
+        for (CorrelationState.Slot s : window) {
+            signals += s.count;
+        }
         BigDecimal value;
         switch (rule.type()) {
-            case EVENT_COUNT -> value = BigDecimal.valueOf(window.size());
+            case EVENT_COUNT -> value = BigDecimal.valueOf(signals);
             case VALUE_COUNT -> {
                 Set<String> distinct = new HashSet<>();
-                window.forEach(e -> distinct.add(e.value));
+                window.forEach(s -> distinct.add(s.value));
                 value = BigDecimal.valueOf(distinct.size());
             }
             default -> {
                 BigDecimal[] numbers = new BigDecimal[window.size()];
+                long[] counts = new long[window.size()];
                 boolean negative = false;
                 for (int i = 0; i < numbers.length; i++) {
                     numbers[i] = new BigDecimal(window.get(i).value);
+                    counts[i] = window.get(i).count;
                     negative |= numbers[i].signum() < 0;
                 }
                 if (arriving && negative) {
                     return null;
                 }
-                value = numeric(numbers);
-                if (value == null) {
-                    return null;
-                }
+                value = numeric(numbers, counts, signals);
             }
         }
         for (Bound b : rule.condition()) {
@@ -439,114 +662,135 @@ public final class CorrelationPlan implements Serializable {
                 return null;
             }
         }
-        return new Match(from, window.get(window.size() - 1).time, window, value);
+        return new Match(from, window.get(window.size() - 1).time, window, value,
+                (int) Math.min(Integer.MAX_VALUE, signals));
     }
 
-    private BigDecimal numeric(BigDecimal[] numbers) {
-        if (numbers.length == 0) {
-            return null;
-        }
+    /** Sum, average or percentile of {@code numbers}, each standing for {@code counts[i]} signals. */
+    private BigDecimal numeric(BigDecimal[] numbers, long[] counts, long total) {
         BigDecimal sum = BigDecimal.ZERO;
-        for (BigDecimal n : numbers) {
-            sum = sum.add(n);
+        for (int i = 0; i < numbers.length; i++) {
+            sum = sum.add(numbers[i].multiply(BigDecimal.valueOf(counts[i])));
         }
         return switch (rule.type()) {
             case VALUE_SUM -> sum;
-            case VALUE_AVG -> sum.divide(BigDecimal.valueOf(numbers.length), java.math.MathContext.DECIMAL64);
-            default -> percentile(numbers, rule.percentile() == null ? 50.0 : rule.percentile());
+            case VALUE_AVG -> sum.divide(BigDecimal.valueOf(total), java.math.MathContext.DECIMAL64);
+            default -> percentile(numbers, counts, rule.percentile() == null ? 50.0 : rule.percentile());
         };
     }
 
     /** Linear interpolation between closest ranks (numpy's default, as rsigma does). */
     static BigDecimal percentile(BigDecimal[] numbers, double p) {
-        BigDecimal[] sorted = numbers.clone();
-        Arrays.sort(sorted);
-        double rank = p / 100.0 * (sorted.length - 1);
-        int lo = (int) Math.floor(rank);
-        int hi = (int) Math.ceil(rank);
-        if (lo == hi) {
-            return sorted[lo];
-        }
-        BigDecimal fraction = BigDecimal.valueOf(rank - lo);
-        return sorted[lo].add(sorted[hi].subtract(sorted[lo]).multiply(fraction));
+        long[] ones = new long[numbers.length];
+        Arrays.fill(ones, 1);
+        return percentile(numbers, ones, p);
     }
 
-    private Match temporal(CorrelationState state, List<CorrelationState.Entry> window, long from, long to) {
+    /** {@link #percentile(BigDecimal[], double)} of the multiset holding {@code numbers[i]} {@code counts[i]} times. */
+    static BigDecimal percentile(BigDecimal[] numbers, long[] counts, double p) {
+        Integer[] order = new Integer[numbers.length];
+        long total = 0;
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+            total += counts[i];
+        }
+        Arrays.sort(order, (x, y) -> numbers[x].compareTo(numbers[y]));
+        double rank = p / 100.0 * (total - 1);
+        long lo = (long) Math.floor(rank);
+        long hi = (long) Math.ceil(rank);
+        BigDecimal low = nth(numbers, counts, order, lo);
+        if (lo == hi) {
+            return low;
+        }
+        BigDecimal high = nth(numbers, counts, order, hi);
+        return low.add(high.subtract(low).multiply(BigDecimal.valueOf(rank - lo)));
+    }
+
+    private static BigDecimal nth(BigDecimal[] numbers, long[] counts, Integer[] order, long n) {
+        long seen = 0;
+        for (int i : order) {
+            seen += counts[i];
+            if (n < seen) {
+                return numbers[i];
+            }
+        }
+        return numbers[order[order.length - 1]];
+    }
+
+    private Match temporal(CorrelationState state, List<CorrelationState.Slot> window, long from, long to) {
         int n = rule.rules().size();
         int present = 0;
-        for (CorrelationState.Entry e : window) {
-            present |= 1 << e.rule;
+        for (CorrelationState.Slot s : window) {
+            present |= 1 << s.rule;
         }
         int around = 0;
         if (negations) {
             long lookBack = from - span;
-            for (CorrelationState.Entry e : state.entries) {
-                if (e.time >= lookBack && e.time <= to) {
-                    around |= 1 << e.rule;
+            for (CorrelationState.Slot s : state.slots) {
+                if (s.time >= lookBack && s.time <= to) {
+                    around |= 1 << s.rule;
                 }
             }
         }
         final int aroundMask = around;
-        List<CorrelationState.Entry> best = null;
-        int bestCount = -1;
+        List<CorrelationState.Slot> best = null;
         // Subsets of the rules present, the full set first, so the evidence names as many rules as it can.
-        for (int s = present; ; s = (s - 1) & present) {
-            final int subset = s;
-            List<CorrelationState.Entry> chain = chain(window, subset, from, n);
-            if (chain != null) {
+        for (int sub = present; ; sub = (sub - 1) & present) {
+            final int subset = sub;
+            List<CorrelationState.Slot> chain = chain(window, subset, from, n);
+            if (chain != null && !chain.isEmpty()) {
                 if (formula != null) {
                     boolean ok = TemporalCondition.eval(formula, new TemporalCondition.Assignment() {
                         @Override
-                        public boolean positive(int rule) {
-                            return (subset & (1 << rule)) != 0;
+                        public boolean positive(int r) {
+                            return (subset & (1 << r)) != 0;
                         }
 
                         @Override
-                        public boolean negative(int rule) {
-                            return (aroundMask & (1 << rule)) != 0;
+                        public boolean negative(int r) {
+                            return (aroundMask & (1 << r)) != 0;
                         }
                     }, false);
-                    if (ok && !chain.isEmpty()) {
+                    if (ok) {
                         return new Match(from, chain.get(chain.size() - 1).time, chain,
-                                BigDecimal.valueOf(chain.size()));
+                                BigDecimal.valueOf(chain.size()), chain.size());
                     }
-                } else if (chain.size() > bestCount) {
+                } else if (best == null || chain.size() > best.size()) {
                     best = chain;
-                    bestCount = chain.size();
                 }
             }
-            if (s == 0) {
+            if (sub == 0) {
                 break;
             }
         }
-        if (formula != null || best == null || best.isEmpty()) {
+        if (formula != null || best == null) {
             return null;
         }
-        BigDecimal count = BigDecimal.valueOf(bestCount);
+        BigDecimal count = BigDecimal.valueOf(best.size());
         for (Bound b : rule.condition()) {
             if (!b.holds(count)) {
                 return null;
             }
         }
-        return new Match(from, best.get(best.size() - 1).time, best, count);
+        return new Match(from, best.get(best.size() - 1).time, best, count, best.size());
     }
 
     /**
-     * One signal per rule in {@code subset} inside the window; for temporal_ordered in list order with
+     * One slot per rule in {@code subset} inside the window; for temporal_ordered in list order with
      * non-decreasing times (greedy earliest choice, which finds a chain whenever one exists). Null if none.
      */
-    private List<CorrelationState.Entry> chain(List<CorrelationState.Entry> window, int subset, long from, int n) {
-        List<CorrelationState.Entry> out = new ArrayList<>(Integer.bitCount(subset));
+    private List<CorrelationState.Slot> chain(List<CorrelationState.Slot> window, int subset, long from, int n) {
+        List<CorrelationState.Slot> out = new ArrayList<>(Integer.bitCount(subset));
         boolean ordered = rule.type() == Type.TEMPORAL_ORDERED;
         long cursor = from;
         for (int r = 0; r < n; r++) {
             if ((subset & (1 << r)) == 0) {
                 continue;
             }
-            CorrelationState.Entry pick = null;
-            for (CorrelationState.Entry e : window) {
-                if (e.rule == r && (!ordered || e.time >= cursor)) {
-                    pick = e;
+            CorrelationState.Slot pick = null;
+            for (CorrelationState.Slot s : window) {
+                if (s.rule == r && (!ordered || s.time >= cursor)) {
+                    pick = s;
                     break;
                 }
             }
@@ -562,28 +806,56 @@ public final class CorrelationPlan implements Serializable {
         return out;
     }
 
-    /** Removes the match's signals and every open signal in its time range, and builds the result. */
-    private Fired consume(CorrelationState state, Match m) {
-        Set<CorrelationState.Entry> used = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        used.addAll(m.used());
-        state.entries.removeIf(e -> used.contains(e) || (!e.closed && e.time >= m.from() && e.time <= m.to()));
+    /** Removes the match's slots and every open slot in its time range, and builds the result. */
+    private Fired consume(GroupState g, CorrelationState state, Match m, List<String> group) {
         List<Evidence> evidence = new ArrayList<>();
         long first = Long.MAX_VALUE;
         long last = Long.MIN_VALUE;
-        for (CorrelationState.Entry e : m.used()) {
-            first = Math.min(first, e.time);
-            last = Math.max(last, e.time);
-            for (Evidence ev : e.evidence) {
-                if (evidence.size() < options.maxEvidence()) {
-                    evidence.add(ev);
+        for (CorrelationState.Slot s : m.used()) {
+            first = Math.min(first, s.time);
+            last = Math.max(last, s.time);
+            if (evidence.size() < options.maxEvidence() && s.evidence > 0) {
+                for (Evidence ev : unpack(g.evidence(CorrelationState.slotKey(s)), s, group)) {
+                    if (evidence.size() < options.maxEvidence()) {
+                        evidence.add(ev);
+                    }
                 }
             }
         }
-        Map<String, String> group = new LinkedHashMap<>();
-        for (int g = 0; g < rule.groupBy().size(); g++) {
-            group.put(rule.groupBy().get(g), state.group.get(g));
+        Set<CorrelationState.Slot> used = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        used.addAll(m.used());
+        state.removeIf(s -> used.contains(s) || (!s.closed && s.time >= m.from() && s.time <= m.to()),
+                s -> g.removeSlot(CorrelationState.slotKey(s)));
+        Map<String, String> named = new LinkedHashMap<>();
+        for (int i = 0; i < rule.groupBy().size(); i++) {
+            named.put(rule.groupBy().get(i), group.get(i));
         }
-        return new Fired(rule.id(), rule.title(), rule.level(), rule.type(), group, first, last, m.used().size(),
+        return new Fired(rule.id(), rule.title(), rule.level(), rule.type(), named, first, last, m.count(),
                 m.value(), evidence, alert);
+    }
+
+    // ---- evidence in state ----
+
+    private byte[] pack(List<Evidence> evidence, CorrelationState.Slot slot, List<String> group) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(64 + 192 * evidence.size());
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            Encoding.writePackedEvidence(out, evidence, rule.rules().get(slot.rule), slot.time,
+                    fieldNames[slot.rule], group);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private List<Evidence> unpack(byte[] packed, CorrelationState.Slot slot, List<String> group) {
+        if (packed == null) {
+            return List.of();
+        }
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(packed))) {
+            return Encoding.readPackedEvidence(in, rule.rules().get(slot.rule), slot.time, fieldNames[slot.rule],
+                    group);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("truncated or corrupt correlation evidence", e);
+        }
     }
 }

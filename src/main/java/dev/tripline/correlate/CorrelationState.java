@@ -1,128 +1,237 @@
 package dev.tripline.correlate;
 
-import static dev.tripline.correlate.Encoding.readEvidence;
-import static dev.tripline.correlate.Encoding.readNullable;
 import static dev.tripline.correlate.Encoding.readSize;
-import static dev.tripline.correlate.Encoding.readStrings;
-import static dev.tripline.correlate.Encoding.writeEvidence;
-import static dev.tripline.correlate.Encoding.writeNullable;
+import static dev.tripline.correlate.Encoding.readText;
+import static dev.tripline.correlate.Encoding.readVarLong;
 import static dev.tripline.correlate.Encoding.writeSize;
-import static dev.tripline.correlate.Encoding.writeStrings;
+import static dev.tripline.correlate.Encoding.writeText;
+import static dev.tripline.correlate.Encoding.writeVarLong;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
+import java.io.DataInput;
+import java.io.DataOutput;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
+import java.util.function.Predicate;
 
 /**
- * The open state of one correlation for one group: the signals still inside some window, sorted by event
- * time. Owned by exactly one caller (a Flink key, or {@link LocalCorrelator}); {@link CorrelationPlan} mutates
- * it in place and reports when it became empty. It holds no reference to the plan, so it encodes to bytes on
- * its own ({@link #toBytes()}, an explicit versioned format, not Java serialisation).
+ * The slot index of one (correlation, group): what a correlation needs to decide its windows, without the
+ * evidence. A <em>slot</em> stands for every signal of one rule at one instant with one value (value types) or
+ * of one rule at one instant (the other types); it holds how many signals it stands for, and its evidence lives
+ * beside it in the {@link GroupState} under {@link #slotKey}. Sorted by time; slots at the same time keep the
+ * order their first signal arrived in. Owned by one key; {@link CorrelationPlan} changes it in place and stores
+ * it back through the {@link GroupState}. Explicit versioned byte form ({@link #write}), no Java serialisation.
  */
 public final class CorrelationState {
-    private static final int FORMAT = 1;
+    private static final int FORMAT = 2;
+    private static final int LIMIT_LOGGED = 1;
 
-    final List<String> group;
-    /** Sorted by time; equal times keep arrival order. */
-    final ArrayList<Entry> entries = new ArrayList<>();
-
-    /** One signal kept in state. */
-    static final class Entry {
+    /** One slot of the index. */
+    static final class Slot {
         final int rule;
         final long time;
+        /** value_count: the value (tuple); value_sum/avg/percentile/median: the number as text; else null. */
         final String value;
-        final List<Evidence> evidence;
-        /** Its own window was evaluated and closed; kept only as a witness for {@code not} terms. */
+        /** Signals this slot stands for (counted for the aggregate types; temporal types fold without counting). */
+        long count;
+        /** Evidence records stored for the slot (at most the plan's evidence limit). */
+        int evidence;
+        /** Its own window was decided; kept only as a witness for {@code not} terms, its evidence already gone. */
         boolean closed;
 
-        Entry(int rule, long time, String value, List<Evidence> evidence, boolean closed) {
+        Slot(int rule, long time, String value, long count, int evidence, boolean closed) {
             this.rule = rule;
             this.time = time;
             this.value = value;
+            this.count = count;
             this.evidence = evidence;
             this.closed = closed;
         }
+
+        Slot copy() {
+            return new Slot(rule, time, value, count, evidence, closed);
+        }
     }
 
-    CorrelationState(List<String> group) {
-        this.group = List.copyOf(group);
+    final ArrayList<Slot> slots = new ArrayList<>(4);
+    /** Open or closed slots per rule index, kept in step with {@link #slots}. */
+    private int[] perRule = new int[2];
+    /** The per-rule slot limit was hit in this group and logged; later hits are only counted. */
+    boolean limitLogged;
+
+    public CorrelationState() {
     }
 
-    public List<String> group() {
-        return group;
+    /** The key of a slot's evidence: rule index, time and value, unambiguous (the value comes last). */
+    public static String slotKey(int rule, long time, String value) {
+        String head = Integer.toString(rule, 36) + '.' + Long.toString(time, 36);
+        return value == null ? head : head + '.' + value;
     }
 
-    /** True when no signal is held; the caller should then drop the state entirely. */
+    static String slotKey(Slot s) {
+        return slotKey(s.rule, s.time, s.value);
+    }
+
+    /** True when no slot is held; the caller then drops the group's state entirely. */
     public boolean isEmpty() {
-        return entries.isEmpty();
+        return slots.isEmpty();
     }
 
-    /** Number of signals held. */
+    /** Number of slots held. */
     public int size() {
-        return entries.size();
+        return slots.size();
     }
 
-    /** Event time of the oldest signal held, epoch millis; {@link Long#MAX_VALUE} when empty. */
+    /** Signals the slots stand for (for temporal types, folded duplicates are not counted). */
+    public long signals() {
+        long n = 0;
+        for (Slot s : slots) {
+            n += s.count;
+        }
+        return n;
+    }
+
+    /** Event time of the oldest slot, epoch millis; {@link Long#MAX_VALUE} when empty. */
     public long oldestSignalTime() {
-        return entries.isEmpty() ? Long.MAX_VALUE : entries.get(0).time;
+        return slots.isEmpty() ? Long.MAX_VALUE : slots.get(0).time;
     }
 
-    void insert(Entry e) {
-        int i = entries.size();
-        while (i > 0 && entries.get(i - 1).time > e.time) {
+    int slotsOf(int rule) {
+        return rule < perRule.length ? perRule[rule] : 0;
+    }
+
+    void insert(Slot s) {
+        int i = slots.size();
+        while (i > 0 && slots.get(i - 1).time > s.time) {
             i--;
         }
-        entries.add(i, e);
+        slots.add(i, s);
+        if (s.rule >= perRule.length) {
+            perRule = Arrays.copyOf(perRule, s.rule + 1);
+        }
+        perRule[s.rule]++;
     }
 
-    // ---- byte encoding ----
-
-    public byte[] toBytes() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + entries.size() * 96);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(FORMAT);
-            writeStrings(out, group);
-            writeSize(out, entries.size());
-            for (Entry e : entries) {
-                writeSize(out, e.rule);
-                out.writeLong(e.time);
-                out.writeBoolean(e.closed);
-                writeNullable(out, e.value);
-                writeEvidence(out, e.evidence);
+    /** Removes the slots {@code which} accepts, telling {@code removed} about each. */
+    void removeIf(Predicate<Slot> which, java.util.function.Consumer<Slot> removed) {
+        slots.removeIf(s -> {
+            if (which.test(s)) {
+                perRule[s.rule]--;
+                removed.accept(s);
+                return true;
             }
+            return false;
+        });
+    }
+
+    /** Index of the first slot at or after {@code time}. */
+    int firstAtOrAfter(long time) {
+        int lo = 0;
+        int hi = slots.size();
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (slots.get(mid).time < time) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    /** The slot of exactly this rule, time and value, or null. */
+    Slot find(int rule, long time, String value) {
+        for (int i = firstAtOrAfter(time); i < slots.size() && slots.get(i).time == time; i++) {
+            Slot s = slots.get(i);
+            if (s.rule == rule && java.util.Objects.equals(s.value, value)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /** A deep copy (Flink's heap state copies values it hands to a running snapshot). */
+    public CorrelationState copy() {
+        CorrelationState c = new CorrelationState();
+        c.slots.ensureCapacity(slots.size());
+        for (Slot s : slots) {
+            c.slots.add(s.copy());
+        }
+        c.perRule = perRule.clone();
+        c.limitLogged = limitLogged;
+        return c;
+    }
+
+    // ---- byte form ----
+
+    /**
+     * Format 2: format byte, flags, slot count, then per slot the rule, the time (the first in full, then the
+     * LEB128 distance to the previous slot's), the count, the evidence count, the closed flag and the value.
+     */
+    public void write(DataOutput out) throws IOException {
+        out.writeByte(FORMAT);
+        out.writeByte(limitLogged ? LIMIT_LOGGED : 0);
+        writeSize(out, slots.size());
+        long previous = 0;
+        for (int i = 0; i < slots.size(); i++) {
+            Slot s = slots.get(i);
+            writeSize(out, s.rule);
+            if (i == 0) {
+                out.writeLong(s.time);
+            } else {
+                writeVarLong(out, s.time - previous);
+            }
+            previous = s.time;
+            writeVarLong(out, s.count);
+            writeSize(out, s.evidence);
+            out.writeBoolean(s.closed);
+            writeText(out, s.value);
+        }
+    }
+
+    /** Reads {@link #write}; throws {@link IllegalArgumentException} for anything else. */
+    public static CorrelationState read(DataInput in) throws IOException {
+        int format = in.readUnsignedByte();
+        if (format != FORMAT) {
+            throw new IllegalArgumentException("unknown correlation state format " + format);
+        }
+        CorrelationState c = new CorrelationState();
+        c.limitLogged = (in.readUnsignedByte() & LIMIT_LOGGED) != 0;
+        int n = readSize(in);
+        c.slots.ensureCapacity(Math.min(n, 1024));
+        long time = 0;
+        for (int i = 0; i < n; i++) {
+            int rule = readSize(in);
+            time = i == 0 ? in.readLong() : time + readVarLong(in);
+            long count = readVarLong(in);
+            int evidence = readSize(in);
+            boolean closed = in.readBoolean();
+            c.insert(new Slot(rule, time, readText(in), count, evidence, closed));
+        }
+        return c;
+    }
+
+    /** The byte form as an array (for measuring and for tests). */
+    public byte[] toBytes() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(16 + slots.size() * 16);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            write(out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
     }
 
-    /** Decodes {@link #toBytes()}; throws {@link IllegalArgumentException} for anything else. */
     public static CorrelationState fromBytes(byte[] data) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
-            int format = in.readUnsignedByte();
-            if (format != FORMAT) {
-                throw new IllegalArgumentException("unknown correlation state format " + format);
-            }
-            CorrelationState s = new CorrelationState(readStrings(in));
-            int n = readSize(in);
-            s.entries.ensureCapacity(Math.min(n, 1024));
-            for (int i = 0; i < n; i++) {
-                int rule = readSize(in);
-                long time = in.readLong();
-                boolean closed = in.readBoolean();
-                String value = readNullable(in);
-                List<Evidence> evidence = readEvidence(in);
-                s.entries.add(new Entry(rule, time, value, List.copyOf(evidence), closed));
-            }
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(data))) {
+            CorrelationState c = read(in);
             if (in.read() != -1) {
                 throw new IllegalArgumentException("trailing bytes after correlation state");
             }
-            return s;
+            return c;
         } catch (IOException e) {
             throw new IllegalArgumentException("truncated or corrupt correlation state", e);
         }

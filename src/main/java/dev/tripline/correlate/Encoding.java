@@ -1,8 +1,11 @@
 package dev.tripline.correlate;
 
+import java.io.DataInput;
 import java.io.DataInputStream;
+import java.io.DataOutput;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,6 +15,11 @@ import java.util.Map;
  * The binary primitives behind {@link CorrelationState#toBytes()} and the Flink layer's signal and firing
  * records: unsigned LEB128 sizes (one byte below 128) with a plausibility bound so corrupt bytes fail fast
  * instead of allocating, nullable strings, string lists and evidence. One place, so the formats cannot drift.
+ *
+ * <p>The keyed correlation state uses the compact forms ({@link #writeText}, {@link #writeVarLong},
+ * {@link #writePackedEvidence}): LEB128 lengths instead of two-byte ones, and evidence written against what the
+ * state already knows (the slot's rule and time, the rule's output field names, the group values), so that a
+ * field holding the principal costs one byte instead of its ARN.
  */
 public final class Encoding {
     /** Plausibility bound on any count read back. */
@@ -20,7 +28,7 @@ public final class Encoding {
     private Encoding() {
     }
 
-    public static void writeSize(DataOutputStream out, int v) throws IOException {
+    public static void writeSize(DataOutput out, int v) throws IOException {
         while ((v & ~0x7F) != 0) {
             out.writeByte((v & 0x7F) | 0x80);
             v >>>= 7;
@@ -28,7 +36,7 @@ public final class Encoding {
         out.writeByte(v);
     }
 
-    public static int readSize(DataInputStream in) throws IOException {
+    public static int readSize(DataInput in) throws IOException {
         int v = 0;
         for (int shift = 0; shift < 35; shift += 7) {
             int b = in.readUnsignedByte();
@@ -105,5 +113,130 @@ public final class Encoding {
             out.add(new Evidence(ruleId, eventId, t, name, source, region, fields));
         }
         return out;
+    }
+
+    /** Unsigned LEB128 of a non-negative long (time deltas, counts). */
+    public static void writeVarLong(DataOutput out, long v) throws IOException {
+        if (v < 0) {
+            throw new IllegalArgumentException("negative " + v);
+        }
+        while ((v & ~0x7FL) != 0) {
+            out.writeByte((int) ((v & 0x7F) | 0x80));
+            v >>>= 7;
+        }
+        out.writeByte((int) v);
+    }
+
+    public static long readVarLong(DataInput in) throws IOException {
+        long v = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            int b = in.readUnsignedByte();
+            v |= (long) (b & 0x7F) << shift;
+            if ((b & 0x80) == 0) {
+                if (v < 0) {
+                    throw new IllegalArgumentException("implausible value " + v);
+                }
+                return v;
+            }
+        }
+        throw new IllegalArgumentException("bad long encoding");
+    }
+
+    /** A nullable string: LEB128 of (UTF-8 length + 1), 0 for null, then the bytes. */
+    public static void writeText(DataOutput out, String s) throws IOException {
+        if (s == null) {
+            out.writeByte(0);
+            return;
+        }
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        writeSize(out, b.length + 1);
+        out.write(b);
+    }
+
+    public static String readText(DataInput in) throws IOException {
+        int n = readSize(in);
+        if (n == 0) {
+            return null;
+        }
+        byte[] b = new byte[n - 1];
+        in.readFully(b);
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    private static final int SAME_RULE = 1;
+    private static final int SAME_TIME = 2;
+
+    /**
+     * Evidence of one slot in its compact form. {@code ruleId} and {@code time} are the slot's (an evidence that
+     * repeats them stores a flag), {@code fieldNames} the names a field key is likely to be (the rule's output
+     * fields) and {@code group} the group values a field value is likely to be; each is written as a one-byte
+     * reference when it matches and in full otherwise, so the result decodes without them being right.
+     */
+    public static void writePackedEvidence(DataOutput out, List<Evidence> evidence, String ruleId, long time,
+                                           List<String> fieldNames, List<String> group) throws IOException {
+        writeSize(out, evidence.size());
+        for (Evidence ev : evidence) {
+            int flags = (ev.ruleId().equals(ruleId) ? SAME_RULE : 0) | (ev.eventTimeMillis() == time ? SAME_TIME : 0);
+            out.writeByte(flags);
+            if ((flags & SAME_RULE) == 0) {
+                writeText(out, ev.ruleId());
+            }
+            if ((flags & SAME_TIME) == 0) {
+                out.writeLong(ev.eventTimeMillis());
+            }
+            writeText(out, ev.eventId());
+            writeText(out, ev.eventName());
+            writeText(out, ev.eventSource());
+            writeText(out, ev.awsRegion());
+            writeSize(out, ev.fields().size());
+            for (Map.Entry<String, String> f : ev.fields().entrySet()) {
+                writeReference(out, f.getKey(), fieldNames);
+                writeReference(out, f.getValue(), group);
+            }
+        }
+    }
+
+    public static List<Evidence> readPackedEvidence(DataInput in, String ruleId, long time, List<String> fieldNames,
+                                                    List<String> group) throws IOException {
+        int n = readSize(in);
+        List<Evidence> out = new ArrayList<>(Math.min(n, 64));
+        for (int i = 0; i < n; i++) {
+            int flags = in.readUnsignedByte();
+            String rule = (flags & SAME_RULE) != 0 ? ruleId : readText(in);
+            long t = (flags & SAME_TIME) != 0 ? time : in.readLong();
+            String eventId = readText(in);
+            String name = readText(in);
+            String source = readText(in);
+            String region = readText(in);
+            int nf = readSize(in);
+            Map<String, String> fields = new LinkedHashMap<>();
+            for (int k = 0; k < nf; k++) {
+                fields.put(readReference(in, fieldNames), readReference(in, group));
+            }
+            out.add(new Evidence(rule, eventId, t, name, source, region, fields));
+        }
+        return out;
+    }
+
+    /** 0 then the text, or k + 1 for {@code known.get(k)}. */
+    private static void writeReference(DataOutput out, String s, List<String> known) throws IOException {
+        int k = known.indexOf(s);
+        if (k >= 0) {
+            writeSize(out, k + 1);
+        } else {
+            out.writeByte(0);
+            writeText(out, s);
+        }
+    }
+
+    private static String readReference(DataInput in, List<String> known) throws IOException {
+        int k = readSize(in);
+        if (k == 0) {
+            return readText(in);
+        }
+        if (k > known.size()) {
+            throw new IllegalArgumentException("reference " + k + " past " + known.size() + " known values");
+        }
+        return known.get(k - 1);
     }
 }

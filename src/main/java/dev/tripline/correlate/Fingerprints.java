@@ -26,16 +26,18 @@ import java.util.TreeSet;
  * <p>In the hash: the correlation's type, referenced rules (in order), group-by, timespan, condition, temporal
  * condition, value fields, percentile and aliases; each referenced rule's log types and detection expression as
  * compiled (so placeholders such as {@code %approved_regions%} count with the values they expanded to), and for a
- * referenced correlation its own fingerprint; the plan's per-group limits; and {@link #STATE_FORMAT}.
- * Not in it: titles, descriptions, levels, tags, authors, alert titles, evidence fields, {@code generate} and
- * file locations, which change what an alert says but not what the state holds.
+ * referenced correlation its own fingerprint; each referenced rule's evidence field names in order (the state
+ * packs its evidence against them, {@link Encoding#writePackedEvidence}); the plan's per-group limits; and
+ * {@link #STATE_FORMAT}. Not in it: titles, descriptions, levels, tags, authors, alert titles, the correlation's
+ * own {@code generate} and file locations, which change what an alert says but not what the state holds.
  */
 public final class Fingerprints {
     /**
      * The version of {@link CorrelationState}'s meaning. Raise it when a change to the engine makes old state
-     * mean something else: every correlation then starts empty after the rollout.
+     * mean something else: every correlation then starts empty after the rollout. 2: per-slot state (a slot per
+     * rule and instant, evidence packed beside the index).
      */
-    public static final int STATE_FORMAT = 1;
+    public static final int STATE_FORMAT = 2;
     /** Hex characters kept of the SHA-256: 64 bits, ample for telling a handful of versions of one rule apart. */
     public static final int LENGTH = 16;
 
@@ -74,6 +76,7 @@ public final class Fingerprints {
             CorrelationRule inner = rule == null ? rules.correlation(ref).orElse(null) : null;
             if (rule != null) {
                 b.append("log-types=").append(new TreeSet<>(rule.logTypes().stream().map(LogType::name).toList()))
+                        .append(" evidence-fields=").append(rule.outputFields().stream().map(FieldPath::text).toList())
                         .append(" detection=");
                 expr(rule.detection(), b);
             } else if (inner != null) {

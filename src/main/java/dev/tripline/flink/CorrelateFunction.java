@@ -3,13 +3,16 @@ package dev.tripline.flink;
 import dev.tripline.correlate.CorrelationEngine;
 import dev.tripline.correlate.CorrelationPlan;
 import dev.tripline.correlate.CorrelationState;
+import dev.tripline.correlate.Correlator;
 import dev.tripline.correlate.Fired;
+import dev.tripline.correlate.GroupState;
 import dev.tripline.correlate.Signal;
-import dev.tripline.correlate.StepResult;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -22,6 +25,7 @@ import org.apache.flink.runtime.state.KeyedStateBackend;
 import org.apache.flink.runtime.state.KeyedStateFunction;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -29,21 +33,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The correlation engine on Flink: keyed by {@link SignalRecord#key} (one correlation plan, one group), it keeps
- * that group's {@link CorrelationState} as bytes, steps it with each signal (so an ordered sequence fires as soon
- * as the signals seen prove it, whatever the watermark) and closes windows from an event-time timer at the
- * plan's {@code nextTimer}. The state and the timer go as soon as the plan reports nothing open; a
- * processing-time TTL is only a backstop against a bug or a lost timer.
+ * The correlation engine on Flink: keyed by {@link SignalRecord#key} (one correlation plan, one group), it runs the
+ * {@link Correlator} with its ports over keyed state, the timer service and outputs. Per key it keeps
+ * <ul>
+ *   <li>{@value #INDEX_STATE}: the group's slot index ({@link CorrelationState}, a few bytes per slot, no
+ *       evidence), rewritten when slots come or go;</li>
+ *   <li>{@value #SLOTS_STATE}: MapState from slot key to the slot's packed evidence, written once per slot
+ *       (and while an aggregate slot still collects evidence), read only when a match uses the slot;</li>
+ *   <li>{@code correlation-timer}: the one event-time timer registered for the group.</li>
+ * </ul>
+ * All three are cleared as soon as the plan reports nothing open; a processing-time TTL is only a backstop
+ * against a bug or a lost timer. A signal that only repeats a slot (same rule and instant) reads one map entry
+ * and writes nothing.
  *
  * <p>A firing that feeds an outer correlation (chaining) is re-emitted as that plan's signal on
  * {@link #CHAINED_SIGNALS}, to be keyed again and fed to the stage that holds the outer plan
  * ({@link CorrelationEngine#stageOf}): the outer plan's key differs from this one, so it cannot be stepped here.
- *
- * <p>Late data: a signal at or before {@code watermark - lateness} goes to {@link #LATE} and the
- * {@code late_records} metric instead of the state, because the windows it belongs to may already be closed. The
- * lateness is the job's allowed lateness, and for a chained plan also the time its inner correlations may take to
- * report ({@link CorrelationEngine#latenessMillis}); windows are closed that much after their end, so a signal
- * within the lateness still finds its partners.
+ * A late signal (see {@link Correlator}) goes to {@link #LATE} and the {@code late_records} metric.
  */
 public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord, FiredRecord> {
     private static final long serialVersionUID = 1L;
@@ -55,28 +61,30 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
     };
     public static final OutputTag<LateRecord> LATE = new OutputTag<>("late-signals") {
     };
-    /** Name of the keyed state holding a group's {@link CorrelationState} bytes (savepoint readers use it). */
-    public static final String STATE_NAME = "correlation-state";
+    /** Keyed state of a group's slot index (savepoint readers use it). */
+    public static final String INDEX_STATE = "correlation-index";
+    /** Keyed map state of a group's slot evidence. */
+    public static final String SLOTS_STATE = "correlation-slots";
     /** Default backstop TTL: far beyond any sane correlation timespan plus out-of-orderness. */
     public static final Duration DEFAULT_STATE_TTL = Duration.ofDays(7);
 
-    /** Not final: a live rule update swaps it ({@link LiveCorrelateFunction}). */
-    private CorrelationEngine engine;
+    private final Correlator correlator;
     private final Duration stateTtl;
-    private final long allowedLatenessMillis;
-    /** Plan id to its lateness (the allowed lateness, more for chained plans). */
-    private transient Map<String, Long> lateness;
 
-    private transient ValueState<byte[]> state;
+    private transient ValueState<CorrelationState> index;
+    private transient MapState<String, byte[]> slots;
     /** The event-time timer registered for this key, so that a rescheduled timer replaces the old one. */
     private transient ValueState<Long> timer;
+    private transient ValueStateDescriptor<CorrelationState> indexDescriptor;
     private transient Counter fired;
     private transient Counter evicted;
+    private transient Counter folded;
     private transient Counter chainDropped;
     private transient Counter unknownPlan;
     private transient Counter late;
     private transient Map<String, Counter> droppedByRule;
-    private transient ValueStateDescriptor<byte[]> stateDescriptor;
+    private transient Map<String, Counter> evictedByRule;
+    private transient Ports ports;
 
     public CorrelateFunction(CorrelationEngine engine) {
         this(engine, DEFAULT_STATE_TTL, Duration.ZERO);
@@ -93,9 +101,8 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
         if (allowedLateness.isNegative()) {
             throw new IllegalArgumentException("allowed lateness must not be negative: " + allowedLateness);
         }
-        this.engine = engine;
+        this.correlator = new Correlator(engine, allowedLateness.toMillis());
         this.stateTtl = stateTtl;
-        this.allowedLatenessMillis = allowedLateness.toMillis();
     }
 
     @Override
@@ -104,28 +111,22 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
                 .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
                 .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
                 .build();
-        ValueStateDescriptor<byte[]> stateDesc = stateDescriptor(ttl);
-        state = getRuntimeContext().getState(stateDesc);
-        stateDescriptor = stateDesc;
-        droppedByRule = new HashMap<>();
+        indexDescriptor = indexDescriptor(ttl);
+        index = getRuntimeContext().getState(indexDescriptor);
+        slots = getRuntimeContext().getMapState(slotsDescriptor(ttl));
         ValueStateDescriptor<Long> timerDesc = new ValueStateDescriptor<>("correlation-timer", Types.LONG);
         timerDesc.enableTimeToLive(ttl);
         timer = getRuntimeContext().getState(timerDesc);
         MetricGroup m = getRuntimeContext().getMetricGroup();
         fired = m.counter("correlations_fired");
         evicted = m.counter("signals_evicted");
+        folded = m.counter("signals_folded");
         chainDropped = m.counter("chained_signals_dropped_missing_group");
         unknownPlan = m.counter("signals_unknown_plan");
         late = m.counter("late_records");
-        lateness = latenessOf(engine);
-    }
-
-    private Map<String, Long> latenessOf(CorrelationEngine e) {
-        Map<String, Long> l = new HashMap<>();
-        for (CorrelationPlan p : e.plans()) {
-            l.put(p.id(), e.latenessMillis(p.id(), allowedLatenessMillis));
-        }
-        return l;
+        droppedByRule = new HashMap<>();
+        evictedByRule = new HashMap<>();
+        ports = new Ports();
     }
 
     /**
@@ -133,12 +134,11 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
      * changed or removed ({@link #dropStale}); the rest keeps its open partial matches.
      */
     void swap(CorrelationEngine newEngine) {
-        engine = newEngine;
-        lateness = latenessOf(newEngine);
+        correlator.swap(newEngine);
     }
 
     CorrelationEngine engine() {
-        return engine;
+        return correlator.engine();
     }
 
     /** True when this operator's rules have the plan, with that fingerprint, that {@code key} belongs to. */
@@ -151,8 +151,8 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
         unknownPlan.inc(n);
     }
 
-    ValueStateDescriptor<byte[]> stateDescriptor() {
-        return stateDescriptor;
+    ValueStateDescriptor<CorrelationState> indexDescriptor() {
+        return indexDescriptor;
     }
 
     @Override
@@ -164,97 +164,194 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
             unknownPlan.inc();
             return;
         }
-        Signal signal = record.signal();
-        long planLateness = lateness.get(plan.id());
-        long watermark = ctx.timerService().currentWatermark();
-        if (LateRecord.isLate(signal.time(), watermark, planLateness)) {
-            late.inc();
-            ctx.output(LATE, LateRecord.ofSignal(plan.id(), signal, watermark));
-            return;
-        }
-        StepResult r = plan.step(load(), signal);
-        evicted.inc(r.evicted());
-        store(r, ctx.timerService(), planLateness);
-        emit(r, ctx, out);
+        correlator.onSignal(plan, record.signal(), ctx.timerService().currentWatermark(),
+                ports.at(record.key, ctx.timerService(), ctx, out), ports);
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<FiredRecord> out) throws Exception {
-        Long due = timer.value();
-        if (due == null || due != timestamp) {
-            return; // a timer replaced by a later one whose deletion raced with firing; nothing is due
-        }
-        timer.clear();
-        CorrelationPlan plan = planOf(ctx.getCurrentKey());
+        String key = ctx.getCurrentKey();
+        CorrelationPlan plan = planOf(key);
         if (plan == null) {
             // State of a correlation that changed or went away; the restore sweep normally clears it first.
-            droppedFor(SignalRecord.planIdOf(ctx.getCurrentKey())).inc();
-            state.clear();
-            return;
-        }
-        long planLateness = lateness.get(plan.id());
-        long watermark = Math.max(timestamp, ctx.timerService().currentWatermark());
-        StepResult r = plan.expire(load(), watermark == Long.MAX_VALUE ? watermark : watermark - planLateness);
-        store(r, ctx.timerService(), planLateness);
-        emit(r, ctx, out);
-    }
-
-    private CorrelationState load() throws java.io.IOException {
-        byte[] bytes = state.value();
-        return bytes == null ? null : CorrelationState.fromBytes(bytes);
-    }
-
-    /** Keeps the state and moves the timer to the next window end plus the plan's lateness. */
-    private void store(StepResult r, org.apache.flink.streaming.api.TimerService timers, long planLateness)
-            throws java.io.IOException {
-        Long old = timer.value();
-        if (r.state() == null || r.state().isEmpty()) {
-            state.clear();
-            if (old != null) {
-                timers.deleteEventTimeTimer(old);
-                timer.clear();
+            if (index.value() != null) {
+                droppedFor(SignalRecord.planIdOf(key)).inc();
             }
+            clearGroup();
             return;
         }
-        state.update(r.state().toBytes());
-        long next = r.nextTimer() > Long.MAX_VALUE - planLateness ? Long.MAX_VALUE : r.nextTimer() + planLateness;
-        if (old != null && old == next) {
-            return;
-        }
-        if (old != null) {
-            timers.deleteEventTimeTimer(old);
-        }
-        if (next == Long.MAX_VALUE) {
-            timer.clear();
-        } else {
-            timers.registerEventTimeTimer(next);
-            timer.update(next);
-        }
+        correlator.onTimer(plan, timestamp, ctx.timerService().currentWatermark(),
+                ports.at(key, ctx.timerService(), ctx, out), ports);
     }
 
-    private void emit(StepResult r, Context ctx, Collector<FiredRecord> out) {
-        String key = ctx.getCurrentKey();
-        for (Fired f : r.fired()) {
-            fired.inc();
-            CorrelationPlan plan = engine.plan(f.correlationId());
-            out.collect(plan == null ? FiredRecord.of(key, f) : FiredRecord.of(key, f, plan.rule()));
-            for (CorrelationPlan outer : engine.consumersOf(f.correlationId())) {
-                Optional<Signal> s = outer.signal(f);
-                if (s.isEmpty()) {
-                    chainDropped.inc();
+    private void clearGroup() throws Exception {
+        index.clear();
+        slots.clear();
+        timer.clear();
+    }
+
+    /** The group state and output ports over this function's keyed state, for the key being processed. */
+    private final class Ports implements GroupState, Correlator.Output {
+        private String key;
+        private TimerService timers;
+        private Context ctx;
+        private Collector<FiredRecord> out;
+
+        Ports at(String key, TimerService timers, Context ctx, Collector<FiredRecord> out) {
+            this.key = key;
+            this.timers = timers;
+            this.ctx = ctx;
+            this.out = out;
+            return this;
+        }
+
+        @Override
+        public List<String> group() {
+            return SignalRecord.groupOf(key);
+        }
+
+        @Override
+        public CorrelationState index() {
+            try {
+                return index.value();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void index(CorrelationState s) {
+            try {
+                if (s == null) {
+                    index.clear();
                 } else {
-                    ctx.output(CHAINED_SIGNALS, SignalRecord.of(outer, s.get(), engine.stageOf(outer.id())));
+                    index.update(s);
                 }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
             }
+        }
+
+        @Override
+        public boolean hasSlot(String slotKey) {
+            try {
+                return slots.contains(slotKey);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public byte[] evidence(String slotKey) {
+            try {
+                return slots.get(slotKey);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public void evidence(String slotKey, byte[] packed) {
+            try {
+                slots.put(slotKey, packed);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public void removeSlot(String slotKey) {
+            try {
+                slots.remove(slotKey);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public long timer() {
+            try {
+                Long t = timer.value();
+                return t == null ? Long.MAX_VALUE : t;
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void timer(long next) {
+            long old = timer();
+            if (old == next) {
+                return;
+            }
+            if (old != Long.MAX_VALUE) {
+                timers.deleteEventTimeTimer(old);
+            }
+            try {
+                if (next == Long.MAX_VALUE) {
+                    timer.clear();
+                } else {
+                    timers.registerEventTimeTimer(next);
+                    timer.update(next);
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void fired(CorrelationPlan plan, Fired f) {
+            fired.inc();
+            out.collect(FiredRecord.of(key, f, plan.rule()));
+        }
+
+        @Override
+        public void chained(CorrelationPlan outer, Signal s) {
+            ctx.output(CHAINED_SIGNALS, SignalRecord.of(outer, s, engine().stageOf(outer.id())));
+        }
+
+        @Override
+        public void chainDropped(CorrelationPlan outer, Fired f) {
+            chainDropped.inc();
+        }
+
+        @Override
+        public void late(CorrelationPlan plan, Signal s, long watermark) {
+            late.inc();
+            ctx.output(LATE, LateRecord.ofSignal(plan.id(), s, watermark));
+        }
+
+        @Override
+        public void evicted(CorrelationPlan plan, List<String> group, int n, boolean first) {
+            evicted.inc(n);
+            evictedByRule.computeIfAbsent(plan.id(), id -> getRuntimeContext().getMetricGroup()
+                    .addGroup("rule", id).counter("correlation_limit_evicted")).inc(n);
+            if (first) {
+                LOG.warn("correlation '{}': group {} holds more than {} slots of one rule; the oldest are evicted "
+                        + "(counted in correlation_limit_evicted, logged once per group)", plan.id(), group,
+                        plan.options().maxSignalsPerRule());
+            }
+        }
+
+        @Override
+        public void folded(CorrelationPlan plan, int n) {
+            folded.inc(n);
         }
     }
 
     /**
-     * The descriptor of the correlation state, with the TTL it is written with; a savepoint reader must declare
+     * The descriptors of the correlation state, with the TTL they are written with; a savepoint reader must declare
      * TTL too (values are stored with their timestamps), though its duration and visibility may differ.
      */
-    public static ValueStateDescriptor<byte[]> stateDescriptor(StateTtlConfig ttl) {
-        ValueStateDescriptor<byte[]> d = new ValueStateDescriptor<>(STATE_NAME,
+    public static ValueStateDescriptor<CorrelationState> indexDescriptor(StateTtlConfig ttl) {
+        ValueStateDescriptor<CorrelationState> d = new ValueStateDescriptor<>(INDEX_STATE,
+                CorrelationStateSerializer.INSTANCE);
+        d.enableTimeToLive(ttl);
+        return d;
+    }
+
+    public static MapStateDescriptor<String, byte[]> slotsDescriptor(StateTtlConfig ttl) {
+        MapStateDescriptor<String, byte[]> d = new MapStateDescriptor<>(SLOTS_STATE, Types.STRING,
                 PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
         d.enableTimeToLive(ttl);
         return d;
@@ -262,8 +359,7 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
 
     /** The plan a state key belongs to, or null when this rule set has no plan with that id and fingerprint. */
     private CorrelationPlan planOf(String key) {
-        CorrelationPlan plan = engine.plan(SignalRecord.planIdOf(key));
-        return plan != null && plan.fingerprint().equals(SignalRecord.fingerprintOf(key)) ? plan : null;
+        return correlator.plan(SignalRecord.planIdOf(key), SignalRecord.fingerprintOf(key));
     }
 
     /**
@@ -275,18 +371,18 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
      */
     Map<String, Long> dropStaleState(KeyedStateBackend<String> backend) throws Exception {
         return dropStale(f -> backend.applyToAllKeys(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
-                stateDescriptor, f), "Rule rollout");
+                indexDescriptor, f), "Rule rollout");
     }
 
-    /** Visits every key that has correlation state, with that key current; the state backend's or a broadcast's. */
+    /** Visits every key that has a slot index, with that key current; the state backend's or a broadcast's. */
     interface KeyWalk {
-        void forEachKey(KeyedStateFunction<String, ValueState<byte[]>> f) throws Exception;
+        void forEachKey(KeyedStateFunction<String, ValueState<CorrelationState>> f) throws Exception;
     }
 
     /**
-     * Clears the state of every key {@code walk} visits whose correlation the current rules changed or removed,
-     * counting ({@code rollout_state_dropped{rule=…}}) and logging per correlation; shared by the restore sweep
-     * and live rule updates. {@code why} starts the log line.
+     * Clears the state of every key {@code walk} visits whose correlation the current rules changed or removed
+     * (index, slots and timer), counting ({@code rollout_state_dropped{rule=…}}) and logging per correlation;
+     * shared by the restore sweep and live rule updates. {@code why} starts the log line.
      */
     Map<String, Long> dropStale(KeyWalk walk, String why) throws Exception {
         Map<String, Long> dropped = new java.util.TreeMap<>();
@@ -296,11 +392,12 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
                 dropped.merge(id, 1L, Long::sum);
                 droppedFor(id).inc();
                 value.clear();
+                slots.clear();
                 timer.clear();
             }
         });
         dropped.forEach((id, n) -> {
-            CorrelationPlan now = engine.plan(id);
+            CorrelationPlan now = engine().plan(id);
             LOG.warn("{}: correlation '{}' {}; dropped the open partial matches of {} groups", why, id,
                     now == null ? "is no longer in the rule set" : "changed (now fingerprint " + now.fingerprint() + ")",
                     n);

@@ -88,16 +88,9 @@ public class LateRecord {
         return o.toString();
     }
 
-    /**
-     * Flink's rule: a watermark W says no more events at or before W will come, so an event at {@code time} is
-     * late when {@code time + lateness <= W}. No watermark yet (or BATCH mode, where it stays at its minimum
-     * until the end): never late.
-     */
+    /** {@link dev.tripline.correlate.Correlator#isLate}: one rule for correlate and dedup. */
     static boolean isLate(long time, long watermark, long lateness) {
-        if (watermark == Long.MIN_VALUE || watermark < Long.MIN_VALUE + lateness) {
-            return false;
-        }
-        return time <= watermark - lateness;
+        return dev.tripline.correlate.Correlator.isLate(time, watermark, lateness);
     }
 
     @Override

@@ -248,7 +248,7 @@ public class LiveCorrelateFunction extends KeyedBroadcastProcessFunction<String,
         // A set that brings an old version back makes it current again.
         after.plans().forEach(p -> retired.remove(p.id() + "@" + p.fingerprint()));
         core.swap(after);
-        core.dropStale(f -> ctx.applyToKeyedState(core.stateDescriptor(), f), "Live rule update " + update.version);
+        core.dropStale(f -> ctx.applyToKeyedState(core.indexDescriptor(), f), "Live rule update " + update.version);
         ctx.getBroadcastState(LiveRules.STATE).put(LiveRules.CURRENT, live.store(update));
         running = update.digest();
         applied.inc();

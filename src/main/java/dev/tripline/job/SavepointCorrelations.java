@@ -40,7 +40,8 @@ public final class SavepointCorrelations {
      *
      * @param operatorUid       {@code tripline-correlate} or {@code tripline-correlate-k}
      * @param group             the group-by values, joined with {@code ", "} (a list would need Kryo)
-     * @param signals           signals the group holds (its open partial match)
+     * @param signals           slots the group holds (its open partial match; one slot stands for every signal
+     *                          of one rule at one instant, with one value for the value types)
      * @param oldestSignalTime  event time of the oldest, epoch millis
      */
     public record Group(String operatorUid, String correlationId, String fingerprint, String group,
@@ -83,11 +84,11 @@ public final class SavepointCorrelations {
         return out;
     }
 
-    /** Decodes each key and its state bytes. */
+    /** Reads each key's slot index (the evidence beside it is not needed for the plan). */
     static final class Reader extends KeyedStateReaderFunction<String, Group> {
         private static final long serialVersionUID = 1L;
         private final String uid;
-        private transient ValueState<byte[]> state;
+        private transient ValueState<CorrelationState> state;
 
         Reader(String uid) {
             this.uid = uid;
@@ -98,17 +99,13 @@ public final class SavepointCorrelations {
             // TTL must be declared as the job declares it; returning expired values shows what a restore would find.
             StateTtlConfig ttl = StateTtlConfig.newBuilder(CorrelateFunction.DEFAULT_STATE_TTL)
                     .setStateVisibility(StateTtlConfig.StateVisibility.ReturnExpiredIfNotCleanedUp).build();
-            state = getRuntimeContext().getState(CorrelateFunction.stateDescriptor(ttl));
+            state = getRuntimeContext().getState(CorrelateFunction.indexDescriptor(ttl));
         }
 
         @Override
         public void readKey(String key, Context ctx, Collector<Group> out) throws Exception {
-            byte[] bytes = state.value();
-            if (bytes == null) {
-                return;
-            }
-            CorrelationState s = CorrelationState.fromBytes(bytes);
-            if (!s.isEmpty()) {
+            CorrelationState s = state.value();
+            if (s != null && !s.isEmpty()) {
                 out.collect(new Group(uid, SignalRecord.planIdOf(key), SignalRecord.fingerprintOf(key),
                         String.join(", ", SignalRecord.groupOf(key)), s.size(), s.oldestSignalTime()));
             }

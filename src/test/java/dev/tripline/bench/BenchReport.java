@@ -138,16 +138,38 @@ public final class BenchReport {
                     sp.get("signals").asLong(), sp.get("groups").asLong(), sp.get("hottestGroupSignals").asLong()),
                     String.format(Locale.ROOT, "%.1f (%,d)", sp.get("meanOpenSignals").asDouble(),
                             sp.get("maxOpenSignals").asLong()), "", "", ""));
-            rows.add(new Row("3 correlate", "per Tripline step: encoded group state decoded and re-encoded, bytes, "
-                    + "mean (max)", String.format(Locale.ROOT, "%,.0f (%,d)", sp.get("meanStateBytes").asDouble(),
-                    sp.get("maxStateBytes").asLong()), "", "", ""));
+            rows.add(new Row("3 correlate", "per Tripline step: encoded slot index of the group (rewritten when a "
+                    + "slot comes or goes), bytes, mean (max)", String.format(Locale.ROOT, "%,.0f (%,d)",
+                    sp.get("meanStateBytes").asDouble(), sp.get("maxStateBytes").asLong()), "", "", ""));
+        }
+        if (correlate != null && correlate.hasNonNull("hot")) {
+            JsonNode hot = correlate.get("hot");
+            double h = medianOf(hot.get("hot"));
+            double sp = medianOf(hot.get("spread"));
+            long n = hot.get("followUps").asLong();
+            rows.add(new Row("3 correlate", String.format(Locale.ROOT, "hot principal: signals/s, %,d follow-ups in "
+                    + "one group within the window vs spread over %,d groups (%d reps)", n, n,
+                    hot.get("hot").size()), num(h), num(sp), ratio(h / sp), "≥ 0.5×: " + (h / sp >= 0.5 ? "met"
+                    : "MISSED")));
+            long live = hot.get("peakLiveHeapBytes").asLong();
+            rows.add(new Row("3 correlate", "hot principal: heap during the hot runs, MB: most live after a "
+                    + "collection (most used)", String.format(Locale.ROOT, "%,d (%,d)", live >> 20,
+                    hot.get("peakHeapBytes").asLong() >> 20), "", "", "under 1 GB: " + (live < (1L << 30) ? "met"
+                    : "MISSED")));
+            rows.add(new Row("3 correlate", "hot principal: alerts (hot, spread)", String.valueOf(hot.get("hotAlerts")
+                    .asLong()), String.valueOf(hot.get("spreadAlerts").asLong()), "", hot.get("hotAlerts").asLong()
+                    == hot.get("spreadAlerts").asLong() ? "same" : "DIFFER"));
         }
         if (correlate != null && correlate.hasNonNull("state")) {
             JsonNode st = correlate.get("state");
             long p = st.get("principals").asLong();
-            rows.add(new Row("3 state", String.format(Locale.ROOT, "stored CorrelationState bytes per principal "
+            rows.add(new Row("3 state", String.format(Locale.ROOT, "stored correlation state bytes per principal "
                     + "(%,d principals, %,d open partial matches)", p, st.get("openPartialMatches").asLong()),
                     num(st.get("storedBytesPerPrincipal").asDouble()), "", "", ""));
+            double perMatch = st.get("storedStateBytes").asDouble() / Math.max(1, st.get("openPartialMatches")
+                    .asLong());
+            rows.add(new Row("3 state", "stored bytes per open partial match (slot index, slot key, packed "
+                    + "evidence)", num(perMatch), "", "", "≤ 256: " + (perMatch <= 256 ? "met" : "MISSED")));
             rows.add(new Row("3 state", "RocksDB checkpoint bytes per principal (full checkpoints, median of "
                     + st.get("checkpoints").size() + ")", num(st.get("checkpointBytesPerPrincipal").asDouble()), "",
                     "", ""));

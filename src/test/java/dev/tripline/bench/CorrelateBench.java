@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tripline.correlate.CorrelationEngine;
 import dev.tripline.correlate.CorrelationPlan;
+import dev.tripline.correlate.CorrelationState;
+import dev.tripline.correlate.MapCorrelator;
+import dev.tripline.correlate.MapGroupState;
 import dev.tripline.correlate.Signal;
 import dev.tripline.flink.CorrelateFunction;
 import dev.tripline.flink.DetectFunction;
@@ -80,8 +83,8 @@ import org.apache.flink.util.Collector;
  *
  * <p><b>State.</b> {@code --principals} distinct principals each enable an unapproved region and do nothing
  * else ({@link CloudTrailGenerator#enableRegions}), so every one holds an open partial match for each of the two
- * correlations. The records go through detect → keyBy → {@code CorrelateFunction} on {@link EmbeddedRocksDBStateBackend} (the encoded {@code CorrelationState} of each
- * key summed beside it, {@link StoredBytes}) with full
+ * correlations. The records go through detect → keyBy → {@code CorrelateFunction} on {@link EmbeddedRocksDBStateBackend} (what each key stores, slot
+ * index, slot key and packed evidence, summed beside it, {@link StoredBytes}) with full
  * (non-incremental) checkpoints to a local directory; once every record is in, {@code --checkpoints}
  * checkpoints are triggered one after another and their sizes and durations read from the job's checkpoint
  * statistics.
@@ -394,9 +397,10 @@ public final class CorrelateBench {
 
     /**
      * Why the correlate stage costs what it costs on this input: what one correlate step handles. One thread, the
-     * plans themselves, the day's signals in arrival order, windows closed as the job's watermark (15 minutes
-     * behind the latest event time) would close them. Per signal: the open signals of its group after the step
-     * (the state CorrelateFunction decodes, steps and encodes again) and their encoded size.
+     * {@link MapCorrelator} (the same driver and plans as the Flink function), the day's signals in arrival order,
+     * windows closed as the job's watermark (15 minutes behind the latest event time) would close them. Per
+     * signal: the slots of its group after the step and the encoded size of the group's slot index (what a step
+     * that adds or removes a slot rewrites on RocksDB; the evidence of a slot is written once, beside it).
      */
     record StepProfile(int signals, int groups, int hottestGroupSignals, double meanOpenSignals, int maxOpenSignals,
                        double meanStateBytes, long maxStateBytes) {
@@ -404,11 +408,8 @@ public final class CorrelateBench {
 
     static StepProfile stepProfile(RuleSet rules, List<SignalRecord> day) {
         CorrelationEngine engine = CorrelationEngine.compile(rules);
-        Map<String, dev.tripline.correlate.CorrelationState> states = new HashMap<>();
-        Map<String, Long> timers = new HashMap<>();
+        MapCorrelator correlator = new MapCorrelator(engine);
         Map<String, Integer> perGroup = new HashMap<>();
-        Map<String, String> planOf = new HashMap<>();
-        long watermark = Long.MIN_VALUE;
         long maxTime = Long.MIN_VALUE;
         long open = 0;
         int maxOpen = 0;
@@ -418,26 +419,19 @@ public final class CorrelateBench {
             SignalRecord r = day.get(i);
             CorrelationPlan plan = engine.plan(r.planId);
             perGroup.merge(r.key, 1, Integer::sum);
-            planOf.putIfAbsent(r.key, r.planId);
-            var step = plan.step(states.get(r.key), r.signal());
-            keep(states, timers, r.key, step);
-            var st = states.get(r.key);
-            int n = st == null ? 0 : st.size();
-            long b = st == null ? 0 : st.toBytes().length;
+            Signal signal = r.signal();
+            correlator.onSignal(plan, signal);
+            MapGroupState g = correlator.group(plan.id(), signal.group());
+            CorrelationState index = g == null ? null : g.index();
+            int n = index == null ? 0 : index.size();
+            long b = index == null ? 0 : index.toBytes().length;
             open += n;
             bytes += b;
             maxOpen = Math.max(maxOpen, n);
             maxBytes = Math.max(maxBytes, b);
             maxTime = Math.max(maxTime, r.time);
-            long w = maxTime - OUT_OF_ORDERNESS.toMillis();
-            if (w > watermark && i % 256 == 0) {
-                watermark = w;
-                for (String key : new ArrayList<>(timers.keySet())) {
-                    if (timers.get(key) <= watermark) {
-                        keep(states, timers, key, engine.plan(planOf.get(key))
-                                .expire(states.get(key), watermark));
-                    }
-                }
+            if (i % 256 == 0) {
+                correlator.advanceWatermark(maxTime - OUT_OF_ORDERNESS.toMillis());
             }
         }
         int hottest = perGroup.values().stream().mapToInt(Integer::intValue).max().orElse(0);
@@ -445,18 +439,198 @@ public final class CorrelateBench {
                 (double) bytes / day.size(), maxBytes);
     }
 
-    private static void keep(Map<String, dev.tripline.correlate.CorrelationState> states, Map<String, Long> timers,
-                             String key, dev.tripline.correlate.StepResult r) {
-        if (r.state() == null || r.state().isEmpty()) {
-            states.remove(key);
-            timers.remove(key);
-        } else {
-            states.put(key, r.state());
-            if (r.nextTimer() == Long.MAX_VALUE) {
-                timers.remove(key);
-            } else {
-                timers.put(key, r.nextTimer());
+    // ---- a hot principal ---------------------------------------------------------------------------------------
+
+    /**
+     * The signals of the hot-principal case, made on the fly (a million records would not fit the heap goal as a
+     * list): record 0 is an EnableRegion of the resource correlation, records 1..n are resource creations spread
+     * evenly over the following hour at one-second resolution (as CloudTrail stamps them). {@code spread = false}:
+     * every creation is in the EnableRegion's group (one principal, the first creation completes the sequence and
+     * the rest find no EnableRegion); {@code spread = true}: creation i is in a group of its own (principal
+     * suffixed with i), except the first, so both inputs raise the same one alert.
+     */
+    static final class HotSource extends RichParallelSourceFunction<SignalRecord> {
+        private static final long serialVersionUID = 1L;
+        private final CorrelationEngine engine;
+        /** The two template signals in their record byte form ({@link Signal} is not serialisable). */
+        private final byte[] enableBytes;
+        private final byte[] createBytes;
+        private final int followUps;
+        private final boolean spread;
+        private volatile boolean running = true;
+
+        HotSource(CorrelationEngine engine, Signal enable, Signal create, int followUps, boolean spread) {
+            CorrelationPlan plan = engine.plan(CloudTrailGenerator.FLAGSHIP_RESOURCES);
+            this.engine = engine;
+            this.enableBytes = SignalRecord.of(plan, enable).signal;
+            this.createBytes = SignalRecord.of(plan, create).signal;
+            this.followUps = followUps;
+            this.spread = spread;
+        }
+
+        private static Signal decode(byte[] bytes) {
+            SignalRecord r = new SignalRecord();
+            r.signal = bytes;
+            return r.signal();
+        }
+
+        @Override
+        public void run(SourceContext<SignalRecord> ctx) {
+            CorrelationPlan plan = engine.plan(CloudTrailGenerator.FLAGSHIP_RESOURCES);
+            Signal enable = decode(enableBytes);
+            Signal create = decode(createBytes);
+            int n = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
+            long t0 = enable.time();
+            for (int i = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(); running && i <= followUps;
+                 i += n) {
+                SignalRecord r;
+                if (i == 0) {
+                    r = SignalRecord.of(plan, enable, 1);
+                } else {
+                    long t = t0 + (long) (i - 1) * 3600 / followUps * 1000;
+                    List<String> group = create.group();
+                    if (spread && i > 1) {
+                        group = new ArrayList<>(group);
+                        group.set(1, group.get(1) + "-" + i);
+                    }
+                    r = SignalRecord.of(plan, new Signal(create.ruleIndex(), create.ruleId(), t, group,
+                            create.value(), create.evidence()), 1);
+                }
+                synchronized (ctx.getCheckpointLock()) {
+                    ctx.collect(r);
+                }
             }
+        }
+
+        @Override
+        public void cancel() {
+            running = false;
+        }
+    }
+
+    static JobGraph hotJob(RuleSet rules, int parallelism, Signal enable, Signal create, int followUps,
+                           boolean spread) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(parallelism);
+        CorrelationEngine engine = CorrelationEngine.compile(rules);
+        env.addSource(new HotSource(engine, enable, create, followUps, spread), "signals",
+                        TypeInformation.of(SignalRecord.class))
+                .assignTimestampsAndWatermarks(WatermarkStrategy
+                        .<SignalRecord>forBoundedOutOfOrderness(OUT_OF_ORDERNESS)
+                        .withTimestampAssigner((r, ts) -> r.time))
+                .keyBy(r -> r.key, Types.STRING)
+                .process(new CorrelateFunction(engine, CorrelateFunction.DEFAULT_STATE_TTL, Duration.ZERO))
+                .name("correlate")
+                .addSink(new FiredSink()).name("count");
+        return env.getStreamGraph().getJobGraph();
+    }
+
+    /**
+     * The hot-principal case: signals/s with every follow-up in one group against the same signals spread over as
+     * many groups, ABBA, with the heap sampled during the hot runs: the most used, and the most still live after
+     * a collection (what the state and the job really hold).
+     */
+    record Hot(int followUps, List<Double> hot, List<Double> spread, long hotAlerts, long spreadAlerts,
+               long peakHeapBytes, long peakLiveHeapBytes) {
+        double ratio() {
+            return median(hot) / median(spread);
+        }
+    }
+
+    static Hot hot(MiniCluster cluster, RuleSet rules, List<SignalRecord> day, int followUps, int reps,
+                   int parallelism) throws Exception {
+        Signal enable = null;
+        Signal create = null;
+        for (SignalRecord r : day) {
+            if (r.planId.equals(CloudTrailGenerator.FLAGSHIP_RESOURCES)) {
+                Signal s = r.signal();
+                if (enable == null && s.ruleId().equals(UNAPPROVED_REGION_ENABLED)) {
+                    enable = s;
+                }
+                if (create == null && s.ruleId().equals(RESOURCE_CREATED)) {
+                    create = s;
+                }
+            }
+        }
+        if (enable == null || create == null) {
+            throw new IllegalStateException("no EnableRegion or resource creation among the flagship signals");
+        }
+        Signal first = new Signal(enable.ruleIndex(), enable.ruleId(), enable.time(), create.group(),
+                enable.value(), enable.evidence());
+        log("hot principal: %,d follow-ups in one group vs spread over %,d groups; %d repetitions each", followUps,
+                followUps, reps);
+        HeapWatch heap = new HeapWatch();
+        runHot(cluster, rules, parallelism, first, create, followUps, true, null);
+        runHot(cluster, rules, parallelism, first, create, followUps, false, heap);
+        List<Double> hot = new ArrayList<>();
+        List<Double> spread = new ArrayList<>();
+        long[] alerts = new long[2];
+        for (int i = 0; i < reps; i++) {
+            boolean hotFirst = i % 2 == 0;
+            for (int k = 0; k < 2; k++) {
+                boolean isHot = (k == 0) == hotFirst;
+                Run r = runHot(cluster, rules, parallelism, first, create, followUps, !isHot, isHot ? heap : null);
+                (isHot ? hot : spread).add(r.signalsPerSecond());
+                alerts[isHot ? 0 : 1] = r.alerts();
+                log("  rep %d %-6s %,10.0f signals/s (%.2f s, %,d alerts)", i + 1, isHot ? "hot" : "spread",
+                        r.signalsPerSecond(), r.seconds(), r.alerts());
+            }
+        }
+        log("  heap during the hot runs: %,d MB at most, %,d MB live after a collection at most",
+                heap.peak / (1 << 20), heap.peakLive / (1 << 20));
+        return new Hot(followUps, hot, spread, alerts[0], alerts[1], heap.peak, heap.peakLive);
+    }
+
+    private static Run runHot(MiniCluster cluster, RuleSet rules, int parallelism, Signal enable, Signal create,
+                              int followUps, boolean spread, HeapWatch heap) throws Exception {
+        if (heap != null) {
+            heap.start();
+        }
+        try {
+            return run(cluster, hotJob(rules, parallelism, enable, create, followUps, spread),
+                    java.util.Collections.nCopies(followUps + 1, null));
+        } finally {
+            if (heap != null) {
+                heap.stop();
+            }
+        }
+    }
+
+    /** Samples the heap every 50 ms: the most used, and the most used right after a collection. */
+    static final class HeapWatch {
+        long peak;
+        long peakLive;
+        private volatile boolean on;
+        private Thread thread;
+
+        void start() {
+            on = true;
+            thread = new Thread(() -> {
+                var memory = java.lang.management.ManagementFactory.getMemoryMXBean();
+                var pools = java.lang.management.ManagementFactory.getMemoryPoolMXBeans();
+                while (on) {
+                    peak = Math.max(peak, memory.getHeapMemoryUsage().getUsed());
+                    long live = 0;
+                    for (var p : pools) {
+                        if (p.getType() == java.lang.management.MemoryType.HEAP && p.getCollectionUsage() != null) {
+                            live += p.getCollectionUsage().getUsed();
+                        }
+                    }
+                    peakLive = Math.max(peakLive, live);
+                    try {
+                        Thread.sleep(50);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "heap-watch");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        void stop() throws InterruptedException {
+            on = false;
+            thread.join();
         }
     }
 
@@ -527,8 +701,9 @@ public final class CorrelateBench {
 
     /**
      * What CorrelateFunction stores for each signal of this workload: every key gets exactly one signal (one
-     * principal, one correlation), so its state is {@code plan.step(null, signal)}, encoded as the function encodes
-     * it. Summed beside the job rather than read back out of RocksDB.
+     * principal, one correlation), so its state is that of one step on an empty group
+     * ({@link MapGroupState#storedBytes}: slot index, slot key, packed evidence). Summed beside the job rather than
+     * read back out of RocksDB.
      */
     static final class StoredBytes implements MapFunction<SignalRecord, Integer> {
         private static final long serialVersionUID = 1L;
@@ -540,8 +715,10 @@ public final class CorrelateBench {
 
         @Override
         public Integer map(SignalRecord r) {
-            var st = engine.plan(r.planId).step(null, r.signal()).state();
-            int n = st == null ? 0 : st.toBytes().length;
+            Signal s = r.signal();
+            MapGroupState g = new MapGroupState(s.group());
+            engine.plan(r.planId).step(g, s);
+            int n = (int) g.storedBytes();
             STORED_BYTES.addAndGet(n);
             STORED_STATES.incrementAndGet();
             return n;
@@ -637,7 +814,7 @@ public final class CorrelateBench {
         double size = median(done.stream().map(c -> (double) c.stateBytes()).toList());
         double millis = median(done.stream().map(c -> (double) c.durationMillis()).toList());
         long[] stored = {STORED_BYTES.get(), STORED_STATES.get()};
-        log("  %,d open partial matches, %,d bytes of CorrelationState", stored[1], stored[0]);
+        log("  %,d open partial matches, %,d bytes of correlation state", stored[1], stored[0]);
         return new State(principals, stored[1], stored[0], (double) stored[0] / principals, ingest, done, size,
                 millis, size / principals, "EmbeddedRocksDBStateBackend, bloom filters, 1 GiB managed memory, full checkpoints, local file system");
     }
@@ -654,7 +831,7 @@ public final class CorrelateBench {
         return m;
     }
 
-    record Result(Throughput throughput, StepProfile stepProfile, State state) {
+    record Result(Throughput throughput, StepProfile stepProfile, Hot hot, State state) {
     }
 
     static Result measure(Map<String, String> o) throws Exception {
@@ -665,6 +842,7 @@ public final class CorrelateBench {
         int copies = Integer.parseInt(o.getOrDefault("--copies", "10"));
         int principals = Integer.parseInt(o.getOrDefault("--principals", "1000000").replace("_", ""));
         int checkpoints = Integer.parseInt(o.getOrDefault("--checkpoints", "5"));
+        int hotFollowUps = Integer.parseInt(o.getOrDefault("--hot", "1000000").replace("_", ""));
         if (o.containsKey("--snapshot-compression")) {
             snapshotCompression = Boolean.parseBoolean(o.get("--snapshot-compression"));
         }
@@ -681,6 +859,7 @@ public final class CorrelateBench {
         try {
             Throughput tp = null;
             StepProfile profile = null;
+            Hot hot = null;
             if (reps > 0) {
                 long t0 = System.nanoTime();
                 List<SignalRecord> day = flagshipSignals(file, rules);
@@ -689,6 +868,9 @@ public final class CorrelateBench {
                 tp = throughput(cluster, rules, day, copies, reps, parallelism, manifest.plants().size());
                 profile = stepProfile(rules, day);
                 log("  %s", profile);
+                if (hotFollowUps > 0) {
+                    hot = hot(cluster, rules, day, hotFollowUps, reps, parallelism);
+                }
             }
             State st = null;
             if (principals > 0) {
@@ -698,7 +880,7 @@ public final class CorrelateBench {
                 st = state(cluster, rules, principals, checkpoints, parallelism, dir, config.seed());
                 deleteTree(dir);
             }
-            return new Result(tp, profile, st);
+            return new Result(tp, profile, hot, st);
         } finally {
             cluster.close();
         }
@@ -728,7 +910,7 @@ public final class CorrelateBench {
     public static void main(String[] args) throws Exception {
         Map<String, String> o = new LinkedHashMap<>();
         List<String> known = List.of("--file", "--records", "--reps", "--parallelism", "--copies", "--principals",
-                "--checkpoints", "--snapshot-compression", "--out");
+                "--checkpoints", "--snapshot-compression", "--hot", "--out");
         for (int i = 0; i < args.length; i++) {
             if (!known.contains(args[i]) || i + 1 >= args.length) {
                 throw new IllegalArgumentException("usage: CorrelateBench [" + String.join(" V] [", known) + " V]");

@@ -8,7 +8,7 @@ import dev.tripline.alert.Evidence;
 import dev.tripline.bench.CloudTrailGenerator.Manifest;
 import dev.tripline.bench.CloudTrailGenerator.Scenario;
 import dev.tripline.correlate.CorrelationEngine;
-import dev.tripline.correlate.LocalCorrelator;
+import dev.tripline.correlate.MapCorrelator;
 import dev.tripline.event.Event;
 import dev.tripline.event.EventParser;
 import dev.tripline.event.ParseResult;
@@ -66,9 +66,10 @@ import org.apache.flink.util.Collector;
  *       in-JVM map keyed by eventID, possible because the local cluster runs in this JVM); a sink on the job's
  *       alert output stamps when the composite arrives. Run with Flink's default network buffer timeout and
  *       again with a short one set on the environment (labelled in the output).</li>
- *   <li><b>State per open partial match</b>: {@link LocalCorrelator} (the same plans and the same
- *       {@code CorrelationState.toBytes()} the Flink operator stores) fed one successful unapproved
- *       EnableRegion for each of many distinct principals; encoded bytes over open partial matches.</li>
+ *   <li><b>State per open partial match</b>: {@link MapCorrelator} (the same driver and plans as the Flink
+ *       operator, and the same slot index, slot keys and packed evidence it stores) fed one successful
+ *       unapproved EnableRegion for each of many distinct principals; stored bytes over open partial
+ *       matches.</li>
  * </ol>
  *
  * <p>Options: {@code --file F} (generated if missing or generated with other settings), {@code --records N},
@@ -362,7 +363,7 @@ public final class EndToEndBench {
     static State state(int principals, long seed) {
         RuleSet rules = rules();
         CompiledMatcher matcher = CompiledMatcher.compile(rules.rules());
-        LocalCorrelator correlator = new LocalCorrelator(CorrelationEngine.compile(rules));
+        MapCorrelator correlator = new MapCorrelator(CorrelationEngine.compile(rules));
         EventParser parser = new EventParser();
         CloudTrailGenerator g = new CloudTrailGenerator(CloudTrailGenerator.Config.defaults().withSeed(seed));
         for (String line : g.enableRegions(principals)) {

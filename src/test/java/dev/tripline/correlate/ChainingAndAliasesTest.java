@@ -48,7 +48,7 @@ class ChainingAndAliasesTest {
 
     final RuleSet rules;
     final CompiledMatcher matcher;
-    final LocalCorrelator correlator;
+    final MapCorrelator correlator;
     final List<Fired> fired = new ArrayList<>();
 
     ChainingAndAliasesTest() {
@@ -59,7 +59,7 @@ class ChainingAndAliasesTest {
         matcher = CompiledMatcher.compile(rules.rules());
         CorrelationEngine engine = CorrelationEngine.compile(rules);
         assertThat(engine.errors()).isEmpty();
-        correlator = new LocalCorrelator(engine);
+        correlator = new MapCorrelator(engine);
     }
 
     void event(int minute, String json) {

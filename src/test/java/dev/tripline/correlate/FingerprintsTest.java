@@ -61,6 +61,26 @@ class FingerprintsTest {
     }
 
     @Test
+    void anInputRulesEvidenceFieldsCountSinceTheStatePacksEvidenceAgainstThem() {
+        RuleSet base = Flagship.rules();
+        String input = base.correlation(KEY_PLAN).orElseThrow().rules().get(0);
+        List<Rule> changed = new ArrayList<>();
+        for (Rule r : base.rules()) {
+            if (r.id().equals(input) || input.equals(r.name())) {
+                List<FieldPath> fields = new ArrayList<>(r.outputFields());
+                java.util.Collections.reverse(fields);
+                r = new Rule(r.id(), r.name(), r.title(), r.description(), r.format(), r.level(), r.tags(),
+                        r.authors(), r.references(), r.runbook(), r.logTypes(), r.detection(), r.enabled(),
+                        r.signalOnly(), r.dedupPeriodMinutes(), r.threshold(), fields, r.alertTitle(),
+                        r.alertContext(), r.groupBy(), r.tests(), r.location());
+            }
+            changed.add(r);
+        }
+        assertThat(fingerprint(new RuleSet(changed, base.correlations()), KEY_PLAN))
+                .isNotEqualTo(fingerprint(base, KEY_PLAN));
+    }
+
+    @Test
     void aChangedInputRuleCountsButAnUnrelatedRuleDoesNot() {
         RuleSet base = Flagship.rules();
         String input = base.correlation(KEY_PLAN).orElseThrow().rules().get(1);

@@ -43,7 +43,7 @@ class FlagshipRuleTest {
 
     /** Drives matcher and engine over events; collects every correlation fired. */
     static final class Run {
-        final LocalCorrelator correlator = new LocalCorrelator(engine);
+        final MapCorrelator correlator = new MapCorrelator(engine);
         final List<Fired> fired = new ArrayList<>();
         int seq;
 
@@ -223,8 +223,8 @@ class FlagshipRuleTest {
         assertThat(run.correlator.openStates()).as("one partial per correlation").isEqualTo(2);
         long bytes = run.correlator.stateBytes();
         System.out.println("correlation state: " + bytes + " bytes for 2 open partial matches ("
-                + bytes / 2 + " bytes each, group values and one evidence record included)");
-        assertThat(bytes / 2).isBetween(100L, 600L);
+                + bytes / 2 + " bytes each: slot index, slot key and packed evidence; the group is the state key)");
+        assertThat(bytes / 2).isBetween(100L, 256L);
         run.end();
         assertThat(run.correlator.stateBytes()).isZero();
     }

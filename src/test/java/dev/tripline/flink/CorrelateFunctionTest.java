@@ -205,9 +205,9 @@ class CorrelateFunctionTest {
             restored.setup();
             restored.initializeState(snapshot);
             restored.open();
-            // Two groups per plan, each with a state and a timer entry: the access-key plan's went at open.
-            assertThat(restored.numKeyedStateEntries()).as("the region plan's two groups, state and timer each")
-                    .isEqualTo(4);
+            // Two groups per plan, each with an index, a slot map and a timer: the access-key plan's went at open.
+            assertThat(restored.numKeyedStateEntries()).as("the region plan's two groups: index, slots, timer each")
+                    .isEqualTo(6);
             feed(restored, signals("CreateAccessKey", "iam.amazonaws.com", "us-east-1", 20, ""));
             feed(restored, runInstances("ap-southeast-1", 30));
             assertThat(fired(restored)).as("the kept sequence completes; the dropped one cannot")
@@ -222,7 +222,7 @@ class CorrelateFunctionTest {
             restored.setup();
             restored.initializeState(snapshot);
             restored.open();
-            assertThat(restored.numKeyedStateEntries()).isEqualTo(4);
+            assertThat(restored.numKeyedStateEntries()).isEqualTo(6);
         }
     }
 

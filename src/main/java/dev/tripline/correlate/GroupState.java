@@ -1,0 +1,36 @@
+package dev.tripline.correlate;
+
+import java.util.List;
+
+/**
+ * Port: the state of one (correlation, group) as the {@link Correlator} and {@link CorrelationPlan} use it, one
+ * entry per concern so that a step touches only what it changes: the slot index ({@link CorrelationState}), the
+ * packed evidence of each slot under {@link CorrelationState#slotKey}, and the one timer of the group. The Flink
+ * layer backs it with keyed ValueState, MapState and the timer service; tests with maps.
+ */
+public interface GroupState {
+    /** The group values, in the correlation's group-by order. */
+    List<String> group();
+
+    /** The slot index, or null when nothing is open. */
+    CorrelationState index();
+
+    /** Stores the index after a change; null deletes it. */
+    void index(CorrelationState index);
+
+    /** True when a slot with this key holds evidence (every open slot does). */
+    boolean hasSlot(String slotKey);
+
+    /** The packed evidence of a slot, or null. */
+    byte[] evidence(String slotKey);
+
+    void evidence(String slotKey, byte[] packed);
+
+    void removeSlot(String slotKey);
+
+    /** The event time of the group's registered timer; {@link Long#MAX_VALUE} when none. */
+    long timer();
+
+    /** Replaces the group's timer by one at {@code time}; {@link Long#MAX_VALUE} deletes it. */
+    void timer(long time);
+}
