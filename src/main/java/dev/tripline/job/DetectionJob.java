@@ -19,6 +19,7 @@ import dev.tripline.flink.RuleUpdateStatus;
 import dev.tripline.flink.RuleUpdateValidator;
 import dev.tripline.flink.SignalRecord;
 import dev.tripline.flink.SingleMatch;
+import dev.tripline.flink.TieOrderedKeyedOperator;
 import dev.tripline.flink.TimeRange;
 import dev.tripline.io.DeadLetter;
 import dev.tripline.io.RawRecord;
@@ -29,16 +30,20 @@ import dev.tripline.rule.RuleSet;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
 /**
@@ -319,10 +324,14 @@ public final class DetectionJob {
                 .map(AlertRecord::of).returns(TypeInformation.of(AlertRecord.class))
                 .uid(UID_SINGLE_ALERTS).name("single alerts");
 
-        SingleOutputStreamOperator<AlertRecord> alerts = single.union(composite)
-                .keyBy(a -> a.dedupKey, Types.STRING)
-                .process(new DedupFunction(policies(), DedupPolicy.suppression(options.correlationSuppression()),
-                        options.allowedLateness().toMillis()))
+        KeyedStream<AlertRecord, String> candidates = single.union(composite).keyBy(a -> a.dedupKey, Types.STRING);
+        DedupFunction dedup = new DedupFunction(policies(), DedupPolicy.suppression(options.correlationSuppression()),
+                options.allowedLateness().toMillis());
+        // BATCH mode sorts by key and time only; equal times must still reach dedup in one order (see the class).
+        SingleOutputStreamOperator<AlertRecord> alerts = (isBatch(source)
+                ? candidates.transform("dedup", TypeInformation.of(AlertRecord.class),
+                        new TieOrderedKeyedOperator<>(dedup, DetectionJob::tieOrder))
+                : candidates.process(dedup))
                 .uid(DedupFunction.UID).name("dedup");
         DataStream<LateRecord> allLate = alerts.getSideOutput(DedupFunction.LATE);
         for (DataStream<LateRecord> l : late) {
@@ -330,6 +339,20 @@ public final class DetectionJob {
         }
         return new Outputs(alerts, detected.getSideOutput(DetectFunction.DEAD_LETTERS), allLate,
                 validated == null ? null : validated.getSideOutput(RuleUpdateValidator.STATUS));
+    }
+
+    /** True when {@code stream}'s environment runs in BATCH mode (a hunt, a run over files). */
+    private static boolean isBatch(DataStream<?> stream) {
+        return stream.getExecutionEnvironment().getConfiguration().get(ExecutionOptions.RUNTIME_MODE)
+                == RuntimeExecutionMode.BATCH;
+    }
+
+    /**
+     * The order of alert candidates with the same dedup key and time: by their encoded alert, which is the same
+     * for the same match whatever the file order or parallelism. Any fixed order does; this one needs no decoding.
+     */
+    private static int tieOrder(AlertRecord a, AlertRecord b) {
+        return Arrays.compareUnsigned(a.alert, b.alert);
     }
 
     /** The signals of {@code in} whose plan lives in {@code stage}. */
