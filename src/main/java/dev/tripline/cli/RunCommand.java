@@ -20,7 +20,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine;
@@ -115,11 +114,10 @@ final class RunCommand implements Callable<Integer> {
                 }
                 DataStream<RawRecord> records = input.connector() != null ? input.connector().apply(env)
                         : Connectors.source(env, src, input.files(), new RawRecordFormat());
-                summary = run.runAttached(env, records, input.files().size(),
+                summary = run.runAttached(env, input.mode(), records, input.files().size(),
                         Connectors.alertSink(snk, p.format()), Connectors.deadLetterSink(snk));
             } else {
-                summary = JobOptions.execute("run", spec, env, RuntimeExecutionMode.STREAMING, input, p, null, 0,
-                        live);
+                summary = JobOptions.execute("run", spec, env, input.mode(), input, p, null, 0, live);
             }
             JobOptions.printSummary(err, "run", summary, false);
             return JobOptions.OK;

@@ -91,6 +91,16 @@ public final class EmbeddedRun {
         public static Input connector(Function<StreamExecutionEnvironment, DataStream<RawRecord>> connector) {
             return new Input(List.of(), null, null, Objects.requireNonNull(connector, "connector"));
         }
+
+        /**
+         * The mode a run of this input takes. Files are all there before the job starts, so they run in BATCH
+         * mode: every keyed stream is sorted by event time, nothing is late, and the alerts cannot depend on the
+         * order files are read in, the parallelism or the machine's speed (a hunt does the same). A stream
+         * (stdin) or a connector is read as it arrives, in STREAMING mode, with the out-of-orderness bound.
+         */
+        public RuntimeExecutionMode mode() {
+            return stream == null && connector == null ? RuntimeExecutionMode.BATCH : RuntimeExecutionMode.STREAMING;
+        }
     }
 
     /** Live totals of a running job, read from its accumulators. */
@@ -295,10 +305,13 @@ public final class EmbeddedRun {
      * Runs with the sinks attached inside the job (Kafka, Kinesis): nothing travels back to this process, so an
      * unbounded source runs until interrupted, and checkpointing (every {@code checkpointInterval}) is what
      * commits exactly-once output and source positions. Returns the totals when a bounded source ends.
+     *
+     * @param mode BATCH for files ({@link Input#mode}), where the sinks commit when the input ends; else STREAMING
      */
-    public Summary runAttached(StreamExecutionEnvironment env, DataStream<RawRecord> source, int files,
-                               Sink<AlertRecord> alertSink, Sink<DeadLetter> deadLetterSink) throws Exception {
-        env.setRuntimeMode(RuntimeExecutionMode.STREAMING);
+    public Summary runAttached(StreamExecutionEnvironment env, RuntimeExecutionMode mode, DataStream<RawRecord> source,
+                               int files, Sink<AlertRecord> alertSink, Sink<DeadLetter> deadLetterSink)
+            throws Exception {
+        env.setRuntimeMode(mode);
         DetectionJob.Outputs out = job().attach(source, live == null ? null : live.control().apply(env, null), alertSink,
                 deadLetterSink);
         if (out.ruleUpdates() != null && live.statusSink() != null) {
