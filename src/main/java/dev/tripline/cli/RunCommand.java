@@ -114,7 +114,7 @@ final class RunCommand implements Callable<Integer> {
                 }
                 DataStream<RawRecord> records = input.connector() != null ? input.connector().apply(env)
                         : Connectors.source(env, src, input.files(), new RawRecordFormat());
-                summary = run.runAttached(env, input.mode(), records, input.files().size(),
+                summary = run.runAttached(env, input.mode(), records, input.files().size(), input.skipped().size(),
                         Connectors.alertSink(snk, p.format()), Connectors.deadLetterSink(snk));
             } else {
                 summary = JobOptions.execute("run", spec, env, input.mode(), input, p, null, 0, live);
@@ -173,13 +173,8 @@ final class RunCommand implements Callable<Integer> {
             }
             return EmbeddedRun.Input.stream(stdin, STDIN);
         }
-        List<Path> files;
-        try {
-            files = ArchiveFiles.list(names.stream().map(Path::of).toList(), null, null);
-        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
-            throw JobOptions.fail(err, "run", JobOptions.BAD_USAGE, e.getMessage());
-        }
-        if (files.isEmpty()) {
+        ArchiveFiles.Listing files = JobOptions.listFiles(err, "run", names, null, null);
+        if (files.files().isEmpty()) {
             throw JobOptions.fail(err, "run", JobOptions.BAD_USAGE, "no input files found in " + names);
         }
         return EmbeddedRun.Input.files(files);

@@ -129,7 +129,7 @@ class KafkaEndToEndTest {
         EmbeddedRun.enableCheckpointing(env, cfg.sink().checkpointInterval());
         DataStream<RawRecord> source = Connectors.source(env, cfg.source(), List.of(), new RawRecordFormat());
         EmbeddedRun.Summary summary = new EmbeddedRun(CloudTrailScenario.rules(), DetectionJob.Options.defaults(),
-                AlertFormat.JSONL, new RawRecordFormat()).runAttached(env, RuntimeExecutionMode.STREAMING, source, 0,
+                AlertFormat.JSONL, new RawRecordFormat()).runAttached(env, RuntimeExecutionMode.STREAMING, source, 0, 0,
                 Connectors.alertSink(cfg.sink(), AlertFormat.JSONL), Connectors.deadLetterSink(cfg.sink()));
         assertThat(summary.records()).isEqualTo(5);
         assertThat(summary.deadLetters()).isEqualTo(2);
@@ -224,7 +224,7 @@ class KafkaEndToEndTest {
             source = source.map(new FailOnce()).returns(TypeInformation.of(RawRecord.class)).name("fail once");
         }
         new EmbeddedRun(CloudTrailScenario.rules(), DetectionJob.Options.defaults(), AlertFormat.JSONL,
-                new RawRecordFormat()).runAttached(env, RuntimeExecutionMode.STREAMING, source, 0,
+                new RawRecordFormat()).runAttached(env, RuntimeExecutionMode.STREAMING, source, 0, 0,
                 Connectors.alertSink(cfg.sink(), AlertFormat.JSONL),
                 Connectors.deadLetterSink(cfg.sink()));
     }

@@ -85,7 +85,8 @@ public final class KafkaThroughput {
         EmbeddedRun.enableCheckpointing(env, sink.checkpointInterval());
         long t0 = System.nanoTime();
         new EmbeddedRun(rules, DetectionJob.Options.defaults(), AlertFormat.JSONL, new RawRecordFormat())
-                .runAttached(env, RuntimeExecutionMode.STREAMING, source.make(env), 0, Connectors.alertSink(sink, AlertFormat.JSONL),
+                .runAttached(env, RuntimeExecutionMode.STREAMING, source.make(env), 0, 0,
+                        Connectors.alertSink(sink, AlertFormat.JSONL),
                         Connectors.deadLetterSink(sink));
         return (System.nanoTime() - t0) / 1e9;
     }
