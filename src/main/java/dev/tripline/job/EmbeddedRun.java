@@ -42,9 +42,11 @@ import org.apache.flink.util.CloseableIterator;
 
 /**
  * The {@link DetectionJob} in this process, for {@code tripline run} and {@code tripline hunt}: over files in
- * STREAMING mode on a bounded source (watermarks, timers and dedup behave exactly as on a cluster), over a
- * stream of this process (stdin) in STREAMING mode as records arrive, or over files in BATCH mode (a hunt:
- * Flink sorts keyed input by key and time instead of tracking watermarks). Alerts and dead letters are encoded
+ * BATCH mode (Flink sorts keyed input by key and time instead of tracking watermarks, so the alerts do not depend
+ * on file order, parallelism or speed; see {@link Input#mode}), or over a stream of this process (stdin) or a
+ * connector in STREAMING mode as records arrive, with watermarks, timers and dedup exactly as on a cluster.
+ * {@link #run(StreamExecutionEnvironment, List, LineSink, LineSink)} keeps STREAMING over files for tests and
+ * benchmarks of the streaming topology. Alerts and dead letters are encoded
  * in the job and collected here, so the caller writes them with one writer each and needs no file sink; the
  * totals come from the job's accumulators, and so does live progress while it runs.
  */
@@ -196,7 +198,10 @@ public final class EmbeddedRun {
         return job;
     }
 
-    /** Runs over {@code files} in STREAMING mode until they are read. */
+    /**
+     * Runs over {@code files} in STREAMING mode until they are read: the live topology over a bounded source, for
+     * tests and benchmarks; the CLI reads files in their {@link Input#mode}.
+     */
     public Summary run(StreamExecutionEnvironment env, List<Path> files, LineSink alerts, LineSink deadLetters)
             throws Exception {
         return run(env, RuntimeExecutionMode.STREAMING, Input.files(files), alerts, deadLetters, null, 0);
