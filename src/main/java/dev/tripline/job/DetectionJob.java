@@ -257,6 +257,7 @@ public final class DetectionJob {
                     : "a job with live rule updates needs its control stream");
         }
         int stageCount = stages();
+        boolean batch = isBatch(source);
         LiveRules liveRules = live == null ? null : live.withStages(stageCount);
         SingleOutputStreamOperator<RuleUpdate> validated = null;
         SingleOutputStreamOperator<SignalRecord> detected;
@@ -295,9 +296,13 @@ public final class DetectionJob {
             String uid = stage == 1 ? CorrelateFunction.UID : CorrelateFunction.UID + "-" + stage;
             String name = stage == 1 ? "correlate" : "correlate stage " + stage;
             CorrelateFunction correlate = new CorrelateFunction(engine, options.stateTtl(), options.allowedLateness());
+            // BATCH mode: same-instant signals of a group in one order (see dedup below); a batch job never
+            // restores, so CorrelateOperator's restore step has nothing to do there.
             SingleOutputStreamOperator<FiredRecord> correlated = liveRules == null
                     ? input.keyBy(r -> r.key, Types.STRING)
-                            .transform(name, TypeInformation.of(FiredRecord.class), new CorrelateOperator(correlate))
+                            .transform(name, TypeInformation.of(FiredRecord.class), batch
+                                    ? new TieOrderedKeyedOperator<>(correlate, DetectionJob::signalTieOrder)
+                                    : new CorrelateOperator(correlate))
                             .uid(uid)
                     : input.keyBy(r -> r.key, Types.STRING).connect(validated.broadcast())
                             .transform(name, TypeInformation.of(FiredRecord.class), new LiveCorrelateOperator(
@@ -327,8 +332,9 @@ public final class DetectionJob {
         KeyedStream<AlertRecord, String> candidates = single.union(composite).keyBy(a -> a.dedupKey, Types.STRING);
         DedupFunction dedup = new DedupFunction(policies(), DedupPolicy.suppression(options.correlationSuppression()),
                 options.allowedLateness().toMillis());
-        // BATCH mode sorts by key and time only; equal times must still reach dedup in one order (see the class).
-        SingleOutputStreamOperator<AlertRecord> alerts = (isBatch(source)
+        // BATCH mode sorts by key and time only; equal times must still reach dedup in one order, or the evidence
+        // (and the alert id) of a period would follow the arrival order of CloudTrail's same-second events.
+        SingleOutputStreamOperator<AlertRecord> alerts = (batch
                 ? candidates.transform("dedup", TypeInformation.of(AlertRecord.class),
                         new TieOrderedKeyedOperator<>(dedup, DetectionJob::tieOrder))
                 : candidates.process(dedup))
@@ -353,6 +359,11 @@ public final class DetectionJob {
      */
     private static int tieOrder(AlertRecord a, AlertRecord b) {
         return Arrays.compareUnsigned(a.alert, b.alert);
+    }
+
+    /** The order of signals with the same group and time: by their encoded signal, as {@link #tieOrder}. */
+    private static int signalTieOrder(SignalRecord a, SignalRecord b) {
+        return Arrays.compareUnsigned(a.signal, b.signal);
     }
 
     /** The signals of {@code in} whose plan lives in {@code stage}. */

@@ -34,8 +34,9 @@ import java.util.zip.GZIPOutputStream;
  *       older events after newer ones, hours apart);</li>
  *   <li>the Stratus Red Team detonation logs, in their own (anonymised) region folders, months apart;</li>
  *   <li>planted flagship sequences whose steps sit in different region folders: EnableRegion of an unapproved
- *       region (logged in us-east-1), resources created in that region's folder ten minutes later, an access
- *       key created in us-east-1 after that. The creation sorts before the enabling in path order.</li>
+ *       region (logged in us-east-1), two resources created in the same second in that region's folder ten
+ *       minutes later, an access key created in us-east-1 after that. The creations sort before the enabling
+ *       in path order.</li>
  * </ul>
  *
  * <p>Everything is derived from the inputs and the fixed offsets: two archives written from the same data are
@@ -87,8 +88,12 @@ public final class MultiRegionArchive {
             String user = "planted-" + n;
             records.add(planted(account, user, t, "account.amazonaws.com", "EnableRegion", "us-east-1",
                     "{\"RegionName\":\"" + region + "\"}", n + "-enable"));
-            records.add(planted(account, user, t.plus(Duration.ofMinutes(10)), "ec2.amazonaws.com", "RunInstances",
-                    region, "{\"instanceType\":\"t3.micro\"}", n + "-run"));
+            // Two creations in the same second (as a script or Terraform makes them): either could be the
+            // composite's evidence, unless same-instant signals are taken in a fixed order.
+            for (String run : List.of("-run-a", "-run-b")) {
+                records.add(planted(account, user, t.plus(Duration.ofMinutes(10)), "ec2.amazonaws.com",
+                        "RunInstances", region, "{\"instanceType\":\"t3.micro\"}", n + run));
+            }
             records.add(planted(account, user, t.plus(Duration.ofMinutes(25)), "iam.amazonaws.com",
                     "CreateAccessKey", "us-east-1", "{\"userName\":\"" + user + "\"}", n + "-key"));
         }
