@@ -351,7 +351,7 @@ public final class EmbeddedRun {
      * unbounded source runs until interrupted, and checkpointing (every {@code checkpointInterval}) is what
      * commits exactly-once output and source positions. Returns the totals when a bounded source ends.
      *
-     * @param mode BATCH for files ({@link Input#mode}), where the sinks commit when the input ends; else STREAMING
+     * @param mode the runtime mode; the CLI passes STREAMING, as the exactly-once sinks commit on checkpoints
      */
     public Summary runAttached(StreamExecutionEnvironment env, RuntimeExecutionMode mode, DataStream<RawRecord> source,
                                int files, int skippedFiles, Sink<AlertRecord> alertSink,
