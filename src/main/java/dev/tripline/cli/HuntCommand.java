@@ -6,7 +6,6 @@ import dev.tripline.job.DetectionJob;
 import dev.tripline.job.Durations;
 import dev.tripline.job.EmbeddedRun;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
@@ -108,13 +107,8 @@ final class HuntCommand implements Callable<Integer> {
                 throw JobOptions.fail(err, "hunt", JobOptions.BAD_USAGE,
                         "hunt reads archives, not stdin; use 'tripline run -' for a stream");
             }
-            List<Path> files;
-            try {
-                files = ArchiveFiles.list(names.stream().map(Path::of).toList(), range.from(), range.to());
-            } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
-                throw JobOptions.fail(err, "hunt", JobOptions.BAD_USAGE, e.getMessage());
-            }
-            if (files.isEmpty()) {
+            ArchiveFiles.Listing files = JobOptions.listFiles(err, "hunt", names, range.from(), range.to());
+            if (files.files().isEmpty()) {
                 throw JobOptions.fail(err, "hunt", JobOptions.BAD_USAGE, "no input files found in " + names
                         + (range.isAll() ? "" : " for " + describe(range)));
             }

@@ -7,6 +7,7 @@ import dev.tripline.job.EmbeddedRun;
 import dev.tripline.job.TriplineConfig;
 import dev.tripline.flink.LiveRules;
 import dev.tripline.flink.RuleUpdate;
+import dev.tripline.io.ArchiveFiles;
 import dev.tripline.io.LiveUpdateOptions;
 import dev.tripline.io.RuleUpdateConnectors;
 import dev.tripline.program.RuleProgram;
@@ -23,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.RuntimeExecutionMode;
@@ -199,6 +201,34 @@ final class JobOptions {
         return loaded;
     }
 
+    /**
+     * The files of {@code names} (files and directories; see {@link ArchiveFiles#list}). Files a directory holds
+     * that are not read are named on stderr here (the first ten) and counted in the summary.
+     */
+    static ArchiveFiles.Listing listFiles(PrintWriter err, String cmd, List<String> names, Instant from, Instant to)
+            throws Failed {
+        ArchiveFiles.Listing listing;
+        try {
+            listing = ArchiveFiles.list(names.stream().map(Path::of).toList(), from, to);
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            throw fail(err, cmd, BAD_USAGE, e.getMessage());
+        }
+        List<Path> skipped = listing.skipped();
+        if (!skipped.isEmpty()) {
+            int shown = Math.min(SKIPPED_NAMED, skipped.size());
+            err.println("tripline " + cmd + ": skipping " + skipped.size() + " files whose names are not "
+                    + ArchiveFiles.EVENT_FILE_NAMES + ": " + String.join(", ",
+                            skipped.subList(0, shown).stream().map(Path::toString).toList())
+                    + (skipped.size() > shown ? ", and " + (skipped.size() - shown) + " more" : "")
+                    + " (name a file on the command line to read it anyway)");
+            err.flush();
+        }
+        return listing;
+    }
+
+    /** How many skipped files {@link #listFiles} names. */
+    static final int SKIPPED_NAMED = 10;
+
     /** Inputs from the command line, else from {@code input.paths}; empty when neither gives any. */
     static List<String> inputs(List<String> fromCommandLine, TriplineConfig config) {
         if (fromCommandLine != null && !fromCommandLine.isEmpty()) {
@@ -305,12 +335,23 @@ final class JobOptions {
     }
 
     static void printSummary(PrintWriter err, String cmd, EmbeddedRun.Summary s, boolean withRange) {
-        err.printf("tripline %s: %d files, %d records, %d events%s, %d alerts, %d dead letters%s%n", cmd,
-                s.files(), s.records(), s.events(),
+        err.printf("tripline %s: %d files%s, %d records, %d events%s, %d alerts, %d dead letters%s%n", cmd,
+                s.files(), s.skippedFiles() == 0 ? "" : " (" + s.skippedFiles() + " other files skipped)",
+                s.records(), s.events(),
                 withRange ? ", " + s.eventsOutsideRange() + " outside the time range" : "",
                 s.alerts(), s.deadLetters(),
                 s.lateRecords() < 0 ? " (late records: see the late_records metric)"
                         : ", " + s.lateRecords() + " late records");
+        EmbeddedRun.Late late = s.late();
+        if (late != null && s.lateRecords() > 0) {
+            err.printf("  late: up to %d alerts may be missing: %d alert candidates (%d rules) and %d correlation "
+                            + "signals (%d correlations) came more than the allowed lateness behind the watermark "
+                            + "(--late-records FILE keeps them). Raise time.out-of-orderness (--out-of-orderness) "
+                            + "or time.allowed-lateness to cover how far out of order the input arrives, or run "
+                            + "over files or use 'tripline hunt', which sort by event time.%n",
+                    s.lateRecords(), late.alertCandidates(), late.rules().size(), late.signals(),
+                    late.correlations().size());
+        }
         if (s.live()) {
             err.printf("  rule updates: %d accepted, %d rejected%n", s.ruleUpdatesAccepted(), s.ruleUpdatesRejected());
         }

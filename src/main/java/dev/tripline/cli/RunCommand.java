@@ -115,11 +115,13 @@ final class RunCommand implements Callable<Integer> {
                 }
                 DataStream<RawRecord> records = input.connector() != null ? input.connector().apply(env)
                         : Connectors.source(env, src, input.files(), new RawRecordFormat());
-                summary = run.runAttached(env, records, input.files().size(),
+                // STREAMING even over files: exactly-once sinks commit on checkpoints, and BATCH mode takes none
+                // (a run over files to Kafka committed nothing). So this path keeps the watermark's limits.
+                summary = run.runAttached(env, RuntimeExecutionMode.STREAMING, records, input.files().size(),
+                        input.skipped().size(),
                         Connectors.alertSink(snk, p.format()), Connectors.deadLetterSink(snk));
             } else {
-                summary = JobOptions.execute("run", spec, env, RuntimeExecutionMode.STREAMING, input, p, null, 0,
-                        live);
+                summary = JobOptions.execute("run", spec, env, input.mode(), input, p, null, 0, live);
             }
             JobOptions.printSummary(err, "run", summary, false);
             return JobOptions.OK;
@@ -175,13 +177,8 @@ final class RunCommand implements Callable<Integer> {
             }
             return EmbeddedRun.Input.stream(stdin, STDIN);
         }
-        List<Path> files;
-        try {
-            files = ArchiveFiles.list(names.stream().map(Path::of).toList(), null, null);
-        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
-            throw JobOptions.fail(err, "run", JobOptions.BAD_USAGE, e.getMessage());
-        }
-        if (files.isEmpty()) {
+        ArchiveFiles.Listing files = JobOptions.listFiles(err, "run", names, null, null);
+        if (files.files().isEmpty()) {
             throw JobOptions.fail(err, "run", JobOptions.BAD_USAGE, "no input files found in " + names);
         }
         return EmbeddedRun.Input.files(files);

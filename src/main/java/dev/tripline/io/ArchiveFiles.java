@@ -23,13 +23,29 @@ import java.util.regex.Pattern;
  * <p>CloudTrail's own layout ({@code AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/}) lets a hunt skip
  * whole days outside {@code [from, to]} without opening a file. A day is skipped only when it lies more than
  * one day outside the range, because a file's folder is its delivery day and late deliveries cross midnight;
- * the exact {@code eventTime} filter is applied to the events themselves. Digest files
- * ({@code CloudTrail-Digest/}) and hidden files are not events and are skipped.
+ * the exact {@code eventTime} filter is applied to the events themselves. Digest folders
+ * ({@code CloudTrail-Digest/}) and hidden folders are not events and are not walked. Any other file a walk
+ * finds whose name is not an audit-log file name ({@link #EVENT_FILE_NAMES}) is not read either, but it is
+ * listed as skipped, so that the run can say so.
  */
 public final class ArchiveFiles {
     private static final Pattern DAY_DIR = Pattern.compile("(?:^|/)(\\d{4})/(\\d{2})/(\\d{2})(?:/|$)");
 
+    /** The names a directory walk reads, for messages. */
+    public static final String EVENT_FILE_NAMES = ".json, .jsonl, .ndjson and their .gz forms";
+
     private ArchiveFiles() {
+    }
+
+    /**
+     * What a listing found: the files to read, in order, and the files of walked directories that are not read
+     * because their name is not an audit-log file name (hidden files included), in path order.
+     */
+    public record Listing(List<Path> files, List<Path> skipped) {
+        public Listing {
+            files = List.copyOf(files);
+            skipped = List.copyOf(skipped);
+        }
     }
 
     /** True for the file names a directory walk picks up. */
@@ -40,26 +56,28 @@ public final class ArchiveFiles {
     }
 
     /**
-     * The files to read, in order. {@code from}/{@code to} may be null (unbounded).
+     * The files to read, in order, and the ones skipped. {@code from}/{@code to} may be null (unbounded).
      *
      * @throws IllegalArgumentException when an input does not exist
      */
-    public static List<Path> list(List<Path> inputs, Instant from, Instant to) {
+    public static Listing list(List<Path> inputs, Instant from, Instant to) {
         List<Path> out = new ArrayList<>();
+        List<Path> skipped = new ArrayList<>();
         for (Path input : inputs) {
             if (Files.isRegularFile(input)) {
                 out.add(input);
             } else if (Files.isDirectory(input)) {
-                walk(input, from, to, out);
+                walk(input, from, to, out, skipped);
             } else {
                 throw new IllegalArgumentException("input not found: " + input);
             }
         }
-        return out;
+        return new Listing(out, skipped);
     }
 
-    private static void walk(Path root, Instant from, Instant to, List<Path> out) {
+    private static void walk(Path root, Instant from, Instant to, List<Path> out, List<Path> skipped) {
         List<Path> found = new ArrayList<>();
+        List<Path> other = new ArrayList<>();
         try {
             Files.walkFileTree(root, new SimpleFileVisitor<>() {
                 @Override
@@ -74,8 +92,8 @@ public final class ArchiveFiles {
 
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                    if (attrs.isRegularFile() && isEventFile(file.getFileName().toString())) {
-                        found.add(file);
+                    if (attrs.isRegularFile()) {
+                        (isEventFile(file.getFileName().toString()) ? found : other).add(file);
                     }
                     return FileVisitResult.CONTINUE;
                 }
@@ -85,6 +103,8 @@ public final class ArchiveFiles {
         }
         found.sort(null);
         out.addAll(found);
+        other.sort(null);
+        skipped.addAll(other);
     }
 
     /** True when {@code relative} is a CloudTrail day folder more than a day away from [from, to]. */

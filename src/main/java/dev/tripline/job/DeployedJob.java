@@ -61,7 +61,7 @@ public final class DeployedJob {
             if (paths == null || paths.isEmpty()) {
                 throw new IllegalArgumentException("input.paths: a cluster job with source.kind file needs input paths");
             }
-            files = ArchiveFiles.list(paths.stream().map(Path::of).toList(), null, null);
+            files = ArchiveFiles.list(paths.stream().map(Path::of).toList(), null, null).files();
         }
         if (env.getConfiguration().getOptional(ExecutionOptions.BUFFER_TIMEOUT).isEmpty()) {
             env.setBufferTimeout(DetectionJob.BUFFER_TIMEOUT_MILLIS);

@@ -20,6 +20,7 @@ import dev.tripline.flink.RuleUpdateStatus;
 import dev.tripline.flink.RuleUpdateValidator;
 import dev.tripline.flink.SignalRecord;
 import dev.tripline.flink.SingleMatch;
+import dev.tripline.flink.TieOrderedKeyedOperator;
 import dev.tripline.flink.TimeRange;
 import dev.tripline.flink.DeadLetter;
 import dev.tripline.flink.RawRecord;
@@ -31,6 +32,7 @@ import dev.tripline.rule.RuleSet;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,6 +45,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
 /**
@@ -267,6 +270,7 @@ public final class DetectionJob {
                     : "a job with live rule updates needs its control stream");
         }
         int stageCount = stages();
+        boolean batch = isBatch(source);
         LiveRules liveRules = live == null ? null : live.withStages(stageCount);
         SingleOutputStreamOperator<RuleUpdate> validated = null;
         SingleOutputStreamOperator<SignalRecord> detected;
@@ -304,9 +308,13 @@ public final class DetectionJob {
             String uid = stage == 1 ? CorrelateFunction.UID : CorrelateFunction.UID + "-" + stage;
             String name = stage == 1 ? "correlate" : "correlate stage " + stage;
             CorrelateFunction correlate = new CorrelateFunction(engine, options.stateTtl(), options.allowedLateness());
+            // BATCH mode: same-instant signals of a group in one order (see dedup below); a batch job never
+            // restores, so CorrelateOperator's restore step has nothing to do there.
             SingleOutputStreamOperator<FiredRecord> correlated = liveRules == null
                     ? input.keyBy(r -> r.key, Types.STRING)
-                            .transform(name, TypeInformation.of(FiredRecord.class), new CorrelateOperator(correlate))
+                            .transform(name, TypeInformation.of(FiredRecord.class), batch
+                                    ? new TieOrderedKeyedOperator<>(correlate, DetectionJob::signalTieOrder)
+                                    : new CorrelateOperator(correlate))
                             .uid(uid)
                     : input.keyBy(r -> r.key, Types.STRING).connect(validated.broadcast())
                             .transform(name, TypeInformation.of(FiredRecord.class), new LiveCorrelateOperator(
@@ -333,10 +341,18 @@ public final class DetectionJob {
                 .map(AlertRecord::of).returns(TypeInformation.of(AlertRecord.class))
                 .uid(UID_SINGLE_ALERTS).name("single alerts");
 
-        SingleOutputStreamOperator<AlertRecord> alerts = single.union(composite)
-                .keyBy(a -> a.dedupKey, Types.STRING)
-                .process(new DedupFunction(policies(), DedupPolicy.suppression(options.correlationSuppression()),
-                        options.allowedLateness().toMillis(), options.evidenceLimit(), emission(source)))
+        KeyedStream<AlertRecord, String> candidates = single.union(composite).keyBy(a -> a.dedupKey, Types.STRING);
+        DedupFunction dedup = new DedupFunction(policies(), DedupPolicy.suppression(options.correlationSuppression()),
+                options.allowedLateness().toMillis(), options.evidenceLimit(),
+                // Bounded input in BATCH mode: one final line per period, independent of arrival order. A stream
+                // emits at once and updates.
+                batch ? DedupFunction.Emission.FINAL : DedupFunction.Emission.LIVE);
+        // BATCH mode sorts by key and time only; equal times must still reach dedup in one order, or the evidence
+        // (and the alert id) of a period would follow the arrival order of CloudTrail's same-second events.
+        SingleOutputStreamOperator<AlertRecord> alerts = (batch
+                ? candidates.transform("dedup", TypeInformation.of(AlertRecord.class),
+                        new TieOrderedKeyedOperator<>(dedup, DetectionJob::tieOrder))
+                : candidates.process(dedup))
                 .uid(DedupFunction.UID).name("dedup");
         DataStream<LateRecord> allLate = alerts.getSideOutput(DedupFunction.LATE);
         for (DataStream<LateRecord> l : late) {
@@ -344,6 +360,25 @@ public final class DetectionJob {
         }
         return new Outputs(alerts, detected.getSideOutput(DetectFunction.DEAD_LETTERS), allLate,
                 validated == null ? null : validated.getSideOutput(RuleUpdateValidator.STATUS));
+    }
+
+    /** True when {@code stream}'s environment runs in BATCH mode (a hunt, a run over files). */
+    private static boolean isBatch(DataStream<?> stream) {
+        return stream.getExecutionEnvironment().getConfiguration().get(ExecutionOptions.RUNTIME_MODE)
+                == RuntimeExecutionMode.BATCH;
+    }
+
+    /**
+     * The order of alert candidates with the same dedup key and time: by their encoded alert, which is the same
+     * for the same match whatever the file order or parallelism. Any fixed order does; this one needs no decoding.
+     */
+    private static int tieOrder(AlertRecord a, AlertRecord b) {
+        return Arrays.compareUnsigned(a.alert, b.alert);
+    }
+
+    /** The order of signals with the same group and time: by their encoded signal, as {@link #tieOrder}. */
+    private static int signalTieOrder(SignalRecord a, SignalRecord b) {
+        return Arrays.compareUnsigned(a.signal, b.signal);
     }
 
     /** The signals of {@code in} whose plan lives in {@code stage}. */
@@ -367,16 +402,6 @@ public final class DetectionJob {
         out.alerts().sinkTo(alertSink).uid("tripline-alert-sink").name("alert sink");
         out.deadLetters().sinkTo(deadLetterSink).uid("tripline-dead-letter-sink").name("dead-letter sink");
         return out;
-    }
-
-    /**
-     * BATCH mode reads bounded input whose records of equal time arrive in no fixed order: one final line per
-     * dedup period keeps the alerts independent of it. A stream emits at once and updates.
-     */
-    private static DedupFunction.Emission emission(DataStream<?> source) {
-        RuntimeExecutionMode mode = source.getExecutionEnvironment().getConfiguration()
-                .get(ExecutionOptions.RUNTIME_MODE);
-        return mode == RuntimeExecutionMode.BATCH ? DedupFunction.Emission.FINAL : DedupFunction.Emission.LIVE;
     }
 
     private Map<String, DedupPolicy> policies() {

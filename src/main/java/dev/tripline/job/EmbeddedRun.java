@@ -9,6 +9,7 @@ import dev.tripline.flink.RuleUpdate;
 import dev.tripline.flink.RuleUpdateStatus;
 import dev.tripline.flink.RuleUpdateValidator;
 import dev.tripline.flink.DeadLetter;
+import dev.tripline.io.ArchiveFiles;
 import dev.tripline.io.InputStreamSource;
 import dev.tripline.flink.RawRecord;
 import dev.tripline.io.RawRecordFormat;
@@ -20,6 +21,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -39,24 +42,26 @@ import org.apache.flink.util.CloseableIterator;
 
 /**
  * The {@link DetectionJob} in this process, for {@code tripline run} and {@code tripline hunt}: over files in
- * STREAMING mode on a bounded source (watermarks, timers and dedup behave exactly as on a cluster), over a
- * stream of this process (stdin) in STREAMING mode as records arrive, or over files in BATCH mode (a hunt:
- * Flink sorts keyed input by key and time instead of tracking watermarks). Alerts and dead letters are encoded
+ * BATCH mode (Flink sorts keyed input by key and time instead of tracking watermarks, so the alerts do not depend
+ * on file order, parallelism or speed; see {@link Input#mode}), or over a stream of this process (stdin) or a
+ * connector in STREAMING mode as records arrive, with watermarks, timers and dedup exactly as on a cluster.
+ * {@link #run(StreamExecutionEnvironment, List, LineSink, LineSink)} keeps STREAMING over files for tests and
+ * benchmarks of the streaming topology. Alerts and dead letters are encoded
  * in the job and collected here, so the caller writes them with one writer each and needs no file sink; the
  * totals come from the job's accumulators, and so does live progress while it runs.
  */
 public final class EmbeddedRun {
 
-    /** What one run saw: for the summary on stderr. */
-    public record Summary(int files, long records, long events, long deadLetters, Map<String, Long> alertsByRule,
-                          Map<String, String> ruleTitles, long eventsOutsideRange, long lateRecords,
-                          long ruleUpdatesAccepted, long ruleUpdatesRejected) {
-        /** A run without live rule updates. */
-        public Summary(int files, long records, long events, long deadLetters, Map<String, Long> alertsByRule,
-                       Map<String, String> ruleTitles, long eventsOutsideRange, long lateRecords) {
-            this(files, records, events, deadLetters, alertsByRule, ruleTitles, eventsOutsideRange, lateRecords, -1, -1);
-        }
-
+    /**
+     * What one run saw: for the summary on stderr.
+     *
+     * @param skippedFiles files of the input directories not read because their name is not an audit-log name
+     * @param late         what arrived too late to be correlated or deduplicated; null when the run cannot tell
+     *                     (sinks inside the job: see the late_records metric)
+     */
+    public record Summary(int files, int skippedFiles, long records, long events, long deadLetters,
+                          Map<String, Long> alertsByRule, Map<String, String> ruleTitles, long eventsOutsideRange,
+                          Late late, long ruleUpdatesAccepted, long ruleUpdatesRejected) {
         /** True when the run took live rule updates. */
         public boolean live() {
             return ruleUpdatesAccepted >= 0;
@@ -65,6 +70,28 @@ public final class EmbeddedRun {
         public long alerts() {
             return alertsByRule.values().stream().mapToLong(Long::longValue).sum();
         }
+
+        /** All late records; -1 when the run cannot tell. */
+        public long lateRecords() {
+            return late == null ? -1 : late.alertCandidates() + late.signals();
+        }
+    }
+
+    /**
+     * Matches that reached a stateful operator more than the allowed lateness behind the watermark (STREAMING
+     * mode only): alert candidates dedup could not count and signals correlate could not use. Each could have
+     * been at most one alert, so their number bounds the alerts lost to lateness.
+     *
+     * @param rules        the rules of the late alert candidates
+     * @param correlations the correlations of the late signals
+     */
+    public record Late(long alertCandidates, Set<String> rules, long signals, Set<String> correlations) {
+        public Late {
+            rules = Set.copyOf(rules);
+            correlations = Set.copyOf(correlations);
+        }
+
+        public static final Late NONE = new Late(0, Set.of(), 0, Set.of());
     }
 
     /** Receives output lines; an exception stops the run. */
@@ -76,20 +103,35 @@ public final class EmbeddedRun {
      * Where records come from: files (as {@link dev.tripline.io.ArchiveFiles#list} gives them), a stream of this
      * process, or a connector that adds its own source (Kafka, Kinesis) to the environment.
      */
-    public record Input(List<Path> files, InputStream stream, String streamName,
+    public record Input(List<Path> files, List<Path> skipped, InputStream stream, String streamName,
                         Function<StreamExecutionEnvironment, DataStream<RawRecord>> connector) {
         public static Input files(List<Path> files) {
-            return new Input(List.copyOf(files), null, null, null);
+            return new Input(List.copyOf(files), List.of(), null, null, null);
+        }
+
+        /** The files of a listing; its skipped files are counted in the summary. */
+        public static Input files(ArchiveFiles.Listing listing) {
+            return new Input(listing.files(), listing.skipped(), null, null, null);
         }
 
         /** A stream of this process (stdin); records name {@code name} as their origin. */
         public static Input stream(InputStream in, String name) {
-            return new Input(List.of(), Objects.requireNonNull(in, "in"), name, null);
+            return new Input(List.of(), List.of(), Objects.requireNonNull(in, "in"), name, null);
         }
 
         /** A source the connector builds, such as {@code Connectors.source}; may be unbounded. */
         public static Input connector(Function<StreamExecutionEnvironment, DataStream<RawRecord>> connector) {
-            return new Input(List.of(), null, null, Objects.requireNonNull(connector, "connector"));
+            return new Input(List.of(), List.of(), null, null, Objects.requireNonNull(connector, "connector"));
+        }
+
+        /**
+         * The mode a run of this input takes. Files are all there before the job starts, so they run in BATCH
+         * mode: every keyed stream is sorted by event time, nothing is late, and the alerts cannot depend on the
+         * order files are read in, the parallelism or the machine's speed (a hunt does the same). A stream
+         * (stdin) or a connector is read as it arrives, in STREAMING mode, with the out-of-orderness bound.
+         */
+        public RuntimeExecutionMode mode() {
+            return stream == null && connector == null ? RuntimeExecutionMode.BATCH : RuntimeExecutionMode.STREAMING;
         }
     }
 
@@ -156,7 +198,10 @@ public final class EmbeddedRun {
         return job;
     }
 
-    /** Runs over {@code files} in STREAMING mode until they are read. */
+    /**
+     * Runs over {@code files} in STREAMING mode until they are read: the live topology over a bounded source, for
+     * tests and benchmarks; the CLI reads files in their {@link Input#mode}.
+     */
     public Summary run(StreamExecutionEnvironment env, List<Path> files, LineSink alerts, LineSink deadLetters)
             throws Exception {
         return run(env, RuntimeExecutionMode.STREAMING, Input.files(files), alerts, deadLetters, null, 0);
@@ -189,14 +234,14 @@ public final class EmbeddedRun {
             source = env.fromSource(RawRecordFormat.source(input.files(), reader),
                     WatermarkStrategy.noWatermarks(), "files").uid("tripline-file-source");
         }
-        return collect(env, mode, source, input.files().size(), streamId, alerts, deadLetters, progress,
-                progressMillis);
+        return collect(env, mode, source, input, streamId, alerts, deadLetters, progress, progressMillis);
     }
 
     /** Builds the job over {@code source}, collects its output lines here until it ends, and sums up. */
     private Summary collect(StreamExecutionEnvironment env, RuntimeExecutionMode mode, DataStream<RawRecord> source,
-                            int files, String streamId, LineSink alerts, LineSink deadLetters,
+                            Input input, String streamId, LineSink alerts, LineSink deadLetters,
                             ProgressListener progress, long progressMillis) throws Exception {
+        int files = input.files().size();
         DetectionJob.Outputs out = job().build(source, live == null ? null : live.control().apply(env, streamId));
         AlertFormat f = format;
         DataStream<RunOutput> outputs = out.alerts()
@@ -205,7 +250,7 @@ public final class EmbeddedRun {
                 .union(out.deadLetters().map(d -> new RunOutput(false, null, null, d.toJsonLine()))
                         .returns(TypeInformation.of(RunOutput.class))
                         .uid("tripline-encode-dead-letters").name("encode dead letters"))
-                .union(out.late().map(l -> RunOutput.late(l.toJsonLine()))
+                .union(out.late().map(l -> RunOutput.late(l.stage, l.ruleId, l.toJsonLine()))
                         .returns(TypeInformation.of(RunOutput.class))
                         .uid("tripline-encode-late").name("encode late records"));
         DataStream<RunOutput> lines = out.ruleUpdates() == null ? outputs : outputs.union(out.ruleUpdates()
@@ -214,7 +259,10 @@ public final class EmbeddedRun {
 
         Map<String, Long> byRule = new LinkedHashMap<>();
         Map<String, String> titles = new LinkedHashMap<>();
-        long lateCount = 0;
+        long lateCandidates = 0;
+        long lateSignals = 0;
+        Set<String> lateRules = new TreeSet<>();
+        Set<String> lateCorrelations = new TreeSet<>();
         JobExecutionResult result;
         ScheduledExecutorService ticker = null;
         long started = System.nanoTime();
@@ -234,7 +282,13 @@ public final class EmbeddedRun {
                     ruleUpdates.line(o.line);
                 } else if (o.late) {
                     late.line(o.line);
-                    lateCount++;
+                    if ("correlate".equals(o.lateStage)) {
+                        lateSignals++;
+                        lateCorrelations.add(o.ruleId);
+                    } else {
+                        lateCandidates++;
+                        lateRules.add(o.ruleId);
+                    }
                 } else {
                     deadLetters.line(o.line);
                 }
@@ -255,9 +309,10 @@ public final class EmbeddedRun {
                     counter(result, DetectFunction.ACC_OUTSIDE_RANGE),
                     counter(result, DetectFunction.ACC_DEAD_LETTERS)));
         }
-        return new Summary(files, counter(result, DetectFunction.ACC_RECORDS),
+        return new Summary(files, input.skipped().size(), counter(result, DetectFunction.ACC_RECORDS),
                 counter(result, DetectFunction.ACC_EVENTS), counter(result, DetectFunction.ACC_DEAD_LETTERS),
-                byRule, titles, counter(result, DetectFunction.ACC_OUTSIDE_RANGE), lateCount,
+                byRule, titles, counter(result, DetectFunction.ACC_OUTSIDE_RANGE),
+                new Late(lateCandidates, lateRules, lateSignals, lateCorrelations),
                 live == null ? -1 : counter(result, RuleUpdateValidator.ACC_ACCEPTED),
                 live == null ? -1 : counter(result, RuleUpdateValidator.ACC_REJECTED));
     }
@@ -295,10 +350,13 @@ public final class EmbeddedRun {
      * Runs with the sinks attached inside the job (Kafka, Kinesis): nothing travels back to this process, so an
      * unbounded source runs until interrupted, and checkpointing (every {@code checkpointInterval}) is what
      * commits exactly-once output and source positions. Returns the totals when a bounded source ends.
+     *
+     * @param mode the runtime mode; the CLI passes STREAMING, as the exactly-once sinks commit on checkpoints
      */
-    public Summary runAttached(StreamExecutionEnvironment env, DataStream<RawRecord> source, int files,
-                               Sink<AlertRecord> alertSink, Sink<DeadLetter> deadLetterSink) throws Exception {
-        env.setRuntimeMode(RuntimeExecutionMode.STREAMING);
+    public Summary runAttached(StreamExecutionEnvironment env, RuntimeExecutionMode mode, DataStream<RawRecord> source,
+                               int files, int skippedFiles, Sink<AlertRecord> alertSink,
+                               Sink<DeadLetter> deadLetterSink) throws Exception {
+        env.setRuntimeMode(mode);
         DetectionJob.Outputs out = job().attach(source, live == null ? null : live.control().apply(env, null), alertSink,
                 deadLetterSink);
         if (out.ruleUpdates() != null && live.statusSink() != null) {
@@ -325,9 +383,9 @@ public final class EmbeddedRun {
                 // The hook is running; nothing to undo.
             }
         }
-        return new Summary(files, counter(result, DetectFunction.ACC_RECORDS),
+        return new Summary(files, skippedFiles, counter(result, DetectFunction.ACC_RECORDS),
                 counter(result, DetectFunction.ACC_EVENTS), counter(result, DetectFunction.ACC_DEAD_LETTERS),
-                Map.of(), Map.of(), counter(result, DetectFunction.ACC_OUTSIDE_RANGE), -1,
+                Map.of(), Map.of(), counter(result, DetectFunction.ACC_OUTSIDE_RANGE), null,
                 live == null ? -1 : counter(result, RuleUpdateValidator.ACC_ACCEPTED),
                 live == null ? -1 : counter(result, RuleUpdateValidator.ACC_REJECTED));
     }

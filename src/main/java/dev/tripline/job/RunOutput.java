@@ -9,7 +9,7 @@ public class RunOutput {
     public boolean alert;
     /** True for a late record. */
     public boolean late;
-    /** The alert's rule or correlation id; null for a dead letter. */
+    /** The alert's (or late record's) rule or correlation id; null for a dead letter. */
     public String ruleId;
     /** The alert's rule or correlation title; null for a dead letter. */
     public String ruleTitle;
@@ -17,6 +17,8 @@ public class RunOutput {
     public String line;
     /** True for what became of a live rule update ({@code line} says which). */
     public boolean ruleUpdate;
+    /** For a late record: the stage it was late at, "correlate" (a signal) or "dedup" (an alert candidate). */
+    public String lateStage;
 
     public RunOutput() {
     }
@@ -34,9 +36,11 @@ public class RunOutput {
         return o;
     }
 
-    public static RunOutput late(String line) {
-        RunOutput o = new RunOutput(false, null, null, line);
+    /** A late record: its stage, the rule or correlation it was for, and its JSON line. */
+    public static RunOutput late(String stage, String ruleId, String line) {
+        RunOutput o = new RunOutput(false, ruleId, null, line);
         o.late = true;
+        o.lateStage = stage;
         return o;
     }
 }

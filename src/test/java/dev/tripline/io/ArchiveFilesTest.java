@@ -25,10 +25,16 @@ class ArchiveFilesTest {
         Path b = touch(root, day + "111122223333_CloudTrail_us-east-1_20240305T1010Z_b.json.gz");
         Path a = touch(root, day + "111122223333_CloudTrail_us-east-1_20240305T1005Z_a.json.gz");
         touch(root, "AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2024/03/05/digest.json.gz");
-        touch(root, day + "README.txt");
+        Path readme = touch(root, day + "README.txt");
+        Path hidden = touch(root, day + ".DS_Store");
         touch(root, ".hidden/x.json");
         Path lines = touch(root, "extra/events.jsonl");
-        assertThat(ArchiveFiles.list(List.of(root), null, null)).containsExactly(a, b, lines);
+        Path csv = touch(root, "extra/export.csv");
+        ArchiveFiles.Listing listing = ArchiveFiles.list(List.of(root), null, null);
+        assertThat(listing.files()).containsExactly(a, b, lines);
+        // Not read, but not in silence either: the run names and counts them. Digest and hidden folders are
+        // not walked at all.
+        assertThat(listing.skipped()).containsExactly(hidden, readme, csv);
     }
 
     @Test
@@ -40,14 +46,14 @@ class ArchiveFilesTest {
         Path dayAfter = touch(root, base + "03/07/after.json");
         Path late = touch(root, base + "03/09/late.json");
         List<Path> files = ArchiveFiles.list(List.of(root), Instant.parse("2024-03-05T00:00:00Z"),
-                Instant.parse("2024-03-06T12:00:00Z"));
+                Instant.parse("2024-03-06T12:00:00Z")).files();
         assertThat(files).containsExactly(dayBefore, inside, dayAfter).doesNotContain(early, late);
     }
 
     @Test
     void namedFilesAreReadAsTheyAreAndMissingInputsAreErrors(@TempDir Path root) throws Exception {
         Path odd = touch(root, "capture.txt");
-        assertThat(ArchiveFiles.list(List.of(odd), null, null)).containsExactly(odd);
+        assertThat(ArchiveFiles.list(List.of(odd), null, null).files()).containsExactly(odd);
         assertThatThrownBy(() -> ArchiveFiles.list(List.of(root.resolve("nope")), null, null))
                 .hasMessageContaining("input not found");
     }

@@ -1,6 +1,7 @@
 package dev.tripline.io;
 
 import static dev.tripline.io.CloudTrailScenario.REGION_PLAN;
+import static dev.tripline.io.CloudTrailScenario.describe;
 import static dev.tripline.io.CloudTrailScenario.enable;
 import static dev.tripline.io.CloudTrailScenario.run;
 import static dev.tripline.io.KafkaTestCluster.header;
@@ -71,6 +72,37 @@ class KafkaCommandLineTest {
                 KafkaConnectors.H_RULE_ID))).singleElement().satisfies(r -> assertThat(r.value())
                 .asString(StandardCharsets.UTF_8).contains("cli-enable", "cli-run"));
         assertThat(kafka.readCommitted("dead-cli")).singleElement()
+                .satisfies(r -> assertThat(header(r, KafkaConnectors.H_REASON)).isEqualTo("MALFORMED_JSON"));
+    }
+
+    @Test
+    void filesToKafkaCommitTheirAlertsAndDeadLetters(@TempDir Path dir) throws Exception {
+        kafka.createTopic("alerts-files", 1);
+        kafka.createTopic("dead-files", 1);
+        // The creation's file sorts first; within the out-of-orderness bound, so the EnableRegion is on time.
+        // (This path runs in STREAMING mode: the exactly-once sink commits on checkpoints.)
+        Path logs = dir.resolve("logs");
+        Files.createDirectories(logs);
+        Files.write(logs.resolve("a.jsonl"), List.of(run("files-run", "ap-southeast-1", 10, "mallory"),
+                describe("files-describe", 11, "mallory")));
+        Files.write(logs.resolve("b.jsonl"), List.of(enable("files-enable", "ap-southeast-1", 1, "mallory"),
+                "not json"));
+        Path config = dir.resolve("tripline.yml");
+        Files.writeString(config, """
+                sink:
+                  kind: kafka
+                  checkpoint-interval: 100ms
+                  kafka: {bootstrap-servers: '%1$s', topic: alerts-files, dead-letter-topic: dead-files}
+                """.formatted(kafka.bootstrap()));
+        StringWriter err = new StringWriter();
+        int code = Main.run(InputStream.nullInputStream(), new PrintWriter(new StringWriter()),
+                new PrintWriter(err), "run", "--config", config.toString(), "--parallelism", "2", logs.toString());
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(err.toString()).contains("2 files, 4 records", "1 dead letters");
+        assertThat(kafka.readCommitted("alerts-files")).filteredOn(r -> REGION_PLAN.equals(header(r,
+                KafkaConnectors.H_RULE_ID))).singleElement().satisfies(r -> assertThat(r.value())
+                .asString(StandardCharsets.UTF_8).contains("files-enable", "files-run"));
+        assertThat(kafka.readCommitted("dead-files")).singleElement()
                 .satisfies(r -> assertThat(header(r, KafkaConnectors.H_REASON)).isEqualTo("MALFORMED_JSON"));
     }
 }

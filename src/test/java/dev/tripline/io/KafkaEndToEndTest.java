@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
@@ -129,9 +130,8 @@ class KafkaEndToEndTest {
         StreamExecutionEnvironment env = env();
         EmbeddedRun.enableCheckpointing(env, cfg.sink().checkpointInterval());
         DataStream<RawRecord> source = Connectors.source(env, cfg.source(), List.of(), new RawRecordFormat());
-        EmbeddedRun.Summary summary = new EmbeddedRun(RuleProgram.of(CloudTrailScenario.rules()),
-                DetectionJob.Options.defaults(),
-                AlertFormat.JSONL, new RawRecordFormat()).runAttached(env, source, 0,
+        EmbeddedRun.Summary summary = new EmbeddedRun(RuleProgram.of(CloudTrailScenario.rules()), DetectionJob.Options.defaults(),
+                AlertFormat.JSONL, new RawRecordFormat()).runAttached(env, RuntimeExecutionMode.STREAMING, source, 0, 0,
                 Connectors.alertSink(cfg.sink(), AlertFormat.JSONL), Connectors.deadLetterSink(cfg.sink()));
         assertThat(summary.records()).isEqualTo(5);
         assertThat(summary.deadLetters()).isEqualTo(2);
@@ -235,7 +235,8 @@ class KafkaEndToEndTest {
             source = source.map(new FailOnce()).returns(TypeInformation.of(RawRecord.class)).name("fail once");
         }
         new EmbeddedRun(RuleProgram.of(CloudTrailScenario.rules()), DetectionJob.Options.defaults(), AlertFormat.JSONL,
-                new RawRecordFormat()).runAttached(env, source, 0, Connectors.alertSink(cfg.sink(), AlertFormat.JSONL),
+                new RawRecordFormat()).runAttached(env, RuntimeExecutionMode.STREAMING, source, 0, 0,
+                Connectors.alertSink(cfg.sink(), AlertFormat.JSONL),
                 Connectors.deadLetterSink(cfg.sink()));
     }
 

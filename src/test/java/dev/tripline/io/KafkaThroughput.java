@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -85,9 +86,9 @@ public final class KafkaThroughput {
         env.setParallelism(2);
         EmbeddedRun.enableCheckpointing(env, sink.checkpointInterval());
         long t0 = System.nanoTime();
-        new EmbeddedRun(RuleProgram.of(rules),
-                DetectionJob.Options.defaults(), AlertFormat.JSONL, new RawRecordFormat())
-                .runAttached(env, source.make(env), 0, Connectors.alertSink(sink, AlertFormat.JSONL),
+        new EmbeddedRun(RuleProgram.of(rules), DetectionJob.Options.defaults(), AlertFormat.JSONL, new RawRecordFormat())
+                .runAttached(env, RuntimeExecutionMode.STREAMING, source.make(env), 0, 0,
+                        Connectors.alertSink(sink, AlertFormat.JSONL),
                         Connectors.deadLetterSink(sink));
         return (System.nanoTime() - t0) / 1e9;
     }
