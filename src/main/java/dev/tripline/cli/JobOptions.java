@@ -335,11 +335,11 @@ final class JobOptions {
     }
 
     static void printSummary(PrintWriter err, String cmd, EmbeddedRun.Summary s, boolean withRange) {
-        err.printf("tripline %s: %d files%s, %d records, %d events%s, %d alerts, %d dead letters%s%n", cmd,
+        err.printf("tripline %s: %d files%s, %d records, %d events%s, %d alerts%s, %d dead letters%s%n", cmd,
                 s.files(), s.skippedFiles() == 0 ? "" : " (" + s.skippedFiles() + " other files skipped)",
                 s.records(), s.events(),
                 withRange ? ", " + s.eventsOutsideRange() + " outside the time range" : "",
-                s.alerts(), s.deadLetters(),
+                s.alerts(), s.alertUpdates() == 0 ? "" : " (+" + s.alertUpdates() + " updates)", s.deadLetters(),
                 s.lateRecords() < 0 ? " (late records: see the late_records metric)"
                         : ", " + s.lateRecords() + " late records");
         EmbeddedRun.Late late = s.late();
@@ -351,6 +351,15 @@ final class JobOptions {
                             + "over files or use 'tripline hunt', which sort by event time.%n",
                     s.lateRecords(), late.alertCandidates(), late.rules().size(), late.signals(),
                     late.correlations().size());
+        }
+        if (s.signalsMissingGroup() > 0) {
+            err.printf("  correlations skipped %d matches whose event lacks a group-by field (e.g. an Azure record "
+                    + "without a caller has no principal); the rules themselves were evaluated%n",
+                    s.signalsMissingGroup());
+        }
+        if (s.embeddedJsonUnreadable() > 0) {
+            err.printf("  %d events held JSON text a rule reads ([json] step) that could not be read; the field was "
+                    + "missing for matching, the events were evaluated%n", s.embeddedJsonUnreadable());
         }
         if (s.live()) {
             err.printf("  rule updates: %d accepted, %d rejected%n", s.ruleUpdatesAccepted(), s.ruleUpdatesRejected());

@@ -61,7 +61,8 @@ public final class EmbeddedRun {
      */
     public record Summary(int files, int skippedFiles, long records, long events, long deadLetters,
                           Map<String, Long> alertsByRule, Map<String, String> ruleTitles, long eventsOutsideRange,
-                          Late late, long ruleUpdatesAccepted, long ruleUpdatesRejected) {
+                          Late late, long ruleUpdatesAccepted, long ruleUpdatesRejected, long alertUpdates,
+                          long signalsMissingGroup, long embeddedJsonUnreadable) {
         /** True when the run took live rule updates. */
         public boolean live() {
             return ruleUpdatesAccepted >= 0;
@@ -259,6 +260,7 @@ public final class EmbeddedRun {
 
         Map<String, Long> byRule = new LinkedHashMap<>();
         Map<String, String> titles = new LinkedHashMap<>();
+        long updates = 0;
         long lateCandidates = 0;
         long lateSignals = 0;
         Set<String> lateRules = new TreeSet<>();
@@ -276,7 +278,11 @@ public final class EmbeddedRun {
                 RunOutput o = it.next();
                 if (o.alert) {
                     alerts.line(o.line);
-                    byRule.merge(o.ruleId, 1L, Long::sum);
+                    if (o.update) {
+                        updates++;
+                    } else {
+                        byRule.merge(o.ruleId, 1L, Long::sum);
+                    }
                     titles.putIfAbsent(o.ruleId, o.ruleTitle);
                 } else if (o.ruleUpdate) {
                     ruleUpdates.line(o.line);
@@ -314,7 +320,9 @@ public final class EmbeddedRun {
                 byRule, titles, counter(result, DetectFunction.ACC_OUTSIDE_RANGE),
                 new Late(lateCandidates, lateRules, lateSignals, lateCorrelations),
                 live == null ? -1 : counter(result, RuleUpdateValidator.ACC_ACCEPTED),
-                live == null ? -1 : counter(result, RuleUpdateValidator.ACC_REJECTED));
+                live == null ? -1 : counter(result, RuleUpdateValidator.ACC_REJECTED), updates,
+                counter(result, DetectFunction.ACC_SIGNALS_DROPPED),
+                counter(result, DetectFunction.ACC_EMBEDDED_JSON_UNREADABLE));
     }
 
     private static ScheduledExecutorService startProgress(JobClient client, long started, int filesTotal,
@@ -387,7 +395,9 @@ public final class EmbeddedRun {
                 counter(result, DetectFunction.ACC_EVENTS), counter(result, DetectFunction.ACC_DEAD_LETTERS),
                 Map.of(), Map.of(), counter(result, DetectFunction.ACC_OUTSIDE_RANGE), null,
                 live == null ? -1 : counter(result, RuleUpdateValidator.ACC_ACCEPTED),
-                live == null ? -1 : counter(result, RuleUpdateValidator.ACC_REJECTED));
+                live == null ? -1 : counter(result, RuleUpdateValidator.ACC_REJECTED), 0,
+                counter(result, DetectFunction.ACC_SIGNALS_DROPPED),
+                counter(result, DetectFunction.ACC_EMBEDDED_JSON_UNREADABLE));
     }
 
     /**
@@ -408,7 +418,9 @@ public final class EmbeddedRun {
 
     private static RunOutput encode(AlertRecord r, AlertFormat format) {
         Alert a = r.alert();
-        return new RunOutput(true, a.rule().id(), a.rule().title(), format.encode(a));
+        RunOutput o = new RunOutput(true, a.rule().id(), a.rule().title(), format.encode(a));
+        o.update = a.revision() > 0;
+        return o;
     }
 
     private static long counter(JobExecutionResult result, String name) {

@@ -5,8 +5,10 @@ package dev.tripline.job;
  * record. A Flink POJO, so the job's outputs can travel to the client as one collected stream.
  */
 public class RunOutput {
-    /** True for an alert; false for a dead letter or a late record. */
+    /** True for an alert line; false for a dead letter or a late record. */
     public boolean alert;
+    /** True for an alert line that updates an alert sent before (same alert id, revision above 0). */
+    public boolean update;
     /** True for a late record. */
     public boolean late;
     /** The alert's (or late record's) rule or correlation id; null for a dead letter. */

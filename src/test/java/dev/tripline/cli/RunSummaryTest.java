@@ -16,7 +16,10 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What the summary of {@code run} and {@code hunt} says about input it did not use: skipped files, late matches. */
+/**
+ * What the summary of {@code run} and {@code hunt} says about input it did not use: skipped files, late matches,
+ * matches a correlation could not group.
+ */
 class RunSummaryTest {
     @TempDir
     Path dir;
@@ -92,5 +95,36 @@ class RunSummaryTest {
         HuntCommandTest.Result r = HuntCommandTest.main("run", "--parallelism", "1", "-o",
                 dir.resolve("a.jsonl").toString(), RunCommandTest.SAMPLE);
         assertThat(r.err()).contains(", 0 late records").doesNotContain("may be missing");
+    }
+
+    /** An Azure resource group written in japaneast (unapproved by default), by {@code identity} if any. */
+    static String resourceGroupWrite(String time, String identity) {
+        return "{\"time\":\"" + time + "\",\"resourceId\":\"/subscriptions/11111111-2222-3333-4444-555555555555"
+                + "/resourceGroups/rg1\",\"operationName\":\"MICROSOFT.RESOURCES/RESOURCEGROUPS/WRITE\","
+                + "\"category\":\"Administrative\",\"resultType\":\"Success\",\"location\":\"japaneast\"" + identity + "}";
+    }
+
+    @Test
+    void matchesACorrelationCannotGroupAreCountedInTheSummary() throws Exception {
+        String withCaller = resourceGroupWrite("2024-03-05T10:00:00Z",
+                ",\"identity\":{\"claims\":{\"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn\":"
+                        + "\"mallory@contoso.example\"}}");
+        String noCaller = resourceGroupWrite("2024-03-05T10:01:00Z",
+                ",\"identity\":{}");
+        Path both = dir.resolve("both.jsonl");
+        Files.writeString(both, withCaller + "\n" + noCaller + "\n", StandardCharsets.UTF_8);
+        Path one = dir.resolve("one.jsonl");
+        Files.writeString(one, withCaller + "\n", StandardCharsets.UTF_8);
+
+        HuntCommandTest.Result r = HuntCommandTest.main("run", "--parallelism", "1", "-o",
+                dir.resolve("both-alerts.jsonl").toString(), both.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).containsPattern("correlations skipped [1-9]\\d* matches whose event lacks a group-by "
+                + "field").contains("0 dead letters");
+
+        HuntCommandTest.Result quiet = HuntCommandTest.main("run", "--parallelism", "1", "-o",
+                dir.resolve("one-alerts.jsonl").toString(), one.toString());
+        assertThat(quiet.code()).as(quiet.err()).isZero();
+        assertThat(quiet.err()).doesNotContain("correlations skipped");
     }
 }
