@@ -109,12 +109,15 @@ class EvidenceSampleTest {
 
     @Test
     void stateRoundTripsThroughItsBytes() throws Exception {
-        EvidenceSample s = fold(candidates(30), 4);
+        CandidateStore store = CandidateStore.inMemory();
+        EvidenceSample s = new EvidenceSample(4, store);
+        candidates(30).forEach(s::add);
         s.emit();
         s.add(candidate("ev-last", "2024-03-01T11:00:00Z"));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         s.write(new DataOutputStream(bytes));
-        EvidenceSample back = EvidenceSample.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        EvidenceSample back = EvidenceSample.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())),
+                store);
         assertThat(back.alert()).isEqualTo(s.alert());
         assertThat(back.lines()).isEqualTo(1);
         assertThat(back.hasUnreported()).isTrue();

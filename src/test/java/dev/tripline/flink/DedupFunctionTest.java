@@ -260,16 +260,6 @@ class DedupFunctionTest {
     }
 
     @Test
-    void stateWrittenBeforeSamplesReadsAsAPeriodWithoutOne() throws Exception {
-        java.io.ByteArrayOutputStream legacy = new java.io.ByteArrayOutputStream();
-        new dev.tripline.alert.DedupState(T0, T0 + MIN, 2, true).write(new java.io.DataOutputStream(legacy));
-        DedupFunction.Held held = DedupFunction.read(legacy.toByteArray());
-        assertThat(held.period().count()).isEqualTo(2);
-        assertThat(held.sample()).isNull();
-        assertThat(DedupFunction.write(held)).isEqualTo(legacy.toByteArray());
-    }
-
-    @Test
     void aCandidateBehindTheWatermarkGoesToTheLateOutputWithTheWholeAlert() throws Exception {
         try (var h = harness()) {
             h.open();
