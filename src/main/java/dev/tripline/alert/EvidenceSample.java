@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -231,7 +232,7 @@ public final class EvidenceSample {
         out.writeLong(lastSeen);
         out.writeBoolean(alertId != null);
         if (alertId != null) {
-            out.writeUTF(alertId);
+            writeId(out, alertId);
         }
         out.writeInt(lines);
         out.writeLong(reported);
@@ -250,7 +251,7 @@ public final class EvidenceSample {
         s.events = in.readLong();
         s.firstSeen = in.readLong();
         s.lastSeen = in.readLong();
-        s.alertId = in.readBoolean() ? in.readUTF() : null;
+        s.alertId = in.readBoolean() ? readId(in) : null;
         s.lines = in.readInt();
         s.reported = in.readLong();
         readSampled(in, s.earliest);
@@ -262,7 +263,7 @@ public final class EvidenceSample {
         out.writeInt(list.size());
         for (Sampled s : list) {
             out.writeLong(s.lastSeen());
-            out.writeUTF(s.alertId());
+            writeId(out, s.alertId());
         }
     }
 
@@ -272,8 +273,25 @@ public final class EvidenceSample {
             throw new IOException("corrupt evidence sample: " + n + " candidates");
         }
         for (int i = 0; i < n; i++) {
-            into.add(new Sampled(in.readLong(), in.readUTF()));
+            into.add(new Sampled(in.readLong(), readId(in)));
         }
+    }
+
+    // Ids as length-prefixed UTF-8: the header is rewritten on every match, and DataOutput.writeUTF, which goes
+    // char by char, was most of its cost.
+    private static void writeId(DataOutput out, String id) throws IOException {
+        byte[] bytes = id.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length > 0xFFFF) {
+            throw new IOException("candidate id of " + bytes.length + " bytes");
+        }
+        out.writeShort(bytes.length);
+        out.write(bytes);
+    }
+
+    private static String readId(DataInput in) throws IOException {
+        byte[] bytes = new byte[in.readUnsignedShort()];
+        in.readFully(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
     }
 
     /** An alert in Java serialization, as candidates are held (and as alerts travel between operators). */
