@@ -277,8 +277,8 @@ public final class EvidenceSample {
         }
     }
 
-    // Ids as length-prefixed UTF-8: the header is rewritten on every match, and DataOutput.writeUTF, which goes
-    // char by char, was most of its cost.
+    // Ids as length-prefixed UTF-8: the sample is rewritten on every match, and DataOutput.writeUTF, which goes
+    // char by char, was the largest part of that.
     private static void writeId(DataOutput out, String id) throws IOException {
         byte[] bytes = id.getBytes(StandardCharsets.UTF_8);
         if (bytes.length > 0xFFFF) {

@@ -50,8 +50,8 @@ import org.apache.flink.util.OutputTag;
  * gone out); {@code dedup-candidates}, a map from candidate alert id to that candidate's serialized alert, one
  * entry per kept candidate (at most the evidence limit), written once when the candidate enters the sample and
  * removed when it leaves; and {@code dedup-timer}. A match that does not enter the sample reads and writes only
- * {@code dedup-period}; the candidates are read only when a line is built. All three are cleared when the period
- * ends (the timer), and the period and candidates also when a match opens the next period.
+ * {@code dedup-period}; the candidates are read only when a line is built. All three are cleared when the timer
+ * ends the period; a match that opens the next period clears the candidates and replaces the period.
  *
  * <p>Metrics: {@code alerts_emitted} (new alert lines), {@code alert_updates}, {@code alerts_suppressed}
  * (matches or firings counted into a period after its threshold), {@code alerts_below_threshold} (occurrences
