@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -25,8 +26,10 @@ import java.util.function.Supplier;
  * is counted and dropped. The sample is cleared with the period's {@link DedupState}: the caller drops both when
  * the period ends.
  *
- * <p>Candidates are held in Java serialization ({@link #serialize}), the form alerts travel in between operators,
- * and decoded only when a line is built: counting a match into a busy key copies bytes and decodes nothing.
+ * <p>The sample itself holds only the kept candidates' order keys; their alerts, in Java serialization
+ * ({@link #serialize}, the form alerts travel in between operators), are in a {@link CandidateStore}: one entry
+ * per kept candidate, written once when it enters the sample, removed when it leaves, and read and decoded only
+ * when a line is built. Counting a match that does not enter the sample touches only the order keys and totals.
  *
  * <p>The alert's id is the one its first line had (so updates keep it), or before any line the id of the
  * earliest candidate; title, group and context are the earliest candidate's.
@@ -36,17 +39,16 @@ public final class EvidenceSample {
     public static final int DEFAULT_LIMIT = 10;
     public static final int MIN_LIMIT = 2;
     public static final int MAX_LIMIT = 100;
-    private static final byte FORMAT = 3;
-    /** Largest serialized candidate accepted when state is read back (alerts are bounded far below this). */
-    private static final int MAX_CANDIDATE_BYTES = 64 * 1024 * 1024;
+    private static final byte FORMAT = 4;
     private static final Comparator<Sampled> ORDER = Comparator.comparingLong(Sampled::lastSeen)
             .thenComparing(Sampled::alertId);
 
-    /** A candidate as held: its order key and its serialized alert. */
-    private record Sampled(long lastSeen, String alertId, byte[] alert) {
+    /** A kept candidate's order key; its serialized alert is in the store under {@code alertId}. */
+    private record Sampled(long lastSeen, String alertId) {
     }
 
     private final int limit;
+    private final CandidateStore store;
     private final List<Sampled> earliest;
     private final List<Sampled> latest;
     private long occurrences;
@@ -57,10 +59,16 @@ public final class EvidenceSample {
     private int lines;
     private long reported;
 
-    /** An empty sample that shows at most {@code limit} occurrences. */
+    /** An empty sample that shows at most {@code limit} occurrences, its candidates kept in memory. */
     public EvidenceSample(int limit) {
+        this(limit, CandidateStore.inMemory());
+    }
+
+    /** An empty sample that shows at most {@code limit} occurrences, its candidates kept in {@code store}. */
+    public EvidenceSample(int limit, CandidateStore store) {
         checkLimit(limit);
         this.limit = limit;
+        this.store = store;
         this.earliest = new ArrayList<>();
         this.latest = new ArrayList<>();
     }
@@ -79,8 +87,8 @@ public final class EvidenceSample {
     }
 
     /**
-     * Counts a candidate given by its totals and its {@link #serialize serialized} alert, which is copied only if
-     * the candidate is kept.
+     * Counts a candidate given by its totals and its {@link #serialize serialized} alert, which is asked for and
+     * put in the store only if the candidate enters the sample; a candidate it displaces is removed from the store.
      */
     public void add(long candidateFirstSeen, long candidateLastSeen, long count, long candidateOccurrences,
                     String candidateId, Supplier<byte[]> serialized) {
@@ -88,17 +96,40 @@ public final class EvidenceSample {
         events = saturatedAdd(events, count);
         firstSeen = Math.min(firstSeen, candidateFirstSeen);
         lastSeen = Math.max(lastSeen, candidateLastSeen);
-        Sampled key = new Sampled(candidateLastSeen, candidateId, null);
-        boolean early = fits(earliest, key, (limit + 1) / 2, true);
-        boolean late = fits(latest, key, limit / 2, false);
-        if (early || late) {
-            Sampled s = new Sampled(candidateLastSeen, candidateId, serialized.get());
-            if (early) {
-                keep(earliest, s, (limit + 1) / 2, true);
+        Sampled s = new Sampled(candidateLastSeen, candidateId);
+        boolean early = fits(earliest, s, (limit + 1) / 2, true);
+        boolean late = fits(latest, s, limit / 2, false);
+        if (!early && !late) {
+            return;
+        }
+        // A candidate counted twice (the same event delivered again) shares one entry: written by the first,
+        // removed when no copy is kept.
+        if (!holds(candidateId)) {
+            store.put(candidateId, serialized.get());
+        }
+        Sampled displacedEarly = early ? keep(earliest, s, (limit + 1) / 2, true) : null;
+        Sampled displacedLate = late ? keep(latest, s, limit / 2, false) : null;
+        forget(displacedEarly);
+        forget(displacedLate);
+    }
+
+    private boolean holds(String candidateId) {
+        for (Sampled s : earliest) {
+            if (s.alertId().equals(candidateId)) {
+                return true;
             }
-            if (late) {
-                keep(latest, s, limit / 2, false);
+        }
+        for (Sampled s : latest) {
+            if (s.alertId().equals(candidateId)) {
+                return true;
             }
+        }
+        return false;
+    }
+
+    private void forget(Sampled displaced) {
+        if (displaced != null && !holds(displaced.alertId())) {
+            store.remove(displaced.alertId());
         }
     }
 
@@ -110,16 +141,17 @@ public final class EvidenceSample {
         return smallest ? ORDER.compare(s, list.get(list.size() - 1)) < 0 : ORDER.compare(s, list.get(0)) > 0;
     }
 
-    /** Inserts {@code s} in sorted order and trims the list to {@code max}, dropping from the far end. */
-    private static void keep(List<Sampled> list, Sampled s, int max, boolean smallest) {
+    /**
+     * Inserts {@code s} in sorted order and trims the list to {@code max}, dropping from the far end; returns the
+     * one dropped, or null.
+     */
+    private static Sampled keep(List<Sampled> list, Sampled s, int max, boolean smallest) {
         int i = 0;
         while (i < list.size() && ORDER.compare(list.get(i), s) <= 0) {
             i++;
         }
         list.add(i, s);
-        if (list.size() > max) {
-            list.remove(smallest ? list.size() - 1 : 0);
-        }
+        return list.size() > max ? list.remove(smallest ? list.size() - 1 : 0) : null;
     }
 
     public boolean isEmpty() {
@@ -146,14 +178,22 @@ public final class EvidenceSample {
             throw new IllegalStateException("no occurrence counted");
         }
         List<Sampled> shown = shown();
-        Alert head = deserialize(shown.get(0).alert());
+        Alert head = candidate(shown.get(0));
         List<Evidence> evidence = new ArrayList<>(head.evidence());
         for (int i = 1; i < shown.size(); i++) {
-            evidence.addAll(deserialize(shown.get(i).alert()).evidence());
+            evidence.addAll(candidate(shown.get(i)).evidence());
         }
         return new Alert(head.kind(), head.rule(), head.severity(), head.title(), head.group(), firstSeen, lastSeen,
                 evidence, events, head.dedupKey(), alertId != null ? alertId : head.alertId(), head.context(), lines,
                 occurrences, occurrences - shown.size());
+    }
+
+    private Alert candidate(Sampled s) {
+        byte[] bytes = store.get(s.alertId());
+        if (bytes == null) {
+            throw new IllegalStateException("evidence sample candidate " + s.alertId() + " missing from its store");
+        }
+        return deserialize(bytes);
     }
 
     /** {@link #alert()}, recorded as emitted: later lines keep its id and count as updates. */
@@ -182,6 +222,7 @@ public final class EvidenceSample {
         return shown;
     }
 
+    /** Writes the sample without its candidates' alerts, which stay in the store. */
     public void write(DataOutput out) throws IOException {
         out.writeByte(FORMAT);
         out.writeInt(limit);
@@ -191,7 +232,7 @@ public final class EvidenceSample {
         out.writeLong(lastSeen);
         out.writeBoolean(alertId != null);
         if (alertId != null) {
-            out.writeUTF(alertId);
+            writeId(out, alertId);
         }
         out.writeInt(lines);
         out.writeLong(reported);
@@ -199,17 +240,18 @@ public final class EvidenceSample {
         writeSampled(out, latest);
     }
 
-    public static EvidenceSample read(DataInput in) throws IOException {
+    /** Reads a sample {@link #write written} with its candidates' alerts left in {@code store}. */
+    public static EvidenceSample read(DataInput in, CandidateStore store) throws IOException {
         byte format = in.readByte();
         if (format != FORMAT) {
             throw new IOException("unknown evidence sample format " + format);
         }
-        EvidenceSample s = new EvidenceSample(in.readInt());
+        EvidenceSample s = new EvidenceSample(in.readInt(), store);
         s.occurrences = in.readLong();
         s.events = in.readLong();
         s.firstSeen = in.readLong();
         s.lastSeen = in.readLong();
-        s.alertId = in.readBoolean() ? in.readUTF() : null;
+        s.alertId = in.readBoolean() ? readId(in) : null;
         s.lines = in.readInt();
         s.reported = in.readLong();
         readSampled(in, s.earliest);
@@ -221,9 +263,7 @@ public final class EvidenceSample {
         out.writeInt(list.size());
         for (Sampled s : list) {
             out.writeLong(s.lastSeen());
-            out.writeUTF(s.alertId());
-            out.writeInt(s.alert().length);
-            out.write(s.alert());
+            writeId(out, s.alertId());
         }
     }
 
@@ -233,16 +273,25 @@ public final class EvidenceSample {
             throw new IOException("corrupt evidence sample: " + n + " candidates");
         }
         for (int i = 0; i < n; i++) {
-            long time = in.readLong();
-            String id = in.readUTF();
-            int length = in.readInt();
-            if (length < 0 || length > MAX_CANDIDATE_BYTES) {
-                throw new IOException("corrupt evidence sample: candidate of " + length + " bytes");
-            }
-            byte[] bytes = new byte[length];
-            in.readFully(bytes);
-            into.add(new Sampled(time, id, bytes));
+            into.add(new Sampled(in.readLong(), readId(in)));
         }
+    }
+
+    // Ids as length-prefixed UTF-8: the sample is rewritten on every match, and DataOutput.writeUTF, which goes
+    // char by char, was the largest part of that.
+    private static void writeId(DataOutput out, String id) throws IOException {
+        byte[] bytes = id.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length > 0xFFFF) {
+            throw new IOException("candidate id of " + bytes.length + " bytes");
+        }
+        out.writeShort(bytes.length);
+        out.write(bytes);
+    }
+
+    private static String readId(DataInput in) throws IOException {
+        byte[] bytes = new byte[in.readUnsignedShort()];
+        in.readFully(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
     }
 
     /** An alert in Java serialization, as candidates are held (and as alerts travel between operators). */

@@ -1,5 +1,6 @@
 package dev.tripline.flink;
 
+import dev.tripline.alert.CandidateStore;
 import dev.tripline.alert.Dedup;
 import dev.tripline.alert.DedupPolicy;
 import dev.tripline.alert.DedupState;
@@ -13,6 +14,8 @@ import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
@@ -42,10 +45,13 @@ import org.apache.flink.util.OutputTag;
  * A period ends when the watermark reaches {@link Dedup#clearableAt} (an event-time timer; in BATCH mode when the
  * key's input ends) or when a match of the same key opens the next period.
  *
- * <p>State per key, one {@code byte[]}: the period's {@link DedupState} (21 bytes) and its {@link EvidenceSample}
- * (at most the configured number of candidate alerts, plus totals). Both are cleared when the period ends. State
- * written before samples existed (21 bytes) restores as a period without a sample: it counts and suppresses as
- * before, emits a match that reaches its threshold as that match's alert, and sends no update.
+ * <p>State per key: {@code dedup-period}, one small {@code byte[]} holding the period's {@link DedupState} and its
+ * {@link EvidenceSample} without the candidates' alerts (totals, the order keys of the kept candidates, what has
+ * gone out); {@code dedup-candidates}, a map from candidate alert id to that candidate's serialized alert, one
+ * entry per kept candidate (at most the evidence limit), written once when the candidate enters the sample and
+ * removed when it leaves; and {@code dedup-timer}. A match that does not enter the sample reads and writes only
+ * {@code dedup-period}; the candidates are read only when a line is built. All three are cleared when the timer
+ * ends the period; a match that opens the next period clears the candidates and replaces the period.
  *
  * <p>Metrics: {@code alerts_emitted} (new alert lines), {@code alert_updates}, {@code alerts_suppressed}
  * (matches or firings counted into a period after its threshold), {@code alerts_below_threshold} (occurrences
@@ -80,7 +86,9 @@ public class DedupFunction extends KeyedProcessFunction<String, AlertRecord, Ale
     private final int evidenceLimit;
     private final Emission emission;
 
-    private transient ValueState<byte[]> state;
+    private transient ValueState<byte[]> period;
+    private transient MapState<String, byte[]> candidates;
+    private transient CandidateStore candidateStore;
     private transient ValueState<Long> timer;
     private transient Counter emitted;
     private transient Counter updates;
@@ -109,8 +117,11 @@ public class DedupFunction extends KeyedProcessFunction<String, AlertRecord, Ale
 
     @Override
     public void open(OpenContext openContext) {
-        state = getRuntimeContext().getState(new ValueStateDescriptor<>("dedup-state",
+        period = getRuntimeContext().getState(new ValueStateDescriptor<>("dedup-period",
                 PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        candidates = getRuntimeContext().getMapState(new MapStateDescriptor<>("dedup-candidates", Types.STRING,
+                PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        candidateStore = new KeyedCandidates(candidates);
         timer = getRuntimeContext().getState(new ValueStateDescriptor<>("dedup-timer", Types.LONG));
         MetricGroup m = getRuntimeContext().getMetricGroup();
         emitted = m.counter("alerts_emitted");
@@ -134,7 +145,7 @@ public class DedupFunction extends KeyedProcessFunction<String, AlertRecord, Ale
         DedupPolicy policy = record.dedupPeriodMillis > 0
                 ? new DedupPolicy(record.dedupPeriodMillis, Math.max(1, record.dedupThreshold))
                 : policies.getOrDefault(record.ruleId, fallback);
-        Held held = read(state.value());
+        Held held = read(period.value());
         Dedup.Decision d = Dedup.offer(held == null ? null : held.period(), record.eventTime, policy);
         if (d.outcome() == Dedup.Outcome.EMIT_UNTRACKED) {
             // Belongs to a period this state no longer holds: an alert of its own, the held period untouched.
@@ -148,19 +159,17 @@ public class DedupFunction extends KeyedProcessFunction<String, AlertRecord, Ale
         }
         if (d.endsHeld()) {
             finish(held, out);
+            candidates.clear();
         }
-        EvidenceSample sample = held == null || d.endsHeld() ? new EvidenceSample(evidenceLimit) : held.sample();
-        if (sample != null) {
-            // The record carries what the sample orders and counts by; its alert bytes are copied, not decoded.
-            sample.add(record.firstSeen, record.eventTime, record.count, record.occurrences, record.alertId,
-                    () -> record.alert);
-        }
+        EvidenceSample sample = held == null || d.endsHeld()
+                ? new EvidenceSample(evidenceLimit, candidateStore) : held.sample();
+        // The record carries what the sample orders and counts by; its alert bytes are stored as they are, and
+        // only if it enters the sample.
+        sample.add(record.firstSeen, record.eventTime, record.count, record.occurrences, record.alertId,
+                () -> record.alert);
         switch (d.outcome()) {
             case EMIT -> {
-                if (sample == null) {
-                    emitted.inc();
-                    out.collect(record);
-                } else if (emission == Emission.LIVE) {
+                if (emission == Emission.LIVE) {
                     emitted.inc();
                     out.collect(AlertRecord.of(sample.emit()));
                 }
@@ -169,7 +178,7 @@ public class DedupFunction extends KeyedProcessFunction<String, AlertRecord, Ale
             default -> {
             }
         }
-        state.update(write(new Held(d.state(), sample)));
+        period.update(write(new Held(d.state(), sample)));
         long at = Dedup.clearableAt(d.state(), policy, allowedLatenessMillis);
         Long old = timer.value();
         if (old == null || old != at) {
@@ -185,15 +194,16 @@ public class DedupFunction extends KeyedProcessFunction<String, AlertRecord, Ale
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<AlertRecord> out) throws Exception {
         Long t = timer.value();
         if (t != null && t == timestamp) {
-            finish(read(state.value()), out);
-            state.clear();
+            finish(read(period.value()), out);
+            period.clear();
+            candidates.clear();
             timer.clear();
         }
     }
 
     /** A period ends: its last line goes out if it has news (or, FINAL, its only line), and the rest is counted. */
     private void finish(Held held, Collector<AlertRecord> out) {
-        if (held == null || held.sample() == null || held.sample().isEmpty()) {
+        if (held == null || held.sample().isEmpty()) {
             return;
         }
         EvidenceSample sample = held.sample();
@@ -208,7 +218,7 @@ public class DedupFunction extends KeyedProcessFunction<String, AlertRecord, Ale
         evidenceOmitted.inc(sample.omitted());
     }
 
-    /** One key's state: the period and its sample (null for state written before samples existed). */
+    /** One key's period and its sample, whose candidates are in {@code dedup-candidates}. */
     record Held(DedupState period, EvidenceSample sample) {
     }
 
@@ -216,24 +226,51 @@ public class DedupFunction extends KeyedProcessFunction<String, AlertRecord, Ale
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             h.period().write(out);
-            if (h.sample() != null) {
-                h.sample().write(out);
-            }
+            h.sample().write(out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
     }
 
-    static Held read(byte[] data) {
+    private Held read(byte[] data) {
         if (data == null) {
             return null;
         }
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
-            DedupState period = DedupState.read(in);
-            return new Held(period, data.length == DedupState.SERIALIZED_BYTES ? null : EvidenceSample.read(in));
+            return new Held(DedupState.read(in), EvidenceSample.read(in, candidateStore));
         } catch (IOException e) {
             throw new UncheckedIOException("corrupt dedup state", e);
+        }
+    }
+
+    /** The current key's {@code dedup-candidates} as the sample's store. */
+    private record KeyedCandidates(MapState<String, byte[]> entries) implements CandidateStore {
+        @Override
+        public byte[] get(String candidateId) {
+            try {
+                return entries.get(candidateId);
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot read dedup candidate " + candidateId, e);
+            }
+        }
+
+        @Override
+        public void put(String candidateId, byte[] serialized) {
+            try {
+                entries.put(candidateId, serialized);
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot write dedup candidate " + candidateId, e);
+            }
+        }
+
+        @Override
+        public void remove(String candidateId) {
+            try {
+                entries.remove(candidateId);
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot remove dedup candidate " + candidateId, e);
+            }
         }
     }
 }

@@ -14,7 +14,9 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -109,15 +111,81 @@ class EvidenceSampleTest {
 
     @Test
     void stateRoundTripsThroughItsBytes() throws Exception {
-        EvidenceSample s = fold(candidates(30), 4);
+        CandidateStore store = CandidateStore.inMemory();
+        EvidenceSample s = new EvidenceSample(4, store);
+        candidates(30).forEach(s::add);
         s.emit();
         s.add(candidate("ev-last", "2024-03-01T11:00:00Z"));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         s.write(new DataOutputStream(bytes));
-        EvidenceSample back = EvidenceSample.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        EvidenceSample back = EvidenceSample.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())),
+                store);
         assertThat(back.alert()).isEqualTo(s.alert());
         assertThat(back.lines()).isEqualTo(1);
         assertThat(back.hasUnreported()).isTrue();
+    }
+
+    /** A store that records what was written and removed. */
+    private static final class RecordingStore implements CandidateStore {
+        final Map<String, byte[]> entries = new HashMap<>();
+        final List<String> writes = new ArrayList<>();
+        final List<String> removals = new ArrayList<>();
+
+        @Override
+        public byte[] get(String candidateId) {
+            return entries.get(candidateId);
+        }
+
+        @Override
+        public void put(String candidateId, byte[] serialized) {
+            writes.add(candidateId);
+            entries.put(candidateId, serialized);
+        }
+
+        @Override
+        public void remove(String candidateId) {
+            removals.add(candidateId);
+            entries.remove(candidateId);
+        }
+    }
+
+    @Test
+    void theStoreHoldsExactlyTheKeptCandidatesAndAMatchBetweenThemTouchesNoEntry() {
+        List<Alert> all = candidates(30);
+        RecordingStore store = new RecordingStore();
+        EvidenceSample s = new EvidenceSample(4, store);
+        all.forEach(s::add);
+        assertThat(store.entries.keySet()).containsExactlyInAnyOrder(all.get(0).alertId(), all.get(1).alertId(),
+                all.get(28).alertId(), all.get(29).alertId());
+        assertThat(store.writes).as("each candidate written once, when it entered").doesNotHaveDuplicates();
+        assertThat(store.removals).as("every candidate that left the sample, and no other")
+                .containsExactlyInAnyOrderElementsOf(all.subList(2, 28).stream().map(Alert::alertId).toList());
+
+        int writes = store.writes.size();
+        int removals = store.removals.size();
+        s.add(candidate("ev-between", "2024-03-01T10:00:15Z"));
+        assertThat(store.writes).hasSize(writes);
+        assertThat(store.removals).hasSize(removals);
+        assertThat(s.occurrences()).isEqualTo(31);
+    }
+
+    @Test
+    void aCandidateCountedTwiceKeepsItsEntryWhileACopyIsKept() {
+        List<Alert> all = candidates(5);
+        RecordingStore store = new RecordingStore();
+        EvidenceSample s = new EvidenceSample(4, store);
+        s.add(all.get(0));
+        s.add(all.get(1));
+        s.add(all.get(2));
+        s.add(all.get(2)); // the same event delivered again: both copies are the latest two
+        assertThat(store.writes).containsExactly(all.get(0).alertId(), all.get(1).alertId(), all.get(2).alertId());
+        s.add(all.get(3)); // displaces one copy; the other still needs the entry
+        assertThat(store.entries).containsKey(all.get(2).alertId());
+        assertThat(s.alert().evidence()).extracting(Evidence::eventId).containsExactly("ev-0", "ev-1", "ev-2", "ev-3");
+        s.add(all.get(4)); // displaces the last copy
+        assertThat(store.entries).containsOnlyKeys(all.get(0).alertId(), all.get(1).alertId(), all.get(3).alertId(),
+                all.get(4).alertId());
+        assertThat(s.alert().occurrences()).isEqualTo(6);
     }
 
     @Test

@@ -17,8 +17,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.KeyedStateBackend;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -259,14 +266,36 @@ class DedupFunctionTest {
         }
     }
 
+    /** The candidate ids in {@code key}'s {@code dedup-candidates} state. */
+    static List<String> storedCandidates(KeyedOneInputStreamOperatorTestHarness<String, AlertRecord, AlertRecord> h,
+                                         String key) throws Exception {
+        KeyedStateBackend<Object> backend = ((AbstractStreamOperator<?>) h.getOperator()).getKeyedStateBackend();
+        backend.setCurrentKey(key);
+        MapState<String, byte[]> map = backend.getPartitionedState(VoidNamespace.INSTANCE,
+                VoidNamespaceSerializer.INSTANCE, new MapStateDescriptor<>("dedup-candidates", Types.STRING,
+                        PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        List<String> ids = new ArrayList<>();
+        map.keys().forEach(ids::add);
+        return ids;
+    }
+
     @Test
-    void stateWrittenBeforeSamplesReadsAsAPeriodWithoutOne() throws Exception {
-        java.io.ByteArrayOutputStream legacy = new java.io.ByteArrayOutputStream();
-        new dev.tripline.alert.DedupState(T0, T0 + MIN, 2, true).write(new java.io.DataOutputStream(legacy));
-        DedupFunction.Held held = DedupFunction.read(legacy.toByteArray());
-        assertThat(held.period().count()).isEqualTo(2);
-        assertThat(held.sample()).isNull();
-        assertThat(DedupFunction.write(held)).isEqualTo(legacy.toByteArray());
+    void onlyTheKeptCandidatesAreStoredAndTheNextPeriodStartsWithoutThem() throws Exception {
+        try (var h = harness(Emission.LIVE, 4)) {
+            h.open();
+            List<AlertRecord> records = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                records.add(single("e" + i, "PutUserPolicy", T0 + i * MIN));
+                offer(h, records.get(i));
+            }
+            String key = records.get(0).dedupKey;
+            assertThat(storedCandidates(h, key)).containsExactlyInAnyOrder(records.get(0).alertId,
+                    records.get(1).alertId, records.get(8).alertId, records.get(9).alertId);
+            AlertRecord next = single("next", "PutUserPolicy", T0 + 70 * MIN);
+            offer(h, next);
+            assertThat(eventIds(alerts(h).get(1))).containsExactly("e0", "e1", "e8", "e9");
+            assertThat(storedCandidates(h, key)).containsExactly(next.alertId);
+        }
     }
 
     @Test
