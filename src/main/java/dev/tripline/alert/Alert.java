@@ -30,14 +30,28 @@ import java.util.Objects;
  * @param occurrences     matches (single) or firings (correlation) folded into the alert
  * @param evidenceOmitted occurrences whose events the evidence does not show (the sample is bounded)
  */
-public record Alert(Kind kind, RuleRef rule, Level severity, String title, Map<String, String> group,
-                    long firstSeenMillis, long lastSeenMillis, List<Evidence> evidence, long count, String dedupKey,
-                    String alertId, Map<String, JsonNode> context, int revision, long occurrences,
-                    long evidenceOmitted) implements Serializable {
+public record Alert(
+        Kind kind,
+        RuleRef rule,
+        Level severity,
+        String title,
+        Map<String, String> group,
+        long firstSeenMillis,
+        long lastSeenMillis,
+        List<Evidence> evidence,
+        long count,
+        String dedupKey,
+        String alertId,
+        Map<String, JsonNode> context,
+        int revision,
+        long occurrences,
+        long evidenceOmitted)
+        implements Serializable {
     private static final long serialVersionUID = 2L;
 
     public enum Kind {
-        SINGLE, CORRELATION;
+        SINGLE,
+        CORRELATION;
 
         /** The wire name: {@code single} or {@code correlation}. */
         public String wireName() {
@@ -56,17 +70,41 @@ public record Alert(Kind kind, RuleRef rule, Level severity, String title, Map<S
         evidence = List.copyOf(evidence);
         context = Collections.unmodifiableMap(new LinkedHashMap<>(context));
         if (revision < 0 || occurrences < 1 || evidenceOmitted < 0 || evidenceOmitted >= occurrences) {
-            throw new IllegalArgumentException("revision " + revision + ", occurrences " + occurrences
-                    + ", evidence omitted " + evidenceOmitted);
+            throw new IllegalArgumentException(
+                    "revision " + revision + ", occurrences " + occurrences + ", evidence omitted " + evidenceOmitted);
         }
     }
 
     /** A new alert that stands for one match or firing: revision 0, nothing folded into it yet. */
-    public Alert(Kind kind, RuleRef rule, Level severity, String title, Map<String, String> group,
-                 long firstSeenMillis, long lastSeenMillis, List<Evidence> evidence, long count, String dedupKey,
-                 String alertId, Map<String, JsonNode> context) {
-        this(kind, rule, severity, title, group, firstSeenMillis, lastSeenMillis, evidence, count, dedupKey, alertId,
-                context, 0, 1, 0);
+    public Alert(
+            Kind kind,
+            RuleRef rule,
+            Level severity,
+            String title,
+            Map<String, String> group,
+            long firstSeenMillis,
+            long lastSeenMillis,
+            List<Evidence> evidence,
+            long count,
+            String dedupKey,
+            String alertId,
+            Map<String, JsonNode> context) {
+        this(
+                kind,
+                rule,
+                severity,
+                title,
+                group,
+                firstSeenMillis,
+                lastSeenMillis,
+                evidence,
+                count,
+                dedupKey,
+                alertId,
+                context,
+                0,
+                1,
+                0);
     }
 
     /** The account the alert is about, or null. */

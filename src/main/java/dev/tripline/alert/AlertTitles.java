@@ -30,8 +30,7 @@ public final class AlertTitles {
     /** What a missing or null field renders as. */
     public static final String MISSING = "<missing>";
 
-    private AlertTitles() {
-    }
+    private AlertTitles() {}
 
     /**
      * Renders {@code template} against {@code event}. {@code caseInsensitiveKeys} makes field lookup ignore key
@@ -94,7 +93,9 @@ public final class AlertTitles {
             }
             if (c == '{') {
                 int close = template.indexOf('}', i + 1);
-                String value = close < 0 ? null : lookup.apply(template.substring(i + 1, close).trim());
+                String value = close < 0
+                        ? null
+                        : lookup.apply(template.substring(i + 1, close).trim());
                 if (value != null) {
                     out.append(value);
                     i = close + 1;

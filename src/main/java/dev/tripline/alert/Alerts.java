@@ -17,8 +17,7 @@ import java.util.UUID;
  * correlation engine found. Pure: the same inputs always give the same alert, id included.
  */
 public final class Alerts {
-    private Alerts() {
-    }
+    private Alerts() {}
 
     /** A single-event alert for one match counted alone (count 1, first and last seen at the event's time). */
     public static Alert single(Rule rule, Event event) {
@@ -40,8 +39,19 @@ public final class Alerts {
             context.put(e.getKey(), Limits.value(Evidence.valueAt(event, e.getValue())));
         }
         RuleRef ref = RuleRef.of(rule);
-        return new Alert(Alert.Kind.SINGLE, ref, rule.level(), title, singleGroup(rule, event), firstSeen, lastSeen,
-                evidence, count, dedupKey, alertId(Alert.Kind.SINGLE, ref.id(), dedupKey, evidence), context);
+        return new Alert(
+                Alert.Kind.SINGLE,
+                ref,
+                rule.level(),
+                title,
+                singleGroup(rule, event),
+                firstSeen,
+                lastSeen,
+                evidence,
+                count,
+                dedupKey,
+                alertId(Alert.Kind.SINGLE, ref.id(), dedupKey, evidence),
+                context);
     }
 
     /**
@@ -55,8 +65,8 @@ public final class Alerts {
      * @param count    the number of matching events the correlation counted (for temporal types, the evidence size)
      * @param title    the rendered title, or null for the rule title (see {@link AlertTitles#render})
      */
-    public static Alert correlation(RuleRef rule, Map<String, String> group, List<Evidence> evidence, long count,
-                                    String title) {
+    public static Alert correlation(
+            RuleRef rule, Map<String, String> group, List<Evidence> evidence, long count, String title) {
         if (evidence.isEmpty()) {
             throw new IllegalArgumentException("a correlation alert needs at least one evidence event");
         }
@@ -76,8 +86,19 @@ public final class Alerts {
         }
         String dedupKey = DedupKeys.of(rule.id(), new ArrayList<>(group.values()));
         String t = title == null || title.isBlank() ? rule.title() : Limits.truncate(title, Limits.MAX_TITLE);
-        return new Alert(Alert.Kind.CORRELATION, rule, rule.level(), t, ordered, first, last, evidence, count, dedupKey,
-                alertId(Alert.Kind.CORRELATION, rule.id(), dedupKey, evidence), Map.of());
+        return new Alert(
+                Alert.Kind.CORRELATION,
+                rule,
+                rule.level(),
+                t,
+                ordered,
+                first,
+                last,
+                evidence,
+                count,
+                dedupKey,
+                alertId(Alert.Kind.CORRELATION, rule.id(), dedupKey, evidence),
+                Map.of());
     }
 
     /**
@@ -93,8 +114,12 @@ public final class Alerts {
             ids.add(e.identity());
         }
         ids.sort(null);
-        StringBuilder b = new StringBuilder("tripline-alert-v1\n").append(kind.wireName()).append('\n')
-                .append(ruleId).append('\n').append(dedupKey);
+        StringBuilder b = new StringBuilder("tripline-alert-v1\n")
+                .append(kind.wireName())
+                .append('\n')
+                .append(ruleId)
+                .append('\n')
+                .append(dedupKey);
         for (String id : ids) {
             b.append('\n').append(id);
         }

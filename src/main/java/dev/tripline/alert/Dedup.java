@@ -55,15 +55,14 @@ public final class Dedup {
      * @param endsHeld  the match opened a new period in place of the one {@code offer} was given: that period is
      *                  over, and whatever it still has to report must go out before its state is replaced
      */
-    public record Decision(Outcome outcome, DedupState state, int count, long firstSeen, long lastSeen,
-                           boolean endsHeld) {
+    public record Decision(
+            Outcome outcome, DedupState state, int count, long firstSeen, long lastSeen, boolean endsHeld) {
         public boolean emit() {
             return outcome.emits();
         }
     }
 
-    private Dedup() {
-    }
+    private Dedup() {}
 
     /** Counts a match at event time {@code eventTime} into {@code state} (null when the key has none). */
     public static Decision offer(DedupState state, long eventTime, DedupPolicy policy) {
@@ -73,8 +72,11 @@ public final class Dedup {
             return counted(new DedupState(eventTime, eventTime, 1, false), threshold, state != null);
         }
         if (eventTime >= state.firstSeen() || state.lastSeen() - eventTime < p) {
-            DedupState next = new DedupState(Math.min(state.firstSeen(), eventTime),
-                    Math.max(state.lastSeen(), eventTime), saturatedIncrement(state.count()), state.alerted());
+            DedupState next = new DedupState(
+                    Math.min(state.firstSeen(), eventTime),
+                    Math.max(state.lastSeen(), eventTime),
+                    saturatedIncrement(state.count()),
+                    state.alerted());
             return counted(next, threshold, false);
         }
         Outcome o = threshold <= 1 ? Outcome.EMIT_UNTRACKED : Outcome.DROPPED_UNTRACKED;

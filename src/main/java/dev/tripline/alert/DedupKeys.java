@@ -30,8 +30,7 @@ import java.util.List;
 public final class DedupKeys {
     static final String MISSING = "\\-";
 
-    private DedupKeys() {
-    }
+    private DedupKeys() {}
 
     /** The dedup key of a single-event match: GroupBy values when the rule has any, else account and principal. */
     public static String single(Rule rule, Event event) {

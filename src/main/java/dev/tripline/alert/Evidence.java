@@ -22,8 +22,14 @@ import java.util.Map;
  * @param fields          output field path to value: JSON null when the event lacks the field, an array when
  *                        the path fans out to several values; insertion order is the rule's order
  */
-public record Evidence(String eventId, long eventTimeMillis, String eventName, String eventSource, String awsRegion,
-                       Map<String, JsonNode> fields) implements Serializable {
+public record Evidence(
+        String eventId,
+        long eventTimeMillis,
+        String eventName,
+        String eventSource,
+        String awsRegion,
+        Map<String, JsonNode> fields)
+        implements Serializable {
     private static final long serialVersionUID = 1L;
 
     public Evidence {
@@ -40,11 +46,21 @@ public record Evidence(String eventId, long eventTimeMillis, String eventName, S
         }
         if (event.logType() == LogType.AZURE_ACTIVITY) {
             // Azure's counterparts: the REST shape's eventDataId, the operation, its resource provider, the region.
-            return new Evidence(first(event, AZ_ID), event.eventTimeMillis(), first(event, AZ_NAME),
-                    first(event, AZ_SOURCE), first(event, AZ_REGION), fields);
+            return new Evidence(
+                    first(event, AZ_ID),
+                    event.eventTimeMillis(),
+                    first(event, AZ_NAME),
+                    first(event, AZ_SOURCE),
+                    first(event, AZ_REGION),
+                    fields);
         }
-        return new Evidence(text(event, "eventID"), event.eventTimeMillis(), text(event, "eventName"),
-                text(event, "eventSource"), text(event, "awsRegion"), fields);
+        return new Evidence(
+                text(event, "eventID"),
+                event.eventTimeMillis(),
+                text(event, "eventName"),
+                text(event, "eventSource"),
+                text(event, "awsRegion"),
+                fields);
     }
 
     private static final FieldPath AZ_ID = FieldPath.of("eventDataId");

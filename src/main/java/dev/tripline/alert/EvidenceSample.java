@@ -37,15 +37,15 @@ import java.util.function.Supplier;
 public final class EvidenceSample {
     /** Occurrences whose evidence an alert shows when the configuration says nothing. */
     public static final int DEFAULT_LIMIT = 10;
+
     public static final int MIN_LIMIT = 2;
     public static final int MAX_LIMIT = 100;
     private static final byte FORMAT = 4;
-    private static final Comparator<Sampled> ORDER = Comparator.comparingLong(Sampled::lastSeen)
-            .thenComparing(Sampled::alertId);
+    private static final Comparator<Sampled> ORDER =
+            Comparator.comparingLong(Sampled::lastSeen).thenComparing(Sampled::alertId);
 
     /** A kept candidate's order key; its serialized alert is in the store under {@code alertId}. */
-    private record Sampled(long lastSeen, String alertId) {
-    }
+    private record Sampled(long lastSeen, String alertId) {}
 
     private final int limit;
     private final CandidateStore store;
@@ -75,23 +75,33 @@ public final class EvidenceSample {
 
     public static void checkLimit(int limit) {
         if (limit < MIN_LIMIT || limit > MAX_LIMIT) {
-            throw new IllegalArgumentException("evidence limit must be from " + MIN_LIMIT + " to " + MAX_LIMIT
-                    + ", got " + limit);
+            throw new IllegalArgumentException(
+                    "evidence limit must be from " + MIN_LIMIT + " to " + MAX_LIMIT + ", got " + limit);
         }
     }
 
     /** Counts {@code candidate} (a new alert for one match or firing of this period's rule and dedup key). */
     public void add(Alert candidate) {
-        add(candidate.firstSeenMillis(), candidate.lastSeenMillis(), candidate.count(), candidate.occurrences(),
-                candidate.alertId(), () -> serialize(candidate));
+        add(
+                candidate.firstSeenMillis(),
+                candidate.lastSeenMillis(),
+                candidate.count(),
+                candidate.occurrences(),
+                candidate.alertId(),
+                () -> serialize(candidate));
     }
 
     /**
      * Counts a candidate given by its totals and its {@link #serialize serialized} alert, which is asked for and
      * put in the store only if the candidate enters the sample; a candidate it displaces is removed from the store.
      */
-    public void add(long candidateFirstSeen, long candidateLastSeen, long count, long candidateOccurrences,
-                    String candidateId, Supplier<byte[]> serialized) {
+    public void add(
+            long candidateFirstSeen,
+            long candidateLastSeen,
+            long count,
+            long candidateOccurrences,
+            String candidateId,
+            Supplier<byte[]> serialized) {
         occurrences = saturatedAdd(occurrences, candidateOccurrences);
         events = saturatedAdd(events, count);
         firstSeen = Math.min(firstSeen, candidateFirstSeen);
@@ -183,9 +193,22 @@ public final class EvidenceSample {
         for (int i = 1; i < shown.size(); i++) {
             evidence.addAll(candidate(shown.get(i)).evidence());
         }
-        return new Alert(head.kind(), head.rule(), head.severity(), head.title(), head.group(), firstSeen, lastSeen,
-                evidence, events, head.dedupKey(), alertId != null ? alertId : head.alertId(), head.context(), lines,
-                occurrences, occurrences - shown.size());
+        return new Alert(
+                head.kind(),
+                head.rule(),
+                head.severity(),
+                head.title(),
+                head.group(),
+                firstSeen,
+                lastSeen,
+                evidence,
+                events,
+                head.dedupKey(),
+                alertId != null ? alertId : head.alertId(),
+                head.context(),
+                lines,
+                occurrences,
+                occurrences - shown.size());
     }
 
     private Alert candidate(Sampled s) {

@@ -14,8 +14,7 @@ import java.util.Map;
  * that consumers can rely on the shape and a golden test can pin it.
  */
 final class JsonLinesEncoding {
-    private JsonLinesEncoding() {
-    }
+    private JsonLinesEncoding() {}
 
     static void write(Alert a, JsonGenerator g) throws IOException {
         g.writeStartObject();

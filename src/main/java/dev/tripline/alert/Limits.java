@@ -12,13 +12,13 @@ final class Limits {
     static final int MAX_TEXT = 1024;
     /** Longest JSON value kept in evidence fields and context, as compact JSON. */
     static final int MAX_VALUE_JSON = 16 * 1024;
+
     static final int MAX_OUTPUT_FIELDS = 64;
     static final int MAX_TITLE = 2048;
     /** Longest dedup key; longer keys are replaced by a digest (see {@link DedupKeys}). */
     static final int MAX_DEDUP_KEY = 512;
 
-    private Limits() {
-    }
+    private Limits() {}
 
     static String text(String s) {
         return truncate(s, MAX_TEXT);

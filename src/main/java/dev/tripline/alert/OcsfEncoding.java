@@ -21,8 +21,7 @@ final class OcsfEncoding {
     /** An update of a finding already sent (same finding_info.uid): a deduplicated alert that grew. */
     static final int ACTIVITY_UPDATE = 2;
 
-    private OcsfEncoding() {
-    }
+    private OcsfEncoding() {}
 
     /** OCSF severity_id: 1 Informational, 2 Low, 3 Medium, 4 High, 5 Critical. */
     static int severityId(Level level) {

@@ -13,8 +13,8 @@ import java.util.Objects;
  *
  * @param description the rule's description, or null; used for OCSF {@code finding_info.desc}, not for JSON Lines
  */
-public record RuleRef(String id, String title, Level level, List<String> tags, List<String> authors,
-                      String description) implements Serializable {
+public record RuleRef(String id, String title, Level level, List<String> tags, List<String> authors, String description)
+        implements Serializable {
     private static final long serialVersionUID = 1L;
 
     public RuleRef {

@@ -15,25 +15,21 @@ import dev.tripline.rule.Rule;
  * }</pre>
  */
 public final class SingleAlerts {
-    private SingleAlerts() {
-    }
+    private SingleAlerts() {}
 
     /**
      * @param state  the key's state, or null; left as is (and returned) for signal-only rules
      * @param alert  the alert to emit now, or null
      * @param outcome what dedup decided; null for a signal-only rule, which never reaches dedup
      */
-    public record Result(DedupState state, Alert alert, Dedup.Outcome outcome) {
-    }
+    public record Result(DedupState state, Alert alert, Dedup.Outcome outcome) {}
 
     public static Result offer(Rule rule, Event event, String dedupKey, DedupState state, int defaultDedupMinutes) {
         if (rule.signalOnly()) {
             return new Result(state, null, null);
         }
         Dedup.Decision d = Dedup.offer(state, event.eventTimeMillis(), DedupPolicy.forRule(rule, defaultDedupMinutes));
-        Alert alert = d.emit()
-                ? Alerts.single(rule, event, dedupKey, d.count(), d.firstSeen(), d.lastSeen())
-                : null;
+        Alert alert = d.emit() ? Alerts.single(rule, event, dedupKey, d.count(), d.firstSeen(), d.lastSeen()) : null;
         return new Result(d.state(), alert, d.outcome());
     }
 }

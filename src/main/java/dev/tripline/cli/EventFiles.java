@@ -12,16 +12,16 @@ import java.util.List;
 
 /** Reads the events of a file named on the command line, through the same parser the job uses. */
 final class EventFiles {
-    private EventFiles() {
-    }
+    private EventFiles() {}
 
-    record Read(List<Event> events, List<String> failures) {
-    }
+    record Read(List<Event> events, List<String> failures) {}
 
     static Read read(Path file) {
         try (InputStream in = Files.newInputStream(file)) {
             ParseResult r = new EventParser().parseAll(in);
-            return new Read(r.events(), r.failures().stream().map(ParseFailure::toString).toList());
+            return new Read(
+                    r.events(),
+                    r.failures().stream().map(ParseFailure::toString).toList());
         } catch (IOException e) {
             return new Read(List.of(), List.of("cannot read " + file + ": " + e.getMessage()));
         }

@@ -17,18 +17,27 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code tripline rules explain RULE --event FILE}: why a rule matched an event or not, node by node. */
-@Command(name = "explain", mixinStandardHelpOptions = true,
+@Command(
+        name = "explain",
+        mixinStandardHelpOptions = true,
         description = "Show why a rule matches an event or not, selection by selection.")
 final class ExplainCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "RULE", description = "Rule id or Sigma name.")
     String ruleId;
 
-    @Option(names = "--event", required = true, paramLabel = "FILE",
+    @Option(
+            names = "--event",
+            required = true,
+            paramLabel = "FILE",
             description = "Event file: one record, JSON Lines, a CloudTrail log file (.json/.json.gz), EventBridge "
                     + "or CloudWatch Logs envelope. Every event in it is explained.")
     Path eventFile;
 
-    @Option(names = "--rules", paramLabel = "PATH", split = ",", defaultValue = "rules",
+    @Option(
+            names = "--rules",
+            paramLabel = "PATH",
+            split = ",",
+            defaultValue = "rules",
             description = "Rule files or directories (default: ${DEFAULT-VALUE}).")
     List<Path> rulePaths;
 
@@ -65,8 +74,12 @@ final class ExplainCommand implements Callable<Integer> {
             Explanation x = Explanation.of(rule.get(), event);
             anyMatch |= x.result();
             ObjectNode root = event.root();
-            out.printf("%s on event %s (%s %s):%n", x.result() ? "MATCH" : "NO MATCH",
-                    text(root, "eventID"), text(root, "eventSource"), text(root, "eventName"));
+            out.printf(
+                    "%s on event %s (%s %s):%n",
+                    x.result() ? "MATCH" : "NO MATCH",
+                    text(root, "eventID"),
+                    text(root, "eventSource"),
+                    text(root, "eventName"));
             out.print(x.render());
         }
         // print() does not flush an auto-flushing writer; without this the last explanation can stay buffered.

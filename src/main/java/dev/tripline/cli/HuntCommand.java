@@ -28,29 +28,43 @@ import picocli.CommandLine.Parameters;
  * range. Files are pruned by their CloudTrail day folder, events by their {@code eventTime}; alerts are the
  * ones the live job would have raised (same JSON, same {@code alert_id}).
  */
-@Command(name = "hunt", mixinStandardHelpOptions = true,
+@Command(
+        name = "hunt",
+        mixinStandardHelpOptions = true,
         description = "Run the detection job over archived CloudTrail logs (files, AWSLogs/ trees) in batch mode, "
                 + "for events in [--from, --to), and write alerts as JSON Lines.")
 final class HuntCommand implements Callable<Integer> {
 
-    @Parameters(arity = "0..*", paramLabel = "PATH",
+    @Parameters(
+            arity = "0..*",
+            paramLabel = "PATH",
             description = "Archive files or directories (default: input.paths from --config).")
     List<String> paths;
 
-    @Option(names = "--from", paramLabel = "TIME",
+    @Option(
+            names = "--from",
+            paramLabel = "TIME",
             description = "Earliest event time, inclusive: 2024-05-01 (start of that UTC day) or 2024-05-01T12:00:00Z.")
     String from;
 
-    @Option(names = "--to", paramLabel = "TIME",
+    @Option(
+            names = "--to",
+            paramLabel = "TIME",
             description = "Event time to stop at, exclusive: 2024-05-02 (start of that UTC day) or an instant.")
     String to;
 
-    @Option(names = "--progress", paramLabel = "auto|terminal|lines|none", defaultValue = "auto",
+    @Option(
+            names = "--progress",
+            paramLabel = "auto|terminal|lines|none",
+            defaultValue = "auto",
             description = "Progress on stderr: redrawn each second on a terminal, a line every 10 s otherwise "
                     + "(default: ${DEFAULT-VALUE}).")
     ProgressLine.Mode progress;
 
-    @Option(names = "--progress-interval", paramLabel = "DURATION", hidden = true,
+    @Option(
+            names = "--progress-interval",
+            paramLabel = "DURATION",
+            hidden = true,
             description = "How often to report progress (tests).")
     String progressInterval;
 
@@ -79,8 +93,8 @@ final class HuntCommand implements Callable<Integer> {
                 return LocalDateTime.parse(t).toInstant(ZoneOffset.UTC);
             }
         } catch (DateTimeException e) {
-            throw new IllegalArgumentException("not a date or ISO-8601 instant: '" + text
-                    + "' (try 2024-05-01 or 2024-05-01T12:00:00Z)");
+            throw new IllegalArgumentException(
+                    "not a date or ISO-8601 instant: '" + text + "' (try 2024-05-01 or 2024-05-01T12:00:00Z)");
         }
     }
 
@@ -97,27 +111,44 @@ final class HuntCommand implements Callable<Integer> {
                     throw JobOptions.fail(err, "hunt", JobOptions.BAD_USAGE, "--progress-interval: " + e.getMessage());
                 }
             }
-            JobOptions.Prepared p = job.prepare("hunt", err, DetectionJob.Options.defaults().withTimeRange(range));
+            JobOptions.Prepared p =
+                    job.prepare("hunt", err, DetectionJob.Options.defaults().withTimeRange(range));
             List<String> names = JobOptions.inputs(paths, p.config());
             if (names.isEmpty()) {
-                throw JobOptions.fail(err, "hunt", JobOptions.BAD_USAGE,
+                throw JobOptions.fail(
+                        err,
+                        "hunt",
+                        JobOptions.BAD_USAGE,
                         "no input: name archive files or directories, or set input.paths in --config");
             }
             if (names.contains(RunCommand.STDIN)) {
-                throw JobOptions.fail(err, "hunt", JobOptions.BAD_USAGE,
+                throw JobOptions.fail(
+                        err,
+                        "hunt",
+                        JobOptions.BAD_USAGE,
                         "hunt reads archives, not stdin; use 'tripline run -' for a stream");
             }
             ArchiveFiles.Listing files = JobOptions.listFiles(err, "hunt", names, range.from(), range.to());
             if (files.files().isEmpty()) {
-                throw JobOptions.fail(err, "hunt", JobOptions.BAD_USAGE, "no input files found in " + names
-                        + (range.isAll() ? "" : " for " + describe(range)));
+                throw JobOptions.fail(
+                        err,
+                        "hunt",
+                        JobOptions.BAD_USAGE,
+                        "no input files found in " + names + (range.isAll() ? "" : " for " + describe(range)));
             }
             StreamExecutionEnvironment env = job.environment("hunt", err);
             ProgressLine line = new ProgressLine(err, progress, "tripline hunt:");
             EmbeddedRun.Summary summary;
             try {
-                summary = JobOptions.execute("hunt", spec, env, RuntimeExecutionMode.BATCH,
-                        EmbeddedRun.Input.files(files), p, line, line.intervalMillis(interval));
+                summary = JobOptions.execute(
+                        "hunt",
+                        spec,
+                        env,
+                        RuntimeExecutionMode.BATCH,
+                        EmbeddedRun.Input.files(files),
+                        p,
+                        line,
+                        line.intervalMillis(interval));
             } finally {
                 line.finish();
             }
@@ -146,7 +177,10 @@ final class HuntCommand implements Callable<Integer> {
             throw JobOptions.fail(err, "hunt", JobOptions.BAD_USAGE, "--to: " + e.getMessage());
         }
         if (f != null && t != null && !f.isBefore(t)) {
-            throw JobOptions.fail(err, "hunt", JobOptions.BAD_USAGE,
+            throw JobOptions.fail(
+                    err,
+                    "hunt",
+                    JobOptions.BAD_USAGE,
                     "--from " + f + " must be before --to " + t + " (--to is exclusive)");
         }
         return TimeRange.of(f, t);

@@ -18,13 +18,13 @@ import javax.xml.stream.XMLStreamWriter;
  * per test (classname = rule id). Written with the JDK's StAX writer, which does the escaping.
  */
 final class JUnitXml {
-    private JUnitXml() {
-    }
+    private JUnitXml() {}
 
     static void write(Path file, RuleTestRunner.Report report) throws IOException {
         Map<String, List<RuleTestRunner.TestResult>> byFile = new LinkedHashMap<>();
         for (RuleTestRunner.TestResult r : report.results()) {
-            byFile.computeIfAbsent(String.valueOf(r.ruleFile()), k -> new java.util.ArrayList<>()).add(r);
+            byFile.computeIfAbsent(String.valueOf(r.ruleFile()), k -> new java.util.ArrayList<>())
+                    .add(r);
         }
         if (file.getParent() != null) {
             Files.createDirectories(file.getParent());

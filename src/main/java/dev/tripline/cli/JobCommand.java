@@ -22,12 +22,17 @@ import picocli.CommandLine.Option;
  * builds {@link DeployedJob} on the environment the cluster provides, and submits it; in detached mode it returns
  * once the cluster has the job.
  */
-@Command(name = "job", mixinStandardHelpOptions = true,
+@Command(
+        name = "job",
+        mixinStandardHelpOptions = true,
         description = "Submit the detection job to the Flink cluster this is launched on (flink run, application "
                 + "mode); source and sinks come from --config (source:, sink:).")
 final class JobCommand implements Callable<Integer> {
 
-    @Option(names = "--rules", paramLabel = "DIR", defaultValue = "rules",
+    @Option(
+            names = "--rules",
+            paramLabel = "DIR",
+            defaultValue = "rules",
             description = "Rule files or directories (default: ${DEFAULT-VALUE}).")
     List<Path> rules;
 

@@ -1,19 +1,17 @@
 package dev.tripline.cli;
 
 import dev.tripline.alert.AlertFormat;
-import dev.tripline.job.DetectionJob;
-import dev.tripline.job.Durations;
-import dev.tripline.job.EmbeddedRun;
-import dev.tripline.job.TriplineConfig;
 import dev.tripline.flink.LiveRules;
 import dev.tripline.flink.RuleUpdate;
 import dev.tripline.io.ArchiveFiles;
 import dev.tripline.io.LiveUpdateOptions;
 import dev.tripline.io.RuleUpdateConnectors;
+import dev.tripline.job.DetectionJob;
+import dev.tripline.job.Durations;
+import dev.tripline.job.EmbeddedRun;
+import dev.tripline.job.TriplineConfig;
 import dev.tripline.program.RuleProgram;
 import dev.tripline.rule.RuleLoadOptions;
-import java.util.function.BiFunction;
-import org.apache.flink.streaming.api.datastream.DataStream;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -27,10 +25,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.HeartbeatManagerOptions;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
@@ -50,30 +50,43 @@ final class JobOptions {
     static final int BAD_USAGE = 2;
     static final int JOB_FAILED = 3;
 
-    @Option(names = "--rules", paramLabel = "DIR", defaultValue = "rules",
+    @Option(
+            names = "--rules",
+            paramLabel = "DIR",
+            defaultValue = "rules",
             description = "Rule files or directories (default: ${DEFAULT-VALUE}).")
     List<Path> rules;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FILE",
+    @Option(
+            names = {"-o", "--output"},
+            paramLabel = "FILE",
             description = "Write alerts here ('-' for stdout; overrides output.alerts; default stdout).")
     String output;
 
-    @Option(names = "--dead-letters", paramLabel = "FILE",
+    @Option(
+            names = "--dead-letters",
+            paramLabel = "FILE",
             description = "Write dead letters (input that is not a usable event) here, one JSON object per line "
                     + "(overrides output.dead-letters).")
     Path deadLetters;
 
-    @Option(names = "--late-records", paramLabel = "FILE",
+    @Option(
+            names = "--late-records",
+            paramLabel = "FILE",
             description = "Write matches that arrived later than the allowed lateness here, one JSON object per "
                     + "line (they are always counted in the summary).")
     Path lateRecords;
 
-    @Option(names = "--format", paramLabel = "jsonl|ocsf",
+    @Option(
+            names = "--format",
+            paramLabel = "jsonl|ocsf",
             description = "Alert format: jsonl (Tripline alerts) or ocsf (OCSF Detection Finding); overrides "
                     + "output.format; default jsonl.")
     String format;
 
-    @Option(names = "--out-of-orderness", paramLabel = "DURATION",
+    @Option(
+            names = "--out-of-orderness",
+            paramLabel = "DURATION",
             description = "How late an event may arrive and still be on time, e.g. 90s, 15m, 1h (overrides "
                     + "time.out-of-orderness; default 15m).")
     String outOfOrderness;
@@ -84,7 +97,10 @@ final class JobOptions {
     @Option(names = "--web", description = "Serve Flink's web UI on 127.0.0.1 while the job runs.")
     boolean web;
 
-    @Option(names = "--web-port", paramLabel = "PORT", defaultValue = "8081",
+    @Option(
+            names = "--web-port",
+            paramLabel = "PORT",
+            defaultValue = "8081",
             description = "Port of the web UI (default: ${DEFAULT-VALUE}; 0 = a free port).")
     int webPort;
 
@@ -102,8 +118,15 @@ final class JobOptions {
     }
 
     /** Everything a run needs, resolved. {@code output} null = stdout. */
-    record Prepared(TriplineConfig config, RuleProgram rules, DetectionJob.Options options, AlertFormat format,
-                    Path output, Path deadLetters, Path lateRecords, RuleLoadOptions loadOptions) {
+    record Prepared(
+            TriplineConfig config,
+            RuleProgram rules,
+            DetectionJob.Options options,
+            AlertFormat format,
+            Path output,
+            Path deadLetters,
+            Path lateRecords,
+            RuleLoadOptions loadOptions) {
         /** The digest of the rule files the job starts with, which live rule updates compare against. */
         String startDigest() {
             return rules.digest();
@@ -150,14 +173,16 @@ final class JobOptions {
      * The live-update setup of a job whose control stream is {@code control} (null: none): the job's load
      * options, its start digest, the configured correlate stages, and the status topic when one is configured.
      */
-    static EmbeddedRun.Live live(Prepared p,
-                                 BiFunction<StreamExecutionEnvironment, String, DataStream<RuleUpdate>> control) {
+    static EmbeddedRun.Live live(
+            Prepared p, BiFunction<StreamExecutionEnvironment, String, DataStream<RuleUpdate>> control) {
         if (control == null) {
             return null;
         }
         LiveUpdateOptions lo = p.config().liveUpdates();
         LiveUpdateOptions.Kafka k = lo.kafka();
-        return new EmbeddedRun.Live(new LiveRules(p.loadOptions(), p.startDigest(), 1), control,
+        return new EmbeddedRun.Live(
+                new LiveRules(p.loadOptions(), p.startDigest(), 1),
+                control,
                 lo.correlateStages() == null ? 1 : lo.correlateStages(),
                 k != null && k.statusTopic() != null ? s -> RuleUpdateConnectors.statusSink(s, k) : null);
     }
@@ -172,8 +197,7 @@ final class JobOptions {
     }
 
     /** The alert format: the {@code --format} flag (null when not given), else output.format, else jsonl. */
-    static AlertFormat alertFormat(String cmd, PrintWriter err, String flag, TriplineConfig.Settings s)
-            throws Failed {
+    static AlertFormat alertFormat(String cmd, PrintWriter err, String flag, TriplineConfig.Settings s) throws Failed {
         String formatText = flag != null ? flag : s.format() != null ? s.format() : "jsonl";
         AlertFormat alertFormat = AlertFormat.parse(formatText).orElse(null);
         if (alertFormat == null) {
@@ -183,8 +207,7 @@ final class JobOptions {
     }
 
     /** Loads the rules a job runs; every error is printed, and any error fails with {@link #RULES_FAILED}. */
-    static RuleProgram loadRules(String cmd, PrintWriter err, RuleOptions ruleOptions, List<Path> rules)
-            throws Failed {
+    static RuleProgram loadRules(String cmd, PrintWriter err, RuleOptions ruleOptions, List<Path> rules) throws Failed {
         RuleProgram loaded = RulesCommand.loadOrNull(ruleOptions, rules, err);
         if (loaded == null) {
             throw new Failed(BAD_USAGE);
@@ -217,8 +240,12 @@ final class JobOptions {
         if (!skipped.isEmpty()) {
             int shown = Math.min(SKIPPED_NAMED, skipped.size());
             err.println("tripline " + cmd + ": skipping " + skipped.size() + " files whose names are not "
-                    + ArchiveFiles.EVENT_FILE_NAMES + ": " + String.join(", ",
-                            skipped.subList(0, shown).stream().map(Path::toString).toList())
+                    + ArchiveFiles.EVENT_FILE_NAMES + ": "
+                    + String.join(
+                            ", ",
+                            skipped.subList(0, shown).stream()
+                                    .map(Path::toString)
+                                    .toList())
                     + (skipped.size() > shown ? ", and " + (skipped.size() - shown) + " more" : "")
                     + " (name a file on the command line to read it anyway)");
             err.flush();
@@ -272,18 +299,31 @@ final class JobOptions {
     }
 
     /** Runs the job and writes its output; returns the summary, or throws after explaining. */
-    static EmbeddedRun.Summary execute(String cmd, CommandLine.Model.CommandSpec spec, StreamExecutionEnvironment env,
-                                       RuntimeExecutionMode mode, EmbeddedRun.Input input, Prepared p,
-                                       EmbeddedRun.ProgressListener progress, long progressMillis)
+    static EmbeddedRun.Summary execute(
+            String cmd,
+            CommandLine.Model.CommandSpec spec,
+            StreamExecutionEnvironment env,
+            RuntimeExecutionMode mode,
+            EmbeddedRun.Input input,
+            Prepared p,
+            EmbeddedRun.ProgressListener progress,
+            long progressMillis)
             throws Exception {
         return execute(cmd, spec, env, mode, input, p, progress, progressMillis, null);
     }
 
     /** As above, with live rule updates when {@code live} is not null; each update's status goes to stderr. */
-    static EmbeddedRun.Summary execute(String cmd, CommandLine.Model.CommandSpec spec, StreamExecutionEnvironment env,
-                                       RuntimeExecutionMode mode, EmbeddedRun.Input input, Prepared p,
-                                       EmbeddedRun.ProgressListener progress, long progressMillis,
-                                       EmbeddedRun.Live live) throws Exception {
+    static EmbeddedRun.Summary execute(
+            String cmd,
+            CommandLine.Model.CommandSpec spec,
+            StreamExecutionEnvironment env,
+            RuntimeExecutionMode mode,
+            EmbeddedRun.Input input,
+            Prepared p,
+            EmbeddedRun.ProgressListener progress,
+            long progressMillis,
+            EmbeddedRun.Live live)
+            throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         EmbeddedRun run = new EmbeddedRun(p.rules(), p.options(), p.format(), new dev.tripline.io.RawRecordFormat());
         if (live != null) {
@@ -292,15 +332,24 @@ final class JobOptions {
                 err.flush();
             });
         }
-        try (Writer alertOut = p.output() == null ? stdout(spec)
-                : Files.newBufferedWriter(p.output(), StandardCharsets.UTF_8);
-             Writer deadOut = p.deadLetters() == null ? Writer.nullWriter()
-                     : Files.newBufferedWriter(p.deadLetters(), StandardCharsets.UTF_8);
-             Writer lateOut = p.lateRecords() == null ? Writer.nullWriter()
-                     : Files.newBufferedWriter(p.lateRecords(), StandardCharsets.UTF_8)) {
+        try (Writer alertOut = p.output() == null
+                        ? stdout(spec)
+                        : Files.newBufferedWriter(p.output(), StandardCharsets.UTF_8);
+                Writer deadOut = p.deadLetters() == null
+                        ? Writer.nullWriter()
+                        : Files.newBufferedWriter(p.deadLetters(), StandardCharsets.UTF_8);
+                Writer lateOut = p.lateRecords() == null
+                        ? Writer.nullWriter()
+                        : Files.newBufferedWriter(p.lateRecords(), StandardCharsets.UTF_8)) {
             run.lateRecords(line -> writeLine(lateOut, line));
-            return run.run(env, mode, input, line -> writeLine(alertOut, line), line -> writeLine(deadOut, line),
-                    progress, progressMillis);
+            return run.run(
+                    env,
+                    mode,
+                    input,
+                    line -> writeLine(alertOut, line),
+                    line -> writeLine(deadOut, line),
+                    progress,
+                    progressMillis);
         } catch (IOException e) {
             throw fail(err, cmd, JOB_FAILED, "cannot write output: " + e.getMessage());
         }
@@ -335,37 +384,52 @@ final class JobOptions {
     }
 
     static void printSummary(PrintWriter err, String cmd, EmbeddedRun.Summary s, boolean withRange) {
-        err.printf("tripline %s: %d files%s, %d records, %d events%s, %d alerts%s, %d dead letters%s%n", cmd,
-                s.files(), s.skippedFiles() == 0 ? "" : " (" + s.skippedFiles() + " other files skipped)",
-                s.records(), s.events(),
+        err.printf(
+                "tripline %s: %d files%s, %d records, %d events%s, %d alerts%s, %d dead letters%s%n",
+                cmd,
+                s.files(),
+                s.skippedFiles() == 0 ? "" : " (" + s.skippedFiles() + " other files skipped)",
+                s.records(),
+                s.events(),
                 withRange ? ", " + s.eventsOutsideRange() + " outside the time range" : "",
-                s.alerts(), s.alertUpdates() == 0 ? "" : " (+" + s.alertUpdates() + " updates)", s.deadLetters(),
-                s.lateRecords() < 0 ? " (late records: see the late_records metric)"
+                s.alerts(),
+                s.alertUpdates() == 0 ? "" : " (+" + s.alertUpdates() + " updates)",
+                s.deadLetters(),
+                s.lateRecords() < 0
+                        ? " (late records: see the late_records metric)"
                         : ", " + s.lateRecords() + " late records");
         EmbeddedRun.Late late = s.late();
         if (late != null && s.lateRecords() > 0) {
-            err.printf("  late: up to %d alerts may be missing: %d alert candidates (%d rules) and %d correlation "
+            err.printf(
+                    "  late: up to %d alerts may be missing: %d alert candidates (%d rules) and %d correlation "
                             + "signals (%d correlations) came more than the allowed lateness behind the watermark "
                             + "(--late-records FILE keeps them). Raise time.out-of-orderness (--out-of-orderness) "
                             + "or time.allowed-lateness to cover how far out of order the input arrives, or run "
                             + "over files or use 'tripline hunt', which sort by event time.%n",
-                    s.lateRecords(), late.alertCandidates(), late.rules().size(), late.signals(),
+                    s.lateRecords(),
+                    late.alertCandidates(),
+                    late.rules().size(),
+                    late.signals(),
                     late.correlations().size());
         }
         if (s.signalsMissingGroup() > 0) {
-            err.printf("  correlations skipped %d matches whose event lacks a group-by field (e.g. an Azure record "
-                    + "without a caller has no principal); the rules themselves were evaluated%n",
+            err.printf(
+                    "  correlations skipped %d matches whose event lacks a group-by field (e.g. an Azure record "
+                            + "without a caller has no principal); the rules themselves were evaluated%n",
                     s.signalsMissingGroup());
         }
         if (s.embeddedJsonUnreadable() > 0) {
-            err.printf("  %d events held JSON text a rule reads ([json] step) that could not be read; the field was "
-                    + "missing for matching, the events were evaluated%n", s.embeddedJsonUnreadable());
+            err.printf(
+                    "  %d events held JSON text a rule reads ([json] step) that could not be read; the field was "
+                            + "missing for matching, the events were evaluated%n",
+                    s.embeddedJsonUnreadable());
         }
         if (s.live()) {
             err.printf("  rule updates: %d accepted, %d rejected%n", s.ruleUpdatesAccepted(), s.ruleUpdatesRejected());
         }
         for (Map.Entry<String, Long> e : s.alertsByRule().entrySet()) {
-            err.printf("  %6d  %s  %s%n", e.getValue(), e.getKey(), s.ruleTitles().get(e.getKey()));
+            err.printf(
+                    "  %6d  %s  %s%n", e.getValue(), e.getKey(), s.ruleTitles().get(e.getKey()));
         }
         err.flush();
     }

@@ -6,7 +6,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code tripline} command. */
-@Command(name = "tripline", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(
+        name = "tripline",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
         description = "Detects attackers in cloud audit logs: single-event rules and event-time correlation on Flink.",
         subcommands = {RulesCommand.class, RunCommand.class, HuntCommand.class, JobCommand.class, RolloutCommand.class})
 public final class Main implements Runnable {
@@ -29,7 +32,9 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit code (tests call this instead of main). */
     public static int run(String... args) {
-        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        return new CommandLine(new Main())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .execute(args);
     }
 
     /** As {@link #run(String...)}, with the streams a command reads and writes (tests: pipes and buffers). */
@@ -41,13 +46,17 @@ public final class Main implements Runnable {
                 return cls == RunCommand.class ? cls.cast(new RunCommand(stdin)) : defaults.create(cls);
             }
         };
-        return new CommandLine(new Main(), factory).setCaseInsensitiveEnumValuesAllowed(true)
-                .setOut(out).setErr(err).execute(args);
+        return new CommandLine(new Main(), factory)
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setOut(out)
+                .setErr(err)
+                .execute(args);
     }
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: try 'tripline rules test rules/'");
+        throw new CommandLine.ParameterException(
+                spec.commandLine(), "missing command: try 'tripline rules test rules/'");
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -85,19 +85,27 @@ final class ProgressLine implements EmbeddedRun.ProgressListener {
             eta = "ETA 0:00";
         } else {
             // Files are the only unit known up front; their sizes vary, so this is a rate, not a promise.
-            long remaining = Math.round(p.elapsedMillis() / 1000.0 * (p.filesTotal() - p.filesDone())
-                    / p.filesDone());
+            long remaining = Math.round(p.elapsedMillis() / 1000.0 * (p.filesTotal() - p.filesDone()) / p.filesDone());
             eta = "ETA " + clock(remaining);
         }
-        return String.format(Locale.ROOT, "%s files %d/%d, %,d events, %,d events/s, %s", prefix, p.filesDone(),
-                p.filesTotal(), p.events(), rate, eta);
+        return String.format(
+                Locale.ROOT,
+                "%s files %d/%d, %,d events, %,d events/s, %s",
+                prefix,
+                p.filesDone(),
+                p.filesTotal(),
+                p.events(),
+                rate,
+                eta);
     }
 
     static String clock(long seconds) {
         long h = seconds / 3600;
         long m = seconds / 60 % 60;
         long s = seconds % 60;
-        return h > 0 ? String.format(Locale.ROOT, "%d:%02d:%02d", h, m, s) : String.format(Locale.ROOT, "%d:%02d", m, s);
+        return h > 0
+                ? String.format(Locale.ROOT, "%d:%02d:%02d", h, m, s)
+                : String.format(Locale.ROOT, "%d:%02d", m, s);
     }
 
     /**

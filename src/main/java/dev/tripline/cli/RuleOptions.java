@@ -14,12 +14,17 @@ final class RuleOptions {
     @Option(names = "--config", paramLabel = "FILE", description = "Tripline configuration (YAML).")
     Path config;
 
-    @Option(names = "--approved-regions", paramLabel = "REGION", split = ",",
+    @Option(
+            names = "--approved-regions",
+            paramLabel = "REGION",
+            split = ",",
             description = "Approved AWS regions (replaces regions.approved; the per-account lists of "
                     + "regions.accounts still apply), e.g. us-east-1,eu-west-1.")
     List<String> approvedRegions;
 
-    @Option(names = "--placeholder", paramLabel = "NAME=V1,V2",
+    @Option(
+            names = "--placeholder",
+            paramLabel = "NAME=V1,V2",
             description = "Value(s) for a Sigma |expand placeholder, repeatable.")
     Map<String, String> placeholders = new LinkedHashMap<>();
 

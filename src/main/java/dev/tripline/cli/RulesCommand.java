@@ -16,7 +16,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code tripline rules validate | test | explain}. */
-@Command(name = "rules", mixinStandardHelpOptions = true, description = "Validate, test and explain detection rules.",
+@Command(
+        name = "rules",
+        mixinStandardHelpOptions = true,
+        description = "Validate, test and explain detection rules.",
         subcommands = {RulesCommand.Validate.class, RulesCommand.Test.class, ExplainCommand.class})
 final class RulesCommand implements Runnable {
 
@@ -30,6 +33,7 @@ final class RulesCommand implements Runnable {
 
     /** Exit codes: 0 all good, 1 rule errors or failed tests, 2 bad usage or configuration. */
     static final int OK = 0;
+
     static final int RULES_FAILED = 1;
     static final int BAD_CONFIG = 2;
 
@@ -57,7 +61,9 @@ final class RulesCommand implements Runnable {
         return RuleProgram.load(RuleProgram.START_VERSION, paths, loadOptions);
     }
 
-    @Command(name = "validate", mixinStandardHelpOptions = true,
+    @Command(
+            name = "validate",
+            mixinStandardHelpOptions = true,
             description = "Load and compile rules; print every error as file:line:col and exit 1 if there is any.")
     static final class Validate implements Callable<Integer> {
         @Parameters(arity = "1..*", paramLabel = "PATH", description = "Rule files or directories.")
@@ -84,14 +90,20 @@ final class RulesCommand implements Runnable {
             if (showIndex) {
                 out.print(program.matcher().describeIndex());
             }
-            out.printf("%d rules (%d enabled), %d correlations; %d errors, %d warnings%n",
-                    program.rules().rules().size(), program.matcher().rules().size(),
-                    program.rules().correlations().size(), program.errors().size(), program.warnings().size());
+            out.printf(
+                    "%d rules (%d enabled), %d correlations; %d errors, %d warnings%n",
+                    program.rules().rules().size(),
+                    program.matcher().rules().size(),
+                    program.rules().correlations().size(),
+                    program.errors().size(),
+                    program.warnings().size());
             return program.ok() ? OK : RULES_FAILED;
         }
     }
 
-    @Command(name = "test", mixinStandardHelpOptions = true,
+    @Command(
+            name = "test",
+            mixinStandardHelpOptions = true,
             description = "Run every rule's tests (Panther Tests:, Sigma sidecar .tests.yml, test-sources.yml).")
     static final class Test implements Callable<Integer> {
         @Parameters(arity = "1..*", paramLabel = "PATH", description = "Rule files or directories.")
@@ -103,7 +115,9 @@ final class RulesCommand implements Runnable {
         @Option(names = "--junit-xml", paramLabel = "FILE", description = "Also write the results as JUnit XML.")
         Path junitXml;
 
-        @Option(names = {"-v", "--verbose"}, description = "Print every test, not only failures.")
+        @Option(
+                names = {"-v", "--verbose"},
+                description = "Print every test, not only failures.")
         boolean verbose;
 
         @CommandLine.Spec
@@ -130,24 +144,42 @@ final class RulesCommand implements Runnable {
                 if (r.status() == RuleTestRunner.Status.FAILED) {
                     out.printf("FAIL %s [%s] %s: %s%n", r.location(), r.ruleId(), r.testName(), r.reason());
                 } else if (verbose) {
-                    out.printf("%s %s [%s] %s%s%n", r.status() == RuleTestRunner.Status.PASSED ? "ok  " : "skip",
-                            r.location(), r.ruleId(), r.testName(), r.reason() == null ? "" : ": " + r.reason());
+                    out.printf(
+                            "%s %s [%s] %s%s%n",
+                            r.status() == RuleTestRunner.Status.PASSED ? "ok  " : "skip",
+                            r.location(),
+                            r.ruleId(),
+                            r.testName(),
+                            r.reason() == null ? "" : ": " + r.reason());
                 }
             }
             if (junitXml != null) {
                 JUnitXml.write(junitXml, report);
                 out.println("JUnit XML written to " + junitXml);
             }
-            long rulesWithTests = report.results().stream().map(RuleTestRunner.TestResult::ruleId).distinct().count();
+            long rulesWithTests = report.results().stream()
+                    .map(RuleTestRunner.TestResult::ruleId)
+                    .distinct()
+                    .count();
             long externalCount = report.results().stream()
-                    .filter(r -> r.origin() == RuleTestRunner.Origin.EXTERNAL).count();
-            out.printf("Rule tests: %d passed, %d failed, %d skipped (%d rules with tests of %d loaded; "
+                    .filter(r -> r.origin() == RuleTestRunner.Origin.EXTERNAL)
+                    .count();
+            out.printf(
+                    "Rule tests: %d passed, %d failed, %d skipped (%d rules with tests of %d loaded; "
                             + "%d tests from the rule files, %d labelled events from test-sources)%n",
-                    report.passed(), report.failed(), report.skipped(), rulesWithTests,
-                    loaded.rules().rules().size(), report.total() - externalCount, externalCount);
+                    report.passed(),
+                    report.failed(),
+                    report.skipped(),
+                    rulesWithTests,
+                    loaded.rules().rules().size(),
+                    report.total() - externalCount,
+                    externalCount);
             if (!report.externalRecordsForUnknownRules().isEmpty()) {
-                out.printf("%d labelled events name %d rules that are not loaded (not run)%n",
-                        report.externalRecordsForUnknownRules().values().stream().mapToInt(Integer::intValue).sum(),
+                out.printf(
+                        "%d labelled events name %d rules that are not loaded (not run)%n",
+                        report.externalRecordsForUnknownRules().values().stream()
+                                .mapToInt(Integer::intValue)
+                                .sum(),
                         report.externalRecordsForUnknownRules().size());
             }
             boolean ok = loaded.ok() && report.ok();

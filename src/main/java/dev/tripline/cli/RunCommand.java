@@ -1,16 +1,13 @@
 package dev.tripline.cli;
 
+import dev.tripline.flink.RawRecord;
 import dev.tripline.flink.RuleUpdate;
 import dev.tripline.io.ArchiveFiles;
+import dev.tripline.io.Connectors;
 import dev.tripline.io.LiveUpdateOptions;
+import dev.tripline.io.RawRecordFormat;
 import dev.tripline.io.RuleDirectorySource;
 import dev.tripline.io.RuleUpdateConnectors;
-import java.time.Duration;
-import java.util.function.BiFunction;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import dev.tripline.io.Connectors;
-import dev.tripline.flink.RawRecord;
-import dev.tripline.io.RawRecordFormat;
 import dev.tripline.io.SinkOptions;
 import dev.tripline.io.SourceOptions;
 import dev.tripline.job.DetectionJob;
@@ -18,9 +15,12 @@ import dev.tripline.job.EmbeddedRun;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.BiFunction;
 import org.apache.flink.api.common.RuntimeExecutionMode;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine;
@@ -33,26 +33,35 @@ import picocli.CommandLine.Parameters;
  * {@code tripline run}: the detection job embedded in this process over files and directories, or over stdin
  * ({@code -}) as it arrives; alerts to stdout or a file, dead letters to a file, a summary on stderr at the end.
  */
-@Command(name = "run", mixinStandardHelpOptions = true,
+@Command(
+        name = "run",
+        mixinStandardHelpOptions = true,
         description = "Run the detection job in-process over CloudTrail files (JSON Lines, .json, .json.gz, "
                 + "AWSLogs/ directory trees), or over stdin ('-') as it arrives, and write alerts as JSON Lines.")
 final class RunCommand implements Callable<Integer> {
     /** The input name that means stdin. */
     static final String STDIN = "-";
 
-    @Parameters(arity = "0..*", paramLabel = "INPUT",
+    @Parameters(
+            arity = "0..*",
+            paramLabel = "INPUT",
             description = "Input files or directories, or '-' for stdin (default: input.paths from --config).")
     List<String> inputs;
 
-    @Option(names = "--source", paramLabel = "file|kafka|kinesis",
+    @Option(
+            names = "--source",
+            paramLabel = "file|kafka|kinesis",
             description = "Where records come from (default: source.kind of --config, else file).")
     String source;
 
-    @Option(names = "--sink", paramLabel = "file|kafka|kinesis",
+    @Option(
+            names = "--sink",
+            paramLabel = "file|kafka|kinesis",
             description = "Where alerts and dead letters go (default: sink.kind of --config, else file).")
     String sink;
 
-    @Option(names = "--watch-rules",
+    @Option(
+            names = "--watch-rules",
             description = "Watch the --rules paths and apply a changed rule set while the job runs, without a "
                     + "restart (a bad set is rejected and the running rules stay). Needs an unbounded input: "
                     + "stdin ('-'), kafka or kinesis; a run over files ends when they are read.")
@@ -86,7 +95,8 @@ final class RunCommand implements Callable<Integer> {
                 SourceOptions.Kind sk = source == null ? src.kind() : SourceOptions.kind(source);
                 SourceOptions.Kind kk = sink == null ? snk.kind() : SourceOptions.kind(sink);
                 if (sk == null || kk == null) {
-                    throw JobOptions.fail(err, "run", JobOptions.BAD_USAGE, "--source and --sink take file, kafka or kinesis");
+                    throw JobOptions.fail(
+                            err, "run", JobOptions.BAD_USAGE, "--source and --sink take file, kafka or kinesis");
                 }
                 src = src.withKind(sk);
                 snk = snk.withKind(kk);
@@ -95,8 +105,7 @@ final class RunCommand implements Callable<Integer> {
             if (missing != null) {
                 throw JobOptions.fail(err, "run", JobOptions.BAD_USAGE, missing);
             }
-            EmbeddedRun.Input input = src.kind() == SourceOptions.Kind.FILE ? fileInput(err, p)
-                    : streamInput(err, src);
+            EmbeddedRun.Input input = src.kind() == SourceOptions.Kind.FILE ? fileInput(err, p) : streamInput(err, src);
             StreamExecutionEnvironment env = job.environment("run", err);
             if (src.kind() != SourceOptions.Kind.FILE || snk.kind() != SourceOptions.Kind.FILE) {
                 // Exactly-once sinks commit on checkpoints, and restartable sources keep their positions there.
@@ -113,13 +122,19 @@ final class RunCommand implements Callable<Integer> {
                 if (live != null) {
                     run.live(live);
                 }
-                DataStream<RawRecord> records = input.connector() != null ? input.connector().apply(env)
+                DataStream<RawRecord> records = input.connector() != null
+                        ? input.connector().apply(env)
                         : Connectors.source(env, src, input.files(), new RawRecordFormat());
                 // STREAMING even over files: exactly-once sinks commit on checkpoints, and BATCH mode takes none
                 // (a run over files to Kafka committed nothing). So this path keeps the watermark's limits.
-                summary = run.runAttached(env, RuntimeExecutionMode.STREAMING, records, input.files().size(),
+                summary = run.runAttached(
+                        env,
+                        RuntimeExecutionMode.STREAMING,
+                        records,
+                        input.files().size(),
                         input.skipped().size(),
-                        Connectors.alertSink(snk, p.format()), Connectors.deadLetterSink(snk));
+                        Connectors.alertSink(snk, p.format()),
+                        Connectors.deadLetterSink(snk));
             } else {
                 summary = JobOptions.execute("run", spec, env, input.mode(), input, p, null, 0, live);
             }
@@ -136,26 +151,39 @@ final class RunCommand implements Callable<Integer> {
      * gets none, so that the run still ends with its input.
      */
     private BiFunction<StreamExecutionEnvironment, String, DataStream<RuleUpdate>> control(
-            PrintWriter err, JobOptions.Prepared p, SourceOptions src, EmbeddedRun.Input input) throws JobOptions.Failed {
+            PrintWriter err, JobOptions.Prepared p, SourceOptions src, EmbeddedRun.Input input)
+            throws JobOptions.Failed {
         LiveUpdateOptions lo = p.config().liveUpdates();
         boolean bounded = (src.kind() == SourceOptions.Kind.FILE && input.stream() == null)
-                || (src.kind() == SourceOptions.Kind.KAFKA && src.kafka() != null && src.kafka().bounded());
+                || (src.kind() == SourceOptions.Kind.KAFKA
+                        && src.kafka() != null
+                        && src.kafka().bounded());
         if (watchRules) {
             if (bounded) {
-                throw JobOptions.fail(err, "run", JobOptions.BAD_USAGE, "--watch-rules needs an unbounded input "
-                        + "(stdin '-', kafka or kinesis): a run over files ends when they are read");
+                throw JobOptions.fail(
+                        err,
+                        "run",
+                        JobOptions.BAD_USAGE,
+                        "--watch-rules needs an unbounded input "
+                                + "(stdin '-', kafka or kinesis): a run over files ends when they are read");
             }
             if (lo.kafka() != null) {
-                throw JobOptions.fail(err, "run", JobOptions.BAD_USAGE, "--watch-rules and rules.updates (a control "
-                        + "topic) both give rule updates; use one");
+                throw JobOptions.fail(
+                        err,
+                        "run",
+                        JobOptions.BAD_USAGE,
+                        "--watch-rules and rules.updates (a control " + "topic) both give rule updates; use one");
             }
             List<Path> paths = job.rules;
             long max = p.loadOptions().maxFileBytes();
             Duration every = lo.watchInterval();
             String start = p.startDigest();
-            return (env, stream) -> env.addSource(new RuleDirectorySource(paths, max, every, start, stream),
-                    "rule directory",
-                    TypeInformation.of(RuleUpdate.class)).setParallelism(1).uid(RuleDirectorySource.UID);
+            return (env, stream) -> env.addSource(
+                            new RuleDirectorySource(paths, max, every, start, stream),
+                            "rule directory",
+                            TypeInformation.of(RuleUpdate.class))
+                    .setParallelism(1)
+                    .uid(RuleDirectorySource.UID);
         }
         if (lo.kafka() != null && !bounded) {
             LiveUpdateOptions.Kafka k = lo.kafka();
@@ -168,12 +196,16 @@ final class RunCommand implements Callable<Integer> {
     private EmbeddedRun.Input fileInput(PrintWriter err, JobOptions.Prepared p) throws JobOptions.Failed {
         List<String> names = JobOptions.inputs(inputs, p.config());
         if (names.isEmpty()) {
-            throw JobOptions.fail(err, "run", JobOptions.BAD_USAGE,
+            throw JobOptions.fail(
+                    err,
+                    "run",
+                    JobOptions.BAD_USAGE,
                     "no input: name files or directories, '-' for stdin, or set input.paths in --config");
         }
         if (names.contains(STDIN)) {
             if (names.size() > 1) {
-                throw JobOptions.fail(err, "run", JobOptions.BAD_USAGE, "'-' (stdin) cannot be mixed with other inputs");
+                throw JobOptions.fail(
+                        err, "run", JobOptions.BAD_USAGE, "'-' (stdin) cannot be mixed with other inputs");
             }
             return EmbeddedRun.Input.stream(stdin, STDIN);
         }

@@ -22,6 +22,7 @@ public final class CorrelationEngine implements Serializable {
     private final Map<String, List<CorrelationPlan>> consumers = new HashMap<>();
     /** Plan id to its stage: 1 when it only takes rule matches, else one more than its deepest inner correlation. */
     private final Map<String, Integer> stages = new HashMap<>();
+
     private final List<LoadError> errors = new ArrayList<>();
 
     private CorrelationEngine(RuleSet ruleSet, CorrelationPlan.Options options) {
@@ -123,7 +124,8 @@ public final class CorrelationEngine implements Serializable {
         for (String input : plans.get(correlationId).inputs()) {
             CorrelationPlan inner = plans.get(input);
             if (inner != null) {
-                lateness = Math.max(lateness,
+                lateness = Math.max(
+                        lateness,
                         latenessMillis(input, base) + inner.rule().timespan().toMillis());
             }
         }

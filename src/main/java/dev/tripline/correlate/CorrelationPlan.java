@@ -54,6 +54,7 @@ public final class CorrelationPlan implements Serializable {
     private final Map<String, Integer> ruleIndex = new HashMap<>();
     /** [rule index][group-by position] -> field name to read in that rule's events (aliases resolved). */
     private final String[][] groupFields;
+
     private final FieldPath[][] groupPaths;
     private final List<FieldPath> valuePaths;
     private final TemporalCondition.Node formula;
@@ -81,8 +82,8 @@ public final class CorrelationPlan implements Serializable {
         List<String> rules = rule.rules();
         for (int i = 0; i < rules.size(); i++) {
             if (ruleIndex.putIfAbsent(rules.get(i), i) != null) {
-                throw new IllegalArgumentException("correlation " + rule.id() + " lists rule " + rules.get(i)
-                        + " twice");
+                throw new IllegalArgumentException(
+                        "correlation " + rule.id() + " lists rule " + rules.get(i) + " twice");
             }
         }
         groupFields = new String[rules.size()][rule.groupBy().size()];
@@ -100,12 +101,14 @@ public final class CorrelationPlan implements Serializable {
         }
         valuePaths = rule.fields().stream().map(FieldPath::of).toList();
         temporal = rule.type() == Type.TEMPORAL || rule.type() == Type.TEMPORAL_ORDERED;
-        ordersEveryRule = rule.type() == Type.TEMPORAL_ORDERED && rule.temporalCondition() == null
+        ordersEveryRule = rule.type() == Type.TEMPORAL_ORDERED
+                && rule.temporalCondition() == null
                 && rule.condition().isEmpty();
         @SuppressWarnings("unchecked")
         List<String>[] names = new List[rules.size()];
         for (int r = 0; r < rules.size(); r++) {
-            names[r] = ruleSet.rule(rules.get(r)).map(x -> x.outputFields().stream().map(FieldPath::text).toList())
+            names[r] = ruleSet.rule(rules.get(r))
+                    .map(x -> x.outputFields().stream().map(FieldPath::text).toList())
                     .orElse(List.of());
         }
         fieldNames = names;
@@ -161,7 +164,8 @@ public final class CorrelationPlan implements Serializable {
         if (direct != null) {
             return direct;
         }
-        Optional<String> id = ruleSet.rule(name).map(Rule::id)
+        Optional<String> id = ruleSet.rule(name)
+                .map(Rule::id)
                 .or(() -> ruleSet.correlation(name).map(CorrelationRule::id));
         return id.map(ruleIndex::get).orElse(null);
     }
@@ -204,7 +208,12 @@ public final class CorrelationPlan implements Serializable {
             return Optional.empty();
         }
         Function<FieldPath, String> lookup = p -> Evidence.firstValue(event, p);
-        return signal(r, matched.id(), time, valuesOrNull(Arrays.asList(groupPaths[r]), lookup), lookup,
+        return signal(
+                r,
+                matched.id(),
+                time,
+                valuesOrNull(Arrays.asList(groupPaths[r]), lookup),
+                lookup,
                 List.of(Evidence.of(matched, event)));
     }
 
@@ -218,14 +227,23 @@ public final class CorrelationPlan implements Serializable {
         if (r == null) {
             return Optional.empty();
         }
-        return signal(r, inner.correlationId(), inner.lastSeen(),
-                valuesOrNull(Arrays.asList(groupFields[r]), inner.group()::get), p -> inner.group().get(p.text()),
+        return signal(
+                r,
+                inner.correlationId(),
+                inner.lastSeen(),
+                valuesOrNull(Arrays.asList(groupFields[r]), inner.group()::get),
+                p -> inner.group().get(p.text()),
                 Evidence.capped(inner.evidence(), options.maxEvidence()));
     }
 
     /** Completes a signal from its group values (null: one was missing) and a lookup for condition.field. */
-    private Optional<Signal> signal(int r, String ruleId, long time, List<String> group,
-                                    Function<FieldPath, String> lookup, List<Evidence> evidence) {
+    private Optional<Signal> signal(
+            int r,
+            String ruleId,
+            long time,
+            List<String> group,
+            Function<FieldPath, String> lookup,
+            List<Evidence> evidence) {
         if (group == null) {
             return Optional.empty();
         }
@@ -343,7 +361,8 @@ public final class CorrelationPlan implements Serializable {
             }
             // The window anchored at this instant is decided: it releases every open slot at the instant.
             long t = anchor.time;
-            state.removeIf(s -> !s.closed && s.time == t && !(negations && negatedRules.contains(s.rule)),
+            state.removeIf(
+                    s -> !s.closed && s.time == t && !(negations && negatedRules.contains(s.rule)),
                     s -> g.removeSlot(CorrelationState.slotKey(s)));
             for (CorrelationState.Slot s : state.slots) {
                 if (!s.closed && s.time == t) {
@@ -353,7 +372,7 @@ public final class CorrelationPlan implements Serializable {
             }
         }
         // Witnesses for `not` terms are kept one more timespan: anchors up to t + span look back to t.
-        state.removeIf(s -> s.closed && end(end(s.time)) <= watermark, s -> { });
+        state.removeIf(s -> s.closed && end(end(s.time)) <= watermark, s -> {});
         if (ordersEveryRule) {
             dropWithoutPartner(g, state, watermark);
         }
@@ -446,7 +465,8 @@ public final class CorrelationPlan implements Serializable {
             }
             for (int k : order) {
                 CorrelationState.Slot s = slots.get(k);
-                boolean ok = s.rule == 0 || s.time > watermark
+                boolean ok = s.rule == 0
+                        || s.time > watermark
                         || (latest[s.rule - 1] != Long.MIN_VALUE && latest[s.rule - 1] >= s.time - span);
                 alive[k] = ok;
                 if (ok) {
@@ -586,25 +606,27 @@ public final class CorrelationPlan implements Serializable {
         }
         final int mask = present;
         if (formula != null) {
-            return TemporalCondition.eval(formula, new TemporalCondition.Assignment() {
-                @Override
-                public boolean positive(int r) {
-                    return (mask & (1 << r)) != 0;
-                }
+            return TemporalCondition.eval(
+                    formula,
+                    new TemporalCondition.Assignment() {
+                        @Override
+                        public boolean positive(int r) {
+                            return (mask & (1 << r)) != 0;
+                        }
 
-                @Override
-                public boolean negative(int r) {
-                    return false;
-                }
-            }, false);
+                        @Override
+                        public boolean negative(int r) {
+                            return false;
+                        }
+                    },
+                    false);
         }
         BigDecimal count = BigDecimal.valueOf(Integer.bitCount(mask));
         return rule.condition().stream().allMatch(b -> b.holds(count));
     }
 
     /** A proven match: the slots it uses, the range of state it consumes, its value and signal count. */
-    private record Match(long from, long to, List<CorrelationState.Slot> used, BigDecimal value, int count) {
-    }
+    private record Match(long from, long to, List<CorrelationState.Slot> used, BigDecimal value, int count) {}
 
     /**
      * Decides the window anchored at instant {@code from}: every open slot in {@code [from, from + timespan]}.
@@ -662,8 +684,8 @@ public final class CorrelationPlan implements Serializable {
                 return null;
             }
         }
-        return new Match(from, window.get(window.size() - 1).time, window, value,
-                (int) Math.min(Integer.MAX_VALUE, signals));
+        return new Match(
+                from, window.get(window.size() - 1).time, window, value, (int) Math.min(Integer.MAX_VALUE, signals));
     }
 
     /** Sum, average or percentile of {@code numbers}, each standing for {@code counts[i]} signals. */
@@ -740,20 +762,27 @@ public final class CorrelationPlan implements Serializable {
             List<CorrelationState.Slot> chain = chain(window, subset, from, n);
             if (chain != null && !chain.isEmpty()) {
                 if (formula != null) {
-                    boolean ok = TemporalCondition.eval(formula, new TemporalCondition.Assignment() {
-                        @Override
-                        public boolean positive(int r) {
-                            return (subset & (1 << r)) != 0;
-                        }
+                    boolean ok = TemporalCondition.eval(
+                            formula,
+                            new TemporalCondition.Assignment() {
+                                @Override
+                                public boolean positive(int r) {
+                                    return (subset & (1 << r)) != 0;
+                                }
 
-                        @Override
-                        public boolean negative(int r) {
-                            return (aroundMask & (1 << r)) != 0;
-                        }
-                    }, false);
+                                @Override
+                                public boolean negative(int r) {
+                                    return (aroundMask & (1 << r)) != 0;
+                                }
+                            },
+                            false);
                     if (ok) {
-                        return new Match(from, chain.get(chain.size() - 1).time, chain,
-                                BigDecimal.valueOf(chain.size()), chain.size());
+                        return new Match(
+                                from,
+                                chain.get(chain.size() - 1).time,
+                                chain,
+                                BigDecimal.valueOf(chain.size()),
+                                chain.size());
                     }
                 } else if (best == null || chain.size() > best.size()) {
                     best = chain;
@@ -824,14 +853,25 @@ public final class CorrelationPlan implements Serializable {
         }
         Set<CorrelationState.Slot> used = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         used.addAll(m.used());
-        state.removeIf(s -> used.contains(s) || (!s.closed && s.time >= m.from() && s.time <= m.to()),
+        state.removeIf(
+                s -> used.contains(s) || (!s.closed && s.time >= m.from() && s.time <= m.to()),
                 s -> g.removeSlot(CorrelationState.slotKey(s)));
         Map<String, String> named = new LinkedHashMap<>();
         for (int i = 0; i < rule.groupBy().size(); i++) {
             named.put(rule.groupBy().get(i), group.get(i));
         }
-        return new Fired(rule.id(), rule.title(), rule.level(), rule.type(), named, first, last, m.count(),
-                m.value(), evidence, alert);
+        return new Fired(
+                rule.id(),
+                rule.title(),
+                rule.level(),
+                rule.type(),
+                named,
+                first,
+                last,
+                m.count(),
+                m.value(),
+                evidence,
+                alert);
     }
 
     // ---- evidence in state ----
@@ -839,8 +879,8 @@ public final class CorrelationPlan implements Serializable {
     private byte[] pack(List<Evidence> evidence, CorrelationState.Slot slot, List<String> group) {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(64 + 192 * evidence.size());
         try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
-            Encoding.writePackedEvidence(out, evidence, rule.rules().get(slot.rule), slot.time,
-                    fieldNames[slot.rule], group);
+            Encoding.writePackedEvidence(
+                    out, evidence, rule.rules().get(slot.rule), slot.time, fieldNames[slot.rule], group);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -852,8 +892,8 @@ public final class CorrelationPlan implements Serializable {
             return List.of();
         }
         try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(packed))) {
-            return Encoding.readPackedEvidence(in, rule.rules().get(slot.rule), slot.time, fieldNames[slot.rule],
-                    group);
+            return Encoding.readPackedEvidence(
+                    in, rule.rules().get(slot.rule), slot.time, fieldNames[slot.rule], group);
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("truncated or corrupt correlation evidence", e);
         }

@@ -62,8 +62,7 @@ public final class CorrelationState {
     /** The per-rule slot limit was hit in this group and logged; later hits are only counted. */
     boolean limitLogged;
 
-    public CorrelationState() {
-    }
+    public CorrelationState() {}
 
     /** The key of a slot's evidence: rule index, time and value, unambiguous (the value comes last). */
     public static String slotKey(int rule, long time, String value) {

@@ -97,8 +97,8 @@ public final class Correlator implements Serializable {
         finish(plan, r, null, g, planLateness, out);
     }
 
-    private void finish(CorrelationPlan plan, StepResult r, List<String> group, GroupState g, long planLateness,
-                        Output out) {
+    private void finish(
+            CorrelationPlan plan, StepResult r, List<String> group, GroupState g, long planLateness, Output out) {
         if (r.folded() > 0) {
             out.folded(plan, r.folded());
         }

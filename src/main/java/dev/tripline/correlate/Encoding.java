@@ -25,8 +25,7 @@ public final class Encoding {
     /** Plausibility bound on any count read back. */
     public static final int MAX_ITEMS = 1_000_000;
 
-    private Encoding() {
-    }
+    private Encoding() {}
 
     public static void writeSize(DataOutput out, int v) throws IOException {
         while ((v & ~0x7F) != 0) {
@@ -172,8 +171,14 @@ public final class Encoding {
      * fields) and {@code group} the group values a field value is likely to be; each is written as a one-byte
      * reference when it matches and in full otherwise, so the result decodes without them being right.
      */
-    public static void writePackedEvidence(DataOutput out, List<Evidence> evidence, String ruleId, long time,
-                                           List<String> fieldNames, List<String> group) throws IOException {
+    public static void writePackedEvidence(
+            DataOutput out,
+            List<Evidence> evidence,
+            String ruleId,
+            long time,
+            List<String> fieldNames,
+            List<String> group)
+            throws IOException {
         writeSize(out, evidence.size());
         for (Evidence ev : evidence) {
             int flags = (ev.ruleId().equals(ruleId) ? SAME_RULE : 0) | (ev.eventTimeMillis() == time ? SAME_TIME : 0);
@@ -196,8 +201,8 @@ public final class Encoding {
         }
     }
 
-    public static List<Evidence> readPackedEvidence(DataInput in, String ruleId, long time, List<String> fieldNames,
-                                                    List<String> group) throws IOException {
+    public static List<Evidence> readPackedEvidence(
+            DataInput in, String ruleId, long time, List<String> fieldNames, List<String> group) throws IOException {
         int n = readSize(in);
         List<Evidence> out = new ArrayList<>(Math.min(n, 64));
         for (int i = 0; i < n; i++) {

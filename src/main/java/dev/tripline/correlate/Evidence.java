@@ -18,8 +18,14 @@ import java.util.Map;
  * @param eventTimeMillis event time in epoch millis
  * @param fields        the rule's output fields ({@code fields} / SummaryAttributes), path text to first value
  */
-public record Evidence(String ruleId, String eventId, long eventTimeMillis, String eventName, String eventSource,
-                       String awsRegion, Map<String, String> fields) {
+public record Evidence(
+        String ruleId,
+        String eventId,
+        long eventTimeMillis,
+        String eventName,
+        String eventSource,
+        String awsRegion,
+        Map<String, String> fields) {
     public static final int MAX_TEXT = 1024;
     private static final FieldPath EVENT_ID = FieldPath.of("eventID");
     private static final FieldPath EVENT_NAME = FieldPath.of("eventName");
@@ -45,11 +51,23 @@ public record Evidence(String ruleId, String eventId, long eventTimeMillis, Stri
         }
         if (event.logType() == LogType.AZURE_ACTIVITY) {
             // The same slots as alert.Evidence fills for Azure: eventDataId, operation, resource provider, region.
-            return new Evidence(rule.id(), firstValue(event, AZ_ID), event.eventTimeMillis(),
-                    firstValue(event, AZ_NAME), firstValue(event, AZ_SOURCE), firstValue(event, AZ_REGION), fields);
+            return new Evidence(
+                    rule.id(),
+                    firstValue(event, AZ_ID),
+                    event.eventTimeMillis(),
+                    firstValue(event, AZ_NAME),
+                    firstValue(event, AZ_SOURCE),
+                    firstValue(event, AZ_REGION),
+                    fields);
         }
-        return new Evidence(rule.id(), firstValue(event, EVENT_ID), event.eventTimeMillis(),
-                firstValue(event, EVENT_NAME), firstValue(event, EVENT_SOURCE), firstValue(event, AWS_REGION), fields);
+        return new Evidence(
+                rule.id(),
+                firstValue(event, EVENT_ID),
+                event.eventTimeMillis(),
+                firstValue(event, EVENT_NAME),
+                firstValue(event, EVENT_SOURCE),
+                firstValue(event, AWS_REGION),
+                fields);
     }
 
     /** The first non-null value at {@code path} in its string form, cut to {@link #MAX_TEXT}; null if none. */

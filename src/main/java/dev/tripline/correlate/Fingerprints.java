@@ -41,8 +41,7 @@ public final class Fingerprints {
     /** Hex characters kept of the SHA-256: 64 bits, ample for telling a handful of versions of one rule apart. */
     public static final int LENGTH = 16;
 
-    private Fingerprints() {
-    }
+    private Fingerprints() {}
 
     /** The fingerprint of {@code correlation}, resolving its references in {@code rules}. */
     public static String of(CorrelationRule correlation, RuleSet rules, CorrelationPlan.Options options) {
@@ -50,33 +49,51 @@ public final class Fingerprints {
     }
 
     /** The canonical text the fingerprint hashes; {@code visiting} guards against reference cycles. */
-    static String describe(CorrelationRule c, RuleSet rules, CorrelationPlan.Options options,
-                                  java.util.Set<String> visiting) {
+    static String describe(
+            CorrelationRule c, RuleSet rules, CorrelationPlan.Options options, java.util.Set<String> visiting) {
         if (!visiting.add(c.id())) {
             throw new IllegalArgumentException("correlation reference cycle through '" + c.id() + "'");
         }
         StringBuilder b = new StringBuilder();
         b.append("state-format=").append(STATE_FORMAT).append('\n');
-        b.append("limits=").append(options.maxSignalsPerRule()).append(',').append(options.maxEvidence()).append('\n');
+        b.append("limits=")
+                .append(options.maxSignalsPerRule())
+                .append(',')
+                .append(options.maxEvidence())
+                .append('\n');
         b.append("type=").append(c.type()).append('\n');
         b.append("group-by=").append(c.groupBy()).append('\n');
-        b.append("timespan=").append(c.timespan() == null ? "" : c.timespan().toMillis()).append('\n');
+        b.append("timespan=")
+                .append(c.timespan() == null ? "" : c.timespan().toMillis())
+                .append('\n');
         b.append("condition=");
         for (CorrelationRule.Bound bound : c.condition()) {
-            b.append(bound.op()).append(' ').append(bound.value().stripTrailingZeros().toPlainString()).append(';');
+            b.append(bound.op())
+                    .append(' ')
+                    .append(bound.value().stripTrailingZeros().toPlainString())
+                    .append(';');
         }
         b.append('\n');
-        b.append("temporal-condition=").append(c.temporalCondition() == null ? "" : c.temporalCondition()).append('\n');
+        b.append("temporal-condition=")
+                .append(c.temporalCondition() == null ? "" : c.temporalCondition())
+                .append('\n');
         b.append("fields=").append(c.fields()).append('\n');
-        b.append("percentile=").append(c.percentile() == null ? "" : c.percentile()).append('\n');
+        b.append("percentile=")
+                .append(c.percentile() == null ? "" : c.percentile())
+                .append('\n');
         b.append("aliases=").append(sorted(c.aliases())).append('\n');
         for (String ref : c.rules()) {
             b.append("input ").append(ref).append(": ");
             Rule rule = rules.rule(ref).orElse(null);
             CorrelationRule inner = rule == null ? rules.correlation(ref).orElse(null) : null;
             if (rule != null) {
-                b.append("log-types=").append(new TreeSet<>(rule.logTypes().stream().map(LogType::name).toList()))
-                        .append(" evidence-fields=").append(rule.outputFields().stream().map(FieldPath::text).toList())
+                b.append("log-types=")
+                        .append(new TreeSet<>(
+                                rule.logTypes().stream().map(LogType::name).toList()))
+                        .append(" evidence-fields=")
+                        .append(rule.outputFields().stream()
+                                .map(FieldPath::text)
+                                .toList())
                         .append(" detection=");
                 expr(rule.detection(), b);
             } else if (inner != null) {
@@ -119,10 +136,21 @@ public final class Fingerprints {
         } else if (e instanceof Expr.Exists x) {
             b.append("exists(").append(path(x.field())).append(')');
         } else if (e instanceof Expr.IsNull n) {
-            b.append("null(").append(path(n.field())).append(',').append(n.orEmpty()).append(')');
+            b.append("null(")
+                    .append(path(n.field()))
+                    .append(',')
+                    .append(n.orEmpty())
+                    .append(')');
         } else if (e instanceof Expr.CompareFields f) {
-            b.append("compare(").append(path(f.left())).append(',').append(path(f.right())).append(',')
-                    .append(f.mode()).append(',').append(f.caseSensitive()).append(')');
+            b.append("compare(")
+                    .append(path(f.left()))
+                    .append(',')
+                    .append(path(f.right()))
+                    .append(',')
+                    .append(f.mode())
+                    .append(',')
+                    .append(f.caseSensitive())
+                    .append(')');
         } else if (e instanceof Expr.Const c) {
             b.append(c.value());
         } else if (e instanceof Expr.NamedList l) {
@@ -130,14 +158,19 @@ public final class Fingerprints {
             expr(l.resolved(), b);
             b.append(')');
         } else if (e instanceof Expr.Elements el) {
-            b.append("elements(").append(path(el.list())).append(',').append(el.quantifier()).append(',');
+            b.append("elements(")
+                    .append(path(el.list()))
+                    .append(',')
+                    .append(el.quantifier())
+                    .append(',');
             expr(el.element(), b);
             b.append(')');
         } else if (e instanceof Expr.Selection s) {
             // Selection names only label explanations; the body is what matters.
             expr(s.body(), b);
         } else {
-            b.append(e.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT)).append('(');
+            b.append(e.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT))
+                    .append('(');
             List<Expr> children = Exprs.children(e);
             for (int i = 0; i < children.size(); i++) {
                 if (i > 0) {
@@ -159,11 +192,21 @@ public final class Fingerprints {
             b.append("oneof").append(new TreeSet<>(o.values())).append(o.caseSensitive() ? "cased" : "");
         } else if (t instanceof ValuePredicate.Cidr c) {
             // The address bytes, not the text: 10.0.0.0/8 and 10.0.0.0/08 are one network.
-            b.append("cidr(").append(HexFormat.of().formatHex(c.address())).append('/').append(c.prefixLength())
+            b.append("cidr(")
+                    .append(HexFormat.of().formatHex(c.address()))
+                    .append('/')
+                    .append(c.prefixLength())
                     .append(')');
         } else if (t instanceof ValuePredicate.Regex r) {
-            b.append("regex(").append(r.pattern()).append(',').append(r.ignoreCase()).append(',')
-                    .append(r.multiline()).append(',').append(r.dotAll()).append(')');
+            b.append("regex(")
+                    .append(r.pattern())
+                    .append(',')
+                    .append(r.ignoreCase())
+                    .append(',')
+                    .append(r.multiline())
+                    .append(',')
+                    .append(r.dotAll())
+                    .append(')');
         } else {
             // The remaining tests are records or classes whose toString names every field that matters.
             b.append(t);

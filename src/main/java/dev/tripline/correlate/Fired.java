@@ -18,9 +18,18 @@ import java.util.Map;
  * @param evidence  contributing events in time order, at most the plan's evidence limit
  * @param alert     false when the correlation only feeds an outer correlation (referenced without generate)
  */
-public record Fired(String correlationId, String title, Level level, CorrelationRule.Type type,
-                    Map<String, String> group, long firstSeen, long lastSeen, int count, BigDecimal value,
-                    List<Evidence> evidence, boolean alert) {
+public record Fired(
+        String correlationId,
+        String title,
+        Level level,
+        CorrelationRule.Type type,
+        Map<String, String> group,
+        long firstSeen,
+        long lastSeen,
+        int count,
+        BigDecimal value,
+        List<Evidence> evidence,
+        boolean alert) {
     public Fired {
         group = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(group));
         evidence = List.copyOf(evidence);

@@ -15,8 +15,8 @@ import java.util.List;
  *                  percentile/median: the number as text; otherwise null
  * @param evidence  the contributing events (one for an event; the inner evidence for a chained correlation)
  */
-public record Signal(int ruleIndex, String ruleId, long time, List<String> group, String value,
-                     List<Evidence> evidence) {
+public record Signal(
+        int ruleIndex, String ruleId, long time, List<String> group, String value, List<Evidence> evidence) {
     public Signal {
         group = List.copyOf(group);
         evidence = List.copyOf(evidence);

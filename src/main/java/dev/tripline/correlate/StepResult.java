@@ -16,6 +16,7 @@ import java.util.List;
 public record StepResult(List<Fired> fired, long nextTimer, int evicted, int folded, boolean firstEviction) {
     /** {@link #nextTimer} of a step that leaves the timer as it is. */
     public static final long KEEP_TIMER = Long.MIN_VALUE;
+
     static final StepResult FOLDED = new StepResult(List.of(), KEEP_TIMER, 0, 1, false);
     static final StepResult NOTHING = new StepResult(List.of(), Long.MAX_VALUE, 0, 0, false);
 

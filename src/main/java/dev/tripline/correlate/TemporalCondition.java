@@ -15,20 +15,15 @@ final class TemporalCondition {
     private static final int MAX_DEPTH = 100;
 
     /** A node of the expression. */
-    sealed interface Node extends java.io.Serializable permits Var, Not, And, Or {
-    }
+    sealed interface Node extends java.io.Serializable permits Var, Not, And, Or {}
 
-    record Var(int rule) implements Node {
-    }
+    record Var(int rule) implements Node {}
 
-    record Not(Node child) implements Node {
-    }
+    record Not(Node child) implements Node {}
 
-    record And(Node left, Node right) implements Node {
-    }
+    record And(Node left, Node right) implements Node {}
 
-    record Or(Node left, Node right) implements Node {
-    }
+    record Or(Node left, Node right) implements Node {}
 
     /** What a variable means during one evaluation: positive use and negated use may differ. */
     interface Assignment {
@@ -83,11 +78,13 @@ final class TemporalCondition {
             return eval(not.child(), a, !negated);
         }
         if (n instanceof And and) {
-            return negated ? eval(and.left(), a, true) || eval(and.right(), a, true)
+            return negated
+                    ? eval(and.left(), a, true) || eval(and.right(), a, true)
                     : eval(and.left(), a, false) && eval(and.right(), a, false);
         }
         Or or = (Or) n;
-        return negated ? eval(or.left(), a, true) && eval(or.right(), a, true)
+        return negated
+                ? eval(or.left(), a, true) && eval(or.right(), a, true)
                 : eval(or.left(), a, false) || eval(or.right(), a, false);
     }
 
@@ -103,8 +100,10 @@ final class TemporalCondition {
                 i++;
             } else {
                 int start = i;
-                while (i < text.length() && !Character.isWhitespace(text.charAt(i))
-                        && text.charAt(i) != '(' && text.charAt(i) != ')') {
+                while (i < text.length()
+                        && !Character.isWhitespace(text.charAt(i))
+                        && text.charAt(i) != '('
+                        && text.charAt(i) != ')') {
                     i++;
                 }
                 out.add(text.substring(start, i));

@@ -43,19 +43,22 @@ final class AzureFields {
 
     /** Bodies are JSON text inside the record; only this much of one is read for its location. */
     private static final int MAX_BODY_CHARS = 64 * 1024;
+
     private static final JsonFactory BODY_JSON = JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build()).build();
+            .streamReadConstraints(
+                    StreamReadConstraints.builder().maxNestingDepth(64).build())
+            .build();
     /** Fallback for a body cut short by Azure (it truncates long request bodies): the first location key. */
     private static final Pattern BODY_LOCATION = Pattern.compile("\"location\"\\s*:\\s*\"([^\"\\\\]{1,64})\"");
     /** A region after normalisation: {@code japaneast}, {@code usgovvirginia}, {@code eastus2euap}. */
     private static final Pattern REGION = Pattern.compile("[a-z][a-z0-9]{1,39}");
+
     private static final Pattern SUBSCRIPTION = Pattern.compile("(?i)/subscriptions/([^/]{1,64})");
     private static final Pattern RESOURCE_GROUP = Pattern.compile("(?i)/resourcegroups/([^/]{1,90})");
     private static final Pattern PROVIDER = Pattern.compile("(?i)/providers/([^/]{1,100})");
     private static final String[] BODY_KEYS = {"requestbody", "requestBody", "responseBody", "responsebody"};
 
-    private AzureFields() {
-    }
+    private AzureFields() {}
 
     /** The node holding the event time: {@code time}, else {@code eventTimestamp}, else {@code @timestamp}. */
     static JsonNode timeField(JsonNode record) {
@@ -211,9 +214,15 @@ final class AzureFields {
     static String principal(JsonNode r) {
         JsonNode claims = claims(r);
         JsonNode requester = CloudTrailFields.at(r, "identity", "requester");
-        JsonNode p = firstText(claims.get(UPN_CLAIM), r.get("caller"), claims.get(OBJECT_ID_CLAIM),
-                claims.get("oid"), claims.get("appid"), CloudTrailFields.at(requester, "upn"),
-                CloudTrailFields.at(requester, "objectId"), CloudTrailFields.at(requester, "appId"));
+        JsonNode p = firstText(
+                claims.get(UPN_CLAIM),
+                r.get("caller"),
+                claims.get(OBJECT_ID_CLAIM),
+                claims.get("oid"),
+                claims.get("appid"),
+                CloudTrailFields.at(requester, "upn"),
+                CloudTrailFields.at(requester, "objectId"),
+                CloudTrailFields.at(requester, "appId"));
         return p == null ? null : p.textValue();
     }
 

@@ -61,6 +61,7 @@ final class CloudTrailFields {
         {"UpdateLoginProfile", "iam", "user,change"}, {"UpdateRole", "iam", "admin,change"},
         {"UpdateSSHPublicKey", "iam", "user,change"}, {"UpdateUser", "iam", "user,change"},
     };
+
     private static final Map<String, JsonNode> CATEGORY = new HashMap<>();
     private static final Map<String, JsonNode> TYPE = new HashMap<>();
     private static final JsonNode DEFAULT_TYPE = frozenArray("info");
@@ -72,8 +73,7 @@ final class CloudTrailFields {
         }
     }
 
-    private CloudTrailFields() {
-    }
+    private CloudTrailFields() {}
 
     private static JsonNode frozenArray(String... values) {
         ArrayNode a = F.arrayNode(values.length);
@@ -107,7 +107,8 @@ final class CloudTrailFields {
                 return t == null ? DEFAULT_TYPE : t;
             }
             case USER_NAME:
-                return firstText(at(r, "userIdentity", "userName"),
+                return firstText(
+                        at(r, "userIdentity", "userName"),
                         at(r, "userIdentity", "sessionContext", "sessionIssuer", "userName"));
             case SOURCE_IP: {
                 String s = text(r.get("sourceIPAddress"));
@@ -182,7 +183,11 @@ final class CloudTrailFields {
         }
         JsonNode userName = HIDDEN_USER.equals(text(id.get("userName"))) ? null : id.get("userName");
         if ("IdentityCenterUser".equals(type)) {
-            return firstText(arn, at(id, "onBehalfOf", "userId"), principalId, userName,
+            return firstText(
+                    arn,
+                    at(id, "onBehalfOf", "userId"),
+                    principalId,
+                    userName,
                     at(r, "additionalEventData", "UserName"));
         }
         if (nonEmpty(text(arn))) {
@@ -209,7 +214,8 @@ final class CloudTrailFields {
         switch (type) {
             case "IAMUser":
                 return nonEmpty(account) && nonEmpty(userName)
-                        ? "arn:" + partition + ":iam::" + account + ":user/" + userName : null;
+                        ? "arn:" + partition + ":iam::" + account + ":user/" + userName
+                        : null;
             case "Root":
                 return nonEmpty(account) ? "arn:" + partition + ":iam::" + account + ":root" : null;
             case "AssumedRole": {
@@ -219,14 +225,17 @@ final class CloudTrailFields {
                 int colon = pid == null ? -1 : pid.indexOf(':');
                 return nonEmpty(account) && nonEmpty(role) && colon > 0 && colon < pid.length() - 1
                         ? "arn:" + partition + ":sts::" + account + ":assumed-role/" + role + "/"
-                        + pid.substring(colon + 1) : null;
+                                + pid.substring(colon + 1)
+                        : null;
             }
             case "FederatedUser": {
                 // principalId is "<account>:<federated user name>".
                 String pid = text(id.get("principalId"));
                 int colon = pid == null ? -1 : pid.indexOf(':');
-                return colon > 0 && colon < pid.length() - 1 ? "arn:" + partition + ":sts::" + pid.substring(0, colon)
-                        + ":federated-user/" + pid.substring(colon + 1) : null;
+                return colon > 0 && colon < pid.length() - 1
+                        ? "arn:" + partition + ":sts::" + pid.substring(0, colon) + ":federated-user/"
+                                + pid.substring(colon + 1)
+                        : null;
             }
             default:
                 return null;
@@ -273,7 +282,9 @@ final class CloudTrailFields {
         }
         // arn:<partition>:sts::<account>:assumed-role/<role>/<session>
         String[] parts = arn.split(":", 6);
-        if (parts.length != 6 || !parts[0].equals("arn") || !parts[2].equals("sts")
+        if (parts.length != 6
+                || !parts[0].equals("arn")
+                || !parts[2].equals("sts")
                 || !parts[5].startsWith("assumed-role/")) {
             return MISSING;
         }
@@ -338,13 +349,14 @@ final class CloudTrailFields {
             ObjectNode copy = F.objectNode();
             for (Iterator<Map.Entry<String, JsonNode>> it = res.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
-                String k = e.getKey().equals("ARN") ? "arn" : e.getKey().equals("accountId") ? "account_id" : e.getKey();
+                String k =
+                        e.getKey().equals("ARN") ? "arn" : e.getKey().equals("accountId") ? "account_id" : e.getKey();
                 if (present(e.getValue())) {
                     copy.set(k, e.getValue());
                 }
             }
-            if (seen.add(copy.path("arn").asText() + "_" + copy.path("account_id").asText() + "_"
-                    + copy.path("type").asText())) {
+            if (seen.add(copy.path("arn").asText() + "_"
+                    + copy.path("account_id").asText() + "_" + copy.path("type").asText())) {
                 out.add(copy);
             }
         }
@@ -353,8 +365,11 @@ final class CloudTrailFields {
 
     private static JsonNode relatedUser(ObjectNode r) {
         Set<String> users = new LinkedHashSet<>();
-        for (JsonNode n : new JsonNode[] {at(r, "userIdentity", "userName"), at(r, "requestParameters", "userName"),
-                at(r, "requestParameters", "newUserName")}) {
+        for (JsonNode n : new JsonNode[] {
+            at(r, "userIdentity", "userName"),
+            at(r, "requestParameters", "userName"),
+            at(r, "requestParameters", "newUserName")
+        }) {
             String s = text(n);
             if (s != null && !s.isEmpty()) {
                 users.add(s);
@@ -432,7 +447,10 @@ final class CloudTrailFields {
     }
 
     private static boolean present(JsonNode n) {
-        return n != null && !n.isNull() && !n.isMissingNode() && !(n.isTextual() && n.textValue().isEmpty());
+        return n != null
+                && !n.isNull()
+                && !n.isMissingNode()
+                && !(n.isTextual() && n.textValue().isEmpty());
     }
 
     private static JsonNode nonEmptyText(JsonNode n) {

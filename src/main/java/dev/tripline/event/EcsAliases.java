@@ -25,15 +25,48 @@ public final class EcsAliases {
 
     /** The computed aliases and derived fields; the ordinal indexes the per-event cache. */
     public enum Computed {
-        TIMESTAMP, DATASET, EVENT_KIND, CLOUD_PROVIDER, EVENT_OUTCOME, EVENT_CATEGORY, EVENT_TYPE, USER_NAME,
-        SOURCE_IP, SESSION_CREATION_DATE, REQUEST_PARAMETERS_TEXT, RESPONSE_ELEMENTS_TEXT,
-        ADDITIONAL_EVENTDATA_TEXT, SERVICE_EVENT_DETAILS_TEXT, CONSOLE_LOGIN_MFA_USED,
-        CONSOLE_LOGIN_MOBILE_VERSION, CONSOLE_LOGIN_LOGIN_TO, RESOURCES, RELATED_USER, TLS_VERSION,
-        TLS_VERSION_PROTOCOL, ACCOUNT, PRINCIPAL, PRINCIPAL_ROLE, ACCESS_KEY_ID,
+        TIMESTAMP,
+        DATASET,
+        EVENT_KIND,
+        CLOUD_PROVIDER,
+        EVENT_OUTCOME,
+        EVENT_CATEGORY,
+        EVENT_TYPE,
+        USER_NAME,
+        SOURCE_IP,
+        SESSION_CREATION_DATE,
+        REQUEST_PARAMETERS_TEXT,
+        RESPONSE_ELEMENTS_TEXT,
+        ADDITIONAL_EVENTDATA_TEXT,
+        SERVICE_EVENT_DETAILS_TEXT,
+        CONSOLE_LOGIN_MFA_USED,
+        CONSOLE_LOGIN_MOBILE_VERSION,
+        CONSOLE_LOGIN_LOGIN_TO,
+        RESOURCES,
+        RELATED_USER,
+        TLS_VERSION,
+        TLS_VERSION_PROTOCOL,
+        ACCOUNT,
+        PRINCIPAL,
+        PRINCIPAL_ROLE,
+        ACCESS_KEY_ID,
         // Azure Activity Log (AzureFields): ECS names and the bridges between its two record shapes.
-        CLOUD_REGION, EVENT_ACTION, SOURCE_ADDRESS, AZ_OPERATION_NAME, AZ_CATEGORY, AZ_RESULT_TYPE, AZ_STATUS,
-        AZ_TIME, AZ_CLAIMS, AZ_CLAIMS_ECS, AZ_AUTHORIZATION, AZ_CALLER_IP, AZ_CALLER, AZ_RESOURCE_GROUP,
-        AZ_RESOURCE_PROVIDER, AZ_SUBSCRIPTION;
+        CLOUD_REGION,
+        EVENT_ACTION,
+        SOURCE_ADDRESS,
+        AZ_OPERATION_NAME,
+        AZ_CATEGORY,
+        AZ_RESULT_TYPE,
+        AZ_STATUS,
+        AZ_TIME,
+        AZ_CLAIMS,
+        AZ_CLAIMS_ECS,
+        AZ_AUTHORIZATION,
+        AZ_CALLER_IP,
+        AZ_CALLER,
+        AZ_RESOURCE_GROUP,
+        AZ_RESOURCE_PROVIDER,
+        AZ_SUBSCRIPTION;
 
         static final int COUNT = values().length;
     }
@@ -84,6 +117,7 @@ public final class EcsAliases {
     private static final Map<String, Computed> COMPUTED = new LinkedHashMap<>();
     /** Azure Activity Log names; all computed, because each must read either record shape (AzureFields). */
     private static final Node AZURE_ROOT = new Node();
+
     private static final Map<String, Computed> AZURE = new LinkedHashMap<>();
 
     static {
@@ -107,15 +141,20 @@ public final class EcsAliases {
         rename("aws.cloudtrail.user_identity.arn", "userIdentity.arn");
         rename("aws.cloudtrail.user_identity.access_key_id", "userIdentity.accessKeyId");
         rename("aws.cloudtrail.user_identity.invoked_by", "userIdentity.invokedBy");
-        rename("aws.cloudtrail.user_identity.session_context.mfa_authenticated",
+        rename(
+                "aws.cloudtrail.user_identity.session_context.mfa_authenticated",
                 "userIdentity.sessionContext.attributes.mfaAuthenticated");
-        rename("aws.cloudtrail.user_identity.session_context.session_issuer.type",
+        rename(
+                "aws.cloudtrail.user_identity.session_context.session_issuer.type",
                 "userIdentity.sessionContext.sessionIssuer.type");
-        rename("aws.cloudtrail.user_identity.session_context.session_issuer.arn",
+        rename(
+                "aws.cloudtrail.user_identity.session_context.session_issuer.arn",
                 "userIdentity.sessionContext.sessionIssuer.arn");
-        rename("aws.cloudtrail.user_identity.session_context.session_issuer.principal_id",
+        rename(
+                "aws.cloudtrail.user_identity.session_context.session_issuer.principal_id",
                 "userIdentity.sessionContext.sessionIssuer.principalId");
-        rename("aws.cloudtrail.user_identity.session_context.session_issuer.account_id",
+        rename(
+                "aws.cloudtrail.user_identity.session_context.session_issuer.account_id",
                 "userIdentity.sessionContext.sessionIssuer.accountId");
         rename("aws.cloudtrail.error_code", "errorCode");
         rename("aws.cloudtrail.error_message", "errorMessage");
@@ -150,7 +189,8 @@ public final class EcsAliases {
         computed("aws.cloudtrail.additional_eventdata", Computed.ADDITIONAL_EVENTDATA_TEXT);
         computed("aws.cloudtrail.service_event_details", Computed.SERVICE_EVENT_DETAILS_TEXT);
         computed("aws.cloudtrail.console_login.additional_eventdata.mfa_used", Computed.CONSOLE_LOGIN_MFA_USED);
-        computed("aws.cloudtrail.console_login.additional_eventdata.mobile_version",
+        computed(
+                "aws.cloudtrail.console_login.additional_eventdata.mobile_version",
                 Computed.CONSOLE_LOGIN_MOBILE_VERSION);
         computed("aws.cloudtrail.console_login.additional_eventdata.login_to", Computed.CONSOLE_LOGIN_LOGIN_TO);
         computed("aws.cloudtrail.resources", Computed.RESOURCES);
@@ -206,8 +246,7 @@ public final class EcsAliases {
         azure("resourceProviderName.value", Computed.AZ_RESOURCE_PROVIDER);
     }
 
-    private EcsAliases() {
-    }
+    private EcsAliases() {}
 
     private static void rename(String alias, String raw) {
         RENAMES.put(alias, raw);

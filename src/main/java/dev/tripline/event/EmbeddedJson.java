@@ -39,8 +39,7 @@ final class EmbeddedJson {
         UNREADABLE
     }
 
-    private EmbeddedJson() {
-    }
+    private EmbeddedJson() {}
 
     /** The document in {@code text}, or {@code null} with {@code outcome[0]} saying why there is none. */
     static JsonNode decode(String text, Outcome[] outcome) {

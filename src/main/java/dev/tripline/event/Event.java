@@ -47,6 +47,7 @@ public final class Event {
      * on a successful call): the filter rules those out without scanning every key of the record.
      */
     private long rootKeysLow;
+
     private long rootKeysHigh;
     private boolean rootKeysReady;
     /**
@@ -56,10 +57,12 @@ public final class Event {
      * Lives as long as the event.
      */
     private IdentityHashMap<JsonNode, JsonNode> embedded;
+
     private int unreadableEmbedded;
 
     /** Returned by {@link #eventTimeMillis()} when the record has no parseable event time. */
     public static final long NO_TIME = Long.MIN_VALUE;
+
     private static final long UNPARSED = Long.MIN_VALUE + 1;
 
     public Event(LogType logType, ObjectNode root) {
@@ -80,7 +83,8 @@ public final class Event {
     public long eventTimeMillis() {
         long t = eventTimeMillis;
         if (t == UNPARSED) {
-            t = logType == LogType.CLOUDTRAIL ? EventTime.parseMillis(EventTime.timeField(root))
+            t = logType == LogType.CLOUDTRAIL
+                    ? EventTime.parseMillis(EventTime.timeField(root))
                     : EventTime.parseMillis(AzureFields.timeField(root));
             eventTimeMillis = t;
         }
@@ -174,20 +178,28 @@ public final class Event {
     private boolean aliasValue(EcsAliases.Alias alias, FieldPath path, Predicate<JsonNode> test) {
         if (rawMayExist(path)) {
             boolean[] seen = {false};
-            boolean hit = lookup(root, path, v -> {
-                seen[0] = true;
-                return test.test(v);
-            }, this);
+            boolean hit = lookup(
+                    root,
+                    path,
+                    v -> {
+                        seen[0] = true;
+                        return test.test(v);
+                    },
+                    this);
             if (seen[0]) {
                 return hit;
             }
         }
         // Alias names see the record as Elastic indexes it: null and empty-string values are dropped.
-        Predicate<JsonNode> present = v -> !v.isNull() && !(v.isTextual() && v.textValue().isEmpty()) && test.test(v);
+        Predicate<JsonNode> present =
+                v -> !v.isNull() && !(v.isTextual() && v.textValue().isEmpty()) && test.test(v);
         int depth = alias.depth();
         if (alias.computed() == null) {
-            return lookup(root, alias.target(path.caseInsensitiveKeys()),
-                    node -> walk(node, path, depth, present, this), this);
+            return lookup(
+                    root,
+                    alias.target(path.caseInsensitiveKeys()),
+                    node -> walk(node, path, depth, present, this),
+                    this);
         }
         JsonNode value = computedValue(alias.computed());
         return !value.isMissingNode() && walk(value, path, depth, present, this);
@@ -202,18 +214,23 @@ public final class Event {
     private boolean azureAliasValue(EcsAliases.Alias alias, FieldPath path, Predicate<JsonNode> test) {
         if (rawMayExist(path)) {
             boolean[] scalar = {false};
-            boolean hit = lookup(root, path, v -> {
-                if (v.isContainerNode()) {
-                    return false;
-                }
-                scalar[0] = true;
-                return test.test(v);
-            }, this);
+            boolean hit = lookup(
+                    root,
+                    path,
+                    v -> {
+                        if (v.isContainerNode()) {
+                            return false;
+                        }
+                        scalar[0] = true;
+                        return test.test(v);
+                    },
+                    this);
             if (scalar[0]) {
                 return hit;
             }
         }
-        Predicate<JsonNode> present = v -> !v.isNull() && !(v.isTextual() && v.textValue().isEmpty()) && test.test(v);
+        Predicate<JsonNode> present =
+                v -> !v.isNull() && !(v.isTextual() && v.textValue().isEmpty()) && test.test(v);
         JsonNode value = computedValue(alias.computed());
         return !value.isMissingNode() && walk(value, path, alias.depth(), present, this);
     }
@@ -235,7 +252,9 @@ public final class Event {
         }
         JsonNode v = cache[which.ordinal()];
         if (v == null) {
-            v = logType == LogType.CLOUDTRAIL ? CloudTrailFields.compute(which, this) : AzureFields.compute(which, this);
+            v = logType == LogType.CLOUDTRAIL
+                    ? CloudTrailFields.compute(which, this)
+                    : AzureFields.compute(which, this);
             cache[which.ordinal()] = v;
         }
         return v;
@@ -320,7 +339,8 @@ public final class Event {
             if (!node.isTextual()) {
                 return false;
             }
-            JsonNode doc = owner != null ? owner.embeddedDocument(node)
+            JsonNode doc = owner != null
+                    ? owner.embeddedDocument(node)
                     : EmbeddedJson.decode(node.textValue(), new EmbeddedJson.Outcome[1]);
             return doc != null && !doc.isMissingNode() && walk(doc, path, i + 1, test, owner);
         }

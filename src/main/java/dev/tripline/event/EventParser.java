@@ -165,6 +165,7 @@ public final class EventParser {
         long line = -1;
         /** Byte offset of this piece within the whole input. */
         long offsetBase;
+
         boolean gzip;
 
         Ctx(Sink sink) {
@@ -199,8 +200,15 @@ public final class EventParser {
             }
             int nul = indexOf(peek, (byte) 0, 0, peek.length);
             if (nul >= 0) {
-                fail(ctx, ParseFailure.Reason.BINARY_INPUT, "input contains NUL bytes; not JSON text", -1, nul, "",
-                        -1, ParseFailure.snippetOf(peek, start, Math.min(peek.length, start + 64)));
+                fail(
+                        ctx,
+                        ParseFailure.Reason.BINARY_INPUT,
+                        "input contains NUL bytes; not JSON text",
+                        -1,
+                        nul,
+                        "",
+                        -1,
+                        ParseFailure.snippetOf(peek, start, Math.min(peek.length, start + 64)));
                 return;
             }
             if (start < peek.length && documentMode(peek, start)) {
@@ -237,7 +245,11 @@ public final class EventParser {
         return s == Sniff.ENVELOPE || s == Sniff.INCOMPLETE;
     }
 
-    private enum Sniff { ENVELOPE, INCOMPLETE, RECORD_OR_BAD }
+    private enum Sniff {
+        ENVELOPE,
+        INCOMPLETE,
+        RECORD_OR_BAD
+    }
 
     /** Looks at the top-level keys of the object starting at {@code start}, tolerating truncation. */
     private Sniff sniffEnvelope(byte[] buf, int start, int end) {
@@ -306,8 +318,15 @@ public final class EventParser {
         lc.offsetBase = lineStart;
         lc.gzip = ctx.gzip;
         if (overflow) {
-            fail(lc, ParseFailure.Reason.RECORD_TOO_LARGE, "line longer than " + limits.maxRecordBytes() + " bytes",
-                    lineNo, lineStart, "", -1, ParseFailure.snippetOf(line, 0, len));
+            fail(
+                    lc,
+                    ParseFailure.Reason.RECORD_TOO_LARGE,
+                    "line longer than " + limits.maxRecordBytes() + " bytes",
+                    lineNo,
+                    lineStart,
+                    "",
+                    -1,
+                    ParseFailure.snippetOf(line, 0, len));
             return;
         }
         int end = len;
@@ -337,8 +356,15 @@ public final class EventParser {
                 } else if (t == JsonToken.START_ARRAY) {
                     streamRecords(p, ctx, "", loc);
                 } else {
-                    fail(ctx, ParseFailure.Reason.NOT_AN_OBJECT, "top-level JSON " + describe(t) + ", expected an object",
-                            line(ctx, loc), offset(ctx, loc), "", -1, snippetAt(ctx, loc, null));
+                    fail(
+                            ctx,
+                            ParseFailure.Reason.NOT_AN_OBJECT,
+                            "top-level JSON " + describe(t) + ", expected an object",
+                            line(ctx, loc),
+                            offset(ctx, loc),
+                            "",
+                            -1,
+                            snippetAt(ctx, loc, null));
                 }
             }
         } catch (IOException e) {
@@ -346,8 +372,15 @@ public final class EventParser {
             streamFailure(ctx, e, line(ctx, loc), offset(ctx, loc));
         } catch (RecordTooLarge e) {
             JsonLocation loc = p.currentLocation();
-            fail(ctx, ParseFailure.Reason.RECORD_TOO_LARGE, "value larger than the record limit", line(ctx, loc),
-                    offset(ctx, loc), "", -1, "");
+            fail(
+                    ctx,
+                    ParseFailure.Reason.RECORD_TOO_LARGE,
+                    "value larger than the record limit",
+                    line(ctx, loc),
+                    offset(ctx, loc),
+                    "",
+                    -1,
+                    "");
         }
     }
 
@@ -391,8 +424,15 @@ public final class EventParser {
             }
         } catch (RecordTooLarge e) {
             skipTo(p, parent);
-            fail(ctx, ParseFailure.Reason.RECORD_TOO_LARGE, "object larger than " + limits.maxRecordBytes() + " bytes",
-                    line(ctx, start), offset(ctx, start), "", -1, snippetAt(ctx, start, null));
+            fail(
+                    ctx,
+                    ParseFailure.Reason.RECORD_TOO_LARGE,
+                    "object larger than " + limits.maxRecordBytes() + " bytes",
+                    line(ctx, start),
+                    offset(ctx, start),
+                    "",
+                    -1,
+                    snippetAt(ctx, start, null));
             return;
         }
         if (records) {
@@ -401,7 +441,14 @@ public final class EventParser {
         long line = line(ctx, start);
         long offset = offset(ctx, start);
         if (obj.has("Records")) {
-            fail(ctx, ParseFailure.Reason.BAD_ENVELOPE, "Records is not an array", line, offset, "Records", -1,
+            fail(
+                    ctx,
+                    ParseFailure.Reason.BAD_ENVELOPE,
+                    "Records is not an array",
+                    line,
+                    offset,
+                    "Records",
+                    -1,
                     snippetAt(ctx, start, obj));
         } else if (obj.has("detail-type")) {
             eventBridge(ctx, obj, line, offset, start);
@@ -423,28 +470,49 @@ public final class EventParser {
     private void eventBridge(Ctx ctx, ObjectNode obj, long line, long offset, JsonLocation start) {
         String detailType = CloudTrailFields.text(obj.get("detail-type"));
         if (detailType == null || !detailType.endsWith("via CloudTrail")) {
-            fail(ctx, ParseFailure.Reason.NOT_CLOUDTRAIL, "EventBridge detail-type '" + ParseFailure.snippetOf(
-                    String.valueOf(detailType)) + "' is not a CloudTrail event", line, offset, "", -1,
+            fail(
+                    ctx,
+                    ParseFailure.Reason.NOT_CLOUDTRAIL,
+                    "EventBridge detail-type '" + ParseFailure.snippetOf(String.valueOf(detailType))
+                            + "' is not a CloudTrail event",
+                    line,
+                    offset,
+                    "",
+                    -1,
                     snippetAt(ctx, start, obj));
             return;
         }
         JsonNode detail = obj.get("detail");
         if (detail == null || !detail.isObject()) {
-            fail(ctx, ParseFailure.Reason.BAD_ENVELOPE, "EventBridge event without a detail object", line, offset,
-                    "detail", -1, snippetAt(ctx, start, obj));
+            fail(
+                    ctx,
+                    ParseFailure.Reason.BAD_ENVELOPE,
+                    "EventBridge event without a detail object",
+                    line,
+                    offset,
+                    "detail",
+                    -1,
+                    snippetAt(ctx, start, obj));
             return;
         }
         record(ctx, detail, line, offset, "detail", -1, null);
     }
 
-    private void cloudWatch(Ctx ctx, ObjectNode obj, String messageType, boolean streamed, long line, long offset,
-                            JsonLocation start) {
+    private void cloudWatch(
+            Ctx ctx, ObjectNode obj, String messageType, boolean streamed, long line, long offset, JsonLocation start) {
         if ("CONTROL_MESSAGE".equals(messageType)) {
             return; // CloudWatch's connectivity check: carries no records by design
         }
         if (!"DATA_MESSAGE".equals(messageType)) {
-            fail(ctx, ParseFailure.Reason.BAD_ENVELOPE, "unknown CloudWatch Logs messageType", line, offset,
-                    "messageType", -1, snippetAt(ctx, start, obj));
+            fail(
+                    ctx,
+                    ParseFailure.Reason.BAD_ENVELOPE,
+                    "unknown CloudWatch Logs messageType",
+                    line,
+                    offset,
+                    "messageType",
+                    -1,
+                    snippetAt(ctx, start, obj));
             return;
         }
         if (streamed) {
@@ -452,8 +520,15 @@ public final class EventParser {
         }
         JsonNode events = obj.get("logEvents");
         if (events == null || !events.isArray()) {
-            fail(ctx, ParseFailure.Reason.BAD_ENVELOPE, "DATA_MESSAGE without a logEvents array", line, offset,
-                    "logEvents", -1, snippetAt(ctx, start, obj));
+            fail(
+                    ctx,
+                    ParseFailure.Reason.BAD_ENVELOPE,
+                    "DATA_MESSAGE without a logEvents array",
+                    line,
+                    offset,
+                    "logEvents",
+                    -1,
+                    snippetAt(ctx, start, obj));
             return;
         }
         int i = 0;
@@ -490,8 +565,15 @@ public final class EventParser {
                 logEvent(ctx, e, i, line(ctx, loc), offset(ctx, loc));
             } catch (RecordTooLarge tooLarge) {
                 skipTo(p, parent);
-                fail(ctx, ParseFailure.Reason.RECORD_TOO_LARGE, "log event larger than the record limit",
-                        line(ctx, loc), offset(ctx, loc), "logEvents", i, snippetAt(ctx, loc, null));
+                fail(
+                        ctx,
+                        ParseFailure.Reason.RECORD_TOO_LARGE,
+                        "log event larger than the record limit",
+                        line(ctx, loc),
+                        offset(ctx, loc),
+                        "logEvents",
+                        i,
+                        snippetAt(ctx, loc, null));
             }
             i++;
         }
@@ -501,37 +583,78 @@ public final class EventParser {
     private void logEvent(Ctx ctx, JsonNode e, int index, long line, long offset) {
         JsonNode message = e.isObject() ? e.get("message") : null;
         if (message == null || !message.isTextual()) {
-            fail(ctx, ParseFailure.Reason.BAD_ENVELOPE, "log event without a string message", line, offset,
-                    "logEvents", index, ParseFailure.snippetOf(e.toString()));
+            fail(
+                    ctx,
+                    ParseFailure.Reason.BAD_ENVELOPE,
+                    "log event without a string message",
+                    line,
+                    offset,
+                    "logEvents",
+                    index,
+                    ParseFailure.snippetOf(e.toString()));
             return;
         }
         String text = message.textValue();
         if (text.length() > limits.maxRecordBytes()) {
-            fail(ctx, ParseFailure.Reason.RECORD_TOO_LARGE, "log event message longer than "
-                    + limits.maxRecordBytes() + " characters", line, offset, "logEvents", index,
+            fail(
+                    ctx,
+                    ParseFailure.Reason.RECORD_TOO_LARGE,
+                    "log event message longer than " + limits.maxRecordBytes() + " characters",
+                    line,
+                    offset,
+                    "logEvents",
+                    index,
                     ParseFailure.snippetOf(text));
             return;
         }
         try (JsonParser p = factory.createParser(text)) {
             JsonToken t = p.nextToken();
             if (t == null) {
-                fail(ctx, ParseFailure.Reason.MALFORMED_JSON, "empty log event message", line, offset, "logEvents",
-                        index, "");
+                fail(
+                        ctx,
+                        ParseFailure.Reason.MALFORMED_JSON,
+                        "empty log event message",
+                        line,
+                        offset,
+                        "logEvents",
+                        index,
+                        "");
                 return;
             }
             JsonNode value = readValue(p, t, new Budget(0, limits.maxRecordBytes()));
             if (p.nextToken() != null) {
-                fail(ctx, ParseFailure.Reason.MALFORMED_JSON, "trailing content after the record in log event message",
-                        line, offset, "logEvents", index, ParseFailure.snippetOf(text));
+                fail(
+                        ctx,
+                        ParseFailure.Reason.MALFORMED_JSON,
+                        "trailing content after the record in log event message",
+                        line,
+                        offset,
+                        "logEvents",
+                        index,
+                        ParseFailure.snippetOf(text));
                 return;
             }
             record(ctx, value, line, offset, "logEvents", index, null);
         } catch (IOException ex) {
-            fail(ctx, reasonOf(ex, false), "log event message: " + messageOf(ex), line, offset, "logEvents", index,
+            fail(
+                    ctx,
+                    reasonOf(ex, false),
+                    "log event message: " + messageOf(ex),
+                    line,
+                    offset,
+                    "logEvents",
+                    index,
                     ParseFailure.snippetOf(text));
         } catch (RecordTooLarge tooLarge) {
-            fail(ctx, ParseFailure.Reason.RECORD_TOO_LARGE, "log event message larger than the record limit", line,
-                    offset, "logEvents", index, ParseFailure.snippetOf(text));
+            fail(
+                    ctx,
+                    ParseFailure.Reason.RECORD_TOO_LARGE,
+                    "log event message larger than the record limit",
+                    line,
+                    offset,
+                    "logEvents",
+                    index,
+                    ParseFailure.snippetOf(text));
         }
     }
 
@@ -560,24 +683,45 @@ public final class EventParser {
                 if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
                     skipTo(p, parent);
                 }
-                fail(ctx, ParseFailure.Reason.RECORD_TOO_LARGE, "record larger than " + limits.maxRecordBytes()
-                        + " bytes", line(ctx, loc), offset(ctx, loc), envelope, i, snippetAt(ctx, loc, null));
+                fail(
+                        ctx,
+                        ParseFailure.Reason.RECORD_TOO_LARGE,
+                        "record larger than " + limits.maxRecordBytes() + " bytes",
+                        line(ctx, loc),
+                        offset(ctx, loc),
+                        envelope,
+                        i,
+                        snippetAt(ctx, loc, null));
             }
             i++;
         }
     }
 
     private void tooMany(Ctx ctx, String envelope, int index, long line, long offset) {
-        fail(ctx, ParseFailure.Reason.TOO_MANY_RECORDS, "more than " + limits.maxRecordsPerEnvelope()
-                + " records in one envelope; the rest were skipped", line, offset, envelope, index, "");
+        fail(
+                ctx,
+                ParseFailure.Reason.TOO_MANY_RECORDS,
+                "more than " + limits.maxRecordsPerEnvelope() + " records in one envelope; the rest were skipped",
+                line,
+                offset,
+                envelope,
+                index,
+                "");
     }
 
     /** Validates one candidate record and emits an event or a failure. */
-    private void record(Ctx ctx, JsonNode value, long line, long offset, String envelope, int index,
-                        JsonLocation start) {
+    private void record(
+            Ctx ctx, JsonNode value, long line, long offset, String envelope, int index, JsonLocation start) {
         if (!value.isObject()) {
-            fail(ctx, ParseFailure.Reason.NOT_AN_OBJECT, "record is JSON " + value.getNodeType().name().toLowerCase()
-                    + ", expected an object", line, offset, envelope, index, snippetAt(ctx, start, value));
+            fail(
+                    ctx,
+                    ParseFailure.Reason.NOT_AN_OBJECT,
+                    "record is JSON " + value.getNodeType().name().toLowerCase() + ", expected an object",
+                    line,
+                    offset,
+                    envelope,
+                    index,
+                    snippetAt(ctx, start, value));
             return;
         }
         ObjectNode obj = (ObjectNode) value;
@@ -587,32 +731,69 @@ public final class EventParser {
                 azureRecord(ctx, obj, line, offset, envelope, index, start);
                 return;
             }
-            fail(ctx, ParseFailure.Reason.NOT_CLOUDTRAIL, "object is neither a CloudTrail record (eventVersion, or "
-                    + "eventSource+eventName) nor an Azure Activity Log record (operationName with resourceId, "
-                    + "subscriptionId, eventDataId or a Storage* category)", line, offset, envelope, index, snippetAt(ctx, start, obj));
+            fail(
+                    ctx,
+                    ParseFailure.Reason.NOT_CLOUDTRAIL,
+                    "object is neither a CloudTrail record (eventVersion, or "
+                            + "eventSource+eventName) nor an Azure Activity Log record (operationName with resourceId, "
+                            + "subscriptionId, eventDataId or a Storage* category)",
+                    line,
+                    offset,
+                    envelope,
+                    index,
+                    snippetAt(ctx, start, obj));
             return;
         }
         JsonNode time = EventTime.timeField(obj);
         if (time == null || time.isNull()) {
-            fail(ctx, ParseFailure.Reason.MISSING_EVENT_TIME, "CloudTrail record without eventTime (or @timestamp)", line, offset,
-                    envelope, index, snippetAt(ctx, start, obj));
+            fail(
+                    ctx,
+                    ParseFailure.Reason.MISSING_EVENT_TIME,
+                    "CloudTrail record without eventTime (or @timestamp)",
+                    line,
+                    offset,
+                    envelope,
+                    index,
+                    snippetAt(ctx, start, obj));
             return;
         }
         if (requireIdentity && !obj.path("userIdentity").isObject()) {
-            fail(ctx, ParseFailure.Reason.MISSING_IDENTITY, "CloudTrail record without a userIdentity object", line,
-                    offset, envelope, index, snippetAt(ctx, start, obj));
+            fail(
+                    ctx,
+                    ParseFailure.Reason.MISSING_IDENTITY,
+                    "CloudTrail record without a userIdentity object",
+                    line,
+                    offset,
+                    envelope,
+                    index,
+                    snippetAt(ctx, start, obj));
             return;
         }
         emit(ctx, obj, LogType.CLOUDTRAIL, time, "eventTime", line, offset, envelope, index, start);
     }
 
     /** Hands on the record as an event of {@code type}, or dead-letters it when its time is not an instant. */
-    private void emit(Ctx ctx, ObjectNode obj, LogType type, JsonNode time, String timeName, long line, long offset,
-                      String envelope, int index, JsonLocation start) {
+    private void emit(
+            Ctx ctx,
+            ObjectNode obj,
+            LogType type,
+            JsonNode time,
+            String timeName,
+            long line,
+            long offset,
+            String envelope,
+            int index,
+            JsonLocation start) {
         long millis = EventTime.parseMillis(time);
         if (millis == Event.NO_TIME) {
-            fail(ctx, ParseFailure.Reason.INVALID_EVENT_TIME, timeName + " is not an ISO-8601 instant: "
-                    + ParseFailure.snippetOf(time.toString()), line, offset, envelope, index,
+            fail(
+                    ctx,
+                    ParseFailure.Reason.INVALID_EVENT_TIME,
+                    timeName + " is not an ISO-8601 instant: " + ParseFailure.snippetOf(time.toString()),
+                    line,
+                    offset,
+                    envelope,
+                    index,
                     snippetAt(ctx, start, obj));
             return;
         }
@@ -629,7 +810,8 @@ public final class EventParser {
      */
     private static boolean isAzureActivity(ObjectNode obj) {
         JsonNode op = obj.get("operationName");
-        boolean hasOp = op != null && (op.isTextual() || (op.isObject() && op.path("value").isTextual()));
+        boolean hasOp = op != null
+                && (op.isTextual() || (op.isObject() && op.path("value").isTextual()));
         if (!hasOp) {
             return false;
         }
@@ -645,19 +827,34 @@ public final class EventParser {
     }
 
     /** Azure Storage resource log categories: data-plane reads, writes and deletes of blobs, files, queues. */
-    private static final java.util.Set<String> STORAGE_CATEGORIES = java.util.Set.of("StorageRead", "StorageWrite",
-            "StorageDelete");
+    private static final java.util.Set<String> STORAGE_CATEGORIES =
+            java.util.Set.of("StorageRead", "StorageWrite", "StorageDelete");
 
-    private static final java.util.Set<String> ENTRA_CATEGORIES = java.util.Set.of("SignInLogs", "AuditLogs",
-            "NonInteractiveUserSignInLogs", "ServicePrincipalSignInLogs", "ManagedIdentitySignInLogs",
-            "ProvisioningLogs", "ADFSSignInLogs", "RiskyUsers", "UserRiskEvents", "MicrosoftGraphActivityLogs");
+    private static final java.util.Set<String> ENTRA_CATEGORIES = java.util.Set.of(
+            "SignInLogs",
+            "AuditLogs",
+            "NonInteractiveUserSignInLogs",
+            "ServicePrincipalSignInLogs",
+            "ManagedIdentitySignInLogs",
+            "ProvisioningLogs",
+            "ADFSSignInLogs",
+            "RiskyUsers",
+            "UserRiskEvents",
+            "MicrosoftGraphActivityLogs");
 
-    private void azureRecord(Ctx ctx, ObjectNode obj, long line, long offset, String envelope, int index,
-                             JsonLocation start) {
+    private void azureRecord(
+            Ctx ctx, ObjectNode obj, long line, long offset, String envelope, int index, JsonLocation start) {
         JsonNode time = AzureFields.timeField(obj);
         if (time == null || time.isNull()) {
-            fail(ctx, ParseFailure.Reason.MISSING_EVENT_TIME, "Azure Activity record without time (or eventTimestamp)",
-                    line, offset, envelope, index, snippetAt(ctx, start, obj));
+            fail(
+                    ctx,
+                    ParseFailure.Reason.MISSING_EVENT_TIME,
+                    "Azure Activity record without time (or eventTimestamp)",
+                    line,
+                    offset,
+                    envelope,
+                    index,
+                    snippetAt(ctx, start, obj));
             return;
         }
         // No identity check: platform operations, Resource Health and storage reads by anonymous or SAS callers
@@ -781,9 +978,18 @@ public final class EventParser {
     // ---- failures and locations -----------------------------------------------------------------------------
 
     private void streamFailure(Ctx ctx, IOException e, long line, long offset) {
-        fail(ctx, reasonOf(e, ctx.gzip), messageOf(e), line, offset, "", -1,
-                ctx.raw == null || offset < 0 ? "" : ParseFailure.snippetOf(ctx.raw,
-                        (int) Math.max(0, offset - ctx.offsetBase - 40), ctx.raw.length));
+        fail(
+                ctx,
+                reasonOf(e, ctx.gzip),
+                messageOf(e),
+                line,
+                offset,
+                "",
+                -1,
+                ctx.raw == null || offset < 0
+                        ? ""
+                        : ParseFailure.snippetOf(
+                                ctx.raw, (int) Math.max(0, offset - ctx.offsetBase - 40), ctx.raw.length));
     }
 
     private static ParseFailure.Reason reasonOf(IOException e, boolean gzip) {
@@ -818,8 +1024,15 @@ public final class EventParser {
         return ParseFailure.snippetOf(m);
     }
 
-    private static void fail(Ctx ctx, ParseFailure.Reason reason, String message, long line, long offset,
-                             String envelope, int index, String snippet) {
+    private static void fail(
+            Ctx ctx,
+            ParseFailure.Reason reason,
+            String message,
+            long line,
+            long offset,
+            String envelope,
+            int index,
+            String snippet) {
         ctx.sink.failure(new ParseFailure(reason, message, line, offset, envelope, index, snippet));
     }
 

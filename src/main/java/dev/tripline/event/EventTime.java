@@ -27,11 +27,13 @@ final class EventTime {
      */
     private static final DateTimeFormatter PANTHER_UTC = new DateTimeFormatterBuilder()
             .appendPattern("uuuu-MM-dd HH:mm:ss")
-            .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 1, 9, true).optionalEnd()
-            .toFormatter().withResolverStyle(ResolverStyle.STRICT);
+            .optionalStart()
+            .appendFraction(ChronoField.NANO_OF_SECOND, 1, 9, true)
+            .optionalEnd()
+            .toFormatter()
+            .withResolverStyle(ResolverStyle.STRICT);
 
-    private EventTime() {
-    }
+    private EventTime() {}
 
     /** The node holding the event time: eventTime, or {@code @timestamp} when eventTime is absent. */
     static JsonNode timeField(JsonNode record) {
@@ -61,7 +63,9 @@ final class EventTime {
                 return OffsetDateTime.parse(text).toInstant().toEpochMilli();
             } catch (DateTimeParseException | ArithmeticException e2) {
                 try {
-                    return LocalDateTime.parse(text, PANTHER_UTC).toInstant(ZoneOffset.UTC).toEpochMilli();
+                    return LocalDateTime.parse(text, PANTHER_UTC)
+                            .toInstant(ZoneOffset.UTC)
+                            .toEpochMilli();
                 } catch (DateTimeParseException | ArithmeticException e3) {
                     return Event.NO_TIME;
                 }

@@ -83,7 +83,6 @@ public final class FieldPath implements Serializable {
         return JSON_STEP.equals(segment);
     }
 
-
     /** The most steps a {@link #keyPath} may have. */
     public static final int MAX_KEY_PATH_STEPS = 64;
 
@@ -112,13 +111,16 @@ public final class FieldPath implements Serializable {
             while (!rest.isEmpty()) {
                 int close = rest.indexOf(']');
                 if (!rest.startsWith("[") || close < 0) {
-                    throw new IllegalArgumentException("KeyPath '" + text + "': expected [N] or [*] after '" + name + "'");
+                    throw new IllegalArgumentException(
+                            "KeyPath '" + text + "': expected [N] or [*] after '" + name + "'");
                 }
                 String inside = rest.substring(1, close);
                 if (inside.equals("json")) {
                     segments.add(JSON_STEP);
                 } else if (!inside.equals("*")) {
-                    if (inside.isEmpty() || inside.length() > 8 || !inside.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                    if (inside.isEmpty()
+                            || inside.length() > 8
+                            || !inside.chars().allMatch(c -> c >= '0' && c <= '9')) {
                         throw new IllegalArgumentException("KeyPath '" + text
                                 + "': a step in brackets must be a list index, * or json, found '" + inside + "'");
                     }
@@ -163,7 +165,8 @@ public final class FieldPath implements Serializable {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof FieldPath p && p.caseInsensitiveKeys == caseInsensitiveKeys
+        return o instanceof FieldPath p
+                && p.caseInsensitiveKeys == caseInsensitiveKeys
                 && Arrays.equals(p.segments, segments);
     }
 

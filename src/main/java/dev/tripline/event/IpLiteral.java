@@ -5,8 +5,7 @@ package dev.tripline.event;
  * sourceIPAddress also holds service names such as {@code ec2.amazonaws.com} that must not be resolved.
  */
 final class IpLiteral {
-    private IpLiteral() {
-    }
+    private IpLiteral() {}
 
     static boolean isIp(String s) {
         return isIpv4(s, 0, s.length()) || isIpv6(s);

@@ -11,8 +11,8 @@ import java.util.Objects;
  * fourth element of a CloudTrail log file. {@code snippet} is a short, printable excerpt of the offending
  * input, never more than {@link #MAX_SNIPPET} characters.
  */
-public record ParseFailure(Reason reason, String message, long line, long byteOffset, String envelope, int index,
-                           String snippet) {
+public record ParseFailure(
+        Reason reason, String message, long line, long byteOffset, String envelope, int index, String snippet) {
 
     /** The longest snippet kept, so that a failure report cannot echo a huge or hostile record. */
     public static final int MAX_SNIPPET = 200;

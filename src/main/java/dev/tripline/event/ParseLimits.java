@@ -12,8 +12,8 @@ package dev.tripline.event;
  * @param maxDecompressedBytes  most bytes gzip input may expand to (gzip bomb guard)
  * @param maxRecordsPerEnvelope most records taken from one envelope (Records, array, logEvents)
  */
-public record ParseLimits(int maxRecordBytes, int maxDepth, int maxStringLength, long maxDecompressedBytes,
-                          int maxRecordsPerEnvelope) {
+public record ParseLimits(
+        int maxRecordBytes, int maxDepth, int maxStringLength, long maxDecompressedBytes, int maxRecordsPerEnvelope) {
 
     public static final int DEFAULT_MAX_RECORD_BYTES = 1 << 20;
     public static final int DEFAULT_MAX_DEPTH = 64;
@@ -22,7 +22,10 @@ public record ParseLimits(int maxRecordBytes, int maxDepth, int maxStringLength,
     public static final int DEFAULT_MAX_RECORDS_PER_ENVELOPE = 100_000;
 
     public ParseLimits {
-        if (maxRecordBytes < 64 || maxDepth < 4 || maxStringLength < 16 || maxDecompressedBytes < 64
+        if (maxRecordBytes < 64
+                || maxDepth < 4
+                || maxStringLength < 16
+                || maxDecompressedBytes < 64
                 || maxRecordsPerEnvelope < 1) {
             throw new IllegalArgumentException("parse limits too small: " + maxRecordBytes + "/" + maxDepth + "/"
                     + maxStringLength + "/" + maxDecompressedBytes + "/" + maxRecordsPerEnvelope);
@@ -30,8 +33,12 @@ public record ParseLimits(int maxRecordBytes, int maxDepth, int maxStringLength,
     }
 
     public static ParseLimits defaults() {
-        return new ParseLimits(DEFAULT_MAX_RECORD_BYTES, DEFAULT_MAX_DEPTH, DEFAULT_MAX_STRING_LENGTH,
-                DEFAULT_MAX_DECOMPRESSED_BYTES, DEFAULT_MAX_RECORDS_PER_ENVELOPE);
+        return new ParseLimits(
+                DEFAULT_MAX_RECORD_BYTES,
+                DEFAULT_MAX_DEPTH,
+                DEFAULT_MAX_STRING_LENGTH,
+                DEFAULT_MAX_DECOMPRESSED_BYTES,
+                DEFAULT_MAX_RECORDS_PER_ENVELOPE);
     }
 
     public ParseLimits withMaxRecordBytes(int v) {

@@ -10,21 +10,24 @@ public class AlertRecord {
     public String ruleId;
     /** "single" or "correlation". */
     public String kind;
+
     public String dedupKey;
     /** The alert's last_seen, epoch millis: the event time dedup counts it at. */
     public long eventTime;
+
     public byte[] alert;
     /** The alert's id, first_seen, count and occurrences, so that dedup can count it without decoding it. */
     public String alertId;
+
     public long firstSeen;
     public long count;
     public long occurrences;
     /** The dedup policy carried from detect ({@link SingleMatch#dedupPeriodMillis}); 0 when not carried. */
     public long dedupPeriodMillis;
+
     public int dedupThreshold;
 
-    public AlertRecord() {
-    }
+    public AlertRecord() {}
 
     public static AlertRecord of(Alert a) {
         AlertRecord r = new AlertRecord();

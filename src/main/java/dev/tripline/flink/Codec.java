@@ -37,8 +37,7 @@ final class Codec {
     private static final int SIGNAL_FORMAT = 1;
     private static final int FIRED_FORMAT = 1;
 
-    private Codec() {
-    }
+    private Codec() {}
 
     static byte[] signal(Signal s) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
@@ -116,8 +115,18 @@ final class Codec {
             List<Evidence> evidence = readEvidence(in);
             boolean alert = in.readBoolean();
             end(in, "fired correlation");
-            return new Fired(id, title, level, type, group, first, last, count,
-                    value == null ? null : new BigDecimal(value), evidence, alert);
+            return new Fired(
+                    id,
+                    title,
+                    level,
+                    type,
+                    group,
+                    first,
+                    last,
+                    count,
+                    value == null ? null : new BigDecimal(value),
+                    evidence,
+                    alert);
         } catch (IOException e) {
             throw new IllegalArgumentException("truncated or corrupt fired correlation", e);
         }

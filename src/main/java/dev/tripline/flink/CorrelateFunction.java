@@ -57,10 +57,9 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
 
     /** Stable operator uid: state in savepoints is found by it; never change it. */
     public static final String UID = "tripline-correlate";
-    public static final OutputTag<SignalRecord> CHAINED_SIGNALS = new OutputTag<>("chained-signals") {
-    };
-    public static final OutputTag<LateRecord> LATE = new OutputTag<>("late-signals") {
-    };
+
+    public static final OutputTag<SignalRecord> CHAINED_SIGNALS = new OutputTag<>("chained-signals") {};
+    public static final OutputTag<LateRecord> LATE = new OutputTag<>("late-signals") {};
     /** Keyed state of a group's slot index (savepoint readers use it). */
     public static final String INDEX_STATE = "correlation-index";
     /** Keyed map state of a group's slot evidence. */
@@ -75,6 +74,7 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
     private transient MapState<String, byte[]> slots;
     /** The event-time timer registered for this key, so that a rescheduled timer replaces the old one. */
     private transient ValueState<Long> timer;
+
     private transient ValueStateDescriptor<CorrelationState> indexDescriptor;
     private transient Counter fired;
     private transient Counter evicted;
@@ -164,8 +164,12 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
             unknownPlan.inc();
             return;
         }
-        correlator.onSignal(plan, record.signal(), ctx.timerService().currentWatermark(),
-                ports.at(record.key, ctx.timerService(), ctx, out), ports);
+        correlator.onSignal(
+                plan,
+                record.signal(),
+                ctx.timerService().currentWatermark(),
+                ports.at(record.key, ctx.timerService(), ctx, out),
+                ports);
     }
 
     @Override
@@ -180,8 +184,12 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
             clearGroup();
             return;
         }
-        correlator.onTimer(plan, timestamp, ctx.timerService().currentWatermark(),
-                ports.at(key, ctx.timerService(), ctx, out), ports);
+        correlator.onTimer(
+                plan,
+                timestamp,
+                ctx.timerService().currentWatermark(),
+                ports.at(key, ctx.timerService(), ctx, out),
+                ports);
     }
 
     private void clearGroup() throws Exception {
@@ -324,11 +332,20 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
         @Override
         public void evicted(CorrelationPlan plan, List<String> group, int n, boolean first) {
             evicted.inc(n);
-            evictedByRule.computeIfAbsent(plan.id(), id -> getRuntimeContext().getMetricGroup()
-                    .addGroup("rule", id).counter("correlation_limit_evicted")).inc(n);
+            evictedByRule
+                    .computeIfAbsent(
+                            plan.id(),
+                            id -> getRuntimeContext()
+                                    .getMetricGroup()
+                                    .addGroup("rule", id)
+                                    .counter("correlation_limit_evicted"))
+                    .inc(n);
             if (first) {
-                LOG.warn("correlation '{}': group {} holds more than {} slots of one rule; the oldest are evicted "
-                        + "(counted in correlation_limit_evicted, logged once per group)", plan.id(), group,
+                LOG.warn(
+                        "correlation '{}': group {} holds more than {} slots of one rule; the oldest are evicted "
+                                + "(counted in correlation_limit_evicted, logged once per group)",
+                        plan.id(),
+                        group,
                         plan.options().maxSignalsPerRule());
             }
         }
@@ -344,15 +361,15 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
      * TTL too (values are stored with their timestamps), though its duration and visibility may differ.
      */
     public static ValueStateDescriptor<CorrelationState> indexDescriptor(StateTtlConfig ttl) {
-        ValueStateDescriptor<CorrelationState> d = new ValueStateDescriptor<>(INDEX_STATE,
-                CorrelationStateSerializer.INSTANCE);
+        ValueStateDescriptor<CorrelationState> d =
+                new ValueStateDescriptor<>(INDEX_STATE, CorrelationStateSerializer.INSTANCE);
         d.enableTimeToLive(ttl);
         return d;
     }
 
     public static MapStateDescriptor<String, byte[]> slotsDescriptor(StateTtlConfig ttl) {
-        MapStateDescriptor<String, byte[]> d = new MapStateDescriptor<>(SLOTS_STATE, Types.STRING,
-                PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+        MapStateDescriptor<String, byte[]> d = new MapStateDescriptor<>(
+                SLOTS_STATE, Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
         d.enableTimeToLive(ttl);
         return d;
     }
@@ -370,8 +387,10 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
      * @return correlation id to the number of groups whose open partial matches were dropped
      */
     Map<String, Long> dropStaleState(KeyedStateBackend<String> backend) throws Exception {
-        return dropStale(f -> backend.applyToAllKeys(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
-                indexDescriptor, f), "Rule rollout");
+        return dropStale(
+                f -> backend.applyToAllKeys(
+                        VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, indexDescriptor, f),
+                "Rule rollout");
     }
 
     /** Visits every key that has a slot index, with that key current; the state backend's or a broadcast's. */
@@ -398,8 +417,13 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
         });
         dropped.forEach((id, n) -> {
             CorrelationPlan now = engine().plan(id);
-            LOG.warn("{}: correlation '{}' {}; dropped the open partial matches of {} groups", why, id,
-                    now == null ? "is no longer in the rule set" : "changed (now fingerprint " + now.fingerprint() + ")",
+            LOG.warn(
+                    "{}: correlation '{}' {}; dropped the open partial matches of {} groups",
+                    why,
+                    id,
+                    now == null
+                            ? "is no longer in the rule set"
+                            : "changed (now fingerprint " + now.fingerprint() + ")",
                     n);
         });
         return dropped;
@@ -407,7 +431,8 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
 
     /** The per-correlation counter of groups dropped by rollouts: metric {@code rollout_state_dropped{rule=…}}. */
     private Counter droppedFor(String correlationId) {
-        return droppedByRule.computeIfAbsent(correlationId, id -> getRuntimeContext().getMetricGroup()
-                .addGroup("rule", id).counter("rollout_state_dropped"));
+        return droppedByRule.computeIfAbsent(
+                correlationId,
+                id -> getRuntimeContext().getMetricGroup().addGroup("rule", id).counter("rollout_state_dropped"));
     }
 }

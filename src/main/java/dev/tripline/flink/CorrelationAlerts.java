@@ -74,8 +74,8 @@ public class CorrelationAlerts implements FlatMapFunction<FiredRecord, AlertReco
         for (dev.tripline.correlate.Evidence e : f.evidence()) {
             Map<String, JsonNode> fields = new LinkedHashMap<>();
             e.fields().forEach((k, v) -> fields.put(k, JsonNodeFactory.instance.textNode(v)));
-            evidence.add(new Evidence(e.eventId(), e.eventTimeMillis(), e.eventName(), e.eventSource(),
-                    e.awsRegion(), fields));
+            evidence.add(new Evidence(
+                    e.eventId(), e.eventTimeMillis(), e.eventName(), e.eventSource(), e.awsRegion(), fields));
         }
         String title = template == null ? f.title() : AlertTitles.renderCorrelation(template, f.group(), evidence);
         return Alerts.correlation(rule, f.group(), evidence, f.count(), title);

@@ -19,9 +19,11 @@ public class DeadLetter {
     public long position = -1;
     /** A {@link ParseFailure.Reason} name. */
     public String reason;
+
     public String message;
     /** The parser's location inside the record (e.g. {@code byte 12, Records[3]}), or empty. */
     public String where;
+
     public String snippet;
     /**
      * The raw bytes of the input record (the Kafka value, the Kinesis data) for replay from a dead-letter topic;
@@ -33,8 +35,7 @@ public class DeadLetter {
     /** Raw bytes above this are left out, so a dead letter still fits Kafka's default 1 MB message limit. */
     public static final int MAX_RAW_BYTES = 900 * 1024;
 
-    public DeadLetter() {
-    }
+    public DeadLetter() {}
 
     public DeadLetter(String origin, long position, String reason, String message, String where, String snippet) {
         this.origin = origin;
@@ -47,8 +48,13 @@ public class DeadLetter {
 
     /** The dead letter for {@code failure} found in the raw record at {@code origin}/{@code position}. */
     public static DeadLetter of(RawRecord record, ParseFailure failure) {
-        DeadLetter d = new DeadLetter(record.origin, record.position, failure.reason().name(), failure.message(),
-                failure.where(), failure.snippet());
+        DeadLetter d = new DeadLetter(
+                record.origin,
+                record.position,
+                failure.reason().name(),
+                failure.message(),
+                failure.where(),
+                failure.snippet());
         if (record.payload != null && record.payload.length <= MAX_RAW_BYTES) {
             d.raw = record.payload;
         }
@@ -92,8 +98,13 @@ public class DeadLetter {
     public static DeadLetter fromJsonLine(String line) {
         try {
             ObjectNode n = (ObjectNode) JSON.readTree(line);
-            return new DeadLetter(text(n, "origin"), n.path("position").asLong(-1), text(n, "reason"),
-                    text(n, "message"), text(n, "where"), text(n, "snippet"));
+            return new DeadLetter(
+                    text(n, "origin"),
+                    n.path("position").asLong(-1),
+                    text(n, "reason"),
+                    text(n, "message"),
+                    text(n, "where"),
+                    text(n, "snippet"));
         } catch (JsonProcessingException | ClassCastException e) {
             throw new IllegalArgumentException("not a dead-letter line", e);
         }
@@ -105,9 +116,13 @@ public class DeadLetter {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof DeadLetter d && position == d.position && Objects.equals(origin, d.origin)
-                && Objects.equals(reason, d.reason) && Objects.equals(message, d.message)
-                && Objects.equals(where, d.where) && Objects.equals(snippet, d.snippet);
+        return o instanceof DeadLetter d
+                && position == d.position
+                && Objects.equals(origin, d.origin)
+                && Objects.equals(reason, d.reason)
+                && Objects.equals(message, d.message)
+                && Objects.equals(where, d.where)
+                && Objects.equals(snippet, d.snippet);
     }
 
     @Override

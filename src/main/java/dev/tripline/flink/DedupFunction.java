@@ -14,13 +14,13 @@ import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
@@ -69,8 +69,8 @@ public class DedupFunction extends KeyedProcessFunction<String, AlertRecord, Ale
 
     /** Stable operator uid: state in savepoints is found by it; never change it. */
     public static final String UID = "tripline-dedup";
-    public static final OutputTag<LateRecord> LATE = new OutputTag<>("late-alerts") {
-    };
+
+    public static final OutputTag<LateRecord> LATE = new OutputTag<>("late-alerts") {};
 
     /** When a period's alert lines go out. */
     public enum Emission {
@@ -105,8 +105,12 @@ public class DedupFunction extends KeyedProcessFunction<String, AlertRecord, Ale
      * @param evidenceLimit         matches or firings whose evidence an alert shows ({@link EvidenceSample})
      * @param emission              when alert lines go out
      */
-    public DedupFunction(Map<String, DedupPolicy> policies, DedupPolicy fallback, long allowedLatenessMillis,
-                         int evidenceLimit, Emission emission) {
+    public DedupFunction(
+            Map<String, DedupPolicy> policies,
+            DedupPolicy fallback,
+            long allowedLatenessMillis,
+            int evidenceLimit,
+            Emission emission) {
         EvidenceSample.checkLimit(evidenceLimit);
         this.policies = new LinkedHashMap<>(policies);
         this.fallback = fallback;
@@ -117,10 +121,12 @@ public class DedupFunction extends KeyedProcessFunction<String, AlertRecord, Ale
 
     @Override
     public void open(OpenContext openContext) {
-        period = getRuntimeContext().getState(new ValueStateDescriptor<>("dedup-period",
-                PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
-        candidates = getRuntimeContext().getMapState(new MapStateDescriptor<>("dedup-candidates", Types.STRING,
-                PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        period = getRuntimeContext()
+                .getState(new ValueStateDescriptor<>(
+                        "dedup-period", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        candidates = getRuntimeContext()
+                .getMapState(new MapStateDescriptor<>(
+                        "dedup-candidates", Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         candidateStore = new KeyedCandidates(candidates);
         timer = getRuntimeContext().getState(new ValueStateDescriptor<>("dedup-timer", Types.LONG));
         MetricGroup m = getRuntimeContext().getMetricGroup();
@@ -161,11 +167,16 @@ public class DedupFunction extends KeyedProcessFunction<String, AlertRecord, Ale
             finish(held, out);
             candidates.clear();
         }
-        EvidenceSample sample = held == null || d.endsHeld()
-                ? new EvidenceSample(evidenceLimit, candidateStore) : held.sample();
+        EvidenceSample sample =
+                held == null || d.endsHeld() ? new EvidenceSample(evidenceLimit, candidateStore) : held.sample();
         // The record carries what the sample orders and counts by; its alert bytes are stored as they are, and
         // only if it enters the sample.
-        sample.add(record.firstSeen, record.eventTime, record.count, record.occurrences, record.alertId,
+        sample.add(
+                record.firstSeen,
+                record.eventTime,
+                record.count,
+                record.occurrences,
+                record.alertId,
                 () -> record.alert);
         switch (d.outcome()) {
             case EMIT -> {
@@ -175,8 +186,7 @@ public class DedupFunction extends KeyedProcessFunction<String, AlertRecord, Ale
                 }
             }
             case SUPPRESSED -> suppressed.inc();
-            default -> {
-            }
+            default -> {}
         }
         period.update(write(new Held(d.state(), sample)));
         long at = Dedup.clearableAt(d.state(), policy, allowedLatenessMillis);
@@ -219,8 +229,7 @@ public class DedupFunction extends KeyedProcessFunction<String, AlertRecord, Ale
     }
 
     /** One key's period and its sample, whose candidates are in {@code dedup-candidates}. */
-    record Held(DedupState period, EvidenceSample sample) {
-    }
+    record Held(DedupState period, EvidenceSample sample) {}
 
     static byte[] write(Held h) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);

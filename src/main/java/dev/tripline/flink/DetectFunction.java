@@ -32,15 +32,14 @@ import org.apache.flink.util.OutputTag;
 public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
     private static final long serialVersionUID = 1L;
 
-    public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") {
-    };
-    public static final OutputTag<SingleMatch> SINGLE_MATCHES = new OutputTag<>("single-matches") {
-    };
+    public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
+    public static final OutputTag<SingleMatch> SINGLE_MATCHES = new OutputTag<>("single-matches") {};
     /** Dead-letter reason for an event that broke the matcher or the alert builder (a bug, not bad input). */
     public static final String MATCH_ERROR = "MATCH_ERROR";
 
     /** Not final: a live rule update swaps them ({@link LiveDetectFunction}). */
     private CompiledMatcher matcher;
+
     private CorrelationEngine engine;
     private final TimeRange range;
     /** The default dedup period carried with single matches ({@link SingleMatch#withPolicy}); 0 = not carried. */
@@ -48,6 +47,7 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
 
     /** Accumulator names: totals a client reads from the job result (an embedded run's summary). */
     public static final String ACC_RECORDS = "tripline-records-in";
+
     public static final String ACC_EVENTS = "tripline-events-parsed";
     public static final String ACC_DEAD_LETTERS = "tripline-dead-letters";
     /** Events parsed but outside the hunt's time range, dropped before matching. */
@@ -81,6 +81,7 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
     private transient LongCounter signalsDroppedTotal;
     /** The line file this subtask is reading, null when none. */
     private transient String lineOrigin;
+
     private transient Counter outsideRange;
     private transient Counter recordsIn;
     private transient Counter eventsParsed;
@@ -104,8 +105,7 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
      * Also carries each single match's dedup policy (the rule's own, else {@code defaultDedupMinutes}), so that
      * dedup needs no rule table of its own; 0 carries none.
      */
-    public DetectFunction(CompiledMatcher matcher, CorrelationEngine engine, TimeRange range,
-                          int defaultDedupMinutes) {
+    public DetectFunction(CompiledMatcher matcher, CorrelationEngine engine, TimeRange range, int defaultDedupMinutes) {
         this.matcher = matcher;
         this.engine = engine;
         this.range = range == null ? TimeRange.ALL : range;
@@ -182,8 +182,9 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
             // The reader would not read it (too large, unreadable): accounted for like a parse failure.
             deadLetters.inc();
             deadTotal.add(1);
-            ctx.output(DEAD_LETTERS, new DeadLetter(record.origin, record.position, record.refused,
-                    record.refusedMessage, "", ""));
+            ctx.output(
+                    DEAD_LETTERS,
+                    new DeadLetter(record.origin, record.position, record.refused, record.refusedMessage, "", ""));
             return;
         }
         ParseResult parsed = parser.parse(record.payload == null ? new byte[0] : record.payload);
@@ -213,8 +214,9 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
                 deadLetters.inc();
                 deadTotal.add(1);
                 matchErrors.inc();
-                ctx.output(DEAD_LETTERS, new DeadLetter(record.origin, record.position, MATCH_ERROR,
-                        String.valueOf(e), "", ""));
+                ctx.output(
+                        DEAD_LETTERS,
+                        new DeadLetter(record.origin, record.position, MATCH_ERROR, String.valueOf(e), "", ""));
             }
         }
     }

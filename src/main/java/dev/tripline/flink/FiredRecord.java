@@ -16,16 +16,17 @@ public class FiredRecord {
     public long lastSeen;
     /** False when the correlation only feeds an outer correlation. */
     public boolean alert;
+
     public byte[] fired;
     /**
      * The correlation's alert descriptor ({@link RuleRef}, Java-serialised) and {@code alert_title} template as
      * the rules that fired it define them, so that alerts follow live rule updates; null when not carried.
      */
     public byte[] rule;
+
     public String titleTemplate;
 
-    public FiredRecord() {
-    }
+    public FiredRecord() {}
 
     /** A firing with the descriptor of the correlation that fired. */
     public static FiredRecord of(String key, Fired f, CorrelationRule correlation) {

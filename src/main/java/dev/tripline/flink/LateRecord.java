@@ -34,8 +34,7 @@ public class LateRecord {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    public LateRecord() {
-    }
+    public LateRecord() {}
 
     static LateRecord ofSignal(String planId, Signal s, long watermark) {
         LateRecord r = new LateRecord();

@@ -65,6 +65,7 @@ public class LiveCorrelateFunction extends KeyedBroadcastProcessFunction<String,
     private transient String running;
     /** Plan id and fingerprint ({@code id@fp}) of correlations this subtask ran and replaced. */
     private transient Set<String> retired;
+
     private transient ListState<SignalRecord> pending;
     private transient ValueState<Long> pendingSince;
     private transient Counter applied;
@@ -92,8 +93,9 @@ public class LiveCorrelateFunction extends KeyedBroadcastProcessFunction<String,
     public void open(Configuration parameters) throws Exception {
         core.setRuntimeContext(getRuntimeContext());
         core.open(parameters);
-        pending = getRuntimeContext().getListState(new ListStateDescriptor<>("live-pending-signals",
-                TypeInformation.of(SignalRecord.class)));
+        pending = getRuntimeContext()
+                .getListState(
+                        new ListStateDescriptor<>("live-pending-signals", TypeInformation.of(SignalRecord.class)));
         pendingSince = getRuntimeContext().getState(new ValueStateDescriptor<>("live-pending-since", Types.LONG));
         applied = getRuntimeContext().getMetricGroup().counter("rule_updates_applied");
         superseded = getRuntimeContext().getMetricGroup().counter("signals_superseded_rules");
@@ -106,8 +108,11 @@ public class LiveCorrelateFunction extends KeyedBroadcastProcessFunction<String,
                 core.swap(o.engine());
                 running = restored.digest();
             } else {
-                LOG.error("{}: the restored live rule set {} does not compile here; running the start rules: {}",
-                        name, restored.version, o.errors());
+                LOG.error(
+                        "{}: the restored live rule set {} does not compile here; running the start rules: {}",
+                        name,
+                        restored.version,
+                        o.errors());
             }
             restored = null;
         }
@@ -119,8 +124,7 @@ public class LiveCorrelateFunction extends KeyedBroadcastProcessFunction<String,
     }
 
     @Override
-    public void processElement(SignalRecord record, ReadOnlyContext ctx, Collector<FiredRecord> out)
-            throws Exception {
+    public void processElement(SignalRecord record, ReadOnlyContext ctx, Collector<FiredRecord> out) throws Exception {
         if (core.knows(record.key)) {
             core.processElement(record, adapt(ctx.timestamp(), ctx.timerService(), ctx.getCurrentKey(), ctx), out);
             return;
@@ -156,38 +160,41 @@ public class LiveCorrelateFunction extends KeyedBroadcastProcessFunction<String,
             release(ctx.getCurrentKey(), end, ctx.timerService(), adapter, out);
         }
         if (ctx.timeDomain() == TimeDomain.EVENT_TIME) {
-            core.onTimer(timestamp, core.new OnTimerContext() {
-                @Override
-                public TimeDomain timeDomain() {
-                    return TimeDomain.EVENT_TIME;
-                }
+            core.onTimer(
+                    timestamp,
+                    core.new OnTimerContext() {
+                        @Override
+                        public TimeDomain timeDomain() {
+                            return TimeDomain.EVENT_TIME;
+                        }
 
-                @Override
-                public String getCurrentKey() {
-                    return ctx.getCurrentKey();
-                }
+                        @Override
+                        public String getCurrentKey() {
+                            return ctx.getCurrentKey();
+                        }
 
-                @Override
-                public Long timestamp() {
-                    return timestamp;
-                }
+                        @Override
+                        public Long timestamp() {
+                            return timestamp;
+                        }
 
-                @Override
-                public TimerService timerService() {
-                    return ctx.timerService();
-                }
+                        @Override
+                        public TimerService timerService() {
+                            return ctx.timerService();
+                        }
 
-                @Override
-                public <X> void output(OutputTag<X> tag, X value) {
-                    ctx.output(tag, value);
-                }
-            }, out);
+                        @Override
+                        public <X> void output(OutputTag<X> tag, X value) {
+                            ctx.output(tag, value);
+                        }
+                    },
+                    out);
         }
     }
 
     /** Correlates the held signals once their rules are here; gives them up at the deadline or the end. */
-    private void release(String key, boolean end, TimerService timers, KeyedAdapter adapter,
-                         Collector<FiredRecord> out) throws Exception {
+    private void release(String key, boolean end, TimerService timers, KeyedAdapter adapter, Collector<FiredRecord> out)
+            throws Exception {
         List<SignalRecord> records = new ArrayList<>();
         pending.get().forEach(records::add);
         if (core.knows(key)) {
@@ -203,11 +210,18 @@ public class LiveCorrelateFunction extends KeyedBroadcastProcessFunction<String,
         if (end || replaced || timers.currentProcessingTime() - since >= PENDING_TIMEOUT_MILLIS) {
             clearPending();
             core.countUnknownPlan(records.size());
-            LOG.warn("{}: {} signals of correlation '{}' (fingerprint {}) were made under rules this operator {}; "
-                    + "sent to the late output", name, records.size(), SignalRecord.planIdOf(key),
-                    SignalRecord.fingerprintOf(key), replaced ? "has since replaced"
-                            : end ? "had not received when the input ended" : "did not receive within "
-                            + PENDING_TIMEOUT_MILLIS / 1000 + " s");
+            LOG.warn(
+                    "{}: {} signals of correlation '{}' (fingerprint {}) were made under rules this operator {}; "
+                            + "sent to the late output",
+                    name,
+                    records.size(),
+                    SignalRecord.planIdOf(key),
+                    SignalRecord.fingerprintOf(key),
+                    replaced
+                            ? "has since replaced"
+                            : end
+                                    ? "had not received when the input ended"
+                                    : "did not receive within " + PENDING_TIMEOUT_MILLIS / 1000 + " s");
             long watermark = timers.currentWatermark();
             for (SignalRecord r : records) {
                 LateRecord l = LateRecord.ofSignal(r.planId, r.signal(), watermark);
@@ -225,16 +239,18 @@ public class LiveCorrelateFunction extends KeyedBroadcastProcessFunction<String,
     }
 
     @Override
-    public void processBroadcastElement(RuleUpdate update, Context ctx, Collector<FiredRecord> out)
-            throws Exception {
+    public void processBroadcastElement(RuleUpdate update, Context ctx, Collector<FiredRecord> out) throws Exception {
         if (update.digest().equals(running)) {
             ctx.getBroadcastState(LiveRules.STATE).put(LiveRules.CURRENT, live.store(update));
             return;
         }
         RuleProgram o = live.compile(update);
         if (!o.ok()) {
-            LOG.error("{}: update {} passed validation but does not compile here; the running rules stay: {}",
-                    name, update.version, o.errors());
+            LOG.error(
+                    "{}: update {} passed validation but does not compile here; the running rules stay: {}",
+                    name,
+                    update.version,
+                    o.errors());
             return;
         }
         CorrelationEngine before = core.engine();
@@ -252,7 +268,11 @@ public class LiveCorrelateFunction extends KeyedBroadcastProcessFunction<String,
         ctx.getBroadcastState(LiveRules.STATE).put(LiveRules.CURRENT, live.store(update));
         running = update.digest();
         applied.inc();
-        LOG.info("{}: runs rule set {} ({} correlations)", name, update.version, after.plans().size());
+        LOG.info(
+                "{}: runs rule set {} ({} correlations)",
+                name,
+                update.version,
+                after.plans().size());
     }
 
     private static String planAndFingerprint(String key) {
@@ -278,8 +298,9 @@ public class LiveCorrelateFunction extends KeyedBroadcastProcessFunction<String,
     }
 
     /** The core's context, backed by this function's: same key, timers and side outputs. */
-    private final class KeyedAdapter extends org.apache.flink.streaming.api.functions.KeyedProcessFunction<
-            String, SignalRecord, FiredRecord>.Context {
+    private final class KeyedAdapter
+            extends org.apache.flink.streaming.api.functions.KeyedProcessFunction<String, SignalRecord, FiredRecord>
+                    .Context {
         private final Long timestamp;
         private final TimerService timers;
         private final String key;

@@ -30,6 +30,7 @@ public class LiveDetectFunction extends BroadcastProcessFunction<RawRecord, Rule
     private transient RuleUpdate restored;
     /** Digest of the files running now: a repeated update of the same files is not compiled again. */
     private transient String running;
+
     private transient Counter applied;
 
     public LiveDetectFunction(DetectFunction core, LiveRules live) {
@@ -67,27 +68,29 @@ public class LiveDetectFunction extends BroadcastProcessFunction<RawRecord, Rule
 
     @Override
     public void processElement(RawRecord record, ReadOnlyContext ctx, Collector<SignalRecord> out) {
-        core.processElement(record, core.new Context() {
-            @Override
-            public Long timestamp() {
-                return ctx.timestamp();
-            }
+        core.processElement(
+                record,
+                core.new Context() {
+                    @Override
+                    public Long timestamp() {
+                        return ctx.timestamp();
+                    }
 
-            @Override
-            public TimerService timerService() {
-                throw new UnsupportedOperationException("detect uses no timers");
-            }
+                    @Override
+                    public TimerService timerService() {
+                        throw new UnsupportedOperationException("detect uses no timers");
+                    }
 
-            @Override
-            public <X> void output(OutputTag<X> tag, X value) {
-                ctx.output(tag, value);
-            }
-        }, out);
+                    @Override
+                    public <X> void output(OutputTag<X> tag, X value) {
+                        ctx.output(tag, value);
+                    }
+                },
+                out);
     }
 
     @Override
-    public void processBroadcastElement(RuleUpdate update, Context ctx, Collector<SignalRecord> out)
-            throws Exception {
+    public void processBroadcastElement(RuleUpdate update, Context ctx, Collector<SignalRecord> out) throws Exception {
         if (apply(update)) {
             ctx.getBroadcastState(LiveRules.STATE).put(LiveRules.CURRENT, live.store(update));
         }
@@ -101,15 +104,20 @@ public class LiveDetectFunction extends BroadcastProcessFunction<RawRecord, Rule
         }
         RuleProgram o = live.compile(update);
         if (!o.ok()) {
-            LOG.error("Live rules: update {} passed validation but does not compile here; the running rules stay: {}",
-                    update.version, o.errors());
+            LOG.error(
+                    "Live rules: update {} passed validation but does not compile here; the running rules stay: {}",
+                    update.version,
+                    o.errors());
             return false;
         }
         core.swap(o.matcher(), o.engine());
         running = digest;
         applied.inc();
-        LOG.info("Live rules: detect runs rule set {} ({} rules, {} correlations)", update.version,
-                o.rules().rules().size(), o.rules().correlations().size());
+        LOG.info(
+                "Live rules: detect runs rule set {} ({} rules, {} correlations)",
+                update.version,
+                o.rules().rules().size(),
+                o.rules().correlations().size());
         return true;
     }
 }

@@ -37,8 +37,9 @@ public final class LiveRules implements Serializable {
     private static final long serialVersionUID = 1L;
 
     /** Broadcast state of every operator that runs rules: {@link #CURRENT} to the live set and its base. */
-    public static final MapStateDescriptor<String, byte[]> STATE = new MapStateDescriptor<>("live-rules",
-            Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+    public static final MapStateDescriptor<String, byte[]> STATE =
+            new MapStateDescriptor<>("live-rules", Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+
     public static final String CURRENT = "current";
     private static final int STORED_FORMAT = 1;
 
@@ -92,7 +93,8 @@ public final class LiveRules implements Serializable {
         String version = update.version;
         if (version == null || version.isBlank()) {
             problems.add("the update has no version label");
-        } else if (version.length() > RuleUpdate.MAX_VERSION_CHARS || version.chars().anyMatch(Character::isISOControl)) {
+        } else if (version.length() > RuleUpdate.MAX_VERSION_CHARS
+                || version.chars().anyMatch(Character::isISOControl)) {
             problems.add("the version label is longer than " + RuleUpdate.MAX_VERSION_CHARS
                     + " characters or holds control characters");
         }
@@ -125,7 +127,9 @@ public final class LiveRules implements Serializable {
             return program;
         } catch (RuntimeException e) {
             // A loader or compiler bug must reject one update, not stop the job.
-            return RuleProgram.rejected(version, RuleProgram.digestOf(ruleFiles),
+            return RuleProgram.rejected(
+                    version,
+                    RuleProgram.digestOf(ruleFiles),
                     List.of("internal error while compiling the update (please report): " + e));
         }
     }
@@ -145,8 +149,7 @@ public final class LiveRules implements Serializable {
     }
 
     /** The live set as the broadcast state keeps it. */
-    public record Stored(String base, RuleUpdate update) {
-    }
+    public record Stored(String base, RuleUpdate update) {}
 
     /** The broadcast-state value for {@code update} accepted on top of this job's start files. */
     public byte[] store(RuleUpdate update) {
@@ -188,8 +191,9 @@ public final class LiveRules implements Serializable {
      * a fresh start). Removes a stored set that the start files override, so that a later checkpoint does not
      * bring it back.
      */
-    RuleUpdate restore(org.apache.flink.runtime.state.FunctionInitializationContext context,
-                       org.slf4j.Logger log, String operator) throws Exception {
+    RuleUpdate restore(
+            org.apache.flink.runtime.state.FunctionInitializationContext context, org.slf4j.Logger log, String operator)
+            throws Exception {
         if (!context.isRestored()) {
             return null;
         }
@@ -201,14 +205,19 @@ public final class LiveRules implements Serializable {
         }
         Stored stored = read(value);
         if (stored == null) {
-            log.warn("{}: the stored live rule set is unreadable; running the rule files the job was started with",
+            log.warn(
+                    "{}: the stored live rule set is unreadable; running the rule files the job was started with",
                     operator);
             state.remove(CURRENT);
             return null;
         }
         if (!stored.base().equals(startDigest)) {
-            log.info("{}: started with other rule files (digest {}) than the live rule set {} was based on ({}); "
-                    + "the start files win (savepoint rollout)", operator, startDigest, stored.update().version,
+            log.info(
+                    "{}: started with other rule files (digest {}) than the live rule set {} was based on ({}); "
+                            + "the start files win (savepoint rollout)",
+                    operator,
+                    startDigest,
+                    stored.update().version,
                     stored.base());
             state.remove(CURRENT);
             return null;

@@ -12,6 +12,7 @@ public class RawRecord {
     public String origin;
     /** Position within the origin: a line number or byte offset, -1 when unknown. */
     public long position = -1;
+
     public byte[] payload;
     /**
      * Set when the reader refused the input instead of reading it (a {@code ParseFailure.Reason} name such as
@@ -21,8 +22,7 @@ public class RawRecord {
     /** Why it was refused, for the dead letter; null unless {@link #refused} is set. */
     public String refusedMessage;
 
-    public RawRecord() {
-    }
+    public RawRecord() {}
 
     public RawRecord(String origin, long position, byte[] payload) {
         this.origin = origin;
@@ -40,9 +40,12 @@ public class RawRecord {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof RawRecord r && position == r.position && Objects.equals(origin, r.origin)
+        return o instanceof RawRecord r
+                && position == r.position
+                && Objects.equals(origin, r.origin)
                 && Arrays.equals(payload, r.payload)
-                && Objects.equals(refused, r.refused) && Objects.equals(refusedMessage, r.refusedMessage);
+                && Objects.equals(refused, r.refused)
+                && Objects.equals(refusedMessage, r.refusedMessage);
     }
 
     @Override

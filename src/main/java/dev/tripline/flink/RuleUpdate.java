@@ -32,8 +32,7 @@ public class RuleUpdate {
     /** Problems found before validation; null or empty when none. */
     public String[] problems;
 
-    public RuleUpdate() {
-    }
+    public RuleUpdate() {}
 
     public static RuleUpdate of(String version, Map<String, String> files) {
         return of(version, files, List.of());

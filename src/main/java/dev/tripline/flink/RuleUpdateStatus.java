@@ -17,13 +17,13 @@ public class RuleUpdateStatus {
     public boolean accepted;
     /** Digest of the update's files ({@link RuleUpdate#digest}). */
     public String digest;
+
     public int rules;
     public int correlations;
     /** Empty when accepted. */
     public String[] errors;
 
-    public RuleUpdateStatus() {
-    }
+    public RuleUpdateStatus() {}
 
     static RuleUpdateStatus accepted(String version, String digest, int rules, int correlations) {
         RuleUpdateStatus s = new RuleUpdateStatus();
@@ -54,8 +54,8 @@ public class RuleUpdateStatus {
         if (accepted) {
             return "rule update " + version + " accepted: " + rules + " rules, " + correlations + " correlations";
         }
-        return "rule update " + version + " rejected: " + errors().size() + (errors().size() == 1 ? " error: "
-                : " errors: ") + String.join("; ", errors());
+        return "rule update " + version + " rejected: " + errors().size()
+                + (errors().size() == 1 ? " error: " : " errors: ") + String.join("; ", errors());
     }
 
     /** One JSON object, as the status topic carries it. */

@@ -29,8 +29,7 @@ public class RuleUpdateValidator extends AbstractStreamOperator<RuleUpdate>
     private static final Logger LOG = LoggerFactory.getLogger(RuleUpdateValidator.class);
 
     public static final String UID = "tripline-rule-updates-validate";
-    public static final OutputTag<RuleUpdateStatus> STATUS = new OutputTag<>("rule-update-status") {
-    };
+    public static final OutputTag<RuleUpdateStatus> STATUS = new OutputTag<>("rule-update-status") {};
 
     private final LiveRules live;
     private transient Counter accepted;
@@ -39,6 +38,7 @@ public class RuleUpdateValidator extends AbstractStreamOperator<RuleUpdate>
     private transient LongCounter rejectedTotal;
     /** Accumulators: totals an embedded run's summary reads from the job result. */
     public static final String ACC_ACCEPTED = "tripline-rule-updates-accepted";
+
     public static final String ACC_REJECTED = "tripline-rule-updates-rejected";
 
     public RuleUpdateValidator(LiveRules live) {
@@ -64,7 +64,9 @@ public class RuleUpdateValidator extends AbstractStreamOperator<RuleUpdate>
         if (!program.ok()) {
             rejected.inc();
             rejectedTotal.add(1);
-            RuleUpdateStatus s = RuleUpdateStatus.rejected(String.valueOf(update.version), program.digest(),
+            RuleUpdateStatus s = RuleUpdateStatus.rejected(
+                    String.valueOf(update.version),
+                    program.digest(),
                     program.errors().stream().map(LoadError::toString).toList());
             LOG.warn("Live rules: {}; the running rules stay", s.message());
             output.collect(STATUS, new StreamRecord<>(s));
@@ -72,8 +74,11 @@ public class RuleUpdateValidator extends AbstractStreamOperator<RuleUpdate>
         }
         accepted.inc();
         acceptedTotal.add(1);
-        RuleUpdateStatus s = RuleUpdateStatus.accepted(program.version(), program.digest(),
-                program.rules().rules().size(), program.rules().correlations().size());
+        RuleUpdateStatus s = RuleUpdateStatus.accepted(
+                program.version(),
+                program.digest(),
+                program.rules().rules().size(),
+                program.rules().correlations().size());
         LOG.info("Live rules: {}", s.message());
         output.collect(STATUS, new StreamRecord<>(s));
         output.collect(element);

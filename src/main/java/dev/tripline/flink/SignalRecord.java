@@ -13,9 +13,11 @@ import java.util.List;
 public class SignalRecord {
     /** Plan id, fingerprint and group values, unambiguously joined; see {@link #key(String, String, List)}. */
     public String key;
+
     public String planId;
     /** Event time of the signal, epoch millis; what the downstream watermark strategy reads. */
     public long time;
+
     public byte[] signal;
     /**
      * The correlate stage that holds the plan ({@code CorrelationEngine#stageOf}) under the rules that made the
@@ -23,8 +25,7 @@ public class SignalRecord {
      */
     public int stage;
 
-    public SignalRecord() {
-    }
+    public SignalRecord() {}
 
     public static SignalRecord of(CorrelationPlan plan, Signal s) {
         SignalRecord r = new SignalRecord();

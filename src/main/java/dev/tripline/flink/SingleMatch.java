@@ -21,10 +21,10 @@ public class SingleMatch {
      * policy.
      */
     public long dedupPeriodMillis;
+
     public int dedupThreshold;
 
-    public SingleMatch() {
-    }
+    public SingleMatch() {}
 
     public static SingleMatch of(Alert a) {
         SingleMatch m = new SingleMatch();

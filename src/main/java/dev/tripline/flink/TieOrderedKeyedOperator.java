@@ -27,8 +27,7 @@ public class TieOrderedKeyedOperator<K, IN, OUT> extends KeyedProcessOperator<K,
     private static final long serialVersionUID = 1L;
 
     /** A total order on records, serializable with the operator. */
-    public interface TieOrder<T> extends Comparator<T>, Serializable {
-    }
+    public interface TieOrder<T> extends Comparator<T>, Serializable {}
 
     private final TieOrder<IN> tieOrder;
     private transient List<StreamRecord<IN>> group;
@@ -63,8 +62,10 @@ public class TieOrderedKeyedOperator<K, IN, OUT> extends KeyedProcessOperator<K,
             groupTime = element.getTimestamp();
         }
         // The input may reuse its StreamRecord wrapper; keep our own.
-        group.add(element.hasTimestamp() ? new StreamRecord<>(element.getValue(), element.getTimestamp())
-                : new StreamRecord<>(element.getValue()));
+        group.add(
+                element.hasTimestamp()
+                        ? new StreamRecord<>(element.getValue(), element.getTimestamp())
+                        : new StreamRecord<>(element.getValue()));
     }
 
     @Override

@@ -22,8 +22,8 @@ public record TimeRange(long fromMillis, long toMillis) implements Serializable 
 
     /** {@code from}/{@code to} may be null (unbounded on that side). */
     public static TimeRange of(Instant from, Instant to) {
-        return new TimeRange(from == null ? Long.MIN_VALUE : from.toEpochMilli(),
-                to == null ? Long.MAX_VALUE : to.toEpochMilli());
+        return new TimeRange(
+                from == null ? Long.MIN_VALUE : from.toEpochMilli(), to == null ? Long.MAX_VALUE : to.toEpochMilli());
     }
 
     public boolean isAll() {

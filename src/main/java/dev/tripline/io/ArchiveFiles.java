@@ -34,8 +34,7 @@ public final class ArchiveFiles {
     /** The names a directory walk reads, for messages. */
     public static final String EVENT_FILE_NAMES = ".json, .jsonl, .ndjson and their .gz forms";
 
-    private ArchiveFiles() {
-    }
+    private ArchiveFiles() {}
 
     /**
      * What a listing found: the files to read, in order, and the files of walked directories that are not read
@@ -51,8 +50,13 @@ public final class ArchiveFiles {
     /** True for the file names a directory walk picks up. */
     static boolean isEventFile(String name) {
         String n = name.toLowerCase(Locale.ROOT);
-        return !n.startsWith(".") && (n.endsWith(".json") || n.endsWith(".json.gz") || n.endsWith(".jsonl")
-                || n.endsWith(".jsonl.gz") || n.endsWith(".ndjson") || n.endsWith(".ndjson.gz"));
+        return !n.startsWith(".")
+                && (n.endsWith(".json")
+                        || n.endsWith(".json.gz")
+                        || n.endsWith(".jsonl")
+                        || n.endsWith(".jsonl.gz")
+                        || n.endsWith(".ndjson")
+                        || n.endsWith(".ndjson.gz"));
     }
 
     /**
@@ -82,12 +86,14 @@ public final class ArchiveFiles {
             Files.walkFileTree(root, new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                    String name = dir.getFileName() == null ? "" : dir.getFileName().toString();
+                    String name =
+                            dir.getFileName() == null ? "" : dir.getFileName().toString();
                     if (!dir.equals(root) && (name.startsWith(".") || name.equals("CloudTrail-Digest"))) {
                         return FileVisitResult.SKIP_SUBTREE;
                     }
                     return outsideRange(root.relativize(dir), from, to)
-                            ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+                            ? FileVisitResult.SKIP_SUBTREE
+                            : FileVisitResult.CONTINUE;
                 }
 
                 @Override
@@ -115,11 +121,13 @@ public final class ArchiveFiles {
         }
         LocalDate day;
         try {
-            day = LocalDate.of(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)));
+            day = LocalDate.of(
+                    Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)));
         } catch (java.time.DateTimeException e) {
             return false; // not a date after all: read it
         }
-        if (from != null && day.isBefore(LocalDate.ofInstant(from, ZoneOffset.UTC).minusDays(1))) {
+        if (from != null
+                && day.isBefore(LocalDate.ofInstant(from, ZoneOffset.UTC).minusDays(1))) {
             return true;
         }
         return to != null && day.isAfter(LocalDate.ofInstant(to, ZoneOffset.UTC).plusDays(1));

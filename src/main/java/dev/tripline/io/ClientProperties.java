@@ -61,8 +61,12 @@ public final class ClientProperties implements Serializable {
             return true;
         }
         String k = key.toLowerCase(Locale.ROOT);
-        return k.contains("password") || k.contains("jaas") || k.contains("secret") || k.contains("token")
-                || k.endsWith(".key") || k.contains("sessionkey");
+        return k.contains("password")
+                || k.contains("jaas")
+                || k.contains("secret")
+                || k.contains("token")
+                || k.endsWith(".key")
+                || k.contains("sessionkey");
     }
 
     @Override

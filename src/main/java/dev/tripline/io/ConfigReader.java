@@ -31,6 +31,7 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
 public final class ConfigReader {
     /** Secret files are small (a password, a JAAS line); a larger one is a mistake. */
     static final int MAX_SECRET_BYTES = 64 * 1024;
+
     private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)");
 
     private final String file;
@@ -66,8 +67,13 @@ public final class ConfigReader {
     public void onlyKeys(YamlMap map, String prefix, Set<String> allowed) {
         for (String k : map.keys()) {
             if (!allowed.contains(k)) {
-                errors.add(new LoadError(map.keyLocation(k), "unknown configuration key '" + prefix + "." + k
-                        + "' (known: " + allowed.stream().sorted().map(a -> prefix + "." + a).toList() + ")"));
+                errors.add(new LoadError(
+                        map.keyLocation(k),
+                        "unknown configuration key '" + prefix + "." + k + "' (known: "
+                                + allowed.stream()
+                                        .sorted()
+                                        .map(a -> prefix + "." + a)
+                                        .toList() + ")"));
             }
         }
     }
@@ -104,7 +110,9 @@ public final class ConfigReader {
             return List.of();
         }
         try {
-            List<String> out = SafeYaml.scalarList(file, v, prefix + "." + key).stream().map(String::trim).toList();
+            List<String> out = SafeYaml.scalarList(file, v, prefix + "." + key).stream()
+                    .map(String::trim)
+                    .toList();
             if (out.isEmpty() && required) {
                 error(v, prefix + "." + key + " must name at least one value");
             }
@@ -155,8 +163,9 @@ public final class ConfigReader {
         try {
             return Instant.parse(s);
         } catch (DateTimeParseException e) {
-            error(map.get(key), prefix + "." + key + ": '" + s + "' is not an ISO-8601 instant such as "
-                    + "2024-03-05T10:00:00Z");
+            error(
+                    map.get(key),
+                    prefix + "." + key + ": '" + s + "' is not an ISO-8601 instant such as " + "2024-03-05T10:00:00Z");
             return null;
         }
     }
@@ -256,8 +265,10 @@ public final class ConfigReader {
             return s;
         } catch (IOException | RuntimeException e) {
             // The message names the file, never its content.
-            error(ref.get("file"), name + ": cannot read secret file " + path + " (" + e.getClass().getSimpleName()
-                    + ")");
+            error(
+                    ref.get("file"),
+                    name + ": cannot read secret file " + path + " ("
+                            + e.getClass().getSimpleName() + ")");
             return null;
         }
     }

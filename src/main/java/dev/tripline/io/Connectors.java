@@ -23,21 +23,23 @@ public final class Connectors {
     public static final String UID_KAFKA_SOURCE = "tripline-kafka-source";
     public static final String UID_KINESIS_SOURCE = "tripline-kinesis-source";
 
-    private Connectors() {
-    }
+    private Connectors() {}
 
     /** The raw records of the chosen source; {@code files} are read only by the file source. */
-    public static DataStream<RawRecord> source(StreamExecutionEnvironment env, SourceOptions s, List<Path> files,
-                                               RawRecordFormat reader) {
+    public static DataStream<RawRecord> source(
+            StreamExecutionEnvironment env, SourceOptions s, List<Path> files, RawRecordFormat reader) {
         TypeInformation<RawRecord> type = TypeInformation.of(RawRecord.class);
         return switch (s.kind()) {
-            case FILE -> env.fromSource(RawRecordFormat.source(files, reader), WatermarkStrategy.noWatermarks(),
-                    "files", type).uid(UID_FILE_SOURCE);
-            case KAFKA -> env.fromSource(KafkaConnectors.source(s.kafka()), WatermarkStrategy.noWatermarks(),
-                    "kafka", type).uid(UID_KAFKA_SOURCE);
+            case FILE ->
+                env.fromSource(RawRecordFormat.source(files, reader), WatermarkStrategy.noWatermarks(), "files", type)
+                        .uid(UID_FILE_SOURCE);
+            case KAFKA ->
+                env.fromSource(KafkaConnectors.source(s.kafka()), WatermarkStrategy.noWatermarks(), "kafka", type)
+                        .uid(UID_KAFKA_SOURCE);
             // The type is passed explicitly: the Kinesis source's own type extraction fails on erasure.
-            case KINESIS -> env.fromSource(KinesisConnectors.source(s.kinesis()), WatermarkStrategy.noWatermarks(),
-                    "kinesis", type).uid(UID_KINESIS_SOURCE);
+            case KINESIS ->
+                env.fromSource(KinesisConnectors.source(s.kinesis()), WatermarkStrategy.noWatermarks(), "kinesis", type)
+                        .uid(UID_KINESIS_SOURCE);
         };
     }
 
@@ -54,8 +56,10 @@ public final class Connectors {
     public static Sink<DeadLetter> deadLetterSink(SinkOptions s) {
         return switch (s.kind()) {
             case KAFKA -> KafkaConnectors.deadLetterSink(s.kafka());
-            case KINESIS -> s.kinesis().deadLetterStream() == null ? new DiscardingSink<>()
-                    : KinesisConnectors.deadLetterSink(s.kinesis());
+            case KINESIS ->
+                s.kinesis().deadLetterStream() == null
+                        ? new DiscardingSink<>()
+                        : KinesisConnectors.deadLetterSink(s.kinesis());
             case FILE -> throw new IllegalArgumentException("the file sink is written by tripline run itself");
         };
     }

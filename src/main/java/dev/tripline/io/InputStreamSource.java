@@ -33,6 +33,7 @@ public final class InputStreamSource extends RichSourceFunction<RawRecord> {
     private static final Map<String, InputStream> STREAMS = new ConcurrentHashMap<>();
     /** Ids of streams read to their end, so that a companion source (a rule watcher) can end with them. */
     private static final java.util.Set<String> ENDED = ConcurrentHashMap.newKeySet();
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String id;
@@ -111,8 +112,14 @@ public final class InputStreamSource extends RichSourceFunction<RawRecord> {
             }
             lineNo++;
             if (line.tooLong()) {
-                emit(ctx, RawRecord.refused(origin, lineNo, ParseFailure.Reason.RECORD_TOO_LARGE.name(),
-                        "line of " + line.length() + " bytes is above the limit of " + maxLineBytes + " bytes"));
+                emit(
+                        ctx,
+                        RawRecord.refused(
+                                origin,
+                                lineNo,
+                                ParseFailure.Reason.RECORD_TOO_LARGE.name(),
+                                "line of " + line.length() + " bytes is above the limit of " + maxLineBytes
+                                        + " bytes"));
                 first = false;
                 continue;
             }
@@ -146,7 +153,10 @@ public final class InputStreamSource extends RichSourceFunction<RawRecord> {
             total += n;
             if (total > maxDocumentBytes) {
                 in.transferTo(OutputStream.nullOutputStream()); // so the writer on the other side is not blocked
-                return RawRecord.refused(origin, -1, ParseFailure.Reason.RECORD_TOO_LARGE.name(),
+                return RawRecord.refused(
+                        origin,
+                        -1,
+                        ParseFailure.Reason.RECORD_TOO_LARGE.name(),
                         "input document is above the limit of " + maxDocumentBytes + " bytes");
             }
             head.write(buf, 0, n);

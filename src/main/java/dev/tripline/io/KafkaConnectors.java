@@ -48,10 +48,10 @@ public final class KafkaConnectors {
     public static final String H_SOURCE_OFFSET = "tripline.source-offset";
     /** Set when the raw bytes were too large to carry; the value is then empty. */
     public static final String H_RAW_OMITTED = "tripline.raw-omitted";
+
     static final String ORIGIN_PREFIX = "kafka:";
 
-    private KafkaConnectors() {
-    }
+    private KafkaConnectors() {}
 
     public static KafkaSource<RawRecord> source(KafkaSourceOptions o) {
         KafkaSourceBuilder<RawRecord> b = KafkaSource.<RawRecord>builder()
@@ -60,12 +60,14 @@ public final class KafkaConnectors {
                 .setGroupId(o.groupId())
                 .setDeserializer(new RawRecordDeserializer())
                 .setProperties(o.properties().toProperties());
-        b.setStartingOffsets(switch (o.start()) {
-            case EARLIEST -> OffsetsInitializer.earliest();
-            case LATEST -> OffsetsInitializer.latest();
-            case TIMESTAMP -> OffsetsInitializer.timestamp(o.startTimestamp().toEpochMilli());
-            case COMMITTED -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
-        });
+        b.setStartingOffsets(
+                switch (o.start()) {
+                    case EARLIEST -> OffsetsInitializer.earliest();
+                    case LATEST -> OffsetsInitializer.latest();
+                    case TIMESTAMP ->
+                        OffsetsInitializer.timestamp(o.startTimestamp().toEpochMilli());
+                    case COMMITTED -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+                });
         if (o.bounded()) {
             b.setBounded(OffsetsInitializer.latest());
         }
@@ -82,13 +84,16 @@ public final class KafkaConnectors {
 
     private static <T> KafkaSink<T> sink(KafkaSinkOptions o, String what, KafkaRecordSerializationSchema<T> schema) {
         Properties p = o.properties().toProperties();
-        p.setProperty("transaction.timeout.ms", Long.toString(o.transactionTimeout().toMillis()));
+        p.setProperty(
+                "transaction.timeout.ms", Long.toString(o.transactionTimeout().toMillis()));
         return KafkaSink.<T>builder()
                 .setBootstrapServers(String.join(",", o.bootstrapServers()))
                 .setKafkaProducerConfig(p)
                 .setRecordSerializer(schema)
-                .setDeliveryGuarantee(o.delivery() == KafkaSinkOptions.Delivery.EXACTLY_ONCE
-                        ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE)
+                .setDeliveryGuarantee(
+                        o.delivery() == KafkaSinkOptions.Delivery.EXACTLY_ONCE
+                                ? DeliveryGuarantee.EXACTLY_ONCE
+                                : DeliveryGuarantee.AT_LEAST_ONCE)
                 // Two transactional sinks in one job must not share transactional ids.
                 .setTransactionalIdPrefix(o.transactionalIdPrefix() + "-" + what)
                 .build();
@@ -105,8 +110,7 @@ public final class KafkaConnectors {
         @Override
         public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<RawRecord> out) {
             if (record.value() != null) {
-                out.collect(new RawRecord(origin(record.topic(), record.partition()), record.offset(),
-                        record.value()));
+                out.collect(new RawRecord(origin(record.topic(), record.partition()), record.offset(), record.value()));
             }
         }
 

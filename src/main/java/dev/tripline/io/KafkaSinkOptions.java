@@ -28,18 +28,34 @@ import java.util.Set;
  * completes, so {@code read_committed} consumers see each alert once, after a delay of up to one checkpoint
  * interval.
  */
-public record KafkaSinkOptions(List<String> bootstrapServers, String topic, String deadLetterTopic,
-                               Delivery delivery, String transactionalIdPrefix, Duration transactionTimeout,
-                               ClientProperties properties) implements Serializable {
+public record KafkaSinkOptions(
+        List<String> bootstrapServers,
+        String topic,
+        String deadLetterTopic,
+        Delivery delivery,
+        String transactionalIdPrefix,
+        Duration transactionTimeout,
+        ClientProperties properties)
+        implements Serializable {
     private static final long serialVersionUID = 1L;
     public static final String DEFAULT_DEAD_LETTER_TOPIC = "tripline-dead-letters";
     public static final String DEFAULT_TRANSACTIONAL_ID_PREFIX = "tripline";
     /** Kafka brokers refuse transactions longer than transaction.max.timeout.ms, 15 minutes by default. */
     public static final Duration DEFAULT_TRANSACTION_TIMEOUT = Duration.ofMinutes(15);
-    static final Set<String> KEYS = Set.of("bootstrap-servers", "topic", "dead-letter-topic", "delivery",
-            "transactional-id-prefix", "transaction-timeout", "properties");
 
-    public enum Delivery { EXACTLY_ONCE, AT_LEAST_ONCE }
+    static final Set<String> KEYS = Set.of(
+            "bootstrap-servers",
+            "topic",
+            "dead-letter-topic",
+            "delivery",
+            "transactional-id-prefix",
+            "transaction-timeout",
+            "properties");
+
+    public enum Delivery {
+        EXACTLY_ONCE,
+        AT_LEAST_ONCE
+    }
 
     public KafkaSinkOptions {
         bootstrapServers = List.copyOf(bootstrapServers);
@@ -59,8 +75,12 @@ public record KafkaSinkOptions(List<String> bootstrapServers, String topic, Stri
         List<String> servers = r.strings(m, prefix, "bootstrap-servers", true);
         String topic = r.string(m, prefix, "topic", true);
         String dlt = r.string(m, prefix, "dead-letter-topic", false);
-        Delivery delivery = r.choice(m, prefix, "delivery", Map.of("exactly-once", Delivery.EXACTLY_ONCE,
-                "at-least-once", Delivery.AT_LEAST_ONCE), Delivery.EXACTLY_ONCE);
+        Delivery delivery = r.choice(
+                m,
+                prefix,
+                "delivery",
+                Map.of("exactly-once", Delivery.EXACTLY_ONCE, "at-least-once", Delivery.AT_LEAST_ONCE),
+                Delivery.EXACTLY_ONCE);
         String prefixId = r.string(m, prefix, "transactional-id-prefix", false);
         Duration timeout = r.duration(m, prefix, "transaction-timeout", DEFAULT_TRANSACTION_TIMEOUT);
         ClientProperties props = r.properties(m, prefix, "properties");
@@ -70,7 +90,13 @@ public record KafkaSinkOptions(List<String> bootstrapServers, String topic, Stri
         if (servers.isEmpty() || topic == null) {
             return null;
         }
-        return new KafkaSinkOptions(servers, topic, dlt == null ? DEFAULT_DEAD_LETTER_TOPIC : dlt, delivery,
-                prefixId == null ? DEFAULT_TRANSACTIONAL_ID_PREFIX : prefixId, timeout, props);
+        return new KafkaSinkOptions(
+                servers,
+                topic,
+                dlt == null ? DEFAULT_DEAD_LETTER_TOPIC : dlt,
+                delivery,
+                prefixId == null ? DEFAULT_TRANSACTIONAL_ID_PREFIX : prefixId,
+                timeout,
+                props);
     }
 }

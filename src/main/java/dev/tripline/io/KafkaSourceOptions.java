@@ -28,16 +28,27 @@ import java.util.Set;
  *       ssl.truststore.password: {file: /run/secrets/truststore-password}
  * </pre>
  */
-public record KafkaSourceOptions(List<String> bootstrapServers, List<String> topics, String groupId, Start start,
-                                 Instant startTimestamp, boolean bounded, ClientProperties properties)
+public record KafkaSourceOptions(
+        List<String> bootstrapServers,
+        List<String> topics,
+        String groupId,
+        Start start,
+        Instant startTimestamp,
+        boolean bounded,
+        ClientProperties properties)
         implements Serializable {
     private static final long serialVersionUID = 1L;
     public static final String DEFAULT_GROUP_ID = "tripline";
-    static final Set<String> KEYS = Set.of("bootstrap-servers", "topics", "group-id", "start", "start-timestamp",
-            "bounded", "properties");
+    static final Set<String> KEYS =
+            Set.of("bootstrap-servers", "topics", "group-id", "start", "start-timestamp", "bounded", "properties");
 
     /** Where a partition without a position in this job's checkpoint starts. */
-    public enum Start { COMMITTED, EARLIEST, LATEST, TIMESTAMP }
+    public enum Start {
+        COMMITTED,
+        EARLIEST,
+        LATEST,
+        TIMESTAMP
+    }
 
     public KafkaSourceOptions {
         bootstrapServers = List.copyOf(bootstrapServers);
@@ -59,8 +70,20 @@ public record KafkaSourceOptions(List<String> bootstrapServers, List<String> top
         List<String> servers = r.strings(m, prefix, "bootstrap-servers", true);
         List<String> topics = r.strings(m, prefix, "topics", true);
         String group = r.string(m, prefix, "group-id", false);
-        Start start = r.choice(m, prefix, "start", Map.of("committed", Start.COMMITTED, "earliest", Start.EARLIEST,
-                "latest", Start.LATEST, "timestamp", Start.TIMESTAMP), Start.COMMITTED);
+        Start start = r.choice(
+                m,
+                prefix,
+                "start",
+                Map.of(
+                        "committed",
+                        Start.COMMITTED,
+                        "earliest",
+                        Start.EARLIEST,
+                        "latest",
+                        Start.LATEST,
+                        "timestamp",
+                        Start.TIMESTAMP),
+                Start.COMMITTED);
         Instant ts = r.instant(m, prefix, "start-timestamp");
         if (start == Start.TIMESTAMP && ts == null && !m.has("start-timestamp")) {
             r.error(m.get("start"), prefix + ".start: timestamp needs " + prefix + ".start-timestamp");
@@ -71,8 +94,8 @@ public record KafkaSourceOptions(List<String> bootstrapServers, List<String> top
         boolean bounded = r.choice(m, prefix, "bounded", Map.of("true", true, "false", false), false);
         ClientProperties props = r.properties(m, prefix, "properties");
         try {
-            return new KafkaSourceOptions(servers, topics, group == null ? DEFAULT_GROUP_ID : group, start, ts,
-                    bounded, props);
+            return new KafkaSourceOptions(
+                    servers, topics, group == null ? DEFAULT_GROUP_ID : group, start, ts, bounded, props);
         } catch (IllegalArgumentException e) {
             return null; // already reported above, key by key
         }

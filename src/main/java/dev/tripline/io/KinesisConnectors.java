@@ -43,24 +43,27 @@ public final class KinesisConnectors {
     private static final DateTimeFormatter TIMESTAMP =
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX").withZone(ZoneOffset.UTC);
 
-    private KinesisConnectors() {
-    }
+    private KinesisConnectors() {}
 
     public static KinesisStreamsSource<RawRecord> source(KinesisSourceOptions o) {
         Configuration c = new Configuration();
-        for (Map.Entry<String, String> e : clientProperties(o.region(), o.endpoint(), o.properties()).entrySet()) {
+        for (Map.Entry<String, String> e :
+                clientProperties(o.region(), o.endpoint(), o.properties()).entrySet()) {
             c.setString(e.getKey(), e.getValue());
         }
-        c.set(KinesisStreamsSourceConfigConstants.STREAM_INITIAL_POSITION, switch (o.start()) {
-            case LATEST -> KinesisStreamsSourceConfigConstants.InitialPosition.LATEST;
-            case TRIM_HORIZON -> KinesisStreamsSourceConfigConstants.InitialPosition.TRIM_HORIZON;
-            case TIMESTAMP -> KinesisStreamsSourceConfigConstants.InitialPosition.AT_TIMESTAMP;
-        });
+        c.set(
+                KinesisStreamsSourceConfigConstants.STREAM_INITIAL_POSITION,
+                switch (o.start()) {
+                    case LATEST -> KinesisStreamsSourceConfigConstants.InitialPosition.LATEST;
+                    case TRIM_HORIZON -> KinesisStreamsSourceConfigConstants.InitialPosition.TRIM_HORIZON;
+                    case TIMESTAMP -> KinesisStreamsSourceConfigConstants.InitialPosition.AT_TIMESTAMP;
+                });
         if (o.startTimestamp() != null) {
             c.set(KinesisStreamsSourceConfigConstants.STREAM_TIMESTAMP_DATE_FORMAT, "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
             c.set(KinesisStreamsSourceConfigConstants.STREAM_INITIAL_TIMESTAMP, TIMESTAMP.format(o.startTimestamp()));
         }
-        c.set(KinesisStreamsSourceConfigConstants.SHARD_DISCOVERY_INTERVAL_MILLIS,
+        c.set(
+                KinesisStreamsSourceConfigConstants.SHARD_DISCOVERY_INTERVAL_MILLIS,
                 o.shardDiscoveryInterval().toMillis());
         return KinesisStreamsSource.<RawRecord>builder()
                 .setStreamArn(o.streamArn())
@@ -116,8 +119,8 @@ public final class KinesisConnectors {
             return key;
         }
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(key.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -129,7 +132,9 @@ public final class KinesisConnectors {
         @Override
         public void deserialize(Record record, String stream, String shardId, Collector<RawRecord> out) {
             String name = stream == null ? "" : stream.substring(stream.lastIndexOf('/') + 1);
-            out.collect(new RawRecord(ORIGIN_PREFIX + name + "/" + shardId + "/" + record.sequenceNumber(), -1,
+            out.collect(new RawRecord(
+                    ORIGIN_PREFIX + name + "/" + shardId + "/" + record.sequenceNumber(),
+                    -1,
                     record.data().asByteArray()));
         }
 

@@ -23,11 +23,17 @@ import java.util.Set;
  *     properties: { aws.credentials.provider: AUTO }
  * </pre>
  */
-public record KinesisSinkOptions(String stream, String deadLetterStream, String region, String endpoint,
-                                 Duration maxBufferTime, ClientProperties properties) implements Serializable {
+public record KinesisSinkOptions(
+        String stream,
+        String deadLetterStream,
+        String region,
+        String endpoint,
+        Duration maxBufferTime,
+        ClientProperties properties)
+        implements Serializable {
     private static final long serialVersionUID = 1L;
-    static final Set<String> KEYS = Set.of("stream", "dead-letter-stream", "region", "endpoint", "max-buffer-time",
-            "properties");
+    static final Set<String> KEYS =
+            Set.of("stream", "dead-letter-stream", "region", "endpoint", "max-buffer-time", "properties");
     public static final Duration DEFAULT_MAX_BUFFER_TIME = Duration.ofSeconds(5);
 
     public KinesisSinkOptions {

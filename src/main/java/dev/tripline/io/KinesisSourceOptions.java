@@ -26,16 +26,27 @@ import java.util.regex.Pattern;
  *     properties: { aws.credentials.provider: AUTO }
  * </pre>
  */
-public record KinesisSourceOptions(String streamArn, String region, String endpoint, Start start,
-                                   Instant startTimestamp, Duration shardDiscoveryInterval,
-                                   ClientProperties properties) implements Serializable {
+public record KinesisSourceOptions(
+        String streamArn,
+        String region,
+        String endpoint,
+        Start start,
+        Instant startTimestamp,
+        Duration shardDiscoveryInterval,
+        ClientProperties properties)
+        implements Serializable {
     private static final long serialVersionUID = 1L;
-    static final Pattern STREAM_ARN = Pattern.compile("arn:aws[a-z-]*:kinesis:([a-z0-9-]+):\\d{12}:stream/[A-Za-z0-9_.-]{1,128}");
-    static final Set<String> KEYS = Set.of("stream-arn", "region", "endpoint", "start", "start-timestamp",
-            "shard-discovery-interval", "properties");
+    static final Pattern STREAM_ARN =
+            Pattern.compile("arn:aws[a-z-]*:kinesis:([a-z0-9-]+):\\d{12}:stream/[A-Za-z0-9_.-]{1,128}");
+    static final Set<String> KEYS = Set.of(
+            "stream-arn", "region", "endpoint", "start", "start-timestamp", "shard-discovery-interval", "properties");
     public static final Duration DEFAULT_SHARD_DISCOVERY = Duration.ofSeconds(10);
 
-    public enum Start { LATEST, TRIM_HORIZON, TIMESTAMP }
+    public enum Start {
+        LATEST,
+        TRIM_HORIZON,
+        TIMESTAMP
+    }
 
     public KinesisSourceOptions {
         Objects.requireNonNull(streamArn, "streamArn");
@@ -55,16 +66,22 @@ public record KinesisSourceOptions(String streamArn, String region, String endpo
         if (arn != null) {
             java.util.regex.Matcher am = STREAM_ARN.matcher(arn);
             if (!am.matches()) {
-                r.error(m.get("stream-arn"), prefix + ".stream-arn: '" + arn
-                        + "' is not a Kinesis stream ARN (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME)");
+                r.error(
+                        m.get("stream-arn"),
+                        prefix + ".stream-arn: '" + arn
+                                + "' is not a Kinesis stream ARN (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME)");
                 arn = null;
             } else if (region == null) {
                 region = am.group(1);
             }
         }
         String endpoint = KinesisSinkOptions.endpoint(r, m, prefix);
-        Start start = r.choice(m, prefix, "start", Map.of("latest", Start.LATEST, "trim-horizon", Start.TRIM_HORIZON,
-                "timestamp", Start.TIMESTAMP), Start.LATEST);
+        Start start = r.choice(
+                m,
+                prefix,
+                "start",
+                Map.of("latest", Start.LATEST, "trim-horizon", Start.TRIM_HORIZON, "timestamp", Start.TIMESTAMP),
+                Start.LATEST);
         Instant ts = r.instant(m, prefix, "start-timestamp");
         if (start == Start.TIMESTAMP && ts == null && !m.has("start-timestamp")) {
             r.error(m.get("start"), prefix + ".start: timestamp needs " + prefix + ".start-timestamp");

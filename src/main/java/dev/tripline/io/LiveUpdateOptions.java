@@ -30,13 +30,19 @@ public record LiveUpdateOptions(Duration watchInterval, Integer correlateStages,
     public static final String DEFAULT_GROUP_ID = "tripline-rules";
     /** Deeper chaining than any rule set needs; guards against a typo that would build hundreds of operators. */
     static final int MAX_STAGES = 16;
+
     static final Set<String> KEYS = Set.of("watch-interval", "correlate-stages", "updates");
-    static final Set<String> KAFKA_KEYS = Set.of("bootstrap-servers", "topic", "status-topic", "group-id",
-            "properties");
+    static final Set<String> KAFKA_KEYS =
+            Set.of("bootstrap-servers", "topic", "status-topic", "group-id", "properties");
 
     /** The control topic, and where statuses go. */
-    public record Kafka(List<String> bootstrapServers, String topic, String statusTopic, String groupId,
-                        ClientProperties properties) implements Serializable {
+    public record Kafka(
+            List<String> bootstrapServers,
+            String topic,
+            String statusTopic,
+            String groupId,
+            ClientProperties properties)
+            implements Serializable {
         private static final long serialVersionUID = 1L;
 
         public Kafka {
@@ -79,8 +85,9 @@ public record LiveUpdateOptions(Duration watchInterval, Integer correlateStages,
                 stages = -1;
             }
             if (stages < 1 || stages > MAX_STAGES) {
-                r.error(m.get("correlate-stages"), "rules.correlate-stages: '" + text
-                        + "' is not a whole number from 1 to " + MAX_STAGES);
+                r.error(
+                        m.get("correlate-stages"),
+                        "rules.correlate-stages: '" + text + "' is not a whole number from 1 to " + MAX_STAGES);
                 stages = null;
             }
         }

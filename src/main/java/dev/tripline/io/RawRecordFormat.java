@@ -36,6 +36,7 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileSourceSp
     private static final long serialVersionUID = 1L;
     /** Records per batch handed to Flink: amortises the hand-over without holding much in memory. */
     private static final int BATCH = 256;
+
     public static final long DEFAULT_MAX_FILE_BYTES = 64L << 20;
     public static final int DEFAULT_MAX_LINE_BYTES = 1 << 20;
 
@@ -82,7 +83,9 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileSourceSp
 
     @Override
     public Reader<RawRecord> restoreReader(Configuration config, FileSourceSplit split) throws IOException {
-        long skip = split.getReaderPosition().map(CheckpointedPosition::getRecordsAfterOffset).orElse(0L);
+        long skip = split.getReaderPosition()
+                .map(CheckpointedPosition::getRecordsAfterOffset)
+                .orElse(0L);
         return new FileReader(split, skip);
     }
 
@@ -110,8 +113,10 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileSourceSp
 
         FileReader(FileSourceSplit split, long skip) throws IOException {
             this.path = split.path();
-            this.origin = path.toUri().getScheme() == null || "file".equals(path.toUri().getScheme())
-                    ? path.toUri().getPath() : path.toString();
+            this.origin = path.toUri().getScheme() == null
+                            || "file".equals(path.toUri().getScheme())
+                    ? path.toUri().getPath()
+                    : path.toString();
             this.lines = isJsonLines(path.getName());
             this.fileSize = split.fileSize();
             this.skip = skip;
@@ -149,7 +154,10 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileSourceSp
                 return lines ? nextLine() : wholeFile();
             } catch (IOException e) {
                 done = true;
-                return RawRecord.refused(origin, lines ? lineNo + 1 : -1, ParseFailure.Reason.READ_ERROR.name(),
+                return RawRecord.refused(
+                        origin,
+                        lines ? lineNo + 1 : -1,
+                        ParseFailure.Reason.READ_ERROR.name(),
                         "cannot read " + origin + ": " + e.getMessage());
             }
         }
@@ -157,13 +165,19 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileSourceSp
         private RawRecord wholeFile() throws IOException {
             done = true;
             if (fileSize > maxFileBytes) {
-                return RawRecord.refused(origin, -1, ParseFailure.Reason.RECORD_TOO_LARGE.name(),
+                return RawRecord.refused(
+                        origin,
+                        -1,
+                        ParseFailure.Reason.RECORD_TOO_LARGE.name(),
                         "file of " + fileSize + " bytes is above the limit of " + maxFileBytes + " bytes");
             }
             try (FSDataInputStream s = path.getFileSystem().open(path)) {
                 byte[] data = s.readNBytes((int) Math.min(maxFileBytes + 1, Integer.MAX_VALUE - 8));
                 if (data.length > maxFileBytes) {
-                    return RawRecord.refused(origin, -1, ParseFailure.Reason.RECORD_TOO_LARGE.name(),
+                    return RawRecord.refused(
+                            origin,
+                            -1,
+                            ParseFailure.Reason.RECORD_TOO_LARGE.name(),
                             "file grew above the limit of " + maxFileBytes + " bytes while being read");
                 }
                 return new RawRecord(origin, -1, data);
@@ -173,8 +187,7 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileSourceSp
         private RawRecord nextLine() throws IOException {
             if (in == null) {
                 InputStream raw = path.getFileSystem().open(path);
-                in = path.getName().toLowerCase(Locale.ROOT).endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16)
-                        : raw;
+                in = path.getName().toLowerCase(Locale.ROOT).endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
             }
             if (lineReader == null) {
                 lineReader = new LineReader(in, maxLineBytes);
@@ -186,7 +199,10 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileSourceSp
                 }
                 lineNo++;
                 if (line.tooLong()) {
-                    return RawRecord.refused(origin, lineNo, ParseFailure.Reason.RECORD_TOO_LARGE.name(),
+                    return RawRecord.refused(
+                            origin,
+                            lineNo,
+                            ParseFailure.Reason.RECORD_TOO_LARGE.name(),
                             "line of " + line.length() + " bytes is above the limit of " + maxLineBytes + " bytes");
                 }
                 if (!isBlank(line.bytes())) {

@@ -22,8 +22,7 @@ import java.util.stream.Stream;
  * directory agree.
  */
 public final class RuleDirectory {
-    private RuleDirectory() {
-    }
+    private RuleDirectory() {}
 
     /**
      * Reads every rule file; a file that cannot be read (too large, not UTF-8, gone) is a problem of the update,
@@ -36,7 +35,9 @@ public final class RuleDirectory {
             if (Files.isDirectory(p)) {
                 try (Stream<Path> walk = Files.walk(p)) {
                     for (Path f : walk.filter(Files::isRegularFile)
-                            .filter(q -> RuleLoader.picks(p, q)).sorted().toList()) {
+                            .filter(q -> RuleLoader.picks(p, q))
+                            .sorted()
+                            .toList()) {
                         readOne(f, maxFileBytes, files, problems);
                     }
                 } catch (IOException | java.io.UncheckedIOException e) {
@@ -59,8 +60,13 @@ public final class RuleDirectory {
                 problems.add(name + ": file is " + size + " bytes, over the limit of " + maxFileBytes);
                 return;
             }
-            files.put(name, StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(Files.readAllBytes(f))).toString());
+            files.put(
+                    name,
+                    StandardCharsets.UTF_8
+                            .newDecoder()
+                            .onMalformedInput(CodingErrorAction.REPORT)
+                            .decode(ByteBuffer.wrap(Files.readAllBytes(f)))
+                            .toString());
         } catch (CharacterCodingException e) {
             problems.add(name + ": file is not valid UTF-8 text");
         } catch (IOException e) {

@@ -24,10 +24,11 @@ public class RuleDirectorySource implements SourceFunction<RuleUpdate> {
     private final String startDigest;
     /** The {@link InputStreamSource} stream this watcher ends with (stdin), or null to run until cancelled. */
     private final String endWithStream;
+
     private volatile boolean running = true;
 
-    public RuleDirectorySource(List<Path> paths, long maxFileBytes, Duration interval, String startDigest,
-                               String endWithStream) {
+    public RuleDirectorySource(
+            List<Path> paths, long maxFileBytes, Duration interval, String startDigest, String endWithStream) {
         this.paths = paths.stream().map(Path::toString).toList();
         this.maxFileBytes = maxFileBytes;
         this.intervalMillis = Math.max(10, interval.toMillis());
@@ -47,8 +48,8 @@ public class RuleDirectorySource implements SourceFunction<RuleUpdate> {
         List<Path> roots = paths.stream().map(Path::of).toList();
         while (running && (endWithStream == null || !InputStreamSource.ended(endWithStream))) {
             RuleUpdate now = RuleDirectory.read(roots, maxFileBytes, "");
-            String digest = now.problems().isEmpty() ? now.digest()
-                    : now.digest() + "/" + String.join("|", now.problems());
+            String digest =
+                    now.problems().isEmpty() ? now.digest() : now.digest() + "/" + String.join("|", now.problems());
             if (!digest.equals(sent) && digest.equals(previous)) {
                 now.version = version(now);
                 synchronized (ctx.getCheckpointLock()) {

@@ -39,15 +39,18 @@ public final class RuleUpdateConnectors {
     public static final String STATUS_SINK_UID = "tripline-rule-status-sink";
     /** Larger than any rule repository: Kafka's own message limit is usually far below it. */
     static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static {
-        JSON.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
-                .maxStringLength(MAX_MESSAGE_BYTES).maxNestingDepth(16).build());
+        JSON.getFactory()
+                .setStreamReadConstraints(StreamReadConstraints.builder()
+                        .maxStringLength(MAX_MESSAGE_BYTES)
+                        .maxNestingDepth(16)
+                        .build());
     }
 
-    private RuleUpdateConnectors() {
-    }
+    private RuleUpdateConnectors() {}
 
     /** The control topic as a stream of updates, parallelism 1 (the topic should have one partition). */
     public static DataStream<RuleUpdate> source(StreamExecutionEnvironment env, LiveUpdateOptions.Kafka o) {
@@ -59,7 +62,8 @@ public final class RuleUpdateConnectors {
                 .setProperties(o.properties().toProperties())
                 .setStartingOffsets(OffsetsInitializer.latest())
                 .build();
-        return env.fromSource(source, WatermarkStrategy.noWatermarks(), "rule updates").setParallelism(1)
+        return env.fromSource(source, WatermarkStrategy.noWatermarks(), "rule updates")
+                .setParallelism(1)
                 .uid(SOURCE_UID);
     }
 
@@ -70,9 +74,9 @@ public final class RuleUpdateConnectors {
                 .setBootstrapServers(String.join(",", o.bootstrapServers()))
                 .setKafkaProducerConfig(o.properties().toProperties())
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-                .setRecordSerializer((KafkaRecordSerializationSchema<RuleUpdateStatus>) (s, ctx, ts) ->
-                        new ProducerRecord<>(topic, KafkaConnectors.utf8(s.version),
-                                KafkaConnectors.utf8(s.toJsonLine())))
+                .setRecordSerializer(
+                        (KafkaRecordSerializationSchema<RuleUpdateStatus>) (s, ctx, ts) -> new ProducerRecord<>(
+                                topic, KafkaConnectors.utf8(s.version), KafkaConnectors.utf8(s.toJsonLine())))
                 .build();
         statuses.sinkTo(sink).setParallelism(1).uid(STATUS_SINK_UID).name("rule update status sink");
     }
@@ -91,7 +95,10 @@ public final class RuleUpdateConnectors {
             root = JSON.readTree(value);
         } catch (Exception e) {
             String m = String.valueOf(e.getMessage());
-            return RuleUpdate.of(where, Map.of(), List.of(where + ": not JSON: " + m.lines().findFirst().orElse(m)));
+            return RuleUpdate.of(
+                    where,
+                    Map.of(),
+                    List.of(where + ": not JSON: " + m.lines().findFirst().orElse(m)));
         }
         if (root == null || !root.isObject()) {
             return RuleUpdate.of(where, Map.of(), List.of(where + ": expected a JSON object with version and files"));
@@ -132,8 +139,8 @@ public final class RuleUpdateConnectors {
 
         @Override
         public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<RuleUpdate> out) {
-            out.collect(parse(record.value(), "kafka:" + record.topic() + "-" + record.partition() + "@"
-                    + record.offset()));
+            out.collect(parse(
+                    record.value(), "kafka:" + record.topic() + "-" + record.partition() + "@" + record.offset()));
         }
 
         @Override

@@ -19,8 +19,9 @@ import org.yaml.snakeyaml.nodes.Node;
  *   kinesis: {...}             # see KinesisSinkOptions
  * </pre>
  */
-public record SinkOptions(SourceOptions.Kind kind, Duration checkpointInterval, KafkaSinkOptions kafka,
-                          KinesisSinkOptions kinesis) implements Serializable {
+public record SinkOptions(
+        SourceOptions.Kind kind, Duration checkpointInterval, KafkaSinkOptions kafka, KinesisSinkOptions kinesis)
+        implements Serializable {
     private static final long serialVersionUID = 1L;
     public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
 

@@ -17,11 +17,14 @@ import org.yaml.snakeyaml.nodes.Node;
  *   kinesis: {...}      # see KinesisSourceOptions; only the chosen kind's map is required
  * </pre>
  */
-public record SourceOptions(Kind kind, KafkaSourceOptions kafka, KinesisSourceOptions kinesis)
-        implements Serializable {
+public record SourceOptions(Kind kind, KafkaSourceOptions kafka, KinesisSourceOptions kinesis) implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    public enum Kind { FILE, KAFKA, KINESIS }
+    public enum Kind {
+        FILE,
+        KAFKA,
+        KINESIS
+    }
 
     static final Map<String, Kind> KINDS = Map.of("file", Kind.FILE, "kafka", Kind.KAFKA, "kinesis", Kind.KINESIS);
 

@@ -1,12 +1,12 @@
 package dev.tripline.job;
 
 import dev.tripline.alert.AlertFormat;
-import dev.tripline.io.ArchiveFiles;
 import dev.tripline.flink.LiveRules;
+import dev.tripline.io.ArchiveFiles;
 import dev.tripline.io.Connectors;
 import dev.tripline.io.LiveUpdateOptions;
-import dev.tripline.io.RuleUpdateConnectors;
 import dev.tripline.io.RawRecordFormat;
+import dev.tripline.io.RuleUpdateConnectors;
 import dev.tripline.io.SinkOptions;
 import dev.tripline.io.SourceOptions;
 import dev.tripline.program.RuleProgram;
@@ -29,22 +29,37 @@ public final class DeployedJob {
     /** The Flink job name; the rollout docs and scripts find the running job by it. */
     public static final String NAME = "tripline";
 
-    private DeployedJob() {
-    }
+    private DeployedJob() {}
 
     /** Adds the job to {@code env}; throws IllegalArgumentException naming the config key that is wrong. */
-    public static void build(StreamExecutionEnvironment env, RuleProgram rules, DetectionJob.Options options,
-                             TriplineConfig config, AlertFormat format) {
-        build(env, rules, options, config, format, config.liveUpdates().kafka() == null ? null
-                : new LiveRules(config.ruleLoadOptions(), rules.digest(), 1));
+    public static void build(
+            StreamExecutionEnvironment env,
+            RuleProgram rules,
+            DetectionJob.Options options,
+            TriplineConfig config,
+            AlertFormat format) {
+        build(
+                env,
+                rules,
+                options,
+                config,
+                format,
+                config.liveUpdates().kafka() == null
+                        ? null
+                        : new LiveRules(config.ruleLoadOptions(), rules.digest(), 1));
     }
 
     /**
      * As above; with {@code rules.updates} configured, rule updates from that control topic are applied live
      * under {@code live} (the start files' digest and load options), and statuses go to its status topic.
      */
-    public static void build(StreamExecutionEnvironment env, RuleProgram rules, DetectionJob.Options options,
-                             TriplineConfig config, AlertFormat format, LiveRules live) {
+    public static void build(
+            StreamExecutionEnvironment env,
+            RuleProgram rules,
+            DetectionJob.Options options,
+            TriplineConfig config,
+            AlertFormat format,
+            LiveRules live) {
         SourceOptions source = config.source();
         SinkOptions sink = config.sink();
         if (sink.kind() == SourceOptions.Kind.FILE) {
@@ -59,9 +74,11 @@ public final class DeployedJob {
         if (source.kind() == SourceOptions.Kind.FILE) {
             List<String> paths = config.settings().inputPaths();
             if (paths == null || paths.isEmpty()) {
-                throw new IllegalArgumentException("input.paths: a cluster job with source.kind file needs input paths");
+                throw new IllegalArgumentException(
+                        "input.paths: a cluster job with source.kind file needs input paths");
             }
-            files = ArchiveFiles.list(paths.stream().map(Path::of).toList(), null, null).files();
+            files = ArchiveFiles.list(paths.stream().map(Path::of).toList(), null, null)
+                    .files();
         }
         if (env.getConfiguration().getOptional(ExecutionOptions.BUFFER_TIMEOUT).isEmpty()) {
             env.setBufferTimeout(DetectionJob.BUFFER_TIMEOUT_MILLIS);
@@ -69,15 +86,18 @@ public final class DeployedJob {
         if (!env.getCheckpointConfig().isCheckpointingEnabled()) {
             env.enableCheckpointing(sink.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
         }
-        LiveUpdateOptions.Kafka control = live == null ? null : config.liveUpdates().kafka();
+        LiveUpdateOptions.Kafka control =
+                live == null ? null : config.liveUpdates().kafka();
         DetectionJob job = new DetectionJob(rules, options);
         if (control != null) {
             Integer stages = config.liveUpdates().correlateStages();
             job.correlateStages(stages == null ? 1 : stages).live(live);
         }
-        DetectionJob.Outputs out = job.attach(Connectors.source(env, source, files, new RawRecordFormat()),
+        DetectionJob.Outputs out = job.attach(
+                Connectors.source(env, source, files, new RawRecordFormat()),
                 control == null ? null : RuleUpdateConnectors.source(env, control),
-                Connectors.alertSink(sink, format), Connectors.deadLetterSink(sink));
+                Connectors.alertSink(sink, format),
+                Connectors.deadLetterSink(sink));
         if (control != null && control.statusTopic() != null) {
             RuleUpdateConnectors.statusSink(out.ruleUpdates(), control);
         }

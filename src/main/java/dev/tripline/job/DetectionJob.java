@@ -7,6 +7,7 @@ import dev.tripline.flink.AlertRecord;
 import dev.tripline.flink.CorrelateFunction;
 import dev.tripline.flink.CorrelateOperator;
 import dev.tripline.flink.CorrelationAlerts;
+import dev.tripline.flink.DeadLetter;
 import dev.tripline.flink.DedupFunction;
 import dev.tripline.flink.DetectFunction;
 import dev.tripline.flink.FiredRecord;
@@ -15,6 +16,7 @@ import dev.tripline.flink.LiveCorrelateFunction;
 import dev.tripline.flink.LiveCorrelateOperator;
 import dev.tripline.flink.LiveDetectFunction;
 import dev.tripline.flink.LiveRules;
+import dev.tripline.flink.RawRecord;
 import dev.tripline.flink.RuleUpdate;
 import dev.tripline.flink.RuleUpdateStatus;
 import dev.tripline.flink.RuleUpdateValidator;
@@ -22,8 +24,6 @@ import dev.tripline.flink.SignalRecord;
 import dev.tripline.flink.SingleMatch;
 import dev.tripline.flink.TieOrderedKeyedOperator;
 import dev.tripline.flink.TimeRange;
-import dev.tripline.flink.DeadLetter;
-import dev.tripline.flink.RawRecord;
 import dev.tripline.match.CompiledMatcher;
 import dev.tripline.program.RuleProgram;
 import dev.tripline.rule.CorrelationRule;
@@ -108,9 +108,16 @@ public final class DetectionJob {
      * @param evidenceLimit         matches or firings whose evidence a deduplicated alert shows (its earliest and
      *                              latest), see {@link EvidenceSample}
      */
-    public record Options(Duration outOfOrderness, Duration idleness, int defaultDedupMinutes,
-                          Duration correlationSuppression, Duration allowedLateness, Duration stateTtl,
-                          TimeRange timeRange, int evidenceLimit) implements Serializable {
+    public record Options(
+            Duration outOfOrderness,
+            Duration idleness,
+            int defaultDedupMinutes,
+            Duration correlationSuppression,
+            Duration allowedLateness,
+            Duration stateTtl,
+            TimeRange timeRange,
+            int evidenceLimit)
+            implements Serializable {
         private static final long serialVersionUID = 3L;
         public static final Duration DEFAULT_OUT_OF_ORDERNESS = Duration.ofMinutes(15);
         public static final Duration DEFAULT_IDLENESS = Duration.ofMinutes(1);
@@ -130,12 +137,12 @@ public final class DetectionJob {
                 throw new IllegalArgumentException("idleness must be positive: " + idleness);
             }
             if (defaultDedupMinutes < 1) {
-                throw new IllegalArgumentException("default dedup period must be at least 1 minute: "
-                        + defaultDedupMinutes);
+                throw new IllegalArgumentException(
+                        "default dedup period must be at least 1 minute: " + defaultDedupMinutes);
             }
             if (correlationSuppression.isNegative() || correlationSuppression.isZero()) {
-                throw new IllegalArgumentException("correlation suppression must be positive: "
-                        + correlationSuppression);
+                throw new IllegalArgumentException(
+                        "correlation suppression must be positive: " + correlationSuppression);
             }
             if (allowedLateness.isNegative()) {
                 throw new IllegalArgumentException("allowed lateness must not be negative: " + allowedLateness);
@@ -147,55 +154,126 @@ public final class DetectionJob {
         }
 
         /** The options before state TTL and time range existed: those two at their defaults. */
-        public Options(Duration outOfOrderness, Duration idleness, int defaultDedupMinutes,
-                       Duration correlationSuppression, Duration allowedLateness) {
-            this(outOfOrderness, idleness, defaultDedupMinutes, correlationSuppression, allowedLateness,
-                    CorrelateFunction.DEFAULT_STATE_TTL, TimeRange.ALL, EvidenceSample.DEFAULT_LIMIT);
+        public Options(
+                Duration outOfOrderness,
+                Duration idleness,
+                int defaultDedupMinutes,
+                Duration correlationSuppression,
+                Duration allowedLateness) {
+            this(
+                    outOfOrderness,
+                    idleness,
+                    defaultDedupMinutes,
+                    correlationSuppression,
+                    allowedLateness,
+                    CorrelateFunction.DEFAULT_STATE_TTL,
+                    TimeRange.ALL,
+                    EvidenceSample.DEFAULT_LIMIT);
         }
 
         public static Options defaults() {
-            return new Options(DEFAULT_OUT_OF_ORDERNESS, DEFAULT_IDLENESS, DedupPolicy.DEFAULT_PERIOD_MINUTES,
-                    DEFAULT_CORRELATION_SUPPRESSION, Duration.ZERO);
+            return new Options(
+                    DEFAULT_OUT_OF_ORDERNESS,
+                    DEFAULT_IDLENESS,
+                    DedupPolicy.DEFAULT_PERIOD_MINUTES,
+                    DEFAULT_CORRELATION_SUPPRESSION,
+                    Duration.ZERO);
         }
 
         public Options withOutOfOrderness(Duration d) {
-            return new Options(d, idleness, defaultDedupMinutes, correlationSuppression, allowedLateness, stateTtl,
-                    timeRange, evidenceLimit);
+            return new Options(
+                    d,
+                    idleness,
+                    defaultDedupMinutes,
+                    correlationSuppression,
+                    allowedLateness,
+                    stateTtl,
+                    timeRange,
+                    evidenceLimit);
         }
 
         public Options withIdleness(Duration d) {
-            return new Options(outOfOrderness, d, defaultDedupMinutes, correlationSuppression, allowedLateness,
-                    stateTtl, timeRange, evidenceLimit);
+            return new Options(
+                    outOfOrderness,
+                    d,
+                    defaultDedupMinutes,
+                    correlationSuppression,
+                    allowedLateness,
+                    stateTtl,
+                    timeRange,
+                    evidenceLimit);
         }
 
         public Options withDefaultDedupMinutes(int minutes) {
-            return new Options(outOfOrderness, idleness, minutes, correlationSuppression, allowedLateness, stateTtl,
-                    timeRange, evidenceLimit);
+            return new Options(
+                    outOfOrderness,
+                    idleness,
+                    minutes,
+                    correlationSuppression,
+                    allowedLateness,
+                    stateTtl,
+                    timeRange,
+                    evidenceLimit);
         }
 
         public Options withCorrelationSuppression(Duration d) {
-            return new Options(outOfOrderness, idleness, defaultDedupMinutes, d, allowedLateness, stateTtl,
-                    timeRange, evidenceLimit);
+            return new Options(
+                    outOfOrderness,
+                    idleness,
+                    defaultDedupMinutes,
+                    d,
+                    allowedLateness,
+                    stateTtl,
+                    timeRange,
+                    evidenceLimit);
         }
 
         public Options withAllowedLateness(Duration d) {
-            return new Options(outOfOrderness, idleness, defaultDedupMinutes, correlationSuppression, d, stateTtl,
-                    timeRange, evidenceLimit);
+            return new Options(
+                    outOfOrderness,
+                    idleness,
+                    defaultDedupMinutes,
+                    correlationSuppression,
+                    d,
+                    stateTtl,
+                    timeRange,
+                    evidenceLimit);
         }
 
         public Options withStateTtl(Duration d) {
-            return new Options(outOfOrderness, idleness, defaultDedupMinutes, correlationSuppression,
-                    allowedLateness, d, timeRange, evidenceLimit);
+            return new Options(
+                    outOfOrderness,
+                    idleness,
+                    defaultDedupMinutes,
+                    correlationSuppression,
+                    allowedLateness,
+                    d,
+                    timeRange,
+                    evidenceLimit);
         }
 
         public Options withEvidenceLimit(int limit) {
-            return new Options(outOfOrderness, idleness, defaultDedupMinutes, correlationSuppression,
-                    allowedLateness, stateTtl, timeRange, limit);
+            return new Options(
+                    outOfOrderness,
+                    idleness,
+                    defaultDedupMinutes,
+                    correlationSuppression,
+                    allowedLateness,
+                    stateTtl,
+                    timeRange,
+                    limit);
         }
 
         public Options withTimeRange(TimeRange r) {
-            return new Options(outOfOrderness, idleness, defaultDedupMinutes, correlationSuppression,
-                    allowedLateness, stateTtl, r, evidenceLimit);
+            return new Options(
+                    outOfOrderness,
+                    idleness,
+                    defaultDedupMinutes,
+                    correlationSuppression,
+                    allowedLateness,
+                    stateTtl,
+                    r,
+                    evidenceLimit);
         }
     }
 
@@ -203,9 +281,11 @@ public final class DetectionJob {
      * The job's outputs, before sinks: alerts, dead letters, matches that came later than the lateness, and with
      * live rule updates what became of each update (null without).
      */
-    public record Outputs(DataStream<AlertRecord> alerts, DataStream<DeadLetter> deadLetters,
-                          DataStream<LateRecord> late, DataStream<RuleUpdateStatus> ruleUpdates) {
-    }
+    public record Outputs(
+            DataStream<AlertRecord> alerts,
+            DataStream<DeadLetter> deadLetters,
+            DataStream<LateRecord> late,
+            DataStream<RuleUpdateStatus> ruleUpdates) {}
 
     private final RuleProgram program;
     private final RuleSet rules;
@@ -214,6 +294,7 @@ public final class DetectionJob {
     private final CorrelationEngine engine;
     /** Null: the rules are fixed for the job's life. */
     private LiveRules live;
+
     private int minStages = 1;
 
     /** A job running {@code program}; IllegalArgumentException, listing them, when the program has errors. */
@@ -266,8 +347,10 @@ public final class DetectionJob {
      */
     public Outputs build(DataStream<RawRecord> source, DataStream<RuleUpdate> updates) {
         if ((updates == null) != (live == null)) {
-            throw new IllegalStateException(live == null ? "rule updates need live(...) first"
-                    : "a job with live rule updates needs its control stream");
+            throw new IllegalStateException(
+                    live == null
+                            ? "rule updates need live(...) first"
+                            : "a job with live rule updates needs its control stream");
         }
         int stageCount = stages();
         boolean batch = isBatch(source);
@@ -276,23 +359,33 @@ public final class DetectionJob {
         SingleOutputStreamOperator<SignalRecord> detected;
         if (liveRules == null) {
             detected = source.process(new DetectFunction(matcher, engine, options.timeRange()))
-                    .uid(UID_DETECT).name("detect");
+                    .uid(UID_DETECT)
+                    .name("detect");
         } else {
-            validated = updates.transform("validate rule updates", TypeInformation.of(RuleUpdate.class),
+            validated = updates.transform(
+                            "validate rule updates",
+                            TypeInformation.of(RuleUpdate.class),
                             new RuleUpdateValidator(liveRules))
-                    .setParallelism(1).setMaxParallelism(1).uid(RuleUpdateValidator.UID);
+                    .setParallelism(1)
+                    .setMaxParallelism(1)
+                    .uid(RuleUpdateValidator.UID);
             detected = source.connect(validated.broadcast(LiveRules.STATE))
-                    .process(new LiveDetectFunction(new DetectFunction(matcher, engine, options.timeRange(),
-                            options.defaultDedupMinutes()), liveRules), TypeInformation.of(SignalRecord.class))
-                    .uid(UID_DETECT).name("detect");
+                    .process(
+                            new LiveDetectFunction(
+                                    new DetectFunction(
+                                            matcher, engine, options.timeRange(), options.defaultDedupMinutes()),
+                                    liveRules),
+                            TypeInformation.of(SignalRecord.class))
+                    .uid(UID_DETECT)
+                    .name("detect");
         }
 
-        DataStream<SignalRecord> signals = detected
-                .assignTimestampsAndWatermarks(WatermarkStrategy
-                        .<SignalRecord>forBoundedOutOfOrderness(options.outOfOrderness())
-                        .withTimestampAssigner((r, ts) -> r.time)
-                        .withIdleness(options.idleness()))
-                .uid(UID_SIGNAL_TIME).name("signal event time");
+        DataStream<SignalRecord> signals = detected.assignTimestampsAndWatermarks(
+                        WatermarkStrategy.<SignalRecord>forBoundedOutOfOrderness(options.outOfOrderness())
+                                .withTimestampAssigner((r, ts) -> r.time)
+                                .withIdleness(options.idleness()))
+                .uid(UID_SIGNAL_TIME)
+                .name("signal event time");
 
         // Stage k takes detect's signals for its plans and the chained firings of every lower stage for them.
         Map<String, Integer> stageOfPlan = program.stages();
@@ -300,8 +393,8 @@ public final class DetectionJob {
         List<DataStream<FiredRecord>> fired = new ArrayList<>();
         List<DataStream<LateRecord>> late = new ArrayList<>();
         for (int stage = 1; stage <= stageCount; stage++) {
-            DataStream<SignalRecord> input = stage == 1 && stageCount == 1 ? signals
-                    : forStage(signals, stageOfPlan, stage, "detect");
+            DataStream<SignalRecord> input =
+                    stage == 1 && stageCount == 1 ? signals : forStage(signals, stageOfPlan, stage, "detect");
             for (int j = 0; j < chained.size(); j++) {
                 input = input.union(forStage(chained.get(j), stageOfPlan, stage, "stage-" + (j + 1)));
             }
@@ -312,13 +405,19 @@ public final class DetectionJob {
             // restores, so CorrelateOperator's restore step has nothing to do there.
             SingleOutputStreamOperator<FiredRecord> correlated = liveRules == null
                     ? input.keyBy(r -> r.key, Types.STRING)
-                            .transform(name, TypeInformation.of(FiredRecord.class), batch
-                                    ? new TieOrderedKeyedOperator<>(correlate, DetectionJob::signalTieOrder)
-                                    : new CorrelateOperator(correlate))
+                            .transform(
+                                    name,
+                                    TypeInformation.of(FiredRecord.class),
+                                    batch
+                                            ? new TieOrderedKeyedOperator<>(correlate, DetectionJob::signalTieOrder)
+                                            : new CorrelateOperator(correlate))
                             .uid(uid)
-                    : input.keyBy(r -> r.key, Types.STRING).connect(validated.broadcast())
-                            .transform(name, TypeInformation.of(FiredRecord.class), new LiveCorrelateOperator(
-                                    new LiveCorrelateFunction(correlate, liveRules, name)))
+                    : input.keyBy(r -> r.key, Types.STRING)
+                            .connect(validated.broadcast())
+                            .transform(
+                                    name,
+                                    TypeInformation.of(FiredRecord.class),
+                                    new LiveCorrelateOperator(new LiveCorrelateFunction(correlate, liveRules, name)))
                             .uid(uid);
             fired.add(correlated);
             chained.add(correlated.getSideOutput(CorrelateFunction.CHAINED_SIGNALS));
@@ -328,37 +427,50 @@ public final class DetectionJob {
         for (int i = 1; i < fired.size(); i++) {
             allFired = allFired.union(fired.get(i));
         }
-        DataStream<AlertRecord> composite = allFired
-                .flatMap(new CorrelationAlerts(rules.correlations())).returns(TypeInformation.of(AlertRecord.class))
-                .uid(UID_CORRELATION_ALERTS).name("correlation alerts");
+        DataStream<AlertRecord> composite = allFired.flatMap(new CorrelationAlerts(rules.correlations()))
+                .returns(TypeInformation.of(AlertRecord.class))
+                .uid(UID_CORRELATION_ALERTS)
+                .name("correlation alerts");
 
         DataStream<AlertRecord> single = detected.getSideOutput(DetectFunction.SINGLE_MATCHES)
-                .assignTimestampsAndWatermarks(WatermarkStrategy
-                        .<SingleMatch>forBoundedOutOfOrderness(options.outOfOrderness())
-                        .withTimestampAssigner((m, ts) -> m.eventTime)
-                        .withIdleness(options.idleness()))
-                .uid(UID_SINGLE_TIME).name("single event time")
-                .map(AlertRecord::of).returns(TypeInformation.of(AlertRecord.class))
-                .uid(UID_SINGLE_ALERTS).name("single alerts");
+                .assignTimestampsAndWatermarks(
+                        WatermarkStrategy.<SingleMatch>forBoundedOutOfOrderness(options.outOfOrderness())
+                                .withTimestampAssigner((m, ts) -> m.eventTime)
+                                .withIdleness(options.idleness()))
+                .uid(UID_SINGLE_TIME)
+                .name("single event time")
+                .map(AlertRecord::of)
+                .returns(TypeInformation.of(AlertRecord.class))
+                .uid(UID_SINGLE_ALERTS)
+                .name("single alerts");
 
         KeyedStream<AlertRecord, String> candidates = single.union(composite).keyBy(a -> a.dedupKey, Types.STRING);
-        DedupFunction dedup = new DedupFunction(policies(), DedupPolicy.suppression(options.correlationSuppression()),
-                options.allowedLateness().toMillis(), options.evidenceLimit(),
+        DedupFunction dedup = new DedupFunction(
+                policies(),
+                DedupPolicy.suppression(options.correlationSuppression()),
+                options.allowedLateness().toMillis(),
+                options.evidenceLimit(),
                 // Bounded input in BATCH mode: one final line per period, independent of arrival order. A stream
                 // emits at once and updates.
                 batch ? DedupFunction.Emission.FINAL : DedupFunction.Emission.LIVE);
         // BATCH mode sorts by key and time only; equal times must still reach dedup in one order, or the evidence
         // (and the alert id) of a period would follow the arrival order of CloudTrail's same-second events.
         SingleOutputStreamOperator<AlertRecord> alerts = (batch
-                ? candidates.transform("dedup", TypeInformation.of(AlertRecord.class),
-                        new TieOrderedKeyedOperator<>(dedup, DetectionJob::tieOrder))
-                : candidates.process(dedup))
-                .uid(DedupFunction.UID).name("dedup");
+                        ? candidates.transform(
+                                "dedup",
+                                TypeInformation.of(AlertRecord.class),
+                                new TieOrderedKeyedOperator<>(dedup, DetectionJob::tieOrder))
+                        : candidates.process(dedup))
+                .uid(DedupFunction.UID)
+                .name("dedup");
         DataStream<LateRecord> allLate = alerts.getSideOutput(DedupFunction.LATE);
         for (DataStream<LateRecord> l : late) {
             allLate = allLate.union(l);
         }
-        return new Outputs(alerts, detected.getSideOutput(DetectFunction.DEAD_LETTERS), allLate,
+        return new Outputs(
+                alerts,
+                detected.getSideOutput(DetectFunction.DEAD_LETTERS),
+                allLate,
                 validated == null ? null : validated.getSideOutput(RuleUpdateValidator.STATUS));
     }
 
@@ -382,12 +494,13 @@ public final class DetectionJob {
     }
 
     /** The signals of {@code in} whose plan lives in {@code stage}. */
-    private static DataStream<SignalRecord> forStage(DataStream<SignalRecord> in, Map<String, Integer> stageOfPlan,
-                                                     int stage, String from) {
+    private static DataStream<SignalRecord> forStage(
+            DataStream<SignalRecord> in, Map<String, Integer> stageOfPlan, int stage, String from) {
         Map<String, Integer> stages = new HashMap<>(stageOfPlan);
         // A signal names its stage under the rules that made it (live updates); else the start rules decide.
         return in.filter(r -> (r.stage > 0 ? r.stage : stages.getOrDefault(r.planId, 1)) == stage)
-                .uid("tripline-route-" + from + "-to-stage-" + stage).name("signals for stage " + stage);
+                .uid("tripline-route-" + from + "-to-stage-" + stage)
+                .name("signals for stage " + stage);
     }
 
     /** Builds the topology over {@code source} and attaches the sinks. */
@@ -396,11 +509,17 @@ public final class DetectionJob {
     }
 
     /** As {@link #attach(DataStream, Sink, Sink)} with live rule updates from {@code updates} (null: none). */
-    public Outputs attach(DataStream<RawRecord> source, DataStream<RuleUpdate> updates, Sink<AlertRecord> alertSink,
-                          Sink<DeadLetter> deadLetterSink) {
+    public Outputs attach(
+            DataStream<RawRecord> source,
+            DataStream<RuleUpdate> updates,
+            Sink<AlertRecord> alertSink,
+            Sink<DeadLetter> deadLetterSink) {
         Outputs out = build(source, updates);
         out.alerts().sinkTo(alertSink).uid("tripline-alert-sink").name("alert sink");
-        out.deadLetters().sinkTo(deadLetterSink).uid("tripline-dead-letter-sink").name("dead-letter sink");
+        out.deadLetters()
+                .sinkTo(deadLetterSink)
+                .uid("tripline-dead-letter-sink")
+                .name("dead-letter sink");
         return out;
     }
 

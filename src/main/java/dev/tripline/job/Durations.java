@@ -12,8 +12,7 @@ public final class Durations {
     /** Far beyond any sane window or lateness, and far from overflowing event-time arithmetic. */
     public static final Duration MAX = Duration.ofDays(3650);
 
-    private Durations() {
-    }
+    private Durations() {}
 
     /**
      * {@code 500ms}, {@code 90s}, {@code 15m}, {@code 1h}, {@code 2d}, or ISO-8601 ({@code PT15M}).

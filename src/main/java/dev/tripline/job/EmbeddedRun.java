@@ -3,15 +3,15 @@ package dev.tripline.job;
 import dev.tripline.alert.Alert;
 import dev.tripline.alert.AlertFormat;
 import dev.tripline.flink.AlertRecord;
+import dev.tripline.flink.DeadLetter;
 import dev.tripline.flink.DetectFunction;
 import dev.tripline.flink.LiveRules;
+import dev.tripline.flink.RawRecord;
 import dev.tripline.flink.RuleUpdate;
 import dev.tripline.flink.RuleUpdateStatus;
 import dev.tripline.flink.RuleUpdateValidator;
-import dev.tripline.flink.DeadLetter;
 import dev.tripline.io.ArchiveFiles;
 import dev.tripline.io.InputStreamSource;
-import dev.tripline.flink.RawRecord;
 import dev.tripline.io.RawRecordFormat;
 import dev.tripline.program.RuleProgram;
 import java.io.IOException;
@@ -59,10 +59,21 @@ public final class EmbeddedRun {
      * @param late         what arrived too late to be correlated or deduplicated; null when the run cannot tell
      *                     (sinks inside the job: see the late_records metric)
      */
-    public record Summary(int files, int skippedFiles, long records, long events, long deadLetters,
-                          Map<String, Long> alertsByRule, Map<String, String> ruleTitles, long eventsOutsideRange,
-                          Late late, long ruleUpdatesAccepted, long ruleUpdatesRejected, long alertUpdates,
-                          long signalsMissingGroup, long embeddedJsonUnreadable) {
+    public record Summary(
+            int files,
+            int skippedFiles,
+            long records,
+            long events,
+            long deadLetters,
+            Map<String, Long> alertsByRule,
+            Map<String, String> ruleTitles,
+            long eventsOutsideRange,
+            Late late,
+            long ruleUpdatesAccepted,
+            long ruleUpdatesRejected,
+            long alertUpdates,
+            long signalsMissingGroup,
+            long embeddedJsonUnreadable) {
         /** True when the run took live rule updates. */
         public boolean live() {
             return ruleUpdatesAccepted >= 0;
@@ -104,8 +115,12 @@ public final class EmbeddedRun {
      * Where records come from: files (as {@link dev.tripline.io.ArchiveFiles#list} gives them), a stream of this
      * process, or a connector that adds its own source (Kafka, Kinesis) to the environment.
      */
-    public record Input(List<Path> files, List<Path> skipped, InputStream stream, String streamName,
-                        Function<StreamExecutionEnvironment, DataStream<RawRecord>> connector) {
+    public record Input(
+            List<Path> files,
+            List<Path> skipped,
+            InputStream stream,
+            String streamName,
+            Function<StreamExecutionEnvironment, DataStream<RawRecord>> connector) {
         public static Input files(List<Path> files) {
             return new Input(List.copyOf(files), List.of(), null, null, null);
         }
@@ -137,9 +152,14 @@ public final class EmbeddedRun {
     }
 
     /** Live totals of a running job, read from its accumulators. */
-    public record Progress(long elapsedMillis, int filesTotal, long filesDone, long records, long events,
-                           long eventsOutsideRange, long deadLetters) {
-    }
+    public record Progress(
+            long elapsedMillis,
+            int filesTotal,
+            long filesDone,
+            long records,
+            long events,
+            long eventsOutsideRange,
+            long deadLetters) {}
 
     /** Called from a background thread while the job runs; must not block for long. */
     public interface ProgressListener {
@@ -150,21 +170,23 @@ public final class EmbeddedRun {
     private final DetectionJob.Options options;
     private final AlertFormat format;
     private final RawRecordFormat reader;
-    private LineSink late = line -> { };
+    private LineSink late = line -> {};
     /**
      * Live rule updates: the job's {@link LiveRules}, its control stream (given the environment and the id of the
      * run's stream input, null when none, so that a watcher can end with stdin), and (attached runs) where
      * statuses go; null for fixed rules.
      */
-    public record Live(LiveRules rules,
-                       BiFunction<StreamExecutionEnvironment, String, DataStream<RuleUpdate>> control,
-                       int correlateStages, Consumer<DataStream<RuleUpdateStatus>> statusSink) {
-    }
+    public record Live(
+            LiveRules rules,
+            BiFunction<StreamExecutionEnvironment, String, DataStream<RuleUpdate>> control,
+            int correlateStages,
+            Consumer<DataStream<RuleUpdateStatus>> statusSink) {}
 
     private Live live;
     /** The running job, for {@link #cancel}. */
     private volatile JobClient running;
-    private LineSink ruleUpdates = line -> { };
+
+    private LineSink ruleUpdates = line -> {};
 
     public EmbeddedRun(RuleProgram rules, DetectionJob.Options options, AlertFormat format, RawRecordFormat reader) {
         this.rules = Objects.requireNonNull(rules, "rules");
@@ -216,8 +238,15 @@ public final class EmbeddedRun {
      * @param mode             STREAMING or BATCH; a stream input needs STREAMING
      * @param progress         null, or told the job's totals every {@code progressMillis} while it runs
      */
-    public Summary run(StreamExecutionEnvironment env, RuntimeExecutionMode mode, Input input, LineSink alerts,
-                       LineSink deadLetters, ProgressListener progress, long progressMillis) throws Exception {
+    public Summary run(
+            StreamExecutionEnvironment env,
+            RuntimeExecutionMode mode,
+            Input input,
+            LineSink alerts,
+            LineSink deadLetters,
+            ProgressListener progress,
+            long progressMillis)
+            throws Exception {
         if (input.stream() != null && mode != RuntimeExecutionMode.STREAMING) {
             throw new IllegalArgumentException("a stream input runs in STREAMING mode only");
         }
@@ -228,35 +257,58 @@ public final class EmbeddedRun {
             source = input.connector().apply(env);
         } else if (input.stream() != null) {
             streamId = InputStreamSource.register(input.stream());
-            source = env.addSource(new InputStreamSource(streamId, input.streamName()), "stdin",
+            source = env.addSource(
+                            new InputStreamSource(streamId, input.streamName()),
+                            "stdin",
                             TypeInformation.of(RawRecord.class))
-                    .setParallelism(1).uid("tripline-stream-source");
+                    .setParallelism(1)
+                    .uid("tripline-stream-source");
         } else {
-            source = env.fromSource(RawRecordFormat.source(input.files(), reader),
-                    WatermarkStrategy.noWatermarks(), "files").uid("tripline-file-source");
+            source = env.fromSource(
+                            RawRecordFormat.source(input.files(), reader), WatermarkStrategy.noWatermarks(), "files")
+                    .uid("tripline-file-source");
         }
         return collect(env, mode, source, input, streamId, alerts, deadLetters, progress, progressMillis);
     }
 
     /** Builds the job over {@code source}, collects its output lines here until it ends, and sums up. */
-    private Summary collect(StreamExecutionEnvironment env, RuntimeExecutionMode mode, DataStream<RawRecord> source,
-                            Input input, String streamId, LineSink alerts, LineSink deadLetters,
-                            ProgressListener progress, long progressMillis) throws Exception {
+    private Summary collect(
+            StreamExecutionEnvironment env,
+            RuntimeExecutionMode mode,
+            DataStream<RawRecord> source,
+            Input input,
+            String streamId,
+            LineSink alerts,
+            LineSink deadLetters,
+            ProgressListener progress,
+            long progressMillis)
+            throws Exception {
         int files = input.files().size();
-        DetectionJob.Outputs out = job().build(source, live == null ? null : live.control().apply(env, streamId));
+        DetectionJob.Outputs out =
+                job().build(source, live == null ? null : live.control().apply(env, streamId));
         AlertFormat f = format;
         DataStream<RunOutput> outputs = out.alerts()
-                .map(r -> encode(r, f)).returns(TypeInformation.of(RunOutput.class))
-                .uid("tripline-encode-alerts").name("encode alerts")
-                .union(out.deadLetters().map(d -> new RunOutput(false, null, null, d.toJsonLine()))
+                .map(r -> encode(r, f))
+                .returns(TypeInformation.of(RunOutput.class))
+                .uid("tripline-encode-alerts")
+                .name("encode alerts")
+                .union(out.deadLetters()
+                        .map(d -> new RunOutput(false, null, null, d.toJsonLine()))
                         .returns(TypeInformation.of(RunOutput.class))
-                        .uid("tripline-encode-dead-letters").name("encode dead letters"))
-                .union(out.late().map(l -> RunOutput.late(l.stage, l.ruleId, l.toJsonLine()))
+                        .uid("tripline-encode-dead-letters")
+                        .name("encode dead letters"))
+                .union(out.late()
+                        .map(l -> RunOutput.late(l.stage, l.ruleId, l.toJsonLine()))
                         .returns(TypeInformation.of(RunOutput.class))
-                        .uid("tripline-encode-late").name("encode late records"));
-        DataStream<RunOutput> lines = out.ruleUpdates() == null ? outputs : outputs.union(out.ruleUpdates()
-                .map(s -> RunOutput.ruleUpdate(s.message())).returns(TypeInformation.of(RunOutput.class))
-                .uid("tripline-encode-rule-updates").name("encode rule update statuses"));
+                        .uid("tripline-encode-late")
+                        .name("encode late records"));
+        DataStream<RunOutput> lines = out.ruleUpdates() == null
+                ? outputs
+                : outputs.union(out.ruleUpdates()
+                        .map(s -> RunOutput.ruleUpdate(s.message()))
+                        .returns(TypeInformation.of(RunOutput.class))
+                        .uid("tripline-encode-rule-updates")
+                        .name("encode rule update statuses"));
 
         Map<String, Long> byRule = new LinkedHashMap<>();
         Map<String, String> titles = new LinkedHashMap<>();
@@ -310,43 +362,62 @@ public final class EmbeddedRun {
         }
         if (ticker != null) {
             // The last word: a job shorter than one tick still reports its totals once.
-            progress.progress(new Progress((System.nanoTime() - started) / 1_000_000, files, files,
-                    counter(result, DetectFunction.ACC_RECORDS), counter(result, DetectFunction.ACC_EVENTS),
+            progress.progress(new Progress(
+                    (System.nanoTime() - started) / 1_000_000,
+                    files,
+                    files,
+                    counter(result, DetectFunction.ACC_RECORDS),
+                    counter(result, DetectFunction.ACC_EVENTS),
                     counter(result, DetectFunction.ACC_OUTSIDE_RANGE),
                     counter(result, DetectFunction.ACC_DEAD_LETTERS)));
         }
-        return new Summary(files, input.skipped().size(), counter(result, DetectFunction.ACC_RECORDS),
-                counter(result, DetectFunction.ACC_EVENTS), counter(result, DetectFunction.ACC_DEAD_LETTERS),
-                byRule, titles, counter(result, DetectFunction.ACC_OUTSIDE_RANGE),
+        return new Summary(
+                files,
+                input.skipped().size(),
+                counter(result, DetectFunction.ACC_RECORDS),
+                counter(result, DetectFunction.ACC_EVENTS),
+                counter(result, DetectFunction.ACC_DEAD_LETTERS),
+                byRule,
+                titles,
+                counter(result, DetectFunction.ACC_OUTSIDE_RANGE),
                 new Late(lateCandidates, lateRules, lateSignals, lateCorrelations),
                 live == null ? -1 : counter(result, RuleUpdateValidator.ACC_ACCEPTED),
-                live == null ? -1 : counter(result, RuleUpdateValidator.ACC_REJECTED), updates,
+                live == null ? -1 : counter(result, RuleUpdateValidator.ACC_REJECTED),
+                updates,
                 counter(result, DetectFunction.ACC_SIGNALS_DROPPED),
                 counter(result, DetectFunction.ACC_EMBEDDED_JSON_UNREADABLE));
     }
 
-    private static ScheduledExecutorService startProgress(JobClient client, long started, int filesTotal,
-                                                          ProgressListener listener, long millis) {
+    private static ScheduledExecutorService startProgress(
+            JobClient client, long started, int filesTotal, ProgressListener listener, long millis) {
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tripline-progress");
             t.setDaemon(true);
             return t;
         });
-        ticker.scheduleWithFixedDelay(() -> {
-            Map<String, Object> acc;
-            try {
-                acc = client.getAccumulators().get(millis, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (Exception e) {
-                return; // the job is starting or finishing: no totals this tick
-            }
-            listener.progress(new Progress((System.nanoTime() - started) / 1_000_000, filesTotal,
-                    Math.min(filesTotal, value(acc.get(DetectFunction.ACC_FILES_DONE))),
-                    value(acc.get(DetectFunction.ACC_RECORDS)), value(acc.get(DetectFunction.ACC_EVENTS)),
-                    value(acc.get(DetectFunction.ACC_OUTSIDE_RANGE)), value(acc.get(DetectFunction.ACC_DEAD_LETTERS))));
-        }, millis, millis, TimeUnit.MILLISECONDS);
+        ticker.scheduleWithFixedDelay(
+                () -> {
+                    Map<String, Object> acc;
+                    try {
+                        acc = client.getAccumulators().get(millis, TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    } catch (Exception e) {
+                        return; // the job is starting or finishing: no totals this tick
+                    }
+                    listener.progress(new Progress(
+                            (System.nanoTime() - started) / 1_000_000,
+                            filesTotal,
+                            Math.min(filesTotal, value(acc.get(DetectFunction.ACC_FILES_DONE))),
+                            value(acc.get(DetectFunction.ACC_RECORDS)),
+                            value(acc.get(DetectFunction.ACC_EVENTS)),
+                            value(acc.get(DetectFunction.ACC_OUTSIDE_RANGE)),
+                            value(acc.get(DetectFunction.ACC_DEAD_LETTERS))));
+                },
+                millis,
+                millis,
+                TimeUnit.MILLISECONDS);
         return ticker;
     }
 
@@ -361,25 +432,33 @@ public final class EmbeddedRun {
      *
      * @param mode the runtime mode; the CLI passes STREAMING, as the exactly-once sinks commit on checkpoints
      */
-    public Summary runAttached(StreamExecutionEnvironment env, RuntimeExecutionMode mode, DataStream<RawRecord> source,
-                               int files, int skippedFiles, Sink<AlertRecord> alertSink,
-                               Sink<DeadLetter> deadLetterSink) throws Exception {
+    public Summary runAttached(
+            StreamExecutionEnvironment env,
+            RuntimeExecutionMode mode,
+            DataStream<RawRecord> source,
+            int files,
+            int skippedFiles,
+            Sink<AlertRecord> alertSink,
+            Sink<DeadLetter> deadLetterSink)
+            throws Exception {
         env.setRuntimeMode(mode);
-        DetectionJob.Outputs out = job().attach(source, live == null ? null : live.control().apply(env, null), alertSink,
-                deadLetterSink);
+        DetectionJob.Outputs out =
+                job().attach(source, live == null ? null : live.control().apply(env, null), alertSink, deadLetterSink);
         if (out.ruleUpdates() != null && live.statusSink() != null) {
             live.statusSink().accept(out.ruleUpdates());
         }
         JobClient client = env.executeAsync("tripline run");
         running = client;
         // Ctrl-C: cancel the job so that open transactions are aborted rather than left to time out.
-        Thread hook = new Thread(() -> {
-            try {
-                client.cancel().get(10, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (Exception alreadyGone) {
-                // The job ended or the cluster went down first; either way there is nothing left to cancel.
-            }
-        }, "tripline-cancel");
+        Thread hook = new Thread(
+                () -> {
+                    try {
+                        client.cancel().get(10, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (Exception alreadyGone) {
+                        // The job ended or the cluster went down first; either way there is nothing left to cancel.
+                    }
+                },
+                "tripline-cancel");
         Runtime.getRuntime().addShutdownHook(hook);
         JobExecutionResult result;
         try {
@@ -391,11 +470,19 @@ public final class EmbeddedRun {
                 // The hook is running; nothing to undo.
             }
         }
-        return new Summary(files, skippedFiles, counter(result, DetectFunction.ACC_RECORDS),
-                counter(result, DetectFunction.ACC_EVENTS), counter(result, DetectFunction.ACC_DEAD_LETTERS),
-                Map.of(), Map.of(), counter(result, DetectFunction.ACC_OUTSIDE_RANGE), null,
+        return new Summary(
+                files,
+                skippedFiles,
+                counter(result, DetectFunction.ACC_RECORDS),
+                counter(result, DetectFunction.ACC_EVENTS),
+                counter(result, DetectFunction.ACC_DEAD_LETTERS),
+                Map.of(),
+                Map.of(),
+                counter(result, DetectFunction.ACC_OUTSIDE_RANGE),
+                null,
                 live == null ? -1 : counter(result, RuleUpdateValidator.ACC_ACCEPTED),
-                live == null ? -1 : counter(result, RuleUpdateValidator.ACC_REJECTED), 0,
+                live == null ? -1 : counter(result, RuleUpdateValidator.ACC_REJECTED),
+                0,
                 counter(result, DetectFunction.ACC_SIGNALS_DROPPED),
                 counter(result, DetectFunction.ACC_EMBEDDED_JSON_UNREADABLE));
     }

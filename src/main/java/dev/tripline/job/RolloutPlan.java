@@ -17,7 +17,10 @@ import java.util.TreeSet;
  */
 public final class RolloutPlan {
     public enum Verdict {
-        KEEP("keep"), DROP_CHANGED("drop (changed)"), DROP_REMOVED("drop (removed)"), NEW("new (starts empty)");
+        KEEP("keep"),
+        DROP_CHANGED("drop (changed)"),
+        DROP_REMOVED("drop (removed)"),
+        NEW("new (starts empty)");
 
         private final String text;
 
@@ -39,9 +42,15 @@ public final class RolloutPlan {
      * @param signals          signals those groups hold
      * @param oldestSignalTime event time of the oldest, epoch millis; {@link Long#MAX_VALUE} when none
      */
-    public record Row(String correlationId, String title, String savedFingerprint, String newFingerprint,
-                      Verdict verdict, long groups, long signals, long oldestSignalTime) {
-    }
+    public record Row(
+            String correlationId,
+            String title,
+            String savedFingerprint,
+            String newFingerprint,
+            Verdict verdict,
+            long groups,
+            long signals,
+            long oldestSignalTime) {}
 
     private final List<Row> rows;
     private final List<String> notes;
@@ -56,8 +65,8 @@ public final class RolloutPlan {
         Map<String, long[]> totals = new LinkedHashMap<>();
         Set<String> stagesWithState = new TreeSet<>();
         for (SavepointCorrelations.Group g : saved) {
-            long[] t = totals.computeIfAbsent(g.correlationId() + "@" + g.fingerprint(),
-                    k -> new long[] {0, 0, Long.MAX_VALUE});
+            long[] t = totals.computeIfAbsent(
+                    g.correlationId() + "@" + g.fingerprint(), k -> new long[] {0, 0, Long.MAX_VALUE});
             t[0]++;
             t[1] += g.signals();
             t[2] = Math.min(t[2], g.oldestSignalTime());
@@ -70,14 +79,22 @@ public final class RolloutPlan {
             String id = e.getKey().substring(0, at);
             String fingerprint = e.getKey().substring(at + 1);
             CorrelationPlan now = next.plan(id);
-            Verdict v = now == null ? Verdict.DROP_REMOVED
+            Verdict v = now == null
+                    ? Verdict.DROP_REMOVED
                     : now.fingerprint().equals(fingerprint) ? Verdict.KEEP : Verdict.DROP_CHANGED;
             if (v == Verdict.KEEP) {
                 kept.add(id);
             }
             long[] t = e.getValue();
-            rows.add(new Row(id, now == null ? null : now.rule().title(), fingerprint,
-                    now == null ? null : now.fingerprint(), v, t[0], t[1], t[2]));
+            rows.add(new Row(
+                    id,
+                    now == null ? null : now.rule().title(),
+                    fingerprint,
+                    now == null ? null : now.fingerprint(),
+                    v,
+                    t[0],
+                    t[1],
+                    t[2]));
         }
         for (CorrelationPlan p : next.plans()) {
             if (!kept.contains(p.id())) {
@@ -87,7 +104,8 @@ public final class RolloutPlan {
         List<String> notes = new ArrayList<>();
         int stages = Math.max(1, next.stages());
         for (String uid : stagesWithState) {
-            int stage = uid.equals(dev.tripline.flink.CorrelateFunction.UID) ? 1
+            int stage = uid.equals(dev.tripline.flink.CorrelateFunction.UID)
+                    ? 1
                     : Integer.parseInt(uid.substring(uid.lastIndexOf('-') + 1));
             if (stage > stages) {
                 notes.add("operator " + uid + " holds state but the new rules need only " + stages
@@ -107,6 +125,9 @@ public final class RolloutPlan {
     }
 
     public long groups(Verdict v) {
-        return rows.stream().filter(r -> r.verdict() == v).mapToLong(Row::groups).sum();
+        return rows.stream()
+                .filter(r -> r.verdict() == v)
+                .mapToLong(Row::groups)
+                .sum();
     }
 }

@@ -22,8 +22,7 @@ public class RunOutput {
     /** For a late record: the stage it was late at, "correlate" (a signal) or "dedup" (an alert candidate). */
     public String lateStage;
 
-    public RunOutput() {
-    }
+    public RunOutput() {}
 
     public RunOutput(boolean alert, String ruleId, String ruleTitle, String line) {
         this.alert = alert;

@@ -44,19 +44,24 @@ public final class SavepointCorrelations {
      *                          of one rule at one instant, with one value for the value types)
      * @param oldestSignalTime  event time of the oldest, epoch millis
      */
-    public record Group(String operatorUid, String correlationId, String fingerprint, String group,
-                        int signals, long oldestSignalTime) implements Serializable {
-    }
+    public record Group(
+            String operatorUid,
+            String correlationId,
+            String fingerprint,
+            String group,
+            int signals,
+            long oldestSignalTime)
+            implements Serializable {}
 
-    private SavepointCorrelations() {
-    }
+    private SavepointCorrelations() {}
 
     /** Every non-empty correlation group in the savepoint at {@code path} (a directory or its _metadata file). */
     public static List<Group> read(String path) throws Exception {
         CheckpointMetadata metadata = SavepointLoader.loadSavepointMetadata(path);
         Set<OperatorID> withState = new HashSet<>();
         for (OperatorState s : metadata.getOperatorStates()) {
-            if (s.getStates().stream().anyMatch(sub -> sub.getManagedKeyedState().hasState())) {
+            if (s.getStates().stream()
+                    .anyMatch(sub -> sub.getManagedKeyedState().hasState())) {
                 withState.add(s.getOperatorID());
             }
         }
@@ -70,8 +75,8 @@ public final class SavepointCorrelations {
             if (!withState.contains(id.getOperatorId())) {
                 continue;
             }
-            DataStream<Group> groups = savepoint.readKeyedState(id, new Reader(uid), Types.STRING,
-                    TypeInformation.of(Group.class));
+            DataStream<Group> groups =
+                    savepoint.readKeyedState(id, new Reader(uid), Types.STRING, TypeInformation.of(Group.class));
             all = all == null ? groups : all.union(groups);
         }
         List<Group> out = new ArrayList<>();
@@ -98,7 +103,8 @@ public final class SavepointCorrelations {
         public void open(Configuration parameters) {
             // TTL must be declared as the job declares it; returning expired values shows what a restore would find.
             StateTtlConfig ttl = StateTtlConfig.newBuilder(CorrelateFunction.DEFAULT_STATE_TTL)
-                    .setStateVisibility(StateTtlConfig.StateVisibility.ReturnExpiredIfNotCleanedUp).build();
+                    .setStateVisibility(StateTtlConfig.StateVisibility.ReturnExpiredIfNotCleanedUp)
+                    .build();
             state = getRuntimeContext().getState(CorrelateFunction.indexDescriptor(ttl));
         }
 
@@ -106,8 +112,13 @@ public final class SavepointCorrelations {
         public void readKey(String key, Context ctx, Collector<Group> out) throws Exception {
             CorrelationState s = state.value();
             if (s != null && !s.isEmpty()) {
-                out.collect(new Group(uid, SignalRecord.planIdOf(key), SignalRecord.fingerprintOf(key),
-                        String.join(", ", SignalRecord.groupOf(key)), s.size(), s.oldestSignalTime()));
+                out.collect(new Group(
+                        uid,
+                        SignalRecord.planIdOf(key),
+                        SignalRecord.fingerprintOf(key),
+                        String.join(", ", SignalRecord.groupOf(key)),
+                        s.size(),
+                        s.oldestSignalTime()));
             }
         }
     }

@@ -66,10 +66,15 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
  * keys are held in {@link Settings} as given (null when absent), so that a command can apply them under its
  * flags: flag, then file, then the built-in default.
  */
-public record TriplineConfig(List<String> approvedRegions, Map<String, List<String>> accountRegions,
-                             Map<String, List<String>> placeholders, Settings settings,
-                             SourceOptions source, SinkOptions sink, AzureRegions azureRegions,
-                             LiveUpdateOptions liveUpdates) {
+public record TriplineConfig(
+        List<String> approvedRegions,
+        Map<String, List<String>> accountRegions,
+        Map<String, List<String>> placeholders,
+        Settings settings,
+        SourceOptions source,
+        SinkOptions sink,
+        AzureRegions azureRegions,
+        LiveUpdateOptions liveUpdates) {
 
     /**
      * Azure's approved regions: the default list and per-subscription overrides (subscription ids lower-cased,
@@ -92,12 +97,20 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
      * The job and I/O keys of the file, each null when the file does not set it. Paths are as written (relative
      * ones resolve against the working directory, like flags).
      */
-    public record Settings(Duration outOfOrderness, Duration idleness, Duration allowedLateness,
-                           Duration correlationSuppression, Duration stateTtl, Integer defaultDedupMinutes,
-                           Integer evidenceLimit, String alerts, String format, String deadLetters,
-                           List<String> inputPaths) {
-        public static final Settings NONE = new Settings(null, null, null, null, null, null, null, null, null, null,
-                null);
+    public record Settings(
+            Duration outOfOrderness,
+            Duration idleness,
+            Duration allowedLateness,
+            Duration correlationSuppression,
+            Duration stateTtl,
+            Integer defaultDedupMinutes,
+            Integer evidenceLimit,
+            String alerts,
+            String format,
+            String deadLetters,
+            List<String> inputPaths) {
+        public static final Settings NONE =
+                new Settings(null, null, null, null, null, null, null, null, null, null, null);
 
         public Settings {
             inputPaths = inputPaths == null ? null : List.copyOf(inputPaths);
@@ -136,18 +149,19 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
             List.of("us-east-1", "us-west-2", "eu-west-1", "eu-central-1");
 
     /** The Azure regions an organisation with no configuration is assumed to use. */
-    public static final List<String> DEFAULT_APPROVED_AZURE_REGIONS = List.of("eastus", "eastus2", "westus",
-            "westus2", "westeurope", "northeurope", "uksouth", "ukwest");
+    public static final List<String> DEFAULT_APPROVED_AZURE_REGIONS =
+            List.of("eastus", "eastus2", "westus", "westus2", "westeurope", "northeurope", "uksouth", "ukwest");
 
     private static final Pattern REGION = Pattern.compile("[a-z]{2}(-gov)?-[a-z]+-\\d");
     /** Azure's programmatic region names: lower-case letters and digits ({@code japaneast}, {@code eastus2}). */
     private static final Pattern AZURE_REGION = Pattern.compile("[a-z][a-z0-9]{1,39}");
-    private static final Pattern SUBSCRIPTION = Pattern.compile(
-            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+
+    private static final Pattern SUBSCRIPTION =
+            Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final Set<String> AZURE_REGION_KEYS = Set.of("approved", "subscriptions");
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
-    private static final Set<String> TOP_KEYS = Set.of("regions", "placeholders", "time", "correlation", "dedup",
-            "output", "input", "source", "sink", "rules");
+    private static final Set<String> TOP_KEYS = Set.of(
+            "regions", "placeholders", "time", "correlation", "dedup", "output", "input", "source", "sink", "rules");
     private static final Set<String> REGION_KEYS = Set.of("approved", "accounts", "azure");
     private static final Set<String> TIME_KEYS = Set.of("out-of-orderness", "idleness", "allowed-lateness");
     private static final Set<String> CORRELATION_KEYS = Set.of("suppression", "state-ttl");
@@ -169,22 +183,33 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
     }
 
     /** Without a {@code rules:} section (live updates at their defaults: no control topic). */
-    public TriplineConfig(List<String> approvedRegions, Map<String, List<String>> accountRegions,
-                          Map<String, List<String>> placeholders, Settings settings, SourceOptions source,
-                          SinkOptions sink, AzureRegions azureRegions) {
+    public TriplineConfig(
+            List<String> approvedRegions,
+            Map<String, List<String>> accountRegions,
+            Map<String, List<String>> placeholders,
+            Settings settings,
+            SourceOptions source,
+            SinkOptions sink,
+            AzureRegions azureRegions) {
         this(approvedRegions, accountRegions, placeholders, settings, source, sink, azureRegions, null);
     }
 
     /** Without an Azure section (the default Azure list) and without a {@code rules:} section. */
-    public TriplineConfig(List<String> approvedRegions, Map<String, List<String>> accountRegions,
-                          Map<String, List<String>> placeholders, Settings settings,
-                          SourceOptions source, SinkOptions sink) {
+    public TriplineConfig(
+            List<String> approvedRegions,
+            Map<String, List<String>> accountRegions,
+            Map<String, List<String>> placeholders,
+            Settings settings,
+            SourceOptions source,
+            SinkOptions sink) {
         this(approvedRegions, accountRegions, placeholders, settings, source, sink, (AzureRegions) null);
     }
 
     /** Defaults for the job and I/O keys; files in, files out. */
-    public TriplineConfig(List<String> approvedRegions, Map<String, List<String>> accountRegions,
-                          Map<String, List<String>> placeholders) {
+    public TriplineConfig(
+            List<String> approvedRegions,
+            Map<String, List<String>> accountRegions,
+            Map<String, List<String>> placeholders) {
         this(approvedRegions, accountRegions, placeholders, Settings.NONE, null, null);
     }
 
@@ -218,18 +243,19 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
 
     /** The options rules load with under this configuration: its placeholders and per-account lists. */
     public RuleLoadOptions ruleLoadOptions() {
-        return RuleLoadOptions.defaults().withPlaceholders(rulePlaceholders())
+        return RuleLoadOptions.defaults()
+                .withPlaceholders(rulePlaceholders())
                 .withAccountPlaceholders(ruleAccountPlaceholders());
     }
 
     public TriplineConfig withApprovedRegions(List<String> regions) {
-        return new TriplineConfig(regions, accountRegions, placeholders, settings, source, sink, azureRegions,
-                liveUpdates);
+        return new TriplineConfig(
+                regions, accountRegions, placeholders, settings, source, sink, azureRegions, liveUpdates);
     }
 
     public TriplineConfig withAccountRegions(Map<String, List<String>> overrides) {
-        return new TriplineConfig(approvedRegions, overrides, placeholders, settings, source, sink, azureRegions,
-                liveUpdates);
+        return new TriplineConfig(
+                approvedRegions, overrides, placeholders, settings, source, sink, azureRegions, liveUpdates);
     }
 
     /** Thrown with every problem found in a config file, each naming its key. */
@@ -238,7 +264,8 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
 
         public ConfigException(List<LoadError> errors) {
             super(errors.size() + " configuration error(s):\n  "
-                    + String.join("\n  ", errors.stream().map(LoadError::toString).toList()));
+                    + String.join(
+                            "\n  ", errors.stream().map(LoadError::toString).toList()));
             this.errors = List.copyOf(errors);
         }
 
@@ -252,12 +279,13 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
         String text;
         try {
             if (Files.size(file) > 1024 * 1024) {
-                throw new ConfigException(List.of(new LoadError(SourceLocation.ofFile(name), "config file over 1 MiB")));
+                throw new ConfigException(
+                        List.of(new LoadError(SourceLocation.ofFile(name), "config file over 1 MiB")));
             }
             text = Files.readString(file);
         } catch (IOException e) {
-            throw new ConfigException(List.of(new LoadError(SourceLocation.ofFile(name),
-                    "cannot read config file: " + e.getMessage())));
+            throw new ConfigException(
+                    List.of(new LoadError(SourceLocation.ofFile(name), "cannot read config file: " + e.getMessage())));
         }
         return parse(name, text);
     }
@@ -293,7 +321,8 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
                     for (Map.Entry<String, NodeTuple> e : acc.entries().entrySet()) {
                         String key = "regions.accounts." + e.getKey();
                         if (!ACCOUNT.matcher(e.getKey()).matches()) {
-                            errors.add(new LoadError(acc.keyLocation(e.getKey()),
+                            errors.add(new LoadError(
+                                    acc.keyLocation(e.getKey()),
                                     key + ": '" + e.getKey() + "' is not a 12-digit AWS account id"));
                         }
                         accounts.put(e.getKey(), regionList(name, e.getValue().getValueNode(), key, errors));
@@ -306,8 +335,9 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
             if (top.has("placeholders")) {
                 YamlMap ph = SafeYaml.map(name, top.get("placeholders"), "'placeholders'");
                 for (Map.Entry<String, NodeTuple> e : ph.entries().entrySet()) {
-                    placeholders.put(e.getKey(), SafeYaml.scalarList(name, e.getValue().getValueNode(),
-                            "placeholders." + e.getKey()));
+                    placeholders.put(
+                            e.getKey(),
+                            SafeYaml.scalarList(name, e.getValue().getValueNode(), "placeholders." + e.getKey()));
                 }
             }
             ConfigReader io = new ConfigReader(name, errors, System::getenv);
@@ -336,7 +366,8 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
             for (Map.Entry<String, NodeTuple> e : subs.entries().entrySet()) {
                 String key = "regions.azure.subscriptions." + e.getKey();
                 if (!SUBSCRIPTION.matcher(e.getKey()).matches()) {
-                    errors.add(new LoadError(subs.keyLocation(e.getKey()),
+                    errors.add(new LoadError(
+                            subs.keyLocation(e.getKey()),
                             key + ": '" + e.getKey() + "' is not an Azure subscription id (a GUID)"));
                 }
                 subscriptions.put(e.getKey(), azureRegionList(file, e.getValue().getValueNode(), key, errors));
@@ -349,8 +380,9 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
         List<String> regions = SafeYaml.scalarList(file, node, key);
         for (String r : regions) {
             if (!AZURE_REGION.matcher(r).matches()) {
-                errors.add(new LoadError(SafeYaml.at(file, node), key + ": '" + r
-                        + "' is not an Azure region name (lower case, no spaces, e.g. japaneast)"));
+                errors.add(new LoadError(
+                        SafeYaml.at(file, node),
+                        key + ": '" + r + "' is not an Azure region name (lower case, no spaces, e.g. japaneast)"));
             }
         }
         return regions;
@@ -368,14 +400,21 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
         Duration lateness = duration(file, time, "time.allowed-lateness", false, errors);
         Duration suppression = duration(file, corr, "correlation.suppression", true, errors);
         Duration ttl = duration(file, corr, "correlation.state-ttl", true, errors);
-        Integer dedupMinutes = wholeNumber(file, dedup, "dedup.default-period-minutes", 1, MAX_DEDUP_MINUTES,
-                "minutes", errors);
-        Integer evidenceLimit = wholeNumber(file, dedup, "dedup.evidence-limit", EvidenceSample.MIN_LIMIT,
-                EvidenceSample.MAX_LIMIT, "matches", errors);
+        Integer dedupMinutes =
+                wholeNumber(file, dedup, "dedup.default-period-minutes", 1, MAX_DEDUP_MINUTES, "minutes", errors);
+        Integer evidenceLimit = wholeNumber(
+                file,
+                dedup,
+                "dedup.evidence-limit",
+                EvidenceSample.MIN_LIMIT,
+                EvidenceSample.MAX_LIMIT,
+                "matches",
+                errors);
         String alerts = path(file, output, "output.alerts", true, errors);
         String format = scalar(file, output, "output.format", errors);
         if (format != null && AlertFormat.parse(format.trim()).isEmpty()) {
-            errors.add(new LoadError(SafeYaml.at(file, output.get("format")),
+            errors.add(new LoadError(
+                    SafeYaml.at(file, output.get("format")),
                     "output.format: '" + format + "' is not an alert format (jsonl or ocsf)"));
             format = null;
         }
@@ -386,7 +425,8 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
                 paths = SafeYaml.scalarList(file, input.get("paths"), "input.paths");
                 for (String p : paths) {
                     if (p.isBlank() || p.indexOf('\0') >= 0) {
-                        errors.add(new LoadError(SafeYaml.at(file, input.get("paths")),
+                        errors.add(new LoadError(
+                                SafeYaml.at(file, input.get("paths")),
                                 "input.paths: '" + p + "' is not a file or directory path"));
                     }
                 }
@@ -394,13 +434,23 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
                 errors.add(e.toLoadError());
             }
         }
-        return new Settings(outOfOrderness, idleness, lateness, suppression, ttl, dedupMinutes, evidenceLimit,
-                alerts == null ? null : alerts.trim(), format == null ? null : format.trim(), deadLetters, paths);
+        return new Settings(
+                outOfOrderness,
+                idleness,
+                lateness,
+                suppression,
+                ttl,
+                dedupMinutes,
+                evidenceLimit,
+                alerts == null ? null : alerts.trim(),
+                format == null ? null : format.trim(),
+                deadLetters,
+                paths);
     }
 
     /** The whole number at {@code key} in {@code min..max}; null when absent or bad (an error names the key). */
-    private static Integer wholeNumber(String file, YamlMap section, String key, int min, int max, String unit,
-                                       List<LoadError> errors) {
+    private static Integer wholeNumber(
+            String file, YamlMap section, String key, int min, int max, String unit, List<LoadError> errors) {
         String text = scalar(file, section, key, errors);
         if (text == null) {
             return null;
@@ -412,7 +462,8 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
             n = null;
         }
         if (n == null || n < min || n > max) {
-            errors.add(new LoadError(SafeYaml.at(file, section.get(leaf(key))),
+            errors.add(new LoadError(
+                    SafeYaml.at(file, section.get(leaf(key))),
                     key + ": '" + text + "' is not a whole number of " + unit + " from " + min + " to " + max));
             return null;
         }
@@ -420,8 +471,7 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
     }
 
     /** The named section as a map checked for unknown keys, or null when absent or not a map. */
-    private static YamlMap section(String file, YamlMap top, String name, Set<String> keys,
-                                   List<LoadError> errors) {
+    private static YamlMap section(String file, YamlMap top, String name, Set<String> keys, List<LoadError> errors) {
         if (!top.has(name)) {
             return null;
         }
@@ -453,8 +503,8 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
         }
     }
 
-    private static Duration duration(String file, YamlMap section, String key, boolean positive,
-                                     List<LoadError> errors) {
+    private static Duration duration(
+            String file, YamlMap section, String key, boolean positive, List<LoadError> errors) {
         String text = scalar(file, section, key, errors);
         if (text == null) {
             return null;
@@ -473,8 +523,8 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
         }
     }
 
-    private static String path(String file, YamlMap section, String key, boolean dashForStdout,
-                               List<LoadError> errors) {
+    private static String path(
+            String file, YamlMap section, String key, boolean dashForStdout, List<LoadError> errors) {
         String text = scalar(file, section, key, errors);
         if (text == null) {
             return null;
@@ -518,8 +568,10 @@ public record TriplineConfig(List<String> approvedRegions, Map<String, List<Stri
     private static void unknownKeys(YamlMap map, Set<String> allowed, String prefix, List<LoadError> errors) {
         for (String k : map.keys()) {
             if (!allowed.contains(k)) {
-                errors.add(new LoadError(map.keyLocation(k), "unknown configuration key '" + prefix + k
-                        + "' (known: " + allowed.stream().sorted().map(a -> prefix + a).toList() + ")"));
+                errors.add(new LoadError(
+                        map.keyLocation(k),
+                        "unknown configuration key '" + prefix + k + "' (known: "
+                                + allowed.stream().sorted().map(a -> prefix + a).toList() + ")"));
             }
         }
     }

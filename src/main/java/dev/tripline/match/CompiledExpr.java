@@ -109,7 +109,8 @@ abstract class CompiledExpr implements Serializable {
             if (values == null) {
                 rest.add(t);
             } else {
-                merged.computeIfAbsent(((Expr.Match) t).field(), k -> new LinkedHashSet<>()).addAll(values);
+                merged.computeIfAbsent(((Expr.Match) t).field(), k -> new LinkedHashSet<>())
+                        .addAll(values);
             }
         }
         List<Expr> out = new ArrayList<>();
@@ -211,7 +212,8 @@ abstract class CompiledExpr implements Serializable {
     static String longestLiteral(ValuePredicate.Glob g) {
         String best = null;
         for (ValuePredicate.GlobPart p : g.parts()) {
-            if (p.kind() == ValuePredicate.GlobPart.Kind.LITERAL && (best == null || p.literal().length() > best.length())) {
+            if (p.kind() == ValuePredicate.GlobPart.Kind.LITERAL
+                    && (best == null || p.literal().length() > best.length())) {
                 best = p.literal();
             }
         }

@@ -65,10 +65,16 @@ public final class CompiledMatcher implements Serializable {
                 if (key == null) {
                     b.always.add(c);
                 } else if (key.getValue().prefixes()) {
-                    b.field(key.getKey()).byPrefix.add(new PrefixCandidate(c, key.getValue().values().toArray(new String[0])));
+                    b.field(key.getKey())
+                            .byPrefix
+                            .add(new PrefixCandidate(c, key.getValue().values().toArray(new String[0])));
                 } else {
                     FieldBuilder f = b.field(key.getKey());
-                    key.getValue().values().forEach(v -> f.byValue.computeIfAbsent(v, k -> new ArrayList<>()).add(c));
+                    key.getValue()
+                            .values()
+                            .forEach(v -> f.byValue
+                                    .computeIfAbsent(v, k -> new ArrayList<>())
+                                    .add(c));
                 }
             }
         }
@@ -178,8 +184,7 @@ public final class CompiledMatcher implements Serializable {
         }
     }
 
-    private record Candidate(Rule rule, CompiledExpr detection) implements Serializable {
-    }
+    private record Candidate(Rule rule, CompiledExpr detection) implements Serializable {}
 
     /** A rule filed under value prefixes; it is visited once however many of its prefixes match. */
     private record PrefixCandidate(Candidate candidate, String[] prefixes) implements Serializable {
@@ -194,12 +199,11 @@ public final class CompiledMatcher implements Serializable {
     }
 
     /** One indexed field: values to the rules that require them, and rules that require a prefix. */
-    private record IndexedField(FieldPath path, boolean topLevel, CaseFoldMap<Candidate[]> byValue,
-                                PrefixCandidate[] byPrefix) implements Serializable {
-    }
+    private record IndexedField(
+            FieldPath path, boolean topLevel, CaseFoldMap<Candidate[]> byValue, PrefixCandidate[] byPrefix)
+            implements Serializable {}
 
-    private record Index(IndexedField[] fields, Candidate[] always) implements Serializable {
-    }
+    private record Index(IndexedField[] fields, Candidate[] always) implements Serializable {}
 
     private static final class FieldBuilder {
         final Map<String, List<Candidate>> byValue = new HashMap<>();
@@ -223,7 +227,10 @@ public final class CompiledMatcher implements Serializable {
                 b.byValue.forEach((k, v) -> frozen.put(k, v.toArray(NONE)));
                 // Case-insensitive lookup, as Panther paths do; it can only add candidates, never lose one.
                 FieldPath path = FieldPath.caseInsensitive(spelling.getOrDefault(field, field));
-                fields.add(new IndexedField(path, path.length() == 1, new CaseFoldMap<>(frozen),
+                fields.add(new IndexedField(
+                        path,
+                        path.length() == 1,
+                        new CaseFoldMap<>(frozen),
                         b.byPrefix.toArray(new PrefixCandidate[0])));
             });
             return new Index(fields.toArray(new IndexedField[0]), always.toArray(NONE));
@@ -236,11 +243,18 @@ public final class CompiledMatcher implements Serializable {
         indexes.forEach((type, idx) -> {
             b.append(type).append(":");
             for (IndexedField f : idx.fields) {
-                b.append(' ').append(f.path.text()).append(" (").append(f.byValue.size()).append(" values")
+                b.append(' ')
+                        .append(f.path.text())
+                        .append(" (")
+                        .append(f.byValue.size())
+                        .append(" values")
                         .append(f.byPrefix.length > 0 ? ", " + f.byPrefix.length + " prefix rules)" : ")");
             }
-            b.append("; ").append(idx.always.length).append(" rules checked on every event")
-                    .append(Arrays.stream(idx.always).map(c -> c.rule.id()).toList()).append('\n');
+            b.append("; ")
+                    .append(idx.always.length)
+                    .append(" rules checked on every event")
+                    .append(Arrays.stream(idx.always).map(c -> c.rule.id()).toList())
+                    .append('\n');
         });
         return b.toString();
     }
@@ -271,8 +285,7 @@ public final class CompiledMatcher implements Serializable {
 
     /** Works out which values a detection requires a key field to take. */
     static final class RequiredValues {
-        private RequiredValues() {
-        }
+        private RequiredValues() {}
 
         /**
          * The field to index a detection under (lower-cased raw path) and what it requires, or null when no
@@ -361,13 +374,19 @@ public final class CompiledMatcher implements Serializable {
                 return new Required(Set.of(t.value().toLowerCase(Locale.ROOT)), false);
             }
             if (test instanceof ValuePredicate.OneOf o) {
-                return new Required(o.values().stream().map(v -> v.toLowerCase(Locale.ROOT))
-                        .collect(java.util.stream.Collectors.toUnmodifiableSet()), false);
+                return new Required(
+                        o.values().stream()
+                                .map(v -> v.toLowerCase(Locale.ROOT))
+                                .collect(java.util.stream.Collectors.toUnmodifiableSet()),
+                        false);
             }
-            if (test instanceof ValuePredicate.Text t && t.mode() == ValuePredicate.Mode.PREFIX && !t.value().isEmpty()) {
+            if (test instanceof ValuePredicate.Text t
+                    && t.mode() == ValuePredicate.Mode.PREFIX
+                    && !t.value().isEmpty()) {
                 return new Required(Set.of(t.value().toLowerCase(Locale.ROOT)), true);
             }
-            if (test instanceof ValuePredicate.Glob g && !g.parts().isEmpty()
+            if (test instanceof ValuePredicate.Glob g
+                    && !g.parts().isEmpty()
                     && g.parts().get(0).kind() == ValuePredicate.GlobPart.Kind.LITERAL) {
                 return new Required(Set.of(g.parts().get(0).literal().toLowerCase(Locale.ROOT)), true);
             }

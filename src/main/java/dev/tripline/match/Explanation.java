@@ -20,8 +20,11 @@ public record Explanation(String label, boolean result, List<Explanation> childr
     public static Explanation of(Rule rule, Event event) {
         Explanation body = explain(rule.detection(), event, null);
         if (!rule.appliesTo(event.logType())) {
-            return new Explanation("rule " + rule.id() + ": its logsource " + rule.logTypes()
-                    + " does not include " + event.logType() + " events", false, List.of(body));
+            return new Explanation(
+                    "rule " + rule.id() + ": its logsource " + rule.logTypes() + " does not include " + event.logType()
+                            + " events",
+                    false,
+                    List.of(body));
         }
         return new Explanation("rule " + rule.id(), body.result(), List.of(body));
     }
@@ -73,7 +76,9 @@ public record Explanation(String label, boolean result, List<Explanation> childr
         } else if (e instanceof Expr.Exists x) {
             return x.field() + " exists" + seen(event, scope, x.field());
         } else if (e instanceof Expr.IsNull n) {
-            return n.field() + (n.orEmpty() ? " is null or empty" : " is null or missing") + seen(event, scope, n.field());
+            return n.field()
+                    + (n.orEmpty() ? " is null or empty" : " is null or missing")
+                    + seen(event, scope, n.field());
         } else if (e instanceof Expr.CompareFields c) {
             return c.left() + " " + c.mode().name().toLowerCase() + " the value of " + c.right()
                     + seen(event, scope, c.left()) + seen(event, scope, c.right());
@@ -94,10 +99,14 @@ public record Explanation(String label, boolean result, List<Explanation> childr
         if (values.isEmpty()) {
             return "  [missing]";
         }
-        return "  [seen: " + values.stream().map(v -> {
-            String s = v.isNull() ? "null" : Event.stringForm(v);
-            return s.length() > 80 ? s.substring(0, 77) + "..." : s;
-        }).collect(Collectors.joining(", ")) + "]";
+        return "  [seen: "
+                + values.stream()
+                        .map(v -> {
+                            String s = v.isNull() ? "null" : Event.stringForm(v);
+                            return s.length() > 80 ? s.substring(0, 77) + "..." : s;
+                        })
+                        .collect(Collectors.joining(", "))
+                + "]";
     }
 
     /** Renders the tree with one node per line, indented, each marked with its result. */
@@ -108,7 +117,10 @@ public record Explanation(String label, boolean result, List<Explanation> childr
     }
 
     private void render(StringBuilder b, int depth) {
-        b.append("  ".repeat(depth)).append(result ? "[true]  " : "[false] ").append(label).append('\n');
+        b.append("  ".repeat(depth))
+                .append(result ? "[true]  " : "[false] ")
+                .append(label)
+                .append('\n');
         for (Explanation c : children) {
             c.render(b, depth + 1);
         }

@@ -19,8 +19,7 @@ import java.util.function.Predicate;
  * fields only (not the event's derived fields).
  */
 public final class ReferenceEvaluator {
-    private ReferenceEvaluator() {
-    }
+    private ReferenceEvaluator() {}
 
     /** True if {@code rule} sees this kind of event and its detection holds. */
     public static boolean matches(Rule rule, Event event) {
@@ -50,7 +49,8 @@ public final class ReferenceEvaluator {
         } else if (e instanceof Expr.Selection s) {
             return eval(s.body(), event, scope);
         } else if (e instanceof Expr.Match m) {
-            return anyValue(event, scope, m.field(), v -> !v.isNull() && m.test().test(v));
+            return anyValue(
+                    event, scope, m.field(), v -> !v.isNull() && m.test().test(v));
         } else if (e instanceof Expr.Keyword k) {
             return anyLeaf(scope == null ? event.root() : scope, k.test());
         } else if (e instanceof Expr.Exists x) {

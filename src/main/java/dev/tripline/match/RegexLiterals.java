@@ -8,8 +8,7 @@ package dev.tripline.match;
  * Returning null (no prefilter) is always safe; the differential test checks it against the plain regex.
  */
 final class RegexLiterals {
-    private RegexLiterals() {
-    }
+    private RegexLiterals() {}
 
     /** The longest required literal of {@code pattern}, or null when none can be proven. */
     static String requiredLiteral(String pattern) {
@@ -23,7 +22,9 @@ final class RegexLiterals {
                 return null; // top-level alternation: no single literal is required
             }
             if (c == '(') {
-                if (i + 1 < pattern.length() && pattern.charAt(i + 1) == '?' && depth == 0
+                if (i + 1 < pattern.length()
+                        && pattern.charAt(i + 1) == '?'
+                        && depth == 0
                         && (i + 2 >= pattern.length() || pattern.charAt(i + 2) != ':')) {
                     return null; // inline flags change how literals match
                 }
@@ -66,7 +67,9 @@ final class RegexLiterals {
                 next = i + 1;
             }
             char q = next < pattern.length() ? pattern.charAt(next) : 0;
-            boolean optional = q == '?' || q == '*' || (q == '{' && next + 1 < pattern.length() && pattern.charAt(next + 1) == '0');
+            boolean optional = q == '?'
+                    || q == '*'
+                    || (q == '{' && next + 1 < pattern.length() && pattern.charAt(next + 1) == '0');
             if (literal != null && !optional) {
                 run.append(literal);
                 if (q == '+' || q == '{') {

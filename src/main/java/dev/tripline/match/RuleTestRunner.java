@@ -66,13 +66,19 @@ public final class RuleTestRunner {
     /** Every test event is serialised and read back by the job's own parser, limits and identity check included. */
     private static final EventParser JOB_PARSER = EventParser.forDetection();
 
-    private RuleTestRunner() {
+    private RuleTestRunner() {}
+
+    public enum Status {
+        PASSED,
+        FAILED,
+        SKIPPED
     }
 
-    public enum Status { PASSED, FAILED, SKIPPED }
-
     /** Where a test came from: the rule file's own {@code Tests:}, or an external labelled-event source. */
-    public enum Origin { RULE, EXTERNAL }
+    public enum Origin {
+        RULE,
+        EXTERNAL
+    }
 
     /**
      * One test outcome.
@@ -82,9 +88,19 @@ public final class RuleTestRunner {
      * @param ruleEnabled  the rule's Enabled flag (tests of disabled rules run too)
      * @param durationNanos evaluation time
      */
-    public record TestResult(String ruleId, String ruleTitle, String ruleFile, boolean ruleEnabled, String testName,
-                             Origin origin, SourceLocation location, boolean expected, Boolean actual,
-                             Status status, String reason, long durationNanos) {
+    public record TestResult(
+            String ruleId,
+            String ruleTitle,
+            String ruleFile,
+            boolean ruleEnabled,
+            String testName,
+            Origin origin,
+            SourceLocation location,
+            boolean expected,
+            Boolean actual,
+            Status status,
+            String reason,
+            long durationNanos) {
         public boolean passed() {
             return status == Status.PASSED;
         }
@@ -100,8 +116,12 @@ public final class RuleTestRunner {
      * @param warnings             missing source files, over-long records
      * @param errors               malformed test-sources.yml or records
      */
-    public record ExternalTests(Map<String, List<RuleTestCase>> byRule, Map<String, Integer> unknownRuleRecords,
-                                int shadowed, List<LoadError> warnings, List<LoadError> errors) {
+    public record ExternalTests(
+            Map<String, List<RuleTestCase>> byRule,
+            Map<String, Integer> unknownRuleRecords,
+            int shadowed,
+            List<LoadError> warnings,
+            List<LoadError> errors) {
         public static final ExternalTests NONE = new ExternalTests(Map.of(), Map.of(), 0, List.of(), List.of());
 
         public ExternalTests {
@@ -113,9 +133,15 @@ public final class RuleTestRunner {
     }
 
     /** The whole run: every result in rule order, totals, and what was skipped or went wrong on the way. */
-    public record Report(List<TestResult> results, int passed, int failed, int skipped,
-                         Map<String, Integer> externalRecordsForUnknownRules, int externalShadowed,
-                         List<LoadError> warnings, List<LoadError> errors) {
+    public record Report(
+            List<TestResult> results,
+            int passed,
+            int failed,
+            int skipped,
+            Map<String, Integer> externalRecordsForUnknownRules,
+            int externalShadowed,
+            List<LoadError> warnings,
+            List<LoadError> errors) {
         public Report {
             results = List.copyOf(results);
             externalRecordsForUnknownRules = Collections.unmodifiableMap(new TreeMap<>(externalRecordsForUnknownRules));
@@ -161,8 +187,15 @@ public final class RuleTestRunner {
                 case SKIPPED -> skipped++;
             }
         }
-        return new Report(results, passed, failed, skipped, external.unknownRuleRecords(), external.shadowed(),
-                external.warnings(), external.errors());
+        return new Report(
+                results,
+                passed,
+                failed,
+                skipped,
+                external.unknownRuleRecords(),
+                external.shadowed(),
+                external.warnings(),
+                external.errors());
     }
 
     /** Runs one test of one rule. Never throws. */
@@ -170,25 +203,55 @@ public final class RuleTestRunner {
         long start = System.nanoTime();
         String ruleFile = rule.location() == null ? null : rule.location().file();
         if (!(test.event() instanceof ObjectNode log)) {
-            return new TestResult(rule.id(), rule.title(), ruleFile, rule.enabled(), test.name(), origin,
-                    test.location(), test.expected(), null, Status.FAILED,
-                    "the test's Log is not a JSON object (found " + kind(test.event()) + ")", System.nanoTime() - start);
+            return new TestResult(
+                    rule.id(),
+                    rule.title(),
+                    ruleFile,
+                    rule.enabled(),
+                    test.name(),
+                    origin,
+                    test.location(),
+                    test.expected(),
+                    null,
+                    Status.FAILED,
+                    "the test's Log is not a JSON object (found " + kind(test.event()) + ")",
+                    System.nanoTime() - start);
         }
         Optional<LogType> logType;
         JsonNode declared = log.get("p_log_type");
         if (declared != null && declared.isTextual()) {
             logType = parseLogType(declared.textValue());
             if (logType.isEmpty()) {
-                return new TestResult(rule.id(), rule.title(), ruleFile, rule.enabled(), test.name(), origin,
-                        test.location(), test.expected(), null, Status.SKIPPED,
-                        "log type '" + declared.textValue() + "' is not read by Tripline", System.nanoTime() - start);
+                return new TestResult(
+                        rule.id(),
+                        rule.title(),
+                        ruleFile,
+                        rule.enabled(),
+                        test.name(),
+                        origin,
+                        test.location(),
+                        test.expected(),
+                        null,
+                        Status.SKIPPED,
+                        "log type '" + declared.textValue() + "' is not read by Tripline",
+                        System.nanoTime() - start);
             }
         } else {
             logType = rule.logTypes().stream().sorted().findFirst();
             if (logType.isEmpty()) {
-                return new TestResult(rule.id(), rule.title(), ruleFile, rule.enabled(), test.name(), origin,
-                        test.location(), test.expected(), null, Status.SKIPPED,
-                        "the rule reads no log type Tripline supports", System.nanoTime() - start);
+                return new TestResult(
+                        rule.id(),
+                        rule.title(),
+                        ruleFile,
+                        rule.enabled(),
+                        test.name(),
+                        origin,
+                        test.location(),
+                        test.expected(),
+                        null,
+                        Status.SKIPPED,
+                        "the rule reads no log type Tripline supports",
+                        System.nanoTime() - start);
             }
         }
         try {
@@ -198,20 +261,49 @@ public final class RuleTestRunner {
                 ParseFailure f = parsed.failures().get(0);
                 // Fails either way: a positive test would never alert, and a negative one would pass whatever
                 // the rule says, so it tests nothing.
-                return new TestResult(rule.id(), rule.title(), ruleFile, rule.enabled(), test.name(), origin,
-                        test.location(), test.expected(), null, Status.FAILED, "the job dead-letters this event ("
-                        + f.reason() + ": " + f.message() + "), so no rule sees it", System.nanoTime() - start);
+                return new TestResult(
+                        rule.id(),
+                        rule.title(),
+                        ruleFile,
+                        rule.enabled(),
+                        test.name(),
+                        origin,
+                        test.location(),
+                        test.expected(),
+                        null,
+                        Status.FAILED,
+                        "the job dead-letters this event (" + f.reason() + ": " + f.message() + "), so no rule sees it",
+                        System.nanoTime() - start);
             }
             if (parsed.events().size() != 1) {
-                return new TestResult(rule.id(), rule.title(), ruleFile, rule.enabled(), test.name(), origin,
-                        test.location(), test.expected(), null, Status.FAILED, "the job reads this event as "
-                        + parsed.events().size() + " records, expected one", System.nanoTime() - start);
+                return new TestResult(
+                        rule.id(),
+                        rule.title(),
+                        ruleFile,
+                        rule.enabled(),
+                        test.name(),
+                        origin,
+                        test.location(),
+                        test.expected(),
+                        null,
+                        Status.FAILED,
+                        "the job reads this event as " + parsed.events().size() + " records, expected one",
+                        System.nanoTime() - start);
             }
             Event event = parsed.events().get(0);
             if (declared != null && declared.isTextual() && event.logType() != logType.get()) {
-                return new TestResult(rule.id(), rule.title(), ruleFile, rule.enabled(), test.name(), origin,
-                        test.location(), test.expected(), null, Status.FAILED, "the event says it is "
-                        + declared.textValue() + " but the job reads it as " + event.logType(),
+                return new TestResult(
+                        rule.id(),
+                        rule.title(),
+                        ruleFile,
+                        rule.enabled(),
+                        test.name(),
+                        origin,
+                        test.location(),
+                        test.expected(),
+                        null,
+                        Status.FAILED,
+                        "the event says it is " + declared.textValue() + " but the job reads it as " + event.logType(),
                         System.nanoTime() - start);
             }
             boolean actual = ReferenceEvaluator.matches(effective, event);
@@ -220,23 +312,66 @@ public final class RuleTestRunner {
                     && CompiledExpr.compile(effective.detection()).test(event, null);
             long took = System.nanoTime() - start;
             if (compiled != actual) {
-                return new TestResult(rule.id(), rule.title(), ruleFile, rule.enabled(), test.name(), origin,
-                        test.location(), test.expected(), actual, Status.FAILED, "the compiled matcher says "
-                        + compiled + " but the reference evaluator says " + actual, took);
+                return new TestResult(
+                        rule.id(),
+                        rule.title(),
+                        ruleFile,
+                        rule.enabled(),
+                        test.name(),
+                        origin,
+                        test.location(),
+                        test.expected(),
+                        actual,
+                        Status.FAILED,
+                        "the compiled matcher says " + compiled + " but the reference evaluator says " + actual,
+                        took);
             }
             if (actual == test.expected()) {
-                return new TestResult(rule.id(), rule.title(), ruleFile, rule.enabled(), test.name(), origin,
-                        test.location(), test.expected(), actual, Status.PASSED, null, took);
+                return new TestResult(
+                        rule.id(),
+                        rule.title(),
+                        ruleFile,
+                        rule.enabled(),
+                        test.name(),
+                        origin,
+                        test.location(),
+                        test.expected(),
+                        actual,
+                        Status.PASSED,
+                        null,
+                        took);
             }
-            String reason = (test.expected() ? "expected a match, but the rule did not match"
-                    : "expected no match, but the rule matched")
+            String reason = (test.expected()
+                            ? "expected a match, but the rule did not match"
+                            : "expected no match, but the rule matched")
                     + (effective.appliesTo(event.logType()) ? "" : " (the rule does not read " + event.logType() + ")")
                     + "; " + explain(effective.detection(), event);
-            return new TestResult(rule.id(), rule.title(), ruleFile, rule.enabled(), test.name(), origin,
-                    test.location(), test.expected(), actual, Status.FAILED, reason, took);
+            return new TestResult(
+                    rule.id(),
+                    rule.title(),
+                    ruleFile,
+                    rule.enabled(),
+                    test.name(),
+                    origin,
+                    test.location(),
+                    test.expected(),
+                    actual,
+                    Status.FAILED,
+                    reason,
+                    took);
         } catch (IOException | RuntimeException e) {
-            return new TestResult(rule.id(), rule.title(), ruleFile, rule.enabled(), test.name(), origin,
-                    test.location(), test.expected(), null, Status.FAILED, "evaluation failed: " + e,
+            return new TestResult(
+                    rule.id(),
+                    rule.title(),
+                    ruleFile,
+                    rule.enabled(),
+                    test.name(),
+                    origin,
+                    test.location(),
+                    test.expected(),
+                    null,
+                    Status.FAILED,
+                    "evaluation failed: " + e,
                     System.nanoTime() - start);
         }
     }
@@ -266,8 +401,8 @@ public final class RuleTestRunner {
         if (held.isEmpty() && notHeld.isEmpty()) {
             return "the detection has no named parts";
         }
-        return "held: " + (held.isEmpty() ? "none" : String.join(", ", held))
-                + "; did not hold: " + (notHeld.isEmpty() ? "none" : String.join(", ", notHeld));
+        return "held: " + (held.isEmpty() ? "none" : String.join(", ", held)) + "; did not hold: "
+                + (notHeld.isEmpty() ? "none" : String.join(", ", notHeld));
     }
 
     private static void collect(Expr e, Event event, List<String> held, List<String> notHeld) {
@@ -319,8 +454,7 @@ public final class RuleTestRunner {
         return new ExternalTests(byRule, unknown, shadowed[0], warnings, errors);
     }
 
-    private record Source(Path path, String format, SourceLocation declaredAt) {
-    }
+    private record Source(Path path, String format, SourceLocation declaredAt) {}
 
     private static List<Source> readSources(Path file, List<LoadError> errors) {
         String name = file.toString();
@@ -355,7 +489,8 @@ public final class RuleTestRunner {
                     }
                     String format = m.string("format");
                     if (!"panther-analysis".equals(format)) {
-                        throw new RuleSyntaxException(m.has("format") ? m.keyLocation("format") : m.location(),
+                        throw new RuleSyntaxException(
+                                m.has("format") ? m.keyLocation("format") : m.location(),
                                 "source format must be panther-analysis, found " + format);
                     }
                     out.add(new Source(file.getParent().resolve(path).normalize(), format, m.location()));
@@ -371,9 +506,14 @@ public final class RuleTestRunner {
         return out;
     }
 
-    private static void readPantherAnalysis(Path file, Map<String, Rule> byId, Map<String, List<RuleTestCase>> byRule,
-                                            Map<String, Integer> unknown, int[] shadowed,
-                                            List<LoadError> warnings, List<LoadError> errors) {
+    private static void readPantherAnalysis(
+            Path file,
+            Map<String, Rule> byId,
+            Map<String, List<RuleTestCase>> byRule,
+            Map<String, Integer> unknown,
+            int[] shadowed,
+            List<LoadError> warnings,
+            List<LoadError> errors) {
         String name = file.toString();
         Map<String, Set<String>> seen = new LinkedHashMap<>();
         try (BufferedReader in = new BufferedReader(new InputStreamReader(open(file), StandardCharsets.UTF_8))) {
@@ -382,7 +522,8 @@ public final class RuleTestRunner {
             while ((line = in.readLine()) != null) {
                 lineNo++;
                 if (lineNo > MAX_RECORDS) {
-                    warnings.add(new LoadError(new SourceLocation(name, lineNo, 1),
+                    warnings.add(new LoadError(
+                            new SourceLocation(name, lineNo, 1),
                             "more than " + MAX_RECORDS + " records; the rest is ignored"));
                     break;
                 }
@@ -398,17 +539,28 @@ public final class RuleTestRunner {
                 try {
                     record = JSON.readTree(line);
                 } catch (IOException e) {
-                    errors.add(new LoadError(at, "not a JSON object: " + e.getMessage().lines().findFirst().orElse("")));
+                    errors.add(new LoadError(
+                            at,
+                            "not a JSON object: "
+                                    + e.getMessage().lines().findFirst().orElse("")));
                     continue;
                 }
                 JsonNode ruleId = record.get("rule_id");
                 JsonNode testName = record.get("test_name");
                 JsonNode expected = record.get("expected_result");
                 JsonNode event = record.get("event");
-                if (!record.isObject() || ruleId == null || !ruleId.isTextual() || testName == null
-                        || !testName.isTextual() || expected == null || !expected.isBoolean() || event == null) {
-                    errors.add(new LoadError(at, "a panther-analysis record needs rule_id and test_name (strings), "
-                            + "expected_result (boolean) and event"));
+                if (!record.isObject()
+                        || ruleId == null
+                        || !ruleId.isTextual()
+                        || testName == null
+                        || !testName.isTextual()
+                        || expected == null
+                        || !expected.isBoolean()
+                        || event == null) {
+                    errors.add(new LoadError(
+                            at,
+                            "a panther-analysis record needs rule_id and test_name (strings), "
+                                    + "expected_result (boolean) and event"));
                     continue;
                 }
                 Rule rule = byId.get(ruleId.textValue());
@@ -418,7 +570,9 @@ public final class RuleTestRunner {
                 }
                 String test = testName.textValue();
                 boolean own = rule.tests().stream().anyMatch(t -> t.name().equals(test));
-                if (own || !seen.computeIfAbsent(rule.id(), k -> new HashSet<>()).add(test)) {
+                if (own
+                        || !seen.computeIfAbsent(rule.id(), k -> new HashSet<>())
+                                .add(test)) {
                     shadowed[0]++;
                     continue;
                 }

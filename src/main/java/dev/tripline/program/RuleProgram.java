@@ -51,8 +51,8 @@ public final class RuleProgram implements Serializable {
     private final List<LoadError> errors;
     private final List<LoadError> warnings;
 
-    private RuleProgram(String version, String digest, RuleSet rules, List<LoadError> errors,
-                        List<LoadError> warnings) {
+    private RuleProgram(
+            String version, String digest, RuleSet rules, List<LoadError> errors, List<LoadError> warnings) {
         this.version = Objects.requireNonNull(version, "version");
         this.digest = Objects.requireNonNull(digest, "digest");
         this.rules = Objects.requireNonNull(rules, "rules");
@@ -113,13 +113,16 @@ public final class RuleProgram implements Serializable {
      */
     public static RuleProgram rejected(String version, String digest, List<String> problems) {
         List<LoadError> errors = problems.stream().map(RuleProgram::problem).toList();
-        return new RuleProgram(version == null ? "" : version, digest, new RuleSet(List.of(), List.of()), errors,
-                List.of());
+        return new RuleProgram(
+                version == null ? "" : version, digest, new RuleSet(List.of(), List.of()), errors, List.of());
     }
 
     /** This program with {@code problems} (of the whole set, e.g. it does not fit the running job) as errors. */
     public RuleProgram withProblems(List<String> problems) {
-        return problems.isEmpty() ? this : new RuleProgram(this, problems.stream().map(RuleProgram::problem).toList());
+        return problems.isEmpty()
+                ? this
+                : new RuleProgram(
+                        this, problems.stream().map(RuleProgram::problem).toList());
     }
 
     /** A problem of the whole set rather than of a place in one file: it has no location. */

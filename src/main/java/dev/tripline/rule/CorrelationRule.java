@@ -40,7 +40,8 @@ public record CorrelationRule(
         Map<String, Map<String, String>> aliases,
         boolean generate,
         String alertTitle,
-        SourceLocation location) implements Serializable {
+        SourceLocation location)
+        implements Serializable {
 
     public CorrelationRule {
         tags = List.copyOf(tags);
@@ -53,10 +54,24 @@ public record CorrelationRule(
     }
 
     public enum Type {
-        EVENT_COUNT, VALUE_COUNT, TEMPORAL, TEMPORAL_ORDERED, VALUE_SUM, VALUE_AVG, VALUE_PERCENTILE, VALUE_MEDIAN
+        EVENT_COUNT,
+        VALUE_COUNT,
+        TEMPORAL,
+        TEMPORAL_ORDERED,
+        VALUE_SUM,
+        VALUE_AVG,
+        VALUE_PERCENTILE,
+        VALUE_MEDIAN
     }
 
-    public enum CompareOp { GT, GTE, LT, LTE, EQ, NEQ }
+    public enum CompareOp {
+        GT,
+        GTE,
+        LT,
+        LTE,
+        EQ,
+        NEQ
+    }
 
     /** One comparison of the condition, e.g. {@code gte: 5}. */
     public record Bound(CompareOp op, BigDecimal value) implements Serializable {

@@ -30,57 +30,53 @@ public sealed interface Expr extends Serializable {
     }
 
     /** The term does not hold. */
-    record Not(Expr term) implements Expr {
-    }
+    record Not(Expr term) implements Expr {}
 
     /** A constant: Panther's AlwaysTrue/AlwaysFalse, or an empty selection. */
-    record Const(boolean value) implements Expr {
-    }
+    record Const(boolean value) implements Expr {}
 
     /**
      * A named part of a rule (a Sigma search identifier, a Panther detection item); explanations report which
      * selections held, so a match can say what made it fire.
      */
-    record Selection(String name, Expr body) implements Expr {
-    }
+    record Selection(String name, Expr body) implements Expr {}
 
     /** Some value at {@code field} passes {@code test}. A missing field fails. */
-    record Match(FieldPath field, ValuePredicate test) implements Expr {
-    }
+    record Match(FieldPath field, ValuePredicate test) implements Expr {}
 
     /** Some scalar leaf anywhere in the event passes {@code test} (Sigma keyword search). */
-    record Keyword(ValuePredicate test) implements Expr {
-    }
+    record Keyword(ValuePredicate test) implements Expr {}
 
     /** The field is present, JSON null included (Sigma {@code |exists: true}). */
-    record Exists(FieldPath field) implements Expr {
-    }
+    record Exists(FieldPath field) implements Expr {}
 
     /**
      * The field is missing or JSON null (Sigma {@code field: null}); with {@code orEmpty} also the empty
      * string, empty array or empty object (Panther's IsNullOrEmpty).
      */
-    record IsNull(FieldPath field, boolean orEmpty) implements Expr {
-    }
+    record IsNull(FieldPath field, boolean orEmpty) implements Expr {}
 
     /**
      * Some value of {@code left} relates to some value of {@code right} as {@code mode} says (Sigma
      * {@code fieldref}, Panther's two-key comparisons). Missing on either side fails.
      */
     record CompareFields(FieldPath left, FieldPath right, ValuePredicate.Mode mode, boolean caseSensitive)
-            implements Expr {
-    }
+            implements Expr {}
 
     /** How many elements of a list must satisfy a per-element expression. */
-    enum Quantifier { ANY, ALL, NONE, ONLY_ONE }
+    enum Quantifier {
+        ANY,
+        ALL,
+        NONE,
+        ONLY_ONE
+    }
 
     /**
      * Panther's list comprehensions: {@code element} is evaluated with each element of the list at
      * {@code list} as its root (paths inside are relative to the element; {@link FieldPath#SELF} is the
      * element itself). A missing or non-array field counts as an empty list.
      */
-    record Elements(FieldPath list, Quantifier quantifier, Expr element) implements Expr {
-    }
+    record Elements(FieldPath list, Quantifier quantifier, Expr element) implements Expr {}
 
     /**
      * A rule-level named list (such as an allowlist) that tests may replace with a mock. {@code resolved} is
@@ -105,7 +101,8 @@ public sealed interface Expr extends Serializable {
                 List<Expr> all = new ArrayList<>();
                 for (Iterator<Map.Entry<String, JsonNode>> it = entry.fields(); it.hasNext(); ) {
                     Map.Entry<String, JsonNode> e = it.next();
-                    FieldPath path = caseInsensitiveKeys ? FieldPath.caseInsensitive(e.getKey()) : FieldPath.of(e.getKey());
+                    FieldPath path =
+                            caseInsensitiveKeys ? FieldPath.caseInsensitive(e.getKey()) : FieldPath.of(e.getKey());
                     all.add(equalsValue(path, e.getValue()));
                 }
                 return new And(all);

@@ -5,8 +5,7 @@ import java.util.function.UnaryOperator;
 
 /** Generic walks over {@link Expr} trees (Java 17 has no pattern switch, so the shape is written once here). */
 public final class Exprs {
-    private Exprs() {
-    }
+    private Exprs() {}
 
     /** The direct sub-expressions of {@code e}; leaves have none. NamedList's expansion counts as a leaf. */
     public static List<Expr> children(Expr e) {

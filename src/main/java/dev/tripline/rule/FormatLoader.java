@@ -14,6 +14,5 @@ public interface FormatLoader {
     void load(SourceFile file, List<Node> documents, LoadSink sink);
 
     /** Runs once after every file is loaded: cross-file checks such as correlation references. */
-    default void finish(LoadSink sink) {
-    }
+    default void finish(LoadSink sink) {}
 }

@@ -5,7 +5,11 @@ import java.util.Optional;
 
 /** Alert severity, Sigma's five levels; Panther's Info maps to INFORMATIONAL. */
 public enum Level {
-    INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL;
+    INFORMATIONAL,
+    LOW,
+    MEDIUM,
+    HIGH,
+    CRITICAL;
 
     /** Accepts Sigma ({@code informational}) and Panther ({@code Info}) spellings, any case. */
     public static Optional<Level> parse(String text) {

@@ -46,7 +46,8 @@ public record Rule(
         Map<String, FieldPath> alertContext,
         List<FieldPath> groupBy,
         List<RuleTestCase> tests,
-        SourceLocation location) implements Serializable {
+        SourceLocation location)
+        implements Serializable {
 
     public Rule {
         tags = List.copyOf(tags);
@@ -66,9 +67,29 @@ public record Rule(
 
     /** The same rule with a different signal-only flag (set when a correlation consumes it). */
     public Rule withSignalOnly(boolean value) {
-        return new Rule(id, name, title, description, format, level, tags, authors, references, runbook, logTypes,
-                detection, enabled, value, dedupPeriodMinutes, threshold, outputFields, alertTitle, alertContext,
-                groupBy, tests, location);
+        return new Rule(
+                id,
+                name,
+                title,
+                description,
+                format,
+                level,
+                tags,
+                authors,
+                references,
+                runbook,
+                logTypes,
+                detection,
+                enabled,
+                value,
+                dedupPeriodMinutes,
+                threshold,
+                outputFields,
+                alertTitle,
+                alertContext,
+                groupBy,
+                tests,
+                location);
     }
 
     /** The same rule with some named lists replaced, as a test's mocks ask; unknown names are ignored. */
@@ -76,9 +97,29 @@ public record Rule(
         if (replacements.isEmpty()) {
             return this;
         }
-        return new Rule(id, name, title, description, format, level, tags, authors, references, runbook, logTypes,
-                replaceLists(detection, replacements), enabled, signalOnly, dedupPeriodMinutes, threshold,
-                outputFields, alertTitle, alertContext, groupBy, tests, location);
+        return new Rule(
+                id,
+                name,
+                title,
+                description,
+                format,
+                level,
+                tags,
+                authors,
+                references,
+                runbook,
+                logTypes,
+                replaceLists(detection, replacements),
+                enabled,
+                signalOnly,
+                dedupPeriodMinutes,
+                threshold,
+                outputFields,
+                alertTitle,
+                alertContext,
+                groupBy,
+                tests,
+                location);
     }
 
     private static Expr replaceLists(Expr e, Map<String, JsonNode> r) {

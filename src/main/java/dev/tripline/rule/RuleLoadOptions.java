@@ -13,8 +13,10 @@ import java.util.Map;
  *                     event of such an account is tested against its own values instead of the global ones
  *                     (e.g. {@code regions.accounts} overriding {@code approved_regions})
  */
-public record RuleLoadOptions(Map<String, List<String>> placeholders, long maxFileBytes,
-                              Map<String, Map<String, List<String>>> accountPlaceholders) {
+public record RuleLoadOptions(
+        Map<String, List<String>> placeholders,
+        long maxFileBytes,
+        Map<String, Map<String, List<String>>> accountPlaceholders) {
     public static final long DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 
     public RuleLoadOptions {

@@ -3,10 +3,10 @@ package dev.tripline.rule;
 import dev.tripline.rule.yaml.SafeYaml;
 import dev.tripline.rule.yaml.YamlMap;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,8 +32,9 @@ public final class RuleLoader {
 
     /** A loader for every format Tripline reads: Sigma (rules and correlations) and Panther-style YAML. */
     public static RuleLoader standard(RuleLoadOptions options) {
-        return new RuleLoader(options, List.of(new dev.tripline.rule.sigma.SigmaLoader(),
-                new dev.tripline.rule.panther.PantherLoader()));
+        return new RuleLoader(
+                options,
+                List.of(new dev.tripline.rule.sigma.SigmaLoader(), new dev.tripline.rule.panther.PantherLoader()));
     }
 
     /**
@@ -72,15 +73,20 @@ public final class RuleLoader {
             }
         }
         checkUniqueIds(sink);
-        return new Result(new RuleSet(sink.rules(), sink.correlations()), List.copyOf(sink.errors()),
-                List.copyOf(sink.warnings()), List.copyOf(files));
+        return new Result(
+                new RuleSet(sink.rules(), sink.correlations()),
+                List.copyOf(sink.errors()),
+                List.copyOf(sink.warnings()),
+                List.copyOf(files));
     }
 
     private void collect(Path p, List<SourceFile> files, LoadSink sink) {
         if (Files.isDirectory(p)) {
             try (Stream<Path> walk = Files.walk(p)) {
-                for (Path f : walk.filter(Files::isRegularFile).filter(q -> picks(p, q))
-                        .sorted(Comparator.comparing(Path::toString)).toList()) {
+                for (Path f : walk.filter(Files::isRegularFile)
+                        .filter(q -> picks(p, q))
+                        .sorted(Comparator.comparing(Path::toString))
+                        .toList()) {
                     read(f, files, sink);
                 }
             } catch (IOException e) {
@@ -143,13 +149,17 @@ public final class RuleLoader {
         try {
             long size = Files.size(f);
             if (size > options.maxFileBytes()) {
-                sink.error(SourceLocation.ofFile(name),
+                sink.error(
+                        SourceLocation.ofFile(name),
                         "file is " + size + " bytes, over the limit of " + options.maxFileBytes());
                 return;
             }
             byte[] bytes = Files.readAllBytes(f);
-            String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
+            String text = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
             files.add(new SourceFile(name, f, text));
         } catch (CharacterCodingException e) {
             sink.error(SourceLocation.ofFile(name), "file is not valid UTF-8 text");
@@ -160,7 +170,8 @@ public final class RuleLoader {
 
     private void loadOne(SourceFile f, LoadSink sink) {
         if (f.text().length() > options.maxFileBytes()) {
-            sink.error(SourceLocation.ofFile(f.name()), "file is over the limit of " + options.maxFileBytes() + " bytes");
+            sink.error(
+                    SourceLocation.ofFile(f.name()), "file is over the limit of " + options.maxFileBytes() + " bytes");
             return;
         }
         SafeYaml.Parsed parsed = SafeYaml.parseAll(f.name(), f.text());
@@ -189,8 +200,10 @@ public final class RuleLoader {
                 return;
             }
         }
-        sink.error(first.location(), "not a rule in a known format: expected a Sigma rule (title, logsource, "
-                + "detection), a Sigma correlation (correlation) or a Panther rule (AnalysisType: rule)");
+        sink.error(
+                first.location(),
+                "not a rule in a known format: expected a Sigma rule (title, logsource, "
+                        + "detection), a Sigma correlation (correlation) or a Panther rule (AnalysisType: rule)");
     }
 
     private static void checkUniqueIds(LoadSink sink) {

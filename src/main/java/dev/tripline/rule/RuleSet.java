@@ -12,10 +12,14 @@ public record RuleSet(List<Rule> rules, List<CorrelationRule> correlations) impl
     }
 
     public Optional<Rule> rule(String idOrName) {
-        return rules.stream().filter(r -> r.id().equals(idOrName) || idOrName.equals(r.name())).findFirst();
+        return rules.stream()
+                .filter(r -> r.id().equals(idOrName) || idOrName.equals(r.name()))
+                .findFirst();
     }
 
     public Optional<CorrelationRule> correlation(String idOrName) {
-        return correlations.stream().filter(c -> c.id().equals(idOrName) || idOrName.equals(c.name())).findFirst();
+        return correlations.stream()
+                .filter(c -> c.id().equals(idOrName) || idOrName.equals(c.name()))
+                .findFirst();
     }
 }

@@ -33,7 +33,12 @@ public sealed interface ValuePredicate extends Serializable {
     String describe();
 
     /** Which part of the string a {@link Text} test compares. */
-    enum Mode { EQUALS, PREFIX, SUFFIX, CONTAINS }
+    enum Mode {
+        EQUALS,
+        PREFIX,
+        SUFFIX,
+        CONTAINS
+    }
 
     /** Plain string comparison: equality, prefix, suffix or substring; case-insensitive unless {@code caseSensitive}. */
     record Text(Mode mode, String value, boolean caseSensitive) implements ValuePredicate {
@@ -60,8 +65,9 @@ public sealed interface ValuePredicate extends Serializable {
             return switch (mode) {
                 case EQUALS -> s.equalsIgnoreCase(value);
                 case PREFIX -> s.regionMatches(true, 0, value, 0, value.length());
-                case SUFFIX -> s.length() >= value.length()
-                        && s.regionMatches(true, s.length() - value.length(), value, 0, value.length());
+                case SUFFIX ->
+                    s.length() >= value.length()
+                            && s.regionMatches(true, s.length() - value.length(), value, 0, value.length());
                 case CONTAINS -> containsIgnoreCase(s, value);
             };
         }
@@ -98,8 +104,10 @@ public sealed interface ValuePredicate extends Serializable {
 
         public OneOf(Set<String> values, boolean caseSensitive) {
             this.caseSensitive = caseSensitive;
-            this.values = caseSensitive ? Set.copyOf(values)
-                    : Set.copyOf(values.stream().map(v -> v.toLowerCase(Locale.ROOT)).toList());
+            this.values = caseSensitive
+                    ? Set.copyOf(values)
+                    : Set.copyOf(
+                            values.stream().map(v -> v.toLowerCase(Locale.ROOT)).toList());
             java.util.Map<String, Boolean> keys = new java.util.HashMap<>();
             values.forEach(v -> keys.put(v, Boolean.TRUE));
             this.folded = caseSensitive ? null : new CaseFoldMap<>(keys);
@@ -158,7 +166,10 @@ public sealed interface ValuePredicate extends Serializable {
         private final String pattern; // encoded once here, not per value
 
         public Glob(List<GlobPart> parts, boolean caseSensitive) {
-            this.parts = List.copyOf(caseSensitive ? parts : parts.stream().map(GlobPart::lowerCase).toList());
+            this.parts = List.copyOf(
+                    caseSensitive
+                            ? parts
+                            : parts.stream().map(GlobPart::lowerCase).toList());
             this.caseSensitive = caseSensitive;
             StringBuilder b = new StringBuilder();
             for (GlobPart part : this.parts) {
@@ -230,11 +241,12 @@ public sealed interface ValuePredicate extends Serializable {
         public String describe() {
             StringBuilder b = new StringBuilder("matches '");
             for (GlobPart part : parts) {
-                b.append(switch (part.kind()) {
-                    case LITERAL -> part.literal();
-                    case ANY_RUN -> "*";
-                    case ANY_CHAR -> "?";
-                });
+                b.append(
+                        switch (part.kind()) {
+                            case LITERAL -> part.literal();
+                            case ANY_RUN -> "*";
+                            case ANY_CHAR -> "?";
+                        });
             }
             return b.append("'").append(caseSensitive ? " (cased)" : "").toString();
         }
@@ -242,7 +254,11 @@ public sealed interface ValuePredicate extends Serializable {
 
     /** One piece of a {@link Glob}. */
     record GlobPart(Kind kind, String literal) implements Serializable {
-        public enum Kind { LITERAL, ANY_RUN, ANY_CHAR }
+        public enum Kind {
+            LITERAL,
+            ANY_RUN,
+            ANY_CHAR
+        }
 
         public static GlobPart literal(String text) {
             return new GlobPart(Kind.LITERAL, text);
@@ -265,7 +281,8 @@ public sealed interface ValuePredicate extends Serializable {
 
         /** Compiles now; throws {@link com.google.re2j.PatternSyntaxException} for what RE2 does not accept. */
         public static Regex compile(String pattern, boolean ignoreCase, boolean multiline, boolean dotAll) {
-            int flags = (ignoreCase ? Pattern.CASE_INSENSITIVE : 0) | (multiline ? Pattern.MULTILINE : 0)
+            int flags = (ignoreCase ? Pattern.CASE_INSENSITIVE : 0)
+                    | (multiline ? Pattern.MULTILINE : 0)
                     | (dotAll ? Pattern.DOTALL : 0);
             return new Regex(pattern, ignoreCase, multiline, dotAll, Pattern.compile(pattern, flags));
         }
@@ -319,7 +336,13 @@ public sealed interface ValuePredicate extends Serializable {
     }
 
     /** Numeric comparison operators. */
-    enum NumberOp { GT, GTE, LT, LTE, EQ }
+    enum NumberOp {
+        GT,
+        GTE,
+        LT,
+        LTE,
+        EQ
+    }
 
     /** The value, read as a number (JSON number or numeric string), compared with a threshold. */
     record NumberCompare(NumberOp op, BigDecimal threshold) implements ValuePredicate {
@@ -374,7 +397,8 @@ public sealed interface ValuePredicate extends Serializable {
             try {
                 OffsetDateTime t = OffsetDateTime.parse(s).withOffsetSameInstant(ZoneOffset.UTC);
                 long part = field == ChronoField.ALIGNED_WEEK_OF_YEAR
-                        ? t.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR) : t.getLong(field);
+                        ? t.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR)
+                        : t.getLong(field);
                 return compare.test(com.fasterxml.jackson.databind.node.LongNode.valueOf(part));
             } catch (DateTimeParseException e) {
                 return false;
@@ -388,7 +412,13 @@ public sealed interface ValuePredicate extends Serializable {
     }
 
     /** What kind of IP address a value must be (Panther's IsIPAddress… conditions). */
-    enum IpKind { ANY, V4, V6, PUBLIC, PRIVATE }
+    enum IpKind {
+        ANY,
+        V4,
+        V6,
+        PUBLIC,
+        PRIVATE
+    }
 
     /** The value parses as an IP address of the given kind. */
     record IpAddress(IpKind kind) implements ValuePredicate {
@@ -429,8 +459,7 @@ public sealed interface ValuePredicate extends Serializable {
 
     /** Helpers for IP parsing without DNS: {@link InetAddress#getByName} is only called on literal forms. */
     final class IpAddresses {
-        private IpAddresses() {
-        }
+        private IpAddresses() {}
 
         /** The address bytes, or null when {@code s} is not a literal IPv4/IPv6 address. */
         static byte[] parse(String s) {
@@ -461,7 +490,10 @@ public sealed interface ValuePredicate extends Serializable {
                 return false;
             }
             for (String p : parts) {
-                if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(Character::isDigit) || Integer.parseInt(p) > 255) {
+                if (p.isEmpty()
+                        || p.length() > 3
+                        || !p.chars().allMatch(Character::isDigit)
+                        || Integer.parseInt(p) > 255) {
                     return false;
                 }
             }
@@ -497,9 +529,16 @@ public sealed interface ValuePredicate extends Serializable {
         }
 
         private static final List<Cidr> PRIVATE_NETWORKS = List.of(
-                Cidr.parse("10.0.0.0/8"), Cidr.parse("172.16.0.0/12"), Cidr.parse("192.168.0.0/16"),
-                Cidr.parse("127.0.0.0/8"), Cidr.parse("169.254.0.0/16"), Cidr.parse("100.64.0.0/10"),
-                Cidr.parse("0.0.0.0/8"), Cidr.parse("::1/128"), Cidr.parse("fc00::/7"), Cidr.parse("fe80::/10"),
+                Cidr.parse("10.0.0.0/8"),
+                Cidr.parse("172.16.0.0/12"),
+                Cidr.parse("192.168.0.0/16"),
+                Cidr.parse("127.0.0.0/8"),
+                Cidr.parse("169.254.0.0/16"),
+                Cidr.parse("100.64.0.0/10"),
+                Cidr.parse("0.0.0.0/8"),
+                Cidr.parse("::1/128"),
+                Cidr.parse("fc00::/7"),
+                Cidr.parse("fe80::/10"),
                 Cidr.parse("::/128"));
     }
 }

@@ -13,9 +13,17 @@ class AlertArchitectureTest {
 
     @ArchTest
     static final ArchRule alertImportsOnlyEventAndRule = noClasses()
-            .that().resideInAPackage("dev.tripline.alert..")
-            .should().dependOnClassesThat().resideInAnyPackage("org.apache.flink..", "dev.tripline.match..",
-                    "dev.tripline.correlate..", "dev.tripline.cli..", "dev.tripline.job..", "dev.tripline.io..",
+            .that()
+            .resideInAPackage("dev.tripline.alert..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(
+                    "org.apache.flink..",
+                    "dev.tripline.match..",
+                    "dev.tripline.correlate..",
+                    "dev.tripline.cli..",
+                    "dev.tripline.job..",
+                    "dev.tripline.io..",
                     "dev.tripline.flink..")
             .because("alerts may use dev.tripline.event and dev.tripline.rule only");
 }

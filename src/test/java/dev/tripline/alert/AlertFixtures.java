@@ -19,8 +19,7 @@ final class AlertFixtures {
 
     private static final Map<String, Rule> RULES = load();
 
-    private AlertFixtures() {
-    }
+    private AlertFixtures() {}
 
     private static Map<String, Rule> load() {
         RuleLoader loader = Corpus.defaultLoader();
@@ -29,7 +28,8 @@ final class AlertFixtures {
             throw new IllegalStateException("rules/ does not load: " + result.errors());
         }
         return Map.of(
-                PANTHER_ENABLE_REGION, result.ruleSet().rule(PANTHER_ENABLE_REGION).orElseThrow(),
+                PANTHER_ENABLE_REGION,
+                        result.ruleSet().rule(PANTHER_ENABLE_REGION).orElseThrow(),
                 SIGMA_ENABLE_REGION, result.ruleSet().rule(SIGMA_ENABLE_REGION).orElseThrow(),
                 SIGNAL_ONLY, result.ruleSet().rule(SIGNAL_ONLY).orElseThrow());
     }

@@ -30,10 +30,12 @@ class AlertIdTest {
         Rule sigma = rule(AlertFixtures.SIGMA_ENABLE_REGION);
         Event e = enableRegion("ev-1", EVENT_TIME, "alice", "ap-east-1");
         String base = Alerts.single(panther, e).alertId();
-        assertThat(Alerts.single(panther, enableRegion("ev-2", EVENT_TIME, "alice", "ap-east-1")).alertId())
+        assertThat(Alerts.single(panther, enableRegion("ev-2", EVENT_TIME, "alice", "ap-east-1"))
+                        .alertId())
                 .isNotEqualTo(base);
         assertThat(Alerts.single(sigma, e).alertId()).isNotEqualTo(base);
-        assertThat(Alerts.single(panther, e, "other-key", 1, e.eventTimeMillis(), e.eventTimeMillis()).alertId())
+        assertThat(Alerts.single(panther, e, "other-key", 1, e.eventTimeMillis(), e.eventTimeMillis())
+                        .alertId())
                 .isNotEqualTo(base);
     }
 
@@ -45,9 +47,12 @@ class AlertIdTest {
         RuleRef ref = RuleRef.of("corr", "Correlation", Level.HIGH, List.of(), List.of());
         Map<String, String> group = Map.of("account", "123456789012");
         String xy = Alerts.correlation(ref, group, List.of(x, y), 2, null).alertId();
-        assertThat(Alerts.correlation(ref, group, List.of(y, x), 2, null).alertId()).isEqualTo(xy);
-        assertThat(Alerts.correlation(ref, group, List.of(x, z), 2, null).alertId()).isNotEqualTo(xy);
-        assertThat(Alerts.correlation(ref, Map.of("account", "210987654321"), List.of(x, y), 2, null).alertId())
+        assertThat(Alerts.correlation(ref, group, List.of(y, x), 2, null).alertId())
+                .isEqualTo(xy);
+        assertThat(Alerts.correlation(ref, group, List.of(x, z), 2, null).alertId())
+                .isNotEqualTo(xy);
+        assertThat(Alerts.correlation(ref, Map.of("account", "210987654321"), List.of(x, y), 2, null)
+                        .alertId())
                 .isNotEqualTo(xy);
     }
 
@@ -59,10 +64,13 @@ class AlertIdTest {
                  "accountId":"123456789012"},"eventTime":"%s","eventSource":"account.amazonaws.com",
                  "eventName":"EnableRegion","awsRegion":"us-east-1","requestParameters":{"RegionName":"%s"},
                  "recipientAccountId":"123456789012"}""";
-        String a = Alerts.single(sigma, AlertFixtures.parse(noId.formatted(EVENT_TIME, "ap-east-1"))).alertId();
-        assertThat(Alerts.single(sigma, AlertFixtures.parse(noId.formatted(EVENT_TIME, "ap-east-1"))).alertId())
+        String a = Alerts.single(sigma, AlertFixtures.parse(noId.formatted(EVENT_TIME, "ap-east-1")))
+                .alertId();
+        assertThat(Alerts.single(sigma, AlertFixtures.parse(noId.formatted(EVENT_TIME, "ap-east-1")))
+                        .alertId())
                 .isEqualTo(a);
-        assertThat(Alerts.single(sigma, AlertFixtures.parse(noId.formatted(EVENT_TIME, "me-south-1"))).alertId())
+        assertThat(Alerts.single(sigma, AlertFixtures.parse(noId.formatted(EVENT_TIME, "me-south-1")))
+                        .alertId())
                 .isNotEqualTo(a);
     }
 }

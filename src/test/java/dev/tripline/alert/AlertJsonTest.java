@@ -53,13 +53,15 @@ class AlertJsonTest {
         JsonNode n = JSON.readTree(AlertFormat.JSONL.encode(a));
         assertThat(n.get("title").asText())
                 .isEqualTo("Region me-south-1 enabled by arn:aws:iam::123456789012:user/bob in account 123456789012");
-        assertThat(n.get("group").toString()).isEqualTo("{\"account\":\"123456789012\","
-                + "\"principal\":\"arn:aws:iam::123456789012:user/bob\",\"recipientAccountId\":\"123456789012\","
-                + "\"requestParameters.RegionName\":\"me-south-1\"}");
+        assertThat(n.get("group").toString())
+                .isEqualTo("{\"account\":\"123456789012\","
+                        + "\"principal\":\"arn:aws:iam::123456789012:user/bob\",\"recipientAccountId\":\"123456789012\","
+                        + "\"requestParameters.RegionName\":\"me-south-1\"}");
         assertThat(n.get("dedup_key").asText()).isEqualTo("AWS.CloudTrail.EnableRegion|123456789012|me-south-1");
         assertThat(n.get("first_seen").asText()).isEqualTo("2024-03-01T10:00:00.250Z");
         assertThat(n.get("context").get("RegionName").asText()).isEqualTo("me-south-1");
-        assertThat(n.get("context").get("userIdentity").get("userName").asText()).isEqualTo("bob");
+        assertThat(n.get("context").get("userIdentity").get("userName").asText())
+                .isEqualTo("bob");
         assertThat(n.get("rule").get("author").isNull()).isTrue();
         assertThat(n.get("rule").get("tags")).extracting(JsonNode::asText).contains("attack.t1535");
     }
@@ -67,8 +69,15 @@ class AlertJsonTest {
     @Test
     void ocsfFindingHasTheRequiredFieldsAndClass2004() throws Exception {
         JsonNode n = JSON.readTree(AlertFormat.OCSF.encode(sigmaAlert()));
-        for (String f : List.of("class_uid", "category_uid", "activity_id", "type_uid", "severity_id", "time",
-                "metadata", "finding_info")) {
+        for (String f : List.of(
+                "class_uid",
+                "category_uid",
+                "activity_id",
+                "type_uid",
+                "severity_id",
+                "time",
+                "metadata",
+                "finding_info")) {
             assertThat(n.has(f)).as(f).isTrue();
         }
         assertThat(n.get("class_uid").asInt()).isEqualTo(2004);
@@ -105,7 +114,8 @@ class AlertJsonTest {
     @Test
     void writerWritesOneCompactLinePerAlertInTheChosenFormat() throws Exception {
         Alert a = sigmaAlert();
-        Alert b = Alerts.single(rule(AlertFixtures.SIGMA_ENABLE_REGION),
+        Alert b = Alerts.single(
+                rule(AlertFixtures.SIGMA_ENABLE_REGION),
                 enableRegion("ev-9", "2024-03-01T11:00:00Z", "carol", "af-south-1"));
         for (AlertFormat format : AlertFormat.values()) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -134,17 +144,26 @@ class AlertJsonTest {
         group.put("requestParameters.RegionName", "ap-east-1");
         group.put("principal", first.principal());
         group.put("account", first.account());
-        Alert a = Alerts.correlation(RuleRef.of("corr-1", "Unused region then activity", Level.HIGH,
-                        List.of("attack.t1535"), List.of("Tripline")), group,
-                List.of(Evidence.of(first, List.of()), Evidence.of(second, List.of())), 2,
+        Alert a = Alerts.correlation(
+                RuleRef.of(
+                        "corr-1",
+                        "Unused region then activity",
+                        Level.HIGH,
+                        List.of("attack.t1535"),
+                        List.of("Tripline")),
+                group,
+                List.of(Evidence.of(first, List.of()), Evidence.of(second, List.of())),
+                2,
                 "Region ap-east-1 enabled, then used");
         JsonNode n = JSON.readTree(AlertFormat.JSONL.encode(a));
         assertThat(n.get("kind").asText()).isEqualTo("correlation");
         assertThat(n.get("severity").asText()).isEqualTo("high");
         assertThat(n.get("title").asText()).isEqualTo("Region ap-east-1 enabled, then used");
         assertThat(List.of(n.get("group").fieldNames().next())).containsExactly("account");
-        assertThat(n.get("group").toString()).isEqualTo("{\"account\":\"123456789012\","
-                + "\"principal\":\"arn:aws:iam::123456789012:user/alice\",\"requestParameters.RegionName\":\"ap-east-1\"}");
+        assertThat(n.get("group").toString())
+                .isEqualTo(
+                        "{\"account\":\"123456789012\","
+                                + "\"principal\":\"arn:aws:iam::123456789012:user/alice\",\"requestParameters.RegionName\":\"ap-east-1\"}");
         assertThat(n.get("dedup_key").asText())
                 .isEqualTo("corr-1|ap-east-1|arn:aws:iam::123456789012:user/alice|123456789012");
         assertThat(n.get("first_seen").asText()).isEqualTo("2024-03-01T10:00:00Z");

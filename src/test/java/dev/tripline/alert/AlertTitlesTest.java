@@ -78,11 +78,18 @@ class AlertTitlesTest {
         group.put("principal", "arn:aws:iam::123456789012:user/mallory");
         group.put("region", null);
         List<Evidence> evidence = List.of(
-                new Evidence("e1", 1000, "EnableRegion", "account.amazonaws.com", "us-east-1",
+                new Evidence(
+                        "e1",
+                        1000,
+                        "EnableRegion",
+                        "account.amazonaws.com",
+                        "us-east-1",
                         Map.of("requestParameters.RegionName", JsonNodeFactory.instance.textNode("ap-east-1"))),
                 new Evidence("e2", 2000, "CreateAccessKey", "iam.amazonaws.com", "us-east-1", Map.of()));
-        assertThat(AlertTitles.renderCorrelation("{requestParameters.RegionName} by {principal} via {eventName}"
-                + " in {awsRegion}", group, evidence))
+        assertThat(AlertTitles.renderCorrelation(
+                        "{requestParameters.RegionName} by {principal} via {eventName}" + " in {awsRegion}",
+                        group,
+                        evidence))
                 .isEqualTo("ap-east-1 by arn:aws:iam::123456789012:user/mallory via EnableRegion, CreateAccessKey"
                         + " in us-east-1");
         // A group field the events lacked, a field no evidence has, and text that is no placeholder.

@@ -63,35 +63,42 @@ class DedupKeyFieldsTest {
         assertThat(DedupKeys.single(byTarget, one)).isEqualTo("key-created|stratus-red-team-backdoor-u-user");
         assertThat(DedupKeys.single(byTarget, other)).isEqualTo("key-created|stratus-red-team-admin-user");
         assertThat(DedupKeys.single(byCaller, one)).isEqualTo(DedupKeys.single(byCaller, other));
-        assertThat(Alerts.single(byTarget, one).group()).containsEntry("requestParameters.userName",
-                "stratus-red-team-backdoor-u-user");
+        assertThat(Alerts.single(byTarget, one).group())
+                .containsEntry("requestParameters.userName", "stratus-red-team-backdoor-u-user");
     }
 
     @Test
     void aListOfFieldsAndListIndexesAreAccepted() {
         Rule r = rule("t.yml", SIGMA + "dedup_by:\n  - recipientAccountId\n  - requestParameters.userName\n");
-        assertThat(r.groupBy()).extracting(p -> p.text())
+        assertThat(r.groupBy())
+                .extracting(p -> p.text())
                 .containsExactly("recipientAccountId", "requestParameters.userName");
-        assertThat(rule("t.yml", SIGMA + "dedup_by: resources[0].ARN\n").groupBy()).hasSize(1);
+        assertThat(rule("t.yml", SIGMA + "dedup_by: resources[0].ARN\n").groupBy())
+                .hasSize(1);
     }
 
     @Test
     void badSigmaFieldReferencesAreErrorsAtTheirPosition() {
-        List<LoadError> empty = load("t.yml", SIGMA + "dedup_by: requestParameters..userName\n").errors();
+        List<LoadError> empty =
+                load("t.yml", SIGMA + "dedup_by: requestParameters..userName\n").errors();
         assertThat(empty).singleElement().satisfies(e -> {
             assertThat(e.location().toString()).isEqualTo("t.yml:10:11");
             assertThat(e.message()).contains("'dedup_by'").contains("empty step");
         });
-        List<LoadError> twice = load("t.yml", SIGMA + "dedup_by:\n  - a.b\n  - a.b\n").errors();
+        List<LoadError> twice =
+                load("t.yml", SIGMA + "dedup_by:\n  - a.b\n  - a.b\n").errors();
         assertThat(twice).singleElement().satisfies(e -> {
             assertThat(e.location().toString()).isEqualTo("t.yml:12:5");
             assertThat(e.message()).contains("names 'a.b' twice");
         });
-        assertThat(load("t.yml", SIGMA + "dedup_by: []\n").errors()).singleElement()
+        assertThat(load("t.yml", SIGMA + "dedup_by: []\n").errors())
+                .singleElement()
                 .satisfies(e -> assertThat(e.toString()).contains("t.yml:10:1").contains("1 to 16 fields"));
-        assertThat(load("t.yml", SIGMA + "dedup_by:\n  - {a: b}\n").errors()).singleElement()
+        assertThat(load("t.yml", SIGMA + "dedup_by:\n  - {a: b}\n").errors())
+                .singleElement()
                 .satisfies(e -> assertThat(e.location().toString()).isEqualTo("t.yml:11:5"));
-        assertThat(load("t.yml", SIGMA + "dedup_by: 'x[y]'\n").errors()).singleElement()
+        assertThat(load("t.yml", SIGMA + "dedup_by: 'x[y]'\n").errors())
+                .singleElement()
                 .satisfies(e -> assertThat(e.message()).contains("list index"));
     }
 
@@ -113,12 +120,15 @@ class DedupKeyFieldsTest {
         Rule r = rule("p.yml", PANTHER);
         assertThat(DedupKeys.single(r, createAccessKey("e1", "2023-07-10T12:24:29Z", "u1")))
                 .isNotEqualTo(DedupKeys.single(r, createAccessKey("e2", "2023-07-10T12:24:50Z", "u2")));
-        List<LoadError> twice = load("p.yml", PANTHER + "  - DeepKey: [requestParameters, userName]\n").errors();
+        List<LoadError> twice = load("p.yml", PANTHER + "  - DeepKey: [requestParameters, userName]\n")
+                .errors();
         assertThat(twice).singleElement().satisfies(e -> {
             assertThat(e.location().toString()).isEqualTo("p.yml:11:5");
             assertThat(e.message()).contains("GroupBy names 'requestParameters.userName' twice");
         });
         assertThat(load("p.yml", PANTHER.replace("KeyPath: requestParameters.userName", "KeyPath: a..b"))
-                .errors()).singleElement().satisfies(e -> assertThat(e.toString()).contains("p.yml:10:"));
+                        .errors())
+                .singleElement()
+                .satisfies(e -> assertThat(e.toString()).contains("p.yml:10:"));
     }
 }

@@ -44,8 +44,8 @@ class DedupTest {
     @Test
     void theFirstMatchAfterThePeriodOpensANewOne() {
         DedupState[] s = new DedupState[1];
-        assertThat(run(HOUR, s, 0, 30, 60, 61)).containsExactly(Outcome.EMIT, Outcome.SUPPRESSED, Outcome.EMIT,
-                Outcome.SUPPRESSED);
+        assertThat(run(HOUR, s, 0, 30, 60, 61))
+                .containsExactly(Outcome.EMIT, Outcome.SUPPRESSED, Outcome.EMIT, Outcome.SUPPRESSED);
         assertThat(s[0].firstSeen()).isEqualTo(T0 + 60 * MIN);
         assertThat(s[0].count()).isEqualTo(2);
     }
@@ -53,12 +53,15 @@ class DedupTest {
     @Test
     void thresholdHoldsTheAlertUntilEnoughMatchesFallInOnePeriod() {
         DedupPolicy three = new DedupPolicy(60 * MIN, 3);
-        assertThat(run(three, null, 0, 5, 10, 20)).containsExactly(Outcome.PENDING, Outcome.PENDING, Outcome.EMIT,
-                Outcome.SUPPRESSED);
+        assertThat(run(three, null, 0, 5, 10, 20))
+                .containsExactly(Outcome.PENDING, Outcome.PENDING, Outcome.EMIT, Outcome.SUPPRESSED);
         // Two in one period and one in the next never reach three: no alert.
         assertThat(run(three, null, 0, 5, 70)).containsExactly(Outcome.PENDING, Outcome.PENDING, Outcome.PENDING);
-        Decision d = Dedup.offer(Dedup.offer(Dedup.offer(null, T0, three).state(), T0 + MIN, three).state(),
-                T0 + 2 * MIN, three);
+        Decision d = Dedup.offer(
+                Dedup.offer(Dedup.offer(null, T0, three).state(), T0 + MIN, three)
+                        .state(),
+                T0 + 2 * MIN,
+                three);
         assertThat(d.count()).isEqualTo(3);
         assertThat(d.firstSeen()).isEqualTo(T0);
         assertThat(d.lastSeen()).isEqualTo(T0 + 2 * MIN);
@@ -68,8 +71,8 @@ class DedupTest {
     void outOfOrderMatchesWithinAPeriodGiveOneAlertAsInOrder() {
         DedupState[] shuffled = new DedupState[1];
         DedupState[] sorted = new DedupState[1];
-        assertThat(run(HOUR, shuffled, 30, 5, 50, 0)).containsExactly(Outcome.EMIT, Outcome.SUPPRESSED,
-                Outcome.SUPPRESSED, Outcome.SUPPRESSED);
+        assertThat(run(HOUR, shuffled, 30, 5, 50, 0))
+                .containsExactly(Outcome.EMIT, Outcome.SUPPRESSED, Outcome.SUPPRESSED, Outcome.SUPPRESSED);
         run(HOUR, sorted, 0, 5, 30, 50);
         assertThat(shuffled[0]).isEqualTo(sorted[0]);
         // The period start moved back to 0, so 60 opens the next period as it would in order.
@@ -101,8 +104,9 @@ class DedupTest {
     @Test
     void correlationSuppressionFiresOncePerGroupPerPeriod() {
         DedupPolicy suppression = DedupPolicy.suppression(Duration.ofMinutes(60));
-        assertThat(run(suppression, null, 0, 1, 2, 59, 60)).containsExactly(Outcome.EMIT, Outcome.SUPPRESSED,
-                Outcome.SUPPRESSED, Outcome.SUPPRESSED, Outcome.EMIT);
+        assertThat(run(suppression, null, 0, 1, 2, 59, 60))
+                .containsExactly(
+                        Outcome.EMIT, Outcome.SUPPRESSED, Outcome.SUPPRESSED, Outcome.SUPPRESSED, Outcome.EMIT);
     }
 
     @Test
@@ -131,7 +135,8 @@ class DedupTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         s.write(new DataOutputStream(bytes));
         assertThat(bytes.size()).isEqualTo(DedupState.SERIALIZED_BYTES).isEqualTo(21);
-        assertThat(DedupState.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())))).isEqualTo(s);
+        assertThat(DedupState.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray()))))
+                .isEqualTo(s);
     }
 
     @Test

@@ -57,14 +57,17 @@ class EvidenceSampleTest {
     @Test
     void theAlertShowsTheFirstAndTheLatestMatchesAndCountsAll() {
         Alert a = fold(candidates(25), 6).alert();
-        assertThat(a.evidence()).extracting(Evidence::eventId)
+        assertThat(a.evidence())
+                .extracting(Evidence::eventId)
                 .containsExactly("ev-0", "ev-1", "ev-2", "ev-22", "ev-23", "ev-24");
         assertThat(a.count()).isEqualTo(25);
         assertThat(a.occurrences()).isEqualTo(25);
         assertThat(a.evidenceOmitted()).isEqualTo(19);
         assertThat(a.firstSeenMillis()).isEqualTo(a.evidence().get(0).eventTimeMillis());
         assertThat(a.lastSeenMillis()).isEqualTo(a.evidence().get(5).eventTimeMillis());
-        assertThat(a.alertId()).as("the id of the earliest match's alert").isEqualTo(candidates(1).get(0).alertId());
+        assertThat(a.alertId())
+                .as("the id of the earliest match's alert")
+                .isEqualTo(candidates(1).get(0).alertId());
     }
 
     @Test
@@ -104,7 +107,8 @@ class EvidenceSampleTest {
         assertThat(created.get("activity_id").asInt()).isEqualTo(1);
         assertThat(updated.get("activity_id").asInt()).isEqualTo(2);
         assertThat(updated.get("type_uid").asInt()).isEqualTo(200402);
-        assertThat(updated.at("/finding_info/uid").asText()).isEqualTo(created.at("/finding_info/uid").asText());
+        assertThat(updated.at("/finding_info/uid").asText())
+                .isEqualTo(created.at("/finding_info/uid").asText());
         assertThat(updated.get("count").asInt()).isEqualTo(2);
         assertThat(updated.at("/unmapped/revision").asInt()).isEqualTo(1);
     }
@@ -118,8 +122,8 @@ class EvidenceSampleTest {
         s.add(candidate("ev-last", "2024-03-01T11:00:00Z"));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         s.write(new DataOutputStream(bytes));
-        EvidenceSample back = EvidenceSample.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())),
-                store);
+        EvidenceSample back =
+                EvidenceSample.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())), store);
         assertThat(back.alert()).isEqualTo(s.alert());
         assertThat(back.lines()).isEqualTo(1);
         assertThat(back.hasUnreported()).isTrue();
@@ -155,11 +159,19 @@ class EvidenceSampleTest {
         RecordingStore store = new RecordingStore();
         EvidenceSample s = new EvidenceSample(4, store);
         all.forEach(s::add);
-        assertThat(store.entries.keySet()).containsExactlyInAnyOrder(all.get(0).alertId(), all.get(1).alertId(),
-                all.get(28).alertId(), all.get(29).alertId());
-        assertThat(store.writes).as("each candidate written once, when it entered").doesNotHaveDuplicates();
-        assertThat(store.removals).as("every candidate that left the sample, and no other")
-                .containsExactlyInAnyOrderElementsOf(all.subList(2, 28).stream().map(Alert::alertId).toList());
+        assertThat(store.entries.keySet())
+                .containsExactlyInAnyOrder(
+                        all.get(0).alertId(),
+                        all.get(1).alertId(),
+                        all.get(28).alertId(),
+                        all.get(29).alertId());
+        assertThat(store.writes)
+                .as("each candidate written once, when it entered")
+                .doesNotHaveDuplicates();
+        assertThat(store.removals)
+                .as("every candidate that left the sample, and no other")
+                .containsExactlyInAnyOrderElementsOf(
+                        all.subList(2, 28).stream().map(Alert::alertId).toList());
 
         int writes = store.writes.size();
         int removals = store.removals.size();
@@ -178,13 +190,19 @@ class EvidenceSampleTest {
         s.add(all.get(1));
         s.add(all.get(2));
         s.add(all.get(2)); // the same event delivered again: both copies are the latest two
-        assertThat(store.writes).containsExactly(all.get(0).alertId(), all.get(1).alertId(), all.get(2).alertId());
+        assertThat(store.writes)
+                .containsExactly(
+                        all.get(0).alertId(), all.get(1).alertId(), all.get(2).alertId());
         s.add(all.get(3)); // displaces one copy; the other still needs the entry
         assertThat(store.entries).containsKey(all.get(2).alertId());
         assertThat(s.alert().evidence()).extracting(Evidence::eventId).containsExactly("ev-0", "ev-1", "ev-2", "ev-3");
         s.add(all.get(4)); // displaces the last copy
-        assertThat(store.entries).containsOnlyKeys(all.get(0).alertId(), all.get(1).alertId(), all.get(3).alertId(),
-                all.get(4).alertId());
+        assertThat(store.entries)
+                .containsOnlyKeys(
+                        all.get(0).alertId(),
+                        all.get(1).alertId(),
+                        all.get(3).alertId(),
+                        all.get(4).alertId());
         assertThat(s.alert().occurrences()).isEqualTo(6);
     }
 

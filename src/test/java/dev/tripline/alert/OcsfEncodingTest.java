@@ -27,7 +27,9 @@ class OcsfEncodingTest {
     @Test
     void anAzureFindingNamesAzureAsTheProvider() throws Exception {
         RuleLoader.Result loaded = Corpus.defaultLoader().load(List.of(Path.of("rules/azure/activitylogs")));
-        Rule rule = loaded.ruleSet().rule("azure_resource_created_in_unapproved_region").orElseThrow();
+        Rule rule = loaded.ruleSet()
+                .rule("azure_resource_created_in_unapproved_region")
+                .orElseThrow();
         Event vm = AlertFixtures.parse("""
                 {"time": "2024-03-05T10:02:00Z", "resourceId": "/subscriptions/11111111-2222-3333-4444-555555555555\
                 /resourceGroups/UnusedRegionGroup/providers/Microsoft.Compute/virtualMachines/miner01",
@@ -67,9 +69,12 @@ class OcsfEncodingTest {
         group.put("account", "123456789012");
         group.put("principal", "arn:aws:iam::123456789012:user/mallory");
         group.put("region", "ap-southeast-1");
-        Alert a = Alerts.correlation(RuleRef.of("c1", "region then resources", Level.HIGH, List.of(), List.of()),
-                group, List.of(enableRegionEvidence("ap-southeast-1"), evidenceIn("RunInstances", "ap-southeast-1")),
-                2, null);
+        Alert a = Alerts.correlation(
+                RuleRef.of("c1", "region then resources", Level.HIGH, List.of(), List.of()),
+                group,
+                List.of(enableRegionEvidence("ap-southeast-1"), evidenceIn("RunInstances", "ap-southeast-1")),
+                2,
+                null);
         JsonNode n = ocsf(a);
         assertThat(n.at("/cloud/region").asText()).isEqualTo("ap-southeast-1");
         assertThat(n.at("/cloud/provider").asText()).isEqualTo("AWS");
@@ -80,17 +85,23 @@ class OcsfEncodingTest {
         Map<String, String> group = new LinkedHashMap<>();
         group.put("account", "123456789012");
         group.put("principal", "arn:aws:iam::123456789012:user/mallory");
-        Alert a = Alerts.correlation(RuleRef.of("c2", "region then key", Level.HIGH, List.of(), List.of()),
-                group, List.of(enableRegionEvidence("ap-east-1"), evidenceIn("CreateAccessKey", "us-east-1")),
-                2, null);
+        Alert a = Alerts.correlation(
+                RuleRef.of("c2", "region then key", Level.HIGH, List.of(), List.of()),
+                group,
+                List.of(enableRegionEvidence("ap-east-1"), evidenceIn("CreateAccessKey", "us-east-1")),
+                2,
+                null);
         assertThat(ocsf(a).at("/cloud/region").asText()).isEqualTo("ap-east-1");
     }
 
     @Test
     void aCorrelationWithoutANamedRegionReportsItsFirstEventsRegion() throws Exception {
-        Alert a = Alerts.correlation(RuleRef.of("c3", "two calls", Level.LOW, List.of(), List.of()),
+        Alert a = Alerts.correlation(
+                RuleRef.of("c3", "two calls", Level.LOW, List.of(), List.of()),
                 Map.of("account", "123456789012"),
-                List.of(evidenceIn("RunInstances", "eu-west-1"), evidenceIn("RunInstances", "eu-west-2")), 2, null);
+                List.of(evidenceIn("RunInstances", "eu-west-1"), evidenceIn("RunInstances", "eu-west-2")),
+                2,
+                null);
         assertThat(ocsf(a).at("/cloud/region").asText()).isEqualTo("eu-west-1");
     }
 }

@@ -19,7 +19,9 @@ class SingleAlertsTest {
     private static List<Alert> runAll(Rule rule, List<Event> events, Map<String, DedupState> states) {
         List<Alert> alerts = new ArrayList<>();
         for (Event e : events) {
-            assertThat(ReferenceEvaluator.matches(rule, e)).as("the rule matches " + e).isTrue();
+            assertThat(ReferenceEvaluator.matches(rule, e))
+                    .as("the rule matches " + e)
+                    .isTrue();
             String key = DedupKeys.single(rule, e);
             SingleAlerts.Result r = SingleAlerts.offer(rule, e, key, states.get(key), 60);
             if (r.state() != null) {
@@ -36,44 +38,75 @@ class SingleAlertsTest {
     void groupByKeysDedupPerRegionWithinTheRulesPeriod() {
         Rule r = rule(AlertFixtures.PANTHER_ENABLE_REGION);
         Map<String, DedupState> states = new HashMap<>();
-        List<Alert> alerts = runAll(r, List.of(
-                enableRegion("e1", "2024-03-01T10:30:00Z", "alice", "ap-east-1"),
-                enableRegion("e2", "2024-03-01T10:05:00Z", "bob", "ap-east-1"),     // same key, earlier: counted
-                enableRegion("e3", "2024-03-01T10:40:00Z", "alice", "me-south-1"),  // other region: own alert
-                enableRegion("e4", "2024-03-01T11:04:59Z", "alice", "ap-east-1"),   // still in [10:05, 11:05)
-                enableRegion("e5", "2024-03-01T11:05:00Z", "alice", "ap-east-1")),  // next period
+        List<Alert> alerts = runAll(
+                r,
+                List.of(
+                        enableRegion("e1", "2024-03-01T10:30:00Z", "alice", "ap-east-1"),
+                        enableRegion("e2", "2024-03-01T10:05:00Z", "bob", "ap-east-1"), // same key, earlier: counted
+                        enableRegion("e3", "2024-03-01T10:40:00Z", "alice", "me-south-1"), // other region: own alert
+                        enableRegion("e4", "2024-03-01T11:04:59Z", "alice", "ap-east-1"), // still in [10:05, 11:05)
+                        enableRegion("e5", "2024-03-01T11:05:00Z", "alice", "ap-east-1")), // next period
                 states);
         assertThat(alerts).extracting(a -> a.evidence().get(0).eventId()).containsExactly("e1", "e3", "e5");
         assertThat(alerts.get(0).count()).isEqualTo(1);
         assertThat(alerts.get(2).firstSeenMillis()).isEqualTo(alerts.get(2).lastSeenMillis());
         assertThat(states).hasSize(2);
-        assertThat(states.get("AWS.CloudTrail.EnableRegion|123456789012|ap-east-1").count()).isEqualTo(1);
+        assertThat(states.get("AWS.CloudTrail.EnableRegion|123456789012|ap-east-1")
+                        .count())
+                .isEqualTo(1);
     }
 
     @Test
     void withoutGroupByTheKeyIsAccountAndPrincipal() {
         Rule r = rule(AlertFixtures.SIGMA_ENABLE_REGION);
-        List<Alert> alerts = runAll(r, List.of(
-                enableRegion("e1", "2024-03-01T10:00:00Z", "alice", "ap-east-1"),
-                enableRegion("e2", "2024-03-01T10:10:00Z", "alice", "me-south-1"),
-                enableRegion("e3", "2024-03-01T10:20:00Z", "bob", "ap-east-1")), new HashMap<>());
-        assertThat(alerts).extracting(Alert::dedupKey).containsExactly(
-                AlertFixtures.SIGMA_ENABLE_REGION + "|123456789012|arn:aws:iam::123456789012:user/alice",
-                AlertFixtures.SIGMA_ENABLE_REGION + "|123456789012|arn:aws:iam::123456789012:user/bob");
+        List<Alert> alerts = runAll(
+                r,
+                List.of(
+                        enableRegion("e1", "2024-03-01T10:00:00Z", "alice", "ap-east-1"),
+                        enableRegion("e2", "2024-03-01T10:10:00Z", "alice", "me-south-1"),
+                        enableRegion("e3", "2024-03-01T10:20:00Z", "bob", "ap-east-1")),
+                new HashMap<>());
+        assertThat(alerts)
+                .extracting(Alert::dedupKey)
+                .containsExactly(
+                        AlertFixtures.SIGMA_ENABLE_REGION + "|123456789012|arn:aws:iam::123456789012:user/alice",
+                        AlertFixtures.SIGMA_ENABLE_REGION + "|123456789012|arn:aws:iam::123456789012:user/bob");
     }
 
     @Test
     void thresholdFromTheRuleCountsIntoTheEmittedAlert() {
         Rule r = rule(AlertFixtures.PANTHER_ENABLE_REGION);
-        Rule thrice = new Rule(r.id(), r.name(), r.title(), r.description(), r.format(), r.level(), r.tags(),
-                r.authors(), r.references(), r.runbook(), r.logTypes(), r.detection(), r.enabled(), false,
-                r.dedupPeriodMinutes(), 3, r.outputFields(), r.alertTitle(), r.alertContext(), r.groupBy(), r.tests(),
+        Rule thrice = new Rule(
+                r.id(),
+                r.name(),
+                r.title(),
+                r.description(),
+                r.format(),
+                r.level(),
+                r.tags(),
+                r.authors(),
+                r.references(),
+                r.runbook(),
+                r.logTypes(),
+                r.detection(),
+                r.enabled(),
+                false,
+                r.dedupPeriodMinutes(),
+                3,
+                r.outputFields(),
+                r.alertTitle(),
+                r.alertContext(),
+                r.groupBy(),
+                r.tests(),
                 r.location());
-        List<Alert> alerts = runAll(thrice, List.of(
-                enableRegion("e1", "2024-03-01T10:10:00Z", "alice", "ap-east-1"),
-                enableRegion("e2", "2024-03-01T10:00:00Z", "alice", "ap-east-1"),
-                enableRegion("e3", "2024-03-01T10:20:00Z", "alice", "ap-east-1"),
-                enableRegion("e4", "2024-03-01T10:30:00Z", "alice", "ap-east-1")), new HashMap<>());
+        List<Alert> alerts = runAll(
+                thrice,
+                List.of(
+                        enableRegion("e1", "2024-03-01T10:10:00Z", "alice", "ap-east-1"),
+                        enableRegion("e2", "2024-03-01T10:00:00Z", "alice", "ap-east-1"),
+                        enableRegion("e3", "2024-03-01T10:20:00Z", "alice", "ap-east-1"),
+                        enableRegion("e4", "2024-03-01T10:30:00Z", "alice", "ap-east-1")),
+                new HashMap<>());
         assertThat(alerts).hasSize(1);
         Alert a = alerts.get(0);
         assertThat(a.count()).isEqualTo(3);
@@ -98,6 +131,8 @@ class SingleAlertsTest {
         SingleAlerts.Result res = SingleAlerts.offer(r, assumeRole, "k", null, 60);
         assertThat(res.outcome()).isNull();
         // The same rule, not signal-only, alerts: the flag is what suppresses it.
-        assertThat(SingleAlerts.offer(r.withSignalOnly(false), assumeRole, "k", null, 60).alert()).isNotNull();
+        assertThat(SingleAlerts.offer(r.withSignalOnly(false), assumeRole, "k", null, 60)
+                        .alert())
+                .isNotNull();
     }
 }

@@ -46,7 +46,8 @@ class ArchitectureTest {
 
     @BeforeAll
     static void load() {
-        classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        classes = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .importPackages(ROOT);
         layers = readTable(DOC);
     }
@@ -102,11 +103,12 @@ class ArchitectureTest {
         for (Layer l : table) {
             for (String used : l.mayUse()) {
                 if (!byName.containsKey(used)) {
-                    throw new IllegalStateException(DOC + ": '" + l.pkg() + "' may use '" + used
-                            + "', which is not a row of the table");
+                    throw new IllegalStateException(
+                            DOC + ": '" + l.pkg() + "' may use '" + used + "', which is not a row of the table");
                 }
             }
-            arch = l.mayUse().isEmpty() ? arch.whereLayer(l.pkg()).mayNotAccessAnyLayer()
+            arch = l.mayUse().isEmpty()
+                    ? arch.whereLayer(l.pkg()).mayNotAccessAnyLayer()
                     : arch.whereLayer(l.pkg()).mayOnlyAccessLayers(l.mayUse().toArray(String[]::new));
         }
         return arch.because("docs/architecture.md lists what each package may use");
@@ -124,10 +126,15 @@ class ArchitectureTest {
 
     @Test
     void onlyTheRowsMarkedFlinkImportIt() {
-        String[] plain = layers.stream().filter(l -> !l.flink()).map(Layer::pattern).toArray(String[]::new);
+        String[] plain =
+                layers.stream().filter(l -> !l.flink()).map(Layer::pattern).toArray(String[]::new);
         assertThat(plain).as("the table marks some packages as free of Flink").isNotEmpty();
-        noClasses().that().resideInAnyPackage(plain)
-                .should().dependOnClassesThat().resideInAnyPackage("org.apache.flink..")
+        noClasses()
+                .that()
+                .resideInAnyPackage(plain)
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("org.apache.flink..")
                 .because("docs/architecture.md marks these packages as plain Java")
                 .check(classes);
     }
@@ -135,7 +142,8 @@ class ArchitectureTest {
     @Test
     void theTableIsReadAsWritten() {
         assertThat(layers).extracting(Layer::pkg).startsWith("cli").contains("flink", "io", "program", "event");
-        Layer event = layers.stream().filter(l -> l.pkg().equals("event")).findFirst().orElseThrow();
+        Layer event =
+                layers.stream().filter(l -> l.pkg().equals("event")).findFirst().orElseThrow();
         assertThat(event.mayUse()).isEmpty();
         Layer io = layers.stream().filter(l -> l.pkg().equals("io")).findFirst().orElseThrow();
         assertThat(io.mayUse()).contains("flink").doesNotContain("job", "cli");

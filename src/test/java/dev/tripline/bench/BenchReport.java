@@ -31,12 +31,10 @@ public final class BenchReport {
     static final String END = "<!-- bench:results:end -->";
     static final ObjectMapper JSON = new ObjectMapper();
 
-    private BenchReport() {
-    }
+    private BenchReport() {}
 
     /** One row of the table. */
-    record Row(String item, String measure, String tripline, String baseline, String ratio, String goal) {
-    }
+    record Row(String item, String measure, String tripline, String baseline, String ratio, String goal) {}
 
     // ---- reading the results ------------------------------------------------------------------------------------
 
@@ -48,8 +46,12 @@ public final class BenchReport {
             name = name.substring(name.lastIndexOf('.', name.lastIndexOf('.') - 1) + 1);
             if (b.has("params")) {
                 StringBuilder p = new StringBuilder();
-                b.get("params").fields().forEachRemaining(e -> p.append(p.length() == 0 ? "[" : ",")
-                        .append(e.getKey()).append('=').append(e.getValue().asText()));
+                b.get("params")
+                        .fields()
+                        .forEachRemaining(e -> p.append(p.length() == 0 ? "[" : ",")
+                                .append(e.getKey())
+                                .append('=')
+                                .append(e.getValue().asText()));
                 name += p.append(']');
             }
             List<Double> xs = new ArrayList<>();
@@ -77,14 +79,24 @@ public final class BenchReport {
             Double t = jmh.get("ParseBenchmark.tripline");
             Double j = jmh.get("ParseBenchmark.jacksonTree");
             if (t != null && j != null) {
-                rows.add(new Row("1 parse", "records/s, one core: EventParser vs Jackson readTree", num(t), num(j),
-                        ratio(t / j), ""));
+                rows.add(new Row(
+                        "1 parse",
+                        "records/s, one core: EventParser vs Jackson readTree",
+                        num(t),
+                        num(j),
+                        ratio(t / j),
+                        ""));
             }
             Double c = jmh.get("MatcherBenchmark.compiled");
             Double r = jmh.get("MatcherBenchmark.reference");
             if (c != null && r != null) {
-                rows.add(new Row("2 match", "events/s, one core, full rule set: compiled vs reference evaluator",
-                        num(c), num(r), ratio(c / r), ""));
+                rows.add(new Row(
+                        "2 match",
+                        "events/s, one core, full rule set: compiled vs reference evaluator",
+                        num(c),
+                        num(r),
+                        ratio(c / r),
+                        ""));
             }
             Double c10 = jmh.get("MatcherScalingBenchmark.compiled[rules=10]");
             Double c1000 = jmh.get("MatcherScalingBenchmark.compiled[rules=1000]");
@@ -94,8 +106,13 @@ public final class BenchReport {
                 Double sc = jmh.get("MatcherScalingBenchmark.compiled[rules=" + n + "]");
                 Double sr = jmh.get("MatcherScalingBenchmark.reference[rules=" + n + "]");
                 if (sc != null && sr != null) {
-                    rows.add(new Row("2 match", "events/s, one core, " + n + " rules: compiled vs reference", num(sc),
-                            num(sr), ratio(sc / sr), ""));
+                    rows.add(new Row(
+                            "2 match",
+                            "events/s, one core, " + n + " rules: compiled vs reference",
+                            num(sc),
+                            num(sr),
+                            ratio(sc / sr),
+                            ""));
                 }
             }
             String[] sizes = {"10", "100", "1000"};
@@ -105,100 +122,230 @@ public final class BenchReport {
                 Double rf = jmh.get("MatcherScalingBenchmark.reference[rules=" + sizes[i] + "]");
                 Double rt = jmh.get("MatcherScalingBenchmark.reference[rules=" + sizes[i + 1] + "]");
                 if (cf != null && ct != null && rf != null && rt != null) {
-                    rows.add(new Row("2 match", "throughput fall from " + sizes[i] + " to " + sizes[i + 1]
-                            + " rules (10× the rules): compiled vs reference", ratio(cf / ct), ratio(rf / rt), "", ""));
+                    rows.add(new Row(
+                            "2 match",
+                            "throughput fall from " + sizes[i] + " to " + sizes[i + 1]
+                                    + " rules (10× the rules): compiled vs reference",
+                            ratio(cf / ct),
+                            ratio(rf / rt),
+                            "",
+                            ""));
                 }
             }
             if (c10 != null && c1000 != null && r10 != null && r1000 != null) {
                 double fall = c10 / c1000;
-                rows.add(new Row("2 match", "throughput fall from 10 to 1,000 rules (100× the rules): compiled vs "
-                        + "reference", ratio(fall), ratio(r10 / r1000), "", "far less than linear (100×): "
-                        + (fall <= 10 ? "met" : "MISSED")));
+                rows.add(new Row(
+                        "2 match",
+                        "throughput fall from 10 to 1,000 rules (100× the rules): compiled vs " + "reference",
+                        ratio(fall),
+                        ratio(r10 / r1000),
+                        "",
+                        "far less than linear (100×): " + (fall <= 10 ? "met" : "MISSED")));
             }
         }
         if (correlate != null && correlate.hasNonNull("throughput")) {
             JsonNode tp = correlate.get("throughput");
             double t = medianOf(tp.get("tripline"));
             double c = medianOf(tp.get("cep"));
-            rows.add(new Row("3 correlate", String.format(Locale.ROOT, "flagship signals/s, Tripline correlate vs "
-                            + "Flink CEP 1.20 (%,d signals a run, %d reps)", tp.get("signalsPerDay").asLong()
-                            * tp.get("copies").asLong(), tp.get("tripline").size()), num(t), num(c), ratio(t / c),
+            rows.add(new Row(
+                    "3 correlate",
+                    String.format(
+                            Locale.ROOT,
+                            "flagship signals/s, Tripline correlate vs "
+                                    + "Flink CEP 1.20 (%,d signals a run, %d reps)",
+                            tp.get("signalsPerDay").asLong() * tp.get("copies").asLong(),
+                            tp.get("tripline").size()),
+                    num(t),
+                    num(c),
+                    ratio(t / c),
                     "≥ 3× CEP: " + (t / c >= 3 ? "met" : "MISSED")));
             long ta = tp.get("triplineAlerts").asLong();
             long ca = tp.get("cepAlerts").asLong();
             long planted = tp.get("planted").asLong();
-            boolean agree = ta == ca && tp.get("keysOnlyTripline").asLong() == 0 && tp.get("keysOnlyCep").asLong() == 0;
-            rows.add(new Row("3 correlate", "flagship alerts (planted " + planted + ")", String.valueOf(ta),
-                    String.valueOf(ca), "", agree ? "same alerts, same groups" : "DIFFER"));
+            boolean agree = ta == ca
+                    && tp.get("keysOnlyTripline").asLong() == 0
+                    && tp.get("keysOnlyCep").asLong() == 0;
+            rows.add(new Row(
+                    "3 correlate",
+                    "flagship alerts (planted " + planted + ")",
+                    String.valueOf(ta),
+                    String.valueOf(ca),
+                    "",
+                    agree ? "same alerts, same groups" : "DIFFER"));
         }
         if (correlate != null && correlate.hasNonNull("stepProfile")) {
             JsonNode sp = correlate.get("stepProfile");
-            rows.add(new Row("3 correlate", String.format(Locale.ROOT, "per Tripline step, one day's signals (%,d in "
-                            + "%,d groups, hottest group %,d): open signals in the group, mean (max)",
-                    sp.get("signals").asLong(), sp.get("groups").asLong(), sp.get("hottestGroupSignals").asLong()),
-                    String.format(Locale.ROOT, "%.1f (%,d)", sp.get("meanOpenSignals").asDouble(),
-                            sp.get("maxOpenSignals").asLong()), "", "", ""));
-            rows.add(new Row("3 correlate", "per Tripline step: encoded slot index of the group (rewritten when a "
-                    + "slot comes or goes), bytes, mean (max)", String.format(Locale.ROOT, "%,.0f (%,d)",
-                    sp.get("meanStateBytes").asDouble(), sp.get("maxStateBytes").asLong()), "", "", ""));
+            rows.add(new Row(
+                    "3 correlate",
+                    String.format(
+                            Locale.ROOT,
+                            "per Tripline step, one day's signals (%,d in "
+                                    + "%,d groups, hottest group %,d): open signals in the group, mean (max)",
+                            sp.get("signals").asLong(),
+                            sp.get("groups").asLong(),
+                            sp.get("hottestGroupSignals").asLong()),
+                    String.format(
+                            Locale.ROOT,
+                            "%.1f (%,d)",
+                            sp.get("meanOpenSignals").asDouble(),
+                            sp.get("maxOpenSignals").asLong()),
+                    "",
+                    "",
+                    ""));
+            rows.add(new Row(
+                    "3 correlate",
+                    "per Tripline step: encoded slot index of the group (rewritten when a "
+                            + "slot comes or goes), bytes, mean (max)",
+                    String.format(
+                            Locale.ROOT,
+                            "%,.0f (%,d)",
+                            sp.get("meanStateBytes").asDouble(),
+                            sp.get("maxStateBytes").asLong()),
+                    "",
+                    "",
+                    ""));
         }
         if (correlate != null && correlate.hasNonNull("hot")) {
             JsonNode hot = correlate.get("hot");
             double h = medianOf(hot.get("hot"));
             double sp = medianOf(hot.get("spread"));
             long n = hot.get("followUps").asLong();
-            rows.add(new Row("3 correlate", String.format(Locale.ROOT, "hot principal: signals/s, %,d follow-ups in "
-                    + "one group within the window vs spread over %,d groups (%d reps)", n, n,
-                    hot.get("hot").size()), num(h), num(sp), ratio(h / sp), "≥ 0.5×: " + (h / sp >= 0.5 ? "met"
-                    : "MISSED")));
+            rows.add(new Row(
+                    "3 correlate",
+                    String.format(
+                            Locale.ROOT,
+                            "hot principal: signals/s, %,d follow-ups in "
+                                    + "one group within the window vs spread over %,d groups (%d reps)",
+                            n,
+                            n,
+                            hot.get("hot").size()),
+                    num(h),
+                    num(sp),
+                    ratio(h / sp),
+                    "≥ 0.5×: " + (h / sp >= 0.5 ? "met" : "MISSED")));
             long live = hot.get("peakLiveHeapBytes").asLong();
-            rows.add(new Row("3 correlate", "hot principal: heap during the hot runs, MB: most live after a "
-                    + "collection (most used)", String.format(Locale.ROOT, "%,d (%,d)", live >> 20,
-                    hot.get("peakHeapBytes").asLong() >> 20), "", "", "under 1 GB: " + (live < (1L << 30) ? "met"
-                    : "MISSED")));
-            rows.add(new Row("3 correlate", "hot principal: alerts (hot, spread)", String.valueOf(hot.get("hotAlerts")
-                    .asLong()), String.valueOf(hot.get("spreadAlerts").asLong()), "", hot.get("hotAlerts").asLong()
-                    == hot.get("spreadAlerts").asLong() ? "same" : "DIFFER"));
+            rows.add(new Row(
+                    "3 correlate",
+                    "hot principal: heap during the hot runs, MB: most live after a " + "collection (most used)",
+                    String.format(
+                            Locale.ROOT,
+                            "%,d (%,d)",
+                            live >> 20,
+                            hot.get("peakHeapBytes").asLong() >> 20),
+                    "",
+                    "",
+                    "under 1 GB: " + (live < (1L << 30) ? "met" : "MISSED")));
+            rows.add(new Row(
+                    "3 correlate",
+                    "hot principal: alerts (hot, spread)",
+                    String.valueOf(hot.get("hotAlerts").asLong()),
+                    String.valueOf(hot.get("spreadAlerts").asLong()),
+                    "",
+                    hot.get("hotAlerts").asLong() == hot.get("spreadAlerts").asLong() ? "same" : "DIFFER"));
         }
         if (correlate != null && correlate.hasNonNull("state")) {
             JsonNode st = correlate.get("state");
             long p = st.get("principals").asLong();
-            rows.add(new Row("3 state", String.format(Locale.ROOT, "stored correlation state bytes per principal "
-                    + "(%,d principals, %,d open partial matches)", p, st.get("openPartialMatches").asLong()),
-                    num(st.get("storedBytesPerPrincipal").asDouble()), "", "", ""));
-            double perMatch = st.get("storedStateBytes").asDouble() / Math.max(1, st.get("openPartialMatches")
-                    .asLong());
-            rows.add(new Row("3 state", "stored bytes per open partial match (slot index, slot key, packed "
-                    + "evidence)", num(perMatch), "", "", "≤ 256: " + (perMatch <= 256 ? "met" : "MISSED")));
-            rows.add(new Row("3 state", "RocksDB checkpoint bytes per principal (full checkpoints, median of "
-                    + st.get("checkpoints").size() + ")", num(st.get("checkpointBytesPerPrincipal").asDouble()), "",
-                    "", ""));
-            rows.add(new Row("3 state", String.format(Locale.ROOT, "time to load the %,d principals (detect → "
-                    + "correlate on RocksDB, through the first checkpoint), s", p), String.format(Locale.ROOT, "%.0f",
-                    st.get("ingestSeconds").asDouble()), "", "", ""));
-            rows.add(new Row("3 state", "checkpoint size, MB (median)",
-                    String.format(Locale.ROOT, "%,.1f", st.get("checkpointBytesMedian").asDouble() / 1e6), "", "",
+            rows.add(new Row(
+                    "3 state",
+                    String.format(
+                            Locale.ROOT,
+                            "stored correlation state bytes per principal "
+                                    + "(%,d principals, %,d open partial matches)",
+                            p,
+                            st.get("openPartialMatches").asLong()),
+                    num(st.get("storedBytesPerPrincipal").asDouble()),
+                    "",
+                    "",
                     ""));
-            rows.add(new Row("3 state", "checkpoint duration, s (median)",
-                    String.format(Locale.ROOT, "%.2f", st.get("checkpointMillisMedian").asDouble() / 1e3), "", "",
+            double perMatch = st.get("storedStateBytes").asDouble()
+                    / Math.max(1, st.get("openPartialMatches").asLong());
+            rows.add(new Row(
+                    "3 state",
+                    "stored bytes per open partial match (slot index, slot key, packed " + "evidence)",
+                    num(perMatch),
+                    "",
+                    "",
+                    "≤ 256: " + (perMatch <= 256 ? "met" : "MISSED")));
+            rows.add(new Row(
+                    "3 state",
+                    "RocksDB checkpoint bytes per principal (full checkpoints, median of "
+                            + st.get("checkpoints").size() + ")",
+                    num(st.get("checkpointBytesPerPrincipal").asDouble()),
+                    "",
+                    "",
+                    ""));
+            rows.add(new Row(
+                    "3 state",
+                    String.format(
+                            Locale.ROOT,
+                            "time to load the %,d principals (detect → "
+                                    + "correlate on RocksDB, through the first checkpoint), s",
+                            p),
+                    String.format(Locale.ROOT, "%.0f", st.get("ingestSeconds").asDouble()),
+                    "",
+                    "",
+                    ""));
+            rows.add(new Row(
+                    "3 state",
+                    "checkpoint size, MB (median)",
+                    String.format(
+                            Locale.ROOT,
+                            "%,.1f",
+                            st.get("checkpointBytesMedian").asDouble() / 1e6),
+                    "",
+                    "",
+                    ""));
+            rows.add(new Row(
+                    "3 state",
+                    "checkpoint duration, s (median)",
+                    String.format(
+                            Locale.ROOT,
+                            "%.2f",
+                            st.get("checkpointMillisMedian").asDouble() / 1e3),
+                    "",
+                    "",
                     ""));
         }
         if (e2e != null) {
             JsonNode tp = e2e.get("throughput");
             double t = tp.get("triplineMedian").asDouble();
             double p = tp.get("parseOnlyMedian").asDouble();
-            rows.add(new Row("4 end to end", "records/s, `tripline run` vs parse-only job (" + tp.get("tripline").size()
-                    + " reps, parallelism " + e2e.path("parallelism").asInt() + ")", num(t), num(p), ratio(t / p),
+            rows.add(new Row(
+                    "4 end to end",
+                    "records/s, `tripline run` vs parse-only job ("
+                            + tp.get("tripline").size() + " reps, parallelism "
+                            + e2e.path("parallelism").asInt() + ")",
+                    num(t),
+                    num(p),
+                    ratio(t / p),
                     "≥ 0.70: " + (t / p >= 0.7 ? "met" : "MISSED")));
-            rows.add(new Row("4 end to end", "median of the per-repetition ratios", "", "",
-                    ratio(tp.get("pairedRatio").asDouble()), ""));
+            rows.add(new Row(
+                    "4 end to end",
+                    "median of the per-repetition ratios",
+                    "",
+                    "",
+                    ratio(tp.get("pairedRatio").asDouble()),
+                    ""));
             for (JsonNode l : e2e.path("latency")) {
-                rows.add(new Row("4 end to end", String.format(Locale.ROOT, "alert latency p50 / p99 ms at %,.0f "
-                                + "records/s (half the peak), %s; median of %d runs, %d alerts in all",
-                        l.get("inputRate").asDouble(), l.get("setting").asText(), l.path("reps").asInt(1),
-                        l.get("measured").asLong()),
-                        String.format(Locale.ROOT, "%.1f / %.1f", l.get("p50Ms").asDouble(), l.get("p99Ms").asDouble()),
-                        "", "", "p99 ≤ 200 ms: " + (l.get("p99Ms").asDouble() <= 200 ? "met" : "MISSED")));
+                rows.add(new Row(
+                        "4 end to end",
+                        String.format(
+                                Locale.ROOT,
+                                "alert latency p50 / p99 ms at %,.0f "
+                                        + "records/s (half the peak), %s; median of %d runs, %d alerts in all",
+                                l.get("inputRate").asDouble(),
+                                l.get("setting").asText(),
+                                l.path("reps").asInt(1),
+                                l.get("measured").asLong()),
+                        String.format(
+                                Locale.ROOT,
+                                "%.1f / %.1f",
+                                l.get("p50Ms").asDouble(),
+                                l.get("p99Ms").asDouble()),
+                        "",
+                        "",
+                        "p99 ≤ 200 ms: " + (l.get("p99Ms").asDouble() <= 200 ? "met" : "MISSED")));
             }
         }
         return rows;
@@ -213,11 +360,12 @@ public final class BenchReport {
     }
 
     static String table(List<Row> rows) {
-        StringBuilder b = new StringBuilder("| item | measure | Tripline | baseline | ratio | goal |\n"
-                + "|---|---|---:|---:|---:|---|\n");
+        StringBuilder b = new StringBuilder(
+                "| item | measure | Tripline | baseline | ratio | goal |\n" + "|---|---|---:|---:|---:|---|\n");
         for (Row r : rows) {
-            b.append("| ").append(String.join(" | ", r.item(), r.measure(), r.tripline(), r.baseline(), r.ratio(),
-                    r.goal())).append(" |\n");
+            b.append("| ")
+                    .append(String.join(" | ", r.item(), r.measure(), r.tripline(), r.baseline(), r.ratio(), r.goal()))
+                    .append(" |\n");
         }
         return b.toString();
     }
@@ -229,8 +377,8 @@ public final class BenchReport {
         int b = doc.indexOf(BEGIN);
         int e = doc.indexOf(END);
         if (b < 0 || e < 0 || e < b || doc.indexOf(BEGIN, b + 1) >= 0 || doc.indexOf(END, e + 1) >= 0) {
-            throw new IllegalArgumentException("BENCHMARKS.md needs exactly one pair of markers, " + BEGIN
-                    + " then " + END);
+            throw new IllegalArgumentException(
+                    "BENCHMARKS.md needs exactly one pair of markers, " + BEGIN + " then " + END);
         }
         String body = section.endsWith("\n") ? section : section + "\n";
         return doc.substring(0, b + BEGIN.length()) + "\n" + body + doc.substring(e);
@@ -261,8 +409,13 @@ public final class BenchReport {
         } catch (IOException | RuntimeException e) {
             // Not Linux: the rest of the description still holds.
         }
-        return String.format(Locale.ROOT, "%d cores (%s), %.0f GiB RAM, %s %s", Runtime.getRuntime()
-                        .availableProcessors(), cpu, memKb / 1024.0 / 1024.0, System.getProperty("java.vm.name"),
+        return String.format(
+                Locale.ROOT,
+                "%d cores (%s), %.0f GiB RAM, %s %s",
+                Runtime.getRuntime().availableProcessors(),
+                cpu,
+                memKb / 1024.0 / 1024.0,
+                System.getProperty("java.vm.name"),
                 System.getProperty("java.runtime.version"));
     }
 
@@ -283,8 +436,13 @@ public final class BenchReport {
         }
         double min = xs.stream().mapToDouble(Double::doubleValue).min().orElse(0);
         double max = xs.stream().mapToDouble(Double::doubleValue).max().orElse(0);
-        return String.format(Locale.ROOT, "min %.2f, median %.2f, max %.2f over %d samples", min,
-                EndToEndBench.median(xs), max, xs.size());
+        return String.format(
+                Locale.ROOT,
+                "min %.2f, median %.2f, max %.2f over %d samples",
+                min,
+                EndToEndBench.median(xs),
+                max,
+                xs.size());
     }
 
     static JsonNode readIfFresh(Path file, long startedMillis) throws IOException {
@@ -305,16 +463,20 @@ public final class BenchReport {
         }
         long started = Long.parseLong(o.getOrDefault("--started", "0")) * 1000;
         JsonNode jmhJson = readIfFresh(Path.of(o.getOrDefault("--jmh", "target/jmh-result.json")), started);
-        JsonNode correlate = readIfFresh(Path.of(o.getOrDefault("--correlate", "target/bench/correlate-result.json")),
-                started);
+        JsonNode correlate =
+                readIfFresh(Path.of(o.getOrDefault("--correlate", "target/bench/correlate-result.json")), started);
         JsonNode e2e = readIfFresh(Path.of(o.getOrDefault("--e2e", "target/bench/e2e-result.json")), started);
         List<Row> rows = rows(jmhJson == null ? null : jmhMedians(jmhJson), correlate, e2e);
         String table = table(rows);
         ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
         String wall = started > 0 ? format(Duration.ofMillis(System.currentTimeMillis() - started)) : "unknown";
-        String section = section(now.format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")), machine(),
-                command(o), wall,
-                load(o.containsKey("--load") ? Path.of(o.get("--load")) : null), table);
+        String section = section(
+                now.format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")),
+                machine(),
+                command(o),
+                wall,
+                load(o.containsKey("--load") ? Path.of(o.get("--load")) : null),
+                table);
         System.out.println();
         System.out.println(section);
         String md = o.getOrDefault("--md", "BENCHMARKS.md");
@@ -324,8 +486,7 @@ public final class BenchReport {
                 return;
             }
             Path p = Path.of(md);
-            Files.writeString(p, rewrite(Files.readString(p, StandardCharsets.UTF_8), section),
-                    StandardCharsets.UTF_8);
+            Files.writeString(p, rewrite(Files.readString(p, StandardCharsets.UTF_8), section), StandardCharsets.UTF_8);
             EndToEndBench.log("rewrote the results section of %s", md);
         }
     }

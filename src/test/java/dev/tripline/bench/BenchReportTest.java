@@ -17,8 +17,9 @@ class BenchReportTest {
         String doc = "# Benchmarks\n\nprose before\n\n" + BenchReport.BEGIN + "\nold table\n| a |\n" + BenchReport.END
                 + "\n\nprose after\n";
         String out = BenchReport.rewrite(doc, "new table");
-        assertThat(out).isEqualTo("# Benchmarks\n\nprose before\n\n" + BenchReport.BEGIN + "\nnew table\n"
-                + BenchReport.END + "\n\nprose after\n");
+        assertThat(out)
+                .isEqualTo("# Benchmarks\n\nprose before\n\n" + BenchReport.BEGIN + "\nnew table\n" + BenchReport.END
+                        + "\n\nprose after\n");
         // Rewriting again with the same section changes nothing: the section does not grow.
         assertThat(BenchReport.rewrite(out, "new table")).isEqualTo(out);
     }
@@ -41,7 +42,8 @@ class BenchReportTest {
                   "primaryMetric": {"score": 2, "rawData": [[2.0, 8.0], [4.0, 6.0]]}}]
                 """);
         Map<String, Double> m = BenchReport.jmhMedians(jmh);
-        assertThat(m).containsEntry("MatcherScalingBenchmark.compiled[rules=10]", 4.0)
+        assertThat(m)
+                .containsEntry("MatcherScalingBenchmark.compiled[rules=10]", 4.0)
                 .containsEntry("ParseBenchmark.tripline", 5.0);
     }
 

@@ -58,24 +58,43 @@ public final class CloudTrailGenerator {
 
     /** Correlation ids of the flagship rule (rules/aws/cloudtrail/aws_unused_region_then_activity.yml). */
     public static final String FLAGSHIP_RESOURCES = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a10";
+
     public static final String FLAGSHIP_ACCESS_KEY = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a11";
     public static final Set<String> FLAGSHIP = Set.of(FLAGSHIP_RESOURCES, FLAGSHIP_ACCESS_KEY);
 
     static final List<String> APPROVED = TriplineConfig.DEFAULT_APPROVED_REGIONS;
     /** Opt-in regions (not approved by default) that the plants enable. */
-    static final List<String> OPT_IN = List.of("ap-east-1", "me-south-1", "af-south-1", "eu-south-1",
-            "ap-southeast-3", "me-central-1", "il-central-1", "ap-south-2", "eu-south-2", "ca-west-1");
+    static final List<String> OPT_IN = List.of(
+            "ap-east-1",
+            "me-south-1",
+            "af-south-1",
+            "eu-south-1",
+            "ap-southeast-3",
+            "me-central-1",
+            "il-central-1",
+            "ap-south-2",
+            "eu-south-2",
+            "ca-west-1");
     /** Noise regions with their weights: approved mostly, then two ordinary regions outside the list. */
-    static final String[] NOISE_REGIONS = {"us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "us-east-2",
-            "ap-southeast-1"};
+    static final String[] NOISE_REGIONS = {
+        "us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "us-east-2", "ap-southeast-1"
+    };
+
     static final double[] NOISE_REGION_WEIGHTS = {0.50, 0.25, 0.13, 0.09, 0.02, 0.01};
     /** Services CloudTrail logs in us-east-1 whatever the caller's region. */
-    static final Set<String> GLOBAL_SOURCES = Set.of("iam.amazonaws.com", "sts.amazonaws.com",
-            "signin.amazonaws.com", "organizations.amazonaws.com", "account.amazonaws.com",
-            "cloudfront.amazonaws.com", "route53.amazonaws.com", "support.amazonaws.com");
+    static final Set<String> GLOBAL_SOURCES = Set.of(
+            "iam.amazonaws.com",
+            "sts.amazonaws.com",
+            "signin.amazonaws.com",
+            "organizations.amazonaws.com",
+            "account.amazonaws.com",
+            "cloudfront.amazonaws.com",
+            "route53.amazonaws.com",
+            "support.amazonaws.com");
     /** Creation calls of the flagship's resource arm that are regional (IAM's are global, so not here). */
-    static final List<String> REGIONAL_CREATIONS = List.of("RunInstances", "CreateBucket", "CreateVpc",
-            "CreateVolume", "CreateDBInstance", "CreateSecret");
+    static final List<String> REGIONAL_CREATIONS =
+            List.of("RunInstances", "CreateBucket", "CreateVpc", "CreateVolume", "CreateDBInstance", "CreateSecret");
+
     static final Set<String> NEVER_NOISE = Set.of("EnableRegion", "DisableRegion");
 
     /**
@@ -88,8 +107,15 @@ public final class CloudTrailGenerator {
      * @param maxDelay        the largest delivery delay: the bound on disorder (keep it below 15 minutes)
      * @param outOfOrderShare share of plants whose follow-up arrives before the EnableRegion
      */
-    public record Config(long records, long seed, int planted, int nearMisses, String start, long spanMillis,
-                         long maxDelayMillis, double outOfOrderShare) {
+    public record Config(
+            long records,
+            long seed,
+            int planted,
+            int nearMisses,
+            String start,
+            long spanMillis,
+            long maxDelayMillis,
+            double outOfOrderShare) {
         public Config {
             if (records < 1000) {
                 throw new IllegalArgumentException("records must be at least 1000: " + records);
@@ -108,8 +134,15 @@ public final class CloudTrailGenerator {
         }
 
         public static Config defaults() {
-            return new Config(2_000_000, 20261124L, 400, 40, "2024-03-05T00:00:00Z",
-                    Duration.ofHours(24).toMillis(), Duration.ofMinutes(10).toMillis(), 0.2);
+            return new Config(
+                    2_000_000,
+                    20261124L,
+                    400,
+                    40,
+                    "2024-03-05T00:00:00Z",
+                    Duration.ofHours(24).toMillis(),
+                    Duration.ofMinutes(10).toMillis(),
+                    0.2);
         }
 
         public Config withRecords(long n) {
@@ -127,9 +160,15 @@ public final class CloudTrailGenerator {
 
     /** Scenario kinds. Plants expect one composite alert; the rest expect none. */
     public enum Kind {
-        PLANT_RESOURCES(true), PLANT_ACCESS_KEY(true),
-        NEAR_APPROVED_REGION(false), NEAR_OTHER_PRINCIPAL(false), NEAR_OUTSIDE_WINDOW(false),
-        NEAR_REVERSED(false), NEAR_FAILED_FOLLOW_UP(false), NEAR_FAILED_ENABLE(false), NEAR_OTHER_REGION(false);
+        PLANT_RESOURCES(true),
+        PLANT_ACCESS_KEY(true),
+        NEAR_APPROVED_REGION(false),
+        NEAR_OTHER_PRINCIPAL(false),
+        NEAR_OUTSIDE_WINDOW(false),
+        NEAR_REVERSED(false),
+        NEAR_FAILED_FOLLOW_UP(false),
+        NEAR_FAILED_ENABLE(false),
+        NEAR_OTHER_REGION(false);
 
         public final boolean plant;
 
@@ -142,14 +181,28 @@ public final class CloudTrailGenerator {
      * One scenario as written. For a plant, {@code completingEventId}/{@code completingLine} name the record
      * whose arrival gives the correlation everything it needs (the alert cannot come earlier).
      */
-    public record Scenario(int id, Kind kind, String account, String principal, String region, boolean outOfOrder,
-                           String expectedCorrelation, List<String> eventIds, String completingEventId,
-                           long completingLine) {
-    }
+    public record Scenario(
+            int id,
+            Kind kind,
+            String account,
+            String principal,
+            String region,
+            boolean outOfOrder,
+            String expectedCorrelation,
+            List<String> eventIds,
+            String completingEventId,
+            long completingLine) {}
 
     /** What was written: the config, the counts and every scenario. */
-    public record Manifest(Config config, long records, long plantedRecords, Map<String, Long> identityTypes,
-                           long failedCalls, long readOnlyCalls, long bytes, List<Scenario> scenarios) {
+    public record Manifest(
+            Config config,
+            long records,
+            long plantedRecords,
+            Map<String, Long> identityTypes,
+            long failedCalls,
+            long readOnlyCalls,
+            long bytes,
+            List<Scenario> scenarios) {
         public List<Scenario> plants() {
             return scenarios.stream().filter(s -> s.kind().plant).toList();
         }
@@ -193,15 +246,28 @@ public final class CloudTrailGenerator {
             eventName = t.path("eventName").asText();
             eventSource = t.path("eventSource").asText();
             JsonNode id = t.get("userIdentity");
-            type = id != null && id.isObject() && id.hasNonNull("type") ? id.get("type").asText() : null;
+            type = id != null && id.isObject() && id.hasNonNull("type")
+                    ? id.get("type").asText()
+                    : null;
             global = GLOBAL_SOURCES.contains(eventSource);
-            readOnly = t.path("readOnly").asBoolean(false) || "true".equalsIgnoreCase(t.path("readOnly").asText());
-            failed = !t.path("errorCode").asText("").isEmpty() || !t.path("errorMessage").asText("").isEmpty();
-            String account = t.path("recipientAccountId").asText(id == null ? "" : id.path("accountId").asText(""));
+            readOnly = t.path("readOnly").asBoolean(false)
+                    || "true".equalsIgnoreCase(t.path("readOnly").asText());
+            failed = !t.path("errorCode").asText("").isEmpty()
+                    || !t.path("errorMessage").asText("").isEmpty();
+            String account = t.path("recipientAccountId")
+                    .asText(id == null ? "" : id.path("accountId").asText(""));
             String src = t.path("sourceIPAddress").asText("");
             fixedSource = src.isEmpty() || IP.matcher(src).matches() ? null : src;
-            for (String f : List.of("userIdentity", "eventTime", "eventID", "requestID", "awsRegion",
-                    "sourceIPAddress", "recipientAccountId", "@timestamp", "@version")) {
+            for (String f : List.of(
+                    "userIdentity",
+                    "eventTime",
+                    "eventID",
+                    "requestID",
+                    "awsRegion",
+                    "sourceIPAddress",
+                    "recipientAccountId",
+                    "@timestamp",
+                    "@version")) {
                 t.remove(f);
             }
             String json = t.toString();
@@ -290,8 +356,7 @@ public final class CloudTrailGenerator {
      * would alert; they give 5 %, enough for their identity types (Root, FederatedUser, AWSAccount), regions of
      * use and shapes to appear.
      */
-    record Dataset(String name, double share, List<ObjectNode> records) {
-    }
+    record Dataset(String name, double share, List<ObjectNode> records) {}
 
     static List<Dataset> datasets() {
         List<ObjectNode> invictus = new ArrayList<>();
@@ -314,7 +379,8 @@ public final class CloudTrailGenerator {
         SharedData.lines(SharedData.path("data/elastic-integrations-ecs-golden/cloudtrail_ecs_golden_subset.jsonl"))
                 .forEach(l -> samples.add((ObjectNode) SharedData.parse(l).get("raw")));
         double captured = invictus.size() + otrf.size();
-        return List.of(new Dataset("invictus-aws-stratus", 0.95 * invictus.size() / captured, invictus),
+        return List.of(
+                new Dataset("invictus-aws-stratus", 0.95 * invictus.size() / captured, invictus),
                 new Dataset("otrf-security-datasets-aws", 0.95 * otrf.size() / captured, otrf),
                 new Dataset("labelled samples (panther, stratus, elastic)", 0.05, samples));
     }
@@ -329,7 +395,8 @@ public final class CloudTrailGenerator {
             List<Template> group = new ArrayList<>();
             for (ObjectNode r : d.records()) {
                 // eventTime is regenerated, so records without one (OTRF's carry @timestamp) still serve.
-                if (!r.path("eventName").isTextual() || !r.path("eventSource").isTextual()
+                if (!r.path("eventName").isTextual()
+                        || !r.path("eventSource").isTextual()
                         || !r.path("userIdentity").isObject()) {
                     continue;
                 }
@@ -346,8 +413,8 @@ public final class CloudTrailGenerator {
                 }
             }
             if (group.isEmpty()) {
-                throw new IllegalStateException("no usable CloudTrail records in " + d.name() + " under "
-                        + SharedData.root());
+                throw new IllegalStateException(
+                        "no usable CloudTrail records in " + d.name() + " under " + SharedData.root());
             }
             sum += d.share();
             noiseShares[noise.size()] = sum;
@@ -384,13 +451,28 @@ public final class CloudTrailGenerator {
         return e;
     }
 
-    private static final String[] FIRST = {"alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi",
-            "ivan", "judy", "mallory", "niaj", "olivia", "peggy", "rupert", "sybil", "trent", "victor", "walter",
-            "yusuf", "zoe", "amir", "bea", "chen", "dina", "emeka", "fatima", "goran", "hana", "ines"};
-    private static final String[] ROLES = {"OrganizationAccountAccessRole", "AWSReservedSSO_AdministratorAccess",
-            "AWSReservedSSO_ReadOnly", "GitHubActionsDeploy", "TerraformApply", "eks-node-group-role",
-            "lambda-exec-orders", "ecs-task-payments", "DatadogIntegrationRole", "SecurityAuditRole",
-            "BackupServiceRole", "ci-build-runner", "data-pipeline-etl", "ops-breakglass", "cost-explorer-reader"};
+    private static final String[] FIRST = {
+        "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory", "niaj", "olivia",
+        "peggy", "rupert", "sybil", "trent", "victor", "walter", "yusuf", "zoe", "amir", "bea", "chen", "dina", "emeka",
+        "fatima", "goran", "hana", "ines"
+    };
+    private static final String[] ROLES = {
+        "OrganizationAccountAccessRole",
+        "AWSReservedSSO_AdministratorAccess",
+        "AWSReservedSSO_ReadOnly",
+        "GitHubActionsDeploy",
+        "TerraformApply",
+        "eks-node-group-role",
+        "lambda-exec-orders",
+        "ecs-task-payments",
+        "DatadogIntegrationRole",
+        "SecurityAuditRole",
+        "BackupServiceRole",
+        "ci-build-runner",
+        "data-pipeline-etl",
+        "ops-breakglass",
+        "cost-explorer-reader"
+    };
 
     private void buildPopulation() {
         populations.put("IAMUser", new Population());
@@ -471,7 +553,9 @@ public final class CloudTrailGenerator {
     Identity assumedRole(String account, String role, String session) {
         String roleId = "AROA" + upperId(17);
         String arn = "arn:aws:sts::" + account + ":assumed-role/" + role + "/" + session;
-        String created = Instant.parse(config.start()).minusSeconds(60 + rng.nextInt(6 * 3600)).toString();
+        String created = Instant.parse(config.start())
+                .minusSeconds(60 + rng.nextInt(6 * 3600))
+                .toString();
         String json = "{\"type\":\"AssumedRole\",\"principalId\":\"" + roleId + ":" + session + "\",\"arn\":\"" + arn
                 + "\",\"accountId\":\"" + account + "\",\"accessKeyId\":\"ASIA" + upperId(16)
                 + "\",\"sessionContext\":{\"sessionIssuer\":{\"type\":\"Role\",\"principalId\":\"" + roleId
@@ -516,10 +600,14 @@ public final class CloudTrailGenerator {
         } else if (t.identity != null) {
             join(b, t.identity, account);
         } else {
-            b.append("{\"type\":\"AWSService\",\"invokedBy\":\"").append(t.eventSource).append("\"}");
+            b.append("{\"type\":\"AWSService\",\"invokedBy\":\"")
+                    .append(t.eventSource)
+                    .append("\"}");
         }
-        b.append(",\"eventTime\":\"").append(TIME.format(Instant.ofEpochSecond(timeMillis / 1000)))
-                .append("\",\"awsRegion\":\"").append(t.global ? "us-east-1" : region)
+        b.append(",\"eventTime\":\"")
+                .append(TIME.format(Instant.ofEpochSecond(timeMillis / 1000)))
+                .append("\",\"awsRegion\":\"")
+                .append(t.global ? "us-east-1" : region)
                 .append("\",\"sourceIPAddress\":\"");
         if (t.fixedSource != null) {
             b.append(t.fixedSource);
@@ -533,8 +621,13 @@ public final class CloudTrailGenerator {
             join(b, t.body, account);
             b.append(',');
         }
-        b.append("\"requestID\":\"").append(uuid()).append("\",\"eventID\":\"").append(eventId)
-                .append("\",\"recipientAccountId\":\"").append(account).append("\"}");
+        b.append("\"requestID\":\"")
+                .append(uuid())
+                .append("\",\"eventID\":\"")
+                .append(eventId)
+                .append("\",\"recipientAccountId\":\"")
+                .append(account)
+                .append("\"}");
         return b.toString();
     }
 
@@ -552,12 +645,10 @@ public final class CloudTrailGenerator {
     // ---- scenarios ---------------------------------------------------------------------------------------------
 
     /** A record waiting in the delivery queue. */
-    record Pending(long arrival, long seq, String line, String eventId, PlantedRole role) {
-    }
+    record Pending(long arrival, long seq, String line, String eventId, PlantedRole role) {}
 
     /** Which part of a scenario a planted record plays, for finding the completing record at write time. */
-    record PlantedRole(ScenarioBuilder scenario, boolean enable, boolean qualifyingFollowUp, long eventTime) {
-    }
+    record PlantedRole(ScenarioBuilder scenario, boolean enable, boolean qualifyingFollowUp, long eventTime) {}
 
     final class ScenarioBuilder {
         final int id;
@@ -590,7 +681,8 @@ public final class CloudTrailGenerator {
             } else if (role.qualifyingFollowUp()) {
                 earliestQualifying = Math.min(earliestQualifying, role.eventTime());
             }
-            if (enableTime != Long.MIN_VALUE && earliestQualifying != Long.MAX_VALUE
+            if (enableTime != Long.MIN_VALUE
+                    && earliestQualifying != Long.MAX_VALUE
                     && earliestQualifying > enableTime) {
                 complete = true;
                 completingEventId = eventId;
@@ -599,16 +691,28 @@ public final class CloudTrailGenerator {
         }
 
         Scenario scenario() {
-            String expected = kind == Kind.PLANT_RESOURCES ? FLAGSHIP_RESOURCES
+            String expected = kind == Kind.PLANT_RESOURCES
+                    ? FLAGSHIP_RESOURCES
                     : kind == Kind.PLANT_ACCESS_KEY ? FLAGSHIP_ACCESS_KEY : null;
-            return new Scenario(id, kind, principal.account, principal.arn, region, outOfOrder, expected,
-                    List.copyOf(eventIds), completingEventId, kind.plant ? completingLine : -1);
+            return new Scenario(
+                    id,
+                    kind,
+                    principal.account,
+                    principal.arn,
+                    region,
+                    outOfOrder,
+                    expected,
+                    List.copyOf(eventIds),
+                    completingEventId,
+                    kind.plant ? completingLine : -1);
         }
     }
 
     private Template pick(String eventName, boolean failed) {
         List<Template> ts = byName.getOrDefault(eventName, List.of());
-        List<Template> ok = ts.stream().filter(t -> t.failed == failed && t.identity == null).toList();
+        List<Template> ok = ts.stream()
+                .filter(t -> t.failed == failed && t.identity == null)
+                .toList();
         if (ok.isEmpty()) {
             ok = ts.stream().filter(t -> !t.failed && t.identity == null).toList();
         }
@@ -619,8 +723,13 @@ public final class CloudTrailGenerator {
     }
 
     /** A template turned into a success or a failure, with overrides. */
-    private Template variant(Template base, boolean fail, String errorCode, String errorMessage,
-                             Map<String, String> set, String regionName) {
+    private Template variant(
+            Template base,
+            boolean fail,
+            String errorCode,
+            String errorMessage,
+            Map<String, String> set,
+            String regionName) {
         try {
             ObjectNode o = (ObjectNode) JSON.readTree("{" + String.join("000000000000", base.body) + "}");
             o.remove("errorCode");
@@ -655,13 +764,20 @@ public final class CloudTrailGenerator {
         return Math.min(config.maxDelayMillis(), (long) d);
     }
 
-    private void plantRecord(ScenarioBuilder s, Template t, Identity who, String region, long time, long delay,
-                             boolean enable, boolean qualifying) {
+    private void plantRecord(
+            ScenarioBuilder s,
+            Template t,
+            Identity who,
+            String region,
+            long time,
+            long delay,
+            boolean enable,
+            boolean qualifying) {
         String eventId = uuid();
         String line = render(t, who, who.account, region, time, eventId);
         s.eventIds.add(eventId);
-        plantedEvents.add(new Pending(time + delay, seq++, line, eventId,
-                new PlantedRole(s, enable, qualifying, time / 1000 * 1000)));
+        plantedEvents.add(new Pending(
+                time + delay, seq++, line, eventId, new PlantedRole(s, enable, qualifying, time / 1000 * 1000)));
     }
 
     private void filler(ScenarioBuilder s, long from, long to) {
@@ -669,8 +785,7 @@ public final class CloudTrailGenerator {
         for (int i = 0; i < k; i++) {
             Template t = readOnlyFiller.get(rng.nextInt(readOnlyFiller.size()));
             long time = from + (long) (rng.nextDouble() * (to - from));
-            plantRecord(s, t, s.principal, rng.nextBoolean() ? s.region : APPROVED.get(0), time, delay(), false,
-                    false);
+            plantRecord(s, t, s.principal, rng.nextBoolean() ? s.region : APPROVED.get(0), time, delay(), false, false);
         }
     }
 
@@ -689,19 +804,29 @@ public final class CloudTrailGenerator {
         String account = accounts.get(rng.nextInt(accounts.size()));
         Identity who = freshIdentity(account);
         boolean ooo = kind.plant && rng.nextDouble() < config.outOfOrderShare();
-        String region = kind == Kind.NEAR_APPROVED_REGION ? APPROVED.get(1 + rng.nextInt(APPROVED.size() - 1))
-                : optIn();
+        String region =
+                kind == Kind.NEAR_APPROVED_REGION ? APPROVED.get(1 + rng.nextInt(APPROVED.size() - 1)) : optIn();
         ScenarioBuilder s = new ScenarioBuilder(id, kind, who, region, ooo);
         Template enable = variant(enableRegion, false, null, null, Map.of(), region);
-        Template failedEnable = variant(enableRegion, true, "AccessDenied",
-                "User is not authorized to perform: account:EnableRegion", Map.of(), region);
+        Template failedEnable = variant(
+                enableRegion,
+                true,
+                "AccessDenied",
+                "User is not authorized to perform: account:EnableRegion",
+                Map.of(),
+                region);
         Template key = pick("CreateAccessKey", false);
-        Template failedKey = variant(key, true, "LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: 2",
-                Map.of(), null);
+        Template failedKey =
+                variant(key, true, "LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: 2", Map.of(), null);
         String creation = REGIONAL_CREATIONS.get(rng.nextInt(REGIONAL_CREATIONS.size()));
         Template create = pick(creation, false);
-        Template failedCreate = variant(pick("RunInstances", true), true, "Client.UnauthorizedOperation",
-                "You are not authorized to perform this operation.", Map.of(), null);
+        Template failedCreate = variant(
+                pick("RunInstances", true),
+                true,
+                "Client.UnauthorizedOperation",
+                "You are not authorized to perform this operation.",
+                Map.of(),
+                null);
         filler(s, t - 10 * MIN, t + 50 * MIN);
         switch (kind) {
             case PLANT_RESOURCES, PLANT_ACCESS_KEY -> {
@@ -709,8 +834,8 @@ public final class CloudTrailGenerator {
                 if (ooo) {
                     // The EnableRegion is delivered late (near the bound) and the first follow-up, a couple of
                     // minutes later in event time, promptly: it arrives first.
-                    plantRecord(s, enable, who, "us-east-1", t, config.maxDelayMillis() - rng.nextInt(60_000),
-                            true, false);
+                    plantRecord(
+                            s, enable, who, "us-east-1", t, config.maxDelayMillis() - rng.nextInt(60_000), true, false);
                     long f = t + MIN + rng.nextInt(120_000);
                     plantRecord(s, resources ? create : key, who, region, f, rng.nextInt(30_000), false, true);
                 } else {
@@ -720,11 +845,19 @@ public final class CloudTrailGenerator {
                     for (int i = 0; i < follows; i++) {
                         if (!resources && rng.nextBoolean()) {
                             // The classic persistence pair: CreateUser, then a key for it moments later.
-                            plantRecord(s, pick("CreateUser", false), who, region, f - 30_000, delay(), false,
-                                    false);
+                            plantRecord(s, pick("CreateUser", false), who, region, f - 30_000, delay(), false, false);
                         }
-                        plantRecord(s, resources ? pick(REGIONAL_CREATIONS.get(rng.nextInt(
-                                REGIONAL_CREATIONS.size())), false) : key, who, region, f, delay(), false, true);
+                        plantRecord(
+                                s,
+                                resources
+                                        ? pick(REGIONAL_CREATIONS.get(rng.nextInt(REGIONAL_CREATIONS.size())), false)
+                                        : key,
+                                who,
+                                region,
+                                f,
+                                delay(),
+                                false,
+                                true);
                         f += MIN + rng.nextInt(10 * 60_000);
                     }
                 }
@@ -748,15 +881,14 @@ public final class CloudTrailGenerator {
             case NEAR_REVERSED -> {
                 plantRecord(s, create, who, region, t, delay(), false, false);
                 plantRecord(s, key, who, region, t + MIN, delay(), false, false);
-                plantRecord(s, enable, who, "us-east-1", t + 10 * MIN + rng.nextInt(20 * 60_000), delay(), false,
-                        false);
+                plantRecord(
+                        s, enable, who, "us-east-1", t + 10 * MIN + rng.nextInt(20 * 60_000), delay(), false, false);
             }
             case NEAR_FAILED_FOLLOW_UP -> {
                 plantRecord(s, enable, who, "us-east-1", t, delay(), false, false);
-                plantRecord(s, failedCreate, who, region, t + 5 * MIN + rng.nextInt(30 * 60_000), delay(), false,
-                        false);
-                plantRecord(s, failedKey, who, region, t + 6 * MIN + rng.nextInt(30 * 60_000), delay(), false,
-                        false);
+                plantRecord(
+                        s, failedCreate, who, region, t + 5 * MIN + rng.nextInt(30 * 60_000), delay(), false, false);
+                plantRecord(s, failedKey, who, region, t + 6 * MIN + rng.nextInt(30 * 60_000), delay(), false, false);
             }
             case NEAR_FAILED_ENABLE -> {
                 plantRecord(s, failedEnable, who, "us-east-1", t, delay(), false, false);
@@ -764,11 +896,14 @@ public final class CloudTrailGenerator {
                 plantRecord(s, key, who, region, t + 6 * MIN + rng.nextInt(30 * 60_000), delay(), false, false);
             }
             case NEAR_OTHER_REGION -> {
-                String elsewhere = rng.nextBoolean() ? APPROVED.get(rng.nextInt(APPROVED.size()))
-                        : OPT_IN.stream().filter(r -> !r.equals(region)).toList().get(rng.nextInt(OPT_IN.size() - 1));
+                String elsewhere = rng.nextBoolean()
+                        ? APPROVED.get(rng.nextInt(APPROVED.size()))
+                        : OPT_IN.stream()
+                                .filter(r -> !r.equals(region))
+                                .toList()
+                                .get(rng.nextInt(OPT_IN.size() - 1));
                 plantRecord(s, enable, who, "us-east-1", t, delay(), false, false);
-                plantRecord(s, create, who, elsewhere, t + 5 * MIN + rng.nextInt(30 * 60_000), delay(), false,
-                        false);
+                plantRecord(s, create, who, elsewhere, t + 5 * MIN + rng.nextInt(30 * 60_000), delay(), false, false);
             }
             default -> throw new IllegalStateException(kind.name());
         }
@@ -828,12 +963,12 @@ public final class CloudTrailGenerator {
         long plantedCount = plantedEvents.size();
         long noiseCount = config.records() - plantedCount;
         if (noiseCount < 0) {
-            throw new IllegalArgumentException("too few records (" + config.records() + ") for "
-                    + plantedCount + " planted ones");
+            throw new IllegalArgumentException(
+                    "too few records (" + config.records() + ") for " + plantedCount + " planted ones");
         }
 
-        PriorityQueue<Pending> queue = new PriorityQueue<>(
-                Comparator.comparingLong(Pending::arrival).thenComparingLong(Pending::seq));
+        PriorityQueue<Pending> queue =
+                new PriorityQueue<>(Comparator.comparingLong(Pending::arrival).thenComparingLong(Pending::seq));
         Map<String, Long> types = new TreeMap<>();
         long failed = 0;
         long readOnly = 0;
@@ -843,8 +978,8 @@ public final class CloudTrailGenerator {
         // Event times: a diurnal rate (quiet at night UTC, busiest mid-afternoon), gaps exponential around it.
         double meanGap = (double) span / Math.max(1, noiseCount);
         double time = start;
-        try (Writer w = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(out), StandardCharsets.UTF_8),
-                1 << 20)) {
+        try (Writer w = new BufferedWriter(
+                new OutputStreamWriter(Files.newOutputStream(out), StandardCharsets.UTF_8), 1 << 20)) {
             for (long i = 0; i < noiseCount || nextPlanted < plantedEvents.size(); i++) {
                 long now;
                 Pending p;
@@ -858,12 +993,15 @@ public final class CloudTrailGenerator {
                         queue.add(plantedEvents.get(nextPlanted++));
                     }
                     Template t = noiseTemplate();
-                    Identity id = Template.modelled(t.type) ? populations.get(t.type).draw(rng) : null;
-                    String account = id != null ? id.account : accounts.get(Math.min(accounts.size() - 1,
-                            (int) (accounts.size() * Math.pow(rng.nextDouble(), 3))));
+                    Identity id =
+                            Template.modelled(t.type) ? populations.get(t.type).draw(rng) : null;
+                    String account = id != null
+                            ? id.account
+                            : accounts.get(Math.min(
+                                    accounts.size() - 1, (int) (accounts.size() * Math.pow(rng.nextDouble(), 3))));
                     String eventId = uuid();
-                    p = new Pending(now + delay(), seq++, render(t, id, account, noiseRegion(), now, eventId),
-                            eventId, null);
+                    p = new Pending(
+                            now + delay(), seq++, render(t, id, account, noiseRegion(), now, eventId), eventId, null);
                     types.merge(t.type == null ? "(none)" : t.type, 1L, Long::sum);
                     failed += t.failed ? 1 : 0;
                     readOnly += t.readOnly ? 1 : 0;
@@ -902,7 +1040,14 @@ public final class CloudTrailGenerator {
                 throw new IllegalStateException("plant " + s.id + " never completed");
             }
         }
-        Manifest m = new Manifest(config, line, plantedCount, types, failed, readOnly, bytes,
+        Manifest m = new Manifest(
+                config,
+                line,
+                plantedCount,
+                types,
+                failed,
+                readOnly,
+                bytes,
                 scenarios.stream().map(ScenarioBuilder::scenario).toList());
         m.write(manifestOf(out));
         return m;
@@ -922,8 +1067,14 @@ public final class CloudTrailGenerator {
         Config c = parse(args, 1);
         long t0 = System.nanoTime();
         Manifest m = new CloudTrailGenerator(c).write(out);
-        System.err.printf(Locale.ROOT, "wrote %s: %,d records (%,d planted in %d scenarios), %,d bytes, %.1f s%n",
-                out, m.records(), m.plantedRecords(), m.scenarios().size(), m.bytes(),
+        System.err.printf(
+                Locale.ROOT,
+                "wrote %s: %,d records (%,d planted in %d scenarios), %,d bytes, %.1f s%n",
+                out,
+                m.records(),
+                m.plantedRecords(),
+                m.scenarios().size(),
+                m.bytes(),
                 (System.nanoTime() - t0) / 1e9);
     }
 

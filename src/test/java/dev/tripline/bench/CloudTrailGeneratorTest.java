@@ -32,11 +32,19 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CloudTrailGeneratorTest {
     static final ObjectMapper JSON = new ObjectMapper();
-    static final Config SMALL = new Config(20_000, 7, 8, 1, "2024-03-05T00:00:00Z", Duration.ofHours(24).toMillis(),
-            Duration.ofMinutes(10).toMillis(), 0.5);
+    static final Config SMALL = new Config(
+            20_000,
+            7,
+            8,
+            1,
+            "2024-03-05T00:00:00Z",
+            Duration.ofHours(24).toMillis(),
+            Duration.ofMinutes(10).toMillis(),
+            0.5);
 
     @TempDir
     static Path dir;
+
     static Path file;
     static Manifest manifest;
 
@@ -64,13 +72,16 @@ class CloudTrailGeneratorTest {
         for (String line : alerts) {
             JsonNode a = JSON.readTree(line);
             if ("correlation".equals(a.path("kind").asText())
-                    && CloudTrailGenerator.FLAGSHIP.contains(a.path("rule").path("id").asText())) {
+                    && CloudTrailGenerator.FLAGSHIP.contains(
+                            a.path("rule").path("id").asText())) {
                 composites.add(a);
             }
         }
         assertThat(composites).hasSize(SMALL.planted());
-        Map<String, String> got = composites.stream().collect(Collectors.toMap(
-                a -> a.path("group").path("principal").asText(), a -> a.path("rule").path("id").asText()));
+        Map<String, String> got = composites.stream()
+                .collect(Collectors.toMap(
+                        a -> a.path("group").path("principal").asText(),
+                        a -> a.path("rule").path("id").asText()));
         assertThat(got).isEqualTo(expected);
     }
 
@@ -84,7 +95,8 @@ class CloudTrailGeneratorTest {
             assertThat(s.completingLine()).isBetween(1L, manifest.records());
         }
         Set<String> principals = new HashSet<>();
-        manifest.scenarios().forEach(s -> assertThat(principals.add(s.principal())).isTrue());
+        manifest.scenarios()
+                .forEach(s -> assertThat(principals.add(s.principal())).isTrue());
     }
 
     @Test
@@ -114,7 +126,8 @@ class CloudTrailGeneratorTest {
             failed += r.path("errorCode").asText("").isEmpty() ? 0 : 1;
         }
         assertThat(worstLateness).isPositive().isLessThanOrEqualTo(SMALL.maxDelayMillis());
-        assertThat(last - first).isBetween(Duration.ofHours(22).toMillis(), Duration.ofHours(25).toMillis());
+        assertThat(last - first)
+                .isBetween(Duration.ofHours(22).toMillis(), Duration.ofHours(25).toMillis());
         assertThat(types).containsKeys("IAMUser", "AssumedRole", "AWSService", "Root");
         assertThat(accounts).hasSizeGreaterThan(50);
         assertThat(principals).hasSizeGreaterThan(500);

@@ -14,8 +14,8 @@ import dev.tripline.correlate.Signal;
 import dev.tripline.flink.CorrelateFunction;
 import dev.tripline.flink.DetectFunction;
 import dev.tripline.flink.FiredRecord;
-import dev.tripline.flink.SignalRecord;
 import dev.tripline.flink.RawRecord;
+import dev.tripline.flink.SignalRecord;
 import dev.tripline.match.CompiledMatcher;
 import dev.tripline.rule.RuleSet;
 import java.io.BufferedReader;
@@ -94,14 +94,14 @@ public final class CorrelateBench {
 
     /** The flagship's single-event rules (rules/aws/cloudtrail/aws_unused_region_then_activity.yml). */
     static final String UNAPPROVED_REGION_ENABLED = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a01";
+
     static final String RESOURCE_CREATED = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a02";
     static final String ACCESS_KEY_CREATED = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a03";
     static final Duration TIMESPAN = Duration.ofMinutes(60);
     static final Duration OUT_OF_ORDERNESS = Duration.ofMinutes(15);
     static final long DAY = Duration.ofDays(1).toMillis();
 
-    private CorrelateBench() {
-    }
+    private CorrelateBench() {}
 
     // ---- input ------------------------------------------------------------------------------------------------
 
@@ -111,8 +111,8 @@ public final class CorrelateBench {
         CorrelationEngine engine = CorrelationEngine.compile(rules);
         List<SignalRecord> out = new ArrayList<>();
         try (OneInputStreamOperatorTestHarness<RawRecord, SignalRecord> h =
-                     ProcessFunctionTestHarnesses.forProcessFunction(new DetectFunction(matcher, engine));
-             BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                        ProcessFunctionTestHarnesses.forProcessFunction(new DetectFunction(matcher, engine));
+                BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
             long n = 0;
             while ((line = r.readLine()) != null) {
@@ -151,8 +151,10 @@ public final class CorrelateBench {
                     continue;
                 }
                 Signal s = r.signal();
-                out.add(SignalRecord.of(engine.plan(r.planId), new Signal(s.ruleIndex(), s.ruleId(),
-                        s.time() + k * DAY, s.group(), s.value(), s.evidence()), r.stage));
+                out.add(SignalRecord.of(
+                        engine.plan(r.planId),
+                        new Signal(s.ruleIndex(), s.ruleId(), s.time() + k * DAY, s.group(), s.value(), s.evidence()),
+                        r.stage));
             }
         }
         return out;
@@ -174,8 +176,7 @@ public final class CorrelateBench {
         public void run(SourceContext<SignalRecord> ctx) {
             List<SignalRecord> in = input;
             int n = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
-            for (int i = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(); running && i < in.size();
-                 i += n) {
+            for (int i = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(); running && i < in.size(); i += n) {
                 synchronized (ctx.getCheckpointLock()) {
                     ctx.collect(in.get(i));
                 }
@@ -190,9 +191,9 @@ public final class CorrelateBench {
 
     static DataStream<SignalRecord> signals(StreamExecutionEnvironment env) {
         return env.addSource(new ListSource(), "signals", TypeInformation.of(SignalRecord.class))
-                .assignTimestampsAndWatermarks(WatermarkStrategy
-                        .<SignalRecord>forBoundedOutOfOrderness(OUT_OF_ORDERNESS)
-                        .withTimestampAssigner((r, ts) -> r.time))
+                .assignTimestampsAndWatermarks(
+                        WatermarkStrategy.<SignalRecord>forBoundedOutOfOrderness(OUT_OF_ORDERNESS)
+                                .withTimestampAssigner((r, ts) -> r.time))
                 .name("signal event time");
     }
 
@@ -201,10 +202,12 @@ public final class CorrelateBench {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(parallelism);
         CorrelationEngine engine = CorrelationEngine.compile(rules);
-        signals(env).keyBy(r -> r.key, Types.STRING)
+        signals(env)
+                .keyBy(r -> r.key, Types.STRING)
                 .process(new CorrelateFunction(engine, CorrelateFunction.DEFAULT_STATE_TTL, Duration.ZERO))
                 .name("correlate")
-                .addSink(new FiredSink()).name("count");
+                .addSink(new FiredSink())
+                .name("count");
         return env.getStreamGraph().getJobGraph();
     }
 
@@ -229,8 +232,7 @@ public final class CorrelateBench {
         public long time;
         public byte[] signal;
 
-        public CepSignal() {
-        }
+        public CepSignal() {}
 
         static CepSignal of(SignalRecord r) {
             CepSignal c = new CepSignal();
@@ -275,18 +277,25 @@ public final class CorrelateBench {
     static Pattern<CepSignal, CepSignal> flagshipPattern() {
         return Pattern.<CepSignal>begin("enabled", AfterMatchSkipStrategy.skipPastLastEvent())
                 .where(new RuleIs(UNAPPROVED_REGION_ENABLED))
-                .followedBy("activity").where(new RuleIs(RESOURCE_CREATED, ACCESS_KEY_CREATED))
+                .followedBy("activity")
+                .where(new RuleIs(RESOURCE_CREATED, ACCESS_KEY_CREATED))
                 .within(TIMESPAN);
     }
 
     static JobGraph cepJob(int parallelism) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(parallelism);
-        DataStream<CepSignal> keyed = signals(env).map(new ToCep()).returns(CepSignal.class).name("to CEP")
+        DataStream<CepSignal> keyed = signals(env)
+                .map(new ToCep())
+                .returns(CepSignal.class)
+                .name("to CEP")
                 .keyBy(c -> c.key, Types.STRING);
-        CEP.pattern(keyed, flagshipPattern()).inEventTime()
-                .process(new CepMatch(), Types.STRING).name("CEP flagship")
-                .addSink(new KeySink()).name("count");
+        CEP.pattern(keyed, flagshipPattern())
+                .inEventTime()
+                .process(new CepMatch(), Types.STRING)
+                .name("CEP flagship")
+                .addSink(new KeySink())
+                .name("count");
         return env.getStreamGraph().getJobGraph();
     }
 
@@ -308,8 +317,7 @@ public final class CorrelateBench {
         }
     }
 
-    record Run(double seconds, double signalsPerSecond, long alerts, Map<String, Long> byKey) {
-    }
+    record Run(double seconds, double signalsPerSecond, long alerts, Map<String, Long> byKey) {}
 
     static Run run(MiniCluster cluster, JobGraph job, List<SignalRecord> in) throws Exception {
         input = in;
@@ -320,16 +328,27 @@ public final class CorrelateBench {
         var result = cluster.requestJobResult(id).get();
         double s = (System.nanoTime() - t0) / 1e9;
         if (!result.isSuccess()) {
-            throw new IllegalStateException("job failed", result.getSerializedThrowable()
-                    .map(t -> t.deserializeError(CorrelateBench.class.getClassLoader())).orElse(null));
+            throw new IllegalStateException(
+                    "job failed",
+                    result.getSerializedThrowable()
+                            .map(t -> t.deserializeError(CorrelateBench.class.getClassLoader()))
+                            .orElse(null));
         }
         Map<String, Long> byKey = new HashMap<>(ALERTS);
         long alerts = byKey.values().stream().mapToLong(Long::longValue).sum();
         return new Run(s, in.size() / s, alerts, byKey);
     }
 
-    record Throughput(int signalsPerDay, int copies, List<Double> tripline, List<Double> cep, long triplineAlerts,
-                      long cepAlerts, int keysOnlyTripline, int keysOnlyCep, long planted) {
+    record Throughput(
+            int signalsPerDay,
+            int copies,
+            List<Double> tripline,
+            List<Double> cep,
+            long triplineAlerts,
+            long cepAlerts,
+            int keysOnlyTripline,
+            int keysOnlyCep,
+            long planted) {
         double triplineMedian() {
             return median(tripline);
         }
@@ -351,10 +370,18 @@ public final class CorrelateBench {
         }
     }
 
-    static Throughput throughput(MiniCluster cluster, RuleSet rules, List<SignalRecord> day, int copies, int reps,
-                                 int parallelism, long planted) throws Exception {
+    static Throughput throughput(
+            MiniCluster cluster,
+            RuleSet rules,
+            List<SignalRecord> day,
+            int copies,
+            int reps,
+            int parallelism,
+            long planted)
+            throws Exception {
         List<SignalRecord> in = replay(day, copies, CorrelationEngine.compile(rules));
-        log("correlate: %,d flagship signals a day, %d days, %,d signals a run; %d repetitions each, parallelism %d",
+        log(
+                "correlate: %,d flagship signals a day, %d days, %,d signals a run; %d repetitions each, parallelism %d",
                 day.size(), copies, in.size(), reps, parallelism);
         // One unmeasured run of each: class loading, the JIT's first tiers, CEP's and the correlate's code paths.
         run(cluster, triplineJob(rules, parallelism), in);
@@ -369,13 +396,15 @@ public final class CorrelateBench {
                 if ((k == 0) == triplineFirst) {
                     lastT = run(cluster, triplineJob(rules, parallelism), in);
                     t.add(lastT.signalsPerSecond());
-                    log("  rep %d tripline correlate %,10.0f signals/s (%.2f s, %,d alerts)", i + 1,
-                            lastT.signalsPerSecond(), lastT.seconds(), lastT.alerts());
+                    log(
+                            "  rep %d tripline correlate %,10.0f signals/s (%.2f s, %,d alerts)",
+                            i + 1, lastT.signalsPerSecond(), lastT.seconds(), lastT.alerts());
                 } else {
                     lastC = run(cluster, cepJob(parallelism), in);
                     c.add(lastC.signalsPerSecond());
-                    log("  rep %d flink cep          %,10.0f signals/s (%.2f s, %,d alerts)", i + 1,
-                            lastC.signalsPerSecond(), lastC.seconds(), lastC.alerts());
+                    log(
+                            "  rep %d flink cep          %,10.0f signals/s (%.2f s, %,d alerts)",
+                            i + 1, lastC.signalsPerSecond(), lastC.seconds(), lastC.alerts());
                 }
             }
         }
@@ -391,8 +420,7 @@ public final class CorrelateBench {
                 onlyC++;
             }
         }
-        return new Throughput(day.size(), copies, t, c, lastT.alerts(), lastC.alerts(), onlyT, onlyC,
-                planted * copies);
+        return new Throughput(day.size(), copies, t, c, lastT.alerts(), lastC.alerts(), onlyT, onlyC, planted * copies);
     }
 
     /**
@@ -402,9 +430,14 @@ public final class CorrelateBench {
      * signal: the slots of its group after the step and the encoded size of the group's slot index (what a step
      * that adds or removes a slot rewrites on RocksDB; the evidence of a slot is written once, beside it).
      */
-    record StepProfile(int signals, int groups, int hottestGroupSignals, double meanOpenSignals, int maxOpenSignals,
-                       double meanStateBytes, long maxStateBytes) {
-    }
+    record StepProfile(
+            int signals,
+            int groups,
+            int hottestGroupSignals,
+            double meanOpenSignals,
+            int maxOpenSignals,
+            double meanStateBytes,
+            long maxStateBytes) {}
 
     static StepProfile stepProfile(RuleSet rules, List<SignalRecord> day) {
         CorrelationEngine engine = CorrelationEngine.compile(rules);
@@ -434,9 +467,16 @@ public final class CorrelateBench {
                 correlator.advanceWatermark(maxTime - OUT_OF_ORDERNESS.toMillis());
             }
         }
-        int hottest = perGroup.values().stream().mapToInt(Integer::intValue).max().orElse(0);
-        return new StepProfile(day.size(), perGroup.size(), hottest, (double) open / day.size(), maxOpen,
-                (double) bytes / day.size(), maxBytes);
+        int hottest =
+                perGroup.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+        return new StepProfile(
+                day.size(),
+                perGroup.size(),
+                hottest,
+                (double) open / day.size(),
+                maxOpen,
+                (double) bytes / day.size(),
+                maxBytes);
     }
 
     // ---- a hot principal ---------------------------------------------------------------------------------------
@@ -454,6 +494,7 @@ public final class CorrelateBench {
         private final CorrelationEngine engine;
         /** The two template signals in their record byte form ({@link Signal} is not serialisable). */
         private final byte[] enableBytes;
+
         private final byte[] createBytes;
         private final int followUps;
         private final boolean spread;
@@ -481,8 +522,7 @@ public final class CorrelateBench {
             Signal create = decode(createBytes);
             int n = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
             long t0 = enable.time();
-            for (int i = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(); running && i <= followUps;
-                 i += n) {
+            for (int i = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(); running && i <= followUps; i += n) {
                 SignalRecord r;
                 if (i == 0) {
                     r = SignalRecord.of(plan, enable, 1);
@@ -493,8 +533,11 @@ public final class CorrelateBench {
                         group = new ArrayList<>(group);
                         group.set(1, group.get(1) + "-" + i);
                     }
-                    r = SignalRecord.of(plan, new Signal(create.ruleIndex(), create.ruleId(), t, group,
-                            create.value(), create.evidence()), 1);
+                    r = SignalRecord.of(
+                            plan,
+                            new Signal(
+                                    create.ruleIndex(), create.ruleId(), t, group, create.value(), create.evidence()),
+                            1);
                 }
                 synchronized (ctx.getCheckpointLock()) {
                     ctx.collect(r);
@@ -508,20 +551,23 @@ public final class CorrelateBench {
         }
     }
 
-    static JobGraph hotJob(RuleSet rules, int parallelism, Signal enable, Signal create, int followUps,
-                           boolean spread) {
+    static JobGraph hotJob(
+            RuleSet rules, int parallelism, Signal enable, Signal create, int followUps, boolean spread) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(parallelism);
         CorrelationEngine engine = CorrelationEngine.compile(rules);
-        env.addSource(new HotSource(engine, enable, create, followUps, spread), "signals",
+        env.addSource(
+                        new HotSource(engine, enable, create, followUps, spread),
+                        "signals",
                         TypeInformation.of(SignalRecord.class))
-                .assignTimestampsAndWatermarks(WatermarkStrategy
-                        .<SignalRecord>forBoundedOutOfOrderness(OUT_OF_ORDERNESS)
-                        .withTimestampAssigner((r, ts) -> r.time))
+                .assignTimestampsAndWatermarks(
+                        WatermarkStrategy.<SignalRecord>forBoundedOutOfOrderness(OUT_OF_ORDERNESS)
+                                .withTimestampAssigner((r, ts) -> r.time))
                 .keyBy(r -> r.key, Types.STRING)
                 .process(new CorrelateFunction(engine, CorrelateFunction.DEFAULT_STATE_TTL, Duration.ZERO))
                 .name("correlate")
-                .addSink(new FiredSink()).name("count");
+                .addSink(new FiredSink())
+                .name("count");
         return env.getStreamGraph().getJobGraph();
     }
 
@@ -530,15 +576,21 @@ public final class CorrelateBench {
      * many groups, ABBA, with the heap sampled during the hot runs: the most used, and the most still live after
      * a collection (what the state and the job really hold).
      */
-    record Hot(int followUps, List<Double> hot, List<Double> spread, long hotAlerts, long spreadAlerts,
-               long peakHeapBytes, long peakLiveHeapBytes) {
+    record Hot(
+            int followUps,
+            List<Double> hot,
+            List<Double> spread,
+            long hotAlerts,
+            long spreadAlerts,
+            long peakHeapBytes,
+            long peakLiveHeapBytes) {
         double ratio() {
             return median(hot) / median(spread);
         }
     }
 
-    static Hot hot(MiniCluster cluster, RuleSet rules, List<SignalRecord> day, int followUps, int reps,
-                   int parallelism) throws Exception {
+    static Hot hot(MiniCluster cluster, RuleSet rules, List<SignalRecord> day, int followUps, int reps, int parallelism)
+            throws Exception {
         Signal enable = null;
         Signal create = null;
         for (SignalRecord r : day) {
@@ -555,10 +607,11 @@ public final class CorrelateBench {
         if (enable == null || create == null) {
             throw new IllegalStateException("no EnableRegion or resource creation among the flagship signals");
         }
-        Signal first = new Signal(enable.ruleIndex(), enable.ruleId(), enable.time(), create.group(),
-                enable.value(), enable.evidence());
-        log("hot principal: %,d follow-ups in one group vs spread over %,d groups; %d repetitions each", followUps,
-                followUps, reps);
+        Signal first = new Signal(
+                enable.ruleIndex(), enable.ruleId(), enable.time(), create.group(), enable.value(), enable.evidence());
+        log(
+                "hot principal: %,d follow-ups in one group vs spread over %,d groups; %d repetitions each",
+                followUps, followUps, reps);
         HeapWatch heap = new HeapWatch();
         runHot(cluster, rules, parallelism, first, create, followUps, true, null);
         runHot(cluster, rules, parallelism, first, create, followUps, false, heap);
@@ -572,22 +625,34 @@ public final class CorrelateBench {
                 Run r = runHot(cluster, rules, parallelism, first, create, followUps, !isHot, isHot ? heap : null);
                 (isHot ? hot : spread).add(r.signalsPerSecond());
                 alerts[isHot ? 0 : 1] = r.alerts();
-                log("  rep %d %-6s %,10.0f signals/s (%.2f s, %,d alerts)", i + 1, isHot ? "hot" : "spread",
-                        r.signalsPerSecond(), r.seconds(), r.alerts());
+                log(
+                        "  rep %d %-6s %,10.0f signals/s (%.2f s, %,d alerts)",
+                        i + 1, isHot ? "hot" : "spread", r.signalsPerSecond(), r.seconds(), r.alerts());
             }
         }
-        log("  heap during the hot runs: %,d MB at most, %,d MB live after a collection at most",
+        log(
+                "  heap during the hot runs: %,d MB at most, %,d MB live after a collection at most",
                 heap.peak / (1 << 20), heap.peakLive / (1 << 20));
         return new Hot(followUps, hot, spread, alerts[0], alerts[1], heap.peak, heap.peakLive);
     }
 
-    private static Run runHot(MiniCluster cluster, RuleSet rules, int parallelism, Signal enable, Signal create,
-                              int followUps, boolean spread, HeapWatch heap) throws Exception {
+    private static Run runHot(
+            MiniCluster cluster,
+            RuleSet rules,
+            int parallelism,
+            Signal enable,
+            Signal create,
+            int followUps,
+            boolean spread,
+            HeapWatch heap)
+            throws Exception {
         if (heap != null) {
             heap.start();
         }
         try {
-            return run(cluster, hotJob(rules, parallelism, enable, create, followUps, spread),
+            return run(
+                    cluster,
+                    hotJob(rules, parallelism, enable, create, followUps, spread),
                     java.util.Collections.nCopies(followUps + 1, null));
         } finally {
             if (heap != null) {
@@ -605,25 +670,28 @@ public final class CorrelateBench {
 
         void start() {
             on = true;
-            thread = new Thread(() -> {
-                var memory = java.lang.management.ManagementFactory.getMemoryMXBean();
-                var pools = java.lang.management.ManagementFactory.getMemoryPoolMXBeans();
-                while (on) {
-                    peak = Math.max(peak, memory.getHeapMemoryUsage().getUsed());
-                    long live = 0;
-                    for (var p : pools) {
-                        if (p.getType() == java.lang.management.MemoryType.HEAP && p.getCollectionUsage() != null) {
-                            live += p.getCollectionUsage().getUsed();
+            thread = new Thread(
+                    () -> {
+                        var memory = java.lang.management.ManagementFactory.getMemoryMXBean();
+                        var pools = java.lang.management.ManagementFactory.getMemoryPoolMXBeans();
+                        while (on) {
+                            peak = Math.max(peak, memory.getHeapMemoryUsage().getUsed());
+                            long live = 0;
+                            for (var p : pools) {
+                                if (p.getType() == java.lang.management.MemoryType.HEAP
+                                        && p.getCollectionUsage() != null) {
+                                    live += p.getCollectionUsage().getUsed();
+                                }
+                            }
+                            peakLive = Math.max(peakLive, live);
+                            try {
+                                Thread.sleep(50);
+                            } catch (InterruptedException e) {
+                                return;
+                            }
                         }
-                    }
-                    peakLive = Math.max(peakLive, live);
-                    try {
-                        Thread.sleep(50);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "heap-watch");
+                    },
+                    "heap-watch");
             thread.setDaemon(true);
             thread.start();
         }
@@ -659,7 +727,8 @@ public final class CorrelateBench {
         @Override
         public void run(SourceContext<RawRecord> ctx) throws Exception {
             if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
-                CloudTrailGenerator g = new CloudTrailGenerator(CloudTrailGenerator.Config.defaults().withSeed(seed));
+                CloudTrailGenerator g = new CloudTrailGenerator(
+                        CloudTrailGenerator.Config.defaults().withSeed(seed));
                 long n = 0;
                 for (int done = 0; running && done < principals; done += STATE_CHUNK) {
                     for (String line : g.enableRegions(Math.min(STATE_CHUNK, principals - done))) {
@@ -725,25 +794,39 @@ public final class CorrelateBench {
         }
     }
 
-    record Checkpoint(long id, long stateBytes, long durationMillis) {
-    }
+    record Checkpoint(long id, long stateBytes, long durationMillis) {}
 
-    record State(int principals, long openPartialMatches, long storedStateBytes, double storedBytesPerPrincipal,
-                 double ingestSeconds, List<Checkpoint> checkpoints, double checkpointBytesMedian,
-                 double checkpointMillisMedian, double checkpointBytesPerPrincipal, String backend) {
-    }
+    record State(
+            int principals,
+            long openPartialMatches,
+            long storedStateBytes,
+            double storedBytesPerPrincipal,
+            double ingestSeconds,
+            List<Checkpoint> checkpoints,
+            double checkpointBytesMedian,
+            double checkpointMillisMedian,
+            double checkpointBytesPerPrincipal,
+            String backend) {}
 
     /** Flink's snapshot compression for the state job; null leaves Flink's default. */
     static Boolean snapshotCompression;
 
-    static State state(MiniCluster cluster, RuleSet rules, int principals, int checkpoints, int parallelism,
-                       Path checkpointDir, long seed) throws Exception {
+    static State state(
+            MiniCluster cluster,
+            RuleSet rules,
+            int principals,
+            int checkpoints,
+            int parallelism,
+            Path checkpointDir,
+            long seed)
+            throws Exception {
         log("state: %,d principals with an open EnableRegion, RocksDB, %d checkpoints", principals, checkpoints);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(parallelism);
-        env.setStateBackend(new EmbeddedRocksDBStateBackend(false).configure(rocksDbOptions(),
-                CorrelateBench.class.getClassLoader()));
-        env.getCheckpointConfig().setCheckpointStorage(checkpointDir.toAbsolutePath().toUri().toString());
+        env.setStateBackend(new EmbeddedRocksDBStateBackend(false)
+                .configure(rocksDbOptions(), CorrelateBench.class.getClassLoader()));
+        env.getCheckpointConfig()
+                .setCheckpointStorage(checkpointDir.toAbsolutePath().toUri().toString());
         env.getCheckpointConfig().setCheckpointTimeout(TimeUnit.MINUTES.toMillis(10));
         if (snapshotCompression != null) {
             env.getConfig().setUseSnapshotCompression(snapshotCompression);
@@ -753,9 +836,10 @@ public final class CorrelateBench {
         CompiledMatcher matcher = CompiledMatcher.compile(rules.rules());
         CorrelationEngine engine = CorrelationEngine.compile(rules);
         // No watermarks: every EnableRegion's window stays open, as for principals whose hour has not passed.
-        DataStream<SignalRecord> detected = env.addSource(new EnableRegionSource(principals, seed), "enable regions",
-                        TypeInformation.of(RawRecord.class))
-                .process(new DetectFunction(matcher, engine)).name("detect");
+        DataStream<SignalRecord> detected = env.addSource(
+                        new EnableRegionSource(principals, seed), "enable regions", TypeInformation.of(RawRecord.class))
+                .process(new DetectFunction(matcher, engine))
+                .name("detect");
         detected.map(new StoredBytes(engine)).name("stored bytes").sinkTo(new DiscardingSink<>());
         detected.keyBy(r -> r.key, Types.STRING)
                 .process(new CorrelateFunction(engine, CorrelateFunction.DEFAULT_STATE_TTL, Duration.ZERO))
@@ -770,7 +854,8 @@ public final class CorrelateBench {
         while (!EMITTED_ALL.get()) {
             Thread.sleep(50);
             if (cluster.getJobStatus(id).get().isGloballyTerminalState()) {
-                throw new IllegalStateException("state job ended early: " + cluster.requestJobResult(id).get());
+                throw new IllegalStateException(
+                        "state job ended early: " + cluster.requestJobResult(id).get());
             }
         }
         double emittedAfter = (System.nanoTime() - t0) / 1e9;
@@ -782,16 +867,20 @@ public final class CorrelateBench {
                 cluster.triggerCheckpoint(id).get(10, TimeUnit.MINUTES);
                 if (i == 0) {
                     ingest = (System.nanoTime() - t0) / 1e9;
-                    log("  every record in and checkpoint 1 done after %.1f s (source done after %.1f s)", ingest,
-                            emittedAfter);
+                    log(
+                            "  every record in and checkpoint 1 done after %.1f s (source done after %.1f s)",
+                            ingest, emittedAfter);
                 }
             }
             // The statistics of the last checkpoint can reach the history a moment after its trigger completes.
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (true) {
                 done.clear();
-                Collection<AbstractCheckpointStats> history = cluster.getExecutionGraph(id).get()
-                        .getCheckpointStatsSnapshot().getHistory().getCheckpoints();
+                Collection<AbstractCheckpointStats> history = cluster.getExecutionGraph(id)
+                        .get()
+                        .getCheckpointStatsSnapshot()
+                        .getHistory()
+                        .getCheckpoints();
                 for (AbstractCheckpointStats c : history) {
                     if (c.getStatus() == CheckpointStatsStatus.COMPLETED) {
                         done.add(new Checkpoint(c.getCheckpointId(), c.getStateSize(), c.getEndToEndDuration()));
@@ -812,11 +901,21 @@ public final class CorrelateBench {
             log("  checkpoint %d: %,d bytes, %,d ms", c.id(), c.stateBytes(), c.durationMillis());
         }
         double size = median(done.stream().map(c -> (double) c.stateBytes()).toList());
-        double millis = median(done.stream().map(c -> (double) c.durationMillis()).toList());
+        double millis =
+                median(done.stream().map(c -> (double) c.durationMillis()).toList());
         long[] stored = {STORED_BYTES.get(), STORED_STATES.get()};
         log("  %,d open partial matches, %,d bytes of correlation state", stored[1], stored[0]);
-        return new State(principals, stored[1], stored[0], (double) stored[0] / principals, ingest, done, size,
-                millis, size / principals, "EmbeddedRocksDBStateBackend, bloom filters, 1 GiB managed memory, full checkpoints, local file system");
+        return new State(
+                principals,
+                stored[1],
+                stored[0],
+                (double) stored[0] / principals,
+                ingest,
+                done,
+                size,
+                millis,
+                size / principals,
+                "EmbeddedRocksDBStateBackend, bloom filters, 1 GiB managed memory, full checkpoints, local file system");
     }
 
     // ---- main -------------------------------------------------------------------------------------------------
@@ -825,14 +924,16 @@ public final class CorrelateBench {
         Configuration c = new Configuration();
         c.set(RestOptions.BIND_PORT, "0");
         c.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, org.apache.flink.configuration.MemorySize.ofMebiBytes(1024));
-        MiniCluster m = new MiniCluster(new MiniClusterConfiguration.Builder().setConfiguration(c)
-                .setNumTaskManagers(1).setNumSlotsPerTaskManager(slots).build());
+        MiniCluster m = new MiniCluster(new MiniClusterConfiguration.Builder()
+                .setConfiguration(c)
+                .setNumTaskManagers(1)
+                .setNumSlotsPerTaskManager(slots)
+                .build());
         m.start();
         return m;
     }
 
-    record Result(Throughput throughput, StepProfile stepProfile, Hot hot, State state) {
-    }
+    record Result(Throughput throughput, StepProfile stepProfile, Hot hot, State state) {}
 
     static Result measure(Map<String, String> o) throws Exception {
         long records = Long.parseLong(o.getOrDefault("--records", "2000000").replace("_", ""));
@@ -840,13 +941,15 @@ public final class CorrelateBench {
         int reps = Integer.parseInt(o.getOrDefault("--reps", "5"));
         int parallelism = Integer.parseInt(o.getOrDefault("--parallelism", "2"));
         int copies = Integer.parseInt(o.getOrDefault("--copies", "10"));
-        int principals = Integer.parseInt(o.getOrDefault("--principals", "1000000").replace("_", ""));
+        int principals =
+                Integer.parseInt(o.getOrDefault("--principals", "1000000").replace("_", ""));
         int checkpoints = Integer.parseInt(o.getOrDefault("--checkpoints", "5"));
         int hotFollowUps = Integer.parseInt(o.getOrDefault("--hot", "1000000").replace("_", ""));
         if (o.containsKey("--snapshot-compression")) {
             snapshotCompression = Boolean.parseBoolean(o.get("--snapshot-compression"));
         }
-        CloudTrailGenerator.Config config = CloudTrailGenerator.Config.defaults().withRecords(records);
+        CloudTrailGenerator.Config config =
+                CloudTrailGenerator.Config.defaults().withRecords(records);
         CloudTrailGenerator.Manifest manifest = EndToEndBench.ensureFile(file, config);
         RuleSet rules = EndToEndBench.rules();
         for (String id : CloudTrailGenerator.FLAGSHIP) {
@@ -863,9 +966,17 @@ public final class CorrelateBench {
             if (reps > 0) {
                 long t0 = System.nanoTime();
                 List<SignalRecord> day = flagshipSignals(file, rules);
-                log("correlate: detect over %s gave %,d flagship signals (%.0f s)", file, day.size(),
-                        (System.nanoTime() - t0) / 1e9);
-                tp = throughput(cluster, rules, day, copies, reps, parallelism, manifest.plants().size());
+                log(
+                        "correlate: detect over %s gave %,d flagship signals (%.0f s)",
+                        file, day.size(), (System.nanoTime() - t0) / 1e9);
+                tp = throughput(
+                        cluster,
+                        rules,
+                        day,
+                        copies,
+                        reps,
+                        parallelism,
+                        manifest.plants().size());
                 profile = stepProfile(rules, day);
                 log("  %s", profile);
                 if (hotFollowUps > 0) {
@@ -909,8 +1020,17 @@ public final class CorrelateBench {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> o = new LinkedHashMap<>();
-        List<String> known = List.of("--file", "--records", "--reps", "--parallelism", "--copies", "--principals",
-                "--checkpoints", "--snapshot-compression", "--hot", "--out");
+        List<String> known = List.of(
+                "--file",
+                "--records",
+                "--reps",
+                "--parallelism",
+                "--copies",
+                "--principals",
+                "--checkpoints",
+                "--snapshot-compression",
+                "--hot",
+                "--out");
         for (int i = 0; i < args.length; i++) {
             if (!known.contains(args[i]) || i + 1 >= args.length) {
                 throw new IllegalArgumentException("usage: CorrelateBench [" + String.join(" V] [", known) + " V]");

@@ -55,7 +55,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 5, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Xmx2g"})
 public class DedupBenchmark {
     static final int CANDIDATES = 64;
     static final DedupPolicy HOUR = new DedupPolicy(Duration.ofHours(1).toMillis(), 1);
@@ -64,15 +66,18 @@ public class DedupBenchmark {
 
     @Setup
     public void setUp() {
-        RuleLoader.Result loaded = RuleLoader.standard(TriplineConfig.defaults().ruleLoadOptions())
-                .load(List.of(Path.of("rules")));
+        RuleLoader.Result loaded =
+                RuleLoader.standard(TriplineConfig.defaults().ruleLoadOptions()).load(List.of(Path.of("rules")));
         Rule rule = loaded.ruleSet().rule("AWS.CloudTrail.IAMAnythingChanged").orElseThrow();
         EventParser parser = new EventParser();
         List<Event> matches = new ArrayList<>();
         for (Path f : SharedData.files("data/invictus-aws-stratus", ".json")) {
             for (var r : SharedData.readTree(f).path("Records")) {
-                Event e = parser.parse(((ObjectNode) r).toString().getBytes(StandardCharsets.UTF_8)).events().get(0);
-                if (ReferenceEvaluator.matches(rule, e) && e.principal() != null
+                Event e = parser.parse(((ObjectNode) r).toString().getBytes(StandardCharsets.UTF_8))
+                        .events()
+                        .get(0);
+                if (ReferenceEvaluator.matches(rule, e)
+                        && e.principal() != null
                         && e.principal().endsWith(":user/bert-jan")) {
                     matches.add(e);
                 }

@@ -35,11 +35,13 @@ import org.openjdk.jmh.infra.Blackhole;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 5, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Xmx2g"})
 public class EmbeddedJsonBenchmark {
     static final int EVENTS = 1024;
-    static final Set<String> POLICY_WRITES = Set.of("PutUserPolicy", "PutRolePolicy", "PutGroupPolicy",
-            "CreatePolicy", "CreatePolicyVersion");
+    static final Set<String> POLICY_WRITES =
+            Set.of("PutUserPolicy", "PutRolePolicy", "PutGroupPolicy", "CreatePolicy", "CreatePolicyVersion");
 
     ObjectNode[] records;
     FieldPath[] paths;
@@ -62,10 +64,10 @@ public class EmbeddedJsonBenchmark {
         }
         String doc = "requestParameters.policyDocument[json].";
         paths = new FieldPath[] {
-                FieldPath.of(doc + "Statement.Action"), FieldPath.of(doc + "Statement.Effect"),
-                FieldPath.of(doc + "Statement.Resource"), FieldPath.of(doc + "Version"),
-                FieldPath.of(doc + "Statement.NotAction"), FieldPath.of(doc + "Statement.Principal"),
-                FieldPath.caseInsensitive(doc + "Statement.Condition"), FieldPath.caseInsensitive(doc + "Statement.Sid"),
+            FieldPath.of(doc + "Statement.Action"), FieldPath.of(doc + "Statement.Effect"),
+            FieldPath.of(doc + "Statement.Resource"), FieldPath.of(doc + "Version"),
+            FieldPath.of(doc + "Statement.NotAction"), FieldPath.of(doc + "Statement.Principal"),
+            FieldPath.caseInsensitive(doc + "Statement.Condition"), FieldPath.caseInsensitive(doc + "Statement.Sid"),
         };
     }
 

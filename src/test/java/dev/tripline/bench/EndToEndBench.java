@@ -82,14 +82,14 @@ public final class EndToEndBench {
     /** The buffer timeout Tripline runs with, beside Flink's default in the latency run. */
     static final long SHORT_BUFFER_TIMEOUT_MS = DetectionJob.BUFFER_TIMEOUT_MILLIS;
 
-    private EndToEndBench() {
-    }
+    private EndToEndBench() {}
 
     // ---- the jobs ---------------------------------------------------------------------------------------------
 
     /** The repository's rules with the default config, as {@code tripline run} loads them. */
     static RuleSet rules() {
-        RuleLoader.Result loaded = RuleLoader.standard(TriplineConfig.defaults().ruleLoadOptions()).load(List.of(Path.of("rules")));
+        RuleLoader.Result loaded =
+                RuleLoader.standard(TriplineConfig.defaults().ruleLoadOptions()).load(List.of(Path.of("rules")));
         if (!loaded.ok()) {
             throw new IllegalStateException("rules/ does not load: " + loaded.errors());
         }
@@ -103,10 +103,11 @@ public final class EndToEndBench {
     }
 
     /** {@code tripline run FILE --parallelism P} without the CLI: the same EmbeddedRun, rules and options. */
-    static EmbeddedRun.Summary embeddedRun(Path file, int parallelism, EmbeddedRun.LineSink alerts,
-                                           EmbeddedRun.LineSink deadLetters) throws Exception {
-        EmbeddedRun run = new EmbeddedRun(RuleProgram.of(rules()), DetectionJob.Options.defaults(), AlertFormat.JSONL,
-                new RawRecordFormat());
+    static EmbeddedRun.Summary embeddedRun(
+            Path file, int parallelism, EmbeddedRun.LineSink alerts, EmbeddedRun.LineSink deadLetters)
+            throws Exception {
+        EmbeddedRun run = new EmbeddedRun(
+                RuleProgram.of(rules()), DetectionJob.Options.defaults(), AlertFormat.JSONL, new RawRecordFormat());
         return run.run(environment(parallelism), List.of(file), alerts, deadLetters);
     }
 
@@ -114,9 +115,13 @@ public final class EndToEndBench {
     static long parseOnly(Path file, int parallelism) throws Exception {
         StreamExecutionEnvironment env = environment(parallelism);
         env.setRuntimeMode(RuntimeExecutionMode.STREAMING);
-        env.fromSource(RawRecordFormat.source(List.of(file), new RawRecordFormat()),
-                        WatermarkStrategy.noWatermarks(), "files")
-                .process(new ParseOnly()).returns(TypeInformation.of(Long.class)).name("parse only")
+        env.fromSource(
+                        RawRecordFormat.source(List.of(file), new RawRecordFormat()),
+                        WatermarkStrategy.noWatermarks(),
+                        "files")
+                .process(new ParseOnly())
+                .returns(TypeInformation.of(Long.class))
+                .name("parse only")
                 .sinkTo(new DiscardingSink<>());
         JobExecutionResult r = env.execute("parse only");
         Object events = r.getAccumulatorResult(ParseOnly.EVENTS);
@@ -149,8 +154,8 @@ public final class EndToEndBench {
 
     // ---- throughput -------------------------------------------------------------------------------------------
 
-    record Throughput(List<Double> tripline, List<Double> parseOnly, long records, long events,
-                      Map<String, Long> alertsByRule) {
+    record Throughput(
+            List<Double> tripline, List<Double> parseOnly, long records, long events, Map<String, Long> alertsByRule) {
         double triplineMedian() {
             return median(tripline);
         }
@@ -175,7 +180,7 @@ public final class EndToEndBench {
 
     static Throughput throughput(Path file, Path warmUp, long records, int reps, int parallelism) throws Exception {
         // One unmeasured run of each over a prefix of the file: class loading and the JIT's first tiers.
-        embeddedRun(warmUp, parallelism, l -> { }, l -> { });
+        embeddedRun(warmUp, parallelism, l -> {}, l -> {});
         parseOnly(warmUp, parallelism);
         List<Double> t = new ArrayList<>();
         List<Double> p = new ArrayList<>();
@@ -188,11 +193,12 @@ public final class EndToEndBench {
                 System.gc();
                 if ((k == 0) == triplineFirst) {
                     long t0 = System.nanoTime();
-                    last = embeddedRun(file, parallelism, l -> { }, l -> { });
+                    last = embeddedRun(file, parallelism, l -> {}, l -> {});
                     double s = (System.nanoTime() - t0) / 1e9;
                     t.add(last.records() / s);
-                    log("  rep %d tripline run  %,10.0f records/s (%.1f s, %,d alerts)", i + 1,
-                            last.records() / s, s, last.alerts());
+                    log(
+                            "  rep %d tripline run  %,10.0f records/s (%.1f s, %,d alerts)",
+                            i + 1, last.records() / s, s, last.alerts());
                 } else {
                     long t0 = System.nanoTime();
                     parsed = parseOnly(file, parallelism);
@@ -216,6 +222,7 @@ public final class EndToEndBench {
     static final Map<String, Long> EMITTED = new ConcurrentHashMap<>();
     /** Ingest-to-alert latency in nanoseconds, by the completing eventID; filled by the alert sink. */
     static final Map<String, Long> LATENCY = new ConcurrentHashMap<>();
+
     static final AtomicLong COMPOSITES = new AtomicLong();
     static final AtomicLong SOURCE_RECORDS = new AtomicLong();
     static final AtomicLong SOURCE_NANOS = new AtomicLong();
@@ -245,8 +252,9 @@ public final class EndToEndBench {
                 return;
             }
             // Whole lines from a buffered reader: reading a byte at a time held this source below the rate asked.
-            try (BufferedReader in = new BufferedReader(new java.io.InputStreamReader(
-                    Files.newInputStream(Path.of(path)), StandardCharsets.UTF_8), 1 << 20)) {
+            try (BufferedReader in = new BufferedReader(
+                    new java.io.InputStreamReader(Files.newInputStream(Path.of(path)), StandardCharsets.UTF_8),
+                    1 << 20)) {
                 long n = 0;
                 double nanosPerRecord = 1e9 / perSecond;
                 long start = System.nanoTime();
@@ -303,22 +311,37 @@ public final class EndToEndBench {
      * One latency run, or the median of several ({@link #median}: p50, p99 and max are the medians of the runs'
      * own; composites and measured are summed; reps says how many).
      */
-    record Latency(String setting, double inputRate, double achievedRate, long records, long composites,
-                   long measured, double p50Ms, double p99Ms, double maxMs, int reps) {
+    record Latency(
+            String setting,
+            double inputRate,
+            double achievedRate,
+            long records,
+            long composites,
+            long measured,
+            double p50Ms,
+            double p99Ms,
+            double maxMs,
+            int reps) {
         static Latency median(List<Latency> runs) {
             Latency first = runs.get(0);
-            return new Latency(first.setting(), first.inputRate(),
-                    EndToEndBench.median(runs.stream().map(Latency::achievedRate).toList()), first.records(),
+            return new Latency(
+                    first.setting(),
+                    first.inputRate(),
+                    EndToEndBench.median(
+                            runs.stream().map(Latency::achievedRate).toList()),
+                    first.records(),
                     runs.stream().mapToLong(Latency::composites).sum(),
                     runs.stream().mapToLong(Latency::measured).sum(),
                     EndToEndBench.median(runs.stream().map(Latency::p50Ms).toList()),
                     EndToEndBench.median(runs.stream().map(Latency::p99Ms).toList()),
-                    EndToEndBench.median(runs.stream().map(Latency::maxMs).toList()), runs.size());
+                    EndToEndBench.median(runs.stream().map(Latency::maxMs).toList()),
+                    runs.size());
         }
     }
 
-    static Latency latency(Path file, Manifest manifest, double rate, long maxRecords, int parallelism,
-                           Long bufferTimeoutMs) throws Exception {
+    static Latency latency(
+            Path file, Manifest manifest, double rate, long maxRecords, int parallelism, Long bufferTimeoutMs)
+            throws Exception {
         EMITTED.clear();
         LATENCY.clear();
         COMPOSITES.set(0);
@@ -335,37 +358,51 @@ public final class EndToEndBench {
         if (bufferTimeoutMs != null) {
             env.setBufferTimeout(bufferTimeoutMs);
         }
-        DataStream<RawRecord> source = env.addSource(new PacedFileSource(file, rate, maxRecords, completing),
-                "paced file", TypeInformation.of(RawRecord.class)).uid("bench-paced-source");
-        DetectionJob.Outputs out = new DetectionJob(RuleProgram.of(rules()),
-                DetectionJob.Options.defaults()).build(source);
+        DataStream<RawRecord> source = env.addSource(
+                        new PacedFileSource(file, rate, maxRecords, completing),
+                        "paced file",
+                        TypeInformation.of(RawRecord.class))
+                .uid("bench-paced-source");
+        DetectionJob.Outputs out =
+                new DetectionJob(RuleProgram.of(rules()), DetectionJob.Options.defaults()).build(source);
         out.alerts().addSink(new LatencySink()).name("latency sink");
         out.deadLetters().sinkTo(new DiscardingSink<>());
         env.execute("latency");
-        long[] ns = LATENCY.values().stream().mapToLong(Long::longValue).sorted().toArray();
+        long[] ns =
+                LATENCY.values().stream().mapToLong(Long::longValue).sorted().toArray();
         if (ns.length != expected || COMPOSITES.get() != expected) {
-            log("  warning: %d planted sequences completed in the input, %d composites, %d measured", expected,
-                    COMPOSITES.get(), ns.length);
+            log(
+                    "  warning: %d planted sequences completed in the input, %d composites, %d measured",
+                    expected, COMPOSITES.get(), ns.length);
         }
         double achieved = SOURCE_RECORDS.get() / (SOURCE_NANOS.get() / 1e9);
-        String setting = bufferTimeoutMs == null ? "Flink default buffer timeout (100 ms)"
+        String setting = bufferTimeoutMs == null
+                ? "Flink default buffer timeout (100 ms)"
                 : "Tripline's buffer timeout (" + bufferTimeoutMs + " ms, DetectionJob.BUFFER_TIMEOUT_MILLIS)";
-        return new Latency(setting, rate, achieved, SOURCE_RECORDS.get(), COMPOSITES.get(), ns.length,
-                percentile(ns, 0.50) / 1e6, percentile(ns, 0.99) / 1e6, ns.length == 0 ? 0 : ns[ns.length - 1] / 1e6,
+        return new Latency(
+                setting,
+                rate,
+                achieved,
+                SOURCE_RECORDS.get(),
+                COMPOSITES.get(),
+                ns.length,
+                percentile(ns, 0.50) / 1e6,
+                percentile(ns, 0.99) / 1e6,
+                ns.length == 0 ? 0 : ns[ns.length - 1] / 1e6,
                 1);
     }
 
     // ---- state ------------------------------------------------------------------------------------------------
 
-    record State(int principals, int openPartialMatches, long bytes, double bytesPerOpenPartialMatch) {
-    }
+    record State(int principals, int openPartialMatches, long bytes, double bytesPerOpenPartialMatch) {}
 
     static State state(int principals, long seed) {
         RuleSet rules = rules();
         CompiledMatcher matcher = CompiledMatcher.compile(rules.rules());
         MapCorrelator correlator = new MapCorrelator(CorrelationEngine.compile(rules));
         EventParser parser = new EventParser();
-        CloudTrailGenerator g = new CloudTrailGenerator(CloudTrailGenerator.Config.defaults().withSeed(seed));
+        CloudTrailGenerator g =
+                new CloudTrailGenerator(CloudTrailGenerator.Config.defaults().withSeed(seed));
         for (String line : g.enableRegions(principals)) {
             ParseResult r = parser.parse(line.getBytes(StandardCharsets.UTF_8));
             for (Event e : r.events()) {
@@ -384,9 +421,13 @@ public final class EndToEndBench {
      * build each single-event alert as DetectFunction does (Alerts.single, then the Java serialisation
      * SingleMatch carries). Explains a throughput ratio, it does not replace it.
      */
-    record Breakdown(long records, long matches, long singleAlerts, double parseOnly, double parseMatch,
-                     double parseMatchAlert) {
-    }
+    record Breakdown(
+            long records,
+            long matches,
+            long singleAlerts,
+            double parseOnly,
+            double parseMatch,
+            double parseMatchAlert) {}
 
     static Breakdown breakdown(Path file, int records) throws IOException {
         RuleSet rules = rules();
@@ -441,7 +482,8 @@ public final class EndToEndBench {
         Path resultFile = Path.of(o.getOrDefault("--out", "target/bench/e2e-result.json"));
         long t0 = System.nanoTime();
 
-        CloudTrailGenerator.Config config = CloudTrailGenerator.Config.defaults().withRecords(records);
+        CloudTrailGenerator.Config config =
+                CloudTrailGenerator.Config.defaults().withRecords(records);
         Manifest manifest = ensureFile(file, config);
         Path warmUp = file.resolveSibling("warm-up-" + file.getFileName());
         prefix(file, warmUp, Math.min(records, 200_000));
@@ -482,9 +524,23 @@ public final class EndToEndBench {
         result.put("parallelism", parallelism);
         result.put("file", file.toString());
         result.put("generator", config);
-        result.put("throughput", Map.of("tripline", tp.tripline(), "parseOnly", tp.parseOnly(),
-                "triplineMedian", tp.triplineMedian(), "parseOnlyMedian", tp.parseOnlyMedian(),
-                "ratio", tp.ratio(), "pairedRatio", tp.pairedRatio(), "alertsByRule", tp.alertsByRule()));
+        result.put(
+                "throughput",
+                Map.of(
+                        "tripline",
+                        tp.tripline(),
+                        "parseOnly",
+                        tp.parseOnly(),
+                        "triplineMedian",
+                        tp.triplineMedian(),
+                        "parseOnlyMedian",
+                        tp.parseOnlyMedian(),
+                        "ratio",
+                        tp.ratio(),
+                        "pairedRatio",
+                        tp.pairedRatio(),
+                        "alertsByRule",
+                        tp.alertsByRule()));
         result.put("latency", lat);
         result.put("state", st);
         result.put("breakdown", bd);
@@ -510,14 +566,15 @@ public final class EndToEndBench {
         Files.createDirectories(file.toAbsolutePath().getParent());
         long t0 = System.nanoTime();
         Manifest made = new CloudTrailGenerator(config).write(file);
-        log("generated %s: %,d records, %,d bytes, %d scenarios (%.0f s)", file, made.records(), made.bytes(),
-                made.scenarios().size(), (System.nanoTime() - t0) / 1e9);
+        log(
+                "generated %s: %,d records, %,d bytes, %d scenarios (%.0f s)",
+                file, made.records(), made.bytes(), made.scenarios().size(), (System.nanoTime() - t0) / 1e9);
         return made;
     }
 
     static void prefix(Path from, Path to, long lines) throws IOException {
         try (BufferedReader r = Files.newBufferedReader(from, StandardCharsets.UTF_8);
-             var w = Files.newBufferedWriter(to, StandardCharsets.UTF_8)) {
+                var w = Files.newBufferedWriter(to, StandardCharsets.UTF_8)) {
             String l;
             for (long i = 0; i < lines && (l = r.readLine()) != null; i++) {
                 w.write(l);
@@ -528,40 +585,72 @@ public final class EndToEndBench {
 
     static String table(Throughput tp, List<Latency> lat, State st, Manifest m, int parallelism) {
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "End-to-end (%s; parallelism %d; %,d records, %,d MB, %d planted "
-                        + "flagship sequences)%n%n", machine(), parallelism, m.records(), m.bytes() >> 20,
+        b.append(String.format(
+                Locale.ROOT,
+                "End-to-end (%s; parallelism %d; %,d records, %,d MB, %d planted " + "flagship sequences)%n%n",
+                machine(),
+                parallelism,
+                m.records(),
+                m.bytes() >> 20,
                 m.plants().size()));
         b.append("| measure | value | target |\n|---|---:|---|\n");
-        b.append(row("tripline run, median records/s (" + tp.tripline().size() + " reps)",
-                String.format(Locale.ROOT, "%,.0f", tp.triplineMedian()), ""));
-        b.append(row("parse-only job, median records/s (" + tp.parseOnly().size() + " reps)",
-                String.format(Locale.ROOT, "%,.0f", tp.parseOnlyMedian()), ""));
-        b.append(row("ratio tripline / parse-only", String.format(Locale.ROOT, "%.2f", tp.ratio()),
+        b.append(row(
+                "tripline run, median records/s (" + tp.tripline().size() + " reps)",
+                String.format(Locale.ROOT, "%,.0f", tp.triplineMedian()),
+                ""));
+        b.append(row(
+                "parse-only job, median records/s (" + tp.parseOnly().size() + " reps)",
+                String.format(Locale.ROOT, "%,.0f", tp.parseOnlyMedian()),
+                ""));
+        b.append(row(
+                "ratio tripline / parse-only",
+                String.format(Locale.ROOT, "%.2f", tp.ratio()),
                 ">= 0.70 " + (tp.ratio() >= 0.7 ? "(met)" : "(MISSED)")));
-        b.append(row("median of the per-repetition ratios", String.format(Locale.ROOT, "%.2f", tp.pairedRatio()),
+        b.append(row(
+                "median of the per-repetition ratios",
+                String.format(Locale.ROOT, "%.2f", tp.pairedRatio()),
                 ">= 0.70 " + (tp.pairedRatio() >= 0.7 ? "(met)" : "(MISSED)")));
         long flagship = tp.alertsByRule().entrySet().stream()
-                .filter(e -> CloudTrailGenerator.FLAGSHIP.contains(e.getKey())).mapToLong(Map.Entry::getValue).sum();
-        b.append(row("flagship composites in the throughput run (planted)", flagship + " (" + m.plants().size()
-                + ")", flagship == m.plants().size() ? "exact" : "MISMATCH"));
+                .filter(e -> CloudTrailGenerator.FLAGSHIP.contains(e.getKey()))
+                .mapToLong(Map.Entry::getValue)
+                .sum();
+        b.append(row(
+                "flagship composites in the throughput run (planted)",
+                flagship + " (" + m.plants().size() + ")",
+                flagship == m.plants().size() ? "exact" : "MISMATCH"));
         for (Latency l : lat) {
-            b.append(row("latency p50 / p99 / max ms, " + l.setting() + String.format(Locale.ROOT,
-                            " at %,.0f/s (achieved %,.0f/s), %d alerts", l.inputRate(), l.achievedRate(),
-                            l.measured()),
+            b.append(row(
+                    "latency p50 / p99 / max ms, " + l.setting()
+                            + String.format(
+                                    Locale.ROOT,
+                                    " at %,.0f/s (achieved %,.0f/s), %d alerts",
+                                    l.inputRate(),
+                                    l.achievedRate(),
+                                    l.measured()),
                     String.format(Locale.ROOT, "%.1f / %.1f / %.1f", l.p50Ms(), l.p99Ms(), l.maxMs()),
                     "p99 <= 200 ms " + (l.p99Ms() <= 200 ? "(met)" : "(MISSED)")));
         }
-        b.append(row("bytes per open partial match (" + st.openPartialMatches() + " open, " + st.principals()
-                + " principals)", String.format(Locale.ROOT, "%.0f", st.bytesPerOpenPartialMatch()), ""));
+        b.append(row(
+                "bytes per open partial match (" + st.openPartialMatches() + " open, " + st.principals()
+                        + " principals)",
+                String.format(Locale.ROOT, "%.0f", st.bytesPerOpenPartialMatch()),
+                ""));
         return b.toString();
     }
 
     static String breakdownTable(Breakdown b) {
-        return String.format(Locale.ROOT, "%nOne thread, no Flink, first %,d records (%,d rule matches, %,d of "
+        return String.format(
+                Locale.ROOT,
+                "%nOne thread, no Flink, first %,d records (%,d rule matches, %,d of "
                         + "them single-event alerts before dedup):%n%n| stage | records/s |%n|---|---:|%n"
                         + "| parse | %,.0f |%n| parse + match | %,.0f |%n| parse + match + build and serialise "
-                        + "single alerts | %,.0f |%n", b.records(), b.matches(), b.singleAlerts(), b.parseOnly(),
-                b.parseMatch(), b.parseMatchAlert());
+                        + "single alerts | %,.0f |%n",
+                b.records(),
+                b.matches(),
+                b.singleAlerts(),
+                b.parseOnly(),
+                b.parseMatch(),
+                b.parseMatchAlert());
     }
 
     private static String row(String a, String v, String t) {
@@ -590,9 +679,15 @@ public final class EndToEndBench {
 
     static Map<String, String> options(String[] args) {
         Map<String, String> o = new HashMap<>();
-        List<String> known = Arrays.asList("--file", "--records", "--reps", "--parallelism", "--latency-seconds",
+        List<String> known = Arrays.asList(
+                "--file",
+                "--records",
+                "--reps",
+                "--parallelism",
+                "--latency-seconds",
                 "--latency-reps",
-                "--state-principals", "--out");
+                "--state-principals",
+                "--out");
         for (int i = 0; i < args.length; i++) {
             if (!known.contains(args[i]) || i + 1 >= args.length) {
                 throw new IllegalArgumentException("usage: EndToEndBench [" + String.join(" V] [", known) + " V]");

@@ -30,7 +30,9 @@ import org.openjdk.jmh.infra.Blackhole;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 5, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Xmx2g"})
 public class MatcherBenchmark {
     /** Events per invocation; the corpus is cycled or cut to this many so the two benchmarks see the same ones. */
     static final int EVENTS = 4096;

@@ -16,8 +16,7 @@ import java.util.Locale;
  * {@code java -cp ... dev.tripline.bench.MatcherScalingStats}
  */
 public final class MatcherScalingStats {
-    private MatcherScalingStats() {
-    }
+    private MatcherScalingStats() {}
 
     public static void main(String[] args) {
         List<Rule> real = Corpus.allRules().stream().filter(Rule::enabled).toList();
@@ -37,8 +36,14 @@ public final class MatcherScalingStats {
                 candidates += MatcherCandidates.of(m, e);
                 m.match(e, r -> matches[0]++);
             }
-            System.out.printf(Locale.ROOT, "| %d%s | %d | %.1f | %.2f |%n", n, n == real.size() ? " (the real set)" : "",
-                    MatcherCandidates.of(m, empty), (double) candidates / events, (double) matches[0] / events);
+            System.out.printf(
+                    Locale.ROOT,
+                    "| %d%s | %d | %.1f | %.2f |%n",
+                    n,
+                    n == real.size() ? " (the real set)" : "",
+                    MatcherCandidates.of(m, empty),
+                    (double) candidates / events,
+                    (double) matches[0] / events);
         }
     }
 }

@@ -31,7 +31,9 @@ final class RuleVariants {
 
     RuleVariants(List<Rule> real, List<Event> events) {
         // Variants take CloudTrail API names, so they are drawn from the CloudTrail rules only (rules/ has Azure too).
-        this.real = real.stream().filter(r -> r.appliesTo(dev.tripline.event.LogType.CLOUDTRAIL)).toList();
+        this.real = real.stream()
+                .filter(r -> r.appliesTo(dev.tripline.event.LogType.CLOUDTRAIL))
+                .toList();
         this.eventNames = vocabulary(events, "eventName");
         this.eventSources = vocabulary(events, "eventSource");
     }
@@ -69,22 +71,45 @@ final class RuleVariants {
 
     Rule variant(Rule r, int generation, SplittableRandom rng) {
         String suffix = "-v" + generation;
-        return new Rule(r.id() + suffix, r.name() == null ? null : r.name() + suffix, r.title(), r.description(),
-                r.format(), r.level(), r.tags(), r.authors(), r.references(), r.runbook(), r.logTypes(),
-                vary(r.detection(), rng), r.enabled(), r.signalOnly(), r.dedupPeriodMinutes(), r.threshold(),
-                r.outputFields(), r.alertTitle(), r.alertContext(), r.groupBy(), List.of(), r.location());
+        return new Rule(
+                r.id() + suffix,
+                r.name() == null ? null : r.name() + suffix,
+                r.title(),
+                r.description(),
+                r.format(),
+                r.level(),
+                r.tags(),
+                r.authors(),
+                r.references(),
+                r.runbook(),
+                r.logTypes(),
+                vary(r.detection(), rng),
+                r.enabled(),
+                r.signalOnly(),
+                r.dedupPeriodMinutes(),
+                r.threshold(),
+                r.outputFields(),
+                r.alertTitle(),
+                r.alertContext(),
+                r.groupBy(),
+                List.of(),
+                r.location());
     }
 
     private Expr vary(Expr e, SplittableRandom rng) {
         if (e instanceof Expr.Match m) {
             String field = m.field().text().toLowerCase(Locale.ROOT);
-            List<String> vocab = field.equals("eventname") ? eventNames
-                    : field.equals("eventsource") ? eventSources : null;
+            List<String> vocab =
+                    field.equals("eventname") ? eventNames : field.equals("eventsource") ? eventSources : null;
             if (vocab != null) {
                 ValuePredicate t = m.test();
                 if (t instanceof ValuePredicate.Text x && x.mode() == ValuePredicate.Mode.EQUALS) {
-                    return new Expr.Match(m.field(), new ValuePredicate.Text(ValuePredicate.Mode.EQUALS,
-                            vocab.get(rng.nextInt(vocab.size())), x.caseSensitive()));
+                    return new Expr.Match(
+                            m.field(),
+                            new ValuePredicate.Text(
+                                    ValuePredicate.Mode.EQUALS,
+                                    vocab.get(rng.nextInt(vocab.size())),
+                                    x.caseSensitive()));
                 }
                 if (t instanceof ValuePredicate.OneOf x) {
                     Set<String> values = new LinkedHashSet<>();

@@ -19,17 +19,17 @@ import org.junit.jupiter.api.io.TempDir;
 class BrokenCorrelationTest {
     @TempDir
     Path dir;
+
     Path rules;
     String where;
 
-    record Result(int code, String out, String err) {
-    }
+    record Result(int code, String out, String err) {}
 
     static Result main(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = Main.run(new ByteArrayInputStream(new byte[0]), new PrintWriter(out, true),
-                new PrintWriter(err, true), args);
+        int code = Main.run(
+                new ByteArrayInputStream(new byte[0]), new PrintWriter(out, true), new PrintWriter(err, true), args);
         return new Result(code, out.toString(), err.toString());
     }
 
@@ -68,8 +68,15 @@ class BrokenCorrelationTest {
 
     @Test
     void huntRefusesToStart() {
-        Result r = main("hunt", "--rules", rules.toString(), "--progress", "none", "-o",
-                dir.resolve("hunted.jsonl").toString(), RunCommandTest.SAMPLE);
+        Result r = main(
+                "hunt",
+                "--rules",
+                rules.toString(),
+                "--progress",
+                "none",
+                "-o",
+                dir.resolve("hunted.jsonl").toString(),
+                RunCommandTest.SAMPLE);
         assertThat(r.code()).as(r.err()).isEqualTo(JobOptions.RULES_FAILED);
         assertThat(r.err()).contains(where);
     }

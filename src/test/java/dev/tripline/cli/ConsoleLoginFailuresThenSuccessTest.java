@@ -32,6 +32,7 @@ class ConsoleLoginFailuresThenSuccessTest {
     static final ObjectMapper JSON = new ObjectMapper();
     /** bert-jan of the Invictus set: the user whose real successful sign-in is used. */
     static final String BERT_JAN_ID = "AIDATFQR7NSC5AU2ZV3IE";
+
     static final Instant SUCCESS_TIME = Instant.parse("2023-07-10T12:27:45Z");
 
     static ObjectNode failure;
@@ -43,8 +44,8 @@ class ConsoleLoginFailuresThenSuccessTest {
     @BeforeAll
     static void realRecords() throws Exception {
         Path labelled = SharedData.path("data/panther-analysis-test-events/aws_cloudtrail_rule_tests.jsonl.gz");
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(new GZIPInputStream(
-                Files.newInputStream(labelled)), StandardCharsets.UTF_8))) {
+        try (BufferedReader in = new BufferedReader(
+                new InputStreamReader(new GZIPInputStream(Files.newInputStream(labelled)), StandardCharsets.UTF_8))) {
             for (String line = in.readLine(); line != null; line = in.readLine()) {
                 JsonNode r = JSON.readTree(line);
                 if (r.path("test_name").asText().equals("Unsuccessful Login w/ MFA")) {
@@ -62,8 +63,10 @@ class ConsoleLoginFailuresThenSuccessTest {
         // CloudTrail's real shape of a failed sign-in, which the correlation must cope with.
         assertThat(failure.path("userIdentity").has("arn")).isFalse();
         assertThat(failure.path("userIdentity").path("accessKeyId").asText()).isEmpty();
-        assertThat(failure.path("responseElements").path("ConsoleLogin").asText()).isEqualTo("Failure");
-        assertThat(success.path("userIdentity").path("arn").asText()).isEqualTo("arn:aws:iam::123837392027:user/bert-jan");
+        assertThat(failure.path("responseElements").path("ConsoleLogin").asText())
+                .isEqualTo("Failure");
+        assertThat(success.path("userIdentity").path("arn").asText())
+                .isEqualTo("arn:aws:iam::123837392027:user/bert-jan");
     }
 
     /** The real failed sign-in, made a failure of {@code userName} in {@code account} at {@code time}. */
@@ -123,8 +126,17 @@ class ConsoleLoginFailuresThenSuccessTest {
 
         Path alerts = dir.resolve("alerts.jsonl");
         Path dead = dir.resolve("dead.jsonl");
-        int code = Main.run("run", "--rules", RULE, "--output", alerts.toString(), "--dead-letters",
-                dead.toString(), "--parallelism", "2", input.toString());
+        int code = Main.run(
+                "run",
+                "--rules",
+                RULE,
+                "--output",
+                alerts.toString(),
+                "--dead-letters",
+                dead.toString(),
+                "--parallelism",
+                "2",
+                input.toString());
 
         assertThat(code).isZero();
         assertThat(RunCommandTest.lines(dead)).isEmpty();
@@ -133,13 +145,21 @@ class ConsoleLoginFailuresThenSuccessTest {
             assertThat(a.path("kind").asText()).isEqualTo("correlation");
             assertThat(a.path("rule").path("id").asText()).isEqualTo(COMPOSITE);
             assertThat(a.path("group").path("account").asText()).isEqualTo(fires);
-            assertThat(a.path("group").path("principal").asText()).isEqualTo("arn:aws:iam::" + fires + ":user/bert-jan");
-            assertThat(a.path("title").asText()).isEqualTo("Console sign-in of arn:aws:iam::" + fires
-                    + ":user/bert-jan succeeded after repeated failures");
+            assertThat(a.path("group").path("principal").asText())
+                    .isEqualTo("arn:aws:iam::" + fires + ":user/bert-jan");
+            assertThat(a.path("title").asText())
+                    .isEqualTo("Console sign-in of arn:aws:iam::" + fires
+                            + ":user/bert-jan succeeded after repeated failures");
             List<String> evidence = new ArrayList<>();
             a.path("evidence").forEach(e -> evidence.add(e.path("eventID").asText()));
-            assertThat(evidence).containsExactly("f-" + fires + "-0", "f-" + fires + "-1", "f-" + fires + "-2",
-                    "f-" + fires + "-3", "f-" + fires + "-4", "8feee4c2-5e27-4857-8475-" + fires);
+            assertThat(evidence)
+                    .containsExactly(
+                            "f-" + fires + "-0",
+                            "f-" + fires + "-1",
+                            "f-" + fires + "-2",
+                            "f-" + fires + "-3",
+                            "f-" + fires + "-4",
+                            "8feee4c2-5e27-4857-8475-" + fires);
         });
     }
 }

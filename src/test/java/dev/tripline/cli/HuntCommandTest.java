@@ -28,8 +28,7 @@ class HuntCommandTest {
     @TempDir
     Path dir;
 
-    record Result(int code, String err) {
-    }
+    record Result(int code, String err) {}
 
     static Result main(String... args) {
         return mainWithStdin(new byte[0], args);
@@ -38,8 +37,8 @@ class HuntCommandTest {
     static Result mainWithStdin(byte[] stdin, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = Main.run(new ByteArrayInputStream(stdin), new PrintWriter(out, true),
-                new PrintWriter(err, true), args);
+        int code =
+                Main.run(new ByteArrayInputStream(stdin), new PrintWriter(out, true), new PrintWriter(err, true), args);
         return new Result(code, err.toString());
     }
 
@@ -55,8 +54,8 @@ class HuntCommandTest {
         Path hunted = dir.resolve("hunted.jsonl");
         List<String> runArgs = new ArrayList<>(List.of("run", "--parallelism", parallelism, "-o", live.toString()));
         runArgs.addAll(inputs);
-        List<String> huntArgs = new ArrayList<>(List.of("hunt", "--parallelism", parallelism, "--progress", "none",
-                "-o", hunted.toString()));
+        List<String> huntArgs = new ArrayList<>(
+                List.of("hunt", "--parallelism", parallelism, "--progress", "none", "-o", hunted.toString()));
         huntArgs.addAll(inputs);
         Result run = main(runArgs.toArray(String[]::new));
         assertThat(run.code()).as(run.err()).isZero();
@@ -70,13 +69,14 @@ class HuntCommandTest {
     void aCorrelationFoundInHistoryIsReportedExactlyAsLive() throws Exception {
         // Live: the sample on stdin, read as it arrives in STREAMING mode with watermarks.
         Path live = dir.resolve("live.jsonl");
-        Result run = mainWithStdin(Files.readAllBytes(Path.of(SAMPLE)), "run", "--parallelism", "2", "-o",
-                live.toString(), "-");
+        Result run = mainWithStdin(
+                Files.readAllBytes(Path.of(SAMPLE)), "run", "--parallelism", "2", "-o", live.toString(), "-");
         assertThat(run.code()).as(run.err()).isZero();
         assertThat(run.err()).contains(", 0 late records");
         List<String> hunted = liveAndHunted("2", List.of(SAMPLE)).get(1);
-        assertThat(sortedLines(live)).anySatisfy(l -> assertThat(l).contains("\"kind\":\"correlation\"")
-                .contains(RunCommandTest.REGION_PLAN));
+        assertThat(sortedLines(live))
+                .anySatisfy(
+                        l -> assertThat(l).contains("\"kind\":\"correlation\"").contains(RunCommandTest.REGION_PLAN));
         assertThat(sortedLines(live)).hasSizeGreaterThan(3);
         assertThat(hunted).isEqualTo(sortedLines(live));
     }
@@ -102,8 +102,8 @@ class HuntCommandTest {
         List<String> out = new ArrayList<>();
         for (String a : alerts) {
             JsonNode n = RunCommandTest.JSON.readTree(a);
-            out.add(n.path("rule").path("id").asText() + " " + n.path("dedup_key").asText() + " "
-                    + n.path("count").asText());
+            out.add(n.path("rule").path("id").asText() + " "
+                    + n.path("dedup_key").asText() + " " + n.path("count").asText());
         }
         out.sort(null);
         return out;
@@ -123,8 +123,19 @@ class HuntCommandTest {
         Path alerts = dir.resolve("alerts.jsonl");
         Path dead = dir.resolve("dead.jsonl");
 
-        Result r = main("hunt", "--progress", "none", "--from", "2026-11-20T10:30:00Z", "--to", "2026-11-21",
-                "-o", alerts.toString(), "--dead-letters", dead.toString(), SAMPLE);
+        Result r = main(
+                "hunt",
+                "--progress",
+                "none",
+                "--from",
+                "2026-11-20T10:30:00Z",
+                "--to",
+                "2026-11-21",
+                "-o",
+                alerts.toString(),
+                "--dead-letters",
+                dead.toString(),
+                SAMPLE);
 
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.err()).contains("34 events, " + before + " outside the time range");
@@ -133,7 +144,8 @@ class HuntCommandTest {
             assertThat(Instant.parse(a.path("first_seen").asText())).isAfterOrEqualTo(cut);
         }
         // Everything before the range: the region was enabled outside it, so the correlation cannot fire.
-        assertThat(RunCommandTest.lines(alerts)).noneMatch(a -> a.path("kind").asText().equals("correlation"));
+        assertThat(RunCommandTest.lines(alerts))
+                .noneMatch(a -> a.path("kind").asText().equals("correlation"));
 
         Result nothing = main("hunt", "--progress", "none", "--to", "2026-11-20", "-o", alerts.toString(), SAMPLE);
         assertThat(nothing.err()).contains("34 events, 34 outside the time range, 0 alerts");
@@ -141,8 +153,17 @@ class HuntCommandTest {
 
     @Test
     void progressLinesCarryTheJobsLiveTotals() throws Exception {
-        Result r = main("hunt", "--progress", "lines", "--progress-interval", "200ms", "--parallelism", "1",
-                "-o", dir.resolve("a.jsonl").toString(), SAMPLE);
+        Result r = main(
+                "hunt",
+                "--progress",
+                "lines",
+                "--progress-interval",
+                "200ms",
+                "--parallelism",
+                "1",
+                "-o",
+                dir.resolve("a.jsonl").toString(),
+                SAMPLE);
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.err().lines().filter(l -> l.startsWith("tripline hunt: files ")))
                 .isNotEmpty()
@@ -162,8 +183,7 @@ class HuntCommandTest {
     void timesAreInstantsOrUtcDays() {
         assertThat(HuntCommand.parseTime("2024-05-01")).isEqualTo(Instant.parse("2024-05-01T00:00:00Z"));
         assertThat(HuntCommand.parseTime("2024-05-01T12:30:00Z")).isEqualTo(Instant.parse("2024-05-01T12:30:00Z"));
-        assertThat(HuntCommand.parseTime("2024-05-01T12:30:00+02:00"))
-                .isEqualTo(Instant.parse("2024-05-01T10:30:00Z"));
+        assertThat(HuntCommand.parseTime("2024-05-01T12:30:00+02:00")).isEqualTo(Instant.parse("2024-05-01T10:30:00Z"));
         assertThat(HuntCommand.parseTime("2024-05-01T12:30:00")).isEqualTo(Instant.parse("2024-05-01T12:30:00Z"));
         assertThatThrownBy(() -> HuntCommand.parseTime("yesterday")).hasMessageContaining("'yesterday'");
     }

@@ -31,12 +31,24 @@ class MixedCloudRunTest {
     void bothCloudsFireTheirOwnRulesAndNoneOfTheOthers() throws Exception {
         Path alerts = dir.resolve("alerts.jsonl");
         Path dead = dir.resolve("dead.jsonl");
-        int code = Main.run("run", "--rules", "rules", "--output", alerts.toString(), "--dead-letters",
-                dead.toString(), "--parallelism", "2", RunCommandTest.SAMPLE, AZURE_SAMPLE);
+        int code = Main.run(
+                "run",
+                "--rules",
+                "rules",
+                "--output",
+                alerts.toString(),
+                "--dead-letters",
+                dead.toString(),
+                "--parallelism",
+                "2",
+                RunCommandTest.SAMPLE,
+                AZURE_SAMPLE);
         assertThat(code).isZero();
         List<JsonNode> out = RunCommandTest.lines(alerts);
 
-        assertThat(out).filteredOn(a -> a.path("rule").path("id").asText().equals(AZURE_PLAN)).singleElement()
+        assertThat(out)
+                .filteredOn(a -> a.path("rule").path("id").asText().equals(AZURE_PLAN))
+                .singleElement()
                 .satisfies(a -> {
                     assertThat(a.path("kind").asText()).isEqualTo("correlation");
                     assertThat(a.path("group").path("region").asText()).isEqualTo("japaneast");
@@ -44,19 +56,24 @@ class MixedCloudRunTest {
                     assertThat(a.path("group").path("account").asText())
                             .isEqualTo("11111111-2222-3333-4444-555555555555");
                     // the resource group (diagnostic export) then the VM (REST shape)
-                    assertThat(a.path("evidence")).extracting(e -> e.path("eventName").asText().toUpperCase())
-                            .containsExactly("MICROSOFT.RESOURCES/RESOURCEGROUPS/WRITE",
+                    assertThat(a.path("evidence"))
+                            .extracting(e -> e.path("eventName").asText().toUpperCase())
+                            .containsExactly(
+                                    "MICROSOFT.RESOURCES/RESOURCEGROUPS/WRITE",
                                     "MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE");
                 });
-        assertThat(out).filteredOn(a -> a.path("rule").path("id").asText().equals(RunCommandTest.REGION_PLAN))
+        assertThat(out)
+                .filteredOn(a -> a.path("rule").path("id").asText().equals(RunCommandTest.REGION_PLAN))
                 .hasSize(1);
-        Set<String> fired = out.stream().map(a -> a.path("rule").path("id").asText()).collect(Collectors.toSet());
+        Set<String> fired =
+                out.stream().map(a -> a.path("rule").path("id").asText()).collect(Collectors.toSet());
         assertThat(fired).contains(AZURE_SEED, AWS_SEED, "Azure.MonitorActivity.DiagnosticSettings.Deleted");
 
         // Every single alert's evidence is of its rule's log type: Azure operations contain a '/', CloudTrail
         // event names never do.
-        Map<String, Set<LogType>> types = Corpus.defaultLoader().load(List.of(Path.of("rules"))).ruleSet().rules()
-                .stream().collect(Collectors.toMap(Rule::id, Rule::logTypes));
+        Map<String, Set<LogType>> types =
+                Corpus.defaultLoader().load(List.of(Path.of("rules"))).ruleSet().rules().stream()
+                        .collect(Collectors.toMap(Rule::id, Rule::logTypes));
         for (JsonNode a : out) {
             if (!a.path("kind").asText().equals("single")) {
                 continue;
@@ -64,7 +81,8 @@ class MixedCloudRunTest {
             Set<LogType> t = types.get(a.path("rule").path("id").asText());
             for (JsonNode e : a.path("evidence")) {
                 boolean azure = e.path("eventName").asText().contains("/");
-                assertThat(t).as(a.path("rule").path("id").asText())
+                assertThat(t)
+                        .as(a.path("rule").path("id").asText())
                         .contains(azure ? LogType.AZURE_ACTIVITY : LogType.CLOUDTRAIL);
             }
         }

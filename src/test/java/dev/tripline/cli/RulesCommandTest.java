@@ -12,8 +12,7 @@ import picocli.CommandLine;
 
 class RulesCommandTest {
 
-    record Run(int exit, String out, String err) {
-    }
+    record Run(int exit, String out, String err) {}
 
     static Run run(String... args) {
         StringWriter out = new StringWriter();
@@ -32,7 +31,9 @@ class RulesCommandTest {
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         assertThat(r.out()).containsPattern("Rule tests: \\d+ passed, 0 failed, \\d+ skipped");
         String junit = Files.readString(xml);
-        assertThat(junit).contains("<testsuites name=\"tripline rules\"").contains("classname=\"AWS.CloudTrail.EnableRegion\"");
+        assertThat(junit)
+                .contains("<testsuites name=\"tripline rules\"")
+                .contains("classname=\"AWS.CloudTrail.EnableRegion\"");
         assertThat(junit).doesNotContain("<failure");
     }
 
@@ -83,18 +84,25 @@ class RulesCommandTest {
                 """);
         Run r = run("rules", "test", tmp.toString());
         assertThat(r.exit()).isEqualTo(1);
-        assertThat(r.out()).contains("FAIL").contains("[Test.Wrong] wrong expectation").contains("expected a match");
+        assertThat(r.out())
+                .contains("FAIL")
+                .contains("[Test.Wrong] wrong expectation")
+                .contains("expected a match");
         assertThat(r.out()).contains("0 passed, 1 failed");
     }
 
     @Test
     void explainShowsSelections(@TempDir Path tmp) throws Exception {
         Path event = tmp.resolve("e.json");
-        Files.writeString(event, "{\"eventName\":\"EnableRegion\",\"eventSource\":\"account.amazonaws.com\","
-                + "\"eventTime\":\"2024-01-01T00:00:00Z\",\"awsRegion\":\"us-east-1\",\"eventID\":\"e1\"}");
+        Files.writeString(
+                event,
+                "{\"eventName\":\"EnableRegion\",\"eventSource\":\"account.amazonaws.com\","
+                        + "\"eventTime\":\"2024-01-01T00:00:00Z\",\"awsRegion\":\"us-east-1\",\"eventID\":\"e1\"}");
         Run r = run("rules", "explain", "aws_enable_region", "--event", event.toString());
         assertThat(r.exit()).as(r.err()).isZero();
-        assertThat(r.out()).contains("MATCH on event e1").contains("[true]  selection selection")
+        assertThat(r.out())
+                .contains("MATCH on event e1")
+                .contains("[true]  selection selection")
                 .contains("eventName equals 'enableregion'");
     }
 

@@ -39,23 +39,41 @@ class RunCommandTest {
         Path alerts = dir.resolve("alerts.jsonl");
         Path dead = dir.resolve("dead.jsonl");
 
-        int code = Main.run("run", "--rules", "rules", "--output", alerts.toString(), "--dead-letters",
-                dead.toString(), "--parallelism", "2", SAMPLE, bad.toString());
+        int code = Main.run(
+                "run",
+                "--rules",
+                "rules",
+                "--output",
+                alerts.toString(),
+                "--dead-letters",
+                dead.toString(),
+                "--parallelism",
+                "2",
+                SAMPLE,
+                bad.toString());
 
         assertThat(code).isZero();
         List<JsonNode> out = lines(alerts);
-        List<JsonNode> composite = out.stream().filter(a -> a.path("kind").asText().equals("correlation")).toList();
+        List<JsonNode> composite = out.stream()
+                .filter(a -> a.path("kind").asText().equals("correlation"))
+                .toList();
         assertThat(composite).singleElement().satisfies(a -> {
             assertThat(a.path("rule").path("id").asText()).isEqualTo(REGION_PLAN);
             assertThat(a.path("group").path("region").asText()).isEqualTo("ap-southeast-1");
-            assertThat(a.path("title").asText()).isEqualTo("Unused region ap-southeast-1 enabled, then resources "
-                    + "created there by arn:aws:iam::123456789012:user/mallory");
+            assertThat(a.path("title").asText())
+                    .isEqualTo("Unused region ap-southeast-1 enabled, then resources "
+                            + "created there by arn:aws:iam::123456789012:user/mallory");
             assertThat(a.path("group").path("principal").asText()).isEqualTo("arn:aws:iam::123456789012:user/mallory");
-            assertThat(a.path("evidence")).extracting(e -> e.path("eventName").asText())
+            assertThat(a.path("evidence"))
+                    .extracting(e -> e.path("eventName").asText())
                     .containsExactly("EnableRegion", "RunInstances");
         });
-        assertThat(out).filteredOn(a -> a.path("kind").asText().equals("single")).isNotEmpty();
-        assertThat(lines(dead)).extracting(d -> d.path("position").asLong() + " " + d.path("reason").asText())
+        assertThat(out)
+                .filteredOn(a -> a.path("kind").asText().equals("single"))
+                .isNotEmpty();
+        assertThat(lines(dead))
+                .extracting(d ->
+                        d.path("position").asLong() + " " + d.path("reason").asText())
                 .containsExactlyInAnyOrder("1 MALFORMED_JSON", "3 NOT_AN_OBJECT");
     }
 
@@ -78,17 +96,33 @@ class RunCommandTest {
         Path alerts = dir.resolve("from-config.json");
         Path dead = dir.resolve("dead.jsonl");
         Path config = dir.resolve("tripline.yml");
-        Files.writeString(config, "output:\n  alerts: " + alerts + "\n  format: ocsf\n  dead-letters: " + dead
-                + "\ninput:\n  paths: [" + SAMPLE + "]\ntime:\n  out-of-orderness: 5m\n");
+        Files.writeString(
+                config,
+                "output:\n  alerts: " + alerts + "\n  format: ocsf\n  dead-letters: " + dead + "\ninput:\n  paths: ["
+                        + SAMPLE + "]\ntime:\n  out-of-orderness: 5m\n");
 
-        assertThat(Main.run("run", "--config", config.toString(), "--parallelism", "1")).isZero();
-        assertThat(lines(alerts)).isNotEmpty().allSatisfy(a -> assertThat(a.path("class_uid").asInt()).isEqualTo(2004));
+        assertThat(Main.run("run", "--config", config.toString(), "--parallelism", "1"))
+                .isZero();
+        assertThat(lines(alerts))
+                .isNotEmpty()
+                .allSatisfy(a -> assertThat(a.path("class_uid").asInt()).isEqualTo(2004));
         assertThat(dead).exists();
 
         Path flagged = dir.resolve("from-flags.jsonl");
-        assertThat(Main.run("run", "--config", config.toString(), "--parallelism", "1", "--format", "jsonl",
-                "-o", flagged.toString())).isZero();
-        assertThat(lines(flagged)).isNotEmpty().allSatisfy(a -> assertThat(a.has("alert_id")).isTrue());
+        assertThat(Main.run(
+                        "run",
+                        "--config",
+                        config.toString(),
+                        "--parallelism",
+                        "1",
+                        "--format",
+                        "jsonl",
+                        "-o",
+                        flagged.toString()))
+                .isZero();
+        assertThat(lines(flagged))
+                .isNotEmpty()
+                .allSatisfy(a -> assertThat(a.has("alert_id")).isTrue());
     }
 
     @Test
@@ -96,8 +130,14 @@ class RunCommandTest {
         Path config = dir.resolve("bad.yml");
         Files.writeString(config, "time:\n  idleness: whenever\n");
         java.io.StringWriter err = new java.io.StringWriter();
-        int code = Main.run(java.io.InputStream.nullInputStream(), new java.io.PrintWriter(new java.io.StringWriter()),
-                new java.io.PrintWriter(err, true), "run", "--config", config.toString(), SAMPLE);
+        int code = Main.run(
+                java.io.InputStream.nullInputStream(),
+                new java.io.PrintWriter(new java.io.StringWriter()),
+                new java.io.PrintWriter(err, true),
+                "run",
+                "--config",
+                config.toString(),
+                SAMPLE);
         assertThat(code).isEqualTo(JobOptions.BAD_USAGE);
         assertThat(err.toString()).contains(config + ":2:13: time.idleness: not a duration: 'whenever'");
     }

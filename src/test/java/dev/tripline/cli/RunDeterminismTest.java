@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RunDeterminismTest {
     @TempDir
     static Path dir;
+
     static List<Path> files;
     static List<String> hunted;
 
@@ -34,14 +35,15 @@ class RunDeterminismTest {
         files = MultiRegionArchive.write(dir.resolve("archive"));
         hunted = alerts("hunt", "1", List.of(dir.resolve("archive/AWSLogs").toString()));
         // The reference itself must be worth comparing with: every planted sequence fires both flagship plans.
-        assertThat(hunted.stream().filter(a -> a.contains(" correlation "))).hasSize(
-                2 * MultiRegionArchive.PLANTED_SEQUENCES);
+        assertThat(hunted.stream().filter(a -> a.contains(" correlation ")))
+                .hasSize(2 * MultiRegionArchive.PLANTED_SEQUENCES);
         assertThat(hunted).hasSizeGreaterThan(100);
     }
 
     @Test
     void aRunOverTheTreeRegionByRegionRaisesTheHuntsAlerts() throws Exception {
-        assertThat(alerts("run", "1", List.of(dir.resolve("archive/AWSLogs").toString()))).isEqualTo(hunted);
+        assertThat(alerts("run", "1", List.of(dir.resolve("archive/AWSLogs").toString())))
+                .isEqualTo(hunted);
     }
 
     @Test
@@ -78,8 +80,8 @@ class RunDeterminismTest {
         assertThat(r.err()).as(r.err()).contains(" 0 late records");
         List<String> lines = new ArrayList<>();
         for (JsonNode a : RunCommandTest.lines(out)) {
-            lines.add(a.path("alert_id").asText() + " " + a.path("kind").asText() + " " + a.path("count").asText()
-                    + " " + a.path("rule").path("id").asText());
+            lines.add(a.path("alert_id").asText() + " " + a.path("kind").asText() + " "
+                    + a.path("count").asText() + " " + a.path("rule").path("id").asText());
         }
         Collections.sort(lines);
         return lines;

@@ -34,8 +34,8 @@ class RunStdinTest {
 
         Live(String... args) throws Exception {
             PipedInputStream stdin = new PipedInputStream(feed, 1 << 20);
-            exit = CompletableFuture.supplyAsync(() -> Main.run(stdin, new PrintWriter(out, true),
-                    new PrintWriter(err, true), args));
+            exit = CompletableFuture.supplyAsync(
+                    () -> Main.run(stdin, new PrintWriter(out, true), new PrintWriter(err, true), args));
         }
 
         void write(List<String> lines) throws Exception {
@@ -69,9 +69,13 @@ class RunStdinTest {
         List<String> sample = Files.readAllLines(Path.of(RunCommandTest.SAMPLE), StandardCharsets.UTF_8);
         try (Live run = new Live("run", "--parallelism", "1", "-")) {
             run.write(sample);
-            await("the composite alert", Duration.ofSeconds(60), () -> run.out.toString().contains(
-                    "\"kind\":\"correlation\"") || run.exit.isDone());
-            assertThat(run.exit).as("the run must still be reading stdin: " + run.err).isNotDone();
+            await(
+                    "the composite alert",
+                    Duration.ofSeconds(60),
+                    () -> run.out.toString().contains("\"kind\":\"correlation\"") || run.exit.isDone());
+            assertThat(run.exit)
+                    .as("the run must still be reading stdin: " + run.err)
+                    .isNotDone();
             assertThat(run.out.toString()).contains(RunCommandTest.REGION_PLAN);
 
             assertThat(run.closeAndWait()).as(run.err.toString()).isZero();
@@ -82,17 +86,25 @@ class RunStdinTest {
     @Test
     void webUiShowsTheRunningJob() throws Exception {
         try (Live run = new Live("run", "--parallelism", "1", "--web", "--web-port", "0", "-")) {
-            await("the web UI address", Duration.ofSeconds(30), () -> run.err.toString().contains("web UI at")
-                    || run.exit.isDone());
-            Matcher m = Pattern.compile("Flink web UI at (http://127\\.0\\.0\\.1:\\d+/)").matcher(run.err.toString());
+            await(
+                    "the web UI address",
+                    Duration.ofSeconds(30),
+                    () -> run.err.toString().contains("web UI at") || run.exit.isDone());
+            Matcher m = Pattern.compile("Flink web UI at (http://127\\.0\\.0\\.1:\\d+/)")
+                    .matcher(run.err.toString());
             assertThat(m.find()).as(run.err.toString()).isTrue();
             URI jobs = URI.create(m.group(1) + "jobs/overview");
-            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+            HttpClient http = HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(2))
+                    .build();
             String[] body = {""};
             await("a running job at " + jobs, Duration.ofSeconds(60), () -> {
                 try {
-                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(jobs).timeout(Duration.ofSeconds(2))
-                            .build(), HttpResponse.BodyHandlers.ofString());
+                    HttpResponse<String> r = http.send(
+                            HttpRequest.newBuilder(jobs)
+                                    .timeout(Duration.ofSeconds(2))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
                     body[0] = r.body();
                     return r.statusCode() == 200 && r.body().contains("\"state\":\"RUNNING\"");
                 } catch (Exception e) {

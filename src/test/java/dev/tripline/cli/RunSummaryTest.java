@@ -33,18 +33,26 @@ class RunSummaryTest {
         Files.writeString(logs.resolve("README.txt"), "not events");
 
         for (String cmd : List.of("run", "hunt")) {
-            HuntCommandTest.Result r = HuntCommandTest.main(cmd, "--parallelism", "1", "-o",
-                    dir.resolve(cmd + ".jsonl").toString(), logs.toString());
+            HuntCommandTest.Result r = HuntCommandTest.main(
+                    cmd, "--parallelism", "1", "-o", dir.resolve(cmd + ".jsonl").toString(), logs.toString());
             assertThat(r.code()).as(r.err()).isZero();
-            assertThat(r.err()).contains("tripline " + cmd + ": skipping 2 files whose names are not .json, .jsonl, "
+            assertThat(r.err())
+                    .contains("tripline " + cmd + ": skipping 2 files whose names are not .json, .jsonl, "
                             + ".ndjson and their .gz forms: " + logs.resolve("README.txt") + ", "
                             + logs.resolve("sub/export.csv"))
                     .contains("tripline " + cmd + ": 1 files (2 other files skipped), 34 records");
         }
         // A file named on the command line is read whatever its name.
-        HuntCommandTest.Result named = HuntCommandTest.main("run", "--parallelism", "1", "-o",
-                dir.resolve("named.jsonl").toString(), logs.resolve("sub/export.csv").toString());
-        assertThat(named.err()).contains("tripline run: 1 files, 1 records, 34 events").doesNotContain("skipp");
+        HuntCommandTest.Result named = HuntCommandTest.main(
+                "run",
+                "--parallelism",
+                "1",
+                "-o",
+                dir.resolve("named.jsonl").toString(),
+                logs.resolve("sub/export.csv").toString());
+        assertThat(named.err())
+                .contains("tripline run: 1 files, 1 records, 34 events")
+                .doesNotContain("skipp");
     }
 
     @Test
@@ -55,15 +63,21 @@ class RunSummaryTest {
         List<String> earlier = new ArrayList<>();
         for (String line : sample) {
             ObjectNode r = (ObjectNode) RunCommandTest.JSON.readTree(line);
-            r.put("eventTime", Instant.parse(r.path("eventTime").asText()).minus(Duration.ofHours(3)).toString());
+            r.put(
+                    "eventTime",
+                    Instant.parse(r.path("eventTime").asText())
+                            .minus(Duration.ofHours(3))
+                            .toString());
             r.put("eventID", "earlier-" + r.path("eventID").asText());
             earlier.add(r.toString());
         }
         Path late = dir.resolve("late.jsonl");
-        try (RunStdinTest.Live run = new RunStdinTest.Live("run", "--parallelism", "1", "--late-records",
-                late.toString(), "-")) {
+        try (RunStdinTest.Live run =
+                new RunStdinTest.Live("run", "--parallelism", "1", "--late-records", late.toString(), "-")) {
             run.write(sample);
-            RunStdinTest.await("the sample's composite alert", Duration.ofSeconds(60),
+            RunStdinTest.await(
+                    "the sample's composite alert",
+                    Duration.ofSeconds(60),
                     () -> run.out.toString().contains("\"kind\":\"correlation\"") || run.exit.isDone());
             // Watermarks are emitted every 200 ms; give the sample's one time to reach every operator.
             Thread.sleep(2000);
@@ -71,29 +85,35 @@ class RunSummaryTest {
             assertThat(run.closeAndWait()).as(run.err.toString()).isZero();
 
             List<JsonNode> lateRecords = RunCommandTest.lines(late);
-            long candidates = lateRecords.stream().filter(l -> l.path("stage").asText().equals("dedup")).count();
-            long signals = lateRecords.stream().filter(l -> l.path("stage").asText().equals("correlate")).count();
+            long candidates = lateRecords.stream()
+                    .filter(l -> l.path("stage").asText().equals("dedup"))
+                    .count();
+            long signals = lateRecords.stream()
+                    .filter(l -> l.path("stage").asText().equals("correlate"))
+                    .count();
             assertThat(candidates).isPositive();
             assertThat(signals).isPositive();
             String err = run.err.toString();
             assertThat(err).contains(", " + lateRecords.size() + " late records");
             Matcher m = Pattern.compile("late: up to (\\d+) alerts may be missing: (\\d+) alert candidates \\((\\d+) "
-                    + "rules\\) and (\\d+) correlation signals \\((\\d+) correlations\\)").matcher(err);
+                            + "rules\\) and (\\d+) correlation signals \\((\\d+) correlations\\)")
+                    .matcher(err);
             assertThat(m.find()).as(err).isTrue();
             assertThat(Long.parseLong(m.group(1))).isEqualTo(lateRecords.size());
             assertThat(Long.parseLong(m.group(2))).isEqualTo(candidates);
             assertThat(Long.parseLong(m.group(4))).isEqualTo(signals);
             assertThat(Integer.parseInt(m.group(3))).isPositive();
             assertThat(Integer.parseInt(m.group(5))).isPositive();
-            assertThat(err).contains("Raise time.out-of-orderness (--out-of-orderness) or time.allowed-lateness")
+            assertThat(err)
+                    .contains("Raise time.out-of-orderness (--out-of-orderness) or time.allowed-lateness")
                     .contains("'tripline hunt'");
         }
     }
 
     @Test
     void aRunWithNothingLateSaysNothingAboutLateness() throws Exception {
-        HuntCommandTest.Result r = HuntCommandTest.main("run", "--parallelism", "1", "-o",
-                dir.resolve("a.jsonl").toString(), RunCommandTest.SAMPLE);
+        HuntCommandTest.Result r = HuntCommandTest.main(
+                "run", "--parallelism", "1", "-o", dir.resolve("a.jsonl").toString(), RunCommandTest.SAMPLE);
         assertThat(r.err()).contains(", 0 late records").doesNotContain("may be missing");
     }
 
@@ -101,29 +121,41 @@ class RunSummaryTest {
     static String resourceGroupWrite(String time, String identity) {
         return "{\"time\":\"" + time + "\",\"resourceId\":\"/subscriptions/11111111-2222-3333-4444-555555555555"
                 + "/resourceGroups/rg1\",\"operationName\":\"MICROSOFT.RESOURCES/RESOURCEGROUPS/WRITE\","
-                + "\"category\":\"Administrative\",\"resultType\":\"Success\",\"location\":\"japaneast\"" + identity + "}";
+                + "\"category\":\"Administrative\",\"resultType\":\"Success\",\"location\":\"japaneast\"" + identity
+                + "}";
     }
 
     @Test
     void matchesACorrelationCannotGroupAreCountedInTheSummary() throws Exception {
-        String withCaller = resourceGroupWrite("2024-03-05T10:00:00Z",
+        String withCaller = resourceGroupWrite(
+                "2024-03-05T10:00:00Z",
                 ",\"identity\":{\"claims\":{\"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn\":"
                         + "\"mallory@contoso.example\"}}");
-        String noCaller = resourceGroupWrite("2024-03-05T10:01:00Z",
-                ",\"identity\":{}");
+        String noCaller = resourceGroupWrite("2024-03-05T10:01:00Z", ",\"identity\":{}");
         Path both = dir.resolve("both.jsonl");
         Files.writeString(both, withCaller + "\n" + noCaller + "\n", StandardCharsets.UTF_8);
         Path one = dir.resolve("one.jsonl");
         Files.writeString(one, withCaller + "\n", StandardCharsets.UTF_8);
 
-        HuntCommandTest.Result r = HuntCommandTest.main("run", "--parallelism", "1", "-o",
-                dir.resolve("both-alerts.jsonl").toString(), both.toString());
+        HuntCommandTest.Result r = HuntCommandTest.main(
+                "run",
+                "--parallelism",
+                "1",
+                "-o",
+                dir.resolve("both-alerts.jsonl").toString(),
+                both.toString());
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.err()).containsPattern("correlations skipped [1-9]\\d* matches whose event lacks a group-by "
-                + "field").contains("0 dead letters");
+        assertThat(r.err())
+                .containsPattern("correlations skipped [1-9]\\d* matches whose event lacks a group-by " + "field")
+                .contains("0 dead letters");
 
-        HuntCommandTest.Result quiet = HuntCommandTest.main("run", "--parallelism", "1", "-o",
-                dir.resolve("one-alerts.jsonl").toString(), one.toString());
+        HuntCommandTest.Result quiet = HuntCommandTest.main(
+                "run",
+                "--parallelism",
+                "1",
+                "-o",
+                dir.resolve("one-alerts.jsonl").toString(),
+                one.toString());
         assertThat(quiet.code()).as(quiet.err()).isZero();
         assertThat(quiet.err()).doesNotContain("correlations skipped");
     }

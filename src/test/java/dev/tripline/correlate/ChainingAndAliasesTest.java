@@ -74,13 +74,17 @@ class ChainingAndAliasesTest {
     }
 
     void failed(int minute, String arn) {
-        event(minute, "{\"eventName\":\"ConsoleLogin\",\"errorMessage\":\"Failed authentication\","
-                + "\"userIdentity\":{\"arn\":\"" + arn + "\"},\"sourceIPAddress\":\"203.0.113.9\"}");
+        event(
+                minute,
+                "{\"eventName\":\"ConsoleLogin\",\"errorMessage\":\"Failed authentication\","
+                        + "\"userIdentity\":{\"arn\":\"" + arn + "\"},\"sourceIPAddress\":\"203.0.113.9\"}");
     }
 
     void ok(int minute, String arn, String ip) {
-        event(minute, "{\"eventName\":\"ConsoleLogin\",\"responseElements\":{\"ConsoleLogin\":\"Success\"},"
-                + "\"userIdentity\":{\"arn\":\"" + arn + "\"},\"sourceIPAddress\":\"" + ip + "\"}");
+        event(
+                minute,
+                "{\"eventName\":\"ConsoleLogin\",\"responseElements\":{\"ConsoleLogin\":\"Success\"},"
+                        + "\"userIdentity\":{\"arn\":\"" + arn + "\"},\"sourceIPAddress\":\"" + ip + "\"}");
     }
 
     @Test
@@ -91,12 +95,15 @@ class ChainingAndAliasesTest {
         failed(2, "arn:aws:iam::1:user/other");
         failed(3, arn);
         assertThat(fired).extracting(Fired::correlationId).containsExactly("brute");
-        assertThat(fired.get(0).alert()).as("referenced by the outer correlation without generate").isFalse();
+        assertThat(fired.get(0).alert())
+                .as("referenced by the outer correlation without generate")
+                .isFalse();
         ok(20, arn, "198.51.100.1");
         assertThat(fired).extracting(Fired::correlationId).containsExactly("brute", "brute-then-login");
         Fired outer = fired.get(1);
         assertThat(outer.alert()).isTrue();
-        assertThat(outer.firstSeen()).as("the inner signal's time is its last_seen")
+        assertThat(outer.firstSeen())
+                .as("the inner signal's time is its last_seen")
                 .isEqualTo(T0.plusSeconds(180).toEpochMilli());
         assertThat(outer.evidence()).hasSize(4);
         assertThat(outer.group()).containsEntry("userIdentity.arn", arn);
@@ -119,7 +126,9 @@ class ChainingAndAliasesTest {
         ok(0, "arn:aws:iam::1:user/bob", "198.51.100.1");
         event(5, "{\"eventName\":\"AuthorizeSecurityGroupIngress\",\"requestParameters\":{\"cidrIp\":\"192.0.2.7\"}}");
         assertThat(fired).isEmpty();
-        event(6, "{\"eventName\":\"AuthorizeSecurityGroupIngress\",\"requestParameters\":{\"cidrIp\":\"198.51.100.1\"}}");
+        event(
+                6,
+                "{\"eventName\":\"AuthorizeSecurityGroupIngress\",\"requestParameters\":{\"cidrIp\":\"198.51.100.1\"}}");
         assertThat(fired).extracting(Fired::correlationId).containsExactly("ip-join");
         assertThat(fired.get(0).group()).containsEntry("ip", "198.51.100.1");
     }

@@ -55,7 +55,8 @@ class CorrelationEngineTest {
     @Test
     void noCorrelationsNoStages() {
         RuleLoader.Result r = RuleLoader.standard(RuleLoadOptions.defaults())
-                .loadFiles(List.of(new SourceFile("t.yml", null, RULES.substring(0, RULES.indexOf("---\ntitle: many")))));
+                .loadFiles(
+                        List.of(new SourceFile("t.yml", null, RULES.substring(0, RULES.indexOf("---\ntitle: many")))));
         assertThat(CorrelationEngine.compile(r.ruleSet()).stages()).isZero();
     }
 }

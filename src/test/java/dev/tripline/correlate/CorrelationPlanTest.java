@@ -42,8 +42,8 @@ class CorrelationPlanTest {
 
         int at(int rule, double minutes, String value) {
             long t = (long) (minutes * MIN);
-            Evidence ev = new Evidence("r" + rule, "e" + (seq++), t, "Name" + rule, "svc.amazonaws.com",
-                    "us-east-1", Map.of());
+            Evidence ev = new Evidence(
+                    "r" + rule, "e" + (seq++), t, "Name" + rule, "svc.amazonaws.com", "us-east-1", Map.of());
             return apply(plan.step(g, new Signal(rule, "r" + rule, t, G, value, List.of(ev))));
         }
 
@@ -65,28 +65,45 @@ class CorrelationPlanTest {
             if (state == null) {
                 assertThat(g.slotEntries()).as("no slot outlives the index").isZero();
             } else {
-                assertThat(g.slotEntries()).as("open slots keep their evidence")
-                        .isEqualTo((int) state.slots.stream().filter(x -> !x.closed).count());
+                assertThat(g.slotEntries()).as("open slots keep their evidence").isEqualTo((int)
+                        state.slots.stream().filter(x -> !x.closed).count());
             }
             fired.addAll(r.fired());
             return r.fired().size();
         }
     }
 
-    static CorrelationRule rule(Type type, int rules, List<Bound> bounds, String condition, List<String> fields,
-                                Double percentile) {
+    static CorrelationRule rule(
+            Type type, int rules, List<Bound> bounds, String condition, List<String> fields, Double percentile) {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < rules; i++) {
             ids.add("r" + i);
         }
-        return new CorrelationRule("c1", "c1", "test correlation", null, Level.HIGH, List.of(), List.of(), type, ids,
-                List.of("account", "principal"), Duration.ofMinutes(60), bounds, condition, fields, percentile,
-                Map.of(), false, null, new SourceLocation("t.yml", 1, 1));
+        return new CorrelationRule(
+                "c1",
+                "c1",
+                "test correlation",
+                null,
+                Level.HIGH,
+                List.of(),
+                List.of(),
+                type,
+                ids,
+                List.of("account", "principal"),
+                Duration.ofMinutes(60),
+                bounds,
+                condition,
+                fields,
+                percentile,
+                Map.of(),
+                false,
+                null,
+                new SourceLocation("t.yml", 1, 1));
     }
 
     static Group group(CorrelationRule r) {
-        return new Group(CorrelationPlan.compile(r, new RuleSet(List.of(), List.of()),
-                CorrelationPlan.Options.defaults(), true));
+        return new Group(CorrelationPlan.compile(
+                r, new RuleSet(List.of(), List.of()), CorrelationPlan.Options.defaults(), true));
     }
 
     static Group ordered(int rules) {
@@ -119,7 +136,9 @@ class CorrelationPlanTest {
     void orderedFiresWhenTheEventsArriveOutOfOrder() {
         Group g = ordered(2);
         assertThat(g.at(1, 10)).isZero();
-        assertThat(g.at(0, 0)).as("fires on arrival of the late first step, not at the watermark").isEqualTo(1);
+        assertThat(g.at(0, 0))
+                .as("fires on arrival of the late first step, not at the watermark")
+                .isEqualTo(1);
         assertThat(g.fired.get(0).evidence()).extracting(Evidence::ruleId).containsExactly("r0", "r1");
         assertThat(g.state).isNull();
     }
@@ -142,7 +161,8 @@ class CorrelationPlanTest {
         g.at(1, 10);
         assertThat(g.fired).as("A -> C -> B is not A -> B -> C").isEmpty();
         assertThat(g.at(2, 15)).isEqualTo(1);
-        assertThat(g.fired.get(0).evidence()).extracting(Evidence::eventTimeMillis)
+        assertThat(g.fired.get(0).evidence())
+                .extracting(Evidence::eventTimeMillis)
                 .containsExactly(0L, 10 * MIN, 15 * MIN);
         g.watermark(1000);
         assertThat(g.state).isNull();
@@ -253,7 +273,9 @@ class CorrelationPlanTest {
         vetoedBefore.at(0, 10);
         vetoedBefore.at(1, 11);
         vetoedBefore.watermark(1000);
-        assertThat(vetoedBefore.fired).as("`not` looks one timespan back from the anchor too").isEmpty();
+        assertThat(vetoedBefore.fired)
+                .as("`not` looks one timespan back from the anchor too")
+                .isEmpty();
         assertThat(vetoedBefore.state).isNull();
     }
 
@@ -268,7 +290,9 @@ class CorrelationPlanTest {
     @Test
     void extendedConditionNamesMustBeRulesOfTheCorrelation() {
         CorrelationRule r = rule(Type.TEMPORAL, 2, List.of(), "r0 and nope", List.of(), null);
-        assertThatThrownBy(() -> group(r)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nope");
+        assertThatThrownBy(() -> group(r))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("nope");
     }
 
     // ---- event_count ----
@@ -312,8 +336,8 @@ class CorrelationPlanTest {
 
     @Test
     void eventCountRangeIsDecidedAtClose() {
-        List<Bound> range = List.of(new Bound(CompareOp.GTE, BigDecimal.valueOf(2)),
-                new Bound(CompareOp.LT, BigDecimal.valueOf(4)));
+        List<Bound> range = List.of(
+                new Bound(CompareOp.GTE, BigDecimal.valueOf(2)), new Bound(CompareOp.LT, BigDecimal.valueOf(4)));
         Group g = group(rule(Type.EVENT_COUNT, 1, range, null, List.of(), null));
         g.at(0, 0);
         g.at(0, 1);
@@ -358,7 +382,9 @@ class CorrelationPlanTest {
         Group negative = group(rule(Type.VALUE_SUM, 1, bound(CompareOp.GT, 100), null, List.of("bytes"), null));
         negative.at(0, 0, "-10");
         negative.at(0, 0, "200");
-        assertThat(negative.fired).as("a negative number could still be outweighed").isEmpty();
+        assertThat(negative.fired)
+                .as("a negative number could still be outweighed")
+                .isEmpty();
         negative.watermark(60);
         assertThat(negative.fired).hasSize(1);
 
@@ -385,7 +411,9 @@ class CorrelationPlanTest {
         low.at(0, 5, "0");
         low.at(0, 6, "0");
         low.watermark(1000);
-        assertThat(low.fired).as("the window anchored at 0 averages 10; the others lower").isEmpty();
+        assertThat(low.fired)
+                .as("the window anchored at 0 averages 10; the others lower")
+                .isEmpty();
         assertThat(low.state).isNull();
     }
 
@@ -429,8 +457,11 @@ class CorrelationPlanTest {
 
     @Test
     void perRuleLimitEvictsTheOldestSignalsOfThatRule() {
-        CorrelationPlan plan = CorrelationPlan.compile(rule(Type.TEMPORAL_ORDERED, 2, List.of(), null, List.of(), null),
-                new RuleSet(List.of(), List.of()), new CorrelationPlan.Options(3, 20), true);
+        CorrelationPlan plan = CorrelationPlan.compile(
+                rule(Type.TEMPORAL_ORDERED, 2, List.of(), null, List.of(), null),
+                new RuleSet(List.of(), List.of()),
+                new CorrelationPlan.Options(3, 20),
+                true);
         MapGroupState g = new MapGroupState(G);
         int evicted = 0;
         for (int i = 0; i < 5; i++) {
@@ -439,7 +470,9 @@ class CorrelationPlanTest {
         }
         assertThat(evicted).isEqualTo(2);
         assertThat(g.index().size()).isEqualTo(3);
-        assertThat(g.slotEntries()).as("evicted slots take their evidence with them").isEqualTo(3);
+        assertThat(g.slotEntries())
+                .as("evicted slots take their evidence with them")
+                .isEqualTo(3);
     }
 
     @Test
@@ -453,7 +486,8 @@ class CorrelationPlanTest {
         g.roundTrip();
         assertThat(g.at(1, 10)).isEqualTo(1);
         assertThat(g.fired.get(0).evidence()).extracting(Evidence::eventId).containsExactly("e0", "e2", "e1");
-        assertThatThrownBy(() -> CorrelationState.fromBytes(new byte[] {9})).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> CorrelationState.fromBytes(new byte[] {9}))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> CorrelationState.fromBytes(java.util.Arrays.copyOf(bytes, bytes.length - 3)))
                 .isInstanceOf(IllegalArgumentException.class);
     }
@@ -463,7 +497,9 @@ class CorrelationPlanTest {
         Group g = group(rule(Type.TEMPORAL, 2, List.of(), "r0 and not r1", List.of(), null));
         g.at(1, 0);
         g.watermark(60);
-        assertThat(g.state.size()).as("the r1 witness is kept one more timespan").isEqualTo(1);
+        assertThat(g.state.size())
+                .as("the r1 witness is kept one more timespan")
+                .isEqualTo(1);
         g.roundTrip();
         g.at(0, 50);
         g.watermark(110);

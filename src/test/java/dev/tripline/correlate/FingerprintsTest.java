@@ -4,14 +4,13 @@ import static dev.tripline.testing.Flagship.KEY_PLAN;
 import static dev.tripline.testing.Flagship.REGION_PLAN;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tripline.event.FieldPath;
 import dev.tripline.rule.Expr;
-import dev.tripline.rule.Level;
 import dev.tripline.rule.Rule;
 import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.rule.RuleLoader;
 import dev.tripline.rule.RuleSet;
 import dev.tripline.rule.ValuePredicate;
-import dev.tripline.event.FieldPath;
 import dev.tripline.testing.Flagship;
 import dev.tripline.testing.RuleVariants;
 import java.nio.file.Path;
@@ -32,8 +31,10 @@ class FingerprintsTest {
 
     @Test
     void theSameRulesLoadedTwiceHaveTheSameFingerprints() {
-        assertThat(fingerprint(Flagship.rules(), REGION_PLAN)).isEqualTo(fingerprint(Flagship.rules(), REGION_PLAN))
-                .hasSize(Fingerprints.LENGTH).matches("[0-9a-f]+");
+        assertThat(fingerprint(Flagship.rules(), REGION_PLAN))
+                .isEqualTo(fingerprint(Flagship.rules(), REGION_PLAN))
+                .hasSize(Fingerprints.LENGTH)
+                .matches("[0-9a-f]+");
         assertThat(fingerprint(Flagship.rules(), REGION_PLAN)).isNotEqualTo(fingerprint(Flagship.rules(), KEY_PLAN));
     }
 
@@ -54,7 +55,8 @@ class FingerprintsTest {
     void aChangedApprovedRegionListCountsForTheCorrelationsThatUseIt() {
         RuleSet other = RuleLoader.standard(RuleLoadOptions.defaults()
                         .withPlaceholders(Map.of("approved_regions", List.of("us-east-1", "eu-west-1"))))
-                .load(List.of(Path.of(Flagship.FILE))).ruleSet();
+                .load(List.of(Path.of(Flagship.FILE)))
+                .ruleSet();
         // Both flagship correlations start from the EnableRegion-outside-the-approved-list rule.
         assertThat(fingerprint(other, REGION_PLAN)).isNotEqualTo(fingerprint(Flagship.rules(), REGION_PLAN));
         assertThat(fingerprint(other, KEY_PLAN)).isNotEqualTo(fingerprint(Flagship.rules(), KEY_PLAN));
@@ -69,10 +71,29 @@ class FingerprintsTest {
             if (r.id().equals(input) || input.equals(r.name())) {
                 List<FieldPath> fields = new ArrayList<>(r.outputFields());
                 java.util.Collections.reverse(fields);
-                r = new Rule(r.id(), r.name(), r.title(), r.description(), r.format(), r.level(), r.tags(),
-                        r.authors(), r.references(), r.runbook(), r.logTypes(), r.detection(), r.enabled(),
-                        r.signalOnly(), r.dedupPeriodMinutes(), r.threshold(), fields, r.alertTitle(),
-                        r.alertContext(), r.groupBy(), r.tests(), r.location());
+                r = new Rule(
+                        r.id(),
+                        r.name(),
+                        r.title(),
+                        r.description(),
+                        r.format(),
+                        r.level(),
+                        r.tags(),
+                        r.authors(),
+                        r.references(),
+                        r.runbook(),
+                        r.logTypes(),
+                        r.detection(),
+                        r.enabled(),
+                        r.signalOnly(),
+                        r.dedupPeriodMinutes(),
+                        r.threshold(),
+                        fields,
+                        r.alertTitle(),
+                        r.alertContext(),
+                        r.groupBy(),
+                        r.tests(),
+                        r.location());
             }
             changed.add(r);
         }
@@ -87,8 +108,14 @@ class FingerprintsTest {
         List<Rule> changedInput = new ArrayList<>();
         List<Rule> withExtra = new ArrayList<>(base.rules());
         for (Rule r : base.rules()) {
-            changedInput.add(r.id().equals(input) || input.equals(r.name()) ? RuleVariants.withDetection(r,
-                    r.id(), new Expr.And(List.of(r.detection(), new Expr.Exists(FieldPath.of("sourceIPAddress"))))) : r);
+            changedInput.add(
+                    r.id().equals(input) || input.equals(r.name())
+                            ? RuleVariants.withDetection(
+                                    r,
+                                    r.id(),
+                                    new Expr.And(
+                                            List.of(r.detection(), new Expr.Exists(FieldPath.of("sourceIPAddress")))))
+                            : r);
         }
         withExtra.add(RuleVariants.withDetection(base.rules().get(0), "unrelated-rule", new Expr.Const(true)));
         assertThat(fingerprint(new RuleSet(changedInput, base.correlations()), KEY_PLAN))
@@ -103,14 +130,18 @@ class FingerprintsTest {
         LinkedHashSet<String> ba = new LinkedHashSet<>(List.of("c", "b", "a"));
         StringBuilder x = new StringBuilder();
         StringBuilder y = new StringBuilder();
-        Fingerprints.expr(new Expr.Selection("one", new Expr.Match(FieldPath.of("eventName"),
-                new ValuePredicate.OneOf(ab, false))), x);
-        Fingerprints.expr(new Expr.Selection("two", new Expr.Match(FieldPath.of("eventName"),
-                new ValuePredicate.OneOf(ba, false))), y);
+        Fingerprints.expr(
+                new Expr.Selection(
+                        "one", new Expr.Match(FieldPath.of("eventName"), new ValuePredicate.OneOf(ab, false))),
+                x);
+        Fingerprints.expr(
+                new Expr.Selection(
+                        "two", new Expr.Match(FieldPath.of("eventName"), new ValuePredicate.OneOf(ba, false))),
+                y);
         assertThat(x.toString()).isEqualTo(y.toString());
         StringBuilder cidr = new StringBuilder();
-        Fingerprints.expr(new Expr.Match(FieldPath.of("sourceIPAddress"), ValuePredicate.Cidr.parse("10.0.0.0/8")), cidr);
+        Fingerprints.expr(
+                new Expr.Match(FieldPath.of("sourceIPAddress"), ValuePredicate.Cidr.parse("10.0.0.0/8")), cidr);
         assertThat(cidr.toString()).isEqualTo("match(sourceIPAddress,cidr(0a000000/8))");
     }
-
 }

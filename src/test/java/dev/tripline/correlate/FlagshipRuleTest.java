@@ -52,11 +52,23 @@ class FlagshipRuleTest {
             String account = arn.split(":")[4];
             json.append("{\"eventVersion\":\"1.08\",\"userIdentity\":{\"type\":\"")
                     .append(arn.contains(":assumed-role/") ? "AssumedRole" : "IAMUser")
-                    .append("\",\"arn\":\"").append(arn).append("\",\"accountId\":\"").append(account)
-                    .append("\"},\"eventTime\":\"").append(T0.plusMillis((long) (minutes * MIN)))
-                    .append("\",\"eventSource\":\"").append(source).append("\",\"eventName\":\"").append(name)
-                    .append("\",\"awsRegion\":\"").append(region).append("\",\"eventID\":\"ev-").append(seq++)
-                    .append("\",\"recipientAccountId\":\"").append(account).append("\"");
+                    .append("\",\"arn\":\"")
+                    .append(arn)
+                    .append("\",\"accountId\":\"")
+                    .append(account)
+                    .append("\"},\"eventTime\":\"")
+                    .append(T0.plusMillis((long) (minutes * MIN)))
+                    .append("\",\"eventSource\":\"")
+                    .append(source)
+                    .append("\",\"eventName\":\"")
+                    .append(name)
+                    .append("\",\"awsRegion\":\"")
+                    .append(region)
+                    .append("\",\"eventID\":\"ev-")
+                    .append(seq++)
+                    .append("\",\"recipientAccountId\":\"")
+                    .append(account)
+                    .append("\"");
             for (String e : extra) {
                 json.append(',').append(e);
             }
@@ -87,7 +99,9 @@ class FlagshipRuleTest {
         }
 
         List<Fired> alerts(String correlation) {
-            return fired.stream().filter(f -> f.correlationId().equals(correlation)).toList();
+            return fired.stream()
+                    .filter(f -> f.correlationId().equals(correlation))
+                    .toList();
         }
     }
 
@@ -104,21 +118,25 @@ class FlagshipRuleTest {
         });
         assertThat(rules.rules()).allSatisfy(r -> assertThat(r.signalOnly()).isTrue());
         assertThat(rules.rules()).allSatisfy(r -> assertThat(r.tests()).isNotEmpty());
-        RuleTestRunner.Report report = RuleTestRunner.run(rules,
-                RuleTestRunner.loadExternal(List.of(), rules));
+        RuleTestRunner.Report report = RuleTestRunner.run(rules, RuleTestRunner.loadExternal(List.of(), rules));
         assertThat(report.failed()).isZero();
-        assertThat(report.passed()).isEqualTo(rules.rules().stream().mapToInt(r -> r.tests().size()).sum());
+        assertThat(report.passed())
+                .isEqualTo(
+                        rules.rules().stream().mapToInt(r -> r.tests().size()).sum());
     }
 
     @Test
     void firesForEnableRegionThenRunInstancesInThatRegion() {
-        Run run = new Run().enable("ap-southeast-1", 0, MALLORY)
+        Run run = new Run()
+                .enable("ap-southeast-1", 0, MALLORY)
                 .event("RunInstances", "ec2.amazonaws.com", "ap-southeast-1", 12, MALLORY);
         List<Fired> alerts = run.alerts(REGION_CORRELATION);
         assertThat(alerts).as("fires on arrival, before any watermark").hasSize(1);
         Fired f = alerts.get(0);
         assertThat(f.alert()).isTrue();
-        assertThat(f.group()).containsEntry("account", "123456789012").containsEntry("principal", MALLORY)
+        assertThat(f.group())
+                .containsEntry("account", "123456789012")
+                .containsEntry("principal", MALLORY)
                 .containsEntry("region", "ap-southeast-1");
         assertThat(f.evidence()).extracting(Evidence::eventName).containsExactly("EnableRegion", "RunInstances");
         assertThat(f.evidence().get(0).fields()).containsEntry("requestParameters.RegionName", "ap-southeast-1");
@@ -130,18 +148,27 @@ class FlagshipRuleTest {
 
     @Test
     void firesForEnableRegionThenCreateAccessKeyLoggedInUsEast1() {
-        Run run = new Run().enable("ap-southeast-1", 0, MALLORY)
-                .event("CreateAccessKey", "iam.amazonaws.com", "us-east-1", 30, MALLORY,
+        Run run = new Run()
+                .enable("ap-southeast-1", 0, MALLORY)
+                .event(
+                        "CreateAccessKey",
+                        "iam.amazonaws.com",
+                        "us-east-1",
+                        30,
+                        MALLORY,
                         "\"requestParameters\":{\"userName\":\"backdoor\"}");
         assertThat(run.alerts(KEY_CORRELATION)).hasSize(1);
-        assertThat(run.alerts(REGION_CORRELATION)).as("us-east-1 is not the enabled region").isEmpty();
+        assertThat(run.alerts(REGION_CORRELATION))
+                .as("us-east-1 is not the enabled region")
+                .isEmpty();
         run.end();
         assertThat(run.correlator.openStates()).isZero();
     }
 
     @Test
     void firesForOutOfOrderArrival() {
-        Run run = new Run().event("CreateDBInstance", "rds.amazonaws.com", "me-south-1", 40, MALLORY)
+        Run run = new Run()
+                .event("CreateDBInstance", "rds.amazonaws.com", "me-south-1", 40, MALLORY)
                 .enable("me-south-1", 5, MALLORY);
         assertThat(run.alerts(REGION_CORRELATION)).hasSize(1);
     }
@@ -150,57 +177,74 @@ class FlagshipRuleTest {
     void firesForAnAssumedRoleSessionAndKeepsAccountsApart() {
         String role = "arn:aws:sts::123456789012:assumed-role/ops/mallory";
         String otherAccount = "arn:aws:iam::210987654321:user/mallory";
-        Run run = new Run().enable("ap-southeast-1", 0, role)
+        Run run = new Run()
+                .enable("ap-southeast-1", 0, role)
                 .event("RunInstances", "ec2.amazonaws.com", "ap-southeast-1", 5, otherAccount)
                 .event("RunInstances", "ec2.amazonaws.com", "ap-southeast-1", 6, role);
         assertThat(run.alerts(REGION_CORRELATION)).hasSize(1);
         assertThat(run.alerts(REGION_CORRELATION).get(0).group()).containsEntry("principal", role);
-        Run second = new Run().enable("ap-southeast-1", 0, otherAccount)
+        Run second = new Run()
+                .enable("ap-southeast-1", 0, otherAccount)
                 .event("CreateAccessKey", "iam.amazonaws.com", "us-east-1", 5, MALLORY);
         assertThat(second.fired).as("same user name, different account").isEmpty();
     }
 
     @Test
     void quietForAnApprovedRegion() {
-        Run run = new Run().enable("eu-west-1", 0, MALLORY)
+        Run run = new Run()
+                .enable("eu-west-1", 0, MALLORY)
                 .event("RunInstances", "ec2.amazonaws.com", "eu-west-1", 5, MALLORY)
-                .event("CreateAccessKey", "iam.amazonaws.com", "us-east-1", 6, MALLORY).end();
+                .event("CreateAccessKey", "iam.amazonaws.com", "us-east-1", 6, MALLORY)
+                .end();
         assertThat(run.fired).isEmpty();
         assertThat(run.correlator.openStates()).isZero();
     }
 
     @Test
     void quietForAnotherPrincipalOrAnotherRegion() {
-        Run run = new Run().enable("ap-southeast-1", 0, MALLORY)
+        Run run = new Run()
+                .enable("ap-southeast-1", 0, MALLORY)
                 .event("RunInstances", "ec2.amazonaws.com", "ap-southeast-1", 5, ALICE)
                 .event("CreateAccessKey", "iam.amazonaws.com", "us-east-1", 6, ALICE)
-                .event("RunInstances", "ec2.amazonaws.com", "ap-northeast-3", 7, MALLORY).end();
+                .event("RunInstances", "ec2.amazonaws.com", "ap-northeast-3", 7, MALLORY)
+                .end();
         assertThat(run.fired).isEmpty();
         assertThat(run.correlator.openStates()).isZero();
     }
 
     @Test
     void quietOutsideTheWindowAndInReverseOrder() {
-        Run late = new Run().enable("ap-southeast-1", 0, MALLORY)
+        Run late = new Run()
+                .enable("ap-southeast-1", 0, MALLORY)
                 .event("RunInstances", "ec2.amazonaws.com", "ap-southeast-1", 61, MALLORY)
-                .event("CreateAccessKey", "iam.amazonaws.com", "us-east-1", 75, MALLORY).end();
+                .event("CreateAccessKey", "iam.amazonaws.com", "us-east-1", 75, MALLORY)
+                .end();
         assertThat(late.fired).isEmpty();
-        Run reverse = new Run().event("RunInstances", "ec2.amazonaws.com", "ap-southeast-1", 0, MALLORY)
+        Run reverse = new Run()
+                .event("RunInstances", "ec2.amazonaws.com", "ap-southeast-1", 0, MALLORY)
                 .event("CreateAccessKey", "iam.amazonaws.com", "us-east-1", 1, MALLORY)
-                .enable("ap-southeast-1", 10, MALLORY).end();
+                .enable("ap-southeast-1", 10, MALLORY)
+                .end();
         assertThat(reverse.fired).isEmpty();
         assertThat(reverse.correlator.openStates()).isZero();
     }
 
     @Test
     void quietForFailedCalls() {
-        Run run = new Run().enable("ap-southeast-1", 0, MALLORY, "\"errorCode\":\"AccessDenied\"")
+        Run run = new Run()
+                .enable("ap-southeast-1", 0, MALLORY, "\"errorCode\":\"AccessDenied\"")
                 .event("RunInstances", "ec2.amazonaws.com", "ap-southeast-1", 5, MALLORY)
                 .enable("ap-southeast-2", 10, MALLORY)
-                .event("RunInstances", "ec2.amazonaws.com", "ap-southeast-2", 15, MALLORY,
-                        "\"errorCode\":\"Client.VcpuLimitExceeded\"", "\"errorMessage\":\"limit\"")
-                .event("CreateAccessKey", "iam.amazonaws.com", "us-east-1", 75, MALLORY,
-                        "\"errorMessage\":\"denied\"").end();
+                .event(
+                        "RunInstances",
+                        "ec2.amazonaws.com",
+                        "ap-southeast-2",
+                        15,
+                        MALLORY,
+                        "\"errorCode\":\"Client.VcpuLimitExceeded\"",
+                        "\"errorMessage\":\"limit\"")
+                .event("CreateAccessKey", "iam.amazonaws.com", "us-east-1", 75, MALLORY, "\"errorMessage\":\"denied\"")
+                .end();
         assertThat(run.fired).isEmpty();
     }
 
@@ -218,12 +262,19 @@ class FlagshipRuleTest {
 
     @Test
     void stateBytesPerOpenPartialMatch() {
-        Run run = new Run().enable("ap-southeast-1", 0, "arn:aws:sts::123456789012:assumed-role/OrganizationAccountAccessRole/mallory-session",
-                "\"sourceIPAddress\":\"198.51.100.7\"", "\"userAgent\":\"aws-cli/2.15.0 Python/3.11.6 Linux/6.5 exe/x86_64.ubuntu.22\"");
-        assertThat(run.correlator.openStates()).as("one partial per correlation").isEqualTo(2);
+        Run run = new Run()
+                .enable(
+                        "ap-southeast-1",
+                        0,
+                        "arn:aws:sts::123456789012:assumed-role/OrganizationAccountAccessRole/mallory-session",
+                        "\"sourceIPAddress\":\"198.51.100.7\"",
+                        "\"userAgent\":\"aws-cli/2.15.0 Python/3.11.6 Linux/6.5 exe/x86_64.ubuntu.22\"");
+        assertThat(run.correlator.openStates())
+                .as("one partial per correlation")
+                .isEqualTo(2);
         long bytes = run.correlator.stateBytes();
-        System.out.println("correlation state: " + bytes + " bytes for 2 open partial matches ("
-                + bytes / 2 + " bytes each: slot index, slot key and packed evidence; the group is the state key)");
+        System.out.println("correlation state: " + bytes + " bytes for 2 open partial matches (" + bytes / 2
+                + " bytes each: slot index, slot key and packed evidence; the group is the state key)");
         assertThat(bytes / 2).isBetween(100L, 256L);
         run.end();
         assertThat(run.correlator.stateBytes()).isZero();

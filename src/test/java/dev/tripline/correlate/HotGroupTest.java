@@ -22,6 +22,7 @@ class HotGroupTest {
     private static final int SIGNALS = 1_000_000;
     /** The job's out-of-orderness bound: the watermark trails the latest event time by this much. */
     private static final long OUT_OF_ORDERNESS = 15 * MIN;
+
     private static final List<String> G = List.of("123456789012", "ci-role");
 
     /** Signal i of {@code n}, spread evenly over the hour at one-second resolution. */
@@ -30,14 +31,20 @@ class HotGroupTest {
     }
 
     private static Signal signal(int rule, long time, String value) {
-        Evidence ev = new Evidence("r" + rule, "event-" + time, time, "RunInstances", "ec2.amazonaws.com",
-                "us-east-1", Map.of("userAgent", "terraform/1.7"));
+        Evidence ev = new Evidence(
+                "r" + rule,
+                "event-" + time,
+                time,
+                "RunInstances",
+                "ec2.amazonaws.com",
+                "us-east-1",
+                Map.of("userAgent", "terraform/1.7"));
         return new Signal(rule, "r" + rule, time, G, value, List.of(ev));
     }
 
     /** Drives {@code n} signals made by {@code make}, the watermark trailing; returns the most slots held. */
-    private static long drive(MapCorrelator c, CorrelationPlan plan, java.util.function.IntFunction<Signal> make,
-                              List<Fired> fired) {
+    private static long drive(
+            MapCorrelator c, CorrelationPlan plan, java.util.function.IntFunction<Signal> make, List<Fired> fired) {
         long maxSlots = 0;
         long maxTime = Long.MIN_VALUE;
         for (int i = 0; i < SIGNALS; i++) {
@@ -58,11 +65,15 @@ class HotGroupTest {
         MapCorrelator c = new MapCorrelator(engineOf(plan));
         List<Fired> fired = new java.util.ArrayList<>(c.onSignal(plan, signal(0, 0, null)));
         long maxSlots = drive(c, plan, i -> signal(1, timeOf(i), null), fired);
-        assertThat(fired).as("the first follow-up completes the sequence; the rest find no EnableRegion").hasSize(1);
+        assertThat(fired)
+                .as("the first follow-up completes the sequence; the rest find no EnableRegion")
+                .hasSize(1);
         // The match consumed the slot of second 0; the next follow-up of that second opens it again.
-        assertThat(c.folded()).as("all but the first follow-up of each second are folded")
+        assertThat(c.folded())
+                .as("all but the first follow-up of each second are folded")
                 .isEqualTo(SIGNALS - 3600 - 1);
-        assertThat(maxSlots).as("only the follow-ups the watermark has not passed: 15 minutes of seconds")
+        assertThat(maxSlots)
+                .as("only the follow-ups the watermark has not passed: 15 minutes of seconds")
                 .isLessThanOrEqualTo(15 * 60 + 60);
         assertThat(c.evicted()).isZero();
         c.advanceWatermark(Long.MAX_VALUE / 2);
@@ -83,20 +94,24 @@ class HotGroupTest {
             assertThat(f.lastSeen()).as("greedy earliest match").isEqualTo(10 * SECOND);
             assertThat(f.evidence()).extracting(Evidence::eventId).containsExactly("event-5000", "event-10000");
         });
-        assertThat(c.slots()).as("the match consumed the follow-ups of its range only").isEqualTo(99);
+        assertThat(c.slots())
+                .as("the match consumed the follow-ups of its range only")
+                .isEqualTo(99);
     }
 
     @Test
     void eventCountKeepsOneSlotPerInstantAndCountsEverySignal() {
-        CorrelationPlan plan = plan(Type.EVENT_COUNT, 1,
-                List.of(new Bound(CompareOp.LT, BigDecimal.valueOf(2 * SIGNALS))), List.of());
+        CorrelationPlan plan =
+                plan(Type.EVENT_COUNT, 1, List.of(new Bound(CompareOp.LT, BigDecimal.valueOf(2 * SIGNALS))), List.of());
         MapCorrelator c = new MapCorrelator(engineOf(plan));
         List<Fired> fired = new java.util.ArrayList<>();
         long maxSlots = drive(c, plan, i -> signal(0, timeOf(i), null), fired);
         assertThat(maxSlots).isLessThanOrEqualTo(3600);
         assertThat(c.evicted()).isZero();
         fired.addAll(c.advanceWatermark(Long.MAX_VALUE / 2));
-        assertThat(fired).as("the window anchored at the first second holds every signal").first()
+        assertThat(fired)
+                .as("the window anchored at the first second holds every signal")
+                .first()
                 .satisfies(f -> {
                     assertThat(f.value()).isEqualByComparingTo(BigDecimal.valueOf(SIGNALS));
                     assertThat(f.count()).isEqualTo(SIGNALS);
@@ -107,32 +122,37 @@ class HotGroupTest {
 
     @Test
     void valueCountAndSumKeepOneSlotPerInstantAndValue() {
-        CorrelationPlan distinct = plan(Type.VALUE_COUNT, 1,
-                List.of(new Bound(CompareOp.GTE, BigDecimal.valueOf(3))), List.of("f"));
+        CorrelationPlan distinct =
+                plan(Type.VALUE_COUNT, 1, List.of(new Bound(CompareOp.GTE, BigDecimal.valueOf(3))), List.of("f"));
         MapCorrelator c = new MapCorrelator(engineOf(distinct));
         List<Fired> fired = new java.util.ArrayList<>();
         long maxSlots = drive(c, distinct, i -> signal(0, timeOf(i), "v" + i % 2), fired);
         assertThat(fired).as("two distinct values never reach three").isEmpty();
         assertThat(maxSlots).isLessThanOrEqualTo(2 * 3600);
         assertThat(c.evicted()).isZero();
-        assertThat(c.onSignal(distinct, signal(0, timeOf(SIGNALS - 1), "v2"))).as("the third value")
-                .singleElement().satisfies(f -> assertThat(f.value()).isEqualByComparingTo("3"));
+        assertThat(c.onSignal(distinct, signal(0, timeOf(SIGNALS - 1), "v2")))
+                .as("the third value")
+                .singleElement()
+                .satisfies(f -> assertThat(f.value()).isEqualByComparingTo("3"));
 
-        CorrelationPlan sum = plan(Type.VALUE_SUM, 1,
-                List.of(new Bound(CompareOp.GT, BigDecimal.valueOf(3 * SIGNALS))), List.of("bytes"));
+        CorrelationPlan sum = plan(
+                Type.VALUE_SUM, 1, List.of(new Bound(CompareOp.GT, BigDecimal.valueOf(3 * SIGNALS))), List.of("bytes"));
         MapCorrelator s = new MapCorrelator(engineOf(sum));
         List<Fired> sums = new java.util.ArrayList<>();
         drive(s, sum, i -> signal(0, 0, String.valueOf(i % 5 + 1)), sums);
-        assertThat(sums).as("1 + 2 + ... + 5 over a million signals: 3,000,000, not more").isEmpty();
+        assertThat(sums)
+                .as("1 + 2 + ... + 5 over a million signals: 3,000,000, not more")
+                .isEmpty();
         assertThat(s.slots()).as("one instant, five values").isEqualTo(5);
-        assertThat(s.onSignal(sum, signal(0, 0, "1"))).singleElement()
+        assertThat(s.onSignal(sum, signal(0, 0, "1")))
+                .singleElement()
                 .satisfies(f -> assertThat(f.value()).isEqualByComparingTo(BigDecimal.valueOf(3 * SIGNALS + 1)));
     }
 
     static CorrelationPlan plan(Type type, int rules, List<Bound> bounds, List<String> fields) {
         CorrelationRule r = CorrelationPlanTest.rule(type, rules, bounds, null, fields, null);
-        return CorrelationPlan.compile(r, new dev.tripline.rule.RuleSet(List.of(), List.of()),
-                CorrelationPlan.Options.defaults(), true);
+        return CorrelationPlan.compile(
+                r, new dev.tripline.rule.RuleSet(List.of(), List.of()), CorrelationPlan.Options.defaults(), true);
     }
 
     static CorrelationEngine engineOf(CorrelationPlan plan) {

@@ -18,14 +18,14 @@ public final class MapCorrelator {
     private static final int MAX_CHAIN_DEPTH = 64;
 
     /** State key: correlation id and group values. */
-    private record Key(String correlation, List<String> group) {
-    }
+    private record Key(String correlation, List<String> group) {}
 
     private final Correlator correlator;
     private final Map<Key, MapGroupState> groups = new HashMap<>();
     private final TreeMap<Long, List<Key>> timers = new TreeMap<>();
     /** The timer each group has queued, so a group whose timer did not move is not queued again. */
     private final Map<Key, Long> registered = new HashMap<>();
+
     private long watermark = Long.MIN_VALUE;
     private long dropped;
     private long evicted;
@@ -82,8 +82,8 @@ public final class MapCorrelator {
                 MapGroupState g = groups.get(k);
                 if (g != null && g.timer() == due.getKey()) {
                     registered.remove(k);
-                    correlator.onTimer(correlator.engine().plan(k.correlation()), due.getKey(), watermark, g,
-                            new Out(out, 0));
+                    correlator.onTimer(
+                            correlator.engine().plan(k.correlation()), due.getKey(), watermark, g, new Out(out, 0));
                     track(k, g);
                 }
             }
@@ -148,7 +148,9 @@ public final class MapCorrelator {
 
     /** Groups with a timer registered. */
     public int pendingTimers() {
-        return (int) groups.values().stream().filter(g -> g.timer() != Long.MAX_VALUE).count();
+        return (int) groups.values().stream()
+                .filter(g -> g.timer() != Long.MAX_VALUE)
+                .count();
     }
 
     /** The output port of one call: results into {@code out}, chained signals stepped at once. */

@@ -13,7 +13,6 @@ import dev.tripline.cli.Main;
 import dev.tripline.io.SourceOptions;
 import dev.tripline.job.TriplineConfig;
 import dev.tripline.rule.RuleLoader;
-import java.io.IOException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.nio.file.Files;
@@ -60,7 +59,9 @@ class DeploymentManifestsTest {
         files.add(COMPOSE);
         files.add(COMPOSE_RESTORE);
         for (Path f : files) {
-            assertThat(Manifests.yamlDocuments(f)).as("%s holds YAML documents", ROOT.relativize(f)).isNotEmpty();
+            assertThat(Manifests.yamlDocuments(f))
+                    .as("%s holds YAML documents", ROOT.relativize(f))
+                    .isNotEmpty();
         }
         assertThat(deployment.get("apiVersion")).isEqualTo("flink.apache.org/v1beta1");
         assertThat(deployment.get("kind")).isEqualTo("FlinkDeployment");
@@ -73,28 +74,35 @@ class DeploymentManifestsTest {
         List<String> copy = instruction("COPY --from=build");
         String source = copy.get(copy.size() - 2);
         String target = copy.get(copy.size() - 1);
-        assertThat(source).as("Dockerfile copies the shade build's job jar (pom.xml finalName %s)", pom.jobJarFinalName())
+        assertThat(source)
+                .as("Dockerfile copies the shade build's job jar (pom.xml finalName %s)", pom.jobJarFinalName())
                 .endsWith("/target/" + jar);
         assertThat(target).as("Dockerfile puts the job jar in Flink's usrlib/").isEqualTo(USRLIB + jar);
         assertThat(String.join(" ", instruction("RUN --mount=type=cache,target=/root/.m2 mvn")))
                 .as("the build stage runs the Maven package build and checks for the jar")
-                .contains("-DskipTests package").contains("target/" + jar);
-        assertThat((String) at(deployment, "spec.job.jarURI")).as("FlinkDeployment spec.job.jarURI")
+                .contains("-DskipTests package")
+                .contains("target/" + jar);
+        assertThat((String) at(deployment, "spec.job.jarURI"))
+                .as("FlinkDeployment spec.job.jarURI")
                 .isEqualTo("local://" + target);
     }
 
     @Test
     void entryClassIsTheJobJarsMainClassEverywhere() throws Exception {
         String entry = at(deployment, "spec.job.entryClass");
-        assertThat(entry).as("FlinkDeployment spec.job.entryClass = the job jar's Main-Class (pom.xml job-jar)")
+        assertThat(entry)
+                .as("FlinkDeployment spec.job.entryClass = the job jar's Main-Class (pom.xml job-jar)")
                 .isEqualTo(pom.jobJarMainClass());
-        assertThat(standaloneJob(composeCommand(COMPOSE)).jobClassName()).as("compose.yaml --job-classname")
+        assertThat(standaloneJob(composeCommand(COMPOSE)).jobClassName())
+                .as("compose.yaml --job-classname")
                 .isEqualTo(entry);
         assertThat(standaloneJob(composeCommand(COMPOSE_RESTORE)).jobClassName())
-                .as("compose.restore.yaml --job-classname").isEqualTo(entry);
+                .as("compose.restore.yaml --job-classname")
+                .isEqualTo(entry);
         Method main = Class.forName(entry).getMethod("main", String[].class);
         assertThat(Modifier.isStatic(main.getModifiers()) && Modifier.isPublic(main.getModifiers()))
-                .as("%s has public static main(String[])", entry).isTrue();
+                .as("%s has public static main(String[])", entry)
+                .isTrue();
     }
 
     @Test
@@ -107,10 +115,18 @@ class DeploymentManifestsTest {
             assertThat(parsed.config()).as("--config in %s", args).isNotNull();
             assertThat(parsed.rules()).as("--rules in %s", args).isNotEmpty();
         }
-        assertThat(compose.programArgs()).as("compose.yaml runs the job with the FlinkDeployment's args").isEqualTo(k8s);
-        assertThat(restore.programArgs()).as("compose.restore.yaml runs the job with the same args").isEqualTo(k8s);
-        assertThat(compose.savepoint()).as("compose.yaml starts from empty state").isNull();
-        assertThat(restore.savepoint()).as("compose.restore.yaml passes --fromSavepoint").contains("TRIPLINE_SAVEPOINT");
+        assertThat(compose.programArgs())
+                .as("compose.yaml runs the job with the FlinkDeployment's args")
+                .isEqualTo(k8s);
+        assertThat(restore.programArgs())
+                .as("compose.restore.yaml runs the job with the same args")
+                .isEqualTo(k8s);
+        assertThat(compose.savepoint())
+                .as("compose.yaml starts from empty state")
+                .isNull();
+        assertThat(restore.savepoint())
+                .as("compose.restore.yaml passes --fromSavepoint")
+                .contains("TRIPLINE_SAVEPOINT");
     }
 
     @Test
@@ -132,22 +148,33 @@ class DeploymentManifestsTest {
                 configMapOfVolume.put((String) cm.get("name"), mounts.get((String) v.get("name")));
             }
         }
-        assertThat(configMapOfVolume).as("FlinkDeployment mounts (ConfigMap -> path)")
-                .containsEntry("tripline-config", configDir).containsEntry("tripline-rules", rulesDir);
+        assertThat(configMapOfVolume)
+                .as("FlinkDeployment mounts (ConfigMap -> path)")
+                .containsEntry("tripline-config", configDir)
+                .containsEntry("tripline-rules", rulesDir);
         assertThat(generatorFiles(KUBERNETES.resolve("base/kustomization.yaml"), "tripline-config"))
-                .as("base configMapGenerator tripline-config holds the --config file").containsExactly(configFile);
+                .as("base configMapGenerator tripline-config holds the --config file")
+                .containsExactly(configFile);
         assertThat(Files.readString(KUBERNETES.resolve("sync-rules.sh")))
-                .as("sync-rules.sh generates the ConfigMap the rules volume mounts").contains("- name: tripline-rules");
+                .as("sync-rules.sh generates the ConfigMap the rules volume mounts")
+                .contains("- name: tripline-rules");
 
-        assertThat(instruction("COPY --chown=flink:flink rules/")).as("Dockerfile copies rules/ to --rules")
-                .last().isEqualTo(rulesDir + "/");
-        assertThat(instruction("COPY --chown=flink:flink docker/conf/")).as("Dockerfile's default --config file")
-                .last().isEqualTo(args.config().toString());
+        assertThat(instruction("COPY --chown=flink:flink rules/"))
+                .as("Dockerfile copies rules/ to --rules")
+                .last()
+                .isEqualTo(rulesDir + "/");
+        assertThat(instruction("COPY --chown=flink:flink docker/conf/"))
+                .as("Dockerfile's default --config file")
+                .last()
+                .isEqualTo(args.config().toString());
 
         List<String> volumes = at(composeService(COMPOSE, "jobmanager"), "volumes");
-        assertThat(volumes).as("compose.yaml jobmanager volumes")
+        assertThat(volumes)
+                .as("compose.yaml jobmanager volumes")
                 .contains("./conf:" + configDir + ":ro", "../rules:" + rulesDir + ":ro");
-        assertThat(DOCKER.resolve("conf").resolve(configFile)).as("docker/conf holds the --config file").exists();
+        assertThat(DOCKER.resolve("conf").resolve(configFile))
+                .as("docker/conf holds the --config file")
+                .exists();
     }
 
     @Test
@@ -161,7 +188,9 @@ class DeploymentManifestsTest {
         try (Stream<Path> s = Files.list(DOCKER.resolve("conf"))) {
             s.filter(p -> p.toString().endsWith(".yaml")).sorted().forEach(configs::add);
         }
-        assertThat(configs).as("Tripline configs in kustomize generators and docker/conf").hasSizeGreaterThanOrEqualTo(4);
+        assertThat(configs)
+                .as("Tripline configs in kustomize generators and docker/conf")
+                .hasSizeGreaterThanOrEqualTo(4);
         for (Path file : configs) {
             String name = ROOT.relativize(file).toString();
             assertThat(file).as("%s (named in a configMapGenerator)", name).exists();
@@ -172,12 +201,20 @@ class DeploymentManifestsTest {
                 throw new AssertionError(name + " does not load: " + e.errors(), e);
             }
             // The checks DeployedJob makes before it builds the job.
-            assertThat(config.sink().kind()).as("%s: sink.kind of a cluster job", name).isNotEqualTo(SourceOptions.Kind.FILE);
-            assertThat(config.source().kind()).as("%s: source.kind of a cluster job", name)
+            assertThat(config.sink().kind())
+                    .as("%s: sink.kind of a cluster job", name)
                     .isNotEqualTo(SourceOptions.Kind.FILE);
-            assertThat(config.source().missingSettings()).as("%s: source settings", name).isNull();
-            assertThat(config.sink().missingSettings()).as("%s: sink settings", name).isNull();
-            RuleLoader.Result rules = RuleLoader.standard(config.ruleLoadOptions()).load(List.of(ROOT.resolve("rules")));
+            assertThat(config.source().kind())
+                    .as("%s: source.kind of a cluster job", name)
+                    .isNotEqualTo(SourceOptions.Kind.FILE);
+            assertThat(config.source().missingSettings())
+                    .as("%s: source settings", name)
+                    .isNull();
+            assertThat(config.sink().missingSettings())
+                    .as("%s: sink settings", name)
+                    .isNull();
+            RuleLoader.Result rules =
+                    RuleLoader.standard(config.ruleLoadOptions()).load(List.of(ROOT.resolve("rules")));
             assertThat(rules.errors()).as("rules/ loaded with %s", name).isEmpty();
         }
     }
@@ -186,22 +223,30 @@ class DeploymentManifestsTest {
     void flinkAndJavaVersionsAgreeWithThePom() throws Exception {
         String v = pom.flinkVersion();
         String[] parts = v.split("\\.");
-        List<String> froms = dockerfile.stream().filter(i -> i.startsWith("FROM ")).toList();
+        List<String> froms =
+                dockerfile.stream().filter(i -> i.startsWith("FROM ")).toList();
         assertThat(froms).as("Dockerfile stages").hasSize(2);
-        assertThat(froms.get(0)).as("build stage: Maven on Java %s", pom.javaRelease())
+        assertThat(froms.get(0))
+                .as("build stage: Maven on Java %s", pom.javaRelease())
                 .contains("temurin-" + pom.javaRelease());
-        assertThat(froms.get(1)).as("runtime stage: the official Flink image of pom.xml's flink.version and Java release")
+        assertThat(froms.get(1))
+                .as("runtime stage: the official Flink image of pom.xml's flink.version and Java release")
                 .isEqualTo("FROM flink:" + v + "-java" + pom.javaRelease());
-        assertThat((String) at(deployment, "spec.flinkVersion")).as("FlinkDeployment spec.flinkVersion")
+        assertThat((String) at(deployment, "spec.flinkVersion"))
+                .as("FlinkDeployment spec.flinkVersion")
                 .isEqualTo("v" + parts[0] + "_" + parts[1]);
-        assertThat(instruction("RUN test -f /opt/flink/plugins/metrics-prometheus/")).as("Prometheus reporter of Flink %s", v)
-                .last().isEqualTo("/opt/flink/plugins/metrics-prometheus/flink-metrics-prometheus-" + v + ".jar");
+        assertThat(instruction("RUN test -f /opt/flink/plugins/metrics-prometheus/"))
+                .as("Prometheus reporter of Flink %s", v)
+                .last()
+                .isEqualTo("/opt/flink/plugins/metrics-prometheus/flink-metrics-prometheus-" + v + ".jar");
         Matcher plugins = Pattern.compile("flink-s3-fs-[a-z]+-([0-9][^\\s;]*)\\.jar")
                 .matcher(Files.readString(KUBERNETES.resolve("overlays/prod/kustomization.yaml")));
         int found = 0;
         while (plugins.find()) {
             found++;
-            assertThat(plugins.group(1)).as("prod ENABLE_BUILT_IN_PLUGINS %s", plugins.group()).isEqualTo(v);
+            assertThat(plugins.group(1))
+                    .as("prod ENABLE_BUILT_IN_PLUGINS %s", plugins.group())
+                    .isEqualTo(v);
         }
         assertThat(found).as("prod enables an S3 file system plugin").isPositive();
         for (String service : List.of("kafka", "kafka-init", "producer")) {
@@ -209,10 +254,14 @@ class DeploymentManifestsTest {
                     .as("compose %s: the Kafka version the tests run (pom kafka.version)", service)
                     .isEqualTo("apache/kafka:" + pom.kafkaVersion());
         }
-        String kinesis = new ObjectMapper().readTree(ROOT.resolve("package.json").toFile())
-                .path("devDependencies").path("kinesis-local").asText();
+        String kinesis = new ObjectMapper()
+                .readTree(ROOT.resolve("package.json").toFile())
+                .path("devDependencies")
+                .path("kinesis-local")
+                .asText();
         assertThat((String) at(composeService(COMPOSE, "kinesis-local"), "image"))
-                .as("compose kinesis-local image tag = package.json's kinesis-local").endsWith(":" + kinesis);
+                .as("compose kinesis-local image tag = package.json's kinesis-local")
+                .endsWith(":" + kinesis);
     }
 
     @Test
@@ -221,18 +270,24 @@ class DeploymentManifestsTest {
         String image = at(deployment, "spec.image");
         for (Path k : Manifests.kustomizations()) {
             for (Map<String, Object> i : maps(Manifests.yamlMap(k).get("images"))) {
-                assertThat(i.get("name")).as("%s images[].name = FlinkDeployment spec.image", ROOT.relativize(k))
+                assertThat(i.get("name"))
+                        .as("%s images[].name = FlinkDeployment spec.image", ROOT.relativize(k))
                         .isEqualTo(image);
-                assertThat(i.get("newTag")).as("%s images[].newTag = pom.xml version", ROOT.relativize(k))
+                assertThat(i.get("newTag"))
+                        .as("%s images[].newTag = pom.xml version", ROOT.relativize(k))
                         .isEqualTo(tag);
             }
         }
-        assertThat(maps(Manifests.yamlMap(KUBERNETES.resolve("base/kustomization.yaml")).get("images")))
-                .as("base kustomization sets the image").isNotEmpty();
+        assertThat(maps(Manifests.yamlMap(KUBERNETES.resolve("base/kustomization.yaml"))
+                        .get("images")))
+                .as("base kustomization sets the image")
+                .isNotEmpty();
         assertThat(Files.readString(KUBERNETES.resolve("base/kustomizeconfig.yaml")))
-                .as("kustomize is told that FlinkDeployment spec.image is an image").contains("path: spec/image");
+                .as("kustomize is told that FlinkDeployment spec.image is an image")
+                .contains("path: spec/image");
         for (String service : List.of("jobmanager", "taskmanager")) {
-            assertThat((String) at(composeService(COMPOSE, service), "image")).as("compose %s image", service)
+            assertThat((String) at(composeService(COMPOSE, service), "image"))
+                    .as("compose %s image", service)
                     .isEqualTo(image + ":" + tag);
         }
         Pattern ref = Pattern.compile("(?<![\\w-])" + Pattern.quote(image) + ":([0-9][\\w.-]*)");
@@ -241,9 +296,13 @@ class DeploymentManifestsTest {
             int n = 0;
             while (m.find()) {
                 n++;
-                assertThat(m.group(1)).as("%s mentions %s", ROOT.relativize(doc), m.group()).isEqualTo(tag);
+                assertThat(m.group(1))
+                        .as("%s mentions %s", ROOT.relativize(doc), m.group())
+                        .isEqualTo(tag);
             }
-            assertThat(n).as("%s names the image %s:%s", ROOT.relativize(doc), image, tag).isPositive();
+            assertThat(n)
+                    .as("%s names the image %s:%s", ROOT.relativize(doc), image, tag)
+                    .isPositive();
         }
     }
 
@@ -273,13 +332,16 @@ class DeploymentManifestsTest {
             keys.problem(e.getKey(), e.getValue(), compose).ifPresent(p -> problems.add("docker/compose.yaml: " + p));
         }
         assertThat(checked).as("configuration keys checked").isGreaterThan(30);
-        assertThat(problems).as("Flink configuration keys that Flink 1.20 does not know").isEmpty();
+        assertThat(problems)
+                .as("Flink configuration keys that Flink 1.20 does not know")
+                .isEmpty();
     }
 
     @Test
     void clusterSettingsTheIssueAsksForArePresentInBaseAndOverlays() {
         Map<String, String> base = stringMap(at(deployment, "spec.flinkConfiguration"));
-        assertThat(base).containsEntry("state.backend.type", "rocksdb")
+        assertThat(base)
+                .containsEntry("state.backend.type", "rocksdb")
                 .containsEntry("execution.checkpointing.incremental", "true")
                 .containsEntry("high-availability.type", "kubernetes")
                 .containsEntry("execution.buffer-timeout.interval", "10ms")
@@ -291,13 +353,20 @@ class DeploymentManifestsTest {
         assertThat((Object) at(deployment, "spec.taskManager.resource")).isNotNull();
         for (String overlay : List.of("dev", "prod")) {
             Map<String, String> merged = new LinkedHashMap<>(base);
-            merged.putAll(stringMap(at(Manifests.yamlMap(KUBERNETES.resolve("overlays/" + overlay
-                    + "/flinkdeployment-patch.yaml")), "spec.flinkConfiguration")));
+            merged.putAll(stringMap(at(
+                    Manifests.yamlMap(KUBERNETES.resolve("overlays/" + overlay + "/flinkdeployment-patch.yaml")),
+                    "spec.flinkConfiguration")));
             // upgradeMode savepoint needs a savepoint directory (the operator refuses the spec without one).
-            assertThat(merged).as("overlay %s", overlay).containsKeys("execution.checkpointing.dir",
-                    "execution.checkpointing.savepoint-dir", "high-availability.storageDir");
+            assertThat(merged)
+                    .as("overlay %s", overlay)
+                    .containsKeys(
+                            "execution.checkpointing.dir",
+                            "execution.checkpointing.savepoint-dir",
+                            "high-availability.storageDir");
             if (overlay.equals("prod")) {
-                assertThat(merged.get("execution.checkpointing.savepoint-dir")).as("prod savepoints on S3").startsWith("s3://");
+                assertThat(merged.get("execution.checkpointing.savepoint-dir"))
+                        .as("prod savepoints on S3")
+                        .startsWith("s3://");
             }
         }
     }
@@ -306,9 +375,12 @@ class DeploymentManifestsTest {
 
     /** The tokens of the first Dockerfile instruction that starts with {@code prefix}. */
     private List<String> instruction(String prefix) {
-        return dockerfile.stream().filter(i -> i.startsWith(prefix)).findFirst()
+        return dockerfile.stream()
+                .filter(i -> i.startsWith(prefix))
+                .findFirst()
                 .map(i -> List.of(i.split(" ")))
-                .orElseThrow(() -> new AssertionError("docker/Dockerfile has no instruction starting '" + prefix + "'"));
+                .orElseThrow(
+                        () -> new AssertionError("docker/Dockerfile has no instruction starting '" + prefix + "'"));
     }
 
     private static List<String> generatorFiles(Path kustomization, String name) {
@@ -330,15 +402,20 @@ class DeploymentManifestsTest {
 
     private static List<String> composeCommand(Path compose) {
         Object command = composeService(compose, "jobmanager").get("command");
-        assertThat(command).as("%s jobmanager command is a list", compose.getFileName()).isInstanceOf(List.class);
+        assertThat(command)
+                .as("%s jobmanager command is a list", compose.getFileName())
+                .isInstanceOf(List.class);
         return ((List<?>) command).stream().map(String::valueOf).toList();
     }
 
     /** FLINK_PROPERTIES of compose.yaml, as the image's entrypoint reads them: one {@code key: value} a line. */
     private static Map<String, String> flinkProperties() {
         Map<String, String> jm = stringMap(composeService(COMPOSE, "jobmanager").get("environment"));
-        Map<String, String> tm = stringMap(composeService(COMPOSE, "taskmanager").get("environment"));
-        assertThat(jm.get("FLINK_PROPERTIES")).as("compose jobmanager FLINK_PROPERTIES").isNotBlank()
+        Map<String, String> tm =
+                stringMap(composeService(COMPOSE, "taskmanager").get("environment"));
+        assertThat(jm.get("FLINK_PROPERTIES"))
+                .as("compose jobmanager FLINK_PROPERTIES")
+                .isNotBlank()
                 .isEqualTo(tm.get("FLINK_PROPERTIES"));
         Map<String, String> out = new LinkedHashMap<>();
         for (String line : jm.get("FLINK_PROPERTIES").split("\n")) {
@@ -348,7 +425,8 @@ class DeploymentManifestsTest {
             int colon = line.indexOf(':');
             assertThat(colon).as("FLINK_PROPERTIES line '%s'", line).isPositive();
             String value = line.substring(colon + 1).strip();
-            assertThat(value).as("FLINK_PROPERTIES '%s': the entrypoint deletes spaces inside values", line)
+            assertThat(value)
+                    .as("FLINK_PROPERTIES '%s': the entrypoint deletes spaces inside values", line)
                     .doesNotContain(" ");
             out.put(line.substring(0, colon).strip(), value);
         }
@@ -367,8 +445,7 @@ class DeploymentManifestsTest {
         return out;
     }
 
-    record JobArgs(Path config, List<Path> rules) {
-    }
+    record JobArgs(Path config, List<Path> rules) {}
 
     /** Parses program arguments as the job jar's main class does, without running the command. */
     private static JobArgs parseJobArgs(List<String> args) {
@@ -385,8 +462,7 @@ class DeploymentManifestsTest {
         return new JobArgs(sub.matchedOptionValue("--config", null), sub.matchedOptionValue("--rules", List.of()));
     }
 
-    record StandaloneJob(String jobClassName, String savepoint, List<String> programArgs) {
-    }
+    record StandaloneJob(String jobClassName, String savepoint, List<String> programArgs) {}
 
     /**
      * Parses a compose command for the official image's {@code standalone-job} mode with Flink's own entry-point
@@ -404,7 +480,8 @@ class DeploymentManifestsTest {
             public Options getOptions() {
                 Options o = new Options();
                 o.addOption(CommandLineOptions.CONFIG_DIR_OPTION);
-                o.addOption(Option.builder("jarfile").longOpt("jar-file").hasArg().build());
+                o.addOption(
+                        Option.builder("jarfile").longOpt("jar-file").hasArg().build());
                 o.addOption(CommandLineOptions.REST_PORT_OPTION);
                 o.addOption(jobClass);
                 o.addOption(Option.builder("jid").longOpt("job-id").hasArg().build());
@@ -417,8 +494,10 @@ class DeploymentManifestsTest {
 
             @Override
             public StandaloneJob createResult(CommandLine cl) {
-                return new StandaloneJob(cl.getOptionValue(jobClass.getOpt()),
-                        cl.getOptionValue(CliFrontendParser.SAVEPOINT_PATH_OPTION.getOpt()), List.of(cl.getArgs()));
+                return new StandaloneJob(
+                        cl.getOptionValue(jobClass.getOpt()),
+                        cl.getOptionValue(CliFrontendParser.SAVEPOINT_PATH_OPTION.getOpt()),
+                        List.of(cl.getArgs()));
             }
         };
         // bin/standalone-job.sh puts --configDir in front of the container's arguments.

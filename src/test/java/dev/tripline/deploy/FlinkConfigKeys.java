@@ -39,6 +39,7 @@ final class FlinkConfigKeys {
      * not on this classpath): Flink 1.20 docs, "Metric Reporters", Prometheus: port, filterLabelValueCharacters.
      */
     private static final Set<String> PROMETHEUS_REPORTER_KEYS = Set.of("port", "filterLabelValueCharacters");
+
     static final String PROMETHEUS_FACTORY = "org.apache.flink.metrics.prometheus.PrometheusReporterFactory";
 
     /**
@@ -59,6 +60,7 @@ final class FlinkConfigKeys {
     private final Map<String, ConfigOption<?>> current = new HashMap<>();
     /** Deprecated key -> the key that replaces it. */
     private final Map<String, String> deprecated = new HashMap<>();
+
     private final Map<String, ConfigOption<?>> reporterOptions = new HashMap<>();
     private final Set<String> scannedClasses = new TreeSet<>();
 
@@ -105,7 +107,8 @@ final class FlinkConfigKeys {
     /** Checks one key and its value; empty when fine, else a message naming the key. */
     Optional<String> problem(String key, String value, Map<String, String> wholeConfig) {
         if (key.startsWith("kubernetes.operator.")) {
-            return OPERATOR_KEYS.contains(key) ? Optional.empty()
+            return OPERATOR_KEYS.contains(key)
+                    ? Optional.empty()
                     : Optional.of("'" + key + "' is not a Flink Kubernetes Operator option this test knows "
                             + "(add it to FlinkConfigKeys.OPERATOR_KEYS with where it is documented)");
         }
@@ -169,8 +172,10 @@ final class FlinkConfigKeys {
                 Enumeration<JarEntry> entries = jar.entries();
                 while (entries.hasMoreElements()) {
                     String n = entries.nextElement().getName();
-                    if (n.startsWith("org/apache/flink/configuration/") && n.endsWith("Options.class")
-                            && n.indexOf('/', "org/apache/flink/configuration/".length()) < 0 && !n.contains("$")) {
+                    if (n.startsWith("org/apache/flink/configuration/")
+                            && n.endsWith("Options.class")
+                            && n.indexOf('/', "org/apache/flink/configuration/".length()) < 0
+                            && !n.contains("$")) {
                         names.add(n.substring(0, n.length() - ".class".length()).replace('/', '.'));
                     }
                 }

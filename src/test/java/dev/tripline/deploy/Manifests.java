@@ -21,11 +21,11 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 final class Manifests {
     /** Surefire runs tests in the project directory. */
     static final Path ROOT = Path.of("").toAbsolutePath();
+
     static final Path KUBERNETES = ROOT.resolve("deploy/kubernetes");
     static final Path DOCKER = ROOT.resolve("docker");
 
-    private Manifests() {
-    }
+    private Manifests() {}
 
     static List<Object> yamlDocuments(Path file) {
         try {
@@ -47,7 +47,8 @@ final class Manifests {
     static Map<String, Object> yamlMap(Path file) {
         List<Object> docs = yamlDocuments(file);
         if (docs.size() != 1 || !(docs.get(0) instanceof Map)) {
-            throw new AssertionError(ROOT.relativize(file) + ": expected one YAML mapping, got " + docs.size() + " documents");
+            throw new AssertionError(
+                    ROOT.relativize(file) + ": expected one YAML mapping, got " + docs.size() + " documents");
         }
         return (Map<String, Object>) docs.get(0);
     }
@@ -83,7 +84,9 @@ final class Manifests {
     static List<Path> kustomizations() {
         try (Stream<Path> s = Files.walk(KUBERNETES)) {
             return s.filter(p -> p.getFileName().toString().equals("kustomization.yaml"))
-                    .filter(p -> !p.startsWith(KUBERNETES.resolve("base/rules"))).sorted().toList();
+                    .filter(p -> !p.startsWith(KUBERNETES.resolve("base/rules")))
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -93,7 +96,9 @@ final class Manifests {
     static List<Path> kubernetesYaml() {
         try (Stream<Path> s = Files.walk(KUBERNETES)) {
             return s.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
-                    .filter(p -> !p.startsWith(KUBERNETES.resolve("base/rules"))).sorted().toList();
+                    .filter(p -> !p.startsWith(KUBERNETES.resolve("base/rules")))
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -126,14 +131,20 @@ final class Manifests {
     }
 
     /** What the build declares: versions and the job jar's shade execution. */
-    record Pom(String version, String flinkVersion, String kafkaVersion, String javaRelease,
-               String jobJarFinalName, String jobJarMainClass) {
+    record Pom(
+            String version,
+            String flinkVersion,
+            String kafkaVersion,
+            String javaRelease,
+            String jobJarFinalName,
+            String jobJarMainClass) {
 
         static Pom read() {
             try {
                 DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
                 f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-                Document doc = f.newDocumentBuilder().parse(ROOT.resolve("pom.xml").toFile());
+                Document doc =
+                        f.newDocumentBuilder().parse(ROOT.resolve("pom.xml").toFile());
                 Element project = doc.getDocumentElement();
                 Element props = child(project, "properties");
                 String finalName = null;
@@ -145,16 +156,22 @@ final class Manifests {
                     if (id != null && id.getTextContent().strip().equals("job-jar")) {
                         Element conf = child(e, "configuration");
                         finalName = child(conf, "finalName").getTextContent().strip();
-                        mainClass = conf.getElementsByTagName("mainClass").item(0).getTextContent().strip();
+                        mainClass = conf.getElementsByTagName("mainClass")
+                                .item(0)
+                                .getTextContent()
+                                .strip();
                     }
                 }
                 if (finalName == null) {
                     throw new AssertionError("pom.xml has no shade execution with id job-jar");
                 }
-                return new Pom(child(project, "version").getTextContent().strip(),
+                return new Pom(
+                        child(project, "version").getTextContent().strip(),
                         child(props, "flink.version").getTextContent().strip(),
                         child(props, "kafka.version").getTextContent().strip(),
-                        child(props, "maven.compiler.release").getTextContent().strip(), finalName, mainClass);
+                        child(props, "maven.compiler.release").getTextContent().strip(),
+                        finalName,
+                        mainClass);
             } catch (Exception e) {
                 throw new AssertionError("cannot read pom.xml: " + e, e);
             }

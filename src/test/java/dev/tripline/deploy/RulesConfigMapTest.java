@@ -56,7 +56,8 @@ class RulesConfigMapTest {
             listed.add(String.valueOf(f));
         }
         assertThat(listed).as("generator files = the copied files").isEqualTo(filesIn(out));
-        assertThat(listed).as("no sidecar tests or test sources in the ConfigMap")
+        assertThat(listed)
+                .as("no sidecar tests or test sources in the ConfigMap")
                 .noneMatch(n -> n.endsWith(".tests.yml") || n.startsWith("test-sources."));
 
         // The job loads the same rules from the ConfigMap (the listed files) mounted as a volume.
@@ -66,8 +67,10 @@ class RulesConfigMapTest {
         Loaded fromVolume = load(configMapVolume(out, tmp.resolve("mount")));
         assertThat(fromVolume.errors()).as("rules from a ConfigMap volume").isEmpty();
         assertThat(fromVolume.rules()).as("rule ids from the ConfigMap volume").isEqualTo(fromRepo.rules());
-        assertThat(fromVolume.correlations()).as("correlation ids from the ConfigMap volume")
-                .isEqualTo(fromRepo.correlations()).isNotEmpty();
+        assertThat(fromVolume.correlations())
+                .as("correlation ids from the ConfigMap volume")
+                .isEqualTo(fromRepo.correlations())
+                .isNotEmpty();
     }
 
     @Test
@@ -77,9 +80,17 @@ class RulesConfigMapTest {
         Files.createDirectories(rules.resolve("gcp"));
         Files.writeString(rules.resolve("aws/login.yml"), "a: 1\n");
         Files.writeString(rules.resolve("gcp/login.yml"), "a: 2\n");
-        Run run = run(tmp, "bash", SCRIPT.toString(), rules.toString(), tmp.resolve("out").toString());
+        Run run = run(
+                tmp,
+                "bash",
+                SCRIPT.toString(),
+                rules.toString(),
+                tmp.resolve("out").toString());
         assertThat(run.exit()).as("exit code").isNotZero();
-        assertThat(run.output()).contains("./aws/login.yml").contains("./gcp/login.yml").contains("same file name");
+        assertThat(run.output())
+                .contains("./aws/login.yml")
+                .contains("./gcp/login.yml")
+                .contains("same file name");
         assertThat(tmp.resolve("out")).doesNotExist();
     }
 
@@ -97,13 +108,18 @@ class RulesConfigMapTest {
         Map<String, String> names = null;
         for (String overlay : List.of("dev", "prod")) {
             Rendered r = kustomize(tmp, tree.resolve("overlays/" + overlay));
-            assertThat(r.volumeConfigMaps()).as("%s: FlinkDeployment ConfigMap volumes exist in the build", overlay)
+            assertThat(r.volumeConfigMaps())
+                    .as("%s: FlinkDeployment ConfigMap volumes exist in the build", overlay)
                     .containsOnlyKeys("tripline-config", "tripline-rules");
-            assertThat(r.configMaps()).as("%s: ConfigMaps", overlay)
+            assertThat(r.configMaps())
+                    .as("%s: ConfigMaps", overlay)
                     .containsAll(r.volumeConfigMaps().values());
-            assertThat(r.volumeConfigMaps().get("tripline-rules")).as("%s: hash-suffixed rules ConfigMap", overlay)
+            assertThat(r.volumeConfigMaps().get("tripline-rules"))
+                    .as("%s: hash-suffixed rules ConfigMap", overlay)
                     .matches("tripline-rules-[a-z0-9]{10}");
-            assertThat(r.rulesKeys()).as("%s: rules ConfigMap keys", overlay).isEqualTo(filesIn(tree.resolve("base/rules")));
+            assertThat(r.rulesKeys())
+                    .as("%s: rules ConfigMap keys", overlay)
+                    .isEqualTo(filesIn(tree.resolve("base/rules")));
             String rendered = at(r.deployment(), "spec.image");
             if (overlay.equals("dev")) {
                 assertThat(rendered).as("dev image").isEqualTo(image + ":" + version);
@@ -119,29 +135,37 @@ class RulesConfigMapTest {
         // A changed rule: new ConfigMap name in the spec, so the operator upgrades the job with a savepoint.
         Path someRule;
         try (Stream<Path> s = Files.walk(rules)) {
-            someRule = s.filter(p -> p.toString().endsWith(".yml") && !p.toString().endsWith(".tests.yml")
-                    && !p.getFileName().toString().startsWith("test-sources")).sorted().findFirst().orElseThrow();
+            someRule = s.filter(p -> p.toString().endsWith(".yml")
+                            && !p.toString().endsWith(".tests.yml")
+                            && !p.getFileName().toString().startsWith("test-sources"))
+                    .sorted()
+                    .findFirst()
+                    .orElseThrow();
         }
         Files.writeString(someRule, "# changed\n", StandardOpenOption.APPEND);
         sync(tmp, tree, rules);
         Rendered after = kustomize(tmp, tree.resolve("overlays/dev"));
-        assertThat(after.volumeConfigMaps().get("tripline-rules")).as("rules ConfigMap after a rule change")
+        assertThat(after.volumeConfigMaps().get("tripline-rules"))
+                .as("rules ConfigMap after a rule change")
                 .isNotEqualTo(names.get("tripline-rules"));
-        assertThat(after.volumeConfigMaps().get("tripline-config")).as("config ConfigMap unchanged")
+        assertThat(after.volumeConfigMaps().get("tripline-config"))
+                .as("config ConfigMap unchanged")
                 .isEqualTo(names.get("tripline-config"));
     }
 
     // --- helpers ---
 
-    record Loaded(List<String> errors, Set<String> rules, Set<String> correlations) {
-    }
+    record Loaded(List<String> errors, Set<String> rules, Set<String> correlations) {}
 
     private static Loaded load(Path dir) throws TriplineConfig.ConfigException {
         TriplineConfig config = TriplineConfig.load(KUBERNETES.resolve("base/tripline.yaml"));
         RuleLoader.Result r = RuleLoader.standard(config.ruleLoadOptions()).load(List.of(dir));
-        return new Loaded(r.errors().stream().map(Object::toString).toList(),
+        return new Loaded(
+                r.errors().stream().map(Object::toString).toList(),
                 r.ruleSet().rules().stream().map(Rule::id).collect(Collectors.toCollection(TreeSet::new)),
-                r.ruleSet().correlations().stream().map(CorrelationRule::id).collect(Collectors.toCollection(TreeSet::new)));
+                r.ruleSet().correlations().stream()
+                        .map(CorrelationRule::id)
+                        .collect(Collectors.toCollection(TreeSet::new)));
     }
 
     /** Lays {@code files} out as the kubelet mounts a ConfigMap: links to ..data/NAME, ..data -> ..TIMESTAMP/. */
@@ -157,7 +181,8 @@ class RulesConfigMapTest {
 
     private static Set<String> filesIn(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> !n.equals("kustomization.yaml"))
+            return s.map(p -> p.getFileName().toString())
+                    .filter(n -> !n.equals("kustomization.yaml"))
                     .collect(Collectors.toCollection(TreeSet::new));
         }
     }
@@ -167,14 +192,19 @@ class RulesConfigMapTest {
         assertThat(run.exit()).as("sync-rules.sh: %s", run.output()).isZero();
     }
 
-    record Rendered(Map<String, Object> deployment, Map<String, String> volumeConfigMaps, Set<String> configMaps,
-                    Set<String> rulesKeys, String triplineYaml) {
-    }
+    record Rendered(
+            Map<String, Object> deployment,
+            Map<String, String> volumeConfigMaps,
+            Set<String> configMaps,
+            Set<String> rulesKeys,
+            String triplineYaml) {}
 
     @SuppressWarnings("unchecked")
     private static Rendered kustomize(Path tmp, Path overlay) throws Exception {
         Run run = run(tmp, "kubectl", "kustomize", overlay.toString());
-        assertThat(run.exit()).as("kubectl kustomize %s: %s", overlay.getFileName(), run.output()).isZero();
+        assertThat(run.exit())
+                .as("kubectl kustomize %s: %s", overlay.getFileName(), run.output())
+                .isZero();
         Path out = Files.writeString(tmp.resolve("rendered.yaml"), run.stdout());
         Map<String, Object> deployment = null;
         Set<String> configMaps = new TreeSet<>();
@@ -205,14 +235,16 @@ class RulesConfigMapTest {
         return new Rendered(deployment, volumes, configMaps, rulesKeys, triplineYaml);
     }
 
-    record Run(int exit, String stdout, String output) {
-    }
+    record Run(int exit, String stdout, String output) {}
 
     private static Run run(Path dir, String... command) throws Exception {
         Path stdout = Files.createTempFile(dir, "out", ".txt");
         Path stderr = Files.createTempFile(dir, "err", ".txt");
-        Process p = new ProcessBuilder(command).directory(dir.toFile())
-                .redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+        Process p = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectOutput(stdout.toFile())
+                .redirectError(stderr.toFile())
+                .start();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError(String.join(" ", command) + " did not finish in 120 s");

@@ -10,12 +10,13 @@ import org.junit.jupiter.api.Test;
 /** Azure Activity Log records in both shapes: recognition, envelopes, derived fields, ECS names, shape bridges. */
 class AzureEventViewTest {
     static final String SUB = "11111111-2222-3333-4444-555555555555";
-    static final String DIAG = "{\"time\":\"2024-03-05T10:00:00.1234567Z\",\"resourceId\":\"/SUBSCRIPTIONS/" + SUB.toUpperCase()
-            + "/RESOURCEGROUPS/UNUSEDREGIONGROUP\",\"operationName\":\"MICROSOFT.RESOURCES/RESOURCEGROUPS/WRITE\","
-            + "\"category\":\"Administrative\",\"resultType\":\"Success\",\"callerIpAddress\":\"198.51.100.7\","
-            + "\"identity\":{\"claims\":{\"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn\":"
-            + "\"mallory@contoso.example\",\"appid\":\"app-1\",\"name\":\"Mallory\"}},\"location\":\"global\","
-            + "\"properties\":{\"requestbody\":\"{\\\"location\\\":\\\"japaneast\\\",\\\"tags\\\":{}}\"}}";
+    static final String DIAG =
+            "{\"time\":\"2024-03-05T10:00:00.1234567Z\",\"resourceId\":\"/SUBSCRIPTIONS/" + SUB.toUpperCase()
+                    + "/RESOURCEGROUPS/UNUSEDREGIONGROUP\",\"operationName\":\"MICROSOFT.RESOURCES/RESOURCEGROUPS/WRITE\","
+                    + "\"category\":\"Administrative\",\"resultType\":\"Success\",\"callerIpAddress\":\"198.51.100.7\","
+                    + "\"identity\":{\"claims\":{\"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn\":"
+                    + "\"mallory@contoso.example\",\"appid\":\"app-1\",\"name\":\"Mallory\"}},\"location\":\"global\","
+                    + "\"properties\":{\"requestbody\":\"{\\\"location\\\":\\\"japaneast\\\",\\\"tags\\\":{}}\"}}";
     static final String REST = "{\"eventTimestamp\":\"2024-03-05T10:05:00Z\",\"subscriptionId\":\"" + SUB + "\","
             + "\"resourceGroupName\":\"UnusedRegionGroup\",\"resourceId\":\"/subscriptions/" + SUB
             + "/resourceGroups/UnusedRegionGroup/providers/Microsoft.Compute/virtualMachines/vm1\","
@@ -40,7 +41,8 @@ class AzureEventViewTest {
     void diagnosticShapeDerivesAccountPrincipalRegionAndEcsNames() {
         Event e = parse(DIAG).get(0);
         assertThat(e.logType()).isEqualTo(LogType.AZURE_ACTIVITY);
-        assertThat(e.eventTimeMillis()).isEqualTo(java.time.Instant.parse("2024-03-05T10:00:00.123Z").toEpochMilli());
+        assertThat(e.eventTimeMillis())
+                .isEqualTo(java.time.Instant.parse("2024-03-05T10:00:00.123Z").toEpochMilli());
         assertThat(e.account()).isEqualTo(SUB);
         assertThat(e.principal()).isEqualTo("mallory@contoso.example");
         assertThat(value(e, "cloud.region")).isEqualTo("japaneast");
@@ -51,10 +53,14 @@ class AzureEventViewTest {
         assertThat(value(e, "source.ip")).isEqualTo("198.51.100.7");
         assertThat(value(e, "user.name")).isEqualTo("Mallory");
         assertThat(value(e, "azure.resource.group")).isEqualTo("UNUSEDREGIONGROUP");
-        assertThat(value(e, "azure.activitylogs.identity.claims.http://schemas_xmlsoap_org/ws/2005/05/identity/claims/upn"))
+        assertThat(value(
+                        e,
+                        "azure.activitylogs.identity.claims.http://schemas_xmlsoap_org/ws/2005/05/identity/claims/upn"))
                 .isEqualTo("mallory@contoso.example");
-        assertThat(e.values(FieldPath.of("azure.activitylogs.identity.claims")).get(0)
-                .has("http://schemas_xmlsoap_org/ws/2005/05/identity/claims/upn")).isTrue();
+        assertThat(e.values(FieldPath.of("azure.activitylogs.identity.claims"))
+                        .get(0)
+                        .has("http://schemas_xmlsoap_org/ws/2005/05/identity/claims/upn"))
+                .isTrue();
         // REST names on a diagnostic record
         assertThat(value(e, "operationName.value")).isEqualTo("MICROSOFT.RESOURCES/RESOURCEGROUPS/WRITE");
         assertThat(value(e, "status.value")).isEqualTo("Success");
@@ -75,7 +81,8 @@ class AzureEventViewTest {
         assertThat(e.principal()).isEqualTo("mallory@contoso.example");
         assertThat(value(e, "cloud.region")).isEqualTo("japaneast");
         assertThat(value(e, "operationName")).isEqualTo("Microsoft.Compute/virtualMachines/write");
-        assertThat(e.values(FieldPath.caseInsensitive("operationName"))).extracting(Event::stringForm)
+        assertThat(e.values(FieldPath.caseInsensitive("operationName")))
+                .extracting(Event::stringForm)
                 .containsExactly("Microsoft.Compute/virtualMachines/write");
         assertThat(value(e, "operationName.value")).isEqualTo("Microsoft.Compute/virtualMachines/write");
         assertThat(value(e, "event.action")).isEqualTo("MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE");
@@ -92,10 +99,12 @@ class AzureEventViewTest {
         String ct = "{\"eventVersion\":\"1.08\",\"userIdentity\":{\"type\":\"Root\",\"arn\":\"arn:aws:iam::1:root\"},"
                 + "\"eventTime\":\"2024-03-05T10:00:00Z\",\"eventSource\":\"ec2.amazonaws.com\",\"eventName\":\"RunInstances\","
                 + "\"awsRegion\":\"ap-east-1\",\"recipientAccountId\":\"123456789012\"}";
-        assertThat(parse("{\"records\":[" + DIAG + "," + REST + "]}")).extracting(Event::logType)
+        assertThat(parse("{\"records\":[" + DIAG + "," + REST + "]}"))
+                .extracting(Event::logType)
                 .containsExactly(LogType.AZURE_ACTIVITY, LogType.AZURE_ACTIVITY);
         assertThat(parse("{\"value\":[" + REST + "],\"nextLink\":null}")).hasSize(1);
-        assertThat(parse(DIAG + "\n" + ct + "\n" + REST + "\n")).extracting(Event::logType)
+        assertThat(parse(DIAG + "\n" + ct + "\n" + REST + "\n"))
+                .extracting(Event::logType)
                 .containsExactly(LogType.AZURE_ACTIVITY, LogType.CLOUDTRAIL, LogType.AZURE_ACTIVITY);
         // CloudTrail names do not leak into Azure records, nor Azure names into CloudTrail ones
         List<Event> both = parse(DIAG + "\n" + ct);
@@ -134,13 +143,19 @@ class AzureEventViewTest {
         assertThat(value(e, "source.address")).isEqualTo("8.8.8.8:45123");
         assertThat(e.principal()).isNull();
         // An OAuth request names its requester.
-        Event oauth = parse(read.replace("\"statusCode\"", "\"identity\":{\"type\":\"OAuth\",\"requester\":{"
-                + "\"objectId\":\"0b1c2d3e\",\"upn\":\"bob@contoso.example\"}},\"statusCode\"")).get(0);
+        Event oauth = parse(read.replace(
+                        "\"statusCode\"",
+                        "\"identity\":{\"type\":\"OAuth\",\"requester\":{"
+                                + "\"objectId\":\"0b1c2d3e\",\"upn\":\"bob@contoso.example\"}},\"statusCode\""))
+                .get(0);
         assertThat(oauth.principal()).isEqualTo("bob@contoso.example");
         // Another category without a resource id is still not Azure Activity.
         String other = read.replace("StorageRead", "Administrative");
-        assertThat(EventParser.forDetection().parse(other.getBytes(StandardCharsets.UTF_8)).failures())
-                .extracting(ParseFailure::reason).containsExactly(ParseFailure.Reason.NOT_CLOUDTRAIL);
+        assertThat(EventParser.forDetection()
+                        .parse(other.getBytes(StandardCharsets.UTF_8))
+                        .failures())
+                .extracting(ParseFailure::reason)
+                .containsExactly(ParseFailure.Reason.NOT_CLOUDTRAIL);
     }
 
     /** Panther's labelled Azure events: every one is a record the job reads (most name no caller). */
@@ -152,14 +167,17 @@ class AzureEventViewTest {
         EventParser job = EventParser.forDetection();
         int read = 0;
         int withoutPrincipal = 0;
-        try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(new java.util.zip.GZIPInputStream(
-                java.nio.file.Files.newInputStream(file)), StandardCharsets.UTF_8))) {
+        try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(
+                new java.util.zip.GZIPInputStream(java.nio.file.Files.newInputStream(file)), StandardCharsets.UTF_8))) {
             for (String line = in.readLine(); line != null; line = in.readLine()) {
                 JsonNode labelled = json.readTree(line);
                 ParseResult r = job.parse(json.writeValueAsBytes(labelled.get("event")));
-                assertThat(r.failures()).as(labelled.get("rule_id") + " / " + labelled.get("test_name")).isEmpty();
-                assertThat(r.events()).singleElement().satisfies(e ->
-                        assertThat(e.logType()).isEqualTo(LogType.AZURE_ACTIVITY));
+                assertThat(r.failures())
+                        .as(labelled.get("rule_id") + " / " + labelled.get("test_name"))
+                        .isEmpty();
+                assertThat(r.events())
+                        .singleElement()
+                        .satisfies(e -> assertThat(e.logType()).isEqualTo(LogType.AZURE_ACTIVITY));
                 read++;
                 withoutPrincipal += r.events().get(0).principal() == null ? 1 : 0;
             }
@@ -173,13 +191,16 @@ class AzureEventViewTest {
     @Test
     void anAzureRecordWithoutTimeIsADeadLetterAndEntraLogsAreNotActivity() {
         EventParser job = EventParser.forDetection();
-        String noTime = "{\"resourceId\":\"/subscriptions/" + SUB + "\",\"operationName\":\"x/write\",\"caller\":\"a\"}";
+        String noTime =
+                "{\"resourceId\":\"/subscriptions/" + SUB + "\",\"operationName\":\"x/write\",\"caller\":\"a\"}";
         assertThat(job.parse(noTime.getBytes(StandardCharsets.UTF_8)).failures())
-                .extracting(ParseFailure::reason).containsExactly(ParseFailure.Reason.MISSING_EVENT_TIME);
+                .extracting(ParseFailure::reason)
+                .containsExactly(ParseFailure.Reason.MISSING_EVENT_TIME);
         String signIn = "{\"time\":\"2024-03-05T10:00:00Z\",\"resourceId\":\"/tenants/t/providers/Microsoft.aadiam\","
                 + "\"operationName\":\"Sign-in activity\",\"category\":\"SignInLogs\",\"identity\":\"Mallory\"}";
         assertThat(job.parse(signIn.getBytes(StandardCharsets.UTF_8)).failures())
-                .extracting(ParseFailure::reason).containsExactly(ParseFailure.Reason.NOT_CLOUDTRAIL);
+                .extracting(ParseFailure::reason)
+                .containsExactly(ParseFailure.Reason.NOT_CLOUDTRAIL);
     }
 
     @Test

@@ -1,11 +1,11 @@
 package dev.tripline.event;
 
-import dev.tripline.testing.SharedData;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tripline.testing.SharedData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -29,8 +29,8 @@ class EcsGoldenTest {
 
     @Test
     void supportedKeysMatchElasticOutput() throws IOException {
-        List<String> lines = Files.readAllLines(SharedData.path("data/elastic-integrations-ecs-golden")
-                .resolve("cloudtrail_ecs_golden_subset.jsonl"));
+        List<String> lines = Files.readAllLines(
+                SharedData.path("data/elastic-integrations-ecs-golden").resolve("cloudtrail_ecs_golden_subset.jsonl"));
         assertThat(lines).hasSize(5);
         EventParser parser = new EventParser();
         SoftAssertions soft = new SoftAssertions();
@@ -41,7 +41,9 @@ class EcsGoldenTest {
             ParseResult r = parser.parse(JSON.writeValueAsBytes(c.get("raw")));
             assertThat(r.failures()).as(name).isEmpty();
             Event e = r.events().get(0);
-            for (Iterator<Map.Entry<String, JsonNode>> it = c.get("expected_subset").fields(); it.hasNext(); ) {
+            for (Iterator<Map.Entry<String, JsonNode>> it =
+                            c.get("expected_subset").fields();
+                    it.hasNext(); ) {
                 Map.Entry<String, JsonNode> kv = it.next();
                 if (UNSUPPORTED.containsKey(kv.getKey())) {
                     continue;
@@ -66,8 +68,15 @@ class EcsGoldenTest {
         ObjectNode raw = (ObjectNode) JSON.readTree("{\"eventVersion\":\"1.08\",\"eventTime\":\"2020-01-01T00:00:00Z\","
                 + "\"userAgent\":\"aws-cli/1.16.248 Python/3.4.7\",\"sourceIPAddress\":\"81.2.69.144\"}");
         Event e = new Event(LogType.CLOUDTRAIL, raw);
-        for (String key : new String[] {"user_agent.name", "source.geo.country_iso_code", "source.as.number",
-                "source.as.organization.name", "event.created", "event.original", "ecs.version"}) {
+        for (String key : new String[] {
+            "user_agent.name",
+            "source.geo.country_iso_code",
+            "source.as.number",
+            "source.as.organization.name",
+            "event.created",
+            "event.original",
+            "ecs.version"
+        }) {
             assertThat(e.exists(FieldPath.of(key))).as(key).isFalse();
         }
         assertThat(e.exists(FieldPath.of("user_agent.original"))).isTrue();

@@ -44,8 +44,9 @@ class EmbeddedJsonPathTest {
         assertThat(sigma.length()).isEqualTo(5);
         assertThat(sigma.segment(2)).isEqualTo(FieldPath.JSON_STEP);
         FieldPath keyPath = FieldPath.keyPath("requestParameters.policyDocument[json].Statement[*].Action", true);
-        assertThat(keyPath).isEqualTo(FieldPath.ofSegments(
-                new String[] {"requestParameters", "policyDocument", "[json]", "Statement", "Action"}, true));
+        assertThat(keyPath)
+                .isEqualTo(FieldPath.ofSegments(
+                        new String[] {"requestParameters", "policyDocument", "[json]", "Statement", "Action"}, true));
         // The index spells a path by its text; the text of a KeyPath-built path parses back to the same steps.
         assertThat(FieldPath.caseInsensitive(keyPath.text())).isEqualTo(keyPath);
         assertThat(FieldPath.of("a.[json].b")).isEqualTo(FieldPath.of("a[json].b"));
@@ -61,7 +62,8 @@ class EmbeddedJsonPathTest {
         Event e = new Event(LogType.CLOUDTRAIL, putRolePolicy());
         assertThat(texts(e, FieldPath.of("requestParameters.policyDocument[json].Statement.Action")))
                 .containsExactly("ec2:DescribeInstances");
-        assertThat(texts(e, FieldPath.of("requestParameters.policyDocument[json].Version"))).containsExactly("2012-10-17");
+        assertThat(texts(e, FieldPath.of("requestParameters.policyDocument[json].Version")))
+                .containsExactly("2012-10-17");
         // Panther paths ignore key case inside the document too.
         assertThat(texts(e, FieldPath.keyPath("requestParameters.policyDocument[json].statement[0].effect", true)))
                 .containsExactly("Allow");
@@ -70,7 +72,8 @@ class EmbeddedJsonPathTest {
 
     @Test
     void aPrettyPrintedPolicyWithAStringActionIsRead() {
-        Event e = new Event(LogType.CLOUDTRAIL,
+        Event e = new Event(
+                LogType.CLOUDTRAIL,
                 record("20230710T1200Z_x9kHmzMa7cx6l9wM.json", "a092fecb-2cb1-4c68-809d-1edf688badef"));
         assertThat(texts(e, FieldPath.of("requestParameters.policyDocument[json].Statement.Action")))
                 .containsExactly("ec2:Describe*");
@@ -79,12 +82,18 @@ class EmbeddedJsonPathTest {
     @Test
     void aUrlEncodedPolicyIsPercentDecodedFirst() {
         // CreateRole's response holds the trust policy URL-encoded, as IAM returns it.
-        Event e = new Event(LogType.CLOUDTRAIL,
+        Event e = new Event(
+                LogType.CLOUDTRAIL,
                 record("20230710T1205Z_zs3JGxETHr59VpkX.json", "b0c1a980-ad28-4be5-baf2-6cfee896dfbf"));
-        assertThat(e.root().at("/responseElements/role/assumeRolePolicyDocument").textValue()).startsWith("%7B");
+        assertThat(e.root()
+                        .at("/responseElements/role/assumeRolePolicyDocument")
+                        .textValue())
+                .startsWith("%7B");
         FieldPath actions = FieldPath.of("responseElements.role.assumeRolePolicyDocument[json].Statement.Action");
         assertThat(texts(e, actions)).containsExactly("sts:AssumeRole", "sts:SetSourceIdentity");
-        assertThat(texts(e, FieldPath.of("responseElements.role.assumeRolePolicyDocument[json].Statement.Principal.AWS")))
+        assertThat(texts(
+                        e,
+                        FieldPath.of("responseElements.role.assumeRolePolicyDocument[json].Statement.Principal.AWS")))
                 .containsExactly("123837392027");
     }
 
@@ -92,7 +101,8 @@ class EmbeddedJsonPathTest {
     void aDocumentAlreadyHeldAsJsonIsWalkedAsIs() {
         ObjectNode r = putRolePolicy();
         ObjectNode params = (ObjectNode) r.get("requestParameters");
-        params.set("policyDocument", SharedData.parse(params.get("policyDocument").textValue()));
+        params.set(
+                "policyDocument", SharedData.parse(params.get("policyDocument").textValue()));
         Event e = new Event(LogType.CLOUDTRAIL, r);
         assertThat(texts(e, FieldPath.of("requestParameters.policyDocument[json].Statement.Action")))
                 .containsExactly("ec2:DescribeInstances");
@@ -105,7 +115,8 @@ class EmbeddedJsonPathTest {
         Event e = new Event(LogType.CLOUDTRAIL, r);
         FieldPath action = FieldPath.of("requestParameters.policyDocument[json].Statement.Action");
         assertThat(e.exists(action)).isFalse();
-        assertThat(e.exists(FieldPath.keyPath("requestParameters.policyDocument[json].Version", true))).isFalse();
+        assertThat(e.exists(FieldPath.keyPath("requestParameters.policyDocument[json].Version", true)))
+                .isFalse();
         assertThat(e.unreadableEmbeddedJson()).isEqualTo(1);
         // The record itself is untouched: the string is still there for every other test.
         assertThat(texts(e, FieldPath.of("requestParameters.policyDocument"))).hasSize(1);
@@ -119,14 +130,19 @@ class EmbeddedJsonPathTest {
             ObjectNode r = putRolePolicy();
             ((ObjectNode) r.get("requestParameters")).put("policyDocument", text);
             Event e = new Event(LogType.CLOUDTRAIL, r);
-            assertThat(e.exists(FieldPath.of("requestParameters.policyDocument[json]"))).as(text).isFalse();
+            assertThat(e.exists(FieldPath.of("requestParameters.policyDocument[json]")))
+                    .as(text)
+                    .isFalse();
             assertThat(e.unreadableEmbeddedJson()).as(text).isEqualTo(1);
         }
         ObjectNode empty = putRolePolicy();
         ((ObjectNode) empty.get("requestParameters")).put("policyDocument", "");
         Event e = new Event(LogType.CLOUDTRAIL, empty);
-        assertThat(e.exists(FieldPath.of("requestParameters.policyDocument[json]"))).isFalse();
-        assertThat(e.unreadableEmbeddedJson()).as("an empty policy is not a broken one").isZero();
+        assertThat(e.exists(FieldPath.of("requestParameters.policyDocument[json]")))
+                .isFalse();
+        assertThat(e.unreadableEmbeddedJson())
+                .as("an empty policy is not a broken one")
+                .isZero();
     }
 
     @Test
@@ -156,6 +172,7 @@ class EmbeddedJsonPathTest {
         r.putArray("docs").add(TextNode.valueOf("{\"a\":1}")).add(TextNode.valueOf("{\"a\":2}"));
         Event e = new Event(LogType.CLOUDTRAIL, r);
         assertThat(texts(e, FieldPath.of("docs[json].a"))).containsExactly("1", "2");
-        assertThat(Event.anyValue(r, FieldPath.of("docs[json].a"), v -> v.asInt() == 2)).isTrue();
+        assertThat(Event.anyValue(r, FieldPath.of("docs[json].a"), v -> v.asInt() == 2))
+                .isTrue();
     }
 }

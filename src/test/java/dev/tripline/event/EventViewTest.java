@@ -1,11 +1,11 @@
 package dev.tripline.event;
 
-import dev.tripline.testing.SharedData;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tripline.testing.SharedData;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -22,7 +22,8 @@ class EventViewTest {
         Path p = SharedData.path("data/" + dataset).resolve(file);
         try (InputStream in = Files.newInputStream(p)) {
             List<Event> hits = parser.parseAll(in).events().stream()
-                    .filter(e -> eventId.equals(e.root().path("eventID").asText())).collect(Collectors.toList());
+                    .filter(e -> eventId.equals(e.root().path("eventID").asText()))
+                    .collect(Collectors.toList());
             assertThat(hits).as(eventId).hasSize(1);
             return hits.get(0);
         }
@@ -39,33 +40,44 @@ class EventViewTest {
     @Test
     void principalAndAccountFromRealRecords() throws IOException {
         String inv = "invictus-aws-stratus";
-        Event iamUser = real(inv, "218007301253_CloudTrail_us-east-1_20230710T1220Z_WMiHxZgr5Hdd6UDc.json",
+        Event iamUser = real(
+                inv,
+                "218007301253_CloudTrail_us-east-1_20230710T1220Z_WMiHxZgr5Hdd6UDc.json",
                 "f0cce5bc-5f9e-4ee1-bb48-e20fecb32403");
         assertThat(iamUser.principal()).isEqualTo("arn:aws:iam::123837392027:user/bert-jan");
         assertThat(iamUser.account()).isEqualTo("123837392027");
 
-        Event role = real(inv, "218007301253_CloudTrail_us-east-1_20230710T1220Z_sM25jC0Ku0QcGkDa.json",
+        Event role = real(
+                inv,
+                "218007301253_CloudTrail_us-east-1_20230710T1220Z_sM25jC0Ku0QcGkDa.json",
                 "75f05727-9451-4593-9dd2-921cb841f2c3");
         assertThat(role.principal())
                 .isEqualTo("arn:aws:sts::123837392027:assumed-role/AWSServiceRoleForRDS/SLRManagement");
 
-        Event service = real(inv, "218007301253_CloudTrail_us-east-1_20230710T1220Z_WMiHxZgr5Hdd6UDc.json",
+        Event service = real(
+                inv,
+                "218007301253_CloudTrail_us-east-1_20230710T1220Z_WMiHxZgr5Hdd6UDc.json",
                 "aa8d0d50-f346-45dc-b6d7-8d208322ca9e");
         assertThat(service.principal()).isEqualTo("rds.amazonaws.com");
         assertThat(service.account()).isEqualTo("123837392027"); // only recipientAccountId is present
 
-        Event untyped = real(inv, "218007301253_CloudTrail_us-east-1_20230710T1215Z_nBsuPO1qSTEVerMD.json",
+        Event untyped = real(
+                inv,
+                "218007301253_CloudTrail_us-east-1_20230710T1215Z_nBsuPO1qSTEVerMD.json",
                 "f37f7f61-629b-42f0-b6d7-18168b99876d");
         assertThat(untyped.principal()).isEqualTo("secretsmanager.amazonaws.com");
 
-        Event federated = real("stratus-red-team-detonation-logs", "aws.persistence.sts-federation-token.json",
+        Event federated = real(
+                "stratus-red-team-detonation-logs",
+                "aws.persistence.sts-federation-token.json",
                 "91529247-c4c4-4793-afc8-d70bbcfe9d19");
         assertThat(federated.principal()).isEqualTo("arn:aws:sts::742491224508:federated-user/stratus_red_team");
         assertThat(federated.account()).isEqualTo("742491224508");
 
         // derived fields resolve through the normal lookup
-        assertThat(iamUser.anyValue(FieldPath.of("principal"),
-                v -> v.asText().equals("arn:aws:iam::123837392027:user/bert-jan"))).isTrue();
+        assertThat(iamUser.anyValue(
+                        FieldPath.of("principal"), v -> v.asText().equals("arn:aws:iam::123837392027:user/bert-jan")))
+                .isTrue();
         assertThat(strings(role, "account")).containsExactly("123837392027");
     }
 
@@ -85,9 +97,13 @@ class EventViewTest {
     @Test
     void oneUserIsOnePrincipalAcrossFailedAndSuccessfulSignInAndApiCalls() throws IOException {
         String inv = "invictus-aws-stratus";
-        Event success = real(inv, "218007301253_CloudTrail_us-east-1_20230710T1230Z_AvIajGd5rkz6vTy4.json",
+        Event success = real(
+                inv,
+                "218007301253_CloudTrail_us-east-1_20230710T1230Z_AvIajGd5rkz6vTy4.json",
                 "8feee4c2-5e27-4857-8475-bfa7e7b6d791");
-        Event api = real(inv, "218007301253_CloudTrail_us-east-1_20230710T1220Z_WMiHxZgr5Hdd6UDc.json",
+        Event api = real(
+                inv,
+                "218007301253_CloudTrail_us-east-1_20230710T1220Z_WMiHxZgr5Hdd6UDc.json",
                 "f0cce5bc-5f9e-4ee1-bb48-e20fecb32403");
         Event failure = synthetic(failedConsoleLogin("123837392027", "AIDATFQR7NSC5AU2ZV3IE", "bert-jan"));
         String bertJan = "arn:aws:iam::123837392027:user/bert-jan";
@@ -115,12 +131,16 @@ class EventViewTest {
 
     @Test
     void theRoleBehindASessionGroupsItsSessions() throws IOException {
-        Event rds = real("invictus-aws-stratus", "218007301253_CloudTrail_us-east-1_20230710T1220Z_sM25jC0Ku0QcGkDa.json",
+        Event rds = real(
+                "invictus-aws-stratus",
+                "218007301253_CloudTrail_us-east-1_20230710T1220Z_sM25jC0Ku0QcGkDa.json",
                 "75f05727-9451-4593-9dd2-921cb841f2c3");
         // The issuer's ARN keeps the role's path, which the session ARN drops.
         assertThat(strings(rds, "principal_role"))
-                .containsExactly("arn:aws:iam::123837392027:role/aws-service-role/rds.amazonaws.com/AWSServiceRoleForRDS");
-        assertThat(rds.principal()).isEqualTo("arn:aws:sts::123837392027:assumed-role/AWSServiceRoleForRDS/SLRManagement");
+                .containsExactly(
+                        "arn:aws:iam::123837392027:role/aws-service-role/rds.amazonaws.com/AWSServiceRoleForRDS");
+        assertThat(rds.principal())
+                .isEqualTo("arn:aws:sts::123837392027:assumed-role/AWSServiceRoleForRDS/SLRManagement");
 
         // Without a session context, the role is read from the session ARN.
         Event bare = synthetic("{\"userIdentity\":{\"type\":\"AssumedRole\",\"principalId\":\"AROAEXAMPLE:s1\","
@@ -136,7 +156,9 @@ class EventViewTest {
         assertThat(strings(failed, "principal_role")).containsExactly("arn:aws:iam::123456789012:role/Deploy");
 
         // A federated user is no role session.
-        Event federated = real("stratus-red-team-detonation-logs", "aws.persistence.sts-federation-token.json",
+        Event federated = real(
+                "stratus-red-team-detonation-logs",
+                "aws.persistence.sts-federation-token.json",
                 "91529247-c4c4-4793-afc8-d70bbcfe9d19");
         assertThat(federated.exists(FieldPath.of("principal_role"))).isFalse();
         assertThat(strings(federated, "access_key_id")).containsExactly("ASIASTJKC5GCM7ZE6LUP");
@@ -165,7 +187,8 @@ class EventViewTest {
         assertThat(saml.principal()).isEqualTo("SAML:alice@example.com");
         Event web = synthetic("{\"userIdentity\":{\"type\":\"WebIdentityUser\",\"userName\":\"app-user\"}}");
         assertThat(web.principal()).isEqualTo("app-user");
-        Event unknown = synthetic("{\"userIdentity\":{\"type\":\"Unknown\",\"principalId\":\"\",\"userName\":\"bob\"}}");
+        Event unknown =
+                synthetic("{\"userIdentity\":{\"type\":\"Unknown\",\"principalId\":\"\",\"userName\":\"bob\"}}");
         assertThat(unknown.principal()).isEqualTo("bob");
         Event none = synthetic("{\"eventName\":\"X\"}");
         assertThat(none.principal()).isNull();
@@ -179,7 +202,8 @@ class EventViewTest {
         assertThat(strings(e, "principal")).containsExactly("raw-value");
         assertThat(strings(e, "@timestamp")).containsExactly("raw-ts");
         assertThat(strings(e, "event.action")).containsExactly("CreateUser");
-        assertThat(Event.anyValue(e.root(), FieldPath.of("event.action"), v -> true)).isFalse();
+        assertThat(Event.anyValue(e.root(), FieldPath.of("event.action"), v -> true))
+                .isFalse();
         Event plain = synthetic("{\"eventTime\":\"2020-09-14T01:19:40Z\"}");
         assertThat(strings(plain, "@timestamp")).containsExactly("2020-09-14T01:19:40.000Z");
     }
@@ -189,7 +213,8 @@ class EventViewTest {
         // Azure records have their own table (AzureEventViewTest): event.action reads the operation, never eventName.
         Event azure = new Event(LogType.AZURE_ACTIVITY, (ObjectNode) JSON.readTree("{\"eventName\":\"x\"}"));
         assertThat(azure.exists(FieldPath.of("event.action"))).isFalse();
-        assertThat(azure.values(FieldPath.of("event.dataset"))).extracting(JsonNode::asText)
+        assertThat(azure.values(FieldPath.of("event.dataset")))
+                .extracting(JsonNode::asText)
                 .containsExactly("azure.activitylogs");
     }
 
@@ -255,8 +280,9 @@ class EventViewTest {
     @Test
     void everySharedCloudTrailFileParses() throws IOException {
         int total = 0;
-        for (String dataset : new String[] {"invictus-aws-stratus", "stratus-red-team-detonation-logs",
-                "otrf-security-datasets-aws"}) {
+        for (String dataset :
+                new String[] {"invictus-aws-stratus", "stratus-red-team-detonation-logs", "otrf-security-datasets-aws"
+                }) {
             List<Path> files;
             try (var s = Files.list(SharedData.path("data/" + dataset))) {
                 files = s.filter(p -> p.toString().endsWith(".json")).sorted().collect(Collectors.toList());

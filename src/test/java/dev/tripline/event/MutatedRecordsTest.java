@@ -27,11 +27,12 @@ class MutatedRecordsTest {
         EventParser parser = new EventParser();
         int failures = 0;
         for (int i = 0; i < 5000; i++) {
-            byte[] message = mutate(records.get(random.nextInt(records.size())).toString()
-                    .getBytes(StandardCharsets.UTF_8), random);
+            byte[] message = mutate(
+                    records.get(random.nextInt(records.size())).toString().getBytes(StandardCharsets.UTF_8), random);
             ParseResult r = parser.parse(message);
             if (!new String(message, StandardCharsets.ISO_8859_1).isBlank()) {
-                assertThat(r.events().size() + r.failures().size()).as(new String(message, StandardCharsets.UTF_8))
+                assertThat(r.events().size() + r.failures().size())
+                        .as(new String(message, StandardCharsets.UTF_8))
                         .isPositive();
             }
             failures += r.failures().size();

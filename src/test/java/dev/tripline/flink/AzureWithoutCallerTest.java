@@ -3,7 +3,6 @@ package dev.tripline.flink;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tripline.correlate.CorrelationEngine;
-import dev.tripline.flink.RawRecord;
 import dev.tripline.match.CompiledMatcher;
 import dev.tripline.rule.RuleLoader;
 import dev.tripline.rule.RuleSet;
@@ -36,36 +35,40 @@ class AzureWithoutCallerTest {
 
     @Test
     void aRecordWithoutACallerIsEvaluatedAndACorrelationByPrincipalSkipsItCounted() throws Exception {
-        RuleLoader.Result loaded = Corpus.defaultLoader().load(List.of(
-                Path.of("rules/azure/activitylogs/azure_unused_region_then_activity.yml"),
-                Path.of("rules/azure/activitylogs/azure_resource_created_in_unapproved_region.yml")));
+        RuleLoader.Result loaded = Corpus.defaultLoader()
+                .load(List.of(
+                        Path.of("rules/azure/activitylogs/azure_unused_region_then_activity.yml"),
+                        Path.of("rules/azure/activitylogs/azure_resource_created_in_unapproved_region.yml")));
         assertThat(loaded.errors()).isEmpty();
         RuleSet rules = loaded.ruleSet();
         CorrelationEngine engine = CorrelationEngine.compile(rules);
         assertThat(engine.errors()).isEmpty();
 
-        String withCaller = resourceGroupWrite("2024-03-05T10:00:00Z", ",\"identity\":{\"claims\":{"
-                + "\"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn\":\"mallory@contoso.example\"}}");
+        String withCaller = resourceGroupWrite(
+                "2024-03-05T10:00:00Z",
+                ",\"identity\":{\"claims\":{"
+                        + "\"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn\":\"mallory@contoso.example\"}}");
         String noCaller = resourceGroupWrite("2024-03-05T10:01:00Z", ",\"identity\":{}");
-        try (OneInputStreamOperatorTestHarness<RawRecord, SignalRecord> h = ProcessFunctionTestHarnesses
-                .forProcessFunction(new DetectFunction(CompiledMatcher.compile(rules.rules()), engine))) {
+        try (OneInputStreamOperatorTestHarness<RawRecord, SignalRecord> h =
+                ProcessFunctionTestHarnesses.forProcessFunction(
+                        new DetectFunction(CompiledMatcher.compile(rules.rules()), engine))) {
             h.processElement(new RawRecord("a.json", 1, withCaller.getBytes(StandardCharsets.UTF_8)), 1);
             h.processElement(new RawRecord("a.json", 2, noCaller.getBytes(StandardCharsets.UTF_8)), 2);
 
             assertThat(h.getSideOutput(DetectFunction.DEAD_LETTERS)).isNullOrEmpty();
             // The seed rule alerts on both records; the one without a caller has no principal.
             List<SingleMatch> singles = h.getSideOutput(DetectFunction.SINGLE_MATCHES).stream()
-                    .map(StreamRecord::getValue).toList();
+                    .map(StreamRecord::getValue)
+                    .toList();
             assertThat(singles).extracting(m -> m.ruleId).containsExactly(SEED, SEED);
-            assertThat(singles).extracting(m -> m.alert().principal())
-                    .containsExactly("mallory@contoso.example", null);
+            assertThat(singles).extracting(m -> m.alert().principal()).containsExactly("mallory@contoso.example", null);
             // Only the record with a caller becomes a correlation signal; the other is counted as dropped.
             assertThat(h.extractOutputValues()).singleElement().satisfies(s -> {
                 assertThat(s.signal().ruleId()).isEqualTo(GROUP_SIGNAL);
                 assertThat(s.signal().group()).contains("mallory@contoso.example");
             });
-            Accumulator<?, ?> dropped = h.getEnvironment().getAccumulatorRegistry().getUserMap()
-                    .get(DetectFunction.ACC_SIGNALS_DROPPED);
+            Accumulator<?, ?> dropped =
+                    h.getEnvironment().getAccumulatorRegistry().getUserMap().get(DetectFunction.ACC_SIGNALS_DROPPED);
             assertThat(dropped.getLocalValue()).isEqualTo(1L);
         }
     }

@@ -16,8 +16,14 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class CodecTest {
-    static final Evidence EV = new Evidence("r1", null, 1_700_000_000_000L, "RunInstances", "ec2.amazonaws.com",
-            null, Map.of("userIdentity.arn", "arn:aws:iam::1:user/a"));
+    static final Evidence EV = new Evidence(
+            "r1",
+            null,
+            1_700_000_000_000L,
+            "RunInstances",
+            "ec2.amazonaws.com",
+            null,
+            Map.of("userIdentity.arn", "arn:aws:iam::1:user/a"));
 
     @Test
     void signalRoundTripsWithNullsAndUnicode() {
@@ -32,13 +38,23 @@ class CodecTest {
         Map<String, String> group = new LinkedHashMap<>();
         group.put("account", "123");
         group.put("region", null);
-        Fired f = new Fired("c1", "title", Level.HIGH, CorrelationRule.Type.VALUE_SUM, group, 1, 2, 3,
-                new BigDecimal("12.50"), List.of(EV, EV), true);
+        Fired f = new Fired(
+                "c1",
+                "title",
+                Level.HIGH,
+                CorrelationRule.Type.VALUE_SUM,
+                group,
+                1,
+                2,
+                3,
+                new BigDecimal("12.50"),
+                List.of(EV, EV),
+                true);
         Fired back = Codec.fired(Codec.fired(f));
         assertThat(back).isEqualTo(f);
         assertThat(back.group().keySet()).containsExactly("account", "region");
-        Fired noValue = new Fired("c1", "t", Level.LOW, CorrelationRule.Type.TEMPORAL, Map.of(), 1, 1, 1, null,
-                List.of(), false);
+        Fired noValue = new Fired(
+                "c1", "t", Level.LOW, CorrelationRule.Type.TEMPORAL, Map.of(), 1, 1, 1, null, List.of(), false);
         assertThat(Codec.fired(Codec.fired(noValue))).isEqualTo(noValue);
     }
 
@@ -48,7 +64,8 @@ class CodecTest {
         assertThatThrownBy(() -> Codec.signal(Arrays.copyOf(good, good.length - 3)))
                 .isInstanceOf(IllegalArgumentException.class);
         byte[] longer = Arrays.copyOf(good, good.length + 1);
-        assertThatThrownBy(() -> Codec.signal(longer)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Codec.signal(longer))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("trailing");
         byte[] wrongFormat = good.clone();
         wrongFormat[0] = 9;
@@ -64,6 +81,7 @@ class CodecTest {
         assertThat(SignalRecord.fingerprintOf(key)).isEqualTo("0123456789abcdef");
         assertThat(SignalRecord.groupOf(key)).containsExactly("x|1:y", "", "z");
         assertThat(SignalRecord.groupOf(SignalRecord.key("p", "f", List.of()))).isEmpty();
-        assertThat(SignalRecord.fingerprintOf(SignalRecord.key("p", "f", List.of()))).isEqualTo("f");
+        assertThat(SignalRecord.fingerprintOf(SignalRecord.key("p", "f", List.of())))
+                .isEqualTo("f");
     }
 }

@@ -52,14 +52,18 @@ class CorrelateChainingTest {
         root.put("eventTime", T0.plusSeconds(60L * minute).toString());
         Event e = new Event(LogType.CLOUDTRAIL, root);
         List<SignalRecord> out = new ArrayList<>();
-        matcher.match(e, rule -> engine.consumersOf(rule.id()).forEach(
-                p -> p.signal(rule, e).ifPresent(s -> out.add(SignalRecord.of(p, s)))));
+        matcher.match(
+                e,
+                rule -> engine.consumersOf(rule.id())
+                        .forEach(p -> p.signal(rule, e).ifPresent(s -> out.add(SignalRecord.of(p, s)))));
         return out;
     }
 
     List<SignalRecord> failed(int minute) throws Exception {
-        return signals(minute, "{\"eventName\":\"ConsoleLogin\",\"errorMessage\":\"Failed authentication\","
-                + "\"userIdentity\":{\"arn\":\"" + ARN + "\"}}");
+        return signals(
+                minute,
+                "{\"eventName\":\"ConsoleLogin\",\"errorMessage\":\"Failed authentication\","
+                        + "\"userIdentity\":{\"arn\":\"" + ARN + "\"}}");
     }
 
     KeyedOneInputStreamOperatorTestHarness<String, SignalRecord, FiredRecord> harness() throws Exception {
@@ -81,13 +85,20 @@ class CorrelateChainingTest {
             List<FiredRecord> inner = first.extractOutputValues();
             assertThat(inner).singleElement().satisfies(f -> {
                 assertThat(f.correlationId).isEqualTo("brute");
-                assertThat(f.alert).as("referenced without generate: feeds, does not alert").isFalse();
+                assertThat(f.alert)
+                        .as("referenced without generate: feeds, does not alert")
+                        .isFalse();
             });
             chained = first.getSideOutput(CorrelateFunction.CHAINED_SIGNALS).stream()
-                    .map(StreamRecord::getValue).toList();
+                    .map(StreamRecord::getValue)
+                    .toList();
             assertThat(chained).singleElement().satisfies(s -> {
                 assertThat(s.planId).isEqualTo("brute-then-login");
-                assertThat(s.key).isEqualTo(SignalRecord.key("brute-then-login", engine.plan("brute-then-login").fingerprint(), List.of(ARN)));
+                assertThat(s.key)
+                        .isEqualTo(SignalRecord.key(
+                                "brute-then-login",
+                                engine.plan("brute-then-login").fingerprint(),
+                                List.of(ARN)));
                 assertThat(s.time).isEqualTo(T0.plusSeconds(120).toEpochMilli());
                 assertThat(s.signal().evidence()).hasSize(3);
             });
@@ -96,11 +107,15 @@ class CorrelateChainingTest {
             for (SignalRecord s : chained) {
                 second.processElement(new StreamRecord<>(s, s.time));
             }
-            for (SignalRecord s : signals(20, "{\"eventName\":\"ConsoleLogin\",\"responseElements\":"
-                    + "{\"ConsoleLogin\":\"Success\"},\"userIdentity\":{\"arn\":\"" + ARN + "\"}}")) {
+            for (SignalRecord s : signals(
+                    20,
+                    "{\"eventName\":\"ConsoleLogin\",\"responseElements\":"
+                            + "{\"ConsoleLogin\":\"Success\"},\"userIdentity\":{\"arn\":\"" + ARN + "\"}}")) {
                 second.processElement(new StreamRecord<>(s, s.time));
             }
-            List<Fired> outer = second.extractOutputValues().stream().map(FiredRecord::fired).toList();
+            List<Fired> outer = second.extractOutputValues().stream()
+                    .map(FiredRecord::fired)
+                    .toList();
             assertThat(outer).singleElement().satisfies(f -> {
                 assertThat(f.correlationId()).isEqualTo("brute-then-login");
                 assertThat(f.alert()).isTrue();

@@ -67,13 +67,19 @@ class CorrelateFunctionTest {
             throw new AssertionError(e);
         }
         List<SignalRecord> out = new ArrayList<>();
-        matcher.match(event, rule -> engine.consumersOf(rule.id()).forEach(
-                plan -> plan.signal(rule, event).ifPresent(s -> out.add(SignalRecord.of(plan, s)))));
+        matcher.match(
+                event,
+                rule -> engine.consumersOf(rule.id())
+                        .forEach(plan -> plan.signal(rule, event).ifPresent(s -> out.add(SignalRecord.of(plan, s)))));
         return out;
     }
 
     static List<SignalRecord> enable(String region, double minutes) {
-        return signals("EnableRegion", "account.amazonaws.com", "us-east-1", minutes,
+        return signals(
+                "EnableRegion",
+                "account.amazonaws.com",
+                "us-east-1",
+                minutes,
                 "\"requestParameters\":{\"RegionName\":\"" + region + "\"}");
     }
 
@@ -92,18 +98,22 @@ class CorrelateFunctionTest {
 
     static KeyedOneInputStreamOperatorTestHarness<String, SignalRecord, FiredRecord> harness(
             CorrelationEngine with, Duration lateness) throws Exception {
-        return new KeyedOneInputStreamOperatorTestHarness<>(new CorrelateOperator(
-                new CorrelateFunction(with, CorrelateFunction.DEFAULT_STATE_TTL, lateness)), r -> r.key,
+        return new KeyedOneInputStreamOperatorTestHarness<>(
+                new CorrelateOperator(new CorrelateFunction(with, CorrelateFunction.DEFAULT_STATE_TTL, lateness)),
+                r -> r.key,
                 Types.STRING);
     }
 
     static List<LateRecord> late(KeyedOneInputStreamOperatorTestHarness<String, SignalRecord, FiredRecord> h) {
         var out = h.getSideOutput(CorrelateFunction.LATE);
-        return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();
+        return out == null
+                ? List.of()
+                : out.stream().map(StreamRecord::getValue).toList();
     }
 
-    static void feed(KeyedOneInputStreamOperatorTestHarness<String, SignalRecord, FiredRecord> h,
-                     List<SignalRecord> records) throws Exception {
+    static void feed(
+            KeyedOneInputStreamOperatorTestHarness<String, SignalRecord, FiredRecord> h, List<SignalRecord> records)
+            throws Exception {
         for (SignalRecord r : records) {
             h.processElement(new StreamRecord<>(r, r.time));
         }
@@ -127,12 +137,18 @@ class CorrelateFunctionTest {
             assertThat(h.numEventTimeTimers()).as("one open window per plan").isEqualTo(2);
             feed(h, runInstances("ap-southeast-1", 12));
             List<Fired> fired = fired(h);
-            assertThat(fired).as("fired before any watermark reached the events").singleElement().satisfies(f -> {
-                assertThat(f.correlationId()).isEqualTo(REGION_PLAN);
-                assertThat(f.group()).containsEntry("principal", MALLORY).containsEntry("region", "ap-southeast-1");
-                assertThat(f.evidence()).extracting(Evidence::eventName).containsExactly("EnableRegion",
-                        "RunInstances");
-            });
+            assertThat(fired)
+                    .as("fired before any watermark reached the events")
+                    .singleElement()
+                    .satisfies(f -> {
+                        assertThat(f.correlationId()).isEqualTo(REGION_PLAN);
+                        assertThat(f.group())
+                                .containsEntry("principal", MALLORY)
+                                .containsEntry("region", "ap-southeast-1");
+                        assertThat(f.evidence())
+                                .extracting(Evidence::eventName)
+                                .containsExactly("EnableRegion", "RunInstances");
+                    });
             FiredRecord record = h.extractOutputValues().get(0);
             assertThat(record.alert).isTrue();
             assertThat(SignalRecord.planIdOf(record.key)).isEqualTo(REGION_PLAN);
@@ -152,7 +168,8 @@ class CorrelateFunctionTest {
             assertThat(fired(h)).isEmpty();
             feed(h, enable("me-south-1", 5));
             assertThat(fired(h)).extracting(Fired::correlationId).containsExactly(REGION_PLAN);
-            assertThat(fired(h).get(0).evidence()).extracting(Evidence::eventName)
+            assertThat(fired(h).get(0).evidence())
+                    .extracting(Evidence::eventName)
                     .containsExactly("EnableRegion", "RunInstances");
             h.processWatermark(new Watermark(at(500)));
             assertThat(fired(h)).hasSize(1);
@@ -167,7 +184,9 @@ class CorrelateFunctionTest {
             feed(h, runInstances("ap-southeast-1", 0));
             feed(h, enable("ap-southeast-1", 10));
             h.processWatermark(new Watermark(at(30)));
-            assertThat(h.numKeyedStateEntries()).as("the EnableRegion window is still open").isPositive();
+            assertThat(h.numKeyedStateEntries())
+                    .as("the EnableRegion window is still open")
+                    .isPositive();
             h.processWatermark(new Watermark(at(71)));
             assertThat(fired(h)).isEmpty();
             assertEmpty(h);
@@ -198,26 +217,31 @@ class CorrelateFunctionTest {
             snapshot = h.snapshot(1L, at(10));
         }
         // v2: the access-key correlation waits longer (a semantic change), the region one is untouched.
-        RuleSet v2 = RuleVariants.withCorrelation(Flagship.rules(), KEY_PLAN,
-                RuleVariants::retimed);
+        RuleSet v2 = RuleVariants.withCorrelation(Flagship.rules(), KEY_PLAN, RuleVariants::retimed);
         CorrelationEngine engineV2 = CorrelationEngine.compile(v2);
         try (var restored = harness(engineV2, Duration.ZERO)) {
             restored.setup();
             restored.initializeState(snapshot);
             restored.open();
             // Two groups per plan, each with an index, a slot map and a timer: the access-key plan's went at open.
-            assertThat(restored.numKeyedStateEntries()).as("the region plan's two groups: index, slots, timer each")
+            assertThat(restored.numKeyedStateEntries())
+                    .as("the region plan's two groups: index, slots, timer each")
                     .isEqualTo(6);
             feed(restored, signals("CreateAccessKey", "iam.amazonaws.com", "us-east-1", 20, ""));
             feed(restored, runInstances("ap-southeast-1", 30));
-            assertThat(fired(restored)).as("the kept sequence completes; the dropped one cannot")
-                    .extracting(Fired::correlationId).containsExactly(REGION_PLAN);
+            assertThat(fired(restored))
+                    .as("the kept sequence completes; the dropped one cannot")
+                    .extracting(Fired::correlationId)
+                    .containsExactly(REGION_PLAN);
             restored.processWatermark(new Watermark(at(500)));
             assertEmpty(restored);
         }
         // v3: the access-key correlation removed altogether.
-        RuleSet v3 = new RuleSet(Flagship.rules().rules(), Flagship.rules().correlations().stream()
-                .filter(c -> !c.id().equals(KEY_PLAN)).toList());
+        RuleSet v3 = new RuleSet(
+                Flagship.rules().rules(),
+                Flagship.rules().correlations().stream()
+                        .filter(c -> !c.id().equals(KEY_PLAN))
+                        .toList());
         try (var restored = harness(CorrelationEngine.compile(v3), Duration.ZERO)) {
             restored.setup();
             restored.initializeState(snapshot);
@@ -239,7 +263,9 @@ class CorrelateFunctionTest {
             restored.setup();
             restored.initializeState(snapshot);
             restored.open();
-            assertThat(restored.numEventTimeTimers()).as("timers survive the restore").isEqualTo(2);
+            assertThat(restored.numEventTimeTimers())
+                    .as("timers survive the restore")
+                    .isEqualTo(2);
             feed(restored, runInstances("ap-southeast-1", 30));
             assertThat(fired(restored)).extracting(Fired::correlationId).containsExactly(REGION_PLAN);
             restored.processWatermark(new Watermark(at(500)));

@@ -37,11 +37,28 @@ class CorrelationTypesHarnessTest {
     static final long MIN = 60_000;
     static final List<String> GROUP = List.of("123456789012", "arn:aws:iam::123456789012:user/mallory");
 
-    static CorrelationRule rule(String id, Type type, List<String> rules, List<Bound> bounds, List<String> fields,
-                                Double percentile) {
-        return new CorrelationRule(id, id, "test " + id, null, Level.HIGH, List.of(), List.of(), type, rules,
-                List.of("account", "principal"), Duration.ofMinutes(60), bounds, null, fields, percentile, Map.of(),
-                false, null, new SourceLocation("t.yml", 1, 1));
+    static CorrelationRule rule(
+            String id, Type type, List<String> rules, List<Bound> bounds, List<String> fields, Double percentile) {
+        return new CorrelationRule(
+                id,
+                id,
+                "test " + id,
+                null,
+                Level.HIGH,
+                List.of(),
+                List.of(),
+                type,
+                rules,
+                List.of("account", "principal"),
+                Duration.ofMinutes(60),
+                bounds,
+                null,
+                fields,
+                percentile,
+                Map.of(),
+                false,
+                null,
+                new SourceLocation("t.yml", 1, 1));
     }
 
     static List<Bound> bound(CompareOp op, long v) {
@@ -67,16 +84,16 @@ class CorrelationTypesHarnessTest {
 
         static KeyedOneInputStreamOperatorTestHarness<String, SignalRecord, FiredRecord> harness(
                 CorrelationEngine engine) throws Exception {
-            return new KeyedOneInputStreamOperatorTestHarness<>(new CorrelateOperator(new CorrelateFunction(engine)),
-                    r -> r.key, Types.STRING);
+            return new KeyedOneInputStreamOperatorTestHarness<>(
+                    new CorrelateOperator(new CorrelateFunction(engine)), r -> r.key, Types.STRING);
         }
 
         /** Feeds a signal of rule {@code rule} of {@code planId}; returns what fired on this arrival. */
         List<Fired> at(String planId, int rule, double minutes, String value) throws Exception {
             CorrelationPlan p = engine.plan(planId);
             long t = (long) (minutes * MIN);
-            Evidence ev = new Evidence(p.inputs().get(rule), "e" + seq++, t, "Name" + rule, "svc.amazonaws.com",
-                    "us-east-1", Map.of());
+            Evidence ev = new Evidence(
+                    p.inputs().get(rule), "e" + seq++, t, "Name" + rule, "svc.amazonaws.com", "us-east-1", Map.of());
             SignalRecord r = SignalRecord.of(p, new Signal(rule, p.inputs().get(rule), t, GROUP, value, List.of(ev)));
             h.processElement(new StreamRecord<>(r, t));
             feedChained();
@@ -110,7 +127,8 @@ class CorrelationTypesHarnessTest {
         }
 
         private List<Fired> newlyFired() {
-            List<Fired> all = h.extractOutputValues().stream().map(FiredRecord::fired).toList();
+            List<Fired> all =
+                    h.extractOutputValues().stream().map(FiredRecord::fired).toList();
             List<Fired> out = all.subList(seen, all.size());
             seen = all.size();
             return List.copyOf(out);
@@ -144,7 +162,9 @@ class CorrelationTypesHarnessTest {
             assertThat(r.at(0, 0)).isEmpty();
             assertThat(r.at(0, 50)).isEmpty();
             assertThat(r.at(0, 70)).as("0 and 70 are not in one window").isEmpty();
-            assertThat(r.at(0, 20)).as("the arrival completes the window anchored at 0").singleElement()
+            assertThat(r.at(0, 20))
+                    .as("the arrival completes the window anchored at 0")
+                    .singleElement()
                     .satisfies(f -> assertThat(f.value()).isEqualByComparingTo("3"));
             assertThat(r.watermark(10_000)).isEmpty();
             r.assertEmpty();
@@ -166,8 +186,7 @@ class CorrelationTypesHarnessTest {
 
     @Test
     void valueCountFiresOnTheArrivalOfTheDistinctValueThatProvesIt() throws Exception {
-        try (Run r = new Run(rule("c", Type.VALUE_COUNT, List.of("a"), bound(CompareOp.GTE, 3), List.of("f"),
-                null))) {
+        try (Run r = new Run(rule("c", Type.VALUE_COUNT, List.of("a"), bound(CompareOp.GTE, 3), List.of("f"), null))) {
             r.at(0, 0, "x");
             r.at(0, 1, "x");
             r.at(0, 2, "y");
@@ -184,10 +203,10 @@ class CorrelationTypesHarnessTest {
 
     @Test
     void valueSumFiresOnArrivalAverageAndPercentilesAtClose() throws Exception {
-        try (Run r = new Run(rule("c", Type.VALUE_SUM, List.of("a"), bound(CompareOp.GT, 100), List.of("n"),
-                null))) {
+        try (Run r = new Run(rule("c", Type.VALUE_SUM, List.of("a"), bound(CompareOp.GT, 100), List.of("n"), null))) {
             assertThat(r.at(0, 0, "60")).isEmpty();
-            assertThat(r.at(0, 1, "41")).singleElement()
+            assertThat(r.at(0, 1, "41"))
+                    .singleElement()
                     .satisfies(f -> assertThat(f.value()).isEqualByComparingTo("101"));
             r.watermark(10_000);
             r.assertEmpty();
@@ -197,28 +216,30 @@ class CorrelationTypesHarnessTest {
             assertThat(r.at(0, 5, "0")).isEmpty();
             r.restart();
             assertThat(r.watermark(59)).isEmpty();
-            assertThat(r.watermark(60)).singleElement()
+            assertThat(r.watermark(60))
+                    .singleElement()
                     .satisfies(f -> assertThat(f.value()).isEqualByComparingTo("15"));
             r.watermark(10_000);
             r.assertEmpty();
         }
-        try (Run r = new Run(rule("c", Type.VALUE_PERCENTILE, List.of("a"), bound(CompareOp.GTE, 91), List.of("n"),
-                90.0))) {
+        try (Run r =
+                new Run(rule("c", Type.VALUE_PERCENTILE, List.of("a"), bound(CompareOp.GTE, 91), List.of("n"), 90.0))) {
             for (int i = 1; i <= 11; i++) {
                 assertThat(r.at(0, i, String.valueOf(i * 10))).isEmpty();
             }
-            assertThat(r.watermark(61)).singleElement()
+            assertThat(r.watermark(61))
+                    .singleElement()
                     .satisfies(f -> assertThat(f.value()).isEqualByComparingTo("100"));
             r.watermark(10_000);
             r.assertEmpty();
         }
-        try (Run r = new Run(rule("c", Type.VALUE_MEDIAN, List.of("a"), bound(CompareOp.EQ, 25), List.of("n"),
-                50.0))) {
+        try (Run r = new Run(rule("c", Type.VALUE_MEDIAN, List.of("a"), bound(CompareOp.EQ, 25), List.of("n"), 50.0))) {
             r.at(0, 0, "10");
             r.at(0, 1, "40");
             r.at(0, 2, "20");
             r.at(0, 3, "30");
-            assertThat(r.watermark(60)).singleElement()
+            assertThat(r.watermark(60))
+                    .singleElement()
                     .satisfies(f -> assertThat(f.value()).isEqualByComparingTo("25"));
             r.watermark(10_000);
             r.assertEmpty();
@@ -231,8 +252,11 @@ class CorrelationTypesHarnessTest {
             assertThat(r.at(2, 0)).isEmpty();
             assertThat(r.at(0, 5)).isEmpty();
             r.restart();
-            assertThat(r.at(1, 1)).singleElement()
-                    .satisfies(f -> assertThat(f.evidence()).extracting(Evidence::ruleId).containsExactly("c", "b", "a"));
+            assertThat(r.at(1, 1))
+                    .singleElement()
+                    .satisfies(f -> assertThat(f.evidence())
+                            .extracting(Evidence::ruleId)
+                            .containsExactly("c", "b", "a"));
             r.watermark(10_000);
             r.assertEmpty();
         }
@@ -246,7 +270,9 @@ class CorrelationTypesHarnessTest {
             r.restart();
             assertThat(r.at(1, 10)).as("in order").hasSize(1);
             assertThat(r.at(1, 40)).isEmpty();
-            assertThat(r.at(0, 30)).as("out of order, on the arrival of the first step").hasSize(1);
+            assertThat(r.at(0, 30))
+                    .as("out of order, on the arrival of the first step")
+                    .hasSize(1);
             assertThat(r.at(0, 35)).isEmpty();
             assertThat(r.at(1, 36)).hasSize(1);
             r.watermark(10_000);
@@ -267,26 +293,48 @@ class CorrelationTypesHarnessTest {
             r.at(1, 10);
             assertThat(r.h.numEventTimeTimers()).isEqualTo(1);
             r.watermark(9.9);
-            assertThat(r.h.numKeyedStateEntries()).as("an earlier first step can still come").isPositive();
+            assertThat(r.h.numKeyedStateEntries())
+                    .as("an earlier first step can still come")
+                    .isPositive();
             r.watermark(10);
             r.assertEmpty(); // long before the window's end at 70
             r.at(0, 5);
             assertThat(r.watermark(10_000)).isEmpty();
-            assertThat(r.h.getSideOutput(CorrelateFunction.LATE)).as("the first step came too late").hasSize(1);
+            assertThat(r.h.getSideOutput(CorrelateFunction.LATE))
+                    .as("the first step came too late")
+                    .hasSize(1);
         }
     }
 
     @Test
     void aChainedCorrelationFiresFromItsInnerFiring() throws Exception {
-        CorrelationRule inner = new CorrelationRule("inner", "inner", "inner", null, Level.HIGH, List.of(), List.of(),
-                Type.EVENT_COUNT, List.of("a"), List.of("account", "principal"), Duration.ofMinutes(60),
-                bound(CompareOp.GTE, 2), null, List.of(), null, Map.of(), false, null, new SourceLocation("t.yml", 1, 1));
-        CorrelationRule outer = rule("outer", Type.TEMPORAL_ORDERED, List.of("inner", "b"), List.of(), List.of(),
-                null);
+        CorrelationRule inner = new CorrelationRule(
+                "inner",
+                "inner",
+                "inner",
+                null,
+                Level.HIGH,
+                List.of(),
+                List.of(),
+                Type.EVENT_COUNT,
+                List.of("a"),
+                List.of("account", "principal"),
+                Duration.ofMinutes(60),
+                bound(CompareOp.GTE, 2),
+                null,
+                List.of(),
+                null,
+                Map.of(),
+                false,
+                null,
+                new SourceLocation("t.yml", 1, 1));
+        CorrelationRule outer = rule("outer", Type.TEMPORAL_ORDERED, List.of("inner", "b"), List.of(), List.of(), null);
         try (Run r = new Run(inner, outer)) {
             assertThat(r.at("inner", 0, 0, null)).isEmpty();
-            assertThat(r.at("inner", 0, 3, null)).as("the inner correlation fires, signal-only")
-                    .singleElement().satisfies(f -> assertThat(f.alert()).isFalse());
+            assertThat(r.at("inner", 0, 3, null))
+                    .as("the inner correlation fires, signal-only")
+                    .singleElement()
+                    .satisfies(f -> assertThat(f.alert()).isFalse());
             r.restart();
             assertThat(r.at("outer", 1, 10, null)).singleElement().satisfies(f -> {
                 assertThat(f.correlationId()).isEqualTo("outer");

@@ -45,9 +45,14 @@ class DedupFunctionTest {
         Map<String, String> group = new LinkedHashMap<>();
         group.put("account", "111111111111");
         group.put("principal", "arn:aws:iam::111111111111:user/mallory");
-        Alert alert = Alerts.correlation(RuleRef.of("corr", "Region then activity", Level.HIGH, List.of(), List.of()),
-                group, List.of(new Evidence(a, timeA, "EnableRegion", "account.amazonaws.com", "us-east-1", Map.of()),
-                        new Evidence(b, timeB, "RunInstances", "ec2.amazonaws.com", "ap-east-1", Map.of())), 2, null);
+        Alert alert = Alerts.correlation(
+                RuleRef.of("corr", "Region then activity", Level.HIGH, List.of(), List.of()),
+                group,
+                List.of(
+                        new Evidence(a, timeA, "EnableRegion", "account.amazonaws.com", "us-east-1", Map.of()),
+                        new Evidence(b, timeB, "RunInstances", "ec2.amazonaws.com", "ap-east-1", Map.of())),
+                2,
+                null);
         return AlertRecord.of(alert);
     }
 
@@ -61,18 +66,31 @@ class DedupFunctionTest {
         group.put("account", "111111111111");
         group.put("principal", "arn:aws:iam::111111111111:user/stratus");
         String key = "rule|111111111111|arn:aws:iam::111111111111:user/stratus";
-        List<Evidence> evidence = List.of(new Evidence(eventId, time, eventName, "iam.amazonaws.com", "us-east-1",
-                Map.of()));
+        List<Evidence> evidence =
+                List.of(new Evidence(eventId, time, eventName, "iam.amazonaws.com", "us-east-1", Map.of()));
         RuleRef rule = RuleRef.of("rule", "IAM change", Level.MEDIUM, List.of(), List.of());
-        return AlertRecord.of(new Alert(Alert.Kind.SINGLE, rule, Level.MEDIUM, "IAM change " + eventName, group, time,
-                time, evidence, 1, key, Alerts.alertId(Alert.Kind.SINGLE, "rule", key, evidence), Map.of()));
+        return AlertRecord.of(new Alert(
+                Alert.Kind.SINGLE,
+                rule,
+                Level.MEDIUM,
+                "IAM change " + eventName,
+                group,
+                time,
+                time,
+                evidence,
+                1,
+                key,
+                Alerts.alertId(Alert.Kind.SINGLE, "rule", key, evidence),
+                Map.of()));
     }
 
-    static KeyedOneInputStreamOperatorTestHarness<String, AlertRecord, AlertRecord> harness(Emission emission,
-                                                                                            int evidenceLimit)
-            throws Exception {
-        return new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new DedupFunction(
-                Map.of("corr", HOUR, "rule", HOUR), HOUR, 0, evidenceLimit, emission)), r -> r.dedupKey, Types.STRING);
+    static KeyedOneInputStreamOperatorTestHarness<String, AlertRecord, AlertRecord> harness(
+            Emission emission, int evidenceLimit) throws Exception {
+        return new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(
+                        new DedupFunction(Map.of("corr", HOUR, "rule", HOUR), HOUR, 0, evidenceLimit, emission)),
+                r -> r.dedupKey,
+                Types.STRING);
     }
 
     static KeyedOneInputStreamOperatorTestHarness<String, AlertRecord, AlertRecord> harness() throws Exception {
@@ -117,7 +135,9 @@ class DedupFunctionTest {
             assertThat(update.evidenceOmitted()).isZero();
             assertThat(update.firstSeenMillis()).isEqualTo(T0);
             assertThat(update.lastSeenMillis()).isEqualTo(T0 + 10 * MIN);
-            assertThat(AlertFormat.JSONL.encode(update)).contains("\"revision\":1").contains("\"count\":2");
+            assertThat(AlertFormat.JSONL.encode(update))
+                    .contains("\"revision\":1")
+                    .contains("\"count\":2");
             assertThat(h.numKeyedStateEntries()).isZero();
         }
     }
@@ -129,8 +149,9 @@ class DedupFunctionTest {
             offer(h, composite("enable-1", T0, "run-1", T0 + MIN));
             offer(h, composite("enable-2", T0 + 20 * MIN, "run-2", T0 + 21 * MIN));
             offer(h, composite("enable-3", T0 + 40 * MIN, "run-3", T0 + 41 * MIN));
-            assertThat(alerts(h)).singleElement().satisfies(a -> assertThat(eventIds(a)).containsExactly("enable-1",
-                    "run-1"));
+            assertThat(alerts(h))
+                    .singleElement()
+                    .satisfies(a -> assertThat(eventIds(a)).containsExactly("enable-1", "run-1"));
             h.processWatermark(T0 + 61 * MIN);
             Alert update = alerts(h).get(1);
             assertThat(update.kind()).isEqualTo(Alert.Kind.CORRELATION);
@@ -204,9 +225,12 @@ class DedupFunctionTest {
                 for (AlertRecord r : order) {
                     offer(h, r);
                 }
-                assertThat(alerts(h)).as("the first period ended when 'next' opened the second").hasSize(1);
+                assertThat(alerts(h))
+                        .as("the first period ended when 'next' opened the second")
+                        .hasSize(1);
                 h.processWatermark(Long.MAX_VALUE);
-                List<String> lines = alerts(h).stream().map(AlertFormat.JSONL::encode).toList();
+                List<String> lines =
+                        alerts(h).stream().map(AlertFormat.JSONL::encode).toList();
                 assertThat(lines).hasSize(2);
                 if (reference == null) {
                     reference = lines;
@@ -215,8 +239,11 @@ class DedupFunctionTest {
                 }
             }
         }
-        assertThat(reference.get(0)).contains("\"revision\":0").contains("\"count\":12")
-                .contains("\"occurrences\":12").contains("\"evidence_omitted\":8");
+        assertThat(reference.get(0))
+                .contains("\"revision\":0")
+                .contains("\"count\":12")
+                .contains("\"occurrences\":12")
+                .contains("\"evidence_omitted\":8");
     }
 
     @Test
@@ -267,13 +294,15 @@ class DedupFunctionTest {
     }
 
     /** The candidate ids in {@code key}'s {@code dedup-candidates} state. */
-    static List<String> storedCandidates(KeyedOneInputStreamOperatorTestHarness<String, AlertRecord, AlertRecord> h,
-                                         String key) throws Exception {
+    static List<String> storedCandidates(
+            KeyedOneInputStreamOperatorTestHarness<String, AlertRecord, AlertRecord> h, String key) throws Exception {
         KeyedStateBackend<Object> backend = ((AbstractStreamOperator<?>) h.getOperator()).getKeyedStateBackend();
         backend.setCurrentKey(key);
-        MapState<String, byte[]> map = backend.getPartitionedState(VoidNamespace.INSTANCE,
-                VoidNamespaceSerializer.INSTANCE, new MapStateDescriptor<>("dedup-candidates", Types.STRING,
-                        PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        MapState<String, byte[]> map = backend.getPartitionedState(
+                VoidNamespace.INSTANCE,
+                VoidNamespaceSerializer.INSTANCE,
+                new MapStateDescriptor<>(
+                        "dedup-candidates", Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         List<String> ids = new ArrayList<>();
         map.keys().forEach(ids::add);
         return ids;
@@ -289,8 +318,12 @@ class DedupFunctionTest {
                 offer(h, records.get(i));
             }
             String key = records.get(0).dedupKey;
-            assertThat(storedCandidates(h, key)).containsExactlyInAnyOrder(records.get(0).alertId,
-                    records.get(1).alertId, records.get(8).alertId, records.get(9).alertId);
+            assertThat(storedCandidates(h, key))
+                    .containsExactlyInAnyOrder(
+                            records.get(0).alertId,
+                            records.get(1).alertId,
+                            records.get(8).alertId,
+                            records.get(9).alertId);
             AlertRecord next = single("next", "PutUserPolicy", T0 + 70 * MIN);
             offer(h, next);
             assertThat(eventIds(alerts(h).get(1))).containsExactly("e0", "e1", "e8", "e9");

@@ -40,16 +40,24 @@ class DetectCorrelateMiniClusterTest {
     static final String A2 = "222222222222";
 
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2)
-                    .build());
+    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1)
+            .setNumberSlotsPerTaskManager(2)
+            .build());
 
     static String arn(String account, String user) {
         return "arn:aws:iam::" + account + ":user/" + user;
     }
 
-    static String event(String id, String name, String source, String region, int minutes, String account,
-                        String user, String extra) {
+    static String event(
+            String id,
+            String name,
+            String source,
+            String region,
+            int minutes,
+            String account,
+            String user,
+            String extra) {
         return "{\"eventVersion\":\"1.08\",\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"" + arn(account, user)
                 + "\",\"accountId\":\"" + account + "\"},\"eventTime\":\"" + T0.plusSeconds(minutes * 60L)
                 + "\",\"eventSource\":\"" + source + "\",\"eventName\":\"" + name + "\",\"awsRegion\":\"" + region
@@ -58,7 +66,14 @@ class DetectCorrelateMiniClusterTest {
     }
 
     static String enable(String id, String region, int minutes, String account, String user) {
-        return event(id, "EnableRegion", "account.amazonaws.com", "us-east-1", minutes, account, user,
+        return event(
+                id,
+                "EnableRegion",
+                "account.amazonaws.com",
+                "us-east-1",
+                minutes,
+                account,
+                user,
                 "\"requestParameters\":{\"RegionName\":\"" + region + "\"}");
     }
 
@@ -78,23 +93,23 @@ class DetectCorrelateMiniClusterTest {
 
         List<String> lines = List.of(
                 noise("n1", 0, A1, "alice"),
-                enable("m-enable", "ap-southeast-1", 1, A1, "mallory"),           // fires with m-run
-                "{\"eventVersion\":\"1.08\",\"eventName\":",                        // line 3: malformed
+                enable("m-enable", "ap-southeast-1", 1, A1, "mallory"), // fires with m-run
+                "{\"eventVersion\":\"1.08\",\"eventName\":", // line 3: malformed
                 noise("n2", 2, A1, "mallory"),
-                enable("a-enable", "eu-west-1", 3, A1, "alice"),                  // approved: no signal, no alert
-                "\u0000\u0001garbage\u0000",                                        // line 6: binary
+                enable("a-enable", "eu-west-1", 3, A1, "alice"), // approved: no signal, no alert
+                "\u0000\u0001garbage\u0000", // line 6: binary
                 run("m-run", "ap-southeast-1", 10, A1, "mallory", ""),
                 run("a-run", "eu-west-1", 11, A1, "alice", ""),
-                "[1, 2]",                                                           // line 9: not objects
+                "[1, 2]", // line 9: not objects
                 event("b-key", "CreateAccessKey", "iam.amazonaws.com", "us-east-1", 30, A1, "bob", ""),
-                enable("b-enable", "me-south-1", 25, A1, "bob"),                 // out of order: fires
+                enable("b-enable", "me-south-1", 25, A1, "bob"), // out of order: fires
                 "{\"eventVersion\":\"1.08\",\"eventSource\":\"ec2.amazonaws.com\",\"eventName\":\"RunInstances\"}",
-                enable("m2-enable", "af-south-1", 40, A2, "mallory"),            // same user, other account
+                enable("m2-enable", "af-south-1", 40, A2, "mallory"), // same user, other account
                 event("m1-key-other", "CreateAccessKey", "iam.amazonaws.com", "us-east-1", 45, A1, "carol", ""),
-                enable("c-enable", "ap-east-1", 50, A1, "carol"),                // reverse order for carol
+                enable("c-enable", "ap-east-1", 50, A1, "carol"), // reverse order for carol
                 run("c-run-failed", "ap-east-1", 55, A1, "carol", "\"errorCode\":\"UnauthorizedOperation\""),
                 noise("n3", 60, A2, "mallory"),
-                run("m2-run-late", "af-south-1", 101, A2, "mallory", ""),        // outside m2's 60 minutes
+                run("m2-run-late", "af-south-1", 101, A2, "mallory", ""), // outside m2's 60 minutes
                 noise("n4", 130, A1, "alice"));
 
         List<RawRecord> input = new ArrayList<>();
@@ -108,18 +123,25 @@ class DetectCorrelateMiniClusterTest {
         env.configure(conf);
         env.setParallelism(2);
 
-        SingleOutputStreamOperator<SignalRecord> detected = env.fromData(input).rebalance()
-                .process(new DetectFunction(matcher, engine)).uid("tripline-detect").name("detect");
-        SingleOutputStreamOperator<FiredRecord> fired = detected
-                .assignTimestampsAndWatermarks(WatermarkStrategy
-                        .<SignalRecord>forBoundedOutOfOrderness(Duration.ofMinutes(15))
-                        .withTimestampAssigner((r, ts) -> r.time))
+        SingleOutputStreamOperator<SignalRecord> detected = env.fromData(input)
+                .rebalance()
+                .process(new DetectFunction(matcher, engine))
+                .uid("tripline-detect")
+                .name("detect");
+        SingleOutputStreamOperator<FiredRecord> fired = detected.assignTimestampsAndWatermarks(
+                        WatermarkStrategy.<SignalRecord>forBoundedOutOfOrderness(Duration.ofMinutes(15))
+                                .withTimestampAssigner((r, ts) -> r.time))
                 .keyBy(r -> r.key, Types.STRING)
-                .process(new CorrelateFunction(engine)).uid(CorrelateFunction.UID).name("correlate");
+                .process(new CorrelateFunction(engine))
+                .uid(CorrelateFunction.UID)
+                .name("correlate");
 
-        DataStream<String> out = fired.map(DetectCorrelateMiniClusterTest::describe).returns(Types.STRING)
-                .union(detected.getSideOutput(DetectFunction.DEAD_LETTERS)
-                                .map(DetectCorrelateMiniClusterTest::describe).returns(Types.STRING),
+        DataStream<String> out = fired.map(DetectCorrelateMiniClusterTest::describe)
+                .returns(Types.STRING)
+                .union(
+                        detected.getSideOutput(DetectFunction.DEAD_LETTERS)
+                                .map(DetectCorrelateMiniClusterTest::describe)
+                                .returns(Types.STRING),
                         detected.map(DetectCorrelateMiniClusterTest::describe).returns(Types.STRING));
 
         List<String> results = new ArrayList<>();
@@ -127,22 +149,35 @@ class DetectCorrelateMiniClusterTest {
             it.forEachRemaining(results::add);
         }
 
-        assertThat(results.stream().filter(s -> s.startsWith("DEAD ")).toList()).containsExactlyInAnyOrder(
-                "DEAD 3 MALFORMED_JSON", "DEAD 6 BINARY_INPUT", "DEAD 9 NOT_AN_OBJECT", "DEAD 9 NOT_AN_OBJECT",
-                "DEAD 12 MISSING_EVENT_TIME");
+        assertThat(results.stream().filter(s -> s.startsWith("DEAD ")).toList())
+                .containsExactlyInAnyOrder(
+                        "DEAD 3 MALFORMED_JSON",
+                        "DEAD 6 BINARY_INPUT",
+                        "DEAD 9 NOT_AN_OBJECT",
+                        "DEAD 9 NOT_AN_OBJECT",
+                        "DEAD 12 MISSING_EVENT_TIME");
         // Every matching good event arrives as the signals its rules feed (two plans per EnableRegion).
-        assertThat(results.stream().filter(s -> s.startsWith("SIGNAL ")).toList()).containsExactlyInAnyOrder(
-                "SIGNAL m-enable " + REGION_PLAN, "SIGNAL m-enable " + KEY_PLAN,
-                "SIGNAL m-run " + REGION_PLAN, "SIGNAL a-run " + REGION_PLAN,
-                "SIGNAL b-key " + KEY_PLAN, "SIGNAL b-key " + REGION_PLAN,
-                "SIGNAL b-enable " + REGION_PLAN, "SIGNAL b-enable " + KEY_PLAN,
-                "SIGNAL m2-enable " + REGION_PLAN, "SIGNAL m2-enable " + KEY_PLAN,
-                "SIGNAL m1-key-other " + KEY_PLAN, "SIGNAL m1-key-other " + REGION_PLAN,
-                "SIGNAL c-enable " + REGION_PLAN, "SIGNAL c-enable " + KEY_PLAN,
-                "SIGNAL m2-run-late " + REGION_PLAN);
-        assertThat(results.stream().filter(s -> s.startsWith("FIRED ")).toList()).containsExactlyInAnyOrder(
-                "FIRED " + REGION_PLAN + " " + arn(A1, "mallory") + " [m-enable, m-run]",
-                "FIRED " + KEY_PLAN + " " + arn(A1, "bob") + " [b-enable, b-key]");
+        assertThat(results.stream().filter(s -> s.startsWith("SIGNAL ")).toList())
+                .containsExactlyInAnyOrder(
+                        "SIGNAL m-enable " + REGION_PLAN,
+                        "SIGNAL m-enable " + KEY_PLAN,
+                        "SIGNAL m-run " + REGION_PLAN,
+                        "SIGNAL a-run " + REGION_PLAN,
+                        "SIGNAL b-key " + KEY_PLAN,
+                        "SIGNAL b-key " + REGION_PLAN,
+                        "SIGNAL b-enable " + REGION_PLAN,
+                        "SIGNAL b-enable " + KEY_PLAN,
+                        "SIGNAL m2-enable " + REGION_PLAN,
+                        "SIGNAL m2-enable " + KEY_PLAN,
+                        "SIGNAL m1-key-other " + KEY_PLAN,
+                        "SIGNAL m1-key-other " + REGION_PLAN,
+                        "SIGNAL c-enable " + REGION_PLAN,
+                        "SIGNAL c-enable " + KEY_PLAN,
+                        "SIGNAL m2-run-late " + REGION_PLAN);
+        assertThat(results.stream().filter(s -> s.startsWith("FIRED ")).toList())
+                .containsExactlyInAnyOrder(
+                        "FIRED " + REGION_PLAN + " " + arn(A1, "mallory") + " [m-enable, m-run]",
+                        "FIRED " + KEY_PLAN + " " + arn(A1, "bob") + " [b-enable, b-key]");
     }
 
     static String describe(FiredRecord r) {

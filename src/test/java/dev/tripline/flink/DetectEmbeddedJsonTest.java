@@ -3,7 +3,6 @@ package dev.tripline.flink;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tripline.correlate.CorrelationEngine;
-import dev.tripline.flink.RawRecord;
 import dev.tripline.match.CompiledMatcher;
 import dev.tripline.rule.RuleLoader;
 import dev.tripline.testing.Corpus;
@@ -37,18 +36,20 @@ class DetectEmbeddedJsonTest {
         CorrelationEngine engine = CorrelationEngine.compile(loaded.ruleSet());
         DetectFunction detect = new DetectFunction(matcher, engine);
         try (OneInputStreamOperatorTestHarness<RawRecord, SignalRecord> h =
-                     ProcessFunctionTestHarnesses.forProcessFunction(detect)) {
+                ProcessFunctionTestHarnesses.forProcessFunction(detect)) {
             String[] records = {
-                    putRolePolicy("good", "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\"}]}"),
-                    putRolePolicy("broken", "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\""),
-                    putRolePolicy("narrow", "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\"}]}"),
+                putRolePolicy("good", "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\"}]}"),
+                putRolePolicy("broken", "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\""),
+                putRolePolicy("narrow", "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\"}]}"),
             };
             for (int i = 0; i < records.length; i++) {
                 h.processElement(new RawRecord("t.jsonl", i, records[i].getBytes(StandardCharsets.UTF_8)), i);
             }
             assertThat(h.getSideOutput(DetectFunction.DEAD_LETTERS)).isNullOrEmpty();
-            assertThat(h.getSideOutput(DetectFunction.SINGLE_MATCHES).stream().map(StreamRecord::getValue)
-                    .map(m -> m.alert().evidence().get(0).eventId())).containsExactly("good");
+            assertThat(h.getSideOutput(DetectFunction.SINGLE_MATCHES).stream()
+                            .map(StreamRecord::getValue)
+                            .map(m -> m.alert().evidence().get(0).eventId()))
+                    .containsExactly("good");
             Accumulator<Long, Long> unreadable =
                     detect.getRuntimeContext().getAccumulator(DetectFunction.ACC_EMBEDDED_JSON_UNREADABLE);
             assertThat(unreadable.getLocalValue()).isEqualTo(1L);

@@ -68,8 +68,8 @@ class DetectFunctionTest {
 
     @Test
     void recordsTravelAsFlinkPojos() {
-        for (Class<?> c : List.of(RawRecord.class, DeadLetter.class, SignalRecord.class, SingleMatch.class,
-                FiredRecord.class)) {
+        for (Class<?> c :
+                List.of(RawRecord.class, DeadLetter.class, SignalRecord.class, SingleMatch.class, FiredRecord.class)) {
             assertThat(TypeInformation.of(c)).as(c.getSimpleName()).isInstanceOf(PojoTypeInfo.class);
         }
     }
@@ -77,15 +77,31 @@ class DetectFunctionTest {
     @Test
     void goodEventsAreMatchedAndEveryBadRecordIsADeadLetterWithItsReason() throws Exception {
         List<RawRecord> input = new ArrayList<>();
-        input.add(raw(1, event("EnableRegion", "account.amazonaws.com", "us-east-1", 0, user(MALLORY),
-                "\"requestParameters\":{\"RegionName\":\"ap-southeast-1\"}")));
+        input.add(raw(
+                1,
+                event(
+                        "EnableRegion",
+                        "account.amazonaws.com",
+                        "us-east-1",
+                        0,
+                        user(MALLORY),
+                        "\"requestParameters\":{\"RegionName\":\"ap-southeast-1\"}")));
         input.add(raw(2, "{\"eventVersion\":\"1.08\", \"eventName\": "));
         input.add(raw(3, "42"));
         input.add(new RawRecord("test.jsonl", 4, new byte[] {0x00, (byte) 0xff, 0x13, 0x00, 0x7f, 0x01}));
-        input.add(raw(5, "{\"eventVersion\":\"1.08\",\"eventSource\":\"ec2.amazonaws.com\","
-                + "\"eventName\":\"RunInstances\",\"awsRegion\":\"ap-southeast-1\"}"));
-        input.add(raw(6, event("CreateAccessKey", "iam.amazonaws.com", "us-east-1", 5, user(MALLORY),
-                "\"requestParameters\":{\"userName\":\"backdoor\"}")));
+        input.add(raw(
+                5,
+                "{\"eventVersion\":\"1.08\",\"eventSource\":\"ec2.amazonaws.com\","
+                        + "\"eventName\":\"RunInstances\",\"awsRegion\":\"ap-southeast-1\"}"));
+        input.add(raw(
+                6,
+                event(
+                        "CreateAccessKey",
+                        "iam.amazonaws.com",
+                        "us-east-1",
+                        5,
+                        user(MALLORY),
+                        "\"requestParameters\":{\"userName\":\"backdoor\"}")));
         input.add(raw(7, event("DescribeInstances", "ec2.amazonaws.com", "eu-west-1", 6, user(MALLORY), "")));
         input.add(raw(8, "[{\"hello\":1}]"));
         // Would match the resource-creation rule but has no userIdentity: a dead letter, nothing to key it by.
@@ -93,31 +109,43 @@ class DetectFunctionTest {
         input.add(raw(10, event("RunInstances", "ec2.amazonaws.com", "ap-southeast-1", 8, user(MALLORY), "")));
 
         try (OneInputStreamOperatorTestHarness<RawRecord, SignalRecord> h =
-                     ProcessFunctionTestHarnesses.forProcessFunction(new DetectFunction(matcher, engine))) {
+                ProcessFunctionTestHarnesses.forProcessFunction(new DetectFunction(matcher, engine))) {
             for (RawRecord r : input) {
                 h.processElement(r, r.position);
             }
-            List<Signal> signals = h.extractOutputValues().stream().map(SignalRecord::signal).toList();
-            List<String> plans = h.extractOutputValues().stream().map(s -> s.planId).toList();
+            List<Signal> signals =
+                    h.extractOutputValues().stream().map(SignalRecord::signal).toList();
+            List<String> plans =
+                    h.extractOutputValues().stream().map(s -> s.planId).toList();
             List<String> routed = new ArrayList<>();
             for (int i = 0; i < plans.size(); i++) {
                 routed.add(plans.get(i) + " <- " + signals.get(i).ruleId());
             }
             // CreateAccessKey is also on the resource-creation list, so it feeds both plans; the RunInstances
             // without an identity (record 9) is a dead letter.
-            assertThat(routed).containsExactlyInAnyOrder(REGION_PLAN + " <- " + ENABLED, KEY_PLAN + " <- " + ENABLED,
-                    REGION_PLAN + " <- " + CREATED, KEY_PLAN + " <- " + ACCESS_KEY, REGION_PLAN + " <- " + CREATED);
+            assertThat(routed)
+                    .containsExactlyInAnyOrder(
+                            REGION_PLAN + " <- " + ENABLED,
+                            KEY_PLAN + " <- " + ENABLED,
+                            REGION_PLAN + " <- " + CREATED,
+                            KEY_PLAN + " <- " + ACCESS_KEY,
+                            REGION_PLAN + " <- " + CREATED);
             assertThat(signals.get(0).group()).containsExactly("123456789012", MALLORY, "ap-southeast-1");
             Signal last = signals.get(signals.size() - 1);
             assertThat(last.group()).containsExactly("123456789012", MALLORY, "ap-southeast-1");
             assertThat(last.time()).isEqualTo(T0.plusSeconds(8 * 60).toEpochMilli());
-            assertThat(last.evidence()).singleElement()
+            assertThat(last.evidence())
+                    .singleElement()
                     .satisfies(e -> assertThat(e.eventId()).isEqualTo("ev-RunInstances8"));
             assertThat(h.extractOutputValues().get(1).key)
-                    .isEqualTo(SignalRecord.key(KEY_PLAN, engine.plan(KEY_PLAN).fingerprint(), signals.get(1).group()));
+                    .isEqualTo(SignalRecord.key(
+                            KEY_PLAN,
+                            engine.plan(KEY_PLAN).fingerprint(),
+                            signals.get(1).group()));
 
             List<SingleMatch> singles = h.getSideOutput(DetectFunction.SINGLE_MATCHES).stream()
-                    .map(StreamRecord::getValue).toList();
+                    .map(StreamRecord::getValue)
+                    .toList();
             assertThat(singles).singleElement().satisfies(m -> {
                 assertThat(m.ruleId).isEqualTo(ACCESS_KEY);
                 Alert a = m.alert();
@@ -128,10 +156,17 @@ class DetectFunctionTest {
             });
 
             List<DeadLetter> dead = h.getSideOutput(DetectFunction.DEAD_LETTERS).stream()
-                    .map(StreamRecord::getValue).toList();
-            assertThat(dead).extracting(d -> d.position + " " + d.reason).containsExactly(
-                    "2 MALFORMED_JSON", "3 NOT_AN_OBJECT", "4 BINARY_INPUT", "5 MISSING_EVENT_TIME",
-                    "8 NOT_CLOUDTRAIL", "9 MISSING_IDENTITY");
+                    .map(StreamRecord::getValue)
+                    .toList();
+            assertThat(dead)
+                    .extracting(d -> d.position + " " + d.reason)
+                    .containsExactly(
+                            "2 MALFORMED_JSON",
+                            "3 NOT_AN_OBJECT",
+                            "4 BINARY_INPUT",
+                            "5 MISSING_EVENT_TIME",
+                            "8 NOT_CLOUDTRAIL",
+                            "9 MISSING_IDENTITY");
             assertThat(dead).allSatisfy(d -> {
                 assertThat(d.origin).isEqualTo("test.jsonl");
                 assertThat(d.message).isNotBlank();
@@ -143,19 +178,28 @@ class DetectFunctionTest {
 
     @Test
     void aCloudTrailLogFileInOneRecordYieldsAllItsEventsAndItsBadElements() throws Exception {
-        String file = "{\"Records\":[" + event("EnableRegion", "account.amazonaws.com", "us-east-1", 0,
-                user(MALLORY), "\"requestParameters\":{\"RegionName\":\"af-south-1\"}") + ",\"oops\","
+        String file = "{\"Records\":["
+                + event(
+                        "EnableRegion",
+                        "account.amazonaws.com",
+                        "us-east-1",
+                        0,
+                        user(MALLORY),
+                        "\"requestParameters\":{\"RegionName\":\"af-south-1\"}")
+                + ",\"oops\","
                 + event("RunInstances", "ec2.amazonaws.com", "af-south-1", 3, user(MALLORY), "") + "]}";
         try (OneInputStreamOperatorTestHarness<RawRecord, SignalRecord> h =
-                     ProcessFunctionTestHarnesses.forProcessFunction(new DetectFunction(matcher, engine))) {
-            h.processElement(new RawRecord("s3://bucket/file.json.gz", 0, file.getBytes(StandardCharsets.UTF_8)),
-                    0);
-            assertThat(h.extractOutputValues()).extracting(s -> s.signal().ruleId())
+                ProcessFunctionTestHarnesses.forProcessFunction(new DetectFunction(matcher, engine))) {
+            h.processElement(new RawRecord("s3://bucket/file.json.gz", 0, file.getBytes(StandardCharsets.UTF_8)), 0);
+            assertThat(h.extractOutputValues())
+                    .extracting(s -> s.signal().ruleId())
                     .containsExactly(ENABLED, ENABLED, CREATED);
-            assertThat(h.getSideOutput(DetectFunction.DEAD_LETTERS)).singleElement().satisfies(d -> {
-                assertThat(d.getValue().reason).isEqualTo("NOT_AN_OBJECT");
-                assertThat(d.getValue().where).contains("Records[1]");
-            });
+            assertThat(h.getSideOutput(DetectFunction.DEAD_LETTERS))
+                    .singleElement()
+                    .satisfies(d -> {
+                        assertThat(d.getValue().reason).isEqualTo("NOT_AN_OBJECT");
+                        assertThat(d.getValue().where).contains("Records[1]");
+                    });
         }
     }
 }

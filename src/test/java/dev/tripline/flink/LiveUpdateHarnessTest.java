@@ -67,17 +67,25 @@ class LiveUpdateHarnessTest {
     static List<SignalRecord> signals(RuleProgram rules, String json) throws Exception {
         Event e = event(json);
         List<SignalRecord> out = new ArrayList<>();
-        rules.matcher().match(e, rule -> rules.engine().consumersOf(rule.id()).forEach(plan -> plan.signal(rule, e)
-                .ifPresent(s -> out.add(SignalRecord.of(plan, s, rules.engine().stageOf(plan.id()))))));
+        rules.matcher()
+                .match(
+                        e,
+                        rule -> rules.engine()
+                                .consumersOf(rule.id())
+                                .forEach(plan -> plan.signal(rule, e)
+                                        .ifPresent(s -> out.add(SignalRecord.of(
+                                                plan, s, rules.engine().stageOf(plan.id()))))));
         return out;
     }
 
-    static KeyedBroadcastOperatorTestHarness<String, SignalRecord, RuleUpdate, FiredRecord> correlate(
-            RuleUpdate start) throws Exception {
-        LiveCorrelateFunction f = new LiveCorrelateFunction(new CorrelateFunction(compiled(start).engine(),
-                CorrelateFunction.DEFAULT_STATE_TTL, Duration.ZERO), live(start), "correlate");
-        var h = new KeyedBroadcastOperatorTestHarness<>(new LiveCorrelateOperator(f), (SignalRecord r) -> r.key,
-                Types.STRING, 128, 1, 0);
+    static KeyedBroadcastOperatorTestHarness<String, SignalRecord, RuleUpdate, FiredRecord> correlate(RuleUpdate start)
+            throws Exception {
+        LiveCorrelateFunction f = new LiveCorrelateFunction(
+                new CorrelateFunction(compiled(start).engine(), CorrelateFunction.DEFAULT_STATE_TTL, Duration.ZERO),
+                live(start),
+                "correlate");
+        var h = new KeyedBroadcastOperatorTestHarness<>(
+                new LiveCorrelateOperator(f), (SignalRecord r) -> r.key, Types.STRING, 128, 1, 0);
         return h;
     }
 
@@ -88,8 +96,10 @@ class LiveUpdateHarnessTest {
         h.processBroadcastWatermark(new Watermark(Long.MAX_VALUE));
     }
 
-    static void feed(KeyedBroadcastOperatorTestHarness<String, SignalRecord, RuleUpdate, FiredRecord> h,
-                     List<SignalRecord> records) throws Exception {
+    static void feed(
+            KeyedBroadcastOperatorTestHarness<String, SignalRecord, RuleUpdate, FiredRecord> h,
+            List<SignalRecord> records)
+            throws Exception {
         for (SignalRecord r : records) {
             h.processElement(r, r.time);
         }
@@ -118,17 +128,22 @@ class LiveUpdateHarnessTest {
             open(h);
             h.processWatermark(new Watermark(at(-30).toEpochMilli()));
             feed(h, signals(v1, LiveRuleSets.enableRegion("ap-southeast-1", at(0), "e1")));
-            assertThat(entries(h)).as("both plans opened a group: index, slots and timer each").isEqualTo(6);
+            assertThat(entries(h))
+                    .as("both plans opened a group: index, slots and timer each")
+                    .isEqualTo(6);
 
             h.processBroadcastElement(V2, at(1).toEpochMilli());
-            assertThat(entries(h)).as("the retimed access-key plan's group is gone").isEqualTo(3);
+            assertThat(entries(h))
+                    .as("the retimed access-key plan's group is gone")
+                    .isEqualTo(3);
 
             // The kept sequence completes under v2; the dropped one cannot, even with v2's own signal.
             feed(h, signals(v2, LiveRuleSets.createAccessKey(at(5), "k1")));
             feed(h, signals(v2, LiveRuleSets.runInstances("ap-southeast-1", at(10), "r1")));
             assertThat(fired(h)).extracting(Fired::correlationId).containsExactly(Flagship.REGION_PLAN);
             FiredRecord record = h.extractOutputValues().get(0);
-            assertThat(record.ruleRef().title()).as("the firing carries its correlation's descriptor")
+            assertThat(record.ruleRef().title())
+                    .as("the firing carries its correlation's descriptor")
                     .startsWith("Unused AWS Region Enabled");
 
             // A new v2 sequence of the changed plan fires with v2's 30-minute window.
@@ -147,8 +162,11 @@ class LiveUpdateHarnessTest {
             v.processElement(V3, 0);
             v.processElement(V2, 0);
             passed = v.extractOutputValues();
-            statuses = v.getSideOutput(RuleUpdateValidator.STATUS).stream().map(StreamRecord::getValue).toList();
-            assertThat(v.getOutput()).filteredOn(o -> o instanceof Watermark)
+            statuses = v.getSideOutput(RuleUpdateValidator.STATUS).stream()
+                    .map(StreamRecord::getValue)
+                    .toList();
+            assertThat(v.getOutput())
+                    .filteredOn(o -> o instanceof Watermark)
                     .as("the control side gives up event time at once")
                     .containsExactly(new Watermark(Long.MAX_VALUE));
         }
@@ -157,7 +175,8 @@ class LiveUpdateHarnessTest {
         RuleUpdateStatus rejected = statuses.get(0);
         assertThat(rejected.accepted).isFalse();
         assertThat(rejected.version).isEqualTo("v3");
-        assertThat(rejected.errors()).isNotEmpty()
+        assertThat(rejected.errors())
+                .isNotEmpty()
                 .allSatisfy(e -> assertThat(e).matches(LiveRuleSets.BROKEN_FILE + ":\\d+:\\d+: .+"));
         assertThat(rejected.message()).startsWith("rule update v3 rejected: ");
         assertThat(statuses.get(1).accepted).isTrue();
@@ -184,13 +203,18 @@ class LiveUpdateHarnessTest {
             v.open();
             v.processElement(broken, 0);
             passed = v.extractOutputValues();
-            statuses = v.getSideOutput(RuleUpdateValidator.STATUS).stream().map(StreamRecord::getValue).toList();
+            statuses = v.getSideOutput(RuleUpdateValidator.STATUS).stream()
+                    .map(StreamRecord::getValue)
+                    .toList();
         }
         assertThat(passed).as("a rejected update reaches no operator").isEmpty();
         assertThat(statuses).singleElement().satisfies(s -> {
             assertThat(s.accepted).isFalse();
-            assertThat(s.errors()).singleElement().asString()
-                    .startsWith(BrokenCorrelation.where("aws/logins.yml") + ": ").contains("twice");
+            assertThat(s.errors())
+                    .singleElement()
+                    .asString()
+                    .startsWith(BrokenCorrelation.where("aws/logins.yml") + ": ")
+                    .contains("twice");
         });
     }
 
@@ -199,11 +223,19 @@ class LiveUpdateHarnessTest {
         Map<String, String> chained = Map.of("chain.yml", dev.tripline.testing.ChainedRules.BRUTE_FORCE_THEN_LOGIN);
         RuleProgram o = new LiveRules(LOAD, "x", 1).compile(RuleUpdate.of("deep", chained));
         assertThat(o.ok()).isFalse();
-        assertThat(o.errors()).anySatisfy(e -> assertThat(e.message()).contains("needs 2 correlate stages")
-                .contains("savepoint rollout"));
-        assertThat(new LiveRules(LOAD, "x", 2).compile(RuleUpdate.of("deep", chained)).errors()).isEmpty();
-        assertThat(live(V1).compile(RuleUpdate.of("none", Map.of("README.md", "hi"))).errors())
-                .singleElement().asString().contains("no rule files");
+        assertThat(o.errors())
+                .anySatisfy(e -> assertThat(e.message())
+                        .contains("needs 2 correlate stages")
+                        .contains("savepoint rollout"));
+        assertThat(new LiveRules(LOAD, "x", 2)
+                        .compile(RuleUpdate.of("deep", chained))
+                        .errors())
+                .isEmpty();
+        assertThat(live(V1).compile(RuleUpdate.of("none", Map.of("README.md", "hi")))
+                        .errors())
+                .singleElement()
+                .asString()
+                .contains("no rule files");
     }
 
     @Test
@@ -228,7 +260,8 @@ class LiveUpdateHarnessTest {
             open(h);
             feed(h, signals(v2, LiveRuleSets.createAccessKey(at(10), "k1")));
             h.processWatermark(new Watermark(Long.MAX_VALUE));
-            List<LateRecord> late = h.getSideOutput(CorrelateFunction.LATE).stream().map(StreamRecord::getValue)
+            List<LateRecord> late = h.getSideOutput(CorrelateFunction.LATE).stream()
+                    .map(StreamRecord::getValue)
                     .toList();
             assertThat(late).singleElement().satisfies(l -> {
                 assertThat(l.stage).isEqualTo(LiveCorrelateFunction.UNKNOWN_RULES_STAGE);
@@ -265,17 +298,18 @@ class LiveUpdateHarnessTest {
             h.initializeState(snapshot);
             open(h);
             assertThat(entries(h)).as("only the unchanged region plan's group").isEqualTo(3);
-            assertThat(h.getBroadcastState(LiveRules.STATE).get(LiveRules.CURRENT)).isNull();
+            assertThat(h.getBroadcastState(LiveRules.STATE).get(LiveRules.CURRENT))
+                    .isNull();
         }
     }
 
     @Test
     void detectMatchesWithTheNewRulesFromTheUpdateOn() throws Exception {
         RuleProgram v1 = compiled(V1);
-        LiveDetectFunction f = new LiveDetectFunction(new DetectFunction(v1.matcher(), v1.engine(), TimeRange.ALL, 60),
-                live(V1));
-        try (var h = new BroadcastOperatorTestHarness<>(new CoBroadcastWithNonKeyedOperator<>(f,
-                List.of(LiveRules.STATE)), 1, 1, 0)) {
+        LiveDetectFunction f =
+                new LiveDetectFunction(new DetectFunction(v1.matcher(), v1.engine(), TimeRange.ALL, 60), live(V1));
+        try (var h = new BroadcastOperatorTestHarness<>(
+                new CoBroadcastWithNonKeyedOperator<>(f, List.of(LiveRules.STATE)), 1, 1, 0)) {
             h.open();
             h.processElement(raw(LiveRuleSets.trail("StopLogging", at(0), "s1")), 0);
             h.processElement(raw(LiveRuleSets.trail("DeleteTrail", at(1), "d1")), 0);
@@ -284,14 +318,19 @@ class LiveUpdateHarnessTest {
             h.processElement(raw(LiveRuleSets.trail("DeleteTrail", at(3), "d2")), 0);
             h.processElement(raw(LiveRuleSets.enableRegion("af-south-1", at(4), "e1")), 0);
             List<Alert> singles = h.getSideOutput(DetectFunction.SINGLE_MATCHES).stream()
-                    .map(r -> r.getValue().alert()).toList();
-            assertThat(singles).extracting(Alert::title)
+                    .map(r -> r.getValue().alert())
+                    .toList();
+            assertThat(singles)
+                    .extracting(Alert::title)
                     .containsExactly("Trail Stopped v1", "Trail Stopped v2", "Trail Deleted v2");
             assertThat(h.getSideOutput(DetectFunction.SINGLE_MATCHES)).allSatisfy(r -> {
-                assertThat(r.getValue().dedupPeriodMillis).as("the policy travels with the match")
+                assertThat(r.getValue().dedupPeriodMillis)
+                        .as("the policy travels with the match")
                         .isEqualTo(Duration.ofMinutes(60).toMillis());
             });
-            assertThat(h.extractOutputValues()).as("v2's signals, routed to stage 1").hasSize(2)
+            assertThat(h.extractOutputValues())
+                    .as("v2's signals, routed to stage 1")
+                    .hasSize(2)
                     .allSatisfy(s -> assertThat(s.stage).isEqualTo(1));
         }
     }

@@ -31,11 +31,10 @@ class TieOrderedKeyedOperatorTest {
 
     /** Values are "key/name"; ties are ordered by name. */
     private static List<String> feed(String... records) throws Exception {
-        TieOrderedKeyedOperator<String, String, String> op = new TieOrderedKeyedOperator<>(new Trace(),
-                String::compareTo);
+        TieOrderedKeyedOperator<String, String, String> op =
+                new TieOrderedKeyedOperator<>(new Trace(), String::compareTo);
         try (KeyedOneInputStreamOperatorTestHarness<String, String, String> h =
-                     new KeyedOneInputStreamOperatorTestHarness<>(op, v -> v.substring(0, v.indexOf('/')),
-                             Types.STRING)) {
+                new KeyedOneInputStreamOperatorTestHarness<>(op, v -> v.substring(0, v.indexOf('/')), Types.STRING)) {
             h.open();
             for (String r : records) {
                 String[] parts = r.split(" ");
@@ -52,7 +51,8 @@ class TieOrderedKeyedOperatorTest {
     void tiesComeInOrderAndTimersAfterTheLastGroup() throws Exception {
         List<String> expected = List.of("a@1:a/x", "a@1:a/y", "a@1:a/z", "a@2:a/w", "b@2:b/p", "b@2:b/q");
         // A key's records in time order, ties in any order, as BATCH mode's sort delivers them.
-        for (List<String> out : List.of(feed("a/z 1", "a/x 1", "a/y 1", "a/w 2", "b/q 2", "b/p 2"),
+        for (List<String> out : List.of(
+                feed("a/z 1", "a/x 1", "a/y 1", "a/w 2", "b/q 2", "b/p 2"),
                 feed("a/y 1", "a/z 1", "a/x 1", "a/w 2", "b/p 2", "b/q 2"))) {
             assertThat(out.subList(0, expected.size())).isEqualTo(expected);
             // The last watermark releases the held group before any timer fires.
@@ -62,11 +62,10 @@ class TieOrderedKeyedOperatorTest {
 
     @Test
     void aGroupIsHeldUntilAnotherKeyOrTimeArrives() throws Exception {
-        TieOrderedKeyedOperator<String, String, String> op = new TieOrderedKeyedOperator<>(new Trace(),
-                String::compareTo);
+        TieOrderedKeyedOperator<String, String, String> op =
+                new TieOrderedKeyedOperator<>(new Trace(), String::compareTo);
         try (KeyedOneInputStreamOperatorTestHarness<String, String, String> h =
-                     new KeyedOneInputStreamOperatorTestHarness<>(op, v -> v.substring(0, v.indexOf('/')),
-                             Types.STRING)) {
+                new KeyedOneInputStreamOperatorTestHarness<>(op, v -> v.substring(0, v.indexOf('/')), Types.STRING)) {
             h.open();
             h.processElement(new StreamRecord<>("a/b", 5));
             h.processElement(new StreamRecord<>("a/a", 5));

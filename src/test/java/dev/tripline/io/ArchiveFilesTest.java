@@ -45,8 +45,9 @@ class ArchiveFilesTest {
         Path inside = touch(root, base + "03/05/inside.json");
         Path dayAfter = touch(root, base + "03/07/after.json");
         Path late = touch(root, base + "03/09/late.json");
-        List<Path> files = ArchiveFiles.list(List.of(root), Instant.parse("2024-03-05T00:00:00Z"),
-                Instant.parse("2024-03-06T12:00:00Z")).files();
+        List<Path> files = ArchiveFiles.list(
+                        List.of(root), Instant.parse("2024-03-05T00:00:00Z"), Instant.parse("2024-03-06T12:00:00Z"))
+                .files();
         assertThat(files).containsExactly(dayBefore, inside, dayAfter).doesNotContain(early, late);
     }
 

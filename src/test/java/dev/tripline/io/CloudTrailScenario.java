@@ -14,14 +14,14 @@ import java.util.List;
 public final class CloudTrailScenario {
     /** The flagship composite: a newly enabled, unapproved region used soon after. */
     public static final String REGION_PLAN = Flagship.REGION_PLAN;
+
     public static final Instant T0 = Instant.parse("2024-03-05T10:00:00Z");
     public static final String ACCOUNT = "111111111111";
 
-    private CloudTrailScenario() {
-    }
+    private CloudTrailScenario() {}
 
-    public static String event(String id, String name, String source, String region, int minutes, String user,
-                        String extra) {
+    public static String event(
+            String id, String name, String source, String region, int minutes, String user, String extra) {
         return "{\"eventVersion\":\"1.08\",\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"" + arn(user)
                 + "\",\"accountId\":\"" + ACCOUNT + "\"},\"eventTime\":\"" + T0.plusSeconds(minutes * 60L)
                 + "\",\"eventSource\":\"" + source + "\",\"eventName\":\"" + name + "\",\"awsRegion\":\"" + region
@@ -34,7 +34,13 @@ public final class CloudTrailScenario {
     }
 
     public static String enable(String id, String region, int minutes, String user) {
-        return event(id, "EnableRegion", "account.amazonaws.com", "us-east-1", minutes, user,
+        return event(
+                id,
+                "EnableRegion",
+                "account.amazonaws.com",
+                "us-east-1",
+                minutes,
+                user,
                 "\"requestParameters\":{\"RegionName\":\"" + region + "\"}");
     }
 
@@ -47,8 +53,8 @@ public final class CloudTrailScenario {
     }
 
     public static RuleSet rules() {
-        RuleLoader.Result loaded = RuleLoader.standard(TriplineConfig.defaults().ruleLoadOptions())
-                .load(List.of(Path.of("rules")));
+        RuleLoader.Result loaded =
+                RuleLoader.standard(TriplineConfig.defaults().ruleLoadOptions()).load(List.of(Path.of("rules")));
         assertThat(loaded.errors()).isEmpty();
         return loaded.ruleSet();
     }

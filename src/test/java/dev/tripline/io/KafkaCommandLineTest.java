@@ -46,10 +46,12 @@ class KafkaCommandLineTest {
         kafka.createTopic("ct-cli", 1);
         kafka.createTopic("alerts-cli", 1);
         kafka.createTopic("dead-cli", 1);
-        kafka.produce("ct-cli", List.of(
-                kv("a", enable("cli-enable", "ap-southeast-1", 1, "mallory")),
-                kv("a", "not json"),
-                kv("a", run("cli-run", "ap-southeast-1", 10, "mallory"))));
+        kafka.produce(
+                "ct-cli",
+                List.of(
+                        kv("a", enable("cli-enable", "ap-southeast-1", 1, "mallory")),
+                        kv("a", "not json"),
+                        kv("a", run("cli-run", "ap-southeast-1", 10, "mallory"))));
         // The file names Kafka for both ends but says file; the flags switch them, as a user would.
         Path config = dir.resolve("tripline.yml");
         Files.writeString(config, """
@@ -63,15 +65,28 @@ class KafkaCommandLineTest {
                   kafka: {bootstrap-servers: '%1$s', topic: alerts-cli, dead-letter-topic: dead-cli}
                 """.formatted(kafka.bootstrap()));
         StringWriter err = new StringWriter();
-        int code = Main.run(InputStream.nullInputStream(), new PrintWriter(new StringWriter()),
-                new PrintWriter(err), "run", "--config", config.toString(), "--source", "kafka", "--sink", "kafka",
-                "--parallelism", "1");
+        int code = Main.run(
+                InputStream.nullInputStream(),
+                new PrintWriter(new StringWriter()),
+                new PrintWriter(err),
+                "run",
+                "--config",
+                config.toString(),
+                "--source",
+                "kafka",
+                "--sink",
+                "kafka",
+                "--parallelism",
+                "1");
         assertThat(code).as(err.toString()).isZero();
         assertThat(err.toString()).contains("3 records", "1 dead letters");
-        assertThat(kafka.readCommitted("alerts-cli")).filteredOn(r -> REGION_PLAN.equals(header(r,
-                KafkaConnectors.H_RULE_ID))).singleElement().satisfies(r -> assertThat(r.value())
-                .asString(StandardCharsets.UTF_8).contains("cli-enable", "cli-run"));
-        assertThat(kafka.readCommitted("dead-cli")).singleElement()
+        assertThat(kafka.readCommitted("alerts-cli"))
+                .filteredOn(r -> REGION_PLAN.equals(header(r, KafkaConnectors.H_RULE_ID)))
+                .singleElement()
+                .satisfies(r ->
+                        assertThat(r.value()).asString(StandardCharsets.UTF_8).contains("cli-enable", "cli-run"));
+        assertThat(kafka.readCommitted("dead-cli"))
+                .singleElement()
                 .satisfies(r -> assertThat(header(r, KafkaConnectors.H_REASON)).isEqualTo("MALFORMED_JSON"));
     }
 
@@ -83,10 +98,11 @@ class KafkaCommandLineTest {
         // (This path runs in STREAMING mode: the exactly-once sink commits on checkpoints.)
         Path logs = dir.resolve("logs");
         Files.createDirectories(logs);
-        Files.write(logs.resolve("a.jsonl"), List.of(run("files-run", "ap-southeast-1", 10, "mallory"),
-                describe("files-describe", 11, "mallory")));
-        Files.write(logs.resolve("b.jsonl"), List.of(enable("files-enable", "ap-southeast-1", 1, "mallory"),
-                "not json"));
+        Files.write(
+                logs.resolve("a.jsonl"),
+                List.of(run("files-run", "ap-southeast-1", 10, "mallory"), describe("files-describe", 11, "mallory")));
+        Files.write(
+                logs.resolve("b.jsonl"), List.of(enable("files-enable", "ap-southeast-1", 1, "mallory"), "not json"));
         Path config = dir.resolve("tripline.yml");
         Files.writeString(config, """
                 sink:
@@ -95,14 +111,25 @@ class KafkaCommandLineTest {
                   kafka: {bootstrap-servers: '%1$s', topic: alerts-files, dead-letter-topic: dead-files}
                 """.formatted(kafka.bootstrap()));
         StringWriter err = new StringWriter();
-        int code = Main.run(InputStream.nullInputStream(), new PrintWriter(new StringWriter()),
-                new PrintWriter(err), "run", "--config", config.toString(), "--parallelism", "2", logs.toString());
+        int code = Main.run(
+                InputStream.nullInputStream(),
+                new PrintWriter(new StringWriter()),
+                new PrintWriter(err),
+                "run",
+                "--config",
+                config.toString(),
+                "--parallelism",
+                "2",
+                logs.toString());
         assertThat(code).as(err.toString()).isZero();
         assertThat(err.toString()).contains("2 files, 4 records", "1 dead letters");
-        assertThat(kafka.readCommitted("alerts-files")).filteredOn(r -> REGION_PLAN.equals(header(r,
-                KafkaConnectors.H_RULE_ID))).singleElement().satisfies(r -> assertThat(r.value())
-                .asString(StandardCharsets.UTF_8).contains("files-enable", "files-run"));
-        assertThat(kafka.readCommitted("dead-files")).singleElement()
+        assertThat(kafka.readCommitted("alerts-files"))
+                .filteredOn(r -> REGION_PLAN.equals(header(r, KafkaConnectors.H_RULE_ID)))
+                .singleElement()
+                .satisfies(r ->
+                        assertThat(r.value()).asString(StandardCharsets.UTF_8).contains("files-enable", "files-run"));
+        assertThat(kafka.readCommitted("dead-files"))
+                .singleElement()
                 .satisfies(r -> assertThat(header(r, KafkaConnectors.H_REASON)).isEqualTo("MALFORMED_JSON"));
     }
 }

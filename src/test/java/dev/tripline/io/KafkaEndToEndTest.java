@@ -53,9 +53,10 @@ class KafkaEndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2)
-                    .build());
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1)
+            .setNumberSlotsPerTaskManager(2)
+            .build());
 
     static KafkaTestCluster kafka;
 
@@ -117,35 +118,48 @@ class KafkaEndToEndTest {
         kafka.createTopic("alerts-e2e", 2);
         kafka.createTopic("dead-e2e", 1);
         String logFile = "{\"Records\":[" + describe("n1", 0, "alice") + ","
-                + enable("m-enable", "ap-southeast-1", 1, "mallory") + "]}";   // a CloudTrail log file, batched
+                + enable("m-enable", "ap-southeast-1", 1, "mallory") + "]}"; // a CloudTrail log file, batched
         List<byte[][]> in = List.of(
-                kv("a", logFile),                                               // offset 0
-                kv("a", "{\"eventVersion\":\"1.08\",\"eventName\":"),          // offset 1: malformed
-                kv("a", run("m-run-1", "ap-southeast-1", 10, "mallory")),       // offset 2
-                kv("a", "\u0000\u0001garbage\u0000"),                           // offset 3: binary
-                kv("a", describe("n2", 130, "alice")));                         // offset 4
+                kv("a", logFile), // offset 0
+                kv("a", "{\"eventVersion\":\"1.08\",\"eventName\":"), // offset 1: malformed
+                kv("a", run("m-run-1", "ap-southeast-1", 10, "mallory")), // offset 2
+                kv("a", "\u0000\u0001garbage\u0000"), // offset 3: binary
+                kv("a", describe("n2", 130, "alice"))); // offset 4
         kafka.produce("ct-e2e", in);
 
         TriplineConfig cfg = config("ct-e2e", "alerts-e2e", "dead-e2e", "exactly-once");
         StreamExecutionEnvironment env = env();
         EmbeddedRun.enableCheckpointing(env, cfg.sink().checkpointInterval());
         DataStream<RawRecord> source = Connectors.source(env, cfg.source(), List.of(), new RawRecordFormat());
-        EmbeddedRun.Summary summary = new EmbeddedRun(RuleProgram.of(CloudTrailScenario.rules()), DetectionJob.Options.defaults(),
-                AlertFormat.JSONL, new RawRecordFormat()).runAttached(env, RuntimeExecutionMode.STREAMING, source, 0, 0,
-                Connectors.alertSink(cfg.sink(), AlertFormat.JSONL), Connectors.deadLetterSink(cfg.sink()));
+        EmbeddedRun.Summary summary = new EmbeddedRun(
+                        RuleProgram.of(CloudTrailScenario.rules()),
+                        DetectionJob.Options.defaults(),
+                        AlertFormat.JSONL,
+                        new RawRecordFormat())
+                .runAttached(
+                        env,
+                        RuntimeExecutionMode.STREAMING,
+                        source,
+                        0,
+                        0,
+                        Connectors.alertSink(cfg.sink(), AlertFormat.JSONL),
+                        Connectors.deadLetterSink(cfg.sink()));
         assertThat(summary.records()).isEqualTo(5);
         assertThat(summary.deadLetters()).isEqualTo(2);
 
         List<ConsumerRecord<byte[], byte[]>> alerts = kafka.readCommitted("alerts-e2e");
         List<ConsumerRecord<byte[], byte[]>> composite = alerts.stream()
-                .filter(r -> REGION_PLAN.equals(header(r, KafkaConnectors.H_RULE_ID))).toList();
+                .filter(r -> REGION_PLAN.equals(header(r, KafkaConnectors.H_RULE_ID)))
+                .toList();
         assertThat(composite).singleElement().satisfies(r -> {
             JsonNode a = JSON.readTree(r.value());
             assertThat(header(r, KafkaConnectors.H_KIND)).isEqualTo("correlation");
             assertThat(utf8(r.key())).isEqualTo(a.path("dedup_key").asText()).isNotEmpty();
-            assertThat(header(r, KafkaConnectors.H_ALERT_ID)).isEqualTo(a.path("alert_id").asText());
-            assertThat(r.value()).asString(StandardCharsets.UTF_8).contains(arn("mallory"), "ap-southeast-1",
-                    "m-enable", "m-run-1");
+            assertThat(header(r, KafkaConnectors.H_ALERT_ID))
+                    .isEqualTo(a.path("alert_id").asText());
+            assertThat(r.value())
+                    .asString(StandardCharsets.UTF_8)
+                    .contains(arn("mallory"), "ap-southeast-1", "m-enable", "m-run-1");
         });
         // Every alert carries its rule id and kind; keys are the dedup keys, so no two alerts share one.
         assertThat(alerts).allSatisfy(r -> {
@@ -196,7 +210,8 @@ class KafkaEndToEndTest {
         FailOnce.reset();
         runJob(config("ct-eo", "alerts-eo", "dead-eo", "exactly-once"), true);
         assertThat(FailOnce.FAILED.get()).as("the injected failure happened").isTrue();
-        assertThat(FailOnce.RECORDS_BEFORE_FAILURE.get()).as("records seen before the failure")
+        assertThat(FailOnce.RECORDS_BEFORE_FAILURE.get())
+                .as("records seen before the failure")
                 .isBetween(1, in.size() - 1);
 
         List<String> expected = alertIds(kafka.readCommitted("alerts-ref"));
@@ -206,7 +221,8 @@ class KafkaEndToEndTest {
 
         List<ConsumerRecord<byte[], byte[]>> dead = kafka.readCommitted("dead-eo");
         assertThat(dead.stream().map(r -> utf8(r.value())).toList()).containsExactlyInAnyOrderElementsOf(bad);
-        assertThat(dead).allSatisfy(r -> assertThat(header(r, KafkaConnectors.H_REASON)).isEqualTo("MALFORMED_JSON"));
+        assertThat(dead)
+                .allSatisfy(r -> assertThat(header(r, KafkaConnectors.H_REASON)).isEqualTo("MALFORMED_JSON"));
     }
 
     /**
@@ -215,8 +231,9 @@ class KafkaEndToEndTest {
      * reaches an account-wide dedup key first differs between runs.
      */
     private static List<String> alertIds(List<ConsumerRecord<byte[], byte[]>> records) {
-        return records.stream().map(r -> header(r, KafkaConnectors.H_RULE_ID) + " " + utf8(r.key()) + " r"
-                + revision(r)).toList();
+        return records.stream()
+                .map(r -> header(r, KafkaConnectors.H_RULE_ID) + " " + utf8(r.key()) + " r" + revision(r))
+                .toList();
     }
 
     private static int revision(ConsumerRecord<byte[], byte[]> r) {
@@ -232,12 +249,23 @@ class KafkaEndToEndTest {
         EmbeddedRun.enableCheckpointing(env, cfg.sink().checkpointInterval());
         DataStream<RawRecord> source = Connectors.source(env, cfg.source(), List.of(), new RawRecordFormat());
         if (failOnce) {
-            source = source.map(new FailOnce()).returns(TypeInformation.of(RawRecord.class)).name("fail once");
+            source = source.map(new FailOnce())
+                    .returns(TypeInformation.of(RawRecord.class))
+                    .name("fail once");
         }
-        new EmbeddedRun(RuleProgram.of(CloudTrailScenario.rules()), DetectionJob.Options.defaults(), AlertFormat.JSONL,
-                new RawRecordFormat()).runAttached(env, RuntimeExecutionMode.STREAMING, source, 0, 0,
-                Connectors.alertSink(cfg.sink(), AlertFormat.JSONL),
-                Connectors.deadLetterSink(cfg.sink()));
+        new EmbeddedRun(
+                        RuleProgram.of(CloudTrailScenario.rules()),
+                        DetectionJob.Options.defaults(),
+                        AlertFormat.JSONL,
+                        new RawRecordFormat())
+                .runAttached(
+                        env,
+                        RuntimeExecutionMode.STREAMING,
+                        source,
+                        0,
+                        0,
+                        Connectors.alertSink(cfg.sink(), AlertFormat.JSONL),
+                        Connectors.deadLetterSink(cfg.sink()));
     }
 
     /**

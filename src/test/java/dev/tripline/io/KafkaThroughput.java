@@ -27,12 +27,14 @@ public final class KafkaThroughput {
         for (int i = 0; i < n; i++) {
             String user = "user" + (i % 2000);
             int minute = i / 100;
-            lines.add(switch (i % 10) {
-                case 0 -> CloudTrailScenario.enable("e" + i, i % 20 == 0 ? "ap-southeast-1" : "eu-west-1", minute,
-                        user);
-                case 1, 2 -> CloudTrailScenario.run("r" + i, "ap-southeast-1", minute, user);
-                default -> CloudTrailScenario.describe("d" + i, minute, user);
-            });
+            lines.add(
+                    switch (i % 10) {
+                        case 0 ->
+                            CloudTrailScenario.enable(
+                                    "e" + i, i % 20 == 0 ? "ap-southeast-1" : "eu-west-1", minute, user);
+                        case 1, 2 -> CloudTrailScenario.run("r" + i, "ap-southeast-1", minute, user);
+                        default -> CloudTrailScenario.describe("d" + i, minute, user);
+                    });
         }
         Path file = Files.createTempFile("tripline-throughput", ".jsonl");
         Files.write(file, lines, StandardCharsets.UTF_8);
@@ -51,30 +53,51 @@ public final class KafkaThroughput {
             double produceS = (System.nanoTime() - p0) / 1e9;
 
             SinkOptions sinkFile = sink(kafka, "out-file", "dead-file");
-            double fileS = time(rules, sinkFile, env -> Connectors.source(env, SourceOptions.files(), List.of(file),
-                    new RawRecordFormat()));
-            SourceOptions kafkaIn = new SourceOptions(SourceOptions.Kind.KAFKA, new KafkaSourceOptions(
-                    List.of(kafka.bootstrap()), List.of("in"), "bench", KafkaSourceOptions.Start.EARLIEST, null, true,
-                    ClientProperties.empty()), null);
-            double kafkaS = time(rules, sink(kafka, "out-kafka", "dead-kafka"),
+            double fileS = time(
+                    rules,
+                    sinkFile,
+                    env -> Connectors.source(env, SourceOptions.files(), List.of(file), new RawRecordFormat()));
+            SourceOptions kafkaIn = new SourceOptions(
+                    SourceOptions.Kind.KAFKA,
+                    new KafkaSourceOptions(
+                            List.of(kafka.bootstrap()),
+                            List.of("in"),
+                            "bench",
+                            KafkaSourceOptions.Start.EARLIEST,
+                            null,
+                            true,
+                            ClientProperties.empty()),
+                    null);
+            double kafkaS = time(
+                    rules,
+                    sink(kafka, "out-kafka", "dead-kafka"),
                     env -> Connectors.source(env, kafkaIn, List.of(), new RawRecordFormat()));
             int alertsFile = kafka.readCommitted("out-file").size();
             int alertsKafka = kafka.readCommitted("out-kafka").size();
-            System.out.printf("records %d (%.1f MB), producing them took %.1f s%n", n,
-                    Files.size(file) / 1e6, produceS);
-            System.out.printf("file  -> job -> kafka: %.1f s, %,.0f records/s, %d alerts%n", fileS, n / fileS,
-                    alertsFile);
-            System.out.printf("kafka -> job -> kafka: %.1f s, %,.0f records/s, %d alerts%n", kafkaS, n / kafkaS,
-                    alertsKafka);
+            System.out.printf(
+                    "records %d (%.1f MB), producing them took %.1f s%n", n, Files.size(file) / 1e6, produceS);
+            System.out.printf(
+                    "file  -> job -> kafka: %.1f s, %,.0f records/s, %d alerts%n", fileS, n / fileS, alertsFile);
+            System.out.printf(
+                    "kafka -> job -> kafka: %.1f s, %,.0f records/s, %d alerts%n", kafkaS, n / kafkaS, alertsKafka);
         } finally {
             Files.deleteIfExists(file);
         }
     }
 
     private static SinkOptions sink(KafkaTestCluster kafka, String topic, String dead) {
-        return new SinkOptions(SourceOptions.Kind.KAFKA, SinkOptions.DEFAULT_CHECKPOINT_INTERVAL,
-                new KafkaSinkOptions(List.of(kafka.bootstrap()), topic, dead, KafkaSinkOptions.Delivery.EXACTLY_ONCE,
-                        "bench-" + topic, java.time.Duration.ofMinutes(5), ClientProperties.empty()), null);
+        return new SinkOptions(
+                SourceOptions.Kind.KAFKA,
+                SinkOptions.DEFAULT_CHECKPOINT_INTERVAL,
+                new KafkaSinkOptions(
+                        List.of(kafka.bootstrap()),
+                        topic,
+                        dead,
+                        KafkaSinkOptions.Delivery.EXACTLY_ONCE,
+                        "bench-" + topic,
+                        java.time.Duration.ofMinutes(5),
+                        ClientProperties.empty()),
+                null);
     }
 
     private interface SourceFactory {
@@ -86,14 +109,21 @@ public final class KafkaThroughput {
         env.setParallelism(2);
         EmbeddedRun.enableCheckpointing(env, sink.checkpointInterval());
         long t0 = System.nanoTime();
-        new EmbeddedRun(RuleProgram.of(rules), DetectionJob.Options.defaults(), AlertFormat.JSONL, new RawRecordFormat())
-                .runAttached(env, RuntimeExecutionMode.STREAMING, source.make(env), 0, 0,
+        new EmbeddedRun(
+                        RuleProgram.of(rules),
+                        DetectionJob.Options.defaults(),
+                        AlertFormat.JSONL,
+                        new RawRecordFormat())
+                .runAttached(
+                        env,
+                        RuntimeExecutionMode.STREAMING,
+                        source.make(env),
+                        0,
+                        0,
                         Connectors.alertSink(sink, AlertFormat.JSONL),
                         Connectors.deadLetterSink(sink));
         return (System.nanoTime() - t0) / 1e9;
     }
 
-    private KafkaThroughput() {
-    }
-
+    private KafkaThroughput() {}
 }

@@ -47,9 +47,10 @@ class KinesisEndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2)
-                    .build());
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1)
+            .setNumberSlotsPerTaskManager(2)
+            .build());
 
     static KinesisLocal kinesis;
     static KinesisClient client;
@@ -73,7 +74,9 @@ class KinesisEndToEndTest {
     static String createStream(String name) {
         client.createStream(b -> b.streamName(name).shardCount(1));
         client.waiter().waitUntilStreamExists(b -> b.streamName(name));
-        return client.describeStreamSummary(b -> b.streamName(name)).streamDescriptionSummary().streamARN();
+        return client.describeStreamSummary(b -> b.streamName(name))
+                .streamDescriptionSummary()
+                .streamARN();
     }
 
     static void put(String stream, byte[] data) {
@@ -98,7 +101,9 @@ class KinesisEndToEndTest {
         n.putArray("subscriptionFilters").add("tripline");
         ArrayNode events = n.putArray("logEvents");
         for (int i = 0; i < messages.size(); i++) {
-            events.addObject().put("id", Integer.toString(i)).put("timestamp", 1709632800000L + i)
+            events.addObject()
+                    .put("id", Integer.toString(i))
+                    .put("timestamp", 1709632800000L + i)
                     .put("message", messages.get(i));
         }
         return gzip(JSON.writeValueAsString(n));
@@ -106,9 +111,11 @@ class KinesisEndToEndTest {
 
     /** Every record on the stream's single shard so far. */
     static List<Record> read(String stream) {
-        String shard = client.listShards(b -> b.streamName(stream)).shards().get(0).shardId();
-        String it = client.getShardIterator(b -> b.streamName(stream).shardId(shard)
-                .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).shardIterator();
+        String shard =
+                client.listShards(b -> b.streamName(stream)).shards().get(0).shardId();
+        String it = client.getShardIterator(
+                        b -> b.streamName(stream).shardId(shard).shardIteratorType(ShardIteratorType.TRIM_HORIZON))
+                .shardIterator();
         List<Record> out = new ArrayList<>();
         while (it != null) {
             String current = it;
@@ -128,16 +135,23 @@ class KinesisEndToEndTest {
         createStream("alerts");
         createStream("dead-letters");
         String malformed = "{\"eventVersion\":\"1.08\",\"eventName\":";
-        put("cloudtrail", subscription("CONTROL_MESSAGE", List.of("CWL CONTROL MESSAGE: Checking health of "
-                + "destination Kinesis stream.")));
-        put("cloudtrail", subscription("DATA_MESSAGE", List.of(describe("n1", 0, "alice"),
-                enable("m-enable", "ap-southeast-1", 1, "mallory"))));
+        put(
+                "cloudtrail",
+                subscription(
+                        "CONTROL_MESSAGE",
+                        List.of("CWL CONTROL MESSAGE: Checking health of " + "destination Kinesis stream.")));
+        put(
+                "cloudtrail",
+                subscription(
+                        "DATA_MESSAGE",
+                        List.of(describe("n1", 0, "alice"), enable("m-enable", "ap-southeast-1", 1, "mallory"))));
         put("cloudtrail", malformed.getBytes(StandardCharsets.UTF_8));
         put("cloudtrail", run("m-run-1", "ap-southeast-1", 10, "mallory").getBytes(StandardCharsets.UTF_8));
         // Later event time moves the watermark past the sequence (the stream never ends).
         put("cloudtrail", describe("n2", 180, "alice").getBytes(StandardCharsets.UTF_8));
 
-        TriplineConfig cfg = TriplineConfig.parse("test.yml", """
+        TriplineConfig cfg = TriplineConfig.parse(
+                "test.yml", """
                 source:
                   kind: kinesis
                   kinesis:
@@ -170,10 +184,13 @@ class KinesisEndToEndTest {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.configure(conf);
         env.setParallelism(1);
-        new DetectionJob(RuleProgram.of(CloudTrailScenario.rules()), DetectionJob.Options.defaults()
-                .withOutOfOrderness(Duration.ofSeconds(1)))
-                .attach(Connectors.source(env, cfg.source(), List.of(), new RawRecordFormat()),
-                        Connectors.alertSink(cfg.sink(), AlertFormat.JSONL), Connectors.deadLetterSink(cfg.sink()));
+        new DetectionJob(
+                        RuleProgram.of(CloudTrailScenario.rules()),
+                        DetectionJob.Options.defaults().withOutOfOrderness(Duration.ofSeconds(1)))
+                .attach(
+                        Connectors.source(env, cfg.source(), List.of(), new RawRecordFormat()),
+                        Connectors.alertSink(cfg.sink(), AlertFormat.JSONL),
+                        Connectors.deadLetterSink(cfg.sink()));
         JobClient job = env.executeAsync("kinesis-e2e");
         try {
             List<JsonNode> composite = new ArrayList<>();
@@ -186,7 +203,8 @@ class KinesisEndToEndTest {
                     JsonNode a = JSON.readTree(r.data().asByteArray());
                     if (REGION_PLAN.equals(a.path("rule").path("id").asText())) {
                         composite.add(a);
-                        assertThat(r.partitionKey()).isEqualTo(a.path("dedup_key").asText());
+                        assertThat(r.partitionKey())
+                                .isEqualTo(a.path("dedup_key").asText());
                     }
                 }
                 dead.clear();
@@ -194,14 +212,18 @@ class KinesisEndToEndTest {
                     dead.add(JSON.readTree(r.data().asByteArray()));
                 }
             }
-            assertThat(composite).as("composite alert on the alert stream").singleElement().satisfies(a ->
-                    assertThat(a.toString()).contains(arn("mallory"), "ap-southeast-1", "m-enable", "m-run-1"));
+            assertThat(composite)
+                    .as("composite alert on the alert stream")
+                    .singleElement()
+                    .satisfies(a ->
+                            assertThat(a.toString()).contains(arn("mallory"), "ap-southeast-1", "m-enable", "m-run-1"));
             // The control message is no failure: the malformed record is the only dead letter.
             assertThat(dead).singleElement().satisfies(d -> {
                 assertThat(d.path("reason").asText()).isEqualTo("MALFORMED_JSON");
                 assertThat(d.path("origin").asText()).startsWith("kinesis:cloudtrail/");
-                assertThat(new String(Base64.getDecoder().decode(d.path("raw_base64").asText()),
-                        StandardCharsets.UTF_8)).isEqualTo(malformed);
+                assertThat(new String(
+                                Base64.getDecoder().decode(d.path("raw_base64").asText()), StandardCharsets.UTF_8))
+                        .isEqualTo(malformed);
             });
         } finally {
             job.cancel().get();

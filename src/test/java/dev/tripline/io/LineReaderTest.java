@@ -33,7 +33,7 @@ class LineReaderTest {
 
     @Test
     void splitsAtNewlinesWhateverTheReadSizes() throws IOException {
-        byte[] data = "a\n\nbb\r\n" .concat("x".repeat(70_000)).concat("\nlast").getBytes(StandardCharsets.UTF_8);
+        byte[] data = "a\n\nbb\r\n".concat("x".repeat(70_000)).concat("\nlast").getBytes(StandardCharsets.UTF_8);
         for (int chunk : new int[] {1, 3, 4096, 1 << 20}) {
             List<String> got = lines(new LineReader(chunked(data, chunk), 100_000));
             assertThat(got).as("chunk " + chunk).containsExactly("a", "", "bb\r", "x".repeat(70_000), "last");
@@ -46,8 +46,7 @@ class LineReaderTest {
     @Test
     void overLongLinesAreMeasuredNotKept() throws IOException {
         byte[] data = ("ok\n" + "y".repeat(200_000) + "\nfine").getBytes(StandardCharsets.UTF_8);
-        assertThat(lines(new LineReader(chunked(data, 5000), 1000)))
-                .containsExactly("ok", "TOO LONG 200000", "fine");
+        assertThat(lines(new LineReader(chunked(data, 5000), 1000))).containsExactly("ok", "TOO LONG 200000", "fine");
     }
 
     @Test

@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -66,11 +65,13 @@ class LiveRulesKafkaTest {
         try (KafkaTestCluster kafka = new KafkaTestCluster()) {
             kafka.createTopic("rules", 1);
             kafka.createTopic("rule-status", 1);
-            LiveUpdateOptions.Kafka control = new LiveUpdateOptions.Kafka(List.of(kafka.bootstrap()), "rules",
-                    "rule-status", "tripline-rules", ClientProperties.empty());
+            LiveUpdateOptions.Kafka control = new LiveUpdateOptions.Kafka(
+                    List.of(kafka.bootstrap()), "rules", "rule-status", "tripline-rules", ClientProperties.empty());
             Map<String, String> v1 = LiveRuleSets.v1();
-            RuleLoader.Result start = RuleLoader.standard(LOAD).loadFiles(v1.entrySet().stream()
-                    .map(e -> new SourceFile(e.getKey(), null, e.getValue())).toList());
+            RuleLoader.Result start = RuleLoader.standard(LOAD)
+                    .loadFiles(v1.entrySet().stream()
+                            .map(e -> new SourceFile(e.getKey(), null, e.getValue()))
+                            .toList());
             assertThat(start.errors()).isEmpty();
             LiveRules live = new LiveRules(LOAD, RuleUpdate.of("start", v1).digest(), 1);
 
@@ -78,23 +79,33 @@ class LiveRulesKafkaTest {
             List<String> statuses = new CopyOnWriteArrayList<>();
             PipedOutputStream feed = new PipedOutputStream();
             PipedInputStream in = new PipedInputStream(feed, 1 << 20);
-            EmbeddedRun run = new EmbeddedRun(RuleProgram.of(RuleProgram.START_VERSION, start),
-                    DetectionJob.Options.defaults(), AlertFormat.JSONL,
-                    new RawRecordFormat())
-                    .live(new EmbeddedRun.Live(live, (env, stream) -> RuleUpdateConnectors.source(env, control), 1,
-                            null))
+            EmbeddedRun run = new EmbeddedRun(
+                            RuleProgram.of(RuleProgram.START_VERSION, start),
+                            DetectionJob.Options.defaults(),
+                            AlertFormat.JSONL,
+                            new RawRecordFormat())
+                    .live(new EmbeddedRun.Live(
+                            live, (env, stream) -> RuleUpdateConnectors.source(env, control), 1, null))
                     .ruleUpdates(statuses::add);
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1);
             CompletableFuture<EmbeddedRun.Summary> done = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return run.run(env, RuntimeExecutionMode.STREAMING, EmbeddedRun.Input.stream(in, "-"),
-                            alerts::add, line -> { }, null, 0);
+                    return run.run(
+                            env,
+                            RuntimeExecutionMode.STREAMING,
+                            EmbeddedRun.Input.stream(in, "-"),
+                            alerts::add,
+                            line -> {},
+                            null,
+                            0);
                 } catch (Exception e) {
                     throw new RuntimeException(e);
                 }
             });
             try {
-                write(feed, LiveRuleSets.enableRegion("ap-southeast-1", at(0), "e1"),
+                write(
+                        feed,
+                        LiveRuleSets.enableRegion("ap-southeast-1", at(0), "e1"),
                         LiveRuleSets.trail("StopLogging", at(1), "s1"));
                 await("the v1 alert", () -> alerts.stream().anyMatch(a -> a.contains("Trail Stopped v1")));
 
@@ -104,7 +115,9 @@ class LiveRulesKafkaTest {
                         return true;
                     }
                     try {
-                        kafka.produce("rules", List.<byte[][]>of(KafkaTestCluster.kv("v2", message("v2", LiveRuleSets.v2()))));
+                        kafka.produce(
+                                "rules",
+                                List.<byte[][]>of(KafkaTestCluster.kv("v2", message("v2", LiveRuleSets.v2()))));
                         Thread.sleep(1_000);
                     } catch (Exception e) {
                         throw new AssertionError(e);
@@ -127,17 +140,29 @@ class LiveRulesKafkaTest {
                 write(feed, LiveRuleSets.runInstances("ap-southeast-1", at(20), "r1"));
                 await("the flagship alert", () -> alerts.stream().anyMatch(a -> a.contains(Flagship.REGION_PLAN)));
 
-                kafka.produce("rules", List.<byte[][]>of(KafkaTestCluster.kv("x", "{not json"),
-                        KafkaTestCluster.kv("v3", message("v3", LiveRuleSets.v3()))));
+                kafka.produce(
+                        "rules",
+                        List.<byte[][]>of(
+                                KafkaTestCluster.kv("x", "{not json"),
+                                KafkaTestCluster.kv("v3", message("v3", LiveRuleSets.v3()))));
                 await("v3 rejected", () -> statuses.stream().anyMatch(s -> s.startsWith("rule update v3 rejected")));
-                assertThat(statuses).anySatisfy(s -> assertThat(s).startsWith("rule update kafka:rules-0@")
-                        .contains("rejected").contains("not JSON"));
-                assertThat(statuses).filteredOn(s -> s.startsWith("rule update v3")).singleElement().asString()
+                assertThat(statuses)
+                        .anySatisfy(s -> assertThat(s)
+                                .startsWith("rule update kafka:rules-0@")
+                                .contains("rejected")
+                                .contains("not JSON"));
+                assertThat(statuses)
+                        .filteredOn(s -> s.startsWith("rule update v3"))
+                        .singleElement()
+                        .asString()
                         .containsPattern(LiveRuleSets.BROKEN_FILE.replace(".", "\\.") + ":\\d+:\\d+: ");
 
                 write(feed, LiveRuleSets.trail("StopLogging", at(90), "s-after-v3"));
                 await("v2 still firing", () -> alerts.stream().anyMatch(a -> a.contains("s-after-v3")));
-                assertThat(alerts).filteredOn(a -> a.contains("s-after-v3")).singleElement().asString()
+                assertThat(alerts)
+                        .filteredOn(a -> a.contains("s-after-v3"))
+                        .singleElement()
+                        .asString()
                         .contains("Trail Stopped v2");
             } finally {
                 feed.close();

@@ -89,7 +89,8 @@ class RawRecordFormatTest {
         Path big = dir.resolve("big.json");
         Files.writeString(big, "{\"Records\":[" + " ".repeat(200) + "]}");
         assertThat(readAll(new RawRecordFormat(100, 64).createReader(new Configuration(), split(big))))
-                .singleElement().satisfies(r -> {
+                .singleElement()
+                .satisfies(r -> {
                     assertThat(r.getRecord().refused).isEqualTo("RECORD_TOO_LARGE");
                     assertThat(r.getRecord().payload).isNull();
                     assertThat(r.getRecord().origin).isEqualTo(big.toString());
@@ -100,8 +101,8 @@ class RawRecordFormatTest {
     void restoreSkipsTheRecordsAlreadyEmitted() throws IOException {
         Path file = dir.resolve("events.ndjson");
         Files.writeString(file, "{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n");
-        FileSourceSplit restored = split(file).updateWithCheckpointedPosition(
-                new CheckpointedPosition(CheckpointedPosition.NO_OFFSET, 2));
+        FileSourceSplit restored =
+                split(file).updateWithCheckpointedPosition(new CheckpointedPosition(CheckpointedPosition.NO_OFFSET, 2));
         List<RecordAndPosition<RawRecord>> records =
                 readAll(new RawRecordFormat().restoreReader(new Configuration(), restored));
         assertThat(records).singleElement().satisfies(r -> {

@@ -68,8 +68,10 @@ class SourceSinkOptionsTest {
                   checkpoint-interval: soon
                   kinesis: {stream: a, dead-letter-stream: a, endpoint: "ftp://x"}
                 """);
-        assertThat(e).extracting(LoadError::toString).anySatisfy(s -> assertThat(s)
-                        .contains("c.yml:5:").contains("source.kafka.start: 'yesterday' is not one of"))
+        assertThat(e)
+                .extracting(LoadError::toString)
+                .anySatisfy(s ->
+                        assertThat(s).contains("c.yml:5:").contains("source.kafka.start: 'yesterday' is not one of"))
                 .anySatisfy(s -> assertThat(s).contains("unknown configuration key 'source.kafka.bogus'"))
                 .anySatisfy(s -> assertThat(s).contains("source.kafka.bootstrap-servers is required"))
                 .anySatisfy(s -> assertThat(s).contains("source.kafka.topics"))
@@ -81,18 +83,23 @@ class SourceSinkOptionsTest {
 
     @Test
     void kindWithoutItsSectionAndTimestampWithoutInstant() {
-        assertThat(errors("source: {kind: kinesis}\n")).extracting(LoadError::message)
+        assertThat(errors("source: {kind: kinesis}\n"))
+                .extracting(LoadError::message)
                 .containsExactly("source.kind is kinesis but source.kinesis is missing");
         assertThat(errors("""
                 source:
                   kind: kafka
                   kafka: {bootstrap-servers: b, topics: t, start: timestamp}
-                """)).extracting(LoadError::message)
+                """))
+                .extracting(LoadError::message)
                 .containsExactly("source.kafka.start: timestamp needs source.kafka.start-timestamp");
         assertThat(errors("""
                 source:
                   kinesis: {stream-arn: "arn:aws:kinesis:eu-west-1:12:stream/x"}
-                """)).extracting(LoadError::message).singleElement().asString()
+                """))
+                .extracting(LoadError::message)
+                .singleElement()
+                .asString()
                 .contains("source.kinesis.stream-arn", "is not a Kinesis stream ARN");
     }
 
@@ -109,10 +116,11 @@ class SourceSinkOptionsTest {
         assertThat(k.region()).isEqualTo("eu-west-1");
         assertThat(k.streamName()).isEqualTo("ct");
         assertThat(k.start()).isEqualTo(KinesisSourceOptions.Start.LATEST);
-        assertThat(KinesisConnectors.clientProperties(k.region(), k.endpoint(), k.properties())).containsEntry(
-                "aws.region", "eu-west-1").containsEntry("aws.endpoint", "http://127.0.0.1:4567")
+        assertThat(KinesisConnectors.clientProperties(k.region(), k.endpoint(), k.properties()))
+                .containsEntry("aws.region", "eu-west-1")
+                .containsEntry("aws.endpoint", "http://127.0.0.1:4567")
                 .containsEntry("aws.http.protocol.version", "HTTP1_1")
-                .doesNotContainKey("aws.credentials.provider");   // the AWS default chain
+                .doesNotContainKey("aws.credentials.provider"); // the AWS default chain
     }
 
     @Test
@@ -128,25 +136,35 @@ class SourceSinkOptionsTest {
                 """.formatted(secret);
         List<LoadError> errors = new ArrayList<>();
         ConfigReader r = new ConfigReader("c.yml", errors, Map.of("TEST_JAAS", "env-secret-value")::get);
-        ClientProperties p = r.properties(SafeYaml.map("c.yml",
-                SafeYaml.parseAll("c.yml", yaml).documents().get(0), "top"), "source.kafka", "properties");
+        ClientProperties p = r.properties(
+                SafeYaml.map(
+                        "c.yml", SafeYaml.parseAll("c.yml", yaml).documents().get(0), "top"),
+                "source.kafka",
+                "properties");
         assertThat(errors).isEmpty();
         assertThat(p.get("sasl.jaas.config")).isEqualTo("env-secret-value");
         assertThat(p.get("ssl.truststore.password")).isEqualTo("file-secret-value");
-        assertThat(p.toString()).contains("security.protocol=SASL_SSL")
+        assertThat(p.toString())
+                .contains("security.protocol=SASL_SSL")
                 .doesNotContain("env-secret-value", "file-secret-value", "inline-secret");
 
         ConfigReader missing = new ConfigReader("c.yml", errors, name -> null);
-        missing.properties(SafeYaml.map("c.yml", SafeYaml.parseAll("c.yml", """
+        missing.properties(
+                SafeYaml.map(
+                        "c.yml", SafeYaml.parseAll("c.yml", """
                 properties:
                   a: {env: NOPE}
                   b: {file: /nonexistent/secret}
                   c: {vault: x}
-                """).documents().get(0), "top"), "source.kafka", "properties");
-        assertThat(errors).extracting(LoadError::message).containsExactly(
-                "source.kafka.properties.a: environment variable NOPE is not set",
-                "source.kafka.properties.b: cannot read secret file /nonexistent/secret (NoSuchFileException)",
-                "source.kafka.properties.c must be a value, {env: NAME} or {file: PATH}");
+                """).documents().get(0), "top"),
+                "source.kafka",
+                "properties");
+        assertThat(errors)
+                .extracting(LoadError::message)
+                .containsExactly(
+                        "source.kafka.properties.a: environment variable NOPE is not set",
+                        "source.kafka.properties.b: cannot read secret file /nonexistent/secret (NoSuchFileException)",
+                        "source.kafka.properties.c must be a value, {env: NAME} or {file: PATH}");
     }
 
     @Test
@@ -158,8 +176,14 @@ class SourceSinkOptionsTest {
 
     @Test
     void optionRecordsRefuseIncompleteSettings() {
-        assertThatThrownBy(() -> new KafkaSourceOptions(List.of("b"), List.of("t"), "g",
-                KafkaSourceOptions.Start.TIMESTAMP, null, false, ClientProperties.empty()))
+        assertThatThrownBy(() -> new KafkaSourceOptions(
+                        List.of("b"),
+                        List.of("t"),
+                        "g",
+                        KafkaSourceOptions.Start.TIMESTAMP,
+                        null,
+                        false,
+                        ClientProperties.empty()))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 }

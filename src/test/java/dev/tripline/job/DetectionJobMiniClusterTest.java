@@ -45,15 +45,16 @@ class DetectionJobMiniClusterTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2)
-                    .build());
+    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1)
+            .setNumberSlotsPerTaskManager(2)
+            .build());
 
     @Test
     void theFlagshipFiresExactlyWhereItShould() throws Exception {
         // Account 333333333333 uses ap-southeast-1 on purpose: its own approved list says so.
-        TriplineConfig config = TriplineConfig.defaults().withAccountRegions(
-                Map.of("333333333333", List.of("us-east-1", "ap-southeast-1")));
+        TriplineConfig config = TriplineConfig.defaults()
+                .withAccountRegions(Map.of("333333333333", List.of("us-east-1", "ap-southeast-1")));
         RuleLoader.Result loaded = RuleLoader.standard(config.ruleLoadOptions()).load(List.of(Path.of("rules")));
         assertThat(loaded.errors()).isEmpty();
         RuleSet rules = loaded.ruleSet();
@@ -62,47 +63,64 @@ class DetectionJobMiniClusterTest {
         env.setParallelism(2);
         List<JsonNode> alerts = new ArrayList<>();
         List<JsonNode> dead = new ArrayList<>();
-        EmbeddedRun.Summary summary = new EmbeddedRun(RuleProgram.of(rules),
-                DetectionJob.Options.defaults(), AlertFormat.JSONL,
-                new RawRecordFormat()).run(env, List.of(SCENARIO), l -> alerts.add(JSON.readTree(l)),
-                l -> dead.add(JSON.readTree(l)));
+        EmbeddedRun.Summary summary = new EmbeddedRun(
+                        RuleProgram.of(rules),
+                        DetectionJob.Options.defaults(),
+                        AlertFormat.JSONL,
+                        new RawRecordFormat())
+                .run(env, List.of(SCENARIO), l -> alerts.add(JSON.readTree(l)), l -> dead.add(JSON.readTree(l)));
 
-        List<String> composite = alerts.stream().filter(a -> a.path("kind").asText().equals("correlation"))
-                .map(DetectionJobMiniClusterTest::describe).toList();
-        assertThat(composite).containsExactlyInAnyOrder(
-                // same principal within the hour; three follow-ups, one alert (whichever arrived first completes it)
-                REGION_PLAN + " 111111111111 arn:aws:iam::111111111111:user/mallory ap-southeast-1 "
-                        + "[fire-same-enable, fire-same-run-1]",
-                // the follow-up arrived before the EnableRegion
-                REGION_PLAN + " 111111111111 arn:aws:iam::111111111111:user/oscar me-south-1 "
-                        + "[fire-ooo-enable, fire-ooo-run]",
-                // an assumed-role session, then an access key (IAM logs in us-east-1: not held to the region)
-                KEY_PLAN + " 111111111111 arn:aws:sts::111111111111:assumed-role/Admin/incident-42 - "
-                        + "[fire-role-enable, fire-role-key]",
-                // the same user name in a second account is a different principal
-                REGION_PLAN + " 222222222222 arn:aws:iam::222222222222:user/mallory ap-southeast-1 "
-                        + "[fire-acct2-enable, fire-acct2-run]");
-        assertThat(alerts).filteredOn(a -> a.path("kind").asText().equals("correlation")).allSatisfy(a -> {
-            assertThat(a.path("rule").path("level").asText()).isEqualTo("high");
-            assertThat(a.path("title").asText()).startsWith("Unused region ").doesNotContain("<missing>");
-            assertThat(a.path("evidence").get(0).path("eventName").asText()).isEqualTo("EnableRegion");
-        });
-        assertThat(alerts).as("no alert at all names a quiet case's follow-up in a composite")
+        List<String> composite = alerts.stream()
+                .filter(a -> a.path("kind").asText().equals("correlation"))
+                .map(DetectionJobMiniClusterTest::describe)
+                .toList();
+        assertThat(composite)
+                .containsExactlyInAnyOrder(
+                        // same principal within the hour; three follow-ups, one alert (whichever arrived first
+                        // completes it)
+                        REGION_PLAN + " 111111111111 arn:aws:iam::111111111111:user/mallory ap-southeast-1 "
+                                + "[fire-same-enable, fire-same-run-1]",
+                        // the follow-up arrived before the EnableRegion
+                        REGION_PLAN + " 111111111111 arn:aws:iam::111111111111:user/oscar me-south-1 "
+                                + "[fire-ooo-enable, fire-ooo-run]",
+                        // an assumed-role session, then an access key (IAM logs in us-east-1: not held to the region)
+                        KEY_PLAN + " 111111111111 arn:aws:sts::111111111111:assumed-role/Admin/incident-42 - "
+                                + "[fire-role-enable, fire-role-key]",
+                        // the same user name in a second account is a different principal
+                        REGION_PLAN + " 222222222222 arn:aws:iam::222222222222:user/mallory ap-southeast-1 "
+                                + "[fire-acct2-enable, fire-acct2-run]");
+        assertThat(alerts)
+                .filteredOn(a -> a.path("kind").asText().equals("correlation"))
+                .allSatisfy(a -> {
+                    assertThat(a.path("rule").path("level").asText()).isEqualTo("high");
+                    assertThat(a.path("title").asText())
+                            .startsWith("Unused region ")
+                            .doesNotContain("<missing>");
+                    assertThat(a.path("evidence").get(0).path("eventName").asText())
+                            .isEqualTo("EnableRegion");
+                });
+        assertThat(alerts)
+                .as("no alert at all names a quiet case's follow-up in a composite")
                 .filteredOn(a -> a.path("kind").asText().equals("correlation"))
                 .noneMatch(a -> a.toString().contains("quiet-"));
         // Non-signal rules alert on their own, deduplicated: mallory's three creations within the hour are one
         // alert, emitted with the first and updated with all three when the hour is over.
-        List<JsonNode> created = alerts.stream().filter(a -> a.path("rule").path("id").asText()
-                        .equals("c488ddab-892c-4aa0-9d39-11ccb735c106")
-                        && a.path("group").path("principal").asText().endsWith("111111111111:user/mallory")).toList();
+        List<JsonNode> created = alerts.stream()
+                .filter(a -> a.path("rule").path("id").asText().equals("c488ddab-892c-4aa0-9d39-11ccb735c106")
+                        && a.path("group").path("principal").asText().endsWith("111111111111:user/mallory"))
+                .toList();
         assertThat(created).extracting(a -> a.path("revision").asInt()).containsExactly(0, 1);
-        assertThat(created.get(0).path("evidence").get(0).path("eventID").asText()).isEqualTo("fire-same-run-1");
+        assertThat(created.get(0).path("evidence").get(0).path("eventID").asText())
+                .isEqualTo("fire-same-run-1");
         assertThat(created.get(1).path("alert_id")).isEqualTo(created.get(0).path("alert_id"));
         assertThat(describe(created.get(1))).endsWith("[fire-same-run-1, fire-same-run-2, fire-same-run-3]");
         assertThat(created.get(1).path("count").asInt()).isEqualTo(3);
 
-        assertThat(dead).extracting(d -> d.path("position").asLong() + " " + d.path("reason").asText())
-                .containsExactlyInAnyOrder(lineOf("\"eventTime\":'") + " MALFORMED_JSON",
+        assertThat(dead)
+                .extracting(d ->
+                        d.path("position").asLong() + " " + d.path("reason").asText())
+                .containsExactlyInAnyOrder(
+                        lineOf("\"eventTime\":'") + " MALFORMED_JSON",
                         lineOf("bad-no-time") + " MISSING_EVENT_TIME",
                         lineOf("bad-no-identity") + " MISSING_IDENTITY",
                         lineOf("\"just a string\"") + " NOT_AN_OBJECT",
@@ -130,18 +148,21 @@ class DetectionJobMiniClusterTest {
         List<String> ids = new ArrayList<>();
         a.path("evidence").forEach(e -> ids.add(e.path("eventID").asText()));
         JsonNode region = a.path("group").path("region");
-        return a.path("rule").path("id").asText() + " " + a.path("group").path("account").asText() + " "
+        return a.path("rule").path("id").asText() + " "
+                + a.path("group").path("account").asText() + " "
                 + a.path("group").path("principal").asText() + " " + (region.isMissingNode() ? "-" : region.asText())
                 + " " + ids;
     }
-
 
     static String login(String id, int minute, String user, boolean ok) {
         return "{\"eventVersion\":\"1.08\",\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::1:user/"
                 + user + "\",\"accountId\":\"1\"},\"eventTime\":\"2024-03-05T10:" + String.format("%02d", minute)
                 + ":00Z\",\"eventSource\":\"signin.amazonaws.com\",\"eventName\":\"ConsoleLogin\",\"eventID\":\"" + id
-                + "\"," + (ok ? "\"responseElements\":{\"ConsoleLogin\":\"Success\"}"
-                : "\"errorMessage\":\"Failed authentication\"") + "}";
+                + "\","
+                + (ok
+                        ? "\"responseElements\":{\"ConsoleLogin\":\"Success\"}"
+                        : "\"errorMessage\":\"Failed authentication\"")
+                + "}";
     }
 
     @Test
@@ -150,22 +171,34 @@ class DetectionJobMiniClusterTest {
                 .loadFiles(List.of(new SourceFile("chain.yml", null, ChainedRules.BRUTE_FORCE_THEN_LOGIN)));
         assertThat(loaded.errors()).isEmpty();
         Path input = dir.resolve("logins.jsonl");
-        java.nio.file.Files.write(input, List.of(
-                login("f1", 0, "bob", false), login("f2", 1, "bob", false), login("f3", 2, "bob", false),
-                login("ok", 5, "bob", true),
-                login("e1", 0, "eve", false), login("e2", 1, "eve", false), login("eve-ok", 6, "eve", true)));
+        java.nio.file.Files.write(
+                input,
+                List.of(
+                        login("f1", 0, "bob", false),
+                        login("f2", 1, "bob", false),
+                        login("f3", 2, "bob", false),
+                        login("ok", 5, "bob", true),
+                        login("e1", 0, "eve", false),
+                        login("e2", 1, "eve", false),
+                        login("eve-ok", 6, "eve", true)));
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         List<JsonNode> alerts = new ArrayList<>();
-        new EmbeddedRun(RuleProgram.of(RuleProgram.START_VERSION, loaded),
-                DetectionJob.Options.defaults(), AlertFormat.JSONL, new RawRecordFormat())
-                .run(env, List.of(input), l -> alerts.add(JSON.readTree(l)), l -> { });
+        new EmbeddedRun(
+                        RuleProgram.of(RuleProgram.START_VERSION, loaded),
+                        DetectionJob.Options.defaults(),
+                        AlertFormat.JSONL,
+                        new RawRecordFormat())
+                .run(env, List.of(input), l -> alerts.add(JSON.readTree(l)), l -> {});
 
-        assertThat(alerts).filteredOn(a -> a.path("kind").asText().equals("correlation")).singleElement()
+        assertThat(alerts)
+                .filteredOn(a -> a.path("kind").asText().equals("correlation"))
+                .singleElement()
                 .satisfies(a -> {
                     assertThat(a.path("rule").path("id").asText()).isEqualTo("brute-then-login");
-                    assertThat(a.path("group").path("userIdentity.arn").asText()).isEqualTo("arn:aws:iam::1:user/bob");
+                    assertThat(a.path("group").path("userIdentity.arn").asText())
+                            .isEqualTo("arn:aws:iam::1:user/bob");
                     List<String> ids = new ArrayList<>();
                     a.path("evidence").forEach(e -> ids.add(e.path("eventID").asText()));
                     assertThat(ids).containsExactly("f1", "f2", "f3", "ok");

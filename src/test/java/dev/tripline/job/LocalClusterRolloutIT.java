@@ -108,12 +108,30 @@ class LocalClusterRolloutIT {
 
         // v1 sees the first half of three sequences.
         String job1 = submit(config, v1, null);
-        kafka.produce("cloudtrail", List.of(
-                kv(USER, enable("e1", "ap-southeast-1", 0, USER)),
-                kv(USER, event("e2", "ConsoleLogin", "signin.amazonaws.com", "us-east-1", 1, USER,
-                        "\"responseElements\":{\"ConsoleLogin\":\"Failure\"}")),
-                kv(USER, event("e3", "CreateUser", "iam.amazonaws.com", "us-east-1", 2, USER,
-                        "\"requestParameters\":{\"userName\":\"backdoor\"}"))));
+        kafka.produce(
+                "cloudtrail",
+                List.of(
+                        kv(USER, enable("e1", "ap-southeast-1", 0, USER)),
+                        kv(
+                                USER,
+                                event(
+                                        "e2",
+                                        "ConsoleLogin",
+                                        "signin.amazonaws.com",
+                                        "us-east-1",
+                                        1,
+                                        USER,
+                                        "\"responseElements\":{\"ConsoleLogin\":\"Failure\"}")),
+                        kv(
+                                USER,
+                                event(
+                                        "e3",
+                                        "CreateUser",
+                                        "iam.amazonaws.com",
+                                        "us-east-1",
+                                        2,
+                                        USER,
+                                        "\"requestParameters\":{\"userName\":\"backdoor\"}"))));
         awaitCommitted(3);
         String savepoint1 = stopWithSavepoint(job1, "sp1");
 
@@ -127,22 +145,52 @@ class LocalClusterRolloutIT {
 
         // v2 from the savepoint: the second half of each sequence arrives after the restart.
         String job2 = submit(config, v2, savepoint1);
-        kafka.produce("cloudtrail", List.of(
-                kv(USER, run("e4", "ap-southeast-1", 10, USER)),
-                kv(USER, event("e5", "ConsoleLogin", "signin.amazonaws.com", "us-east-1", 11, USER,
-                        "\"responseElements\":{\"ConsoleLogin\":\"Failure\"}")),
-                kv(USER, event("e6", "ConsoleLogin", "signin.amazonaws.com", "us-east-1", 12, USER,
-                        "\"responseElements\":{\"ConsoleLogin\":\"Failure\"}")),
-                kv(USER, event("e7", "AttachUserPolicy", "iam.amazonaws.com", "us-east-1", 13, USER,
-                        "\"requestParameters\":{\"userName\":\"backdoor\"}"))));
+        kafka.produce(
+                "cloudtrail",
+                List.of(
+                        kv(USER, run("e4", "ap-southeast-1", 10, USER)),
+                        kv(
+                                USER,
+                                event(
+                                        "e5",
+                                        "ConsoleLogin",
+                                        "signin.amazonaws.com",
+                                        "us-east-1",
+                                        11,
+                                        USER,
+                                        "\"responseElements\":{\"ConsoleLogin\":\"Failure\"}")),
+                        kv(
+                                USER,
+                                event(
+                                        "e6",
+                                        "ConsoleLogin",
+                                        "signin.amazonaws.com",
+                                        "us-east-1",
+                                        12,
+                                        USER,
+                                        "\"responseElements\":{\"ConsoleLogin\":\"Failure\"}")),
+                        kv(
+                                USER,
+                                event(
+                                        "e7",
+                                        "AttachUserPolicy",
+                                        "iam.amazonaws.com",
+                                        "us-east-1",
+                                        13,
+                                        USER,
+                                        "\"requestParameters\":{\"userName\":\"backdoor\"}"))));
         awaitCommitted(7);
         String savepoint2 = stopWithSavepoint(job2, "sp2");
 
         List<ConsumerRecord<byte[], byte[]>> alerts = kafka.readCommitted("alerts");
-        List<String> rules = alerts.stream().map(r -> header(r, KafkaConnectors.H_RULE_ID)).toList();
-        assertThat(rules).as("alert rule ids").containsOnlyOnce(Flagship.REGION_PLAN)
+        List<String> rules =
+                alerts.stream().map(r -> header(r, KafkaConnectors.H_RULE_ID)).toList();
+        assertThat(rules)
+                .as("alert rule ids")
+                .containsOnlyOnce(Flagship.REGION_PLAN)
                 .doesNotContain(BRUTE_FORCE, USER_THEN_POLICY);
-        JsonNode composite = JSON.readTree(alerts.get(rules.indexOf(Flagship.REGION_PLAN)).value());
+        JsonNode composite =
+                JSON.readTree(alerts.get(rules.indexOf(Flagship.REGION_PLAN)).value());
         assertThat(composite.toString()).contains(arn(USER), "ap-southeast-1", "e1", "e4");
 
         // The second savepoint holds only v2's state: nothing of the removed or the old changed version.
@@ -227,8 +275,13 @@ class LocalClusterRolloutIT {
         if (savepoint != null) {
             args.addAll(List.of("-s", savepoint));
         }
-        args.addAll(List.of(System.getProperty("tripline.job.jar", "target/tripline-job.jar"),
-                "job", "--config", config.toString(), "--rules", rules.toString()));
+        args.addAll(List.of(
+                System.getProperty("tripline.job.jar", "target/tripline-job.jar"),
+                "job",
+                "--config",
+                config.toString(),
+                "--rules",
+                rules.toString()));
         String out = script(Duration.ofMinutes(2), args.toArray(String[]::new));
         Matcher m = Pattern.compile("JobID ([0-9a-f]{32})").matcher(out);
         assertThat(m.find()).as("job id in: " + out).isTrue();
@@ -237,7 +290,12 @@ class LocalClusterRolloutIT {
 
     static String stopWithSavepoint(String jobId, String name) throws Exception {
         Path target = Files.createDirectories(dir.resolve(name));
-        String out = script(Duration.ofMinutes(2), "flink", "stop", "--savepointPath", target.toUri().toString(),
+        String out = script(
+                Duration.ofMinutes(2),
+                "flink",
+                "stop",
+                "--savepointPath",
+                target.toUri().toString(),
                 jobId);
         Matcher m = Pattern.compile("Savepoint completed\\. Path: (\\S+)").matcher(out);
         assertThat(m.find()).as("savepoint path in: " + out).isTrue();
@@ -255,7 +313,8 @@ class LocalClusterRolloutIT {
                 if (o != null && o.offset() >= n) {
                     return;
                 }
-                assertThat(System.nanoTime()).as("the job committed %d records in time (at %s)", n, o)
+                assertThat(System.nanoTime())
+                        .as("the job committed %d records in time (at %s)", n, o)
                         .isLessThan(deadline);
                 Thread.sleep(250);
             }
@@ -265,8 +324,18 @@ class LocalClusterRolloutIT {
     static JsonNode plan(String savepoint, Path rules) throws Exception {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = Main.run(InputStream.nullInputStream(), new PrintWriter(out), new PrintWriter(err), "rollout",
-                "plan", "--savepoint", savepoint, "--rules", rules.toString(), "--format", "json");
+        int code = Main.run(
+                InputStream.nullInputStream(),
+                new PrintWriter(out),
+                new PrintWriter(err),
+                "rollout",
+                "plan",
+                "--savepoint",
+                savepoint,
+                "--rules",
+                rules.toString(),
+                "--format",
+                "json");
         assertThat(code).as("rollout plan exit code; stderr: " + err).isZero();
         return JSON.readTree(out.toString());
     }
@@ -274,7 +343,8 @@ class LocalClusterRolloutIT {
     /** "verdict groups" of the savepoint's state for {@code id} (its kept or dropped row). */
     static String verdict(JsonNode plan, String id) {
         for (JsonNode row : plan.path("correlations")) {
-            if (row.path("id").asText().equals(id) && !row.path("verdict").asText().equals("new")) {
+            if (row.path("id").asText().equals(id)
+                    && !row.path("verdict").asText().equals("new")) {
                 return row.path("verdict").asText() + " " + row.path("groups").asLong();
             }
         }
@@ -283,7 +353,8 @@ class LocalClusterRolloutIT {
 
     /** Runs deploy/local/flink-local with the test's ports; returns its output, failing on a non-zero exit. */
     static String script(Duration timeout, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("bash", repo.resolve("deploy/local/flink-local").toString()));
+        List<String> command = new ArrayList<>(
+                List.of("bash", repo.resolve("deploy/local/flink-local").toString()));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).directory(repo.toFile()).redirectErrorStream(true);
         pb.environment().putAll(clusterEnv);
@@ -296,7 +367,9 @@ class LocalClusterRolloutIT {
                     + Files.readString(log, StandardCharsets.UTF_8));
         }
         String out = Files.readString(log, StandardCharsets.UTF_8);
-        assertThat(p.exitValue()).as("flink-local " + String.join(" ", args) + ":\n" + out).isZero();
+        assertThat(p.exitValue())
+                .as("flink-local " + String.join(" ", args) + ":\n" + out)
+                .isZero();
         return out;
     }
 

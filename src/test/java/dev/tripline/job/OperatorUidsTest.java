@@ -37,8 +37,11 @@ class OperatorUidsTest {
 
     static List<StreamNode> nodes(RuleSet rules) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        DeployedJob.build(env, RuleProgram.of(rules),
-                DetectionJob.Options.defaults(), TriplineConfig.parse("uids.yml", KAFKA_CONFIG),
+        DeployedJob.build(
+                env,
+                RuleProgram.of(rules),
+                DetectionJob.Options.defaults(),
+                TriplineConfig.parse("uids.yml", KAFKA_CONFIG),
                 AlertFormat.JSONL);
         return List.copyOf(env.getStreamGraph().getStreamNodes());
     }
@@ -53,35 +56,49 @@ class OperatorUidsTest {
     void theDeployedJobKeepsItsOperatorUids() throws Exception {
         RuleSet rules = Corpus.defaultLoader().load(List.of(Path.of("rules"))).ruleSet();
         List<StreamNode> nodes = nodes(rules);
-        assertThat(nodes).as("every operator has a uid, so Flink never derives one from the graph's shape")
-                .allSatisfy(n -> assertThat(n.getTransformationUID()).as(n.getOperatorName()).isNotBlank());
+        assertThat(nodes)
+                .as("every operator has a uid, so Flink never derives one from the graph's shape")
+                .allSatisfy(n -> assertThat(n.getTransformationUID())
+                        .as(n.getOperatorName())
+                        .isNotBlank());
         String actual = String.join("\n", uids(nodes)) + "\n";
-        assertThat(actual).as("operator uids of the deployed job (see this test's class doc before updating %s)",
-                GOLDEN).isEqualTo(golden());
+        assertThat(actual)
+                .as("operator uids of the deployed job (see this test's class doc before updating %s)", GOLDEN)
+                .isEqualTo(golden());
     }
 
     @Test
     void chainingAddsAStageAndKeepsTheRest() throws Exception {
         TreeSet<String> chained = uids(nodes(ChainedRules.rules()));
-        assertThat(chained).contains("tripline-correlate", "tripline-correlate-2", "tripline-dedup",
-                "tripline-kafka-source");
+        assertThat(chained)
+                .contains("tripline-correlate", "tripline-correlate-2", "tripline-dedup", "tripline-kafka-source");
     }
 
     @Test
     void liveRuleUpdatesAddTheControlOperatorsAndKeepEveryOtherUid() throws Exception {
         RuleSet rules = Corpus.defaultLoader().load(List.of(Path.of("rules"))).ruleSet();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        DeployedJob.build(env, RuleProgram.of(rules),
-                DetectionJob.Options.defaults(), TriplineConfig.parse("uids.yml", KAFKA_CONFIG
-                + "rules:\n  updates: {bootstrap-servers: 'localhost:9092', topic: rules, status-topic: rule-status}\n"),
+        DeployedJob.build(
+                env,
+                RuleProgram.of(rules),
+                DetectionJob.Options.defaults(),
+                TriplineConfig.parse(
+                        "uids.yml",
+                        KAFKA_CONFIG
+                                + "rules:\n  updates: {bootstrap-servers: 'localhost:9092', topic: rules, status-topic: rule-status}\n"),
                 AlertFormat.JSONL);
         TreeSet<String> live = uids(List.copyOf(env.getStreamGraph().getStreamNodes()));
         TreeSet<String> added = new TreeSet<>(live);
         added.removeAll(golden().lines().toList());
-        assertThat(live).as("a savepoint of the fixed-rules job restores into the live one")
+        assertThat(live)
+                .as("a savepoint of the fixed-rules job restores into the live one")
                 .containsAll(golden().lines().toList());
-        assertThat(added).containsExactlyInAnyOrder("tripline-rule-updates-source", "tripline-rule-updates-validate",
-                "tripline-rule-status-sink", "Sink Committer: tripline-rule-status-sink");
+        assertThat(added)
+                .containsExactlyInAnyOrder(
+                        "tripline-rule-updates-source",
+                        "tripline-rule-updates-validate",
+                        "tripline-rule-status-sink",
+                        "Sink Committer: tripline-rule-status-sink");
     }
 
     static String golden() throws IOException {

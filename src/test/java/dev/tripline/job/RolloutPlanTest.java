@@ -32,8 +32,12 @@ class RolloutPlanTest {
         RuleSet v2 = RuleVariants.withCorrelation(Flagship.rules(), KEY_PLAN, RuleVariants::retimed);
         RolloutPlan plan = RolloutPlan.of(saved, CorrelationEngine.compile(v2));
 
-        assertThat(plan.rows()).extracting(r -> r.correlationId() + " " + r.verdict() + " " + r.groups())
-                .containsExactly(REGION_PLAN + " KEEP 2", KEY_PLAN + " DROP_CHANGED 1", "gone DROP_REMOVED 1",
+        assertThat(plan.rows())
+                .extracting(r -> r.correlationId() + " " + r.verdict() + " " + r.groups())
+                .containsExactly(
+                        REGION_PLAN + " KEEP 2",
+                        KEY_PLAN + " DROP_CHANGED 1",
+                        "gone DROP_REMOVED 1",
                         KEY_PLAN + " NEW 0");
         assertThat(plan.rows().get(0).oldestSignalTime()).isEqualTo(1000);
         assertThat(plan.groups(RolloutPlan.Verdict.KEEP)).isEqualTo(2);
@@ -43,8 +47,12 @@ class RolloutPlanTest {
     @Test
     void stateOfAStageTheNewRulesNoLongerHaveNeedsAllowNonRestoredState() {
         CorrelationEngine chained = CorrelationEngine.compile(ChainedRules.rules());
-        List<SavepointCorrelations.Group> saved = List.of(group("tripline-correlate-2", "brute-then-login",
-                chained.plan("brute-then-login").fingerprint(), "alice", 0));
+        List<SavepointCorrelations.Group> saved = List.of(group(
+                "tripline-correlate-2",
+                "brute-then-login",
+                chained.plan("brute-then-login").fingerprint(),
+                "alice",
+                0));
         RolloutPlan plan = RolloutPlan.of(saved, V1);
         assertThat(plan.rows()).extracting(RolloutPlan.Row::verdict).contains(RolloutPlan.Verdict.DROP_REMOVED);
         assertThat(plan.notes()).singleElement().asString().contains("tripline-correlate-2", "--allowNonRestoredState");

@@ -64,8 +64,14 @@ class SavepointCorrelationsTest {
     }
 
     static SignalRecord signal(CorrelationPlan plan, int rule, long time, String principal) {
-        Evidence ev = new Evidence(plan.inputs().get(rule), "ev-" + time, time, "EnableRegion",
-                "account.amazonaws.com", "us-east-1", Map.of());
+        Evidence ev = new Evidence(
+                plan.inputs().get(rule),
+                "ev-" + time,
+                time,
+                "EnableRegion",
+                "account.amazonaws.com",
+                "us-east-1",
+                Map.of());
         List<String> group = new ArrayList<>(List.of("123456789012", principal, "ap-southeast-1"))
                 .subList(0, plan.rule().groupBy().size());
         return SignalRecord.of(plan, new Signal(rule, plan.inputs().get(rule), time, group, null, List.of(ev)));
@@ -77,41 +83,55 @@ class SavepointCorrelationsTest {
         CorrelationPlan region = engine.plan(Flagship.REGION_PLAN);
         CorrelationPlan key = engine.plan(Flagship.KEY_PLAN);
         long t0 = 1_709_632_800_000L;
-        input = List.of(signal(region, 0, t0, "mallory"), signal(region, 0, t0, "mallory"),
-                signal(region, 0, t0 + 60_000, "mallory"), signal(region, 0, t0 + 5_000, "alice"),
+        input = List.of(
+                signal(region, 0, t0, "mallory"),
+                signal(region, 0, t0, "mallory"),
+                signal(region, 0, t0 + 60_000, "mallory"),
+                signal(region, 0, t0 + 5_000, "alice"),
                 signal(key, 0, t0 + 1_000, "mallory"));
         Configuration c = new Configuration();
         c.set(RestOptions.BIND_PORT, "0");
-        try (MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder().setConfiguration(c)
-                .setNumTaskManagers(1).setNumSlotsPerTaskManager(1).build())) {
+        try (MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
+                .setConfiguration(c)
+                .setNumTaskManagers(1)
+                .setNumSlotsPerTaskManager(1)
+                .build())) {
             cluster.start();
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             env.setParallelism(1);
             env.addSource(new Source(), "signals", TypeInformation.of(SignalRecord.class))
                     .keyBy(r -> r.key, Types.STRING)
-                    .process(new CorrelateFunction(engine)).uid(CorrelateFunction.UID).name("correlate")
+                    .process(new CorrelateFunction(engine))
+                    .uid(CorrelateFunction.UID)
+                    .name("correlate")
                     .sinkTo(new DiscardingSink<>());
             EMITTED.set(false);
             STOP.set(false);
-            JobID id = cluster.submitJob(env.getStreamGraph().getJobGraph()).get().getJobID();
+            JobID id =
+                    cluster.submitJob(env.getStreamGraph().getJobGraph()).get().getJobID();
             while (!EMITTED.get()) {
                 Thread.sleep(20);
             }
-            String savepoint = cluster.triggerSavepoint(id, dir.toUri().toString(), false,
-                    SavepointFormatType.CANONICAL).get(2, TimeUnit.MINUTES);
+            String savepoint = cluster.triggerSavepoint(
+                            id, dir.toUri().toString(), false, SavepointFormatType.CANONICAL)
+                    .get(2, TimeUnit.MINUTES);
             STOP.set(true);
             cluster.cancelJob(id).get();
-            assertThat(Files.exists(Path.of(java.net.URI.create(savepoint)).resolve("_metadata"))).isTrue();
+            assertThat(Files.exists(Path.of(java.net.URI.create(savepoint)).resolve("_metadata")))
+                    .isTrue();
 
             List<SavepointCorrelations.Group> groups = SavepointCorrelations.read(savepoint);
-            assertThat(groups).extracting(g -> g.correlationId() + " " + g.group() + " " + g.signals() + " "
-                    + (g.oldestSignalTime() - t0)).containsExactlyInAnyOrder(
-                    Flagship.REGION_PLAN + " 123456789012, mallory, ap-southeast-1 2 0",
-                    Flagship.REGION_PLAN + " 123456789012, alice, ap-southeast-1 1 5000",
-                    Flagship.KEY_PLAN + " 123456789012, mallory 1 1000");
+            assertThat(groups)
+                    .extracting(g ->
+                            g.correlationId() + " " + g.group() + " " + g.signals() + " " + (g.oldestSignalTime() - t0))
+                    .containsExactlyInAnyOrder(
+                            Flagship.REGION_PLAN + " 123456789012, mallory, ap-southeast-1 2 0",
+                            Flagship.REGION_PLAN + " 123456789012, alice, ap-southeast-1 1 5000",
+                            Flagship.KEY_PLAN + " 123456789012, mallory 1 1000");
             assertThat(groups).allSatisfy(g -> {
                 assertThat(g.operatorUid()).isEqualTo(CorrelateFunction.UID);
-                assertThat(g.fingerprint()).isEqualTo(engine.plan(g.correlationId()).fingerprint());
+                assertThat(g.fingerprint())
+                        .isEqualTo(engine.plan(g.correlationId()).fingerprint());
             });
         }
     }

@@ -8,9 +8,9 @@ import dev.tripline.rule.LoadError;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /** Every configuration key: a good value, a bad value (named with its key, value and position), unknown keys. */
 class TriplineConfigTest {
@@ -20,8 +20,8 @@ class TriplineConfigTest {
     }
 
     static List<String> errors(String yaml) {
-        TriplineConfig.ConfigException e = catchThrowableOfType(() -> parse(yaml),
-                TriplineConfig.ConfigException.class);
+        TriplineConfig.ConfigException e =
+                catchThrowableOfType(() -> parse(yaml), TriplineConfig.ConfigException.class);
         assertThat(e).as("expected a configuration error for:\n" + yaml).isNotNull();
         return e.errors().stream().map(LoadError::toString).toList();
     }
@@ -81,50 +81,63 @@ class TriplineConfigTest {
     }
 
     @ParameterizedTest(name = "{0}: {1}")
-    @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
-        "time|out-of-orderness|20m|soon|not a duration: 'soon'",
-        "time|out-of-orderness|0s|PT-5M|negative duration: 'PT-5M'",
-        "time|idleness|PT2M|0s|'0s' must be longer than zero",
-        "time|allowed-lateness|0s|later|not a duration: 'later'",
-        "time|allowed-lateness|10m|99999d|duration above 3650 days: '99999d'",
-        "correlation|suppression|30m|0m|'0m' must be longer than zero",
-        "correlation|state-ttl|2d|forever|not a duration: 'forever'",
-        "dedup|default-period-minutes|45|0|'0' is not a whole number of minutes",
-        "dedup|default-period-minutes|1440|1h|'1h' is not a whole number of minutes",
-        "dedup|evidence-limit|20|1|'1' is not a whole number of matches from 2 to 100",
-        "dedup|evidence-limit|100|ten|'ten' is not a whole number of matches from 2 to 100",
-        "output|alerts|alerts.jsonl|''|'' is not a file path",
-        "output|format|jsonl|xml|'xml' is not an alert format",
-        "output|dead-letters|dead.jsonl|'-'|'-' (stdout) is for alerts only",
-        "input|paths|logs/|''|'' is not a file or directory path",
-    })
-    void eachKeyAcceptsAGoodValueAndNamesABadOne(String section, String key, String good, String bad,
-                                                 String message) throws Exception {
+    @CsvSource(
+            delimiter = '|',
+            quoteCharacter = '"',
+            value = {
+                "time|out-of-orderness|20m|soon|not a duration: 'soon'",
+                "time|out-of-orderness|0s|PT-5M|negative duration: 'PT-5M'",
+                "time|idleness|PT2M|0s|'0s' must be longer than zero",
+                "time|allowed-lateness|0s|later|not a duration: 'later'",
+                "time|allowed-lateness|10m|99999d|duration above 3650 days: '99999d'",
+                "correlation|suppression|30m|0m|'0m' must be longer than zero",
+                "correlation|state-ttl|2d|forever|not a duration: 'forever'",
+                "dedup|default-period-minutes|45|0|'0' is not a whole number of minutes",
+                "dedup|default-period-minutes|1440|1h|'1h' is not a whole number of minutes",
+                "dedup|evidence-limit|20|1|'1' is not a whole number of matches from 2 to 100",
+                "dedup|evidence-limit|100|ten|'ten' is not a whole number of matches from 2 to 100",
+                "output|alerts|alerts.jsonl|''|'' is not a file path",
+                "output|format|jsonl|xml|'xml' is not an alert format",
+                "output|dead-letters|dead.jsonl|'-'|'-' (stdout) is for alerts only",
+                "input|paths|logs/|''|'' is not a file or directory path",
+            })
+    void eachKeyAcceptsAGoodValueAndNamesABadOne(String section, String key, String good, String bad, String message)
+            throws Exception {
         TriplineConfig c = parse(section + ":\n  " + key + ": " + good + "\n");
         assertThat(c.settings()).isNotEqualTo(TriplineConfig.Settings.NONE);
 
         List<String> errs = errors("# line 1\n" + section + ":\n  " + key + ": " + bad + "\n");
-        assertThat(errs).singleElement().satisfies(e -> assertThat(e)
-                .startsWith("tripline.yml:3:")
-                .contains(section + "." + key + ": ")
-                .contains(message));
+        assertThat(errs)
+                .singleElement()
+                .satisfies(e -> assertThat(e)
+                        .startsWith("tripline.yml:3:")
+                        .contains(section + "." + key + ": ")
+                        .contains(message));
     }
 
     @ParameterizedTest
     @CsvSource({"time", "correlation", "dedup", "output", "input", "regions"})
     void unknownKeysInEverySectionAreErrors(String section) {
-        assertThat(errors(section + ":\n  typo_key: 1\n")).singleElement().satisfies(e -> assertThat(e)
-                .startsWith("tripline.yml:2:")
-                .contains("unknown configuration key '" + section + ".typo_key'"));
+        assertThat(errors(section + ":\n  typo_key: 1\n"))
+                .singleElement()
+                .satisfies(e -> assertThat(e)
+                        .startsWith("tripline.yml:2:")
+                        .contains("unknown configuration key '" + section + ".typo_key'"));
     }
 
     @Test
     void unknownTopLevelKeysAndWrongShapesAreErrors() {
-        assertThat(errors("timing:\n  idleness: 1m\n")).singleElement().satisfies(e -> assertThat(e)
-                .contains("unknown configuration key 'timing'").contains("time"));
-        assertThat(errors("time: 15m\n")).singleElement().satisfies(e -> assertThat(e).contains("'time' must be a map"));
-        assertThat(errors("time:\n  idleness: [1m, 2m]\n")).singleElement().satisfies(e -> assertThat(e)
-                .contains("time.idleness must be a single value"));
+        assertThat(errors("timing:\n  idleness: 1m\n"))
+                .singleElement()
+                .satisfies(e -> assertThat(e)
+                        .contains("unknown configuration key 'timing'")
+                        .contains("time"));
+        assertThat(errors("time: 15m\n"))
+                .singleElement()
+                .satisfies(e -> assertThat(e).contains("'time' must be a map"));
+        assertThat(errors("time:\n  idleness: [1m, 2m]\n"))
+                .singleElement()
+                .satisfies(e -> assertThat(e).contains("time.idleness must be a single value"));
     }
 
     @Test

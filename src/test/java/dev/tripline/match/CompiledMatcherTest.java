@@ -30,16 +30,25 @@ class CompiledMatcherTest {
         return new Expr.Selection(name, body);
     }
 
-    private final Rule enableRegion = rule("enable-region", new Expr.And(List.of(
-            sel("selection", new Expr.And(List.of(eq("eventName", "EnableRegion"),
-                    eq("eventSource", "account.amazonaws.com")))))));
-    private final Rule iamCreate = rule("iam-create", new Expr.And(List.of(
-            sel("sel_source", eq("eventSource", "iam.amazonaws.com")),
-            new Expr.Not(sel("filter", new Expr.Match(FieldPath.of("eventName"),
-                    new ValuePredicate.Text(Mode.PREFIX, "Get", false)))))));
+    private final Rule enableRegion = rule(
+            "enable-region",
+            new Expr.And(List.of(sel(
+                    "selection",
+                    new Expr.And(
+                            List.of(eq("eventName", "EnableRegion"), eq("eventSource", "account.amazonaws.com")))))));
+    private final Rule iamCreate = rule(
+            "iam-create",
+            new Expr.And(List.of(
+                    sel("sel_source", eq("eventSource", "iam.amazonaws.com")),
+                    new Expr.Not(sel(
+                            "filter",
+                            new Expr.Match(
+                                    FieldPath.of("eventName"), new ValuePredicate.Text(Mode.PREFIX, "Get", false)))))));
     private final Rule rootUsage = rule("root", sel("selection", eq("userIdentity.type", "Root")));
-    private final Rule runOrCreateKey = rule("run-or-key", new Expr.Or(List.of(
-            sel("run", eq("eventName", "RunInstances")), sel("key", eq("eventName", "CreateAccessKey")))));
+    private final Rule runOrCreateKey = rule(
+            "run-or-key",
+            new Expr.Or(List.of(
+                    sel("run", eq("eventName", "RunInstances")), sel("key", eq("eventName", "CreateAccessKey")))));
 
     private final List<Rule> all = List.of(enableRegion, iamCreate, rootUsage, runOrCreateKey);
 
@@ -57,30 +66,54 @@ class CompiledMatcherTest {
         Event root = event("{\"eventName\":\"RunInstances\",\"userIdentity\":{\"type\":\"ROOT\"}}");
         assertThat(m.candidateCount(root)).isEqualTo(2);
         Event rootInArray = event("{\"eventName\":\"X\",\"userIdentity\":[{\"type\":\"Root\"},{\"type\":\"root\"}]}");
-        assertThat(m.candidateCount(rootInArray)).as("de-duplicated across array values").isEqualTo(1);
-        assertThat(m.describeIndex()).isEqualTo("CLOUDTRAIL: eventName (3 values) eventSource (1 values) "
-                + "userIdentity.type (1 values); 0 rules checked on every event[]\n");
+        assertThat(m.candidateCount(rootInArray))
+                .as("de-duplicated across array values")
+                .isEqualTo(1);
+        assertThat(m.describeIndex())
+                .isEqualTo("CLOUDTRAIL: eventName (3 values) eventSource (1 values) "
+                        + "userIdentity.type (1 values); 0 rules checked on every event[]\n");
     }
 
     @Test
     void filesPrefixRulesAndEcsRenamesUnderTheRawField() {
-        Rule deletes = rule("deletes", new Expr.Or(List.of(
-                new Expr.Match(FieldPath.caseInsensitive("eventName"), new ValuePredicate.Text(Mode.PREFIX, "DeleteBucket", true)),
-                new Expr.Match(FieldPath.of("eventName"), new ValuePredicate.Text(Mode.PREFIX, "Delete", false)))));
-        Rule ecs = rule("ecs", new Expr.Match(FieldPath.of("event.action"), new ValuePredicate.Text(Mode.EQUALS, "RunInstances", false)));
-        Rule glob = rule("glob", new Expr.Match(FieldPath.of("userIdentity.arn"), new ValuePredicate.Glob(List.of(
-                ValuePredicate.GlobPart.ANY_RUN, ValuePredicate.GlobPart.literal(":assumed-role/"), ValuePredicate.GlobPart.ANY_RUN), false)));
+        Rule deletes = rule(
+                "deletes",
+                new Expr.Or(List.of(
+                        new Expr.Match(
+                                FieldPath.caseInsensitive("eventName"),
+                                new ValuePredicate.Text(Mode.PREFIX, "DeleteBucket", true)),
+                        new Expr.Match(
+                                FieldPath.of("eventName"), new ValuePredicate.Text(Mode.PREFIX, "Delete", false)))));
+        Rule ecs = rule(
+                "ecs",
+                new Expr.Match(
+                        FieldPath.of("event.action"), new ValuePredicate.Text(Mode.EQUALS, "RunInstances", false)));
+        Rule glob = rule(
+                "glob",
+                new Expr.Match(
+                        FieldPath.of("userIdentity.arn"),
+                        new ValuePredicate.Glob(
+                                List.of(
+                                        ValuePredicate.GlobPart.ANY_RUN,
+                                        ValuePredicate.GlobPart.literal(":assumed-role/"),
+                                        ValuePredicate.GlobPart.ANY_RUN),
+                                false)));
         CompiledMatcher m = CompiledMatcher.compile(List.of(deletes, ecs, glob));
         assertThat(m.describeIndex()).startsWith("CLOUDTRAIL: eventName (1 values, 1 prefix rules); 1 rules checked");
-        for (String json : List.of("{\"eventName\":\"DeleteBucketPolicy\"}", "{\"eventName\":\"deletetrail\"}",
-                "{\"eventName\":\"runinstances\"}", "{\"eventName\":\"ListBuckets\"}",
+        for (String json : List.of(
+                "{\"eventName\":\"DeleteBucketPolicy\"}",
+                "{\"eventName\":\"deletetrail\"}",
+                "{\"eventName\":\"runinstances\"}",
+                "{\"eventName\":\"ListBuckets\"}",
                 "{\"eventName\":\"X\",\"userIdentity\":{\"arn\":\"arn:aws:sts::1:ASSUMED-ROLE/r/s\"}}",
                 "{\"eventname\":\"DeleteUser\"}")) {
             Event e = event(json);
             List<String> compiled = new ArrayList<>();
             m.match(e, r -> compiled.add(r.id()));
             List<String> reference = List.of(deletes, ecs, glob).stream()
-                    .filter(r -> ReferenceEvaluator.matches(r, e)).map(Rule::id).toList();
+                    .filter(r -> ReferenceEvaluator.matches(r, e))
+                    .map(Rule::id)
+                    .toList();
             assertThat(compiled).as(json).containsExactlyElementsOf(reference);
         }
         // The prefix rule is visited once even though both of its prefixes match.
@@ -103,18 +136,28 @@ class CompiledMatcherTest {
             Event e = event(json);
             List<String> compiled = new ArrayList<>();
             m.match(e, r -> compiled.add(r.id()));
-            List<String> reference = all.stream().filter(r -> ReferenceEvaluator.matches(r, e)).map(Rule::id).toList();
+            List<String> reference = all.stream()
+                    .filter(r -> ReferenceEvaluator.matches(r, e))
+                    .map(Rule::id)
+                    .toList();
             assertThat(compiled).as(json).containsExactlyInAnyOrderElementsOf(reference);
         }
-        List<RuleMatch> matches = m.matches(event("{\"eventName\":\"CreateAccessKey\",\"eventSource\":\"iam.amazonaws.com\"}"));
+        List<RuleMatch> matches =
+                m.matches(event("{\"eventName\":\"CreateAccessKey\",\"eventSource\":\"iam.amazonaws.com\"}"));
         assertThat(matches).extracting(x -> x.rule().id()).containsExactlyInAnyOrder("run-or-key", "iam-create");
-        RuleMatch key = matches.stream().filter(x -> x.rule().id().equals("run-or-key")).findFirst().orElseThrow();
+        RuleMatch key = matches.stream()
+                .filter(x -> x.rule().id().equals("run-or-key"))
+                .findFirst()
+                .orElseThrow();
         assertThat(key.selections()).containsExactly("key");
     }
 
     @Test
     void mergesEqualitiesIntoOneLookupAndFoldsConstants() {
-        Expr or = new Expr.Or(List.of(eq("eventName", "A"), eq("eventName", "b"), new Expr.Const(false),
+        Expr or = new Expr.Or(List.of(
+                eq("eventName", "A"),
+                eq("eventName", "b"),
+                new Expr.Const(false),
                 new Expr.Match(FieldPath.of("eventName"), new ValuePredicate.OneOf(Set.of("C"), false))));
         CompiledExpr c = CompiledExpr.compile(or);
         assertThat(c).isInstanceOf(CompiledExpr.MatchValue.class);
@@ -127,12 +170,34 @@ class CompiledMatcherTest {
 
     @Test
     void skipsOtherLogTypesAndDisabledRules() {
-        Rule disabled = new Rule("off", null, "off", "", enableRegion.format(), enableRegion.level(), List.of(),
-                List.of(), List.of(), null, Set.of(LogType.CLOUDTRAIL), enableRegion.detection(), false, false, null,
-                1, List.of(), null, java.util.Map.of(), List.of(), List.of(), enableRegion.location());
+        Rule disabled = new Rule(
+                "off",
+                null,
+                "off",
+                "",
+                enableRegion.format(),
+                enableRegion.level(),
+                List.of(),
+                List.of(),
+                List.of(),
+                null,
+                Set.of(LogType.CLOUDTRAIL),
+                enableRegion.detection(),
+                false,
+                false,
+                null,
+                1,
+                List.of(),
+                null,
+                java.util.Map.of(),
+                List.of(),
+                List.of(),
+                enableRegion.location());
         CompiledMatcher m = CompiledMatcher.compile(List.of(disabled));
         assertThat(m.rules()).isEmpty();
-        Event azure = new Event(LogType.AZURE_ACTIVITY, event("{\"eventName\":\"EnableRegion\"}").root());
+        Event azure = new Event(
+                LogType.AZURE_ACTIVITY,
+                event("{\"eventName\":\"EnableRegion\"}").root());
         List<String> hits = new ArrayList<>();
         CompiledMatcher.compile(all).match(azure, r -> hits.add(r.id()));
         assertThat(hits).isEmpty();
@@ -150,14 +215,16 @@ class CompiledMatcherTest {
             copy = (CompiledMatcher) in.readObject();
         }
         List<String> hits = new ArrayList<>();
-        copy.match(event("{\"eventName\":\"EnableRegion\",\"eventSource\":\"account.amazonaws.com\"}"),
+        copy.match(
+                event("{\"eventName\":\"EnableRegion\",\"eventSource\":\"account.amazonaws.com\"}"),
                 r -> hits.add(r.id()));
         assertThat(hits).containsExactly("enable-region");
     }
 
     @Test
     void explainsSelectionBySelection() {
-        Explanation x = Explanation.of(iamCreate, event("{\"eventName\":\"GetUser\",\"eventSource\":\"iam.amazonaws.com\"}"));
+        Explanation x =
+                Explanation.of(iamCreate, event("{\"eventName\":\"GetUser\",\"eventSource\":\"iam.amazonaws.com\"}"));
         assertThat(x.result()).isFalse();
         assertThat(x.render())
                 .contains("[true]  selection sel_source")

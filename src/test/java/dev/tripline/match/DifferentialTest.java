@@ -47,7 +47,8 @@ class DifferentialTest {
         assertThat(events.size()).as("events").isGreaterThan(7000);
         // Guards against a vacuous pass: thousands of pairs must actually match.
         assertThat(positives).as("matching pairs").isGreaterThan(500);
-        System.out.printf("differential: %d rules x %d events = %d pairs, %d matching, 0 disagreements%n",
+        System.out.printf(
+                "differential: %d rules x %d events = %d pairs, %d matching, 0 disagreements%n",
                 rules.size(), events.size(), pairs, positives);
     }
 }

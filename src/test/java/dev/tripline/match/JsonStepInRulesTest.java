@@ -21,8 +21,8 @@ class JsonStepInRulesTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static Rule load(String text) {
-        RuleLoader.Result r = RuleLoader.standard(RuleLoadOptions.defaults())
-                .loadFiles(List.of(new SourceFile("t.yml", null, text)));
+        RuleLoader.Result r =
+                RuleLoader.standard(RuleLoadOptions.defaults()).loadFiles(List.of(new SourceFile("t.yml", null, text)));
         assertThat(r.errors()).as("load errors").isEmpty();
         assertThat(r.ruleSet().rules()).hasSize(1);
         return r.ruleSet().rules().get(0);
@@ -30,8 +30,11 @@ class JsonStepInRulesTest {
 
     private static Event putRolePolicy(String policy) throws Exception {
         ObjectNode r = JSON.createObjectNode();
-        r.put("eventSource", "iam.amazonaws.com").put("eventName", "PutRolePolicy")
-                .put("eventTime", "2024-03-05T10:00:00Z").put("eventID", "e1").put("recipientAccountId", "123456789012");
+        r.put("eventSource", "iam.amazonaws.com")
+                .put("eventName", "PutRolePolicy")
+                .put("eventTime", "2024-03-05T10:00:00Z")
+                .put("eventID", "e1")
+                .put("recipientAccountId", "123456789012");
         r.putObject("userIdentity").put("type", "IAMUser").put("arn", "arn:aws:iam::123456789012:user/mallory");
         r.putObject("requestParameters").put("roleName", "admin").put("policyDocument", policy);
         return new Event(LogType.CLOUDTRAIL, r);
@@ -41,12 +44,16 @@ class JsonStepInRulesTest {
     private static boolean fires(Rule rule, Event event) {
         List<Rule> fired = new ArrayList<>();
         CompiledMatcher.compile(List.of(rule)).match(event, fired::add);
-        assertThat(ReferenceEvaluator.matches(rule, event)).as("reference evaluator").isEqualTo(!fired.isEmpty());
+        assertThat(ReferenceEvaluator.matches(rule, event))
+                .as("reference evaluator")
+                .isEqualTo(!fired.isEmpty());
         return !fired.isEmpty();
     }
 
-    private static final String ALL = "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"s3:*\",\"*\"],\"Resource\":\"*\"}]}";
-    private static final String NARROW = "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"*\"}]}";
+    private static final String ALL =
+            "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"s3:*\",\"*\"],\"Resource\":\"*\"}]}";
+    private static final String NARROW =
+            "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"*\"}]}";
     private static final String SPLIT = "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\"},"
             + "{\"Effect\":\"Deny\",\"Action\":\"*\"}]}";
 
@@ -123,13 +130,18 @@ class JsonStepInRulesTest {
 
     @Test
     void pantherKeyPathAndDeepKeyTakeTheSameStep() throws Exception {
-        for (String spec : List.of("KeyPath: requestParameters.policyDocument[json].Statement",
+        for (String spec : List.of(
+                "KeyPath: requestParameters.policyDocument[json].Statement",
                 "KeyPath: requestParameters.policyDocument[json].Statement[*]",
                 "DeepKey: [requestParameters, policyDocument, \"[json]\", Statement]")) {
             Rule rule = load(panther(spec));
             assertThat(fires(rule, putRolePolicy(ALL))).as(spec).isTrue();
-            assertThat(fires(rule, putRolePolicy(SPLIT))).as(spec + ": Allow and * in different statements").isFalse();
-            assertThat(fires(rule, putRolePolicy("{\"Statement\":[{\"Effect\":\"Allow\""))).as(spec).isFalse();
+            assertThat(fires(rule, putRolePolicy(SPLIT)))
+                    .as(spec + ": Allow and * in different statements")
+                    .isFalse();
+            assertThat(fires(rule, putRolePolicy("{\"Statement\":[{\"Effect\":\"Allow\"")))
+                    .as(spec)
+                    .isFalse();
             assertThat(Alerts.single(rule, putRolePolicy(ALL)).title()).isEqualTo("Allow all on admin");
         }
     }

@@ -4,8 +4,7 @@ import dev.tripline.event.Event;
 
 /** Test-side access to {@link CompiledMatcher#candidateCount}, for benchmarks in other packages. */
 public final class MatcherCandidates {
-    private MatcherCandidates() {
-    }
+    private MatcherCandidates() {}
 
     /** How many candidate rules {@code event} visits in {@code m} (rules that pin no field included). */
     public static int of(CompiledMatcher m, Event event) {

@@ -31,8 +31,8 @@ class PolicyGrantsAllActionsRuleTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String RULE_ID = "AWS.IAM.PolicyGrantsAllActions";
     private static final String INVICTUS = "data/invictus-aws-stratus/218007301253_CloudTrail_us-east-1_";
-    private static final Set<String> POLICY_WRITES = Set.of("PutUserPolicy", "PutRolePolicy", "PutGroupPolicy",
-            "CreatePolicy", "CreatePolicyVersion");
+    private static final Set<String> POLICY_WRITES =
+            Set.of("PutUserPolicy", "PutRolePolicy", "PutGroupPolicy", "CreatePolicy", "CreatePolicyVersion");
 
     private static Rule rule;
     private static CompiledMatcher matcher;
@@ -73,46 +73,62 @@ class PolicyGrantsAllActionsRuleTest {
         List<String> fired = new ArrayList<>();
         matcher.match(event, r -> fired.add(r.id()));
         boolean compiled = fired.contains(RULE_ID);
-        assertThat(ReferenceEvaluator.matches(rule, event)).as("reference evaluator").isEqualTo(compiled);
+        assertThat(ReferenceEvaluator.matches(rule, event))
+                .as("reference evaluator")
+                .isEqualTo(compiled);
         return compiled;
     }
 
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource({
-            "20230710T1205Z_zs3JGxETHr59VpkX.json, 42ee083a-7081-4c13-a7b8-6553a966588a",
-            "20230710T1200Z_x9kHmzMa7cx6l9wM.json, a092fecb-2cb1-4c68-809d-1edf688badef",
-            "20230710T1205Z_UljXNp9xLp8nsAGc.json, 39b115ed-5806-43b7-abd5-c4e078b1528a",
-            "20230710T1205Z_dOIWyEekdNWhkpqY.json, 671c39f7-9e56-4acf-a92a-ea4a77f2f76a",
-            "20230710T1200Z_iLj9fb7yyUG9X4Bf.json, 6c1eed73-00ee-4810-8009-c9ce5990c100",
-            "20230710T1215Z_YMDRJwtmC82bUwAo.json, b44730f6-d93e-4a7d-80af-eed1c7a54b90",
-            "20230710T1210Z_6CICdbJQM3beT7n3.json, 19373fa4-d15d-4c49-9e19-f19faa16e2ca",
+        "20230710T1205Z_zs3JGxETHr59VpkX.json, 42ee083a-7081-4c13-a7b8-6553a966588a",
+        "20230710T1200Z_x9kHmzMa7cx6l9wM.json, a092fecb-2cb1-4c68-809d-1edf688badef",
+        "20230710T1205Z_UljXNp9xLp8nsAGc.json, 39b115ed-5806-43b7-abd5-c4e078b1528a",
+        "20230710T1205Z_dOIWyEekdNWhkpqY.json, 671c39f7-9e56-4acf-a92a-ea4a77f2f76a",
+        "20230710T1200Z_iLj9fb7yyUG9X4Bf.json, 6c1eed73-00ee-4810-8009-c9ce5990c100",
+        "20230710T1215Z_YMDRJwtmC82bUwAo.json, b44730f6-d93e-4a7d-80af-eed1c7a54b90",
+        "20230710T1210Z_6CICdbJQM3beT7n3.json, 19373fa4-d15d-4c49-9e19-f19faa16e2ca",
     })
     void aRealPolicyWriteFiresOnlyWhenAStatementAllowsEveryAction(String file, String eventId) throws Exception {
-        assertThat(fires(parse(invictus(file, eventId)))).as("as recorded: narrow actions").isFalse();
+        assertThat(fires(parse(invictus(file, eventId))))
+                .as("as recorded: narrow actions")
+                .isFalse();
 
         String allowAll = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\","
                 + "\"Resource\":\"*\"}]}";
-        assertThat(fires(parse(withPolicy(invictus(file, eventId), allowAll)))).as("Action \"*\"").isTrue();
+        assertThat(fires(parse(withPolicy(invictus(file, eventId), allowAll))))
+                .as("Action \"*\"")
+                .isTrue();
         String inList = "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"ec2:Describe*\"],\"Resource\":\"*\"},"
                 + "{\"Effect\":\"Allow\",\"Action\":[\"s3:GetObject\",\"*\"],\"Resource\":\"arn:aws:s3:::b/*\"}]}";
-        assertThat(fires(parse(withPolicy(invictus(file, eventId), inList)))).as("\"*\" in a list").isTrue();
+        assertThat(fires(parse(withPolicy(invictus(file, eventId), inList))))
+                .as("\"*\" in a list")
+                .isTrue();
         String oneObject = "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}}";
-        assertThat(fires(parse(withPolicy(invictus(file, eventId), oneObject)))).as("Statement object").isTrue();
+        assertThat(fires(parse(withPolicy(invictus(file, eventId), oneObject))))
+                .as("Statement object")
+                .isTrue();
 
         String denyAll = allowAll.replace("Allow", "Deny");
-        assertThat(fires(parse(withPolicy(invictus(file, eventId), denyAll)))).as("Deny *").isFalse();
+        assertThat(fires(parse(withPolicy(invictus(file, eventId), denyAll))))
+                .as("Deny *")
+                .isFalse();
         String split = "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"ec2:DescribeInstances\",\"Resource\":\"*\"},"
                 + "{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\"}]}";
         assertThat(fires(parse(withPolicy(invictus(file, eventId), split))))
-                .as("Allow and * in different statements").isFalse();
+                .as("Allow and * in different statements")
+                .isFalse();
         String serviceWide = allowAll.replace("\"*\",\"Resource", "\"iam:*\",\"Resource");
-        assertThat(fires(parse(withPolicy(invictus(file, eventId), serviceWide)))).as("iam:*").isFalse();
+        assertThat(fires(parse(withPolicy(invictus(file, eventId), serviceWide))))
+                .as("iam:*")
+                .isFalse();
     }
 
     @Test
     void aFailedCallDoesNotCount() throws Exception {
-        ObjectNode r = withPolicy(invictus("20230710T1205Z_zs3JGxETHr59VpkX.json",
-                "42ee083a-7081-4c13-a7b8-6553a966588a"), "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\"}]}");
+        ObjectNode r = withPolicy(
+                invictus("20230710T1205Z_zs3JGxETHr59VpkX.json", "42ee083a-7081-4c13-a7b8-6553a966588a"),
+                "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\"}]}");
         assertThat(fires(parse(r))).isTrue();
         r.put("errorCode", "AccessDenied");
         r.put("errorMessage", "User is not authorized to perform: iam:PutRolePolicy");
@@ -121,13 +137,17 @@ class PolicyGrantsAllActionsRuleTest {
 
     @Test
     void anUnreadablePolicyMatchesNothingAndIsCountedWhileTheEventGoesOn() throws Exception {
-        ObjectNode r = withPolicy(invictus("20230710T1205Z_zs3JGxETHr59VpkX.json",
-                "42ee083a-7081-4c13-a7b8-6553a966588a"), "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\"");
+        ObjectNode r = withPolicy(
+                invictus("20230710T1205Z_zs3JGxETHr59VpkX.json", "42ee083a-7081-4c13-a7b8-6553a966588a"),
+                "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\"");
         Event event = parse(r);
         assertThat(fires(event)).isFalse();
         assertThat(event.unreadableEmbeddedJson()).isEqualTo(1);
         // Other rules still see the event: the pinned eventName is readable as ever.
-        assertThat(event.values(dev.tripline.event.FieldPath.of("eventName")).get(0).asText()).isEqualTo("PutRolePolicy");
+        assertThat(event.values(dev.tripline.event.FieldPath.of("eventName"))
+                        .get(0)
+                        .asText())
+                .isEqualTo("PutRolePolicy");
     }
 
     @Test
@@ -140,7 +160,9 @@ class PolicyGrantsAllActionsRuleTest {
                     policyWrites++;
                 }
                 assertThat(fires(e)).as(e.root().path("eventID").asText()).isFalse();
-                assertThat(e.unreadableEmbeddedJson()).as(e.root().path("eventID").asText()).isZero();
+                assertThat(e.unreadableEmbeddedJson())
+                        .as(e.root().path("eventID").asText())
+                        .isZero();
             }
         }
         // Seven Stratus PutRolePolicy/CreatePolicy records and Panther's two PutUserPolicy events, at least.

@@ -31,10 +31,25 @@ class RegexLiteralsTest {
     /** Every value the regex finds must contain the literal, or the prefilter would lose matches. */
     @Test
     void literalIsContainedInEveryMatch() {
-        List<String> patterns = List.of(".+:assumed-role/aws:.+", "ab+cde", "x(foo|bar)yz", "[abc]+xyz{0,2}",
-                "abc?def", "a\\.b\\.c", "^arn:aws:iam::\\d+:root$");
-        List<String> values = List.of("arn:aws:sts::1:assumed-role/aws:x/y", "abbbcde", "xbaryz", "cxy", "xyzz",
-                "abdef", "abcdef", "a.b.c", "arn:aws:iam::123:root", "nothing here");
+        List<String> patterns = List.of(
+                ".+:assumed-role/aws:.+",
+                "ab+cde",
+                "x(foo|bar)yz",
+                "[abc]+xyz{0,2}",
+                "abc?def",
+                "a\\.b\\.c",
+                "^arn:aws:iam::\\d+:root$");
+        List<String> values = List.of(
+                "arn:aws:sts::1:assumed-role/aws:x/y",
+                "abbbcde",
+                "xbaryz",
+                "cxy",
+                "xyzz",
+                "abdef",
+                "abcdef",
+                "a.b.c",
+                "arn:aws:iam::123:root",
+                "nothing here");
         for (String p : patterns) {
             String literal = RegexLiterals.requiredLiteral(p);
             for (String v : values) {

@@ -43,8 +43,8 @@ class RuleTestRunnerTest {
             + "    Log: " + record("Delete") + "\n";
 
     private static RuleSet load(Path dir) {
-        RuleLoader.Result r = new RuleLoader(RuleLoadOptions.defaults(), List.of(new PantherLoader()))
-                .load(List.of(dir));
+        RuleLoader.Result r =
+                new RuleLoader(RuleLoadOptions.defaults(), List.of(new PantherLoader())).load(List.of(dir));
         assertThat(r.errors()).isEmpty();
         return r.ruleSet();
     }
@@ -69,7 +69,9 @@ class RuleTestRunnerTest {
         RuleTestRunner.TestResult wrong = report.results().get(1);
         assertThat(wrong.status()).isEqualTo(RuleTestRunner.Status.FAILED);
         assertThat(wrong.actual()).isFalse();
-        assertThat(wrong.reason()).contains("expected a match").contains("did not hold: Detection[0] (line 9)")
+        assertThat(wrong.reason())
+                .contains("expected a match")
+                .contains("did not hold: Detection[0] (line 9)")
                 .contains("held: Detection[1] (line 10)");
 
         assertThat(report.results().get(2).status()).isEqualTo(RuleTestRunner.Status.PASSED); // the mock applied
@@ -83,7 +85,9 @@ class RuleTestRunnerTest {
         assertThat(report.results().get(5).reason()).contains("the job dead-letters this event (MISSING_EVENT_TIME");
         assertThat(report.results().get(6).status()).isEqualTo(RuleTestRunner.Status.FAILED);
         assertThat(report.results().get(6).reason()).contains("the job dead-letters this event (MISSING_IDENTITY");
-        assertThat(report.results().get(7).reason()).contains("Azure.MonitorActivity").contains("CLOUDTRAIL");
+        assertThat(report.results().get(7).reason())
+                .contains("Azure.MonitorActivity")
+                .contains("CLOUDTRAIL");
     }
 
     @Test
@@ -91,27 +95,36 @@ class RuleTestRunnerTest {
         Files.writeString(dir.resolve("r.yml"), RULE);
         Path data = dir.resolve("data");
         Files.createDirectories(data);
-        String lines = String.join("\n",
-                "{\"rule_id\":\"T.Rule\",\"test_name\":\"ext hit\",\"expected_result\":true,\"event\":" + record("Delete") + "}",
-                "{\"rule_id\":\"T.Rule\",\"test_name\":\"ext miss\",\"expected_result\":true,\"event\":{\"eventName\":\"Nope\"}}",
-                "{\"rule_id\":\"T.Rule\",\"test_name\":\"hit\",\"expected_result\":false,\"event\":{}}",
-                "",
-                "{\"rule_id\":\"Other.Rule\",\"test_name\":\"x\",\"expected_result\":true,\"event\":{}}",
-                "{\"rule_id\":\"Other.Rule\",\"test_name\":\"y\",\"expected_result\":true,\"event\":{}}",
-                "{\"rule_id\":\"T.Rule\",\"test_name\":\"broken\"}") + "\n";
+        String lines = String.join(
+                        "\n",
+                        "{\"rule_id\":\"T.Rule\",\"test_name\":\"ext hit\",\"expected_result\":true,\"event\":"
+                                + record("Delete") + "}",
+                        "{\"rule_id\":\"T.Rule\",\"test_name\":\"ext miss\",\"expected_result\":true,\"event\":{\"eventName\":\"Nope\"}}",
+                        "{\"rule_id\":\"T.Rule\",\"test_name\":\"hit\",\"expected_result\":false,\"event\":{}}",
+                        "",
+                        "{\"rule_id\":\"Other.Rule\",\"test_name\":\"x\",\"expected_result\":true,\"event\":{}}",
+                        "{\"rule_id\":\"Other.Rule\",\"test_name\":\"y\",\"expected_result\":true,\"event\":{}}",
+                        "{\"rule_id\":\"T.Rule\",\"test_name\":\"broken\"}")
+                + "\n";
         try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(data.resolve("events.jsonl.gz")))) {
             out.write(lines.getBytes(StandardCharsets.UTF_8));
         }
-        Files.writeString(dir.resolve("test-sources.yml"), "sources:\n"
-                + "  - {path: data/events.jsonl.gz, format: panther-analysis}\n"
-                + "  - {path: data/missing.jsonl, format: panther-analysis}\n");
+        Files.writeString(
+                dir.resolve("test-sources.yml"),
+                "sources:\n"
+                        + "  - {path: data/events.jsonl.gz, format: panther-analysis}\n"
+                        + "  - {path: data/missing.jsonl, format: panther-analysis}\n");
         RuleSet rules = load(dir); // test-sources.yml is not taken for a rule
         RuleTestRunner.ExternalTests ext = RuleTestRunner.loadExternal(List.of(dir), rules);
         assertThat(ext.byRule().get("T.Rule")).extracting(t -> t.name()).containsExactly("ext hit", "ext miss");
         assertThat(ext.byRule().get("T.Rule").get(1).location().toString()).endsWith("events.jsonl.gz:2:1");
         assertThat(ext.unknownRuleRecords()).containsEntry("Other.Rule", 2);
         assertThat(ext.shadowed()).isEqualTo(1);
-        assertThat(ext.warnings()).singleElement().asString().contains("missing.jsonl").contains("does not exist");
+        assertThat(ext.warnings())
+                .singleElement()
+                .asString()
+                .contains("missing.jsonl")
+                .contains("does not exist");
         assertThat(ext.errors()).singleElement().asString().contains(":7:1").contains("expected_result");
 
         RuleTestRunner.Report report = RuleTestRunner.run(rules, ext);
@@ -126,14 +139,20 @@ class RuleTestRunnerTest {
     @Test
     void plainJsonLinesAndBadSourcesFile(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve("r.yml"), RULE);
-        Files.writeString(dir.resolve("e.jsonl"),
+        Files.writeString(
+                dir.resolve("e.jsonl"),
                 "{\"rule_id\":\"T.Rule\",\"test_name\":\"p\",\"expected_result\":true,\"event\":{\"eventName\":\"Delete\"}}\n");
         Files.writeString(dir.resolve("test-sources.yml"), "sources:\n  - {path: e.jsonl, format: panther-analysis}\n");
         RuleSet rules = load(dir);
-        assertThat(RuleTestRunner.loadExternal(List.of(dir), rules).byRule().get("T.Rule")).hasSize(1);
+        assertThat(RuleTestRunner.loadExternal(List.of(dir), rules).byRule().get("T.Rule"))
+                .hasSize(1);
 
         Files.writeString(dir.resolve("test-sources.yml"), "sources:\n  - {path: e.jsonl, format: csv}\n");
         RuleTestRunner.ExternalTests bad = RuleTestRunner.loadExternal(List.of(dir), rules);
-        assertThat(bad.errors()).singleElement().asString().contains("test-sources.yml:2:").contains("panther-analysis");
+        assertThat(bad.errors())
+                .singleElement()
+                .asString()
+                .contains("test-sources.yml:2:")
+                .contains("panther-analysis");
     }
 }

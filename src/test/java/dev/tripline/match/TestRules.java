@@ -17,13 +17,32 @@ import java.util.Set;
 final class TestRules {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private TestRules() {
-    }
+    private TestRules() {}
 
     static Rule rule(String id, Expr detection) {
-        return new Rule(id, null, id, "", RuleFormat.SIGMA, Level.MEDIUM, List.of(), List.of(), List.of(), null,
-                Set.of(LogType.CLOUDTRAIL), detection, true, false, null, 1, List.of(), null, Map.of(), List.of(),
-                List.of(), SourceLocation.ofFile(id + ".yml"));
+        return new Rule(
+                id,
+                null,
+                id,
+                "",
+                RuleFormat.SIGMA,
+                Level.MEDIUM,
+                List.of(),
+                List.of(),
+                List.of(),
+                null,
+                Set.of(LogType.CLOUDTRAIL),
+                detection,
+                true,
+                false,
+                null,
+                1,
+                List.of(),
+                null,
+                Map.of(),
+                List.of(),
+                List.of(),
+                SourceLocation.ofFile(id + ".yml"));
     }
 
     static Event event(String json) {

@@ -24,8 +24,14 @@ class RuleProgramTest {
     static String seventeenRules() {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < 17; i++) {
-            b.append("title: r").append(i).append("\nid: r").append(i).append("\nlogsource: {product: aws}\n")
-                    .append("detection:\n  sel: {eventName: E").append(i).append("}\n  condition: sel\n---\n");
+            b.append("title: r")
+                    .append(i)
+                    .append("\nid: r")
+                    .append(i)
+                    .append("\nlogsource: {product: aws}\n")
+                    .append("detection:\n  sel: {eventName: E")
+                    .append(i)
+                    .append("}\n  condition: sel\n---\n");
         }
         b.append("title: too wide\nid: wide\ncorrelation:\n  type: temporal\n  rules: [");
         for (int i = 0; i < 17; i++) {
@@ -37,28 +43,38 @@ class RuleProgramTest {
     @Test
     void aCorrelationTheEngineCannotCompileIsALoadErrorAtTheCorrelation() {
         String text = seventeenRules();
-        int line = (int) text.substring(0, text.indexOf("title: too wide")).chars().filter(c -> c == '\n').count() + 1;
+        int line = (int) text.substring(0, text.indexOf("title: too wide"))
+                        .chars()
+                        .filter(c -> c == '\n')
+                        .count()
+                + 1;
         RuleProgram p = RuleProgram.compile("v", Map.of("wide.yml", text), LOAD);
         assertThat(p.ok()).isFalse();
         assertThat(p.errors()).singleElement().satisfies(e -> {
             assertThat(e.location().toString()).isEqualTo("wide.yml:" + line + ":1");
             assertThat(e.message()).contains("too wide").contains("at most");
         });
-        assertThat(p.engine().plan("wide")).as("the broken correlation is not compiled").isNull();
+        assertThat(p.engine().plan("wide"))
+                .as("the broken correlation is not compiled")
+                .isNull();
     }
 
     @Test
     void aRuleListedTwiceIsRejectedAtTheRepeatedEntry() {
         RuleProgram p = RuleProgram.compile("v", Map.of("logins.yml", BrokenCorrelation.LISTED_TWICE), LOAD);
         assertThat(p.ok()).isFalse();
-        assertThat(p.errors()).extracting(LoadError::toString).singleElement().asString()
+        assertThat(p.errors())
+                .extracting(LoadError::toString)
+                .singleElement()
+                .asString()
                 .startsWith(BrokenCorrelation.where("logins.yml") + ": ");
     }
 
     @Test
     void aProgramWithErrorsCannotRun() {
         RuleProgram p = RuleProgram.compile("v", Map.of("logins.yml", BrokenCorrelation.LISTED_TWICE), LOAD);
-        assertThatThrownBy(p::requireOk).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(p::requireOk)
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(BrokenCorrelation.where("logins.yml"));
         assertThatThrownBy(() -> new DetectionJob(p, DetectionJob.Options.defaults()))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -76,7 +92,9 @@ class RuleProgramTest {
 
         assertThat(fromDisk.errors()).isEmpty();
         assertThat(inMemory.errors()).isEmpty();
-        assertThat(fromDisk.digest()).as("a sidecar test file is not part of the rules").isEqualTo(inMemory.digest())
+        assertThat(fromDisk.digest())
+                .as("a sidecar test file is not part of the rules")
+                .isEqualTo(inMemory.digest())
                 .isEqualTo(RuleUpdate.of("other label", files).digest());
         assertThat(inMemory.version()).isEqualTo("v7");
         assertThat(fromDisk.stages()).isEqualTo(inMemory.stages());
@@ -85,12 +103,15 @@ class RuleProgramTest {
 
     @Test
     void theDigestFollowsTheTextsNotTheLabel() {
-        String a = RuleProgram.compile("x", Map.of("c.yml", ChainedRules.BRUTE_FORCE_THEN_LOGIN), LOAD).digest();
+        String a = RuleProgram.compile("x", Map.of("c.yml", ChainedRules.BRUTE_FORCE_THEN_LOGIN), LOAD)
+                .digest();
         String b = RuleProgram.compile("y", Map.of("c.yml", ChainedRules.BRUTE_FORCE_THEN_LOGIN + "\n"), LOAD)
                 .digest();
-        String c = RuleProgram.compile("z", Map.of("d.yml", ChainedRules.BRUTE_FORCE_THEN_LOGIN), LOAD).digest();
+        String c = RuleProgram.compile("z", Map.of("d.yml", ChainedRules.BRUTE_FORCE_THEN_LOGIN), LOAD)
+                .digest();
         assertThat(a).hasSize(16).isNotEqualTo(b).isNotEqualTo(c);
-        assertThat(RuleProgram.compile("w", Map.of("c.yml", ChainedRules.BRUTE_FORCE_THEN_LOGIN), LOAD).digest())
+        assertThat(RuleProgram.compile("w", Map.of("c.yml", ChainedRules.BRUTE_FORCE_THEN_LOGIN), LOAD)
+                        .digest())
                 .isEqualTo(a);
     }
 
@@ -99,7 +120,10 @@ class RuleProgramTest {
         RuleProgram p = RuleProgram.of(ChainedRules.rules());
         assertThat(p.stageCount()).isEqualTo(2);
         assertThat(p.stages().values()).containsExactlyInAnyOrder(1, 2);
-        p.rules().correlations().forEach(c -> assertThat(p.stages().get(c.id())).isEqualTo(p.engine().stageOf(c.id())));
+        p.rules()
+                .correlations()
+                .forEach(c ->
+                        assertThat(p.stages().get(c.id())).isEqualTo(p.engine().stageOf(c.id())));
     }
 
     @Test
@@ -107,7 +131,10 @@ class RuleProgramTest {
         RuleProgram p = RuleProgram.rejected("v", "", List.of("the update holds no rule files"));
         assertThat(p.ok()).isFalse();
         assertThat(p.errors()).extracting(LoadError::toString).containsExactly("the update holds no rule files");
-        assertThat(RuleProgram.of(ChainedRules.rules()).withProblems(List.of("too deep")).errors())
-                .extracting(LoadError::message).containsExactly("too deep");
+        assertThat(RuleProgram.of(ChainedRules.rules())
+                        .withProblems(List.of("too deep"))
+                        .errors())
+                .extracting(LoadError::message)
+                .containsExactly("too deep");
     }
 }

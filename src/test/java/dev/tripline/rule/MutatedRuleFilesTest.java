@@ -23,13 +23,13 @@ class MutatedRuleFilesTest {
     @Test
     void corruptedRulesNeverThrow() throws IOException {
         List<Path> originals = new ArrayList<>();
-        try (Stream<Path> s = Stream.concat(Files.walk(Path.of("rules")),
-                Files.walk(SharedData.path("corpus/sigmahq-aws/rules")))) {
+        try (Stream<Path> s =
+                Stream.concat(Files.walk(Path.of("rules")), Files.walk(SharedData.path("corpus/sigmahq-aws/rules")))) {
             s.filter(p -> p.toString().endsWith(".yml")).sorted().forEach(originals::add);
         }
         Random random = new Random(20261123L);
-        RuleLoader loader = RuleLoader.standard(RuleLoadOptions.defaults().withPlaceholders(
-                java.util.Map.of("approved_regions", List.of("us-east-1"))));
+        RuleLoader loader = RuleLoader.standard(RuleLoadOptions.defaults()
+                .withPlaceholders(java.util.Map.of("approved_regions", List.of("us-east-1"))));
         int variants = 0;
         int withErrors = 0;
         for (Path original : originals) {

@@ -37,7 +37,8 @@ class RuleLoaderMountedDirectoryTest {
         Files.createSymbolicLink(mount.resolve("a.yml"), Path.of("..data/a.yml"));
         Files.createSymbolicLink(mount.resolve("b.yml"), Path.of("..data/b.yml"));
 
-        RuleLoader.Result result = RuleLoader.standard(RuleLoadOptions.defaults()).load(List.of(mount));
+        RuleLoader.Result result =
+                RuleLoader.standard(RuleLoadOptions.defaults()).load(List.of(mount));
 
         assertThat(result.errors()).isEmpty();
         assertThat(result.ruleSet().rules()).extracting(Rule::id).containsExactly("Test.A", "Test.B");
@@ -50,7 +51,8 @@ class RuleLoaderMountedDirectoryTest {
         Path git = Files.createDirectories(root.resolve(".git/refs"));
         Files.writeString(git.resolve("copy.yml"), RULE.formatted("A", "StopLogging"));
 
-        RuleLoader.Result result = RuleLoader.standard(RuleLoadOptions.defaults()).load(List.of(root));
+        RuleLoader.Result result =
+                RuleLoader.standard(RuleLoadOptions.defaults()).load(List.of(root));
 
         assertThat(result.errors()).isEmpty();
         assertThat(result.ruleSet().rules()).extracting(Rule::id).containsExactly("Test.A");

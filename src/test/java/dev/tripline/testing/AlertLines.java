@@ -16,8 +16,7 @@ import java.util.Map;
 public final class AlertLines {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private AlertLines() {
-    }
+    private AlertLines() {}
 
     /**
      * The last line of each alert (highest {@code revision} per {@code alert_id}) without its {@code revision},
@@ -29,7 +28,8 @@ public final class AlertLines {
             ObjectNode a = parse(line);
             String id = a.path("alert_id").asText();
             ObjectNode held = last.get(id);
-            if (held == null || a.path("revision").asInt() > held.path("revision").asInt()) {
+            if (held == null
+                    || a.path("revision").asInt() > held.path("revision").asInt()) {
                 last.put(id, a);
             }
         }

@@ -26,11 +26,11 @@ public final class BrokenCorrelation {
               group-by: [userIdentity.arn]
               timespan: 10m
             """;
+
     public static final int LINE = 16;
     public static final int COLUMN = 7;
 
-    private BrokenCorrelation() {
-    }
+    private BrokenCorrelation() {}
 
     /** Where the error must point in a file named {@code file}. */
     public static String where(String file) {

@@ -6,14 +6,14 @@ package dev.tripline.testing;
  * login of that principal within 30 minutes.
  */
 public final class ChainedRules {
-    private ChainedRules() {
-    }
+    private ChainedRules() {}
 
     /** {@link #BRUTE_FORCE_THEN_LOGIN}, loaded; fails on any load error. */
     public static dev.tripline.rule.RuleSet rules() {
         dev.tripline.rule.RuleLoader.Result r = dev.tripline.rule.RuleLoader.standard(
                         dev.tripline.rule.RuleLoadOptions.defaults())
-                .loadFiles(java.util.List.of(new dev.tripline.rule.SourceFile("chain.yml", null, BRUTE_FORCE_THEN_LOGIN)));
+                .loadFiles(
+                        java.util.List.of(new dev.tripline.rule.SourceFile("chain.yml", null, BRUTE_FORCE_THEN_LOGIN)));
         if (!r.ok()) {
             throw new IllegalStateException("chained rules failed to load: " + r.errors());
         }

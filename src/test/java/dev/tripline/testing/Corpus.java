@@ -17,8 +17,7 @@ import java.util.Map;
 
 /** The full rule set (SigmaHQ AWS + rules/) and the full event set, shared by the differential test and JMH. */
 public final class Corpus {
-    private Corpus() {
-    }
+    private Corpus() {}
 
     /**
      * The placeholders a default configuration supplies (the shipped approved regions) plus test values for
@@ -27,7 +26,8 @@ public final class Corpus {
     public static final Map<String, List<String>> TEST_PLACEHOLDERS = testPlaceholders();
 
     private static Map<String, List<String>> testPlaceholders() {
-        Map<String, List<String>> values = new java.util.LinkedHashMap<>(TriplineConfig.defaults().rulePlaceholders());
+        Map<String, List<String>> values =
+                new java.util.LinkedHashMap<>(TriplineConfig.defaults().rulePlaceholders());
         values.put("Legitimate_Countries", List.of("DE", "FR"));
         values.put("Legitimate_IP_Ranges", List.of("192.0.2.0/24"));
         return Map.copyOf(values);

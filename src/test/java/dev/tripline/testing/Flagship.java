@@ -15,8 +15,7 @@ public final class Flagship {
     /** EnableRegion of an unapproved region, then an access key created. */
     public static final String KEY_PLAN = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a11";
 
-    private Flagship() {
-    }
+    private Flagship() {}
 
     /** The flagship file alone, loaded with the default approved regions; fails the test on any load error. */
     public static RuleSet rules() {

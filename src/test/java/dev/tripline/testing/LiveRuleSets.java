@@ -22,8 +22,7 @@ public final class LiveRuleSets {
     public static final String DELETE_RULE = "7f1d0c1e-0000-4000-8000-000000000002";
     public static final String MALLORY = "arn:aws:iam::123456789012:user/mallory";
 
-    private LiveRuleSets() {
-    }
+    private LiveRuleSets() {}
 
     public static String flagship() {
         try {
@@ -93,7 +92,12 @@ public final class LiveRuleSets {
     }
 
     public static String enableRegion(String region, Instant time, String id) {
-        return event("account.amazonaws.com", "EnableRegion", "us-east-1", time, id,
+        return event(
+                "account.amazonaws.com",
+                "EnableRegion",
+                "us-east-1",
+                time,
+                id,
                 "\"requestParameters\":{\"RegionName\":\"" + region + "\"}");
     }
 

@@ -45,17 +45,18 @@ import java.util.zip.GZIPOutputStream;
 public final class MultiRegionArchive {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Region of each copy of the Invictus hour and that copy's offset in hours; path order is not time order. */
-    private static final Map<String, Integer> COPY_OFFSET_HOURS = new TreeMap<>(Map.of(
-            "ap-southeast-2", 12, "eu-west-1", 6, "sa-east-1", 18, "us-east-1", 0));
+    private static final Map<String, Integer> COPY_OFFSET_HOURS =
+            new TreeMap<>(Map.of("ap-southeast-2", 12, "eu-west-1", 6, "sa-east-1", 18, "us-east-1", 0));
     /** Unapproved regions (not in the default regions.approved) the planted sequences enable and use. */
     private static final List<String> PLANTED_REGIONS = List.of("af-south-1", "ap-east-1", "me-south-1");
-    public static final int PLANTED_SEQUENCES = 6;
-    private static final DateTimeFormatter FILE_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmm'Z'")
-            .withZone(ZoneOffset.UTC);
-    private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy/MM/dd").withZone(ZoneOffset.UTC);
 
-    private MultiRegionArchive() {
-    }
+    public static final int PLANTED_SEQUENCES = 6;
+    private static final DateTimeFormatter FILE_TIME =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmm'Z'").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter DAY =
+            DateTimeFormatter.ofPattern("yyyy/MM/dd").withZone(ZoneOffset.UTC);
+
+    private MultiRegionArchive() {}
 
     /** {@code java ... MultiRegionArchive DIR}: writes the archive under DIR/AWSLogs. */
     public static void main(String[] args) throws IOException {
@@ -67,16 +68,24 @@ public final class MultiRegionArchive {
     public static List<Path> write(Path root) throws IOException {
         List<ObjectNode> records = new ArrayList<>();
         List<ObjectNode> invictus = read(SharedData.path("data/invictus-aws-stratus"));
-        Instant base = invictus.stream().map(r -> Instant.parse(r.path("eventTime").asText()))
-                .min(Comparator.naturalOrder()).orElseThrow();
+        Instant base = invictus.stream()
+                .map(r -> Instant.parse(r.path("eventTime").asText()))
+                .min(Comparator.naturalOrder())
+                .orElseThrow();
         for (Map.Entry<String, Integer> copy : COPY_OFFSET_HOURS.entrySet()) {
             for (ObjectNode r : invictus) {
                 ObjectNode c = r.deepCopy();
                 c.put("awsRegion", copy.getKey());
-                c.put("eventID", UUID.nameUUIDFromBytes((r.path("eventID").asText() + "/" + copy.getKey())
-                        .getBytes(StandardCharsets.UTF_8)).toString());
-                c.put("eventTime", Instant.parse(r.path("eventTime").asText())
-                        .plus(Duration.ofHours(copy.getValue())).toString());
+                c.put(
+                        "eventID",
+                        UUID.nameUUIDFromBytes((r.path("eventID").asText() + "/" + copy.getKey())
+                                        .getBytes(StandardCharsets.UTF_8))
+                                .toString());
+                c.put(
+                        "eventTime",
+                        Instant.parse(r.path("eventTime").asText())
+                                .plus(Duration.ofHours(copy.getValue()))
+                                .toString());
                 records.add(c);
             }
         }
@@ -86,16 +95,37 @@ public final class MultiRegionArchive {
             String region = PLANTED_REGIONS.get(n % PLANTED_REGIONS.size());
             Instant t = base.plus(Duration.ofHours(3L * n)).plus(Duration.ofMinutes(20));
             String user = "planted-" + n;
-            records.add(planted(account, user, t, "account.amazonaws.com", "EnableRegion", "us-east-1",
-                    "{\"RegionName\":\"" + region + "\"}", n + "-enable"));
+            records.add(planted(
+                    account,
+                    user,
+                    t,
+                    "account.amazonaws.com",
+                    "EnableRegion",
+                    "us-east-1",
+                    "{\"RegionName\":\"" + region + "\"}",
+                    n + "-enable"));
             // Two creations in the same second (as a script or Terraform makes them): either could be the
             // composite's evidence, unless same-instant signals are taken in a fixed order.
             for (String run : List.of("-run-a", "-run-b")) {
-                records.add(planted(account, user, t.plus(Duration.ofMinutes(10)), "ec2.amazonaws.com",
-                        "RunInstances", region, "{\"instanceType\":\"t3.micro\"}", n + run));
+                records.add(planted(
+                        account,
+                        user,
+                        t.plus(Duration.ofMinutes(10)),
+                        "ec2.amazonaws.com",
+                        "RunInstances",
+                        region,
+                        "{\"instanceType\":\"t3.micro\"}",
+                        n + run));
             }
-            records.add(planted(account, user, t.plus(Duration.ofMinutes(25)), "iam.amazonaws.com",
-                    "CreateAccessKey", "us-east-1", "{\"userName\":\"" + user + "\"}", n + "-key"));
+            records.add(planted(
+                    account,
+                    user,
+                    t.plus(Duration.ofMinutes(25)),
+                    "iam.amazonaws.com",
+                    "CreateAccessKey",
+                    "us-east-1",
+                    "{\"userName\":\"" + user + "\"}",
+                    n + "-key"));
         }
         return writeFiles(root, records);
     }
@@ -105,7 +135,9 @@ public final class MultiRegionArchive {
         List<ObjectNode> out = new ArrayList<>();
         List<Path> files;
         try (var s = Files.list(dir)) {
-            files = s.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList();
+            files = s.filter(p -> p.getFileName().toString().endsWith(".json"))
+                    .sorted()
+                    .toList();
         }
         for (Path f : files) {
             JsonNode doc = JSON.readTree(f.toFile());
@@ -115,8 +147,16 @@ public final class MultiRegionArchive {
         return out;
     }
 
-    private static ObjectNode planted(String account, String user, Instant time, String source, String name,
-                                      String region, String requestParameters, String idSeed) throws IOException {
+    private static ObjectNode planted(
+            String account,
+            String user,
+            Instant time,
+            String source,
+            String name,
+            String region,
+            String requestParameters,
+            String idSeed)
+            throws IOException {
         ObjectNode r = (ObjectNode) JSON.readTree("{\"eventVersion\":\"1.08\",\"userIdentity\":{\"type\":\"IAMUser\","
                 + "\"principalId\":\"AIDAPLANTED" + user.hashCode() + "\",\"arn\":\"arn:aws:iam::" + account
                 + ":user/" + user + "\",\"accountId\":\"" + account + "\",\"userName\":\"" + user + "\"},"
@@ -127,7 +167,10 @@ public final class MultiRegionArchive {
         r.put("eventName", name);
         r.put("awsRegion", region);
         r.set("requestParameters", JSON.readTree(requestParameters));
-        r.put("eventID", UUID.nameUUIDFromBytes(("planted/" + idSeed).getBytes(StandardCharsets.UTF_8)).toString());
+        r.put(
+                "eventID",
+                UUID.nameUUIDFromBytes(("planted/" + idSeed).getBytes(StandardCharsets.UTF_8))
+                        .toString());
         r.put("recipientAccountId", account);
         return r;
     }
@@ -144,7 +187,10 @@ public final class MultiRegionArchive {
             Instant delivered = window.plus(Duration.ofMinutes(5));
             String name = account + "_CloudTrail_" + region + "_" + FILE_TIME.format(delivered) + "_"
                     + UUID.nameUUIDFromBytes((account + region + window).getBytes(StandardCharsets.UTF_8))
-                    .toString().replace("-", "").substring(0, 16) + ".json.gz";
+                            .toString()
+                            .replace("-", "")
+                            .substring(0, 16)
+                    + ".json.gz";
             String path = "AWSLogs/" + account + "/CloudTrail/" + region + "/" + DAY.format(delivered) + "/" + name;
             byFile.computeIfAbsent(path, k -> new ArrayList<>()).add(r);
         }

@@ -23,11 +23,12 @@ import java.util.zip.GZIPInputStream;
 public final class SharedData {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private SharedData() {
-    }
+    private SharedData() {}
 
     public static Path root() {
-        return Path.of(System.getProperty("tripline.shared", "../shared")).toAbsolutePath().normalize();
+        return Path.of(System.getProperty("tripline.shared", "../shared"))
+                .toAbsolutePath()
+                .normalize();
     }
 
     public static Path path(String relative) {
@@ -62,7 +63,8 @@ public final class SharedData {
     /** The labelled Panther CloudTrail test records (rule_id, test_name, expected_result, event, ...). */
     public static List<JsonNode> pantherCloudTrailTests() {
         return lines(path("data/panther-analysis-test-events/aws_cloudtrail_rule_tests.jsonl.gz")).stream()
-                .map(SharedData::parse).toList();
+                .map(SharedData::parse)
+                .toList();
     }
 
     public static List<Path> files(String dir, String suffix) {
@@ -75,8 +77,8 @@ public final class SharedData {
 
     public static List<String> lines(Path f) {
         try (InputStream raw = Files.newInputStream(f);
-             InputStream in = f.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw;
-             BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                InputStream in = f.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw;
+                BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             return r.lines().filter(l -> !l.isBlank()).toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

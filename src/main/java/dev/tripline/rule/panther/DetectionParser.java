@@ -75,16 +75,16 @@ final class DetectionParser {
         }
     }
 
-    private static final Set<String> NUMBER_CONDS = Set.of("IsGreaterThan", "IsGreaterThanOrEquals", "IsLessThan",
-            "IsLessThanOrEquals");
-    private static final Set<String> NO_VALUE_CONDS = Set.of("Exists", "DoesNotExist", "IsNull", "IsNotNull",
-            "IsNullOrEmpty", "IsNotNullOrEmpty");
-    private static final Set<String> IP_CONDS = Set.of("IsIPAddress", "IsIPv4Address", "IsIPv6Address",
-            "IsIPAddressPublic", "IsIPAddressPrivate");
+    private static final Set<String> NUMBER_CONDS =
+            Set.of("IsGreaterThan", "IsGreaterThanOrEquals", "IsLessThan", "IsLessThanOrEquals");
+    private static final Set<String> NO_VALUE_CONDS =
+            Set.of("Exists", "DoesNotExist", "IsNull", "IsNotNull", "IsNullOrEmpty", "IsNotNullOrEmpty");
+    private static final Set<String> IP_CONDS =
+            Set.of("IsIPAddress", "IsIPv4Address", "IsIPv6Address", "IsIPAddressPublic", "IsIPAddressPrivate");
     private static final Set<String> ELEMENT_CONDS = Set.of("AnyElement", "AllElements", "NoElement", "OnlyOneElement");
     private static final Set<String> COMBINATORS = Set.of("All", "Any", "OnlyOne", "None");
-    private static final Set<String> EXPRESSION_KEYS = Set.of("Key", "DeepKey", "KeyPath", "Condition", "Value",
-            "Values", "Expressions", "List");
+    private static final Set<String> EXPRESSION_KEYS =
+            Set.of("Key", "DeepKey", "KeyPath", "Condition", "Value", "Values", "Expressions", "List");
 
     /** Every condition this parser accepts, for error messages and docs. */
     static final Set<String> ALL_CONDITIONS;
@@ -98,8 +98,16 @@ final class DetectionParser {
         all.addAll(NO_VALUE_CONDS);
         all.addAll(IP_CONDS);
         all.addAll(ELEMENT_CONDS);
-        all.addAll(Set.of("IsIn", "IsNotIn", "IsIPAddressInCIDR", "AlwaysTrue", "AlwaysFalse", "Matches",
-                "IMatches", "DoesNotMatch", "IsInList"));
+        all.addAll(Set.of(
+                "IsIn",
+                "IsNotIn",
+                "IsIPAddressInCIDR",
+                "AlwaysTrue",
+                "AlwaysFalse",
+                "Matches",
+                "IMatches",
+                "DoesNotMatch",
+                "IsInList"));
         ALL_CONDITIONS = java.util.Collections.unmodifiableSet(all);
     }
 
@@ -117,8 +125,8 @@ final class DetectionParser {
         List<Node> items = items(node, label);
         for (int i = 0; i < items.size(); i++) {
             Node item = items.get(i);
-            out.add(new Expr.Selection(label + "[" + i + "] (line " + (item.getStartMark().getLine() + 1) + ")",
-                    expression(item, false)));
+            out.add(new Expr.Selection(
+                    label + "[" + i + "] (line " + (item.getStartMark().getLine() + 1) + ")", expression(item, false)));
         }
         return out;
     }
@@ -134,7 +142,8 @@ final class DetectionParser {
 
     private List<Node> items(Node node, String label) {
         if (!(node instanceof SequenceNode seq)) {
-            throw new RuleSyntaxException(SafeYaml.at(file, node),
+            throw new RuleSyntaxException(
+                    SafeYaml.at(file, node),
                     label + " must be a list of match expressions, found " + SafeYaml.kind(node));
         }
         if (seq.getValue().size() > MAX_ITEMS) {
@@ -145,8 +154,8 @@ final class DetectionParser {
 
     Expr expression(Node node, boolean inElements) {
         if (!(node instanceof MappingNode)) {
-            throw new RuleSyntaxException(SafeYaml.at(file, node),
-                    "a match expression must be a map, found " + SafeYaml.kind(node));
+            throw new RuleSyntaxException(
+                    SafeYaml.at(file, node), "a match expression must be a map, found " + SafeYaml.kind(node));
         }
         YamlMap m = SafeYaml.map(file, node, "a match expression");
         for (String combinator : COMBINATORS) {
@@ -156,9 +165,10 @@ final class DetectionParser {
         }
         for (String k : m.keys()) {
             if (!EXPRESSION_KEYS.contains(k)) {
-                String hint = k.equals("Enrichment") ? " (enrichment lookups are not supported in Tripline)"
+                String hint = k.equals("Enrichment")
+                        ? " (enrichment lookups are not supported in Tripline)"
                         : " (expected Key/DeepKey/KeyPath, Condition, Value, Values, Expressions, List, or one of "
-                        + "All, Any, OnlyOne, None)";
+                                + "All, Any, OnlyOne, None)";
                 throw new RuleSyntaxException(m.keyLocation(k), "unknown key '" + k + "' in a match expression" + hint);
             }
         }
@@ -166,7 +176,8 @@ final class DetectionParser {
             return listMatch(m);
         }
         if (!m.has("Condition")) {
-            throw new RuleSyntaxException(m.location(), "a match expression needs a Condition (or All/Any/OnlyOne/None, or List)");
+            throw new RuleSyntaxException(
+                    m.location(), "a match expression needs a Condition (or All/Any/OnlyOne/None, or List)");
         }
         Node condNode = m.get("Condition");
         String cond = SafeYaml.scalar(file, condNode, "Condition");
@@ -179,8 +190,11 @@ final class DetectionParser {
             return new Expr.Const(cond.equals("AlwaysTrue"));
         }
         FieldPath field = KeySpecs.parse(m);
-        if (field == null && m.has("Values") && m.get("Values") instanceof SequenceNode seq
-                && !seq.getValue().isEmpty() && seq.getValue().get(0) instanceof MappingNode) {
+        if (field == null
+                && m.has("Values")
+                && m.get("Values") instanceof SequenceNode seq
+                && !seq.getValue().isEmpty()
+                && seq.getValue().get(0) instanceof MappingNode) {
             return multiKey(m, cond, condAt);
         }
         if (field == null) {
@@ -194,8 +208,12 @@ final class DetectionParser {
 
     private Expr combinator(YamlMap m, String combinator, boolean inElements) {
         if (m.keys().size() != 1) {
-            String other = m.keys().stream().filter(k -> !k.equals(combinator)).findFirst().orElse("");
-            throw new RuleSyntaxException(m.keyLocation(other),
+            String other = m.keys().stream()
+                    .filter(k -> !k.equals(combinator))
+                    .findFirst()
+                    .orElse("");
+            throw new RuleSyntaxException(
+                    m.keyLocation(other),
                     combinator + " must be the only key of its match expression; found '" + other + "' beside it");
         }
         Node body = m.get(combinator);
@@ -242,23 +260,27 @@ final class DetectionParser {
         onlyKeys(m, "a two-key comparison", Set.of("Condition", "Values"));
         SequenceNode seq = (SequenceNode) m.get("Values");
         if (seq.getValue().size() != 2) {
-            throw new RuleSyntaxException(SafeYaml.at(file, seq),
-                    "a two-key comparison needs exactly two key specifiers in Values, found " + seq.getValue().size());
+            throw new RuleSyntaxException(
+                    SafeYaml.at(file, seq),
+                    "a two-key comparison needs exactly two key specifiers in Values, found "
+                            + seq.getValue().size());
         }
         FieldPath left = KeySpecs.parseNode(file, seq.getValue().get(0), "a Values key specifier");
         FieldPath right = KeySpecs.parseNode(file, seq.getValue().get(1), "a Values key specifier");
         TextCond t = TextCond.of(cond);
         if (t == null || t == TextCond.HAS || t == TextCond.DOES_NOT_HAVE) {
-            throw new RuleSyntaxException(condAt, "condition " + cond + " cannot compare two keys (use Equals, "
-                    + "DoesNotEqual, StartsWith, EndsWith, Contains or their I… / DoesNot… forms)");
+            throw new RuleSyntaxException(
+                    condAt,
+                    "condition " + cond + " cannot compare two keys (use Equals, "
+                            + "DoesNotEqual, StartsWith, EndsWith, Contains or their I… / DoesNot… forms)");
         }
         Expr compare = new Expr.CompareFields(left, right, t.mode, t.caseSensitive);
         if (!t.negated) {
             return compare;
         }
         // Python: deep_get(a) != deep_get(b) is False when both are missing (None != None).
-        return new Expr.Not(new Expr.Or(List.of(compare,
-                new Expr.And(List.of(new Expr.IsNull(left, false), new Expr.IsNull(right, false))))));
+        return new Expr.Not(new Expr.Or(
+                List.of(compare, new Expr.And(List.of(new Expr.IsNull(left, false), new Expr.IsNull(right, false))))));
     }
 
     private Expr fieldCondition(YamlMap m, String cond, SourceLocation condAt, FieldPath field, boolean inElements) {
@@ -269,7 +291,8 @@ final class DetectionParser {
             Expr positive;
             if (t.mode == ValuePredicate.Mode.EQUALS && v.isNumber()) {
                 // Python compares numbers numerically: 1 == 1.0.
-                positive = new Expr.Match(field, new ValuePredicate.NumberCompare(ValuePredicate.NumberOp.EQ, v.decimalValue()));
+                positive = new Expr.Match(
+                        field, new ValuePredicate.NumberCompare(ValuePredicate.NumberOp.EQ, v.decimalValue()));
             } else {
                 positive = new Expr.Match(field, new ValuePredicate.Text(t.mode, Event.stringForm(v), t.caseSensitive));
             }
@@ -280,7 +303,8 @@ final class DetectionParser {
             JsonNode v = scalarValue(m, cond, condAt);
             BigDecimal threshold = number(v);
             if (threshold == null) {
-                throw new RuleSyntaxException(SafeYaml.at(file, m.get("Value")),
+                throw new RuleSyntaxException(
+                        SafeYaml.at(file, m.get("Value")),
                         "condition " + cond + " needs a number as Value, found " + v);
             }
             ValuePredicate.NumberOp op = switch (cond) {
@@ -322,16 +346,16 @@ final class DetectionParser {
                     throw new RuleSyntaxException(condAt, "condition " + cond + " needs Values: a list of values");
                 }
                 if (!(valuesNode instanceof SequenceNode seq) || seq.getValue().isEmpty()) {
-                    throw new RuleSyntaxException(SafeYaml.at(file, valuesNode),
-                            "Values of " + cond + " must be a non-empty list of values");
+                    throw new RuleSyntaxException(
+                            SafeYaml.at(file, valuesNode), "Values of " + cond + " must be a non-empty list of values");
                 }
                 Set<String> values = new LinkedHashSet<>();
                 List<Expr> numeric = new ArrayList<>();
                 for (Node item : seq.getValue()) {
                     JsonNode v = scalar(item, cond + " value");
                     if (v.isNumber()) {
-                        numeric.add(new Expr.Match(field,
-                                new ValuePredicate.NumberCompare(ValuePredicate.NumberOp.EQ, v.decimalValue())));
+                        numeric.add(new Expr.Match(
+                                field, new ValuePredicate.NumberCompare(ValuePredicate.NumberOp.EQ, v.decimalValue())));
                     } else {
                         values.add(Event.stringForm(v));
                     }
@@ -348,15 +372,18 @@ final class DetectionParser {
                 List<Expr> any = new ArrayList<>();
                 List<Node> nets = new ArrayList<>();
                 if (m.has("Value") == m.has("Values")) {
-                    throw new RuleSyntaxException(condAt, "condition " + cond + " needs Value (a CIDR) or Values (CIDRs)");
+                    throw new RuleSyntaxException(
+                            condAt, "condition " + cond + " needs Value (a CIDR) or Values (CIDRs)");
                 }
                 if (m.has("Value")) {
                     nets.add(m.get("Value"));
-                } else if (m.get("Values") instanceof SequenceNode seq && !seq.getValue().isEmpty()) {
+                } else if (m.get("Values") instanceof SequenceNode seq
+                        && !seq.getValue().isEmpty()) {
                     nets.addAll(seq.getValue());
                 } else {
-                    throw new RuleSyntaxException(SafeYaml.at(file, m.get("Values")), "Values of " + cond
-                            + " must be a non-empty list of CIDRs");
+                    throw new RuleSyntaxException(
+                            SafeYaml.at(file, m.get("Values")),
+                            "Values of " + cond + " must be a non-empty list of CIDRs");
                 }
                 for (Node n : nets) {
                     String text = SafeYaml.scalar(file, n, "a CIDR");
@@ -390,8 +417,10 @@ final class DetectionParser {
                 // AnyElement / AllElements / NoElement / OnlyOneElement
                 onlyKeys(m, cond, keyedWith("Expressions"));
                 if (!m.has("Expressions")) {
-                    throw new RuleSyntaxException(condAt, "condition " + cond + " needs Expressions: a list of match "
-                            + "expressions evaluated on each element");
+                    throw new RuleSyntaxException(
+                            condAt,
+                            "condition " + cond + " needs Expressions: a list of match "
+                                    + "expressions evaluated on each element");
                 }
                 if (field.isSelf()) {
                     throw new RuleSyntaxException(condAt, "condition " + cond + " needs a Key, DeepKey or KeyPath");
@@ -421,8 +450,9 @@ final class DetectionParser {
                 }
                 parts.add(c == '*' ? ValuePredicate.GlobPart.ANY_RUN : ValuePredicate.GlobPart.ANY_CHAR);
             } else if (c == '[') {
-                throw new RuleSyntaxException(SafeYaml.at(file, at), "glob '" + pattern
-                        + "': character classes [..] are not supported; use * and ? only");
+                throw new RuleSyntaxException(
+                        SafeYaml.at(file, at),
+                        "glob '" + pattern + "': character classes [..] are not supported; use * and ? only");
             } else {
                 literal.append(c);
             }
@@ -444,17 +474,22 @@ final class DetectionParser {
         for (String k : m.keys()) {
             if (!allowed.contains(k)) {
                 String hint = k.equals("Values") && allowed.contains("Value")
-                        ? "; it takes a single Value (for a list of values use IsIn / IsNotIn, or Any:)" : "";
-                throw new RuleSyntaxException(m.keyLocation(k), "'" + k + "' is not allowed with " + what
-                        + " (allowed: " + String.join(", ", allowed) + ")" + hint);
+                        ? "; it takes a single Value (for a list of values use IsIn / IsNotIn, or Any:)"
+                        : "";
+                throw new RuleSyntaxException(
+                        m.keyLocation(k),
+                        "'" + k + "' is not allowed with " + what + " (allowed: " + String.join(", ", allowed) + ")"
+                                + hint);
             }
         }
     }
 
     private JsonNode scalarValue(YamlMap m, String cond, SourceLocation condAt) {
         if (m.has("Values") && !m.has("Value")) {
-            throw new RuleSyntaxException(m.keyLocation("Values"), "condition " + cond
-                    + " takes a single Value, not Values (for a list of values use IsIn / IsNotIn, or Any:)");
+            throw new RuleSyntaxException(
+                    m.keyLocation("Values"),
+                    "condition " + cond
+                            + " takes a single Value, not Values (for a list of values use IsIn / IsNotIn, or Any:)");
         }
         Node v = m.get("Value");
         if (v == null) {
@@ -462,15 +497,18 @@ final class DetectionParser {
         }
         JsonNode j = scalar(v, "Value of " + cond);
         if (j.isNull()) {
-            throw new RuleSyntaxException(SafeYaml.at(file, v), "Value of " + cond
-                    + " is null; test for null with IsNull / IsNotNull (or IsNullOrEmpty / IsNotNullOrEmpty)");
+            throw new RuleSyntaxException(
+                    SafeYaml.at(file, v),
+                    "Value of " + cond
+                            + " is null; test for null with IsNull / IsNotNull (or IsNullOrEmpty / IsNotNullOrEmpty)");
         }
         return j;
     }
 
     private JsonNode scalar(Node v, String what) {
         if (v instanceof MappingNode || v instanceof SequenceNode) {
-            throw new RuleSyntaxException(SafeYaml.at(file, v), what + " must be a single value, found " + SafeYaml.kind(v));
+            throw new RuleSyntaxException(
+                    SafeYaml.at(file, v), what + " must be a single value, found " + SafeYaml.kind(v));
         }
         return SafeYaml.toJson(file, v);
     }
@@ -506,13 +544,16 @@ final class DetectionParser {
     private static String suggestion(String cond) {
         String best = null;
         for (String known : ALL_CONDITIONS) {
-            if (known.equalsIgnoreCase(cond) || known.equalsIgnoreCase(cond + "s")
+            if (known.equalsIgnoreCase(cond)
+                    || known.equalsIgnoreCase(cond + "s")
                     || (cond.length() > 4 && known.toLowerCase().startsWith(cond.toLowerCase()))
                     || known.equalsIgnoreCase(cond.replaceAll("(?i)OrEqual$", "OrEquals"))) {
                 best = known;
                 break;
             }
         }
-        return best != null ? " (did you mean " + best + "?)" : " (known conditions: " + String.join(", ", ALL_CONDITIONS) + ")";
+        return best != null
+                ? " (did you mean " + best + "?)"
+                : " (known conditions: " + String.join(", ", ALL_CONDITIONS) + ")";
     }
 }

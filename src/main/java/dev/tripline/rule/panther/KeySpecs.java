@@ -24,8 +24,7 @@ final class KeySpecs {
     static final Set<String> KEYS = Set.of("Key", "DeepKey", "KeyPath");
     private static final int MAX_SEGMENTS = FieldPath.MAX_KEY_PATH_STEPS;
 
-    private KeySpecs() {
-    }
+    private KeySpecs() {}
 
     /** How many key specifiers the map carries (0 or 1 are legal). */
     static int count(YamlMap m) {

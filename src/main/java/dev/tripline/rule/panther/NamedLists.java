@@ -34,11 +34,13 @@ final class NamedLists {
     private static final int MAX_EXPANSION = 64;
 
     /** How a list is used by the detection, which decides the entry shape it must have. */
-    enum Use { OBJECTS, SCALARS }
-
-    record Declaration(String name, JsonNode defaultEntries, Map<String, List<String>> fields,
-                       SourceLocation location) {
+    enum Use {
+        OBJECTS,
+        SCALARS
     }
+
+    record Declaration(
+            String name, JsonNode defaultEntries, Map<String, List<String>> fields, SourceLocation location) {}
 
     private final Map<String, Declaration> lists = new LinkedHashMap<>();
     private final Map<String, Use> uses = new LinkedHashMap<>();
@@ -52,7 +54,8 @@ final class NamedLists {
         for (String name : m.keys()) {
             SourceLocation at = m.keyLocation(name);
             if (!NAME.matcher(name).matches()) {
-                throw new RuleSyntaxException(at, "list name '" + name + "' must be an identifier (letters, digits, _)");
+                throw new RuleSyntaxException(
+                        at, "list name '" + name + "' must be an identifier (letters, digits, _)");
             }
             Node value = m.get(name);
             JsonNode entries;
@@ -61,10 +64,12 @@ final class NamedLists {
                 YamlMap spec = SafeYaml.map(file, value, "list " + name);
                 spec.onlyKeys(Set.of("Default", "Fields"), "list " + name, "Default, Fields");
                 Node def = spec.get("Default");
-                entries = def == null || SafeYaml.isNull(def) ? JsonNodeFactory.instance.arrayNode()
+                entries = def == null || SafeYaml.isNull(def)
+                        ? JsonNodeFactory.instance.arrayNode()
                         : SafeYaml.toJson(file, def);
                 if (def != null && !entries.isArray()) {
-                    throw new RuleSyntaxException(SafeYaml.at(file, def), "Default of list " + name + " must be a list");
+                    throw new RuleSyntaxException(
+                            SafeYaml.at(file, def), "Default of list " + name + " must be a list");
                 }
                 if (spec.has("Fields")) {
                     YamlMap f = SafeYaml.map(file, spec.get("Fields"), "Fields of list " + name);
@@ -78,10 +83,13 @@ final class NamedLists {
                         }
                         fields.put(k, paths);
                     }
-                    long product = fields.values().stream().mapToLong(List::size).reduce(1, (a, b) -> a * b);
+                    long product =
+                            fields.values().stream().mapToLong(List::size).reduce(1, (a, b) -> a * b);
                     if (product > MAX_EXPANSION) {
-                        throw new RuleSyntaxException(spec.keyLocation("Fields"), "Fields of list " + name
-                                + " expand each entry into " + product + " alternatives; at most " + MAX_EXPANSION);
+                        throw new RuleSyntaxException(
+                                spec.keyLocation("Fields"),
+                                "Fields of list " + name + " expand each entry into " + product
+                                        + " alternatives; at most " + MAX_EXPANSION);
                     }
                 }
             } else if (value instanceof SequenceNode) {
@@ -89,7 +97,8 @@ final class NamedLists {
             } else if (SafeYaml.isNull(value)) {
                 entries = JsonNodeFactory.instance.arrayNode();
             } else {
-                throw new RuleSyntaxException(SafeYaml.at(file, value),
+                throw new RuleSyntaxException(
+                        SafeYaml.at(file, value),
                         "list " + name + " must be a list of values or of objects, or {Default, Fields}");
             }
             checkEntries(name, entries, SafeYaml.at(file, value));
@@ -109,13 +118,19 @@ final class NamedLists {
     /** Records how the detection uses a list; one list cannot be both an object list and a scalar list. */
     void use(String name, Use use, SourceLocation at) {
         if (!lists.containsKey(name)) {
-            throw new RuleSyntaxException(at, "unknown list '" + name + "'"
-                    + (lists.isEmpty() ? " (the rule declares no Lists:)" : " (declared: " + String.join(", ", lists.keySet()) + ")"));
+            throw new RuleSyntaxException(
+                    at,
+                    "unknown list '" + name + "'"
+                            + (lists.isEmpty()
+                                    ? " (the rule declares no Lists:)"
+                                    : " (declared: " + String.join(", ", lists.keySet()) + ")"));
         }
         Use previous = uses.putIfAbsent(name, use);
         if (previous != null && previous != use) {
-            throw new RuleSyntaxException(at, "list '" + name + "' is used both as a list of objects ({List: " + name
-                    + "}) and as a list of values (IsInList)");
+            throw new RuleSyntaxException(
+                    at,
+                    "list '" + name + "' is used both as a list of objects ({List: " + name
+                            + "}) and as a list of values (IsInList)");
         }
         checkShape(name, lists.get(name).defaultEntries(), at);
     }
@@ -131,7 +146,8 @@ final class NamedLists {
      */
     JsonNode mockValue(String name, JsonNode value, SourceLocation at) {
         if (!value.isArray()) {
-            throw new RuleSyntaxException(at, "mock for list '" + name + "' must be a list (or a string holding a JSON list)");
+            throw new RuleSyntaxException(
+                    at, "mock for list '" + name + "' must be a list (or a string holding a JSON list)");
         }
         checkEntries(name, value, at);
         checkShape(name, value, at);
@@ -149,8 +165,8 @@ final class NamedLists {
             if (e.isObject()) {
                 for (Iterator<JsonNode> it = e.elements(); it.hasNext(); ) {
                     if (it.next().isContainerNode()) {
-                        throw new RuleSyntaxException(at,
-                                "list " + name + ": object entries must map field names to single values");
+                        throw new RuleSyntaxException(
+                                at, "list " + name + ": object entries must map field names to single values");
                     }
                 }
             }
@@ -164,12 +180,15 @@ final class NamedLists {
         }
         for (JsonNode e : entries) {
             if (use == Use.OBJECTS && !e.isObject()) {
-                throw new RuleSyntaxException(at, "list '" + name + "' is matched with {List: " + name
-                        + "}, so its entries must be objects ({field: value, ...}); found " + e);
+                throw new RuleSyntaxException(
+                        at,
+                        "list '" + name + "' is matched with {List: " + name
+                                + "}, so its entries must be objects ({field: value, ...}); found " + e);
             }
             if (use == Use.SCALARS && e.isObject()) {
-                throw new RuleSyntaxException(at, "list '" + name
-                        + "' is used with IsInList, so its entries must be single values; found " + e);
+                throw new RuleSyntaxException(
+                        at,
+                        "list '" + name + "' is used with IsInList, so its entries must be single values; found " + e);
             }
         }
     }

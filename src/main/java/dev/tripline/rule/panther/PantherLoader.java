@@ -43,19 +43,42 @@ import org.yaml.snakeyaml.nodes.Tag;
 public final class PantherLoader implements FormatLoader {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static final Set<String> TOP_LEVEL = Set.of("AnalysisType", "RuleID", "DisplayName", "Enabled",
-            "Severity", "DedupPeriodMinutes", "Threshold", "LogTypes", "Tags", "Reports", "Description", "Runbook",
-            "Reference", "SummaryAttributes", "CreateAlert", "Status", "AlertTitle", "AlertContext", "GroupBy",
-            "DynamicSeverities", "Filename", "Detection", "InlineFilters", "Tests", "Lists", "OutputIds");
+    private static final Set<String> TOP_LEVEL = Set.of(
+            "AnalysisType",
+            "RuleID",
+            "DisplayName",
+            "Enabled",
+            "Severity",
+            "DedupPeriodMinutes",
+            "Threshold",
+            "LogTypes",
+            "Tags",
+            "Reports",
+            "Description",
+            "Runbook",
+            "Reference",
+            "SummaryAttributes",
+            "CreateAlert",
+            "Status",
+            "AlertTitle",
+            "AlertContext",
+            "GroupBy",
+            "DynamicSeverities",
+            "Filename",
+            "Detection",
+            "InlineFilters",
+            "Tests",
+            "Lists",
+            "OutputIds");
     private static final Set<String> TEST_KEYS = Set.of("Name", "ExpectedResult", "Log", "LogType", "Mocks");
     private static final Pattern MITRE = Pattern.compile("(?i)^(TA\\d{4})?(?::)?(T\\d{4}(?:\\.\\d{3})?)?$");
     /** A KeyPath: keys with list steps ({@code [2]}, {@code [*]}) and the embedded-JSON step {@code [json]}. */
     private static final Pattern PLACEHOLDER = Pattern.compile("[A-Za-z0-9_@$\\-]+(?:\\[(?:\\d+|\\*|json)\\])*"
             + "(?:\\.[A-Za-z0-9_@$\\-:]+(?:\\[(?:\\d+|\\*|json)\\])*)*");
+
     private static final int MAX_TESTS = 1000;
 
-    public PantherLoader() {
-    }
+    public PantherLoader() {}
 
     @Override
     public boolean recognizes(YamlMap firstDocument) {
@@ -102,29 +125,34 @@ public final class PantherLoader implements FormatLoader {
                 String why = switch (type) {
                     case "correlation_rule" -> "correlation rules are written as Sigma correlations in Tripline";
                     case "scheduled_rule", "scheduled_query", "saved_query" ->
-                            "scheduled SQL rules and queries run against a data lake, which Tripline does not have";
+                        "scheduled SQL rules and queries run against a data lake, which Tripline does not have";
                     case "policy" -> "policies evaluate cloud resources, not events";
                     default -> "only AnalysisType: rule is supported";
                 };
-                throw new RuleSyntaxException(SafeYaml.at(file, m.get("AnalysisType")),
+                throw new RuleSyntaxException(
+                        SafeYaml.at(file, m.get("AnalysisType")),
                         "AnalysisType '" + type + "' is not supported: " + why);
             }
             for (String k : m.keys()) {
                 if (!TOP_LEVEL.contains(k)) {
-                    throw new RuleSyntaxException(m.keyLocation(k), "unknown key '" + k + "' in a Panther rule"
-                            + didYouMean(k, TOP_LEVEL));
+                    throw new RuleSyntaxException(
+                            m.keyLocation(k), "unknown key '" + k + "' in a Panther rule" + didYouMean(k, TOP_LEVEL));
                 }
             }
             String id = required("RuleID");
             if (m.has("Filename") && !m.has("Detection")) {
-                throw new RuleSyntaxException(m.keyLocation("Filename"), "rule " + id + " is a Python detection ("
-                        + m.string("Filename") + "); Python detections are not supported. Express the rule() logic as a "
-                        + "Detection: block and remove Filename, e.g.\n  Detection:\n    - KeyPath: eventName\n"
-                        + "      Condition: IsIn\n      Values: [CreateTrail, UpdateTrail]\n"
-                        + "    - KeyPath: errorCode\n      Condition: IsNullOrEmpty\n(see docs/panther.md)");
+                throw new RuleSyntaxException(
+                        m.keyLocation("Filename"),
+                        "rule " + id + " is a Python detection ("
+                                + m.string("Filename")
+                                + "); Python detections are not supported. Express the rule() logic as a "
+                                + "Detection: block and remove Filename, e.g.\n  Detection:\n    - KeyPath: eventName\n"
+                                + "      Condition: IsIn\n      Values: [CreateTrail, UpdateTrail]\n"
+                                + "    - KeyPath: errorCode\n      Condition: IsNullOrEmpty\n(see docs/panther.md)");
             }
             if (m.has("Filename")) {
-                throw new RuleSyntaxException(m.keyLocation("Filename"),
+                throw new RuleSyntaxException(
+                        m.keyLocation("Filename"),
                         "a rule has either Filename (Python) or Detection, not both; remove Filename");
             }
             Node detectionNode = m.require("Detection");
@@ -137,7 +165,8 @@ public final class PantherLoader implements FormatLoader {
             }
             List<Expr> detection = parser.selections(detectionNode, "Detection");
             if (detection.isEmpty()) {
-                throw new RuleSyntaxException(SafeYaml.at(file, detectionNode),
+                throw new RuleSyntaxException(
+                        SafeYaml.at(file, detectionNode),
                         "Detection is empty; a rule needs at least one match expression (AlwaysTrue to match all)");
             }
             terms.addAll(detection);
@@ -167,25 +196,46 @@ public final class PantherLoader implements FormatLoader {
             strings("OutputIds"); // accepted for compatibility; alert routing is configured outside rules
             List<RuleTestCase> tests = tests(id);
 
-            return new Rule(id, null, title == null ? id : title, m.string("Description"), RuleFormat.PANTHER, level,
-                    tags, List.of(), references, m.string("Runbook"), logTypes, Expr.and(terms), enabled,
-                    !createAlert, dedup, threshold == null ? 1 : threshold, outputFields, alertTitle, alertContext,
-                    groupBy, tests, m.location());
+            return new Rule(
+                    id,
+                    null,
+                    title == null ? id : title,
+                    m.string("Description"),
+                    RuleFormat.PANTHER,
+                    level,
+                    tags,
+                    List.of(),
+                    references,
+                    m.string("Runbook"),
+                    logTypes,
+                    Expr.and(terms),
+                    enabled,
+                    !createAlert,
+                    dedup,
+                    threshold == null ? 1 : threshold,
+                    outputFields,
+                    alertTitle,
+                    alertContext,
+                    groupBy,
+                    tests,
+                    m.location());
         }
 
         private String required(String key) {
             String v = m.string(key);
             if (v == null || v.isBlank()) {
-                throw new RuleSyntaxException(m.has(key) ? m.keyLocation(key) : m.location(),
-                        "missing required key '" + key + "'");
+                throw new RuleSyntaxException(
+                        m.has(key) ? m.keyLocation(key) : m.location(), "missing required key '" + key + "'");
             }
             return v;
         }
 
         private Level severity(Node n, String what) {
             String s = SafeYaml.scalar(file, n, what);
-            return Level.parse(s).orElseThrow(() -> new RuleSyntaxException(SafeYaml.at(file, n),
-                    what + " '" + s + "' is not one of Info, Low, Medium, High, Critical"));
+            return Level.parse(s)
+                    .orElseThrow(() -> new RuleSyntaxException(
+                            SafeYaml.at(file, n),
+                            what + " '" + s + "' is not one of Info, Low, Medium, High, Critical"));
         }
 
         private boolean bool(String key, boolean dflt) {
@@ -194,7 +244,8 @@ public final class PantherLoader implements FormatLoader {
                 return dflt;
             }
             if (!(n instanceof ScalarNode s) || !s.getTag().equals(Tag.BOOL)) {
-                throw new RuleSyntaxException(SafeYaml.at(file, n), key + " must be true or false, found " + SafeYaml.kind(n));
+                throw new RuleSyntaxException(
+                        SafeYaml.at(file, n), key + " must be true or false, found " + SafeYaml.kind(n));
             }
             return s.getValue().equalsIgnoreCase("true");
         }
@@ -205,7 +256,8 @@ public final class PantherLoader implements FormatLoader {
                 return null;
             }
             if (!(n instanceof ScalarNode s) || !s.getTag().equals(Tag.INT)) {
-                throw new RuleSyntaxException(SafeYaml.at(file, n), key + " must be a whole number, found " + SafeYaml.kind(n));
+                throw new RuleSyntaxException(
+                        SafeYaml.at(file, n), key + " must be a whole number, found " + SafeYaml.kind(n));
             }
             long v;
             try {
@@ -214,8 +266,10 @@ public final class PantherLoader implements FormatLoader {
                 v = Long.MAX_VALUE;
             }
             if (v < min || v > max) {
-                throw new RuleSyntaxException(SafeYaml.at(file, n), key + " must be between " + min + " and "
-                        + (max == Integer.MAX_VALUE ? "2^31-1" : max) + ", found " + s.getValue());
+                throw new RuleSyntaxException(
+                        SafeYaml.at(file, n),
+                        key + " must be between " + min + " and " + (max == Integer.MAX_VALUE ? "2^31-1" : max)
+                                + ", found " + s.getValue());
             }
             return (int) v;
         }
@@ -237,8 +291,10 @@ public final class PantherLoader implements FormatLoader {
                 PantherLogTypes.fromPanther(name).ifPresentOrElse(out::add, () -> unknown.add(name));
             }
             if (!unknown.isEmpty()) {
-                sink.warning(SafeYaml.at(file, n), "rule " + id + ": log type(s) " + unknown + " are not read by Tripline"
-                        + (out.isEmpty() ? "; the rule will see no events" : "; the rule sees only " + out));
+                sink.warning(
+                        SafeYaml.at(file, n),
+                        "rule " + id + ": log type(s) " + unknown + " are not read by Tripline"
+                                + (out.isEmpty() ? "; the rule will see no events" : "; the rule sees only " + out));
             }
             return out;
         }
@@ -257,11 +313,20 @@ public final class PantherLoader implements FormatLoader {
                     if (key.equals("MITRE ATT&CK")) {
                         Matcher mm = MITRE.matcher(v.trim());
                         if (!mm.matches() || (mm.group(1) == null && mm.group(2) == null)) {
-                            throw new RuleSyntaxException(SafeYaml.at(file, values), "MITRE ATT&CK report '" + v
-                                    + "' is not TA0000:T0000 / TA0000 / T0000(.000)");
+                            throw new RuleSyntaxException(
+                                    SafeYaml.at(file, values),
+                                    "MITRE ATT&CK report '" + v + "' is not TA0000:T0000 / TA0000 / T0000(.000)");
                         }
-                        addOnce(out, mm.group(2) == null ? null : "attack." + mm.group(2).toLowerCase(Locale.ROOT));
-                        addOnce(out, mm.group(1) == null ? null : "attack." + mm.group(1).toLowerCase(Locale.ROOT));
+                        addOnce(
+                                out,
+                                mm.group(2) == null
+                                        ? null
+                                        : "attack." + mm.group(2).toLowerCase(Locale.ROOT));
+                        addOnce(
+                                out,
+                                mm.group(1) == null
+                                        ? null
+                                        : "attack." + mm.group(1).toLowerCase(Locale.ROOT));
                     } else {
                         addOnce(out, key + ":" + v);
                     }
@@ -302,12 +367,15 @@ public final class PantherLoader implements FormatLoader {
                     }
                     String field = t.substring(i + 1, close).trim();
                     if (!PLACEHOLDER.matcher(field).matches()) {
-                        throw new RuleSyntaxException(at, "AlertTitle: placeholder {" + t.substring(i + 1, close)
-                                + "} is not a field path like {userIdentity.arn}");
+                        throw new RuleSyntaxException(
+                                at,
+                                "AlertTitle: placeholder {" + t.substring(i + 1, close)
+                                        + "} is not a field path like {userIdentity.arn}");
                     }
                     i = close + 1;
                 } else if (c == '}') {
-                    throw new RuleSyntaxException(at, "AlertTitle: '}' at position " + i + " has no '{' (write }} for a brace)");
+                    throw new RuleSyntaxException(
+                            at, "AlertTitle: '}' at position " + i + " has no '{' (write }} for a brace)");
                 } else {
                     i++;
                 }
@@ -321,7 +389,8 @@ public final class PantherLoader implements FormatLoader {
                 return out;
             }
             if (!(n instanceof SequenceNode seq)) {
-                throw new RuleSyntaxException(SafeYaml.at(file, n), "AlertContext must be a list of {KeyName, KeyValue}");
+                throw new RuleSyntaxException(
+                        SafeYaml.at(file, n), "AlertContext must be a list of {KeyName, KeyValue}");
             }
             for (Node item : seq.getValue()) {
                 YamlMap e = SafeYaml.map(file, item, "an AlertContext item");
@@ -332,7 +401,8 @@ public final class PantherLoader implements FormatLoader {
                 }
                 FieldPath path = KeySpecs.parseNode(file, e.require("KeyValue"), "AlertContext KeyValue");
                 if (out.putIfAbsent(name, path) != null) {
-                    throw new RuleSyntaxException(e.keyLocation("KeyName"), "duplicate AlertContext KeyName '" + name + "'");
+                    throw new RuleSyntaxException(
+                            e.keyLocation("KeyName"), "duplicate AlertContext KeyName '" + name + "'");
                 }
             }
             return out;
@@ -364,8 +434,8 @@ public final class PantherLoader implements FormatLoader {
                 return;
             }
             if (!(n instanceof SequenceNode seq) || seq.getValue().isEmpty()) {
-                throw new RuleSyntaxException(SafeYaml.at(file, n),
-                        "DynamicSeverities must be a non-empty list of {ChangeTo, Conditions}");
+                throw new RuleSyntaxException(
+                        SafeYaml.at(file, n), "DynamicSeverities must be a non-empty list of {ChangeTo, Conditions}");
             }
             for (Node item : seq.getValue()) {
                 YamlMap e = SafeYaml.map(file, item, "a DynamicSeverities item");
@@ -373,7 +443,8 @@ public final class PantherLoader implements FormatLoader {
                 severity(e.require("ChangeTo"), "ChangeTo");
                 parser.conjunction(e.require("Conditions"), "Conditions", false);
             }
-            sink.warning(m.keyLocation("DynamicSeverities"),
+            sink.warning(
+                    m.keyLocation("DynamicSeverities"),
                     "DynamicSeverities is checked but not applied yet; alerts of this rule use Severity");
         }
 
@@ -394,8 +465,10 @@ public final class PantherLoader implements FormatLoader {
                 YamlMap t = SafeYaml.map(file, item, "a test");
                 for (String k : t.keys()) {
                     if (!TEST_KEYS.contains(k)) {
-                        throw new RuleSyntaxException(t.keyLocation(k), "unknown key '" + k + "' in a test (expected "
-                                + "Name, ExpectedResult, Log, LogType, Mocks)" + didYouMean(k, TEST_KEYS));
+                        throw new RuleSyntaxException(
+                                t.keyLocation(k),
+                                "unknown key '" + k + "' in a test (expected "
+                                        + "Name, ExpectedResult, Log, LogType, Mocks)" + didYouMean(k, TEST_KEYS));
                     }
                 }
                 String name = t.string("Name");
@@ -407,7 +480,8 @@ public final class PantherLoader implements FormatLoader {
                 }
                 Node expectedNode = t.require("ExpectedResult");
                 if (!(expectedNode instanceof ScalarNode es) || !es.getTag().equals(Tag.BOOL)) {
-                    throw new RuleSyntaxException(SafeYaml.at(file, expectedNode),
+                    throw new RuleSyntaxException(
+                            SafeYaml.at(file, expectedNode),
                             "ExpectedResult must be true or false, found " + SafeYaml.kind(expectedNode));
                 }
                 JsonNode log = SafeYaml.toJson(file, t.require("Log"));
@@ -430,7 +504,8 @@ public final class PantherLoader implements FormatLoader {
                 return out;
             }
             if (!(n instanceof SequenceNode seq)) {
-                throw new RuleSyntaxException(SafeYaml.at(file, n), "Mocks must be a list of {objectName, returnValue}");
+                throw new RuleSyntaxException(
+                        SafeYaml.at(file, n), "Mocks must be a list of {objectName, returnValue}");
             }
             for (Node item : seq.getValue()) {
                 YamlMap mock = SafeYaml.map(file, item, "a mock");
@@ -441,10 +516,14 @@ public final class PantherLoader implements FormatLoader {
                     throw new RuleSyntaxException(nameAt, "a mock needs an objectName");
                 }
                 if (!lists.has(name)) {
-                    throw new RuleSyntaxException(SafeYaml.at(file, mock.get("objectName")), "mock objectName '" + name
-                            + "' is not one of the rule's Lists" + (lists.names().isEmpty() ? " (it declares none)"
-                            : " (" + String.join(", ", lists.names()) + ")")
-                            + "; only named lists can be mocked, Python helpers do not exist in Tripline");
+                    throw new RuleSyntaxException(
+                            SafeYaml.at(file, mock.get("objectName")),
+                            "mock objectName '" + name
+                                    + "' is not one of the rule's Lists"
+                                    + (lists.names().isEmpty()
+                                            ? " (it declares none)"
+                                            : " (" + String.join(", ", lists.names()) + ")")
+                                    + "; only named lists can be mocked, Python helpers do not exist in Tripline");
                 }
                 Node valueNode = mock.require("returnValue");
                 JsonNode value = SafeYaml.toJson(file, valueNode);
@@ -454,7 +533,8 @@ public final class PantherLoader implements FormatLoader {
                         try {
                             value = JSON.readTree(text);
                         } catch (JsonProcessingException e) {
-                            throw new RuleSyntaxException(SafeYaml.at(file, valueNode),
+                            throw new RuleSyntaxException(
+                                    SafeYaml.at(file, valueNode),
                                     "returnValue looks like JSON but does not parse: " + e.getOriginalMessage());
                         }
                     } else if (text.isEmpty()) {

@@ -10,8 +10,7 @@ public final class PantherLogTypes {
             "AWS.CloudTrail", LogType.CLOUDTRAIL,
             "Azure.MonitorActivity", LogType.AZURE_ACTIVITY);
 
-    private PantherLogTypes() {
-    }
+    private PantherLogTypes() {}
 
     /** The Tripline log type for a Panther name; empty for log types Tripline does not read. */
     public static Optional<LogType> fromPanther(String name) {

@@ -21,8 +21,7 @@ final class SigmaCondition {
     static final int MAX_TOKENS = 10_000;
     static final int MAX_DEPTH = 100;
 
-    private record Token(String text, int offset) {
-    }
+    private record Token(String text, int offset) {}
 
     private final String text;
     private final Map<String, Expr> identifiers;
@@ -62,21 +61,27 @@ final class SigmaCondition {
             if (Character.isWhitespace(c)) {
                 i++;
             } else if (c == '|') {
-                throw new RuleSyntaxException(at.apply(i), "legacy aggregation syntax ('| count() … by …') is "
-                        + "not part of Sigma 2; rewrite the rule as a Sigma correlation rule (event_count, "
-                        + "value_count, …)");
+                throw new RuleSyntaxException(
+                        at.apply(i),
+                        "legacy aggregation syntax ('| count() … by …') is "
+                                + "not part of Sigma 2; rewrite the rule as a Sigma correlation rule (event_count, "
+                                + "value_count, …)");
             } else if (c == '(' || c == ')') {
                 add(new Token(String.valueOf(c), i));
                 i++;
             } else {
                 int start = i;
-                while (i < text.length() && !Character.isWhitespace(text.charAt(i)) && "()|".indexOf(text.charAt(i)) < 0) {
+                while (i < text.length()
+                        && !Character.isWhitespace(text.charAt(i))
+                        && "()|".indexOf(text.charAt(i)) < 0) {
                     i++;
                 }
                 String word = text.substring(start, i);
                 if (word.equals("near")) {
-                    throw new RuleSyntaxException(at.apply(start), "legacy 'near' syntax is not part of Sigma 2; "
-                            + "rewrite the rule as a Sigma correlation rule of type temporal");
+                    throw new RuleSyntaxException(
+                            at.apply(start),
+                            "legacy 'near' syntax is not part of Sigma 2; "
+                                    + "rewrite the rule as a Sigma correlation rule of type temporal");
                 }
                 add(new Token(word, start));
             }
@@ -153,9 +158,11 @@ final class SigmaCondition {
             Expr inner = orExpr();
             Token close = peek();
             if (close == null || !close.text().equals(")")) {
-                throw error(close == null ? t : close, close == null
-                        ? "unbalanced parentheses: '(' is never closed"
-                        : "expected ')' but found '" + close.text() + "'");
+                throw error(
+                        close == null ? t : close,
+                        close == null
+                                ? "unbalanced parentheses: '(' is never closed"
+                                : "expected ')' but found '" + close.text() + "'");
             }
             pos++;
             return inner;
@@ -166,7 +173,8 @@ final class SigmaCondition {
         if (w.equals("and") || w.equals("or") || w.equals("of")) {
             throw error(t, "unexpected '" + w + "' where a search identifier was expected");
         }
-        boolean ofFollows = pos + 1 < tokens.size() && tokens.get(pos + 1).text().equals("of");
+        boolean ofFollows =
+                pos + 1 < tokens.size() && tokens.get(pos + 1).text().equals("of");
         if ((w.equals("1") || w.equals("any") || w.equals("all")) && ofFollows) {
             pos += 2;
             return selector(t, !w.equals("all"));
@@ -174,8 +182,11 @@ final class SigmaCondition {
         if (ofFollows && !w.isEmpty() && w.chars().allMatch(c -> c >= '0' && c <= '9')) {
             // The Sigma grammar counts only 1 (or any) and all; a rule written for another count would mean
             // something else in every other Sigma tool, so it is refused rather than given a private meaning.
-            throw error(t, "'" + w + " of' is not Sigma: a condition may use '1 of', 'any of' or 'all of'; for "
-                    + "\"at least " + w + "\" write the combinations out, e.g. '(a and b) or (a and c) or (b and c)'");
+            throw error(
+                    t,
+                    "'" + w + " of' is not Sigma: a condition may use '1 of', 'any of' or 'all of'; for "
+                            + "\"at least " + w
+                            + "\" write the combinations out, e.g. '(a and b) or (a and c) or (b and c)'");
         }
         pos++;
         return identifier(t);
@@ -184,7 +195,8 @@ final class SigmaCondition {
     private Expr selector(Token quantifier, boolean any) {
         Token target = peek();
         if (target == null || target.text().equals("(") || target.text().equals(")")) {
-            throw error(target, "'" + quantifier.text() + " of' must be followed by 'them' or a search identifier pattern");
+            throw error(
+                    target, "'" + quantifier.text() + " of' must be followed by 'them' or a search identifier pattern");
         }
         pos++;
         String pattern = target.text();
@@ -201,8 +213,12 @@ final class SigmaCondition {
             }
         }
         if (matched.isEmpty()) {
-            throw error(target, them ? "'them' matches no search identifier"
-                    : "pattern '" + pattern + "' matches no search identifier (defined: " + identifiers.keySet() + ")");
+            throw error(
+                    target,
+                    them
+                            ? "'them' matches no search identifier"
+                            : "pattern '" + pattern + "' matches no search identifier (defined: " + identifiers.keySet()
+                                    + ")");
         }
         return any ? Expr.or(matched) : Expr.and(matched);
     }

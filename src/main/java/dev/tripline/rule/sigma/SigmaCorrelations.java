@@ -37,28 +37,49 @@ import org.yaml.snakeyaml.nodes.Tag;
 final class SigmaCorrelations {
     private static final Pattern TIMESPAN = Pattern.compile("(\\d{1,9})([smhdwMy])");
     private static final Set<String> BOUND_KEYS = Set.of("gt", "gte", "lt", "lte", "eq", "neq");
-    private static final Set<String> CORRELATION_KEYS = Set.of("type", "rules", "group-by", "timespan", "condition",
-            "aliases", "generate");
+    private static final Set<String> CORRELATION_KEYS =
+            Set.of("type", "rules", "group-by", "timespan", "condition", "aliases", "generate");
 
-    private SigmaCorrelations() {
-    }
+    private SigmaCorrelations() {}
 
     /** A reference to a rule or correlation as written, with where it was written. */
-    record Ref(String text, SourceLocation at) {
-    }
+    record Ref(String text, SourceLocation at) {}
 
     /** A parsed correlation whose references are not resolved yet. */
-    record Pending(String id, String name, String title, String description, Level level, List<String> tags,
-                   List<String> authors, CorrelationRule.Type type, List<Ref> rules, List<String> groupBy,
-                   Duration timespan, List<CorrelationRule.Bound> condition, String temporalCondition,
-                   List<String> fields, Double percentile, Map<String, Map<Ref, String>> aliases, boolean generate,
-                   String alertTitle, SourceLocation location) {
-    }
+    record Pending(
+            String id,
+            String name,
+            String title,
+            String description,
+            Level level,
+            List<String> tags,
+            List<String> authors,
+            CorrelationRule.Type type,
+            List<Ref> rules,
+            List<String> groupBy,
+            Duration timespan,
+            List<CorrelationRule.Bound> condition,
+            String temporalCondition,
+            List<String> fields,
+            Double percentile,
+            Map<String, Map<Ref, String>> aliases,
+            boolean generate,
+            String alertTitle,
+            SourceLocation location) {}
 
     /** Parses the {@code correlation} map of a document; metadata comes from the caller. */
-    static Pending parse(String file, YamlMap doc, String id, String name, String title, String description,
-                         Level level, List<String> tags, List<String> authors, String alertTitle,
-                         List<LoadError> errors) {
+    static Pending parse(
+            String file,
+            YamlMap doc,
+            String id,
+            String name,
+            String title,
+            String description,
+            Level level,
+            List<String> tags,
+            List<String> authors,
+            String alertTitle,
+            List<LoadError> errors) {
         YamlMap c;
         try {
             c = SafeYaml.map(file, doc.get("correlation"), "'correlation'");
@@ -68,8 +89,11 @@ final class SigmaCorrelations {
         }
         for (String key : c.keys()) {
             if (!CORRELATION_KEYS.contains(key)) {
-                errors.add(new LoadError(c.keyLocation(key), "unknown correlation key '" + key + "' (known: "
-                        + String.join(", ", CORRELATION_KEYS.stream().sorted().toList()) + ")"));
+                errors.add(new LoadError(
+                        c.keyLocation(key),
+                        "unknown correlation key '" + key + "' (known: "
+                                + String.join(
+                                        ", ", CORRELATION_KEYS.stream().sorted().toList()) + ")"));
             }
         }
         CorrelationRule.Type type = null;
@@ -117,8 +141,12 @@ final class SigmaCorrelations {
         try {
             String ts = c.string("timespan");
             if (ts == null) {
-                errors.add(new LoadError(c.location(), "correlation has no 'timespan'"
-                        + (doc.has("timespan") ? " (a top-level 'timespan' belongs inside 'correlation')" : "")));
+                errors.add(new LoadError(
+                        c.location(),
+                        "correlation has no 'timespan'"
+                                + (doc.has("timespan")
+                                        ? " (a top-level 'timespan' belongs inside 'correlation')"
+                                        : "")));
             } else {
                 timespan = parseTimespan(ts, SafeYaml.at(file, c.get("timespan")));
             }
@@ -134,8 +162,8 @@ final class SigmaCorrelations {
         try {
             if (cond == null) {
                 if (type != null && !temporal) {
-                    errors.add(new LoadError(c.location(), "correlation of type '" + typeName(type)
-                            + "' needs a 'condition'"));
+                    errors.add(new LoadError(
+                            c.location(), "correlation of type '" + typeName(type) + "' needs a 'condition'"));
                 }
             } else if (cond instanceof MappingNode) {
                 parseCondition(file, SafeYaml.map(file, cond, "'condition'"), type, bounds, fields, percentile, errors);
@@ -143,9 +171,11 @@ final class SigmaCorrelations {
                 temporalCondition = s.getValue();
                 checkTemporalCondition(s, file, rules);
             } else {
-                errors.add(new LoadError(SafeYaml.at(file, cond), temporal
-                        ? "'condition' must be a map of bounds or a boolean expression over rule names"
-                        : "'condition' must be a map such as {gte: 10}"));
+                errors.add(new LoadError(
+                        SafeYaml.at(file, cond),
+                        temporal
+                                ? "'condition' must be a map of bounds or a boolean expression over rule names"
+                                : "'condition' must be a map such as {gte: 10}"));
             }
         } catch (RuleSyntaxException e) {
             errors.add(e.toLoadError());
@@ -154,8 +184,9 @@ final class SigmaCorrelations {
             percentile[0] = 50.0;
         }
         if (type != null && typeName(type).startsWith("value_") && fields.isEmpty() && cond instanceof MappingNode) {
-            errors.add(new LoadError(SafeYaml.at(file, cond), "correlation of type '" + typeName(type)
-                    + "' needs 'field' in its condition"));
+            errors.add(new LoadError(
+                    SafeYaml.at(file, cond),
+                    "correlation of type '" + typeName(type) + "' needs 'field' in its condition"));
         }
         Map<String, Map<Ref, String>> aliases = new LinkedHashMap<>();
         try {
@@ -166,7 +197,10 @@ final class SigmaCorrelations {
                     YamlMap perRule = SafeYaml.map(file, e.getValue().getValueNode(), "alias '" + e.getKey() + "'");
                     Map<Ref, String> m = new LinkedHashMap<>();
                     for (Map.Entry<String, NodeTuple> r : perRule.entries().entrySet()) {
-                        m.put(new Ref(r.getKey(), SafeYaml.at(file, r.getValue().getKeyNode())),
+                        m.put(
+                                new Ref(
+                                        r.getKey(),
+                                        SafeYaml.at(file, r.getValue().getKeyNode())),
                                 SafeYaml.scalar(file, r.getValue().getValueNode(), "an alias field"));
                     }
                     aliases.put(e.getKey(), m);
@@ -187,8 +221,26 @@ final class SigmaCorrelations {
         if (!errors.isEmpty()) {
             return null;
         }
-        return new Pending(id, name, title, description, level, tags, authors, type, rules, groupBy, timespan, bounds,
-                temporalCondition, fields, percentile[0], aliases, generate, alertTitle, doc.location());
+        return new Pending(
+                id,
+                name,
+                title,
+                description,
+                level,
+                tags,
+                authors,
+                type,
+                rules,
+                groupBy,
+                timespan,
+                bounds,
+                temporalCondition,
+                fields,
+                percentile[0],
+                aliases,
+                generate,
+                alertTitle,
+                doc.location());
     }
 
     static String typeName(CorrelationRule.Type t) {
@@ -201,16 +253,23 @@ final class SigmaCorrelations {
                 return type;
             }
         }
-        throw new RuleSyntaxException(SafeYaml.at(file, node), "unknown correlation type '" + t + "' (known: "
-                + String.join(", ", java.util.Arrays.stream(CorrelationRule.Type.values())
-                .map(SigmaCorrelations::typeName).toList()) + ")");
+        throw new RuleSyntaxException(
+                SafeYaml.at(file, node),
+                "unknown correlation type '" + t + "' (known: "
+                        + String.join(
+                                ", ",
+                                java.util.Arrays.stream(CorrelationRule.Type.values())
+                                        .map(SigmaCorrelations::typeName)
+                                        .toList())
+                        + ")");
     }
 
     static Duration parseTimespan(String text, SourceLocation at) {
         Matcher m = TIMESPAN.matcher(text.trim());
         if (!m.matches()) {
-            throw new RuleSyntaxException(at, "timespan must be a number and a unit (s, m, h, d, w, M, y), e.g. 5m; "
-                    + "found '" + text + "'");
+            throw new RuleSyntaxException(
+                    at,
+                    "timespan must be a number and a unit (s, m, h, d, w, M, y), e.g. 5m; " + "found '" + text + "'");
         }
         long n = Long.parseLong(m.group(1));
         if (n == 0) {
@@ -228,16 +287,21 @@ final class SigmaCorrelations {
         return Duration.ofSeconds(n * unitSeconds);
     }
 
-    private static void parseCondition(String file, YamlMap m, CorrelationRule.Type type,
-                                       List<CorrelationRule.Bound> bounds, List<String> fields, Double[] percentile,
-                                       List<LoadError> errors) {
+    private static void parseCondition(
+            String file,
+            YamlMap m,
+            CorrelationRule.Type type,
+            List<CorrelationRule.Bound> bounds,
+            List<String> fields,
+            Double[] percentile,
+            List<LoadError> errors) {
         for (Map.Entry<String, NodeTuple> e : m.entries().entrySet()) {
             String key = e.getKey();
             Node v = e.getValue().getValueNode();
             SourceLocation at = SafeYaml.at(file, e.getValue().getKeyNode());
             if (BOUND_KEYS.contains(key)) {
-                bounds.add(new CorrelationRule.Bound(CorrelationRule.CompareOp.valueOf(key.toUpperCase(Locale.ROOT)),
-                        number(file, v, key)));
+                bounds.add(new CorrelationRule.Bound(
+                        CorrelationRule.CompareOp.valueOf(key.toUpperCase(Locale.ROOT)), number(file, v, key)));
             } else if (key.equals("field")) {
                 fields.addAll(SafeYaml.scalarList(file, v, "'field'"));
                 if (type != null && !typeName(type).startsWith("value_")) {
@@ -255,19 +319,21 @@ final class SigmaCorrelations {
                     percentile[0] = p.doubleValue();
                 }
             } else {
-                errors.add(new LoadError(at, "unknown condition key '" + key
-                        + "' (known: gt, gte, lt, lte, eq, neq, field, percentile)"));
+                errors.add(new LoadError(
+                        at,
+                        "unknown condition key '" + key + "' (known: gt, gte, lt, lte, eq, neq, field, percentile)"));
             }
         }
         if (bounds.isEmpty()) {
             errors.add(new LoadError(m.location(), "condition needs a comparison (gt, gte, lt, lte, eq or neq)"));
         } else if (bounds.size() == 2) {
-            boolean lower = bounds.stream().anyMatch(b -> b.op() == CorrelationRule.CompareOp.GT
-                    || b.op() == CorrelationRule.CompareOp.GTE);
-            boolean upper = bounds.stream().anyMatch(b -> b.op() == CorrelationRule.CompareOp.LT
-                    || b.op() == CorrelationRule.CompareOp.LTE);
+            boolean lower = bounds.stream()
+                    .anyMatch(b -> b.op() == CorrelationRule.CompareOp.GT || b.op() == CorrelationRule.CompareOp.GTE);
+            boolean upper = bounds.stream()
+                    .anyMatch(b -> b.op() == CorrelationRule.CompareOp.LT || b.op() == CorrelationRule.CompareOp.LTE);
             if (!lower || !upper) {
-                errors.add(new LoadError(m.location(), "two comparisons must form a range: one of gt/gte and one of lt/lte"));
+                errors.add(new LoadError(
+                        m.location(), "two comparisons must form a range: one of gt/gte and one of lt/lte"));
             }
         } else if (bounds.size() > 2) {
             errors.add(new LoadError(m.location(), "condition may hold at most two comparisons (a range)"));
@@ -298,7 +364,9 @@ final class SigmaCorrelations {
         rules.forEach(r -> names.put(r.text(), new Expr.Const(true)));
         SourceLocation start = SafeYaml.at(file, s);
         int shift = s.getScalarStyle() == org.yaml.snakeyaml.DumperOptions.ScalarStyle.PLAIN ? 0 : 1;
-        SigmaCondition.parse(normalized.toString(), names,
+        SigmaCondition.parse(
+                normalized.toString(),
+                names,
                 offset -> new SourceLocation(file, start.line(), start.column() + shift + offset));
     }
 
@@ -340,15 +408,19 @@ final class SigmaCorrelations {
                     }
                 }
                 if (id == null) {
-                    sink.error(ref.at(), "correlation '" + p.title() + "' references '" + ref.text()
-                            + "', which is neither the id nor the name of any loaded rule or correlation");
+                    sink.error(
+                            ref.at(),
+                            "correlation '" + p.title() + "' references '" + ref.text()
+                                    + "', which is neither the id nor the name of any loaded rule or correlation");
                     broken.add(p);
                 } else if (entryOf.containsKey(id)) {
                     // Each listed rule is one input of the correlation; a repeat (also by id and by name) would
                     // make one match count as two different steps.
                     Ref first = entryOf.get(id);
-                    sink.error(ref.at(), "correlation '" + p.title() + "' lists the rule '" + ref.text()
-                            + "' twice (first as '" + first.text() + "' at " + first.at() + "); list each rule once");
+                    sink.error(
+                            ref.at(),
+                            "correlation '" + p.title() + "' lists the rule '" + ref.text() + "' twice (first as '"
+                                    + first.text() + "' at " + first.at() + "); list each rule once");
                     broken.add(p);
                 } else {
                     entryOf.put(id, ref);
@@ -374,8 +446,10 @@ final class SigmaCorrelations {
                     // sides are compared once resolved to ids.
                     String id = ruleIds.getOrDefault(ref.text(), correlationIds.get(ref.text()));
                     if (id == null || !ids.contains(id)) {
-                        sink.error(ref.at(), "alias '" + alias.getKey() + "' names '" + ref.text()
-                                + "', which is not the id or name of a rule listed in this correlation's 'rules'");
+                        sink.error(
+                                ref.at(),
+                                "alias '" + alias.getKey() + "' names '" + ref.text()
+                                        + "', which is not the id or name of a rule listed in this correlation's 'rules'");
                         aliasError = true;
                     } else {
                         perRule.put(id, e.getValue());
@@ -386,9 +460,26 @@ final class SigmaCorrelations {
             if (aliasError) {
                 continue;
             }
-            sink.add(new CorrelationRule(p.id(), p.name(), p.title(), p.description(), p.level(), p.tags(),
-                    p.authors(), p.type(), ids, p.groupBy(), p.timespan(), p.condition(), p.temporalCondition(),
-                    p.fields(), p.percentile(), aliases, p.generate(), p.alertTitle(), p.location()));
+            sink.add(new CorrelationRule(
+                    p.id(),
+                    p.name(),
+                    p.title(),
+                    p.description(),
+                    p.level(),
+                    p.tags(),
+                    p.authors(),
+                    p.type(),
+                    ids,
+                    p.groupBy(),
+                    p.timespan(),
+                    p.condition(),
+                    p.temporalCondition(),
+                    p.fields(),
+                    p.percentile(),
+                    aliases,
+                    p.generate(),
+                    p.alertTitle(),
+                    p.location()));
             if (!p.generate()) {
                 Set<String> referenced = new HashSet<>(ids);
                 List<Rule> rules = sink.rules();
@@ -414,8 +505,14 @@ final class SigmaCorrelations {
         return inCycle;
     }
 
-    private static void visit(String id, Map<String, List<String>> edges, Map<String, Integer> state,
-                              List<String> path, Set<String> inCycle, Map<String, Pending> byId, LoadSink sink) {
+    private static void visit(
+            String id,
+            Map<String, List<String>> edges,
+            Map<String, Integer> state,
+            List<String> path,
+            Set<String> inCycle,
+            Map<String, Pending> byId,
+            LoadSink sink) {
         Integer s = state.get(id);
         if (s != null && s == 2) {
             return;

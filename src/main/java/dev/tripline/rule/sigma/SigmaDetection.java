@@ -47,14 +47,51 @@ final class SigmaDetection {
 
     private static final Set<String> NUMBER_OPS = Set.of("gt", "gte", "lt", "lte");
     private static final Map<String, ChronoField> DATE_PARTS = Map.of(
-            "minute", ChronoField.MINUTE_OF_HOUR, "hour", ChronoField.HOUR_OF_DAY, "day", ChronoField.DAY_OF_MONTH,
-            "week", ChronoField.ALIGNED_WEEK_OF_YEAR, "month", ChronoField.MONTH_OF_YEAR, "year", ChronoField.YEAR);
-    private static final Map<String, String> ALIASES = Map.of("wide", "utf16le", "i", "ignorecase",
-            "m", "multiline", "s", "dotall");
-    private static final Set<String> KNOWN = Set.of("contains", "startswith", "endswith", "all", "base64",
-            "base64offset", "utf16le", "utf16be", "utf16", "windash", "re", "ignorecase", "multiline", "dotall",
-            "cidr", "exists", "fieldref", "gt", "gte", "lt", "lte", "neq", "minute", "hour", "day", "week", "month",
-            "year", "expand", "cased");
+            "minute",
+            ChronoField.MINUTE_OF_HOUR,
+            "hour",
+            ChronoField.HOUR_OF_DAY,
+            "day",
+            ChronoField.DAY_OF_MONTH,
+            "week",
+            ChronoField.ALIGNED_WEEK_OF_YEAR,
+            "month",
+            ChronoField.MONTH_OF_YEAR,
+            "year",
+            ChronoField.YEAR);
+    private static final Map<String, String> ALIASES =
+            Map.of("wide", "utf16le", "i", "ignorecase", "m", "multiline", "s", "dotall");
+    private static final Set<String> KNOWN = Set.of(
+            "contains",
+            "startswith",
+            "endswith",
+            "all",
+            "base64",
+            "base64offset",
+            "utf16le",
+            "utf16be",
+            "utf16",
+            "windash",
+            "re",
+            "ignorecase",
+            "multiline",
+            "dotall",
+            "cidr",
+            "exists",
+            "fieldref",
+            "gt",
+            "gte",
+            "lt",
+            "lte",
+            "neq",
+            "minute",
+            "hour",
+            "day",
+            "week",
+            "month",
+            "year",
+            "expand",
+            "cased");
     private static final Set<String> REGEX_FLAGS = Set.of("ignorecase", "multiline", "dotall");
     private static final Set<String> ENCODINGS = Set.of("utf16le", "utf16be", "utf16");
     private static final Set<String> BASE64 = Set.of("base64", "base64offset");
@@ -67,14 +104,17 @@ final class SigmaDetection {
     private final Map<String, Map<String, List<String>>> accountPlaceholders;
     /** The values {@link #expand} uses: the global ones, or one account's while its variant is built. */
     private Map<String, List<String>> placeholders;
+
     private int budget = MAX_NODES;
 
     SigmaDetection(String file, Map<String, List<String>> placeholders) {
         this(file, placeholders, Map.of());
     }
 
-    SigmaDetection(String file, Map<String, List<String>> placeholders,
-                   Map<String, Map<String, List<String>>> accountPlaceholders) {
+    SigmaDetection(
+            String file,
+            Map<String, List<String>> placeholders,
+            Map<String, Map<String, List<String>>> accountPlaceholders) {
         this.file = file;
         this.globalPlaceholders = placeholders;
         this.accountPlaceholders = accountPlaceholders;
@@ -84,9 +124,11 @@ final class SigmaDetection {
     /** Compiles the whole detection map; returns null and adds to {@code errors} when anything is wrong. */
     Expr compile(YamlMap detection, List<LoadError> errors) {
         if (detection.has("timeframe")) {
-            errors.add(new LoadError(detection.keyLocation("timeframe"), "legacy 'timeframe' key is not part of "
-                    + "Sigma 2 (it belonged to the old '| count()' aggregations); rewrite the rule as a Sigma "
-                    + "correlation rule with a 'timespan'"));
+            errors.add(new LoadError(
+                    detection.keyLocation("timeframe"),
+                    "legacy 'timeframe' key is not part of "
+                            + "Sigma 2 (it belonged to the old '| count()' aggregations); rewrite the rule as a Sigma "
+                            + "correlation rule with a 'timespan'"));
         }
         Node condition = detection.get("condition");
         if (condition == null) {
@@ -99,10 +141,10 @@ final class SigmaDetection {
                 continue;
             }
             SourceLocation keyAt = SafeYaml.at(file, e.getValue().getKeyNode());
-            if (name.isEmpty() || !name.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '_' || c == '-'
-                    || c == '.')) {
-                errors.add(new LoadError(keyAt, "search identifier '" + name
-                        + "' may only hold letters, digits, '_', '-' and '.'"));
+            if (name.isEmpty()
+                    || !name.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '_' || c == '-' || c == '.')) {
+                errors.add(new LoadError(
+                        keyAt, "search identifier '" + name + "' may only hold letters, digits, '_', '-' and '.'"));
                 continue;
             }
             try {
@@ -154,7 +196,8 @@ final class SigmaDetection {
         if (!oneLine || style == DumperOptions.ScalarStyle.LITERAL || style == DumperOptions.ScalarStyle.FOLDED) {
             return offset -> start;
         }
-        boolean escapesShift = style == DumperOptions.ScalarStyle.DOUBLE_QUOTED && s.getValue().indexOf('\\') >= 0;
+        boolean escapesShift =
+                style == DumperOptions.ScalarStyle.DOUBLE_QUOTED && s.getValue().indexOf('\\') >= 0;
         int shift = style == DumperOptions.ScalarStyle.PLAIN ? 0 : 1;
         if (escapesShift) {
             return offset -> start;
@@ -166,8 +209,10 @@ final class SigmaDetection {
 
     private void spend(Node node) {
         if (--budget < 0) {
-            throw new RuleSyntaxException(at(node), "detection expands to more than " + MAX_NODES
-                    + " YAML nodes (alias bomb?); refusing to compile it");
+            throw new RuleSyntaxException(
+                    at(node),
+                    "detection expands to more than " + MAX_NODES
+                            + " YAML nodes (alias bomb?); refusing to compile it");
         }
     }
 
@@ -235,8 +280,8 @@ final class SigmaDetection {
             for (Node v : seq.getValue()) {
                 spend(v);
                 if (!(v instanceof ScalarNode)) {
-                    throw new RuleSyntaxException(at(v), "a value list may only hold single values, found "
-                            + SafeYaml.kind(v));
+                    throw new RuleSyntaxException(
+                            at(v), "a value list may only hold single values, found " + SafeYaml.kind(v));
                 }
                 values.add(v);
             }
@@ -244,8 +289,9 @@ final class SigmaDetection {
                 throw new RuleSyntaxException(at(valueNode), "empty value list for '" + key + "'");
             }
         } else if (valueNode instanceof MappingNode) {
-            throw new RuleSyntaxException(at(valueNode), "the value of '" + key
-                    + "' must be a single value or a list of values, found a map");
+            throw new RuleSyntaxException(
+                    at(valueNode),
+                    "the value of '" + key + "' must be a single value or a list of values, found a map");
         } else {
             values.add(valueNode);
         }
@@ -258,7 +304,8 @@ final class SigmaDetection {
             combined = exists(path, values.get(0), keyAt, values.size());
         } else {
             Set<String> scoped = mods.contains("expand") ? overriddenAccounts(values) : Set.of();
-            combined = scoped.isEmpty() ? values(path, mods, values, keyAt, all)
+            combined = scoped.isEmpty()
+                    ? values(path, mods, values, keyAt, all)
                     : perAccount(path, mods, values, keyAt, all, scoped);
         }
         return neq ? new Expr.Not(combined) : combined;
@@ -292,8 +339,13 @@ final class SigmaDetection {
      * Rules stay plain expressions, so both evaluators and the index treat them like any other. An account's
      * variant takes each placeholder's value for that account, falling back to the global value.
      */
-    private Expr perAccount(FieldPath path, List<String> mods, List<Node> values, SourceLocation keyAt, boolean all,
-                            Set<String> accounts) {
+    private Expr perAccount(
+            FieldPath path,
+            List<String> mods,
+            List<Node> values,
+            SourceLocation keyAt,
+            boolean all,
+            Set<String> accounts) {
         FieldPath account = FieldPath.of("account");
         List<Expr> arms = new ArrayList<>();
         arms.add(Expr.and(List.of(
@@ -321,8 +373,13 @@ final class SigmaDetection {
 
     private void checkModifiers(List<String> mods, List<String> written, SourceLocation at) {
         if (mods.contains("exists") && mods.size() > 1) {
-            throw new RuleSyntaxException(at, "modifier 'exists' cannot be combined with other modifiers ('"
-                    + written.stream().filter(w -> !w.equals("exists")).findFirst().orElse("") + "')");
+            throw new RuleSyntaxException(
+                    at,
+                    "modifier 'exists' cannot be combined with other modifiers ('"
+                            + written.stream()
+                                    .filter(w -> !w.equals("exists"))
+                                    .findFirst()
+                                    .orElse("") + "')");
         }
         if (mods.contains("re") && mods.indexOf("re") != 0) {
             throw new RuleSyntaxException(at, "modifier 're' must be the first modifier");
@@ -353,18 +410,21 @@ final class SigmaDetection {
             throw new RuleSyntaxException(at, "only one of 'gt', 'gte', 'lt', 'lte' may be given");
         }
         if (dateParts > 1) {
-            throw new RuleSyntaxException(at, "only one of 'minute', 'hour', 'day', 'week', 'month', 'year' may be given");
+            throw new RuleSyntaxException(
+                    at, "only one of 'minute', 'hour', 'day', 'week', 'month', 'year' may be given");
         }
         if (numberOps + dateParts > 0) {
-            String first = mods.stream().filter(m -> NUMBER_OPS.contains(m) || DATE_PARTS.containsKey(m))
-                    .findFirst().orElseThrow();
+            String first = mods.stream()
+                    .filter(m -> NUMBER_OPS.contains(m) || DATE_PARTS.containsKey(m))
+                    .findFirst()
+                    .orElseThrow();
             rejectOthers(mods, written, at, first, union(NUMBER_OPS, DATE_PARTS.keySet(), listMods));
             if (numberOps == 1 && dateParts == 1) {
                 int op = indexOfAny(mods, NUMBER_OPS);
                 int part = indexOfAny(mods, DATE_PARTS.keySet());
                 if (op < part) {
-                    throw new RuleSyntaxException(at, "modifier '" + written.get(op) + "' must come after '"
-                            + written.get(part) + "'");
+                    throw new RuleSyntaxException(
+                            at, "modifier '" + written.get(op) + "' must come after '" + written.get(part) + "'");
                 }
             }
         }
@@ -380,8 +440,8 @@ final class SigmaDetection {
         int b64 = indexOfAny(mods, BASE64);
         int enc = indexOfAny(mods, ENCODINGS);
         if (enc >= 0 && (b64 < 0 || b64 < enc)) {
-            throw new RuleSyntaxException(at, "modifier '" + written.get(enc)
-                    + "' must be followed by 'base64' or 'base64offset'");
+            throw new RuleSyntaxException(
+                    at, "modifier '" + written.get(enc) + "' must be followed by 'base64' or 'base64offset'");
         }
         int windash = mods.indexOf("windash");
         if (windash >= 0 && b64 >= 0 && windash > b64) {
@@ -396,8 +456,10 @@ final class SigmaDetection {
             }
         }
         if (mods.contains("cased") && b64 >= 0) {
-            throw new RuleSyntaxException(at, "modifier 'cased' cannot be combined with '" + written.get(b64)
-                    + "' (base64 matching is always case-sensitive)");
+            throw new RuleSyntaxException(
+                    at,
+                    "modifier 'cased' cannot be combined with '" + written.get(b64)
+                            + "' (base64 matching is always case-sensitive)");
         }
     }
 
@@ -419,12 +481,12 @@ final class SigmaDetection {
         return -1;
     }
 
-    private static void rejectOthers(List<String> mods, List<String> written, SourceLocation at, String owner,
-                                     Set<String> allowed) {
+    private static void rejectOthers(
+            List<String> mods, List<String> written, SourceLocation at, String owner, Set<String> allowed) {
         for (int i = 0; i < mods.size(); i++) {
             if (!allowed.contains(mods.get(i))) {
-                throw new RuleSyntaxException(at, "modifier '" + written.get(i) + "' cannot be combined with '"
-                        + owner + "'");
+                throw new RuleSyntaxException(
+                        at, "modifier '" + written.get(i) + "' cannot be combined with '" + owner + "'");
             }
         }
     }
@@ -453,8 +515,10 @@ final class SigmaDetection {
         Set<String> values = new LinkedHashSet<>();
         Boolean cased = null;
         for (Expr e : perValue) {
-            if (!(e instanceof Expr.Match m) || !(m.test() instanceof ValuePredicate.Text t)
-                    || t.mode() != ValuePredicate.Mode.EQUALS || (cased != null && cased != t.caseSensitive())) {
+            if (!(e instanceof Expr.Match m)
+                    || !(m.test() instanceof ValuePredicate.Text t)
+                    || t.mode() != ValuePredicate.Mode.EQUALS
+                    || (cased != null && cased != t.caseSensitive())) {
                 return Expr.or(perValue);
             }
             cased = t.caseSensitive();
@@ -480,8 +544,10 @@ final class SigmaDetection {
         checkReserved(raw, node);
         if (mods.contains("re")) {
             try {
-                return leaf(path, SigmaRegex.compile(raw, mods.contains("ignorecase"), mods.contains("multiline"),
-                        mods.contains("dotall")));
+                return leaf(
+                        path,
+                        SigmaRegex.compile(
+                                raw, mods.contains("ignorecase"), mods.contains("multiline"), mods.contains("dotall")));
             } catch (IllegalArgumentException e) {
                 throw new RuleSyntaxException(valueAt, e.getMessage());
             }
@@ -494,19 +560,24 @@ final class SigmaDetection {
             }
         }
         String numberOp = mods.stream().filter(NUMBER_OPS::contains).findFirst().orElse(null);
-        String datePart = mods.stream().filter(DATE_PARTS::containsKey).findFirst().orElse(null);
+        String datePart =
+                mods.stream().filter(DATE_PARTS::containsKey).findFirst().orElse(null);
         if (numberOp != null || datePart != null) {
             BigDecimal n;
             try {
                 n = new BigDecimal(raw.trim());
             } catch (NumberFormatException e) {
-                throw new RuleSyntaxException(valueAt, "modifier '" + (numberOp != null ? numberOp : datePart)
-                        + "' needs a number, found '" + raw + "'");
+                throw new RuleSyntaxException(
+                        valueAt,
+                        "modifier '" + (numberOp != null ? numberOp : datePart) + "' needs a number, found '" + raw
+                                + "'");
             }
-            ValuePredicate.NumberOp op = numberOp == null ? ValuePredicate.NumberOp.EQ
+            ValuePredicate.NumberOp op = numberOp == null
+                    ? ValuePredicate.NumberOp.EQ
                     : ValuePredicate.NumberOp.valueOf(numberOp.toUpperCase(Locale.ROOT));
             ValuePredicate.NumberCompare compare = new ValuePredicate.NumberCompare(op, n);
-            return leaf(path, datePart == null ? compare : new ValuePredicate.DatePart(DATE_PARTS.get(datePart), compare));
+            return leaf(
+                    path, datePart == null ? compare : new ValuePredicate.DatePart(DATE_PARTS.get(datePart), compare));
         }
         boolean cased = mods.contains("cased");
         if (mods.contains("fieldref")) {
@@ -514,11 +585,14 @@ final class SigmaDetection {
                 throw new RuleSyntaxException(keyAt, "modifier 'fieldref' needs a field name");
             }
             if (raw.contains("*") || raw.contains("?") || raw.isBlank()) {
-                throw new RuleSyntaxException(valueAt, "modifier 'fieldref' needs a plain field name, found '" + raw + "'");
+                throw new RuleSyntaxException(
+                        valueAt, "modifier 'fieldref' needs a plain field name, found '" + raw + "'");
             }
-            ValuePredicate.Mode mode = mods.contains("contains") ? ValuePredicate.Mode.CONTAINS
-                    : mods.contains("startswith") ? ValuePredicate.Mode.PREFIX
-                    : mods.contains("endswith") ? ValuePredicate.Mode.SUFFIX : ValuePredicate.Mode.EQUALS;
+            ValuePredicate.Mode mode = mods.contains("contains")
+                    ? ValuePredicate.Mode.CONTAINS
+                    : mods.contains("startswith")
+                            ? ValuePredicate.Mode.PREFIX
+                            : mods.contains("endswith") ? ValuePredicate.Mode.SUFFIX : ValuePredicate.Mode.EQUALS;
             return new Expr.CompareFields(path, FieldPath.of(raw), mode, cased);
         }
         return stringValue(path, mods, raw, valueAt, cased);
@@ -549,8 +623,11 @@ final class SigmaDetection {
                     List<String> out = new ArrayList<>();
                     for (String p : patterns) {
                         if (SigmaPattern.hasWildcard(p)) {
-                            throw new RuleSyntaxException(valueAt, "modifier '" + m + "' cannot encode wildcards; "
-                                    + "escape '*' and '?' or drop them (value '" + SigmaPattern.display(p) + "')");
+                            throw new RuleSyntaxException(
+                                    valueAt,
+                                    "modifier '" + m + "' cannot encode wildcards; "
+                                            + "escape '*' and '?' or drop them (value '" + SigmaPattern.display(p)
+                                            + "')");
                         }
                         byte[] bytes = encode(p, encoding);
                         if (m.equals("base64")) {
@@ -562,21 +639,32 @@ final class SigmaDetection {
                     patterns = out;
                     base64 = true;
                 }
-                case "contains" -> patterns = patterns.stream().map(p -> SigmaPattern.wrap(p, true, true)).toList();
-                case "startswith" -> patterns = patterns.stream().map(p -> SigmaPattern.wrap(p, false, true)).toList();
-                case "endswith" -> patterns = patterns.stream().map(p -> SigmaPattern.wrap(p, true, false)).toList();
+                case "contains" ->
+                    patterns = patterns.stream()
+                            .map(p -> SigmaPattern.wrap(p, true, true))
+                            .toList();
+                case "startswith" ->
+                    patterns = patterns.stream()
+                            .map(p -> SigmaPattern.wrap(p, false, true))
+                            .toList();
+                case "endswith" ->
+                    patterns = patterns.stream()
+                            .map(p -> SigmaPattern.wrap(p, true, false))
+                            .toList();
                 default -> {
                     // all, neq, cased, expand: handled around this method
                 }
             }
             if (patterns.size() > MAX_ALTERNATIVES) {
-                throw new RuleSyntaxException(valueAt, "value expands to more than " + MAX_ALTERNATIVES + " alternatives");
+                throw new RuleSyntaxException(
+                        valueAt, "value expands to more than " + MAX_ALTERNATIVES + " alternatives");
             }
         }
         if (path == null && mods.stream().noneMatch(POSITION::contains)) {
             // A keyword ('|all': [...] and other modifiers on no field) searches for text anywhere in the event,
             // as a bare keyword does, not for whole values.
-            patterns = patterns.stream().map(p -> SigmaPattern.wrap(p, true, true)).toList();
+            patterns =
+                    patterns.stream().map(p -> SigmaPattern.wrap(p, true, true)).toList();
         }
         boolean caseSensitive = cased || base64;
         List<Expr> alternatives = new ArrayList<>();
@@ -639,8 +727,10 @@ final class SigmaDetection {
                 for (String d : DASHES) {
                     next.add(p.substring(0, pos) + d + p.substring(pos + 1));
                     if (next.size() > MAX_ALTERNATIVES) {
-                        throw new RuleSyntaxException(at, "modifier 'windash' expands the value into more than "
-                                + MAX_ALTERNATIVES + " alternatives");
+                        throw new RuleSyntaxException(
+                                at,
+                                "modifier 'windash' expands the value into more than " + MAX_ALTERNATIVES
+                                        + " alternatives");
                     }
                 }
             }
@@ -673,8 +763,10 @@ final class SigmaDetection {
                     String name = raw.substring(i + 1, close);
                     List<String> values = placeholders.get(name);
                     if (values == null) {
-                        throw new RuleSyntaxException(at, "unresolved placeholder '%" + name + "%' (modifier 'expand'): "
-                                + "supply its values in the load options");
+                        throw new RuleSyntaxException(
+                                at,
+                                "unresolved placeholder '%" + name + "%' (modifier 'expand'): "
+                                        + "supply its values in the load options");
                     }
                     String prefix = literal.toString();
                     literal.setLength(0);
@@ -683,8 +775,10 @@ final class SigmaDetection {
                         for (String v : values) {
                             next.add(o + prefix + v);
                             if (next.size() > MAX_ALTERNATIVES) {
-                                throw new RuleSyntaxException(at, "placeholders expand the value into more than "
-                                        + MAX_ALTERNATIVES + " alternatives");
+                                throw new RuleSyntaxException(
+                                        at,
+                                        "placeholders expand the value into more than " + MAX_ALTERNATIVES
+                                                + " alternatives");
                             }
                         }
                     }
@@ -702,8 +796,9 @@ final class SigmaDetection {
 
     private void checkReserved(String raw, Node node) {
         if (SigmaPattern.hasReservedChars(raw)) {
-            throw new RuleSyntaxException(at(node), "value holds private-use characters U+E000/U+E001, "
-                    + "which Tripline reserves for wildcards");
+            throw new RuleSyntaxException(
+                    at(node),
+                    "value holds private-use characters U+E000/U+E001, " + "which Tripline reserves for wildcards");
         }
     }
 

@@ -41,18 +41,17 @@ public final class SigmaLoader implements FormatLoader {
 
     private final Map<LoadSink, List<SigmaCorrelations.Pending>> pending = new IdentityHashMap<>();
 
-    public SigmaLoader() {
-    }
+    public SigmaLoader() {}
 
     @Override
     public boolean recognizes(YamlMap firstDocument) {
-        return firstDocument.has("detection") || firstDocument.has("correlation")
+        return firstDocument.has("detection")
+                || firstDocument.has("correlation")
                 || (firstDocument.has("title") && firstDocument.has("logsource"));
     }
 
     /** A rule before its sidecar tests are attached. */
-    private record Draft(Rule rule, List<RuleTestCase> tests) {
-    }
+    private record Draft(Rule rule, List<RuleTestCase> tests) {}
 
     @Override
     public void load(SourceFile file, List<Node> documents, LoadSink sink) {
@@ -93,10 +92,32 @@ public final class SigmaLoader implements FormatLoader {
         attachTests(file, drafts, ruleDocuments, sink);
         for (Draft d : drafts) {
             Rule r = d.rule();
-            sink.add(d.tests().isEmpty() ? r : new Rule(r.id(), r.name(), r.title(), r.description(), r.format(),
-                    r.level(), r.tags(), r.authors(), r.references(), r.runbook(), r.logTypes(), r.detection(),
-                    r.enabled(), r.signalOnly(), r.dedupPeriodMinutes(), r.threshold(), r.outputFields(),
-                    r.alertTitle(), r.alertContext(), r.groupBy(), d.tests(), r.location()));
+            sink.add(
+                    d.tests().isEmpty()
+                            ? r
+                            : new Rule(
+                                    r.id(),
+                                    r.name(),
+                                    r.title(),
+                                    r.description(),
+                                    r.format(),
+                                    r.level(),
+                                    r.tags(),
+                                    r.authors(),
+                                    r.references(),
+                                    r.runbook(),
+                                    r.logTypes(),
+                                    r.detection(),
+                                    r.enabled(),
+                                    r.signalOnly(),
+                                    r.dedupPeriodMinutes(),
+                                    r.threshold(),
+                                    r.outputFields(),
+                                    r.alertTitle(),
+                                    r.alertContext(),
+                                    r.groupBy(),
+                                    d.tests(),
+                                    r.location()));
         }
     }
 
@@ -116,12 +137,19 @@ public final class SigmaLoader implements FormatLoader {
     // ---- metadata shared by rules and correlations ----
 
     /** The common metadata; null fields are absent. Errors are collected, not thrown. */
-    private record Meta(String id, String name, String title, String description, Level level, List<String> tags,
-                        List<String> authors, List<String> references, String status) {
-    }
+    private record Meta(
+            String id,
+            String name,
+            String title,
+            String description,
+            Level level,
+            List<String> tags,
+            List<String> authors,
+            List<String> references,
+            String status) {}
 
-    private Meta meta(SourceFile file, YamlMap doc, String fallbackId, List<LoadError> errors, LoadSink sink,
-                      String what) {
+    private Meta meta(
+            SourceFile file, YamlMap doc, String fallbackId, List<LoadError> errors, LoadSink sink, String what) {
         String f = file.name();
         String title = text(doc, "title", errors);
         if (title == null && !hasError(errors, doc.keyLocation("title"))) {
@@ -138,19 +166,29 @@ public final class SigmaLoader implements FormatLoader {
         if (levelText != null) {
             Level parsed = Level.parse(levelText).orElse(null);
             if (parsed == null || levelText.equalsIgnoreCase("info")) {
-                errors.add(new LoadError(SafeYaml.at(f, doc.get("level")), "unknown level '" + levelText
-                        + "' (informational, low, medium, high, critical)"));
+                errors.add(new LoadError(
+                        SafeYaml.at(f, doc.get("level")),
+                        "unknown level '" + levelText + "' (informational, low, medium, high, critical)"));
             } else {
                 level = parsed;
             }
         }
         String status = text(doc, "status", errors);
         if (status != null && !STATUSES.contains(status)) {
-            sink.warning(SafeYaml.at(f, doc.get("status")), "unknown status '" + status
-                    + "' (stable, test, experimental, deprecated, unsupported)");
+            sink.warning(
+                    SafeYaml.at(f, doc.get("status")),
+                    "unknown status '" + status + "' (stable, test, experimental, deprecated, unsupported)");
         }
-        return new Meta(id, name, title, text(doc, "description", errors), level, list(doc, "tags", errors),
-                list(doc, "author", errors), list(doc, "references", errors), status);
+        return new Meta(
+                id,
+                name,
+                title,
+                text(doc, "description", errors),
+                level,
+                list(doc, "tags", errors),
+                list(doc, "author", errors),
+                list(doc, "references", errors),
+                status);
     }
 
     private static boolean hasError(List<LoadError> errors, SourceLocation at) {
@@ -164,8 +202,8 @@ public final class SigmaLoader implements FormatLoader {
     private static String alertTitle(YamlMap doc, List<LoadError> errors) {
         String t = text(doc, "alert_title", errors);
         if (t != null && (t.isBlank() || t.length() > MAX_ALERT_TITLE)) {
-            errors.add(new LoadError(doc.keyLocation("alert_title"), "'alert_title' must be 1 to "
-                    + MAX_ALERT_TITLE + " characters"));
+            errors.add(new LoadError(
+                    doc.keyLocation("alert_title"), "'alert_title' must be 1 to " + MAX_ALERT_TITLE + " characters"));
             return null;
         }
         return t;
@@ -198,8 +236,10 @@ public final class SigmaLoader implements FormatLoader {
     private Rule rule(SourceFile file, YamlMap doc, String fallbackId, List<LoadError> errors, LoadSink sink) {
         String f = file.name();
         if (doc.has("action")) {
-            errors.add(new LoadError(doc.keyLocation("action"), "legacy Sigma rule collections ('action: global' "
-                    + "and friends) are not supported; write each rule as a complete document"));
+            errors.add(new LoadError(
+                    doc.keyLocation("action"),
+                    "legacy Sigma rule collections ('action: global' "
+                            + "and friends) are not supported; write each rule as a complete document"));
             return null;
         }
         Meta meta = meta(file, doc, fallbackId, errors, sink, "rule");
@@ -220,8 +260,8 @@ public final class SigmaLoader implements FormatLoader {
             errors.add(new LoadError(doc.location(), "rule has no 'detection' (required)"));
         } else {
             try {
-                detection = new SigmaDetection(f, sink.options().placeholders(),
-                        sink.options().accountPlaceholders())
+                detection = new SigmaDetection(
+                                f, sink.options().placeholders(), sink.options().accountPlaceholders())
                         .compile(SafeYaml.map(f, det, "'detection'"), errors);
             } catch (RuleSyntaxException e) {
                 errors.add(e.toLoadError());
@@ -243,12 +283,33 @@ public final class SigmaLoader implements FormatLoader {
         boolean enabled = true;
         if ("deprecated".equals(meta.status()) || "unsupported".equals(meta.status())) {
             enabled = false;
-            sink.warning(SafeYaml.at(f, doc.get("status")), "rule has status '" + meta.status()
-                    + "'; it is loaded disabled");
+            sink.warning(
+                    SafeYaml.at(f, doc.get("status")),
+                    "rule has status '" + meta.status() + "'; it is loaded disabled");
         }
-        return new Rule(meta.id(), meta.name(), meta.title(), meta.description(), RuleFormat.SIGMA, meta.level(),
-                meta.tags(), meta.authors(), meta.references(), null, logTypes, detection, enabled, false, null, 1,
-                outputFields, alertTitle, Map.of(), dedupBy, List.of(), doc.location());
+        return new Rule(
+                meta.id(),
+                meta.name(),
+                meta.title(),
+                meta.description(),
+                RuleFormat.SIGMA,
+                meta.level(),
+                meta.tags(),
+                meta.authors(),
+                meta.references(),
+                null,
+                logTypes,
+                detection,
+                enabled,
+                false,
+                null,
+                1,
+                outputFields,
+                alertTitle,
+                Map.of(),
+                dedupBy,
+                List.of(),
+                doc.location());
     }
 
     /** Most fields a {@code dedup_by} may name. */
@@ -267,8 +328,8 @@ public final class SigmaLoader implements FormatLoader {
         }
         List<Node> items = n instanceof SequenceNode seq ? seq.getValue() : List.of(n);
         if (items.isEmpty() || items.size() > MAX_DEDUP_FIELDS) {
-            errors.add(new LoadError(doc.keyLocation("dedup_by"), "'dedup_by' must name 1 to " + MAX_DEDUP_FIELDS
-                    + " fields"));
+            errors.add(new LoadError(
+                    doc.keyLocation("dedup_by"), "'dedup_by' must name 1 to " + MAX_DEDUP_FIELDS + " fields"));
             return List.of();
         }
         List<FieldPath> fields = new ArrayList<>();
@@ -284,8 +345,8 @@ public final class SigmaLoader implements FormatLoader {
             } catch (RuleSyntaxException e) {
                 errors.add(e.toLoadError());
             } catch (IllegalArgumentException e) {
-                errors.add(new LoadError(SafeYaml.at(file, item), "'dedup_by' field is not a field path: "
-                        + e.getMessage()));
+                errors.add(new LoadError(
+                        SafeYaml.at(file, item), "'dedup_by' field is not a field path: " + e.getMessage()));
             }
         }
         return fields;
@@ -301,9 +362,11 @@ public final class SigmaLoader implements FormatLoader {
         if ("azure".equals(product) && "activitylogs".equals(service)) {
             return Set.of(LogType.AZURE_ACTIVITY);
         }
-        sink.warning(logsource.location(), "logsource (product " + product + ", service " + service + ", category "
-                + lower(logsource.string("category")) + ") is not a log type Tripline reads; "
-                + "the rule loads but will see no events");
+        sink.warning(
+                logsource.location(),
+                "logsource (product " + product + ", service " + service + ", category "
+                        + lower(logsource.string("category")) + ") is not a log type Tripline reads; "
+                        + "the rule loads but will see no events");
         return Set.of();
     }
 
@@ -313,15 +376,25 @@ public final class SigmaLoader implements FormatLoader {
 
     // ---- correlations ----
 
-    private SigmaCorrelations.Pending correlation(SourceFile file, YamlMap doc, String fallbackId,
-                                                  List<LoadError> errors, LoadSink sink) {
+    private SigmaCorrelations.Pending correlation(
+            SourceFile file, YamlMap doc, String fallbackId, List<LoadError> errors, LoadSink sink) {
         if (doc.has("detection")) {
-            errors.add(new LoadError(doc.keyLocation("detection"),
-                    "a document cannot hold both 'detection' and 'correlation'"));
+            errors.add(new LoadError(
+                    doc.keyLocation("detection"), "a document cannot hold both 'detection' and 'correlation'"));
         }
         Meta meta = meta(file, doc, fallbackId, errors, sink, "correlation");
-        SigmaCorrelations.Pending p = SigmaCorrelations.parse(file.name(), doc, meta.id(), meta.name(), meta.title(),
-                meta.description(), meta.level(), meta.tags(), meta.authors(), alertTitle(doc, errors), errors);
+        SigmaCorrelations.Pending p = SigmaCorrelations.parse(
+                file.name(),
+                doc,
+                meta.id(),
+                meta.name(),
+                meta.title(),
+                meta.description(),
+                meta.level(),
+                meta.tags(),
+                meta.authors(),
+                alertTitle(doc, errors),
+                errors);
         return errors.isEmpty() ? p : null;
     }
 
@@ -343,8 +416,10 @@ public final class SigmaLoader implements FormatLoader {
         for (SigmaSidecar.Entry e : entries) {
             if (e.rule() == null) {
                 if (ruleDocuments != 1) {
-                    sink.error(e.test().location(), "test '" + e.test().name() + "' must say 'rule: <id or name>' "
-                            + "because " + file.name() + " holds " + ruleDocuments + " rules");
+                    sink.error(
+                            e.test().location(),
+                            "test '" + e.test().name() + "' must say 'rule: <id or name>' " + "because " + file.name()
+                                    + " holds " + ruleDocuments + " rules");
                 } else if (drafts.size() == 1) {
                     drafts.get(0).tests().add(e.test());
                 }
@@ -354,8 +429,10 @@ public final class SigmaLoader implements FormatLoader {
                 if (d != null) {
                     d.tests().add(e.test());
                 } else if (drafts.size() == ruleDocuments) {
-                    sink.error(e.ruleAt(), "test '" + e.test().name() + "' names rule '" + e.rule()
-                            + "', which is not a rule in " + file.name());
+                    sink.error(
+                            e.ruleAt(),
+                            "test '" + e.test().name() + "' names rule '" + e.rule() + "', which is not a rule in "
+                                    + file.name());
                 }
             }
         }

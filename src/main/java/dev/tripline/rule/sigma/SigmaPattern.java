@@ -14,8 +14,7 @@ final class SigmaPattern {
     static final char ANY_RUN = '\uE000';
     static final char ANY_CHAR = '\uE001';
 
-    private SigmaPattern() {
-    }
+    private SigmaPattern() {}
 
     /**
      * Applies Sigma's escaping: only {@code \*}, {@code \?} and {@code \\} are escapes; any other backslash,
@@ -85,8 +84,11 @@ final class SigmaPattern {
         }
         boolean leading = start > 0;
         boolean trailing = end < pattern.length();
-        ValuePredicate.Mode mode = leading && trailing ? ValuePredicate.Mode.CONTAINS
-                : leading ? ValuePredicate.Mode.SUFFIX : trailing ? ValuePredicate.Mode.PREFIX : ValuePredicate.Mode.EQUALS;
+        ValuePredicate.Mode mode = leading && trailing
+                ? ValuePredicate.Mode.CONTAINS
+                : leading
+                        ? ValuePredicate.Mode.SUFFIX
+                        : trailing ? ValuePredicate.Mode.PREFIX : ValuePredicate.Mode.EQUALS;
         return new ValuePredicate.Text(mode, middle, caseSensitive);
     }
 

@@ -10,8 +10,7 @@ import dev.tripline.rule.ValuePredicate;
  * parser message.
  */
 final class SigmaRegex {
-    private SigmaRegex() {
-    }
+    private SigmaRegex() {}
 
     /** Compiles, or throws IllegalArgumentException with a message meant for the rule author. */
     static ValuePredicate.Regex compile(String pattern, boolean ignoreCase, boolean multiline, boolean dotAll) {
@@ -43,11 +42,14 @@ final class SigmaRegex {
                     if (n >= '1' && n <= '9') {
                         return "a backreference (\\" + n + ")";
                     }
-                    if (n == 'k' && i + 2 < p.length() && (p.charAt(i + 2) == '<' || p.charAt(i + 2) == '{'
-                            || p.charAt(i + 2) == '\'')) {
+                    if (n == 'k'
+                            && i + 2 < p.length()
+                            && (p.charAt(i + 2) == '<' || p.charAt(i + 2) == '{' || p.charAt(i + 2) == '\'')) {
                         return "a named backreference (\\k<…>)";
                     }
-                    if (n == 'g' && i + 2 < p.length() && (Character.isDigit(p.charAt(i + 2)) || p.charAt(i + 2) == '{')) {
+                    if (n == 'g'
+                            && i + 2 < p.length()
+                            && (Character.isDigit(p.charAt(i + 2)) || p.charAt(i + 2) == '{')) {
                         return "a backreference (\\g…)";
                     }
                     if (n == 'G') {
@@ -99,9 +101,12 @@ final class SigmaRegex {
                 if (rest.startsWith("(")) {
                     return "a conditional group ((?(…)…))";
                 }
-                if (rest.startsWith("R)") || (!rest.isEmpty() && (Character.isDigit(rest.charAt(0))
-                        || ((rest.charAt(0) == '+' || rest.charAt(0) == '-') && rest.length() > 1
-                        && Character.isDigit(rest.charAt(1)))))) {
+                if (rest.startsWith("R)")
+                        || (!rest.isEmpty()
+                                && (Character.isDigit(rest.charAt(0))
+                                        || ((rest.charAt(0) == '+' || rest.charAt(0) == '-')
+                                                && rest.length() > 1
+                                                && Character.isDigit(rest.charAt(1)))))) {
                     return "a recursive pattern ((?R) or (?1))";
                 }
                 if (rest.startsWith("P=") || rest.startsWith("P>") || rest.startsWith("&")) {

@@ -35,12 +35,10 @@ final class SigmaSidecar {
     private static final Set<String> TEST_KEYS = Set.of("name", "expected", "event", "rule");
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private SigmaSidecar() {
-    }
+    private SigmaSidecar() {}
 
     /** One test and the rule (id or name) it names, or null when it names none. */
-    record Entry(String rule, SourceLocation ruleAt, RuleTestCase test) {
-    }
+    record Entry(String rule, SourceLocation ruleAt, RuleTestCase test) {}
 
     /** The sidecar beside {@code ruleFile}, or null when there is none. */
     static Path find(Path ruleFile) {
@@ -66,12 +64,17 @@ final class SigmaSidecar {
         try {
             long size = Files.size(sidecar);
             if (size > sink.options().maxFileBytes()) {
-                sink.error(SourceLocation.ofFile(name), "test file is " + size + " bytes, over the limit of "
-                        + sink.options().maxFileBytes());
+                sink.error(
+                        SourceLocation.ofFile(name),
+                        "test file is " + size + " bytes, over the limit of "
+                                + sink.options().maxFileBytes());
                 return List.of();
             }
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(Files.readAllBytes(sidecar))).toString();
+            text = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(Files.readAllBytes(sidecar)))
+                    .toString();
         } catch (CharacterCodingException e) {
             sink.error(SourceLocation.ofFile(name), "test file is not valid UTF-8 text");
             return List.of();
@@ -120,8 +123,8 @@ final class SigmaSidecar {
     private static Entry entry(String file, YamlMap m) {
         for (String key : m.keys()) {
             if (!TEST_KEYS.contains(key)) {
-                throw new RuleSyntaxException(m.keyLocation(key), "unknown test key '" + key
-                        + "' (known: name, expected, event, rule)");
+                throw new RuleSyntaxException(
+                        m.keyLocation(key), "unknown test key '" + key + "' (known: name, expected, event, rule)");
             }
         }
         String testName = m.string("name");
@@ -140,8 +143,8 @@ final class SigmaSidecar {
             try {
                 event = JSON.readTree(es.getValue());
             } catch (JsonProcessingException e) {
-                throw new RuleSyntaxException(SafeYaml.at(file, eventNode), "'event' is not valid JSON: "
-                        + e.getOriginalMessage());
+                throw new RuleSyntaxException(
+                        SafeYaml.at(file, eventNode), "'event' is not valid JSON: " + e.getOriginalMessage());
             }
             if (event == null || !event.isObject()) {
                 throw new RuleSyntaxException(SafeYaml.at(file, eventNode), "'event' JSON must be an object");
@@ -150,7 +153,14 @@ final class SigmaSidecar {
             throw new RuleSyntaxException(SafeYaml.at(file, eventNode), "'event' must be a map or JSON object text");
         }
         String rule = m.string("rule");
-        return new Entry(rule, m.keyLocation("rule"), new RuleTestCase(testName, event,
-                ((ScalarNode) expected).getValue().equalsIgnoreCase("true"), Map.of(), m.location()));
+        return new Entry(
+                rule,
+                m.keyLocation("rule"),
+                new RuleTestCase(
+                        testName,
+                        event,
+                        ((ScalarNode) expected).getValue().equalsIgnoreCase("true"),
+                        Map.of(),
+                        m.location()));
     }
 }

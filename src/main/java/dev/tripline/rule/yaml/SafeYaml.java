@@ -13,6 +13,7 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
+import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -26,7 +27,6 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
 import org.yaml.snakeyaml.representer.Representer;
-import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.resolver.Resolver;
 
 /**
@@ -45,18 +45,17 @@ public final class SafeYaml {
     public static final int MAX_CODE_POINTS = 4 * 1024 * 1024;
     public static final int MAX_EXPANDED_NODES = 200_000;
 
-    private SafeYaml() {
-    }
+    private SafeYaml() {}
 
     /** The documents of one file and the syntax errors met; documents before an error are kept. */
-    public record Parsed(List<Node> documents, List<LoadError> errors) {
-    }
+    public record Parsed(List<Node> documents, List<LoadError> errors) {}
 
     public static Parsed parseAll(String file, String text) {
         List<Node> docs = new ArrayList<>();
         List<LoadError> errors = new ArrayList<>();
         if (text.codePointCount(0, text.length()) > MAX_CODE_POINTS) {
-            errors.add(new LoadError(SourceLocation.ofFile(file),
+            errors.add(new LoadError(
+                    SourceLocation.ofFile(file),
                     "file is larger than " + MAX_CODE_POINTS + " characters; refusing to parse it"));
             return new Parsed(docs, errors);
         }
@@ -87,8 +86,12 @@ public final class SafeYaml {
         options.setNestingDepthLimit(MAX_DEPTH);
         options.setCodePointLimit(MAX_CODE_POINTS);
         options.setProcessComments(false);
-        return new Yaml(new SafeConstructor(options), new Representer(new DumperOptions()), new DumperOptions(),
-                options, new Core12Resolver());
+        return new Yaml(
+                new SafeConstructor(options),
+                new Representer(new DumperOptions()),
+                new DumperOptions(),
+                options,
+                new Core12Resolver());
     }
 
     public static SourceLocation at(String file, Node node) {
@@ -152,8 +155,8 @@ public final class SafeYaml {
 
     private static JsonNode toJson(String file, Node node, int[] budget) {
         if (--budget[0] < 0) {
-            throw new RuleSyntaxException(at(file, node),
-                    "YAML expands to more than " + MAX_EXPANDED_NODES + " nodes (alias bomb?)");
+            throw new RuleSyntaxException(
+                    at(file, node), "YAML expands to more than " + MAX_EXPANDED_NODES + " nodes (alias bomb?)");
         }
         JsonNodeFactory f = JsonNodeFactory.instance;
         if (node instanceof MappingNode m) {
@@ -210,10 +213,11 @@ public final class SafeYaml {
         protected void addImplicitResolvers() {
             addImplicitResolver(Tag.NULL, Pattern.compile("^(?:~|null|Null|NULL|)$"), "~nN\0");
             addImplicitResolver(Tag.BOOL, Pattern.compile("^(?:true|True|TRUE|false|False|FALSE)$"), "tTfF");
-            addImplicitResolver(Tag.INT, Pattern.compile("^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
-                    "-+0123456789");
-            addImplicitResolver(Tag.FLOAT, Pattern.compile(
-                    "^(?:[-+]?(?:\\.[0-9]+|[0-9]+(?:\\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$"),
+            addImplicitResolver(Tag.INT, Pattern.compile("^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"), "-+0123456789");
+            addImplicitResolver(
+                    Tag.FLOAT,
+                    Pattern.compile(
+                            "^(?:[-+]?(?:\\.[0-9]+|[0-9]+(?:\\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$"),
                     "-+0123456789.");
         }
     }

@@ -81,8 +81,8 @@ public final class YamlMap {
     public void onlyKeys(Set<String> allowed, String where, String expected) {
         for (String k : entries.keySet()) {
             if (!allowed.contains(k)) {
-                throw new RuleSyntaxException(keyLocation(k),
-                        "unknown key '" + k + "' in " + where + " (expected " + expected + ")");
+                throw new RuleSyntaxException(
+                        keyLocation(k), "unknown key '" + k + "' in " + where + " (expected " + expected + ")");
             }
         }
     }

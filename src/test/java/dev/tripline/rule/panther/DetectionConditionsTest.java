@@ -72,7 +72,10 @@ class DetectionConditionsTest {
                 // sets
                 row("Detection:\n  - Key: eventName\n    Condition: IsIn\n    Values: [A, CreateTrail]\n", ev, true),
                 row("Detection:\n  - Key: eventName\n    Condition: IsIn\n    Values: [A, createtrail]\n", ev, false),
-                row("Detection:\n  - Key: eventName\n    Condition: IsNotIn\n    Values: [A, CreateTrail]\n", ev, false),
+                row(
+                        "Detection:\n  - Key: eventName\n    Condition: IsNotIn\n    Values: [A, CreateTrail]\n",
+                        ev,
+                        false),
                 row("Detection:\n  - Key: eventName\n    Condition: IsNotIn\n    Values: [A, B]\n", ev, true),
                 row("Detection:\n  - Key: n\n    Condition: IsIn\n    Values: [4, 5]\n", ev, true),
                 // existence and null
@@ -105,7 +108,10 @@ class DetectionConditionsTest {
                 row(cond("ip", "IsIPAddressPrivate", "false"), ev, false),
                 row(cond("ip", "IsIPAddressInCIDR", "10.0.0.0/8"), ev, true),
                 row(cond("pub", "IsIPAddressInCIDR", "10.0.0.0/8"), ev, false),
-                row("Detection:\n  - Key: pub\n    Condition: IsIPAddressInCIDR\n    Values: [10.0.0.0/8, 8.8.0.0/16]\n", ev, true),
+                row(
+                        "Detection:\n  - Key: pub\n    Condition: IsIPAddressInCIDR\n    Values: [10.0.0.0/8, 8.8.0.0/16]\n",
+                        ev,
+                        true),
                 // globs (Tripline extension for pattern_match)
                 row(cond("eventName", "Matches", "Create*"), ev, true),
                 row(cond("eventName", "Matches", "create*"), ev, false),
@@ -124,10 +130,28 @@ class DetectionConditionsTest {
 
     static Stream<Arguments> nullSemantics() {
         // Negated conditions hold on a missing or null field (Python: deep_get(...) != x); positive ones fail.
-        String[] negated = {"DoesNotEqual", "IDoesNotEqual", "DoesNotContain", "IDoesNotContain",
-                "DoesNotStartWith", "DoesNotEndWith", "DoesNotHave", "DoesNotMatch"};
-        String[] positive = {"Equals", "IEquals", "Contains", "IContains", "StartsWith", "IStartsWith",
-                "EndsWith", "IEndsWith", "Has", "Matches"};
+        String[] negated = {
+            "DoesNotEqual",
+            "IDoesNotEqual",
+            "DoesNotContain",
+            "IDoesNotContain",
+            "DoesNotStartWith",
+            "DoesNotEndWith",
+            "DoesNotHave",
+            "DoesNotMatch"
+        };
+        String[] positive = {
+            "Equals",
+            "IEquals",
+            "Contains",
+            "IContains",
+            "StartsWith",
+            "IStartsWith",
+            "EndsWith",
+            "IEndsWith",
+            "Has",
+            "Matches"
+        };
         Stream.Builder<Arguments> b = Stream.builder();
         for (String event : new String[] {"{}", "{\"f\":null}"}) {
             for (String c : negated) {

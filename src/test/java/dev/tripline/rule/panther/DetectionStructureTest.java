@@ -17,8 +17,8 @@ class DetectionStructureTest {
     private static final String B = "  - {Key: b, Condition: Equals, Value: y}\n";
 
     private static String block(String combinator) {
-        return "Detection:\n  - " + combinator + ":\n    " + A.replace("\n", "\n    ").trim() + "\n    "
-                + B.trim() + "\n";
+        return "Detection:\n  - " + combinator + ":\n    "
+                + A.replace("\n", "\n    ").trim() + "\n    " + B.trim() + "\n";
     }
 
     @Test
@@ -51,17 +51,27 @@ class DetectionStructureTest {
     @Test
     void keySpecifiers() {
         String ev = "{\"a.b\":\"dotted\",\"a\":{\"b\":\"nested\",\"l\":[{\"n\":\"first\"},{\"n\":\"second\"}]}}";
-        assertThat(matches("Detection:\n  - {Key: a.b, Condition: Equals, Value: dotted}\n", ev)).isTrue();
+        assertThat(matches("Detection:\n  - {Key: a.b, Condition: Equals, Value: dotted}\n", ev))
+                .isTrue();
         // Key names one top-level key even with dots; a dotted path never reaches a literal "a.b" key's sibling.
-        assertThat(matches("Detection:\n  - {Key: a.b, Condition: Equals, Value: nested}\n", ev)).isFalse();
-        assertThat(matches("Detection:\n  - {DeepKey: [a, b], Condition: Equals, Value: nested}\n",
-                "{\"a\":{\"b\":\"nested\"}}")).isTrue();
-        assertThat(matches("Detection:\n  - {DeepKey: [A, L, 1, N], Condition: Equals, Value: second}\n", ev)).isTrue();
-        assertThat(matches("Detection:\n  - {DeepKey: [a, l, 0, n], Condition: Equals, Value: second}\n", ev)).isFalse();
-        assertThat(matches("Detection:\n  - {KeyPath: 'a.l[1].n', Condition: Equals, Value: second}\n", ev)).isTrue();
-        assertThat(matches("Detection:\n  - {KeyPath: 'a.l[0].n', Condition: Equals, Value: second}\n", ev)).isFalse();
-        assertThat(matches("Detection:\n  - {KeyPath: 'a.l[5].n', Condition: Exists}\n", ev)).isFalse();
-        assertThat(matches("Detection:\n  - {KeyPath: 'a.l[*].n', Condition: Equals, Value: second}\n", ev)).isTrue();
+        assertThat(matches("Detection:\n  - {Key: a.b, Condition: Equals, Value: nested}\n", ev))
+                .isFalse();
+        assertThat(matches(
+                        "Detection:\n  - {DeepKey: [a, b], Condition: Equals, Value: nested}\n",
+                        "{\"a\":{\"b\":\"nested\"}}"))
+                .isTrue();
+        assertThat(matches("Detection:\n  - {DeepKey: [A, L, 1, N], Condition: Equals, Value: second}\n", ev))
+                .isTrue();
+        assertThat(matches("Detection:\n  - {DeepKey: [a, l, 0, n], Condition: Equals, Value: second}\n", ev))
+                .isFalse();
+        assertThat(matches("Detection:\n  - {KeyPath: 'a.l[1].n', Condition: Equals, Value: second}\n", ev))
+                .isTrue();
+        assertThat(matches("Detection:\n  - {KeyPath: 'a.l[0].n', Condition: Equals, Value: second}\n", ev))
+                .isFalse();
+        assertThat(matches("Detection:\n  - {KeyPath: 'a.l[5].n', Condition: Exists}\n", ev))
+                .isFalse();
+        assertThat(matches("Detection:\n  - {KeyPath: 'a.l[*].n', Condition: Equals, Value: second}\n", ev))
+                .isTrue();
     }
 
     @Test
@@ -83,21 +93,30 @@ class DetectionStructureTest {
         assertThat(matches(String.format(scalars, "y"), ev)).isTrue();
         assertThat(matches(String.format(scalars, "z"), ev)).isFalse();
         // A missing list has no elements.
-        assertThat(matches(String.format(tmpl, "AnyElement", 0).replace("Key: items", "Key: nope"), ev)).isFalse();
+        assertThat(matches(String.format(tmpl, "AnyElement", 0).replace("Key: items", "Key: nope"), ev))
+                .isFalse();
     }
 
     @Test
     void twoKeyComparisons() {
         String same = "{\"u\":\"Alice\",\"t\":\"alice\",\"w\":\"Alice\"}";
-        assertThat(matches("Detection:\n  - {Condition: Equals, Values: [{Key: u}, {Key: w}]}\n", same)).isTrue();
-        assertThat(matches("Detection:\n  - {Condition: Equals, Values: [{Key: u}, {Key: t}]}\n", same)).isFalse();
-        assertThat(matches("Detection:\n  - {Condition: IEquals, Values: [{Key: u}, {Key: t}]}\n", same)).isTrue();
-        assertThat(matches("Detection:\n  - {Condition: DoesNotEqual, Values: [{Key: u}, {Key: t}]}\n", same)).isTrue();
-        assertThat(matches("Detection:\n  - {Condition: DoesNotEqual, Values: [{Key: u}, {Key: w}]}\n", same)).isFalse();
+        assertThat(matches("Detection:\n  - {Condition: Equals, Values: [{Key: u}, {Key: w}]}\n", same))
+                .isTrue();
+        assertThat(matches("Detection:\n  - {Condition: Equals, Values: [{Key: u}, {Key: t}]}\n", same))
+                .isFalse();
+        assertThat(matches("Detection:\n  - {Condition: IEquals, Values: [{Key: u}, {Key: t}]}\n", same))
+                .isTrue();
+        assertThat(matches("Detection:\n  - {Condition: DoesNotEqual, Values: [{Key: u}, {Key: t}]}\n", same))
+                .isTrue();
+        assertThat(matches("Detection:\n  - {Condition: DoesNotEqual, Values: [{Key: u}, {Key: w}]}\n", same))
+                .isFalse();
         // Python: None != None is False; None != "Alice" is True.
-        assertThat(matches("Detection:\n  - {Condition: DoesNotEqual, Values: [{Key: p}, {Key: q}]}\n", same)).isFalse();
-        assertThat(matches("Detection:\n  - {Condition: DoesNotEqual, Values: [{Key: p}, {Key: u}]}\n", same)).isTrue();
-        assertThat(matches("Detection:\n  - {Condition: Equals, Values: [{Key: p}, {Key: q}]}\n", same)).isFalse();
+        assertThat(matches("Detection:\n  - {Condition: DoesNotEqual, Values: [{Key: p}, {Key: q}]}\n", same))
+                .isFalse();
+        assertThat(matches("Detection:\n  - {Condition: DoesNotEqual, Values: [{Key: p}, {Key: u}]}\n", same))
+                .isTrue();
+        assertThat(matches("Detection:\n  - {Condition: Equals, Values: [{Key: p}, {Key: q}]}\n", same))
+                .isFalse();
     }
 
     private static final String LISTS = "Lists:\n  ALLOW:\n    Default: [{user: bob, eventName: Delete}]\n"
@@ -107,11 +126,17 @@ class DetectionStructureTest {
     @Test
     void namedObjectListsMatchEveryKeyOfAnEntry() {
         String body = LISTS + "Detection:\n  - {Key: eventName, Condition: Exists}\n  - None:\n      - List: ALLOW\n";
-        assertThat(matches(body, "{\"eventName\":\"Delete\",\"userIdentity\":{\"userName\":\"BOB\"}}")).isFalse();
-        assertThat(matches(body, "{\"eventName\":\"delete\",\"userIdentity\":{\"sessionContext\":"
-                + "{\"sessionIssuer\":{\"userName\":\"bob\"}}}}")).isFalse();
-        assertThat(matches(body, "{\"eventName\":\"Delete\",\"userIdentity\":{\"userName\":\"eve\"}}")).isTrue();
-        assertThat(matches(body, "{\"eventName\":\"Stop\",\"userIdentity\":{\"userName\":\"bob\"}}")).isTrue();
+        assertThat(matches(body, "{\"eventName\":\"Delete\",\"userIdentity\":{\"userName\":\"BOB\"}}"))
+                .isFalse();
+        assertThat(matches(
+                        body,
+                        "{\"eventName\":\"delete\",\"userIdentity\":{\"sessionContext\":"
+                                + "{\"sessionIssuer\":{\"userName\":\"bob\"}}}}"))
+                .isFalse();
+        assertThat(matches(body, "{\"eventName\":\"Delete\",\"userIdentity\":{\"userName\":\"eve\"}}"))
+                .isTrue();
+        assertThat(matches(body, "{\"eventName\":\"Stop\",\"userIdentity\":{\"userName\":\"bob\"}}"))
+                .isTrue();
     }
 
     @Test
@@ -138,13 +163,16 @@ class DetectionStructureTest {
     @Test
     void metadataIsRead() {
         Rule r = PantherTestSupport.load("AnalysisType: rule\nRuleID: X.Y\nDisplayName: Nice\nEnabled: false\n"
-                + "Severity: Info\nLogTypes: [AWS.CloudTrail]\nDedupPeriodMinutes: 15\nThreshold: 5\nCreateAlert: false\n"
-                + "Tags: [AWS]\nReports: {MITRE ATT&CK: ['TA0005:T1535', T1078.004], CIS: [3.5]}\nStatus: Experimental\n"
-                + "Reference: https://x\nRunbook: do\nDescription: d\nSummaryAttributes: [eventName]\n"
-                + "AlertTitle: 'User {userIdentity.userName} did {eventName} {{literal}}'\n"
-                + "AlertContext:\n  - {KeyName: ip, KeyValue: {Key: sourceIPAddress}}\n"
-                + "GroupBy:\n  - {KeyPath: recipientAccountId}\n"
-                + "Detection:\n  - {Condition: AlwaysTrue}\n").ruleSet().rules().get(0);
+                        + "Severity: Info\nLogTypes: [AWS.CloudTrail]\nDedupPeriodMinutes: 15\nThreshold: 5\nCreateAlert: false\n"
+                        + "Tags: [AWS]\nReports: {MITRE ATT&CK: ['TA0005:T1535', T1078.004], CIS: [3.5]}\nStatus: Experimental\n"
+                        + "Reference: https://x\nRunbook: do\nDescription: d\nSummaryAttributes: [eventName]\n"
+                        + "AlertTitle: 'User {userIdentity.userName} did {eventName} {{literal}}'\n"
+                        + "AlertContext:\n  - {KeyName: ip, KeyValue: {Key: sourceIPAddress}}\n"
+                        + "GroupBy:\n  - {KeyPath: recipientAccountId}\n"
+                        + "Detection:\n  - {Condition: AlwaysTrue}\n")
+                .ruleSet()
+                .rules()
+                .get(0);
         assertThat(r.id()).isEqualTo("X.Y");
         assertThat(r.title()).isEqualTo("Nice");
         assertThat(r.enabled()).isFalse();
@@ -152,8 +180,9 @@ class DetectionStructureTest {
         assertThat(r.dedupPeriodMinutes()).isEqualTo(15);
         assertThat(r.threshold()).isEqualTo(5);
         assertThat(r.signalOnly()).isTrue();
-        assertThat(r.tags()).containsExactly("AWS", "attack.t1535", "attack.ta0005", "attack.t1078.004", "CIS:3.5",
-                "Status:Experimental");
+        assertThat(r.tags())
+                .containsExactly(
+                        "AWS", "attack.t1535", "attack.ta0005", "attack.t1078.004", "CIS:3.5", "Status:Experimental");
         assertThat(r.references()).containsExactly("https://x");
         assertThat(r.runbook()).isEqualTo("do");
         assertThat(r.outputFields()).extracting(Object::toString).containsExactly("eventName");
@@ -170,7 +199,11 @@ class DetectionStructureTest {
         var result = PantherTestSupport.load("AnalysisType: rule\nRuleID: X.Y\nSeverity: High\n"
                 + "LogTypes: [Okta.SystemLog]\nDetection:\n  - {Condition: AlwaysTrue}\n");
         assertThat(result.errors()).isEmpty();
-        assertThat(result.warnings()).singleElement().asString().contains("Okta.SystemLog").contains("no events");
+        assertThat(result.warnings())
+                .singleElement()
+                .asString()
+                .contains("Okta.SystemLog")
+                .contains("no events");
         Rule r = result.ruleSet().rules().get(0);
         assertThat(r.title()).isEqualTo("X.Y");
         assertThat(r.enabled()).isTrue();
@@ -182,8 +215,10 @@ class DetectionStructureTest {
 
     @Test
     void dynamicSeveritiesAreValidatedAndWarned() {
-        var result = PantherTestSupport.load(PantherTestSupport.ruleText("Detection:\n  - {Condition: AlwaysTrue}\n"
-                + "DynamicSeverities:\n  - ChangeTo: High\n    Conditions:\n      - {Key: a, Condition: Equals, Value: b}\n"));
+        var result = PantherTestSupport.load(
+                PantherTestSupport.ruleText(
+                        "Detection:\n  - {Condition: AlwaysTrue}\n"
+                                + "DynamicSeverities:\n  - ChangeTo: High\n    Conditions:\n      - {Key: a, Condition: Equals, Value: b}\n"));
         assertThat(result.errors()).isEmpty();
         assertThat(result.warnings()).singleElement().asString().contains("not applied yet");
     }

@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 
 /** Load errors carry file:line:col of the offending node and name the problem; nothing is thrown. */
 class PantherLoadErrorsTest {
-    private static final String HEAD = "AnalysisType: rule\nRuleID: Test.Rule\nSeverity: Low\nLogTypes: [AWS.CloudTrail]\n";
+    private static final String HEAD =
+            "AnalysisType: rule\nRuleID: Test.Rule\nSeverity: Low\nLogTypes: [AWS.CloudTrail]\n";
 
     private static LoadError onlyError(String yaml) {
         RuleLoader.Result r = load(yaml);
@@ -37,7 +38,8 @@ class PantherLoadErrorsTest {
         assertThat(notAList.location().toString()).isEqualTo("r.yml:6:3");
         assertThat(notAList.message()).contains("Detection must be a list");
 
-        LoadError valuesForEquals = onlyError(HEAD + "Detection:\n  - Key: a\n    Condition: Equals\n    Values: [x]\n");
+        LoadError valuesForEquals =
+                onlyError(HEAD + "Detection:\n  - Key: a\n    Condition: Equals\n    Values: [x]\n");
         assertThat(valuesForEquals.location().toString()).isEqualTo("r.yml:8:5");
         assertThat(valuesForEquals.message()).contains("Equals").contains("IsIn");
 
@@ -60,7 +62,8 @@ class PantherLoadErrorsTest {
         LoadError extraKey = onlyError(HEAD + "Detection:\n  - {Key: a, Condition: Exists, Value: 1}\n");
         assertThat(extraKey.message()).contains("'Value' is not allowed with Exists");
 
-        LoadError badCidr = onlyError(HEAD + "Detection:\n  - {Key: a, Condition: IsIPAddressInCIDR, Value: 10.0.0.0/40}\n");
+        LoadError badCidr =
+                onlyError(HEAD + "Detection:\n  - {Key: a, Condition: IsIPAddressInCIDR, Value: 10.0.0.0/40}\n");
         assertThat(badCidr.message()).contains("prefix length");
 
         LoadError elementsWithoutExpressions = onlyError(HEAD + "Detection:\n  - {Key: a, Condition: AnyElement}\n");
@@ -69,7 +72,8 @@ class PantherLoadErrorsTest {
         LoadError badKeyPath = onlyError(HEAD + "Detection:\n  - {KeyPath: 'a[x].b', Condition: Exists}\n");
         assertThat(badKeyPath.message()).contains("list index");
 
-        LoadError threeKeys = onlyError(HEAD + "Detection:\n  - {Condition: Equals, Values: [{Key: a}, {Key: b}, {Key: c}]}\n");
+        LoadError threeKeys =
+                onlyError(HEAD + "Detection:\n  - {Condition: Equals, Values: [{Key: a}, {Key: b}, {Key: c}]}\n");
         assertThat(threeKeys.message()).contains("exactly two");
 
         LoadError enrichment = onlyError(HEAD + "Detection:\n  - {Enrichment: {Table: t}, Condition: Exists}\n");
@@ -90,7 +94,9 @@ class PantherLoadErrorsTest {
     void pythonOnlyRuleExplainsHowToWriteADetection() {
         LoadError e = onlyError(HEAD + "Filename: my_rule.py\n");
         assertThat(e.location().toString()).isEqualTo("r.yml:5:1");
-        assertThat(e.message()).contains("Python detections are not supported").contains("Detection:")
+        assertThat(e.message())
+                .contains("Python detections are not supported")
+                .contains("Detection:")
                 .contains("Condition:");
     }
 
@@ -100,7 +106,8 @@ class PantherLoadErrorsTest {
         assertThat(e.location().toString()).isEqualTo("r.yml:1:15");
         assertThat(e.message()).contains("not supported").contains("Sigma correlations");
         assertThat(onlyError("AnalysisType: policy\nRuleID: P\n").message()).contains("not supported");
-        assertThat(onlyError("AnalysisType: scheduled_rule\nRuleID: S\n").message()).contains("not supported");
+        assertThat(onlyError("AnalysisType: scheduled_rule\nRuleID: S\n").message())
+                .contains("not supported");
     }
 
     @Test
@@ -126,26 +133,44 @@ class PantherLoadErrorsTest {
 
     @Test
     void metadataErrors() {
-        assertThat(onlyError(HEAD.replace("Low", "Severe") + "Detection:\n  - {Condition: AlwaysTrue}\n").message())
+        assertThat(onlyError(HEAD.replace("Low", "Severe") + "Detection:\n  - {Condition: AlwaysTrue}\n")
+                        .message())
                 .contains("Severity 'Severe'");
-        assertThat(onlyError(HEAD + "DedupPeriodMinutes: 2\nDetection:\n  - {Condition: AlwaysTrue}\n").message())
+        assertThat(onlyError(HEAD + "DedupPeriodMinutes: 2\nDetection:\n  - {Condition: AlwaysTrue}\n")
+                        .message())
                 .contains("between 5 and 1440");
-        assertThat(onlyError(HEAD + "Threshold: 0\nDetection:\n  - {Condition: AlwaysTrue}\n").message())
+        assertThat(onlyError(HEAD + "Threshold: 0\nDetection:\n  - {Condition: AlwaysTrue}\n")
+                        .message())
                 .contains("Threshold");
-        assertThat(onlyError(HEAD + "AlertTitle: 'x {bad field}'\nDetection:\n  - {Condition: AlwaysTrue}\n").message())
+        assertThat(onlyError(HEAD + "AlertTitle: 'x {bad field}'\nDetection:\n  - {Condition: AlwaysTrue}\n")
+                        .message())
                 .contains("placeholder {bad field}");
-        assertThat(onlyError(HEAD + "AlertTitle: 'x {a'\nDetection:\n  - {Condition: AlwaysTrue}\n").message())
+        assertThat(onlyError(HEAD + "AlertTitle: 'x {a'\nDetection:\n  - {Condition: AlwaysTrue}\n")
+                        .message())
                 .contains("never closed");
-        assertThat(onlyError(HEAD + "Reports: {MITRE ATT&CK: [bogus]}\nDetection:\n  - {Condition: AlwaysTrue}\n").message())
+        assertThat(onlyError(HEAD + "Reports: {MITRE ATT&CK: [bogus]}\nDetection:\n  - {Condition: AlwaysTrue}\n")
+                        .message())
                 .contains("MITRE");
-        assertThat(onlyError(HEAD + "DynamicSeverities:\n  - {ChangeTo: Huge, Conditions: []}\nDetection:\n  - {Condition: AlwaysTrue}\n")
-                .message()).contains("ChangeTo 'Huge'");
-        assertThat(onlyError(HEAD + "DynamicSeverities:\n  - {ChangeTo: High, Conditions: [{Key: a, Condition: Nope}]}\n"
-                + "Detection:\n  - {Condition: AlwaysTrue}\n").message()).contains("unknown condition 'Nope'");
-        assertThat(onlyError(HEAD + "Detection:\n  - {Condition: AlwaysTrue}\nTests:\n  - {Name: t, ExpectedResult: maybe, Log: {}}\n")
-                .message()).contains("ExpectedResult");
-        assertThat(onlyError(HEAD + "Detection:\n  - {Condition: AlwaysTrue}\nTests:\n  - {Name: t, ExpectedResult: true, Log: {}, Resource: {}}\n")
-                .message()).contains("unknown key 'Resource'");
+        assertThat(onlyError(
+                                HEAD
+                                        + "DynamicSeverities:\n  - {ChangeTo: Huge, Conditions: []}\nDetection:\n  - {Condition: AlwaysTrue}\n")
+                        .message())
+                .contains("ChangeTo 'Huge'");
+        assertThat(onlyError(HEAD
+                                + "DynamicSeverities:\n  - {ChangeTo: High, Conditions: [{Key: a, Condition: Nope}]}\n"
+                                + "Detection:\n  - {Condition: AlwaysTrue}\n")
+                        .message())
+                .contains("unknown condition 'Nope'");
+        assertThat(onlyError(
+                                HEAD
+                                        + "Detection:\n  - {Condition: AlwaysTrue}\nTests:\n  - {Name: t, ExpectedResult: maybe, Log: {}}\n")
+                        .message())
+                .contains("ExpectedResult");
+        assertThat(onlyError(
+                                HEAD
+                                        + "Detection:\n  - {Condition: AlwaysTrue}\nTests:\n  - {Name: t, ExpectedResult: true, Log: {}, Resource: {}}\n")
+                        .message())
+                .contains("unknown key 'Resource'");
         assertThat(onlyError(HEAD + "Detection: []\n").message()).contains("Detection is empty");
     }
 
@@ -162,10 +187,14 @@ class PantherLoadErrorsTest {
 
     @Test
     void oneBadRuleDoesNotHideTheNext() {
-        RuleLoader loader = new RuleLoader(dev.tripline.rule.RuleLoadOptions.defaults(), java.util.List.of(new PantherLoader()));
+        RuleLoader loader =
+                new RuleLoader(dev.tripline.rule.RuleLoadOptions.defaults(), java.util.List.of(new PantherLoader()));
         RuleLoader.Result r = loader.loadFiles(java.util.List.of(
                 new dev.tripline.rule.SourceFile("a.yml", null, HEAD + "Detection:\n  - {Key: a, Condition: Bad}\n"),
-                new dev.tripline.rule.SourceFile("b.yml", null, HEAD.replace("Test.Rule", "Other") + "Detection:\n  - {Condition: AlwaysTrue}\n")));
+                new dev.tripline.rule.SourceFile(
+                        "b.yml",
+                        null,
+                        HEAD.replace("Test.Rule", "Other") + "Detection:\n  - {Condition: AlwaysTrue}\n")));
         assertThat(r.errors()).hasSize(1);
         assertThat(r.ruleSet().rules()).extracting(x -> x.id()).containsExactly("Other");
     }

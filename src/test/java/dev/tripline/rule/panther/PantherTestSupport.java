@@ -15,8 +15,7 @@ import java.util.List;
 final class PantherTestSupport {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    private PantherTestSupport() {
-    }
+    private PantherTestSupport() {}
 
     static RuleLoader.Result load(String yaml) {
         return new RuleLoader(RuleLoadOptions.defaults(), List.of(new PantherLoader()))

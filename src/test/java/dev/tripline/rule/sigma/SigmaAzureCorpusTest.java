@@ -19,13 +19,14 @@ class SigmaAzureCorpusTest {
 
     @Test
     void all35SigmaHqAzureActivityRulesLoadCompileAndRouteToAzureOnly() {
-        RuleLoader.Result r = Corpus.defaultLoader().load(List.of(
-                SharedData.path("corpus/sigmahq-azure-activity/rules")));
+        RuleLoader.Result r =
+                Corpus.defaultLoader().load(List.of(SharedData.path("corpus/sigmahq-azure-activity/rules")));
         assertThat(r.errors()).isEmpty();
         assertThat(r.warnings()).isEmpty();
         List<Rule> rules = r.ruleSet().rules();
-        assertThat(rules).hasSize(35).allSatisfy(rule ->
-                assertThat(rule.logTypes()).containsExactly(LogType.AZURE_ACTIVITY));
+        assertThat(rules)
+                .hasSize(35)
+                .allSatisfy(rule -> assertThat(rule.logTypes()).containsExactly(LogType.AZURE_ACTIVITY));
         CompiledMatcher m = CompiledMatcher.compile(rules);
 
         // A key vault write (SigmaHQ azure_keyvault_modified_or_deleted) in each shape fires the same rules,
@@ -33,12 +34,16 @@ class SigmaAzureCorpusTest {
         ObjectNode diag = (ObjectNode) SharedData.parse("{\"time\":\"2024-03-05T10:00:00Z\",\"resourceId\":"
                 + "\"/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv\","
                 + "\"operationName\":\"MICROSOFT.KEYVAULT/VAULTS/WRITE\",\"resultType\":\"Success\"}");
-        ObjectNode rest = (ObjectNode) SharedData.parse("{\"eventTimestamp\":\"2024-03-05T10:00:00Z\",\"subscriptionId\":\"s\","
-                + "\"operationName\":{\"value\":\"Microsoft.KeyVault/vaults/write\"},\"status\":{\"value\":\"Succeeded\"}}");
+        ObjectNode rest = (ObjectNode)
+                SharedData.parse(
+                        "{\"eventTimestamp\":\"2024-03-05T10:00:00Z\",\"subscriptionId\":\"s\","
+                                + "\"operationName\":{\"value\":\"Microsoft.KeyVault/vaults/write\"},\"status\":{\"value\":\"Succeeded\"}}");
         List<String> fromDiag = fired(m, new Event(LogType.AZURE_ACTIVITY, diag));
         String keyVaultRule = rules.stream()
                 .filter(x -> x.location().file().endsWith("azure_keyvault_modified_or_deleted.yml"))
-                .findFirst().orElseThrow().id();
+                .findFirst()
+                .orElseThrow()
+                .id();
         assertThat(fromDiag).contains(keyVaultRule);
         assertThat(fired(m, new Event(LogType.AZURE_ACTIVITY, rest))).isEqualTo(fromDiag);
         assertThat(fired(m, new Event(LogType.CLOUDTRAIL, diag))).isEmpty();

@@ -16,8 +16,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class SigmaConditionTest {
-    private static final String SELECTIONS = "  sel_a:\n    a: 'yes'\n  sel_b:\n    b: 'yes'\n  filter_c:\n    c: 'yes'\n"
-            + "  _hidden:\n    h: 'yes'\n";
+    private static final String SELECTIONS =
+            "  sel_a:\n    a: 'yes'\n  sel_b:\n    b: 'yes'\n  filter_c:\n    c: 'yes'\n"
+                    + "  _hidden:\n    h: 'yes'\n";
 
     private static Rule cond(String condition) {
         return one(SELECTIONS + "  condition: " + condition + "\n");
@@ -34,38 +35,38 @@ class SigmaConditionTest {
 
     @ParameterizedTest(name = "{0} on {1}")
     @CsvSource({
-            "sel_a, a, true",
-            "sel_a, b, false",
-            "sel_a and sel_b, ab, true",
-            "sel_a and sel_b, a, false",
-            "sel_a or sel_b, b, true",
-            "sel_a or sel_b, c, false",
-            "not sel_a, b, true",
-            "not sel_a, a, false",
-            "sel_a or sel_b and filter_c, a, true",
-            "sel_a or sel_b and filter_c, b, false",
-            "(sel_a or sel_b) and filter_c, a, false",
-            "(sel_a or sel_b) and filter_c, ac, true",
-            "not sel_a and sel_b, b, true",
-            "not sel_a and sel_b, ab, false",
-            "not (sel_a and sel_b), a, true",
-            "not (sel_a and sel_b), ab, false",
-            "1 of sel_*, b, true",
-            "1 of sel_*, c, false",
-            "any of sel_*, a, true",
-            "all of sel_*, a, false",
-            "all of sel_*, ab, true",
-            "not 1 of sel_*, c, true",
-            "not 1 of sel_*, a, false",
-            "all of them, abc, true",
-            "all of them, ab, false",
-            "1 of them, c, true",
-            "1 of them, h, false",
-            "1 of _hid*, h, true",
-            "all of sel_* and not 1 of filter_*, ab, true",
-            "all of sel_* and not 1 of filter_*, abc, false",
-            "1 of sel_a, a, true",
-            "((sel_a)), a, true",
+        "sel_a, a, true",
+        "sel_a, b, false",
+        "sel_a and sel_b, ab, true",
+        "sel_a and sel_b, a, false",
+        "sel_a or sel_b, b, true",
+        "sel_a or sel_b, c, false",
+        "not sel_a, b, true",
+        "not sel_a, a, false",
+        "sel_a or sel_b and filter_c, a, true",
+        "sel_a or sel_b and filter_c, b, false",
+        "(sel_a or sel_b) and filter_c, a, false",
+        "(sel_a or sel_b) and filter_c, ac, true",
+        "not sel_a and sel_b, b, true",
+        "not sel_a and sel_b, ab, false",
+        "not (sel_a and sel_b), a, true",
+        "not (sel_a and sel_b), ab, false",
+        "1 of sel_*, b, true",
+        "1 of sel_*, c, false",
+        "any of sel_*, a, true",
+        "all of sel_*, a, false",
+        "all of sel_*, ab, true",
+        "not 1 of sel_*, c, true",
+        "not 1 of sel_*, a, false",
+        "all of them, abc, true",
+        "all of them, ab, false",
+        "1 of them, c, true",
+        "1 of them, h, false",
+        "1 of _hid*, h, true",
+        "all of sel_* and not 1 of filter_*, ab, true",
+        "all of sel_* and not 1 of filter_*, abc, false",
+        "1 of sel_a, a, true",
+        "((sel_a)), a, true",
     })
     void conditionForms(String condition, String fields, boolean expected) {
         assertThat(matches(cond(condition), ev(fields))).isEqualTo(expected);
@@ -95,20 +96,22 @@ class SigmaConditionTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = ';', value = {
-            // condition ; message ; column of the error inside the line 'condition: …' (value starts at col 14)
-            "sel_a and nope; unknown search identifier 'nope'; 24",
-            "1 of nothing_*; matches no search identifier; 19",
-            "sel_a sel_b; unexpected 'sel_b'; 20",
-            "(sel_a or sel_b; '(' is never closed; 14",
-            "sel_a or sel_b); unexpected ')'; 28",
-            "sel_a and; condition ends; 23",
-            "sel_a AND sel_b; operators are lower-case; 20",
-            "sel_*; wildcard patterns need '1 of'; 14",
-            "all of (sel_a); must be followed by 'them' or a search identifier pattern; 21",
-            "2 of them; '2 of' is not Sigma: a condition may use '1 of', 'any of' or 'all of'; 14",
-            "sel_a and 3 of sel_*; '3 of' is not Sigma; 24",
-    })
+    @CsvSource(
+            delimiter = ';',
+            value = {
+                // condition ; message ; column of the error inside the line 'condition: …' (value starts at col 14)
+                "sel_a and nope; unknown search identifier 'nope'; 24",
+                "1 of nothing_*; matches no search identifier; 19",
+                "sel_a sel_b; unexpected 'sel_b'; 20",
+                "(sel_a or sel_b; '(' is never closed; 14",
+                "sel_a or sel_b); unexpected ')'; 28",
+                "sel_a and; condition ends; 23",
+                "sel_a AND sel_b; operators are lower-case; 20",
+                "sel_*; wildcard patterns need '1 of'; 14",
+                "all of (sel_a); must be followed by 'them' or a search identifier pattern; 21",
+                "2 of them; '2 of' is not Sigma: a condition may use '1 of', 'any of' or 'all of'; 14",
+                "sel_a and 3 of sel_*; '3 of' is not Sigma; 24",
+            })
     void conditionErrorsPointInsideTheCondition(String condition, String message, int column) {
         LoadError e = error(SELECTIONS + "  condition: " + condition + "\n");
         assertThat(e.message()).contains(message);

@@ -52,12 +52,16 @@ class SigmaCorpusTest {
     @Test
     void placeholderRuleNeedsItsValues() {
         RuleLoader.Result r = loader(Map.of()).load(List.of(AWS.resolve("rules-placeholder")));
-        assertThat(r.errors()).hasSize(2).allSatisfy(e -> assertThat(e.message()).contains("unresolved placeholder"));
+        assertThat(r.errors())
+                .hasSize(2)
+                .allSatisfy(e -> assertThat(e.message()).contains("unresolved placeholder"));
         assertThat(r.errors()).extracting(e -> e.location().line()).containsExactly(25, 27);
     }
 
     static Stream<Path> unsupported() throws IOException {
-        return Files.list(AWS.resolve("unsupported/cloud")).filter(p -> p.toString().endsWith(".yml")).sorted();
+        return Files.list(AWS.resolve("unsupported/cloud"))
+                .filter(p -> p.toString().endsWith(".yml"))
+                .sorted();
     }
 
     @Test
@@ -81,19 +85,32 @@ class SigmaCorpusTest {
     void all35AzureActivityRulesLoad() {
         RuleLoader.Result r = loader(Map.of()).load(List.of(SHARED.resolve("corpus/sigmahq-azure-activity/rules")));
         assertThat(r.errors()).isEmpty();
-        assertThat(r.ruleSet().rules()).hasSize(35)
+        assertThat(r.ruleSet().rules())
+                .hasSize(35)
                 .allSatisfy(rule -> assertThat(rule.logTypes()).containsExactly(LogType.AZURE_ACTIVITY));
         Rule keywords = byFile(r, "azure_granting_permission_detection.yml");
-        assertThat(matches(keywords, LogType.AZURE_ACTIVITY, "{\"operationName\":{\"value\":"
-                + "\"Microsoft.Authorization/roleAssignments/write\"}}")).isTrue();
-        assertThat(matches(keywords, LogType.AZURE_ACTIVITY, "{\"operationName\":{\"value\":"
-                + "\"Microsoft.Compute/virtualMachines/write\"}}")).isFalse();
-        assertThat(matches(keywords, LogType.CLOUDTRAIL, "{\"operationName\":{\"value\":"
-                + "\"Microsoft.Authorization/roleAssignments/write\"}}")).as("other log type").isFalse();
+        assertThat(matches(
+                        keywords,
+                        LogType.AZURE_ACTIVITY,
+                        "{\"operationName\":{\"value\":" + "\"Microsoft.Authorization/roleAssignments/write\"}}"))
+                .isTrue();
+        assertThat(matches(
+                        keywords,
+                        LogType.AZURE_ACTIVITY,
+                        "{\"operationName\":{\"value\":" + "\"Microsoft.Compute/virtualMachines/write\"}}"))
+                .isFalse();
+        assertThat(matches(
+                        keywords,
+                        LogType.CLOUDTRAIL,
+                        "{\"operationName\":{\"value\":" + "\"Microsoft.Authorization/roleAssignments/write\"}}"))
+                .as("other log type")
+                .isFalse();
     }
 
     static Rule byFile(RuleLoader.Result r, String fileName) {
-        return r.ruleSet().rules().stream().filter(x -> x.location().file().endsWith("/" + fileName)).findFirst()
+        return r.ruleSet().rules().stream()
+                .filter(x -> x.location().file().endsWith("/" + fileName))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no rule from " + fileName));
     }
 
@@ -108,11 +125,17 @@ class SigmaCorpusTest {
         Rule r = aws("aws_cloudtrail_guardduty_detector_deleted_or_updated.yml");
         String update = "{\"eventSource\":\"guardduty.amazonaws.com\",\"eventName\":\"UpdateDetector\","
                 + "\"requestParameters\":{\"detectorId\":\"abc\",\"enable\":false}";
-        assertThat(matches(r, update + "}")).as("JSON boolean false equals 'false'; absent errorCode").isTrue();
+        assertThat(matches(r, update + "}"))
+                .as("JSON boolean false equals 'false'; absent errorCode")
+                .isTrue();
         assertThat(matches(r, update + ",\"errorCode\":\"AccessDenied\"}")).isFalse();
-        assertThat(matches(r, "{\"eventSource\":\"guardduty.amazonaws.com\",\"eventName\":\"UpdateDetector\","
-                + "\"requestParameters\":{\"enable\":true}}")).isFalse();
-        assertThat(matches(r, "{\"eventSource\":\"guardduty.amazonaws.com\",\"eventName\":\"DeleteDetector\"}")).isTrue();
+        assertThat(matches(
+                        r,
+                        "{\"eventSource\":\"guardduty.amazonaws.com\",\"eventName\":\"UpdateDetector\","
+                                + "\"requestParameters\":{\"enable\":true}}"))
+                .isFalse();
+        assertThat(matches(r, "{\"eventSource\":\"guardduty.amazonaws.com\",\"eventName\":\"DeleteDetector\"}"))
+                .isTrue();
     }
 
     @Test
@@ -127,29 +150,43 @@ class SigmaCorpusTest {
     @Test
     void rootAccountUsage() {
         Rule r = aws("aws_root_account_usage.yml");
-        assertThat(matches(r, "{\"userIdentity\":{\"type\":\"Root\"},\"eventType\":\"AwsApiCall\"}")).isTrue();
-        assertThat(matches(r, "{\"userIdentity\":{\"type\":\"Root\"},\"eventType\":\"AwsServiceEvent\"}")).isFalse();
-        assertThat(matches(r, "{\"userIdentity\":{\"type\":\"IAMUser\"},\"eventType\":\"AwsApiCall\"}")).isFalse();
+        assertThat(matches(r, "{\"userIdentity\":{\"type\":\"Root\"},\"eventType\":\"AwsApiCall\"}"))
+                .isTrue();
+        assertThat(matches(r, "{\"userIdentity\":{\"type\":\"Root\"},\"eventType\":\"AwsServiceEvent\"}"))
+                .isFalse();
+        assertThat(matches(r, "{\"userIdentity\":{\"type\":\"IAMUser\"},\"eventType\":\"AwsApiCall\"}"))
+                .isFalse();
     }
 
     @Test
     void lambdaLayerAttachedFansOutOverTheLayerArray() {
         Rule r = aws("aws_new_lambda_layer_attached.yml");
-        assertThat(matches(r, "{\"eventSource\":\"lambda.amazonaws.com\",\"eventName\":"
-                + "\"UpdateFunctionConfiguration20150331v2\",\"requestParameters\":{\"layers\":"
-                + "[\"arn:aws:lambda:us-east-1:1:layer:x:1\"]}}")).isTrue();
-        assertThat(matches(r, "{\"eventSource\":\"lambda.amazonaws.com\",\"eventName\":"
-                + "\"UpdateFunctionConfiguration20150331v2\",\"requestParameters\":{\"functionName\":\"f\"}}")).isFalse();
+        assertThat(matches(
+                        r,
+                        "{\"eventSource\":\"lambda.amazonaws.com\",\"eventName\":"
+                                + "\"UpdateFunctionConfiguration20150331v2\",\"requestParameters\":{\"layers\":"
+                                + "[\"arn:aws:lambda:us-east-1:1:layer:x:1\"]}}"))
+                .isTrue();
+        assertThat(
+                        matches(
+                                r,
+                                "{\"eventSource\":\"lambda.amazonaws.com\",\"eventName\":"
+                                        + "\"UpdateFunctionConfiguration20150331v2\",\"requestParameters\":{\"functionName\":\"f\"}}"))
+                .isFalse();
     }
 
     @Test
     void imdsMaliciousUsageRegexAndFilter() {
         Rule r = aws("aws_cloudtrail_imds_malicious_usage.yml");
         String arn = "\"userIdentity\":{\"arn\":\"arn:aws:sts::1:assumed-role/aws:ec2-instance/i-0abc\"}";
-        assertThat(matches(r, "{" + arn + ",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"ListBuckets\","
-                + "\"sourceIPAddress\":\"198.51.100.1\"}")).isTrue();
+        assertThat(matches(
+                        r,
+                        "{" + arn + ",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"ListBuckets\","
+                                + "\"sourceIPAddress\":\"198.51.100.1\"}"))
+                .isTrue();
         assertThat(matches(r, "{" + arn + ",\"eventSource\":\"ssm.amazonaws.com\",\"eventName\":\"ListBuckets\"}"))
-                .as("filtered by eventSource").isFalse();
+                .as("filtered by eventSource")
+                .isFalse();
         assertThat(matches(r, "{\"userIdentity\":{\"arn\":\"arn:aws:iam::1:user/bob\"},\"eventName\":\"ListBuckets\"}"))
                 .isFalse();
     }
@@ -157,30 +194,46 @@ class SigmaCorpusTest {
     @Test
     void updateLoginProfileFieldref() {
         Rule r = aws("aws_update_login_profile.yml");
-        assertThat(matches(r, "{\"eventSource\":\"iam.amazonaws.com\",\"eventName\":\"UpdateLoginProfile\","
-                + "\"userIdentity\":{\"arn\":\"arn:aws:iam::1:user/admin\"},\"requestParameters\":{\"userName\":\"bob\"}}"))
+        assertThat(
+                        matches(
+                                r,
+                                "{\"eventSource\":\"iam.amazonaws.com\",\"eventName\":\"UpdateLoginProfile\","
+                                        + "\"userIdentity\":{\"arn\":\"arn:aws:iam::1:user/admin\"},\"requestParameters\":{\"userName\":\"bob\"}}"))
                 .isTrue();
         // Equality with a full ARN never holds on raw CloudTrail (research note §3.6), so only an equal value filters.
-        assertThat(matches(r, "{\"eventSource\":\"iam.amazonaws.com\",\"eventName\":\"UpdateLoginProfile\","
-                + "\"userIdentity\":{\"arn\":\"bob\"},\"requestParameters\":{\"userName\":\"bob\"}}")).isFalse();
+        assertThat(matches(
+                        r,
+                        "{\"eventSource\":\"iam.amazonaws.com\",\"eventName\":\"UpdateLoginProfile\","
+                                + "\"userIdentity\":{\"arn\":\"bob\"},\"requestParameters\":{\"userName\":\"bob\"}}"))
+                .isFalse();
     }
 
     @Test
     void consoleLoginFromUnexpectedPlaceUsesPlaceholders() {
         Rule r = aws("aws_cloudtrail_console_login_success_from_susp_locations.yml");
         String login = "\"eventName\":\"ConsoleLogin\",\"responseElements\":{\"ConsoleLogin\":\"Success\"}";
-        assertThat(matches(r, "{" + login + ",\"src_country\":\"FR\",\"src_ip\":\"192.0.2.1\"}")).isTrue();
-        assertThat(matches(r, "{" + login + ",\"src_country\":\"US\",\"src_ip\":\"192.0.2.1\"}")).isFalse();
-        assertThat(matches(r, "{" + login + ",\"src_country\":\"FR\",\"src_ip\":\"203.0.113.9\"}")).isFalse();
-        assertThat(matches(r, "{" + login + ",\"src_country\":\"FR\",\"src_ip\":\"198.51.100.7\"}")).isFalse();
+        assertThat(matches(r, "{" + login + ",\"src_country\":\"FR\",\"src_ip\":\"192.0.2.1\"}"))
+                .isTrue();
+        assertThat(matches(r, "{" + login + ",\"src_country\":\"US\",\"src_ip\":\"192.0.2.1\"}"))
+                .isFalse();
+        assertThat(matches(r, "{" + login + ",\"src_country\":\"FR\",\"src_ip\":\"203.0.113.9\"}"))
+                .isFalse();
+        assertThat(matches(r, "{" + login + ",\"src_country\":\"FR\",\"src_ip\":\"198.51.100.7\"}"))
+                .isFalse();
     }
 
     @Test
     void consoleLoginWithoutMfa() {
         Rule r = aws("aws_cloudtrail_console_login_success_without_mfa.yml");
-        assertThat(matches(r, "{\"eventName\":\"ConsoleLogin\",\"additionalEventData\":{\"MFAUsed\":\"No\"},"
-                + "\"responseElements\":{\"ConsoleLogin\":\"Success\"}}")).isTrue();
-        assertThat(matches(r, "{\"eventName\":\"ConsoleLogin\",\"additionalEventData\":{\"MFAUsed\":\"Yes\"},"
-                + "\"responseElements\":{\"ConsoleLogin\":\"Success\"}}")).isFalse();
+        assertThat(matches(
+                        r,
+                        "{\"eventName\":\"ConsoleLogin\",\"additionalEventData\":{\"MFAUsed\":\"No\"},"
+                                + "\"responseElements\":{\"ConsoleLogin\":\"Success\"}}"))
+                .isTrue();
+        assertThat(matches(
+                        r,
+                        "{\"eventName\":\"ConsoleLogin\",\"additionalEventData\":{\"MFAUsed\":\"Yes\"},"
+                                + "\"responseElements\":{\"ConsoleLogin\":\"Success\"}}"))
+                .isFalse();
     }
 }

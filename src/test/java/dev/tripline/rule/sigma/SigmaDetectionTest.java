@@ -88,7 +88,8 @@ class SigmaDetectionTest {
     void keywordsSearchEveryLeaf() {
         Rule list = one("  keywords:\n    - Microsoft.Authorization/roleAssignments/write\n    - other\n"
                 + "  condition: keywords\n");
-        assertThat(matches(list, "{\"a\":{\"b\":[\"x\",\"MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE\"]}}")).isTrue();
+        assertThat(matches(list, "{\"a\":{\"b\":[\"x\",\"MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE\"]}}"))
+                .isTrue();
         assertThat(matches(list, "{\"a\":\"nothing\"}")).isFalse();
         Rule scalar = one("  kw: needle\n  condition: kw\n");
         assertThat(matches(scalar, "{\"x\":\"haystack with a needle in it\"}")).isTrue();
@@ -97,10 +98,13 @@ class SigmaDetectionTest {
         assertThat(matches(all, "{\"x\":\"foo\",\"y\":\"bar\"}")).isTrue();
         assertThat(matches(all, "{\"x\":\"foo\"}")).isFalse();
         // Keywords search text: each value may sit inside a longer string, in any leaf.
-        assertThat(matches(all, "{\"cmd\":\"Set-OabVirtualDirectory -ExternalUrl x\"}")).isFalse();
+        assertThat(matches(all, "{\"cmd\":\"Set-OabVirtualDirectory -ExternalUrl x\"}"))
+                .isFalse();
         Rule text = one("  kw:\n    '|all':\n      - OabVirtualDirectory\n      - ' -ExternalUrl '\n  condition: kw\n");
-        assertThat(matches(text, "{\"cmd\":\"Set-OabVirtualDirectory -ExternalUrl http://x\"}")).isTrue();
-        assertThat(matches(text, "{\"a\":\"new-oabvirtualdirectory\",\"b\":[\"y -externalurl z\"]}")).isTrue();
+        assertThat(matches(text, "{\"cmd\":\"Set-OabVirtualDirectory -ExternalUrl http://x\"}"))
+                .isTrue();
+        assertThat(matches(text, "{\"a\":\"new-oabvirtualdirectory\",\"b\":[\"y -externalurl z\"]}"))
+                .isTrue();
         assertThat(matches(text, "{\"cmd\":\"Set-OabVirtualDirectory\"}")).isFalse();
         Rule anchored = one("  kw:\n    '|startswith':\n      - Set-\n  condition: kw\n");
         assertThat(matches(anchored, "{\"cmd\":\"Set-Oab\"}")).isTrue();
@@ -110,31 +114,34 @@ class SigmaDetectionTest {
     // ---- wildcards, escapes, case ----
 
     @ParameterizedTest(name = "{0} vs {1}")
-    @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
-            // rule text | event value | matches
-            "C:\\Windows|C:\\Windows|true",
-            "C:\\Windows|C:Windows|false",
-            "a\\*b|a*b|true",
-            "a\\*b|axxb|false",
-            "a\\?b|a?b|true",
-            "a\\?b|axb|false",
-            "a\\\\*|a\\anything|true",
-            "a\\\\*|a|false",
-            "a\\\\\\*|a\\*|true",
-            "a\\\\\\*|a\\x|false",
-            "a\\\\b|a\\b|true",
-            "a\\\\\\\\b|a\\\\b|true",
-            "a\\\\\\\\b|a\\b|false",
-            "end\\|end\\|true",
-            "a*c|abbbc|true",
-            "a*c|abbbd|false",
-            "a?c|abc|true",
-            "a?c|abbc|false",
-            "*middle*|xxMIDDLExx|true",
-            "pre*|prefix|true",
-            "*fix|prefix|true",
-            "*fix|fixed|false",
-    })
+    @CsvSource(
+            delimiter = '|',
+            quoteCharacter = '"',
+            value = {
+                // rule text | event value | matches
+                "C:\\Windows|C:\\Windows|true",
+                "C:\\Windows|C:Windows|false",
+                "a\\*b|a*b|true",
+                "a\\*b|axxb|false",
+                "a\\?b|a?b|true",
+                "a\\?b|axb|false",
+                "a\\\\*|a\\anything|true",
+                "a\\\\*|a|false",
+                "a\\\\\\*|a\\*|true",
+                "a\\\\\\*|a\\x|false",
+                "a\\\\b|a\\b|true",
+                "a\\\\\\\\b|a\\\\b|true",
+                "a\\\\\\\\b|a\\b|false",
+                "end\\|end\\|true",
+                "a*c|abbbc|true",
+                "a*c|abbbd|false",
+                "a?c|abc|true",
+                "a?c|abbc|false",
+                "*middle*|xxMIDDLExx|true",
+                "pre*|prefix|true",
+                "*fix|prefix|true",
+                "*fix|fixed|false",
+            })
     void escapesAndWildcards(String ruleValue, String eventValue, boolean expected) throws Exception {
         String yamlValue = "'" + ruleValue.replace("'", "''") + "'";
         Rule r = sel("    f: " + yamlValue + "\n");
@@ -144,10 +151,14 @@ class SigmaDetectionTest {
 
     @Test
     void textWhenWildcardsOnlyAtEndsElseGlob() {
-        assertThat(leafTest(sel("    f: '*abc*'\n"))).isEqualTo(new ValuePredicate.Text(ValuePredicate.Mode.CONTAINS, "abc", false));
-        assertThat(leafTest(sel("    f: 'abc*'\n"))).isEqualTo(new ValuePredicate.Text(ValuePredicate.Mode.PREFIX, "abc", false));
-        assertThat(leafTest(sel("    f: '*abc'\n"))).isEqualTo(new ValuePredicate.Text(ValuePredicate.Mode.SUFFIX, "abc", false));
-        assertThat(leafTest(sel("    f: 'a\\*bc'\n"))).isEqualTo(new ValuePredicate.Text(ValuePredicate.Mode.EQUALS, "a*bc", false));
+        assertThat(leafTest(sel("    f: '*abc*'\n")))
+                .isEqualTo(new ValuePredicate.Text(ValuePredicate.Mode.CONTAINS, "abc", false));
+        assertThat(leafTest(sel("    f: 'abc*'\n")))
+                .isEqualTo(new ValuePredicate.Text(ValuePredicate.Mode.PREFIX, "abc", false));
+        assertThat(leafTest(sel("    f: '*abc'\n")))
+                .isEqualTo(new ValuePredicate.Text(ValuePredicate.Mode.SUFFIX, "abc", false));
+        assertThat(leafTest(sel("    f: 'a\\*bc'\n")))
+                .isEqualTo(new ValuePredicate.Text(ValuePredicate.Mode.EQUALS, "a*bc", false));
         assertThat(leafTest(sel("    f: 'a*bc'\n"))).isInstanceOf(ValuePredicate.Glob.class);
         assertThat(leafTest(sel("    f: 'abc?'\n"))).isInstanceOf(ValuePredicate.Glob.class);
     }
@@ -185,16 +196,24 @@ class SigmaDetectionTest {
     @Test
     void containsOnObjectUsesCompactJson() {
         Rule r = sel("    requestParameters|contains: '\"Status\":\"Suspended\"'\n");
-        assertThat(matches(r, "{\"requestParameters\":{\"VersioningConfiguration\":{\"Status\":\"Suspended\"}}}")).isTrue();
-        assertThat(matches(r, "{\"requestParameters\":{\"VersioningConfiguration\":{\"Status\":\"Enabled\"}}}")).isFalse();
+        assertThat(matches(r, "{\"requestParameters\":{\"VersioningConfiguration\":{\"Status\":\"Suspended\"}}}"))
+                .isTrue();
+        assertThat(matches(r, "{\"requestParameters\":{\"VersioningConfiguration\":{\"Status\":\"Enabled\"}}}"))
+                .isFalse();
     }
 
     @Test
     void arraysFanOut() {
-        Rule r = sel("    requestParameters.containerDefinitions.command|contains: '$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'\n");
-        assertThat(matches(r, "{\"requestParameters\":{\"containerDefinitions\":[{\"command\":[\"sh\"]},"
-                + "{\"command\":[\"sh\",\"curl 169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI\"]}]}}")).isTrue();
-        assertThat(matches(r, "{\"requestParameters\":{\"containerDefinitions\":[{\"command\":[\"sh\"]}]}}")).isFalse();
+        Rule r = sel(
+                "    requestParameters.containerDefinitions.command|contains: '$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'\n");
+        assertThat(
+                        matches(
+                                r,
+                                "{\"requestParameters\":{\"containerDefinitions\":[{\"command\":[\"sh\"]},"
+                                        + "{\"command\":[\"sh\",\"curl 169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI\"]}]}}"))
+                .isTrue();
+        assertThat(matches(r, "{\"requestParameters\":{\"containerDefinitions\":[{\"command\":[\"sh\"]}]}}"))
+                .isFalse();
     }
 
     // ---- modifiers ----
@@ -203,10 +222,14 @@ class SigmaDetectionTest {
     void containsStartsWithEndsWith() {
         assertThat(matches(sel("    f|contains: mid\n"), "{\"f\":\"xxMIDxx\"}")).isTrue();
         assertThat(matches(sel("    f|contains: mid\n"), "{\"f\":\"xxmixx\"}")).isFalse();
-        assertThat(matches(sel("    f|startswith: arn:aws\n"), "{\"f\":\"arn:aws:iam\"}")).isTrue();
-        assertThat(matches(sel("    f|startswith: arn:aws\n"), "{\"f\":\"x arn:aws\"}")).isFalse();
-        assertThat(matches(sel("    f|endswith: .exe\n"), "{\"f\":\"cmd.EXE\"}")).isTrue();
-        assertThat(matches(sel("    f|endswith: .exe\n"), "{\"f\":\"cmd.exe.txt\"}")).isFalse();
+        assertThat(matches(sel("    f|startswith: arn:aws\n"), "{\"f\":\"arn:aws:iam\"}"))
+                .isTrue();
+        assertThat(matches(sel("    f|startswith: arn:aws\n"), "{\"f\":\"x arn:aws\"}"))
+                .isFalse();
+        assertThat(matches(sel("    f|endswith: .exe\n"), "{\"f\":\"cmd.EXE\"}"))
+                .isTrue();
+        assertThat(matches(sel("    f|endswith: .exe\n"), "{\"f\":\"cmd.exe.txt\"}"))
+                .isFalse();
     }
 
     @Test
@@ -217,7 +240,8 @@ class SigmaDetectionTest {
         assertThat(matches(b64, "{\"f\":\"" + enc.toLowerCase() + "\"}")).isFalse();
         Rule offset = sel("    f|base64offset|contains: secret\n");
         for (String prefix : List.of("", "a", "ab", "abc")) {
-            String text = Base64.getEncoder().encodeToString((prefix + "secret" + "tail").getBytes(StandardCharsets.UTF_8));
+            String text =
+                    Base64.getEncoder().encodeToString((prefix + "secret" + "tail").getBytes(StandardCharsets.UTF_8));
             assertThat(matches(offset, "{\"f\":\"" + text + "\"}")).as(prefix).isTrue();
         }
         String other = Base64.getEncoder().encodeToString("public data".getBytes(StandardCharsets.UTF_8));
@@ -233,20 +257,28 @@ class SigmaDetectionTest {
         String be = Base64.getEncoder().encodeToString("cmd".getBytes(StandardCharsets.UTF_16BE));
         byte[] bom = new byte[] {(byte) 0xFF, (byte) 0xFE, 'c', 0, 'm', 0, 'd', 0};
         String withBom = Base64.getEncoder().encodeToString(bom);
-        assertThat(matches(sel("    f|wide|base64: cmd\n"), "{\"f\":\"" + le + "\"}")).isTrue();
-        assertThat(matches(sel("    f|utf16le|base64: cmd\n"), "{\"f\":\"" + le + "\"}")).isTrue();
-        assertThat(matches(sel("    f|utf16be|base64: cmd\n"), "{\"f\":\"" + be + "\"}")).isTrue();
-        assertThat(matches(sel("    f|utf16be|base64: cmd\n"), "{\"f\":\"" + le + "\"}")).isFalse();
-        assertThat(matches(sel("    f|utf16|base64: cmd\n"), "{\"f\":\"" + withBom + "\"}")).isTrue();
+        assertThat(matches(sel("    f|wide|base64: cmd\n"), "{\"f\":\"" + le + "\"}"))
+                .isTrue();
+        assertThat(matches(sel("    f|utf16le|base64: cmd\n"), "{\"f\":\"" + le + "\"}"))
+                .isTrue();
+        assertThat(matches(sel("    f|utf16be|base64: cmd\n"), "{\"f\":\"" + be + "\"}"))
+                .isTrue();
+        assertThat(matches(sel("    f|utf16be|base64: cmd\n"), "{\"f\":\"" + le + "\"}"))
+                .isFalse();
+        assertThat(matches(sel("    f|utf16|base64: cmd\n"), "{\"f\":\"" + withBom + "\"}"))
+                .isTrue();
         String longer = Base64.getEncoder().encodeToString("x cmd /c".getBytes(StandardCharsets.UTF_16LE));
-        assertThat(matches(sel("    f|wide|base64offset|contains: cmd\n"), "{\"f\":\"" + longer + "\"}")).isTrue();
+        assertThat(matches(sel("    f|wide|base64offset|contains: cmd\n"), "{\"f\":\"" + longer + "\"}"))
+                .isTrue();
     }
 
     @Test
     void windash() {
         Rule r = sel("    cmd|windash|contains: ' -enc '\n");
         for (String dash : List.of("-", "/", "\u2013", "\u2014", "\u2015")) {
-            assertThat(matches(r, "{\"cmd\":\"powershell " + dash + "enc AAA\"}")).as(dash).isTrue();
+            assertThat(matches(r, "{\"cmd\":\"powershell " + dash + "enc AAA\"}"))
+                    .as(dash)
+                    .isTrue();
         }
         assertThat(matches(r, "{\"cmd\":\"powershell +enc AAA\"}")).isFalse();
     }
@@ -254,14 +286,18 @@ class SigmaDetectionTest {
     @Test
     void regexWithFlags() {
         Rule r = sel("    userIdentity.arn|re: '.+:assumed-role/aws:.+'\n");
-        assertThat(matches(r, "{\"userIdentity\":{\"arn\":\"arn:aws:sts::1:assumed-role/aws:ec2-instance/i-1\"}}")).isTrue();
-        assertThat(matches(r, "{\"userIdentity\":{\"arn\":\"arn:aws:iam::1:user/bob\"}}")).isFalse();
+        assertThat(matches(r, "{\"userIdentity\":{\"arn\":\"arn:aws:sts::1:assumed-role/aws:ec2-instance/i-1\"}}"))
+                .isTrue();
+        assertThat(matches(r, "{\"userIdentity\":{\"arn\":\"arn:aws:iam::1:user/bob\"}}"))
+                .isFalse();
         assertThat(matches(sel("    f|re: ^abc$\n"), "{\"f\":\"ABC\"}")).isFalse();
         assertThat(matches(sel("    f|re|i: ^abc$\n"), "{\"f\":\"ABC\"}")).isTrue();
-        assertThat(matches(sel("    f|re|ignorecase: ^abc$\n"), "{\"f\":\"ABC\"}")).isTrue();
+        assertThat(matches(sel("    f|re|ignorecase: ^abc$\n"), "{\"f\":\"ABC\"}"))
+                .isTrue();
         assertThat(matches(sel("    f|re: ^b$\n"), "{\"f\":\"a\\nb\"}")).isFalse();
         assertThat(matches(sel("    f|re|m: ^b$\n"), "{\"f\":\"a\\nb\"}")).isTrue();
-        assertThat(matches(sel("    f|re|multiline: ^b$\n"), "{\"f\":\"a\\nb\"}")).isTrue();
+        assertThat(matches(sel("    f|re|multiline: ^b$\n"), "{\"f\":\"a\\nb\"}"))
+                .isTrue();
         assertThat(matches(sel("    f|re: a.b\n"), "{\"f\":\"a\\nb\"}")).isFalse();
         assertThat(matches(sel("    f|re|s: a.b\n"), "{\"f\":\"a\\nb\"}")).isTrue();
         assertThat(matches(sel("    f|re|dotall: a.b\n"), "{\"f\":\"a\\nb\"}")).isTrue();
@@ -270,16 +306,18 @@ class SigmaDetectionTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-            "(a)\\1|backreference",
-            "foo(?=bar)|lookahead",
-            "foo(?!bar)|negative lookahead",
-            "(?<=foo)bar|lookbehind",
-            "(?<!foo)bar|negative lookbehind",
-            "(?>a+)b|atomic group",
-            "a++b|possessive quantifier",
-            "a{2}+b|possessive quantifier",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "(a)\\1|backreference",
+                "foo(?=bar)|lookahead",
+                "foo(?!bar)|negative lookahead",
+                "(?<=foo)bar|lookbehind",
+                "(?<!foo)bar|negative lookbehind",
+                "(?>a+)b|atomic group",
+                "a++b|possessive quantifier",
+                "a{2}+b|possessive quantifier",
+            })
     void regexConstructsRe2LacksAreNamed(String pattern, String construct) {
         LoadError e = error("  sel:\n    f|re: '" + pattern + "'\n  condition: sel\n");
         assertThat(e.message()).contains(construct).contains("RE2 does not support");
@@ -310,7 +348,8 @@ class SigmaDetectionTest {
         assertThat(matches(r, "{\"sourceIPAddress\":\"2001:db8::1\"}")).isTrue();
         assertThat(matches(r, "{\"sourceIPAddress\":\"11.1.2.3\"}")).isFalse();
         assertThat(matches(r, "{\"sourceIPAddress\":\"AWS Internal\"}")).isFalse();
-        assertThat(error("  sel:\n    ip|cidr: 10.0.0.0/33\n  condition: sel\n").message()).contains("cidr");
+        assertThat(error("  sel:\n    ip|cidr: 10.0.0.0/33\n  condition: sel\n").message())
+                .contains("cidr");
     }
 
     @Test
@@ -322,7 +361,8 @@ class SigmaDetectionTest {
         Rule no = sel("    errorCode|exists: false\n");
         assertThat(matches(no, "{}")).isTrue();
         assertThat(matches(no, "{\"errorCode\":\"\"}")).isFalse();
-        assertThat(error("  sel:\n    f|exists: yes\n  condition: sel\n").message()).contains("true or false");
+        assertThat(error("  sel:\n    f|exists: yes\n  condition: sel\n").message())
+                .contains("true or false");
     }
 
     @Test
@@ -332,10 +372,16 @@ class SigmaDetectionTest {
         assertThat(matches(eq, "{\"a\":\"Bob\",\"b\":\"alice\"}")).isFalse();
         assertThat(matches(eq, "{\"a\":\"Bob\"}")).isFalse();
         Rule ends = sel("    userIdentity.arn|fieldref|endswith: requestParameters.userName\n");
-        assertThat(matches(ends, "{\"userIdentity\":{\"arn\":\"arn:aws:iam::1:user/bob\"},"
-                + "\"requestParameters\":{\"userName\":\"bob\"}}")).isTrue();
-        assertThat(matches(ends, "{\"userIdentity\":{\"arn\":\"arn:aws:iam::1:user/bob\"},"
-                + "\"requestParameters\":{\"userName\":\"alice\"}}")).isFalse();
+        assertThat(matches(
+                        ends,
+                        "{\"userIdentity\":{\"arn\":\"arn:aws:iam::1:user/bob\"},"
+                                + "\"requestParameters\":{\"userName\":\"bob\"}}"))
+                .isTrue();
+        assertThat(matches(
+                        ends,
+                        "{\"userIdentity\":{\"arn\":\"arn:aws:iam::1:user/bob\"},"
+                                + "\"requestParameters\":{\"userName\":\"alice\"}}"))
+                .isFalse();
         Rule starts = sel("    a|fieldref|startswith: b\n");
         assertThat(matches(starts, "{\"a\":\"prefix-rest\",\"b\":\"prefix\"}")).isTrue();
         assertThat(matches(starts, "{\"a\":\"rest-prefix\",\"b\":\"prefix\"}")).isFalse();
@@ -359,9 +405,13 @@ class SigmaDetectionTest {
     @Test
     void neqIsNotOfTheWholeItem() {
         Rule r = sel("    eventName: CreateUser\n    userAgent|neq: console.amazonaws.com\n");
-        assertThat(matches(r, "{\"eventName\":\"CreateUser\",\"userAgent\":\"aws-cli\"}")).isTrue();
-        assertThat(matches(r, "{\"eventName\":\"CreateUser\",\"userAgent\":\"console.amazonaws.com\"}")).isFalse();
-        assertThat(matches(r, "{\"eventName\":\"CreateUser\"}")).as("missing field satisfies neq").isTrue();
+        assertThat(matches(r, "{\"eventName\":\"CreateUser\",\"userAgent\":\"aws-cli\"}"))
+                .isTrue();
+        assertThat(matches(r, "{\"eventName\":\"CreateUser\",\"userAgent\":\"console.amazonaws.com\"}"))
+                .isFalse();
+        assertThat(matches(r, "{\"eventName\":\"CreateUser\"}"))
+                .as("missing field satisfies neq")
+                .isTrue();
         Rule list = sel("    f|neq:\n      - a\n      - b\n");
         assertThat(matches(list, "{\"f\":\"c\"}")).isTrue();
         assertThat(matches(list, "{\"f\":\"b\"}")).isFalse();
@@ -379,7 +429,8 @@ class SigmaDetectionTest {
         assertThat(matches(sel("    eventTime|month: 3\n"), t)).isTrue();
         assertThat(matches(sel("    eventTime|year: 2024\n"), t)).isTrue();
         assertThat(matches(sel("    eventTime|year: 2023\n"), t)).isFalse();
-        assertThat(error("  sel:\n    t|gt|hour: 3\n  condition: sel\n").message()).contains("'gt' must come after 'hour'");
+        assertThat(error("  sel:\n    t|gt|hour: 3\n  condition: sel\n").message())
+                .contains("'gt' must come after 'hour'");
     }
 
     @Test
@@ -399,11 +450,14 @@ class SigmaDetectionTest {
 
     @Test
     void perAccountPlaceholderValuesReplaceTheGlobalOnesForThatAccount() {
-        RuleLoader loader = new RuleLoader(RuleLoadOptions.defaults()
-                .withPlaceholders(Map.of("approved", List.of("us-east-1", "eu-west-1")))
-                .withAccountPlaceholders(Map.of("approved", Map.of("111111111111", List.of("ap-southeast-2")))),
+        RuleLoader loader = new RuleLoader(
+                RuleLoadOptions.defaults()
+                        .withPlaceholders(Map.of("approved", List.of("us-east-1", "eu-west-1")))
+                        .withAccountPlaceholders(Map.of("approved", Map.of("111111111111", List.of("ap-southeast-2")))),
                 List.of(new SigmaLoader()));
-        RuleLoader.Result loaded = loader.loadFiles(List.of(new SourceFile("t.yml", null,
+        RuleLoader.Result loaded = loader.loadFiles(List.of(new SourceFile(
+                "t.yml",
+                null,
                 SigmaTesting.rule("  sel:\n    awsRegion|expand: '%approved%'\n  condition: not sel\n"))));
         assertThat(loaded.errors()).isEmpty();
         Rule r = loaded.ruleSet().rules().get(0);
@@ -411,10 +465,13 @@ class SigmaDetectionTest {
         String overridden = "{\"recipientAccountId\":\"111111111111\",\"awsRegion\":\"%s\"}";
         String other = "{\"recipientAccountId\":\"222222222222\",\"awsRegion\":\"%s\"}";
         // "not sel" fires for a region outside the account's approved list.
-        assertThat(bothEvaluators(r, compiled, overridden.formatted("ap-southeast-2"))).isFalse();
-        assertThat(bothEvaluators(r, compiled, overridden.formatted("us-east-1"))).isTrue();
+        assertThat(bothEvaluators(r, compiled, overridden.formatted("ap-southeast-2")))
+                .isFalse();
+        assertThat(bothEvaluators(r, compiled, overridden.formatted("us-east-1")))
+                .isTrue();
         assertThat(bothEvaluators(r, compiled, other.formatted("us-east-1"))).isFalse();
-        assertThat(bothEvaluators(r, compiled, other.formatted("ap-southeast-2"))).isTrue();
+        assertThat(bothEvaluators(r, compiled, other.formatted("ap-southeast-2")))
+                .isTrue();
         // With no account at all, the global list applies.
         assertThat(bothEvaluators(r, compiled, "{\"awsRegion\":\"eu-west-1\"}")).isFalse();
     }
@@ -427,33 +484,37 @@ class SigmaDetectionTest {
         } catch (Exception ex) {
             throw new AssertionError(ex);
         }
-        assertThat(!compiled.matches(e).isEmpty()).as("compiled agrees with reference on " + json).isEqualTo(reference);
+        assertThat(!compiled.matches(e).isEmpty())
+                .as("compiled agrees with reference on " + json)
+                .isEqualTo(reference);
         return reference;
     }
 
     // ---- modifier errors ----
 
     @ParameterizedTest
-    @CsvSource(delimiter = ';', value = {
-            "f|bogus: x;unknown modifier 'bogus'",
-            "f|contains|re: x;'re' must be the first modifier",
-            "f|exists|contains: true;'exists' cannot be combined",
-            "f|contains|exists: true;'exists' cannot be combined",
-            "f|i: x;'i' is only valid after 're'",
-            "f|contains|cidr: 10.0.0.0/8;'cidr' must be the first modifier",
-            "f|re|contains: x;modifier 'contains' cannot be combined with 're'",
-            "f|base64: 'a*b';'base64' cannot encode wildcards",
-            "f|contains|base64: ab;'base64' cannot encode wildcards",
-            "f|base64|base64offset: ab;'base64' and 'base64offset' cannot be combined",
-            "f|wide: ab;'wide' must be followed by 'base64'",
-            "f|contains|startswith: ab;only one of 'contains', 'startswith', 'endswith'",
-            "f|contains|contains: ab;modifier 'contains' is given twice",
-            "f|gt|lt: 1;only one of 'gt', 'gte', 'lt', 'lte'",
-            "f|gt|contains: 1;modifier 'contains' cannot be combined with 'gt'",
-            "f|fieldref|base64: b;modifier 'base64' cannot be combined with 'fieldref'",
-            "f|base64|windash: ab;'windash' must come before 'base64'",
-            "f|base64|expand: ab;'expand' must come before 'base64'",
-    })
+    @CsvSource(
+            delimiter = ';',
+            value = {
+                "f|bogus: x;unknown modifier 'bogus'",
+                "f|contains|re: x;'re' must be the first modifier",
+                "f|exists|contains: true;'exists' cannot be combined",
+                "f|contains|exists: true;'exists' cannot be combined",
+                "f|i: x;'i' is only valid after 're'",
+                "f|contains|cidr: 10.0.0.0/8;'cidr' must be the first modifier",
+                "f|re|contains: x;modifier 'contains' cannot be combined with 're'",
+                "f|base64: 'a*b';'base64' cannot encode wildcards",
+                "f|contains|base64: ab;'base64' cannot encode wildcards",
+                "f|base64|base64offset: ab;'base64' and 'base64offset' cannot be combined",
+                "f|wide: ab;'wide' must be followed by 'base64'",
+                "f|contains|startswith: ab;only one of 'contains', 'startswith', 'endswith'",
+                "f|contains|contains: ab;modifier 'contains' is given twice",
+                "f|gt|lt: 1;only one of 'gt', 'gte', 'lt', 'lte'",
+                "f|gt|contains: 1;modifier 'contains' cannot be combined with 'gt'",
+                "f|fieldref|base64: b;modifier 'base64' cannot be combined with 'fieldref'",
+                "f|base64|windash: ab;'windash' must come before 'base64'",
+                "f|base64|expand: ab;'expand' must come before 'base64'",
+            })
     void modifierErrorsPointAtTheKey(String item, String message) {
         LoadError e = error("  sel:\n    " + item + "\n  condition: sel\n");
         assertThat(e.message()).contains(message);
@@ -472,7 +533,8 @@ class SigmaDetectionTest {
 
     @Test
     void everySearchIdentifierErrorIsReported() {
-        var r = SigmaTesting.load(SigmaTesting.rule("  a:\n    f|bogus: x\n  b:\n    g|re: '(?=x)'\n  condition: a or b\n"));
+        var r = SigmaTesting.load(
+                SigmaTesting.rule("  a:\n    f|bogus: x\n  b:\n    g|re: '(?=x)'\n  condition: a or b\n"));
         assertThat(r.errors()).hasSize(2);
         assertThat(r.ruleSet().rules()).isEmpty();
     }

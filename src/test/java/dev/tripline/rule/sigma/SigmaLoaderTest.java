@@ -42,7 +42,8 @@ class SigmaLoaderTest {
         assertThat(rule.authors()).containsExactly("Florian Roth (Nextron Systems), frack113");
         assertThat(rule.tags()).containsExactly("attack.t1078");
         assertThat(rule.references()).containsExactly("https://x");
-        assertThat(rule.outputFields()).containsExactly(FieldPath.of("userIdentity.arn"), FieldPath.of("sourceIPAddress"));
+        assertThat(rule.outputFields())
+                .containsExactly(FieldPath.of("userIdentity.arn"), FieldPath.of("sourceIPAddress"));
         assertThat(rule.enabled()).isTrue();
         assertThat(rule.location().line()).isEqualTo(1);
     }
@@ -61,16 +62,20 @@ class SigmaLoaderTest {
     @Test
     void deprecatedAndUnsupportedRulesLoadDisabled() {
         for (String status : List.of("deprecated", "unsupported")) {
-            RuleLoader.Result r = load("title: T\nid: i\nstatus: " + status + "\nlogsource:\n  product: aws\n" + DETECTION);
+            RuleLoader.Result r =
+                    load("title: T\nid: i\nstatus: " + status + "\nlogsource:\n  product: aws\n" + DETECTION);
             assertThat(r.errors()).isEmpty();
             assertThat(r.ruleSet().rules().get(0).enabled()).isFalse();
-            assertThat(r.warnings()).singleElement().satisfies(w -> assertThat(w.message()).contains("disabled"));
+            assertThat(r.warnings())
+                    .singleElement()
+                    .satisfies(w -> assertThat(w.message()).contains("disabled"));
         }
     }
 
     @Test
     void unknownLogsourceLoadsWithNoLogTypeAndAWarning() {
-        RuleLoader.Result r = load("title: T\nid: i\nlogsource:\n  product: windows\n  service: security\n" + DETECTION);
+        RuleLoader.Result r =
+                load("title: T\nid: i\nlogsource:\n  product: windows\n  service: security\n" + DETECTION);
         assertThat(r.errors()).isEmpty();
         assertThat(r.ruleSet().rules().get(0).logTypes()).isEmpty();
         assertThat(r.warnings()).singleElement().satisfies(w -> {
@@ -80,17 +85,25 @@ class SigmaLoaderTest {
         assertThat(matches(r.ruleSet().rules().get(0), "{\"eventName\":\"X\"}")).isFalse();
         RuleLoader.Result awsOnly = load("title: T\nid: i\nlogsource:\n  product: aws\n" + DETECTION);
         assertThat(awsOnly.warnings()).isEmpty();
-        assertThat(matches(awsOnly.ruleSet().rules().get(0), "{\"eventName\":\"X\"}")).isTrue();
+        assertThat(matches(awsOnly.ruleSet().rules().get(0), "{\"eventName\":\"X\"}"))
+                .isTrue();
     }
 
     @Test
     void requiredKeysAreReported() {
         RuleLoader.Result r = load("id: i\nlogsource:\n  product: aws\n" + DETECTION);
-        assertThat(r.errors()).singleElement().satisfies(e -> assertThat(e.message()).contains("no 'title'"));
+        assertThat(r.errors())
+                .singleElement()
+                .satisfies(e -> assertThat(e.message()).contains("no 'title'"));
         RuleLoader.Result noLogsource = load("title: T\nid: i\n" + DETECTION);
-        assertThat(noLogsource.errors()).singleElement().satisfies(e -> assertThat(e.message()).contains("no 'logsource'"));
-        RuleLoader.Result noCondition = load("title: T\nid: i\nlogsource:\n  product: aws\ndetection:\n  sel:\n    a: b\n");
-        assertThat(noCondition.errors()).singleElement().satisfies(e -> assertThat(e.message()).contains("no 'condition'"));
+        assertThat(noLogsource.errors())
+                .singleElement()
+                .satisfies(e -> assertThat(e.message()).contains("no 'logsource'"));
+        RuleLoader.Result noCondition =
+                load("title: T\nid: i\nlogsource:\n  product: aws\ndetection:\n  sel:\n    a: b\n");
+        assertThat(noCondition.errors())
+                .singleElement()
+                .satisfies(e -> assertThat(e.message()).contains("no 'condition'"));
     }
 
     @Test
@@ -106,26 +119,37 @@ class SigmaLoaderTest {
 
     @Test
     void aliasBombIsRejected() {
-        StringBuilder y = new StringBuilder("title: T\nid: i\nlogsource:\n  product: aws\nx0: &a0 [v, v, v, v, v, v]\n");
+        StringBuilder y =
+                new StringBuilder("title: T\nid: i\nlogsource:\n  product: aws\nx0: &a0 [v, v, v, v, v, v]\n");
         for (int i = 1; i <= 8; i++) {
             String p = "*a" + (i - 1);
-            y.append("x").append(i).append(": &a").append(i).append(" [").append(String.join(", ", List.of(p, p, p, p, p, p)))
+            y.append("x")
+                    .append(i)
+                    .append(": &a")
+                    .append(i)
+                    .append(" [")
+                    .append(String.join(", ", List.of(p, p, p, p, p, p)))
                     .append("]\n");
         }
         y.append("detection:\n  sel:\n    - *a8\n  condition: sel\n");
         RuleLoader.Result r = load(y.toString());
         assertThat(r.ruleSet().rules()).isEmpty();
-        assertThat(r.errors()).singleElement().satisfies(e -> assertThat(e.message()).contains("alias bomb"));
+        assertThat(r.errors())
+                .singleElement()
+                .satisfies(e -> assertThat(e.message()).contains("alias bomb"));
     }
 
     @Test
     void oversizedFileIsRejected(@TempDir Path dir) throws IOException {
         Path f = dir.resolve("big.yml");
-        Files.writeString(f, "title: T\nid: i\nlogsource:\n  product: aws\n" + DETECTION + "# " + "x".repeat(5000) + "\n");
+        Files.writeString(
+                f, "title: T\nid: i\nlogsource:\n  product: aws\n" + DETECTION + "# " + "x".repeat(5000) + "\n");
         RuleLoader loader = new RuleLoader(new RuleLoadOptions(Map.of(), 1000), List.of(new SigmaLoader()));
         RuleLoader.Result r = loader.load(List.of(f));
         assertThat(r.ruleSet().rules()).isEmpty();
-        assertThat(r.errors()).singleElement().satisfies(e -> assertThat(e.message()).contains("over the limit"));
+        assertThat(r.errors())
+                .singleElement()
+                .satisfies(e -> assertThat(e.message()).contains("over the limit"));
     }
 
     // ---- sidecar tests ----
@@ -136,9 +160,11 @@ class SigmaLoaderTest {
     @Test
     void sidecarTestsAttachToTheRule(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve("root.yml"), RULE);
-        Files.writeString(dir.resolve("root.tests.yml"), "tests:\n"
-                + "  - name: root call\n    expected: true\n    event:\n      userIdentity:\n        type: Root\n"
-                + "  - name: user call\n    expected: false\n    event: '{\"userIdentity\": {\"type\": \"IAMUser\"}}'\n");
+        Files.writeString(
+                dir.resolve("root.tests.yml"),
+                "tests:\n"
+                        + "  - name: root call\n    expected: true\n    event:\n      userIdentity:\n        type: Root\n"
+                        + "  - name: user call\n    expected: false\n    event: '{\"userIdentity\": {\"type\": \"IAMUser\"}}'\n");
         RuleLoader.Result r = new RuleLoader(RuleLoadOptions.defaults(), List.of(new SigmaLoader())).load(List.of(dir));
         assertThat(r.errors()).isEmpty();
         assertThat(r.ruleSet().rules()).hasSize(1);
@@ -154,19 +180,25 @@ class SigmaLoaderTest {
     void sidecarForSeveralRulesNeedsRuleKeys(@TempDir Path dir) throws IOException {
         String two = RULE + "---\n" + RULE.replace("root-usage", "other").replace("Root usage", "Other");
         Files.writeString(dir.resolve("two.yml"), two);
-        Files.writeString(dir.resolve("two.tests.yml"), "tests:\n"
-                + "  - name: a\n    rule: other\n    expected: true\n    event: {userIdentity: {type: Root}}\n"
-                + "  - name: b\n    expected: true\n    event: {}\n"
-                + "  - name: c\n    rule: missing\n    expected: true\n    event: {}\n"
-                + "  - name: d\n    rule: other\n    expected: maybe\n    event: {}\n"
-                + "  - name: e\n    rule: other\n    expected: true\n    event: '[1]'\n");
+        Files.writeString(
+                dir.resolve("two.tests.yml"),
+                "tests:\n"
+                        + "  - name: a\n    rule: other\n    expected: true\n    event: {userIdentity: {type: Root}}\n"
+                        + "  - name: b\n    expected: true\n    event: {}\n"
+                        + "  - name: c\n    rule: missing\n    expected: true\n    event: {}\n"
+                        + "  - name: d\n    rule: other\n    expected: maybe\n    event: {}\n"
+                        + "  - name: e\n    rule: other\n    expected: true\n    event: '[1]'\n");
         RuleLoader.Result r = new RuleLoader(RuleLoadOptions.defaults(), List.of(new SigmaLoader())).load(List.of(dir));
-        assertThat(r.errors()).extracting(LoadError::message).satisfiesExactlyInAnyOrder(
-                m -> assertThat(m).contains("must say 'rule:"),
-                m -> assertThat(m).contains("names rule 'missing'"),
-                m -> assertThat(m).contains("'expected' must be true or false"),
-                m -> assertThat(m).contains("JSON must be an object"));
-        assertThat(r.ruleSet().rule("other").orElseThrow().tests()).extracting(RuleTestCase::name).containsExactly("a");
+        assertThat(r.errors())
+                .extracting(LoadError::message)
+                .satisfiesExactlyInAnyOrder(
+                        m -> assertThat(m).contains("must say 'rule:"),
+                        m -> assertThat(m).contains("names rule 'missing'"),
+                        m -> assertThat(m).contains("'expected' must be true or false"),
+                        m -> assertThat(m).contains("JSON must be an object"));
+        assertThat(r.ruleSet().rule("other").orElseThrow().tests())
+                .extracting(RuleTestCase::name)
+                .containsExactly("a");
         assertThat(r.ruleSet().rule("root-usage").orElseThrow().tests()).isEmpty();
     }
 }

@@ -19,16 +19,15 @@ import java.util.Map;
 final class SigmaTesting {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    private SigmaTesting() {
-    }
+    private SigmaTesting() {}
 
     static RuleLoader.Result load(String text) {
         return load(text, Map.of());
     }
 
     static RuleLoader.Result load(String text, Map<String, List<String>> placeholders) {
-        RuleLoader loader = new RuleLoader(RuleLoadOptions.defaults().withPlaceholders(placeholders),
-                List.of(new SigmaLoader()));
+        RuleLoader loader =
+                new RuleLoader(RuleLoadOptions.defaults().withPlaceholders(placeholders), List.of(new SigmaLoader()));
         return loader.loadFiles(List.of(new SourceFile("t.yml", null, text)));
     }
 
