@@ -101,8 +101,10 @@ final class AzureFields {
                 return p == null ? MISSING : TextNode.valueOf(p);
             }
             case SOURCE_IP: {
+                // Storage resource logs write the caller as ip:port; source.ip is the address alone.
                 String s = callerIp(r);
-                return s != null && IpLiteral.isIp(s) ? TextNode.valueOf(s) : MISSING;
+                String ip = s == null ? null : IpLiteral.withoutPort(s);
+                return ip == null ? MISSING : TextNode.valueOf(ip);
             }
             case SOURCE_ADDRESS:
             case AZ_CALLER_IP: {

@@ -11,6 +11,44 @@ final class IpLiteral {
         return isIpv4(s, 0, s.length()) || isIpv6(s);
     }
 
+    /**
+     * The address of {@code s} when {@code s} is an IP literal, an IPv4 {@code a.b.c.d:port} or a bracketed IPv6
+     * {@code [addr]:port} (Azure storage logs write the caller so); otherwise null. A bare IPv6 literal is
+     * returned whole: its last group is never taken for a port.
+     */
+    static String withoutPort(String s) {
+        if (isIp(s)) {
+            return s;
+        }
+        if (s.startsWith("[")) {
+            int close = s.indexOf(']');
+            if (close > 1 && isPortSuffix(s, close + 1)) {
+                String inner = s.substring(1, close);
+                return isIpv6(inner) ? inner : null;
+            }
+            return null;
+        }
+        int colon = s.indexOf(':');
+        return colon > 0 && isPortSuffix(s, colon) && isIpv4(s, 0, colon) ? s.substring(0, colon) : null;
+    }
+
+    /** Whether {@code s} from {@code at} is {@code :} followed by a port number 0..65535. */
+    private static boolean isPortSuffix(String s, int at) {
+        int digits = s.length() - at - 1;
+        if (digits < 1 || digits > 5 || s.charAt(at) != ':') {
+            return false;
+        }
+        int port = 0;
+        for (int i = at + 1; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+            port = port * 10 + (c - '0');
+        }
+        return port <= 65535;
+    }
+
     private static boolean isIpv4(String s, int from, int to) {
         int parts = 0;
         int i = from;

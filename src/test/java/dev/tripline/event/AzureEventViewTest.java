@@ -215,4 +215,35 @@ class AzureEventViewTest {
                 + "\",\"operationName\":\"x/write\",\"caller\":\"a\",\"location\":\"global\"}";
         assertThat(parse(none).get(0).values(FieldPath.of("cloud.region"))).isEmpty();
     }
+    /** Panther's labelled storage resource-log record: the caller is written as ip:port. */
+    static String storageRecord(String caller) {
+        return "{\"time\":\"2025-01-28T16:30:00.0000000Z\",\"category\":\"StorageWrite\","
+                + "\"operationName\":\"PutBlob\",\"callerIpAddress\":\"" + caller + "\",\"statusCode\":201,"
+                + "\"uri\":\"https://internaldata.blob.core.windows.net/logs/app.log?sv=2021-12-02&sp=w&sig=S\","
+                + "\"properties\":{\"accountName\":\"internaldata\",\"objectKey\":\"/internaldata/logs/app.log\","
+                + "\"userAgentHeader\":\"Azure-Storage/1.0\",\"metricResponseType\":\"Success\"},"
+                + "\"p_log_type\":\"Azure.MonitorActivity\"}";
+    }
+
+    @Test
+    void sourceIpIsTheCallerWithoutItsPort() {
+        Event e = parse(storageRecord("10.158.74.16:36683")).get(0);
+        assertThat(value(e, "source.ip")).isEqualTo("10.158.74.16");
+        assertThat(value(e, "source.address")).isEqualTo("10.158.74.16:36683");
+        assertThat(value(e, "callerIpAddress")).isEqualTo("10.158.74.16:36683");
+        assertThat(value(parse(storageRecord("[2001:db8::7]:443")).get(0), "source.ip"))
+                .isEqualTo("2001:db8::7");
+        // a bare IPv6 address keeps its last group: it is not a port
+        assertThat(value(parse(storageRecord("2001:db8::7:443")).get(0), "source.ip"))
+                .isEqualTo("2001:db8::7:443");
+        assertThat(value(parse(storageRecord("198.51.100.7")).get(0), "source.ip"))
+                .isEqualTo("198.51.100.7");
+        for (String notAnAddress : new String[] {
+            "10.158.74.16:", "10.158.74.16:70000", "10.158.74.16:1:2", "[10.0.0.1]:80", "[2001:db8::7]", "host:80"
+        }) {
+            assertThat(parse(storageRecord(notAnAddress)).get(0).values(FieldPath.of("source.ip")))
+                    .as(notAnAddress)
+                    .isEmpty();
+        }
+    }
 }
