@@ -203,15 +203,11 @@ public final class RuleTestRunner {
         long start = System.nanoTime();
         String ruleFile = rule.location() == null ? null : rule.location().file();
         if (!(test.event() instanceof ObjectNode log)) {
-            return new TestResult(
-                    rule.id(),
-                    rule.title(),
+            return result(
+                    rule,
                     ruleFile,
-                    rule.enabled(),
-                    test.name(),
+                    test,
                     origin,
-                    test.location(),
-                    test.expected(),
                     null,
                     Status.FAILED,
                     "the test's Log is not a JSON object (found " + kind(test.event()) + ")",
@@ -222,15 +218,11 @@ public final class RuleTestRunner {
         if (declared != null && declared.isTextual()) {
             logType = parseLogType(declared.textValue());
             if (logType.isEmpty()) {
-                return new TestResult(
-                        rule.id(),
-                        rule.title(),
+                return result(
+                        rule,
                         ruleFile,
-                        rule.enabled(),
-                        test.name(),
+                        test,
                         origin,
-                        test.location(),
-                        test.expected(),
                         null,
                         Status.SKIPPED,
                         "log type '" + declared.textValue() + "' is not read by Tripline",
@@ -239,15 +231,11 @@ public final class RuleTestRunner {
         } else {
             logType = rule.logTypes().stream().sorted().findFirst();
             if (logType.isEmpty()) {
-                return new TestResult(
-                        rule.id(),
-                        rule.title(),
+                return result(
+                        rule,
                         ruleFile,
-                        rule.enabled(),
-                        test.name(),
+                        test,
                         origin,
-                        test.location(),
-                        test.expected(),
                         null,
                         Status.SKIPPED,
                         "the rule reads no log type Tripline supports",
@@ -261,30 +249,22 @@ public final class RuleTestRunner {
                 ParseFailure f = parsed.failures().get(0);
                 // Fails either way: a positive test would never alert, and a negative one would pass whatever
                 // the rule says, so it tests nothing.
-                return new TestResult(
-                        rule.id(),
-                        rule.title(),
+                return result(
+                        rule,
                         ruleFile,
-                        rule.enabled(),
-                        test.name(),
+                        test,
                         origin,
-                        test.location(),
-                        test.expected(),
                         null,
                         Status.FAILED,
                         "the job dead-letters this event (" + f.reason() + ": " + f.message() + "), so no rule sees it",
                         System.nanoTime() - start);
             }
             if (parsed.events().size() != 1) {
-                return new TestResult(
-                        rule.id(),
-                        rule.title(),
+                return result(
+                        rule,
                         ruleFile,
-                        rule.enabled(),
-                        test.name(),
+                        test,
                         origin,
-                        test.location(),
-                        test.expected(),
                         null,
                         Status.FAILED,
                         "the job reads this event as " + parsed.events().size() + " records, expected one",
@@ -292,15 +272,11 @@ public final class RuleTestRunner {
             }
             Event event = parsed.events().get(0);
             if (declared != null && declared.isTextual() && event.logType() != logType.get()) {
-                return new TestResult(
-                        rule.id(),
-                        rule.title(),
+                return result(
+                        rule,
                         ruleFile,
-                        rule.enabled(),
-                        test.name(),
+                        test,
                         origin,
-                        test.location(),
-                        test.expected(),
                         null,
                         Status.FAILED,
                         "the event says it is " + declared.textValue() + " but the job reads it as " + event.logType(),
@@ -312,68 +288,61 @@ public final class RuleTestRunner {
                     && CompiledExpr.compile(effective.detection()).test(event, null);
             long took = System.nanoTime() - start;
             if (compiled != actual) {
-                return new TestResult(
-                        rule.id(),
-                        rule.title(),
+                return result(
+                        rule,
                         ruleFile,
-                        rule.enabled(),
-                        test.name(),
+                        test,
                         origin,
-                        test.location(),
-                        test.expected(),
                         actual,
                         Status.FAILED,
                         "the compiled matcher says " + compiled + " but the reference evaluator says " + actual,
                         took);
             }
             if (actual == test.expected()) {
-                return new TestResult(
-                        rule.id(),
-                        rule.title(),
-                        ruleFile,
-                        rule.enabled(),
-                        test.name(),
-                        origin,
-                        test.location(),
-                        test.expected(),
-                        actual,
-                        Status.PASSED,
-                        null,
-                        took);
+                return result(rule, ruleFile, test, origin, actual, Status.PASSED, null, took);
             }
             String reason = (test.expected()
                             ? "expected a match, but the rule did not match"
                             : "expected no match, but the rule matched")
                     + (effective.appliesTo(event.logType()) ? "" : " (the rule does not read " + event.logType() + ")")
                     + "; " + explain(effective.detection(), event);
-            return new TestResult(
-                    rule.id(),
-                    rule.title(),
-                    ruleFile,
-                    rule.enabled(),
-                    test.name(),
-                    origin,
-                    test.location(),
-                    test.expected(),
-                    actual,
-                    Status.FAILED,
-                    reason,
-                    took);
+            return result(rule, ruleFile, test, origin, actual, Status.FAILED, reason, took);
         } catch (IOException | RuntimeException e) {
-            return new TestResult(
-                    rule.id(),
-                    rule.title(),
+            return result(
+                    rule,
                     ruleFile,
-                    rule.enabled(),
-                    test.name(),
+                    test,
                     origin,
-                    test.location(),
-                    test.expected(),
                     null,
                     Status.FAILED,
                     "evaluation failed: " + e,
                     System.nanoTime() - start);
         }
+    }
+
+    /** The result of {@code test} of {@code rule}: everything but the outcome comes from the rule and the test. */
+    private static TestResult result(
+            Rule rule,
+            String ruleFile,
+            RuleTestCase test,
+            Origin origin,
+            Boolean actual,
+            Status status,
+            String message,
+            long nanos) {
+        return new TestResult(
+                rule.id(),
+                rule.title(),
+                ruleFile,
+                rule.enabled(),
+                test.name(),
+                origin,
+                test.location(),
+                test.expected(),
+                actual,
+                status,
+                message,
+                nanos);
     }
 
     private static Optional<LogType> parseLogType(String name) {
