@@ -24,6 +24,7 @@ import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.runtime.testutils.CommonTestUtils;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.streaming.api.functions.source.RichParallelSourceFunction;
@@ -112,6 +113,8 @@ class SavepointCorrelationsTest {
             while (!EMITTED.get()) {
                 Thread.sleep(20);
             }
+            // The source can emit before the correlate task is running, and a savepoint needs every task running.
+            CommonTestUtils.waitForAllTaskRunning(cluster, id, false);
             String savepoint = cluster.triggerSavepoint(
                             id, dir.toUri().toString(), false, SavepointFormatType.CANONICAL)
                     .get(2, TimeUnit.MINUTES);
