@@ -1,13 +1,8 @@
 package dev.tripline.alert;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -317,21 +312,15 @@ public final class EvidenceSample {
         return new String(bytes, StandardCharsets.UTF_8);
     }
 
-    /** An alert in Java serialization, as candidates are held (and as alerts travel between operators). */
+    /** An alert in {@link AlertCodec}'s form, as candidates are held (and as alerts travel between operators). */
     public static byte[] serialize(Alert a) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(1024);
-        try (ObjectOutputStream o = new ObjectOutputStream(bytes)) {
-            o.writeObject(a);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        return AlertCodec.encode(a);
     }
 
     static Alert deserialize(byte[] bytes) {
-        try (ObjectInputStream o = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
-            return (Alert) o.readObject();
-        } catch (IOException | ClassNotFoundException | ClassCastException e) {
+        try {
+            return AlertCodec.decode(bytes);
+        } catch (IllegalArgumentException e) {
             throw new IllegalStateException("corrupt evidence sample candidate", e);
         }
     }

@@ -316,10 +316,18 @@ public final class CorrelationPlan implements Serializable {
                 g.evidence(key, pack(ev, slot, group));
             }
         } else {
-            List<Evidence> ev = Evidence.capped(signal.evidence(), options.maxEvidence());
-            slot = new CorrelationState.Slot(r, signal.time(), signal.value(), 1, ev.size(), false);
+            byte[] packed = signal.packedFor(this);
+            if (packed != null) {
+                // Came over the wire in this plan's form: into state as it is, never decoded.
+                slot = new CorrelationState.Slot(
+                        r, signal.time(), signal.value(), 1, Encoding.packedCount(packed), false);
+            } else {
+                List<Evidence> ev = Evidence.capped(signal.evidence(), options.maxEvidence());
+                slot = new CorrelationState.Slot(r, signal.time(), signal.value(), 1, ev.size(), false);
+                packed = pack(ev, slot, group);
+            }
             state.insert(slot);
-            g.evidence(key, pack(ev, slot, group));
+            g.evidence(key, packed);
             evicted = enforceLimit(g, state, r);
         }
         List<Fired> fired = new ArrayList<>(1);
@@ -877,10 +885,14 @@ public final class CorrelationPlan implements Serializable {
     // ---- evidence in state ----
 
     private byte[] pack(List<Evidence> evidence, CorrelationState.Slot slot, List<String> group) {
+        return pack(evidence, slot.rule, slot.time, group);
+    }
+
+    private byte[] pack(List<Evidence> evidence, int ruleIndex, long time, List<String> group) {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(64 + 192 * evidence.size());
         try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
             Encoding.writePackedEvidence(
-                    out, evidence, rule.rules().get(slot.rule), slot.time, fieldNames[slot.rule], group);
+                    out, evidence, rule.rules().get(ruleIndex), time, fieldNames[ruleIndex], group);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -888,14 +900,50 @@ public final class CorrelationPlan implements Serializable {
     }
 
     private List<Evidence> unpack(byte[] packed, CorrelationState.Slot slot, List<String> group) {
+        return unpack(packed, slot.rule, slot.time, group);
+    }
+
+    /** The evidence of a packed slot or signal: relative to the rule at {@code ruleIndex}, its time and group. */
+    List<Evidence> unpack(byte[] packed, int ruleIndex, long time, List<String> group) {
         if (packed == null) {
             return List.of();
         }
         try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(packed))) {
-            return Encoding.readPackedEvidence(
-                    in, rule.rules().get(slot.rule), slot.time, fieldNames[slot.rule], group);
+            return Encoding.readPackedEvidence(in, rule.rules().get(ruleIndex), time, fieldNames[ruleIndex], group);
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("truncated or corrupt correlation evidence", e);
         }
+    }
+
+    /**
+     * The evidence of {@code signal} in this plan's packed form: what a new slot for it stores, and what a signal
+     * record carries between operators, so that it is encoded once, where it is made.
+     */
+    public byte[] packed(Signal signal) {
+        byte[] p = signal.packedFor(this);
+        return p != null
+                ? p
+                : pack(
+                        Evidence.capped(signal.evidence(), options.maxEvidence()),
+                        signal.ruleIndex(),
+                        signal.time(),
+                        signal.group());
+    }
+
+    /**
+     * The signal a record of this plan carries: its fields and its evidence in {@link #packed} form. The evidence
+     * stays packed until something reads it.
+     */
+    public Signal signal(int ruleIndex, String ruleId, long time, List<String> group, String value, byte[] packed) {
+        if (ruleIndex < 0 || ruleIndex >= rule.rules().size()) {
+            throw new IllegalArgumentException(
+                    "correlation " + rule.id() + " has no rule at index " + ruleIndex + " (a corrupt signal)");
+        }
+        return new Signal(ruleIndex, ruleId, time, group, value, null, packed, this);
+    }
+
+    /** True when {@code other} packs evidence exactly as this plan does: same correlation, same fingerprint. */
+    boolean sameForm(CorrelationPlan other) {
+        return other == this || (other.id().equals(id()) && other.fingerprint.equals(fingerprint));
     }
 }

@@ -201,6 +201,36 @@ public final class Encoding {
         }
     }
 
+    /** The number of evidence entries of a {@link #writePackedEvidence} form, read from its head. */
+    public static int packedCount(byte[] packed) {
+        int v = 0;
+        for (int i = 0; i < Math.min(5, packed.length); i++) {
+            int b = packed[i] & 0xFF;
+            v |= (b & 0x7F) << (7 * i);
+            if ((b & 0x80) == 0) {
+                if (v < 0 || v > MAX_ITEMS) {
+                    break;
+                }
+                return v;
+            }
+        }
+        throw new IllegalArgumentException("truncated or corrupt correlation evidence");
+    }
+
+    /**
+     * The event ids of a {@link #writePackedEvidence} form, read without the plan that packed it (a signal whose
+     * rules never reached the operator still names its events).
+     */
+    public static List<String> packedEventIds(byte[] packed) {
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(packed))) {
+            return readPackedEvidence(in, "", 0, null, null).stream()
+                    .map(Evidence::eventId)
+                    .toList();
+        } catch (IOException | RuntimeException e) {
+            return List.of();
+        }
+    }
+
     public static List<Evidence> readPackedEvidence(
             DataInput in, String ruleId, long time, List<String> fieldNames, List<String> group) throws IOException {
         int n = readSize(in);
@@ -238,6 +268,9 @@ public final class Encoding {
         int k = readSize(in);
         if (k == 0) {
             return readText(in);
+        }
+        if (known == null) {
+            return "#" + k; // read without the plan: the reference stays a reference
         }
         if (k > known.size()) {
             throw new IllegalArgumentException("reference " + k + " past " + known.size() + " known values");

@@ -1,10 +1,12 @@
 package dev.tripline.flink;
 
 import dev.tripline.alert.Alert;
+import dev.tripline.alert.AlertCodec;
+import dev.tripline.alert.DedupPolicy;
 
 /**
  * An alert on its way through dedup to the sinks: a Flink POJO with the fields dedup keys and counts by in the
- * clear, and the {@link Alert} itself Java-serialised (its context holds Jackson nodes).
+ * clear, and the {@link Alert} itself in {@link AlertCodec}'s form.
  */
 public class AlertRecord {
     public String ruleId;
@@ -22,25 +24,45 @@ public class AlertRecord {
     public long firstSeen;
     public long count;
     public long occurrences;
-    /** The dedup policy carried from detect ({@link SingleMatch#dedupPeriodMillis}); 0 when not carried. */
+    /**
+     * The dedup policy as the rules that made the alert define it (a single rule's own, a correlation's
+     * suppression), so that dedup keeps no rule table and follows live rule updates.
+     */
     public long dedupPeriodMillis;
 
     public int dedupThreshold;
 
     public AlertRecord() {}
 
+    /** The record of {@code a} before dedup, to be deduplicated under {@code policy}. */
+    public static AlertRecord of(Alert a, DedupPolicy policy) {
+        AlertRecord r = of(a);
+        r.dedupPeriodMillis = policy.periodMillis();
+        r.dedupThreshold = policy.threshold();
+        return r;
+    }
+
+    /** The record of an alert dedup emits: no policy carried, it is deduplicated already. */
     public static AlertRecord of(Alert a) {
         AlertRecord r = new AlertRecord();
         r.ruleId = a.rule().id();
         r.kind = a.kind().wireName();
         r.dedupKey = a.dedupKey();
         r.eventTime = a.lastSeenMillis();
-        r.alert = Codec.java(a);
+        r.alert = AlertCodec.encode(a);
         r.alertId = a.alertId();
         r.firstSeen = a.firstSeenMillis();
         r.count = a.count();
         r.occurrences = a.occurrences();
         return r;
+    }
+
+    /** The carried dedup policy. */
+    public DedupPolicy policy() {
+        if (dedupPeriodMillis <= 0) {
+            throw new IllegalStateException("alert record of " + ruleId + " carries no dedup policy");
+        }
+        return new DedupPolicy(dedupPeriodMillis, Math.max(1, dedupThreshold));
     }
 
     /** The alert record of a single-event match before dedup. */
@@ -61,7 +83,7 @@ public class AlertRecord {
     }
 
     public Alert alert() {
-        return Codec.java(alert, Alert.class);
+        return AlertCodec.decode(alert);
     }
 
     @Override

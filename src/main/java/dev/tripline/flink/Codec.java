@@ -3,15 +3,12 @@ package dev.tripline.flink;
 import static dev.tripline.correlate.Encoding.readEvidence;
 import static dev.tripline.correlate.Encoding.readNullable;
 import static dev.tripline.correlate.Encoding.readSize;
-import static dev.tripline.correlate.Encoding.readStrings;
 import static dev.tripline.correlate.Encoding.writeEvidence;
 import static dev.tripline.correlate.Encoding.writeNullable;
 import static dev.tripline.correlate.Encoding.writeSize;
-import static dev.tripline.correlate.Encoding.writeStrings;
 
 import dev.tripline.correlate.Evidence;
 import dev.tripline.correlate.Fired;
-import dev.tripline.correlate.Signal;
 import dev.tripline.rule.CorrelationRule;
 import dev.tripline.rule.Level;
 import java.io.ByteArrayInputStream;
@@ -19,9 +16,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
-import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.util.LinkedHashMap;
@@ -29,47 +23,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Byte forms of the correlation engine's records ({@link Signal}, {@link Fired}) for the Flink records that carry
+ * Byte forms of the correlation engine's firings ({@link Fired}) for the Flink records that carry
  * them. Those are Java records with lists and maps, which Flink would hand to Kryo (slow, and Kryo trips over
  * JDK internals on Java 17); an explicit versioned format keeps the wire and checkpoints under our control.
  */
 final class Codec {
-    private static final int SIGNAL_FORMAT = 1;
     private static final int FIRED_FORMAT = 1;
 
     private Codec() {}
-
-    static byte[] signal(Signal s) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(SIGNAL_FORMAT);
-            out.writeInt(s.ruleIndex());
-            out.writeUTF(s.ruleId());
-            out.writeLong(s.time());
-            writeStrings(out, s.group());
-            writeNullable(out, s.value());
-            writeEvidence(out, s.evidence());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
-    }
-
-    static Signal signal(byte[] data) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
-            format(in, SIGNAL_FORMAT, "signal");
-            int ruleIndex = in.readInt();
-            String ruleId = in.readUTF();
-            long time = in.readLong();
-            List<String> group = readStrings(in);
-            String value = readNullable(in);
-            List<Evidence> evidence = readEvidence(in);
-            end(in, "signal");
-            return new Signal(ruleIndex, ruleId, time, group, value, evidence);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("truncated or corrupt signal", e);
-        }
-    }
 
     static byte[] fired(Fired f) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
@@ -129,25 +90,6 @@ final class Codec {
                     alert);
         } catch (IOException e) {
             throw new IllegalArgumentException("truncated or corrupt fired correlation", e);
-        }
-    }
-
-    /** Java serialisation, for values already {@link Serializable} whose shape we do not own (alerts). */
-    static byte[] java(Serializable value) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(1024);
-        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-            out.writeObject(value);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
-    }
-
-    static <T> T java(byte[] data, Class<T> type) {
-        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(data))) {
-            return type.cast(in.readObject());
-        } catch (IOException | ClassNotFoundException e) {
-            throw new IllegalArgumentException("cannot decode " + type.getSimpleName(), e);
         }
     }
 

@@ -7,34 +7,55 @@ import dev.tripline.correlate.Correlator;
 import dev.tripline.correlate.Fired;
 import dev.tripline.correlate.GroupState;
 import dev.tripline.correlate.Signal;
+import dev.tripline.program.RuleProgram;
+import dev.tripline.rule.RuleLoadOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.runtime.state.KeyedStateBackend;
 import org.apache.flink.runtime.state.KeyedStateFunction;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.TimerService;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The correlation engine on Flink: keyed by {@link SignalRecord#key} (one correlation plan, one group), it runs the
- * {@link Correlator} with its ports over keyed state, the timer service and outputs. Per key it keeps
+ * The correlation engine on Flink, one keyed broadcast function for every job: signals keyed by {@link GroupKey}
+ * (one correlation plan, one group) are the data input, validated {@link RuleUpdate}s the broadcast input. It runs
+ * the {@link Correlator} with its ports over keyed state, the timer service and outputs. The rules it starts with
+ * are the job's start rules; a live update (or the live set a restore brings back, {@link LiveRules}) replaces
+ * them between two records.
+ *
+ * <p>Keyed state, per group:
  * <ul>
  *   <li>{@value #INDEX_STATE}: the group's slot index ({@link CorrelationState}, a few bytes per slot, no
  *       evidence), rewritten when slots come or go;</li>
@@ -42,17 +63,28 @@ import org.slf4j.LoggerFactory;
  *       (and while an aggregate slot still collects evidence), read only when a match uses the slot;</li>
  *   <li>{@code correlation-timer}: the one event-time timer registered for the group.</li>
  * </ul>
- * All three are cleared as soon as the plan reports nothing open; a processing-time TTL is only a backstop
- * against a bug or a lost timer. A signal that only repeats a slot (same rule and instant) reads one map entry
- * and writes nothing.
+ * All three are cleared as soon as the plan reports nothing open; a processing-time TTL (when configured) is only
+ * a backstop against a bug or a lost timer. A signal that only repeats a slot (same rule and instant) reads one
+ * map entry and writes nothing.
+ *
+ * <p>Rule changes: the state of every group whose correlation changed or went away is cleared by one piece of
+ * code, {@link #dropStale}, whether the change came with a restore (the operator's sweep,
+ * {@link #dropStaleState}) or with a live update; it is counted per rule ({@code rollout_state_dropped}). The two
+ * inputs are not ordered relative to each other, so a signal made under a newer rule set can arrive before this
+ * subtask's copy of that update: such a signal (its plan version is unknown here, and not one this subtask
+ * replaced) is held in keyed state ({@code live-pending-signals}) and retried every {@link #RETRY_MILLIS} of
+ * processing time; if its rules have not come within {@link #PENDING_TIMEOUT_MILLIS}, or the input ends first,
+ * it goes to {@link #LATE} with stage {@value #UNKNOWN_RULES_STAGE} and the {@code signals_unknown_plan} counter.
+ * A signal of a plan version this subtask already replaced is counted in {@code signals_superseded_rules}.
  *
  * <p>A firing that feeds an outer correlation (chaining) is re-emitted as that plan's signal on
  * {@link #CHAINED_SIGNALS}, to be keyed again and fed to the stage that holds the outer plan
- * ({@link CorrelationEngine#stageOf}): the outer plan's key differs from this one, so it cannot be stepped here.
- * A late signal (see {@link Correlator}) goes to {@link #LATE} and the {@code late_records} metric.
+ * ({@link CorrelationEngine#stageOf}). A late signal (see {@link Correlator}) goes to {@link #LATE} and the
+ * {@code late_records} metric.
  */
-public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord, FiredRecord> {
-    private static final long serialVersionUID = 1L;
+public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, SignalRecord, RuleUpdate, FiredRecord>
+        implements CheckpointedFunction {
+    private static final long serialVersionUID = 2L;
     private static final Logger LOG = LoggerFactory.getLogger(CorrelateFunction.class);
 
     /** Stable operator uid: state in savepoints is found by it; never change it. */
@@ -64,59 +96,101 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
     public static final String INDEX_STATE = "correlation-index";
     /** Keyed map state of a group's slot evidence. */
     public static final String SLOTS_STATE = "correlation-slots";
-    /** Default backstop TTL: far beyond any sane correlation timespan plus out-of-orderness. */
-    public static final Duration DEFAULT_STATE_TTL = Duration.ofDays(7);
+    /** No processing-time TTL: state is cleared by the correlation's own timers. */
+    public static final Duration NO_STATE_TTL = Duration.ZERO;
+
+    static final long RETRY_MILLIS = 1_000;
+    static final long PENDING_TIMEOUT_MILLIS = 10 * 60_000;
+    /** Held signals per group beyond which further ones are given up at once (a flood under unknown rules). */
+    static final int MAX_PENDING_PER_KEY = 10_000;
+    /** The {@link LateRecord#stage} of a signal whose rules never reached this operator. */
+    public static final String UNKNOWN_RULES_STAGE = "correlate-unknown-rules";
 
     private final Correlator correlator;
     private final Duration stateTtl;
+    private final LiveRules live;
+    private final String name;
 
     private transient ValueState<CorrelationState> index;
     private transient MapState<String, byte[]> slots;
     /** The event-time timer registered for this key, so that a rescheduled timer replaces the old one. */
     private transient ValueState<Long> timer;
 
+    private transient ListState<SignalRecord> pending;
+    private transient ValueState<Long> pendingSince;
+
     private transient ValueStateDescriptor<CorrelationState> indexDescriptor;
+    /** The live set a restore brought back, applied at open; null to run the start rules. */
+    private transient RuleUpdate restored;
+    /** Digest of the rule files running now: a repeated update of the same files changes nothing. */
+    private transient String running;
+    /** {@link GroupKey#planVersion()} of plans this subtask ran and replaced. */
+    private transient Set<String> retired;
+
     private transient Counter fired;
     private transient Counter evicted;
     private transient Counter folded;
     private transient Counter chainDropped;
     private transient Counter unknownPlan;
     private transient Counter late;
+    private transient Counter applied;
+    private transient Counter superseded;
+    private transient Counter held;
     private transient Map<String, Counter> droppedByRule;
     private transient Map<String, Counter> evictedByRule;
     private transient Ports ports;
 
+    /** A stage running {@code engine} with no live updates expected, no TTL and no allowed lateness (tests). */
     public CorrelateFunction(CorrelationEngine engine) {
-        this(engine, DEFAULT_STATE_TTL, Duration.ZERO);
+        this(engine, new LiveRules(RuleLoadOptions.defaults(), "", 1), "correlate", NO_STATE_TTL, Duration.ZERO);
     }
 
     /**
-     * @param stateTtl        processing-time backstop for state a bug left behind
+     * @param engine          the start rules' correlations
+     * @param live            how updates compile, and the digest of the start files
+     * @param name            names this stage in logs, e.g. {@code correlate stage 2}
+     * @param stateTtl        processing-time backstop for state a bug left behind; {@link #NO_STATE_TTL} for none
      * @param allowedLateness how far behind the watermark a signal may arrive and still be correlated
      */
-    public CorrelateFunction(CorrelationEngine engine, Duration stateTtl, Duration allowedLateness) {
-        if (stateTtl.isNegative() || stateTtl.isZero()) {
-            throw new IllegalArgumentException("state TTL must be positive: " + stateTtl);
+    public CorrelateFunction(
+            CorrelationEngine engine, LiveRules live, String name, Duration stateTtl, Duration allowedLateness) {
+        if (stateTtl.isNegative()) {
+            throw new IllegalArgumentException("state TTL must not be negative: " + stateTtl);
         }
         if (allowedLateness.isNegative()) {
             throw new IllegalArgumentException("allowed lateness must not be negative: " + allowedLateness);
         }
         this.correlator = new Correlator(engine, allowedLateness.toMillis());
         this.stateTtl = stateTtl;
+        this.live = live;
+        this.name = name;
     }
 
     @Override
-    public void open(Configuration parameters) {
-        StateTtlConfig ttl = StateTtlConfig.newBuilder(stateTtl)
-                .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
-                .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
-                .build();
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+        restored = live.restore(context, LOG, name);
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) {
+        // Broadcast and keyed state are snapshotted by Flink.
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        StateTtlConfig ttl = ttlConfig(stateTtl);
         indexDescriptor = indexDescriptor(ttl);
         index = getRuntimeContext().getState(indexDescriptor);
         slots = getRuntimeContext().getMapState(slotsDescriptor(ttl));
         ValueStateDescriptor<Long> timerDesc = new ValueStateDescriptor<>("correlation-timer", Types.LONG);
-        timerDesc.enableTimeToLive(ttl);
+        if (ttl != null) {
+            timerDesc.enableTimeToLive(ttl);
+        }
         timer = getRuntimeContext().getState(timerDesc);
+        pending = getRuntimeContext()
+                .getListState(
+                        new ListStateDescriptor<>("live-pending-signals", TypeInformation.of(SignalRecord.class)));
+        pendingSince = getRuntimeContext().getState(new ValueStateDescriptor<>("live-pending-since", Types.LONG));
         MetricGroup m = getRuntimeContext().getMetricGroup();
         fired = m.counter("correlations_fired");
         evicted = m.counter("signals_evicted");
@@ -124,62 +198,99 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
         chainDropped = m.counter("chained_signals_dropped_missing_group");
         unknownPlan = m.counter("signals_unknown_plan");
         late = m.counter("late_records");
+        applied = m.counter("rule_updates_applied");
+        superseded = m.counter("signals_superseded_rules");
+        held = m.counter("signals_held_for_rule_update");
         droppedByRule = new HashMap<>();
         evictedByRule = new HashMap<>();
+        retired = new HashSet<>();
         ports = new Ports();
+        running = live.startDigest();
+        if (restored != null) {
+            RuleProgram o = live.compile(restored);
+            if (o.ok()) {
+                correlator.swap(o.engine());
+                running = restored.digest();
+            } else {
+                LOG.error(
+                        "{}: the restored live rule set {} does not compile here; running the start rules: {}",
+                        name,
+                        restored.version,
+                        o.errors());
+            }
+            restored = null;
+        }
     }
 
     /**
-     * Runs {@code newEngine} from now on (a live rule update). The caller clears the state its correlations
-     * changed or removed ({@link #dropStale}); the rest keeps its open partial matches.
+     * The TTL the state is written with, or null for none. Background cleanup stays off: it walks entries on every
+     * state access, and the timers already clear what a correlation no longer needs.
      */
-    void swap(CorrelationEngine newEngine) {
-        correlator.swap(newEngine);
+    static StateTtlConfig ttlConfig(Duration stateTtl) {
+        if (stateTtl.isZero()) {
+            return null;
+        }
+        return StateTtlConfig.newBuilder(stateTtl)
+                .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                .disableCleanupInBackground()
+                .build();
     }
 
     CorrelationEngine engine() {
         return correlator.engine();
     }
 
-    /** True when this operator's rules have the plan, with that fingerprint, that {@code key} belongs to. */
-    boolean knows(String key) {
-        return planOf(key) != null;
-    }
-
-    /** Counts signals that no rules this operator ran or will run can take. */
-    void countUnknownPlan(long n) {
-        unknownPlan.inc(n);
-    }
-
-    ValueStateDescriptor<CorrelationState> indexDescriptor() {
-        return indexDescriptor;
-    }
-
     @Override
-    public void processElement(SignalRecord record, Context ctx, Collector<FiredRecord> out) throws Exception {
-        CorrelationPlan plan = planOf(record.key);
-        if (plan == null) {
-            // A signal built under a rule version this operator does not run: only while a rule update is reaching
-            // the operators, or when records made before a restore are replayed with a different rule set.
+    public void processElement(SignalRecord record, ReadOnlyContext ctx, Collector<FiredRecord> out) throws Exception {
+        GroupKey key = ctx.getCurrentKey();
+        CorrelationPlan plan = correlator.plan(key.planId(), key.fingerprint());
+        if (plan != null) {
+            correlator.onSignal(
+                    plan,
+                    record.signal(plan),
+                    ctx.timerService().currentWatermark(),
+                    ports.at(key, ctx.timerService(), ctx, out),
+                    ports);
+        } else if (retired.contains(key.planVersion())) {
+            superseded.inc();
+        } else {
+            hold(record, ctx.timerService());
+        }
+    }
+
+    /** Keeps a signal of rules not here yet until they come, or gives it up (see the class comment). */
+    private void hold(SignalRecord record, TimerService timers) throws Exception {
+        Long since = pendingSince.value();
+        if (since == null) {
+            long now = timers.currentProcessingTime();
+            pendingSince.update(now);
+            timers.registerProcessingTimeTimer(now + RETRY_MILLIS);
+            // Fires when the input ends: what is still held then is given up rather than lost.
+            timers.registerEventTimeTimer(Long.MAX_VALUE);
+        } else if (count(pending.get()) >= MAX_PENDING_PER_KEY) {
             unknownPlan.inc();
             return;
         }
-        correlator.onSignal(
-                plan,
-                record.signal(),
-                ctx.timerService().currentWatermark(),
-                ports.at(record.key, ctx.timerService(), ctx, out),
-                ports);
+        pending.add(record);
+        held.inc();
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<FiredRecord> out) throws Exception {
-        String key = ctx.getCurrentKey();
-        CorrelationPlan plan = planOf(key);
+        GroupKey key = ctx.getCurrentKey();
+        if (pendingSince.value() != null) {
+            boolean end = ctx.timeDomain() == TimeDomain.EVENT_TIME && timestamp == Long.MAX_VALUE;
+            release(key, end, ctx, out);
+        }
+        if (ctx.timeDomain() != TimeDomain.EVENT_TIME) {
+            return;
+        }
+        CorrelationPlan plan = correlator.plan(key.planId(), key.fingerprint());
         if (plan == null) {
-            // State of a correlation that changed or went away; the restore sweep normally clears it first.
+            // State of a correlation that changed or went away; the sweep normally clears it first.
             if (index.value() != null) {
-                droppedFor(SignalRecord.planIdOf(key)).inc();
+                droppedFor(key.planId()).inc();
             }
             clearGroup();
             return;
@@ -192,20 +303,168 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
                 ports);
     }
 
+    /** Correlates the held signals once their rules are here; gives them up at the deadline or the end. */
+    private void release(GroupKey key, boolean end, OnTimerContext ctx, Collector<FiredRecord> out) throws Exception {
+        TimerService timers = ctx.timerService();
+        List<SignalRecord> records = new ArrayList<>();
+        pending.get().forEach(records::add);
+        CorrelationPlan plan = correlator.plan(key.planId(), key.fingerprint());
+        if (plan != null) {
+            clearPending();
+            records.sort(Comparator.comparingLong(r -> r.time));
+            for (SignalRecord r : records) {
+                correlator.onSignal(
+                        plan, r.signal(plan), timers.currentWatermark(), ports.at(key, timers, ctx, out), ports);
+            }
+            return;
+        }
+        long since = pendingSince.value();
+        boolean replaced = retired.contains(key.planVersion());
+        if (end || replaced || timers.currentProcessingTime() - since >= PENDING_TIMEOUT_MILLIS) {
+            clearPending();
+            unknownPlan.inc(records.size());
+            LOG.warn(
+                    "{}: {} signals of correlation '{}' (fingerprint {}) were made under rules this operator {}; "
+                            + "sent to the late output",
+                    name,
+                    records.size(),
+                    key.planId(),
+                    key.fingerprint(),
+                    replaced
+                            ? "has since replaced"
+                            : end
+                                    ? "had not received when the input ended"
+                                    : "did not receive within " + PENDING_TIMEOUT_MILLIS / 1000 + " s");
+            long watermark = timers.currentWatermark();
+            for (SignalRecord r : records) {
+                LateRecord l = LateRecord.ofUnknownPlan(r, watermark);
+                l.stage = UNKNOWN_RULES_STAGE;
+                ctx.output(LATE, l);
+            }
+            return;
+        }
+        timers.registerProcessingTimeTimer(timers.currentProcessingTime() + RETRY_MILLIS);
+    }
+
+    private void clearPending() {
+        pending.clear();
+        pendingSince.clear();
+    }
+
     private void clearGroup() throws Exception {
         index.clear();
         slots.clear();
         timer.clear();
     }
 
+    @Override
+    public void processBroadcastElement(RuleUpdate update, Context ctx, Collector<FiredRecord> out) throws Exception {
+        if (update.digest().equals(running)) {
+            ctx.getBroadcastState(LiveRules.STATE).put(LiveRules.CURRENT, live.store(update));
+            return;
+        }
+        RuleProgram o = live.compile(update);
+        if (!o.ok()) {
+            LOG.error(
+                    "{}: update {} passed validation but does not compile here; the running rules stay: {}",
+                    name,
+                    update.version,
+                    o.errors());
+            return;
+        }
+        CorrelationEngine after = o.engine();
+        for (CorrelationPlan p : correlator.engine().plans()) {
+            CorrelationPlan now = after.plan(p.id());
+            if (now == null || !now.fingerprint().equals(p.fingerprint())) {
+                retired.add(p.id() + "@" + p.fingerprint());
+            }
+        }
+        // A set that brings an old version back makes it current again.
+        after.plans().forEach(p -> retired.remove(p.id() + "@" + p.fingerprint()));
+        correlator.swap(after);
+        dropStale(f -> ctx.applyToKeyedState(indexDescriptor, f), "Live rule update " + update.version);
+        ctx.getBroadcastState(LiveRules.STATE).put(LiveRules.CURRENT, live.store(update));
+        running = update.digest();
+        applied.inc();
+        LOG.info(
+                "{}: runs rule set {} ({} correlations)",
+                name,
+                update.version,
+                after.plans().size());
+    }
+
+    /**
+     * Clears the state of every key whose correlation the running rules changed or removed; called by
+     * {@link CorrelateOperator} when the operator starts from a savepoint or checkpoint. Timers of cleared keys stay
+     * registered and find nothing when they fire.
+     *
+     * @return correlation id to the number of groups whose open partial matches were dropped
+     */
+    Map<String, Long> dropStaleState(KeyedStateBackend<GroupKey> backend) throws Exception {
+        return dropStale(
+                f -> backend.applyToAllKeys(
+                        VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, indexDescriptor, f),
+                "Rule rollout");
+    }
+
+    /** Visits every key that has a slot index, with that key current; the state backend's or a broadcast's. */
+    interface KeyWalk {
+        void forEachKey(KeyedStateFunction<GroupKey, ValueState<CorrelationState>> f) throws Exception;
+    }
+
+    /**
+     * Clears the state of every key {@code walk} visits whose correlation the running rules changed or removed
+     * (index, slots and timer), counting ({@code rollout_state_dropped{rule=…}}) and logging per correlation; the
+     * one place the restore sweep and live rule updates drop state. {@code why} starts the log line.
+     */
+    private Map<String, Long> dropStale(KeyWalk walk, String why) throws Exception {
+        Map<String, Long> dropped = new TreeMap<>();
+        walk.forEachKey((key, value) -> {
+            if (correlator.plan(key.planId(), key.fingerprint()) == null && value.value() != null) {
+                dropped.merge(key.planId(), 1L, Long::sum);
+                droppedFor(key.planId()).inc();
+                value.clear();
+                slots.clear();
+                timer.clear();
+            }
+        });
+        dropped.forEach((id, n) -> {
+            CorrelationPlan now = engine().plan(id);
+            LOG.warn(
+                    "{}: correlation '{}' {}; dropped the open partial matches of {} groups",
+                    why,
+                    id,
+                    now == null
+                            ? "is no longer in the rule set"
+                            : "changed (now fingerprint " + now.fingerprint() + ")",
+                    n);
+        });
+        return dropped;
+    }
+
+    /** The per-correlation counter of groups dropped by rollouts: metric {@code rollout_state_dropped{rule=…}}. */
+    private Counter droppedFor(String correlationId) {
+        return droppedByRule.computeIfAbsent(
+                correlationId,
+                id -> getRuntimeContext().getMetricGroup().addGroup("rule", id).counter("rollout_state_dropped"));
+    }
+
+    private static int count(Iterable<?> it) {
+        int n = 0;
+        for (Object ignored : it) {
+            n++;
+        }
+        return n;
+    }
+
     /** The group state and output ports over this function's keyed state, for the key being processed. */
     private final class Ports implements GroupState, Correlator.Output {
-        private String key;
+        private GroupKey key;
         private TimerService timers;
-        private Context ctx;
+        private ReadOnlyContext ctx;
         private Collector<FiredRecord> out;
 
-        Ports at(String key, TimerService timers, Context ctx, Collector<FiredRecord> out) {
+        Ports at(GroupKey key, TimerService timers, ReadOnlyContext ctx, Collector<FiredRecord> out) {
             this.key = key;
             this.timers = timers;
             this.ctx = ctx;
@@ -215,15 +474,15 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
 
         @Override
         public List<String> group() {
-            return SignalRecord.groupOf(key);
+            return key.group();
         }
 
         @Override
         public CorrelationState index() {
             try {
                 return index.value();
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         }
 
@@ -235,8 +494,8 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
                 } else {
                     index.update(s);
                 }
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         }
 
@@ -281,8 +540,8 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
             try {
                 Long t = timer.value();
                 return t == null ? Long.MAX_VALUE : t;
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         }
 
@@ -302,8 +561,8 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
                     timers.registerEventTimeTimer(next);
                     timer.update(next);
                 }
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         }
 
@@ -357,82 +616,24 @@ public class CorrelateFunction extends KeyedProcessFunction<String, SignalRecord
     }
 
     /**
-     * The descriptors of the correlation state, with the TTL they are written with; a savepoint reader must declare
-     * TTL too (values are stored with their timestamps), though its duration and visibility may differ.
+     * The descriptors of the correlation state, with the TTL they are written with (null: none); a savepoint
+     * reader must declare the same (values with TTL are stored with their timestamps).
      */
     public static ValueStateDescriptor<CorrelationState> indexDescriptor(StateTtlConfig ttl) {
         ValueStateDescriptor<CorrelationState> d =
                 new ValueStateDescriptor<>(INDEX_STATE, CorrelationStateSerializer.INSTANCE);
-        d.enableTimeToLive(ttl);
+        if (ttl != null) {
+            d.enableTimeToLive(ttl);
+        }
         return d;
     }
 
     public static MapStateDescriptor<String, byte[]> slotsDescriptor(StateTtlConfig ttl) {
         MapStateDescriptor<String, byte[]> d = new MapStateDescriptor<>(
                 SLOTS_STATE, Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
-        d.enableTimeToLive(ttl);
+        if (ttl != null) {
+            d.enableTimeToLive(ttl);
+        }
         return d;
-    }
-
-    /** The plan a state key belongs to, or null when this rule set has no plan with that id and fingerprint. */
-    private CorrelationPlan planOf(String key) {
-        return correlator.plan(SignalRecord.planIdOf(key), SignalRecord.fingerprintOf(key));
-    }
-
-    /**
-     * Clears the state of every key whose correlation this rule set changed or removed, counting and logging it
-     * per correlation; called by {@link CorrelateOperator} when the operator starts from a savepoint or checkpoint.
-     * Timers of cleared keys stay registered and find nothing when they fire.
-     *
-     * @return correlation id to the number of groups whose open partial matches were dropped
-     */
-    Map<String, Long> dropStaleState(KeyedStateBackend<String> backend) throws Exception {
-        return dropStale(
-                f -> backend.applyToAllKeys(
-                        VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, indexDescriptor, f),
-                "Rule rollout");
-    }
-
-    /** Visits every key that has a slot index, with that key current; the state backend's or a broadcast's. */
-    interface KeyWalk {
-        void forEachKey(KeyedStateFunction<String, ValueState<CorrelationState>> f) throws Exception;
-    }
-
-    /**
-     * Clears the state of every key {@code walk} visits whose correlation the current rules changed or removed
-     * (index, slots and timer), counting ({@code rollout_state_dropped{rule=…}}) and logging per correlation;
-     * shared by the restore sweep and live rule updates. {@code why} starts the log line.
-     */
-    Map<String, Long> dropStale(KeyWalk walk, String why) throws Exception {
-        Map<String, Long> dropped = new java.util.TreeMap<>();
-        walk.forEachKey((key, value) -> {
-            if (planOf(key) == null && value.value() != null) {
-                String id = SignalRecord.planIdOf(key);
-                dropped.merge(id, 1L, Long::sum);
-                droppedFor(id).inc();
-                value.clear();
-                slots.clear();
-                timer.clear();
-            }
-        });
-        dropped.forEach((id, n) -> {
-            CorrelationPlan now = engine().plan(id);
-            LOG.warn(
-                    "{}: correlation '{}' {}; dropped the open partial matches of {} groups",
-                    why,
-                    id,
-                    now == null
-                            ? "is no longer in the rule set"
-                            : "changed (now fingerprint " + now.fingerprint() + ")",
-                    n);
-        });
-        return dropped;
-    }
-
-    /** The per-correlation counter of groups dropped by rollouts: metric {@code rollout_state_dropped{rule=…}}. */
-    private Counter droppedFor(String correlationId) {
-        return droppedByRule.computeIfAbsent(
-                correlationId,
-                id -> getRuntimeContext().getMetricGroup().addGroup("rule", id).counter("rollout_state_dropped"));
     }
 }

@@ -5,10 +5,10 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.tripline.alert.Alert;
 import dev.tripline.alert.AlertTitles;
 import dev.tripline.alert.Alerts;
+import dev.tripline.alert.DedupPolicy;
 import dev.tripline.alert.Evidence;
 import dev.tripline.alert.RuleRef;
 import dev.tripline.correlate.Fired;
-import dev.tripline.rule.CorrelationRule;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,28 +18,18 @@ import org.apache.flink.util.Collector;
 
 /**
  * Turns correlation firings into composite alerts: only firings marked {@link Fired#alert()} (a correlation
- * that merely feeds an outer one raises nothing), with the correlation's rule descriptor and its evidence in
- * the alert model. Stateless. A firing that carries its correlation's descriptor ({@link FiredRecord#rule}) is
- * described by it, so alerts follow live rule updates; the rule table given here is the fallback.
+ * that merely feeds an outer one raises nothing), described by the rule descriptor the firing carries (so alerts
+ * follow live rule updates), with its evidence in the alert model, and to be deduplicated under the job's
+ * correlation suppression. Stateless.
  */
 public class CorrelationAlerts implements FlatMapFunction<FiredRecord, AlertRecord> {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
-    private final Map<String, RuleRef> correlations;
-    /** Correlation id to its {@code alert_title} template, for those that have one. */
-    private final Map<String, String> titleTemplates;
+    private final DedupPolicy suppression;
 
-    public CorrelationAlerts(List<CorrelationRule> correlations) {
-        Map<String, RuleRef> refs = new LinkedHashMap<>();
-        Map<String, String> titles = new LinkedHashMap<>();
-        for (CorrelationRule c : correlations) {
-            refs.put(c.id(), RuleRef.of(c));
-            if (c.alertTitle() != null) {
-                titles.put(c.id(), c.alertTitle());
-            }
-        }
-        this.correlations = refs;
-        this.titleTemplates = titles;
+    /** @param suppression a correlation alerts at most once per group per this policy's period */
+    public CorrelationAlerts(DedupPolicy suppression) {
+        this.suppression = suppression;
     }
 
     @Override
@@ -47,29 +37,15 @@ public class CorrelationAlerts implements FlatMapFunction<FiredRecord, AlertReco
         if (!record.alert) {
             return;
         }
-        out.collect(AlertRecord.of(toAlert(record)));
+        out.collect(AlertRecord.of(toAlert(record), suppression));
     }
 
-    /** The alert of a firing, described as the rules that fired it say when the record carries that. */
+    /** The alert of a firing, described as the rules that fired it say. */
     Alert toAlert(FiredRecord record) {
-        RuleRef carried = record.ruleRef();
-        Fired f = record.fired();
-        if (carried == null) {
-            return toAlert(f);
-        }
-        return toAlert(f, carried, record.titleTemplate);
+        return toAlert(record.fired(), record.ruleRef(), record.titleTemplate);
     }
 
-    Alert toAlert(Fired f) {
-        return toAlert(f, correlations.get(f.correlationId()), titleTemplates.get(f.correlationId()));
-    }
-
-    private Alert toAlert(Fired f, RuleRef known, String template) {
-        RuleRef rule = known;
-        if (rule == null) {
-            // A plan the job was not built with cannot fire; a descriptor from the firing keeps the alert anyway.
-            rule = RuleRef.of(f.correlationId(), f.title(), f.level(), List.of(), List.of());
-        }
+    private static Alert toAlert(Fired f, RuleRef rule, String template) {
         List<Evidence> evidence = new ArrayList<>(f.evidence().size());
         for (dev.tripline.correlate.Evidence e : f.evidence()) {
             Map<String, JsonNode> fields = new LinkedHashMap<>();

@@ -11,8 +11,6 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Objects;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
@@ -80,8 +78,6 @@ public class DedupFunction extends KeyedProcessFunction<String, AlertRecord, Ale
         FINAL
     }
 
-    private final Map<String, DedupPolicy> policies;
-    private final DedupPolicy fallback;
     private final long allowedLatenessMillis;
     private final int evidenceLimit;
     private final Emission emission;
@@ -99,21 +95,12 @@ public class DedupFunction extends KeyedProcessFunction<String, AlertRecord, Ale
     private transient Counter late;
 
     /**
-     * @param policies              rule or correlation id to its policy
-     * @param fallback              the policy of an id missing from {@code policies}
      * @param allowedLatenessMillis how long after a period ends its state is kept for late matches
      * @param evidenceLimit         matches or firings whose evidence an alert shows ({@link EvidenceSample})
      * @param emission              when alert lines go out
      */
-    public DedupFunction(
-            Map<String, DedupPolicy> policies,
-            DedupPolicy fallback,
-            long allowedLatenessMillis,
-            int evidenceLimit,
-            Emission emission) {
+    public DedupFunction(long allowedLatenessMillis, int evidenceLimit, Emission emission) {
         EvidenceSample.checkLimit(evidenceLimit);
-        this.policies = new LinkedHashMap<>(policies);
-        this.fallback = fallback;
         this.allowedLatenessMillis = Math.max(0, allowedLatenessMillis);
         this.evidenceLimit = evidenceLimit;
         this.emission = Objects.requireNonNull(emission, "emission");
@@ -148,9 +135,7 @@ public class DedupFunction extends KeyedProcessFunction<String, AlertRecord, Ale
             ctx.output(LATE, LateRecord.ofAlert(record, time, watermark));
             return;
         }
-        DedupPolicy policy = record.dedupPeriodMillis > 0
-                ? new DedupPolicy(record.dedupPeriodMillis, Math.max(1, record.dedupThreshold))
-                : policies.getOrDefault(record.ruleId, fallback);
+        DedupPolicy policy = record.policy();
         Held held = read(period.value());
         Dedup.Decision d = Dedup.offer(held == null ? null : held.period(), record.eventTime, policy);
         if (d.outcome() == Dedup.Outcome.EMIT_UNTRACKED) {

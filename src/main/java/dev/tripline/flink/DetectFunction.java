@@ -10,40 +10,63 @@ import dev.tripline.event.EventParser;
 import dev.tripline.event.ParseFailure;
 import dev.tripline.event.ParseResult;
 import dev.tripline.match.CompiledMatcher;
+import dev.tripline.program.RuleProgram;
 import dev.tripline.rule.Rule;
+import dev.tripline.rule.RuleLoadOptions;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.flink.api.common.accumulators.LongCounter;
-import org.apache.flink.configuration.Configuration;
+import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
-import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
+import org.apache.flink.streaming.api.functions.co.BroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Parse and match, the stateless front of the job: each raw record is parsed (one message may hold many events,
  * e.g. a CloudTrail log file), every event runs through the compiled matcher, and each match goes where it is
  * needed. Main output: one {@link SignalRecord} per (match, consuming correlation plan), to be keyed by
- * {@link SignalRecord#key}. Side outputs: {@link #SINGLE_MATCHES} for rules that alert on their own (dedup comes
- * later), {@link #DEAD_LETTERS} for input that is not a usable event. Nothing in the input stops it.
+ * {@link SignalRecord#key()}. Side outputs: {@link #SINGLE_MATCHES} for rules that alert on their own, each
+ * carrying its rule's dedup policy (dedup keeps no rule table), {@link #DEAD_LETTERS} for input that is not a
+ * usable event. Nothing in the input stops it.
+ *
+ * <p>Raw records are the data input; validated {@link RuleUpdate}s arrive on the broadcast input and swap the
+ * matcher and the correlation routing between two records. The live set is kept in broadcast state
+ * ({@link LiveRules#STATE}) and brought back on restore under the rule in {@link LiveRules}; without updates the
+ * start rules run for the job's life.
  */
-public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
-    private static final long serialVersionUID = 1L;
+public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpdate, SignalRecord>
+        implements CheckpointedFunction {
+    private static final long serialVersionUID = 2L;
+    private static final Logger LOG = LoggerFactory.getLogger(DetectFunction.class);
 
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
     public static final OutputTag<SingleMatch> SINGLE_MATCHES = new OutputTag<>("single-matches") {};
     /** Dead-letter reason for an event that broke the matcher or the alert builder (a bug, not bad input). */
     public static final String MATCH_ERROR = "MATCH_ERROR";
 
-    /** Not final: a live rule update swaps them ({@link LiveDetectFunction}). */
+    /** Not final: a live rule update swaps them. */
     private CompiledMatcher matcher;
 
     private CorrelationEngine engine;
     private final TimeRange range;
-    /** The default dedup period carried with single matches ({@link SingleMatch#withPolicy}); 0 = not carried. */
+    /** A rule's dedup period when it sets none, carried with its single matches ({@link SingleMatch#withPolicy}). */
     private final int defaultDedupMinutes;
+
+    private final LiveRules live;
+    /** The live set a restore brought back, applied at open; null to run the start rules. */
+    private transient RuleUpdate restored;
+    /** Digest of the rule files running now: a repeated update of the same files is not compiled again. */
+    private transient String running;
+
+    private transient Counter applied;
 
     /** Accumulator names: totals a client reads from the job result (an embedded run's summary). */
     public static final String ACC_RECORDS = "tripline-records-in";
@@ -92,34 +115,50 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
     private transient Counter signals;
     private transient Counter signalsDropped;
 
+    /** Start rules only, every time, no live updates expected (tests, benchmarks). */
     public DetectFunction(CompiledMatcher matcher, CorrelationEngine engine) {
-        this(matcher, engine, TimeRange.ALL);
-    }
-
-    /** Drops (and counts) events whose event time is outside {@code range} before they reach the matcher. */
-    public DetectFunction(CompiledMatcher matcher, CorrelationEngine engine, TimeRange range) {
-        this(matcher, engine, range, 0);
+        this(matcher, engine, TimeRange.ALL, DedupPolicy.DEFAULT_PERIOD_MINUTES, fixedRules());
     }
 
     /**
-     * Also carries each single match's dedup policy (the rule's own, else {@code defaultDedupMinutes}), so that
-     * dedup needs no rule table of its own; 0 carries none.
+     * @param range               events whose event time is outside it are dropped (and counted) before matching
+     * @param defaultDedupMinutes a rule's dedup period when it sets none, carried with its single matches
+     * @param live                how live updates compile, and the digest of the start files
      */
-    public DetectFunction(CompiledMatcher matcher, CorrelationEngine engine, TimeRange range, int defaultDedupMinutes) {
+    public DetectFunction(
+            CompiledMatcher matcher,
+            CorrelationEngine engine,
+            TimeRange range,
+            int defaultDedupMinutes,
+            LiveRules live) {
+        if (defaultDedupMinutes < 1) {
+            throw new IllegalArgumentException(
+                    "default dedup period must be at least 1 minute: " + defaultDedupMinutes);
+        }
         this.matcher = matcher;
         this.engine = engine;
         this.range = range == null ? TimeRange.ALL : range;
-        this.defaultDedupMinutes = Math.max(0, defaultDedupMinutes);
+        this.defaultDedupMinutes = defaultDedupMinutes;
+        this.live = live;
     }
 
-    /** Runs {@code newMatcher} and {@code newEngine} from the next record on (a live rule update). */
-    void swap(CompiledMatcher newMatcher, CorrelationEngine newEngine) {
-        this.matcher = newMatcher;
-        this.engine = newEngine;
+    /** The {@link LiveRules} of a job that takes no updates: default load options, no start digest. */
+    static LiveRules fixedRules() {
+        return new LiveRules(RuleLoadOptions.defaults(), "", 1);
     }
 
     @Override
-    public void open(Configuration parameters) {
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+        restored = live.restore(context, LOG, "detect");
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) {
+        // The broadcast state is all there is, and Flink snapshots it.
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
         parser = EventParser.forDetection();
         MetricGroup m = getRuntimeContext().getMetricGroup();
         recordsIn = m.counter("records_in");
@@ -151,6 +190,45 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
         getRuntimeContext().addAccumulator(ACC_EMBEDDED_JSON_UNREADABLE, embeddedJsonTotal);
         signalsDroppedTotal = new LongCounter();
         getRuntimeContext().addAccumulator(ACC_SIGNALS_DROPPED, signalsDroppedTotal);
+        applied = m.counter("rule_updates_applied");
+        running = live.startDigest();
+        if (restored != null) {
+            apply(restored);
+            restored = null;
+        }
+    }
+
+    @Override
+    public void processBroadcastElement(RuleUpdate update, Context ctx, Collector<SignalRecord> out) throws Exception {
+        if (apply(update)) {
+            ctx.getBroadcastState(LiveRules.STATE).put(LiveRules.CURRENT, live.store(update));
+        }
+    }
+
+    /** Compiles and runs {@code update}; false when it cannot run (it was validated, so that is a bug). */
+    private boolean apply(RuleUpdate update) {
+        String digest = update.digest();
+        if (digest.equals(running)) {
+            return true;
+        }
+        RuleProgram o = live.compile(update);
+        if (!o.ok()) {
+            LOG.error(
+                    "Live rules: update {} passed validation but does not compile here; the running rules stay: {}",
+                    update.version,
+                    o.errors());
+            return false;
+        }
+        matcher = o.matcher();
+        engine = o.engine();
+        running = digest;
+        applied.inc();
+        LOG.info(
+                "Live rules: detect runs rule set {} ({} rules, {} correlations)",
+                update.version,
+                o.rules().rules().size(),
+                o.rules().correlations().size());
+        return true;
     }
 
     @Override
@@ -174,7 +252,7 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
     }
 
     @Override
-    public void processElement(RawRecord record, Context ctx, Collector<SignalRecord> out) {
+    public void processElement(RawRecord record, ReadOnlyContext ctx, Collector<SignalRecord> out) {
         recordsIn.inc();
         recordsTotal.add(1);
         trackFiles(record);
@@ -221,7 +299,7 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
         }
     }
 
-    private void onMatch(Rule rule, Event event, Context ctx, Collector<SignalRecord> out) {
+    private void onMatch(Rule rule, Event event, ReadOnlyContext ctx, Collector<SignalRecord> out) {
         matches.inc();
         for (CorrelationPlan plan : engine.consumersOf(rule.id())) {
             Optional<Signal> s = plan.signal(rule, event);
@@ -234,11 +312,10 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
             }
         }
         if (!rule.signalOnly()) {
-            SingleMatch m = SingleMatch.of(Alerts.single(rule, event));
-            if (defaultDedupMinutes > 0) {
-                m.withPolicy(DedupPolicy.forRule(rule, defaultDedupMinutes));
-            }
-            ctx.output(SINGLE_MATCHES, m);
+            ctx.output(
+                    SINGLE_MATCHES,
+                    SingleMatch.of(Alerts.single(rule, event))
+                            .withPolicy(DedupPolicy.forRule(rule, defaultDedupMinutes)));
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.tripline.flink;
 
+import dev.tripline.alert.AlertCodec;
 import dev.tripline.alert.RuleRef;
 import dev.tripline.correlate.Fired;
 import dev.tripline.rule.CorrelationRule;
@@ -10,7 +11,7 @@ import dev.tripline.rule.CorrelationRule;
  */
 public class FiredRecord {
     public String correlationId;
-    /** The state key it fired for (plan id and group values). */
+    /** The group it fired for, as text ({@link GroupKey#toString()}), for logs and tests. */
     public String key;
     /** The firing's last_seen, epoch millis. */
     public long lastSeen;
@@ -19,8 +20,8 @@ public class FiredRecord {
 
     public byte[] fired;
     /**
-     * The correlation's alert descriptor ({@link RuleRef}, Java-serialised) and {@code alert_title} template as
-     * the rules that fired it define them, so that alerts follow live rule updates; null when not carried.
+     * The correlation's alert descriptor ({@link RuleRef}, in {@link AlertCodec}'s form) and {@code alert_title}
+     * template (null: none) as the rules that fired it define them, so that alerts follow live rule updates.
      */
     public byte[] rule;
 
@@ -29,22 +30,22 @@ public class FiredRecord {
     public FiredRecord() {}
 
     /** A firing with the descriptor of the correlation that fired. */
-    public static FiredRecord of(String key, Fired f, CorrelationRule correlation) {
+    public static FiredRecord of(GroupKey key, Fired f, CorrelationRule correlation) {
         FiredRecord r = of(key, f);
-        r.rule = Codec.java(RuleRef.of(correlation));
+        r.rule = AlertCodec.encode(RuleRef.of(correlation));
         r.titleTemplate = correlation.alertTitle();
         return r;
     }
 
-    /** The carried descriptor, or null. */
+    /** The carried descriptor. */
     public RuleRef ruleRef() {
-        return rule == null ? null : Codec.java(rule, RuleRef.class);
+        return AlertCodec.decodeRule(rule);
     }
 
-    public static FiredRecord of(String key, Fired f) {
+    private static FiredRecord of(GroupKey key, Fired f) {
         FiredRecord r = new FiredRecord();
         r.correlationId = f.correlationId();
-        r.key = key;
+        r.key = key.toString();
         r.lastSeen = f.lastSeen();
         r.alert = f.alert();
         r.fired = Codec.fired(f);

@@ -46,6 +46,17 @@ public class LateRecord {
         return r;
     }
 
+    /** A signal whose rules never reached the operator: named by what it carries, without its plan. */
+    static LateRecord ofUnknownPlan(SignalRecord s, long watermark) {
+        LateRecord r = new LateRecord();
+        r.stage = "correlate";
+        r.ruleId = s.planId;
+        r.eventTime = s.time;
+        r.watermark = watermark;
+        r.eventIds = joinIds(dev.tripline.correlate.Encoding.packedEventIds(s.evidence).stream());
+        return r;
+    }
+
     static LateRecord ofAlert(AlertRecord a, long eventTime, long watermark) {
         Alert alert = a.alert();
         LateRecord r = new LateRecord();

@@ -46,6 +46,7 @@ public final class LiveRules implements Serializable {
     private final Map<String, List<String>> placeholders;
     private final Map<String, Map<String, List<String>>> accountPlaceholders;
     private final long maxFileBytes;
+    private final int maxSlotsPerRule;
     private final String startDigest;
     private final int stages;
 
@@ -60,6 +61,7 @@ public final class LiveRules implements Serializable {
         load.accountPlaceholders().forEach((k, v) -> acc.put(k, new LinkedHashMap<>(v)));
         this.accountPlaceholders = acc;
         this.maxFileBytes = load.maxFileBytes();
+        this.maxSlotsPerRule = load.maxSlotsPerRule();
         this.startDigest = Objects.requireNonNull(startDigest, "startDigest");
         if (stages < 1) {
             throw new IllegalArgumentException("a job runs at least one correlate stage, got " + stages);
@@ -80,7 +82,7 @@ public final class LiveRules implements Serializable {
     }
 
     public RuleLoadOptions loadOptions() {
-        return new RuleLoadOptions(placeholders, maxFileBytes, accountPlaceholders);
+        return new RuleLoadOptions(placeholders, maxFileBytes, accountPlaceholders, maxSlotsPerRule);
     }
 
     /**

@@ -1,12 +1,13 @@
 package dev.tripline.flink;
 
 import dev.tripline.alert.Alert;
+import dev.tripline.alert.AlertCodec;
 import dev.tripline.alert.DedupPolicy;
 
 /**
  * A match of a rule that raises alerts of its own (not signal-only), before dedup: the alert as
  * {@link dev.tripline.alert.Alerts#single} builds it for this one event, with its dedup key so that the dedup
- * stage can key by it. A Flink POJO; the alert travels Java-serialised because its context holds Jackson nodes.
+ * stage can key by it. A Flink POJO; the alert travels in {@link AlertCodec}'s form.
  */
 public class SingleMatch {
     public String ruleId;
@@ -31,7 +32,7 @@ public class SingleMatch {
         m.ruleId = a.rule().id();
         m.dedupKey = a.dedupKey();
         m.eventTime = a.lastSeenMillis();
-        m.alert = Codec.java(a);
+        m.alert = AlertCodec.encode(a);
         m.alertId = a.alertId();
         return m;
     }
@@ -44,7 +45,7 @@ public class SingleMatch {
     }
 
     public Alert alert() {
-        return Codec.java(alert, Alert.class);
+        return AlertCodec.decode(alert);
     }
 
     @Override

@@ -11,10 +11,8 @@ import dev.tripline.flink.DeadLetter;
 import dev.tripline.flink.DedupFunction;
 import dev.tripline.flink.DetectFunction;
 import dev.tripline.flink.FiredRecord;
+import dev.tripline.flink.GroupKey;
 import dev.tripline.flink.LateRecord;
-import dev.tripline.flink.LiveCorrelateFunction;
-import dev.tripline.flink.LiveCorrelateOperator;
-import dev.tripline.flink.LiveDetectFunction;
 import dev.tripline.flink.LiveRules;
 import dev.tripline.flink.RawRecord;
 import dev.tripline.flink.RuleUpdate;
@@ -26,17 +24,14 @@ import dev.tripline.flink.TieOrderedKeyedOperator;
 import dev.tripline.flink.TimeRange;
 import dev.tripline.match.CompiledMatcher;
 import dev.tripline.program.RuleProgram;
-import dev.tripline.rule.CorrelationRule;
-import dev.tripline.rule.Rule;
+import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.rule.RuleSet;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -47,6 +42,7 @@ import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.util.Collector;
 
 /**
  * The detection job's topology, independent of where records come from and where alerts go, so that
@@ -83,6 +79,7 @@ public final class DetectionJob {
     public static final String UID_SINGLE_TIME = "tripline-single-watermarks";
     public static final String UID_CORRELATION_ALERTS = "tripline-correlation-alerts";
     public static final String UID_SINGLE_ALERTS = "tripline-single-alerts";
+    public static final String UID_NO_RULE_UPDATES = "tripline-no-rule-updates";
     /**
      * The network buffer timeout Tripline runs with (Flink's default is 100 ms). A composite alert crosses two
      * keyed exchanges, and at alert rates their buffers leave on the timeout, so the default alone puts p99 alert
@@ -101,8 +98,8 @@ public final class DetectionJob {
      * @param allowedLateness       how far behind the watermark a match may arrive and still be correlated and
      *                              deduplicated (windows and dedup periods are kept that much longer); later
      *                              ones go to the late output
-     * @param stateTtl              processing-time backstop TTL of correlation state
-     *                              ({@link CorrelateFunction#DEFAULT_STATE_TTL})
+     * @param stateTtl              processing-time backstop TTL of correlation state; zero
+     *                              ({@link CorrelateFunction#NO_STATE_TTL}, the default) for none
      * @param timeRange             events outside it are dropped (and counted) right after parsing: a hunt's
      *                              {@code --from}/{@code --to}; {@link TimeRange#ALL} for a live job
      * @param evidenceLimit         matches or firings whose evidence a deduplicated alert shows (its earliest and
@@ -147,8 +144,8 @@ public final class DetectionJob {
             if (allowedLateness.isNegative()) {
                 throw new IllegalArgumentException("allowed lateness must not be negative: " + allowedLateness);
             }
-            if (stateTtl.isNegative() || stateTtl.isZero()) {
-                throw new IllegalArgumentException("state TTL must be positive: " + stateTtl);
+            if (stateTtl.isNegative()) {
+                throw new IllegalArgumentException("state TTL must not be negative: " + stateTtl);
             }
             EvidenceSample.checkLimit(evidenceLimit);
         }
@@ -166,7 +163,7 @@ public final class DetectionJob {
                     defaultDedupMinutes,
                     correlationSuppression,
                     allowedLateness,
-                    CorrelateFunction.DEFAULT_STATE_TTL,
+                    CorrelateFunction.NO_STATE_TTL,
                     TimeRange.ALL,
                     EvidenceSample.DEFAULT_LIMIT);
         }
@@ -354,31 +351,24 @@ public final class DetectionJob {
         }
         int stageCount = stages();
         boolean batch = isBatch(source);
-        LiveRules liveRules = live == null ? null : live.withStages(stageCount);
-        SingleOutputStreamOperator<RuleUpdate> validated = null;
-        SingleOutputStreamOperator<SignalRecord> detected;
-        if (liveRules == null) {
-            detected = source.process(new DetectFunction(matcher, engine, options.timeRange()))
-                    .uid(UID_DETECT)
-                    .name("detect");
-        } else {
-            validated = updates.transform(
-                            "validate rule updates",
-                            TypeInformation.of(RuleUpdate.class),
-                            new RuleUpdateValidator(liveRules))
-                    .setParallelism(1)
-                    .setMaxParallelism(1)
-                    .uid(RuleUpdateValidator.UID);
-            detected = source.connect(validated.broadcast(LiveRules.STATE))
-                    .process(
-                            new LiveDetectFunction(
-                                    new DetectFunction(
-                                            matcher, engine, options.timeRange(), options.defaultDedupMinutes()),
-                                    liveRules),
-                            TypeInformation.of(SignalRecord.class))
-                    .uid(UID_DETECT)
-                    .name("detect");
-        }
+        // Every job runs the same functions: the start rules are what they hold from the beginning, and a job
+        // without live updates has a control stream with nothing in it.
+        LiveRules liveRules = (live != null ? live : fixedRules()).withStages(stageCount);
+        SingleOutputStreamOperator<RuleUpdate> validated = (updates != null ? updates : noUpdates(source))
+                .transform(
+                        "validate rule updates",
+                        TypeInformation.of(RuleUpdate.class),
+                        new RuleUpdateValidator(liveRules))
+                .setParallelism(1)
+                .setMaxParallelism(1)
+                .uid(RuleUpdateValidator.UID);
+        SingleOutputStreamOperator<SignalRecord> detected = source.connect(validated.broadcast(LiveRules.STATE))
+                .process(
+                        new DetectFunction(
+                                matcher, engine, options.timeRange(), options.defaultDedupMinutes(), liveRules),
+                        TypeInformation.of(SignalRecord.class))
+                .uid(UID_DETECT)
+                .name("detect");
 
         DataStream<SignalRecord> signals = detected.assignTimestampsAndWatermarks(
                         WatermarkStrategy.<SignalRecord>forBoundedOutOfOrderness(options.outOfOrderness())
@@ -388,37 +378,27 @@ public final class DetectionJob {
                 .name("signal event time");
 
         // Stage k takes detect's signals for its plans and the chained firings of every lower stage for them.
-        Map<String, Integer> stageOfPlan = program.stages();
         List<DataStream<SignalRecord>> chained = new ArrayList<>();
         List<DataStream<FiredRecord>> fired = new ArrayList<>();
         List<DataStream<LateRecord>> late = new ArrayList<>();
         for (int stage = 1; stage <= stageCount; stage++) {
             DataStream<SignalRecord> input =
-                    stage == 1 && stageCount == 1 ? signals : forStage(signals, stageOfPlan, stage, "detect");
+                    stage == 1 && stageCount == 1 ? signals : forStage(signals, stage, "detect");
             for (int j = 0; j < chained.size(); j++) {
-                input = input.union(forStage(chained.get(j), stageOfPlan, stage, "stage-" + (j + 1)));
+                input = input.union(forStage(chained.get(j), stage, "stage-" + (j + 1)));
             }
             String uid = stage == 1 ? CorrelateFunction.UID : CorrelateFunction.UID + "-" + stage;
             String name = stage == 1 ? "correlate" : "correlate stage " + stage;
-            CorrelateFunction correlate = new CorrelateFunction(engine, options.stateTtl(), options.allowedLateness());
-            // BATCH mode: same-instant signals of a group in one order (see dedup below); a batch job never
-            // restores, so CorrelateOperator's restore step has nothing to do there.
-            SingleOutputStreamOperator<FiredRecord> correlated = liveRules == null
-                    ? input.keyBy(r -> r.key, Types.STRING)
-                            .transform(
-                                    name,
-                                    TypeInformation.of(FiredRecord.class),
-                                    batch
-                                            ? new TieOrderedKeyedOperator<>(correlate, DetectionJob::signalTieOrder)
-                                            : new CorrelateOperator(correlate))
-                            .uid(uid)
-                    : input.keyBy(r -> r.key, Types.STRING)
-                            .connect(validated.broadcast())
-                            .transform(
-                                    name,
-                                    TypeInformation.of(FiredRecord.class),
-                                    new LiveCorrelateOperator(new LiveCorrelateFunction(correlate, liveRules, name)))
-                            .uid(uid);
+            CorrelateFunction correlate =
+                    new CorrelateFunction(engine, liveRules, name, options.stateTtl(), options.allowedLateness());
+            // BATCH mode: same-instant signals of a group in one order (see dedup below).
+            SingleOutputStreamOperator<FiredRecord> correlated = input.keyBy(SignalRecord::key, GroupKey.TYPE)
+                    .connect(validated.broadcast())
+                    .transform(
+                            name,
+                            TypeInformation.of(FiredRecord.class),
+                            new CorrelateOperator(correlate, batch ? DetectionJob::signalTieOrder : null))
+                    .uid(uid);
             fired.add(correlated);
             chained.add(correlated.getSideOutput(CorrelateFunction.CHAINED_SIGNALS));
             late.add(correlated.getSideOutput(CorrelateFunction.LATE));
@@ -427,7 +407,8 @@ public final class DetectionJob {
         for (int i = 1; i < fired.size(); i++) {
             allFired = allFired.union(fired.get(i));
         }
-        DataStream<AlertRecord> composite = allFired.flatMap(new CorrelationAlerts(rules.correlations()))
+        DataStream<AlertRecord> composite = allFired.flatMap(
+                        new CorrelationAlerts(DedupPolicy.suppression(options.correlationSuppression())))
                 .returns(TypeInformation.of(AlertRecord.class))
                 .uid(UID_CORRELATION_ALERTS)
                 .name("correlation alerts");
@@ -446,8 +427,6 @@ public final class DetectionJob {
 
         KeyedStream<AlertRecord, String> candidates = single.union(composite).keyBy(a -> a.dedupKey, Types.STRING);
         DedupFunction dedup = new DedupFunction(
-                policies(),
-                DedupPolicy.suppression(options.correlationSuppression()),
                 options.allowedLateness().toMillis(),
                 options.evidenceLimit(),
                 // Bounded input in BATCH mode: one final line per period, independent of arrival order. A stream
@@ -471,7 +450,7 @@ public final class DetectionJob {
                 alerts,
                 detected.getSideOutput(DetectFunction.DEAD_LETTERS),
                 allLate,
-                validated == null ? null : validated.getSideOutput(RuleUpdateValidator.STATUS));
+                updates == null ? null : validated.getSideOutput(RuleUpdateValidator.STATUS));
     }
 
     /** True when {@code stream}'s environment runs in BATCH mode (a hunt, a run over files). */
@@ -488,19 +467,41 @@ public final class DetectionJob {
         return Arrays.compareUnsigned(a.alert, b.alert);
     }
 
-    /** The order of signals with the same group and time: by their encoded signal, as {@link #tieOrder}. */
+    /** The order of signals with the same group and time: by their typed fields, then their packed evidence. */
     private static int signalTieOrder(SignalRecord a, SignalRecord b) {
-        return Arrays.compareUnsigned(a.signal, b.signal);
+        int c = Integer.compare(a.ruleIndex, b.ruleIndex);
+        if (c == 0) {
+            c = a.ruleId.compareTo(b.ruleId);
+        }
+        if (c == 0) {
+            c = Objects.compare(a.value, b.value, Comparator.nullsFirst(Comparator.naturalOrder()));
+        }
+        return c != 0 ? c : Arrays.compareUnsigned(a.evidence, b.evidence);
     }
 
-    /** The signals of {@code in} whose plan lives in {@code stage}. */
-    private static DataStream<SignalRecord> forStage(
-            DataStream<SignalRecord> in, Map<String, Integer> stageOfPlan, int stage, String from) {
-        Map<String, Integer> stages = new HashMap<>(stageOfPlan);
-        // A signal names its stage under the rules that made it (live updates); else the start rules decide.
-        return in.filter(r -> (r.stage > 0 ? r.stage : stages.getOrDefault(r.planId, 1)) == stage)
+    /** The signals of {@code in} whose plan lives in {@code stage}, under the rules that made them. */
+    private static DataStream<SignalRecord> forStage(DataStream<SignalRecord> in, int stage, String from) {
+        return in.filter(r -> r.stage == stage)
                 .uid("tripline-route-" + from + "-to-stage-" + stage)
                 .name("signals for stage " + stage);
+    }
+
+    /**
+     * The control stream of a job without live updates: nothing, drawn from {@code input} by a stateless operator,
+     * so that it ends with the input, holds no state a savepoint would have to carry (a savepoint of such a job
+     * restores into one with live updates, and back) and holds nothing back (the validator sends the final
+     * watermark at once).
+     */
+    public static <T> DataStream<RuleUpdate> noUpdates(DataStream<T> input) {
+        return input.flatMap((T in, Collector<RuleUpdate> out) -> {})
+                .returns(TypeInformation.of(RuleUpdate.class))
+                .uid(UID_NO_RULE_UPDATES)
+                .name("no rule updates");
+    }
+
+    /** The load options and digest of a job that takes no updates. */
+    private LiveRules fixedRules() {
+        return new LiveRules(RuleLoadOptions.defaults(), program.digest(), 1);
     }
 
     /** Builds the topology over {@code source} and attaches the sinks. */
@@ -521,17 +522,5 @@ public final class DetectionJob {
                 .uid("tripline-dead-letter-sink")
                 .name("dead-letter sink");
         return out;
-    }
-
-    private Map<String, DedupPolicy> policies() {
-        Map<String, DedupPolicy> p = new LinkedHashMap<>();
-        for (Rule r : rules.rules()) {
-            p.put(r.id(), DedupPolicy.forRule(r, options.defaultDedupMinutes()));
-        }
-        DedupPolicy suppression = DedupPolicy.suppression(options.correlationSuppression());
-        for (CorrelationRule c : rules.correlations()) {
-            p.put(c.id(), suppression);
-        }
-        return p;
     }
 }

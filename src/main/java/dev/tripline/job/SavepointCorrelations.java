@@ -2,8 +2,9 @@ package dev.tripline.job;
 
 import dev.tripline.correlate.CorrelationState;
 import dev.tripline.flink.CorrelateFunction;
-import dev.tripline.flink.SignalRecord;
+import dev.tripline.flink.GroupKey;
 import java.io.Serializable;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -11,7 +12,6 @@ import java.util.Set;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
 import org.apache.flink.runtime.checkpoint.OperatorState;
@@ -55,8 +55,25 @@ public final class SavepointCorrelations {
 
     private SavepointCorrelations() {}
 
-    /** Every non-empty correlation group in the savepoint at {@code path} (a directory or its _metadata file). */
+    /**
+     * Every non-empty correlation group in the savepoint at {@code path} (a directory or its _metadata file). A job
+     * run with a state TTL stores its state with timestamps, which a reader must declare: the savepoint is read as
+     * written without TTL (the default), and if its state does not read that way, as written with one.
+     */
     public static List<Group> read(String path) throws Exception {
+        try {
+            return read(path, false);
+        } catch (Exception withoutTtl) {
+            try {
+                return read(path, true);
+            } catch (Exception withTtl) {
+                withTtl.addSuppressed(withoutTtl);
+                throw withTtl;
+            }
+        }
+    }
+
+    private static List<Group> read(String path, boolean ttl) throws Exception {
         CheckpointMetadata metadata = SavepointLoader.loadSavepointMetadata(path);
         Set<OperatorID> withState = new HashSet<>();
         for (OperatorState s : metadata.getOperatorStates()) {
@@ -76,7 +93,7 @@ public final class SavepointCorrelations {
                 continue;
             }
             DataStream<Group> groups =
-                    savepoint.readKeyedState(id, new Reader(uid), Types.STRING, TypeInformation.of(Group.class));
+                    savepoint.readKeyedState(id, new Reader(uid, ttl), GroupKey.TYPE, TypeInformation.of(Group.class));
             all = all == null ? groups : all.union(groups);
         }
         List<Group> out = new ArrayList<>();
@@ -90,33 +107,40 @@ public final class SavepointCorrelations {
     }
 
     /** Reads each key's slot index (the evidence beside it is not needed for the plan). */
-    static final class Reader extends KeyedStateReaderFunction<String, Group> {
+    static final class Reader extends KeyedStateReaderFunction<GroupKey, Group> {
         private static final long serialVersionUID = 1L;
         private final String uid;
+        private final boolean ttl;
         private transient ValueState<CorrelationState> state;
 
-        Reader(String uid) {
+        Reader(String uid, boolean ttl) {
             this.uid = uid;
+            this.ttl = ttl;
         }
 
         @Override
         public void open(Configuration parameters) {
-            // TTL must be declared as the job declares it; returning expired values shows what a restore would find.
-            StateTtlConfig ttl = StateTtlConfig.newBuilder(CorrelateFunction.DEFAULT_STATE_TTL)
-                    .setStateVisibility(StateTtlConfig.StateVisibility.ReturnExpiredIfNotCleanedUp)
-                    .build();
-            state = getRuntimeContext().getState(CorrelateFunction.indexDescriptor(ttl));
+            // The state processor API of Flink 1.20 still declares this one abstract.
+            // TTL must be declared as the job declared it; returning expired values shows what a restore would find.
+            state = getRuntimeContext()
+                    .getState(CorrelateFunction.indexDescriptor(
+                            ttl
+                                    ? StateTtlConfig.newBuilder(Duration.ofDays(1))
+                                            .setStateVisibility(
+                                                    StateTtlConfig.StateVisibility.ReturnExpiredIfNotCleanedUp)
+                                            .build()
+                                    : null));
         }
 
         @Override
-        public void readKey(String key, Context ctx, Collector<Group> out) throws Exception {
+        public void readKey(GroupKey key, Context ctx, Collector<Group> out) throws Exception {
             CorrelationState s = state.value();
             if (s != null && !s.isEmpty()) {
                 out.collect(new Group(
                         uid,
-                        SignalRecord.planIdOf(key),
-                        SignalRecord.fingerprintOf(key),
-                        String.join(", ", SignalRecord.groupOf(key)),
+                        key.planId(),
+                        key.fingerprint(),
+                        String.join(", ", key.group()),
                         s.size(),
                         s.oldestSignalTime()));
             }

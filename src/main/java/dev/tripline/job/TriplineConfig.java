@@ -47,6 +47,7 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
  * correlation:
  *   suppression: 60m
  *   state-ttl: 7d
+ *   max-slots-per-rule: 10000
  * dedup:
  *   default-period-minutes: 60
  *   evidence-limit: 10
@@ -103,6 +104,7 @@ public record TriplineConfig(
             Duration allowedLateness,
             Duration correlationSuppression,
             Duration stateTtl,
+            Integer maxSlotsPerRule,
             Integer defaultDedupMinutes,
             Integer evidenceLimit,
             String alerts,
@@ -110,7 +112,7 @@ public record TriplineConfig(
             String deadLetters,
             List<String> inputPaths) {
         public static final Settings NONE =
-                new Settings(null, null, null, null, null, null, null, null, null, null, null);
+                new Settings(null, null, null, null, null, null, null, null, null, null, null, null);
 
         public Settings {
             inputPaths = inputPaths == null ? null : List.copyOf(inputPaths);
@@ -164,7 +166,7 @@ public record TriplineConfig(
             "regions", "placeholders", "time", "correlation", "dedup", "output", "input", "source", "sink", "rules");
     private static final Set<String> REGION_KEYS = Set.of("approved", "accounts", "azure");
     private static final Set<String> TIME_KEYS = Set.of("out-of-orderness", "idleness", "allowed-lateness");
-    private static final Set<String> CORRELATION_KEYS = Set.of("suppression", "state-ttl");
+    private static final Set<String> CORRELATION_KEYS = Set.of("suppression", "state-ttl", "max-slots-per-rule");
     private static final Set<String> DEDUP_KEYS = Set.of("default-period-minutes", "evidence-limit");
     private static final Set<String> OUTPUT_KEYS = Set.of("alerts", "format", "dead-letters");
     private static final Set<String> INPUT_KEYS = Set.of("paths");
@@ -241,11 +243,15 @@ public record TriplineConfig(
         return out;
     }
 
-    /** The options rules load with under this configuration: its placeholders and per-account lists. */
+    /**
+     * The options rules load and compile with under this configuration: its placeholders, per-account lists and
+     * correlation slot limit.
+     */
     public RuleLoadOptions ruleLoadOptions() {
-        return RuleLoadOptions.defaults()
+        RuleLoadOptions o = RuleLoadOptions.defaults()
                 .withPlaceholders(rulePlaceholders())
                 .withAccountPlaceholders(ruleAccountPlaceholders());
+        return settings.maxSlotsPerRule() == null ? o : o.withMaxSlotsPerRule(settings.maxSlotsPerRule());
     }
 
     public TriplineConfig withApprovedRegions(List<String> regions) {
@@ -400,6 +406,14 @@ public record TriplineConfig(
         Duration lateness = duration(file, time, "time.allowed-lateness", false, errors);
         Duration suppression = duration(file, corr, "correlation.suppression", true, errors);
         Duration ttl = duration(file, corr, "correlation.state-ttl", true, errors);
+        Integer maxSlots = wholeNumber(
+                file,
+                corr,
+                "correlation.max-slots-per-rule",
+                RuleLoadOptions.MIN_SLOTS_PER_RULE,
+                RuleLoadOptions.MAX_SLOTS_PER_RULE,
+                "slots",
+                errors);
         Integer dedupMinutes =
                 wholeNumber(file, dedup, "dedup.default-period-minutes", 1, MAX_DEDUP_MINUTES, "minutes", errors);
         Integer evidenceLimit = wholeNumber(
@@ -440,6 +454,7 @@ public record TriplineConfig(
                 lateness,
                 suppression,
                 ttl,
+                maxSlots,
                 dedupMinutes,
                 evidenceLimit,
                 alerts == null ? null : alerts.trim(),

@@ -52,12 +52,17 @@ public final class RuleProgram implements Serializable {
     private final List<LoadError> warnings;
 
     private RuleProgram(
-            String version, String digest, RuleSet rules, List<LoadError> errors, List<LoadError> warnings) {
+            String version,
+            String digest,
+            RuleSet rules,
+            CorrelationPlan.Options correlationOptions,
+            List<LoadError> errors,
+            List<LoadError> warnings) {
         this.version = Objects.requireNonNull(version, "version");
         this.digest = Objects.requireNonNull(digest, "digest");
         this.rules = Objects.requireNonNull(rules, "rules");
         this.matcher = CompiledMatcher.compile(rules.rules());
-        this.engine = CorrelationEngine.compile(rules, CorrelationPlan.Options.defaults());
+        this.engine = CorrelationEngine.compile(rules, correlationOptions);
         Map<String, Integer> stageOfPlan = new LinkedHashMap<>();
         engine.plans().forEach(p -> stageOfPlan.put(p.id(), engine.stageOf(p.id())));
         this.stages = Map.copyOf(stageOfPlan);
@@ -82,7 +87,7 @@ public final class RuleProgram implements Serializable {
 
     /** Loads the rule files and directories under {@code paths} and compiles them. */
     public static RuleProgram load(String version, List<Path> paths, RuleLoadOptions options) {
-        return of(version, RuleLoader.standard(options).load(paths));
+        return of(version, RuleLoader.standard(options).load(paths), options);
     }
 
     /**
@@ -92,19 +97,37 @@ public final class RuleProgram implements Serializable {
     public static RuleProgram compile(String version, Map<String, String> files, RuleLoadOptions options) {
         List<SourceFile> sources = new ArrayList<>();
         new TreeMap<>(files).forEach((name, text) -> sources.add(new SourceFile(name, null, text)));
-        return of(version, RuleLoader.standard(options).loadFiles(sources));
+        return of(version, RuleLoader.standard(options).loadFiles(sources), options);
     }
 
-    /** Compiles what a load produced; its errors and warnings become the program's. */
-    public static RuleProgram of(String version, RuleLoader.Result loaded) {
+    /** Compiles what a load under {@code options} produced; its errors and warnings become the program's. */
+    public static RuleProgram of(String version, RuleLoader.Result loaded, RuleLoadOptions options) {
         SortedMap<String, String> texts = new TreeMap<>();
         loaded.files().forEach(f -> texts.put(f.name(), f.text()));
-        return new RuleProgram(version, digestOf(texts), loaded.ruleSet(), loaded.errors(), loaded.warnings());
+        return new RuleProgram(
+                version,
+                digestOf(texts),
+                loaded.ruleSet(),
+                correlationOptions(options),
+                loaded.errors(),
+                loaded.warnings());
+    }
+
+    /** The correlation engine's options under {@code options}: the slot limit, and the default evidence cap. */
+    static CorrelationPlan.Options correlationOptions(RuleLoadOptions options) {
+        return new CorrelationPlan.Options(
+                options.maxSlotsPerRule(), CorrelationPlan.Options.defaults().maxEvidence());
     }
 
     /** Compiles a rule set that was loaded without errors elsewhere (tests, benchmarks, embedding). */
     public static RuleProgram of(RuleSet rules) {
-        return new RuleProgram(START_VERSION, digestOf(new TreeMap<>()), rules, List.of(), List.of());
+        return new RuleProgram(
+                START_VERSION,
+                digestOf(new TreeMap<>()),
+                rules,
+                correlationOptions(RuleLoadOptions.defaults()),
+                List.of(),
+                List.of());
     }
 
     /**
@@ -114,7 +137,12 @@ public final class RuleProgram implements Serializable {
     public static RuleProgram rejected(String version, String digest, List<String> problems) {
         List<LoadError> errors = problems.stream().map(RuleProgram::problem).toList();
         return new RuleProgram(
-                version == null ? "" : version, digest, new RuleSet(List.of(), List.of()), errors, List.of());
+                version == null ? "" : version,
+                digest,
+                new RuleSet(List.of(), List.of()),
+                CorrelationPlan.Options.defaults(),
+                errors,
+                List.of());
     }
 
     /** This program with {@code problems} (of the whole set, e.g. it does not fit the running job) as errors. */

@@ -12,10 +12,16 @@ import dev.tripline.correlate.MapCorrelator;
 import dev.tripline.correlate.MapGroupState;
 import dev.tripline.correlate.Signal;
 import dev.tripline.flink.CorrelateFunction;
+import dev.tripline.flink.CorrelateOperator;
 import dev.tripline.flink.DetectFunction;
 import dev.tripline.flink.FiredRecord;
+import dev.tripline.flink.GroupKey;
+import dev.tripline.flink.Harnesses;
+import dev.tripline.flink.LiveRules;
 import dev.tripline.flink.RawRecord;
+import dev.tripline.flink.RuleUpdate;
 import dev.tripline.flink.SignalRecord;
+import dev.tripline.job.DetectionJob;
 import dev.tripline.match.CompiledMatcher;
 import dev.tripline.rule.RuleSet;
 import java.io.BufferedReader;
@@ -56,12 +62,12 @@ import org.apache.flink.runtime.jobgraph.JobGraph;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.SinkFunction;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.streaming.api.functions.source.RichParallelSourceFunction;
-import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
-import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.apache.flink.streaming.util.BroadcastOperatorTestHarness;
 import org.apache.flink.util.Collector;
 
 /**
@@ -110,8 +116,8 @@ public final class CorrelateBench {
         CompiledMatcher matcher = CompiledMatcher.compile(rules.rules());
         CorrelationEngine engine = CorrelationEngine.compile(rules);
         List<SignalRecord> out = new ArrayList<>();
-        try (OneInputStreamOperatorTestHarness<RawRecord, SignalRecord> h =
-                        ProcessFunctionTestHarnesses.forProcessFunction(new DetectFunction(matcher, engine));
+        try (BroadcastOperatorTestHarness<RawRecord, RuleUpdate, SignalRecord> h =
+                        Harnesses.detect(new DetectFunction(matcher, engine));
                 BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
             long n = 0;
@@ -126,7 +132,8 @@ public final class CorrelateBench {
         return out;
     }
 
-    private static void drain(OneInputStreamOperatorTestHarness<RawRecord, SignalRecord> h, List<SignalRecord> out) {
+    private static void drain(
+            BroadcastOperatorTestHarness<RawRecord, RuleUpdate, SignalRecord> h, List<SignalRecord> out) {
         for (SignalRecord s : h.extractOutputValues()) {
             if (CloudTrailGenerator.FLAGSHIP.contains(s.planId)) {
                 out.add(s);
@@ -150,7 +157,7 @@ public final class CorrelateBench {
                     out.add(r);
                     continue;
                 }
-                Signal s = r.signal();
+                Signal s = Harnesses.signal(r, engine);
                 out.add(SignalRecord.of(
                         engine.plan(r.planId),
                         new Signal(s.ruleIndex(), s.ruleId(), s.time() + k * DAY, s.group(), s.value(), s.evidence()),
@@ -197,17 +204,22 @@ public final class CorrelateBench {
                 .name("signal event time");
     }
 
+    /** Tripline's correlate stage as DetectionJob builds stage 1 of a STREAMING job. */
+    static SingleOutputStreamOperator<FiredRecord> correlate(DataStream<SignalRecord> in, CorrelationEngine engine) {
+        return in.keyBy(SignalRecord::key, GroupKey.TYPE)
+                .connect(DetectionJob.noUpdates(in).broadcast())
+                .transform(
+                        "correlate",
+                        TypeInformation.of(FiredRecord.class),
+                        new CorrelateOperator(new CorrelateFunction(engine), null));
+    }
+
     /** Tripline: keyBy the signal's key, CorrelateFunction (as DetectionJob's stage 1), count flagship alerts. */
     static JobGraph triplineJob(RuleSet rules, int parallelism) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(parallelism);
         CorrelationEngine engine = CorrelationEngine.compile(rules);
-        signals(env)
-                .keyBy(r -> r.key, Types.STRING)
-                .process(new CorrelateFunction(engine, CorrelateFunction.DEFAULT_STATE_TTL, Duration.ZERO))
-                .name("correlate")
-                .addSink(new FiredSink())
-                .name("count");
+        correlate(signals(env), engine).addSink(new FiredSink()).name("count");
         return env.getStreamGraph().getJobGraph();
     }
 
@@ -236,10 +248,10 @@ public final class CorrelateBench {
 
         static CepSignal of(SignalRecord r) {
             CepSignal c = new CepSignal();
-            c.key = r.key;
-            c.ruleId = r.signal().ruleId();
+            c.key = r.key().toString();
+            c.ruleId = r.ruleId;
             c.time = r.time;
-            c.signal = r.signal;
+            c.signal = r.evidence;
             return c;
         }
     }
@@ -451,8 +463,8 @@ public final class CorrelateBench {
         for (int i = 0; i < day.size(); i++) {
             SignalRecord r = day.get(i);
             CorrelationPlan plan = engine.plan(r.planId);
-            perGroup.merge(r.key, 1, Integer::sum);
-            Signal signal = r.signal();
+            perGroup.merge(r.key().toString(), 1, Integer::sum);
+            Signal signal = r.signal(plan);
             correlator.onSignal(plan, signal);
             MapGroupState g = correlator.group(plan.id(), signal.group());
             CorrelationState index = g == null ? null : g.index();
@@ -492,10 +504,10 @@ public final class CorrelateBench {
     static final class HotSource extends RichParallelSourceFunction<SignalRecord> {
         private static final long serialVersionUID = 1L;
         private final CorrelationEngine engine;
-        /** The two template signals in their record byte form ({@link Signal} is not serialisable). */
-        private final byte[] enableBytes;
+        /** The two template signals as records' fields ({@link Signal} and the records are not serialisable). */
+        private final Template enable;
 
-        private final byte[] createBytes;
+        private final Template create;
         private final int followUps;
         private final boolean spread;
         private volatile boolean running = true;
@@ -503,41 +515,28 @@ public final class CorrelateBench {
         HotSource(CorrelationEngine engine, Signal enable, Signal create, int followUps, boolean spread) {
             CorrelationPlan plan = engine.plan(CloudTrailGenerator.FLAGSHIP_RESOURCES);
             this.engine = engine;
-            this.enableBytes = SignalRecord.of(plan, enable).signal;
-            this.createBytes = SignalRecord.of(plan, create).signal;
+            this.enable = Template.of(SignalRecord.of(plan, enable, 1));
+            this.create = Template.of(SignalRecord.of(plan, create, 1));
             this.followUps = followUps;
             this.spread = spread;
         }
 
-        private static Signal decode(byte[] bytes) {
-            SignalRecord r = new SignalRecord();
-            r.signal = bytes;
-            return r.signal();
-        }
-
         @Override
         public void run(SourceContext<SignalRecord> ctx) {
-            CorrelationPlan plan = engine.plan(CloudTrailGenerator.FLAGSHIP_RESOURCES);
-            Signal enable = decode(enableBytes);
-            Signal create = decode(createBytes);
             int n = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
             long t0 = enable.time();
             for (int i = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(); running && i <= followUps; i += n) {
                 SignalRecord r;
                 if (i == 0) {
-                    r = SignalRecord.of(plan, enable, 1);
+                    r = enable.at(t0, create.group());
                 } else {
                     long t = t0 + (long) (i - 1) * 3600 / followUps * 1000;
-                    List<String> group = create.group();
+                    String[] group = create.group();
                     if (spread && i > 1) {
-                        group = new ArrayList<>(group);
-                        group.set(1, group.get(1) + "-" + i);
+                        group = group.clone();
+                        group[1] = group[1] + "-" + i;
                     }
-                    r = SignalRecord.of(
-                            plan,
-                            new Signal(
-                                    create.ruleIndex(), create.ruleId(), t, group, create.value(), create.evidence()),
-                            1);
+                    r = create.at(t, group);
                 }
                 synchronized (ctx.getCheckpointLock()) {
                     ctx.collect(r);
@@ -551,21 +550,50 @@ public final class CorrelateBench {
         }
     }
 
+    /** A signal record's fields, serialisable, to stamp out records of other times and groups. */
+    record Template(
+            String planId,
+            String fingerprint,
+            String[] group,
+            int ruleIndex,
+            String ruleId,
+            long time,
+            String value,
+            byte[] evidence)
+            implements java.io.Serializable {
+        static Template of(SignalRecord r) {
+            return new Template(r.planId, r.fingerprint, r.group, r.ruleIndex, r.ruleId, r.time, r.value, r.evidence);
+        }
+
+        SignalRecord at(long t, String[] inGroup) {
+            SignalRecord r = new SignalRecord();
+            r.planId = planId;
+            r.fingerprint = fingerprint;
+            r.group = inGroup;
+            r.stage = 1;
+            r.ruleIndex = ruleIndex;
+            r.ruleId = ruleId;
+            r.time = t;
+            r.value = value;
+            r.evidence = evidence;
+            return r;
+        }
+    }
+
     static JobGraph hotJob(
             RuleSet rules, int parallelism, Signal enable, Signal create, int followUps, boolean spread) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(parallelism);
         CorrelationEngine engine = CorrelationEngine.compile(rules);
-        env.addSource(
-                        new HotSource(engine, enable, create, followUps, spread),
-                        "signals",
-                        TypeInformation.of(SignalRecord.class))
-                .assignTimestampsAndWatermarks(
-                        WatermarkStrategy.<SignalRecord>forBoundedOutOfOrderness(OUT_OF_ORDERNESS)
-                                .withTimestampAssigner((r, ts) -> r.time))
-                .keyBy(r -> r.key, Types.STRING)
-                .process(new CorrelateFunction(engine, CorrelateFunction.DEFAULT_STATE_TTL, Duration.ZERO))
-                .name("correlate")
+        correlate(
+                        env.addSource(
+                                        new HotSource(engine, enable, create, followUps, spread),
+                                        "signals",
+                                        TypeInformation.of(SignalRecord.class))
+                                .assignTimestampsAndWatermarks(
+                                        WatermarkStrategy.<SignalRecord>forBoundedOutOfOrderness(OUT_OF_ORDERNESS)
+                                                .withTimestampAssigner((r, ts) -> r.time)),
+                        engine)
                 .addSink(new FiredSink())
                 .name("count");
         return env.getStreamGraph().getJobGraph();
@@ -595,7 +623,7 @@ public final class CorrelateBench {
         Signal create = null;
         for (SignalRecord r : day) {
             if (r.planId.equals(CloudTrailGenerator.FLAGSHIP_RESOURCES)) {
-                Signal s = r.signal();
+                Signal s = r.signal(CorrelationEngine.compile(rules).plan(r.planId));
                 if (enable == null && s.ruleId().equals(UNAPPROVED_REGION_ENABLED)) {
                     enable = s;
                 }
@@ -784,7 +812,7 @@ public final class CorrelateBench {
 
         @Override
         public Integer map(SignalRecord r) {
-            Signal s = r.signal();
+            Signal s = r.signal(engine.plan(r.planId));
             MapGroupState g = new MapGroupState(s.group());
             engine.plan(r.planId).step(g, s);
             int n = (int) g.storedBytes();
@@ -836,15 +864,14 @@ public final class CorrelateBench {
         CompiledMatcher matcher = CompiledMatcher.compile(rules.rules());
         CorrelationEngine engine = CorrelationEngine.compile(rules);
         // No watermarks: every EnableRegion's window stays open, as for principals whose hour has not passed.
-        DataStream<SignalRecord> detected = env.addSource(
-                        new EnableRegionSource(principals, seed), "enable regions", TypeInformation.of(RawRecord.class))
-                .process(new DetectFunction(matcher, engine))
+        DataStream<RawRecord> raw = env.addSource(
+                new EnableRegionSource(principals, seed), "enable regions", TypeInformation.of(RawRecord.class));
+        DataStream<SignalRecord> detected = raw.connect(
+                        DetectionJob.noUpdates(raw).broadcast(LiveRules.STATE))
+                .process(new DetectFunction(matcher, engine), TypeInformation.of(SignalRecord.class))
                 .name("detect");
         detected.map(new StoredBytes(engine)).name("stored bytes").sinkTo(new DiscardingSink<>());
-        detected.keyBy(r -> r.key, Types.STRING)
-                .process(new CorrelateFunction(engine, CorrelateFunction.DEFAULT_STATE_TTL, Duration.ZERO))
-                .name("correlate")
-                .sinkTo(new DiscardingSink<>());
+        correlate(detected, engine).sinkTo(new DiscardingSink<>());
         EMITTED_ALL.set(false);
         STOP.set(false);
         STORED_BYTES.set(0);

@@ -12,8 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.apache.flink.api.common.accumulators.Accumulator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
-import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.apache.flink.streaming.util.BroadcastOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -49,9 +48,8 @@ class AzureWithoutCallerTest {
                 ",\"identity\":{\"claims\":{"
                         + "\"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn\":\"mallory@contoso.example\"}}");
         String noCaller = resourceGroupWrite("2024-03-05T10:01:00Z", ",\"identity\":{}");
-        try (OneInputStreamOperatorTestHarness<RawRecord, SignalRecord> h =
-                ProcessFunctionTestHarnesses.forProcessFunction(
-                        new DetectFunction(CompiledMatcher.compile(rules.rules()), engine))) {
+        try (BroadcastOperatorTestHarness<RawRecord, RuleUpdate, SignalRecord> h =
+                Harnesses.detect(new DetectFunction(CompiledMatcher.compile(rules.rules()), engine))) {
             h.processElement(new RawRecord("a.json", 1, withCaller.getBytes(StandardCharsets.UTF_8)), 1);
             h.processElement(new RawRecord("a.json", 2, noCaller.getBytes(StandardCharsets.UTF_8)), 2);
 
@@ -64,8 +62,8 @@ class AzureWithoutCallerTest {
             assertThat(singles).extracting(m -> m.alert().principal()).containsExactly("mallory@contoso.example", null);
             // Only the record with a caller becomes a correlation signal; the other is counted as dropped.
             assertThat(h.extractOutputValues()).singleElement().satisfies(s -> {
-                assertThat(s.signal().ruleId()).isEqualTo(GROUP_SIGNAL);
-                assertThat(s.signal().group()).contains("mallory@contoso.example");
+                assertThat(s.ruleId).isEqualTo(GROUP_SIGNAL);
+                assertThat(List.of(s.group)).contains("mallory@contoso.example");
             });
             Accumulator<?, ?> dropped =
                     h.getEnvironment().getAccumulatorRegistry().getUserMap().get(DetectFunction.ACC_SIGNALS_DROPPED);

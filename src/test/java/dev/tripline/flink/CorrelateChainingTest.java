@@ -8,6 +8,7 @@ import dev.tripline.correlate.CorrelationEngine;
 import dev.tripline.correlate.Fired;
 import dev.tripline.event.Event;
 import dev.tripline.event.LogType;
+import dev.tripline.flink.Harnesses.CorrelateHarness;
 import dev.tripline.match.CompiledMatcher;
 import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.rule.RuleLoader;
@@ -17,10 +18,8 @@ import dev.tripline.testing.ChainedRules;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -55,7 +54,8 @@ class CorrelateChainingTest {
         matcher.match(
                 e,
                 rule -> engine.consumersOf(rule.id())
-                        .forEach(p -> p.signal(rule, e).ifPresent(s -> out.add(SignalRecord.of(p, s)))));
+                        .forEach(p -> p.signal(rule, e)
+                                .ifPresent(s -> out.add(SignalRecord.of(p, s, engine.stageOf(p.id()))))));
         return out;
     }
 
@@ -66,9 +66,8 @@ class CorrelateChainingTest {
                         + "\"userIdentity\":{\"arn\":\"" + ARN + "\"}}");
     }
 
-    KeyedOneInputStreamOperatorTestHarness<String, SignalRecord, FiredRecord> harness() throws Exception {
-        var h = new KeyedOneInputStreamOperatorTestHarness<>(
-                new CorrelateOperator(new CorrelateFunction(engine)), (SignalRecord r) -> r.key, Types.STRING);
+    CorrelateHarness harness() throws Exception {
+        var h = Harnesses.correlate(new CorrelateFunction(engine));
         h.open();
         return h;
     }
@@ -94,13 +93,13 @@ class CorrelateChainingTest {
                     .toList();
             assertThat(chained).singleElement().satisfies(s -> {
                 assertThat(s.planId).isEqualTo("brute-then-login");
-                assertThat(s.key)
-                        .isEqualTo(SignalRecord.key(
+                assertThat(s.key())
+                        .isEqualTo(new GroupKey(
                                 "brute-then-login",
                                 engine.plan("brute-then-login").fingerprint(),
                                 List.of(ARN)));
                 assertThat(s.time).isEqualTo(T0.plusSeconds(120).toEpochMilli());
-                assertThat(s.signal().evidence()).hasSize(3);
+                assertThat(Harnesses.signal(s, engine).evidence()).hasSize(3);
             });
         }
         try (var second = harness()) {

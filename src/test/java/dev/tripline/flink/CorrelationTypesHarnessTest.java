@@ -7,6 +7,7 @@ import dev.tripline.correlate.CorrelationPlan;
 import dev.tripline.correlate.Evidence;
 import dev.tripline.correlate.Fired;
 import dev.tripline.correlate.Signal;
+import dev.tripline.flink.Harnesses.CorrelateHarness;
 import dev.tripline.rule.CorrelationRule;
 import dev.tripline.rule.CorrelationRule.Bound;
 import dev.tripline.rule.CorrelationRule.CompareOp;
@@ -19,11 +20,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -69,7 +68,7 @@ class CorrelationTypesHarnessTest {
     static final class Run implements AutoCloseable {
         final CorrelationEngine engine;
         final CorrelationPlan plan;
-        KeyedOneInputStreamOperatorTestHarness<String, SignalRecord, FiredRecord> h;
+        CorrelateHarness h;
         int seq;
         int seen;
 
@@ -82,10 +81,8 @@ class CorrelationTypesHarnessTest {
             h.processWatermark(new Watermark(-1000 * MIN));
         }
 
-        static KeyedOneInputStreamOperatorTestHarness<String, SignalRecord, FiredRecord> harness(
-                CorrelationEngine engine) throws Exception {
-            return new KeyedOneInputStreamOperatorTestHarness<>(
-                    new CorrelateOperator(new CorrelateFunction(engine)), r -> r.key, Types.STRING);
+        static CorrelateHarness harness(CorrelationEngine engine) throws Exception {
+            return Harnesses.correlate(new CorrelateFunction(engine));
         }
 
         /** Feeds a signal of rule {@code rule} of {@code planId}; returns what fired on this arrival. */
@@ -94,7 +91,8 @@ class CorrelationTypesHarnessTest {
             long t = (long) (minutes * MIN);
             Evidence ev = new Evidence(
                     p.inputs().get(rule), "e" + seq++, t, "Name" + rule, "svc.amazonaws.com", "us-east-1", Map.of());
-            SignalRecord r = SignalRecord.of(p, new Signal(rule, p.inputs().get(rule), t, GROUP, value, List.of(ev)));
+            SignalRecord r = SignalRecord.of(
+                    p, new Signal(rule, p.inputs().get(rule), t, GROUP, value, List.of(ev)), engine.stageOf(p.id()));
             h.processElement(new StreamRecord<>(r, t));
             feedChained();
             return newlyFired();

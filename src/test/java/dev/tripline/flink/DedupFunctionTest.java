@@ -53,7 +53,7 @@ class DedupFunctionTest {
                         new Evidence(b, timeB, "RunInstances", "ec2.amazonaws.com", "ap-east-1", Map.of())),
                 2,
                 null);
-        return AlertRecord.of(alert);
+        return AlertRecord.of(alert, HOUR);
     }
 
     static AlertRecord composite(String eventId, long time) {
@@ -69,26 +69,27 @@ class DedupFunctionTest {
         List<Evidence> evidence =
                 List.of(new Evidence(eventId, time, eventName, "iam.amazonaws.com", "us-east-1", Map.of()));
         RuleRef rule = RuleRef.of("rule", "IAM change", Level.MEDIUM, List.of(), List.of());
-        return AlertRecord.of(new Alert(
-                Alert.Kind.SINGLE,
-                rule,
-                Level.MEDIUM,
-                "IAM change " + eventName,
-                group,
-                time,
-                time,
-                evidence,
-                1,
-                key,
-                Alerts.alertId(Alert.Kind.SINGLE, "rule", key, evidence),
-                Map.of()));
+        return AlertRecord.of(
+                new Alert(
+                        Alert.Kind.SINGLE,
+                        rule,
+                        Level.MEDIUM,
+                        "IAM change " + eventName,
+                        group,
+                        time,
+                        time,
+                        evidence,
+                        1,
+                        key,
+                        Alerts.alertId(Alert.Kind.SINGLE, "rule", key, evidence),
+                        Map.of()),
+                HOUR);
     }
 
     static KeyedOneInputStreamOperatorTestHarness<String, AlertRecord, AlertRecord> harness(
             Emission emission, int evidenceLimit) throws Exception {
         return new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(
-                        new DedupFunction(Map.of("corr", HOUR, "rule", HOUR), HOUR, 0, evidenceLimit, emission)),
+                new KeyedProcessOperator<>(new DedupFunction(0, evidenceLimit, emission)),
                 r -> r.dedupKey,
                 Types.STRING);
     }

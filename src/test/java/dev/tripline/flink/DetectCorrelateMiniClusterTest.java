@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tripline.correlate.CorrelationEngine;
 import dev.tripline.correlate.Fired;
 import dev.tripline.correlate.Signal;
+import dev.tripline.job.DetectionJob;
 import dev.tripline.match.CompiledMatcher;
 import dev.tripline.rule.RuleSet;
 import dev.tripline.testing.Flagship;
@@ -14,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
@@ -123,16 +125,23 @@ class DetectCorrelateMiniClusterTest {
         env.configure(conf);
         env.setParallelism(2);
 
-        SingleOutputStreamOperator<SignalRecord> detected = env.fromData(input)
-                .rebalance()
-                .process(new DetectFunction(matcher, engine))
+        // The job's functions with a control stream that ends at once, as a job without live updates runs them.
+        DataStream<RawRecord> raw = env.fromData(input);
+        DataStream<RuleUpdate> noUpdates = DetectionJob.noUpdates(raw);
+        SingleOutputStreamOperator<SignalRecord> detected = raw.rebalance()
+                .connect(noUpdates.broadcast(LiveRules.STATE))
+                .process(new DetectFunction(matcher, engine), TypeInformation.of(SignalRecord.class))
                 .uid("tripline-detect")
                 .name("detect");
         SingleOutputStreamOperator<FiredRecord> fired = detected.assignTimestampsAndWatermarks(
                         WatermarkStrategy.<SignalRecord>forBoundedOutOfOrderness(Duration.ofMinutes(15))
                                 .withTimestampAssigner((r, ts) -> r.time))
-                .keyBy(r -> r.key, Types.STRING)
-                .process(new CorrelateFunction(engine))
+                .keyBy(SignalRecord::key, GroupKey.TYPE)
+                .connect(noUpdates.broadcast())
+                .transform(
+                        "correlate",
+                        TypeInformation.of(FiredRecord.class),
+                        new CorrelateOperator(new CorrelateFunction(engine), null))
                 .uid(CorrelateFunction.UID)
                 .name("correlate");
 
@@ -142,7 +151,7 @@ class DetectCorrelateMiniClusterTest {
                         detected.getSideOutput(DetectFunction.DEAD_LETTERS)
                                 .map(DetectCorrelateMiniClusterTest::describe)
                                 .returns(Types.STRING),
-                        detected.map(DetectCorrelateMiniClusterTest::describe).returns(Types.STRING));
+                        detected.map(r -> describe(r, engine)).returns(Types.STRING));
 
         List<String> results = new ArrayList<>();
         try (CloseableIterator<String> it = out.executeAndCollect("detect-correlate-test")) {
@@ -190,8 +199,8 @@ class DetectCorrelateMiniClusterTest {
         return "DEAD " + d.position + " " + d.reason;
     }
 
-    static String describe(SignalRecord r) {
-        Signal s = r.signal();
+    static String describe(SignalRecord r, CorrelationEngine engine) {
+        Signal s = Harnesses.signal(r, engine);
         return "SIGNAL " + s.evidence().get(0).eventId() + " " + r.planId;
     }
 }

@@ -11,8 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.apache.flink.api.common.accumulators.Accumulator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
-import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.apache.flink.streaming.util.BroadcastOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
 /** A policy document that is not JSON: the event is matched as usual, the unreadable text is counted. */
@@ -35,8 +34,7 @@ class DetectEmbeddedJsonTest {
         CompiledMatcher matcher = CompiledMatcher.compile(loaded.ruleSet().rules());
         CorrelationEngine engine = CorrelationEngine.compile(loaded.ruleSet());
         DetectFunction detect = new DetectFunction(matcher, engine);
-        try (OneInputStreamOperatorTestHarness<RawRecord, SignalRecord> h =
-                ProcessFunctionTestHarnesses.forProcessFunction(detect)) {
+        try (BroadcastOperatorTestHarness<RawRecord, RuleUpdate, SignalRecord> h = Harnesses.detect(detect)) {
             String[] records = {
                 putRolePolicy("good", "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\"}]}"),
                 putRolePolicy("broken", "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\""),

@@ -16,8 +16,7 @@ import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.typeutils.PojoTypeInfo;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
-import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.apache.flink.streaming.util.BroadcastOperatorTestHarness;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -108,13 +107,14 @@ class DetectFunctionTest {
         input.add(raw(9, event("RunInstances", "ec2.amazonaws.com", "ap-southeast-1", 7, "", "")));
         input.add(raw(10, event("RunInstances", "ec2.amazonaws.com", "ap-southeast-1", 8, user(MALLORY), "")));
 
-        try (OneInputStreamOperatorTestHarness<RawRecord, SignalRecord> h =
-                ProcessFunctionTestHarnesses.forProcessFunction(new DetectFunction(matcher, engine))) {
+        try (BroadcastOperatorTestHarness<RawRecord, RuleUpdate, SignalRecord> h =
+                Harnesses.detect(new DetectFunction(matcher, engine))) {
             for (RawRecord r : input) {
                 h.processElement(r, r.position);
             }
-            List<Signal> signals =
-                    h.extractOutputValues().stream().map(SignalRecord::signal).toList();
+            List<Signal> signals = h.extractOutputValues().stream()
+                    .map(r -> Harnesses.signal(r, engine))
+                    .toList();
             List<String> plans =
                     h.extractOutputValues().stream().map(s -> s.planId).toList();
             List<String> routed = new ArrayList<>();
@@ -137,8 +137,8 @@ class DetectFunctionTest {
             assertThat(last.evidence())
                     .singleElement()
                     .satisfies(e -> assertThat(e.eventId()).isEqualTo("ev-RunInstances8"));
-            assertThat(h.extractOutputValues().get(1).key)
-                    .isEqualTo(SignalRecord.key(
+            assertThat(h.extractOutputValues().get(1).key())
+                    .isEqualTo(new GroupKey(
                             KEY_PLAN,
                             engine.plan(KEY_PLAN).fingerprint(),
                             signals.get(1).group()));
@@ -188,12 +188,10 @@ class DetectFunctionTest {
                         "\"requestParameters\":{\"RegionName\":\"af-south-1\"}")
                 + ",\"oops\","
                 + event("RunInstances", "ec2.amazonaws.com", "af-south-1", 3, user(MALLORY), "") + "]}";
-        try (OneInputStreamOperatorTestHarness<RawRecord, SignalRecord> h =
-                ProcessFunctionTestHarnesses.forProcessFunction(new DetectFunction(matcher, engine))) {
+        try (BroadcastOperatorTestHarness<RawRecord, RuleUpdate, SignalRecord> h =
+                Harnesses.detect(new DetectFunction(matcher, engine))) {
             h.processElement(new RawRecord("s3://bucket/file.json.gz", 0, file.getBytes(StandardCharsets.UTF_8)), 0);
-            assertThat(h.extractOutputValues())
-                    .extracting(s -> s.signal().ruleId())
-                    .containsExactly(ENABLED, ENABLED, CREATED);
+            assertThat(h.extractOutputValues()).extracting(s -> s.ruleId).containsExactly(ENABLED, ENABLED, CREATED);
             assertThat(h.getSideOutput(DetectFunction.DEAD_LETTERS))
                     .singleElement()
                     .satisfies(d -> {

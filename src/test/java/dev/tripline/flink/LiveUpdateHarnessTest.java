@@ -20,13 +20,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithNonKeyedOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.BroadcastOperatorTestHarness;
-import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
@@ -78,41 +76,31 @@ class LiveUpdateHarnessTest {
         return out;
     }
 
-    static KeyedBroadcastOperatorTestHarness<String, SignalRecord, RuleUpdate, FiredRecord> correlate(RuleUpdate start)
-            throws Exception {
-        LiveCorrelateFunction f = new LiveCorrelateFunction(
-                new CorrelateFunction(compiled(start).engine(), CorrelateFunction.DEFAULT_STATE_TTL, Duration.ZERO),
-                live(start),
-                "correlate");
-        var h = new KeyedBroadcastOperatorTestHarness<>(
-                new LiveCorrelateOperator(f), (SignalRecord r) -> r.key, Types.STRING, 128, 1, 0);
-        return h;
+    static Harnesses.CorrelateHarness correlate(RuleUpdate start) throws Exception {
+        return Harnesses.correlate(new CorrelateFunction(
+                compiled(start).engine(), live(start), "correlate", CorrelateFunction.NO_STATE_TTL, Duration.ZERO));
     }
 
-    static void open(KeyedBroadcastOperatorTestHarness<String, SignalRecord, RuleUpdate, FiredRecord> h)
-            throws Exception {
+    static void open(Harnesses.CorrelateHarness h) throws Exception {
         h.open();
         // The validator sends the control side's final watermark at once; event time is the signals' alone.
         h.processBroadcastWatermark(new Watermark(Long.MAX_VALUE));
     }
 
-    static void feed(
-            KeyedBroadcastOperatorTestHarness<String, SignalRecord, RuleUpdate, FiredRecord> h,
-            List<SignalRecord> records)
-            throws Exception {
+    static void feed(Harnesses.CorrelateHarness h, List<SignalRecord> records) throws Exception {
         for (SignalRecord r : records) {
             h.processElement(r, r.time);
         }
     }
 
     /** Keyed state entries of the harness's operator (correlation state, timer and held signals per key). */
-    static int entries(KeyedBroadcastOperatorTestHarness<String, SignalRecord, RuleUpdate, FiredRecord> h) {
+    static int entries(Harnesses.CorrelateHarness h) {
         var backend = ((org.apache.flink.streaming.api.operators.AbstractStreamOperator<?>) h.getOperator())
                 .getKeyedStateBackend();
         return ((org.apache.flink.runtime.state.heap.HeapKeyedStateBackend<?>) backend).numKeyValueStateEntries();
     }
 
-    static List<Fired> fired(KeyedBroadcastOperatorTestHarness<String, SignalRecord, RuleUpdate, FiredRecord> h) {
+    static List<Fired> fired(Harnesses.CorrelateHarness h) {
         return h.extractOutputValues().stream().map(FiredRecord::fired).toList();
     }
 
@@ -248,7 +236,7 @@ class LiveUpdateHarnessTest {
             feed(h, signals(v2, LiveRuleSets.createAccessKey(at(10), "k1")));
             assertThat(fired(h)).as("v2's access-key plan is unknown here yet").isEmpty();
             h.processBroadcastElement(V2, 0);
-            h.setProcessingTime(1_000 + LiveCorrelateFunction.RETRY_MILLIS);
+            h.setProcessingTime(1_000 + CorrelateFunction.RETRY_MILLIS);
             assertThat(fired(h)).extracting(Fired::correlationId).containsExactly(Flagship.KEY_PLAN);
         }
     }
@@ -264,7 +252,7 @@ class LiveUpdateHarnessTest {
                     .map(StreamRecord::getValue)
                     .toList();
             assertThat(late).singleElement().satisfies(l -> {
-                assertThat(l.stage).isEqualTo(LiveCorrelateFunction.UNKNOWN_RULES_STAGE);
+                assertThat(l.stage).isEqualTo(CorrelateFunction.UNKNOWN_RULES_STAGE);
                 assertThat(l.eventIds).isEqualTo("k1");
             });
         }
@@ -306,8 +294,7 @@ class LiveUpdateHarnessTest {
     @Test
     void detectMatchesWithTheNewRulesFromTheUpdateOn() throws Exception {
         RuleProgram v1 = compiled(V1);
-        LiveDetectFunction f =
-                new LiveDetectFunction(new DetectFunction(v1.matcher(), v1.engine(), TimeRange.ALL, 60), live(V1));
+        DetectFunction f = new DetectFunction(v1.matcher(), v1.engine(), TimeRange.ALL, 60, live(V1));
         try (var h = new BroadcastOperatorTestHarness<>(
                 new CoBroadcastWithNonKeyedOperator<>(f, List.of(LiveRules.STATE)), 1, 1, 0)) {
             h.open();

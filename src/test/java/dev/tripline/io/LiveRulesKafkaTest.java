@@ -80,7 +80,7 @@ class LiveRulesKafkaTest {
             PipedOutputStream feed = new PipedOutputStream();
             PipedInputStream in = new PipedInputStream(feed, 1 << 20);
             EmbeddedRun run = new EmbeddedRun(
-                            RuleProgram.of(RuleProgram.START_VERSION, start),
+                            RuleProgram.of(RuleProgram.START_VERSION, start, RuleLoadOptions.defaults()),
                             DetectionJob.Options.defaults(),
                             AlertFormat.JSONL,
                             new RawRecordFormat())

@@ -186,7 +186,7 @@ class DetectionJobMiniClusterTest {
         env.setParallelism(2);
         List<JsonNode> alerts = new ArrayList<>();
         new EmbeddedRun(
-                        RuleProgram.of(RuleProgram.START_VERSION, loaded),
+                        RuleProgram.of(RuleProgram.START_VERSION, loaded, RuleLoadOptions.defaults()),
                         DetectionJob.Options.defaults(),
                         AlertFormat.JSONL,
                         new RawRecordFormat())

@@ -7,6 +7,9 @@ import dev.tripline.correlate.CorrelationPlan;
 import dev.tripline.correlate.Evidence;
 import dev.tripline.correlate.Signal;
 import dev.tripline.flink.CorrelateFunction;
+import dev.tripline.flink.CorrelateOperator;
+import dev.tripline.flink.FiredRecord;
+import dev.tripline.flink.GroupKey;
 import dev.tripline.flink.SignalRecord;
 import dev.tripline.testing.Flagship;
 import java.nio.file.Files;
@@ -18,13 +21,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.runtime.testutils.CommonTestUtils;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.streaming.api.functions.source.RichParallelSourceFunction;
@@ -75,7 +78,7 @@ class SavepointCorrelationsTest {
                 Map.of());
         List<String> group = new ArrayList<>(List.of("123456789012", principal, "ap-southeast-1"))
                 .subList(0, plan.rule().groupBy().size());
-        return SignalRecord.of(plan, new Signal(rule, plan.inputs().get(rule), time, group, null, List.of(ev)));
+        return SignalRecord.of(plan, new Signal(rule, plan.inputs().get(rule), time, group, null, List.of(ev)), 1);
     }
 
     @Test
@@ -100,9 +103,15 @@ class SavepointCorrelationsTest {
             cluster.start();
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             env.setParallelism(1);
-            env.addSource(new Source(), "signals", TypeInformation.of(SignalRecord.class))
-                    .keyBy(r -> r.key, Types.STRING)
-                    .process(new CorrelateFunction(engine))
+            // The job's correlate operator, with a control stream that ends at once (no live updates).
+            DataStream<SignalRecord> signals =
+                    env.addSource(new Source(), "signals", TypeInformation.of(SignalRecord.class));
+            signals.keyBy(SignalRecord::key, GroupKey.TYPE)
+                    .connect(DetectionJob.noUpdates(signals).broadcast())
+                    .transform(
+                            "correlate",
+                            TypeInformation.of(FiredRecord.class),
+                            new CorrelateOperator(new CorrelateFunction(engine), null))
                     .uid(CorrelateFunction.UID)
                     .name("correlate")
                     .sinkTo(new DiscardingSink<>());

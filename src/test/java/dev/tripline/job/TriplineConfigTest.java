@@ -72,11 +72,25 @@ class TriplineConfigTest {
     }
 
     @Test
+    void theCorrelationSlotLimitReachesTheRuleCompileAndIsChecked() throws Exception {
+        assertThat(parse("correlation:\n  max-slots-per-rule: 500\n")
+                        .ruleLoadOptions()
+                        .maxSlotsPerRule())
+                .isEqualTo(500);
+        assertThat(parse("").ruleLoadOptions().maxSlotsPerRule())
+                .isEqualTo(dev.tripline.rule.RuleLoadOptions.DEFAULT_MAX_SLOTS_PER_RULE);
+        assertThat(errors("correlation:\n  max-slots-per-rule: 1\n"))
+                .singleElement()
+                .asString()
+                .contains("correlation.max-slots-per-rule");
+    }
+
+    @Test
     void absentKeysLeaveTheDefaults() throws Exception {
         TriplineConfig c = parse("regions:\n  approved: [us-east-1]\n");
         assertThat(c.settings()).isEqualTo(TriplineConfig.Settings.NONE);
         assertThat(c.settings().applyTo(DetectionJob.Options.defaults())).isEqualTo(DetectionJob.Options.defaults());
-        assertThat(DetectionJob.Options.defaults().stateTtl()).isEqualTo(CorrelateFunction.DEFAULT_STATE_TTL);
+        assertThat(DetectionJob.Options.defaults().stateTtl()).isEqualTo(CorrelateFunction.NO_STATE_TTL);
         assertThat(parse("").settings()).isEqualTo(TriplineConfig.Settings.NONE);
     }
 

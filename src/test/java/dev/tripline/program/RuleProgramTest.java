@@ -137,4 +137,21 @@ class RuleProgramTest {
                 .extracting(LoadError::message)
                 .containsExactly("too deep");
     }
+
+    @Test
+    void theSlotLimitIsACompileOptionAndPartOfEveryCorrelationsFingerprint() {
+        Map<String, String> files = Map.of("chained.yml", ChainedRules.BRUTE_FORCE_THEN_LOGIN);
+        RuleProgram standard = RuleProgram.compile("v", files, LOAD);
+        RuleProgram tight = RuleProgram.compile("v", files, LOAD.withMaxSlotsPerRule(50));
+        assertThat(standard.ok()).isTrue();
+        assertThat(standard.engine().plans()).isNotEmpty().allSatisfy(p -> {
+            assertThat(p.options().maxSignalsPerRule()).isEqualTo(RuleLoadOptions.DEFAULT_MAX_SLOTS_PER_RULE);
+            var other = tight.engine().plan(p.id());
+            assertThat(other.options().maxSignalsPerRule()).isEqualTo(50);
+            assertThat(other.fingerprint())
+                    .as("state kept under another limit is not this plan's to step")
+                    .isNotEqualTo(p.fingerprint());
+        });
+        assertThatThrownBy(() -> LOAD.withMaxSlotsPerRule(1)).hasMessageContaining("max slots per rule");
+    }
 }

@@ -1,0 +1,256 @@
+package dev.tripline.alert;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tripline.rule.Level;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInput;
+import java.io.DataInputStream;
+import java.io.DataOutput;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one byte form of an {@link Alert} (and of a {@link RuleRef} on its own) between operators and in dedup
+ * state: a format byte, then the fields in order; texts as length-prefixed UTF-8 (any length), JSON values (event
+ * fields, context) as their JSON text. Versioned so that a changed alert model can still read what a running job
+ * wrote; no Java serialisation.
+ */
+public final class AlertCodec {
+    private static final int ALERT_FORMAT = 1;
+    private static final int RULE_FORMAT = 1;
+    /** Guards the decoder against a corrupt block: more than an alert ever holds. */
+    private static final int MAX_ITEMS = 1 << 20;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private AlertCodec() {}
+
+    public static byte[] encode(Alert a) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(1024);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(ALERT_FORMAT);
+            out.writeByte(a.kind().ordinal());
+            writeRule(out, a.rule());
+            out.writeByte(a.severity().ordinal());
+            writeText(out, a.title());
+            out.writeInt(a.group().size());
+            for (Map.Entry<String, String> e : a.group().entrySet()) {
+                writeText(out, e.getKey());
+                writeNullable(out, e.getValue());
+            }
+            out.writeLong(a.firstSeenMillis());
+            out.writeLong(a.lastSeenMillis());
+            out.writeInt(a.evidence().size());
+            for (Evidence ev : a.evidence()) {
+                writeNullable(out, ev.eventId());
+                out.writeLong(ev.eventTimeMillis());
+                writeNullable(out, ev.eventName());
+                writeNullable(out, ev.eventSource());
+                writeNullable(out, ev.awsRegion());
+                writeJsonMap(out, ev.fields());
+            }
+            out.writeLong(a.count());
+            writeText(out, a.dedupKey());
+            writeText(out, a.alertId());
+            writeJsonMap(out, a.context());
+            out.writeInt(a.revision());
+            out.writeLong(a.occurrences());
+            out.writeLong(a.evidenceOmitted());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** The alert of an {@link #encode}d block; IllegalArgumentException when it is corrupt or of another format. */
+    public static Alert decode(byte[] block) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(block))) {
+            format(in, ALERT_FORMAT, "alert");
+            Alert.Kind kind = Alert.Kind.values()[ordinal(in, Alert.Kind.values().length)];
+            RuleRef rule = readRule(in);
+            Level severity = Level.values()[ordinal(in, Level.values().length)];
+            String title = readText(in);
+            int n = size(in);
+            Map<String, String> group = new LinkedHashMap<>();
+            for (int i = 0; i < n; i++) {
+                group.put(readText(in), readNullable(in));
+            }
+            long first = in.readLong();
+            long last = in.readLong();
+            n = size(in);
+            List<Evidence> evidence = new ArrayList<>(Math.min(n, 64));
+            for (int i = 0; i < n; i++) {
+                evidence.add(new Evidence(
+                        readNullable(in),
+                        in.readLong(),
+                        readNullable(in),
+                        readNullable(in),
+                        readNullable(in),
+                        readJsonMap(in)));
+            }
+            long count = in.readLong();
+            String dedupKey = readText(in);
+            String alertId = readText(in);
+            Map<String, JsonNode> context = readJsonMap(in);
+            int revision = in.readInt();
+            long occurrences = in.readLong();
+            long omitted = in.readLong();
+            if (in.read() != -1) {
+                throw new IllegalArgumentException("trailing bytes after alert");
+            }
+            return new Alert(
+                    kind,
+                    rule,
+                    severity,
+                    title,
+                    group,
+                    first,
+                    last,
+                    evidence,
+                    count,
+                    dedupKey,
+                    alertId,
+                    context,
+                    revision,
+                    occurrences,
+                    omitted);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("truncated or corrupt alert: " + e.getMessage(), e);
+        }
+    }
+
+    public static byte[] encode(RuleRef rule) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            writeRule(out, rule);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    public static RuleRef decodeRule(byte[] block) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(block))) {
+            return readRule(in);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("truncated or corrupt rule descriptor: " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeRule(DataOutput out, RuleRef r) throws IOException {
+        out.writeByte(RULE_FORMAT);
+        writeText(out, r.id());
+        writeText(out, r.title());
+        out.writeByte(r.level().ordinal());
+        writeTexts(out, r.tags());
+        writeTexts(out, r.authors());
+        writeNullable(out, r.description());
+    }
+
+    private static RuleRef readRule(DataInput in) throws IOException {
+        format(in, RULE_FORMAT, "rule descriptor");
+        String id = readText(in);
+        String title = readText(in);
+        Level level = Level.values()[ordinal(in, Level.values().length)];
+        List<String> tags = readTexts(in);
+        List<String> authors = readTexts(in);
+        return new RuleRef(id, title, level, tags, authors, readNullable(in));
+    }
+
+    private static void writeJsonMap(DataOutput out, Map<String, JsonNode> map) throws IOException {
+        out.writeInt(map.size());
+        for (Map.Entry<String, JsonNode> e : map.entrySet()) {
+            writeText(out, e.getKey());
+            writeText(out, JSON.writeValueAsString(e.getValue()));
+        }
+    }
+
+    private static Map<String, JsonNode> readJsonMap(DataInput in) throws IOException {
+        int n = size(in);
+        Map<String, JsonNode> map = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            String key = readText(in);
+            try {
+                map.put(key, JSON.readTree(readText(in)));
+            } catch (JsonProcessingException e) {
+                throw new IOException("corrupt JSON value of " + key, e);
+            }
+        }
+        return map;
+    }
+
+    private static void writeTexts(DataOutput out, List<String> texts) throws IOException {
+        out.writeInt(texts.size());
+        for (String t : texts) {
+            writeText(out, t);
+        }
+    }
+
+    private static List<String> readTexts(DataInput in) throws IOException {
+        int n = size(in);
+        List<String> out = new ArrayList<>(Math.min(n, 64));
+        for (int i = 0; i < n; i++) {
+            out.add(readText(in));
+        }
+        return out;
+    }
+
+    private static void writeText(DataOutput out, String s) throws IOException {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    private static String readText(DataInput in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > 64 * MAX_ITEMS) {
+            throw new IOException("text of " + n + " bytes");
+        }
+        byte[] b = new byte[n];
+        in.readFully(b);
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    private static void writeNullable(DataOutput out, String s) throws IOException {
+        out.writeBoolean(s != null);
+        if (s != null) {
+            writeText(out, s);
+        }
+    }
+
+    private static String readNullable(DataInput in) throws IOException {
+        return in.readBoolean() ? readText(in) : null;
+    }
+
+    private static int size(DataInput in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > MAX_ITEMS) {
+            throw new IOException("implausible size " + n);
+        }
+        return n;
+    }
+
+    private static int ordinal(DataInput in, int values) throws IOException {
+        int o = in.readUnsignedByte();
+        if (o >= values) {
+            throw new IOException("unknown enum ordinal " + o);
+        }
+        return o;
+    }
+
+    private static void format(DataInput in, int expected, String what) throws IOException {
+        int f = in.readUnsignedByte();
+        if (f != expected) {
+            throw new IOException("unknown " + what + " format " + f);
+        }
+    }
+}

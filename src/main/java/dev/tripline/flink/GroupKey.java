@@ -1,0 +1,225 @@
+package dev.tripline.flink;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.apache.flink.api.common.serialization.SerializerConfig;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
+import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputView;
+import org.apache.flink.types.StringValue;
+
+/**
+ * The key of correlation state: one correlation plan (its id and semantic fingerprint) and one group (the plan's
+ * group-by values, in order). Typed, so that the correlate stage reads the plan and the group from the key it is
+ * called under and never parses a string back. The fingerprint is what lets a rollout keep the state of
+ * unchanged correlations and drop the rest: a changed correlation's signals land on new keys.
+ *
+ * <p>{@link #hashCode} decides the key group, so it is defined here from {@link String#hashCode} (specified by
+ * the JDK) rather than left to the record machinery: the same key lands in the same key group on every JVM.
+ */
+public final class GroupKey {
+    /** Flink's type for the key: {@link #SERIALIZER}, usable as a key type. */
+    public static final TypeInformation<GroupKey> TYPE = new Type();
+
+    private final String planId;
+    private final String fingerprint;
+    private final List<String> group;
+    private final int hash;
+
+    public GroupKey(String planId, String fingerprint, List<String> group) {
+        this.planId = Objects.requireNonNull(planId, "planId");
+        this.fingerprint = Objects.requireNonNull(fingerprint, "fingerprint");
+        this.group = List.copyOf(group);
+        int h = planId.hashCode() * 31 + fingerprint.hashCode();
+        for (String g : this.group) {
+            h = h * 31 + g.hashCode();
+        }
+        this.hash = h;
+    }
+
+    public String planId() {
+        return planId;
+    }
+
+    public String fingerprint() {
+        return fingerprint;
+    }
+
+    /** The group-by values, in the plan's group-by order. */
+    public List<String> group() {
+        return group;
+    }
+
+    /** {@code id@fingerprint}: the plan version this key's state was built under. */
+    public String planVersion() {
+        return planId + "@" + fingerprint;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof GroupKey k
+                && k.hash == hash
+                && k.planId.equals(planId)
+                && k.fingerprint.equals(fingerprint)
+                && k.group.equals(group);
+    }
+
+    @Override
+    public int hashCode() {
+        return hash;
+    }
+
+    @Override
+    public String toString() {
+        return planId + "@" + fingerprint + group;
+    }
+
+    /** Plan id, fingerprint, number of values and the values, each string in Flink's own string form. */
+    public static final class Serializer extends TypeSerializerSingleton<GroupKey> {
+        private static final long serialVersionUID = 1L;
+        public static final Serializer INSTANCE = new Serializer();
+
+        @Override
+        public boolean isImmutableType() {
+            return true;
+        }
+
+        @Override
+        public GroupKey createInstance() {
+            return new GroupKey("", "", List.of());
+        }
+
+        @Override
+        public GroupKey copy(GroupKey from) {
+            return from;
+        }
+
+        @Override
+        public GroupKey copy(GroupKey from, GroupKey reuse) {
+            return from;
+        }
+
+        @Override
+        public int getLength() {
+            return -1;
+        }
+
+        @Override
+        public void serialize(GroupKey k, DataOutputView out) throws IOException {
+            StringValue.writeString(k.planId, out);
+            StringValue.writeString(k.fingerprint, out);
+            out.writeInt(k.group.size());
+            for (String g : k.group) {
+                StringValue.writeString(g, out);
+            }
+        }
+
+        @Override
+        public GroupKey deserialize(DataInputView in) throws IOException {
+            String planId = StringValue.readString(in);
+            String fingerprint = StringValue.readString(in);
+            int n = in.readInt();
+            if (n < 0 || n > 1024) {
+                throw new IOException("corrupt correlation key: " + n + " group values");
+            }
+            List<String> group = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                group.add(StringValue.readString(in));
+            }
+            return new GroupKey(planId, fingerprint, group);
+        }
+
+        @Override
+        public GroupKey deserialize(GroupKey reuse, DataInputView in) throws IOException {
+            return deserialize(in);
+        }
+
+        @Override
+        public void copy(DataInputView in, DataOutputView out) throws IOException {
+            serialize(deserialize(in), out);
+        }
+
+        @Override
+        public TypeSerializerSnapshot<GroupKey> snapshotConfiguration() {
+            return new Snapshot();
+        }
+    }
+
+    /** Restores {@link Serializer#INSTANCE}. */
+    public static final class Snapshot extends SimpleTypeSerializerSnapshot<GroupKey> {
+        public Snapshot() {
+            super(() -> Serializer.INSTANCE);
+        }
+    }
+
+    private static final class Type extends TypeInformation<GroupKey> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public boolean isBasicType() {
+            return false;
+        }
+
+        @Override
+        public boolean isTupleType() {
+            return false;
+        }
+
+        @Override
+        public int getArity() {
+            return 1;
+        }
+
+        @Override
+        public int getTotalFields() {
+            return 1;
+        }
+
+        @Override
+        public Class<GroupKey> getTypeClass() {
+            return GroupKey.class;
+        }
+
+        @Override
+        public boolean isKeyType() {
+            return true;
+        }
+
+        @Override
+        public TypeSerializer<GroupKey> createSerializer(SerializerConfig config) {
+            return Serializer.INSTANCE;
+        }
+
+        @Override
+        @SuppressWarnings("deprecation")
+        public TypeSerializer<GroupKey> createSerializer(org.apache.flink.api.common.ExecutionConfig config) {
+            return Serializer.INSTANCE;
+        }
+
+        @Override
+        public String toString() {
+            return "GroupKey";
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Type;
+        }
+
+        @Override
+        public int hashCode() {
+            return "GroupKey".hashCode();
+        }
+
+        @Override
+        public boolean canEqual(Object o) {
+            return o instanceof Type;
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package dev.tripline.alert;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.tripline.rule.Level;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class AlertCodecTest {
+    static Alert alert() {
+        Map<String, String> group = new LinkedHashMap<>();
+        group.put("account", "123456789012");
+        group.put("principal", null);
+        Map<String, JsonNode> fields = new LinkedHashMap<>();
+        fields.put("requestParameters.regionName", JsonNodeFactory.instance.textNode("af-south-1 ü"));
+        fields.put("missing", JsonNodeFactory.instance.nullNode());
+        fields.put("many", JsonNodeFactory.instance.arrayNode().add(1).add("two"));
+        Map<String, JsonNode> context = Map.of("ip", JsonNodeFactory.instance.textNode("203.0.113.9"));
+        RuleRef rule = new RuleRef(
+                "r1", "Region enabled", Level.HIGH, List.of("attack.t1535"), List.of("a", "b"), "why it matters");
+        return new Alert(
+                Alert.Kind.CORRELATION,
+                rule,
+                Level.HIGH,
+                "title",
+                group,
+                1,
+                2,
+                List.of(new Evidence("e1", 1, "EnableRegion", null, "us-east-1", fields)),
+                3,
+                "r1|123456789012",
+                "id-1",
+                context,
+                2,
+                5,
+                1);
+    }
+
+    @Test
+    void anAlertRoundTripsWithNullsJsonValuesAndItsCounts() {
+        Alert a = alert();
+        Alert back = AlertCodec.decode(AlertCodec.encode(a));
+        assertThat(back).isEqualTo(a);
+        assertThat(back.group().keySet()).containsExactly("account", "principal");
+        assertThat(back.evidence().get(0).fields().keySet())
+                .containsExactly("requestParameters.regionName", "missing", "many");
+        assertThat(AlertCodec.decodeRule(AlertCodec.encode(a.rule()))).isEqualTo(a.rule());
+    }
+
+    @Test
+    void corruptBlocksAreRejectedNotMisread() {
+        byte[] good = AlertCodec.encode(alert());
+        assertThatThrownBy(() -> AlertCodec.decode(Arrays.copyOf(good, good.length - 5)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> AlertCodec.decode(Arrays.copyOf(good, good.length + 1)))
+                .hasMessageContaining("trailing");
+        byte[] other = good.clone();
+        other[0] = 7;
+        assertThatThrownBy(() -> AlertCodec.decode(other)).hasMessageContaining("format 7");
+    }
+}
