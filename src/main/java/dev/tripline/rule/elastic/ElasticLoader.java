@@ -15,10 +15,13 @@ import dev.tripline.rule.LoadSink;
 import dev.tripline.rule.Rule;
 import dev.tripline.rule.RuleFormat;
 import dev.tripline.rule.RuleSyntaxException;
+import dev.tripline.rule.RuleTestCase;
 import dev.tripline.rule.SourceFile;
 import dev.tripline.rule.SourceLocation;
+import dev.tripline.rule.sigma.SigmaSidecar;
 import dev.tripline.rule.yaml.YamlMap;
 import java.math.BigDecimal;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -164,8 +167,9 @@ public final class ElasticLoader implements FormatLoader {
                 KqlCompiler.Compiled kql = KqlCompiler.compile(queryText());
                 warnUnknownFields(kql.fields(), logTypes);
                 if (type.equals("query")) {
-                    sink.add(common.rule(id, kql.expr(), false));
+                    sink.add(common.rule(id, kql.expr(), false, tests(id, true)));
                 } else {
+                    tests(id, false);
                     threshold(common, kql.expr());
                 }
             }
@@ -177,9 +181,10 @@ public final class ElasticLoader implements FormatLoader {
             EqlCompiler.Compiled eql = EqlCompiler.compile(queryText(), categoryField);
             warnUnknownFields(eql.fields(), common.logTypes());
             if (!eql.sequence()) {
-                sink.add(common.rule(common.id(), eql.steps().get(0).expr(), false));
+                sink.add(common.rule(common.id(), eql.steps().get(0).expr(), false, tests(common.id(), true)));
                 return;
             }
+            tests(common.id(), false);
             for (EqlCompiler.Step s : eql.steps()) {
                 if (s.missing()) {
                     throw new RuleSyntaxException(
@@ -300,6 +305,34 @@ public final class ElasticLoader implements FormatLoader {
                     List.of(atLeast(distinct)),
                     List.of(c.path("field").asText()),
                     Map.of()));
+        }
+
+        /**
+         * The tests in the sidecar beside the file ({@code X.tests.yml}, as for Sigma rules): each checks one event
+         * against the rule, so only single-event rules may have them.
+         */
+        private List<RuleTestCase> tests(String id, boolean singleEvent) {
+            Path sidecar = SigmaSidecar.find(file.path());
+            if (sidecar == null) {
+                return List.of();
+            }
+            List<RuleTestCase> tests = new ArrayList<>();
+            for (SigmaSidecar.Entry e : SigmaSidecar.read(sidecar, sink)) {
+                if (e.rule() != null && !e.rule().equals(id)) {
+                    sink.error(
+                            e.ruleAt(),
+                            "test '" + e.test().name() + "' names rule '" + e.rule() + "', but " + file.name()
+                                    + " holds rule " + id);
+                } else if (!singleEvent) {
+                    sink.error(
+                            e.test().location(),
+                            "test '" + e.test().name() + "' checks one event, but rule " + id + " correlates "
+                                    + "several (threshold or sequence); test it with events through `tripline run`");
+                } else {
+                    tests.add(e.test());
+                }
+            }
+            return tests;
         }
 
         private static CorrelationRule.Bound atLeast(int n) {
@@ -509,6 +542,10 @@ public final class ElasticLoader implements FormatLoader {
             SourceLocation location) {
 
         Rule rule(String ruleId, Expr detection, boolean signalOnly) {
+            return rule(ruleId, detection, signalOnly, List.of());
+        }
+
+        Rule rule(String ruleId, Expr detection, boolean signalOnly, List<RuleTestCase> tests) {
             return new Rule(
                     ruleId,
                     null,
@@ -530,7 +567,7 @@ public final class ElasticLoader implements FormatLoader {
                     null,
                     Map.of(),
                     groupBy,
-                    List.of(),
+                    tests,
                     location);
         }
 

@@ -429,16 +429,30 @@ final class EqlCompiler {
         return string(o.literal().STRING().getSymbol());
     }
 
+    /**
+     * A field path; a back-quoted number ({@code target_resources.`0`.display_name}) is a list index, which is
+     * how Elastic's integrations store the elements of a list that the raw record holds as an array.
+     */
     private FieldPath field(EqlParser.FieldContext ctx) {
-        StringBuilder name = new StringBuilder();
-        for (EqlParser.FieldPartContext part : ctx.fieldPart()) {
-            if (!name.isEmpty()) {
-                name.append('.');
+        boolean plain = ctx.fieldPart().stream().allMatch(p -> p.BACKQUOTED() == null);
+        FieldPath path;
+        if (plain) {
+            path = FieldPath.of(ctx.getText());
+        } else {
+            List<String> segments = new ArrayList<>();
+            for (EqlParser.FieldPartContext part : ctx.fieldPart()) {
+                String t = part.getText();
+                if (part.BACKQUOTED() == null) {
+                    segments.add(t);
+                    continue;
+                }
+                String name = t.substring(1, t.length() - 1);
+                boolean index =
+                        !name.isEmpty() && name.length() <= 8 && name.chars().allMatch(c -> c >= '0' && c <= '9');
+                segments.add(index ? "[" + Integer.parseInt(name) + "]" : name);
             }
-            String t = part.getText();
-            name.append(part.BACKQUOTED() != null ? t.substring(1, t.length() - 1) : t);
+            path = FieldPath.ofSegments(segments.toArray(new String[0]), false);
         }
-        FieldPath path = FieldPath.of(name.toString());
         fields.add(path);
         return path;
     }
