@@ -205,17 +205,39 @@ public final class ElasticLoader implements FormatLoader {
                         "EQL sequence without 'with maxspan=...' is not supported: a streaming sequence needs a "
                                 + "span after which its partial matches expire");
             }
+            if (eql.steps().size() == 1) {
+                // [q] with runs=N alone: N distinct events of q within maxspan, an event count per group.
+                EqlCompiler.Step only = eql.steps().get(0);
+                String stepId = common.id() + ":step1";
+                sink.add(common.rule(stepId, only.expr(), true));
+                List<String> groupBy = new ArrayList<>();
+                eql.by().forEach(f -> groupBy.add(f.text()));
+                only.by().forEach(f -> groupBy.add(f.text()));
+                sink.add(common.correlation(
+                        CorrelationRule.Type.EVENT_COUNT,
+                        List.of(stepId),
+                        groupBy,
+                        eql.maxspan(),
+                        List.of(atLeast(only.runs())),
+                        List.of(),
+                        Map.of()));
+                return;
+            }
             List<String> stepIds = new ArrayList<>();
             List<List<FieldPath>> stepKeys = new ArrayList<>();
             for (EqlCompiler.Step s : eql.steps()) {
-                for (int r = 0; r < s.runs(); r++) {
-                    String stepId = common.id() + ":step" + (stepIds.size() + 1);
-                    stepIds.add(stepId);
-                    List<FieldPath> keys = new ArrayList<>(eql.by());
-                    keys.addAll(s.by());
-                    stepKeys.add(keys);
-                    sink.add(common.rule(stepId, s.expr(), true));
+                if (s.runs() > 1) {
+                    throw new RuleSyntaxException(
+                            s.at(),
+                            "EQL 'with runs' is supported on a sequence of one step only (an event count); in a "
+                                    + "longer sequence it is not supported yet");
                 }
+                String stepId = common.id() + ":step" + (stepIds.size() + 1);
+                stepIds.add(stepId);
+                List<FieldPath> keys = new ArrayList<>(eql.by());
+                keys.addAll(s.by());
+                stepKeys.add(keys);
+                sink.add(common.rule(stepId, s.expr(), true));
             }
             if (stepIds.size() > 16) {
                 throw new RuleSyntaxException(
