@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Copies the repository's rule files into a kustomize component that generates the tripline-rules ConfigMap
+# Copies the repository's rule files (YAML, and Elastic TOML) into a kustomize component that generates the tripline-rules ConfigMap
 # (kustomize reads no file outside its own tree, so the rules are copied in; the copy is not committed).
 #
 #   deploy/kubernetes/sync-rules.sh [RULES_DIR [OUT_DIR]]
@@ -22,7 +22,7 @@ if [ ! -d "$rules" ]; then
   exit 2
 fi
 
-mapfile -t files < <(cd "$rules" && find . -path '*/.*' -prune -o -type f \( -name '*.yml' -o -name '*.yaml' \) \
+mapfile -t files < <(cd "$rules" && find . -path '*/.*' -prune -o -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.toml' \) \
   ! -name '*.tests.yml' ! -name '*.tests.yaml' ! -name 'test-sources.yml' ! -name 'test-sources.yaml' \
   -print | LC_ALL=C sort)
 

@@ -97,6 +97,12 @@ final class RulesCommand implements Runnable {
                     program.rules().correlations().size(),
                     program.errors().size(),
                     program.warnings().size());
+            StringBuilder kinds = new StringBuilder("loaded by kind:");
+            program.countsByKind()
+                    .forEach((kind, n) ->
+                            kinds.append(' ').append(kind).append(' ').append(n).append(','));
+            kinds.setLength(kinds.length() - 1);
+            out.printf("%s; %d files refused (each error above says why)%n", kinds, program.filesWithErrors());
             return program.ok() ? OK : RULES_FAILED;
         }
     }

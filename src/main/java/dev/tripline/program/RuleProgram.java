@@ -241,6 +241,50 @@ public final class RuleProgram implements Serializable {
         return warnings;
     }
 
+    /**
+     * How many rules and correlations loaded, by format and kind, in name order: {@code sigma rule},
+     * {@code sigma correlation}, {@code panther rule}, {@code elastic query/eql} (KQL and single-event EQL),
+     * {@code elastic threshold}, {@code elastic sequence}. The signal-only rules an Elastic threshold or sequence is
+     * made of are counted with it, not on their own.
+     */
+    public SortedMap<String, Integer> countsByKind() {
+        SortedMap<String, Integer> counts = new TreeMap<>();
+        for (dev.tripline.rule.Rule r : rules.rules()) {
+            if (r.format() == dev.tripline.rule.RuleFormat.ELASTIC) {
+                if (!r.signalOnly()) {
+                    counts.merge("elastic query/eql", 1, Integer::sum);
+                }
+            } else {
+                counts.merge(r.format().name().toLowerCase(java.util.Locale.ROOT) + " rule", 1, Integer::sum);
+            }
+        }
+        for (dev.tripline.rule.CorrelationRule c : rules.correlations()) {
+            boolean elastic = c.rules().stream()
+                    .map(rules::rule)
+                    .anyMatch(r -> r.isPresent() && r.get().format() == dev.tripline.rule.RuleFormat.ELASTIC);
+            String kind;
+            if (!elastic) {
+                kind = "sigma correlation";
+            } else if (c.type() == dev.tripline.rule.CorrelationRule.Type.TEMPORAL_ORDERED
+                    || c.rules().get(0).endsWith(":step1")) {
+                kind = "elastic sequence";
+            } else {
+                kind = "elastic threshold";
+            }
+            counts.merge(kind, 1, Integer::sum);
+        }
+        return counts;
+    }
+
+    /** How many files have at least one error: the files that did not load. */
+    public int filesWithErrors() {
+        return (int) errors.stream()
+                .filter(e -> e.location() != null)
+                .map(e -> e.location().file())
+                .distinct()
+                .count();
+    }
+
     @Override
     public String toString() {
         return "RuleProgram{" + version + ", " + digest + ", " + rules.rules().size() + " rules, "

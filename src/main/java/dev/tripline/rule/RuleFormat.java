@@ -3,5 +3,6 @@ package dev.tripline.rule;
 /** The file format a rule was written in. */
 public enum RuleFormat {
     SIGMA,
-    PANTHER
+    PANTHER,
+    ELASTIC
 }

@@ -18,8 +18,9 @@ import java.util.stream.Stream;
 
 /**
  * Loads rule files and directories into one {@link RuleSet}, collecting every error of every file in one run.
- * Files ending in {@code .yml}/{@code .yaml} are read (directories recursively, in name order); sidecar test
- * files ({@code *.tests.yml}) belong to the rule beside them and are left to its format's loader.
+ * Files ending in {@code .yml}/{@code .yaml} (and {@code .toml}, Elastic's rule files) are read (directories
+ * recursively, in name order); sidecar test files ({@code *.tests.yml}) belong to the rule beside them and are
+ * left to its format's loader.
  */
 public final class RuleLoader {
     private final RuleLoadOptions options;
@@ -30,11 +31,17 @@ public final class RuleLoader {
         this.formats = List.copyOf(formats);
     }
 
-    /** A loader for every format Tripline reads: Sigma (rules and correlations) and Panther-style YAML. */
+    /**
+     * A loader for every format Tripline reads: Sigma (rules and correlations), Panther-style YAML and Elastic's
+     * detection-rule TOML.
+     */
     public static RuleLoader standard(RuleLoadOptions options) {
         return new RuleLoader(
                 options,
-                List.of(new dev.tripline.rule.sigma.SigmaLoader(), new dev.tripline.rule.panther.PantherLoader()));
+                List.of(
+                        new dev.tripline.rule.sigma.SigmaLoader(),
+                        new dev.tripline.rule.panther.PantherLoader(),
+                        new dev.tripline.rule.elastic.ElasticLoader()));
     }
 
     /**
@@ -129,8 +136,11 @@ public final class RuleLoader {
 
     static boolean isRuleFile(Path p) {
         String n = p.getFileName().toString();
-        return (n.endsWith(".yml") || n.endsWith(".yaml")) && !isSidecar(p) && !isTestSources(p);
+        return (n.endsWith(".yml") || n.endsWith(".yaml") || n.endsWith(TOML)) && !isSidecar(p) && !isTestSources(p);
     }
+
+    /** Elastic's detection rules are TOML files; the format that reads them says so with {@code fileSuffix}. */
+    private static final String TOML = ".toml";
 
     /** {@code test-sources.yml} lists external labelled events for the rule tests; it is not a rule. */
     public static boolean isTestSources(Path p) {
@@ -173,6 +183,18 @@ public final class RuleLoader {
             sink.error(
                     SourceLocation.ofFile(f.name()), "file is over the limit of " + options.maxFileBytes() + " bytes");
             return;
+        }
+        for (FormatLoader format : formats) {
+            if (format.fileSuffix().filter(f.name()::endsWith).isPresent()) {
+                try {
+                    format.loadText(f, sink);
+                } catch (RuntimeException e) {
+                    sink.error(
+                            SourceLocation.ofFile(f.name()),
+                            "internal error while loading this file (please report): " + e);
+                }
+                return;
+            }
         }
         SafeYaml.Parsed parsed = SafeYaml.parseAll(f.name(), f.text());
         parsed.errors().forEach(sink::error);

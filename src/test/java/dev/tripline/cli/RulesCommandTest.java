@@ -65,6 +65,22 @@ class RulesCommandTest {
     }
 
     @Test
+    void validateCountsElasticRulesByKindAndNamesEachRefusedFile() {
+        Run r = run("rules", "validate", "../shared/corpus/elastic-detection-rules/aws");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.out())
+                .contains("elastic query/eql 111")
+                .contains("elastic sequence 1")
+                .contains("elastic threshold 5")
+                .contains("77 files refused");
+        assertThat(r.err())
+                .contains("ml_cloudtrail_rare_error_code.toml:")
+                .contains("machine-learning rule")
+                .contains("ES|QL rule")
+                .contains("new_terms rule");
+    }
+
+    @Test
     void failingTestIsPrintedWithReasonAndExitsOne(@TempDir Path tmp) throws Exception {
         Files.writeString(tmp.resolve("r.yml"), """
                 AnalysisType: rule

@@ -52,6 +52,19 @@ public final class Corpus {
     }
 
     /**
+     * Every rule of elastic/detection-rules' AWS and Azure folders that loads (KQL, EQL, threshold and sequence
+     * steps, the correlations' signal-only rules included); the refused ones (ES|QL, machine learning, new_terms,
+     * other datasets) are left out.
+     */
+    public static List<Rule> elasticRules() {
+        RuleLoader.Result result = RuleLoader.standard(RuleLoadOptions.defaults())
+                .load(List.of(
+                        SharedData.path("corpus/elastic-detection-rules/aws"),
+                        SharedData.path("corpus/elastic-detection-rules/azure")));
+        return result.ruleSet().rules();
+    }
+
+    /**
      * Every real CloudTrail record plus every rule test event; with {@code caseShifted}, also a copy of each
      * with eventName upper-cased and eventSource lower-cased.
      */

@@ -29,19 +29,20 @@ import org.yaml.snakeyaml.nodes.Tag;
 /**
  * Reads the sidecar test file of a Sigma rule file: for {@code X.yml}, a sibling {@code X.tests.yml} (or
  * {@code .tests.yaml}) holding {@code tests:}, a list of {@code {name, expected, event, rule?}}. Sigma itself
- * has no place for tests, so they live beside the rule instead of inside it.
+ * has no place for tests, so they live beside the rule instead of inside it. Elastic's TOML rules use the same
+ * sidecars.
  */
-final class SigmaSidecar {
+public final class SigmaSidecar {
     private static final Set<String> TEST_KEYS = Set.of("name", "expected", "event", "rule");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private SigmaSidecar() {}
 
     /** One test and the rule (id or name) it names, or null when it names none. */
-    record Entry(String rule, SourceLocation ruleAt, RuleTestCase test) {}
+    public record Entry(String rule, SourceLocation ruleAt, RuleTestCase test) {}
 
     /** The sidecar beside {@code ruleFile}, or null when there is none. */
-    static Path find(Path ruleFile) {
+    public static Path find(Path ruleFile) {
         if (ruleFile == null || ruleFile.getFileName() == null) {
             return null;
         }
@@ -58,7 +59,7 @@ final class SigmaSidecar {
     }
 
     /** Reads and parses the sidecar; problems go to the sink and yield no entries for that test. */
-    static List<Entry> read(Path sidecar, LoadSink sink) {
+    public static List<Entry> read(Path sidecar, LoadSink sink) {
         String name = sidecar.toString();
         String text;
         try {

@@ -1,0 +1,216 @@
+package dev.tripline.rule.elastic;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tripline.correlate.CorrelationEngine;
+import dev.tripline.correlate.Fired;
+import dev.tripline.correlate.MapCorrelator;
+import dev.tripline.event.Event;
+import dev.tripline.event.LogType;
+import dev.tripline.match.CompiledMatcher;
+import dev.tripline.rule.CorrelationRule;
+import dev.tripline.rule.RuleLoadOptions;
+import dev.tripline.rule.RuleLoader;
+import dev.tripline.rule.RuleSet;
+import dev.tripline.rule.SourceFile;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Elastic threshold and EQL sequence rules of the corpus, run on the Flink-free correlation engine in event time
+ * with CloudTrail records: they fire when the events prove the condition within the window, and not otherwise.
+ */
+class ElasticCorrelationTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final Instant T0 = Instant.parse("2024-03-05T10:00:00Z");
+    static final Path AWS = ElasticCorpusTest.CORPUS.resolve("aws");
+
+    final List<Fired> fired = new ArrayList<>();
+    CompiledMatcher matcher;
+    MapCorrelator correlator;
+    RuleSet rules;
+
+    void load(RuleLoader.Result r) {
+        assertThat(r.errors()).isEmpty();
+        rules = r.ruleSet();
+        matcher = CompiledMatcher.compile(rules.rules());
+        CorrelationEngine engine = CorrelationEngine.compile(rules);
+        assertThat(engine.errors()).isEmpty();
+        correlator = new MapCorrelator(engine);
+    }
+
+    void load(String file) {
+        load(RuleLoader.standard(RuleLoadOptions.defaults()).load(List.of(AWS.resolve(file))));
+    }
+
+    void event(long seconds, String json) {
+        try {
+            ObjectNode root = (ObjectNode) JSON.readTree(json);
+            root.put("eventTime", T0.plusSeconds(seconds).toString());
+            Event e = new Event(LogType.CLOUDTRAIL, root);
+            matcher.match(e, rule -> fired.addAll(correlator.onMatch(rule, e)));
+        } catch (IOException ex) {
+            throw new AssertionError(ex);
+        }
+    }
+
+    void closeAll() {
+        fired.addAll(correlator.advanceWatermark(Long.MAX_VALUE / 2));
+    }
+
+    // ---- threshold: root console brute force, count >= 10 per cloud.account.id over the 6-minute look-back ----
+
+    static String rootLoginFailure(String account) {
+        return ElasticRules.cloudTrail(
+                        "signin.amazonaws.com", "ConsoleLogin", "\"responseElements\": {\"ConsoleLogin\": \"Failure\"}")
+                .replace("\"type\": \"IAMUser\"", "\"type\": \"Root\"")
+                .replace("123456789012", account);
+    }
+
+    @Test
+    void thresholdLoadsAsEventCountPerGroup() {
+        load("credential_access_root_console_failure_brute_force.toml");
+        CorrelationRule c = rules.correlations().get(0);
+        assertThat(c.type()).isEqualTo(CorrelationRule.Type.EVENT_COUNT);
+        assertThat(c.groupBy()).containsExactly("cloud.account.id");
+        assertThat(c.timespan()).isEqualTo(Duration.ofMinutes(6));
+        assertThat(rules.rules()).allMatch(r -> r.signalOnly());
+    }
+
+    @Test
+    void thresholdFiresOnTheTenthFailureWithinTheLookBack() {
+        load("credential_access_root_console_failure_brute_force.toml");
+        for (int i = 0; i < 9; i++) {
+            event(i * 30L, rootLoginFailure("111111111111"));
+            event(i * 30L, rootLoginFailure("222222222222"));
+        }
+        assertThat(fired).isEmpty();
+        event(290, rootLoginFailure("111111111111"));
+        assertThat(fired).hasSize(1);
+        assertThat(fired.get(0).group()).containsEntry("cloud.account.id", "111111111111");
+        closeAll();
+        assertThat(fired).hasSize(1);
+    }
+
+    @Test
+    void thresholdStaysQuietWhenTheFailuresAreSpreadWiderThanTheLookBack() {
+        load("credential_access_root_console_failure_brute_force.toml");
+        for (int i = 0; i < 10; i++) {
+            event(i * 60L, rootLoginFailure("111111111111")); // ten failures over nine minutes
+        }
+        closeAll();
+        assertThat(fired).isEmpty();
+    }
+
+    // ---- threshold with cardinality: 20 distinct request parameters per user.id ----
+
+    static String getSecret(String secret) {
+        return ElasticRules.cloudTrail(
+                "secretsmanager.amazonaws.com",
+                "GetSecretValue",
+                "\"requestParameters\": {\"secretId\": \"" + secret + "\"}");
+    }
+
+    @Test
+    void cardinalityCountsDistinctValues() {
+        load("credential_access_rapid_secret_retrieval_attempts_from_secretsmanager.toml");
+        assertThat(rules.correlations().get(0).type()).isEqualTo(CorrelationRule.Type.VALUE_COUNT);
+        for (int i = 0; i < 30; i++) {
+            event(i, getSecret("prod/db"));
+        }
+        assertThat(fired).as("one secret read thirty times").isEmpty();
+        for (int i = 0; i < 20; i++) {
+            event(1000 + i, getSecret("prod/secret-" + i));
+        }
+        assertThat(fired).hasSize(1);
+        assertThat(fired.get(0).group()).containsEntry("user.id", "AIDAEXAMPLE");
+        closeAll();
+        assertThat(fired).hasSize(1);
+    }
+
+    // ---- sequence: Bedrock ListFoundationModels with a long-term key, then an invocation, by key within 15m ----
+
+    static String bedrock(String action, String key) {
+        return ElasticRules.cloudTrail("bedrock.amazonaws.com", action, "").replace("AKIAEXAMPLEKEY", key);
+    }
+
+    @Test
+    void sequenceLoadsAsTemporalOrderedOverMaxspan() {
+        load("discovery_bedrock_model_recon_and_invocation_via_long_term_key.toml");
+        CorrelationRule c = rules.correlations().get(0);
+        assertThat(c.type()).isEqualTo(CorrelationRule.Type.TEMPORAL_ORDERED);
+        assertThat(c.rules()).hasSize(2);
+        assertThat(c.groupBy()).containsExactly("aws.cloudtrail.user_identity.access_key_id");
+        assertThat(c.timespan()).isEqualTo(Duration.ofMinutes(15));
+    }
+
+    @Test
+    void sequenceFiresWhenTheStepsComeInOrderWithinMaxspan() {
+        load("discovery_bedrock_model_recon_and_invocation_via_long_term_key.toml");
+        event(0, bedrock("ListFoundationModels", "AKIAONE"));
+        event(60, bedrock("InvokeModel", "AKIATWO")); // another key
+        assertThat(fired).isEmpty();
+        event(600, bedrock("Converse", "AKIAONE"));
+        assertThat(fired).hasSize(1);
+        assertThat(fired.get(0).group()).containsEntry("aws.cloudtrail.user_identity.access_key_id", "AKIAONE");
+    }
+
+    @Test
+    void sequenceStaysQuietOutOfOrderOrAfterMaxspanOrWithTemporaryKeys() {
+        load("discovery_bedrock_model_recon_and_invocation_via_long_term_key.toml");
+        event(0, bedrock("InvokeModel", "AKIAONE"));
+        event(60, bedrock("ListFoundationModels", "AKIAONE"));
+        event(60 + 16 * 60, bedrock("InvokeModel", "AKIAONE")); // 16 minutes after the listing
+        event(3000, bedrock("ListFoundationModels", "ASIATEMP")); // a session key, not long-term
+        event(3010, bedrock("InvokeModel", "ASIATEMP"));
+        closeAll();
+        assertThat(fired).isEmpty();
+    }
+
+    @Test
+    void perStepKeysJoinDifferentlyNamedFields() {
+        String q = "sequence with maxspan=1h\n"
+                + "  [any where event.action == \"CreateUser\"] by user.target.name\n"
+                + "  [any where event.action == \"ConsoleLogin\"] by user.name";
+        load(RuleLoader.standard(RuleLoadOptions.defaults())
+                .loadFiles(List.of(new SourceFile("seq.toml", null, ElasticRules.toml("eql", "eql", q, "")))));
+        CorrelationRule c = rules.correlations().get(0);
+        assertThat(c.groupBy()).containsExactly("join1");
+        event(
+                0,
+                ElasticRules.cloudTrail(
+                        "iam.amazonaws.com", "CreateUser", "\"requestParameters\": {\"userName\": \"backdoor\"}"));
+        event(
+                60,
+                ElasticRules.cloudTrail("signin.amazonaws.com", "ConsoleLogin", "")
+                        .replace("\"userName\": \"mallory\"", "\"userName\": \"someone\""));
+        assertThat(fired).isEmpty();
+        event(
+                120,
+                ElasticRules.cloudTrail("signin.amazonaws.com", "ConsoleLogin", "")
+                        .replace("\"userName\": \"mallory\"", "\"userName\": \"backdoor\""));
+        assertThat(fired).hasSize(1);
+        assertThat(fired.get(0).group()).containsEntry("join1", "backdoor");
+    }
+
+    @Test
+    void runsOfOneStepCountDistinctEventsWithinMaxspan() {
+        String q =
+                "sequence by cloud.account.id with maxspan=10m [any where event.action == \"StopLogging\"] with runs=3";
+        load(RuleLoader.standard(RuleLoadOptions.defaults())
+                .loadFiles(List.of(new SourceFile("runs.toml", null, ElasticRules.toml("eql", "eql", q, "")))));
+        assertThat(rules.correlations().get(0).type()).isEqualTo(CorrelationRule.Type.EVENT_COUNT);
+        event(0, ElasticRules.cloudTrail("cloudtrail.amazonaws.com", "StopLogging", ""));
+        event(10, ElasticRules.cloudTrail("cloudtrail.amazonaws.com", "StopLogging", ""));
+        assertThat(fired).as("one event is one run, never three").isEmpty();
+        event(20, ElasticRules.cloudTrail("cloudtrail.amazonaws.com", "StopLogging", ""));
+        assertThat(fired).hasSize(1);
+    }
+}
