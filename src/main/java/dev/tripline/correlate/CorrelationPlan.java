@@ -453,37 +453,43 @@ public final class CorrelationPlan implements Serializable {
      */
     private boolean[] partnered(CorrelationState state, long watermark) {
         List<CorrelationState.Slot> slots = state.slots;
-        boolean[] alive = new boolean[slots.size()];
+        int n = slots.size();
+        boolean[] alive = new boolean[n];
         long[] latest = new long[rule.rules().size()];
         Arrays.fill(latest, Long.MIN_VALUE);
         int i = 0;
-        while (i < slots.size()) {
-            int j = i;
-            while (j < slots.size() && slots.get(j).time == slots.get(i).time) {
+        while (i < n) {
+            long t = slots.get(i).time;
+            int j = i + 1;
+            while (j < n && slots.get(j).time == t) {
                 j++;
             }
-            int[] order = new int[j - i];
-            for (int k = 0; k < order.length; k++) {
-                order[k] = i + k;
-            }
-            if (order.length > 1) {
-                Integer[] boxed = Arrays.stream(order).boxed().toArray(Integer[]::new);
-                Arrays.sort(boxed, (x, y) -> Integer.compare(slots.get(x).rule, slots.get(y).rule));
-                order = Arrays.stream(boxed).mapToInt(Integer::intValue).toArray();
-            }
-            for (int k : order) {
-                CorrelationState.Slot s = slots.get(k);
-                boolean ok = s.rule == 0
-                        || s.time > watermark
-                        || (latest[s.rule - 1] != Long.MIN_VALUE && latest[s.rule - 1] >= s.time - span);
-                alive[k] = ok;
-                if (ok) {
-                    latest[s.rule] = s.time;
+            if (j - i == 1) {
+                alive[i] = partner(slots.get(i), watermark, latest);
+            } else {
+                // Ties count as in order: at one instant, the earlier steps first. Rules are few; no sort needed.
+                for (int r = 0; r < latest.length; r++) {
+                    for (int k = i; k < j; k++) {
+                        if (slots.get(k).rule == r) {
+                            alive[k] = partner(slots.get(k), watermark, latest);
+                        }
+                    }
                 }
             }
             i = j;
         }
         return alive;
+    }
+
+    /** One slot of {@link #partnered}, in order; records it as the latest live slot of its step. */
+    private boolean partner(CorrelationState.Slot s, long watermark, long[] latest) {
+        boolean ok = s.rule == 0
+                || s.time > watermark
+                || (latest[s.rule - 1] != Long.MIN_VALUE && latest[s.rule - 1] >= s.time - span);
+        if (ok) {
+            latest[s.rule] = s.time;
+        }
+        return ok;
     }
 
     private void dropWithoutPartner(GroupState g, CorrelationState state, long watermark) {

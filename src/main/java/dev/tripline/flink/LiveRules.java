@@ -114,7 +114,7 @@ public final class LiveRules implements Serializable {
             }
         });
         if (ruleFiles.isEmpty()) {
-            problems.add("the update holds no rule files (.yml or .yaml); an empty rule set is not applied");
+            problems.add("the update holds no rule files (.yml, .yaml or .toml); an empty rule set is not applied");
         }
         if (!problems.isEmpty()) {
             return RuleProgram.rejected(version, RuleProgram.digestOf(ruleFiles), problems);
@@ -136,18 +136,16 @@ public final class LiveRules implements Serializable {
         }
     }
 
-    /** Rule files as a directory load picks them: YAML, not a Sigma sidecar test file, not test-sources. */
+    /** Rule files as a directory load picks them ({@link RuleLoader#isRuleFile}): YAML or TOML, not a test file. */
     static boolean isRuleFile(String name) {
-        if (!(name.endsWith(".yml") || name.endsWith(".yaml"))) {
-            return false;
-        }
         Path p;
         try {
             p = Path.of(name);
         } catch (RuntimeException e) {
-            return true; // not a path on this system; still a YAML name, let the loader judge the text
+            // Not a path on this system: a rule file by its suffix alone; the loader judges the text.
+            return name.endsWith(".yml") || name.endsWith(".yaml") || name.endsWith(".toml");
         }
-        return p.getFileName() == null || !(RuleLoader.isSidecar(p) || RuleLoader.isTestSources(p));
+        return p.getFileName() != null && RuleLoader.isRuleFile(p);
     }
 
     /** The live set as the broadcast state keeps it. */

@@ -134,7 +134,7 @@ public final class RuleLoader {
         return false;
     }
 
-    static boolean isRuleFile(Path p) {
+    public static boolean isRuleFile(Path p) {
         String n = p.getFileName().toString();
         return (n.endsWith(".yml") || n.endsWith(".yaml") || n.endsWith(TOML)) && !isSidecar(p) && !isTestSources(p);
     }
