@@ -4,6 +4,7 @@ import dev.tripline.job.TriplineConfig;
 import dev.tripline.match.RuleTestRunner;
 import dev.tripline.program.RuleProgram;
 import dev.tripline.rule.LoadError;
+import dev.tripline.rule.RuleFilter;
 import dev.tripline.rule.RuleLoadOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -89,6 +90,12 @@ final class RulesCommand implements Runnable {
             printLoadProblems(err, program);
             if (showIndex) {
                 out.print(program.matcher().describeIndex());
+            }
+            for (RuleFilter f : program.filters()) {
+                List<String> targets = program.filterTargets().getOrDefault(f.id(), List.of());
+                out.printf(
+                        "filter %s (%s) applies to %d rules: %s%n",
+                        f.id(), f.title(), targets.size(), String.join(", ", targets));
             }
             out.printf(
                     "%d rules (%d enabled), %d correlations; %d errors, %d warnings%n",

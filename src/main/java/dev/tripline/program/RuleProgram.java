@@ -4,6 +4,7 @@ import dev.tripline.correlate.CorrelationEngine;
 import dev.tripline.correlate.CorrelationPlan;
 import dev.tripline.match.CompiledMatcher;
 import dev.tripline.rule.LoadError;
+import dev.tripline.rule.RuleFilter;
 import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.rule.RuleLoader;
 import dev.tripline.rule.RuleSet;
@@ -32,9 +33,9 @@ import java.util.TreeMap;
  * {@code rollout plan}) and every live rule update goes through {@link #load} or {@link #compile}, so what one
  * accepts the others run.
  *
- * <p>It holds the version label, the digest of the rule files, the loaded rules, the compiled matcher and
- * correlation engine, the correlate stage of each correlation, and every error and warning with its
- * file:line:col. A correlation the engine cannot compile is an error like any other load error: a program with
+ * <p>It holds the version label, the digest of the rule files, the loaded rules with their Sigma filters applied
+ * ({@link FilterApplication}), the filters and the rules each touched, the compiled matcher and correlation
+ * engine, the correlate stage of each correlation, and every error and warning with its file:line:col. A correlation the engine cannot compile is an error like any other load error: a program with
  * errors is not {@link #ok()} and must not run ({@link #requireOk()}). Immutable.
  */
 public final class RuleProgram implements Serializable {
@@ -45,6 +46,8 @@ public final class RuleProgram implements Serializable {
     private final String version;
     private final String digest;
     private final RuleSet rules;
+    private final List<RuleFilter> filters;
+    private final Map<String, List<String>> filterTargets;
     private final CompiledMatcher matcher;
     private final CorrelationEngine engine;
     private final Map<String, Integer> stages;
@@ -60,13 +63,18 @@ public final class RuleProgram implements Serializable {
             List<LoadError> warnings) {
         this.version = Objects.requireNonNull(version, "version");
         this.digest = Objects.requireNonNull(digest, "digest");
-        this.rules = Objects.requireNonNull(rules, "rules");
-        this.matcher = CompiledMatcher.compile(rules.rules());
-        this.engine = CorrelationEngine.compile(rules, correlationOptions);
+        Objects.requireNonNull(rules, "rules");
+        FilterApplication.Result filtered = FilterApplication.apply(rules);
+        this.rules = filtered.rules();
+        this.filters = rules.filters();
+        this.filterTargets = filtered.touched();
+        this.matcher = CompiledMatcher.compile(this.rules.rules());
+        this.engine = CorrelationEngine.compile(this.rules, correlationOptions);
         Map<String, Integer> stageOfPlan = new LinkedHashMap<>();
         engine.plans().forEach(p -> stageOfPlan.put(p.id(), engine.stageOf(p.id())));
         this.stages = Map.copyOf(stageOfPlan);
         List<LoadError> all = new ArrayList<>(errors);
+        all.addAll(filtered.errors());
         all.addAll(engine.errors());
         this.errors = List.copyOf(all);
         this.warnings = List.copyOf(warnings);
@@ -76,6 +84,8 @@ public final class RuleProgram implements Serializable {
         this.version = base.version;
         this.digest = base.digest;
         this.rules = base.rules;
+        this.filters = base.filters;
+        this.filterTargets = base.filterTargets;
         this.matcher = base.matcher;
         this.engine = base.engine;
         this.stages = base.stages;
@@ -210,8 +220,19 @@ public final class RuleProgram implements Serializable {
         return digest;
     }
 
+    /** The loaded rules and correlations, every Sigma filter already applied to the rules it targets. */
     public RuleSet rules() {
         return rules;
+    }
+
+    /** The Sigma filters that were loaded (already applied to {@link #rules()}). */
+    public List<RuleFilter> filters() {
+        return filters;
+    }
+
+    /** For each filter, by id, the ids of the rules it applies to (none when its targets had errors). */
+    public Map<String, List<String>> filterTargets() {
+        return filterTargets;
     }
 
     public CompiledMatcher matcher() {

@@ -3,11 +3,12 @@ package dev.tripline.rule;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Collects what loaders produce: rules, correlations, errors (which fail the load) and warnings (which do not). */
+/** Collects what loaders produce: rules, correlations, filters, errors (which fail the load) and warnings (which do not). */
 public final class LoadSink {
     private final RuleLoadOptions options;
     private final List<Rule> rules = new ArrayList<>();
     private final List<CorrelationRule> correlations = new ArrayList<>();
+    private final List<RuleFilter> filters = new ArrayList<>();
     private final List<LoadError> errors = new ArrayList<>();
     private final List<LoadError> warnings = new ArrayList<>();
 
@@ -25,6 +26,10 @@ public final class LoadSink {
 
     public void add(CorrelationRule correlation) {
         correlations.add(correlation);
+    }
+
+    public void add(RuleFilter filter) {
+        filters.add(filter);
     }
 
     public void error(LoadError error) {
@@ -46,6 +51,10 @@ public final class LoadSink {
 
     public List<CorrelationRule> correlations() {
         return correlations;
+    }
+
+    public List<RuleFilter> filters() {
+        return filters;
     }
 
     public List<LoadError> errors() {

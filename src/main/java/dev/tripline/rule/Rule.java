@@ -92,6 +92,33 @@ public record Rule(
                 location);
     }
 
+    /** The same rule with another detection (a filter ANDed to it). */
+    public Rule withDetection(Expr value) {
+        return new Rule(
+                id,
+                name,
+                title,
+                description,
+                format,
+                level,
+                tags,
+                authors,
+                references,
+                runbook,
+                logTypes,
+                value,
+                enabled,
+                signalOnly,
+                dedupPeriodMinutes,
+                threshold,
+                outputFields,
+                alertTitle,
+                alertContext,
+                groupBy,
+                tests,
+                location);
+    }
+
     /** The same rule with some named lists replaced, as a test's mocks ask; unknown names are ignored. */
     public Rule withLists(Map<String, JsonNode> replacements) {
         if (replacements.isEmpty()) {

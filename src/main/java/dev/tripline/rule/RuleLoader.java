@@ -81,7 +81,7 @@ public final class RuleLoader {
         }
         checkUniqueIds(sink);
         return new Result(
-                new RuleSet(sink.rules(), sink.correlations()),
+                new RuleSet(sink.rules(), sink.correlations(), sink.filters()),
                 List.copyOf(sink.errors()),
                 List.copyOf(sink.warnings()),
                 List.copyOf(files));
@@ -225,7 +225,8 @@ public final class RuleLoader {
         sink.error(
                 first.location(),
                 "not a rule in a known format: expected a Sigma rule (title, logsource, "
-                        + "detection), a Sigma correlation (correlation) or a Panther rule (AnalysisType: rule)");
+                        + "detection), a Sigma correlation (correlation), a Sigma filter (filter) or a Panther rule "
+                        + "(AnalysisType: rule)");
     }
 
     private static void checkUniqueIds(LoadSink sink) {
@@ -233,6 +234,7 @@ public final class RuleLoader {
         List<Object[]> all = new ArrayList<>();
         sink.rules().forEach(r -> all.add(new Object[] {r.id(), r.location()}));
         sink.correlations().forEach(c -> all.add(new Object[] {c.id(), c.location()}));
+        sink.filters().forEach(f -> all.add(new Object[] {f.id(), f.location()}));
         for (Object[] idAndLocation : all) {
             String id = (String) idAndLocation[0];
             SourceLocation at = (SourceLocation) idAndLocation[1];

@@ -123,6 +123,14 @@ final class SigmaDetection {
 
     /** Compiles the whole detection map; returns null and adds to {@code errors} when anything is wrong. */
     Expr compile(YamlMap detection, List<LoadError> errors) {
+        return compile(detection, Set.of(), errors);
+    }
+
+    /**
+     * Compiles a detection map whose {@code otherKeys} are not search identifiers (a filter's {@code rules});
+     * returns null and adds to {@code errors} when anything is wrong.
+     */
+    Expr compile(YamlMap detection, Set<String> otherKeys, List<LoadError> errors) {
         if (detection.has("timeframe")) {
             errors.add(new LoadError(
                     detection.keyLocation("timeframe"),
@@ -137,7 +145,7 @@ final class SigmaDetection {
         Map<String, Expr> identifiers = new LinkedHashMap<>();
         for (Map.Entry<String, NodeTuple> e : detection.entries().entrySet()) {
             String name = e.getKey();
-            if (name.equals("condition") || name.equals("timeframe")) {
+            if (name.equals("condition") || name.equals("timeframe") || otherKeys.contains(name)) {
                 continue;
             }
             SourceLocation keyAt = SafeYaml.at(file, e.getValue().getKeyNode());

@@ -8,6 +8,7 @@ import dev.tripline.rule.Level;
 import dev.tripline.rule.LoadError;
 import dev.tripline.rule.LoadSink;
 import dev.tripline.rule.Rule;
+import dev.tripline.rule.RuleFilter;
 import dev.tripline.rule.RuleFormat;
 import dev.tripline.rule.RuleSyntaxException;
 import dev.tripline.rule.RuleTestCase;
@@ -27,8 +28,8 @@ import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 
 /**
- * Loads Sigma v2.1 rule files: detection rules (compiled to {@link Expr}) and correlation rules, any number
- * per file as YAML documents, plus each file's sidecar tests. Correlation references are resolved in
+ * Loads Sigma v2.1 rule files: detection rules (compiled to {@link Expr}), correlation rules and filters, any
+ * number per file as YAML documents, plus each file's sidecar tests. Correlation references are resolved in
  * {@link #finish}, once every file is loaded. See docs/sigma.md for what is supported and the choices made.
  *
  * <p>One instance may serve several loads in sequence; pending correlations are kept per {@link LoadSink}.
@@ -47,6 +48,7 @@ public final class SigmaLoader implements FormatLoader {
     public boolean recognizes(YamlMap firstDocument) {
         return firstDocument.has("detection")
                 || firstDocument.has("correlation")
+                || firstDocument.has("filter")
                 || (firstDocument.has("title") && firstDocument.has("logsource"));
     }
 
@@ -76,6 +78,11 @@ public final class SigmaLoader implements FormatLoader {
                     SigmaCorrelations.Pending p = correlation(file, doc, fallbackId, errors, sink);
                     if (p != null) {
                         correlations.add(p);
+                    }
+                } else if (doc.has("filter")) {
+                    RuleFilter filter = filter(file, doc, fallbackId, errors, sink);
+                    if (filter != null) {
+                        sink.add(filter);
                     }
                 } else {
                     ruleDocuments++;
@@ -396,6 +403,73 @@ public final class SigmaLoader implements FormatLoader {
                 alertTitle(doc, errors),
                 errors);
         return errors.isEmpty() ? p : null;
+    }
+
+    // ---- filters ----
+
+    /**
+     * A filter document ({@code title}, {@code logsource}, {@code filter} with {@code rules}, search identifiers
+     * and a {@code condition}); its references are resolved when the rule set is compiled. Null on errors.
+     */
+    private RuleFilter filter(SourceFile file, YamlMap doc, String fallbackId, List<LoadError> errors, LoadSink sink) {
+        String f = file.name();
+        if (doc.has("detection")) {
+            errors.add(
+                    new LoadError(doc.keyLocation("filter"), "a document cannot hold both 'detection' and 'filter'"));
+        }
+        if (doc.has("level")) {
+            sink.warning(doc.keyLocation("level"), "a filter has no level; 'level' is ignored");
+        }
+        Meta meta = meta(file, doc, fallbackId, errors, sink, "filter");
+        Set<LogType> logTypes = Set.of();
+        Node logsource = doc.get("logsource");
+        if (logsource == null) {
+            errors.add(new LoadError(doc.location(), "filter has no 'logsource' (required)"));
+        } else {
+            try {
+                logTypes = logTypes(SafeYaml.map(f, logsource, "'logsource'"), sink);
+            } catch (RuleSyntaxException e) {
+                errors.add(e.toLoadError());
+            }
+        }
+        YamlMap body = SafeYaml.map(f, doc.get("filter"), "'filter'");
+        boolean anyRule = false;
+        List<RuleFilter.Target> targets = new ArrayList<>();
+        Node rules = body.get("rules");
+        if (rules == null) {
+            errors.add(new LoadError(
+                    body.location(), "filter has no 'rules' (a list of rule ids or names, or 'any' for every rule)"));
+        } else if (rules instanceof SequenceNode seq) {
+            if (seq.getValue().isEmpty()) {
+                errors.add(new LoadError(SafeYaml.at(f, rules), "filter 'rules' is an empty list"));
+            }
+            for (Node item : seq.getValue()) {
+                try {
+                    String ref = SafeYaml.scalar(f, item, "a rule id or name").trim();
+                    targets.add(new RuleFilter.Target(ref, SafeYaml.at(f, item)));
+                } catch (RuleSyntaxException e) {
+                    errors.add(e.toLoadError());
+                }
+            }
+        } else {
+            String value = SafeYaml.isNull(rules)
+                    ? ""
+                    : SafeYaml.scalar(f, rules, "'rules'").trim();
+            if (value.equalsIgnoreCase("any")) {
+                anyRule = true;
+            } else {
+                errors.add(new LoadError(
+                        SafeYaml.at(f, rules),
+                        "filter 'rules' must be a list of rule ids or names, or 'any'; found '" + value + "'"));
+            }
+        }
+        Expr condition = new SigmaDetection(
+                        f, sink.options().placeholders(), sink.options().accountPlaceholders())
+                .compile(body, Set.of("rules"), errors);
+        if (!errors.isEmpty() || condition == null) {
+            return null;
+        }
+        return new RuleFilter(meta.id(), meta.title(), logTypes, anyRule, targets, condition, doc.location());
     }
 
     // ---- sidecar tests ----
