@@ -229,18 +229,30 @@ public final class RuleLoader {
                         + "(AnalysisType: rule)");
     }
 
+    /**
+     * Ids, and the Sigma names correlations refer to rules by, must each name one rule: a second rule under a
+     * name already taken would let a correlation quietly consume the wrong one.
+     */
     private static void checkUniqueIds(LoadSink sink) {
+        record Named(String kind, String value, SourceLocation at) {}
+        List<Named> all = new ArrayList<>();
+        sink.rules().forEach(r -> {
+            all.add(new Named("id", r.id(), r.location()));
+            all.add(new Named("name", r.name(), r.location()));
+        });
+        sink.correlations().forEach(c -> {
+            all.add(new Named("id", c.id(), c.location()));
+            all.add(new Named("name", c.name(), c.location()));
+        });
+        sink.filters().forEach(f -> all.add(new Named("id", f.id(), f.location())));
         Map<String, SourceLocation> seen = new HashMap<>();
-        List<Object[]> all = new ArrayList<>();
-        sink.rules().forEach(r -> all.add(new Object[] {r.id(), r.location()}));
-        sink.correlations().forEach(c -> all.add(new Object[] {c.id(), c.location()}));
-        sink.filters().forEach(f -> all.add(new Object[] {f.id(), f.location()}));
-        for (Object[] idAndLocation : all) {
-            String id = (String) idAndLocation[0];
-            SourceLocation at = (SourceLocation) idAndLocation[1];
-            SourceLocation first = seen.putIfAbsent(id, at);
+        for (Named n : all) {
+            if (n.value() == null) {
+                continue;
+            }
+            SourceLocation first = seen.putIfAbsent(n.kind() + "\u0000" + n.value(), n.at());
             if (first != null) {
-                sink.error(at, "duplicate rule id '" + id + "' (first defined at " + first + ")");
+                sink.error(n.at(), "duplicate rule " + n.kind() + " '" + n.value() + "' (first defined at " + first + ")");
             }
         }
     }

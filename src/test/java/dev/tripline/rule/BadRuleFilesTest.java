@@ -73,4 +73,22 @@ class BadRuleFilesTest {
                 .anySatisfy(e -> assertThat(e).contains(":1:1").contains("limit"));
         assertThat(r.ruleSet().rule("good")).isPresent();
     }
+
+    @Test
+    void aSecondRuleUnderATakenSigmaNameIsAnErrorBecauseCorrelationsReferToRulesByName(@TempDir Path dir)
+            throws Exception {
+        Files.writeString(
+                dir.resolve("a.yml"),
+                "id: a\nname: key_created\n" + sigma("  sel:\n    eventName: CreateAccessKey\n  condition: sel\n"));
+        Files.writeString(
+                dir.resolve("b.yml"),
+                "id: b\nname: key_created\n" + sigma("  sel:\n    eventName: CreateLoginProfile\n  condition: sel\n"));
+        RuleLoader.Result r = RuleLoader.standard(RuleLoadOptions.defaults()).load(List.of(dir));
+        assertThat(r.errors())
+                .singleElement()
+                .asString()
+                .contains("b.yml:1:1")
+                .contains("duplicate rule name 'key_created'")
+                .contains("a.yml");
+    }
 }
