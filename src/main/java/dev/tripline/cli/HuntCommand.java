@@ -14,6 +14,7 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -52,6 +53,22 @@ final class HuntCommand implements Callable<Integer> {
             paramLabel = "TIME",
             description = "Event time to stop at, exclusive: 2024-05-02 (start of that UTC day) or an instant.")
     String to;
+
+    @Option(
+            names = "--accounts",
+            split = ",",
+            paramLabel = "ID",
+            description = "Only these AWS accounts (12 digits, comma-separated): other account folders of a "
+                    + "CloudTrail archive are not listed.")
+    List<String> accounts;
+
+    @Option(
+            names = "--regions",
+            split = ",",
+            paramLabel = "REGION",
+            description = "Only these AWS regions (comma-separated): other region folders of a CloudTrail archive "
+                    + "are not listed.")
+    List<String> regions;
 
     @Option(
             names = "--progress",
@@ -128,7 +145,7 @@ final class HuntCommand implements Callable<Integer> {
                         JobOptions.BAD_USAGE,
                         "hunt reads archives, not stdin; use 'tripline run -' for a stream");
             }
-            ArchiveFiles.Listing files = JobOptions.listFiles(err, "hunt", names, range.from(), range.to());
+            ArchiveFiles.Listing files = JobOptions.listFiles(err, "hunt", names, scope(err, range), p.config());
             if (files.files().isEmpty()) {
                 throw JobOptions.fail(
                         err,
@@ -136,7 +153,7 @@ final class HuntCommand implements Callable<Integer> {
                         JobOptions.BAD_USAGE,
                         "no input files found in " + names + (range.isAll() ? "" : " for " + describe(range)));
             }
-            StreamExecutionEnvironment env = job.environment("hunt", err);
+            StreamExecutionEnvironment env = job.environment("hunt", err, p.config());
             ProgressLine line = new ProgressLine(err, progress, "tripline hunt:");
             EmbeddedRun.Summary summary;
             try {
@@ -184,6 +201,27 @@ final class HuntCommand implements Callable<Integer> {
                     "--from " + f + " must be before --to " + t + " (--to is exclusive)");
         }
         return TimeRange.of(f, t);
+    }
+
+    private ArchiveFiles.Scope scope(PrintWriter err, TimeRange range) throws JobOptions.Failed {
+        Set<String> acc = accounts == null ? Set.of() : Set.copyOf(accounts);
+        Set<String> reg = regions == null ? Set.of() : Set.copyOf(regions);
+        for (String a : acc) {
+            if (!a.matches("\\d{12}")) {
+                throw JobOptions.fail(
+                        err, "hunt", JobOptions.BAD_USAGE, "--accounts: '" + a + "' is not a 12-digit AWS account id");
+            }
+        }
+        for (String r : reg) {
+            if (!r.matches("[a-z]{2}(-[a-z]+)+-\\d")) {
+                throw JobOptions.fail(
+                        err,
+                        "hunt",
+                        JobOptions.BAD_USAGE,
+                        "--regions: '" + r + "' is not an AWS region (e.g. eu-west-1)");
+            }
+        }
+        return new ArchiveFiles.Scope(range.from(), range.to(), acc, reg);
     }
 
     private static String describe(TimeRange r) {

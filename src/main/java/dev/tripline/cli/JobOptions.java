@@ -22,7 +22,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
@@ -228,15 +227,19 @@ final class JobOptions {
      * The files of {@code names} (files and directories; see {@link ArchiveFiles#list}). Files a directory holds
      * that are not read are named on stderr here (the first ten) and counted in the summary.
      */
-    static ArchiveFiles.Listing listFiles(PrintWriter err, String cmd, List<String> names, Instant from, Instant to)
+    static ArchiveFiles.Listing listFiles(
+            PrintWriter err, String cmd, List<String> names, ArchiveFiles.Scope scope, TriplineConfig config)
             throws Failed {
         ArchiveFiles.Listing listing;
         try {
-            listing = ArchiveFiles.list(names.stream().map(Path::of).toList(), from, to);
+            if (names.stream().anyMatch(ArchiveFiles::isUri)) {
+                config.settings().s3().initialize();
+            }
+            listing = ArchiveFiles.list(names, scope);
         } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
             throw fail(err, cmd, BAD_USAGE, e.getMessage());
         }
-        List<Path> skipped = listing.skipped();
+        List<org.apache.flink.core.fs.Path> skipped = listing.skipped();
         if (!skipped.isEmpty()) {
             int shown = Math.min(SKIPPED_NAMED, skipped.size());
             err.println("tripline " + cmd + ": skipping " + skipped.size() + " files whose names are not "
@@ -244,7 +247,7 @@ final class JobOptions {
                     + String.join(
                             ", ",
                             skipped.subList(0, shown).stream()
-                                    .map(Path::toString)
+                                    .map(ArchiveFiles::display)
                                     .toList())
                     + (skipped.size() > shown ? ", and " + (skipped.size() - shown) + " more" : "")
                     + " (name a file on the command line to read it anyway)");
@@ -266,8 +269,9 @@ final class JobOptions {
     }
 
     /** The local environment: REST bound to loopback, accumulators reported every second, the UI if asked. */
-    StreamExecutionEnvironment environment(String cmd, PrintWriter err) throws Failed {
-        Configuration conf = new Configuration();
+    StreamExecutionEnvironment environment(String cmd, PrintWriter err, TriplineConfig config) throws Failed {
+        // The local cluster configures its file systems again from this configuration: S3 settings go in it.
+        Configuration conf = config.settings().s3().applyTo(new Configuration());
         conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
         conf.set(RestOptions.ADDRESS, "127.0.0.1");
         // Running jobs report accumulators with task-manager heartbeats; the default 10 s is too slow for progress.
