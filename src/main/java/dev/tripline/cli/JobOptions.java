@@ -11,6 +11,7 @@ import dev.tripline.job.Durations;
 import dev.tripline.job.EmbeddedRun;
 import dev.tripline.job.TriplineConfig;
 import dev.tripline.program.RuleProgram;
+import dev.tripline.report.HuntResults;
 import dev.tripline.rule.RuleLoadOptions;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -328,6 +329,22 @@ final class JobOptions {
             long progressMillis,
             EmbeddedRun.Live live)
             throws Exception {
+        return execute(cmd, spec, env, mode, input, p, progress, progressMillis, live, null);
+    }
+
+    /** As above; {@code results}, when not null, is also given every alert, dead letter and late record line. */
+    static EmbeddedRun.Summary execute(
+            String cmd,
+            CommandLine.Model.CommandSpec spec,
+            StreamExecutionEnvironment env,
+            RuntimeExecutionMode mode,
+            EmbeddedRun.Input input,
+            Prepared p,
+            EmbeddedRun.ProgressListener progress,
+            long progressMillis,
+            EmbeddedRun.Live live,
+            HuntResults results)
+            throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         EmbeddedRun run = new EmbeddedRun(p.rules(), p.options(), p.format(), new dev.tripline.io.RawRecordFormat());
         if (live != null) {
@@ -345,13 +362,29 @@ final class JobOptions {
                 Writer lateOut = p.lateRecords() == null
                         ? Writer.nullWriter()
                         : Files.newBufferedWriter(p.lateRecords(), StandardCharsets.UTF_8)) {
-            run.lateRecords(line -> writeLine(lateOut, line));
+            HuntResults tap = results;
+            run.lateRecords(line -> {
+                writeLine(lateOut, line);
+                if (tap != null) {
+                    tap.late(line);
+                }
+            });
             return run.run(
                     env,
                     mode,
                     input,
-                    line -> writeLine(alertOut, line),
-                    line -> writeLine(deadOut, line),
+                    line -> {
+                        writeLine(alertOut, line);
+                        if (tap != null) {
+                            tap.alert(line);
+                        }
+                    },
+                    line -> {
+                        writeLine(deadOut, line);
+                        if (tap != null) {
+                            tap.deadLetter(line);
+                        }
+                    },
                     progress,
                     progressMillis);
         } catch (IOException e) {
