@@ -110,7 +110,7 @@ public final class HuntReport {
                 .append(esc(Instant.ofEpochMilli(min).toString()))
                 .append(" to ")
                 .append(esc(Instant.ofEpochMilli(max).toString()))
-                .append("</p><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"")
+                .append("</p><svg width=\"")
                 .append(LABEL_WIDTH + PLOT_WIDTH + 20)
                 .append("\" height=\"")
                 .append(height)
