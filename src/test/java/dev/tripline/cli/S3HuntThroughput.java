@@ -66,12 +66,16 @@ public final class S3HuntThroughput {
             }
             Matcher m = RECORDS.matcher(counts);
             m.find();
-            long records = Long.parseLong(m.group(2));
+            long objects = Long.parseLong(m.group(1));
+            long events = Long.parseLong(m.group(3));
             System.out.printf(
                     "archive: %s, %.1f MB gzipped; parallelism %s; %d repetitions%n",
                     counts, bytes / 1e6, parallelism, reps);
-            System.out.printf("disk: median %.2f s, %,.0f records/s%n", median(disk), records / median(disk));
-            System.out.printf("s3:   median %.2f s, %,.0f records/s%n", median(remote), records / median(remote));
+            for (String which : List.of("disk", "s3")) {
+                double t = median(which.equals("disk") ? disk : remote);
+                System.out.printf(
+                        "%-4s: median %.2f s, %,.0f events/s, %,.1f files/s%n", which, t, events / t, objects / t);
+            }
         }
     }
 
