@@ -79,7 +79,12 @@ public record S3Options(String endpoint, boolean pathStyleAccess, ClientProperti
     }
 
     private Map<String, String> props() {
-        Map<String, String> out = new java.util.LinkedHashMap<>(properties.values());
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        // Fail in seconds, not minutes, when the store cannot be reached: the S3 file system's own defaults retry
+        // a refused connection for minutes, which a hunt on the command line only shows as a hang.
+        out.put("s3.attempts.maximum", "3");
+        out.put("s3.retry.limit", "2");
+        out.putAll(properties.values());
         if (endpoint != null) {
             out.put("s3.endpoint", endpoint);
         }
