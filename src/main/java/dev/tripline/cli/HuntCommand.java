@@ -1,11 +1,19 @@
 package dev.tripline.cli;
 
+import dev.tripline.alert.AlertFormat;
 import dev.tripline.flink.TimeRange;
 import dev.tripline.io.ArchiveFiles;
 import dev.tripline.job.DetectionJob;
 import dev.tripline.job.Durations;
 import dev.tripline.job.EmbeddedRun;
+import dev.tripline.report.Backtest;
+import dev.tripline.report.HuntReport;
+import dev.tripline.report.HuntResults;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,8 +21,13 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine;
@@ -34,6 +47,8 @@ import picocli.CommandLine.Parameters;
         description = "Run the detection job over archived CloudTrail logs (files, AWSLogs/ trees) in batch mode, "
                 + "for events in [--from, --to), and write alerts as JSON Lines.")
 final class HuntCommand implements Callable<Integer> {
+    /** The exit code of a hunt whose alerts differ from its {@code --expect} file. */
+    static final int BACKTEST_DIFFERS = 4;
 
     @Parameters(
             arity = "0..*",
@@ -52,6 +67,42 @@ final class HuntCommand implements Callable<Integer> {
             paramLabel = "TIME",
             description = "Event time to stop at, exclusive: 2024-05-02 (start of that UTC day) or an instant.")
     String to;
+
+    @Option(
+            names = "--accounts",
+            split = ",",
+            paramLabel = "ID",
+            description = "Only these AWS accounts (12 digits, comma-separated): other account folders of a "
+                    + "CloudTrail archive are not listed.")
+    List<String> accounts;
+
+    @Option(
+            names = "--regions",
+            split = ",",
+            paramLabel = "REGION",
+            description = "Only these AWS regions (comma-separated): other region folders of a CloudTrail archive "
+                    + "are not listed.")
+    List<String> regions;
+
+    @Option(
+            names = "--expect",
+            paramLabel = "FILE",
+            description = "Backtest: a YAML file of expected alert counts per rule id (and per group); after the "
+                    + "hunt every difference is listed and the exit code is 4.")
+    Path expect;
+
+    @Option(
+            names = "--junit-xml",
+            paramLabel = "FILE",
+            description = "With --expect: also write the backtest's checks as JUnit XML.")
+    Path junitXml;
+
+    @Option(
+            names = "--report",
+            paramLabel = "FILE.html",
+            description = "Write a self-contained HTML report: timeline per account and principal, correlation "
+                    + "alerts with their evidence, counts per rule and level, dead letters and late records.")
+    Path report;
 
     @Option(
             names = "--progress",
@@ -113,6 +164,17 @@ final class HuntCommand implements Callable<Integer> {
             }
             JobOptions.Prepared p =
                     job.prepare("hunt", err, DetectionJob.Options.defaults().withTimeRange(range));
+            Backtest.Expectation expectation = expectation(err, p);
+            if ((expect != null || report != null) && p.format() != AlertFormat.JSONL) {
+                throw JobOptions.fail(
+                        err,
+                        "hunt",
+                        JobOptions.BAD_USAGE,
+                        "--expect and --report read Tripline's own alerts: drop --format ocsf (or output.format)");
+            }
+            if (junitXml != null && expect == null) {
+                throw JobOptions.fail(err, "hunt", JobOptions.BAD_USAGE, "--junit-xml needs --expect FILE");
+            }
             List<String> names = JobOptions.inputs(paths, p.config());
             if (names.isEmpty()) {
                 throw JobOptions.fail(
@@ -128,7 +190,7 @@ final class HuntCommand implements Callable<Integer> {
                         JobOptions.BAD_USAGE,
                         "hunt reads archives, not stdin; use 'tripline run -' for a stream");
             }
-            ArchiveFiles.Listing files = JobOptions.listFiles(err, "hunt", names, range.from(), range.to());
+            ArchiveFiles.Listing files = JobOptions.listFiles(err, "hunt", names, scope(err, range), p.config());
             if (files.files().isEmpty()) {
                 throw JobOptions.fail(
                         err,
@@ -136,9 +198,10 @@ final class HuntCommand implements Callable<Integer> {
                         JobOptions.BAD_USAGE,
                         "no input files found in " + names + (range.isAll() ? "" : " for " + describe(range)));
             }
-            StreamExecutionEnvironment env = job.environment("hunt", err);
+            StreamExecutionEnvironment env = job.environment("hunt", err, p.config());
             ProgressLine line = new ProgressLine(err, progress, "tripline hunt:");
             EmbeddedRun.Summary summary;
+            HuntResults results = expect != null || report != null ? new HuntResults() : null;
             try {
                 summary = JobOptions.execute(
                         "hunt",
@@ -148,12 +211,17 @@ final class HuntCommand implements Callable<Integer> {
                         EmbeddedRun.Input.files(files),
                         p,
                         line,
-                        line.intervalMillis(interval));
+                        line.intervalMillis(interval),
+                        null,
+                        results);
             } finally {
                 line.finish();
             }
             JobOptions.printSummary(err, "hunt", summary, true);
-            return JobOptions.OK;
+            if (report != null) {
+                writeReport(err, names, range, p, summary, results);
+            }
+            return expectation == null ? JobOptions.OK : backtest(err, expectation, results);
         } catch (JobOptions.Failed f) {
             return f.code;
         }
@@ -184,6 +252,111 @@ final class HuntCommand implements Callable<Integer> {
                     "--from " + f + " must be before --to " + t + " (--to is exclusive)");
         }
         return TimeRange.of(f, t);
+    }
+
+    /** The expectation of {@code --expect}, read before the hunt so that a bad file costs no hunt; null without. */
+    private Backtest.Expectation expectation(PrintWriter err, JobOptions.Prepared p) throws JobOptions.Failed {
+        if (expect == null) {
+            return null;
+        }
+        Set<String> ids = new TreeSet<>();
+        p.rules().rules().rules().forEach(r -> ids.add(r.id()));
+        p.rules().rules().correlations().forEach(c -> ids.add(c.id()));
+        try {
+            return Backtest.parse(expect.toString(), Files.readString(expect, StandardCharsets.UTF_8), ids);
+        } catch (IOException e) {
+            throw JobOptions.fail(err, "hunt", JobOptions.BAD_USAGE, "--expect: cannot read " + expect + ": " + e);
+        } catch (Backtest.ExpectationException e) {
+            throw JobOptions.fail(err, "hunt", JobOptions.BAD_USAGE, "--expect: " + e.getMessage());
+        }
+    }
+
+    /** Compares, lists every difference on stderr, writes JUnit XML when asked; 0 or {@link #BACKTEST_DIFFERS}. */
+    private int backtest(PrintWriter err, Backtest.Expectation expectation, HuntResults results)
+            throws JobOptions.Failed {
+        Backtest.Verdict v = Backtest.compare(expectation, results);
+        List<Backtest.Check> diff = v.differences();
+        err.printf(
+                "tripline hunt: backtest %s: %d of %d checks %s%n",
+                expect,
+                diff.isEmpty() ? v.checks().size() : diff.size(),
+                v.checks().size(),
+                diff.isEmpty() ? "passed" : "differ");
+        for (Backtest.Check c : diff) {
+            err.println("  " + c.describe());
+        }
+        err.flush();
+        if (junitXml != null) {
+            try {
+                JUnitXml.write(junitXml, expect.toString(), v);
+            } catch (IOException e) {
+                throw JobOptions.fail(err, "hunt", JobOptions.JOB_FAILED, "--junit-xml: " + e.getMessage());
+            }
+        }
+        return diff.isEmpty() ? JobOptions.OK : BACKTEST_DIFFERS;
+    }
+
+    private void writeReport(
+            PrintWriter err,
+            List<String> names,
+            TimeRange range,
+            JobOptions.Prepared p,
+            EmbeddedRun.Summary s,
+            HuntResults results)
+            throws JobOptions.Failed {
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("inputs", String.join(" ", names));
+        params.put("from", range.from() == null ? "(unbounded)" : range.from().toString());
+        params.put(
+                "to (exclusive)",
+                range.to() == null ? "(unbounded)" : range.to().toString());
+        params.put("accounts", accounts == null ? "(all)" : String.join(", ", accounts));
+        params.put("regions", regions == null ? "(all)" : String.join(", ", regions));
+        params.put("rules", job.rules.stream().map(Path::toString).collect(Collectors.joining(" ")));
+        params.put("rule set digest", p.rules().digest());
+        params.put(
+                "rules loaded",
+                p.rules().rules().rules().size() + " rules, "
+                        + p.rules().rules().correlations().size() + " correlations");
+        Map<String, Long> totals = new LinkedHashMap<>();
+        totals.put("files", (long) s.files());
+        totals.put("files skipped (not audit-log names)", (long) s.skippedFiles());
+        totals.put("records", s.records());
+        totals.put("events", s.events());
+        totals.put("events outside the time range", s.eventsOutsideRange());
+        totals.put("dead letters", s.deadLetters());
+        totals.put("late records", Math.max(0, s.lateRecords()));
+        try {
+            if (report.toAbsolutePath().getParent() != null) {
+                Files.createDirectories(report.toAbsolutePath().getParent());
+            }
+            Files.writeString(report, HuntReport.render(params, totals, results), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw JobOptions.fail(err, "hunt", JobOptions.JOB_FAILED, "--report: cannot write " + report + ": " + e);
+        }
+        err.println("tripline hunt: report written to " + report);
+        err.flush();
+    }
+
+    private ArchiveFiles.Scope scope(PrintWriter err, TimeRange range) throws JobOptions.Failed {
+        Set<String> acc = accounts == null ? Set.of() : Set.copyOf(accounts);
+        Set<String> reg = regions == null ? Set.of() : Set.copyOf(regions);
+        for (String a : acc) {
+            if (!a.matches("\\d{12}")) {
+                throw JobOptions.fail(
+                        err, "hunt", JobOptions.BAD_USAGE, "--accounts: '" + a + "' is not a 12-digit AWS account id");
+            }
+        }
+        for (String r : reg) {
+            if (!r.matches("[a-z]{2}(-[a-z]+)+-\\d")) {
+                throw JobOptions.fail(
+                        err,
+                        "hunt",
+                        JobOptions.BAD_USAGE,
+                        "--regions: '" + r + "' is not an AWS region (e.g. eu-west-1)");
+            }
+        }
+        return new ArchiveFiles.Scope(range.from(), range.to(), acc, reg);
     }
 
     private static String describe(TimeRange r) {

@@ -1,6 +1,7 @@
 package dev.tripline.cli;
 
 import dev.tripline.match.RuleTestRunner;
+import dev.tripline.report.Backtest;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -64,6 +65,43 @@ final class JUnitXml {
                 }
                 x.writeEndElement();
             }
+            x.writeEndElement();
+            x.writeEndDocument();
+            x.close();
+        } catch (XMLStreamException e) {
+            throw new IOException("cannot write JUnit XML: " + e.getMessage(), e);
+        }
+    }
+
+    /** A backtest's checks: one testsuite named after the expectation file, one testcase per expected count. */
+    static void write(Path file, String expectationFile, Backtest.Verdict verdict) throws IOException {
+        if (file.toAbsolutePath().getParent() != null) {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+        }
+        try (OutputStream out = Files.newOutputStream(file)) {
+            XMLStreamWriter x = XMLOutputFactory.newInstance().createXMLStreamWriter(out, "UTF-8");
+            x.writeStartDocument("UTF-8", "1.0");
+            x.writeStartElement("testsuites");
+            x.writeAttribute("name", "tripline hunt backtest");
+            x.writeAttribute("tests", String.valueOf(verdict.checks().size()));
+            x.writeAttribute("failures", String.valueOf(verdict.differences().size()));
+            x.writeStartElement("testsuite");
+            x.writeAttribute("name", expectationFile);
+            x.writeAttribute("tests", String.valueOf(verdict.checks().size()));
+            x.writeAttribute("failures", String.valueOf(verdict.differences().size()));
+            for (Backtest.Check c : verdict.checks()) {
+                x.writeStartElement("testcase");
+                x.writeAttribute("classname", c.rule());
+                x.writeAttribute("name", c.group() == null ? "alerts" : "alerts [" + c.group() + "]");
+                if (!c.passed()) {
+                    x.writeStartElement("failure");
+                    x.writeAttribute("message", c.describe());
+                    x.writeCharacters(c.describe());
+                    x.writeEndElement();
+                }
+                x.writeEndElement();
+            }
+            x.writeEndElement();
             x.writeEndElement();
             x.writeEndDocument();
             x.close();

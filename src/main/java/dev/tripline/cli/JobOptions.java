@@ -11,6 +11,7 @@ import dev.tripline.job.Durations;
 import dev.tripline.job.EmbeddedRun;
 import dev.tripline.job.TriplineConfig;
 import dev.tripline.program.RuleProgram;
+import dev.tripline.report.HuntResults;
 import dev.tripline.rule.RuleLoadOptions;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -22,7 +23,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
@@ -228,15 +228,19 @@ final class JobOptions {
      * The files of {@code names} (files and directories; see {@link ArchiveFiles#list}). Files a directory holds
      * that are not read are named on stderr here (the first ten) and counted in the summary.
      */
-    static ArchiveFiles.Listing listFiles(PrintWriter err, String cmd, List<String> names, Instant from, Instant to)
+    static ArchiveFiles.Listing listFiles(
+            PrintWriter err, String cmd, List<String> names, ArchiveFiles.Scope scope, TriplineConfig config)
             throws Failed {
         ArchiveFiles.Listing listing;
         try {
-            listing = ArchiveFiles.list(names.stream().map(Path::of).toList(), from, to);
+            if (names.stream().anyMatch(ArchiveFiles::isUri)) {
+                config.settings().s3().initialize();
+            }
+            listing = ArchiveFiles.list(names, scope);
         } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
             throw fail(err, cmd, BAD_USAGE, e.getMessage());
         }
-        List<Path> skipped = listing.skipped();
+        List<org.apache.flink.core.fs.Path> skipped = listing.skipped();
         if (!skipped.isEmpty()) {
             int shown = Math.min(SKIPPED_NAMED, skipped.size());
             err.println("tripline " + cmd + ": skipping " + skipped.size() + " files whose names are not "
@@ -244,7 +248,7 @@ final class JobOptions {
                     + String.join(
                             ", ",
                             skipped.subList(0, shown).stream()
-                                    .map(Path::toString)
+                                    .map(ArchiveFiles::display)
                                     .toList())
                     + (skipped.size() > shown ? ", and " + (skipped.size() - shown) + " more" : "")
                     + " (name a file on the command line to read it anyway)");
@@ -266,8 +270,9 @@ final class JobOptions {
     }
 
     /** The local environment: REST bound to loopback, accumulators reported every second, the UI if asked. */
-    StreamExecutionEnvironment environment(String cmd, PrintWriter err) throws Failed {
-        Configuration conf = new Configuration();
+    StreamExecutionEnvironment environment(String cmd, PrintWriter err, TriplineConfig config) throws Failed {
+        // The local cluster configures its file systems again from this configuration: S3 settings go in it.
+        Configuration conf = config.settings().s3().applyTo(new Configuration());
         conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
         conf.set(RestOptions.ADDRESS, "127.0.0.1");
         // Running jobs report accumulators with task-manager heartbeats; the default 10 s is too slow for progress.
@@ -324,6 +329,22 @@ final class JobOptions {
             long progressMillis,
             EmbeddedRun.Live live)
             throws Exception {
+        return execute(cmd, spec, env, mode, input, p, progress, progressMillis, live, null);
+    }
+
+    /** As above; {@code results}, when not null, is also given every alert, dead letter and late record line. */
+    static EmbeddedRun.Summary execute(
+            String cmd,
+            CommandLine.Model.CommandSpec spec,
+            StreamExecutionEnvironment env,
+            RuntimeExecutionMode mode,
+            EmbeddedRun.Input input,
+            Prepared p,
+            EmbeddedRun.ProgressListener progress,
+            long progressMillis,
+            EmbeddedRun.Live live,
+            HuntResults results)
+            throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         EmbeddedRun run = new EmbeddedRun(p.rules(), p.options(), p.format(), new dev.tripline.io.RawRecordFormat());
         if (live != null) {
@@ -341,13 +362,29 @@ final class JobOptions {
                 Writer lateOut = p.lateRecords() == null
                         ? Writer.nullWriter()
                         : Files.newBufferedWriter(p.lateRecords(), StandardCharsets.UTF_8)) {
-            run.lateRecords(line -> writeLine(lateOut, line));
+            HuntResults tap = results;
+            run.lateRecords(line -> {
+                writeLine(lateOut, line);
+                if (tap != null) {
+                    tap.late(line);
+                }
+            });
             return run.run(
                     env,
                     mode,
                     input,
-                    line -> writeLine(alertOut, line),
-                    line -> writeLine(deadOut, line),
+                    line -> {
+                        writeLine(alertOut, line);
+                        if (tap != null) {
+                            tap.alert(line);
+                        }
+                    },
+                    line -> {
+                        writeLine(deadOut, line);
+                        if (tap != null) {
+                            tap.deadLetter(line);
+                        }
+                    },
                     progress,
                     progressMillis);
         } catch (IOException e) {

@@ -21,7 +21,8 @@ import picocli.CommandLine.Parameters;
         name = "rules",
         mixinStandardHelpOptions = true,
         description = "Validate, test and explain detection rules.",
-        subcommands = {RulesCommand.Validate.class, RulesCommand.Test.class, ExplainCommand.class})
+        subcommands = {RulesCommand.Validate.class, RulesCommand.Test.class, ExplainCommand.class, CoverageCommand.class
+        })
 final class RulesCommand implements Runnable {
 
     @CommandLine.Spec
@@ -29,7 +30,8 @@ final class RulesCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: validate, test or explain");
+        throw new CommandLine.ParameterException(
+                spec.commandLine(), "missing command: validate, test, explain or coverage");
     }
 
     /** Exit codes: 0 all good, 1 rule errors or failed tests, 2 bad usage or configuration. */

@@ -106,7 +106,7 @@ final class RunCommand implements Callable<Integer> {
                 throw JobOptions.fail(err, "run", JobOptions.BAD_USAGE, missing);
             }
             EmbeddedRun.Input input = src.kind() == SourceOptions.Kind.FILE ? fileInput(err, p) : streamInput(err, src);
-            StreamExecutionEnvironment env = job.environment("run", err);
+            StreamExecutionEnvironment env = job.environment("run", err, p.config());
             if (src.kind() != SourceOptions.Kind.FILE || snk.kind() != SourceOptions.Kind.FILE) {
                 // Exactly-once sinks commit on checkpoints, and restartable sources keep their positions there.
                 EmbeddedRun.enableCheckpointing(env, snk.checkpointInterval());
@@ -209,7 +209,7 @@ final class RunCommand implements Callable<Integer> {
             }
             return EmbeddedRun.Input.stream(stdin, STDIN);
         }
-        ArchiveFiles.Listing files = JobOptions.listFiles(err, "run", names, null, null);
+        ArchiveFiles.Listing files = JobOptions.listFiles(err, "run", names, ArchiveFiles.Scope.ALL, p.config());
         if (files.files().isEmpty()) {
             throw JobOptions.fail(err, "run", JobOptions.BAD_USAGE, "no input files found in " + names);
         }

@@ -1,46 +1,73 @@
 package dev.tripline.io;
 
+import java.io.File;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Matcher;
+import java.util.Set;
 import java.util.regex.Pattern;
+import org.apache.flink.core.fs.FileStatus;
+import org.apache.flink.core.fs.FileSystem;
+import org.apache.flink.core.fs.Path;
 
 /**
- * Finds the input files of a run or a hunt: files named on the command line as they are, and directories
- * walked recursively for audit-log files, in path order so that runs are repeatable.
+ * Finds the input files of a run or a hunt, on local disk or in an object store (anything Flink has a file system
+ * for: {@code s3://bucket/prefix}, {@code s3a://…}): inputs that are files are read as they are, directories are
+ * walked for audit-log files, in path order so that runs are repeatable. Local and remote inputs are walked by the
+ * same code, through Flink's {@link FileSystem}, so a hunt over S3 sees exactly what it would see on disk.
  *
- * <p>CloudTrail's own layout ({@code AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/}) lets a hunt skip
- * whole days outside {@code [from, to]} without opening a file. A day is skipped only when it lies more than
- * one day outside the range, because a file's folder is its delivery day and late deliveries cross midnight;
- * the exact {@code eventTime} filter is applied to the events themselves. Digest folders
- * ({@code CloudTrail-Digest/}) and hidden folders are not events and are not walked. Any other file a walk
- * finds whose name is not an audit-log file name ({@link #EVENT_FILE_NAMES}) is not read either, but it is
- * listed as skipped, so that the run can say so.
+ * <p>CloudTrail's own layout ({@code AWSLogs/[o-org/]ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/}) lets a hunt skip whole
+ * accounts, regions, years, months and days outside its {@link Scope} without listing them, which on S3 saves one
+ * list request per pruned folder and every read below it. A day is skipped only when it lies more than one day
+ * outside the time range, because a file's folder is its delivery day and late deliveries cross midnight; the
+ * exact {@code eventTime} filter is applied to the events themselves. Digest folders ({@code CloudTrail-Digest/})
+ * and hidden folders are not events and are not walked. Any other file a walk finds whose name is not an
+ * audit-log file name ({@link #EVENT_FILE_NAMES}) is not read either, but it is listed as skipped, so that the
+ * run can say so. An input folder itself is never pruned, only what lies below it.
  */
 public final class ArchiveFiles {
-    private static final Pattern DAY_DIR = Pattern.compile("(?:^|/)(\\d{4})/(\\d{2})/(\\d{2})(?:/|$)");
-
     /** The names a directory walk reads, for messages. */
     public static final String EVENT_FILE_NAMES = ".json, .jsonl, .ndjson and their .gz forms";
+
+    private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
+    private static final Pattern ORGANIZATION = Pattern.compile("o-[a-z0-9]{10,32}");
+    private static final Pattern NUMBER = Pattern.compile("\\d{1,4}");
+    private static final Pattern SCHEME = Pattern.compile("[a-zA-Z][a-zA-Z0-9+.-]*://.*");
 
     private ArchiveFiles() {}
 
     /**
-     * What a listing found: the files to read, in order, and the files of walked directories that are not read
-     * because their name is not an audit-log file name (hidden files included), in path order.
+     * What a walk may skip: events outside [{@code from}, {@code to}) (null: unbounded), and accounts or regions not
+     * in {@code accounts} / {@code regions} (empty: all).
      */
-    public record Listing(List<Path> files, List<Path> skipped) {
+    public record Scope(Instant from, Instant to, Set<String> accounts, Set<String> regions) {
+        public static final Scope ALL = new Scope(null, null, Set.of(), Set.of());
+
+        public Scope {
+            accounts = Set.copyOf(accounts);
+            regions = Set.copyOf(regions);
+        }
+
+        public static Scope of(Instant from, Instant to) {
+            return new Scope(from, to, Set.of(), Set.of());
+        }
+    }
+
+    /**
+     * What a listing found: the files to read, in order, and the files of walked directories that are not read
+     * because their name is not an audit-log file name (hidden files included), in path order; {@code listed} is
+     * how many directories were listed, which the pruning keeps small.
+     */
+    public record Listing(List<Path> files, List<Path> skipped, int listed) {
         public Listing {
             files = List.copyOf(files);
             skipped = List.copyOf(skipped);
@@ -59,77 +86,163 @@ public final class ArchiveFiles {
                         || n.endsWith(".ndjson.gz"));
     }
 
+    /** True when {@code input} names an object-store or other URI ({@code s3://…}) rather than a local path. */
+    public static boolean isUri(String input) {
+        return SCHEME.matcher(input).matches();
+    }
+
+    /** The Flink path of a command-line input: a URI as it is, a local path made absolute. */
+    public static Path location(String input) {
+        return isUri(input) ? new Path(input) : location(java.nio.file.Path.of(input));
+    }
+
+    /** The Flink path of a local file. */
+    public static Path location(java.nio.file.Path local) {
+        return Path.fromLocalFile(new File(local.toAbsolutePath().normalize().toString()));
+    }
+
+    /** How a listed file is named in messages: a local file by its path, anything else by its URI. */
+    public static String display(Path p) {
+        String scheme = p.toUri().getScheme();
+        return scheme == null || scheme.equals("file") ? p.toUri().getPath() : p.toString();
+    }
+
     /**
-     * The files to read, in order, and the ones skipped. {@code from}/{@code to} may be null (unbounded).
+     * The files to read, in order, and the ones skipped. The file systems of remote inputs must be configured first
+     * ({@link S3Options#initialize}).
      *
      * @throws IllegalArgumentException when an input does not exist
+     * @throws UncheckedIOException when a listing fails
      */
-    public static Listing list(List<Path> inputs, Instant from, Instant to) {
+    public static Listing list(List<String> inputs, Scope scope) {
         List<Path> out = new ArrayList<>();
         List<Path> skipped = new ArrayList<>();
-        for (Path input : inputs) {
-            if (Files.isRegularFile(input)) {
-                out.add(input);
-            } else if (Files.isDirectory(input)) {
-                walk(input, from, to, out, skipped);
-            } else {
-                throw new IllegalArgumentException("input not found: " + input);
+        int[] listed = {0};
+        for (String input : inputs) {
+            Path root = location(input);
+            try {
+                FileSystem fs = root.getFileSystem();
+                FileStatus status;
+                try {
+                    status = fs.getFileStatus(root);
+                } catch (FileNotFoundException e) {
+                    throw new IllegalArgumentException("input not found: " + input);
+                }
+                if (!status.isDir()) {
+                    out.add(root);
+                    continue;
+                }
+                List<Path> found = new ArrayList<>();
+                List<Path> other = new ArrayList<>();
+                walk(fs, root, scope, found, other, listed);
+                found.sort(BY_NAME);
+                other.sort(BY_NAME);
+                out.addAll(found);
+                skipped.addAll(other);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot list " + input + ": " + e.getMessage(), e);
             }
         }
-        return new Listing(out, skipped);
+        return new Listing(out, skipped, listed[0]);
     }
 
-    private static void walk(Path root, Instant from, Instant to, List<Path> out, List<Path> skipped) {
-        List<Path> found = new ArrayList<>();
-        List<Path> other = new ArrayList<>();
-        try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                    String name =
-                            dir.getFileName() == null ? "" : dir.getFileName().toString();
-                    if (!dir.equals(root) && (name.startsWith(".") || name.equals("CloudTrail-Digest"))) {
-                        return FileVisitResult.SKIP_SUBTREE;
-                    }
-                    return outsideRange(root.relativize(dir), from, to)
-                            ? FileVisitResult.SKIP_SUBTREE
-                            : FileVisitResult.CONTINUE;
-                }
+    private static final Comparator<Path> BY_NAME = Comparator.comparing(Path::toString);
 
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                    if (attrs.isRegularFile()) {
-                        (isEventFile(file.getFileName().toString()) ? found : other).add(file);
-                    }
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + root + ": " + e.getMessage(), e);
+    private static void walk(FileSystem fs, Path dir, Scope scope, List<Path> found, List<Path> other, int[] listed)
+            throws IOException {
+        listed[0]++;
+        FileStatus[] children = fs.listStatus(dir);
+        if (children == null) {
+            return;
         }
-        found.sort(null);
-        out.addAll(found);
-        other.sort(null);
-        skipped.addAll(other);
+        Arrays.sort(children, Comparator.comparing(s -> s.getPath().toString()));
+        for (FileStatus child : children) {
+            Path p = child.getPath();
+            String name = p.getName();
+            if (child.isDir()) {
+                if (!name.startsWith(".") && !name.equals("CloudTrail-Digest") && !outsideScope(p, scope)) {
+                    walk(fs, p, scope, found, other, listed);
+                }
+            } else {
+                (isEventFile(name) ? found : other).add(p);
+            }
+        }
     }
 
-    /** True when {@code relative} is a CloudTrail day folder more than a day away from [from, to]. */
-    static boolean outsideRange(Path relative, Instant from, Instant to) {
-        Matcher m = DAY_DIR.matcher(relative.toString().replace('\\', '/'));
-        if (!m.find()) {
+    /**
+     * True when the folder {@code dir} of CloudTrail's layout holds nothing in {@code scope}: an account or region
+     * not asked for, or a year, month or day more than a day away from the time range.
+     */
+    static boolean outsideScope(Path dir, Scope scope) {
+        String[] seg = Arrays.stream(dir.toUri().getPath().split("/"))
+                .filter(s -> !s.isEmpty())
+                .toArray(String[]::new);
+        int n = seg.length;
+        String name = seg[n - 1];
+        if (!scope.accounts().isEmpty() && isAccountFolder(seg)) {
+            return !scope.accounts().contains(name);
+        }
+        int ct = lastIndexOf(seg, "CloudTrail");
+        if (ct < 0 || ct + 1 >= n) {
             return false;
         }
-        LocalDate day;
+        if (ct + 2 == n) {
+            return !scope.regions().isEmpty() && !scope.regions().contains(name);
+        }
+        // CloudTrail/REGION/YYYY[/MM[/DD]]: the days the folder covers.
+        int depth = n - (ct + 2);
+        if (depth > 3 || (scope.from() == null && scope.to() == null)) {
+            return false;
+        }
+        LocalDate first;
+        LocalDate last;
         try {
-            day = LocalDate.of(
-                    Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)));
-        } catch (java.time.DateTimeException e) {
+            int[] parts = new int[depth];
+            for (int i = 0; i < depth; i++) {
+                String s = seg[ct + 2 + i];
+                if (!NUMBER.matcher(s).matches()) {
+                    return false;
+                }
+                parts[i] = Integer.parseInt(s);
+            }
+            if (depth == 1) {
+                first = LocalDate.of(parts[0], 1, 1);
+                last = first.plusYears(1).minusDays(1);
+            } else if (depth == 2) {
+                first = LocalDate.of(parts[0], parts[1], 1);
+                last = first.plusMonths(1).minusDays(1);
+            } else {
+                first = LocalDate.of(parts[0], parts[1], parts[2]);
+                last = first;
+            }
+        } catch (DateTimeException e) {
             return false; // not a date after all: read it
         }
-        if (from != null
-                && day.isBefore(LocalDate.ofInstant(from, ZoneOffset.UTC).minusDays(1))) {
+        if (scope.from() != null
+                && last.isBefore(
+                        LocalDate.ofInstant(scope.from(), ZoneOffset.UTC).minusDays(1))) {
             return true;
         }
-        return to != null && day.isAfter(LocalDate.ofInstant(to, ZoneOffset.UTC).plusDays(1));
+        return scope.to() != null
+                && first.isAfter(LocalDate.ofInstant(scope.to(), ZoneOffset.UTC).plusDays(1));
+    }
+
+    /** AWSLogs/ACCOUNT or AWSLogs/o-ORG/ACCOUNT (an organisation trail). */
+    private static boolean isAccountFolder(String[] seg) {
+        int n = seg.length;
+        if (!ACCOUNT.matcher(seg[n - 1]).matches() || n < 2) {
+            return false;
+        }
+        return seg[n - 2].equals("AWSLogs")
+                || (n >= 3 && ORGANIZATION.matcher(seg[n - 2]).matches() && seg[n - 3].equals("AWSLogs"));
+    }
+
+    private static int lastIndexOf(String[] seg, String name) {
+        for (int i = seg.length - 1; i >= 0; i--) {
+            if (seg[i].equals(name)) {
+                return i;
+            }
+        }
+        return -1;
     }
 }

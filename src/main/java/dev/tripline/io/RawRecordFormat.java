@@ -55,16 +55,12 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileSourceSp
         this.maxLineBytes = maxLineBytes;
     }
 
-    /** A bounded source over exactly these files (as {@link ArchiveFiles#list} finds them). */
-    public static FileSource<RawRecord> source(List<java.nio.file.Path> files, RawRecordFormat format) {
+    /** A bounded source over exactly these files (as {@link ArchiveFiles#list} finds them), local or remote. */
+    public static FileSource<RawRecord> source(List<Path> files, RawRecordFormat format) {
         if (files.isEmpty()) {
             throw new IllegalArgumentException("no input files");
         }
-        Path[] paths = new Path[files.size()];
-        for (int i = 0; i < paths.length; i++) {
-            paths[i] = Path.fromLocalFile(files.get(i).toAbsolutePath().toFile());
-        }
-        return FileSource.forBulkFileFormat(format, paths).build();
+        return FileSource.forBulkFileFormat(format, files.toArray(Path[]::new)).build();
     }
 
     /** True for names read line by line. */

@@ -10,9 +10,9 @@ import dev.tripline.io.RuleUpdateConnectors;
 import dev.tripline.io.SinkOptions;
 import dev.tripline.io.SourceOptions;
 import dev.tripline.program.RuleProgram;
-import java.nio.file.Path;
 import java.util.List;
 import org.apache.flink.configuration.ExecutionOptions;
+import org.apache.flink.core.fs.Path;
 import org.apache.flink.streaming.api.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -77,8 +77,8 @@ public final class DeployedJob {
                 throw new IllegalArgumentException(
                         "input.paths: a cluster job with source.kind file needs input paths");
             }
-            files = ArchiveFiles.list(paths.stream().map(Path::of).toList(), null, null)
-                    .files();
+            // On a cluster the file systems (S3 among them) are the ones its own configuration and plugins set up.
+            files = ArchiveFiles.list(paths, ArchiveFiles.Scope.ALL).files();
         }
         if (env.getConfiguration().getOptional(ExecutionOptions.BUFFER_TIMEOUT).isEmpty()) {
             env.setBufferTimeout(DetectionJob.BUFFER_TIMEOUT_MILLIS);

@@ -116,13 +116,13 @@ public final class EmbeddedRun {
      * process, or a connector that adds its own source (Kafka, Kinesis) to the environment.
      */
     public record Input(
-            List<Path> files,
-            List<Path> skipped,
+            List<org.apache.flink.core.fs.Path> files,
+            List<org.apache.flink.core.fs.Path> skipped,
             InputStream stream,
             String streamName,
             Function<StreamExecutionEnvironment, DataStream<RawRecord>> connector) {
         public static Input files(List<Path> files) {
-            return new Input(List.copyOf(files), List.of(), null, null, null);
+            return new Input(files.stream().map(ArchiveFiles::location).toList(), List.of(), null, null, null);
         }
 
         /** The files of a listing; its skipped files are counted in the summary. */

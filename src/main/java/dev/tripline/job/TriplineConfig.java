@@ -4,6 +4,7 @@ import dev.tripline.alert.AlertFormat;
 import dev.tripline.alert.EvidenceSample;
 import dev.tripline.io.ConfigReader;
 import dev.tripline.io.LiveUpdateOptions;
+import dev.tripline.io.S3Options;
 import dev.tripline.io.SinkOptions;
 import dev.tripline.io.SourceOptions;
 import dev.tripline.rule.LoadError;
@@ -56,7 +57,8 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
  *   format: jsonl               # or ocsf
  *   dead-letters: dead.jsonl
  * input:
- *   paths: [AWSLogs/]
+ *   paths: [AWSLogs/]          # or s3://bucket/AWSLogs/
+ *   s3: {endpoint: http://127.0.0.1:9000, path-style-access: true}   # see S3Options
  * rules:                        # live rule updates: see LiveUpdateOptions
  *   updates: {bootstrap-servers: [localhost:9092], topic: tripline-rules}
  * </pre>
@@ -110,12 +112,14 @@ public record TriplineConfig(
             String alerts,
             String format,
             String deadLetters,
-            List<String> inputPaths) {
+            List<String> inputPaths,
+            S3Options s3) {
         public static final Settings NONE =
                 new Settings(null, null, null, null, null, null, null, null, null, null, null, null);
 
         public Settings {
             inputPaths = inputPaths == null ? null : List.copyOf(inputPaths);
+            s3 = s3 == null ? S3Options.DEFAULTS : s3;
         }
 
         /** {@code base} with every key this file sets applied. */
@@ -169,7 +173,7 @@ public record TriplineConfig(
     private static final Set<String> CORRELATION_KEYS = Set.of("suppression", "state-ttl", "max-slots-per-rule");
     private static final Set<String> DEDUP_KEYS = Set.of("default-period-minutes", "evidence-limit");
     private static final Set<String> OUTPUT_KEYS = Set.of("alerts", "format", "dead-letters");
-    private static final Set<String> INPUT_KEYS = Set.of("paths");
+    private static final Set<String> INPUT_KEYS = Set.of("paths", "s3");
     /** A year: Panther allows at most a day; anything longer is a typo, not a policy. */
     static final int MAX_DEDUP_MINUTES = 525_600;
 
@@ -460,7 +464,10 @@ public record TriplineConfig(
                 alerts == null ? null : alerts.trim(),
                 format == null ? null : format.trim(),
                 deadLetters,
-                paths);
+                paths,
+                input != null && input.has("s3")
+                        ? S3Options.parse(new ConfigReader(file, errors, System::getenv), input.get("s3"), "input.s3")
+                        : null);
     }
 
     /** The whole number at {@code key} in {@code min..max}; null when absent or bad (an error names the key). */

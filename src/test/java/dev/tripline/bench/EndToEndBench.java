@@ -116,7 +116,8 @@ public final class EndToEndBench {
         StreamExecutionEnvironment env = environment(parallelism);
         env.setRuntimeMode(RuntimeExecutionMode.STREAMING);
         env.fromSource(
-                        RawRecordFormat.source(List.of(file), new RawRecordFormat()),
+                        RawRecordFormat.source(
+                                List.of(dev.tripline.io.ArchiveFiles.location(file)), new RawRecordFormat()),
                         WatermarkStrategy.noWatermarks(),
                         "files")
                 .process(new ParseOnly())

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +18,15 @@ class ArchiveFilesTest {
         Files.createDirectories(p.getParent());
         Files.writeString(p, "{}");
         return p;
+    }
+
+    /** The local files of a listing's Flink paths. */
+    private static List<Path> local(List<org.apache.flink.core.fs.Path> paths) {
+        return paths.stream().map(p -> Path.of(p.toUri())).toList();
+    }
+
+    private static ArchiveFiles.Listing list(Path root, ArchiveFiles.Scope scope) {
+        return ArchiveFiles.list(List.of(root.toString()), scope);
     }
 
     @Test
@@ -30,11 +40,11 @@ class ArchiveFilesTest {
         touch(root, ".hidden/x.json");
         Path lines = touch(root, "extra/events.jsonl");
         Path csv = touch(root, "extra/export.csv");
-        ArchiveFiles.Listing listing = ArchiveFiles.list(List.of(root), null, null);
-        assertThat(listing.files()).containsExactly(a, b, lines);
+        ArchiveFiles.Listing listing = list(root, ArchiveFiles.Scope.ALL);
+        assertThat(local(listing.files())).containsExactly(a, b, lines);
         // Not read, but not in silence either: the run names and counts them. Digest and hidden folders are
         // not walked at all.
-        assertThat(listing.skipped()).containsExactly(hidden, readme, csv);
+        assertThat(local(listing.skipped())).containsExactly(hidden, readme, csv);
     }
 
     @Test
@@ -45,17 +55,49 @@ class ArchiveFilesTest {
         Path inside = touch(root, base + "03/05/inside.json");
         Path dayAfter = touch(root, base + "03/07/after.json");
         Path late = touch(root, base + "03/09/late.json");
-        List<Path> files = ArchiveFiles.list(
-                        List.of(root), Instant.parse("2024-03-05T00:00:00Z"), Instant.parse("2024-03-06T12:00:00Z"))
-                .files();
+        List<Path> files = local(list(
+                        root,
+                        ArchiveFiles.Scope.of(
+                                Instant.parse("2024-03-05T00:00:00Z"), Instant.parse("2024-03-06T12:00:00Z")))
+                .files());
         assertThat(files).containsExactly(dayBefore, inside, dayAfter).doesNotContain(early, late);
+    }
+
+    @Test
+    void prunesWholeYearsAndMonthsWithoutListingThem(@TempDir Path root) throws Exception {
+        String base = "AWSLogs/111122223333/CloudTrail/eu-west-1/";
+        touch(root, base + "2023/06/01/old.json");
+        touch(root, base + "2024/01/15/january.json");
+        Path march = touch(root, base + "2024/03/05/march.json");
+        touch(root, base + "2025/03/05/next-year.json");
+        ArchiveFiles.Listing listing = list(
+                root,
+                ArchiveFiles.Scope.of(Instant.parse("2024-03-05T00:00:00Z"), Instant.parse("2024-03-06T00:00:00Z")));
+        assertThat(local(listing.files())).containsExactly(march);
+        // root, AWSLogs, account, CloudTrail, region, 2024, 2024/03, 2024/03/05: nothing of 2023, 2025 or January.
+        assertThat(listing.listed()).isEqualTo(8);
+    }
+
+    @Test
+    void organisationTrailsArePrunedByAccountAndRegionLikeSingleAccountOnes(@TempDir Path root) throws Exception {
+        String org = "AWSLogs/o-aa11bb22cc/";
+        Path wanted = touch(root, org + "111122223333/CloudTrail/us-east-1/2024/03/05/a.json.gz");
+        touch(root, org + "111122223333/CloudTrail/ap-south-1/2024/03/05/b.json.gz");
+        touch(root, org + "444455556666/CloudTrail/us-east-1/2024/03/05/c.json.gz");
+        Path single = touch(root, "AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/06/d.json.gz");
+        touch(root, "AWSLogs/777788889999/CloudTrail/us-east-1/2024/03/06/e.json.gz");
+        ArchiveFiles.Listing listing =
+                list(root, new ArchiveFiles.Scope(null, null, Set.of("111122223333"), Set.of("us-east-1")));
+        assertThat(local(listing.files())).containsExactly(single, wanted);
     }
 
     @Test
     void namedFilesAreReadAsTheyAreAndMissingInputsAreErrors(@TempDir Path root) throws Exception {
         Path odd = touch(root, "capture.txt");
-        assertThat(ArchiveFiles.list(List.of(odd), null, null).files()).containsExactly(odd);
-        assertThatThrownBy(() -> ArchiveFiles.list(List.of(root.resolve("nope")), null, null))
+        assertThat(local(ArchiveFiles.list(List.of(odd.toString()), ArchiveFiles.Scope.ALL)
+                        .files()))
+                .containsExactly(odd);
+        assertThatThrownBy(() -> list(root.resolve("nope"), ArchiveFiles.Scope.ALL))
                 .hasMessageContaining("input not found");
     }
 }

@@ -56,7 +56,8 @@ public final class KafkaThroughput {
             double fileS = time(
                     rules,
                     sinkFile,
-                    env -> Connectors.source(env, SourceOptions.files(), List.of(file), new RawRecordFormat()));
+                    env -> Connectors.source(
+                            env, SourceOptions.files(), List.of(ArchiveFiles.location(file)), new RawRecordFormat()));
             SourceOptions kafkaIn = new SourceOptions(
                     SourceOptions.Kind.KAFKA,
                     new KafkaSourceOptions(
