@@ -115,7 +115,7 @@ public record TriplineConfig(
             List<String> inputPaths,
             S3Options s3) {
         public static final Settings NONE =
-                new Settings(null, null, null, null, null, null, null, null, null, null, null, null);
+                new Settings(null, null, null, null, null, null, null, null, null, null, null, null, null);
 
         public Settings {
             inputPaths = inputPaths == null ? null : List.copyOf(inputPaths);

@@ -252,7 +252,8 @@ public final class RuleLoader {
             }
             SourceLocation first = seen.putIfAbsent(n.kind() + "\u0000" + n.value(), n.at());
             if (first != null) {
-                sink.error(n.at(), "duplicate rule " + n.kind() + " '" + n.value() + "' (first defined at " + first + ")");
+                sink.error(
+                        n.at(), "duplicate rule " + n.kind() + " '" + n.value() + "' (first defined at " + first + ")");
             }
         }
     }
