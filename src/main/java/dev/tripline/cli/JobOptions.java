@@ -265,11 +265,9 @@ final class JobOptions {
         return configured == null ? List.of() : configured;
     }
 
-    /** The local environment: REST bound to loopback, accumulators reported every second, the UI if asked. */
+    /** The local environment: every service bound to loopback, accumulators reported every second, the UI if asked. */
     StreamExecutionEnvironment environment(String cmd, PrintWriter err) throws Failed {
-        Configuration conf = new Configuration();
-        conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
-        conf.set(RestOptions.ADDRESS, "127.0.0.1");
+        Configuration conf = EmbeddedRun.loopbackConfiguration();
         // Running jobs report accumulators with task-manager heartbeats; the default 10 s is too slow for progress.
         conf.set(HeartbeatManagerOptions.HEARTBEAT_INTERVAL, Duration.ofSeconds(1));
         StreamExecutionEnvironment env;

@@ -34,6 +34,10 @@ import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.JobManagerOptions;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -497,6 +501,24 @@ public final class EmbeddedRun {
             c.cancel().get(30, TimeUnit.SECONDS);
         }
     }
+
+    /**
+     * The configuration every embedded cluster starts from: the REST endpoint, the RPC services and the blob
+     * server of the job and task managers all bound to 127.0.0.1, so that a run on a laptop or a shared host
+     * opens nothing beyond loopback (Flink's defaults bind RPC and blob ports to every interface).
+     */
+    public static Configuration loopbackConfiguration() {
+        Configuration conf = new Configuration();
+        conf.set(RestOptions.BIND_ADDRESS, LOOPBACK);
+        conf.set(RestOptions.ADDRESS, LOOPBACK);
+        conf.set(JobManagerOptions.BIND_HOST, LOOPBACK);
+        conf.set(JobManagerOptions.ADDRESS, LOOPBACK);
+        conf.set(TaskManagerOptions.BIND_HOST, LOOPBACK);
+        conf.set(TaskManagerOptions.HOST, LOOPBACK);
+        return conf;
+    }
+
+    private static final String LOOPBACK = "127.0.0.1";
 
     /** Turns on checkpointing, which exactly-once sinks and restartable sources need. */
     public static void enableCheckpointing(StreamExecutionEnvironment env, java.time.Duration interval) {
