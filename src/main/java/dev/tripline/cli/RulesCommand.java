@@ -6,6 +6,7 @@ import dev.tripline.program.RuleProgram;
 import dev.tripline.rule.LoadError;
 import dev.tripline.rule.RuleLoadOptions;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -37,11 +38,11 @@ final class RulesCommand implements Runnable {
     static final int RULES_FAILED = 1;
     static final int BAD_CONFIG = 2;
 
-    static void printLoadProblems(PrintWriter err, RuleProgram program) {
+    static void printLoadProblems(PrintWriter err, RuleProgram program, boolean quiet) {
         for (LoadError e : program.errors()) {
             err.println(e);
         }
-        for (LoadError w : program.warnings()) {
+        for (LoadError w : quiet ? List.<LoadError>of() : program.warnings()) {
             err.println(w.location() + ": warning: " + w.message());
         }
     }
@@ -57,6 +58,13 @@ final class RulesCommand implements Runnable {
         } catch (TriplineConfig.ConfigException e) {
             err.println("tripline: " + e.getMessage());
             return null;
+        }
+        for (Path p : paths) {
+            if (!Files.exists(p)) {
+                // A path that is not there is a usage error (2), not a rule error (1).
+                err.println("tripline: no such rule file or directory: " + p);
+                return null;
+            }
         }
         return RuleProgram.load(RuleProgram.START_VERSION, paths, loadOptions);
     }
@@ -86,7 +94,7 @@ final class RulesCommand implements Runnable {
             if (program == null) {
                 return BAD_CONFIG;
             }
-            printLoadProblems(err, program);
+            printLoadProblems(err, program, options.quiet);
             if (showIndex) {
                 out.print(program.matcher().describeIndex());
             }
@@ -131,7 +139,7 @@ final class RulesCommand implements Runnable {
             if (loaded == null) {
                 return BAD_CONFIG;
             }
-            printLoadProblems(err, loaded);
+            printLoadProblems(err, loaded, options.quiet);
             RuleTestRunner.ExternalTests external = RuleTestRunner.loadExternal(paths, loaded.rules());
             RuleTestRunner.Report report = RuleTestRunner.run(loaded.rules(), external);
             for (LoadError e : report.errors()) {
