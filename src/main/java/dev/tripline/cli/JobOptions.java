@@ -453,6 +453,13 @@ final class JobOptions {
                 s.lateRecords() < 0
                         ? " (late records: see the late_records metric)"
                         : ", " + s.lateRecords() + " late records");
+        if (!s.deadLettersByReason().isEmpty()) {
+            StringBuilder reasons = new StringBuilder("  dead letters by reason:");
+            s.deadLettersByReason()
+                    .forEach((reason, n) ->
+                            reasons.append(' ').append(reason).append(' ').append(n));
+            err.println(reasons);
+        }
         EmbeddedRun.Late late = s.late();
         if (late != null && s.lateRecords() > 0) {
             err.printf(

@@ -12,6 +12,7 @@ import dev.tripline.event.ParseResult;
 import dev.tripline.match.CompiledMatcher;
 import dev.tripline.rule.Rule;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.flink.api.common.accumulators.LongCounter;
@@ -50,6 +51,8 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
 
     public static final String ACC_EVENTS = "tripline-events-parsed";
     public static final String ACC_DEAD_LETTERS = "tripline-dead-letters";
+    /** Prefix of the per-reason dead letter totals: {@code tripline-dead-letters:MALFORMED_JSON} and so on. */
+    public static final String ACC_DEAD_LETTERS_BY_REASON = "tripline-dead-letters:";
     /** Events parsed but outside the hunt's time range, dropped before matching. */
     public static final String ACC_OUTSIDE_RANGE = "tripline-events-outside-time-range";
     /**
@@ -140,6 +143,7 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
         recordsTotal = new LongCounter();
         eventsTotal = new LongCounter();
         deadTotal = new LongCounter();
+        deadByReason = new HashMap<>();
         getRuntimeContext().addAccumulator(ACC_RECORDS, recordsTotal);
         getRuntimeContext().addAccumulator(ACC_EVENTS, eventsTotal);
         getRuntimeContext().addAccumulator(ACC_DEAD_LETTERS, deadTotal);
@@ -173,6 +177,18 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
         }
     }
 
+    /** Counts one dead letter in the metric and the totals, overall and under its reason. */
+    private void countDeadLetter(String reason) {
+        deadLetters.inc();
+        deadTotal.add(1);
+        deadByReason
+                .computeIfAbsent(reason, r -> getRuntimeContext().getLongCounter(ACC_DEAD_LETTERS_BY_REASON + r))
+                .add(1);
+    }
+
+    /** The per-reason totals registered so far, by reason name. */
+    private transient Map<String, LongCounter> deadByReason;
+
     @Override
     public void processElement(RawRecord record, Context ctx, Collector<SignalRecord> out) {
         recordsIn.inc();
@@ -180,8 +196,7 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
         trackFiles(record);
         if (record.refused != null) {
             // The reader would not read it (too large, unreadable): accounted for like a parse failure.
-            deadLetters.inc();
-            deadTotal.add(1);
+            countDeadLetter(record.refused);
             ctx.output(
                     DEAD_LETTERS,
                     new DeadLetter(record.origin, record.position, record.refused, record.refusedMessage, "", ""));
@@ -189,8 +204,7 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
         }
         ParseResult parsed = parser.parse(record.payload == null ? new byte[0] : record.payload);
         for (ParseFailure f : parsed.failures()) {
-            deadLetters.inc();
-            deadTotal.add(1);
+            countDeadLetter(f.reason().name());
             deadLettersByReason.get(f.reason()).inc();
             ctx.output(DEAD_LETTERS, DeadLetter.of(record, f));
         }

@@ -103,6 +103,15 @@ class OperabilityTest {
     }
 
     @Test
+    void theSummaryListsDeadLettersByReasonInReasonOrder() throws Exception {
+        Path bad = dir.resolve("bad.jsonl");
+        Files.writeString(bad, "[1]\n{\"eventVersion\":\n\"text\"\n{\"a\":1}\n");
+        Result r = tripline("run", "--parallelism", "2", bad.toString());
+        assertThat(r.code).as(r.err).isZero();
+        assertThat(r.err).contains("  dead letters by reason: MALFORMED_JSON 1 NOT_AN_OBJECT 2 NOT_CLOUDTRAIL 1\n");
+    }
+
+    @Test
     void parallelismBelowOneIsAUsageError() {
         for (String n : List.of("0", "-1")) {
             Result r = tripline("run", "--parallelism", n, SAMPLE);
