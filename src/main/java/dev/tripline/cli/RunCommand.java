@@ -74,6 +74,8 @@ final class RunCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     private final InputStream stdin;
+    /** The signal hook of a run from the real command line (null in tests that pass their own stdin). */
+    private Interruption interruption;
 
     RunCommand() {
         this(System.in);
@@ -87,7 +89,8 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        try {
+        try (Interruption interruption = stdin == System.in ? Interruption.install() : null) {
+            this.interruption = interruption;
             JobOptions.Prepared p = job.prepare("run", err, DetectionJob.Options.defaults());
             SourceOptions src = p.config().source();
             SinkOptions snk = p.config().sink();
@@ -207,7 +210,7 @@ final class RunCommand implements Callable<Integer> {
                 throw JobOptions.fail(
                         err, "run", JobOptions.BAD_USAGE, "'-' (stdin) cannot be mixed with other inputs");
             }
-            return EmbeddedRun.Input.stream(stdin, STDIN);
+            return EmbeddedRun.Input.stream(interruption == null ? stdin : interruption.endable(stdin), STDIN);
         }
         ArchiveFiles.Listing files = JobOptions.listFiles(err, "run", names, null, null);
         if (files.files().isEmpty()) {
