@@ -152,6 +152,29 @@ class OperabilityTest {
     }
 
     @Test
+    void anUnreachableKafkaBrokerIsReportedWithinThirtySeconds() throws Exception {
+        int port;
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort();
+        }
+        Path config = dir.resolve("kafka.yml");
+        Files.writeString(config, """
+                source:
+                  kind: kafka
+                  kafka: {bootstrap-servers: '127.0.0.1:%d', topics: [ct], group-id: g, start: earliest}
+                """.formatted(port));
+        long started = System.nanoTime();
+        Result r = CompletableFuture.supplyAsync(() -> tripline("run", "--config", config.toString()))
+                .get(60, TimeUnit.SECONDS);
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
+        assertThat(r.code).as(r.err).isEqualTo(JobOptions.SOURCE_UNREACHABLE);
+        assertThat(seconds).isLessThan(30);
+        assertThat(r.err.lines().filter(l -> l.contains("does not answer (attempt ")))
+                .hasSize(RunCommand.KAFKA_ATTEMPTS);
+        assertThat(r.out).isEmpty();
+    }
+
+    @Test
     void versionNamesTheCommitAndFlink() throws Exception {
         Result r = tripline("--version");
         assertThat(r.code).isZero();
