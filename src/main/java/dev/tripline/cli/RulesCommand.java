@@ -53,8 +53,13 @@ final class RulesCommand implements Runnable {
      */
     static RuleProgram loadOrNull(RuleOptions options, List<Path> paths, PrintWriter err) {
         RuleLoadOptions loadOptions;
+        java.time.Duration stateTtl;
         try {
             loadOptions = options.loadOptions();
+            stateTtl = options.config()
+                    .settings()
+                    .applyTo(dev.tripline.job.DetectionJob.Options.defaults())
+                    .stateTtl();
         } catch (TriplineConfig.ConfigException e) {
             err.println("tripline: " + e.getMessage());
             return null;
@@ -66,7 +71,7 @@ final class RulesCommand implements Runnable {
                 return null;
             }
         }
-        return RuleProgram.load(RuleProgram.START_VERSION, paths, loadOptions);
+        return RuleProgram.load(RuleProgram.START_VERSION, paths, loadOptions).withStateTtl(stateTtl);
     }
 
     @Command(

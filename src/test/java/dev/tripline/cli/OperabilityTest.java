@@ -175,6 +175,41 @@ class OperabilityTest {
     }
 
     @Test
+    void aCorrelationLongerThanTheStateTtlIsARuleError() throws Exception {
+        Path rules = Files.createDirectory(dir.resolve("rules"));
+        Files.writeString(rules.resolve("logins.yml"), """
+                title: Console login
+                id: 6f0c1d7e-0000-4000-8000-000000000001
+                name: console_login
+                logsource: {product: aws, service: cloudtrail}
+                detection:
+                  sel: {eventName: ConsoleLogin}
+                  condition: sel
+                level: low
+                ---
+                title: Many console logins
+                id: 6f0c1d7e-0000-4000-8000-000000000002
+                correlation:
+                  type: event_count
+                  rules: [console_login]
+                  group-by: [userIdentity.arn]
+                  timespan: 2h
+                  condition: {gte: 3}
+                level: medium
+                """);
+        Path shortTtl = dir.resolve("short-ttl.yml");
+        Files.writeString(shortTtl, "correlation:\n  state-ttl: 1h\n");
+
+        Result ok = tripline("rules", "validate", rules.toString());
+        assertThat(ok.code).as(ok.err).isZero();
+        Result tooLong = tripline("rules", "validate", "--config", shortTtl.toString(), rules.toString());
+        assertThat(tooLong.code).isEqualTo(JobOptions.RULES_FAILED);
+        assertThat(tooLong.err).contains("logins.yml:").contains("is longer than the correlation state TTL PT1H");
+        Result run = tripline("run", "--config", shortTtl.toString(), "--rules", rules.toString(), SAMPLE);
+        assertThat(run.code).isEqualTo(JobOptions.RULES_FAILED);
+    }
+
+    @Test
     void versionNamesTheCommitAndFlink() throws Exception {
         Result r = tripline("--version");
         assertThat(r.code).isZero();
