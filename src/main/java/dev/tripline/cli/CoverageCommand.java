@@ -56,7 +56,7 @@ final class CoverageCommand implements Callable<Integer> {
         if (program == null) {
             return RulesCommand.BAD_CONFIG;
         }
-        RulesCommand.printLoadProblems(err, program);
+        RulesCommand.printLoadProblems(err, program, options.quiet);
         Coverage.Result r = Coverage.of(program.rules());
         String text = format == Format.text
                 ? Coverage.text(r)

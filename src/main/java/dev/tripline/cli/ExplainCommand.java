@@ -56,7 +56,7 @@ final class ExplainCommand implements Callable<Integer> {
             return RulesCommand.BAD_CONFIG;
         }
         if (!loaded.ok()) {
-            RulesCommand.printLoadProblems(err, loaded);
+            RulesCommand.printLoadProblems(err, loaded, options.quiet);
         }
         Optional<Rule> rule = loaded.rules().rule(ruleId);
         if (rule.isEmpty()) {

@@ -18,11 +18,14 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
@@ -45,10 +48,21 @@ import picocli.CommandLine.Option;
  * without a default value are null here so that "not given" can be told from "given the default".
  */
 final class JobOptions {
+    // Exit statuses, distinct per cause and listed in Main's help and docs/run.md.
     static final int OK = 0;
     static final int RULES_FAILED = 1;
     static final int BAD_USAGE = 2;
+    /** Output could not be written (or a savepoint read). */
     static final int JOB_FAILED = 3;
+    /** The job failed while running: an exception in the job, the heap exhausted, a restart limit reached. */
+    static final int JOB_ERROR = 4;
+
+    static final int WEB_PORT_TAKEN = 5;
+    static final int SOURCE_UNREACHABLE = 6;
+    /** 128 + SIGINT: the run was interrupted and printed its summary. */
+    static final int INTERRUPTED = 130;
+    /** 128 + SIGTERM. */
+    static final int TERMINATED = 143;
 
     @Option(
             names = "--rules",
@@ -67,14 +81,14 @@ final class JobOptions {
             names = "--dead-letters",
             paramLabel = "FILE",
             description = "Write dead letters (input that is not a usable event) here, one JSON object per line "
-                    + "(overrides output.dead-letters).")
+                    + "('-' for stdout; overrides output.dead-letters).")
     Path deadLetters;
 
     @Option(
             names = "--late-records",
             paramLabel = "FILE",
             description = "Write matches that arrived later than the allowed lateness here, one JSON object per "
-                    + "line (they are always counted in the summary).")
+                    + "line ('-' for stdout; they are always counted in the summary).")
     Path lateRecords;
 
     @Option(
@@ -126,7 +140,8 @@ final class JobOptions {
             Path output,
             Path deadLetters,
             Path lateRecords,
-            RuleLoadOptions loadOptions) {
+            RuleLoadOptions loadOptions,
+            List<Path> ruleAndConfigPaths) {
         /** The digest of the rule files the job starts with, which live rule updates compare against. */
         String startDigest() {
             return rules.digest();
@@ -152,6 +167,9 @@ final class JobOptions {
                 throw fail(err, cmd, BAD_USAGE, "--out-of-orderness: " + e.getMessage());
             }
         }
+        if (parallelism != null && parallelism < 1) {
+            throw fail(err, cmd, BAD_USAGE, "--parallelism must be at least 1, got " + parallelism);
+        }
         if (web && (webPort < 0 || webPort > 65535)) {
             throw fail(err, cmd, BAD_USAGE, "--web-port must be 0 to 65535, got " + webPort);
         }
@@ -166,7 +184,12 @@ final class JobOptions {
             throw fail(err, cmd, BAD_USAGE, e.getMessage());
         }
         RuleProgram program = loadRules(cmd, err, ruleOptions, rules);
-        return new Prepared(config, program, options, alertFormat, alertPath, deadPath, lateRecords, loadOptions);
+        List<Path> reads = new ArrayList<>(rules);
+        if (ruleOptions.config != null) {
+            reads.add(ruleOptions.config);
+        }
+        return new Prepared(
+                config, program, options, alertFormat, alertPath, deadPath, lateRecords, loadOptions, reads);
     }
 
     /**
@@ -214,7 +237,7 @@ final class JobOptions {
         }
         // Errors stop the run and are all shown; warnings are for authors, so a run only counts them.
         loaded.errors().forEach(err::println);
-        if (!loaded.warnings().isEmpty()) {
+        if (!loaded.warnings().isEmpty() && !ruleOptions.quiet) {
             err.println("tripline " + cmd + ": " + loaded.warnings().size()
                     + " rule warnings (see 'tripline rules validate " + rules.get(0) + "')");
         }
@@ -269,17 +292,15 @@ final class JobOptions {
         return configured == null ? List.of() : configured;
     }
 
-    /** The local environment: REST bound to loopback, accumulators reported every second, the UI if asked. */
+    /** The local environment: every service bound to loopback, accumulators reported every second, the UI if asked. */
     StreamExecutionEnvironment environment(String cmd, PrintWriter err, TriplineConfig config) throws Failed {
         // The local cluster configures its file systems again from this configuration: S3 settings go in it.
-        Configuration conf = config.settings().s3().applyTo(new Configuration());
-        conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
-        conf.set(RestOptions.ADDRESS, "127.0.0.1");
+        Configuration conf = config.settings().s3().applyTo(EmbeddedRun.loopbackConfiguration());
         // Running jobs report accumulators with task-manager heartbeats; the default 10 s is too slow for progress.
         conf.set(HeartbeatManagerOptions.HEARTBEAT_INTERVAL, Duration.ofSeconds(1));
         StreamExecutionEnvironment env;
         if (web) {
-            int port = webPort == 0 ? freePort(cmd, err) : webPort;
+            int port = webPort == 0 ? freePort(cmd, err) : portIfFree(cmd, err, webPort);
             conf.set(RestOptions.PORT, port);
             conf.set(RestOptions.BIND_PORT, String.valueOf(port));
             env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
@@ -289,10 +310,29 @@ final class JobOptions {
             env = StreamExecutionEnvironment.createLocalEnvironment(conf);
         }
         if (parallelism != null) {
-            env.setParallelism(Math.max(1, parallelism));
+            env.setParallelism(parallelism);
         }
         env.setBufferTimeout(DetectionJob.BUFFER_TIMEOUT_MILLIS);
         return env;
+    }
+
+    /**
+     * {@code port} when nothing listens on it on 127.0.0.1; otherwise one line and {@link #WEB_PORT_TAKEN},
+     * before the cluster starts (whose own bind failure is a long stack trace).
+     */
+    private static int portIfFree(String cmd, PrintWriter err, int port) throws Failed {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+            return port;
+        } catch (IOException e) {
+            throw fail(
+                    err,
+                    cmd,
+                    WEB_PORT_TAKEN,
+                    "--web-port " + port + " is in use on 127.0.0.1 (" + e.getMessage()
+                            + "); choose another, or --web-port 0 for a free one");
+        }
     }
 
     private static int freePort(String cmd, PrintWriter err) throws Failed {
@@ -353,15 +393,24 @@ final class JobOptions {
                 err.flush();
             });
         }
-        try (Writer alertOut = p.output() == null
-                        ? stdout(spec)
-                        : Files.newBufferedWriter(p.output(), StandardCharsets.UTF_8);
-                Writer deadOut = p.deadLetters() == null
-                        ? Writer.nullWriter()
-                        : Files.newBufferedWriter(p.deadLetters(), StandardCharsets.UTF_8);
-                Writer lateOut = p.lateRecords() == null
-                        ? Writer.nullWriter()
-                        : Files.newBufferedWriter(p.lateRecords(), StandardCharsets.UTF_8)) {
+        Map<String, Path> outputs = new LinkedHashMap<>();
+        outputs.put("--output", p.output() == null ? Path.of(OutputPaths.STDOUT) : p.output());
+        outputs.put("--dead-letters", p.deadLetters());
+        outputs.put("--late-records", p.lateRecords());
+        // Inputs in an object store cannot be overwritten by a local output; local ones are checked.
+        List<Path> reads = new ArrayList<>();
+        input.files().stream()
+                .map(ArchiveFiles::localFile)
+                .filter(f -> f != null)
+                .forEach(reads::add);
+        reads.addAll(p.ruleAndConfigPaths());
+        String conflict = OutputPaths.conflict(outputs, reads);
+        if (conflict != null) {
+            throw fail(err, cmd, BAD_USAGE, conflict);
+        }
+        try (Writer alertOut = open(spec, outputs.get("--output"));
+                Writer deadOut = open(spec, p.deadLetters());
+                Writer lateOut = open(spec, p.lateRecords())) {
             HuntResults tap = results;
             run.lateRecords(line -> {
                 writeLine(lateOut, line);
@@ -390,6 +439,17 @@ final class JobOptions {
         } catch (IOException e) {
             throw fail(err, cmd, JOB_FAILED, "cannot write output: " + e.getMessage());
         }
+    }
+
+    /** The writer of an output: none for null, stdout for {@code -}, else the file (created or truncated). */
+    private static Writer open(CommandLine.Model.CommandSpec spec, Path path) throws IOException {
+        if (path == null) {
+            return Writer.nullWriter();
+        }
+        if (path.toString().equals(OutputPaths.STDOUT)) {
+            return stdout(spec);
+        }
+        return Files.newBufferedWriter(path, StandardCharsets.UTF_8);
     }
 
     /** Stdout, flushed but never closed: picocli and the JVM still own it. */
@@ -435,6 +495,13 @@ final class JobOptions {
                 s.lateRecords() < 0
                         ? " (late records: see the late_records metric)"
                         : ", " + s.lateRecords() + " late records");
+        if (!s.deadLettersByReason().isEmpty()) {
+            StringBuilder reasons = new StringBuilder("  dead letters by reason:");
+            s.deadLettersByReason()
+                    .forEach((reason, n) ->
+                            reasons.append(' ').append(reason).append(' ').append(n));
+            err.println(reasons);
+        }
         EmbeddedRun.Late late = s.late();
         if (late != null && s.lateRecords() > 0) {
             err.printf(

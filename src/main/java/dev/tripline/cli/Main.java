@@ -1,7 +1,10 @@
 package dev.tripline.cli;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.util.Properties;
+import org.apache.flink.runtime.util.EnvironmentInformation;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,6 +14,18 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Detects attackers in cloud audit logs: single-event rules and event-time correlation on Flink.",
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {
+            "0:done",
+            "1:rule errors (every error is printed as file:line:col)",
+            "2:bad usage or configuration (the message names the flag or key)",
+            "3:output could not be written",
+            "4:the job failed while running (the message names the cause)",
+            "5:the --web port is taken",
+            "6:the Kafka or Kinesis source cannot be reached",
+            "130:interrupted (SIGINT, Ctrl-C) after the summary",
+            "143:terminated (SIGTERM) after the summary"
+        },
         subcommands = {RulesCommand.class, RunCommand.class, HuntCommand.class, JobCommand.class, RolloutCommand.class})
 public final class Main implements Runnable {
 
@@ -32,9 +47,7 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit code (tests call this instead of main). */
     public static int run(String... args) {
-        return new CommandLine(new Main())
-                .setCaseInsensitiveEnumValuesAllowed(true)
-                .execute(args);
+        return configure(new CommandLine(new Main())).execute(args);
     }
 
     /** As {@link #run(String...)}, with the streams a command reads and writes (tests: pipes and buffers). */
@@ -46,11 +59,36 @@ public final class Main implements Runnable {
                 return cls == RunCommand.class ? cls.cast(new RunCommand(stdin)) : defaults.create(cls);
             }
         };
-        return new CommandLine(new Main(), factory)
-                .setCaseInsensitiveEnumValuesAllowed(true)
+        return configure(new CommandLine(new Main(), factory))
                 .setOut(out)
                 .setErr(err)
                 .execute(args);
+    }
+
+    /**
+     * The settings every command line shares. An exception a command does not handle itself is a job that failed
+     * while running: one line naming the root cause and {@link JobOptions#JOB_ERROR}, not a stack trace and
+     * picocli's status 1, which means rule errors here.
+     */
+    private static CommandLine configure(CommandLine cl) {
+        return cl.setCaseInsensitiveEnumValuesAllowed(true).setExecutionExceptionHandler((e, commandLine, parsed) -> {
+            commandLine
+                    .getErr()
+                    .println("tripline " + commandLine.getCommandName() + ": the job failed: " + rootCause(e));
+            commandLine.getErr().flush();
+            return JobOptions.JOB_ERROR;
+        });
+    }
+
+    /** The innermost cause's class and message: what Flink wraps in several layers of execution exceptions. */
+    static String rootCause(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String m = root.getMessage();
+        return root.getClass().getSimpleName()
+                + (m == null ? "" : ": " + m.lines().findFirst().orElse(""));
     }
 
     @Override
@@ -59,11 +97,21 @@ public final class Main implements Runnable {
                 spec.commandLine(), "missing command: try 'tripline rules test rules/'");
     }
 
+    /** The version, the commit it was built from and the Flink version it runs on; see tripline-build.properties. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
-        public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"tripline " + (v == null ? "dev" : v)};
+        public String[] getVersion() throws IOException {
+            Properties build = new Properties();
+            try (InputStream in = Main.class.getResourceAsStream("/tripline-build.properties")) {
+                if (in != null) {
+                    build.load(in);
+                }
+            }
+            return new String[] {
+                "tripline " + build.getProperty("version", "dev"),
+                "commit " + build.getProperty("commit", "unknown"),
+                "Flink " + EnvironmentInformation.getVersion()
+            };
         }
     }
 }

@@ -28,6 +28,11 @@ final class RuleOptions {
             description = "Value(s) for a Sigma |expand placeholder, repeatable.")
     Map<String, String> placeholders = new LinkedHashMap<>();
 
+    @Option(
+            names = {"-q", "--quiet"},
+            description = "Do not print rule warnings (errors are always printed; the summary still counts them).")
+    boolean quiet;
+
     /** The effective configuration: file (or defaults), then flags. */
     TriplineConfig config() throws TriplineConfig.ConfigException {
         TriplineConfig c = config == null ? TriplineConfig.defaults() : TriplineConfig.load(config);

@@ -7,6 +7,7 @@ import dev.tripline.rule.LoadError;
 import dev.tripline.rule.RuleFilter;
 import dev.tripline.rule.RuleLoadOptions;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -40,11 +41,11 @@ final class RulesCommand implements Runnable {
     static final int RULES_FAILED = 1;
     static final int BAD_CONFIG = 2;
 
-    static void printLoadProblems(PrintWriter err, RuleProgram program) {
+    static void printLoadProblems(PrintWriter err, RuleProgram program, boolean quiet) {
         for (LoadError e : program.errors()) {
             err.println(e);
         }
-        for (LoadError w : program.warnings()) {
+        for (LoadError w : quiet ? List.<LoadError>of() : program.warnings()) {
             err.println(w.location() + ": warning: " + w.message());
         }
     }
@@ -55,13 +56,25 @@ final class RulesCommand implements Runnable {
      */
     static RuleProgram loadOrNull(RuleOptions options, List<Path> paths, PrintWriter err) {
         RuleLoadOptions loadOptions;
+        java.time.Duration stateTtl;
         try {
             loadOptions = options.loadOptions();
+            stateTtl = options.config()
+                    .settings()
+                    .applyTo(dev.tripline.job.DetectionJob.Options.defaults())
+                    .stateTtl();
         } catch (TriplineConfig.ConfigException e) {
             err.println("tripline: " + e.getMessage());
             return null;
         }
-        return RuleProgram.load(RuleProgram.START_VERSION, paths, loadOptions);
+        for (Path p : paths) {
+            if (!Files.exists(p)) {
+                // A path that is not there is a usage error (2), not a rule error (1).
+                err.println("tripline: no such rule file or directory: " + p);
+                return null;
+            }
+        }
+        return RuleProgram.load(RuleProgram.START_VERSION, paths, loadOptions).withStateTtl(stateTtl);
     }
 
     @Command(
@@ -89,7 +102,7 @@ final class RulesCommand implements Runnable {
             if (program == null) {
                 return BAD_CONFIG;
             }
-            printLoadProblems(err, program);
+            printLoadProblems(err, program, options.quiet);
             if (showIndex) {
                 out.print(program.matcher().describeIndex());
             }
@@ -146,7 +159,7 @@ final class RulesCommand implements Runnable {
             if (loaded == null) {
                 return BAD_CONFIG;
             }
-            printLoadProblems(err, loaded);
+            printLoadProblems(err, loaded, options.quiet);
             RuleTestRunner.ExternalTests external = RuleTestRunner.loadExternal(paths, loaded.rules());
             RuleTestRunner.Report report = RuleTestRunner.run(loaded.rules(), external);
             for (LoadError e : report.errors()) {

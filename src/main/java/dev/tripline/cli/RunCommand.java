@@ -4,6 +4,7 @@ import dev.tripline.flink.RawRecord;
 import dev.tripline.flink.RuleUpdate;
 import dev.tripline.io.ArchiveFiles;
 import dev.tripline.io.Connectors;
+import dev.tripline.io.KafkaConnectors;
 import dev.tripline.io.LiveUpdateOptions;
 import dev.tripline.io.RawRecordFormat;
 import dev.tripline.io.RuleDirectorySource;
@@ -39,6 +40,11 @@ import picocli.CommandLine.Parameters;
         description = "Run the detection job in-process over CloudTrail files (JSON Lines, .json, .json.gz, "
                 + "AWSLogs/ directory trees), or over stdin ('-') as it arrives, and write alerts as JSON Lines.")
 final class RunCommand implements Callable<Integer> {
+    /** Checks of the Kafka source before the job starts: all of them together stay under 30 s. */
+    static final int KAFKA_ATTEMPTS = 3;
+
+    static final Duration KAFKA_ATTEMPT_TIMEOUT = Duration.ofSeconds(8);
+
     /** The input name that means stdin. */
     static final String STDIN = "-";
 
@@ -74,6 +80,8 @@ final class RunCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     private final InputStream stdin;
+    /** The signal hook of a run from the real command line (null in tests that pass their own stdin). */
+    private Interruption interruption;
 
     RunCommand() {
         this(System.in);
@@ -87,7 +95,8 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        try {
+        try (Interruption interruption = stdin == System.in ? Interruption.install() : null) {
+            this.interruption = interruption;
             JobOptions.Prepared p = job.prepare("run", err, DetectionJob.Options.defaults());
             SourceOptions src = p.config().source();
             SinkOptions snk = p.config().sink();
@@ -207,7 +216,7 @@ final class RunCommand implements Callable<Integer> {
                 throw JobOptions.fail(
                         err, "run", JobOptions.BAD_USAGE, "'-' (stdin) cannot be mixed with other inputs");
             }
-            return EmbeddedRun.Input.stream(stdin, STDIN);
+            return EmbeddedRun.Input.stream(interruption == null ? stdin : interruption.endable(stdin), STDIN);
         }
         ArchiveFiles.Listing files = JobOptions.listFiles(err, "run", names, ArchiveFiles.Scope.ALL, p.config());
         if (files.files().isEmpty()) {
@@ -220,6 +229,25 @@ final class RunCommand implements Callable<Integer> {
     private EmbeddedRun.Input streamInput(PrintWriter err, SourceOptions src) throws JobOptions.Failed {
         if (inputs != null && !inputs.isEmpty()) {
             throw JobOptions.fail(err, "run", JobOptions.BAD_USAGE, "INPUT files are only read with --source file");
+        }
+        if (src.kind() == SourceOptions.Kind.KAFKA && src.kafka() != null) {
+            // The Kafka source waits for an unreachable broker silently and forever: ask first, visibly.
+            String why = null;
+            for (int attempt = 1; attempt <= KAFKA_ATTEMPTS; attempt++) {
+                why = KafkaConnectors.unreachable(src.kafka(), KAFKA_ATTEMPT_TIMEOUT);
+                if (why == null) {
+                    break;
+                }
+                err.println(
+                        "tripline run: Kafka at " + String.join(",", src.kafka().bootstrapServers())
+                                + " does not answer (attempt " + attempt + " of "
+                                + KAFKA_ATTEMPTS + "): " + why);
+                err.flush();
+            }
+            if (why != null) {
+                throw JobOptions.fail(
+                        err, "run", JobOptions.SOURCE_UNREACHABLE, "Kafka source unreachable; check source.kafka");
+            }
         }
         return EmbeddedRun.Input.connector(env -> Connectors.source(env, src, List.of(), new RawRecordFormat()));
     }

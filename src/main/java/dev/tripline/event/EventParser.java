@@ -15,10 +15,12 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -165,6 +167,13 @@ public final class EventParser {
         long line = -1;
         /** Byte offset of this piece within the whole input. */
         long offsetBase;
+        /**
+         * Where the current parser started within this piece (and {@link #raw}), and the lines before it: after
+         * an envelope's array the rest of the input is read by a new parser, whose locations start at 0 again.
+         */
+        long shift;
+
+        long lineShift;
 
         boolean gzip;
 
@@ -345,16 +354,21 @@ public final class EventParser {
 
     // ---- token-stream documents -----------------------------------------------------------------------------
 
-    /** Reads every top-level value of {@code p}; stops at the first syntax or limit error. */
-    private void readDocument(JsonParser p, Ctx ctx) {
+    /**
+     * Reads every top-level value of {@code first}; stops at the first syntax or limit error outside an envelope.
+     * After an envelope's records array the rest of the input goes on in a new parser (see {@link #envelope}).
+     */
+    private void readDocument(JsonParser first, Ctx ctx) {
+        JsonParser p = first;
         try {
             JsonToken t;
             while ((t = p.nextToken()) != null) {
                 JsonLocation loc = p.currentTokenLocation();
+                InputStream rest = null;
                 if (t == JsonToken.START_OBJECT) {
-                    rootObject(p, ctx, loc);
+                    rest = rootObject(p, ctx, loc);
                 } else if (t == JsonToken.START_ARRAY) {
-                    streamRecords(p, ctx, "", loc);
+                    rest = envelope(p, ctx, "", 0);
                 } else {
                     fail(
                             ctx,
@@ -365,6 +379,10 @@ public final class EventParser {
                             "",
                             -1,
                             snippetAt(ctx, loc, null));
+                }
+                if (rest != null) {
+                    // The old parser is left to its owner, which closes it (and the source) at the end.
+                    p = factory.createParser(rest);
                 }
             }
         } catch (IOException e) {
@@ -385,11 +403,11 @@ public final class EventParser {
     }
 
     /** A top-level object: a CloudTrail log file, an EventBridge event, a CloudWatch payload or a record. */
-    private void rootObject(JsonParser p, Ctx ctx, JsonLocation start) throws IOException {
+    /** Returns the rest of the input when an envelope's array took the stream over, else null. */
+    private InputStream rootObject(JsonParser p, Ctx ctx, JsonLocation start) throws IOException {
         JsonStreamContext parent = p.getParsingContext().getParent();
         Budget budget = new Budget(rawOffset(start), limits.maxRecordBytes());
         ObjectNode obj = NODES.objectNode();
-        boolean records = false;
         String messageType = null;
         boolean logEventsStreamed = false;
         try {
@@ -398,17 +416,15 @@ public final class EventParser {
                 String name = p.currentName();
                 JsonToken vt = p.nextToken();
                 if (vt == JsonToken.START_ARRAY && isRecordsArray(name)) {
-                    long before = rawOffset(p.currentTokenLocation());
-                    streamRecords(p, ctx, name, p.currentTokenLocation());
-                    budget.exclude(rawOffset(p.currentLocation()) - before);
-                    records = true;
+                    // The records are the envelope's content; its other fields carry nothing a record needs.
+                    return envelope(p, ctx, name, 1);
+                } else if (vt == JsonToken.START_ARRAY
+                        && name.equals("logEvents")
+                        && "DATA_MESSAGE".equals(messageType)) {
+                    return envelope(p, ctx, "logEvents", 1);
                 } else if (vt == JsonToken.START_ARRAY && name.equals("logEvents") && messageType != null) {
                     long before = rawOffset(p.currentTokenLocation());
-                    if (messageType.equals("DATA_MESSAGE")) {
-                        streamLogEvents(p, ctx);
-                    } else {
-                        p.skipChildren();
-                    }
+                    p.skipChildren();
                     budget.exclude(rawOffset(p.currentLocation()) - before);
                     logEventsStreamed = true;
                 } else {
@@ -433,10 +449,7 @@ public final class EventParser {
                     "",
                     -1,
                     snippetAt(ctx, start, null));
-            return;
-        }
-        if (records) {
-            return;
+            return null;
         }
         long line = line(ctx, start);
         long offset = offset(ctx, start);
@@ -457,6 +470,7 @@ public final class EventParser {
         } else {
             record(ctx, obj, line, offset, "", -1, start);
         }
+        return null;
     }
 
     /**
@@ -534,48 +548,10 @@ public final class EventParser {
         int i = 0;
         for (JsonNode e : events) {
             if (i == limits.maxRecordsPerEnvelope()) {
-                tooMany(ctx, "logEvents", i, line, offset);
+                tooMany(ctx, "logEvents", i, events.size() - i, line, offset);
                 break;
             }
             logEvent(ctx, e, i++, line, offset);
-        }
-    }
-
-    /** Streams logEvents elements of a DATA_MESSAGE; the current token is the array start. */
-    private void streamLogEvents(JsonParser p, Ctx ctx) throws IOException {
-        int i = 0;
-        JsonToken t;
-        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-            if (t == null) {
-                throw new JsonEOFException(p, null, "unexpected end of input in logEvents");
-            }
-            JsonLocation loc = p.currentTokenLocation();
-            if (i >= limits.maxRecordsPerEnvelope()) {
-                if (i == limits.maxRecordsPerEnvelope()) {
-                    tooMany(ctx, "logEvents", i, line(ctx, loc), offset(ctx, loc));
-                }
-                p.skipChildren();
-                i++;
-                continue;
-            }
-            JsonStreamContext parent = p.getParsingContext().getParent();
-            try {
-                // The element holds the record as an escaped string, so allow for escaping overhead.
-                JsonNode e = readValue(p, t, new Budget(rawOffset(loc), 2L * limits.maxRecordBytes() + 1024));
-                logEvent(ctx, e, i, line(ctx, loc), offset(ctx, loc));
-            } catch (RecordTooLarge tooLarge) {
-                skipTo(p, parent);
-                fail(
-                        ctx,
-                        ParseFailure.Reason.RECORD_TOO_LARGE,
-                        "log event larger than the record limit",
-                        line(ctx, loc),
-                        offset(ctx, loc),
-                        "logEvents",
-                        i,
-                        snippetAt(ctx, loc, null));
-            }
-            i++;
         }
     }
 
@@ -658,50 +634,150 @@ public final class EventParser {
         }
     }
 
-    /** Streams the elements of a records array (Records or a top-level array); the current token is its start. */
-    private void streamRecords(JsonParser p, Ctx ctx, String envelope, JsonLocation arrayStart) throws IOException {
+    /**
+     * The one reader of an envelope's array ({@code Records}, {@code records}, {@code value}, a top-level array, a
+     * DATA_MESSAGE's {@code logEvents}); the current token of {@code p} is the array's start. Every element
+     * becomes an event or a dead letter of its own, whatever is wrong inside another: the elements are split
+     * from the bytes by {@link ArrayElements} and each is parsed alone. Elements past the per-envelope limit
+     * are counted into one dead letter; a break in the array's structure or of the input itself ends the
+     * envelope with a dead letter naming the element it was reached at.
+     *
+     * <p>The array is read from the bytes {@code p} had not consumed yet; {@code p} cannot go on after it, so
+     * this consumes the rest of the value the array is in ({@code depth} levels) and returns the input after it,
+     * with {@link Ctx#shift} set to where that starts.
+     */
+    private InputStream envelope(JsonParser p, Ctx ctx, String envelope, int depth) throws IOException {
+        JsonLocation after = p.currentLocation();
+        ByteArrayOutputStream held = new ByteArrayOutputStream();
+        p.releaseBuffered(held);
+        InputStream unread = new ByteArrayInputStream(held.toByteArray());
+        if (p.getInputSource() instanceof InputStream source) {
+            unread = new SequenceInputStream(unread, source);
+        }
+        boolean logEvents = envelope.equals("logEvents");
+        // A log event holds its record as an escaped string, so allow for the escaping.
+        int max = logEvents ? 2 * limits.maxRecordBytes() + 1024 : limits.maxRecordBytes();
+        ArrayElements elements = new ArrayElements(
+                unread,
+                ctx.shift + rawOffset(after),
+                ctx.lineShift + after.getLineNr(),
+                max,
+                limits.maxDepth() - depth - 1);
         int i = 0;
-        JsonToken t;
-        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-            if (t == null) {
-                throw new JsonEOFException(p, null, "unexpected end of input in array");
-            }
-            JsonLocation loc = p.currentTokenLocation();
-            if (i >= limits.maxRecordsPerEnvelope()) {
+        try {
+            ArrayElements.Element e;
+            while ((e = elements.next()) != null) {
                 if (i == limits.maxRecordsPerEnvelope()) {
-                    tooMany(ctx, envelope, i, line(ctx, loc), offset(ctx, loc));
+                    tooMany(
+                            ctx,
+                            envelope,
+                            i,
+                            1 + elements.skipRest(),
+                            lineOf(ctx, e.line()),
+                            ctx.offsetBase + e.offset());
+                    break;
                 }
-                p.skipChildren();
+                element(ctx, envelope, i, e, logEvents, max);
                 i++;
-                continue;
             }
-            JsonStreamContext parent = p.getParsingContext().getParent();
-            try {
-                JsonNode value = readValue(p, t, new Budget(rawOffset(loc), limits.maxRecordBytes()));
-                record(ctx, value, line(ctx, loc), offset(ctx, loc), envelope, i, loc);
-            } catch (RecordTooLarge e) {
-                if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
-                    skipTo(p, parent);
-                }
-                fail(
-                        ctx,
-                        ParseFailure.Reason.RECORD_TOO_LARGE,
-                        "record larger than " + limits.maxRecordBytes() + " bytes",
-                        line(ctx, loc),
-                        offset(ctx, loc),
-                        envelope,
-                        i,
-                        snippetAt(ctx, loc, null));
+            elements.skipEnclosing(depth);
+        } catch (ArrayElements.Broken b) {
+            fail(
+                    ctx,
+                    b.tooDeep ? ParseFailure.Reason.TOO_DEEP : ParseFailure.Reason.MALFORMED_JSON,
+                    "envelope array broken after " + i + " elements: " + b.getMessage()
+                            + "; nothing after this point could be read",
+                    lineOf(ctx, b.line),
+                    ctx.offsetBase + b.offset,
+                    envelope,
+                    i,
+                    "");
+            return InputStream.nullInputStream();
+        } catch (IOException ex) {
+            fail(
+                    ctx,
+                    reasonOf(ex, ctx.gzip),
+                    messageOf(ex) + " (at element " + i + " of the envelope; it and any after it could not be read)",
+                    lineOf(ctx, elements.line()),
+                    ctx.offsetBase + elements.offset(),
+                    envelope,
+                    i,
+                    "");
+            return InputStream.nullInputStream();
+        }
+        ctx.shift = elements.offset();
+        ctx.lineShift = elements.line() - 1;
+        return elements.remaining();
+    }
+
+    /** One element of an envelope, parsed on its own: an event, or a dead letter naming its index. */
+    private void element(Ctx ctx, String envelope, int index, ArrayElements.Element e, boolean logEvent, int max) {
+        long line = lineOf(ctx, e.line());
+        long offset = ctx.offsetBase + e.offset();
+        String what = logEvent ? "log event" : "record";
+        if (e.tooDeep()) {
+            fail(
+                    ctx,
+                    ParseFailure.Reason.TOO_DEEP,
+                    what + " nested deeper than " + limits.maxDepth() + " levels (the envelope's included)",
+                    line,
+                    offset,
+                    envelope,
+                    index,
+                    ParseFailure.snippetOf(e.bytes(), 0, e.length()));
+            return;
+        }
+        if (e.tooLarge()) {
+            fail(
+                    ctx,
+                    ParseFailure.Reason.RECORD_TOO_LARGE,
+                    what + " larger than " + max + " bytes",
+                    line,
+                    offset,
+                    envelope,
+                    index,
+                    ParseFailure.snippetOf(e.bytes(), 0, e.length()));
+            return;
+        }
+        try (JsonParser p = factory.createParser(e.bytes(), 0, e.length())) {
+            JsonNode value = readValue(p, p.nextToken(), new Budget(0, max));
+            if (p.nextToken() != null) {
+                throw new JsonEOFException(p, null, "trailing content after the " + what);
             }
-            i++;
+            if (logEvent) {
+                logEvent(ctx, value, index, line, offset);
+            } else {
+                record(ctx, value, line, offset, envelope, index, null);
+            }
+        } catch (IOException ex) {
+            fail(
+                    ctx,
+                    reasonOf(ex, false),
+                    messageOf(ex),
+                    line,
+                    offset,
+                    envelope,
+                    index,
+                    ParseFailure.snippetOf(e.bytes(), 0, e.length()));
+        } catch (RecordTooLarge tooLarge) {
+            fail(
+                    ctx,
+                    ParseFailure.Reason.RECORD_TOO_LARGE,
+                    what + " larger than " + max + " bytes",
+                    line,
+                    offset,
+                    envelope,
+                    index,
+                    ParseFailure.snippetOf(e.bytes(), 0, e.length()));
         }
     }
 
-    private void tooMany(Ctx ctx, String envelope, int index, long line, long offset) {
+    private void tooMany(Ctx ctx, String envelope, int index, long more, long line, long offset) {
         fail(
                 ctx,
                 ParseFailure.Reason.TOO_MANY_RECORDS,
-                "more than " + limits.maxRecordsPerEnvelope() + " records in one envelope; the rest were skipped",
+                more + " records in this envelope after the first " + limits.maxRecordsPerEnvelope()
+                        + " (the limit per envelope) were not read",
                 line,
                 offset,
                 envelope,
@@ -1043,16 +1119,21 @@ public final class EventParser {
 
     private static long offset(Ctx ctx, JsonLocation loc) {
         long b = rawOffset(loc);
-        return b < 0 ? -1 : ctx.offsetBase + b;
+        return b < 0 ? -1 : ctx.offsetBase + ctx.shift + b;
     }
 
     private static long line(Ctx ctx, JsonLocation loc) {
-        return ctx.line >= 0 ? ctx.line : loc.getLineNr();
+        return lineOf(ctx, ctx.lineShift + loc.getLineNr());
+    }
+
+    /** The line to report: the piece's own line in JSON Lines mode, else the line in the document. */
+    private static long lineOf(Ctx ctx, long documentLine) {
+        return ctx.line >= 0 ? ctx.line : documentLine;
     }
 
     private static String snippetAt(Ctx ctx, JsonLocation loc, JsonNode fallback) {
-        if (ctx.raw != null && loc != null && rawOffset(loc) >= 0) {
-            int from = (int) rawOffset(loc);
+        if (ctx.raw != null && loc != null && rawOffset(loc) >= 0 && ctx.shift + rawOffset(loc) < ctx.raw.length) {
+            int from = (int) (ctx.shift + rawOffset(loc));
             return ParseFailure.snippetOf(ctx.raw, from, ctx.raw.length);
         }
         return fallback == null ? "" : ParseFailure.snippetOf(fallback.toString());

@@ -14,6 +14,7 @@ import dev.tripline.program.RuleProgram;
 import dev.tripline.rule.Rule;
 import dev.tripline.rule.RuleLoadOptions;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.flink.api.common.accumulators.LongCounter;
@@ -73,6 +74,8 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
 
     public static final String ACC_EVENTS = "tripline-events-parsed";
     public static final String ACC_DEAD_LETTERS = "tripline-dead-letters";
+    /** Prefix of the per-reason dead letter totals: {@code tripline-dead-letters:MALFORMED_JSON} and so on. */
+    public static final String ACC_DEAD_LETTERS_BY_REASON = "tripline-dead-letters:";
     /** Events parsed but outside the hunt's time range, dropped before matching. */
     public static final String ACC_OUTSIDE_RANGE = "tripline-events-outside-time-range";
     /**
@@ -179,6 +182,7 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
         recordsTotal = new LongCounter();
         eventsTotal = new LongCounter();
         deadTotal = new LongCounter();
+        deadByReason = new HashMap<>();
         getRuntimeContext().addAccumulator(ACC_RECORDS, recordsTotal);
         getRuntimeContext().addAccumulator(ACC_EVENTS, eventsTotal);
         getRuntimeContext().addAccumulator(ACC_DEAD_LETTERS, deadTotal);
@@ -251,6 +255,18 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
         }
     }
 
+    /** Counts one dead letter in the metric and the totals, overall and under its reason. */
+    private void countDeadLetter(String reason) {
+        deadLetters.inc();
+        deadTotal.add(1);
+        deadByReason
+                .computeIfAbsent(reason, r -> getRuntimeContext().getLongCounter(ACC_DEAD_LETTERS_BY_REASON + r))
+                .add(1);
+    }
+
+    /** The per-reason totals registered so far, by reason name. */
+    private transient Map<String, LongCounter> deadByReason;
+
     @Override
     public void processElement(RawRecord record, ReadOnlyContext ctx, Collector<SignalRecord> out) {
         recordsIn.inc();
@@ -258,8 +274,7 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
         trackFiles(record);
         if (record.refused != null) {
             // The reader would not read it (too large, unreadable): accounted for like a parse failure.
-            deadLetters.inc();
-            deadTotal.add(1);
+            countDeadLetter(record.refused);
             ctx.output(
                     DEAD_LETTERS,
                     new DeadLetter(record.origin, record.position, record.refused, record.refusedMessage, "", ""));
@@ -267,8 +282,7 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
         }
         ParseResult parsed = parser.parse(record.payload == null ? new byte[0] : record.payload);
         for (ParseFailure f : parsed.failures()) {
-            deadLetters.inc();
-            deadTotal.add(1);
+            countDeadLetter(f.reason().name());
             deadLettersByReason.get(f.reason()).inc();
             ctx.output(DEAD_LETTERS, DeadLetter.of(record, f));
         }

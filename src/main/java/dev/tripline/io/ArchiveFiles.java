@@ -102,6 +102,14 @@ public final class ArchiveFiles {
     }
 
     /** How a listed file is named in messages: a local file by its path, anything else by its URI. */
+    /** The local file {@code p} names, or null when it lives in an object store. */
+    public static java.nio.file.Path localFile(Path p) {
+        String scheme = p.toUri().getScheme();
+        return scheme == null || scheme.equals("file")
+                ? java.nio.file.Path.of(p.toUri().getPath())
+                : null;
+    }
+
     public static String display(Path p) {
         String scheme = p.toUri().getScheme();
         return scheme == null || scheme.equals("file") ? p.toUri().getPath() : p.toString();

@@ -8,6 +8,7 @@ import dev.tripline.flink.RawRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -17,6 +18,8 @@ import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.Collector;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -52,6 +55,39 @@ public final class KafkaConnectors {
     static final String ORIGIN_PREFIX = "kafka:";
 
     private KafkaConnectors() {}
+
+    /**
+     * Null when the brokers of {@code o} answer within {@code timeout}, else why not, with every
+     * client property value (credentials among them) masked: the Kafka source itself retries an unreachable
+     * broker silently and forever, so a run asks first.
+     */
+    public static String unreachable(KafkaSourceOptions o, java.time.Duration timeout) {
+        Properties p = o.properties().toProperties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", o.bootstrapServers()));
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+        try (Admin admin = Admin.create(p)) {
+            // The cluster, not the topics: a topic may be created after the job starts.
+            admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        } catch (Exception e) {
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            String m = root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
+            for (String v : o.properties().toProperties().stringPropertyNames()) {
+                String value = o.properties().toProperties().getProperty(v);
+                if (value != null && value.length() >= 4) {
+                    m = m.replace(value, "***");
+                }
+            }
+            return m;
+        }
+    }
 
     public static KafkaSource<RawRecord> source(KafkaSourceOptions o) {
         KafkaSourceBuilder<RawRecord> b = KafkaSource.<RawRecord>builder()

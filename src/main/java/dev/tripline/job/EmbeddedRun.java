@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -34,6 +36,10 @@ import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.JobManagerOptions;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -58,6 +64,7 @@ public final class EmbeddedRun {
      * @param skippedFiles files of the input directories not read because their name is not an audit-log name
      * @param late         what arrived too late to be correlated or deduplicated; null when the run cannot tell
      *                     (sinks inside the job: see the late_records metric)
+     * @param deadLettersByReason the dead letters by reason, in reason name order
      */
     public record Summary(
             int files,
@@ -73,7 +80,8 @@ public final class EmbeddedRun {
             long ruleUpdatesRejected,
             long alertUpdates,
             long signalsMissingGroup,
-            long embeddedJsonUnreadable) {
+            long embeddedJsonUnreadable,
+            SortedMap<String, Long> deadLettersByReason) {
         /** True when the run took live rule updates. */
         public boolean live() {
             return ruleUpdatesAccepted >= 0;
@@ -385,7 +393,8 @@ public final class EmbeddedRun {
                 live == null ? -1 : counter(result, RuleUpdateValidator.ACC_REJECTED),
                 updates,
                 counter(result, DetectFunction.ACC_SIGNALS_DROPPED),
-                counter(result, DetectFunction.ACC_EMBEDDED_JSON_UNREADABLE));
+                counter(result, DetectFunction.ACC_EMBEDDED_JSON_UNREADABLE),
+                deadLettersByReason(result));
     }
 
     private static ScheduledExecutorService startProgress(
@@ -484,7 +493,8 @@ public final class EmbeddedRun {
                 live == null ? -1 : counter(result, RuleUpdateValidator.ACC_REJECTED),
                 0,
                 counter(result, DetectFunction.ACC_SIGNALS_DROPPED),
-                counter(result, DetectFunction.ACC_EMBEDDED_JSON_UNREADABLE));
+                counter(result, DetectFunction.ACC_EMBEDDED_JSON_UNREADABLE),
+                deadLettersByReason(result));
     }
 
     /**
@@ -498,6 +508,24 @@ public final class EmbeddedRun {
         }
     }
 
+    /**
+     * The configuration every embedded cluster starts from: the REST endpoint, the RPC services and the blob
+     * server of the job and task managers all bound to 127.0.0.1, so that a run on a laptop or a shared host
+     * opens nothing beyond loopback (Flink's defaults bind RPC and blob ports to every interface).
+     */
+    public static Configuration loopbackConfiguration() {
+        Configuration conf = new Configuration();
+        conf.set(RestOptions.BIND_ADDRESS, LOOPBACK);
+        conf.set(RestOptions.ADDRESS, LOOPBACK);
+        conf.set(JobManagerOptions.BIND_HOST, LOOPBACK);
+        conf.set(JobManagerOptions.ADDRESS, LOOPBACK);
+        conf.set(TaskManagerOptions.BIND_HOST, LOOPBACK);
+        conf.set(TaskManagerOptions.HOST, LOOPBACK);
+        return conf;
+    }
+
+    private static final String LOOPBACK = "127.0.0.1";
+
     /** Turns on checkpointing, which exactly-once sinks and restartable sources need. */
     public static void enableCheckpointing(StreamExecutionEnvironment env, java.time.Duration interval) {
         env.enableCheckpointing(interval.toMillis(), CheckpointingMode.EXACTLY_ONCE);
@@ -508,6 +536,17 @@ public final class EmbeddedRun {
         RunOutput o = new RunOutput(true, a.rule().id(), a.rule().title(), format.encode(a));
         o.update = a.revision() > 0;
         return o;
+    }
+
+    /** The per-reason dead letter totals of a finished job, sorted by reason so that summaries compare. */
+    private static SortedMap<String, Long> deadLettersByReason(JobExecutionResult result) {
+        SortedMap<String, Long> byReason = new TreeMap<>();
+        result.getAllAccumulatorResults().forEach((name, value) -> {
+            if (name.startsWith(DetectFunction.ACC_DEAD_LETTERS_BY_REASON) && value(value) > 0) {
+                byReason.put(name.substring(DetectFunction.ACC_DEAD_LETTERS_BY_REASON.length()), value(value));
+            }
+        });
+        return byReason;
     }
 
     private static long counter(JobExecutionResult result, String name) {

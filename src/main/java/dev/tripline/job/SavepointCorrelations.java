@@ -82,8 +82,8 @@ public final class SavepointCorrelations {
                 withState.add(s.getOperatorID());
             }
         }
-        Configuration conf = new Configuration();
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, conf);
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.createLocalEnvironment(1, EmbeddedRun.loopbackConfiguration());
         SavepointReader savepoint = SavepointReader.read(env, path, new EmbeddedRocksDBStateBackend());
         DataStream<Group> all = null;
         for (int stage = 1; stage <= MAX_STAGES; stage++) {

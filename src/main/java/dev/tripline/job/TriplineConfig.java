@@ -288,6 +288,11 @@ public record TriplineConfig(
         String name = file.toString();
         String text;
         try {
+            if (Files.exists(file) && !Files.isRegularFile(file)) {
+                // A FIFO or a device would block the read (or never end); a config is a file.
+                throw new ConfigException(List.of(new LoadError(
+                        SourceLocation.ofFile(name), "config is not a regular file (a directory, FIFO or device)")));
+            }
             if (Files.size(file) > 1024 * 1024) {
                 throw new ConfigException(
                         List.of(new LoadError(SourceLocation.ofFile(name), "config file over 1 MiB")));

@@ -3,6 +3,7 @@ package dev.tripline.program;
 import dev.tripline.correlate.CorrelationEngine;
 import dev.tripline.correlate.CorrelationPlan;
 import dev.tripline.match.CompiledMatcher;
+import dev.tripline.rule.CorrelationRule;
 import dev.tripline.rule.LoadError;
 import dev.tripline.rule.RuleFilter;
 import dev.tripline.rule.RuleLoadOptions;
@@ -161,6 +162,26 @@ public final class RuleProgram implements Serializable {
                 ? this
                 : new RuleProgram(
                         this, problems.stream().map(RuleProgram::problem).toList());
+    }
+
+    /**
+     * This program checked against the correlation state TTL of the job that runs it: state older than the TTL
+     * is dropped whatever its timers say, so a correlation whose timespan is longer would lose its open
+     * sequences before they could complete (and a timespan of a century would silently become the TTL). Each
+     * such correlation is an error at its own location.
+     */
+    public RuleProgram withStateTtl(java.time.Duration stateTtl) {
+        List<LoadError> tooLong = new ArrayList<>();
+        for (CorrelationRule c : rules.correlations()) {
+            if (c.timespan() != null && c.timespan().compareTo(stateTtl) > 0) {
+                tooLong.add(new LoadError(
+                        c.location(),
+                        "correlation '" + c.id() + "': timespan " + c.timespan() + " is longer than the "
+                                + "correlation state TTL " + stateTtl + " (correlation.state-ttl), which would drop "
+                                + "its open sequences before they complete; shorten the timespan or raise the TTL"));
+            }
+        }
+        return tooLong.isEmpty() ? this : new RuleProgram(this, tooLong);
     }
 
     /** A problem of the whole set rather than of a place in one file: it has no location. */
