@@ -21,6 +21,7 @@ import java.util.Set;
  * @param aliases           alias name to (referenced rule id to field name in that rule's events)
  * @param alertTitle        Tripline's {@code alert_title} template for the composite alert, or null for the title;
  *                          placeholders name a group-by field or an evidence field (see docs/alerts.md)
+ * @param enabled           false: loaded and tested, but not run (Panther {@code Enabled: false})
  * @param absent            ids of referenced rules that must NOT occur (Panther {@code Absence: true}); temporal
  *                          types only, decided when the window closes (docs/correlation.md, "Absence")
  * @param minCounts         referenced rule id to the signals it needs in the window (Panther {@code MinMatchCount});
@@ -47,6 +48,7 @@ public record CorrelationRule(
         boolean generate,
         String alertTitle,
         SourceLocation location,
+        boolean enabled,
         Set<String> absent,
         Map<String, Integer> minCounts,
         List<CorrelationTestCase> tests)
@@ -93,6 +95,7 @@ public record CorrelationRule(
                 generate,
                 alertTitle,
                 location,
+                true,
                 Set.of(),
                 Map.of(),
                 List.of());
@@ -100,6 +103,15 @@ public record CorrelationRule(
 
     /** The same correlation with {@code tests} (a loader attaches sidecar tests once they are parsed). */
     public CorrelationRule withTests(List<CorrelationTestCase> more) {
+        return copy(enabled, more);
+    }
+
+    /** The same correlation, enabled (tests run disabled correlations too). */
+    public CorrelationRule asEnabled() {
+        return copy(true, tests);
+    }
+
+    private CorrelationRule copy(boolean isEnabled, List<CorrelationTestCase> withTests) {
         return new CorrelationRule(
                 id,
                 name,
@@ -120,9 +132,10 @@ public record CorrelationRule(
                 generate,
                 alertTitle,
                 location,
+                isEnabled,
                 absent,
                 minCounts,
-                more);
+                withTests);
     }
 
     public CorrelationRule {

@@ -57,7 +57,7 @@ public record CorrelationTestCase(String name, List<Input> inputs, List<Expected
             String correlation, Map<String, String> group, Integer count, BigDecimal value, SourceLocation location)
             implements Serializable {
         public ExpectedFiring {
-            group = Map.copyOf(group);
+            group = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(group));
         }
     }
 }

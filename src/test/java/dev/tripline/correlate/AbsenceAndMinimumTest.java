@@ -56,6 +56,7 @@ class AbsenceAndMinimumTest {
                     true,
                     null,
                     new SourceLocation("t.yml", 1, 1),
+                    true,
                     absent,
                     minCounts,
                     List.of());
