@@ -12,6 +12,7 @@ import dev.tripline.rule.CorrelationRule;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.flink.api.common.functions.FlatMapFunction;
 import org.apache.flink.util.Collector;
@@ -78,6 +79,15 @@ public class CorrelationAlerts implements FlatMapFunction<FiredRecord, AlertReco
                     e.eventId(), e.eventTimeMillis(), e.eventName(), e.eventSource(), e.awsRegion(), fields));
         }
         String title = template == null ? f.title() : AlertTitles.renderCorrelation(template, f.group(), evidence);
-        return Alerts.correlation(rule, f.group(), evidence, f.count(), title);
+        // The aggregate compared with the condition, and the input rule each evidence event matched, in order.
+        Map<String, JsonNode> context = new LinkedHashMap<>();
+        context.put(
+                "correlation_type",
+                JsonNodeFactory.instance.textNode(f.type().name().toLowerCase(Locale.ROOT)));
+        context.put("aggregate", JsonNodeFactory.instance.numberNode(f.value()));
+        com.fasterxml.jackson.databind.node.ArrayNode rules = JsonNodeFactory.instance.arrayNode();
+        f.evidence().forEach(e -> rules.add(e.ruleId()));
+        context.put("evidence_rules", rules);
+        return Alerts.correlation(rule, f.group(), evidence, f.count(), title, context);
     }
 }
