@@ -221,6 +221,50 @@ class PantherCorrelationLoaderTest {
     }
 
     @Test
+    void transitionsLinkingTheSameValueBecomeOneGroupByField() {
+        RuleLoader.Result r = load("""
+                AnalysisType: correlation_rule
+                RuleID: Test.CreateLoginDelete
+                Severity: Medium
+                Detection:
+                  - Sequence:
+                      - ID: Create
+                        RuleID: Test.CreateUser
+                      - ID: Login
+                        RuleID: Test.Login
+                      - ID: Delete
+                        RuleID: Test.DeleteUser
+                    Transitions:
+                      - ID: created then logs in
+                        From: Create
+                        To: Login
+                        WithinTimeFrameMinutes: 10
+                        Match:
+                          - From: p_alert_context.request_username
+                            To: userIdentity.userName
+                      - ID: logs in then deleted
+                        From: Login
+                        To: Delete
+                        WithinTimeFrameMinutes: 20
+                        Match:
+                          - From: userIdentity.userName
+                            To: p_alert_context.request_username
+                """);
+        assertThat(r.errors()).isEmpty();
+        CorrelationRule c = r.ruleSet().correlation("Test.CreateLoginDelete").orElseThrow();
+        assertThat(c.groupBy()).hasSize(1);
+        assertThat(c.aliases().get(c.groupBy().get(0)))
+                .containsExactlyInAnyOrderEntriesOf(Map.of(
+                        "Test.CreateUser", "requestParameters.userName",
+                        "Test.Login", "userIdentity.userName",
+                        "Test.DeleteUser", "requestParameters.userName"));
+        assertThat(c.timespan()).isEqualTo(Duration.ofMinutes(30));
+        assertThat(r.warnings())
+                .extracting(LoadError::message)
+                .anySatisfy(m -> assertThat(m).contains("summed into one window of 30 minutes"));
+    }
+
+    @Test
     void errorsPointAtTheirCause() {
         RuleLoader.Result missing = load("""
                 AnalysisType: correlation_rule

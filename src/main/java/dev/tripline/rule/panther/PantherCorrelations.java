@@ -250,6 +250,9 @@ final class PantherCorrelations {
         }
         long total = 0;
         int i = 0;
+        // (step, field) pairs that must hold the same value; linked pairs form one group-by field.
+        Map<String, String> parent = new LinkedHashMap<>();
+        Map<String, Join> sides = new LinkedHashMap<>();
         for (Node item : seq.getValue()) {
             YamlMap t = SafeYaml.map(file, item, "a transition");
             t.onlyKeys(TRANSITION_KEYS, "a transition", "ID, From, To, WithinTimeFrameMinutes, Match");
@@ -278,12 +281,20 @@ final class PantherCorrelations {
                     if (fromField == null || toField == null) {
                         throw new RuleSyntaxException(mm.location(), "a transition match needs On, or From and To");
                     }
-                    String label = "transition" + (i + 1) + "." + toField;
-                    joins.add(new Join(label, from.step(), fromField, mm.location()));
-                    joins.add(new Join(label, to.step(), toField, mm.location()));
+                    String a = side(sides, parent, new Join(null, from.step(), fromField, mm.location()));
+                    String b = side(sides, parent, new Join(null, to.step(), toField, mm.location()));
+                    parent.put(root(parent, a), root(parent, b));
                 }
             }
             i++;
+        }
+        // One group-by field per linked set, named after the field its last step reads.
+        Map<String, String> labels = new LinkedHashMap<>();
+        for (Map.Entry<String, Join> side : sides.entrySet()) {
+            String r = root(parent, side.getKey());
+            labels.putIfAbsent(r, sides.get(r).field());
+            Join j = side.getValue();
+            joins.add(new Join(labels.get(r), j.step(), j.field(), j.at()));
         }
         if (members.size() > 2) {
             sink.warning(
@@ -298,6 +309,21 @@ final class PantherCorrelations {
                             + "it only stands in for a transition without WithinTimeFrameMinutes");
         }
         return Duration.ofMinutes(total);
+    }
+
+    private static String side(Map<String, Join> sides, Map<String, String> parent, Join j) {
+        String key = j.step() + '\u0000' + j.field();
+        sides.putIfAbsent(key, j);
+        parent.putIfAbsent(key, key);
+        return key;
+    }
+
+    private static String root(Map<String, String> parent, String key) {
+        String r = key;
+        while (!parent.get(r).equals(r)) {
+            r = parent.get(r);
+        }
+        return r;
     }
 
     private static List<PendingTest> tests(String file, Node node, List<Member> members) {
