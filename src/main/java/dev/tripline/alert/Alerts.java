@@ -67,6 +67,17 @@ public final class Alerts {
      */
     public static Alert correlation(
             RuleRef rule, Map<String, String> group, List<Evidence> evidence, long count, String title) {
+        return correlation(rule, group, evidence, count, title, Map.of());
+    }
+
+    /** A correlation alert with {@code context} (e.g. the aggregate and the input rule of each evidence event). */
+    public static Alert correlation(
+            RuleRef rule,
+            Map<String, String> group,
+            List<Evidence> evidence,
+            long count,
+            String title,
+            Map<String, com.fasterxml.jackson.databind.JsonNode> context) {
         if (evidence.isEmpty()) {
             throw new IllegalArgumentException("a correlation alert needs at least one evidence event");
         }
@@ -98,7 +109,7 @@ public final class Alerts {
                 count,
                 dedupKey,
                 alertId(Alert.Kind.CORRELATION, rule.id(), dedupKey, evidence),
-                Map.of());
+                context);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.tripline.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tripline.correlate.CorrelationExplanation;
 import dev.tripline.event.Event;
 import dev.tripline.match.Explanation;
 import dev.tripline.program.RuleProgram;
@@ -16,21 +17,27 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code tripline rules explain RULE --event FILE}: why a rule matched an event or not, node by node. */
+/**
+ * {@code tripline rules explain RULE --event FILE}: why a rule matched an event or not, node by node; for a
+ * correlation ({@code rules explain CORRELATION --events FILE}), per group the signals, the windows considered and
+ * why it fired or not.
+ */
 @Command(
         name = "explain",
         mixinStandardHelpOptions = true,
-        description = "Show why a rule matches an event or not, selection by selection.")
+        description = "Show why a rule matches an event or not, selection by selection; for a correlation, why it "
+                + "fires or not over the events in order, group by group.")
 final class ExplainCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "RULE", description = "Rule id or Sigma name.")
+    @Parameters(index = "0", paramLabel = "RULE", description = "Rule or correlation id, or Sigma name.")
     String ruleId;
 
     @Option(
-            names = "--event",
+            names = {"--event", "--events"},
             required = true,
             paramLabel = "FILE",
             description = "Event file: one record, JSON Lines, a CloudTrail log file (.json/.json.gz), EventBridge "
-                    + "or CloudWatch Logs envelope. Every event in it is explained.")
+                    + "or CloudWatch Logs envelope. Every event in it is explained; for a correlation, the events "
+                    + "arrive in file order.")
     Path eventFile;
 
     @Option(
@@ -59,8 +66,10 @@ final class ExplainCommand implements Callable<Integer> {
             RulesCommand.printLoadProblems(err, loaded, options.quiet);
         }
         Optional<Rule> rule = loaded.rules().rule(ruleId);
-        if (rule.isEmpty()) {
-            err.println("tripline: no rule with id or name '" + ruleId + "' in " + rulePaths);
+        boolean correlation =
+                rule.isEmpty() && loaded.rules().correlation(ruleId).isPresent();
+        if (rule.isEmpty() && !correlation) {
+            err.println("tripline: no rule or correlation with id or name '" + ruleId + "' in " + rulePaths);
             return RulesCommand.BAD_CONFIG;
         }
         EventFiles.Read read = EventFiles.read(eventFile);
@@ -68,6 +77,13 @@ final class ExplainCommand implements Callable<Integer> {
         if (read.events().isEmpty()) {
             err.println("tripline: no event could be read from " + eventFile);
             return RulesCommand.BAD_CONFIG;
+        }
+        if (correlation) {
+            String text = CorrelationExplanation.explain(loaded.rules(), loaded.matcher(), ruleId, read.events())
+                    .orElseThrow();
+            out.print(text);
+            out.flush();
+            return text.contains("  FIRED: ") ? RulesCommand.OK : RulesCommand.RULES_FAILED;
         }
         boolean anyMatch = false;
         for (Event event : read.events()) {

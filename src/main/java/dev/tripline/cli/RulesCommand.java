@@ -1,5 +1,6 @@
 package dev.tripline.cli;
 
+import dev.tripline.correlate.CorrelationTestRunner;
 import dev.tripline.job.TriplineConfig;
 import dev.tripline.match.RuleTestRunner;
 import dev.tripline.program.RuleProgram;
@@ -161,7 +162,8 @@ final class RulesCommand implements Runnable {
             }
             printLoadProblems(err, loaded, options.quiet);
             RuleTestRunner.ExternalTests external = RuleTestRunner.loadExternal(paths, loaded.rules());
-            RuleTestRunner.Report report = RuleTestRunner.run(loaded.rules(), external);
+            RuleTestRunner.Report report = CorrelationTestRunner.withCorrelationTests(
+                    RuleTestRunner.run(loaded.rules(), external), loaded.rules());
             for (LoadError e : report.errors()) {
                 err.println(e);
             }
@@ -186,22 +188,34 @@ final class RulesCommand implements Runnable {
                 out.println("JUnit XML written to " + junitXml);
             }
             long rulesWithTests = report.results().stream()
+                    .filter(r -> r.origin() != RuleTestRunner.Origin.CORRELATION)
                     .map(RuleTestRunner.TestResult::ruleId)
                     .distinct()
                     .count();
             long externalCount = report.results().stream()
                     .filter(r -> r.origin() == RuleTestRunner.Origin.EXTERNAL)
                     .count();
+            List<RuleTestRunner.TestResult> correlationTests = report.results().stream()
+                    .filter(r -> r.origin() == RuleTestRunner.Origin.CORRELATION)
+                    .toList();
+            long correlationsWithTests = correlationTests.stream()
+                    .map(RuleTestRunner.TestResult::ruleId)
+                    .distinct()
+                    .count();
             out.printf(
-                    "Rule tests: %d passed, %d failed, %d skipped (%d rules with tests of %d loaded; "
-                            + "%d tests from the rule files, %d labelled events from test-sources)%n",
+                    "Rule tests: %d passed, %d failed, %d skipped (%d rules with tests of %d loaded, "
+                            + "%d correlations with tests of %d loaded; %d tests from the rule files, "
+                            + "%d labelled events from test-sources, %d correlation tests)%n",
                     report.passed(),
                     report.failed(),
                     report.skipped(),
                     rulesWithTests,
                     loaded.rules().rules().size(),
-                    report.total() - externalCount,
-                    externalCount);
+                    correlationsWithTests,
+                    loaded.rules().correlations().size(),
+                    report.total() - externalCount - correlationTests.size(),
+                    externalCount,
+                    correlationTests.size());
             if (!report.externalRecordsForUnknownRules().isEmpty()) {
                 out.printf(
                         "%d labelled events name %d rules that are not loaded (not run)%n",

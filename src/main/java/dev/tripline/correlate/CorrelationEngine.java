@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Every correlation of a rule set, compiled, with the routing a driver needs: which plans consume a rule's
+ * Every enabled correlation of a rule set, compiled, with the routing a driver needs: which plans consume a rule's
  * matches, and which consume a fired correlation (chaining). Immutable and serialisable, so a Flink job builds
  * it once and ships it to its operators.
  */
@@ -34,6 +34,9 @@ public final class CorrelationEngine implements Serializable {
             }
         }
         for (CorrelationRule c : ruleSet.correlations()) {
+            if (!c.enabled()) {
+                continue;
+            }
             try {
                 CorrelationPlan p = CorrelationPlan.compile(c, ruleSet, options, !quiet.contains(c.id()));
                 plans.put(c.id(), p);

@@ -72,6 +72,14 @@ public final class CorrelationPlan implements Serializable {
     private final String fingerprint;
     /** Rules that occur under a {@code not}: their signals stay as witnesses after their own window closed. */
     private final Set<Integer> negatedRules = new HashSet<>();
+    /** Bit mask of the rules that must not occur ({@link CorrelationRule#absent()}). */
+    private final int absentMask;
+    /** temporal_ordered with absent steps: each absence is checked between its neighbouring steps. */
+    private final boolean orderedAbsence;
+    /** [rule index] -> signals the rule needs in a window ({@link CorrelationRule#minCounts()}; 1 by default). */
+    private final long[] minCounts;
+    /** A temporal plan with a minimum above one: signals at one instant are counted in their slot, not folded. */
+    private final boolean counts;
 
     private CorrelationPlan(CorrelationRule rule, RuleSet ruleSet, Options options, boolean alert) {
         this.rule = rule;
@@ -103,7 +111,8 @@ public final class CorrelationPlan implements Serializable {
         temporal = rule.type() == Type.TEMPORAL || rule.type() == Type.TEMPORAL_ORDERED;
         ordersEveryRule = rule.type() == Type.TEMPORAL_ORDERED
                 && rule.temporalCondition() == null
-                && rule.condition().isEmpty();
+                && rule.condition().isEmpty()
+                && rule.absent().isEmpty();
         @SuppressWarnings("unchecked")
         List<String>[] names = new List[rules.size()];
         for (int r = 0; r < rules.size(); r++) {
@@ -116,21 +125,40 @@ public final class CorrelationPlan implements Serializable {
             throw new IllegalArgumentException("correlation " + rule.id() + " has more than " + MAX_TEMPORAL_RULES
                     + " rules; temporal types support at most that many");
         }
+        absentMask = absentMask(rule, rules);
+        minCounts = minCounts(rule, rules);
+        counts = Arrays.stream(minCounts).anyMatch(m -> m > 1);
+        orderedAbsence = absentMask != 0 && rule.type() == Type.TEMPORAL_ORDERED;
         if (temporal && rule.temporalCondition() != null) {
             formula = TemporalCondition.parse(rule.temporalCondition(), name -> indexOfName(name, ruleSet));
         } else if (temporal && rule.condition().isEmpty()) {
-            TemporalCondition.Node all = new TemporalCondition.Var(0);
-            for (int i = 1; i < rules.size(); i++) {
-                all = new TemporalCondition.And(all, new TemporalCondition.Var(i));
+            // Every rule that must occur, and (unordered) no signal of an absent rule around the window; ordered
+            // absences are checked between their neighbouring steps instead (absenceHolds).
+            TemporalCondition.Node all = null;
+            for (int i = 0; i < rules.size(); i++) {
+                boolean absent = (absentMask & (1 << i)) != 0;
+                if (absent && orderedAbsence) {
+                    continue;
+                }
+                TemporalCondition.Node term = new TemporalCondition.Var(i);
+                if (absent) {
+                    term = new TemporalCondition.Not(term);
+                }
+                all = all == null ? term : new TemporalCondition.And(all, term);
             }
             formula = all;
         } else {
             formula = null;
         }
         boolean upward = rule.condition().stream().allMatch(b -> b.op() == CompareOp.GT || b.op() == CompareOp.GTE);
-        negations = formula != null && TemporalCondition.hasNot(formula);
-        if (negations) {
+        negations = absentMask != 0 || (formula != null && TemporalCondition.hasNot(formula));
+        if (formula != null) {
             collectNegated(formula, false, negatedRules);
+        }
+        for (int i = 0; i < rules.size(); i++) {
+            if ((absentMask & (1 << i)) != 0) {
+                negatedRules.add(i);
+            }
         }
         switch (rule.type()) {
             case EVENT_COUNT, VALUE_COUNT -> {
@@ -152,6 +180,55 @@ public final class CorrelationPlan implements Serializable {
                 atClose = !monotone;
             }
         }
+    }
+
+    /**
+     * The bit mask of the absent rules; checks that only temporal types without a condition of their own have
+     * them, and that some rule must still occur (a match needs a signal to anchor its window).
+     */
+    private static int absentMask(CorrelationRule rule, List<String> rules) {
+        int mask = 0;
+        for (String id : rule.absent()) {
+            int i = rules.indexOf(id);
+            if (i < 0) {
+                throw new IllegalArgumentException("absent rule " + id + " is not one of the correlation's rules");
+            }
+            mask |= 1 << i;
+        }
+        if (mask == 0) {
+            return 0;
+        }
+        if (rule.type() != Type.TEMPORAL && rule.type() != Type.TEMPORAL_ORDERED) {
+            throw new IllegalArgumentException("absent rules need a temporal or temporal_ordered correlation");
+        }
+        if (rule.temporalCondition() != null || !rule.condition().isEmpty()) {
+            throw new IllegalArgumentException(
+                    "absent rules cannot be combined with a condition; write 'not' in the temporal condition");
+        }
+        if (Integer.bitCount(mask) == rules.size()) {
+            throw new IllegalArgumentException("every rule is absent; at least one must occur");
+        }
+        return mask;
+    }
+
+    private static long[] minCounts(CorrelationRule rule, List<String> rules) {
+        long[] out = new long[rules.size()];
+        Arrays.fill(out, 1);
+        for (Map.Entry<String, Integer> e : rule.minCounts().entrySet()) {
+            int i = rules.indexOf(e.getKey());
+            if (i < 0) {
+                throw new IllegalArgumentException(
+                        "minimum count for " + e.getKey() + ", which is not one of the correlation's rules");
+            }
+            if (e.getValue() < 1) {
+                throw new IllegalArgumentException("minimum count for " + e.getKey() + " must be at least 1");
+            }
+            if (e.getValue() > 1 && rule.type() != Type.TEMPORAL && rule.type() != Type.TEMPORAL_ORDERED) {
+                throw new IllegalArgumentException("minimum counts per rule need a temporal type");
+            }
+            out[i] = e.getValue();
+        }
+        return out;
     }
 
     /** Compiles {@code rule}; {@code ruleSet} resolves names used in an extended temporal condition. */
@@ -295,7 +372,7 @@ public final class CorrelationPlan implements Serializable {
     public StepResult step(GroupState g, Signal signal) {
         int r = signal.ruleIndex();
         String key = CorrelationState.slotKey(r, signal.time(), signal.value());
-        if (temporal && g.hasSlot(key)) {
+        if (temporal && !counts && g.hasSlot(key)) {
             return StepResult.FOLDED;
         }
         CorrelationState state = g.index();
@@ -303,7 +380,7 @@ public final class CorrelationPlan implements Serializable {
             state = new CorrelationState();
         }
         List<String> group = signal.group();
-        CorrelationState.Slot slot = temporal ? null : state.find(r, signal.time(), signal.value());
+        CorrelationState.Slot slot = temporal && !counts ? null : state.find(r, signal.time(), signal.value());
         int evicted = 0;
         boolean folded = slot != null;
         if (folded) {
@@ -759,6 +836,8 @@ public final class CorrelationPlan implements Serializable {
         for (CorrelationState.Slot s : window) {
             present |= 1 << s.rule;
         }
+        // An absent rule is never part of a match; its signals only veto one.
+        present &= ~absentMask;
         int around = 0;
         if (negations) {
             long lookBack = from - span;
@@ -770,6 +849,7 @@ public final class CorrelationPlan implements Serializable {
         }
         final int aroundMask = around;
         List<CorrelationState.Slot> best = null;
+        int bestRules = 0;
         // Subsets of the rules present, the full set first, so the evidence names as many rules as it can.
         for (int sub = present; ; sub = (sub - 1) & present) {
             final int subset = sub;
@@ -790,16 +870,18 @@ public final class CorrelationPlan implements Serializable {
                                 }
                             },
                             false);
-                    if (ok) {
-                        return new Match(
-                                from,
-                                chain.get(chain.size() - 1).time,
-                                chain,
-                                BigDecimal.valueOf(chain.size()),
-                                chain.size());
+                    if (ok && orderedAbsence) {
+                        // Decided on the window anchored at the first step; later anchors try later chains.
+                        return chain.get(0).time == from && absenceHolds(state, chain, from)
+                                ? match(from, chain, subset)
+                                : null;
                     }
-                } else if (best == null || chain.size() > best.size()) {
+                    if (ok) {
+                        return match(from, chain, subset);
+                    }
+                } else if (best == null || Integer.bitCount(subset) > bestRules) {
                     best = chain;
+                    bestRules = Integer.bitCount(subset);
                 }
             }
             if (sub == 0) {
@@ -809,13 +891,85 @@ public final class CorrelationPlan implements Serializable {
         if (formula != null || best == null) {
             return null;
         }
-        BigDecimal count = BigDecimal.valueOf(best.size());
+        BigDecimal count = BigDecimal.valueOf(bestRules);
         for (Bound b : rule.condition()) {
             if (!b.holds(count)) {
                 return null;
             }
         }
-        return new Match(from, best.get(best.size() - 1).time, best, count, best.size());
+        return match(from, best, bestRules == 0 ? 0 : (1 << bestRules) - 1);
+    }
+
+    /** A temporal match: its value is the number of rules present, its count the signals it uses. */
+    private static Match match(long from, List<CorrelationState.Slot> chain, int rules) {
+        long signals = 0;
+        for (CorrelationState.Slot s : chain) {
+            signals += s.count;
+        }
+        return new Match(
+                from, chain.get(chain.size() - 1).time, chain, BigDecimal.valueOf(Integer.bitCount(rules)), (int)
+                        Math.min(Integer.MAX_VALUE, signals));
+    }
+
+    /**
+     * For temporal_ordered with absent steps: no signal of an absent step lies where the sequence forbids it,
+     * given the times {@code chain} picked for the steps that occur. Between two steps that occur, an absent
+     * step must not fall between their times; after the last step ("not followed by") it must not fall
+     * before the window's end; before the first ("not preceded by") it must not fall in the timespan before
+     * the last step. Every bound lies at or before the window's end, so once the watermark passed it, every
+     * signal that could veto has arrived (closed witnesses included).
+     */
+    private boolean absenceHolds(CorrelationState state, List<CorrelationState.Slot> chain, long from) {
+        int n = rule.rules().size();
+        long[] at = new long[n];
+        Arrays.fill(at, Long.MIN_VALUE);
+        for (CorrelationState.Slot s : chain) {
+            if (at[s.rule] == Long.MIN_VALUE) {
+                at[s.rule] = s.time;
+            }
+        }
+        long first = chain.get(0).time;
+        long last = chain.get(chain.size() - 1).time;
+        for (int k = 0; k < n; k++) {
+            if ((absentMask & (1 << k)) == 0) {
+                continue;
+            }
+            long lo = Long.MIN_VALUE;
+            long hi = Long.MIN_VALUE;
+            for (int p = k - 1; p >= 0 && lo == Long.MIN_VALUE; p--) {
+                if ((absentMask & (1 << p)) == 0) {
+                    lo = lastOf(chain, p);
+                }
+            }
+            for (int q = k + 1; q < n && hi == Long.MIN_VALUE; q++) {
+                if ((absentMask & (1 << q)) == 0) {
+                    hi = at[q];
+                }
+            }
+            if (lo == Long.MIN_VALUE) {
+                lo = last >= Long.MIN_VALUE + span ? last - span : Long.MIN_VALUE;
+            }
+            if (hi == Long.MIN_VALUE) {
+                hi = end(first);
+            }
+            for (CorrelationState.Slot s : state.slots) {
+                if (s.rule == k && s.time >= lo && s.time <= hi) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** The time of the latest slot of rule {@code r} in {@code chain} (a step with a minimum uses several). */
+    private static long lastOf(List<CorrelationState.Slot> chain, int r) {
+        long t = Long.MIN_VALUE;
+        for (CorrelationState.Slot s : chain) {
+            if (s.rule == r) {
+                t = Math.max(t, s.time);
+            }
+        }
+        return t;
     }
 
     /**
@@ -830,19 +984,24 @@ public final class CorrelationPlan implements Serializable {
             if ((subset & (1 << r)) == 0) {
                 continue;
             }
-            CorrelationState.Slot pick = null;
+            // The earliest slots of the rule (from the cursor on, if ordered) until they hold its minimum.
+            long got = 0;
+            long latest = cursor;
             for (CorrelationState.Slot s : window) {
                 if (s.rule == r && (!ordered || s.time >= cursor)) {
-                    pick = s;
-                    break;
+                    out.add(s);
+                    got += s.count;
+                    latest = s.time;
+                    if (got >= minCounts[r]) {
+                        break;
+                    }
                 }
             }
-            if (pick == null) {
+            if (got < minCounts[r]) {
                 return null;
             }
-            out.add(pick);
             if (ordered) {
-                cursor = pick.time;
+                cursor = latest;
             }
         }
         out.sort((x, y) -> Long.compare(x.time, y.time));

@@ -82,6 +82,13 @@ public final class Fingerprints {
                 .append(c.percentile() == null ? "" : c.percentile())
                 .append('\n');
         b.append("aliases=").append(sorted(c.aliases())).append('\n');
+        // Only when present, so that the fingerprints of correlations without them stay as they were.
+        if (!c.absent().isEmpty()) {
+            b.append("absent=").append(new TreeSet<>(c.absent())).append('\n');
+        }
+        if (!c.minCounts().isEmpty()) {
+            b.append("min-counts=").append(c.minCounts()).append('\n');
+        }
         for (String ref : c.rules()) {
             b.append("input ").append(ref).append(": ");
             Rule rule = rules.rule(ref).orElse(null);

@@ -12,6 +12,7 @@ import dev.tripline.correlate.Fired;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.flink.api.common.functions.FlatMapFunction;
 import org.apache.flink.util.Collector;
@@ -45,7 +46,7 @@ public class CorrelationAlerts implements FlatMapFunction<FiredRecord, AlertReco
         return toAlert(record.fired(), record.ruleRef(), record.titleTemplate);
     }
 
-    private static Alert toAlert(Fired f, RuleRef rule, String template) {
+    static Alert toAlert(Fired f, RuleRef rule, String template) {
         List<Evidence> evidence = new ArrayList<>(f.evidence().size());
         for (dev.tripline.correlate.Evidence e : f.evidence()) {
             Map<String, JsonNode> fields = new LinkedHashMap<>();
@@ -54,6 +55,15 @@ public class CorrelationAlerts implements FlatMapFunction<FiredRecord, AlertReco
                     e.eventId(), e.eventTimeMillis(), e.eventName(), e.eventSource(), e.awsRegion(), fields));
         }
         String title = template == null ? f.title() : AlertTitles.renderCorrelation(template, f.group(), evidence);
-        return Alerts.correlation(rule, f.group(), evidence, f.count(), title);
+        // The aggregate compared with the condition, and the input rule each evidence event matched, in order.
+        Map<String, JsonNode> context = new LinkedHashMap<>();
+        context.put(
+                "correlation_type",
+                JsonNodeFactory.instance.textNode(f.type().name().toLowerCase(Locale.ROOT)));
+        context.put("aggregate", JsonNodeFactory.instance.numberNode(f.value()));
+        com.fasterxml.jackson.databind.node.ArrayNode rules = JsonNodeFactory.instance.arrayNode();
+        f.evidence().forEach(e -> rules.add(e.ruleId()));
+        context.put("evidence_rules", rules);
+        return Alerts.correlation(rule, f.group(), evidence, f.count(), title, context);
     }
 }

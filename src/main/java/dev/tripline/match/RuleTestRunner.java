@@ -74,10 +74,14 @@ public final class RuleTestRunner {
         SKIPPED
     }
 
-    /** Where a test came from: the rule file's own {@code Tests:}, or an external labelled-event source. */
+    /**
+     * Where a test came from: the rule file's own {@code Tests:}, an external labelled-event source, or a
+     * correlation's tests (its sidecar, or Panther's {@code Tests:} with {@code RuleOutputs}).
+     */
     public enum Origin {
         RULE,
-        EXTERNAL
+        EXTERNAL,
+        CORRELATION
     }
 
     /**
@@ -161,6 +165,22 @@ public final class RuleTestRunner {
         public List<TestResult> failures() {
             return results.stream().filter(r -> r.status() == Status.FAILED).toList();
         }
+
+        /** This report with {@code more} results (e.g. the correlation tests) added to its list and totals. */
+        public Report with(List<TestResult> more) {
+            List<TestResult> all = new ArrayList<>(results);
+            all.addAll(more);
+            int[] totals = totals(more);
+            return new Report(
+                    all,
+                    passed + totals[0],
+                    failed + totals[1],
+                    skipped + totals[2],
+                    externalRecordsForUnknownRules,
+                    externalShadowed,
+                    warnings,
+                    errors);
+        }
     }
 
     /** Runs the tests written in the rule files. */
@@ -179,23 +199,25 @@ public final class RuleTestRunner {
                 results.add(runOne(rule, test, Origin.EXTERNAL));
             }
         }
-        int passed = 0, failed = 0, skipped = 0;
-        for (TestResult r : results) {
-            switch (r.status()) {
-                case PASSED -> passed++;
-                case FAILED -> failed++;
-                case SKIPPED -> skipped++;
-            }
-        }
+        int[] totals = totals(results);
         return new Report(
                 results,
-                passed,
-                failed,
-                skipped,
+                totals[0],
+                totals[1],
+                totals[2],
                 external.unknownRuleRecords(),
                 external.shadowed(),
                 external.warnings(),
                 external.errors());
+    }
+
+    /** Passed, failed and skipped among {@code results}. */
+    private static int[] totals(List<TestResult> results) {
+        int[] n = new int[3];
+        for (TestResult r : results) {
+            n[r.status().ordinal()]++;
+        }
+        return n;
     }
 
     /** Runs one test of one rule. Never throws. */

@@ -5,6 +5,7 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A Sigma correlation (meta) rule, parsed and with its references resolved at load time. Evaluation lives
@@ -20,6 +21,12 @@ import java.util.Map;
  * @param aliases           alias name to (referenced rule id to field name in that rule's events)
  * @param alertTitle        Tripline's {@code alert_title} template for the composite alert, or null for the title;
  *                          placeholders name a group-by field or an evidence field (see docs/alerts.md)
+ * @param enabled           false: loaded and tested, but not run (Panther {@code Enabled: false})
+ * @param absent            ids of referenced rules that must NOT occur (Panther {@code Absence: true}); temporal
+ *                          types only, decided when the window closes (docs/correlation.md, "Absence")
+ * @param minCounts         referenced rule id to the signals it needs in the window (Panther {@code MinMatchCount});
+ *                          rules not listed need one
+ * @param tests             the correlation's tests: events or signals in arrival order and the firings expected
  */
 public record CorrelationRule(
         String id,
@@ -40,10 +47,101 @@ public record CorrelationRule(
         Map<String, Map<String, String>> aliases,
         boolean generate,
         String alertTitle,
-        SourceLocation location)
+        SourceLocation location,
+        boolean enabled,
+        Set<String> absent,
+        Map<String, Integer> minCounts,
+        List<CorrelationTestCase> tests)
         implements Serializable {
 
+    /** A correlation without absent steps, minimum counts or tests (Sigma correlations, hand-built ones). */
+    public CorrelationRule(
+            String id,
+            String name,
+            String title,
+            String description,
+            Level level,
+            List<String> tags,
+            List<String> authors,
+            Type type,
+            List<String> rules,
+            List<String> groupBy,
+            Duration timespan,
+            List<Bound> condition,
+            String temporalCondition,
+            List<String> fields,
+            Double percentile,
+            Map<String, Map<String, String>> aliases,
+            boolean generate,
+            String alertTitle,
+            SourceLocation location) {
+        this(
+                id,
+                name,
+                title,
+                description,
+                level,
+                tags,
+                authors,
+                type,
+                rules,
+                groupBy,
+                timespan,
+                condition,
+                temporalCondition,
+                fields,
+                percentile,
+                aliases,
+                generate,
+                alertTitle,
+                location,
+                true,
+                Set.of(),
+                Map.of(),
+                List.of());
+    }
+
+    /** The same correlation with {@code tests} (a loader attaches sidecar tests once they are parsed). */
+    public CorrelationRule withTests(List<CorrelationTestCase> more) {
+        return copy(enabled, more);
+    }
+
+    /** The same correlation, enabled (tests run disabled correlations too). */
+    public CorrelationRule asEnabled() {
+        return copy(true, tests);
+    }
+
+    private CorrelationRule copy(boolean isEnabled, List<CorrelationTestCase> withTests) {
+        return new CorrelationRule(
+                id,
+                name,
+                title,
+                description,
+                level,
+                tags,
+                authors,
+                type,
+                rules,
+                groupBy,
+                timespan,
+                condition,
+                temporalCondition,
+                fields,
+                percentile,
+                aliases,
+                generate,
+                alertTitle,
+                location,
+                isEnabled,
+                absent,
+                minCounts,
+                withTests);
+    }
+
     public CorrelationRule {
+        absent = Set.copyOf(absent);
+        minCounts = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(minCounts));
+        tests = List.copyOf(tests);
         tags = List.copyOf(tags);
         authors = List.copyOf(authors);
         rules = List.copyOf(rules);

@@ -126,6 +126,21 @@ class FlagshipRuleTest {
     }
 
     @Test
+    void sidecarCorrelationTestsCoverBothCorrelationsAndPass() {
+        assertThat(rules.correlations()).allSatisfy(c -> assertThat(c.tests()).isNotEmpty());
+        List<RuleTestRunner.TestResult> results = CorrelationTestRunner.run(rules);
+        assertThat(results)
+                .hasSize(13)
+                .allSatisfy(r -> assertThat(r.status())
+                        .as(r.testName() + ": " + r.reason())
+                        .isEqualTo(RuleTestRunner.Status.PASSED));
+        assertThat(results)
+                .filteredOn(r -> !r.expected())
+                .as("'no firing' cases")
+                .hasSizeGreaterThan(5);
+    }
+
+    @Test
     void firesForEnableRegionThenRunInstancesInThatRegion() {
         Run run = new Run()
                 .enable("ap-southeast-1", 0, MALLORY)

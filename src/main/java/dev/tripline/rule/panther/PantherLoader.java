@@ -78,7 +78,18 @@ public final class PantherLoader implements FormatLoader {
 
     private static final int MAX_TESTS = 1000;
 
+    /** Correlation rules per load, resolved against the loaded rules in {@link #finish}. */
+    private final Map<LoadSink, List<PantherCorrelations.Pending>> pending = new java.util.IdentityHashMap<>();
+
     public PantherLoader() {}
+
+    @Override
+    public void finish(LoadSink sink) {
+        List<PantherCorrelations.Pending> mine = pending.remove(sink);
+        if (mine != null) {
+            PantherCorrelations.finish(mine, sink);
+        }
+    }
 
     @Override
     public boolean recognizes(YamlMap firstDocument) {
@@ -90,6 +101,11 @@ public final class PantherLoader implements FormatLoader {
         for (Node doc : documents) {
             try {
                 YamlMap m = SafeYaml.map(file.name(), doc, "a Panther analysis document");
+                if ("correlation_rule".equals(m.string("AnalysisType"))) {
+                    pending.computeIfAbsent(sink, k -> new ArrayList<>())
+                            .add(new Parse(file.name(), m, sink).correlation());
+                    continue;
+                }
                 Rule rule = new Parse(file.name(), m, sink).rule();
                 if (rule != null) {
                     sink.add(rule);
@@ -116,6 +132,11 @@ public final class PantherLoader implements FormatLoader {
             this.sink = sink;
         }
 
+        PantherCorrelations.Pending correlation() {
+            return PantherCorrelations.parse(
+                    file, m, sink, severity(m.require("Severity"), "Severity"), bool("Enabled", true));
+        }
+
         Rule rule() {
             String type = m.string("AnalysisType");
             if (type == null) {
@@ -123,7 +144,6 @@ public final class PantherLoader implements FormatLoader {
             }
             if (!type.equals("rule")) {
                 String why = switch (type) {
-                    case "correlation_rule" -> "correlation rules are written as Sigma correlations in Tripline";
                     case "scheduled_rule", "scheduled_query", "saved_query" ->
                         "scheduled SQL rules and queries run against a data lake, which Tripline does not have";
                     case "policy" -> "policies evaluate cloud resources, not events";

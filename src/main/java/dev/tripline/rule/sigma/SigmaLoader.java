@@ -2,6 +2,8 @@ package dev.tripline.rule.sigma;
 
 import dev.tripline.event.FieldPath;
 import dev.tripline.event.LogType;
+import dev.tripline.rule.CorrelationRule;
+import dev.tripline.rule.CorrelationTestCase;
 import dev.tripline.rule.Expr;
 import dev.tripline.rule.FormatLoader;
 import dev.tripline.rule.Level;
@@ -41,6 +43,8 @@ public final class SigmaLoader implements FormatLoader {
     private static final int MAX_ALERT_TITLE = 1000;
 
     private final Map<LoadSink, List<SigmaCorrelations.Pending>> pending = new IdentityHashMap<>();
+    /** Sidecar tests per correlation id, attached once the correlations are resolved in {@link #finish}. */
+    private final Map<LoadSink, Map<String, List<CorrelationTestCase>>> correlationTests = new IdentityHashMap<>();
 
     public SigmaLoader() {}
 
@@ -68,16 +72,20 @@ public final class SigmaLoader implements FormatLoader {
     private void loadDocuments(SourceFile file, List<Node> documents, LoadSink sink) {
         List<SigmaCorrelations.Pending> correlations = pending.computeIfAbsent(sink, s -> new ArrayList<>());
         List<Draft> drafts = new ArrayList<>();
+        List<SigmaCorrelations.Pending> fileCorrelations = new ArrayList<>();
         int ruleDocuments = 0;
+        int correlationDocuments = 0;
         for (int i = 0; i < documents.size(); i++) {
             String fallbackId = documents.size() == 1 ? file.name() : file.name() + "#" + (i + 1);
             List<LoadError> errors = new ArrayList<>();
             try {
                 YamlMap doc = SafeYaml.map(file.name(), documents.get(i), "a Sigma document");
                 if (doc.has("correlation")) {
+                    correlationDocuments++;
                     SigmaCorrelations.Pending p = correlation(file, doc, fallbackId, errors, sink);
                     if (p != null) {
                         correlations.add(p);
+                        fileCorrelations.add(p);
                     }
                 } else if (doc.has("filter")) {
                     RuleFilter filter = filter(file, doc, fallbackId, errors, sink);
@@ -96,7 +104,7 @@ public final class SigmaLoader implements FormatLoader {
             }
             errors.forEach(sink::error);
         }
-        attachTests(file, drafts, ruleDocuments, sink);
+        attachTests(file, drafts, ruleDocuments, new FileCorrelations(fileCorrelations, correlationDocuments), sink);
         for (Draft d : drafts) {
             Rule r = d.rule();
             sink.add(
@@ -131,6 +139,7 @@ public final class SigmaLoader implements FormatLoader {
     @Override
     public void finish(LoadSink sink) {
         List<SigmaCorrelations.Pending> mine = pending.remove(sink);
+        Map<String, List<CorrelationTestCase>> tests = correlationTests.remove(sink);
         if (mine == null || mine.isEmpty()) {
             return;
         }
@@ -138,6 +147,15 @@ public final class SigmaLoader implements FormatLoader {
             SigmaCorrelations.finish(mine, sink);
         } catch (RuntimeException | StackOverflowError e) {
             sink.error(mine.get(0).location(), "internal error while resolving Sigma correlations: " + e);
+        }
+        if (tests != null) {
+            List<CorrelationRule> all = sink.correlations();
+            for (int i = 0; i < all.size(); i++) {
+                List<CorrelationTestCase> t = tests.get(all.get(i).id());
+                if (t != null) {
+                    all.set(i, all.get(i).withTests(t));
+                }
+            }
         }
     }
 
@@ -474,12 +492,82 @@ public final class SigmaLoader implements FormatLoader {
 
     // ---- sidecar tests ----
 
-    private static void attachTests(SourceFile file, List<Draft> drafts, int ruleDocuments, LoadSink sink) {
+    private void attachCorrelationTest(
+            SourceFile file, SigmaSidecar.Entry e, List<Draft> drafts, FileCorrelations correlations, LoadSink sink) {
+        SigmaCorrelations.Pending target;
+        if (e.rule() == null) {
+            if (correlations.documents() != 1) {
+                sink.error(
+                        e.location(),
+                        "correlation test '" + e.name() + "' must say 'rule: <correlation id or name>' because "
+                                + file.name() + " holds " + correlations.documents() + " correlations");
+                return;
+            }
+            target = correlations.loaded().isEmpty()
+                    ? null
+                    : correlations.loaded().get(0);
+        } else {
+            target = correlations.find(e.rule());
+            if (target == null) {
+                boolean isRule = drafts.stream()
+                        .anyMatch(d -> d.rule().id().equals(e.rule())
+                                || e.rule().equals(d.rule().name()));
+                if (isRule) {
+                    sink.error(
+                            e.ruleAt(),
+                            "test '" + e.name() + "' names rule '" + e.rule() + "', a single-event rule: a test with "
+                                    + "'events' and 'fires' tests a correlation; give a rule test 'event' and "
+                                    + "'expected'");
+                } else if (correlations.loaded().size() == correlations.documents()) {
+                    sink.error(
+                            e.ruleAt(),
+                            "test '" + e.name() + "' names '" + e.rule() + "', which is not a correlation in "
+                                    + file.name());
+                }
+                return;
+            }
+        }
+        if (target != null) {
+            correlationTests
+                    .computeIfAbsent(sink, k -> new java.util.HashMap<>())
+                    .computeIfAbsent(target.id(), k -> new ArrayList<>())
+                    .add(e.correlationTest());
+        }
+    }
+
+    /** The correlations of one file that loaded, and how many correlation documents it holds. */
+    private record FileCorrelations(List<SigmaCorrelations.Pending> loaded, int documents) {
+        SigmaCorrelations.Pending find(String handle) {
+            for (SigmaCorrelations.Pending p : loaded) {
+                if (p.id().equals(handle) || handle.equals(p.name())) {
+                    return p;
+                }
+            }
+            return null;
+        }
+    }
+
+    private void attachTests(
+            SourceFile file, List<Draft> drafts, int ruleDocuments, FileCorrelations correlations, LoadSink sink) {
         Path sidecar = SigmaSidecar.find(file.path());
         if (sidecar == null) {
             return;
         }
-        List<SigmaSidecar.Entry> entries = SigmaSidecar.read(sidecar, sink);
+        List<SigmaSidecar.Entry> all = SigmaSidecar.read(sidecar, sink);
+        List<SigmaSidecar.Entry> entries = new ArrayList<>();
+        for (SigmaSidecar.Entry e : all) {
+            if (e.correlationTest() != null) {
+                attachCorrelationTest(file, e, drafts, correlations, sink);
+            } else if (e.rule() != null && correlations.find(e.rule()) != null) {
+                sink.error(
+                        e.ruleAt(),
+                        "test '" + e.name() + "' names correlation '" + e.rule() + "': a correlation test lists "
+                                + "'events' (in arrival order) and the firings expected in 'fires', not 'event' and "
+                                + "'expected'");
+            } else {
+                entries.add(e);
+            }
+        }
         Map<String, Draft> byHandle = new LinkedHashMap<>();
         for (Draft d : drafts) {
             byHandle.putIfAbsent(d.rule().id(), d);

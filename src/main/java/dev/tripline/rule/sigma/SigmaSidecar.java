@@ -3,6 +3,7 @@ package dev.tripline.rule.sigma;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tripline.rule.CorrelationTestCase;
 import dev.tripline.rule.LoadSink;
 import dev.tripline.rule.RuleSyntaxException;
 import dev.tripline.rule.RuleTestCase;
@@ -28,18 +29,35 @@ import org.yaml.snakeyaml.nodes.Tag;
 
 /**
  * Reads the sidecar test file of a Sigma rule file: for {@code X.yml}, a sibling {@code X.tests.yml} (or
- * {@code .tests.yaml}) holding {@code tests:}, a list of {@code {name, expected, event, rule?}}. Sigma itself
- * has no place for tests, so they live beside the rule instead of inside it. Elastic's TOML rules use the same
+ * {@code .tests.yaml}) holding {@code tests:}, a list of {@code {name, expected, event, rule?}} for rules and
+ * {@code {name, events, fires, rule?}} for correlations (docs/sigma.md, "Correlation tests"). Sigma itself has
+ * no place for tests, so they live beside the rule instead of inside it. Elastic's TOML rules use the same
  * sidecars.
  */
 public final class SigmaSidecar {
     private static final Set<String> TEST_KEYS = Set.of("name", "expected", "event", "rule");
+    private static final Set<String> CORRELATION_TEST_KEYS = Set.of("name", "events", "fires", "rule");
+    private static final Set<String> FIRING_KEYS = Set.of("correlation", "group", "count", "value");
+    /** A correlation test reads at most this many inputs. */
+    static final int MAX_INPUTS = 10_000;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private SigmaSidecar() {}
 
-    /** One test and the rule (id or name) it names, or null when it names none. */
-    public record Entry(String rule, SourceLocation ruleAt, RuleTestCase test) {}
+    /**
+     * One test and the rule or correlation (id or name) it names, or null when it names none: either a rule test
+     * ({@code test}) or a correlation test ({@code correlationTest}), the other null.
+     */
+    public record Entry(String rule, SourceLocation ruleAt, RuleTestCase test, CorrelationTestCase correlationTest) {
+        String name() {
+            return test != null ? test.name() : correlationTest.name();
+        }
+
+        SourceLocation location() {
+            return test != null ? test.location() : correlationTest.location();
+        }
+    }
 
     /** The sidecar beside {@code ruleFile}, or null when there is none. */
     public static Path find(Path ruleFile) {
@@ -122,6 +140,9 @@ public final class SigmaSidecar {
     }
 
     private static Entry entry(String file, YamlMap m) {
+        if (m.has("events") || m.has("fires")) {
+            return correlationEntry(file, m);
+        }
         for (String key : m.keys()) {
             if (!TEST_KEYS.contains(key)) {
                 throw new RuleSyntaxException(
@@ -162,6 +183,108 @@ public final class SigmaSidecar {
                         event,
                         ((ScalarNode) expected).getValue().equalsIgnoreCase("true"),
                         Map.of(),
-                        m.location()));
+                        m.location()),
+                null);
+    }
+
+    /** {@code {name, events, fires, rule?}}: inputs in arrival order and the firings expected. */
+    private static Entry correlationEntry(String file, YamlMap m) {
+        m.onlyKeys(CORRELATION_TEST_KEYS, "a correlation test", "name, events, fires, rule");
+        String testName = m.string("name");
+        if (testName == null) {
+            throw new RuleSyntaxException(m.location(), "test has no 'name'");
+        }
+        Node events = m.require("events");
+        if (!(events instanceof SequenceNode list) || list.getValue().isEmpty()) {
+            throw new RuleSyntaxException(SafeYaml.at(file, events), "'events' must be a non-empty list");
+        }
+        if (list.getValue().size() > MAX_INPUTS) {
+            throw new RuleSyntaxException(
+                    SafeYaml.at(file, events), "'events' holds more than " + MAX_INPUTS + " entries");
+        }
+        List<CorrelationTestCase.Input> inputs = new ArrayList<>();
+        for (Node item : list.getValue()) {
+            inputs.add(input(file, item));
+        }
+        Node fires = m.require("fires");
+        if (!(fires instanceof SequenceNode firing)) {
+            throw new RuleSyntaxException(
+                    SafeYaml.at(file, fires), "'fires' must be a list of expected firings ([] for none)");
+        }
+        List<CorrelationTestCase.ExpectedFiring> expected = new ArrayList<>();
+        for (Node item : firing.getValue()) {
+            expected.add(firing(file, SafeYaml.map(file, item, "an expected firing")));
+        }
+        return new Entry(
+                m.string("rule"),
+                m.keyLocation("rule"),
+                null,
+                new CorrelationTestCase(testName, inputs, expected, m.location()));
+    }
+
+    /** An event (a map, or JSON object text), or {@code {watermark: TIME}}. */
+    private static CorrelationTestCase.Input input(String file, Node item) {
+        SourceLocation at = SafeYaml.at(file, item);
+        if (item instanceof MappingNode) {
+            YamlMap m = SafeYaml.map(file, item, "an event");
+            if (m.keys().equals(Set.of("watermark"))) {
+                return new CorrelationTestCase.WatermarkInput(time(file, m.get("watermark")), at);
+            }
+            return new CorrelationTestCase.EventInput(SafeYaml.toJson(file, item), at);
+        }
+        if (item instanceof ScalarNode es && !SafeYaml.isNull(es)) {
+            try {
+                JsonNode event = JSON.readTree(es.getValue());
+                if (event != null && event.isObject()) {
+                    return new CorrelationTestCase.EventInput(event, at);
+                }
+            } catch (JsonProcessingException e) {
+                throw new RuleSyntaxException(at, "event is not valid JSON: " + e.getOriginalMessage());
+            }
+        }
+        throw new RuleSyntaxException(at, "an entry of 'events' must be an event (map or JSON object) or {watermark}");
+    }
+
+    private static CorrelationTestCase.ExpectedFiring firing(String file, YamlMap m) {
+        m.onlyKeys(FIRING_KEYS, "an expected firing", "correlation, group, count, value");
+        Map<String, String> group = new java.util.LinkedHashMap<>();
+        if (m.has("group")) {
+            YamlMap g = SafeYaml.map(file, m.get("group"), "'group'");
+            for (String k : g.keys()) {
+                group.put(k, SafeYaml.scalar(file, g.get(k), "a group value"));
+            }
+        }
+        Integer count = null;
+        if (m.has("count")) {
+            try {
+                count = Integer.valueOf(SafeYaml.scalar(file, m.get("count"), "'count'"));
+            } catch (NumberFormatException e) {
+                throw new RuleSyntaxException(m.keyLocation("count"), "'count' must be a whole number");
+            }
+        }
+        java.math.BigDecimal value = null;
+        if (m.has("value")) {
+            try {
+                value = new java.math.BigDecimal(SafeYaml.scalar(file, m.get("value"), "'value'"));
+            } catch (NumberFormatException e) {
+                throw new RuleSyntaxException(m.keyLocation("value"), "'value' must be a number");
+            }
+        }
+        return new CorrelationTestCase.ExpectedFiring(m.string("correlation"), group, count, value, m.location());
+    }
+
+    /** An ISO-8601 instant ({@code 2024-03-05T10:00:00Z}) or epoch milliseconds. */
+    private static long time(String file, Node node) {
+        String text = SafeYaml.scalar(file, node, "a time");
+        try {
+            return java.time.Instant.parse(text).toEpochMilli();
+        } catch (java.time.format.DateTimeParseException e) {
+            try {
+                return Long.parseLong(text);
+            } catch (NumberFormatException n) {
+                throw new RuleSyntaxException(
+                        SafeYaml.at(file, node), "'" + text + "' is not a time (ISO-8601 like 2024-03-05T10:00:00Z)");
+            }
+        }
     }
 }

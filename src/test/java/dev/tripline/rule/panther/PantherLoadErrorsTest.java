@@ -102,9 +102,11 @@ class PantherLoadErrorsTest {
 
     @Test
     void otherAnalysisTypesAreRefused() {
-        LoadError e = onlyError("AnalysisType: correlation_rule\nRuleID: C\n");
-        assertThat(e.location().toString()).isEqualTo("r.yml:1:15");
-        assertThat(e.message()).contains("not supported").contains("Sigma correlations");
+        LoadError e = onlyError("AnalysisType: correlation_rule\nRuleID: C\nSeverity: High\n");
+        assertThat(e.location().toString())
+                .as("correlation rules load; this one lacks Detection")
+                .isEqualTo("r.yml:1:1");
+        assertThat(e.message()).contains("missing required key 'Detection'");
         assertThat(onlyError("AnalysisType: policy\nRuleID: P\n").message()).contains("not supported");
         assertThat(onlyError("AnalysisType: scheduled_rule\nRuleID: S\n").message())
                 .contains("not supported");
