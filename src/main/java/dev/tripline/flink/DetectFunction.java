@@ -42,8 +42,13 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
 
     private CorrelationEngine engine;
     private final TimeRange range;
+    /** Event times it believes; others are dead letters ({@link EventTimeBounds}). */
+    private final EventTimeBounds bounds;
     /** The default dedup period carried with single matches ({@link SingleMatch#withPolicy}); 0 = not carried. */
     private final int defaultDedupMinutes;
+
+    /** Sources whose recent event times one subtask remembers (a hunt reads thousands of files, one at a time). */
+    static final int MAX_SOURCES = 4096;
 
     /** Accumulator names: totals a client reads from the job result (an embedded run's summary). */
     public static final String ACC_RECORDS = "tripline-records-in";
@@ -81,6 +86,8 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
     private transient LongCounter signalsDroppedTotal;
     /** The line file this subtask is reading, null when none. */
     private transient String lineOrigin;
+    /** Recent event times per source, for {@link EventTimeBounds#check}. */
+    private transient EventTimeBounds.Sources sources;
 
     private transient Counter outsideRange;
     private transient Counter recordsIn;
@@ -106,10 +113,21 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
      * dedup needs no rule table of its own; 0 carries none.
      */
     public DetectFunction(CompiledMatcher matcher, CorrelationEngine engine, TimeRange range, int defaultDedupMinutes) {
+        this(matcher, engine, range, defaultDedupMinutes, EventTimeBounds.ARCHIVE);
+    }
+
+    /** Also dead-letters events whose time {@code bounds} does not believe. */
+    public DetectFunction(
+            CompiledMatcher matcher,
+            CorrelationEngine engine,
+            TimeRange range,
+            int defaultDedupMinutes,
+            EventTimeBounds bounds) {
         this.matcher = matcher;
         this.engine = engine;
         this.range = range == null ? TimeRange.ALL : range;
         this.defaultDedupMinutes = Math.max(0, defaultDedupMinutes);
+        this.bounds = bounds == null ? EventTimeBounds.ARCHIVE : bounds;
     }
 
     /** Runs {@code newMatcher} and {@code newEngine} from the next record on (a live rule update). */
@@ -121,6 +139,7 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
     @Override
     public void open(Configuration parameters) {
         parser = EventParser.forDetection();
+        sources = new EventTimeBounds.Sources(MAX_SOURCES);
         MetricGroup m = getRuntimeContext().getMetricGroup();
         recordsIn = m.counter("records_in");
         eventsParsed = m.counter("events_parsed");
@@ -194,9 +213,24 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
             deadLettersByReason.get(f.reason()).inc();
             ctx.output(DEAD_LETTERS, DeadLetter.of(record, f));
         }
+        long now = System.currentTimeMillis();
         for (Event event : parsed.events()) {
             eventsParsed.inc();
             eventsTotal.add(1);
+            EventTimeBounds.Rejection rejected = bounds.check(record.origin, event.eventTimeMillis(), now, sources);
+            if (rejected != null) {
+                // Never a watermark: the event goes no further than the dead letters.
+                deadLetters.inc();
+                deadTotal.add(1);
+                deadLettersByReason.get(rejected.reason()).inc();
+                ctx.output(
+                        DEAD_LETTERS,
+                        DeadLetter.of(
+                                record,
+                                new ParseFailure(
+                                        rejected.reason(), rejected.message(), -1, -1, "", -1, snippet(event))));
+                continue;
+            }
             if (!range.contains(event.eventTimeMillis())) {
                 outsideRange.inc();
                 outsideTotal.add(1);
@@ -219,6 +253,17 @@ public class DetectFunction extends ProcessFunction<RawRecord, SignalRecord> {
                         new DeadLetter(record.origin, record.position, MATCH_ERROR, String.valueOf(e), "", ""));
             }
         }
+    }
+
+    /** The start of the event's JSON, printable, for a dead letter about the event rather than its bytes. */
+    private static String snippet(Event event) {
+        String text = event.toString();
+        StringBuilder sb = new StringBuilder(Math.min(text.length(), ParseFailure.MAX_SNIPPET));
+        for (int i = 0; i < text.length() && i < ParseFailure.MAX_SNIPPET; i++) {
+            char c = text.charAt(i);
+            sb.append(Character.isISOControl(c) ? ' ' : c);
+        }
+        return sb.toString();
     }
 
     private void onMatch(Rule rule, Event event, Context ctx, Collector<SignalRecord> out) {

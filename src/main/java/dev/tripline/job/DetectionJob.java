@@ -10,6 +10,7 @@ import dev.tripline.flink.CorrelationAlerts;
 import dev.tripline.flink.DeadLetter;
 import dev.tripline.flink.DedupFunction;
 import dev.tripline.flink.DetectFunction;
+import dev.tripline.flink.EventTimeBounds;
 import dev.tripline.flink.FiredRecord;
 import dev.tripline.flink.LateRecord;
 import dev.tripline.flink.LiveCorrelateFunction;
@@ -107,6 +108,8 @@ public final class DetectionJob {
      *                              {@code --from}/{@code --to}; {@link TimeRange#ALL} for a live job
      * @param evidenceLimit         matches or firings whose evidence a deduplicated alert shows (its earliest and
      *                              latest), see {@link EvidenceSample}
+     * @param eventTimeBounds       event times believed; others are dead letters ({@link EventTimeBounds#ARCHIVE}
+     *                              unless the source is a live stream, {@link EventTimeBounds#LIVE})
      */
     public record Options(
             Duration outOfOrderness,
@@ -116,9 +119,10 @@ public final class DetectionJob {
             Duration allowedLateness,
             Duration stateTtl,
             TimeRange timeRange,
-            int evidenceLimit)
+            int evidenceLimit,
+            EventTimeBounds eventTimeBounds)
             implements Serializable {
-        private static final long serialVersionUID = 3L;
+        private static final long serialVersionUID = 4L;
         public static final Duration DEFAULT_OUT_OF_ORDERNESS = Duration.ofMinutes(15);
         public static final Duration DEFAULT_IDLENESS = Duration.ofMinutes(1);
         public static final Duration DEFAULT_CORRELATION_SUPPRESSION = Duration.ofMinutes(60);
@@ -130,6 +134,7 @@ public final class DetectionJob {
             Objects.requireNonNull(allowedLateness, "allowedLateness");
             Objects.requireNonNull(stateTtl, "stateTtl");
             Objects.requireNonNull(timeRange, "timeRange");
+            Objects.requireNonNull(eventTimeBounds, "eventTimeBounds");
             if (outOfOrderness.isNegative()) {
                 throw new IllegalArgumentException("out-of-orderness must not be negative: " + outOfOrderness);
             }
@@ -168,7 +173,8 @@ public final class DetectionJob {
                     allowedLateness,
                     CorrelateFunction.DEFAULT_STATE_TTL,
                     TimeRange.ALL,
-                    EvidenceSample.DEFAULT_LIMIT);
+                    EvidenceSample.DEFAULT_LIMIT,
+                    EventTimeBounds.ARCHIVE);
         }
 
         public static Options defaults() {
@@ -189,7 +195,8 @@ public final class DetectionJob {
                     allowedLateness,
                     stateTtl,
                     timeRange,
-                    evidenceLimit);
+                    evidenceLimit,
+                    eventTimeBounds);
         }
 
         public Options withIdleness(Duration d) {
@@ -201,7 +208,8 @@ public final class DetectionJob {
                     allowedLateness,
                     stateTtl,
                     timeRange,
-                    evidenceLimit);
+                    evidenceLimit,
+                    eventTimeBounds);
         }
 
         public Options withDefaultDedupMinutes(int minutes) {
@@ -213,7 +221,8 @@ public final class DetectionJob {
                     allowedLateness,
                     stateTtl,
                     timeRange,
-                    evidenceLimit);
+                    evidenceLimit,
+                    eventTimeBounds);
         }
 
         public Options withCorrelationSuppression(Duration d) {
@@ -225,7 +234,8 @@ public final class DetectionJob {
                     allowedLateness,
                     stateTtl,
                     timeRange,
-                    evidenceLimit);
+                    evidenceLimit,
+                    eventTimeBounds);
         }
 
         public Options withAllowedLateness(Duration d) {
@@ -237,7 +247,8 @@ public final class DetectionJob {
                     d,
                     stateTtl,
                     timeRange,
-                    evidenceLimit);
+                    evidenceLimit,
+                    eventTimeBounds);
         }
 
         public Options withStateTtl(Duration d) {
@@ -249,7 +260,8 @@ public final class DetectionJob {
                     allowedLateness,
                     d,
                     timeRange,
-                    evidenceLimit);
+                    evidenceLimit,
+                    eventTimeBounds);
         }
 
         public Options withEvidenceLimit(int limit) {
@@ -261,7 +273,21 @@ public final class DetectionJob {
                     allowedLateness,
                     stateTtl,
                     timeRange,
-                    limit);
+                    limit,
+                    eventTimeBounds);
+        }
+
+        public Options withEventTimeBounds(EventTimeBounds b) {
+            return new Options(
+                    outOfOrderness,
+                    idleness,
+                    defaultDedupMinutes,
+                    correlationSuppression,
+                    allowedLateness,
+                    stateTtl,
+                    timeRange,
+                    evidenceLimit,
+                    b);
         }
 
         public Options withTimeRange(TimeRange r) {
@@ -273,7 +299,8 @@ public final class DetectionJob {
                     allowedLateness,
                     stateTtl,
                     r,
-                    evidenceLimit);
+                    evidenceLimit,
+                    eventTimeBounds);
         }
     }
 
@@ -358,7 +385,8 @@ public final class DetectionJob {
         SingleOutputStreamOperator<RuleUpdate> validated = null;
         SingleOutputStreamOperator<SignalRecord> detected;
         if (liveRules == null) {
-            detected = source.process(new DetectFunction(matcher, engine, options.timeRange()))
+            detected = source.process(
+                            new DetectFunction(matcher, engine, options.timeRange(), 0, options.eventTimeBounds()))
                     .uid(UID_DETECT)
                     .name("detect");
         } else {
@@ -373,7 +401,11 @@ public final class DetectionJob {
                     .process(
                             new LiveDetectFunction(
                                     new DetectFunction(
-                                            matcher, engine, options.timeRange(), options.defaultDedupMinutes()),
+                                            matcher,
+                                            engine,
+                                            options.timeRange(),
+                                            options.defaultDedupMinutes(),
+                                            options.eventTimeBounds()),
                                     liveRules),
                             TypeInformation.of(SignalRecord.class))
                     .uid(UID_DETECT)

@@ -2,6 +2,7 @@ package dev.tripline.job;
 
 import dev.tripline.alert.AlertFormat;
 import dev.tripline.alert.EvidenceSample;
+import dev.tripline.flink.EventTimeBounds;
 import dev.tripline.io.ConfigReader;
 import dev.tripline.io.LiveUpdateOptions;
 import dev.tripline.io.SinkOptions;
@@ -44,6 +45,9 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
  *   out-of-orderness: 15m
  *   idleness: 1m
  *   allowed-lateness: 0s
+ *   max-event-age: 3650d        # event times believed (EventTimeBounds): files and hunts; a Kafka or Kinesis
+ *   max-event-future: 1d        # source and the deployed job default to 30d, 1h and 1d
+ *   max-ahead-of-source: 30d
  * correlation:
  *   suppression: 60m
  *   state-ttl: 7d
@@ -108,12 +112,30 @@ public record TriplineConfig(
             String alerts,
             String format,
             String deadLetters,
-            List<String> inputPaths) {
+            List<String> inputPaths,
+            Duration maxEventAge,
+            Duration maxEventFuture,
+            Duration maxAheadOfSource) {
         public static final Settings NONE =
-                new Settings(null, null, null, null, null, null, null, null, null, null, null);
+                new Settings(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
         public Settings {
             inputPaths = inputPaths == null ? null : List.copyOf(inputPaths);
+        }
+
+        /** {@code base} with the event-time bounds this file sets ({@code time.max-*}) applied. */
+        public EventTimeBounds eventTimeBounds(EventTimeBounds base) {
+            EventTimeBounds b = base;
+            if (maxEventAge != null) {
+                b = b.withMaxAge(maxEventAge);
+            }
+            if (maxEventFuture != null) {
+                b = b.withMaxFuture(maxEventFuture);
+            }
+            if (maxAheadOfSource != null) {
+                b = b.withMaxAheadOfSource(maxAheadOfSource);
+            }
+            return b;
         }
 
         /** {@code base} with every key this file sets applied. */
@@ -140,7 +162,7 @@ public record TriplineConfig(
             if (evidenceLimit != null) {
                 o = o.withEvidenceLimit(evidenceLimit);
             }
-            return o;
+            return o.withEventTimeBounds(eventTimeBounds(o.eventTimeBounds()));
         }
     }
 
@@ -163,7 +185,13 @@ public record TriplineConfig(
     private static final Set<String> TOP_KEYS = Set.of(
             "regions", "placeholders", "time", "correlation", "dedup", "output", "input", "source", "sink", "rules");
     private static final Set<String> REGION_KEYS = Set.of("approved", "accounts", "azure");
-    private static final Set<String> TIME_KEYS = Set.of("out-of-orderness", "idleness", "allowed-lateness");
+    private static final Set<String> TIME_KEYS = Set.of(
+            "out-of-orderness",
+            "idleness",
+            "allowed-lateness",
+            "max-event-age",
+            "max-event-future",
+            "max-ahead-of-source");
     private static final Set<String> CORRELATION_KEYS = Set.of("suppression", "state-ttl");
     private static final Set<String> DEDUP_KEYS = Set.of("default-period-minutes", "evidence-limit");
     private static final Set<String> OUTPUT_KEYS = Set.of("alerts", "format", "dead-letters");
@@ -398,6 +426,9 @@ public record TriplineConfig(
         Duration outOfOrderness = duration(file, time, "time.out-of-orderness", false, errors);
         Duration idleness = duration(file, time, "time.idleness", true, errors);
         Duration lateness = duration(file, time, "time.allowed-lateness", false, errors);
+        Duration maxEventAge = duration(file, time, "time.max-event-age", true, errors);
+        Duration maxEventFuture = duration(file, time, "time.max-event-future", false, errors);
+        Duration maxAheadOfSource = duration(file, time, "time.max-ahead-of-source", true, errors);
         Duration suppression = duration(file, corr, "correlation.suppression", true, errors);
         Duration ttl = duration(file, corr, "correlation.state-ttl", true, errors);
         Integer dedupMinutes =
@@ -445,7 +476,10 @@ public record TriplineConfig(
                 alerts == null ? null : alerts.trim(),
                 format == null ? null : format.trim(),
                 deadLetters,
-                paths);
+                paths,
+                maxEventAge,
+                maxEventFuture,
+                maxAheadOfSource);
     }
 
     /** The whole number at {@code key} in {@code min..max}; null when absent or bad (an error names the key). */
