@@ -26,8 +26,9 @@ import java.util.Objects;
  *
  * <p>Only times ahead of the source are outliers: a record behind is late, which the watermark already handles.
  * The first record of a source has nothing to be compared with; the present bounds still apply to it. A source
- * whose times move ahead for good (a gap in an archive) is followed after {@code WINDOW / 2} records, which are
- * dead letters until then. {@link #LIVE} suits streams read as they happen, {@link #ARCHIVE} files and hunts.
+ * whose times move ahead for good (a gap in an archive) is followed once its new times are most of the window:
+ * {@code WINDOW / 2 + 1} records, dead letters until then. {@link #LIVE} suits streams read as they happen,
+ * {@link #ARCHIVE} files and hunts.
  */
 public record EventTimeBounds(Duration maxAge, Duration maxFuture, Duration maxAheadOfSource) implements Serializable {
     private static final long serialVersionUID = 1L;
