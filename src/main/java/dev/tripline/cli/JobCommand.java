@@ -1,6 +1,7 @@
 package dev.tripline.cli;
 
 import dev.tripline.alert.AlertFormat;
+import dev.tripline.flink.EventTimeBounds;
 import dev.tripline.flink.LiveRules;
 import dev.tripline.job.DeployedJob;
 import dev.tripline.job.DetectionJob;
@@ -58,7 +59,9 @@ final class JobCommand implements Callable<Integer> {
                     throw JobOptions.fail(err, "job", JobOptions.BAD_USAGE, e.getMessage());
                 }
             }
-            DetectionJob.Options options = config.settings().applyTo(DetectionJob.Options.defaults());
+            // The deployed job reads a live stream: live event-time bounds unless the configuration says otherwise.
+            DetectionJob.Options options = config.settings()
+                    .applyTo(DetectionJob.Options.defaults().withEventTimeBounds(EventTimeBounds.LIVE));
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             try {
                 DeployedJob.build(env, rules, options, config, format, live);

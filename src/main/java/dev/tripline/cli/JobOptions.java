@@ -1,6 +1,7 @@
 package dev.tripline.cli;
 
 import dev.tripline.alert.AlertFormat;
+import dev.tripline.flink.EventTimeBounds;
 import dev.tripline.flink.LiveRules;
 import dev.tripline.flink.RuleUpdate;
 import dev.tripline.io.ArchiveFiles;
@@ -145,6 +146,17 @@ final class JobOptions {
         /** The digest of the rule files the job starts with, which live rule updates compare against. */
         String startDigest() {
             return rules.digest();
+        }
+
+        /**
+         * For a source read as it happens (Kafka, Kinesis): the live event-time bounds, with the configuration's
+         * {@code time.max-*} keys over them.
+         */
+        Prepared forLiveSource() {
+            DetectionJob.Options live =
+                    options.withEventTimeBounds(config.settings().eventTimeBounds(EventTimeBounds.LIVE));
+            return new Prepared(
+                    config, rules, live, format, output, deadLetters, lateRecords, loadOptions, ruleAndConfigPaths);
         }
     }
 

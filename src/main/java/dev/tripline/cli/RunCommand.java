@@ -97,9 +97,9 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (Interruption interruption = stdin == System.in ? Interruption.install() : null) {
             this.interruption = interruption;
-            JobOptions.Prepared p = job.prepare("run", err, DetectionJob.Options.defaults());
-            SourceOptions src = p.config().source();
-            SinkOptions snk = p.config().sink();
+            JobOptions.Prepared prepared = job.prepare("run", err, DetectionJob.Options.defaults());
+            SourceOptions src = prepared.config().source();
+            SinkOptions snk = prepared.config().sink();
             if (source != null || sink != null) {
                 SourceOptions.Kind sk = source == null ? src.kind() : SourceOptions.kind(source);
                 SourceOptions.Kind kk = sink == null ? snk.kind() : SourceOptions.kind(sink);
@@ -114,6 +114,7 @@ final class RunCommand implements Callable<Integer> {
             if (missing != null) {
                 throw JobOptions.fail(err, "run", JobOptions.BAD_USAGE, missing);
             }
+            JobOptions.Prepared p = src.kind() == SourceOptions.Kind.FILE ? prepared : prepared.forLiveSource();
             EmbeddedRun.Input input = src.kind() == SourceOptions.Kind.FILE ? fileInput(err, p) : streamInput(err, src);
             StreamExecutionEnvironment env = job.environment("run", err, p.config());
             if (src.kind() != SourceOptions.Kind.FILE || snk.kind() != SourceOptions.Kind.FILE) {

@@ -293,12 +293,34 @@ public final class EventParser {
         long lineNo = 1;
         long lineStart = 0;
         long pos = 0;
+        // Blank lines count against the record limit as one record per run, refused once: a run of them
+        // (a gzip bomb of newlines) is as suspect as one line that long.
+        long blankRun = 0;
+        boolean blankRunRefused = false;
         int n;
         while ((n = src.read(chunk)) > 0) {
             for (int i = 0; i < n; i++, pos++) {
                 byte b = chunk[i];
                 if (b == '\n') {
-                    finishLine(ctx, line, len, overflow, lineNo, lineStart);
+                    if (!overflow && skipWhitespace(line, 0, len) == len) {
+                        blankRun += len + 1;
+                        if (blankRun > limits.maxRecordBytes() && !blankRunRefused) {
+                            blankRunRefused = true;
+                            fail(
+                                    ctx,
+                                    ParseFailure.Reason.RECORD_TOO_LARGE,
+                                    "more than " + limits.maxRecordBytes() + " bytes of blank lines in a row",
+                                    lineNo,
+                                    lineStart,
+                                    "",
+                                    -1,
+                                    "");
+                        }
+                    } else {
+                        blankRun = 0;
+                        blankRunRefused = false;
+                        finishLine(ctx, line, len, overflow, lineNo, lineStart);
+                    }
                     lineNo++;
                     lineStart = pos + 1;
                     len = 0;

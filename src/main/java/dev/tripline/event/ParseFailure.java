@@ -38,6 +38,10 @@ public record ParseFailure(
         MISSING_IDENTITY,
         /** {@code eventTime} is present but not an ISO-8601 instant. */
         INVALID_EVENT_TIME,
+        /** The event time is too far before or after the present to be believed (configurable bounds). */
+        EVENT_TIME_OUT_OF_BOUNDS,
+        /** The event time is far ahead of the other recent records of its source (file, partition, shard). */
+        EVENT_TIME_OUTLIER,
         /** One record (line, envelope element, log event) is larger than the record limit. */
         RECORD_TOO_LARGE,
         /** A single JSON string or number is longer than the configured limit. */

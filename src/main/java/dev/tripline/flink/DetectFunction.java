@@ -60,6 +60,11 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
     private final TimeRange range;
     /** A rule's dedup period when it sets none, carried with its single matches ({@link SingleMatch#withPolicy}). */
     private final int defaultDedupMinutes;
+    /** Event times it believes; others are dead letters ({@link EventTimeBounds}). */
+    private final EventTimeBounds bounds;
+
+    /** Sources whose recent event times one subtask remembers (a hunt reads thousands of files, one at a time). */
+    static final int MAX_SOURCES = 4096;
 
     private final LiveRules live;
     /** The live set a restore brought back, applied at open; null to run the start rules. */
@@ -107,6 +112,8 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
     private transient LongCounter signalsDroppedTotal;
     /** The line file this subtask is reading, null when none. */
     private transient String lineOrigin;
+    /** Recent event times per source, for {@link EventTimeBounds#check}. */
+    private transient EventTimeBounds.Sources sources;
 
     private transient Counter outsideRange;
     private transient Counter recordsIn;
@@ -120,20 +127,22 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
 
     /** Start rules only, every time, no live updates expected (tests, benchmarks). */
     public DetectFunction(CompiledMatcher matcher, CorrelationEngine engine) {
-        this(matcher, engine, TimeRange.ALL, DedupPolicy.DEFAULT_PERIOD_MINUTES, fixedRules());
+        this(matcher, engine, TimeRange.ALL, DedupPolicy.DEFAULT_PERIOD_MINUTES, fixedRules(), EventTimeBounds.ARCHIVE);
     }
 
     /**
      * @param range               events whose event time is outside it are dropped (and counted) before matching
      * @param defaultDedupMinutes a rule's dedup period when it sets none, carried with its single matches
      * @param live                how live updates compile, and the digest of the start files
+     * @param bounds              event times it believes; others are dead letters
      */
     public DetectFunction(
             CompiledMatcher matcher,
             CorrelationEngine engine,
             TimeRange range,
             int defaultDedupMinutes,
-            LiveRules live) {
+            LiveRules live,
+            EventTimeBounds bounds) {
         if (defaultDedupMinutes < 1) {
             throw new IllegalArgumentException(
                     "default dedup period must be at least 1 minute: " + defaultDedupMinutes);
@@ -143,6 +152,7 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
         this.range = range == null ? TimeRange.ALL : range;
         this.defaultDedupMinutes = defaultDedupMinutes;
         this.live = live;
+        this.bounds = bounds == null ? EventTimeBounds.ARCHIVE : bounds;
     }
 
     /** The {@link LiveRules} of a job that takes no updates: default load options, no start digest. */
@@ -163,6 +173,7 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
     @Override
     public void open(OpenContext openContext) {
         parser = EventParser.forDetection();
+        sources = new EventTimeBounds.Sources(MAX_SOURCES);
         MetricGroup m = getRuntimeContext().getMetricGroup();
         recordsIn = m.counter("records_in");
         eventsParsed = m.counter("events_parsed");
@@ -286,9 +297,24 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
             deadLettersByReason.get(f.reason()).inc();
             ctx.output(DEAD_LETTERS, DeadLetter.of(record, f));
         }
+        long now = System.currentTimeMillis();
         for (Event event : parsed.events()) {
             eventsParsed.inc();
             eventsTotal.add(1);
+            EventTimeBounds.Rejection rejected = bounds.check(record.origin, event.eventTimeMillis(), now, sources);
+            if (rejected != null) {
+                // Never a watermark: the event goes no further than the dead letters.
+                deadLetters.inc();
+                deadTotal.add(1);
+                deadLettersByReason.get(rejected.reason()).inc();
+                ctx.output(
+                        DEAD_LETTERS,
+                        DeadLetter.of(
+                                record,
+                                new ParseFailure(
+                                        rejected.reason(), rejected.message(), -1, -1, "", -1, snippet(event))));
+                continue;
+            }
             if (!range.contains(event.eventTimeMillis())) {
                 outsideRange.inc();
                 outsideTotal.add(1);
@@ -311,6 +337,17 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
                         new DeadLetter(record.origin, record.position, MATCH_ERROR, String.valueOf(e), "", ""));
             }
         }
+    }
+
+    /** The start of the event's JSON, printable, for a dead letter about the event rather than its bytes. */
+    private static String snippet(Event event) {
+        String text = event.toString();
+        StringBuilder sb = new StringBuilder(Math.min(text.length(), ParseFailure.MAX_SNIPPET));
+        for (int i = 0; i < text.length() && i < ParseFailure.MAX_SNIPPET; i++) {
+            char c = text.charAt(i);
+            sb.append(Character.isISOControl(c) ? ' ' : c);
+        }
+        return sb.toString();
     }
 
     private void onMatch(Rule rule, Event event, ReadOnlyContext ctx, Collector<SignalRecord> out) {

@@ -1,7 +1,9 @@
 package dev.tripline.io;
 
 import dev.tripline.event.ParseFailure;
+import dev.tripline.event.ParseLimits;
 import dev.tripline.flink.RawRecord;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -26,7 +28,10 @@ import org.apache.flink.core.fs.Path;
  *
  * <p>Input is untrusted: a whole file above {@code maxFileBytes} or a line above {@code maxLineBytes} is not
  * read into memory but becomes a refused record (a dead letter downstream), and a file that fails mid-read
- * yields a refused record for the rest instead of failing the job.
+ * yields a refused record for the rest instead of failing the job. Blank lines count too: a run of them longer
+ * than {@code maxLineBytes} is one refused record, and a gzipped JSON Lines file stops with a refused record
+ * once it has expanded to {@code maxDecompressedBytes} (the parser's gzip limit), so a small file of
+ * gigabytes of blank lines costs a second, not minutes.
  *
  * <p>A {@link BulkFormat} rather than a {@code StreamFormat} because only the bulk reader is given the split,
  * and with it the path every record and dead letter must name. Files are not split; on restore a reader
@@ -42,17 +47,24 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileSourceSp
 
     private final long maxFileBytes;
     private final int maxLineBytes;
+    private final long maxDecompressedBytes;
 
     public RawRecordFormat() {
         this(DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_LINE_BYTES);
     }
 
     public RawRecordFormat(long maxFileBytes, int maxLineBytes) {
-        if (maxFileBytes < 1 || maxLineBytes < 1) {
-            throw new IllegalArgumentException("limits must be positive: " + maxFileBytes + "/" + maxLineBytes);
+        this(maxFileBytes, maxLineBytes, ParseLimits.DEFAULT_MAX_DECOMPRESSED_BYTES);
+    }
+
+    public RawRecordFormat(long maxFileBytes, int maxLineBytes, long maxDecompressedBytes) {
+        if (maxFileBytes < 1 || maxLineBytes < 1 || maxDecompressedBytes < 1) {
+            throw new IllegalArgumentException(
+                    "limits must be positive: " + maxFileBytes + "/" + maxLineBytes + "/" + maxDecompressedBytes);
         }
         this.maxFileBytes = maxFileBytes;
         this.maxLineBytes = maxLineBytes;
+        this.maxDecompressedBytes = maxDecompressedBytes;
     }
 
     /** A bounded source over exactly these files (as {@link ArchiveFiles#list} finds them), local or remote. */
@@ -106,6 +118,10 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileSourceSp
         private long skip;
         private long lineNo;
         private boolean done;
+        /** Bytes of the blank lines read since the last non-blank one, and whether that run was refused. */
+        private long blankRun;
+
+        private boolean blankRunRefused;
 
         FileReader(FileSourceSplit split, long skip) throws IOException {
             this.path = split.path();
@@ -148,6 +164,13 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileSourceSp
         private RawRecord next() {
             try {
                 return lines ? nextLine() : wholeFile();
+            } catch (DecompressedTooLarge e) {
+                done = true;
+                return RawRecord.refused(
+                        origin,
+                        lineNo + 1,
+                        ParseFailure.Reason.DECOMPRESSED_TOO_LARGE.name(),
+                        origin + " expands to more than " + maxDecompressedBytes + " bytes; the rest is skipped");
             } catch (IOException e) {
                 done = true;
                 return RawRecord.refused(
@@ -183,7 +206,9 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileSourceSp
         private RawRecord nextLine() throws IOException {
             if (in == null) {
                 InputStream raw = path.getFileSystem().open(path);
-                in = path.getName().toLowerCase(Locale.ROOT).endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
+                in = path.getName().toLowerCase(Locale.ROOT).endsWith(".gz")
+                        ? new DecompressedLimit(new GZIPInputStream(raw, 1 << 16), maxDecompressedBytes)
+                        : raw;
             }
             if (lineReader == null) {
                 lineReader = new LineReader(in, maxLineBytes);
@@ -202,7 +227,19 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileSourceSp
                             "line of " + line.length() + " bytes is above the limit of " + maxLineBytes + " bytes");
                 }
                 if (!isBlank(line.bytes())) {
+                    blankRun = 0;
+                    blankRunRefused = false;
                     return new RawRecord(origin, lineNo, line.bytes());
+                }
+                blankRun += line.length() + 1;
+                if (blankRun > maxLineBytes && !blankRunRefused) {
+                    // As long as a line over the limit would be, and refused once, however long the run goes on.
+                    blankRunRefused = true;
+                    return RawRecord.refused(
+                            origin,
+                            lineNo,
+                            ParseFailure.Reason.RECORD_TOO_LARGE.name(),
+                            "more than " + maxLineBytes + " bytes of blank lines in a row; skipped to the next record");
                 }
             }
         }
@@ -212,6 +249,42 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileSourceSp
             if (in != null) {
                 in.close();
             }
+        }
+    }
+
+    /** Thrown once a gzip stream has expanded beyond the limit. */
+    private static final class DecompressedTooLarge extends IOException {
+        DecompressedTooLarge(long limit) {
+            super("decompressed beyond " + limit + " bytes");
+        }
+    }
+
+    /** Counts the bytes a decompressing stream yields and stops at the limit. */
+    private static final class DecompressedLimit extends FilterInputStream {
+        private final long limit;
+        private long count;
+
+        DecompressedLimit(InputStream in, long limit) {
+            super(in);
+            this.limit = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0 && ++count > limit) {
+                throw new DecompressedTooLarge(limit);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws IOException {
+            int n = super.read(buf, off, len);
+            if (n > 0 && (count += n) > limit) {
+                throw new DecompressedTooLarge(limit);
+            }
+            return n;
         }
     }
 

@@ -10,6 +10,7 @@ import dev.tripline.flink.CorrelationAlerts;
 import dev.tripline.flink.DeadLetter;
 import dev.tripline.flink.DedupFunction;
 import dev.tripline.flink.DetectFunction;
+import dev.tripline.flink.EventTimeBounds;
 import dev.tripline.flink.FiredRecord;
 import dev.tripline.flink.GroupKey;
 import dev.tripline.flink.LateRecord;
@@ -104,6 +105,8 @@ public final class DetectionJob {
      *                              {@code --from}/{@code --to}; {@link TimeRange#ALL} for a live job
      * @param evidenceLimit         matches or firings whose evidence a deduplicated alert shows (its earliest and
      *                              latest), see {@link EvidenceSample}
+     * @param eventTimeBounds       event times believed; others are dead letters ({@link EventTimeBounds#ARCHIVE}
+     *                              unless the source is a live stream, {@link EventTimeBounds#LIVE})
      */
     public record Options(
             Duration outOfOrderness,
@@ -113,9 +116,10 @@ public final class DetectionJob {
             Duration allowedLateness,
             Duration stateTtl,
             TimeRange timeRange,
-            int evidenceLimit)
+            int evidenceLimit,
+            EventTimeBounds eventTimeBounds)
             implements Serializable {
-        private static final long serialVersionUID = 3L;
+        private static final long serialVersionUID = 4L;
         public static final Duration DEFAULT_OUT_OF_ORDERNESS = Duration.ofMinutes(15);
         public static final Duration DEFAULT_IDLENESS = Duration.ofMinutes(1);
         public static final Duration DEFAULT_CORRELATION_SUPPRESSION = Duration.ofMinutes(60);
@@ -127,6 +131,7 @@ public final class DetectionJob {
             Objects.requireNonNull(allowedLateness, "allowedLateness");
             Objects.requireNonNull(stateTtl, "stateTtl");
             Objects.requireNonNull(timeRange, "timeRange");
+            Objects.requireNonNull(eventTimeBounds, "eventTimeBounds");
             if (outOfOrderness.isNegative()) {
                 throw new IllegalArgumentException("out-of-orderness must not be negative: " + outOfOrderness);
             }
@@ -165,7 +170,8 @@ public final class DetectionJob {
                     allowedLateness,
                     CorrelateFunction.NO_STATE_TTL,
                     TimeRange.ALL,
-                    EvidenceSample.DEFAULT_LIMIT);
+                    EvidenceSample.DEFAULT_LIMIT,
+                    EventTimeBounds.ARCHIVE);
         }
 
         public static Options defaults() {
@@ -186,7 +192,8 @@ public final class DetectionJob {
                     allowedLateness,
                     stateTtl,
                     timeRange,
-                    evidenceLimit);
+                    evidenceLimit,
+                    eventTimeBounds);
         }
 
         public Options withIdleness(Duration d) {
@@ -198,7 +205,8 @@ public final class DetectionJob {
                     allowedLateness,
                     stateTtl,
                     timeRange,
-                    evidenceLimit);
+                    evidenceLimit,
+                    eventTimeBounds);
         }
 
         public Options withDefaultDedupMinutes(int minutes) {
@@ -210,7 +218,8 @@ public final class DetectionJob {
                     allowedLateness,
                     stateTtl,
                     timeRange,
-                    evidenceLimit);
+                    evidenceLimit,
+                    eventTimeBounds);
         }
 
         public Options withCorrelationSuppression(Duration d) {
@@ -222,7 +231,8 @@ public final class DetectionJob {
                     allowedLateness,
                     stateTtl,
                     timeRange,
-                    evidenceLimit);
+                    evidenceLimit,
+                    eventTimeBounds);
         }
 
         public Options withAllowedLateness(Duration d) {
@@ -234,7 +244,8 @@ public final class DetectionJob {
                     d,
                     stateTtl,
                     timeRange,
-                    evidenceLimit);
+                    evidenceLimit,
+                    eventTimeBounds);
         }
 
         public Options withStateTtl(Duration d) {
@@ -246,7 +257,8 @@ public final class DetectionJob {
                     allowedLateness,
                     d,
                     timeRange,
-                    evidenceLimit);
+                    evidenceLimit,
+                    eventTimeBounds);
         }
 
         public Options withEvidenceLimit(int limit) {
@@ -258,7 +270,21 @@ public final class DetectionJob {
                     allowedLateness,
                     stateTtl,
                     timeRange,
-                    limit);
+                    limit,
+                    eventTimeBounds);
+        }
+
+        public Options withEventTimeBounds(EventTimeBounds b) {
+            return new Options(
+                    outOfOrderness,
+                    idleness,
+                    defaultDedupMinutes,
+                    correlationSuppression,
+                    allowedLateness,
+                    stateTtl,
+                    timeRange,
+                    evidenceLimit,
+                    b);
         }
 
         public Options withTimeRange(TimeRange r) {
@@ -270,7 +296,8 @@ public final class DetectionJob {
                     allowedLateness,
                     stateTtl,
                     r,
-                    evidenceLimit);
+                    evidenceLimit,
+                    eventTimeBounds);
         }
     }
 
@@ -365,7 +392,12 @@ public final class DetectionJob {
         SingleOutputStreamOperator<SignalRecord> detected = source.connect(validated.broadcast(LiveRules.STATE))
                 .process(
                         new DetectFunction(
-                                matcher, engine, options.timeRange(), options.defaultDedupMinutes(), liveRules),
+                                matcher,
+                                engine,
+                                options.timeRange(),
+                                options.defaultDedupMinutes(),
+                                liveRules,
+                                options.eventTimeBounds()),
                         TypeInformation.of(SignalRecord.class))
                 .uid(UID_DETECT)
                 .name("detect");

@@ -2,6 +2,7 @@ package dev.tripline.job;
 
 import dev.tripline.alert.AlertFormat;
 import dev.tripline.alert.EvidenceSample;
+import dev.tripline.flink.EventTimeBounds;
 import dev.tripline.io.ConfigReader;
 import dev.tripline.io.LiveUpdateOptions;
 import dev.tripline.io.S3Options;
@@ -45,6 +46,9 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
  *   out-of-orderness: 15m
  *   idleness: 1m
  *   allowed-lateness: 0s
+ *   max-event-age: 3650d        # event times believed (EventTimeBounds): files and hunts; a Kafka or Kinesis
+ *   max-event-future: 1d        # source and the deployed job default to 30d, 1h and 1d
+ *   max-ahead-of-source: 30d
  * correlation:
  *   suppression: 60m
  *   state-ttl: 7d
@@ -113,13 +117,31 @@ public record TriplineConfig(
             String format,
             String deadLetters,
             List<String> inputPaths,
-            S3Options s3) {
-        public static final Settings NONE =
-                new Settings(null, null, null, null, null, null, null, null, null, null, null, null, null);
+            S3Options s3,
+            Duration maxEventAge,
+            Duration maxEventFuture,
+            Duration maxAheadOfSource) {
+        public static final Settings NONE = new Settings(
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
         public Settings {
             inputPaths = inputPaths == null ? null : List.copyOf(inputPaths);
             s3 = s3 == null ? S3Options.DEFAULTS : s3;
+        }
+
+        /** {@code base} with the event-time bounds this file sets ({@code time.max-*}) applied. */
+        public EventTimeBounds eventTimeBounds(EventTimeBounds base) {
+            EventTimeBounds b = base;
+            if (maxEventAge != null) {
+                b = b.withMaxAge(maxEventAge);
+            }
+            if (maxEventFuture != null) {
+                b = b.withMaxFuture(maxEventFuture);
+            }
+            if (maxAheadOfSource != null) {
+                b = b.withMaxAheadOfSource(maxAheadOfSource);
+            }
+            return b;
         }
 
         /** {@code base} with every key this file sets applied. */
@@ -146,7 +168,7 @@ public record TriplineConfig(
             if (evidenceLimit != null) {
                 o = o.withEvidenceLimit(evidenceLimit);
             }
-            return o;
+            return o.withEventTimeBounds(eventTimeBounds(o.eventTimeBounds()));
         }
     }
 
@@ -169,7 +191,13 @@ public record TriplineConfig(
     private static final Set<String> TOP_KEYS = Set.of(
             "regions", "placeholders", "time", "correlation", "dedup", "output", "input", "source", "sink", "rules");
     private static final Set<String> REGION_KEYS = Set.of("approved", "accounts", "azure");
-    private static final Set<String> TIME_KEYS = Set.of("out-of-orderness", "idleness", "allowed-lateness");
+    private static final Set<String> TIME_KEYS = Set.of(
+            "out-of-orderness",
+            "idleness",
+            "allowed-lateness",
+            "max-event-age",
+            "max-event-future",
+            "max-ahead-of-source");
     private static final Set<String> CORRELATION_KEYS = Set.of("suppression", "state-ttl", "max-slots-per-rule");
     private static final Set<String> DEDUP_KEYS = Set.of("default-period-minutes", "evidence-limit");
     private static final Set<String> OUTPUT_KEYS = Set.of("alerts", "format", "dead-letters");
@@ -413,6 +441,9 @@ public record TriplineConfig(
         Duration outOfOrderness = duration(file, time, "time.out-of-orderness", false, errors);
         Duration idleness = duration(file, time, "time.idleness", true, errors);
         Duration lateness = duration(file, time, "time.allowed-lateness", false, errors);
+        Duration maxEventAge = duration(file, time, "time.max-event-age", true, errors);
+        Duration maxEventFuture = duration(file, time, "time.max-event-future", false, errors);
+        Duration maxAheadOfSource = duration(file, time, "time.max-ahead-of-source", true, errors);
         Duration suppression = duration(file, corr, "correlation.suppression", true, errors);
         Duration ttl = duration(file, corr, "correlation.state-ttl", true, errors);
         Integer maxSlots = wholeNumber(
@@ -472,7 +503,10 @@ public record TriplineConfig(
                 paths,
                 input != null && input.has("s3")
                         ? S3Options.parse(new ConfigReader(file, errors, System::getenv), input.get("s3"), "input.s3")
-                        : null);
+                        : null,
+                maxEventAge,
+                maxEventFuture,
+                maxAheadOfSource);
     }
 
     /** The whole number at {@code key} in {@code min..max}; null when absent or bad (an error names the key). */

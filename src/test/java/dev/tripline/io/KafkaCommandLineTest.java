@@ -54,7 +54,10 @@ class KafkaCommandLineTest {
                         kv("a", run("cli-run", "ap-southeast-1", 10, "mallory"))));
         // The file names Kafka for both ends but says file; the flags switch them, as a user would.
         Path config = dir.resolve("tripline.yml");
+        // The records are from 2024: a live source would refuse them as too old (time.max-event-age, 30 days).
         Files.writeString(config, """
+                time:
+                  max-event-age: 3650d
                 source:
                   kind: file
                   kafka: {bootstrap-servers: '%1$s', topics: [ct-cli], group-id: tripline-cli, start: earliest,

@@ -119,4 +119,46 @@ class RawRecordFormatTest {
         }
         return b.toByteArray();
     }
+
+    /** {@code blank} bytes of blank lines, gzipped, between two records; written without holding them in memory. */
+    static Path blankLineBomb(Path file, long blank) throws IOException {
+        byte[] block = "\n".repeat(1 << 16).getBytes(StandardCharsets.US_ASCII);
+        try (GZIPOutputStream out = new GZIPOutputStream(Files.newOutputStream(file), 1 << 16)) {
+            out.write("{\"a\":1}\n".getBytes(StandardCharsets.UTF_8));
+            for (long written = 0; written < blank; written += block.length) {
+                out.write(block);
+            }
+            out.write("{\"b\":2}\n".getBytes(StandardCharsets.UTF_8));
+        }
+        return file;
+    }
+
+    @Test
+    void aGzipBombOfBlankLinesStopsAtTheDecompressionLimitWithRefusedRecords() throws IOException {
+        // 300 MB of newlines in well under a megabyte of gzip: read with the default limits (256 MB expanded).
+        Path bomb = blankLineBomb(dir.resolve("bomb.jsonl.gz"), 300L << 20);
+        assertThat(Files.size(bomb)).isLessThan(1 << 20);
+
+        List<RecordAndPosition<RawRecord>> records =
+                readAll(new RawRecordFormat().createReader(new Configuration(), split(bomb)));
+
+        assertThat(records).extracting(r -> text(r.getRecord())).first().isEqualTo("{\"a\":1}");
+        // The run of blank lines is refused once, as a line that long would be; then the expansion limit ends it.
+        assertThat(records.subList(1, records.size()))
+                .extracting(r -> r.getRecord().refused)
+                .containsExactly("RECORD_TOO_LARGE", "DECOMPRESSED_TOO_LARGE");
+        assertThat(records.get(1).getRecord().refusedMessage).contains("bytes of blank lines in a row");
+    }
+
+    @Test
+    void aRunOfBlankLinesLongerThanTheLineLimitIsRefusedOnceAndReadingGoesOn() throws IOException {
+        Path file = dir.resolve("blank.jsonl");
+        Files.writeString(file, "{\"a\":1}\n" + "  \n".repeat(100) + "{\"b\":2}\n\n\n{\"c\":3}\n");
+        List<RecordAndPosition<RawRecord>> records =
+                readAll(new RawRecordFormat(1000, 64).createReader(new Configuration(), split(file)));
+
+        assertThat(records)
+                .extracting(r -> r.getRecord().refused == null ? text(r.getRecord()) : r.getRecord().refused)
+                .containsExactly("{\"a\":1}", "RECORD_TOO_LARGE", "{\"b\":2}", "{\"c\":3}");
+    }
 }

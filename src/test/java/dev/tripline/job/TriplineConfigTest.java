@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.tripline.flink.CorrelateFunction;
+import dev.tripline.flink.EventTimeBounds;
 import dev.tripline.rule.LoadError;
 import java.time.Duration;
 import java.util.List;
@@ -86,6 +87,20 @@ class TriplineConfigTest {
     }
 
     @Test
+    void eventTimeBoundsAreSetKeyByKeyOverTheSourcesDefaults() throws Exception {
+        TriplineConfig c = parse("""
+                time:
+                  max-event-age: 90d
+                  max-ahead-of-source: 6h
+                """);
+        assertThat(DetectionJob.Options.defaults().eventTimeBounds()).isEqualTo(EventTimeBounds.ARCHIVE);
+        assertThat(c.settings().applyTo(DetectionJob.Options.defaults()).eventTimeBounds())
+                .isEqualTo(new EventTimeBounds(Duration.ofDays(90), Duration.ofDays(1), Duration.ofHours(6)));
+        assertThat(c.settings().eventTimeBounds(EventTimeBounds.LIVE))
+                .isEqualTo(new EventTimeBounds(Duration.ofDays(90), Duration.ofHours(1), Duration.ofHours(6)));
+    }
+
+    @Test
     void absentKeysLeaveTheDefaults() throws Exception {
         TriplineConfig c = parse("regions:\n  approved: [us-east-1]\n");
         assertThat(c.settings()).isEqualTo(TriplineConfig.Settings.NONE);
@@ -104,6 +119,9 @@ class TriplineConfigTest {
                 "time|idleness|PT2M|0s|'0s' must be longer than zero",
                 "time|allowed-lateness|0s|later|not a duration: 'later'",
                 "time|allowed-lateness|10m|99999d|duration above 3650 days: '99999d'",
+                "time|max-event-age|90d|0d|'0d' must be longer than zero",
+                "time|max-event-future|0s|tomorrow|not a duration: 'tomorrow'",
+                "time|max-ahead-of-source|2d|0s|'0s' must be longer than zero",
                 "correlation|suppression|30m|0m|'0m' must be longer than zero",
                 "correlation|state-ttl|2d|forever|not a duration: 'forever'",
                 "dedup|default-period-minutes|45|0|'0' is not a whole number of minutes",
