@@ -294,7 +294,8 @@ class LiveUpdateHarnessTest {
     @Test
     void detectMatchesWithTheNewRulesFromTheUpdateOn() throws Exception {
         RuleProgram v1 = compiled(V1);
-        DetectFunction f = new DetectFunction(v1.matcher(), v1.engine(), TimeRange.ALL, 60, live(V1));
+        DetectFunction f =
+                new DetectFunction(v1.matcher(), v1.engine(), TimeRange.ALL, 60, live(V1), EventTimeBounds.ARCHIVE);
         try (var h = new BroadcastOperatorTestHarness<>(
                 new CoBroadcastWithNonKeyedOperator<>(f, List.of(LiveRules.STATE)), 1, 1, 0)) {
             h.open();
