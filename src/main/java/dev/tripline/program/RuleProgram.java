@@ -171,6 +171,9 @@ public final class RuleProgram implements Serializable {
      * such correlation is an error at its own location.
      */
     public RuleProgram withStateTtl(java.time.Duration stateTtl) {
+        if (stateTtl.isZero()) {
+            return this; // no TTL (the default): the correlations' timers alone clear their state
+        }
         List<LoadError> tooLong = new ArrayList<>();
         for (CorrelationRule c : rules.correlations()) {
             if (c.timespan() != null && c.timespan().compareTo(stateTtl) > 0) {
