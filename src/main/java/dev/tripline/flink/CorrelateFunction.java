@@ -8,7 +8,6 @@ import dev.tripline.correlate.Fired;
 import dev.tripline.correlate.GroupState;
 import dev.tripline.correlate.Signal;
 import dev.tripline.program.RuleProgram;
-import dev.tripline.rule.RuleLoadOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -142,7 +141,7 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
 
     /** A stage running {@code engine} with no live updates expected, no TTL and no allowed lateness (tests). */
     public CorrelateFunction(CorrelationEngine engine) {
-        this(engine, new LiveRules(RuleLoadOptions.defaults(), "", 1), "correlate", NO_STATE_TTL, Duration.ZERO);
+        this(engine, LiveRules.none(), "correlate", NO_STATE_TTL, Duration.ZERO);
     }
 
     /**

@@ -12,7 +12,6 @@ import dev.tripline.event.ParseResult;
 import dev.tripline.match.CompiledMatcher;
 import dev.tripline.program.RuleProgram;
 import dev.tripline.rule.Rule;
-import dev.tripline.rule.RuleLoadOptions;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
@@ -127,7 +126,13 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
 
     /** Start rules only, every time, no live updates expected (tests, benchmarks). */
     public DetectFunction(CompiledMatcher matcher, CorrelationEngine engine) {
-        this(matcher, engine, TimeRange.ALL, DedupPolicy.DEFAULT_PERIOD_MINUTES, fixedRules(), EventTimeBounds.ARCHIVE);
+        this(
+                matcher,
+                engine,
+                TimeRange.ALL,
+                DedupPolicy.DEFAULT_PERIOD_MINUTES,
+                LiveRules.none(),
+                EventTimeBounds.ARCHIVE);
     }
 
     /**
@@ -153,11 +158,6 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
         this.defaultDedupMinutes = defaultDedupMinutes;
         this.live = live;
         this.bounds = bounds == null ? EventTimeBounds.ARCHIVE : bounds;
-    }
-
-    /** The {@link LiveRules} of a job that takes no updates: default load options, no start digest. */
-    static LiveRules fixedRules() {
-        return new LiveRules(RuleLoadOptions.defaults(), "", 1);
     }
 
     @Override

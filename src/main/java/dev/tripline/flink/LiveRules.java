@@ -69,6 +69,14 @@ public final class LiveRules implements Serializable {
         this.stages = stages;
     }
 
+    /**
+     * The rules of a job that takes no updates and was given its rules as a compiled set (tests, benchmarks,
+     * embedding): default load options, no start digest, one stage.
+     */
+    public static LiveRules none() {
+        return new LiveRules(RuleLoadOptions.defaults(), "", 1);
+    }
+
     public LiveRules withStages(int n) {
         return new LiveRules(loadOptions(), startDigest, n);
     }

@@ -96,8 +96,8 @@ class CorrelateFunctionTest {
     }
 
     static CorrelateHarness harness(CorrelationEngine with, Duration lateness) throws Exception {
-        return Harnesses.correlate(new CorrelateFunction(
-                with, DetectFunction.fixedRules(), "correlate", CorrelateFunction.NO_STATE_TTL, lateness));
+        return Harnesses.correlate(
+                new CorrelateFunction(with, LiveRules.none(), "correlate", CorrelateFunction.NO_STATE_TTL, lateness));
     }
 
     static List<LateRecord> late(CorrelateHarness h) {
