@@ -17,7 +17,6 @@ import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
@@ -194,7 +193,7 @@ public final class EventParser {
             if (b0 == 0x1f && b1 == 0x8b) {
                 ctx.gzip = true;
                 src = new BufferedInputStream(
-                        new LimitedInputStream(new GZIPInputStream(bin, IO_BUFFER), limits.maxDecompressedBytes()),
+                        new DecompressionLimit(new GZIPInputStream(bin, IO_BUFFER), limits.maxDecompressedBytes()),
                         IO_BUFFER);
             } else {
                 src = bin;
@@ -1101,7 +1100,7 @@ public final class EventParser {
             }
             return ParseFailure.Reason.VALUE_TOO_LONG;
         }
-        if (e instanceof LimitExceeded) {
+        if (e instanceof DecompressionLimit.Exceeded) {
             return ParseFailure.Reason.DECOMPRESSED_TOO_LARGE;
         }
         if (e instanceof JsonProcessingException) {
@@ -1200,50 +1199,6 @@ public final class EventParser {
             }
         }
         return -1;
-    }
-
-    /** Signals that decompressed input passed {@link ParseLimits#maxDecompressedBytes()}. */
-    private static final class LimitExceeded extends IOException {
-        LimitExceeded(long limit) {
-            super("decompressed input exceeds " + limit + " bytes");
-        }
-    }
-
-    /** Counts bytes read through it and fails once the limit is passed. */
-    private static final class LimitedInputStream extends FilterInputStream {
-        private final long limit;
-        private long count;
-
-        LimitedInputStream(InputStream in, long limit) {
-            super(in);
-            this.limit = limit;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0 && ++count > limit) {
-                throw new LimitExceeded(limit);
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] buf, int off, int len) throws IOException {
-            int n = super.read(buf, off, len);
-            if (n > 0) {
-                count += n;
-                if (count > limit) {
-                    throw new LimitExceeded(limit);
-                }
-            }
-            return n;
-        }
-
-        @Override
-        public boolean markSupported() {
-            return false;
-        }
     }
 
     private static final class Collector implements Sink {

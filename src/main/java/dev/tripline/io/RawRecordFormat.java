@@ -1,9 +1,9 @@
 package dev.tripline.io;
 
+import dev.tripline.event.DecompressionLimit;
 import dev.tripline.event.ParseFailure;
 import dev.tripline.event.ParseLimits;
 import dev.tripline.flink.RawRecord;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -164,7 +164,7 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileSourceSp
         private RawRecord next() {
             try {
                 return lines ? nextLine() : wholeFile();
-            } catch (DecompressedTooLarge e) {
+            } catch (DecompressionLimit.Exceeded e) {
                 done = true;
                 return RawRecord.refused(
                         origin,
@@ -207,7 +207,7 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileSourceSp
             if (in == null) {
                 InputStream raw = path.getFileSystem().open(path);
                 in = path.getName().toLowerCase(Locale.ROOT).endsWith(".gz")
-                        ? new DecompressedLimit(new GZIPInputStream(raw, 1 << 16), maxDecompressedBytes)
+                        ? new DecompressionLimit(new GZIPInputStream(raw, 1 << 16), maxDecompressedBytes)
                         : raw;
             }
             if (lineReader == null) {
@@ -249,42 +249,6 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileSourceSp
             if (in != null) {
                 in.close();
             }
-        }
-    }
-
-    /** Thrown once a gzip stream has expanded beyond the limit. */
-    private static final class DecompressedTooLarge extends IOException {
-        DecompressedTooLarge(long limit) {
-            super("decompressed beyond " + limit + " bytes");
-        }
-    }
-
-    /** Counts the bytes a decompressing stream yields and stops at the limit. */
-    private static final class DecompressedLimit extends FilterInputStream {
-        private final long limit;
-        private long count;
-
-        DecompressedLimit(InputStream in, long limit) {
-            super(in);
-            this.limit = limit;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0 && ++count > limit) {
-                throw new DecompressedTooLarge(limit);
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] buf, int off, int len) throws IOException {
-            int n = super.read(buf, off, len);
-            if (n > 0 && (count += n) > limit) {
-                throw new DecompressedTooLarge(limit);
-            }
-            return n;
         }
     }
 
