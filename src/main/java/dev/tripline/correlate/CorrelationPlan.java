@@ -456,8 +456,10 @@ public final class CorrelationPlan implements Serializable {
                 }
             }
         }
-        // Witnesses for `not` terms are kept one more timespan: anchors up to t + span look back to t.
-        state.removeIf(s -> s.closed && end(end(s.time)) <= watermark, s -> {});
+        if (negations) {
+            // Witnesses for `not` terms are kept one more timespan: anchors up to t + span look back to t.
+            state.removeIf(s -> s.closed && end(end(s.time)) <= watermark, s -> {});
+        }
         if (ordersEveryRule) {
             dropWithoutPartner(g, state, watermark);
         }
@@ -504,8 +506,16 @@ public final class CorrelationPlan implements Serializable {
      * partner (once the watermark passes it, no partner can arrive).
      */
     private long nextDeadline(CorrelationState state) {
+        // Slots are sorted by time and each is due at or after its own time, so two common cases need no walk.
+        long head = state.slots.get(0).time;
+        if (ordersEveryRule && unpartneredHead(state)) {
+            return head; // a busy group whose sequence never started: its head goes first
+        }
+        if (!ordersEveryRule && !negations) {
+            return end(head); // every slot is open and due at its window's end: the head's ends first
+        }
         long next = Long.MAX_VALUE;
-        boolean[] alive = ordersEveryRule ? partnered(state, Long.MAX_VALUE) : null;
+        boolean[] alive = ordersEveryRule ? partnered(state, Long.MAX_VALUE, state.size()) : null;
         for (int i = 0; i < state.slots.size(); i++) {
             CorrelationState.Slot s = state.slots.get(i);
             long due;
@@ -522,15 +532,33 @@ public final class CorrelationPlan implements Serializable {
     }
 
     /**
-     * For a plan that needs every rule in list order: which slots can still be part of a sequence at
-     * {@code watermark}. A first-step slot always can (until its window closes); a later-step slot when a
+     * True when the earliest slot is a later step with no slot of the step before it at the same instant, so no
+     * earlier partner exists: it is dropped once the watermark passes it.
+     */
+    private static boolean unpartneredHead(CorrelationState state) {
+        List<CorrelationState.Slot> slots = state.slots;
+        CorrelationState.Slot head = slots.get(0);
+        if (head.rule == 0) {
+            return false;
+        }
+        for (int i = 1; i < slots.size() && slots.get(i).time == head.time; i++) {
+            if (slots.get(i).rule == head.rule - 1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * For a plan that needs every rule in list order: which of the first {@code limit} slots can still be part
+     * of a sequence at {@code watermark}. A first-step slot always can (until its window closes); a later-step slot when a
      * live slot of the step before it lies at or before it within one timespan, or while a signal at or before
      * its time can still arrive (its time is past the watermark). Ties count as in order, so at one instant
      * the earlier steps are visited first.
      */
-    private boolean[] partnered(CorrelationState state, long watermark) {
+    private boolean[] partnered(CorrelationState state, long watermark, int limit) {
         List<CorrelationState.Slot> slots = state.slots;
-        int n = slots.size();
+        int n = limit;
         boolean[] alive = new boolean[n];
         long[] latest = new long[rule.rules().size()];
         Arrays.fill(latest, Long.MIN_VALUE);
@@ -569,10 +597,15 @@ public final class CorrelationPlan implements Serializable {
         return ok;
     }
 
+    /** Drops the later-step slots at or before {@code watermark} without an earlier partner; later ones wait. */
     private void dropWithoutPartner(GroupState g, CorrelationState state, long watermark) {
-        boolean[] alive = partnered(state, watermark);
+        int due = watermark == Long.MAX_VALUE ? state.size() : state.firstAtOrAfter(watermark + 1);
+        if (due == 0) {
+            return;
+        }
+        boolean[] alive = partnered(state, watermark, due);
         int[] at = {0};
-        state.removeIf(s -> !alive[at[0]++], s -> g.removeSlot(CorrelationState.slotKey(s)));
+        state.removeIf(due, s -> !alive[at[0]++], s -> g.removeSlot(CorrelationState.slotKey(s)));
     }
 
     /** Keeps at most {@code maxSignalsPerRule} slots of one rule in a group, evicting the oldest. */
@@ -581,8 +614,14 @@ public final class CorrelationPlan implements Serializable {
         if (excess <= 0) {
             return 0;
         }
-        int[] left = {excess};
-        state.removeIf(s -> s.rule == ruleIdx && left[0]-- > 0, s -> g.removeSlot(CorrelationState.slotKey(s)));
+        // The oldest slots of the rule lie at the head; only the part of the index up to the last of them is walked.
+        int upTo = 0;
+        for (int found = 0; found < excess; upTo++) {
+            if (state.slots.get(upTo).rule == ruleIdx) {
+                found++;
+            }
+        }
+        state.removeIf(upTo, s -> s.rule == ruleIdx, s -> g.removeSlot(CorrelationState.slotKey(s)));
         return excess;
     }
 

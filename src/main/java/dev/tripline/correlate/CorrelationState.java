@@ -116,7 +116,12 @@ public final class CorrelationState {
 
     /** Removes the slots {@code which} accepts, telling {@code removed} about each. */
     void removeIf(Predicate<Slot> which, java.util.function.Consumer<Slot> removed) {
-        slots.removeIf(s -> {
+        removeIf(slots.size(), which, removed);
+    }
+
+    /** {@link #removeIf(Predicate, java.util.function.Consumer)} over the first {@code upTo} slots only, in order. */
+    void removeIf(int upTo, Predicate<Slot> which, java.util.function.Consumer<Slot> removed) {
+        slots.subList(0, upTo).removeIf(s -> {
             if (which.test(s)) {
                 perRule[s.rule]--;
                 removed.accept(s);

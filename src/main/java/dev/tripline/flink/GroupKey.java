@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.flink.api.common.serialization.SerializerConfig;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
@@ -32,9 +33,28 @@ public final class GroupKey {
     private final List<String> group;
     private final int hash;
 
+    /** Plans are few; beyond this many distinct ids and fingerprints, new ones are simply not shared. */
+    private static final int MAX_CANONICAL = 4096;
+    /**
+     * One instance per plan id and fingerprint, so that comparing keys in state (every state access of a
+     * signal does) finds them identical at once instead of comparing their characters.
+     */
+    private static final ConcurrentHashMap<String, String> CANONICAL = new ConcurrentHashMap<>();
+
+    private static String canonical(String s) {
+        String known = CANONICAL.get(s);
+        if (known != null) {
+            return known;
+        }
+        if (CANONICAL.size() < MAX_CANONICAL) {
+            known = CANONICAL.putIfAbsent(s, s);
+        }
+        return known != null ? known : s;
+    }
+
     public GroupKey(String planId, String fingerprint, List<String> group) {
-        this.planId = Objects.requireNonNull(planId, "planId");
-        this.fingerprint = Objects.requireNonNull(fingerprint, "fingerprint");
+        this.planId = canonical(Objects.requireNonNull(planId, "planId"));
+        this.fingerprint = canonical(Objects.requireNonNull(fingerprint, "fingerprint"));
         this.group = List.copyOf(group);
         int h = planId.hashCode() * 31 + fingerprint.hashCode();
         for (String g : this.group) {
@@ -63,11 +83,12 @@ public final class GroupKey {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof GroupKey k
-                && k.hash == hash
-                && k.planId.equals(planId)
-                && k.fingerprint.equals(fingerprint)
-                && k.group.equals(group);
+        return o == this
+                || o instanceof GroupKey k
+                        && k.hash == hash
+                        && k.planId.equals(planId)
+                        && k.fingerprint.equals(fingerprint)
+                        && k.group.equals(group);
     }
 
     @Override

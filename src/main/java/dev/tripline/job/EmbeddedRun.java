@@ -337,7 +337,7 @@ public final class EmbeddedRun {
             while (it.hasNext()) {
                 RunOutput o = it.next();
                 if (o.alert) {
-                    alerts.line(o.line);
+                    alerts.line(o.line());
                     if (o.update) {
                         updates++;
                     } else {
@@ -345,9 +345,9 @@ public final class EmbeddedRun {
                     }
                     titles.putIfAbsent(o.ruleId, o.ruleTitle);
                 } else if (o.ruleUpdate) {
-                    ruleUpdates.line(o.line);
+                    ruleUpdates.line(o.line());
                 } else if (o.late) {
-                    late.line(o.line);
+                    late.line(o.line());
                     if ("correlate".equals(o.lateStage)) {
                         lateSignals++;
                         lateCorrelations.add(o.ruleId);
@@ -356,7 +356,7 @@ public final class EmbeddedRun {
                         lateRules.add(o.ruleId);
                     }
                 } else {
-                    deadLetters.line(o.line);
+                    deadLetters.line(o.line());
                 }
             }
             result = client.getJobExecutionResult().get();

@@ -1,5 +1,7 @@
 package dev.tripline.job;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * One line an embedded run writes: an encoded alert (with its rule id, for the summary), a dead letter or a late
  * record. A Flink POJO, so the job's outputs can travel to the client as one collected stream.
@@ -15,8 +17,11 @@ public class RunOutput {
     public String ruleId;
     /** The alert's rule or correlation title; null for a dead letter. */
     public String ruleTitle;
-    /** The JSON line, without its line break; for a rule update, its status message. */
-    public String line;
+    /**
+     * The JSON line in UTF-8, without its line break; for a rule update, its status message. Bytes rather than a
+     * string: the collecting client reads them in one piece, a string character by character.
+     */
+    public byte[] utf8;
     /** True for what became of a live rule update ({@code line} says which). */
     public boolean ruleUpdate;
     /** For a late record: the stage it was late at, "correlate" (a signal) or "dedup" (an alert candidate). */
@@ -28,7 +33,12 @@ public class RunOutput {
         this.alert = alert;
         this.ruleId = ruleId;
         this.ruleTitle = ruleTitle;
-        this.line = line;
+        this.utf8 = line.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The line as text. */
+    public String line() {
+        return new String(utf8, StandardCharsets.UTF_8);
     }
 
     public static RunOutput ruleUpdate(String message) {

@@ -476,6 +476,68 @@ class CorrelationPlanTest {
     }
 
     @Test
+    void perRuleLimitLeavesTheSlotsOfOtherRulesInBetween() {
+        CorrelationPlan plan = CorrelationPlan.compile(
+                rule(Type.TEMPORAL_ORDERED, 3, List.of(), null, List.of(), null),
+                new RuleSet(List.of(), List.of()),
+                new CorrelationPlan.Options(3, 20),
+                true);
+        MapGroupState g = new MapGroupState(G);
+        int evicted = 0;
+        for (int i = 0; i < 5; i++) { // steps 2 and 3 alternate; step 1 never comes, so nothing fires
+            evicted += plan.step(g, new Signal(1, "r1", 2 * i * MIN, G, null, List.of()))
+                    .evicted();
+            evicted += plan.step(g, new Signal(2, "r2", (2 * i + 1) * MIN, G, null, List.of()))
+                    .evicted();
+        }
+        assertThat(evicted).isEqualTo(4);
+        assertThat(g.index().slots)
+                .extracting(s -> s.rule + "@" + s.time / MIN)
+                .containsExactly("1@4", "2@5", "1@6", "2@7", "1@8", "2@9");
+        assertThat(g.slotEntries()).isEqualTo(6);
+    }
+
+    @Test
+    void orderedFollowUpsWithoutAFirstStepAreDueAtTheirOwnTime() {
+        CorrelationPlan plan = CorrelationPlan.compile(
+                rule(Type.TEMPORAL_ORDERED, 2, List.of(), null, List.of(), null),
+                new RuleSet(List.of(), List.of()),
+                CorrelationPlan.Options.defaults(),
+                true);
+        MapGroupState g = new MapGroupState(G);
+        assertThat(plan.step(g, new Signal(1, "r1", 10 * MIN, G, null, List.of()))
+                        .nextTimer())
+                .as("a follow-up with nothing before it goes once the watermark passes it")
+                .isEqualTo(10 * MIN);
+        assertThat(plan.step(g, new Signal(1, "r1", 20 * MIN, G, null, List.of()))
+                        .nextTimer())
+                .isEqualTo(10 * MIN);
+        plan.expire(g, 15 * MIN);
+        assertThat(g.index().slots).extracting(s -> s.time / MIN).containsExactly(20L);
+        assertThat(plan.step(g, new Signal(0, "r0", 5 * MIN, G, null, List.of()))
+                        .fired())
+                .singleElement()
+                .satisfies(f -> assertThat(f.lastSeen())
+                        .as("the follow-up at 10 went when the watermark passed it")
+                        .isEqualTo(20 * MIN));
+    }
+
+    @Test
+    void aFirstStepAtTheFollowUpsInstantPartnersIt() {
+        CorrelationPlan plan = CorrelationPlan.compile(
+                rule(Type.TEMPORAL_ORDERED, 3, List.of(), null, List.of(), null),
+                new RuleSet(List.of(), List.of()),
+                CorrelationPlan.Options.defaults(),
+                true);
+        MapGroupState g = new MapGroupState(G);
+        plan.step(g, new Signal(1, "r1", 30 * MIN, G, null, List.of()));
+        assertThat(plan.step(g, new Signal(0, "r0", 30 * MIN, G, null, List.of()))
+                        .nextTimer())
+                .as("ties count as in order: both wait for the window's end, 60 minutes on")
+                .isEqualTo(90 * MIN);
+    }
+
+    @Test
     void stateSurvivesItsByteEncodingMidSequence() {
         Group g = group(rule(Type.TEMPORAL_ORDERED, 3, List.of(), null, List.of(), null));
         g.at(0, 0);
