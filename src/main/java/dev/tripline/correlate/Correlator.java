@@ -84,6 +84,21 @@ public final class Correlator implements Serializable {
     }
 
     /**
+     * Steps {@code plan} with {@code signal} from an input that gives each group's signals in event-time order (a
+     * BATCH job sorts by key and time): no signal before this one's time can still come, so that is the
+     * watermark, and whatever fell due before it is expired first. State then stays as small as in a stream,
+     * however many signals a group has over a whole archive.
+     */
+    public void onSignalInTimeOrder(CorrelationPlan plan, Signal signal, GroupState g, Output out) {
+        long watermark = signal.time() - 1;
+        long due = g.timer();
+        if (due <= watermark) {
+            onTimer(plan, due, watermark, g, out);
+        }
+        onSignal(plan, signal, watermark, g, out);
+    }
+
+    /**
      * The group's timer at {@code timestamp} fired with the watermark at {@code watermark}: closes what is due.
      * A timer other than the group's current one (replaced, its deletion raced with firing) does nothing.
      */

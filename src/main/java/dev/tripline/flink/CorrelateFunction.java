@@ -109,6 +109,8 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
     private final Duration stateTtl;
     private final LiveRules live;
     private final String name;
+    /** BATCH: each group's signals come in event-time order, and that order is the watermark. */
+    private final boolean timeOrdered;
 
     private transient ValueState<CorrelationState> index;
     private transient MapState<String, byte[]> slots;
@@ -153,6 +155,20 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
      */
     public CorrelateFunction(
             CorrelationEngine engine, LiveRules live, String name, Duration stateTtl, Duration allowedLateness) {
+        this(engine, live, name, stateTtl, allowedLateness, false);
+    }
+
+    /**
+     * @param timeOrdered the input gives each group's signals in event-time order (BATCH mode sorts it so), which
+     *                    then serves as the watermark ({@link Correlator#onSignalInTimeOrder})
+     */
+    public CorrelateFunction(
+            CorrelationEngine engine,
+            LiveRules live,
+            String name,
+            Duration stateTtl,
+            Duration allowedLateness,
+            boolean timeOrdered) {
         if (stateTtl.isNegative()) {
             throw new IllegalArgumentException("state TTL must not be negative: " + stateTtl);
         }
@@ -163,6 +179,7 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
         this.stateTtl = stateTtl;
         this.live = live;
         this.name = name;
+        this.timeOrdered = timeOrdered;
     }
 
     @Override
@@ -244,7 +261,10 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
     public void processElement(SignalRecord record, ReadOnlyContext ctx, Collector<FiredRecord> out) throws Exception {
         GroupKey key = ctx.getCurrentKey();
         CorrelationPlan plan = correlator.plan(key.planId(), key.fingerprint());
-        if (plan != null) {
+        if (plan != null && timeOrdered) {
+            correlator.onSignalInTimeOrder(
+                    plan, record.signal(plan), ports.at(key, ctx.timerService(), ctx, out), ports);
+        } else if (plan != null) {
             correlator.onSignal(
                     plan,
                     record.signal(plan),

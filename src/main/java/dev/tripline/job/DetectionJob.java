@@ -419,10 +419,19 @@ public final class DetectionJob {
             for (int j = 0; j < chained.size(); j++) {
                 input = input.union(forStage(chained.get(j), stage, "stage-" + (j + 1)));
             }
+            if (batch && stage > 1) {
+                // A chained signal leaves its stage stamped with the time of what fired it; BATCH sorts each
+                // group's signals by that stamp, and the correlate stage takes the order for its watermark.
+                // Watermark strategies do nothing in BATCH; this only sets the stamps.
+                input = input.assignTimestampsAndWatermarks(
+                                WatermarkStrategy.<SignalRecord>noWatermarks().withTimestampAssigner((r, ts) -> r.time))
+                        .uid("tripline-signal-time-stage-" + stage)
+                        .name("signal event time, stage " + stage);
+            }
             String uid = stage == 1 ? CorrelateFunction.UID : CorrelateFunction.UID + "-" + stage;
             String name = stage == 1 ? "correlate" : "correlate stage " + stage;
-            CorrelateFunction correlate =
-                    new CorrelateFunction(engine, liveRules, name, options.stateTtl(), options.allowedLateness());
+            CorrelateFunction correlate = new CorrelateFunction(
+                    engine, liveRules, name, options.stateTtl(), options.allowedLateness(), batch);
             // BATCH mode: same-instant signals of a group in one order (see dedup below).
             SingleOutputStreamOperator<FiredRecord> correlated = input.keyBy(SignalRecord::key, GroupKey.TYPE)
                     .connect(validated.broadcast())

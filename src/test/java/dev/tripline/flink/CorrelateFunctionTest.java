@@ -312,4 +312,34 @@ class CorrelateFunctionTest {
             assertEmpty(h);
         }
     }
+
+    @Test
+    void timeOrderedInputIsItsOwnWatermarkSoFollowUpsWithoutAFirstStepDoNotPileUp() throws Exception {
+        var function = new CorrelateFunction(
+                engine, LiveRules.none(), "correlate", CorrelateFunction.NO_STATE_TTL, Duration.ZERO, true);
+        try (var h = Harnesses.correlate(function)) {
+            h.open();
+            // No watermark at all, as in BATCH mode: a follow-up every minute for five hours, in time order.
+            for (int m = 0; m < 300; m++) {
+                feed(h, runInstances("ap-southeast-1", m));
+            }
+            assertThat(h.slotEntries())
+                    .as("only the latest follow-up waits: no first step can come before it any more")
+                    .isOne();
+            feed(h, enable("ap-southeast-1", 300));
+            feed(h, runInstances("ap-southeast-1", 310));
+            assertThat(fired(h))
+                    .singleElement()
+                    .satisfies(f -> assertThat(f.firstSeen()).isEqualTo(at(300)));
+        }
+        try (var h = harness()) {
+            h.open();
+            for (int m = 0; m < 300; m++) {
+                feed(h, runInstances("ap-southeast-1", m));
+            }
+            assertThat(h.slotEntries())
+                    .as("without order or watermark, every follow-up waits for a first step that may come late")
+                    .isEqualTo(300);
+        }
+    }
 }

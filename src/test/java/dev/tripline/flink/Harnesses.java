@@ -2,6 +2,9 @@ package dev.tripline.flink;
 
 import dev.tripline.correlate.CorrelationEngine;
 import dev.tripline.correlate.Signal;
+import java.util.List;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.runtime.state.heap.HeapKeyedStateBackend;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
@@ -44,6 +47,26 @@ public final class Harnesses {
         public int numKeyedStateEntries() {
             return ((HeapKeyedStateBackend<?>) ((AbstractStreamOperator<?>) getOperator()).getKeyedStateBackend())
                     .numKeyValueStateEntries();
+        }
+
+        /** Slots held over every group: the evidence entries of the correlation state. */
+        @SuppressWarnings("unchecked")
+        public long slotEntries() throws Exception {
+            var backend = (HeapKeyedStateBackend<GroupKey>)
+                    (HeapKeyedStateBackend<?>) ((AbstractStreamOperator<?>) getOperator()).getKeyedStateBackend();
+            var descriptor = CorrelateFunction.slotsDescriptor(null);
+            List<GroupKey> keys = backend.getKeys(descriptor.getName(), VoidNamespace.INSTANCE)
+                    .toList();
+            long n = 0;
+            for (GroupKey k : keys) {
+                backend.setCurrentKey(k);
+                var slots = backend.getPartitionedState(
+                        VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, descriptor);
+                for (var ignored : slots.keys()) {
+                    n++;
+                }
+            }
+            return n;
         }
     }
 
