@@ -444,15 +444,22 @@ public final class CorrelationPlan implements Serializable {
                 fired.add(consume(g, state, m, group));
                 continue;
             }
-            // The window anchored at this instant is decided: it releases every open slot at the instant.
+            // The window anchored at this instant is decided: it releases every open slot at the instant. They
+            // lie side by side (the index is sorted by time), so only they are visited.
             long t = anchor.time;
+            int from = state.firstAtOrAfter(t);
+            int to = t == Long.MAX_VALUE ? state.size() : state.firstAtOrAfter(t + 1);
             state.removeIf(
-                    s -> !s.closed && s.time == t && !(negations && negatedRules.contains(s.rule)),
+                    from,
+                    to,
+                    s -> !s.closed && !(negations && negatedRules.contains(s.rule)),
                     s -> g.removeSlot(CorrelationState.slotKey(s)));
-            for (CorrelationState.Slot s : state.slots) {
-                if (!s.closed && s.time == t) {
-                    s.closed = true; // a witness for `not`: its evidence is never shown again
-                    g.removeSlot(CorrelationState.slotKey(s));
+            if (negations) {
+                for (CorrelationState.Slot s : state.slots) {
+                    if (!s.closed && s.time == t) {
+                        s.closed = true; // a witness for `not`: its evidence is never shown again
+                        g.removeSlot(CorrelationState.slotKey(s));
+                    }
                 }
             }
         }
@@ -605,7 +612,7 @@ public final class CorrelationPlan implements Serializable {
         }
         boolean[] alive = partnered(state, watermark, due);
         int[] at = {0};
-        state.removeIf(due, s -> !alive[at[0]++], s -> g.removeSlot(CorrelationState.slotKey(s)));
+        state.removeIf(0, due, s -> !alive[at[0]++], s -> g.removeSlot(CorrelationState.slotKey(s)));
     }
 
     /** Keeps at most {@code maxSignalsPerRule} slots of one rule in a group, evicting the oldest. */
@@ -621,7 +628,7 @@ public final class CorrelationPlan implements Serializable {
                 found++;
             }
         }
-        state.removeIf(upTo, s -> s.rule == ruleIdx, s -> g.removeSlot(CorrelationState.slotKey(s)));
+        state.removeIf(0, upTo, s -> s.rule == ruleIdx, s -> g.removeSlot(CorrelationState.slotKey(s)));
         return excess;
     }
 
@@ -1063,11 +1070,10 @@ public final class CorrelationPlan implements Serializable {
                 }
             }
         }
-        Set<CorrelationState.Slot> used = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        used.addAll(m.used());
-        state.removeIf(
-                s -> used.contains(s) || (!s.closed && s.time >= m.from() && s.time <= m.to()),
-                s -> g.removeSlot(CorrelationState.slotKey(s)));
+        // The used slots are open and lie in [from, to], so this removes them too; only that range is visited.
+        int lo = state.firstAtOrAfter(m.from());
+        int hi = m.to() == Long.MAX_VALUE ? state.size() : state.firstAtOrAfter(m.to() + 1);
+        state.removeIf(lo, hi, s -> !s.closed, s -> g.removeSlot(CorrelationState.slotKey(s)));
         Map<String, String> named = new LinkedHashMap<>();
         for (int i = 0; i < rule.groupBy().size(); i++) {
             named.put(rule.groupBy().get(i), group.get(i));

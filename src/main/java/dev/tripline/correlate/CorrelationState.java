@@ -116,12 +116,12 @@ public final class CorrelationState {
 
     /** Removes the slots {@code which} accepts, telling {@code removed} about each. */
     void removeIf(Predicate<Slot> which, java.util.function.Consumer<Slot> removed) {
-        removeIf(slots.size(), which, removed);
+        removeIf(0, slots.size(), which, removed);
     }
 
-    /** {@link #removeIf(Predicate, java.util.function.Consumer)} over the first {@code upTo} slots only, in order. */
-    void removeIf(int upTo, Predicate<Slot> which, java.util.function.Consumer<Slot> removed) {
-        slots.subList(0, upTo).removeIf(s -> {
+    /** {@link #removeIf(Predicate, java.util.function.Consumer)} over the slots {@code [from, to)} only, in order. */
+    void removeIf(int from, int to, Predicate<Slot> which, java.util.function.Consumer<Slot> removed) {
+        slots.subList(from, to).removeIf(s -> {
             if (which.test(s)) {
                 perRule[s.rule]--;
                 removed.accept(s);

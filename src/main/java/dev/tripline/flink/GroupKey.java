@@ -5,10 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.flink.api.common.serialization.SerializerConfig;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
@@ -26,7 +24,8 @@ import org.apache.flink.types.StringValue;
  */
 public final class GroupKey {
     /** Flink's type for the key: {@link #SERIALIZER}, usable as a key type. */
-    public static final TypeInformation<GroupKey> TYPE = new Type();
+    public static final TypeInformation<GroupKey> TYPE =
+            new SingletonTypeInfo<>(GroupKey.class, Serializer.INSTANCE, true);
 
     private final String planId;
     private final String fingerprint;
@@ -176,71 +175,6 @@ public final class GroupKey {
     public static final class Snapshot extends SimpleTypeSerializerSnapshot<GroupKey> {
         public Snapshot() {
             super(() -> Serializer.INSTANCE);
-        }
-    }
-
-    private static final class Type extends TypeInformation<GroupKey> {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        public boolean isBasicType() {
-            return false;
-        }
-
-        @Override
-        public boolean isTupleType() {
-            return false;
-        }
-
-        @Override
-        public int getArity() {
-            return 1;
-        }
-
-        @Override
-        public int getTotalFields() {
-            return 1;
-        }
-
-        @Override
-        public Class<GroupKey> getTypeClass() {
-            return GroupKey.class;
-        }
-
-        @Override
-        public boolean isKeyType() {
-            return true;
-        }
-
-        @Override
-        public TypeSerializer<GroupKey> createSerializer(SerializerConfig config) {
-            return Serializer.INSTANCE;
-        }
-
-        @Override
-        @SuppressWarnings("deprecation")
-        public TypeSerializer<GroupKey> createSerializer(org.apache.flink.api.common.ExecutionConfig config) {
-            return Serializer.INSTANCE;
-        }
-
-        @Override
-        public String toString() {
-            return "GroupKey";
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Type;
-        }
-
-        @Override
-        public int hashCode() {
-            return "GroupKey".hashCode();
-        }
-
-        @Override
-        public boolean canEqual(Object o) {
-            return o instanceof Type;
         }
     }
 }

@@ -80,4 +80,37 @@ class CodecTest {
         wrongFormat[0] = 9;
         assertThatThrownBy(() -> Codec.fired(wrongFormat)).hasMessageContaining("format 9");
     }
+
+    @Test
+    void signalRecordsRoundTripThroughTheirOwnSerializer() throws Exception {
+        assertThat(org.apache.flink.api.common.typeinfo.TypeInformation.of(SignalRecord.class))
+                .as("Flink picks the record's own type, not its POJO serializer")
+                .isSameAs(SignalRecord.TYPE);
+        SignalRecord r = new SignalRecord();
+        r.planId = "plan";
+        r.fingerprint = "f00";
+        r.group = new String[] {"123", "", "ü"};
+        r.stage = 2;
+        r.ruleIndex = 1;
+        r.ruleId = "rule";
+        r.time = 1_700_000_000_123L;
+        r.value = null;
+        r.evidence = new byte[] {1, 2, 3};
+        for (byte[] evidence : java.util.Arrays.asList(new byte[] {1, 2, 3}, null)) {
+            r.evidence = evidence;
+            var out = new org.apache.flink.core.memory.DataOutputSerializer(64);
+            SignalRecord.Serializer.INSTANCE.serialize(r, out);
+            SignalRecord back = SignalRecord.Serializer.INSTANCE.deserialize(
+                    new org.apache.flink.core.memory.DataInputDeserializer(out.getCopyOfBuffer()));
+            assertThat(back).usingRecursiveComparison().isEqualTo(r);
+            assertThat(back.key()).isEqualTo(r.key());
+        }
+        var corrupt = new org.apache.flink.core.memory.DataOutputSerializer(16);
+        org.apache.flink.types.StringValue.writeString("p", corrupt);
+        org.apache.flink.types.StringValue.writeString("f", corrupt);
+        corrupt.writeInt(-5);
+        assertThatThrownBy(() -> SignalRecord.Serializer.INSTANCE.deserialize(
+                        new org.apache.flink.core.memory.DataInputDeserializer(corrupt.getCopyOfBuffer())))
+                .hasMessageContaining("-5 group values");
+    }
 }
