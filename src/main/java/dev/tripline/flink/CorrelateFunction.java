@@ -588,7 +588,9 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
         @Override
         public void fired(CorrelationPlan plan, Fired f) {
             fired.inc();
-            out.collect(FiredRecord.of(key, f, plan.rule()));
+            if (f.alert()) { // a building block's firing only feeds its outer correlations (chained)
+                out.collect(FiredRecord.of(key, f, plan.rule()));
+            }
         }
 
         @Override

@@ -81,13 +81,9 @@ class CorrelateChainingTest {
                     first.processElement(new StreamRecord<>(s, s.time));
                 }
             }
-            List<FiredRecord> inner = first.extractOutputValues();
-            assertThat(inner).singleElement().satisfies(f -> {
-                assertThat(f.correlationId).isEqualTo("brute");
-                assertThat(f.alert)
-                        .as("referenced without generate: feeds, does not alert")
-                        .isFalse();
-            });
+            assertThat(first.extractOutputValues())
+                    .as("referenced without generate: the inner firing feeds the outer correlation, it does not alert")
+                    .isEmpty();
             chained = first.getSideOutput(CorrelateFunction.CHAINED_SIGNALS).stream()
                     .map(StreamRecord::getValue)
                     .toList();
