@@ -161,7 +161,12 @@ public final class LocalFlinkCluster implements AutoCloseable {
         JsonNode job = null;
         while (System.nanoTime() < deadline) {
             job = get("/jobs/" + jobId);
-            boolean all = job.path("state").asText().equals("RUNNING");
+            String state = job.path("state").asText();
+            if (state.equals("FAILED") || state.equals("CANCELED") || state.equals("FINISHED")) {
+                JsonNode root = get("/jobs/" + jobId + "/exceptions").path("root-exception");
+                throw new AssertionError("job " + jobId + " is " + state + ": " + root.asText());
+            }
+            boolean all = state.equals("RUNNING");
             for (JsonNode v : job.path("vertices")) {
                 all &= v.path("status").asText().equals("RUNNING");
             }
