@@ -7,6 +7,7 @@ import dev.tripline.flink.RuleUpdate;
 import dev.tripline.io.ArchiveFiles;
 import dev.tripline.io.LiveUpdateOptions;
 import dev.tripline.io.RuleUpdateConnectors;
+import dev.tripline.io.S3Options;
 import dev.tripline.job.DetectionJob;
 import dev.tripline.job.Durations;
 import dev.tripline.job.EmbeddedRun;
@@ -273,7 +274,7 @@ final class JobOptions {
                 if (onCluster()) {
                     // The Flink client that launched this set up the file systems from the cluster's
                     // configuration and plugins, as its task managers did: listing and reading see the same store.
-                    if (!config.settings().s3().equals(dev.tripline.io.S3Options.DEFAULTS)) {
+                    if (!config.settings().s3().equals(S3Options.DEFAULTS)) {
                         err.println("tripline " + cmd + ": input.s3 is not used on a cluster: S3 is reached with "
                                 + "the cluster's Flink configuration (s3.endpoint, s3.path.style.access, ...) "
                                 + "and its plugins directory");
