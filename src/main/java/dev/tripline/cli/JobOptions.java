@@ -7,6 +7,7 @@ import dev.tripline.flink.RuleUpdate;
 import dev.tripline.io.ArchiveFiles;
 import dev.tripline.io.LiveUpdateOptions;
 import dev.tripline.io.RuleUpdateConnectors;
+import dev.tripline.io.S3Options;
 import dev.tripline.job.DetectionJob;
 import dev.tripline.job.Durations;
 import dev.tripline.job.EmbeddedRun;
@@ -35,6 +36,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.HeartbeatManagerOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
@@ -269,7 +271,18 @@ final class JobOptions {
         ArchiveFiles.Listing listing;
         try {
             if (names.stream().anyMatch(ArchiveFiles::isUri)) {
-                config.settings().s3().initialize();
+                if (onCluster()) {
+                    // The Flink client that launched this set up the file systems from the cluster's
+                    // configuration and plugins, as its task managers did: listing and reading see the same store.
+                    if (!config.settings().s3().equals(S3Options.DEFAULTS)) {
+                        err.println("tripline " + cmd + ": input.s3 is not used on a cluster: S3 is reached with "
+                                + "the cluster's Flink configuration (s3.endpoint, s3.path.style.access, ...) "
+                                + "and its plugins directory");
+                        err.flush();
+                    }
+                } else {
+                    config.settings().s3().initialize();
+                }
             }
             listing = ArchiveFiles.list(names, scope);
         } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
@@ -304,8 +317,39 @@ final class JobOptions {
         return configured == null ? List.of() : configured;
     }
 
-    /** The local environment: every service bound to loopback, accumulators reported every second, the UI if asked. */
+    /**
+     * True when a Flink client launched this process's command ({@code flink run tripline-job.jar hunt ...}): it
+     * hands over an environment of its cluster, and the job runs there instead of in this process.
+     */
+    static boolean onCluster() {
+        return !(StreamExecutionEnvironment.getExecutionEnvironment() instanceof LocalStreamEnvironment);
+    }
+
+    /**
+     * Where the job runs. Launched by a Flink client ({@link #onCluster}): the cluster's environment, whose own
+     * configuration decides state backend, slots and restarts, with the parallelism of {@code --parallelism} or
+     * {@code flink run -p}; outputs still come back to this process. Otherwise a local environment: every service
+     * bound to loopback, accumulators reported every second, the UI if asked.
+     */
     StreamExecutionEnvironment environment(String cmd, PrintWriter err, TriplineConfig config) throws Failed {
+        if (onCluster()) {
+            if (web) {
+                throw fail(
+                        err,
+                        cmd,
+                        BAD_USAGE,
+                        "--web serves the UI of a job run in this process; this one runs on the cluster it was "
+                                + "submitted to, whose web UI shows it");
+            }
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            if (parallelism != null) {
+                // An upper bound in BATCH mode when the cluster lets Flink's adaptive batch scheduler choose each
+                // operator's parallelism from its data volume (execution.batch.adaptive.auto-parallelism.enabled).
+                env.setParallelism(parallelism);
+            }
+            env.setBufferTimeout(DetectionJob.BUFFER_TIMEOUT_MILLIS);
+            return env;
+        }
         // The local cluster configures its file systems again from this configuration: S3 settings go in it.
         Configuration conf = config.settings().s3().applyTo(EmbeddedRun.loopbackConfiguration());
         // Running jobs report accumulators with task-manager heartbeats; the default 10 s is too slow for progress.

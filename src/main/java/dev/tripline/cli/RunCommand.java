@@ -5,6 +5,8 @@ import dev.tripline.flink.RuleUpdate;
 import dev.tripline.io.ArchiveFiles;
 import dev.tripline.io.Connectors;
 import dev.tripline.io.KafkaConnectors;
+import dev.tripline.io.KinesisConnectors;
+import dev.tripline.io.KinesisSourceOptions;
 import dev.tripline.io.LiveUpdateOptions;
 import dev.tripline.io.RawRecordFormat;
 import dev.tripline.io.RuleDirectorySource;
@@ -40,10 +42,10 @@ import picocli.CommandLine.Parameters;
         description = "Run the detection job in-process over CloudTrail files (JSON Lines, .json, .json.gz, "
                 + "AWSLogs/ directory trees), or over stdin ('-') as it arrives, and write alerts as JSON Lines.")
 final class RunCommand implements Callable<Integer> {
-    /** Checks of the Kafka source before the job starts: all of them together stay under 30 s. */
-    static final int KAFKA_ATTEMPTS = 3;
+    /** Checks of a Kafka or Kinesis source before the job starts: all of them together stay under 30 s. */
+    static final int SOURCE_ATTEMPTS = 3;
 
-    static final Duration KAFKA_ATTEMPT_TIMEOUT = Duration.ofSeconds(8);
+    static final Duration SOURCE_ATTEMPT_TIMEOUT = Duration.ofSeconds(8);
 
     /** The input name that means stdin. */
     static final String STDIN = "-";
@@ -231,25 +233,58 @@ final class RunCommand implements Callable<Integer> {
         if (inputs != null && !inputs.isEmpty()) {
             throw JobOptions.fail(err, "run", JobOptions.BAD_USAGE, "INPUT files are only read with --source file");
         }
-        if (src.kind() == SourceOptions.Kind.KAFKA && src.kafka() != null) {
-            // The Kafka source waits for an unreachable broker silently and forever: ask first, visibly.
-            String why = null;
-            for (int attempt = 1; attempt <= KAFKA_ATTEMPTS; attempt++) {
-                why = KafkaConnectors.unreachable(src.kafka(), KAFKA_ATTEMPT_TIMEOUT);
-                if (why == null) {
-                    break;
-                }
-                err.println(
-                        "tripline run: Kafka at " + String.join(",", src.kafka().bootstrapServers())
-                                + " does not answer (attempt " + attempt + " of "
-                                + KAFKA_ATTEMPTS + "): " + why);
-                err.flush();
-            }
-            if (why != null) {
-                throw JobOptions.fail(
-                        err, "run", JobOptions.SOURCE_UNREACHABLE, "Kafka source unreachable; check source.kafka");
-            }
-        }
+        checkReachable(err, src);
         return EmbeddedRun.Input.connector(env -> Connectors.source(env, src, List.of(), new RawRecordFormat()));
+    }
+
+    /**
+     * Kafka and Kinesis sources wait for an unreachable broker or endpoint silently (for ever, or through long SDK
+     * retries): ask first, visibly, {@link #SOURCE_ATTEMPTS} times, and fail naming the configuration to check. A
+     * Kinesis stream that does not exist fails at once; a Kafka topic may still be created, so only the cluster is
+     * asked.
+     */
+    private static void checkReachable(PrintWriter err, SourceOptions src) throws JobOptions.Failed {
+        if (src.kind() == SourceOptions.Kind.KAFKA && src.kafka() != null) {
+            String where = "Kafka at " + String.join(",", src.kafka().bootstrapServers());
+            for (int attempt = 1; attempt <= SOURCE_ATTEMPTS; attempt++) {
+                String why = KafkaConnectors.unreachable(src.kafka(), SOURCE_ATTEMPT_TIMEOUT);
+                if (why == null) {
+                    return;
+                }
+                notAnswering(err, where, attempt, why);
+            }
+            throw JobOptions.fail(
+                    err, "run", JobOptions.SOURCE_UNREACHABLE, "Kafka source unreachable; check source.kafka");
+        }
+        if (src.kind() == SourceOptions.Kind.KINESIS && src.kinesis() != null) {
+            KinesisSourceOptions k = src.kinesis();
+            String where = "Kinesis at " + (k.endpoint() != null ? k.endpoint() : "region " + k.region());
+            for (int attempt = 1; attempt <= SOURCE_ATTEMPTS; attempt++) {
+                KinesisConnectors.Unreachable why = KinesisConnectors.unreachable(k, SOURCE_ATTEMPT_TIMEOUT);
+                if (why == null) {
+                    return;
+                }
+                if (why.streamMissing()) {
+                    throw JobOptions.fail(
+                            err,
+                            "run",
+                            JobOptions.SOURCE_UNREACHABLE,
+                            "source.kinesis.stream-arn: no stream " + k.streamArn() + " at "
+                                    + where.substring("Kinesis at ".length()) + " (" + why.message() + ")");
+                }
+                notAnswering(err, where, attempt, why.message());
+            }
+            throw JobOptions.fail(
+                    err,
+                    "run",
+                    JobOptions.SOURCE_UNREACHABLE,
+                    "Kinesis source unreachable; check source.kinesis (endpoint, region, properties)");
+        }
+    }
+
+    private static void notAnswering(PrintWriter err, String where, int attempt, String why) {
+        err.println("tripline run: " + where + " does not answer (attempt " + attempt + " of " + SOURCE_ATTEMPTS + "): "
+                + why);
+        err.flush();
     }
 }

@@ -13,6 +13,10 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
@@ -21,7 +25,15 @@ import org.apache.flink.connector.kinesis.sink.PartitionKeyGenerator;
 import org.apache.flink.connector.kinesis.source.KinesisStreamsSource;
 import org.apache.flink.connector.kinesis.source.config.KinesisStreamsSourceConfigConstants;
 import org.apache.flink.connector.kinesis.source.serialization.KinesisDeserializationSchema;
+import org.apache.flink.kinesis.shaded.org.apache.flink.connector.aws.util.AWSClientUtil;
+import org.apache.flink.kinesis.shaded.org.apache.flink.connector.aws.util.AWSGeneralUtil;
+import org.apache.flink.kinesis.shaded.software.amazon.awssdk.http.SdkHttpClient;
+import org.apache.flink.kinesis.shaded.software.amazon.awssdk.http.SdkHttpConfigurationOption;
+import org.apache.flink.kinesis.shaded.software.amazon.awssdk.http.apache.ApacheHttpClient;
+import org.apache.flink.kinesis.shaded.software.amazon.awssdk.services.kinesis.KinesisClient;
 import org.apache.flink.kinesis.shaded.software.amazon.awssdk.services.kinesis.model.Record;
+import org.apache.flink.kinesis.shaded.software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException;
+import org.apache.flink.kinesis.shaded.software.amazon.awssdk.utils.AttributeMap;
 import org.apache.flink.util.Collector;
 
 /**
@@ -44,6 +56,65 @@ public final class KinesisConnectors {
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX").withZone(ZoneOffset.UTC);
 
     private KinesisConnectors() {}
+
+    /** Why a Kinesis source cannot start: its endpoint does not answer, or its stream does not exist. */
+    public record Unreachable(boolean streamMissing, String message) {}
+
+    /**
+     * Null when the stream of {@code o} answers DescribeStreamSummary within {@code timeout}, else why not, with
+     * every client property value (credentials among them) masked. Asked with the client the source itself builds
+     * (same credentials provider, region, endpoint and HTTP settings), whose own retries would otherwise keep a job
+     * silently waiting for an endpoint that never answers.
+     */
+    public static Unreachable unreachable(KinesisSourceOptions o, java.time.Duration timeout) {
+        Properties p = new Properties();
+        p.putAll(clientProperties(o.region(), o.endpoint(), o.properties()));
+        SdkHttpClient http = AWSGeneralUtil.createSyncHttpClient(
+                AttributeMap.builder()
+                        .put(SdkHttpConfigurationOption.CONNECTION_TIMEOUT, timeout)
+                        .put(SdkHttpConfigurationOption.READ_TIMEOUT, timeout)
+                        .build(),
+                ApacheHttpClient.builder());
+        ExecutorService asker = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "tripline-kinesis-check");
+            t.setDaemon(true);
+            return t;
+        });
+        try (KinesisClient client = AWSClientUtil.createAwsSyncClient(
+                p,
+                http,
+                KinesisClient.builder(),
+                "Apache Flink %s (%s) Kinesis Connector",
+                "aws.kinesis.client.user-agent-prefix")) {
+            // The SDK retries on its own; the whole question is bounded here.
+            asker.submit(() -> client.describeStreamSummary(b -> b.streamARN(o.streamArn())))
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Unreachable(false, "interrupted");
+        } catch (TimeoutException e) {
+            return new Unreachable(false, "no answer within " + timeout.toSeconds() + " s");
+        } catch (Exception e) {
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                if (root instanceof ResourceNotFoundException) {
+                    break;
+                }
+                root = root.getCause();
+            }
+            String m = root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
+            for (String v : o.properties().values().values()) {
+                if (v != null && v.length() >= 4) {
+                    m = m.replace(v, "***");
+                }
+            }
+            return new Unreachable(root instanceof ResourceNotFoundException, m);
+        } finally {
+            asker.shutdownNow();
+            http.close();
+        }
+    }
 
     public static KinesisStreamsSource<RawRecord> source(KinesisSourceOptions o) {
         Configuration c = new Configuration();

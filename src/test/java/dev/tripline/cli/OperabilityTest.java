@@ -170,7 +170,7 @@ class OperabilityTest {
         assertThat(r.code).as(r.err).isEqualTo(JobOptions.SOURCE_UNREACHABLE);
         assertThat(seconds).isLessThan(30);
         assertThat(r.err.lines().filter(l -> l.contains("does not answer (attempt ")))
-                .hasSize(RunCommand.KAFKA_ATTEMPTS);
+                .hasSize(RunCommand.SOURCE_ATTEMPTS);
         assertThat(r.out).isEmpty();
     }
 

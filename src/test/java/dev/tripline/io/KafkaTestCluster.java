@@ -83,11 +83,20 @@ public final class KafkaTestCluster implements AutoCloseable {
 
     /** Everything a read_committed consumer sees on {@code topic} up to its last stable offset. */
     public List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic) {
+        return read(topic, "read_committed");
+    }
+
+    /** Every record of {@code topic}, those of open and aborted transactions among them. */
+    public List<ConsumerRecord<byte[], byte[]>> readUncommitted(String topic) {
+        return read(topic, "read_uncommitted");
+    }
+
+    private List<ConsumerRecord<byte[], byte[]>> read(String topic, String isolation) {
         Properties p = new Properties();
         p.put("bootstrap.servers", bootstrap());
         p.put("key.deserializer", ByteArrayDeserializer.class.getName());
         p.put("value.deserializer", ByteArrayDeserializer.class.getName());
-        p.put("isolation.level", "read_committed");
+        p.put("isolation.level", isolation);
         p.put("auto.offset.reset", "earliest");
         p.put("enable.auto.commit", "false");
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();

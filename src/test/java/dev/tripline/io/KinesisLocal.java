@@ -21,15 +21,15 @@ import software.amazon.awssdk.services.kinesis.KinesisClient;
  * A real Kinesis API endpoint for tests: npm's kinesis-local (etspaceman/kinesis-mock), installed by
  * {@code npm ci} from the committed package.json, started on a free loopback port and stopped on close.
  */
-final class KinesisLocal implements AutoCloseable {
-    static final String ACCESS_KEY = "000000000000";
-    static final String SECRET_KEY = "dummy";
+public final class KinesisLocal implements AutoCloseable {
+    public static final String ACCESS_KEY = "000000000000";
+    public static final String SECRET_KEY = "dummy";
     static final Path PACKAGE = Path.of("node_modules", "kinesis-local");
 
     private final Process process;
     private final int port;
 
-    KinesisLocal() throws IOException, InterruptedException {
+    public KinesisLocal() throws IOException, InterruptedException {
         if (!Files.isRegularFile(PACKAGE.resolve("main.js"))) {
             throw new IllegalStateException("kinesis-local is not installed at " + PACKAGE.toAbsolutePath()
                     + ": run 'npm ci' in the repository root (.ci/run does)");
@@ -59,11 +59,11 @@ final class KinesisLocal implements AutoCloseable {
         }
     }
 
-    String endpoint() {
+    public String endpoint() {
         return "http://127.0.0.1:" + port;
     }
 
-    KinesisClient client() {
+    public KinesisClient client() {
         return KinesisClient.builder()
                 .endpointOverride(URI.create(endpoint()))
                 .region(Region.US_EAST_1)
