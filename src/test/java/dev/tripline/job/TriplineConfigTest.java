@@ -185,6 +185,53 @@ class TriplineConfigTest {
     }
 
     @Test
+    void aStructuralErrorHidesNoOtherError() {
+        // Three keys have the wrong shape (a value, a map, a list); every error after each must still be found.
+        assertThat(errors("""
+                regions: 5
+                placeholders:
+                  Legitimate_Countries: {DE: yes}
+                  Other: [a, b]
+                time:
+                  idleness: never
+                correlation: [suppression]
+                output:
+                  format: pdf
+                source:
+                  kind: carrier-pigeon
+                """))
+                .hasSize(6)
+                .anySatisfy(e -> assertThat(e).startsWith("tripline.yml:1:10: 'regions' must be a map"))
+                .anySatisfy(e -> assertThat(e).startsWith("tripline.yml:11:9: source.kind"))
+                .anySatisfy(e -> assertThat(e).startsWith("tripline.yml:3:25: placeholders.Legitimate_Countries"))
+                .anySatisfy(e -> assertThat(e).startsWith("tripline.yml:6:13: time.idleness"))
+                .anySatisfy(e -> assertThat(e).startsWith("tripline.yml:7:14: 'correlation' must be a map"))
+                .anySatisfy(e -> assertThat(e).startsWith("tripline.yml:9:11: output.format"));
+    }
+
+    @Test
+    void structuralErrorsInsideRegionsHideNoOtherEntry() {
+        assertThat(errors("""
+                regions:
+                  approved: {us-east-1: true}
+                  accounts:
+                    "123456789012": {a: b}
+                    "12": [us-east-1]
+                  azure:
+                    approved: [[eastus]]
+                    subscriptions: 3
+                time:
+                  idleness: never
+                """))
+                .anySatisfy(e -> assertThat(e).contains("regions.approved"))
+                .anySatisfy(e -> assertThat(e).contains("regions.accounts.123456789012"))
+                .anySatisfy(e -> assertThat(e).contains("'12' is not a 12-digit AWS account id"))
+                .anySatisfy(e -> assertThat(e).contains("regions.azure.approved"))
+                .anySatisfy(e -> assertThat(e).contains("'regions.azure.subscriptions' must be a map"))
+                .anySatisfy(e -> assertThat(e).contains("time.idleness"));
+    }
+
+    @Test
     void theOldConstructorKeepsWorking() {
         TriplineConfig c = new TriplineConfig(List.of("us-east-1"), Map.of(), Map.of());
         assertThat(c.settings()).isEqualTo(TriplineConfig.Settings.NONE);
