@@ -82,7 +82,8 @@ public record TriplineConfig(
         SourceOptions source,
         SinkOptions sink,
         AzureRegions azureRegions,
-        LiveUpdateOptions liveUpdates) {
+        LiveUpdateOptions liveUpdates,
+        EmbeddedOptions embedded) {
 
     /**
      * Azure's approved regions: the default list and per-subscription overrides (subscription ids lower-cased,
@@ -190,7 +191,19 @@ public record TriplineConfig(
     private static final Set<String> AZURE_REGION_KEYS = Set.of("approved", "subscriptions");
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
     private static final Set<String> TOP_KEYS = Set.of(
-            "regions", "placeholders", "time", "correlation", "dedup", "output", "input", "source", "sink", "rules");
+            "regions",
+            "placeholders",
+            "time",
+            "correlation",
+            "dedup",
+            "output",
+            "input",
+            "source",
+            "sink",
+            "rules",
+            "embedded");
+    private static final Set<String> EMBEDDED_KEYS =
+            Set.of("restart-attempts", "restart-delay", "state-backend", "state-dir", "heap-limit-percent");
     private static final Set<String> REGION_KEYS = Set.of("approved", "accounts", "azure");
     private static final Set<String> TIME_KEYS = Set.of(
             "out-of-orderness",
@@ -215,6 +228,20 @@ public record TriplineConfig(
         sink = sink == null ? SinkOptions.files() : sink;
         azureRegions = azureRegions == null ? AzureRegions.defaults() : azureRegions;
         liveUpdates = liveUpdates == null ? LiveUpdateOptions.defaults() : liveUpdates;
+        embedded = embedded == null ? EmbeddedOptions.DEFAULTS : embedded;
+    }
+
+    /** Without an {@code embedded:} section (restarts, state backend and heap limit at their defaults). */
+    public TriplineConfig(
+            List<String> approvedRegions,
+            Map<String, List<String>> accountRegions,
+            Map<String, List<String>> placeholders,
+            Settings settings,
+            SourceOptions source,
+            SinkOptions sink,
+            AzureRegions azureRegions,
+            LiveUpdateOptions liveUpdates) {
+        this(approvedRegions, accountRegions, placeholders, settings, source, sink, azureRegions, liveUpdates, null);
     }
 
     /** Without a {@code rules:} section (live updates at their defaults: no control topic). */
@@ -226,7 +253,8 @@ public record TriplineConfig(
             SourceOptions source,
             SinkOptions sink,
             AzureRegions azureRegions) {
-        this(approvedRegions, accountRegions, placeholders, settings, source, sink, azureRegions, null);
+        this(approvedRegions, accountRegions, placeholders, settings, source, sink, azureRegions, (LiveUpdateOptions)
+                null);
     }
 
     /** Without an Azure section (the default Azure list) and without a {@code rules:} section. */
@@ -289,12 +317,12 @@ public record TriplineConfig(
 
     public TriplineConfig withApprovedRegions(List<String> regions) {
         return new TriplineConfig(
-                regions, accountRegions, placeholders, settings, source, sink, azureRegions, liveUpdates);
+                regions, accountRegions, placeholders, settings, source, sink, azureRegions, liveUpdates, embedded);
     }
 
     public TriplineConfig withAccountRegions(Map<String, List<String>> overrides) {
         return new TriplineConfig(
-                approvedRegions, overrides, placeholders, settings, source, sink, azureRegions, liveUpdates);
+                approvedRegions, overrides, placeholders, settings, source, sink, azureRegions, liveUpdates, embedded);
     }
 
     /** Thrown with every problem found in a config file, each naming its key. */
@@ -399,10 +427,12 @@ public record TriplineConfig(
         LiveUpdateOptions live =
                 top.has("rules") ? checked(errors, null, () -> LiveUpdateOptions.parse(io, top.get("rules"))) : null;
         Settings settings = checked(errors, Settings.NONE, () -> settings(name, top, errors));
+        YamlMap emb = section(name, top, "embedded", EMBEDDED_KEYS, errors);
+        EmbeddedOptions embedded = emb == null ? null : embedded(name, emb, errors);
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }
-        return new TriplineConfig(approved, accounts, placeholders, settings, source, sink, azure, live);
+        return new TriplineConfig(approved, accounts, placeholders, settings, source, sink, azure, live, embedded);
     }
 
     private static AzureRegions azureRegions(String file, YamlMap az, List<LoadError> errors) {
@@ -533,6 +563,34 @@ public record TriplineConfig(
                 maxEventAge,
                 maxEventFuture,
                 maxAheadOfSource);
+    }
+
+    /** The {@code embedded:} section; a bad key is an error and leaves its default. */
+    private static EmbeddedOptions embedded(String file, YamlMap emb, List<LoadError> errors) {
+        EmbeddedOptions d = EmbeddedOptions.DEFAULTS;
+        Integer attempts = wholeNumber(
+                file, emb, "embedded.restart-attempts", 0, EmbeddedOptions.MAX_RESTART_ATTEMPTS, "restarts", errors);
+        Duration delay = duration(file, emb, "embedded.restart-delay", false, errors);
+        String backend = scalar(file, emb, "embedded.state-backend", errors);
+        EmbeddedOptions.StateBackend sb = d.stateBackend();
+        if (backend != null) {
+            switch (backend.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "heap", "hashmap" -> sb = EmbeddedOptions.StateBackend.HEAP;
+                case "rocksdb" -> sb = EmbeddedOptions.StateBackend.ROCKSDB;
+                default ->
+                    errors.add(new LoadError(
+                            SafeYaml.at(file, emb.get("state-backend")),
+                            "embedded.state-backend: '" + backend + "' is not a state backend (heap or rocksdb)"));
+            }
+        }
+        String dir = path(file, emb, "embedded.state-dir", false, errors);
+        Integer heap = wholeNumber(file, emb, "embedded.heap-limit-percent", 1, 100, "percent", errors);
+        return new EmbeddedOptions(
+                attempts == null ? d.restartAttempts() : attempts,
+                delay == null ? d.restartDelay() : delay,
+                sb,
+                dir == null ? null : dir.trim(),
+                heap == null ? d.heapLimitPercent() : heap);
     }
 
     /** The whole number at {@code key} in {@code min..max}; null when absent or bad (an error names the key). */
