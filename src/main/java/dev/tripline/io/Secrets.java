@@ -51,10 +51,13 @@ public final class Secrets {
      * error messages of client libraries end up.
      */
     public static PrintStream masking(PrintStream target) {
-        return new PrintStream(new LineMasking(target), true, StandardCharsets.UTF_8);
+        return new PrintStream(new LineMasking(target), false, StandardCharsets.UTF_8);
     }
 
-    /** Holds one line, then writes it masked; what is left at a flush is written as it stands, masked. */
+    /**
+     * Holds one line, then writes it masked. A flush does not write a partial line: a secret split across two
+     * writes would be shown in halves; what is left at close is written masked.
+     */
     private static final class LineMasking extends OutputStream {
         private final PrintStream target;
         private final ByteArrayOutputStream line = new ByteArrayOutputStream();
@@ -73,6 +76,11 @@ public final class Secrets {
 
         @Override
         public synchronized void flush() {
+            target.flush();
+        }
+
+        @Override
+        public synchronized void close() {
             emit();
             target.flush();
         }

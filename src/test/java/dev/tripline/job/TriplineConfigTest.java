@@ -232,6 +232,39 @@ class TriplineConfigTest {
     }
 
     @Test
+    void embeddedKeysSetRestartsStateAndTheHeapLimitAndNameBadValues() throws Exception {
+        TriplineConfig c = TriplineConfig.parse("tripline.yml", """
+                embedded:
+                  restart-attempts: 0
+                  restart-delay: 500ms
+                  state-backend: rocksdb
+                  state-dir: /var/tmp/state
+                  heap-limit-percent: 75
+                """);
+        assertThat(c.embedded())
+                .isEqualTo(new EmbeddedOptions(
+                        0, Duration.ofMillis(500), EmbeddedOptions.StateBackend.ROCKSDB, "/var/tmp/state", 75));
+        org.apache.flink.configuration.Configuration flink =
+                c.embedded().applyTo(new org.apache.flink.configuration.Configuration());
+        assertThat(flink.toMap())
+                .containsEntry("restart-strategy.type", "fixed-delay")
+                .containsEntry("restart-strategy.fixed-delay.attempts", "0")
+                .containsEntry("state.backend.type", "rocksdb")
+                .containsEntry("state.backend.rocksdb.localdir", "/var/tmp/state");
+        assertThat(TriplineConfig.defaults().embedded()).isEqualTo(EmbeddedOptions.DEFAULTS);
+        assertThat(errors("""
+                embedded:
+                  restart-attempts: 101
+                  state-backend: floppy
+                  heap-limit-percent: 0
+                """))
+                .hasSize(3)
+                .anySatisfy(e -> assertThat(e).startsWith("tripline.yml:2:21: embedded.restart-attempts"))
+                .anySatisfy(e -> assertThat(e).startsWith("tripline.yml:3:18: embedded.state-backend: 'floppy'"))
+                .anySatisfy(e -> assertThat(e).startsWith("tripline.yml:4:23: embedded.heap-limit-percent"));
+    }
+
+    @Test
     void theOldConstructorKeepsWorking() {
         TriplineConfig c = new TriplineConfig(List.of("us-east-1"), Map.of(), Map.of());
         assertThat(c.settings()).isEqualTo(TriplineConfig.Settings.NONE);
