@@ -352,6 +352,8 @@ final class JobOptions {
         }
         // The local cluster configures its file systems again from this configuration: S3 settings go in it.
         Configuration conf = config.settings().s3().applyTo(EmbeddedRun.loopbackConfiguration());
+        // Restarts with a limit (a failing source must not restart silently forever) and the state backend.
+        config.embedded().applyTo(conf);
         // Running jobs report accumulators with task-manager heartbeats; the default 10 s is too slow for progress.
         conf.set(HeartbeatManagerOptions.HEARTBEAT_INTERVAL, Duration.ofSeconds(1));
         StreamExecutionEnvironment env;
@@ -443,6 +445,7 @@ final class JobOptions {
             throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         EmbeddedRun run = new EmbeddedRun(p.rules(), p.options(), p.format(), new dev.tripline.io.RawRecordFormat());
+        watch(run, cmd, err, p);
         if (live != null) {
             run.live(live).ruleUpdates(line -> {
                 err.println("tripline " + cmd + ": " + line);
@@ -495,6 +498,14 @@ final class JobOptions {
         } catch (IOException e) {
             throw fail(err, cmd, JOB_FAILED, "cannot write output: " + e.getMessage());
         }
+    }
+
+    /** Restarts and the heap limit of the configuration's {@code embedded:} section, told on stderr. */
+    static void watch(EmbeddedRun run, String cmd, PrintWriter err, Prepared p) {
+        run.watch(p.config().embedded(), line -> {
+            err.println("tripline " + cmd + ": " + line);
+            err.flush();
+        });
     }
 
     /** The writer of an output: none for null, stdout for {@code -}, else the file (created or truncated). */

@@ -1,5 +1,7 @@
 package dev.tripline.cli;
 
+import dev.tripline.io.Secrets;
+import dev.tripline.job.EmbeddedRun;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -33,6 +35,8 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        // Log lines and client libraries' messages end up on stderr: none of them may show a configured secret.
+        System.setErr(Secrets.masking(System.err));
         int code = run(args);
         if (args.length > 0 && args[0].equals("job")) {
             // On a cluster in application mode this main runs inside the JobManager, which exiting would take
@@ -82,13 +86,19 @@ public final class Main implements Runnable {
 
     /** The innermost cause's class and message: what Flink wraps in several layers of execution exceptions. */
     static String rootCause(Throwable e) {
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof EmbeddedRun.Stopped) {
+                // Already says why and what to change.
+                return Secrets.mask(t.getMessage());
+            }
+        }
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
         String m = root.getMessage();
-        return root.getClass().getSimpleName()
-                + (m == null ? "" : ": " + m.lines().findFirst().orElse(""));
+        return Secrets.mask(root.getClass().getSimpleName()
+                + (m == null ? "" : ": " + m.lines().findFirst().orElse("")));
     }
 
     @Override

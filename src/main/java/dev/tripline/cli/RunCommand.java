@@ -131,6 +131,7 @@ final class RunCommand implements Callable<Integer> {
             if (snk.kind() != SourceOptions.Kind.FILE) {
                 // Sinks inside the job: an unbounded source runs until interrupted (Ctrl-C cancels the job).
                 EmbeddedRun run = new EmbeddedRun(p.rules(), p.options(), p.format(), new RawRecordFormat());
+                JobOptions.watch(run, "run", err, p);
                 if (live != null) {
                     run.live(live);
                 }

@@ -13,7 +13,8 @@ import java.util.TreeSet;
  * Client settings passed through to a Kafka or AWS client as they are (security protocol, SASL, TLS stores,
  * credentials provider), some of them secrets. A secret is read from the environment or a file when the
  * configuration is parsed and never shown again: {@link #toString()} prints {@code ***} for it, and for any key
- * whose name says it holds a password or a login module, so a secret written inline is not logged either.
+ * whose name says it holds a password or a login module, so a secret written inline is not logged either; and
+ * every such value is registered with {@link Secrets}, which masks it in any message of this process.
  */
 public final class ClientProperties implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -25,6 +26,12 @@ public final class ClientProperties implements Serializable {
     public ClientProperties(Map<String, String> values, Set<String> secretKeys) {
         this.values = new LinkedHashMap<>(values);
         this.secretKeys = new TreeSet<>(secretKeys);
+        // Whatever echoes a value back (a client's "Invalid value" message, a log line) shows no secret.
+        this.values.forEach((k, v) -> {
+            if (isSecret(k)) {
+                Secrets.register(v);
+            }
+        });
     }
 
     public static ClientProperties empty() {

@@ -82,10 +82,10 @@ public final class KafkaConnectors {
             for (String v : o.properties().toProperties().stringPropertyNames()) {
                 String value = o.properties().toProperties().getProperty(v);
                 if (value != null && value.length() >= 4) {
-                    m = m.replace(value, "***");
+                    m = m.replace(value, Secrets.MASK);
                 }
             }
-            return m;
+            return Secrets.mask(m);
         }
     }
 

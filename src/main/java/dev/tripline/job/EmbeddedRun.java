@@ -195,6 +195,20 @@ public final class EmbeddedRun {
     private volatile JobClient running;
 
     private LineSink ruleUpdates = line -> {};
+    /** How the job is watched while it runs (restarts told, the heap limit); null: not watched. */
+    private EmbeddedOptions watched;
+
+    private LineSink notices = line -> {};
+
+    /**
+     * The job stopped for good: a failure outlasted the restart limit, or the heap filled up. The message says
+     * why and names the key or setting to change.
+     */
+    public static final class Stopped extends Exception {
+        Stopped(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
 
     public EmbeddedRun(RuleProgram rules, DetectionJob.Options options, AlertFormat format, RawRecordFormat reader) {
         this.rules = Objects.requireNonNull(rules, "rules");
@@ -219,6 +233,54 @@ public final class EmbeddedRun {
     public EmbeddedRun ruleUpdates(LineSink sink) {
         this.ruleUpdates = Objects.requireNonNull(sink, "sink");
         return this;
+    }
+
+    /**
+     * Watches the running job: each restart (the restart strategy of {@code o}, set on the environment by
+     * {@link EmbeddedOptions#applyTo}) is told to {@code sink} as it happens and counted in the failure, and the
+     * job is stopped when the heap is over {@code o}'s limit after a garbage collection.
+     */
+    public EmbeddedRun watch(EmbeddedOptions o, LineSink sink) {
+        this.watched = Objects.requireNonNull(o, "o");
+        this.notices = Objects.requireNonNull(sink, "sink");
+        return this;
+    }
+
+    private JobWatch startWatch(JobClient client) {
+        if (watched == null) {
+            return null;
+        }
+        return new JobWatch(client, watched, line -> {
+            try {
+                notices.line(line);
+            } catch (IOException e) {
+                // A notice that cannot be written changes nothing about the run.
+            }
+        });
+    }
+
+    /** {@code failure} of the job, explained when the watch stopped the job or the job used up its restarts. */
+    private Exception explained(JobWatch watch, Exception failure) {
+        if (watch == null) {
+            return failure;
+        }
+        if (watch.stopReason() != null) {
+            return new Stopped(watch.stopReason(), null);
+        }
+        if (watch.restarts() > 0) {
+            Throwable root = failure;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            String m = root.getMessage();
+            return new Stopped(
+                    "after " + watch.restarts() + " restarts (embedded.restart-attempts: "
+                            + watched.restartAttempts() + "): "
+                            + root.getClass().getSimpleName()
+                            + (m == null ? "" : ": " + m.lines().findFirst().orElse("")),
+                    failure);
+        }
+        return failure;
     }
 
     private DetectionJob job() {
@@ -327,10 +389,12 @@ public final class EmbeddedRun {
         Set<String> lateCorrelations = new TreeSet<>();
         JobExecutionResult result;
         ScheduledExecutorService ticker = null;
+        JobWatch watch = null;
         long started = System.nanoTime();
         try (CloseableIterator<RunOutput> it = lines.collectAsync()) {
             JobClient client = env.executeAsync(mode == RuntimeExecutionMode.BATCH ? "tripline hunt" : "tripline run");
             running = client;
+            watch = startWatch(client);
             if (progress != null && progressMillis > 0) {
                 ticker = startProgress(client, started, files, progress, progressMillis);
             }
@@ -360,7 +424,12 @@ public final class EmbeddedRun {
                 }
             }
             result = client.getJobExecutionResult().get();
+        } catch (Exception failure) {
+            throw explained(watch, failure);
         } finally {
+            if (watch != null) {
+                watch.close();
+            }
             if (ticker != null) {
                 ticker.shutdownNow();
             }
@@ -458,6 +527,7 @@ public final class EmbeddedRun {
         }
         JobClient client = env.executeAsync("tripline run");
         running = client;
+        JobWatch watch = startWatch(client);
         // Ctrl-C: cancel the job so that open transactions are aborted rather than left to time out.
         Thread hook = new Thread(
                 () -> {
@@ -472,7 +542,12 @@ public final class EmbeddedRun {
         JobExecutionResult result;
         try {
             result = client.getJobExecutionResult().get();
+        } catch (Exception failure) {
+            throw explained(watch, failure);
         } finally {
+            if (watch != null) {
+                watch.close();
+            }
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {

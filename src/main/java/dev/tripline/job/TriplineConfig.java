@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -81,7 +82,8 @@ public record TriplineConfig(
         SourceOptions source,
         SinkOptions sink,
         AzureRegions azureRegions,
-        LiveUpdateOptions liveUpdates) {
+        LiveUpdateOptions liveUpdates,
+        EmbeddedOptions embedded) {
 
     /**
      * Azure's approved regions: the default list and per-subscription overrides (subscription ids lower-cased,
@@ -189,7 +191,19 @@ public record TriplineConfig(
     private static final Set<String> AZURE_REGION_KEYS = Set.of("approved", "subscriptions");
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
     private static final Set<String> TOP_KEYS = Set.of(
-            "regions", "placeholders", "time", "correlation", "dedup", "output", "input", "source", "sink", "rules");
+            "regions",
+            "placeholders",
+            "time",
+            "correlation",
+            "dedup",
+            "output",
+            "input",
+            "source",
+            "sink",
+            "rules",
+            "embedded");
+    private static final Set<String> EMBEDDED_KEYS =
+            Set.of("restart-attempts", "restart-delay", "state-backend", "state-dir", "heap-limit-percent");
     private static final Set<String> REGION_KEYS = Set.of("approved", "accounts", "azure");
     private static final Set<String> TIME_KEYS = Set.of(
             "out-of-orderness",
@@ -214,6 +228,20 @@ public record TriplineConfig(
         sink = sink == null ? SinkOptions.files() : sink;
         azureRegions = azureRegions == null ? AzureRegions.defaults() : azureRegions;
         liveUpdates = liveUpdates == null ? LiveUpdateOptions.defaults() : liveUpdates;
+        embedded = embedded == null ? EmbeddedOptions.DEFAULTS : embedded;
+    }
+
+    /** Without an {@code embedded:} section (restarts, state backend and heap limit at their defaults). */
+    public TriplineConfig(
+            List<String> approvedRegions,
+            Map<String, List<String>> accountRegions,
+            Map<String, List<String>> placeholders,
+            Settings settings,
+            SourceOptions source,
+            SinkOptions sink,
+            AzureRegions azureRegions,
+            LiveUpdateOptions liveUpdates) {
+        this(approvedRegions, accountRegions, placeholders, settings, source, sink, azureRegions, liveUpdates, null);
     }
 
     /** Without a {@code rules:} section (live updates at their defaults: no control topic). */
@@ -225,7 +253,8 @@ public record TriplineConfig(
             SourceOptions source,
             SinkOptions sink,
             AzureRegions azureRegions) {
-        this(approvedRegions, accountRegions, placeholders, settings, source, sink, azureRegions, null);
+        this(approvedRegions, accountRegions, placeholders, settings, source, sink, azureRegions, (LiveUpdateOptions)
+                null);
     }
 
     /** Without an Azure section (the default Azure list) and without a {@code rules:} section. */
@@ -288,12 +317,12 @@ public record TriplineConfig(
 
     public TriplineConfig withApprovedRegions(List<String> regions) {
         return new TriplineConfig(
-                regions, accountRegions, placeholders, settings, source, sink, azureRegions, liveUpdates);
+                regions, accountRegions, placeholders, settings, source, sink, azureRegions, liveUpdates, embedded);
     }
 
     public TriplineConfig withAccountRegions(Map<String, List<String>> overrides) {
         return new TriplineConfig(
-                approvedRegions, overrides, placeholders, settings, source, sink, azureRegions, liveUpdates);
+                approvedRegions, overrides, placeholders, settings, source, sink, azureRegions, liveUpdates, embedded);
     }
 
     /** Thrown with every problem found in a config file, each naming its key. */
@@ -342,70 +371,80 @@ public record TriplineConfig(
         if (parsed.documents().isEmpty()) {
             return defaults();
         }
-        List<String> approved = DEFAULT_APPROVED_REGIONS;
-        Map<String, List<String>> accounts = new LinkedHashMap<>();
-        AzureRegions azure = AzureRegions.defaults();
-        Map<String, List<String>> placeholders = new LinkedHashMap<>();
-        SourceOptions source = null;
-        SinkOptions sink = null;
-        LiveUpdateOptions live = null;
-        Settings settings = Settings.NONE;
+        YamlMap top;
         try {
-            YamlMap top = SafeYaml.map(name, parsed.documents().get(0), "the configuration");
-            unknownKeys(top, TOP_KEYS, "", errors);
-            if (top.has("regions")) {
-                YamlMap regions = SafeYaml.map(name, top.get("regions"), "'regions'");
-                unknownKeys(regions, REGION_KEYS, "regions.", errors);
-                if (regions.has("approved")) {
-                    approved = regionList(name, regions.get("approved"), "regions.approved", errors);
-                }
-                if (regions.has("accounts")) {
-                    YamlMap acc = SafeYaml.map(name, regions.get("accounts"), "'regions.accounts'");
-                    for (Map.Entry<String, NodeTuple> e : acc.entries().entrySet()) {
-                        String key = "regions.accounts." + e.getKey();
-                        if (!ACCOUNT.matcher(e.getKey()).matches()) {
-                            errors.add(new LoadError(
-                                    acc.keyLocation(e.getKey()),
-                                    key + ": '" + e.getKey() + "' is not a 12-digit AWS account id"));
-                        }
-                        accounts.put(e.getKey(), regionList(name, e.getValue().getValueNode(), key, errors));
-                    }
-                }
-                if (regions.has("azure")) {
-                    azure = azureRegions(name, SafeYaml.map(name, regions.get("azure"), "'regions.azure'"), errors);
-                }
-            }
-            if (top.has("placeholders")) {
-                YamlMap ph = SafeYaml.map(name, top.get("placeholders"), "'placeholders'");
-                for (Map.Entry<String, NodeTuple> e : ph.entries().entrySet()) {
-                    placeholders.put(
-                            e.getKey(),
-                            SafeYaml.scalarList(name, e.getValue().getValueNode(), "placeholders." + e.getKey()));
-                }
-            }
-            ConfigReader io = new ConfigReader(name, errors, System::getenv);
-            source = top.has("source") ? SourceOptions.parse(io, top.get("source")) : null;
-            sink = top.has("sink") ? SinkOptions.parse(io, top.get("sink")) : null;
-            live = top.has("rules") ? LiveUpdateOptions.parse(io, top.get("rules")) : null;
-            settings = settings(name, top, errors);
+            top = SafeYaml.map(name, parsed.documents().get(0), "the configuration");
         } catch (RuleSyntaxException e) {
-            errors.add(e.toLoadError());
+            // Nothing else to check: the file holds no keys.
+            throw new ConfigException(List.of(e.toLoadError()));
         }
+        unknownKeys(top, TOP_KEYS, "", errors);
+        // Each section, and each entry of a map of entries, is checked on its own: a structural error in one (a
+        // list where a map belongs) is reported and the checks of every other key still run.
+        YamlMap regions = section(name, top, "regions", REGION_KEYS, errors);
+        List<String> approved = regions == null || !regions.has("approved")
+                ? DEFAULT_APPROVED_REGIONS
+                : checked(
+                        errors,
+                        DEFAULT_APPROVED_REGIONS,
+                        () -> regionList(name, regions.get("approved"), "regions.approved", errors));
+        Map<String, List<String>> accounts = new LinkedHashMap<>();
+        YamlMap acc = section(name, regions, "regions.accounts", null, errors);
+        if (acc != null) {
+            for (Map.Entry<String, NodeTuple> e : acc.entries().entrySet()) {
+                String key = "regions.accounts." + e.getKey();
+                if (!ACCOUNT.matcher(e.getKey()).matches()) {
+                    errors.add(new LoadError(
+                            acc.keyLocation(e.getKey()),
+                            key + ": '" + e.getKey() + "' is not a 12-digit AWS account id"));
+                }
+                List<String> list = checked(
+                        errors, null, () -> regionList(name, e.getValue().getValueNode(), key, errors));
+                if (list != null) {
+                    accounts.put(e.getKey(), list);
+                }
+            }
+        }
+        YamlMap az = section(name, regions, "regions.azure", AZURE_REGION_KEYS, errors);
+        AzureRegions azure = az == null ? AzureRegions.defaults() : azureRegions(name, az, errors);
+        Map<String, List<String>> placeholders = new LinkedHashMap<>();
+        YamlMap ph = section(name, top, "placeholders", null, errors);
+        if (ph != null) {
+            for (Map.Entry<String, NodeTuple> e : ph.entries().entrySet()) {
+                List<String> values = checked(
+                        errors,
+                        null,
+                        () -> SafeYaml.scalarList(name, e.getValue().getValueNode(), "placeholders." + e.getKey()));
+                if (values != null) {
+                    placeholders.put(e.getKey(), values);
+                }
+            }
+        }
+        ConfigReader io = new ConfigReader(name, errors, System::getenv);
+        SourceOptions source =
+                top.has("source") ? checked(errors, null, () -> SourceOptions.parse(io, top.get("source"))) : null;
+        SinkOptions sink = top.has("sink") ? checked(errors, null, () -> SinkOptions.parse(io, top.get("sink"))) : null;
+        LiveUpdateOptions live =
+                top.has("rules") ? checked(errors, null, () -> LiveUpdateOptions.parse(io, top.get("rules"))) : null;
+        Settings settings = checked(errors, Settings.NONE, () -> settings(name, top, errors));
+        YamlMap emb = section(name, top, "embedded", EMBEDDED_KEYS, errors);
+        EmbeddedOptions embedded = emb == null ? null : embedded(name, emb, errors);
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }
-        return new TriplineConfig(approved, accounts, placeholders, settings, source, sink, azure, live);
+        return new TriplineConfig(approved, accounts, placeholders, settings, source, sink, azure, live, embedded);
     }
 
     private static AzureRegions azureRegions(String file, YamlMap az, List<LoadError> errors) {
-        unknownKeys(az, AZURE_REGION_KEYS, "regions.azure.", errors);
-        List<String> approved = DEFAULT_APPROVED_AZURE_REGIONS;
-        if (az.has("approved")) {
-            approved = azureRegionList(file, az.get("approved"), "regions.azure.approved", errors);
-        }
+        List<String> approved = az.has("approved")
+                ? checked(
+                        errors,
+                        DEFAULT_APPROVED_AZURE_REGIONS,
+                        () -> azureRegionList(file, az.get("approved"), "regions.azure.approved", errors))
+                : DEFAULT_APPROVED_AZURE_REGIONS;
         Map<String, List<String>> subscriptions = new LinkedHashMap<>();
-        if (az.has("subscriptions")) {
-            YamlMap subs = SafeYaml.map(file, az.get("subscriptions"), "'regions.azure.subscriptions'");
+        YamlMap subs = section(file, az, "regions.azure.subscriptions", null, errors);
+        if (subs != null) {
             for (Map.Entry<String, NodeTuple> e : subs.entries().entrySet()) {
                 String key = "regions.azure.subscriptions." + e.getKey();
                 if (!SUBSCRIPTION.matcher(e.getKey()).matches()) {
@@ -413,10 +452,27 @@ public record TriplineConfig(
                             subs.keyLocation(e.getKey()),
                             key + ": '" + e.getKey() + "' is not an Azure subscription id (a GUID)"));
                 }
-                subscriptions.put(e.getKey(), azureRegionList(file, e.getValue().getValueNode(), key, errors));
+                List<String> list = checked(
+                        errors, null, () -> azureRegionList(file, e.getValue().getValueNode(), key, errors));
+                if (list != null) {
+                    subscriptions.put(e.getKey(), list);
+                }
             }
         }
         return new AzureRegions(approved, subscriptions);
+    }
+
+    /**
+     * The value {@code check} reads, or {@code fallback} when it meets a structural error (a list or map where a
+     * value belongs), which is added to {@code errors} so that the caller goes on checking the other keys.
+     */
+    private static <T> T checked(List<LoadError> errors, T fallback, Supplier<T> check) {
+        try {
+            return check.get();
+        } catch (RuleSyntaxException e) {
+            errors.add(e.toLoadError());
+            return fallback;
+        }
     }
 
     private static List<String> azureRegionList(String file, Node node, String key, List<LoadError> errors) {
@@ -509,6 +565,34 @@ public record TriplineConfig(
                 maxAheadOfSource);
     }
 
+    /** The {@code embedded:} section; a bad key is an error and leaves its default. */
+    private static EmbeddedOptions embedded(String file, YamlMap emb, List<LoadError> errors) {
+        EmbeddedOptions d = EmbeddedOptions.DEFAULTS;
+        Integer attempts = wholeNumber(
+                file, emb, "embedded.restart-attempts", 0, EmbeddedOptions.MAX_RESTART_ATTEMPTS, "restarts", errors);
+        Duration delay = duration(file, emb, "embedded.restart-delay", false, errors);
+        String backend = scalar(file, emb, "embedded.state-backend", errors);
+        EmbeddedOptions.StateBackend sb = d.stateBackend();
+        if (backend != null) {
+            switch (backend.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "heap", "hashmap" -> sb = EmbeddedOptions.StateBackend.HEAP;
+                case "rocksdb" -> sb = EmbeddedOptions.StateBackend.ROCKSDB;
+                default ->
+                    errors.add(new LoadError(
+                            SafeYaml.at(file, emb.get("state-backend")),
+                            "embedded.state-backend: '" + backend + "' is not a state backend (heap or rocksdb)"));
+            }
+        }
+        String dir = path(file, emb, "embedded.state-dir", false, errors);
+        Integer heap = wholeNumber(file, emb, "embedded.heap-limit-percent", 1, 100, "percent", errors);
+        return new EmbeddedOptions(
+                attempts == null ? d.restartAttempts() : attempts,
+                delay == null ? d.restartDelay() : delay,
+                sb,
+                dir == null ? null : dir.trim(),
+                heap == null ? d.heapLimitPercent() : heap);
+    }
+
     /** The whole number at {@code key} in {@code min..max}; null when absent or bad (an error names the key). */
     private static Integer wholeNumber(
             String file, YamlMap section, String key, int min, int max, String unit, List<LoadError> errors) {
@@ -531,14 +615,20 @@ public record TriplineConfig(
         return n;
     }
 
-    /** The named section as a map checked for unknown keys, or null when absent or not a map. */
-    private static YamlMap section(String file, YamlMap top, String name, Set<String> keys, List<LoadError> errors) {
-        if (!top.has(name)) {
+    /**
+     * The section {@code key} (dotted, as in errors) of {@code parent} (null: none) as a map, checked for unknown
+     * keys unless {@code keys} is null (a map of names); null when absent or not a map (an error names it).
+     */
+    private static YamlMap section(String file, YamlMap parent, String key, Set<String> keys, List<LoadError> errors) {
+        String name = key.substring(key.lastIndexOf('.') + 1);
+        if (parent == null || !parent.has(name)) {
             return null;
         }
         try {
-            YamlMap m = SafeYaml.map(file, top.get(name), "'" + name + "'");
-            unknownKeys(m, keys, name + ".", errors);
+            YamlMap m = SafeYaml.map(file, parent.get(name), "'" + key + "'");
+            if (keys != null) {
+                unknownKeys(m, keys, key + ".", errors);
+            }
             return m;
         } catch (RuleSyntaxException e) {
             errors.add(e.toLoadError());

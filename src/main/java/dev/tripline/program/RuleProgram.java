@@ -2,9 +2,13 @@ package dev.tripline.program;
 
 import dev.tripline.correlate.CorrelationEngine;
 import dev.tripline.correlate.CorrelationPlan;
+import dev.tripline.event.FieldPath;
+import dev.tripline.event.LogType;
+import dev.tripline.event.RecordFields;
 import dev.tripline.match.CompiledMatcher;
 import dev.tripline.rule.CorrelationRule;
 import dev.tripline.rule.LoadError;
+import dev.tripline.rule.Rule;
 import dev.tripline.rule.RuleFilter;
 import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.rule.RuleLoader;
@@ -121,7 +125,44 @@ public final class RuleProgram implements Serializable {
                 loaded.ruleSet(),
                 correlationOptions(options),
                 loaded.errors(),
-                loaded.warnings());
+                withGroupByWarnings(loaded.warnings(), loaded.ruleSet()));
+    }
+
+    /**
+     * {@code warnings} and one more for each correlation grouped by a field that no event of a rule it consumes
+     * can carry ({@link RecordFields}): its signals would all lack the group and be skipped, so it could never
+     * fire. A warning, not an error: a field outside the published schemas may still be a new one.
+     */
+    static List<LoadError> withGroupByWarnings(List<LoadError> warnings, RuleSet rules) {
+        List<LoadError> out = new ArrayList<>(warnings);
+        for (CorrelationRule c : rules.correlations()) {
+            for (String consumed : c.rules()) {
+                Rule r = rules.rule(consumed).orElse(null);
+                if (r == null) {
+                    continue; // another correlation, or a name the load already reported
+                }
+                for (String group : c.groupBy()) {
+                    Map<String, String> alias = c.aliases().get(group);
+                    String field = alias != null && alias.containsKey(consumed) ? alias.get(consumed) : group;
+                    FieldPath path = FieldPath.of(field);
+                    List<String> never = r.logTypes().stream()
+                            .filter(t -> !RecordFields.mayCarry(t, path))
+                            .map(LogType::name)
+                            .sorted()
+                            .toList();
+                    if (!never.isEmpty() && never.size() == r.logTypes().size()) {
+                        out.add(new LoadError(
+                                c.location(),
+                                "correlation '" + c.id() + "': group-by field '" + field + "' is not a field of "
+                                        + String.join(" or ", never) + " events, which rule '"
+                                        + (r.name() != null ? r.name() : r.id())
+                                        + "' matches: no signal would carry it, so the correlation would never "
+                                        + "fire (check the spelling, or use an alias)"));
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     /** The correlation engine's options under {@code options}: the slot limit, and the default evidence cap. */

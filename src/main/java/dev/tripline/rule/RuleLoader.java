@@ -196,8 +196,9 @@ public final class RuleLoader {
                 return;
             }
         }
+        // Until a format recognises the file, it may be anything: its errors quote nothing from it.
         SafeYaml.Parsed parsed = SafeYaml.parseAll(f.name(), f.text());
-        parsed.errors().forEach(sink::error);
+        parsed.errors().forEach(e -> sink.error(NonRuleText.redact(e, f.text())));
         if (parsed.documents().isEmpty()) {
             if (parsed.errors().isEmpty()) {
                 sink.error(SourceLocation.ofFile(f.name()), "file holds no YAML document");
@@ -208,7 +209,7 @@ public final class RuleLoader {
         try {
             first = SafeYaml.map(f.name(), parsed.documents().get(0), "a rule document");
         } catch (RuleSyntaxException e) {
-            sink.error(e.toLoadError());
+            sink.error(NonRuleText.redact(e.toLoadError(), f.text()));
             return;
         }
         for (FormatLoader format : formats) {

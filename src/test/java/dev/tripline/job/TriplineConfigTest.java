@@ -185,6 +185,86 @@ class TriplineConfigTest {
     }
 
     @Test
+    void aStructuralErrorHidesNoOtherError() {
+        // Three keys have the wrong shape (a value, a map, a list); every error after each must still be found.
+        assertThat(errors("""
+                regions: 5
+                placeholders:
+                  Legitimate_Countries: {DE: yes}
+                  Other: [a, b]
+                time:
+                  idleness: never
+                correlation: [suppression]
+                output:
+                  format: pdf
+                source:
+                  kind: carrier-pigeon
+                """))
+                .hasSize(6)
+                .anySatisfy(e -> assertThat(e).startsWith("tripline.yml:1:10: 'regions' must be a map"))
+                .anySatisfy(e -> assertThat(e).startsWith("tripline.yml:11:9: source.kind"))
+                .anySatisfy(e -> assertThat(e).startsWith("tripline.yml:3:25: placeholders.Legitimate_Countries"))
+                .anySatisfy(e -> assertThat(e).startsWith("tripline.yml:6:13: time.idleness"))
+                .anySatisfy(e -> assertThat(e).startsWith("tripline.yml:7:14: 'correlation' must be a map"))
+                .anySatisfy(e -> assertThat(e).startsWith("tripline.yml:9:11: output.format"));
+    }
+
+    @Test
+    void structuralErrorsInsideRegionsHideNoOtherEntry() {
+        assertThat(errors("""
+                regions:
+                  approved: {us-east-1: true}
+                  accounts:
+                    "123456789012": {a: b}
+                    "12": [us-east-1]
+                  azure:
+                    approved: [[eastus]]
+                    subscriptions: 3
+                time:
+                  idleness: never
+                """))
+                .anySatisfy(e -> assertThat(e).contains("regions.approved"))
+                .anySatisfy(e -> assertThat(e).contains("regions.accounts.123456789012"))
+                .anySatisfy(e -> assertThat(e).contains("'12' is not a 12-digit AWS account id"))
+                .anySatisfy(e -> assertThat(e).contains("regions.azure.approved"))
+                .anySatisfy(e -> assertThat(e).contains("'regions.azure.subscriptions' must be a map"))
+                .anySatisfy(e -> assertThat(e).contains("time.idleness"));
+    }
+
+    @Test
+    void embeddedKeysSetRestartsStateAndTheHeapLimitAndNameBadValues() throws Exception {
+        TriplineConfig c = TriplineConfig.parse("tripline.yml", """
+                embedded:
+                  restart-attempts: 0
+                  restart-delay: 500ms
+                  state-backend: rocksdb
+                  state-dir: /var/tmp/state
+                  heap-limit-percent: 75
+                """);
+        assertThat(c.embedded())
+                .isEqualTo(new EmbeddedOptions(
+                        0, Duration.ofMillis(500), EmbeddedOptions.StateBackend.ROCKSDB, "/var/tmp/state", 75));
+        org.apache.flink.configuration.Configuration flink =
+                c.embedded().applyTo(new org.apache.flink.configuration.Configuration());
+        assertThat(flink.toMap())
+                .containsEntry("restart-strategy.type", "fixed-delay")
+                .containsEntry("restart-strategy.fixed-delay.attempts", "0")
+                .containsEntry("state.backend.type", "rocksdb")
+                .containsEntry("state.backend.rocksdb.localdir", "/var/tmp/state");
+        assertThat(TriplineConfig.defaults().embedded()).isEqualTo(EmbeddedOptions.DEFAULTS);
+        assertThat(errors("""
+                embedded:
+                  restart-attempts: 101
+                  state-backend: floppy
+                  heap-limit-percent: 0
+                """))
+                .hasSize(3)
+                .anySatisfy(e -> assertThat(e).startsWith("tripline.yml:2:21: embedded.restart-attempts"))
+                .anySatisfy(e -> assertThat(e).startsWith("tripline.yml:3:18: embedded.state-backend: 'floppy'"))
+                .anySatisfy(e -> assertThat(e).startsWith("tripline.yml:4:23: embedded.heap-limit-percent"));
+    }
+
+    @Test
     void theOldConstructorKeepsWorking() {
         TriplineConfig c = new TriplineConfig(List.of("us-east-1"), Map.of(), Map.of());
         assertThat(c.settings()).isEqualTo(TriplineConfig.Settings.NONE);

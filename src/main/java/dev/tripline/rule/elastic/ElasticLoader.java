@@ -12,6 +12,7 @@ import dev.tripline.rule.Expr;
 import dev.tripline.rule.FormatLoader;
 import dev.tripline.rule.Level;
 import dev.tripline.rule.LoadSink;
+import dev.tripline.rule.NonRuleText;
 import dev.tripline.rule.Rule;
 import dev.tripline.rule.RuleFormat;
 import dev.tripline.rule.RuleSyntaxException;
@@ -83,7 +84,8 @@ public final class ElasticLoader implements FormatLoader {
             SourceLocation where = at == null
                     ? SourceLocation.ofFile(file.name())
                     : new SourceLocation(file.name(), Math.max(1, at.getLineNr()), Math.max(1, at.getColumnNr()));
-            sink.error(where, "not valid TOML: " + e.getOriginalMessage());
+            // Not yet known to be a rule: the parser's message may quote the file.
+            sink.error(where, NonRuleText.redact("not valid TOML: " + e.getOriginalMessage(), file.text()));
             return;
         }
         try {

@@ -13,20 +13,21 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
-import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.composer.Composer;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.events.Event;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
-import org.yaml.snakeyaml.representer.Representer;
+import org.yaml.snakeyaml.parser.Parser;
+import org.yaml.snakeyaml.parser.ParserImpl;
+import org.yaml.snakeyaml.reader.StreamReader;
 import org.yaml.snakeyaml.resolver.Resolver;
 
 /**
@@ -59,8 +60,12 @@ public final class SafeYaml {
                     "file is larger than " + MAX_CODE_POINTS + " characters; refusing to parse it"));
             return new Parsed(docs, errors);
         }
+        LoaderOptions options = loaderOptions();
+        LastEvent parser = new LastEvent(new ParserImpl(new StreamReader(new StringReader(text)), options));
+        Composer composer = new Composer(parser, new Core12Resolver(), options);
         try {
-            for (Node doc : newYaml().composeAll(new StringReader(text))) {
+            while (composer.checkNode()) {
+                Node doc = composer.getNode();
                 if (doc != null) {
                     docs.add(doc);
                 }
@@ -73,25 +78,50 @@ public final class SafeYaml {
             }
             errors.add(new LoadError(m == null ? SourceLocation.ofFile(file) : at(file, m), "YAML syntax: " + what));
         } catch (YAMLException e) {
-            // Limits (aliases, nesting, size) are reported without a mark by SnakeYAML.
-            errors.add(new LoadError(SourceLocation.ofFile(file), "YAML rejected: " + e.getMessage()));
+            // SnakeYAML reports its limits (aliases, nesting) without a mark: the event it had just read when the
+            // limit was hit (the alias, or the list or map one level too deep) is where the file crossed it.
+            Event last = parser.last;
+            errors.add(new LoadError(
+                    last == null ? SourceLocation.ofFile(file) : at(file, last.getStartMark()),
+                    "YAML rejected: " + e.getMessage()));
         }
         return new Parsed(docs, errors);
     }
 
-    private static Yaml newYaml() {
+    private static LoaderOptions loaderOptions() {
         LoaderOptions options = new LoaderOptions();
         options.setMaxAliasesForCollections(MAX_ALIASES);
         options.setAllowRecursiveKeys(false);
         options.setNestingDepthLimit(MAX_DEPTH);
         options.setCodePointLimit(MAX_CODE_POINTS);
         options.setProcessComments(false);
-        return new Yaml(
-                new SafeConstructor(options),
-                new Representer(new DumperOptions()),
-                new DumperOptions(),
-                options,
-                new Core12Resolver());
+        return options;
+    }
+
+    /** A parser that remembers the last event it handed out, so that a limit error can say where it was hit. */
+    private static final class LastEvent implements Parser {
+        private final Parser parser;
+        Event last;
+
+        LastEvent(Parser parser) {
+            this.parser = parser;
+        }
+
+        @Override
+        public boolean checkEvent(Event.ID choice) {
+            return parser.checkEvent(choice);
+        }
+
+        @Override
+        public Event peekEvent() {
+            return parser.peekEvent();
+        }
+
+        @Override
+        public Event getEvent() {
+            last = parser.getEvent();
+            return last;
+        }
     }
 
     public static SourceLocation at(String file, Node node) {

@@ -1,0 +1,116 @@
+package dev.tripline.job;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryNotificationInfo;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import javax.management.ListenerNotFoundException;
+import javax.management.Notification;
+import javax.management.NotificationEmitter;
+import javax.management.NotificationListener;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.core.execution.JobClient;
+
+/**
+ * Watches an embedded job from this process while it runs. It counts the job's restarts, telling each one as it
+ * happens (a failing source or operator must not restart silently), and it stops the job when, right after a
+ * garbage collection, more than {@link EmbeddedOptions#heapLimitPercent} of the heap is still in use: a heap
+ * that full means state that does not fit, and carrying on costs minutes of collections before an unclear
+ * failure. Keeps the restart count and the reason it stopped the job; {@link #close} stops watching and resets
+ * the heap thresholds it set.
+ */
+final class JobWatch implements AutoCloseable {
+    private static final long POLL_MILLIS = 200;
+
+    private final JobClient client;
+    private final EmbeddedOptions options;
+    private final Consumer<String> notices;
+    private final ScheduledExecutorService poller;
+    private final List<MemoryPoolMXBean> pools = new ArrayList<>();
+    private final NotificationListener heapListener = this::heapNotification;
+    private JobStatus last;
+    private volatile int restarts;
+    private volatile String stopReason;
+
+    JobWatch(JobClient client, EmbeddedOptions options, Consumer<String> notices) {
+        this.client = client;
+        this.options = options;
+        this.notices = notices;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            long max = pool.getUsage().getMax();
+            if (pool.getType() == MemoryType.HEAP && pool.isCollectionUsageThresholdSupported() && max > 0) {
+                pool.setCollectionUsageThreshold(Math.max(1, max / 100 * options.heapLimitPercent()));
+                pools.add(pool);
+            }
+        }
+        ((NotificationEmitter) ManagementFactory.getMemoryMXBean()).addNotificationListener(heapListener, null, null);
+        poller = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tripline-job-watch");
+            t.setDaemon(true);
+            return t;
+        });
+        poller.scheduleWithFixedDelay(this::poll, POLL_MILLIS, POLL_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** How often the job restarted after a failure so far. */
+    int restarts() {
+        return restarts;
+    }
+
+    /** Why this watch stopped the job, or null when it did not. */
+    String stopReason() {
+        return stopReason;
+    }
+
+    private void poll() {
+        JobStatus status;
+        try {
+            status = client.getJobStatus().get(POLL_MILLIS * 5, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (Exception e) {
+            return; // starting or gone: nothing to count this time
+        }
+        if (status == JobStatus.RESTARTING && last != JobStatus.RESTARTING) {
+            restarts++;
+            notices.accept("the job failed and restarts (" + restarts + " of " + options.restartAttempts()
+                    + ", embedded.restart-attempts)");
+        }
+        last = status;
+    }
+
+    private void heapNotification(Notification n, Object handback) {
+        if (!MemoryNotificationInfo.MEMORY_COLLECTION_THRESHOLD_EXCEEDED.equals(n.getType()) || stopReason != null) {
+            return;
+        }
+        Runtime rt = Runtime.getRuntime();
+        long max = rt.maxMemory();
+        long used = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        stopReason = "the heap is full: " + (used >> 20) + " MB of " + (max >> 20) + " MB still in use after a "
+                + "garbage collection (over embedded.heap-limit-percent, " + options.heapLimitPercent() + "%)"
+                + (options.stateBackend() == EmbeddedOptions.StateBackend.HEAP
+                        ? ", with the job's state on the heap. Keep state in RocksDB on local disk "
+                                + "(embedded.state-backend: rocksdb in --config) or give the run more heap "
+                                + "(TRIPLINE_JAVA_OPTS=-Xmx4g)"
+                        : ". Give the run more heap (TRIPLINE_JAVA_OPTS=-Xmx4g)");
+        client.cancel();
+    }
+
+    @Override
+    public void close() {
+        poller.shutdownNow();
+        try {
+            ((NotificationEmitter) ManagementFactory.getMemoryMXBean()).removeNotificationListener(heapListener);
+        } catch (ListenerNotFoundException alreadyGone) {
+            // nothing to remove
+        }
+        pools.forEach(p -> p.setCollectionUsageThreshold(0));
+    }
+}
