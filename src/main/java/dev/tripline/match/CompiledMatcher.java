@@ -41,8 +41,8 @@ import java.util.function.Consumer;
  *       well as {@code eventName}, or an error code) are checked, from the shared answers, before its detection
  *       runs. Rules that pin nothing are checked on every event of their log type.</li>
  * </ol>
- * Conditions ignore case and may let a rule through wrongly but never keep one out; the compiled detection
- * decides. The differential test holds the matcher to the reference evaluator on every (rule, event) pair of the
+ * Rules with equal detections share one candidate, whose detection runs once for all of them. Conditions ignore
+ * case and may let a rule through wrongly but never keep one out; the compiled detection decides. The differential test holds the matcher to the reference evaluator on every (rule, event) pair of the
  * corpora.
  *
  * <p>Per-event answers live in a per-thread {@link Scratch} reset (by a counter) at the start of each event; the
@@ -73,13 +73,19 @@ public final class CompiledMatcher implements Serializable {
     public static CompiledMatcher compile(List<Rule> rules) {
         List<Rule> enabled = rules.stream().filter(Rule::enabled).toList();
         Builder b = new Builder();
-        for (Rule rule : enabled) {
-            CompiledExpr detection = CompiledExpr.compile(rule.detection());
-            for (LogType type : LogType.values()) {
+        Map<Expr, CompiledExpr> compiled = new HashMap<>();
+        for (LogType type : LogType.values()) {
+            // Rules with equal detections (a rule enabled twice under other ids, say) run their detection once.
+            Map<Expr, List<Rule>> sameDetection = new LinkedHashMap<>();
+            for (Rule rule : enabled) {
                 if (rule.appliesTo(type)) {
-                    b.add(rule, detection, type);
+                    sameDetection
+                            .computeIfAbsent(rule.detection(), k -> new ArrayList<>())
+                            .add(rule);
                 }
             }
+            sameDetection.forEach((detection, group) ->
+                    b.add(group, compiled.computeIfAbsent(detection, CompiledExpr::compile), type));
         }
         return b.build(List.copyOf(enabled));
     }
@@ -90,6 +96,17 @@ public final class CompiledMatcher implements Serializable {
 
     /** Calls {@code onMatch} once for every rule that fires on {@code event}. */
     public void match(Event event, Consumer<Rule> onMatch) {
+        forEachCandidate(event, c -> {
+            if (c.detection.test(event, null)) {
+                for (Rule rule : c.rules) {
+                    onMatch.accept(rule);
+                }
+            }
+        });
+    }
+
+    /** Visits every candidate of the event's log type whose conditions the event meets. */
+    private void forEachCandidate(Event event, Consumer<Candidate> visit) {
         Index index = indexes.get(event.logType());
         if (index == null) {
             return;
@@ -101,24 +118,20 @@ public final class CompiledMatcher implements Serializable {
             }
             for (int f : index.keyFields) {
                 for (int i = s.firstFound[f], end = s.endFound[f]; i < end; i++) {
-                    run(index.byCondition[s.found[i]], event, s, onMatch);
+                    visitHolding(index.byCondition[s.found[i]], event, s, visit);
                 }
             }
-            run(index.always, event, s, onMatch);
+            visitHolding(index.always, event, s, visit);
         } finally {
             s.release();
         }
     }
 
-    private void run(Candidate[] candidates, Event event, Scratch s, Consumer<Rule> onMatch) {
+    private void visitHolding(Candidate[] candidates, Event event, Scratch s, Consumer<Candidate> visit) {
         if (candidates != null) {
             for (Candidate c : candidates) {
-                if (holds(c.otherConditions, event, s) && (onMatch == null || c.detection.test(event, null))) {
-                    if (onMatch == null) {
-                        s.candidates++;
-                    } else {
-                        onMatch.accept(c.rule);
-                    }
+                if (holds(c.otherConditions, event, s)) {
+                    visit.accept(c);
                 }
             }
         }
@@ -172,32 +185,17 @@ public final class CompiledMatcher implements Serializable {
     }
 
     /**
-     * How many rules' detections an event gets to run: the rules whose every condition the event meets; exposed
-     * for tests and benchmarks.
+     * How many candidate rules an event visits: the rules whose every condition the event meets (their
+     * detections run); exposed for tests and benchmarks.
      */
     int candidateCount(Event event) {
-        Index index = indexes.get(event.logType());
-        if (index == null) {
-            return 0;
-        }
-        Scratch s = Scratch.acquire(fields.length, fieldOf.length);
-        try {
-            for (int f : index.keyFields) {
-                evaluate(f, event, s);
-            }
-            for (int f : index.keyFields) {
-                for (int i = s.firstFound[f], end = s.endFound[f]; i < end; i++) {
-                    run(index.byCondition[s.found[i]], event, s, null);
-                }
-            }
-            run(index.always, event, s, null);
-            return s.candidates;
-        } finally {
-            s.release();
-        }
+        int[] n = {0};
+        forEachCandidate(event, c -> n[0] += c.rules.length);
+        return n[0];
     }
 
-    private record Candidate(Rule rule, CompiledExpr detection, int[] otherConditions) implements Serializable {}
+    /** Rules with one detection, and the conditions to check before it runs besides the one they are filed under. */
+    private record Candidate(Rule[] rules, CompiledExpr detection, int[] otherConditions) implements Serializable {}
 
     /**
      * One field the index reads, and its conditions: values to the equality conditions they meet, an automaton
@@ -274,7 +272,6 @@ public final class CompiledMatcher implements Serializable {
         int[] conditionMet = new int[0];
         int[] found = new int[0];
         int foundCount;
-        int candidates;
         boolean busy;
 
         /** The calling thread's scratch, or a fresh one when a match runs inside another match's callback. */
@@ -299,7 +296,6 @@ public final class CompiledMatcher implements Serializable {
                 s.epoch = 1;
             }
             s.foundCount = 0;
-            s.candidates = 0;
             return s;
         }
 
@@ -326,13 +322,15 @@ public final class CompiledMatcher implements Serializable {
         final List<FieldRequirement> conditions = new ArrayList<>();
         final List<Integer> conditionField = new ArrayList<>();
 
-        void add(Rule rule, CompiledExpr detection, LogType type) {
-            List<FieldRequirement> required = Requirements.of(rule.detection(), type);
+        /** Files rules that share one detection. */
+        void add(List<Rule> rules, CompiledExpr detection, LogType type) {
+            Expr expr = rules.get(0).detection();
+            List<FieldRequirement> required = Requirements.of(expr, type);
             if (required == null) {
                 return; // the detection can never hold
             }
             Map<String, String> spellings = new HashMap<>();
-            spellings(rule.detection(), type, spellings);
+            spellings(expr, type, spellings);
             IndexBuilder index = byType.computeIfAbsent(type, t -> new IndexBuilder());
             Set<Integer> ids = new LinkedHashSet<>();
             required.stream()
@@ -341,7 +339,7 @@ public final class CompiledMatcher implements Serializable {
             Integer key = key(required, type, spellings);
             ids.remove(key);
             int[] others = ids.stream().mapToInt(Integer::intValue).toArray();
-            Candidate c = new Candidate(rule, detection, others);
+            Candidate c = new Candidate(rules.toArray(new Rule[0]), detection, others);
             if (key == null) {
                 index.always.add(c);
             } else {
@@ -515,7 +513,9 @@ public final class CompiledMatcher implements Serializable {
                 int keyed = 0;
                 for (int c = 0; c < fieldOf.length; c++) {
                     if (fieldOf[c] == f && idx.byCondition[c] != null) {
-                        keyed += idx.byCondition[c].length;
+                        keyed += Arrays.stream(idx.byCondition[c])
+                                .mapToInt(x -> x.rules.length)
+                                .sum();
                     }
                 }
                 b.append(' ')
@@ -534,7 +534,10 @@ public final class CompiledMatcher implements Serializable {
             b.append("; ")
                     .append(idx.always.length)
                     .append(" rules checked on every event")
-                    .append(Arrays.stream(idx.always).map(c -> c.rule.id()).toList())
+                    .append(Arrays.stream(idx.always)
+                            .flatMap(c -> Arrays.stream(c.rules))
+                            .map(Rule::id)
+                            .toList())
                     .append('\n');
         });
         return b.toString();

@@ -188,6 +188,18 @@ class CompiledMatcherTest {
     }
 
     @Test
+    void rulesWithEqualDetectionsShareOneCandidateAndAllFire() {
+        Rule copy = rule("root-copy", rootUsage.detection());
+        CompiledMatcher m = CompiledMatcher.compile(List.of(rootUsage, iamCreate, copy));
+        Event root = event("{\"eventName\":\"X\",\"userIdentity\":{\"type\":\"Root\"}}");
+        List<String> hits = new ArrayList<>();
+        m.match(root, r -> hits.add(r.id()));
+        assertThat(hits).containsExactly("root", "root-copy");
+        assertThat(m.candidateCount(root)).isEqualTo(2);
+        assertThat(m.describeIndex()).contains("userIdentity.type (2 rules, 1 values)");
+    }
+
+    @Test
     void agreesWithReferenceAndReportsSelections() {
         CompiledMatcher m = CompiledMatcher.compile(all);
         List<String> events = List.of(
