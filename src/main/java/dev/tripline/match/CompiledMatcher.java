@@ -194,6 +194,13 @@ public final class CompiledMatcher implements Serializable {
         return n[0];
     }
 
+    /** How many detections run on an event: its candidate rules, counting once rules that share a detection. */
+    int detectionCount(Event event) {
+        int[] n = {0};
+        forEachCandidate(event, c -> n[0]++);
+        return n[0];
+    }
+
     /** Rules with one detection, and the conditions to check before it runs besides the one they are filed under. */
     private record Candidate(Rule[] rules, CompiledExpr detection, int[] otherConditions) implements Serializable {}
 

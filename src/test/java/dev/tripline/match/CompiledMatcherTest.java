@@ -196,6 +196,7 @@ class CompiledMatcherTest {
         m.match(root, r -> hits.add(r.id()));
         assertThat(hits).containsExactly("root", "root-copy");
         assertThat(m.candidateCount(root)).isEqualTo(2);
+        assertThat(m.detectionCount(root)).isEqualTo(1);
         assertThat(m.describeIndex()).contains("userIdentity.type (2 rules, 1 values)");
     }
 
