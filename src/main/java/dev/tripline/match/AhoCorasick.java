@@ -14,7 +14,8 @@ import java.util.List;
  * character class (the distinct characters the literals use, plus one class for every other character), which
  * keeps the table small: states times classes.
  *
- * <p>Immutable after construction. Walk it with {@link #start}, {@link #step} and {@link #literalsEndingAt}.
+ * <p>Immutable after construction. Walk it with {@link #start}, {@link #step} and {@link #literalsEndingAt};
+ * {@link #depth} tells a walk anchored at the text's first character when it can stop.
  */
 final class AhoCorasick implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -31,6 +32,8 @@ final class AhoCorasick implements Serializable {
     private final int[][] ending;
 
     private final int[] lengths;
+    /** Per state, the length of the text it stands for (its depth in the trie). */
+    private final int[] depths;
 
     /** @param literals non-empty, folded, ASCII; duplicates allowed (each keeps its own index) */
     AhoCorasick(List<String> literals) {
@@ -58,8 +61,10 @@ final class AhoCorasick implements Serializable {
         // The trie: state 0 is the root; -1 marks a missing edge until the automaton fills it in.
         List<int[]> edges = new ArrayList<>();
         List<List<Integer>> ends = new ArrayList<>();
+        List<Integer> depth = new ArrayList<>();
         edges.add(newRow());
         ends.add(new ArrayList<>());
+        depth.add(0);
         for (int id = 0; id < literals.size(); id++) {
             String l = literals.get(id);
             int state = 0;
@@ -69,6 +74,7 @@ final class AhoCorasick implements Serializable {
                     edges.get(state)[c] = edges.size();
                     edges.add(newRow());
                     ends.add(new ArrayList<>());
+                    depth.add(i + 1);
                 }
                 state = edges.get(state)[c];
             }
@@ -78,6 +84,7 @@ final class AhoCorasick implements Serializable {
         // Breadth first: each state's failure state is already complete when the state is reached, so a missing
         // edge takes the failure state's edge, and a state inherits the literals that end at its failure state.
         int states = edges.size();
+        depths = depth.stream().mapToInt(Integer::intValue).toArray();
         next = new int[states * classes];
         ending = new int[states][];
         int[] fail = new int[states];
@@ -138,6 +145,14 @@ final class AhoCorasick implements Serializable {
     /** The length of literal {@code id}, to tell where an occurrence starts. */
     int length(int id) {
         return lengths[id];
+    }
+
+    /**
+     * How many characters the text read so far shares with some literal's beginning, at most: a walk that only
+     * looks for literals at the start of a text may stop once this is less than the characters read.
+     */
+    int depth(int state) {
+        return depths[state];
     }
 
     /** How many states the automaton has (for the index description). */

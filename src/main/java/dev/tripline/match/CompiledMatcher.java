@@ -205,8 +205,9 @@ public final class CompiledMatcher implements Serializable {
     private record Candidate(Rule[] rules, CompiledExpr detection, int[] otherConditions) implements Serializable {}
 
     /**
-     * One field the index reads, and its conditions: values to the equality conditions they meet, an automaton
-     * over the literals of its literal conditions, and the condition that it is there (-1 when none asks).
+     * One field the index reads, and its conditions: values to the equality conditions they meet, its literal
+     * conditions' literals by where they must sit (see {@link LiteralScan}), and the condition that it is there
+     * (-1 when none asks).
      */
     private static final class IndexedField implements Serializable {
         private static final long serialVersionUID = 1L;
@@ -214,23 +215,24 @@ public final class CompiledMatcher implements Serializable {
         final FieldPath path;
         final boolean topLevel;
         final CaseFoldMap<int[]> equalities;
-        final AhoCorasick literals;
-        /** Per literal of the automaton, the conditions it meets and where it must sit (see {@link Placement}). */
-        final Placement[][] placements;
-
+        final LiteralScan prefixes;
+        final LiteralScan suffixes;
+        final LiteralScan substrings;
         final int presentCondition;
 
         IndexedField(
                 FieldPath path,
                 CaseFoldMap<int[]> equalities,
-                AhoCorasick literals,
-                Placement[][] placements,
+                LiteralScan prefixes,
+                LiteralScan suffixes,
+                LiteralScan substrings,
                 int presentCondition) {
             this.path = path;
             this.topLevel = path.length() == 1;
             this.equalities = equalities;
-            this.literals = literals;
-            this.placements = placements;
+            this.prefixes = prefixes;
+            this.suffixes = suffixes;
+            this.substrings = substrings;
             this.presentCondition = presentCondition;
         }
 
@@ -242,26 +244,74 @@ public final class CompiledMatcher implements Serializable {
                     s.meet(c);
                 }
             }
-            if (literals != null) {
-                int state = literals.start();
-                int last = value.length() - 1;
-                for (int i = 0; i <= last; i++) {
-                    state = literals.step(state, value.charAt(i));
-                    for (int id : literals.literalsEndingAt(state)) {
-                        boolean atStart = i + 1 == literals.length(id);
-                        for (Placement p : placements[id]) {
-                            if ((!p.atStart || atStart) && (!p.atEnd || i == last)) {
-                                s.meet(p.condition);
-                            }
+            if (prefixes != null) {
+                prefixes.fromStart(value, s);
+            }
+            if (suffixes != null) {
+                suffixes.fromEnd(value, s);
+            }
+            if (substrings != null) {
+                substrings.anywhere(value, s);
+            }
+        }
+
+        int literalCount() {
+            return (prefixes == null ? 0 : prefixes.conditions.length)
+                    + (suffixes == null ? 0 : suffixes.conditions.length)
+                    + (substrings == null ? 0 : substrings.conditions.length);
+        }
+    }
+
+    /**
+     * Literals looked for in one place of a value: at its start (so the walk stops after the longest literal's
+     * length at most), at its end (reversed literals, walked from the last character), or anywhere (one pass over
+     * the value). {@code conditions[literal]} are met by an occurrence there; {@code wholeValue[literal]} (start
+     * scans only) only when the literal is the whole value.
+     */
+    private record LiteralScan(AhoCorasick automaton, int[][] conditions, int[][] wholeValue) implements Serializable {
+        void fromStart(String value, Scratch s) {
+            int state = automaton.start();
+            for (int i = 0, n = value.length(); i < n; i++) {
+                state = automaton.step(state, value.charAt(i));
+                if (automaton.depth(state) != i + 1) {
+                    return; // no literal begins with what was read
+                }
+                for (int id : automaton.literalsEndingAt(state)) {
+                    if (automaton.length(id) == i + 1) {
+                        s.meetAll(conditions[id]);
+                        if (i == n - 1) {
+                            s.meetAll(wholeValue[id]);
                         }
                     }
                 }
             }
         }
-    }
 
-    /** A literal's occurrence meets {@code condition} when it sits where the anchors say. */
-    private record Placement(int condition, boolean atStart, boolean atEnd) implements Serializable {}
+        void fromEnd(String value, Scratch s) {
+            int state = automaton.start();
+            for (int i = value.length() - 1, read = 1; i >= 0; i--, read++) {
+                state = automaton.step(state, value.charAt(i));
+                if (automaton.depth(state) != read) {
+                    return;
+                }
+                for (int id : automaton.literalsEndingAt(state)) {
+                    if (automaton.length(id) == read) {
+                        s.meetAll(conditions[id]);
+                    }
+                }
+            }
+        }
+
+        void anywhere(String value, Scratch s) {
+            int state = automaton.start();
+            for (int i = 0, n = value.length(); i < n; i++) {
+                state = automaton.step(state, value.charAt(i));
+                for (int id : automaton.literalsEndingAt(state)) {
+                    s.meetAll(conditions[id]);
+                }
+            }
+        }
+    }
 
     /** The rules of one log type: filed under a condition, or checked on every event. */
     private record Index(int[] keyFields, Candidate[][] byCondition, Candidate[] always) implements Serializable {}
@@ -308,6 +358,12 @@ public final class CompiledMatcher implements Serializable {
 
         void release() {
             busy = false;
+        }
+
+        void meetAll(int[] conditions) {
+            for (int c : conditions) {
+                meet(c);
+            }
         }
 
         void meet(int condition) {
@@ -435,9 +491,9 @@ public final class CompiledMatcher implements Serializable {
             // Keyed by folded value: values that differ only in case are one key of the field's map.
             Map<String, List<Integer>> equal = new HashMap<>();
             Map<String, String> spelled = new HashMap<>();
-            List<String> literals = new ArrayList<>();
-            Map<String, Integer> literalIds = new HashMap<>();
-            List<List<Placement>> placements = new ArrayList<>();
+            LiteralScanBuilder prefixes = new LiteralScanBuilder(false);
+            LiteralScanBuilder suffixes = new LiteralScanBuilder(true);
+            LiteralScanBuilder substrings = new LiteralScanBuilder(false);
             int present = -1;
             for (int c = 0; c < conditions.size(); c++) {
                 if (conditionField.get(c) != f) {
@@ -455,12 +511,13 @@ public final class CompiledMatcher implements Serializable {
                     }
                     case CONTAINS -> {
                         for (Literal l : r.literals()) {
-                            int id = literalIds.computeIfAbsent(l.text(), k -> {
-                                literals.add(k);
-                                placements.add(new ArrayList<>());
-                                return literals.size() - 1;
-                            });
-                            placements.get(id).add(new Placement(c, l.atStart(), l.atEnd()));
+                            if (l.atStart()) {
+                                prefixes.add(l.text(), c, l.atEnd());
+                            } else if (l.atEnd()) {
+                                suffixes.add(l.text(), c, false);
+                            } else {
+                                substrings.add(l.text(), c, false);
+                            }
                         }
                     }
                     case PRESENT -> present = c;
@@ -469,16 +526,48 @@ public final class CompiledMatcher implements Serializable {
             Map<String, int[]> frozen = new HashMap<>();
             equal.forEach((v, cs) -> frozen.put(
                     spelled.get(v), cs.stream().mapToInt(Integer::intValue).toArray()));
-            Placement[][] placed = new Placement[placements.size()][];
-            for (int i = 0; i < placed.length; i++) {
-                placed[i] = placements.get(i).toArray(new Placement[0]);
-            }
             return new IndexedField(
                     fieldPaths.get(f),
                     frozen.isEmpty() ? null : new CaseFoldMap<>(frozen),
-                    literals.isEmpty() ? null : new AhoCorasick(literals),
-                    placed,
+                    prefixes.build(),
+                    suffixes.build(),
+                    substrings.build(),
                     present);
+        }
+    }
+
+    /** Collects literals of one {@link LiteralScan}: each literal once, with the conditions it meets. */
+    private static final class LiteralScanBuilder {
+        final boolean reversed;
+        final Map<String, Integer> ids = new LinkedHashMap<>();
+        final List<Set<Integer>> conditions = new ArrayList<>();
+        final List<Set<Integer>> wholeValue = new ArrayList<>();
+
+        LiteralScanBuilder(boolean reversed) {
+            this.reversed = reversed;
+        }
+
+        void add(String literal, int condition, boolean wholeValueOnly) {
+            String key = reversed ? new StringBuilder(literal).reverse().toString() : literal;
+            int id = ids.computeIfAbsent(key, k -> {
+                conditions.add(new LinkedHashSet<>());
+                wholeValue.add(new LinkedHashSet<>());
+                return conditions.size() - 1;
+            });
+            (wholeValueOnly ? wholeValue : conditions).get(id).add(condition);
+        }
+
+        LiteralScan build() {
+            if (ids.isEmpty()) {
+                return null;
+            }
+            return new LiteralScan(new AhoCorasick(List.copyOf(ids.keySet())), frozen(conditions), frozen(wholeValue));
+        }
+
+        private static int[][] frozen(List<Set<Integer>> sets) {
+            return sets.stream()
+                    .map(set -> set.stream().mapToInt(Integer::intValue).toArray())
+                    .toArray(int[][]::new);
         }
     }
 
@@ -533,8 +622,8 @@ public final class CompiledMatcher implements Serializable {
                 if (field.equalities != null) {
                     b.append(", ").append(field.equalities.size()).append(" values");
                 }
-                if (field.literals != null) {
-                    b.append(", ").append(field.placements.length).append(" literals");
+                if (field.literalCount() > 0) {
+                    b.append(", ").append(field.literalCount()).append(" literals");
                 }
                 b.append(')');
             }

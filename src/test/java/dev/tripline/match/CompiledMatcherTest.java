@@ -188,6 +188,27 @@ class CompiledMatcherTest {
     }
 
     @Test
+    void anEqualityJoinedToAPrefixByOrIsLookedForAsTheWholeValue() {
+        Rule sources = rule(
+                "sources",
+                new Expr.Or(List.of(
+                        eq("eventSource", "a.amazonaws.com"),
+                        new Expr.Match(
+                                FieldPath.of("eventSource"), new ValuePredicate.Text(Mode.PREFIX, "ec2", false)))));
+        CompiledMatcher m = CompiledMatcher.compile(List.of(sources));
+        assertThat(m.describeIndex()).startsWith("CLOUDTRAIL: eventSource (1 rule, 2 literals)");
+        assertThat(m.candidateCount(event("{\"eventSource\":\"A.amazonaws.com\"}")))
+                .isEqualTo(1);
+        assertThat(m.candidateCount(event("{\"eventSource\":\"a.amazonaws.com.x\"}")))
+                .isZero();
+        assertThat(m.candidateCount(event("{\"eventSource\":\"x.a.amazonaws.com\"}")))
+                .isZero();
+        assertThat(m.candidateCount(event("{\"eventSource\":\"EC2.amazonaws.com\"}")))
+                .isEqualTo(1);
+        assertThat(m.candidateCount(event("{\"eventSource\":\"ec\"}"))).isZero();
+    }
+
+    @Test
     void rulesWithEqualDetectionsShareOneCandidateAndAllFire() {
         Rule copy = rule("root-copy", rootUsage.detection());
         CompiledMatcher m = CompiledMatcher.compile(List.of(rootUsage, iamCreate, copy));
