@@ -18,7 +18,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -52,7 +51,7 @@ public final class CompiledMatcher implements Serializable {
     private static final long serialVersionUID = 2L;
 
     private static final Candidate[] NONE = new Candidate[0];
-    private static final List<String> PREFERRED_FIELDS = List.of("eventname", "eventsource");
+    private static final List<String> PREFERRED_FIELDS = List.of("eventname", "eventsource"); // index names
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private final List<Rule> rules;
@@ -213,6 +212,9 @@ public final class CompiledMatcher implements Serializable {
         private static final long serialVersionUID = 1L;
 
         final FieldPath path;
+        /** The path as a rule wrote it, for the index description. */
+        final String name;
+
         final boolean topLevel;
         final CaseFoldMap<int[]> equalities;
         final LiteralScan prefixes;
@@ -222,12 +224,14 @@ public final class CompiledMatcher implements Serializable {
 
         IndexedField(
                 FieldPath path,
+                String name,
                 CaseFoldMap<int[]> equalities,
                 LiteralScan prefixes,
                 LiteralScan suffixes,
                 LiteralScan substrings,
                 int presentCondition) {
             this.path = path;
+            this.name = name;
             this.topLevel = path.length() == 1;
             this.equalities = equalities;
             this.prefixes = prefixes;
@@ -381,6 +385,7 @@ public final class CompiledMatcher implements Serializable {
         final Map<String, Integer> fieldIds = new LinkedHashMap<>();
 
         final List<FieldPath> fieldPaths = new ArrayList<>();
+        final List<String> fieldNames = new ArrayList<>();
         final Map<FieldRequirement, Integer> conditionIds = new HashMap<>();
         final List<FieldRequirement> conditions = new ArrayList<>();
         final List<Integer> conditionField = new ArrayList<>();
@@ -392,13 +397,13 @@ public final class CompiledMatcher implements Serializable {
             if (required == null) {
                 return; // the detection can never hold
             }
-            Map<String, String> spellings = new HashMap<>();
+            Map<String, FieldPath> spellings = new HashMap<>();
             spellings(expr, type, spellings);
             IndexBuilder index = byType.computeIfAbsent(type, t -> new IndexBuilder());
             Set<Integer> ids = new LinkedHashSet<>();
             required.stream()
                     .sorted(Requirements.SELECTIVITY)
-                    .forEach(r -> ids.add(condition(r, type, spellings.getOrDefault(r.field(), r.field()))));
+                    .forEach(r -> ids.add(condition(r, type, spellings.get(r.field()))));
             Integer key = key(required, type, spellings);
             ids.remove(key);
             int[] others = ids.stream().mapToInt(Integer::intValue).toArray();
@@ -415,7 +420,7 @@ public final class CompiledMatcher implements Serializable {
          * field in the detection's order, else the literal condition with the longest shortest literal; null when
          * the rule only requires fields to be there (presence is true of most events, so it keys nothing).
          */
-        Integer key(List<FieldRequirement> required, LogType type, Map<String, String> spellings) {
+        Integer key(List<FieldRequirement> required, LogType type, Map<String, FieldPath> spellings) {
             FieldRequirement best = null;
             for (FieldRequirement r : required) {
                 if (r.kind() == Kind.PRESENT) {
@@ -425,7 +430,7 @@ public final class CompiledMatcher implements Serializable {
                     best = r;
                 }
             }
-            return best == null ? null : condition(best, type, spellings.getOrDefault(best.field(), best.field()));
+            return best == null ? null : condition(best, type, spellings.get(best.field()));
         }
 
         private static int rank(FieldRequirement r) {
@@ -440,13 +445,19 @@ public final class CompiledMatcher implements Serializable {
             return r.kind() == Kind.CONTAINS && r.shortestLiteral() > best.shortestLiteral();
         }
 
-        int condition(FieldRequirement r, LogType type, String spelling) {
+        int condition(FieldRequirement r, LogType type, FieldPath spelling) {
             Integer id = conditionIds.get(withType(r, type));
             if (id != null) {
                 return id;
             }
             int field = fieldIds.computeIfAbsent(type + " " + r.field(), k -> {
-                fieldPaths.add(FieldPath.caseInsensitive(spelling));
+                // Same segments as the rule's path (a DeepKey step may hold a dot), keys matched ignoring case.
+                String[] segments = new String[spelling.length()];
+                for (int i = 0; i < segments.length; i++) {
+                    segments[i] = spelling.segment(i);
+                }
+                fieldPaths.add(FieldPath.ofSegments(segments, true));
+                fieldNames.add(spelling.text());
                 return fieldPaths.size() - 1;
             });
             conditions.add(r);
@@ -528,6 +539,7 @@ public final class CompiledMatcher implements Serializable {
                     spelled.get(v), cs.stream().mapToInt(Integer::intValue).toArray()));
             return new IndexedField(
                     fieldPaths.get(f),
+                    fieldNames.get(f),
                     frozen.isEmpty() ? null : new CaseFoldMap<>(frozen),
                     prefixes.build(),
                     suffixes.build(),
@@ -580,19 +592,17 @@ public final class CompiledMatcher implements Serializable {
      * Records, for each index name, a raw spelling the rule uses, so the common lookup is one exact hash get on
      * the record (any spelling is correct: the index reads keys ignoring case).
      */
-    private static void spellings(Expr e, LogType type, Map<String, String> out) {
+    private static void spellings(Expr e, LogType type, Map<String, FieldPath> out) {
         FieldPath path = e instanceof Expr.Match m
                 ? m.field()
                 : e instanceof Expr.Exists x
                         ? x.field()
                         : e instanceof Expr.IsNull n ? n.field() : e instanceof Expr.CompareFields c ? c.left() : null;
         if (path != null && !path.isSelf()) {
-            FieldPath raw = Requirements.rawPath(path, type);
-            out.putIfAbsent(raw.text().toLowerCase(Locale.ROOT), raw.text());
+            out.putIfAbsent(Requirements.indexName(path, type), Requirements.rawPath(path, type));
         }
         if (e instanceof Expr.CompareFields c && !c.right().isSelf()) {
-            FieldPath raw = Requirements.rawPath(c.right(), type);
-            out.putIfAbsent(raw.text().toLowerCase(Locale.ROOT), raw.text());
+            out.putIfAbsent(Requirements.indexName(c.right(), type), Requirements.rawPath(c.right(), type));
         }
         if (!(e instanceof Expr.Elements) && !(e instanceof Expr.NamedList)) {
             dev.tripline.rule.Exprs.children(e).forEach(c -> spellings(c, type, out));
@@ -614,11 +624,7 @@ public final class CompiledMatcher implements Serializable {
                                 .sum();
                     }
                 }
-                b.append(' ')
-                        .append(field.path.text())
-                        .append(" (")
-                        .append(keyed)
-                        .append(keyed == 1 ? " rule" : " rules");
+                b.append(' ').append(field.name).append(" (").append(keyed).append(keyed == 1 ? " rule" : " rules");
                 if (field.equalities != null) {
                     b.append(", ").append(field.equalities.size()).append(" values");
                 }

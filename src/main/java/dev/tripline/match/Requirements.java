@@ -22,7 +22,7 @@ import java.util.Set;
  * let a rule through but never wrongly keep one out. The differential test holds the matcher built on it to the
  * reference evaluator.
  *
- * <p>Fields are named as the index reads them: lower-cased, with CloudTrail's ECS renames (such as
+ * <p>Fields are named as the index reads them: lower-cased steps, with CloudTrail's ECS renames (such as
  * {@code event.action}) counted as the raw field they stand for, since an alias only yields values its raw field
  * holds (a record that carries a field literally named like the alias would win over it; CloudTrail has none).
  */
@@ -256,7 +256,13 @@ final class Requirements {
      * (see the class comment).
      */
     static String indexName(FieldPath path, LogType type) {
-        return rawPath(path, type).text().toLowerCase(Locale.ROOT);
+        FieldPath raw = rawPath(path, type);
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < raw.length(); i++) {
+            // Steps joined by a character no key holds, so a DeepKey step with a dot stays one step.
+            b.append(i == 0 ? "" : "\u0000").append(raw.segment(i).toLowerCase(Locale.ROOT));
+        }
+        return b.toString();
     }
 
     /** The path as the index reads it, in a spelling a rule used (ECS renames resolved for CloudTrail). */

@@ -80,14 +80,14 @@ class RequirementsTest {
                         false));
         assertThat(of(glob))
                 .containsExactly(
-                        contains("useridentity.arn", new Literal("arn:", true, false)),
-                        contains("useridentity.arn", new Literal(":assumed-role/", false, false)),
-                        contains("useridentity.arn", new Literal("/i-", false, true)));
+                        contains("useridentity\u0000arn", new Literal("arn:", true, false)),
+                        contains("useridentity\u0000arn", new Literal(":assumed-role/", false, false)),
+                        contains("useridentity\u0000arn", new Literal("/i-", false, true)));
         Expr regex = new Expr.Match(
                 FieldPath.of("userIdentity.arn"),
                 ValuePredicate.Regex.compile(".+:Assumed-Role/aws:.+", true, false, false));
         assertThat(of(regex))
-                .containsExactly(contains("useridentity.arn", new Literal(":assumed-role/aws:", false, false)));
+                .containsExactly(contains("useridentity\u0000arn", new Literal(":assumed-role/aws:", false, false)));
         // Literals the automaton cannot hold (not ASCII) and tests without one only require a value.
         assertThat(of(text("x", Mode.CONTAINS, "ünï"))).containsExactly(FieldRequirement.present("x"));
         assertThat(of(new Expr.Match(FieldPath.of("sourceIPAddress"), ValuePredicate.Cidr.parse("10.0.0.0/8"))))
