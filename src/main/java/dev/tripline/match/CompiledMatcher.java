@@ -2,85 +2,91 @@ package dev.tripline.match;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tripline.event.CaseFoldMap;
-import dev.tripline.event.EcsAliases;
 import dev.tripline.event.Event;
 import dev.tripline.event.FieldPath;
 import dev.tripline.event.LogType;
+import dev.tripline.match.Requirements.FieldRequirement;
+import dev.tripline.match.Requirements.Kind;
+import dev.tripline.match.Requirements.Literal;
 import dev.tripline.rule.Expr;
 import dev.tripline.rule.Rule;
-import dev.tripline.rule.ValuePredicate;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * All enabled rules compiled into one immutable, serializable matcher. Rules are indexed by what they select
- * on, so an event only visits the rules that can match it:
+ * All enabled rules compiled into one immutable, serializable matcher. A rule's detection runs only on events
+ * that carry every value the rule pins:
  * <ol>
- *   <li>by log type (a CloudTrail event never visits an Azure rule);</li>
- *   <li>by one field the rule pins to a finite set of values or prefixes: {@code eventName} when it can,
- *       else {@code eventSource}, else the first other field its detection pins (say
- *       {@code userIdentity.type: Root} or {@code eventType: AwsVpceEvent}); ECS renames count as the raw
- *       field they stand for;</li>
- *   <li>else the rule is checked for every event of its log type.</li>
+ *   <li>Rules are split by log type (a CloudTrail event never visits an Azure rule).</li>
+ *   <li>{@link Requirements} lists what each rule requires of single fields: a value among a set
+ *       ({@code eventName: CreateUser}), a value containing, starting or ending with a literal (contains,
+ *       startswith, endswith, wildcards, the literal a regex needs), or merely a value ({@code errorCode} being
+ *       there). Equal requirements of different rules are one <em>condition</em> of the index.</li>
+ *   <li>An event's value of a field is tested against all the field's conditions at once, the first time any
+ *       of them is asked about: one case-folded hash lookup for the equalities and one pass of an
+ *       {@link AhoCorasick} automaton over every rule's literals for that field. The answers are kept for the
+ *       rest of the event, so each field value is read and scanned once however many rules ask.</li>
+ *   <li>Each rule is filed under its most selective condition ({@code eventName}, else {@code eventSource},
+ *       else another field's equality, else a literal); its other conditions (say {@code eventSource} as
+ *       well as {@code eventName}, or an error code) are checked, from the shared answers, before its detection
+ *       runs. Rules that pin nothing are checked on every event of their log type.</li>
  * </ol>
- * Index lookups fold case (without allocating) and read the event's fields case-insensitively, so the index
- * only ever over-approximates: the candidate's compiled detection decides. The differential test holds it to the
- * reference evaluator on every (rule, event) pair of the corpora.
+ * Rules with equal detections share one candidate, whose detection runs once for all of them. Conditions ignore
+ * case and may let a rule through wrongly but never keep one out; the compiled detection decides. The differential test holds the matcher to the reference evaluator on every (rule, event) pair of the
+ * corpora.
+ *
+ * <p>Per-event answers live in a per-thread {@link Scratch} reset (by a counter) at the start of each event; the
+ * matcher itself holds no mutable state and may be shared between threads.
  */
 public final class CompiledMatcher implements Serializable {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     private static final Candidate[] NONE = new Candidate[0];
-    private static final List<String> PREFERRED_FIELDS = List.of("eventName", "eventSource");
+    private static final List<String> PREFERRED_FIELDS = List.of("eventname", "eventsource"); // index names
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private final List<Rule> rules;
     private final Map<LogType, Index> indexes;
+    /** Every field any condition reads, over all log types; a condition's field is {@code fieldOf[condition]}. */
+    private final IndexedField[] fields;
 
-    private CompiledMatcher(List<Rule> rules, Map<LogType, Index> indexes) {
+    private final int[] fieldOf;
+
+    private CompiledMatcher(List<Rule> rules, Map<LogType, Index> indexes, IndexedField[] fields, int[] fieldOf) {
         this.rules = rules;
         this.indexes = indexes;
+        this.fields = fields;
+        this.fieldOf = fieldOf;
     }
 
     /** Compiles the enabled rules; disabled rules are left out. */
     public static CompiledMatcher compile(List<Rule> rules) {
         List<Rule> enabled = rules.stream().filter(Rule::enabled).toList();
-        Map<LogType, IndexBuilder> builders = new EnumMap<>(LogType.class);
-        for (Rule rule : enabled) {
-            Candidate c = new Candidate(rule, CompiledExpr.compile(rule.detection()));
-            for (LogType type : rule.logTypes()) {
-                Map.Entry<String, Required> key = RequiredValues.bestKey(rule.detection(), type);
-                IndexBuilder b = builders.computeIfAbsent(type, t -> new IndexBuilder());
-                RequiredValues.spellings(rule.detection(), type, b.spelling);
-                PREFERRED_FIELDS.forEach(f -> b.spelling.put(f.toLowerCase(Locale.ROOT), f));
-                if (key == null) {
-                    b.always.add(c);
-                } else if (key.getValue().prefixes()) {
-                    b.field(key.getKey())
-                            .byPrefix
-                            .add(new PrefixCandidate(c, key.getValue().values().toArray(new String[0])));
-                } else {
-                    FieldBuilder f = b.field(key.getKey());
-                    key.getValue()
-                            .values()
-                            .forEach(v -> f.byValue
-                                    .computeIfAbsent(v, k -> new ArrayList<>())
-                                    .add(c));
+        Builder b = new Builder();
+        Map<Expr, CompiledExpr> compiled = new HashMap<>();
+        for (LogType type : LogType.values()) {
+            // Rules with equal detections (a rule enabled twice under other ids, say) run their detection once.
+            Map<Expr, List<Rule>> sameDetection = new LinkedHashMap<>();
+            for (Rule rule : enabled) {
+                if (rule.appliesTo(type)) {
+                    sameDetection
+                            .computeIfAbsent(rule.detection(), k -> new ArrayList<>())
+                            .add(rule);
                 }
             }
+            sameDetection.forEach((detection, group) ->
+                    b.add(group, compiled.computeIfAbsent(detection, CompiledExpr::compile), type));
         }
-        Map<LogType, Index> indexes = new EnumMap<>(LogType.class);
-        builders.forEach((type, b) -> indexes.put(type, b.build()));
-        return new CompiledMatcher(List.copyOf(enabled), indexes);
+        return b.build(List.copyOf(enabled));
     }
 
     public List<Rule> rules() {
@@ -89,40 +95,85 @@ public final class CompiledMatcher implements Serializable {
 
     /** Calls {@code onMatch} once for every rule that fires on {@code event}. */
     public void match(Event event, Consumer<Rule> onMatch) {
+        forEachCandidate(event, c -> {
+            if (c.detection.test(event, null)) {
+                for (Rule rule : c.rules) {
+                    onMatch.accept(rule);
+                }
+            }
+        });
+    }
+
+    /** Visits every candidate of the event's log type whose conditions the event meets. */
+    private void forEachCandidate(Event event, Consumer<Candidate> visit) {
         Index index = indexes.get(event.logType());
         if (index == null) {
             return;
         }
-        for (IndexedField f : index.fields) {
-            JsonNode direct = f.topLevel ? event.root().get(f.path.text()) : null;
-            if (direct != null && direct.isTextual()) {
-                // The common case (eventName, eventSource, ...): one exact get, one folded hash, no allocation.
-                String value = direct.textValue();
-                run(f.byValue.get(value), event, onMatch);
-                for (PrefixCandidate p : f.byPrefix) {
-                    if (p.matches(value)) {
-                        run(p.candidate, event, onMatch);
-                    }
-                }
-            } else {
-                forEachCandidate(f, event, c -> run(c, event, onMatch));
+        Scratch s = Scratch.acquire(fields.length, fieldOf.length);
+        try {
+            for (int f : index.keyFields) {
+                evaluate(f, event, s);
             }
+            for (int f : index.keyFields) {
+                for (int i = s.firstFound[f], end = s.endFound[f]; i < end; i++) {
+                    visitHolding(index.byCondition[s.found[i]], event, s, visit);
+                }
+            }
+            visitHolding(index.always, event, s, visit);
+        } finally {
+            s.release();
         }
-        run(index.always, event, onMatch);
     }
 
-    private static void run(Candidate[] candidates, Event event, Consumer<Rule> onMatch) {
+    private void visitHolding(Candidate[] candidates, Event event, Scratch s, Consumer<Candidate> visit) {
         if (candidates != null) {
             for (Candidate c : candidates) {
-                run(c, event, onMatch);
+                if (holds(c.otherConditions, event, s)) {
+                    visit.accept(c);
+                }
             }
         }
     }
 
-    private static void run(Candidate c, Event event, Consumer<Rule> onMatch) {
-        if (c.detection.test(event, null)) {
-            onMatch.accept(c.rule);
+    /** True when the event meets every one of {@code conditions}, testing fields not read yet. */
+    private boolean holds(int[] conditions, Event event, Scratch s) {
+        for (int c : conditions) {
+            int f = fieldOf[c];
+            if (s.fieldRead[f] != s.epoch) {
+                evaluate(f, event, s);
+            }
+            if (s.conditionMet[c] != s.epoch) {
+                return false;
+            }
         }
+        return true;
+    }
+
+    /** Reads field {@code f} of the event and records every condition on it that the event meets. */
+    private void evaluate(int f, Event event, Scratch s) {
+        if (s.fieldRead[f] == s.epoch) {
+            return;
+        }
+        s.fieldRead[f] = s.epoch;
+        s.firstFound[f] = s.foundCount;
+        IndexedField field = fields[f];
+        JsonNode direct = field.topLevel ? event.root().get(field.path.text()) : null;
+        if (direct != null && direct.isTextual()) {
+            // The common case (eventName, eventSource, ...): one exact get, no allocation.
+            field.test(direct.textValue(), s);
+            s.meet(field.presentCondition);
+        } else {
+            event.anyValue(field.path, v -> {
+                s.meet(field.presentCondition);
+                String text = v.isNull() ? null : Event.stringForm(v);
+                if (text != null) {
+                    field.test(text, s);
+                }
+                return false;
+            });
+        }
+        s.endFound[f] = s.foundCount;
     }
 
     /** The matches with the selections that made each fire (selections are worked out only for matches). */
@@ -132,108 +183,429 @@ public final class CompiledMatcher implements Serializable {
         return out;
     }
 
-    /** How many candidate rules an event visits; exposed for tests and benchmarks. */
+    /**
+     * How many candidate rules an event visits: the rules whose every condition the event meets (their
+     * detections run); exposed for tests and benchmarks.
+     */
     int candidateCount(Event event) {
-        Index index = indexes.get(event.logType());
-        if (index == null) {
-            return 0;
-        }
-        int[] n = {index.always.length};
-        for (IndexedField f : index.fields) {
-            forEachCandidate(f, event, c -> n[0]++);
-        }
+        int[] n = {0};
+        forEachCandidate(event, c -> n[0] += c.rules.length);
         return n[0];
     }
 
+    /** How many detections run on an event: its candidate rules, counting once rules that share a detection. */
+    int detectionCount(Event event) {
+        int[] n = {0};
+        forEachCandidate(event, c -> n[0]++);
+        return n[0];
+    }
+
+    /** Rules with one detection, and the conditions to check before it runs besides the one they are filed under. */
+    private record Candidate(Rule[] rules, CompiledExpr detection, int[] otherConditions) implements Serializable {}
+
     /**
-     * Visits the candidates filed under the event's values of one indexed field. The common case, one value,
-     * costs one hash lookup; several values (the field crosses an array) are de-duplicated.
+     * One field the index reads, and its conditions: values to the equality conditions they meet, its literal
+     * conditions' literals by where they must sit (see {@link LiteralScan}), and the condition that it is there
+     * (-1 when none asks).
      */
-    private static void forEachCandidate(IndexedField f, Event event, Consumer<Candidate> visit) {
-        JsonNode direct = f.topLevel ? event.root().get(f.path.text()) : null;
-        if (direct != null && direct.isTextual()) {
-            visitAll(f, direct.textValue(), visit, null);
-            return;
+    private static final class IndexedField implements Serializable {
+        private static final long serialVersionUID = 1L;
+
+        final FieldPath path;
+        /** The path as a rule wrote it, for the index description. */
+        final String name;
+
+        final boolean topLevel;
+        final CaseFoldMap<int[]> equalities;
+        final LiteralScan prefixes;
+        final LiteralScan suffixes;
+        final LiteralScan substrings;
+        final int presentCondition;
+
+        IndexedField(
+                FieldPath path,
+                String name,
+                CaseFoldMap<int[]> equalities,
+                LiteralScan prefixes,
+                LiteralScan suffixes,
+                LiteralScan substrings,
+                int presentCondition) {
+            this.path = path;
+            this.name = name;
+            this.topLevel = path.length() == 1;
+            this.equalities = equalities;
+            this.prefixes = prefixes;
+            this.suffixes = suffixes;
+            this.substrings = substrings;
+            this.presentCondition = presentCondition;
         }
-        List<JsonNode> values = event.values(f.path);
-        Set<Candidate> seen = values.size() > 1 ? new HashSet<>() : null;
-        for (JsonNode v : values) {
-            String s = Event.stringForm(v);
-            if (s != null) {
-                visitAll(f, s, visit, seen);
+
+        /** Records the conditions that one (non-null) value of this field meets. */
+        void test(String value, Scratch s) {
+            int[] equal = equalities == null ? null : equalities.get(value);
+            if (equal != null) {
+                for (int c : equal) {
+                    s.meet(c);
+                }
             }
+            if (prefixes != null) {
+                prefixes.fromStart(value, s);
+            }
+            if (suffixes != null) {
+                suffixes.fromEnd(value, s);
+            }
+            if (substrings != null) {
+                substrings.anywhere(value, s);
+            }
+        }
+
+        int literalCount() {
+            return (prefixes == null ? 0 : prefixes.conditions.length)
+                    + (suffixes == null ? 0 : suffixes.conditions.length)
+                    + (substrings == null ? 0 : substrings.conditions.length);
         }
     }
 
-    private static void visitAll(IndexedField f, String value, Consumer<Candidate> visit, Set<Candidate> seen) {
-        visitAll(f.byValue.get(value), visit, seen);
-        for (PrefixCandidate p : f.byPrefix) {
-            if (p.matches(value) && (seen == null || seen.add(p.candidate))) {
-                visit.accept(p.candidate);
+    /**
+     * Literals looked for in one place of a value: at its start (so the walk stops after the longest literal's
+     * length at most), at its end (reversed literals, walked from the last character), or anywhere (one pass over
+     * the value). {@code conditions[literal]} are met by an occurrence there; {@code wholeValue[literal]} (start
+     * scans only) only when the literal is the whole value.
+     */
+    private record LiteralScan(AhoCorasick automaton, int[][] conditions, int[][] wholeValue) implements Serializable {
+        void fromStart(String value, Scratch s) {
+            int state = automaton.start();
+            for (int i = 0, n = value.length(); i < n; i++) {
+                state = automaton.step(state, value.charAt(i));
+                if (automaton.depth(state) != i + 1) {
+                    return; // no literal begins with what was read
+                }
+                for (int id : automaton.literalsEndingAt(state)) {
+                    if (automaton.length(id) == i + 1) {
+                        s.meetAll(conditions[id]);
+                        if (i == n - 1) {
+                            s.meetAll(wholeValue[id]);
+                        }
+                    }
+                }
             }
         }
-    }
 
-    private static void visitAll(Candidate[] hit, Consumer<Candidate> visit, Set<Candidate> seen) {
-        if (hit != null) {
-            for (Candidate c : hit) {
-                if (seen == null || seen.add(c)) {
-                    visit.accept(c);
+        void fromEnd(String value, Scratch s) {
+            int state = automaton.start();
+            for (int i = value.length() - 1, read = 1; i >= 0; i--, read++) {
+                state = automaton.step(state, value.charAt(i));
+                if (automaton.depth(state) != read) {
+                    return;
+                }
+                for (int id : automaton.literalsEndingAt(state)) {
+                    if (automaton.length(id) == read) {
+                        s.meetAll(conditions[id]);
+                    }
+                }
+            }
+        }
+
+        void anywhere(String value, Scratch s) {
+            int state = automaton.start();
+            for (int i = 0, n = value.length(); i < n; i++) {
+                state = automaton.step(state, value.charAt(i));
+                for (int id : automaton.literalsEndingAt(state)) {
+                    s.meetAll(conditions[id]);
                 }
             }
         }
     }
 
-    private record Candidate(Rule rule, CompiledExpr detection) implements Serializable {}
+    /** The rules of one log type: filed under a condition, or checked on every event. */
+    private record Index(int[] keyFields, Candidate[][] byCondition, Candidate[] always) implements Serializable {}
 
-    /** A rule filed under value prefixes; it is visited once however many of its prefixes match. */
-    private record PrefixCandidate(Candidate candidate, String[] prefixes) implements Serializable {
-        boolean matches(String value) {
-            for (String p : prefixes) {
-                if (value.regionMatches(true, 0, p, 0, p.length())) {
-                    return true;
-                }
+    /**
+     * Per-thread answers for the event being matched: which fields were read and which conditions met, each
+     * stamped with the event's number ({@code epoch}) so that nothing needs clearing between events. Conditions
+     * met are also listed in the order found, per field, for the walk over rules filed under them.
+     */
+    private static final class Scratch {
+        int epoch;
+        int[] fieldRead = new int[0];
+        int[] firstFound = new int[0];
+        int[] endFound = new int[0];
+        int[] conditionMet = new int[0];
+        int[] found = new int[0];
+        int foundCount;
+        boolean busy;
+
+        /** The calling thread's scratch, or a fresh one when a match runs inside another match's callback. */
+        static Scratch acquire(int fields, int conditions) {
+            Scratch s = SCRATCH.get();
+            if (s.busy) {
+                s = new Scratch();
             }
-            return false;
+            s.busy = true;
+            if (s.fieldRead.length < fields) {
+                s.fieldRead = new int[fields];
+                s.firstFound = new int[fields];
+                s.endFound = new int[fields];
+            }
+            if (s.conditionMet.length < conditions) {
+                s.conditionMet = new int[conditions];
+                s.found = new int[conditions];
+            }
+            if (++s.epoch == Integer.MAX_VALUE) {
+                Arrays.fill(s.fieldRead, 0);
+                Arrays.fill(s.conditionMet, 0);
+                s.epoch = 1;
+            }
+            s.foundCount = 0;
+            return s;
+        }
+
+        void release() {
+            busy = false;
+        }
+
+        void meetAll(int[] conditions) {
+            for (int c : conditions) {
+                meet(c);
+            }
+        }
+
+        void meet(int condition) {
+            if (condition >= 0 && conditionMet[condition] != epoch) {
+                conditionMet[condition] = epoch;
+                found[foundCount++] = condition;
+            }
         }
     }
 
-    /** One indexed field: values to the rules that require them, and rules that require a prefix. */
-    private record IndexedField(
-            FieldPath path, boolean topLevel, CaseFoldMap<Candidate[]> byValue, PrefixCandidate[] byPrefix)
-            implements Serializable {}
+    /** Gathers conditions, fields and rules, then freezes them into arrays. */
+    private static final class Builder {
+        final Map<LogType, IndexBuilder> byType = new EnumMap<>(LogType.class);
+        /** Field key (log type and index name) to its number. */
+        final Map<String, Integer> fieldIds = new LinkedHashMap<>();
 
-    private record Index(IndexedField[] fields, Candidate[] always) implements Serializable {}
+        final List<FieldPath> fieldPaths = new ArrayList<>();
+        final List<String> fieldNames = new ArrayList<>();
+        final Map<FieldRequirement, Integer> conditionIds = new HashMap<>();
+        final List<FieldRequirement> conditions = new ArrayList<>();
+        final List<Integer> conditionField = new ArrayList<>();
 
-    private static final class FieldBuilder {
-        final Map<String, List<Candidate>> byValue = new HashMap<>();
-        final List<PrefixCandidate> byPrefix = new ArrayList<>();
+        /** Files rules that share one detection. */
+        void add(List<Rule> rules, CompiledExpr detection, LogType type) {
+            Expr expr = rules.get(0).detection();
+            List<FieldRequirement> required = Requirements.of(expr, type);
+            if (required == null) {
+                return; // the detection can never hold
+            }
+            Map<String, FieldPath> spellings = new HashMap<>();
+            spellings(expr, type, spellings);
+            IndexBuilder index = byType.computeIfAbsent(type, t -> new IndexBuilder());
+            Set<Integer> ids = new LinkedHashSet<>();
+            required.stream()
+                    .sorted(Requirements.SELECTIVITY)
+                    .forEach(r -> ids.add(condition(r, type, spellings.get(r.field()))));
+            Integer key = key(required, type, spellings);
+            ids.remove(key);
+            int[] others = ids.stream().mapToInt(Integer::intValue).toArray();
+            Candidate c = new Candidate(rules.toArray(new Rule[0]), detection, others);
+            if (key == null) {
+                index.always.add(c);
+            } else {
+                index.byCondition.computeIfAbsent(key, k -> new ArrayList<>()).add(c);
+            }
+        }
+
+        /**
+         * The condition to file a rule under: equality on eventName, else on eventSource, else on the first other
+         * field in the detection's order, else the literal condition with the longest shortest literal; null when
+         * the rule only requires fields to be there (presence is true of most events, so it keys nothing).
+         */
+        Integer key(List<FieldRequirement> required, LogType type, Map<String, FieldPath> spellings) {
+            FieldRequirement best = null;
+            for (FieldRequirement r : required) {
+                if (r.kind() == Kind.PRESENT) {
+                    continue;
+                }
+                if (best == null || rank(r) < rank(best) || (rank(r) == rank(best) && better(r, best))) {
+                    best = r;
+                }
+            }
+            return best == null ? null : condition(best, type, spellings.get(best.field()));
+        }
+
+        private static int rank(FieldRequirement r) {
+            if (r.kind() == Kind.CONTAINS) {
+                return PREFERRED_FIELDS.size() + 1;
+            }
+            int preferred = PREFERRED_FIELDS.indexOf(r.field());
+            return preferred >= 0 ? preferred : PREFERRED_FIELDS.size();
+        }
+
+        private static boolean better(FieldRequirement r, FieldRequirement best) {
+            return r.kind() == Kind.CONTAINS && r.shortestLiteral() > best.shortestLiteral();
+        }
+
+        int condition(FieldRequirement r, LogType type, FieldPath spelling) {
+            Integer id = conditionIds.get(withType(r, type));
+            if (id != null) {
+                return id;
+            }
+            int field = fieldIds.computeIfAbsent(type + " " + r.field(), k -> {
+                // Same segments as the rule's path (a DeepKey step may hold a dot), keys matched ignoring case.
+                String[] segments = new String[spelling.length()];
+                for (int i = 0; i < segments.length; i++) {
+                    segments[i] = spelling.segment(i);
+                }
+                fieldPaths.add(FieldPath.ofSegments(segments, true));
+                fieldNames.add(spelling.text());
+                return fieldPaths.size() - 1;
+            });
+            conditions.add(r);
+            conditionField.add(field);
+            conditionIds.put(withType(r, type), conditions.size() - 1);
+            return conditions.size() - 1;
+        }
+
+        /** Conditions of different log types are different conditions (their fields are read differently). */
+        private static FieldRequirement withType(FieldRequirement r, LogType type) {
+            return new FieldRequirement(type + " " + r.field(), r.kind(), r.values(), r.literals());
+        }
+
+        CompiledMatcher build(List<Rule> enabled) {
+            IndexedField[] fields = new IndexedField[fieldPaths.size()];
+            for (int f = 0; f < fields.length; f++) {
+                fields[f] = field(f);
+            }
+            int[] fieldOf = conditionField.stream().mapToInt(Integer::intValue).toArray();
+            Map<LogType, Index> indexes = new EnumMap<>(LogType.class);
+            byType.forEach((type, b) -> {
+                Candidate[][] byCondition = new Candidate[conditions.size()][];
+                Set<Integer> keyFields = new LinkedHashSet<>();
+                b.byCondition.forEach((c, list) -> {
+                    byCondition[c] = list.toArray(NONE);
+                    keyFields.add(fieldOf[c]);
+                });
+                indexes.put(
+                        type,
+                        new Index(
+                                keyFields.stream()
+                                        .sorted()
+                                        .mapToInt(Integer::intValue)
+                                        .toArray(),
+                                byCondition,
+                                b.always.toArray(NONE)));
+            });
+            return new CompiledMatcher(enabled, indexes, fields, fieldOf);
+        }
+
+        private IndexedField field(int f) {
+            // Keyed by folded value: values that differ only in case are one key of the field's map.
+            Map<String, List<Integer>> equal = new HashMap<>();
+            Map<String, String> spelled = new HashMap<>();
+            LiteralScanBuilder prefixes = new LiteralScanBuilder(false);
+            LiteralScanBuilder suffixes = new LiteralScanBuilder(true);
+            LiteralScanBuilder substrings = new LiteralScanBuilder(false);
+            int present = -1;
+            for (int c = 0; c < conditions.size(); c++) {
+                if (conditionField.get(c) != f) {
+                    continue;
+                }
+                FieldRequirement r = conditions.get(c);
+                switch (r.kind()) {
+                    case EQUALS -> {
+                        for (String v : r.values()) {
+                            String folded = CaseFoldMap.fold(v);
+                            spelled.putIfAbsent(folded, v);
+                            equal.computeIfAbsent(folded, k -> new ArrayList<>())
+                                    .add(c);
+                        }
+                    }
+                    case CONTAINS -> {
+                        for (Literal l : r.literals()) {
+                            if (l.atStart()) {
+                                prefixes.add(l.text(), c, l.atEnd());
+                            } else if (l.atEnd()) {
+                                suffixes.add(l.text(), c, false);
+                            } else {
+                                substrings.add(l.text(), c, false);
+                            }
+                        }
+                    }
+                    case PRESENT -> present = c;
+                }
+            }
+            Map<String, int[]> frozen = new HashMap<>();
+            equal.forEach((v, cs) -> frozen.put(
+                    spelled.get(v), cs.stream().mapToInt(Integer::intValue).toArray()));
+            return new IndexedField(
+                    fieldPaths.get(f),
+                    fieldNames.get(f),
+                    frozen.isEmpty() ? null : new CaseFoldMap<>(frozen),
+                    prefixes.build(),
+                    suffixes.build(),
+                    substrings.build(),
+                    present);
+        }
+    }
+
+    /** Collects literals of one {@link LiteralScan}: each literal once, with the conditions it meets. */
+    private static final class LiteralScanBuilder {
+        final boolean reversed;
+        final Map<String, Integer> ids = new LinkedHashMap<>();
+        final List<Set<Integer>> conditions = new ArrayList<>();
+        final List<Set<Integer>> wholeValue = new ArrayList<>();
+
+        LiteralScanBuilder(boolean reversed) {
+            this.reversed = reversed;
+        }
+
+        void add(String literal, int condition, boolean wholeValueOnly) {
+            String key = reversed ? new StringBuilder(literal).reverse().toString() : literal;
+            int id = ids.computeIfAbsent(key, k -> {
+                conditions.add(new LinkedHashSet<>());
+                wholeValue.add(new LinkedHashSet<>());
+                return conditions.size() - 1;
+            });
+            (wholeValueOnly ? wholeValue : conditions).get(id).add(condition);
+        }
+
+        LiteralScan build() {
+            if (ids.isEmpty()) {
+                return null;
+            }
+            return new LiteralScan(new AhoCorasick(List.copyOf(ids.keySet())), frozen(conditions), frozen(wholeValue));
+        }
+
+        private static int[][] frozen(List<Set<Integer>> sets) {
+            return sets.stream()
+                    .map(set -> set.stream().mapToInt(Integer::intValue).toArray())
+                    .toArray(int[][]::new);
+        }
     }
 
     private static final class IndexBuilder {
-        final Map<String, FieldBuilder> byField = new LinkedHashMap<>();
+        final Map<Integer, List<Candidate>> byCondition = new LinkedHashMap<>();
         final List<Candidate> always = new ArrayList<>();
-        /** How rules spell each indexed field, so the common lookup is one exact hash get on the record. */
-        final Map<String, String> spelling = new HashMap<>();
+    }
 
-        FieldBuilder field(String name) {
-            return byField.computeIfAbsent(name, k -> new FieldBuilder());
+    /**
+     * Records, for each index name, a raw spelling the rule uses, so the common lookup is one exact hash get on
+     * the record (any spelling is correct: the index reads keys ignoring case).
+     */
+    private static void spellings(Expr e, LogType type, Map<String, FieldPath> out) {
+        FieldPath path = e instanceof Expr.Match m
+                ? m.field()
+                : e instanceof Expr.Exists x
+                        ? x.field()
+                        : e instanceof Expr.IsNull n ? n.field() : e instanceof Expr.CompareFields c ? c.left() : null;
+        if (path != null && !path.isSelf()) {
+            out.putIfAbsent(Requirements.indexName(path, type), Requirements.rawPath(path, type));
         }
-
-        Index build() {
-            List<IndexedField> fields = new ArrayList<>();
-            byField.forEach((field, b) -> {
-                Map<String, Candidate[]> frozen = new HashMap<>();
-                b.byValue.forEach((k, v) -> frozen.put(k, v.toArray(NONE)));
-                // Case-insensitive lookup, as Panther paths do; it can only add candidates, never lose one.
-                FieldPath path = FieldPath.caseInsensitive(spelling.getOrDefault(field, field));
-                fields.add(new IndexedField(
-                        path,
-                        path.length() == 1,
-                        new CaseFoldMap<>(frozen),
-                        b.byPrefix.toArray(new PrefixCandidate[0])));
-            });
-            return new Index(fields.toArray(new IndexedField[0]), always.toArray(NONE));
+        if (e instanceof Expr.CompareFields c && !c.right().isSelf()) {
+            out.putIfAbsent(Requirements.indexName(c.right(), type), Requirements.rawPath(c.right(), type));
+        }
+        if (!(e instanceof Expr.Elements) && !(e instanceof Expr.NamedList)) {
+            dev.tripline.rule.Exprs.children(e).forEach(c -> spellings(c, type, out));
         }
     }
 
@@ -242,155 +614,34 @@ public final class CompiledMatcher implements Serializable {
         StringBuilder b = new StringBuilder();
         indexes.forEach((type, idx) -> {
             b.append(type).append(":");
-            for (IndexedField f : idx.fields) {
-                b.append(' ')
-                        .append(f.path.text())
-                        .append(" (")
-                        .append(f.byValue.size())
-                        .append(" values")
-                        .append(f.byPrefix.length > 0 ? ", " + f.byPrefix.length + " prefix rules)" : ")");
+            for (int f : idx.keyFields) {
+                IndexedField field = fields[f];
+                int keyed = 0;
+                for (int c = 0; c < fieldOf.length; c++) {
+                    if (fieldOf[c] == f && idx.byCondition[c] != null) {
+                        keyed += Arrays.stream(idx.byCondition[c])
+                                .mapToInt(x -> x.rules.length)
+                                .sum();
+                    }
+                }
+                b.append(' ').append(field.name).append(" (").append(keyed).append(keyed == 1 ? " rule" : " rules");
+                if (field.equalities != null) {
+                    b.append(", ").append(field.equalities.size()).append(" values");
+                }
+                if (field.literalCount() > 0) {
+                    b.append(", ").append(field.literalCount()).append(" literals");
+                }
+                b.append(')');
             }
             b.append("; ")
                     .append(idx.always.length)
                     .append(" rules checked on every event")
-                    .append(Arrays.stream(idx.always).map(c -> c.rule.id()).toList())
+                    .append(Arrays.stream(idx.always)
+                            .flatMap(c -> Arrays.stream(c.rules))
+                            .map(Rule::id)
+                            .toList())
                     .append('\n');
         });
         return b.toString();
-    }
-
-    /**
-     * What a detection requires of one field: to equal one of {@code values}, or, when {@code prefixes} is
-     * true, to start with one of them. Values are lower-cased; comparisons ignore case (an over-approximation
-     * of case-sensitive tests, which is what an index may do).
-     */
-    record Required(Set<String> values, boolean prefixes) {
-        static final Required NOTHING = new Required(Set.of(), false);
-
-        /** Weaker of two alternatives' requirements: the union, as prefixes if either side is. */
-        Required union(Required other) {
-            Set<String> all = new java.util.HashSet<>(values);
-            all.addAll(other.values);
-            return new Required(Set.copyOf(all), prefixes || other.prefixes);
-        }
-
-        /** Stronger of two conjuncts' requirements: exact values beat prefixes, then fewer values win. */
-        Required stronger(Required other) {
-            if (prefixes != other.prefixes) {
-                return prefixes ? other : this;
-            }
-            return other.values.size() < values.size() ? other : this;
-        }
-    }
-
-    /** Works out which values a detection requires a key field to take. */
-    static final class RequiredValues {
-        private RequiredValues() {}
-
-        /**
-         * The field to index a detection under (lower-cased raw path) and what it requires, or null when no
-         * field is pinned. Prefers eventName, then eventSource, then the first other pinned field in the
-         * order the detection mentions it; exact values beat prefixes.
-         */
-        static Map.Entry<String, Required> bestKey(Expr detection, LogType type) {
-            java.util.LinkedHashSet<String> fields = new java.util.LinkedHashSet<>();
-            PREFERRED_FIELDS.forEach(f -> fields.add(f.toLowerCase(Locale.ROOT)));
-            collectFields(detection, fields, type);
-            Map.Entry<String, Required> prefixKey = null;
-            for (String field : fields) {
-                Required r = of(detection, field, type);
-                if (r != null && !r.prefixes()) {
-                    return Map.entry(field, r);
-                }
-                if (r != null && prefixKey == null) {
-                    prefixKey = Map.entry(field, r);
-                }
-            }
-            return prefixKey;
-        }
-
-        /** Records, for each index name, a raw spelling rules use (first one wins: any is correct). */
-        static void spellings(Expr e, LogType type, Map<String, String> out) {
-            if (e instanceof Expr.Match m && !m.field().isSelf()) {
-                FieldPath raw = type == LogType.CLOUDTRAIL ? EcsAliases.canonical(m.field()) : m.field();
-                out.putIfAbsent(raw.text().toLowerCase(Locale.ROOT), raw.text());
-            } else if (!(e instanceof Expr.Elements) && !(e instanceof Expr.NamedList)) {
-                dev.tripline.rule.Exprs.children(e).forEach(c -> spellings(c, type, out));
-            }
-        }
-
-        /** Field paths of value tests outside list scopes, lower-cased, in tree order. */
-        private static void collectFields(Expr e, Set<String> out, LogType type) {
-            if (e instanceof Expr.Match m && !m.field().isSelf()) {
-                out.add(indexName(m.field(), type));
-            } else if (!(e instanceof Expr.Elements) && !(e instanceof Expr.NamedList)) {
-                dev.tripline.rule.Exprs.children(e).forEach(c -> collectFields(c, out, type));
-            }
-        }
-
-        /**
-         * The lower-cased raw path an index files a field under: ECS renames such as {@code event.action}
-         * count as the CloudTrail field they stand for. Safe for an index: an alias only ever yields values
-         * that its raw field holds.
-         */
-        static String indexName(FieldPath path, LogType type) {
-            FieldPath raw = type == LogType.CLOUDTRAIL ? EcsAliases.canonical(path) : path;
-            return raw.text().toLowerCase(Locale.ROOT);
-        }
-
-        /** What {@code e} requires of {@code field}, or null when it does not pin it down. */
-        static Required of(Expr e, String field, LogType type) {
-            if (e instanceof Expr.Selection s) {
-                return of(s.body(), field, type);
-            } else if (e instanceof Expr.Match m && indexName(m.field(), type).equals(field)) {
-                return of(m.test());
-            } else if (e instanceof Expr.And a) {
-                Required best = null;
-                for (Expr t : a.terms()) {
-                    Required r = of(t, field, type);
-                    if (r != null) {
-                        best = best == null ? r : best.stronger(r);
-                    }
-                }
-                return best;
-            } else if (e instanceof Expr.Or o) {
-                Required union = Required.NOTHING;
-                for (Expr t : o.terms()) {
-                    Required r = of(t, field, type);
-                    if (r == null) {
-                        return null;
-                    }
-                    union = union.union(r);
-                }
-                return union;
-            } else if (e instanceof Expr.Const c && !c.value()) {
-                return Required.NOTHING;
-            }
-            return null;
-        }
-
-        private static Required of(ValuePredicate test) {
-            if (test instanceof ValuePredicate.Text t && t.mode() == ValuePredicate.Mode.EQUALS) {
-                return new Required(Set.of(t.value().toLowerCase(Locale.ROOT)), false);
-            }
-            if (test instanceof ValuePredicate.OneOf o) {
-                return new Required(
-                        o.values().stream()
-                                .map(v -> v.toLowerCase(Locale.ROOT))
-                                .collect(java.util.stream.Collectors.toUnmodifiableSet()),
-                        false);
-            }
-            if (test instanceof ValuePredicate.Text t
-                    && t.mode() == ValuePredicate.Mode.PREFIX
-                    && !t.value().isEmpty()) {
-                return new Required(Set.of(t.value().toLowerCase(Locale.ROOT)), true);
-            }
-            if (test instanceof ValuePredicate.Glob g
-                    && !g.parts().isEmpty()
-                    && g.parts().get(0).kind() == ValuePredicate.GlobPart.Kind.LITERAL) {
-                return new Required(Set.of(g.parts().get(0).literal().toLowerCase(Locale.ROOT)), true);
-            }
-            return null;
-        }
     }
 }

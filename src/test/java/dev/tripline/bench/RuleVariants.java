@@ -20,9 +20,10 @@ import java.util.TreeSet;
  * whole structure (selections, filters, modifiers, log types) and replaces the values its equality tests on
  * {@code eventName} and {@code eventSource} compare with other values of the same field drawn from the real
  * events' vocabulary. So the variants stay distinct, pin the same fields the real rules pin (the index sees the
- * same mix: eventName mostly, a few eventSource, userIdentity.type and others, a couple of rules that pin
- * nothing and are checked on every event), and fire on real events about as often as rules aimed at real API
- * calls do.
+ * same mix: eventName mostly, a few eventSource, userIdentity.type and others, a couple of rules that pin only
+ * literals of userIdentity.arn), and fire on real events about as often as rules aimed at real API calls do.
+ * Variants of rules that test neither field are copies of their original's detection (the matcher runs such a
+ * detection once for all its copies).
  */
 final class RuleVariants {
     private final List<Rule> real;

@@ -70,8 +70,8 @@ class CompiledMatcherTest {
                 .as("de-duplicated across array values")
                 .isEqualTo(1);
         assertThat(m.describeIndex())
-                .isEqualTo("CLOUDTRAIL: eventName (3 values) eventSource (1 values) "
-                        + "userIdentity.type (1 values); 0 rules checked on every event[]\n");
+                .isEqualTo("CLOUDTRAIL: eventName (2 rules, 3 values) eventSource (1 rule, 2 values) "
+                        + "userIdentity.type (1 rule, 1 values); 0 rules checked on every event[]\n");
     }
 
     @Test
@@ -99,7 +99,11 @@ class CompiledMatcherTest {
                                         ValuePredicate.GlobPart.ANY_RUN),
                                 false)));
         CompiledMatcher m = CompiledMatcher.compile(List.of(deletes, ecs, glob));
-        assertThat(m.describeIndex()).startsWith("CLOUDTRAIL: eventName (1 values, 1 prefix rules); 1 rules checked");
+        // The glob is filed under its literal on the raw field, not checked on every event.
+        assertThat(m.describeIndex())
+                .isEqualTo(
+                        "CLOUDTRAIL: eventName (2 rules, 1 values, 2 literals) userIdentity.arn (1 rule, 1 literals);"
+                                + " 0 rules checked on every event[]\n");
         for (String json : List.of(
                 "{\"eventName\":\"DeleteBucketPolicy\"}",
                 "{\"eventName\":\"deletetrail\"}",
@@ -117,8 +121,104 @@ class CompiledMatcherTest {
             assertThat(compiled).as(json).containsExactlyElementsOf(reference);
         }
         // The prefix rule is visited once even though both of its prefixes match.
-        assertThat(m.candidateCount(event("{\"eventName\":\"DeleteBucket\"}"))).isEqualTo(2);
-        assertThat(m.candidateCount(event("{\"eventName\":\"ListBuckets\"}"))).isEqualTo(1);
+        assertThat(m.candidateCount(event("{\"eventName\":\"DeleteBucket\"}"))).isEqualTo(1);
+        assertThat(m.candidateCount(event("{\"eventName\":\"ListBuckets\"}"))).isZero();
+        assertThat(m.candidateCount(event("{\"eventName\":\"X\",\"userIdentity\":{\"arn\":\"a:Assumed-Role/r\"}}")))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void aRuleRunsOnlyOnEventsCarryingEveryValueItPins() {
+        Rule failedKeyCreation = rule(
+                "failed-key",
+                new Expr.And(List.of(
+                        eq("eventName", "CreateAccessKey"),
+                        eq("eventSource", "iam.amazonaws.com"),
+                        new Expr.Not(new Expr.IsNull(FieldPath.of("errorCode"), false)))));
+        Rule consoleFromScript = rule(
+                "console-script",
+                new Expr.And(List.of(
+                        new Expr.Or(List.of(
+                                new Expr.Match(
+                                        FieldPath.of("userAgent"),
+                                        new ValuePredicate.Text(Mode.CONTAINS, "python", false)),
+                                new Expr.Match(
+                                        FieldPath.of("userAgent"),
+                                        new ValuePredicate.Text(Mode.SUFFIX, "CURL", true)))),
+                        new Expr.Not(eq("eventSource", "s3.amazonaws.com")))));
+        CompiledMatcher m = CompiledMatcher.compile(List.of(failedKeyCreation, consoleFromScript));
+        // eventName and eventSource both pinned, and an error required: only the event carrying all three runs it.
+        assertThat(
+                        m.candidateCount(
+                                event(
+                                        "{\"eventName\":\"CreateAccessKey\",\"eventSource\":\"iam.amazonaws.com\",\"errorCode\":\"X\"}")))
+                .isEqualTo(1);
+        assertThat(m.candidateCount(event("{\"eventName\":\"CreateAccessKey\",\"eventSource\":\"iam.amazonaws.com\"}")))
+                .isZero();
+        assertThat(
+                        m.candidateCount(
+                                event(
+                                        "{\"eventName\":\"CreateAccessKey\",\"eventSource\":\"sts.amazonaws.com\",\"errorCode\":\"X\"}")))
+                .isZero();
+        // The literal rule is filed under its userAgent literals: found anywhere for contains, only at the end
+        // for endswith, in any case.
+        assertThat(m.candidateCount(event("{\"userAgent\":\"Boto3/1.0 Python/3.11\"}")))
+                .isEqualTo(1);
+        assertThat(m.candidateCount(event("{\"userAgent\":\"x/curl\"}"))).isEqualTo(1);
+        assertThat(m.candidateCount(event("{\"userAgent\":\"curl/8.0\"}"))).isZero();
+        assertThat(m.candidateCount(event("{\"userAgent\":\"console\"}"))).isZero();
+        assertThat(m.describeIndex())
+                .isEqualTo("CLOUDTRAIL: eventName (1 rule, 1 values) userAgent (1 rule, 2 literals); "
+                        + "0 rules checked on every event[]\n");
+        for (String json : List.of(
+                "{\"eventName\":\"CreateAccessKey\",\"eventSource\":\"IAM.amazonaws.com\",\"errorCode\":\"X\"}",
+                "{\"eventName\":\"CreateAccessKey\",\"eventSource\":\"iam.amazonaws.com\",\"errorCode\":null}",
+                "{\"userAgent\":[\"a\",\"PYTHON\"],\"eventSource\":\"ec2.amazonaws.com\"}",
+                "{\"userAgent\":\"x/curl\",\"eventSource\":\"s3.amazonaws.com\"}",
+                "{\"userAgent\":\"x/CURL\"}")) {
+            Event e = event(json);
+            List<String> compiled = new ArrayList<>();
+            m.match(e, r -> compiled.add(r.id()));
+            List<String> reference = List.of(failedKeyCreation, consoleFromScript).stream()
+                    .filter(r -> ReferenceEvaluator.matches(r, e))
+                    .map(Rule::id)
+                    .toList();
+            assertThat(compiled).as(json).containsExactlyElementsOf(reference);
+        }
+    }
+
+    @Test
+    void anEqualityJoinedToAPrefixByOrIsLookedForAsTheWholeValue() {
+        Rule sources = rule(
+                "sources",
+                new Expr.Or(List.of(
+                        eq("eventSource", "a.amazonaws.com"),
+                        new Expr.Match(
+                                FieldPath.of("eventSource"), new ValuePredicate.Text(Mode.PREFIX, "ec2", false)))));
+        CompiledMatcher m = CompiledMatcher.compile(List.of(sources));
+        assertThat(m.describeIndex()).startsWith("CLOUDTRAIL: eventSource (1 rule, 2 literals)");
+        assertThat(m.candidateCount(event("{\"eventSource\":\"A.amazonaws.com\"}")))
+                .isEqualTo(1);
+        assertThat(m.candidateCount(event("{\"eventSource\":\"a.amazonaws.com.x\"}")))
+                .isZero();
+        assertThat(m.candidateCount(event("{\"eventSource\":\"x.a.amazonaws.com\"}")))
+                .isZero();
+        assertThat(m.candidateCount(event("{\"eventSource\":\"EC2.amazonaws.com\"}")))
+                .isEqualTo(1);
+        assertThat(m.candidateCount(event("{\"eventSource\":\"ec\"}"))).isZero();
+    }
+
+    @Test
+    void rulesWithEqualDetectionsShareOneCandidateAndAllFire() {
+        Rule copy = rule("root-copy", rootUsage.detection());
+        CompiledMatcher m = CompiledMatcher.compile(List.of(rootUsage, iamCreate, copy));
+        Event root = event("{\"eventName\":\"X\",\"userIdentity\":{\"type\":\"Root\"}}");
+        List<String> hits = new ArrayList<>();
+        m.match(root, r -> hits.add(r.id()));
+        assertThat(hits).containsExactly("root", "root-copy");
+        assertThat(m.candidateCount(root)).isEqualTo(2);
+        assertThat(m.detectionCount(root)).isEqualTo(1);
+        assertThat(m.describeIndex()).contains("userIdentity.type (2 rules, 1 values)");
     }
 
     @Test
