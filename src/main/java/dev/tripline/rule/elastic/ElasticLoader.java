@@ -44,7 +44,9 @@ import org.yaml.snakeyaml.nodes.Node;
  *       {@code cardinality}, {@code value_count}) correlation per group over the rule's look-back.
  *   <li>EQL {@code sequence} rules become one signal-only rule per step and a {@code temporal_ordered}
  *       correlation over {@code maxspan}, joined on the sequence's keys.
- *   <li>{@code new_terms}, ES|QL and machine-learning rules are refused with the reason, per file.
+ *   <li>{@code new_terms} rules become a signal-only rule for the query and a {@code new_terms} correlation
+ *       grouped by the terms' fields over the history window.
+ *   <li>ES|QL and machine-learning rules are refused with the reason, per file.
  * </ul>
  *
  * {@code index} decides the log types; severity (or, without it, risk score) the level; ATT&CK threats become
@@ -55,6 +57,10 @@ public final class ElasticLoader implements FormatLoader {
     private static final Pattern LOOKBACK = Pattern.compile("now-(\\d{1,6})([smhd])");
     /** Elastic runs a rule every 5 minutes over the last 6 unless {@code from} says otherwise. */
     private static final Duration DEFAULT_LOOKBACK = Duration.ofMinutes(6);
+    /** Elastic allows up to three new_terms fields. */
+    private static final int MAX_NEW_TERMS_FIELDS = 3;
+    /** The longest history a new_terms rule keeps per term; the corpus uses 5 to 14 days. */
+    private static final Duration MAX_HISTORY_WINDOW = Duration.ofDays(90);
 
     public ElasticLoader() {}
 
@@ -133,7 +139,8 @@ public final class ElasticLoader implements FormatLoader {
                 default ->
                     throw unsupported(
                             "type",
-                            "rule type '" + type + "' is not supported; supported: query (KQL), eql, threshold");
+                            "rule type '" + type
+                                    + "' is not supported; supported: query (KQL), eql, threshold, new_terms");
             }
             List<String> exceptions = new ArrayList<>();
             rule.path("exceptions_list").forEach(e -> exceptions.add(e.toString()));
@@ -143,13 +150,6 @@ public final class ElasticLoader implements FormatLoader {
                         "exception lists live in Kibana, not in the rule file; write the exceptions into the query");
             }
             Set<LogType> logTypes = logTypes();
-            if (type.equals("new_terms")) {
-                throw unsupported(
-                        "type",
-                        "new_terms rule '" + name + "' is not supported yet: it needs the values of "
-                                + rule.path("new_terms").path("value") + " seen over the history window "
-                                + "(" + historyWindow() + "), kept as state and primed from history");
-            }
             String language = text("language");
             Common common = common(id, name, logTypes);
             if (type.equals("eql")) {
@@ -168,9 +168,12 @@ public final class ElasticLoader implements FormatLoader {
                 warnUnknownFields(kql.fields(), logTypes);
                 if (type.equals("query")) {
                     sink.add(common.rule(id, kql.expr(), false, tests(id, true)));
-                } else {
+                } else if (type.equals("threshold")) {
                     tests(id, false);
                     threshold(common, kql.expr());
+                } else {
+                    tests(id, false);
+                    newTerms(common, kql.expr());
                 }
             }
         }
@@ -330,6 +333,48 @@ public final class ElasticLoader implements FormatLoader {
         }
 
         /**
+         * new_terms: a signal-only rule for the query and a {@code new_terms} correlation grouped by the terms'
+         * fields over the history window, which fires on a combination of values not seen within the window
+         * before it (docs/elastic.md).
+         */
+        private void newTerms(Common common, Expr detection) {
+            JsonNode terms = rule.path("new_terms");
+            if (!terms.path("field").asText().equals("new_terms_fields")) {
+                throw unsupported("new_terms", "new_terms.field must be \"new_terms_fields\"");
+            }
+            List<String> fields = new ArrayList<>();
+            terms.path("value").forEach(f -> fields.add(f.asText()));
+            if (fields.isEmpty()
+                    || fields.size() > MAX_NEW_TERMS_FIELDS
+                    || fields.stream().anyMatch(String::isBlank)) {
+                throw unsupported("new_terms", "new_terms.value must list 1 to 3 field names");
+            }
+            if (Set.copyOf(fields).size() != fields.size()) {
+                throw unsupported("new_terms", "new_terms.value lists a field twice: " + fields);
+            }
+            String start = null;
+            for (JsonNode h : terms.path("history_window_start")) {
+                if (h.path("field").asText().equals("history_window_start")) {
+                    start = h.path("value").asText();
+                }
+            }
+            if (start == null) {
+                throw unsupported("new_terms", "new_terms needs history_window_start (for example now-7d)");
+            }
+            Duration window = relative("new_terms", "history_window_start", start);
+            if (window.compareTo(MAX_HISTORY_WINDOW) > 0) {
+                throw unsupported(
+                        "new_terms",
+                        "history_window_start " + start + " is longer than " + MAX_HISTORY_WINDOW.toDays()
+                                + " days, the most a new_terms rule may keep its terms");
+            }
+            String matchId = common.id() + ":match";
+            sink.add(common.rule(matchId, detection, true));
+            sink.add(common.correlation(
+                    CorrelationRule.Type.NEW_TERMS, List.of(matchId), fields, window, List.of(), List.of(), Map.of()));
+        }
+
+        /**
          * The tests in the sidecar beside the file ({@code X.tests.yml}, as for Sigma rules): each checks one event
          * against the rule, so only single-event rules may have them.
          */
@@ -367,9 +412,15 @@ public final class ElasticLoader implements FormatLoader {
             if (from == null) {
                 return DEFAULT_LOOKBACK;
             }
-            Matcher m = LOOKBACK.matcher(from.asText());
+            return relative("from", "from", from.asText());
+        }
+
+        /** A time relative to now, {@code now-<n><s/m/h/d>}, as the positive duration back from now. */
+        private Duration relative(String key, String name, String text) {
+            Matcher m = LOOKBACK.matcher(text);
             if (!m.matches()) {
-                throw unsupported("from", "from must look like now-6m (a number and s, m, h or d), not " + from);
+                throw unsupported(
+                        key, name + " must look like now-6m (a number and s, m, h or d), not \"" + text + "\"");
             }
             long n = Long.parseLong(m.group(1));
             Duration d = switch (m.group(2)) {
@@ -379,16 +430,9 @@ public final class ElasticLoader implements FormatLoader {
                 default -> Duration.ofDays(n);
             };
             if (d.isZero()) {
-                throw unsupported("from", "from must look back more than 0");
+                throw unsupported(key, name + " must look back more than 0");
             }
             return d;
-        }
-
-        private String historyWindow() {
-            for (JsonNode h : rule.path("new_terms").path("history_window_start")) {
-                return h.path("value").asText();
-            }
-            return "unset";
         }
 
         private Set<LogType> logTypes() {

@@ -4,6 +4,7 @@ import static dev.tripline.rule.elastic.ElasticRules.load;
 import static dev.tripline.rule.elastic.ElasticRules.toml;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tripline.rule.CorrelationRule;
 import dev.tripline.rule.LoadError;
 import dev.tripline.rule.RuleLoader;
 import org.junit.jupiter.api.Test;
@@ -59,8 +60,25 @@ class ElasticLoadErrorTest {
         assertThat(only(load("ml.toml", ml)))
                 .contains("machine-learning rule 'Test rule' is not supported")
                 .contains("rare_error_code");
-        String newTerms = toml("new_terms", "kuery", "event.action: GetObject", "");
-        assertThat(only(load("nt.toml", newTerms))).contains("new_terms rule 'Test rule' is not supported yet");
+    }
+
+    @Test
+    void newTermsNeedFieldsAndAHistoryWindow() {
+        String noTerms = toml("new_terms", "kuery", "event.action: GetObject", "");
+        assertThat(only(load("nt.toml", noTerms))).contains("new_terms.field must be \"new_terms_fields\"");
+        String terms = "[rule.new_terms]\nfield = \"new_terms_fields\"\nvalue = [\"user.name\"]\n";
+        String noWindow = toml("new_terms", "kuery", "event.action: GetObject", "") + terms;
+        assertThat(only(load("nt.toml", noWindow))).contains("new_terms needs history_window_start");
+        String window = "[[rule.new_terms.history_window_start]]\nfield = \"history_window_start\"\nvalue = ";
+        assertThat(only(load("nt.toml", noWindow + window + "\"now-7x\"\n")))
+                .contains("history_window_start must look like now-6m");
+        assertThat(only(load("nt.toml", noWindow + window + "\"now-91d\"\n"))).contains("longer than 90 days");
+        String twice = noWindow.replace("[\"user.name\"]", "[\"user.name\", \"user.name\"]");
+        assertThat(only(load("nt.toml", twice + window + "\"now-7d\"\n"))).contains("lists a field twice");
+        RuleLoader.Result ok = load("nt.toml", noWindow + window + "\"now-7d\"\n");
+        assertThat(ok.errors()).isEmpty();
+        assertThat(ok.ruleSet().correlations().get(0).type()).isEqualTo(CorrelationRule.Type.NEW_TERMS);
+        assertThat(ok.ruleSet().correlations().get(0).timespan()).isEqualTo(java.time.Duration.ofDays(7));
     }
 
     @Test
