@@ -124,10 +124,15 @@ public final class RuleProgram implements Serializable {
                 loaded.warnings());
     }
 
-    /** The correlation engine's options under {@code options}: the slot limit, and the default evidence cap. */
+    /**
+     * The correlation engine's options under {@code options}: the slot limit, the default evidence cap and the
+     * new_terms history start.
+     */
     static CorrelationPlan.Options correlationOptions(RuleLoadOptions options) {
         return new CorrelationPlan.Options(
-                options.maxSlotsPerRule(), CorrelationPlan.Options.defaults().maxEvidence());
+                options.maxSlotsPerRule(),
+                CorrelationPlan.Options.defaults().maxEvidence(),
+                options.newTermsHistoryStart());
     }
 
     /** Compiles a rule set that was loaded without errors elsewhere (tests, benchmarks, embedding). */
