@@ -1177,9 +1177,9 @@ public final class CorrelationPlan implements Serializable {
     }
 
     /**
-     * Decides, in time order, every sighting at or before {@code watermark}: new when nothing was seen within one
-     * window before it; new before the history is learned ({@link #learnedBy}) counts as learned instead of
-     * firing. Then keeps of the decided sightings only the latest, while it still covers a time after the
+     * Decides, in time order, every open sighting at or before {@code watermark}: every sighting before it has
+     * arrived, so an open one is new; new before the history is learned ({@link #learnedBy}) counts as learned
+     * instead of firing. Then keeps of the decided sightings only the latest, while it still covers a time after the
      * watermark.
      */
     private StepResult expireTerms(GroupState g, CorrelationState state, long watermark) {
@@ -1192,10 +1192,10 @@ public final class CorrelationPlan implements Serializable {
             if (s.closed) {
                 continue;
             }
-            boolean fresh = decided == 0 || end(slots.get(decided - 1).time) < s.time;
-            if (fresh && s.time >= learnedBy) {
+            // Open means nothing was seen within one window before it (compactTerms closes the others on arrival).
+            if (s.time >= learnedBy) {
                 fired.add(newTerm(g, s));
-            } else if (fresh) {
+            } else {
                 learned++;
             }
             s.closed = true;

@@ -200,6 +200,47 @@ class ElasticCorrelationTest {
         assertThat(fired.get(0).group()).containsEntry("join1", "backdoor");
     }
 
+    // ---- new_terms: first GetCallerIdentity by an identity (aws.cloudtrail.user_identity.arn) in 10 days ----
+
+    static String getCallerIdentity(String user) {
+        return ElasticRules.cloudTrail("sts.amazonaws.com", "GetCallerIdentity", "")
+                .replace("user/mallory", "user/" + user);
+    }
+
+    @Test
+    void newTermsLoadAsANewTermsCorrelationOverTheHistoryWindow() {
+        load("discovery_new_terms_sts_getcalleridentity.toml");
+        CorrelationRule c = rules.correlations().get(0);
+        assertThat(c.type()).isEqualTo(CorrelationRule.Type.NEW_TERMS);
+        assertThat(c.groupBy()).containsExactly("aws.cloudtrail.user_identity.arn");
+        assertThat(c.timespan()).isEqualTo(Duration.ofDays(10));
+        assertThat(rules.rules())
+                .singleElement()
+                .satisfies(r -> assertThat(r.signalOnly()).isTrue());
+    }
+
+    @Test
+    void newTermsFireOnAnIdentitysFirstCallAndAgainOnlyAfterTenDaysOfSilence() {
+        load("discovery_new_terms_sts_getcalleridentity.toml");
+        long day = 86_400;
+        event(0, getCallerIdentity("mallory"));
+        event(60, getCallerIdentity("mallory"));
+        event(120, getCallerIdentity("trent"));
+        event(9 * day, getCallerIdentity("mallory")); // within ten days of the last call: known
+        event(9 * day + 10, getCallerIdentity("victor").replace("\"type\": \"IAMUser\"", "\"type\": \"AssumedRole\""));
+        assertThat(fired).as("never on arrival").isEmpty();
+        fired.addAll(correlator.advanceWatermark(T0.plusSeconds(9 * day + 60).toEpochMilli()));
+        assertThat(fired)
+                .extracting(f -> f.group().get("aws.cloudtrail.user_identity.arn"))
+                .containsExactlyInAnyOrder(
+                        "arn:aws:iam::123456789012:user/mallory", "arn:aws:iam::123456789012:user/trent");
+        event(20 * day, getCallerIdentity("mallory")); // eleven days after its last call: new again
+        closeAll();
+        assertThat(fired).hasSize(3);
+        assertThat(fired.get(2).firstSeen()).isEqualTo(T0.plusSeconds(20 * day).toEpochMilli());
+        assertThat(correlator.openStates()).isZero();
+    }
+
     @Test
     void runsOfOneStepCountDistinctEventsWithinMaxspan() {
         String q =
