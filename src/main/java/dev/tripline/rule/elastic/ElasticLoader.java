@@ -188,27 +188,15 @@ public final class ElasticLoader implements FormatLoader {
                 return;
             }
             tests(common.id(), false);
-            for (EqlCompiler.Step s : eql.steps()) {
-                if (s.missing()) {
-                    throw new RuleSyntaxException(
-                            s.at(),
-                            "EQL missing-event steps (![...]) are not supported yet: they need the correlation "
-                                    + "engine to fire on the absence of an event when the watermark passes maxspan");
-                }
-            }
-            if (eql.until() != null) {
-                throw new RuleSyntaxException(
-                        eql.until().at(),
-                        "EQL 'until' is not supported yet: the correlation engine cannot yet "
-                                + "close a group's open sequences on an event");
-            }
             if (eql.maxspan() == null) {
                 throw new RuleSyntaxException(
                         eql.sequenceAt(),
                         "EQL sequence without 'with maxspan=...' is not supported: a streaming sequence needs a "
                                 + "span after which its partial matches expire");
             }
-            if (eql.steps().size() == 1) {
+            if (eql.steps().size() == 1
+                    && eql.until() == null
+                    && !eql.steps().get(0).missing()) {
                 // [q] with runs=N alone: N distinct events of q within maxspan, an event count per group.
                 EqlCompiler.Step only = eql.steps().get(0);
                 String stepId = common.id() + ":step1";
@@ -223,11 +211,29 @@ public final class ElasticLoader implements FormatLoader {
                         eql.maxspan(),
                         List.of(atLeast(only.runs())),
                         List.of(),
-                        Map.of()));
+                        Map.of(),
+                        Set.of()));
                 return;
             }
-            List<String> stepIds = new ArrayList<>();
-            List<List<FieldPath>> stepKeys = new ArrayList<>();
+            long present = eql.steps().stream().filter(s -> !s.missing()).count();
+            if (present == 0) {
+                throw new RuleSyntaxException(
+                        eql.sequenceAt(), "EQL sequence has only missing-event steps; at least one event must occur");
+            }
+            if (eql.until() != null && present < 2) {
+                throw new RuleSyntaxException(
+                        eql.until().at(),
+                        "EQL 'until' needs two steps that occur: it ends a sequence between its first and last event");
+            }
+            // The correlation's rules in sequence order: each step, a missing step as an absent rule, and for
+            // 'until' one absent copy of its query between every two steps that occur, so that an until event
+            // anywhere between the first and the last event ends the sequence.
+            List<String> ruleIds = new ArrayList<>();
+            List<List<FieldPath>> ruleKeys = new ArrayList<>();
+            Set<String> absent = new LinkedHashSet<>();
+            int stepNo = 0;
+            int untilNo = 0;
+            boolean occurred = false;
             for (EqlCompiler.Step s : eql.steps()) {
                 if (s.runs() > 1) {
                     throw new RuleSyntaxException(
@@ -235,47 +241,75 @@ public final class ElasticLoader implements FormatLoader {
                             "EQL 'with runs' is supported on a sequence of one step only (an event count); in a "
                                     + "longer sequence it is not supported yet");
                 }
-                String stepId = common.id() + ":step" + (stepIds.size() + 1);
-                stepIds.add(stepId);
-                List<FieldPath> keys = new ArrayList<>(eql.by());
-                keys.addAll(s.by());
-                stepKeys.add(keys);
+                if (eql.until() != null && occurred && !s.missing()) {
+                    String untilId = common.id() + ":until" + (++untilNo);
+                    sink.add(common.rule(untilId, eql.until().expr(), true));
+                    ruleIds.add(untilId);
+                    ruleKeys.add(keys(eql, eql.until()));
+                    absent.add(untilId);
+                }
+                String stepId = common.id() + ":step" + (++stepNo);
                 sink.add(common.rule(stepId, s.expr(), true));
+                ruleIds.add(stepId);
+                ruleKeys.add(keys(eql, s));
+                if (s.missing()) {
+                    absent.add(stepId);
+                } else {
+                    occurred = true;
+                }
             }
-            if (stepIds.size() > 16) {
+            if (ruleIds.size() > 16) {
                 throw new RuleSyntaxException(
-                        eql.sequenceAt(), "EQL sequence has " + stepIds.size() + " steps; at most 16 are supported");
+                        eql.sequenceAt(),
+                        "EQL sequence needs " + ruleIds.size() + " rules (steps"
+                                + (eql.until() == null ? "" : ", and its 'until' between every two steps")
+                                + "); at most 16 are supported");
             }
             // Shared keys are the group-by fields themselves; per-step keys (positional, names may differ) become
-            // aliases, one per position, naming each step's own field.
+            // aliases, one per position, naming each rule's own field.
             List<String> groupBy = new ArrayList<>();
             Map<String, Map<String, String>> aliases = new LinkedHashMap<>();
-            int keys = stepKeys.get(0).size();
+            int keys = ruleKeys.get(0).size();
             for (int k = 0; k < keys; k++) {
                 Set<String> names = new LinkedHashSet<>();
-                for (List<FieldPath> sk : stepKeys) {
-                    names.add(sk.get(k).text());
+                for (List<FieldPath> rk : ruleKeys) {
+                    names.add(rk.get(k).text());
                 }
                 if (names.size() == 1) {
                     groupBy.add(names.iterator().next());
                 } else {
                     String alias = "join" + (k + 1);
-                    Map<String, String> perStep = new LinkedHashMap<>();
-                    for (int s = 0; s < stepIds.size(); s++) {
-                        perStep.put(stepIds.get(s), stepKeys.get(s).get(k).text());
+                    Map<String, String> perRule = new LinkedHashMap<>();
+                    for (int r = 0; r < ruleIds.size(); r++) {
+                        perRule.put(ruleIds.get(r), ruleKeys.get(r).get(k).text());
                     }
                     groupBy.add(alias);
-                    aliases.put(alias, perStep);
+                    aliases.put(alias, perRule);
                 }
             }
             sink.add(common.correlation(
                     CorrelationRule.Type.TEMPORAL_ORDERED,
-                    stepIds,
+                    ruleIds,
                     groupBy,
                     eql.maxspan(),
                     List.of(),
                     List.of(),
-                    aliases));
+                    aliases,
+                    absent));
+        }
+
+        /** The join keys of one step (or the until clause): the sequence's shared keys, then its own. */
+        private static List<FieldPath> keys(EqlCompiler.Compiled eql, EqlCompiler.Step s) {
+            List<FieldPath> keys = new ArrayList<>(eql.by());
+            keys.addAll(s.by());
+            int expected = eql.by().size() + eql.steps().get(0).by().size();
+            if (keys.size() != expected) {
+                throw new RuleSyntaxException(
+                        s.at(),
+                        "EQL sequence step joins on " + keys.size() + " keys but the first step on " + expected
+                                + "; every step and the 'until' need the same number of join keys");
+            }
+            return keys;
         }
 
         private void threshold(Common common, Expr detection) {
@@ -303,7 +337,8 @@ public final class ElasticLoader implements FormatLoader {
                         window,
                         List.of(atLeast(count)),
                         List.of(),
-                        Map.of()));
+                        Map.of(),
+                        Set.of()));
                 return;
             }
             if (cardinality.size() > 1) {
@@ -329,7 +364,8 @@ public final class ElasticLoader implements FormatLoader {
                     window,
                     List.of(atLeast(distinct)),
                     List.of(c.path("field").asText()),
-                    Map.of()));
+                    Map.of(),
+                    Set.of()));
         }
 
         /**
@@ -371,7 +407,14 @@ public final class ElasticLoader implements FormatLoader {
             String matchId = common.id() + ":match";
             sink.add(common.rule(matchId, detection, true));
             sink.add(common.correlation(
-                    CorrelationRule.Type.NEW_TERMS, List.of(matchId), fields, window, List.of(), List.of(), Map.of()));
+                    CorrelationRule.Type.NEW_TERMS,
+                    List.of(matchId),
+                    fields,
+                    window,
+                    List.of(),
+                    List.of(),
+                    Map.of(),
+                    Set.of()));
         }
 
         /**
@@ -644,7 +687,8 @@ public final class ElasticLoader implements FormatLoader {
                 Duration timespan,
                 List<CorrelationRule.Bound> condition,
                 List<String> fields,
-                Map<String, Map<String, String>> aliases) {
+                Map<String, Map<String, String>> aliases,
+                Set<String> absent) {
             return new CorrelationRule(
                     id,
                     null,
@@ -664,7 +708,11 @@ public final class ElasticLoader implements FormatLoader {
                     aliases,
                     false,
                     null,
-                    location);
+                    location,
+                    true,
+                    absent,
+                    Map.of(),
+                    List.of());
         }
     }
 }

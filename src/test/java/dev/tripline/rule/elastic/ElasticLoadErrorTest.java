@@ -99,18 +99,23 @@ class ElasticLoadErrorTest {
     }
 
     @Test
-    void missingEventStepIsRefusedUntilTheEngineCanFireOnAbsence() {
-        String q =
-                "sequence by cloud.account.id with maxspan=10m\n  [any where event.action == \"StopLogging\"]\n  ![any where event.action == \"StartLogging\"]";
-        String error = only(load("seq.toml", toml("eql", "eql", q, "")));
-        assertThat(error).startsWith("seq.toml:18:3: EQL missing-event steps (![...]) are not supported yet");
+    void aSequenceOfMissingEventsOnlyIsRefusedAtTheSequence() {
+        String q = "sequence by cloud.account.id with maxspan=10m\n  ![any where event.action == \"StartLogging\"]";
+        assertThat(only(load("seq.toml", toml("eql", "eql", q, ""))))
+                .startsWith("seq.toml:16:1: EQL sequence has only missing-event steps");
     }
 
     @Test
-    void untilIsRefusedUntilTheEngineSupportsIt() {
-        String q = "sequence by cloud.account.id with maxspan=10m\n  [any where event.action == \"StopLogging\"]\n"
-                + "  [any where event.action == \"DeleteTrail\"]\nuntil [any where event.action == \"StartLogging\"]";
-        assertThat(only(load("until.toml", toml("eql", "eql", q, "")))).contains("EQL 'until' is not supported yet");
+    void untilNeedsTwoStepsAndTheSameJoinKeysAsTheSteps() {
+        String one = "sequence by cloud.account.id with maxspan=10m\n  [any where event.action == \"StopLogging\"]\n"
+                + "  ![any where event.action == \"DeleteTrail\"]\nuntil [any where event.action == \"StartLogging\"]";
+        assertThat(only(load("until.toml", toml("eql", "eql", one, ""))))
+                .startsWith("until.toml:19:7: EQL 'until' needs two steps that occur");
+        String keys = "sequence with maxspan=10m\n  [any where event.action == \"StopLogging\"] by user.name\n"
+                + "  [any where event.action == \"DeleteTrail\"] by user.name\n"
+                + "until [any where event.action == \"StartLogging\"]";
+        assertThat(only(load("until.toml", toml("eql", "eql", keys, ""))))
+                .startsWith("until.toml:19:7: EQL sequence step joins on 0 keys but the first step on 1");
     }
 
     @Test
