@@ -50,6 +50,8 @@ final class JobCommand implements Callable<Integer> {
             TriplineConfig config = JobOptions.config("job", err, ruleOptions);
             // output.format is checked when the config loads; the job has no --format flag.
             AlertFormat format = JobOptions.alertFormat("job", err, null, config.settings());
+            // A cluster job does not know when its history starts unless the configuration says so.
+            ruleOptions.jobNewTermsHistoryStart = Long.MAX_VALUE;
             RuleProgram rules = JobOptions.loadRules("job", err, ruleOptions, this.rules);
             LiveRules live = null;
             if (config.liveUpdates().kafka() != null) {

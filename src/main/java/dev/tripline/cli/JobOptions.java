@@ -26,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -191,6 +192,9 @@ final class JobOptions {
         Path alertPath = out == null || out.equals("-") ? null : Path.of(out);
         Path deadPath = deadLetters != null ? deadLetters : s.deadLetters() == null ? null : Path.of(s.deadLetters());
 
+        // A job that does not know when its history starts lets new_terms rules only learn; a hunt knows its --from.
+        Instant from = base.timeRange().from();
+        ruleOptions.jobNewTermsHistoryStart = from == null ? Long.MAX_VALUE : from.toEpochMilli();
         RuleLoadOptions loadOptions;
         try {
             loadOptions = ruleOptions.loadOptions();

@@ -42,11 +42,22 @@ final class RuleOptions {
         return c;
     }
 
+    /**
+     * For a job (run, hunt): the new_terms history start when the configuration sets none, in epoch millis: a
+     * hunt's {@code --from}, else unknown ({@link Long#MAX_VALUE}: new_terms rules only learn). Null for the
+     * {@code rules} commands, whose correlations take what they are fed as the whole history.
+     */
+    Long jobNewTermsHistoryStart;
+
     /** The options rules load with: the configuration's placeholders, then the flags'. */
     RuleLoadOptions loadOptions() throws TriplineConfig.ConfigException {
         TriplineConfig c = config();
         Map<String, List<String>> values = new LinkedHashMap<>(c.rulePlaceholders());
         placeholders.forEach((k, v) -> values.put(k, List.of(v.split(","))));
-        return c.ruleLoadOptions().withPlaceholders(values);
+        RuleLoadOptions o = c.ruleLoadOptions().withPlaceholders(values);
+        if (jobNewTermsHistoryStart != null && c.settings().newTermsHistoryStart() == null) {
+            o = o.withNewTermsHistoryStart(jobNewTermsHistoryStart);
+        }
+        return o;
     }
 }

@@ -42,9 +42,24 @@ public final class CorrelationPlan implements Serializable {
      * one instant, with one value for the value types; one-second timestamps give 3,600 an hour), and
      * {@code maxEvidence} evidence records per slot and per result.
      */
-    public record Options(int maxSignalsPerRule, int maxEvidence) implements Serializable {
+    public record Options(int maxSignalsPerRule, int maxEvidence, long newTermsHistoryStart) implements Serializable {
+        /**
+         * {@code newTermsHistoryStart}: the event time from which a job has seen its input, in epoch millis. A
+         * new_terms plan learns for one history window from it: a term first seen before it plus the window is not
+         * new to the job but unknown to it, and is counted as learned instead of alerting. {@link Long#MIN_VALUE}:
+         * what the plan was fed is the whole history (tests, {@code rules test}); {@link Long#MAX_VALUE}: the
+         * start is unknown, so new_terms plans only learn. Not in the fingerprint: it changes no state's meaning.
+         */
+        public Options(int maxSignalsPerRule, int maxEvidence) {
+            this(maxSignalsPerRule, maxEvidence, Long.MIN_VALUE);
+        }
+
         public static Options defaults() {
             return new Options(10_000, 20);
+        }
+
+        public Options withNewTermsHistoryStart(long millis) {
+            return new Options(maxSignalsPerRule, maxEvidence, millis);
         }
     }
 
@@ -80,6 +95,10 @@ public final class CorrelationPlan implements Serializable {
     private final long[] minCounts;
     /** A temporal plan with a minimum above one: signals at one instant are counted in their slot, not folded. */
     private final boolean counts;
+    /** new_terms: a slot per sighting instant of the group's terms, decided in time order ({@link #stepTerms}). */
+    private final boolean newTerms;
+    /** new_terms: sightings before this event time are learned, not alerted (history start plus one window). */
+    private final long learnedBy;
 
     private CorrelationPlan(CorrelationRule rule, RuleSet ruleSet, Options options, boolean alert) {
         this.rule = rule;
@@ -128,6 +147,18 @@ public final class CorrelationPlan implements Serializable {
         absentMask = absentMask(rule, rules);
         minCounts = minCounts(rule, rules);
         counts = Arrays.stream(minCounts).anyMatch(m -> m > 1);
+        newTerms = rule.type() == Type.NEW_TERMS;
+        if (newTerms
+                && (rules.size() != 1
+                        || !rule.condition().isEmpty()
+                        || !rule.fields().isEmpty()
+                        || rule.temporalCondition() != null)) {
+            throw new IllegalArgumentException("new_terms takes exactly one rule, without a condition or value field");
+        }
+        long start = options.newTermsHistoryStart();
+        learnedBy = start == Long.MIN_VALUE
+                ? Long.MIN_VALUE
+                : start > Long.MAX_VALUE - span ? Long.MAX_VALUE : start + span;
         orderedAbsence = absentMask != 0 && rule.type() == Type.TEMPORAL_ORDERED;
         if (temporal && rule.temporalCondition() != null) {
             formula = TemporalCondition.parse(rule.temporalCondition(), name -> indexOfName(name, ruleSet));
@@ -170,7 +201,7 @@ public final class CorrelationPlan implements Serializable {
                 early = upward;
                 atClose = true;
             }
-            case VALUE_AVG, VALUE_PERCENTILE, VALUE_MEDIAN -> {
+            case VALUE_AVG, VALUE_PERCENTILE, VALUE_MEDIAN, NEW_TERMS -> {
                 early = false;
                 atClose = true;
             }
@@ -370,6 +401,9 @@ public final class CorrelationPlan implements Serializable {
      * not even read.
      */
     public StepResult step(GroupState g, Signal signal) {
+        if (newTerms) {
+            return stepTerms(g, signal);
+        }
         int r = signal.ruleIndex();
         String key = CorrelationState.slotKey(r, signal.time(), signal.value());
         if (temporal && !counts && g.hasSlot(key)) {
@@ -425,6 +459,9 @@ public final class CorrelationPlan implements Serializable {
         CorrelationState state = g.index();
         if (state == null) {
             return StepResult.NOTHING;
+        }
+        if (newTerms) {
+            return expireTerms(g, state, watermark);
         }
         List<String> group = g.group();
         List<Fired> fired = new ArrayList<>(1);
@@ -495,16 +532,21 @@ public final class CorrelationPlan implements Serializable {
 
     /** Stores the index (or deletes the group when nothing is open) and says when to expire next. */
     private StepResult result(GroupState g, CorrelationState state, List<Fired> fired, int evicted, int folded) {
+        return result(g, state, fired, evicted, folded, 0);
+    }
+
+    private StepResult result(
+            GroupState g, CorrelationState state, List<Fired> fired, int evicted, int folded, int learned) {
         boolean firstEviction = evicted > 0 && !state.limitLogged;
         state.limitLogged |= evicted > 0;
         if (state.isEmpty()) {
             g.index(null);
-            return new StepResult(fired, Long.MAX_VALUE, evicted, folded, firstEviction);
+            return new StepResult(fired, Long.MAX_VALUE, evicted, folded, firstEviction, learned);
         }
         g.index(state);
         // A signal folded into a slot moves no deadline unless something fired or went.
         long next = folded > 0 && fired.isEmpty() && evicted == 0 ? StepResult.KEEP_TIMER : nextDeadline(state);
-        return new StepResult(fired, next, evicted, folded, firstEviction);
+        return new StepResult(fired, next, evicted, folded, firstEviction, learned);
     }
 
     /**
@@ -513,6 +555,14 @@ public final class CorrelationPlan implements Serializable {
      * partner (once the watermark passes it, no partner can arrive).
      */
     private long nextDeadline(CorrelationState state) {
+        long next = Long.MAX_VALUE;
+        if (newTerms) {
+            // An undecided sighting is decided at its own time; a witness goes one window after it.
+            for (CorrelationState.Slot s : state.slots) {
+                next = Math.min(next, s.closed ? end(s.time) : s.time);
+            }
+            return next;
+        }
         // Slots are sorted by time and each is due at or after its own time, so two common cases need no walk.
         long head = state.slots.get(0).time;
         if (ordersEveryRule && unpartneredHead(state)) {
@@ -521,7 +571,6 @@ public final class CorrelationPlan implements Serializable {
         if (!ordersEveryRule && !negations) {
             return end(head); // every slot is open and due at its window's end: the head's ends first
         }
-        long next = Long.MAX_VALUE;
         boolean[] alive = ordersEveryRule ? partnered(state, Long.MAX_VALUE, state.size()) : null;
         for (int i = 0; i < state.slots.size(); i++) {
             CorrelationState.Slot s = state.slots.get(i);
@@ -1088,6 +1137,140 @@ public final class CorrelationPlan implements Serializable {
                 last,
                 m.count(),
                 m.value(),
+                evidence,
+                alert);
+    }
+
+    // ---- new_terms ----
+
+    /*
+     * A group is one combination of term values. Its slots are sightings (one per instant, later signals of the
+     * instant folded into it), sorted by time. A sighting at t is new when no sighting lies in [t - window, t).
+     * Open slots are undecided: they are decided in time order once the watermark reaches them, when every
+     * earlier sighting has arrived, so the answer does not depend on arrival order. Closed slots are decided
+     * (or certainly not new) and stay only as witnesses. What the witnesses cover, the union of
+     * (s, s + window] over all sightings s, is all a decision reads, so a slot that adds nothing to it goes:
+     * a hot term keeps a handful of slots, not one per event.
+     */
+
+    private StepResult stepTerms(GroupState g, Signal signal) {
+        String key = CorrelationState.slotKey(0, signal.time(), null);
+        if (g.hasSlot(key)) {
+            return StepResult.FOLDED;
+        }
+        CorrelationState state = g.index();
+        if (state == null) {
+            state = new CorrelationState();
+        } else if (state.find(0, signal.time(), null) != null) {
+            return StepResult.FOLDED; // a decided instant: only a late signal lands here, and it changes nothing
+        }
+        byte[] packed = signal.packedFor(this);
+        CorrelationState.Slot slot;
+        if (packed != null) {
+            slot = new CorrelationState.Slot(0, signal.time(), null, 1, Encoding.packedCount(packed), false);
+        } else {
+            List<Evidence> ev = Evidence.capped(signal.evidence(), options.maxEvidence());
+            slot = new CorrelationState.Slot(0, signal.time(), null, 1, ev.size(), false);
+            packed = pack(ev, slot, signal.group());
+        }
+        state.insert(slot);
+        g.evidence(key, packed);
+        compactTerms(g, state, state.firstAtOrAfter(slot.time));
+        int evicted = enforceLimit(g, state, 0);
+        return result(g, state, List.of(), evicted, 0);
+    }
+
+    /**
+     * After a sighting arrived at index {@code i}: closes it when another lies within one window before it, and
+     * the next one when it lies within one window after it (neither is new, whatever else arrives). Then removes
+     * a sighting whose neighbours are within one window of each other: the witnesses cover the same times
+     * without it. Before the arrival no sighting was removable, so only the arrival and its neighbours can be.
+     */
+    private void compactTerms(GroupState g, CorrelationState state, int i) {
+        List<CorrelationState.Slot> slots = state.slots;
+        CorrelationState.Slot arrived = slots.get(i);
+        if (i > 0 && arrived.time - slots.get(i - 1).time <= span) {
+            close(g, arrived);
+        }
+        if (i + 1 < slots.size() && slots.get(i + 1).time - arrived.time <= span) {
+            close(g, slots.get(i + 1));
+        }
+        if (coveredByNeighbours(slots, i)) {
+            CorrelationState.Slot gone = arrived;
+            state.removeIf(s -> s == gone, s -> {});
+            return;
+        }
+        CorrelationState.Slot after =
+                i + 1 < slots.size() && coveredByNeighbours(slots, i + 1) ? slots.get(i + 1) : null;
+        CorrelationState.Slot before = coveredByNeighbours(slots, i - 1) ? slots.get(i - 1) : null;
+        if (after != null || before != null) {
+            state.removeIf(s -> s == after || s == before, s -> {});
+        }
+    }
+
+    /** True when slot {@code j} has neighbours on both sides within one window of each other. */
+    private boolean coveredByNeighbours(List<CorrelationState.Slot> slots, int j) {
+        return j > 0 && j + 1 < slots.size() && slots.get(j + 1).time - slots.get(j - 1).time <= span;
+    }
+
+    /** A sighting that is not new: decided, its evidence no longer needed. */
+    private static void close(GroupState g, CorrelationState.Slot s) {
+        if (!s.closed) {
+            s.closed = true;
+            g.removeSlot(CorrelationState.slotKey(s));
+        }
+    }
+
+    /**
+     * Decides, in time order, every open sighting at or before {@code watermark}: every sighting before it has
+     * arrived, so an open one is new; new before the history is learned ({@link #learnedBy}) counts as learned
+     * instead of firing. Then keeps of the decided sightings only the latest, while it still covers a time after the
+     * watermark.
+     */
+    private StepResult expireTerms(GroupState g, CorrelationState state, long watermark) {
+        List<CorrelationState.Slot> slots = state.slots;
+        List<Fired> fired = new ArrayList<>(1);
+        int learned = 0;
+        int decided = 0;
+        for (; decided < slots.size() && slots.get(decided).time <= watermark; decided++) {
+            CorrelationState.Slot s = slots.get(decided);
+            if (s.closed) {
+                continue;
+            }
+            // Open means nothing was seen within one window before it (compactTerms closes the others on arrival).
+            if (s.time >= learnedBy) {
+                fired.add(newTerm(g, s));
+            } else {
+                learned++;
+            }
+            s.closed = true;
+            g.removeSlot(CorrelationState.slotKey(s));
+        }
+        if (decided > 0) {
+            CorrelationState.Slot latest = slots.get(decided - 1);
+            boolean expired = end(latest.time) <= watermark;
+            state.removeIf(s -> s.time < latest.time || (expired && s == latest), s -> {});
+        }
+        return result(g, state, fired, 0, 0, learned);
+    }
+
+    private Fired newTerm(GroupState g, CorrelationState.Slot s) {
+        List<String> group = g.group();
+        Map<String, String> named = new LinkedHashMap<>();
+        for (int i = 0; i < rule.groupBy().size(); i++) {
+            named.put(rule.groupBy().get(i), group.get(i));
+        }
+        List<Evidence> evidence = unpack(g.evidence(CorrelationState.slotKey(s)), s, group);
+        return new Fired(
+                rule.id(),
+                rule.title(),
+                rule.level(),
+                rule.type(),
+                named,
+                s.time,
+                s.time,
+                (int) Math.min(Integer.MAX_VALUE, s.count),
+                BigDecimal.valueOf(s.count),
                 evidence,
                 alert);
     }

@@ -39,6 +39,9 @@ public final class Correlator implements Serializable {
 
         /** Signals folded into a slot that already stood for them. */
         void folded(CorrelationPlan plan, int signals);
+
+        /** new_terms: terms first seen while the plan was still learning its history window, so not alerted. */
+        default void learned(CorrelationPlan plan, int terms) {}
     }
 
     private CorrelationEngine engine;
@@ -116,6 +119,9 @@ public final class Correlator implements Serializable {
             CorrelationPlan plan, StepResult r, List<String> group, GroupState g, long planLateness, Output out) {
         if (r.folded() > 0) {
             out.folded(plan, r.folded());
+        }
+        if (r.learned() > 0) {
+            out.learned(plan, r.learned());
         }
         if (r.evicted() > 0) {
             out.evicted(plan, group != null ? group : g.group(), r.evicted(), r.firstEviction());

@@ -30,6 +30,7 @@ public final class MapCorrelator {
     private long dropped;
     private long evicted;
     private long folded;
+    private long learned;
     private long late;
 
     public MapCorrelator(CorrelationEngine engine) {
@@ -141,6 +142,11 @@ public final class MapCorrelator {
         return folded;
     }
 
+    /** new_terms: terms first seen while a plan was still learning its history window. */
+    public long learned() {
+        return learned;
+    }
+
     /** Signals that arrived at or behind the watermark (minus lateness). */
     public long late() {
         return late;
@@ -193,6 +199,11 @@ public final class MapCorrelator {
         @Override
         public void folded(CorrelationPlan plan, int n) {
             folded += n;
+        }
+
+        @Override
+        public void learned(CorrelationPlan plan, int terms) {
+            learned += terms;
         }
     }
 }

@@ -12,8 +12,10 @@ import java.util.List;
  * @param evicted   slots dropped by this call because a group hit its per-rule slot limit
  * @param folded    signals folded into a slot that already stood for their rule, instant (and value)
  * @param firstEviction true when this was the group's first eviction (the driver logs it once per group)
+ * @param learned   new_terms: terms first seen while the history window was still being learned, not alerted
  */
-public record StepResult(List<Fired> fired, long nextTimer, int evicted, int folded, boolean firstEviction) {
+public record StepResult(
+        List<Fired> fired, long nextTimer, int evicted, int folded, boolean firstEviction, int learned) {
     /** {@link #nextTimer} of a step that leaves the timer as it is. */
     public static final long KEEP_TIMER = Long.MIN_VALUE;
 
@@ -22,5 +24,9 @@ public record StepResult(List<Fired> fired, long nextTimer, int evicted, int fol
 
     public StepResult {
         fired = List.copyOf(fired);
+    }
+
+    public StepResult(List<Fired> fired, long nextTimer, int evicted, int folded, boolean firstEviction) {
+        this(fired, nextTimer, evicted, folded, firstEviction, 0);
     }
 }

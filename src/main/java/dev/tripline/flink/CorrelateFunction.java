@@ -131,6 +131,7 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
     private transient Counter fired;
     private transient Counter evicted;
     private transient Counter folded;
+    private transient Counter learned;
     private transient Counter chainDropped;
     private transient Counter unknownPlan;
     private transient Counter late;
@@ -211,6 +212,7 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
         fired = m.counter("correlations_fired");
         evicted = m.counter("signals_evicted");
         folded = m.counter("signals_folded");
+        learned = m.counter("new_terms_learned");
         chainDropped = m.counter("chained_signals_dropped_missing_group");
         unknownPlan = m.counter("signals_unknown_plan");
         late = m.counter("late_records");
@@ -633,6 +635,11 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
         @Override
         public void folded(CorrelationPlan plan, int n) {
             folded.inc(n);
+        }
+
+        @Override
+        public void learned(CorrelationPlan plan, int terms) {
+            learned.inc(terms);
         }
     }
 

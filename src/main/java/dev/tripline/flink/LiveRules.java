@@ -47,6 +47,7 @@ public final class LiveRules implements Serializable {
     private final Map<String, Map<String, List<String>>> accountPlaceholders;
     private final long maxFileBytes;
     private final int maxSlotsPerRule;
+    private final long newTermsHistoryStart;
     private final String startDigest;
     private final int stages;
 
@@ -62,6 +63,7 @@ public final class LiveRules implements Serializable {
         this.accountPlaceholders = acc;
         this.maxFileBytes = load.maxFileBytes();
         this.maxSlotsPerRule = load.maxSlotsPerRule();
+        this.newTermsHistoryStart = load.newTermsHistoryStart();
         this.startDigest = Objects.requireNonNull(startDigest, "startDigest");
         if (stages < 1) {
             throw new IllegalArgumentException("a job runs at least one correlate stage, got " + stages);
@@ -90,7 +92,8 @@ public final class LiveRules implements Serializable {
     }
 
     public RuleLoadOptions loadOptions() {
-        return new RuleLoadOptions(placeholders, maxFileBytes, accountPlaceholders, maxSlotsPerRule);
+        return new RuleLoadOptions(
+                placeholders, maxFileBytes, accountPlaceholders, maxSlotsPerRule, newTermsHistoryStart);
     }
 
     /**

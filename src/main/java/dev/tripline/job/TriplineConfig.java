@@ -122,9 +122,10 @@ public record TriplineConfig(
             S3Options s3,
             Duration maxEventAge,
             Duration maxEventFuture,
-            Duration maxAheadOfSource) {
+            Duration maxAheadOfSource,
+            java.time.Instant newTermsHistoryStart) {
         public static final Settings NONE = new Settings(
-                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
         public Settings {
             inputPaths = inputPaths == null ? null : List.copyOf(inputPaths);
@@ -212,7 +213,8 @@ public record TriplineConfig(
             "max-event-age",
             "max-event-future",
             "max-ahead-of-source");
-    private static final Set<String> CORRELATION_KEYS = Set.of("suppression", "state-ttl", "max-slots-per-rule");
+    private static final Set<String> CORRELATION_KEYS =
+            Set.of("suppression", "state-ttl", "max-slots-per-rule", "new-terms-history-start");
     private static final Set<String> DEDUP_KEYS = Set.of("default-period-minutes", "evidence-limit");
     private static final Set<String> OUTPUT_KEYS = Set.of("alerts", "format", "dead-letters");
     private static final Set<String> INPUT_KEYS = Set.of("paths", "s3");
@@ -305,14 +307,17 @@ public record TriplineConfig(
     }
 
     /**
-     * The options rules load and compile with under this configuration: its placeholders, per-account lists and
-     * correlation slot limit.
+     * The options rules load and compile with under this configuration: its placeholders, per-account lists,
+     * correlation slot limit and new_terms history start.
      */
     public RuleLoadOptions ruleLoadOptions() {
         RuleLoadOptions o = RuleLoadOptions.defaults()
                 .withPlaceholders(rulePlaceholders())
                 .withAccountPlaceholders(ruleAccountPlaceholders());
-        return settings.maxSlotsPerRule() == null ? o : o.withMaxSlotsPerRule(settings.maxSlotsPerRule());
+        o = settings.maxSlotsPerRule() == null ? o : o.withMaxSlotsPerRule(settings.maxSlotsPerRule());
+        return settings.newTermsHistoryStart() == null
+                ? o
+                : o.withNewTermsHistoryStart(settings.newTermsHistoryStart().toEpochMilli());
     }
 
     public TriplineConfig withApprovedRegions(List<String> regions) {
@@ -562,7 +567,32 @@ public record TriplineConfig(
                         : null,
                 maxEventAge,
                 maxEventFuture,
-                maxAheadOfSource);
+                maxAheadOfSource,
+                instant(file, corr, "correlation.new-terms-history-start", errors));
+    }
+
+    /**
+     * The instant at {@code key}: an ISO-8601 instant ({@code 2026-12-01T00:00:00Z}) or a date (its start, UTC);
+     * null when absent or bad (an error names the key).
+     */
+    private static java.time.Instant instant(String file, YamlMap section, String key, List<LoadError> errors) {
+        String text = scalar(file, section, key, errors);
+        if (text == null) {
+            return null;
+        }
+        String t = text.trim();
+        try {
+            return t.length() == 10
+                    ? java.time.LocalDate.parse(t)
+                            .atStartOfDay(java.time.ZoneOffset.UTC)
+                            .toInstant()
+                    : java.time.OffsetDateTime.parse(t).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            errors.add(new LoadError(
+                    SafeYaml.at(file, section.get(key.substring(key.lastIndexOf('.') + 1))),
+                    key + ": '" + t + "' is not a date (2026-12-01) or an ISO-8601 instant (2026-12-01T00:00:00Z)"));
+            return null;
+        }
     }
 
     /** The {@code embedded:} section; a bad key is an error and leaves its default. */

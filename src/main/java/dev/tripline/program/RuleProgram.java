@@ -165,10 +165,15 @@ public final class RuleProgram implements Serializable {
         return out;
     }
 
-    /** The correlation engine's options under {@code options}: the slot limit, and the default evidence cap. */
+    /**
+     * The correlation engine's options under {@code options}: the slot limit, the default evidence cap and the
+     * new_terms history start.
+     */
     static CorrelationPlan.Options correlationOptions(RuleLoadOptions options) {
         return new CorrelationPlan.Options(
-                options.maxSlotsPerRule(), CorrelationPlan.Options.defaults().maxEvidence());
+                options.maxSlotsPerRule(),
+                CorrelationPlan.Options.defaults().maxEvidence(),
+                options.newTermsHistoryStart());
     }
 
     /** Compiles a rule set that was loaded without errors elsewhere (tests, benchmarks, embedding). */
@@ -330,7 +335,7 @@ public final class RuleProgram implements Serializable {
     /**
      * How many rules and correlations loaded, by format and kind, in name order: {@code sigma rule},
      * {@code sigma correlation}, {@code panther rule}, {@code elastic query/eql} (KQL and single-event EQL),
-     * {@code elastic threshold}, {@code elastic sequence}. The signal-only rules an Elastic threshold or sequence is
+     * {@code elastic threshold}, {@code elastic sequence}, {@code elastic new_terms}. The signal-only rules an Elastic threshold or sequence is
      * made of are counted with it, not on their own.
      */
     public SortedMap<String, Integer> countsByKind() {
@@ -351,6 +356,8 @@ public final class RuleProgram implements Serializable {
             String kind;
             if (!elastic) {
                 kind = "sigma correlation";
+            } else if (c.type() == dev.tripline.rule.CorrelationRule.Type.NEW_TERMS) {
+                kind = "elastic new_terms";
             } else if (c.type() == dev.tripline.rule.CorrelationRule.Type.TEMPORAL_ORDERED
                     || c.rules().get(0).endsWith(":step1")) {
                 kind = "elastic sequence";

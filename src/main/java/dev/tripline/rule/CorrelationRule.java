@@ -159,7 +159,12 @@ public record CorrelationRule(
         VALUE_SUM,
         VALUE_AVG,
         VALUE_PERCENTILE,
-        VALUE_MEDIAN
+        VALUE_MEDIAN,
+        /**
+         * A signal whose group values (the terms) were not seen within the timespan (the history window) before
+         * it: Elastic's {@code new_terms}. One rule, no condition.
+         */
+        NEW_TERMS
     }
 
     public enum CompareOp {

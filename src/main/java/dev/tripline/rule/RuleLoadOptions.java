@@ -14,12 +14,16 @@ import java.util.Map;
  *                     (e.g. {@code regions.accounts} overriding {@code approved_regions})
  * @param maxSlotsPerRule the most slots (instants, or instant and value) of one rule a correlation group keeps
  *                     (docs/correlation.md, "Limits"); part of every correlation's fingerprint
+ * @param newTermsHistoryStart the event time (epoch millis) from which a job has seen its input: new_terms rules
+ *                     learn for one history window from it (docs/elastic.md); {@link Long#MIN_VALUE}: what they
+ *                     are fed is the whole history (the default); {@link Long#MAX_VALUE}: unknown, they only learn
  */
 public record RuleLoadOptions(
         Map<String, List<String>> placeholders,
         long maxFileBytes,
         Map<String, Map<String, List<String>>> accountPlaceholders,
-        int maxSlotsPerRule) {
+        int maxSlotsPerRule,
+        long newTermsHistoryStart) {
     public static final long DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
     public static final int DEFAULT_MAX_SLOTS_PER_RULE = 10_000;
     /** Bounds of {@link #maxSlotsPerRule}: at least a pair, at most what a group's index can hold sanely. */
@@ -36,6 +40,14 @@ public record RuleLoadOptions(
         }
     }
 
+    public RuleLoadOptions(
+            Map<String, List<String>> placeholders,
+            long maxFileBytes,
+            Map<String, Map<String, List<String>>> accountPlaceholders,
+            int maxSlotsPerRule) {
+        this(placeholders, maxFileBytes, accountPlaceholders, maxSlotsPerRule, Long.MIN_VALUE);
+    }
+
     public RuleLoadOptions(Map<String, List<String>> placeholders, long maxFileBytes) {
         this(placeholders, maxFileBytes, Map.of(), DEFAULT_MAX_SLOTS_PER_RULE);
     }
@@ -45,14 +57,18 @@ public record RuleLoadOptions(
     }
 
     public RuleLoadOptions withPlaceholders(Map<String, List<String>> values) {
-        return new RuleLoadOptions(values, maxFileBytes, accountPlaceholders, maxSlotsPerRule);
+        return new RuleLoadOptions(values, maxFileBytes, accountPlaceholders, maxSlotsPerRule, newTermsHistoryStart);
     }
 
     public RuleLoadOptions withAccountPlaceholders(Map<String, Map<String, List<String>>> values) {
-        return new RuleLoadOptions(placeholders, maxFileBytes, values, maxSlotsPerRule);
+        return new RuleLoadOptions(placeholders, maxFileBytes, values, maxSlotsPerRule, newTermsHistoryStart);
     }
 
     public RuleLoadOptions withMaxSlotsPerRule(int slots) {
-        return new RuleLoadOptions(placeholders, maxFileBytes, accountPlaceholders, slots);
+        return new RuleLoadOptions(placeholders, maxFileBytes, accountPlaceholders, slots, newTermsHistoryStart);
+    }
+
+    public RuleLoadOptions withNewTermsHistoryStart(long millis) {
+        return new RuleLoadOptions(placeholders, maxFileBytes, accountPlaceholders, maxSlotsPerRule, millis);
     }
 }

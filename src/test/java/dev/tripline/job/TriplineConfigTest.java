@@ -87,6 +87,23 @@ class TriplineConfigTest {
     }
 
     @Test
+    void theNewTermsHistoryStartReachesTheRuleCompileAndIsChecked() throws Exception {
+        assertThat(parse("correlation:\n  new-terms-history-start: 2026-12-01T06:00:00Z\n")
+                        .ruleLoadOptions()
+                        .newTermsHistoryStart())
+                .isEqualTo(java.time.Instant.parse("2026-12-01T06:00:00Z").toEpochMilli());
+        assertThat(parse("correlation:\n  new-terms-history-start: 2026-12-01\n")
+                        .ruleLoadOptions()
+                        .newTermsHistoryStart())
+                .isEqualTo(java.time.Instant.parse("2026-12-01T00:00:00Z").toEpochMilli());
+        assertThat(parse("").ruleLoadOptions().newTermsHistoryStart()).isEqualTo(Long.MIN_VALUE);
+        assertThat(errors("correlation:\n  new-terms-history-start: yesterday\n"))
+                .singleElement()
+                .asString()
+                .contains("correlation.new-terms-history-start: 'yesterday' is not a date");
+    }
+
+    @Test
     void eventTimeBoundsAreSetKeyByKeyOverTheSourcesDefaults() throws Exception {
         TriplineConfig c = parse("""
                 time:

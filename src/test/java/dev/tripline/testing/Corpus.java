@@ -52,9 +52,9 @@ public final class Corpus {
     }
 
     /**
-     * Every rule of elastic/detection-rules' AWS and Azure folders that loads (KQL, EQL, threshold and sequence
-     * steps, the correlations' signal-only rules included); the refused ones (ES|QL, machine learning, new_terms,
-     * other datasets) are left out.
+     * Every rule of elastic/detection-rules' AWS and Azure folders that loads (KQL, EQL, and the queries of
+     * threshold, new_terms and sequence rules, the correlations' signal-only rules included); the refused ones
+     * (ES|QL, machine learning, other datasets) are left out.
      */
     public static List<Rule> elasticRules() {
         RuleLoader.Result result = RuleLoader.standard(RuleLoadOptions.defaults())

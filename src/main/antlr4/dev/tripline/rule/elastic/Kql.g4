@@ -38,7 +38,9 @@ notValues : NOT notValues | valueList ;
 
 field : UNQUOTED | QUOTED ;
 
-value : UNQUOTED | QUOTED ;
+// An unquoted value may hold spaces ("*S3 Browser*"), as in Kibana's grammar: the words up to a keyword or a
+// special character, spaces between them kept.
+value : UNQUOTED+ | QUOTED ;
 
 OR : [oO][rR] ;
 AND : [aA][nN][dD] ;

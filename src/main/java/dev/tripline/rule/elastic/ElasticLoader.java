@@ -45,7 +45,9 @@ import org.yaml.snakeyaml.nodes.Node;
  *       {@code cardinality}, {@code value_count}) correlation per group over the rule's look-back.
  *   <li>EQL {@code sequence} rules become one signal-only rule per step and a {@code temporal_ordered}
  *       correlation over {@code maxspan}, joined on the sequence's keys.
- *   <li>{@code new_terms}, ES|QL and machine-learning rules are refused with the reason, per file.
+ *   <li>{@code new_terms} rules become a signal-only rule for the query and a {@code new_terms} correlation
+ *       grouped by the terms' fields over the history window.
+ *   <li>ES|QL and machine-learning rules are refused with the reason, per file.
  * </ul>
  *
  * {@code index} decides the log types; severity (or, without it, risk score) the level; ATT&CK threats become
@@ -56,6 +58,10 @@ public final class ElasticLoader implements FormatLoader {
     private static final Pattern LOOKBACK = Pattern.compile("now-(\\d{1,6})([smhd])");
     /** Elastic runs a rule every 5 minutes over the last 6 unless {@code from} says otherwise. */
     private static final Duration DEFAULT_LOOKBACK = Duration.ofMinutes(6);
+    /** Elastic allows up to three new_terms fields. */
+    private static final int MAX_NEW_TERMS_FIELDS = 3;
+    /** The longest history a new_terms rule keeps per term; the corpus uses 5 to 14 days. */
+    private static final Duration MAX_HISTORY_WINDOW = Duration.ofDays(90);
 
     public ElasticLoader() {}
 
@@ -135,7 +141,8 @@ public final class ElasticLoader implements FormatLoader {
                 default ->
                     throw unsupported(
                             "type",
-                            "rule type '" + type + "' is not supported; supported: query (KQL), eql, threshold");
+                            "rule type '" + type
+                                    + "' is not supported; supported: query (KQL), eql, threshold, new_terms");
             }
             List<String> exceptions = new ArrayList<>();
             rule.path("exceptions_list").forEach(e -> exceptions.add(e.toString()));
@@ -145,13 +152,6 @@ public final class ElasticLoader implements FormatLoader {
                         "exception lists live in Kibana, not in the rule file; write the exceptions into the query");
             }
             Set<LogType> logTypes = logTypes();
-            if (type.equals("new_terms")) {
-                throw unsupported(
-                        "type",
-                        "new_terms rule '" + name + "' is not supported yet: it needs the values of "
-                                + rule.path("new_terms").path("value") + " seen over the history window "
-                                + "(" + historyWindow() + "), kept as state and primed from history");
-            }
             String language = text("language");
             Common common = common(id, name, logTypes);
             if (type.equals("eql")) {
@@ -170,9 +170,12 @@ public final class ElasticLoader implements FormatLoader {
                 warnUnknownFields(kql.fields(), logTypes);
                 if (type.equals("query")) {
                     sink.add(common.rule(id, kql.expr(), false, tests(id, true)));
-                } else {
+                } else if (type.equals("threshold")) {
                     tests(id, false);
                     threshold(common, kql.expr());
+                } else {
+                    tests(id, false);
+                    newTerms(common, kql.expr());
                 }
             }
         }
@@ -187,27 +190,15 @@ public final class ElasticLoader implements FormatLoader {
                 return;
             }
             tests(common.id(), false);
-            for (EqlCompiler.Step s : eql.steps()) {
-                if (s.missing()) {
-                    throw new RuleSyntaxException(
-                            s.at(),
-                            "EQL missing-event steps (![...]) are not supported yet: they need the correlation "
-                                    + "engine to fire on the absence of an event when the watermark passes maxspan");
-                }
-            }
-            if (eql.until() != null) {
-                throw new RuleSyntaxException(
-                        eql.until().at(),
-                        "EQL 'until' is not supported yet: the correlation engine cannot yet "
-                                + "close a group's open sequences on an event");
-            }
             if (eql.maxspan() == null) {
                 throw new RuleSyntaxException(
                         eql.sequenceAt(),
                         "EQL sequence without 'with maxspan=...' is not supported: a streaming sequence needs a "
                                 + "span after which its partial matches expire");
             }
-            if (eql.steps().size() == 1) {
+            if (eql.steps().size() == 1
+                    && eql.until() == null
+                    && !eql.steps().get(0).missing()) {
                 // [q] with runs=N alone: N distinct events of q within maxspan, an event count per group.
                 EqlCompiler.Step only = eql.steps().get(0);
                 String stepId = common.id() + ":step1";
@@ -222,11 +213,29 @@ public final class ElasticLoader implements FormatLoader {
                         eql.maxspan(),
                         List.of(atLeast(only.runs())),
                         List.of(),
-                        Map.of()));
+                        Map.of(),
+                        Set.of()));
                 return;
             }
-            List<String> stepIds = new ArrayList<>();
-            List<List<FieldPath>> stepKeys = new ArrayList<>();
+            long present = eql.steps().stream().filter(s -> !s.missing()).count();
+            if (present == 0) {
+                throw new RuleSyntaxException(
+                        eql.sequenceAt(), "EQL sequence has only missing-event steps; at least one event must occur");
+            }
+            if (eql.until() != null && present < 2) {
+                throw new RuleSyntaxException(
+                        eql.until().at(),
+                        "EQL 'until' needs two steps that occur: it ends a sequence between its first and last event");
+            }
+            // The correlation's rules in sequence order: each step, a missing step as an absent rule, and for
+            // 'until' one absent copy of its query between every two steps that occur, so that an until event
+            // anywhere between the first and the last event ends the sequence.
+            List<String> ruleIds = new ArrayList<>();
+            List<List<FieldPath>> ruleKeys = new ArrayList<>();
+            Set<String> absent = new LinkedHashSet<>();
+            int stepNo = 0;
+            int untilNo = 0;
+            boolean occurred = false;
             for (EqlCompiler.Step s : eql.steps()) {
                 if (s.runs() > 1) {
                     throw new RuleSyntaxException(
@@ -234,47 +243,75 @@ public final class ElasticLoader implements FormatLoader {
                             "EQL 'with runs' is supported on a sequence of one step only (an event count); in a "
                                     + "longer sequence it is not supported yet");
                 }
-                String stepId = common.id() + ":step" + (stepIds.size() + 1);
-                stepIds.add(stepId);
-                List<FieldPath> keys = new ArrayList<>(eql.by());
-                keys.addAll(s.by());
-                stepKeys.add(keys);
+                if (eql.until() != null && occurred && !s.missing()) {
+                    String untilId = common.id() + ":until" + (++untilNo);
+                    sink.add(common.rule(untilId, eql.until().expr(), true));
+                    ruleIds.add(untilId);
+                    ruleKeys.add(keys(eql, eql.until()));
+                    absent.add(untilId);
+                }
+                String stepId = common.id() + ":step" + (++stepNo);
                 sink.add(common.rule(stepId, s.expr(), true));
+                ruleIds.add(stepId);
+                ruleKeys.add(keys(eql, s));
+                if (s.missing()) {
+                    absent.add(stepId);
+                } else {
+                    occurred = true;
+                }
             }
-            if (stepIds.size() > 16) {
+            if (ruleIds.size() > 16) {
                 throw new RuleSyntaxException(
-                        eql.sequenceAt(), "EQL sequence has " + stepIds.size() + " steps; at most 16 are supported");
+                        eql.sequenceAt(),
+                        "EQL sequence needs " + ruleIds.size() + " rules (steps"
+                                + (eql.until() == null ? "" : ", and its 'until' between every two steps")
+                                + "); at most 16 are supported");
             }
             // Shared keys are the group-by fields themselves; per-step keys (positional, names may differ) become
-            // aliases, one per position, naming each step's own field.
+            // aliases, one per position, naming each rule's own field.
             List<String> groupBy = new ArrayList<>();
             Map<String, Map<String, String>> aliases = new LinkedHashMap<>();
-            int keys = stepKeys.get(0).size();
+            int keys = ruleKeys.get(0).size();
             for (int k = 0; k < keys; k++) {
                 Set<String> names = new LinkedHashSet<>();
-                for (List<FieldPath> sk : stepKeys) {
-                    names.add(sk.get(k).text());
+                for (List<FieldPath> rk : ruleKeys) {
+                    names.add(rk.get(k).text());
                 }
                 if (names.size() == 1) {
                     groupBy.add(names.iterator().next());
                 } else {
                     String alias = "join" + (k + 1);
-                    Map<String, String> perStep = new LinkedHashMap<>();
-                    for (int s = 0; s < stepIds.size(); s++) {
-                        perStep.put(stepIds.get(s), stepKeys.get(s).get(k).text());
+                    Map<String, String> perRule = new LinkedHashMap<>();
+                    for (int r = 0; r < ruleIds.size(); r++) {
+                        perRule.put(ruleIds.get(r), ruleKeys.get(r).get(k).text());
                     }
                     groupBy.add(alias);
-                    aliases.put(alias, perStep);
+                    aliases.put(alias, perRule);
                 }
             }
             sink.add(common.correlation(
                     CorrelationRule.Type.TEMPORAL_ORDERED,
-                    stepIds,
+                    ruleIds,
                     groupBy,
                     eql.maxspan(),
                     List.of(),
                     List.of(),
-                    aliases));
+                    aliases,
+                    absent));
+        }
+
+        /** The join keys of one step (or the until clause): the sequence's shared keys, then its own. */
+        private static List<FieldPath> keys(EqlCompiler.Compiled eql, EqlCompiler.Step s) {
+            List<FieldPath> keys = new ArrayList<>(eql.by());
+            keys.addAll(s.by());
+            int expected = eql.by().size() + eql.steps().get(0).by().size();
+            if (keys.size() != expected) {
+                throw new RuleSyntaxException(
+                        s.at(),
+                        "EQL sequence step joins on " + keys.size() + " keys but the first step on " + expected
+                                + "; every step and the 'until' need the same number of join keys");
+            }
+            return keys;
         }
 
         private void threshold(Common common, Expr detection) {
@@ -302,7 +339,8 @@ public final class ElasticLoader implements FormatLoader {
                         window,
                         List.of(atLeast(count)),
                         List.of(),
-                        Map.of()));
+                        Map.of(),
+                        Set.of()));
                 return;
             }
             if (cardinality.size() > 1) {
@@ -328,7 +366,57 @@ public final class ElasticLoader implements FormatLoader {
                     window,
                     List.of(atLeast(distinct)),
                     List.of(c.path("field").asText()),
-                    Map.of()));
+                    Map.of(),
+                    Set.of()));
+        }
+
+        /**
+         * new_terms: a signal-only rule for the query and a {@code new_terms} correlation grouped by the terms'
+         * fields over the history window, which fires on a combination of values not seen within the window
+         * before it (docs/elastic.md).
+         */
+        private void newTerms(Common common, Expr detection) {
+            JsonNode terms = rule.path("new_terms");
+            if (!terms.path("field").asText().equals("new_terms_fields")) {
+                throw unsupported("new_terms", "new_terms.field must be \"new_terms_fields\"");
+            }
+            List<String> fields = new ArrayList<>();
+            terms.path("value").forEach(f -> fields.add(f.asText()));
+            if (fields.isEmpty()
+                    || fields.size() > MAX_NEW_TERMS_FIELDS
+                    || fields.stream().anyMatch(String::isBlank)) {
+                throw unsupported("new_terms", "new_terms.value must list 1 to 3 field names");
+            }
+            if (Set.copyOf(fields).size() != fields.size()) {
+                throw unsupported("new_terms", "new_terms.value lists a field twice: " + fields);
+            }
+            String start = null;
+            for (JsonNode h : terms.path("history_window_start")) {
+                if (h.path("field").asText().equals("history_window_start")) {
+                    start = h.path("value").asText();
+                }
+            }
+            if (start == null) {
+                throw unsupported("new_terms", "new_terms needs history_window_start (for example now-7d)");
+            }
+            Duration window = relative("new_terms", "history_window_start", start);
+            if (window.compareTo(MAX_HISTORY_WINDOW) > 0) {
+                throw unsupported(
+                        "new_terms",
+                        "history_window_start " + start + " is longer than " + MAX_HISTORY_WINDOW.toDays()
+                                + " days, the most a new_terms rule may keep its terms");
+            }
+            String matchId = common.id() + ":match";
+            sink.add(common.rule(matchId, detection, true));
+            sink.add(common.correlation(
+                    CorrelationRule.Type.NEW_TERMS,
+                    List.of(matchId),
+                    fields,
+                    window,
+                    List.of(),
+                    List.of(),
+                    Map.of(),
+                    Set.of()));
         }
 
         /**
@@ -369,9 +457,15 @@ public final class ElasticLoader implements FormatLoader {
             if (from == null) {
                 return DEFAULT_LOOKBACK;
             }
-            Matcher m = LOOKBACK.matcher(from.asText());
+            return relative("from", "from", from.asText());
+        }
+
+        /** A time relative to now, {@code now-<n><s/m/h/d>}, as the positive duration back from now. */
+        private Duration relative(String key, String name, String text) {
+            Matcher m = LOOKBACK.matcher(text);
             if (!m.matches()) {
-                throw unsupported("from", "from must look like now-6m (a number and s, m, h or d), not " + from);
+                throw unsupported(
+                        key, name + " must look like now-6m (a number and s, m, h or d), not \"" + text + "\"");
             }
             long n = Long.parseLong(m.group(1));
             Duration d = switch (m.group(2)) {
@@ -381,16 +475,9 @@ public final class ElasticLoader implements FormatLoader {
                 default -> Duration.ofDays(n);
             };
             if (d.isZero()) {
-                throw unsupported("from", "from must look back more than 0");
+                throw unsupported(key, name + " must look back more than 0");
             }
             return d;
-        }
-
-        private String historyWindow() {
-            for (JsonNode h : rule.path("new_terms").path("history_window_start")) {
-                return h.path("value").asText();
-            }
-            return "unset";
         }
 
         private Set<LogType> logTypes() {
@@ -602,7 +689,8 @@ public final class ElasticLoader implements FormatLoader {
                 Duration timespan,
                 List<CorrelationRule.Bound> condition,
                 List<String> fields,
-                Map<String, Map<String, String>> aliases) {
+                Map<String, Map<String, String>> aliases,
+                Set<String> absent) {
             return new CorrelationRule(
                     id,
                     null,
@@ -622,7 +710,11 @@ public final class ElasticLoader implements FormatLoader {
                     aliases,
                     false,
                     null,
-                    location);
+                    location,
+                    true,
+                    absent,
+                    Map.of(),
+                    List.of());
         }
     }
 }

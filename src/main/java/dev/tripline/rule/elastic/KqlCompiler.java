@@ -105,7 +105,7 @@ final class KqlCompiler {
             return orValues(field, g.orValues());
         }
         ValueContext v = ((KqlParser.SingleValueContext) ctx).value();
-        if (v.UNQUOTED() != null && v.getText().equals("*")) {
+        if (v.QUOTED() == null && unquoted(v).equals("*")) {
             return new Expr.Not(new Expr.IsNull(field, false));
         }
         return new Expr.Match(field, predicate(v));
@@ -134,7 +134,7 @@ final class KqlCompiler {
         if (v.QUOTED() != null) {
             return new ValuePredicate.Text(ValuePredicate.Mode.EQUALS, unquote(v.getText()), true);
         }
-        return Queries.wildcard(v.getText(), true, false, true);
+        return Queries.wildcard(unquoted(v), true, false, true);
     }
 
     private FieldPath field(KqlParser.FieldContext ctx, String prefix) {
@@ -153,7 +153,14 @@ final class KqlCompiler {
     }
 
     private static String text(ValueContext v) {
-        return v.QUOTED() != null ? unquote(v.getText()) : unescape(v.getText());
+        return v.QUOTED() != null ? unquote(v.getText()) : unescape(unquoted(v));
+    }
+
+    /** An unquoted value as written: its words with the spaces between them (the parser skips those). */
+    private static String unquoted(ValueContext v) {
+        return v.start
+                .getInputStream()
+                .getText(org.antlr.v4.runtime.misc.Interval.of(v.start.getStartIndex(), v.stop.getStopIndex()));
     }
 
     /** The text of a quoted KQL string: the quotes removed, backslash escapes resolved. */

@@ -243,12 +243,17 @@ final class SigmaCorrelations {
                 doc.location());
     }
 
+    /** The correlation types Sigma defines (new_terms is Elastic's, made by its loader only). */
+    private static final List<CorrelationRule.Type> SIGMA_TYPES = java.util.Arrays.stream(CorrelationRule.Type.values())
+            .filter(t -> t != CorrelationRule.Type.NEW_TERMS)
+            .toList();
+
     static String typeName(CorrelationRule.Type t) {
         return t.name().toLowerCase(Locale.ROOT);
     }
 
     private static CorrelationRule.Type parseType(String t, Node node, String file) {
-        for (CorrelationRule.Type type : CorrelationRule.Type.values()) {
+        for (CorrelationRule.Type type : SIGMA_TYPES) {
             if (typeName(type).equals(t)) {
                 return type;
             }
@@ -258,7 +263,7 @@ final class SigmaCorrelations {
                 "unknown correlation type '" + t + "' (known: "
                         + String.join(
                                 ", ",
-                                java.util.Arrays.stream(CorrelationRule.Type.values())
+                                SIGMA_TYPES.stream()
                                         .map(SigmaCorrelations::typeName)
                                         .toList())
                         + ")");

@@ -200,6 +200,200 @@ class ElasticCorrelationTest {
         assertThat(fired.get(0).group()).containsEntry("join1", "backdoor");
     }
 
+    // ---- new_terms: first GetCallerIdentity by an identity (aws.cloudtrail.user_identity.arn) in 10 days ----
+
+    static String getCallerIdentity(String user) {
+        return ElasticRules.cloudTrail("sts.amazonaws.com", "GetCallerIdentity", "")
+                .replace("user/mallory", "user/" + user);
+    }
+
+    @Test
+    void newTermsLoadAsANewTermsCorrelationOverTheHistoryWindow() {
+        load("discovery_new_terms_sts_getcalleridentity.toml");
+        CorrelationRule c = rules.correlations().get(0);
+        assertThat(c.type()).isEqualTo(CorrelationRule.Type.NEW_TERMS);
+        assertThat(c.groupBy()).containsExactly("aws.cloudtrail.user_identity.arn");
+        assertThat(c.timespan()).isEqualTo(Duration.ofDays(10));
+        assertThat(rules.rules())
+                .singleElement()
+                .satisfies(r -> assertThat(r.signalOnly()).isTrue());
+    }
+
+    @Test
+    void newTermsFireOnAnIdentitysFirstCallAndAgainOnlyAfterTenDaysOfSilence() {
+        load("discovery_new_terms_sts_getcalleridentity.toml");
+        long day = 86_400;
+        event(0, getCallerIdentity("mallory"));
+        event(60, getCallerIdentity("mallory"));
+        event(120, getCallerIdentity("trent"));
+        event(9 * day, getCallerIdentity("mallory")); // within ten days of the last call: known
+        event(9 * day + 10, getCallerIdentity("victor").replace("\"type\": \"IAMUser\"", "\"type\": \"AssumedRole\""));
+        assertThat(fired).as("never on arrival").isEmpty();
+        fired.addAll(correlator.advanceWatermark(T0.plusSeconds(9 * day + 60).toEpochMilli()));
+        assertThat(fired)
+                .extracting(f -> f.group().get("aws.cloudtrail.user_identity.arn"))
+                .containsExactlyInAnyOrder(
+                        "arn:aws:iam::123456789012:user/mallory", "arn:aws:iam::123456789012:user/trent");
+        event(20 * day, getCallerIdentity("mallory")); // eleven days after its last call: new again
+        closeAll();
+        assertThat(fired).hasSize(3);
+        assertThat(fired.get(2).firstSeen()).isEqualTo(T0.plusSeconds(20 * day).toEpochMilli());
+        assertThat(correlator.openStates()).isZero();
+    }
+
+    // ---- sequences with a missing-event step and with until, watermarks given explicitly ----
+
+    void loadQuery(String eql) {
+        load(RuleLoader.standard(RuleLoadOptions.defaults())
+                .loadFiles(List.of(new SourceFile("seq.toml", null, ElasticRules.toml("eql", "eql", eql, "")))));
+    }
+
+    void watermark(long seconds) {
+        fired.addAll(correlator.advanceWatermark(T0.plusSeconds(seconds).toEpochMilli()));
+    }
+
+    static String call(String action) {
+        return ElasticRules.cloudTrail("iam.amazonaws.com", action, "");
+    }
+
+    static final String NOT_FOLLOWED = "sequence by user.name with maxspan=10m\n"
+            + "  [any where event.action == \"CreateAccessKey\"]\n"
+            + "  ![any where event.action == \"TagUser\"]";
+
+    @Test
+    void aMissingEventStepLoadsAsAnAbsentRule() {
+        loadQuery(NOT_FOLLOWED);
+        CorrelationRule c = rules.correlations().get(0);
+        assertThat(c.type()).isEqualTo(CorrelationRule.Type.TEMPORAL_ORDERED);
+        assertThat(c.rules()).containsExactly("test-rule:step1", "test-rule:step2");
+        assertThat(c.absent()).containsExactly("test-rule:step2");
+    }
+
+    @Test
+    void aMissingEventStepFiresOnlyWhenTheWatermarkPassesMaxspanNeverBefore() {
+        loadQuery(NOT_FOLLOWED);
+        event(0, call("CreateAccessKey"));
+        assertThat(fired).as("never on arrival").isEmpty();
+        watermark(599);
+        assertThat(fired).as("a TagUser may still come within maxspan").isEmpty();
+        watermark(600);
+        assertThat(fired).hasSize(1);
+        assertThat(fired.get(0).group()).containsEntry("user.name", "mallory");
+        assertThat(correlator.openStates()).isZero();
+    }
+
+    @Test
+    void aMissingEventStepIsVetoedByTheEventWithinMaxspanInAnyArrivalOrder() {
+        loadQuery(NOT_FOLLOWED);
+        event(0, call("CreateAccessKey"));
+        event(300, call("TagUser"));
+        closeAll();
+        assertThat(fired).isEmpty();
+        // The TagUser arriving first: the same answer.
+        loadQuery(NOT_FOLLOWED);
+        event(1300, call("TagUser"));
+        event(1000, call("CreateAccessKey"));
+        closeAll();
+        assertThat(fired).isEmpty();
+        // A TagUser after maxspan does not veto.
+        loadQuery(NOT_FOLLOWED);
+        event(2000, call("CreateAccessKey"));
+        event(2000 + 601, call("TagUser"));
+        closeAll();
+        assertThat(fired).hasSize(1);
+    }
+
+    @Test
+    void aMissingEventStepBetweenTwoStepsMeansNoSuchEventBetweenThem() {
+        loadQuery("sequence by user.name with maxspan=10m\n"
+                + "  [any where event.action == \"CreateUser\"]\n"
+                + "  ![any where event.action == \"AttachUserPolicy\"]\n"
+                + "  [any where event.action == \"CreateLoginProfile\"]");
+        event(0, call("CreateUser"));
+        event(60, call("CreateLoginProfile"));
+        watermark(599);
+        assertThat(fired).isEmpty();
+        watermark(600);
+        assertThat(fired).hasSize(1);
+        fired.clear();
+        loadQuery("sequence by user.name with maxspan=10m\n"
+                + "  [any where event.action == \"CreateUser\"]\n"
+                + "  ![any where event.action == \"AttachUserPolicy\"]\n"
+                + "  [any where event.action == \"CreateLoginProfile\"]");
+        event(0, call("CreateUser"));
+        event(60, call("CreateLoginProfile"));
+        event(30, call("AttachUserPolicy")); // late arrival, between the two
+        closeAll();
+        assertThat(fired).isEmpty();
+    }
+
+    static final String UNTIL = "sequence by user.name with maxspan=10m\n"
+            + "  [any where event.action == \"CreateUser\"]\n"
+            + "  [any where event.action == \"CreateAccessKey\"]\n"
+            + "  [any where event.action == \"CreateLoginProfile\"]\n"
+            + "until [any where event.action == \"DeleteUser\"]";
+
+    @Test
+    void untilLoadsAsAnAbsentCopyBetweenEveryTwoSteps() {
+        loadQuery(UNTIL);
+        CorrelationRule c = rules.correlations().get(0);
+        assertThat(c.rules())
+                .containsExactly(
+                        "test-rule:step1",
+                        "test-rule:until1",
+                        "test-rule:step2",
+                        "test-rule:until2",
+                        "test-rule:step3");
+        assertThat(c.absent()).containsExactlyInAnyOrder("test-rule:until1", "test-rule:until2");
+    }
+
+    @Test
+    void untilEndsTheSequenceWhenItsEventFallsBetweenTheFirstAndTheLastStep() {
+        loadQuery(UNTIL);
+        event(0, call("CreateUser"));
+        event(60, call("CreateAccessKey"));
+        event(90, call("DeleteUser")); // between step 2 and 3
+        event(120, call("CreateLoginProfile"));
+        closeAll();
+        assertThat(fired).isEmpty();
+
+        loadQuery(UNTIL);
+        event(0, call("CreateUser"));
+        event(30, call("DeleteUser")); // between step 1 and 2
+        event(60, call("CreateAccessKey"));
+        event(120, call("CreateLoginProfile"));
+        closeAll();
+        assertThat(fired).isEmpty();
+    }
+
+    @Test
+    void untilBeforeTheFirstOrAfterTheLastStepChangesNothing() {
+        loadQuery(UNTIL);
+        event(-30, call("DeleteUser"));
+        event(0, call("CreateUser"));
+        event(60, call("CreateAccessKey"));
+        event(120, call("CreateLoginProfile"));
+        event(180, call("DeleteUser"));
+        watermark(599);
+        assertThat(fired)
+                .as("decided when maxspan has passed: an until may still come")
+                .isEmpty();
+        watermark(600);
+        assertThat(fired).hasSize(1);
+        assertThat(fired.get(0).evidence()).hasSize(3);
+    }
+
+    @Test
+    void untilOfAnotherGroupDoesNotEndTheSequence() {
+        loadQuery(UNTIL);
+        event(0, call("CreateUser"));
+        event(30, call("DeleteUser").replace("\"userName\": \"mallory\"", "\"userName\": \"trent\""));
+        event(60, call("CreateAccessKey"));
+        event(120, call("CreateLoginProfile"));
+        closeAll();
+        assertThat(fired).hasSize(1);
+    }
+
     @Test
     void runsOfOneStepCountDistinctEventsWithinMaxspan() {
         String q =

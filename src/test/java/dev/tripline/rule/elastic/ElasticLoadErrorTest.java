@@ -4,6 +4,7 @@ import static dev.tripline.rule.elastic.ElasticRules.load;
 import static dev.tripline.rule.elastic.ElasticRules.toml;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tripline.rule.CorrelationRule;
 import dev.tripline.rule.LoadError;
 import dev.tripline.rule.RuleLoader;
 import org.junit.jupiter.api.Test;
@@ -59,8 +60,25 @@ class ElasticLoadErrorTest {
         assertThat(only(load("ml.toml", ml)))
                 .contains("machine-learning rule 'Test rule' is not supported")
                 .contains("rare_error_code");
-        String newTerms = toml("new_terms", "kuery", "event.action: GetObject", "");
-        assertThat(only(load("nt.toml", newTerms))).contains("new_terms rule 'Test rule' is not supported yet");
+    }
+
+    @Test
+    void newTermsNeedFieldsAndAHistoryWindow() {
+        String noTerms = toml("new_terms", "kuery", "event.action: GetObject", "");
+        assertThat(only(load("nt.toml", noTerms))).contains("new_terms.field must be \"new_terms_fields\"");
+        String terms = "[rule.new_terms]\nfield = \"new_terms_fields\"\nvalue = [\"user.name\"]\n";
+        String noWindow = toml("new_terms", "kuery", "event.action: GetObject", "") + terms;
+        assertThat(only(load("nt.toml", noWindow))).contains("new_terms needs history_window_start");
+        String window = "[[rule.new_terms.history_window_start]]\nfield = \"history_window_start\"\nvalue = ";
+        assertThat(only(load("nt.toml", noWindow + window + "\"now-7x\"\n")))
+                .contains("history_window_start must look like now-6m");
+        assertThat(only(load("nt.toml", noWindow + window + "\"now-91d\"\n"))).contains("longer than 90 days");
+        String twice = noWindow.replace("[\"user.name\"]", "[\"user.name\", \"user.name\"]");
+        assertThat(only(load("nt.toml", twice + window + "\"now-7d\"\n"))).contains("lists a field twice");
+        RuleLoader.Result ok = load("nt.toml", noWindow + window + "\"now-7d\"\n");
+        assertThat(ok.errors()).isEmpty();
+        assertThat(ok.ruleSet().correlations().get(0).type()).isEqualTo(CorrelationRule.Type.NEW_TERMS);
+        assertThat(ok.ruleSet().correlations().get(0).timespan()).isEqualTo(java.time.Duration.ofDays(7));
     }
 
     @Test
@@ -81,18 +99,23 @@ class ElasticLoadErrorTest {
     }
 
     @Test
-    void missingEventStepIsRefusedUntilTheEngineCanFireOnAbsence() {
-        String q =
-                "sequence by cloud.account.id with maxspan=10m\n  [any where event.action == \"StopLogging\"]\n  ![any where event.action == \"StartLogging\"]";
-        String error = only(load("seq.toml", toml("eql", "eql", q, "")));
-        assertThat(error).startsWith("seq.toml:18:3: EQL missing-event steps (![...]) are not supported yet");
+    void aSequenceOfMissingEventsOnlyIsRefusedAtTheSequence() {
+        String q = "sequence by cloud.account.id with maxspan=10m\n  ![any where event.action == \"StartLogging\"]";
+        assertThat(only(load("seq.toml", toml("eql", "eql", q, ""))))
+                .startsWith("seq.toml:16:1: EQL sequence has only missing-event steps");
     }
 
     @Test
-    void untilIsRefusedUntilTheEngineSupportsIt() {
-        String q = "sequence by cloud.account.id with maxspan=10m\n  [any where event.action == \"StopLogging\"]\n"
-                + "  [any where event.action == \"DeleteTrail\"]\nuntil [any where event.action == \"StartLogging\"]";
-        assertThat(only(load("until.toml", toml("eql", "eql", q, "")))).contains("EQL 'until' is not supported yet");
+    void untilNeedsTwoStepsAndTheSameJoinKeysAsTheSteps() {
+        String one = "sequence by cloud.account.id with maxspan=10m\n  [any where event.action == \"StopLogging\"]\n"
+                + "  ![any where event.action == \"DeleteTrail\"]\nuntil [any where event.action == \"StartLogging\"]";
+        assertThat(only(load("until.toml", toml("eql", "eql", one, ""))))
+                .startsWith("until.toml:19:7: EQL 'until' needs two steps that occur");
+        String keys = "sequence with maxspan=10m\n  [any where event.action == \"StopLogging\"] by user.name\n"
+                + "  [any where event.action == \"DeleteTrail\"] by user.name\n"
+                + "until [any where event.action == \"StartLogging\"]";
+        assertThat(only(load("until.toml", toml("eql", "eql", keys, ""))))
+                .startsWith("until.toml:19:7: EQL sequence step joins on 0 keys but the first step on 1");
     }
 
     @Test
