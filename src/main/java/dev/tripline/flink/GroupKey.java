@@ -27,11 +27,6 @@ public final class GroupKey {
     public static final TypeInformation<GroupKey> TYPE =
             new SingletonTypeInfo<>(GroupKey.class, Serializer.INSTANCE, true);
 
-    private final String planId;
-    private final String fingerprint;
-    private final List<String> group;
-    private final int hash;
-
     /** Plans are few; beyond this many distinct ids and fingerprints, new ones are simply not shared. */
     private static final int MAX_CANONICAL = 4096;
     /**
@@ -50,6 +45,11 @@ public final class GroupKey {
         }
         return known != null ? known : s;
     }
+
+    private final String planId;
+    private final String fingerprint;
+    private final List<String> group;
+    private final int hash;
 
     public GroupKey(String planId, String fingerprint, List<String> group) {
         this.planId = canonical(Objects.requireNonNull(planId, "planId"));

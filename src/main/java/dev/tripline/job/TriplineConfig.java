@@ -393,23 +393,13 @@ public record TriplineConfig(
                         errors,
                         DEFAULT_APPROVED_REGIONS,
                         () -> regionList(name, regions.get("approved"), "regions.approved", errors));
-        Map<String, List<String>> accounts = new LinkedHashMap<>();
-        YamlMap acc = section(name, regions, "regions.accounts", null, errors);
-        if (acc != null) {
-            for (Map.Entry<String, NodeTuple> e : acc.entries().entrySet()) {
-                String key = "regions.accounts." + e.getKey();
-                if (!ACCOUNT.matcher(e.getKey()).matches()) {
-                    errors.add(new LoadError(
-                            acc.keyLocation(e.getKey()),
-                            key + ": '" + e.getKey() + "' is not a 12-digit AWS account id"));
-                }
-                List<String> list = checked(
-                        errors, null, () -> regionList(name, e.getValue().getValueNode(), key, errors));
-                if (list != null) {
-                    accounts.put(e.getKey(), list);
-                }
-            }
-        }
+        Map<String, List<String>> accounts = regionsById(
+                section(name, regions, "regions.accounts", null, errors),
+                "regions.accounts.",
+                ACCOUNT,
+                "a 12-digit AWS account id",
+                (node, key) -> regionList(name, node, key, errors),
+                errors);
         YamlMap az = section(name, regions, "regions.azure", AZURE_REGION_KEYS, errors);
         AzureRegions azure = az == null ? AzureRegions.defaults() : azureRegions(name, az, errors);
         Map<String, List<String>> placeholders = new LinkedHashMap<>();
@@ -447,24 +437,45 @@ public record TriplineConfig(
                         DEFAULT_APPROVED_AZURE_REGIONS,
                         () -> azureRegionList(file, az.get("approved"), "regions.azure.approved", errors))
                 : DEFAULT_APPROVED_AZURE_REGIONS;
-        Map<String, List<String>> subscriptions = new LinkedHashMap<>();
-        YamlMap subs = section(file, az, "regions.azure.subscriptions", null, errors);
-        if (subs != null) {
-            for (Map.Entry<String, NodeTuple> e : subs.entries().entrySet()) {
-                String key = "regions.azure.subscriptions." + e.getKey();
-                if (!SUBSCRIPTION.matcher(e.getKey()).matches()) {
-                    errors.add(new LoadError(
-                            subs.keyLocation(e.getKey()),
-                            key + ": '" + e.getKey() + "' is not an Azure subscription id (a GUID)"));
-                }
-                List<String> list = checked(
-                        errors, null, () -> azureRegionList(file, e.getValue().getValueNode(), key, errors));
-                if (list != null) {
-                    subscriptions.put(e.getKey(), list);
-                }
+        Map<String, List<String>> subscriptions = regionsById(
+                section(file, az, "regions.azure.subscriptions", null, errors),
+                "regions.azure.subscriptions.",
+                SUBSCRIPTION,
+                "an Azure subscription id (a GUID)",
+                (node, key) -> azureRegionList(file, node, key, errors),
+                errors);
+        return new AzureRegions(approved, subscriptions);
+    }
+
+    /**
+     * The region list of each account or subscription in {@code byId} (null: the section is absent): each id
+     * checked against {@code idPattern}, each list read by {@code regions}; every entry is checked on its own, so
+     * one bad entry hides no other.
+     */
+    private static Map<String, List<String>> regionsById(
+            YamlMap byId,
+            String keyPrefix,
+            Pattern idPattern,
+            String idKind,
+            java.util.function.BiFunction<Node, String, List<String>> regions,
+            List<LoadError> errors) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        if (byId == null) {
+            return out;
+        }
+        for (Map.Entry<String, NodeTuple> e : byId.entries().entrySet()) {
+            String key = keyPrefix + e.getKey();
+            if (!idPattern.matcher(e.getKey()).matches()) {
+                errors.add(
+                        new LoadError(byId.keyLocation(e.getKey()), key + ": '" + e.getKey() + "' is not " + idKind));
+            }
+            List<String> list =
+                    checked(errors, null, () -> regions.apply(e.getValue().getValueNode(), key));
+            if (list != null) {
+                out.put(e.getKey(), list);
             }
         }
-        return new AzureRegions(approved, subscriptions);
+        return out;
     }
 
     /**
