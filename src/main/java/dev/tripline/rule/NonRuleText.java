@@ -145,6 +145,68 @@ public final class NonRuleText {
         return new LoadError(error.location(), redact(error.message(), fileText));
     }
 
+    /**
+     * The top-level keys of the rule formats, as they are spelled: a message naming one (a duplicate {@code RuleID})
+     * says what the file was meant to be and quotes nothing of what it holds.
+     */
+    private static final Set<String> RULE_KEYS = Set.of(
+            // Sigma and Sigma correlations
+            "title",
+            "id",
+            "name",
+            "status",
+            "description",
+            "references",
+            "author",
+            "date",
+            "modified",
+            "tags",
+            "logsource",
+            "detection",
+            "condition",
+            "fields",
+            "falsepositives",
+            "level",
+            "related",
+            "correlation",
+            "filter",
+            "generate",
+            "timespan",
+            "group-by",
+            "aliases",
+            "rules",
+            "type",
+            "taxonomy",
+            "license",
+            // Panther
+            "AnalysisType",
+            "RuleID",
+            "DisplayName",
+            "Enabled",
+            "LogTypes",
+            "Severity",
+            "Description",
+            "Detection",
+            "Tests",
+            "DedupPeriodMinutes",
+            "Threshold",
+            "Runbook",
+            "Reference",
+            "Reports",
+            "Tags",
+            "AlertTitle",
+            "AlertContext",
+            "SummaryAttributes",
+            "OutputIds",
+            "CreateAlert",
+            "InlineFilters",
+            "DynamicSeverities",
+            "GroupBy",
+            "Suppressions",
+            "Filename",
+            "Schedule",
+            "Query");
+
     public static String redact(String message, String fileText) {
         String firstLine = message.lines().findFirst().orElse("");
         Matcher m = WORD.matcher(firstLine);
@@ -153,6 +215,7 @@ public final class NonRuleText {
             String word = m.group();
             boolean fromFile = word.length() > 1
                     && !MESSAGE_WORDS.contains(word.toLowerCase(java.util.Locale.ROOT))
+                    && !RULE_KEYS.contains(word)
                     && fileText.contains(word);
             m.appendReplacement(out, Matcher.quoteReplacement(fromFile ? "…" : word));
         }
