@@ -484,16 +484,15 @@ public final class CorrelationPlan implements Serializable {
             // The window anchored at this instant is decided: it releases every open slot at the instant. They
             // lie side by side (the index is sorted by time), so only they are visited.
             long t = anchor.time;
-            int from = state.firstAtOrAfter(t);
-            int to = t == Long.MAX_VALUE ? state.size() : state.firstAtOrAfter(t + 1);
             state.removeIf(
-                    from,
-                    to,
+                    state.firstAtOrAfter(t),
+                    state.firstAfter(t),
                     s -> !s.closed && !(negations && negatedRules.contains(s.rule)),
                     s -> g.removeSlot(CorrelationState.slotKey(s)));
             if (negations) {
-                for (CorrelationState.Slot s : state.slots) {
-                    if (!s.closed && s.time == t) {
+                for (int i = state.firstAtOrAfter(t), to = state.firstAfter(t); i < to; i++) {
+                    CorrelationState.Slot s = state.slots.get(i);
+                    if (!s.closed) {
                         s.closed = true; // a witness for `not`: its evidence is never shown again
                         g.removeSlot(CorrelationState.slotKey(s));
                     }
@@ -655,7 +654,7 @@ public final class CorrelationPlan implements Serializable {
 
     /** Drops the later-step slots at or before {@code watermark} without an earlier partner; later ones wait. */
     private void dropWithoutPartner(GroupState g, CorrelationState state, long watermark) {
-        int due = watermark == Long.MAX_VALUE ? state.size() : state.firstAtOrAfter(watermark + 1);
+        int due = state.firstAfter(watermark);
         if (due == 0) {
             return;
         }
@@ -1120,9 +1119,11 @@ public final class CorrelationPlan implements Serializable {
             }
         }
         // The used slots are open and lie in [from, to], so this removes them too; only that range is visited.
-        int lo = state.firstAtOrAfter(m.from());
-        int hi = m.to() == Long.MAX_VALUE ? state.size() : state.firstAtOrAfter(m.to() + 1);
-        state.removeIf(lo, hi, s -> !s.closed, s -> g.removeSlot(CorrelationState.slotKey(s)));
+        state.removeIf(
+                state.firstAtOrAfter(m.from()),
+                state.firstAfter(m.to()),
+                s -> !s.closed,
+                s -> g.removeSlot(CorrelationState.slotKey(s)));
         Map<String, String> named = new LinkedHashMap<>();
         for (int i = 0; i < rule.groupBy().size(); i++) {
             named.put(rule.groupBy().get(i), group.get(i));

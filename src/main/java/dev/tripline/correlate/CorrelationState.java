@@ -146,6 +146,11 @@ public final class CorrelationState {
         return lo;
     }
 
+    /** Index of the first slot after {@code time}: the slots at {@code time} lie before it. */
+    int firstAfter(long time) {
+        return time == Long.MAX_VALUE ? slots.size() : firstAtOrAfter(time + 1);
+    }
+
     /** The slot of exactly this rule, time and value, or null. */
     Slot find(int rule, long time, String value) {
         for (int i = firstAtOrAfter(time); i < slots.size() && slots.get(i).time == time; i++) {
