@@ -2,8 +2,10 @@ package dev.tripline.event;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
+import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
@@ -56,6 +58,10 @@ final class EventTime {
         if (text.isEmpty() || text.length() > 64) {
             return Event.NO_TIME;
         }
+        long fast = parseUtcMillis(text);
+        if (fast != Event.NO_TIME) {
+            return fast;
+        }
         try {
             return Instant.parse(text).toEpochMilli();
         } catch (DateTimeParseException | ArithmeticException e) {
@@ -71,6 +77,73 @@ final class EventTime {
                 }
             }
         }
+    }
+
+    /**
+     * The layout nearly every record has, {@code yyyy-MM-ddTHH:mm:ss[.fraction]Z}, read digit by digit: the
+     * general parsers below cost more than the rest of a record's parse. Anything else (offsets, leap seconds,
+     * extended years, a malformed field) gives {@link Event#NO_TIME} here and goes to the general parsers.
+     */
+    static long parseUtcMillis(String t) {
+        int n = t.length();
+        if (n < 20
+                || t.charAt(4) != '-'
+                || t.charAt(7) != '-'
+                || t.charAt(10) != 'T'
+                || t.charAt(13) != ':'
+                || t.charAt(16) != ':'
+                || t.charAt(n - 1) != 'Z') {
+            return Event.NO_TIME;
+        }
+        int year = digits(t, 0, 4);
+        int month = digits(t, 5, 2);
+        int day = digits(t, 8, 2);
+        int hour = digits(t, 11, 2);
+        int minute = digits(t, 14, 2);
+        int second = digits(t, 17, 2);
+        if (year < 0
+                || month < 1
+                || month > 12
+                || day < 1
+                || hour < 0
+                || hour > 23
+                || minute < 0
+                || minute > 59
+                || second < 0
+                || second > 59) {
+            return Event.NO_TIME;
+        }
+        int millis = 0;
+        if (n > 20) {
+            // A fraction of 1 to 9 digits; its first three are the milliseconds, as Instant truncates.
+            int digitsEnd = n - 1;
+            if (t.charAt(19) != '.' || digitsEnd - 20 < 1 || digitsEnd - 20 > 9 || digits(t, 20, digitsEnd - 20) < 0) {
+                return Event.NO_TIME;
+            }
+            for (int i = 20; i < 23; i++) {
+                millis = millis * 10 + (i < digitsEnd ? t.charAt(i) - '0' : 0);
+            }
+        } else if (t.charAt(19) != 'Z') {
+            return Event.NO_TIME;
+        }
+        if (day > YearMonth.of(year, month).lengthOfMonth()) {
+            return Event.NO_TIME;
+        }
+        long epochDay = LocalDate.of(year, month, day).toEpochDay();
+        return (epochDay * 86_400 + hour * 3_600L + minute * 60L + second) * 1000 + millis;
+    }
+
+    /** The decimal number of {@code count} ASCII digits at {@code from}, or -1 if any is not a digit. */
+    private static int digits(String t, int from, int count) {
+        int v = 0;
+        for (int i = from; i < from + count; i++) {
+            char c = t.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
     }
 
     static String format(long millis) {

@@ -58,7 +58,7 @@ import org.apache.flink.util.Collector;
  *
  * <ol>
  *   <li><b>Throughput</b>: {@code tripline run} ({@link EmbeddedRun} with the repository's {@code rules/} and the
- *       default config) against a parse-only job (the same FileSource and the same {@link EventParser}, nothing
+ *       default config, in BATCH mode as the CLI reads files) against a parse-only job (the same FileSource and the same {@link EventParser}, nothing
  *       matched, correlated or deduplicated), alternated, each repetition timed from job build to the last
  *       record; medians and their ratio.</li>
  *   <li><b>Alert latency</b>: the same {@link DetectionJob} topology fed by a paced source at half the measured
@@ -102,13 +102,17 @@ public final class EndToEndBench {
         return env;
     }
 
-    /** {@code tripline run FILE --parallelism P} without the CLI: the same EmbeddedRun, rules and options. */
+    /**
+     * {@code tripline run FILE --parallelism P} without the CLI: the same EmbeddedRun, rules and options, and the
+     * mode the CLI reads files in ({@link EmbeddedRun.Input#mode}: BATCH).
+     */
     static EmbeddedRun.Summary embeddedRun(
             Path file, int parallelism, EmbeddedRun.LineSink alerts, EmbeddedRun.LineSink deadLetters)
             throws Exception {
         EmbeddedRun run = new EmbeddedRun(
                 RuleProgram.of(rules()), DetectionJob.Options.defaults(), AlertFormat.JSONL, new RawRecordFormat());
-        return run.run(environment(parallelism), List.of(file), alerts, deadLetters);
+        EmbeddedRun.Input input = EmbeddedRun.Input.files(List.of(file));
+        return run.run(environment(parallelism), input.mode(), input, alerts, deadLetters, null, 0);
     }
 
     /** The baseline: the same source and parser, no matching; counts what it parsed. */
