@@ -2,6 +2,8 @@ package dev.tripline.flink;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -48,17 +50,21 @@ public final class GroupKey {
 
     private final String planId;
     private final String fingerprint;
+    /** The values as an array: heap state compares keys on every access, and a loop over it is the cheapest. */
+    private final String[] values;
+
     private final List<String> group;
     private final int hash;
 
     public GroupKey(String planId, String fingerprint, List<String> group) {
         this.planId = canonical(Objects.requireNonNull(planId, "planId"));
         this.fingerprint = canonical(Objects.requireNonNull(fingerprint, "fingerprint"));
-        this.group = List.copyOf(group);
+        this.values = group.toArray(String[]::new);
         int h = planId.hashCode() * 31 + fingerprint.hashCode();
-        for (String g : this.group) {
-            h = h * 31 + g.hashCode();
+        for (String g : values) {
+            h = h * 31 + Objects.requireNonNull(g, "group value").hashCode();
         }
+        this.group = Collections.unmodifiableList(Arrays.asList(values));
         this.hash = h;
     }
 
@@ -87,7 +93,7 @@ public final class GroupKey {
                         && k.hash == hash
                         && k.planId.equals(planId)
                         && k.fingerprint.equals(fingerprint)
-                        && k.group.equals(group);
+                        && Arrays.equals(k.values, values);
     }
 
     @Override
@@ -140,8 +146,8 @@ public final class GroupKey {
             out.writeInt(k.hash);
             StringValue.writeString(k.planId, out);
             StringValue.writeString(k.fingerprint, out);
-            out.writeInt(k.group.size());
-            for (String g : k.group) {
+            out.writeInt(k.values.length);
+            for (String g : k.values) {
                 StringValue.writeString(g, out);
             }
         }

@@ -64,6 +64,7 @@ import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.streaming.api.functions.sink.SinkFunction;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.streaming.api.functions.source.RichParallelSourceFunction;
@@ -231,6 +232,35 @@ public final class CorrelateBench {
         return env.getStreamGraph().getJobGraph();
     }
 
+    /**
+     * The harness alone: the same source, watermarks and keyBy on the signal's key as {@link #triplineJob}, and a
+     * keyed operator that only counts what it is given. Its rate is the most either side could reach here; what
+     * each side stays below it is the cost of its own operator.
+     */
+    static JobGraph floorJob(int parallelism) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(parallelism);
+        signals(env)
+                .keyBy(SignalRecord::key, GroupKey.TYPE)
+                .process(new CountOnly())
+                .returns(Types.LONG)
+                .name("count only")
+                .sinkTo(new DiscardingSink<>())
+                .name("discard");
+        return env.getStreamGraph().getJobGraph();
+    }
+
+    /** Emits one count at the end of input: per signal, nothing but the call. */
+    static final class CountOnly extends KeyedProcessFunction<GroupKey, SignalRecord, Long> {
+        private static final long serialVersionUID = 1L;
+        private long seen;
+
+        @Override
+        public void processElement(SignalRecord r, Context ctx, Collector<Long> out) {
+            seen++;
+        }
+    }
+
     static final class FiredSink implements SinkFunction<FiredRecord> {
         private static final long serialVersionUID = 1L;
 
@@ -364,6 +394,7 @@ public final class CorrelateBench {
             int copies,
             List<Double> tripline,
             List<Double> cep,
+            List<Double> floor,
             long triplineAlerts,
             long cepAlerts,
             int keysOnlyTripline,
@@ -388,6 +419,24 @@ public final class CorrelateBench {
             }
             return median(r);
         }
+
+        double floorMedian() {
+            return median(floor);
+        }
+
+        /** The best ratio any correlate operator could show against CEP here: the harness alone against CEP. */
+        double ceilingRatio() {
+            return floorMedian() / cepMedian();
+        }
+
+        /**
+         * CEP's operator cost per signal over Tripline's, each the time per signal above the harness alone (medians):
+         * the ratio of the two operators with the shared plumbing taken out.
+         */
+        double operatorCostRatio() {
+            double f = 1 / floorMedian();
+            return (1 / cepMedian() - f) / (1 / triplineMedian() - f);
+        }
     }
 
     static Throughput throughput(
@@ -406,12 +455,17 @@ public final class CorrelateBench {
         // One unmeasured run of each: class loading, the JIT's first tiers, CEP's and the correlate's code paths.
         run(cluster, triplineJob(rules, parallelism), in);
         run(cluster, cepJob(parallelism), in);
+        run(cluster, floorJob(parallelism), in);
         List<Double> t = new ArrayList<>();
         List<Double> c = new ArrayList<>();
+        List<Double> f = new ArrayList<>();
         Run lastT = null;
         Run lastC = null;
         for (int i = 0; i < reps; i++) {
-            boolean triplineFirst = i % 2 == 0; // ABBA
+            boolean triplineFirst = i % 2 == 0; // ABBA, with the harness alone first or last
+            if (!triplineFirst) {
+                f.add(floorRun(cluster, parallelism, in, i));
+            }
             for (int k = 0; k < 2; k++) {
                 if ((k == 0) == triplineFirst) {
                     lastT = run(cluster, triplineJob(rules, parallelism), in);
@@ -427,6 +481,9 @@ public final class CorrelateBench {
                             i + 1, lastC.signalsPerSecond(), lastC.seconds(), lastC.alerts());
                 }
             }
+            if (triplineFirst) {
+                f.add(floorRun(cluster, parallelism, in, i));
+            }
         }
         int onlyT = 0;
         int onlyC = 0;
@@ -440,7 +497,20 @@ public final class CorrelateBench {
                 onlyC++;
             }
         }
-        return new Throughput(day.size(), copies, t, c, lastT.alerts(), lastC.alerts(), onlyT, onlyC, planted * copies);
+        Throughput tp = new Throughput(
+                day.size(), copies, t, c, f, lastT.alerts(), lastC.alerts(), onlyT, onlyC, planted * copies);
+        log(
+                "  harness alone %,.0f signals/s: at most %.2fx CEP here; operator cost per signal, CEP over Tripline:"
+                        + " %.2fx",
+                tp.floorMedian(), tp.ceilingRatio(), tp.operatorCostRatio());
+        return tp;
+    }
+
+    private static double floorRun(MiniCluster cluster, int parallelism, List<SignalRecord> in, int rep)
+            throws Exception {
+        Run r = run(cluster, floorJob(parallelism), in);
+        log("  rep %d harness alone      %,10.0f signals/s (%.2f s)", rep + 1, r.signalsPerSecond(), r.seconds());
+        return r.signalsPerSecond();
     }
 
     /**
