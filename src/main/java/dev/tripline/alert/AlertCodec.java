@@ -3,6 +3,7 @@ package dev.tripline.alert;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.tripline.rule.Level;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -21,11 +22,11 @@ import java.util.Map;
 /**
  * The one byte form of an {@link Alert} (and of a {@link RuleRef} on its own) between operators and in dedup
  * state: a format byte, then the fields in order; texts as length-prefixed UTF-8 (any length), JSON values (event
- * fields, context) as their JSON text. Versioned so that a changed alert model can still read what a running job
+ * fields, context) as a kind byte and then the string itself or, for other values, their JSON text. Versioned so that a changed alert model can still read what a running job
  * wrote; no Java serialisation.
  */
 public final class AlertCodec {
-    private static final int ALERT_FORMAT = 1;
+    private static final int ALERT_FORMAT = 2;
     private static final int RULE_FORMAT = 1;
     /** Guards the decoder against a corrupt block: more than an alert ever holds. */
     private static final int MAX_ITEMS = 1 << 20;
@@ -166,11 +167,26 @@ public final class AlertCodec {
         return new RuleRef(id, title, level, tags, authors, readNullable(in));
     }
 
+    /** A JSON value written as its JSON text. */
+    private static final int JSON_VALUE = 0;
+    /**
+     * A JSON string written as the text itself: most evidence values are strings, and every alert of every match
+     * is encoded, so they skip the JSON writer and reader.
+     */
+    private static final int STRING_VALUE = 1;
+
     private static void writeJsonMap(DataOutput out, Map<String, JsonNode> map) throws IOException {
         out.writeInt(map.size());
         for (Map.Entry<String, JsonNode> e : map.entrySet()) {
             writeText(out, e.getKey());
-            writeText(out, JSON.writeValueAsString(e.getValue()));
+            JsonNode v = e.getValue();
+            if (v.isTextual()) {
+                out.writeByte(STRING_VALUE);
+                writeText(out, v.textValue());
+            } else {
+                out.writeByte(JSON_VALUE);
+                writeText(out, JSON.writeValueAsString(v));
+            }
         }
     }
 
@@ -179,10 +195,17 @@ public final class AlertCodec {
         Map<String, JsonNode> map = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
             String key = readText(in);
-            try {
-                map.put(key, JSON.readTree(readText(in)));
-            } catch (JsonProcessingException e) {
-                throw new IOException("corrupt JSON value of " + key, e);
+            int kind = in.readUnsignedByte();
+            if (kind == STRING_VALUE) {
+                map.put(key, TextNode.valueOf(readText(in)));
+            } else if (kind == JSON_VALUE) {
+                try {
+                    map.put(key, JSON.readTree(readText(in)));
+                } catch (JsonProcessingException e) {
+                    throw new IOException("corrupt JSON value of " + key, e);
+                }
+            } else {
+                throw new IOException("corrupt value kind " + kind + " of " + key);
             }
         }
         return map;
