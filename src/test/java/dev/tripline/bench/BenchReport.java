@@ -327,7 +327,8 @@ public final class BenchReport {
             double p = tp.get("parseOnlyMedian").asDouble();
             rows.add(new Row(
                     "4 end to end",
-                    "records/s, `tripline run` vs parse-only job ("
+                    "records/s, `tripline run` ("
+                            + e2e.path("mode").asText("STREAMING") + ") vs parse-only job ("
                             + tp.get("tripline").size() + " reps, parallelism "
                             + e2e.path("parallelism").asInt() + ")",
                     num(t),

@@ -109,10 +109,22 @@ public final class EndToEndBench {
     static EmbeddedRun.Summary embeddedRun(
             Path file, int parallelism, EmbeddedRun.LineSink alerts, EmbeddedRun.LineSink deadLetters)
             throws Exception {
+        return embeddedRun(
+                file, parallelism, EmbeddedRun.Input.files(List.of(file)).mode(), alerts, deadLetters);
+    }
+
+    /** The same in {@code mode}: STREAMING is the path of a stream (stdin, Kafka), its watermark and all. */
+    static EmbeddedRun.Summary embeddedRun(
+            Path file,
+            int parallelism,
+            RuntimeExecutionMode mode,
+            EmbeddedRun.LineSink alerts,
+            EmbeddedRun.LineSink deadLetters)
+            throws Exception {
         EmbeddedRun run = new EmbeddedRun(
                 RuleProgram.of(rules()), DetectionJob.Options.defaults(), AlertFormat.JSONL, new RawRecordFormat());
-        EmbeddedRun.Input input = EmbeddedRun.Input.files(List.of(file));
-        return run.run(environment(parallelism), input.mode(), input, alerts, deadLetters, null, 0);
+        return run.run(
+                environment(parallelism), mode, EmbeddedRun.Input.files(List.of(file)), alerts, deadLetters, null, 0);
     }
 
     /** The baseline: the same source and parser, no matching; counts what it parsed. */
@@ -183,9 +195,11 @@ public final class EndToEndBench {
         }
     }
 
-    static Throughput throughput(Path file, Path warmUp, long records, int reps, int parallelism) throws Exception {
+    static Throughput throughput(
+            Path file, Path warmUp, long records, int reps, int parallelism, RuntimeExecutionMode mode)
+            throws Exception {
         // One unmeasured run of each over a prefix of the file: class loading and the JIT's first tiers.
-        embeddedRun(warmUp, parallelism, l -> {}, l -> {});
+        embeddedRun(warmUp, parallelism, mode, l -> {}, l -> {});
         parseOnly(warmUp, parallelism);
         List<Double> t = new ArrayList<>();
         List<Double> p = new ArrayList<>();
@@ -198,7 +212,7 @@ public final class EndToEndBench {
                 System.gc();
                 if ((k == 0) == triplineFirst) {
                     long t0 = System.nanoTime();
-                    last = embeddedRun(file, parallelism, l -> {}, l -> {});
+                    last = embeddedRun(file, parallelism, mode, l -> {}, l -> {});
                     double s = (System.nanoTime() - t0) / 1e9;
                     t.add(last.records() / s);
                     log(
@@ -494,7 +508,9 @@ public final class EndToEndBench {
         prefix(file, warmUp, Math.min(records, 200_000));
 
         log("throughput: %d repetitions each, parallelism %d, %,d records", reps, parallelism, records);
-        Throughput tp = throughput(file, warmUp, manifest.records(), reps, parallelism);
+        RuntimeExecutionMode mode = RuntimeExecutionMode.valueOf(o.getOrDefault("--mode", "BATCH"));
+        log("end to end: tripline run in %s mode (BATCH is how the CLI reads files)", mode);
+        Throughput tp = throughput(file, warmUp, manifest.records(), reps, parallelism, mode);
 
         double rate = tp.triplineMedian() / 2;
         long maxRecords = Math.min(manifest.records(), (long) (rate * latencySeconds));
@@ -521,12 +537,13 @@ public final class EndToEndBench {
         log("cost breakdown: one thread, first %,d records", Math.min(records, 200_000));
         Breakdown bd = breakdown(file, (int) Math.min(records, 200_000));
 
-        String table = table(tp, lat, st, manifest, parallelism) + breakdownTable(bd);
+        String table = table(tp, lat, st, manifest, parallelism, mode) + breakdownTable(bd);
         System.out.println();
         System.out.println(table);
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("machine", machine());
         result.put("parallelism", parallelism);
+        result.put("mode", mode.name());
         result.put("file", file.toString());
         result.put("generator", config);
         result.put(
@@ -588,7 +605,8 @@ public final class EndToEndBench {
         }
     }
 
-    static String table(Throughput tp, List<Latency> lat, State st, Manifest m, int parallelism) {
+    static String table(
+            Throughput tp, List<Latency> lat, State st, Manifest m, int parallelism, RuntimeExecutionMode mode) {
         StringBuilder b = new StringBuilder();
         b.append(String.format(
                 Locale.ROOT,
@@ -600,7 +618,8 @@ public final class EndToEndBench {
                 m.plants().size()));
         b.append("| measure | value | target |\n|---|---:|---|\n");
         b.append(row(
-                "tripline run, median records/s (" + tp.tripline().size() + " reps)",
+                "tripline run (" + mode + "), median records/s ("
+                        + tp.tripline().size() + " reps)",
                 String.format(Locale.ROOT, "%,.0f", tp.triplineMedian()),
                 ""));
         b.append(row(
@@ -692,6 +711,7 @@ public final class EndToEndBench {
                 "--latency-seconds",
                 "--latency-reps",
                 "--state-principals",
+                "--mode",
                 "--out");
         for (int i = 0; i < args.length; i++) {
             if (!known.contains(args[i]) || i + 1 >= args.length) {
