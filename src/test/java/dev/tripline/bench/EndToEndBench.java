@@ -74,7 +74,8 @@ import org.apache.flink.util.Collector;
  *
  * <p>Options: {@code --file F} (generated if missing or generated with other settings), {@code --records N},
  * {@code --reps R}, {@code --parallelism P}, {@code --latency-seconds S} (12), {@code --latency-reps N} (5: ABBA with the two buffer timeouts, medians of
- * the runs' percentiles), {@code --state-principals K},
+ * the runs' percentiles), {@code --state-principals K}, {@code --mode BATCH|STREAMING} (BATCH, the mode of
+ * {@code tripline run FILE}; STREAMING, the path of a stream such as stdin or Kafka),
  * {@code --out JSON}.
  */
 public final class EndToEndBench {
