@@ -431,10 +431,13 @@ final class JobOptions {
             long progressMillis,
             EmbeddedRun.Live live)
             throws Exception {
-        return execute(cmd, spec, env, mode, input, p, progress, progressMillis, live, null);
+        return execute(cmd, spec, env, mode, input, p, progress, progressMillis, live, null, null);
     }
 
-    /** As above; {@code results}, when not null, is also given every alert, dead letter and late record line. */
+    /**
+     * As above; {@code results}, when not null, is also given every alert, dead letter and late record line, and
+     * with {@code primeSavepoint} (a BATCH run) the new_terms priming savepoint is written there.
+     */
     static EmbeddedRun.Summary execute(
             String cmd,
             CommandLine.Model.CommandSpec spec,
@@ -445,10 +448,14 @@ final class JobOptions {
             EmbeddedRun.ProgressListener progress,
             long progressMillis,
             EmbeddedRun.Live live,
-            HuntResults results)
+            HuntResults results,
+            String primeSavepoint)
             throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         EmbeddedRun run = new EmbeddedRun(p.rules(), p.options(), p.format(), new dev.tripline.io.RawRecordFormat());
+        if (primeSavepoint != null) {
+            run.primeNewTerms(primeSavepoint);
+        }
         watch(run, cmd, err, p);
         if (live != null) {
             run.live(live).ruleUpdates(line -> {
@@ -601,6 +608,22 @@ final class JobOptions {
         }
         if (s.live()) {
             err.printf("  rule updates: %d accepted, %d rejected%n", s.ruleUpdatesAccepted(), s.ruleUpdatesRejected());
+        }
+        if (s.newTermsLearnedTotal() > 0) {
+            err.printf(
+                    "  new_terms learning, not alerting: %d terms first seen before their rule's history was known "
+                            + "(correlation.new-terms-history-start, a hunt's --from, or a priming savepoint from "
+                            + "'tripline hunt --prime-savepoint'; see the new_terms_learned metric):%s%n",
+                    s.newTermsLearnedTotal(),
+                    s.newTermsLearned().entrySet().stream()
+                            .map(e -> " " + e.getKey() + " " + e.getValue())
+                            .collect(java.util.stream.Collectors.joining(",")));
+        }
+        if (s.newTermsCombinationsCut() > 0) {
+            err.printf(
+                    "  new_terms: %d term combinations beyond %d per event were not evaluated (events with many values "
+                            + "in the terms' fields; metric new_terms_combinations_cut)%n",
+                    s.newTermsCombinationsCut(), dev.tripline.correlate.CorrelationPlan.MAX_TERM_COMBINATIONS);
         }
         for (Map.Entry<String, Long> e : s.alertsByRule().entrySet()) {
             err.printf(
