@@ -336,7 +336,21 @@ final class JobOptions {
      * bound to loopback, accumulators reported every second, the UI if asked.
      */
     StreamExecutionEnvironment environment(String cmd, PrintWriter err, TriplineConfig config) throws Failed {
+        return environment(cmd, err, config, null);
+    }
+
+    /** As above, restoring the job from the savepoint at {@code fromSavepoint} when it is not null. */
+    StreamExecutionEnvironment environment(String cmd, PrintWriter err, TriplineConfig config, String fromSavepoint)
+            throws Failed {
         if (onCluster()) {
+            if (fromSavepoint != null) {
+                throw fail(
+                        err,
+                        cmd,
+                        BAD_USAGE,
+                        "--from-savepoint starts a job run in this process; on a cluster give the savepoint to "
+                                + "flink run -s");
+            }
             if (web) {
                 throw fail(
                         err,
@@ -360,6 +374,9 @@ final class JobOptions {
         config.embedded().applyTo(conf);
         // Running jobs report accumulators with task-manager heartbeats; the default 10 s is too slow for progress.
         conf.set(HeartbeatManagerOptions.HEARTBEAT_INTERVAL, Duration.ofSeconds(1));
+        if (fromSavepoint != null) {
+            conf.set(org.apache.flink.runtime.jobgraph.SavepointConfigOptions.SAVEPOINT_PATH, fromSavepoint);
+        }
         StreamExecutionEnvironment env;
         if (web) {
             int port = webPort == 0 ? freePort(cmd, err) : portIfFree(cmd, err, webPort);

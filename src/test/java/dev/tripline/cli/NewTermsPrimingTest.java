@@ -166,13 +166,37 @@ class NewTermsPrimingTest {
                         "arn:aws:iam::123456789012:user/alice " + DAY0.plusSeconds(12 * DAY + 3600),
                         "arn:aws:iam::123456789012:user/trent " + DAY0.plusSeconds(12 * DAY + 7200));
 
+        // The streaming job from the savepoint, as 'tripline run - --from-savepoint' runs it over a stream.
         Path live = afterTheArchive();
+        Path alerts = dir.resolve("primed-alerts.jsonl");
+        HuntCommandTest.Result primedRun = HuntCommandTest.mainWithStdin(
+                Files.readAllBytes(live),
+                "run",
+                "--rules",
+                rules.toString(),
+                "-o",
+                alerts.toString(),
+                "--from-savepoint",
+                savepoint,
+                "-");
+        assertThat(primedRun.code()).as(primedRun.err()).isZero();
         List<String> primed = new ArrayList<>();
-        EmbeddedRun.Summary fromSavepoint = stream(live, savepoint, primed);
+        for (String line : Files.readAllLines(alerts)) {
+            primed.add(JSON.readTree(line)
+                    .path("group")
+                    .path("aws.cloudtrail.user_identity.arn")
+                    .asText());
+        }
         assertThat(primed)
                 .as("carol is new; bob's last call lies more than ten days back; alice is known")
                 .containsExactlyInAnyOrder(
                         "arn:aws:iam::123456789012:user/carol", "arn:aws:iam::123456789012:user/bob");
+        assertThat(primedRun.err()).doesNotContain("new_terms learning");
+
+        // The same primed state in the job's own topology (EmbeddedRun), and the same job without it.
+        List<String> fromState = new ArrayList<>();
+        EmbeddedRun.Summary fromSavepoint = stream(live, savepoint, fromState);
+        assertThat(fromState).containsExactlyInAnyOrderElementsOf(primed);
         assertThat(fromSavepoint.newTermsLearned()).isEmpty();
 
         List<String> unprimed = new ArrayList<>();
