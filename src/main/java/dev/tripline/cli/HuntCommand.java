@@ -233,7 +233,7 @@ final class HuntCommand implements Callable<Integer> {
             }
             JobOptions.printSummary(err, "hunt", summary, true);
             if (summary.primed() != null) {
-                printPrimed(err, summary.primed());
+                printPrimed(err, summary.primed(), p);
             }
             if (report != null) {
                 writeReport(err, names, range, p, summary, results);
@@ -278,7 +278,7 @@ final class HuntCommand implements Callable<Integer> {
         }
     }
 
-    private void printPrimed(PrintWriter err, NewTermsPriming.Result r) {
+    private void printPrimed(PrintWriter err, NewTermsPriming.Result r, JobOptions.Prepared p) {
         if (!r.primed()) {
             err.printf(
                     "tripline hunt: priming savepoint written to %s, but it primes nothing: no event matched a "
@@ -296,6 +296,18 @@ final class HuntCommand implements Callable<Integer> {
                     Instant.ofEpochMilli(r.historyEnd()),
                     r.pastWindow(),
                     primeSavepoint);
+            // A rule whose window is longer than the history alerts only once a window has passed since its start.
+            List<String> learning = NewTermsPriming.newTerms(p.rules().engine()).stream()
+                    .filter(c -> r.historyEnd() - r.historyStart()
+                            < c.rule().timespan().toMillis())
+                    .map(c -> c.id())
+                    .toList();
+            if (!learning.isEmpty()) {
+                err.printf(
+                        "tripline hunt: the history is shorter than the window of %d new_terms rules (%s): started "
+                                + "from this savepoint they learn until one window after %s, then alert%n",
+                        learning.size(), String.join(", ", learning), Instant.ofEpochMilli(r.historyStart()));
+            }
         }
         err.flush();
     }

@@ -154,6 +154,7 @@ class NewTermsPrimingTest {
                 archive.toString());
         assertThat(hunt.code()).as(hunt.err()).isZero();
         assertThat(hunt.err())
+                .doesNotContain("the history is shorter")
                 .contains("priming savepoint written to " + savepoint + ": 2 terms of 1 new_terms rules, history from "
                         + DAY0.plusSeconds(3600) + " to " + DAY0.plusSeconds(12 * DAY + 7200))
                 .contains("(1 terms whose window ended before then left out)");
@@ -221,5 +222,29 @@ class NewTermsPrimingTest {
                 .contains("0 alerts")
                 .contains("new_terms learning, not alerting: 3 terms first seen before their rule's history was known")
                 .contains(RULE_ID + " 3");
+    }
+
+    @Test
+    void aPrimingHuntShorterThanTheWindowSaysItsRulesWillStillLearn() throws Exception {
+        String from = DAY0.plusSeconds(5 * DAY).toString();
+        HuntCommandTest.Result hunt = HuntCommandTest.main(
+                "hunt",
+                "--rules",
+                rules.toString(),
+                "--progress",
+                "none",
+                "--from",
+                from,
+                "-o",
+                dir.resolve("hunted.jsonl").toString(),
+                "--prime-savepoint",
+                dir.resolve("short").toString(),
+                archive().toString());
+        assertThat(hunt.code()).as(hunt.err()).isZero();
+        assertThat(hunt.err())
+                .as("history from --from, seven days of a ten-day window")
+                .contains("history from " + from)
+                .contains("the history is shorter than the window of 1 new_terms rules (" + RULE_ID
+                        + "): started from this savepoint they learn until one window after " + from);
     }
 }
