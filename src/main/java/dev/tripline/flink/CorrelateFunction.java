@@ -125,12 +125,11 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
     private transient ValueState<Long> timer;
 
     private transient ListState<SignalRecord> pending;
+    private transient ValueState<Long> pendingSince;
     /** Operator state: where the new_terms history of this state starts ({@link NewTermsHistory}). */
     private transient ListState<org.apache.flink.api.java.tuple.Tuple2<String, Long>> newTermsHistory;
     /** The history starts the state came with, applied to every rule set this operator runs. */
     private transient Map<String, Long> restoredHistory;
-
-    private transient ValueState<Long> pendingSince;
 
     private transient ValueStateDescriptor<CorrelationState> indexDescriptor;
     /** The live set a restore brought back, applied at open; null to run the start rules. */

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
  * A new_terms correlation (history window 60 minutes) through {@link CorrelateOperator} in Flink's keyed harness
  * with explicit watermarks: a first sighting fires when the watermark reaches it, never on arrival; a sighting
  * within the window after another does not; the state survives a snapshot and restore, and once the window after
- * the last sighting has passed no keyed state entry and no timer is left.
+ * the last sighting has passed no keyed state entry and no timer is left. The history start a job knows travels with
+ * its state: restored into a job that does not know it, its rules alert instead of learning.
  */
 class NewTermsHarnessTest {
 
