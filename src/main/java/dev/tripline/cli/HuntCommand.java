@@ -6,6 +6,7 @@ import dev.tripline.io.ArchiveFiles;
 import dev.tripline.job.DetectionJob;
 import dev.tripline.job.Durations;
 import dev.tripline.job.EmbeddedRun;
+import dev.tripline.job.NewTermsPriming;
 import dev.tripline.report.Backtest;
 import dev.tripline.report.HuntReport;
 import dev.tripline.report.HuntResults;
@@ -105,6 +106,15 @@ final class HuntCommand implements Callable<Integer> {
     Path report;
 
     @Option(
+            names = "--prime-savepoint",
+            paramLabel = "DIR",
+            description = "Also write a Flink savepoint of the new_terms state the hunted archive leaves (the terms "
+                    + "seen within each rule's history window, and where that history starts) to DIR, for the "
+                    + "streaming job to start from (flink run -s DIR ... job): its new_terms rules then alert on "
+                    + "terms first seen after the archive instead of learning (docs/hunting.md).")
+    String primeSavepoint;
+
+    @Option(
             names = "--progress",
             paramLabel = "auto|terminal|lines|none",
             defaultValue = "auto",
@@ -198,6 +208,9 @@ final class HuntCommand implements Callable<Integer> {
                         JobOptions.BAD_USAGE,
                         "no input files found in " + names + (range.isAll() ? "" : " for " + describe(range)));
             }
+            if (primeSavepoint != null) {
+                checkPrimeSavepoint(err, p);
+            }
             StreamExecutionEnvironment env = job.environment("hunt", err, p.config());
             ProgressLine line = new ProgressLine(err, progress, "tripline hunt:");
             EmbeddedRun.Summary summary;
@@ -213,11 +226,15 @@ final class HuntCommand implements Callable<Integer> {
                         line,
                         line.intervalMillis(interval),
                         null,
-                        results);
+                        results,
+                        primeSavepoint);
             } finally {
                 line.finish();
             }
             JobOptions.printSummary(err, "hunt", summary, true);
+            if (summary.primed() != null) {
+                printPrimed(err, summary.primed(), p);
+            }
             if (report != null) {
                 writeReport(err, names, range, p, summary, results);
             }
@@ -225,6 +242,74 @@ final class HuntCommand implements Callable<Integer> {
         } catch (JobOptions.Failed f) {
             return f.code;
         }
+    }
+
+    /** Refuses a priming savepoint there is nothing for, or one that would overwrite a directory with content. */
+    private void checkPrimeSavepoint(PrintWriter err, JobOptions.Prepared p) throws JobOptions.Failed {
+        if (NewTermsPriming.newTerms(p.rules().engine()).isEmpty()) {
+            throw JobOptions.fail(
+                    err,
+                    "hunt",
+                    JobOptions.BAD_USAGE,
+                    "--prime-savepoint: the rules hold no new_terms rule, so there is no state to prime");
+        }
+        Path local = primeSavepoint.contains("://") && !primeSavepoint.startsWith("file:")
+                ? null
+                : primeSavepoint.startsWith("file:")
+                        ? Path.of(java.net.URI.create(primeSavepoint))
+                        : Path.of(primeSavepoint);
+        try {
+            if (local != null && Files.isDirectory(local)) {
+                try (var entries = Files.list(local)) {
+                    if (entries.findAny().isPresent()) {
+                        throw JobOptions.fail(
+                                err,
+                                "hunt",
+                                JobOptions.BAD_USAGE,
+                                "--prime-savepoint: " + primeSavepoint + " is not empty; name a new directory");
+                    }
+                }
+            } else if (local != null && Files.exists(local)) {
+                throw JobOptions.fail(
+                        err, "hunt", JobOptions.BAD_USAGE, "--prime-savepoint: " + primeSavepoint + " is a file");
+            }
+        } catch (IOException e) {
+            throw JobOptions.fail(err, "hunt", JobOptions.BAD_USAGE, "--prime-savepoint: " + e.getMessage());
+        }
+    }
+
+    private void printPrimed(PrintWriter err, NewTermsPriming.Result r, JobOptions.Prepared p) {
+        if (!r.primed()) {
+            err.printf(
+                    "tripline hunt: priming savepoint written to %s, but it primes nothing: no event matched a "
+                            + "correlation's rule, so the history's start is unknown and new_terms rules will learn%n",
+                    primeSavepoint);
+        } else {
+            err.printf(
+                    "tripline hunt: priming savepoint written to %s: %d terms of %d new_terms rules, history from %s "
+                            + "to %s (%d terms whose window ended before then left out); start the job from it: "
+                            + "flink run -s %s ... job%n",
+                    primeSavepoint,
+                    r.terms(),
+                    r.correlations().size(),
+                    Instant.ofEpochMilli(r.historyStart()),
+                    Instant.ofEpochMilli(r.historyEnd()),
+                    r.pastWindow(),
+                    primeSavepoint);
+            // A rule whose window is longer than the history alerts only once a window has passed since its start.
+            List<String> learning = NewTermsPriming.newTerms(p.rules().engine()).stream()
+                    .filter(c -> r.historyEnd() - r.historyStart()
+                            < c.rule().timespan().toMillis())
+                    .map(c -> c.id())
+                    .toList();
+            if (!learning.isEmpty()) {
+                err.printf(
+                        "tripline hunt: the history is shorter than the window of %d new_terms rules (%s): started "
+                                + "from this savepoint they learn until one window after %s, then alert%n",
+                        learning.size(), String.join(", ", learning), Instant.ofEpochMilli(r.historyStart()));
+            }
+        }
+        err.flush();
     }
 
     private TimeRange range(PrintWriter err) throws JobOptions.Failed {

@@ -336,7 +336,21 @@ final class JobOptions {
      * bound to loopback, accumulators reported every second, the UI if asked.
      */
     StreamExecutionEnvironment environment(String cmd, PrintWriter err, TriplineConfig config) throws Failed {
+        return environment(cmd, err, config, null);
+    }
+
+    /** As above, restoring the job from the savepoint at {@code fromSavepoint} when it is not null. */
+    StreamExecutionEnvironment environment(String cmd, PrintWriter err, TriplineConfig config, String fromSavepoint)
+            throws Failed {
         if (onCluster()) {
+            if (fromSavepoint != null) {
+                throw fail(
+                        err,
+                        cmd,
+                        BAD_USAGE,
+                        "--from-savepoint starts a job run in this process; on a cluster give the savepoint to "
+                                + "flink run -s");
+            }
             if (web) {
                 throw fail(
                         err,
@@ -360,6 +374,9 @@ final class JobOptions {
         config.embedded().applyTo(conf);
         // Running jobs report accumulators with task-manager heartbeats; the default 10 s is too slow for progress.
         conf.set(HeartbeatManagerOptions.HEARTBEAT_INTERVAL, Duration.ofSeconds(1));
+        if (fromSavepoint != null) {
+            conf.set(org.apache.flink.runtime.jobgraph.SavepointConfigOptions.SAVEPOINT_PATH, fromSavepoint);
+        }
         StreamExecutionEnvironment env;
         if (web) {
             int port = webPort == 0 ? freePort(cmd, err) : portIfFree(cmd, err, webPort);
@@ -431,10 +448,13 @@ final class JobOptions {
             long progressMillis,
             EmbeddedRun.Live live)
             throws Exception {
-        return execute(cmd, spec, env, mode, input, p, progress, progressMillis, live, null);
+        return execute(cmd, spec, env, mode, input, p, progress, progressMillis, live, null, null);
     }
 
-    /** As above; {@code results}, when not null, is also given every alert, dead letter and late record line. */
+    /**
+     * As above; {@code results}, when not null, is also given every alert, dead letter and late record line, and
+     * with {@code primeSavepoint} (a BATCH run) the new_terms priming savepoint is written there.
+     */
     static EmbeddedRun.Summary execute(
             String cmd,
             CommandLine.Model.CommandSpec spec,
@@ -445,10 +465,14 @@ final class JobOptions {
             EmbeddedRun.ProgressListener progress,
             long progressMillis,
             EmbeddedRun.Live live,
-            HuntResults results)
+            HuntResults results,
+            String primeSavepoint)
             throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         EmbeddedRun run = new EmbeddedRun(p.rules(), p.options(), p.format(), new dev.tripline.io.RawRecordFormat());
+        if (primeSavepoint != null) {
+            run.primeNewTerms(primeSavepoint);
+        }
         watch(run, cmd, err, p);
         if (live != null) {
             run.live(live).ruleUpdates(line -> {
@@ -601,6 +625,22 @@ final class JobOptions {
         }
         if (s.live()) {
             err.printf("  rule updates: %d accepted, %d rejected%n", s.ruleUpdatesAccepted(), s.ruleUpdatesRejected());
+        }
+        if (s.newTermsLearnedTotal() > 0) {
+            err.printf(
+                    "  new_terms learning, not alerting: %d terms first seen before their rule's history was known "
+                            + "(correlation.new-terms-history-start, a hunt's --from, or a priming savepoint from "
+                            + "'tripline hunt --prime-savepoint'; see the new_terms_learned metric):%s%n",
+                    s.newTermsLearnedTotal(),
+                    s.newTermsLearned().entrySet().stream()
+                            .map(e -> " " + e.getKey() + " " + e.getValue())
+                            .collect(java.util.stream.Collectors.joining(",")));
+        }
+        if (s.newTermsCombinationsCut() > 0) {
+            err.printf(
+                    "  new_terms: %d term combinations beyond %d per event were not evaluated (events with many values "
+                            + "in the terms' fields; metric new_terms_combinations_cut)%n",
+                    s.newTermsCombinationsCut(), dev.tripline.correlate.CorrelationPlan.MAX_TERM_COMBINATIONS);
         }
         for (Map.Entry<String, Long> e : s.alertsByRule().entrySet()) {
             err.printf(

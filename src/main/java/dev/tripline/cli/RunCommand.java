@@ -75,6 +75,14 @@ final class RunCommand implements Callable<Integer> {
                     + "stdin ('-'), kafka or kinesis; a run over files ends when they are read.")
     boolean watchRules;
 
+    @Option(
+            names = "--from-savepoint",
+            paramLabel = "DIR",
+            description = "Start from a savepoint: one of a stopped job, or the priming savepoint of "
+                    + "'tripline hunt --prime-savepoint' (new_terms rules then know the archive's terms). Needs a "
+                    + "stream input (stdin '-', kafka or kinesis); a run over files starts without state.")
+    String fromSavepoint;
+
     @Mixin
     JobOptions job;
 
@@ -118,7 +126,15 @@ final class RunCommand implements Callable<Integer> {
             }
             JobOptions.Prepared p = src.kind() == SourceOptions.Kind.FILE ? prepared : prepared.forLiveSource();
             EmbeddedRun.Input input = src.kind() == SourceOptions.Kind.FILE ? fileInput(err, p) : streamInput(err, src);
-            StreamExecutionEnvironment env = job.environment("run", err, p.config());
+            if (fromSavepoint != null && input.mode() != RuntimeExecutionMode.STREAMING) {
+                throw JobOptions.fail(
+                        err,
+                        "run",
+                        JobOptions.BAD_USAGE,
+                        "--from-savepoint needs a stream input (stdin '-', kafka or kinesis): a run over files runs in "
+                                + "BATCH mode, which starts without state");
+            }
+            StreamExecutionEnvironment env = job.environment("run", err, p.config(), fromSavepoint);
             if (src.kind() != SourceOptions.Kind.FILE || snk.kind() != SourceOptions.Kind.FILE) {
                 // Exactly-once sinks commit on checkpoints, and restartable sources keep their positions there.
                 EmbeddedRun.enableCheckpointing(env, snk.checkpointInterval());

@@ -52,6 +52,37 @@ public final class CorrelationEngine implements Serializable {
         }
     }
 
+    /** A copy of {@code base} whose plans are {@code replace}d (same ids, stages and routing). */
+    private CorrelationEngine(CorrelationEngine base, java.util.function.UnaryOperator<CorrelationPlan> replace) {
+        base.plans.forEach((id, p) -> plans.put(id, replace.apply(p)));
+        base.consumers.forEach((input, list) ->
+                consumers.put(input, list.stream().map(p -> plans.get(p.id())).toList()));
+        stages.putAll(base.stages);
+        errors.addAll(base.errors);
+    }
+
+    /**
+     * This engine with the new_terms history of some plan versions starting earlier: {@code startByVersion} maps
+     * {@code id@fingerprint} to a history start (epoch millis) the state carries; a new_terms plan of such a
+     * version whose own start is later runs from it ({@link CorrelationPlan#withNewTermsHistoryStart}). This
+     * engine when nothing changes.
+     */
+    public CorrelationEngine withNewTermsHistoryStarts(Map<String, Long> startByVersion) {
+        boolean changes = plans.values().stream().anyMatch(p -> earlierStart(p, startByVersion) != null);
+        if (!changes) {
+            return this;
+        }
+        return new CorrelationEngine(this, p -> {
+            Long start = earlierStart(p, startByVersion);
+            return start == null ? p : p.withNewTermsHistoryStart(start);
+        });
+    }
+
+    private static Long earlierStart(CorrelationPlan p, Map<String, Long> startByVersion) {
+        Long start = p.isNewTerms() ? startByVersion.get(p.id() + "@" + p.fingerprint()) : null;
+        return start != null && start < p.options().newTermsHistoryStart() ? start : null;
+    }
+
     /** The loader rejects reference cycles; {@code visiting} only guards against a rule set built by hand. */
     private int stageOf(String id, Set<String> visiting) {
         Integer known = stages.get(id);

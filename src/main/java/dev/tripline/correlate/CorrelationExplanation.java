@@ -74,12 +74,13 @@ public final class CorrelationExplanation {
                     return;
                 }
                 if (plan.inputs().contains(rule.id())) {
-                    Optional<Signal> s = plan.signal(rule, event);
+                    CorrelationPlan.Signals s = plan.signals(rule, event);
                     if (s.isEmpty()) {
                         dropped[0]++;
-                    } else {
-                        byGroup.computeIfAbsent(s.get().group(), k -> new ArrayList<>())
-                                .add(new Seen(s.get(), s.get().evidence().get(0).eventId()));
+                    }
+                    for (Signal one : s.signals()) {
+                        byGroup.computeIfAbsent(one.group(), k -> new ArrayList<>())
+                                .add(new Seen(one, one.evidence().get(0).eventId()));
                     }
                 }
                 for (Fired f : correlator.onMatch(rule, event)) {

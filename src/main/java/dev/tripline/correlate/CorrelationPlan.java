@@ -33,8 +33,14 @@ import java.util.function.Function;
  * the arrival order. Every other condition is decided when the watermark reaches the window's end. Signals of a
  * fired match are consumed; a window that closes without firing releases its anchor.
  */
-public final class CorrelationPlan implements Serializable {
+public final class CorrelationPlan implements Serializable, Cloneable {
     private static final int MAX_TEMPORAL_RULES = 16;
+    /**
+     * new_terms: the most term combinations one event gives (Elastic evaluates at most 100 per document); the
+     * rest are cut and counted ({@link Signals#combinationsCut}).
+     */
+    public static final int MAX_TERM_COMBINATIONS = 100;
+
     private static final String TUPLE_SEPARATOR = "\u001f";
 
     /**
@@ -64,7 +70,9 @@ public final class CorrelationPlan implements Serializable {
     }
 
     private final CorrelationRule rule;
-    private final Options options;
+    /** Not final only for {@link #withNewTermsHistoryStart}, which sets it on a fresh copy. */
+    private Options options;
+
     private final long span;
     private final Map<String, Integer> ruleIndex = new HashMap<>();
     /** [rule index][group-by position] -> field name to read in that rule's events (aliases resolved). */
@@ -97,8 +105,11 @@ public final class CorrelationPlan implements Serializable {
     private final boolean counts;
     /** new_terms: a slot per sighting instant of the group's terms, decided in time order ({@link #stepTerms}). */
     private final boolean newTerms;
-    /** new_terms: sightings before this event time are learned, not alerted (history start plus one window). */
-    private final long learnedBy;
+    /**
+     * new_terms: sightings before this event time are learned, not alerted (history start plus one window). Not
+     * final only for {@link #withNewTermsHistoryStart}, which sets it on a fresh copy.
+     */
+    private long learnedBy;
 
     private CorrelationPlan(CorrelationRule rule, RuleSet ruleSet, Options options, boolean alert) {
         this.rule = rule;
@@ -155,10 +166,7 @@ public final class CorrelationPlan implements Serializable {
                         || rule.temporalCondition() != null)) {
             throw new IllegalArgumentException("new_terms takes exactly one rule, without a condition or value field");
         }
-        long start = options.newTermsHistoryStart();
-        learnedBy = start == Long.MIN_VALUE
-                ? Long.MIN_VALUE
-                : start > Long.MAX_VALUE - span ? Long.MAX_VALUE : start + span;
+        learnedBy = learnedBy(options.newTermsHistoryStart());
         orderedAbsence = absentMask != 0 && rule.type() == Type.TEMPORAL_ORDERED;
         if (temporal && rule.temporalCondition() != null) {
             formula = TemporalCondition.parse(rule.temporalCondition(), name -> indexOfName(name, ruleSet));
@@ -301,28 +309,117 @@ public final class CorrelationPlan implements Serializable {
         return rule.rules();
     }
 
+    /** True for Elastic's new_terms type, whose state is the terms seen ({@link #seenTerm}). */
+    public boolean isNewTerms() {
+        return newTerms;
+    }
+
+    /**
+     * This plan with its new_terms history starting at {@code start} (epoch millis) instead: the same correlation,
+     * fingerprint and state, only the time before which a new term is learned rather than alerted moves. The
+     * correlate operator uses it for a history start its state carries (a priming savepoint, an earlier run).
+     * Other types, and the same start, give this plan.
+     */
+    public CorrelationPlan withNewTermsHistoryStart(long start) {
+        if (!newTerms || start == options.newTermsHistoryStart()) {
+            return this;
+        }
+        CorrelationPlan copy;
+        try {
+            // Shallow: nothing else of a plan changes after it is compiled.
+            copy = (CorrelationPlan) clone();
+        } catch (CloneNotSupportedException e) {
+            throw new AssertionError(e);
+        }
+        copy.options = options.withNewTermsHistoryStart(start);
+        copy.learnedBy = copy.learnedBy(start);
+        return copy;
+    }
+
+    /** The history start plus one window: new terms before it are learned (see {@link Options}). */
+    private long learnedBy(long start) {
+        return start == Long.MIN_VALUE ? Long.MIN_VALUE : end(start);
+    }
+
     // ---- signals ----
 
     /**
-     * The signal for {@code event} matched by {@code matched}, or empty when the rule is not one of this
+     * The signals for {@code event} matched by {@code matched}: empty when the rule is not one of this
      * correlation's inputs, a group-by field is missing or null, the event has no time, or a value_* type's
-     * field is missing (or not a number for sum/avg/percentile/median). Empty results are to be counted as
-     * dropped by the caller.
+     * field is missing (or not a number for sum/avg/percentile/median); empty results are to be counted as
+     * dropped by the caller. Otherwise one signal, with the first value of each field; for new_terms, one per
+     * combination of the fields' values (Elastic: each value of a multi-valued field is a term of its own),
+     * distinct values in sorted order, at most {@link #MAX_TERM_COMBINATIONS}, the rest counted as cut.
      */
-    public Optional<Signal> signal(Rule matched, Event event) {
+    public Signals signals(Rule matched, Event event) {
         Integer r = ruleIndex.get(matched.id());
         long time = event.eventTimeMillis();
         if (r == null || time == Event.NO_TIME) {
-            return Optional.empty();
+            return Signals.NONE;
         }
         Function<FieldPath, String> lookup = p -> Evidence.firstValue(event, p);
-        return signal(
-                r,
-                matched.id(),
-                time,
-                valuesOrNull(Arrays.asList(groupPaths[r]), lookup),
-                lookup,
-                List.of(Evidence.of(matched, event)));
+        List<Evidence> evidence = List.of(Evidence.of(matched, event));
+        if (newTerms) {
+            return termSignals(r, matched.id(), time, event, evidence);
+        }
+        Optional<Signal> s =
+                signal(r, matched.id(), time, valuesOrNull(Arrays.asList(groupPaths[r]), lookup), lookup, evidence);
+        return s.map(x -> new Signals(List.of(x), 0)).orElse(Signals.NONE);
+    }
+
+    /**
+     * The signals one rule match gives (see {@link #signals(Rule, Event)}).
+     *
+     * @param combinationsCut new_terms: term combinations of the event beyond {@link #MAX_TERM_COMBINATIONS}, not
+     *                        signalled
+     */
+    public record Signals(List<Signal> signals, int combinationsCut) {
+        static final Signals NONE = new Signals(List.of(), 0);
+
+        public Signals {
+            signals = List.copyOf(signals);
+        }
+
+        public boolean isEmpty() {
+            return signals.isEmpty();
+        }
+    }
+
+    /** new_terms: one signal per combination of the fields' distinct values, in sorted order, up to the bound. */
+    private Signals termSignals(int r, String ruleId, long time, Event event, List<Evidence> evidence) {
+        FieldPath[] paths = groupPaths[r];
+        List<List<String>> values = new ArrayList<>(paths.length);
+        long combinations = 1;
+        for (FieldPath p : paths) {
+            java.util.TreeSet<String> distinct = new java.util.TreeSet<>();
+            event.anyValue(p, v -> {
+                String text = Event.stringForm(v);
+                if (text != null) {
+                    distinct.add(Evidence.cut(text));
+                }
+                return false; // every value
+            });
+            if (distinct.isEmpty()) {
+                return Signals.NONE;
+            }
+            values.add(new ArrayList<>(distinct));
+            combinations = Math.min(Long.MAX_VALUE / 1024, combinations * distinct.size());
+        }
+        int kept = (int) Math.min(combinations, MAX_TERM_COMBINATIONS);
+        List<Signal> out = new ArrayList<>(kept);
+        int[] at = new int[paths.length];
+        for (int n = 0; n < kept; n++) {
+            List<String> group = new ArrayList<>(paths.length);
+            for (int f = 0; f < paths.length; f++) {
+                group.add(values.get(f).get(at[f]));
+            }
+            out.add(new Signal(r, ruleId, time, group, null, evidence));
+            // The next combination: the last field varies fastest.
+            for (int f = paths.length - 1; f >= 0 && ++at[f] == values.get(f).size(); f--) {
+                at[f] = 0;
+            }
+        }
+        return new Signals(out, (int) Math.min(Integer.MAX_VALUE, combinations - kept));
     }
 
     /**
@@ -1253,6 +1350,25 @@ public final class CorrelationPlan implements Serializable {
             state.removeIf(s -> s.time < latest.time || (expired && s == latest), s -> {});
         }
         return result(g, state, fired, 0, 0, learned);
+    }
+
+    /**
+     * new_terms: the state of a term whose sightings up to {@code lastSeen} are all decided, as a hunt leaves it
+     * (a priming savepoint): one decided sighting at {@code lastSeen}, kept as the witness that the term was seen.
+     * It is due ({@link #seenTermDue}) one window after it, when the term is no longer known.
+     */
+    public CorrelationState seenTerm(long lastSeen) {
+        if (!newTerms) {
+            throw new IllegalStateException("correlation " + rule.id() + " is not a new_terms correlation");
+        }
+        CorrelationState state = new CorrelationState();
+        state.insert(new CorrelationState.Slot(0, lastSeen, null, 1, 0, true));
+        return state;
+    }
+
+    /** When the state of {@link #seenTerm} is next due: the end of its window (the driver adds its lateness). */
+    public long seenTermDue(long lastSeen) {
+        return end(lastSeen);
     }
 
     private Fired newTerm(GroupState g, CorrelationState.Slot s) {

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -28,6 +27,7 @@ public final class MapCorrelator {
 
     private long watermark = Long.MIN_VALUE;
     private long dropped;
+    private long combinationsCut;
     private long evicted;
     private long folded;
     private long learned;
@@ -45,11 +45,13 @@ public final class MapCorrelator {
     public List<Fired> onMatch(Rule rule, Event event) {
         List<Fired> out = new ArrayList<>();
         for (CorrelationPlan plan : correlator.engine().consumersOf(rule.id())) {
-            Optional<Signal> s = plan.signal(rule, event);
+            CorrelationPlan.Signals s = plan.signals(rule, event);
             if (s.isEmpty()) {
                 dropped++;
-            } else {
-                onSignal(plan, s.get(), out);
+            }
+            combinationsCut += s.combinationsCut();
+            for (Signal one : s.signals()) {
+                onSignal(plan, one, out);
             }
         }
         return out;
@@ -125,6 +127,11 @@ public final class MapCorrelator {
     /** Slots held over all groups. */
     public long slots() {
         return groups.values().stream().mapToLong(MapGroupState::slotEntries).sum();
+    }
+
+    /** new_terms: term combinations of an event beyond {@link CorrelationPlan#MAX_TERM_COMBINATIONS}, not signalled. */
+    public long combinationsCut() {
+        return combinationsCut;
     }
 
     /** Signals dropped because a group-by or value field was missing (counted, not correlated). */

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -62,7 +63,9 @@ import org.slf4j.LoggerFactory;
  *       (and while an aggregate slot still collects evidence), read only when a match uses the slot;</li>
  *   <li>{@code correlation-timer}: the one event-time timer registered for the group.</li>
  * </ul>
- * All three are cleared as soon as the plan reports nothing open; a processing-time TTL (when configured) is only
+ * Operator state: where the new_terms history of the state starts ({@link NewTermsHistory}), applied to every rule
+ * set the operator runs and rewritten on each checkpoint. All three keyed states are cleared as soon as the plan
+ * reports nothing open; a processing-time TTL (when configured) is only
  * a backstop against a bug or a lost timer. A signal that only repeats a slot (same rule and instant) reads one
  * map entry and writes nothing.
  *
@@ -102,6 +105,10 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
     static final long PENDING_TIMEOUT_MILLIS = 10 * 60_000;
     /** Held signals per group beyond which further ones are given up at once (a flood under unknown rules). */
     static final int MAX_PENDING_PER_KEY = 10_000;
+    /** Accumulator name prefix, followed by the rule id: new_terms terms learned, not alerted (run summaries). */
+    public static final String ACC_NEW_TERMS_LEARNED = "tripline-new-terms-learned:";
+    /** Keyed state of a group's one registered event-time timer. */
+    public static final String TIMER_STATE = "correlation-timer";
     /** The {@link LateRecord#stage} of a signal whose rules never reached this operator. */
     public static final String UNKNOWN_RULES_STAGE = "correlate-unknown-rules";
 
@@ -119,6 +126,10 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
 
     private transient ListState<SignalRecord> pending;
     private transient ValueState<Long> pendingSince;
+    /** Operator state: where the new_terms history of this state starts ({@link NewTermsHistory}). */
+    private transient ListState<org.apache.flink.api.java.tuple.Tuple2<String, Long>> newTermsHistory;
+    /** The history starts the state came with, applied to every rule set this operator runs. */
+    private transient Map<String, Long> restoredHistory;
 
     private transient ValueStateDescriptor<CorrelationState> indexDescriptor;
     /** The live set a restore brought back, applied at open; null to run the start rules. */
@@ -140,6 +151,9 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
     private transient Counter held;
     private transient Map<String, Counter> droppedByRule;
     private transient Map<String, Counter> evictedByRule;
+    /** Accumulators {@link #ACC_NEW_TERMS_LEARNED}{@code <rule id>}, made on a rule's first learned term. */
+    private transient Map<String, LongCounter> learnedByRule;
+
     private transient Ports ports;
 
     /** A stage running {@code engine} with no live updates expected, no TTL and no allowed lateness (tests). */
@@ -186,11 +200,14 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
     @Override
     public void initializeState(FunctionInitializationContext context) throws Exception {
         restored = live.restore(context, LOG, name);
+        newTermsHistory = NewTermsHistory.state(context);
+        restoredHistory = NewTermsHistory.restored(newTermsHistory);
     }
 
     @Override
-    public void snapshotState(FunctionSnapshotContext context) {
+    public void snapshotState(FunctionSnapshotContext context) throws Exception {
         // Broadcast and keyed state are snapshotted by Flink.
+        newTermsHistory.update(NewTermsHistory.entries(correlator.engine()));
     }
 
     @Override
@@ -199,11 +216,7 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
         indexDescriptor = indexDescriptor(ttl);
         index = getRuntimeContext().getState(indexDescriptor);
         slots = getRuntimeContext().getMapState(slotsDescriptor(ttl));
-        ValueStateDescriptor<Long> timerDesc = new ValueStateDescriptor<>("correlation-timer", Types.LONG);
-        if (ttl != null) {
-            timerDesc.enableTimeToLive(ttl);
-        }
-        timer = getRuntimeContext().getState(timerDesc);
+        timer = getRuntimeContext().getState(timerDescriptor(ttl));
         pending = getRuntimeContext()
                 .getListState(
                         new ListStateDescriptor<>("live-pending-signals", TypeInformation.of(SignalRecord.class)));
@@ -221,6 +234,7 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
         held = m.counter("signals_held_for_rule_update");
         droppedByRule = new HashMap<>();
         evictedByRule = new HashMap<>();
+        learnedByRule = new HashMap<>();
         retired = new HashSet<>();
         ports = new Ports();
         running = live.startDigest();
@@ -238,13 +252,18 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
             }
             restored = null;
         }
+        CorrelationEngine primed = NewTermsHistory.apply(correlator.engine(), restoredHistory);
+        if (primed != correlator.engine()) {
+            LOG.info("{}: new_terms history restored with the state: {}", name, restoredHistory);
+            correlator.swap(primed);
+        }
     }
 
     /**
      * The TTL the state is written with, or null for none. Background cleanup stays off: it walks entries on every
      * state access, and the timers already clear what a correlation no longer needs.
      */
-    static StateTtlConfig ttlConfig(Duration stateTtl) {
+    public static StateTtlConfig ttlConfig(Duration stateTtl) {
         if (stateTtl.isZero()) {
             return null;
         }
@@ -393,7 +412,7 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
                     o.errors());
             return;
         }
-        CorrelationEngine after = o.engine();
+        CorrelationEngine after = NewTermsHistory.apply(o.engine(), restoredHistory);
         for (CorrelationPlan p : correlator.engine().plans()) {
             CorrelationPlan now = after.plan(p.id());
             if (now == null || !now.fingerprint().equals(p.fingerprint())) {
@@ -640,6 +659,13 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
         @Override
         public void learned(CorrelationPlan plan, int terms) {
             learned.inc(terms);
+            learnedByRule
+                    .computeIfAbsent(plan.id(), id -> {
+                        LongCounter c = new LongCounter();
+                        getRuntimeContext().addAccumulator(ACC_NEW_TERMS_LEARNED + id, c);
+                        return c;
+                    })
+                    .add(terms);
         }
     }
 
@@ -650,6 +676,14 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
     public static ValueStateDescriptor<CorrelationState> indexDescriptor(StateTtlConfig ttl) {
         ValueStateDescriptor<CorrelationState> d =
                 new ValueStateDescriptor<>(INDEX_STATE, CorrelationStateSerializer.INSTANCE);
+        if (ttl != null) {
+            d.enableTimeToLive(ttl);
+        }
+        return d;
+    }
+
+    public static ValueStateDescriptor<Long> timerDescriptor(StateTtlConfig ttl) {
+        ValueStateDescriptor<Long> d = new ValueStateDescriptor<>(TIMER_STATE, Types.LONG);
         if (ttl != null) {
             d.enableTimeToLive(ttl);
         }

@@ -15,7 +15,6 @@ import dev.tripline.rule.Rule;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
@@ -99,6 +98,8 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
      * without a caller has no principal): the rule was evaluated, the correlation skipped the event.
      */
     public static final String ACC_SIGNALS_DROPPED = "tripline-signals-dropped-missing-group";
+    /** new_terms: term combinations of an event beyond {@link CorrelationPlan#MAX_TERM_COMBINATIONS}. */
+    public static final String ACC_TERM_COMBINATIONS_CUT = "tripline-new-terms-combinations-cut";
 
     private transient EventParser parser;
     private transient LongCounter recordsTotal;
@@ -109,6 +110,7 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
     private transient LongCounter embeddedJsonTotal;
     private transient Counter embeddedJsonUnreadable;
     private transient LongCounter signalsDroppedTotal;
+    private transient LongCounter termCombinationsCutTotal;
     /** The line file this subtask is reading, null when none. */
     private transient String lineOrigin;
     /** Recent event times per source, for {@link EventTimeBounds#check}. */
@@ -123,6 +125,7 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
     private transient Counter matches;
     private transient Counter signals;
     private transient Counter signalsDropped;
+    private transient Counter termCombinationsCut;
 
     /** Start rules only, every time, no live updates expected (tests, benchmarks). */
     public DetectFunction(CompiledMatcher matcher, CorrelationEngine engine) {
@@ -181,6 +184,7 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
         matches = m.counter("matches");
         signals = m.counter("signals");
         signalsDropped = m.counter("signals_dropped_missing_group");
+        termCombinationsCut = m.counter("new_terms_combinations_cut");
         outsideRange = m.counter("events_outside_time_range");
         embeddedJsonUnreadable = m.counter("embedded_json_unreadable");
         // A fixed, small set of reasons: registering them all up front keeps the hot path a map lookup.
@@ -205,6 +209,8 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
         getRuntimeContext().addAccumulator(ACC_EMBEDDED_JSON_UNREADABLE, embeddedJsonTotal);
         signalsDroppedTotal = new LongCounter();
         getRuntimeContext().addAccumulator(ACC_SIGNALS_DROPPED, signalsDroppedTotal);
+        termCombinationsCutTotal = new LongCounter();
+        getRuntimeContext().addAccumulator(ACC_TERM_COMBINATIONS_CUT, termCombinationsCutTotal);
         applied = m.counter("rule_updates_applied");
         running = live.startDigest();
         if (restored != null) {
@@ -353,13 +359,18 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
     private void onMatch(Rule rule, Event event, ReadOnlyContext ctx, Collector<SignalRecord> out) {
         matches.inc();
         for (CorrelationPlan plan : engine.consumersOf(rule.id())) {
-            Optional<Signal> s = plan.signal(rule, event);
+            CorrelationPlan.Signals s = plan.signals(rule, event);
             if (s.isEmpty()) {
                 signalsDropped.inc();
                 signalsDroppedTotal.add(1);
-            } else {
+            }
+            if (s.combinationsCut() > 0) {
+                termCombinationsCut.inc(s.combinationsCut());
+                termCombinationsCutTotal.add(s.combinationsCut());
+            }
+            for (Signal one : s.signals()) {
                 signals.inc();
-                out.collect(SignalRecord.of(plan, s.get(), engine.stageOf(plan.id())));
+                out.collect(SignalRecord.of(plan, one, engine.stageOf(plan.id())));
             }
         }
         if (!rule.signalOnly()) {

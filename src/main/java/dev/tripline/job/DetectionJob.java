@@ -320,6 +320,8 @@ public final class DetectionJob {
     private LiveRules live;
 
     private int minStages = 1;
+    /** Null, or where a BATCH run also writes its new_terms priming savepoint ({@link NewTermsPriming}). */
+    private String primeSavepoint;
 
     /** A job running {@code program}; IllegalArgumentException, listing them, when the program has errors. */
     public DetectionJob(RuleProgram program, Options options) {
@@ -349,6 +351,15 @@ public final class DetectionJob {
             throw new IllegalArgumentException("correlate stages must be at least 1, got " + n);
         }
         this.minStages = n;
+        return this;
+    }
+
+    /**
+     * Also writes, when the (BATCH) job runs, a savepoint of the new_terms state its input leaves
+     * ({@link NewTermsPriming}) to {@code path}, for a streaming job to start from.
+     */
+    public DetectionJob primeNewTerms(String path) {
+        this.primeSavepoint = Objects.requireNonNull(path, "path");
         return this;
     }
 
@@ -402,6 +413,12 @@ public final class DetectionJob {
                 .uid(UID_DETECT)
                 .name("detect");
 
+        if (primeSavepoint != null) {
+            if (!batch) {
+                throw new IllegalStateException("a priming savepoint is written by a BATCH job (a hunt)");
+            }
+            NewTermsPriming.attach(detected, engine, primeSavepoint, options.stateTtl(), options.allowedLateness());
+        }
         DataStream<SignalRecord> signals = detected.assignTimestampsAndWatermarks(
                         WatermarkStrategy.<SignalRecord>forBoundedOutOfOrderness(options.outOfOrderness())
                                 .withTimestampAssigner((r, ts) -> r.time)

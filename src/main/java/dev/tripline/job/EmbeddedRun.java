@@ -3,6 +3,7 @@ package dev.tripline.job;
 import dev.tripline.alert.Alert;
 import dev.tripline.alert.AlertFormat;
 import dev.tripline.flink.AlertRecord;
+import dev.tripline.flink.CorrelateFunction;
 import dev.tripline.flink.DeadLetter;
 import dev.tripline.flink.DetectFunction;
 import dev.tripline.flink.LiveRules;
@@ -65,6 +66,10 @@ public final class EmbeddedRun {
      * @param late         what arrived too late to be correlated or deduplicated; null when the run cannot tell
      *                     (sinks inside the job: see the late_records metric)
      * @param deadLettersByReason the dead letters by reason, in reason name order
+     * @param newTermsLearned new_terms terms learned while a rule's history was not yet known (not alerted), by
+     *                        rule id
+     * @param newTermsCombinationsCut new_terms term combinations of an event beyond the bound, not signalled
+     * @param primed          what a hunt's priming savepoint holds; null when none was written
      */
     public record Summary(
             int files,
@@ -81,7 +86,10 @@ public final class EmbeddedRun {
             long alertUpdates,
             long signalsMissingGroup,
             long embeddedJsonUnreadable,
-            SortedMap<String, Long> deadLettersByReason) {
+            SortedMap<String, Long> deadLettersByReason,
+            SortedMap<String, Long> newTermsLearned,
+            long newTermsCombinationsCut,
+            NewTermsPriming.Result primed) {
         /** True when the run took live rule updates. */
         public boolean live() {
             return ruleUpdatesAccepted >= 0;
@@ -89,6 +97,11 @@ public final class EmbeddedRun {
 
         public long alerts() {
             return alertsByRule.values().stream().mapToLong(Long::longValue).sum();
+        }
+
+        /** new_terms terms learned (not alerted), over every rule. */
+        public long newTermsLearnedTotal() {
+            return newTermsLearned.values().stream().mapToLong(Long::longValue).sum();
         }
 
         /** All late records; -1 when the run cannot tell. */
@@ -199,6 +212,8 @@ public final class EmbeddedRun {
     private EmbeddedOptions watched;
 
     private LineSink notices = line -> {};
+    /** Null, or where a BATCH run writes its new_terms priming savepoint. */
+    private String primeSavepoint;
 
     /**
      * The job stopped for good: a failure outlasted the restart limit, or the heap filled up. The message says
@@ -246,6 +261,15 @@ public final class EmbeddedRun {
         return this;
     }
 
+    /**
+     * A BATCH run also writes a savepoint of the new_terms state its input leaves to {@code path}
+     * ({@link NewTermsPriming}); the summary tells what it holds.
+     */
+    public EmbeddedRun primeNewTerms(String path) {
+        this.primeSavepoint = Objects.requireNonNull(path, "path");
+        return this;
+    }
+
     private JobWatch startWatch(JobClient client) {
         if (watched == null) {
             return null;
@@ -287,6 +311,9 @@ public final class EmbeddedRun {
         DetectionJob job = new DetectionJob(rules, options);
         if (live != null) {
             job.correlateStages(Math.max(1, live.correlateStages())).live(live.rules());
+        }
+        if (primeSavepoint != null) {
+            job.primeNewTerms(primeSavepoint);
         }
         return job;
     }
@@ -463,7 +490,10 @@ public final class EmbeddedRun {
                 updates,
                 counter(result, DetectFunction.ACC_SIGNALS_DROPPED),
                 counter(result, DetectFunction.ACC_EMBEDDED_JSON_UNREADABLE),
-                deadLettersByReason(result));
+                deadLettersByReason(result),
+                newTermsLearned(result),
+                counter(result, DetectFunction.ACC_TERM_COMBINATIONS_CUT),
+                primeSavepoint == null ? null : NewTermsPriming.Result.of(result, rules.engine()));
     }
 
     private static ScheduledExecutorService startProgress(
@@ -569,7 +599,10 @@ public final class EmbeddedRun {
                 0,
                 counter(result, DetectFunction.ACC_SIGNALS_DROPPED),
                 counter(result, DetectFunction.ACC_EMBEDDED_JSON_UNREADABLE),
-                deadLettersByReason(result));
+                deadLettersByReason(result),
+                newTermsLearned(result),
+                counter(result, DetectFunction.ACC_TERM_COMBINATIONS_CUT),
+                null);
     }
 
     /**
@@ -622,6 +655,17 @@ public final class EmbeddedRun {
             }
         });
         return byReason;
+    }
+
+    /** new_terms terms learned by rule id, from the correlate stages' accumulators. */
+    private static SortedMap<String, Long> newTermsLearned(JobExecutionResult result) {
+        SortedMap<String, Long> byRule = new TreeMap<>();
+        result.getAllAccumulatorResults().forEach((name, value) -> {
+            if (name.startsWith(CorrelateFunction.ACC_NEW_TERMS_LEARNED) && value(value) > 0) {
+                byRule.put(name.substring(CorrelateFunction.ACC_NEW_TERMS_LEARNED.length()), value(value));
+            }
+        });
+        return byRule;
     }
 
     private static long counter(JobExecutionResult result, String name) {

@@ -54,8 +54,9 @@ class CorrelateChainingTest {
         matcher.match(
                 e,
                 rule -> engine.consumersOf(rule.id())
-                        .forEach(p -> p.signal(rule, e)
-                                .ifPresent(s -> out.add(SignalRecord.of(p, s, engine.stageOf(p.id()))))));
+                        .forEach(p -> p.signals(rule, e)
+                                .signals()
+                                .forEach(s -> out.add(SignalRecord.of(p, s, engine.stageOf(p.id()))))));
         return out;
     }
 

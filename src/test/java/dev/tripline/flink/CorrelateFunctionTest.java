@@ -69,8 +69,9 @@ class CorrelateFunctionTest {
         matcher.match(
                 event,
                 rule -> engine.consumersOf(rule.id())
-                        .forEach(
-                                plan -> plan.signal(rule, event).ifPresent(s -> out.add(SignalRecord.of(plan, s, 1)))));
+                        .forEach(plan -> plan.signals(rule, event)
+                                .signals()
+                                .forEach(s -> out.add(SignalRecord.of(plan, s, 1)))));
         return out;
     }
 

@@ -70,8 +70,9 @@ class LiveUpdateHarnessTest {
                         e,
                         rule -> rules.engine()
                                 .consumersOf(rule.id())
-                                .forEach(plan -> plan.signal(rule, e)
-                                        .ifPresent(s -> out.add(SignalRecord.of(
+                                .forEach(plan -> plan.signals(rule, e)
+                                        .signals()
+                                        .forEach(s -> out.add(SignalRecord.of(
                                                 plan, s, rules.engine().stageOf(plan.id()))))));
         return out;
     }
