@@ -20,6 +20,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -71,6 +72,8 @@ public final class EventParser {
     private final ParseLimits limits;
     private final JsonFactory factory;
     private final boolean requireIdentity;
+    /** The fields events are built with; {@link FieldSet#ALL} builds whole records. */
+    private final FieldSet fields;
 
     public EventParser() {
         this(ParseLimits.defaults());
@@ -87,8 +90,18 @@ public final class EventParser {
      *                        Azure records are never rejected for lacking a caller
      */
     public EventParser(ParseLimits limits, boolean requireIdentity) {
+        this(limits, requireIdentity, FieldSet.ALL);
+    }
+
+    /**
+     * @param fields the fields to build (see {@link FieldSet}): every other part of a record is checked and
+     *               skipped without being built, and the event keeps the record's bytes
+     *               ({@link Event#recordText()}). {@link FieldSet#ALL} builds whole records
+     */
+    public EventParser(ParseLimits limits, boolean requireIdentity, FieldSet fields) {
         this.limits = limits;
         this.requireIdentity = requireIdentity;
+        this.fields = fields;
         this.factory = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(limits.maxDepth())
@@ -103,6 +116,16 @@ public final class EventParser {
      */
     public static EventParser forDetection() {
         return new EventParser(ParseLimits.defaults(), true);
+    }
+
+    /** The detection job's parser building only {@code fields} of each record (a rule program's field set). */
+    public static EventParser forDetection(FieldSet fields) {
+        return new EventParser(ParseLimits.defaults(), true, fields);
+    }
+
+    /** The fields this parser builds. */
+    public FieldSet fields() {
+        return fields;
     }
 
     public ParseLimits limits() {
@@ -428,6 +451,8 @@ public final class EventParser {
     private InputStream rootObject(JsonParser p, Ctx ctx, JsonLocation start) throws IOException {
         JsonStreamContext parent = p.getParsingContext().getParent();
         Budget budget = new Budget(rawOffset(start), limits.maxRecordBytes());
+        // Selective only when the record's bytes are at hand, so the event can keep them.
+        FieldSet.Node keep = ctx.raw != null ? fields.root() : null;
         ObjectNode obj = NODES.objectNode();
         String messageType = null;
         boolean logEventsStreamed = false;
@@ -448,8 +473,11 @@ public final class EventParser {
                     p.skipChildren();
                     budget.exclude(rawOffset(p.currentLocation()) - before);
                     logEventsStreamed = true;
+                } else if (keep != null && !isEnvelopeKey(name) && keep.child(name) == null) {
+                    skipValue(p, vt, budget);
                 } else {
-                    JsonNode v = readValue(p, vt, budget);
+                    JsonNode v =
+                            readValue(p, vt, budget, keep == null || isEnvelopeKey(name) ? null : keep.child(name));
                     obj.set(name, v);
                     if (name.equals("messageType") && v.isTextual()) {
                         messageType = v.textValue();
@@ -489,9 +517,37 @@ public final class EventParser {
         } else if (obj.has("messageType")) {
             cloudWatch(ctx, obj, messageType, logEventsStreamed, line, offset, start);
         } else {
-            record(ctx, obj, line, offset, "", -1, start);
+            record(
+                    ctx,
+                    obj,
+                    line,
+                    offset,
+                    "",
+                    -1,
+                    start,
+                    keep == null ? null : rawBytes(ctx, start, p.currentLocation()));
         }
         return null;
+    }
+
+    /**
+     * Top-level keys of the envelopes a top-level object may be (EventBridge, CloudWatch Logs, a CloudTrail file
+     * whose Records is not an array): always built whole, since the object is only known to be a record or an
+     * envelope once it is read.
+     */
+    private static boolean isEnvelopeKey(String name) {
+        return name.equals("detail")
+                || name.equals("detail-type")
+                || name.equals("messageType")
+                || name.equals("logEvents")
+                || name.equals("Records");
+    }
+
+    /** A copy of the bytes from {@code from} to {@code to} of the piece in memory, for the event to keep. */
+    private static byte[] rawBytes(Ctx ctx, JsonLocation from, JsonLocation to) {
+        int a = (int) (ctx.shift + rawOffset(from));
+        int b = (int) Math.min(ctx.raw.length, ctx.shift + rawOffset(to));
+        return Arrays.copyOfRange(ctx.raw, a, Math.max(a, b));
     }
 
     /**
@@ -530,7 +586,7 @@ public final class EventParser {
                     snippetAt(ctx, start, obj));
             return;
         }
-        record(ctx, detail, line, offset, "detail", -1, null);
+        record(ctx, detail, line, offset, "detail", -1, null, null);
     }
 
     private void cloudWatch(
@@ -618,7 +674,7 @@ public final class EventParser {
                         "");
                 return;
             }
-            JsonNode value = readValue(p, t, new Budget(0, limits.maxRecordBytes()));
+            JsonNode value = readValue(p, t, new Budget(0, limits.maxRecordBytes()), fields.root());
             if (p.nextToken() != null) {
                 fail(
                         ctx,
@@ -631,7 +687,15 @@ public final class EventParser {
                         ParseFailure.snippetOf(text));
                 return;
             }
-            record(ctx, value, line, offset, "logEvents", index, null);
+            record(
+                    ctx,
+                    value,
+                    line,
+                    offset,
+                    "logEvents",
+                    index,
+                    null,
+                    fields.isAll() ? null : text.getBytes(StandardCharsets.UTF_8));
         } catch (IOException ex) {
             fail(
                     ctx,
@@ -761,14 +825,23 @@ public final class EventParser {
             return;
         }
         try (JsonParser p = factory.createParser(e.bytes(), 0, e.length())) {
-            JsonNode value = readValue(p, p.nextToken(), new Budget(0, max));
+            // A log event is built whole: its record is the message text, parsed (selectively) on its own.
+            JsonNode value = readValue(p, p.nextToken(), new Budget(0, max), logEvent ? null : fields.root());
             if (p.nextToken() != null) {
                 throw new JsonEOFException(p, null, "trailing content after the " + what);
             }
             if (logEvent) {
                 logEvent(ctx, value, index, line, offset);
             } else {
-                record(ctx, value, line, offset, envelope, index, null);
+                record(
+                        ctx,
+                        value,
+                        line,
+                        offset,
+                        envelope,
+                        index,
+                        null,
+                        fields.isAll() ? null : Arrays.copyOf(e.bytes(), e.length()));
             }
         } catch (IOException ex) {
             fail(
@@ -806,9 +879,19 @@ public final class EventParser {
                 "");
     }
 
-    /** Validates one candidate record and emits an event or a failure. */
+    /**
+     * Validates one candidate record and emits an event or a failure. {@code raw} holds the record's bytes when
+     * {@code value} was built selectively, else null.
+     */
     private void record(
-            Ctx ctx, JsonNode value, long line, long offset, String envelope, int index, JsonLocation start) {
+            Ctx ctx,
+            JsonNode value,
+            long line,
+            long offset,
+            String envelope,
+            int index,
+            JsonLocation start,
+            byte[] raw) {
         if (!value.isObject()) {
             fail(
                     ctx,
@@ -825,7 +908,7 @@ public final class EventParser {
         boolean cloudTrail = obj.has("eventVersion") || (obj.has("eventSource") && obj.has("eventName"));
         if (!cloudTrail) {
             if (isAzureActivity(obj)) {
-                azureRecord(ctx, obj, line, offset, envelope, index, start);
+                azureRecord(ctx, obj, line, offset, envelope, index, start, raw);
                 return;
             }
             fail(
@@ -866,7 +949,7 @@ public final class EventParser {
                     snippetAt(ctx, start, obj));
             return;
         }
-        emit(ctx, obj, LogType.CLOUDTRAIL, time, "eventTime", line, offset, envelope, index, start);
+        emit(ctx, obj, LogType.CLOUDTRAIL, time, "eventTime", line, offset, envelope, index, start, raw);
     }
 
     /** Hands on the record as an event of {@code type}, or dead-letters it when its time is not an instant. */
@@ -880,7 +963,8 @@ public final class EventParser {
             long offset,
             String envelope,
             int index,
-            JsonLocation start) {
+            JsonLocation start,
+            byte[] raw) {
         long millis = EventTime.parseMillis(time);
         if (millis == Event.NO_TIME) {
             fail(
@@ -894,7 +978,7 @@ public final class EventParser {
                     snippetAt(ctx, start, obj));
             return;
         }
-        ctx.sink.event(new Event(type, obj, millis));
+        ctx.sink.event(new Event(type, obj, millis, raw));
     }
 
     /**
@@ -940,7 +1024,14 @@ public final class EventParser {
             "MicrosoftGraphActivityLogs");
 
     private void azureRecord(
-            Ctx ctx, ObjectNode obj, long line, long offset, String envelope, int index, JsonLocation start) {
+            Ctx ctx,
+            ObjectNode obj,
+            long line,
+            long offset,
+            String envelope,
+            int index,
+            JsonLocation start,
+            byte[] raw) {
         JsonNode time = AzureFields.timeField(obj);
         if (time == null || time.isNull()) {
             fail(
@@ -956,7 +1047,7 @@ public final class EventParser {
         }
         // No identity check: platform operations, Resource Health and storage reads by anonymous or SAS callers
         // name no caller, yet rules are written for them. They are evaluated with no principal.
-        emit(ctx, obj, LogType.AZURE_ACTIVITY, time, "time", line, offset, envelope, index, start);
+        emit(ctx, obj, LogType.AZURE_ACTIVITY, time, "time", line, offset, envelope, index, start, raw);
     }
 
     // ---- bounded tree building ------------------------------------------------------------------------------
@@ -979,6 +1070,10 @@ public final class EventParser {
             this.limit = limit;
         }
 
+        long limit() {
+            return limit;
+        }
+
         void exclude(long bytes) {
             start += bytes;
         }
@@ -999,9 +1094,14 @@ public final class EventParser {
     /**
      * Builds the tree of the value whose first token is {@code t}. Recursion depth is bounded by the parser's
      * nesting limit; size by {@code budget}, checked on every container, name and string (the tokens that can be
-     * long) and every 64 other tokens.
+     * long) and every 64 other tokens. With a {@code keep} node (not null, not keeping everything) an object keeps
+     * only the keys {@code keep} names and skips the others ({@link #skipValue}); a list is read element by
+     * element against the same node.
      */
-    private JsonNode readValue(JsonParser p, JsonToken t, Budget budget) throws IOException {
+    private JsonNode readValue(JsonParser p, JsonToken t, Budget budget, FieldSet.Node keep) throws IOException {
+        if (keep != null && keep.all) {
+            keep = null;
+        }
         switch (t) {
             case START_OBJECT: {
                 budget.check(p);
@@ -1014,7 +1114,16 @@ public final class EventParser {
                     if (vt == null) {
                         break;
                     }
-                    o.set(name, readValue(p, vt, budget));
+                    if (keep == null) {
+                        o.set(name, readValue(p, vt, budget, null));
+                    } else {
+                        FieldSet.Node child = keep.child(name);
+                        if (child == null) {
+                            skipValue(p, vt, budget);
+                        } else {
+                            o.set(name, readValue(p, vt, budget, child));
+                        }
+                    }
                 }
                 if (n != JsonToken.END_OBJECT) {
                     throw new JsonEOFException(p, n, "unexpected end of input in object");
@@ -1029,7 +1138,7 @@ public final class EventParser {
                     if (n == null) {
                         throw new JsonEOFException(p, null, "unexpected end of input in array");
                     }
-                    a.add(readValue(p, n, budget));
+                    a.add(readValue(p, n, budget, keep));
                 }
                 return a;
             }
@@ -1060,6 +1169,45 @@ public final class EventParser {
                 return NODES.nullNode();
             default:
                 throw new JsonEOFException(p, t, "unexpected token " + t);
+        }
+    }
+
+    /**
+     * Consumes the value whose first token is {@code t} without building it. Jackson still tokenizes it, so
+     * malformed JSON, bad UTF-8, nesting deeper than the limit and over-long numbers fail here as they would
+     * when built. The string limit is checked on each skipped string only when the byte budget could hold a
+     * longer one; otherwise such a string makes the record outgrow its budget. The budget is checked once the
+     * value is passed.
+     */
+    private void skipValue(JsonParser p, JsonToken t, Budget budget) throws IOException {
+        boolean strings = budget.limit() > limits.maxStringLength();
+        if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+            if (!strings) {
+                p.skipChildren();
+            } else {
+                int depth = 1;
+                while (depth > 0) {
+                    JsonToken n = p.nextToken();
+                    if (n == null) {
+                        throw new JsonEOFException(p, null, "unexpected end of input in a skipped value");
+                    }
+                    if (n == JsonToken.START_OBJECT || n == JsonToken.START_ARRAY) {
+                        depth++;
+                    } else if (n == JsonToken.END_OBJECT || n == JsonToken.END_ARRAY) {
+                        depth--;
+                    } else if (n == JsonToken.VALUE_STRING) {
+                        p.getText(); // materialised only to hold it to the string limit
+                    }
+                }
+            }
+            budget.check(p);
+        } else if (t == JsonToken.VALUE_STRING) {
+            if (strings) {
+                p.getText();
+            }
+            budget.check(p);
+        } else {
+            budget.tick(p);
         }
     }
 
