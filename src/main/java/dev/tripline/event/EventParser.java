@@ -477,11 +477,11 @@ public final class EventParser {
                     p.skipChildren();
                     budget.exclude(rawOffset(p.currentLocation()) - before);
                     logEventsStreamed = true;
-                } else if (keep != null && !isEnvelopeKey(name) && keep.child(name) == null) {
+                } else if (keep != null && keep.child(name) == null) {
                     skipValue(p, vt, budget);
                 } else {
-                    JsonNode v =
-                            readValue(p, vt, budget, keep == null || isEnvelopeKey(name) ? null : keep.child(name));
+                    // Envelope keys are always kept whole by a field set (FieldSet.BASE).
+                    JsonNode v = readValue(p, vt, budget, keep == null ? null : keep.child(name));
                     obj.set(name, v);
                     if (name.equals("messageType") && v.isTextual()) {
                         messageType = v.textValue();
@@ -532,19 +532,6 @@ public final class EventParser {
                     keep == null ? null : rawBytes(ctx, start, p.currentLocation()));
         }
         return null;
-    }
-
-    /**
-     * Top-level keys of the envelopes a top-level object may be (EventBridge, CloudWatch Logs, a CloudTrail file
-     * whose Records is not an array): always built whole, since the object is only known to be a record or an
-     * envelope once it is read.
-     */
-    private static boolean isEnvelopeKey(String name) {
-        return name.equals("detail")
-                || name.equals("detail-type")
-                || name.equals("messageType")
-                || name.equals("logEvents")
-                || name.equals("Records");
     }
 
     /** A copy of the bytes from {@code from} to {@code to} of the piece in memory, for the event to keep. */

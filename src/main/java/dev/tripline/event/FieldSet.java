@@ -34,7 +34,9 @@ public final class FieldSet implements Serializable {
      * What every event needs whatever the rules: the fields that decide the log type and the event time
      * ({@link EventParser}), the evidence every alert carries ({@code eventID}, {@code eventName},
      * {@code eventSource}, {@code awsRegion}; for Azure the operation, its provider and region) and
-     * {@code account} and {@code principal}, which group and dedup every alert.
+     * {@code account} and {@code principal}, which group and dedup every alert. Also the keys of the envelopes
+     * a top-level object may turn out to be (EventBridge, CloudWatch Logs, a CloudTrail file whose Records is not
+     * an array), whole: the parser knows only once it has read the object whether it is a record.
      */
     static final List<String> BASE = List.of(
             "eventVersion",
@@ -54,7 +56,12 @@ public final class FieldSet implements Serializable {
             "azure.resource.provider",
             "cloud.region",
             "account",
-            "principal");
+            "principal",
+            "detail",
+            "detail-type",
+            "messageType",
+            "logEvents",
+            "Records");
 
     /** The tree's root; null for {@link #ALL}. */
     private final Node root;
