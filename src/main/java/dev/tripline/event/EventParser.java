@@ -135,7 +135,10 @@ public final class EventParser {
         return limits;
     }
 
-    /** Parses one message, e.g. a Kafka record value or a Kinesis record. */
+    /**
+     * Parses one message, e.g. a Kafka record value or a Kinesis record. An event built selectively may keep
+     * {@code message} itself as its record text: do not modify it afterwards.
+     */
     public ParseResult parse(byte[] message) {
         Collector c = new Collector();
         parse(message, c);
@@ -155,6 +158,7 @@ public final class EventParser {
             if (documentMode(message, start)) {
                 Ctx ctx = new Ctx(sink);
                 ctx.raw = message;
+                ctx.rawIsMessage = true;
                 try (JsonParser p = factory.createParser(message)) {
                     readDocument(p, ctx);
                 } catch (IOException e) {
@@ -188,6 +192,8 @@ public final class EventParser {
         final Sink sink;
         /** The bytes the parser reads, when they are in memory; only used for snippets. */
         byte[] raw;
+        /** True when {@link #raw} is the caller's message, which an event may keep instead of a copy. */
+        boolean rawIsMessage;
         /** Line number to report for everything in this piece (JSON Lines mode), or -1 to use the parser's. */
         long line = -1;
         /** Byte offset of this piece within the whole input. */
@@ -224,6 +230,7 @@ public final class EventParser {
             } else {
                 src = bin;
                 ctx.raw = plainBytes;
+                ctx.rawIsMessage = plainBytes != null;
             }
             src.mark(PEEK + 1);
             byte[] peek = src.readNBytes(PEEK);
@@ -534,10 +541,16 @@ public final class EventParser {
         return null;
     }
 
-    /** A copy of the bytes from {@code from} to {@code to} of the piece in memory, for the event to keep. */
+    /**
+     * The bytes from {@code from} to {@code to} of the piece in memory, for the event to keep: the caller's message
+     * itself when the record is all of it, else a copy (a line buffer is reused for the next line).
+     */
     private static byte[] rawBytes(Ctx ctx, JsonLocation from, JsonLocation to) {
         int a = (int) (ctx.shift + rawOffset(from));
         int b = (int) Math.min(ctx.raw.length, ctx.shift + rawOffset(to));
+        if (ctx.rawIsMessage && a == 0 && b == ctx.raw.length) {
+            return ctx.raw;
+        }
         return Arrays.copyOfRange(ctx.raw, a, Math.max(a, b));
     }
 

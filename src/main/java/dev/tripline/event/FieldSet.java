@@ -118,7 +118,8 @@ public final class FieldSet implements Serializable {
         }
 
         private Node exactChild(String key) {
-            return exact.computeIfAbsent(key, k -> new Node());
+            // Interned like the names Jackson hands out (INTERN_FIELD_NAMES), so a lookup hit compares by identity.
+            return exact.computeIfAbsent(key.intern(), k -> new Node());
         }
 
         private Node foldedChild(String key) {
