@@ -906,7 +906,7 @@ public final class EventParser {
                     offset,
                     envelope,
                     index,
-                    snippetAt(ctx, start, value));
+                    recordSnippet(ctx, start, value, raw));
             return;
         }
         ObjectNode obj = (ObjectNode) value;
@@ -926,7 +926,7 @@ public final class EventParser {
                     offset,
                     envelope,
                     index,
-                    snippetAt(ctx, start, obj));
+                    recordSnippet(ctx, start, obj, raw));
             return;
         }
         JsonNode time = EventTime.timeField(obj);
@@ -939,7 +939,7 @@ public final class EventParser {
                     offset,
                     envelope,
                     index,
-                    snippetAt(ctx, start, obj));
+                    recordSnippet(ctx, start, obj, raw));
             return;
         }
         if (requireIdentity && !obj.path("userIdentity").isObject()) {
@@ -951,7 +951,7 @@ public final class EventParser {
                     offset,
                     envelope,
                     index,
-                    snippetAt(ctx, start, obj));
+                    recordSnippet(ctx, start, obj, raw));
             return;
         }
         emit(ctx, obj, LogType.CLOUDTRAIL, time, "eventTime", line, offset, envelope, index, start, raw);
@@ -980,7 +980,7 @@ public final class EventParser {
                     offset,
                     envelope,
                     index,
-                    snippetAt(ctx, start, obj));
+                    recordSnippet(ctx, start, obj, raw));
             return;
         }
         ctx.sink.event(new Event(type, obj, millis, raw));
@@ -1047,7 +1047,7 @@ public final class EventParser {
                     offset,
                     envelope,
                     index,
-                    snippetAt(ctx, start, obj));
+                    recordSnippet(ctx, start, obj, raw));
             return;
         }
         // No identity check: platform operations, Resource Health and storage reads by anonymous or SAS callers
@@ -1310,6 +1310,23 @@ public final class EventParser {
     /** The line to report: the piece's own line in JSON Lines mode, else the line in the document. */
     private static long lineOf(Ctx ctx, long documentLine) {
         return ctx.line >= 0 ? ctx.line : documentLine;
+    }
+
+    /**
+     * The snippet of a failed record: the input at {@code start} when there is one, else the record as the
+     * whole-record parser would show it. A record built selectively is rebuilt whole from its bytes for that, so
+     * its dead letter reads the same (failures are rare; this costs nothing on events).
+     */
+    private String recordSnippet(Ctx ctx, JsonLocation start, JsonNode record, byte[] raw) {
+        if (start == null && raw != null) {
+            try (JsonParser p = factory.createParser(raw)) {
+                JsonNode whole = readValue(p, p.nextToken(), new Budget(0, raw.length, raw.length), null);
+                return ParseFailure.snippetOf(whole.toString());
+            } catch (IOException | RuntimeException e) {
+                return ParseFailure.snippetOf(raw, 0, raw.length);
+            }
+        }
+        return snippetAt(ctx, start, record);
     }
 
     private static String snippetAt(Ctx ctx, JsonLocation loc, JsonNode fallback) {
