@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import java.io.IOException;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -169,6 +170,59 @@ final class AzureFields {
             }
             default:
                 return MISSING; // a CloudTrail-only value
+        }
+    }
+
+    /**
+     * The raw fields (each with everything below it) that {@link #compute} reads for {@code which}, for
+     * {@link FieldSet}: both record shapes. A computation that reads a new field must list it here, or the
+     * selective-parse differential test fails.
+     */
+    static List<String> reads(EcsAliases.Computed which) {
+        switch (which) {
+            case TIMESTAMP:
+            case AZ_TIME:
+                return List.of("time", "eventTimestamp", "@timestamp");
+            case EVENT_ACTION:
+            case AZ_OPERATION_NAME:
+                return List.of("operationName");
+            case EVENT_OUTCOME:
+            case AZ_RESULT_TYPE:
+            case AZ_STATUS:
+                return List.of("resultType", "status");
+            case CLOUD_REGION:
+                return List.of(
+                        "location",
+                        "properties.location",
+                        "properties.resourceLocation",
+                        "properties.requestbody",
+                        "properties.requestBody",
+                        "properties.responseBody",
+                        "properties.responsebody");
+            case ACCOUNT:
+                return List.of("subscriptionId", "resourceId");
+            case PRINCIPAL:
+            case AZ_CALLER:
+                return List.of("identity.claims", "claims", "caller", "identity.requester");
+            case SOURCE_IP:
+            case SOURCE_ADDRESS:
+            case AZ_CALLER_IP:
+                return List.of("callerIpAddress", "httpRequest.clientIpAddress");
+            case USER_NAME:
+                return List.of("identity.claims", "claims", "caller");
+            case AZ_CATEGORY:
+                return List.of("category");
+            case AZ_CLAIMS:
+            case AZ_CLAIMS_ECS:
+                return List.of("identity.claims", "claims");
+            case AZ_AUTHORIZATION:
+                return List.of("identity.authorization", "authorization");
+            case AZ_RESOURCE_GROUP:
+                return List.of("resourceGroupName", "resourceId");
+            case AZ_RESOURCE_PROVIDER:
+                return List.of("resourceProviderName", "resourceId", "operationName");
+            default:
+                return List.of(); // constants, and CloudTrail's names
         }
     }
 

@@ -155,6 +155,61 @@ final class CloudTrailFields {
         }
     }
 
+    /**
+     * The raw fields (each with everything below it) that {@link #compute} reads for {@code which}, so that a
+     * parser building only the fields rules need builds these too ({@link FieldSet}). Kept next to the
+     * computations: a computation that reads a new field must list it here, or the selective-parse
+     * differential test fails.
+     */
+    static List<String> reads(EcsAliases.Computed which) {
+        switch (which) {
+            case TIMESTAMP:
+                return List.of("eventTime", "@timestamp");
+            case EVENT_OUTCOME:
+                return List.of("eventName", "responseElements.ConsoleLogin", "errorCode", "errorMessage");
+            case EVENT_CATEGORY:
+            case EVENT_TYPE:
+                return List.of("eventName");
+            case USER_NAME:
+                return List.of("userIdentity.userName", "userIdentity.sessionContext.sessionIssuer.userName");
+            case SOURCE_IP:
+                return List.of("sourceIPAddress");
+            case SESSION_CREATION_DATE:
+                return List.of("userIdentity.sessionContext.attributes.creationDate");
+            case REQUEST_PARAMETERS_TEXT:
+                return List.of("requestParameters");
+            case RESPONSE_ELEMENTS_TEXT:
+                return List.of("responseElements");
+            case ADDITIONAL_EVENTDATA_TEXT:
+                return List.of("additionalEventData");
+            case SERVICE_EVENT_DETAILS_TEXT:
+                return List.of("serviceEventDetails");
+            case CONSOLE_LOGIN_MFA_USED:
+                return List.of("eventName", "additionalEventData.MFAUsed");
+            case CONSOLE_LOGIN_MOBILE_VERSION:
+                return List.of("eventName", "additionalEventData.MobileVersion");
+            case CONSOLE_LOGIN_LOGIN_TO:
+                return List.of("eventName", "additionalEventData.LoginTo");
+            case RESOURCES:
+                return List.of("resources");
+            case RELATED_USER:
+                return List.of("userIdentity.userName", "requestParameters.userName", "requestParameters.newUserName");
+            case TLS_VERSION:
+            case TLS_VERSION_PROTOCOL:
+                return List.of("tlsDetails.tlsVersion");
+            case ACCOUNT:
+                return List.of("recipientAccountId", "userIdentity.accountId");
+            case PRINCIPAL:
+                return List.of("userIdentity", "recipientAccountId", "awsRegion", "additionalEventData.UserName");
+            case PRINCIPAL_ROLE:
+                return List.of("userIdentity");
+            case ACCESS_KEY_ID:
+                return List.of("userIdentity.accessKeyId");
+            default:
+                return List.of(); // constants, and Azure's names
+        }
+    }
+
     /** What CloudTrail writes for userName when a console sign-in failed on a user name that does not exist. */
     static final String HIDDEN_USER = "HIDDEN_DUE_TO_SECURITY_REASONS";
 

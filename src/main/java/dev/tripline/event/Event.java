@@ -3,6 +3,7 @@ package dev.tripline.event;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
@@ -60,6 +61,12 @@ public final class Event {
 
     private int unreadableEmbedded;
 
+    /**
+     * The record's bytes (UTF-8 JSON) when {@link #root} holds only the fields a rule program reads (a selective
+     * {@link EventParser}); null when the root is the whole record.
+     */
+    private final byte[] raw;
+
     /** Returned by {@link #eventTimeMillis()} when the record has no parseable event time. */
     public static final long NO_TIME = Long.MIN_VALUE;
 
@@ -71,9 +78,18 @@ public final class Event {
 
     /** An event whose time the caller already parsed (as {@link EventParser} does), in epoch millis. */
     public Event(LogType logType, ObjectNode root, long eventTimeMillis) {
+        this(logType, root, eventTimeMillis, null);
+    }
+
+    /**
+     * An event whose {@code root} was built selectively ({@link FieldSet}) from the record {@code raw}, or the
+     * whole record when {@code raw} is null.
+     */
+    Event(LogType logType, ObjectNode root, long eventTimeMillis, byte[] raw) {
         this.logType = Objects.requireNonNull(logType, "logType");
         this.root = Objects.requireNonNull(root, "root");
         this.eventTimeMillis = eventTimeMillis;
+        this.raw = raw;
     }
 
     /**
@@ -95,9 +111,22 @@ public final class Event {
         return logType;
     }
 
-    /** The record as parsed. Do not mutate. */
+    /**
+     * The record as parsed. Do not mutate. From a selective parser ({@link #isPartial()}) it holds only the fields
+     * of the parser's {@link FieldSet}; {@link #recordText()} is the whole record.
+     */
     public ObjectNode root() {
         return root;
+    }
+
+    /** True when {@link #root()} holds only the fields a rule program reads, not the whole record. */
+    public boolean isPartial() {
+        return raw != null;
+    }
+
+    /** The whole record as JSON text: the bytes it was read from when the root is partial, else the root. */
+    public String recordText() {
+        return raw != null ? new String(raw, StandardCharsets.UTF_8) : root.toString();
     }
 
     /** True if any value at {@code path} passes {@code test}; values are leaves after array fan-out. */
@@ -419,6 +448,6 @@ public final class Event {
 
     @Override
     public String toString() {
-        return logType + " " + root;
+        return logType + " " + recordText();
     }
 }

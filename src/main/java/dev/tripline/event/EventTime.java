@@ -58,7 +58,7 @@ final class EventTime {
         if (text.isEmpty() || text.length() > 64) {
             return Event.NO_TIME;
         }
-        long fast = parseUtcMillis(text);
+        long fast = utcMillis(text);
         if (fast != Event.NO_TIME) {
             return fast;
         }
@@ -80,64 +80,55 @@ final class EventTime {
     }
 
     /**
-     * The layout nearly every record has, {@code yyyy-MM-ddTHH:mm:ss[.fraction]Z}, read digit by digit: the
-     * general parsers below cost more than the rest of a record's parse. Anything else (offsets, leap seconds,
-     * extended years, a malformed field) gives {@link Event#NO_TIME} here and goes to the general parsers.
+     * The common shape, read without java.time's formatters (whose ISO instant parser builds a new formatter on
+     * every call): {@code yyyy-MM-ddTHH:mm:ss[.f{1,9}]Z}, as CloudTrail and Azure write it. Anything else, and
+     * anything this cannot vouch for (second 60, a date that does not exist), is {@link Event#NO_TIME} here and
+     * left to the full parse, so both give the same answer.
      */
-    static long parseUtcMillis(String t) {
-        int n = t.length();
+    static long utcMillis(String s) {
+        int n = s.length();
         if (n < 20
-                || t.charAt(4) != '-'
-                || t.charAt(7) != '-'
-                || t.charAt(10) != 'T'
-                || t.charAt(13) != ':'
-                || t.charAt(16) != ':'
-                || t.charAt(n - 1) != 'Z') {
+                || s.charAt(n - 1) != 'Z'
+                || s.charAt(4) != '-'
+                || s.charAt(7) != '-'
+                || s.charAt(10) != 'T'
+                || s.charAt(13) != ':'
+                || s.charAt(16) != ':') {
             return Event.NO_TIME;
         }
-        int year = digits(t, 0, 4);
-        int month = digits(t, 5, 2);
-        int day = digits(t, 8, 2);
-        int hour = digits(t, 11, 2);
-        int minute = digits(t, 14, 2);
-        int second = digits(t, 17, 2);
-        if (year < 0
-                || month < 1
-                || month > 12
-                || day < 1
-                || hour < 0
-                || hour > 23
-                || minute < 0
-                || minute > 59
-                || second < 0
-                || second > 59) {
+        int year = digits(s, 0, 4);
+        int month = digits(s, 5, 2);
+        int day = digits(s, 8, 2);
+        int hour = digits(s, 11, 2);
+        int minute = digits(s, 14, 2);
+        int second = digits(s, 17, 2);
+        if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59) {
+            return Event.NO_TIME;
+        }
+        if (second < 0 || second > 59 || day > YearMonth.of(year, month).lengthOfMonth()) {
             return Event.NO_TIME;
         }
         int millis = 0;
         if (n > 20) {
-            // A fraction of 1 to 9 digits; its first three are the milliseconds, as Instant truncates.
-            int digitsEnd = n - 1;
-            if (t.charAt(19) != '.' || digitsEnd - 20 < 1 || digitsEnd - 20 > 9 || digits(t, 20, digitsEnd - 20) < 0) {
+            int fraction = n - 21; // between the '.' and the 'Z'
+            if (s.charAt(19) != '.' || fraction < 1 || fraction > 9) {
                 return Event.NO_TIME;
             }
-            for (int i = 20; i < 23; i++) {
-                millis = millis * 10 + (i < digitsEnd ? t.charAt(i) - '0' : 0);
+            int all = digits(s, 20, fraction);
+            if (all < 0) {
+                return Event.NO_TIME;
             }
-        } else if (t.charAt(19) != 'Z') {
-            return Event.NO_TIME;
+            millis = fraction >= 3 ? digits(s, 20, 3) : all * (fraction == 1 ? 100 : 10);
         }
-        if (day > YearMonth.of(year, month).lengthOfMonth()) {
-            return Event.NO_TIME;
-        }
-        long epochDay = LocalDate.of(year, month, day).toEpochDay();
-        return (epochDay * 86_400 + hour * 3_600L + minute * 60L + second) * 1000 + millis;
+        long days = LocalDate.of(year, month, day).toEpochDay();
+        return ((days * 24 + hour) * 60 + minute) * 60_000L + second * 1000L + millis;
     }
 
-    /** The decimal number of {@code count} ASCII digits at {@code from}, or -1 if any is not a digit. */
-    private static int digits(String t, int from, int count) {
+    /** The decimal number of {@code count} ASCII digits at {@code from}, or -1. */
+    private static int digits(String s, int from, int count) {
         int v = 0;
         for (int i = from; i < from + count; i++) {
-            char c = t.charAt(i);
+            char c = s.charAt(i);
             if (c < '0' || c > '9') {
                 return -1;
             }

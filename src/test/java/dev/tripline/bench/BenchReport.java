@@ -87,6 +87,37 @@ public final class BenchReport {
                         ratio(t / j),
                         ""));
             }
+            Double sel = jmh.get("ParseBenchmark.selective");
+            if (sel != null && j != null) {
+                rows.add(new Row(
+                        "1 parse",
+                        "records/s, one core: EventParser building only the full rule set's fields vs Jackson readTree",
+                        num(sel),
+                        num(j),
+                        ratio(sel / j),
+                        "≥ 2×: " + (sel / j >= 2 ? "met" : "MISSED")));
+            }
+            Double skip = jmh.get("ParseBenchmark.jacksonSkip");
+            if (skip != null && j != null) {
+                rows.add(new Row(
+                        "1 parse",
+                        "records/s, one core: Jackson's tokenizer alone, skipping every value (the floor of a "
+                                + "Jackson-based parser) vs Jackson readTree",
+                        num(skip),
+                        num(j),
+                        ratio(skip / j),
+                        ""));
+            }
+            Double dsl = jmh.get("ParseBenchmark.dslJsonMap");
+            if (dsl != null && j != null) {
+                rows.add(new Row(
+                        "1 parse",
+                        "records/s, one core: dsl-json into a map vs Jackson readTree",
+                        num(dsl),
+                        num(j),
+                        ratio(dsl / j),
+                        ""));
+            }
             Double c = jmh.get("MatcherBenchmark.compiled");
             Double r = jmh.get("MatcherBenchmark.reference");
             if (c != null && r != null) {

@@ -63,4 +63,24 @@ class BenchReportTest {
         assertThat(table.lines()).hasSize(2 + rows.size());
         assertThat(table).contains("| 1 parse | records/s, one core: EventParser vs Jackson readTree | 300 | 400 |");
     }
+
+    @Test
+    void parseRowsCompareEveryParserWithReadTreeAndJudgeTheSelectiveOne() {
+        Map<String, Double> jmh = Map.of(
+                "ParseBenchmark.tripline", 300.0,
+                "ParseBenchmark.jacksonTree", 400.0,
+                "ParseBenchmark.selective", 900.0,
+                "ParseBenchmark.jacksonSkip", 600.0,
+                "ParseBenchmark.dslJsonMap", 380.0);
+        List<BenchReport.Row> rows = BenchReport.rows(jmh, null, null);
+        assertThat(rows).extracting(BenchReport.Row::ratio).containsExactly("0.75×", "2.25×", "1.50×", "0.95×");
+        assertThat(rows.get(1).goal()).isEqualTo("≥ 2×: met");
+        assertThat(BenchReport.rows(
+                                Map.of("ParseBenchmark.jacksonTree", 400.0, "ParseBenchmark.selective", 500.0),
+                                null,
+                                null)
+                        .get(0)
+                        .goal())
+                .isEqualTo("≥ 2×: MISSED");
+    }
 }

@@ -1,0 +1,93 @@
+package dev.tripline.event;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** The hand-written reading of {@code yyyy-MM-ddTHH:mm:ss[.f]Z} must agree with java.time on every text. */
+class EventTimeFastPathTest {
+
+    @Test
+    void agreesWithJavaTimeOnValidAndInvalidTexts() {
+        List<String> texts = new ArrayList<>(List.of(
+                "2014-07-16T15:49:27Z",
+                "2014-07-16T15:49:27.1Z",
+                "2014-07-16T15:49:27.12Z",
+                "2014-07-16T15:49:27.123Z",
+                "2014-07-16T15:49:27.123456789Z",
+                "2014-07-16T15:49:27.1234567891Z",
+                "2014-07-16T15:49:27.Z",
+                "2024-02-29T00:00:00Z",
+                "2023-02-29T00:00:00Z",
+                "2023-04-31T00:00:00Z",
+                "2023-12-31T23:59:60Z",
+                "2023-12-31T24:00:00Z",
+                "2023-13-01T00:00:00Z",
+                "2023-00-01T00:00:00Z",
+                "0000-01-01T00:00:00Z",
+                "1969-12-31T23:59:59.999Z",
+                "2023-1a-01T00:00:00Z",
+                "2023-01-01 00:00:00Z",
+                "2023-01-01T00:00:00+01:00",
+                "2023-01-01T00:00:00z"));
+        SplittableRandom random = new SplittableRandom(7);
+        char[] alphabet = "0123456789-T:.Z9".toCharArray();
+        for (int i = 0; i < 20_000; i++) {
+            char[] c = "2021-08-17T09:05:44.718Z".toCharArray();
+            int edits = 1 + random.nextInt(3);
+            for (int k = 0; k < edits; k++) {
+                c[random.nextInt(c.length)] = alphabet[random.nextInt(alphabet.length)];
+            }
+            texts.add(new String(c));
+        }
+        int fast = 0;
+        for (String t : texts) {
+            long reference = reference(t);
+            long mine = EventTime.utcMillis(t);
+            if (mine != Event.NO_TIME) {
+                fast++;
+                assertThat(mine).as(t).isEqualTo(reference);
+            }
+            assertThat(EventTime.parseMillis(t)).as(t).isEqualTo(reference);
+        }
+        assertThat(fast).as("texts read by the fast path").isGreaterThan(1000);
+    }
+
+    @Test
+    void readsEveryValidTimeAsInstantDoesOverCenturies() {
+        SplittableRandom random = new SplittableRandom(11);
+        for (int i = 0; i < 100_000; i++) {
+            long seconds = random.nextLong(-2_000_000_000L, 8_000_000_000L);
+            int nanos = random.nextInt(1_000_000_000);
+            String iso = Instant.ofEpochSecond(seconds, nanos).toString();
+            // Whole seconds, Instant's own rendering, and fractions of 1 to 9 digits (Azure writes 7).
+            String text = switch (i % 3) {
+                case 0 -> Instant.ofEpochSecond(seconds).toString();
+                case 1 -> iso;
+                default -> iso.substring(0, 20) + String.format("%09d", nanos).substring(0, 1 + i % 9) + "Z";
+            };
+            assertThat(EventTime.utcMillis(text))
+                    .as(text)
+                    .isEqualTo(Instant.parse(text).toEpochMilli());
+        }
+    }
+
+    /** What java.time alone makes of the text (the path the fast one must agree with). */
+    private static long reference(String t) {
+        try {
+            return Instant.parse(t).toEpochMilli();
+        } catch (DateTimeParseException e) {
+            try {
+                return OffsetDateTime.parse(t).toInstant().toEpochMilli();
+            } catch (DateTimeParseException e2) {
+                return t.length() == 19 || t.charAt(10) == ' ' ? EventTime.parseMillis(t) : Event.NO_TIME;
+            }
+        }
+    }
+}
