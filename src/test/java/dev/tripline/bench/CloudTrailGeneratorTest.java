@@ -40,7 +40,8 @@ class CloudTrailGeneratorTest {
             "2024-03-05T00:00:00Z",
             Duration.ofHours(24).toMillis(),
             Duration.ofMinutes(10).toMillis(),
-            0.5);
+            0.5,
+            120);
 
     @TempDir
     static Path dir;

@@ -113,13 +113,16 @@ public final class EndToEndBench {
 
     /** The baseline: the same source and parser, no matching; counts what it parsed. */
     static long parseOnly(Path file, int parallelism) throws Exception {
+        return parseOnly(
+                List.of(dev.tripline.io.ArchiveFiles.location(file)), parallelism, RuntimeExecutionMode.STREAMING);
+    }
+
+    /** The baseline over {@code files} in {@code mode} (a hunt's BATCH, a run's STREAMING). */
+    static long parseOnly(List<org.apache.flink.core.fs.Path> files, int parallelism, RuntimeExecutionMode mode)
+            throws Exception {
         StreamExecutionEnvironment env = environment(parallelism);
-        env.setRuntimeMode(RuntimeExecutionMode.STREAMING);
-        env.fromSource(
-                        RawRecordFormat.source(
-                                List.of(dev.tripline.io.ArchiveFiles.location(file)), new RawRecordFormat()),
-                        WatermarkStrategy.noWatermarks(),
-                        "files")
+        env.setRuntimeMode(mode);
+        env.fromSource(RawRecordFormat.source(files, new RawRecordFormat()), WatermarkStrategy.noWatermarks(), "files")
                 .process(new ParseOnly())
                 .returns(TypeInformation.of(Long.class))
                 .name("parse only")
