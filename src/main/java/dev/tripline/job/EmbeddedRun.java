@@ -601,6 +601,16 @@ public final class EmbeddedRun {
 
     private static final String LOOPBACK = "127.0.0.1";
 
+    /**
+     * {@code conf} with task slots for a job of {@code parallelism} in this process: twice the parallelism, so
+     * that in BATCH the file readers and detect, which overlap (DetectionJob), both have theirs; a STREAMING job
+     * shares slots between its operators and leaves the rest unused.
+     */
+    public static Configuration slots(Configuration conf, int parallelism) {
+        conf.set(TaskManagerOptions.NUM_TASK_SLOTS, 2 * parallelism);
+        return conf;
+    }
+
     /** Turns on checkpointing, which exactly-once sinks and restartable sources need. */
     public static void enableCheckpointing(StreamExecutionEnvironment env, java.time.Duration interval) {
         env.enableCheckpointing(interval.toMillis(), CheckpointingMode.EXACTLY_ONCE);
