@@ -114,13 +114,15 @@ public final class EndToEndBench {
     /** The baseline: the same source and parser, no matching; counts what it parsed. */
     static long parseOnly(Path file, int parallelism) throws Exception {
         return parseOnly(
-                List.of(dev.tripline.io.ArchiveFiles.location(file)), parallelism, RuntimeExecutionMode.STREAMING);
+                environment(parallelism),
+                List.of(dev.tripline.io.ArchiveFiles.location(file)),
+                RuntimeExecutionMode.STREAMING);
     }
 
-    /** The baseline over {@code files} in {@code mode} (a hunt's BATCH, a run's STREAMING). */
-    static long parseOnly(List<org.apache.flink.core.fs.Path> files, int parallelism, RuntimeExecutionMode mode)
+    /** The baseline over {@code files} on {@code env}, in {@code mode} (a hunt's BATCH, a run's STREAMING). */
+    static long parseOnly(
+            StreamExecutionEnvironment env, List<org.apache.flink.core.fs.Path> files, RuntimeExecutionMode mode)
             throws Exception {
-        StreamExecutionEnvironment env = environment(parallelism);
         env.setRuntimeMode(mode);
         env.fromSource(RawRecordFormat.source(files, new RawRecordFormat()), WatermarkStrategy.noWatermarks(), "files")
                 .process(new ParseOnly())

@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.RuntimeExecutionMode;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * {@code tripline hunt} over a gzip archive in CloudTrail's S3 layout ({@link CloudTrailGenerator#writeArchive}:
@@ -33,7 +35,7 @@ import org.apache.flink.api.common.RuntimeExecutionMode;
  * jobs must see every record of the archive, and the hunt must raise one flagship composite per plant.
  *
  * <p>Options: {@code --archive DIR} (generated if missing or generated with other settings), {@code --records N}
- * (2,000,000), {@code --days D} (3), {@code --accounts A} (4: a mid-sized organisation, whose files hold about a
+ * (1,000,000), {@code --days D} (3), {@code --accounts A} (4: a mid-sized organisation, whose files hold about a
  * hundred records each; the generator's default 120 accounts at this volume give files of a few records),
  * {@code --reps R} (5), {@code --parallelism P} (2), {@code --out JSON}.
  */
@@ -45,6 +47,18 @@ public final class HuntBench {
         return ArchiveFiles.list(List.of(archive.toString()), ArchiveFiles.Scope.ALL);
     }
 
+    /**
+     * A local environment as {@code tripline hunt} makes one: slots for the readers and detect at once
+     * ({@link EmbeddedRun#slots}), Tripline's buffer timeout. Both jobs run on one like it.
+     */
+    static StreamExecutionEnvironment environment(int parallelism) {
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.createLocalEnvironment(EmbeddedRun.slots(new Configuration(), parallelism));
+        env.setParallelism(parallelism);
+        env.setBufferTimeout(DetectionJob.BUFFER_TIMEOUT_MILLIS);
+        return env;
+    }
+
     /** {@code tripline hunt ARCHIVE --parallelism P} without the CLI: the same EmbeddedRun, rules and options. */
     static EmbeddedRun.Summary hunt(ArchiveFiles.Listing files, int parallelism) throws Exception {
         EmbeddedRun run = new EmbeddedRun(
@@ -53,7 +67,7 @@ public final class HuntBench {
                 AlertFormat.JSONL,
                 new RawRecordFormat());
         return run.run(
-                EndToEndBench.environment(parallelism),
+                environment(parallelism),
                 RuntimeExecutionMode.BATCH,
                 EmbeddedRun.Input.files(files),
                 line -> {},
@@ -90,7 +104,7 @@ public final class HuntBench {
         ArchiveFiles.Listing warmUp = new ArchiveFiles.Listing(
                 files.files().subList(0, Math.min(files.files().size(), 500)), List.of(), 0);
         hunt(warmUp, parallelism);
-        EndToEndBench.parseOnly(warmUp.files(), parallelism, RuntimeExecutionMode.BATCH);
+        EndToEndBench.parseOnly(environment(parallelism), warmUp.files(), RuntimeExecutionMode.BATCH);
         List<Double> h = new ArrayList<>();
         List<Double> p = new ArrayList<>();
         EmbeddedRun.Summary last = null;
@@ -108,7 +122,8 @@ public final class HuntBench {
                             "  rep %d tripline hunt %,10.0f records/s (%.1f s, %,d alerts)",
                             i + 1, events / s, s, last.alerts());
                 } else {
-                    long parsed = EndToEndBench.parseOnly(files.files(), parallelism, RuntimeExecutionMode.BATCH);
+                    long parsed = EndToEndBench.parseOnly(
+                            environment(parallelism), files.files(), RuntimeExecutionMode.BATCH);
                     double s = (System.nanoTime() - t0) / 1e9;
                     check("parse-only", parsed, events);
                     p.add(events / s);
@@ -163,7 +178,7 @@ public final class HuntBench {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> o = options(args);
-        long records = Long.parseLong(o.getOrDefault("--records", "2000000").replace("_", ""));
+        long records = Long.parseLong(o.getOrDefault("--records", "1000000").replace("_", ""));
         int days = Integer.parseInt(o.getOrDefault("--days", "3"));
         int accounts = Integer.parseInt(o.getOrDefault("--accounts", "4"));
         int reps = Integer.parseInt(o.getOrDefault("--reps", "5"));
