@@ -372,6 +372,8 @@ final class JobOptions {
         Configuration conf = config.settings().s3().applyTo(EmbeddedRun.loopbackConfiguration());
         // Restarts with a limit (a failing source must not restart silently forever) and the state backend.
         config.embedded().applyTo(conf);
+        EmbeddedRun.slots(
+                conf, parallelism != null ? parallelism : Runtime.getRuntime().availableProcessors());
         // Running jobs report accumulators with task-manager heartbeats; the default 10 s is too slow for progress.
         conf.set(HeartbeatManagerOptions.HEARTBEAT_INTERVAL, Duration.ofSeconds(1));
         if (fromSavepoint != null) {

@@ -43,6 +43,10 @@ import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.transformations.PartitionTransformation;
+import org.apache.flink.streaming.api.transformations.StreamExchangeMode;
+import org.apache.flink.streaming.runtime.partitioner.ForwardPartitioner;
 import org.apache.flink.util.Collector;
 
 /**
@@ -392,15 +396,24 @@ public final class DetectionJob {
         // Every job runs the same functions: the start rules are what they hold from the beginning, and a job
         // without live updates has a control stream with nothing in it.
         LiveRules liveRules = (live != null ? live : fixedRules()).withStages(stageCount);
-        SingleOutputStreamOperator<RuleUpdate> validated = (updates != null ? updates : noUpdates(source))
-                .transform(
+        // BATCH with fixed rules (a hunt, a run over files): the control stream ends at once instead of with the
+        // input, and the readers hand their files to detect through a hybrid exchange, so that detect reads
+        // the empty broadcast side first and then gunzips, parses and matches while the readers go on reading.
+        // Drawn from the input, the control stream would end only once every file was read, and BATCH's blocking
+        // exchanges would have the readers write every file out before detect parsed the first.
+        boolean overlapReading = batch && updates == null;
+        DataStream<RuleUpdate> control = updates != null
+                ? updates
+                : overlapReading ? noUpdates(endsAtOnce(source.getExecutionEnvironment())) : noUpdates(source);
+        SingleOutputStreamOperator<RuleUpdate> validated = control.transform(
                         "validate rule updates",
                         TypeInformation.of(RuleUpdate.class),
                         new RuleUpdateValidator(liveRules))
                 .setParallelism(1)
                 .setMaxParallelism(1)
                 .uid(RuleUpdateValidator.UID);
-        SingleOutputStreamOperator<SignalRecord> detected = source.connect(validated.broadcast(LiveRules.STATE))
+        DataStream<RawRecord> records = overlapReading ? overlapped(source) : source;
+        SingleOutputStreamOperator<SignalRecord> detected = records.connect(validated.broadcast(LiveRules.STATE))
                 .process(
                         new DetectFunction(
                                 matcher,
@@ -555,6 +568,29 @@ public final class DetectionJob {
                 .returns(TypeInformation.of(RuleUpdate.class))
                 .uid(UID_NO_RULE_UPDATES)
                 .name("no rule updates");
+    }
+
+    /**
+     * One element, at once, for {@link #noUpdates} to turn into nothing: a control stream of fixed rules that does
+     * not wait for the input. Same uid scheme as the rest of the graph; it holds no state.
+     */
+    private static DataStream<Long> endsAtOnce(StreamExecutionEnvironment env) {
+        return env.fromSequence(0, 0)
+                .setParallelism(1)
+                .uid(UID_NO_RULE_UPDATES + "-source")
+                .name("fixed rules");
+    }
+
+    /**
+     * {@code in} handed on one to one (same parallelism) through a hybrid exchange, which BATCH's scheduler allows
+     * (it refuses pipelined ones) and whose receiver starts while the sender still produces, reading what it has
+     * written so far.
+     */
+    private static <T> DataStream<T> overlapped(DataStream<T> in) {
+        return new DataStream<>(
+                in.getExecutionEnvironment(),
+                new PartitionTransformation<>(
+                        in.getTransformation(), new ForwardPartitioner<>(), StreamExchangeMode.HYBRID_FULL));
     }
 
     /** The load options and digest of a job that takes no updates. */

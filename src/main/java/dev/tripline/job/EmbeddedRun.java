@@ -39,6 +39,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.JobManagerOptions;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -633,6 +634,24 @@ public final class EmbeddedRun {
     }
 
     private static final String LOOPBACK = "127.0.0.1";
+
+    /**
+     * {@code conf} with task slots for a job of {@code parallelism} in this process: twice the parallelism, so
+     * that in BATCH the file readers and detect, which overlap (DetectionJob), both have theirs; a STREAMING job
+     * shares slots between its operators and leaves the rest unused. Managed memory, which BATCH's sorts use and
+     * a task manager divides among its slots, is doubled too unless configured, so that each slot keeps what it
+     * had with one slot per subtask.
+     */
+    public static Configuration slots(Configuration conf, int parallelism) {
+        conf.set(TaskManagerOptions.NUM_TASK_SLOTS, 2 * parallelism);
+        if (!conf.contains(TaskManagerOptions.MANAGED_MEMORY_SIZE)) {
+            conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, LOCAL_MANAGED_MEMORY.multiply(2));
+        }
+        return conf;
+    }
+
+    /** What Flink gives a task manager of a local cluster when nothing is configured. */
+    private static final MemorySize LOCAL_MANAGED_MEMORY = MemorySize.ofMebiBytes(128);
 
     /** Turns on checkpointing, which exactly-once sinks and restartable sources need. */
     public static void enableCheckpointing(StreamExecutionEnvironment env, java.time.Duration interval) {

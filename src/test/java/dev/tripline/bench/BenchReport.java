@@ -18,11 +18,11 @@ import java.util.Map;
 
 /**
  * The last step of {@code bench/run}: reads what the benchmarks wrote (JMH's JSON, {@link CorrelateBench}'s and
- * {@link EndToEndBench}'s results), prints one table of every figure, and rewrites the generated section of
+ * {@link EndToEndBench}'s and {@link HuntBench}'s results), prints one table of every figure, and rewrites the generated section of
  * BENCHMARKS.md (between {@link #BEGIN} and {@link #END}) with the date, the machine, the exact command, the wall
  * time and that table. Everything else in BENCHMARKS.md is prose kept by hand.
  *
- * <p>Options: {@code --jmh F}, {@code --correlate F}, {@code --e2e F} (result files), {@code --md F} (the file to
+ * <p>Options: {@code --jmh F}, {@code --correlate F}, {@code --e2e F}, {@code --hunt F} (result files), {@code --md F} (the file to
  * rewrite; {@code none} prints only), {@code --command C} or {@code --command-file F}, {@code --started EPOCH_SECONDS}, {@code --load F} (load
  * averages sampled during the run, one {@code /proc/loadavg} line each).
  */
@@ -397,6 +397,48 @@ public final class BenchReport {
         return rows;
     }
 
+    /** The hunt's rows ({@link HuntBench}); none without its result. */
+    static List<Row> huntRows(JsonNode hunt) {
+        List<Row> rows = new ArrayList<>();
+        if (hunt == null) {
+            return rows;
+        }
+        double h = hunt.get("huntMedian").asDouble();
+        double p = hunt.get("parseOnlyMedian").asDouble();
+        rows.add(new Row(
+                "5 hunt",
+                String.format(
+                        Locale.ROOT,
+                        "records/s, `tripline hunt` vs parse-only job over a gzip archive in CloudTrail's S3 layout "
+                                + "(%,d records, %,d files, %,d MB gzip; %d reps, parallelism %d)",
+                        hunt.get("records").asLong(),
+                        hunt.get("files").asLong(),
+                        hunt.get("gzipBytes").asLong() >> 20,
+                        hunt.get("hunt").size(),
+                        hunt.path("parallelism").asInt()),
+                num(h),
+                num(p),
+                ratio(h / p),
+                "≥ 0.70: " + (h / p >= 0.7 ? "met" : "MISSED")));
+        rows.add(new Row(
+                "5 hunt",
+                "median of the per-repetition ratios",
+                "",
+                "",
+                ratio(hunt.get("pairedRatio").asDouble()),
+                ""));
+        long flagship = hunt.get("flagshipComposites").asLong();
+        long planted = hunt.get("planted").asLong();
+        rows.add(new Row(
+                "5 hunt",
+                "flagship composites (planted " + planted + ")",
+                String.valueOf(flagship),
+                "",
+                "",
+                flagship == planted ? "exact" : "MISMATCH"));
+        return rows;
+    }
+
     static String num(double x) {
         return Double.isNaN(x) ? "n/a" : String.format(Locale.ROOT, "%,.0f", x);
     }
@@ -512,7 +554,9 @@ public final class BenchReport {
         JsonNode correlate =
                 readIfFresh(Path.of(o.getOrDefault("--correlate", "target/bench/correlate-result.json")), started);
         JsonNode e2e = readIfFresh(Path.of(o.getOrDefault("--e2e", "target/bench/e2e-result.json")), started);
-        List<Row> rows = rows(jmhJson == null ? null : jmhMedians(jmhJson), correlate, e2e);
+        JsonNode hunt = readIfFresh(Path.of(o.getOrDefault("--hunt", "target/bench/hunt-result.json")), started);
+        List<Row> rows = new ArrayList<>(rows(jmhJson == null ? null : jmhMedians(jmhJson), correlate, e2e));
+        rows.addAll(huntRows(hunt));
         String table = table(rows);
         ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
         String wall = started > 0 ? format(Duration.ofMillis(System.currentTimeMillis() - started)) : "unknown";
@@ -527,7 +571,7 @@ public final class BenchReport {
         System.out.println(section);
         String md = o.getOrDefault("--md", "BENCHMARKS.md");
         if (!md.equals("none")) {
-            if (jmhJson == null || correlate == null || e2e == null) {
+            if (jmhJson == null || correlate == null || e2e == null || hunt == null) {
                 EndToEndBench.log("%s left as it was: not every benchmark ran in this invocation", md);
                 return;
             }

@@ -83,4 +83,19 @@ class BenchReportTest {
                         .goal())
                 .isEqualTo("≥ 2×: MISSED");
     }
+
+    @Test
+    void huntRowsGiveTheRatioAgainstParseOnlyAndCheckThePlants() throws Exception {
+        JsonNode hunt = JSON.readTree("""
+                {"parallelism": 2, "files": 120, "records": 5000, "gzipBytes": 3145728,
+                 "hunt": [10, 20, 30], "parseOnly": [40, 40, 40], "huntMedian": 20, "parseOnlyMedian": 40,
+                 "pairedRatio": 0.5, "flagshipComposites": 7, "planted": 8}
+                """);
+        List<BenchReport.Row> rows = BenchReport.huntRows(hunt);
+        assertThat(rows).extracting(BenchReport.Row::ratio).containsExactly("0.50×", "0.50×", "");
+        assertThat(rows.get(0).measure()).contains("5,000 records, 120 files, 3 MB gzip; 3 reps, parallelism 2");
+        assertThat(rows.get(0).goal()).isEqualTo("≥ 0.70: MISSED");
+        assertThat(rows.get(2).goal()).isEqualTo("MISMATCH");
+        assertThat(BenchReport.huntRows(null)).isEmpty();
+    }
 }

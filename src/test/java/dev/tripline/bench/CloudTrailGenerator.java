@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tripline.job.TriplineConfig;
 import dev.tripline.testing.SharedData;
 import java.io.BufferedWriter;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,6 +30,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
+import java.util.zip.GZIPOutputStream;
 
 /**
  * Writes realistic CloudTrail traffic as JSON Lines for the end-to-end benchmarks, with the flagship correlation
@@ -106,6 +109,8 @@ public final class CloudTrailGenerator {
      * @param span            how much event time the file covers
      * @param maxDelay        the largest delivery delay: the bound on disorder (keep it below 15 minutes)
      * @param outOfOrderShare share of plants whose follow-up arrives before the EnableRegion
+     * @param accounts        AWS accounts of the population (traffic Zipf-skewed over them); an archive has a
+     *                        folder per account and region, so fewer accounts mean fuller files
      */
     public record Config(
             long records,
@@ -115,7 +120,8 @@ public final class CloudTrailGenerator {
             String start,
             long spanMillis,
             long maxDelayMillis,
-            double outOfOrderShare) {
+            double outOfOrderShare,
+            int accounts) {
         public Config {
             if (records < 1000) {
                 throw new IllegalArgumentException("records must be at least 1000: " + records);
@@ -130,6 +136,9 @@ public final class CloudTrailGenerator {
             if (spanMillis < Duration.ofHours(4).toMillis()) {
                 throw new IllegalArgumentException("span must be at least 4 hours");
             }
+            if (accounts < 1) {
+                throw new IllegalArgumentException("accounts must be at least 1: " + accounts);
+            }
             Instant.parse(start);
         }
 
@@ -142,19 +151,41 @@ public final class CloudTrailGenerator {
                     "2024-03-05T00:00:00Z",
                     Duration.ofHours(24).toMillis(),
                     Duration.ofMinutes(10).toMillis(),
-                    0.2);
+                    0.2,
+                    120);
         }
 
         public Config withRecords(long n) {
-            return new Config(n, seed, planted, nearMisses, start, spanMillis, maxDelayMillis, outOfOrderShare);
+            return new Config(
+                    n, seed, planted, nearMisses, start, spanMillis, maxDelayMillis, outOfOrderShare, accounts);
         }
 
         public Config withSeed(long s) {
-            return new Config(records, s, planted, nearMisses, start, spanMillis, maxDelayMillis, outOfOrderShare);
+            return new Config(
+                    records, s, planted, nearMisses, start, spanMillis, maxDelayMillis, outOfOrderShare, accounts);
+        }
+
+        public Config withSpan(Duration span) {
+            return new Config(
+                    records,
+                    seed,
+                    planted,
+                    nearMisses,
+                    start,
+                    span.toMillis(),
+                    maxDelayMillis,
+                    outOfOrderShare,
+                    accounts);
         }
 
         public Config withScenarios(int plants, int near) {
-            return new Config(records, seed, plants, near, start, spanMillis, maxDelayMillis, outOfOrderShare);
+            return new Config(
+                    records, seed, plants, near, start, spanMillis, maxDelayMillis, outOfOrderShare, accounts);
+        }
+
+        public Config withAccounts(int n) {
+            return new Config(
+                    records, seed, planted, nearMisses, start, spanMillis, maxDelayMillis, outOfOrderShare, n);
         }
     }
 
@@ -478,8 +509,7 @@ public final class CloudTrailGenerator {
         populations.put("IAMUser", new Population());
         populations.put("AssumedRole", new Population());
         populations.put("Root", new Population());
-        int n = 120;
-        for (int a = 0; a < n; a++) {
+        for (int a = 0; a < config.accounts(); a++) {
             String account = String.format(Locale.ROOT, "%012d", 100_000_000_000L + rng.nextLong(900_000_000_000L));
             accounts.add(account);
             // A few large accounts carry most traffic (Zipf over accounts), and inside an account a few busy
@@ -607,7 +637,7 @@ public final class CloudTrailGenerator {
         b.append(",\"eventTime\":\"")
                 .append(TIME.format(Instant.ofEpochSecond(timeMillis / 1000)))
                 .append("\",\"awsRegion\":\"")
-                .append(t.global ? "us-east-1" : region)
+                .append(loggedRegion(t, region))
                 .append("\",\"sourceIPAddress\":\"");
         if (t.fixedSource != null) {
             b.append(t.fixedSource);
@@ -631,6 +661,11 @@ public final class CloudTrailGenerator {
         return b.toString();
     }
 
+    /** The region CloudTrail logs a call in: the caller's, except for global services. */
+    private static String loggedRegion(Template t, String region) {
+        return t.global ? "us-east-1" : region;
+    }
+
     private static void join(StringBuilder b, String[] parts, String account) {
         for (int i = 0; i < parts.length; i++) {
             if (i > 0) {
@@ -644,8 +679,9 @@ public final class CloudTrailGenerator {
 
     // ---- scenarios ---------------------------------------------------------------------------------------------
 
-    /** A record waiting in the delivery queue. */
-    record Pending(long arrival, long seq, String line, String eventId, PlantedRole role) {}
+    /** A record waiting in the delivery queue, with the account and region CloudTrail files it under. */
+    record Pending(
+            long arrival, long seq, String line, String eventId, PlantedRole role, String account, String region) {}
 
     /** Which part of a scenario a planted record plays, for finding the completing record at write time. */
     record PlantedRole(ScenarioBuilder scenario, boolean enable, boolean qualifyingFollowUp, long eventTime) {}
@@ -777,7 +813,13 @@ public final class CloudTrailGenerator {
         String line = render(t, who, who.account, region, time, eventId);
         s.eventIds.add(eventId);
         plantedEvents.add(new Pending(
-                time + delay, seq++, line, eventId, new PlantedRole(s, enable, qualifying, time / 1000 * 1000)));
+                time + delay,
+                seq++,
+                line,
+                eventId,
+                new PlantedRole(s, enable, qualifying, time / 1000 * 1000),
+                who.account,
+                loggedRegion(t, region)));
     }
 
     private void filler(ScenarioBuilder s, long from, long to) {
@@ -927,8 +969,22 @@ public final class CloudTrailGenerator {
 
     // ---- the file ----------------------------------------------------------------------------------------------
 
-    /** Writes {@code out} and its manifest ({@link #manifestOf}); returns the manifest. */
+    /** Writes {@code out} as JSON Lines and its manifest ({@link #manifestOf}); returns the manifest. */
     public Manifest write(Path out) throws IOException {
+        return generate(out, new JsonLines(out));
+    }
+
+    /**
+     * Writes the same records as {@link #write} into {@code dir} in CloudTrail's S3 layout ({@link Archive}) and
+     * the manifest beside {@code dir} ({@link #manifestOf}); returns the manifest. A manifest is written last, so
+     * its presence means the archive is complete.
+     */
+    public Manifest writeArchive(Path dir) throws IOException {
+        Files.deleteIfExists(manifestOf(dir));
+        return generate(dir, new Archive(dir, config.seed()));
+    }
+
+    private Manifest generate(Path out, Delivery delivery) throws IOException {
         long start = Instant.parse(config.start()).toEpochMilli();
         long span = config.spanMillis();
         List<ScenarioBuilder> scenarios = new ArrayList<>();
@@ -978,8 +1034,7 @@ public final class CloudTrailGenerator {
         // Event times: a diurnal rate (quiet at night UTC, busiest mid-afternoon), gaps exponential around it.
         double meanGap = (double) span / Math.max(1, noiseCount);
         double time = start;
-        try (Writer w = new BufferedWriter(
-                new OutputStreamWriter(Files.newOutputStream(out), StandardCharsets.UTF_8), 1 << 20)) {
+        try (Delivery w = delivery) {
             for (long i = 0; i < noiseCount || nextPlanted < plantedEvents.size(); i++) {
                 long now;
                 Pending p;
@@ -1000,8 +1055,16 @@ public final class CloudTrailGenerator {
                             : accounts.get(Math.min(
                                     accounts.size() - 1, (int) (accounts.size() * Math.pow(rng.nextDouble(), 3))));
                     String eventId = uuid();
+                    long arrival = now + delay(); // drawn before the region: the same seed keeps its bytes
+                    String region = noiseRegion();
                     p = new Pending(
-                            now + delay(), seq++, render(t, id, account, noiseRegion(), now, eventId), eventId, null);
+                            arrival,
+                            seq++,
+                            render(t, id, account, region, now, eventId),
+                            eventId,
+                            null,
+                            account,
+                            loggedRegion(t, region));
                     types.merge(t.type == null ? "(none)" : t.type, 1L, Long::sum);
                     failed += t.failed ? 1 : 0;
                     readOnly += t.readOnly ? 1 : 0;
@@ -1016,8 +1079,7 @@ public final class CloudTrailGenerator {
                 while (!queue.isEmpty() && queue.peek().arrival() <= now) {
                     Pending d = queue.poll();
                     line++;
-                    w.write(d.line());
-                    w.write('\n');
+                    w.deliver(d);
                     bytes += d.line().length() + 1;
                     if (d.role() != null) {
                         d.role().scenario().written(d.role(), d.eventId(), line);
@@ -1027,8 +1089,7 @@ public final class CloudTrailGenerator {
             while (!queue.isEmpty()) {
                 Pending d = queue.poll();
                 line++;
-                w.write(d.line());
-                w.write('\n');
+                w.deliver(d);
                 bytes += d.line().length() + 1;
                 if (d.role() != null) {
                     d.role().scenario().written(d.role(), d.eventId(), line);
@@ -1053,20 +1114,133 @@ public final class CloudTrailGenerator {
         return m;
     }
 
+    /** Where delivered records go, in arrival order. */
+    private interface Delivery extends Closeable {
+        void deliver(Pending d) throws IOException;
+    }
+
+    /** One JSON object per line, in arrival order. */
+    private static final class JsonLines implements Delivery {
+        private final Writer out;
+
+        JsonLines(Path file) throws IOException {
+            out = new BufferedWriter(
+                    new OutputStreamWriter(Files.newOutputStream(file), StandardCharsets.UTF_8), 1 << 20);
+        }
+
+        @Override
+        public void deliver(Pending d) throws IOException {
+            out.write(d.line());
+            out.write('\n');
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.close();
+        }
+    }
+
     /**
-     * {@code CloudTrailGenerator OUT [--records N] [--seed S] [--planted P] [--near-misses K]}: writes OUT and
+     * CloudTrail's S3 layout: one gzip {@code {"Records":[...]}} per account, region and {@link #FILE_MILLIS} of
+     * arrival, at {@code AWSLogs/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/ACCOUNT_CloudTrail_REGION_YYYYMMDDTHHmmZ_ID
+     * .json.gz}, the time being the end of its five minutes (when CloudTrail would deliver it) and the id sixteen
+     * letters and digits from an RNG of its own, so that the records are the same as the JSON Lines file's.
+     *
+     * <p>State: the records of the current five minutes by account and region; written out and cleared when a
+     * record arrives in a later five minutes, and at close. Arrival order makes each file's records its own.
+     */
+    static final class Archive implements Delivery {
+        static final long FILE_MILLIS = 5 * MIN;
+        private static final DateTimeFormatter STAMP =
+                DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmm'Z'").withZone(ZoneOffset.UTC);
+        private static final DateTimeFormatter DAY =
+                DateTimeFormatter.ofPattern("yyyy/MM/dd").withZone(ZoneOffset.UTC);
+        private static final String ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+        private final Path root;
+        private final SplittableRandom ids;
+        /** The start of the five minutes being collected; Long.MIN_VALUE before the first record. */
+        private long window = Long.MIN_VALUE;
+        /** Records of the current five minutes by account, then region (sorted: files are written in one order). */
+        private final TreeMap<String, TreeMap<String, List<String>>> open = new TreeMap<>();
+
+        Archive(Path root, long seed) throws IOException {
+            this.root = root;
+            this.ids = new SplittableRandom(seed ^ 0x5EED_F11E5L);
+            Files.createDirectories(root);
+        }
+
+        @Override
+        public void deliver(Pending d) throws IOException {
+            long w = Math.floorDiv(d.arrival(), FILE_MILLIS) * FILE_MILLIS;
+            if (w < window) {
+                throw new IllegalStateException("a record arrived after its five minutes were written: " + d);
+            }
+            if (w > window) {
+                flush();
+                window = w;
+            }
+            open.computeIfAbsent(d.account(), a -> new TreeMap<>())
+                    .computeIfAbsent(d.region(), r -> new ArrayList<>())
+                    .add(d.line());
+        }
+
+        private void flush() throws IOException {
+            Instant delivered = Instant.ofEpochMilli(window + FILE_MILLIS);
+            for (Map.Entry<String, TreeMap<String, List<String>>> byAccount : open.entrySet()) {
+                String account = byAccount.getKey();
+                for (Map.Entry<String, List<String>> byRegion :
+                        byAccount.getValue().entrySet()) {
+                    String region = byRegion.getKey();
+                    Path dir =
+                            root.resolve("AWSLogs/" + account + "/CloudTrail/" + region + "/" + DAY.format(delivered));
+                    Files.createDirectories(dir);
+                    String name = account + "_CloudTrail_" + region + "_" + STAMP.format(delivered) + "_" + fileId()
+                            + ".json.gz";
+                    try (Writer out = new OutputStreamWriter(
+                            new GZIPOutputStream(Files.newOutputStream(dir.resolve(name)), 1 << 16),
+                            StandardCharsets.UTF_8)) {
+                        out.write("{\"Records\":[");
+                        out.write(String.join(",", byRegion.getValue()));
+                        out.write("]}");
+                    }
+                }
+            }
+            open.clear();
+        }
+
+        private String fileId() {
+            char[] id = new char[16];
+            for (int i = 0; i < id.length; i++) {
+                id[i] = ID_CHARS.charAt(ids.nextInt(ID_CHARS.length()));
+            }
+            return new String(id);
+        }
+
+        @Override
+        public void close() throws IOException {
+            flush();
+        }
+    }
+
+    /**
+     * {@code CloudTrailGenerator OUT [--archive] [--records N] [--seed S] [--planted P] [--near-misses K] [--days
+     * D] [--accounts A]}: writes OUT (JSON Lines, or with {@code --archive} a directory in CloudTrail's S3 layout) and
      * OUT.manifest.json. Needs {@code -Dtripline.shared} pointing at the shared datasets.
      */
     public static void main(String[] args) throws IOException {
         if (args.length < 1) {
-            System.err.println("usage: CloudTrailGenerator OUT.jsonl [--records N] [--seed S] [--planted P] "
-                    + "[--near-misses K]");
+            System.err.println("usage: CloudTrailGenerator OUT [--archive] [--records N] [--seed S] [--planted P] "
+                    + "[--near-misses K] [--days D] [--accounts A]");
             System.exit(2);
         }
         Path out = Path.of(args[0]);
-        Config c = parse(args, 1);
+        List<String> rest = new ArrayList<>(Arrays.asList(args).subList(1, args.length));
+        boolean archive = rest.remove("--archive");
+        Config c = parse(rest.toArray(String[]::new), 0);
         long t0 = System.nanoTime();
-        Manifest m = new CloudTrailGenerator(c).write(out);
+        CloudTrailGenerator g = new CloudTrailGenerator(c);
+        Manifest m = archive ? g.writeArchive(out) : g.write(out);
         System.err.printf(
                 Locale.ROOT,
                 "wrote %s: %,d records (%,d planted in %d scenarios), %,d bytes, %.1f s%n",
@@ -1091,6 +1265,8 @@ public final class CloudTrailGenerator {
                 case "--seed" -> c = c.withSeed(Long.parseLong(v));
                 case "--planted" -> c = c.withScenarios(Integer.parseInt(v), c.nearMisses());
                 case "--near-misses" -> c = c.withScenarios(c.planted(), Integer.parseInt(v));
+                case "--days" -> c = c.withSpan(Duration.ofDays(Integer.parseInt(v)));
+                case "--accounts" -> c = c.withAccounts(Integer.parseInt(v));
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }

@@ -40,7 +40,8 @@ class CloudTrailGeneratorTest {
             "2024-03-05T00:00:00Z",
             Duration.ofHours(24).toMillis(),
             Duration.ofMinutes(10).toMillis(),
-            0.5);
+            0.5,
+            120);
 
     @TempDir
     static Path dir;
@@ -133,6 +134,56 @@ class CloudTrailGeneratorTest {
         assertThat(principals).hasSizeGreaterThan(500);
         assertThat(regions).contains("us-east-1", "us-west-2", "eu-west-1", "eu-central-1");
         assertThat(failed / (double) lines.size()).isBetween(0.05, 0.2);
+    }
+
+    @Test
+    void anArchiveHoldsTheSameRecordsInCloudTrailsLayout() throws Exception {
+        Config c = SMALL.withRecords(3_000).withScenarios(2, 1).withAccounts(3);
+        Path lines = dir.resolve("layout.jsonl");
+        Path archive = dir.resolve("layout");
+        Path again = dir.resolve("layout-again");
+        new CloudTrailGenerator(c).write(lines);
+        Manifest m = new CloudTrailGenerator(c).writeArchive(archive);
+        new CloudTrailGenerator(c).writeArchive(again);
+        assertThat(m.records()).isEqualTo(3_000);
+        assertThat(Files.exists(CloudTrailGenerator.manifestOf(archive))).isTrue();
+
+        java.util.regex.Pattern layout =
+                java.util.regex.Pattern.compile("AWSLogs/(\\d{12})/CloudTrail/([a-z0-9-]+)/(\\d{4})/(\\d{2})/(\\d{2})/"
+                        + "\\1_CloudTrail_\\2_\\3\\4\\5T(\\d{4})Z_[A-Za-z0-9]{16}\\.json\\.gz");
+        List<String> fromArchive = new ArrayList<>();
+        List<Path> files;
+        try (var walk = Files.walk(archive)) {
+            files = walk.filter(Files::isRegularFile).sorted().toList();
+        }
+        assertThat(files).hasSizeGreaterThan(10);
+        for (Path f : files) {
+            String rel = archive.relativize(f).toString().replace('\\', '/');
+            java.util.regex.Matcher name = layout.matcher(rel);
+            assertThat(name.matches()).as(rel).isTrue();
+            Instant delivered = Instant.parse(name.group(3) + "-" + name.group(4) + "-" + name.group(5) + "T"
+                    + name.group(6).substring(0, 2) + ":" + name.group(6).substring(2) + ":00Z");
+            assertThat(delivered.getEpochSecond() % 300).isZero();
+            JsonNode doc;
+            try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(f))) {
+                doc = JSON.readTree(in);
+            }
+            assertThat(doc.path("Records").size()).isPositive();
+            for (JsonNode r : doc.path("Records")) {
+                assertThat(r.path("recipientAccountId").asText()).isEqualTo(name.group(1));
+                assertThat(r.path("awsRegion").asText()).isEqualTo(name.group(2));
+                assertThat(Instant.parse(r.path("eventTime").asText())).isBefore(delivered);
+                fromArchive.add(JSON.writeValueAsString(r));
+            }
+            assertThat(Files.readAllBytes(again.resolve(archive.relativize(f))))
+                    .as("same seed, same archive")
+                    .isEqualTo(Files.readAllBytes(f));
+        }
+        List<String> fromLines = new ArrayList<>();
+        for (String l : Files.readAllLines(lines)) {
+            fromLines.add(JSON.writeValueAsString(JSON.readTree(l)));
+        }
+        assertThat(fromArchive).containsExactlyInAnyOrderElementsOf(fromLines);
     }
 
     @Test

@@ -130,13 +130,18 @@ public final class EndToEndBench {
 
     /** The baseline: the same source and parser, no matching; counts what it parsed. */
     static long parseOnly(Path file, int parallelism) throws Exception {
-        StreamExecutionEnvironment env = environment(parallelism);
-        env.setRuntimeMode(RuntimeExecutionMode.STREAMING);
-        env.fromSource(
-                        RawRecordFormat.source(
-                                List.of(dev.tripline.io.ArchiveFiles.location(file)), new RawRecordFormat()),
-                        WatermarkStrategy.noWatermarks(),
-                        "files")
+        return parseOnly(
+                environment(parallelism),
+                List.of(dev.tripline.io.ArchiveFiles.location(file)),
+                RuntimeExecutionMode.STREAMING);
+    }
+
+    /** The baseline over {@code files} on {@code env}, in {@code mode} (a hunt's BATCH, a run's STREAMING). */
+    static long parseOnly(
+            StreamExecutionEnvironment env, List<org.apache.flink.core.fs.Path> files, RuntimeExecutionMode mode)
+            throws Exception {
+        env.setRuntimeMode(mode);
+        env.fromSource(RawRecordFormat.source(files, new RawRecordFormat()), WatermarkStrategy.noWatermarks(), "files")
                 .process(new ParseOnly())
                 .returns(TypeInformation.of(Long.class))
                 .name("parse only")
