@@ -27,6 +27,12 @@ import java.util.Map;
  */
 public final class AlertCodec {
     private static final int ALERT_FORMAT = 2;
+    /**
+     * The format before strings had their own kind: still read, since dedup state of a running job holds alerts
+     * in it.
+     */
+    private static final int FORMAT_JSON_VALUES = 1;
+
     private static final int RULE_FORMAT = 1;
     /** Guards the decoder against a corrupt block: more than an alert ever holds. */
     private static final int MAX_ITEMS = 1 << 20;
@@ -75,7 +81,11 @@ public final class AlertCodec {
     /** The alert of an {@link #encode}d block; IllegalArgumentException when it is corrupt or of another format. */
     public static Alert decode(byte[] block) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(block))) {
-            format(in, ALERT_FORMAT, "alert");
+            int format = in.readUnsignedByte();
+            if (format != ALERT_FORMAT && format != FORMAT_JSON_VALUES) {
+                throw new IOException("unknown alert format " + format);
+            }
+            boolean kinds = format == ALERT_FORMAT;
             Alert.Kind kind = Alert.Kind.values()[ordinal(in, Alert.Kind.values().length)];
             RuleRef rule = readRule(in);
             Level severity = Level.values()[ordinal(in, Level.values().length)];
@@ -96,12 +106,12 @@ public final class AlertCodec {
                         readNullable(in),
                         readNullable(in),
                         readNullable(in),
-                        readJsonMap(in)));
+                        readJsonMap(in, kinds)));
             }
             long count = in.readLong();
             String dedupKey = readText(in);
             String alertId = readText(in);
-            Map<String, JsonNode> context = readJsonMap(in);
+            Map<String, JsonNode> context = readJsonMap(in, kinds);
             int revision = in.readInt();
             long occurrences = in.readLong();
             long omitted = in.readLong();
@@ -190,12 +200,13 @@ public final class AlertCodec {
         }
     }
 
-    private static Map<String, JsonNode> readJsonMap(DataInput in) throws IOException {
+    /** {@code kinds}: each value starts with its kind byte (format 2); format 1 wrote every value as JSON text. */
+    private static Map<String, JsonNode> readJsonMap(DataInput in, boolean kinds) throws IOException {
         int n = size(in);
         Map<String, JsonNode> map = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
             String key = readText(in);
-            int kind = in.readUnsignedByte();
+            int kind = kinds ? in.readUnsignedByte() : JSON_VALUE;
             if (kind == STRING_VALUE) {
                 map.put(key, TextNode.valueOf(readText(in)));
             } else if (kind == JSON_VALUE) {

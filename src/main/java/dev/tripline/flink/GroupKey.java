@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
@@ -184,14 +185,39 @@ public final class GroupKey {
 
         @Override
         public TypeSerializerSnapshot<GroupKey> snapshotConfiguration() {
-            return new Snapshot();
+            return new HashFirstSnapshot();
         }
     }
 
-    /** Restores {@link Serializer#INSTANCE}. */
+    /** Restores {@link Serializer#INSTANCE}, whose keys start with their hash. */
+    public static final class HashFirstSnapshot extends SimpleTypeSerializerSnapshot<GroupKey> {
+        public HashFirstSnapshot() {
+            super(() -> Serializer.INSTANCE);
+        }
+
+        @Override
+        public TypeSerializerSchemaCompatibility<GroupKey> resolveSchemaCompatibility(
+                TypeSerializerSnapshot<GroupKey> old) {
+            return old instanceof Snapshot
+                    ? TypeSerializerSchemaCompatibility.incompatible()
+                    : super.resolveSchemaCompatibility(old);
+        }
+    }
+
+    /**
+     * The snapshot of keys written before their hash led their bytes. Kept so that a savepoint with such keys is
+     * refused at restore (the key serializer is incompatible) instead of read wrongly: its keys would never be
+     * found again on RocksDB, and a timer of one would fail to decode when it fired.
+     */
     public static final class Snapshot extends SimpleTypeSerializerSnapshot<GroupKey> {
         public Snapshot() {
             super(() -> Serializer.INSTANCE);
+        }
+
+        @Override
+        public TypeSerializerSchemaCompatibility<GroupKey> resolveSchemaCompatibility(
+                TypeSerializerSnapshot<GroupKey> old) {
+            return TypeSerializerSchemaCompatibility.incompatible();
         }
     }
 }
