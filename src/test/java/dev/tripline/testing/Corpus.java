@@ -87,7 +87,8 @@ public final class Corpus {
         return events;
     }
 
-    private static ObjectNode caseShift(ObjectNode o) {
+    /** A copy of {@code o} with eventName upper-cased and eventSource lower-cased (case-insensitive rules match both). */
+    public static ObjectNode caseShift(ObjectNode o) {
         ObjectNode copy = o.deepCopy();
         if (copy.get("eventName") instanceof TextNode n) {
             copy.put("eventName", n.textValue().toUpperCase(Locale.ROOT));
