@@ -413,11 +413,7 @@ public final class CorrelateBench {
         }
 
         double pairedRatio() {
-            List<Double> r = new ArrayList<>();
-            for (int i = 0; i < Math.min(tripline.size(), cep.size()); i++) {
-                r.add(tripline.get(i) / cep.get(i));
-            }
-            return median(r);
+            return EndToEndBench.pairedRatio(tripline, cep);
         }
 
         double floorMedian() {

@@ -191,13 +191,8 @@ public final class EndToEndBench {
             return triplineMedian() / parseOnlyMedian();
         }
 
-        /** The median of each repetition's own ratio: steadier when the machine's load drifts between reps. */
         double pairedRatio() {
-            List<Double> r = new ArrayList<>();
-            for (int i = 0; i < Math.min(tripline.size(), parseOnly.size()); i++) {
-                r.add(tripline.get(i) / parseOnly.get(i));
-            }
-            return median(r);
+            return EndToEndBench.pairedRatio(tripline, parseOnly);
         }
     }
 
@@ -696,6 +691,18 @@ public final class EndToEndBench {
     static double median(List<Double> xs) {
         double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+    }
+
+    /**
+     * The median of each repetition's own ratio {@code a[i] / b[i]}: steadier than the ratio of medians when the
+     * machine's load drifts between repetitions.
+     */
+    static double pairedRatio(List<Double> a, List<Double> b) {
+        List<Double> r = new ArrayList<>();
+        for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+            r.add(a.get(i) / b.get(i));
+        }
+        return median(r);
     }
 
     /** Nearest-rank percentile of sorted values. */

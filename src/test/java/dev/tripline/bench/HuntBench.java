@@ -89,13 +89,8 @@ public final class HuntBench {
             return huntMedian() / parseOnlyMedian();
         }
 
-        /** The median of each repetition's own ratio: steadier when the machine's load drifts between reps. */
         double pairedRatio() {
-            List<Double> r = new ArrayList<>();
-            for (int i = 0; i < Math.min(hunt.size(), parseOnly.size()); i++) {
-                r.add(hunt.get(i) / parseOnly.get(i));
-            }
-            return EndToEndBench.median(r);
+            return EndToEndBench.pairedRatio(hunt, parseOnly);
         }
     }
 
