@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -130,10 +132,32 @@ public final class AlertTitles {
         if (!isPlaceholderText(text)) {
             return null;
         }
+        Map<String, Optional<FieldPath>> parsed = caseInsensitiveKeys ? PARSED_CASE_INSENSITIVE : PARSED;
+        Optional<FieldPath> path = parsed.get(text);
+        if (path == null) {
+            if (parsed.size() >= MAX_PARSED) {
+                parsed.clear(); // live updates can bring new templates for ever; rule sets hold far fewer
+            }
+            path = Optional.ofNullable(keyPath(text, caseInsensitiveKeys));
+            parsed.put(text, path);
+        }
+        return path.orElse(null);
+    }
+
+    private static FieldPath keyPath(String text, boolean caseInsensitiveKeys) {
         try {
             return FieldPath.keyPath(text, caseInsensitiveKeys);
         } catch (IllegalArgumentException e) {
             return null; // not a placeholder after all: the text is written as it is
         }
     }
+
+    /**
+     * Placeholders already parsed, so that a title costs a lookup per placeholder and not a parse on every alert
+     * (FieldPath is immutable). Emptied when it reaches {@link #MAX_PARSED} entries.
+     */
+    private static final Map<String, Optional<FieldPath>> PARSED = new ConcurrentHashMap<>();
+
+    private static final Map<String, Optional<FieldPath>> PARSED_CASE_INSENSITIVE = new ConcurrentHashMap<>();
+    private static final int MAX_PARSED = 4096;
 }
