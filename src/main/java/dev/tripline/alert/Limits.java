@@ -35,13 +35,42 @@ final class Limits {
         return s.substring(0, cut) + "…[truncated " + (s.length() - cut) + " chars]";
     }
 
+    /**
+     * An upper bound of the length of {@code v} as compact JSON, found without writing it (most evidence values
+     * are small objects such as userIdentity); the walk stops once the bound passes {@code budget}. Each string
+     * character counts 6, the most an escape takes.
+     */
+    static long jsonLengthBound(JsonNode v, long budget) {
+        if (v.isTextual()) {
+            return 2 + 6L * v.textValue().length();
+        }
+        if (v.isNumber()) {
+            return v.isBigInteger() || v.isBigDecimal() ? v.asText().length() : 32;
+        }
+        if (!v.isContainerNode()) {
+            return 5; // true, false, null
+        }
+        long n = 2;
+        if (v.isObject()) {
+            for (var it = v.fields(); it.hasNext() && n <= budget; ) {
+                var e = it.next();
+                n += 4 + 6L * e.getKey().length() + jsonLengthBound(e.getValue(), budget - n);
+            }
+        } else {
+            for (int i = 0; i < v.size() && n <= budget; i++) {
+                n += 1 + jsonLengthBound(v.get(i), budget - n);
+            }
+        }
+        return n;
+    }
+
     /** The value itself when small enough; otherwise a text node with the start of its JSON and a marker. */
     static JsonNode value(JsonNode v) {
         if (v.isTextual()) {
             String t = v.textValue();
             return t.length() <= MAX_VALUE_JSON ? v : JsonNodeFactory.instance.textNode(truncate(t, MAX_VALUE_JSON));
         }
-        if (v.isValueNode()) {
+        if (v.isValueNode() || jsonLengthBound(v, MAX_VALUE_JSON) <= MAX_VALUE_JSON) {
             return v;
         }
         String json = v.toString();
