@@ -42,8 +42,8 @@ import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -159,7 +159,7 @@ public final class EndToEndBench {
         private transient LongCounter events;
 
         @Override
-        public void open(Configuration parameters) {
+        public void open(OpenContext openContext) {
             parser = new EventParser();
             events = new LongCounter();
             getRuntimeContext().addAccumulator(EVENTS, events);
