@@ -365,7 +365,7 @@ public final class BenchReport {
                     num(t),
                     num(p),
                     ratio(t / p),
-                    "≥ 0.70: " + (t / p >= 0.7 ? "met" : "MISSED")));
+                    "≥ 0.80: " + (t / p >= 0.8 ? "met" : "MISSED")));
             rows.add(new Row(
                     "4 end to end",
                     "median of the per-repetition ratios",

@@ -630,11 +630,11 @@ public final class EndToEndBench {
         b.append(row(
                 "ratio tripline / parse-only",
                 String.format(Locale.ROOT, "%.2f", tp.ratio()),
-                ">= 0.70 " + (tp.ratio() >= 0.7 ? "(met)" : "(MISSED)")));
+                ">= 0.80 " + (tp.ratio() >= 0.8 ? "(met)" : "(MISSED)")));
         b.append(row(
                 "median of the per-repetition ratios",
                 String.format(Locale.ROOT, "%.2f", tp.pairedRatio()),
-                ">= 0.70 " + (tp.pairedRatio() >= 0.7 ? "(met)" : "(MISSED)")));
+                ">= 0.80 " + (tp.pairedRatio() >= 0.8 ? "(met)" : "(MISSED)")));
         long flagship = tp.alertsByRule().entrySet().stream()
                 .filter(e -> CloudTrailGenerator.FLAGSHIP.contains(e.getKey()))
                 .mapToLong(Map.Entry::getValue)
