@@ -12,6 +12,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * A rule's detection compiled for evaluation: selections unwrapped, nested And/Or flattened into arrays,
@@ -193,18 +194,29 @@ abstract class CompiledExpr implements Serializable {
         }
     }
 
-    static final class MatchValue extends CompiledExpr {
-        private final FieldPath field;
+    /** A value test on one field; on the event root the field is read through a {@link FieldReader}. */
+    static final class MatchValue extends CompiledExpr implements Predicate<JsonNode> {
+        private final FieldReader field;
         private final ValuePredicate valueTest;
 
         MatchValue(FieldPath field, ValuePredicate valueTest) {
-            this.field = field;
+            this.field = new FieldReader(field);
             this.valueTest = valueTest;
         }
 
         @Override
         boolean test(Event event, JsonNode scope) {
-            return ReferenceEvaluator.anyValue(event, scope, field, v -> !v.isNull() && valueTest.test(v));
+            if (scope != null) {
+                return event.anyValueIn(scope, field.path(), this);
+            }
+            JsonNode scalar = field.exactScalar(event);
+            return scalar != null ? test(scalar) : event.anyValue(field.path(), this);
+        }
+
+        /** Whether one value passes. */
+        @Override
+        public boolean test(JsonNode v) {
+            return !v.isNull() && valueTest.test(v);
         }
     }
 
@@ -224,14 +236,14 @@ abstract class CompiledExpr implements Serializable {
      * A regex or glob match guarded by a literal every match contains: most values are rejected by one
      * substring search, without copying the value, before the costlier test runs.
      */
-    static final class GuardedMatch extends CompiledExpr {
-        private final FieldPath field;
+    static final class GuardedMatch extends CompiledExpr implements Predicate<JsonNode> {
+        private final FieldReader field;
         private final ValuePredicate test;
         private final String literal;
         private final boolean ignoreCase;
 
         GuardedMatch(FieldPath field, ValuePredicate test, String literal, boolean ignoreCase) {
-            this.field = field;
+            this.field = new FieldReader(field);
             this.test = test;
             this.literal = literal;
             this.ignoreCase = ignoreCase;
@@ -239,14 +251,18 @@ abstract class CompiledExpr implements Serializable {
 
         @Override
         boolean test(Event event, JsonNode scope) {
-            return ReferenceEvaluator.anyValue(event, scope, field, v -> {
-                String s = v.isNull() ? null : Event.stringForm(v);
-                if (s == null) {
-                    return false;
-                }
-                boolean present = ignoreCase ? RegexLiterals.containsIgnoreCase(s, literal) : s.contains(literal);
-                return present && test.test(v);
-            });
+            return scope != null ? event.anyValueIn(scope, field.path(), this) : field.anyValue(event, this);
+        }
+
+        /** Whether one value passes. */
+        @Override
+        public boolean test(JsonNode v) {
+            String s = v.isNull() ? null : Event.stringForm(v);
+            if (s == null) {
+                return false;
+            }
+            boolean present = ignoreCase ? RegexLiterals.containsIgnoreCase(s, literal) : s.contains(literal);
+            return present && test.test(v);
         }
     }
 
