@@ -78,7 +78,13 @@ abstract class CompiledExpr implements Serializable {
             }
             return new MatchValue(m.field(), m.test());
         }
-        // Rare node kinds (keyword, exists, null, field comparison, list quantifiers) keep reference semantics.
+        if (e instanceof Expr.Exists x) {
+            return new Exists(x.field());
+        }
+        if (e instanceof Expr.IsNull n) {
+            return new IsNull(n.field(), n.orEmpty());
+        }
+        // Rare node kinds (keyword, field comparison, list quantifiers) keep reference semantics.
         return new Reference(e);
     }
 
@@ -206,17 +212,54 @@ abstract class CompiledExpr implements Serializable {
 
         @Override
         boolean test(Event event, JsonNode scope) {
-            if (scope != null) {
-                return event.anyValueIn(scope, field.path(), this);
-            }
-            JsonNode scalar = field.exactScalar(event);
-            return scalar != null ? test(scalar) : event.anyValue(field.path(), this);
+            return scope != null ? event.anyValueIn(scope, field.path(), this) : field.anyValue(event, this);
         }
 
         /** Whether one value passes. */
         @Override
         public boolean test(JsonNode v) {
             return !v.isNull() && valueTest.test(v);
+        }
+    }
+
+    /** Whether a field yields any value, JSON null included (Sigma's {@code |exists}, {@code field: null} negated). */
+    static final class Exists extends CompiledExpr implements Predicate<JsonNode> {
+        private final FieldReader field;
+
+        Exists(FieldPath field) {
+            this.field = new FieldReader(field);
+        }
+
+        @Override
+        boolean test(Event event, JsonNode scope) {
+            return scope != null ? event.anyValueIn(scope, field.path(), this) : field.anyValue(event, this);
+        }
+
+        @Override
+        public boolean test(JsonNode v) {
+            return true;
+        }
+    }
+
+    /** True when a field yields no value other than JSON null (or, with {@code orEmpty}, empty text or containers). */
+    static final class IsNull extends CompiledExpr implements Predicate<JsonNode> {
+        private final FieldReader field;
+        private final boolean orEmpty;
+
+        IsNull(FieldPath field, boolean orEmpty) {
+            this.field = new FieldReader(field);
+            this.orEmpty = orEmpty;
+        }
+
+        @Override
+        boolean test(Event event, JsonNode scope) {
+            return !(scope != null ? event.anyValueIn(scope, field.path(), this) : field.anyValue(event, this));
+        }
+
+        /** Whether one value is a real one (neither null nor, with {@code orEmpty}, empty). */
+        @Override
+        public boolean test(JsonNode v) {
+            return !(v.isNull() || (orEmpty && ReferenceEvaluator.isEmpty(v)));
         }
     }
 

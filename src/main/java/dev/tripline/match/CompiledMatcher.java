@@ -202,7 +202,7 @@ public final class CompiledMatcher implements Serializable {
         if (scalar != null) {
             // The common case (eventName, userIdentity.type, ...): a few exact gets, no allocation.
             probe.test(scalar, s);
-        } else {
+        } else if (!probe.field.reader.certainlyMissing(event)) {
             event.anyValue(probe.field.reader.path(), v -> {
                 probe.test(v, s);
                 return false;

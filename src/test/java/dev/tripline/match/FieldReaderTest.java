@@ -47,6 +47,26 @@ class FieldReaderTest {
     }
 
     @Test
+    void callsAFieldMissingWithoutTheFullLookupOnlyWhenNothingElseCouldAnswer() {
+        Event e = event("{\"eventName\":\"X\",\"ErrorCode\":\"E\",\"recipientAccountId\":\"111\"}");
+        assertThat(new FieldReader(FieldPath.of("errorCode")).certainlyMissing(e))
+                .isTrue();
+        assertThat(new FieldReader(FieldPath.of("errorMessage")).certainlyMissing(e))
+                .isTrue();
+        // Another case of the key may answer a case-insensitive path; a derived field or alias may answer.
+        assertThat(new FieldReader(FieldPath.caseInsensitive("errorCode")).certainlyMissing(e))
+                .isFalse();
+        assertThat(new FieldReader(FieldPath.of("account")).certainlyMissing(e)).isFalse();
+        assertThat(new FieldReader(FieldPath.of("event.action")).certainlyMissing(e))
+                .isFalse();
+        assertThat(new FieldReader(FieldPath.of("eventName")).certainlyMissing(e))
+                .isFalse();
+        Event dotted = event("{\"userIdentity.arn\":\"x\"}");
+        assertThat(new FieldReader(FieldPath.of("userIdentity.arn")).certainlyMissing(dotted))
+                .isFalse();
+    }
+
+    @Test
     void readsWhatTheEventsLookupReads() {
         List<String> records = List.of(
                 "{\"userIdentity\":{\"arn\":\"a\"}}",
@@ -58,13 +78,16 @@ class FieldReaderTest {
                 "{\"userIdentity\":{\"arn\":7}}",
                 "{\"eventName\":\"CreateUser\",\"recipientAccountId\":\"111\"}",
                 "{\"account\":\"raw\",\"recipientAccountId\":\"111\"}",
+                "{\"ErrorCode\":\"E\"}",
                 "{}");
         List<FieldPath> paths = List.of(
                 FieldPath.of("userIdentity.arn"),
                 FieldPath.caseInsensitive("userIdentity.arn"),
                 FieldPath.of("event.action"),
                 FieldPath.of("account"),
-                FieldPath.caseInsensitive("EVENTNAME"));
+                FieldPath.caseInsensitive("EVENTNAME"),
+                FieldPath.of("errorCode"),
+                FieldPath.caseInsensitive("errorCode"));
         for (String json : records) {
             Event e = event(json);
             for (FieldPath path : paths) {
