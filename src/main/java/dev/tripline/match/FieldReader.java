@@ -49,7 +49,7 @@ final class FieldReader implements Serializable {
             if (FieldPath.isJsonStep(segment) || segment.startsWith("[")) {
                 return null;
             }
-            keys[i] = segment;
+            keys[i] = segment.intern(); // Jackson interns keys too: most lookups then compare by identity
         }
         return keys;
     }
