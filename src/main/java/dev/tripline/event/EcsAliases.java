@@ -283,6 +283,14 @@ public final class EcsAliases {
         return match(ROOT, path);
     }
 
+    /**
+     * True when {@link Event#anyValue} may answer {@code path} on an event of {@code type} from an alias or a
+     * derived field (when no raw field is there); false when only the record's own fields can.
+     */
+    public static boolean isAlias(LogType type, FieldPath path) {
+        return match(type, path) != null;
+    }
+
     /** The longest alias of {@code type} that is a segment prefix of {@code path}, or null. */
     static Alias match(LogType type, FieldPath path) {
         return match(type == LogType.CLOUDTRAIL ? ROOT : AZURE_ROOT, path);

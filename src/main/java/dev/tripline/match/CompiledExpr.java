@@ -12,6 +12,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * A rule's detection compiled for evaluation: selections unwrapped, nested And/Or flattened into arrays,
@@ -77,7 +78,13 @@ abstract class CompiledExpr implements Serializable {
             }
             return new MatchValue(m.field(), m.test());
         }
-        // Rare node kinds (keyword, exists, null, field comparison, list quantifiers) keep reference semantics.
+        if (e instanceof Expr.Exists x) {
+            return new Exists(x.field());
+        }
+        if (e instanceof Expr.IsNull n) {
+            return new IsNull(n.field(), n.orEmpty());
+        }
+        // Rare node kinds (keyword, field comparison, list quantifiers) keep reference semantics.
         return new Reference(e);
     }
 
@@ -193,18 +200,66 @@ abstract class CompiledExpr implements Serializable {
         }
     }
 
-    static final class MatchValue extends CompiledExpr {
-        private final FieldPath field;
+    /** A value test on one field; on the event root the field is read through a {@link FieldReader}. */
+    static final class MatchValue extends CompiledExpr implements Predicate<JsonNode> {
+        private final FieldReader field;
         private final ValuePredicate valueTest;
 
         MatchValue(FieldPath field, ValuePredicate valueTest) {
-            this.field = field;
+            this.field = new FieldReader(field);
             this.valueTest = valueTest;
         }
 
         @Override
         boolean test(Event event, JsonNode scope) {
-            return ReferenceEvaluator.anyValue(event, scope, field, v -> !v.isNull() && valueTest.test(v));
+            return scope != null ? event.anyValueIn(scope, field.path(), this) : field.anyValue(event, this);
+        }
+
+        /** Whether one value passes. */
+        @Override
+        public boolean test(JsonNode v) {
+            return !v.isNull() && valueTest.test(v);
+        }
+    }
+
+    /** Whether a field yields any value, JSON null included (Sigma's {@code |exists}, {@code field: null} negated). */
+    static final class Exists extends CompiledExpr implements Predicate<JsonNode> {
+        private final FieldReader field;
+
+        Exists(FieldPath field) {
+            this.field = new FieldReader(field);
+        }
+
+        @Override
+        boolean test(Event event, JsonNode scope) {
+            return scope != null ? event.anyValueIn(scope, field.path(), this) : field.anyValue(event, this);
+        }
+
+        @Override
+        public boolean test(JsonNode v) {
+            return true;
+        }
+    }
+
+    /** True when a field yields no value other than JSON null (or, with {@code orEmpty}, empty text or containers). */
+    static final class IsNull extends CompiledExpr implements Predicate<JsonNode> {
+        private final FieldReader field;
+        private final boolean orEmpty;
+
+        IsNull(FieldPath field, boolean orEmpty) {
+            this.field = new FieldReader(field);
+            this.orEmpty = orEmpty;
+        }
+
+        @Override
+        boolean test(Event event, JsonNode scope) {
+            return !(scope != null ? event.anyValueIn(scope, field.path(), this) : field.anyValue(event, this));
+        }
+
+        /** Whether one value is a real one (neither null nor, with {@code orEmpty}, empty). */
+        @Override
+        public boolean test(JsonNode v) {
+            return !(v.isNull() || (orEmpty && ReferenceEvaluator.isEmpty(v)));
         }
     }
 
@@ -224,14 +279,14 @@ abstract class CompiledExpr implements Serializable {
      * A regex or glob match guarded by a literal every match contains: most values are rejected by one
      * substring search, without copying the value, before the costlier test runs.
      */
-    static final class GuardedMatch extends CompiledExpr {
-        private final FieldPath field;
+    static final class GuardedMatch extends CompiledExpr implements Predicate<JsonNode> {
+        private final FieldReader field;
         private final ValuePredicate test;
         private final String literal;
         private final boolean ignoreCase;
 
         GuardedMatch(FieldPath field, ValuePredicate test, String literal, boolean ignoreCase) {
-            this.field = field;
+            this.field = new FieldReader(field);
             this.test = test;
             this.literal = literal;
             this.ignoreCase = ignoreCase;
@@ -239,14 +294,18 @@ abstract class CompiledExpr implements Serializable {
 
         @Override
         boolean test(Event event, JsonNode scope) {
-            return ReferenceEvaluator.anyValue(event, scope, field, v -> {
-                String s = v.isNull() ? null : Event.stringForm(v);
-                if (s == null) {
-                    return false;
-                }
-                boolean present = ignoreCase ? RegexLiterals.containsIgnoreCase(s, literal) : s.contains(literal);
-                return present && test.test(v);
-            });
+            return scope != null ? event.anyValueIn(scope, field.path(), this) : field.anyValue(event, this);
+        }
+
+        /** Whether one value passes. */
+        @Override
+        public boolean test(JsonNode v) {
+            String s = v.isNull() ? null : Event.stringForm(v);
+            if (s == null) {
+                return false;
+            }
+            boolean present = ignoreCase ? RegexLiterals.containsIgnoreCase(s, literal) : s.contains(literal);
+            return present && test.test(v);
         }
     }
 

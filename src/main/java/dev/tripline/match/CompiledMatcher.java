@@ -20,6 +20,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 
 /**
@@ -31,10 +32,13 @@ import java.util.function.Consumer;
  *       ({@code eventName: CreateUser}), a value containing, starting or ending with a literal (contains,
  *       startswith, endswith, wildcards, the literal a regex needs), or merely a value ({@code errorCode} being
  *       there). Equal requirements of different rules are one <em>condition</em> of the index.</li>
- *   <li>An event's value of a field is tested against all the field's conditions at once, the first time any
- *       of them is asked about: one case-folded hash lookup for the equalities and one pass of an
- *       {@link AhoCorasick} automaton over every rule's literals for that field. The answers are kept for the
- *       rest of the event, so each field value is read and scanned once however many rules ask.</li>
+ *   <li>A field's conditions are answered by up to four <em>probes</em>, each run on an event the first time
+ *       one of its conditions is asked about: one case-folded hash lookup among every rule's values for the
+ *       field (and whether it is there), and one pass of an {@link AhoCorasick} automaton over every rule's
+ *       literals for the field that must sit at its start, at its end, or anywhere. The answers are kept for the
+ *       rest of the event, so each probe runs once however many rules ask, and a scan runs only on events where
+ *       a rule needs it. Fields are read through a {@link FieldReader}, a few exact hash lookups in the common
+ *       case.</li>
  *   <li>Each rule is filed under its most selective condition ({@code eventName}, else {@code eventSource},
  *       else another field's equality, else a literal); its other conditions (say {@code eventSource} as
  *       well as {@code eventName}, or an error code) are checked, from the shared answers, before its detection
@@ -48,7 +52,7 @@ import java.util.function.Consumer;
  * matcher itself holds no mutable state and may be shared between threads.
  */
 public final class CompiledMatcher implements Serializable {
-    private static final long serialVersionUID = 2L;
+    private static final long serialVersionUID = 3L;
 
     private static final Candidate[] NONE = new Candidate[0];
     private static final List<String> PREFERRED_FIELDS = List.of("eventname", "eventsource"); // index names
@@ -60,12 +64,24 @@ public final class CompiledMatcher implements Serializable {
     private final IndexedField[] fields;
 
     private final int[] fieldOf;
+    /** Every field's parts that some condition asks about; {@code probesOf[condition]} may meet the condition. */
+    private final Probe[] probes;
 
-    private CompiledMatcher(List<Rule> rules, Map<LogType, Index> indexes, IndexedField[] fields, int[] fieldOf) {
+    private final int[][] probesOf;
+
+    private CompiledMatcher(
+            List<Rule> rules,
+            Map<LogType, Index> indexes,
+            IndexedField[] fields,
+            int[] fieldOf,
+            Probe[] probes,
+            int[][] probesOf) {
         this.rules = rules;
         this.indexes = indexes;
         this.fields = fields;
         this.fieldOf = fieldOf;
+        this.probes = probes;
+        this.probesOf = probesOf;
     }
 
     /** Compiles the enabled rules; disabled rules are left out. */
@@ -95,53 +111,77 @@ public final class CompiledMatcher implements Serializable {
 
     /** Calls {@code onMatch} once for every rule that fires on {@code event}. */
     public void match(Event event, Consumer<Rule> onMatch) {
-        forEachCandidate(event, c -> {
-            if (c.detection.test(event, null)) {
-                for (Rule rule : c.rules) {
-                    onMatch.accept(rule);
-                }
-            }
-        });
+        visitCandidates(event, onMatch, Visit.MATCH);
     }
 
-    /** Visits every candidate of the event's log type whose conditions the event meets. */
-    private void forEachCandidate(Event event, Consumer<Candidate> visit) {
+    /** What {@link #visitCandidates} does with each candidate (a switch, not a callback: nothing is allocated per event). */
+    private enum Visit {
+        /** Run the detection; report each of the candidate's rules when it holds. */
+        MATCH,
+        /** Count the candidate's rules. */
+        COUNT_RULES,
+        /** Count the candidate once. */
+        COUNT_DETECTIONS
+    }
+
+    /**
+     * Visits every candidate of the event's log type whose conditions the event meets: first the candidates filed
+     * under the conditions the key probes find, then the ones checked on every event. Returns the count
+     * {@code visit} asks for (0 for MATCH).
+     */
+    private int visitCandidates(Event event, Consumer<Rule> onMatch, Visit visit) {
         Index index = indexes.get(event.logType());
         if (index == null) {
-            return;
+            return 0;
         }
-        Scratch s = Scratch.acquire(fields.length, fieldOf.length);
+        Scratch s = Scratch.acquire(probes.length, probesOf.length);
         try {
-            for (int f : index.keyFields) {
-                evaluate(f, event, s);
+            for (int p : index.keyProbes) {
+                evaluate(p, event, s);
             }
-            for (int f : index.keyFields) {
-                for (int i = s.firstFound[f], end = s.endFound[f]; i < end; i++) {
-                    visitHolding(index.byCondition[s.found[i]], event, s, visit);
+            int count = 0;
+            for (int p : index.keyProbes) {
+                for (int i = s.firstFound[p], end = s.endFound[p]; i < end; i++) {
+                    count += visitHolding(index.byCondition[s.found[i]], event, s, onMatch, visit);
                 }
             }
-            visitHolding(index.always, event, s, visit);
+            return count + visitHolding(index.always, event, s, onMatch, visit);
         } finally {
             s.release();
         }
     }
 
-    private void visitHolding(Candidate[] candidates, Event event, Scratch s, Consumer<Candidate> visit) {
+    private int visitHolding(Candidate[] candidates, Event event, Scratch s, Consumer<Rule> onMatch, Visit visit) {
+        int count = 0;
         if (candidates != null) {
             for (Candidate c : candidates) {
-                if (holds(c.otherConditions, event, s)) {
-                    visit.accept(c);
+                if (!holds(c.otherConditions, event, s)) {
+                    continue;
+                }
+                switch (visit) {
+                    case MATCH -> {
+                        if (c.detection.test(event, null)) {
+                            for (Rule rule : c.rules) {
+                                onMatch.accept(rule);
+                            }
+                        }
+                    }
+                    case COUNT_RULES -> count += c.rules.length;
+                    case COUNT_DETECTIONS -> count++;
                 }
             }
         }
+        return count;
     }
 
-    /** True when the event meets every one of {@code conditions}, testing fields not read yet. */
+    /** True when the event meets every one of {@code conditions}, running the probes not run yet. */
     private boolean holds(int[] conditions, Event event, Scratch s) {
         for (int c : conditions) {
-            int f = fieldOf[c];
-            if (s.fieldRead[f] != s.epoch) {
-                evaluate(f, event, s);
+            if (s.conditionMet[c] == s.epoch) {
+                continue;
+            }
+            for (int p : probesOf[c]) {
+                evaluate(p, event, s);
             }
             if (s.conditionMet[c] != s.epoch) {
                 return false;
@@ -150,30 +190,25 @@ public final class CompiledMatcher implements Serializable {
         return true;
     }
 
-    /** Reads field {@code f} of the event and records every condition on it that the event meets. */
-    private void evaluate(int f, Event event, Scratch s) {
-        if (s.fieldRead[f] == s.epoch) {
+    /** Runs probe {@code p} on the event once, recording every condition it finds met. */
+    private void evaluate(int p, Event event, Scratch s) {
+        if (s.probeRun[p] == s.epoch) {
             return;
         }
-        s.fieldRead[f] = s.epoch;
-        s.firstFound[f] = s.foundCount;
-        IndexedField field = fields[f];
-        JsonNode direct = field.topLevel ? event.root().get(field.path.text()) : null;
-        if (direct != null && direct.isTextual()) {
-            // The common case (eventName, eventSource, ...): one exact get, no allocation.
-            field.test(direct.textValue(), s);
-            s.meet(field.presentCondition);
-        } else {
-            event.anyValue(field.path, v -> {
-                s.meet(field.presentCondition);
-                String text = v.isNull() ? null : Event.stringForm(v);
-                if (text != null) {
-                    field.test(text, s);
-                }
+        s.probeRun[p] = s.epoch;
+        s.firstFound[p] = s.foundCount;
+        Probe probe = probes[p];
+        JsonNode scalar = probe.field.reader.exactScalar(event);
+        if (scalar != null) {
+            // The common case (eventName, userIdentity.type, ...): a few exact gets, no allocation.
+            probe.test(scalar, s);
+        } else if (!probe.field.reader.certainlyMissing(event)) {
+            event.anyValue(probe.field.reader.path(), v -> {
+                probe.test(v, s);
                 return false;
             });
         }
-        s.endFound[f] = s.foundCount;
+        s.endFound[p] = s.foundCount;
     }
 
     /** The matches with the selections that made each fire (selections are worked out only for matches). */
@@ -188,16 +223,12 @@ public final class CompiledMatcher implements Serializable {
      * detections run); exposed for tests and benchmarks.
      */
     int candidateCount(Event event) {
-        int[] n = {0};
-        forEachCandidate(event, c -> n[0] += c.rules.length);
-        return n[0];
+        return visitCandidates(event, null, Visit.COUNT_RULES);
     }
 
     /** How many detections run on an event: its candidate rules, counting once rules that share a detection. */
     int detectionCount(Event event) {
-        int[] n = {0};
-        forEachCandidate(event, c -> n[0]++);
-        return n[0];
+        return visitCandidates(event, null, Visit.COUNT_DETECTIONS);
     }
 
     /** Rules with one detection, and the conditions to check before it runs besides the one they are filed under. */
@@ -209,13 +240,12 @@ public final class CompiledMatcher implements Serializable {
      * (-1 when none asks).
      */
     private static final class IndexedField implements Serializable {
-        private static final long serialVersionUID = 1L;
+        private static final long serialVersionUID = 2L;
 
-        final FieldPath path;
+        final FieldReader reader;
         /** The path as a rule wrote it, for the index description. */
         final String name;
 
-        final boolean topLevel;
         final CaseFoldMap<int[]> equalities;
         final LiteralScan prefixes;
         final LiteralScan suffixes;
@@ -230,9 +260,8 @@ public final class CompiledMatcher implements Serializable {
                 LiteralScan suffixes,
                 LiteralScan substrings,
                 int presentCondition) {
-            this.path = path;
+            this.reader = new FieldReader(path);
             this.name = name;
-            this.topLevel = path.length() == 1;
             this.equalities = equalities;
             this.prefixes = prefixes;
             this.suffixes = suffixes;
@@ -240,29 +269,48 @@ public final class CompiledMatcher implements Serializable {
             this.presentCondition = presentCondition;
         }
 
-        /** Records the conditions that one (non-null) value of this field meets. */
-        void test(String value, Scratch s) {
-            int[] equal = equalities == null ? null : equalities.get(value);
-            if (equal != null) {
-                for (int c : equal) {
-                    s.meet(c);
-                }
-            }
-            if (prefixes != null) {
-                prefixes.fromStart(value, s);
-            }
-            if (suffixes != null) {
-                suffixes.fromEnd(value, s);
-            }
-            if (substrings != null) {
-                substrings.anywhere(value, s);
-            }
-        }
-
         int literalCount() {
             return (prefixes == null ? 0 : prefixes.conditions.length)
                     + (suffixes == null ? 0 : suffixes.conditions.length)
                     + (substrings == null ? 0 : substrings.conditions.length);
+        }
+    }
+
+    /** The four tests a field's values can get, each run at most once per event and only when asked for. */
+    private enum Part {
+        /** The equality lookup, and presence. */
+        VALUES,
+        PREFIXES,
+        SUFFIXES,
+        SUBSTRINGS
+    }
+
+    /**
+     * One part of one field's conditions: an event runs it only when a condition it may meet is asked about, so a
+     * field's literal scans cost nothing on events whose candidates do not need them (a long user agent is
+     * looked up among the rules' user agents on every event, but scanned for literals only for a candidate).
+     */
+    private record Probe(IndexedField field, Part part) implements Serializable {
+        /** Records the conditions of this part that one value of the field meets. */
+        void test(JsonNode value, Scratch s) {
+            if (part == Part.VALUES) {
+                s.meet(field.presentCondition);
+            }
+            String text = value.isNull() ? null : Event.stringForm(value);
+            if (text == null) {
+                return;
+            }
+            switch (part) {
+                case VALUES -> {
+                    int[] equal = field.equalities == null ? null : field.equalities.get(text);
+                    if (equal != null) {
+                        s.meetAll(equal);
+                    }
+                }
+                case PREFIXES -> field.prefixes.fromStart(text, s);
+                case SUFFIXES -> field.suffixes.fromEnd(text, s);
+                case SUBSTRINGS -> field.substrings.anywhere(text, s);
+            }
         }
     }
 
@@ -317,17 +365,22 @@ public final class CompiledMatcher implements Serializable {
         }
     }
 
-    /** The rules of one log type: filed under a condition, or checked on every event. */
-    private record Index(int[] keyFields, Candidate[][] byCondition, Candidate[] always) implements Serializable {}
+    /**
+     * The rules of one log type: filed under a condition, or checked on every event. The key probes are the ones
+     * that can meet a condition rules are filed under, run on every event of the type; {@code keyFields} only
+     * describe the index.
+     */
+    private record Index(int[] keyProbes, int[] keyFields, Candidate[][] byCondition, Candidate[] always)
+            implements Serializable {}
 
     /**
-     * Per-thread answers for the event being matched: which fields were read and which conditions met, each
+     * Per-thread answers for the event being matched: which probes ran and which conditions were met, each
      * stamped with the event's number ({@code epoch}) so that nothing needs clearing between events. Conditions
-     * met are also listed in the order found, per field, for the walk over rules filed under them.
+     * met are also listed in the order found, per probe, for the walk over rules filed under them.
      */
     private static final class Scratch {
         int epoch;
-        int[] fieldRead = new int[0];
+        int[] probeRun = new int[0];
         int[] firstFound = new int[0];
         int[] endFound = new int[0];
         int[] conditionMet = new int[0];
@@ -336,23 +389,23 @@ public final class CompiledMatcher implements Serializable {
         boolean busy;
 
         /** The calling thread's scratch, or a fresh one when a match runs inside another match's callback. */
-        static Scratch acquire(int fields, int conditions) {
+        static Scratch acquire(int probes, int conditions) {
             Scratch s = SCRATCH.get();
             if (s.busy) {
                 s = new Scratch();
             }
             s.busy = true;
-            if (s.fieldRead.length < fields) {
-                s.fieldRead = new int[fields];
-                s.firstFound = new int[fields];
-                s.endFound = new int[fields];
+            if (s.probeRun.length < probes) {
+                s.probeRun = new int[probes];
+                s.firstFound = new int[probes];
+                s.endFound = new int[probes];
             }
             if (s.conditionMet.length < conditions) {
                 s.conditionMet = new int[conditions];
                 s.found = new int[conditions];
             }
             if (++s.epoch == Integer.MAX_VALUE) {
-                Arrays.fill(s.fieldRead, 0);
+                Arrays.fill(s.probeRun, 0);
                 Arrays.fill(s.conditionMet, 0);
                 s.epoch = 1;
             }
@@ -477,25 +530,73 @@ public final class CompiledMatcher implements Serializable {
                 fields[f] = field(f);
             }
             int[] fieldOf = conditionField.stream().mapToInt(Integer::intValue).toArray();
+            // One probe per part of a field that has conditions; a condition may be met by several parts (a
+            // union of a prefix and a suffix, say), so it lists every probe of its field.
+            List<Probe> probes = new ArrayList<>();
+            int[][] probesOfField = new int[fields.length][];
+            for (int f = 0; f < fields.length; f++) {
+                IndexedField field = fields[f];
+                List<Integer> ids = new ArrayList<>();
+                for (Part part : Part.values()) {
+                    boolean used = switch (part) {
+                        case VALUES -> field.equalities != null || field.presentCondition >= 0;
+                        case PREFIXES -> field.prefixes != null;
+                        case SUFFIXES -> field.suffixes != null;
+                        case SUBSTRINGS -> field.substrings != null;
+                    };
+                    if (used) {
+                        ids.add(probes.size());
+                        probes.add(new Probe(field, part));
+                    }
+                }
+                probesOfField[f] = ids.stream().mapToInt(Integer::intValue).toArray();
+            }
+            int[][] probesOf = new int[conditions.size()][];
+            for (int c = 0; c < probesOf.length; c++) {
+                probesOf[c] = probesOfCondition(conditions.get(c), probes, probesOfField[fieldOf[c]]);
+            }
             Map<LogType, Index> indexes = new EnumMap<>(LogType.class);
             byType.forEach((type, b) -> {
                 Candidate[][] byCondition = new Candidate[conditions.size()][];
-                Set<Integer> keyFields = new LinkedHashSet<>();
+                Set<Integer> keyFields = new TreeSet<>();
+                Set<Integer> keyProbes = new TreeSet<>();
                 b.byCondition.forEach((c, list) -> {
                     byCondition[c] = list.toArray(NONE);
                     keyFields.add(fieldOf[c]);
+                    for (int p : probesOf[c]) {
+                        keyProbes.add(p);
+                    }
                 });
                 indexes.put(
                         type,
                         new Index(
-                                keyFields.stream()
-                                        .sorted()
-                                        .mapToInt(Integer::intValue)
-                                        .toArray(),
+                                keyProbes.stream().mapToInt(Integer::intValue).toArray(),
+                                keyFields.stream().mapToInt(Integer::intValue).toArray(),
                                 byCondition,
                                 b.always.toArray(NONE)));
             });
-            return new CompiledMatcher(enabled, indexes, fields, fieldOf);
+            return new CompiledMatcher(enabled, indexes, fields, fieldOf, probes.toArray(new Probe[0]), probesOf);
+        }
+
+        /** The probes of a condition's field that can meet it: the lookup for equality and presence, else the scans of its literals' places. */
+        private static int[] probesOfCondition(FieldRequirement r, List<Probe> probes, int[] ofField) {
+            List<Integer> out = new ArrayList<>();
+            for (int p : ofField) {
+                Part part = probes.get(p).part();
+                boolean meets = switch (r.kind()) {
+                    case EQUALS, PRESENT -> part == Part.VALUES;
+                    case CONTAINS -> r.literals().stream().anyMatch(l -> part == placeOf(l));
+                };
+                if (meets) {
+                    out.add(p);
+                }
+            }
+            return out.stream().mapToInt(Integer::intValue).toArray();
+        }
+
+        /** Which scan looks for a literal; the builder of {@link #field} files literals the same way. */
+        private static Part placeOf(Literal l) {
+            return l.atStart() ? Part.PREFIXES : l.atEnd() ? Part.SUFFIXES : Part.SUBSTRINGS;
         }
 
         private IndexedField field(int f) {
@@ -522,12 +623,10 @@ public final class CompiledMatcher implements Serializable {
                     }
                     case CONTAINS -> {
                         for (Literal l : r.literals()) {
-                            if (l.atStart()) {
-                                prefixes.add(l.text(), c, l.atEnd());
-                            } else if (l.atEnd()) {
-                                suffixes.add(l.text(), c, false);
-                            } else {
-                                substrings.add(l.text(), c, false);
+                            switch (placeOf(l)) {
+                                case PREFIXES -> prefixes.add(l.text(), c, l.atEnd());
+                                case SUFFIXES -> suffixes.add(l.text(), c, false);
+                                default -> substrings.add(l.text(), c, false);
                             }
                         }
                     }
