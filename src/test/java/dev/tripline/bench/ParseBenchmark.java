@@ -43,7 +43,10 @@ import org.openjdk.jmh.infra.Blackhole;
  * SigmaHQ AWS and the correlations of rules/, through {@link FieldDemand}), against plain Jackson tree parsing
  * of the same bytes ({@code jacksonTree}, the baseline), Jackson's tokenizer alone skipping every value
  * ({@code jacksonSkip}, the floor of any Jackson-based parser) and dsl-json reading each record into a map
- * ({@code dslJsonMap}). Scores are records per second on one thread.
+ * ({@code dslJsonMap}). The {@code fastjson*} methods weigh fastjson2's low-level reader (skipping, decoding,
+ * building trees, building eight top-level fields lazily), and {@code strictPass} / {@code strictIndexLazy} what
+ * the job's checks cost before anything is built ({@link StrictJsonPass}). Scores are records per second on one
+ * thread. {@link #main} runs every variant in paired rounds in one JVM, for a loaded machine.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
