@@ -73,6 +73,18 @@ public final class BenchReport {
         return xs.isEmpty() ? Double.NaN : EndToEndBench.median(xs);
     }
 
+    /** The parse benchmark's other yardsticks: method, and what it measures. */
+    private static final String[][] PARSE_YARDSTICKS = {
+        {"fastjsonSkip", "fastjson2's reader skipping every value (it lets malformed JSON through)"},
+        {"fastjsonWalk", "fastjson2's reader decoding every name and value, keeping none"},
+        {"fastjsonTree", "fastjson2's reader into maps"},
+        {"fastjsonJackson", "fastjson2's reader into a Jackson tree (what Event holds)"},
+        {"fastjsonLazy", "fastjson2's reader building only the top-level fields every record needs"},
+        {"fastjsonLazyStrict", "the same after StrictJsonPass (Tripline's checks)"},
+        {"strictPass", "StrictJsonPass alone: every check, nothing built"},
+        {"strictIndexLazy", "StrictJsonPass indexing members, then the needed top-level fields built"},
+    };
+
     static List<Row> rows(Map<String, Double> jmh, JsonNode correlate, JsonNode e2e) {
         List<Row> rows = new ArrayList<>();
         if (jmh != null) {
@@ -117,6 +129,18 @@ public final class BenchReport {
                         num(j),
                         ratio(dsl / j),
                         ""));
+            }
+            for (String[] yardstick : PARSE_YARDSTICKS) {
+                Double y = jmh.get("ParseBenchmark." + yardstick[0]);
+                if (y != null && j != null) {
+                    rows.add(new Row(
+                            "1 parse",
+                            "records/s, one core: " + yardstick[1] + " vs Jackson readTree",
+                            num(y),
+                            num(j),
+                            ratio(y / j),
+                            ""));
+                }
             }
             Double c = jmh.get("MatcherBenchmark.compiled");
             Double r = jmh.get("MatcherBenchmark.reference");

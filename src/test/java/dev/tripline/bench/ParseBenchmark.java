@@ -1,5 +1,6 @@
 package dev.tripline.bench;
 
+import com.alibaba.fastjson2.JSONReader;
 import com.dslplatform.json.DslJson;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -42,7 +43,10 @@ import org.openjdk.jmh.infra.Blackhole;
  * SigmaHQ AWS and the correlations of rules/, through {@link FieldDemand}), against plain Jackson tree parsing
  * of the same bytes ({@code jacksonTree}, the baseline), Jackson's tokenizer alone skipping every value
  * ({@code jacksonSkip}, the floor of any Jackson-based parser) and dsl-json reading each record into a map
- * ({@code dslJsonMap}). Scores are records per second on one thread.
+ * ({@code dslJsonMap}). The {@code fastjson*} methods weigh fastjson2's low-level reader (skipping, decoding,
+ * building trees, building eight top-level fields lazily), and {@code strictPass} / {@code strictIndexLazy} what
+ * the job's checks cost before anything is built ({@link StrictJsonPass}). Scores are records per second on one
+ * thread. {@link #main} runs every variant in paired rounds in one JVM, for a loaded machine.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -85,6 +89,59 @@ public class ParseBenchmark {
         dslJson = new DslJson<>();
     }
 
+    /**
+     * Paired rounds in one JVM, for a machine too busy for JMH's separate trials: every round runs each variant
+     * once (five passes over the records), so every variant sees the same load; prints the median records/s of
+     * the second half of the rounds and its ratio to {@code jacksonTree}. Argument: the number of rounds (30).
+     */
+    public static void main(String[] args) throws Exception {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
+        ParseBenchmark b = new ParseBenchmark();
+        b.setUp();
+        Blackhole bh = new Blackhole(
+                "Today's password is swordfish. I understand instantiating Blackholes directly is dangerous.");
+        Map<String, ThrowingPass> variants = new java.util.LinkedHashMap<>();
+        variants.put("jacksonTree", b::jacksonTree);
+        variants.put("tripline", b::tripline);
+        variants.put("selective", b::selective);
+        variants.put("jacksonSkip", b::jacksonSkip);
+        variants.put("dslJsonMap", b::dslJsonMap);
+        variants.put("fastjsonSkip", b::fastjsonSkip);
+        variants.put("fastjsonWalk", b::fastjsonWalk);
+        variants.put("fastjsonTree", b::fastjsonTree);
+        variants.put("fastjsonJackson", b::fastjsonJackson);
+        variants.put("fastjsonLazy", b::fastjsonLazy);
+        variants.put("fastjsonLazyStrict", b::fastjsonLazyStrict);
+        variants.put("strictPass", b::strictPass);
+        variants.put("strictIndexLazy", b::strictIndexLazy);
+        Map<String, double[]> rates = new java.util.LinkedHashMap<>();
+        variants.keySet().forEach(k -> rates.put(k, new double[rounds]));
+        for (int round = 0; round < rounds; round++) {
+            for (Map.Entry<String, ThrowingPass> v : variants.entrySet()) {
+                long start = System.nanoTime();
+                for (int pass = 0; pass < 5; pass++) {
+                    v.getValue().run(bh);
+                }
+                rates.get(v.getKey())[round] = 5.0 * RECORDS * 1e9 / (System.nanoTime() - start);
+            }
+        }
+        double baseline = median(rates.get("jacksonTree"), rounds / 2);
+        for (Map.Entry<String, double[]> r : rates.entrySet()) {
+            double m = median(r.getValue(), rounds / 2);
+            System.out.printf("%-14s %,12.0f records/s  %.2fx jacksonTree%n", r.getKey(), m, m / baseline);
+        }
+    }
+
+    private static double median(double[] all, int from) {
+        double[] tail = java.util.Arrays.copyOfRange(all, from, all.length);
+        java.util.Arrays.sort(tail);
+        return tail[tail.length / 2];
+    }
+
+    private interface ThrowingPass {
+        void run(Blackhole bh) throws IOException;
+    }
+
     @Benchmark
     @OperationsPerInvocation(RECORDS)
     public void selective(Blackhole bh) {
@@ -105,6 +162,243 @@ public class ParseBenchmark {
                 p.skipChildren();
                 bh.consume(p.currentToken());
             }
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(RECORDS)
+    public void fastjsonSkip(Blackhole bh) {
+        for (byte[] m : messages) {
+            // The low-level reader only: nothing is bound to classes, autotype stays off.
+            try (JSONReader r = JSONReader.of(m, 0, m.length)) {
+                r.skipValue();
+                bh.consume(r.isEnd());
+            }
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(RECORDS)
+    public void fastjsonWalk(Blackhole bh) {
+        for (byte[] m : messages) {
+            // The low-level reader only: nothing is bound to classes, autotype stays off.
+            try (JSONReader r = JSONReader.of(m, 0, m.length)) {
+                walk(r, bh);
+                bh.consume(r.isEnd());
+            }
+        }
+    }
+
+    /** Decodes every name and scalar as a parser building whole records must, but keeps nothing. */
+    private static void walk(JSONReader r, Blackhole bh) {
+        if (r.nextIfObjectStart()) {
+            while (!r.nextIfObjectEnd()) {
+                bh.consume(r.readFieldName());
+                walk(r, bh);
+            }
+        } else if (r.nextIfArrayStart()) {
+            while (!r.nextIfArrayEnd()) {
+                walk(r, bh);
+            }
+        } else if (r.isString()) {
+            bh.consume(r.readString());
+        } else if (r.isNumber()) {
+            bh.consume(r.readNumber());
+        } else if (r.nextIfNull()) {
+            bh.consume(0);
+        } else {
+            bh.consume(r.readBoolValue());
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(RECORDS)
+    public void fastjsonTree(Blackhole bh) {
+        for (byte[] m : messages) {
+            // The low-level reader only: readObject builds plain maps and lists, autotype stays off.
+            try (JSONReader r = JSONReader.of(m, 0, m.length)) {
+                bh.consume(r.readObject());
+            }
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(RECORDS)
+    public void fastjsonJackson(Blackhole bh) {
+        for (byte[] m : messages) {
+            try (JSONReader r = JSONReader.of(m, 0, m.length)) {
+                bh.consume(jacksonNode(r));
+            }
+        }
+    }
+
+    /**
+     * The most a parser that builds lazily could save on fastjson2: the top-level fields every record needs
+     * (the matcher's index fields, the event time, the caller) are built, every other value is skipped and only
+     * its offsets are kept, for decoding on first access. No strictness checks beyond fastjson2's own.
+     */
+    @Benchmark
+    @OperationsPerInvocation(RECORDS)
+    public void fastjsonLazy(Blackhole bh) {
+        int[] offsets = new int[256];
+        for (byte[] m : messages) {
+            try (JSONReader r = JSONReader.of(m, 0, m.length)) {
+                ObjectNode o = NODES.objectNode();
+                int kept = 0;
+                r.nextIfObjectStart();
+                while (!r.nextIfObjectEnd()) {
+                    String name = r.readFieldName();
+                    if (EAGER.contains(name)) {
+                        o.set(name, jacksonNode(r));
+                    } else {
+                        offsets[kept++ & 255] = r.getOffset();
+                        r.skipValue();
+                        offsets[kept++ & 255] = r.getOffset();
+                    }
+                }
+                bh.consume(o);
+                bh.consume(offsets);
+            }
+        }
+    }
+
+    /**
+     * {@link #fastjsonLazy} after a strict pass over the bytes for what fastjson2's reader lets through (see
+     * {@link StrictJsonPass}): the least a lazy parser on fastjson2 must do to keep Tripline's guarantees.
+     */
+    @Benchmark
+    @OperationsPerInvocation(RECORDS)
+    public void fastjsonLazyStrict(Blackhole bh) {
+        for (byte[] m : messages) {
+            if (StrictJsonPass.firstError(m, 0, m.length, DEPTH, NUMBER_LENGTH) >= 0) {
+                throw new IllegalStateException("a benchmark record failed the strict pass");
+            }
+        }
+        fastjsonLazy(bh);
+    }
+
+    /** {@link StrictJsonPass} alone: what keeping Tripline's guarantees costs before anything is built. */
+    @Benchmark
+    @OperationsPerInvocation(RECORDS)
+    public void strictPass(Blackhole bh) {
+        for (byte[] m : messages) {
+            bh.consume(StrictJsonPass.firstError(m, 0, m.length, DEPTH, NUMBER_LENGTH));
+        }
+    }
+
+    /**
+     * A lazy parser on one strict pass: {@link StrictJsonPass} checks the record and indexes its top-level
+     * members on the way; only the members every record needs are decoded (by fastjson2's reader over their
+     * bytes), the others keep their offsets. The least a lazy parser keeping Tripline's guarantees costs.
+     */
+    @Benchmark
+    @OperationsPerInvocation(RECORDS)
+    public void strictIndexLazy(Blackhole bh) {
+        int[] members = new int[1 + 3 * 64];
+        for (byte[] m : messages) {
+            if (StrictJsonPass.firstError(m, 0, m.length, DEPTH, NUMBER_LENGTH, members) >= 0) {
+                throw new IllegalStateException("a benchmark record failed the strict pass");
+            }
+            ObjectNode o = NODES.objectNode();
+            for (int k = 0; k < Math.min(members[0], 64); k++) {
+                int name = members[1 + 3 * k];
+                int valueStart = members[2 + 3 * k];
+                String key = eagerName(m, name, valueStart);
+                if (key != null) {
+                    o.set(key, decode(m, valueStart, members[3 + 3 * k]));
+                }
+            }
+            bh.consume(o);
+            bh.consume(members);
+        }
+    }
+
+    private static final List<String> EAGER_LIST = List.of(
+            "eventVersion",
+            "eventSource",
+            "eventName",
+            "eventTime",
+            "userIdentity",
+            "recipientAccountId",
+            "awsRegion",
+            "errorCode");
+    private static final java.util.Set<String> EAGER = java.util.Set.copyOf(EAGER_LIST);
+
+    private static final byte[][] EAGER_BYTES = EAGER_LIST.stream()
+            .map(n -> ("\"" + n + "\"").getBytes(StandardCharsets.UTF_8))
+            .toArray(byte[][]::new);
+
+    /**
+     * The value in {@code m[from, to)} (checked already): a string without escapes straight from its bytes,
+     * anything else through fastjson2's reader.
+     */
+    private static JsonNode decode(byte[] m, int from, int to) {
+        while (m[from] == ' ' || m[from] == '\n' || m[from] == '\r' || m[from] == '\t') {
+            from++;
+        }
+        while (m[to - 1] == ' ' || m[to - 1] == '\n' || m[to - 1] == '\r' || m[to - 1] == '\t') {
+            to--;
+        }
+        if (m[from] == '"' && indexOfBackslash(m, from, to) < 0) {
+            return NODES.textNode(new String(m, from + 1, to - from - 2, StandardCharsets.UTF_8));
+        }
+        try (JSONReader r = JSONReader.of(m, from, to - from)) {
+            return jacksonNode(r);
+        }
+    }
+
+    private static int indexOfBackslash(byte[] m, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (m[i] == '\\') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The eager member whose quoted name starts at {@code from} (before the colon at {@code to - 1}), or null. */
+    private static String eagerName(byte[] m, int from, int to) {
+        for (int k = 0; k < EAGER_BYTES.length; k++) {
+            byte[] e = EAGER_BYTES[k];
+            if (from + e.length < to && java.util.Arrays.equals(m, from, from + e.length, e, 0, e.length)) {
+                return EAGER_LIST.get(k);
+            }
+        }
+        return null;
+    }
+
+    private static final int DEPTH = ParseLimits.defaults().maxDepth();
+    /** Jackson's default limit on the length of a number, which the job's parser inherits. */
+    private static final int NUMBER_LENGTH = 1000;
+
+    private static final com.fasterxml.jackson.databind.node.JsonNodeFactory NODES =
+            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
+
+    private static JsonNode jacksonNode(JSONReader r) {
+        if (r.nextIfObjectStart()) {
+            ObjectNode o = NODES.objectNode();
+            while (!r.nextIfObjectEnd()) {
+                String name = r.readFieldName();
+                o.set(name, jacksonNode(r));
+            }
+            return o;
+        } else if (r.nextIfArrayStart()) {
+            com.fasterxml.jackson.databind.node.ArrayNode a = NODES.arrayNode();
+            while (!r.nextIfArrayEnd()) {
+                a.add(jacksonNode(r));
+            }
+            return a;
+        } else if (r.isString()) {
+            return NODES.textNode(r.readString());
+        } else if (r.isNumber()) {
+            Number n = r.readNumber();
+            return n instanceof Integer i
+                    ? NODES.numberNode(i)
+                    : n instanceof Long l ? NODES.numberNode(l) : NODES.numberNode(n.doubleValue());
+        } else if (r.nextIfNull()) {
+            return NODES.nullNode();
+        } else {
+            return NODES.booleanNode(r.readBoolValue());
         }
     }
 
