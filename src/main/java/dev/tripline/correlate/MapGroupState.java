@@ -31,11 +31,6 @@ public final class MapGroupState implements GroupState {
     }
 
     @Override
-    public boolean hasSlot(String slotKey) {
-        return slots.containsKey(slotKey);
-    }
-
-    @Override
     public byte[] evidence(String slotKey) {
         return slots.get(slotKey);
     }
