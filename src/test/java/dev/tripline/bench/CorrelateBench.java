@@ -235,8 +235,14 @@ public final class CorrelateBench {
 
     /** Tripline's correlate stage as DetectionJob builds stage 1 of a STREAMING job. */
     static SingleOutputStreamOperator<FiredRecord> correlate(DataStream<SignalRecord> in, CorrelationEngine engine) {
+        return correlate(in, DetectionJob.noUpdates(in), engine);
+    }
+
+    /** {@link #correlate(DataStream, CorrelationEngine)} on a control stream the job already has (one per job). */
+    static SingleOutputStreamOperator<FiredRecord> correlate(
+            DataStream<SignalRecord> in, DataStream<RuleUpdate> updates, CorrelationEngine engine) {
         return in.keyBy(SignalRecord::key, GroupKey.TYPE)
-                .connect(DetectionJob.noUpdates(in).broadcast())
+                .connect(updates.broadcast())
                 .transform(
                         "correlate",
                         TypeInformation.of(FiredRecord.class),
@@ -971,7 +977,8 @@ public final class CorrelateBench {
         public Integer map(SignalRecord r) {
             Signal s = r.signal(engine.plan(r.planId));
             MapGroupState g = new MapGroupState(s.group());
-            engine.plan(r.planId).step(g, s);
+            // The timer as the driver sets it (without lateness: it changes no byte count), stored with the index.
+            g.timer(engine.plan(r.planId).step(g, s).nextTimer());
             int n = (int) g.storedBytes();
             STORED_BYTES.addAndGet(n);
             STORED_STATES.incrementAndGet();
@@ -1023,12 +1030,12 @@ public final class CorrelateBench {
         // No watermarks: every EnableRegion's window stays open, as for principals whose hour has not passed.
         DataStream<RawRecord> raw = env.addSource(
                 new EnableRegionSource(principals, seed), "enable regions", TypeInformation.of(RawRecord.class));
-        DataStream<SignalRecord> detected = raw.connect(
-                        DetectionJob.noUpdates(raw).broadcast(LiveRules.STATE))
+        DataStream<RuleUpdate> updates = DetectionJob.noUpdates(raw);
+        DataStream<SignalRecord> detected = raw.connect(updates.broadcast(LiveRules.STATE))
                 .process(new DetectFunction(matcher, engine), TypeInformation.of(SignalRecord.class))
                 .name("detect");
         detected.map(new StoredBytes(engine)).name("stored bytes").sinkTo(new DiscardingSink<>());
-        correlate(detected, engine).sinkTo(new DiscardingSink<>());
+        correlate(detected, updates, engine).sinkTo(new DiscardingSink<>());
         EMITTED_ALL.set(false);
         STOP.set(false);
         STORED_BYTES.set(0);
