@@ -494,24 +494,24 @@ public final class CorrelationPlan implements Serializable, Cloneable {
      * Adds {@code signal} to its group's state and fires whatever the signals seen now prove. The signal must
      * belong to the group {@code g} holds; the caller keys by it. A signal of a temporal type whose rule already
      * has a slot at that instant is <em>folded</em>: only the first signal of a rule at one instant can ever be
-     * picked (greedy earliest match; the others are consumed with it), so it changes nothing and the index is
-     * not even read.
+     * picked (greedy earliest match; the others are consumed with it), so it changes nothing and only the index
+     * is read.
      */
     public StepResult step(GroupState g, Signal signal) {
         if (newTerms) {
             return stepTerms(g, signal);
         }
         int r = signal.ruleIndex();
-        String key = CorrelationState.slotKey(r, signal.time(), signal.value());
-        if (temporal && !counts && g.hasSlot(key)) {
-            return StepResult.FOLDED;
-        }
         CorrelationState state = g.index();
         if (state == null) {
             state = new CorrelationState();
         }
+        CorrelationState.Slot slot = state.findOpen(r, signal.time(), signal.value());
+        if (slot != null && temporal && !counts) {
+            return StepResult.FOLDED;
+        }
+        String key = CorrelationState.slotKey(r, signal.time(), signal.value());
         List<String> group = signal.group();
-        CorrelationState.Slot slot = temporal && !counts ? null : state.find(r, signal.time(), signal.value());
         int evicted = 0;
         boolean folded = slot != null;
         if (folded) {
@@ -1252,16 +1252,15 @@ public final class CorrelationPlan implements Serializable, Cloneable {
      */
 
     private StepResult stepTerms(GroupState g, Signal signal) {
-        String key = CorrelationState.slotKey(0, signal.time(), null);
-        if (g.hasSlot(key)) {
-            return StepResult.FOLDED;
-        }
         CorrelationState state = g.index();
         if (state == null) {
             state = new CorrelationState();
         } else if (state.find(0, signal.time(), null) != null) {
-            return StepResult.FOLDED; // a decided instant: only a late signal lands here, and it changes nothing
+            // An open sighting at the instant stands for it; a decided one is only reached by a late signal, and
+            // it changes nothing.
+            return StepResult.FOLDED;
         }
+        String key = CorrelationState.slotKey(0, signal.time(), null);
         byte[] packed = signal.packedFor(this);
         CorrelationState.Slot slot;
         if (packed != null) {

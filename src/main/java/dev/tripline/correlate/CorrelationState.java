@@ -24,10 +24,17 @@ import java.util.function.Predicate;
  * beside it in the {@link GroupState} under {@link #slotKey}. Sorted by time; slots at the same time keep the
  * order their first signal arrived in. Owned by one key; {@link CorrelationPlan} changes it in place and stores
  * it back through the {@link GroupState}. Explicit versioned byte form ({@link #write}), no Java serialisation.
+ *
+ * <p>It also carries the group's one registered timer ({@link #timer()}) for the state backends that keep the
+ * timer with the index, so that a step reads and writes one entry for both.
  */
 public final class CorrelationState {
-    private static final int FORMAT = 2;
+    private static final int FORMAT = 3;
+    /** The format before the timer was kept in the index: refused, not misread (docs/rollouts.md). */
+    private static final int FORMAT_WITHOUT_TIMER = 2;
+
     private static final int LIMIT_LOGGED = 1;
+    private static final int HAS_TIMER = 2;
 
     /** One slot of the index. */
     static final class Slot {
@@ -61,6 +68,8 @@ public final class CorrelationState {
     private int[] perRule = new int[2];
     /** The per-rule slot limit was hit in this group and logged; later hits are only counted. */
     boolean limitLogged;
+    /** Event time of the group's registered timer; {@link Long#MAX_VALUE} when none. */
+    private long timer = Long.MAX_VALUE;
 
     public CorrelationState() {}
 
@@ -77,6 +86,18 @@ public final class CorrelationState {
     /** True when no slot is held; the caller then drops the group's state entirely. */
     public boolean isEmpty() {
         return slots.isEmpty();
+    }
+
+    /**
+     * The event time of the group's registered timer, for a {@link GroupState} that keeps it here;
+     * {@link Long#MAX_VALUE} when none.
+     */
+    public long timer() {
+        return timer;
+    }
+
+    public void timer(long time) {
+        timer = time;
     }
 
     /** Number of slots held. */
@@ -162,6 +183,17 @@ public final class CorrelationState {
         return null;
     }
 
+    /** The open slot of exactly this rule, time and value, or null; closed witnesses are passed over. */
+    Slot findOpen(int rule, long time, String value) {
+        for (int i = firstAtOrAfter(time); i < slots.size() && slots.get(i).time == time; i++) {
+            Slot s = slots.get(i);
+            if (!s.closed && s.rule == rule && java.util.Objects.equals(s.value, value)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
     /** A deep copy (Flink's heap state copies values it hands to a running snapshot). */
     public CorrelationState copy() {
         CorrelationState c = new CorrelationState();
@@ -171,18 +203,24 @@ public final class CorrelationState {
         }
         c.perRule = perRule.clone();
         c.limitLogged = limitLogged;
+        c.timer = timer;
         return c;
     }
 
     // ---- byte form ----
 
     /**
-     * Format 2: format byte, flags, slot count, then per slot the rule, the time (the first in full, then the
-     * LEB128 distance to the previous slot's), the count, the evidence count, the closed flag and the value.
+     * Format 3: format byte, flags, the timer when there is one, slot count, then per slot the rule, the time (the
+     * first in full, then the LEB128 distance to the previous slot's), the count, the evidence count, the closed
+     * flag and the value.
      */
     public void write(DataOutput out) throws IOException {
         out.writeByte(FORMAT);
-        out.writeByte(limitLogged ? LIMIT_LOGGED : 0);
+        boolean hasTimer = timer != Long.MAX_VALUE;
+        out.writeByte((limitLogged ? LIMIT_LOGGED : 0) | (hasTimer ? HAS_TIMER : 0));
+        if (hasTimer) {
+            out.writeLong(timer);
+        }
         writeSize(out, slots.size());
         long previous = 0;
         for (int i = 0; i < slots.size(); i++) {
@@ -204,11 +242,20 @@ public final class CorrelationState {
     /** Reads {@link #write}; throws {@link IllegalArgumentException} for anything else. */
     public static CorrelationState read(DataInput in) throws IOException {
         int format = in.readUnsignedByte();
+        if (format == FORMAT_WITHOUT_TIMER) {
+            throw new IllegalArgumentException("correlation state of format " + format + " was written before the "
+                    + "group's timer was kept in its slot index; such a savepoint does not restore: start the job "
+                    + "without it (docs/rollouts.md)");
+        }
         if (format != FORMAT) {
             throw new IllegalArgumentException("unknown correlation state format " + format);
         }
         CorrelationState c = new CorrelationState();
-        c.limitLogged = (in.readUnsignedByte() & LIMIT_LOGGED) != 0;
+        int flags = in.readUnsignedByte();
+        c.limitLogged = (flags & LIMIT_LOGGED) != 0;
+        if ((flags & HAS_TIMER) != 0) {
+            c.timer = in.readLong();
+        }
         int n = readSize(in);
         c.slots.ensureCapacity(Math.min(n, 1024));
         long time = 0;

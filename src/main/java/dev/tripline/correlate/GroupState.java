@@ -6,7 +6,9 @@ import java.util.List;
  * Port: the state of one (correlation, group) as the {@link Correlator} and {@link CorrelationPlan} use it, one
  * entry per concern so that a step touches only what it changes: the slot index ({@link CorrelationState}), the
  * packed evidence of each slot under {@link CorrelationState#slotKey}, and the one timer of the group. The Flink
- * layer backs it with keyed ValueState, MapState and the timer service; tests with maps.
+ * layer backs it with a keyed ValueState holding the index and the timer ({@link CorrelationState#timer()}), a
+ * MapState and the timer service; tests with maps. A step reads the index once and, with the timer, writes it at
+ * most once.
  */
 public interface GroupState {
     /** The group values, in the correlation's group-by order. */
@@ -17,9 +19,6 @@ public interface GroupState {
 
     /** Stores the index after a change; null deletes it. */
     void index(CorrelationState index);
-
-    /** True when a slot with this key holds evidence (every open slot does). */
-    boolean hasSlot(String slotKey);
 
     /** The packed evidence of a slot, or null. */
     byte[] evidence(String slotKey);

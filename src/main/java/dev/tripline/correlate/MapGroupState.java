@@ -31,11 +31,6 @@ public final class MapGroupState implements GroupState {
     }
 
     @Override
-    public boolean hasSlot(String slotKey) {
-        return slots.containsKey(slotKey);
-    }
-
-    @Override
     public byte[] evidence(String slotKey) {
         return slots.get(slotKey);
     }
@@ -71,11 +66,17 @@ public final class MapGroupState implements GroupState {
     }
 
     /**
-     * Bytes this group would store: the encoded index, and each slot's key (UTF-8) and packed evidence. What the
-     * keyed state holds as values and map keys; the state key itself (plan, fingerprint, group) is not counted.
+     * Bytes this group would store: the encoded index with the timer in it (as the Flink operator keeps them), and
+     * each slot's key (UTF-8) and packed evidence. What the keyed state holds as values and map keys; the state key
+     * itself (plan, fingerprint, group) is not counted.
      */
     public long storedBytes() {
-        long n = index == null ? 0 : index.toBytes().length;
+        long n = 0;
+        if (index != null) {
+            CorrelationState stored = index.copy();
+            stored.timer(timer);
+            n = stored.toBytes().length;
+        }
         for (Map.Entry<String, byte[]> e : slots.entrySet()) {
             n += e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8).length + e.getValue().length;
         }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -58,16 +59,16 @@ import org.slf4j.LoggerFactory;
  * <p>Keyed state, per group:
  * <ul>
  *   <li>{@value #INDEX_STATE}: the group's slot index ({@link CorrelationState}, a few bytes per slot, no
- *       evidence), rewritten when slots come or go;</li>
+ *       evidence) with the time of the group's one event-time timer, rewritten when slots come or go or the
+ *       timer moves;</li>
  *   <li>{@value #SLOTS_STATE}: MapState from slot key to the slot's packed evidence, written once per slot
- *       (and while an aggregate slot still collects evidence), read only when a match uses the slot;</li>
- *   <li>{@code correlation-timer}: the one event-time timer registered for the group.</li>
+ *       (and while an aggregate slot still collects evidence), read only when a match uses the slot.</li>
  * </ul>
  * Operator state: where the new_terms history of the state starts ({@link NewTermsHistory}), applied to every rule
- * set the operator runs and rewritten on each checkpoint. All three keyed states are cleared as soon as the plan
- * reports nothing open; a processing-time TTL (when configured) is only
- * a backstop against a bug or a lost timer. A signal that only repeats a slot (same rule and instant) reads one
- * map entry and writes nothing.
+ * set the operator runs and rewritten on each checkpoint. Both keyed states are cleared as soon as the plan
+ * reports nothing open; a processing-time TTL (when configured) is only a backstop against a bug or a lost timer.
+ * A call reads the index once and writes it at most once, after the correlator is done ({@link Ports#flush}); a
+ * signal that only repeats a slot (same rule and instant) reads the index and writes nothing.
  *
  * <p>Rule changes: the state of every group whose correlation changed or went away is cleared by one piece of
  * code, {@link #dropStale}, whether the change came with a restore (the operator's sweep,
@@ -107,8 +108,6 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
     static final int MAX_PENDING_PER_KEY = 10_000;
     /** Accumulator name prefix, followed by the rule id: new_terms terms learned, not alerted (run summaries). */
     public static final String ACC_NEW_TERMS_LEARNED = "tripline-new-terms-learned:";
-    /** Keyed state of a group's one registered event-time timer. */
-    public static final String TIMER_STATE = "correlation-timer";
     /** The {@link LateRecord#stage} of a signal whose rules never reached this operator. */
     public static final String UNKNOWN_RULES_STAGE = "correlate-unknown-rules";
 
@@ -121,8 +120,6 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
 
     private transient ValueState<CorrelationState> index;
     private transient MapState<String, byte[]> slots;
-    /** The event-time timer registered for this key, so that a rescheduled timer replaces the old one. */
-    private transient ValueState<Long> timer;
 
     private transient ListState<SignalRecord> pending;
     private transient ValueState<Long> pendingSince;
@@ -216,7 +213,6 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
         indexDescriptor = indexDescriptor(ttl);
         index = getRuntimeContext().getState(indexDescriptor);
         slots = getRuntimeContext().getMapState(slotsDescriptor(ttl));
-        timer = getRuntimeContext().getState(timerDescriptor(ttl));
         pending = getRuntimeContext()
                 .getListState(
                         new ListStateDescriptor<>("live-pending-signals", TypeInformation.of(SignalRecord.class)));
@@ -284,14 +280,16 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
         CorrelationPlan plan = correlator.plan(key.planId(), key.fingerprint());
         if (plan != null && timeOrdered) {
             correlator.onSignalInTimeOrder(
-                    plan, record.signal(plan), ports.at(key, ctx.timerService(), ctx, out), ports);
+                    plan, record.signal(plan, key), ports.at(key, ctx.timerService(), ctx, out), ports);
+            ports.flush();
         } else if (plan != null) {
             correlator.onSignal(
                     plan,
-                    record.signal(plan),
+                    record.signal(plan, key),
                     ctx.timerService().currentWatermark(),
                     ports.at(key, ctx.timerService(), ctx, out),
                     ports);
+            ports.flush();
         } else if (retired.contains(key.planVersion())) {
             superseded.inc();
         } else {
@@ -319,11 +317,14 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<FiredRecord> out) throws Exception {
         GroupKey key = ctx.getCurrentKey();
-        if (pendingSince.value() != null) {
-            boolean end = ctx.timeDomain() == TimeDomain.EVENT_TIME && timestamp == Long.MAX_VALUE;
+        boolean eventTime = ctx.timeDomain() == TimeDomain.EVENT_TIME;
+        // Held signals have their own timers: the processing-time retries and the end of input. A correlation's
+        // timer is never at the end of input, so it need not look for them.
+        boolean end = eventTime && timestamp == Long.MAX_VALUE;
+        if ((!eventTime || end) && pendingSince.value() != null) {
             release(key, end, ctx, out);
         }
-        if (ctx.timeDomain() != TimeDomain.EVENT_TIME) {
+        if (!eventTime) {
             return;
         }
         CorrelationPlan plan = correlator.plan(key.planId(), key.fingerprint());
@@ -341,6 +342,7 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
                 ctx.timerService().currentWatermark(),
                 ports.at(key, ctx.timerService(), ctx, out),
                 ports);
+        ports.flush();
     }
 
     /** Correlates the held signals once their rules are here; gives them up at the deadline or the end. */
@@ -354,7 +356,8 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
             records.sort(Comparator.comparingLong(r -> r.time));
             for (SignalRecord r : records) {
                 correlator.onSignal(
-                        plan, r.signal(plan), timers.currentWatermark(), ports.at(key, timers, ctx, out), ports);
+                        plan, r.signal(plan, key), timers.currentWatermark(), ports.at(key, timers, ctx, out), ports);
+                ports.flush();
             }
             return;
         }
@@ -394,7 +397,6 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
     private void clearGroup() throws Exception {
         index.clear();
         slots.clear();
-        timer.clear();
     }
 
     @Override
@@ -422,6 +424,7 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
         // A set that brings an old version back makes it current again.
         after.plans().forEach(p -> retired.remove(p.id() + "@" + p.fingerprint()));
         correlator.swap(after);
+        ports.descriptors.clear();
         dropStale(f -> ctx.applyToKeyedState(indexDescriptor, f), "Live rule update " + update.version);
         ctx.getBroadcastState(LiveRules.STATE).put(LiveRules.CURRENT, live.store(update));
         running = update.digest();
@@ -454,7 +457,7 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
 
     /**
      * Clears the state of every key {@code walk} visits whose correlation the running rules changed or removed
-     * (index, slots and timer), counting ({@code rollout_state_dropped{rule=…}}) and logging per correlation; the
+     * (index and slots; the timer finds nothing when it fires), counting ({@code rollout_state_dropped{rule=…}}) and logging per correlation; the
      * one place the restore sweep and live rule updates drop state. {@code why} starts the log line.
      */
     private Map<String, Long> dropStale(KeyWalk walk, String why) throws Exception {
@@ -465,7 +468,6 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
                 droppedFor(key.planId()).inc();
                 value.clear();
                 slots.clear();
-                timer.clear();
             }
         });
         dropped.forEach((id, n) -> {
@@ -497,19 +499,71 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
         return n;
     }
 
-    /** The group state and output ports over this function's keyed state, for the key being processed. */
+    /**
+     * The group state and output ports over this function's keyed state, for the key being processed. Between
+     * {@link #at} and {@link #flush} it holds the group's index as read once ({@link CorrelationState} with the
+     * group's timer in it), and writes it back at most once at the flush. Slot removals wait for the flush too, so
+     * that a group whose last slot goes is cleared whole rather than one entry at a time.
+     */
     private final class Ports implements GroupState, Correlator.Output {
         private GroupKey key;
         private TimerService timers;
         private ReadOnlyContext ctx;
         private Collector<FiredRecord> out;
 
+        private boolean loaded;
+        /** The index as the correlator left it so far; null when nothing is open. */
+        private CorrelationState current;
+        /** The index must be written back (or cleared, when {@link #current} is null). */
+        private boolean dirty;
+        /** The event-time timer registered for the key; {@link Long#MAX_VALUE} when none. */
+        private long registered;
+        /** Slot keys removed since {@link #at}, deleted at the flush unless the whole group goes. */
+        private final List<String> removed = new ArrayList<>();
+        /** Each running plan's alert descriptor, encoded once ({@link FiredRecord#descriptor}). */
+        private final Map<CorrelationPlan, byte[]> descriptors = new IdentityHashMap<>();
+
         Ports at(GroupKey key, TimerService timers, ReadOnlyContext ctx, Collector<FiredRecord> out) {
             this.key = key;
             this.timers = timers;
             this.ctx = ctx;
             this.out = out;
+            loaded = false;
+            current = null;
+            dirty = false;
+            removed.clear();
             return this;
+        }
+
+        private CorrelationState load() {
+            if (!loaded) {
+                try {
+                    current = index.value();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                registered = current == null ? Long.MAX_VALUE : current.timer();
+                loaded = true;
+            }
+            return current;
+        }
+
+        /** Writes what the correlator changed: the index with the timer, and the slots it removed. */
+        void flush() throws Exception {
+            if (dirty && current == null) {
+                index.clear();
+                slots.clear();
+            } else {
+                for (String k : removed) {
+                    slots.remove(k);
+                }
+                if (dirty) {
+                    current.timer(registered);
+                    index.update(current);
+                }
+            }
+            removed.clear();
+            dirty = false;
         }
 
         @Override
@@ -519,33 +573,14 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
 
         @Override
         public CorrelationState index() {
-            try {
-                return index.value();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            return load();
         }
 
         @Override
         public void index(CorrelationState s) {
-            try {
-                if (s == null) {
-                    index.clear();
-                } else {
-                    index.update(s);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        @Override
-        public boolean hasSlot(String slotKey) {
-            try {
-                return slots.contains(slotKey);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
+            load();
+            current = s;
+            dirty = true;
         }
 
         @Override
@@ -560,6 +595,7 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
         @Override
         public void evidence(String slotKey, byte[] packed) {
             try {
+                removed.remove(slotKey);
                 slots.put(slotKey, packed);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
@@ -568,41 +604,29 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
 
         @Override
         public void removeSlot(String slotKey) {
-            try {
-                slots.remove(slotKey);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
+            removed.add(slotKey);
         }
 
         @Override
         public long timer() {
-            try {
-                Long t = timer.value();
-                return t == null ? Long.MAX_VALUE : t;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            load();
+            return registered;
         }
 
         @Override
         public void timer(long next) {
-            long old = timer();
-            if (old == next) {
-                return;
-            }
-            if (old != Long.MAX_VALUE) {
-                timers.deleteEventTimeTimer(old);
-            }
-            try {
-                if (next == Long.MAX_VALUE) {
-                    timer.clear();
-                } else {
-                    timers.registerEventTimeTimer(next);
-                    timer.update(next);
+            load();
+            if (next != registered) {
+                if (registered != Long.MAX_VALUE) {
+                    timers.deleteEventTimeTimer(registered);
                 }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                if (next != Long.MAX_VALUE) {
+                    timers.registerEventTimeTimer(next);
+                }
+                registered = next;
+            }
+            if (current != null && current.timer() != next) {
+                dirty = true;
             }
         }
 
@@ -610,7 +634,8 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
         public void fired(CorrelationPlan plan, Fired f) {
             fired.inc();
             if (f.alert()) { // a building block's firing only feeds its outer correlations (chained)
-                out.collect(FiredRecord.of(key, f, plan.rule()));
+                byte[] descriptor = descriptors.computeIfAbsent(plan, p -> FiredRecord.descriptor(p.rule()));
+                out.collect(FiredRecord.of(key, f, descriptor, plan.rule().alertTitle()));
             }
         }
 
@@ -676,14 +701,6 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
     public static ValueStateDescriptor<CorrelationState> indexDescriptor(StateTtlConfig ttl) {
         ValueStateDescriptor<CorrelationState> d =
                 new ValueStateDescriptor<>(INDEX_STATE, CorrelationStateSerializer.INSTANCE);
-        if (ttl != null) {
-            d.enableTimeToLive(ttl);
-        }
-        return d;
-    }
-
-    public static ValueStateDescriptor<Long> timerDescriptor(StateTtlConfig ttl) {
-        ValueStateDescriptor<Long> d = new ValueStateDescriptor<>(TIMER_STATE, Types.LONG);
         if (ttl != null) {
             d.enableTimeToLive(ttl);
         }

@@ -31,10 +31,20 @@ public class FiredRecord {
 
     /** A firing with the descriptor of the correlation that fired. */
     public static FiredRecord of(GroupKey key, Fired f, CorrelationRule correlation) {
+        return of(key, f, descriptor(correlation), correlation.alertTitle());
+    }
+
+    /** A firing with the correlation's descriptor already encoded ({@link #descriptor}). */
+    public static FiredRecord of(GroupKey key, Fired f, byte[] descriptor, String titleTemplate) {
         FiredRecord r = of(key, f);
-        r.rule = AlertCodec.encode(RuleRef.of(correlation));
-        r.titleTemplate = correlation.alertTitle();
+        r.rule = descriptor;
+        r.titleTemplate = titleTemplate;
         return r;
+    }
+
+    /** The alert descriptor of {@code correlation} as records carry it; the same for every firing of it. */
+    public static byte[] descriptor(CorrelationRule correlation) {
+        return AlertCodec.encode(RuleRef.of(correlation));
     }
 
     /** The carried descriptor. */

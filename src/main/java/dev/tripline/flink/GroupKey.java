@@ -3,7 +3,6 @@ package dev.tripline.flink;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -65,7 +64,8 @@ public final class GroupKey {
         for (String g : values) {
             h = h * 31 + Objects.requireNonNull(g, "group value").hashCode();
         }
-        this.group = Collections.unmodifiableList(Arrays.asList(values));
+        // Immutable as List.of makes it, so that signals of the group take it as it is, without a copy.
+        this.group = List.of(values);
         this.hash = h;
     }
 

@@ -74,6 +74,11 @@ public class SignalRecord {
         return plan.signal(ruleIndex, ruleId, time, List.of(group), value, evidence);
     }
 
+    /** {@link #signal(CorrelationPlan)} with the group of {@code key}, this record's {@link #key()}, not copied again. */
+    public Signal signal(CorrelationPlan plan, GroupKey key) {
+        return plan.signal(ruleIndex, ruleId, time, key.group(), value, evidence);
+    }
+
     @Override
     public String toString() {
         return "SignalRecord{" + planId + "@" + fingerprint + Arrays.toString(group) + " " + ruleId + " @" + time + "}";

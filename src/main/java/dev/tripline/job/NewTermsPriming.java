@@ -327,7 +327,6 @@ public final class NewTermsPriming {
         private final Map<String, Long> lateness;
         private final Duration stateTtl;
         private transient ValueState<dev.tripline.correlate.CorrelationState> index;
-        private transient ValueState<Long> timer;
         private transient ListState<Tuple2<String, Long>> history;
         private transient Map<String, Long> starts;
 
@@ -341,7 +340,6 @@ public final class NewTermsPriming {
         public void open(OpenContext openContext) {
             StateTtlConfig ttl = CorrelateFunction.ttlConfig(stateTtl);
             index = getRuntimeContext().getState(CorrelateFunction.indexDescriptor(ttl));
-            timer = getRuntimeContext().getState(CorrelateFunction.timerDescriptor(ttl));
         }
 
         @Override
@@ -358,12 +356,14 @@ public final class NewTermsPriming {
                 return;
             }
             CorrelationPlan plan = engine.plan(t.planId);
-            index.update(plan.seenTerm(t.lastSeen));
             long due = plan.seenTermDue(t.lastSeen);
             long late = lateness.get(version);
             due = due > Long.MAX_VALUE - late ? Long.MAX_VALUE : due + late;
+            // The correlate operator keeps the group's timer in its index: the one it registered.
+            dev.tripline.correlate.CorrelationState state = plan.seenTerm(t.lastSeen);
+            state.timer(due);
+            index.update(state);
             ctx.timerService().registerEventTimeTimer(due);
-            timer.update(due);
         }
 
         @Override

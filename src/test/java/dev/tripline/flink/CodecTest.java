@@ -3,6 +3,7 @@ package dev.tripline.flink;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tripline.correlate.CorrelationState;
 import dev.tripline.correlate.Evidence;
 import dev.tripline.correlate.Fired;
 import dev.tripline.rule.CorrelationRule;
@@ -58,6 +59,27 @@ class CodecTest {
         assertThat(current.resolveSchemaCompatibility(new GroupKey.Snapshot()).isIncompatible())
                 .isTrue();
         assertThat(current.resolveSchemaCompatibility(GroupKey.Serializer.INSTANCE.snapshotConfiguration())
+                        .isCompatibleAsIs())
+                .isTrue();
+    }
+
+    @Test
+    void slotIndexesCarryTheTimerAndStateOfTheLayoutWithoutItIsRefused() throws Exception {
+        CorrelationState index = new CorrelationState();
+        index.timer(123_456_789L);
+        CorrelationState back = CorrelationState.fromBytes(index.toBytes());
+        assertThat(back.timer()).isEqualTo(123_456_789L);
+        assertThat(CorrelationState.fromBytes(new CorrelationState().toBytes()).timer())
+                .as("no timer")
+                .isEqualTo(Long.MAX_VALUE);
+        // Format 2: format byte, flags, no slots; its timer lived in a state of its own.
+        assertThatThrownBy(() -> CorrelationState.fromBytes(new byte[] {2, 0, 0}))
+                .hasMessageContaining("before the group's timer was kept in its slot index");
+        var current = CorrelationStateSerializer.INSTANCE.snapshotConfiguration();
+        assertThat(current.resolveSchemaCompatibility(new CorrelationStateSerializer.Snapshot())
+                        .isIncompatible())
+                .isTrue();
+        assertThat(current.resolveSchemaCompatibility(CorrelationStateSerializer.INSTANCE.snapshotConfiguration())
                         .isCompatibleAsIs())
                 .isTrue();
     }

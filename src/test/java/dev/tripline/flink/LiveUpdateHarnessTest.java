@@ -118,13 +118,13 @@ class LiveUpdateHarnessTest {
             h.processWatermark(new Watermark(at(-30).toEpochMilli()));
             feed(h, signals(v1, LiveRuleSets.enableRegion("ap-southeast-1", at(0), "e1")));
             assertThat(entries(h))
-                    .as("both plans opened a group: index, slots and timer each")
-                    .isEqualTo(6);
+                    .as("both plans opened a group: index (with the timer) and slots each")
+                    .isEqualTo(4);
 
             h.processBroadcastElement(V2, at(1).toEpochMilli());
             assertThat(entries(h))
                     .as("the retimed access-key plan's group is gone")
-                    .isEqualTo(3);
+                    .isEqualTo(2);
 
             // The kept sequence completes under v2; the dropped one cannot, even with v2's own signal.
             feed(h, signals(v2, LiveRuleSets.createAccessKey(at(5), "k1")));
@@ -274,7 +274,7 @@ class LiveUpdateHarnessTest {
             h.setup();
             h.initializeState(snapshot);
             open(h);
-            assertThat(entries(h)).isEqualTo(6);
+            assertThat(entries(h)).isEqualTo(4);
             feed(h, signals(v2, LiveRuleSets.createAccessKey(at(20), "k1")));
             assertThat(fired(h)).extracting(Fired::correlationId).containsExactly(Flagship.KEY_PLAN);
         }
@@ -286,7 +286,7 @@ class LiveUpdateHarnessTest {
             h.setup();
             h.initializeState(snapshot);
             open(h);
-            assertThat(entries(h)).as("only the unchanged region plan's group").isEqualTo(3);
+            assertThat(entries(h)).as("only the unchanged region plan's group").isEqualTo(2);
             assertThat(h.getBroadcastState(LiveRules.STATE).get(LiveRules.CURRENT))
                     .isNull();
         }
