@@ -39,6 +39,11 @@ final class FieldReader implements Serializable {
         }
     }
 
+    /** Built anew when deserialised (the job ships its matcher to the tasks): a copy's keys are not interned. */
+    private Object readResolve() {
+        return new FieldReader(path);
+    }
+
     private static String[] plainKeys(FieldPath path) {
         if (path.isSelf()) {
             return null;

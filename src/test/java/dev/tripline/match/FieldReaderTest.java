@@ -97,4 +97,25 @@ class FieldReaderTest {
             }
         }
     }
+
+    @Test
+    void aDeserialisedReaderHasInternedKeysAgain() throws Exception {
+        FieldReader reader = new FieldReader(FieldPath.of("userIdentity.arn"));
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(reader);
+        }
+        FieldReader copy;
+        try (java.io.ObjectInputStream in =
+                new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            copy = (FieldReader) in.readObject();
+        }
+        java.lang.reflect.Field keys = FieldReader.class.getDeclaredField("keys");
+        keys.setAccessible(true);
+        String first = ((String[]) keys.get(copy))[0];
+        // The same instance as the interned literal, which is what Jackson's interned keys are compared with.
+        assertThat(first == "userIdentity").isTrue();
+        assertThat(copy.exactScalar(event("{\"userIdentity\":{\"arn\":\"a\"}}")).textValue())
+                .isEqualTo("a");
+    }
 }
