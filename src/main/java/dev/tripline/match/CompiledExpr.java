@@ -212,7 +212,7 @@ abstract class CompiledExpr implements Serializable {
 
         @Override
         boolean test(Event event, JsonNode scope) {
-            return scope != null ? event.anyValueIn(scope, field.path(), this) : field.anyValue(event, this);
+            return field.anyValue(event, scope, this);
         }
 
         /** Whether one value passes. */
@@ -232,7 +232,7 @@ abstract class CompiledExpr implements Serializable {
 
         @Override
         boolean test(Event event, JsonNode scope) {
-            return scope != null ? event.anyValueIn(scope, field.path(), this) : field.anyValue(event, this);
+            return field.anyValue(event, scope, this);
         }
 
         @Override
@@ -253,7 +253,7 @@ abstract class CompiledExpr implements Serializable {
 
         @Override
         boolean test(Event event, JsonNode scope) {
-            return !(scope != null ? event.anyValueIn(scope, field.path(), this) : field.anyValue(event, this));
+            return !field.anyValue(event, scope, this);
         }
 
         /** Whether one value is a real one (neither null nor, with {@code orEmpty}, empty). */
@@ -294,7 +294,7 @@ abstract class CompiledExpr implements Serializable {
 
         @Override
         boolean test(Event event, JsonNode scope) {
-            return scope != null ? event.anyValueIn(scope, field.path(), this) : field.anyValue(event, this);
+            return field.anyValue(event, scope, this);
         }
 
         /** Whether one value passes. */

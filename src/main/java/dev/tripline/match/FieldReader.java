@@ -98,6 +98,14 @@ final class FieldReader implements Serializable {
         return root.get(keys[0]) == null && (keys.length == 1 || root.get(path.text()) == null);
     }
 
+    /**
+     * True if any value at the path passes {@code test}: within {@code scope} when it is a list element (as
+     * {@link ReferenceEvaluator#anyValue}), else on the event root through the shortcut.
+     */
+    boolean anyValue(Event event, JsonNode scope, Predicate<JsonNode> test) {
+        return scope != null ? event.anyValueIn(scope, path, test) : anyValue(event, test);
+    }
+
     /** True if any value at the path passes {@code test}, as {@link Event#anyValue}. */
     boolean anyValue(Event event, Predicate<JsonNode> test) {
         JsonNode scalar = exactScalar(event);
