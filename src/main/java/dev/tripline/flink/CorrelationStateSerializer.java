@@ -68,17 +68,9 @@ public final class CorrelationStateSerializer extends TypeSerializerSingleton<Co
     }
 
     /** Restores {@link #INSTANCE}, whose index carries the group's timer (format 3). */
-    public static final class TimerInIndexSnapshot extends SimpleTypeSerializerSnapshot<CorrelationState> {
+    public static final class TimerInIndexSnapshot extends ReplacingLayoutSnapshot<CorrelationState> {
         public TimerInIndexSnapshot() {
-            super(() -> INSTANCE);
-        }
-
-        @Override
-        public TypeSerializerSchemaCompatibility<CorrelationState> resolveSchemaCompatibility(
-                TypeSerializerSnapshot<CorrelationState> old) {
-            return old instanceof Snapshot
-                    ? TypeSerializerSchemaCompatibility.incompatible()
-                    : super.resolveSchemaCompatibility(old);
+            super(() -> INSTANCE, Snapshot.class);
         }
     }
 

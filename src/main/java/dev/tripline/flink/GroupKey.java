@@ -190,17 +190,9 @@ public final class GroupKey {
     }
 
     /** Restores {@link Serializer#INSTANCE}, whose keys start with their hash. */
-    public static final class HashFirstSnapshot extends SimpleTypeSerializerSnapshot<GroupKey> {
+    public static final class HashFirstSnapshot extends ReplacingLayoutSnapshot<GroupKey> {
         public HashFirstSnapshot() {
-            super(() -> Serializer.INSTANCE);
-        }
-
-        @Override
-        public TypeSerializerSchemaCompatibility<GroupKey> resolveSchemaCompatibility(
-                TypeSerializerSnapshot<GroupKey> old) {
-            return old instanceof Snapshot
-                    ? TypeSerializerSchemaCompatibility.incompatible()
-                    : super.resolveSchemaCompatibility(old);
+            super(() -> Serializer.INSTANCE, Snapshot.class);
         }
     }
 
