@@ -39,6 +39,6 @@ public record EmbeddedOptions(
         if (stateDir != null) {
             conf.setString("state.backend.rocksdb.localdir", stateDir);
         }
-        return conf;
+        return RestartCounts.applyTo(conf); // so that the run can tell each restart
     }
 }

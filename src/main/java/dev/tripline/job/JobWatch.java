@@ -14,12 +14,11 @@ import javax.management.ListenerNotFoundException;
 import javax.management.Notification;
 import javax.management.NotificationEmitter;
 import javax.management.NotificationListener;
-import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 
 /**
- * Watches an embedded job from this process while it runs. It counts the job's restarts, telling each one as it
- * happens (a failing source or operator must not restart silently), and it stops the job when, right after a
+ * Watches an embedded job from this process while it runs. It counts the job's restarts (Flink's own count, read
+ * through {@link RestartCounts}), telling each one as it happens (a failing source or operator must not restart silently), and it stops the job when, right after a
  * garbage collection, more than {@link EmbeddedOptions#heapLimitPercent} of the heap is still in use: a heap
  * that full means state that does not fit, and carrying on costs minutes of collections before an unclear
  * failure. Keeps the restart count and the reason it stopped the job; {@link #close} stops watching and resets
@@ -34,12 +33,13 @@ final class JobWatch implements AutoCloseable {
     private final ScheduledExecutorService poller;
     private final List<MemoryPoolMXBean> pools = new ArrayList<>();
     private final NotificationListener heapListener = this::heapNotification;
-    private JobStatus last;
-    private volatile int restarts;
+    private final String jobId;
+    private int restarts; // guarded by this
     private volatile String stopReason;
 
     JobWatch(JobClient client, EmbeddedOptions options, Consumer<String> notices) {
         this.client = client;
+        this.jobId = client.getJobID().toHexString();
         this.options = options;
         this.notices = notices;
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
@@ -58,8 +58,9 @@ final class JobWatch implements AutoCloseable {
         poller.scheduleWithFixedDelay(this::poll, POLL_MILLIS, POLL_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    /** How often the job restarted after a failure so far. */
+    /** How often the job restarted after a failure so far, told or not yet. */
     int restarts() {
+        poll();
         return restarts;
     }
 
@@ -68,22 +69,13 @@ final class JobWatch implements AutoCloseable {
         return stopReason;
     }
 
-    private void poll() {
-        JobStatus status;
-        try {
-            status = client.getJobStatus().get(POLL_MILLIS * 5, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-        } catch (Exception e) {
-            return; // starting or gone: nothing to count this time
-        }
-        if (status == JobStatus.RESTARTING && last != JobStatus.RESTARTING) {
+    private synchronized void poll() {
+        long now = RestartCounts.of(jobId);
+        while (restarts < now) {
             restarts++;
             notices.accept("the job failed and restarts (" + restarts + " of " + options.restartAttempts()
                     + ", embedded.restart-attempts)");
         }
-        last = status;
     }
 
     private void heapNotification(Notification n, Object handback) {
@@ -106,6 +98,7 @@ final class JobWatch implements AutoCloseable {
     @Override
     public void close() {
         poller.shutdownNow();
+        RestartCounts.forget(jobId);
         try {
             ((NotificationEmitter) ManagementFactory.getMemoryMXBean()).removeNotificationListener(heapListener);
         } catch (ListenerNotFoundException alreadyGone) {
