@@ -2,13 +2,15 @@ package dev.tripline.flink;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
  * The string form of the records and keys passed between operators ({@link SignalRecord}, {@link GroupKey}):
  * a short header, then the characters in one block, so that writing, reading and copying a string is a bulk copy
- * rather than a call per character, and ids take half their text's bytes. Keeps no state.
+ * rather than a call per character, and ids take half their text's bytes.
  *
  * <p>Header: an unsigned LEB128 number, 0 for null, else {@code (length << 2 | form) + 1} with {@code length} in
  * characters. Forms: {@link #LATIN1} one byte per character (every character at most U+00FF); {@link #UTF16} two
@@ -17,6 +19,8 @@ import org.apache.flink.core.memory.DataOutputView;
  * {@link #HEX} an even number of lowercase hex digits (account ids, fingerprints) as their bytes. Every Java
  * string reads back equal, a lone surrogate included (UTF-8 would replace it), because a correlation key read
  * back must hash as it did when it was written.
+ *
+ * <p>State: the written form of up to {@link #MAX_IDS} ids, kept for the JVM's life ({@link #writeId}).
  */
 final class CompactText {
     static final int LATIN1 = 0;
@@ -26,10 +30,35 @@ final class CompactText {
     /** Plausibility bound on a length read back, in characters. */
     static final int MAX_LENGTH = 1 << 24;
 
+    /** Ids are few (one per plan, fingerprint and rule); beyond this many, new ones are written afresh each time. */
+    static final int MAX_IDS = 4096;
+
+    private static final ConcurrentHashMap<String, byte[]> IDS = new ConcurrentHashMap<>();
     private static final int UUID_LENGTH = 36;
     private static final char[] HEX_DIGITS = "0123456789abcdef".toCharArray();
 
     private CompactText() {}
+
+    /**
+     * {@link #write} for a string that recurs on many records (a plan id, a fingerprint, a rule id): its form is
+     * worked out once and kept, up to {@link #MAX_IDS} of them.
+     */
+    static void writeId(String s, DataOutputView out) throws IOException {
+        if (s == null) {
+            out.writeByte(0);
+            return;
+        }
+        byte[] known = IDS.get(s);
+        if (known == null) {
+            DataOutputSerializer encoded = new DataOutputSerializer(40);
+            write(s, encoded);
+            known = encoded.getCopyOfBuffer();
+            if (IDS.size() < MAX_IDS) {
+                IDS.putIfAbsent(s, known);
+            }
+        }
+        out.write(known);
+    }
 
     static void write(String s, DataOutputView out) throws IOException {
         if (s == null) {
@@ -185,9 +214,14 @@ final class CompactText {
 
     private static byte[] hexBytes(String s, int from, int to, byte[] b, int at) {
         for (int i = from; i < to; i += 2) {
-            b[at++] = (byte) (Character.digit(s.charAt(i), 16) << 4 | Character.digit(s.charAt(i + 1), 16));
+            b[at++] = (byte) (hexValue(s.charAt(i)) << 4 | hexValue(s.charAt(i + 1)));
         }
         return b;
+    }
+
+    /** The value of a lowercase hex digit ({@link #isHexDigit}). */
+    private static int hexValue(char c) {
+        return c <= '9' ? c - '0' : c - 'a' + 10;
     }
 
     private static void hexChars(byte[] b, int from, int to, char[] c, int at) {

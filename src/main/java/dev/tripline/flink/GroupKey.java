@@ -148,8 +148,8 @@ public final class GroupKey {
         @Override
         public void serialize(GroupKey k, DataOutputView out) throws IOException {
             out.writeInt(k.hash);
-            CompactText.write(k.planId, out);
-            CompactText.write(k.fingerprint, out);
+            CompactText.writeId(k.planId, out);
+            CompactText.writeId(k.fingerprint, out);
             out.writeShort(k.values.length);
             for (String g : k.values) {
                 CompactText.write(g, out);

@@ -142,15 +142,15 @@ public class SignalRecord {
 
         @Override
         public void serialize(SignalRecord r, DataOutputView out) throws IOException {
-            CompactText.write(r.planId, out);
-            CompactText.write(r.fingerprint, out);
+            CompactText.writeId(r.planId, out);
+            CompactText.writeId(r.fingerprint, out);
             out.writeInt(r.group.length);
             for (String g : r.group) {
                 CompactText.write(g, out);
             }
             out.writeInt(r.stage);
             out.writeInt(r.ruleIndex);
-            CompactText.write(r.ruleId, out);
+            CompactText.writeId(r.ruleId, out);
             out.writeLong(r.time);
             CompactText.write(r.value, out);
             if (r.evidence == null) {

@@ -234,6 +234,11 @@ class CodecTest {
             var copied = new org.apache.flink.core.memory.DataOutputSerializer(64);
             CompactText.copy(new org.apache.flink.core.memory.DataInputDeserializer(bytes), copied);
             assertThat(copied.getCopyOfBuffer()).isEqualTo(bytes);
+            for (int i = 0; i < 2; i++) {
+                var id = new org.apache.flink.core.memory.DataOutputSerializer(64);
+                CompactText.writeId(t, id);
+                assertThat(id.getCopyOfBuffer()).as("as an id, written %s", i).isEqualTo(bytes);
+            }
         }
         assertThat(bytesOf(uuid)).as("a UUID takes its 16 bytes and a header").isEqualTo(17);
         assertThat(bytesOf("123456789012")).as("an account id takes half").isEqualTo(7);
