@@ -249,6 +249,59 @@ class CodecTest {
                 .hasMessageContaining("7 hex digits");
     }
 
+    @Test
+    void alertRecordsAndSingleMatchesRoundTripAndCopyThroughTheirOwnSerializers() throws Exception {
+        assertThat(org.apache.flink.api.common.typeinfo.TypeInformation.of(AlertRecord.class))
+                .isSameAs(AlertRecord.TYPE);
+        assertThat(org.apache.flink.api.common.typeinfo.TypeInformation.of(SingleMatch.class))
+                .isSameAs(SingleMatch.TYPE);
+        AlertRecord a = new AlertRecord();
+        a.ruleId = "AWS.S3.BucketDeleted";
+        a.kind = "single";
+        a.dedupKey = "AWS.S3.BucketDeleted|123456789012|arn:aws:iam::123456789012:user/ü";
+        a.eventTime = 1_700_000_000_123L;
+        a.alert = new byte[] {7, 8, 9};
+        a.alertId = "8f0c7a0e-4b7e-8c1e-9a57-2f3c8f1e6a11";
+        a.firstSeen = 1_700_000_000_000L;
+        a.count = 3;
+        a.occurrences = 4;
+        a.dedupPeriodMillis = 3_600_000L;
+        a.dedupThreshold = 2;
+        AlertRecord noAlert = new AlertRecord();
+        noAlert.kind = "correlation";
+        for (AlertRecord r : List.of(a, noAlert)) {
+            assertThat(roundTrip(AlertRecord.Serializer.INSTANCE, r))
+                    .usingRecursiveComparison()
+                    .isEqualTo(r);
+        }
+        SingleMatch m = new SingleMatch();
+        m.ruleId = a.ruleId;
+        m.dedupKey = a.dedupKey;
+        m.eventTime = a.eventTime;
+        m.alert = a.alert;
+        m.alertId = a.alertId;
+        m.dedupPeriodMillis = a.dedupPeriodMillis;
+        m.dedupThreshold = a.dedupThreshold;
+        for (SingleMatch r : List.of(m, new SingleMatch())) {
+            assertThat(roundTrip(SingleMatch.Serializer.INSTANCE, r))
+                    .usingRecursiveComparison()
+                    .isEqualTo(r);
+        }
+    }
+
+    /** {@code r} written, copied from bytes to bytes, and read back; the copy must equal what was written. */
+    private static <T> T roundTrip(org.apache.flink.api.common.typeutils.TypeSerializer<T> serializer, T r)
+            throws Exception {
+        var out = new org.apache.flink.core.memory.DataOutputSerializer(64);
+        serializer.serialize(r, out);
+        byte[] written = out.getCopyOfBuffer();
+        var copied = new org.apache.flink.core.memory.DataOutputSerializer(64);
+        serializer.copy(new org.apache.flink.core.memory.DataInputDeserializer(written), copied);
+        assertThat(copied.getCopyOfBuffer()).isEqualTo(written);
+        assertThat(serializer.copy(r)).usingRecursiveComparison().isEqualTo(r);
+        return serializer.deserialize(new org.apache.flink.core.memory.DataInputDeserializer(written));
+    }
+
     private static int bytesOf(String text) throws Exception {
         var out = new org.apache.flink.core.memory.DataOutputSerializer(64);
         CompactText.write(text, out);
