@@ -3,12 +3,27 @@ package dev.tripline.flink;
 import dev.tripline.alert.Alert;
 import dev.tripline.alert.AlertCodec;
 import dev.tripline.alert.DedupPolicy;
+import java.io.IOException;
+import java.util.Map;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInfoFactory;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
+import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputView;
 
 /**
- * An alert on its way through dedup to the sinks: a Flink POJO with the fields dedup keys and counts by in the
- * clear, and the {@link Alert} itself in {@link AlertCodec}'s form.
+ * An alert on its way through dedup to the sinks: the fields dedup keys and counts by in the clear, and the
+ * {@link Alert} itself in {@link AlertCodec}'s form, written by its own {@link Serializer}.
  */
+@TypeInfo(AlertRecord.TypeFactory.class)
 public class AlertRecord {
+    /** Flink's type for these records: {@link Serializer}, also what {@code TypeInformation.of} gives. */
+    public static final TypeInformation<AlertRecord> TYPE =
+            new SingletonTypeInfo<>(AlertRecord.class, Serializer.INSTANCE, false);
+
     public String ruleId;
     /** "single" or "correlation". */
     public String kind;
@@ -89,5 +104,145 @@ public class AlertRecord {
     @Override
     public String toString() {
         return "AlertRecord{" + kind + " " + dedupKey + " @" + eventTime + "}";
+    }
+
+    /** Makes {@code TypeInformation.of(AlertRecord.class)} give {@link #TYPE}. */
+    public static final class TypeFactory extends TypeInfoFactory<AlertRecord> {
+        @Override
+        public TypeInformation<AlertRecord> createTypeInfo(
+                java.lang.reflect.Type t, Map<String, TypeInformation<?>> genericParameters) {
+            return TYPE;
+        }
+    }
+
+    /**
+     * The fields in order, strings in {@link CompactText}'s form (null allowed), the alert as a length and its bytes. Written by hand because Flink's POJO serializer reaches every field by reflection, on every record and on every copy between chained operators. A copy is shallow: nothing changes a record's alert bytes once it is made.
+     */
+    public static final class Serializer extends TypeSerializerSingleton<AlertRecord> {
+        private static final long serialVersionUID = 1L;
+        public static final Serializer INSTANCE = new Serializer();
+        private static final int MAX_ALERT_BYTES = 64 << 20;
+
+        @Override
+        public boolean isImmutableType() {
+            return false;
+        }
+
+        @Override
+        public AlertRecord createInstance() {
+            return new AlertRecord();
+        }
+
+        @Override
+        public AlertRecord copy(AlertRecord from) {
+            AlertRecord r = new AlertRecord();
+            r.ruleId = from.ruleId;
+            r.kind = from.kind;
+            r.dedupKey = from.dedupKey;
+            r.eventTime = from.eventTime;
+            r.alert = from.alert;
+            r.alertId = from.alertId;
+            r.firstSeen = from.firstSeen;
+            r.count = from.count;
+            r.occurrences = from.occurrences;
+            r.dedupPeriodMillis = from.dedupPeriodMillis;
+            r.dedupThreshold = from.dedupThreshold;
+            return r;
+        }
+
+        @Override
+        public AlertRecord copy(AlertRecord from, AlertRecord reuse) {
+            return copy(from);
+        }
+
+        @Override
+        public int getLength() {
+            return -1;
+        }
+
+        @Override
+        public void serialize(AlertRecord r, DataOutputView out) throws IOException {
+            CompactText.writeId(r.ruleId, out);
+            CompactText.writeId(r.kind, out);
+            CompactText.write(r.dedupKey, out);
+            out.writeLong(r.eventTime);
+            if (r.alert == null) {
+                out.writeInt(-1);
+            } else {
+                out.writeInt(r.alert.length);
+                out.write(r.alert);
+            }
+            CompactText.write(r.alertId, out);
+            out.writeLong(r.firstSeen);
+            out.writeLong(r.count);
+            out.writeLong(r.occurrences);
+            out.writeLong(r.dedupPeriodMillis);
+            out.writeInt(r.dedupThreshold);
+        }
+
+        @Override
+        public AlertRecord deserialize(DataInputView in) throws IOException {
+            AlertRecord r = new AlertRecord();
+            r.ruleId = CompactText.read(in);
+            r.kind = CompactText.read(in);
+            r.dedupKey = CompactText.read(in);
+            r.eventTime = in.readLong();
+            int length = alertLength(in);
+            if (length >= 0) {
+                r.alert = new byte[length];
+                in.readFully(r.alert);
+            }
+            r.alertId = CompactText.read(in);
+            r.firstSeen = in.readLong();
+            r.count = in.readLong();
+            r.occurrences = in.readLong();
+            r.dedupPeriodMillis = in.readLong();
+            r.dedupThreshold = in.readInt();
+            return r;
+        }
+
+        @Override
+        public AlertRecord deserialize(AlertRecord reuse, DataInputView in) throws IOException {
+            return deserialize(in);
+        }
+
+        @Override
+        public void copy(DataInputView in, DataOutputView out) throws IOException {
+            CompactText.copy(in, out);
+            CompactText.copy(in, out);
+            CompactText.copy(in, out);
+            out.writeLong(in.readLong());
+            int length = alertLength(in);
+            out.writeInt(length);
+            if (length > 0) {
+                CompactText.copyBytes(in, out, length);
+            }
+            CompactText.copy(in, out);
+            out.writeLong(in.readLong());
+            out.writeLong(in.readLong());
+            out.writeLong(in.readLong());
+            out.writeLong(in.readLong());
+            out.writeInt(in.readInt());
+        }
+
+        private static int alertLength(DataInputView in) throws IOException {
+            int length = in.readInt();
+            if (length < -1 || length > MAX_ALERT_BYTES) {
+                throw new IOException("corrupt alertRecord: an alert of " + length + " bytes");
+            }
+            return length;
+        }
+
+        @Override
+        public TypeSerializerSnapshot<AlertRecord> snapshotConfiguration() {
+            return new Snapshot();
+        }
+    }
+
+    /** Restores {@link Serializer#INSTANCE}. */
+    public static final class Snapshot extends SimpleTypeSerializerSnapshot<AlertRecord> {
+        public Snapshot() {
+            super(() -> Serializer.INSTANCE);
+        }
     }
 }

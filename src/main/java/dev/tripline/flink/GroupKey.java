@@ -13,7 +13,6 @@ import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
-import org.apache.flink.types.StringValue;
 
 /**
  * The key of correlation state: one correlation plan (its id and semantic fingerprint) and one group (the plan's
@@ -28,6 +27,9 @@ public final class GroupKey {
     /** Flink's type for the key: {@link #SERIALIZER}, usable as a key type. */
     public static final TypeInformation<GroupKey> TYPE =
             new SingletonTypeInfo<>(GroupKey.class, Serializer.INSTANCE, true);
+
+    /** Bound on the group values of a key, checked when one is read back. */
+    static final int MAX_GROUP_VALUES = 1024;
 
     /** Plans are few; beyond this many distinct ids and fingerprints, new ones are simply not shared. */
     private static final int MAX_CANONICAL = 4096;
@@ -108,10 +110,11 @@ public final class GroupKey {
     }
 
     /**
-     * The key's hash, then plan id, fingerprint, number of values and the values, each string in Flink's own
-     * string form. The hash leads because BATCH mode sorts keyed input on these bytes, comparing a short prefix
-     * of them first: keys of one plan share their id and fingerprint, so with those first nearly every
-     * comparison fell through to a byte-by-byte walk of both keys.
+     * The key's hash, then plan id, fingerprint, number of values (two bytes) and the values, each string in
+     * {@link CompactText}'s form. BATCH mode sorts keyed input on these bytes: it tells keys apart on a short
+     * prefix of them, so the hash leads (keys of one plan share their id and fingerprint), and it compares two
+     * signals of one group byte by byte over the whole key before their times, so the key is kept short (a UUID
+     * plan id and a hex fingerprint or account id take half their text's bytes).
      */
     public static final class Serializer extends TypeSerializerSingleton<GroupKey> {
         private static final long serialVersionUID = 1L;
@@ -145,26 +148,33 @@ public final class GroupKey {
         @Override
         public void serialize(GroupKey k, DataOutputView out) throws IOException {
             out.writeInt(k.hash);
-            StringValue.writeString(k.planId, out);
-            StringValue.writeString(k.fingerprint, out);
-            out.writeInt(k.values.length);
+            CompactText.writeId(k.planId, out);
+            CompactText.writeId(k.fingerprint, out);
+            out.writeShort(k.values.length);
             for (String g : k.values) {
-                StringValue.writeString(g, out);
+                CompactText.write(g, out);
             }
         }
 
         @Override
         public GroupKey deserialize(DataInputView in) throws IOException {
             int hash = in.readInt();
-            String planId = StringValue.readString(in);
-            String fingerprint = StringValue.readString(in);
-            int n = in.readInt();
-            if (n < 0 || n > 1024) {
+            String planId = CompactText.read(in);
+            String fingerprint = CompactText.read(in);
+            if (planId == null || fingerprint == null) {
+                throw new IOException("corrupt correlation key: no plan id or fingerprint");
+            }
+            int n = in.readUnsignedShort();
+            if (n > MAX_GROUP_VALUES) {
                 throw new IOException("corrupt correlation key: " + n + " group values");
             }
             List<String> group = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
-                group.add(StringValue.readString(in));
+                String g = CompactText.read(in);
+                if (g == null) {
+                    throw new IOException("corrupt correlation key: a null group value");
+                }
+                group.add(g);
             }
             GroupKey k = new GroupKey(planId, fingerprint, group);
             if (k.hash != hash) {
@@ -185,14 +195,30 @@ public final class GroupKey {
 
         @Override
         public TypeSerializerSnapshot<GroupKey> snapshotConfiguration() {
-            return new HashFirstSnapshot();
+            return new CompactTextSnapshot();
         }
     }
 
-    /** Restores {@link Serializer#INSTANCE}, whose keys start with their hash. */
-    public static final class HashFirstSnapshot extends ReplacingLayoutSnapshot<GroupKey> {
+    /** Restores {@link Serializer#INSTANCE}: hash first, strings in {@link CompactText}'s form. */
+    public static final class CompactTextSnapshot extends ReplacingLayoutSnapshot<GroupKey> {
+        public CompactTextSnapshot() {
+            super(() -> Serializer.INSTANCE, Snapshot.class, HashFirstSnapshot.class);
+        }
+    }
+
+    /**
+     * The snapshot of keys written hash first with strings in Flink's own string form. Kept so that a savepoint
+     * with such keys is refused at restore, as {@link Snapshot}'s are.
+     */
+    public static final class HashFirstSnapshot extends SimpleTypeSerializerSnapshot<GroupKey> {
         public HashFirstSnapshot() {
-            super(() -> Serializer.INSTANCE, Snapshot.class);
+            super(() -> Serializer.INSTANCE);
+        }
+
+        @Override
+        public TypeSerializerSchemaCompatibility<GroupKey> resolveSchemaCompatibility(
+                TypeSerializerSnapshot<GroupKey> old) {
+            return TypeSerializerSchemaCompatibility.incompatible();
         }
     }
 

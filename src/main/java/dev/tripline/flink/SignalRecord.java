@@ -10,11 +10,11 @@ import org.apache.flink.api.common.typeinfo.TypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInfoFactory;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
-import org.apache.flink.types.StringValue;
 
 /**
  * One {@link Signal} for one correlation plan on its way to {@link CorrelateFunction}: a Flink POJO of plain typed
@@ -94,7 +94,7 @@ public class SignalRecord {
     }
 
     /**
-     * The fields in order, strings in Flink's own string form (null allowed where the field may be null), the
+     * The fields in order, strings in {@link CompactText}'s form (null allowed where the field may be null), the
      * group as a count and its values, the evidence as a length and its bytes. Written by hand because Flink's
      * POJO serializer reaches every field by reflection, on every record and on every copy between chained
      * operators. A copy is shallow: nothing changes a record's arrays once it is made.
@@ -142,17 +142,17 @@ public class SignalRecord {
 
         @Override
         public void serialize(SignalRecord r, DataOutputView out) throws IOException {
-            StringValue.writeString(r.planId, out);
-            StringValue.writeString(r.fingerprint, out);
+            CompactText.writeId(r.planId, out);
+            CompactText.writeId(r.fingerprint, out);
             out.writeInt(r.group.length);
             for (String g : r.group) {
-                StringValue.writeString(g, out);
+                CompactText.write(g, out);
             }
             out.writeInt(r.stage);
             out.writeInt(r.ruleIndex);
-            StringValue.writeString(r.ruleId, out);
+            CompactText.writeId(r.ruleId, out);
             out.writeLong(r.time);
-            StringValue.writeString(r.value, out);
+            CompactText.write(r.value, out);
             if (r.evidence == null) {
                 out.writeInt(-1);
             } else {
@@ -164,25 +164,18 @@ public class SignalRecord {
         @Override
         public SignalRecord deserialize(DataInputView in) throws IOException {
             SignalRecord r = new SignalRecord();
-            r.planId = StringValue.readString(in);
-            r.fingerprint = StringValue.readString(in);
-            int n = in.readInt();
-            if (n < 0 || n > MAX_GROUP_VALUES) {
-                throw new IOException("corrupt signal record: " + n + " group values");
-            }
-            r.group = new String[n];
-            for (int i = 0; i < n; i++) {
-                r.group[i] = StringValue.readString(in);
+            r.planId = CompactText.read(in);
+            r.fingerprint = CompactText.read(in);
+            r.group = new String[groupSize(in)];
+            for (int i = 0; i < r.group.length; i++) {
+                r.group[i] = CompactText.read(in);
             }
             r.stage = in.readInt();
             r.ruleIndex = in.readInt();
-            r.ruleId = StringValue.readString(in);
+            r.ruleId = CompactText.read(in);
             r.time = in.readLong();
-            r.value = StringValue.readString(in);
-            int length = in.readInt();
-            if (length < -1 || length > MAX_EVIDENCE_BYTES) {
-                throw new IOException("corrupt signal record: evidence of " + length + " bytes");
-            }
+            r.value = CompactText.read(in);
+            int length = evidenceLength(in);
             if (length >= 0) {
                 r.evidence = new byte[length];
                 in.readFully(r.evidence);
@@ -190,26 +183,78 @@ public class SignalRecord {
             return r;
         }
 
+        private static int groupSize(DataInputView in) throws IOException {
+            int n = in.readInt();
+            if (n < 0 || n > MAX_GROUP_VALUES) {
+                throw new IOException("corrupt signal record: " + n + " group values");
+            }
+            return n;
+        }
+
+        private static int evidenceLength(DataInputView in) throws IOException {
+            int length = in.readInt();
+            if (length < -1 || length > MAX_EVIDENCE_BYTES) {
+                throw new IOException("corrupt signal record: evidence of " + length + " bytes");
+            }
+            return length;
+        }
+
         @Override
         public SignalRecord deserialize(SignalRecord reuse, DataInputView in) throws IOException {
             return deserialize(in);
         }
 
+        /**
+         * Field by field, bytes to bytes, nothing built: BATCH mode's sorter copies every signal this way when it
+         * spills its buffer.
+         */
         @Override
         public void copy(DataInputView in, DataOutputView out) throws IOException {
-            serialize(deserialize(in), out);
+            CompactText.copy(in, out);
+            CompactText.copy(in, out);
+            int n = groupSize(in);
+            out.writeInt(n);
+            for (int i = 0; i < n; i++) {
+                CompactText.copy(in, out);
+            }
+            out.writeInt(in.readInt());
+            out.writeInt(in.readInt());
+            CompactText.copy(in, out);
+            out.writeLong(in.readLong());
+            CompactText.copy(in, out);
+            int length = evidenceLength(in);
+            out.writeInt(length);
+            if (length > 0) {
+                CompactText.copyBytes(in, out, length);
+            }
         }
 
         @Override
         public TypeSerializerSnapshot<SignalRecord> snapshotConfiguration() {
-            return new Snapshot();
+            return new CompactTextSnapshot();
         }
     }
 
-    /** Restores {@link Serializer#INSTANCE}. */
+    /** Restores {@link Serializer#INSTANCE}, whose strings are in {@link CompactText}'s form. */
+    public static final class CompactTextSnapshot extends ReplacingLayoutSnapshot<SignalRecord> {
+        public CompactTextSnapshot() {
+            super(() -> Serializer.INSTANCE, Snapshot.class);
+        }
+    }
+
+    /**
+     * The snapshot of records whose strings were in Flink's own string form. Kept so that held signals
+     * ({@code live-pending-signals}) of that layout are refused at restore instead of read wrongly.
+     */
     public static final class Snapshot extends SimpleTypeSerializerSnapshot<SignalRecord> {
         public Snapshot() {
             super(() -> Serializer.INSTANCE);
+        }
+
+        @Override
+        public TypeSerializerSchemaCompatibility<SignalRecord> resolveSchemaCompatibility(
+                TypeSerializerSnapshot<SignalRecord> old) {
+            return TypeSerializerSchemaCompatibility.incompatible();
         }
     }
 }

@@ -3,13 +3,28 @@ package dev.tripline.flink;
 import dev.tripline.alert.Alert;
 import dev.tripline.alert.AlertCodec;
 import dev.tripline.alert.DedupPolicy;
+import java.io.IOException;
+import java.util.Map;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInfoFactory;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
+import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputView;
 
 /**
  * A match of a rule that raises alerts of its own (not signal-only), before dedup: the alert as
  * {@link dev.tripline.alert.Alerts#single} builds it for this one event, with its dedup key so that the dedup
- * stage can key by it. A Flink POJO; the alert travels in {@link AlertCodec}'s form.
+ * stage can key by it. Written by its own {@link Serializer}; the alert travels in {@link AlertCodec}'s form.
  */
+@TypeInfo(SingleMatch.TypeFactory.class)
 public class SingleMatch {
+    /** Flink's type for these records: {@link Serializer}, also what {@code TypeInformation.of} gives. */
+    public static final TypeInformation<SingleMatch> TYPE =
+            new SingletonTypeInfo<>(SingleMatch.class, Serializer.INSTANCE, false);
+
     public String ruleId;
     public String dedupKey;
     public long eventTime;
@@ -51,5 +66,129 @@ public class SingleMatch {
     @Override
     public String toString() {
         return "SingleMatch{" + ruleId + " " + dedupKey + " @" + eventTime + "}";
+    }
+
+    /** Makes {@code TypeInformation.of(SingleMatch.class)} give {@link #TYPE}. */
+    public static final class TypeFactory extends TypeInfoFactory<SingleMatch> {
+        @Override
+        public TypeInformation<SingleMatch> createTypeInfo(
+                java.lang.reflect.Type t, Map<String, TypeInformation<?>> genericParameters) {
+            return TYPE;
+        }
+    }
+
+    /**
+     * The fields in order, strings in {@link CompactText}'s form (null allowed), the alert as a length and its bytes. Written by hand because Flink's POJO serializer reaches every field by reflection, on every record and on every copy between chained operators. A copy is shallow: nothing changes a record's alert bytes once it is made.
+     */
+    public static final class Serializer extends TypeSerializerSingleton<SingleMatch> {
+        private static final long serialVersionUID = 1L;
+        public static final Serializer INSTANCE = new Serializer();
+        private static final int MAX_ALERT_BYTES = 64 << 20;
+
+        @Override
+        public boolean isImmutableType() {
+            return false;
+        }
+
+        @Override
+        public SingleMatch createInstance() {
+            return new SingleMatch();
+        }
+
+        @Override
+        public SingleMatch copy(SingleMatch from) {
+            SingleMatch r = new SingleMatch();
+            r.ruleId = from.ruleId;
+            r.dedupKey = from.dedupKey;
+            r.eventTime = from.eventTime;
+            r.alert = from.alert;
+            r.alertId = from.alertId;
+            r.dedupPeriodMillis = from.dedupPeriodMillis;
+            r.dedupThreshold = from.dedupThreshold;
+            return r;
+        }
+
+        @Override
+        public SingleMatch copy(SingleMatch from, SingleMatch reuse) {
+            return copy(from);
+        }
+
+        @Override
+        public int getLength() {
+            return -1;
+        }
+
+        @Override
+        public void serialize(SingleMatch r, DataOutputView out) throws IOException {
+            CompactText.writeId(r.ruleId, out);
+            CompactText.write(r.dedupKey, out);
+            out.writeLong(r.eventTime);
+            if (r.alert == null) {
+                out.writeInt(-1);
+            } else {
+                out.writeInt(r.alert.length);
+                out.write(r.alert);
+            }
+            CompactText.write(r.alertId, out);
+            out.writeLong(r.dedupPeriodMillis);
+            out.writeInt(r.dedupThreshold);
+        }
+
+        @Override
+        public SingleMatch deserialize(DataInputView in) throws IOException {
+            SingleMatch r = new SingleMatch();
+            r.ruleId = CompactText.read(in);
+            r.dedupKey = CompactText.read(in);
+            r.eventTime = in.readLong();
+            int length = alertLength(in);
+            if (length >= 0) {
+                r.alert = new byte[length];
+                in.readFully(r.alert);
+            }
+            r.alertId = CompactText.read(in);
+            r.dedupPeriodMillis = in.readLong();
+            r.dedupThreshold = in.readInt();
+            return r;
+        }
+
+        @Override
+        public SingleMatch deserialize(SingleMatch reuse, DataInputView in) throws IOException {
+            return deserialize(in);
+        }
+
+        @Override
+        public void copy(DataInputView in, DataOutputView out) throws IOException {
+            CompactText.copy(in, out);
+            CompactText.copy(in, out);
+            out.writeLong(in.readLong());
+            int length = alertLength(in);
+            out.writeInt(length);
+            if (length > 0) {
+                CompactText.copyBytes(in, out, length);
+            }
+            CompactText.copy(in, out);
+            out.writeLong(in.readLong());
+            out.writeInt(in.readInt());
+        }
+
+        private static int alertLength(DataInputView in) throws IOException {
+            int length = in.readInt();
+            if (length < -1 || length > MAX_ALERT_BYTES) {
+                throw new IOException("corrupt singleMatch: an alert of " + length + " bytes");
+            }
+            return length;
+        }
+
+        @Override
+        public TypeSerializerSnapshot<SingleMatch> snapshotConfiguration() {
+            return new Snapshot();
+        }
+    }
+
+    /** Restores {@link Serializer#INSTANCE}. */
+    public static final class Snapshot extends SimpleTypeSerializerSnapshot<SingleMatch> {
+        public Snapshot() {
+            super(() -> Serializer.INSTANCE);
+        }
     }
 }

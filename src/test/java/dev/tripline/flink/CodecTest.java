@@ -36,6 +36,17 @@ class CodecTest {
                 new org.apache.flink.core.memory.DataInputDeserializer(out.getCopyOfBuffer()));
         assertThat(back).isEqualTo(key).hasSameHashCodeAs(key);
         assertThat(back.group()).containsExactly("x|1:y", "", "ü");
+        GroupKey ids = new GroupKey(
+                "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a11", "0123456789abcdef", List.of("123456789012", "\ud800"));
+        out.clear();
+        GroupKey.Serializer.INSTANCE.serialize(ids, out);
+        assertThat(out.length())
+                .as("hash, UUID, hex fingerprint, count, hex account, lone surrogate")
+                .isEqualTo(42);
+        assertThat(GroupKey.Serializer.INSTANCE.deserialize(
+                        new org.apache.flink.core.memory.DataInputDeserializer(out.getCopyOfBuffer())))
+                .as("read back equal, so its hash matches")
+                .isEqualTo(ids);
         // The key group follows the hash, so the hash must not depend on the JVM: it is built from String hashes.
         assertThat(new GroupKey("p", "f", List.of("g")).hashCode())
                 .isEqualTo((("p".hashCode() * 31 + "f".hashCode()) * 31) + "g".hashCode());
@@ -57,6 +68,10 @@ class CodecTest {
                 .hasMessageContaining("corrupt correlation key");
         var current = GroupKey.Serializer.INSTANCE.snapshotConfiguration();
         assertThat(current.resolveSchemaCompatibility(new GroupKey.Snapshot()).isIncompatible())
+                .isTrue();
+        assertThat(current.resolveSchemaCompatibility(new GroupKey.HashFirstSnapshot())
+                        .isIncompatible())
+                .as("hash first, strings in Flink's string form")
                 .isTrue();
         assertThat(current.resolveSchemaCompatibility(GroupKey.Serializer.INSTANCE.snapshotConfiguration())
                         .isCompatibleAsIs())
@@ -150,11 +165,146 @@ class CodecTest {
             assertThat(back.key()).isEqualTo(r.key());
         }
         var corrupt = new org.apache.flink.core.memory.DataOutputSerializer(16);
-        org.apache.flink.types.StringValue.writeString("p", corrupt);
-        org.apache.flink.types.StringValue.writeString("f", corrupt);
+        CompactText.write("p", corrupt);
+        CompactText.write("f", corrupt);
         corrupt.writeInt(-5);
         assertThatThrownBy(() -> SignalRecord.Serializer.INSTANCE.deserialize(
                         new org.apache.flink.core.memory.DataInputDeserializer(corrupt.getCopyOfBuffer())))
                 .hasMessageContaining("-5 group values");
+        var current = SignalRecord.Serializer.INSTANCE.snapshotConfiguration();
+        assertThat(current.resolveSchemaCompatibility(new SignalRecord.Snapshot())
+                        .isIncompatible())
+                .as("held signals with strings in Flink's string form")
+                .isTrue();
+        assertThat(current.resolveSchemaCompatibility(SignalRecord.Serializer.INSTANCE.snapshotConfiguration())
+                        .isCompatibleAsIs())
+                .isTrue();
+    }
+
+    @Test
+    void signalRecordsCopyFromBytesToBytesAsTheyAreWritten() throws Exception {
+        SignalRecord r = new SignalRecord();
+        r.planId = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a11";
+        r.fingerprint = "0123456789abcdef";
+        r.group = new String[] {"123456789012", "arn:aws:iam::123456789012:user/ü", "\ud800"};
+        r.stage = 1;
+        r.ruleIndex = 0;
+        r.ruleId = "AWS.CloudTrail.UserAccessKeyAuth";
+        r.time = 1_700_000_000_123L;
+        r.value = "10.0.0.1";
+        r.evidence = new byte[] {4, 5};
+        var out = new org.apache.flink.core.memory.DataOutputSerializer(64);
+        SignalRecord.Serializer.INSTANCE.serialize(r, out);
+        SignalRecord.Serializer.INSTANCE.serialize(r, out);
+        byte[] written = out.getCopyOfBuffer();
+        var in = new org.apache.flink.core.memory.DataInputDeserializer(written);
+        var copied = new org.apache.flink.core.memory.DataOutputSerializer(64);
+        SignalRecord.Serializer.INSTANCE.copy(in, copied);
+        SignalRecord.Serializer.INSTANCE.copy(in, copied);
+        assertThat(copied.getCopyOfBuffer()).isEqualTo(written);
+        assertThat(in.available()).isZero();
+    }
+
+    @Test
+    void compactTextReadsBackEveryStringItWrites() throws Exception {
+        String uuid = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a11";
+        List<String> texts = Arrays.asList(
+                null,
+                "",
+                "a",
+                "123456789012",
+                "0123456789abcdef",
+                "abc",
+                "ABCDEF",
+                uuid,
+                uuid.toUpperCase(java.util.Locale.ROOT),
+                uuid.replace('-', 'x'),
+                "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a1g",
+                "ü and ÿ",
+                "żółw",
+                "\ud800 alone",
+                "x".repeat(70_000));
+        for (String t : texts) {
+            var out = new org.apache.flink.core.memory.DataOutputSerializer(64);
+            CompactText.write(t, out);
+            byte[] bytes = out.getCopyOfBuffer();
+            var in = new org.apache.flink.core.memory.DataInputDeserializer(bytes);
+            assertThat(CompactText.read(in)).as("%s", t).isEqualTo(t);
+            assertThat(in.available()).isZero();
+            var copied = new org.apache.flink.core.memory.DataOutputSerializer(64);
+            CompactText.copy(new org.apache.flink.core.memory.DataInputDeserializer(bytes), copied);
+            assertThat(copied.getCopyOfBuffer()).isEqualTo(bytes);
+            for (int i = 0; i < 2; i++) {
+                var id = new org.apache.flink.core.memory.DataOutputSerializer(64);
+                CompactText.writeId(t, id);
+                assertThat(id.getCopyOfBuffer()).as("as an id, written %s", i).isEqualTo(bytes);
+            }
+        }
+        assertThat(bytesOf(uuid)).as("a UUID takes its 16 bytes and a header").isEqualTo(17);
+        assertThat(bytesOf("123456789012")).as("an account id takes half").isEqualTo(7);
+        assertThat(bytesOf("AKIAIOSFODNN7EXAMPLE")).isEqualTo(21);
+        // A header of 7 hex digits: an odd count is not a hex form.
+        assertThatThrownBy(() -> CompactText.read(
+                        new org.apache.flink.core.memory.DataInputDeserializer(new byte[] {(7 << 2 | 3) + 1, 0, 0, 0})))
+                .hasMessageContaining("7 hex digits");
+    }
+
+    @Test
+    void alertRecordsAndSingleMatchesRoundTripAndCopyThroughTheirOwnSerializers() throws Exception {
+        assertThat(org.apache.flink.api.common.typeinfo.TypeInformation.of(AlertRecord.class))
+                .isSameAs(AlertRecord.TYPE);
+        assertThat(org.apache.flink.api.common.typeinfo.TypeInformation.of(SingleMatch.class))
+                .isSameAs(SingleMatch.TYPE);
+        AlertRecord a = new AlertRecord();
+        a.ruleId = "AWS.S3.BucketDeleted";
+        a.kind = "single";
+        a.dedupKey = "AWS.S3.BucketDeleted|123456789012|arn:aws:iam::123456789012:user/ü";
+        a.eventTime = 1_700_000_000_123L;
+        a.alert = new byte[] {7, 8, 9};
+        a.alertId = "8f0c7a0e-4b7e-8c1e-9a57-2f3c8f1e6a11";
+        a.firstSeen = 1_700_000_000_000L;
+        a.count = 3;
+        a.occurrences = 4;
+        a.dedupPeriodMillis = 3_600_000L;
+        a.dedupThreshold = 2;
+        AlertRecord noAlert = new AlertRecord();
+        noAlert.kind = "correlation";
+        for (AlertRecord r : List.of(a, noAlert)) {
+            assertThat(roundTrip(AlertRecord.Serializer.INSTANCE, r))
+                    .usingRecursiveComparison()
+                    .isEqualTo(r);
+        }
+        SingleMatch m = new SingleMatch();
+        m.ruleId = a.ruleId;
+        m.dedupKey = a.dedupKey;
+        m.eventTime = a.eventTime;
+        m.alert = a.alert;
+        m.alertId = a.alertId;
+        m.dedupPeriodMillis = a.dedupPeriodMillis;
+        m.dedupThreshold = a.dedupThreshold;
+        for (SingleMatch r : List.of(m, new SingleMatch())) {
+            assertThat(roundTrip(SingleMatch.Serializer.INSTANCE, r))
+                    .usingRecursiveComparison()
+                    .isEqualTo(r);
+        }
+    }
+
+    /** {@code r} written, copied from bytes to bytes, and read back; the copy must equal what was written. */
+    private static <T> T roundTrip(org.apache.flink.api.common.typeutils.TypeSerializer<T> serializer, T r)
+            throws Exception {
+        var out = new org.apache.flink.core.memory.DataOutputSerializer(64);
+        serializer.serialize(r, out);
+        byte[] written = out.getCopyOfBuffer();
+        var copied = new org.apache.flink.core.memory.DataOutputSerializer(64);
+        serializer.copy(new org.apache.flink.core.memory.DataInputDeserializer(written), copied);
+        assertThat(copied.getCopyOfBuffer()).isEqualTo(written);
+        assertThat(serializer.copy(r)).usingRecursiveComparison().isEqualTo(r);
+        return serializer.deserialize(new org.apache.flink.core.memory.DataInputDeserializer(written));
+    }
+
+    private static int bytesOf(String text) throws Exception {
+        var out = new org.apache.flink.core.memory.DataOutputSerializer(64);
+        CompactText.write(text, out);
+        return out.length();
     }
 }

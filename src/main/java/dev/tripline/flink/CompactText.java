@@ -1,0 +1,256 @@
+package dev.tripline.flink;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.core.memory.DataOutputView;
+
+/**
+ * The string form of the records and keys passed between operators ({@link SignalRecord}, {@link GroupKey}):
+ * a short header, then the characters in one block, so that writing, reading and copying a string is a bulk copy
+ * rather than a call per character, and ids take half their text's bytes.
+ *
+ * <p>Header: an unsigned LEB128 number, 0 for null, else {@code (length << 2 | form) + 1} with {@code length} in
+ * characters. Forms: {@link #LATIN1} one byte per character (every character at most U+00FF); {@link #UTF16} two
+ * bytes per character, big-endian; {@link #UUID} a lowercase canonical UUID as its 16 bytes (length 0 in the
+ * header: it is always 36);
+ * {@link #HEX} an even number of lowercase hex digits (account ids, fingerprints) as their bytes. Every Java
+ * string reads back equal, a lone surrogate included (UTF-8 would replace it), because a correlation key read
+ * back must hash as it did when it was written.
+ *
+ * <p>State: the written form of up to {@link #MAX_IDS} ids, kept for the JVM's life ({@link #writeId}).
+ */
+final class CompactText {
+    static final int LATIN1 = 0;
+    static final int UTF16 = 1;
+    static final int UUID = 2;
+    static final int HEX = 3;
+    /** Plausibility bound on a length read back, in characters. */
+    static final int MAX_LENGTH = 1 << 24;
+
+    /** Ids are few (one per plan, fingerprint and rule); beyond this many, new ones are written afresh each time. */
+    static final int MAX_IDS = 4096;
+
+    private static final ConcurrentHashMap<String, byte[]> IDS = new ConcurrentHashMap<>();
+    private static final int UUID_LENGTH = 36;
+    private static final char[] HEX_DIGITS = "0123456789abcdef".toCharArray();
+
+    private CompactText() {}
+
+    /**
+     * {@link #write} for a string that recurs on many records (a plan id, a fingerprint, a rule id): its form is
+     * worked out once and kept, up to {@link #MAX_IDS} of them.
+     */
+    static void writeId(String s, DataOutputView out) throws IOException {
+        if (s == null) {
+            out.writeByte(0);
+            return;
+        }
+        byte[] known = IDS.get(s);
+        if (known == null) {
+            DataOutputSerializer encoded = new DataOutputSerializer(40);
+            write(s, encoded);
+            known = encoded.getCopyOfBuffer();
+            if (IDS.size() < MAX_IDS) {
+                IDS.putIfAbsent(s, known);
+            }
+        }
+        out.write(known);
+    }
+
+    static void write(String s, DataOutputView out) throws IOException {
+        if (s == null) {
+            out.writeByte(0);
+            return;
+        }
+        int n = s.length();
+        if (n > MAX_LENGTH) {
+            throw new IllegalArgumentException("text of " + n + " characters, more than " + MAX_LENGTH);
+        }
+        int form = formOf(s);
+        // A UUID's length goes without saying: its header is one byte.
+        writeHeader(out, ((form == UUID ? 0 : (long) n) << 2 | form) + 1);
+        switch (form) {
+            case LATIN1 -> out.write(s.getBytes(StandardCharsets.ISO_8859_1));
+            case HEX -> out.write(hexBytes(s, 0, n, new byte[n / 2], 0));
+            case UUID -> {
+                byte[] b = new byte[16];
+                int at = 0;
+                for (int start : new int[] {0, 9, 14, 19, 24}) {
+                    int end = start == 24 ? 36 : s.indexOf('-', start);
+                    hexBytes(s, start, end, b, at);
+                    at += (end - start) / 2;
+                }
+                out.write(b);
+            }
+            default -> {
+                byte[] b = new byte[2 * n];
+                for (int i = 0; i < n; i++) {
+                    char c = s.charAt(i);
+                    b[2 * i] = (byte) (c >>> 8);
+                    b[2 * i + 1] = (byte) c;
+                }
+                out.write(b);
+            }
+        }
+    }
+
+    static String read(DataInputView in) throws IOException {
+        long header = readHeader(in);
+        if (header == 0) {
+            return null;
+        }
+        int form = (int) ((header - 1) & 3);
+        int n = (int) ((header - 1) >>> 2);
+        if (form == HEX && n % 2 != 0) {
+            throw new IOException("corrupt text: " + n + " hex digits");
+        }
+        switch (form) {
+            case LATIN1 -> {
+                byte[] b = new byte[n];
+                in.readFully(b);
+                return new String(b, StandardCharsets.ISO_8859_1);
+            }
+            case HEX -> {
+                byte[] b = new byte[n / 2];
+                in.readFully(b);
+                char[] c = new char[n];
+                hexChars(b, 0, b.length, c, 0);
+                return new String(c);
+            }
+            case UUID -> {
+                if (n != 0) {
+                    throw new IOException("corrupt text: a UUID header with a length");
+                }
+                byte[] b = new byte[16];
+                in.readFully(b);
+                char[] c = new char[UUID_LENGTH];
+                hexChars(b, 0, 4, c, 0);
+                c[8] = '-';
+                hexChars(b, 4, 6, c, 9);
+                c[13] = '-';
+                hexChars(b, 6, 8, c, 14);
+                c[18] = '-';
+                hexChars(b, 8, 10, c, 19);
+                c[23] = '-';
+                hexChars(b, 10, 16, c, 24);
+                return new String(c);
+            }
+            default -> {
+                byte[] b = new byte[2 * n];
+                in.readFully(b);
+                char[] c = new char[n];
+                for (int i = 0; i < n; i++) {
+                    c[i] = (char) ((b[2 * i] & 0xFF) << 8 | (b[2 * i + 1] & 0xFF));
+                }
+                return new String(c);
+            }
+        }
+    }
+
+    /** Copies one string from {@code in} to {@code out} as it is, without building it. */
+    static void copy(DataInputView in, DataOutputView out) throws IOException {
+        long header = readHeader(in);
+        writeHeader(out, header);
+        if (header != 0) {
+            copyBytes(in, out, byteLength((int) ((header - 1) & 3), (int) ((header - 1) >>> 2)));
+        }
+    }
+
+    /**
+     * Copies {@code n} bytes through a buffer: {@code DataOutputView.write(DataInputView, int)} is faster on paged
+     * views but fails instead of growing on Flink's {@code DataOutputSerializer}.
+     */
+    static void copyBytes(DataInputView in, DataOutputView out, int n) throws IOException {
+        byte[] buffer = new byte[Math.min(n, 4096)];
+        while (n > 0) {
+            int chunk = Math.min(n, buffer.length);
+            in.readFully(buffer, 0, chunk);
+            out.write(buffer, 0, chunk);
+            n -= chunk;
+        }
+    }
+
+    private static int byteLength(int form, int n) {
+        return switch (form) {
+            case LATIN1 -> n;
+            case HEX -> n / 2;
+            case UUID -> 16;
+            default -> 2 * n;
+        };
+    }
+
+    private static int formOf(String s) {
+        int n = s.length();
+        if (n == UUID_LENGTH && isUuid(s)) {
+            return UUID;
+        }
+        boolean hex = n % 2 == 0 && n > 0;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c > 0xFF) {
+                return UTF16;
+            }
+            hex = hex && isHexDigit(c);
+        }
+        return hex ? HEX : LATIN1;
+    }
+
+    private static boolean isUuid(String s) {
+        for (int i = 0; i < UUID_LENGTH; i++) {
+            char c = s.charAt(i);
+            if (i == 8 || i == 13 || i == 18 || i == 23 ? c != '-' : !isHexDigit(c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isHexDigit(char c) {
+        return c >= '0' && c <= '9' || c >= 'a' && c <= 'f';
+    }
+
+    private static byte[] hexBytes(String s, int from, int to, byte[] b, int at) {
+        for (int i = from; i < to; i += 2) {
+            b[at++] = (byte) (hexValue(s.charAt(i)) << 4 | hexValue(s.charAt(i + 1)));
+        }
+        return b;
+    }
+
+    /** The value of a lowercase hex digit ({@link #isHexDigit}). */
+    private static int hexValue(char c) {
+        return c <= '9' ? c - '0' : c - 'a' + 10;
+    }
+
+    private static void hexChars(byte[] b, int from, int to, char[] c, int at) {
+        for (int i = from; i < to; i++) {
+            c[at++] = HEX_DIGITS[(b[i] >>> 4) & 0xF];
+            c[at++] = HEX_DIGITS[b[i] & 0xF];
+        }
+    }
+
+    private static void writeHeader(DataOutputView out, long v) throws IOException {
+        while ((v & ~0x7FL) != 0) {
+            out.writeByte((int) (v & 0x7F) | 0x80);
+            v >>>= 7;
+        }
+        out.writeByte((int) v);
+    }
+
+    private static long readHeader(DataInputView in) throws IOException {
+        long v = 0;
+        for (int shift = 0; shift < 35; shift += 7) {
+            int b = in.readUnsignedByte();
+            v |= (long) (b & 0x7F) << shift;
+            if ((b & 0x80) == 0) {
+                if (v > ((long) MAX_LENGTH << 2 | 3) + 1) {
+                    throw new IOException("corrupt text: " + ((v - 1) >>> 2) + " characters");
+                }
+                return v;
+            }
+        }
+        throw new IOException("corrupt text: bad length");
+    }
+}
