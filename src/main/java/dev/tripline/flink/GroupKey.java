@@ -1,7 +1,6 @@
 package dev.tripline.flink;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -50,23 +49,52 @@ public final class GroupKey {
 
     private final String planId;
     private final String fingerprint;
-    /** The values as an array: heap state compares keys on every access, and a loop over it is the cheapest. */
-    private final String[] values;
+    /**
+     * The group values as the serializer writes them (each in Flink's string form, one after the other): one
+     * array instead of a string object and its characters per value, so that heap state, which keeps every open
+     * group's key, holds two objects per key, and comparing keys on every state access is one array comparison.
+     */
+    private final byte[] values;
+    /** How many values {@link #values} holds. */
+    private final int count;
 
-    private final List<String> group;
     private final int hash;
 
     public GroupKey(String planId, String fingerprint, List<String> group) {
+        this(planId, fingerprint, group.toArray(String[]::new));
+    }
+
+    public GroupKey(String planId, String fingerprint, String[] group) {
         this.planId = canonical(Objects.requireNonNull(planId, "planId"));
         this.fingerprint = canonical(Objects.requireNonNull(fingerprint, "fingerprint"));
-        this.values = group.toArray(String[]::new);
-        int h = planId.hashCode() * 31 + fingerprint.hashCode();
-        for (String g : values) {
-            h = h * 31 + Objects.requireNonNull(g, "group value").hashCode();
+        int size = 0;
+        for (String g : group) {
+            size += encodedLength(Objects.requireNonNull(g, "group value"));
         }
-        // Immutable as List.of makes it, so that signals of the group take it as it is, without a copy.
-        this.group = List.of(values);
+        byte[] bytes = new byte[size];
+        int h = planId.hashCode() * 31 + fingerprint.hashCode();
+        int at = 0;
+        for (String g : group) {
+            at = writeVarInt(bytes, at, g.length() + 1);
+            int valueHash = 0;
+            for (int i = 0; i < g.length(); i++) {
+                char c = g.charAt(i);
+                valueHash = 31 * valueHash + c;
+                at = writeVarInt(bytes, at, c);
+            }
+            h = h * 31 + valueHash; // String#hashCode of the value, computed in the same pass
+        }
+        this.values = bytes;
+        this.count = group.length;
         this.hash = h;
+    }
+
+    private GroupKey(String planId, String fingerprint, byte[] values, int count, int hash) {
+        this.planId = canonical(planId);
+        this.fingerprint = canonical(fingerprint);
+        this.values = values;
+        this.count = count;
+        this.hash = hash;
     }
 
     public String planId() {
@@ -77,9 +105,19 @@ public final class GroupKey {
         return fingerprint;
     }
 
-    /** The group-by values, in the plan's group-by order. */
+    /** The group-by values, in the plan's group-by order; decoded on each call (a timer's or a firing's path). */
     public List<String> group() {
-        return group;
+        String[] out = new String[count];
+        int[] at = {0};
+        for (int i = 0; i < count; i++) {
+            int length = readVarInt(values, at) - 1;
+            char[] chars = new char[length];
+            for (int c = 0; c < length; c++) {
+                chars[c] = (char) readVarInt(values, at);
+            }
+            out[i] = new String(chars);
+        }
+        return List.of(out);
     }
 
     /** {@code id@fingerprint}: the plan version this key's state was built under. */
@@ -92,6 +130,7 @@ public final class GroupKey {
         return o == this
                 || o instanceof GroupKey k
                         && k.hash == hash
+                        && k.count == count
                         && k.planId.equals(planId)
                         && k.fingerprint.equals(fingerprint)
                         && Arrays.equals(k.values, values);
@@ -104,7 +143,46 @@ public final class GroupKey {
 
     @Override
     public String toString() {
-        return planId + "@" + fingerprint + group;
+        return planId + "@" + fingerprint + group();
+    }
+
+    /** Bytes of {@code s} in Flink's string form ({@link StringValue#writeString}): length + 1, then each char. */
+    private static int encodedLength(String s) {
+        int n = varIntLength(s.length() + 1);
+        for (int i = 0; i < s.length(); i++) {
+            n += varIntLength(s.charAt(i));
+        }
+        return n;
+    }
+
+    /** Seven bits a byte, low ones first, the high bit set on every byte but the last (as StringValue). */
+    private static int varIntLength(int v) {
+        int n = 1;
+        while (v >= 0x80) {
+            v >>>= 7;
+            n++;
+        }
+        return n;
+    }
+
+    private static int writeVarInt(byte[] to, int at, int v) {
+        while (v >= 0x80) {
+            to[at++] = (byte) (v | 0x80);
+            v >>>= 7;
+        }
+        to[at++] = (byte) v;
+        return at;
+    }
+
+    private static int readVarInt(byte[] from, int[] at) {
+        int v = 0;
+        int shift = 0;
+        int b;
+        while ((b = from[at[0]++] & 0xff) >= 0x80) {
+            v |= (b & 0x7f) << shift;
+            shift += 7;
+        }
+        return v | (b << shift);
     }
 
     /**
@@ -147,10 +225,8 @@ public final class GroupKey {
             out.writeInt(k.hash);
             StringValue.writeString(k.planId, out);
             StringValue.writeString(k.fingerprint, out);
-            out.writeInt(k.values.length);
-            for (String g : k.values) {
-                StringValue.writeString(g, out);
-            }
+            out.writeInt(k.count);
+            out.write(k.values);
         }
 
         @Override
@@ -162,12 +238,22 @@ public final class GroupKey {
             if (n < 0 || n > 1024) {
                 throw new IOException("corrupt correlation key: " + n + " group values");
             }
-            List<String> group = new ArrayList<>(n);
+            // The values are kept as they are written; they are walked once to find their end and check the hash.
+            ValueBytes bytes = new ValueBytes();
+            int h = planId.hashCode() * 31 + fingerprint.hashCode();
             for (int i = 0; i < n; i++) {
-                group.add(StringValue.readString(in));
+                int length = bytes.copyVarInt(in) - 1;
+                if (length < 0) {
+                    throw new IOException("corrupt correlation key: a null group value");
+                }
+                int valueHash = 0;
+                for (int c = 0; c < length; c++) {
+                    valueHash = 31 * valueHash + (char) bytes.copyVarInt(in);
+                }
+                h = h * 31 + valueHash;
             }
-            GroupKey k = new GroupKey(planId, fingerprint, group);
-            if (k.hash != hash) {
+            GroupKey k = new GroupKey(planId, fingerprint, bytes.toArray(), n, h);
+            if (h != hash) {
                 throw new IOException("corrupt correlation key: its hash does not match " + k);
             }
             return k;
@@ -186,6 +272,36 @@ public final class GroupKey {
         @Override
         public TypeSerializerSnapshot<GroupKey> snapshotConfiguration() {
             return new HashFirstSnapshot();
+        }
+    }
+
+    /** The bytes of group values as they are read, for {@link Serializer#deserialize}. */
+    private static final class ValueBytes {
+        private byte[] bytes = new byte[64];
+        private int size;
+
+        /** Copies one value of Flink's variable-length form and returns it (a length or a char). */
+        int copyVarInt(DataInputView in) throws IOException {
+            int v = 0;
+            int shift = 0;
+            int b;
+            do {
+                b = in.readUnsignedByte();
+                if (size == bytes.length) {
+                    bytes = Arrays.copyOf(bytes, size * 2);
+                }
+                bytes[size++] = (byte) b;
+                if (shift > 28) {
+                    throw new IOException("corrupt correlation key: a variable-length number runs past 32 bits");
+                }
+                v |= (b & 0x7f) << shift;
+                shift += 7;
+            } while (b >= 0x80);
+            return v;
+        }
+
+        byte[] toArray() {
+            return Arrays.copyOf(bytes, size);
         }
     }
 

@@ -42,6 +42,39 @@ class CodecTest {
     }
 
     @Test
+    void groupKeysAreWrittenInTheLayoutSavepointsHoldWhateverTheirCharacters() throws Exception {
+        String longValue = "arn:aws:iam::123456789012:role/" + "x".repeat(200);
+        List<String> group = List.of("123456789012", longValue, "", "ü", "€漢", "\u007f\u0080\u07ff\u0800\uffff");
+        GroupKey key = new GroupKey("p", "0123456789abcdef", group);
+        org.apache.flink.core.memory.DataOutputSerializer out =
+                new org.apache.flink.core.memory.DataOutputSerializer(64);
+        GroupKey.Serializer.INSTANCE.serialize(key, out);
+        // The layout written before the values were kept as bytes: hash, id, fingerprint, count, each value.
+        org.apache.flink.core.memory.DataOutputSerializer expected =
+                new org.apache.flink.core.memory.DataOutputSerializer(64);
+        int hash = "p".hashCode() * 31 + "0123456789abcdef".hashCode();
+        for (String g : group) {
+            hash = hash * 31 + g.hashCode();
+        }
+        expected.writeInt(hash);
+        org.apache.flink.types.StringValue.writeString("p", expected);
+        org.apache.flink.types.StringValue.writeString("0123456789abcdef", expected);
+        expected.writeInt(group.size());
+        for (String g : group) {
+            org.apache.flink.types.StringValue.writeString(g, expected);
+        }
+        assertThat(out.getCopyOfBuffer()).isEqualTo(expected.getCopyOfBuffer());
+        assertThat(key.hashCode()).isEqualTo(hash);
+        assertThat(key.group()).isEqualTo(group);
+        GroupKey back = GroupKey.Serializer.INSTANCE.deserialize(
+                new org.apache.flink.core.memory.DataInputDeserializer(expected.getCopyOfBuffer()));
+        assertThat(back).isEqualTo(key).hasSameHashCodeAs(key);
+        assertThat(back.group()).isEqualTo(group);
+        assertThat(new GroupKey("p", "0123456789abcdef", List.of("123456789012", longValue)))
+                .isNotEqualTo(key);
+    }
+
+    @Test
     void groupKeysLeadWithTheirHashAndStateOfTheOlderLayoutIsRefused() throws Exception {
         GroupKey key = new GroupKey("p", "f", List.of("g"));
         org.apache.flink.core.memory.DataOutputSerializer out =
@@ -61,6 +94,20 @@ class CodecTest {
         assertThat(current.resolveSchemaCompatibility(GroupKey.Serializer.INSTANCE.snapshotConfiguration())
                         .isCompatibleAsIs())
                 .isTrue();
+    }
+
+    @Test
+    void slotKeysKeepTheTextSavepointsHoldThem() {
+        // Rule index and time in base 36, then the value: the map keys of slot evidence in existing state.
+        for (long time : new long[] {0, 35, 36, 1_709_597_024_000L, Long.MAX_VALUE, -1, Long.MIN_VALUE}) {
+            for (int rule : new int[] {0, 1, 15, 35, 36, 1000}) {
+                for (String value : new String[] {null, "", "a.b", "ü€"}) {
+                    String head = Integer.toString(rule, 36) + '.' + Long.toString(time, 36);
+                    assertThat(CorrelationState.slotKey(rule, time, value))
+                            .isEqualTo(value == null ? head : head + '.' + value);
+                }
+            }
+        }
     }
 
     @Test
