@@ -186,8 +186,11 @@ public final class CorrelationState {
 
     /** Index of the first slot at or after {@code time}. */
     int firstAtOrAfter(long time) {
-        int lo = 0;
         int hi = slots.size();
+        if (hi == 0 || slots.get(hi - 1).time < time) {
+            return hi; // signals mostly arrive in time order: after every slot held
+        }
+        int lo = 0;
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
             if (slots.get(mid).time < time) {

@@ -3,6 +3,7 @@ package dev.tripline.flink;
 import dev.tripline.correlate.CorrelationPlan;
 import dev.tripline.correlate.Signal;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -99,6 +100,7 @@ public class SignalRecord {
         public static final Serializer INSTANCE = new Serializer();
         private static final int MAX_GROUP_VALUES = 1024;
         private static final int MAX_EVIDENCE_BYTES = 64 << 20;
+        private static final int MAX_STRING_CHARS = 64 << 20;
 
         @Override
         public boolean isImmutableType() {
@@ -137,17 +139,17 @@ public class SignalRecord {
 
         @Override
         public void serialize(SignalRecord r, DataOutputView out) throws IOException {
-            StringValue.writeString(r.planId, out);
-            StringValue.writeString(r.fingerprint, out);
+            writeString(r.planId, out);
+            writeString(r.fingerprint, out);
             out.writeInt(r.group.length);
             for (String g : r.group) {
-                StringValue.writeString(g, out);
+                writeString(g, out);
             }
             out.writeInt(r.stage);
             out.writeInt(r.ruleIndex);
-            StringValue.writeString(r.ruleId, out);
+            writeString(r.ruleId, out);
             out.writeLong(r.time);
-            StringValue.writeString(r.value, out);
+            writeString(r.value, out);
             if (r.evidence == null) {
                 out.writeInt(-1);
             } else {
@@ -159,21 +161,21 @@ public class SignalRecord {
         @Override
         public SignalRecord deserialize(DataInputView in) throws IOException {
             SignalRecord r = new SignalRecord();
-            r.planId = StringValue.readString(in);
-            r.fingerprint = StringValue.readString(in);
+            r.planId = readString(in);
+            r.fingerprint = readString(in);
             int n = in.readInt();
             if (n < 0 || n > MAX_GROUP_VALUES) {
                 throw new IOException("corrupt signal record: " + n + " group values");
             }
             r.group = new String[n];
             for (int i = 0; i < n; i++) {
-                r.group[i] = StringValue.readString(in);
+                r.group[i] = readString(in);
             }
             r.stage = in.readInt();
             r.ruleIndex = in.readInt();
-            r.ruleId = StringValue.readString(in);
+            r.ruleId = readString(in);
             r.time = in.readLong();
-            r.value = StringValue.readString(in);
+            r.value = readString(in);
             int length = in.readInt();
             if (length < -1 || length > MAX_EVIDENCE_BYTES) {
                 throw new IOException("corrupt signal record: evidence of " + length + " bytes");
@@ -183,6 +185,86 @@ public class SignalRecord {
                 in.readFully(r.evidence);
             }
             return r;
+        }
+
+        /**
+         * {@link StringValue#writeString}'s bytes (length + 1, then each char, both seven bits a byte), written in
+         * one call when every char fits one byte, as the ids, fingerprints and group values of signals do.
+         */
+        static void writeString(String s, DataOutputView out) throws IOException {
+            if (s == null) {
+                out.write(0);
+                return;
+            }
+            int length = s.length();
+            for (int i = 0; i < length; i++) {
+                if (s.charAt(i) >= 0x80) {
+                    StringValue.writeString(s, out);
+                    return;
+                }
+            }
+            writeVarInt(length + 1, out);
+            out.write(s.getBytes(StandardCharsets.ISO_8859_1));
+        }
+
+        private static void writeVarInt(int v, DataOutputView out) throws IOException {
+            while (v >= 0x80) {
+                out.write(v | 0x80);
+                v >>>= 7;
+            }
+            out.write(v);
+        }
+
+        /**
+         * {@link StringValue#readString}: reads as many bytes as the string has chars in one call (each char takes
+         * at least one byte, so this never reads past the string), and decodes char by char only from the first
+         * char that took more than one byte.
+         */
+        static String readString(DataInputView in) throws IOException {
+            int length = readVarInt(in, in.readUnsignedByte()) - 1;
+            if (length < 0) {
+                return null;
+            }
+            if (length > MAX_STRING_CHARS) {
+                throw new IOException("corrupt signal record: a string of " + length + " chars");
+            }
+            byte[] bytes = new byte[length];
+            in.readFully(bytes);
+            int ascii = 0;
+            while (ascii < length && bytes[ascii] >= 0) {
+                ascii++;
+            }
+            if (ascii == length) {
+                return new String(bytes, StandardCharsets.ISO_8859_1);
+            }
+            char[] chars = new char[length];
+            for (int i = 0; i < ascii; i++) {
+                chars[i] = (char) bytes[i];
+            }
+            int next = ascii; // the next byte of the array not yet decoded; past it, bytes come from the input
+            for (int i = ascii; i < length; i++) {
+                int b = next < length ? bytes[next++] & 0xff : in.readUnsignedByte();
+                int c = b & 0x7f;
+                for (int shift = 7; b >= 0x80; shift += 7) {
+                    b = next < length ? bytes[next++] & 0xff : in.readUnsignedByte();
+                    c |= (b & 0x7f) << shift;
+                }
+                chars[i] = (char) c;
+            }
+            return new String(chars);
+        }
+
+        /** A seven-bits-a-byte number whose first byte is {@code first}. */
+        private static int readVarInt(DataInputView in, int first) throws IOException {
+            int v = first & 0x7f;
+            for (int shift = 7, b = first; b >= 0x80; shift += 7) {
+                if (shift > 28) {
+                    throw new IOException("corrupt signal record: a string length runs past 32 bits");
+                }
+                b = in.readUnsignedByte();
+                v |= (b & 0x7f) << shift;
+            }
+            return v;
         }
 
         @Override

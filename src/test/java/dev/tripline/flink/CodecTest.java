@@ -204,4 +204,33 @@ class CodecTest {
                         new org.apache.flink.core.memory.DataInputDeserializer(corrupt.getCopyOfBuffer())))
                 .hasMessageContaining("-5 group values");
     }
+
+    @Test
+    void signalRecordStringsAreWrittenAndReadAsFlinkStringsWhateverTheirCharacters() throws Exception {
+        String[] texts = {
+            null,
+            "",
+            "a",
+            "x".repeat(127),
+            "y".repeat(128),
+            "z".repeat(20_000),
+            "ü",
+            "aü",
+            "€漢x",
+            "\u007f\u0080\u07ff\u0800\uffff",
+            "abc" + "é".repeat(300) + "def"
+        };
+        for (String text : texts) {
+            var ours = new org.apache.flink.core.memory.DataOutputSerializer(16);
+            SignalRecord.Serializer.writeString(text, ours);
+            ours.writeInt(42); // what follows the string stays where it was
+            var flinks = new org.apache.flink.core.memory.DataOutputSerializer(16);
+            org.apache.flink.types.StringValue.writeString(text, flinks);
+            flinks.writeInt(42);
+            assertThat(ours.getCopyOfBuffer()).isEqualTo(flinks.getCopyOfBuffer());
+            var in = new org.apache.flink.core.memory.DataInputDeserializer(flinks.getCopyOfBuffer());
+            assertThat(SignalRecord.Serializer.readString(in)).isEqualTo(text);
+            assertThat(in.readInt()).isEqualTo(42);
+        }
+    }
 }
