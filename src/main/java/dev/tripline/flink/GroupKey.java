@@ -72,7 +72,8 @@ public final class GroupKey {
             size += encodedLength(Objects.requireNonNull(g, "group value"));
         }
         byte[] bytes = new byte[size];
-        int h = planId.hashCode() * 31 + fingerprint.hashCode();
+        // The shared instances: their hashes are computed once, not per signal.
+        int h = this.planId.hashCode() * 31 + this.fingerprint.hashCode();
         int at = 0;
         for (String g : group) {
             at = writeVarInt(bytes, at, g.length() + 1);
