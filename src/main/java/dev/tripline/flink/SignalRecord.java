@@ -101,6 +101,11 @@ public class SignalRecord {
         private static final int MAX_GROUP_VALUES = 1024;
         private static final int MAX_EVIDENCE_BYTES = 64 << 20;
         private static final int MAX_STRING_CHARS = 64 << 20;
+        private static final KnownIds IDS = new KnownIds();
+        /** The most a thread's {@link #SCRATCH} keeps; a longer string (hostile, or a bug) reads into its own. */
+        private static final int MAX_SCRATCH_BYTES = 64 << 10;
+        /** Where a string's bytes are read before they become a string: one array per thread, not per string. */
+        private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[256]);
 
         @Override
         public boolean isImmutableType() {
@@ -161,21 +166,21 @@ public class SignalRecord {
         @Override
         public SignalRecord deserialize(DataInputView in) throws IOException {
             SignalRecord r = new SignalRecord();
-            r.planId = readString(in);
-            r.fingerprint = readString(in);
+            r.planId = readString(in, IDS);
+            r.fingerprint = readString(in, IDS);
             int n = in.readInt();
             if (n < 0 || n > MAX_GROUP_VALUES) {
                 throw new IOException("corrupt signal record: " + n + " group values");
             }
             r.group = new String[n];
             for (int i = 0; i < n; i++) {
-                r.group[i] = readString(in);
+                r.group[i] = readString(in, null);
             }
             r.stage = in.readInt();
             r.ruleIndex = in.readInt();
-            r.ruleId = readString(in);
+            r.ruleId = readString(in, IDS);
             r.time = in.readLong();
-            r.value = readString(in);
+            r.value = readString(in, null);
             int length = in.readInt();
             if (length < -1 || length > MAX_EVIDENCE_BYTES) {
                 throw new IOException("corrupt signal record: evidence of " + length + " bytes");
@@ -220,7 +225,7 @@ public class SignalRecord {
          * at least one byte, so this never reads past the string), and decodes char by char only from the first
          * char that took more than one byte.
          */
-        static String readString(DataInputView in) throws IOException {
+        static String readString(DataInputView in, KnownIds ids) throws IOException {
             int length = readVarInt(in, in.readUnsignedByte()) - 1;
             if (length < 0) {
                 return null;
@@ -228,14 +233,22 @@ public class SignalRecord {
             if (length > MAX_STRING_CHARS) {
                 throw new IOException("corrupt signal record: a string of " + length + " chars");
             }
-            byte[] bytes = new byte[length];
-            in.readFully(bytes);
+            byte[] bytes = SCRATCH.get();
+            if (bytes.length < length) {
+                bytes = new byte[length];
+                if (length <= MAX_SCRATCH_BYTES) {
+                    SCRATCH.set(bytes);
+                }
+            }
+            in.readFully(bytes, 0, length);
             int ascii = 0;
             while (ascii < length && bytes[ascii] >= 0) {
                 ascii++;
             }
             if (ascii == length) {
-                return new String(bytes, StandardCharsets.ISO_8859_1);
+                return ids == null
+                        ? new String(bytes, 0, length, StandardCharsets.ISO_8859_1)
+                        : ids.text(bytes, length);
             }
             char[] chars = new char[length];
             for (int i = 0; i < ascii; i++) {
@@ -252,6 +265,33 @@ public class SignalRecord {
                 chars[i] = (char) c;
             }
             return new String(chars);
+        }
+
+        /**
+         * The plan ids, fingerprints and rule ids read so far, found by their bytes: they repeat on every record, so a
+         * record takes the one string of each (its hash computed once) instead of making its own. A fixed table of
+         * immutable entries, shared by every thread: a slot another id took is replaced, a race only costs a string.
+         */
+        static final class KnownIds {
+            private record Entry(byte[] bytes, String text) {}
+
+            private final Entry[] table = new Entry[256];
+
+            /** The string of the first {@code length} bytes of {@code bytes}, which are ASCII. */
+            String text(byte[] bytes, int length) {
+                int hash = length;
+                for (int i = 0; i < length; i++) {
+                    hash = 31 * hash + bytes[i];
+                }
+                int slot = (hash ^ hash >>> 16) & (table.length - 1);
+                Entry e = table[slot];
+                if (e != null && Arrays.equals(e.bytes, 0, e.bytes.length, bytes, 0, length)) {
+                    return e.text;
+                }
+                String text = new String(bytes, 0, length, StandardCharsets.ISO_8859_1);
+                table[slot] = new Entry(Arrays.copyOf(bytes, length), text);
+                return text;
+            }
         }
 
         /** A seven-bits-a-byte number whose first byte is {@code first}. */

@@ -207,6 +207,14 @@ class CodecTest {
 
     @Test
     void signalRecordStringsAreWrittenAndReadAsFlinkStringsWhateverTheirCharacters() throws Exception {
+        var known = new SignalRecord.Serializer.KnownIds();
+        byte[] scratch = "plan-a and more".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        String first = known.text(scratch, 6);
+        scratch[0] = 'x'; // the table keeps its own copy
+        assertThat(known.text("plan-a".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 6))
+                .isSameAs(first)
+                .isEqualTo("plan-a");
+        assertThat(known.text(scratch, 6)).isEqualTo("xlan-a");
         String[] texts = {
             null,
             "",
@@ -228,9 +236,13 @@ class CodecTest {
             org.apache.flink.types.StringValue.writeString(text, flinks);
             flinks.writeInt(42);
             assertThat(ours.getCopyOfBuffer()).isEqualTo(flinks.getCopyOfBuffer());
-            var in = new org.apache.flink.core.memory.DataInputDeserializer(flinks.getCopyOfBuffer());
-            assertThat(SignalRecord.Serializer.readString(in)).isEqualTo(text);
-            assertThat(in.readInt()).isEqualTo(42);
+            for (var ids : java.util.Arrays.asList(null, new SignalRecord.Serializer.KnownIds())) {
+                for (int twice = 0; twice < 2; twice++) {
+                    var in = new org.apache.flink.core.memory.DataInputDeserializer(flinks.getCopyOfBuffer());
+                    assertThat(SignalRecord.Serializer.readString(in, ids)).isEqualTo(text);
+                    assertThat(in.readInt()).isEqualTo(42);
+                }
+            }
         }
     }
 }
