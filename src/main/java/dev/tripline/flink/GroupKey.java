@@ -21,7 +21,8 @@ import org.apache.flink.types.StringValue;
  * unchanged correlations and drop the rest: a changed correlation's signals land on new keys.
  *
  * <p>{@link #hashCode} decides the key group, so it is defined here from {@link String#hashCode} (specified by
- * the JDK) rather than left to the record machinery: the same key lands in the same key group on every JVM.
+ * the JDK; for the values, the same formula is applied to their chars as they are encoded) rather than left to the
+ * record machinery: the same key lands in the same key group on every JVM.
  */
 public final class GroupKey {
     /** Flink's type for the key: {@link #SERIALIZER}, usable as a key type. */
