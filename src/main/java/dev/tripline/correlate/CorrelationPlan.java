@@ -560,7 +560,7 @@ public final class CorrelationPlan implements Serializable, Cloneable {
         if (newTerms) {
             return expireTerms(g, state, watermark);
         }
-        List<String> group = g.group();
+        List<String> group = null; // read from the state only when a window fires (it is decoded from the key)
         List<Fired> fired = new ArrayList<>(1);
         while (true) {
             CorrelationState.Slot anchor = null;
@@ -575,6 +575,9 @@ public final class CorrelationPlan implements Serializable, Cloneable {
             }
             Match m = atClose ? evaluate(state, anchor.time, false) : null;
             if (m != null) {
+                if (group == null) {
+                    group = g.group();
+                }
                 fired.add(consume(g, state, m, group));
                 continue;
             }

@@ -75,8 +75,40 @@ public final class CorrelationState {
 
     /** The key of a slot's evidence: rule index, time and value, unambiguous (the value comes last). */
     public static String slotKey(int rule, long time, String value) {
-        String head = Integer.toString(rule, 36) + '.' + Long.toString(time, 36);
-        return value == null ? head : head + '.' + value;
+        if (rule < 0 || time < 0) {
+            String head = Integer.toString(rule, 36) + '.' + Long.toString(time, 36);
+            return value == null ? head : head + '.' + value;
+        }
+        // The same text written into one array: a step builds a key per slot it adds or removes.
+        int ruleDigits = digits36(rule);
+        int timeDigits = digits36(time);
+        int length = ruleDigits + 1 + timeDigits + (value == null ? 0 : 1 + value.length());
+        char[] text = new char[length];
+        writeDigits36(text, ruleDigits, rule);
+        text[ruleDigits] = '.';
+        writeDigits36(text, ruleDigits + 1 + timeDigits, time);
+        if (value != null) {
+            text[ruleDigits + 1 + timeDigits] = '.';
+            value.getChars(0, value.length(), text, ruleDigits + 2 + timeDigits);
+        }
+        return new String(text);
+    }
+
+    private static int digits36(long v) {
+        int n = 1;
+        while (v >= 36) {
+            v /= 36;
+            n++;
+        }
+        return n;
+    }
+
+    /** Writes {@code v} (not negative) in base 36 so that its last digit lands just before {@code end}. */
+    private static void writeDigits36(char[] to, int end, long v) {
+        do {
+            to[--end] = Character.forDigit((int) (v % 36), 36);
+            v /= 36;
+        } while (v > 0);
     }
 
     static String slotKey(Slot s) {
@@ -154,8 +186,11 @@ public final class CorrelationState {
 
     /** Index of the first slot at or after {@code time}. */
     int firstAtOrAfter(long time) {
-        int lo = 0;
         int hi = slots.size();
+        if (hi == 0 || slots.get(hi - 1).time < time) {
+            return hi; // signals mostly arrive in time order: after every slot held
+        }
+        int lo = 0;
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
             if (slots.get(mid).time < time) {

@@ -280,12 +280,12 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
         CorrelationPlan plan = correlator.plan(key.planId(), key.fingerprint());
         if (plan != null && timeOrdered) {
             correlator.onSignalInTimeOrder(
-                    plan, record.signal(plan, key), ports.at(key, ctx.timerService(), ctx, out), ports);
+                    plan, record.signal(plan), ports.at(key, ctx.timerService(), ctx, out), ports);
             ports.flush();
         } else if (plan != null) {
             correlator.onSignal(
                     plan,
-                    record.signal(plan, key),
+                    record.signal(plan),
                     ctx.timerService().currentWatermark(),
                     ports.at(key, ctx.timerService(), ctx, out),
                     ports);
@@ -356,7 +356,7 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
             records.sort(Comparator.comparingLong(r -> r.time));
             for (SignalRecord r : records) {
                 correlator.onSignal(
-                        plan, r.signal(plan, key), timers.currentWatermark(), ports.at(key, timers, ctx, out), ports);
+                        plan, r.signal(plan), timers.currentWatermark(), ports.at(key, timers, ctx, out), ports);
                 ports.flush();
             }
             return;

@@ -1,7 +1,6 @@
 package dev.tripline.flink;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -11,7 +10,9 @@ import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
+import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
@@ -20,8 +21,9 @@ import org.apache.flink.core.memory.DataOutputView;
  * called under and never parses a string back. The fingerprint is what lets a rollout keep the state of
  * unchanged correlations and drop the rest: a changed correlation's signals land on new keys.
  *
- * <p>{@link #hashCode} decides the key group, so it is defined here from {@link String#hashCode} (specified by
- * the JDK) rather than left to the record machinery: the same key lands in the same key group on every JVM.
+ * <p>{@link #hashCode} decides the key group, so it is defined here from {@link String#hashCode} of the plan id and
+ * fingerprint and {@link Arrays#hashCode(byte[])} of the values as {@link CompactText} writes them (both specified
+ * by the JDK) rather than left to the record machinery: the same key lands in the same key group on every JVM.
  */
 public final class GroupKey {
     /** Flink's type for the key: {@link #SERIALIZER}, usable as a key type. */
@@ -52,23 +54,53 @@ public final class GroupKey {
 
     private final String planId;
     private final String fingerprint;
-    /** The values as an array: heap state compares keys on every access, and a loop over it is the cheapest. */
-    private final String[] values;
+    /**
+     * The group values as the serializer writes them ({@link CompactText}'s form, one after the other): one array
+     * instead of a string object and its characters per value, so that heap state, which keeps every open
+     * group's key, holds few objects per key, and comparing keys on every state access is one array comparison.
+     */
+    private final byte[] values;
+    /** How many values {@link #values} holds. */
+    private final int count;
 
-    private final List<String> group;
     private final int hash;
 
+    /** Where a key's values are encoded before they are copied into it: one buffer per thread, not per key. */
+    private static final ThreadLocal<DataOutputSerializer> ENCODING =
+            ThreadLocal.withInitial(() -> new DataOutputSerializer(128));
+
     public GroupKey(String planId, String fingerprint, List<String> group) {
+        this(planId, fingerprint, group.toArray(String[]::new));
+    }
+
+    public GroupKey(String planId, String fingerprint, String[] group) {
+        DataOutputSerializer encoding = ENCODING.get();
+        encoding.clear();
+        try {
+            for (String g : group) {
+                CompactText.write(Objects.requireNonNull(g, "group value"), encoding);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("a group value could not be encoded in memory", e);
+        }
         this.planId = canonical(Objects.requireNonNull(planId, "planId"));
         this.fingerprint = canonical(Objects.requireNonNull(fingerprint, "fingerprint"));
-        this.values = group.toArray(String[]::new);
-        int h = planId.hashCode() * 31 + fingerprint.hashCode();
-        for (String g : values) {
-            h = h * 31 + Objects.requireNonNull(g, "group value").hashCode();
-        }
-        // Immutable as List.of makes it, so that signals of the group take it as it is, without a copy.
-        this.group = List.of(values);
-        this.hash = h;
+        this.values = encoding.getCopyOfBuffer();
+        this.count = group.length;
+        this.hash = hash(this.planId, this.fingerprint, values);
+    }
+
+    private GroupKey(String planId, String fingerprint, byte[] values, int count) {
+        this.planId = canonical(planId);
+        this.fingerprint = canonical(fingerprint);
+        this.values = values;
+        this.count = count;
+        this.hash = hash(this.planId, this.fingerprint, values);
+    }
+
+    /** The shared id and fingerprint instances cache their hashes, so a key costs one pass over its value bytes. */
+    private static int hash(String planId, String fingerprint, byte[] values) {
+        return (planId.hashCode() * 31 + fingerprint.hashCode()) * 31 + Arrays.hashCode(values);
     }
 
     public String planId() {
@@ -79,9 +111,18 @@ public final class GroupKey {
         return fingerprint;
     }
 
-    /** The group-by values, in the plan's group-by order. */
+    /** The group-by values, in the plan's group-by order; decoded on each call (a timer's or a firing's path). */
     public List<String> group() {
-        return group;
+        DataInputDeserializer in = new DataInputDeserializer(values);
+        String[] out = new String[count];
+        try {
+            for (int i = 0; i < count; i++) {
+                out[i] = CompactText.read(in);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("a key's own value bytes did not decode", e);
+        }
+        return List.of(out);
     }
 
     /** {@code id@fingerprint}: the plan version this key's state was built under. */
@@ -94,6 +135,7 @@ public final class GroupKey {
         return o == this
                 || o instanceof GroupKey k
                         && k.hash == hash
+                        && k.count == count
                         && k.planId.equals(planId)
                         && k.fingerprint.equals(fingerprint)
                         && Arrays.equals(k.values, values);
@@ -106,7 +148,7 @@ public final class GroupKey {
 
     @Override
     public String toString() {
-        return planId + "@" + fingerprint + group;
+        return planId + "@" + fingerprint + group();
     }
 
     /**
@@ -150,10 +192,8 @@ public final class GroupKey {
             out.writeInt(k.hash);
             CompactText.writeId(k.planId, out);
             CompactText.writeId(k.fingerprint, out);
-            out.writeShort(k.values.length);
-            for (String g : k.values) {
-                CompactText.write(g, out);
-            }
+            out.writeShort(k.count);
+            out.write(k.values);
         }
 
         @Override
@@ -168,15 +208,16 @@ public final class GroupKey {
             if (n > MAX_GROUP_VALUES) {
                 throw new IOException("corrupt correlation key: " + n + " group values");
             }
-            List<String> group = new ArrayList<>(n);
+            // The values are kept as they are written: copied string by string, each checked to be there.
+            DataOutputSerializer bytes = new DataOutputSerializer(64);
             for (int i = 0; i < n; i++) {
-                String g = CompactText.read(in);
-                if (g == null) {
+                int start = bytes.length();
+                CompactText.copy(in, bytes);
+                if (bytes.length() == start + 1 && bytes.getSharedBuffer()[start] == 0) {
                     throw new IOException("corrupt correlation key: a null group value");
                 }
-                group.add(g);
             }
-            GroupKey k = new GroupKey(planId, fingerprint, group);
+            GroupKey k = new GroupKey(planId, fingerprint, bytes.getCopyOfBuffer(), n);
             if (k.hash != hash) {
                 throw new IOException("corrupt correlation key: its hash does not match " + k);
             }

@@ -66,17 +66,12 @@ public class SignalRecord {
 
     /** The state key: derived from the fields, never parsed back. */
     public GroupKey key() {
-        return new GroupKey(planId, fingerprint, Arrays.asList(group));
+        return new GroupKey(planId, fingerprint, group);
     }
 
     /** The signal as {@code plan} (the plan of {@link #key()} under the running rules) steps it. */
     public Signal signal(CorrelationPlan plan) {
         return plan.signal(ruleIndex, ruleId, time, List.of(group), value, evidence);
-    }
-
-    /** {@link #signal(CorrelationPlan)} with the group of {@code key}, this record's {@link #key()}, not copied again. */
-    public Signal signal(CorrelationPlan plan, GroupKey key) {
-        return plan.signal(ruleIndex, ruleId, time, key.group(), value, evidence);
     }
 
     @Override

@@ -47,9 +47,45 @@ class CodecTest {
                         new org.apache.flink.core.memory.DataInputDeserializer(out.getCopyOfBuffer())))
                 .as("read back equal, so its hash matches")
                 .isEqualTo(ids);
-        // The key group follows the hash, so the hash must not depend on the JVM: it is built from String hashes.
+        // The key group follows the hash, so the hash must not depend on the JVM: it is built from String hashes
+        // and the hash of the values' written bytes (header 2 << 2 | LATIN1 plus one, then the one char).
         assertThat(new GroupKey("p", "f", List.of("g")).hashCode())
-                .isEqualTo((("p".hashCode() * 31 + "f".hashCode()) * 31) + "g".hashCode());
+                .isEqualTo((("p".hashCode() * 31 + "f".hashCode()) * 31)
+                        + java.util.Arrays.hashCode(new byte[] {(byte) ((1 << 2) + 1), 'g'}));
+    }
+
+    @Test
+    void groupKeysKeepTheirValuesAsWrittenWhateverTheirCharacters() throws Exception {
+        String longValue = "arn:aws:iam::123456789012:role/" + "x".repeat(200);
+        List<String> group = List.of("123456789012", longValue, "", "ü", "€漢", "\u007f\u0080\u07ff\u0800\uffff");
+        GroupKey key = new GroupKey("p", "0123456789abcdef", group);
+        org.apache.flink.core.memory.DataOutputSerializer out =
+                new org.apache.flink.core.memory.DataOutputSerializer(64);
+        GroupKey.Serializer.INSTANCE.serialize(key, out);
+        // hash, id, fingerprint, count, each value in CompactText's form
+        org.apache.flink.core.memory.DataOutputSerializer values =
+                new org.apache.flink.core.memory.DataOutputSerializer(64);
+        for (String g : group) {
+            CompactText.write(g, values);
+        }
+        org.apache.flink.core.memory.DataOutputSerializer expected =
+                new org.apache.flink.core.memory.DataOutputSerializer(64);
+        int hash = ("p".hashCode() * 31 + "0123456789abcdef".hashCode()) * 31
+                + java.util.Arrays.hashCode(values.getCopyOfBuffer());
+        expected.writeInt(hash);
+        CompactText.write("p", expected);
+        CompactText.write("0123456789abcdef", expected);
+        expected.writeShort(group.size());
+        expected.write(values.getCopyOfBuffer());
+        assertThat(out.getCopyOfBuffer()).isEqualTo(expected.getCopyOfBuffer());
+        assertThat(key.hashCode()).isEqualTo(hash);
+        assertThat(key.group()).isEqualTo(group);
+        GroupKey back = GroupKey.Serializer.INSTANCE.deserialize(
+                new org.apache.flink.core.memory.DataInputDeserializer(expected.getCopyOfBuffer()));
+        assertThat(back).isEqualTo(key).hasSameHashCodeAs(key);
+        assertThat(back.group()).isEqualTo(group);
+        assertThat(new GroupKey("p", "0123456789abcdef", List.of("123456789012", longValue)))
+                .isNotEqualTo(key);
     }
 
     @Test
@@ -76,6 +112,20 @@ class CodecTest {
         assertThat(current.resolveSchemaCompatibility(GroupKey.Serializer.INSTANCE.snapshotConfiguration())
                         .isCompatibleAsIs())
                 .isTrue();
+    }
+
+    @Test
+    void slotKeysKeepTheTextSavepointsHoldThem() {
+        // Rule index and time in base 36, then the value: the map keys of slot evidence in existing state.
+        for (long time : new long[] {0, 35, 36, 1_709_597_024_000L, Long.MAX_VALUE, -1, Long.MIN_VALUE}) {
+            for (int rule : new int[] {0, 1, 15, 35, 36, 1000}) {
+                for (String value : new String[] {null, "", "a.b", "ü€"}) {
+                    String head = Integer.toString(rule, 36) + '.' + Long.toString(time, 36);
+                    assertThat(CorrelationState.slotKey(rule, time, value))
+                            .isEqualTo(value == null ? head : head + '.' + value);
+                }
+            }
+        }
     }
 
     @Test
