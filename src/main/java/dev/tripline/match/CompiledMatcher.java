@@ -13,8 +13,11 @@ import dev.tripline.rule.Rule;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -22,6 +25,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.stream.IntStream;
 
 /**
  * All enabled rules compiled into one immutable, serializable matcher. A rule's detection runs only on events
@@ -152,7 +157,7 @@ public final class CompiledMatcher implements Serializable {
             }
             count += visitHolding(index.always, event, s, onMatch, visit);
             if (visit == Visit.COUNT_FIELDS) {
-                Set<IndexedField> read = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+                Set<IndexedField> read = Collections.newSetFromMap(new IdentityHashMap<>());
                 for (int p = 0; p < probes.length; p++) {
                     if (s.probeRun[p] == s.epoch) {
                         read.add(probes[p].field);
@@ -311,6 +316,7 @@ public final class CompiledMatcher implements Serializable {
      * One part of one field's conditions: an event runs it only when a condition it may meet is asked about, so a
      * field's literal scans cost nothing on events whose candidates do not need them (a long user agent is
      * looked up among the rules' user agents on every event, but scanned for literals only for a candidate).
+     * {@code conditions} are every condition but presence that the probe may meet, all met by an object or a list.
      */
     private record Probe(IndexedField field, Part part, int[] conditions) implements Serializable {
         /** Records the conditions of this part that one value of the field meets. */
@@ -406,7 +412,7 @@ public final class CompiledMatcher implements Serializable {
      * stamped with the event's number ({@code epoch}) so that nothing needs clearing between events. Conditions
      * met are also listed in the order found, per probe, for the walk over rules filed under them.
      */
-    private static final class Scratch implements java.util.function.Predicate<JsonNode> {
+    private static final class Scratch implements Predicate<JsonNode> {
         int epoch;
         /** The probe whose field's values {@link #test} is handed by the full lookup (no lambda per event). */
         Probe probe;
@@ -515,7 +521,7 @@ public final class CompiledMatcher implements Serializable {
          * with no such field adds one, its best (see {@link #better}). Fields that are a rule's only keyable field
          * are needed in any case and taken first. A rule's other conditions are checked before its detection runs.
          */
-        private Map<Pending, Integer> keys(List<Pending> ofType) {
+        private Integer[] keys(List<Pending> ofType) {
             Set<Integer> keyFields = new LinkedHashSet<>();
             for (Pending p : ofType) {
                 Set<Integer> fields = new LinkedHashSet<>();
@@ -528,20 +534,21 @@ public final class CompiledMatcher implements Serializable {
                     keyFields.addAll(fields);
                 }
             }
-            Map<Pending, Integer> keys = new LinkedHashMap<>();
-            List<Pending> open = new ArrayList<>(ofType);
+            Integer[] keys = new Integer[ofType.size()];
+            List<Integer> open = new ArrayList<>(); // indexes into ofType of the rules not filed yet
+            for (int i = 0; i < keys.length; i++) {
+                open.add(i);
+            }
             while (!open.isEmpty()) {
-                for (java.util.Iterator<Pending> it = open.iterator(); it.hasNext(); ) {
-                    Pending p = it.next();
-                    Integer key = best(p, keyFields);
-                    if (key != null || best(p, null) == null) {
-                        keys.put(p, key);
+                for (Iterator<Integer> it = open.iterator(); it.hasNext(); ) {
+                    int i = it.next();
+                    keys[i] = best(ofType.get(i), keyFields);
+                    if (keys[i] != null || best(ofType.get(i), null) == null) {
                         it.remove();
                     }
                 }
                 if (!open.isEmpty()) {
-                    Pending first = open.get(0);
-                    keyFields.add(conditionField.get(best(first, null)));
+                    keyFields.add(conditionField.get(best(ofType.get(open.get(0)), null)));
                 }
             }
             return keys;
@@ -583,7 +590,7 @@ public final class CompiledMatcher implements Serializable {
 
         private void file(Pending p, Integer key) {
             IndexBuilder index = byType.computeIfAbsent(p.type, t -> new IndexBuilder());
-            int[] others = java.util.Arrays.stream(p.conditions)
+            int[] others = Arrays.stream(p.conditions)
                     .filter(c -> key == null || c != key)
                     .toArray();
             Candidate c = new Candidate(p.rules.toArray(new Rule[0]), p.detection, others);
@@ -624,7 +631,10 @@ public final class CompiledMatcher implements Serializable {
             for (LogType type : LogType.values()) {
                 List<Pending> ofType =
                         pending.stream().filter(p -> p.type == type).toList();
-                keys(ofType).forEach((p, key) -> file(p, key));
+                Integer[] keys = keys(ofType);
+                for (int i = 0; i < keys.length; i++) {
+                    file(ofType.get(i), keys[i]);
+                }
             }
             IndexedField[] fields = new IndexedField[fieldPaths.size()];
             for (int f = 0; f < fields.length; f++) {
@@ -647,7 +657,7 @@ public final class CompiledMatcher implements Serializable {
                     };
                     if (used) {
                         ids.add(probes.size());
-                        probes.add(new Probe(field, part, null));
+                        probes.add(new Probe(field, part, null)); // its conditions once theirs are known
                     }
                 }
                 probesOfField[f] = ids.stream().mapToInt(Integer::intValue).toArray();
@@ -658,7 +668,7 @@ public final class CompiledMatcher implements Serializable {
             }
             for (int p = 0; p < probes.size(); p++) {
                 int probe = p;
-                int[] meets = java.util.stream.IntStream.range(0, probesOf.length)
+                int[] meets = IntStream.range(0, probesOf.length)
                         .filter(c -> conditions.get(c).kind() != Kind.PRESENT
                                 && Arrays.stream(probesOf[c]).anyMatch(q -> q == probe))
                         .toArray();
