@@ -13,8 +13,11 @@ import dev.tripline.rule.Rule;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -22,6 +25,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.stream.IntStream;
 
 /**
  * All enabled rules compiled into one immutable, serializable matcher. A rule's detection runs only on events
@@ -39,10 +44,13 @@ import java.util.function.Consumer;
  *       rest of the event, so each probe runs once however many rules ask, and a scan runs only on events where
  *       a rule needs it. Fields are read through a {@link FieldReader}, a few exact hash lookups in the common
  *       case.</li>
- *   <li>Each rule is filed under its most selective condition ({@code eventName}, else {@code eventSource},
- *       else another field's equality, else a literal); its other conditions (say {@code eventSource} as
- *       well as {@code eventName}, or an error code) are checked, from the shared answers, before its detection
- *       runs. Rules that pin nothing are checked on every event of their log type.</li>
+ *   <li>Each rule is filed under one condition, and every field rules are filed under is read on every event,
+ *       so a rule that pins several fields is filed under one that other rules need read anyway, the most
+ *       selective of those ({@code eventName}, else {@code eventSource}, else another field's equality, else a
+ *       literal); only rules with no such field add a field, their most selective. Its other conditions (say
+ *       {@code eventSource} as well as {@code eventName}, or an error code) are checked, from the shared
+ *       answers, before its detection runs. Rules that pin nothing are checked on every event of their log
+ *       type.</li>
  * </ol>
  * Rules with equal detections share one candidate, whose detection runs once for all of them. Conditions ignore
  * case and may let a rule through wrongly but never keep one out; the compiled detection decides. The differential test holds the matcher to the reference evaluator on every (rule, event) pair of the
@@ -121,7 +129,9 @@ public final class CompiledMatcher implements Serializable {
         /** Count the candidate's rules. */
         COUNT_RULES,
         /** Count the candidate once. */
-        COUNT_DETECTIONS
+        COUNT_DETECTIONS,
+        /** Only check the candidate's conditions (the fields this reads are counted at the end). */
+        COUNT_FIELDS
     }
 
     /**
@@ -145,7 +155,17 @@ public final class CompiledMatcher implements Serializable {
                     count += visitHolding(index.byCondition[s.found[i]], event, s, onMatch, visit);
                 }
             }
-            return count + visitHolding(index.always, event, s, onMatch, visit);
+            count += visitHolding(index.always, event, s, onMatch, visit);
+            if (visit == Visit.COUNT_FIELDS) {
+                Set<IndexedField> read = Collections.newSetFromMap(new IdentityHashMap<>());
+                for (int p = 0; p < probes.length; p++) {
+                    if (s.probeRun[p] == s.epoch) {
+                        read.add(probes[p].field);
+                    }
+                }
+                return read.size();
+            }
+            return count;
         } finally {
             s.release();
         }
@@ -168,6 +188,7 @@ public final class CompiledMatcher implements Serializable {
                     }
                     case COUNT_RULES -> count += c.rules.length;
                     case COUNT_DETECTIONS -> count++;
+                    case COUNT_FIELDS -> {}
                 }
             }
         }
@@ -203,10 +224,8 @@ public final class CompiledMatcher implements Serializable {
             // The common case (eventName, userIdentity.type, ...): a few exact gets, no allocation.
             probe.test(scalar, s);
         } else if (!probe.field.reader.certainlyMissing(event)) {
-            event.anyValue(probe.field.reader.path(), v -> {
-                probe.test(v, s);
-                return false;
-            });
+            s.probe = probe;
+            event.anyValue(probe.field.reader.path(), s);
         }
         s.endFound[p] = s.foundCount;
     }
@@ -224,6 +243,14 @@ public final class CompiledMatcher implements Serializable {
      */
     int candidateCount(Event event) {
         return visitCandidates(event, null, Visit.COUNT_RULES);
+    }
+
+    /**
+     * How many fields the index reads from an event: those it is keyed on, and those of the conditions checked
+     * for the rules filed under what the event holds (the detections' own reads not counted).
+     */
+    int indexFieldsRead(Event event) {
+        return visitCandidates(event, null, Visit.COUNT_FIELDS);
     }
 
     /** How many detections run on an event: its candidate rules, counting once rules that share a detection. */
@@ -289,12 +316,19 @@ public final class CompiledMatcher implements Serializable {
      * One part of one field's conditions: an event runs it only when a condition it may meet is asked about, so a
      * field's literal scans cost nothing on events whose candidates do not need them (a long user agent is
      * looked up among the rules' user agents on every event, but scanned for literals only for a candidate).
+     * {@code conditions} are every condition but presence that the probe may meet, all met by an object or a list.
      */
-    private record Probe(IndexedField field, Part part) implements Serializable {
+    private record Probe(IndexedField field, Part part, int[] conditions) implements Serializable {
         /** Records the conditions of this part that one value of the field meets. */
         void test(JsonNode value, Scratch s) {
             if (part == Part.VALUES) {
                 s.meet(field.presentCondition);
+            }
+            if (value.isContainerNode()) {
+                // Its text is the whole object or list written as JSON, as costly to build as the detection's own
+                // test, which decides anyway: let every condition of this part through.
+                s.meetAll(conditions);
+                return;
             }
             String text = value.isNull() ? null : Event.stringForm(value);
             if (text == null) {
@@ -378,8 +412,11 @@ public final class CompiledMatcher implements Serializable {
      * stamped with the event's number ({@code epoch}) so that nothing needs clearing between events. Conditions
      * met are also listed in the order found, per probe, for the walk over rules filed under them.
      */
-    private static final class Scratch {
+    private static final class Scratch implements Predicate<JsonNode> {
         int epoch;
+        /** The probe whose field's values {@link #test} is handed by the full lookup (no lambda per event). */
+        Probe probe;
+
         int[] probeRun = new int[0];
         int[] firstFound = new int[0];
         int[] endFound = new int[0];
@@ -417,6 +454,13 @@ public final class CompiledMatcher implements Serializable {
             busy = false;
         }
 
+        /** Runs {@link #probe} on one value of its field; false, so the lookup visits every value. */
+        @Override
+        public boolean test(JsonNode value) {
+            probe.test(value, this);
+            return false;
+        }
+
         void meetAll(int[] conditions) {
             for (int c : conditions) {
                 meet(c);
@@ -443,7 +487,12 @@ public final class CompiledMatcher implements Serializable {
         final List<FieldRequirement> conditions = new ArrayList<>();
         final List<Integer> conditionField = new ArrayList<>();
 
-        /** Files rules that share one detection. */
+        /** Rules that share one detection, and their conditions, most selective first; filed in {@link #build}. */
+        private record Pending(List<Rule> rules, CompiledExpr detection, LogType type, int[] conditions) {}
+
+        final List<Pending> pending = new ArrayList<>();
+
+        /** Takes rules that share one detection; they are filed once every rule is known (see {@link #keys}). */
         void add(List<Rule> rules, CompiledExpr detection, LogType type) {
             Expr expr = rules.get(0).detection();
             List<FieldRequirement> required = Requirements.of(expr, type);
@@ -452,38 +501,83 @@ public final class CompiledMatcher implements Serializable {
             }
             Map<String, FieldPath> spellings = new HashMap<>();
             spellings(expr, type, spellings);
-            IndexBuilder index = byType.computeIfAbsent(type, t -> new IndexBuilder());
             Set<Integer> ids = new LinkedHashSet<>();
             required.stream()
                     .sorted(Requirements.SELECTIVITY)
                     .forEach(r -> ids.add(condition(r, type, spellings.get(r.field()))));
-            Integer key = key(required, type, spellings);
-            ids.remove(key);
-            int[] others = ids.stream().mapToInt(Integer::intValue).toArray();
-            Candidate c = new Candidate(rules.toArray(new Rule[0]), detection, others);
-            if (key == null) {
-                index.always.add(c);
-            } else {
-                index.byCondition.computeIfAbsent(key, k -> new ArrayList<>()).add(c);
-            }
+            pending.add(new Pending(
+                    rules,
+                    detection,
+                    type,
+                    ids.stream().mapToInt(Integer::intValue).toArray()));
         }
 
         /**
-         * The condition to file a rule under: equality on eventName, else on eventSource, else on the first other
-         * field in the detection's order, else the literal condition with the longest shortest literal; null when
-         * the rule only requires fields to be there (presence is true of most events, so it keys nothing).
+         * The condition to file each pending rule of one log type under (null: checked on every event). Every
+         * field a rule is filed under is read on every event of the type, and reading a field of a record that
+         * is not in the cache is most of what a key costs, so keys are chosen to read few fields: a rule that
+         * pins several fields is filed under one that other rules need read anyway (a rule pinning eventSource
+         * and an eventName prefix under the prefix, once some rule needs eventName's prefixes), and only a rule
+         * with no such field adds one, its best (see {@link #better}). Fields that are a rule's only keyable field
+         * are needed in any case and taken first. A rule's other conditions are checked before its detection runs.
          */
-        Integer key(List<FieldRequirement> required, LogType type, Map<String, FieldPath> spellings) {
-            FieldRequirement best = null;
-            for (FieldRequirement r : required) {
-                if (r.kind() == Kind.PRESENT) {
-                    continue;
+        private Integer[] keys(List<Pending> ofType) {
+            Set<Integer> keyFields = new LinkedHashSet<>();
+            for (Pending p : ofType) {
+                Set<Integer> fields = new LinkedHashSet<>();
+                for (int c : p.conditions) {
+                    if (conditions.get(c).kind() != Kind.PRESENT) {
+                        fields.add(conditionField.get(c));
+                    }
                 }
-                if (best == null || rank(r) < rank(best) || (rank(r) == rank(best) && better(r, best))) {
-                    best = r;
+                if (fields.size() == 1) {
+                    keyFields.addAll(fields);
                 }
             }
-            return best == null ? null : condition(best, type, spellings.get(best.field()));
+            Integer[] keys = new Integer[ofType.size()];
+            List<Integer> open = new ArrayList<>(); // indexes into ofType of the rules not filed yet
+            for (int i = 0; i < keys.length; i++) {
+                open.add(i);
+            }
+            while (!open.isEmpty()) {
+                for (Iterator<Integer> it = open.iterator(); it.hasNext(); ) {
+                    int i = it.next();
+                    keys[i] = best(ofType.get(i), keyFields);
+                    if (keys[i] != null || best(ofType.get(i), null) == null) {
+                        it.remove();
+                    }
+                }
+                if (!open.isEmpty()) {
+                    keyFields.add(conditionField.get(best(ofType.get(open.get(0)), null)));
+                }
+            }
+            return keys;
+        }
+
+        /** The best condition of a rule to file it under among those on {@code fields} (any field when null). */
+        private Integer best(Pending p, Set<Integer> fields) {
+            Integer best = null;
+            for (int c : p.conditions) {
+                FieldRequirement r = conditions.get(c);
+                if (r.kind() == Kind.PRESENT || (fields != null && !fields.contains(conditionField.get(c)))) {
+                    continue; // presence is true of most events, so it keys nothing
+                }
+                if (best == null || better(r, conditions.get(best))) {
+                    best = c;
+                }
+            }
+            return best;
+        }
+
+        /**
+         * Whether {@code r} is the better key: equality on eventName, else on eventSource, else on another field,
+         * else the literal condition with the longest shortest literal.
+         */
+        private static boolean better(FieldRequirement r, FieldRequirement best) {
+            if (rank(r) != rank(best)) {
+                return rank(r) < rank(best);
+            }
+            return r.kind() == Kind.CONTAINS && r.shortestLiteral() > best.shortestLiteral();
         }
 
         private static int rank(FieldRequirement r) {
@@ -494,8 +588,17 @@ public final class CompiledMatcher implements Serializable {
             return preferred >= 0 ? preferred : PREFERRED_FIELDS.size();
         }
 
-        private static boolean better(FieldRequirement r, FieldRequirement best) {
-            return r.kind() == Kind.CONTAINS && r.shortestLiteral() > best.shortestLiteral();
+        private void file(Pending p, Integer key) {
+            IndexBuilder index = byType.computeIfAbsent(p.type, t -> new IndexBuilder());
+            int[] others = Arrays.stream(p.conditions)
+                    .filter(c -> key == null || c != key)
+                    .toArray();
+            Candidate c = new Candidate(p.rules.toArray(new Rule[0]), p.detection, others);
+            if (key == null) {
+                index.always.add(c);
+            } else {
+                index.byCondition.computeIfAbsent(key, k -> new ArrayList<>()).add(c);
+            }
         }
 
         int condition(FieldRequirement r, LogType type, FieldPath spelling) {
@@ -525,6 +628,14 @@ public final class CompiledMatcher implements Serializable {
         }
 
         CompiledMatcher build(List<Rule> enabled) {
+            for (LogType type : LogType.values()) {
+                List<Pending> ofType =
+                        pending.stream().filter(p -> p.type == type).toList();
+                Integer[] keys = keys(ofType);
+                for (int i = 0; i < keys.length; i++) {
+                    file(ofType.get(i), keys[i]);
+                }
+            }
             IndexedField[] fields = new IndexedField[fieldPaths.size()];
             for (int f = 0; f < fields.length; f++) {
                 fields[f] = field(f);
@@ -546,7 +657,7 @@ public final class CompiledMatcher implements Serializable {
                     };
                     if (used) {
                         ids.add(probes.size());
-                        probes.add(new Probe(field, part));
+                        probes.add(new Probe(field, part, null)); // its conditions once theirs are known
                     }
                 }
                 probesOfField[f] = ids.stream().mapToInt(Integer::intValue).toArray();
@@ -554,6 +665,14 @@ public final class CompiledMatcher implements Serializable {
             int[][] probesOf = new int[conditions.size()][];
             for (int c = 0; c < probesOf.length; c++) {
                 probesOf[c] = probesOfCondition(conditions.get(c), probes, probesOfField[fieldOf[c]]);
+            }
+            for (int p = 0; p < probes.size(); p++) {
+                int probe = p;
+                int[] meets = IntStream.range(0, probesOf.length)
+                        .filter(c -> conditions.get(c).kind() != Kind.PRESENT
+                                && Arrays.stream(probesOf[c]).anyMatch(q -> q == probe))
+                        .toArray();
+                probes.set(p, new Probe(probes.get(p).field(), probes.get(p).part(), meets));
             }
             Map<LogType, Index> indexes = new EnumMap<>(LogType.class);
             byType.forEach((type, b) -> {

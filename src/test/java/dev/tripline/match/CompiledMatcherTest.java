@@ -209,6 +209,68 @@ class CompiledMatcherTest {
     }
 
     @Test
+    void aRuleIsFiledUnderAFieldOtherRulesNeedReadAnyway() {
+        Rule deletes = rule(
+                "deletes",
+                new Expr.Match(FieldPath.of("eventName"), new ValuePredicate.Text(Mode.PREFIX, "Delete", false)));
+        Rule iamCreates = rule(
+                "iam-creates",
+                new Expr.And(List.of(
+                        eq("eventSource", "iam.amazonaws.com"),
+                        new Expr.Match(
+                                FieldPath.of("eventName"), new ValuePredicate.Text(Mode.PREFIX, "Create", false)))));
+        CompiledMatcher m = CompiledMatcher.compile(List.of(iamCreates, deletes));
+        // eventName's prefixes are read on every event for the first rule, so the second is filed under its
+        // eventName prefix too, not under eventSource: eventSource is read only when an event's name starts so.
+        assertThat(m.describeIndex())
+                .isEqualTo("CLOUDTRAIL: eventName (2 rules, 2 literals); 0 rules checked on every event[]\n");
+        assertThat(m.indexFieldsRead(event("{\"eventName\":\"ListUsers\",\"eventSource\":\"iam.amazonaws.com\"}")))
+                .isEqualTo(1);
+        assertThat(m.indexFieldsRead(event("{\"eventName\":\"CreateUser\",\"eventSource\":\"iam.amazonaws.com\"}")))
+                .isEqualTo(2);
+        for (String json : List.of(
+                "{\"eventName\":\"CreateUser\",\"eventSource\":\"IAM.amazonaws.com\"}",
+                "{\"eventName\":\"CreateUser\",\"eventSource\":\"ec2.amazonaws.com\"}",
+                "{\"eventName\":\"DeleteUser\",\"eventSource\":\"iam.amazonaws.com\"}",
+                "{\"eventSource\":\"iam.amazonaws.com\"}")) {
+            Event e = event(json);
+            List<String> compiled = new ArrayList<>();
+            m.match(e, r -> compiled.add(r.id()));
+            List<String> reference = List.of(iamCreates, deletes).stream()
+                    .filter(r -> ReferenceEvaluator.matches(r, e))
+                    .map(Rule::id)
+                    .toList();
+            assertThat(compiled).as(json).containsExactlyElementsOf(reference);
+        }
+        // Alone, the same rule is filed under its eventSource equality, the more selective condition.
+        assertThat(CompiledMatcher.compile(List.of(iamCreates)).describeIndex())
+                .startsWith("CLOUDTRAIL: eventSource (1 rule, 1 values)");
+    }
+
+    @Test
+    void aConditionOnAFieldHoldingAnObjectLetsTheRuleThroughToItsDetection() {
+        Rule policy = rule(
+                "policy",
+                new Expr.And(List.of(
+                        eq("eventName", "PutBucketPolicy"),
+                        new Expr.Match(
+                                FieldPath.of("requestParameters"),
+                                new ValuePredicate.Text(Mode.CONTAINS, "\"Principal\":\"*\"", false)))));
+        CompiledMatcher m = CompiledMatcher.compile(List.of(policy));
+        Event open = event("{\"eventName\":\"PutBucketPolicy\",\"requestParameters\":{\"Principal\":\"*\"}}");
+        Event closed = event("{\"eventName\":\"PutBucketPolicy\",\"requestParameters\":{\"Principal\":\"me\"}}");
+        Event text = event("{\"eventName\":\"PutBucketPolicy\",\"requestParameters\":\"Principal=me\"}");
+        // The object is not written out as JSON to look for the literal: the detection does that once.
+        assertThat(m.candidateCount(open)).isEqualTo(1);
+        assertThat(m.candidateCount(closed)).isEqualTo(1);
+        assertThat(m.candidateCount(text)).as("a text value is still scanned").isZero();
+        for (Event e : List.of(open, closed, text)) {
+            assertThat(m.matches(e).size()).isEqualTo(ReferenceEvaluator.matches(policy, e) ? 1 : 0);
+        }
+        assertThat(m.matches(open)).hasSize(1);
+    }
+
+    @Test
     void rulesWithEqualDetectionsShareOneCandidateAndAllFire() {
         Rule copy = rule("root-copy", rootUsage.detection());
         CompiledMatcher m = CompiledMatcher.compile(List.of(rootUsage, iamCreate, copy));

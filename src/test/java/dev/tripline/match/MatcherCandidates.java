@@ -11,6 +11,11 @@ public final class MatcherCandidates {
         return m.candidateCount(event);
     }
 
+    /** How many fields {@code m}'s index reads from {@code event} (its detections' own reads not counted). */
+    public static int indexFieldsRead(CompiledMatcher m, Event event) {
+        return m.indexFieldsRead(event);
+    }
+
     /** How many detections run on {@code event} in {@code m} (rules sharing a detection count once). */
     public static int detections(CompiledMatcher m, Event event) {
         return m.detectionCount(event);
