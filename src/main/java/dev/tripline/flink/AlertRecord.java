@@ -121,7 +121,6 @@ public class AlertRecord {
     public static final class Serializer extends TypeSerializerSingleton<AlertRecord> {
         private static final long serialVersionUID = 1L;
         public static final Serializer INSTANCE = new Serializer();
-        private static final int MAX_ALERT_BYTES = 64 << 20;
 
         @Override
         public boolean isImmutableType() {
@@ -166,12 +165,7 @@ public class AlertRecord {
             CompactText.writeId(r.kind, out);
             CompactText.write(r.dedupKey, out);
             out.writeLong(r.eventTime);
-            if (r.alert == null) {
-                out.writeInt(-1);
-            } else {
-                out.writeInt(r.alert.length);
-                out.write(r.alert);
-            }
+            CompactText.writeBlock(r.alert, out);
             CompactText.write(r.alertId, out);
             out.writeLong(r.firstSeen);
             out.writeLong(r.count);
@@ -187,11 +181,7 @@ public class AlertRecord {
             r.kind = CompactText.read(in);
             r.dedupKey = CompactText.read(in);
             r.eventTime = in.readLong();
-            int length = alertLength(in);
-            if (length >= 0) {
-                r.alert = new byte[length];
-                in.readFully(r.alert);
-            }
+            r.alert = CompactText.readBlock(in, "alert record: an alert");
             r.alertId = CompactText.read(in);
             r.firstSeen = in.readLong();
             r.count = in.readLong();
@@ -212,25 +202,13 @@ public class AlertRecord {
             CompactText.copy(in, out);
             CompactText.copy(in, out);
             out.writeLong(in.readLong());
-            int length = alertLength(in);
-            out.writeInt(length);
-            if (length > 0) {
-                CompactText.copyBytes(in, out, length);
-            }
+            CompactText.copyBlock(in, out, "alert record: an alert");
             CompactText.copy(in, out);
             out.writeLong(in.readLong());
             out.writeLong(in.readLong());
             out.writeLong(in.readLong());
             out.writeLong(in.readLong());
             out.writeInt(in.readInt());
-        }
-
-        private static int alertLength(DataInputView in) throws IOException {
-            int length = in.readInt();
-            if (length < -1 || length > MAX_ALERT_BYTES) {
-                throw new IOException("corrupt alertRecord: an alert of " + length + " bytes");
-            }
-            return length;
         }
 
         @Override

@@ -1,5 +1,6 @@
 package dev.tripline.flink;
 
+import dev.tripline.correlate.Encoding;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentHashMap;
@@ -10,7 +11,8 @@ import org.apache.flink.core.memory.DataOutputView;
 /**
  * The string form of the records and keys passed between operators ({@link SignalRecord}, {@link GroupKey}):
  * a short header, then the characters in one block, so that writing, reading and copying a string is a bulk copy
- * rather than a call per character, and ids take half their text's bytes.
+ * rather than a call per character, and ids take half their text's bytes. Byte arrays of those records (an alert,
+ * packed evidence) go as blocks: a length, -1 for null, then the bytes ({@link #writeBlock}).
  *
  * <p>Header: an unsigned LEB128 number, 0 for null, else {@code (length << 2 | form) + 1} with {@code length} in
  * characters. Forms: {@link #LATIN1} one byte per character (every character at most U+00FF); {@link #UTF16} two
@@ -159,6 +161,47 @@ final class CompactText {
         }
     }
 
+    /** Bound on a byte block read back (an alert, packed evidence). */
+    static final int MAX_BLOCK_BYTES = 64 << 20;
+
+    /** A byte array of a record (null allowed): its length, -1 for null, then its bytes. */
+    static void writeBlock(byte[] b, DataOutputView out) throws IOException {
+        if (b == null) {
+            out.writeInt(-1);
+        } else {
+            out.writeInt(b.length);
+            out.write(b);
+        }
+    }
+
+    /** Reads what {@link #writeBlock} wrote; {@code what} names the field in the error of a corrupt length. */
+    static byte[] readBlock(DataInputView in, String what) throws IOException {
+        int length = blockLength(in, what);
+        if (length < 0) {
+            return null;
+        }
+        byte[] b = new byte[length];
+        in.readFully(b);
+        return b;
+    }
+
+    /** Copies what {@link #writeBlock} wrote, as it is. */
+    static void copyBlock(DataInputView in, DataOutputView out, String what) throws IOException {
+        int length = blockLength(in, what);
+        out.writeInt(length);
+        if (length > 0) {
+            copyBytes(in, out, length);
+        }
+    }
+
+    private static int blockLength(DataInputView in, String what) throws IOException {
+        int length = in.readInt();
+        if (length < -1 || length > MAX_BLOCK_BYTES) {
+            throw new IOException("corrupt " + what + " of " + length + " bytes");
+        }
+        return length;
+    }
+
     /**
      * Copies {@code n} bytes through a buffer: {@code DataOutputView.write(DataInputView, int)} is faster on paged
      * views but fails instead of growing on Flink's {@code DataOutputSerializer}.
@@ -232,11 +275,7 @@ final class CompactText {
     }
 
     private static void writeHeader(DataOutputView out, long v) throws IOException {
-        while ((v & ~0x7FL) != 0) {
-            out.writeByte((int) (v & 0x7F) | 0x80);
-            v >>>= 7;
-        }
-        out.writeByte((int) v);
+        Encoding.writeVarLong(out, v);
     }
 
     private static long readHeader(DataInputView in) throws IOException {

@@ -98,7 +98,6 @@ public class SignalRecord {
         private static final long serialVersionUID = 1L;
         public static final Serializer INSTANCE = new Serializer();
         private static final int MAX_GROUP_VALUES = 1024;
-        private static final int MAX_EVIDENCE_BYTES = 64 << 20;
 
         @Override
         public boolean isImmutableType() {
@@ -148,12 +147,7 @@ public class SignalRecord {
             CompactText.writeId(r.ruleId, out);
             out.writeLong(r.time);
             CompactText.write(r.value, out);
-            if (r.evidence == null) {
-                out.writeInt(-1);
-            } else {
-                out.writeInt(r.evidence.length);
-                out.write(r.evidence);
-            }
+            CompactText.writeBlock(r.evidence, out);
         }
 
         @Override
@@ -170,11 +164,7 @@ public class SignalRecord {
             r.ruleId = CompactText.read(in);
             r.time = in.readLong();
             r.value = CompactText.read(in);
-            int length = evidenceLength(in);
-            if (length >= 0) {
-                r.evidence = new byte[length];
-                in.readFully(r.evidence);
-            }
+            r.evidence = CompactText.readBlock(in, "signal record: evidence");
             return r;
         }
 
@@ -184,14 +174,6 @@ public class SignalRecord {
                 throw new IOException("corrupt signal record: " + n + " group values");
             }
             return n;
-        }
-
-        private static int evidenceLength(DataInputView in) throws IOException {
-            int length = in.readInt();
-            if (length < -1 || length > MAX_EVIDENCE_BYTES) {
-                throw new IOException("corrupt signal record: evidence of " + length + " bytes");
-            }
-            return length;
         }
 
         @Override
@@ -217,11 +199,7 @@ public class SignalRecord {
             CompactText.copy(in, out);
             out.writeLong(in.readLong());
             CompactText.copy(in, out);
-            int length = evidenceLength(in);
-            out.writeInt(length);
-            if (length > 0) {
-                CompactText.copyBytes(in, out, length);
-            }
+            CompactText.copyBlock(in, out, "signal record: evidence");
         }
 
         @Override

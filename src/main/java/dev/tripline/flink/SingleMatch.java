@@ -83,7 +83,6 @@ public class SingleMatch {
     public static final class Serializer extends TypeSerializerSingleton<SingleMatch> {
         private static final long serialVersionUID = 1L;
         public static final Serializer INSTANCE = new Serializer();
-        private static final int MAX_ALERT_BYTES = 64 << 20;
 
         @Override
         public boolean isImmutableType() {
@@ -123,12 +122,7 @@ public class SingleMatch {
             CompactText.writeId(r.ruleId, out);
             CompactText.write(r.dedupKey, out);
             out.writeLong(r.eventTime);
-            if (r.alert == null) {
-                out.writeInt(-1);
-            } else {
-                out.writeInt(r.alert.length);
-                out.write(r.alert);
-            }
+            CompactText.writeBlock(r.alert, out);
             CompactText.write(r.alertId, out);
             out.writeLong(r.dedupPeriodMillis);
             out.writeInt(r.dedupThreshold);
@@ -140,11 +134,7 @@ public class SingleMatch {
             r.ruleId = CompactText.read(in);
             r.dedupKey = CompactText.read(in);
             r.eventTime = in.readLong();
-            int length = alertLength(in);
-            if (length >= 0) {
-                r.alert = new byte[length];
-                in.readFully(r.alert);
-            }
+            r.alert = CompactText.readBlock(in, "single match: an alert");
             r.alertId = CompactText.read(in);
             r.dedupPeriodMillis = in.readLong();
             r.dedupThreshold = in.readInt();
@@ -161,22 +151,10 @@ public class SingleMatch {
             CompactText.copy(in, out);
             CompactText.copy(in, out);
             out.writeLong(in.readLong());
-            int length = alertLength(in);
-            out.writeInt(length);
-            if (length > 0) {
-                CompactText.copyBytes(in, out, length);
-            }
+            CompactText.copyBlock(in, out, "single match: an alert");
             CompactText.copy(in, out);
             out.writeLong(in.readLong());
             out.writeInt(in.readInt());
-        }
-
-        private static int alertLength(DataInputView in) throws IOException {
-            int length = in.readInt();
-            if (length < -1 || length > MAX_ALERT_BYTES) {
-                throw new IOException("corrupt singleMatch: an alert of " + length + " bytes");
-            }
-            return length;
         }
 
         @Override
