@@ -202,9 +202,11 @@ public final class EventParser {
         if (end - start > limits.maxRecordBytes()) {
             return false;
         }
-        for (String envelopeKey : ENVELOPE_KEYS) {
-            if (members.hasName(envelopeKey)) {
-                return false;
+        if (members.maybeEnvelope()) {
+            for (String envelopeKey : ENVELOPE_KEYS) {
+                if (members.hasName(envelopeKey)) {
+                    return false;
+                }
             }
         }
         byte[] raw = fields.isAll()
@@ -1022,10 +1024,10 @@ public final class EventParser {
             return;
         }
         // Asked of the bytes when there are members: whether it is an object is known without building it.
-        boolean identity = ctx.members != null
-                ? ctx.members.firstByte("userIdentity") == '{'
-                : obj.path("userIdentity").isObject();
-        if (requireIdentity && !identity) {
+        if (requireIdentity
+                && !(ctx.members != null
+                        ? ctx.members.firstByte("userIdentity") == '{'
+                        : obj.path("userIdentity").isObject())) {
             fail(
                     ctx,
                     ParseFailure.Reason.MISSING_IDENTITY,
@@ -1401,6 +1403,9 @@ public final class EventParser {
      * its dead letter reads the same (failures are rare; this costs nothing on events).
      */
     private String recordSnippet(Ctx ctx, JsonLocation start, JsonNode record, byte[] raw) {
+        if (ctx.members != null) {
+            return ""; // the failure is dropped: the token reader reads the record again and reports it
+        }
         if (start == null && raw != null) {
             try (JsonParser p = factory.createParser(raw)) {
                 JsonNode whole = readValue(p, p.nextToken(), new Budget(0, raw.length, raw.length), null);

@@ -37,6 +37,11 @@ final class RecordMembers extends AbstractMap<String, JsonNode> {
     private long[] special = new long[1];
 
     private LinkedHashMap<String, JsonNode> whole;
+    /**
+     * False when no key can be one that makes a top-level object an envelope (Records, records, value,
+     * messageType, logEvents, detail-type): none has their length and first letter, and none is escaped.
+     */
+    private boolean maybeEnvelope;
 
     RecordMembers(byte[] b, FieldSet.Node keep) {
         this.b = b;
@@ -76,8 +81,11 @@ final class RecordMembers extends AbstractMap<String, JsonNode> {
 
     // ---- filled by StrictJsonPass ---------------------------------------------------------------------------
 
-    /** A member's name, quotes included, is {@code b[start, end)}. */
-    void name(int start, int end) {
+    /**
+     * A member's name, quotes included, is {@code b[start, end)}; {@code plain} when it holds only ASCII bytes and
+     * no escape.
+     */
+    void name(int start, int end, boolean plain) {
         if (4 * count + 4 > at.length) {
             at = Arrays.copyOf(at, at.length * 2);
             values = Arrays.copyOf(values, values.length * 2);
@@ -85,9 +93,16 @@ final class RecordMembers extends AbstractMap<String, JsonNode> {
         }
         at[4 * count] = start;
         at[4 * count + 1] = end;
-        if (!ValidJson.plain(b, start + 1, end - 1)) {
+        if (!plain) {
             special[count >> 6] |= 1L << count;
         }
+        int length = end - start - 2;
+        byte first = b[start + 1];
+        maybeEnvelope |= !plain
+                || (length == 7 && (first == 'R' || first == 'r'))
+                || (length == 5 && first == 'v')
+                || (length == 9 && first == 'l')
+                || (length == 11 && (first == 'm' || first == 'd'));
         count++;
     }
 
@@ -112,6 +127,11 @@ final class RecordMembers extends AbstractMap<String, JsonNode> {
     }
 
     // ---- reading --------------------------------------------------------------------------------------------
+
+    /** False when no member can be named Records, records, value, messageType, logEvents or detail-type. */
+    boolean maybeEnvelope() {
+        return maybeEnvelope;
+    }
 
     /** True when a member is named {@code name} (whatever the field set keeps). */
     boolean hasName(String name) {

@@ -49,16 +49,23 @@ public final class StrictJsonPass {
         int i = from;
         while (i < to) {
             int c = b[i];
-            if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
-                i++;
-                continue;
-            }
             boolean valueHere = state == VALUE || state == VALUE_OR_CLOSE;
             if (c == '"') {
                 if (!valueHere && state != KEY && state != KEY_OR_CLOSE) {
                     return i;
                 }
-                int end = stringEnd(b, i + 1, to);
+                int end;
+                boolean plain = false;
+                if (depth == 1 && members != null && !valueHere) {
+                    // A record's key: mostly a few plain ASCII bytes, whose bytes are then its characters.
+                    end = plainEnd(b, i + 1, to);
+                    plain = end >= 0;
+                    if (!plain) {
+                        end = stringEnd(b, i + 1, to);
+                    }
+                } else {
+                    end = stringEnd(b, i + 1, to);
+                }
                 if (end < 0) {
                     return -end - 1;
                 }
@@ -69,7 +76,7 @@ public final class StrictJsonPass {
                     if (valueHere) {
                         members.value(i, end);
                     } else {
-                        members.name(i, end);
+                        members.name(i, end, plain);
                     }
                 }
                 i = end;
@@ -127,15 +134,17 @@ public final class StrictJsonPass {
                 i = end;
                 state = afterValue(depth);
             } else if (c == 't' || c == 'f' || c == 'n') {
-                String word = c == 't' ? "true" : c == 'f' ? "false" : "null";
-                if (!valueHere || !matches(b, i, to, word)) {
+                int end = literalEnd(b, i, to);
+                if (!valueHere || end < 0) {
                     return i;
                 }
                 if (depth == 1 && members != null) {
-                    members.value(i, i + word.length());
+                    members.value(i, end);
                 }
-                i += word.length();
+                i = end;
                 state = afterValue(depth);
+            } else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+                i++;
             } else {
                 return i;
             }
@@ -151,23 +160,57 @@ public final class StrictJsonPass {
         return (objects[depth >> 6] & (1L << depth)) != 0;
     }
 
-    private static boolean matches(byte[] b, int i, int to, String word) {
-        if (i + word.length() > to) {
-            return false;
+    /** The offset after the literal {@code true}, {@code false} or {@code null} at {@code i}, or -1. */
+    private static int literalEnd(byte[] b, int i, int to) {
+        byte c = b[i];
+        if (c == 'f') {
+            return i + 4 < to && b[i + 1] == 'a' && b[i + 2] == 'l' && b[i + 3] == 's' && b[i + 4] == 'e' ? i + 5 : -1;
         }
-        for (int k = 0; k < word.length(); k++) {
-            if (b[i + k] != word.charAt(k)) {
-                return false;
+        if (i + 3 >= to) {
+            return -1;
+        }
+        boolean ok = c == 't'
+                ? b[i + 1] == 'r' && b[i + 2] == 'u' && b[i + 3] == 'e'
+                : b[i + 1] == 'u' && b[i + 2] == 'l' && b[i + 3] == 'l';
+        return ok ? i + 4 : -1;
+    }
+
+    /**
+     * The offset after the closing quote of the string whose content starts at {@code i} when that content is
+     * plain ASCII bytes without an escape (its bytes are its characters), else -1.
+     */
+    private static int plainEnd(byte[] b, int i, int to) {
+        while (i + 8 <= to) {
+            long special = special((long) LONGS.get(b, i));
+            if (special != 0) {
+                i += Long.numberOfTrailingZeros(special) >>> 3;
+                return b[i] == '"' ? i + 1 : -1;
+            }
+            i += 8;
+        }
+        for (; i < to; i++) {
+            byte c = b[i];
+            if (c == '"') {
+                return i + 1;
+            }
+            if (c < 0x20 || c == '\\') {
+                return -1; // a control byte, a non-ASCII byte (negative) or an escape
             }
         }
-        return true;
+        return -1;
     }
 
     /** The offset after the closing quote of the string whose content starts at {@code i}, or -(error offset)-1. */
     private static int stringEnd(byte[] b, int i, int to) {
         while (true) {
-            // Eight plain ASCII bytes at a time: no quote, backslash, control byte or non-ASCII among them.
-            while (i + 8 <= to && plain((long) LONGS.get(b, i))) {
+            // Eight plain ASCII bytes at a time: no quote, backslash, control byte or non-ASCII among them. In
+            // the first eight that are not, go straight to the first special byte (the lowest flag is exact).
+            while (i + 8 <= to) {
+                long special = special((long) LONGS.get(b, i));
+                if (special != 0) {
+                    i += Long.numberOfTrailingZeros(special) >>> 3;
+                    break;
+                }
                 i += 8;
             }
             if (i >= to) {
@@ -207,12 +250,15 @@ public final class StrictJsonPass {
         }
     }
 
-    /** True when none of the eight bytes of {@code w} is a quote, a backslash, below 0x20 or above 0x7f. */
-    private static boolean plain(long w) {
+    /**
+     * The high bit of each of the eight bytes of {@code w} (little-endian) that is a quote, a backslash, below
+     * 0x20 or above 0x7f; zero when there is none. Bytes above a flagged one may be flagged falsely (a borrow),
+     * the lowest flagged byte never is.
+     */
+    private static long special(long w) {
         long quote = w ^ (ONES * '"');
         long backslash = w ^ (ONES * '\\');
-        long special = ((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash) | (w - ONES * 0x20) | w;
-        return (special & HIGHS) == 0;
+        return (((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash) | (w - ONES * 0x20) | w) & HIGHS;
     }
 
     /** The offset after the number starting at {@code i} (RFC 8259 grammar), or -1. */
