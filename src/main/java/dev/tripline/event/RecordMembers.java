@@ -37,6 +37,17 @@ final class RecordMembers extends AbstractMap<String, JsonNode> {
     private long[] special = new long[1];
 
     private LinkedHashMap<String, JsonNode> whole;
+
+    /** Reads answered by scanning the keys' bytes before {@link #table} is built. */
+    private static final int SCANNED_READS = 3;
+
+    private int reads;
+    /** The kept keys once listed ({@link #keySet}); null before. */
+    private Set<String> keys;
+    /** Each member's key, decoded and interned; null until {@link #buildTable}. */
+    private String[] names;
+    /** Open addressing by key hash: 1 + the index of the last member of each key; null until built. */
+    private int[] table;
     /**
      * False when no key can be one that makes a top-level object an envelope (Records, records, value,
      * messageType, logEvents, detail-type): none has their length and first letter, and none is escaped.
@@ -161,8 +172,25 @@ final class RecordMembers extends AbstractMap<String, JsonNode> {
         return get(key) != null;
     }
 
-    /** The last member named {@code name}, or -1. */
+    /**
+     * The last member named {@code name}, or -1. The parser reads two or three members, which a scan of the keys'
+     * bytes finds; the matcher reads many, present or not, so from the fourth read on a hash table of the keys
+     * answers (the keys decoded once, then one probe per read).
+     */
     private int find(String name) {
+        if (table == null && ++reads > SCANNED_READS) {
+            buildTable();
+        }
+        if (table != null) {
+            int mask = table.length - 1;
+            for (int slot = name.hashCode() & mask; table[slot] != 0; slot = (slot + 1) & mask) {
+                String n = names[table[slot] - 1];
+                if (n == name || n.equals(name)) {
+                    return table[slot] - 1;
+                }
+            }
+            return -1;
+        }
         int length = name.length();
         for (int k = count - 1; k >= 0; k--) {
             int start = at[4 * k] + 1;
@@ -187,6 +215,21 @@ final class RecordMembers extends AbstractMap<String, JsonNode> {
         return true;
     }
 
+    private void buildTable() {
+        names = new String[count];
+        table = new int[Integer.highestOneBit(Math.max(4, count * 2) - 1) << 1];
+        int mask = table.length - 1;
+        for (int k = 0; k < count; k++) {
+            String name = ValidJson.name(b, at[4 * k] + 1, at[4 * k + 1] - 1);
+            names[k] = name;
+            int slot = name.hashCode() & mask;
+            while (table[slot] != 0 && !names[table[slot] - 1].equals(name)) {
+                slot = (slot + 1) & mask;
+            }
+            table[slot] = k + 1; // a later duplicate takes the slot: the last value wins
+        }
+    }
+
     /** Member {@code k}'s value as the record's node holds it, decoded once; null when the field set drops it. */
     private JsonNode decoded(int k, String name) {
         JsonNode v = values[k];
@@ -207,6 +250,9 @@ final class RecordMembers extends AbstractMap<String, JsonNode> {
         if (whole != null) {
             return whole.keySet();
         }
+        if (keys != null) {
+            return keys;
+        }
         Set<String> names = new LinkedHashSet<>();
         for (int k = 0; k < count; k++) {
             String name = ValidJson.name(b, at[4 * k] + 1, at[4 * k + 1] - 1);
@@ -214,7 +260,8 @@ final class RecordMembers extends AbstractMap<String, JsonNode> {
                 names.add(name);
             }
         }
-        return Collections.unmodifiableSet(names);
+        keys = Collections.unmodifiableSet(names);
+        return keys;
     }
 
     @Override

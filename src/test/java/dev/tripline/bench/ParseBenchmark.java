@@ -10,9 +10,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tripline.event.Event;
 import dev.tripline.event.EventParser;
 import dev.tripline.event.FieldSet;
+import dev.tripline.event.LogType;
 import dev.tripline.event.ParseLimits;
 import dev.tripline.event.ParseResult;
 import dev.tripline.event.StrictJsonPass;
+import dev.tripline.match.CompiledMatcher;
 import dev.tripline.program.FieldDemand;
 import dev.tripline.rule.CorrelationRule;
 import dev.tripline.rule.Rule;
@@ -46,7 +48,9 @@ import org.openjdk.jmh.infra.Blackhole;
  * ({@code jacksonSkip}, the floor of any Jackson-based parser) and dsl-json reading each record into a map
  * ({@code dslJsonMap}). The {@code fastjson*} methods weigh fastjson2's low-level reader (skipping, decoding,
  * building trees, building eight top-level fields lazily), and {@code strictPass} what the job's checks cost
- * before anything is built ({@link StrictJsonPass}, the tokenizer EventParser reads a message's record with). Scores are records per second on one
+ * before anything is built ({@link StrictJsonPass}, the tokenizer EventParser reads a message's record with).
+ * {@code selectiveMatch} and {@code jacksonTreeMatch} add the compiled matcher after each parse, since the job's
+ * parser builds a record's members when they are first read. Scores are records per second on one
  * thread. {@link #main} runs every variant in paired rounds in one JVM, for a loaded machine.
  */
 @State(Scope.Benchmark)
@@ -63,6 +67,7 @@ public class ParseBenchmark {
     byte[][] messages;
     EventParser parser;
     EventParser selectiveParser;
+    CompiledMatcher matcher;
     ObjectMapper jackson;
     JsonFactory tokens;
     DslJson<Object> dslJson;
@@ -85,6 +90,7 @@ public class ParseBenchmark {
             throw new IllegalStateException("the rule set needs whole records; nothing selective to measure");
         }
         selectiveParser = new EventParser(ParseLimits.defaults(), false, fields);
+        matcher = CompiledMatcher.compile(rules);
         jackson = new ObjectMapper();
         tokens = new JsonFactory();
         dslJson = new DslJson<>();
@@ -108,6 +114,8 @@ public class ParseBenchmark {
         variants.put("selective", b::selective);
         variants.put("jacksonSkip", b::jacksonSkip);
         variants.put("dslJsonMap", b::dslJsonMap);
+        variants.put("jacksonTreeMatch", b::jacksonTreeMatch);
+        variants.put("selectiveMatch", b::selectiveMatch);
         variants.put("fastjsonSkip", b::fastjsonSkip);
         variants.put("fastjsonWalk", b::fastjsonWalk);
         variants.put("fastjsonTree", b::fastjsonTree);
@@ -154,6 +162,29 @@ public class ParseBenchmark {
             for (Event e : r.events()) {
                 bh.consume(e);
             }
+        }
+    }
+
+    /**
+     * The job's parser and then the compiled matcher (every enabled rule) on each event: what parsing and
+     * matching cost together when a record's members are built only as its candidate rules read them.
+     */
+    @Benchmark
+    @OperationsPerInvocation(RECORDS)
+    public void selectiveMatch(Blackhole bh) {
+        for (byte[] m : messages) {
+            for (Event e : selectiveParser.parse(m).events()) {
+                matcher.match(e, bh::consume);
+            }
+        }
+    }
+
+    /** The baseline of {@link #selectiveMatch}: Jackson's tree of each record as the event, then the matcher. */
+    @Benchmark
+    @OperationsPerInvocation(RECORDS)
+    public void jacksonTreeMatch(Blackhole bh) throws IOException {
+        for (byte[] m : messages) {
+            matcher.match(new Event(LogType.CLOUDTRAIL, (ObjectNode) jackson.readTree(m)), bh::consume);
         }
     }
 
