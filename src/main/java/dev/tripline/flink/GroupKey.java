@@ -90,7 +90,8 @@ public final class GroupKey {
         this.hash = hash(this.planId, this.fingerprint, values);
     }
 
-    private GroupKey(String planId, String fingerprint, byte[] values, int count) {
+    /** A key of values already in {@link CompactText}'s form, one after the other; {@code values} is kept as is. */
+    GroupKey(String planId, String fingerprint, byte[] values, int count) {
         this.planId = canonical(planId);
         this.fingerprint = canonical(fingerprint);
         this.values = values;
@@ -199,8 +200,8 @@ public final class GroupKey {
         @Override
         public GroupKey deserialize(DataInputView in) throws IOException {
             int hash = in.readInt();
-            String planId = CompactText.read(in);
-            String fingerprint = CompactText.read(in);
+            String planId = CompactText.readId(in);
+            String fingerprint = CompactText.readId(in);
             if (planId == null || fingerprint == null) {
                 throw new IOException("corrupt correlation key: no plan id or fingerprint");
             }
