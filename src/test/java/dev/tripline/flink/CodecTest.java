@@ -55,6 +55,57 @@ class CodecTest {
     }
 
     @Test
+    void batchSortKeysNameTheJobsPlansByPlaceAndStillTellEveryKeyApart() throws Exception {
+        String plan = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a11";
+        String other = "2de62527-97ce-48fd-ae9e-8560d218a096";
+        var sorting =
+                new GroupKey.SortSerializer(new String[] {other, plan}, new String[] {"00ff", "0123456789abcdef"});
+        List<GroupKey> keys = List.of(
+                new GroupKey(plan, "0123456789abcdef", List.of("123456789012", "AKIAIOSFODNN7EXAMPLE")),
+                new GroupKey(plan, "0123456789abcdef", List.of("123456789012", "AKIAIOSFODNN7EXAMPLF")),
+                new GroupKey(other, "00ff", List.of("123456789012", "AKIAIOSFODNN7EXAMPLE")),
+                // Same id, another fingerprint (a changed correlation a live update brought): not the table's.
+                new GroupKey(plan, "fedcba9876543210", List.of("123456789012", "AKIAIOSFODNN7EXAMPLE")),
+                new GroupKey("not-in-the-table", "00ff", List.of("123456789012", "AKIAIOSFODNN7EXAMPLE")),
+                new GroupKey(plan, "0123456789abcdef", List.of()));
+        java.util.Set<String> written = new java.util.HashSet<>();
+        for (GroupKey k : keys) {
+            var out = new org.apache.flink.core.memory.DataOutputSerializer(64);
+            sorting.serialize(k, out);
+            byte[] bytes = out.getCopyOfBuffer();
+            assertThat(written.add(Arrays.toString(bytes)))
+                    .as("%s writes bytes of its own", k)
+                    .isTrue();
+            GroupKey back = sorting.deserialize(new org.apache.flink.core.memory.DataInputDeserializer(bytes));
+            assertThat(back).isEqualTo(k).hasSameHashCodeAs(k);
+            assertThat(back.planId()).isEqualTo(k.planId());
+            assertThat(back.fingerprint()).isEqualTo(k.fingerprint());
+        }
+        var stored = new org.apache.flink.core.memory.DataOutputSerializer(64);
+        GroupKey.Serializer.INSTANCE.serialize(keys.get(0), stored);
+        var sorted = new org.apache.flink.core.memory.DataOutputSerializer(64);
+        sorting.serialize(keys.get(0), sorted);
+        assertThat(sorted.length())
+                .as("a plan of the table takes two bytes instead of its id and fingerprint")
+                .isEqualTo(stored.length() - 17 - 9 + 2);
+        assertThatThrownBy(() -> sorting.deserialize(
+                        new org.apache.flink.core.memory.DataInputDeserializer(new byte[] {0, 0, 0, 0, 0, 3, 0, 0})))
+                .hasMessageContaining("plan 3 of 2");
+        var snapshot = sorting.snapshotConfiguration();
+        var written2 = new org.apache.flink.core.memory.DataOutputSerializer(64);
+        snapshot.writeSnapshot(written2);
+        var read = new GroupKey.SortSnapshot();
+        read.readSnapshot(1, new org.apache.flink.core.memory.DataInputDeserializer(written2.getCopyOfBuffer()), null);
+        assertThat(read.restoreSerializer()).isEqualTo(sorting);
+        assertThat(snapshot.resolveSchemaCompatibility(read).isCompatibleAsIs()).isTrue();
+        assertThat(new GroupKey.SortSnapshot(new String[] {plan}, new String[] {"0123456789abcdef"})
+                        .resolveSchemaCompatibility(read)
+                        .isIncompatible())
+                .as("another table reads keys differently")
+                .isTrue();
+    }
+
+    @Test
     void groupKeysKeepTheirValuesAsWrittenWhateverTheirCharacters() throws Exception {
         String longValue = "arn:aws:iam::123456789012:role/" + "x".repeat(200);
         List<String> group = List.of("123456789012", longValue, "", "ü", "€漢", "\u007f\u0080\u07ff\u0800\uffff");
