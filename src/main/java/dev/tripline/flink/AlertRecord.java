@@ -47,6 +47,12 @@ public class AlertRecord {
 
     public int dedupThreshold;
 
+    /**
+     * The alert {@link #alert} encodes, when this record was made from it in this JVM: dedup's line goes on to the
+     * encoder chained behind it, which then does not decode what was just encoded. Not serialized.
+     */
+    private transient Alert decoded;
+
     public AlertRecord() {}
 
     /** The record of {@code a} before dedup, to be deduplicated under {@code policy}. */
@@ -65,6 +71,7 @@ public class AlertRecord {
         r.dedupKey = a.dedupKey();
         r.eventTime = a.lastSeenMillis();
         r.alert = AlertCodec.encode(a);
+        r.decoded = a;
         r.alertId = a.alertId();
         r.firstSeen = a.firstSeenMillis();
         r.count = a.count();
@@ -98,7 +105,7 @@ public class AlertRecord {
     }
 
     public Alert alert() {
-        return AlertCodec.decode(alert);
+        return decoded != null ? decoded : AlertCodec.decode(alert);
     }
 
     @Override
@@ -146,6 +153,7 @@ public class AlertRecord {
             r.occurrences = from.occurrences;
             r.dedupPeriodMillis = from.dedupPeriodMillis;
             r.dedupThreshold = from.dedupThreshold;
+            r.decoded = from.decoded;
             return r;
         }
 
@@ -177,8 +185,8 @@ public class AlertRecord {
         @Override
         public AlertRecord deserialize(DataInputView in) throws IOException {
             AlertRecord r = new AlertRecord();
-            r.ruleId = CompactText.read(in);
-            r.kind = CompactText.read(in);
+            r.ruleId = CompactText.readId(in);
+            r.kind = CompactText.readId(in);
             r.dedupKey = CompactText.read(in);
             r.eventTime = in.readLong();
             r.alert = CompactText.readBlock(in, "alert record: an alert");

@@ -3,6 +3,7 @@ package dev.tripline.flink;
 import dev.tripline.correlate.Encoding;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputSerializer;
@@ -22,7 +23,8 @@ import org.apache.flink.core.memory.DataOutputView;
  * string reads back equal, a lone surrogate included (UTF-8 would replace it), because a correlation key read
  * back must hash as it did when it was written.
  *
- * <p>State: the written form of up to {@link #MAX_IDS} ids, kept for the JVM's life ({@link #writeId}).
+ * <p>State: the written form of up to {@link #MAX_IDS} ids and the string of up to as many id forms read back,
+ * kept for the JVM's life ({@link #writeId}, {@link #readId}).
  */
 final class CompactText {
     static final int LATIN1 = 0;
@@ -36,6 +38,9 @@ final class CompactText {
     static final int MAX_IDS = 4096;
 
     private static final ConcurrentHashMap<String, byte[]> IDS = new ConcurrentHashMap<>();
+    /** The other way: the string of each id form read so far ({@link #readId}). */
+    private static final ConcurrentHashMap<IdBytes, String> READ_IDS = new ConcurrentHashMap<>();
+
     private static final int UUID_LENGTH = 36;
     private static final char[] HEX_DIGITS = "0123456789abcdef".toCharArray();
 
@@ -106,28 +111,72 @@ final class CompactText {
         }
         int form = (int) ((header - 1) & 3);
         int n = (int) ((header - 1) >>> 2);
+        byte[] b = new byte[checkedByteLength(form, n)];
+        in.readFully(b);
+        return decode(form, n, b);
+    }
+
+    /**
+     * {@link #read} for a string written by {@link #writeId}: the same string instance for the same bytes, up to
+     * {@link #MAX_IDS} of them, so that the characters of a recurring id are not built again on every record and
+     * its hash is worked out once.
+     */
+    static String readId(DataInputView in) throws IOException {
+        long header = readHeader(in);
+        if (header == 0) {
+            return null;
+        }
+        int form = (int) ((header - 1) & 3);
+        int n = (int) ((header - 1) >>> 2);
+        byte[] b = new byte[checkedByteLength(form, n)];
+        in.readFully(b);
+        IdBytes written = new IdBytes(header, b);
+        String known = READ_IDS.get(written);
+        if (known == null) {
+            known = decode(form, n, b);
+            if (READ_IDS.size() < MAX_IDS) {
+                String raced = READ_IDS.putIfAbsent(written, known);
+                known = raced != null ? raced : known;
+            }
+        }
+        return known;
+    }
+
+    /** The written form of an id, a key of {@link #READ_IDS}. */
+    private record IdBytes(long header, byte[] bytes) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof IdBytes other && other.header == header && Arrays.equals(other.bytes, bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(header) * 31 + Arrays.hashCode(bytes);
+        }
+    }
+
+    /** The bytes a string of {@code n} characters in {@code form} takes, checked to be a possible length. */
+    private static int checkedByteLength(int form, int n) throws IOException {
         if (form == HEX && n % 2 != 0) {
             throw new IOException("corrupt text: " + n + " hex digits");
         }
+        if (form == UUID && n != 0) {
+            throw new IOException("corrupt text: a UUID header with a length");
+        }
+        return byteLength(form, n);
+    }
+
+    private static String decode(int form, int n, byte[] b) {
         switch (form) {
             case LATIN1 -> {
-                byte[] b = new byte[n];
-                in.readFully(b);
                 return new String(b, StandardCharsets.ISO_8859_1);
             }
             case HEX -> {
-                byte[] b = new byte[n / 2];
-                in.readFully(b);
                 char[] c = new char[n];
                 hexChars(b, 0, b.length, c, 0);
                 return new String(c);
             }
             case UUID -> {
-                if (n != 0) {
-                    throw new IOException("corrupt text: a UUID header with a length");
-                }
-                byte[] b = new byte[16];
-                in.readFully(b);
                 char[] c = new char[UUID_LENGTH];
                 hexChars(b, 0, 4, c, 0);
                 c[8] = '-';
@@ -141,8 +190,6 @@ final class CompactText {
                 return new String(c);
             }
             default -> {
-                byte[] b = new byte[2 * n];
-                in.readFully(b);
                 char[] c = new char[n];
                 for (int i = 0; i < n; i++) {
                     c[i] = (char) ((b[2 * i] & 0xFF) << 8 | (b[2 * i + 1] & 0xFF));

@@ -1,12 +1,15 @@
 package dev.tripline.flink;
 
+import dev.tripline.correlate.CorrelationPlan;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
@@ -90,7 +93,8 @@ public final class GroupKey {
         this.hash = hash(this.planId, this.fingerprint, values);
     }
 
-    private GroupKey(String planId, String fingerprint, byte[] values, int count) {
+    /** A key of values already in {@link CompactText}'s form, one after the other; {@code values} is kept as is. */
+    GroupKey(String planId, String fingerprint, byte[] values, int count) {
         this.planId = canonical(planId);
         this.fingerprint = canonical(fingerprint);
         this.values = values;
@@ -199,29 +203,9 @@ public final class GroupKey {
         @Override
         public GroupKey deserialize(DataInputView in) throws IOException {
             int hash = in.readInt();
-            String planId = CompactText.read(in);
-            String fingerprint = CompactText.read(in);
-            if (planId == null || fingerprint == null) {
-                throw new IOException("corrupt correlation key: no plan id or fingerprint");
-            }
-            int n = in.readUnsignedShort();
-            if (n > MAX_GROUP_VALUES) {
-                throw new IOException("corrupt correlation key: " + n + " group values");
-            }
-            // The values are kept as they are written: copied string by string, each checked to be there.
-            DataOutputSerializer bytes = new DataOutputSerializer(64);
-            for (int i = 0; i < n; i++) {
-                int start = bytes.length();
-                CompactText.copy(in, bytes);
-                if (bytes.length() == start + 1 && bytes.getSharedBuffer()[start] == 0) {
-                    throw new IOException("corrupt correlation key: a null group value");
-                }
-            }
-            GroupKey k = new GroupKey(planId, fingerprint, bytes.getCopyOfBuffer(), n);
-            if (k.hash != hash) {
-                throw new IOException("corrupt correlation key: its hash does not match " + k);
-            }
-            return k;
+            String planId = CompactText.readId(in);
+            String fingerprint = CompactText.readId(in);
+            return readValues(hash, planId, fingerprint, in);
         }
 
         @Override
@@ -238,6 +222,225 @@ public final class GroupKey {
         public TypeSerializerSnapshot<GroupKey> snapshotConfiguration() {
             return new CompactTextSnapshot();
         }
+    }
+
+    /**
+     * Flink's type for the key of a BATCH job over {@code plans} (the job's rules): {@link SortSerializer}.
+     * BATCH mode keeps keyed state in memory, one key at a time, and writes keys only for its sorter to compare.
+     */
+    public static TypeInformation<GroupKey> sortedType(List<CorrelationPlan> plans) {
+        String[] ids = new String[plans.size()];
+        String[] fingerprints = new String[plans.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = plans.get(i).id();
+            fingerprints[i] = plans.get(i).fingerprint();
+        }
+        return new SingletonTypeInfo<>(GroupKey.class, new SortSerializer(ids, fingerprints), true);
+    }
+
+    /**
+     * The key as BATCH mode's sorter compares it: as {@link Serializer} writes it, except that the plan, when it is
+     * one of the job's own (its table, fixed when the job is built), is written as its place in the table, two
+     * bytes, instead of its id and fingerprint (about 26 bytes). The sorter compares two signals of one group byte
+     * by byte over their whole keys before their times, so a sort's cost follows the key's length. A plan not in
+     * the table (one a live rule update brought) is written as place 0 followed by its id and fingerprint, so two
+     * different keys always write different bytes. Holds the table only.
+     */
+    public static final class SortSerializer extends TypeSerializer<GroupKey> {
+        private static final long serialVersionUID = 1L;
+        /** Places beyond this are not used: such plans are written with their id and fingerprint. */
+        private static final int MAX_PLACES = 0xFFFF;
+
+        private final String[] planIds;
+        private final String[] fingerprints;
+        /** Plan id to place (from 1) in the table. */
+        private final HashMap<String, Integer> places = new HashMap<>();
+
+        SortSerializer(String[] planIds, String[] fingerprints) {
+            if (planIds.length != fingerprints.length) {
+                throw new IllegalArgumentException("a plan table needs one fingerprint per plan id");
+            }
+            this.planIds = planIds.clone();
+            this.fingerprints = fingerprints.clone();
+            for (int i = 0; i < planIds.length && i < MAX_PLACES; i++) {
+                if (places.putIfAbsent(Objects.requireNonNull(planIds[i], "plan id"), i + 1) != null) {
+                    throw new IllegalArgumentException("plan " + planIds[i] + " twice in a plan table");
+                }
+            }
+        }
+
+        @Override
+        public boolean isImmutableType() {
+            return true;
+        }
+
+        @Override
+        public TypeSerializer<GroupKey> duplicate() {
+            return this;
+        }
+
+        @Override
+        public GroupKey createInstance() {
+            return new GroupKey("", "", List.of());
+        }
+
+        @Override
+        public GroupKey copy(GroupKey from) {
+            return from;
+        }
+
+        @Override
+        public GroupKey copy(GroupKey from, GroupKey reuse) {
+            return from;
+        }
+
+        @Override
+        public int getLength() {
+            return -1;
+        }
+
+        /** The place of {@code k}'s plan in the table, from 1; 0 when its id or fingerprint is not there. */
+        private int placeOf(GroupKey k) {
+            Integer place = places.get(k.planId);
+            return place != null && fingerprints[place - 1].equals(k.fingerprint) ? place : 0;
+        }
+
+        @Override
+        public void serialize(GroupKey k, DataOutputView out) throws IOException {
+            out.writeInt(k.hash);
+            int place = placeOf(k);
+            out.writeShort(place);
+            if (place == 0) {
+                CompactText.writeId(k.planId, out);
+                CompactText.writeId(k.fingerprint, out);
+            }
+            out.writeShort(k.count);
+            out.write(k.values);
+        }
+
+        @Override
+        public GroupKey deserialize(DataInputView in) throws IOException {
+            int hash = in.readInt();
+            int place = in.readUnsignedShort();
+            if (place > planIds.length) {
+                throw new IOException("corrupt correlation key: plan " + place + " of " + planIds.length);
+            }
+            return place == 0
+                    ? readValues(hash, CompactText.readId(in), CompactText.readId(in), in)
+                    : readValues(hash, planIds[place - 1], fingerprints[place - 1], in);
+        }
+
+        @Override
+        public GroupKey deserialize(GroupKey reuse, DataInputView in) throws IOException {
+            return deserialize(in);
+        }
+
+        @Override
+        public void copy(DataInputView in, DataOutputView out) throws IOException {
+            serialize(deserialize(in), out);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof SortSerializer other
+                    && Arrays.equals(other.planIds, planIds)
+                    && Arrays.equals(other.fingerprints, fingerprints);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(planIds) * 31 + Arrays.hashCode(fingerprints);
+        }
+
+        @Override
+        public TypeSerializerSnapshot<GroupKey> snapshotConfiguration() {
+            return new SortSnapshot(planIds, fingerprints);
+        }
+    }
+
+    /**
+     * The snapshot of a {@link SortSerializer}: its table. BATCH mode stores no keys; should such a key ever be
+     * restored, only the same table reads it.
+     */
+    public static final class SortSnapshot implements TypeSerializerSnapshot<GroupKey> {
+        private String[] planIds = new String[0];
+        private String[] fingerprints = new String[0];
+
+        public SortSnapshot() {}
+
+        SortSnapshot(String[] planIds, String[] fingerprints) {
+            this.planIds = planIds.clone();
+            this.fingerprints = fingerprints.clone();
+        }
+
+        @Override
+        public int getCurrentVersion() {
+            return 1;
+        }
+
+        @Override
+        public void writeSnapshot(DataOutputView out) throws IOException {
+            out.writeInt(planIds.length);
+            for (int i = 0; i < planIds.length; i++) {
+                out.writeUTF(planIds[i]);
+                out.writeUTF(fingerprints[i]);
+            }
+        }
+
+        @Override
+        public void readSnapshot(int version, DataInputView in, ClassLoader loader) throws IOException {
+            int n = in.readInt();
+            if (n < 0 || n > (1 << 20)) {
+                throw new IOException("corrupt plan table of " + n + " plans");
+            }
+            planIds = new String[n];
+            fingerprints = new String[n];
+            for (int i = 0; i < n; i++) {
+                planIds[i] = in.readUTF();
+                fingerprints[i] = in.readUTF();
+            }
+        }
+
+        @Override
+        public TypeSerializer<GroupKey> restoreSerializer() {
+            return new SortSerializer(planIds, fingerprints);
+        }
+
+        @Override
+        public TypeSerializerSchemaCompatibility<GroupKey> resolveSchemaCompatibility(
+                TypeSerializerSnapshot<GroupKey> old) {
+            return old instanceof SortSnapshot o
+                            && Arrays.equals(o.planIds, planIds)
+                            && Arrays.equals(o.fingerprints, fingerprints)
+                    ? TypeSerializerSchemaCompatibility.compatibleAsIs()
+                    : TypeSerializerSchemaCompatibility.incompatible();
+        }
+    }
+
+    /** The rest of a written key after its plan: the values, checked to be there, and the hash checked. */
+    private static GroupKey readValues(int hash, String planId, String fingerprint, DataInputView in)
+            throws IOException {
+        if (planId == null || fingerprint == null) {
+            throw new IOException("corrupt correlation key: no plan id or fingerprint");
+        }
+        int n = in.readUnsignedShort();
+        if (n > MAX_GROUP_VALUES) {
+            throw new IOException("corrupt correlation key: " + n + " group values");
+        }
+        // The values are kept as they are written: copied string by string, each checked to be there.
+        DataOutputSerializer bytes = new DataOutputSerializer(64);
+        for (int i = 0; i < n; i++) {
+            int start = bytes.length();
+            CompactText.copy(in, bytes);
+            if (bytes.length() == start + 1 && bytes.getSharedBuffer()[start] == 0) {
+                throw new IOException("corrupt correlation key: a null group value");
+            }
+        }
+        GroupKey k = new GroupKey(planId, fingerprint, bytes.getCopyOfBuffer(), n);
+        if (k.hash != hash) {
+            throw new IOException("corrupt correlation key: its hash does not match " + k);
+        }
+        return k;
     }
 
     /** Restores {@link Serializer#INSTANCE}: hash first, strings in {@link CompactText}'s form. */

@@ -13,7 +13,9 @@ import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
+import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
@@ -48,6 +50,12 @@ public class SignalRecord {
     /** {@link CorrelationPlan#packed}. */
     public byte[] evidence;
 
+    /**
+     * {@link #key()}, made once per record: the keyed exchange, BATCH mode's sorter and the keyed operator each ask
+     * for it. Nothing changes a record's fields once it is made, so it cannot go stale.
+     */
+    private transient GroupKey key;
+
     public SignalRecord() {}
 
     public static SignalRecord of(CorrelationPlan plan, Signal s, int stage) {
@@ -66,7 +74,12 @@ public class SignalRecord {
 
     /** The state key: derived from the fields, never parsed back. */
     public GroupKey key() {
-        return new GroupKey(planId, fingerprint, group);
+        GroupKey k = key;
+        if (k == null) {
+            k = new GroupKey(planId, fingerprint, group);
+            key = k;
+        }
+        return k;
     }
 
     /** The signal as {@code plan} (the plan of {@link #key()} under the running rules) steps it. */
@@ -121,6 +134,7 @@ public class SignalRecord {
             r.time = from.time;
             r.value = from.value;
             r.evidence = from.evidence;
+            r.key = from.key;
             return r;
         }
 
@@ -153,20 +167,38 @@ public class SignalRecord {
         @Override
         public SignalRecord deserialize(DataInputView in) throws IOException {
             SignalRecord r = new SignalRecord();
-            r.planId = CompactText.read(in);
-            r.fingerprint = CompactText.read(in);
-            r.group = new String[groupSize(in)];
-            for (int i = 0; i < r.group.length; i++) {
-                r.group[i] = CompactText.read(in);
+            r.planId = CompactText.readId(in);
+            r.fingerprint = CompactText.readId(in);
+            int n = groupSize(in);
+            // The group values are written as a key holds them: kept as read, they make the key without encoding
+            // them again, and the strings are read from them.
+            DataOutputSerializer values = VALUES.get();
+            values.clear();
+            for (int i = 0; i < n; i++) {
+                CompactText.copy(in, values);
+            }
+            DataInputDeserializer read = new DataInputDeserializer(values.getSharedBuffer(), 0, values.length());
+            r.group = new String[n];
+            boolean complete = true;
+            for (int i = 0; i < n; i++) {
+                r.group[i] = CompactText.read(read);
+                complete &= r.group[i] != null;
+            }
+            if (complete && r.planId != null && r.fingerprint != null) {
+                r.key = new GroupKey(r.planId, r.fingerprint, values.getCopyOfBuffer(), n);
             }
             r.stage = in.readInt();
             r.ruleIndex = in.readInt();
-            r.ruleId = CompactText.read(in);
+            r.ruleId = CompactText.readId(in);
             r.time = in.readLong();
             r.value = CompactText.read(in);
             r.evidence = CompactText.readBlock(in, "signal record: evidence");
             return r;
         }
+
+        /** Where a record's group values are read before they are copied into its key: one buffer per thread. */
+        private static final ThreadLocal<DataOutputSerializer> VALUES =
+                ThreadLocal.withInitial(() -> new DataOutputSerializer(128));
 
         private static int groupSize(DataInputView in) throws IOException {
             int n = in.readInt();

@@ -131,7 +131,7 @@ public class SingleMatch {
         @Override
         public SingleMatch deserialize(DataInputView in) throws IOException {
             SingleMatch r = new SingleMatch();
-            r.ruleId = CompactText.read(in);
+            r.ruleId = CompactText.readId(in);
             r.dedupKey = CompactText.read(in);
             r.eventTime = in.readLong();
             r.alert = CompactText.readBlock(in, "single match: an alert");

@@ -443,6 +443,9 @@ public final class DetectionJob {
         List<DataStream<SignalRecord>> chained = new ArrayList<>();
         List<DataStream<FiredRecord>> fired = new ArrayList<>();
         List<DataStream<LateRecord>> late = new ArrayList<>();
+        // BATCH mode sorts each stage's signals by key and time; its keys name the job's plans by their place in
+        // the rule program, a few bytes instead of the id and fingerprint a stored key needs.
+        TypeInformation<GroupKey> keyType = batch ? GroupKey.sortedType(engine.plans()) : GroupKey.TYPE;
         for (int stage = 1; stage <= stageCount; stage++) {
             DataStream<SignalRecord> input =
                     stage == 1 && stageCount == 1 ? signals : forStage(signals, stage, "detect");
@@ -463,7 +466,7 @@ public final class DetectionJob {
             CorrelateFunction correlate = new CorrelateFunction(
                     engine, liveRules, name, options.stateTtl(), options.allowedLateness(), batch);
             // BATCH mode: same-instant signals of a group in one order (see dedup below).
-            SingleOutputStreamOperator<FiredRecord> correlated = input.keyBy(SignalRecord::key, GroupKey.TYPE)
+            SingleOutputStreamOperator<FiredRecord> correlated = input.keyBy(SignalRecord::key, keyType)
                     .connect(validated.broadcast())
                     .transform(
                             name,

@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class AlertCodecTest {
-    static Alert alert() {
+public class AlertCodecTest {
+    public static Alert alert() {
         Map<String, String> group = new LinkedHashMap<>();
         group.put("account", "123456789012");
         group.put("principal", null);

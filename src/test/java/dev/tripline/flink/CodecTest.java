@@ -55,6 +55,57 @@ class CodecTest {
     }
 
     @Test
+    void batchSortKeysNameTheJobsPlansByPlaceAndStillTellEveryKeyApart() throws Exception {
+        String plan = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a11";
+        String other = "2de62527-97ce-48fd-ae9e-8560d218a096";
+        var sorting =
+                new GroupKey.SortSerializer(new String[] {other, plan}, new String[] {"00ff", "0123456789abcdef"});
+        List<GroupKey> keys = List.of(
+                new GroupKey(plan, "0123456789abcdef", List.of("123456789012", "AKIAIOSFODNN7EXAMPLE")),
+                new GroupKey(plan, "0123456789abcdef", List.of("123456789012", "AKIAIOSFODNN7EXAMPLF")),
+                new GroupKey(other, "00ff", List.of("123456789012", "AKIAIOSFODNN7EXAMPLE")),
+                // Same id, another fingerprint (a changed correlation a live update brought): not the table's.
+                new GroupKey(plan, "fedcba9876543210", List.of("123456789012", "AKIAIOSFODNN7EXAMPLE")),
+                new GroupKey("not-in-the-table", "00ff", List.of("123456789012", "AKIAIOSFODNN7EXAMPLE")),
+                new GroupKey(plan, "0123456789abcdef", List.of()));
+        java.util.Set<String> written = new java.util.HashSet<>();
+        for (GroupKey k : keys) {
+            var out = new org.apache.flink.core.memory.DataOutputSerializer(64);
+            sorting.serialize(k, out);
+            byte[] bytes = out.getCopyOfBuffer();
+            assertThat(written.add(Arrays.toString(bytes)))
+                    .as("%s writes bytes of its own", k)
+                    .isTrue();
+            GroupKey back = sorting.deserialize(new org.apache.flink.core.memory.DataInputDeserializer(bytes));
+            assertThat(back).isEqualTo(k).hasSameHashCodeAs(k);
+            assertThat(back.planId()).isEqualTo(k.planId());
+            assertThat(back.fingerprint()).isEqualTo(k.fingerprint());
+        }
+        var stored = new org.apache.flink.core.memory.DataOutputSerializer(64);
+        GroupKey.Serializer.INSTANCE.serialize(keys.get(0), stored);
+        var sorted = new org.apache.flink.core.memory.DataOutputSerializer(64);
+        sorting.serialize(keys.get(0), sorted);
+        assertThat(sorted.length())
+                .as("a plan of the table takes two bytes instead of its id and fingerprint")
+                .isEqualTo(stored.length() - 17 - 9 + 2);
+        assertThatThrownBy(() -> sorting.deserialize(
+                        new org.apache.flink.core.memory.DataInputDeserializer(new byte[] {0, 0, 0, 0, 0, 3, 0, 0})))
+                .hasMessageContaining("plan 3 of 2");
+        var snapshot = sorting.snapshotConfiguration();
+        var written2 = new org.apache.flink.core.memory.DataOutputSerializer(64);
+        snapshot.writeSnapshot(written2);
+        var read = new GroupKey.SortSnapshot();
+        read.readSnapshot(1, new org.apache.flink.core.memory.DataInputDeserializer(written2.getCopyOfBuffer()), null);
+        assertThat(read.restoreSerializer()).isEqualTo(sorting);
+        assertThat(snapshot.resolveSchemaCompatibility(read).isCompatibleAsIs()).isTrue();
+        assertThat(new GroupKey.SortSnapshot(new String[] {plan}, new String[] {"0123456789abcdef"})
+                        .resolveSchemaCompatibility(read)
+                        .isIncompatible())
+                .as("another table reads keys differently")
+                .isTrue();
+    }
+
+    @Test
     void groupKeysKeepTheirValuesAsWrittenWhateverTheirCharacters() throws Exception {
         String longValue = "arn:aws:iam::123456789012:role/" + "x".repeat(200);
         List<String> group = List.of("123456789012", longValue, "", "ü", "€漢", "\u007f\u0080\u07ff\u0800\uffff");
@@ -211,8 +262,9 @@ class CodecTest {
             SignalRecord.Serializer.INSTANCE.serialize(r, out);
             SignalRecord back = SignalRecord.Serializer.INSTANCE.deserialize(
                     new org.apache.flink.core.memory.DataInputDeserializer(out.getCopyOfBuffer()));
-            assertThat(back).usingRecursiveComparison().isEqualTo(r);
-            assertThat(back.key()).isEqualTo(r.key());
+            assertThat(back).usingRecursiveComparison().ignoringFields("key").isEqualTo(r);
+            assertThat(back.key()).isEqualTo(r.key()).hasSameHashCodeAs(r.key());
+            assertThat(back.key().group()).containsExactly("123", "", "ü");
         }
         var corrupt = new org.apache.flink.core.memory.DataOutputSerializer(16);
         CompactText.write("p", corrupt);
@@ -229,6 +281,59 @@ class CodecTest {
         assertThat(current.resolveSchemaCompatibility(SignalRecord.Serializer.INSTANCE.snapshotConfiguration())
                         .isCompatibleAsIs())
                 .isTrue();
+    }
+
+    @Test
+    void aSignalRecordMakesItsKeyOnceAndReadsItsKeyFromTheValuesAsWritten() throws Exception {
+        SignalRecord r = new SignalRecord();
+        r.planId = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a11";
+        r.fingerprint = "0123456789abcdef";
+        r.group = new String[] {"123456789012", "arn:aws:iam::123456789012:user/ü", "\ud800", "€漢"};
+        r.ruleId = "AWS.CloudTrail.UserAccessKeyAuth";
+        r.evidence = new byte[] {4, 5};
+        assertThat(r.key()).as("asked again, the same key").isSameAs(r.key());
+        assertThat(SignalRecord.Serializer.INSTANCE.copy(r).key())
+                .as("a copy keeps it")
+                .isSameAs(r.key());
+        var out = new org.apache.flink.core.memory.DataOutputSerializer(64);
+        SignalRecord.Serializer.INSTANCE.serialize(r, out);
+        SignalRecord.Serializer.INSTANCE.serialize(r, out);
+        var in = new org.apache.flink.core.memory.DataInputDeserializer(out.getCopyOfBuffer());
+        SignalRecord first = SignalRecord.Serializer.INSTANCE.deserialize(in);
+        SignalRecord second = SignalRecord.Serializer.INSTANCE.deserialize(in);
+        GroupKey fromFields = new GroupKey(r.planId, r.fingerprint, r.group);
+        assertThat(first.key()).isEqualTo(fromFields).hasSameHashCodeAs(fromFields);
+        assertThat(first.key().group()).containsExactly(r.group);
+        assertThat(first.group).containsExactly(r.group);
+        assertThat(second.planId)
+                .as("ids read back are shared, not built again")
+                .isSameAs(first.planId)
+                .isEqualTo(r.planId);
+        assertThat(second.ruleId).isSameAs(first.ruleId).isEqualTo(r.ruleId);
+        SignalRecord nullValue = SignalRecord.Serializer.INSTANCE.copy(r);
+        nullValue.group = new String[] {"a", null};
+        out.clear();
+        SignalRecord.Serializer.INSTANCE.serialize(nullValue, out);
+        SignalRecord withNull = SignalRecord.Serializer.INSTANCE.deserialize(
+                new org.apache.flink.core.memory.DataInputDeserializer(out.getCopyOfBuffer()));
+        assertThat(withNull.group).containsExactly("a", null);
+        assertThatThrownBy(withNull::key)
+                .as("a null group value makes no key, read back or not")
+                .isInstanceOf(NullPointerException.class);
+    }
+
+    @Test
+    void anAlertRecordMadeFromAnAlertGivesThatAlertBackWithoutDecodingIt() throws Exception {
+        dev.tripline.alert.Alert a = dev.tripline.alert.AlertCodecTest.alert();
+        AlertRecord r = AlertRecord.of(a);
+        assertThat(r.alert()).isSameAs(a);
+        assertThat(AlertRecord.Serializer.INSTANCE.copy(r).alert()).isSameAs(a);
+        var out = new org.apache.flink.core.memory.DataOutputSerializer(256);
+        AlertRecord.Serializer.INSTANCE.serialize(r, out);
+        AlertRecord back = AlertRecord.Serializer.INSTANCE.deserialize(
+                new org.apache.flink.core.memory.DataInputDeserializer(out.getCopyOfBuffer()));
+        assertThat(back.alert()).as("decoded from its bytes").isNotSameAs(a).isEqualTo(a);
+        assertThat(back.ruleId).isEqualTo(a.rule().id());
     }
 
     @Test
@@ -289,6 +394,11 @@ class CodecTest {
                 CompactText.writeId(t, id);
                 assertThat(id.getCopyOfBuffer()).as("as an id, written %s", i).isEqualTo(bytes);
             }
+            String once = CompactText.readId(new org.apache.flink.core.memory.DataInputDeserializer(bytes));
+            var again = new org.apache.flink.core.memory.DataInputDeserializer(bytes);
+            assertThat(once).as("read as an id: %s", t).isEqualTo(t);
+            assertThat(CompactText.readId(again)).as("the same instance again").isSameAs(once);
+            assertThat(again.available()).isZero();
         }
         assertThat(bytesOf(uuid)).as("a UUID takes its 16 bytes and a header").isEqualTo(17);
         assertThat(bytesOf("123456789012")).as("an account id takes half").isEqualTo(7);
@@ -297,6 +407,12 @@ class CodecTest {
         assertThatThrownBy(() -> CompactText.read(
                         new org.apache.flink.core.memory.DataInputDeserializer(new byte[] {(7 << 2 | 3) + 1, 0, 0, 0})))
                 .hasMessageContaining("7 hex digits");
+        assertThatThrownBy(() -> CompactText.readId(
+                        new org.apache.flink.core.memory.DataInputDeserializer(new byte[] {(7 << 2 | 3) + 1, 0, 0, 0})))
+                .hasMessageContaining("7 hex digits");
+        assertThatThrownBy(() -> CompactText.readId(
+                        new org.apache.flink.core.memory.DataInputDeserializer(new byte[] {(1 << 2 | 2) + 1, 0})))
+                .hasMessageContaining("a UUID header with a length");
     }
 
     @Test
