@@ -71,6 +71,11 @@ public final class CorrelationState {
     }
 
     final ArrayList<Slot> slots = new ArrayList<>(4);
+    /**
+     * The slots' times, in step with {@link #slots} ({@code times[i] == slots.get(i).time}): searching by time, which
+     * every step and window does, reads one array instead of a slot object per probe.
+     */
+    private long[] times = new long[4];
     /** Open or closed slots per rule index, kept in step with {@link #slots}. */
     private int[] perRule = new int[2];
     /** The per-rule slot limit was hit in this group and logged; later hits are only counted. */
@@ -126,7 +131,7 @@ public final class CorrelationState {
 
     /** Event time of the oldest slot, epoch millis; {@link Long#MAX_VALUE} when empty. */
     public long oldestSignalTime() {
-        return slots.isEmpty() ? Long.MAX_VALUE : slots.get(0).time;
+        return slots.isEmpty() ? Long.MAX_VALUE : times[0];
     }
 
     int slotsOf(int rule) {
@@ -134,11 +139,17 @@ public final class CorrelationState {
     }
 
     void insert(Slot s) {
-        int i = slots.size();
-        while (i > 0 && slots.get(i - 1).time > s.time) {
+        int n = slots.size();
+        int i = n;
+        while (i > 0 && times[i - 1] > s.time) {
             i--;
         }
         slots.add(i, s);
+        if (n == times.length) {
+            times = Arrays.copyOf(times, Math.max(4, n * 2));
+        }
+        System.arraycopy(times, i, times, i + 1, n - i);
+        times[i] = s.time;
         if (s.rule >= perRule.length) {
             perRule = Arrays.copyOf(perRule, s.rule + 1);
         }
@@ -162,11 +173,14 @@ public final class CorrelationState {
             } else {
                 if (kept != i) {
                     slots.set(kept, s);
+                    times[kept] = times[i];
                 }
                 kept++;
             }
         }
         if (kept < to) {
+            int n = slots.size();
+            System.arraycopy(times, to, times, kept, n - to);
             slots.subList(kept, to).clear();
         }
     }
@@ -174,13 +188,13 @@ public final class CorrelationState {
     /** Index of the first slot at or after {@code time}. */
     int firstAtOrAfter(long time) {
         int hi = slots.size();
-        if (hi == 0 || slots.get(hi - 1).time < time) {
+        if (hi == 0 || times[hi - 1] < time) {
             return hi; // signals mostly arrive in time order: after every slot held
         }
         int lo = 0;
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
-            if (slots.get(mid).time < time) {
+            if (times[mid] < time) {
                 lo = mid + 1;
             } else {
                 hi = mid;
@@ -196,7 +210,7 @@ public final class CorrelationState {
 
     /** The slot of exactly this rule, time and value, or null. */
     Slot find(int rule, long time, String value) {
-        for (int i = firstAtOrAfter(time); i < slots.size() && slots.get(i).time == time; i++) {
+        for (int i = firstAtOrAfter(time); i < slots.size() && times[i] == time; i++) {
             Slot s = slots.get(i);
             if (s.rule == rule && java.util.Objects.equals(s.value, value)) {
                 return s;
@@ -207,7 +221,7 @@ public final class CorrelationState {
 
     /** The open slot of exactly this rule, time and value, or null; closed witnesses are passed over. */
     Slot findOpen(int rule, long time, String value) {
-        for (int i = firstAtOrAfter(time); i < slots.size() && slots.get(i).time == time; i++) {
+        for (int i = firstAtOrAfter(time); i < slots.size() && times[i] == time; i++) {
             Slot s = slots.get(i);
             if (!s.closed && s.rule == rule && java.util.Objects.equals(s.value, value)) {
                 return s;
@@ -223,6 +237,7 @@ public final class CorrelationState {
         for (Slot s : slots) {
             c.slots.add(s.copy());
         }
+        c.times = times.clone();
         c.perRule = perRule.clone();
         c.limitLogged = limitLogged;
         c.timer = timer;

@@ -28,6 +28,36 @@ class CorrelationStateTest {
     }
 
     @Test
+    void searchesByTimeAgreeWithTheSlotsThroughInsertsRemovalsAndCopies() {
+        java.util.Random random = new java.util.Random(7);
+        CorrelationState state = new CorrelationState();
+        for (int round = 0; round < 2_000; round++) {
+            if (random.nextInt(3) > 0) {
+                state.insert(state.newSlot(random.nextInt(2), random.nextInt(50), null, 1, 1, false));
+            } else {
+                int from = state.size() == 0 ? 0 : random.nextInt(state.size());
+                int to = from + random.nextInt(state.size() - from + 1);
+                state.removeIf(from, to, s -> random.nextBoolean(), s -> {});
+            }
+            if (round % 100 == 0) {
+                state = round % 200 == 0 ? state.copy() : CorrelationState.fromBytes(state.toBytes());
+            }
+            for (long t = -1; t <= 51; t++) {
+                int naive = 0;
+                while (naive < state.size() && state.slots.get(naive).time < t) {
+                    naive++;
+                }
+                assertThat(state.firstAtOrAfter(t))
+                        .as("round %d, time %d", round, t)
+                        .isEqualTo(naive);
+            }
+            for (int i = 1; i < state.size(); i++) {
+                assertThat(state.slots.get(i - 1).time).isLessThanOrEqualTo(state.slots.get(i).time);
+            }
+        }
+    }
+
+    @Test
     void anIdAtOrPastTheNextIdIsRefused() {
         CorrelationState state = new CorrelationState();
         state.insert(state.newSlot(0, 10, null, 1, 1, false));
