@@ -81,6 +81,9 @@ public final class CorrelationPlan implements Serializable, Cloneable {
     private final FieldPath[][] groupPaths;
     private final List<FieldPath> valuePaths;
     private final TemporalCondition.Node formula;
+    /** When {@link #formula} only requires rules (a conjunction of them, as a plain sequence is): their bit mask; else -1. */
+    private final int requiredMask;
+
     private final boolean early;
     private final boolean atClose;
     private final boolean negations;
@@ -189,6 +192,7 @@ public final class CorrelationPlan implements Serializable, Cloneable {
         } else {
             formula = null;
         }
+        requiredMask = formula == null ? -1 : conjunctionMask(formula);
         boolean upward = rule.condition().stream().allMatch(b -> b.op() == CompareOp.GT || b.op() == CompareOp.GTE);
         negations = absentMask != 0 || (formula != null && TemporalCondition.hasNot(formula));
         if (formula != null) {
@@ -219,6 +223,19 @@ public final class CorrelationPlan implements Serializable, Cloneable {
                 atClose = !monotone;
             }
         }
+    }
+
+    /** The rules a formula of only {@code and} and rule names requires, as a bit mask; -1 for any other formula. */
+    private static int conjunctionMask(TemporalCondition.Node n) {
+        if (n instanceof TemporalCondition.Var v) {
+            return 1 << v.rule();
+        }
+        if (n instanceof TemporalCondition.And a) {
+            int left = conjunctionMask(a.left());
+            int right = conjunctionMask(a.right());
+            return left < 0 || right < 0 ? -1 : left | right;
+        }
+        return -1;
     }
 
     /**
@@ -510,35 +527,33 @@ public final class CorrelationPlan implements Serializable, Cloneable {
         if (slot != null && temporal && !counts) {
             return StepResult.FOLDED;
         }
-        String key = CorrelationState.slotKey(r, signal.time(), signal.value());
         List<String> group = signal.group();
         int evicted = 0;
         boolean folded = slot != null;
         if (folded) {
             slot.count++;
             if (slot.evidence < options.maxEvidence() && !signal.evidence().isEmpty()) {
-                List<Evidence> ev = new ArrayList<>(unpack(g.evidence(key), slot, group));
+                List<Evidence> ev = new ArrayList<>(unpack(g.evidence(slot.id), slot, group));
                 ev.addAll(signal.evidence());
                 ev = Evidence.capped(ev, options.maxEvidence());
                 slot.evidence = ev.size();
-                g.evidence(key, pack(ev, slot, group));
+                g.evidence(slot.id, pack(ev, slot, group));
             }
         } else {
             byte[] packed = signal.packedFor(this);
             if (packed != null) {
                 // Came over the wire in this plan's form: into state as it is, never decoded.
-                slot = new CorrelationState.Slot(
-                        r, signal.time(), signal.value(), 1, Encoding.packedCount(packed), false);
+                slot = state.newSlot(r, signal.time(), signal.value(), 1, Encoding.packedCount(packed), false);
             } else {
                 List<Evidence> ev = Evidence.capped(signal.evidence(), options.maxEvidence());
-                slot = new CorrelationState.Slot(r, signal.time(), signal.value(), 1, ev.size(), false);
+                slot = state.newSlot(r, signal.time(), signal.value(), 1, ev.size(), false);
                 packed = pack(ev, slot, group);
             }
             state.insert(slot);
-            g.evidence(key, packed);
+            g.evidence(slot.id, packed);
             evicted = enforceLimit(g, state, r);
         }
-        List<Fired> fired = new ArrayList<>(1);
+        List<Fired> fired = new ArrayList<>();
         // Another signal of a value already at that instant changes no distinct count.
         if (early && !(folded && rule.type() == Type.VALUE_COUNT)) {
             fireEarly(g, state, signal.time(), group, fired);
@@ -561,14 +576,12 @@ public final class CorrelationPlan implements Serializable, Cloneable {
             return expireTerms(g, state, watermark);
         }
         List<String> group = null; // read from the state only when a window fires (it is decoded from the key)
-        List<Fired> fired = new ArrayList<>(1);
+        List<Fired> fired = new ArrayList<>();
         while (true) {
             CorrelationState.Slot anchor = null;
-            for (CorrelationState.Slot s : state.slots) {
-                if (!s.closed) {
-                    anchor = s;
-                    break;
-                }
+            for (int i = 0; i < state.slots.size() && anchor == null; i++) {
+                CorrelationState.Slot s = state.slots.get(i);
+                anchor = s.closed ? null : s;
             }
             if (anchor == null || end(anchor.time) > watermark) {
                 break;
@@ -588,13 +601,13 @@ public final class CorrelationPlan implements Serializable, Cloneable {
                     state.firstAtOrAfter(t),
                     state.firstAfter(t),
                     s -> !s.closed && !(negations && negatedRules.contains(s.rule)),
-                    s -> g.removeSlot(CorrelationState.slotKey(s)));
+                    s -> g.removeSlot(s.id));
             if (negations) {
                 for (int i = state.firstAtOrAfter(t), to = state.firstAfter(t); i < to; i++) {
                     CorrelationState.Slot s = state.slots.get(i);
                     if (!s.closed) {
                         s.closed = true; // a witness for `not`: its evidence is never shown again
-                        g.removeSlot(CorrelationState.slotKey(s));
+                        g.removeSlot(s.id);
                     }
                 }
             }
@@ -760,7 +773,7 @@ public final class CorrelationPlan implements Serializable, Cloneable {
         }
         boolean[] alive = partnered(state, watermark, due);
         int[] at = {0};
-        state.removeIf(0, due, s -> !alive[at[0]++], s -> g.removeSlot(CorrelationState.slotKey(s)));
+        state.removeIf(0, due, s -> !alive[at[0]++], s -> g.removeSlot(s.id));
     }
 
     /** Keeps at most {@code maxSignalsPerRule} slots of one rule in a group, evicting the oldest. */
@@ -776,7 +789,7 @@ public final class CorrelationPlan implements Serializable, Cloneable {
                 found++;
             }
         }
-        state.removeIf(0, upTo, s -> s.rule == ruleIdx, s -> g.removeSlot(CorrelationState.slotKey(s)));
+        state.removeIf(0, upTo, s -> s.rule == ruleIdx, s -> g.removeSlot(s.id));
         return excess;
     }
 
@@ -890,6 +903,9 @@ public final class CorrelationPlan implements Serializable, Cloneable {
             }
         }
         final int mask = present;
+        if (requiredMask >= 0) {
+            return (mask & requiredMask) == requiredMask;
+        }
         if (formula != null) {
             return TemporalCondition.eval(
                     formula,
@@ -1211,7 +1227,7 @@ public final class CorrelationPlan implements Serializable, Cloneable {
             first = Math.min(first, s.time);
             last = Math.max(last, s.time);
             if (evidence.size() < options.maxEvidence() && s.evidence > 0) {
-                for (Evidence ev : unpack(g.evidence(CorrelationState.slotKey(s)), s, group)) {
+                for (Evidence ev : unpack(g.evidence(s.id), s, group)) {
                     if (evidence.size() < options.maxEvidence()) {
                         evidence.add(ev);
                     }
@@ -1220,10 +1236,7 @@ public final class CorrelationPlan implements Serializable, Cloneable {
         }
         // The used slots are open and lie in [from, to], so this removes them too; only that range is visited.
         state.removeIf(
-                state.firstAtOrAfter(m.from()),
-                state.firstAfter(m.to()),
-                s -> !s.closed,
-                s -> g.removeSlot(CorrelationState.slotKey(s)));
+                state.firstAtOrAfter(m.from()), state.firstAfter(m.to()), s -> !s.closed, s -> g.removeSlot(s.id));
         Map<String, String> named = new LinkedHashMap<>();
         for (int i = 0; i < rule.groupBy().size(); i++) {
             named.put(rule.groupBy().get(i), group.get(i));
@@ -1263,18 +1276,17 @@ public final class CorrelationPlan implements Serializable, Cloneable {
             // it changes nothing.
             return StepResult.FOLDED;
         }
-        String key = CorrelationState.slotKey(0, signal.time(), null);
         byte[] packed = signal.packedFor(this);
         CorrelationState.Slot slot;
         if (packed != null) {
-            slot = new CorrelationState.Slot(0, signal.time(), null, 1, Encoding.packedCount(packed), false);
+            slot = state.newSlot(0, signal.time(), null, 1, Encoding.packedCount(packed), false);
         } else {
             List<Evidence> ev = Evidence.capped(signal.evidence(), options.maxEvidence());
-            slot = new CorrelationState.Slot(0, signal.time(), null, 1, ev.size(), false);
+            slot = state.newSlot(0, signal.time(), null, 1, ev.size(), false);
             packed = pack(ev, slot, signal.group());
         }
         state.insert(slot);
-        g.evidence(key, packed);
+        g.evidence(slot.id, packed);
         compactTerms(g, state, state.firstAtOrAfter(slot.time));
         int evicted = enforceLimit(g, state, 0);
         return result(g, state, List.of(), evicted, 0);
@@ -1317,7 +1329,7 @@ public final class CorrelationPlan implements Serializable, Cloneable {
     private static void close(GroupState g, CorrelationState.Slot s) {
         if (!s.closed) {
             s.closed = true;
-            g.removeSlot(CorrelationState.slotKey(s));
+            g.removeSlot(s.id);
         }
     }
 
@@ -1329,7 +1341,7 @@ public final class CorrelationPlan implements Serializable, Cloneable {
      */
     private StepResult expireTerms(GroupState g, CorrelationState state, long watermark) {
         List<CorrelationState.Slot> slots = state.slots;
-        List<Fired> fired = new ArrayList<>(1);
+        List<Fired> fired = new ArrayList<>();
         int learned = 0;
         int decided = 0;
         for (; decided < slots.size() && slots.get(decided).time <= watermark; decided++) {
@@ -1344,7 +1356,7 @@ public final class CorrelationPlan implements Serializable, Cloneable {
                 learned++;
             }
             s.closed = true;
-            g.removeSlot(CorrelationState.slotKey(s));
+            g.removeSlot(s.id);
         }
         if (decided > 0) {
             CorrelationState.Slot latest = slots.get(decided - 1);
@@ -1364,7 +1376,7 @@ public final class CorrelationPlan implements Serializable, Cloneable {
             throw new IllegalStateException("correlation " + rule.id() + " is not a new_terms correlation");
         }
         CorrelationState state = new CorrelationState();
-        state.insert(new CorrelationState.Slot(0, lastSeen, null, 1, 0, true));
+        state.insert(state.newSlot(0, lastSeen, null, 1, 0, true));
         return state;
     }
 
@@ -1379,7 +1391,7 @@ public final class CorrelationPlan implements Serializable, Cloneable {
         for (int i = 0; i < rule.groupBy().size(); i++) {
             named.put(rule.groupBy().get(i), group.get(i));
         }
-        List<Evidence> evidence = unpack(g.evidence(CorrelationState.slotKey(s)), s, group);
+        List<Evidence> evidence = unpack(g.evidence(s.id), s, group);
         return new Fired(
                 rule.id(),
                 rule.title(),

@@ -21,23 +21,29 @@ import java.util.function.Predicate;
  * The slot index of one (correlation, group): what a correlation needs to decide its windows, without the
  * evidence. A <em>slot</em> stands for every signal of one rule at one instant with one value (value types) or
  * of one rule at one instant (the other types); it holds how many signals it stands for, and its evidence lives
- * beside it in the {@link GroupState} under {@link #slotKey}. Sorted by time; slots at the same time keep the
- * order their first signal arrived in. Owned by one key; {@link CorrelationPlan} changes it in place and stores
- * it back through the {@link GroupState}. Explicit versioned byte form ({@link #write}), no Java serialisation.
+ * beside it in the {@link GroupState} under the slot's id, a number the index hands out once per slot it adds
+ * ({@link #newSlot}). Sorted by time; slots at the same time keep the order their first signal arrived in. Owned
+ * by one key; {@link CorrelationPlan} changes it in place and stores it back through the {@link GroupState}.
+ * Explicit versioned byte form ({@link #write}), no Java serialisation.
  *
  * <p>It also carries the group's one registered timer ({@link #timer()}) for the state backends that keep the
  * timer with the index, so that a step reads and writes one entry for both.
  */
 public final class CorrelationState {
-    private static final int FORMAT = 3;
+    private static final int FORMAT = 4;
     /** The format before the timer was kept in the index: refused, not misread (docs/rollouts.md). */
     private static final int FORMAT_WITHOUT_TIMER = 2;
+    /** The format whose slots' evidence was keyed by text (rule, time, value): refused, not misread. */
+    private static final int FORMAT_WITH_TEXT_KEYS = 3;
 
     private static final int LIMIT_LOGGED = 1;
     private static final int HAS_TIMER = 2;
 
     /** One slot of the index. */
     static final class Slot {
+        /** The key of the slot's evidence in the {@link GroupState}; unique among the group's slots. */
+        final long id;
+
         final int rule;
         final long time;
         /** value_count: the value (tuple); value_sum/avg/percentile/median: the number as text; else null. */
@@ -49,7 +55,8 @@ public final class CorrelationState {
         /** Its own window was decided; kept only as a witness for {@code not} terms, its evidence already gone. */
         boolean closed;
 
-        Slot(int rule, long time, String value, long count, int evidence, boolean closed) {
+        private Slot(long id, int rule, long time, String value, long count, int evidence, boolean closed) {
+            this.id = id;
             this.rule = rule;
             this.time = time;
             this.value = value;
@@ -59,60 +66,36 @@ public final class CorrelationState {
         }
 
         Slot copy() {
-            return new Slot(rule, time, value, count, evidence, closed);
+            return new Slot(id, rule, time, value, count, evidence, closed);
         }
     }
 
     final ArrayList<Slot> slots = new ArrayList<>(4);
+    /**
+     * The slots' times, in step with {@link #slots} ({@code times[i] == slots.get(i).time}): searching by time, which
+     * every step and window does, reads one array instead of a slot object per probe.
+     */
+    private long[] times = new long[4];
     /** Open or closed slots per rule index, kept in step with {@link #slots}. */
     private int[] perRule = new int[2];
     /** The per-rule slot limit was hit in this group and logged; later hits are only counted. */
     boolean limitLogged;
     /** Event time of the group's registered timer; {@link Long#MAX_VALUE} when none. */
     private long timer = Long.MAX_VALUE;
+    /**
+     * The id the next new slot gets. Ids are not reused while the group holds anything; a group whose last slot
+     * went is dropped whole, evidence included, and starts again from 0.
+     */
+    private long nextId;
 
     public CorrelationState() {}
 
-    /** The key of a slot's evidence: rule index, time and value, unambiguous (the value comes last). */
-    public static String slotKey(int rule, long time, String value) {
-        if (rule < 0 || time < 0) {
-            String head = Integer.toString(rule, 36) + '.' + Long.toString(time, 36);
-            return value == null ? head : head + '.' + value;
+    /** A slot with the next id, not yet inserted. */
+    Slot newSlot(int rule, long time, String value, long count, int evidence, boolean closed) {
+        if (nextId == Long.MAX_VALUE) {
+            throw new IllegalStateException("slot ids exhausted");
         }
-        // The same text written into one array: a step builds a key per slot it adds or removes.
-        int ruleDigits = digits36(rule);
-        int timeDigits = digits36(time);
-        int length = ruleDigits + 1 + timeDigits + (value == null ? 0 : 1 + value.length());
-        char[] text = new char[length];
-        writeDigits36(text, ruleDigits, rule);
-        text[ruleDigits] = '.';
-        writeDigits36(text, ruleDigits + 1 + timeDigits, time);
-        if (value != null) {
-            text[ruleDigits + 1 + timeDigits] = '.';
-            value.getChars(0, value.length(), text, ruleDigits + 2 + timeDigits);
-        }
-        return new String(text);
-    }
-
-    private static int digits36(long v) {
-        int n = 1;
-        while (v >= 36) {
-            v /= 36;
-            n++;
-        }
-        return n;
-    }
-
-    /** Writes {@code v} (not negative) in base 36 so that its last digit lands just before {@code end}. */
-    private static void writeDigits36(char[] to, int end, long v) {
-        do {
-            to[--end] = Character.forDigit((int) (v % 36), 36);
-            v /= 36;
-        } while (v > 0);
-    }
-
-    static String slotKey(Slot s) {
-        return slotKey(s.rule, s.time, s.value);
+        return new Slot(nextId++, rule, time, value, count, evidence, closed);
     }
 
     /** True when no slot is held; the caller then drops the group's state entirely. */
@@ -148,7 +131,7 @@ public final class CorrelationState {
 
     /** Event time of the oldest slot, epoch millis; {@link Long#MAX_VALUE} when empty. */
     public long oldestSignalTime() {
-        return slots.isEmpty() ? Long.MAX_VALUE : slots.get(0).time;
+        return slots.isEmpty() ? Long.MAX_VALUE : times[0];
     }
 
     int slotsOf(int rule) {
@@ -156,11 +139,17 @@ public final class CorrelationState {
     }
 
     void insert(Slot s) {
-        int i = slots.size();
-        while (i > 0 && slots.get(i - 1).time > s.time) {
+        int n = slots.size();
+        int i = n;
+        while (i > 0 && times[i - 1] > s.time) {
             i--;
         }
         slots.add(i, s);
+        if (n == times.length) {
+            times = Arrays.copyOf(times, Math.max(4, n * 2));
+        }
+        System.arraycopy(times, i, times, i + 1, n - i);
+        times[i] = s.time;
         if (s.rule >= perRule.length) {
             perRule = Arrays.copyOf(perRule, s.rule + 1);
         }
@@ -174,26 +163,38 @@ public final class CorrelationState {
 
     /** {@link #removeIf(Predicate, java.util.function.Consumer)} over the slots {@code [from, to)} only, in order. */
     void removeIf(int from, int to, Predicate<Slot> which, java.util.function.Consumer<Slot> removed) {
-        slots.subList(from, to).removeIf(s -> {
+        // Compacts in place, visiting each slot once in order (no sub-list view, no bit set per call).
+        int kept = from;
+        for (int i = from; i < to; i++) {
+            Slot s = slots.get(i);
             if (which.test(s)) {
                 perRule[s.rule]--;
                 removed.accept(s);
-                return true;
+            } else {
+                if (kept != i) {
+                    slots.set(kept, s);
+                    times[kept] = times[i];
+                }
+                kept++;
             }
-            return false;
-        });
+        }
+        if (kept < to) {
+            int n = slots.size();
+            System.arraycopy(times, to, times, kept, n - to);
+            slots.subList(kept, to).clear();
+        }
     }
 
     /** Index of the first slot at or after {@code time}. */
     int firstAtOrAfter(long time) {
         int hi = slots.size();
-        if (hi == 0 || slots.get(hi - 1).time < time) {
+        if (hi == 0 || times[hi - 1] < time) {
             return hi; // signals mostly arrive in time order: after every slot held
         }
         int lo = 0;
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
-            if (slots.get(mid).time < time) {
+            if (times[mid] < time) {
                 lo = mid + 1;
             } else {
                 hi = mid;
@@ -209,7 +210,7 @@ public final class CorrelationState {
 
     /** The slot of exactly this rule, time and value, or null. */
     Slot find(int rule, long time, String value) {
-        for (int i = firstAtOrAfter(time); i < slots.size() && slots.get(i).time == time; i++) {
+        for (int i = firstAtOrAfter(time); i < slots.size() && times[i] == time; i++) {
             Slot s = slots.get(i);
             if (s.rule == rule && java.util.Objects.equals(s.value, value)) {
                 return s;
@@ -220,7 +221,7 @@ public final class CorrelationState {
 
     /** The open slot of exactly this rule, time and value, or null; closed witnesses are passed over. */
     Slot findOpen(int rule, long time, String value) {
-        for (int i = firstAtOrAfter(time); i < slots.size() && slots.get(i).time == time; i++) {
+        for (int i = firstAtOrAfter(time); i < slots.size() && times[i] == time; i++) {
             Slot s = slots.get(i);
             if (!s.closed && s.rule == rule && java.util.Objects.equals(s.value, value)) {
                 return s;
@@ -236,18 +237,20 @@ public final class CorrelationState {
         for (Slot s : slots) {
             c.slots.add(s.copy());
         }
+        c.times = times.clone();
         c.perRule = perRule.clone();
         c.limitLogged = limitLogged;
         c.timer = timer;
+        c.nextId = nextId;
         return c;
     }
 
     // ---- byte form ----
 
     /**
-     * Format 3: format byte, flags, the timer when there is one, slot count, then per slot the rule, the time (the
-     * first in full, then the LEB128 distance to the previous slot's), the count, the evidence count, the closed
-     * flag and the value.
+     * Format 4: format byte, flags, the timer when there is one, the next slot id, slot count, then per slot its id,
+     * the rule, the time (the first in full, then the LEB128 distance to the previous slot's), the count, the
+     * evidence count, the closed flag and the value.
      */
     public void write(DataOutput out) throws IOException {
         out.writeByte(FORMAT);
@@ -256,10 +259,12 @@ public final class CorrelationState {
         if (hasTimer) {
             out.writeLong(timer);
         }
+        writeVarLong(out, nextId);
         writeSize(out, slots.size());
         long previous = 0;
         for (int i = 0; i < slots.size(); i++) {
             Slot s = slots.get(i);
+            writeVarLong(out, s.id);
             writeSize(out, s.rule);
             if (i == 0) {
                 out.writeLong(s.time);
@@ -282,6 +287,11 @@ public final class CorrelationState {
                     + "group's timer was kept in its slot index; such a savepoint does not restore: start the job "
                     + "without it (docs/rollouts.md)");
         }
+        if (format == FORMAT_WITH_TEXT_KEYS) {
+            throw new IllegalArgumentException("correlation state of format " + format + " was written when slot "
+                    + "evidence was keyed by text; such a savepoint does not restore: start the job without it "
+                    + "(docs/rollouts.md)");
+        }
         if (format != FORMAT) {
             throw new IllegalArgumentException("unknown correlation state format " + format);
         }
@@ -291,16 +301,21 @@ public final class CorrelationState {
         if ((flags & HAS_TIMER) != 0) {
             c.timer = in.readLong();
         }
+        c.nextId = readVarLong(in);
         int n = readSize(in);
         c.slots.ensureCapacity(Math.min(n, 1024));
         long time = 0;
         for (int i = 0; i < n; i++) {
+            long id = readVarLong(in);
+            if (id >= c.nextId) {
+                throw new IllegalArgumentException("slot id " + id + " not below the next id " + c.nextId);
+            }
             int rule = readSize(in);
             time = i == 0 ? in.readLong() : time + readVarLong(in);
             long count = readVarLong(in);
             int evidence = readSize(in);
             boolean closed = in.readBoolean();
-            c.insert(new Slot(rule, time, readText(in), count, evidence, closed));
+            c.insert(new Slot(id, rule, time, readText(in), count, evidence, closed));
         }
         return c;
     }

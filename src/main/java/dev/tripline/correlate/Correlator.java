@@ -130,7 +130,9 @@ public final class Correlator implements Serializable {
             long next = r.nextTimer() > Long.MAX_VALUE - planLateness ? Long.MAX_VALUE : r.nextTimer() + planLateness;
             g.timer(next);
         }
-        for (Fired f : r.fired()) {
+        List<Fired> fired = r.fired();
+        for (int i = 0; i < fired.size(); i++) { // indexed: most steps fire nothing, and need no iterator
+            Fired f = fired.get(i);
             out.fired(plan, f);
             for (CorrelationPlan outer : engine.consumersOf(f.correlationId())) {
                 Optional<Signal> s = outer.signal(f);

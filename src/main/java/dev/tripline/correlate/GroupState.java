@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * Port: the state of one (correlation, group) as the {@link Correlator} and {@link CorrelationPlan} use it, one
  * entry per concern so that a step touches only what it changes: the slot index ({@link CorrelationState}), the
- * packed evidence of each slot under {@link CorrelationState#slotKey}, and the one timer of the group. The Flink
+ * packed evidence of each slot under the slot's id, and the one timer of the group. The Flink
  * layer backs it with a keyed ValueState holding the index and the timer ({@link CorrelationState#timer()}), a
  * MapState and the timer service; tests with maps. A step reads the index once and, with the timer, writes it at
  * most once.
@@ -20,12 +20,12 @@ public interface GroupState {
     /** Stores the index after a change; null deletes it. */
     void index(CorrelationState index);
 
-    /** The packed evidence of a slot, or null. */
-    byte[] evidence(String slotKey);
+    /** The packed evidence of the slot with this id, or null. */
+    byte[] evidence(long slot);
 
-    void evidence(String slotKey, byte[] packed);
+    void evidence(long slot, byte[] packed);
 
-    void removeSlot(String slotKey);
+    void removeSlot(long slot);
 
     /** The event time of the group's registered timer; {@link Long#MAX_VALUE} when none. */
     long timer();

@@ -8,7 +8,7 @@ import java.util.Map;
 public final class MapGroupState implements GroupState {
     private final List<String> group;
     private CorrelationState index;
-    private final Map<String, byte[]> slots = new HashMap<>();
+    private final Map<Long, byte[]> slots = new HashMap<>();
     private long timer = Long.MAX_VALUE;
 
     public MapGroupState(List<String> group) {
@@ -31,18 +31,18 @@ public final class MapGroupState implements GroupState {
     }
 
     @Override
-    public byte[] evidence(String slotKey) {
-        return slots.get(slotKey);
+    public byte[] evidence(long slot) {
+        return slots.get(slot);
     }
 
     @Override
-    public void evidence(String slotKey, byte[] packed) {
-        slots.put(slotKey, packed);
+    public void evidence(long slot, byte[] packed) {
+        slots.put(slot, packed);
     }
 
     @Override
-    public void removeSlot(String slotKey) {
-        slots.remove(slotKey);
+    public void removeSlot(long slot) {
+        slots.remove(slot);
     }
 
     @Override
@@ -67,7 +67,7 @@ public final class MapGroupState implements GroupState {
 
     /**
      * Bytes this group would store: the encoded index with the timer in it (as the Flink operator keeps them), and
-     * each slot's key (UTF-8) and packed evidence. What the keyed state holds as values and map keys; the state key
+     * each slot's key (its id, a long) and packed evidence. What the keyed state holds as values and map keys; the state key
      * itself (plan, fingerprint, group) is not counted.
      */
     public long storedBytes() {
@@ -77,8 +77,8 @@ public final class MapGroupState implements GroupState {
             stored.timer(timer);
             n = stored.toBytes().length;
         }
-        for (Map.Entry<String, byte[]> e : slots.entrySet()) {
-            n += e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8).length + e.getValue().length;
+        for (byte[] packed : slots.values()) {
+            n += Long.BYTES + packed.length;
         }
         return n;
     }

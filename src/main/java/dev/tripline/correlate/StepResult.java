@@ -23,7 +23,7 @@ public record StepResult(
     static final StepResult NOTHING = new StepResult(List.of(), Long.MAX_VALUE, 0, 0, false);
 
     public StepResult {
-        fired = List.copyOf(fired);
+        fired = fired.isEmpty() ? List.of() : List.copyOf(fired);
     }
 
     public StepResult(List<Fired> fired, long nextTimer, int evicted, int folded, boolean firstEviction) {

@@ -61,7 +61,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@value #INDEX_STATE}: the group's slot index ({@link CorrelationState}, a few bytes per slot, no
  *       evidence) with the time of the group's one event-time timer, rewritten when slots come or go or the
  *       timer moves;</li>
- *   <li>{@value #SLOTS_STATE}: MapState from slot key to the slot's packed evidence, written once per slot
+ *   <li>{@value #SLOTS_STATE}: MapState from slot id to the slot's packed evidence, written once per slot
  *       (and while an aggregate slot still collects evidence), read only when a match uses the slot.</li>
  * </ul>
  * Operator state: where the new_terms history of the state starts ({@link NewTermsHistory}), applied to every rule
@@ -119,7 +119,7 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
     private final boolean timeOrdered;
 
     private transient ValueState<CorrelationState> index;
-    private transient MapState<String, byte[]> slots;
+    private transient MapState<Long, byte[]> slots;
 
     private transient ListState<SignalRecord> pending;
     private transient ValueState<Long> pendingSince;
@@ -518,8 +518,10 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
         private boolean dirty;
         /** The event-time timer registered for the key; {@link Long#MAX_VALUE} when none. */
         private long registered;
-        /** Slot keys removed since {@link #at}, deleted at the flush unless the whole group goes. */
-        private final List<String> removed = new ArrayList<>();
+        /** Ids of the slots removed since {@link #at}, deleted at the flush unless the whole group goes. */
+        private long[] removed = new long[8];
+
+        private int removedCount;
         /** Each running plan's alert descriptor, encoded once ({@link FiredRecord#descriptor}). */
         private final Map<CorrelationPlan, byte[]> descriptors = new IdentityHashMap<>();
 
@@ -531,7 +533,7 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
             loaded = false;
             current = null;
             dirty = false;
-            removed.clear();
+            removedCount = 0;
             return this;
         }
 
@@ -554,15 +556,15 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
                 index.clear();
                 slots.clear();
             } else {
-                for (String k : removed) {
-                    slots.remove(k);
+                for (int i = 0; i < removedCount; i++) {
+                    slots.remove(removed[i]);
                 }
                 if (dirty) {
                     current.timer(registered);
                     index.update(current);
                 }
             }
-            removed.clear();
+            removedCount = 0;
             dirty = false;
         }
 
@@ -584,27 +586,36 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
         }
 
         @Override
-        public byte[] evidence(String slotKey) {
+        public byte[] evidence(long slot) {
             try {
-                return slots.get(slotKey);
+                return slots.get(slot);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
         }
 
         @Override
-        public void evidence(String slotKey, byte[] packed) {
+        public void evidence(long slot, byte[] packed) {
             try {
-                removed.remove(slotKey);
-                slots.put(slotKey, packed);
+                // A group emptied and begun again within one call hands out its ids again.
+                for (int i = 0; i < removedCount; i++) {
+                    if (removed[i] == slot) {
+                        removed[i] = removed[--removedCount];
+                        break;
+                    }
+                }
+                slots.put(slot, packed);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
         }
 
         @Override
-        public void removeSlot(String slotKey) {
-            removed.add(slotKey);
+        public void removeSlot(long slot) {
+            if (removedCount == removed.length) {
+                removed = java.util.Arrays.copyOf(removed, removedCount * 2);
+            }
+            removed[removedCount++] = slot;
         }
 
         @Override
@@ -707,9 +718,9 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
         return d;
     }
 
-    public static MapStateDescriptor<String, byte[]> slotsDescriptor(StateTtlConfig ttl) {
-        MapStateDescriptor<String, byte[]> d = new MapStateDescriptor<>(
-                SLOTS_STATE, Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+    public static MapStateDescriptor<Long, byte[]> slotsDescriptor(StateTtlConfig ttl) {
+        MapStateDescriptor<Long, byte[]> d = new MapStateDescriptor<>(
+                SLOTS_STATE, Types.LONG, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
         if (ttl != null) {
             d.enableTimeToLive(ttl);
         }

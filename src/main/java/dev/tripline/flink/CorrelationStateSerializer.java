@@ -64,13 +64,30 @@ public final class CorrelationStateSerializer extends TypeSerializerSingleton<Co
 
     @Override
     public TypeSerializerSnapshot<CorrelationState> snapshotConfiguration() {
-        return new TimerInIndexSnapshot();
+        return new SlotIdSnapshot();
     }
 
-    /** Restores {@link #INSTANCE}, whose index carries the group's timer (format 3). */
-    public static final class TimerInIndexSnapshot extends ReplacingLayoutSnapshot<CorrelationState> {
+    /** Restores {@link #INSTANCE}, whose index carries the group's timer and its slots' ids (format 4). */
+    public static final class SlotIdSnapshot extends ReplacingLayoutSnapshot<CorrelationState> {
+        public SlotIdSnapshot() {
+            super(() -> INSTANCE, Snapshot.class, TimerInIndexSnapshot.class);
+        }
+    }
+
+    /**
+     * The snapshot of indexes written when slot evidence was keyed by text (format 3, the timer in the index). Kept
+     * so that a savepoint of that layout is refused at restore instead of read wrongly: its evidence entries are
+     * under keys the index no longer names.
+     */
+    public static final class TimerInIndexSnapshot extends SimpleTypeSerializerSnapshot<CorrelationState> {
         public TimerInIndexSnapshot() {
-            super(() -> INSTANCE, Snapshot.class);
+            super(() -> INSTANCE);
+        }
+
+        @Override
+        public TypeSerializerSchemaCompatibility<CorrelationState> resolveSchemaCompatibility(
+                TypeSerializerSnapshot<CorrelationState> old) {
+            return TypeSerializerSchemaCompatibility.incompatible();
         }
     }
 

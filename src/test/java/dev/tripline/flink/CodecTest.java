@@ -166,20 +166,6 @@ class CodecTest {
     }
 
     @Test
-    void slotKeysKeepTheTextSavepointsHoldThem() {
-        // Rule index and time in base 36, then the value: the map keys of slot evidence in existing state.
-        for (long time : new long[] {0, 35, 36, 1_709_597_024_000L, Long.MAX_VALUE, -1, Long.MIN_VALUE}) {
-            for (int rule : new int[] {0, 1, 15, 35, 36, 1000}) {
-                for (String value : new String[] {null, "", "a.b", "ü€"}) {
-                    String head = Integer.toString(rule, 36) + '.' + Long.toString(time, 36);
-                    assertThat(CorrelationState.slotKey(rule, time, value))
-                            .isEqualTo(value == null ? head : head + '.' + value);
-                }
-            }
-        }
-    }
-
-    @Test
     void slotIndexesCarryTheTimerAndStateOfTheLayoutWithoutItIsRefused() throws Exception {
         CorrelationState index = new CorrelationState();
         index.timer(123_456_789L);
@@ -191,9 +177,16 @@ class CodecTest {
         // Format 2: format byte, flags, no slots; its timer lived in a state of its own.
         assertThatThrownBy(() -> CorrelationState.fromBytes(new byte[] {2, 0, 0}))
                 .hasMessageContaining("before the group's timer was kept in its slot index");
+        // Format 3: format byte, flags, no slots; its slots' evidence was keyed by text.
+        assertThatThrownBy(() -> CorrelationState.fromBytes(new byte[] {3, 0, 0}))
+                .hasMessageContaining("slot evidence was keyed by text");
         var current = CorrelationStateSerializer.INSTANCE.snapshotConfiguration();
         assertThat(current.resolveSchemaCompatibility(new CorrelationStateSerializer.Snapshot())
                         .isIncompatible())
+                .isTrue();
+        assertThat(current.resolveSchemaCompatibility(new CorrelationStateSerializer.TimerInIndexSnapshot())
+                        .isIncompatible())
+                .as("slot evidence keyed by text")
                 .isTrue();
         assertThat(current.resolveSchemaCompatibility(CorrelationStateSerializer.INSTANCE.snapshotConfiguration())
                         .isCompatibleAsIs())
