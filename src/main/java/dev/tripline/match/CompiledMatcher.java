@@ -44,7 +44,8 @@ import java.util.stream.IntStream;
  *       literals for the field that must sit at its start, at its end, or anywhere. The answers are kept for the
  *       rest of the event, so each probe runs once however many rules ask, and a scan runs only on events where
  *       a rule needs it. Fields are read through a {@link FieldReader}, a few exact hash lookups in the common
- *       case.</li>
+ *       case, once per event for all of a field's probes; the fields rules are filed under are read first, one
+ *       after another, since on a record not in the cache the reads' misses are most of the index's cost.</li>
  *   <li>Each rule is filed under one condition, and every field rules are filed under is read on every event,
  *       so a rule that pins several fields is filed under one that other rules need read anyway, the most
  *       selective of those ({@code eventName}, else {@code eventSource}, else another field's equality, else a
