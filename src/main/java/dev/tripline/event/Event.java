@@ -183,8 +183,12 @@ public final class Event {
         return doc;
     }
 
-    /** True when neither the first segment (in any case) nor the whole dotted text is a key of the root. */
-    private boolean certainlyAbsent(FieldPath path) {
+    /**
+     * True when neither the first segment (in any case) nor the whole dotted text of a path that is not
+     * {@link FieldPath#isSelf} is a key of the root, so the record holds no raw value there; false when it may.
+     * The first call that misses both exact keys builds the event's key filter.
+     */
+    public boolean certainlyAbsent(FieldPath path) {
         if (root.get(path.segment(0)) != null || (path.length() > 1 && root.get(path.text()) != null)) {
             return false;
         }

@@ -200,14 +200,35 @@ abstract class CompiledExpr implements Serializable {
         }
     }
 
-    /** A value test on one field; on the event root the field is read through a {@link FieldReader}. */
+    /**
+     * A value test on one field; on the event root the field is read through a {@link FieldReader}. An object or
+     * list is compared as its JSON text, which starts with a brace or a bracket; an equality or prefix test with
+     * no such value cannot pass on one, so it fails without the text being written.
+     */
     static final class MatchValue extends CompiledExpr implements Predicate<JsonNode> {
         private final FieldReader field;
         private final ValuePredicate valueTest;
+        private final boolean containersFail;
 
         MatchValue(FieldPath field, ValuePredicate valueTest) {
             this.field = new FieldReader(field);
             this.valueTest = valueTest;
+            this.containersFail = failsOnJsonText(valueTest);
+        }
+
+        /** True when every string the test accepts starts with a character no JSON object or list text does. */
+        private static boolean failsOnJsonText(ValuePredicate t) {
+            Set<String> accepted;
+            if (t instanceof ValuePredicate.Text x
+                    && (x.mode() == ValuePredicate.Mode.EQUALS || x.mode() == ValuePredicate.Mode.PREFIX)) {
+                accepted = Set.of(x.value());
+            } else if (t instanceof ValuePredicate.OneOf o) {
+                accepted = o.values();
+            } else {
+                return false;
+            }
+            // An empty prefix accepts anything; an empty value equals no JSON text, but is kept simple here.
+            return accepted.stream().noneMatch(v -> v.isEmpty() || v.charAt(0) == '{' || v.charAt(0) == '[');
         }
 
         @Override
@@ -218,7 +239,7 @@ abstract class CompiledExpr implements Serializable {
         /** Whether one value passes. */
         @Override
         public boolean test(JsonNode v) {
-            return !v.isNull() && valueTest.test(v);
+            return !v.isNull() && !(containersFail && v.isContainerNode()) && valueTest.test(v);
         }
     }
 

@@ -15,9 +15,10 @@ import java.util.function.Predicate;
  * null), that scalar is the path's only value, since a raw field that is there wins over ECS aliases and derived
  * fields, and exact keys win over case-insensitive ones. A path with {@code [json]} or {@code [N]} steps, a
  * record with the whole dotted path as one key, a list on the way or at the end, or a missing key take the
- * full lookup. The shortcut costs one hash lookup per step and allocates nothing. Likewise a case-sensitive
- * path that names no alias or derived field is missing when its first key (and the whole dotted path) is not a
- * key of the record.
+ * full lookup. The shortcut costs one hash lookup per step and allocates nothing. Likewise a path that names no
+ * alias or derived field is missing when its first key (and the whole dotted path) is not a key of the record:
+ * for a case-sensitive path one exact lookup says so, for a case-insensitive one the event's filter of its keys
+ * in every case ({@link Event#certainlyAbsent}).
  *
  * <p>Immutable; decided once per path when rules are compiled.
  */
@@ -91,8 +92,12 @@ final class FieldReader implements Serializable {
      * one.
      */
     boolean certainlyMissing(Event event) {
-        if (keys == null || path.caseInsensitiveKeys() || alias[event.logType().ordinal()]) {
+        if (keys == null || alias[event.logType().ordinal()]) {
             return false;
+        }
+        if (path.caseInsensitiveKeys()) {
+            // errorCode, say, absent from most events: the record's key filter rules out every spelling at once.
+            return event.certainlyAbsent(path);
         }
         ObjectNode root = event.root();
         return root.get(keys[0]) == null && (keys.length == 1 || root.get(path.text()) == null);

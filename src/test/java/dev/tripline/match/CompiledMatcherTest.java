@@ -366,6 +366,35 @@ class CompiledMatcherTest {
     }
 
     @Test
+    void comparesAnObjectAsItsJsonTextOnlyWhereSomeValueCouldBeThatText() {
+        FieldPath params = FieldPath.of("requestParameters");
+        List<Rule> rules = List.of(
+                rule("equals-text", new Expr.Match(params, new ValuePredicate.Text(Mode.EQUALS, "x", false))),
+                rule("equals-json", new Expr.Match(params, new ValuePredicate.Text(Mode.EQUALS, "{\"a\":1}", true))),
+                rule("one-of", new Expr.Match(params, new ValuePredicate.OneOf(Set.of("y", "{\"A\":1}"), false))),
+                rule("prefix", new Expr.Match(params, new ValuePredicate.Text(Mode.PREFIX, "{\"a\"", false))),
+                rule("list-prefix", new Expr.Match(params, new ValuePredicate.Text(Mode.PREFIX, "[", false))));
+        CompiledMatcher m = CompiledMatcher.compile(rules);
+        Event object = event("{\"eventName\":\"X\",\"requestParameters\":{\"a\":1}}");
+        Event text = event("{\"eventName\":\"X\",\"requestParameters\":\"X\"}");
+        for (Event e : List.of(object, text)) {
+            List<String> hits = new ArrayList<>();
+            m.match(e, r -> hits.add(r.id()));
+            List<String> expected = rules.stream()
+                    .filter(r -> ReferenceEvaluator.matches(r, e))
+                    .map(Rule::id)
+                    .toList();
+            assertThat(hits).containsExactlyInAnyOrderElementsOf(expected);
+        }
+        List<String> onObject = new ArrayList<>();
+        m.match(object, r -> onObject.add(r.id()));
+        assertThat(onObject).containsExactlyInAnyOrder("equals-json", "one-of", "prefix");
+        List<String> onText = new ArrayList<>();
+        m.match(text, r -> onText.add(r.id()));
+        assertThat(onText).containsExactly("equals-text");
+    }
+
+    @Test
     void survivesJavaSerialization() throws Exception {
         CompiledMatcher m = CompiledMatcher.compile(all);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -67,6 +67,26 @@ class FieldReaderTest {
     }
 
     @Test
+    void callsACaseInsensitiveFieldMissingWhenNoSpellingOfItsFirstKeyIsThere() {
+        Event e = event("{\"eventName\":\"X\",\"ErrorCode\":\"E\",\"userIdentity.arn\":\"x\"}");
+        assertThat(new FieldReader(FieldPath.caseInsensitive("errorMessage")).certainlyMissing(e))
+                .isTrue();
+        assertThat(new FieldReader(FieldPath.caseInsensitive("userIdentity.type")).certainlyMissing(e))
+                .isTrue();
+        // Some spelling of the first key, or the whole dotted path as one key, may answer.
+        assertThat(new FieldReader(FieldPath.caseInsensitive("errorCode")).certainlyMissing(e))
+                .isFalse();
+        assertThat(new FieldReader(FieldPath.caseInsensitive("ERRORCODE.detail")).certainlyMissing(e))
+                .isFalse();
+        assertThat(new FieldReader(FieldPath.caseInsensitive("userIdentity.arn")).certainlyMissing(e))
+                .isFalse();
+        assertThat(new FieldReader(FieldPath.caseInsensitive("event.action")).certainlyMissing(e))
+                .isFalse();
+        assertThat(read(new FieldReader(FieldPath.caseInsensitive("errorcode")), e))
+                .containsExactly("\"E\"");
+    }
+
+    @Test
     void readsWhatTheEventsLookupReads() {
         List<String> records = List.of(
                 "{\"userIdentity\":{\"arn\":\"a\"}}",
