@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Predicate;
 
@@ -411,11 +412,10 @@ public final class Event {
         if (child != null || !caseInsensitive) {
             return child;
         }
-        // By name, then one value: a record read from bytes decodes only the value asked for.
-        for (Iterator<String> it = object.fieldNames(); it.hasNext(); ) {
-            String name = it.next();
-            if (name.equalsIgnoreCase(key)) {
-                return object.get(name);
+        for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (e.getKey().equalsIgnoreCase(key)) {
+                return e.getValue();
             }
         }
         return null;

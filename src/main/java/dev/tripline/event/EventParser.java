@@ -77,8 +77,6 @@ public final class EventParser {
     private final boolean requireIdentity;
     /** The fields events are built with; {@link FieldSet#ALL} builds whole records. */
     private final FieldSet fields;
-    /** The longest string {@link StrictJsonPass} lets through, in bytes. */
-    private final int maxStringBytes;
 
     public EventParser() {
         this(ParseLimits.defaults());
@@ -107,8 +105,6 @@ public final class EventParser {
         this.limits = limits;
         this.requireIdentity = requireIdentity;
         this.fields = fields;
-        // Bytes bound characters from above, so a string within this many bytes is within both Jackson limits.
-        this.maxStringBytes = Math.min(limits.maxStringLength(), MAX_NAME_LENGTH);
         this.factory = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(limits.maxDepth())
@@ -154,12 +150,6 @@ public final class EventParser {
         // A plain message shorter than the peek window takes the same decisions as run() would, straight from
         // the array: no stream buffers or peek copies per message, which dominated the per-record cost.
         boolean gzip = message.length >= 2 && (message[0] & 0xff) == 0x1f && (message[1] & 0xff) == 0x8b;
-        if (!gzip && message.length < PEEK) {
-            int start = skipWhitespace(message, 0, message.length);
-            if (start < message.length && message[start] == '{' && recordFromBytes(message, start, sink)) {
-                return;
-            }
-        }
         if (!gzip && message.length < PEEK && indexOf(message, (byte) 0, 0, message.length) < 0) {
             int start = skipWhitespace(message, 0, message.length);
             if (start == message.length) {
@@ -178,74 +168,6 @@ public final class EventParser {
             }
         }
         run(new ByteArrayInputStream(message), sink, message);
-    }
-
-    /**
-     * The way most messages are read: a message that is one record and nothing else is checked by one
-     * {@link StrictJsonPass} over its bytes, which indexes the record's top-level members; a member's value is
-     * built only when something reads it ({@link RecordMembers}). Returns false, having emitted nothing, for
-     * anything else (malformed JSON, a limit broken, an envelope, a record that fails a check): the token
-     * reader then reads the message as before and reports what is wrong, with Jackson's position and message.
-     * Everything the pass accepts, that reader accepts too, so both give the same events.
-     */
-    private boolean recordFromBytes(byte[] message, int start, Sink sink) {
-        RecordMembers members = new RecordMembers(message, fields.root());
-        int error = StrictJsonPass.firstError(
-                message, start, message.length, limits.maxDepth(), MAX_NUMBER_LENGTH, maxStringBytes, members);
-        if (error >= 0) {
-            return false;
-        }
-        int end = message.length;
-        while (isWhitespace(message[end - 1])) {
-            end--;
-        }
-        if (end - start > limits.maxRecordBytes()) {
-            return false;
-        }
-        if (members.maybeEnvelope()) {
-            for (String envelopeKey : ENVELOPE_KEYS) {
-                if (members.hasName(envelopeKey)) {
-                    return false;
-                }
-            }
-        }
-        byte[] raw = fields.isAll()
-                ? null
-                : start == 0 && end == message.length ? message : Arrays.copyOfRange(message, start, end);
-        OneRecord one = new OneRecord();
-        Ctx ctx = new Ctx(one);
-        ctx.members = members;
-        record(ctx, members.node(), -1, -1, "", -1, null, raw);
-        if (one.event == null) {
-            return false;
-        }
-        sink.event(one.event);
-        return true;
-    }
-
-    /** Top-level keys that make an object an envelope (or a broken one) rather than a record. */
-    private static final List<String> ENVELOPE_KEYS =
-            List.of("Records", "records", "value", "messageType", "logEvents", "detail-type");
-
-    /** Jackson's limit on the length of a number and of a key, which the token reader enforces (defaults). */
-    private static final int MAX_NUMBER_LENGTH =
-            StreamReadConstraints.defaults().getMaxNumberLength();
-
-    private static final int MAX_NAME_LENGTH = StreamReadConstraints.defaults().getMaxNameLength();
-
-    /** Catches what {@link #record} makes of one record, so that a failure can be reported by the token reader. */
-    private static final class OneRecord implements Sink {
-        Event event;
-
-        @Override
-        public void event(Event e) {
-            event = e;
-        }
-
-        @Override
-        public void failure(ParseFailure failure) {
-            // dropped: the caller reads the record again the usual way, which reports it
-        }
     }
 
     /** Parses a whole stream and collects the results; for big inputs prefer {@link #parse(InputStream, Sink)}. */
@@ -285,8 +207,6 @@ public final class EventParser {
         long lineShift;
 
         boolean gzip;
-        /** The members of the record in hand when it is read from bytes ({@link #recordFromBytes}), else null. */
-        RecordMembers members;
 
         Ctx(Sink sink) {
             this.sink = sink;
@@ -549,7 +469,6 @@ public final class EventParser {
         boolean logEventsStreamed = false;
         try {
             JsonToken t;
-            FieldSet.Node child;
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken vt = p.nextToken();
@@ -565,11 +484,11 @@ public final class EventParser {
                     p.skipChildren();
                     budget.exclude(rawOffset(p.currentLocation()) - before);
                     logEventsStreamed = true;
-                } else if ((child = keep == null ? null : keep.child(name)) == null && keep != null) {
+                } else if (keep != null && keep.child(name) == null) {
                     skipValue(p, vt, budget);
                 } else {
                     // Envelope keys are always kept whole by a field set (FieldSet.BASE).
-                    JsonNode v = readValue(p, vt, budget, child);
+                    JsonNode v = readValue(p, vt, budget, keep == null ? null : keep.child(name));
                     obj.set(name, v);
                     if (name.equals("messageType") && v.isTextual()) {
                         messageType = v.textValue();
@@ -1023,11 +942,7 @@ public final class EventParser {
                     recordSnippet(ctx, start, obj, raw));
             return;
         }
-        // Asked of the bytes when there are members: whether it is an object is known without building it.
-        if (requireIdentity
-                && !(ctx.members != null
-                        ? ctx.members.firstByte("userIdentity") == '{'
-                        : obj.path("userIdentity").isObject())) {
+        if (requireIdentity && !obj.path("userIdentity").isObject()) {
             fail(
                     ctx,
                     ParseFailure.Reason.MISSING_IDENTITY,
@@ -1403,9 +1318,6 @@ public final class EventParser {
      * its dead letter reads the same (failures are rare; this costs nothing on events).
      */
     private String recordSnippet(Ctx ctx, JsonLocation start, JsonNode record, byte[] raw) {
-        if (ctx.members != null) {
-            return ""; // the failure is dropped: the token reader reads the record again and reports it
-        }
         if (start == null && raw != null) {
             try (JsonParser p = factory.createParser(raw)) {
                 JsonNode whole = readValue(p, p.nextToken(), new Budget(0, raw.length, raw.length), null);

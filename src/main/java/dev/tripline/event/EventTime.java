@@ -2,8 +2,10 @@ package dev.tripline.event;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
+import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
@@ -103,7 +105,7 @@ final class EventTime {
         if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59) {
             return Event.NO_TIME;
         }
-        if (second < 0 || second > 59 || day > monthLength(year, month)) {
+        if (second < 0 || second > 59 || day > YearMonth.of(year, month).lengthOfMonth()) {
             return Event.NO_TIME;
         }
         int millis = 0;
@@ -118,29 +120,8 @@ final class EventTime {
             }
             millis = fraction >= 3 ? digits(s, 20, 3) : all * (fraction == 1 ? 100 : 10);
         }
-        long days = epochDay(year, month, day);
+        long days = LocalDate.of(year, month, day).toEpochDay();
         return ((days * 24 + hour) * 60 + minute) * 60_000L + second * 1000L + millis;
-    }
-
-    private static final int[] MONTH_LENGTH = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-
-    /** Days in {@code month} of {@code year} (proleptic Gregorian, as java.time), without allocating. */
-    private static int monthLength(int year, int month) {
-        boolean leap = (year & 3) == 0 && (year % 100 != 0 || year % 400 == 0);
-        return month == 2 && leap ? 29 : MONTH_LENGTH[month - 1];
-    }
-
-    /**
-     * Days from 1970-01-01 to a valid date, as {@code LocalDate.toEpochDay} counts them, without allocating: years
-     * counted from March, so that the leap day ends a year (the usual civil-calendar arithmetic).
-     */
-    private static long epochDay(int year, int month, int day) {
-        long y = month <= 2 ? year - 1 : year;
-        long era = Math.floorDiv(y, 400);
-        long yearOfEra = y - era * 400;
-        long dayOfYear = (153L * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-        long dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear;
-        return era * 146_097 + dayOfEra - 719_468;
     }
 
     /** The decimal number of {@code count} ASCII digits at {@code from}, or -1. */

@@ -82,6 +82,7 @@ public final class BenchReport {
         {"fastjsonLazy", "fastjson2's reader building only the top-level fields every record needs"},
         {"fastjsonLazyStrict", "the same after StrictJsonPass (Tripline's checks)"},
         {"strictPass", "StrictJsonPass alone: every check, nothing built"},
+        {"strictIndexLazy", "StrictJsonPass indexing members, then the needed top-level fields built"},
     };
 
     static List<Row> rows(Map<String, Double> jmh, JsonNode correlate, JsonNode e2e) {
@@ -127,17 +128,6 @@ public final class BenchReport {
                         num(dsl),
                         num(j),
                         ratio(dsl / j),
-                        ""));
-            }
-            Double sm = jmh.get("ParseBenchmark.selectiveMatch");
-            Double tm = jmh.get("ParseBenchmark.jacksonTreeMatch");
-            if (sm != null && tm != null) {
-                rows.add(new Row(
-                        "1 parse",
-                        "records/s, one core, parse then match (full rule set): the job's parser vs readTree",
-                        num(sm),
-                        num(tm),
-                        ratio(sm / tm),
                         ""));
             }
             for (String[] yardstick : PARSE_YARDSTICKS) {

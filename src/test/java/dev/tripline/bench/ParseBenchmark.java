@@ -10,11 +10,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tripline.event.Event;
 import dev.tripline.event.EventParser;
 import dev.tripline.event.FieldSet;
-import dev.tripline.event.LogType;
 import dev.tripline.event.ParseLimits;
 import dev.tripline.event.ParseResult;
-import dev.tripline.event.StrictJsonPass;
-import dev.tripline.match.CompiledMatcher;
 import dev.tripline.program.FieldDemand;
 import dev.tripline.rule.CorrelationRule;
 import dev.tripline.rule.Rule;
@@ -47,10 +44,8 @@ import org.openjdk.jmh.infra.Blackhole;
  * of the same bytes ({@code jacksonTree}, the baseline), Jackson's tokenizer alone skipping every value
  * ({@code jacksonSkip}, the floor of any Jackson-based parser) and dsl-json reading each record into a map
  * ({@code dslJsonMap}). The {@code fastjson*} methods weigh fastjson2's low-level reader (skipping, decoding,
- * building trees, building eight top-level fields lazily), and {@code strictPass} what the job's checks cost
- * before anything is built ({@link StrictJsonPass}, the tokenizer EventParser reads a message's record with).
- * {@code selectiveMatch} and {@code jacksonTreeMatch} add the compiled matcher after each parse, since the job's
- * parser builds a record's members when they are first read. Scores are records per second on one
+ * building trees, building eight top-level fields lazily), and {@code strictPass} / {@code strictIndexLazy} what
+ * the job's checks cost before anything is built ({@link StrictJsonPass}). Scores are records per second on one
  * thread. {@link #main} runs every variant in paired rounds in one JVM, for a loaded machine.
  */
 @State(Scope.Benchmark)
@@ -67,7 +62,6 @@ public class ParseBenchmark {
     byte[][] messages;
     EventParser parser;
     EventParser selectiveParser;
-    CompiledMatcher matcher;
     ObjectMapper jackson;
     JsonFactory tokens;
     DslJson<Object> dslJson;
@@ -90,7 +84,6 @@ public class ParseBenchmark {
             throw new IllegalStateException("the rule set needs whole records; nothing selective to measure");
         }
         selectiveParser = new EventParser(ParseLimits.defaults(), false, fields);
-        matcher = CompiledMatcher.compile(rules);
         jackson = new ObjectMapper();
         tokens = new JsonFactory();
         dslJson = new DslJson<>();
@@ -99,8 +92,7 @@ public class ParseBenchmark {
     /**
      * Paired rounds in one JVM, for a machine too busy for JMH's separate trials: every round runs each variant
      * once (five passes over the records), so every variant sees the same load; prints the median records/s of
-     * the second half of the rounds and its ratio to {@code jacksonTree}. Arguments: the number of rounds (30),
-     * then optionally the variants to run, comma-separated ({@code jacksonTree} must be among them).
+     * the second half of the rounds and its ratio to {@code jacksonTree}. Argument: the number of rounds (30).
      */
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
@@ -114,8 +106,6 @@ public class ParseBenchmark {
         variants.put("selective", b::selective);
         variants.put("jacksonSkip", b::jacksonSkip);
         variants.put("dslJsonMap", b::dslJsonMap);
-        variants.put("jacksonTreeMatch", b::jacksonTreeMatch);
-        variants.put("selectiveMatch", b::selectiveMatch);
         variants.put("fastjsonSkip", b::fastjsonSkip);
         variants.put("fastjsonWalk", b::fastjsonWalk);
         variants.put("fastjsonTree", b::fastjsonTree);
@@ -123,9 +113,7 @@ public class ParseBenchmark {
         variants.put("fastjsonLazy", b::fastjsonLazy);
         variants.put("fastjsonLazyStrict", b::fastjsonLazyStrict);
         variants.put("strictPass", b::strictPass);
-        if (args.length > 1) {
-            variants.keySet().retainAll(List.of(args[1].split(",")));
-        }
+        variants.put("strictIndexLazy", b::strictIndexLazy);
         Map<String, double[]> rates = new java.util.LinkedHashMap<>();
         variants.keySet().forEach(k -> rates.put(k, new double[rounds]));
         for (int round = 0; round < rounds; round++) {
@@ -162,29 +150,6 @@ public class ParseBenchmark {
             for (Event e : r.events()) {
                 bh.consume(e);
             }
-        }
-    }
-
-    /**
-     * The job's parser and then the compiled matcher (every enabled rule) on each event: what parsing and
-     * matching cost together when a record's members are built only as its candidate rules read them.
-     */
-    @Benchmark
-    @OperationsPerInvocation(RECORDS)
-    public void selectiveMatch(Blackhole bh) {
-        for (byte[] m : messages) {
-            for (Event e : selectiveParser.parse(m).events()) {
-                matcher.match(e, bh::consume);
-            }
-        }
-    }
-
-    /** The baseline of {@link #selectiveMatch}: Jackson's tree of each record as the event, then the matcher. */
-    @Benchmark
-    @OperationsPerInvocation(RECORDS)
-    public void jacksonTreeMatch(Blackhole bh) throws IOException {
-        for (byte[] m : messages) {
-            matcher.match(new Event(LogType.CLOUDTRAIL, (ObjectNode) jackson.readTree(m)), bh::consume);
         }
     }
 
@@ -321,6 +286,33 @@ public class ParseBenchmark {
         }
     }
 
+    /**
+     * A lazy parser on one strict pass: {@link StrictJsonPass} checks the record and indexes its top-level
+     * members on the way; only the members every record needs are decoded (by fastjson2's reader over their
+     * bytes), the others keep their offsets. The least a lazy parser keeping Tripline's guarantees costs.
+     */
+    @Benchmark
+    @OperationsPerInvocation(RECORDS)
+    public void strictIndexLazy(Blackhole bh) {
+        int[] members = new int[1 + 3 * 64];
+        for (byte[] m : messages) {
+            if (StrictJsonPass.firstError(m, 0, m.length, DEPTH, NUMBER_LENGTH, members) >= 0) {
+                throw new IllegalStateException("a benchmark record failed the strict pass");
+            }
+            ObjectNode o = NODES.objectNode();
+            for (int k = 0; k < Math.min(members[0], 64); k++) {
+                int name = members[1 + 3 * k];
+                int valueStart = members[2 + 3 * k];
+                String key = eagerName(m, name, valueStart);
+                if (key != null) {
+                    o.set(key, decode(m, valueStart, members[3 + 3 * k]));
+                }
+            }
+            bh.consume(o);
+            bh.consume(members);
+        }
+    }
+
     private static final List<String> EAGER_LIST = List.of(
             "eventVersion",
             "eventSource",
@@ -331,6 +323,49 @@ public class ParseBenchmark {
             "awsRegion",
             "errorCode");
     private static final java.util.Set<String> EAGER = java.util.Set.copyOf(EAGER_LIST);
+
+    private static final byte[][] EAGER_BYTES = EAGER_LIST.stream()
+            .map(n -> ("\"" + n + "\"").getBytes(StandardCharsets.UTF_8))
+            .toArray(byte[][]::new);
+
+    /**
+     * The value in {@code m[from, to)} (checked already): a string without escapes straight from its bytes,
+     * anything else through fastjson2's reader.
+     */
+    private static JsonNode decode(byte[] m, int from, int to) {
+        while (m[from] == ' ' || m[from] == '\n' || m[from] == '\r' || m[from] == '\t') {
+            from++;
+        }
+        while (m[to - 1] == ' ' || m[to - 1] == '\n' || m[to - 1] == '\r' || m[to - 1] == '\t') {
+            to--;
+        }
+        if (m[from] == '"' && indexOfBackslash(m, from, to) < 0) {
+            return NODES.textNode(new String(m, from + 1, to - from - 2, StandardCharsets.UTF_8));
+        }
+        try (JSONReader r = JSONReader.of(m, from, to - from)) {
+            return jacksonNode(r);
+        }
+    }
+
+    private static int indexOfBackslash(byte[] m, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (m[i] == '\\') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The eager member whose quoted name starts at {@code from} (before the colon at {@code to - 1}), or null. */
+    private static String eagerName(byte[] m, int from, int to) {
+        for (int k = 0; k < EAGER_BYTES.length; k++) {
+            byte[] e = EAGER_BYTES[k];
+            if (from + e.length < to && java.util.Arrays.equals(m, from, from + e.length, e, 0, e.length)) {
+                return EAGER_LIST.get(k);
+            }
+        }
+        return null;
+    }
 
     private static final int DEPTH = ParseLimits.defaults().maxDepth();
     /** Jackson's default limit on the length of a number, which the job's parser inherits. */

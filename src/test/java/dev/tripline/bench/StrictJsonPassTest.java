@@ -9,7 +9,6 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tripline.event.StrictJsonPass;
 import dev.tripline.testing.SharedData;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -19,10 +18,9 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * Holds {@link StrictJsonPass} (the tokenizer EventParser reads a message's record with, and the parse
- * benchmark's measure of what strict checking costs) to what it claims: every real record passes, every input
- * fastjson2's low-level reader wrongly accepts is caught, and on corrupted records it agrees with Jackson's strict
- * tokenizer.
+ * Holds {@link StrictJsonPass} (the parse benchmark's measure of what strict checking costs) to what it claims:
+ * every real record passes, every input fastjson2's low-level reader wrongly accepts is caught, and on corrupted
+ * records it agrees with Jackson's strict tokenizer.
  */
 class StrictJsonPassTest {
     private static final int DEPTH = 64;
@@ -120,6 +118,29 @@ class StrictJsonPassTest {
         byte[] tooDeep = bytes("[".repeat(DEPTH + 1) + "]".repeat(DEPTH + 1));
         assertThat(StrictJsonPass.firstError(tooDeep, 0, tooDeep.length, DEPTH, NUMBER_LENGTH))
                 .isEqualTo(DEPTH);
+    }
+
+    /** The member index of a record gives back every member's name and value. */
+    @Test
+    void indexesTheMembersOfARecord() throws Exception {
+        ObjectMapper mapper = new ObjectMapper();
+        int[] members = new int[1 + 3 * 64];
+        for (ObjectNode record : SharedData.allCloudTrailRecords()) {
+            byte[] b =
+                    ("{ " + record.toString().substring(1).replace(",\"", " ,\n\"")).getBytes(StandardCharsets.UTF_8);
+            assertThat(StrictJsonPass.firstError(b, 0, b.length, DEPTH, NUMBER_LENGTH, members))
+                    .isEqualTo(-1);
+            assertThat(members[0]).isEqualTo(record.size());
+            ObjectNode rebuilt = mapper.createObjectNode();
+            for (int k = 0; k < members[0]; k++) {
+                int name = members[1 + 3 * k];
+                int value = members[2 + 3 * k];
+                int end = members[3 + 3 * k];
+                rebuilt.set(
+                        mapper.readTree(b, name, value - 1 - name).textValue(), mapper.readTree(b, value, end - value));
+            }
+            assertThat(rebuilt).isEqualTo(record);
+        }
     }
 
     /** Corrupted real records: the pass accepts exactly what Jackson's strict tokenizer accepts. */

@@ -1,22 +1,21 @@
-package dev.tripline.event;
+package dev.tripline.bench;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
- * One pass over the bytes of one JSON value that checks everything RFC 8259 asks and Tripline's limits add,
+ * One pass over the bytes of one JSON record that checks everything RFC 8259 asks and Tripline's limits add,
  * building nothing: the grammar (commas, colons, brackets, the three literals, one value and nothing after it),
  * strings (only JSON's escapes, no raw control characters, well-formed UTF-8 without overlong forms or encoded
- * surrogates; at most a given number of bytes), numbers (no leading zeros, plus signs or bare points; at most a
- * given number of characters) and nesting depth. Everything it accepts, Jackson's default parser under the same
- * limits accepts too, so the bytes can be decoded afterwards without checks ({@link ValidJson}).
+ * surrogates), numbers (no leading zeros, plus signs or bare points; at most {@code maxNumberLength} characters)
+ * and nesting depth. It measures what a parser keeping Tripline's guarantees must spend before it builds
+ * anything, and it is what a parser on fastjson2's low-level reader would have to run first, since that reader
+ * lets most of these through (see {@code StrictJsonPassTest}).
  *
- * <p>{@link EventParser} runs it as its tokenizer for a record held in memory: while checking, it indexes the
- * top-level members of an object ({@link RecordMembers}), whose values are then decoded only when read. Keeps no
- * state between calls; each call allocates one small bit set for the open containers.
+ * <p>Keeps no state between calls; each call allocates one small bit set for the open containers.
  */
-public final class StrictJsonPass {
+final class StrictJsonPass {
     private StrictJsonPass() {}
 
     private static final int VALUE = 0;
@@ -32,51 +31,43 @@ public final class StrictJsonPass {
     private static final long HIGHS = 0x8080808080808080L;
 
     /** The offset of the first byte in {@code b[from, to)} that breaks JSON or the limits, or -1 if none does. */
-    public static int firstError(byte[] b, int from, int to, int maxDepth, int maxNumberLength) {
-        return firstError(b, from, to, maxDepth, maxNumberLength, Integer.MAX_VALUE, null);
+    static int firstError(byte[] b, int from, int to, int maxDepth, int maxNumberLength) {
+        return firstError(b, from, to, maxDepth, maxNumberLength, null);
     }
 
     /**
-     * As {@link #firstError(byte[], int, int, int, int)}, also refusing strings (names included) longer than
-     * {@code maxStringBytes} bytes, and when the value is an object, indexing its members into {@code members}
-     * (if not null).
+     * As {@link #firstError(byte[], int, int, int, int)}, and when the value is an object, indexes its members
+     * into {@code members} (if not null): {@code members[0]} is their number {@code n}, then for each the offset
+     * of its name's opening quote, of the byte after its colon and of the byte after its value (whitespace may
+     * surround the value). Members past the array's room are counted but not indexed.
      */
-    static int firstError(
-            byte[] b, int from, int to, int maxDepth, int maxNumberLength, int maxStringBytes, RecordMembers members) {
+    static int firstError(byte[] b, int from, int to, int maxDepth, int maxNumberLength, int[] members) {
+        if (members != null) {
+            members[0] = 0;
+        }
         long[] objects = new long[(maxDepth >> 6) + 1]; // bit d set: the container at depth d is an object
         int depth = 0;
         int state = VALUE;
         int i = from;
         while (i < to) {
             int c = b[i];
+            if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+                i++;
+                continue;
+            }
             boolean valueHere = state == VALUE || state == VALUE_OR_CLOSE;
             if (c == '"') {
                 if (!valueHere && state != KEY && state != KEY_OR_CLOSE) {
                     return i;
                 }
-                int end;
-                boolean plain = false;
-                if (depth == 1 && members != null && !valueHere) {
-                    // A record's key: mostly a few plain ASCII bytes, whose bytes are then its characters.
-                    end = plainEnd(b, i + 1, to);
-                    plain = end >= 0;
-                    if (!plain) {
-                        end = stringEnd(b, i + 1, to);
-                    }
-                } else {
-                    end = stringEnd(b, i + 1, to);
-                }
+                int end = stringEnd(b, i + 1, to);
                 if (end < 0) {
                     return -end - 1;
                 }
-                if (end - i - 2 > maxStringBytes) {
-                    return i;
-                }
-                if (depth == 1 && members != null) {
-                    if (valueHere) {
-                        members.value(i, end);
-                    } else {
-                        members.name(i, end, plain);
+                if (!valueHere && depth == 1 && members != null) {
+                    int slot = 1 + 3 * members[0]++;
+                    if (slot + 2 < members.length) {
+                        members[slot] = i;
                     }
                 }
                 i = end;
@@ -85,20 +76,23 @@ public final class StrictJsonPass {
                 if (state != COLON) {
                     return i;
                 }
+                if (depth == 1 && members != null) {
+                    mark(members, 1, i + 1);
+                }
                 state = VALUE;
                 i++;
             } else if (c == ',') {
                 if (state != COMMA_OR_CLOSE) {
                     return i;
                 }
+                if (depth == 1 && members != null) {
+                    mark(members, 2, i);
+                }
                 state = isObject(objects, depth) ? KEY : VALUE;
                 i++;
             } else if (c == '{' || c == '[') {
                 if (!valueHere || depth == maxDepth) {
                     return i;
-                }
-                if (depth == 1 && members != null) {
-                    members.valueStart(i);
                 }
                 depth++;
                 if (c == '{') {
@@ -114,10 +108,10 @@ public final class StrictJsonPass {
                 if (depth == 0 || isObject(objects, depth) != object || !(open || state == COMMA_OR_CLOSE)) {
                     return i;
                 }
-                depth--;
-                if (depth == 1 && members != null) {
-                    members.valueEnd(i + 1);
+                if (depth == 1 && object && state == COMMA_OR_CLOSE && members != null) {
+                    mark(members, 2, i);
                 }
+                depth--;
                 state = afterValue(depth);
                 i++;
             } else if (c == '-' || (c >= '0' && c <= '9')) {
@@ -128,28 +122,28 @@ public final class StrictJsonPass {
                 if (end < 0 || end - i > maxNumberLength) {
                     return i;
                 }
-                if (depth == 1 && members != null) {
-                    members.value(i, end);
-                }
                 i = end;
                 state = afterValue(depth);
             } else if (c == 't' || c == 'f' || c == 'n') {
-                int end = literalEnd(b, i, to);
-                if (!valueHere || end < 0) {
+                String word = c == 't' ? "true" : c == 'f' ? "false" : "null";
+                if (!valueHere || !matches(b, i, to, word)) {
                     return i;
                 }
-                if (depth == 1 && members != null) {
-                    members.value(i, end);
-                }
-                i = end;
+                i += word.length();
                 state = afterValue(depth);
-            } else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
-                i++;
             } else {
                 return i;
             }
         }
         return state == END ? -1 : to;
+    }
+
+    /** Sets field {@code k} (0 name, 1 value start, 2 value end) of the last indexed member, if it has room. */
+    private static void mark(int[] members, int k, int offset) {
+        int slot = 1 + 3 * (members[0] - 1);
+        if (slot + 2 < members.length) {
+            members[slot + k] = offset;
+        }
     }
 
     private static int afterValue(int depth) {
@@ -160,57 +154,23 @@ public final class StrictJsonPass {
         return (objects[depth >> 6] & (1L << depth)) != 0;
     }
 
-    /** The offset after the literal {@code true}, {@code false} or {@code null} at {@code i}, or -1. */
-    private static int literalEnd(byte[] b, int i, int to) {
-        byte c = b[i];
-        if (c == 'f') {
-            return i + 4 < to && b[i + 1] == 'a' && b[i + 2] == 'l' && b[i + 3] == 's' && b[i + 4] == 'e' ? i + 5 : -1;
+    private static boolean matches(byte[] b, int i, int to, String word) {
+        if (i + word.length() > to) {
+            return false;
         }
-        if (i + 3 >= to) {
-            return -1;
-        }
-        boolean ok = c == 't'
-                ? b[i + 1] == 'r' && b[i + 2] == 'u' && b[i + 3] == 'e'
-                : b[i + 1] == 'u' && b[i + 2] == 'l' && b[i + 3] == 'l';
-        return ok ? i + 4 : -1;
-    }
-
-    /**
-     * The offset after the closing quote of the string whose content starts at {@code i} when that content is
-     * plain ASCII bytes without an escape (its bytes are its characters), else -1.
-     */
-    private static int plainEnd(byte[] b, int i, int to) {
-        while (i + 8 <= to) {
-            long special = special((long) LONGS.get(b, i));
-            if (special != 0) {
-                i += Long.numberOfTrailingZeros(special) >>> 3;
-                return b[i] == '"' ? i + 1 : -1;
-            }
-            i += 8;
-        }
-        for (; i < to; i++) {
-            byte c = b[i];
-            if (c == '"') {
-                return i + 1;
-            }
-            if (c < 0x20 || c == '\\') {
-                return -1; // a control byte, a non-ASCII byte (negative) or an escape
+        for (int k = 0; k < word.length(); k++) {
+            if (b[i + k] != word.charAt(k)) {
+                return false;
             }
         }
-        return -1;
+        return true;
     }
 
     /** The offset after the closing quote of the string whose content starts at {@code i}, or -(error offset)-1. */
     private static int stringEnd(byte[] b, int i, int to) {
         while (true) {
-            // Eight plain ASCII bytes at a time: no quote, backslash, control byte or non-ASCII among them. In
-            // the first eight that are not, go straight to the first special byte (the lowest flag is exact).
-            while (i + 8 <= to) {
-                long special = special((long) LONGS.get(b, i));
-                if (special != 0) {
-                    i += Long.numberOfTrailingZeros(special) >>> 3;
-                    break;
-                }
+            // Eight plain ASCII bytes at a time: no quote, backslash, control byte or non-ASCII among them.
+            while (i + 8 <= to && plain((long) LONGS.get(b, i))) {
                 i += 8;
             }
             if (i >= to) {
@@ -250,15 +210,12 @@ public final class StrictJsonPass {
         }
     }
 
-    /**
-     * The high bit of each of the eight bytes of {@code w} (little-endian) that is a quote, a backslash, below
-     * 0x20 or above 0x7f; zero when there is none. Bytes above a flagged one may be flagged falsely (a borrow),
-     * the lowest flagged byte never is.
-     */
-    private static long special(long w) {
+    /** True when none of the eight bytes of {@code w} is a quote, a backslash, below 0x20 or above 0x7f. */
+    private static boolean plain(long w) {
         long quote = w ^ (ONES * '"');
         long backslash = w ^ (ONES * '\\');
-        return (((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash) | (w - ONES * 0x20) | w) & HIGHS;
+        long special = ((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash) | (w - ONES * 0x20) | w;
+        return (special & HIGHS) == 0;
     }
 
     /** The offset after the number starting at {@code i} (RFC 8259 grammar), or -1. */
