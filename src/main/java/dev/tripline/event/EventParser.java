@@ -469,6 +469,7 @@ public final class EventParser {
         boolean logEventsStreamed = false;
         try {
             JsonToken t;
+            FieldSet.Node child;
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken vt = p.nextToken();
@@ -484,11 +485,11 @@ public final class EventParser {
                     p.skipChildren();
                     budget.exclude(rawOffset(p.currentLocation()) - before);
                     logEventsStreamed = true;
-                } else if (keep != null && keep.child(name) == null) {
+                } else if ((child = keep == null ? null : keep.child(name)) == null && keep != null) {
                     skipValue(p, vt, budget);
                 } else {
                     // Envelope keys are always kept whole by a field set (FieldSet.BASE).
-                    JsonNode v = readValue(p, vt, budget, keep == null ? null : keep.child(name));
+                    JsonNode v = readValue(p, vt, budget, child);
                     obj.set(name, v);
                     if (name.equals("messageType") && v.isTextual()) {
                         messageType = v.textValue();

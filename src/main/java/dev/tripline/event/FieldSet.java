@@ -108,12 +108,36 @@ public final class FieldSet implements Serializable {
 
         private transient Map<String, Node> foldedBuild;
 
+        /**
+         * The answers of recent {@link #child} calls, by the name's hash: a record's keys are the same few dozen
+         * names over and over, and a name the tree does not hold exactly costs a case-folding lookup (hash and
+         * compare every character) each time. Racy on purpose: an entry is immutable, so a thread sees either a
+         * whole entry or a stale one it overwrites; lost updates only cost a recomputation.
+         */
+        private transient Lookup[] recent;
+
+        private static final int RECENT = 64;
+
+        /** A remembered {@link #child} answer; {@code node} null when the name is skipped. */
+        private record Lookup(String name, Node node) {}
+
         /** The node for key {@code name} of an object at this node, or null to skip its value. */
         Node child(String name) {
+            Lookup[] cache = recent;
+            if (cache == null) {
+                cache = new Lookup[RECENT];
+                recent = cache;
+            }
+            int slot = name.hashCode() & (RECENT - 1);
+            Lookup hit = cache[slot];
+            if (hit != null && (hit.name == name || hit.name.equals(name))) {
+                return hit.node;
+            }
             Node n = exact.get(name);
             if (n == null && folded != null) {
                 n = folded.get(name);
             }
+            cache[slot] = new Lookup(name, n);
             return n;
         }
 

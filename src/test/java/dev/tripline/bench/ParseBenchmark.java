@@ -92,7 +92,8 @@ public class ParseBenchmark {
     /**
      * Paired rounds in one JVM, for a machine too busy for JMH's separate trials: every round runs each variant
      * once (five passes over the records), so every variant sees the same load; prints the median records/s of
-     * the second half of the rounds and its ratio to {@code jacksonTree}. Argument: the number of rounds (30).
+     * the second half of the rounds and its ratio to {@code jacksonTree}. Arguments: the number of rounds (30),
+     * then optionally the variants to run, comma-separated ({@code jacksonTree} must be among them).
      */
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
@@ -114,6 +115,9 @@ public class ParseBenchmark {
         variants.put("fastjsonLazyStrict", b::fastjsonLazyStrict);
         variants.put("strictPass", b::strictPass);
         variants.put("strictIndexLazy", b::strictIndexLazy);
+        if (args.length > 1) {
+            variants.keySet().retainAll(List.of(args[1].split(",")));
+        }
         Map<String, double[]> rates = new java.util.LinkedHashMap<>();
         variants.keySet().forEach(k -> rates.put(k, new double[rounds]));
         for (int round = 0; round < rounds; round++) {
