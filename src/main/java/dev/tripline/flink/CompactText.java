@@ -109,11 +109,7 @@ final class CompactText {
         if (header == 0) {
             return null;
         }
-        int form = (int) ((header - 1) & 3);
-        int n = (int) ((header - 1) >>> 2);
-        byte[] b = new byte[checkedByteLength(form, n)];
-        in.readFully(b);
-        return decode(form, n, b);
+        return decode(header, readBytes(header, in));
     }
 
     /**
@@ -126,14 +122,11 @@ final class CompactText {
         if (header == 0) {
             return null;
         }
-        int form = (int) ((header - 1) & 3);
-        int n = (int) ((header - 1) >>> 2);
-        byte[] b = new byte[checkedByteLength(form, n)];
-        in.readFully(b);
+        byte[] b = readBytes(header, in);
         IdBytes written = new IdBytes(header, b);
         String known = READ_IDS.get(written);
         if (known == null) {
-            known = decode(form, n, b);
+            known = decode(header, b);
             if (READ_IDS.size() < MAX_IDS) {
                 String raced = READ_IDS.putIfAbsent(written, known);
                 known = raced != null ? raced : known;
@@ -155,6 +148,23 @@ final class CompactText {
         }
     }
 
+    /** The form a non-null string's header names. */
+    private static int form(long header) {
+        return (int) ((header - 1) & 3);
+    }
+
+    /** The length in characters a non-null string's header names (0 for a UUID). */
+    private static int length(long header) {
+        return (int) ((header - 1) >>> 2);
+    }
+
+    /** The bytes of a non-null string whose header was just read, their length checked before they are read. */
+    private static byte[] readBytes(long header, DataInputView in) throws IOException {
+        byte[] b = new byte[checkedByteLength(form(header), length(header))];
+        in.readFully(b);
+        return b;
+    }
+
     /** The bytes a string of {@code n} characters in {@code form} takes, checked to be a possible length. */
     private static int checkedByteLength(int form, int n) throws IOException {
         if (form == HEX && n % 2 != 0) {
@@ -166,8 +176,9 @@ final class CompactText {
         return byteLength(form, n);
     }
 
-    private static String decode(int form, int n, byte[] b) {
-        switch (form) {
+    private static String decode(long header, byte[] b) {
+        int n = length(header);
+        switch (form(header)) {
             case LATIN1 -> {
                 return new String(b, StandardCharsets.ISO_8859_1);
             }
@@ -204,7 +215,7 @@ final class CompactText {
         long header = readHeader(in);
         writeHeader(out, header);
         if (header != 0) {
-            copyBytes(in, out, byteLength((int) ((header - 1) & 3), (int) ((header - 1) >>> 2)));
+            copyBytes(in, out, byteLength(form(header), length(header)));
         }
     }
 
