@@ -10,6 +10,7 @@ import dev.tripline.flink.CorrelationAlerts;
 import dev.tripline.flink.DeadLetter;
 import dev.tripline.flink.DedupFunction;
 import dev.tripline.flink.DetectFunction;
+import dev.tripline.flink.DetectOperator;
 import dev.tripline.flink.EventTimeBounds;
 import dev.tripline.flink.FiredRecord;
 import dev.tripline.flink.GroupKey;
@@ -44,9 +45,6 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.transformations.PartitionTransformation;
-import org.apache.flink.streaming.api.transformations.StreamExchangeMode;
-import org.apache.flink.streaming.runtime.partitioner.ForwardPartitioner;
 import org.apache.flink.util.Collector;
 
 /**
@@ -76,7 +74,8 @@ import org.apache.flink.util.Collector;
  * <p>With live rule updates ({@link #live}) a control stream of whole rule sets is validated once
  * ({@link RuleUpdateValidator}, parallelism 1; rejections leave on {@link Outputs#ruleUpdates}) and broadcast to
  * detect and every correlate stage, which swap their rules between two records; signals carry their stage so
- * routing follows the live set. See docs/live-updates.md.
+ * routing follows the live set. See docs/live-updates.md. A BATCH job has no updates: its detect takes the records
+ * alone and is chained to the source ({@link DetectOperator}).
  */
 public final class DetectionJob {
     public static final String UID_DETECT = "tripline-detect";
@@ -396,15 +395,13 @@ public final class DetectionJob {
         // Every job runs the same functions: the start rules are what they hold from the beginning, and a job
         // without live updates has a control stream with nothing in it.
         LiveRules liveRules = (live != null ? live : fixedRules()).withStages(stageCount);
-        // BATCH with fixed rules (a hunt, a run over files): the control stream ends at once instead of with the
-        // input, and the readers hand their files to detect through a hybrid exchange, so that detect reads
-        // the empty broadcast side first and then gunzips, parses and matches while the readers go on reading.
-        // Drawn from the input, the control stream would end only once every file was read, and BATCH's blocking
-        // exchanges would have the readers write every file out before detect parsed the first.
-        boolean overlapReading = batch && updates == null;
+        // BATCH with fixed rules (a hunt, a run over files): detect takes the records alone and chains to the
+        // readers (DetectOperator), and the correlate stages' control stream ends at once instead of with the
+        // input. Drawn from the input, it would end only once every file was read.
+        boolean fixedRulesBatch = batch && updates == null;
         DataStream<RuleUpdate> control = updates != null
                 ? updates
-                : overlapReading ? noUpdates(endsAtOnce(source.getExecutionEnvironment())) : noUpdates(source);
+                : fixedRulesBatch ? noUpdates(endsAtOnce(source.getExecutionEnvironment())) : noUpdates(source);
         SingleOutputStreamOperator<RuleUpdate> validated = control.transform(
                         "validate rule updates",
                         TypeInformation.of(RuleUpdate.class),
@@ -412,19 +409,18 @@ public final class DetectionJob {
                 .setParallelism(1)
                 .setMaxParallelism(1)
                 .uid(RuleUpdateValidator.UID);
-        DataStream<RawRecord> records = overlapReading ? overlapped(source) : source;
-        SingleOutputStreamOperator<SignalRecord> detected = records.connect(validated.broadcast(LiveRules.STATE))
-                .process(
-                        new DetectFunction(
-                                matcher,
-                                engine,
-                                options.timeRange(),
-                                options.defaultDedupMinutes(),
-                                liveRules,
-                                options.eventTimeBounds()),
-                        TypeInformation.of(SignalRecord.class))
-                .uid(UID_DETECT)
-                .name("detect");
+        DetectOperator detect = new DetectOperator(new DetectFunction(
+                matcher,
+                engine,
+                options.timeRange(),
+                options.defaultDedupMinutes(),
+                liveRules,
+                options.eventTimeBounds()));
+        TypeInformation<SignalRecord> signalType = TypeInformation.of(SignalRecord.class);
+        SingleOutputStreamOperator<SignalRecord> detected = (fixedRulesBatch
+                        ? source.transform("detect", signalType, detect)
+                        : source.connect(validated.broadcast()).transform("detect", signalType, detect))
+                .uid(UID_DETECT);
 
         if (primeSavepoint != null) {
             if (!batch) {
@@ -582,18 +578,6 @@ public final class DetectionJob {
                 .setParallelism(1)
                 .uid(UID_NO_RULE_UPDATES + "-source")
                 .name("fixed rules");
-    }
-
-    /**
-     * {@code in} handed on one to one (same parallelism) through a hybrid exchange, which BATCH's scheduler allows
-     * (it refuses pipelined ones) and whose receiver starts while the sender still produces, reading what it has
-     * written so far.
-     */
-    private static <T> DataStream<T> overlapped(DataStream<T> in) {
-        return new DataStream<>(
-                in.getExecutionEnvironment(),
-                new PartitionTransformation<>(
-                        in.getTransformation(), new ForwardPartitioner<>(), StreamExchangeMode.HYBRID_FULL));
     }
 
     /** The load options and digest of a job that takes no updates. */

@@ -637,8 +637,9 @@ public final class EmbeddedRun {
 
     /**
      * {@code conf} with task slots for a job of {@code parallelism} in this process: twice the parallelism, so
-     * that in BATCH the file readers and detect, which overlap (DetectionJob), both have theirs; a STREAMING job
-     * shares slots between its operators and leaves the rest unused. Managed memory, which BATCH's sorts use and
+     * that in BATCH the regions that do not wait for each other (the readers with detect chained to them, the
+     * control stream the correlate stages read) run side by side; a STREAMING job shares slots between its
+     * operators and leaves the rest unused. Managed memory, which BATCH's sorts use and
      * a task manager divides among its slots, is doubled too unless configured, so that each slot keeps what it
      * had with one slot per subtask.
      */

@@ -136,7 +136,7 @@ class LocalClusterHuntIT {
                 JsonNode vertices = cluster.get("/jobs/" + id).path("vertices");
                 for (JsonNode v : vertices) {
                     String name = v.path("name").asText();
-                    if (name.startsWith("detect") || name.startsWith("correlate") || name.startsWith("dedup")) {
+                    if (name.contains("detect") || name.startsWith("correlate") || name.startsWith("dedup")) {
                         assertThat(v.path("parallelism").asInt())
                                 .as("parallelism of " + name + " in " + vertices)
                                 .isEqualTo(2);
