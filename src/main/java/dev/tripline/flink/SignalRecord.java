@@ -13,7 +13,6 @@ import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
-import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.core.memory.DataOutputView;
@@ -171,17 +170,13 @@ public class SignalRecord {
             r.fingerprint = CompactText.readId(in);
             int n = groupSize(in);
             // The group values are written as a key holds them: kept as read, they make the key without encoding
-            // them again, and the strings are read from them.
+            // them again.
             DataOutputSerializer values = VALUES.get();
             values.clear();
-            for (int i = 0; i < n; i++) {
-                CompactText.copy(in, values);
-            }
-            DataInputDeserializer read = new DataInputDeserializer(values.getSharedBuffer(), 0, values.length());
             r.group = new String[n];
             boolean complete = true;
             for (int i = 0; i < n; i++) {
-                r.group[i] = CompactText.read(read);
+                r.group[i] = CompactText.readAndCopy(in, values);
                 complete &= r.group[i] != null;
             }
             if (complete && r.planId != null && r.fingerprint != null) {

@@ -149,6 +149,30 @@ class HotGroupTest {
                 .satisfies(f -> assertThat(f.value()).isEqualByComparingTo(BigDecimal.valueOf(3 * SIGNALS + 1)));
     }
 
+    @Test
+    // A slot left behind at the cut would re-arm its timer at the watermark for ever: fail instead of hanging.
+    @org.junit.jupiter.api.Timeout(value = 30, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aWatermarkThatPassesManyInstantsAtOnceClosesExactlyTheWindowsThatEnded() {
+        CorrelationPlan plan = plan(Type.TEMPORAL, 2, List.of(), List.of());
+        MapCorrelator c = new MapCorrelator(engineOf(plan));
+        for (int minute = 0; minute < 180; minute++) {
+            assertThat(c.onSignal(plan, signal(0, minute * MIN, null))).isEmpty();
+        }
+        assertThat(c.slots()).isEqualTo(180);
+        // One jump of two hours: the windows anchored at minutes 0..60 end at or before it (60 included), the
+        // rest are still open.
+        assertThat(c.advanceWatermark(120 * MIN)).isEmpty();
+        CorrelationState index = c.group(plan.id(), G).index();
+        assertThat(index.size()).isEqualTo(119);
+        assertThat(index.oldestSignalTime()).isEqualTo(61 * MIN);
+        assertThat(c.slots()).as("each closed slot's evidence went with it").isEqualTo(119);
+        assertThat(c.onSignal(plan, signal(1, 150 * MIN, null)))
+                .singleElement()
+                .satisfies(f -> assertThat(f.firstSeen()).isEqualTo(90 * MIN));
+        c.advanceWatermark(Long.MAX_VALUE);
+        assertThat(c.openStates()).isZero();
+    }
+
     static CorrelationPlan plan(Type type, int rules, List<Bound> bounds, List<String> fields) {
         CorrelationRule r = CorrelationPlanTest.rule(type, rules, bounds, null, fields, null);
         return CorrelationPlan.compile(
