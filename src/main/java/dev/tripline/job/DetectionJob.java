@@ -439,9 +439,10 @@ public final class DetectionJob {
         List<DataStream<SignalRecord>> chained = new ArrayList<>();
         List<DataStream<FiredRecord>> fired = new ArrayList<>();
         List<DataStream<LateRecord>> late = new ArrayList<>();
-        // BATCH mode sorts each stage's signals by key and time; its keys name the job's plans by their place in
-        // the rule program, a few bytes instead of the id and fingerprint a stored key needs.
-        TypeInformation<GroupKey> keyType = batch ? GroupKey.sortedType(engine.plans()) : GroupKey.TYPE;
+        // BATCH mode sorts each stage's signals by key and time, on numbers that stand for the keys
+        // (NumberedSortKeys); keys past its limit name the job's plans by their place in the rule program.
+        TypeInformation<GroupKey> keyType =
+                batch ? new NumberedSortKeys<>(GroupKey.sortedType(engine.plans())) : GroupKey.TYPE;
         for (int stage = 1; stage <= stageCount; stage++) {
             DataStream<SignalRecord> input =
                     stage == 1 && stageCount == 1 ? signals : forStage(signals, stage, "detect");
@@ -495,7 +496,9 @@ public final class DetectionJob {
                 .uid(UID_SINGLE_ALERTS)
                 .name("single alerts");
 
-        KeyedStream<AlertRecord, String> candidates = single.union(composite).keyBy(a -> a.dedupKey, Types.STRING);
+        // BATCH: sorted on numbers that stand for the dedup keys, as the signals are (NumberedSortKeys).
+        KeyedStream<AlertRecord, String> candidates = single.union(composite)
+                .keyBy(a -> a.dedupKey, batch ? new NumberedSortKeys<>(Types.STRING) : Types.STRING);
         DedupFunction dedup = new DedupFunction(
                 options.allowedLateness().toMillis(),
                 options.evidenceLimit(),
