@@ -62,7 +62,7 @@ import java.util.stream.IntStream;
  * matcher itself holds no mutable state and may be shared between threads.
  */
 public final class CompiledMatcher implements Serializable {
-    private static final long serialVersionUID = 3L;
+    private static final long serialVersionUID = 4L;
 
     private static final Candidate[] NONE = new Candidate[0];
     private static final List<String> PREFERRED_FIELDS = List.of("eventname", "eventsource"); // index names

@@ -24,7 +24,7 @@ import java.util.function.Predicate;
  * FieldValues.Numbering}) so that each path is read once per event; a reader made alone has no number.
  */
 final class FieldReader implements Serializable {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     private final FieldPath path;
     /** Its number among the paths a matcher reads ({@link FieldValues}); -1 for a reader of no matcher. */
