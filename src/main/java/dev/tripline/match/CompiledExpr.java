@@ -18,23 +18,33 @@ import java.util.function.Predicate;
  * A rule's detection compiled for evaluation: selections unwrapped, nested And/Or flattened into arrays,
  * constants folded, and ORs of case-insensitive equality tests on one field merged into a single hash lookup.
  * Everything that does not pay to specialise falls back to the reference semantics, so the two agree by
- * construction and the differential test checks the specialisations.
+ * construction and the differential test checks the specialisations. Fields are read through the matcher's
+ * {@link FieldValues}, so a field several rules test is read once per event.
  */
 abstract class CompiledExpr implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    /** Evaluates on the event root ({@code scope == null}) or on a list element. */
-    abstract boolean test(Event event, JsonNode scope);
+    /**
+     * Evaluates on the event root ({@code scope == null}) or on a list element, reading root fields through
+     * {@code values} (null outside a matcher: each field is read when asked).
+     */
+    abstract boolean test(Event event, JsonNode scope, FieldValues values);
 
+    /** Compiles a detection on its own (its fields have no numbers: each is read when asked). */
     static CompiledExpr compile(Expr e) {
+        return compile(e, new FieldValues.Numbering());
+    }
+
+    /** Compiles a detection whose fields take their readers from a matcher's {@code fields}. */
+    static CompiledExpr compile(Expr e, FieldValues.Numbering fields) {
         if (e instanceof Expr.Selection s) {
-            return compile(s.body());
+            return compile(s.body(), fields);
         } else if (e instanceof Expr.NamedList l) {
-            return compile(l.resolved());
+            return compile(l.resolved(), fields);
         } else if (e instanceof Expr.Const c) {
             return c.value() ? TRUE : FALSE;
         } else if (e instanceof Expr.Not n) {
-            CompiledExpr inner = compile(n.term());
+            CompiledExpr inner = compile(n.term(), fields);
             if (inner == TRUE) {
                 return FALSE;
             }
@@ -42,7 +52,7 @@ abstract class CompiledExpr implements Serializable {
         } else if (e instanceof Expr.And a) {
             List<CompiledExpr> terms = new ArrayList<>();
             for (Expr t : flatten(a.terms(), true)) {
-                CompiledExpr c = compile(t);
+                CompiledExpr c = compile(t, fields);
                 if (c == FALSE) {
                     return FALSE;
                 }
@@ -54,7 +64,7 @@ abstract class CompiledExpr implements Serializable {
         } else if (e instanceof Expr.Or o) {
             List<CompiledExpr> terms = new ArrayList<>();
             for (Expr t : mergeEqualities(flatten(o.terms(), false))) {
-                CompiledExpr c = compile(t);
+                CompiledExpr c = compile(t, fields);
                 if (c == TRUE) {
                     return TRUE;
                 }
@@ -67,22 +77,22 @@ abstract class CompiledExpr implements Serializable {
             if (m.test() instanceof ValuePredicate.Regex r) {
                 String literal = RegexLiterals.requiredLiteral(r.pattern());
                 if (literal != null) {
-                    return new GuardedMatch(m.field(), r, literal, r.ignoreCase());
+                    return new GuardedMatch(fields.of(m.field()), r, literal, r.ignoreCase());
                 }
             }
             if (m.test() instanceof ValuePredicate.Glob g) {
                 String literal = longestLiteral(g);
                 if (literal != null) {
-                    return new GuardedMatch(m.field(), g, literal, !g.caseSensitive());
+                    return new GuardedMatch(fields.of(m.field()), g, literal, !g.caseSensitive());
                 }
             }
-            return new MatchValue(m.field(), m.test());
+            return new MatchValue(fields.of(m.field()), m.test());
         }
         if (e instanceof Expr.Exists x) {
-            return new Exists(x.field());
+            return new Exists(fields.of(x.field()));
         }
         if (e instanceof Expr.IsNull n) {
-            return new IsNull(n.field(), n.orEmpty());
+            return new IsNull(fields.of(n.field()), n.orEmpty());
         }
         // Rare node kinds (keyword, field comparison, list quantifiers) keep reference semantics.
         return new Reference(e);
@@ -139,14 +149,14 @@ abstract class CompiledExpr implements Serializable {
 
     static final CompiledExpr TRUE = new CompiledExpr() {
         @Override
-        boolean test(Event event, JsonNode scope) {
+        boolean test(Event event, JsonNode scope, FieldValues values) {
             return true;
         }
     };
 
     static final CompiledExpr FALSE = new CompiledExpr() {
         @Override
-        boolean test(Event event, JsonNode scope) {
+        boolean test(Event event, JsonNode scope, FieldValues values) {
             return false;
         }
     };
@@ -159,9 +169,9 @@ abstract class CompiledExpr implements Serializable {
         }
 
         @Override
-        boolean test(Event event, JsonNode scope) {
+        boolean test(Event event, JsonNode scope, FieldValues values) {
             for (CompiledExpr t : terms) {
-                if (!t.test(event, scope)) {
+                if (!t.test(event, scope, values)) {
                     return false;
                 }
             }
@@ -177,9 +187,9 @@ abstract class CompiledExpr implements Serializable {
         }
 
         @Override
-        boolean test(Event event, JsonNode scope) {
+        boolean test(Event event, JsonNode scope, FieldValues values) {
             for (CompiledExpr t : terms) {
-                if (t.test(event, scope)) {
+                if (t.test(event, scope, values)) {
                     return true;
                 }
             }
@@ -195,8 +205,8 @@ abstract class CompiledExpr implements Serializable {
         }
 
         @Override
-        boolean test(Event event, JsonNode scope) {
-            return !term.test(event, scope);
+        boolean test(Event event, JsonNode scope, FieldValues values) {
+            return !term.test(event, scope, values);
         }
     }
 
@@ -210,8 +220,8 @@ abstract class CompiledExpr implements Serializable {
         private final ValuePredicate valueTest;
         private final boolean containersFail;
 
-        MatchValue(FieldPath field, ValuePredicate valueTest) {
-            this.field = new FieldReader(field);
+        MatchValue(FieldReader field, ValuePredicate valueTest) {
+            this.field = field;
             this.valueTest = valueTest;
             this.containersFail = failsOnJsonText(valueTest);
         }
@@ -232,8 +242,8 @@ abstract class CompiledExpr implements Serializable {
         }
 
         @Override
-        boolean test(Event event, JsonNode scope) {
-            return field.anyValue(event, scope, this);
+        boolean test(Event event, JsonNode scope, FieldValues values) {
+            return FieldValues.anyValue(values, field, event, scope, this);
         }
 
         /** Whether one value passes. */
@@ -247,13 +257,13 @@ abstract class CompiledExpr implements Serializable {
     static final class Exists extends CompiledExpr implements Predicate<JsonNode> {
         private final FieldReader field;
 
-        Exists(FieldPath field) {
-            this.field = new FieldReader(field);
+        Exists(FieldReader field) {
+            this.field = field;
         }
 
         @Override
-        boolean test(Event event, JsonNode scope) {
-            return field.anyValue(event, scope, this);
+        boolean test(Event event, JsonNode scope, FieldValues values) {
+            return FieldValues.anyValue(values, field, event, scope, this);
         }
 
         @Override
@@ -267,14 +277,14 @@ abstract class CompiledExpr implements Serializable {
         private final FieldReader field;
         private final boolean orEmpty;
 
-        IsNull(FieldPath field, boolean orEmpty) {
-            this.field = new FieldReader(field);
+        IsNull(FieldReader field, boolean orEmpty) {
+            this.field = field;
             this.orEmpty = orEmpty;
         }
 
         @Override
-        boolean test(Event event, JsonNode scope) {
-            return !field.anyValue(event, scope, this);
+        boolean test(Event event, JsonNode scope, FieldValues values) {
+            return !FieldValues.anyValue(values, field, event, scope, this);
         }
 
         /** Whether one value is a real one (neither null nor, with {@code orEmpty}, empty). */
@@ -306,16 +316,16 @@ abstract class CompiledExpr implements Serializable {
         private final String literal;
         private final boolean ignoreCase;
 
-        GuardedMatch(FieldPath field, ValuePredicate test, String literal, boolean ignoreCase) {
-            this.field = new FieldReader(field);
+        GuardedMatch(FieldReader field, ValuePredicate test, String literal, boolean ignoreCase) {
+            this.field = field;
             this.test = test;
             this.literal = literal;
             this.ignoreCase = ignoreCase;
         }
 
         @Override
-        boolean test(Event event, JsonNode scope) {
-            return field.anyValue(event, scope, this);
+        boolean test(Event event, JsonNode scope, FieldValues values) {
+            return FieldValues.anyValue(values, field, event, scope, this);
         }
 
         /** Whether one value passes. */
@@ -338,7 +348,7 @@ abstract class CompiledExpr implements Serializable {
         }
 
         @Override
-        boolean test(Event event, JsonNode scope) {
+        boolean test(Event event, JsonNode scope, FieldValues values) {
             return ReferenceEvaluator.eval(expr, event, scope);
         }
     }

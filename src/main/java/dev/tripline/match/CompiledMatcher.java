@@ -1,7 +1,6 @@
 package dev.tripline.match;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.tripline.event.CaseFoldMap;
 import dev.tripline.event.Event;
 import dev.tripline.event.FieldPath;
@@ -44,8 +43,9 @@ import java.util.stream.IntStream;
  *       literals for the field that must sit at its start, at its end, or anywhere. The answers are kept for the
  *       rest of the event, so each probe runs once however many rules ask, and a scan runs only on events where
  *       a rule needs it. Fields are read through a {@link FieldReader}, a few exact hash lookups in the common
- *       case, once per event for all of a field's probes; the fields rules are filed under are read first, one
- *       after another, since on a record not in the cache the reads' misses are most of the index's cost.</li>
+ *       case, once per event for all of a field's probes and every detection that tests the same path
+ *       ({@link FieldValues}); the fields rules are filed under are read first, one after another, since on a
+ *       record not in the cache the reads' misses are most of the index's cost.</li>
  *   <li>Each rule is filed under one condition, and every field rules are filed under is read on every event,
  *       so a rule that pins several fields is filed under one that other rules need read anyway, the most
  *       selective of those ({@code eventName}, else {@code eventSource}, else another field's equality, else a
@@ -62,7 +62,7 @@ import java.util.stream.IntStream;
  * matcher itself holds no mutable state and may be shared between threads.
  */
 public final class CompiledMatcher implements Serializable {
-    private static final long serialVersionUID = 3L;
+    private static final long serialVersionUID = 4L;
 
     private static final Candidate[] NONE = new Candidate[0];
     private static final List<String> PREFERRED_FIELDS = List.of("eventname", "eventsource"); // index names
@@ -79,10 +79,19 @@ public final class CompiledMatcher implements Serializable {
     private final Probe[] probes;
 
     private final int[][] probesOf;
+    /** How many paths the index and the detections read, each once per event ({@link FieldValues}). */
+    private final int pathCount;
 
     private CompiledMatcher(
-            List<Rule> rules, Index[] indexes, IndexedField[] fields, int[] fieldOf, Probe[] probes, int[][] probesOf) {
+            List<Rule> rules,
+            Index[] indexes,
+            IndexedField[] fields,
+            int[] fieldOf,
+            Probe[] probes,
+            int[][] probesOf,
+            int pathCount) {
         this.rules = rules;
+        this.pathCount = pathCount;
         this.indexes = indexes;
         this.fields = fields;
         this.fieldOf = fieldOf;
@@ -93,7 +102,8 @@ public final class CompiledMatcher implements Serializable {
     /** Compiles the enabled rules; disabled rules are left out. */
     public static CompiledMatcher compile(List<Rule> rules) {
         List<Rule> enabled = rules.stream().filter(Rule::enabled).toList();
-        Builder b = new Builder();
+        FieldValues.Numbering paths = new FieldValues.Numbering();
+        Builder b = new Builder(paths);
         Map<Expr, CompiledExpr> compiled = new HashMap<>();
         for (LogType type : LogType.values()) {
             // Rules with equal detections (a rule enabled twice under other ids, say) run their detection once.
@@ -106,7 +116,7 @@ public final class CompiledMatcher implements Serializable {
                 }
             }
             sameDetection.forEach((detection, group) ->
-                    b.add(group, compiled.computeIfAbsent(detection, CompiledExpr::compile), type));
+                    b.add(group, compiled.computeIfAbsent(detection, d -> CompiledExpr.compile(d, paths)), type));
         }
         return b.build(List.copyOf(enabled));
     }
@@ -142,11 +152,11 @@ public final class CompiledMatcher implements Serializable {
         if (index == null) {
             return 0;
         }
-        Scratch s = Scratch.acquire(fields.length, probes.length, probesOf.length);
+        Scratch s = Scratch.acquire(pathCount, probes.length, probesOf.length);
         try {
             // Every key field first, with nothing in between: the processor overlaps their cache misses.
             for (int f : index.keyFields) {
-                s.read(fields[f], event);
+                s.read(fields[f].reader, event);
             }
             for (int p : index.keyProbes) {
                 evaluate(p, event, s);
@@ -182,7 +192,7 @@ public final class CompiledMatcher implements Serializable {
                 }
                 switch (visit) {
                     case MATCH -> {
-                        if (c.detection.test(event, null)) {
+                        if (c.detection.test(event, null, s)) {
                             for (Rule rule : c.rules) {
                                 onMatch.accept(rule);
                             }
@@ -221,7 +231,7 @@ public final class CompiledMatcher implements Serializable {
         s.probeRun[p] = s.epoch;
         s.firstFound[p] = s.foundCount;
         Probe probe = probes[p];
-        JsonNode scalar = s.read(probe.field, event);
+        JsonNode scalar = s.read(probe.field.reader, event);
         if (scalar == null) {
             s.probe = probe;
             event.anyValue(probe.field.reader.path(), s);
@@ -286,7 +296,7 @@ public final class CompiledMatcher implements Serializable {
 
         IndexedField(
                 int id,
-                FieldPath path,
+                FieldReader reader,
                 String name,
                 CaseFoldMap<int[]> equalities,
                 LiteralScan prefixes,
@@ -294,7 +304,7 @@ public final class CompiledMatcher implements Serializable {
                 LiteralScan substrings,
                 int presentCondition) {
             this.id = id;
-            this.reader = new FieldReader(path);
+            this.reader = reader;
             this.name = name;
             this.equalities = equalities;
             this.prefixes = prefixes;
@@ -415,23 +425,15 @@ public final class CompiledMatcher implements Serializable {
             implements Serializable {}
 
     /**
-     * Per-thread answers for the event being matched: each field's value as read once for all its probes, which
-     * probes ran and which conditions were met, each stamped with the event's number ({@code epoch}) so that
-     * nothing needs clearing between events. Conditions met are also listed in the order found, per probe, for
-     * the walk over rules filed under them. The values read are dropped when the event is done, so the scratch
-     * keeps no event alive.
+     * Per-thread answers for the event being matched: the fields read ({@link FieldValues}, shared with the
+     * detections), which probes ran and which conditions were met, each stamped with the event's number
+     * ({@code epoch}) so that nothing needs clearing between events. Conditions met are also listed in the order
+     * found, per probe, for the walk over rules filed under them. The values read are dropped when the event is
+     * done, so the scratch keeps no event alive.
      */
-    private static final class Scratch implements Predicate<JsonNode> {
-        int epoch;
+    private static final class Scratch extends FieldValues implements Predicate<JsonNode> {
         /** The probe whose field's values {@link #test} is handed by the full lookup (no lambda per event). */
         Probe probe;
-
-        int[] fieldRead = new int[0];
-        /**
-         * By field, when {@code fieldRead} is this epoch: the field's only value (a scalar or JSON null), a
-         * {@link MissingNode} when the event certainly has none, or null when only the full lookup can say.
-         */
-        JsonNode[] fieldValue = new JsonNode[0];
 
         int[] probeRun = new int[0];
         int[] firstFound = new int[0];
@@ -442,16 +444,12 @@ public final class CompiledMatcher implements Serializable {
         boolean busy;
 
         /** The calling thread's scratch, or a fresh one when a match runs inside another match's callback. */
-        static Scratch acquire(int fields, int probes, int conditions) {
+        static Scratch acquire(int paths, int probes, int conditions) {
             Scratch s = SCRATCH.get();
             if (s.busy) {
                 s = new Scratch();
             }
             s.busy = true;
-            if (s.fieldRead.length < fields) {
-                s.fieldRead = new int[fields];
-                s.fieldValue = new JsonNode[fields];
-            }
             if (s.probeRun.length < probes) {
                 s.probeRun = new int[probes];
                 s.firstFound = new int[probes];
@@ -461,35 +459,20 @@ public final class CompiledMatcher implements Serializable {
                 s.conditionMet = new int[conditions];
                 s.found = new int[conditions];
             }
-            if (++s.epoch == Integer.MAX_VALUE) {
-                Arrays.fill(s.fieldRead, 0);
-                Arrays.fill(s.probeRun, 0);
-                Arrays.fill(s.conditionMet, 0);
-                s.epoch = 1;
-            }
+            s.start(paths);
             s.foundCount = 0;
             return s;
         }
 
-        void release() {
-            Arrays.fill(fieldValue, null);
-            busy = false;
+        @Override
+        void resetEpoch() {
+            Arrays.fill(probeRun, 0);
+            Arrays.fill(conditionMet, 0);
         }
 
-        /**
-         * The field's value on this event, read the first time one of its probes asks (see {@link #fieldValue}):
-         * a field with several probes (equality and literals, say) is read once.
-         */
-        JsonNode read(IndexedField field, Event event) {
-            int f = field.id;
-            if (fieldRead[f] != epoch) {
-                fieldRead[f] = epoch;
-                JsonNode scalar = field.reader.exactScalar(event);
-                fieldValue[f] = scalar != null
-                        ? scalar
-                        : field.reader.certainlyMissing(event) ? MissingNode.getInstance() : null;
-            }
-            return fieldValue[f];
+        void release() {
+            finish();
+            busy = false;
         }
 
         /** Runs {@link #probe} on one value of its field; false, so the lookup visits every value. */
@@ -515,6 +498,9 @@ public final class CompiledMatcher implements Serializable {
 
     /** Gathers conditions, fields and rules, then freezes them into arrays. */
     private static final class Builder {
+        /** Where the index's fields take their readers, shared with the detections. */
+        final FieldValues.Numbering paths;
+
         final Map<LogType, IndexBuilder> byType = new EnumMap<>(LogType.class);
         /** Field key (log type and index name) to its number. */
         final Map<String, Integer> fieldIds = new LinkedHashMap<>();
@@ -529,6 +515,10 @@ public final class CompiledMatcher implements Serializable {
         private record Pending(List<Rule> rules, CompiledExpr detection, LogType type, int[] conditions) {}
 
         final List<Pending> pending = new ArrayList<>();
+
+        Builder(FieldValues.Numbering paths) {
+            this.paths = paths;
+        }
 
         /** Takes rules that share one detection; they are filed once every rule is known (see {@link #keys}). */
         void add(List<Rule> rules, CompiledExpr detection, LogType type) {
@@ -730,7 +720,8 @@ public final class CompiledMatcher implements Serializable {
                         byCondition,
                         b.always.toArray(NONE));
             });
-            return new CompiledMatcher(enabled, indexes, fields, fieldOf, probes.toArray(new Probe[0]), probesOf);
+            return new CompiledMatcher(
+                    enabled, indexes, fields, fieldOf, probes.toArray(new Probe[0]), probesOf, paths.size());
         }
 
         /** The probes of a condition's field that can meet it: the lookup for equality and presence, else the scans of its literals' places. */
@@ -793,7 +784,7 @@ public final class CompiledMatcher implements Serializable {
                     spelled.get(v), cs.stream().mapToInt(Integer::intValue).toArray()));
             return new IndexedField(
                     f,
-                    fieldPaths.get(f),
+                    paths.of(fieldPaths.get(f)),
                     fieldNames.get(f),
                     frozen.isEmpty() ? null : new CaseFoldMap<>(frozen),
                     prefixes.build(),

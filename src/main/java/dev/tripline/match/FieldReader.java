@@ -20,19 +20,27 @@ import java.util.function.Predicate;
  * for a case-sensitive path one exact lookup says so, for a case-insensitive one the event's filter of its keys
  * in every case ({@link Event#certainlyAbsent}).
  *
- * <p>Immutable; decided once per path when rules are compiled.
+ * <p>Immutable; decided once per path when rules are compiled. A matcher numbers its readers ({@link
+ * FieldValues.Numbering}) so that each path is read once per event; a reader made alone has no number.
  */
 final class FieldReader implements Serializable {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     private final FieldPath path;
+    /** Its number among the paths a matcher reads ({@link FieldValues}); -1 for a reader of no matcher. */
+    private final int id;
     /** The path's keys for the shortcut; null when the path always takes the full lookup. */
     private final String[] keys;
     /** By log type ordinal: whether the path may be answered by an alias or a derived field. */
     private final boolean[] alias;
 
     FieldReader(FieldPath path) {
+        this(path, -1);
+    }
+
+    FieldReader(FieldPath path, int id) {
         this.path = path;
+        this.id = id;
         this.keys = plainKeys(path);
         this.alias = new boolean[LogType.values().length];
         for (LogType type : LogType.values()) {
@@ -42,7 +50,7 @@ final class FieldReader implements Serializable {
 
     /** Built anew when deserialised (the job ships its matcher to the tasks): a copy's keys are not interned. */
     private Object readResolve() {
-        return new FieldReader(path);
+        return new FieldReader(path, id);
     }
 
     private static String[] plainKeys(FieldPath path) {
@@ -64,27 +72,47 @@ final class FieldReader implements Serializable {
         return path;
     }
 
+    int id() {
+        return id;
+    }
+
     /**
-     * The path's only value when the shortcut applies (see the class comment), else null: the caller then asks
-     * {@link #anyValue}, which also covers a missing field.
+     * What the event holds at the path, as far as the shortcuts tell: its only value when the shortcut applies,
+     * {@link FieldValues#MISSING} when it certainly has none ({@link #certainlyMissing}), or null when only the
+     * full lookup ({@link Event#anyValue}) can say. A first key that is not there is looked up once for both.
      */
-    JsonNode exactScalar(Event event) {
+    JsonNode read(Event event) {
         String[] k = keys;
         if (k == null) {
             return null;
         }
-        JsonNode root = event.root();
+        ObjectNode root = event.root();
         if (k.length > 1 && root.get(path.text()) != null) {
             return null; // a key holding the whole dotted path wins; the full lookup handles it
         }
-        JsonNode node = root;
-        for (String key : k) {
-            node = node.get(key); // null on a missing key, and on anything that is not an object
+        JsonNode node = root.get(k[0]);
+        if (node == null) {
+            if (alias[event.logType().ordinal()]) {
+                return null;
+            }
+            return !path.caseInsensitiveKeys() || event.certainlyAbsent(path) ? FieldValues.MISSING : null;
+        }
+        for (int i = 1; i < k.length; i++) {
+            node = node.get(k[i]); // null on a missing key, and on anything that is not an object
             if (node == null) {
                 return null;
             }
         }
         return node.isValueNode() ? node : null;
+    }
+
+    /**
+     * The path's only value when the shortcut applies (see the class comment), else null: the caller then asks
+     * {@link #anyValue}, which also covers a missing field.
+     */
+    JsonNode exactScalar(Event event) {
+        JsonNode v = read(event);
+        return v == FieldValues.MISSING ? null : v;
     }
 
     /**
@@ -103,20 +131,8 @@ final class FieldReader implements Serializable {
         return root.get(keys[0]) == null && (keys.length == 1 || root.get(path.text()) == null);
     }
 
-    /**
-     * True if any value at the path passes {@code test}: within {@code scope} when it is a list element (as
-     * {@link ReferenceEvaluator#anyValue}), else on the event root through the shortcut.
-     */
-    boolean anyValue(Event event, JsonNode scope, Predicate<JsonNode> test) {
-        return scope != null ? event.anyValueIn(scope, path, test) : anyValue(event, test);
-    }
-
     /** True if any value at the path passes {@code test}, as {@link Event#anyValue}. */
     boolean anyValue(Event event, Predicate<JsonNode> test) {
-        JsonNode scalar = exactScalar(event);
-        if (scalar != null) {
-            return test.test(scalar);
-        }
-        return !certainlyMissing(event) && event.anyValue(path, test);
+        return FieldValues.anyValue(null, this, event, null, test);
     }
 }

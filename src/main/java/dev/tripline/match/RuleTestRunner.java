@@ -307,7 +307,7 @@ public final class RuleTestRunner {
             boolean actual = ReferenceEvaluator.matches(effective, event);
             // Every rule test also checks the compiled form, which is what the job runs.
             boolean compiled = effective.appliesTo(event.logType())
-                    && CompiledExpr.compile(effective.detection()).test(event, null);
+                    && CompiledExpr.compile(effective.detection()).test(event, null, null);
             long took = System.nanoTime() - start;
             if (compiled != actual) {
                 return result(

@@ -4,6 +4,9 @@ import static dev.tripline.match.TestRules.event;
 import static dev.tripline.match.TestRules.rule;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tripline.event.Event;
 import dev.tripline.event.FieldPath;
 import dev.tripline.event.LogType;
@@ -16,7 +19,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -323,9 +328,9 @@ class CompiledMatcherTest {
                 new Expr.Match(FieldPath.of("eventName"), new ValuePredicate.OneOf(Set.of("C"), false))));
         CompiledExpr c = CompiledExpr.compile(or);
         assertThat(c).isInstanceOf(CompiledExpr.MatchValue.class);
-        assertThat(c.test(event("{\"eventName\":\"c\"}"), null)).isTrue();
-        assertThat(c.test(event("{\"eventName\":\"B\"}"), null)).isTrue();
-        assertThat(c.test(event("{\"eventName\":\"D\"}"), null)).isFalse();
+        assertThat(c.test(event("{\"eventName\":\"c\"}"), null, null)).isTrue();
+        assertThat(c.test(event("{\"eventName\":\"B\"}"), null, null)).isTrue();
+        assertThat(c.test(event("{\"eventName\":\"D\"}"), null, null)).isFalse();
         assertThat(CompiledExpr.compile(new Expr.And(List.of(new Expr.Const(false), eq("x", "y")))))
                 .isSameAs(CompiledExpr.FALSE);
     }
@@ -392,6 +397,46 @@ class CompiledMatcherTest {
         List<String> onText = new ArrayList<>();
         m.match(text, r -> onText.add(r.id()));
         assertThat(onText).containsExactly("equals-text");
+    }
+
+    /** A record root that counts the lookups of each of its keys. */
+    private static final class CountingRoot extends ObjectNode {
+        final Map<String, Integer> lookups = new HashMap<>();
+
+        CountingRoot() {
+            super(JsonNodeFactory.instance);
+        }
+
+        @Override
+        public JsonNode get(String key) {
+            lookups.merge(key, 1, Integer::sum);
+            return super.get(key);
+        }
+    }
+
+    @Test
+    void readsEachFieldOncePerEventHoweverManyRulesTestIt() {
+        // Three detections that each test eventSource and errorCode (missing), all run on a CreateUser event.
+        List<Rule> rules = new ArrayList<>();
+        for (String other : List.of("a", "b", "c")) {
+            rules.add(rule(
+                    "create-user-" + other,
+                    new Expr.And(List.of(
+                            eq("eventName", "CreateUser"),
+                            eq("eventSource", "iam.amazonaws.com"),
+                            new Expr.Not(eq("errorCode", other))))));
+        }
+        CompiledMatcher m = CompiledMatcher.compile(rules);
+        CountingRoot root = new CountingRoot();
+        root.put("eventName", "CreateUser");
+        root.put("eventSource", "iam.amazonaws.com");
+        List<String> hits = new ArrayList<>();
+        m.match(new Event(LogType.CLOUDTRAIL, root), r -> hits.add(r.id()));
+        assertThat(hits).containsExactlyInAnyOrder("create-user-a", "create-user-b", "create-user-c");
+        // Once by the index (its paths ignore case, a path of their own) and once for all three detections.
+        assertThat(root.lookups.get("eventSource")).isEqualTo(2);
+        // A missing field: the exact lookup, then the check that no other spelling of it is there; once.
+        assertThat(root.lookups.get("errorCode")).isEqualTo(1);
     }
 
     @Test
