@@ -16,6 +16,7 @@ import dev.tripline.flink.AlertRecord;
 import dev.tripline.flink.RawRecord;
 import dev.tripline.io.RawRecordFormat;
 import dev.tripline.job.DetectionJob;
+import dev.tripline.job.EmbeddedOptions;
 import dev.tripline.job.EmbeddedRun;
 import dev.tripline.job.TriplineConfig;
 import dev.tripline.match.CompiledMatcher;
@@ -97,8 +98,10 @@ public final class EndToEndBench {
         return loaded.ruleSet();
     }
 
+    /** A local environment with the restarts of {@code tripline run} ({@link EmbeddedOptions#DEFAULTS}). */
     static StreamExecutionEnvironment environment(int parallelism) {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
+                EmbeddedOptions.DEFAULTS.applyTo(new org.apache.flink.configuration.Configuration()));
         env.setParallelism(parallelism);
         return env;
     }
