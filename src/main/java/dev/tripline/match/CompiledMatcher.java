@@ -279,10 +279,7 @@ public final class CompiledMatcher implements Serializable {
      * (-1 when none asks).
      */
     private static final class IndexedField implements Serializable {
-        private static final long serialVersionUID = 2L;
-
-        /** Its place in {@link CompiledMatcher#fields}. */
-        final int id;
+        private static final long serialVersionUID = 3L;
 
         final FieldReader reader;
         /** The path as a rule wrote it, for the index description. */
@@ -295,7 +292,6 @@ public final class CompiledMatcher implements Serializable {
         final int presentCondition;
 
         IndexedField(
-                int id,
                 FieldReader reader,
                 String name,
                 CaseFoldMap<int[]> equalities,
@@ -303,7 +299,6 @@ public final class CompiledMatcher implements Serializable {
                 LiteralScan suffixes,
                 LiteralScan substrings,
                 int presentCondition) {
-            this.id = id;
             this.reader = reader;
             this.name = name;
             this.equalities = equalities;
@@ -783,7 +778,6 @@ public final class CompiledMatcher implements Serializable {
             equal.forEach((v, cs) -> frozen.put(
                     spelled.get(v), cs.stream().mapToInt(Integer::intValue).toArray()));
             return new IndexedField(
-                    f,
                     paths.of(fieldPaths.get(f)),
                     fieldNames.get(f),
                     frozen.isEmpty() ? null : new CaseFoldMap<>(frozen),

@@ -120,15 +120,7 @@ final class FieldReader implements Serializable {
      * one.
      */
     boolean certainlyMissing(Event event) {
-        if (keys == null || alias[event.logType().ordinal()]) {
-            return false;
-        }
-        if (path.caseInsensitiveKeys()) {
-            // errorCode, say, absent from most events: the record's key filter rules out every spelling at once.
-            return event.certainlyAbsent(path);
-        }
-        ObjectNode root = event.root();
-        return root.get(keys[0]) == null && (keys.length == 1 || root.get(path.text()) == null);
+        return read(event) == FieldValues.MISSING;
     }
 
     /** True if any value at the path passes {@code test}, as {@link Event#anyValue}. */
