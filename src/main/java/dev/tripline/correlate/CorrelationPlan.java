@@ -840,7 +840,10 @@ public final class CorrelationPlan implements Serializable, Cloneable {
     /**
      * For count, distinct-count and sum plans: the earliest instant in {@code [from, to]} whose window the
      * signals seen prove, or {@link Long#MIN_VALUE}. One sweep with two cursors (slots enter at the window's end
-     * and leave at its start), so a group with many slots costs linear, not quadratic, time per arrival.
+     * and leave at its start), so a group with many slots costs linear, not quadratic, time per arrival. It stops
+     * at the first window that reaches the last slot unproven: the conditions are thresholds from below (only
+     * such plans fire early), and every later window holds a part of that one, whose count, distinct count or
+     * sum of non-negative numbers is no larger. In time order (BATCH) that is the first window.
      */
     private long firstProvenAnchor(CorrelationState state, long from, long to) {
         List<CorrelationState.Slot> slots = state.slots;
@@ -885,17 +888,22 @@ public final class CorrelationPlan implements Serializable, Cloneable {
                     }
                 }
             }
-            if (signals == 0 || negatives > 0) {
-                continue;
+            if (negatives > 0) {
+                continue; // a later window without the negative number may still be proven
             }
-            BigDecimal value = switch (rule.type()) {
-                case EVENT_COUNT -> BigDecimal.valueOf(signals);
-                case VALUE_COUNT -> BigDecimal.valueOf(values.size());
-                default -> sum;
-            };
-            final BigDecimal v = value;
-            if (rule.condition().stream().allMatch(b -> b.holds(v))) {
-                return a;
+            if (signals > 0) {
+                BigDecimal value = switch (rule.type()) {
+                    case EVENT_COUNT -> BigDecimal.valueOf(signals);
+                    case VALUE_COUNT -> BigDecimal.valueOf(values.size());
+                    default -> sum;
+                };
+                final BigDecimal v = value;
+                if (rule.condition().stream().allMatch(b -> b.holds(v))) {
+                    return a;
+                }
+            }
+            if (head == slots.size()) {
+                break;
             }
         }
         return Long.MIN_VALUE;

@@ -130,14 +130,32 @@ final class CompactText {
     /**
      * {@link #read} for a string written by {@link #writeId}: the same string instance for the same bytes, up to
      * {@link #MAX_IDS} of them, so that the characters of a recurring id are not built again on every record and
-     * its hash is worked out once.
+     * its hash is worked out once. An id among the last few this thread read is found by its bytes alone
+     * ({@link RecentIds}), without a copy of them or a look-up in {@link #READ_IDS}.
      */
     static String readId(DataInputView in) throws IOException {
         long header = readHeader(in);
         if (header == 0) {
             return null;
         }
-        byte[] b = readBytes(header, in);
+        int n = checkedByteLength(form(header), length(header));
+        if (n > RecentIds.MAX_BYTES) {
+            return sharedId(header, readBytes(header, in));
+        }
+        RecentIds recent = RECENT_IDS.get();
+        byte[] read = recent.read;
+        in.readFully(read, 0, n);
+        String known = recent.find(header, read, n);
+        if (known == null) {
+            byte[] b = Arrays.copyOf(read, n);
+            known = sharedId(header, b);
+            recent.remember(header, b, known);
+        }
+        return known;
+    }
+
+    /** The string of an id form, shared through {@link #READ_IDS}. */
+    private static String sharedId(long header, byte[] b) {
         IdBytes written = new IdBytes(header, b);
         String known = READ_IDS.get(written);
         if (known == null) {
@@ -148,6 +166,43 @@ final class CompactText {
             }
         }
         return known;
+    }
+
+    private static final ThreadLocal<RecentIds> RECENT_IDS = ThreadLocal.withInitial(RecentIds::new);
+
+    /**
+     * The last {@link #SIZE} distinct ids one thread read, each with its written form, replaced in turn: a stream
+     * of records repeats a few plan ids, fingerprints and rule ids, so most ids are found here by comparing bytes.
+     * Kept for the thread's life; ids longer than {@link #MAX_BYTES} bytes are not kept.
+     */
+    private static final class RecentIds {
+        static final int SIZE = 8;
+        static final int MAX_BYTES = 256;
+
+        final long[] headers = new long[SIZE];
+        final byte[][] forms = new byte[SIZE][];
+        final String[] strings = new String[SIZE];
+        /** Where an id's bytes are read before they are compared. */
+        final byte[] read = new byte[MAX_BYTES];
+
+        int next;
+
+        String find(long header, byte[] b, int n) {
+            for (int i = 0; i < SIZE; i++) {
+                // The header holds the length, so equal headers mean forms of n bytes.
+                if (headers[i] == header && forms[i] != null && Arrays.equals(forms[i], 0, n, b, 0, n)) {
+                    return strings[i];
+                }
+            }
+            return null;
+        }
+
+        void remember(long header, byte[] form, String s) {
+            headers[next] = header;
+            forms[next] = form;
+            strings[next] = s;
+            next = (next + 1) % SIZE;
+        }
     }
 
     /** The written form of an id, a key of {@link #READ_IDS}. */

@@ -14,30 +14,37 @@ import org.apache.flink.core.memory.DataOutputView;
 
 /**
  * The key type of a keyed input that BATCH mode sorts (the correlate stages' and dedup's): each subtask writes a
- * key as the number of its first sighting there, eight bytes, instead of the key itself.
+ * key as the number of its first sighting there, two bytes for most, instead of the key itself.
  *
  * <p>Why: BATCH mode sorts each keyed input by the key's written bytes, then the record's time. Its sort index holds
- * the first 8 bytes of each key and decides a comparison there when they differ; when they are equal it reads both
- * records' whole keys back from the sort buffer byte by byte, then their times. Two records of one group always
- * get that far, and most comparisons of a sort are inside a group, so a sort's cost followed the key's length
- * (36 to 60 bytes for a correlation key, a rule id and the group values for a dedup key). A number is 8 bytes:
- * different keys are told apart in the index, and two records of one group read back 8 bytes of key each.
+ * eight bytes of each record: the key's first bytes and, when the key is shorter, the top bytes of the time. It
+ * decides a comparison there when they differ; when they are equal it reads both records' whole keys and times
+ * back from the sort buffer. Most comparisons of a sort are inside a group, so with a key of eight bytes or more
+ * every one of them read both records back, and its cost followed the key's length (36 to 60 bytes for a
+ * correlation key, a rule id and the group values for a dedup key). A two-byte number leaves six bytes to the
+ * time (about a minute's resolution): different keys, and records of one group a minute or more apart, are told
+ * apart in the index, and only records of one group within about a minute are read back, 2 bytes of key each.
  *
  * <p>Only the sorter reads these bytes, in the subtask that wrote them: it needs equal keys to write equal bytes
- * and different keys different bytes, which holds within one subtask; keyed state and timers take the key from
- * the record, and BATCH mode stores no key. The order between groups follows their first records and does not
- * matter: each group is processed alone. Stored keys (streaming jobs, savepoints) never use this type.
+ * and different keys different bytes that are not a prefix of one another (so that no key's bytes run into
+ * another's time), which holds within one subtask; keyed state and timers take the key from the record, and BATCH
+ * mode stores no key. The order between groups follows their first records and does not matter: each group is
+ * processed alone. Stored keys (streaming jobs, savepoints) never use this type.
  *
  * <p>State: the numbers given so far, one map entry per distinct key of the subtask, kept until the subtask's
  * input ends (the sorter writes them as the records arrive). Past {@link #MAX_NUMBERED} keys the map stops growing:
  * later keys are written as a marker byte and the given serializer's bytes, which still tells them apart from
- * each other and from every number (whose first byte is 0), at the old speed.
+ * each other and from every number (by the first byte), at the old speed.
  */
 public final class NumberedSortKeys<K> extends TypeInformation<K> {
     private static final long serialVersionUID = 1L;
 
     /** Distinct keys numbered per subtask (a few hundred bytes of heap each); keys past it are written whole. */
     public static final int MAX_NUMBERED = 1 << 20;
+    /** Numbers below this are written in two bytes, the rest in three. */
+    static final int SHORT_NUMBERS = 1 << 15;
+    /** Most keys a subtask can number: what three bytes hold with their first byte's top bits {@code 10}. */
+    static final int MAX_NUMBERS = 1 << 22;
 
     private final TypeInformation<K> keys;
     private final int maxNumbered;
@@ -49,8 +56,8 @@ public final class NumberedSortKeys<K> extends TypeInformation<K> {
 
     NumberedSortKeys(TypeInformation<K> keys, int maxNumbered) {
         this.keys = Objects.requireNonNull(keys, "keys");
-        if (maxNumbered < 0) {
-            throw new IllegalArgumentException("numbered keys must not be negative: " + maxNumbered);
+        if (maxNumbered < 0 || maxNumbered > MAX_NUMBERS) {
+            throw new IllegalArgumentException("numbered keys must be in [0, " + MAX_NUMBERS + "]: " + maxNumbered);
         }
         this.maxNumbered = maxNumbered;
     }
@@ -117,16 +124,18 @@ public final class NumberedSortKeys<K> extends TypeInformation<K> {
     }
 
     /**
-     * Writes a key as its number (a long below 2^56, so its first byte is 0), or past the limit as byte 1 and the
-     * key's own bytes. Stateful: {@link #duplicate} gives a serializer with no numbers yet.
+     * Writes a key as its number: below {@link #SHORT_NUMBERS} in two bytes (first byte {@code 0xxxxxxx}), else in
+     * three (first byte {@code 10xxxxxx}); past the limit as byte {@link #WHOLE} and the key's own bytes. The first
+     * byte says how long a number is, so no key's bytes are a prefix of another's. Stateful: {@link #duplicate}
+     * gives a serializer with no numbers yet.
      */
     public static final class Serializer<K> extends TypeSerializer<K> {
         private static final long serialVersionUID = 1L;
-        private static final int WHOLE = 1;
+        static final int WHOLE = 0xFF;
 
         private final TypeSerializer<K> whole;
         private final int maxNumbered;
-        private transient HashMap<K, Long> numbers;
+        private transient HashMap<K, Integer> numbers;
 
         Serializer(TypeSerializer<K> whole, int maxNumbered) {
             this.whole = whole;
@@ -143,16 +152,19 @@ public final class NumberedSortKeys<K> extends TypeInformation<K> {
             if (numbers == null) {
                 numbers = new HashMap<>();
             }
-            Long n = numbers.get(key);
+            Integer n = numbers.get(key);
             if (n == null && numbers.size() < maxNumbered) {
-                n = (long) numbers.size();
+                n = numbers.size();
                 numbers.put(key, n);
             }
-            if (n != null) {
-                out.writeLong(n);
-            } else {
+            if (n == null) {
                 out.writeByte(WHOLE);
                 whole.serialize(key, out);
+            } else if (n < SHORT_NUMBERS) {
+                out.writeShort(n);
+            } else {
+                out.writeByte(0x80 | n >>> 16);
+                out.writeShort(n & 0xFFFF);
             }
         }
 

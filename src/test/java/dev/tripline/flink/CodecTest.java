@@ -409,6 +409,26 @@ class CodecTest {
     }
 
     @Test
+    void idsOfOneLengthReadBackRightWhenMoreOfThemRecurThanAThreadKeepsAtHand() throws Exception {
+        // Same header (length and form), different bytes: a thread's recent ids must be told apart by their bytes,
+        // and more of them than it keeps must come back right, in turn and again.
+        var out = new org.apache.flink.core.memory.DataOutputSerializer(256);
+        List<String> ids = new java.util.ArrayList<>();
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < 20; i++) {
+                String id = String.format("rule-%02d", round == 1 ? 19 - i : i);
+                CompactText.writeId(id, out);
+                ids.add(id);
+            }
+        }
+        var in = new org.apache.flink.core.memory.DataInputDeserializer(out.getCopyOfBuffer());
+        for (String id : ids) {
+            assertThat(CompactText.readId(in)).isEqualTo(id);
+        }
+        assertThat(in.available()).isZero();
+    }
+
+    @Test
     void alertRecordsAndSingleMatchesRoundTripAndCopyThroughTheirOwnSerializers() throws Exception {
         assertThat(org.apache.flink.api.common.typeinfo.TypeInformation.of(AlertRecord.class))
                 .isSameAs(AlertRecord.TYPE);
