@@ -1,5 +1,6 @@
 package dev.tripline.alert;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,6 +13,7 @@ import java.io.DataInputStream;
 import java.io.DataOutput;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -44,38 +46,46 @@ public final class AlertCodec {
     public static byte[] encode(Alert a) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(1024);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(ALERT_FORMAT);
-            out.writeByte(a.kind().ordinal());
-            writeRule(out, a.rule());
-            out.writeByte(a.severity().ordinal());
-            writeText(out, a.title());
-            out.writeInt(a.group().size());
-            for (Map.Entry<String, String> e : a.group().entrySet()) {
-                writeText(out, e.getKey());
-                writeNullable(out, e.getValue());
-            }
-            out.writeLong(a.firstSeenMillis());
-            out.writeLong(a.lastSeenMillis());
-            out.writeInt(a.evidence().size());
-            for (Evidence ev : a.evidence()) {
-                writeNullable(out, ev.eventId());
-                out.writeLong(ev.eventTimeMillis());
-                writeNullable(out, ev.eventName());
-                writeNullable(out, ev.eventSource());
-                writeNullable(out, ev.awsRegion());
-                writeJsonMap(out, ev.fields());
-            }
-            out.writeLong(a.count());
-            writeText(out, a.dedupKey());
-            writeText(out, a.alertId());
-            writeJsonMap(out, a.context());
-            out.writeInt(a.revision());
-            out.writeLong(a.occurrences());
-            out.writeLong(a.evidenceOmitted());
+            encode(a, out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
+    }
+
+    /**
+     * {@link #encode(Alert)} written to {@code out}: detect encodes the alert of every single match, into one
+     * buffer it reuses (a new stream per alert grows and copies its array, and locks on every write).
+     */
+    public static void encode(Alert a, DataOutput out) throws IOException {
+        out.writeByte(ALERT_FORMAT);
+        out.writeByte(a.kind().ordinal());
+        writeRule(out, a.rule());
+        out.writeByte(a.severity().ordinal());
+        writeText(out, a.title());
+        out.writeInt(a.group().size());
+        for (Map.Entry<String, String> e : a.group().entrySet()) {
+            writeText(out, e.getKey());
+            writeNullable(out, e.getValue());
+        }
+        out.writeLong(a.firstSeenMillis());
+        out.writeLong(a.lastSeenMillis());
+        out.writeInt(a.evidence().size());
+        for (Evidence ev : a.evidence()) {
+            writeNullable(out, ev.eventId());
+            out.writeLong(ev.eventTimeMillis());
+            writeNullable(out, ev.eventName());
+            writeNullable(out, ev.eventSource());
+            writeNullable(out, ev.awsRegion());
+            writeJsonMap(out, ev.fields());
+        }
+        out.writeLong(a.count());
+        writeText(out, a.dedupKey());
+        writeText(out, a.alertId());
+        writeJsonMap(out, a.context());
+        out.writeInt(a.revision());
+        out.writeLong(a.occurrences());
+        out.writeLong(a.evidenceOmitted());
     }
 
     /** The alert of an {@link #encode}d block; IllegalArgumentException when it is corrupt or of another format. */
@@ -195,10 +205,47 @@ public final class AlertCodec {
                 writeText(out, v.textValue());
             } else {
                 out.writeByte(JSON_VALUE);
-                writeText(out, JSON.writeValueAsString(v));
+                writeText(out, jsonText(v));
             }
         }
     }
+
+    /**
+     * {@code JSON.writeValueAsString(v)}, written by this thread's one generator: a new writer and generator per
+     * value cost more than writing it (alerts carry objects such as userIdentity). A generator that failed midway
+     * is dropped, since it may be left inside an object.
+     */
+    private static String jsonText(JsonNode v) throws IOException {
+        JsonText t = JSON_TEXT.get();
+        boolean written = false;
+        try {
+            t.chars.getBuffer().setLength(0);
+            JSON.writeTree(t.generator, v);
+            t.generator.flush();
+            written = true;
+            return t.chars.toString();
+        } finally {
+            if (!written) {
+                JSON_TEXT.remove();
+            }
+        }
+    }
+
+    /** A writer and a generator over it, configured as {@link #JSON}'s own, with nothing between root values. */
+    private static final class JsonText {
+        final StringWriter chars = new StringWriter(256);
+        final JsonGenerator generator;
+
+        JsonText() {
+            try {
+                generator = JSON.createGenerator(chars).setRootValueSeparator(null);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    private static final ThreadLocal<JsonText> JSON_TEXT = ThreadLocal.withInitial(JsonText::new);
 
     /** {@code kinds}: each value starts with its kind byte (format 2); format 1 wrote every value as JSON text. */
     private static Map<String, JsonNode> readJsonMap(DataInput in, boolean kinds) throws IOException {

@@ -1434,10 +1434,10 @@ public final class CorrelationPlan implements Serializable, Cloneable {
     }
 
     private byte[] pack(List<Evidence> evidence, int ruleIndex, long time, List<String> group) {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(64 + 192 * evidence.size());
-        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+        Encoding.Scratch bytes = Encoding.scratch();
+        try {
             Encoding.writePackedEvidence(
-                    out, evidence, rule.rules().get(ruleIndex), time, fieldNames[ruleIndex], group);
+                    bytes.out, evidence, rule.rules().get(ruleIndex), time, fieldNames[ruleIndex], group);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

@@ -114,6 +114,57 @@ public final class Encoding {
         return out;
     }
 
+    /**
+     * A byte array to write a form into and copy out of, growing as needed and kept for the next form: packing
+     * the evidence of every signal into a new stream costs more than the packing. Not synchronized, unlike
+     * {@link java.io.ByteArrayOutputStream}, whose every write takes a lock. One per thread ({@link #scratch}).
+     */
+    public static final class Scratch extends java.io.OutputStream {
+        private byte[] bytes = new byte[512];
+        private int length;
+        /** Writes into this scratch. */
+        public final DataOutputStream out = new DataOutputStream(this);
+
+        @Override
+        public void write(int b) {
+            if (length == bytes.length) {
+                grow(1);
+            }
+            bytes[length++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            java.util.Objects.checkFromIndexSize(off, len, b.length);
+            if (len > bytes.length - length) {
+                grow(len);
+            }
+            System.arraycopy(b, off, bytes, length, len);
+            length += len;
+        }
+
+        private void grow(int more) {
+            bytes = java.util.Arrays.copyOf(bytes, Math.max(2 * bytes.length, length + more));
+        }
+
+        /** What was written since {@link #scratch} handed it out. */
+        public byte[] toByteArray() {
+            return java.util.Arrays.copyOf(bytes, length);
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /**
+     * This thread's {@link Scratch}, emptied. What was written to it before is gone: take the bytes out
+     * ({@link Scratch#toByteArray}) before anything else on the thread asks for it.
+     */
+    public static Scratch scratch() {
+        Scratch s = SCRATCH.get();
+        s.length = 0;
+        return s;
+    }
+
     /** Unsigned LEB128 of a non-negative long (time deltas, counts). */
     public static void writeVarLong(DataOutput out, long v) throws IOException {
         if (v < 0) {

@@ -76,20 +76,22 @@ final class CompactText {
         if (n > MAX_LENGTH) {
             throw new IllegalArgumentException("text of " + n + " characters, more than " + MAX_LENGTH);
         }
-        int form = formOf(s);
+        // A Latin-1 string's bytes are one copy away and tell its form faster than its characters do; they are
+        // also what LATIN1 writes.
+        byte[] latin1 = s.getBytes(StandardCharsets.ISO_8859_1);
+        int form = formOf(s, latin1);
         // A UUID's length goes without saying: its header is one byte.
         writeHeader(out, ((form == UUID ? 0 : (long) n) << 2 | form) + 1);
         switch (form) {
-            case LATIN1 -> out.write(s.getBytes(StandardCharsets.ISO_8859_1));
-            case HEX -> out.write(hexBytes(s, 0, n, new byte[n / 2], 0));
+            case LATIN1 -> out.write(latin1);
+            case HEX -> out.write(hexBytes(latin1, 0, n, new byte[n / 2], 0));
             case UUID -> {
                 byte[] b = new byte[16];
-                int at = 0;
-                for (int start : new int[] {0, 9, 14, 19, 24}) {
-                    int end = start == 24 ? 36 : s.indexOf('-', start);
-                    hexBytes(s, start, end, b, at);
-                    at += (end - start) / 2;
-                }
+                hexBytes(latin1, 0, 8, b, 0);
+                hexBytes(latin1, 9, 13, b, 4);
+                hexBytes(latin1, 14, 18, b, 6);
+                hexBytes(latin1, 19, 23, b, 8);
+                hexBytes(latin1, 24, 36, b, 10);
                 out.write(b);
             }
             default -> {
@@ -353,15 +355,22 @@ final class CompactText {
         };
     }
 
-    private static int formOf(String s) {
-        int n = s.length();
-        if (n == UUID_LENGTH && isUuid(s)) {
+    /**
+     * The form of {@code s}, whose ISO-8859-1 bytes are {@code latin1}: a character past U+00FF became {@code ?}
+     * there (a surrogate pair one {@code ?} for two characters), so a {@code ?} is looked up in {@code s}.
+     */
+    private static int formOf(String s, byte[] latin1) {
+        int n = latin1.length;
+        if (n != s.length()) {
+            return UTF16;
+        }
+        if (n == UUID_LENGTH && isUuid(latin1)) {
             return UUID;
         }
         boolean hex = n % 2 == 0 && n > 0;
         for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            if (c > 0xFF) {
+            byte c = latin1[i];
+            if (c == '?' && s.charAt(i) > 0xFF) {
                 return UTF16;
             }
             hex = hex && isHexDigit(c);
@@ -369,9 +378,9 @@ final class CompactText {
         return hex ? HEX : LATIN1;
     }
 
-    private static boolean isUuid(String s) {
+    private static boolean isUuid(byte[] s) {
         for (int i = 0; i < UUID_LENGTH; i++) {
-            char c = s.charAt(i);
+            byte c = s[i];
             if (i == 8 || i == 13 || i == 18 || i == 23 ? c != '-' : !isHexDigit(c)) {
                 return false;
             }
@@ -379,19 +388,19 @@ final class CompactText {
         return true;
     }
 
-    private static boolean isHexDigit(char c) {
+    private static boolean isHexDigit(byte c) {
         return c >= '0' && c <= '9' || c >= 'a' && c <= 'f';
     }
 
-    private static byte[] hexBytes(String s, int from, int to, byte[] b, int at) {
+    private static byte[] hexBytes(byte[] s, int from, int to, byte[] b, int at) {
         for (int i = from; i < to; i += 2) {
-            b[at++] = (byte) (hexValue(s.charAt(i)) << 4 | hexValue(s.charAt(i + 1)));
+            b[at++] = (byte) (hexValue(s[i]) << 4 | hexValue(s[i + 1]));
         }
         return b;
     }
 
     /** The value of a lowercase hex digit ({@link #isHexDigit}). */
-    private static int hexValue(char c) {
+    private static int hexValue(byte c) {
         return c <= '9' ? c - '0' : c - 'a' + 10;
     }
 

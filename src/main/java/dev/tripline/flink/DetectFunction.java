@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
@@ -127,6 +128,8 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
     private transient Counter signals;
     private transient Counter signalsDropped;
     private transient Counter termCombinationsCut;
+    /** Where each single match's alert is encoded before it is copied out: one buffer, reused. */
+    private transient DataOutputSerializer alertBytes;
 
     /** Start rules only, every time, no live updates expected (tests, benchmarks). */
     public DetectFunction(CompiledMatcher matcher, CorrelationEngine engine) {
@@ -179,6 +182,7 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
         // Only the fields the running rules read are built from each record (docs/event-view.md).
         parser = EventParser.forDetection(FieldDemand.of(matcher, engine));
         sources = new EventTimeBounds.Sources(MAX_SOURCES);
+        alertBytes = new DataOutputSerializer(1024);
         MetricGroup m = getRuntimeContext().getMetricGroup();
         recordsIn = m.counter("records_in");
         eventsParsed = m.counter("events_parsed");
@@ -379,7 +383,7 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
         if (!rule.signalOnly()) {
             ctx.output(
                     SINGLE_MATCHES,
-                    SingleMatch.of(Alerts.single(rule, event))
+                    SingleMatch.of(Alerts.single(rule, event), alertBytes)
                             .withPolicy(DedupPolicy.forRule(rule, defaultDedupMinutes)));
         }
     }

@@ -139,21 +139,39 @@ public record EventTimeBounds(Duration maxAge, Duration maxFuture, Duration maxA
 
     private static final class Ring {
         final long[] times = new long[WINDOW];
+        /** The same times in ascending order, kept so as they come: the median is read for every record. */
+        final long[] sorted = new long[WINDOW];
+
         int size;
         int next;
         long lastSeen;
 
         void add(long t, long now) {
+            if (size == WINDOW) {
+                remove(times[next]);
+            }
             times[next] = t;
             next = (next + 1) % WINDOW;
-            size = Math.min(size + 1, WINDOW);
+            insert(t);
             lastSeen = now;
+        }
+
+        private void remove(long t) {
+            int at = Arrays.binarySearch(sorted, 0, size, t);
+            System.arraycopy(sorted, at + 1, sorted, at, size - at - 1);
+            size--;
+        }
+
+        private void insert(long t) {
+            int at = Arrays.binarySearch(sorted, 0, size, t);
+            at = at < 0 ? -at - 1 : at;
+            System.arraycopy(sorted, at, sorted, at + 1, size - at);
+            sorted[at] = t;
+            size++;
         }
 
         /** The lower median: with two times, the earlier, so one outlier never becomes the reference. */
         long median() {
-            long[] sorted = Arrays.copyOf(times, size);
-            Arrays.sort(sorted);
             return sorted[(size - 1) / 2];
         }
     }

@@ -129,6 +129,14 @@ public final class GroupKey {
         return List.of(out);
     }
 
+    /**
+     * The group values as {@link CompactText#write} writes them, one after the other: what a record of this key
+     * writes for its group. The key's own array, not to be changed.
+     */
+    byte[] valueBytes() {
+        return values;
+    }
+
     /** {@code id@fingerprint}: the plan version this key's state was built under. */
     public String planVersion() {
         return planId + "@" + fingerprint;

@@ -152,8 +152,14 @@ public class SignalRecord {
             CompactText.writeId(r.planId, out);
             CompactText.writeId(r.fingerprint, out);
             out.writeInt(r.group.length);
-            for (String g : r.group) {
-                CompactText.write(g, out);
+            GroupKey k = r.key;
+            if (k != null) {
+                // The keyed exchange made the key before it writes the record: its value bytes are the group's.
+                out.write(k.valueBytes());
+            } else {
+                for (String g : r.group) {
+                    CompactText.write(g, out);
+                }
             }
             out.writeInt(r.stage);
             out.writeInt(r.ruleIndex);

@@ -4,6 +4,7 @@ import dev.tripline.alert.Alert;
 import dev.tripline.alert.AlertCodec;
 import dev.tripline.alert.DedupPolicy;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Map;
 import org.apache.flink.api.common.typeinfo.TypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInfoFactory;
@@ -12,6 +13,7 @@ import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
@@ -43,11 +45,22 @@ public class SingleMatch {
     public SingleMatch() {}
 
     public static SingleMatch of(Alert a) {
+        return of(a, new DataOutputSerializer(1024));
+    }
+
+    /** The match of {@code a}, its alert encoded through {@code buffer}, which is cleared first and can be reused. */
+    public static SingleMatch of(Alert a, DataOutputSerializer buffer) {
         SingleMatch m = new SingleMatch();
         m.ruleId = a.rule().id();
         m.dedupKey = a.dedupKey();
         m.eventTime = a.lastSeenMillis();
-        m.alert = AlertCodec.encode(a);
+        buffer.clear();
+        try {
+            AlertCodec.encode(a, buffer);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        m.alert = buffer.getCopyOfBuffer();
         m.alertId = a.alertId();
         return m;
     }

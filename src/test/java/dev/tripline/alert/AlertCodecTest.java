@@ -80,6 +80,58 @@ public class AlertCodecTest {
     }
 
     @Test
+    void jsonValuesAreWrittenAsTheMapperWritesThemEveryTime() throws Exception {
+        // One generator per thread writes every value: nothing may carry over from one value or alert to the next.
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        JsonNode nested = mapper.readTree("{\"a\":[1,2.5,true,null,\"x\\u2028\"],\"b\":{\"c\":-7}}");
+        Alert a = alert();
+        Map<String, JsonNode> context = new LinkedHashMap<>();
+        context.put("nested", nested);
+        context.put("number", JsonNodeFactory.instance.numberNode(3));
+        Alert withJson = new Alert(
+                a.kind(),
+                a.rule(),
+                a.severity(),
+                a.title(),
+                a.group(),
+                a.firstSeenMillis(),
+                a.lastSeenMillis(),
+                a.evidence(),
+                a.count(),
+                a.dedupKey(),
+                a.alertId(),
+                context,
+                a.revision(),
+                a.occurrences(),
+                a.evidenceOmitted());
+        byte[] first = AlertCodec.encode(withJson);
+        assertThat(AlertCodec.encode(withJson)).as("encoded again").isEqualTo(first);
+        for (JsonNode v : List.of(
+                nested,
+                JsonNodeFactory.instance.numberNode(3),
+                a.evidence().get(0).fields().get("many"))) {
+            byte[] text = mapper.writeValueAsString(v).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] written = java.nio.ByteBuffer.allocate(4 + text.length)
+                    .putInt(text.length)
+                    .put(text)
+                    .array();
+            assertThat(indexOf(first, written))
+                    .as("the mapper's text of %s, length first", v)
+                    .isNotNegative();
+        }
+        assertThat(AlertCodec.decode(first)).isEqualTo(withJson);
+    }
+
+    private static int indexOf(byte[] in, byte[] part) {
+        for (int i = 0; i + part.length <= in.length; i++) {
+            if (Arrays.equals(in, i, i + part.length, part, 0, part.length)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Test
     void corruptBlocksAreRejectedNotMisread() {
         byte[] good = AlertCodec.encode(alert());
         assertThatThrownBy(() -> AlertCodec.decode(Arrays.copyOf(good, good.length - 5)))

@@ -1,0 +1,275 @@
+package dev.tripline.bench;
+
+import dev.tripline.correlate.CorrelationEngine;
+import dev.tripline.event.Event;
+import dev.tripline.event.EventParser;
+import dev.tripline.flink.DetectFunction;
+import dev.tripline.flink.Harnesses;
+import dev.tripline.flink.RawRecord;
+import dev.tripline.flink.RuleUpdate;
+import dev.tripline.flink.SignalRecord;
+import dev.tripline.flink.SingleMatch;
+import dev.tripline.match.CompiledMatcher;
+import dev.tripline.program.FieldDemand;
+import dev.tripline.rule.RuleSet;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.function.Supplier;
+import java.util.zip.CRC32;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.BroadcastOperatorTestHarness;
+
+/**
+ * The per-record CPU of the detect operator in one thread, in three steps over the same lines held in memory:
+ * {@code parse} (the detect parser, {@link EventParser#forDetection}), {@code match} (parse and the compiled
+ * matcher, matches counted) and {@code detect} ({@link DetectFunction} in Flink's test harness, each signal
+ * keyed and written as the keyed exchange writes it, each single match written: all detect does per record in
+ * the job, less the reader and the network). Every step runs in every round, CPU time of this thread; the
+ * median of the rounds after the first is reported per step, and the difference between steps is what matching
+ * and the per-match work cost.
+ *
+ * <p>The first round also sums a CRC32 of every record written, in order: two builds that print the same
+ * checksums wrote the same bytes for every signal and single match.
+ *
+ * <p>{@code java -cp target/classes:target/test-classes:$(cat /tmp/cp.txt) dev.tripline.bench.DetectBench
+ * --file /tmp/e2e/ct-300k.jsonl --records 100000 --rounds 7}
+ */
+public final class DetectBench {
+    private DetectBench() {}
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> o = options(args);
+        String file = o.getOrDefault("--file", "/tmp/e2e/ct-300k.jsonl");
+        int records = Integer.parseInt(o.getOrDefault("--records", "100000"));
+        int rounds = Integer.parseInt(o.getOrDefault("--rounds", "7"));
+        String base = o.get("--base");
+        List<String> names = base == null ? List.of("this") : List.of("base", "this");
+        List<Supplier<long[]>> builds = new ArrayList<>();
+        if (base == null) {
+            builds.add(rounds(file, records));
+        } else {
+            builds.add(load(base, file, records));
+            builds.add(load(System.getProperty("java.class.path"), file, records));
+        }
+        long[][][] cpu = new long[builds.size()][][];
+        for (int round = 0; round < rounds; round++) {
+            for (int k = 0; k < builds.size(); k++) {
+                // Alternate which build goes first, so that neither always runs after the other's garbage.
+                int b = round % 2 == 0 ? k : builds.size() - 1 - k;
+                long[] c = builds.get(b).get();
+                if (cpu[b] == null) {
+                    cpu[b] = new long[c.length][rounds];
+                }
+                for (int step = 0; step < c.length; step++) {
+                    cpu[b][step][round] = c[step];
+                }
+                EndToEndBench.log(
+                        "round %d %-4s: parse %.0f ms, match %.0f ms, detect %.0f ms",
+                        round + 1, names.get(b), c[0] / 1e6, c[1] / 1e6, c[2] / 1e6);
+            }
+        }
+        for (int b = 0; b < builds.size(); b++) {
+            double[] m = new double[STEPS.length];
+            for (int step = 0; step < STEPS.length; step++) {
+                m[step] = medianOfLater(cpu[b][step]) / 1e6;
+            }
+            System.out.printf(
+                    "%-4s %,d records, CPU ms (median of rounds 2..%d): parse %.0f, match %.0f, detect %.0f;"
+                            + " match - parse %.0f, detect - match %.0f; us/record detect %.2f%n",
+                    names.get(b), records, rounds, m[0], m[1], m[2], m[1] - m[0], m[2] - m[1], 1000 * m[2] / records);
+        }
+        if (builds.size() == 2) {
+            // Per round, this build's detect CPU over the base's: paired, so that the load of the moment cancels.
+            long[] ratios = new long[rounds];
+            for (int round = 0; round < rounds; round++) {
+                ratios[round] = 1000 * cpu[1][2][round] / cpu[0][2][round];
+            }
+            System.out.printf(
+                    "detect CPU this/base, median of the rounds' ratios: %.3f%n", medianOfLater(ratios) / 1000.0);
+        }
+    }
+
+    private static final String[] STEPS = {"parse", "match", "detect"};
+
+    private static long medianOfLater(long[] values) {
+        long[] later = Arrays.copyOfRange(values, Math.min(1, values.length - 1), values.length);
+        Arrays.sort(later);
+        return later[later.length / 2];
+    }
+
+    /** {@link #rounds} of the build on {@code classPath}, in a class loader of its own. */
+    @SuppressWarnings("unchecked")
+    private static Supplier<long[]> load(String classPath, String file, int records) throws Exception {
+        List<URL> urls = new ArrayList<>();
+        for (String entry : classPath.split(java.io.File.pathSeparator)) {
+            if (!entry.isEmpty()) {
+                urls.add(Path.of(entry).toUri().toURL());
+            }
+        }
+        ClassLoader loader = new URLClassLoader(urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader());
+        Class<?> bench = Class.forName(DetectBench.class.getName(), true, loader);
+        return (Supplier<long[]>)
+                bench.getMethod("rounds", String.class, int.class).invoke(null, file, records);
+    }
+
+    /**
+     * One round of every step over the first {@code records} lines of {@code file}, on each call: this thread's
+     * CPU nanoseconds of parse, match and detect. The first call also logs what each step saw.
+     */
+    public static Supplier<long[]> rounds(String file, int records) throws IOException {
+        RuleSet rules = EndToEndBench.rules();
+        CompiledMatcher matcher = CompiledMatcher.compile(rules.rules());
+        CorrelationEngine engine = CorrelationEngine.compile(rules);
+        EventParser parser = EventParser.forDetection(FieldDemand.of(matcher, engine));
+        List<byte[]> lines = read(Path.of(file), records);
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        boolean[] first = {true};
+        return () -> {
+            long[] cpu = new long[STEPS.length];
+            for (int step = 0; step < STEPS.length; step++) {
+                long t0 = threads.getCurrentThreadCpuTime();
+                Totals t;
+                try {
+                    t = switch (step) {
+                        case 0 -> parse(parser, lines);
+                        case 1 -> match(parser, matcher, lines);
+                        default -> detect(matcher, engine, lines, first[0]);
+                    };
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                cpu[step] = threads.getCurrentThreadCpuTime() - t0;
+                if (first[0]) {
+                    EndToEndBench.log("%-6s %s", STEPS[step], t);
+                }
+            }
+            first[0] = false;
+            return cpu;
+        };
+    }
+
+    private static Map<String, String> options(String[] args) {
+        Map<String, String> o = new java.util.HashMap<>();
+        List<String> known = List.of("--file", "--records", "--rounds", "--base");
+        for (int i = 0; i < args.length; i++) {
+            if (!known.contains(args[i]) || i + 1 >= args.length) {
+                throw new IllegalArgumentException("usage: DetectBench [" + String.join(" V] [", known) + " V]");
+            }
+            o.put(args[i], args[++i]);
+        }
+        return o;
+    }
+
+    /** What a step saw: events, matches, and for detect the records written, their bytes and checksum. */
+    record Totals(long events, long matches, long signals, long singles, long bytes, long crc) {}
+
+    static List<byte[]> read(Path file, int records) throws IOException {
+        List<byte[]> lines = new ArrayList<>(records);
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String l;
+            while (lines.size() < records && (l = r.readLine()) != null) {
+                lines.add(l.getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        return lines;
+    }
+
+    static Totals parse(EventParser parser, List<byte[]> lines) {
+        long events = 0;
+        for (byte[] line : lines) {
+            events += parser.parse(line).events().size();
+        }
+        return new Totals(events, 0, 0, 0, 0, 0);
+    }
+
+    static Totals match(EventParser parser, CompiledMatcher matcher, List<byte[]> lines) {
+        long[] n = new long[2];
+        for (byte[] line : lines) {
+            for (Event e : parser.parse(line).events()) {
+                n[0]++;
+                matcher.match(e, rule -> n[1]++);
+            }
+        }
+        return new Totals(n[0], n[1], 0, 0, 0, 0);
+    }
+
+    /** {@link DetectFunction} over the lines, its output written as the job's exchanges write it. */
+    static Totals detect(CompiledMatcher matcher, CorrelationEngine engine, List<byte[]> lines, boolean checksum)
+            throws Exception {
+        Written w = new Written(checksum);
+        try (BroadcastOperatorTestHarness<RawRecord, RuleUpdate, SignalRecord> h =
+                Harnesses.detect(new DetectFunction(matcher, engine))) {
+            long n = 0;
+            for (byte[] line : lines) {
+                h.processElement(new RawRecord("bench", ++n, line), 0L);
+                if (n % 1024 == 0) {
+                    w.drain(h);
+                }
+            }
+            w.drain(h);
+        }
+        return new Totals(0, 0, w.signals, w.singles, w.bytes, w.crc.getValue());
+    }
+
+    /** The records detect emitted, each keyed and written to a reused buffer, as the job's exchanges do. */
+    private static final class Written {
+        final DataOutputSerializer out = new DataOutputSerializer(4096);
+        final CRC32 crc = new CRC32();
+        final boolean checksum;
+        long signals;
+        long singles;
+        long bytes;
+        /** Key hashes summed, so that the keys cannot be left unmade. */
+        long hashes;
+
+        Written(boolean checksum) {
+            this.checksum = checksum;
+        }
+
+        void drain(BroadcastOperatorTestHarness<RawRecord, RuleUpdate, SignalRecord> h) throws IOException {
+            for (SignalRecord s : h.extractOutputValues()) {
+                hashes += s.key().hashCode();
+                out.clear();
+                SignalRecord.Serializer.INSTANCE.serialize(s, out);
+                written();
+                signals++;
+            }
+            h.getOutput().clear();
+            Queue<StreamRecord<SingleMatch>> singles = h.getSideOutput(DetectFunction.SINGLE_MATCHES);
+            if (singles != null) {
+                for (StreamRecord<SingleMatch> m : singles) {
+                    hashes += m.getValue().dedupKey.hashCode();
+                    out.clear();
+                    SingleMatch.Serializer.INSTANCE.serialize(m.getValue(), out);
+                    written();
+                    this.singles++;
+                }
+                singles.clear();
+            }
+            var dead = h.getSideOutput(DetectFunction.DEAD_LETTERS);
+            if (dead != null) {
+                dead.clear();
+            }
+        }
+
+        private void written() {
+            bytes += out.length();
+            if (checksum) {
+                crc.update(out.getSharedBuffer(), 0, out.length());
+            }
+        }
+    }
+}
