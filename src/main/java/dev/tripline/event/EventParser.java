@@ -465,7 +465,7 @@ public final class EventParser {
                 rawOffset(start), limits.maxRecordBytes(), ctx.raw == null ? -1 : ctx.raw.length - ctx.shift);
         // Selective only when the record's bytes are at hand, so the event can keep them.
         FieldSet.Node keep = ctx.raw != null ? fields.root() : null;
-        ObjectNode obj = newObject();
+        ObjectNode obj = NODES.objectNode();
         String messageType = null;
         boolean logEventsStreamed = false;
         try {
@@ -1105,11 +1105,6 @@ public final class EventParser {
         }
     }
 
-    /** An empty object node over a {@link MemberMap}, whose members cost less to build and look up. */
-    private static ObjectNode newObject() {
-        return new ObjectNode(NODES, new MemberMap());
-    }
-
     /**
      * Builds the tree of the value whose first token is {@code t}. Recursion depth is bounded by the parser's
      * nesting limit; size by {@code budget}, checked on every container, name and string (the tokens that can be
@@ -1124,7 +1119,7 @@ public final class EventParser {
         switch (t) {
             case START_OBJECT: {
                 budget.check(p);
-                ObjectNode o = newObject();
+                ObjectNode o = NODES.objectNode();
                 JsonToken n;
                 while ((n = p.nextToken()) == JsonToken.FIELD_NAME) {
                     String name = p.currentName();
