@@ -2,8 +2,10 @@ package dev.tripline.event;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
+import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
@@ -103,7 +105,7 @@ final class EventTime {
         if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59) {
             return Event.NO_TIME;
         }
-        if (second < 0 || second > 59 || day > daysInMonth(year, month)) {
+        if (second < 0 || second > 59 || day > YearMonth.of(year, month).lengthOfMonth()) {
             return Event.NO_TIME;
         }
         int millis = 0;
@@ -118,31 +120,8 @@ final class EventTime {
             }
             millis = fraction >= 3 ? digits(s, 20, 3) : all * (fraction == 1 ? 100 : 10);
         }
-        long days = epochDay(year, month, day);
+        long days = LocalDate.of(year, month, day).toEpochDay();
         return ((days * 24 + hour) * 60 + minute) * 60_000L + second * 1000L + millis;
-    }
-
-    /** Days in {@code month} (1 to 12) of {@code year} in the proleptic Gregorian calendar, as java.time counts. */
-    static int daysInMonth(int year, int month) {
-        if (month == 2) {
-            boolean leap = (year & 3) == 0 && (year % 100 != 0 || year % 400 == 0);
-            return leap ? 29 : 28;
-        }
-        return month == 4 || month == 6 || month == 9 || month == 11 ? 30 : 31;
-    }
-
-    /**
-     * {@code LocalDate.of(year, month, day).toEpochDay()} for a valid date of a year from 0 to 9999, in integer
-     * arithmetic: java.time's range checks were a visible part of each record's parse. Counts from March, so a
-     * leap day ends its year (Howard Hinnant's days-from-civil).
-     */
-    static long epochDay(int year, int month, int day) {
-        int y = month <= 2 ? year - 1 : year;
-        int era = Math.floorDiv(y, 400);
-        int yearOfEra = y - era * 400;
-        int dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-        int dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear;
-        return era * 146_097L + dayOfEra - 719_468;
     }
 
     /** The decimal number of {@code count} ASCII digits at {@code from}, or -1. */

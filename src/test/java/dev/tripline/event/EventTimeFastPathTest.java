@@ -14,26 +14,6 @@ import org.junit.jupiter.api.Test;
 class EventTimeFastPathTest {
 
     @Test
-    void calendarArithmeticAgreesWithJavaTimeOnEveryDayOfFourDigitYears() {
-        for (int year = 0; year <= 9999; year++) {
-            for (int month = 1; month <= 12; month++) {
-                int length = java.time.YearMonth.of(year, month).lengthOfMonth();
-                assertThat(EventTime.daysInMonth(year, month))
-                        .as("%d-%d", year, month)
-                        .isEqualTo(length);
-                for (int day = 1; day <= length; day++) {
-                    long expected = java.time.LocalDate.of(year, month, day).toEpochDay();
-                    if (EventTime.epochDay(year, month, day) != expected) {
-                        assertThat(EventTime.epochDay(year, month, day))
-                                .as("%d-%d-%d", year, month, day)
-                                .isEqualTo(expected);
-                    }
-                }
-            }
-        }
-    }
-
-    @Test
     void agreesWithJavaTimeOnValidAndInvalidTexts() {
         List<String> texts = new ArrayList<>(List.of(
                 "2014-07-16T15:49:27Z",
