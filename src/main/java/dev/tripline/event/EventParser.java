@@ -1397,14 +1397,14 @@ public final class EventParser {
     }
 
     /** {@link #lineEndUnlessNul}'s answer for bytes holding a NUL. */
-    private static final int HAS_NUL = -2;
+    static final int HAS_NUL = -2;
 
     /**
      * The first index of a line end in {@code b[from, to)}, -1 when there is none, or {@link #HAS_NUL} when the
      * bytes hold a NUL anywhere: both questions every message is asked before it is parsed, in one pass over its
      * bytes instead of two.
      */
-    private static int lineEndUnlessNul(byte[] b, int from, int to) {
+    static int lineEndUnlessNul(byte[] b, int from, int to) {
         long newlines = '\n' * ONES;
         int nl = -1;
         int i = from;
