@@ -150,12 +150,13 @@ public final class EventParser {
         // A plain message shorter than the peek window takes the same decisions as run() would, straight from
         // the array: no stream buffers or peek copies per message, which dominated the per-record cost.
         boolean gzip = message.length >= 2 && (message[0] & 0xff) == 0x1f && (message[1] & 0xff) == 0x8b;
-        if (!gzip && message.length < PEEK && indexOf(message, (byte) 0, 0, message.length) < 0) {
+        if (!gzip && message.length < PEEK) {
             int start = skipWhitespace(message, 0, message.length);
             if (start == message.length) {
                 return;
             }
-            if (documentMode(message, start)) {
+            int lineEnd = lineEndUnlessNul(message, start, message.length);
+            if (lineEnd != HAS_NUL && documentMode(message, start, lineEnd)) {
                 Ctx ctx = new Ctx(sink);
                 ctx.raw = message;
                 ctx.rawIsMessage = true;
@@ -252,7 +253,7 @@ public final class EventParser {
                         ParseFailure.snippetOf(peek, start, Math.min(peek.length, start + 64)));
                 return;
             }
-            if (start < peek.length && documentMode(peek, start)) {
+            if (start < peek.length && documentMode(peek, start, indexOf(peek, (byte) '\n', start, peek.length))) {
                 try (JsonParser p = factory.createParser(src)) {
                     readDocument(p, ctx);
                 }
@@ -267,9 +268,10 @@ public final class EventParser {
     /**
      * JSON Lines gets line-by-line reading with per-line recovery; anything that is not one value per line
      * (arrays, pretty-printed JSON, CloudTrail log files, CloudWatch payloads, which may exceed the record
-     * limit as one line) is read as a token stream.
+     * limit as one line) is read as a token stream. {@code nl} is the first line end at or after {@code start},
+     * or -1.
      */
-    private boolean documentMode(byte[] peek, int start) {
+    private boolean documentMode(byte[] peek, int start, int nl) {
         byte c = peek[start];
         if (c == '[') {
             return true;
@@ -277,7 +279,6 @@ public final class EventParser {
         if (c != '{') {
             return false;
         }
-        int nl = indexOf(peek, (byte) '\n', start, peek.length);
         if (nl < 0) {
             // One line fills the window (or the whole input): only envelopes go token by token.
             return peek.length < PEEK || sniffEnvelope(peek, start, peek.length) != Sniff.RECORD_OR_BAD;
@@ -1376,15 +1377,14 @@ public final class EventParser {
 
     /**
      * The first index of {@code v} in {@code b[from, to)}, or -1. Reads eight bytes at a time (a byte equal to
-     * {@code v} is a zero byte of {@code word ^ pattern}): every message is scanned for NUL bytes and its first
-     * line end before it is parsed, and a byte-at-a-time loop was a visible part of the cost.
+     * {@code v} is a zero byte of {@code word ^ pattern}): a stream's first 64 KiB are scanned for NUL bytes and
+     * their first line end before they are parsed.
      */
     private static int indexOf(byte[] b, byte v, int from, int to) {
         long pattern = (v & 0xffL) * ONES;
         int i = from;
         for (; i + 8 <= to; i += 8) {
-            long x = (long) LONGS.get(b, i) ^ pattern;
-            if (((x - ONES) & ~x & HIGHS) != 0) {
+            if (zeroBytes((long) LONGS.get(b, i) ^ pattern) != 0) {
                 break; // a match in these eight bytes; the loop below finds which
             }
         }
@@ -1394,6 +1394,46 @@ public final class EventParser {
             }
         }
         return -1;
+    }
+
+    /** {@link #lineEndUnlessNul}'s answer for bytes holding a NUL. */
+    static final int HAS_NUL = -2;
+
+    /**
+     * The first index of a line end in {@code b[from, to)}, -1 when there is none, or {@link #HAS_NUL} when the
+     * bytes hold a NUL anywhere: both questions every message is asked before it is parsed, in one pass over its
+     * bytes instead of two.
+     */
+    static int lineEndUnlessNul(byte[] b, int from, int to) {
+        long newlines = '\n' * ONES;
+        int nl = -1;
+        int i = from;
+        for (; i + 8 <= to; i += 8) {
+            long x = (long) LONGS.get(b, i);
+            if (zeroBytes(x) != 0) {
+                return HAS_NUL;
+            }
+            if (nl < 0) {
+                long m = zeroBytes(x ^ newlines);
+                if (m != 0) {
+                    nl = i + (Long.numberOfTrailingZeros(m) >>> 3); // the lowest flagged byte is a true match
+                }
+            }
+        }
+        for (; i < to; i++) {
+            if (b[i] == 0) {
+                return HAS_NUL;
+            }
+            if (b[i] == '\n' && nl < 0) {
+                nl = i;
+            }
+        }
+        return nl;
+    }
+
+    /** The high bit of each zero byte of {@code x}, and possibly of bytes above one (never below the lowest). */
+    private static long zeroBytes(long x) {
+        return (x - ONES) & ~x & HIGHS;
     }
 
     private static final class Collector implements Sink {

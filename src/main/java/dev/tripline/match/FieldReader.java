@@ -86,10 +86,10 @@ final class FieldReader implements Serializable {
         if (k == null) {
             return null;
         }
-        ObjectNode root = event.root();
-        if (k.length > 1 && root.get(path.text()) != null) {
+        if (event.wholeTextIsRootKey(path)) {
             return null; // a key holding the whole dotted path wins; the full lookup handles it
         }
+        ObjectNode root = event.root();
         JsonNode node = root.get(k[0]);
         if (node == null) {
             if (alias[event.logType().ordinal()]) {

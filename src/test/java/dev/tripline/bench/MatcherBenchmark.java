@@ -1,10 +1,17 @@
 package dev.tripline.bench;
 
 import dev.tripline.event.Event;
+import dev.tripline.event.EventParser;
+import dev.tripline.event.ParseLimits;
 import dev.tripline.match.CompiledMatcher;
 import dev.tripline.match.ReferenceEvaluator;
+import dev.tripline.program.FieldDemand;
+import dev.tripline.rule.CorrelationRule;
 import dev.tripline.rule.Rule;
 import dev.tripline.testing.Corpus;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -41,6 +48,9 @@ public class MatcherBenchmark {
     static final int EVENTS = 4096;
 
     Event[] events;
+    /** The same records as the job's parser makes them: parsed from their bytes, keeping the rules' fields. */
+    Event[] parsedEvents;
+
     List<Rule> rules;
     CompiledMatcher matcher;
 
@@ -50,6 +60,17 @@ public class MatcherBenchmark {
         List<Event> all = Corpus.allEvents(rules, false);
         events = cycled(all);
         matcher = CompiledMatcher.compile(rules);
+        List<CorrelationRule> correlations = Corpus.defaultLoader()
+                .load(List.of(Path.of(System.getProperty("tripline.rules", "rules"))))
+                .ruleSet()
+                .correlations();
+        EventParser parser = new EventParser(ParseLimits.defaults(), false, FieldDemand.of(rules, correlations));
+        List<Event> parsed = new ArrayList<>();
+        for (Event e : all) {
+            parsed.addAll(parser.parse(e.root().toString().getBytes(StandardCharsets.UTF_8))
+                    .events());
+        }
+        parsedEvents = cycled(parsed);
     }
 
     /** {@link #EVENTS} events: {@code all} cycled or cut, so every matcher benchmark sees the same ones. */
@@ -65,6 +86,15 @@ public class MatcherBenchmark {
     @OperationsPerInvocation(EVENTS)
     public void compiled(Blackhole bh) {
         for (Event e : events) {
+            matcher.match(e, bh::consume);
+        }
+    }
+
+    /** The compiled matcher on events from the job's parser, whose trees it reads in the job. */
+    @Benchmark
+    @OperationsPerInvocation(EVENTS)
+    public void compiledOnParsed(Blackhole bh) {
+        for (Event e : parsedEvents) {
             matcher.match(e, bh::consume);
         }
     }
