@@ -42,6 +42,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.eventtime.Watermark;
+import org.apache.flink.api.common.eventtime.WatermarkGenerator;
+import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -82,7 +85,9 @@ import org.apache.flink.util.Collector;
  * (account, principal, and for the resource arm the region through the alias), keyed by
  * {@link SignalRecord#key}. Parsing and matching are item 1 and 2; putting them in front of both sides would
  * time the same work twice and hide the stage being compared. Both jobs: the same in-memory source at the same
- * parallelism, the same event-time watermarks (15 minutes out-of-orderness, as the job), keyBy the same key;
+ * parallelism, the same event-time watermarks (15 minutes out-of-orderness, as the job; every 200 ms, or with
+ * {@code --watermarks event-time} as the replayed signals' event time advances: {@link EventTimeWatermarks}),
+ * keyBy the same key;
  * then either {@code CorrelateFunction} or {@code CEP.pattern(...)} with {@link #flagshipPattern()}; a sink that
  * counts flagship alerts by key, so the two sides can be held to the same answer. The day's signals are replayed
  * {@code --copies} times, each copy a day later (windows are an hour, so copies never meet), to give each run
@@ -226,11 +231,52 @@ public final class CorrelateBench {
     }
 
     static DataStream<SignalRecord> signals(StreamExecutionEnvironment env) {
+        WatermarkStrategy<SignalRecord> watermarks = watermarksFollowEventTime
+                ? WatermarkStrategy.forGenerator(c -> new EventTimeWatermarks())
+                : WatermarkStrategy.forBoundedOutOfOrderness(OUT_OF_ORDERNESS);
         return env.addSource(new ListSource(), "signals", TypeInformation.of(SignalRecord.class))
-                .assignTimestampsAndWatermarks(
-                        WatermarkStrategy.<SignalRecord>forBoundedOutOfOrderness(OUT_OF_ORDERNESS)
-                                .withTimestampAssigner((r, ts) -> r.time))
+                .assignTimestampsAndWatermarks(watermarks.withTimestampAssigner((r, ts) -> r.time))
                 .name("signal event time");
+    }
+
+    /**
+     * {@code --watermarks event-time}: both sides' watermarks follow the replayed event time ({@link
+     * EventTimeWatermarks}); by default ({@code periodic}) Flink emits them every 200 ms of the machine's time,
+     * as the harness always has. Set once by {@link #main}, before any job is built.
+     */
+    static boolean watermarksFollowEventTime;
+
+    /** How far the latest event time moves before {@link EventTimeWatermarks} emits the next watermark. */
+    static final long WATERMARK_STEP = Duration.ofMinutes(1).toMillis();
+
+    /**
+     * The job's watermark ({@link #OUT_OF_ORDERNESS} behind the latest event time), emitted as the replayed
+     * signals' event time advances, every {@link #WATERMARK_STEP} of it, instead of every 200 ms of the
+     * machine's time. A replay covers days of event time in seconds: with periodic watermarks the watermark lags
+     * by hours to days, and how far, so how much each side buffers, depends on how fast the run goes; a live
+     * stream's watermark stays minutes behind. Keeps the latest event time and the last watermark emitted.
+     */
+    static final class EventTimeWatermarks implements WatermarkGenerator<SignalRecord> {
+        private long latest = Long.MIN_VALUE;
+        private long emitted = Long.MIN_VALUE;
+
+        @Override
+        public void onEvent(SignalRecord r, long time, WatermarkOutput out) {
+            if (time <= latest) {
+                return;
+            }
+            latest = time;
+            long watermark = latest - OUT_OF_ORDERNESS.toMillis() - 1;
+            if (emitted == Long.MIN_VALUE || watermark - emitted >= WATERMARK_STEP) {
+                emitted = watermark;
+                out.emitWatermark(new Watermark(watermark));
+            }
+        }
+
+        @Override
+        public void onPeriodicEmit(WatermarkOutput out) {
+            // Nothing: watermarks follow event time only; the end of input brings the final one.
+        }
     }
 
     /** Tripline's correlate stage as DetectionJob builds stage 1 of a STREAMING job. */
@@ -500,8 +546,14 @@ public final class CorrelateBench {
             throws Exception {
         List<SignalRecord> in = replay(day, copies, CorrelationEngine.compile(rules));
         log(
-                "correlate: %,d flagship signals a day, %d days, %,d signals a run; %d repetitions each, parallelism %d",
-                day.size(), copies, in.size(), reps, parallelism);
+                "correlate: %,d flagship signals a day, %d days, %,d signals a run; %d repetitions each, parallelism %d;"
+                        + " watermarks %s",
+                day.size(),
+                copies,
+                in.size(),
+                reps,
+                parallelism,
+                watermarksFollowEventTime ? "following event time" : "every 200 ms");
         // One unmeasured run of each: class loading, the JIT's first tiers, CEP's and the correlate's code paths.
         run(cluster, triplineJob(rules, parallelism), in);
         run(cluster, cepJob(parallelism), in);
@@ -1136,6 +1188,11 @@ public final class CorrelateBench {
                 Integer.parseInt(o.getOrDefault("--principals", "1000000").replace("_", ""));
         int checkpoints = Integer.parseInt(o.getOrDefault("--checkpoints", "5"));
         int hotFollowUps = Integer.parseInt(o.getOrDefault("--hot", "1000000").replace("_", ""));
+        watermarksFollowEventTime = switch (o.getOrDefault("--watermarks", "periodic")) {
+            case "periodic" -> false;
+            case "event-time" -> true;
+            default -> throw new IllegalArgumentException("--watermarks: periodic or event-time");
+        };
         if (o.containsKey("--snapshot-compression")) {
             snapshotCompression = Boolean.parseBoolean(o.get("--snapshot-compression"));
         }
@@ -1221,6 +1278,7 @@ public final class CorrelateBench {
                 "--checkpoints",
                 "--snapshot-compression",
                 "--hot",
+                "--watermarks",
                 "--out");
         for (int i = 0; i < args.length; i++) {
             if (!known.contains(args[i]) || i + 1 >= args.length) {
