@@ -98,10 +98,14 @@ public final class EndToEndBench {
         return loaded.ruleSet();
     }
 
-    /** A local environment with the restarts of {@code tripline run} ({@link EmbeddedOptions#DEFAULTS}). */
+    /**
+     * A local environment as {@code tripline run} makes it: its slots and managed memory ({@link
+     * EmbeddedRun#slots}) and its restarts ({@link EmbeddedOptions#DEFAULTS}).
+     */
     static StreamExecutionEnvironment environment(int parallelism) {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
-                EmbeddedOptions.DEFAULTS.applyTo(new org.apache.flink.configuration.Configuration()));
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(EmbeddedOptions.DEFAULTS.applyTo(
+                        EmbeddedRun.slots(new org.apache.flink.configuration.Configuration(), parallelism)));
         env.setParallelism(parallelism);
         return env;
     }
