@@ -58,22 +58,8 @@ public class AlertCodecTest {
         // Format 1 differs only in how the values of evidence fields and context are written; without any, the
         // bytes are the same but for the format byte. Dedup state of a running job may hold such alerts.
         Alert a = alert();
-        Alert bare = new Alert(
-                a.kind(),
-                a.rule(),
-                a.severity(),
-                a.title(),
-                a.group(),
-                a.firstSeenMillis(),
-                a.lastSeenMillis(),
-                List.of(new Evidence("e1", 1, "EnableRegion", null, "us-east-1", Map.of())),
-                a.count(),
-                a.dedupKey(),
-                a.alertId(),
-                Map.of(),
-                a.revision(),
-                a.occurrences(),
-                a.evidenceOmitted());
+        Alert bare = withEvidenceAndContext(
+                a, List.of(new Evidence("e1", 1, "EnableRegion", null, "us-east-1", Map.of())), Map.of());
         byte[] former = AlertCodec.encode(bare);
         former[0] = 1;
         assertThat(AlertCodec.decode(former)).isEqualTo(bare);
@@ -88,22 +74,7 @@ public class AlertCodecTest {
         Map<String, JsonNode> context = new LinkedHashMap<>();
         context.put("nested", nested);
         context.put("number", JsonNodeFactory.instance.numberNode(3));
-        Alert withJson = new Alert(
-                a.kind(),
-                a.rule(),
-                a.severity(),
-                a.title(),
-                a.group(),
-                a.firstSeenMillis(),
-                a.lastSeenMillis(),
-                a.evidence(),
-                a.count(),
-                a.dedupKey(),
-                a.alertId(),
-                context,
-                a.revision(),
-                a.occurrences(),
-                a.evidenceOmitted());
+        Alert withJson = withEvidenceAndContext(a, a.evidence(), context);
         byte[] first = AlertCodec.encode(withJson);
         assertThat(AlertCodec.encode(withJson)).as("encoded again").isEqualTo(first);
         for (JsonNode v : List.of(
@@ -120,6 +91,26 @@ public class AlertCodecTest {
                     .isNotNegative();
         }
         assertThat(AlertCodec.decode(first)).isEqualTo(withJson);
+    }
+
+    /** {@code a} with other evidence and context, everything else the same. */
+    private static Alert withEvidenceAndContext(Alert a, List<Evidence> evidence, Map<String, JsonNode> context) {
+        return new Alert(
+                a.kind(),
+                a.rule(),
+                a.severity(),
+                a.title(),
+                a.group(),
+                a.firstSeenMillis(),
+                a.lastSeenMillis(),
+                evidence,
+                a.count(),
+                a.dedupKey(),
+                a.alertId(),
+                context,
+                a.revision(),
+                a.occurrences(),
+                a.evidenceOmitted());
     }
 
     private static int indexOf(byte[] in, byte[] part) {
