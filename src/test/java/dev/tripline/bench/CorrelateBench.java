@@ -32,7 +32,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -1267,25 +1266,21 @@ public final class CorrelateBench {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> o = new LinkedHashMap<>();
-        List<String> known = List.of(
-                "--file",
-                "--records",
-                "--reps",
-                "--parallelism",
-                "--copies",
-                "--principals",
-                "--checkpoints",
-                "--snapshot-compression",
-                "--hot",
-                "--watermarks",
-                "--out");
-        for (int i = 0; i < args.length; i++) {
-            if (!known.contains(args[i]) || i + 1 >= args.length) {
-                throw new IllegalArgumentException("usage: CorrelateBench [" + String.join(" V] [", known) + " V]");
-            }
-            o.put(args[i], args[++i]);
-        }
+        Map<String, String> o = BenchOptions.parse(
+                "CorrelateBench",
+                args,
+                List.of(
+                        "--file",
+                        "--records",
+                        "--reps",
+                        "--parallelism",
+                        "--copies",
+                        "--principals",
+                        "--checkpoints",
+                        "--snapshot-compression",
+                        "--hot",
+                        "--watermarks",
+                        "--out"));
         long t0 = System.nanoTime();
         Result r = measure(o);
         Path out = Path.of(o.getOrDefault("--out", "target/bench/correlate-result.json"));

@@ -51,7 +51,8 @@ public final class DetectBench {
     private DetectBench() {}
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> o = options(args);
+        Map<String, String> o =
+                BenchOptions.parse("DetectBench", args, List.of("--file", "--records", "--rounds", "--base"));
         String file = o.getOrDefault("--file", "/tmp/e2e/ct-300k.jsonl");
         int records = Integer.parseInt(o.getOrDefault("--records", "100000"));
         int rounds = Integer.parseInt(o.getOrDefault("--rounds", "7"));
@@ -159,18 +160,6 @@ public final class DetectBench {
             first[0] = false;
             return cpu;
         };
-    }
-
-    private static Map<String, String> options(String[] args) {
-        Map<String, String> o = new java.util.HashMap<>();
-        List<String> known = List.of("--file", "--records", "--rounds", "--base");
-        for (int i = 0; i < args.length; i++) {
-            if (!known.contains(args[i]) || i + 1 >= args.length) {
-                throw new IllegalArgumentException("usage: DetectBench [" + String.join(" V] [", known) + " V]");
-            }
-            o.put(args[i], args[++i]);
-        }
-        return o;
     }
 
     /** What a step saw: events, matches, and for detect the records written, their bytes and checksum. */

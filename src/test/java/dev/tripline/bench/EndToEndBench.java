@@ -29,7 +29,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -722,24 +721,19 @@ public final class EndToEndBench {
     }
 
     static Map<String, String> options(String[] args) {
-        Map<String, String> o = new HashMap<>();
-        List<String> known = Arrays.asList(
-                "--file",
-                "--records",
-                "--reps",
-                "--parallelism",
-                "--latency-seconds",
-                "--latency-reps",
-                "--state-principals",
-                "--mode",
-                "--out");
-        for (int i = 0; i < args.length; i++) {
-            if (!known.contains(args[i]) || i + 1 >= args.length) {
-                throw new IllegalArgumentException("usage: EndToEndBench [" + String.join(" V] [", known) + " V]");
-            }
-            o.put(args[i], args[++i]);
-        }
-        return o;
+        return BenchOptions.parse(
+                "EndToEndBench",
+                args,
+                List.of(
+                        "--file",
+                        "--records",
+                        "--reps",
+                        "--parallelism",
+                        "--latency-seconds",
+                        "--latency-reps",
+                        "--state-principals",
+                        "--mode",
+                        "--out"));
     }
 
     static void log(String format, Object... args) {

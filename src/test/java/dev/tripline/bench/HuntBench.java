@@ -14,8 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -242,15 +240,9 @@ public final class HuntBench {
     }
 
     static Map<String, String> options(String[] args) {
-        Map<String, String> o = new HashMap<>();
-        List<String> known =
-                Arrays.asList("--archive", "--records", "--days", "--accounts", "--reps", "--parallelism", "--out");
-        for (int i = 0; i < args.length; i++) {
-            if (!known.contains(args[i]) || i + 1 >= args.length) {
-                throw new IllegalArgumentException("usage: HuntBench [" + String.join(" V] [", known) + " V]");
-            }
-            o.put(args[i], args[++i]);
-        }
-        return o;
+        return BenchOptions.parse(
+                "HuntBench",
+                args,
+                List.of("--archive", "--records", "--days", "--accounts", "--reps", "--parallelism", "--out"));
     }
 }
