@@ -25,7 +25,8 @@ import java.util.Map;
  * variant over all records five times; prints the median of the later half of the rounds, in wall-clock and
  * thread CPU nanoseconds per record.
  *
- * <p>Arguments: the number of rounds (30).
+ * <p>Arguments: the number of rounds (30), then optionally the variants to run, comma-separated ({@code
+ * jacksonPerValue}, the base of the ratios, must be among them).
  */
 public final class DecodeValueBench {
     private static final int RECORDS = ParseBenchmark.RECORDS;
@@ -103,6 +104,9 @@ public final class DecodeValueBench {
         variants.put("validJsonTree", b::validJsonTree);
         variants.put("readTreeWhole", b::readTreeWhole);
         variants.put("validJsonTreeWhole", b::validJsonTreeWhole);
+        if (args.length > 1) {
+            variants.keySet().retainAll(List.of(args[1].split(",")));
+        }
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         Map<String, double[][]> perRecord = new LinkedHashMap<>(); // [0] wall, [1] cpu, per round
         variants.keySet().forEach(k -> perRecord.put(k, new double[2][rounds]));
