@@ -223,6 +223,46 @@ class ValidJsonTreeTest {
         }
     }
 
+    /** Threads that share the name cache while replacing each other's entries still get their own names. */
+    @Test
+    void threadsSharingTheNameCacheGetTheirOwnNames() throws Exception {
+        int threads = 4;
+        List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            for (int t = 0; t < threads; t++) {
+                int id = t;
+                done.add(pool.submit(() -> {
+                    for (int round = 0; round < 200; round++) {
+                        StringBuilder sb = new StringBuilder("{");
+                        for (int i = 0; i < 500; i++) { // more names than slots over the rounds and threads
+                            sb.append(i == 0 ? "" : ",")
+                                    .append("\"t")
+                                    .append(id)
+                                    .append('_');
+                            sb.append((round * 500 + i) % 3000).append("\":").append(i);
+                        }
+                        byte[] json = sb.append('}').toString().getBytes(StandardCharsets.UTF_8);
+                        JsonNode o = ValidJsonTree.decodeValue(json, 0, json.length);
+                        Iterator<String> keys = o.fieldNames();
+                        for (int i = 0; i < 500; i++) {
+                            String key = keys.next();
+                            assertThat(key).isEqualTo("t" + id + "_" + (round * 500 + i) % 3000);
+                            assertThat(key).isSameAs(key.intern());
+                            assertThat(o.get(key).intValue()).isEqualTo(i);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get(2, java.util.concurrent.TimeUnit.MINUTES);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void stringsWithEscapesAndUnicode() {
         String[] cases = {
