@@ -25,10 +25,10 @@ import java.util.Arrays;
  * IllegalArgumentException}, never another exception and never a loop. Recursion follows the nesting, which the
  * strict pass bounds (and {@link #MAX_DEPTH} too).
  *
- * <p>State: each call decodes with its own instance (the bytes and the position in them). Besides, a cache of field
- * names shared by all threads ({@link #NAMES}), filled on first sight of a name and
- * never cleared; a name replaces the one cached in its slot before it. Entries are immutable, so a thread that
- * reads a slot while another writes it sees either entry whole, and a lost race only costs a miss.
+ * <p>State: each call decodes with its own instance (the bytes and the position in them). Besides, a cache of
+ * field names shared by all threads ({@link #NAMES}), filled on first sight of a name and never cleared; a name
+ * replaces the one cached in its slot before it. Entries are immutable, so a thread that reads a slot while
+ * another writes it sees either entry whole, and a lost race only costs a miss.
  */
 public final class ValidJsonTree {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;

@@ -20,17 +20,21 @@ import java.util.Map;
  * message) once {@link StrictJsonPass} has checked each record and indexed its members: through a Jackson parser
  * created per value ({@code jacksonPerValue}, what a lazy parser does with Jackson), through {@link
  * ValidJsonTree} per value ({@code validJsonTree}), against {@code ObjectMapper.readTree} of the whole record
- * ({@code readTreeWhole}, the reference) and {@link ValidJsonTree} over the whole record ({@code
- * validJsonTreeWhole}). The strict pass itself is not timed. Paired rounds in one JVM: every round runs every
- * variant over all records five times; prints the median of the later half of the rounds, in wall-clock and
- * thread CPU nanoseconds per record.
+ * ({@code readTreeWhole}, the reference) and {@link ValidJsonTree} over the whole record
+ * ({@code validJsonTreeWhole}). The strict pass is timed only in {@code strictPassAndValidJsonTree}, which indexes
+ * each record and decodes every member: a lazy parser whose rules read every member. Paired rounds in one JVM:
+ * every round runs every variant over all records five times; prints the median of the later half of the rounds,
+ * in wall-clock and thread CPU nanoseconds per record.
  *
- * <p>Arguments: the number of rounds (30), then optionally the variants to run, comma-separated ({@code
- * jacksonPerValue}, the base of the ratios, must be among them).
+ * <p>Arguments: the number of rounds (30), then optionally the variants to run, comma-separated
+ * ({@code jacksonPerValue}, the base of the ratios, must be among them).
  */
 public final class DecodeValueBench {
     private static final int RECORDS = ParseBenchmark.RECORDS;
     private static final int MAX_MEMBERS = 256;
+    private static final int DEPTH = ParseLimits.defaults().maxDepth();
+    /** Jackson's default limit on the length of a number, which the job's parser inherits. */
+    private static final int NUMBER_LENGTH = 1000;
 
     private final byte[][] messages = new byte[RECORDS][];
     /** Per record, the value ranges of its members: from, to, from, to, ... */
@@ -44,8 +48,8 @@ public final class DecodeValueBench {
         int[] members = new int[1 + 3 * MAX_MEMBERS];
         for (int i = 0; i < RECORDS; i++) {
             byte[] m = all.get(i % all.size()).toString().getBytes(StandardCharsets.UTF_8);
-            int depth = ParseLimits.defaults().maxDepth();
-            if (StrictJsonPass.firstError(m, 0, m.length, depth, 1000, members) >= 0 || members[0] > MAX_MEMBERS) {
+            if (StrictJsonPass.firstError(m, 0, m.length, DEPTH, NUMBER_LENGTH, members) >= 0
+                    || members[0] > MAX_MEMBERS) {
                 throw new IllegalStateException("record " + i + " fails the strict pass or has too many members");
             }
             int[] s = new int[2 * members[0]];
@@ -84,6 +88,20 @@ public final class DecodeValueBench {
         }
     }
 
+    /** The strict pass indexing each record, then every member decoded: a lazy parser whose rules read it all. */
+    private void strictPassAndValidJsonTree() {
+        int[] members = new int[1 + 3 * MAX_MEMBERS];
+        for (byte[] m : messages) {
+            if (StrictJsonPass.firstError(m, 0, m.length, DEPTH, NUMBER_LENGTH, members) >= 0) {
+                throw new IllegalStateException("a benchmark record failed the strict pass");
+            }
+            for (int k = 0; k < members[0]; k++) {
+                sink += ValidJsonTree.decodeValue(m, members[2 + 3 * k], members[3 + 3 * k])
+                        .size();
+            }
+        }
+    }
+
     private void readTreeWhole() throws IOException {
         for (byte[] m : messages) {
             sink += mapper.readTree(m).size();
@@ -102,6 +120,7 @@ public final class DecodeValueBench {
         Map<String, Pass> variants = new LinkedHashMap<>();
         variants.put("jacksonPerValue", b::jacksonPerValue);
         variants.put("validJsonTree", b::validJsonTree);
+        variants.put("strictPassAndValidJsonTree", b::strictPassAndValidJsonTree);
         variants.put("readTreeWhole", b::readTreeWhole);
         variants.put("validJsonTreeWhole", b::validJsonTreeWhole);
         if (args.length > 1) {
@@ -131,7 +150,7 @@ public final class DecodeValueBench {
             double wall = median(r.getValue()[0], rounds / 2);
             double cpu = median(r.getValue()[1], rounds / 2);
             System.out.printf(
-                    "%-19s %,8.0f ns/record wall %,8.0f ns/record cpu  %.2fx jacksonPerValue (cpu)%n",
+                    "%-27s %,8.0f ns/record wall %,8.0f ns/record cpu  %.2fx jacksonPerValue (cpu)%n",
                     r.getKey(), wall, cpu, cpu / base);
         }
         System.out.println("(sink " + b.sink + ")");
