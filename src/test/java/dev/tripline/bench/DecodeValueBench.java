@@ -143,8 +143,13 @@ public final class DecodeValueBench {
         }
         int values = Arrays.stream(b.spans).mapToInt(s -> s.length / 2).sum();
         System.out.printf(
-                "%d records, %.1f top-level values per record, %d rounds (median of the last %d)%n",
-                RECORDS, (double) values / RECORDS, rounds, rounds - rounds / 2);
+                "%d records of %.0f bytes on average, %.1f top-level values per record, %d rounds (median of the last"
+                        + " %d)%n",
+                RECORDS,
+                Arrays.stream(b.messages).mapToInt(m -> m.length).average().orElse(0),
+                (double) values / RECORDS,
+                rounds,
+                rounds - rounds / 2);
         double base = median(perRecord.get("jacksonPerValue")[1], rounds / 2);
         for (Map.Entry<String, double[][]> r : perRecord.entrySet()) {
             double wall = median(r.getValue()[0], rounds / 2);
