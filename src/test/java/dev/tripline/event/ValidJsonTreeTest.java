@@ -427,6 +427,36 @@ class ValidJsonTreeTest {
         });
     }
 
+    /**
+     * Seeded random values with any bytes written over them (invalid UTF-8, NULs, stray continuation bytes) and
+     * random byte strings: each ends in a tree or an {@link IllegalArgumentException}, in time.
+     */
+    @Test
+    void arbitraryBytesTerminate() {
+        assertTimeoutPreemptively(Duration.ofMinutes(2), () -> {
+            Random random = new Random(7);
+            int rejected = 0;
+            for (int i = 0; i < 50_000; i++) {
+                byte[] b;
+                if (i % 5 == 0) {
+                    b = new byte[random.nextInt(64)];
+                    random.nextBytes(b);
+                } else {
+                    b = new Generator(random, true).json().getBytes(StandardCharsets.UTF_8);
+                    for (int e = 1 + random.nextInt(3); e > 0 && b.length > 0; e--) {
+                        b[random.nextInt(b.length)] = (byte) random.nextInt(256);
+                    }
+                }
+                try {
+                    ValidJsonTree.decodeValue(b, 0, b.length);
+                } catch (IllegalArgumentException expected) {
+                    rejected++;
+                }
+            }
+            assertThat(rejected).isGreaterThan(10_000);
+        });
+    }
+
     // ---- helpers --------------------------------------------------------------------------------------------
 
     /**
