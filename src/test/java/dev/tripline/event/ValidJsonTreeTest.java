@@ -22,9 +22,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
@@ -81,7 +86,7 @@ class ValidJsonTreeTest {
                 return false;
             }
         }
-        ParseResult r = parser.parse(java.util.Arrays.copyOfRange(document, from, to));
+        ParseResult r = parser.parse(Arrays.copyOfRange(document, from, to));
         if (r.events().size() != 1 || !r.failures().isEmpty()) {
             return false;
         }
@@ -107,7 +112,7 @@ class ValidJsonTreeTest {
                         for (int i = 0; i <= all.length; i++) {
                             if (i == all.length || all[i] == '\n') {
                                 if (i > start) {
-                                    out.add(java.util.Arrays.copyOfRange(all, start, i));
+                                    out.add(Arrays.copyOfRange(all, start, i));
                                 }
                                 start = i + 1;
                             }
@@ -227,8 +232,8 @@ class ValidJsonTreeTest {
     @Test
     void threadsSharingTheNameCacheGetTheirOwnNames() throws Exception {
         int threads = 4;
-        List<java.util.concurrent.Future<?>> done = new ArrayList<>();
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        List<Future<?>> done = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
             for (int t = 0; t < threads; t++) {
                 int id = t;
@@ -255,8 +260,8 @@ class ValidJsonTreeTest {
                     return null;
                 }));
             }
-            for (java.util.concurrent.Future<?> f : done) {
-                f.get(2, java.util.concurrent.TimeUnit.MINUTES);
+            for (Future<?> f : done) {
+                f.get(2, TimeUnit.MINUTES);
             }
         } finally {
             pool.shutdownNow();
@@ -400,7 +405,7 @@ class ValidJsonTreeTest {
                     if (random.nextBoolean()) {
                         b[at] = alphabet[random.nextInt(alphabet.length)];
                     } else {
-                        b = java.util.Arrays.copyOf(b, at); // truncated
+                        b = Arrays.copyOf(b, at); // truncated
                     }
                 }
                 JsonNode reference;
