@@ -340,7 +340,7 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
                 plan,
                 timestamp,
                 ctx.timerService().currentWatermark(),
-                ports.at(key, ctx.timerService(), ctx, out),
+                ports.at(key, ctx.timerService(), ctx, out).firing(timestamp),
                 ports);
         ports.flush();
     }
@@ -518,6 +518,11 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
         private boolean dirty;
         /** The event-time timer registered for the key; {@link Long#MAX_VALUE} when none. */
         private long registered;
+        /**
+         * The timer firing in this call ({@link Long#MIN_VALUE}: none). Flink took it off its queue before the call,
+         * so when it is the group's own timer there is nothing to delete when the timer moves.
+         */
+        private long firing;
         /** Ids of the slots removed since {@link #at}, deleted at the flush unless the whole group goes. */
         private long[] removed = new long[8];
 
@@ -534,6 +539,13 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
             current = null;
             dirty = false;
             removedCount = 0;
+            firing = Long.MIN_VALUE;
+            return this;
+        }
+
+        /** Says that Flink is firing the key's timer at {@code timestamp} (see {@link #firing}). */
+        Ports firing(long timestamp) {
+            firing = timestamp;
             return this;
         }
 
@@ -628,7 +640,7 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
         public void timer(long next) {
             load();
             if (next != registered) {
-                if (registered != Long.MAX_VALUE) {
+                if (registered != Long.MAX_VALUE && registered != firing) {
                     timers.deleteEventTimeTimer(registered);
                 }
                 if (next != Long.MAX_VALUE) {
