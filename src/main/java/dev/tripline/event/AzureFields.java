@@ -14,6 +14,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -61,13 +62,16 @@ final class AzureFields {
 
     private AzureFields() {}
 
-    /** The node holding the event time: {@code time}, else {@code eventTimestamp}, else {@code @timestamp}. */
-    static JsonNode timeField(JsonNode record) {
-        JsonNode t = record.get("time");
+    /**
+     * The node holding the event time: {@code time}, else {@code eventTimestamp}, else {@code @timestamp};
+     * {@code member} looks up a top-level member of the record.
+     */
+    static JsonNode timeField(Function<String, JsonNode> member) {
+        JsonNode t = member.apply("time");
         if (t == null) {
-            t = record.get("eventTimestamp");
+            t = member.apply("eventTimestamp");
         }
-        return t != null ? t : record.get("@timestamp");
+        return t != null ? t : member.apply("@timestamp");
     }
 
     static JsonNode compute(EcsAliases.Computed which, Event event) {

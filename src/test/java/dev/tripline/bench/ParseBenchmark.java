@@ -12,6 +12,7 @@ import dev.tripline.event.EventParser;
 import dev.tripline.event.FieldSet;
 import dev.tripline.event.ParseLimits;
 import dev.tripline.event.ParseResult;
+import dev.tripline.event.StrictJsonPass;
 import dev.tripline.program.FieldDemand;
 import dev.tripline.rule.CorrelationRule;
 import dev.tripline.rule.Rule;

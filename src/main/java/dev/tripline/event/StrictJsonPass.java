@@ -1,4 +1,4 @@
-package dev.tripline.bench;
+package dev.tripline.event;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -9,13 +9,15 @@ import java.nio.ByteOrder;
  * building nothing: the grammar (commas, colons, brackets, the three literals, one value and nothing after it),
  * strings (only JSON's escapes, no raw control characters, well-formed UTF-8 without overlong forms or encoded
  * surrogates), numbers (no leading zeros, plus signs or bare points; at most {@code maxNumberLength} characters)
- * and nesting depth. It measures what a parser keeping Tripline's guarantees must spend before it builds
- * anything, and it is what a parser on fastjson2's low-level reader would have to run first, since that reader
- * lets most of these through (see {@code StrictJsonPassTest}).
+ * and nesting depth. {@link EventParser} runs it as the tokenizer of its fast path for single records: a record it
+ * accepts is indexed member by member and decoded only where read ({@link RecordMembers}); one it rejects goes
+ * to the Jackson parser, which reports the failure. So it must never accept what Jackson rejects
+ * ({@code StrictJsonPassTest}, {@code LazyRecordDifferentialTest}). Jackson's other limits (string and name
+ * length) are the caller's to guard.
  *
  * <p>Keeps no state between calls; each call allocates one small bit set for the open containers.
  */
-final class StrictJsonPass {
+public final class StrictJsonPass {
     private StrictJsonPass() {}
 
     private static final int VALUE = 0;
@@ -31,7 +33,7 @@ final class StrictJsonPass {
     private static final long HIGHS = 0x8080808080808080L;
 
     /** The offset of the first byte in {@code b[from, to)} that breaks JSON or the limits, or -1 if none does. */
-    static int firstError(byte[] b, int from, int to, int maxDepth, int maxNumberLength) {
+    public static int firstError(byte[] b, int from, int to, int maxDepth, int maxNumberLength) {
         return firstError(b, from, to, maxDepth, maxNumberLength, null);
     }
 
@@ -41,7 +43,7 @@ final class StrictJsonPass {
      * of its name's opening quote, of the byte after its colon and of the byte after its value (whitespace may
      * surround the value). Members past the array's room are counted but not indexed.
      */
-    static int firstError(byte[] b, int from, int to, int maxDepth, int maxNumberLength, int[] members) {
+    public static int firstError(byte[] b, int from, int to, int maxDepth, int maxNumberLength, int[] members) {
         if (members != null) {
             members[0] = 0;
         }

@@ -1,4 +1,4 @@
-package dev.tripline.bench;
+package dev.tripline.event;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
