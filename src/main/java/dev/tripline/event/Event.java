@@ -183,6 +183,11 @@ public final class Event {
         return child != null && walk(child, path, 1, test, this);
     }
 
+    /** True when the event decodes the record's members as they are read (the parser's fast path). */
+    boolean decodesOnRead() {
+        return members != null;
+    }
+
     /** True when {@link #root()} holds only the fields a rule program reads, not the whole record. */
     public boolean isPartial() {
         return raw != null;

@@ -148,6 +148,19 @@ public final class EventParser {
 
     /** Parses one message into {@code sink}. */
     public void parse(byte[] message, Sink sink) {
+        Event event = fastRecord(message);
+        if (event != null) {
+            sink.event(event);
+        } else {
+            parseWithoutFastPath(message, sink);
+        }
+    }
+
+    /**
+     * {@link #parse(byte[], Sink)} on Jackson alone, as it was before the fast path: every message the fast path
+     * declines comes here, and tests hold the fast path to it.
+     */
+    void parseWithoutFastPath(byte[] message, Sink sink) {
         // A plain message shorter than the peek window takes the same decisions as run() would, straight from
         // the array: no stream buffers or peek copies per message, which dominated the per-record cost.
         boolean gzip = message.length >= 2 && (message[0] & 0xff) == 0x1f && (message[1] & 0xff) == 0x8b;
@@ -157,13 +170,6 @@ public final class EventParser {
                 return;
             }
             int lineEnd = lineEndUnlessNul(message, start, message.length);
-            if (lineEnd == -1 && !fields.isAll()) {
-                Event event = fastRecord(message, start);
-                if (event != null) {
-                    sink.event(event);
-                    return;
-                }
-            }
             if (lineEnd != HAS_NUL && documentMode(message, start, lineEnd)) {
                 Ctx ctx = new Ctx(sink);
                 ctx.raw = message;
@@ -193,13 +199,21 @@ public final class EventParser {
     private static final int INDEXED_MEMBERS = 48;
 
     /**
-     * The fast path for a message of one line (no NUL) starting at {@code start}: {@link StrictJsonPass} checks
-     * the record and indexes its top-level members, and the event decodes each member only when it is read
-     * ({@link RecordMembers}). Returns null whenever the record is not a plain record this parser would turn
-     * into an event, or the pass is unsure (a limit, an envelope's key, anything it rejects): the Jackson path
-     * then reads the message and gives exactly the event or the failure it always has.
+     * The fast path for a message of one record, when the parser builds selectively (the event then keeps the
+     * record's bytes anyway): {@link StrictJsonPass} checks that the message is one object on one line (so it
+     * holds no NUL either, and is not gzip) and indexes its top-level members, and the event decodes each member
+     * only when it is read ({@link RecordMembers}). Returns null whenever the record is not a plain record this
+     * parser would turn into an event, or the pass is unsure (a limit, an envelope's key, anything it rejects):
+     * the Jackson path then reads the message and gives exactly the event or the failure it always has.
      */
-    private Event fastRecord(byte[] message, int start) {
+    private Event fastRecord(byte[] message) {
+        if (fields.isAll() || message.length >= PEEK) {
+            return null;
+        }
+        int start = skipWhitespace(message, 0, message.length);
+        if (start == message.length) {
+            return null;
+        }
         int end = message.length;
         while (end > start && isWhitespace(message[end - 1])) {
             end--;
@@ -211,12 +225,12 @@ public final class EventParser {
         // nothing else.
         byte[] raw = start == 0 && end == message.length ? message : Arrays.copyOfRange(message, start, end);
         int[] index = new int[1 + 3 * INDEXED_MEMBERS];
-        if (StrictJsonPass.firstError(raw, 0, raw.length, limits.maxDepth(), MAX_NUMBER_LENGTH, index) >= 0) {
+        if (StrictJsonPass.firstError(raw, 0, raw.length, limits.maxDepth(), MAX_NUMBER_LENGTH, index, true) >= 0) {
             return null;
         }
         if (index[0] > INDEXED_MEMBERS) {
             index = new int[1 + 3 * index[0]];
-            StrictJsonPass.firstError(raw, 0, raw.length, limits.maxDepth(), MAX_NUMBER_LENGTH, index);
+            StrictJsonPass.firstError(raw, 0, raw.length, limits.maxDepth(), MAX_NUMBER_LENGTH, index, true);
         }
         RecordMembers members = RecordMembers.of(this, raw, index, fields.root());
         if (members == null) {
@@ -253,6 +267,10 @@ public final class EventParser {
      * Jackson path builds it (the same node types, interned names). The one place the fast path decodes.
      */
     JsonNode decodeValue(byte[] b, int from, int to) {
+        if (b[from] == '"' && indexOf(b, (byte) '\\', from + 1, to - 1) < 0) {
+            // A string without escapes is its UTF-8 bytes (the pass checked them), as Jackson would decode them.
+            return NODES.textNode(new String(b, from + 1, to - from - 2, StandardCharsets.UTF_8));
+        }
         try (JsonParser p = factory.createParser(b, from, to - from)) {
             return readValue(p, p.nextToken(), new Budget(0, limits.maxRecordBytes(), to - from), null);
         } catch (IOException e) {

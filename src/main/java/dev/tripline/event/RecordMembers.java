@@ -57,6 +57,7 @@ final class RecordMembers {
         int[] spans = new int[2 * n];
         FieldSet.Node[] below = new FieldSet.Node[n];
         int count = 0;
+        long seen = 0; // a bit per name hash: a key repeated in the record sets a bit already set
         for (int m = 0; m < n; m++) {
             int quote = index[1 + 3 * m];
             int valueStart = index[2 + 3 * m];
@@ -79,10 +80,15 @@ final class RecordMembers {
             while (isWhitespace(bytes[valueEnd - 1])) {
                 valueEnd--;
             }
-            int k = 0;
-            while (k < count && names[k] != name) {
-                k++;
+            long bit = 1L << name.hashCode();
+            int k = count;
+            if ((seen & bit) != 0) {
+                k = 0;
+                while (k < count && names[k] != name) { // names are interned
+                    k++;
+                }
             }
+            seen |= bit;
             if (k == count) {
                 names[count++] = name;
             }
@@ -218,12 +224,25 @@ final class RecordMembers {
             }
             int slot = (h ^ (h >>> 16)) & (SLOTS - 1);
             Name hit = CACHE[slot];
-            if (hit != null && Arrays.equals(hit.utf8, 0, hit.utf8.length, bytes, from, to)) {
+            if (hit != null && sameBytes(hit.utf8, bytes, from, to)) {
                 return hit.text;
             }
             String text = new String(bytes, from, to - from, StandardCharsets.UTF_8).intern();
             CACHE[slot] = new Name(Arrays.copyOfRange(bytes, from, to), text);
             return text;
+        }
+
+        /** {@code a} equals {@code b[from, to)}; a plain loop, cheaper than a library call for names this short. */
+        private static boolean sameBytes(byte[] a, byte[] b, int from, int to) {
+            if (a.length != to - from) {
+                return false;
+            }
+            for (int k = 0; k < a.length; k++) {
+                if (a[k] != b[from + k]) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 }

@@ -34,16 +34,18 @@ public final class StrictJsonPass {
 
     /** The offset of the first byte in {@code b[from, to)} that breaks JSON or the limits, or -1 if none does. */
     public static int firstError(byte[] b, int from, int to, int maxDepth, int maxNumberLength) {
-        return firstError(b, from, to, maxDepth, maxNumberLength, null);
+        return firstError(b, from, to, maxDepth, maxNumberLength, null, false);
     }
 
     /**
      * As {@link #firstError(byte[], int, int, int, int)}, and when the value is an object, indexes its members
      * into {@code members} (if not null): {@code members[0]} is their number {@code n}, then for each the offset
      * of its name's opening quote, of the byte after its colon and of the byte after its value (whitespace may
-     * surround the value). Members past the array's room are counted but not indexed.
+     * surround the value). Members past the array's room are counted but not indexed. With {@code oneLine}, a line
+     * feed between tokens is an error too: the record must be one line (JSON Lines reads line by line).
      */
-    public static int firstError(byte[] b, int from, int to, int maxDepth, int maxNumberLength, int[] members) {
+    public static int firstError(
+            byte[] b, int from, int to, int maxDepth, int maxNumberLength, int[] members, boolean oneLine) {
         if (members != null) {
             members[0] = 0;
         }
@@ -54,6 +56,9 @@ public final class StrictJsonPass {
         while (i < to) {
             int c = b[i];
             if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+                if (c == '\n' && oneLine) {
+                    return i;
+                }
                 i++;
                 continue;
             }
@@ -127,11 +132,11 @@ public final class StrictJsonPass {
                 i = end;
                 state = afterValue(depth);
             } else if (c == 't' || c == 'f' || c == 'n') {
-                String word = c == 't' ? "true" : c == 'f' ? "false" : "null";
+                byte[] word = c == 't' ? TRUE : c == 'f' ? FALSE : NULL;
                 if (!valueHere || !matches(b, i, to, word)) {
                     return i;
                 }
-                i += word.length();
+                i += word.length;
                 state = afterValue(depth);
             } else {
                 return i;
@@ -156,12 +161,16 @@ public final class StrictJsonPass {
         return (objects[depth >> 6] & (1L << depth)) != 0;
     }
 
-    private static boolean matches(byte[] b, int i, int to, String word) {
-        if (i + word.length() > to) {
+    private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
+    private static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
+    private static final byte[] NULL = {'n', 'u', 'l', 'l'};
+
+    private static boolean matches(byte[] b, int i, int to, byte[] word) {
+        if (i + word.length > to) {
             return false;
         }
-        for (int k = 0; k < word.length(); k++) {
-            if (b[i + k] != word.charAt(k)) {
+        for (int k = 0; k < word.length; k++) {
+            if (b[i + k] != word[k]) {
                 return false;
             }
         }
@@ -171,11 +180,15 @@ public final class StrictJsonPass {
     /** The offset after the closing quote of the string whose content starts at {@code i}, or -(error offset)-1. */
     private static int stringEnd(byte[] b, int i, int to) {
         while (true) {
-            // Eight plain ASCII bytes at a time: no quote, backslash, control byte or non-ASCII among them.
-            while (i + 8 <= to && plain((long) LONGS.get(b, i))) {
-                i += 8;
-            }
-            if (i >= to) {
+            // Eight bytes at a time up to the first quote, backslash, control byte or non-ASCII byte.
+            if (i + 8 <= to) {
+                long special = specialBytes((long) LONGS.get(b, i));
+                if (special == 0) {
+                    i += 8;
+                    continue;
+                }
+                i += Long.numberOfTrailingZeros(special) >>> 3;
+            } else if (i >= to) {
                 return -to - 1;
             }
             int c = b[i];
@@ -212,12 +225,15 @@ public final class StrictJsonPass {
         }
     }
 
-    /** True when none of the eight bytes of {@code w} is a quote, a backslash, below 0x20 or above 0x7f. */
-    private static boolean plain(long w) {
+    /**
+     * The high bit of each of the eight bytes of {@code w} (little-endian) that is a quote, a backslash, below 0x20
+     * or above 0x7f, and possibly of bytes after the first such byte; 0 when there is none. The lowest bit set
+     * always marks a true one: the subtractions borrow only upwards from it.
+     */
+    private static long specialBytes(long w) {
         long quote = w ^ (ONES * '"');
         long backslash = w ^ (ONES * '\\');
-        long special = ((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash) | (w - ONES * 0x20) | w;
-        return (special & HIGHS) == 0;
+        return (((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash) | (w - ONES * 0x20) | w) & HIGHS;
     }
 
     /** The offset after the number starting at {@code i} (RFC 8259 grammar), or -1. */

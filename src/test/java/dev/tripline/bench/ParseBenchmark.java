@@ -301,7 +301,7 @@ public class ParseBenchmark {
     public void strictIndexLazy(Blackhole bh) {
         int[] members = new int[1 + 3 * 64];
         for (byte[] m : messages) {
-            if (StrictJsonPass.firstError(m, 0, m.length, DEPTH, NUMBER_LENGTH, members) >= 0) {
+            if (StrictJsonPass.firstError(m, 0, m.length, DEPTH, NUMBER_LENGTH, members, false) >= 0) {
                 throw new IllegalStateException("a benchmark record failed the strict pass");
             }
             ObjectNode o = NODES.objectNode();
