@@ -78,6 +78,8 @@ public final class EventParser {
     private final boolean requireIdentity;
     /** The fields events are built with; {@link FieldSet#ALL} builds whole records. */
     private final FieldSet fields;
+    /** Whether single records go through {@link #lazyRecord} first; off only for tests of the Jackson path. */
+    private final boolean fastPath;
 
     public EventParser() {
         this(ParseLimits.defaults());
@@ -106,12 +108,29 @@ public final class EventParser {
         this.limits = limits;
         this.requireIdentity = requireIdentity;
         this.fields = fields;
+        this.fastPath = true;
         this.factory = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(limits.maxDepth())
                         .maxStringLength(limits.maxStringLength())
                         .build())
                 .build();
+    }
+
+    private EventParser(EventParser other, boolean fastPath) {
+        this.limits = other.limits;
+        this.requireIdentity = other.requireIdentity;
+        this.fields = other.fields;
+        this.factory = other.factory;
+        this.fastPath = fastPath;
+    }
+
+    /**
+     * This parser on Jackson alone, as it was before the fast path: what every record the fast path declines
+     * gets, and what tests hold the fast path to.
+     */
+    EventParser withoutFastPath() {
+        return new EventParser(this, false);
     }
 
     /**
@@ -151,16 +170,8 @@ public final class EventParser {
         Event event = fastRecord(message);
         if (event != null) {
             sink.event(event);
-        } else {
-            parseWithoutFastPath(message, sink);
+            return;
         }
-    }
-
-    /**
-     * {@link #parse(byte[], Sink)} on Jackson alone, as it was before the fast path: every message the fast path
-     * declines comes here, and tests hold the fast path to it.
-     */
-    void parseWithoutFastPath(byte[] message, Sink sink) {
         // A plain message shorter than the peek window takes the same decisions as run() would, straight from
         // the array: no stream buffers or peek copies per message, which dominated the per-record cost.
         boolean gzip = message.length >= 2 && (message[0] & 0xff) == 0x1f && (message[1] & 0xff) == 0x8b;
@@ -207,7 +218,7 @@ public final class EventParser {
      * the Jackson path then reads the message and gives exactly the event or the failure it always has.
      */
     private Event fastRecord(byte[] message) {
-        if (fields.isAll() || message.length >= PEEK) {
+        if (!fastPath || fields.isAll() || message.length >= PEEK) {
             return null;
         }
         int start = skipWhitespace(message, 0, message.length);
@@ -224,13 +235,26 @@ public final class EventParser {
         // The event keeps exactly the object's bytes, as the Jackson path does: the message itself when it is
         // nothing else.
         byte[] raw = start == 0 && end == message.length ? message : Arrays.copyOfRange(message, start, end);
+        return lazyRecord(raw, true);
+    }
+
+    /**
+     * The event of the record {@code raw} (the bytes the event keeps: an object, maybe with blanks around) read by
+     * {@link StrictJsonPass} and decoded member by member, or null to leave it to the Jackson path. With
+     * {@code oneLine} a line feed between tokens is refused too (a message is read as JSON Lines).
+     */
+    private Event lazyRecord(byte[] raw, boolean oneLine) {
+        int first = skipWhitespace(raw, 0, raw.length);
+        if (first == raw.length || raw[first] != '{' || raw.length > fastPathMaxBytes()) {
+            return null;
+        }
         int[] index = new int[1 + 3 * INDEXED_MEMBERS];
-        if (StrictJsonPass.firstError(raw, 0, raw.length, limits.maxDepth(), MAX_NUMBER_LENGTH, index, true) >= 0) {
+        if (StrictJsonPass.firstError(raw, 0, raw.length, limits.maxDepth(), MAX_NUMBER_LENGTH, index, oneLine) >= 0) {
             return null;
         }
         if (index[0] > INDEXED_MEMBERS) {
             index = new int[1 + 3 * index[0]];
-            StrictJsonPass.firstError(raw, 0, raw.length, limits.maxDepth(), MAX_NUMBER_LENGTH, index, true);
+            StrictJsonPass.firstError(raw, 0, raw.length, limits.maxDepth(), MAX_NUMBER_LENGTH, index, oneLine);
         }
         RecordMembers members = RecordMembers.of(this, raw, index, fields.root());
         if (members == null) {
@@ -936,6 +960,13 @@ public final class EventParser {
                     index,
                     ParseFailure.snippetOf(e.bytes(), 0, e.length()));
             return;
+        }
+        if (!logEvent && fastPath && !fields.isAll()) {
+            Event event = lazyRecord(Arrays.copyOf(e.bytes(), e.length()), false);
+            if (event != null) {
+                ctx.sink.event(event);
+                return;
+            }
         }
         try (JsonParser p = factory.createParser(e.bytes(), 0, e.length())) {
             // A log event is built whole: its record is the message text, parsed (selectively) on its own.
