@@ -87,7 +87,7 @@ public record Evidence(
     }
 
     private static String text(Event event, String field) {
-        JsonNode n = event.root().get(field);
+        JsonNode n = event.member(field);
         String s = n == null ? null : Event.stringForm(n);
         return s == null ? null : Limits.text(s);
     }

@@ -14,6 +14,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -61,20 +62,22 @@ final class AzureFields {
 
     private AzureFields() {}
 
-    /** The node holding the event time: {@code time}, else {@code eventTimestamp}, else {@code @timestamp}. */
-    static JsonNode timeField(JsonNode record) {
-        JsonNode t = record.get("time");
+    /**
+     * The node holding the event time: {@code time}, else {@code eventTimestamp}, else {@code @timestamp};
+     * {@code member} looks up a top-level member of the record.
+     */
+    static JsonNode timeField(Function<String, JsonNode> member) {
+        JsonNode t = member.apply("time");
         if (t == null) {
-            t = record.get("eventTimestamp");
+            t = member.apply("eventTimestamp");
         }
-        return t != null ? t : record.get("@timestamp");
+        return t != null ? t : member.apply("@timestamp");
     }
 
-    static JsonNode compute(EcsAliases.Computed which, Event event) {
-        ObjectNode r = event.root();
+    static JsonNode compute(EcsAliases.Computed which, Event r) {
         switch (which) {
             case TIMESTAMP: {
-                long t = event.eventTimeMillis();
+                long t = r.eventTimeMillis();
                 return t == Event.NO_TIME ? MISSING : TextNode.valueOf(EventTime.format(t));
             }
             case DATASET:
@@ -114,20 +117,20 @@ final class AzureFields {
             }
             case USER_NAME: {
                 JsonNode claims = claims(r);
-                return orMissing(firstText(claims.get("name"), claims.get(UPN_CLAIM), r.get("caller")));
+                return orMissing(firstText(claims.get("name"), claims.get(UPN_CLAIM), r.member("caller")));
             }
             case AZ_OPERATION_NAME: {
                 String op = operationName(r);
                 return op == null ? MISSING : TextNode.valueOf(op);
             }
             case AZ_CATEGORY:
-                return orMissing(textOrValue(r.get("category")));
+                return orMissing(textOrValue(r.member("category")));
             case AZ_RESULT_TYPE:
-                return orMissing(firstText(r.get("resultType"), valueOf(r.get("status"))));
+                return orMissing(firstText(r.member("resultType"), valueOf(r.member("status"))));
             case AZ_STATUS:
-                return orMissing(firstText(valueOf(r.get("status")), r.get("resultType")));
+                return orMissing(firstText(valueOf(r.member("status")), r.member("resultType")));
             case AZ_TIME:
-                return orMissing(firstText(r.get("time"), r.get("eventTimestamp")));
+                return orMissing(firstText(r.member("time"), r.member("eventTimestamp")));
             case AZ_CLAIMS:
                 return claims(r);
             case AZ_CLAIMS_ECS:
@@ -135,12 +138,12 @@ final class AzureFields {
             case AZ_AUTHORIZATION: {
                 JsonNode a = CloudTrailFields.at(r, "identity", "authorization");
                 if (a == null || !a.isObject()) {
-                    a = r.get("authorization");
+                    a = r.member("authorization");
                 }
                 return a != null && a.isObject() ? a : MISSING;
             }
             case AZ_CALLER: {
-                JsonNode c = firstText(r.get("caller"));
+                JsonNode c = firstText(r.member("caller"));
                 if (c != null) {
                     return c;
                 }
@@ -148,19 +151,19 @@ final class AzureFields {
                 return p == null ? MISSING : TextNode.valueOf(p);
             }
             case AZ_RESOURCE_GROUP: {
-                JsonNode g = firstText(r.get("resourceGroupName"));
+                JsonNode g = firstText(r.member("resourceGroupName"));
                 if (g != null) {
                     return g;
                 }
-                String s = group(RESOURCE_GROUP, text(r.get("resourceId")));
+                String s = group(RESOURCE_GROUP, text(r.member("resourceId")));
                 return s == null ? MISSING : TextNode.valueOf(s);
             }
             case AZ_RESOURCE_PROVIDER: {
-                JsonNode p = firstText(valueOf(r.get("resourceProviderName")));
+                JsonNode p = firstText(valueOf(r.member("resourceProviderName")));
                 if (p != null) {
                     return TextNode.valueOf(p.textValue().toUpperCase(Locale.ROOT));
                 }
-                String s = group(PROVIDER, text(r.get("resourceId")));
+                String s = group(PROVIDER, text(r.member("resourceId")));
                 if (s == null) {
                     String op = operationName(r);
                     int slash = op == null ? -1 : op.indexOf('/');
@@ -227,8 +230,8 @@ final class AzureFields {
     }
 
     /** The operation, {@code Microsoft.Resources/resourceGroups/write}, as written (case varies by service). */
-    static String operationName(JsonNode r) {
-        JsonNode op = textOrValue(r.get("operationName"));
+    static String operationName(Event r) {
+        JsonNode op = textOrValue(r.member("operationName"));
         return op == null ? null : op.textValue();
     }
 
@@ -236,8 +239,8 @@ final class AzureFields {
      * {@code success} for Success/Succeeded, {@code failure} for Failure/Failed (resultType, else status.value);
      * nothing for the intermediate Start/Accept/Started/Accepted records, which say nothing of the outcome yet.
      */
-    private static JsonNode outcome(ObjectNode r) {
-        JsonNode n = firstText(r.get("resultType"), valueOf(r.get("status")));
+    private static JsonNode outcome(Event r) {
+        JsonNode n = firstText(r.member("resultType"), valueOf(r.member("status")));
         if (n == null) {
             return MISSING;
         }
@@ -252,10 +255,10 @@ final class AzureFields {
     }
 
     /** The subscription id, lower-cased: {@code subscriptionId}, else the one in {@code resourceId}. */
-    static String subscription(JsonNode r) {
-        String s = text(r.get("subscriptionId"));
+    static String subscription(Event r) {
+        String s = text(r.member("subscriptionId"));
         if (s == null || s.isEmpty()) {
-            s = group(SUBSCRIPTION, text(r.get("resourceId")));
+            s = group(SUBSCRIPTION, text(r.member("resourceId")));
         }
         return s == null || s.isEmpty() ? null : s.toLowerCase(Locale.ROOT);
     }
@@ -267,12 +270,12 @@ final class AzureFields {
      * comes first so that the same user's records agree across shapes. Records whose caller used a shared key
      * or SAS token ({@code identity.type} AccountKey, SAS), and platform records, have no principal.
      */
-    static String principal(JsonNode r) {
+    static String principal(Event r) {
         JsonNode claims = claims(r);
         JsonNode requester = CloudTrailFields.at(r, "identity", "requester");
         JsonNode p = firstText(
                 claims.get(UPN_CLAIM),
-                r.get("caller"),
+                r.member("caller"),
                 claims.get(OBJECT_ID_CLAIM),
                 claims.get("oid"),
                 claims.get("appid"),
@@ -282,15 +285,15 @@ final class AzureFields {
         return p == null ? null : p.textValue();
     }
 
-    private static String callerIp(JsonNode r) {
-        JsonNode n = firstText(r.get("callerIpAddress"), CloudTrailFields.at(r, "httpRequest", "clientIpAddress"));
+    private static String callerIp(Event r) {
+        JsonNode n = firstText(r.member("callerIpAddress"), CloudTrailFields.at(r, "httpRequest", "clientIpAddress"));
         return n == null ? null : n.textValue();
     }
 
-    private static JsonNode claims(JsonNode r) {
+    private static JsonNode claims(Event r) {
         JsonNode c = CloudTrailFields.at(r, "identity", "claims");
         if (c == null || !c.isObject()) {
-            c = r.get("claims");
+            c = r.member("claims");
         }
         return c != null && c.isObject() ? c : MISSING;
     }
@@ -315,12 +318,12 @@ final class AzureFields {
      * request or response body in {@code properties} (JSON text or an object). A resource group write, say, logs
      * {@code global} at the top and its region only in the body.
      */
-    static String region(JsonNode r) {
-        String top = normaliseRegion(text(r.get("location")));
+    static String region(Event r) {
+        String top = normaliseRegion(text(r.member("location")));
         if (top != null && !top.equals("global")) {
             return top;
         }
-        JsonNode props = r.get("properties");
+        JsonNode props = r.member("properties");
         if (props == null || !props.isObject()) {
             return null;
         }

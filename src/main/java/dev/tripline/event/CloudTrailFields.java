@@ -83,11 +83,10 @@ final class CloudTrailFields {
         return a;
     }
 
-    static JsonNode compute(EcsAliases.Computed which, Event event) {
-        ObjectNode r = event.root();
+    static JsonNode compute(EcsAliases.Computed which, Event r) {
         switch (which) {
             case TIMESTAMP: {
-                long t = event.eventTimeMillis();
+                long t = r.eventTimeMillis();
                 return t == Event.NO_TIME ? MISSING : TextNode.valueOf(EventTime.format(t));
             }
             case DATASET:
@@ -99,11 +98,11 @@ final class CloudTrailFields {
             case EVENT_OUTCOME:
                 return outcome(r);
             case EVENT_CATEGORY: {
-                JsonNode c = CATEGORY.get(text(r.get("eventName")));
+                JsonNode c = CATEGORY.get(text(r.member("eventName")));
                 return c == null ? MISSING : c;
             }
             case EVENT_TYPE: {
-                JsonNode t = TYPE.get(text(r.get("eventName")));
+                JsonNode t = TYPE.get(text(r.member("eventName")));
                 return t == null ? DEFAULT_TYPE : t;
             }
             case USER_NAME:
@@ -111,7 +110,7 @@ final class CloudTrailFields {
                         at(r, "userIdentity", "userName"),
                         at(r, "userIdentity", "sessionContext", "sessionIssuer", "userName"));
             case SOURCE_IP: {
-                String s = text(r.get("sourceIPAddress"));
+                String s = text(r.member("sourceIPAddress"));
                 return s != null && IpLiteral.isIp(s) ? TextNode.valueOf(s) : MISSING;
             }
             case SESSION_CREATION_DATE: {
@@ -120,13 +119,13 @@ final class CloudTrailFields {
                 return t == Event.NO_TIME ? MISSING : TextNode.valueOf(EventTime.format(t));
             }
             case REQUEST_PARAMETERS_TEXT:
-                return javaMapText(r.get("requestParameters"));
+                return javaMapText(r.member("requestParameters"));
             case RESPONSE_ELEMENTS_TEXT:
-                return javaMapText(r.get("responseElements"));
+                return javaMapText(r.member("responseElements"));
             case ADDITIONAL_EVENTDATA_TEXT:
-                return javaMapText(r.get("additionalEventData"));
+                return javaMapText(r.member("additionalEventData"));
             case SERVICE_EVENT_DETAILS_TEXT:
-                return javaMapText(r.get("serviceEventDetails"));
+                return javaMapText(r.member("serviceEventDetails"));
             case CONSOLE_LOGIN_MFA_USED:
                 return consoleLoginFlag(r, "MFAUsed");
             case CONSOLE_LOGIN_MOBILE_VERSION:
@@ -134,7 +133,7 @@ final class CloudTrailFields {
             case CONSOLE_LOGIN_LOGIN_TO:
                 return isConsoleLogin(r) ? nonEmptyText(at(r, "additionalEventData", "LoginTo")) : MISSING;
             case RESOURCES:
-                return resources(r.get("resources"));
+                return resources(r.member("resources"));
             case RELATED_USER:
                 return relatedUser(r);
             case TLS_VERSION:
@@ -142,7 +141,7 @@ final class CloudTrailFields {
             case TLS_VERSION_PROTOCOL:
                 return tlsPart(r, true);
             case ACCOUNT:
-                return firstText(r.get("recipientAccountId"), at(r, "userIdentity", "accountId"));
+                return firstText(r.member("recipientAccountId"), at(r, "userIdentity", "accountId"));
             case PRINCIPAL:
                 return principal(r);
             case PRINCIPAL_ROLE:
@@ -222,8 +221,8 @@ final class CloudTrailFields {
      * present: arn, principalId, userName, invokedBy. A user name CloudTrail hid ({@value #HIDDEN_USER}) is
      * never used: a failed sign-in on an unknown user name carries nothing else, so it has no principal.
      */
-    static JsonNode principal(ObjectNode r) {
-        JsonNode id = r.get("userIdentity");
+    static JsonNode principal(Event r) {
+        JsonNode id = r.member("userIdentity");
         if (id == null || !id.isObject()) {
             return MISSING;
         }
@@ -260,12 +259,12 @@ final class CloudTrailFields {
      * (failed console sign-ins), or null when the record does not hold the parts. An IAM user's path is not in
      * the record, so a user created under a path (user/division/alice) gets the ARN without it.
      */
-    private static String rebuiltArn(ObjectNode r, JsonNode id, String type, String userName) {
+    private static String rebuiltArn(Event r, JsonNode id, String type, String userName) {
         if (type == null) {
             return null;
         }
-        String account = text(firstText(id.get("accountId"), r.get("recipientAccountId")));
-        String partition = partition(text(r.get("awsRegion")));
+        String account = text(firstText(id.get("accountId"), r.member("recipientAccountId")));
+        String partition = partition(text(r.member("awsRegion")));
         switch (type) {
             case "IAMUser":
                 return nonEmpty(account) && nonEmpty(userName)
@@ -322,8 +321,8 @@ final class CloudTrailFields {
      * the issuer is a Role (it keeps the role's path), else the role parsed from an assumed-role session ARN
      * ({@code arn:aws:sts::1:assumed-role/R/s} gives {@code arn:aws:iam::1:role/R}). Absent for other identities.
      */
-    static JsonNode principalRole(ObjectNode r) {
-        JsonNode id = r.get("userIdentity");
+    static JsonNode principalRole(Event r) {
+        JsonNode id = r.member("userIdentity");
         if (id == null || !id.isObject()) {
             return MISSING;
         }
@@ -355,22 +354,22 @@ final class CloudTrailFields {
         return s != null && !s.isEmpty();
     }
 
-    private static JsonNode outcome(ObjectNode r) {
+    private static JsonNode outcome(Event r) {
         if (isConsoleLogin(r)) {
             String cl = text(at(r, "responseElements", "ConsoleLogin"));
             if (cl != null && !cl.isEmpty()) {
                 return TextNode.valueOf(cl.toLowerCase(Locale.ROOT));
             }
         }
-        return present(r.get("errorCode")) || present(r.get("errorMessage")) ? FAILURE : SUCCESS;
+        return present(r.member("errorCode")) || present(r.member("errorMessage")) ? FAILURE : SUCCESS;
     }
 
-    private static boolean isConsoleLogin(ObjectNode r) {
-        return "ConsoleLogin".equals(text(r.get("eventName")));
+    private static boolean isConsoleLogin(Event r) {
+        return "ConsoleLogin".equals(text(r.member("eventName")));
     }
 
     /** Elastic turns the ConsoleLogin additionalEventData Yes/No strings into booleans: "No" is false. */
-    private static JsonNode consoleLoginFlag(ObjectNode r, String key) {
+    private static JsonNode consoleLoginFlag(Event r, String key) {
         if (!isConsoleLogin(r)) {
             return MISSING;
         }
@@ -381,7 +380,7 @@ final class CloudTrailFields {
         return BooleanNode.valueOf(!"No".equals(text(v)));
     }
 
-    private static JsonNode tlsPart(ObjectNode r, boolean protocol) {
+    private static JsonNode tlsPart(Event r, boolean protocol) {
         String v = text(at(r, "tlsDetails", "tlsVersion"));
         int i = v == null ? -1 : v.indexOf('v');
         if (i < 0) {
@@ -418,7 +417,7 @@ final class CloudTrailFields {
         return out.isEmpty() ? MISSING : out;
     }
 
-    private static JsonNode relatedUser(ObjectNode r) {
+    private static JsonNode relatedUser(Event r) {
         Set<String> users = new LinkedHashSet<>();
         for (JsonNode n : new JsonNode[] {
             at(r, "userIdentity", "userName"),
@@ -485,6 +484,11 @@ final class CloudTrailFields {
             return n.booleanValue();
         }
         return n.asText();
+    }
+
+    /** {@link #at(JsonNode, String...)} from the record's member {@code key}. */
+    static JsonNode at(Event record, String key, String... keys) {
+        return at(record.member(key), keys);
     }
 
     static JsonNode at(JsonNode n, String... keys) {

@@ -37,7 +37,13 @@ import java.util.function.Predicate;
  */
 public final class Event {
     private final LogType logType;
-    private final ObjectNode root;
+    /** The record as a tree; built from {@link #members} on the first {@link #root()} call when those are set. */
+    private ObjectNode root;
+    /**
+     * The record's top-level members decoded one by one as they are read, for an event from {@link EventParser}'s
+     * fast path; null when {@link #root} was built whole up front.
+     */
+    private final RecordMembers members;
     /** Epoch millis of the record's event time; {@link #UNPARSED} until first asked for. */
     private long eventTimeMillis;
     /** Lazily filled cache of computed alias values, indexed by {@link EcsAliases.Computed} ordinal. */
@@ -93,6 +99,15 @@ public final class Event {
         this.root = Objects.requireNonNull(root, "root");
         this.eventTimeMillis = eventTimeMillis;
         this.raw = raw;
+        this.members = null;
+    }
+
+    /** An event whose members are decoded as they are read, from the record {@code members} indexes. */
+    Event(LogType logType, RecordMembers members, long eventTimeMillis) {
+        this.logType = Objects.requireNonNull(logType, "logType");
+        this.members = members;
+        this.eventTimeMillis = eventTimeMillis;
+        this.raw = members.bytes();
     }
 
     /**
@@ -103,8 +118,8 @@ public final class Event {
         long t = eventTimeMillis;
         if (t == UNPARSED) {
             t = logType == LogType.CLOUDTRAIL
-                    ? EventTime.parseMillis(EventTime.timeField(root))
-                    : EventTime.parseMillis(AzureFields.timeField(root));
+                    ? EventTime.parseMillis(EventTime.timeField(this::member))
+                    : EventTime.parseMillis(AzureFields.timeField(this::member));
             eventTimeMillis = t;
         }
         return t;
@@ -116,10 +131,61 @@ public final class Event {
 
     /**
      * The record as parsed. Do not mutate. From a selective parser ({@link #isPartial()}) it holds only the fields
-     * of the parser's {@link FieldSet}; {@link #recordText()} is the whole record.
+     * of the parser's {@link FieldSet}; {@link #recordText()} is the whole record. Lookups of one top-level
+     * member should use {@link #member}, which does not build the rest of the tree.
      */
     public ObjectNode root() {
-        return root;
+        ObjectNode r = root;
+        if (r == null) {
+            r = members.toObject();
+            root = r;
+        }
+        return r;
+    }
+
+    /**
+     * The value of the top-level member {@code key} (exact key), as {@code root().get(key)} gives it, decoding
+     * only that member; null when the record has none.
+     */
+    public JsonNode member(String key) {
+        return members != null ? members.get(key) : root.get(key);
+    }
+
+    /** The top-level keys, in record order, as {@code root().fieldNames()} gives them. */
+    private Iterator<String> memberNames() {
+        return members != null ? members.names() : root.fieldNames();
+    }
+
+    /**
+     * The lookup of {@link #lookup} from the record itself: the first step reads one member ({@link #member}),
+     * so a path decodes only the member it starts in.
+     */
+    private boolean lookupRecord(FieldPath path, Predicate<JsonNode> test) {
+        if (path.isSelf() || FieldPath.isJsonStep(path.segment(0))) {
+            return lookup(root(), path, test, this);
+        }
+        if (path.length() > 1) {
+            JsonNode literal = member(path.text());
+            if (literal != null) {
+                return visitLeaf(literal, test);
+            }
+        }
+        JsonNode child = member(path.segment(0));
+        if (child == null && path.caseInsensitiveKeys()) {
+            for (Iterator<String> it = memberNames(); it.hasNext(); ) {
+                String key = it.next();
+                if (key.equalsIgnoreCase(path.segment(0))) {
+                    child = member(key);
+                    break;
+                }
+            }
+        }
+        return child != null && walk(child, path, 1, test, this);
+    }
+
+    /** True when the event decodes the record's members as they are read (the parser's fast path). */
+    boolean decodesOnRead() {
+        return members != null;
     }
 
     /** True when {@link #root()} holds only the fields a rule program reads, not the whole record. */
@@ -129,7 +195,7 @@ public final class Event {
 
     /** The whole record as JSON text: the bytes it was read from when the root is partial, else the root. */
     public String recordText() {
-        return raw != null ? new String(raw, StandardCharsets.UTF_8) : root.toString();
+        return raw != null ? new String(raw, StandardCharsets.UTF_8) : root().toString();
     }
 
     /** True if any value at {@code path} passes {@code test}; values are leaves after array fan-out. */
@@ -148,7 +214,7 @@ public final class Event {
         if (path.caseInsensitiveKeys() && !path.isSelf() && certainlyAbsent(path)) {
             return false;
         }
-        return lookup(root, path, test, this);
+        return lookupRecord(path, test);
     }
 
     /**
@@ -193,11 +259,11 @@ public final class Event {
      * The first call that misses both exact keys builds the event's key filter.
      */
     public boolean certainlyAbsent(FieldPath path) {
-        if (root.get(path.segment(0)) != null || wholeTextIsRootKey(path)) {
+        if (member(path.segment(0)) != null || wholeTextIsRootKey(path)) {
             return false;
         }
         if (!rootKeysReady) {
-            for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+            for (Iterator<String> it = memberNames(); it.hasNext(); ) {
                 int h = CaseFoldMap.hash(it.next());
                 if ((h & 64) == 0) {
                     rootKeysLow |= 1L << h;
@@ -214,14 +280,10 @@ public final class Event {
     private boolean aliasValue(EcsAliases.Alias alias, FieldPath path, Predicate<JsonNode> test) {
         if (rawMayExist(path)) {
             boolean[] seen = {false};
-            boolean hit = lookup(
-                    root,
-                    path,
-                    v -> {
-                        seen[0] = true;
-                        return test.test(v);
-                    },
-                    this);
+            boolean hit = lookupRecord(path, v -> {
+                seen[0] = true;
+                return test.test(v);
+            });
             if (seen[0]) {
                 return hit;
             }
@@ -231,11 +293,8 @@ public final class Event {
                 v -> !v.isNull() && !(v.isTextual() && v.textValue().isEmpty()) && test.test(v);
         int depth = alias.depth();
         if (alias.computed() == null) {
-            return lookup(
-                    root,
-                    alias.target(path.caseInsensitiveKeys()),
-                    node -> walk(node, path, depth, present, this),
-                    this);
+            return lookupRecord(
+                    alias.target(path.caseInsensitiveKeys()), node -> walk(node, path, depth, present, this));
         }
         JsonNode value = computedValue(alias.computed());
         return !value.isMissingNode() && walk(value, path, depth, present, this);
@@ -250,17 +309,13 @@ public final class Event {
     private boolean azureAliasValue(EcsAliases.Alias alias, FieldPath path, Predicate<JsonNode> test) {
         if (rawMayExist(path)) {
             boolean[] scalar = {false};
-            boolean hit = lookup(
-                    root,
-                    path,
-                    v -> {
-                        if (v.isContainerNode()) {
-                            return false;
-                        }
-                        scalar[0] = true;
-                        return test.test(v);
-                    },
-                    this);
+            boolean hit = lookupRecord(path, v -> {
+                if (v.isContainerNode()) {
+                    return false;
+                }
+                scalar[0] = true;
+                return test.test(v);
+            });
             if (scalar[0]) {
                 return hit;
             }
@@ -276,7 +331,7 @@ public final class Event {
         if (path.caseInsensitiveKeys()) {
             return !certainlyAbsent(path);
         }
-        return root.get(path.segment(0)) != null || wholeTextIsRootKey(path);
+        return member(path.segment(0)) != null || wholeTextIsRootKey(path);
     }
 
     /**
@@ -290,7 +345,7 @@ public final class Event {
         }
         if (dottedRootKey == 0) {
             dottedRootKey = 1;
-            for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+            for (Iterator<String> it = memberNames(); it.hasNext(); ) {
                 if (it.next().indexOf('.') >= 0) {
                     dottedRootKey = 2;
                     break;
@@ -298,7 +353,7 @@ public final class Event {
             }
         }
         // A text of several steps always holds a dot: FieldPath joins its steps with dots.
-        return dottedRootKey == 2 && root.get(path.text()) != null;
+        return dottedRootKey == 2 && member(path.text()) != null;
     }
 
     /** The value of a computed alias or derived field, computed once per event. */

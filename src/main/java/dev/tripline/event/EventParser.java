@@ -27,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
@@ -68,7 +69,7 @@ public final class EventParser {
         void failure(ParseFailure failure);
     }
 
-    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final int PEEK = 64 * 1024;
     private static final int IO_BUFFER = 64 * 1024;
 
@@ -77,6 +78,8 @@ public final class EventParser {
     private final boolean requireIdentity;
     /** The fields events are built with; {@link FieldSet#ALL} builds whole records. */
     private final FieldSet fields;
+    /** Whether single records go through {@link #lazyRecord} first; off only for tests of the Jackson path. */
+    private final boolean fastPath;
 
     public EventParser() {
         this(ParseLimits.defaults());
@@ -105,12 +108,29 @@ public final class EventParser {
         this.limits = limits;
         this.requireIdentity = requireIdentity;
         this.fields = fields;
+        this.fastPath = true;
         this.factory = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(limits.maxDepth())
                         .maxStringLength(limits.maxStringLength())
                         .build())
                 .build();
+    }
+
+    private EventParser(EventParser other, boolean fastPath) {
+        this.limits = other.limits;
+        this.requireIdentity = other.requireIdentity;
+        this.fields = other.fields;
+        this.factory = other.factory;
+        this.fastPath = fastPath;
+    }
+
+    /**
+     * This parser on Jackson alone, as it was before the fast path: what every record the fast path declines
+     * gets, and what tests hold the fast path to.
+     */
+    EventParser withoutFastPath() {
+        return new EventParser(this, false);
     }
 
     /**
@@ -147,6 +167,11 @@ public final class EventParser {
 
     /** Parses one message into {@code sink}. */
     public void parse(byte[] message, Sink sink) {
+        Event event = fastRecord(message);
+        if (event != null) {
+            sink.event(event);
+            return;
+        }
         // A plain message shorter than the peek window takes the same decisions as run() would, straight from
         // the array: no stream buffers or peek copies per message, which dominated the per-record cost.
         boolean gzip = message.length >= 2 && (message[0] & 0xff) == 0x1f && (message[1] & 0xff) == 0x8b;
@@ -169,6 +194,112 @@ public final class EventParser {
             }
         }
         run(new ByteArrayInputStream(message), sink, message);
+    }
+
+    /**
+     * The longest record the fast path reads: longer ones could hold a string or a name over Jackson's limits,
+     * which {@link StrictJsonPass} does not check, so they go to the Jackson path.
+     */
+    private int fastPathMaxBytes() {
+        return Math.min(
+                limits.maxRecordBytes(),
+                Math.min(limits.maxStringLength(), StreamReadConstraints.DEFAULT_MAX_NAME_LEN));
+    }
+
+    /** Members indexed per record before the pass is run again with room for all of them. */
+    private static final int INDEXED_MEMBERS = 48;
+
+    /**
+     * The fast path for a message of one record, when the parser builds selectively (the event then keeps the
+     * record's bytes anyway): {@link StrictJsonPass} checks that the message is one object on one line (so it
+     * holds no NUL either, and is not gzip) and indexes its top-level members, and the event decodes each member
+     * only when it is read ({@link RecordMembers}). Returns null whenever the record is not a plain record this
+     * parser would turn into an event, or the pass is unsure (a limit, an envelope's key, anything it rejects):
+     * the Jackson path then reads the message and gives exactly the event or the failure it always has.
+     */
+    private Event fastRecord(byte[] message) {
+        if (!fastPath || fields.isAll() || message.length >= PEEK) {
+            return null;
+        }
+        int start = skipWhitespace(message, 0, message.length);
+        if (start == message.length) {
+            return null;
+        }
+        int end = message.length;
+        while (end > start && isWhitespace(message[end - 1])) {
+            end--;
+        }
+        if (message[start] != '{' || end - start > fastPathMaxBytes()) {
+            return null;
+        }
+        // The event keeps exactly the object's bytes, as the Jackson path does: the message itself when it is
+        // nothing else.
+        byte[] raw = start == 0 && end == message.length ? message : Arrays.copyOfRange(message, start, end);
+        return lazyRecord(raw, true);
+    }
+
+    /**
+     * The event of the record {@code raw} (the bytes the event keeps: an object, maybe with blanks around) read by
+     * {@link StrictJsonPass} and decoded member by member, or null to leave it to the Jackson path. With
+     * {@code oneLine} a line feed between tokens is refused too (a message is read as JSON Lines).
+     */
+    private Event lazyRecord(byte[] raw, boolean oneLine) {
+        int first = skipWhitespace(raw, 0, raw.length);
+        if (first == raw.length || raw[first] != '{' || raw.length > fastPathMaxBytes()) {
+            return null;
+        }
+        int[] index = new int[1 + 3 * INDEXED_MEMBERS];
+        if (StrictJsonPass.firstError(raw, 0, raw.length, limits.maxDepth(), MAX_NUMBER_LENGTH, index, oneLine) >= 0) {
+            return null;
+        }
+        if (index[0] > INDEXED_MEMBERS) {
+            index = new int[1 + 3 * index[0]];
+            StrictJsonPass.firstError(raw, 0, raw.length, limits.maxDepth(), MAX_NUMBER_LENGTH, index, oneLine);
+        }
+        RecordMembers members = RecordMembers.of(this, raw, index, fields.root());
+        if (members == null) {
+            return null;
+        }
+        // The decisions of record() and azureRecord(), on the same kept members; each failure is left to them.
+        boolean cloudTrail = members.has("eventVersion") || (members.has("eventSource") && members.has("eventName"));
+        JsonNode time;
+        if (cloudTrail) {
+            time = EventTime.timeField(members::get);
+            if (requireIdentity && !members.isObject("userIdentity")) {
+                return null;
+            }
+        } else if (isAzureActivity(members::get)) {
+            time = AzureFields.timeField(members::get);
+        } else {
+            return null;
+        }
+        if (time == null || time.isNull()) {
+            return null;
+        }
+        long millis = EventTime.parseMillis(time);
+        if (millis == Event.NO_TIME) {
+            return null;
+        }
+        return new Event(cloudTrail ? LogType.CLOUDTRAIL : LogType.AZURE_ACTIVITY, members, millis);
+    }
+
+    /** Jackson's limit on the characters of a number (StreamReadConstraints), which the factory keeps. */
+    private static final int MAX_NUMBER_LENGTH = StreamReadConstraints.DEFAULT_MAX_NUM_LEN;
+
+    /**
+     * The value in {@code b[from, to)}, which {@link StrictJsonPass} accepted, as a tree built the way the
+     * Jackson path builds it (the same node types, interned names). The one place the fast path decodes.
+     */
+    JsonNode decodeValue(byte[] b, int from, int to) {
+        if (b[from] == '"' && indexOf(b, (byte) '\\', from + 1, to - 1) < 0) {
+            // A string without escapes is its UTF-8 bytes (the pass checked them), as Jackson would decode them.
+            return NODES.textNode(new String(b, from + 1, to - from - 2, StandardCharsets.UTF_8));
+        }
+        try (JsonParser p = factory.createParser(b, from, to - from)) {
+            return readValue(p, p.nextToken(), new Budget(0, limits.maxRecordBytes(), to - from), null);
+        } catch (IOException e) {
+            throw new IllegalStateException("a value the strict pass accepted did not read", e);
+        }
     }
 
     /** Parses a whole stream and collects the results; for big inputs prefer {@link #parse(InputStream, Sink)}. */
@@ -830,6 +961,13 @@ public final class EventParser {
                     ParseFailure.snippetOf(e.bytes(), 0, e.length()));
             return;
         }
+        if (!logEvent && fastPath && !fields.isAll()) {
+            Event event = lazyRecord(Arrays.copyOf(e.bytes(), e.length()), false);
+            if (event != null) {
+                ctx.sink.event(event);
+                return;
+            }
+        }
         try (JsonParser p = factory.createParser(e.bytes(), 0, e.length())) {
             // A log event is built whole: its record is the message text, parsed (selectively) on its own.
             JsonNode value =
@@ -914,7 +1052,7 @@ public final class EventParser {
         ObjectNode obj = (ObjectNode) value;
         boolean cloudTrail = obj.has("eventVersion") || (obj.has("eventSource") && obj.has("eventName"));
         if (!cloudTrail) {
-            if (isAzureActivity(obj)) {
+            if (isAzureActivity(obj::get)) {
                 azureRecord(ctx, obj, line, offset, envelope, index, start, raw);
                 return;
             }
@@ -931,7 +1069,7 @@ public final class EventParser {
                     recordSnippet(ctx, start, obj, raw));
             return;
         }
-        JsonNode time = EventTime.timeField(obj);
+        JsonNode time = EventTime.timeField(obj::get);
         if (time == null || time.isNull()) {
             fail(
                     ctx,
@@ -994,21 +1132,23 @@ public final class EventParser {
      * Resource Manager: {@code resourceId}, {@code subscriptionId} or {@code eventDataId}. Storage resource logs
      * (category StorageRead, StorageWrite or StorageDelete) count with an operation alone, as Panther reads them
      * under the same log type. Entra ID sign-in and audit logs share the diagnostic envelope but not this log
-     * type, so their categories are turned away.
+     * type, so their categories are turned away. {@code member} looks up a top-level member of the record.
      */
-    private static boolean isAzureActivity(ObjectNode obj) {
-        JsonNode op = obj.get("operationName");
+    private static boolean isAzureActivity(Function<String, JsonNode> member) {
+        JsonNode op = member.apply("operationName");
         boolean hasOp = op != null
                 && (op.isTextual() || (op.isObject() && op.path("value").isTextual()));
         if (!hasOp) {
             return false;
         }
-        JsonNode category = obj.get("category");
+        JsonNode category = member.apply("category");
         String cat = category != null && category.isTextual() ? category.textValue() : null;
         if (cat != null && STORAGE_CATEGORIES.contains(cat)) {
             return true; // a storage resource log; it names its account in properties.accountName or uri
         }
-        if (!(obj.has("resourceId") || obj.has("subscriptionId") || obj.has("eventDataId"))) {
+        if (!(member.apply("resourceId") != null
+                || member.apply("subscriptionId") != null
+                || member.apply("eventDataId") != null)) {
             return false;
         }
         return cat == null || !ENTRA_CATEGORIES.contains(cat);
@@ -1039,7 +1179,7 @@ public final class EventParser {
             int index,
             JsonLocation start,
             byte[] raw) {
-        JsonNode time = AzureFields.timeField(obj);
+        JsonNode time = AzureFields.timeField(obj::get);
         if (time == null || time.isNull()) {
             fail(
                     ctx,

@@ -12,6 +12,7 @@ import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.DateTimeParseException;
 import java.time.format.ResolverStyle;
 import java.time.temporal.ChronoField;
+import java.util.function.Function;
 
 /**
  * Event times to and from epoch millis: ISO-8601 instants as CloudTrail and Azure write them, and Panther's
@@ -37,10 +38,13 @@ final class EventTime {
 
     private EventTime() {}
 
-    /** The node holding the event time: eventTime, or {@code @timestamp} when eventTime is absent. */
-    static JsonNode timeField(JsonNode record) {
-        JsonNode t = record.get("eventTime");
-        return t != null ? t : record.get("@timestamp");
+    /**
+     * The node holding the event time: eventTime, or {@code @timestamp} when eventTime is absent; {@code member}
+     * looks up a top-level member of the record.
+     */
+    static JsonNode timeField(Function<String, JsonNode> member) {
+        JsonNode t = member.apply("eventTime");
+        return t != null ? t : member.apply("@timestamp");
     }
 
     /**

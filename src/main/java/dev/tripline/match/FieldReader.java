@@ -1,7 +1,6 @@
 package dev.tripline.match;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tripline.event.EcsAliases;
 import dev.tripline.event.Event;
 import dev.tripline.event.FieldPath;
@@ -89,8 +88,7 @@ final class FieldReader implements Serializable {
         if (event.wholeTextIsRootKey(path)) {
             return null; // a key holding the whole dotted path wins; the full lookup handles it
         }
-        ObjectNode root = event.root();
-        JsonNode node = root.get(k[0]);
+        JsonNode node = event.member(k[0]);
         if (node == null) {
             if (alias[event.logType().ordinal()]) {
                 return null;

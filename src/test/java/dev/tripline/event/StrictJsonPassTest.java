@@ -1,4 +1,4 @@
-package dev.tripline.bench;
+package dev.tripline.event;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,7 +18,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * Holds {@link StrictJsonPass} (the parse benchmark's measure of what strict checking costs) to what it claims:
+ * Holds {@link StrictJsonPass} (the tokenizer of the parser's fast path) to what it claims:
  * every real record passes, every input fastjson2's low-level reader wrongly accepts is caught, and on corrupted
  * records it agrees with Jackson's strict tokenizer.
  */
@@ -120,6 +120,24 @@ class StrictJsonPassTest {
                 .isEqualTo(DEPTH);
     }
 
+    /** A record of one line: a line feed between tokens breaks it (JSON Lines would split it there). */
+    @Test
+    void oneLineRejectsALineFeedBetweenTokens() {
+        byte[] b = bytes("{\"a\":\n1}");
+        int[] members = new int[1 + 3 * 4];
+        assertThat(StrictJsonPass.firstError(b, 0, b.length, DEPTH, NUMBER_LENGTH, members, false))
+                .isEqualTo(-1);
+        assertThat(StrictJsonPass.firstError(b, 0, b.length, DEPTH, NUMBER_LENGTH, members, true))
+                .isEqualTo(5);
+        byte[] escaped = bytes("{\"a\":\"x\\ny\"}");
+        assertThat(StrictJsonPass.firstError(escaped, 0, escaped.length, DEPTH, NUMBER_LENGTH, members, true))
+                .isEqualTo(-1);
+        // After the record too: the caller leaves the line end out.
+        byte[] lineEnd = bytes("{\"a\":1} \r\n");
+        assertThat(StrictJsonPass.firstError(lineEnd, 0, lineEnd.length, DEPTH, NUMBER_LENGTH, members, true))
+                .isEqualTo(9);
+    }
+
     /** The member index of a record gives back every member's name and value. */
     @Test
     void indexesTheMembersOfARecord() throws Exception {
@@ -128,7 +146,7 @@ class StrictJsonPassTest {
         for (ObjectNode record : SharedData.allCloudTrailRecords()) {
             byte[] b =
                     ("{ " + record.toString().substring(1).replace(",\"", " ,\n\"")).getBytes(StandardCharsets.UTF_8);
-            assertThat(StrictJsonPass.firstError(b, 0, b.length, DEPTH, NUMBER_LENGTH, members))
+            assertThat(StrictJsonPass.firstError(b, 0, b.length, DEPTH, NUMBER_LENGTH, members, false))
                     .isEqualTo(-1);
             assertThat(members[0]).isEqualTo(record.size());
             ObjectNode rebuilt = mapper.createObjectNode();

@@ -1,4 +1,4 @@
-package dev.tripline.bench;
+package dev.tripline.event;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -9,13 +9,15 @@ import java.nio.ByteOrder;
  * building nothing: the grammar (commas, colons, brackets, the three literals, one value and nothing after it),
  * strings (only JSON's escapes, no raw control characters, well-formed UTF-8 without overlong forms or encoded
  * surrogates), numbers (no leading zeros, plus signs or bare points; at most {@code maxNumberLength} characters)
- * and nesting depth. It measures what a parser keeping Tripline's guarantees must spend before it builds
- * anything, and it is what a parser on fastjson2's low-level reader would have to run first, since that reader
- * lets most of these through (see {@code StrictJsonPassTest}).
+ * and nesting depth. {@link EventParser} runs it as the tokenizer of its fast path for single records: a record it
+ * accepts is indexed member by member and decoded only where read ({@link RecordMembers}); one it rejects goes
+ * to the Jackson parser, which reports the failure. So it must never accept what Jackson rejects
+ * ({@code StrictJsonPassTest}, {@code LazyRecordDifferentialTest}). Jackson's other limits (string and name
+ * length) are the caller's to guard.
  *
  * <p>Keeps no state between calls; each call allocates one small bit set for the open containers.
  */
-final class StrictJsonPass {
+public final class StrictJsonPass {
     private StrictJsonPass() {}
 
     private static final int VALUE = 0;
@@ -31,17 +33,19 @@ final class StrictJsonPass {
     private static final long HIGHS = 0x8080808080808080L;
 
     /** The offset of the first byte in {@code b[from, to)} that breaks JSON or the limits, or -1 if none does. */
-    static int firstError(byte[] b, int from, int to, int maxDepth, int maxNumberLength) {
-        return firstError(b, from, to, maxDepth, maxNumberLength, null);
+    public static int firstError(byte[] b, int from, int to, int maxDepth, int maxNumberLength) {
+        return firstError(b, from, to, maxDepth, maxNumberLength, null, false);
     }
 
     /**
      * As {@link #firstError(byte[], int, int, int, int)}, and when the value is an object, indexes its members
      * into {@code members} (if not null): {@code members[0]} is their number {@code n}, then for each the offset
      * of its name's opening quote, of the byte after its colon and of the byte after its value (whitespace may
-     * surround the value). Members past the array's room are counted but not indexed.
+     * surround the value). Members past the array's room are counted but not indexed. With {@code oneLine}, a line
+     * feed between tokens is an error too: the record must be one line (JSON Lines reads line by line).
      */
-    static int firstError(byte[] b, int from, int to, int maxDepth, int maxNumberLength, int[] members) {
+    public static int firstError(
+            byte[] b, int from, int to, int maxDepth, int maxNumberLength, int[] members, boolean oneLine) {
         if (members != null) {
             members[0] = 0;
         }
@@ -52,6 +56,9 @@ final class StrictJsonPass {
         while (i < to) {
             int c = b[i];
             if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+                if (c == '\n' && oneLine) {
+                    return i;
+                }
                 i++;
                 continue;
             }
@@ -125,11 +132,11 @@ final class StrictJsonPass {
                 i = end;
                 state = afterValue(depth);
             } else if (c == 't' || c == 'f' || c == 'n') {
-                String word = c == 't' ? "true" : c == 'f' ? "false" : "null";
+                byte[] word = c == 't' ? TRUE : c == 'f' ? FALSE : NULL;
                 if (!valueHere || !matches(b, i, to, word)) {
                     return i;
                 }
-                i += word.length();
+                i += word.length;
                 state = afterValue(depth);
             } else {
                 return i;
@@ -154,12 +161,16 @@ final class StrictJsonPass {
         return (objects[depth >> 6] & (1L << depth)) != 0;
     }
 
-    private static boolean matches(byte[] b, int i, int to, String word) {
-        if (i + word.length() > to) {
+    private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
+    private static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
+    private static final byte[] NULL = {'n', 'u', 'l', 'l'};
+
+    private static boolean matches(byte[] b, int i, int to, byte[] word) {
+        if (i + word.length > to) {
             return false;
         }
-        for (int k = 0; k < word.length(); k++) {
-            if (b[i + k] != word.charAt(k)) {
+        for (int k = 0; k < word.length; k++) {
+            if (b[i + k] != word[k]) {
                 return false;
             }
         }
@@ -169,11 +180,15 @@ final class StrictJsonPass {
     /** The offset after the closing quote of the string whose content starts at {@code i}, or -(error offset)-1. */
     private static int stringEnd(byte[] b, int i, int to) {
         while (true) {
-            // Eight plain ASCII bytes at a time: no quote, backslash, control byte or non-ASCII among them.
-            while (i + 8 <= to && plain((long) LONGS.get(b, i))) {
-                i += 8;
-            }
-            if (i >= to) {
+            // Eight bytes at a time up to the first quote, backslash, control byte or non-ASCII byte.
+            if (i + 8 <= to) {
+                long special = specialBytes((long) LONGS.get(b, i));
+                if (special == 0) {
+                    i += 8;
+                    continue;
+                }
+                i += Long.numberOfTrailingZeros(special) >>> 3;
+            } else if (i >= to) {
                 return -to - 1;
             }
             int c = b[i];
@@ -210,12 +225,15 @@ final class StrictJsonPass {
         }
     }
 
-    /** True when none of the eight bytes of {@code w} is a quote, a backslash, below 0x20 or above 0x7f. */
-    private static boolean plain(long w) {
+    /**
+     * The high bit of each of the eight bytes of {@code w} (little-endian) that is a quote, a backslash, below 0x20
+     * or above 0x7f, and possibly of bytes after the first such byte; 0 when there is none. The lowest bit set
+     * always marks a true one: the subtractions borrow only upwards from it.
+     */
+    private static long specialBytes(long w) {
         long quote = w ^ (ONES * '"');
         long backslash = w ^ (ONES * '\\');
-        long special = ((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash) | (w - ONES * 0x20) | w;
-        return (special & HIGHS) == 0;
+        return (((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash) | (w - ONES * 0x20) | w) & HIGHS;
     }
 
     /** The offset after the number starting at {@code i} (RFC 8259 grammar), or -1. */

@@ -1,0 +1,248 @@
+package dev.tripline.event;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Iterator;
+
+/**
+ * The top-level members of one record that {@link StrictJsonPass} accepted, as spans of the record's bytes: the
+ * members a {@link FieldSet} keeps, by name, each with where its value lies. A value becomes a Jackson node the
+ * first time it is read ({@link EventParser#decodeValue}, then cut to what the field set keeps below it), and is
+ * cached. So a rule program pays only for the members its rules read on this record.
+ *
+ * <p>State: the record's bytes (never modified), the kept names and their spans (fixed when built) and the
+ * decoded values (filled as they are read). Lives as long as its {@link Event}; not thread-safe, like the event.
+ * A key repeated in the record keeps its first place and its last value, as Jackson's tree does.
+ */
+final class RecordMembers {
+    private final EventParser decoder;
+    private final byte[] bytes;
+    private final int count;
+    /** Kept names, distinct, in the order they first appear; interned as Jackson's names are. */
+    private final String[] names;
+
+    private final int[] hashes;
+    /** For member k: its value's first byte at {@code 2k} and the byte after it at {@code 2k + 1}. */
+    private final int[] spans;
+    /** What the field set keeps below member k; null when the whole value is kept. */
+    private final FieldSet.Node[] below;
+
+    private final JsonNode[] values;
+
+    private RecordMembers(
+            EventParser decoder, byte[] bytes, int count, String[] names, int[] spans, FieldSet.Node[] below) {
+        this.decoder = decoder;
+        this.bytes = bytes;
+        this.count = count;
+        this.names = names;
+        this.spans = spans;
+        this.below = below;
+        this.hashes = new int[count];
+        for (int k = 0; k < count; k++) {
+            hashes[k] = names[k].hashCode();
+        }
+        this.values = new JsonNode[count];
+    }
+
+    /**
+     * The members {@code keep} keeps of the object record {@code bytes}, from {@link StrictJsonPass}'s member index
+     * {@code index} of it; null when a member's name says the object may be an envelope rather than a record
+     * ({@link EventParser} reads those). Names are decoded here; values are not.
+     */
+    static RecordMembers of(EventParser decoder, byte[] bytes, int[] index, FieldSet.Node keep) {
+        int n = index[0];
+        String[] names = new String[n];
+        int[] spans = new int[2 * n];
+        FieldSet.Node[] below = new FieldSet.Node[n];
+        int count = 0;
+        long seen = 0; // a bit per name hash: a key repeated in the record sets a bit already set
+        for (int m = 0; m < n; m++) {
+            int quote = index[1 + 3 * m];
+            int valueStart = index[2 + 3 * m];
+            int valueEnd = index[3 + 3 * m];
+            int nameEnd = valueStart - 1; // the colon
+            while (bytes[nameEnd] != '"') {
+                nameEnd--;
+            }
+            String name = MemberNames.decode(decoder, bytes, quote, nameEnd + 1);
+            if (isEnvelopeKey(name)) {
+                return null;
+            }
+            FieldSet.Node child = keep.child(name);
+            if (child == null) {
+                continue;
+            }
+            while (isWhitespace(bytes[valueStart])) {
+                valueStart++;
+            }
+            while (isWhitespace(bytes[valueEnd - 1])) {
+                valueEnd--;
+            }
+            long bit = 1L << name.hashCode();
+            int k = count;
+            if ((seen & bit) != 0) {
+                k = 0;
+                while (k < count && names[k] != name) { // names are interned
+                    k++;
+                }
+            }
+            seen |= bit;
+            if (k == count) {
+                names[count++] = name;
+            }
+            spans[2 * k] = valueStart;
+            spans[2 * k + 1] = valueEnd;
+            below[k] = child.all ? null : child;
+        }
+        return new RecordMembers(decoder, bytes, count, names, spans, below);
+    }
+
+    /** The keys that make a top-level object an envelope or a failure of one (see {@code EventParser.rootObject}). */
+    private static boolean isEnvelopeKey(String name) {
+        return name.equals("Records")
+                || name.equals("records")
+                || name.equals("value")
+                || name.equals("detail-type")
+                || name.equals("messageType");
+    }
+
+    private static boolean isWhitespace(byte c) {
+        return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+    }
+
+    /** The record's bytes: exactly the object, as the event keeps them for {@link Event#recordText()}. */
+    byte[] bytes() {
+        return bytes;
+    }
+
+    /** The value of the kept member {@code name}, decoded on first call; null when the record has none. */
+    JsonNode get(String name) {
+        int k = find(name);
+        return k < 0 ? null : value(k);
+    }
+
+    /** True when the record keeps member {@code name}. */
+    boolean has(String name) {
+        return find(name) >= 0;
+    }
+
+    /** True when the record keeps member {@code name} and its value is an object (read from its first byte). */
+    boolean isObject(String name) {
+        int k = find(name);
+        return k >= 0 && bytes[spans[2 * k]] == '{';
+    }
+
+    /** The kept names, in record order. */
+    Iterator<String> names() {
+        return Arrays.asList(names).subList(0, count).iterator();
+    }
+
+    /** A new tree of every kept member, in record order, as the Jackson path builds it. */
+    ObjectNode toObject() {
+        ObjectNode o = EventParser.NODES.objectNode();
+        for (int k = 0; k < count; k++) {
+            o.set(names[k], value(k));
+        }
+        return o;
+    }
+
+    private int find(String name) {
+        int h = name.hashCode();
+        for (int k = 0; k < count; k++) {
+            if (hashes[k] == h && (names[k] == name || names[k].equals(name))) {
+                return k;
+            }
+        }
+        return -1;
+    }
+
+    private JsonNode value(int k) {
+        JsonNode v = values[k];
+        if (v == null) {
+            v = decoder.decodeValue(bytes, spans[2 * k], spans[2 * k + 1]);
+            if (below[k] != null) {
+                keepOnly(v, below[k]);
+            }
+            values[k] = v;
+        }
+        return v;
+    }
+
+    /**
+     * Removes from {@code value} (a tree of its own, just decoded) what {@code keep} does not keep, leaving what
+     * the Jackson path's selective build makes: objects keep the children {@code keep} names, lists are cut
+     * element by element against the same node.
+     */
+    private static void keepOnly(JsonNode value, FieldSet.Node keep) {
+        if (keep.all) {
+            return;
+        }
+        if (value.isArray()) {
+            for (JsonNode element : value) {
+                keepOnly(element, keep);
+            }
+        } else if (value.isObject()) {
+            for (Iterator<java.util.Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
+                java.util.Map.Entry<String, JsonNode> e = it.next();
+                FieldSet.Node child = keep.child(e.getKey());
+                if (child == null) {
+                    it.remove();
+                } else {
+                    keepOnly(e.getValue(), child);
+                }
+            }
+        }
+    }
+
+    /**
+     * Member names as interned strings, from a small cache keyed by their bytes: a record's names are the same
+     * few dozen over and over, and interning each one anew costs a global table lookup. Racy on purpose, like
+     * {@link FieldSet.Node#child}'s cache: entries are immutable, so a thread sees a whole entry or an older one.
+     */
+    static final class MemberNames {
+        private MemberNames() {}
+
+        private record Name(byte[] utf8, String text) {}
+
+        private static final int SLOTS = 1024;
+        private static final Name[] CACHE = new Name[SLOTS];
+
+        /** The name whose quoted form is {@code bytes[quote, end)} (both quotes included). */
+        static String decode(EventParser decoder, byte[] bytes, int quote, int end) {
+            int from = quote + 1;
+            int to = end - 1;
+            int h = 1;
+            for (int i = from; i < to; i++) {
+                byte c = bytes[i];
+                if (c == '\\') {
+                    // Escapes are rare in names: Jackson decodes them.
+                    return decoder.decodeValue(bytes, quote, end).textValue().intern();
+                }
+                h = 31 * h + c;
+            }
+            int slot = (h ^ (h >>> 16)) & (SLOTS - 1);
+            Name hit = CACHE[slot];
+            if (hit != null && sameBytes(hit.utf8, bytes, from, to)) {
+                return hit.text;
+            }
+            String text = new String(bytes, from, to - from, StandardCharsets.UTF_8).intern();
+            CACHE[slot] = new Name(Arrays.copyOfRange(bytes, from, to), text);
+            return text;
+        }
+
+        /** {@code a} equals {@code b[from, to)}; a plain loop, cheaper than a library call for names this short. */
+        private static boolean sameBytes(byte[] a, byte[] b, int from, int to) {
+            if (a.length != to - from) {
+                return false;
+            }
+            for (int k = 0; k < a.length; k++) {
+                if (a[k] != b[from + k]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+}
