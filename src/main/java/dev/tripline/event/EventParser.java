@@ -256,7 +256,7 @@ public final class EventParser {
             index = new int[1 + 3 * index[0]];
             StrictJsonPass.firstError(raw, 0, raw.length, limits.maxDepth(), MAX_NUMBER_LENGTH, index, oneLine);
         }
-        RecordMembers members = RecordMembers.of(this, raw, index, fields.root());
+        RecordMembers members = RecordMembers.of(raw, index, fields.root());
         if (members == null) {
             return null;
         }
@@ -285,22 +285,6 @@ public final class EventParser {
 
     /** Jackson's limit on the characters of a number (StreamReadConstraints), which the factory keeps. */
     private static final int MAX_NUMBER_LENGTH = StreamReadConstraints.DEFAULT_MAX_NUM_LEN;
-
-    /**
-     * The value in {@code b[from, to)}, which {@link StrictJsonPass} accepted, as a tree built the way the
-     * Jackson path builds it (the same node types, interned names). The one place the fast path decodes.
-     */
-    JsonNode decodeValue(byte[] b, int from, int to) {
-        if (b[from] == '"' && indexOf(b, (byte) '\\', from + 1, to - 1) < 0) {
-            // A string without escapes is its UTF-8 bytes (the pass checked them), as Jackson would decode them.
-            return NODES.textNode(new String(b, from + 1, to - from - 2, StandardCharsets.UTF_8));
-        }
-        try (JsonParser p = factory.createParser(b, from, to - from)) {
-            return readValue(p, p.nextToken(), new Budget(0, limits.maxRecordBytes(), to - from), null);
-        } catch (IOException e) {
-            throw new IllegalStateException("a value the strict pass accepted did not read", e);
-        }
-    }
 
     /** Parses a whole stream and collects the results; for big inputs prefer {@link #parse(InputStream, Sink)}. */
     public ParseResult parseAll(InputStream in) {

@@ -2,14 +2,13 @@ package dev.tripline.event;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Iterator;
 
 /**
  * The top-level members of one record that {@link StrictJsonPass} accepted, as spans of the record's bytes: the
  * members a {@link FieldSet} keeps, by name, each with where its value lies. A value becomes a Jackson node the
- * first time it is read ({@link EventParser#decodeValue}, then cut to what the field set keeps below it), and is
+ * first time it is read ({@link ValidJsonTree#decodeValue}, then cut to what the field set keeps below it), and is
  * cached. So a rule program pays only for the members its rules read on this record.
  *
  * <p>State: the record's bytes (never modified), the kept names and their spans (fixed when built) and the
@@ -17,7 +16,6 @@ import java.util.Iterator;
  * A key repeated in the record keeps its first place and its last value, as Jackson's tree does.
  */
 final class RecordMembers {
-    private final EventParser decoder;
     private final byte[] bytes;
     private final int count;
     /** Kept names, distinct, in the order they first appear; interned as Jackson's names are. */
@@ -31,9 +29,7 @@ final class RecordMembers {
 
     private final JsonNode[] values;
 
-    private RecordMembers(
-            EventParser decoder, byte[] bytes, int count, String[] names, int[] spans, FieldSet.Node[] below) {
-        this.decoder = decoder;
+    private RecordMembers(byte[] bytes, int count, String[] names, int[] spans, FieldSet.Node[] below) {
         this.bytes = bytes;
         this.count = count;
         this.names = names;
@@ -51,7 +47,7 @@ final class RecordMembers {
      * {@code index} of it; null when a member's name says the object may be an envelope rather than a record
      * ({@link EventParser} reads those). Names are decoded here; values are not.
      */
-    static RecordMembers of(EventParser decoder, byte[] bytes, int[] index, FieldSet.Node keep) {
+    static RecordMembers of(byte[] bytes, int[] index, FieldSet.Node keep) {
         int n = index[0];
         String[] names = new String[n];
         int[] spans = new int[2 * n];
@@ -66,7 +62,7 @@ final class RecordMembers {
             while (bytes[nameEnd] != '"') {
                 nameEnd--;
             }
-            String name = MemberNames.decode(decoder, bytes, quote, nameEnd + 1);
+            String name = ValidJsonTree.name(bytes, quote, nameEnd + 1);
             if (isEnvelopeKey(name)) {
                 return null;
             }
@@ -96,7 +92,7 @@ final class RecordMembers {
             spans[2 * k + 1] = valueEnd;
             below[k] = child.all ? null : child;
         }
-        return new RecordMembers(decoder, bytes, count, names, spans, below);
+        return new RecordMembers(bytes, count, names, spans, below);
     }
 
     /** The keys that make a top-level object an envelope or a failure of one (see {@code EventParser.rootObject}). */
@@ -161,7 +157,7 @@ final class RecordMembers {
     private JsonNode value(int k) {
         JsonNode v = values[k];
         if (v == null) {
-            v = decoder.decodeValue(bytes, spans[2 * k], spans[2 * k + 1]);
+            v = ValidJsonTree.decodeValue(bytes, spans[2 * k], spans[2 * k + 1]);
             if (below[k] != null) {
                 keepOnly(v, below[k]);
             }
@@ -193,56 +189,6 @@ final class RecordMembers {
                     keepOnly(e.getValue(), child);
                 }
             }
-        }
-    }
-
-    /**
-     * Member names as interned strings, from a small cache keyed by their bytes: a record's names are the same
-     * few dozen over and over, and interning each one anew costs a global table lookup. Racy on purpose, like
-     * {@link FieldSet.Node#child}'s cache: entries are immutable, so a thread sees a whole entry or an older one.
-     */
-    static final class MemberNames {
-        private MemberNames() {}
-
-        private record Name(byte[] utf8, String text) {}
-
-        private static final int SLOTS = 1024;
-        private static final Name[] CACHE = new Name[SLOTS];
-
-        /** The name whose quoted form is {@code bytes[quote, end)} (both quotes included). */
-        static String decode(EventParser decoder, byte[] bytes, int quote, int end) {
-            int from = quote + 1;
-            int to = end - 1;
-            int h = 1;
-            for (int i = from; i < to; i++) {
-                byte c = bytes[i];
-                if (c == '\\') {
-                    // Escapes are rare in names: Jackson decodes them.
-                    return decoder.decodeValue(bytes, quote, end).textValue().intern();
-                }
-                h = 31 * h + c;
-            }
-            int slot = (h ^ (h >>> 16)) & (SLOTS - 1);
-            Name hit = CACHE[slot];
-            if (hit != null && sameBytes(hit.utf8, bytes, from, to)) {
-                return hit.text;
-            }
-            String text = new String(bytes, from, to - from, StandardCharsets.UTF_8).intern();
-            CACHE[slot] = new Name(Arrays.copyOfRange(bytes, from, to), text);
-            return text;
-        }
-
-        /** {@code a} equals {@code b[from, to)}; a plain loop, cheaper than a library call for names this short. */
-        private static boolean sameBytes(byte[] a, byte[] b, int from, int to) {
-            if (a.length != to - from) {
-                return false;
-            }
-            for (int k = 0; k < a.length; k++) {
-                if (a[k] != b[from + k]) {
-                    return false;
-                }
-            }
-            return true;
         }
     }
 }

@@ -228,18 +228,33 @@ public final class ValidJsonTree {
                 h = 31 * h + b[i++]; // the escaped byte, which may be a quote
             }
         }
-        int end = i - 1;
         pos = i;
-        int length = end - start;
-        if (length > MAX_CACHED_NAME) {
-            return text(start, end).intern();
+        return cachedName(b, start, i - 1, h);
+    }
+
+    /**
+     * The field name whose quoted form is {@code b[quote, end)} (both quotes included), interned, from the same
+     * cache as the names inside values: for a record's member index ({@link RecordMembers}).
+     */
+    static String name(byte[] b, int quote, int end) {
+        int h = 0;
+        for (int i = quote + 1; i < end - 1; i++) {
+            h = 31 * h + b[i];
+        }
+        return cachedName(b, quote + 1, end - 1, h);
+    }
+
+    /** The name whose bytes between its quotes are {@code b[start, end)}, hashing to {@code h}, interned. */
+    private static String cachedName(byte[] b, int start, int end, int h) {
+        if (end - start > MAX_CACHED_NAME) {
+            return new ValidJsonTree(b, start, end).text(start, end).intern();
         }
         int slot = (h ^ (h >>> 12)) & (NAME_SLOTS - 1);
         Name cached = NAMES[slot];
         if (cached != null && Arrays.equals(cached.raw, 0, cached.raw.length, b, start, end)) {
             return cached.text;
         }
-        String text = text(start, end).intern();
+        String text = new ValidJsonTree(b, start, end).text(start, end).intern();
         NAMES[slot] = new Name(Arrays.copyOfRange(b, start, end), text);
         return text;
     }

@@ -3,6 +3,7 @@ package dev.tripline.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tripline.event.ParseLimits;
+import dev.tripline.event.StrictJsonPass;
 import dev.tripline.event.ValidJsonTree;
 import dev.tripline.testing.JacksonValue;
 import dev.tripline.testing.SharedData;
@@ -48,7 +49,7 @@ public final class DecodeValueBench {
         int[] members = new int[1 + 3 * MAX_MEMBERS];
         for (int i = 0; i < RECORDS; i++) {
             byte[] m = all.get(i % all.size()).toString().getBytes(StandardCharsets.UTF_8);
-            if (StrictJsonPass.firstError(m, 0, m.length, DEPTH, NUMBER_LENGTH, members) >= 0
+            if (StrictJsonPass.firstError(m, 0, m.length, DEPTH, NUMBER_LENGTH, members, false) >= 0
                     || members[0] > MAX_MEMBERS) {
                 throw new IllegalStateException("record " + i + " fails the strict pass or has too many members");
             }
@@ -92,7 +93,7 @@ public final class DecodeValueBench {
     private void strictPassAndValidJsonTree() {
         int[] members = new int[1 + 3 * MAX_MEMBERS];
         for (byte[] m : messages) {
-            if (StrictJsonPass.firstError(m, 0, m.length, DEPTH, NUMBER_LENGTH, members) >= 0) {
+            if (StrictJsonPass.firstError(m, 0, m.length, DEPTH, NUMBER_LENGTH, members, false) >= 0) {
                 throw new IllegalStateException("a benchmark record failed the strict pass");
             }
             for (int k = 0; k < members[0]; k++) {
