@@ -286,6 +286,26 @@ public final class EventParser {
     /** Jackson's limit on the characters of a number (StreamReadConstraints), which the factory keeps. */
     private static final int MAX_NUMBER_LENGTH = StreamReadConstraints.DEFAULT_MAX_NUM_LEN;
 
+    /**
+     * The tree the Jackson path builds for the one JSON value in {@code b[from, to)}, whole (no field set), within
+     * this parser's limits: the reference {@link ValidJsonTree} is held to.
+     *
+     * @throws IOException when the bytes are not one JSON value within the limits
+     */
+    public JsonNode readWholeValue(byte[] b, int from, int to) throws IOException {
+        try (JsonParser p = factory.createParser(b, from, to - from)) {
+            JsonToken t = p.nextToken();
+            if (t == null) {
+                throw new JsonEOFException(p, null, "no value");
+            }
+            JsonNode value = readValue(p, t, new Budget(0, limits.maxRecordBytes(), to - from), null);
+            if (p.nextToken() != null) {
+                throw new JsonEOFException(p, null, "trailing content after the value");
+            }
+            return value;
+        }
+    }
+
     /** Parses a whole stream and collects the results; for big inputs prefer {@link #parse(InputStream, Sink)}. */
     public ParseResult parseAll(InputStream in) {
         Collector c = new Collector();
