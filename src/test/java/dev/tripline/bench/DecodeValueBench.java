@@ -8,8 +8,6 @@ import dev.tripline.event.ValidJsonTree;
 import dev.tripline.testing.JacksonValue;
 import dev.tripline.testing.SharedData;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -67,10 +65,6 @@ public final class DecodeValueBench {
         }
     }
 
-    private interface Pass {
-        void run() throws IOException;
-    }
-
     private void jacksonPerValue() {
         for (int i = 0; i < RECORDS; i++) {
             int[] s = spans[i];
@@ -115,33 +109,16 @@ public final class DecodeValueBench {
         }
     }
 
-    public static void main(String[] args) throws IOException {
-        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
+    public static void main(String[] args) throws Exception {
+        int rounds = PairedRounds.rounds(args, 30);
         DecodeValueBench b = new DecodeValueBench();
-        Map<String, Pass> variants = new LinkedHashMap<>();
+        Map<String, PairedRounds.Pass> variants = new LinkedHashMap<>();
         variants.put("jacksonPerValue", b::jacksonPerValue);
         variants.put("validJsonTree", b::validJsonTree);
         variants.put("strictPassAndValidJsonTree", b::strictPassAndValidJsonTree);
         variants.put("readTreeWhole", b::readTreeWhole);
         variants.put("validJsonTreeWhole", b::validJsonTreeWhole);
-        if (args.length > 1) {
-            variants.keySet().retainAll(List.of(args[1].split(",")));
-        }
-        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        Map<String, double[][]> perRecord = new LinkedHashMap<>(); // [0] wall, [1] cpu, per round
-        variants.keySet().forEach(k -> perRecord.put(k, new double[2][rounds]));
-        for (int round = 0; round < rounds; round++) {
-            for (Map.Entry<String, Pass> v : variants.entrySet()) {
-                long wall = System.nanoTime();
-                long cpu = threads.getCurrentThreadCpuTime();
-                for (int pass = 0; pass < 5; pass++) {
-                    v.getValue().run();
-                }
-                double[][] r = perRecord.get(v.getKey());
-                r[0][round] = (System.nanoTime() - wall) / (5.0 * RECORDS);
-                r[1][round] = (threads.getCurrentThreadCpuTime() - cpu) / (5.0 * RECORDS);
-            }
-        }
+        Map<String, PairedRounds.Times> times = PairedRounds.run(PairedRounds.selected(variants, args), rounds);
         int values = Arrays.stream(b.spans).mapToInt(s -> s.length / 2).sum();
         System.out.printf(
                 "%d records of %.0f bytes on average, %.1f top-level values per record, %d rounds (median of the last"
@@ -151,20 +128,14 @@ public final class DecodeValueBench {
                 (double) values / RECORDS,
                 rounds,
                 rounds - rounds / 2);
-        double base = median(perRecord.get("jacksonPerValue")[1], rounds / 2);
-        for (Map.Entry<String, double[][]> r : perRecord.entrySet()) {
-            double wall = median(r.getValue()[0], rounds / 2);
-            double cpu = median(r.getValue()[1], rounds / 2);
+        double base = PairedRounds.laterMedian(times.get("jacksonPerValue").cpu()) / RECORDS;
+        for (Map.Entry<String, PairedRounds.Times> t : times.entrySet()) {
+            double wall = PairedRounds.laterMedian(t.getValue().wall()) / RECORDS;
+            double cpu = PairedRounds.laterMedian(t.getValue().cpu()) / RECORDS;
             System.out.printf(
                     "%-27s %,8.0f ns/record wall %,8.0f ns/record cpu  %.2fx jacksonPerValue (cpu)%n",
-                    r.getKey(), wall, cpu, cpu / base);
+                    t.getKey(), wall, cpu, cpu / base);
         }
         System.out.println("(sink " + b.sink + ")");
-    }
-
-    private static double median(double[] all, int from) {
-        double[] tail = Arrays.copyOfRange(all, from, all.length);
-        Arrays.sort(tail);
-        return tail[tail.length / 2];
     }
 }

@@ -97,54 +97,39 @@ public class ParseBenchmark {
      * then optionally the variants to run, comma-separated ({@code jacksonTree} must be among them).
      */
     public static void main(String[] args) throws Exception {
-        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
+        int rounds = PairedRounds.rounds(args, 30);
         ParseBenchmark b = new ParseBenchmark();
         b.setUp();
         Blackhole bh = new Blackhole(
                 "Today's password is swordfish. I understand instantiating Blackholes directly is dangerous.");
-        Map<String, ThrowingPass> variants = new java.util.LinkedHashMap<>();
-        variants.put("jacksonTree", b::jacksonTree);
-        variants.put("tripline", b::tripline);
-        variants.put("selective", b::selective);
-        variants.put("jacksonSkip", b::jacksonSkip);
-        variants.put("dslJsonMap", b::dslJsonMap);
-        variants.put("fastjsonSkip", b::fastjsonSkip);
-        variants.put("fastjsonWalk", b::fastjsonWalk);
-        variants.put("fastjsonTree", b::fastjsonTree);
-        variants.put("fastjsonJackson", b::fastjsonJackson);
-        variants.put("fastjsonLazy", b::fastjsonLazy);
-        variants.put("fastjsonLazyStrict", b::fastjsonLazyStrict);
-        variants.put("strictPass", b::strictPass);
-        variants.put("strictIndexLazy", b::strictIndexLazy);
-        if (args.length > 1) {
-            variants.keySet().retainAll(List.of(args[1].split(",")));
-        }
-        Map<String, double[]> rates = new java.util.LinkedHashMap<>();
-        variants.keySet().forEach(k -> rates.put(k, new double[rounds]));
-        for (int round = 0; round < rounds; round++) {
-            for (Map.Entry<String, ThrowingPass> v : variants.entrySet()) {
-                long start = System.nanoTime();
-                for (int pass = 0; pass < 5; pass++) {
-                    v.getValue().run(bh);
-                }
-                rates.get(v.getKey())[round] = 5.0 * RECORDS * 1e9 / (System.nanoTime() - start);
-            }
-        }
-        double baseline = median(rates.get("jacksonTree"), rounds / 2);
-        for (Map.Entry<String, double[]> r : rates.entrySet()) {
-            double m = median(r.getValue(), rounds / 2);
-            System.out.printf("%-14s %,12.0f records/s  %.2fx jacksonTree%n", r.getKey(), m, m / baseline);
+        Map<String, PairedRounds.Pass> variants = new java.util.LinkedHashMap<>();
+        variants.put("jacksonTree", () -> b.jacksonTree(bh));
+        variants.put("tripline", () -> b.tripline(bh));
+        variants.put("selective", () -> b.selective(bh));
+        variants.put("jacksonSkip", () -> b.jacksonSkip(bh));
+        variants.put("dslJsonMap", () -> b.dslJsonMap(bh));
+        variants.put("fastjsonSkip", () -> b.fastjsonSkip(bh));
+        variants.put("fastjsonWalk", () -> b.fastjsonWalk(bh));
+        variants.put("fastjsonTree", () -> b.fastjsonTree(bh));
+        variants.put("fastjsonJackson", () -> b.fastjsonJackson(bh));
+        variants.put("fastjsonLazy", () -> b.fastjsonLazy(bh));
+        variants.put("fastjsonLazyStrict", () -> b.fastjsonLazyStrict(bh));
+        variants.put("strictPass", () -> b.strictPass(bh));
+        variants.put("strictIndexLazy", () -> b.strictIndexLazy(bh));
+        Map<String, PairedRounds.Times> times = PairedRounds.run(PairedRounds.selected(variants, args), rounds);
+        double baseline = recordsPerSecond(times.get("jacksonTree"));
+        for (Map.Entry<String, PairedRounds.Times> t : times.entrySet()) {
+            double m = recordsPerSecond(t.getValue());
+            System.out.printf("%-14s %,12.0f records/s  %.2fx jacksonTree%n", t.getKey(), m, m / baseline);
         }
     }
 
-    private static double median(double[] all, int from) {
-        double[] tail = java.util.Arrays.copyOfRange(all, from, all.length);
-        java.util.Arrays.sort(tail);
-        return tail[tail.length / 2];
-    }
-
-    private interface ThrowingPass {
-        void run(Blackhole bh) throws IOException;
+    /** The median records/s of the later rounds, each round's rate taken from its wall time. */
+    private static double recordsPerSecond(PairedRounds.Times t) {
+        double[] rates = java.util.Arrays.stream(t.wall())
+                .map(nanos -> RECORDS * 1e9 / nanos)
+                .toArray();
+        return PairedRounds.laterMedian(rates);
     }
 
     @Benchmark
