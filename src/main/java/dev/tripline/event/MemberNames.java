@@ -31,6 +31,7 @@ final class MemberNames {
      * eight in {@code tail}, little-endian, zero-padded when shorter), and the answers for it.
      *
      * @param text  the decoded name, interned as Jackson's names are
+     * @param hash  its {@link String#hashCode}, kept here so that a lookup does not touch the string
      * @param child the field set's node for the member, null when the member is skipped
      * @param below what the field set keeps below the member; null when it keeps the whole value (or skips it)
      * @param envelope true for a key that makes the object an envelope rather than a record
@@ -41,6 +42,7 @@ final class MemberNames {
             long head,
             long tail,
             String text,
+            int hash,
             FieldSet.Node child,
             FieldSet.Node below,
             boolean envelope) {}
@@ -82,6 +84,7 @@ final class MemberNames {
                 head,
                 tail,
                 text,
+                text.hashCode(),
                 child,
                 child == null || child.all ? null : child,
                 isEnvelopeKey(text));

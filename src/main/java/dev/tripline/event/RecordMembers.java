@@ -62,7 +62,7 @@ final class RecordMembers {
                 continue;
             }
             String text = name.text();
-            int hash = text.hashCode();
+            int hash = name.hash();
             long bit = 1L << hash;
             int k = count;
             if ((seen & bit) != 0) {
