@@ -27,8 +27,9 @@ final class MemberNames {
     private final Name[] table = new Name[SLOTS];
 
     /**
-     * A name as it appears between its quotes ({@code length} bytes, the first eight in {@code head} and the last
-     * eight in {@code tail}, little-endian, zero-padded when shorter), and the answers for it.
+     * A name as it appears between its quotes ({@code length} bytes: bytes 0 to 7 in {@code head}, 8 to 15 in
+     * {@code middle} and the last eight in {@code tail}, little-endian, zero-padded when shorter), and the answers
+     * for it. The three words hold all of a name of up to 24 bytes, so most names compare without {@code raw}.
      *
      * @param text  the decoded name, interned as Jackson's names are
      * @param hash  its {@link String#hashCode}, kept here so that a lookup does not touch the string
@@ -40,6 +41,7 @@ final class MemberNames {
             byte[] raw,
             int length,
             long head,
+            long middle,
             long tail,
             String text,
             int hash,
@@ -56,32 +58,35 @@ final class MemberNames {
         int start = quote + 1;
         int length = end - 1 - start;
         if (length > MAX_CACHED_NAME) {
-            return lookUp(b, quote, end, 0, 0);
+            return lookUp(b, quote, end, 0, 0, 0);
         }
         long head = word(b, start, Math.min(length, 8));
-        long tail = length > 8 ? word(b, end - 9, 8) : 0;
-        long h = (head * 0x9E3779B97F4A7C15L) ^ (tail * 0xC2B2AE3D27D4EB4FL) ^ length;
+        long middle = length > 8 ? word(b, start + 8, Math.min(length - 8, 8)) : 0;
+        long tail = length > 16 ? word(b, end - 9, 8) : 0;
+        long h = (head * 0x9E3779B97F4A7C15L) ^ (middle * 0xC2B2AE3D27D4EB4FL) ^ tail ^ length;
         int slot = (int) (h >>> 54) & (SLOTS - 1);
         Name cached = table[slot];
         if (cached != null
                 && cached.length == length
                 && cached.head == head
+                && cached.middle == middle
                 && cached.tail == tail
-                && (length <= 16 || Arrays.equals(cached.raw, 8, length - 8, b, start + 8, end - 9))) {
+                && (length <= 24 || Arrays.equals(cached.raw, 16, length - 8, b, start + 16, end - 9))) {
             return cached;
         }
-        Name name = lookUp(b, quote, end, head, tail);
+        Name name = lookUp(b, quote, end, head, middle, tail);
         table[slot] = name;
         return name;
     }
 
-    private Name lookUp(byte[] b, int quote, int end, long head, long tail) {
+    private Name lookUp(byte[] b, int quote, int end, long head, long middle, long tail) {
         String text = ValidJsonTree.name(b, quote, end);
         FieldSet.Node child = keep.child(text);
         return new Name(
                 Arrays.copyOfRange(b, quote + 1, end - 1),
                 end - quote - 2,
                 head,
+                middle,
                 tail,
                 text,
                 text.hashCode(),
