@@ -80,6 +80,8 @@ public final class EventParser {
     private final FieldSet fields;
     /** Whether single records go through {@link #lazyRecord} first; off only for tests of the Jackson path. */
     private final boolean fastPath;
+    /** The fast path's top-level names with this parser's field set's answers; null when it builds whole records. */
+    private final MemberNames memberNames;
 
     public EventParser() {
         this(ParseLimits.defaults());
@@ -109,6 +111,7 @@ public final class EventParser {
         this.requireIdentity = requireIdentity;
         this.fields = fields;
         this.fastPath = true;
+        this.memberNames = fields.isAll() ? null : new MemberNames(fields.root());
         this.factory = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(limits.maxDepth())
@@ -123,6 +126,7 @@ public final class EventParser {
         this.fields = other.fields;
         this.factory = other.factory;
         this.fastPath = fastPath;
+        this.memberNames = other.memberNames;
     }
 
     /**
@@ -167,7 +171,7 @@ public final class EventParser {
 
     /** Parses one message into {@code sink}. */
     public void parse(byte[] message, Sink sink) {
-        Event event = fastRecord(message);
+        Event event = message.length < PEEK ? lazyRecord(message, 0, message.length, true) : null;
         if (event != null) {
             sink.event(event);
             return;
@@ -210,53 +214,46 @@ public final class EventParser {
     private static final int INDEXED_MEMBERS = 48;
 
     /**
-     * The fast path for a message of one record, when the parser builds selectively (the event then keeps the
-     * record's bytes anyway): {@link StrictJsonPass} checks that the message is one object on one line (so it
-     * holds no NUL either, and is not gzip) and indexes its top-level members, and the event decodes each member
-     * only when it is read ({@link RecordMembers}). Returns null whenever the record is not a plain record this
-     * parser would turn into an event, or the pass is unsure (a limit, an envelope's key, anything it rejects):
-     * the Jackson path then reads the message and gives exactly the event or the failure it always has.
+     * The fast path for one record, when the parser builds selectively (the event then keeps the record's bytes
+     * anyway): {@link StrictJsonPass} checks that {@code b[from, to)} is one object, blanks around it aside, and
+     * indexes its top-level members, and the event decodes each member only when it is read ({@link
+     * RecordMembers}). Returns null whenever the record is not a plain record this parser would turn into an
+     * event, or the pass is unsure (a limit, an envelope's key, anything it rejects): the Jackson path then reads
+     * the bytes and gives exactly the event or the failure it always has.
+     *
+     * <p>The event keeps exactly the object's bytes, as the Jackson path does. With {@code message}, {@code b} is
+     * a whole message, read as JSON Lines: a line feed between tokens is refused (so it holds no NUL either, and is
+     * not gzip), and the event keeps {@code b} itself when it is nothing but the object. Otherwise {@code b} is the
+     * envelope reader's buffer holding an array element, and the event keeps a copy.
      */
-    private Event fastRecord(byte[] message) {
-        if (!fastPath || fields.isAll() || message.length >= PEEK) {
+    private Event lazyRecord(byte[] b, int from, int to, boolean message) {
+        if (!fastPath || fields.isAll()) {
             return null;
         }
-        int start = skipWhitespace(message, 0, message.length);
-        if (start == message.length) {
-            return null;
-        }
-        int end = message.length;
-        while (end > start && isWhitespace(message[end - 1])) {
+        int start = skipWhitespace(b, from, to);
+        int end = to;
+        while (end > start && isWhitespace(b[end - 1])) {
             end--;
         }
-        if (message[start] != '{' || end - start > fastPathMaxBytes()) {
+        if (start == end || b[start] != '{' || end - start > fastPathMaxBytes()) {
             return null;
         }
-        // The event keeps exactly the object's bytes, as the Jackson path does: the message itself when it is
-        // nothing else.
-        byte[] raw = start == 0 && end == message.length ? message : Arrays.copyOfRange(message, start, end);
-        return lazyRecord(raw, true);
-    }
-
-    /**
-     * The event of the record {@code raw} (the bytes the event keeps: an object, maybe with blanks around) read by
-     * {@link StrictJsonPass} and decoded member by member, or null to leave it to the Jackson path. With
-     * {@code oneLine} a line feed between tokens is refused too (a message is read as JSON Lines).
-     */
-    private Event lazyRecord(byte[] raw, boolean oneLine) {
-        int first = skipWhitespace(raw, 0, raw.length);
-        if (first == raw.length || raw[first] != '{' || raw.length > fastPathMaxBytes()) {
-            return null;
-        }
-        int[] index = new int[1 + 3 * INDEXED_MEMBERS];
-        if (StrictJsonPass.firstError(raw, 0, raw.length, limits.maxDepth(), MAX_NUMBER_LENGTH, index, oneLine) >= 0) {
+        int[] index = new int[1 + StrictJsonPass.MEMBER_INTS * INDEXED_MEMBERS];
+        if (StrictJsonPass.firstError(b, start, end, limits.maxDepth(), MAX_NUMBER_LENGTH, index, message) >= 0) {
             return null;
         }
         if (index[0] > INDEXED_MEMBERS) {
-            index = new int[1 + 3 * index[0]];
-            StrictJsonPass.firstError(raw, 0, raw.length, limits.maxDepth(), MAX_NUMBER_LENGTH, index, oneLine);
+            index = new int[1 + StrictJsonPass.MEMBER_INTS * index[0]];
+            StrictJsonPass.firstError(b, start, end, limits.maxDepth(), MAX_NUMBER_LENGTH, index, message);
         }
-        RecordMembers members = RecordMembers.of(raw, index, fields.root());
+        byte[] raw = b;
+        if (!message || start != 0 || end != b.length) {
+            raw = Arrays.copyOfRange(b, start, end);
+            for (int k = 1; k < 1 + StrictJsonPass.MEMBER_INTS * index[0]; k++) {
+                index[k] -= start;
+            }
+        }
+        RecordMembers members = RecordMembers.of(raw, index, memberNames);
         if (members == null) {
             return null;
         }
@@ -965,8 +962,8 @@ public final class EventParser {
                     ParseFailure.snippetOf(e.bytes(), 0, e.length()));
             return;
         }
-        if (!logEvent && fastPath && !fields.isAll()) {
-            Event event = lazyRecord(Arrays.copyOf(e.bytes(), e.length()), false);
+        if (!logEvent) {
+            Event event = lazyRecord(e.bytes(), 0, e.length(), false);
             if (event != null) {
                 ctx.sink.event(event);
                 return;

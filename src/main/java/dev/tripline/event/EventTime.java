@@ -28,7 +28,7 @@ final class EventTime {
      * UTC. Only this exact layout is taken as UTC; an ISO local time ({@code 2021-01-01T19:42:55}) stays invalid,
      * since nothing says which zone it is in.
      */
-    private static final DateTimeFormatter PANTHER_UTC = new DateTimeFormatterBuilder()
+    static final DateTimeFormatter PANTHER_UTC = new DateTimeFormatterBuilder()
             .appendPattern("uuuu-MM-dd HH:mm:ss")
             .optionalStart()
             .appendFraction(ChronoField.NANO_OF_SECOND, 1, 9, true)
@@ -84,20 +84,23 @@ final class EventTime {
     }
 
     /**
-     * The common shape, read without java.time's formatters (whose ISO instant parser builds a new formatter on
-     * every call): {@code yyyy-MM-ddTHH:mm:ss[.f{1,9}]Z}, as CloudTrail and Azure write it. Anything else, and
-     * anything this cannot vouch for (second 60, a date that does not exist), is {@link Event#NO_TIME} here and
-     * left to the full parse, so both give the same answer.
+     * The common shapes, read without java.time's formatters (whose ISO instant parser builds a new formatter on
+     * every call, and a text it refuses costs an exception per formatter tried): {@code
+     * yyyy-MM-ddTHH:mm:ss[.f{1,9}]Z}, as CloudTrail and Azure write it, and Panther's {@code yyyy-MM-dd
+     * HH:mm:ss[.f{1,9}]}, which is UTC. Anything else, and anything this cannot vouch for (second 60, a date that
+     * does not exist), is {@link Event#NO_TIME} here and left to the full parse, so both give the same answer.
      */
     static long utcMillis(String s) {
         int n = s.length();
-        if (n < 20
-                || s.charAt(n - 1) != 'Z'
-                || s.charAt(4) != '-'
-                || s.charAt(7) != '-'
-                || s.charAt(10) != 'T'
-                || s.charAt(13) != ':'
-                || s.charAt(16) != ':') {
+        if (n < 19 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(13) != ':' || s.charAt(16) != ':') {
+            return Event.NO_TIME;
+        }
+        int fractionEnd; // where the seconds' fraction would end
+        if (s.charAt(10) == 'T' && s.charAt(n - 1) == 'Z') {
+            fractionEnd = n - 1;
+        } else if (s.charAt(10) == ' ') {
+            fractionEnd = n;
+        } else {
             return Event.NO_TIME;
         }
         int year = digits(s, 0, 4);
@@ -113,8 +116,8 @@ final class EventTime {
             return Event.NO_TIME;
         }
         int millis = 0;
-        if (n > 20) {
-            int fraction = n - 21; // between the '.' and the 'Z'
+        if (fractionEnd > 19) {
+            int fraction = fractionEnd - 20; // between the '.' and the end
             if (s.charAt(19) != '.' || fraction < 1 || fraction > 9) {
                 return Event.NO_TIME;
             }

@@ -29,83 +29,59 @@ final class RecordMembers {
 
     private final JsonNode[] values;
 
-    private RecordMembers(byte[] bytes, int count, String[] names, int[] spans, FieldSet.Node[] below) {
+    private RecordMembers(byte[] bytes, int count, String[] names, int[] hashes, int[] spans, FieldSet.Node[] below) {
         this.bytes = bytes;
         this.count = count;
         this.names = names;
+        this.hashes = hashes;
         this.spans = spans;
         this.below = below;
-        this.hashes = new int[count];
-        for (int k = 0; k < count; k++) {
-            hashes[k] = names[k].hashCode();
-        }
         this.values = new JsonNode[count];
     }
 
     /**
-     * The members {@code keep} keeps of the object record {@code bytes}, from {@link StrictJsonPass}'s member index
-     * {@code index} of it; null when a member's name says the object may be an envelope rather than a record
-     * ({@link EventParser} reads those). Names are decoded here; values are not.
+     * The members the field set of {@code names} keeps of the object record {@code bytes}, from {@link
+     * StrictJsonPass}'s member index {@code index} of it; null when a member's name says the object may be an
+     * envelope rather than a record ({@link EventParser} reads those). Values are not decoded here.
      */
-    static RecordMembers of(byte[] bytes, int[] index, FieldSet.Node keep) {
+    static RecordMembers of(byte[] bytes, int[] index, MemberNames memberNames) {
         int n = index[0];
         String[] names = new String[n];
+        int[] hashes = new int[n];
         int[] spans = new int[2 * n];
         FieldSet.Node[] below = new FieldSet.Node[n];
         int count = 0;
         long seen = 0; // a bit per name hash: a key repeated in the record sets a bit already set
-        for (int m = 0; m < n; m++) {
-            int quote = index[1 + 3 * m];
-            int valueStart = index[2 + 3 * m];
-            int valueEnd = index[3 + 3 * m];
-            int nameEnd = valueStart - 1; // the colon
-            while (bytes[nameEnd] != '"') {
-                nameEnd--;
-            }
-            String name = ValidJsonTree.name(bytes, quote, nameEnd + 1);
-            if (isEnvelopeKey(name)) {
+        for (int m = 0, slot = 1; m < n; m++, slot += StrictJsonPass.MEMBER_INTS) {
+            MemberNames.Name name = memberNames.of(
+                    bytes, index[slot + StrictJsonPass.NAME_START], index[slot + StrictJsonPass.NAME_END]);
+            if (name.envelope()) {
                 return null;
             }
-            FieldSet.Node child = keep.child(name);
-            if (child == null) {
+            if (name.child() == null) {
                 continue;
             }
-            while (isWhitespace(bytes[valueStart])) {
-                valueStart++;
-            }
-            while (isWhitespace(bytes[valueEnd - 1])) {
-                valueEnd--;
-            }
-            long bit = 1L << name.hashCode();
+            String text = name.text();
+            int hash = name.hash();
+            long bit = 1L << hash;
             int k = count;
             if ((seen & bit) != 0) {
                 k = 0;
-                while (k < count && names[k] != name) { // names are interned
+                while (k < count && names[k] != text) { // names are interned
                     k++;
                 }
             }
             seen |= bit;
             if (k == count) {
-                names[count++] = name;
+                names[count] = text;
+                hashes[count] = hash;
+                count++;
             }
-            spans[2 * k] = valueStart;
-            spans[2 * k + 1] = valueEnd;
-            below[k] = child.all ? null : child;
+            spans[2 * k] = index[slot + StrictJsonPass.VALUE_START];
+            spans[2 * k + 1] = index[slot + StrictJsonPass.VALUE_END];
+            below[k] = name.below();
         }
-        return new RecordMembers(bytes, count, names, spans, below);
-    }
-
-    /** The keys that make a top-level object an envelope or a failure of one (see {@code EventParser.rootObject}). */
-    private static boolean isEnvelopeKey(String name) {
-        return name.equals("Records")
-                || name.equals("records")
-                || name.equals("value")
-                || name.equals("detail-type")
-                || name.equals("messageType");
-    }
-
-    private static boolean isWhitespace(byte c) {
-        return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+        return new RecordMembers(bytes, count, names, hashes, spans, below);
     }
 
     /** The record's bytes: exactly the object, as the event keeps them for {@link Event#recordText()}. */

@@ -20,17 +20,22 @@ import java.nio.ByteOrder;
 public final class StrictJsonPass {
     private StrictJsonPass() {}
 
-    private static final int VALUE = 0;
-    private static final int VALUE_OR_CLOSE = 1;
-    private static final int KEY = 2;
-    private static final int KEY_OR_CLOSE = 3;
-    private static final int COLON = 4;
-    private static final int COMMA_OR_CLOSE = 5;
-    private static final int END = 6;
-
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     private static final long ONES = 0x0101010101010101L;
     private static final long HIGHS = 0x8080808080808080L;
+
+    /** Ints per member in the member index, after the count at index 0. */
+    public static final int MEMBER_INTS = 4;
+
+    /** Within a member's ints: the offset of its name's opening quote. */
+    public static final int NAME_START = 0;
+    /** The offset after its name's closing quote. */
+    public static final int NAME_END = 1;
+    /** The offset of its value's first byte (after the colon and any whitespace). */
+    public static final int VALUE_START = 2;
+    /** The offset after its value's last byte (before any whitespace). */
+    public static final int VALUE_END = 3;
 
     /** The offset of the first byte in {@code b[from, to)} that breaks JSON or the limits, or -1 if none does. */
     public static int firstError(byte[] b, int from, int to, int maxDepth, int maxNumberLength) {
@@ -39,10 +44,13 @@ public final class StrictJsonPass {
 
     /**
      * As {@link #firstError(byte[], int, int, int, int)}, and when the value is an object, indexes its members
-     * into {@code members} (if not null): {@code members[0]} is their number {@code n}, then for each the offset
-     * of its name's opening quote, of the byte after its colon and of the byte after its value (whitespace may
-     * surround the value). Members past the array's room are counted but not indexed. With {@code oneLine}, a line
-     * feed between tokens is an error too: the record must be one line (JSON Lines reads line by line).
+     * into {@code members} (if not null): {@code members[0]} is their number {@code n}, then {@link #MEMBER_INTS}
+     * ints for each, at {@code 1 + MEMBER_INTS * k}: {@link #NAME_START}, {@link #NAME_END}, {@link #VALUE_START}
+     * and {@link #VALUE_END}. Members past the array's room are counted but not indexed. With {@code oneLine}, a
+     * line feed between tokens is an error too: the record must be one line (JSON Lines reads line by line).
+     *
+     * <p>Written as the grammar rather than as a table of states: after a value only a comma or the container's
+     * close may follow, after a name only a colon, so each place tests for the few bytes it allows.
      */
     public static int firstError(
             byte[] b, int from, int to, int maxDepth, int maxNumberLength, int[] members, boolean oneLine) {
@@ -51,131 +59,150 @@ public final class StrictJsonPass {
         }
         long[] objects = new long[(maxDepth >> 6) + 1]; // bit d set: the container at depth d is an object
         int depth = 0;
-        int state = VALUE;
-        int i = from;
-        while (i < to) {
-            int c = b[i];
-            if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
-                if (c == '\n' && oneLine) {
-                    return i;
-                }
-                i++;
-                continue;
+        int i = skipBlanks(b, from, to, oneLine);
+        while (true) {
+            // A value starts at i.
+            if (i >= to) {
+                return to;
             }
-            boolean valueHere = state == VALUE || state == VALUE_OR_CLOSE;
+            int c = b[i];
             if (c == '"') {
-                if (!valueHere && state != KEY && state != KEY_OR_CLOSE) {
-                    return i;
-                }
                 int end = stringEnd(b, i + 1, to);
                 if (end < 0) {
                     return -end - 1;
                 }
-                if (!valueHere && depth == 1 && members != null) {
-                    int slot = 1 + 3 * members[0]++;
-                    if (slot + 2 < members.length) {
-                        members[slot] = i;
-                    }
-                }
                 i = end;
-                state = valueHere ? afterValue(depth) : COLON;
-            } else if (c == ':') {
-                if (state != COLON) {
-                    return i;
-                }
-                if (depth == 1 && members != null) {
-                    mark(members, 1, i + 1);
-                }
-                state = VALUE;
-                i++;
-            } else if (c == ',') {
-                if (state != COMMA_OR_CLOSE) {
-                    return i;
-                }
-                if (depth == 1 && members != null) {
-                    mark(members, 2, i);
-                }
-                state = isObject(objects, depth) ? KEY : VALUE;
-                i++;
             } else if (c == '{' || c == '[') {
-                if (!valueHere || depth == maxDepth) {
+                if (depth == maxDepth) {
                     return i;
                 }
                 depth++;
-                if (c == '{') {
+                boolean object = c == '{';
+                if (object) {
                     objects[depth >> 6] |= 1L << depth;
                 } else {
                     objects[depth >> 6] &= ~(1L << depth);
                 }
-                state = c == '{' ? KEY_OR_CLOSE : VALUE_OR_CLOSE;
-                i++;
-            } else if (c == '}' || c == ']') {
-                boolean object = c == '}';
-                boolean open = object ? state == KEY_OR_CLOSE : state == VALUE_OR_CLOSE;
-                if (depth == 0 || isObject(objects, depth) != object || !(open || state == COMMA_OR_CLOSE)) {
-                    return i;
+                i = skipBlanks(b, i + 1, to, oneLine);
+                if (i < to && b[i] == (object ? '}' : ']')) {
+                    depth--;
+                    i++;
+                } else {
+                    if (object) {
+                        i = member(b, i, to, oneLine, depth == 1 ? members : null);
+                        if (i < 0) {
+                            return -i - 1;
+                        }
+                    }
+                    continue; // the container's first value
                 }
-                if (depth == 1 && object && state == COMMA_OR_CLOSE && members != null) {
-                    mark(members, 2, i);
-                }
-                depth--;
-                state = afterValue(depth);
-                i++;
             } else if (c == '-' || (c >= '0' && c <= '9')) {
-                if (!valueHere) {
-                    return i;
-                }
                 int end = numberEnd(b, i, to);
                 if (end < 0 || end - i > maxNumberLength) {
                     return i;
                 }
                 i = end;
-                state = afterValue(depth);
-            } else if (c == 't' || c == 'f' || c == 'n') {
-                byte[] word = c == 't' ? TRUE : c == 'f' ? FALSE : NULL;
-                if (!valueHere || !matches(b, i, to, word)) {
+            } else if (c == 't' || c == 'n') {
+                if (i + 4 > to || (int) INTS.get(b, i) != (c == 't' ? TRUE : NULL)) {
                     return i;
                 }
-                i += word.length;
-                state = afterValue(depth);
+                i += 4;
+            } else if (c == 'f') {
+                if (i + 5 > to || (int) INTS.get(b, i + 1) != ALSE) {
+                    return i;
+                }
+                i += 5;
             } else {
                 return i;
             }
-        }
-        return state == END ? -1 : to;
-    }
-
-    /** Sets field {@code k} (0 name, 1 value start, 2 value end) of the last indexed member, if it has room. */
-    private static void mark(int[] members, int k, int offset) {
-        int slot = 1 + 3 * (members[0] - 1);
-        if (slot + 2 < members.length) {
-            members[slot + k] = offset;
-        }
-    }
-
-    private static int afterValue(int depth) {
-        return depth == 0 ? END : COMMA_OR_CLOSE;
-    }
-
-    private static boolean isObject(long[] objects, int depth) {
-        return (objects[depth >> 6] & (1L << depth)) != 0;
-    }
-
-    private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
-    private static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
-    private static final byte[] NULL = {'n', 'u', 'l', 'l'};
-
-    private static boolean matches(byte[] b, int i, int to, byte[] word) {
-        if (i + word.length > to) {
-            return false;
-        }
-        for (int k = 0; k < word.length; k++) {
-            if (b[i + k] != word[k]) {
-                return false;
+            // A value ends at i: close the containers it ends, up to the next comma.
+            while (true) {
+                if (depth == 0) {
+                    i = skipBlanks(b, i, to, oneLine);
+                    return i == to ? -1 : i;
+                }
+                boolean object = (objects[depth >> 6] & (1L << depth)) != 0;
+                if (depth == 1 && object && members != null) {
+                    int slot = 1 + MEMBER_INTS * (members[0] - 1);
+                    if (slot + MEMBER_INTS <= members.length) {
+                        members[slot + VALUE_END] = i;
+                    }
+                }
+                i = skipBlanks(b, i, to, oneLine);
+                if (i >= to) {
+                    return to;
+                }
+                c = b[i];
+                if (c == ',') {
+                    i = skipBlanks(b, i + 1, to, oneLine);
+                    if (object) {
+                        i = member(b, i, to, oneLine, depth == 1 ? members : null);
+                        if (i < 0) {
+                            return -i - 1;
+                        }
+                    }
+                    break;
+                }
+                if (c != (object ? '}' : ']')) {
+                    return i;
+                }
+                depth--;
+                i++;
             }
         }
-        return true;
     }
+
+    /**
+     * Reads a member's name and colon at {@code i} (blanks skipped), indexing it in {@code members} if not null;
+     * returns where its value starts (blanks skipped), or -(error offset)-1.
+     */
+    private static int member(byte[] b, int i, int to, boolean oneLine, int[] members) {
+        if (i >= to) {
+            return -to - 1;
+        }
+        if (b[i] != '"') {
+            return -i - 1;
+        }
+        int nameEnd = stringEnd(b, i + 1, to);
+        if (nameEnd < 0) {
+            return nameEnd;
+        }
+        int colon = skipBlanks(b, nameEnd, to, oneLine);
+        if (colon >= to) {
+            return -to - 1;
+        }
+        if (b[colon] != ':') {
+            return -colon - 1;
+        }
+        int value = skipBlanks(b, colon + 1, to, oneLine);
+        if (members != null) {
+            int slot = 1 + MEMBER_INTS * members[0]++;
+            if (slot + MEMBER_INTS <= members.length) {
+                members[slot + NAME_START] = i;
+                members[slot + NAME_END] = nameEnd;
+                members[slot + VALUE_START] = value;
+            }
+        }
+        return value;
+    }
+
+    /** The first offset from {@code i} that is not JSON whitespace (with {@code oneLine}, a line feed stops it). */
+    private static int skipBlanks(byte[] b, int i, int to, boolean oneLine) {
+        while (i < to) {
+            int c = b[i];
+            if (c > ' ' || !(c == ' ' || c == '\t' || c == '\r' || (c == '\n' && !oneLine))) {
+                return i;
+            }
+            i++;
+        }
+        return i;
+    }
+
+    /** The literals' bytes as little-endian ints ({@code false} after its first byte). */
+    private static final int TRUE = 't' | 'r' << 8 | 'u' << 16 | 'e' << 24;
+
+    private static final int NULL = 'n' | 'u' << 8 | 'l' << 16 | 'l' << 24;
+    private static final int ALSE = 'a' | 'l' << 8 | 's' << 16 | 'e' << 24;
 
     /** The offset after the closing quote of the string whose content starts at {@code i}, or -(error offset)-1. */
     private static int stringEnd(byte[] b, int i, int to) {

@@ -44,7 +44,7 @@ public final class DecodeValueBench {
 
     private DecodeValueBench() {
         List<ObjectNode> all = SharedData.allCloudTrailRecords();
-        int[] members = new int[1 + 3 * MAX_MEMBERS];
+        int[] members = new int[1 + StrictJsonPass.MEMBER_INTS * MAX_MEMBERS];
         for (int i = 0; i < RECORDS; i++) {
             byte[] m = all.get(i % all.size()).toString().getBytes(StandardCharsets.UTF_8);
             if (StrictJsonPass.firstError(m, 0, m.length, DEPTH, NUMBER_LENGTH, members, false) >= 0
@@ -53,8 +53,8 @@ public final class DecodeValueBench {
             }
             int[] s = new int[2 * members[0]];
             for (int k = 0; k < members[0]; k++) {
-                s[2 * k] = members[2 + 3 * k];
-                s[2 * k + 1] = members[3 + 3 * k];
+                s[2 * k] = members[1 + StrictJsonPass.MEMBER_INTS * k + StrictJsonPass.VALUE_START];
+                s[2 * k + 1] = members[1 + StrictJsonPass.MEMBER_INTS * k + StrictJsonPass.VALUE_END];
                 if (!JacksonValue.decode(m, s[2 * k], s[2 * k + 1])
                         .equals(ValidJsonTree.decodeValue(m, s[2 * k], s[2 * k + 1]))) {
                     throw new IllegalStateException("the decoders disagree on record " + i + " member " + k);
@@ -85,13 +85,16 @@ public final class DecodeValueBench {
 
     /** The strict pass indexing each record, then every member decoded: a lazy parser whose rules read it all. */
     private void strictPassAndValidJsonTree() {
-        int[] members = new int[1 + 3 * MAX_MEMBERS];
+        int[] members = new int[1 + StrictJsonPass.MEMBER_INTS * MAX_MEMBERS];
         for (byte[] m : messages) {
             if (StrictJsonPass.firstError(m, 0, m.length, DEPTH, NUMBER_LENGTH, members, false) >= 0) {
                 throw new IllegalStateException("a benchmark record failed the strict pass");
             }
             for (int k = 0; k < members[0]; k++) {
-                sink += ValidJsonTree.decodeValue(m, members[2 + 3 * k], members[3 + 3 * k])
+                sink += ValidJsonTree.decodeValue(
+                                m,
+                                members[1 + StrictJsonPass.MEMBER_INTS * k + StrictJsonPass.VALUE_START],
+                                members[1 + StrictJsonPass.MEMBER_INTS * k + StrictJsonPass.VALUE_END])
                         .size();
             }
         }

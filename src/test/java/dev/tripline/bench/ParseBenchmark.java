@@ -284,18 +284,23 @@ public class ParseBenchmark {
     @Benchmark
     @OperationsPerInvocation(RECORDS)
     public void strictIndexLazy(Blackhole bh) {
-        int[] members = new int[1 + 3 * 64];
+        int[] members = new int[1 + StrictJsonPass.MEMBER_INTS * 64];
         for (byte[] m : messages) {
             if (StrictJsonPass.firstError(m, 0, m.length, DEPTH, NUMBER_LENGTH, members, false) >= 0) {
                 throw new IllegalStateException("a benchmark record failed the strict pass");
             }
             ObjectNode o = NODES.objectNode();
             for (int k = 0; k < Math.min(members[0], 64); k++) {
-                int name = members[1 + 3 * k];
-                int valueStart = members[2 + 3 * k];
+                int name = members[1 + StrictJsonPass.MEMBER_INTS * k + StrictJsonPass.NAME_START];
+                int valueStart = members[1 + StrictJsonPass.MEMBER_INTS * k + StrictJsonPass.VALUE_START];
                 String key = eagerName(m, name, valueStart);
                 if (key != null) {
-                    o.set(key, decode(m, valueStart, members[3 + 3 * k]));
+                    o.set(
+                            key,
+                            decode(
+                                    m,
+                                    valueStart,
+                                    members[1 + StrictJsonPass.MEMBER_INTS * k + StrictJsonPass.VALUE_END]));
                 }
             }
             bh.consume(o);

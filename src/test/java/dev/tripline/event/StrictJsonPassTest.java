@@ -124,7 +124,7 @@ class StrictJsonPassTest {
     @Test
     void oneLineRejectsALineFeedBetweenTokens() {
         byte[] b = bytes("{\"a\":\n1}");
-        int[] members = new int[1 + 3 * 4];
+        int[] members = new int[1 + StrictJsonPass.MEMBER_INTS * 4];
         assertThat(StrictJsonPass.firstError(b, 0, b.length, DEPTH, NUMBER_LENGTH, members, false))
                 .isEqualTo(-1);
         assertThat(StrictJsonPass.firstError(b, 0, b.length, DEPTH, NUMBER_LENGTH, members, true))
@@ -142,7 +142,7 @@ class StrictJsonPassTest {
     @Test
     void indexesTheMembersOfARecord() throws Exception {
         ObjectMapper mapper = new ObjectMapper();
-        int[] members = new int[1 + 3 * 64];
+        int[] members = new int[1 + StrictJsonPass.MEMBER_INTS * 64];
         for (ObjectNode record : SharedData.allCloudTrailRecords()) {
             byte[] b =
                     ("{ " + record.toString().substring(1).replace(",\"", " ,\n\"")).getBytes(StandardCharsets.UTF_8);
@@ -151,11 +151,18 @@ class StrictJsonPassTest {
             assertThat(members[0]).isEqualTo(record.size());
             ObjectNode rebuilt = mapper.createObjectNode();
             for (int k = 0; k < members[0]; k++) {
-                int name = members[1 + 3 * k];
-                int value = members[2 + 3 * k];
-                int end = members[3 + 3 * k];
+                int slot = 1 + StrictJsonPass.MEMBER_INTS * k;
+                int name = members[slot + StrictJsonPass.NAME_START];
+                int nameEnd = members[slot + StrictJsonPass.NAME_END];
+                int value = members[slot + StrictJsonPass.VALUE_START];
+                int end = members[slot + StrictJsonPass.VALUE_END];
+                // The spans are tight: quote to quote, and the value without the blanks around it.
+                assertThat(b[name]).isEqualTo((byte) '"');
+                assertThat(b[nameEnd - 1]).isEqualTo((byte) '"');
+                assertThat(b[value]).isNotIn((byte) ' ', (byte) '\n');
+                assertThat(b[end - 1]).isNotIn((byte) ' ', (byte) '\n');
                 rebuilt.set(
-                        mapper.readTree(b, name, value - 1 - name).textValue(), mapper.readTree(b, value, end - value));
+                        mapper.readTree(b, name, nameEnd - name).textValue(), mapper.readTree(b, value, end - value));
             }
             assertThat(rebuilt).isEqualTo(record);
         }
