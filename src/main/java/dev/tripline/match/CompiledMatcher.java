@@ -65,6 +65,10 @@ public final class CompiledMatcher implements Serializable {
     private static final long serialVersionUID = 4L;
 
     private static final Candidate[] NONE = new Candidate[0];
+    private static final int[] NO_LITERALS = new int[0];
+    /** Values remembered per substring scan and thread ({@link Scratch#substringsFound}); a power of two. */
+    private static final int REMEMBERED_VALUES = 256;
+
     private static final List<String> PREFERRED_FIELDS = List.of("eventname", "eventsource"); // index names
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
@@ -152,7 +156,7 @@ public final class CompiledMatcher implements Serializable {
         if (index == null) {
             return 0;
         }
-        Scratch s = Scratch.acquire(pathCount, probes.length, probesOf.length);
+        Scratch s = Scratch.acquire(this);
         try {
             // Every key field first, with nothing in between: the processor overlaps their cache misses.
             for (int f : index.keyFields) {
@@ -330,7 +334,7 @@ public final class CompiledMatcher implements Serializable {
      * looked up among the rules' user agents on every event, but scanned for literals only for a candidate).
      * {@code conditions} are every condition but presence that the probe may meet, all met by an object or a list.
      */
-    private record Probe(IndexedField field, Part part, int[] conditions) implements Serializable {
+    private record Probe(int id, IndexedField field, Part part, int[] conditions) implements Serializable {
         /** Records the conditions of this part that one value of the field meets. */
         void test(JsonNode value, Scratch s) {
             if (part == Part.VALUES) {
@@ -355,7 +359,16 @@ public final class CompiledMatcher implements Serializable {
                 }
                 case PREFIXES -> field.prefixes.fromStart(text, s);
                 case SUFFIXES -> field.suffixes.fromEnd(text, s);
-                case SUBSTRINGS -> field.substrings.anywhere(text, s);
+                case SUBSTRINGS -> {
+                    int[] found = s.substringsFound(id, text);
+                    if (found == null) {
+                        found = field.substrings.anywhere(text, s);
+                        s.rememberSubstrings(id, text, found);
+                    }
+                    for (int literal : found) {
+                        s.meetAll(field.substrings.conditions[literal]);
+                    }
+                }
             }
         }
     }
@@ -400,14 +413,17 @@ public final class CompiledMatcher implements Serializable {
             }
         }
 
-        void anywhere(String value, Scratch s) {
+        /** The literals found anywhere in {@code value}, each once ({@link #NO_LITERALS} for none). */
+        int[] anywhere(String value, Scratch s) {
+            int count = 0;
             int state = automaton.start();
             for (int i = 0, n = value.length(); i < n; i++) {
                 state = automaton.step(state, value.charAt(i));
                 for (int id : automaton.literalsEndingAt(state)) {
-                    s.meetAll(conditions[id]);
+                    count = s.addLiteral(id, count);
                 }
             }
+            return count == 0 ? NO_LITERALS : Arrays.copyOf(s.literals, count);
         }
     }
 
@@ -424,7 +440,8 @@ public final class CompiledMatcher implements Serializable {
      * detections), which probes ran and which conditions were met, each stamped with the event's number
      * ({@code epoch}) so that nothing needs clearing between events. Conditions met are also listed in the order
      * found, per probe, for the walk over rules filed under them. The values read are dropped when the event is
-     * done, so the scratch keeps no event alive.
+     * done, so the scratch keeps no event alive; only the texts of recent values of substring-scanned fields
+     * stay, with what their scans found, until another value takes their slot or another matcher uses the thread.
      */
     private static final class Scratch extends FieldValues implements Predicate<JsonNode> {
         /** The probe whose field's values {@link #test} is handed by the full lookup (no lambda per event). */
@@ -437,14 +454,36 @@ public final class CompiledMatcher implements Serializable {
         int[] found = new int[0];
         int foundCount;
         boolean busy;
+        /** The literals one substring scan finds, while it runs. */
+        int[] literals = new int[8];
+        /**
+         * By probe, for substring scans only: recent values and the literals found in each, in slots chosen by the
+         * value's hash. Fields such as {@code userIdentity.arn} repeat from event to event (the same principals act
+         * again and again), and scanning one is a walk over each of its characters; looking it up is one hash of it
+         * and one comparison. Kept across events; a value is replaced by the next one hashed to its slot.
+         */
+        String[][] scannedValues = new String[0][];
+        /** The matcher whose probes {@link #scannedValues} are numbered by. */
+        CompiledMatcher matcher;
+
+        int[][][] scannedLiterals = new int[0][][];
 
         /** The calling thread's scratch, or a fresh one when a match runs inside another match's callback. */
-        static Scratch acquire(int paths, int probes, int conditions) {
+        static Scratch acquire(CompiledMatcher matcher) {
             Scratch s = SCRATCH.get();
             if (s.busy) {
                 s = new Scratch();
             }
             s.busy = true;
+            if (s.matcher != matcher) {
+                // Probe numbers are the matcher's own: another matcher's remembered scans mean nothing here.
+                s.matcher = matcher;
+                s.scannedValues = new String[0][];
+                s.scannedLiterals = new int[0][][];
+            }
+            int paths = matcher.pathCount;
+            int probes = matcher.probes.length;
+            int conditions = matcher.probesOf.length;
             if (s.probeRun.length < probes) {
                 s.probeRun = new int[probes];
                 s.firstFound = new int[probes];
@@ -475,6 +514,48 @@ public final class CompiledMatcher implements Serializable {
         public boolean test(JsonNode value) {
             probe.test(value, this);
             return false;
+        }
+
+        /** The literals a substring scan of probe {@code p} found in {@code value} before, or null. */
+        int[] substringsFound(int p, String value) {
+            if (p >= scannedValues.length || scannedValues[p] == null) {
+                return null;
+            }
+            int slot = slot(value);
+            return value.equals(scannedValues[p][slot]) ? scannedLiterals[p][slot] : null;
+        }
+
+        void rememberSubstrings(int p, String value, int[] literals) {
+            if (p >= scannedValues.length) {
+                scannedValues = Arrays.copyOf(scannedValues, p + 1);
+                scannedLiterals = Arrays.copyOf(scannedLiterals, p + 1);
+            }
+            if (scannedValues[p] == null) {
+                scannedValues[p] = new String[REMEMBERED_VALUES];
+                scannedLiterals[p] = new int[REMEMBERED_VALUES][];
+            }
+            int slot = slot(value);
+            scannedValues[p][slot] = value;
+            scannedLiterals[p][slot] = literals;
+        }
+
+        private static int slot(String value) {
+            int h = value.hashCode();
+            return (h ^ (h >>> 16)) & (REMEMBERED_VALUES - 1);
+        }
+
+        /** Adds literal {@code id} to the first {@code count} of {@link #literals} unless there; the new count. */
+        int addLiteral(int id, int count) {
+            for (int i = 0; i < count; i++) {
+                if (literals[i] == id) {
+                    return count;
+                }
+            }
+            if (count == literals.length) {
+                literals = Arrays.copyOf(literals, count * 2);
+            }
+            literals[count] = id;
+            return count + 1;
         }
 
         void meetAll(int[] conditions) {
@@ -680,7 +761,7 @@ public final class CompiledMatcher implements Serializable {
                     };
                     if (used) {
                         ids.add(probes.size());
-                        probes.add(new Probe(field, part, null)); // its conditions once theirs are known
+                        probes.add(new Probe(probes.size(), field, part, null)); // conditions once known
                     }
                 }
                 probesOfField[f] = ids.stream().mapToInt(Integer::intValue).toArray();
@@ -695,7 +776,7 @@ public final class CompiledMatcher implements Serializable {
                         .filter(c -> conditions.get(c).kind() != Kind.PRESENT
                                 && Arrays.stream(probesOf[c]).anyMatch(q -> q == probe))
                         .toArray();
-                probes.set(p, new Probe(probes.get(p).field(), probes.get(p).part(), meets));
+                probes.set(p, new Probe(p, probes.get(p).field(), probes.get(p).part(), meets));
             }
             Index[] indexes = new Index[LogType.values().length];
             byType.forEach((type, b) -> {

@@ -467,4 +467,39 @@ class CompiledMatcherTest {
                 .contains("eventSource equals 'iam.amazonaws.com'  [seen: iam.amazonaws.com]")
                 .contains("[true]  selection filter");
     }
+
+    @Test
+    void aSubstringScanRememberedForOneValueAnswersForThatValueOnlyAndForItsOwnMatcher() {
+        // Each matcher has one substring scan, probe 0 of its own; the thread remembers what a scan found per value.
+        Rule assumed = rule(
+                "assumed",
+                new Expr.Match(
+                        FieldPath.of("userIdentity.arn"),
+                        new ValuePredicate.Text(Mode.CONTAINS, ":assumed-role/", false)));
+        Rule user = rule(
+                "user",
+                new Expr.Match(
+                        FieldPath.of("userIdentity.arn"), new ValuePredicate.Text(Mode.CONTAINS, ":user/", false)));
+        CompiledMatcher byRole = CompiledMatcher.compile(List.of(assumed));
+        CompiledMatcher byUser = CompiledMatcher.compile(List.of(user));
+        String role = "{\"userIdentity\":{\"arn\":\"arn:aws:sts::1:assumed-role/Admin/s\"}}";
+        String person = "{\"userIdentity\":{\"arn\":\"arn:aws:iam::1:user/alice\"}}";
+        for (int round = 0; round < 3; round++) {
+            for (String json : List.of(role, person, role.replace("Admin", "ADMIN"), person)) {
+                for (CompiledMatcher m : List.of(byRole, byUser)) {
+                    Event e = event(json);
+                    List<String> compiled = new ArrayList<>();
+                    m.match(e, r -> compiled.add(r.id()));
+                    List<String> reference = m.rules().stream()
+                            .filter(r -> ReferenceEvaluator.matches(r, e))
+                            .map(Rule::id)
+                            .toList();
+                    assertThat(compiled).as(json).containsExactlyElementsOf(reference);
+                }
+            }
+        }
+        assertThat(byRole.candidateCount(event(role))).isEqualTo(1);
+        assertThat(byUser.candidateCount(event(role))).isZero();
+        assertThat(byUser.candidateCount(event(person))).isEqualTo(1);
+    }
 }
