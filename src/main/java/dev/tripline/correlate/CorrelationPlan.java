@@ -553,11 +553,10 @@ public final class CorrelationPlan implements Serializable, Cloneable {
             g.evidence(slot.id, packed);
             evicted = enforceLimit(g, state, r);
         }
-        List<Fired> fired = new ArrayList<>();
         // Another signal of a value already at that instant changes no distinct count.
-        if (early && !(folded && rule.type() == Type.VALUE_COUNT)) {
-            fireEarly(g, state, signal.time(), group, fired);
-        }
+        List<Fired> fired = early && !(folded && rule.type() == Type.VALUE_COUNT)
+                ? fireEarly(g, state, signal.time(), group)
+                : List.of();
         return result(g, state, fired, evicted, folded ? 1 : 0);
     }
 
@@ -582,7 +581,7 @@ public final class CorrelationPlan implements Serializable, Cloneable {
             int due = watermark == Long.MAX_VALUE
                     ? state.size()
                     : watermark < Long.MIN_VALUE + span ? 0 : state.firstAfter(watermark - span);
-            state.removeIf(0, due, s -> true, s -> g.removeSlot(s.id));
+            state.removeFirst(due, g);
             if (ordersEveryRule) {
                 dropWithoutPartner(g, state, watermark);
             }
@@ -808,9 +807,11 @@ public final class CorrelationPlan implements Serializable, Cloneable {
 
     /**
      * Fires, earliest window first, every window the arrival at {@code time} completed: only windows that hold
-     * {@code time} changed, i.e. those anchored in {@code [time - timespan, time]}.
+     * {@code time} changed, i.e. those anchored in {@code [time - timespan, time]}. Most arrivals complete none:
+     * their answer is the empty list, and no list is made for them.
      */
-    private void fireEarly(GroupState g, CorrelationState state, long time, List<String> group, List<Fired> fired) {
+    private List<Fired> fireEarly(GroupState g, CorrelationState state, long time, List<String> group) {
+        List<Fired> fired = List.of();
         long earliest = time >= Long.MIN_VALUE + span ? time - span : Long.MIN_VALUE;
         while (!state.isEmpty() && mayFire(state)) {
             Match m = null;
@@ -831,10 +832,14 @@ public final class CorrelationPlan implements Serializable, Cloneable {
                 m = anchor == Long.MIN_VALUE ? null : evaluate(state, anchor, true);
             }
             if (m == null) {
-                return;
+                return fired;
+            }
+            if (fired.isEmpty()) {
+                fired = new ArrayList<>(2);
             }
             fired.add(consume(g, state, m, group));
         }
+        return fired;
     }
 
     /**

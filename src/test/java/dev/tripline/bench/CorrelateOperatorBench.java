@@ -8,7 +8,6 @@ import dev.tripline.rule.RuleSet;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,7 +24,9 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * state, the job's operator and function), with a watermark 15 minutes behind the latest time every
  * {@code watermarkEvery} signals. It reports signals per CPU-second of that thread: no network, no serialisation,
  * no source, no collector threads, so what other processes take of the cores changes it far less than the wall
- * figures of {@link CorrelateBench}. Not a figure against CEP; run it with each build's classes, alternating.
+ * figures of {@link CorrelateBench}. It also reports the bytes that thread allocated per signal, which the load
+ * does not change at all (what the young collections have to do follows it). Not a figure against CEP; run it with
+ * each build's classes, alternating.
  *
  * <p>The day's signals are cached in {@code target/bench/flagship-day.bin} (records in their serializer's form)
  * after the first run, so that later runs skip detection.
@@ -45,8 +46,9 @@ public final class CorrelateOperatorBench {
         RuleSet rules = EndToEndBench.rules();
         CorrelationEngine engine = CorrelationEngine.compile(rules);
         List<SignalRecord> all = CorrelateBench.replay(day(rules), copies, engine);
-        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         List<Double> rates = new ArrayList<>();
+        List<Double> allocations = new ArrayList<>();
         for (int rep = 0; rep <= reps; rep++) { // the first is a warm-up
             // Each run gets its own evidence arrays, as records read off the network do.
             List<SignalRecord> in = new ArrayList<>(all.size());
@@ -60,6 +62,7 @@ public final class CorrelateOperatorBench {
             try (var h = Harnesses.correlate(new CorrelateFunction(engine))) {
                 h.open();
                 long cpu = threads.getCurrentThreadCpuTime();
+                long allocated = threads.getCurrentThreadAllocatedBytes();
                 long latest = Long.MIN_VALUE;
                 for (int i = 0; i < in.size(); i++) {
                     SignalRecord r = in.set(i, null);
@@ -74,16 +77,22 @@ public final class CorrelateOperatorBench {
                 h.processWatermark(new Watermark(Long.MAX_VALUE));
                 outputs += records(h.getOutput());
                 double seconds = (threads.getCurrentThreadCpuTime() - cpu) / 1e9;
+                double bytesPerSignal = (threads.getCurrentThreadAllocatedBytes() - allocated) / (double) all.size();
                 if (rep > 0) {
                     rates.add(all.size() / seconds);
+                    allocations.add(bytesPerSignal);
                 }
                 System.out.printf(
-                        "%s %d: %,.0f signals per CPU-second of the thread (%,d signals, %,d firings)%n",
-                        rep == 0 ? "warm-up" : "rep", rep, all.size() / seconds, all.size(), outputs);
+                        "%s %d: %,.0f signals per CPU-second of the thread, %,.0f bytes allocated per signal (%,d"
+                                + " signals, %,d firings)%n",
+                        rep == 0 ? "warm-up" : "rep", rep, all.size() / seconds, bytesPerSignal, all.size(), outputs);
             }
         }
         Collections.sort(rates);
-        System.out.printf("median of %d: %,.0f signals per CPU-second of the thread%n", reps, rates.get(reps / 2));
+        Collections.sort(allocations);
+        System.out.printf(
+                "median of %d: %,.0f signals per CPU-second of the thread, %,.0f bytes allocated per signal%n",
+                reps, rates.get(reps / 2), allocations.get(reps / 2));
     }
 
     private static long records(java.util.Collection<Object> output) {
