@@ -32,6 +32,10 @@ public class AlertRecord {
     /** The alert's last_seen, epoch millis: the event time dedup counts it at. */
     public long eventTime;
 
+    /**
+     * The alert in {@link AlertCodec}'s form; null on a record made from an {@link Alert} in this JVM until
+     * something needs the bytes ({@link #alertBytes}).
+     */
     public byte[] alert;
     /** The alert's id, first_seen, count and occurrences, so that dedup can count it without decoding it. */
     public String alertId;
@@ -48,8 +52,9 @@ public class AlertRecord {
     public int dedupThreshold;
 
     /**
-     * The alert {@link #alert} encodes, when this record was made from it in this JVM: dedup's line goes on to the
-     * encoder chained behind it, which then does not decode what was just encoded. Not serialized.
+     * The alert, when this record was made from it in this JVM: dedup's line goes on to the encoder chained behind
+     * it, which then neither decodes it nor needs it encoded ({@link #alertBytes} encodes it when the record leaves
+     * the JVM's chain or is compared). Not serialized.
      */
     private transient Alert decoded;
 
@@ -70,7 +75,6 @@ public class AlertRecord {
         r.kind = a.kind().wireName();
         r.dedupKey = a.dedupKey();
         r.eventTime = a.lastSeenMillis();
-        r.alert = AlertCodec.encode(a);
         r.decoded = a;
         r.alertId = a.alertId();
         r.firstSeen = a.firstSeenMillis();
@@ -106,6 +110,14 @@ public class AlertRecord {
 
     public Alert alert() {
         return decoded != null ? decoded : AlertCodec.decode(alert);
+    }
+
+    /** {@link #alert} in {@link AlertCodec}'s form, encoded on first use when the record was made from an alert. */
+    public byte[] alertBytes() {
+        if (alert == null && decoded != null) {
+            alert = AlertCodec.encode(decoded);
+        }
+        return alert;
     }
 
     @Override
@@ -173,7 +185,7 @@ public class AlertRecord {
             CompactText.writeId(r.kind, out);
             CompactText.write(r.dedupKey, out);
             out.writeLong(r.eventTime);
-            CompactText.writeBlock(r.alert, out);
+            CompactText.writeBlock(r.alertBytes(), out);
             CompactText.write(r.alertId, out);
             out.writeLong(r.firstSeen);
             out.writeLong(r.count);

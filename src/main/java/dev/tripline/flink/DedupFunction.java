@@ -162,7 +162,7 @@ public class DedupFunction extends KeyedProcessFunction<String, AlertRecord, Ale
                 record.count,
                 record.occurrences,
                 record.alertId,
-                () -> record.alert);
+                record::alertBytes);
         switch (d.outcome()) {
             case EMIT -> {
                 if (emission == Emission.LIVE) {

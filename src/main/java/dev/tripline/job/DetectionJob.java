@@ -537,7 +537,7 @@ public final class DetectionJob {
      * for the same match whatever the file order or parallelism. Any fixed order does; this one needs no decoding.
      */
     private static int tieOrder(AlertRecord a, AlertRecord b) {
-        return Arrays.compareUnsigned(a.alert, b.alert);
+        return Arrays.compareUnsigned(a.alertBytes(), b.alertBytes());
     }
 
     /** The order of signals with the same group and time: by their typed fields, then their packed evidence. */

@@ -348,6 +348,19 @@ class CodecTest {
     }
 
     @Test
+    void anAlertRecordMadeFromAnAlertEncodesItOnlyWhenItsBytesAreAskedFor() {
+        dev.tripline.alert.Alert a = dev.tripline.alert.AlertCodecTest.alert();
+        AlertRecord r = AlertRecord.of(a);
+        AlertRecord copy = AlertRecord.Serializer.INSTANCE.copy(r);
+        assertThat(r.alert).as("not encoded for the chained encoder").isNull();
+        byte[] bytes = r.alertBytes();
+        assertThat(bytes).isEqualTo(dev.tripline.alert.AlertCodec.encode(a));
+        assertThat(r.alertBytes()).as("encoded once").isSameAs(bytes);
+        assertThat(copy.alertBytes()).as("a copy made before encodes the same").isEqualTo(bytes);
+        assertThat(new AlertRecord().alertBytes()).as("no alert, no bytes").isNull();
+    }
+
+    @Test
     void signalRecordsCopyFromBytesToBytesAsTheyAreWritten() throws Exception {
         SignalRecord r = new SignalRecord();
         r.planId = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a11";
