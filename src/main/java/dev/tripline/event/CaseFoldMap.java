@@ -78,11 +78,17 @@ public final class CaseFoldMap<V extends Serializable> implements Serializable {
         return new String(out);
     }
 
-    /** A hash under which strings equal ignoring case collide, computed without allocating. */
+    /**
+     * A hash under which strings equal ignoring case collide, computed without allocating. It hashes each
+     * character's fold with bit 5 set: for ASCII that is {@code c | 0x20} whatever the case, one instruction
+     * instead of a range test (it also pairs a few punctuation marks, such as {@code @} and {@code `}, which only
+     * costs a rare extra comparison).
+     */
     public static int hash(String s) {
         int h = 0;
         for (int i = 0; i < s.length(); i++) {
-            h = 31 * h + fold(s.charAt(i));
+            char c = s.charAt(i);
+            h = 31 * h + ((c < 0x80 ? c : fold(c)) | 0x20);
         }
         return h ^ (h >>> 16);
     }

@@ -160,14 +160,14 @@ public final class Event {
      * The lookup of {@link #lookup} from the record itself: the first step reads one member ({@link #member}),
      * so a path decodes only the member it starts in.
      */
-    private boolean lookupRecord(FieldPath path, Predicate<JsonNode> test) {
+    private boolean lookupRecord(FieldPath path, Predicate<JsonNode> test, boolean skipEmpty) {
         if (path.isSelf() || FieldPath.isJsonStep(path.segment(0))) {
-            return lookup(root(), path, test, this);
+            return lookup(root(), path, test, this, skipEmpty);
         }
         if (path.length() > 1) {
             JsonNode literal = member(path.text());
             if (literal != null) {
-                return visitLeaf(literal, test);
+                return visitLeaf(literal, test, skipEmpty);
             }
         }
         JsonNode child = member(path.segment(0));
@@ -180,7 +180,7 @@ public final class Event {
                 }
             }
         }
-        return child != null && walk(child, path, 1, test, this);
+        return child != null && walk(child, path, 1, test, this, skipEmpty);
     }
 
     /** True when the event decodes the record's members as they are read (the parser's fast path). */
@@ -214,7 +214,7 @@ public final class Event {
         if (path.caseInsensitiveKeys() && !path.isSelf() && certainlyAbsent(path)) {
             return false;
         }
-        return lookupRecord(path, test);
+        return lookupRecord(path, test, false);
     }
 
     /**
@@ -222,7 +222,7 @@ public final class Event {
      * decoded embedded JSON; raw JSON only, as {@link #anyValue(JsonNode, FieldPath, Predicate)}.
      */
     public boolean anyValueIn(JsonNode scope, FieldPath path, Predicate<JsonNode> test) {
-        return lookup(scope, path, test, this);
+        return lookup(scope, path, test, this, false);
     }
 
     /**
@@ -280,24 +280,29 @@ public final class Event {
     private boolean aliasValue(EcsAliases.Alias alias, FieldPath path, Predicate<JsonNode> test) {
         if (rawMayExist(path)) {
             boolean[] seen = {false};
-            boolean hit = lookupRecord(path, v -> {
-                seen[0] = true;
-                return test.test(v);
-            });
+            boolean hit = lookupRecord(
+                    path,
+                    v -> {
+                        seen[0] = true;
+                        return test.test(v);
+                    },
+                    false);
             if (seen[0]) {
                 return hit;
             }
         }
-        // Alias names see the record as Elastic indexes it: null and empty-string values are dropped.
-        Predicate<JsonNode> present =
-                v -> !v.isNull() && !(v.isTextual() && v.textValue().isEmpty()) && test.test(v);
+        // Alias names see the record as Elastic indexes it: null and empty-string values are skipped.
         int depth = alias.depth();
         if (alias.computed() == null) {
-            return lookupRecord(
-                    alias.target(path.caseInsensitiveKeys()), node -> walk(node, path, depth, present, this));
+            FieldPath target = alias.target(path.caseInsensitiveKeys());
+            if (depth == path.length()) {
+                // The target's leaves are the values (walking on from them would only visit each one).
+                return lookupRecord(target, test, true);
+            }
+            return lookupRecord(target, node -> walk(node, path, depth, test, this, true), false);
         }
         JsonNode value = computedValue(alias.computed());
-        return !value.isMissingNode() && walk(value, path, depth, present, this);
+        return !value.isMissingNode() && walk(value, path, depth, test, this, true);
     }
 
     /**
@@ -309,21 +314,22 @@ public final class Event {
     private boolean azureAliasValue(EcsAliases.Alias alias, FieldPath path, Predicate<JsonNode> test) {
         if (rawMayExist(path)) {
             boolean[] scalar = {false};
-            boolean hit = lookupRecord(path, v -> {
-                if (v.isContainerNode()) {
-                    return false;
-                }
-                scalar[0] = true;
-                return test.test(v);
-            });
+            boolean hit = lookupRecord(
+                    path,
+                    v -> {
+                        if (v.isContainerNode()) {
+                            return false;
+                        }
+                        scalar[0] = true;
+                        return test.test(v);
+                    },
+                    false);
             if (scalar[0]) {
                 return hit;
             }
         }
-        Predicate<JsonNode> present =
-                v -> !v.isNull() && !(v.isTextual() && v.textValue().isEmpty()) && test.test(v);
         JsonNode value = computedValue(alias.computed());
-        return !value.isMissingNode() && walk(value, path, alias.depth(), present, this);
+        return !value.isMissingNode() && walk(value, path, alias.depth(), test, this, true);
     }
 
     /** Cheap pre-check so that the common case (no raw field under an alias name) skips the raw walk. */
@@ -410,35 +416,40 @@ public final class Event {
      * and not counted (prefer {@link #anyValueIn} when the node belongs to an event).
      */
     public static boolean anyValue(JsonNode start, FieldPath path, Predicate<JsonNode> test) {
-        return lookup(start, path, test, null);
+        return lookup(start, path, test, null, false);
     }
 
-    /** {@code owner} caches and counts embedded JSON decodes; null decodes without either. */
-    private static boolean lookup(JsonNode start, FieldPath path, Predicate<JsonNode> test, Event owner) {
+    /**
+     * {@code owner} caches and counts embedded JSON decodes; null decodes without either. {@code skipEmpty}: JSON
+     * null and empty strings are not values (what alias names see), so {@code test} never gets them.
+     */
+    private static boolean lookup(
+            JsonNode start, FieldPath path, Predicate<JsonNode> test, Event owner, boolean skipEmpty) {
         if (path.isSelf()) {
-            return visitLeaf(start, test);
+            return visitLeaf(start, test, skipEmpty);
         }
         if (path.length() > 1 && start.isObject()) {
             JsonNode literal = start.get(path.text());
             if (literal != null) {
-                return visitLeaf(literal, test);
+                return visitLeaf(literal, test, skipEmpty);
             }
         }
-        return walk(start, path, 0, test, owner);
+        return walk(start, path, 0, test, owner, skipEmpty);
     }
 
-    private static boolean walk(JsonNode node, FieldPath path, int i, Predicate<JsonNode> test, Event owner) {
+    private static boolean walk(
+            JsonNode node, FieldPath path, int i, Predicate<JsonNode> test, Event owner, boolean skipEmpty) {
         if (i == path.length()) {
-            return visitLeaf(node, test);
+            return visitLeaf(node, test, skipEmpty);
         }
         if (node.isArray()) {
             int index = listIndex(path.segment(i));
             if (index >= 0) {
                 JsonNode element = node.get(index);
-                return element != null && walk(element, path, i + 1, test, owner);
+                return element != null && walk(element, path, i + 1, test, owner, skipEmpty);
             }
             for (JsonNode element : node) {
-                if (walk(element, path, i, test, owner)) {
+                if (walk(element, path, i, test, owner, skipEmpty)) {
                     return true;
                 }
             }
@@ -447,7 +458,7 @@ public final class Event {
         if (FieldPath.isJsonStep(path.segment(i))) {
             if (node.isObject()) {
                 // Some record shapes already hold the document as JSON (bucketPolicy, for one).
-                return walk(node, path, i + 1, test, owner);
+                return walk(node, path, i + 1, test, owner, skipEmpty);
             }
             if (!node.isTextual()) {
                 return false;
@@ -455,13 +466,13 @@ public final class Event {
             JsonNode doc = owner != null
                     ? owner.embeddedDocument(node)
                     : EmbeddedJson.decode(node.textValue(), new EmbeddedJson.Outcome[1]);
-            return doc != null && !doc.isMissingNode() && walk(doc, path, i + 1, test, owner);
+            return doc != null && !doc.isMissingNode() && walk(doc, path, i + 1, test, owner, skipEmpty);
         }
         if (!node.isObject()) {
             return false;
         }
         JsonNode child = child(node, path.segment(i), path.caseInsensitiveKeys());
-        return child != null && walk(child, path, i + 1, test, owner);
+        return child != null && walk(child, path, i + 1, test, owner, skipEmpty);
     }
 
     /**
@@ -501,13 +512,16 @@ public final class Event {
         return null;
     }
 
-    private static boolean visitLeaf(JsonNode node, Predicate<JsonNode> test) {
+    private static boolean visitLeaf(JsonNode node, Predicate<JsonNode> test, boolean skipEmpty) {
         if (node.isArray()) {
             for (JsonNode element : node) {
-                if (visitLeaf(element, test)) {
+                if (visitLeaf(element, test, skipEmpty)) {
                     return true;
                 }
             }
+            return false;
+        }
+        if (skipEmpty && (node.isNull() || (node.isTextual() && node.textValue().isEmpty()))) {
             return false;
         }
         return test.test(node);

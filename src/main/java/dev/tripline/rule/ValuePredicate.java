@@ -325,7 +325,14 @@ public sealed interface ValuePredicate extends Serializable {
         @Override
         public boolean test(JsonNode node) {
             String s = Event.stringForm(node);
-            byte[] ip = s == null ? null : IpAddresses.parse(s);
+            if (s == null) {
+                return false;
+            }
+            long v4 = IpAddresses.plainIpv4(s);
+            if (v4 >= 0) {
+                return IpAddresses.inNetwork((int) v4, address, prefixLength);
+            }
+            byte[] ip = IpAddresses.parse(s);
             return ip != null && IpAddresses.inNetwork(ip, address, prefixLength);
         }
 
@@ -425,7 +432,19 @@ public sealed interface ValuePredicate extends Serializable {
         @Override
         public boolean test(JsonNode node) {
             String s = Event.stringForm(node);
-            byte[] ip = s == null ? null : IpAddresses.parse(s);
+            if (s == null) {
+                return false;
+            }
+            long v4 = IpAddresses.plainIpv4(s);
+            if (v4 >= 0) {
+                return switch (kind) {
+                    case ANY, V4 -> true;
+                    case V6 -> false;
+                    case PRIVATE -> IpAddresses.isPrivate((int) v4);
+                    case PUBLIC -> !IpAddresses.isPrivate((int) v4);
+                };
+            }
+            byte[] ip = IpAddresses.parse(s);
             if (ip == null) {
                 return false;
             }
@@ -460,6 +479,46 @@ public sealed interface ValuePredicate extends Serializable {
     /** Helpers for IP parsing without DNS: {@link InetAddress#getByName} is only called on literal forms. */
     final class IpAddresses {
         private IpAddresses() {}
+
+        /**
+         * The address of {@code s} as an unsigned 32-bit value when it is a dotted quad in its plain form (ASCII
+         * digits, no leading zeros), else -1. Values test through here without allocating; the other forms
+         * (IPv6, leading zeros, other digits) go through {@link #parse}, which reads these four the same way.
+         */
+        static long plainIpv4(String s) {
+            int n = s.length();
+            if (n < 7 || n > 15) {
+                return -1;
+            }
+            long address = 0;
+            int parts = 0;
+            int i = 0;
+            while (true) {
+                int start = i;
+                int part = 0;
+                while (i < n && i - start < 3) {
+                    char c = s.charAt(i);
+                    if (c < '0' || c > '9') {
+                        break;
+                    }
+                    part = part * 10 + (c - '0');
+                    i++;
+                }
+                int digits = i - start;
+                if (digits == 0 || part > 255 || (digits > 1 && s.charAt(start) == '0')) {
+                    return -1;
+                }
+                address = (address << 8) | part;
+                parts++;
+                if (parts == 4) {
+                    return i == n ? address : -1;
+                }
+                if (i == n || s.charAt(i) != '.') {
+                    return -1;
+                }
+                i++;
+            }
+        }
 
         /** The address bytes, or null when {@code s} is not a literal IPv4/IPv6 address. */
         static byte[] parse(String s) {
@@ -518,6 +577,29 @@ public sealed interface ValuePredicate extends Serializable {
             return (ip[full] & mask) == (network[full] & mask);
         }
 
+        /** {@link #inNetwork(byte[], byte[], int)} for an IPv4 address held as {@link #plainIpv4} gives it. */
+        static boolean inNetwork(int ip, byte[] network, int prefix) {
+            if (network.length != 4) {
+                return false;
+            }
+            int net = (network[0] & 0xFF) << 24
+                    | (network[1] & 0xFF) << 16
+                    | (network[2] & 0xFF) << 8
+                    | network[3] & 0xFF;
+            int mask = prefix == 0 ? 0 : -1 << (32 - prefix);
+            return ((ip ^ net) & mask) == 0;
+        }
+
+        /** {@link #isPrivate(byte[])} for an IPv4 address held as {@link #plainIpv4} gives it. */
+        static boolean isPrivate(int ip) {
+            for (Cidr c : PRIVATE_NETWORKS) {
+                if (inNetwork(ip, c.address(), c.prefixLength())) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         /** Private, loopback, link-local, CGNAT, unique-local and unspecified ranges count as private. */
         static boolean isPrivate(byte[] ip) {
             for (Cidr c : PRIVATE_NETWORKS) {
@@ -528,17 +610,18 @@ public sealed interface ValuePredicate extends Serializable {
             return false;
         }
 
-        private static final List<Cidr> PRIVATE_NETWORKS = List.of(
-                Cidr.parse("10.0.0.0/8"),
-                Cidr.parse("172.16.0.0/12"),
-                Cidr.parse("192.168.0.0/16"),
-                Cidr.parse("127.0.0.0/8"),
-                Cidr.parse("169.254.0.0/16"),
-                Cidr.parse("100.64.0.0/10"),
-                Cidr.parse("0.0.0.0/8"),
-                Cidr.parse("::1/128"),
-                Cidr.parse("fc00::/7"),
-                Cidr.parse("fe80::/10"),
-                Cidr.parse("::/128"));
+        private static final Cidr[] PRIVATE_NETWORKS = { // an array: iterating it allocates nothing
+            Cidr.parse("10.0.0.0/8"),
+            Cidr.parse("172.16.0.0/12"),
+            Cidr.parse("192.168.0.0/16"),
+            Cidr.parse("127.0.0.0/8"),
+            Cidr.parse("169.254.0.0/16"),
+            Cidr.parse("100.64.0.0/10"),
+            Cidr.parse("0.0.0.0/8"),
+            Cidr.parse("::1/128"),
+            Cidr.parse("fc00::/7"),
+            Cidr.parse("fe80::/10"),
+            Cidr.parse("::/128")
+        };
     }
 }

@@ -50,4 +50,31 @@ class CaseFoldMapTest {
             }
         }
     }
+
+    /**
+     * The hash pairs characters that differ only in bit 5 ({@code @} and {@code `}, {@code [} and {@code {}), so
+     * such keys share a hash: each must still find only itself, and the mixed-case forms of letters theirs.
+     */
+    @Test
+    void keysOfEqualHashStayApart() {
+        assertThat(CaseFoldMap.hash("a@b")).isEqualTo(CaseFoldMap.hash("a`b"));
+        assertThat(CaseFoldMap.hash("x[1]")).isEqualTo(CaseFoldMap.hash("X{1}"));
+        CaseFoldMap<Integer> m = new CaseFoldMap<>(Map.of("a@b", 1, "a`b", 2, "x[1]", 3, "x{1}", 4));
+        assertThat(m.get("A@B")).isEqualTo(1);
+        assertThat(m.get("a`B")).isEqualTo(2);
+        assertThat(m.get("X[1]")).isEqualTo(3);
+        assertThat(m.get("x{1}")).isEqualTo(4);
+        assertThat(m.get("a b")).isNull();
+        assertThat(m.get("a\u00c0b")).isNull();
+    }
+
+    /** Non-ASCII letters hash by their fold, so their cases collide like ASCII ones and are found. */
+    @Test
+    void nonAsciiKeysFoundInEitherCase() {
+        CaseFoldMap<Integer> m = new CaseFoldMap<>(Map.of(CaseFoldMap.fold("ÜberGröße"), 1));
+        assertThat(CaseFoldMap.hash("übergröße")).isEqualTo(CaseFoldMap.hash("ÜBERGRÖßE"));
+        assertThat(m.get("ÜBERGRÖßE")).isEqualTo(1);
+        assertThat(m.get("übergröße")).isEqualTo(1);
+        assertThat(m.get("ubergroße")).isNull();
+    }
 }
