@@ -581,7 +581,7 @@ public final class CorrelationPlan implements Serializable, Cloneable {
             int due = watermark == Long.MAX_VALUE
                     ? state.size()
                     : watermark < Long.MIN_VALUE + span ? 0 : state.firstAfter(watermark - span);
-            state.removeFirst(due, g);
+            state.removeIf(0, due, s -> true, s -> g.removeSlot(s.id));
             if (ordersEveryRule) {
                 dropWithoutPartner(g, state, watermark);
             }

@@ -185,22 +185,6 @@ public final class CorrelationState {
         }
     }
 
-    /**
-     * Removes the first {@code n} slots and tells {@code g} to drop their evidence: the expiry of every window that
-     * ended, which needs no test per slot.
-     */
-    void removeFirst(int n, GroupState g) {
-        for (int i = 0; i < n; i++) {
-            Slot s = slots.get(i);
-            perRule[s.rule]--;
-            g.removeSlot(s.id);
-        }
-        if (n > 0) {
-            System.arraycopy(times, n, times, 0, slots.size() - n);
-            slots.subList(0, n).clear();
-        }
-    }
-
     /** Index of the first slot at or after {@code time}. */
     int firstAtOrAfter(long time) {
         int hi = slots.size();
