@@ -104,28 +104,7 @@ public final class GroupKey {
 
     /** The shared id and fingerprint instances cache their hashes, so a key costs one pass over its value bytes. */
     private static int hash(String planId, String fingerprint, byte[] values) {
-        return (planId.hashCode() * 31 + fingerprint.hashCode()) * 31 + hashOf(values);
-    }
-
-    /**
-     * {@link Arrays#hashCode(byte[])}, the same value, four bytes per step: {@code h * 31 + b} one byte at a time
-     * waits for each multiplication before the next, and every signal record read off the network hashes its
-     * key's values once.
-     */
-    static int hashOf(byte[] values) {
-        int h = 1;
-        int i = 0;
-        for (int n = values.length - 3; i < n; i += 4) {
-            h = h * (31 * 31 * 31 * 31)
-                    + values[i] * (31 * 31 * 31)
-                    + values[i + 1] * (31 * 31)
-                    + values[i + 2] * 31
-                    + values[i + 3];
-        }
-        for (; i < values.length; i++) {
-            h = h * 31 + values[i];
-        }
-        return h;
+        return (planId.hashCode() * 31 + fingerprint.hashCode()) * 31 + Arrays.hashCode(values);
     }
 
     public String planId() {
