@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
@@ -258,7 +259,7 @@ public final class EventParser {
             return null;
         }
         // The decisions of record() and azureRecord(), on the same kept members; each failure is left to them.
-        boolean cloudTrail = members.has("eventVersion") || (members.has("eventSource") && members.has("eventName"));
+        boolean cloudTrail = isCloudTrail(members::has);
         JsonNode time;
         if (cloudTrail) {
             time = EventTime.timeField(members::get);
@@ -1051,7 +1052,7 @@ public final class EventParser {
             return;
         }
         ObjectNode obj = (ObjectNode) value;
-        boolean cloudTrail = obj.has("eventVersion") || (obj.has("eventSource") && obj.has("eventName"));
+        boolean cloudTrail = isCloudTrail(obj::has);
         if (!cloudTrail) {
             if (isAzureActivity(obj::get)) {
                 azureRecord(ctx, obj, line, offset, envelope, index, start, raw);
@@ -1125,6 +1126,14 @@ public final class EventParser {
             return;
         }
         ctx.sink.event(new Event(type, obj, millis, raw));
+    }
+
+    /**
+     * A CloudTrail record: it has an {@code eventVersion}, or an {@code eventSource} and an {@code eventName}.
+     * {@code has} tells whether the record has a top-level member.
+     */
+    private static boolean isCloudTrail(Predicate<String> has) {
+        return has.test("eventVersion") || (has.test("eventSource") && has.test("eventName"));
     }
 
     /**
