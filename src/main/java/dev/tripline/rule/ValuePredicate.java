@@ -325,14 +325,7 @@ public sealed interface ValuePredicate extends Serializable {
         @Override
         public boolean test(JsonNode node) {
             String s = Event.stringForm(node);
-            if (s == null) {
-                return false;
-            }
-            long v4 = IpAddresses.plainIpv4(s);
-            if (v4 >= 0) {
-                return IpAddresses.inNetwork((int) v4, address, prefixLength);
-            }
-            byte[] ip = IpAddresses.parse(s);
+            byte[] ip = s == null ? null : IpAddresses.parse(s);
             return ip != null && IpAddresses.inNetwork(ip, address, prefixLength);
         }
 
@@ -432,19 +425,7 @@ public sealed interface ValuePredicate extends Serializable {
         @Override
         public boolean test(JsonNode node) {
             String s = Event.stringForm(node);
-            if (s == null) {
-                return false;
-            }
-            long v4 = IpAddresses.plainIpv4(s);
-            if (v4 >= 0) {
-                return switch (kind) {
-                    case ANY, V4 -> true;
-                    case V6 -> false;
-                    case PRIVATE -> IpAddresses.isPrivate((int) v4);
-                    case PUBLIC -> !IpAddresses.isPrivate((int) v4);
-                };
-            }
-            byte[] ip = IpAddresses.parse(s);
+            byte[] ip = s == null ? null : IpAddresses.parse(s);
             if (ip == null) {
                 return false;
             }
@@ -482,8 +463,9 @@ public sealed interface ValuePredicate extends Serializable {
 
         /**
          * The address of {@code s} as an unsigned 32-bit value when it is a dotted quad in its plain form (ASCII
-         * digits, no leading zeros), else -1. Values test through here without allocating; the other forms
-         * (IPv6, leading zeros, other digits) go through {@link #parse}, which reads these four the same way.
+         * digits, no leading zeros), else -1: the common case of {@link #parse}, read without the resolver (a
+         * split, a stream and an {@code InetAddress} per value). The other forms (IPv6, leading zeros, other
+         * digits) go to {@link #parseByResolver}, which reads these four the same way.
          */
         static long plainIpv4(String s) {
             int n = s.length();
@@ -522,6 +504,15 @@ public sealed interface ValuePredicate extends Serializable {
 
         /** The address bytes, or null when {@code s} is not a literal IPv4/IPv6 address. */
         static byte[] parse(String s) {
+            long v4 = plainIpv4(s);
+            if (v4 >= 0) {
+                return new byte[] {(byte) (v4 >>> 24), (byte) (v4 >>> 16), (byte) (v4 >>> 8), (byte) v4};
+            }
+            return parseByResolver(s);
+        }
+
+        /** {@link #parse} for every form, through {@code InetAddress} once no host name can reach it. */
+        static byte[] parseByResolver(String s) {
             if (s.isEmpty() || s.length() > 45) {
                 return null;
             }
@@ -575,29 +566,6 @@ public sealed interface ValuePredicate extends Serializable {
             }
             int mask = (0xFF << (8 - rest)) & 0xFF;
             return (ip[full] & mask) == (network[full] & mask);
-        }
-
-        /** {@link #inNetwork(byte[], byte[], int)} for an IPv4 address held as {@link #plainIpv4} gives it. */
-        static boolean inNetwork(int ip, byte[] network, int prefix) {
-            if (network.length != 4) {
-                return false;
-            }
-            int net = (network[0] & 0xFF) << 24
-                    | (network[1] & 0xFF) << 16
-                    | (network[2] & 0xFF) << 8
-                    | network[3] & 0xFF;
-            int mask = prefix == 0 ? 0 : -1 << (32 - prefix);
-            return ((ip ^ net) & mask) == 0;
-        }
-
-        /** {@link #isPrivate(byte[])} for an IPv4 address held as {@link #plainIpv4} gives it. */
-        static boolean isPrivate(int ip) {
-            for (Cidr c : PRIVATE_NETWORKS) {
-                if (inNetwork(ip, c.address(), c.prefixLength())) {
-                    return true;
-                }
-            }
-            return false;
         }
 
         /** Private, loopback, link-local, CGNAT, unique-local and unspecified ranges count as private. */
