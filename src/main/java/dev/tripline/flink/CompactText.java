@@ -115,21 +115,6 @@ final class CompactText {
     }
 
     /**
-     * {@link #read}, also writing the string's form as read to {@code copy}: a record's group values become its
-     * key's bytes and its strings in one pass, without reading them a second time.
-     */
-    static String readAndCopy(DataInputView in, DataOutputView copy) throws IOException {
-        long header = readHeader(in);
-        writeHeader(copy, header);
-        if (header == 0) {
-            return null;
-        }
-        byte[] b = readBytes(header, in);
-        copy.write(b);
-        return decode(header, b);
-    }
-
-    /**
      * {@link #read} for a string written by {@link #writeId}: the same string instance for the same bytes, up to
      * {@link #MAX_IDS} of them, so that the characters of a recurring id are not built again on every record and
      * its hash is worked out once. An id among the last few this thread read is found by its bytes alone
