@@ -317,12 +317,15 @@ final class CompactText {
         return length;
     }
 
+    /** The buffer {@link #copyBytes} copies through, one per thread: every record read back copies its group. */
+    private static final ThreadLocal<byte[]> COPY_BUFFER = ThreadLocal.withInitial(() -> new byte[4096]);
+
     /**
      * Copies {@code n} bytes through a buffer: {@code DataOutputView.write(DataInputView, int)} is faster on paged
      * views but fails instead of growing on Flink's {@code DataOutputSerializer}.
      */
     static void copyBytes(DataInputView in, DataOutputView out, int n) throws IOException {
-        byte[] buffer = new byte[Math.min(n, 4096)];
+        byte[] buffer = COPY_BUFFER.get();
         while (n > 0) {
             int chunk = Math.min(n, buffer.length);
             in.readFully(buffer, 0, chunk);
