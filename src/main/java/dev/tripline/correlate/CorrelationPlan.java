@@ -1482,7 +1482,8 @@ public final class CorrelationPlan implements Serializable, Cloneable {
 
     /**
      * The signal a record of this plan carries: its fields and its evidence in {@link #packed} form. The evidence
-     * stays packed until something reads it.
+     * stays packed until something reads it; {@code group} is kept as given (not copied), so it must be an
+     * unmodifiable list that nothing changes, such as a record's key values decoded on demand.
      */
     public Signal signal(int ruleIndex, String ruleId, long time, List<String> group, String value, byte[] packed) {
         if (ruleIndex < 0 || ruleIndex >= rule.rules().size()) {

@@ -35,9 +35,10 @@ public final class Signal {
      * @param evidence  the contributing events (one for an event; the inner evidence for a chained correlation)
      */
     public Signal(int ruleIndex, String ruleId, long time, List<String> group, String value, List<Evidence> evidence) {
-        this(ruleIndex, ruleId, time, group, value, List.copyOf(evidence), null, null);
+        this(ruleIndex, ruleId, time, List.copyOf(group), value, List.copyOf(evidence), null, null);
     }
 
+    /** {@code group} is kept as given: an unmodifiable list that nothing changes. */
     Signal(
             int ruleIndex,
             String ruleId,
@@ -50,7 +51,7 @@ public final class Signal {
         this.ruleIndex = ruleIndex;
         this.ruleId = Objects.requireNonNull(ruleId, "ruleId");
         this.time = time;
-        this.group = List.copyOf(group);
+        this.group = group;
         this.value = value;
         this.evidence = evidence;
         this.packed = packed;

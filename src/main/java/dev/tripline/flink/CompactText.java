@@ -115,24 +115,9 @@ final class CompactText {
     }
 
     /**
-     * {@link #read}, also writing the string's form as read to {@code copy}: a record's group values become its
-     * key's bytes and its strings in one pass, without reading them a second time.
-     */
-    static String readAndCopy(DataInputView in, DataOutputView copy) throws IOException {
-        long header = readHeader(in);
-        writeHeader(copy, header);
-        if (header == 0) {
-            return null;
-        }
-        byte[] b = readBytes(header, in);
-        copy.write(b);
-        return decode(header, b);
-    }
-
-    /**
      * {@link #read} for a string written by {@link #writeId}: the same string instance for the same bytes, up to
      * {@link #MAX_IDS} of them, so that the characters of a recurring id are not built again on every record and
-     * its hash is worked out once. An id among the last few this thread read is found by its bytes alone
+     * its hash is worked out once. An id this thread read before is mostly found by its bytes alone
      * ({@link RecentIds}), without a copy of them or a look-up in {@link #READ_IDS}.
      */
     static String readId(DataInputView in) throws IOException {
@@ -147,11 +132,12 @@ final class CompactText {
         RecentIds recent = RECENT_IDS.get();
         byte[] read = recent.read;
         in.readFully(read, 0, n);
-        String known = recent.find(header, read, n);
+        int slot = RecentIds.slotOf(header, read, n);
+        String known = recent.find(slot, header, read, n);
         if (known == null) {
             byte[] b = Arrays.copyOf(read, n);
             known = sharedId(header, b);
-            recent.remember(header, b, known);
+            recent.remember(slot, header, b, known);
         }
         return known;
     }
@@ -173,12 +159,13 @@ final class CompactText {
     private static final ThreadLocal<RecentIds> RECENT_IDS = ThreadLocal.withInitial(RecentIds::new);
 
     /**
-     * The last {@link #SIZE} distinct ids one thread read, each with its written form, replaced in turn: a stream
-     * of records repeats a few plan ids, fingerprints and rule ids, so most ids are found here by comparing bytes.
-     * Kept for the thread's life; ids longer than {@link #MAX_BYTES} bytes are not kept.
+     * Ids one thread read, each with its written form, in {@link #SIZE} places chosen by a hash of the form (an id
+     * replaces the one in its place): a stream of records repeats the plan ids, fingerprints and rule ids of its
+     * correlations (about 50 for the 13 correlations in rules/), so most ids are found here by one
+     * comparison of their bytes. Kept for the thread's life; ids longer than {@link #MAX_BYTES} bytes are not kept.
      */
     private static final class RecentIds {
-        static final int SIZE = 8;
+        static final int SIZE = 1024;
         static final int MAX_BYTES = 256;
 
         final long[] headers = new long[SIZE];
@@ -187,23 +174,25 @@ final class CompactText {
         /** Where an id's bytes are read before they are compared. */
         final byte[] read = new byte[MAX_BYTES];
 
-        int next;
-
-        String find(long header, byte[] b, int n) {
-            for (int i = 0; i < SIZE; i++) {
-                // The header holds the length, so equal headers mean forms of n bytes.
-                if (headers[i] == header && forms[i] != null && Arrays.equals(forms[i], 0, n, b, 0, n)) {
-                    return strings[i];
-                }
+        /** The place of the form {@code b[0, n)} with this header. */
+        static int slotOf(long header, byte[] b, int n) {
+            int h = (int) header;
+            for (int i = 0; i < n; i++) {
+                h = 31 * h + b[i];
             }
-            return null;
+            return (h ^ (h >>> 16)) & (SIZE - 1);
         }
 
-        void remember(long header, byte[] form, String s) {
-            headers[next] = header;
-            forms[next] = form;
-            strings[next] = s;
-            next = (next + 1) % SIZE;
+        String find(int slot, long header, byte[] b, int n) {
+            // The header holds the length, so equal headers mean forms of n bytes.
+            byte[] form = forms[slot];
+            return headers[slot] == header && form != null && Arrays.equals(form, 0, n, b, 0, n) ? strings[slot] : null;
+        }
+
+        void remember(int slot, long header, byte[] form, String s) {
+            headers[slot] = header;
+            forms[slot] = form;
+            strings[slot] = s;
         }
     }
 
@@ -332,12 +321,15 @@ final class CompactText {
         return length;
     }
 
+    /** The buffer {@link #copyBytes} copies through, one per thread: every record read back copies its group. */
+    private static final ThreadLocal<byte[]> COPY_BUFFER = ThreadLocal.withInitial(() -> new byte[4096]);
+
     /**
      * Copies {@code n} bytes through a buffer: {@code DataOutputView.write(DataInputView, int)} is faster on paged
      * views but fails instead of growing on Flink's {@code DataOutputSerializer}.
      */
     static void copyBytes(DataInputView in, DataOutputView out, int n) throws IOException {
-        byte[] buffer = new byte[Math.min(n, 4096)];
+        byte[] buffer = COPY_BUFFER.get();
         while (n > 0) {
             int chunk = Math.min(n, buffer.length);
             in.readFully(buffer, 0, chunk);

@@ -2,10 +2,12 @@ package dev.tripline.flink;
 
 import dev.tripline.correlate.CorrelationPlan;
 import java.io.IOException;
+import java.util.AbstractList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Objects;
+import java.util.RandomAccess;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
@@ -127,6 +129,41 @@ public final class GroupKey {
             throw new IllegalStateException("a key's own value bytes did not decode", e);
         }
         return List.of(out);
+    }
+
+    /** How many group values the key holds. */
+    int size() {
+        return count;
+    }
+
+    /**
+     * The group-by values as an unmodifiable list that decodes them on its first read: a record read back hands
+     * its signal this, and a step that only adds a slot never reads its group.
+     */
+    List<String> groupView() {
+        return new GroupView(this);
+    }
+
+    private static final class GroupView extends AbstractList<String> implements RandomAccess {
+        private final GroupKey key;
+        private List<String> values;
+
+        GroupView(GroupKey key) {
+            this.key = key;
+        }
+
+        @Override
+        public String get(int i) {
+            if (values == null) {
+                values = key.group();
+            }
+            return values.get(i);
+        }
+
+        @Override
+        public int size() {
+            return key.count;
+        }
     }
 
     /**

@@ -13,6 +13,7 @@ import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
+import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.core.memory.DataOutputView;
@@ -32,8 +33,11 @@ public class SignalRecord {
     public String planId;
     /** The plan's {@link CorrelationPlan#fingerprint()} under the rules that made the signal. */
     public String fingerprint;
-    /** The group-by values, in the plan's group-by order. */
-    public String[] group;
+    /**
+     * The group-by values, in the plan's group-by order ({@link #group()}). Null on a record read back with its
+     * key: its values are then the key's bytes, decoded only when asked for, since most steps never read them.
+     */
+    private String[] group;
     /**
      * The correlate stage that holds the plan ({@code CorrelationEngine#stageOf}) under the rules that made the
      * signal, so that routing follows live rule updates.
@@ -71,6 +75,22 @@ public class SignalRecord {
         return r;
     }
 
+    /** The group-by values, in the plan's group-by order; decoded from the key the first time for a record read back. */
+    public String[] group() {
+        String[] g = group;
+        if (g == null && key != null) {
+            g = key.group().toArray(String[]::new);
+            group = g;
+        }
+        return g;
+    }
+
+    /** Sets the group-by values (a record being made); the key follows them. */
+    public void group(String[] values) {
+        group = values;
+        key = null;
+    }
+
     /** The state key: derived from the fields, never parsed back. */
     public GroupKey key() {
         GroupKey k = key;
@@ -83,12 +103,15 @@ public class SignalRecord {
 
     /** The signal as {@code plan} (the plan of {@link #key()} under the running rules) steps it. */
     public Signal signal(CorrelationPlan plan) {
-        return plan.signal(ruleIndex, ruleId, time, List.of(group), value, evidence);
+        // A record read back hands the plan its key's values undecoded: a step that only adds a slot never reads them.
+        List<String> values = group == null && key != null ? key.groupView() : List.of(group());
+        return plan.signal(ruleIndex, ruleId, time, values, value, evidence);
     }
 
     @Override
     public String toString() {
-        return "SignalRecord{" + planId + "@" + fingerprint + Arrays.toString(group) + " " + ruleId + " @" + time + "}";
+        return "SignalRecord{" + planId + "@" + fingerprint + Arrays.toString(group()) + " " + ruleId + " @" + time
+                + "}";
     }
 
     /** Makes {@code TypeInformation.of(SignalRecord.class)} give {@link #TYPE}. */
@@ -151,12 +174,13 @@ public class SignalRecord {
         public void serialize(SignalRecord r, DataOutputView out) throws IOException {
             CompactText.writeId(r.planId, out);
             CompactText.writeId(r.fingerprint, out);
-            out.writeInt(r.group.length);
             GroupKey k = r.key;
             if (k != null) {
                 // The keyed exchange made the key before it writes the record: its value bytes are the group's.
+                out.writeInt(k.size());
                 out.write(k.valueBytes());
             } else {
+                out.writeInt(r.group.length);
                 for (String g : r.group) {
                     CompactText.write(g, out);
                 }
@@ -176,17 +200,24 @@ public class SignalRecord {
             r.fingerprint = CompactText.readId(in);
             int n = groupSize(in);
             // The group values are written as a key holds them: kept as read, they make the key without encoding
-            // them again.
+            // them again, and stay undecoded until something asks for them (group()).
             DataOutputSerializer values = VALUES.get();
             values.clear();
-            r.group = new String[n];
             boolean complete = true;
             for (int i = 0; i < n; i++) {
-                r.group[i] = CompactText.readAndCopy(in, values);
-                complete &= r.group[i] != null;
+                int start = values.length();
+                CompactText.copy(in, values);
+                complete &= values.length() != start + 1 || values.getSharedBuffer()[start] != 0;
             }
             if (complete && r.planId != null && r.fingerprint != null) {
                 r.key = new GroupKey(r.planId, r.fingerprint, values.getCopyOfBuffer(), n);
+            } else {
+                // No key without a plan or with a null value (a corrupt or test record): the values as they are.
+                DataInputDeserializer read = new DataInputDeserializer(values.getSharedBuffer(), 0, values.length());
+                r.group = new String[n];
+                for (int i = 0; i < n; i++) {
+                    r.group[i] = CompactText.read(read);
+                }
             }
             r.stage = in.readInt();
             r.ruleIndex = in.readInt();

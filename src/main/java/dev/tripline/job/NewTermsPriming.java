@@ -309,7 +309,7 @@ public final class NewTermsPriming {
             PrimedTerm t = new PrimedTerm();
             t.planId = r.planId;
             t.fingerprint = r.fingerprint;
-            t.group = r.group;
+            t.group = r.group();
             t.lastSeen = r.time;
             written.add(1);
             out.collect(t);

@@ -776,14 +776,14 @@ public final class CorrelateBench {
             byte[] evidence)
             implements java.io.Serializable {
         static Template of(SignalRecord r) {
-            return new Template(r.planId, r.fingerprint, r.group, r.ruleIndex, r.ruleId, r.time, r.value, r.evidence);
+            return new Template(r.planId, r.fingerprint, r.group(), r.ruleIndex, r.ruleId, r.time, r.value, r.evidence);
         }
 
         SignalRecord at(long t, String[] inGroup) {
             SignalRecord r = new SignalRecord();
             r.planId = planId;
             r.fingerprint = fingerprint;
-            r.group = inGroup;
+            r.group(inGroup);
             r.stage = 1;
             r.ruleIndex = ruleIndex;
             r.ruleId = ruleId;

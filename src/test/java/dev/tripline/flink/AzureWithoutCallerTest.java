@@ -63,7 +63,7 @@ class AzureWithoutCallerTest {
             // Only the record with a caller becomes a correlation signal; the other is counted as dropped.
             assertThat(h.extractOutputValues()).singleElement().satisfies(s -> {
                 assertThat(s.ruleId).isEqualTo(GROUP_SIGNAL);
-                assertThat(List.of(s.group)).contains("mallory@contoso.example");
+                assertThat(List.of(s.group())).contains("mallory@contoso.example");
             });
             Accumulator<?, ?> dropped =
                     h.getEnvironment().getAccumulatorRegistry().getUserMap().get(DetectFunction.ACC_SIGNALS_DROPPED);
