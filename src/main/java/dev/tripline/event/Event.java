@@ -259,9 +259,15 @@ public final class Event {
      * The first call that misses both exact keys builds the event's key filter.
      */
     public boolean certainlyAbsent(FieldPath path) {
-        if (member(path.segment(0)) != null || wholeTextIsRootKey(path)) {
-            return false;
-        }
+        return member(path.segment(0)) == null && !wholeTextIsRootKey(path) && noRootKeyFolds(path);
+    }
+
+    /**
+     * True when no key of the root equals the first segment of a path that is not {@link FieldPath#isSelf}
+     * ignoring case, as the event's key filter tells (false when one may); for a caller that knows neither the
+     * exact first segment nor the whole dotted text is a key. The first call builds the filter.
+     */
+    public boolean noRootKeyFolds(FieldPath path) {
         if (!rootKeysReady) {
             for (Iterator<String> it = memberNames(); it.hasNext(); ) {
                 int h = CaseFoldMap.hash(it.next());
