@@ -269,12 +269,17 @@ public final class Event {
      */
     public boolean noRootKeyFolds(FieldPath path) {
         if (!rootKeysReady) {
-            for (Iterator<String> it = memberNames(); it.hasNext(); ) {
-                int h = CaseFoldMap.hash(it.next());
-                if ((h & 64) == 0) {
-                    rootKeysLow |= 1L << h;
-                } else {
-                    rootKeysHigh |= 1L << h;
+            if (members != null) { // gathered from the names' cached hashes when the record was indexed
+                rootKeysLow = members.foldedKeysLow();
+                rootKeysHigh = members.foldedKeysHigh();
+            } else {
+                for (Iterator<String> it = memberNames(); it.hasNext(); ) {
+                    int h = CaseFoldMap.hash(it.next());
+                    if ((h & 64) == 0) {
+                        rootKeysLow |= 1L << h;
+                    } else {
+                        rootKeysHigh |= 1L << h;
+                    }
                 }
             }
             rootKeysReady = true;
@@ -356,16 +361,20 @@ public final class Event {
             return false;
         }
         if (dottedRootKey == 0) {
-            dottedRootKey = 1;
-            for (Iterator<String> it = memberNames(); it.hasNext(); ) {
-                if (it.next().indexOf('.') >= 0) {
-                    dottedRootKey = 2;
-                    break;
-                }
-            }
+            // The parser's members knew it when the record was indexed; a tree's keys are looked at once.
+            dottedRootKey = (byte) ((members != null ? members.hasDottedName() : hasDottedKey()) ? 2 : 1);
         }
         // A text of several steps always holds a dot: FieldPath joins its steps with dots.
         return dottedRootKey == 2 && member(path.text()) != null;
+    }
+
+    private boolean hasDottedKey() {
+        for (Iterator<String> it = memberNames(); it.hasNext(); ) {
+            if (it.next().indexOf('.') >= 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The value of a computed alias or derived field, computed once per event. */
