@@ -20,8 +20,9 @@ import java.util.function.Predicate;
  * for a case-sensitive path one exact lookup says so, for a case-insensitive one the event's filter of its keys
  * in every case ({@link Event#certainlyAbsent}).
  *
- * <p>Immutable; decided once per path when rules are compiled. A matcher numbers its readers ({@link
- * FieldValues.Numbering}) so that each path is read once per event; a reader made alone has no number.
+ * <p>Immutable; decided once per path when rules are compiled. A matcher gives its readers slots ({@link
+ * FieldValues.Numbering}) so that each path's keys are walked once per event, for every path of the same keys; a
+ * reader made alone has no slot.
  */
 final class FieldReader implements Serializable {
     private static final long serialVersionUID = 3L;
