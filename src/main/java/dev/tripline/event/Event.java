@@ -259,16 +259,27 @@ public final class Event {
      * The first call that misses both exact keys builds the event's key filter.
      */
     public boolean certainlyAbsent(FieldPath path) {
-        if (member(path.segment(0)) != null || wholeTextIsRootKey(path)) {
-            return false;
-        }
+        return member(path.segment(0)) == null && !wholeTextIsRootKey(path) && noRootKeyFolds(path);
+    }
+
+    /**
+     * True when no key of the root equals the first segment of a path that is not {@link FieldPath#isSelf}
+     * ignoring case, as the event's key filter tells (false when one may); for a caller that knows neither the
+     * exact first segment nor the whole dotted text is a key. The first call builds the filter.
+     */
+    public boolean noRootKeyFolds(FieldPath path) {
         if (!rootKeysReady) {
-            for (Iterator<String> it = memberNames(); it.hasNext(); ) {
-                int h = CaseFoldMap.hash(it.next());
-                if ((h & 64) == 0) {
-                    rootKeysLow |= 1L << h;
-                } else {
-                    rootKeysHigh |= 1L << h;
+            if (members != null) { // gathered from the names' cached hashes when the record was indexed
+                rootKeysLow = members.foldedKeysLow();
+                rootKeysHigh = members.foldedKeysHigh();
+            } else {
+                for (Iterator<String> it = memberNames(); it.hasNext(); ) {
+                    int h = CaseFoldMap.hash(it.next());
+                    if ((h & 64) == 0) {
+                        rootKeysLow |= 1L << h;
+                    } else {
+                        rootKeysHigh |= 1L << h;
+                    }
                 }
             }
             rootKeysReady = true;
@@ -350,16 +361,20 @@ public final class Event {
             return false;
         }
         if (dottedRootKey == 0) {
-            dottedRootKey = 1;
-            for (Iterator<String> it = memberNames(); it.hasNext(); ) {
-                if (it.next().indexOf('.') >= 0) {
-                    dottedRootKey = 2;
-                    break;
-                }
-            }
+            // The parser's members knew it when the record was indexed; a tree's keys are looked at once.
+            dottedRootKey = (byte) ((members != null ? members.hasDottedName() : hasDottedKey()) ? 2 : 1);
         }
         // A text of several steps always holds a dot: FieldPath joins its steps with dots.
         return dottedRootKey == 2 && member(path.text()) != null;
+    }
+
+    private boolean hasDottedKey() {
+        for (Iterator<String> it = memberNames(); it.hasNext(); ) {
+            if (it.next().indexOf('.') >= 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The value of a computed alias or derived field, computed once per event. */

@@ -36,6 +36,8 @@ final class MemberNames {
      * @param child the field set's node for the member, null when the member is skipped
      * @param below what the field set keeps below the member; null when it keeps the whole value (or skips it)
      * @param envelope true for a key that makes the object an envelope rather than a record
+     * @param foldedHash its {@link CaseFoldMap#hash}, for an event's filter of its keys in every case
+     * @param dotted true when it holds a dot (a key that may hold a whole dotted path)
      */
     record Name(
             byte[] raw,
@@ -47,7 +49,9 @@ final class MemberNames {
             int hash,
             FieldSet.Node child,
             FieldSet.Node below,
-            boolean envelope) {}
+            boolean envelope,
+            int foldedHash,
+            boolean dotted) {}
 
     MemberNames(FieldSet.Node keep) {
         this.keep = keep;
@@ -92,7 +96,9 @@ final class MemberNames {
                 text.hashCode(),
                 child,
                 child == null || child.all ? null : child,
-                isEnvelopeKey(text));
+                isEnvelopeKey(text),
+                CaseFoldMap.hash(text),
+                text.indexOf('.') >= 0);
     }
 
     /** The {@code n} (at most eight) bytes at {@code from} as a little-endian long, zero above them. */

@@ -28,8 +28,26 @@ final class RecordMembers {
     private final FieldSet.Node[] below;
 
     private final JsonNode[] values;
+    /**
+     * The kept names' {@link Event#noRootKeyFolds} filter (bit {@code h & 127} of each name's folded hash {@code
+     * h}, in two words) and whether one holds a dot, gathered from the names' cached answers while the members
+     * are indexed, so an event need not hash its names again.
+     */
+    private final long foldedKeysLow;
 
-    private RecordMembers(byte[] bytes, int count, String[] names, int[] hashes, int[] spans, FieldSet.Node[] below) {
+    private final long foldedKeysHigh;
+    private final boolean dottedName;
+
+    private RecordMembers(
+            byte[] bytes,
+            int count,
+            String[] names,
+            int[] hashes,
+            int[] spans,
+            FieldSet.Node[] below,
+            long foldedKeysLow,
+            long foldedKeysHigh,
+            boolean dottedName) {
         this.bytes = bytes;
         this.count = count;
         this.names = names;
@@ -37,6 +55,9 @@ final class RecordMembers {
         this.spans = spans;
         this.below = below;
         this.values = new JsonNode[count];
+        this.foldedKeysLow = foldedKeysLow;
+        this.foldedKeysHigh = foldedKeysHigh;
+        this.dottedName = dottedName;
     }
 
     /**
@@ -52,6 +73,9 @@ final class RecordMembers {
         FieldSet.Node[] below = new FieldSet.Node[n];
         int count = 0;
         long seen = 0; // a bit per name hash: a key repeated in the record sets a bit already set
+        long foldedLow = 0;
+        long foldedHigh = 0;
+        boolean dotted = false;
         for (int m = 0, slot = 1; m < n; m++, slot += StrictJsonPass.MEMBER_INTS) {
             MemberNames.Name name = memberNames.of(
                     bytes, index[slot + StrictJsonPass.NAME_START], index[slot + StrictJsonPass.NAME_END]);
@@ -63,6 +87,13 @@ final class RecordMembers {
             }
             String text = name.text();
             int hash = name.hash();
+            int folded = name.foldedHash();
+            if ((folded & 64) == 0) {
+                foldedLow |= 1L << folded;
+            } else {
+                foldedHigh |= 1L << folded;
+            }
+            dotted |= name.dotted();
             long bit = 1L << hash;
             int k = count;
             if ((seen & bit) != 0) {
@@ -81,7 +112,22 @@ final class RecordMembers {
             spans[2 * k + 1] = index[slot + StrictJsonPass.VALUE_END];
             below[k] = name.below();
         }
-        return new RecordMembers(bytes, count, names, hashes, spans, below);
+        return new RecordMembers(bytes, count, names, hashes, spans, below, foldedLow, foldedHigh, dotted);
+    }
+
+    /** The kept names' filter for {@link Event#noRootKeyFolds}: its low word (bits 0 to 63). */
+    long foldedKeysLow() {
+        return foldedKeysLow;
+    }
+
+    /** The kept names' filter for {@link Event#noRootKeyFolds}: its high word (bits 64 to 127). */
+    long foldedKeysHigh() {
+        return foldedKeysHigh;
+    }
+
+    /** True when a kept name holds a dot. */
+    boolean hasDottedName() {
+        return dottedName;
     }
 
     /** The record's bytes: exactly the object, as the event keeps them for {@link Event#recordText()}. */

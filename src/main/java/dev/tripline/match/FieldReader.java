@@ -1,6 +1,7 @@
 package dev.tripline.match;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.tripline.event.EcsAliases;
 import dev.tripline.event.Event;
 import dev.tripline.event.FieldPath;
@@ -19,14 +20,15 @@ import java.util.function.Predicate;
  * for a case-sensitive path one exact lookup says so, for a case-insensitive one the event's filter of its keys
  * in every case ({@link Event#certainlyAbsent}).
  *
- * <p>Immutable; decided once per path when rules are compiled. A matcher numbers its readers ({@link
- * FieldValues.Numbering}) so that each path is read once per event; a reader made alone has no number.
+ * <p>Immutable; decided once per path when rules are compiled. A matcher gives its readers slots ({@link
+ * FieldValues.Numbering}) so that each path's keys are walked once per event, for every path of the same keys; a
+ * reader made alone has no slot.
  */
 final class FieldReader implements Serializable {
-    private static final long serialVersionUID = 2L;
+    private static final long serialVersionUID = 3L;
 
     private final FieldPath path;
-    /** Its number among the paths a matcher reads ({@link FieldValues}); -1 for a reader of no matcher. */
+    /** Its slot among the walks a matcher keeps per event ({@link FieldValues}); -1 for a reader of no matcher. */
     private final int id;
     /** The path's keys for the shortcut; null when the path always takes the full lookup. */
     private final String[] keys;
@@ -37,6 +39,10 @@ final class FieldReader implements Serializable {
         this(path, -1);
     }
 
+    /**
+     * {@code id}: its slot among the walks a matcher keeps per event ({@link FieldValues}); paths of the same keys
+     * (a Sigma path and a Panther path, which differ only on a missing first key) share one.
+     */
     FieldReader(FieldPath path, int id) {
         this.path = path;
         this.id = id;
@@ -52,7 +58,7 @@ final class FieldReader implements Serializable {
         return new FieldReader(path, id);
     }
 
-    private static String[] plainKeys(FieldPath path) {
+    static String[] plainKeys(FieldPath path) {
         if (path.isSelf()) {
             return null;
         }
@@ -81,6 +87,14 @@ final class FieldReader implements Serializable {
      * full lookup ({@link Event#anyValue}) can say. A first key that is not there is looked up once for both.
      */
     JsonNode read(Event event) {
+        return answer(walk(event), event);
+    }
+
+    /**
+     * The part of {@link #read} that depends only on the keys, so readers of the same keys share it: the scalar
+     * at the exact keys, {@link #FIRST_KEY_ABSENT}, or null when only the full lookup can say.
+     */
+    JsonNode walk(Event event) {
         String[] k = keys;
         if (k == null) {
             return null;
@@ -90,10 +104,7 @@ final class FieldReader implements Serializable {
         }
         JsonNode node = event.member(k[0]);
         if (node == null) {
-            if (alias[event.logType().ordinal()]) {
-                return null;
-            }
-            return !path.caseInsensitiveKeys() || event.certainlyAbsent(path) ? FieldValues.MISSING : null;
+            return FIRST_KEY_ABSENT;
         }
         for (int i = 1; i < k.length; i++) {
             node = node.get(k[i]); // null on a missing key, and on anything that is not an object
@@ -103,6 +114,23 @@ final class FieldReader implements Serializable {
         }
         return node.isValueNode() ? node : null;
     }
+
+    /** {@link #read}'s answer from the {@link #walk} of its keys. */
+    JsonNode answer(JsonNode walked, Event event) {
+        if (walked != FIRST_KEY_ABSENT) {
+            return walked;
+        }
+        if (alias[event.logType().ordinal()]) {
+            return null;
+        }
+        return !path.caseInsensitiveKeys() || event.noRootKeyFolds(path) ? FieldValues.MISSING : null;
+    }
+
+    /**
+     * What {@link #walk} gives when the first key is not a key of the record, exactly spelled (nor the whole
+     * dotted path): compared by identity, never a value.
+     */
+    static final JsonNode FIRST_KEY_ABSENT = JsonNodeFactory.instance.objectNode();
 
     /**
      * The path's only value when the shortcut applies (see the class comment), else null: the caller then asks

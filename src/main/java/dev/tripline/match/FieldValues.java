@@ -6,13 +6,14 @@ import dev.tripline.event.Event;
 import dev.tripline.event.FieldPath;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 
 /**
  * The fields of one event as read so far, shared by the index and every detection that runs on the event: each
- * path a matcher reads has a number ({@link Numbering}), and its {@link FieldReader#read} answer is kept under
- * that number for the rest of the event. Rules ask for the same few fields again and again ({@code errorCode},
+ * path a matcher reads has a slot ({@link Numbering}, one for paths of the same keys), and the {@link
+ * FieldReader#walk} of its keys is kept there for the rest of the event. Rules ask for the same few fields again and again ({@code errorCode},
  * {@code eventName}, {@code userIdentity.type} several times an event each), and each read is a few hash lookups
  * in the record's tree, so reading each once is most of what the index and the detections cost together.
  *
@@ -23,14 +24,14 @@ import java.util.function.Predicate;
 class FieldValues {
     int epoch;
     private int[] readAt = new int[0];
-    /** By field number, when {@code readAt} is this epoch: the {@link FieldReader#read} answer. */
+    /** By slot, when {@code readAt} is this epoch: the {@link FieldReader#walk} of the slot's keys. */
     private JsonNode[] value = new JsonNode[0];
-    /** The field numbers read this event, to drop their values at the end. */
+    /** The slots walked this event, to drop their values at the end. */
     private int[] read = new int[0];
 
     private int readCount;
 
-    /** Begins an event of a matcher that numbers {@code fields} paths. */
+    /** Begins an event of a matcher whose paths use {@code fields} slots. */
     void start(int fields) {
         if (readAt.length < fields) {
             readAt = new int[fields];
@@ -64,10 +65,10 @@ class FieldValues {
         }
         if (readAt[f] != epoch) {
             readAt[f] = epoch;
-            value[f] = field.read(event);
+            value[f] = field.walk(event);
             read[readCount++] = f;
         }
-        return value[f];
+        return field.answer(value[f], event);
     }
 
     /**
@@ -87,16 +88,26 @@ class FieldValues {
         return !v.isMissingNode() && test.test(v);
     }
 
-    /** Gives each distinct path a matcher reads one {@link FieldReader} and one number. */
+    /** Gives each distinct path a matcher reads one {@link FieldReader}, and the reader its slot. */
     static final class Numbering {
         private final Map<FieldPath, FieldReader> readers = new HashMap<>();
+        /**
+         * A slot per path, shared by paths of the same plain keys: a Sigma rule and a Panther rule (or the
+         * index, which reads keys ignoring case) testing {@code errorCode} walk the record once per event.
+         */
+        private final Map<Object, Integer> slots = new HashMap<>();
 
         FieldReader of(FieldPath path) {
-            return readers.computeIfAbsent(path, p -> new FieldReader(p, readers.size()));
+            return readers.computeIfAbsent(path, p -> {
+                String[] keys = FieldReader.plainKeys(p);
+                Object walk = keys == null ? p : List.of(keys);
+                return new FieldReader(p, slots.computeIfAbsent(walk, k -> slots.size()));
+            });
         }
 
+        /** How many slots the readers use. */
         int size() {
-            return readers.size();
+            return slots.size();
         }
     }
 
