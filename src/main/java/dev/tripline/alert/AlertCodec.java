@@ -213,17 +213,25 @@ public final class AlertCodec {
     /**
      * {@code JSON.writeValueAsString(v)}, written by this thread's one generator: a new writer and generator per
      * value cost more than writing it (alerts carry objects such as userIdentity). A generator that failed midway
-     * is dropped, since it may be left inside an object.
+     * is dropped, since it may be left inside an object. An object or array written lately is not written again:
+     * the alerts of one event (one per rule it matched, and their evidence fields and context) hold the same nodes
+     * of the event, which nothing changes once it is read.
      */
     private static String jsonText(JsonNode v) throws IOException {
         JsonText t = JSON_TEXT.get();
+        String known = t.recent(v);
+        if (known != null) {
+            return known;
+        }
         boolean written = false;
         try {
             t.chars.getBuffer().setLength(0);
             JSON.writeTree(t.generator, v);
             t.generator.flush();
             written = true;
-            return t.chars.toString();
+            String text = t.chars.toString();
+            t.remember(v, text);
+            return text;
         } finally {
             if (!written) {
                 JSON_TEXT.remove();
@@ -231,16 +239,40 @@ public final class AlertCodec {
         }
     }
 
-    /** A writer and a generator over it, configured as {@link #JSON}'s own, with nothing between root values. */
+    /**
+     * A writer and a generator over it, configured as {@link #JSON}'s own, with nothing between root values; and
+     * the texts of the last {@value #RECENT} containers written, by node identity (a few: the nodes of one event).
+     */
     private static final class JsonText {
+        static final int RECENT = 4;
         final StringWriter chars = new StringWriter(256);
         final JsonGenerator generator;
+        final JsonNode[] recentNodes = new JsonNode[RECENT];
+        final String[] recentTexts = new String[RECENT];
+        int next;
 
         JsonText() {
             try {
                 generator = JSON.createGenerator(chars).setRootValueSeparator(null);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
+            }
+        }
+
+        String recent(JsonNode v) {
+            for (int i = 0; i < RECENT; i++) {
+                if (recentNodes[i] == v) {
+                    return recentTexts[i];
+                }
+            }
+            return null;
+        }
+
+        void remember(JsonNode v, String text) {
+            if (v.isContainerNode()) {
+                recentNodes[next] = v;
+                recentTexts[next] = text;
+                next = (next + 1) % RECENT;
             }
         }
     }
