@@ -6,13 +6,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.tripline.rule.Level;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
 import java.io.DataInputStream;
 import java.io.DataOutput;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -90,7 +90,7 @@ public final class AlertCodec {
 
     /** The alert of an {@link #encode}d block; IllegalArgumentException when it is corrupt or of another format. */
     public static Alert decode(byte[] block) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(block))) {
+        try (DataInputStream in = new DataInputStream(new BlockInput(block))) {
             int format = in.readUnsignedByte();
             if (format != ALERT_FORMAT && format != FORMAT_JSON_VALUES) {
                 throw new IOException("unknown alert format " + format);
@@ -160,7 +160,7 @@ public final class AlertCodec {
     }
 
     public static RuleRef decodeRule(byte[] block) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(block))) {
+        try (DataInputStream in = new DataInputStream(new BlockInput(block))) {
             return readRule(in);
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("truncated or corrupt rule descriptor: " + e.getMessage(), e);
@@ -290,7 +290,8 @@ public final class AlertCodec {
                 map.put(key, TextNode.valueOf(readText(in)));
             } else if (kind == JSON_VALUE) {
                 try {
-                    map.put(key, JSON.readTree(readText(in)));
+                    // Parsed from its UTF-8 bytes: the text itself is never needed.
+                    map.put(key, JSON.readTree(readTextBytes(in)));
                 } catch (JsonProcessingException e) {
                     throw new IOException("corrupt JSON value of " + key, e);
                 }
@@ -324,13 +325,17 @@ public final class AlertCodec {
     }
 
     private static String readText(DataInput in) throws IOException {
+        return new String(readTextBytes(in), StandardCharsets.UTF_8);
+    }
+
+    private static byte[] readTextBytes(DataInput in) throws IOException {
         int n = in.readInt();
         if (n < 0 || n > 64 * MAX_ITEMS) {
             throw new IOException("text of " + n + " bytes");
         }
         byte[] b = new byte[n];
         in.readFully(b);
-        return new String(b, StandardCharsets.UTF_8);
+        return b;
     }
 
     private static void writeNullable(DataOutput out, String s) throws IOException {
@@ -364,6 +369,40 @@ public final class AlertCodec {
         int f = in.readUnsignedByte();
         if (f != expected) {
             throw new IOException("unknown " + what + " format " + f);
+        }
+    }
+
+    /**
+     * A block read without locks: {@link java.io.ByteArrayInputStream} takes one on every read, and
+     * {@link DataInputStream} reads each int and flag a byte at a time, so decoding an alert (dedup decodes its
+     * candidates for every line) took thousands of them.
+     */
+    private static final class BlockInput extends InputStream {
+        private final byte[] block;
+        private int pos;
+
+        BlockInput(byte[] block) {
+            this.block = block;
+        }
+
+        @Override
+        public int read() {
+            return pos < block.length ? block[pos++] & 0xFF : -1;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            java.util.Objects.checkFromIndexSize(off, len, b.length);
+            if (len == 0) {
+                return 0;
+            }
+            if (pos >= block.length) {
+                return -1;
+            }
+            int n = Math.min(len, block.length - pos);
+            System.arraycopy(block, pos, b, off, n);
+            pos += n;
+            return n;
         }
     }
 }
