@@ -6,13 +6,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.tripline.rule.Level;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
 import java.io.DataInputStream;
 import java.io.DataOutput;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -90,7 +90,7 @@ public final class AlertCodec {
 
     /** The alert of an {@link #encode}d block; IllegalArgumentException when it is corrupt or of another format. */
     public static Alert decode(byte[] block) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(block))) {
+        try (DataInputStream in = new DataInputStream(new BlockInput(block))) {
             int format = in.readUnsignedByte();
             if (format != ALERT_FORMAT && format != FORMAT_JSON_VALUES) {
                 throw new IOException("unknown alert format " + format);
@@ -160,7 +160,7 @@ public final class AlertCodec {
     }
 
     public static RuleRef decodeRule(byte[] block) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(block))) {
+        try (DataInputStream in = new DataInputStream(new BlockInput(block))) {
             return readRule(in);
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("truncated or corrupt rule descriptor: " + e.getMessage(), e);
@@ -213,17 +213,25 @@ public final class AlertCodec {
     /**
      * {@code JSON.writeValueAsString(v)}, written by this thread's one generator: a new writer and generator per
      * value cost more than writing it (alerts carry objects such as userIdentity). A generator that failed midway
-     * is dropped, since it may be left inside an object.
+     * is dropped, since it may be left inside an object. An object or array written lately is not written again:
+     * the alerts of one event (one per rule it matched, and their evidence fields and context) hold the same nodes
+     * of the event, which nothing changes once it is read.
      */
     private static String jsonText(JsonNode v) throws IOException {
         JsonText t = JSON_TEXT.get();
+        String known = t.recent(v);
+        if (known != null) {
+            return known;
+        }
         boolean written = false;
         try {
             t.chars.getBuffer().setLength(0);
             JSON.writeTree(t.generator, v);
             t.generator.flush();
             written = true;
-            return t.chars.toString();
+            String text = t.chars.toString();
+            t.remember(v, text);
+            return text;
         } finally {
             if (!written) {
                 JSON_TEXT.remove();
@@ -231,16 +239,40 @@ public final class AlertCodec {
         }
     }
 
-    /** A writer and a generator over it, configured as {@link #JSON}'s own, with nothing between root values. */
+    /**
+     * A writer and a generator over it, configured as {@link #JSON}'s own, with nothing between root values; and
+     * the texts of the last {@value #RECENT} containers written, by node identity (a few: the nodes of one event).
+     */
     private static final class JsonText {
+        static final int RECENT = 4;
         final StringWriter chars = new StringWriter(256);
         final JsonGenerator generator;
+        final JsonNode[] recentNodes = new JsonNode[RECENT];
+        final String[] recentTexts = new String[RECENT];
+        int next;
 
         JsonText() {
             try {
                 generator = JSON.createGenerator(chars).setRootValueSeparator(null);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
+            }
+        }
+
+        String recent(JsonNode v) {
+            for (int i = 0; i < RECENT; i++) {
+                if (recentNodes[i] == v) {
+                    return recentTexts[i];
+                }
+            }
+            return null;
+        }
+
+        void remember(JsonNode v, String text) {
+            if (v.isContainerNode()) {
+                recentNodes[next] = v;
+                recentTexts[next] = text;
+                next = (next + 1) % RECENT;
             }
         }
     }
@@ -258,7 +290,8 @@ public final class AlertCodec {
                 map.put(key, TextNode.valueOf(readText(in)));
             } else if (kind == JSON_VALUE) {
                 try {
-                    map.put(key, JSON.readTree(readText(in)));
+                    // Parsed from its UTF-8 bytes: the text itself is never needed.
+                    map.put(key, JSON.readTree(readTextBytes(in)));
                 } catch (JsonProcessingException e) {
                     throw new IOException("corrupt JSON value of " + key, e);
                 }
@@ -292,13 +325,17 @@ public final class AlertCodec {
     }
 
     private static String readText(DataInput in) throws IOException {
+        return new String(readTextBytes(in), StandardCharsets.UTF_8);
+    }
+
+    private static byte[] readTextBytes(DataInput in) throws IOException {
         int n = in.readInt();
         if (n < 0 || n > 64 * MAX_ITEMS) {
             throw new IOException("text of " + n + " bytes");
         }
         byte[] b = new byte[n];
         in.readFully(b);
-        return new String(b, StandardCharsets.UTF_8);
+        return b;
     }
 
     private static void writeNullable(DataOutput out, String s) throws IOException {
@@ -332,6 +369,40 @@ public final class AlertCodec {
         int f = in.readUnsignedByte();
         if (f != expected) {
             throw new IOException("unknown " + what + " format " + f);
+        }
+    }
+
+    /**
+     * A block read without locks: {@link java.io.ByteArrayInputStream} takes one on every read, and
+     * {@link DataInputStream} reads each int and flag a byte at a time, so decoding an alert (dedup decodes its
+     * candidates for every line) took thousands of them.
+     */
+    private static final class BlockInput extends InputStream {
+        private final byte[] block;
+        private int pos;
+
+        BlockInput(byte[] block) {
+            this.block = block;
+        }
+
+        @Override
+        public int read() {
+            return pos < block.length ? block[pos++] & 0xFF : -1;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            java.util.Objects.checkFromIndexSize(off, len, b.length);
+            if (len == 0) {
+                return 0;
+            }
+            if (pos >= block.length) {
+                return -1;
+            }
+            int n = Math.min(len, block.length - pos);
+            System.arraycopy(block, pos, b, off, n);
+            pos += n;
+            return n;
         }
     }
 }

@@ -93,6 +93,30 @@ public class AlertCodecTest {
         assertThat(AlertCodec.decode(first)).isEqualTo(withJson);
     }
 
+    @Test
+    void containersWrittenLatelyAreNotTakenForOthers() throws Exception {
+        // The texts of recent containers are kept by node identity: one node shared by the evidence and the
+        // context (as the alerts of one event share it) is written once, and more containers than are kept, equal
+        // or not, each come back as themselves.
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        JsonNode shared = mapper.readTree("{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::1:user/a\"}");
+        Alert a = alert();
+        Map<String, JsonNode> fields = new LinkedHashMap<>();
+        fields.put("userIdentity", shared);
+        Map<String, JsonNode> context = new LinkedHashMap<>();
+        context.put("userIdentity", shared);
+        for (int i = 0; i < 6; i++) {
+            context.put("other" + i, mapper.readTree("{\"n\":" + (i % 3) + ",\"list\":[" + i + "]}"));
+        }
+        context.put("again", mapper.readTree("{\"n\":0,\"list\":[0]}"));
+        context.put("userIdentity again", shared);
+        Alert withShared = withEvidenceAndContext(
+                a, List.of(new Evidence("e1", 1, "EnableRegion", null, "us-east-1", fields)), context);
+        for (int round = 0; round < 2; round++) {
+            assertThat(AlertCodec.decode(AlertCodec.encode(withShared))).isEqualTo(withShared);
+        }
+    }
+
     /** {@code a} with other evidence and context, everything else the same. */
     private static Alert withEvidenceAndContext(Alert a, List<Evidence> evidence, Map<String, JsonNode> context) {
         return new Alert(
