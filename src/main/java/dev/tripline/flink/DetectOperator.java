@@ -13,9 +13,9 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * <p>A job that takes rule updates connects it to its control stream (two inputs). A BATCH run over files with
  * fixed rules has no updates to read, so it gives detect the records alone: a one-input operator chains to the
  * file readers, and each record goes from the reader to the parser in the same thread, with no exchange between
- * them. (Two inputs cannot chain to a source; BATCH would then put a blocking exchange there, which writes every
- * record read to disk before detect starts, and Flink's hybrid exchange, which avoids that, can stall for good
- * when the machine is busy.) Either way, the function, its state and its outputs are the same.
+ * them. (Two inputs cannot chain to a source; BATCH would then put an exchange there, through which every record
+ * read would be written out and read back before detect sees it.) Either way, the function, its state and its
+ * outputs are the same.
  */
 public final class DetectOperator extends CoBroadcastWithNonKeyedOperator<RawRecord, RuleUpdate, SignalRecord>
         implements OneInputStreamOperator<RawRecord, SignalRecord> {
