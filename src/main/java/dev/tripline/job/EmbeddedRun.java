@@ -32,15 +32,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import org.apache.flink.api.common.BatchShuffleMode;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
-import org.apache.flink.configuration.BatchExecutionOptions;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.RestOptions;
@@ -639,51 +636,14 @@ public final class EmbeddedRun {
     private static final String LOOPBACK = "127.0.0.1";
 
     /**
-     * BATCH mode through Flink's hybrid exchanges instead of blocking ones: a stage reads its input while the stage
-     * before it still writes it, so the correlate stages' and dedup's sorts take in signals and matches while detect
-     * runs (a one-file run detects on one subtask, which leaves the other core to them), instead of each stage
-     * starting when the one before it has finished. Sorted inputs still see every record before the first is
-     * processed, so the alerts are the same; only the time the stages spend waiting changes.
-     *
-     * <p>Two settings, each needed:
-     *
-     * <ul>
-     *   <li>the shuffle mode in the <em>cluster's</em> configuration, not only the job's: a task manager sets up
-     *       hybrid shuffle's current implementation (tiered storage) only when its own configuration names a
-     *       hybrid mode, and otherwise serves a hybrid exchange with the legacy one ({@code HsResultPartition}),
-     *       under which earlier attempts hung (BENCHMARKS.md, 2026-12-05 and 2026-12-06);
-     *   <li>no automatic parallelism: with it, the adaptive batch scheduler starts a stage only once the stage
-     *       before it has finished, to size it from that stage's output, and nothing overlaps. Every operator here
-     *       has its parallelism set, so it decides nothing.
-     * </ul>
-     *
-     * <p>That a consumer starts on the data of producers that have not finished is the adaptive batch scheduler's
-     * default without speculative execution; setting it ({@code
-     * jobmanager.partition.hybrid.partition-data-consume-constraint}) would fail every STREAMING job, whose
-     * scheduler refuses it.
-     *
-     * <p>The job's own scheduler stays: with {@code jobmanager.scheduler: Default} a correlate subtask stayed in
-     * INITIALIZING for good in 2 of 2 runs.
-     *
-     * <p>STREAMING ignores all three. Stages still wait for free slots, so which ones overlap depends on
-     * {@link #slots}; a stage that gets none starts when an earlier one finishes, as before.
-     */
-    static void overlapBatchStages(Configuration conf) {
-        conf.set(ExecutionOptions.BATCH_SHUFFLE_MODE, BatchShuffleMode.ALL_EXCHANGES_HYBRID_FULL);
-        conf.set(BatchExecutionOptions.ADAPTIVE_AUTO_PARALLELISM_ENABLED, false);
-    }
-
-    /**
      * {@code conf} with task slots for a job of {@code parallelism} in this process: twice the parallelism, so
      * that in BATCH the regions that do not wait for each other (the readers with detect chained to them, the
      * control stream the correlate stages read) run side by side; a STREAMING job shares slots between its
      * operators and leaves the rest unused. Managed memory, which only BATCH's sorts use and a task manager
-     * divides among its slots, is {@link #LOCAL_MANAGED_MEMORY} unless configured. BATCH stages overlap through
-     * hybrid exchanges ({@link #overlapBatchStages}).
+     * divides among its slots, is {@link #LOCAL_MANAGED_MEMORY} unless configured.
      */
     public static Configuration slots(Configuration conf, int parallelism) {
         conf.set(TaskManagerOptions.NUM_TASK_SLOTS, 2 * parallelism);
-        overlapBatchStages(conf);
         if (!conf.contains(TaskManagerOptions.MANAGED_MEMORY_SIZE)) {
             conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, LOCAL_MANAGED_MEMORY);
         }
