@@ -207,6 +207,7 @@ public class SignalRecord {
             for (int i = 0; i < n; i++) {
                 int start = values.length();
                 CompactText.copy(in, values);
+                // A null is written as its header alone, one zero byte.
                 complete &= values.length() != start + 1 || values.getSharedBuffer()[start] != 0;
             }
             if (complete && r.planId != null && r.fingerprint != null) {
