@@ -275,17 +275,27 @@ public final class Event {
             } else {
                 for (Iterator<String> it = memberNames(); it.hasNext(); ) {
                     int h = CaseFoldMap.hash(it.next());
-                    if ((h & 64) == 0) {
-                        rootKeysLow |= 1L << h;
-                    } else {
-                        rootKeysHigh |= 1L << h;
-                    }
+                    rootKeysLow |= keyFilterLowBit(h);
+                    rootKeysHigh |= keyFilterHighBit(h);
                 }
             }
             rootKeysReady = true;
         }
         int h = path.firstSegmentFoldedHash();
         return (((h & 64) == 0 ? rootKeysLow : rootKeysHigh) & (1L << h)) == 0;
+    }
+
+    /**
+     * A key filter is 128 bits in two words: a key whose folded hash is {@code h} sets bit {@code h & 127}. This is
+     * that bit in the low word (bits 0 to 63), 0 when it is in the high word.
+     */
+    static long keyFilterLowBit(int h) {
+        return (h & 64) == 0 ? 1L << h : 0;
+    }
+
+    /** {@link #keyFilterLowBit}'s bit in the high word (bits 64 to 127), 0 when it is in the low word. */
+    static long keyFilterHighBit(int h) {
+        return (h & 64) == 0 ? 0 : 1L << h;
     }
 
     private boolean aliasValue(EcsAliases.Alias alias, FieldPath path, Predicate<JsonNode> test) {

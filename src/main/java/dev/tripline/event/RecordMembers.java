@@ -87,12 +87,8 @@ final class RecordMembers {
             }
             String text = name.text();
             int hash = name.hash();
-            int folded = name.foldedHash();
-            if ((folded & 64) == 0) {
-                foldedLow |= 1L << folded;
-            } else {
-                foldedHigh |= 1L << folded;
-            }
+            foldedLow |= Event.keyFilterLowBit(name.foldedHash());
+            foldedHigh |= Event.keyFilterHighBit(name.foldedHash());
             dotted |= name.dotted();
             long bit = 1L << hash;
             int k = count;
