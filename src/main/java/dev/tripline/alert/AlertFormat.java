@@ -17,8 +17,11 @@ public enum AlertFormat {
     /** OCSF 1.4 Detection Finding (class_uid 2004), one per line. */
     OCSF;
 
-    /** Carries a codec so that {@code writeTree} works for JSON values copied from events. */
-    static final JsonFactory FACTORY = new ObjectMapper().getFactory();
+    /** Serializes the JSON values copied from events ({@link JsonLinesEncoding#writeValues}). */
+    static final ObjectMapper MAPPER = new ObjectMapper();
+
+    /** {@link #MAPPER}'s own, so that its generators carry it as their codec. */
+    static final JsonFactory FACTORY = MAPPER.getFactory();
 
     /** Accepts {@code jsonl} (also {@code json}) and {@code ocsf}, any case. */
     public static Optional<AlertFormat> parse(String text) {
