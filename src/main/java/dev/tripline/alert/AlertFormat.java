@@ -2,9 +2,10 @@ package dev.tripline.alert;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SegmentedStringWriter;
+import com.fasterxml.jackson.core.util.BufferRecycler;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.util.Locale;
@@ -17,8 +18,11 @@ public enum AlertFormat {
     /** OCSF 1.4 Detection Finding (class_uid 2004), one per line. */
     OCSF;
 
-    /** Carries a codec so that {@code writeTree} works for JSON values copied from events. */
-    static final JsonFactory FACTORY = new ObjectMapper().getFactory();
+    /** Serializes the JSON values copied from events ({@link JsonLinesEncoding#writeValues}). */
+    static final ObjectMapper MAPPER = new ObjectMapper();
+
+    /** {@link #MAPPER}'s own, so that its generators carry it as their codec. */
+    static final JsonFactory FACTORY = MAPPER.getFactory();
 
     /** Accepts {@code jsonl} (also {@code json}) and {@code ocsf}, any case. */
     public static Optional<AlertFormat> parse(String text) {
@@ -31,13 +35,16 @@ public enum AlertFormat {
 
     /** The alert as one line of compact JSON, without the line break. */
     public String encode(Alert alert) {
-        StringWriter out = new StringWriter(1024);
-        try {
+        // As ObjectMapper.writeValueAsString writes: into recycled segments, not a StringWriter's locked buffer.
+        BufferRecycler buffers = FACTORY._getBufferRecycler();
+        try (SegmentedStringWriter out = new SegmentedStringWriter(buffers)) {
             write(alert, out);
+            return out.getAndClear();
         } catch (IOException e) {
-            throw new UncheckedIOException(e); // a StringWriter does not fail
+            throw new UncheckedIOException(e); // writing to memory does not fail
+        } finally {
+            buffers.releaseToPool();
         }
-        return out.toString();
     }
 
     /** Writes the alert as compact JSON to {@code out}, without a line break; does not close it. */

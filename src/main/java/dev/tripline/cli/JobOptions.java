@@ -497,12 +497,15 @@ final class JobOptions {
         if (conflict != null) {
             throw fail(err, cmd, BAD_USAGE, conflict);
         }
+        // A stream's lines are flushed one by one, so that each alert shows when it fires; a BATCH run's lines come
+        // at its end, and a flush per line (a write to the file each) cost more than collecting them.
+        boolean flushEach = mode != RuntimeExecutionMode.BATCH;
         try (Writer alertOut = open(spec, outputs.get("--output"));
                 Writer deadOut = open(spec, p.deadLetters());
                 Writer lateOut = open(spec, p.lateRecords())) {
             HuntResults tap = results;
             run.lateRecords(line -> {
-                writeLine(lateOut, line);
+                writeLine(lateOut, line, flushEach);
                 if (tap != null) {
                     tap.late(line);
                 }
@@ -512,13 +515,13 @@ final class JobOptions {
                     mode,
                     input,
                     line -> {
-                        writeLine(alertOut, line);
+                        writeLine(alertOut, line, flushEach);
                         if (tap != null) {
                             tap.alert(line);
                         }
                     },
                     line -> {
-                        writeLine(deadOut, line);
+                        writeLine(deadOut, line, flushEach);
                         if (tap != null) {
                             tap.deadLetter(line);
                         }
@@ -570,11 +573,13 @@ final class JobOptions {
         });
     }
 
-    /** One line, flushed: a stdin-fed run must show each alert when it fires, not when the job ends. */
-    private static void writeLine(Writer w, String line) throws IOException {
+    /** One line, flushed when {@code flush}: a stdin-fed run must show each alert when it fires, not when the job ends. */
+    private static void writeLine(Writer w, String line, boolean flush) throws IOException {
         w.write(line);
         w.write('\n');
-        w.flush();
+        if (flush) {
+            w.flush();
+        }
     }
 
     static void printSummary(PrintWriter err, String cmd, EmbeddedRun.Summary s, boolean withRange) {

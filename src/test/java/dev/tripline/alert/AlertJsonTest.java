@@ -173,4 +173,67 @@ class AlertJsonTest {
         assertThat(n.get("evidence").get(1).get("fields").size()).isZero();
         assertThat(n.at("/rule/author").asText()).isEqualTo("Tripline");
     }
+
+    @Test
+    void timesAreWrittenAsIsoInstantWritesThem() {
+        long[] edges = {
+            0,
+            1,
+            999,
+            1000,
+            1_709_287_200_000L,
+            1_709_287_200_500L,
+            951_782_400_000L,
+            253_402_300_799_999L,
+            253_402_300_800_000L,
+            -1,
+            -86_400_001L,
+            Long.MAX_VALUE / 1000
+        };
+        java.util.Random random = new java.util.Random(7);
+        List<Long> times = new java.util.ArrayList<>();
+        for (long t : edges) {
+            times.add(t);
+        }
+        for (int i = 0; i < 10_000; i++) {
+            times.add(random.nextLong(-100_000_000_000_000L, 300_000_000_000_000L));
+            times.add(random.nextLong(0, 4_102_444_800L) * 1000); // whole seconds up to 2100
+        }
+        for (long t : times) {
+            assertThat(JsonLinesEncoding.time(t))
+                    .as("%d", t)
+                    .isEqualTo(
+                            java.time.format.DateTimeFormatter.ISO_INSTANT.format(java.time.Instant.ofEpochMilli(t)));
+        }
+        assertThat(JsonLinesEncoding.time(Event.NO_TIME)).isNull();
+    }
+
+    @Test
+    void valuesAreWrittenAsWriteTreeWritesThem() throws Exception {
+        Map<String, JsonNode> values = new LinkedHashMap<>();
+        values.put("s", JSON.getNodeFactory().textNode("a\"b\u0001\u00e9\ud83d\ude00"));
+        values.put("o", JSON.readTree("{\"k\":[1,2.5,-3e300,null,true,{}],\"e\":[],\"n\":null}"));
+        values.put("big", JSON.getNodeFactory().numberNode(new java.math.BigDecimal("1E+1")));
+        values.put(
+                "huge", JSON.getNodeFactory().numberNode(new java.math.BigInteger("123456789012345678901234567890")));
+        values.put("l", JSON.getNodeFactory().numberNode(1L << 40));
+        values.put("null", JSON.getNodeFactory().nullNode());
+        values.put("f", JSON.getNodeFactory().booleanNode(false));
+        java.io.StringWriter tree = new java.io.StringWriter();
+        try (com.fasterxml.jackson.core.JsonGenerator g = AlertFormat.FACTORY.createGenerator(tree)) {
+            g.writeStartObject();
+            for (Map.Entry<String, JsonNode> e : values.entrySet()) {
+                g.writeFieldName(e.getKey());
+                g.writeTree(e.getValue());
+            }
+            g.writeEndObject();
+        }
+        java.io.StringWriter written = new java.io.StringWriter();
+        try (com.fasterxml.jackson.core.JsonGenerator g = AlertFormat.FACTORY.createGenerator(written)) {
+            g.writeStartObject();
+            JsonLinesEncoding.writeValues(g, values);
+            g.writeEndObject();
+        }
+        assertThat(written.toString()).isEqualTo(tree.toString());
+    }
 }
