@@ -523,7 +523,8 @@ public final class CorrelationPlan implements Serializable, Cloneable {
 
     private String normalizeValue(List<String> parts) {
         if (rule.type() == Type.VALUE_COUNT) {
-            return Evidence.cut(String.join(TUPLE_SEPARATOR, parts));
+            // Most value_count fields are one field: its value is the tuple, no joiner needed.
+            return Evidence.cut(parts.size() == 1 ? parts.get(0) : String.join(TUPLE_SEPARATOR, parts));
         }
         try {
             BigDecimal d = new BigDecimal(parts.get(0).trim());
