@@ -61,7 +61,7 @@ public final class AlertCodec {
     public static void encode(Alert a, DataOutput out) throws IOException {
         out.writeByte(ALERT_FORMAT);
         out.writeByte(a.kind().ordinal());
-        writeRule(out, a.rule());
+        out.write(RULE_BYTES.get().of(a.rule()));
         out.writeByte(a.severity().ordinal());
         writeText(out, a.title());
         out.writeInt(a.group().size());
@@ -167,6 +167,30 @@ public final class AlertCodec {
             throw new IllegalArgumentException("truncated or corrupt rule descriptor: " + e.getMessage(), e);
         }
     }
+
+    /**
+     * The {@link #encode(RuleRef)} form of the rules this thread's alerts named, up to {@value #MAX_RULES}
+     * (forgotten all at once beyond that, as a live update may bring new rules for ever): every alert of a rule
+     * writes the same descriptor, its tags and authors included.
+     */
+    private static final class RuleBytes {
+        static final int MAX_RULES = 1024;
+        final Map<RuleRef, byte[]> known = new java.util.HashMap<>();
+
+        byte[] of(RuleRef r) {
+            byte[] b = known.get(r);
+            if (b == null) {
+                if (known.size() >= MAX_RULES) {
+                    known.clear();
+                }
+                b = encode(r);
+                known.put(r, b);
+            }
+            return b;
+        }
+    }
+
+    private static final ThreadLocal<RuleBytes> RULE_BYTES = ThreadLocal.withInitial(RuleBytes::new);
 
     private static void writeRule(DataOutput out, RuleRef r) throws IOException {
         out.writeByte(RULE_FORMAT);

@@ -80,6 +80,9 @@ public final class CorrelationPlan implements Serializable, Cloneable {
 
     private final FieldPath[][] groupPaths;
     private final List<FieldPath> valuePaths;
+    /** {@link #valuePaths}, for the per-match path. */
+    private final FieldPath[] valuePathArray;
+
     private final TemporalCondition.Node formula;
     /** When {@link #formula} only requires rules (a conjunction of them, as a plain sequence is): their bit mask; else -1. */
     private final int requiredMask;
@@ -141,6 +144,7 @@ public final class CorrelationPlan implements Serializable, Cloneable {
             }
         }
         valuePaths = rule.fields().stream().map(FieldPath::of).toList();
+        valuePathArray = valuePaths.toArray(FieldPath[]::new);
         temporal = rule.type() == Type.TEMPORAL || rule.type() == Type.TEMPORAL_ORDERED;
         ordersEveryRule = rule.type() == Type.TEMPORAL_ORDERED
                 && rule.temporalCondition() == null
@@ -374,14 +378,38 @@ public final class CorrelationPlan implements Serializable, Cloneable {
         if (r == null || time == Event.NO_TIME) {
             return Signals.NONE;
         }
-        Function<FieldPath, String> lookup = p -> Evidence.firstValue(event, p);
-        List<Evidence> evidence = List.of(Evidence.of(matched, event));
         if (newTerms) {
-            return termSignals(r, matched.id(), time, event, evidence);
+            return termSignals(r, matched.id(), time, event, List.of(Evidence.of(matched, event)));
         }
-        Optional<Signal> s =
-                signal(r, matched.id(), time, valuesOrNull(Arrays.asList(groupPaths[r]), lookup), lookup, evidence);
-        return s.map(x -> new Signals(List.of(x), 0)).orElse(Signals.NONE);
+        // Every match of every consuming plan comes here: the values go straight into arrays, and the evidence is
+        // read only for a signal that is made.
+        String[] group = firstValues(event, groupPaths[r]);
+        if (group == null) {
+            return Signals.NONE;
+        }
+        String value = null;
+        if (!valuePaths.isEmpty()) {
+            String[] parts = firstValues(event, valuePathArray);
+            value = parts == null ? null : normalizeValue(Arrays.asList(parts));
+            if (value == null) {
+                return Signals.NONE;
+            }
+        }
+        return new Signals(
+                List.of(new Signal(r, matched.id(), time, List.of(group), value, List.of(Evidence.of(matched, event)))),
+                0);
+    }
+
+    /** The first value of each path, in order; null as soon as one is missing. */
+    private static String[] firstValues(Event event, FieldPath[] paths) {
+        String[] out = new String[paths.length];
+        for (int i = 0; i < paths.length; i++) {
+            out[i] = Evidence.firstValue(event, paths[i]);
+            if (out[i] == null) {
+                return null;
+            }
+        }
+        return out;
     }
 
     /**
@@ -495,7 +523,8 @@ public final class CorrelationPlan implements Serializable, Cloneable {
 
     private String normalizeValue(List<String> parts) {
         if (rule.type() == Type.VALUE_COUNT) {
-            return Evidence.cut(String.join(TUPLE_SEPARATOR, parts));
+            // Most value_count fields are one field: its value is the tuple, no joiner needed.
+            return Evidence.cut(parts.size() == 1 ? parts.get(0) : String.join(TUPLE_SEPARATOR, parts));
         }
         try {
             BigDecimal d = new BigDecimal(parts.get(0).trim());

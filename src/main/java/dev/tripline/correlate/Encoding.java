@@ -122,8 +122,18 @@ public final class Encoding {
     public static final class Scratch extends java.io.OutputStream {
         private byte[] bytes = new byte[512];
         private int length;
-        /** Writes into this scratch. */
-        public final DataOutputStream out = new DataOutputStream(this);
+        /**
+         * Writes into this scratch. {@link DataOutputStream}'s writes of byte arrays (every text of a form) take its
+         * lock; one thread writes here, so these go straight to the scratch.
+         */
+        public final DataOutputStream out = new DataOutputStream(this) {
+            @Override
+            public void write(byte[] b, int off, int len) {
+                Scratch.this.write(b, off, len);
+                // As DataOutputStream counts: the count stops at Integer.MAX_VALUE.
+                written = written + len < 0 ? Integer.MAX_VALUE : written + len;
+            }
+        };
 
         @Override
         public void write(int b) {

@@ -84,15 +84,15 @@ final class CompactText {
         writeHeader(out, ((form == UUID ? 0 : (long) n) << 2 | form) + 1);
         switch (form) {
             case LATIN1 -> out.write(latin1);
-            case HEX -> out.write(hexBytes(latin1, 0, n, new byte[n / 2], 0));
+            // The digits' bytes are packed into the front of latin1 itself, which is this call's own copy.
+            case HEX -> out.write(hexBytes(latin1, 0, n, latin1, 0), 0, n / 2);
             case UUID -> {
-                byte[] b = new byte[16];
-                hexBytes(latin1, 0, 8, b, 0);
-                hexBytes(latin1, 9, 13, b, 4);
-                hexBytes(latin1, 14, 18, b, 6);
-                hexBytes(latin1, 19, 23, b, 8);
-                hexBytes(latin1, 24, 36, b, 10);
-                out.write(b);
+                hexBytes(latin1, 0, 8, latin1, 0);
+                hexBytes(latin1, 9, 13, latin1, 4);
+                hexBytes(latin1, 14, 18, latin1, 6);
+                hexBytes(latin1, 19, 23, latin1, 8);
+                hexBytes(latin1, 24, 36, latin1, 10);
+                out.write(latin1, 0, 16);
             }
             default -> {
                 byte[] b = new byte[2 * n];
@@ -349,25 +349,37 @@ final class CompactText {
 
     /**
      * The form of {@code s}, whose ISO-8859-1 bytes are {@code latin1}: a character past U+00FF became {@code ?}
-     * there (a surrogate pair one {@code ?} for two characters), so a {@code ?} is looked up in {@code s}.
+     * there (a surrogate pair one {@code ?} for two characters), so only a {@code ?} is looked up in {@code s}.
+     * Each test stops at its first miss: most values (ARNs, names) are not hex from their second character on.
      */
     private static int formOf(String s, byte[] latin1) {
         int n = latin1.length;
-        if (n != s.length()) {
+        if (n != s.length() || hasWideCharacter(s, latin1)) {
             return UTF16;
         }
         if (n == UUID_LENGTH && isUuid(latin1)) {
             return UUID;
         }
-        boolean hex = n % 2 == 0 && n > 0;
-        for (int i = 0; i < n; i++) {
-            byte c = latin1[i];
-            if (c == '?' && s.charAt(i) > 0xFF) {
-                return UTF16;
+        return n > 0 && n % 2 == 0 && isHex(latin1) ? HEX : LATIN1;
+    }
+
+    /** True when a {@code ?} of {@code latin1} stands for a character of {@code s} past U+00FF. */
+    private static boolean hasWideCharacter(String s, byte[] latin1) {
+        for (int i = 0; i < latin1.length; i++) {
+            if (latin1[i] == '?' && s.charAt(i) != '?') {
+                return true;
             }
-            hex = hex && isHexDigit(c);
         }
-        return hex ? HEX : LATIN1;
+        return false;
+    }
+
+    private static boolean isHex(byte[] s) {
+        for (byte c : s) {
+            if (!isHexDigit(c)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isUuid(byte[] s) {
@@ -384,6 +396,10 @@ final class CompactText {
         return c >= '0' && c <= '9' || c >= 'a' && c <= 'f';
     }
 
+    /**
+     * Packs the hex digits {@code s[from, to)} into {@code b} from {@code at}; {@code b} may be {@code s} when {@code
+     * at <= from}, since each byte is written after the two digits it is made of are read, at or before them.
+     */
     private static byte[] hexBytes(byte[] s, int from, int to, byte[] b, int at) {
         for (int i = from; i < to; i += 2) {
             b[at++] = (byte) (hexValue(s[i]) << 4 | hexValue(s[i + 1]));
