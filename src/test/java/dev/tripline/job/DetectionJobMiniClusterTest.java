@@ -14,6 +14,7 @@ import dev.tripline.rule.SourceFile;
 import dev.tripline.testing.ChainedRules;
 import dev.tripline.testing.Flagship;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +44,8 @@ class DetectionJobMiniClusterTest {
     static final String REGION_PLAN = Flagship.REGION_PLAN;
     static final String KEY_PLAN = Flagship.KEY_PLAN;
     static final ObjectMapper JSON = new ObjectMapper();
+    /** More than the scenario's farthest event behind the latest one before it (28 minutes). */
+    static final Duration SCENARIO_DISORDER = Duration.ofHours(1);
 
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
@@ -61,11 +64,16 @@ class DetectionJobMiniClusterTest {
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
+        // A watermark every millisecond, so that one between two lines is the rule, not a slow machine's accident.
+        env.getConfig().setAutoWatermarkInterval(1);
         List<JsonNode> alerts = new ArrayList<>();
         List<JsonNode> dead = new ArrayList<>();
+        // STREAMING: a watermark may be emitted between any two lines, however fast the machine. Each block puts
+        // its case up to 28 minutes behind the block's latest event, so the bound must cover that, or a slow
+        // moment makes the case late and its alert never comes.
         EmbeddedRun.Summary summary = new EmbeddedRun(
                         RuleProgram.of(rules),
-                        DetectionJob.Options.defaults(),
+                        DetectionJob.Options.defaults().withOutOfOrderness(SCENARIO_DISORDER),
                         AlertFormat.JSONL,
                         new RawRecordFormat())
                 .run(env, List.of(SCENARIO), l -> alerts.add(JSON.readTree(l)), l -> dead.add(JSON.readTree(l)));
@@ -129,6 +137,7 @@ class DetectionJobMiniClusterTest {
         assertThat(summary.records()).isEqualTo(lines);
         assertThat(summary.events()).as("every good line is an event").isEqualTo(lines - 5);
         assertThat(summary.deadLetters()).isEqualTo(5);
+        assertThat(summary.late()).as("nothing arrives behind the watermark").isEqualTo(EmbeddedRun.Late.NONE);
     }
 
     /** 1-based line of the scenario file that contains {@code text}; a quote-apostrophe marks a line end. */
@@ -184,6 +193,7 @@ class DetectionJobMiniClusterTest {
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
+        env.getConfig().setAutoWatermarkInterval(1); // as above: the input's disorder is within the default bound
         List<JsonNode> alerts = new ArrayList<>();
         new EmbeddedRun(
                         RuleProgram.of(RuleProgram.START_VERSION, loaded, RuleLoadOptions.defaults()),
