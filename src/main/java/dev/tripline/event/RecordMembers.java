@@ -18,14 +18,14 @@ import java.util.Iterator;
 final class RecordMembers {
     private final byte[] bytes;
     private final int count;
-    /** Kept names, distinct, in the order they first appear; interned as Jackson's names are. */
-    private final String[] names;
-
-    private final int[] hashes;
+    /**
+     * Kept names, distinct, in the order they first appear, as {@link MemberNames} caches them: each holds its
+     * interned text, its hash and what the field set keeps below the member (null: the whole value). The same few
+     * dozen entries serve every record, so they stay in cache and the event allocates only the array.
+     */
+    private final MemberNames.Name[] names;
     /** For member k: its value's first byte at {@code 2k} and the byte after it at {@code 2k + 1}. */
     private final int[] spans;
-    /** What the field set keeps below member k; null when the whole value is kept. */
-    private final FieldSet.Node[] below;
 
     private final JsonNode[] values;
     /**
@@ -41,19 +41,15 @@ final class RecordMembers {
     private RecordMembers(
             byte[] bytes,
             int count,
-            String[] names,
-            int[] hashes,
+            MemberNames.Name[] names,
             int[] spans,
-            FieldSet.Node[] below,
             long foldedKeysLow,
             long foldedKeysHigh,
             boolean dottedName) {
         this.bytes = bytes;
         this.count = count;
         this.names = names;
-        this.hashes = hashes;
         this.spans = spans;
-        this.below = below;
         this.values = new JsonNode[count];
         this.foldedKeysLow = foldedKeysLow;
         this.foldedKeysHigh = foldedKeysHigh;
@@ -67,10 +63,8 @@ final class RecordMembers {
      */
     static RecordMembers of(byte[] bytes, int[] index, MemberNames memberNames) {
         int n = index[0];
-        String[] names = new String[n];
-        int[] hashes = new int[n];
+        MemberNames.Name[] names = new MemberNames.Name[n];
         int[] spans = new int[2 * n];
-        FieldSet.Node[] below = new FieldSet.Node[n];
         int count = 0;
         long seen = 0; // a bit per name hash: a key repeated in the record sets a bit already set
         long foldedLow = 0;
@@ -94,21 +88,19 @@ final class RecordMembers {
             int k = count;
             if ((seen & bit) != 0) {
                 k = 0;
-                while (k < count && names[k] != text) { // names are interned
+                while (k < count && names[k].text() != text) { // names are interned
                     k++;
                 }
             }
             seen |= bit;
             if (k == count) {
-                names[count] = text;
-                hashes[count] = hash;
                 count++;
             }
+            names[k] = name;
             spans[2 * k] = index[slot + StrictJsonPass.VALUE_START];
             spans[2 * k + 1] = index[slot + StrictJsonPass.VALUE_END];
-            below[k] = name.below();
         }
-        return new RecordMembers(bytes, count, names, hashes, spans, below, foldedLow, foldedHigh, dotted);
+        return new RecordMembers(bytes, count, names, spans, foldedLow, foldedHigh, dotted);
     }
 
     /** The kept names' filter for {@link Event#noRootKeyFolds}: its low word (bits 0 to 63). */
@@ -150,14 +142,14 @@ final class RecordMembers {
 
     /** The kept names, in record order. */
     Iterator<String> names() {
-        return Arrays.asList(names).subList(0, count).iterator();
+        return Arrays.stream(names, 0, count).map(MemberNames.Name::text).iterator();
     }
 
     /** A new tree of every kept member, in record order, as the Jackson path builds it. */
     ObjectNode toObject() {
         ObjectNode o = EventParser.NODES.objectNode();
         for (int k = 0; k < count; k++) {
-            o.set(names[k], value(k));
+            o.set(names[k].text(), value(k));
         }
         return o;
     }
@@ -165,7 +157,8 @@ final class RecordMembers {
     private int find(String name) {
         int h = name.hashCode();
         for (int k = 0; k < count; k++) {
-            if (hashes[k] == h && (names[k] == name || names[k].equals(name))) {
+            MemberNames.Name kept = names[k];
+            if (kept.hash() == h && (kept.text() == name || kept.text().equals(name))) {
                 return k;
             }
         }
@@ -176,8 +169,9 @@ final class RecordMembers {
         JsonNode v = values[k];
         if (v == null) {
             v = ValidJsonTree.decodeValue(bytes, spans[2 * k], spans[2 * k + 1]);
-            if (below[k] != null) {
-                keepOnly(v, below[k]);
+            FieldSet.Node below = names[k].below();
+            if (below != null) {
+                keepOnly(v, below);
             }
             values[k] = v;
         }

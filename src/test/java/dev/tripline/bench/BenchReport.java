@@ -147,7 +147,8 @@ public final class BenchReport {
             if (c != null && r != null) {
                 rows.add(new Row(
                         "2 match",
-                        "events/s, one core, full rule set: compiled vs reference evaluator",
+                        "events/s, one core, full rule set, events as the job's parser makes them: compiled vs reference"
+                                + " evaluator",
                         num(c),
                         num(r),
                         ratio(c / r),
