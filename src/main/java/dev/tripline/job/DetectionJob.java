@@ -2,8 +2,10 @@ package dev.tripline.job;
 
 import dev.tripline.alert.DedupPolicy;
 import dev.tripline.alert.EvidenceSample;
+import dev.tripline.correlate.AnchorPruning;
 import dev.tripline.correlate.CorrelationEngine;
 import dev.tripline.flink.AlertRecord;
+import dev.tripline.flink.AnchorFilter;
 import dev.tripline.flink.CorrelateFunction;
 import dev.tripline.flink.CorrelateOperator;
 import dev.tripline.flink.CorrelationAlerts;
@@ -84,6 +86,10 @@ public final class DetectionJob {
     public static final String UID_CORRELATION_ALERTS = "tripline-correlation-alerts";
     public static final String UID_SINGLE_ALERTS = "tripline-single-alerts";
     public static final String UID_NO_RULE_UPDATES = "tripline-no-rule-updates";
+    /** BATCH only ({@link #pruneWithoutAnchor}): the signals that may be pruned, and the others. */
+    public static final String UID_PRUNABLE = "tripline-prunable-signals";
+
+    public static final String UID_NEVER_PRUNED = "tripline-signals-never-pruned";
     /**
      * The network buffer timeout Tripline runs with (Flink's default is 100 ms). A composite alert crosses two
      * keyed exchanges, and at alert rates their buffers leave on the timeout, so the default alone puts p99 alert
@@ -434,6 +440,10 @@ public final class DetectionJob {
                                 .withIdleness(options.idleness()))
                 .uid(UID_SIGNAL_TIME)
                 .name("signal event time");
+        AnchorPruning pruning = AnchorPruning.of(engine);
+        if (fixedRulesBatch && !pruning.isEmpty()) {
+            signals = pruneWithoutAnchor(signals, pruning);
+        }
 
         // Stage k takes detect's signals for its plans and the chained firings of every lower stage for them.
         List<DataStream<SignalRecord>> chained = new ArrayList<>();
@@ -550,6 +560,29 @@ public final class DetectionJob {
             c = Objects.compare(a.value, b.value, Comparator.nullsFirst(Comparator.naturalOrder()));
         }
         return c != 0 ? c : Arrays.compareUnsigned(a.evidence, b.evidence);
+    }
+
+    /**
+     * BATCH with fixed rules: {@code signals} without the ones no alert can need, those {@link AnchorPruning} calls
+     * prunable whose group has no anchor (docs/correlation.md, "Pruning in BATCH runs"). Only the prunable signals
+     * cross the extra exchange to {@link AnchorFilter}, which reads every anchor first; the others go on as before.
+     * A streaming job keeps every signal: its anchors may come after the signals that need them.
+     */
+    private static DataStream<SignalRecord> pruneWithoutAnchor(
+            DataStream<SignalRecord> signals, AnchorPruning pruning) {
+        DataStream<Long> anchors = signals.flatMap(new AnchorFilter.Anchors(pruning))
+                .returns(Types.LONG)
+                .uid(AnchorFilter.Anchors.UID)
+                .name("anchors");
+        DataStream<SignalRecord> prunable = signals.filter(r -> pruning.anchorPlanOf(r.planId, r.ruleIndex) != null)
+                .uid(UID_PRUNABLE)
+                .name("prunable signals");
+        DataStream<SignalRecord> kept = signals.filter(r -> pruning.anchorPlanOf(r.planId, r.ruleIndex) == null)
+                .uid(UID_NEVER_PRUNED)
+                .name("signals never pruned");
+        return kept.union(prunable.connect(anchors.broadcast())
+                .transform("prune signals without anchor", SignalRecord.TYPE, new AnchorFilter(pruning))
+                .uid(AnchorFilter.UID));
     }
 
     /** The signals of {@code in} whose plan lives in {@code stage}, under the rules that made them. */
