@@ -332,6 +332,8 @@ public final class DetectionJob {
     /** Null, or where a BATCH run also writes its new_terms priming savepoint ({@link NewTermsPriming}). */
     private String primeSavepoint;
 
+    private boolean pruneSignals = true;
+
     /** A job running {@code program}; IllegalArgumentException, listing them, when the program has errors. */
     public DetectionJob(RuleProgram program, Options options) {
         this.program = Objects.requireNonNull(program, "program").requireOk();
@@ -369,6 +371,15 @@ public final class DetectionJob {
      */
     public DetectionJob primeNewTerms(String path) {
         this.primeSavepoint = Objects.requireNonNull(path, "path");
+        return this;
+    }
+
+    /**
+     * Whether a BATCH job with fixed rules prunes the signals no alert can need ({@link AnchorPruning}); on by
+     * default. Off only to compare with it: the alerts are the same either way.
+     */
+    public DetectionJob pruneSignals(boolean on) {
+        this.pruneSignals = on;
         return this;
     }
 
@@ -441,7 +452,7 @@ public final class DetectionJob {
                 .uid(UID_SIGNAL_TIME)
                 .name("signal event time");
         AnchorPruning pruning = AnchorPruning.of(engine);
-        if (fixedRulesBatch && !pruning.isEmpty()) {
+        if (fixedRulesBatch && pruneSignals && !pruning.isEmpty()) {
             signals = pruneWithoutAnchor(signals, pruning);
         }
 
