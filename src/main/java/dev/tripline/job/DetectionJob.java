@@ -66,7 +66,8 @@ import org.apache.flink.util.Collector;
  * correlation whose group-by is not (account, principal) needs nothing special. Chaining (a correlation over
  * correlations) runs one correlate stage per level ({@link CorrelationEngine#stageOf}): stage k holds the plans
  * of level k and takes their rule signals from detect plus the firings of lower stages, re-keyed; a rule set
- * without chaining has one stage.
+ * without chaining has one stage. A BATCH job with fixed rules first drops the signals no alert can need
+ * ({@link #pruneWithoutAnchor}); its stages then get everything else, chained signals included.
  *
  * <p>Every stateful operator has a fixed uid ({@link CorrelateFunction#UID} for stage 1, {@code UID-k} for stage
  * k, {@link DedupFunction#UID}); the stateless ones get one too so that a savepoint maps onto the graph whatever
