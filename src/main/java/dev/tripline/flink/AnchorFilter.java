@@ -117,15 +117,12 @@ public class AnchorFilter extends AbstractStreamOperator<SignalRecord>
     }
 
     /**
-     * A 64-bit hash of an anchored plan and a group's values (as its key holds them): FNV-1a over the plan id and
-     * the value bytes, then a final mix. Equal for an anchor and for any signal that needs it in the same group.
+     * A 64-bit hash of an anchored plan and a group's values (as its key holds them): FNV-1a over the value bytes,
+     * seeded with the plan id's own hash (which the id string caches), then a final mix. Equal for an anchor and
+     * for any signal that needs it in the same group.
      */
     static long anchorHash(String anchorPlan, GroupKey key) {
-        long h = 0xcbf29ce484222325L;
-        h = (h ^ anchorPlan.length()) * 0x100000001b3L;
-        for (int i = 0; i < anchorPlan.length(); i++) {
-            h = (h ^ anchorPlan.charAt(i)) * 0x100000001b3L;
-        }
+        long h = (0xcbf29ce484222325L ^ anchorPlan.hashCode()) * 0x100000001b3L;
         for (byte b : key.valueBytes()) {
             h = (h ^ (b & 0xff)) * 0x100000001b3L;
         }
