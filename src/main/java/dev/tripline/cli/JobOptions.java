@@ -649,6 +649,12 @@ final class JobOptions {
                             + "in the terms' fields; metric new_terms_combinations_cut)%n",
                     s.newTermsCombinationsCut(), dev.tripline.correlate.CorrelationPlan.MAX_TERM_COMBINATIONS);
         }
+        if (s.signalsPruned() > 0) {
+            err.printf(
+                    "  %d correlation signals pruned: steps of a sequence (or what feeds one) whose first step never "
+                            + "occurred in their group, which cannot complete it (metric signals_pruned; docs/correlation.md)%n",
+                    s.signalsPruned());
+        }
         for (Map.Entry<String, Long> e : s.alertsByRule().entrySet()) {
             err.printf(
                     "  %6d  %s  %s%n", e.getValue(), e.getKey(), s.ruleTitles().get(e.getKey()));

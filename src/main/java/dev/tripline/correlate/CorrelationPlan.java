@@ -330,6 +330,19 @@ public final class CorrelationPlan implements Serializable, Cloneable {
         return rule.rules();
     }
 
+    /** False when the correlation only feeds an outer one (referenced without generate): it raises no alert. */
+    public boolean alerts() {
+        return alert;
+    }
+
+    /**
+     * True for a temporal_ordered plan that needs every one of its rules, in order (no condition, no extended
+     * temporal condition, no absent step): it can fire in a group only after a signal of its first rule there.
+     */
+    public boolean requiresEveryRuleInOrder() {
+        return ordersEveryRule;
+    }
+
     /** True for Elastic's new_terms type, whose state is the terms seen ({@link #seenTerm}). */
     public boolean isNewTerms() {
         return newTerms;

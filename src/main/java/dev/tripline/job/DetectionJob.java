@@ -2,8 +2,10 @@ package dev.tripline.job;
 
 import dev.tripline.alert.DedupPolicy;
 import dev.tripline.alert.EvidenceSample;
+import dev.tripline.correlate.AnchorPruning;
 import dev.tripline.correlate.CorrelationEngine;
 import dev.tripline.flink.AlertRecord;
+import dev.tripline.flink.AnchorFilter;
 import dev.tripline.flink.CorrelateFunction;
 import dev.tripline.flink.CorrelateOperator;
 import dev.tripline.flink.CorrelationAlerts;
@@ -64,7 +66,8 @@ import org.apache.flink.util.Collector;
  * correlation whose group-by is not (account, principal) needs nothing special. Chaining (a correlation over
  * correlations) runs one correlate stage per level ({@link CorrelationEngine#stageOf}): stage k holds the plans
  * of level k and takes their rule signals from detect plus the firings of lower stages, re-keyed; a rule set
- * without chaining has one stage.
+ * without chaining has one stage. A BATCH job with fixed rules first drops the signals no alert can need
+ * ({@link #pruneWithoutAnchor}); its stages then get everything else, chained signals included.
  *
  * <p>Every stateful operator has a fixed uid ({@link CorrelateFunction#UID} for stage 1, {@code UID-k} for stage
  * k, {@link DedupFunction#UID}); the stateless ones get one too so that a savepoint maps onto the graph whatever
@@ -84,6 +87,10 @@ public final class DetectionJob {
     public static final String UID_CORRELATION_ALERTS = "tripline-correlation-alerts";
     public static final String UID_SINGLE_ALERTS = "tripline-single-alerts";
     public static final String UID_NO_RULE_UPDATES = "tripline-no-rule-updates";
+    /** BATCH only ({@link #pruneWithoutAnchor}): the signals that may be pruned, and the others. */
+    public static final String UID_PRUNABLE = "tripline-prunable-signals";
+
+    public static final String UID_NEVER_PRUNED = "tripline-signals-never-pruned";
     /**
      * The network buffer timeout Tripline runs with (Flink's default is 100 ms). A composite alert crosses two
      * keyed exchanges, and at alert rates their buffers leave on the timeout, so the default alone puts p99 alert
@@ -326,6 +333,8 @@ public final class DetectionJob {
     /** Null, or where a BATCH run also writes its new_terms priming savepoint ({@link NewTermsPriming}). */
     private String primeSavepoint;
 
+    private boolean pruneSignals = true;
+
     /** A job running {@code program}; IllegalArgumentException, listing them, when the program has errors. */
     public DetectionJob(RuleProgram program, Options options) {
         this.program = Objects.requireNonNull(program, "program").requireOk();
@@ -363,6 +372,15 @@ public final class DetectionJob {
      */
     public DetectionJob primeNewTerms(String path) {
         this.primeSavepoint = Objects.requireNonNull(path, "path");
+        return this;
+    }
+
+    /**
+     * Whether a BATCH job with fixed rules prunes the signals no alert can need ({@link AnchorPruning}); on by
+     * default. Off only to compare with it: the alerts are the same either way.
+     */
+    public DetectionJob pruneSignals(boolean on) {
+        this.pruneSignals = on;
         return this;
     }
 
@@ -434,6 +452,10 @@ public final class DetectionJob {
                                 .withIdleness(options.idleness()))
                 .uid(UID_SIGNAL_TIME)
                 .name("signal event time");
+        AnchorPruning pruning = AnchorPruning.of(engine);
+        if (fixedRulesBatch && pruneSignals && !pruning.isEmpty()) {
+            signals = pruneWithoutAnchor(signals, pruning);
+        }
 
         // Stage k takes detect's signals for its plans and the chained firings of every lower stage for them.
         List<DataStream<SignalRecord>> chained = new ArrayList<>();
@@ -550,6 +572,29 @@ public final class DetectionJob {
             c = Objects.compare(a.value, b.value, Comparator.nullsFirst(Comparator.naturalOrder()));
         }
         return c != 0 ? c : Arrays.compareUnsigned(a.evidence, b.evidence);
+    }
+
+    /**
+     * BATCH with fixed rules: {@code signals} without the ones no alert can need, those {@link AnchorPruning} calls
+     * prunable whose group has no anchor (docs/correlation.md, "Pruning in BATCH runs"). Only the prunable signals
+     * cross the extra exchange to {@link AnchorFilter}, which reads every anchor first; the others go on as before.
+     * A streaming job keeps every signal: its anchors may come after the signals that need them.
+     */
+    private static DataStream<SignalRecord> pruneWithoutAnchor(
+            DataStream<SignalRecord> signals, AnchorPruning pruning) {
+        DataStream<Long> anchors = signals.flatMap(new AnchorFilter.Anchors(pruning))
+                .returns(Types.LONG)
+                .uid(AnchorFilter.Anchors.UID)
+                .name("anchors");
+        DataStream<SignalRecord> prunable = signals.filter(r -> pruning.anchorPlanOf(r.planId, r.ruleIndex) != null)
+                .uid(UID_PRUNABLE)
+                .name("prunable signals");
+        DataStream<SignalRecord> kept = signals.filter(r -> pruning.anchorPlanOf(r.planId, r.ruleIndex) == null)
+                .uid(UID_NEVER_PRUNED)
+                .name("signals never pruned");
+        return kept.union(prunable.connect(anchors.broadcast())
+                .transform("prune signals without anchor", SignalRecord.TYPE, new AnchorFilter(pruning))
+                .uid(AnchorFilter.UID));
     }
 
     /** The signals of {@code in} whose plan lives in {@code stage}, under the rules that made them. */

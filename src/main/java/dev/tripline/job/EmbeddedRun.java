@@ -3,6 +3,7 @@ package dev.tripline.job;
 import dev.tripline.alert.Alert;
 import dev.tripline.alert.AlertFormat;
 import dev.tripline.flink.AlertRecord;
+import dev.tripline.flink.AnchorFilter;
 import dev.tripline.flink.CorrelateFunction;
 import dev.tripline.flink.DeadLetter;
 import dev.tripline.flink.DetectFunction;
@@ -70,6 +71,8 @@ public final class EmbeddedRun {
      * @param newTermsLearned new_terms terms learned while a rule's history was not yet known (not alerted), by
      *                        rule id
      * @param newTermsCombinationsCut new_terms term combinations of an event beyond the bound, not signalled
+     * @param signalsPruned   correlation signals a BATCH run dropped because their group had no anchor
+     *                        ({@link AnchorFilter}; they cannot change an alert)
      * @param primed          what a hunt's priming savepoint holds; null when none was written
      */
     public record Summary(
@@ -90,6 +93,7 @@ public final class EmbeddedRun {
             SortedMap<String, Long> deadLettersByReason,
             SortedMap<String, Long> newTermsLearned,
             long newTermsCombinationsCut,
+            long signalsPruned,
             NewTermsPriming.Result primed) {
         /** True when the run took live rule updates. */
         public boolean live() {
@@ -494,6 +498,7 @@ public final class EmbeddedRun {
                 deadLettersByReason(result),
                 newTermsLearned(result),
                 counter(result, DetectFunction.ACC_TERM_COMBINATIONS_CUT),
+                counter(result, AnchorFilter.ACC_PRUNED),
                 primeSavepoint == null ? null : NewTermsPriming.Result.of(result, rules.engine()));
     }
 
@@ -603,6 +608,7 @@ public final class EmbeddedRun {
                 deadLettersByReason(result),
                 newTermsLearned(result),
                 counter(result, DetectFunction.ACC_TERM_COMBINATIONS_CUT),
+                counter(result, AnchorFilter.ACC_PRUNED),
                 null);
     }
 

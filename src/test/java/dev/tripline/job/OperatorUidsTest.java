@@ -104,6 +104,32 @@ class OperatorUidsTest {
                         "Sink Committer: tripline-rule-status-sink");
     }
 
+    @Test
+    void aBatchRunAddsOnlyThePruningOperators() throws Exception {
+        RuleSet rules = Corpus.defaultLoader().load(List.of(Path.of("rules"))).ruleSet();
+        TreeSet<String> pruned = batchUids(rules, true);
+        TreeSet<String> unpruned = batchUids(rules, false);
+        assertThat(pruned).containsAll(unpruned);
+        pruned.removeAll(unpruned);
+        assertThat(pruned)
+                .as("BATCH only, stateless: a streaming job (the golden file) never has them")
+                .containsExactlyInAnyOrder(
+                        "tripline-prune-anchors",
+                        "tripline-prunable-signals",
+                        "tripline-signals-never-pruned",
+                        "tripline-prune-signals");
+    }
+
+    static TreeSet<String> batchUids(RuleSet rules, boolean prune) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setRuntimeMode(org.apache.flink.api.common.RuntimeExecutionMode.BATCH);
+        new DetectionJob(RuleProgram.of(rules), DetectionJob.Options.defaults())
+                .pruneSignals(prune)
+                .build(env.fromData(new dev.tripline.flink.RawRecord("f", 1, new byte[] {'{', '}'}))
+                        .uid("tripline-test-source"));
+        return uids(List.copyOf(env.getStreamGraph().getStreamNodes()));
+    }
+
     static String golden() throws IOException {
         return Files.readString(GOLDEN, StandardCharsets.UTF_8);
     }
