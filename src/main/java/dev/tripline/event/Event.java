@@ -170,8 +170,11 @@ public final class Event {
                 return visitLeaf(literal, test, skipEmpty);
             }
         }
+        if (noRootKeyFolds(path)) {
+            return false; // no key equals the first segment, exactly or ignoring case
+        }
         JsonNode child = member(path.segment(0));
-        if (child == null && path.caseInsensitiveKeys() && !noRootKeyFolds(path)) {
+        if (child == null && path.caseInsensitiveKeys()) {
             child = memberIgnoringCase(path.segment(0));
         }
         return child != null && walk(child, path, 1, test, this, skipEmpty);
