@@ -106,6 +106,9 @@ public final class EcsAliases {
         }
     }
 
+    /** What {@link FieldPath#alias} keeps for a path that has no alias; never returned as an alias. */
+    static final Alias NO_ALIAS = new Alias("", null, null);
+
     /** Trie over path segments so that matching a path allocates nothing and costs one map probe for raw names. */
     private static final class Node {
         final Map<String, Node> children = new HashMap<>(4);
@@ -288,7 +291,7 @@ public final class EcsAliases {
      * derived field (when no raw field is there); false when only the record's own fields can.
      */
     public static boolean isAlias(LogType type, FieldPath path) {
-        return match(type, path) != null;
+        return path.alias(type) != null;
     }
 
     /** The longest alias of {@code type} that is a segment prefix of {@code path}, or null. */

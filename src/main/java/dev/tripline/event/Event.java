@@ -164,23 +164,34 @@ public final class Event {
         if (path.isSelf() || FieldPath.isJsonStep(path.segment(0))) {
             return lookup(root(), path, test, this, skipEmpty);
         }
-        if (path.length() > 1) {
+        if (path.length() > 1 && hasDottedRootKey()) {
             JsonNode literal = member(path.text());
             if (literal != null) {
                 return visitLeaf(literal, test, skipEmpty);
             }
         }
+        if (noRootKeyFolds(path)) {
+            return false; // no key equals the first segment, exactly or ignoring case
+        }
         JsonNode child = member(path.segment(0));
         if (child == null && path.caseInsensitiveKeys()) {
-            for (Iterator<String> it = memberNames(); it.hasNext(); ) {
-                String key = it.next();
-                if (key.equalsIgnoreCase(path.segment(0))) {
-                    child = member(key);
-                    break;
-                }
-            }
+            child = memberIgnoringCase(path.segment(0));
         }
         return child != null && walk(child, path, 1, test, this, skipEmpty);
+    }
+
+    /** The value of the first top-level member whose key equals {@code key} ignoring case, or null. */
+    private JsonNode memberIgnoringCase(String key) {
+        if (members != null) {
+            return members.getIgnoringCase(key);
+        }
+        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+            String name = it.next();
+            if (name.equalsIgnoreCase(key)) {
+                return root.get(name);
+            }
+        }
+        return null;
     }
 
     /** True when the event decodes the record's members as they are read (the parser's fast path). */
@@ -200,16 +211,9 @@ public final class Event {
 
     /** True if any value at {@code path} passes {@code test}; values are leaves after array fan-out. */
     public boolean anyValue(FieldPath path, Predicate<JsonNode> test) {
-        if (logType == LogType.CLOUDTRAIL) {
-            EcsAliases.Alias alias = EcsAliases.match(path);
-            if (alias != null) {
-                return aliasValue(alias, path, test);
-            }
-        } else {
-            EcsAliases.Alias alias = EcsAliases.match(logType, path);
-            if (alias != null) {
-                return azureAliasValue(alias, path, test);
-            }
+        EcsAliases.Alias alias = path.alias(logType);
+        if (alias != null) {
+            return logType == LogType.CLOUDTRAIL ? aliasValue(alias, path, test) : azureAliasValue(alias, path, test);
         }
         if (path.caseInsensitiveKeys() && !path.isSelf() && certainlyAbsent(path)) {
             return false;
@@ -256,10 +260,11 @@ public final class Event {
     /**
      * True when neither the first segment (in any case) nor the whole dotted text of a path that is not
      * {@link FieldPath#isSelf} is a key of the root, so the record holds no raw value there; false when it may.
-     * The first call that misses both exact keys builds the event's key filter.
+     * The key filter answers most calls without looking a key up; the first call builds it.
      */
     public boolean certainlyAbsent(FieldPath path) {
-        return member(path.segment(0)) == null && !wholeTextIsRootKey(path) && noRootKeyFolds(path);
+        // A key equal to the first segment, exactly or ignoring case, sets the segment's bit in the filter.
+        return noRootKeyFolds(path) && !wholeTextIsRootKey(path);
     }
 
     /**
@@ -355,10 +360,7 @@ public final class Event {
 
     /** Cheap pre-check so that the common case (no raw field under an alias name) skips the raw walk. */
     private boolean rawMayExist(FieldPath path) {
-        if (path.caseInsensitiveKeys()) {
-            return !certainlyAbsent(path);
-        }
-        return member(path.segment(0)) != null || wholeTextIsRootKey(path);
+        return !certainlyAbsent(path);
     }
 
     /**
@@ -367,15 +369,17 @@ public final class Event {
      * every path without a lookup that would miss.
      */
     public boolean wholeTextIsRootKey(FieldPath path) {
-        if (path.length() < 2) {
-            return false;
-        }
+        // A text of several steps always holds a dot: FieldPath joins its steps with dots.
+        return path.length() >= 2 && hasDottedRootKey() && member(path.text()) != null;
+    }
+
+    /** True when a key of the root holds a dot; found out on the first call. */
+    private boolean hasDottedRootKey() {
         if (dottedRootKey == 0) {
             // The parser's members knew it when the record was indexed; a tree's keys are looked at once.
             dottedRootKey = (byte) ((members != null ? members.hasDottedName() : hasDottedKey()) ? 2 : 1);
         }
-        // A text of several steps always holds a dot: FieldPath joins its steps with dots.
-        return dottedRootKey == 2 && member(path.text()) != null;
+        return dottedRootKey == 2;
     }
 
     private boolean hasDottedKey() {

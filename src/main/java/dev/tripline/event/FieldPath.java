@@ -31,12 +31,44 @@ public final class FieldPath implements Serializable {
     private final String[] segments;
     private final boolean caseInsensitiveKeys;
     private final int firstSegmentFoldedHash; // lets Event rule out a missing key without scanning
+    /**
+     * The alias a CloudTrail event, and an Azure one, reads this path under ({@link EcsAliases#match(LogType,
+     * FieldPath)}), matched on first use so that a read does not walk the alias trie again: null until then,
+     * {@link EcsAliases#NO_ALIAS} when there is none. A benign race: every thread finds the same immutable alias,
+     * and a path read back from a stream matches again.
+     */
+    private transient EcsAliases.Alias cloudTrailAlias;
+
+    private transient EcsAliases.Alias azureAlias;
 
     private FieldPath(String text, String[] segments, boolean caseInsensitiveKeys) {
         this.text = text;
         this.segments = segments;
         this.caseInsensitiveKeys = caseInsensitiveKeys;
         this.firstSegmentFoldedHash = segments.length == 0 ? 0 : CaseFoldMap.hash(segments[0]);
+    }
+
+    /** The alias of {@code type} this path starts with ({@link EcsAliases#match(LogType, FieldPath)}), or null. */
+    EcsAliases.Alias alias(LogType type) {
+        EcsAliases.Alias a;
+        if (type == LogType.CLOUDTRAIL) {
+            a = cloudTrailAlias;
+            if (a == null) {
+                a = orNoAlias(EcsAliases.match(type, this));
+                cloudTrailAlias = a;
+            }
+        } else {
+            a = azureAlias;
+            if (a == null) {
+                a = orNoAlias(EcsAliases.match(type, this));
+                azureAlias = a;
+            }
+        }
+        return a == EcsAliases.NO_ALIAS ? null : a;
+    }
+
+    private static EcsAliases.Alias orNoAlias(EcsAliases.Alias a) {
+        return a == null ? EcsAliases.NO_ALIAS : a;
     }
 
     /** {@link CaseFoldMap#hash} of the first segment. */

@@ -129,6 +129,16 @@ final class RecordMembers {
         return k < 0 ? null : value(k);
     }
 
+    /** The value of the first kept member whose name equals {@code name} ignoring case, or null. */
+    JsonNode getIgnoringCase(String name) {
+        for (int k = 0; k < count; k++) {
+            if (names[k].text().equalsIgnoreCase(name)) {
+                return value(k);
+            }
+        }
+        return null;
+    }
+
     /** True when the record keeps member {@code name}. */
     boolean has(String name) {
         return find(name) >= 0;
