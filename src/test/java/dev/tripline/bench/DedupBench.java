@@ -12,8 +12,6 @@ import dev.tripline.match.CompiledMatcher;
 import dev.tripline.rule.RuleSet;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -57,8 +55,8 @@ public final class DedupBench {
         if (base == null) {
             builds.add(rounds(file, records));
         } else {
-            builds.add(load(base, file, records));
-            builds.add(load(System.getProperty("java.class.path"), file, records));
+            builds.add(PairedBuilds.rounds(base, DedupBench.class, file, records));
+            builds.add(PairedBuilds.rounds(System.getProperty("java.class.path"), DedupBench.class, file, records));
         }
         long[][][] cpu = new long[builds.size()][STEPS.length][rounds];
         for (int round = 0; round < rounds; round++) {
@@ -76,7 +74,10 @@ public final class DedupBench {
         for (int b = 0; b < builds.size(); b++) {
             System.out.printf(
                     "%-4s CPU ms (median of rounds 2..%d): dedup %.0f, encode %.0f%n",
-                    names.get(b), rounds, medianOfLater(cpu[b][0]) / 1e6, medianOfLater(cpu[b][1]) / 1e6);
+                    names.get(b),
+                    rounds,
+                    PairedBuilds.medianOfLater(cpu[b][0]) / 1e6,
+                    PairedBuilds.medianOfLater(cpu[b][1]) / 1e6);
         }
         if (builds.size() == 2) {
             for (int step = 0; step <= STEPS.length; step++) {
@@ -88,29 +89,10 @@ public final class DedupBench {
                 }
                 System.out.printf(
                         "%s CPU this/base, median of the rounds' ratios: %.3f%n",
-                        step < STEPS.length ? STEPS[step] : "dedup + encode", medianOfLater(ratios) / 1000.0);
+                        step < STEPS.length ? STEPS[step] : "dedup + encode",
+                        PairedBuilds.medianOfLater(ratios) / 1000.0);
             }
         }
-    }
-
-    private static long medianOfLater(long[] values) {
-        long[] later = Arrays.copyOfRange(values, Math.min(1, values.length - 1), values.length);
-        Arrays.sort(later);
-        return later[later.length / 2];
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Supplier<long[]> load(String classPath, String file, int records) throws Exception {
-        List<URL> urls = new ArrayList<>();
-        for (String entry : classPath.split(java.io.File.pathSeparator)) {
-            if (!entry.isEmpty()) {
-                urls.add(Path.of(entry).toUri().toURL());
-            }
-        }
-        ClassLoader loader = new URLClassLoader(urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader());
-        Class<?> bench = Class.forName(DedupBench.class.getName(), true, loader);
-        return (Supplier<long[]>)
-                bench.getMethod("rounds", String.class, int.class).invoke(null, file, records);
     }
 
     /**

@@ -16,13 +16,10 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -62,8 +59,8 @@ public final class DetectBench {
         if (base == null) {
             builds.add(rounds(file, records));
         } else {
-            builds.add(load(base, file, records));
-            builds.add(load(System.getProperty("java.class.path"), file, records));
+            builds.add(PairedBuilds.rounds(base, DetectBench.class, file, records));
+            builds.add(PairedBuilds.rounds(System.getProperty("java.class.path"), DetectBench.class, file, records));
         }
         long[][][] cpu = new long[builds.size()][][];
         for (int round = 0; round < rounds; round++) {
@@ -85,7 +82,7 @@ public final class DetectBench {
         for (int b = 0; b < builds.size(); b++) {
             double[] m = new double[STEPS.length];
             for (int step = 0; step < STEPS.length; step++) {
-                m[step] = medianOfLater(cpu[b][step]) / 1e6;
+                m[step] = PairedBuilds.medianOfLater(cpu[b][step]) / 1e6;
             }
             System.out.printf(
                     "%-4s %,d records, CPU ms (median of rounds 2..%d): parse %.0f, match %.0f, detect %.0f;"
@@ -99,32 +96,12 @@ public final class DetectBench {
                 ratios[round] = 1000 * cpu[1][2][round] / cpu[0][2][round];
             }
             System.out.printf(
-                    "detect CPU this/base, median of the rounds' ratios: %.3f%n", medianOfLater(ratios) / 1000.0);
+                    "detect CPU this/base, median of the rounds' ratios: %.3f%n",
+                    PairedBuilds.medianOfLater(ratios) / 1000.0);
         }
     }
 
     private static final String[] STEPS = {"parse", "match", "detect"};
-
-    private static long medianOfLater(long[] values) {
-        long[] later = Arrays.copyOfRange(values, Math.min(1, values.length - 1), values.length);
-        Arrays.sort(later);
-        return later[later.length / 2];
-    }
-
-    /** {@link #rounds} of the build on {@code classPath}, in a class loader of its own. */
-    @SuppressWarnings("unchecked")
-    private static Supplier<long[]> load(String classPath, String file, int records) throws Exception {
-        List<URL> urls = new ArrayList<>();
-        for (String entry : classPath.split(java.io.File.pathSeparator)) {
-            if (!entry.isEmpty()) {
-                urls.add(Path.of(entry).toUri().toURL());
-            }
-        }
-        ClassLoader loader = new URLClassLoader(urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader());
-        Class<?> bench = Class.forName(DetectBench.class.getName(), true, loader);
-        return (Supplier<long[]>)
-                bench.getMethod("rounds", String.class, int.class).invoke(null, file, records);
-    }
 
     /**
      * One round of every step over the first {@code records} lines of {@code file}, on each call: this thread's
