@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * One Sigma correlation compiled for evaluation: turns rule matches into {@link Signal}s for a group and
@@ -80,8 +81,6 @@ public final class CorrelationPlan implements Serializable, Cloneable {
 
     private final FieldPath[][] groupPaths;
     private final List<FieldPath> valuePaths;
-    /** {@link #valuePaths}, for the per-match path. */
-    private final FieldPath[] valuePathArray;
 
     private final TemporalCondition.Node formula;
     /** When {@link #formula} only requires rules (a conjunction of them, as a plain sequence is): their bit mask; else -1. */
@@ -144,7 +143,6 @@ public final class CorrelationPlan implements Serializable, Cloneable {
             }
         }
         valuePaths = rule.fields().stream().map(FieldPath::of).toList();
-        valuePathArray = valuePaths.toArray(FieldPath[]::new);
         temporal = rule.type() == Type.TEMPORAL || rule.type() == Type.TEMPORAL_ORDERED;
         ordersEveryRule = rule.type() == Type.TEMPORAL_ORDERED
                 && rule.temporalCondition() == null
@@ -394,35 +392,16 @@ public final class CorrelationPlan implements Serializable, Cloneable {
         if (newTerms) {
             return termSignals(r, matched.id(), time, event, List.of(Evidence.of(matched, event)));
         }
-        // Every match of every consuming plan comes here: the values go straight into arrays, and the evidence is
-        // read only for a signal that is made.
-        String[] group = firstValues(event, groupPaths[r]);
-        if (group == null) {
-            return Signals.NONE;
-        }
-        String value = null;
-        if (!valuePaths.isEmpty()) {
-            String[] parts = firstValues(event, valuePathArray);
-            value = parts == null ? null : normalizeValue(Arrays.asList(parts));
-            if (value == null) {
-                return Signals.NONE;
-            }
-        }
-        return new Signals(
-                List.of(new Signal(r, matched.id(), time, List.of(group), value, List.of(Evidence.of(matched, event)))),
-                0);
-    }
-
-    /** The first value of each path, in order; null as soon as one is missing. */
-    private static String[] firstValues(Event event, FieldPath[] paths) {
-        String[] out = new String[paths.length];
-        for (int i = 0; i < paths.length; i++) {
-            out[i] = Evidence.firstValue(event, paths[i]);
-            if (out[i] == null) {
-                return null;
-            }
-        }
-        return out;
+        // The evidence is read only for a signal that is made (a match missing a group or value field makes none).
+        Function<FieldPath, String> lookup = p -> Evidence.firstValue(event, p);
+        Optional<Signal> s = signal(
+                r,
+                matched.id(),
+                time,
+                valuesOrNull(Arrays.asList(groupPaths[r]), lookup),
+                lookup,
+                () -> List.of(Evidence.of(matched, event)));
+        return s.map(x -> new Signals(List.of(x), 0)).orElse(Signals.NONE);
     }
 
     /**
@@ -496,17 +475,20 @@ public final class CorrelationPlan implements Serializable, Cloneable {
                 inner.lastSeen(),
                 valuesOrNull(Arrays.asList(groupFields[r]), inner.group()::get),
                 p -> inner.group().get(p.text()),
-                Evidence.capped(inner.evidence(), options.maxEvidence()));
+                () -> Evidence.capped(inner.evidence(), options.maxEvidence()));
     }
 
-    /** Completes a signal from its group values (null: one was missing) and a lookup for condition.field. */
+    /**
+     * Completes a signal from its group values (null: one was missing) and a lookup for condition.field; the
+     * evidence is read only when a signal is made.
+     */
     private Optional<Signal> signal(
             int r,
             String ruleId,
             long time,
             List<String> group,
             Function<FieldPath, String> lookup,
-            List<Evidence> evidence) {
+            Supplier<List<Evidence>> evidence) {
         if (group == null) {
             return Optional.empty();
         }
@@ -518,7 +500,7 @@ public final class CorrelationPlan implements Serializable, Cloneable {
                 return Optional.empty();
             }
         }
-        return Optional.of(new Signal(r, ruleId, time, group, value, evidence));
+        return Optional.of(new Signal(r, ruleId, time, group, value, evidence.get()));
     }
 
     /** The value of each key, in order; null as soon as one is missing. */
