@@ -50,27 +50,14 @@ public final class DedupBench {
         int records = Integer.parseInt(o.getOrDefault("--records", "300000"));
         int rounds = Integer.parseInt(o.getOrDefault("--rounds", "9"));
         String base = o.get("--base");
-        List<String> names = base == null ? List.of("this") : List.of("base", "this");
-        List<Supplier<long[]>> builds = new ArrayList<>();
-        if (base == null) {
-            builds.add(rounds(file, records));
-        } else {
-            builds.add(PairedBuilds.rounds(base, DedupBench.class, file, records));
-            builds.add(PairedBuilds.rounds(System.getProperty("java.class.path"), DedupBench.class, file, records));
-        }
-        long[][][] cpu = new long[builds.size()][STEPS.length][rounds];
-        for (int round = 0; round < rounds; round++) {
-            for (int k = 0; k < builds.size(); k++) {
-                int b = round % 2 == 0 ? k : builds.size() - 1 - k;
-                long[] c = builds.get(b).get();
-                for (int step = 0; step < STEPS.length; step++) {
-                    cpu[b][step][round] = c[step];
-                }
-                EndToEndBench.log(
+        List<String> names = PairedBuilds.names(base);
+        List<Supplier<long[]>> builds = PairedBuilds.builds(base, DedupBench.class, file, records);
+        long[][][] cpu = PairedBuilds.alternate(
+                builds,
+                rounds,
+                (round, b, c) -> EndToEndBench.log(
                         "round %d %-4s: dedup %.0f ms, encode %.0f ms, lines %d, crc %d",
-                        round + 1, names.get(b), c[0] / 1e6, c[1] / 1e6, c[2], c[3]);
-            }
-        }
+                        round + 1, names.get(b), c[0] / 1e6, c[1] / 1e6, c[2], c[3]));
         for (int b = 0; b < builds.size(); b++) {
             System.out.printf(
                     "%-4s CPU ms (median of rounds 2..%d): dedup %.0f, encode %.0f%n",

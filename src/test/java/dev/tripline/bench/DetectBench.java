@@ -54,31 +54,14 @@ public final class DetectBench {
         int records = Integer.parseInt(o.getOrDefault("--records", "100000"));
         int rounds = Integer.parseInt(o.getOrDefault("--rounds", "7"));
         String base = o.get("--base");
-        List<String> names = base == null ? List.of("this") : List.of("base", "this");
-        List<Supplier<long[]>> builds = new ArrayList<>();
-        if (base == null) {
-            builds.add(rounds(file, records));
-        } else {
-            builds.add(PairedBuilds.rounds(base, DetectBench.class, file, records));
-            builds.add(PairedBuilds.rounds(System.getProperty("java.class.path"), DetectBench.class, file, records));
-        }
-        long[][][] cpu = new long[builds.size()][][];
-        for (int round = 0; round < rounds; round++) {
-            for (int k = 0; k < builds.size(); k++) {
-                // Alternate which build goes first, so that neither always runs after the other's garbage.
-                int b = round % 2 == 0 ? k : builds.size() - 1 - k;
-                long[] c = builds.get(b).get();
-                if (cpu[b] == null) {
-                    cpu[b] = new long[c.length][rounds];
-                }
-                for (int step = 0; step < c.length; step++) {
-                    cpu[b][step][round] = c[step];
-                }
-                EndToEndBench.log(
+        List<String> names = PairedBuilds.names(base);
+        List<Supplier<long[]>> builds = PairedBuilds.builds(base, DetectBench.class, file, records);
+        long[][][] cpu = PairedBuilds.alternate(
+                builds,
+                rounds,
+                (round, b, c) -> EndToEndBench.log(
                         "round %d %-4s: parse %.0f ms, match %.0f ms, detect %.0f ms",
-                        round + 1, names.get(b), c[0] / 1e6, c[1] / 1e6, c[2] / 1e6);
-            }
-        }
+                        round + 1, names.get(b), c[0] / 1e6, c[1] / 1e6, c[2] / 1e6));
         for (int b = 0; b < builds.size(); b++) {
             double[] m = new double[STEPS.length];
             for (int step = 0; step < STEPS.length; step++) {
