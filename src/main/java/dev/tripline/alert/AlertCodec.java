@@ -4,7 +4,9 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.POJONode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.databind.util.RawValue;
@@ -18,6 +20,7 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -400,11 +403,40 @@ public final class AlertCodec {
         return map;
     }
 
+    /** The int of a JSON integer of at most 9 digits (no leading zero), or null for any other text. */
+    private static IntNode smallInt(byte[] text) {
+        int start = text.length > 0 && text[0] == '-' ? 1 : 0;
+        int digits = text.length - start;
+        if (digits < 1 || digits > 9 || (text[start] == '0' && digits > 1)) {
+            return null;
+        }
+        int v = 0;
+        for (int i = start; i < text.length; i++) {
+            int d = text[i] - '0';
+            if (d < 0 || d > 9) {
+                return null;
+            }
+            v = v * 10 + d;
+        }
+        return IntNode.valueOf(start == 1 ? -v : v);
+    }
+
+    private static final byte[] NULL_TEXT = "null".getBytes(StandardCharsets.US_ASCII);
+
     private static JsonNode readJsonValue(BlockInput in, String key, Values values) throws IOException {
         // Parsed from its UTF-8 bytes: the text itself is needed only when kept.
         byte[] text = readTextBytes(in);
         if (values == Values.CONTAINERS_AS_TEXT && text.length > 0 && (text[0] == '{' || text[0] == '[')) {
             return JsonNodeFactory.instance.rawValueNode(new RawValue(new String(text, StandardCharsets.UTF_8)));
+        }
+        // The values most often not strings, read as readTree reads them without a parser: null (a field the
+        // event lacks) and ints.
+        if (Arrays.equals(text, NULL_TEXT)) {
+            return NullNode.getInstance();
+        }
+        IntNode small = smallInt(text);
+        if (small != null) {
+            return small;
         }
         try {
             return JSON.readTree(text);

@@ -203,4 +203,42 @@ public class AlertCodecTest {
         assertThatThrownBy(() -> AlertCodec.decodeEvidenceForWriting(Arrays.copyOf(good, 40)))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void scalarsAreReadAsTheMapperReadsThem() throws Exception {
+        // null and short ints skip the parser: they must come back as the nodes readTree gives, the rest parsed.
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        Map<String, JsonNode> context = new LinkedHashMap<>();
+        String[] texts = {
+            "null",
+            "true",
+            "false",
+            "0",
+            "7",
+            "-7",
+            "123456789",
+            "-123456789",
+            "1234567890",
+            "-2147483648",
+            "12345678901234567890",
+            "2.5",
+            "-0.0",
+            "1.0E10",
+            "2147483647"
+        };
+        for (String t : texts) {
+            context.put(t, mapper.readTree(t));
+        }
+        Alert a = alert();
+        Alert withScalars = withEvidenceAndContext(a, a.evidence(), context);
+        for (Alert back : List.of(
+                AlertCodec.decode(AlertCodec.encode(withScalars)),
+                AlertCodec.decodeForWriting(AlertCodec.encode(withScalars)))) {
+            for (String t : texts) {
+                JsonNode v = back.context().get(t);
+                assertThat(v).as(t).isEqualTo(mapper.readTree(t));
+                assertThat(v.getClass()).as(t).isEqualTo(mapper.readTree(t).getClass());
+            }
+        }
+    }
 }
