@@ -25,7 +25,9 @@ import java.util.Objects;
  * @param count           events counted into the alert: the matches of a single-event rule's period, the
  *                        events a correlation's folded firings counted
  * @param alertId         deterministic id, see {@link Alerts#alertId}; an update keeps its alert's id
- * @param context         Panther AlertContext: name to value (JSON null when the event lacks the field)
+ * @param context         Panther AlertContext: name to value (JSON null when the event lacks the field); in an
+ *                        alert dedup emits, these and the evidence's objects and arrays are raw JSON text
+ *                        ({@link AlertCodec#decodeForWriting}), written as they are
  * @param revision        0 for a new alert; n for its n-th update, which replaces the lines before it
  * @param occurrences     matches (single) or firings (correlation) folded into the alert
  * @param evidenceOmitted occurrences whose events the evidence does not show (the sample is bounded)

@@ -4,23 +4,26 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.POJONode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.databind.util.RawValue;
+import dev.tripline.bytes.BlockInput;
 import dev.tripline.rule.Level;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInput;
-import java.io.DataInputStream;
 import java.io.DataOutput;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * The one byte form of an {@link Alert} (and of a {@link RuleRef} on its own) between operators and in dedup
@@ -91,12 +94,58 @@ public final class AlertCodec {
 
     /** The alert of an {@link #encode}d block; IllegalArgumentException when it is corrupt or of another format. */
     public static Alert decode(byte[] block) {
-        try (DataInputStream in = new DataInputStream(new BlockInput(block))) {
-            int format = in.readUnsignedByte();
-            if (format != ALERT_FORMAT && format != FORMAT_JSON_VALUES) {
-                throw new IOException("unknown alert format " + format);
+        return decode(block, Values.TREES);
+    }
+
+    /**
+     * {@link #decode}, for an alert that is only to be written out (dedup's lines): its JSON values that are
+     * objects or arrays stay the JSON text they were stored as, in raw value nodes that the alert encodings and
+     * {@link #encode} write as they are, instead of being parsed into trees and written again. Such a text was
+     * written by Jackson from a tree of the event (strings, ints, longs, big integers, doubles), so parsing and
+     * writing it gives it back unchanged. Other values are read as {@link #decode} reads them: a number on its
+     * own (a correlation's {@code aggregate}, a {@code BigDecimal}) can be written differently once parsed.
+     * Such an alert does not equal the one encoded, and its containers cannot be walked as trees.
+     */
+    public static Alert decodeForWriting(byte[] block) {
+        return decode(block, Values.CONTAINERS_AS_TEXT);
+    }
+
+    /**
+     * The evidence of an {@link #encode}d block alone, as {@link #decodeForWriting} reads it: dedup shows the
+     * evidence of several candidates in one line, and needs the rest of only one of them.
+     */
+    public static List<Evidence> decodeEvidenceForWriting(byte[] block) {
+        try {
+            BlockInput in = new BlockInput(block);
+            boolean kinds = format(in);
+            ordinal(in, Alert.Kind.values().length);
+            skipRule(in);
+            ordinal(in, Level.values().length);
+            skipText(in);
+            int n = size(in);
+            for (int i = 0; i < n; i++) {
+                skipText(in);
+                skipNullable(in);
             }
-            boolean kinds = format == ALERT_FORMAT;
+            in.skip(2 * Long.BYTES);
+            return readEvidence(in, kinds, Values.CONTAINERS_AS_TEXT);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("truncated or corrupt alert: " + e.getMessage(), e);
+        }
+    }
+
+    /** How JSON values other than strings are read back. */
+    private enum Values {
+        /** Parsed into Jackson trees. */
+        TREES,
+        /** Objects and arrays left as their JSON text ({@link #decodeForWriting}). */
+        CONTAINERS_AS_TEXT
+    }
+
+    private static Alert decode(byte[] block, Values values) {
+        try {
+            BlockInput in = new BlockInput(block);
+            boolean kinds = format(in);
             Alert.Kind kind = Alert.Kind.values()[ordinal(in, Alert.Kind.values().length)];
             RuleRef rule = readRule(in);
             Level severity = Level.values()[ordinal(in, Level.values().length)];
@@ -108,25 +157,15 @@ public final class AlertCodec {
             }
             long first = in.readLong();
             long last = in.readLong();
-            n = size(in);
-            List<Evidence> evidence = new ArrayList<>(Math.min(n, 64));
-            for (int i = 0; i < n; i++) {
-                evidence.add(new Evidence(
-                        readNullable(in),
-                        in.readLong(),
-                        readNullable(in),
-                        readNullable(in),
-                        readNullable(in),
-                        readJsonMap(in, kinds)));
-            }
+            List<Evidence> evidence = readEvidence(in, kinds, values);
             long count = in.readLong();
             String dedupKey = readText(in);
             String alertId = readText(in);
-            Map<String, JsonNode> context = readJsonMap(in, kinds);
+            Map<String, JsonNode> context = readJsonMap(in, kinds, values);
             int revision = in.readInt();
             long occurrences = in.readLong();
             long omitted = in.readLong();
-            if (in.read() != -1) {
+            if (in.remaining() != 0) {
                 throw new IllegalArgumentException("trailing bytes after alert");
             }
             return new Alert(
@@ -150,6 +189,30 @@ public final class AlertCodec {
         }
     }
 
+    /** Reads the format byte; true when each JSON value starts with its kind byte (format 2). */
+    private static boolean format(BlockInput in) throws IOException {
+        int format = in.readUnsignedByte();
+        if (format != ALERT_FORMAT && format != FORMAT_JSON_VALUES) {
+            throw new IOException("unknown alert format " + format);
+        }
+        return format == ALERT_FORMAT;
+    }
+
+    private static List<Evidence> readEvidence(BlockInput in, boolean kinds, Values values) throws IOException {
+        int n = size(in);
+        List<Evidence> evidence = new ArrayList<>(Math.min(n, 64));
+        for (int i = 0; i < n; i++) {
+            evidence.add(new Evidence(
+                    readNullable(in),
+                    in.readLong(),
+                    readNullable(in),
+                    readNullable(in),
+                    readNullable(in),
+                    readJsonMap(in, kinds, values)));
+        }
+        return evidence;
+    }
+
     public static byte[] encode(RuleRef rule) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
@@ -161,8 +224,8 @@ public final class AlertCodec {
     }
 
     public static RuleRef decodeRule(byte[] block) {
-        try (DataInputStream in = new DataInputStream(new BlockInput(block))) {
-            return readRule(in);
+        try {
+            return readRule(new BlockInput(block));
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("truncated or corrupt rule descriptor: " + e.getMessage(), e);
         }
@@ -202,7 +265,21 @@ public final class AlertCodec {
         writeNullable(out, r.description());
     }
 
-    private static RuleRef readRule(DataInput in) throws IOException {
+    private static void skipRule(BlockInput in) throws IOException {
+        format(in, RULE_FORMAT, "rule descriptor");
+        skipText(in);
+        skipText(in);
+        ordinal(in, Level.values().length);
+        for (int list = 0; list < 2; list++) { // tags, authors
+            int n = size(in);
+            for (int i = 0; i < n; i++) {
+                skipText(in);
+            }
+        }
+        skipNullable(in);
+    }
+
+    private static RuleRef readRule(BlockInput in) throws IOException {
         format(in, RULE_FORMAT, "rule descriptor");
         String id = readText(in);
         String title = readText(in);
@@ -228,6 +305,10 @@ public final class AlertCodec {
             if (v.isTextual()) {
                 out.writeByte(STRING_VALUE);
                 writeText(out, v.textValue());
+            } else if (v instanceof POJONode p && p.getPojo() instanceof RawValue raw) {
+                // A container read back as its text (decodeForWriting) is that text again.
+                out.writeByte(JSON_VALUE);
+                writeText(out, raw.rawValue().toString());
             } else {
                 out.writeByte(JSON_VALUE);
                 writeText(out, jsonText(v));
@@ -305,7 +386,7 @@ public final class AlertCodec {
     private static final ThreadLocal<JsonText> JSON_TEXT = ThreadLocal.withInitial(JsonText::new);
 
     /** {@code kinds}: each value starts with its kind byte (format 2); format 1 wrote every value as JSON text. */
-    private static Map<String, JsonNode> readJsonMap(DataInput in, boolean kinds) throws IOException {
+    private static Map<String, JsonNode> readJsonMap(BlockInput in, boolean kinds, Values values) throws IOException {
         int n = size(in);
         Map<String, JsonNode> map = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
@@ -314,17 +395,54 @@ public final class AlertCodec {
             if (kind == STRING_VALUE) {
                 map.put(key, TextNode.valueOf(readText(in)));
             } else if (kind == JSON_VALUE) {
-                try {
-                    // Parsed from its UTF-8 bytes: the text itself is never needed.
-                    map.put(key, JSON.readTree(readTextBytes(in)));
-                } catch (JsonProcessingException e) {
-                    throw new IOException("corrupt JSON value of " + key, e);
-                }
+                map.put(key, readJsonValue(in, key, values));
             } else {
                 throw new IOException("corrupt value kind " + kind + " of " + key);
             }
         }
         return map;
+    }
+
+    /** The int of a JSON integer of at most 9 digits (no leading zero), or null for any other text. */
+    private static IntNode smallInt(byte[] text) {
+        int start = text.length > 0 && text[0] == '-' ? 1 : 0;
+        int digits = text.length - start;
+        if (digits < 1 || digits > 9 || (text[start] == '0' && digits > 1)) {
+            return null;
+        }
+        int v = 0;
+        for (int i = start; i < text.length; i++) {
+            int d = text[i] - '0';
+            if (d < 0 || d > 9) {
+                return null;
+            }
+            v = v * 10 + d;
+        }
+        return IntNode.valueOf(start == 1 ? -v : v);
+    }
+
+    private static final byte[] NULL_TEXT = "null".getBytes(StandardCharsets.US_ASCII);
+
+    private static JsonNode readJsonValue(BlockInput in, String key, Values values) throws IOException {
+        // Parsed from its UTF-8 bytes: the text itself is needed only when kept.
+        byte[] text = readTextBytes(in);
+        if (values == Values.CONTAINERS_AS_TEXT && text.length > 0 && (text[0] == '{' || text[0] == '[')) {
+            return JsonNodeFactory.instance.rawValueNode(new RawValue(new String(text, StandardCharsets.UTF_8)));
+        }
+        // The values most often not strings, read as readTree reads them without a parser: null (a field the
+        // event lacks) and ints.
+        if (Arrays.equals(text, NULL_TEXT)) {
+            return NullNode.getInstance();
+        }
+        IntNode small = smallInt(text);
+        if (small != null) {
+            return small;
+        }
+        try {
+            return JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new IOException("corrupt JSON value of " + key, e);
+        }
     }
 
     private static void writeTexts(DataOutput out, List<String> texts) throws IOException {
@@ -334,7 +452,7 @@ public final class AlertCodec {
         }
     }
 
-    private static List<String> readTexts(DataInput in) throws IOException {
+    private static List<String> readTexts(BlockInput in) throws IOException {
         int n = size(in);
         List<String> out = new ArrayList<>(Math.min(n, 64));
         for (int i = 0; i < n; i++) {
@@ -349,18 +467,20 @@ public final class AlertCodec {
         out.write(b);
     }
 
-    private static String readText(DataInput in) throws IOException {
-        return new String(readTextBytes(in), StandardCharsets.UTF_8);
+    private static String readText(BlockInput in) throws IOException {
+        return in.readUtf8(textLength(in));
     }
 
-    private static byte[] readTextBytes(DataInput in) throws IOException {
+    private static byte[] readTextBytes(BlockInput in) throws IOException {
+        return in.readBytes(textLength(in));
+    }
+
+    private static int textLength(BlockInput in) throws IOException {
         int n = in.readInt();
         if (n < 0 || n > 64 * MAX_ITEMS) {
             throw new IOException("text of " + n + " bytes");
         }
-        byte[] b = new byte[n];
-        in.readFully(b);
-        return b;
+        return n;
     }
 
     private static void writeNullable(DataOutput out, String s) throws IOException {
@@ -370,11 +490,21 @@ public final class AlertCodec {
         }
     }
 
-    private static String readNullable(DataInput in) throws IOException {
+    private static String readNullable(BlockInput in) throws IOException {
         return in.readBoolean() ? readText(in) : null;
     }
 
-    private static int size(DataInput in) throws IOException {
+    private static void skipText(BlockInput in) throws IOException {
+        in.skip(textLength(in));
+    }
+
+    private static void skipNullable(BlockInput in) throws IOException {
+        if (in.readBoolean()) {
+            skipText(in);
+        }
+    }
+
+    private static int size(BlockInput in) throws IOException {
         int n = in.readInt();
         if (n < 0 || n > MAX_ITEMS) {
             throw new IOException("implausible size " + n);
@@ -382,7 +512,7 @@ public final class AlertCodec {
         return n;
     }
 
-    private static int ordinal(DataInput in, int values) throws IOException {
+    private static int ordinal(BlockInput in, int values) throws IOException {
         int o = in.readUnsignedByte();
         if (o >= values) {
             throw new IOException("unknown enum ordinal " + o);
@@ -390,44 +520,10 @@ public final class AlertCodec {
         return o;
     }
 
-    private static void format(DataInput in, int expected, String what) throws IOException {
+    private static void format(BlockInput in, int expected, String what) throws IOException {
         int f = in.readUnsignedByte();
         if (f != expected) {
             throw new IOException("unknown " + what + " format " + f);
-        }
-    }
-
-    /**
-     * A block read without locks: {@link java.io.ByteArrayInputStream} takes one on every read, and
-     * {@link DataInputStream} reads each int and flag a byte at a time, so decoding an alert (dedup decodes its
-     * candidates for every line) took thousands of them.
-     */
-    private static final class BlockInput extends InputStream {
-        private final byte[] block;
-        private int pos;
-
-        BlockInput(byte[] block) {
-            this.block = block;
-        }
-
-        @Override
-        public int read() {
-            return pos < block.length ? block[pos++] & 0xFF : -1;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) {
-            Objects.checkFromIndexSize(off, len, b.length);
-            if (len == 0) {
-                return 0;
-            }
-            if (pos >= block.length) {
-                return -1;
-            }
-            int n = Math.min(len, block.length - pos);
-            System.arraycopy(block, pos, b, off, n);
-            pos += n;
-            return n;
         }
     }
 }

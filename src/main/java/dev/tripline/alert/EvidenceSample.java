@@ -21,10 +21,12 @@ import java.util.function.Supplier;
  * is counted and dropped. The sample is cleared with the period's {@link DedupState}: the caller drops both when
  * the period ends.
  *
- * <p>The sample itself holds only the kept candidates' order keys; their alerts, in Java serialization
+ * <p>The sample itself holds only the kept candidates' order keys; their alerts, in {@link AlertCodec}'s form
  * ({@link #serialize}, the form alerts travel in between operators), are in a {@link CandidateStore}: one entry
- * per kept candidate, written once when it enters the sample, removed when it leaves, and read and decoded only
- * when a line is built. Counting a match that does not enter the sample touches only the order keys and totals.
+ * per kept candidate, written once when it enters the sample, removed when it leaves, and read only when a line
+ * is built. Counting a match that does not enter the sample touches only the order keys and totals. A line's
+ * alert is read to be written out ({@link AlertCodec#decodeForWriting}: its JSON objects and arrays stay text):
+ * the earliest shown candidate whole, the others' evidence alone.
  *
  * <p>The alert's id is the one its first line had (so updates keep it), or before any line the id of the
  * earliest candidate; title, group and context are the earliest candidate's.
@@ -183,10 +185,17 @@ public final class EvidenceSample {
             throw new IllegalStateException("no occurrence counted");
         }
         List<Sampled> shown = shown();
-        Alert head = candidate(shown.get(0));
-        List<Evidence> evidence = new ArrayList<>(head.evidence());
-        for (int i = 1; i < shown.size(); i++) {
-            evidence.addAll(candidate(shown.get(i)).evidence());
+        // Read back to be written out: the head candidate whole, the others' evidence alone.
+        Alert head;
+        List<Evidence> evidence;
+        try {
+            head = AlertCodec.decodeForWriting(candidate(shown.get(0)));
+            evidence = new ArrayList<>(head.evidence());
+            for (int i = 1; i < shown.size(); i++) {
+                evidence.addAll(AlertCodec.decodeEvidenceForWriting(candidate(shown.get(i))));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("corrupt evidence sample candidate", e);
         }
         return new Alert(
                 head.kind(),
@@ -206,12 +215,12 @@ public final class EvidenceSample {
                 occurrences - shown.size());
     }
 
-    private Alert candidate(Sampled s) {
+    private byte[] candidate(Sampled s) {
         byte[] bytes = store.get(s.alertId());
         if (bytes == null) {
             throw new IllegalStateException("evidence sample candidate " + s.alertId() + " missing from its store");
         }
-        return deserialize(bytes);
+        return bytes;
     }
 
     /** {@link #alert()}, recorded as emitted: later lines keep its id and count as updates. */
@@ -315,14 +324,6 @@ public final class EvidenceSample {
     /** An alert in {@link AlertCodec}'s form, as candidates are held (and as alerts travel between operators). */
     public static byte[] serialize(Alert a) {
         return AlertCodec.encode(a);
-    }
-
-    static Alert deserialize(byte[] bytes) {
-        try {
-            return AlertCodec.decode(bytes);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalStateException("corrupt evidence sample candidate", e);
-        }
     }
 
     private static long saturatedAdd(long a, long b) {

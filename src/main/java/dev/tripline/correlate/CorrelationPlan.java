@@ -1,5 +1,6 @@
 package dev.tripline.correlate;
 
+import dev.tripline.bytes.BlockInput;
 import dev.tripline.event.Event;
 import dev.tripline.event.FieldPath;
 import dev.tripline.rule.CorrelationRule;
@@ -1482,8 +1483,9 @@ public final class CorrelationPlan implements Serializable, Cloneable {
         if (packed == null) {
             return List.of();
         }
-        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(packed))) {
-            return Encoding.readPackedEvidence(in, rule.rules().get(ruleIndex), time, fieldNames[ruleIndex], group);
+        try {
+            return Encoding.readPackedEvidence(
+                    new BlockInput(packed), rule.rules().get(ruleIndex), time, fieldNames[ruleIndex], group);
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("truncated or corrupt correlation evidence", e);
         }

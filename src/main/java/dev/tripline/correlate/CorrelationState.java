@@ -7,6 +7,7 @@ import static dev.tripline.correlate.Encoding.writeSize;
 import static dev.tripline.correlate.Encoding.writeText;
 import static dev.tripline.correlate.Encoding.writeVarLong;
 
+import dev.tripline.bytes.BlockInput;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
 import java.io.DataOutput;
@@ -332,9 +333,10 @@ public final class CorrelationState {
     }
 
     public static CorrelationState fromBytes(byte[] data) {
-        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(data))) {
+        try {
+            BlockInput in = new BlockInput(data);
             CorrelationState c = read(in);
-            if (in.read() != -1) {
+            if (in.remaining() != 0) {
                 throw new IllegalArgumentException("trailing bytes after correlation state");
             }
             return c;

@@ -1,5 +1,6 @@
 package dev.tripline.correlate;
 
+import dev.tripline.bytes.BlockInput;
 import java.io.DataInput;
 import java.io.DataInputStream;
 import java.io.DataOutput;
@@ -283,8 +284,8 @@ public final class Encoding {
      * rules never reached the operator still names its events).
      */
     public static List<String> packedEventIds(byte[] packed) {
-        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(packed))) {
-            return readPackedEvidence(in, "", 0, null, null).stream()
+        try {
+            return readPackedEvidence(new BlockInput(packed), "", 0, null, null).stream()
                     .map(Evidence::eventId)
                     .toList();
         } catch (IOException | RuntimeException e) {

@@ -157,4 +157,88 @@ public class AlertCodecTest {
         other[0] = 7;
         assertThatThrownBy(() -> AlertCodec.decode(other)).hasMessageContaining("format 7");
     }
+
+    @Test
+    void anAlertReadToBeWrittenWritesWhatItsTreesWrite() throws Exception {
+        // Containers stay their stored text, so they must come out as the parsed trees would be written: nested
+        // objects and arrays, doubles, big integers, escapes and non-ASCII; a number on its own is still parsed
+        // (a BigDecimal's "2.50" is written "2.5" once parsed, and must stay so).
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        Map<String, JsonNode> fields = new LinkedHashMap<>();
+        fields.put(
+                "userIdentity",
+                mapper.readTree("{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::1:user/\u00e4\\\"q\\u2028\","
+                        + "\"n\":[1,-2.5E-7,1.0E10,123456789012345678901234567890,true,null,{}],\"e\":[]}"));
+        fields.put("plain", JsonNodeFactory.instance.textNode("x"));
+        fields.put("number", JsonNodeFactory.instance.numberNode(7));
+        Map<String, JsonNode> context = new LinkedHashMap<>();
+        context.put("aggregate", JsonNodeFactory.instance.numberNode(new java.math.BigDecimal("2.50")));
+        context.put(
+                "evidence_rules", JsonNodeFactory.instance.arrayNode().add("r1").add("r2"));
+        Alert a = alert();
+        Alert withJson = withEvidenceAndContext(
+                a,
+                List.of(
+                        new Evidence("e1", 1, "EnableRegion", null, "us-east-1", fields),
+                        new Evidence("e2", 2, "EnableRegion", "s", "us-east-1", Map.of())),
+                context);
+        byte[] block = AlertCodec.encode(withJson);
+        Alert trees = AlertCodec.decode(block);
+        Alert forWriting = AlertCodec.decodeForWriting(block);
+        for (AlertFormat format : AlertFormat.values()) {
+            assertThat(format.encode(forWriting)).as(format.name()).isEqualTo(format.encode(trees));
+        }
+        assertThat(forWriting.evidence().get(0).fields().get("userIdentity").isObject())
+                .as("kept as text, not parsed")
+                .isFalse();
+        assertThat(AlertCodec.encode(forWriting)).as("encoded again").isEqualTo(AlertCodec.encode(trees));
+        assertThat(AlertCodec.decodeEvidenceForWriting(block)).isEqualTo(forWriting.evidence());
+    }
+
+    @Test
+    void theEvidenceAloneIsReadPastEveryOtherField() {
+        byte[] good = AlertCodec.encode(alert());
+        assertThat(AlertCodec.decodeEvidenceForWriting(good))
+                .isEqualTo(AlertCodec.decodeForWriting(good).evidence());
+        assertThatThrownBy(() -> AlertCodec.decodeEvidenceForWriting(Arrays.copyOf(good, 40)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void scalarsAreReadAsTheMapperReadsThem() throws Exception {
+        // null and short ints skip the parser: they must come back as the nodes readTree gives, the rest parsed.
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        Map<String, JsonNode> context = new LinkedHashMap<>();
+        String[] texts = {
+            "null",
+            "true",
+            "false",
+            "0",
+            "7",
+            "-7",
+            "123456789",
+            "-123456789",
+            "1234567890",
+            "-2147483648",
+            "12345678901234567890",
+            "2.5",
+            "-0.0",
+            "1.0E10",
+            "2147483647"
+        };
+        for (String t : texts) {
+            context.put(t, mapper.readTree(t));
+        }
+        Alert a = alert();
+        Alert withScalars = withEvidenceAndContext(a, a.evidence(), context);
+        for (Alert back : List.of(
+                AlertCodec.decode(AlertCodec.encode(withScalars)),
+                AlertCodec.decodeForWriting(AlertCodec.encode(withScalars)))) {
+            for (String t : texts) {
+                JsonNode v = back.context().get(t);
+                assertThat(v).as(t).isEqualTo(mapper.readTree(t));
+                assertThat(v.getClass()).as(t).isEqualTo(mapper.readTree(t).getClass());
+            }
+        }
+    }
 }
