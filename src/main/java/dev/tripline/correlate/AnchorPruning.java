@@ -41,6 +41,11 @@ public final class AnchorPruning implements Serializable {
 
     private AnchorPruning() {}
 
+    /** Prunes nothing. */
+    public static AnchorPruning none() {
+        return new AnchorPruning();
+    }
+
     public static AnchorPruning of(CorrelationEngine engine) {
         AnchorPruning p = new AnchorPruning();
         for (CorrelationPlan q : engine.plans()) {

@@ -1,9 +1,9 @@
 package dev.tripline.flink;
 
 import dev.tripline.correlate.AnchorPruning;
+import java.io.IOException;
 import java.util.Arrays;
 import org.apache.flink.api.common.accumulators.LongCounter;
-import org.apache.flink.api.common.functions.FlatMapFunction;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedMultiInput;
@@ -11,16 +11,16 @@ import org.apache.flink.streaming.api.operators.InputSelectable;
 import org.apache.flink.streaming.api.operators.InputSelection;
 import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * BATCH only: drops the signals {@link AnchorPruning} calls prunable whose group has no anchor, before the keyed
  * sort of the correlate stages (a semi-join; docs/correlation.md, "Pruning in BATCH runs"). Input 1 is the
- * prunable signals, input 2 the anchors' hashes ({@link Anchors}), broadcast. The operator reads input 2 to its end
- * before it takes the first signal ({@link InputSelectable}), which only a bounded input allows: a streaming job
- * never has this operator.
+ * prunable signals, input 2 the anchors' hashes, broadcast; {@link SignalRouter} makes both. The operator reads
+ * input 2 to its end before it takes the first signal ({@link InputSelectable}), which only a bounded input allows:
+ * a streaming job never has this operator. A signal comes with its hash and still encoded ({@link PrunableSignal}):
+ * only a kept one is decoded.
  *
  * <p>State: the anchor hashes, sorted when input 2 ends, kept until the operator closes; nothing is checkpointed
  * (a BATCH job takes no checkpoints). Past {@link #MAX_ANCHORS} hashes it forgets them and stops pruning: every
@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * signal is counted ({@code signals_pruned}, accumulator {@link #ACC_PRUNED}).
  */
 public class AnchorFilter extends AbstractStreamOperator<SignalRecord>
-        implements TwoInputStreamOperator<SignalRecord, Long, SignalRecord>, InputSelectable, BoundedMultiInput {
+        implements TwoInputStreamOperator<PrunableSignal, Long, SignalRecord>, InputSelectable, BoundedMultiInput {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(AnchorFilter.class);
 
@@ -38,7 +38,6 @@ public class AnchorFilter extends AbstractStreamOperator<SignalRecord>
     /** Anchor hashes a subtask keeps at most (8 bytes each); anchors are first steps of rare sequences. */
     static final int MAX_ANCHORS = 1 << 20;
 
-    private final AnchorPruning pruning;
     private final int maxAnchors;
 
     /** Sorted once input 2 ends; null past the bound. */
@@ -49,12 +48,11 @@ public class AnchorFilter extends AbstractStreamOperator<SignalRecord>
     private transient Counter pruned;
     private transient LongCounter prunedTotal;
 
-    public AnchorFilter(AnchorPruning pruning) {
-        this(pruning, MAX_ANCHORS);
+    public AnchorFilter() {
+        this(MAX_ANCHORS);
     }
 
-    AnchorFilter(AnchorPruning pruning, int maxAnchors) {
-        this.pruning = pruning;
+    AnchorFilter(int maxAnchors) {
         this.maxAnchors = maxAnchors;
     }
 
@@ -99,17 +97,14 @@ public class AnchorFilter extends AbstractStreamOperator<SignalRecord>
     }
 
     @Override
-    public void processElement1(StreamRecord<SignalRecord> element) {
+    public void processElement1(StreamRecord<PrunableSignal> element) throws IOException {
         if (!anchorsEnded) {
             // Pruning before every anchor is known could drop a signal an alert needs.
             throw new IllegalStateException("a signal reached the anchor filter before the anchors ended");
         }
-        SignalRecord r = element.getValue();
-        String anchorPlan = pruning.anchorPlanOf(r.planId, r.ruleIndex);
-        if (anchorPlan == null
-                || anchors == null
-                || Arrays.binarySearch(anchors, 0, anchorCount, anchorHash(anchorPlan, r.key())) >= 0) {
-            output.collect(element);
+        PrunableSignal p = element.getValue();
+        if (anchors == null || Arrays.binarySearch(anchors, 0, anchorCount, p.anchorHash) >= 0) {
+            output.collect(element.replace(p.signal()));
         } else {
             pruned.inc();
             prunedTotal.add(1);
@@ -117,38 +112,23 @@ public class AnchorFilter extends AbstractStreamOperator<SignalRecord>
     }
 
     /**
-     * A 64-bit hash of an anchored plan and a group's values (as its key holds them): FNV-1a over the value bytes,
-     * seeded with the plan id's own hash (which the id string caches), then a final mix. Equal for an anchor and
-     * for any signal that needs it in the same group.
+     * A 64-bit hash of an anchored plan and a group's values: FNV-1a over the values' characters, each value ended
+     * by a mark no character equals, seeded with the plan id's own hash (which the id string caches), then a final
+     * mix. Equal for an anchor and for any signal that needs it in the same group. Read from the values as detect
+     * made them, so that a signal needs no key encoded to be looked up.
      */
-    static long anchorHash(String anchorPlan, GroupKey key) {
+    static long anchorHash(String anchorPlan, String[] group) {
         long h = (0xcbf29ce484222325L ^ anchorPlan.hashCode()) * 0x100000001b3L;
-        for (byte b : key.valueBytes()) {
-            h = (h ^ (b & 0xff)) * 0x100000001b3L;
+        for (String value : group) {
+            for (int i = 0, n = value.length(); i < n; i++) {
+                h = (h ^ value.charAt(i)) * 0x100000001b3L;
+            }
+            h = (h ^ 0x10000) * 0x100000001b3L;
         }
         h ^= h >>> 33;
         h *= 0xff51afd7ed558ccdL;
         h ^= h >>> 33;
         h *= 0xc4ceb9fe1a85ec53L;
         return h ^ (h >>> 33);
-    }
-
-    /** Input 2 of the filter: the hash of each anchor signal (a first step of an anchored plan) and its group. */
-    public static final class Anchors implements FlatMapFunction<SignalRecord, Long> {
-        private static final long serialVersionUID = 1L;
-        public static final String UID = "tripline-prune-anchors";
-
-        private final AnchorPruning pruning;
-
-        public Anchors(AnchorPruning pruning) {
-            this.pruning = pruning;
-        }
-
-        @Override
-        public void flatMap(SignalRecord r, Collector<Long> out) {
-            if (pruning.isAnchor(r.planId, r.ruleIndex)) {
-                out.collect(anchorHash(r.planId, r.key()));
-            }
-        }
     }
 }

@@ -23,6 +23,7 @@ import dev.tripline.flink.RuleUpdate;
 import dev.tripline.flink.RuleUpdateStatus;
 import dev.tripline.flink.RuleUpdateValidator;
 import dev.tripline.flink.SignalRecord;
+import dev.tripline.flink.SignalRouter;
 import dev.tripline.flink.SingleMatch;
 import dev.tripline.flink.TieOrderedKeyedOperator;
 import dev.tripline.flink.TimeRange;
@@ -66,8 +67,9 @@ import org.apache.flink.util.Collector;
  * correlation whose group-by is not (account, principal) needs nothing special. Chaining (a correlation over
  * correlations) runs one correlate stage per level ({@link CorrelationEngine#stageOf}): stage k holds the plans
  * of level k and takes their rule signals from detect plus the firings of lower stages, re-keyed; a rule set
- * without chaining has one stage. A BATCH job with fixed rules first drops the signals no alert can need
- * ({@link #pruneWithoutAnchor}); its stages then get everything else, chained signals included.
+ * without chaining has one stage. A BATCH job with fixed rules routes detect's signals with one operator instead
+ * of a filter per stage, and first drops the signals no alert can need ({@link #routeInBatch}); its stages then get
+ * everything else, chained signals included.
  *
  * <p>Every stateful operator has a fixed uid ({@link CorrelateFunction#UID} for stage 1, {@code UID-k} for stage
  * k, {@link DedupFunction#UID}); the stateless ones get one too so that a savepoint maps onto the graph whatever
@@ -87,10 +89,6 @@ public final class DetectionJob {
     public static final String UID_CORRELATION_ALERTS = "tripline-correlation-alerts";
     public static final String UID_SINGLE_ALERTS = "tripline-single-alerts";
     public static final String UID_NO_RULE_UPDATES = "tripline-no-rule-updates";
-    /** BATCH only ({@link #pruneWithoutAnchor}): the signals that may be pruned, and the others. */
-    public static final String UID_PRUNABLE = "tripline-prunable-signals";
-
-    public static final String UID_NEVER_PRUNED = "tripline-signals-never-pruned";
     /**
      * The network buffer timeout Tripline runs with (Flink's default is 100 ms). A composite alert crosses two
      * keyed exchanges, and at alert rates their buffers leave on the timeout, so the default alone puts p99 alert
@@ -452,10 +450,9 @@ public final class DetectionJob {
                                 .withIdleness(options.idleness()))
                 .uid(UID_SIGNAL_TIME)
                 .name("signal event time");
-        AnchorPruning pruning = AnchorPruning.of(engine);
-        if (fixedRulesBatch && pruneSignals && !pruning.isEmpty()) {
-            signals = pruneWithoutAnchor(signals, pruning);
-        }
+        // Detect's signals for each stage (index stage - 1).
+        List<DataStream<SignalRecord>> fromDetect =
+                fixedRulesBatch ? routeInBatch(signals, stageCount) : routeByFilters(signals, stageCount);
 
         // Stage k takes detect's signals for its plans and the chained firings of every lower stage for them.
         List<DataStream<SignalRecord>> chained = new ArrayList<>();
@@ -466,8 +463,7 @@ public final class DetectionJob {
         TypeInformation<GroupKey> keyType =
                 batch ? new NumberedSortKeys<>(GroupKey.sortedType(engine.plans())) : GroupKey.TYPE;
         for (int stage = 1; stage <= stageCount; stage++) {
-            DataStream<SignalRecord> input =
-                    stage == 1 && stageCount == 1 ? signals : forStage(signals, stage, "detect");
+            DataStream<SignalRecord> input = fromDetect.get(stage - 1);
             for (int j = 0; j < chained.size(); j++) {
                 input = input.union(forStage(chained.get(j), stage, "stage-" + (j + 1)));
             }
@@ -574,27 +570,44 @@ public final class DetectionJob {
         return c != 0 ? c : Arrays.compareUnsigned(a.evidence, b.evidence);
     }
 
+    /** Detect's signals for each stage: a filter per stage (the streaming graph's uids), none for a single stage. */
+    private static List<DataStream<SignalRecord>> routeByFilters(DataStream<SignalRecord> signals, int stageCount) {
+        List<DataStream<SignalRecord>> byStage = new ArrayList<>();
+        for (int stage = 1; stage <= stageCount; stage++) {
+            byStage.add(stageCount == 1 ? signals : forStage(signals, stage, "detect"));
+        }
+        return byStage;
+    }
+
     /**
-     * BATCH with fixed rules: {@code signals} without the ones no alert can need, those {@link AnchorPruning} calls
-     * prunable whose group has no anchor (docs/correlation.md, "Pruning in BATCH runs"). Only the prunable signals
-     * cross the extra exchange to {@link AnchorFilter}, which reads every anchor first; the others go on as before.
-     * A streaming job keeps every signal: its anchors may come after the signals that need them.
+     * BATCH with fixed rules: detect's signals for each stage, sent there by one operator chained to detect
+     * ({@link SignalRouter}), and with pruning on, without those no alert can need: {@link AnchorPruning} calls
+     * them prunable, and {@link AnchorFilter}, which reads every anchor first, drops those whose group has no anchor
+     * (docs/correlation.md, "Pruning in BATCH runs"). Only the prunable signals take that detour; the few it keeps
+     * are then sent to their stage. A streaming job keeps every signal: its anchors may come after the signals
+     * that need them.
      */
-    private static DataStream<SignalRecord> pruneWithoutAnchor(
-            DataStream<SignalRecord> signals, AnchorPruning pruning) {
-        DataStream<Long> anchors = signals.flatMap(new AnchorFilter.Anchors(pruning))
-                .returns(Types.LONG)
-                .uid(AnchorFilter.Anchors.UID)
-                .name("anchors");
-        DataStream<SignalRecord> prunable = signals.filter(r -> pruning.anchorPlanOf(r.planId, r.ruleIndex) != null)
-                .uid(UID_PRUNABLE)
-                .name("prunable signals");
-        DataStream<SignalRecord> kept = signals.filter(r -> pruning.anchorPlanOf(r.planId, r.ruleIndex) == null)
-                .uid(UID_NEVER_PRUNED)
-                .name("signals never pruned");
-        return kept.union(prunable.connect(anchors.broadcast())
-                .transform("prune signals without anchor", SignalRecord.TYPE, new AnchorFilter(pruning))
-                .uid(AnchorFilter.UID));
+    private List<DataStream<SignalRecord>> routeInBatch(DataStream<SignalRecord> signals, int stageCount) {
+        AnchorPruning pruning = pruneSignals ? AnchorPruning.of(engine) : AnchorPruning.none();
+        SingleOutputStreamOperator<SignalRecord> routed = signals.process(new SignalRouter(pruning, stageCount))
+                .returns(SignalRecord.TYPE)
+                .uid(SignalRouter.UID)
+                .name("route signals");
+        DataStream<SignalRecord> kept = pruning.isEmpty()
+                ? null
+                : routed.getSideOutput(SignalRouter.PRUNABLE)
+                        .connect(routed.getSideOutput(SignalRouter.ANCHORS).broadcast())
+                        .transform("prune signals without anchor", SignalRecord.TYPE, new AnchorFilter())
+                        .uid(AnchorFilter.UID);
+        List<DataStream<SignalRecord>> byStage = new ArrayList<>();
+        for (int stage = 1; stage <= stageCount; stage++) {
+            DataStream<SignalRecord> s = stage == 1 ? routed : routed.getSideOutput(SignalRouter.stage(stage));
+            if (kept != null) {
+                s = s.union(stageCount == 1 ? kept : forStage(kept, stage, "anchor-filter"));
+            }
+            byStage.add(s);
+        }
+        return byStage;
     }
 
     /** The signals of {@code in} whose plan lives in {@code stage}, under the rules that made them. */

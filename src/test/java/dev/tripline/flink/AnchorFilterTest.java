@@ -11,6 +11,7 @@ import dev.tripline.rule.RuleLoadOptions;
 import dev.tripline.rule.RuleLoader;
 import dev.tripline.rule.SourceFile;
 import java.util.List;
+import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
@@ -48,12 +49,24 @@ class AnchorFilterTest {
     }
 
     static long anchor(String principal) {
-        return AnchorFilter.anchorHash("seq", signal(0, principal).key());
+        return AnchorFilter.anchorHash("seq", signal(0, principal).group());
+    }
+
+    /** {@code s} as {@link SignalRouter} sends it to the filter. */
+    static PrunableSignal prunable(SignalRecord s) throws Exception {
+        String anchorPlan = PRUNING.anchorPlanOf(s.planId, s.ruleIndex);
+        assertThat(anchorPlan).as("a prunable signal").isNotNull();
+        return PrunableSignal.of(AnchorFilter.anchorHash(anchorPlan, s.group()), s, new DataOutputSerializer(64));
+    }
+
+    /** What a kept signal must have as it had it before the filter: rule, group, time and key. */
+    static String described(SignalRecord s) {
+        return s.ruleId + ":" + s.group()[0] + "@" + s.time + ":" + s.key();
     }
 
     static List<String> run(int maxAnchors, List<Long> anchors, List<SignalRecord> signals) throws Exception {
-        AnchorFilter filter = new AnchorFilter(PRUNING, maxAnchors);
-        try (TwoInputStreamOperatorTestHarness<SignalRecord, Long, SignalRecord> h =
+        AnchorFilter filter = new AnchorFilter(maxAnchors);
+        try (TwoInputStreamOperatorTestHarness<PrunableSignal, Long, SignalRecord> h =
                 new TwoInputStreamOperatorTestHarness<>(filter)) {
             h.open();
             for (long a : anchors) {
@@ -61,21 +74,24 @@ class AnchorFilterTest {
             }
             filter.endInput(2);
             for (SignalRecord s : signals) {
-                h.processElement1(new StreamRecord<>(s, s.time));
+                h.processElement1(new StreamRecord<>(prunable(s), s.time));
             }
+            assertThat(h.extractOutputStreamRecords())
+                    .as("a kept signal keeps its time stamp")
+                    .allSatisfy(r -> assertThat(r.getTimestamp()).isEqualTo(1_000));
             return h.extractOutputValues().stream()
-                    .map(s -> s.ruleId + ":" + s.group()[0])
+                    .map(AnchorFilterTest::described)
                     .toList();
         }
     }
 
     @Test
-    void dropsFollowUpsOfGroupsWithoutAnAnchorAndKeepsAnchorsAndAnchoredGroups() throws Exception {
+    void dropsFollowUpsOfGroupsWithoutAnAnchorAndKeepsAnchoredGroups() throws Exception {
         List<String> kept = run(
                 AnchorFilter.MAX_ANCHORS,
                 List.of(anchor("mallory")),
-                List.of(signal(1, "mallory"), signal(1, "alice"), signal(0, "bob")));
-        assertThat(kept).containsExactly("b:mallory", "a:bob");
+                List.of(signal(1, "mallory"), signal(1, "alice"), signal(1, "bob")));
+        assertThat(kept).containsExactly(described(signal(1, "mallory")));
     }
 
     @Test
@@ -84,16 +100,16 @@ class AnchorFilterTest {
                 2,
                 List.of(anchor("mallory"), anchor("carol"), anchor("dave")),
                 List.of(signal(1, "mallory"), signal(1, "alice")));
-        assertThat(kept).containsExactly("b:mallory", "b:alice");
+        assertThat(kept).containsExactly(described(signal(1, "mallory")), described(signal(1, "alice")));
     }
 
     @Test
     void aSignalBeforeTheAnchorsEndedIsAnErrorNotADrop() throws Exception {
-        AnchorFilter filter = new AnchorFilter(PRUNING);
-        try (TwoInputStreamOperatorTestHarness<SignalRecord, Long, SignalRecord> h =
+        AnchorFilter filter = new AnchorFilter();
+        try (TwoInputStreamOperatorTestHarness<PrunableSignal, Long, SignalRecord> h =
                 new TwoInputStreamOperatorTestHarness<>(filter)) {
             h.open();
-            assertThatThrownBy(() -> h.processElement1(new StreamRecord<>(signal(1, "alice"))))
+            assertThatThrownBy(() -> h.processElement1(new StreamRecord<>(prunable(signal(1, "alice")))))
                     .isInstanceOf(IllegalStateException.class);
         }
     }

@@ -3,6 +3,8 @@ package dev.tripline.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tripline.alert.AlertFormat;
+import dev.tripline.flink.AnchorFilter;
+import dev.tripline.flink.SignalRouter;
 import dev.tripline.program.RuleProgram;
 import dev.tripline.rule.RuleSet;
 import dev.tripline.testing.ChainedRules;
@@ -105,19 +107,24 @@ class OperatorUidsTest {
     }
 
     @Test
-    void aBatchRunAddsOnlyThePruningOperators() throws Exception {
+    void aBatchRunRoutesSignalsWithOneOperatorAndAddsOnlyThePruningOperators() throws Exception {
         RuleSet rules = Corpus.defaultLoader().load(List.of(Path.of("rules"))).ruleSet();
         TreeSet<String> pruned = batchUids(rules, true);
         TreeSet<String> unpruned = batchUids(rules, false);
+        TreeSet<String> streaming = new TreeSet<>(golden().lines().toList());
+        assertThat(unpruned)
+                .as("BATCH only, stateless: one operator routes detect's signals, not a filter per stage")
+                .contains(SignalRouter.UID)
+                .noneMatch(uid -> uid.startsWith("tripline-route-detect-to-stage-"));
+        assertThat(streaming).doesNotContain(SignalRouter.UID).contains("tripline-route-detect-to-stage-1");
         assertThat(pruned).containsAll(unpruned);
         pruned.removeAll(unpruned);
         assertThat(pruned)
                 .as("BATCH only, stateless: a streaming job (the golden file) never has them")
                 .containsExactlyInAnyOrder(
-                        "tripline-prune-anchors",
-                        "tripline-prunable-signals",
-                        "tripline-signals-never-pruned",
-                        "tripline-prune-signals");
+                        AnchorFilter.UID,
+                        "tripline-route-anchor-filter-to-stage-1",
+                        "tripline-route-anchor-filter-to-stage-2");
     }
 
     static TreeSet<String> batchUids(RuleSet rules, boolean prune) {
