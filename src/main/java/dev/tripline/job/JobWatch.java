@@ -42,12 +42,10 @@ final class JobWatch implements AutoCloseable {
         this.jobId = client.getJobID().toHexString();
         this.options = options;
         this.notices = notices;
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+        for (MemoryPoolMXBean pool : oldGenerationPools()) {
             long max = pool.getUsage().getMax();
-            if (pool.getType() == MemoryType.HEAP && pool.isCollectionUsageThresholdSupported() && max > 0) {
-                pool.setCollectionUsageThreshold(Math.max(1, max / 100 * options.heapLimitPercent()));
-                pools.add(pool);
-            }
+            pool.setCollectionUsageThreshold(Math.max(1, max / 100 * options.heapLimitPercent()));
+            pools.add(pool);
         }
         ((NotificationEmitter) ManagementFactory.getMemoryMXBean()).addNotificationListener(heapListener, null, null);
         poller = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -56,6 +54,25 @@ final class JobWatch implements AutoCloseable {
             return t;
         });
         poller.scheduleWithFixedDelay(this::poll, POLL_MILLIS, POLL_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The heap pools whose fill after a collection says the heap is full: the old generation's. Young pools (eden,
+     * survivor) take a collection threshold too, but a survivor space is routinely almost full right after a
+     * collection; the Parallel and Serial collectors give it a fixed maximum (G1 gives it none), so watching it
+     * stopped every run on those collectors. Only an old generation pool supports a usage threshold.
+     */
+    static List<MemoryPoolMXBean> oldGenerationPools() {
+        List<MemoryPoolMXBean> old = new ArrayList<>();
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP
+                    && pool.isUsageThresholdSupported()
+                    && pool.isCollectionUsageThresholdSupported()
+                    && pool.getUsage().getMax() > 0) {
+                old.add(pool);
+            }
+        }
+        return old;
     }
 
     /** How often the job restarted after a failure so far, told or not yet. */
