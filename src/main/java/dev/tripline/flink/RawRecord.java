@@ -1,41 +1,59 @@
 package dev.tripline.flink;
 
+import java.io.IOException;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Objects;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInfoFactory;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
+import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputView;
+import org.apache.flink.types.StringValue;
 
 /**
- * One raw input message before parsing: a JSON Lines line, a whole CloudTrail log file, a Kafka value. A Flink
- * POJO (public fields, no-arg constructor) so that it travels with the PojoSerializer, never Kryo.
+ * One raw input message before parsing: a JSON Lines line, a whole CloudTrail log file, a Kafka value.
+ * Immutable, payload included (no reader or operator writes into an array once it is in a record), so its
+ * {@link Serializer} hands the same record on between chained operators instead of copying every payload.
  */
-public class RawRecord {
-    /** Where the bytes came from: a file path, a topic-partition; shown in dead letters. */
-    public String origin;
-    /** Position within the origin: a line number or byte offset, -1 when unknown. */
-    public long position = -1;
+@TypeInfo(RawRecord.TypeFactory.class)
+public final class RawRecord {
+    /** Flink's type for raw records: {@link Serializer}, also what {@code TypeInformation.of} gives. */
+    public static final TypeInformation<RawRecord> TYPE =
+            new SingletonTypeInfo<>(RawRecord.class, Serializer.INSTANCE, false);
 
-    public byte[] payload;
+    /** Where the bytes came from: a file path, a topic-partition; shown in dead letters. */
+    public final String origin;
+    /** Position within the origin: a line number or byte offset, -1 when unknown. */
+    public final long position;
+
+    public final byte[] payload;
     /**
      * Set when the reader refused the input instead of reading it (a {@code ParseFailure.Reason} name such as
      * {@code RECORD_TOO_LARGE} or {@code READ_ERROR}); the record then becomes a dead letter, not an event.
      */
-    public String refused;
+    public final String refused;
     /** Why it was refused, for the dead letter; null unless {@link #refused} is set. */
-    public String refusedMessage;
-
-    public RawRecord() {}
+    public final String refusedMessage;
 
     public RawRecord(String origin, long position, byte[] payload) {
+        this(origin, position, payload, null, null);
+    }
+
+    private RawRecord(String origin, long position, byte[] payload, String refused, String refusedMessage) {
         this.origin = origin;
         this.position = position;
         this.payload = payload;
+        this.refused = refused;
+        this.refusedMessage = refusedMessage;
     }
 
     /** A record standing for input the reader refused; see {@link #refused}. */
     public static RawRecord refused(String origin, long position, String reason, String message) {
-        RawRecord r = new RawRecord(origin, position, null);
-        r.refused = reason;
-        r.refusedMessage = message;
-        return r;
+        return new RawRecord(origin, position, null, reason, message);
     }
 
     @Override
@@ -59,5 +77,105 @@ public class RawRecord {
             return "RawRecord{" + origin + "@" + position + " refused " + refused + "}";
         }
         return "RawRecord{" + origin + "@" + position + ", " + (payload == null ? 0 : payload.length) + " bytes}";
+    }
+
+    /** Makes {@code TypeInformation.of(RawRecord.class)} give {@link #TYPE}. */
+    public static final class TypeFactory extends TypeInfoFactory<RawRecord> {
+        @Override
+        public TypeInformation<RawRecord> createTypeInfo(
+                java.lang.reflect.Type t, Map<String, TypeInformation<?>> genericParameters) {
+            return TYPE;
+        }
+    }
+
+    /**
+     * Origin, position, payload (its length, -1 for none, then its bytes), reason and message. Copies are the
+     * record itself: it is immutable.
+     */
+    public static final class Serializer extends TypeSerializerSingleton<RawRecord> {
+        private static final long serialVersionUID = 1L;
+        public static final Serializer INSTANCE = new Serializer();
+
+        @Override
+        public boolean isImmutableType() {
+            return true;
+        }
+
+        @Override
+        public RawRecord createInstance() {
+            return new RawRecord(null, -1, null);
+        }
+
+        @Override
+        public RawRecord copy(RawRecord from) {
+            return from;
+        }
+
+        @Override
+        public RawRecord copy(RawRecord from, RawRecord reuse) {
+            return from;
+        }
+
+        @Override
+        public int getLength() {
+            return -1;
+        }
+
+        @Override
+        public void serialize(RawRecord r, DataOutputView out) throws IOException {
+            StringValue.writeString(r.origin, out);
+            out.writeLong(r.position);
+            if (r.payload == null) {
+                out.writeInt(-1);
+            } else {
+                out.writeInt(r.payload.length);
+                out.write(r.payload);
+            }
+            StringValue.writeString(r.refused, out);
+            StringValue.writeString(r.refusedMessage, out);
+        }
+
+        @Override
+        public RawRecord deserialize(DataInputView in) throws IOException {
+            String origin = StringValue.readString(in);
+            long position = in.readLong();
+            byte[] payload = readPayload(in);
+            return new RawRecord(origin, position, payload, StringValue.readString(in), StringValue.readString(in));
+        }
+
+        private static byte[] readPayload(DataInputView in) throws IOException {
+            int length = in.readInt();
+            if (length < -1) {
+                throw new IOException("corrupt raw record: a payload of " + length + " bytes");
+            }
+            if (length < 0) {
+                return null;
+            }
+            byte[] payload = new byte[length];
+            in.readFully(payload);
+            return payload;
+        }
+
+        @Override
+        public RawRecord deserialize(RawRecord reuse, DataInputView in) throws IOException {
+            return deserialize(in);
+        }
+
+        @Override
+        public void copy(DataInputView in, DataOutputView out) throws IOException {
+            serialize(deserialize(in), out);
+        }
+
+        @Override
+        public TypeSerializerSnapshot<RawRecord> snapshotConfiguration() {
+            return new Snapshot();
+        }
+    }
+
+    /** The serializer has no configuration: one format, one instance. */
+    public static final class Snapshot extends SimpleTypeSerializerSnapshot<RawRecord> {
+        public Snapshot() {
+            super(() -> Serializer.INSTANCE);
+        }
     }
 }

@@ -28,7 +28,7 @@ public final class Connectors {
     /** The raw records of the chosen source; {@code files} are read only by the file source. */
     public static DataStream<RawRecord> source(
             StreamExecutionEnvironment env, SourceOptions s, List<Path> files, RawRecordFormat reader) {
-        TypeInformation<RawRecord> type = TypeInformation.of(RawRecord.class);
+        TypeInformation<RawRecord> type = RawRecord.TYPE;
         return switch (s.kind()) {
             case FILE ->
                 env.fromSource(RawRecordFormat.source(files, reader), WatermarkStrategy.noWatermarks(), "files", type)

@@ -152,7 +152,7 @@ public final class KafkaConnectors {
 
         @Override
         public TypeInformation<RawRecord> getProducedType() {
-            return TypeInformation.of(RawRecord.class);
+            return RawRecord.TYPE;
         }
     }
 

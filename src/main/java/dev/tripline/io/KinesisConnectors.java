@@ -211,7 +211,7 @@ public final class KinesisConnectors {
 
         @Override
         public TypeInformation<RawRecord> getProducedType() {
-            return TypeInformation.of(RawRecord.class);
+            return RawRecord.TYPE;
         }
     }
 

@@ -104,7 +104,7 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileSourceSp
 
     @Override
     public TypeInformation<RawRecord> getProducedType() {
-        return TypeInformation.of(RawRecord.class);
+        return RawRecord.TYPE;
     }
 
     private final class FileReader implements Reader<RawRecord> {

@@ -359,10 +359,7 @@ public final class EmbeddedRun {
             source = input.connector().apply(env);
         } else if (input.stream() != null) {
             streamId = InputStreamSource.register(input.stream());
-            source = env.addSource(
-                            new InputStreamSource(streamId, input.streamName()),
-                            "stdin",
-                            TypeInformation.of(RawRecord.class))
+            source = env.addSource(new InputStreamSource(streamId, input.streamName()), "stdin", RawRecord.TYPE)
                     .setParallelism(1)
                     .uid("tripline-stream-source");
         } else {

@@ -1079,8 +1079,8 @@ public final class CorrelateBench {
         CompiledMatcher matcher = CompiledMatcher.compile(rules.rules());
         CorrelationEngine engine = CorrelationEngine.compile(rules);
         // No watermarks: every EnableRegion's window stays open, as for principals whose hour has not passed.
-        DataStream<RawRecord> raw = env.addSource(
-                new EnableRegionSource(principals, seed), "enable regions", TypeInformation.of(RawRecord.class));
+        DataStream<RawRecord> raw =
+                env.addSource(new EnableRegionSource(principals, seed), "enable regions", RawRecord.TYPE);
         DataStream<RuleUpdate> updates = DetectionJob.noUpdates(raw);
         DataStream<SignalRecord> detected = raw.connect(updates.broadcast(LiveRules.STATE))
                 .process(new DetectFunction(matcher, engine), TypeInformation.of(SignalRecord.class))

@@ -385,9 +385,7 @@ public final class EndToEndBench {
             env.setBufferTimeout(bufferTimeoutMs);
         }
         DataStream<RawRecord> source = env.addSource(
-                        new PacedFileSource(file, rate, maxRecords, completing),
-                        "paced file",
-                        TypeInformation.of(RawRecord.class))
+                        new PacedFileSource(file, rate, maxRecords, completing), "paced file", RawRecord.TYPE)
                 .uid("bench-paced-source");
         DetectionJob.Outputs out =
                 new DetectionJob(RuleProgram.of(rules()), DetectionJob.Options.defaults()).build(source);

@@ -9,6 +9,7 @@ import dev.tripline.correlate.Fired;
 import dev.tripline.rule.CorrelationRule;
 import dev.tripline.rule.Level;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -232,6 +233,36 @@ class CodecTest {
         byte[] wrongFormat = good.clone();
         wrongFormat[0] = 9;
         assertThatThrownBy(() -> Codec.fired(wrongFormat)).hasMessageContaining("format 9");
+    }
+
+    @Test
+    void rawRecordsRoundTripThroughTheirOwnSerializerAndAreHandedOnUncopied() throws Exception {
+        assertThat(org.apache.flink.api.common.typeinfo.TypeInformation.of(RawRecord.class))
+                .as("Flink picks the record's own type, not Kryo or a POJO serializer")
+                .isSameAs(RawRecord.TYPE);
+        RawRecord.Serializer serializer = RawRecord.Serializer.INSTANCE;
+        for (RawRecord r : List.of(
+                new RawRecord("s3://b/AWSLogs/1/x.json.gz", 7, "{\"a\":\"ü\"}".getBytes(StandardCharsets.UTF_8)),
+                new RawRecord(null, -1, new byte[0]),
+                RawRecord.refused("f.jsonl", 3, "RECORD_TOO_LARGE", "line 3: 2 MB, more than 1 MB"))) {
+            var out = new org.apache.flink.core.memory.DataOutputSerializer(64);
+            serializer.serialize(r, out);
+            var copied = new org.apache.flink.core.memory.DataOutputSerializer(64);
+            serializer.copy(new org.apache.flink.core.memory.DataInputDeserializer(out.getCopyOfBuffer()), copied);
+            assertThat(copied.getCopyOfBuffer()).isEqualTo(out.getCopyOfBuffer());
+            RawRecord back = serializer.deserialize(
+                    new org.apache.flink.core.memory.DataInputDeserializer(out.getCopyOfBuffer()));
+            assertThat(back).isEqualTo(r);
+            assertThat(back.refusedMessage).isEqualTo(r.refusedMessage);
+            assertThat(serializer.copy(r)).isSameAs(r);
+        }
+        var corrupt = new org.apache.flink.core.memory.DataOutputSerializer(16);
+        org.apache.flink.types.StringValue.writeString("f", corrupt);
+        corrupt.writeLong(1);
+        corrupt.writeInt(-5);
+        assertThatThrownBy(() -> serializer.deserialize(
+                        new org.apache.flink.core.memory.DataInputDeserializer(corrupt.getCopyOfBuffer())))
+                .hasMessageContaining("payload of -5 bytes");
     }
 
     @Test

@@ -29,7 +29,6 @@ import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
@@ -249,9 +248,7 @@ class KafkaEndToEndTest {
         EmbeddedRun.enableCheckpointing(env, cfg.sink().checkpointInterval());
         DataStream<RawRecord> source = Connectors.source(env, cfg.source(), List.of(), new RawRecordFormat());
         if (failOnce) {
-            source = source.map(new FailOnce())
-                    .returns(TypeInformation.of(RawRecord.class))
-                    .name("fail once");
+            source = source.map(new FailOnce()).returns(RawRecord.TYPE).name("fail once");
         }
         new EmbeddedRun(
                         RuleProgram.of(CloudTrailScenario.rules()),
