@@ -5,6 +5,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
+import java.util.Arrays;
 
 /**
  * Splits a byte stream into lines at {@code \n} through its own buffer, scanning a block at a time rather than
@@ -55,6 +56,12 @@ final class LineReader {
                 end++;
             }
             int n = end - pos;
+            if (length == 0 && end < limit && n <= maxLineBytes) {
+                // The whole line is in the buffer (nearly every line): one copy, not two through a stream.
+                byte[] line = Arrays.copyOfRange(buf, pos, end);
+                pos = end + 1;
+                return new Line(line, n);
+            }
             if (length + n <= maxLineBytes) {
                 if (kept == null) {
                     kept = new ByteArrayOutputStream(Math.max(n, 64));

@@ -46,7 +46,14 @@ class LineReaderTest {
     @Test
     void overLongLinesAreMeasuredNotKept() throws IOException {
         byte[] data = ("ok\n" + "y".repeat(200_000) + "\nfine").getBytes(StandardCharsets.UTF_8);
-        assertThat(lines(new LineReader(chunked(data, 5000), 1000))).containsExactly("ok", "TOO LONG 200000", "fine");
+        for (int chunk : new int[] {5000, 1 << 20}) {
+            assertThat(lines(new LineReader(chunked(data, chunk), 1000)))
+                    .as("chunk " + chunk)
+                    .containsExactly("ok", "TOO LONG 200000", "fine");
+        }
+        byte[] edge = ("z".repeat(1000) + "\n" + "w".repeat(1001) + "\n").getBytes(StandardCharsets.UTF_8);
+        assertThat(lines(new LineReader(chunked(edge, 1 << 20), 1000)))
+                .containsExactly("z".repeat(1000), "TOO LONG 1001");
     }
 
     @Test
