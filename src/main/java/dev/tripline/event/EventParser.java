@@ -83,6 +83,8 @@ public final class EventParser {
     private final boolean fastPath;
     /** The fast path's top-level names with this parser's field set's answers; null when it builds whole records. */
     private final MemberNames memberNames;
+    /** The fast path's recently decoded object and list members, shared by its events; null with no fast path. */
+    private final RecentValues recentValues;
 
     public EventParser() {
         this(ParseLimits.defaults());
@@ -113,6 +115,7 @@ public final class EventParser {
         this.fields = fields;
         this.fastPath = true;
         this.memberNames = fields.isAll() ? null : new MemberNames(fields.root());
+        this.recentValues = fields.isAll() ? null : new RecentValues();
         this.factory = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(limits.maxDepth())
@@ -128,6 +131,7 @@ public final class EventParser {
         this.factory = other.factory;
         this.fastPath = fastPath;
         this.memberNames = other.memberNames;
+        this.recentValues = other.recentValues;
     }
 
     /**
@@ -263,7 +267,7 @@ public final class EventParser {
                 index[k] -= start;
             }
         }
-        RecordMembers members = RecordMembers.of(raw, index, memberNames);
+        RecordMembers members = RecordMembers.of(raw, index, memberNames, recentValues);
         if (members == null) {
             return null;
         }

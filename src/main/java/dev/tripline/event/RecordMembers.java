@@ -28,6 +28,8 @@ final class RecordMembers {
     private final int[] spans;
 
     private final JsonNode[] values;
+    /** Object and list values decoded recently by the parser, which a member of the same bytes takes as is. */
+    private final RecentValues recent;
     /**
      * The kept names' {@link Event#noRootKeyFolds} filter (bit {@code h & 127} of each name's folded hash {@code
      * h}, in two words) and whether one holds a dot, gathered from the names' cached answers while the members
@@ -43,6 +45,7 @@ final class RecordMembers {
             int count,
             MemberNames.Name[] names,
             int[] spans,
+            RecentValues recent,
             long foldedKeysLow,
             long foldedKeysHigh,
             boolean dottedName) {
@@ -51,6 +54,7 @@ final class RecordMembers {
         this.names = names;
         this.spans = spans;
         this.values = new JsonNode[count];
+        this.recent = recent;
         this.foldedKeysLow = foldedKeysLow;
         this.foldedKeysHigh = foldedKeysHigh;
         this.dottedName = dottedName;
@@ -59,9 +63,10 @@ final class RecordMembers {
     /**
      * The members the field set of {@code names} keeps of the object record {@code bytes}, from {@link
      * StrictJsonPass}'s member index {@code index} of it; null when a member's name says the object may be an
-     * envelope rather than a record ({@link EventParser} reads those). Values are not decoded here.
+     * envelope rather than a record ({@link EventParser} reads those). Values are not decoded here; an object or
+     * list whose bytes equal one in {@code recent} takes its tree when read.
      */
-    static RecordMembers of(byte[] bytes, int[] index, MemberNames memberNames) {
+    static RecordMembers of(byte[] bytes, int[] index, MemberNames memberNames, RecentValues recent) {
         int n = index[0];
         MemberNames.Name[] names = new MemberNames.Name[n];
         int[] spans = new int[2 * n];
@@ -100,7 +105,7 @@ final class RecordMembers {
             spans[2 * k] = index[slot + StrictJsonPass.VALUE_START];
             spans[2 * k + 1] = index[slot + StrictJsonPass.VALUE_END];
         }
-        return new RecordMembers(bytes, count, names, spans, foldedLow, foldedHigh, dotted);
+        return new RecordMembers(bytes, count, names, spans, recent, foldedLow, foldedHigh, dotted);
     }
 
     /** The kept names' filter for {@link Event#noRootKeyFolds}: its low word (bits 0 to 63). */
@@ -178,12 +183,30 @@ final class RecordMembers {
     private JsonNode value(int k) {
         JsonNode v = values[k];
         if (v == null) {
-            v = ValidJsonTree.decodeValue(bytes, spans[2 * k], spans[2 * k + 1]);
-            FieldSet.Node below = names[k].below();
-            if (below != null) {
-                keepOnly(v, below);
+            int from = spans[2 * k];
+            int to = spans[2 * k + 1];
+            byte first = bytes[from];
+            if ((first == '{' || first == '[') && to - from <= RecentValues.MAX_BYTES) {
+                int hash = RecentValues.hash(names[k], bytes, from, to);
+                v = recent.get(names[k], bytes, from, to, hash);
+                if (v == null) {
+                    v = decode(k, from, to);
+                    recent.put(names[k], bytes, from, to, hash, v);
+                }
+            } else {
+                v = decode(k, from, to);
             }
             values[k] = v;
+        }
+        return v;
+    }
+
+    /** Member k's value decoded from {@code bytes[from, to)}, cut to what the field set keeps below it. */
+    private JsonNode decode(int k, int from, int to) {
+        JsonNode v = ValidJsonTree.decodeValue(bytes, from, to);
+        FieldSet.Node below = names[k].below();
+        if (below != null) {
+            keepOnly(v, below);
         }
         return v;
     }
