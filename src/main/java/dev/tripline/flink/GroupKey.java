@@ -14,7 +14,6 @@ import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputSerializer;
@@ -207,33 +206,13 @@ public final class GroupKey {
      * signals of one group byte by byte over the whole key before their times, so the key is kept short (a UUID
      * plan id and a hex fingerprint or account id take half their text's bytes).
      */
-    public static final class Serializer extends TypeSerializerSingleton<GroupKey> {
+    public static final class Serializer extends ImmutableSerializer<GroupKey> {
         private static final long serialVersionUID = 1L;
         public static final Serializer INSTANCE = new Serializer();
 
         @Override
-        public boolean isImmutableType() {
-            return true;
-        }
-
-        @Override
         public GroupKey createInstance() {
             return new GroupKey("", "", List.of());
-        }
-
-        @Override
-        public GroupKey copy(GroupKey from) {
-            return from;
-        }
-
-        @Override
-        public GroupKey copy(GroupKey from, GroupKey reuse) {
-            return from;
-        }
-
-        @Override
-        public int getLength() {
-            return -1;
         }
 
         @Override
@@ -251,16 +230,6 @@ public final class GroupKey {
             String planId = CompactText.readId(in);
             String fingerprint = CompactText.readId(in);
             return readValues(hash, planId, fingerprint, in);
-        }
-
-        @Override
-        public GroupKey deserialize(GroupKey reuse, DataInputView in) throws IOException {
-            return deserialize(in);
-        }
-
-        @Override
-        public void copy(DataInputView in, DataOutputView out) throws IOException {
-            serialize(deserialize(in), out);
         }
 
         @Override

@@ -4,7 +4,6 @@ import java.io.IOException;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputSerializer;
@@ -43,34 +42,14 @@ public final class PrunableSignal {
     }
 
     /** The hash, then the signal as a block ({@link CompactText#writeBlock}). Immutable: copies are the record. */
-    public static final class Serializer extends TypeSerializerSingleton<PrunableSignal> {
+    public static final class Serializer extends ImmutableSerializer<PrunableSignal> {
         private static final long serialVersionUID = 1L;
         public static final Serializer INSTANCE = new Serializer();
         private static final String WHAT = "prunable signal";
 
         @Override
-        public boolean isImmutableType() {
-            return true;
-        }
-
-        @Override
         public PrunableSignal createInstance() {
             return new PrunableSignal(0, new byte[0]);
-        }
-
-        @Override
-        public PrunableSignal copy(PrunableSignal from) {
-            return from;
-        }
-
-        @Override
-        public PrunableSignal copy(PrunableSignal from, PrunableSignal reuse) {
-            return from;
-        }
-
-        @Override
-        public int getLength() {
-            return -1;
         }
 
         @Override
@@ -87,11 +66,6 @@ public final class PrunableSignal {
                 throw new IOException("corrupt " + WHAT + ": no signal");
             }
             return new PrunableSignal(hash, signal);
-        }
-
-        @Override
-        public PrunableSignal deserialize(PrunableSignal reuse, DataInputView in) throws IOException {
-            return deserialize(in);
         }
 
         @Override

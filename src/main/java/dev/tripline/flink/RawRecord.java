@@ -9,7 +9,6 @@ import org.apache.flink.api.common.typeinfo.TypeInfoFactory;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 import org.apache.flink.types.StringValue;
@@ -92,33 +91,13 @@ public final class RawRecord {
      * Origin, position, payload (its length, -1 for none, then its bytes), reason and message. Copies are the
      * record itself: it is immutable.
      */
-    public static final class Serializer extends TypeSerializerSingleton<RawRecord> {
+    public static final class Serializer extends ImmutableSerializer<RawRecord> {
         private static final long serialVersionUID = 1L;
         public static final Serializer INSTANCE = new Serializer();
 
         @Override
-        public boolean isImmutableType() {
-            return true;
-        }
-
-        @Override
         public RawRecord createInstance() {
             return new RawRecord(null, -1, null);
-        }
-
-        @Override
-        public RawRecord copy(RawRecord from) {
-            return from;
-        }
-
-        @Override
-        public RawRecord copy(RawRecord from, RawRecord reuse) {
-            return from;
-        }
-
-        @Override
-        public int getLength() {
-            return -1;
         }
 
         @Override
@@ -154,16 +133,6 @@ public final class RawRecord {
             byte[] payload = new byte[length];
             in.readFully(payload);
             return payload;
-        }
-
-        @Override
-        public RawRecord deserialize(RawRecord reuse, DataInputView in) throws IOException {
-            return deserialize(in);
-        }
-
-        @Override
-        public void copy(DataInputView in, DataOutputView out) throws IOException {
-            serialize(deserialize(in), out);
         }
 
         @Override
