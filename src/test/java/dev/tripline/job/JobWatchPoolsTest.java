@@ -33,7 +33,8 @@ class JobWatchPoolsTest {
                         "-cp",
                         System.getProperty("java.class.path"),
                         PrintPools.class.getName())
-                .redirectErrorStream(true)
+                // Only the child's answer on stdout: a JVM may print notices (JAVA_TOOL_OPTIONS) on stderr.
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
