@@ -2,39 +2,17 @@ package dev.tripline.correlate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tripline.rule.RuleLoadOptions;
-import dev.tripline.rule.RuleLoader;
-import dev.tripline.rule.SourceFile;
 import dev.tripline.testing.ChainedRules;
 import dev.tripline.testing.Corpus;
+import dev.tripline.testing.LetterRules;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Which signals {@link AnchorPruning} may drop, over the shipped rules and over small hand-made programs. */
 class AnchorPruningTest {
-    static final String RULES = """
-            title: a
-            id: a
-            logsource: {product: aws, service: cloudtrail}
-            detection: {sel: {eventName: A}, condition: sel}
-            ---
-            title: b
-            id: b
-            logsource: {product: aws, service: cloudtrail}
-            detection: {sel: {eventName: B}, condition: sel}
-            ---
-            title: c
-            id: c
-            logsource: {product: aws, service: cloudtrail}
-            detection: {sel: {eventName: C}, condition: sel}
-            """;
-
     static AnchorPruning pruning(String correlations) {
-        RuleLoader.Result r = RuleLoader.standard(RuleLoadOptions.defaults())
-                .loadFiles(List.of(new SourceFile("t.yml", null, RULES + correlations)));
-        assertThat(r.errors()).isEmpty();
-        CorrelationEngine engine = CorrelationEngine.compile(r.ruleSet());
+        CorrelationEngine engine = LetterRules.engine(correlations, "a", "b", "c");
         assertThat(engine.errors()).isEmpty();
         return AnchorPruning.of(engine);
     }

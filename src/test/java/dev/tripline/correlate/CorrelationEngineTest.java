@@ -2,24 +2,13 @@ package dev.tripline.correlate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tripline.rule.RuleLoadOptions;
-import dev.tripline.rule.RuleLoader;
-import dev.tripline.rule.SourceFile;
-import java.util.List;
+import dev.tripline.testing.LetterRules;
 import org.junit.jupiter.api.Test;
 
 /** Routing facts a driver needs for chaining: the stage of each plan and how late its signals may come. */
 class CorrelationEngineTest {
-    static final String RULES = """
-            title: a
-            id: a
-            logsource: {product: aws, service: cloudtrail}
-            detection: {sel: {eventName: A}, condition: sel}
-            ---
-            title: b
-            id: b
-            logsource: {product: aws, service: cloudtrail}
-            detection: {sel: {eventName: B}, condition: sel}
+    /** Over the detection rules a and b ({@link LetterRules}). */
+    static final String CORRELATIONS = """
             ---
             title: many a
             id: many-a
@@ -36,10 +25,7 @@ class CorrelationEngineTest {
 
     @Test
     void stagesFollowTheChainAndLatenessGrowsWithTheInnerTimespans() {
-        RuleLoader.Result r = RuleLoader.standard(RuleLoadOptions.defaults())
-                .loadFiles(List.of(new SourceFile("t.yml", null, RULES)));
-        assertThat(r.errors()).isEmpty();
-        CorrelationEngine engine = CorrelationEngine.compile(r.ruleSet());
+        CorrelationEngine engine = LetterRules.engine(CORRELATIONS, "a", "b");
         assertThat(engine.stageOf("many-a")).isEqualTo(1);
         assertThat(engine.stageOf("many-a-then-b")).isEqualTo(2);
         // 'outer' takes rule 'a' directly too: its signals from detect must go to stage 3 as well.
@@ -54,9 +40,6 @@ class CorrelationEngineTest {
 
     @Test
     void noCorrelationsNoStages() {
-        RuleLoader.Result r = RuleLoader.standard(RuleLoadOptions.defaults())
-                .loadFiles(
-                        List.of(new SourceFile("t.yml", null, RULES.substring(0, RULES.indexOf("---\ntitle: many")))));
-        assertThat(CorrelationEngine.compile(r.ruleSet()).stages()).isZero();
+        assertThat(LetterRules.engine("", "a", "b").stages()).isZero();
     }
 }

@@ -7,9 +7,7 @@ import dev.tripline.correlate.AnchorPruning;
 import dev.tripline.correlate.CorrelationEngine;
 import dev.tripline.correlate.CorrelationPlan;
 import dev.tripline.correlate.Signal;
-import dev.tripline.rule.RuleLoadOptions;
-import dev.tripline.rule.RuleLoader;
-import dev.tripline.rule.SourceFile;
+import dev.tripline.testing.LetterRules;
 import java.util.List;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -23,24 +21,12 @@ class AnchorFilterTest {
     static final AnchorPruning PRUNING = AnchorPruning.of(ENGINE);
 
     static CorrelationEngine engine() {
-        RuleLoader.Result r =
-                RuleLoader.standard(RuleLoadOptions.defaults()).loadFiles(List.of(new SourceFile("t.yml", null, """
-                        title: a
-                        id: a
-                        logsource: {product: aws, service: cloudtrail}
-                        detection: {sel: {eventName: A}, condition: sel}
-                        ---
-                        title: b
-                        id: b
-                        logsource: {product: aws, service: cloudtrail}
-                        detection: {sel: {eventName: B}, condition: sel}
-                        ---
-                        title: seq
-                        id: seq
-                        correlation: {type: temporal_ordered, rules: [a, b], group-by: [userIdentity.arn], timespan: 1h}
-                        """)));
-        assertThat(r.errors()).isEmpty();
-        return CorrelationEngine.compile(r.ruleSet());
+        return LetterRules.engine("""
+                ---
+                title: seq
+                id: seq
+                correlation: {type: temporal_ordered, rules: [a, b], group-by: [userIdentity.arn], timespan: 1h}
+                """, "a", "b");
     }
 
     static SignalRecord signal(int rule, String principal) {
