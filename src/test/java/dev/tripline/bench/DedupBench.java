@@ -68,18 +68,23 @@ public final class DedupBench {
         }
         if (builds.size() == 2) {
             for (int step = 0; step <= STEPS.length; step++) {
-                long[] ratios = new long[rounds];
-                for (int round = 0; round < rounds; round++) {
-                    long mine = step < STEPS.length ? cpu[1][step][round] : cpu[1][0][round] + cpu[1][1][round];
-                    long theirs = step < STEPS.length ? cpu[0][step][round] : cpu[0][0][round] + cpu[0][1][round];
-                    ratios[round] = 1000 * mine / theirs;
-                }
                 System.out.printf(
                         "%s CPU this/base, median of the rounds' ratios: %.3f%n",
                         step < STEPS.length ? STEPS[step] : "dedup + encode",
-                        PairedBuilds.medianOfLater(ratios) / 1000.0);
+                        step < STEPS.length
+                                ? PairedBuilds.medianRatioOfLater(cpu[1][step], cpu[0][step])
+                                : PairedBuilds.medianRatioOfLater(bothSteps(cpu[1]), bothSteps(cpu[0])));
             }
         }
+    }
+
+    /** Per round, the CPU of dedup and encoding together. */
+    private static long[] bothSteps(long[][] cpu) {
+        long[] sum = new long[cpu[0].length];
+        for (int round = 0; round < sum.length; round++) {
+            sum[round] = cpu[0][round] + cpu[1][round];
+        }
+        return sum;
     }
 
     /**

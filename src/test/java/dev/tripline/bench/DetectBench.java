@@ -73,14 +73,9 @@ public final class DetectBench {
                     names.get(b), records, rounds, m[0], m[1], m[2], m[1] - m[0], m[2] - m[1], 1000 * m[2] / records);
         }
         if (builds.size() == 2) {
-            // Per round, this build's detect CPU over the base's: paired, so that the load of the moment cancels.
-            long[] ratios = new long[rounds];
-            for (int round = 0; round < rounds; round++) {
-                ratios[round] = 1000 * cpu[1][2][round] / cpu[0][2][round];
-            }
             System.out.printf(
                     "detect CPU this/base, median of the rounds' ratios: %.3f%n",
-                    PairedBuilds.medianOfLater(ratios) / 1000.0);
+                    PairedBuilds.medianRatioOfLater(cpu[1][2], cpu[0][2]));
         }
     }
 

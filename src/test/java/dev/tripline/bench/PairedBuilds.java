@@ -86,4 +86,16 @@ final class PairedBuilds {
         Arrays.sort(later);
         return later[later.length / 2];
     }
+
+    /**
+     * Per round, {@code mine} over {@code base} (to a thousandth), then the median of those ratios over the rounds
+     * after the first: paired round by round, so that the load of the moment cancels.
+     */
+    static double medianRatioOfLater(long[] mine, long[] base) {
+        long[] ratios = new long[mine.length];
+        for (int round = 0; round < mine.length; round++) {
+            ratios[round] = 1000 * mine[round] / base[round];
+        }
+        return medianOfLater(ratios) / 1000.0;
+    }
 }
