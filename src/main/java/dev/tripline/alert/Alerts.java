@@ -21,8 +21,13 @@ public final class Alerts {
 
     /** A single-event alert for one match counted alone (count 1, first and last seen at the event's time). */
     public static Alert single(Rule rule, Event event) {
+        return single(SingleAlertTemplate.of(rule), event);
+    }
+
+    /** {@link #single(Rule, Event)} for a rule that raises many: what is per rule comes from its template. */
+    public static Alert single(SingleAlertTemplate rule, Event event) {
         long t = event.eventTimeMillis();
-        return single(rule, event, DedupKeys.single(rule, event), 1, t, t);
+        return single(rule, event, DedupKeys.single(rule.rule, event), 1, t, t);
     }
 
     /**
@@ -30,7 +35,11 @@ public final class Alerts {
      * count and first/last seen come from the {@link Dedup.Decision}.
      */
     public static Alert single(Rule rule, Event event, String dedupKey, long count, long firstSeen, long lastSeen) {
-        SingleAlertTemplate t = SingleAlertTemplate.of(rule);
+        return single(SingleAlertTemplate.of(rule), event, dedupKey, count, firstSeen, lastSeen);
+    }
+
+    private static Alert single(
+            SingleAlertTemplate t, Event event, String dedupKey, long count, long firstSeen, long lastSeen) {
         Evidence evidence = Evidence.of(event, t.outputNames, t.outputPaths);
         String title = t.title == null ? t.fixedTitle : t.title.render(event);
         Map<String, JsonNode> context = new LinkedHashMap<>();
@@ -40,7 +49,7 @@ public final class Alerts {
         return new Alert(
                 Alert.Kind.SINGLE,
                 t.ref,
-                rule.level(),
+                t.rule.level(),
                 title,
                 singleGroup(t, event),
                 firstSeen,

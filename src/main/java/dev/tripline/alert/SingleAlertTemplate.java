@@ -4,7 +4,6 @@ import dev.tripline.event.FieldPath;
 import dev.tripline.rule.Rule;
 import dev.tripline.rule.RuleFormat;
 import java.nio.charset.StandardCharsets;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -12,16 +11,13 @@ import java.util.Set;
 
 /**
  * What every single-event alert of one rule shares, worked out once per rule instead of on every match: its
- * {@link RuleRef} (one instance, so that an encoder's table of known rules finds it by identity), its title
- * template read once, the names its evidence, group and context fields are shown under, and the start of its
- * alert id's digest input. Immutable.
- *
- * <p>{@link #of} keeps the templates of the rules each thread has built alerts for, by rule identity; the table
- * is emptied when it reaches {@link #MAX_RULES} (live updates bring new rule objects for ever).
+ * {@link RuleRef} (one instance, so that an encoder's table of known rules finds it at once), its title template
+ * read once, the names its evidence, group and context fields are shown under, and the start of its alert id's
+ * digest input. Immutable; whoever builds the alerts of many matches keeps one per rule ({@code DetectFunction}
+ * does, with the rest of what it does with a rule's matches).
  */
-final class SingleAlertTemplate {
-    static final int MAX_RULES = 1024;
-
+public final class SingleAlertTemplate {
+    final Rule rule;
     final RuleRef ref;
     /** The title when the rule has no title template; null when it has one. */
     final String fixedTitle;
@@ -41,6 +37,7 @@ final class SingleAlertTemplate {
     final byte[] alertIdPrefix;
 
     private SingleAlertTemplate(Rule rule) {
+        this.rule = rule;
         ref = RuleRef.of(rule);
         fixedTitle = rule.alertTitle() == null ? rule.title() : null;
         title = rule.alertTitle() == null
@@ -69,21 +66,7 @@ final class SingleAlertTemplate {
         alertIdPrefix = Alerts.alertIdPrefix(Alert.Kind.SINGLE, rule.id()).getBytes(StandardCharsets.UTF_8);
     }
 
-    /** The template of {@code rule}, made on this thread's first alert of that rule object. */
-    static SingleAlertTemplate of(Rule rule) {
-        Map<Rule, SingleAlertTemplate> known = KNOWN.get();
-        SingleAlertTemplate t = known.get(rule);
-        if (t == null) {
-            if (known.size() >= MAX_RULES) {
-                known.clear();
-            }
-            t = new SingleAlertTemplate(rule);
-            known.put(rule, t);
-        }
-        return t;
+    public static SingleAlertTemplate of(Rule rule) {
+        return new SingleAlertTemplate(rule);
     }
-
-    /** By identity: a rule is a record, and its equals would compare every field of it on each lookup. */
-    private static final ThreadLocal<Map<Rule, SingleAlertTemplate>> KNOWN =
-            ThreadLocal.withInitial(IdentityHashMap::new);
 }

@@ -2,6 +2,7 @@ package dev.tripline.flink;
 
 import dev.tripline.alert.Alerts;
 import dev.tripline.alert.DedupPolicy;
+import dev.tripline.alert.SingleAlertTemplate;
 import dev.tripline.correlate.CorrelationEngine;
 import dev.tripline.correlate.CorrelationPlan;
 import dev.tripline.correlate.Signal;
@@ -367,10 +368,11 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
     }
 
     /**
-     * Where the matches of one rule go, under the running rules: the plans that consume it with the stage of each,
-     * and its dedup policy, null for a signal-only rule.
+     * Where the matches of one rule go, under the running rules: the plans that consume it with the stage of each;
+     * for a rule that raises alerts of its own, how they are built and its dedup policy, both null for a
+     * signal-only rule.
      */
-    private record Route(CorrelationPlan[] plans, int[] stages, DedupPolicy policy) {}
+    private record Route(CorrelationPlan[] plans, int[] stages, SingleAlertTemplate alerts, DedupPolicy policy) {}
 
     /**
      * The {@link Route} of each rule that matched so far, by rule identity (a rule is a record: its equals would
@@ -393,6 +395,7 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
             r = new Route(
                     plans.toArray(CorrelationPlan[]::new),
                     stages,
+                    rule.signalOnly() ? null : SingleAlertTemplate.of(rule),
                     rule.signalOnly() ? null : DedupPolicy.forRule(rule, defaultDedupMinutes));
             routes.put(rule, r);
         }
@@ -418,10 +421,11 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
                 out.collect(SignalRecord.of(plan, one, route.stages()[p]));
             }
         }
-        if (route.policy() != null) {
+        if (route.alerts() != null) {
             ctx.output(
                     SINGLE_MATCHES,
-                    SingleMatch.of(Alerts.single(rule, event), alertBytes).withPolicy(route.policy()));
+                    SingleMatch.of(Alerts.single(route.alerts(), event), alertBytes)
+                            .withPolicy(route.policy()));
         }
     }
 }
