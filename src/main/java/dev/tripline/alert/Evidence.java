@@ -33,7 +33,7 @@ public record Evidence(
     private static final long serialVersionUID = 1L;
 
     public Evidence {
-        fields = Collections.unmodifiableMap(new LinkedHashMap<>(fields));
+        fields = fields.isEmpty() ? Collections.emptyMap() : Collections.unmodifiableMap(new LinkedHashMap<>(fields));
     }
 
     /** The evidence of {@code event} for a rule with these output fields. */
