@@ -70,7 +70,9 @@ public record Alert(
         Objects.requireNonNull(alertId, "alertId");
         group = Collections.unmodifiableMap(new LinkedHashMap<>(group));
         evidence = List.copyOf(evidence);
-        context = Collections.unmodifiableMap(new LinkedHashMap<>(context));
+        // Most rules set no context: an empty one is not copied.
+        context =
+                context.isEmpty() ? Collections.emptyMap() : Collections.unmodifiableMap(new LinkedHashMap<>(context));
         if (revision < 0 || occurrences < 1 || evidenceOmitted < 0 || evidenceOmitted >= occurrences) {
             throw new IllegalArgumentException(
                     "revision " + revision + ", occurrences " + occurrences + ", evidence omitted " + evidenceOmitted);

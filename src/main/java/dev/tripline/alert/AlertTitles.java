@@ -39,10 +39,73 @@ public final class AlertTitles {
      * case, as Panther's does.
      */
     public static String render(String template, Event event, boolean caseInsensitiveKeys) {
-        return render(template, text -> {
-            FieldPath path = parsePath(text, caseInsensitiveKeys);
-            return path == null ? null : valueText(event, path);
-        });
+        return compile(template, caseInsensitiveKeys).render(event);
+    }
+
+    /**
+     * {@code template} read once, for a rule that renders it on every alert: which of its braces are placeholders
+     * depends on the text alone, so only the values are looked up per event.
+     */
+    static Template compile(String template, boolean caseInsensitiveKeys) {
+        List<Object> parts = new ArrayList<>();
+        StringBuilder literal = new StringBuilder();
+        int i = 0;
+        int n = template.length();
+        while (i < n) {
+            char c = template.charAt(i);
+            if ((c == '{' || c == '}') && i + 1 < n && template.charAt(i + 1) == c) {
+                literal.append(c);
+                i += 2;
+                continue;
+            }
+            if (c == '{') {
+                int close = template.indexOf('}', i + 1);
+                FieldPath path = close < 0
+                        ? null
+                        : parsePath(template.substring(i + 1, close).trim(), caseInsensitiveKeys);
+                if (path != null) {
+                    if (!literal.isEmpty()) {
+                        parts.add(literal.toString());
+                        literal.setLength(0);
+                    }
+                    parts.add(path);
+                    i = close + 1;
+                    continue;
+                }
+            }
+            literal.append(c);
+            i++;
+        }
+        if (!literal.isEmpty()) {
+            parts.add(literal.toString());
+        }
+        return new Template(parts.toArray());
+    }
+
+    /** A title template as literal texts ({@code String}) and placeholders ({@link FieldPath}), in order. */
+    static final class Template {
+        private final Object[] parts;
+
+        private Template(Object[] parts) {
+            this.parts = parts;
+        }
+
+        /** The title for {@code event}: as the template's text is rendered, up to {@link Limits#MAX_TITLE}. */
+        String render(Event event) {
+            StringBuilder out = new StringBuilder(64);
+            for (Object part : parts) {
+                int room = Limits.MAX_TITLE - out.length();
+                if (room <= 0) {
+                    break;
+                }
+                if (part instanceof String literal) {
+                    out.append(literal, 0, Math.min(literal.length(), room));
+                } else {
+                    out.append(valueText(event, (FieldPath) part));
+                }
+            }
+            return Limits.truncate(out.toString(), Limits.MAX_TITLE);
+        }
     }
 
     /**

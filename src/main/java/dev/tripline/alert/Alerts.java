@@ -2,10 +2,10 @@ package dev.tripline.alert;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tripline.event.Event;
-import dev.tripline.event.FieldPath;
 import dev.tripline.rule.Rule;
-import dev.tripline.rule.RuleFormat;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,8 +21,13 @@ public final class Alerts {
 
     /** A single-event alert for one match counted alone (count 1, first and last seen at the event's time). */
     public static Alert single(Rule rule, Event event) {
+        return single(SingleAlertTemplate.of(rule), event);
+    }
+
+    /** {@link #single(Rule, Event)} for a rule that raises many: what is per rule comes from its template. */
+    public static Alert single(SingleAlertTemplate rule, Event event) {
         long t = event.eventTimeMillis();
-        return single(rule, event, DedupKeys.single(rule, event), 1, t, t);
+        return single(rule, event, DedupKeys.single(rule.rule, event), 1, t, t);
     }
 
     /**
@@ -30,27 +35,29 @@ public final class Alerts {
      * count and first/last seen come from the {@link Dedup.Decision}.
      */
     public static Alert single(Rule rule, Event event, String dedupKey, long count, long firstSeen, long lastSeen) {
-        List<Evidence> evidence = List.of(Evidence.of(event, rule.outputFields()));
-        String title = rule.alertTitle() == null
-                ? rule.title()
-                : AlertTitles.render(rule.alertTitle(), event, rule.format() == RuleFormat.PANTHER);
+        return single(SingleAlertTemplate.of(rule), event, dedupKey, count, firstSeen, lastSeen);
+    }
+
+    private static Alert single(
+            SingleAlertTemplate t, Event event, String dedupKey, long count, long firstSeen, long lastSeen) {
+        Evidence evidence = Evidence.of(event, t.outputNames, t.outputPaths);
+        String title = t.title == null ? t.fixedTitle : t.title.render(event);
         Map<String, JsonNode> context = new LinkedHashMap<>();
-        for (Map.Entry<String, FieldPath> e : rule.alertContext().entrySet()) {
-            context.put(e.getKey(), Limits.value(Evidence.valueAt(event, e.getValue())));
+        for (int i = 0; i < t.contextNames.length; i++) {
+            context.put(t.contextNames[i], Limits.value(Evidence.valueAt(event, t.contextPaths[i])));
         }
-        RuleRef ref = RuleRef.of(rule);
         return new Alert(
                 Alert.Kind.SINGLE,
-                ref,
-                rule.level(),
+                t.ref,
+                t.rule.level(),
                 title,
-                singleGroup(rule, event),
+                singleGroup(t, event),
                 firstSeen,
                 lastSeen,
-                evidence,
+                List.of(evidence),
                 count,
                 dedupKey,
-                alertId(Alert.Kind.SINGLE, ref.id(), dedupKey, evidence),
+                alertId(t.alertIdPrefix, dedupKey, List.of(evidence.identity())),
                 context);
     }
 
@@ -125,37 +132,45 @@ public final class Alerts {
             ids.add(e.identity());
         }
         ids.sort(null);
-        StringBuilder b = new StringBuilder("tripline-alert-v1\n")
-                .append(kind.wireName())
-                .append('\n')
-                .append(ruleId)
-                .append('\n')
-                .append(dedupKey);
-        for (String id : ids) {
-            b.append('\n').append(id);
+        return alertId(alertIdPrefix(kind, ruleId).getBytes(StandardCharsets.UTF_8), dedupKey, ids);
+    }
+
+    /** What the digest input of {@link #alertId} starts with: the format, the kind and the rule id, a line each. */
+    static String alertIdPrefix(Alert.Kind kind, String ruleId) {
+        return "tripline-alert-v1\n" + kind.wireName() + '\n' + ruleId + '\n';
+    }
+
+    /**
+     * {@link #alertId} from its {@link #alertIdPrefix} in UTF-8 and the evidence identities, sorted. The parts go
+     * into the digest one by one: each starts or ends at a line break, so their UTF-8 is that of the whole text.
+     */
+    private static String alertId(byte[] prefix, String dedupKey, List<String> sortedIds) {
+        MessageDigest sha256 = DedupKeys.sha256();
+        sha256.update(prefix);
+        sha256.update(dedupKey.getBytes(StandardCharsets.UTF_8));
+        for (String id : sortedIds) {
+            sha256.update((byte) '\n');
+            sha256.update(id.getBytes(StandardCharsets.UTF_8));
         }
-        ByteBuffer digest = ByteBuffer.wrap(DedupKeys.sha256(b.toString()));
+        ByteBuffer digest = ByteBuffer.wrap(sha256.digest());
         long hi = (digest.getLong() & ~0xF000L) | 0x8000L;
         long lo = (digest.getLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
         return new UUID(hi, lo).toString();
     }
 
-    private static Map<String, String> singleGroup(Rule rule, Event event) {
+    private static Map<String, String> singleGroup(SingleAlertTemplate t, Event event) {
         Map<String, String> group = new LinkedHashMap<>();
         group.put("account", event.account());
         group.put("principal", event.principal());
-        for (FieldPath p : rule.groupBy()) {
-            String name = Limits.text(p.text());
-            if (!group.containsKey(name)) {
-                List<String> texts = new ArrayList<>();
-                for (JsonNode v : event.values(p)) {
-                    String s = Event.stringForm(v);
-                    if (s != null) {
-                        texts.add(s);
-                    }
+        for (int i = 0; i < t.groupNames.length; i++) {
+            List<String> texts = new ArrayList<>();
+            for (JsonNode v : event.values(t.groupPaths[i])) {
+                String s = Event.stringForm(v);
+                if (s != null) {
+                    texts.add(s);
                 }
-                group.put(name, texts.isEmpty() ? null : Limits.text(String.join(",", texts)));
             }
+            group.put(t.groupNames[i], texts.isEmpty() ? null : Limits.text(String.join(",", texts)));
         }
         return group;
     }

@@ -104,7 +104,12 @@ public final class DedupKeys {
     }
 
     static byte[] sha256(String s) {
-        return SHA256.get().digest(s.getBytes(StandardCharsets.UTF_8));
+        return sha256().digest(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** This thread's SHA-256 digest, reset (a digest resets itself when it gives its result). */
+    static MessageDigest sha256() {
+        return SHA256.get();
     }
 
     /** One digest per thread: looking SHA-256 up among the providers costs more than hashing an alert's id. */

@@ -33,16 +33,28 @@ public record Evidence(
     private static final long serialVersionUID = 1L;
 
     public Evidence {
-        fields = Collections.unmodifiableMap(new LinkedHashMap<>(fields));
+        fields = fields.isEmpty() ? Collections.emptyMap() : Collections.unmodifiableMap(new LinkedHashMap<>(fields));
     }
 
     /** The evidence of {@code event} for a rule with these output fields. */
     public static Evidence of(Event event, List<FieldPath> outputFields) {
-        Map<String, JsonNode> fields = new LinkedHashMap<>();
+        Map<String, FieldPath> shown = new LinkedHashMap<>();
         int n = Math.min(outputFields.size(), Limits.MAX_OUTPUT_FIELDS);
         for (int i = 0; i < n; i++) {
             FieldPath path = outputFields.get(i);
-            fields.putIfAbsent(Limits.text(path.text()), Limits.value(valueAt(event, path)));
+            shown.putIfAbsent(Limits.text(path.text()), path);
+        }
+        return of(event, shown.keySet().toArray(String[]::new), shown.values().toArray(FieldPath[]::new));
+    }
+
+    /**
+     * The evidence of {@code event} showing the value at {@code paths[i]} under {@code names[i]}: distinct names,
+     * already cut, at most {@link Limits#MAX_OUTPUT_FIELDS} (a rule's, as {@link SingleAlertTemplate} holds them).
+     */
+    static Evidence of(Event event, String[] names, FieldPath[] paths) {
+        Map<String, JsonNode> fields = new LinkedHashMap<>();
+        for (int i = 0; i < names.length; i++) {
+            fields.put(names[i], Limits.value(valueAt(event, paths[i])));
         }
         if (event.logType() == LogType.AZURE_ACTIVITY) {
             // Azure's counterparts: the REST shape's eventDataId, the operation, its resource provider, the region.

@@ -38,6 +38,15 @@ public record RuleRef(String id, String title, Level level, List<String> tags, L
         return new RuleRef(rule.id(), rule.title(), rule.level(), rule.tags(), rule.authors(), rule.description());
     }
 
+    /**
+     * The id's hash: an encoder looks the descriptor up on every alert ({@code AlertCodec}), and the record's own
+     * hash would walk the tags and authors each time. Descriptors that are equal have equal ids.
+     */
+    @Override
+    public int hashCode() {
+        return id.hashCode();
+    }
+
     /** The authors as one line ({@code a, b}), or null when the rule names none. */
     public String author() {
         return authors.isEmpty() ? null : String.join(", ", authors);

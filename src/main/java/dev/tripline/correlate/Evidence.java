@@ -37,7 +37,9 @@ public record Evidence(
     private static final FieldPath AZ_REGION = FieldPath.of("cloud.region");
 
     public Evidence {
-        fields = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(fields));
+        fields = fields.isEmpty()
+                ? java.util.Collections.emptyMap()
+                : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(fields));
     }
 
     /** The evidence of {@code event} as matched by {@code rule}. */

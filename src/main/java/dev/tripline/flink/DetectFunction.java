@@ -2,6 +2,7 @@ package dev.tripline.flink;
 
 import dev.tripline.alert.Alerts;
 import dev.tripline.alert.DedupPolicy;
+import dev.tripline.alert.SingleAlertTemplate;
 import dev.tripline.correlate.CorrelationEngine;
 import dev.tripline.correlate.CorrelationPlan;
 import dev.tripline.correlate.Signal;
@@ -15,6 +16,8 @@ import dev.tripline.program.RuleProgram;
 import dev.tripline.rule.Rule;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -248,6 +251,7 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
         }
         matcher = o.matcher();
         engine = o.engine();
+        routes = null;
         parser = EventParser.forDetection(FieldDemand.of(matcher, engine));
         running = digest;
         applied.inc();
@@ -363,9 +367,46 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
         return sb.toString();
     }
 
+    /**
+     * Where the matches of one rule go, under the running rules: the plans that consume it with the stage of each;
+     * for a rule that raises alerts of its own, how they are built and its dedup policy, both null for a
+     * signal-only rule.
+     */
+    private record Route(CorrelationPlan[] plans, int[] stages, SingleAlertTemplate alerts, DedupPolicy policy) {}
+
+    /**
+     * The {@link Route} of each rule that matched so far, by rule identity (a rule is a record: its equals would
+     * compare every field of it): worked out on a rule's first match, not on each. Cleared when a live update
+     * swaps the rules.
+     */
+    private transient Map<Rule, Route> routes;
+
+    private Route routeOf(Rule rule) {
+        if (routes == null) {
+            routes = new IdentityHashMap<>();
+        }
+        Route r = routes.get(rule);
+        if (r == null) {
+            List<CorrelationPlan> plans = engine.consumersOf(rule.id());
+            int[] stages = new int[plans.size()];
+            for (int i = 0; i < stages.length; i++) {
+                stages[i] = engine.stageOf(plans.get(i).id());
+            }
+            r = new Route(
+                    plans.toArray(CorrelationPlan[]::new),
+                    stages,
+                    rule.signalOnly() ? null : SingleAlertTemplate.of(rule),
+                    rule.signalOnly() ? null : DedupPolicy.forRule(rule, defaultDedupMinutes));
+            routes.put(rule, r);
+        }
+        return r;
+    }
+
     private void onMatch(Rule rule, Event event, ReadOnlyContext ctx, Collector<SignalRecord> out) {
         matches.inc();
-        for (CorrelationPlan plan : engine.consumersOf(rule.id())) {
+        Route route = routeOf(rule);
+        for (int p = 0; p < route.plans().length; p++) {
+            CorrelationPlan plan = route.plans()[p];
             CorrelationPlan.Signals s = plan.signals(rule, event);
             if (s.isEmpty()) {
                 signalsDropped.inc();
@@ -377,14 +418,14 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
             }
             for (Signal one : s.signals()) {
                 signals.inc();
-                out.collect(SignalRecord.of(plan, one, engine.stageOf(plan.id())));
+                out.collect(SignalRecord.of(plan, one, route.stages()[p]));
             }
         }
-        if (!rule.signalOnly()) {
+        if (route.alerts() != null) {
             ctx.output(
                     SINGLE_MATCHES,
-                    SingleMatch.of(Alerts.single(rule, event), alertBytes)
-                            .withPolicy(DedupPolicy.forRule(rule, defaultDedupMinutes)));
+                    SingleMatch.of(Alerts.single(route.alerts(), event), alertBytes)
+                            .withPolicy(route.policy()));
         }
     }
 }

@@ -13,7 +13,8 @@ import org.apache.flink.core.memory.DataOutputView;
  * BATCH only: a signal on its way to {@link AnchorFilter}, as the filter needs it: the hash it is looked up by
  * ({@link AnchorFilter#anchorHash}, made once, where the signal is routed) and the signal itself encoded
  * ({@link SignalRecord.Serializer}). Nearly every such signal is dropped, so the filter reads a number and a block
- * of bytes and decodes only the signals it keeps ({@link #signal()}).
+ * of bytes and decodes only the signals it keeps ({@link #signal()}). Where it is routed it holds the record, which
+ * is encoded once, straight into the exchange it leaves on.
  */
 public final class PrunableSignal {
     public static final TypeInformation<PrunableSignal> TYPE =
@@ -21,24 +22,27 @@ public final class PrunableSignal {
 
     /** The (anchored plan, group) hash the filter looks up among the anchors. */
     final long anchorHash;
-    /** The signal, as {@link SignalRecord.Serializer} writes it. */
+    /** The signal as routed, not yet encoded; null for one read back. */
+    private final SignalRecord record;
+    /** The signal read back, as {@link SignalRecord.Serializer} writes it; null for one routed here. */
     private final byte[] signal;
 
-    PrunableSignal(long anchorHash, byte[] signal) {
+    private PrunableSignal(long anchorHash, SignalRecord record, byte[] signal) {
         this.anchorHash = anchorHash;
+        this.record = record;
         this.signal = signal;
     }
 
-    /** {@code r} to be looked up by {@code anchorHash}; {@code buffer} is where it is encoded before being copied. */
-    static PrunableSignal of(long anchorHash, SignalRecord r, DataOutputSerializer buffer) throws IOException {
-        buffer.clear();
-        SignalRecord.Serializer.INSTANCE.serialize(r, buffer);
-        return new PrunableSignal(anchorHash, buffer.getCopyOfBuffer());
+    /** {@code r} to be looked up by {@code anchorHash}. Nothing may change {@code r} after. */
+    static PrunableSignal of(long anchorHash, SignalRecord r) {
+        return new PrunableSignal(anchorHash, r, null);
     }
 
-    /** The signal, decoded. */
+    /** The signal, decoded (or as routed, when it has not crossed an exchange). */
     SignalRecord signal() throws IOException {
-        return SignalRecord.Serializer.INSTANCE.deserialize(new DataInputDeserializer(signal));
+        return record != null
+                ? record
+                : SignalRecord.Serializer.INSTANCE.deserialize(new DataInputDeserializer(signal));
     }
 
     /** The hash, then the signal as a block ({@link CompactText#writeBlock}). Immutable: copies are the record. */
@@ -47,15 +51,28 @@ public final class PrunableSignal {
         public static final Serializer INSTANCE = new Serializer();
         private static final String WHAT = "prunable signal";
 
+        /** Where a routed signal is encoded, to be written as a block after its length: one buffer per thread. */
+        private static final ThreadLocal<DataOutputSerializer> ENCODING =
+                ThreadLocal.withInitial(() -> new DataOutputSerializer(256));
+
         @Override
         public PrunableSignal createInstance() {
-            return new PrunableSignal(0, new byte[0]);
+            return new PrunableSignal(0, null, new byte[0]);
         }
 
         @Override
         public void serialize(PrunableSignal p, DataOutputView out) throws IOException {
             out.writeLong(p.anchorHash);
-            CompactText.writeBlock(p.signal, out);
+            if (p.signal != null) {
+                CompactText.writeBlock(p.signal, out);
+                return;
+            }
+            // As CompactText.writeBlock writes the record's bytes, without making an array of them first.
+            DataOutputSerializer encoded = ENCODING.get();
+            encoded.clear();
+            SignalRecord.Serializer.INSTANCE.serialize(p.record, encoded);
+            out.writeInt(encoded.length());
+            out.write(encoded.getSharedBuffer(), 0, encoded.length());
         }
 
         @Override
@@ -65,7 +82,7 @@ public final class PrunableSignal {
             if (signal == null) {
                 throw new IOException("corrupt " + WHAT + ": no signal");
             }
-            return new PrunableSignal(hash, signal);
+            return new PrunableSignal(hash, null, signal);
         }
 
         @Override

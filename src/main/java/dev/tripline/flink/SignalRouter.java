@@ -1,9 +1,7 @@
 package dev.tripline.flink;
 
 import dev.tripline.correlate.AnchorPruning;
-import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -20,7 +18,7 @@ import org.apache.flink.util.OutputTag;
  * </ul>
  *
  * <p>With {@link AnchorPruning#none()} it only routes by stage. A streaming job routes with a filter per stage
- * instead: its operators keep their uids. Keeps no state; a buffer to encode prunable signals in.
+ * instead: its operators keep their uids. Keeps no state.
  */
 public final class SignalRouter extends ProcessFunction<SignalRecord, SignalRecord> {
     private static final long serialVersionUID = 1L;
@@ -32,8 +30,6 @@ public final class SignalRouter extends ProcessFunction<SignalRecord, SignalReco
     private final AnchorPruning pruning;
     /** Index k - 1: the output of stage k's signals; null for stage 1, the main output. */
     private final OutputTag<SignalRecord>[] stages;
-
-    private transient DataOutputSerializer encoding;
 
     @SuppressWarnings("unchecked")
     public SignalRouter(AnchorPruning pruning, int stageCount) {
@@ -50,18 +46,13 @@ public final class SignalRouter extends ProcessFunction<SignalRecord, SignalReco
     }
 
     @Override
-    public void open(OpenContext openContext) {
-        encoding = new DataOutputSerializer(256);
-    }
-
-    @Override
     public void processElement(SignalRecord r, Context ctx, Collector<SignalRecord> out) throws Exception {
         if (pruning.isAnchor(r.planId, r.ruleIndex)) {
             ctx.output(ANCHORS, AnchorFilter.anchorHash(r.planId, r.group()));
         }
         String anchorPlan = pruning.anchorPlanOf(r.planId, r.ruleIndex);
         if (anchorPlan != null) {
-            ctx.output(PRUNABLE, PrunableSignal.of(AnchorFilter.anchorHash(anchorPlan, r.group()), r, encoding));
+            ctx.output(PRUNABLE, PrunableSignal.of(AnchorFilter.anchorHash(anchorPlan, r.group()), r));
         } else if (r.stage < 1 || r.stage > stages.length) {
             // Fixed rules: every plan's stage is one of the job's.
             throw new IllegalStateException("signal for stage " + r.stage + " of " + stages.length + ": " + r);

@@ -9,6 +9,7 @@ import dev.tripline.correlate.CorrelationPlan;
 import dev.tripline.correlate.Signal;
 import dev.tripline.testing.LetterRules;
 import java.util.List;
+import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
@@ -38,11 +39,15 @@ class AnchorFilterTest {
         return AnchorFilter.anchorHash("seq", signal(0, principal).group());
     }
 
-    /** {@code s} as {@link SignalRouter} sends it to the filter. */
+    /** {@code s} as {@link SignalRouter} sends it to the filter, through the exchange between them. */
     static PrunableSignal prunable(SignalRecord s) throws Exception {
         String anchorPlan = PRUNING.anchorPlanOf(s.planId, s.ruleIndex);
         assertThat(anchorPlan).as("a prunable signal").isNotNull();
-        return PrunableSignal.of(AnchorFilter.anchorHash(anchorPlan, s.group()), s, new DataOutputSerializer(64));
+        DataOutputSerializer exchange = new DataOutputSerializer(64);
+        PrunableSignal.Serializer.INSTANCE.serialize(
+                PrunableSignal.of(AnchorFilter.anchorHash(anchorPlan, s.group()), s), exchange);
+        return PrunableSignal.Serializer.INSTANCE.deserialize(
+                new DataInputDeserializer(exchange.getSharedBuffer(), 0, exchange.length()));
     }
 
     /** What a kept signal must have as it had it before the filter: rule, group, time and key. */
