@@ -6,6 +6,7 @@ import dev.tripline.rule.RuleFormat;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -51,7 +52,7 @@ public final class SingleAlertTemplate {
         }
         outputNames = output.keySet().toArray(String[]::new);
         outputPaths = output.values().toArray(FieldPath[]::new);
-        Set<String> taken = new LinkedHashSet<>(java.util.List.of("account", "principal"));
+        Set<String> taken = new LinkedHashSet<>(List.of("account", "principal"));
         Map<String, FieldPath> group = new LinkedHashMap<>();
         for (FieldPath p : rule.groupBy()) {
             String name = Limits.text(p.text());
