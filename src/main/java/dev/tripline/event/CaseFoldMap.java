@@ -42,9 +42,9 @@ public final class CaseFoldMap<V extends Serializable> implements Serializable {
         size = n;
     }
 
-    /** The value for {@code key} compared ignoring case, or null; {@code key} may be a record's text in place. */
+    /** The value for {@code key} compared ignoring case, or null. */
     @SuppressWarnings("unchecked")
-    public V get(CharSequence key) {
+    public V get(String key) {
         if (!lengths.get(key.length())) {
             return null;
         }
@@ -84,7 +84,7 @@ public final class CaseFoldMap<V extends Serializable> implements Serializable {
      * instead of a range test (it also pairs a few punctuation marks, such as {@code @} and {@code `}, which only
      * costs a rare extra comparison).
      */
-    public static int hash(CharSequence s) {
+    public static int hash(String s) {
         int h = 0;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -93,7 +93,7 @@ public final class CaseFoldMap<V extends Serializable> implements Serializable {
         return h ^ (h >>> 16);
     }
 
-    private static boolean foldEquals(CharSequence raw, String folded) {
+    private static boolean foldEquals(String raw, String folded) {
         if (raw.length() != folded.length()) {
             return false;
         }

@@ -151,16 +151,6 @@ public final class Event {
         return members != null ? members.get(key) : root.get(key);
     }
 
-    /**
-     * Points {@code text} at the value of the top-level member {@code key} (exact key) when the record holds it as
-     * a JSON string of plain ASCII ({@link AsciiText}): the text {@link #member} gives, read in place. False
-     * otherwise (no such member, another kind of value, a string with escapes or other characters, or an event
-     * built from a tree): the caller then reads {@link #member}.
-     */
-    public boolean plainTextMember(String key, AsciiText text) {
-        return members != null && members.plainText(key, text);
-    }
-
     /** The top-level keys, in record order, as {@code root().fieldNames()} gives them. */
     private Iterator<String> memberNames() {
         return members != null ? members.names() : root.fieldNames();

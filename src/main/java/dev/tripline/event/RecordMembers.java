@@ -144,15 +144,6 @@ final class RecordMembers {
         return null;
     }
 
-    /**
-     * Points {@code text} at the value of the kept member {@code name} when it is a JSON string of plain ASCII
-     * ({@link AsciiText}), read from the record's bytes whether or not it was decoded; false otherwise.
-     */
-    boolean plainText(String name, AsciiText text) {
-        int k = find(name);
-        return k >= 0 && bytes[spans[2 * k]] == '"' && text.set(bytes, spans[2 * k], spans[2 * k + 1]);
-    }
-
     /** True when the record keeps member {@code name}. */
     boolean has(String name) {
         return find(name) >= 0;

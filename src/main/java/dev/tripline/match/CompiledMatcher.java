@@ -1,7 +1,6 @@
 package dev.tripline.match;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tripline.event.AsciiText;
 import dev.tripline.event.CaseFoldMap;
 import dev.tripline.event.Event;
 import dev.tripline.event.FieldPath;
@@ -43,10 +42,8 @@ import java.util.stream.IntStream;
  *       field (and whether it is there), and one pass of an {@link AhoCorasick} automaton over every rule's
  *       literals for the field that must sit at its start, at its end, or anywhere. The answers are kept for the
  *       rest of the event, so each probe runs once however many rules ask, and a scan runs only on events where
- *       a rule needs it. A top-level field holding a plain ASCII string ({@code eventName},
- *       {@code errorCode}, {@code userAgent}) is probed in the record's bytes, so an event whose candidates do not
- *       test it never makes it a Java string. Other fields are read through a {@link FieldReader}, a few exact hash
- *       lookups in the common case, once per event for all of a field's probes and every detection that tests the same path
+ *       a rule needs it. Fields are read through a {@link FieldReader}, a few exact hash lookups in the common
+ *       case, once per event for all of a field's probes and every detection that tests the same path
  *       ({@link FieldValues}); the fields rules are filed under are read first, one after another, since on a
  *       record not in the cache the reads' misses are most of the index's cost.</li>
  *   <li>Each rule is filed under one condition, and every field rules are filed under is read on every event,
@@ -161,12 +158,9 @@ public final class CompiledMatcher implements Serializable {
         }
         Scratch s = Scratch.acquire(this);
         try {
-            // Every key field first, with nothing in between: the processor overlaps their cache misses. A
-            // top-level member is left for its probes, which read a plain string in place.
+            // Every key field first, with nothing in between: the processor overlaps their cache misses.
             for (int f : index.keyFields) {
-                if (fields[f].reader.rootKey() == null) {
-                    s.read(fields[f].reader, event);
-                }
+                s.read(fields[f].reader, event);
             }
             for (int p : index.keyProbes) {
                 evaluate(p, event, s);
@@ -241,20 +235,12 @@ public final class CompiledMatcher implements Serializable {
         s.probeRun[p] = s.epoch;
         s.firstFound[p] = s.foundCount;
         Probe probe = probes[p];
-        String rootKey = probe.field.reader.rootKey();
-        if (rootKey != null && event.plainTextMember(rootKey, s.text)) {
-            // The common case (eventName, errorCode, userAgent, ...): looked up in the record's bytes, no string
-            // made; a detection that tests the field decodes it then.
-            probe.test(s.text, s);
-            s.endFound[p] = s.foundCount;
-            return;
-        }
         JsonNode scalar = s.read(probe.field.reader, event);
         if (scalar == null) {
             s.probe = probe;
             event.anyValue(probe.field.reader.path(), s);
         } else if (!scalar.isMissingNode()) {
-            // A nested scalar (userIdentity.type, ...): a few exact gets, no allocation.
+            // The common case (eventName, userIdentity.type, ...): a few exact gets, no allocation.
             probe.test(scalar, s);
         }
         s.endFound[p] = s.foundCount;
@@ -361,20 +347,9 @@ public final class CompiledMatcher implements Serializable {
                 return;
             }
             String text = value.isNull() ? null : Event.stringForm(value);
-            if (text != null) {
-                testText(text, s);
+            if (text == null) {
+                return;
             }
-        }
-
-        /** Records the conditions of this part that a value of the field with text {@code text} meets. */
-        void test(AsciiText text, Scratch s) {
-            if (part == Part.VALUES) {
-                s.meet(field.presentCondition);
-            }
-            testText(text, s);
-        }
-
-        private void testText(CharSequence text, Scratch s) {
             switch (part) {
                 case VALUES -> {
                     int[] equal = field.equalities == null ? null : field.equalities.get(text);
@@ -385,11 +360,10 @@ public final class CompiledMatcher implements Serializable {
                 case PREFIXES -> field.prefixes.fromStart(text, s);
                 case SUFFIXES -> field.suffixes.fromEnd(text, s);
                 case SUBSTRINGS -> {
-                    String value = text.toString(); // kept with what its scan found
-                    int[] found = s.substringsFound(id, value);
+                    int[] found = s.substringsFound(id, text);
                     if (found == null) {
-                        found = field.substrings.anywhere(value, s);
-                        s.rememberSubstrings(id, value, found);
+                        found = field.substrings.anywhere(text, s);
+                        s.rememberSubstrings(id, text, found);
                     }
                     for (int literal : found) {
                         s.meetAll(field.substrings.conditions[literal]);
@@ -406,7 +380,7 @@ public final class CompiledMatcher implements Serializable {
      * scans only) only when the literal is the whole value.
      */
     private record LiteralScan(AhoCorasick automaton, int[][] conditions, int[][] wholeValue) implements Serializable {
-        void fromStart(CharSequence value, Scratch s) {
+        void fromStart(String value, Scratch s) {
             int state = automaton.start();
             for (int i = 0, n = value.length(); i < n; i++) {
                 state = automaton.step(state, value.charAt(i));
@@ -424,7 +398,7 @@ public final class CompiledMatcher implements Serializable {
             }
         }
 
-        void fromEnd(CharSequence value, Scratch s) {
+        void fromEnd(String value, Scratch s) {
             int state = automaton.start();
             for (int i = value.length() - 1, read = 1; i >= 0; i--, read++) {
                 state = automaton.step(state, value.charAt(i));
@@ -465,15 +439,13 @@ public final class CompiledMatcher implements Serializable {
      * Per-thread answers for the event being matched: the fields read ({@link FieldValues}, shared with the
      * detections), which probes ran and which conditions were met, each stamped with the event's number
      * ({@code epoch}) so that nothing needs clearing between events. Conditions met are also listed in the order
-     * found, per probe, for the walk over rules filed under them. The values read (and the bytes of a string read in
-     * place) are dropped when the event is done, so the scratch keeps no event alive; only the texts of recent values of substring-scanned fields
+     * found, per probe, for the walk over rules filed under them. The values read are dropped when the event is
+     * done, so the scratch keeps no event alive; only the texts of recent values of substring-scanned fields
      * stay, with what their scans found, until another value takes their slot or another matcher uses the thread.
      */
     private static final class Scratch extends FieldValues implements Predicate<JsonNode> {
         /** The probe whose field's values {@link #test} is handed by the full lookup (no lambda per event). */
         Probe probe;
-        /** A top-level string member read in place, for the probe reading it. */
-        final AsciiText text = new AsciiText();
 
         int[] probeRun = new int[0];
         int[] firstFound = new int[0];
@@ -534,7 +506,6 @@ public final class CompiledMatcher implements Serializable {
 
         void release() {
             finish();
-            text.clear();
             busy = false;
         }
 

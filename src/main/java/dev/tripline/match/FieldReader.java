@@ -73,14 +73,6 @@ final class FieldReader implements Serializable {
         return keys;
     }
 
-    /**
-     * The path's one key when it is a single plain top-level key, whose value the shortcut reads as the record's
-     * member of that exact key; else null.
-     */
-    String rootKey() {
-        return keys != null && keys.length == 1 ? keys[0] : null;
-    }
-
     FieldPath path() {
         return path;
     }
