@@ -53,31 +53,16 @@ final class RecentValues {
         table[hash & (SLOTS - 1)] = new Entry(name, Arrays.copyOfRange(b, from, to), hash, value);
     }
 
-    /**
-     * A hash of the member's name and its value's bytes {@code b[from, to)}, 32 bytes at a time in four lanes
-     * mixed independently: one chain of multiplies waits for each multiply in turn, four keep the processor busy.
-     */
+    /** A hash of the member's name and its value's bytes {@code b[from, to)}, eight bytes at a time. */
     static int hash(MemberNames.Name name, byte[] b, int from, int to) {
-        long h0 = name.hash() ^ ((long) (to - from) << 32);
-        long h1 = 0x243F6A8885A308D3L;
-        long h2 = 0x13198A2E03707344L;
-        long h3 = 0xA4093822299F31D0L;
+        long h = name.hash() ^ ((long) (to - from) << 32);
         int i = from;
-        for (; i + 32 <= to; i += 32) {
-            h0 = (h0 ^ (long) LONGS.get(b, i)) * M;
-            h1 = (h1 ^ (long) LONGS.get(b, i + 8)) * M;
-            h2 = (h2 ^ (long) LONGS.get(b, i + 16)) * M;
-            h3 = (h3 ^ (long) LONGS.get(b, i + 24)) * M;
-        }
-        long h = (h0 ^ Long.rotateLeft(h1, 16) ^ Long.rotateLeft(h2, 32) ^ Long.rotateLeft(h3, 48)) * M;
         for (; i + 8 <= to; i += 8) {
-            h = (h ^ (long) LONGS.get(b, i)) * M;
+            h = (h ^ (long) LONGS.get(b, i)) * 0x9E3779B97F4A7C15L;
         }
         for (; i < to; i++) {
-            h = (h ^ b[i]) * M;
+            h = (h ^ b[i]) * 0x9E3779B97F4A7C15L;
         }
         return (int) (h ^ (h >>> 32));
     }
-
-    private static final long M = 0x9E3779B97F4A7C15L;
 }
