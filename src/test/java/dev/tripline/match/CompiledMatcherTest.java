@@ -503,4 +503,68 @@ class CompiledMatcherTest {
         assertThat(byUser.candidateCount(event(role))).isZero();
         assertThat(byUser.candidateCount(event(person))).isEqualTo(1);
     }
+
+    @Test
+    void aDetectionSkipsOnlyTheTermItsKeyProvesAndOnlyWhenTheKeyMetTheScalarThatTermReads() {
+        Rule proven = rule(
+                "proven",
+                new Expr.And(List.of(
+                        sel("selection", eq("eventName", "CreateUser")),
+                        new Expr.Not(sel("filter", eq("errorCode", "AccessDenied"))))));
+        Rule cased = rule(
+                "cased",
+                new Expr.Match(FieldPath.of("eventName"), new ValuePredicate.Text(Mode.EQUALS, "DeleteUser", true)));
+        Rule negated = rule(
+                "negated",
+                new Expr.And(
+                        List.of(eq("eventSource", "iam.amazonaws.com"), new Expr.Not(eq("eventName", "GetUser")))));
+        Rule either = rule(
+                "either",
+                new Expr.Or(List.of(
+                        new Expr.And(List.of(eq("eventName", "AttachUserPolicy"), eq("userAgent", "cli"))),
+                        new Expr.And(List.of(eq("eventName", "AttachRolePolicy"), eq("userAgent", "console"))))));
+        List<Rule> rules = List.of(proven, cased, negated, either);
+        CompiledMatcher m = CompiledMatcher.compile(rules);
+        List<String> events = List.of(
+                "{\"eventName\":\"CreateUser\"}",
+                "{\"eventName\":\"createuser\",\"errorCode\":\"AccessDenied\"}",
+                // Met by other spellings of the key, or an object: the index lets these through; only the
+                // detection's own term can say no.
+                "{\"EventName\":\"CreateUser\"}",
+                "{\"eventName\":{\"CreateUser\":1}}",
+                "{\"eventName\":\"DeleteUser\"}",
+                "{\"eventName\":\"deleteuser\"}",
+                "{\"eventName\":\"GetUser\",\"eventSource\":\"iam.amazonaws.com\"}",
+                "{\"eventName\":\"ListUsers\",\"eventSource\":\"iam.amazonaws.com\"}",
+                "{\"eventName\":\"AttachUserPolicy\",\"userAgent\":\"console\"}",
+                "{\"eventName\":\"AttachRolePolicy\",\"userAgent\":\"console\"}");
+        Map<String, List<String>> expected = new HashMap<>();
+        Map<String, List<String>> actual = new HashMap<>();
+        for (String json : events) {
+            Event e = event(json);
+            expected.put(
+                    json,
+                    rules.stream()
+                            .filter(r -> ReferenceEvaluator.matches(r, e))
+                            .map(Rule::id)
+                            .toList());
+            List<String> hits = new ArrayList<>();
+            m.match(e, r -> hits.add(r.id()));
+            actual.put(json, rules.stream().map(Rule::id).filter(hits::contains).toList());
+        }
+        assertThat(actual).isEqualTo(expected);
+        assertThat(expected.get("{\"eventName\":\"createuser\",\"errorCode\":\"AccessDenied\"}"))
+                .as("the term left once the key is met still runs")
+                .isEmpty();
+        assertThat(expected.get("{\"EventName\":\"CreateUser\"}")).isEmpty();
+        assertThat(expected.get("{\"eventName\":\"deleteuser\"}")).isEmpty();
+        assertThat(expected.get("{\"eventName\":\"GetUser\",\"eventSource\":\"iam.amazonaws.com\"}"))
+                .isEmpty();
+        assertThat(expected.get("{\"eventName\":\"AttachUserPolicy\",\"userAgent\":\"console\"}"))
+                .isEmpty();
+        assertThat(expected.get("{\"eventName\":\"CreateUser\"}")).containsExactly("proven");
+        assertThat(m.provenKeys())
+                .as("proven's eventName and negated's eventSource; not a cased term, nor an or")
+                .isEqualTo(2);
+    }
 }

@@ -93,4 +93,68 @@ class RequirementsTest {
         assertThat(of(new Expr.Match(FieldPath.of("sourceIPAddress"), ValuePredicate.Cidr.parse("10.0.0.0/8"))))
                 .containsExactly(FieldRequirement.present("sourceipaddress"));
     }
+
+    @Test
+    void aConditionProvesOnlyATopLevelCaseInsensitiveEqualityOnItsFieldAcceptingAllItsValues() {
+        FieldRequirement createUser = equals("eventname", "CreateUser");
+        Expr term = text("eventName", Mode.EQUALS, "createuser");
+        Expr other = text("eventSource", Mode.EQUALS, "iam.amazonaws.com");
+        Expr detection = new Expr.And(
+                List.of(new Expr.Selection("sel", new Expr.And(List.of(term, other))), new Expr.Not(term)));
+        assertThat(Requirements.conjuncts(detection)).containsExactly(term, other, new Expr.Not(term));
+        assertThat(Requirements.conjuncts(new Expr.Selection("sel", term))).containsExactly(term);
+
+        assertThat(Requirements.proves(createUser, term, LogType.CLOUDTRAIL)).isTrue();
+        assertThat(Requirements.proves(createUser, text("event.action", Mode.EQUALS, "CreateUser"), LogType.CLOUDTRAIL))
+                .as("an ECS rename reads the same CloudTrail field")
+                .isTrue();
+        assertThat(Requirements.proves(
+                        createUser, text("event.action", Mode.EQUALS, "CreateUser"), LogType.AZURE_ACTIVITY))
+                .as("but not in another log type")
+                .isFalse();
+        assertThat(Requirements.proves(createUser, new Expr.Not(term), LogType.CLOUDTRAIL))
+                .as("under a not")
+                .isFalse();
+        assertThat(Requirements.proves(
+                        createUser,
+                        new Expr.Or(List.of(term, text("eventName", Mode.EQUALS, "DeleteUser"))),
+                        LogType.CLOUDTRAIL))
+                .as("an or")
+                .isFalse();
+        assertThat(Requirements.proves(createUser, new Expr.Selection("sel", term), LogType.CLOUDTRAIL))
+                .as("only terms as conjuncts gives them")
+                .isFalse();
+        assertThat(Requirements.proves(createUser, other, LogType.CLOUDTRAIL))
+                .as("another field")
+                .isFalse();
+        assertThat(Requirements.proves(createUser, text("eventName", Mode.PREFIX, "CreateUser"), LogType.CLOUDTRAIL))
+                .as("another test")
+                .isFalse();
+        assertThat(Requirements.proves(
+                        createUser,
+                        new Expr.Match(
+                                FieldPath.of("eventName"), new ValuePredicate.Text(Mode.EQUALS, "CreateUser", true)),
+                        LogType.CLOUDTRAIL))
+                .as("a case-sensitive equality: the condition ignores case")
+                .isFalse();
+        assertThat(Requirements.proves(
+                        createUser,
+                        new Expr.Match(
+                                FieldPath.of("eventName"),
+                                new ValuePredicate.OneOf(Set.of("CreateUser", "DeleteUser"), false)),
+                        LogType.CLOUDTRAIL))
+                .isTrue();
+        assertThat(Requirements.proves(equals("eventname", "CreateUser", "GetUser"), term, LogType.CLOUDTRAIL))
+                .as("a value of the condition the term does not accept")
+                .isFalse();
+        assertThat(Requirements.proves(
+                        equals("eventname", "Créer"), text("eventName", Mode.EQUALS, "Créer"), LogType.CLOUDTRAIL))
+                .as("not ASCII")
+                .isFalse();
+        assertThat(Requirements.proves(
+                        FieldRequirement.present("eventname"),
+                        new Expr.Exists(FieldPath.of("eventName")),
+                        LogType.CLOUDTRAIL))
+                .isFalse();
+    }
 }
