@@ -62,7 +62,7 @@ import java.util.stream.IntStream;
  * matcher itself holds no mutable state and may be shared between threads.
  */
 public final class CompiledMatcher implements Serializable {
-    private static final long serialVersionUID = 5L;
+    private static final long serialVersionUID = 4L;
 
     private static final Candidate[] NONE = new Candidate[0];
     private static final int[] NO_LITERALS = new int[0];
@@ -167,12 +167,11 @@ public final class CompiledMatcher implements Serializable {
             }
             int count = 0;
             for (int p : index.keyProbes) {
-                boolean proven = s.answeredByScalar[p] == s.epoch;
                 for (int i = s.firstFound[p], end = s.endFound[p]; i < end; i++) {
-                    count += visitHolding(index.byCondition[s.found[i]], proven, event, s, onMatch, visit);
+                    count += visitHolding(index.byCondition[s.found[i]], event, s, onMatch, visit);
                 }
             }
-            count += visitHolding(index.always, false, event, s, onMatch, visit);
+            count += visitHolding(index.always, event, s, onMatch, visit);
             if (visit == Visit.COUNT_FIELDS) {
                 Set<IndexedField> read = Collections.newSetFromMap(new IdentityHashMap<>());
                 for (int p = 0; p < probes.length; p++) {
@@ -188,12 +187,7 @@ public final class CompiledMatcher implements Serializable {
         }
     }
 
-    /**
-     * {@code keyProven}: the candidates' key condition was met by the one scalar at its field's exact keys, so
-     * a candidate's detection may leave out the term that condition proves ({@link Candidate#restOnceKeyMet}).
-     */
-    private int visitHolding(
-            Candidate[] candidates, boolean keyProven, Event event, Scratch s, Consumer<Rule> onMatch, Visit visit) {
+    private int visitHolding(Candidate[] candidates, Event event, Scratch s, Consumer<Rule> onMatch, Visit visit) {
         int count = 0;
         if (candidates != null) {
             for (Candidate c : candidates) {
@@ -202,8 +196,7 @@ public final class CompiledMatcher implements Serializable {
                 }
                 switch (visit) {
                     case MATCH -> {
-                        CompiledExpr detection = keyProven && c.restOnceKeyMet != null ? c.restOnceKeyMet : c.detection;
-                        if (detection.test(event, null, s)) {
+                        if (c.detection.test(event, null, s)) {
                             for (Rule rule : c.rules) {
                                 onMatch.accept(rule);
                             }
@@ -249,7 +242,6 @@ public final class CompiledMatcher implements Serializable {
         } else if (!scalar.isMissingNode()) {
             // The common case (eventName, userIdentity.type, ...): a few exact gets, no allocation.
             probe.test(scalar, s);
-            s.answeredByScalar[p] = s.epoch;
         }
         s.endFound[p] = s.foundCount;
     }
@@ -282,29 +274,8 @@ public final class CompiledMatcher implements Serializable {
         return visitCandidates(event, null, Visit.COUNT_DETECTIONS);
     }
 
-    /** How many candidates (rules sharing a detection) leave out a term once their key is met; for tests. */
-    int provenKeys() {
-        int n = 0;
-        for (Index index : indexes) {
-            if (index != null) {
-                for (Candidate[] filed : index.byCondition) {
-                    for (Candidate c : filed == null ? NONE : filed) {
-                        n += c.restOnceKeyMet == null ? 0 : 1;
-                    }
-                }
-            }
-        }
-        return n;
-    }
-
-    /**
-     * Rules with one detection, and the conditions to check before it runs besides the one they are filed under.
-     * {@code restOnceKeyMet} is the detection without the top-level term its key condition proves
-     * ({@link Requirements#proves}), run instead of it when the key was met by the scalar that term reads; null
-     * when the key proves no term.
-     */
-    private record Candidate(Rule[] rules, CompiledExpr detection, int[] otherConditions, CompiledExpr restOnceKeyMet)
-            implements Serializable {}
+    /** Rules with one detection, and the conditions to check before it runs besides the one they are filed under. */
+    private record Candidate(Rule[] rules, CompiledExpr detection, int[] otherConditions) implements Serializable {}
 
     /**
      * One field the index reads, and its conditions: values to the equality conditions they meet, its literal
@@ -477,13 +448,6 @@ public final class CompiledMatcher implements Serializable {
         Probe probe;
 
         int[] probeRun = new int[0];
-        /**
-         * By probe: stamped when the probe's field was answered by the one scalar at its exact keys, the value
-         * every detection reading those keys gets (not by the full lookup, which may see other spellings of the
-         * keys, lists or objects).
-         */
-        int[] answeredByScalar = new int[0];
-
         int[] firstFound = new int[0];
         int[] endFound = new int[0];
         int[] conditionMet = new int[0];
@@ -522,7 +486,6 @@ public final class CompiledMatcher implements Serializable {
             int conditions = matcher.probesOf.length;
             if (s.probeRun.length < probes) {
                 s.probeRun = new int[probes];
-                s.answeredByScalar = new int[probes];
                 s.firstFound = new int[probes];
                 s.endFound = new int[probes];
             }
@@ -538,7 +501,6 @@ public final class CompiledMatcher implements Serializable {
         @Override
         void resetEpoch() {
             Arrays.fill(probeRun, 0);
-            Arrays.fill(answeredByScalar, 0);
             Arrays.fill(conditionMet, 0);
         }
 
@@ -626,7 +588,7 @@ public final class CompiledMatcher implements Serializable {
         final List<Integer> conditionField = new ArrayList<>();
 
         /** Rules that share one detection, and their conditions, most selective first; filed in {@link #build}. */
-        private record Pending(List<Rule> rules, Expr expr, CompiledExpr detection, LogType type, int[] conditions) {}
+        private record Pending(List<Rule> rules, CompiledExpr detection, LogType type, int[] conditions) {}
 
         final List<Pending> pending = new ArrayList<>();
 
@@ -649,7 +611,6 @@ public final class CompiledMatcher implements Serializable {
                     .forEach(r -> ids.add(condition(r, type, spellings.get(r.field()))));
             pending.add(new Pending(
                     rules,
-                    expr,
                     detection,
                     type,
                     ids.stream().mapToInt(Integer::intValue).toArray()));
@@ -736,33 +697,12 @@ public final class CompiledMatcher implements Serializable {
             int[] others = Arrays.stream(p.conditions)
                     .filter(c -> key == null || c != key)
                     .toArray();
-            Candidate c = new Candidate(
-                    p.rules.toArray(new Rule[0]), p.detection, others, key == null ? null : restOnceMet(p, key));
+            Candidate c = new Candidate(p.rules.toArray(new Rule[0]), p.detection, others);
             if (key == null) {
                 index.always.add(c);
             } else {
                 index.byCondition.computeIfAbsent(key, k -> new ArrayList<>()).add(c);
             }
-        }
-
-        /**
-         * The detection without its first top-level term that condition {@code key} proves and whose path walks the
-         * same keys as the index's reader of the key's field (so, on an event where that walk finds one scalar,
-         * both test that scalar); null when there is none.
-         */
-        private CompiledExpr restOnceMet(Pending p, int key) {
-            int keySlot = paths.of(fieldPaths.get(conditionField.get(key))).id();
-            List<Expr> terms = Requirements.conjuncts(p.expr);
-            for (int i = 0; i < terms.size(); i++) {
-                Expr term = terms.get(i);
-                if (Requirements.proves(conditions.get(key), term, p.type)
-                        && paths.of(((Expr.Match) term).field()).id() == keySlot) {
-                    List<Expr> rest = new ArrayList<>(terms);
-                    rest.remove(i);
-                    return CompiledExpr.compile(new Expr.And(rest), paths);
-                }
-            }
-            return null;
         }
 
         int condition(FieldRequirement r, LogType type, FieldPath spelling) {

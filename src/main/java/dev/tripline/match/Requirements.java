@@ -8,7 +8,6 @@ import dev.tripline.rule.Expr;
 import dev.tripline.rule.ValuePredicate;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -250,53 +249,6 @@ final class Requirements {
             return true;
         }
         return false;
-    }
-
-    /**
-     * The detection's top-level conjuncts, each of which must hold for it to hold: nested Ands flattened, named
-     * selections looked through; the detection itself when it is no And.
-     */
-    static List<Expr> conjuncts(Expr detection) {
-        Expr e = detection;
-        while (e instanceof Expr.Selection s) {
-            e = s.body();
-        }
-        if (!(e instanceof Expr.And a)) {
-            return List.of(e);
-        }
-        List<Expr> out = new ArrayList<>();
-        for (Expr t : a.terms()) {
-            out.addAll(conjuncts(t));
-        }
-        return out;
-    }
-
-    /**
-     * Whether {@code condition}, met through a value of its field, proves {@code term} for events of {@code
-     * type}: the term is a case-insensitive equality on the same field (same index name) that accepts every
-     * value the condition does. The folding is the same on both sides ({@link CaseFoldMap} agrees with {@link
-     * String#equalsIgnoreCase}) as long as the values are ASCII, so a non-ASCII value proves nothing. Only the
-     * caller knows whether the condition was met through the very value the term reads (both read the same
-     * keys and found one scalar): the condition alone ignores case in keys too and lets objects through.
-     */
-    static boolean proves(FieldRequirement condition, Expr term, LogType type) {
-        if (condition.kind() != Kind.EQUALS
-                || !(term instanceof Expr.Match m)
-                || m.field().isSelf()
-                || !indexName(m.field(), type).equals(condition.field())) {
-            return false;
-        }
-        Set<String> accepted = CompiledExpr.caseInsensitiveEqualities(m.test());
-        if (accepted == null || !accepted.stream().allMatch(Requirements::isAscii)) {
-            return false;
-        }
-        Set<String> folded = new HashSet<>();
-        accepted.forEach(v -> folded.add(CaseFoldMap.fold(v)));
-        return condition.values().stream().allMatch(v -> isAscii(v) && folded.contains(CaseFoldMap.fold(v)));
-    }
-
-    private static boolean isAscii(String s) {
-        return s.chars().allMatch(c -> c < 128);
     }
 
     /**
