@@ -467,15 +467,6 @@ public final class DetectionJob {
             for (int j = 0; j < chained.size(); j++) {
                 input = input.union(forStage(chained.get(j), stage, "stage-" + (j + 1)));
             }
-            if (batch && stage > 1) {
-                // A chained signal leaves its stage stamped with the time of what fired it; BATCH sorts each
-                // group's signals by that stamp, and the correlate stage takes the order for its watermark.
-                // Watermark strategies do nothing in BATCH; this only sets the stamps.
-                input = input.assignTimestampsAndWatermarks(
-                                WatermarkStrategy.<SignalRecord>noWatermarks().withTimestampAssigner((r, ts) -> r.time))
-                        .uid("tripline-signal-time-stage-" + stage)
-                        .name("signal event time, stage " + stage);
-            }
             String uid = stage == 1 ? CorrelateFunction.UID : CorrelateFunction.UID + "-" + stage;
             String name = stage == 1 ? "correlate" : "correlate stage " + stage;
             CorrelateFunction correlate = new CorrelateFunction(
@@ -489,18 +480,45 @@ public final class DetectionJob {
                             new CorrelateOperator(correlate, batch ? DetectionJob::signalTieOrder : null))
                     .uid(uid);
             fired.add(correlated);
-            chained.add(correlated.getSideOutput(CorrelateFunction.CHAINED_SIGNALS));
+            DataStream<SignalRecord> chainedOut = correlated.getSideOutput(CorrelateFunction.CHAINED_SIGNALS);
+            if (batch && stage < stageCount) {
+                // A chained signal leaves its stage with the stamp of the record or timer that fired it; BATCH
+                // sorts each group's signals by their stamps, and the next stage takes the order for its
+                // watermark, so it is stamped with its own time (detect's signals already are). Here, chained to
+                // this stage, rather than on the next stage's union, which would be a task of its own. Watermark
+                // strategies do nothing in BATCH; this only sets the stamps.
+                chainedOut = chainedOut
+                        .assignTimestampsAndWatermarks(
+                                WatermarkStrategy.<SignalRecord>noWatermarks().withTimestampAssigner((r, ts) -> r.time))
+                        .uid("tripline-chained-signal-time-stage-" + stage)
+                        .name("chained signal event time, stage " + stage);
+            }
+            chained.add(chainedOut);
             late.add(correlated.getSideOutput(CorrelateFunction.LATE));
         }
-        DataStream<FiredRecord> allFired = fired.get(0);
-        for (int i = 1; i < fired.size(); i++) {
-            allFired = allFired.union(fired.get(i));
+        CorrelationAlerts toAlerts = new CorrelationAlerts(DedupPolicy.suppression(options.correlationSuppression()));
+        DataStream<AlertRecord> composite = null;
+        if (batch) {
+            // BATCH: each stage's firings become alerts in the stage's own task, chained to it, rather than in one
+            // task behind their union: a task less to schedule and a blocking exchange less to write and read.
+            for (int stage = 1; stage <= stageCount; stage++) {
+                DataStream<AlertRecord> alerts = fired.get(stage - 1)
+                        .flatMap(toAlerts)
+                        .returns(TypeInformation.of(AlertRecord.class))
+                        .uid(UID_CORRELATION_ALERTS + "-stage-" + stage)
+                        .name("correlation alerts, stage " + stage);
+                composite = composite == null ? alerts : composite.union(alerts);
+            }
+        } else {
+            DataStream<FiredRecord> allFired = fired.get(0);
+            for (int i = 1; i < fired.size(); i++) {
+                allFired = allFired.union(fired.get(i));
+            }
+            composite = allFired.flatMap(toAlerts)
+                    .returns(TypeInformation.of(AlertRecord.class))
+                    .uid(UID_CORRELATION_ALERTS)
+                    .name("correlation alerts");
         }
-        DataStream<AlertRecord> composite = allFired.flatMap(
-                        new CorrelationAlerts(DedupPolicy.suppression(options.correlationSuppression())))
-                .returns(TypeInformation.of(AlertRecord.class))
-                .uid(UID_CORRELATION_ALERTS)
-                .name("correlation alerts");
 
         DataStream<AlertRecord> single = detected.getSideOutput(DetectFunction.SINGLE_MATCHES)
                 .assignTimestampsAndWatermarks(

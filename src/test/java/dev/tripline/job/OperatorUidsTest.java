@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -127,14 +128,39 @@ class OperatorUidsTest {
                         "tripline-route-anchor-filter-to-stage-2");
     }
 
+    @Test
+    void aBatchRunStampsChainedSignalsAndMakesCompositeAlertsInsideTheCorrelateStages() throws Exception {
+        RuleSet rules = ChainedRules.rules();
+        TreeSet<String> batch = batchUids(rules, true);
+        assertThat(batch)
+                .as("BATCH only, stateless: per stage, where the streaming job has one operator behind a union")
+                .contains(
+                        "tripline-chained-signal-time-stage-1",
+                        DetectionJob.UID_CORRELATION_ALERTS + "-stage-1",
+                        DetectionJob.UID_CORRELATION_ALERTS + "-stage-2")
+                .doesNotContain(DetectionJob.UID_CORRELATION_ALERTS, "tripline-chained-signal-time-stage-2");
+        List<String> tasks = new ArrayList<>();
+        batchJob(rules, true).getStreamGraph().getJobGraph().getVertices().forEach(v -> tasks.add(v.getName()));
+        assertThat(tasks)
+                .as("no task of its own: chained to the correlate stages")
+                .noneMatch(name -> name.startsWith("correlation alerts") || name.startsWith("chained signal event"))
+                .anyMatch(
+                        name -> name.startsWith("correlate stage 2 ") && name.contains("correlation alerts, stage 2"));
+    }
+
     static TreeSet<String> batchUids(RuleSet rules, boolean prune) {
+        return uids(List.copyOf(batchJob(rules, prune).getStreamGraph().getStreamNodes()));
+    }
+
+    /** The BATCH job over {@code rules} with fixed rules, as a run over files builds it. */
+    static StreamExecutionEnvironment batchJob(RuleSet rules, boolean prune) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setRuntimeMode(org.apache.flink.api.common.RuntimeExecutionMode.BATCH);
         new DetectionJob(RuleProgram.of(rules), DetectionJob.Options.defaults())
                 .pruneSignals(prune)
                 .build(env.fromData(new dev.tripline.flink.RawRecord("f", 1, new byte[] {'{', '}'}))
                         .uid("tripline-test-source"));
-        return uids(List.copyOf(env.getStreamGraph().getStreamNodes()));
+        return env;
     }
 
     static String golden() throws IOException {
