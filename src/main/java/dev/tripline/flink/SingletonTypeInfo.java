@@ -9,14 +9,14 @@ import org.apache.flink.api.common.typeutils.TypeSerializer;
  * descriptors and {@code returns(...)} need to use that serializer instead of Flink's reflective POJO or Kryo
  * ones. Holds nothing but the class and the serializer.
  */
-public final class SingletonTypeInfo<T> extends TypeInformation<T> {
+final class SingletonTypeInfo<T> extends TypeInformation<T> {
     private static final long serialVersionUID = 1L;
 
     private final Class<T> type;
     private final TypeSerializer<T> serializer;
     private final boolean key;
 
-    public SingletonTypeInfo(Class<T> type, TypeSerializer<T> serializer, boolean key) {
+    SingletonTypeInfo(Class<T> type, TypeSerializer<T> serializer, boolean key) {
         this.type = type;
         this.serializer = serializer;
         this.key = key;

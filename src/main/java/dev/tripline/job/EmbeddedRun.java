@@ -12,6 +12,7 @@ import dev.tripline.flink.RawRecord;
 import dev.tripline.flink.RuleUpdate;
 import dev.tripline.flink.RuleUpdateStatus;
 import dev.tripline.flink.RuleUpdateValidator;
+import dev.tripline.flink.RunOutput;
 import dev.tripline.io.ArchiveFiles;
 import dev.tripline.io.InputStreamSource;
 import dev.tripline.io.RawRecordFormat;

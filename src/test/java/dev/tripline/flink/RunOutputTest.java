@@ -1,4 +1,4 @@
-package dev.tripline.job;
+package dev.tripline.flink;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,6 +1,5 @@
-package dev.tripline.job;
+package dev.tripline.flink;
 
-import dev.tripline.flink.SingletonTypeInfo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -81,13 +80,11 @@ public class RunOutput {
     }
 
     /**
-     * A byte of flags (the four booleans, and which strings are there), the strings present as their length and
-     * their chars, two bytes each (any string, lone surrogates included, comes back as it was), then the line as a
-     * length and its bytes. Written by hand because a line crosses several
+     * A byte of flags (the four booleans), the rule id, title and late stage as {@link CompactText} ids (few and
+     * repeated: written once per JVM, read back shared), then the line as a block. Flink's POJO serializer would
+     * reach each field by reflection and write a string a character at a time, and a line crosses several
      * serializers on its way to the client (the exchange into the collect sink, the sink's buffer, the client's
-     * fetch), and Flink's POJO serializer reaches each field by reflection and writes a string a character at a
-     * time, through a lock per byte on the sink's and the client's byte streams. A copy is shallow: nothing
-     * changes a line's bytes once it is made.
+     * fetch). A copy is shallow: nothing changes a line's bytes once it is made.
      */
     public static final class Serializer extends TypeSerializerSingleton<RunOutput> {
         private static final long serialVersionUID = 1L;
@@ -97,9 +94,6 @@ public class RunOutput {
         private static final int UPDATE = 1 << 1;
         private static final int LATE = 1 << 2;
         private static final int RULE_UPDATE = 1 << 3;
-        private static final int RULE_ID = 1 << 4;
-        private static final int RULE_TITLE = 1 << 5;
-        private static final int LATE_STAGE = 1 << 6;
 
         @Override
         public boolean isImmutableType() {
@@ -137,58 +131,14 @@ public class RunOutput {
 
         @Override
         public void serialize(RunOutput o, DataOutputView out) throws IOException {
-            int flags = (o.alert ? ALERT : 0)
+            out.writeByte((o.alert ? ALERT : 0)
                     | (o.update ? UPDATE : 0)
                     | (o.late ? LATE : 0)
-                    | (o.ruleUpdate ? RULE_UPDATE : 0)
-                    | (o.ruleId != null ? RULE_ID : 0)
-                    | (o.ruleTitle != null ? RULE_TITLE : 0)
-                    | (o.lateStage != null ? LATE_STAGE : 0);
-            out.writeByte(flags);
-            if (o.ruleId != null) {
-                writeText(o.ruleId, out);
-            }
-            if (o.ruleTitle != null) {
-                writeText(o.ruleTitle, out);
-            }
-            if (o.lateStage != null) {
-                writeText(o.lateStage, out);
-            }
-            writeBytes(o.utf8, out);
-        }
-
-        private static void writeBytes(byte[] bytes, DataOutputView out) throws IOException {
-            out.writeInt(bytes.length);
-            out.write(bytes);
-        }
-
-        private static void writeText(String s, DataOutputView out) throws IOException {
-            byte[] chars = new byte[2 * s.length()];
-            for (int i = 0; i < s.length(); i++) {
-                char c = s.charAt(i);
-                chars[2 * i] = (byte) (c >>> 8);
-                chars[2 * i + 1] = (byte) c;
-            }
-            writeBytes(chars, out);
-        }
-
-        private static String readText(DataInputView in) throws IOException {
-            byte[] bytes = readBytes(in);
-            char[] chars = new char[bytes.length / 2];
-            for (int i = 0; i < chars.length; i++) {
-                chars[i] = (char) ((bytes[2 * i] & 0xFF) << 8 | (bytes[2 * i + 1] & 0xFF));
-            }
-            return new String(chars);
-        }
-
-        private static byte[] readBytes(DataInputView in) throws IOException {
-            int length = in.readInt();
-            if (length < 0) {
-                throw new IOException("run output: a field of negative length " + length);
-            }
-            byte[] bytes = new byte[length];
-            in.readFully(bytes);
-            return bytes;
+                    | (o.ruleUpdate ? RULE_UPDATE : 0));
+            CompactText.writeId(o.ruleId, out);
+            CompactText.writeId(o.ruleTitle, out);
+            CompactText.writeId(o.lateStage, out);
+            CompactText.writeBlock(o.utf8, out);
         }
 
         @Override
@@ -199,10 +149,10 @@ public class RunOutput {
             o.update = (flags & UPDATE) != 0;
             o.late = (flags & LATE) != 0;
             o.ruleUpdate = (flags & RULE_UPDATE) != 0;
-            o.ruleId = (flags & RULE_ID) != 0 ? readText(in) : null;
-            o.ruleTitle = (flags & RULE_TITLE) != 0 ? readText(in) : null;
-            o.lateStage = (flags & LATE_STAGE) != 0 ? readText(in) : null;
-            o.utf8 = readBytes(in);
+            o.ruleId = CompactText.readId(in);
+            o.ruleTitle = CompactText.readId(in);
+            o.lateStage = CompactText.readId(in);
+            o.utf8 = CompactText.readBlock(in, "run output: a line");
             return o;
         }
 
