@@ -393,7 +393,7 @@ public final class EmbeddedRun {
                 .uid("tripline-encode-alerts")
                 .name("encode alerts")
                 .union(out.deadLetters()
-                        .map(d -> new RunOutput(false, null, null, d.toJsonLine()))
+                        .map(d -> RunOutput.deadLetter(d.toJsonLine()))
                         .returns(TypeInformation.of(RunOutput.class))
                         .uid("tripline-encode-dead-letters")
                         .name("encode dead letters"))
@@ -671,9 +671,7 @@ public final class EmbeddedRun {
 
     private static RunOutput encode(AlertRecord r, AlertFormat format) {
         Alert a = r.alert();
-        RunOutput o = new RunOutput(true, a.rule().id(), a.rule().title(), format.encode(a));
-        o.update = a.revision() > 0;
-        return o;
+        return RunOutput.alert(a.rule().id(), a.rule().title(), format.encode(a), a.revision() > 0);
     }
 
     /** The per-reason dead letter totals of a finished job, sorted by reason so that summaries compare. */

@@ -12,12 +12,11 @@ import org.junit.jupiter.api.Test;
 class RunOutputTest {
     @Test
     void everyKindOfLineComesBackAsItWasWritten() throws Exception {
-        RunOutput update = new RunOutput(true, "AWS.Rule", "Tïtle ✓ with \ud800 and \"quotes\"", "{\"a\":\"ü\"}");
-        update.update = true;
+        RunOutput update = RunOutput.alert("AWS.Rule", "Tïtle ✓ with \ud800 and \"quotes\"", "{\"a\":\"ü\"}", true);
         List<RunOutput> lines = List.of(
                 update,
-                new RunOutput(true, "r", "", ""),
-                new RunOutput(false, null, null, "{\"dead\":true}"),
+                RunOutput.alert("r", "", "", false),
+                RunOutput.deadLetter("{\"dead\":true}"),
                 RunOutput.late("correlate", "c-1", "{\"late\":1}"),
                 RunOutput.ruleUpdate("rules v2 accepted"));
         DataOutputSerializer out = new DataOutputSerializer(64);
