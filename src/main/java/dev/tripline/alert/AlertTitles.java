@@ -46,65 +46,20 @@ public final class AlertTitles {
      * {@code template} read once, for a rule that renders it on every alert: which of its braces are placeholders
      * depends on the text alone, so only the values are looked up per event.
      */
-    static Template compile(String template, boolean caseInsensitiveKeys) {
-        List<Object> parts = new ArrayList<>();
-        StringBuilder literal = new StringBuilder();
-        int i = 0;
-        int n = template.length();
-        while (i < n) {
-            char c = template.charAt(i);
-            if ((c == '{' || c == '}') && i + 1 < n && template.charAt(i + 1) == c) {
-                literal.append(c);
-                i += 2;
-                continue;
-            }
-            if (c == '{') {
-                int close = template.indexOf('}', i + 1);
-                FieldPath path = close < 0
-                        ? null
-                        : parsePath(template.substring(i + 1, close).trim(), caseInsensitiveKeys);
-                if (path != null) {
-                    if (!literal.isEmpty()) {
-                        parts.add(literal.toString());
-                        literal.setLength(0);
-                    }
-                    parts.add(path);
-                    i = close + 1;
-                    continue;
-                }
-            }
-            literal.append(c);
-            i++;
-        }
-        if (!literal.isEmpty()) {
-            parts.add(literal.toString());
-        }
-        return new Template(parts.toArray());
+    static SingleTitle compile(String template, boolean caseInsensitiveKeys) {
+        return new SingleTitle(Template.parse(template, text -> parsePath(text, caseInsensitiveKeys)));
     }
 
-    /** A title template as literal texts ({@code String}) and placeholders ({@link FieldPath}), in order. */
-    static final class Template {
-        private final Object[] parts;
+    /** A single-event rule's title template, its placeholders field paths. */
+    static final class SingleTitle {
+        private final Template<FieldPath> template;
 
-        private Template(Object[] parts) {
-            this.parts = parts;
+        private SingleTitle(Template<FieldPath> template) {
+            this.template = template;
         }
 
-        /** The title for {@code event}: as the template's text is rendered, up to {@link Limits#MAX_TITLE}. */
         String render(Event event) {
-            StringBuilder out = new StringBuilder(64);
-            for (Object part : parts) {
-                int room = Limits.MAX_TITLE - out.length();
-                if (room <= 0) {
-                    break;
-                }
-                if (part instanceof String literal) {
-                    out.append(literal, 0, Math.min(literal.length(), room));
-                } else {
-                    out.append(valueText(event, (FieldPath) part));
-                }
-            }
-            return Limits.truncate(out.toString(), Limits.MAX_TITLE);
+            return template.render(path -> valueText(event, path));
         }
     }
 
@@ -116,61 +71,103 @@ public final class AlertTitles {
      * order; {@value #MISSING} when none has it.
      */
     public static String renderCorrelation(String template, Map<String, String> group, List<Evidence> evidence) {
-        return render(template, text -> {
-            if (!isPlaceholderText(text)) {
-                return null;
-            }
-            if (group.containsKey(text)) {
-                String v = group.get(text);
-                return v == null ? MISSING : Limits.text(v);
-            }
-            Set<String> values = new LinkedHashSet<>();
-            for (Evidence e : evidence) {
-                String v = switch (text) {
-                    case "eventName" -> e.eventName();
-                    case "eventSource" -> e.eventSource();
-                    case "awsRegion" -> e.awsRegion();
-                    case "eventID" -> e.eventId();
-                    default -> {
-                        JsonNode n = e.fields().get(text);
-                        yield n == null ? null : Event.stringForm(n);
+        return Template.parse(template, text -> isPlaceholderText(text) ? text : null)
+                .render(text -> {
+                    if (group.containsKey(text)) {
+                        String v = group.get(text);
+                        return v == null ? MISSING : Limits.text(v);
                     }
-                };
-                if (v != null) {
-                    values.add(Limits.text(v));
-                }
-            }
-            return values.isEmpty() ? MISSING : Limits.text(String.join(", ", values));
-        });
+                    Set<String> values = new LinkedHashSet<>();
+                    for (Evidence e : evidence) {
+                        String v = switch (text) {
+                            case "eventName" -> e.eventName();
+                            case "eventSource" -> e.eventSource();
+                            case "awsRegion" -> e.awsRegion();
+                            case "eventID" -> e.eventId();
+                            default -> {
+                                JsonNode n = e.fields().get(text);
+                                yield n == null ? null : Event.stringForm(n);
+                            }
+                        };
+                        if (v != null) {
+                            values.add(Limits.text(v));
+                        }
+                    }
+                    return values.isEmpty() ? MISSING : Limits.text(String.join(", ", values));
+                });
     }
 
-    /** {@code lookup} turns a placeholder's text into its rendering, or null to write the braces literally. */
-    private static String render(String template, Function<String, String> lookup) {
-        StringBuilder out = new StringBuilder(template.length() + 32);
-        int i = 0;
-        int n = template.length();
-        while (i < n && out.length() < Limits.MAX_TITLE) {
-            char c = template.charAt(i);
-            if ((c == '{' || c == '}') && i + 1 < n && template.charAt(i + 1) == c) {
-                out.append(c);
-                i += 2;
-                continue;
-            }
-            if (c == '{') {
-                int close = template.indexOf('}', i + 1);
-                String value = close < 0
-                        ? null
-                        : lookup.apply(template.substring(i + 1, close).trim());
-                if (value != null) {
-                    out.append(value);
-                    i = close + 1;
+    /**
+     * A title template as literal texts and placeholders, in order: the brace syntax read once. {@code P} is what a
+     * placeholder stands for (a field path, a correlation's field name).
+     */
+    private static final class Template<P> {
+        /** A literal text ({@code String}) or a placeholder ({@link Slot}). */
+        private final Object[] parts;
+
+        private record Slot(Object key) {}
+
+        private Template(Object[] parts) {
+            this.parts = parts;
+        }
+
+        /**
+         * Splits {@code template}; {@code placeholder} turns the trimmed text between braces into what it stands
+         * for, or null to write the braces literally.
+         */
+        static <P> Template<P> parse(String template, Function<String, P> placeholder) {
+            List<Object> parts = new ArrayList<>();
+            StringBuilder literal = new StringBuilder();
+            int i = 0;
+            int n = template.length();
+            while (i < n) {
+                char c = template.charAt(i);
+                if ((c == '{' || c == '}') && i + 1 < n && template.charAt(i + 1) == c) {
+                    literal.append(c);
+                    i += 2;
                     continue;
                 }
+                if (c == '{') {
+                    int close = template.indexOf('}', i + 1);
+                    P key = close < 0
+                            ? null
+                            : placeholder.apply(template.substring(i + 1, close).trim());
+                    if (key != null) {
+                        if (!literal.isEmpty()) {
+                            parts.add(literal.toString());
+                            literal.setLength(0);
+                        }
+                        parts.add(new Slot(key));
+                        i = close + 1;
+                        continue;
+                    }
+                }
+                literal.append(c);
+                i++;
             }
-            out.append(c);
-            i++;
+            if (!literal.isEmpty()) {
+                parts.add(literal.toString());
+            }
+            return new Template<>(parts.toArray());
         }
-        return Limits.truncate(out.toString(), Limits.MAX_TITLE);
+
+        /** The title, each placeholder as {@code value} renders it, cut at {@link Limits#MAX_TITLE}. */
+        @SuppressWarnings("unchecked")
+        String render(Function<P, String> value) {
+            StringBuilder out = new StringBuilder(64);
+            for (Object part : parts) {
+                int room = Limits.MAX_TITLE - out.length();
+                if (room <= 0) {
+                    break;
+                }
+                if (part instanceof String literal) {
+                    out.append(literal, 0, Math.min(literal.length(), room));
+                } else {
+                    out.append(value.apply((P) ((Slot) part).key()));
+                }
+            }
+            return Limits.truncate(out.toString(), Limits.MAX_TITLE);
+        }
     }
 
     private static String valueText(Event event, FieldPath path) {

@@ -23,7 +23,7 @@ public final class SingleAlertTemplate {
     /** The title when the rule has no title template; null when it has one. */
     final String fixedTitle;
 
-    final AlertTitles.Template title;
+    final AlertTitles.SingleTitle title;
     /** The output fields shown as evidence ({@link Evidence#of}): distinct names, in the rule's order. */
     final String[] outputNames;
 
