@@ -288,14 +288,24 @@ final class CompactText {
         if (b == null) {
             out.writeInt(-1);
         } else {
-            out.writeInt(b.length);
-            out.write(b);
+            writeBlock(b, b.length, out);
         }
+    }
+
+    /** The first {@code length} bytes of {@code b} as a block: a record encoded into a reused buffer. */
+    static void writeBlock(byte[] b, int length, DataOutputView out) throws IOException {
+        out.writeInt(length);
+        out.write(b, 0, length);
     }
 
     /** Reads what {@link #writeBlock} wrote; {@code what} names the field in the error of a corrupt length. */
     static byte[] readBlock(DataInputView in, String what) throws IOException {
-        int length = blockLength(in, what);
+        return readBlock(in, what, MAX_BLOCK_BYTES);
+    }
+
+    /** {@link #readBlock(DataInputView, String)} for a block bounded by its writer's limits, not by this class's. */
+    static byte[] readBlock(DataInputView in, String what, int maxBytes) throws IOException {
+        int length = blockLength(in, what, maxBytes);
         if (length < 0) {
             return null;
         }
@@ -306,16 +316,16 @@ final class CompactText {
 
     /** Copies what {@link #writeBlock} wrote, as it is. */
     static void copyBlock(DataInputView in, DataOutputView out, String what) throws IOException {
-        int length = blockLength(in, what);
+        int length = blockLength(in, what, MAX_BLOCK_BYTES);
         out.writeInt(length);
         if (length > 0) {
             copyBytes(in, out, length);
         }
     }
 
-    private static int blockLength(DataInputView in, String what) throws IOException {
+    private static int blockLength(DataInputView in, String what, int maxBytes) throws IOException {
         int length = in.readInt();
-        if (length < -1 || length > MAX_BLOCK_BYTES) {
+        if (length < -1 || length > maxBytes) {
             throw new IOException("corrupt " + what + " of " + length + " bytes");
         }
         return length;

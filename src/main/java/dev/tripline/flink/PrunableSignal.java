@@ -67,12 +67,11 @@ public final class PrunableSignal {
                 CompactText.writeBlock(p.signal, out);
                 return;
             }
-            // As CompactText.writeBlock writes the record's bytes, without making an array of them first.
+            // The record's bytes as a block, without making an array of them first.
             DataOutputSerializer encoded = ENCODING.get();
             encoded.clear();
             SignalRecord.Serializer.INSTANCE.serialize(p.record, encoded);
-            out.writeInt(encoded.length());
-            out.write(encoded.getSharedBuffer(), 0, encoded.length());
+            CompactText.writeBlock(encoded.getSharedBuffer(), encoded.length(), out);
         }
 
         @Override

@@ -88,8 +88,8 @@ public final class RawRecord {
     }
 
     /**
-     * Origin, position, payload (its length, -1 for none, then its bytes), reason and message. Copies are the
-     * record itself: it is immutable.
+     * Origin, position, payload (a {@link CompactText#writeBlock block}: its length, -1 for none, then its bytes),
+     * reason and message. Copies are the record itself: it is immutable.
      */
     public static final class Serializer extends ImmutableSerializer<RawRecord> {
         private static final long serialVersionUID = 1L;
@@ -104,12 +104,7 @@ public final class RawRecord {
         public void serialize(RawRecord r, DataOutputView out) throws IOException {
             StringValue.writeString(r.origin, out);
             out.writeLong(r.position);
-            if (r.payload == null) {
-                out.writeInt(-1);
-            } else {
-                out.writeInt(r.payload.length);
-                out.write(r.payload);
-            }
+            CompactText.writeBlock(r.payload, out);
             StringValue.writeString(r.refused, out);
             StringValue.writeString(r.refusedMessage, out);
         }
@@ -118,21 +113,9 @@ public final class RawRecord {
         public RawRecord deserialize(DataInputView in) throws IOException {
             String origin = StringValue.readString(in);
             long position = in.readLong();
-            byte[] payload = readPayload(in);
+            // A reader's own limits bound a payload (a whole file may be larger than CompactText's bound).
+            byte[] payload = CompactText.readBlock(in, "raw record: a payload", Integer.MAX_VALUE);
             return new RawRecord(origin, position, payload, StringValue.readString(in), StringValue.readString(in));
-        }
-
-        private static byte[] readPayload(DataInputView in) throws IOException {
-            int length = in.readInt();
-            if (length < -1) {
-                throw new IOException("corrupt raw record: a payload of " + length + " bytes");
-            }
-            if (length < 0) {
-                return null;
-            }
-            byte[] payload = new byte[length];
-            in.readFully(payload);
-            return payload;
         }
 
         @Override

@@ -37,7 +37,6 @@ import java.util.function.Function;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.JobManagerOptions;
@@ -389,24 +388,24 @@ public final class EmbeddedRun {
         AlertFormat f = format;
         DataStream<RunOutput> outputs = out.alerts()
                 .map(r -> encode(r, f))
-                .returns(TypeInformation.of(RunOutput.class))
+                .returns(RunOutput.TYPE)
                 .uid("tripline-encode-alerts")
                 .name("encode alerts")
                 .union(out.deadLetters()
                         .map(d -> RunOutput.deadLetter(d.toJsonLine()))
-                        .returns(TypeInformation.of(RunOutput.class))
+                        .returns(RunOutput.TYPE)
                         .uid("tripline-encode-dead-letters")
                         .name("encode dead letters"))
                 .union(out.late()
                         .map(l -> RunOutput.late(l.stage, l.ruleId, l.toJsonLine()))
-                        .returns(TypeInformation.of(RunOutput.class))
+                        .returns(RunOutput.TYPE)
                         .uid("tripline-encode-late")
                         .name("encode late records"));
         DataStream<RunOutput> lines = out.ruleUpdates() == null
                 ? outputs
                 : outputs.union(out.ruleUpdates()
                         .map(s -> RunOutput.ruleUpdate(s.message()))
-                        .returns(TypeInformation.of(RunOutput.class))
+                        .returns(RunOutput.TYPE)
                         .uid("tripline-encode-rule-updates")
                         .name("encode rule update statuses"));
 
