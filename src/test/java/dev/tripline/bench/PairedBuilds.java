@@ -12,7 +12,8 @@ import java.util.function.Supplier;
  * Two builds of one bench in one JVM, for paired rounds on a noisy machine: a bench class of another build (a base
  * checkout's classes) is loaded in a class loader of its own, and its static {@code rounds(String file, int
  * records)} gives one round's figures per call, as this build's does; the rounds of the two alternate, and each
- * figure is summed up by the median of its later rounds. Used by {@link DetectBench} and {@link DedupBench}.
+ * figure is summed up by the median of its later rounds. Used by {@link DetectBench}, {@link DedupBench} and
+ * {@link MatcherPairedBench}.
  */
 final class PairedBuilds {
     private PairedBuilds() {}
