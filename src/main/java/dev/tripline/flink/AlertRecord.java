@@ -10,7 +10,6 @@ import org.apache.flink.api.common.typeinfo.TypeInfoFactory;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
@@ -135,16 +134,11 @@ public class AlertRecord {
     }
 
     /**
-     * The fields in order, strings in {@link CompactText}'s form (null allowed), the alert as a length and its bytes. Written by hand because Flink's POJO serializer reaches every field by reflection, on every record and on every copy between chained operators. A copy is shallow: nothing changes a record's alert bytes once it is made.
+     * The fields in order, strings in {@link CompactText}'s form (null allowed), the alert as a length and its bytes.
      */
-    public static final class Serializer extends TypeSerializerSingleton<AlertRecord> {
+    public static final class Serializer extends RecordSerializer<AlertRecord> {
         private static final long serialVersionUID = 1L;
         public static final Serializer INSTANCE = new Serializer();
-
-        @Override
-        public boolean isImmutableType() {
-            return false;
-        }
 
         @Override
         public AlertRecord createInstance() {
@@ -167,16 +161,6 @@ public class AlertRecord {
             r.dedupThreshold = from.dedupThreshold;
             r.decoded = from.decoded;
             return r;
-        }
-
-        @Override
-        public AlertRecord copy(AlertRecord from, AlertRecord reuse) {
-            return copy(from);
-        }
-
-        @Override
-        public int getLength() {
-            return -1;
         }
 
         @Override
@@ -209,11 +193,6 @@ public class AlertRecord {
             r.dedupPeriodMillis = in.readLong();
             r.dedupThreshold = in.readInt();
             return r;
-        }
-
-        @Override
-        public AlertRecord deserialize(AlertRecord reuse, DataInputView in) throws IOException {
-            return deserialize(in);
         }
 
         @Override

@@ -12,7 +12,6 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputSerializer;
@@ -125,19 +124,12 @@ public class SignalRecord {
 
     /**
      * The fields in order, strings in {@link CompactText}'s form (null allowed where the field may be null), the
-     * group as a count and its values, the evidence as a length and its bytes. Written by hand because Flink's
-     * POJO serializer reaches every field by reflection, on every record and on every copy between chained
-     * operators. A copy is shallow: nothing changes a record's arrays once it is made.
+     * group as a count and its values, the evidence as a length and its bytes.
      */
-    public static final class Serializer extends TypeSerializerSingleton<SignalRecord> {
+    public static final class Serializer extends RecordSerializer<SignalRecord> {
         private static final long serialVersionUID = 1L;
         public static final Serializer INSTANCE = new Serializer();
         private static final int MAX_GROUP_VALUES = 1024;
-
-        @Override
-        public boolean isImmutableType() {
-            return false;
-        }
 
         @Override
         public SignalRecord createInstance() {
@@ -158,16 +150,6 @@ public class SignalRecord {
             r.evidence = from.evidence;
             r.key = from.key;
             return r;
-        }
-
-        @Override
-        public SignalRecord copy(SignalRecord from, SignalRecord reuse) {
-            return copy(from);
-        }
-
-        @Override
-        public int getLength() {
-            return -1;
         }
 
         @Override
@@ -239,11 +221,6 @@ public class SignalRecord {
                 throw new IOException("corrupt signal record: " + n + " group values");
             }
             return n;
-        }
-
-        @Override
-        public SignalRecord deserialize(SignalRecord reuse, DataInputView in) throws IOException {
-            return deserialize(in);
         }
 
         /**

@@ -11,7 +11,6 @@ import org.apache.flink.api.common.typeinfo.TypeInfoFactory;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.core.memory.DataOutputView;
@@ -91,16 +90,11 @@ public class SingleMatch {
     }
 
     /**
-     * The fields in order, strings in {@link CompactText}'s form (null allowed), the alert as a length and its bytes. Written by hand because Flink's POJO serializer reaches every field by reflection, on every record and on every copy between chained operators. A copy is shallow: nothing changes a record's alert bytes once it is made.
+     * The fields in order, strings in {@link CompactText}'s form (null allowed), the alert as a length and its bytes.
      */
-    public static final class Serializer extends TypeSerializerSingleton<SingleMatch> {
+    public static final class Serializer extends RecordSerializer<SingleMatch> {
         private static final long serialVersionUID = 1L;
         public static final Serializer INSTANCE = new Serializer();
-
-        @Override
-        public boolean isImmutableType() {
-            return false;
-        }
 
         @Override
         public SingleMatch createInstance() {
@@ -118,16 +112,6 @@ public class SingleMatch {
             r.dedupPeriodMillis = from.dedupPeriodMillis;
             r.dedupThreshold = from.dedupThreshold;
             return r;
-        }
-
-        @Override
-        public SingleMatch copy(SingleMatch from, SingleMatch reuse) {
-            return copy(from);
-        }
-
-        @Override
-        public int getLength() {
-            return -1;
         }
 
         @Override
@@ -152,11 +136,6 @@ public class SingleMatch {
             r.dedupPeriodMillis = in.readLong();
             r.dedupThreshold = in.readInt();
             return r;
-        }
-
-        @Override
-        public SingleMatch deserialize(SingleMatch reuse, DataInputView in) throws IOException {
-            return deserialize(in);
         }
 
         @Override
