@@ -100,10 +100,12 @@ final class FieldReader implements Serializable {
         if (k == null) {
             return null;
         }
-        if (event.wholeTextIsRootKey(path)) {
+        if (k.length > 1 && event.wholeTextIsRootKey(path)) {
             return null; // a key holding the whole dotted path wins; the full lookup handles it
         }
-        JsonNode node = event.member(k[0]);
+        // The event's filter of its keys rules out most absent first keys (errorCode on a call that succeeded)
+        // without the search of the record's names a miss costs.
+        JsonNode node = event.noRootKeyFolds(path) ? null : event.member(k[0]);
         if (node == null) {
             return FIRST_KEY_ABSENT;
         }
