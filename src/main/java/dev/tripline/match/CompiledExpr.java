@@ -1,6 +1,8 @@
 package dev.tripline.match;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ContainerNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import dev.tripline.event.Event;
 import dev.tripline.event.FieldPath;
 import dev.tripline.rule.Expr;
@@ -249,7 +251,7 @@ abstract class CompiledExpr implements Serializable {
         /** Whether one value passes. */
         @Override
         public boolean test(JsonNode v) {
-            return !v.isNull() && !(containersFail && v.isContainerNode()) && valueTest.test(v);
+            return !(v instanceof NullNode) && !(containersFail && v instanceof ContainerNode) && valueTest.test(v);
         }
     }
 

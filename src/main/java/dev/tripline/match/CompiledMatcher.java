@@ -1,6 +1,8 @@
 package dev.tripline.match;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ContainerNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import dev.tripline.event.CaseFoldMap;
 import dev.tripline.event.Event;
 import dev.tripline.event.FieldPath;
@@ -239,7 +241,7 @@ public final class CompiledMatcher implements Serializable {
         if (scalar == null) {
             s.probe = probe;
             event.anyValue(probe.field.reader.path(), s);
-        } else if (!scalar.isMissingNode()) {
+        } else if (scalar != FieldValues.MISSING) {
             // The common case (eventName, userIdentity.type, ...): a few exact gets, no allocation.
             probe.test(scalar, s);
         }
@@ -340,13 +342,13 @@ public final class CompiledMatcher implements Serializable {
             if (part == Part.VALUES) {
                 s.meet(field.presentCondition);
             }
-            if (value.isContainerNode()) {
+            if (value instanceof ContainerNode) {
                 // Its text is the whole object or list written as JSON, as costly to build as the detection's own
                 // test, which decides anyway: let every condition of this part through.
                 s.meetAll(conditions);
                 return;
             }
-            String text = value.isNull() ? null : Event.stringForm(value);
+            String text = value instanceof NullNode ? null : Event.stringForm(value);
             if (text == null) {
                 return;
             }

@@ -2,6 +2,7 @@ package dev.tripline.match;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ValueNode;
 import dev.tripline.event.EcsAliases;
 import dev.tripline.event.Event;
 import dev.tripline.event.FieldPath;
@@ -99,10 +100,12 @@ final class FieldReader implements Serializable {
         if (k == null) {
             return null;
         }
-        if (event.wholeTextIsRootKey(path)) {
+        if (k.length > 1 && event.wholeTextIsRootKey(path)) {
             return null; // a key holding the whole dotted path wins; the full lookup handles it
         }
-        JsonNode node = event.member(k[0]);
+        // The event's filter of its keys rules out most absent first keys (errorCode on a call that succeeded)
+        // without the search of the record's names a miss costs.
+        JsonNode node = event.noRootKeyFolds(path) ? null : event.member(k[0]);
         if (node == null) {
             return FIRST_KEY_ABSENT;
         }
@@ -112,7 +115,8 @@ final class FieldReader implements Serializable {
                 return null;
             }
         }
-        return node.isValueNode() ? node : null;
+        // A type test rather than isValueNode(), a call on every kind of node (ObjectNode.get never gives missing).
+        return node instanceof ValueNode ? node : null;
     }
 
     /** {@link #read}'s answer from the {@link #walk} of its keys. */

@@ -85,7 +85,7 @@ class FieldValues {
         if (v == null) {
             return event.anyValue(field.path(), test);
         }
-        return !v.isMissingNode() && test.test(v);
+        return v != MISSING && test.test(v);
     }
 
     /** Gives each distinct path a matcher reads one {@link FieldReader}, and the reader its slot. */
