@@ -203,6 +203,12 @@ final class RecordMembers {
 
     /** Member k's value decoded from {@code bytes[from, to)}, cut to what the field set keeps below it. */
     private JsonNode decode(int k, int from, int to) {
+        if (bytes[from] == '"') {
+            String text = ValidJsonTree.unescapedString(bytes, from, to);
+            if (text != null) {
+                return EventParser.NODES.textNode(text);
+            }
+        }
         JsonNode v = ValidJsonTree.decodeValue(bytes, from, to);
         FieldSet.Node below = names[k].below();
         if (below != null) {
