@@ -260,6 +260,28 @@ public final class ValidJsonTree {
     }
 
     /**
+     * The text of the string token {@code b[from, to)} (its quotes included), which a strict pass has checked, when
+     * it holds no escape: then the text is its UTF-8 bytes as they are, with no decoder to set up. Null when it
+     * holds a backslash ({@link #decodeValue} reads it).
+     */
+    static String unescapedString(byte[] b, int from, int to) {
+        int end = to - 1;
+        int i = from + 1;
+        for (; i + 8 <= end; i += 8) {
+            long backslash = (long) LONGS.get(b, i) ^ (ONES * '\\');
+            if ((((backslash - ONES) & ~backslash) & HIGHS) != 0) {
+                return null;
+            }
+        }
+        for (; i < end; i++) {
+            if (b[i] == '\\') {
+                return null;
+            }
+        }
+        return new String(b, from + 1, end - from - 1, StandardCharsets.UTF_8);
+    }
+
+    /**
      * The string whose bytes start at {@link #pos}; {@link #pos} ends after its closing quote. Plain ASCII is
      * copied as it is; anything else takes {@link #text}.
      */

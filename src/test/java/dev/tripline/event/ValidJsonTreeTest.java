@@ -45,6 +45,29 @@ class ValidJsonTreeTest {
     // ---- the real datasets ----------------------------------------------------------------------------------
 
     @Test
+    void anUnescapedStringIsItsBytesAndAnEscapedOneIsLeftToTheDecoder() {
+        for (String token : List.of(
+                "\"\"",
+                "\"GetObject\"",
+                "\"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36\"",
+                "\"caf\u00e9 \u65e5\u672c \ud83d\ude00\"",
+                "\"a\\\"quote\"",
+                "\"a long value that holds one escape far from its start: \\u0041\"")) {
+            byte[] b = ("  " + token + "  ").getBytes(StandardCharsets.UTF_8);
+            int from = 2;
+            int to = b.length - 2;
+            String text = ValidJsonTree.unescapedString(b, from, to);
+            if (token.indexOf('\\') >= 0) {
+                assertThat(text).as(token).isNull();
+            } else {
+                assertThat(text)
+                        .as(token)
+                        .isEqualTo(ValidJsonTree.decodeValue(b, from, to).textValue());
+            }
+        }
+    }
+
+    @Test
     void everyValueOfEveryDatasetRecordDecodesAsJacksonDoes() throws IOException {
         int values = 0;
         int records = 0;
