@@ -9,7 +9,7 @@ import java.util.Iterator;
  * The top-level members of one record that {@link StrictJsonPass} accepted, as spans of the record's bytes: the
  * members a {@link FieldSet} keeps, by name, each with where its value lies. A value becomes a Jackson node the
  * first time it is read ({@link ValidJsonTree#decodeValue}, then cut to what the field set keeps below it; a
- * string without escapes straight from its bytes), and is cached. So a rule program pays only for the members its
+ * string by {@link ValidJsonTree#stringToken}, without the walk of a value), and is cached. So a rule program pays only for the members its
  * rules read on this record.
  *
  * <p>State: the record's bytes (never modified), the kept names and their spans (fixed when built) and the
@@ -205,10 +205,7 @@ final class RecordMembers {
     /** Member k's value decoded from {@code bytes[from, to)}, cut to what the field set keeps below it. */
     private JsonNode decode(int k, int from, int to) {
         if (bytes[from] == '"') {
-            String text = ValidJsonTree.unescapedString(bytes, from, to);
-            if (text != null) {
-                return EventParser.NODES.textNode(text);
-            }
+            return EventParser.NODES.textNode(ValidJsonTree.stringToken(bytes, from, to));
         }
         JsonNode v = ValidJsonTree.decodeValue(bytes, from, to);
         FieldSet.Node below = names[k].below();

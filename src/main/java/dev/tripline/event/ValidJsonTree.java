@@ -260,25 +260,11 @@ public final class ValidJsonTree {
     }
 
     /**
-     * The text of the string token {@code b[from, to)} (its quotes included), which a strict pass has checked, when
-     * it holds no escape: then the text is its UTF-8 bytes as they are, with no decoder to set up. Null when it
-     * holds a backslash ({@link #decodeValue} reads it).
+     * The text of the string token {@code b[from, to)} (its quotes included, nothing around them), which a strict
+     * pass has checked: what {@link #decodeValue} gives for it, without the walk of a value around it.
      */
-    static String unescapedString(byte[] b, int from, int to) {
-        int end = to - 1;
-        int i = from + 1;
-        for (; i + 8 <= end; i += 8) {
-            long backslash = (long) LONGS.get(b, i) ^ (ONES * '\\');
-            if ((((backslash - ONES) & ~backslash) & HIGHS) != 0) {
-                return null;
-            }
-        }
-        for (; i < end; i++) {
-            if (b[i] == '\\') {
-                return null;
-            }
-        }
-        return new String(b, from + 1, end - from - 1, StandardCharsets.UTF_8);
+    static String stringToken(byte[] b, int from, int to) {
+        return new ValidJsonTree(b, from + 1, to - 1).text(from + 1, to - 1);
     }
 
     /**
@@ -307,6 +293,23 @@ public final class ValidJsonTree {
         throw invalid("unterminated string");
     }
 
+    /** True when {@code b[start, end)} holds a backslash: eight bytes at a time, the rest one by one. */
+    private static boolean hasBackslash(byte[] b, int start, int end) {
+        int i = start;
+        for (; i + 8 <= end; i += 8) {
+            long backslash = (long) LONGS.get(b, i) ^ (ONES * '\\');
+            if ((((backslash - ONES) & ~backslash) & HIGHS) != 0) {
+                return true;
+            }
+        }
+        for (; i < end; i++) {
+            if (b[i] == '\\') {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** True when none of the eight bytes of {@code w} is a quote, a backslash or above 0x7f. */
     private static boolean plainAscii(long w) {
         long quote = w ^ (ONES * '"');
@@ -329,11 +332,7 @@ public final class ValidJsonTree {
 
     /** The text of the string content {@code b[start, end)}: UTF-8 with JSON's escapes. */
     private String text(int start, int end) {
-        int backslash = start;
-        while (backslash < end && b[backslash] != '\\') {
-            backslash++;
-        }
-        if (backslash == end) {
+        if (!hasBackslash(b, start, end)) {
             return new String(b, start, end - start, StandardCharsets.UTF_8);
         }
         // Never more chars than bytes: an escape is at least two bytes for one char, a UTF-8 sequence at least as
