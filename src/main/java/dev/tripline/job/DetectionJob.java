@@ -497,27 +497,25 @@ public final class DetectionJob {
             late.add(correlated.getSideOutput(CorrelateFunction.LATE));
         }
         CorrelationAlerts toAlerts = new CorrelationAlerts(DedupPolicy.suppression(options.correlationSuppression()));
-        DataStream<AlertRecord> composite = null;
-        if (batch) {
-            // BATCH: each stage's firings become alerts in the stage's own task, chained to it, rather than in one
-            // task behind their union: a task less to schedule and a blocking exchange less to write and read.
-            for (int stage = 1; stage <= stageCount; stage++) {
-                DataStream<AlertRecord> alerts = fired.get(stage - 1)
-                        .flatMap(toAlerts)
-                        .returns(TypeInformation.of(AlertRecord.class))
-                        .uid(UID_CORRELATION_ALERTS + "-stage-" + stage)
-                        .name("correlation alerts, stage " + stage);
-                composite = composite == null ? alerts : composite.union(alerts);
-            }
-        } else {
+        // BATCH: each stage's firings become alerts in the stage's own task, chained to it, rather than in one
+        // task behind their union: a task less to schedule and a blocking exchange less to write and read. A stream
+        // keeps the one task, whose uid its savepoints hold.
+        List<DataStream<FiredRecord>> firings = fired;
+        if (!batch) {
             DataStream<FiredRecord> allFired = fired.get(0);
             for (int i = 1; i < fired.size(); i++) {
                 allFired = allFired.union(fired.get(i));
             }
-            composite = allFired.flatMap(toAlerts)
+            firings = List.of(allFired);
+        }
+        DataStream<AlertRecord> composite = null;
+        for (int i = 0; i < firings.size(); i++) {
+            DataStream<AlertRecord> alerts = firings.get(i)
+                    .flatMap(toAlerts)
                     .returns(TypeInformation.of(AlertRecord.class))
-                    .uid(UID_CORRELATION_ALERTS)
-                    .name("correlation alerts");
+                    .uid(batch ? UID_CORRELATION_ALERTS + "-stage-" + (i + 1) : UID_CORRELATION_ALERTS)
+                    .name(batch ? "correlation alerts, stage " + (i + 1) : "correlation alerts");
+            composite = composite == null ? alerts : composite.union(alerts);
         }
 
         DataStream<AlertRecord> single = detected.getSideOutput(DetectFunction.SINGLE_MATCHES)
