@@ -70,26 +70,29 @@ public final class GroupKey {
     private final int hash;
 
     /** Where a key's values are encoded before they are copied into it: one buffer per thread, not per key. */
-    private static final ThreadLocal<DataOutputSerializer> ENCODING =
-            ThreadLocal.withInitial(() -> new DataOutputSerializer(128));
+    private static final ThreadLocal<byte[][]> ENCODING = ThreadLocal.withInitial(() -> new byte[][] {new byte[256]});
 
     public GroupKey(String planId, String fingerprint, List<String> group) {
         this(planId, fingerprint, group.toArray(String[]::new));
     }
 
     public GroupKey(String planId, String fingerprint, String[] group) {
-        DataOutputSerializer encoding = ENCODING.get();
-        encoding.clear();
-        try {
-            for (String g : group) {
-                CompactText.write(Objects.requireNonNull(g, "group value"), encoding);
+        byte[][] holder = ENCODING.get();
+        byte[] encoding = holder[0];
+        int at = 0;
+        for (String g : group) {
+            int max = at + CompactText.maxEncodedLength(Objects.requireNonNull(g, "group value"));
+            if (max > encoding.length) {
+                encoding = Arrays.copyOf(encoding, Math.max(max, 2 * encoding.length));
+                if (encoding.length <= 1 << 16) { // a huge value keeps no huge buffer
+                    holder[0] = encoding;
+                }
             }
-        } catch (IOException e) {
-            throw new IllegalStateException("a group value could not be encoded in memory", e);
+            at = CompactText.encode(g, encoding, at);
         }
         this.planId = canonical(Objects.requireNonNull(planId, "planId"));
         this.fingerprint = canonical(Objects.requireNonNull(fingerprint, "fingerprint"));
-        this.values = encoding.getCopyOfBuffer();
+        this.values = Arrays.copyOf(encoding, at);
         this.count = group.length;
         this.hash = hash(this.planId, this.fingerprint, values);
     }
