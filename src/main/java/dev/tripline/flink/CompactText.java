@@ -93,25 +93,21 @@ final class CompactText {
      * {@link #maxEncodedLength} bytes from there, and returns the position after it. The form is told from the
      * characters in one pass, and nothing is allocated: every key made from a record's group values comes here.
      */
+    @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): the low bytes, exactly Latin-1's
     static int encode(String s, byte[] out, int at) {
         int n = s.length();
         if (n > MAX_LENGTH) {
             throw new IllegalArgumentException("text of " + n + " characters, more than " + MAX_LENGTH);
         }
-        boolean hex = n > 0 && n % 2 == 0;
-        boolean uuid = n == UUID_LENGTH;
-        boolean wide = false;
+        // One pass over the characters tells Latin-1 from wider text (their bits or'ed) and hex digits from the rest.
+        int bits = 0;
+        boolean hex = n % 2 == 0;
         for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
-            if (c > 0xFF) {
-                wide = true;
-                break;
-            }
-            boolean digit = c >= '0' && c <= '9' || c >= 'a' && c <= 'f';
-            hex &= digit;
-            uuid &= i == 8 || i == 13 || i == 18 || i == 23 ? c == '-' : digit;
+            bits |= c;
+            hex &= c - '0' < 10 && c >= '0' || c - 'a' < 6 && c >= 'a';
         }
-        int form = wide ? UTF16 : uuid ? UUID : hex ? HEX : LATIN1;
+        int form = bits > 0xFF ? UTF16 : n == 0 ? LATIN1 : hex ? HEX : n == UUID_LENGTH && isUuid(s) ? UUID : LATIN1;
         // A UUID's length goes without saying: its header is one byte.
         long header = ((form == UUID ? 0 : (long) n) << 2 | form) + 1;
         while ((header & ~0x7FL) != 0) {
@@ -121,9 +117,9 @@ final class CompactText {
         out[at++] = (byte) header;
         switch (form) {
             case LATIN1 -> {
-                for (int i = 0; i < n; i++) {
-                    out[at++] = (byte) s.charAt(i);
-                }
+                // Every character is at most U+00FF, so the low bytes are the text (one bulk copy).
+                s.getBytes(0, n, out, at);
+                at += n;
             }
             case HEX -> at = hexBytes(s, 0, n, out, at);
             case UUID -> {
@@ -393,6 +389,16 @@ final class CompactText {
             case UUID -> 16;
             default -> 2 * n;
         };
+    }
+
+    private static boolean isUuid(String s) {
+        for (int i = 0; i < UUID_LENGTH; i++) {
+            char c = s.charAt(i);
+            if (i == 8 || i == 13 || i == 18 || i == 23 ? c != '-' : !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Packs the hex digits {@code s[from, to)} into {@code b} from {@code at}; returns the position after them. */
