@@ -305,6 +305,72 @@ final class CompactText {
         }
     }
 
+    /** This thread's {@link Gathered}, emptied. */
+    static Gathered gathered() {
+        Gathered g = GATHERED.get();
+        g.clear();
+        return g;
+    }
+
+    private static final ThreadLocal<Gathered> GATHERED = ThreadLocal.withInitial(Gathered::new);
+
+    /**
+     * Strings in their written form, one after the other, in one growable array: where a key's group values are
+     * put together (encoded from a record's strings, or read off a record as written) before they are copied into
+     * the key. One per thread ({@link #gathered()}); it keeps its array between uses unless a huge value grew it.
+     */
+    static final class Gathered {
+        private static final int INITIAL = 256;
+        private static final int KEPT = 1 << 16;
+
+        private byte[] bytes = new byte[INITIAL];
+        private int length;
+
+        private void clear() {
+            length = 0;
+            if (bytes.length > KEPT) {
+                bytes = new byte[INITIAL];
+            }
+        }
+
+        private void ensure(int more) {
+            if (length + more > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.max(length + more, 2 * bytes.length));
+            }
+        }
+
+        /** Appends non-null {@code s} in {@link #write}'s form. */
+        void add(String s) {
+            ensure(maxEncodedLength(s));
+            length = encode(s, bytes, length);
+        }
+
+        /**
+         * Appends the next string of {@code in} as it is written there, without building it.
+         *
+         * @return false when it was a null
+         */
+        boolean add(DataInputView in) throws IOException {
+            long header = readHeader(in);
+            int n = header == 0 ? 0 : byteLength(form(header), length(header));
+            ensure(5 + n);
+            long v = header;
+            while ((v & ~0x7FL) != 0) {
+                bytes[length++] = (byte) ((v & 0x7F) | 0x80);
+                v >>>= 7;
+            }
+            bytes[length++] = (byte) v;
+            in.readFully(bytes, length, n);
+            length += n;
+            return header != 0;
+        }
+
+        /** The bytes gathered, in an array of their own. */
+        byte[] copy() {
+            return Arrays.copyOf(bytes, length);
+        }
+    }
+
     /** Copies one string from {@code in} to {@code out} as it is, without building it. */
     static void copy(DataInputView in, DataOutputView out) throws IOException {
         long header = readHeader(in);
