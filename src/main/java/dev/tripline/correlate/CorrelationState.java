@@ -71,12 +71,13 @@ public final class CorrelationState {
         }
     }
 
-    final ArrayList<Slot> slots = new ArrayList<>(4);
+    /** Most groups hold one or two slots (a sequence's steps, a later step waiting for the watermark): sized so. */
+    final ArrayList<Slot> slots = new ArrayList<>(2);
     /**
      * The slots' times, in step with {@link #slots} ({@code times[i] == slots.get(i).time}): searching by time, which
      * every step and window does, reads one array instead of a slot object per probe.
      */
-    private long[] times = new long[4];
+    private long[] times = new long[2];
     /** Open or closed slots per rule index, kept in step with {@link #slots}. */
     private int[] perRule = new int[2];
     /** The per-rule slot limit was hit in this group and logged; later hits are only counted. */

@@ -72,38 +72,72 @@ final class CompactText {
             out.writeByte(0);
             return;
         }
+        int max = maxEncodedLength(s);
+        byte[] buffer = max <= MAX_SCRATCH ? SCRATCH.get() : new byte[max];
+        out.write(buffer, 0, encode(s, buffer, 0));
+    }
+
+    /** Strings whose form may take more bytes than this are encoded into an array of their own, not the scratch. */
+    private static final int MAX_SCRATCH = 1 << 16;
+
+    /** Where {@link #write} encodes a string before it writes it: one buffer per thread. */
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[MAX_SCRATCH]);
+
+    /** The most bytes {@link #encode} can take for {@code s}: a header of at most five bytes, two bytes a character. */
+    static int maxEncodedLength(String s) {
+        return 5 + 2 * s.length();
+    }
+
+    /**
+     * Writes non-null {@code s} in this class's form into {@code out} from {@code at}, which must have room for
+     * {@link #maxEncodedLength} bytes from there, and returns the position after it. The form is told from the
+     * characters in one pass, and nothing is allocated: every key made from a record's group values comes here.
+     */
+    @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): the low bytes, exactly Latin-1's
+    static int encode(String s, byte[] out, int at) {
         int n = s.length();
         if (n > MAX_LENGTH) {
             throw new IllegalArgumentException("text of " + n + " characters, more than " + MAX_LENGTH);
         }
-        // A Latin-1 string's bytes are one copy away and tell its form faster than its characters do; they are
-        // also what LATIN1 writes.
-        byte[] latin1 = s.getBytes(StandardCharsets.ISO_8859_1);
-        int form = formOf(s, latin1);
+        // One pass over the characters tells Latin-1 from wider text (their bits or'ed) and hex digits from the rest.
+        int bits = 0;
+        boolean hex = n % 2 == 0;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            bits |= c;
+            hex &= c - '0' < 10 && c >= '0' || c - 'a' < 6 && c >= 'a';
+        }
+        int form = bits > 0xFF ? UTF16 : n == 0 ? LATIN1 : hex ? HEX : n == UUID_LENGTH && isUuid(s) ? UUID : LATIN1;
         // A UUID's length goes without saying: its header is one byte.
-        writeHeader(out, ((form == UUID ? 0 : (long) n) << 2 | form) + 1);
+        long header = ((form == UUID ? 0 : (long) n) << 2 | form) + 1;
+        while ((header & ~0x7FL) != 0) {
+            out[at++] = (byte) ((header & 0x7F) | 0x80);
+            header >>>= 7;
+        }
+        out[at++] = (byte) header;
         switch (form) {
-            case LATIN1 -> out.write(latin1);
-            // The digits' bytes are packed into the front of latin1 itself, which is this call's own copy.
-            case HEX -> out.write(hexBytes(latin1, 0, n, latin1, 0), 0, n / 2);
+            case LATIN1 -> {
+                // Every character is at most U+00FF, so the low bytes are the text (one bulk copy).
+                s.getBytes(0, n, out, at);
+                at += n;
+            }
+            case HEX -> at = hexBytes(s, 0, n, out, at);
             case UUID -> {
-                hexBytes(latin1, 0, 8, latin1, 0);
-                hexBytes(latin1, 9, 13, latin1, 4);
-                hexBytes(latin1, 14, 18, latin1, 6);
-                hexBytes(latin1, 19, 23, latin1, 8);
-                hexBytes(latin1, 24, 36, latin1, 10);
-                out.write(latin1, 0, 16);
+                at = hexBytes(s, 0, 8, out, at);
+                at = hexBytes(s, 9, 13, out, at);
+                at = hexBytes(s, 14, 18, out, at);
+                at = hexBytes(s, 19, 23, out, at);
+                at = hexBytes(s, 24, 36, out, at);
             }
             default -> {
-                byte[] b = new byte[2 * n];
                 for (int i = 0; i < n; i++) {
                     char c = s.charAt(i);
-                    b[2 * i] = (byte) (c >>> 8);
-                    b[2 * i + 1] = (byte) c;
+                    out[at++] = (byte) (c >>> 8);
+                    out[at++] = (byte) c;
                 }
-                out.write(b);
             }
         }
+        return at;
     }
 
     static String read(DataInputView in) throws IOException {
@@ -271,6 +305,72 @@ final class CompactText {
         }
     }
 
+    /** This thread's {@link Gathered}, emptied. */
+    static Gathered gathered() {
+        Gathered g = GATHERED.get();
+        g.clear();
+        return g;
+    }
+
+    private static final ThreadLocal<Gathered> GATHERED = ThreadLocal.withInitial(Gathered::new);
+
+    /**
+     * Strings in their written form, one after the other, in one growable array: where a key's group values are
+     * put together (encoded from a record's strings, or read off a record as written) before they are copied into
+     * the key. One per thread ({@link #gathered()}); it keeps its array between uses unless a huge value grew it.
+     */
+    static final class Gathered {
+        private static final int INITIAL = 256;
+        private static final int KEPT = 1 << 16;
+
+        private byte[] bytes = new byte[INITIAL];
+        private int length;
+
+        private void clear() {
+            length = 0;
+            if (bytes.length > KEPT) {
+                bytes = new byte[INITIAL];
+            }
+        }
+
+        private void ensure(int more) {
+            if (length + more > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.max(length + more, 2 * bytes.length));
+            }
+        }
+
+        /** Appends non-null {@code s} in {@link #write}'s form. */
+        void add(String s) {
+            ensure(maxEncodedLength(s));
+            length = encode(s, bytes, length);
+        }
+
+        /**
+         * Appends the next string of {@code in} as it is written there, without building it.
+         *
+         * @return false when it was a null
+         */
+        boolean add(DataInputView in) throws IOException {
+            long header = readHeader(in);
+            int n = header == 0 ? 0 : byteLength(form(header), length(header));
+            ensure(5 + n);
+            long v = header;
+            while ((v & ~0x7FL) != 0) {
+                bytes[length++] = (byte) ((v & 0x7F) | 0x80);
+                v >>>= 7;
+            }
+            bytes[length++] = (byte) v;
+            in.readFully(bytes, length, n);
+            length += n;
+            return header != 0;
+        }
+
+        /** The bytes gathered, in an array of their own. */
+        byte[] copy() {
+            return Arrays.copyOf(bytes, length);
+        }
+    }
+
     /** Copies one string from {@code in} to {@code out} as it is, without building it. */
     static void copy(DataInputView in, DataOutputView out) throws IOException {
         long header = readHeader(in);
@@ -357,68 +457,26 @@ final class CompactText {
         };
     }
 
-    /**
-     * The form of {@code s}, whose ISO-8859-1 bytes are {@code latin1}: a character past U+00FF became {@code ?}
-     * there (a surrogate pair one {@code ?} for two characters), so only a {@code ?} is looked up in {@code s}.
-     * Each test stops at its first miss: most values (ARNs, names) are not hex from their second character on.
-     */
-    private static int formOf(String s, byte[] latin1) {
-        int n = latin1.length;
-        if (n != s.length() || hasWideCharacter(s, latin1)) {
-            return UTF16;
-        }
-        if (n == UUID_LENGTH && isUuid(latin1)) {
-            return UUID;
-        }
-        return n > 0 && n % 2 == 0 && isHex(latin1) ? HEX : LATIN1;
-    }
-
-    /** True when a {@code ?} of {@code latin1} stands for a character of {@code s} past U+00FF. */
-    private static boolean hasWideCharacter(String s, byte[] latin1) {
-        for (int i = 0; i < latin1.length; i++) {
-            if (latin1[i] == '?' && s.charAt(i) != '?') {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean isHex(byte[] s) {
-        for (byte c : s) {
-            if (!isHexDigit(c)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean isUuid(byte[] s) {
+    private static boolean isUuid(String s) {
         for (int i = 0; i < UUID_LENGTH; i++) {
-            byte c = s[i];
-            if (i == 8 || i == 13 || i == 18 || i == 23 ? c != '-' : !isHexDigit(c)) {
+            char c = s.charAt(i);
+            if (i == 8 || i == 13 || i == 18 || i == 23 ? c != '-' : !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
                 return false;
             }
         }
         return true;
     }
 
-    private static boolean isHexDigit(byte c) {
-        return c >= '0' && c <= '9' || c >= 'a' && c <= 'f';
-    }
-
-    /**
-     * Packs the hex digits {@code s[from, to)} into {@code b} from {@code at}; {@code b} may be {@code s} when {@code
-     * at <= from}, since each byte is written after the two digits it is made of are read, at or before them.
-     */
-    private static byte[] hexBytes(byte[] s, int from, int to, byte[] b, int at) {
+    /** Packs the hex digits {@code s[from, to)} into {@code b} from {@code at}; returns the position after them. */
+    private static int hexBytes(String s, int from, int to, byte[] b, int at) {
         for (int i = from; i < to; i += 2) {
-            b[at++] = (byte) (hexValue(s[i]) << 4 | hexValue(s[i + 1]));
+            b[at++] = (byte) (hexValue(s.charAt(i)) << 4 | hexValue(s.charAt(i + 1)));
         }
-        return b;
+        return at;
     }
 
-    /** The value of a lowercase hex digit ({@link #isHexDigit}). */
-    private static int hexValue(byte c) {
+    /** The value of a lowercase hex digit. */
+    private static int hexValue(char c) {
         return c <= '9' ? c - '0' : c - 'a' + 10;
     }
 

@@ -16,7 +16,6 @@ import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataInputView;
-import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
@@ -69,27 +68,18 @@ public final class GroupKey {
 
     private final int hash;
 
-    /** Where a key's values are encoded before they are copied into it: one buffer per thread, not per key. */
-    private static final ThreadLocal<DataOutputSerializer> ENCODING =
-            ThreadLocal.withInitial(() -> new DataOutputSerializer(128));
-
     public GroupKey(String planId, String fingerprint, List<String> group) {
         this(planId, fingerprint, group.toArray(String[]::new));
     }
 
     public GroupKey(String planId, String fingerprint, String[] group) {
-        DataOutputSerializer encoding = ENCODING.get();
-        encoding.clear();
-        try {
-            for (String g : group) {
-                CompactText.write(Objects.requireNonNull(g, "group value"), encoding);
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("a group value could not be encoded in memory", e);
+        CompactText.Gathered encoding = CompactText.gathered();
+        for (String g : group) {
+            encoding.add(Objects.requireNonNull(g, "group value"));
         }
         this.planId = canonical(Objects.requireNonNull(planId, "planId"));
         this.fingerprint = canonical(Objects.requireNonNull(fingerprint, "fingerprint"));
-        this.values = encoding.getCopyOfBuffer();
+        this.values = encoding.copy();
         this.count = group.length;
         this.hash = hash(this.planId, this.fingerprint, values);
     }
@@ -441,16 +431,14 @@ public final class GroupKey {
         if (n > MAX_GROUP_VALUES) {
             throw new IOException("corrupt correlation key: " + n + " group values");
         }
-        // The values are kept as they are written: copied string by string, each checked to be there.
-        DataOutputSerializer bytes = new DataOutputSerializer(64);
+        // The values are kept as they are written: gathered string by string, each checked to be there.
+        CompactText.Gathered bytes = CompactText.gathered();
         for (int i = 0; i < n; i++) {
-            int start = bytes.length();
-            CompactText.copy(in, bytes);
-            if (bytes.length() == start + 1 && bytes.getSharedBuffer()[start] == 0) {
+            if (!bytes.add(in)) {
                 throw new IOException("corrupt correlation key: a null group value");
             }
         }
-        GroupKey k = new GroupKey(planId, fingerprint, bytes.getCopyOfBuffer(), n);
+        GroupKey k = new GroupKey(planId, fingerprint, bytes.copy(), n);
         if (k.hash != hash) {
             throw new IOException("corrupt correlation key: its hash does not match " + k);
         }

@@ -14,7 +14,6 @@ import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataInputView;
-import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
@@ -102,8 +101,9 @@ public class SignalRecord {
 
     /** The signal as {@code plan} (the plan of {@link #key()} under the running rules) steps it. */
     public Signal signal(CorrelationPlan plan) {
-        // A record read back hands the plan its key's values undecoded: a step that only adds a slot never reads them.
-        List<String> values = group == null && key != null ? key.groupView() : List.of(group());
+        // A keyed record (the correlate stage's always are) hands the plan its key's values undecoded, not a copy of
+        // its strings: a step that only adds a slot never reads them.
+        List<String> values = key != null ? key.groupView() : List.of(group());
         return plan.signal(ruleIndex, ruleId, time, values, value, evidence);
     }
 
@@ -183,20 +183,16 @@ public class SignalRecord {
             int n = groupSize(in);
             // The group values are written as a key holds them: kept as read, they make the key without encoding
             // them again, and stay undecoded until something asks for them (group()).
-            DataOutputSerializer values = VALUES.get();
-            values.clear();
+            CompactText.Gathered values = CompactText.gathered();
             boolean complete = true;
             for (int i = 0; i < n; i++) {
-                int start = values.length();
-                CompactText.copy(in, values);
-                // A null is written as its header alone, one zero byte.
-                complete &= values.length() != start + 1 || values.getSharedBuffer()[start] != 0;
+                complete &= values.add(in);
             }
             if (complete && r.planId != null && r.fingerprint != null) {
-                r.key = new GroupKey(r.planId, r.fingerprint, values.getCopyOfBuffer(), n);
+                r.key = new GroupKey(r.planId, r.fingerprint, values.copy(), n);
             } else {
                 // No key without a plan or with a null value (a corrupt or test record): the values as they are.
-                DataInputDeserializer read = new DataInputDeserializer(values.getSharedBuffer(), 0, values.length());
+                DataInputDeserializer read = new DataInputDeserializer(values.copy());
                 r.group = new String[n];
                 for (int i = 0; i < n; i++) {
                     r.group[i] = CompactText.read(read);
@@ -210,10 +206,6 @@ public class SignalRecord {
             r.evidence = CompactText.readBlock(in, "signal record: evidence");
             return r;
         }
-
-        /** Where a record's group values are read before they are copied into its key: one buffer per thread. */
-        private static final ThreadLocal<DataOutputSerializer> VALUES =
-                ThreadLocal.withInitial(() -> new DataOutputSerializer(128));
 
         private static int groupSize(DataInputView in) throws IOException {
             int n = in.readInt();

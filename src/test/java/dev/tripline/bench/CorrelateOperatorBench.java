@@ -13,7 +13,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataInputViewStreamWrapper;
+import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.core.memory.DataOutputViewStreamWrapper;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -31,9 +33,16 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * <p>The day's signals are cached in {@code target/bench/flagship-day.bin} (records in their serializer's form)
  * after the first run, so that later runs skip detection.
  *
+ * <p>Input {@code memory} (the default) hands the operator records made in memory: the thread makes each
+ * record's key from its group strings, as detect does before the keyed exchange. Input {@code wire} hands it
+ * records as the keyed exchange delivers them in a job: each is deserialised inside the timed loop from bytes its
+ * serializer wrote before the reps (key made first, as the exchange does), so the thread reads the key's bytes
+ * and the evidence array off the record, which is what the correlate thread of a job (and of
+ * {@link CorrelateBench}) does.
+ *
  * <pre>
  * java -Dtripline.shared=../shared -cp &lt;classes&gt;:target/test-classes:&lt;test classpath&gt; \
- *     dev.tripline.bench.CorrelateOperatorBench [reps=5] [copies=10] [watermarkEvery=32768]
+ *     dev.tripline.bench.CorrelateOperatorBench [reps=5] [copies=10] [watermarkEvery=32768] [input=memory|wire]
  * </pre>
  */
 public final class CorrelateOperatorBench {
@@ -43,16 +52,30 @@ public final class CorrelateOperatorBench {
         int reps = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         int copies = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         int watermarkEvery = args.length > 2 ? Integer.parseInt(args[2]) : 32_768;
+        boolean wire = args.length > 3 && args[3].equals("wire");
+        if (args.length > 3 && !wire && !args[3].equals("memory")) {
+            throw new IllegalArgumentException("input must be memory or wire, not " + args[3]);
+        }
         RuleSet rules = EndToEndBench.rules();
         CorrelationEngine engine = CorrelationEngine.compile(rules);
         List<SignalRecord> all = CorrelateBench.replay(day(rules), copies, engine);
+        List<byte[]> written = new ArrayList<>(wire ? all.size() : 0);
+        if (wire) {
+            DataOutputSerializer out = new DataOutputSerializer(1024);
+            for (SignalRecord r : all) {
+                out.clear();
+                r.key();
+                SignalRecord.Serializer.INSTANCE.serialize(r, out);
+                written.add(out.getCopyOfBuffer());
+            }
+        }
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         List<Double> rates = new ArrayList<>();
         List<Double> allocations = new ArrayList<>();
         for (int rep = 0; rep <= reps; rep++) { // the first is a warm-up
             // Each run gets its own evidence arrays, as records read off the network do.
-            List<SignalRecord> in = new ArrayList<>(all.size());
-            for (SignalRecord r : all) {
+            List<SignalRecord> in = new ArrayList<>(wire ? 0 : all.size());
+            for (SignalRecord r : wire ? List.<SignalRecord>of() : all) {
                 SignalRecord c = SignalRecord.Serializer.INSTANCE.copy(r);
                 c.evidence = r.evidence.clone();
                 in.add(c);
@@ -64,8 +87,10 @@ public final class CorrelateOperatorBench {
                 long cpu = threads.getCurrentThreadCpuTime();
                 long allocated = threads.getCurrentThreadAllocatedBytes();
                 long latest = Long.MIN_VALUE;
-                for (int i = 0; i < in.size(); i++) {
-                    SignalRecord r = in.set(i, null);
+                for (int i = 0; i < all.size(); i++) {
+                    SignalRecord r = wire
+                            ? SignalRecord.Serializer.INSTANCE.deserialize(new DataInputDeserializer(written.get(i)))
+                            : in.set(i, null);
                     h.processElement(new StreamRecord<>(r, r.time));
                     latest = Math.max(latest, r.time);
                     if ((i + 1) % watermarkEvery == 0) {

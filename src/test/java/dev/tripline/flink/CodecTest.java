@@ -448,6 +448,12 @@ class CodecTest {
             assertThat(again.available()).isZero();
         }
         assertThat(bytesOf(uuid)).as("a UUID takes its 16 bytes and a header").isEqualTo(17);
+        assertThat(bytesOf("0123456789abcdef"))
+                .as("lowercase hex: a byte per two digits")
+                .isEqualTo(9);
+        assertThat(bytesOf("0123456789abcdeF")).as("not lowercase hex: Latin-1").isEqualTo(17);
+        assertThat(bytesOf("ü and ÿ")).as("Latin-1: a byte per character").isEqualTo(8);
+        assertThat(bytesOf("żółw")).as("wider: two bytes per character").isEqualTo(9);
         assertThat(bytesOf("123456789012")).as("an account id takes half").isEqualTo(7);
         assertThat(bytesOf("AKIAIOSFODNN7EXAMPLE")).isEqualTo(21);
         // A header of 7 hex digits: an odd count is not a hex form.
