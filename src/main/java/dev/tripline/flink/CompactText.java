@@ -109,12 +109,7 @@ final class CompactText {
         }
         int form = bits > 0xFF ? UTF16 : n == 0 ? LATIN1 : hex ? HEX : n == UUID_LENGTH && isUuid(s) ? UUID : LATIN1;
         // A UUID's length goes without saying: its header is one byte.
-        long header = ((form == UUID ? 0 : (long) n) << 2 | form) + 1;
-        while ((header & ~0x7FL) != 0) {
-            out[at++] = (byte) ((header & 0x7F) | 0x80);
-            header >>>= 7;
-        }
-        out[at++] = (byte) header;
+        at = putHeader(((form == UUID ? 0 : (long) n) << 2 | form) + 1, out, at);
         switch (form) {
             case LATIN1 -> {
                 // Every character is at most U+00FF, so the low bytes are the text (one bulk copy).
@@ -352,14 +347,9 @@ final class CompactText {
          */
         boolean add(DataInputView in) throws IOException {
             long header = readHeader(in);
-            int n = header == 0 ? 0 : byteLength(form(header), length(header));
+            int n = header == 0 ? 0 : checkedByteLength(form(header), length(header));
             ensure(5 + n);
-            long v = header;
-            while ((v & ~0x7FL) != 0) {
-                bytes[length++] = (byte) ((v & 0x7F) | 0x80);
-                v >>>= 7;
-            }
-            bytes[length++] = (byte) v;
+            length = putHeader(header, bytes, length);
             in.readFully(bytes, length, n);
             length += n;
             return header != 0;
@@ -485,6 +475,16 @@ final class CompactText {
             c[at++] = HEX_DIGITS[(b[i] >>> 4) & 0xF];
             c[at++] = HEX_DIGITS[b[i] & 0xF];
         }
+    }
+
+    /** {@link #writeHeader} into {@code out} from {@code at}, which has room for five bytes; the position after it. */
+    private static int putHeader(long header, byte[] out, int at) {
+        while ((header & ~0x7FL) != 0) {
+            out[at++] = (byte) ((header & 0x7F) | 0x80);
+            header >>>= 7;
+        }
+        out[at++] = (byte) header;
+        return at;
     }
 
     private static void writeHeader(DataOutputView out, long v) throws IOException {
