@@ -24,7 +24,8 @@ import org.apache.flink.core.memory.DataOutputView;
  * back must hash as it did when it was written.
  *
  * <p>State: the written form of up to {@link #MAX_IDS} ids and the string of up to as many id forms read back,
- * kept for the JVM's life ({@link #writeId}, {@link #readId}).
+ * kept for the JVM's life ({@link #writeId}, {@link #readId}). Per thread, for its life: the array {@link #write}
+ * encodes into (64 KiB), the ids it read last ({@code RecentIds}) and a {@link Gathered} array, emptied on each use.
  */
 final class CompactText {
     static final int LATIN1 = 0;
