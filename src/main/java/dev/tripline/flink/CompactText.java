@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.flink.core.memory.DataInputView;
-import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
@@ -58,9 +57,8 @@ final class CompactText {
         }
         byte[] known = IDS.get(s);
         if (known == null) {
-            DataOutputSerializer encoded = new DataOutputSerializer(40);
-            write(s, encoded);
-            known = encoded.getCopyOfBuffer();
+            byte[] encoded = new byte[maxEncodedLength(s)];
+            known = Arrays.copyOf(encoded, encode(s, encoded, 0));
             if (IDS.size() < MAX_IDS) {
                 IDS.putIfAbsent(s, known);
             }
@@ -85,7 +83,7 @@ final class CompactText {
     private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[MAX_SCRATCH]);
 
     /** The most bytes {@link #encode} can take for {@code s}: a header of at most five bytes, two bytes a character. */
-    static int maxEncodedLength(String s) {
+    private static int maxEncodedLength(String s) {
         return 5 + 2 * s.length();
     }
 
@@ -94,7 +92,7 @@ final class CompactText {
      * {@link #maxEncodedLength} bytes from there, and returns the position after it: every key made from a record's
      * group values comes here.
      */
-    static int encode(String s, byte[] out, int at) {
+    private static int encode(String s, byte[] out, int at) {
         int n = s.length();
         if (n > MAX_LENGTH) {
             throw new IllegalArgumentException("text of " + n + " characters, more than " + MAX_LENGTH);
