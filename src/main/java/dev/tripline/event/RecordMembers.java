@@ -9,8 +9,8 @@ import java.util.Iterator;
  * The top-level members of one record that {@link StrictJsonPass} accepted, as spans of the record's bytes: the
  * members a {@link FieldSet} keeps, by name, each with where its value lies. A value becomes a Jackson node the
  * first time it is read ({@link ValidJsonTree#decodeValue}, then cut to what the field set keeps below it; a
- * string by {@link ValidJsonTree#stringToken}, without the walk of a value), and is cached. So a rule program pays only for the members its
- * rules read on this record.
+ * string by {@link ValidJsonTree#stringToken}, without the walk of a value), and is cached. So a rule program
+ * pays only for the members its rules read on this record.
  *
  * <p>State: the record's bytes (never modified), the kept names and their spans (fixed when built) and the
  * decoded values (filled as they are read). Lives as long as its {@link Event}; not thread-safe, like the event.
