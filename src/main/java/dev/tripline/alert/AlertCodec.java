@@ -11,6 +11,9 @@ import com.fasterxml.jackson.databind.node.POJONode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.databind.util.RawValue;
 import dev.tripline.bytes.BlockInput;
+import dev.tripline.event.Event;
+import dev.tripline.event.FieldPath;
+import dev.tripline.event.LogType;
 import dev.tripline.rule.Level;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutput;
@@ -90,6 +93,120 @@ public final class AlertCodec {
         out.writeInt(a.revision());
         out.writeLong(a.occurrences());
         out.writeLong(a.evidenceOmitted());
+    }
+
+    /**
+     * The {@link #encode} form of the alert of one match of {@code t}'s rule, counted {@code count} times between
+     * {@code firstSeen} and {@code lastSeen}, written to {@code out} straight from the event: the layout above, with
+     * the values {@link Alerts#single} shows read from the event once each and written as they are read (no alert,
+     * evidence or map objects in between). Returns the dedup key and alert id it wrote.
+     */
+    static SingleAlertTemplate.Written encodeSingle(
+            SingleAlertTemplate t, Event event, long count, long firstSeen, long lastSeen, DataOutput out)
+            throws IOException {
+        out.write(t.head);
+        writeText(out, t.title == null ? t.fixedTitle : t.title.render(event));
+        String account = event.account();
+        String principal = event.principal();
+        // Each group-by field is read once, for the dedup key (every GroupBy field) and the group (distinct names).
+        List<String>[] forms = DedupKeys.groupForms(t.rule, event);
+        out.writeInt(2 + t.groupNames.length);
+        writeText(out, "account");
+        writeNullable(out, account);
+        writeText(out, "principal");
+        writeNullable(out, principal);
+        for (int i = 0; i < t.groupNames.length; i++) {
+            List<String> f = forms[t.groupIndex[i]];
+            writeText(out, t.groupNames[i]);
+            writeNullable(out, f.isEmpty() ? null : Limits.text(String.join(",", f)));
+        }
+        String dedupKey = DedupKeys.single(t.rule.id(), account, principal, forms);
+        out.writeLong(firstSeen);
+        out.writeLong(lastSeen);
+        out.writeInt(1);
+        String identity = writeEvidence(out, event, t.outputNames, t.outputPaths);
+        out.writeLong(count);
+        writeText(out, dedupKey);
+        String alertId = Alerts.alertId(t.alertIdPrefix, dedupKey, List.of(identity));
+        writeText(out, alertId);
+        writeEventValues(out, event, t.contextNames, t.contextPaths, null);
+        out.writeInt(0); // revision
+        out.writeLong(1); // occurrences
+        out.writeLong(0); // evidence omitted
+        return new SingleAlertTemplate.Written(dedupKey, alertId);
+    }
+
+    /**
+     * What every alert of a rule of {@code kind} starts with: format, kind, the rule's descriptor and the
+     * severity.
+     */
+    static byte[] head(Alert.Kind kind, RuleRef rule, Level severity) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(ALERT_FORMAT);
+            out.writeByte(kind.ordinal());
+            writeRule(out, rule);
+            out.writeByte(severity.ordinal());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * The evidence of {@code event} showing the value at {@code paths[i]} under {@code names[i]} (distinct names,
+     * already cut, at most {@link Limits#MAX_OUTPUT_FIELDS}), written as {@link #encode} writes an {@link Evidence};
+     * returns its {@link Evidence#identity}.
+     */
+    static String writeEvidence(DataOutput out, Event event, String[] names, FieldPath[] paths) throws IOException {
+        String id;
+        String name;
+        String source;
+        String region;
+        if (event.logType() == LogType.AZURE_ACTIVITY) {
+            // Azure's counterparts: the REST shape's eventDataId, the operation, its resource provider, the region.
+            id = Evidence.first(event, Evidence.AZ_ID);
+            name = Evidence.first(event, Evidence.AZ_NAME);
+            source = Evidence.first(event, Evidence.AZ_SOURCE);
+            region = Evidence.first(event, Evidence.AZ_REGION);
+        } else {
+            id = Evidence.text(event, "eventID");
+            name = Evidence.text(event, "eventName");
+            source = Evidence.text(event, "eventSource");
+            region = Evidence.text(event, "awsRegion");
+        }
+        long time = event.eventTimeMillis();
+        writeNullable(out, id);
+        out.writeLong(time);
+        writeNullable(out, name);
+        writeNullable(out, source);
+        writeNullable(out, region);
+        if (id != null && !id.isEmpty()) {
+            writeEventValues(out, event, names, paths, null);
+            return Evidence.identity(id, time, name, source, region, null);
+        }
+        StringBuilder fields = new StringBuilder("{");
+        writeEventValues(out, event, names, paths, fields);
+        return Evidence.identity(
+                id, time, name, source, region, fields.append('}').toString());
+    }
+
+    /**
+     * The values at {@code paths} under {@code names}, each as {@link Evidence#valueAt} reads it and
+     * {@link Limits#value} bounds it, written as {@link #encode} writes a JSON map; when {@code shown} is not null,
+     * the entries are also appended to it as {@code Map.toString} writes them ({@code name=value, ...}).
+     */
+    private static void writeEventValues(
+            DataOutput out, Event event, String[] names, FieldPath[] paths, StringBuilder shown) throws IOException {
+        out.writeInt(names.length);
+        for (int i = 0; i < names.length; i++) {
+            JsonNode v = Limits.value(Evidence.valueAt(event, paths[i]));
+            writeText(out, names[i]);
+            writeJsonValue(out, v);
+            if (shown != null) {
+                shown.append(i == 0 ? "" : ", ").append(names[i]).append('=').append(v);
+            }
+        }
     }
 
     /** The alert of an {@link #encode}d block; IllegalArgumentException when it is corrupt or of another format. */
@@ -202,15 +319,34 @@ public final class AlertCodec {
         int n = size(in);
         List<Evidence> evidence = new ArrayList<>(Math.min(n, 64));
         for (int i = 0; i < n; i++) {
-            evidence.add(new Evidence(
-                    readNullable(in),
-                    in.readLong(),
-                    readNullable(in),
-                    readNullable(in),
-                    readNullable(in),
-                    readJsonMap(in, kinds, values)));
+            evidence.add(readOneEvidence(in, kinds, values));
         }
         return evidence;
+    }
+
+    private static Evidence readOneEvidence(BlockInput in, boolean kinds, Values values) throws IOException {
+        return new Evidence(
+                readNullable(in),
+                in.readLong(),
+                readNullable(in),
+                readNullable(in),
+                readNullable(in),
+                readJsonMap(in, kinds, values));
+    }
+
+    /** The {@link Evidence} that {@link #writeEvidence} writes, read back. */
+    static Evidence evidence(Event event, String[] names, FieldPath[] paths) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            writeEvidence(out, event, names, paths);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try {
+            return readOneEvidence(new BlockInput(bytes.toByteArray()), true, Values.TREES);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public static byte[] encode(RuleRef rule) {
@@ -301,18 +437,22 @@ public final class AlertCodec {
         out.writeInt(map.size());
         for (Map.Entry<String, JsonNode> e : map.entrySet()) {
             writeText(out, e.getKey());
-            JsonNode v = e.getValue();
-            if (v.isTextual()) {
-                out.writeByte(STRING_VALUE);
-                writeText(out, v.textValue());
-            } else if (v instanceof POJONode p && p.getPojo() instanceof RawValue raw) {
-                // A container read back as its text (decodeForWriting) is that text again.
-                out.writeByte(JSON_VALUE);
-                writeText(out, raw.rawValue().toString());
-            } else {
-                out.writeByte(JSON_VALUE);
-                writeText(out, jsonText(v));
-            }
+            writeJsonValue(out, e.getValue());
+        }
+    }
+
+    /** A JSON value: its kind, then the string itself or its JSON text. */
+    private static void writeJsonValue(DataOutput out, JsonNode v) throws IOException {
+        if (v.isTextual()) {
+            out.writeByte(STRING_VALUE);
+            writeText(out, v.textValue());
+        } else if (v instanceof POJONode p && p.getPojo() instanceof RawValue raw) {
+            // A container read back as its text (decodeForWriting) is that text again.
+            out.writeByte(JSON_VALUE);
+            writeText(out, raw.rawValue().toString());
+        } else {
+            out.writeByte(JSON_VALUE);
+            writeText(out, jsonText(v));
         }
     }
 

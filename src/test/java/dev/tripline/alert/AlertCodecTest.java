@@ -5,7 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.tripline.event.Event;
+import dev.tripline.event.FieldPath;
 import dev.tripline.rule.Level;
+import dev.tripline.rule.Rule;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -240,5 +245,96 @@ public class AlertCodecTest {
                 assertThat(v.getClass()).as(t).isEqualTo(mapper.readTree(t).getClass());
             }
         }
+    }
+
+    /**
+     * A rule like {@code base} showing these output fields, context and GroupBy (account is both a group-by field
+     * and a name the group always has; the output field is listed twice).
+     */
+    private static Rule showing(Rule base, List<String> output, Map<String, String> context, List<String> groupBy) {
+        Map<String, FieldPath> ctx = new LinkedHashMap<>();
+        context.forEach((k, v) -> ctx.put(k, FieldPath.of(v)));
+        return new Rule(
+                base.id(),
+                base.name(),
+                base.title(),
+                base.description(),
+                base.format(),
+                base.level(),
+                base.tags(),
+                base.authors(),
+                base.references(),
+                base.runbook(),
+                base.logTypes(),
+                base.detection(),
+                base.enabled(),
+                false,
+                base.dedupPeriodMinutes(),
+                base.threshold(),
+                output.stream().map(FieldPath::of).toList(),
+                base.alertTitle(),
+                ctx,
+                groupBy.stream().map(FieldPath::of).toList(),
+                base.tests(),
+                base.location());
+    }
+
+    @Test
+    void aSingleAlertWrittenFromItsEventIsTheEncodingOfTheAlertItReadsBackAs() throws Exception {
+        Rule panther = AlertFixtures.rule(AlertFixtures.PANTHER_ENABLE_REGION);
+        Rule sigma = AlertFixtures.rule(AlertFixtures.SIGMA_ENABLE_REGION);
+        Rule wide = showing(
+                sigma,
+                List.of("userIdentity", "requestParameters.RegionName", "userIdentity", "no.such.field", "readOnly"),
+                Map.of("who", "userIdentity.arn"),
+                List.of("recipientAccountId", "account", "requestParameters.RegionName", "no.such.field"));
+        Event withId = AlertFixtures.enableRegion("ev-1", "2024-03-01T10:00:00Z", "al|ice,\\\\x", "ap-east-1");
+        // No eventID: the alert id is made of what the evidence shows, its fields' text included.
+        Event withoutId = AlertFixtures.enableRegion("", "2024-03-01T10:00:00Z", "bob", "eu-south-1");
+        for (Rule rule : List.of(panther, sigma, wide)) {
+            SingleAlertTemplate t = SingleAlertTemplate.of(rule);
+            for (Event e : List.of(withId, withoutId)) {
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                SingleAlertTemplate.Written w;
+                try (DataOutputStream out = new DataOutputStream(bytes)) {
+                    w = t.encode(e, out);
+                }
+                byte[] written = bytes.toByteArray();
+                Alert a = AlertCodec.decode(written);
+                assertThat(AlertCodec.encode(a)).as(rule.id() + " " + e).isEqualTo(written);
+                assertThat(a.dedupKey()).isEqualTo(w.dedupKey()).isEqualTo(DedupKeys.single(rule, e));
+                assertThat(a.alertId())
+                        .isEqualTo(w.alertId())
+                        .isEqualTo(Alerts.alertId(Alert.Kind.SINGLE, rule.id(), a.dedupKey(), a.evidence()));
+                assertThat(a.account()).isEqualTo("123456789012");
+                assertThat(a.count()).isEqualTo(1);
+                assertThat(a.firstSeenMillis()).isEqualTo(e.eventTimeMillis()).isEqualTo(a.lastSeenMillis());
+            }
+        }
+        Alert wideAlert = Alerts.single(wide, withoutId);
+        assertThat(wideAlert.group().keySet())
+                .containsExactly(
+                        "account", "principal", "recipientAccountId", "requestParameters.RegionName", "no.such.field");
+        assertThat(wideAlert.group().get("requestParameters.RegionName")).isEqualTo("eu-south-1");
+        assertThat(wideAlert.group().get("no.such.field")).isNull();
+        assertThat(wideAlert.dedupKey())
+                .isEqualTo(rule(wide) + "|123456789012|123456789012|eu-south-1|" + DedupKeys.MISSING);
+        Evidence ev = wideAlert.evidence().get(0);
+        assertThat(ev.eventId()).isEmpty();
+        assertThat(ev.fields().keySet())
+                .containsExactly("userIdentity", "requestParameters.RegionName", "no.such.field", "readOnly");
+        assertThat(ev.fields().get("userIdentity").get("userName").textValue()).isEqualTo("bob");
+        assertThat(ev.fields().get("no.such.field").isNull()).isTrue();
+        assertThat(ev.fields().get("readOnly").booleanValue()).isFalse();
+        assertThat(wideAlert.context().get("who").textValue()).isEqualTo("arn:aws:iam::123456789012:user/bob");
+        assertThat(Alerts.single(wide, withId).dedupKey())
+                .as("escaped key parts")
+                .isEqualTo(rule(wide) + "|123456789012|123456789012|ap-east-1|" + DedupKeys.MISSING);
+        assertThat(Alerts.single(sigma, withId).dedupKey())
+                .isEqualTo(rule(sigma) + "|123456789012|arn:aws:iam::123456789012:user/al\\|ice\\,\\\\x");
+    }
+
+    private static String rule(Rule r) {
+        return r.id();
     }
 }
