@@ -99,6 +99,64 @@ public class AlertCodecTest {
     }
 
     @Test
+    void jsonTextsAreTheMappersBytesForEveryKindOfValueAnEventHolds() throws Exception {
+        // Written straight into UTF-8, not by Jackson: every escape, number and character must come out as the
+        // mapper writes it and String.getBytes encodes it.
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        StringBuilder every = new StringBuilder();
+        for (char c = 0; c < 0x80; c++) {
+            every.append(c);
+        }
+        every.append("é ü ß € \u2028 \uFFFF 😀 \uD83D lone \uDE00 low \uD83D");
+        List<JsonNode> values = List.of(
+                f.objectNode()
+                        .put(every.toString(), every.toString())
+                        .put("int", -2147483648)
+                        .put("long", 9007199254740993L)
+                        .put("big", new java.math.BigInteger("123456789012345678901234567890"))
+                        .put("doubles", 0.1)
+                        .put("t", true)
+                        .put("f", false)
+                        .putNull("n"),
+                f.arrayNode()
+                        .add(1.0E10)
+                        .add(-0.0)
+                        .add(1e-7)
+                        .add(123.456)
+                        .add(Double.MIN_VALUE)
+                        .add(f.objectNode())
+                        .add(f.arrayNode()),
+                f.numberNode(Double.NaN),
+                f.numberNode(new java.math.BigDecimal("2.50")),
+                f.arrayNode().add(f.numberNode(Float.valueOf(1.5f))).add("after a node the mapper writes"),
+                f.objectNode()
+                        .set(
+                                "nested",
+                                f.objectNode().set("deeper", f.arrayNode().add("\"q\" \\ /"))),
+                f.numberNode(7),
+                f.booleanNode(true),
+                f.nullNode());
+        Map<String, JsonNode> context = new LinkedHashMap<>();
+        for (int i = 0; i < values.size(); i++) {
+            context.put("v" + i, values.get(i));
+        }
+        Alert a = alert();
+        byte[] block = AlertCodec.encode(withEvidenceAndContext(a, a.evidence(), context));
+        for (JsonNode v : values) {
+            byte[] text = mapper.writeValueAsString(v).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] written = java.nio.ByteBuffer.allocate(5 + text.length)
+                    .put((byte) 0)
+                    .putInt(text.length)
+                    .put(text)
+                    .array();
+            assertThat(indexOf(block, written))
+                    .as("the mapper's text of %s, kind and length first", v)
+                    .isNotNegative();
+        }
+    }
+
+    @Test
     void containersWrittenLatelyAreNotTakenForOthers() throws Exception {
         // The texts of recent containers are kept by node identity: one node shared by the evidence and the
         // context (as the alerts of one event share it) is written once, and more containers than are kept, equal
