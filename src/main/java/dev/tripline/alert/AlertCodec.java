@@ -125,7 +125,7 @@ public final class AlertCodec {
             writeText(out, t.groupNames[i]);
             writeNullable(out, f.isEmpty() ? null : Limits.text(String.join(",", f)));
         }
-        String dedupKey = DedupKeys.single(t.rule.id(), account, principal, forms);
+        String dedupKey = DedupKeys.single(t.dedupKeyPrefix, account, principal, forms);
         out.writeLong(firstSeen);
         out.writeLong(lastSeen);
         out.writeInt(1);
@@ -205,9 +205,8 @@ public final class AlertCodec {
             DataOutput out, Event event, String[] names, FieldPath[] paths, StringBuilder shown) throws IOException {
         out.writeInt(names.length);
         for (int i = 0; i < names.length; i++) {
-            JsonNode v = Limits.value(Evidence.valueAt(event, paths[i]));
             writeText(out, names[i]);
-            writeJsonValue(out, v);
+            JsonNode v = writeBoundedValue(out, Evidence.valueAt(event, paths[i]));
             if (shown != null) {
                 shown.append(i == 0 ? "" : ", ").append(names[i]).append('=').append(v);
             }
@@ -446,6 +445,26 @@ public final class AlertCodec {
         }
     }
 
+    /**
+     * {@code Limits.value(v)} written as {@link #writeJsonValue} writes it; returns that value. An object or array
+     * is written as its text when that is at most {@link Limits#MAX_VALUE_JSON} bytes: the UTF-8 of a text is at
+     * least as long as its characters, so {@link Limits#value} would keep it too, and its length bound is not walked
+     * before the same tree is written.
+     */
+    private static JsonNode writeBoundedValue(DataOutput out, JsonNode v) throws IOException {
+        if (v.isContainerNode()) {
+            JsonText t = JSON_TEXT.get();
+            if (t.text(v) <= Limits.MAX_VALUE_JSON) {
+                out.writeByte(JSON_VALUE);
+                t.writeCurrent(out);
+                return v;
+            }
+        }
+        JsonNode bounded = Limits.value(v);
+        writeJsonValue(out, bounded);
+        return bounded;
+    }
+
     /** A JSON value: its kind, then the string itself or its JSON text. */
     private static void writeJsonValue(DataOutput out, JsonNode v) throws IOException {
         if (v.isTextual()) {
@@ -481,12 +500,23 @@ public final class AlertCodec {
         final byte[][] recentTexts = new byte[RECENT][];
         int next;
 
+        /** The text {@link #text} made current: {@code current[0..currentLength)}. */
+        private byte[] current;
+
+        private int currentLength;
+
         void write(DataOutput out, JsonNode v) throws IOException {
+            text(v);
+            writeCurrent(out);
+        }
+
+        /** Makes {@code v}'s JSON text the current one; returns its length in bytes. */
+        int text(JsonNode v) throws IOException {
             for (int i = 0; i < RECENT; i++) {
                 if (recentNodes[i] == v) {
-                    out.writeInt(recentTexts[i].length);
-                    out.write(recentTexts[i]);
-                    return;
+                    current = recentTexts[i];
+                    currentLength = current.length;
+                    return currentLength;
                 }
             }
             length = 0;
@@ -497,13 +527,19 @@ public final class AlertCodec {
                 System.arraycopy(text, 0, bytes, 0, text.length);
                 length = text.length;
             }
-            out.writeInt(length);
-            out.write(bytes, 0, length);
+            current = bytes;
+            currentLength = length;
             if (v.isContainerNode()) {
                 recentNodes[next] = v;
                 recentTexts[next] = Arrays.copyOf(bytes, length);
                 next = (next + 1) % RECENT;
             }
+            return currentLength;
+        }
+
+        void writeCurrent(DataOutput out) throws IOException {
+            out.writeInt(currentLength);
+            out.write(current, 0, currentLength);
         }
 
         /** Appends {@code v}'s JSON text; false (part written) when it holds a node written by Jackson only. */

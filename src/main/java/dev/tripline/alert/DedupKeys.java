@@ -34,14 +34,15 @@ public final class DedupKeys {
 
     /** The dedup key of a single-event match: GroupBy values when the rule has any, else account and principal. */
     public static String single(Rule rule, Event event) {
-        return single(rule.id(), event.account(), event.principal(), groupForms(rule, event));
+        return single(escape(rule.id()), event.account(), event.principal(), groupForms(rule, event));
     }
 
     /**
      * {@link #single(Rule, Event)} from what the match's alert also shows: the event's account and principal, and
-     * {@link #groupForms} of the rule's GroupBy fields (none: the key is account and principal).
+     * {@link #groupForms} of the rule's GroupBy fields (none: the key is account and principal); the rule id comes
+     * {@link #escape}d, as a rule's template keeps it.
      */
-    static String single(String ruleId, String account, String principal, List<String>[] groupForms) {
+    static String single(String escapedRuleId, String account, String principal, List<String>[] groupForms) {
         List<String> parts = new ArrayList<>(Math.max(2, groupForms.length));
         if (groupForms.length == 0) {
             parts.add(part(account));
@@ -51,7 +52,7 @@ public final class DedupKeys {
                 parts.add(part(forms));
             }
         }
-        return join(ruleId, parts);
+        return join(escapedRuleId, parts);
     }
 
     /** For each of the rule's GroupBy fields, in order, the string forms of its values (nulls left out). */
@@ -79,7 +80,7 @@ public final class DedupKeys {
         for (String v : groupValues) {
             parts.add(part(v));
         }
-        return join(ruleId, parts);
+        return join(escape(ruleId), parts);
     }
 
     private static String part(List<String> forms) {
@@ -100,7 +101,7 @@ public final class DedupKeys {
         return value == null ? MISSING : escape(value);
     }
 
-    private static String escape(String s) {
+    static String escape(String s) {
         StringBuilder b = null;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -117,15 +118,15 @@ public final class DedupKeys {
         return b == null ? s : b.toString();
     }
 
-    private static String join(String ruleId, List<String> parts) {
-        StringBuilder b = new StringBuilder(escape(ruleId));
+    private static String join(String escapedRuleId, List<String> parts) {
+        StringBuilder b = new StringBuilder(escapedRuleId);
         for (String p : parts) {
             b.append('|').append(p);
         }
         if (b.length() <= Limits.MAX_DEDUP_KEY) {
             return b.toString();
         }
-        return Limits.truncate(escape(ruleId), 256) + "|sha256:" + sha256Hex(b.toString());
+        return Limits.truncate(escapedRuleId, 256) + "|sha256:" + sha256Hex(b.toString());
     }
 
     static String sha256Hex(String s) {

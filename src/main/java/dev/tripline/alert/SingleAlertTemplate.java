@@ -41,6 +41,8 @@ public final class SingleAlertTemplate {
     final FieldPath[] contextPaths;
     /** {@code tripline-alert-v1\nsingle\n<rule id>\n} in UTF-8: what every alert id's digest input starts with. */
     final byte[] alertIdPrefix;
+    /** The rule id as its dedup keys start ({@link DedupKeys#escape}). */
+    final String dedupKeyPrefix;
     /** What every alert of the rule starts with in {@link AlertCodec}'s form ({@link AlertCodec#head}). */
     final byte[] head;
 
@@ -72,6 +74,7 @@ public final class SingleAlertTemplate {
         contextNames = rule.alertContext().keySet().toArray(String[]::new);
         contextPaths = rule.alertContext().values().toArray(FieldPath[]::new);
         alertIdPrefix = Alerts.alertIdPrefix(Alert.Kind.SINGLE, rule.id()).getBytes(StandardCharsets.UTF_8);
+        dedupKeyPrefix = DedupKeys.escape(rule.id());
         head = AlertCodec.head(Alert.Kind.SINGLE, ref, rule.level());
     }
 

@@ -392,6 +392,31 @@ public class AlertCodecTest {
                 .isEqualTo(rule(sigma) + "|123456789012|arn:aws:iam::123456789012:user/al\\|ice\\,\\\\x");
     }
 
+    @Test
+    void aSingleAlertsContainersAreKeptOrCutExactlyAsLimitsDecides() {
+        // The candidate writes a container's text at once when its bytes are within the limit, and asks Limits
+        // otherwise: ASCII and two-byte characters on both sides of the limit must come out as Limits.value has it.
+        Rule shows = showing(
+                AlertFixtures.rule(AlertFixtures.SIGMA_ENABLE_REGION),
+                List.of("requestParameters"),
+                Map.of(),
+                List.of());
+        for (String filler : List.of("a", "é")) {
+            for (int n : List.of(9_000, 16_330, 16_345, 16_350, 16_355, 16_370)) {
+                Event e = AlertFixtures.parse("""
+                        {"eventVersion":"1.08","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::123456789012:user/a"},\
+                        "eventTime":"2024-03-01T10:00:00Z","eventSource":"account.amazonaws.com","eventName":"EnableRegion",\
+                        "awsRegion":"us-east-1","requestParameters":{"RegionName":"ap-east-1","pad":"%s"},"eventID":"e1",\
+                        "recipientAccountId":"123456789012"}""".formatted(filler.repeat(n)));
+                JsonNode original = e.values(FieldPath.of("requestParameters")).get(0);
+                JsonNode expected = Limits.value(original);
+                assertThat(Alerts.single(shows, e).evidence().get(0).fields().get("requestParameters"))
+                        .as("%d of %s: %s", n, filler, expected.isTextual() ? "cut" : "kept")
+                        .isEqualTo(expected);
+            }
+        }
+    }
+
     private static String rule(Rule r) {
         return r.id();
     }
