@@ -1,17 +1,12 @@
 package dev.tripline.alert;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.BigIntegerNode;
-import com.fasterxml.jackson.databind.node.BooleanNode;
-import com.fasterxml.jackson.databind.node.DoubleNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.NullNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.POJONode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.databind.util.RawValue;
@@ -24,11 +19,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataOutput;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -482,187 +477,67 @@ public final class AlertCodec {
 
     /**
      * Writes the JSON text of a value other than a string as {@link #writeText} would write
-     * {@code JSON.writeValueAsString(v)}: its UTF-8 length, then the bytes. The values of an event's tree (objects,
-     * arrays, strings, ints, longs, big integers, finite doubles, booleans, null) are written here straight into
-     * UTF-8 as Jackson's generator writes them (escapes included), not through the generator, a String and its
-     * encoding; any other node goes to Jackson. An object or array written lately is not written again: the alerts
-     * of one event (one per rule it matched, and their evidence fields and context) hold the same nodes of the
-     * event, which nothing changes once it is read. One per thread.
+     * {@code JSON.writeValueAsString(v)}: its UTF-8 length, then the bytes, made by this thread's one generator (a
+     * new writer and generator per value cost more than writing it: alerts carry objects such as userIdentity). A
+     * generator that failed midway is dropped, since it may be left inside an object. An object or array written
+     * lately is not written again: the alerts of one event (one per rule it matched, and their evidence fields and
+     * context) hold the same nodes of the event, which nothing changes once it is read. One per thread.
      */
     private static final class JsonText {
         static final int RECENT = 4;
-        private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
-        /** The text being written: {@code bytes[0..length)}. */
-        private byte[] bytes = new byte[1024];
-
-        private int length;
+        final StringWriter chars = new StringWriter(256);
+        final JsonGenerator generator;
         final JsonNode[] recentNodes = new JsonNode[RECENT];
         final byte[][] recentTexts = new byte[RECENT][];
         int next;
 
-        /** The text {@link #text} made current: {@code current[0..currentLength)}. */
+        /** The text {@link #text} made current. */
         private byte[] current;
 
-        private int currentLength;
+        JsonText() {
+            try {
+                generator = JSON.createGenerator(chars).setRootValueSeparator(null);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
 
         void write(DataOutput out, JsonNode v) throws IOException {
             text(v);
             writeCurrent(out);
         }
 
-        /** Makes {@code v}'s JSON text the current one; returns its length in bytes. */
+        /** Makes {@code v}'s JSON text (UTF-8) the current one; returns its length in bytes. */
         int text(JsonNode v) throws IOException {
             for (int i = 0; i < RECENT; i++) {
                 if (recentNodes[i] == v) {
                     current = recentTexts[i];
-                    currentLength = current.length;
-                    return currentLength;
+                    return current.length;
                 }
             }
-            length = 0;
-            if (!value(v)) {
-                byte[] text = JSON.writeValueAsString(v).getBytes(StandardCharsets.UTF_8);
-                length = 0;
-                ensure(text.length);
-                System.arraycopy(text, 0, bytes, 0, text.length);
-                length = text.length;
+            boolean written = false;
+            try {
+                chars.getBuffer().setLength(0);
+                JSON.writeTree(generator, v);
+                generator.flush();
+                written = true;
+            } finally {
+                if (!written) {
+                    JSON_TEXT.remove();
+                }
             }
-            current = bytes;
-            currentLength = length;
+            current = chars.toString().getBytes(StandardCharsets.UTF_8);
             if (v.isContainerNode()) {
                 recentNodes[next] = v;
-                recentTexts[next] = Arrays.copyOf(bytes, length);
+                recentTexts[next] = current;
                 next = (next + 1) % RECENT;
             }
-            return currentLength;
+            return current.length;
         }
 
         void writeCurrent(DataOutput out) throws IOException {
-            out.writeInt(currentLength);
-            out.write(current, 0, currentLength);
-        }
-
-        /** Appends {@code v}'s JSON text; false (part written) when it holds a node written by Jackson only. */
-        private boolean value(JsonNode v) {
-            if (v instanceof TextNode t) {
-                string(t.textValue());
-            } else if (v instanceof ObjectNode o) {
-                put('{');
-                boolean first = true;
-                for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {
-                    Map.Entry<String, JsonNode> e = it.next();
-                    if (!first) {
-                        put(',');
-                    }
-                    first = false;
-                    string(e.getKey());
-                    put(':');
-                    if (!value(e.getValue())) {
-                        return false;
-                    }
-                }
-                put('}');
-            } else if (v instanceof ArrayNode a) {
-                put('[');
-                for (int i = 0; i < a.size(); i++) {
-                    if (i > 0) {
-                        put(',');
-                    }
-                    if (!value(a.get(i))) {
-                        return false;
-                    }
-                }
-                put(']');
-            } else if (v instanceof IntNode || v instanceof LongNode) {
-                ascii(Long.toString(v.longValue()));
-            } else if (v instanceof BigIntegerNode) {
-                ascii(v.bigIntegerValue().toString());
-            } else if (v instanceof DoubleNode && Double.isFinite(v.doubleValue())) {
-                ascii(Double.toString(v.doubleValue()));
-            } else if (v instanceof BooleanNode) {
-                ascii(v.booleanValue() ? "true" : "false");
-            } else if (v instanceof NullNode) {
-                ascii("null");
-            } else {
-                return false;
-            }
-            return true;
-        }
-
-        /**
-         * A JSON string as Jackson writes it, in UTF-8 as {@link String#getBytes} encodes it: quote and backslash
-         * escaped, control characters as Jackson's short escapes (b, t, n, f, r) or a u00XX escape in upper case,
-         * the rest as is (a lone surrogate becomes {@code ?}).
-         */
-        private void string(String s) {
-            int n = s.length();
-            ensure(2 + 6 * n);
-            byte[] b = bytes;
-            int p = length;
-            b[p++] = '"';
-            for (int i = 0; i < n; i++) {
-                char c = s.charAt(i);
-                if (c < 0x80) {
-                    if (c >= 0x20 && c != '"' && c != '\\') {
-                        b[p++] = (byte) c;
-                        continue;
-                    }
-                    b[p++] = '\\';
-                    switch (c) {
-                        case '"' -> b[p++] = '"';
-                        case '\\' -> b[p++] = '\\';
-                        case '\b' -> b[p++] = 'b';
-                        case '\t' -> b[p++] = 't';
-                        case '\n' -> b[p++] = 'n';
-                        case '\f' -> b[p++] = 'f';
-                        case '\r' -> b[p++] = 'r';
-                        default -> {
-                            b[p++] = 'u';
-                            b[p++] = '0';
-                            b[p++] = '0';
-                            b[p++] = HEX[c >> 4];
-                            b[p++] = HEX[c & 0xF];
-                        }
-                    }
-                } else if (c < 0x800) {
-                    b[p++] = (byte) (0xC0 | (c >> 6));
-                    b[p++] = (byte) (0x80 | (c & 0x3F));
-                } else if (Character.isSurrogate(c)) {
-                    if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
-                        int cp = Character.toCodePoint(c, s.charAt(++i));
-                        b[p++] = (byte) (0xF0 | (cp >> 18));
-                        b[p++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
-                        b[p++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
-                        b[p++] = (byte) (0x80 | (cp & 0x3F));
-                    } else {
-                        b[p++] = '?';
-                    }
-                } else {
-                    b[p++] = (byte) (0xE0 | (c >> 12));
-                    b[p++] = (byte) (0x80 | ((c >> 6) & 0x3F));
-                    b[p++] = (byte) (0x80 | (c & 0x3F));
-                }
-            }
-            b[p++] = '"';
-            length = p;
-        }
-
-        private void ascii(String s) {
-            int n = s.length();
-            ensure(n);
-            s.getBytes(0, n, bytes, length);
-            length += n;
-        }
-
-        private void put(int c) {
-            ensure(1);
-            bytes[length++] = (byte) c;
-        }
-
-        private void ensure(int more) {
-            if (length + more > bytes.length) {
-                bytes = Arrays.copyOf(bytes, Math.max(2 * bytes.length, length + more));
-            }
+            out.writeInt(current.length);
+            out.write(current);
         }
     }
 
