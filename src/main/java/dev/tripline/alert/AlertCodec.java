@@ -11,6 +11,9 @@ import com.fasterxml.jackson.databind.node.POJONode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.databind.util.RawValue;
 import dev.tripline.bytes.BlockInput;
+import dev.tripline.event.Event;
+import dev.tripline.event.FieldPath;
+import dev.tripline.event.LogType;
 import dev.tripline.rule.Level;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutput;
@@ -90,6 +93,119 @@ public final class AlertCodec {
         out.writeInt(a.revision());
         out.writeLong(a.occurrences());
         out.writeLong(a.evidenceOmitted());
+    }
+
+    /**
+     * The {@link #encode} form of the alert of one match of {@code t}'s rule, counted {@code count} times between
+     * {@code firstSeen} and {@code lastSeen}, written to {@code out} straight from the event: the layout above, with
+     * the values {@link Alerts#single} shows read from the event once each and written as they are read (no alert,
+     * evidence or map objects in between). Returns the dedup key and alert id it wrote.
+     */
+    static SingleAlertTemplate.Written encodeSingle(
+            SingleAlertTemplate t, Event event, long count, long firstSeen, long lastSeen, DataOutput out)
+            throws IOException {
+        out.write(t.head);
+        writeText(out, t.title == null ? t.fixedTitle : t.title.render(event));
+        String account = event.account();
+        String principal = event.principal();
+        // Each group-by field is read once, for the dedup key (every GroupBy field) and the group (distinct names).
+        List<String>[] forms = DedupKeys.groupForms(t.rule, event);
+        out.writeInt(2 + t.groupNames.length);
+        writeText(out, "account");
+        writeNullable(out, account);
+        writeText(out, "principal");
+        writeNullable(out, principal);
+        for (int i = 0; i < t.groupNames.length; i++) {
+            List<String> f = forms[t.groupIndex[i]];
+            writeText(out, t.groupNames[i]);
+            writeNullable(out, f.isEmpty() ? null : Limits.text(String.join(",", f)));
+        }
+        String dedupKey = DedupKeys.single(t.dedupKeyPrefix, account, principal, forms);
+        out.writeLong(firstSeen);
+        out.writeLong(lastSeen);
+        out.writeInt(1);
+        String identity = writeEvidence(out, event, t.outputNames, t.outputPaths);
+        out.writeLong(count);
+        writeText(out, dedupKey);
+        String alertId = Alerts.alertId(t.alertIdPrefix, dedupKey, List.of(identity));
+        writeText(out, alertId);
+        writeEventValues(out, event, t.contextNames, t.contextPaths, null);
+        out.writeInt(0); // revision
+        out.writeLong(1); // occurrences
+        out.writeLong(0); // evidence omitted
+        return new SingleAlertTemplate.Written(dedupKey, alertId);
+    }
+
+    /**
+     * What every alert of a rule of {@code kind} starts with: format, kind, the rule's descriptor and the
+     * severity.
+     */
+    static byte[] head(Alert.Kind kind, RuleRef rule, Level severity) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(ALERT_FORMAT);
+            out.writeByte(kind.ordinal());
+            writeRule(out, rule);
+            out.writeByte(severity.ordinal());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * The evidence of {@code event} showing the value at {@code paths[i]} under {@code names[i]} (distinct names,
+     * already cut, at most {@link Limits#MAX_OUTPUT_FIELDS}), written as {@link #encode} writes an {@link Evidence};
+     * returns its {@link Evidence#identity}.
+     */
+    static String writeEvidence(DataOutput out, Event event, String[] names, FieldPath[] paths) throws IOException {
+        String id;
+        String name;
+        String source;
+        String region;
+        if (event.logType() == LogType.AZURE_ACTIVITY) {
+            // Azure's counterparts: the REST shape's eventDataId, the operation, its resource provider, the region.
+            id = Evidence.first(event, Evidence.AZ_ID);
+            name = Evidence.first(event, Evidence.AZ_NAME);
+            source = Evidence.first(event, Evidence.AZ_SOURCE);
+            region = Evidence.first(event, Evidence.AZ_REGION);
+        } else {
+            id = Evidence.text(event, "eventID");
+            name = Evidence.text(event, "eventName");
+            source = Evidence.text(event, "eventSource");
+            region = Evidence.text(event, "awsRegion");
+        }
+        long time = event.eventTimeMillis();
+        writeNullable(out, id);
+        out.writeLong(time);
+        writeNullable(out, name);
+        writeNullable(out, source);
+        writeNullable(out, region);
+        if (id != null && !id.isEmpty()) {
+            writeEventValues(out, event, names, paths, null);
+            return Evidence.identity(id, time, name, source, region, null);
+        }
+        StringBuilder fields = new StringBuilder("{");
+        writeEventValues(out, event, names, paths, fields);
+        return Evidence.identity(
+                id, time, name, source, region, fields.append('}').toString());
+    }
+
+    /**
+     * The values at {@code paths} under {@code names}, each as {@link Evidence#valueAt} reads it and
+     * {@link Limits#value} bounds it, written as {@link #encode} writes a JSON map; when {@code shown} is not null,
+     * the entries are also appended to it as {@code Map.toString} writes them ({@code name=value, ...}).
+     */
+    private static void writeEventValues(
+            DataOutput out, Event event, String[] names, FieldPath[] paths, StringBuilder shown) throws IOException {
+        out.writeInt(names.length);
+        for (int i = 0; i < names.length; i++) {
+            writeText(out, names[i]);
+            JsonNode v = writeBoundedValue(out, Evidence.valueAt(event, paths[i]));
+            if (shown != null) {
+                shown.append(i == 0 ? "" : ", ").append(names[i]).append('=').append(v);
+            }
+        }
     }
 
     /** The alert of an {@link #encode}d block; IllegalArgumentException when it is corrupt or of another format. */
@@ -202,15 +318,34 @@ public final class AlertCodec {
         int n = size(in);
         List<Evidence> evidence = new ArrayList<>(Math.min(n, 64));
         for (int i = 0; i < n; i++) {
-            evidence.add(new Evidence(
-                    readNullable(in),
-                    in.readLong(),
-                    readNullable(in),
-                    readNullable(in),
-                    readNullable(in),
-                    readJsonMap(in, kinds, values)));
+            evidence.add(readOneEvidence(in, kinds, values));
         }
         return evidence;
+    }
+
+    private static Evidence readOneEvidence(BlockInput in, boolean kinds, Values values) throws IOException {
+        return new Evidence(
+                readNullable(in),
+                in.readLong(),
+                readNullable(in),
+                readNullable(in),
+                readNullable(in),
+                readJsonMap(in, kinds, values));
+    }
+
+    /** The {@link Evidence} that {@link #writeEvidence} writes, read back. */
+    static Evidence evidence(Event event, String[] names, FieldPath[] paths) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            writeEvidence(out, event, names, paths);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try {
+            return readOneEvidence(new BlockInput(bytes.toByteArray()), true, Values.TREES);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public static byte[] encode(RuleRef rule) {
@@ -301,61 +436,63 @@ public final class AlertCodec {
         out.writeInt(map.size());
         for (Map.Entry<String, JsonNode> e : map.entrySet()) {
             writeText(out, e.getKey());
-            JsonNode v = e.getValue();
-            if (v.isTextual()) {
-                out.writeByte(STRING_VALUE);
-                writeText(out, v.textValue());
-            } else if (v instanceof POJONode p && p.getPojo() instanceof RawValue raw) {
-                // A container read back as its text (decodeForWriting) is that text again.
-                out.writeByte(JSON_VALUE);
-                writeText(out, raw.rawValue().toString());
-            } else {
-                out.writeByte(JSON_VALUE);
-                writeText(out, jsonText(v));
-            }
+            writeJsonValue(out, e.getValue());
         }
     }
 
     /**
-     * {@code JSON.writeValueAsString(v)}, written by this thread's one generator: a new writer and generator per
-     * value cost more than writing it (alerts carry objects such as userIdentity). A generator that failed midway
-     * is dropped, since it may be left inside an object. An object or array written lately is not written again:
-     * the alerts of one event (one per rule it matched, and their evidence fields and context) hold the same nodes
-     * of the event, which nothing changes once it is read.
+     * {@code Limits.value(v)} written as {@link #writeJsonValue} writes it; returns that value. An object or array
+     * is written as its text when that is at most {@link Limits#MAX_VALUE_JSON} bytes: the UTF-8 of a text is at
+     * least as long as its characters, so {@link Limits#value} would keep it too, and its length bound is not walked
+     * before the same tree is written.
      */
-    private static String jsonText(JsonNode v) throws IOException {
-        JsonText t = JSON_TEXT.get();
-        String known = t.recent(v);
-        if (known != null) {
-            return known;
-        }
-        boolean written = false;
-        try {
-            t.chars.getBuffer().setLength(0);
-            JSON.writeTree(t.generator, v);
-            t.generator.flush();
-            written = true;
-            String text = t.chars.toString();
-            t.remember(v, text);
-            return text;
-        } finally {
-            if (!written) {
-                JSON_TEXT.remove();
+    private static JsonNode writeBoundedValue(DataOutput out, JsonNode v) throws IOException {
+        if (v.isContainerNode()) {
+            JsonText t = JSON_TEXT.get();
+            if (t.text(v) <= Limits.MAX_VALUE_JSON) {
+                out.writeByte(JSON_VALUE);
+                t.writeCurrent(out);
+                return v;
             }
+        }
+        JsonNode bounded = Limits.value(v);
+        writeJsonValue(out, bounded);
+        return bounded;
+    }
+
+    /** A JSON value: its kind, then the string itself or its JSON text. */
+    private static void writeJsonValue(DataOutput out, JsonNode v) throws IOException {
+        if (v.isTextual()) {
+            out.writeByte(STRING_VALUE);
+            writeText(out, v.textValue());
+        } else if (v instanceof POJONode p && p.getPojo() instanceof RawValue raw) {
+            // A container read back as its text (decodeForWriting) is that text again.
+            out.writeByte(JSON_VALUE);
+            writeText(out, raw.rawValue().toString());
+        } else {
+            out.writeByte(JSON_VALUE);
+            JSON_TEXT.get().write(out, v);
         }
     }
 
     /**
-     * A writer and a generator over it, configured as {@link #JSON}'s own, with nothing between root values; and
-     * the texts of the last {@value #RECENT} containers written, by node identity (a few: the nodes of one event).
+     * Writes the JSON text of a value other than a string as {@link #writeText} would write
+     * {@code JSON.writeValueAsString(v)}: its UTF-8 length, then the bytes, made by this thread's one generator (a
+     * new writer and generator per value cost more than writing it: alerts carry objects such as userIdentity). A
+     * generator that failed midway is dropped, since it may be left inside an object. An object or array written
+     * lately is not written again: the alerts of one event (one per rule it matched, and their evidence fields and
+     * context) hold the same nodes of the event, which nothing changes once it is read. One per thread.
      */
     private static final class JsonText {
         static final int RECENT = 4;
         final StringWriter chars = new StringWriter(256);
         final JsonGenerator generator;
         final JsonNode[] recentNodes = new JsonNode[RECENT];
-        final String[] recentTexts = new String[RECENT];
+        final byte[][] recentTexts = new byte[RECENT][];
         int next;
+
+        /** The text {@link #text} made current. */
+        private byte[] current;
 
         JsonText() {
             try {
@@ -365,21 +502,42 @@ public final class AlertCodec {
             }
         }
 
-        String recent(JsonNode v) {
-            for (int i = 0; i < RECENT; i++) {
-                if (recentNodes[i] == v) {
-                    return recentTexts[i];
-                }
-            }
-            return null;
+        void write(DataOutput out, JsonNode v) throws IOException {
+            text(v);
+            writeCurrent(out);
         }
 
-        void remember(JsonNode v, String text) {
+        /** Makes {@code v}'s JSON text (UTF-8) the current one; returns its length in bytes. */
+        int text(JsonNode v) throws IOException {
+            for (int i = 0; i < RECENT; i++) {
+                if (recentNodes[i] == v) {
+                    current = recentTexts[i];
+                    return current.length;
+                }
+            }
+            boolean written = false;
+            try {
+                chars.getBuffer().setLength(0);
+                JSON.writeTree(generator, v);
+                generator.flush();
+                written = true;
+            } finally {
+                if (!written) {
+                    JSON_TEXT.remove();
+                }
+            }
+            current = chars.toString().getBytes(StandardCharsets.UTF_8);
             if (v.isContainerNode()) {
                 recentNodes[next] = v;
-                recentTexts[next] = text;
+                recentTexts[next] = current;
                 next = (next + 1) % RECENT;
             }
+            return current.length;
+        }
+
+        void writeCurrent(DataOutput out) throws IOException {
+            out.writeInt(current.length);
+            out.write(current);
         }
     }
 

@@ -172,6 +172,10 @@ public final class AlertTitles {
 
     private static String valueText(Event event, FieldPath path) {
         List<JsonNode> values = event.values(path);
+        if (values.size() == 1) { // most placeholders: the text below, without the list and the join
+            String s = Event.stringForm(values.get(0));
+            return s == null ? MISSING : Limits.text(Limits.text(s));
+        }
         List<String> parts = new ArrayList<>(values.size());
         for (JsonNode v : values) {
             String s = Event.stringForm(v);

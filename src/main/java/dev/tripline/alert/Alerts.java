@@ -1,8 +1,11 @@
 package dev.tripline.alert;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.tripline.event.Event;
 import dev.tripline.rule.Rule;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -27,38 +30,29 @@ public final class Alerts {
     /** {@link #single(Rule, Event)} for a rule that raises many: what is per rule comes from its template. */
     public static Alert single(SingleAlertTemplate rule, Event event) {
         long t = event.eventTimeMillis();
-        return single(rule, event, DedupKeys.single(rule.rule, event), 1, t, t);
+        return single(rule, event, 1, t, t);
     }
 
     /**
      * A single-event alert as dedup emits it: {@code event} is the match that emitted it and is the evidence;
      * count and first/last seen come from the {@link Dedup.Decision}.
      */
-    public static Alert single(Rule rule, Event event, String dedupKey, long count, long firstSeen, long lastSeen) {
-        return single(SingleAlertTemplate.of(rule), event, dedupKey, count, firstSeen, lastSeen);
+    public static Alert single(Rule rule, Event event, long count, long firstSeen, long lastSeen) {
+        return single(SingleAlertTemplate.of(rule), event, count, firstSeen, lastSeen);
     }
 
-    private static Alert single(
-            SingleAlertTemplate t, Event event, String dedupKey, long count, long firstSeen, long lastSeen) {
-        Evidence evidence = Evidence.of(event, t.outputNames, t.outputPaths);
-        String title = t.title == null ? t.fixedTitle : t.title.render(event);
-        Map<String, JsonNode> context = new LinkedHashMap<>();
-        for (int i = 0; i < t.contextNames.length; i++) {
-            context.put(t.contextNames[i], Limits.value(Evidence.valueAt(event, t.contextPaths[i])));
+    /**
+     * The alert {@link AlertCodec#encodeSingle} writes, read back: a single alert is built in one place, as the
+     * bytes detect sends on, and this is its object form.
+     */
+    private static Alert single(SingleAlertTemplate t, Event event, long count, long firstSeen, long lastSeen) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(1024);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            AlertCodec.encodeSingle(t, event, count, firstSeen, lastSeen, out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        return new Alert(
-                Alert.Kind.SINGLE,
-                t.ref,
-                t.rule.level(),
-                title,
-                singleGroup(t, event),
-                firstSeen,
-                lastSeen,
-                List.of(evidence),
-                count,
-                dedupKey,
-                alertId(t.alertIdPrefix, dedupKey, List.of(evidence.identity())),
-                context);
+        return AlertCodec.decode(bytes.toByteArray());
     }
 
     /**
@@ -144,7 +138,7 @@ public final class Alerts {
      * {@link #alertId} from its {@link #alertIdPrefix} in UTF-8 and the evidence identities, sorted. The parts go
      * into the digest one by one: each starts or ends at a line break, so their UTF-8 is that of the whole text.
      */
-    private static String alertId(byte[] prefix, String dedupKey, List<String> sortedIds) {
+    static String alertId(byte[] prefix, String dedupKey, List<String> sortedIds) {
         MessageDigest sha256 = DedupKeys.sha256();
         sha256.update(prefix);
         sha256.update(dedupKey.getBytes(StandardCharsets.UTF_8));
@@ -156,22 +150,5 @@ public final class Alerts {
         long hi = (digest.getLong() & ~0xF000L) | 0x8000L;
         long lo = (digest.getLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
         return new UUID(hi, lo).toString();
-    }
-
-    private static Map<String, String> singleGroup(SingleAlertTemplate t, Event event) {
-        Map<String, String> group = new LinkedHashMap<>();
-        group.put("account", event.account());
-        group.put("principal", event.principal());
-        for (int i = 0; i < t.groupNames.length; i++) {
-            List<String> texts = new ArrayList<>();
-            for (JsonNode v : event.values(t.groupPaths[i])) {
-                String s = Event.stringForm(v);
-                if (s != null) {
-                    texts.add(s);
-                }
-            }
-            group.put(t.groupNames[i], texts.isEmpty() ? null : Limits.text(String.join(",", texts)));
-        }
-        return group;
     }
 }

@@ -34,16 +34,44 @@ public final class DedupKeys {
 
     /** The dedup key of a single-event match: GroupBy values when the rule has any, else account and principal. */
     public static String single(Rule rule, Event event) {
-        List<String> parts = new ArrayList<>();
-        if (rule.groupBy().isEmpty()) {
-            parts.add(part(event.account()));
-            parts.add(part(event.principal()));
+        return single(escape(rule.id()), event.account(), event.principal(), groupForms(rule, event));
+    }
+
+    /**
+     * {@link #single(Rule, Event)} from what the match's alert also shows: the event's account and principal, and
+     * {@link #groupForms} of the rule's GroupBy fields (none: the key is account and principal); the rule id comes
+     * {@link #escape}d, as a rule's template keeps it.
+     */
+    static String single(String escapedRuleId, String account, String principal, List<String>[] groupForms) {
+        List<String> parts = new ArrayList<>(Math.max(2, groupForms.length));
+        if (groupForms.length == 0) {
+            parts.add(part(account));
+            parts.add(part(principal));
         } else {
-            for (FieldPath p : rule.groupBy()) {
-                parts.add(part(event, p));
+            for (List<String> forms : groupForms) {
+                parts.add(part(forms));
             }
         }
-        return join(rule.id(), parts);
+        return join(escapedRuleId, parts);
+    }
+
+    /** For each of the rule's GroupBy fields, in order, the string forms of its values (nulls left out). */
+    @SuppressWarnings("unchecked")
+    static List<String>[] groupForms(Rule rule, Event event) {
+        List<FieldPath> groupBy = rule.groupBy();
+        List<String>[] forms = new List[groupBy.size()];
+        for (int i = 0; i < forms.length; i++) {
+            List<JsonNode> values = event.values(groupBy.get(i));
+            List<String> texts = new ArrayList<>(values.size());
+            for (JsonNode v : values) {
+                String s = Event.stringForm(v);
+                if (s != null) {
+                    texts.add(s);
+                }
+            }
+            forms[i] = texts;
+        }
+        return forms;
     }
 
     /** The dedup key of a correlation firing for one group; null values stand for missing group fields. */
@@ -52,26 +80,28 @@ public final class DedupKeys {
         for (String v : groupValues) {
             parts.add(part(v));
         }
-        return join(ruleId, parts);
+        return join(escape(ruleId), parts);
     }
 
-    private static String part(Event event, FieldPath path) {
-        List<JsonNode> values = event.values(path);
-        List<String> texts = new ArrayList<>(values.size());
-        for (JsonNode v : values) {
-            String s = Event.stringForm(v);
-            if (s != null) {
-                texts.add(escape(s));
-            }
+    private static String part(List<String> forms) {
+        if (forms.isEmpty()) {
+            return MISSING;
         }
-        return texts.isEmpty() ? MISSING : String.join(",", texts);
+        if (forms.size() == 1) {
+            return escape(forms.get(0));
+        }
+        StringBuilder b = new StringBuilder(escape(forms.get(0)));
+        for (int i = 1; i < forms.size(); i++) {
+            b.append(',').append(escape(forms.get(i)));
+        }
+        return b.toString();
     }
 
     private static String part(String value) {
         return value == null ? MISSING : escape(value);
     }
 
-    private static String escape(String s) {
+    static String escape(String s) {
         StringBuilder b = null;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -88,15 +118,15 @@ public final class DedupKeys {
         return b == null ? s : b.toString();
     }
 
-    private static String join(String ruleId, List<String> parts) {
-        StringBuilder b = new StringBuilder(escape(ruleId));
+    private static String join(String escapedRuleId, List<String> parts) {
+        StringBuilder b = new StringBuilder(escapedRuleId);
         for (String p : parts) {
             b.append('|').append(p);
         }
         if (b.length() <= Limits.MAX_DEDUP_KEY) {
             return b.toString();
         }
-        return Limits.truncate(escape(ruleId), 256) + "|sha256:" + sha256Hex(b.toString());
+        return Limits.truncate(escapedRuleId, 256) + "|sha256:" + sha256Hex(b.toString());
     }
 
     static String sha256Hex(String s) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.tripline.event.Event;
 import dev.tripline.event.FieldPath;
-import dev.tripline.event.LogType;
 import java.io.Serializable;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -44,43 +43,16 @@ public record Evidence(
             FieldPath path = outputFields.get(i);
             shown.putIfAbsent(Limits.text(path.text()), path);
         }
-        return of(event, shown.keySet().toArray(String[]::new), shown.values().toArray(FieldPath[]::new));
+        return AlertCodec.evidence(
+                event, shown.keySet().toArray(String[]::new), shown.values().toArray(FieldPath[]::new));
     }
 
-    /**
-     * The evidence of {@code event} showing the value at {@code paths[i]} under {@code names[i]}: distinct names,
-     * already cut, at most {@link Limits#MAX_OUTPUT_FIELDS} (a rule's, as {@link SingleAlertTemplate} holds them).
-     */
-    static Evidence of(Event event, String[] names, FieldPath[] paths) {
-        Map<String, JsonNode> fields = new LinkedHashMap<>();
-        for (int i = 0; i < names.length; i++) {
-            fields.put(names[i], Limits.value(valueAt(event, paths[i])));
-        }
-        if (event.logType() == LogType.AZURE_ACTIVITY) {
-            // Azure's counterparts: the REST shape's eventDataId, the operation, its resource provider, the region.
-            return new Evidence(
-                    first(event, AZ_ID),
-                    event.eventTimeMillis(),
-                    first(event, AZ_NAME),
-                    first(event, AZ_SOURCE),
-                    first(event, AZ_REGION),
-                    fields);
-        }
-        return new Evidence(
-                text(event, "eventID"),
-                event.eventTimeMillis(),
-                text(event, "eventName"),
-                text(event, "eventSource"),
-                text(event, "awsRegion"),
-                fields);
-    }
+    static final FieldPath AZ_ID = FieldPath.of("eventDataId");
+    static final FieldPath AZ_NAME = FieldPath.of("operationName");
+    static final FieldPath AZ_SOURCE = FieldPath.of("azure.resource.provider");
+    static final FieldPath AZ_REGION = FieldPath.of("cloud.region");
 
-    private static final FieldPath AZ_ID = FieldPath.of("eventDataId");
-    private static final FieldPath AZ_NAME = FieldPath.of("operationName");
-    private static final FieldPath AZ_SOURCE = FieldPath.of("azure.resource.provider");
-    private static final FieldPath AZ_REGION = FieldPath.of("cloud.region");
-
-    private static String first(Event event, FieldPath path) {
+    static String first(Event event, FieldPath path) {
         List<JsonNode> values = event.values(path);
         String s = values.isEmpty() ? null : Event.stringForm(values.get(0));
         return s == null ? null : Limits.text(s);
@@ -98,7 +70,7 @@ public record Evidence(
         return JsonNodeFactory.instance.arrayNode().addAll(values);
     }
 
-    private static String text(Event event, String field) {
+    static String text(Event event, String field) {
         JsonNode n = event.member(field);
         String s = n == null ? null : Event.stringForm(n);
         return s == null ? null : Limits.text(s);
@@ -109,6 +81,20 @@ public record Evidence(
      * of the record (time, name, source, region, output fields).
      */
     String identity() {
+        return identity(eventId, eventTimeMillis, eventName, eventSource, awsRegion, fields);
+    }
+
+    /**
+     * {@link #identity()} of the evidence with these values; {@code fields} is only read (as its text) when
+     * {@code eventId} is null or empty.
+     */
+    static String identity(
+            String eventId,
+            long eventTimeMillis,
+            String eventName,
+            String eventSource,
+            String awsRegion,
+            Object fields) {
         if (eventId != null && !eventId.isEmpty()) {
             return "id:" + eventId;
         }

@@ -9,7 +9,7 @@ import dev.tripline.rule.Rule;
  *
  * <pre>{@code
  * String key = DedupKeys.single(rule, event);
- * SingleAlerts.Result r = SingleAlerts.offer(rule, event, key, states.get(key), defaultMinutes);
+ * SingleAlerts.Result r = SingleAlerts.offer(rule, event, states.get(key), defaultMinutes);
  * if (r.state() != null) states.put(key, r.state());   // and a timer at Dedup.clearableAt(...)
  * if (r.alert() != null) out.collect(r.alert());
  * }</pre>
@@ -24,12 +24,12 @@ public final class SingleAlerts {
      */
     public record Result(DedupState state, Alert alert, Dedup.Outcome outcome) {}
 
-    public static Result offer(Rule rule, Event event, String dedupKey, DedupState state, int defaultDedupMinutes) {
+    public static Result offer(Rule rule, Event event, DedupState state, int defaultDedupMinutes) {
         if (rule.signalOnly()) {
             return new Result(state, null, null);
         }
         Dedup.Decision d = Dedup.offer(state, event.eventTimeMillis(), DedupPolicy.forRule(rule, defaultDedupMinutes));
-        Alert alert = d.emit() ? Alerts.single(rule, event, dedupKey, d.count(), d.firstSeen(), d.lastSeen()) : null;
+        Alert alert = d.emit() ? Alerts.single(rule, event, d.count(), d.firstSeen(), d.lastSeen()) : null;
         return new Result(d.state(), alert, d.outcome());
     }
 }

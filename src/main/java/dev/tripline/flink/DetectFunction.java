@@ -1,6 +1,5 @@
 package dev.tripline.flink;
 
-import dev.tripline.alert.Alerts;
 import dev.tripline.alert.DedupPolicy;
 import dev.tripline.alert.SingleAlertTemplate;
 import dev.tripline.correlate.CorrelationEngine;
@@ -424,8 +423,7 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
         if (route.alerts() != null) {
             ctx.output(
                     SINGLE_MATCHES,
-                    SingleMatch.of(Alerts.single(route.alerts(), event), alertBytes)
-                            .withPolicy(route.policy()));
+                    SingleMatch.of(route.alerts(), event, alertBytes).withPolicy(route.policy()));
         }
     }
 }

@@ -3,6 +3,8 @@ package dev.tripline.flink;
 import dev.tripline.alert.Alert;
 import dev.tripline.alert.AlertCodec;
 import dev.tripline.alert.DedupPolicy;
+import dev.tripline.alert.SingleAlertTemplate;
+import dev.tripline.event.Event;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Map;
@@ -16,8 +18,8 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
- * A match of a rule that raises alerts of its own (not signal-only), before dedup: the alert as
- * {@link dev.tripline.alert.Alerts#single} builds it for this one event, with its dedup key so that the dedup
+ * A match of a rule that raises alerts of its own (not signal-only), before dedup: the alert of this one event
+ * ({@link SingleAlertTemplate#encode}, what {@link dev.tripline.alert.Alerts#single} reads back), with its dedup key so that the dedup
  * stage can key by it. Written by its own {@link Serializer}; the alert travels in {@link AlertCodec}'s form.
  */
 @TypeInfo(SingleMatch.TypeFactory.class)
@@ -43,24 +45,24 @@ public class SingleMatch {
 
     public SingleMatch() {}
 
-    public static SingleMatch of(Alert a) {
-        return of(a, new DataOutputSerializer(1024));
-    }
-
-    /** The match of {@code a}, its alert encoded through {@code buffer}, which is cleared first and can be reused. */
-    public static SingleMatch of(Alert a, DataOutputSerializer buffer) {
-        SingleMatch m = new SingleMatch();
-        m.ruleId = a.rule().id();
-        m.dedupKey = a.dedupKey();
-        m.eventTime = a.lastSeenMillis();
+    /**
+     * The match of {@code rule} on {@code event}, its alert written by {@link SingleAlertTemplate#encode} through
+     * {@code buffer}, which is cleared first and can be reused.
+     */
+    public static SingleMatch of(SingleAlertTemplate rule, Event event, DataOutputSerializer buffer) {
         buffer.clear();
+        SingleAlertTemplate.Written written;
         try {
-            AlertCodec.encode(a, buffer);
+            written = rule.encode(event, buffer);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        SingleMatch m = new SingleMatch();
+        m.ruleId = rule.ruleId();
+        m.dedupKey = written.dedupKey();
+        m.eventTime = event.eventTimeMillis();
         m.alert = buffer.getCopyOfBuffer();
-        m.alertId = a.alertId();
+        m.alertId = written.alertId();
         return m;
     }
 

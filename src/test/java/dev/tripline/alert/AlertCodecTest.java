@@ -5,7 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.tripline.event.Event;
+import dev.tripline.event.FieldPath;
 import dev.tripline.rule.Level;
+import dev.tripline.rule.Rule;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -91,6 +96,64 @@ public class AlertCodecTest {
                     .isNotNegative();
         }
         assertThat(AlertCodec.decode(first)).isEqualTo(withJson);
+    }
+
+    @Test
+    void jsonTextsAreTheMappersBytesForEveryKindOfValueAnEventHolds() throws Exception {
+        // Written straight into UTF-8, not by Jackson: every escape, number and character must come out as the
+        // mapper writes it and String.getBytes encodes it.
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        StringBuilder every = new StringBuilder();
+        for (char c = 0; c < 0x80; c++) {
+            every.append(c);
+        }
+        every.append("é ü ß € \u2028 \uFFFF 😀 \uD83D lone \uDE00 low \uD83D");
+        List<JsonNode> values = List.of(
+                f.objectNode()
+                        .put(every.toString(), every.toString())
+                        .put("int", -2147483648)
+                        .put("long", 9007199254740993L)
+                        .put("big", new java.math.BigInteger("123456789012345678901234567890"))
+                        .put("doubles", 0.1)
+                        .put("t", true)
+                        .put("f", false)
+                        .putNull("n"),
+                f.arrayNode()
+                        .add(1.0E10)
+                        .add(-0.0)
+                        .add(1e-7)
+                        .add(123.456)
+                        .add(Double.MIN_VALUE)
+                        .add(f.objectNode())
+                        .add(f.arrayNode()),
+                f.numberNode(Double.NaN),
+                f.numberNode(new java.math.BigDecimal("2.50")),
+                f.arrayNode().add(f.numberNode(Float.valueOf(1.5f))).add("after a node the mapper writes"),
+                f.objectNode()
+                        .set(
+                                "nested",
+                                f.objectNode().set("deeper", f.arrayNode().add("\"q\" \\ /"))),
+                f.numberNode(7),
+                f.booleanNode(true),
+                f.nullNode());
+        Map<String, JsonNode> context = new LinkedHashMap<>();
+        for (int i = 0; i < values.size(); i++) {
+            context.put("v" + i, values.get(i));
+        }
+        Alert a = alert();
+        byte[] block = AlertCodec.encode(withEvidenceAndContext(a, a.evidence(), context));
+        for (JsonNode v : values) {
+            byte[] text = mapper.writeValueAsString(v).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] written = java.nio.ByteBuffer.allocate(5 + text.length)
+                    .put((byte) 0)
+                    .putInt(text.length)
+                    .put(text)
+                    .array();
+            assertThat(indexOf(block, written))
+                    .as("the mapper's text of %s, kind and length first", v)
+                    .isNotNegative();
+        }
     }
 
     @Test
@@ -240,5 +303,121 @@ public class AlertCodecTest {
                 assertThat(v.getClass()).as(t).isEqualTo(mapper.readTree(t).getClass());
             }
         }
+    }
+
+    /**
+     * A rule like {@code base} showing these output fields, context and GroupBy (account is both a group-by field
+     * and a name the group always has; the output field is listed twice).
+     */
+    private static Rule showing(Rule base, List<String> output, Map<String, String> context, List<String> groupBy) {
+        Map<String, FieldPath> ctx = new LinkedHashMap<>();
+        context.forEach((k, v) -> ctx.put(k, FieldPath.of(v)));
+        return new Rule(
+                base.id(),
+                base.name(),
+                base.title(),
+                base.description(),
+                base.format(),
+                base.level(),
+                base.tags(),
+                base.authors(),
+                base.references(),
+                base.runbook(),
+                base.logTypes(),
+                base.detection(),
+                base.enabled(),
+                false,
+                base.dedupPeriodMinutes(),
+                base.threshold(),
+                output.stream().map(FieldPath::of).toList(),
+                base.alertTitle(),
+                ctx,
+                groupBy.stream().map(FieldPath::of).toList(),
+                base.tests(),
+                base.location());
+    }
+
+    @Test
+    void aSingleAlertWrittenFromItsEventIsTheEncodingOfTheAlertItReadsBackAs() throws Exception {
+        Rule panther = AlertFixtures.rule(AlertFixtures.PANTHER_ENABLE_REGION);
+        Rule sigma = AlertFixtures.rule(AlertFixtures.SIGMA_ENABLE_REGION);
+        Rule wide = showing(
+                sigma,
+                List.of("userIdentity", "requestParameters.RegionName", "userIdentity", "no.such.field", "readOnly"),
+                Map.of("who", "userIdentity.arn"),
+                List.of("recipientAccountId", "account", "requestParameters.RegionName", "no.such.field"));
+        Event withId = AlertFixtures.enableRegion("ev-1", "2024-03-01T10:00:00Z", "al|ice,\\\\x", "ap-east-1");
+        // No eventID: the alert id is made of what the evidence shows, its fields' text included.
+        Event withoutId = AlertFixtures.enableRegion("", "2024-03-01T10:00:00Z", "bob", "eu-south-1");
+        for (Rule rule : List.of(panther, sigma, wide)) {
+            SingleAlertTemplate t = SingleAlertTemplate.of(rule);
+            for (Event e : List.of(withId, withoutId)) {
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                SingleAlertTemplate.Written w;
+                try (DataOutputStream out = new DataOutputStream(bytes)) {
+                    w = t.encode(e, out);
+                }
+                byte[] written = bytes.toByteArray();
+                Alert a = AlertCodec.decode(written);
+                assertThat(AlertCodec.encode(a)).as(rule.id() + " " + e).isEqualTo(written);
+                assertThat(a.dedupKey()).isEqualTo(w.dedupKey()).isEqualTo(DedupKeys.single(rule, e));
+                assertThat(a.alertId())
+                        .isEqualTo(w.alertId())
+                        .isEqualTo(Alerts.alertId(Alert.Kind.SINGLE, rule.id(), a.dedupKey(), a.evidence()));
+                assertThat(a.account()).isEqualTo("123456789012");
+                assertThat(a.count()).isEqualTo(1);
+                assertThat(a.firstSeenMillis()).isEqualTo(e.eventTimeMillis()).isEqualTo(a.lastSeenMillis());
+            }
+        }
+        Alert wideAlert = Alerts.single(wide, withoutId);
+        assertThat(wideAlert.group().keySet())
+                .containsExactly(
+                        "account", "principal", "recipientAccountId", "requestParameters.RegionName", "no.such.field");
+        assertThat(wideAlert.group().get("requestParameters.RegionName")).isEqualTo("eu-south-1");
+        assertThat(wideAlert.group().get("no.such.field")).isNull();
+        assertThat(wideAlert.dedupKey())
+                .isEqualTo(rule(wide) + "|123456789012|123456789012|eu-south-1|" + DedupKeys.MISSING);
+        Evidence ev = wideAlert.evidence().get(0);
+        assertThat(ev.eventId()).isEmpty();
+        assertThat(ev.fields().keySet())
+                .containsExactly("userIdentity", "requestParameters.RegionName", "no.such.field", "readOnly");
+        assertThat(ev.fields().get("userIdentity").get("userName").textValue()).isEqualTo("bob");
+        assertThat(ev.fields().get("no.such.field").isNull()).isTrue();
+        assertThat(ev.fields().get("readOnly").booleanValue()).isFalse();
+        assertThat(wideAlert.context().get("who").textValue()).isEqualTo("arn:aws:iam::123456789012:user/bob");
+        assertThat(Alerts.single(wide, withId).dedupKey())
+                .as("escaped key parts")
+                .isEqualTo(rule(wide) + "|123456789012|123456789012|ap-east-1|" + DedupKeys.MISSING);
+        assertThat(Alerts.single(sigma, withId).dedupKey())
+                .isEqualTo(rule(sigma) + "|123456789012|arn:aws:iam::123456789012:user/al\\|ice\\,\\\\x");
+    }
+
+    @Test
+    void aSingleAlertsContainersAreKeptOrCutExactlyAsLimitsDecides() {
+        // The candidate writes a container's text at once when its bytes are within the limit, and asks Limits
+        // otherwise: ASCII and two-byte characters on both sides of the limit must come out as Limits.value has it.
+        Rule shows = showing(
+                AlertFixtures.rule(AlertFixtures.SIGMA_ENABLE_REGION),
+                List.of("requestParameters"),
+                Map.of(),
+                List.of());
+        for (String filler : List.of("a", "é")) {
+            for (int n : List.of(9_000, 16_330, 16_345, 16_350, 16_355, 16_370)) {
+                Event e = AlertFixtures.parse("""
+                        {"eventVersion":"1.08","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::123456789012:user/a"},\
+                        "eventTime":"2024-03-01T10:00:00Z","eventSource":"account.amazonaws.com","eventName":"EnableRegion",\
+                        "awsRegion":"us-east-1","requestParameters":{"RegionName":"ap-east-1","pad":"%s"},"eventID":"e1",\
+                        "recipientAccountId":"123456789012"}""".formatted(filler.repeat(n)));
+                JsonNode original = e.values(FieldPath.of("requestParameters")).get(0);
+                JsonNode expected = Limits.value(original);
+                assertThat(Alerts.single(shows, e).evidence().get(0).fields().get("requestParameters"))
+                        .as("%d of %s: %s", n, filler, expected.isTextual() ? "cut" : "kept")
+                        .isEqualTo(expected);
+            }
+        }
+    }
+
+    private static String rule(Rule r) {
+        return r.id();
     }
 }

@@ -34,9 +34,10 @@ class AlertIdTest {
                         .alertId())
                 .isNotEqualTo(base);
         assertThat(Alerts.single(sigma, e).alertId()).isNotEqualTo(base);
-        assertThat(Alerts.single(panther, e, "other-key", 1, e.eventTimeMillis(), e.eventTimeMillis())
-                        .alertId())
-                .isNotEqualTo(base);
+        // The same event id, another region: the rule groups by it, so only the dedup key differs.
+        Alert otherKey = Alerts.single(panther, enableRegion("ev-1", EVENT_TIME, "alice", "eu-south-1"));
+        assertThat(otherKey.dedupKey()).isNotEqualTo(Alerts.single(panther, e).dedupKey());
+        assertThat(otherKey.alertId()).isNotEqualTo(base);
     }
 
     @Test

@@ -23,7 +23,7 @@ class SingleAlertsTest {
                     .as("the rule matches " + e)
                     .isTrue();
             String key = DedupKeys.single(rule, e);
-            SingleAlerts.Result r = SingleAlerts.offer(rule, e, key, states.get(key), 60);
+            SingleAlerts.Result r = SingleAlerts.offer(rule, e, states.get(key), 60);
             if (r.state() != null) {
                 states.put(key, r.state());
             }
@@ -128,10 +128,10 @@ class SingleAlertsTest {
         Map<String, DedupState> states = new HashMap<>();
         assertThat(runAll(r, List.of(assumeRole), states)).isEmpty();
         assertThat(states).isEmpty();
-        SingleAlerts.Result res = SingleAlerts.offer(r, assumeRole, "k", null, 60);
+        SingleAlerts.Result res = SingleAlerts.offer(r, assumeRole, null, 60);
         assertThat(res.outcome()).isNull();
         // The same rule, not signal-only, alerts: the flag is what suppresses it.
-        assertThat(SingleAlerts.offer(r.withSignalOnly(false), assumeRole, "k", null, 60)
+        assertThat(SingleAlerts.offer(r.withSignalOnly(false), assumeRole, null, 60)
                         .alert())
                 .isNotNull();
     }
