@@ -29,7 +29,9 @@ import org.apache.flink.core.fs.Path;
  * each split the number of its first line. That costs one sequential pass over the file before reading starts
  * (a second read of the file, cheap from the page cache, a second download from object storage), against the
  * alternatives: byte offsets as positions would change what dead letters report, and readers counting the lines
- * before their own start would read the beginning of a file once per split. Keeps no state between calls.
+ * before their own start would read the beginning of a file once per split. The pass runs where the enumerator
+ * runs (the source coordinator, before the first split is handed out). Its only state is the parallelism of the
+ * call in progress; one instance per enumeration, as Flink's provider makes it.
  */
 final class LineAlignedEnumerator extends NonSplittingRecursiveEnumerator {
     /** Smallest split worth handing out: below it the hand-over and a reader's start cost more than reading. */
