@@ -3,7 +3,6 @@ package dev.tripline.io;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import org.apache.flink.connector.file.src.FileSourceSplit;
@@ -18,9 +17,12 @@ import org.apache.flink.core.fs.Path;
  * document, a small file) stays one split. Directories are walked as Flink's
  * {@link NonSplittingRecursiveEnumerator} walks them.
  *
- * <p>A split is {@code max(minSplitBytes, fileSize / (parallelism * 4))} bytes or a little more: four splits per
- * subtask, so that a subtask which finishes early takes another instead of idling, but none so small that its
- * hand-over costs more than its reading. Each boundary is moved forward to the start of the first line that is
+ * <p>A split is {@code splitBytes} (32 MB unless a test sets it) or a little more, whatever the parallelism: the
+ * layout depends on the file alone, so the event-time outlier check, which follows each split as a source of its
+ * own ({@link RawRecord#source}), gives the same dead letters at any parallelism. 32 MB is several splits per
+ * subtask for a file of a few hundred megabytes (a subtask that finishes early takes another instead of idling)
+ * and large enough that a split's hand-over and its reader's start cost little against its reading. Each boundary
+ * is moved forward to the start of the first line that is
  * neither blank nor above the line limit, so that no run of blank lines spans two splits and a reader that
  * starts at a boundary starts in the state an unsplit reader is in there (the blank-run refusal of
  * {@link RawRecordFormat} is the same whatever the layout).
@@ -30,28 +32,18 @@ import org.apache.flink.core.fs.Path;
  * (a second read of the file, cheap from the page cache, a second download from object storage), against the
  * alternatives: byte offsets as positions would change what dead letters report, and readers counting the lines
  * before their own start would read the beginning of a file once per split. The pass runs where the enumerator
- * runs (the source coordinator, before the first split is handed out). Its only state is the parallelism of the
- * call in progress; one instance per enumeration, as Flink's provider makes it.
+ * runs (the source coordinator, before the first split is handed out). Keeps no state between calls.
  */
 final class LineAlignedEnumerator extends NonSplittingRecursiveEnumerator {
-    /** Smallest split worth handing out: below it the hand-over and a reader's start cost more than reading. */
-    static final long DEFAULT_MIN_SPLIT_BYTES = 32L << 20;
+    /** The size a JSON Lines file is cut into (see the class doc). */
+    static final long DEFAULT_SPLIT_BYTES = 32L << 20;
 
-    private static final int SPLITS_PER_SUBTASK = 4;
     private static final int SCAN_BUFFER = 1 << 20;
 
     private final RawRecordFormat format;
-    /** The parallelism of the current {@link #enumerateSplits} call. */
-    private int parallelism = 1;
 
     LineAlignedEnumerator(RawRecordFormat format) {
         this.format = format;
-    }
-
-    @Override
-    public Collection<FileSourceSplit> enumerateSplits(Path[] paths, int minDesiredSplits) throws IOException {
-        parallelism = Math.max(1, minDesiredSplits);
-        return super.enumerateSplits(paths, minDesiredSplits);
     }
 
     @Override
@@ -59,7 +51,7 @@ final class LineAlignedEnumerator extends NonSplittingRecursiveEnumerator {
             throws IOException {
         Path path = file.getPath();
         long size = file.getLen();
-        long splitBytes = Math.max(format.minSplitBytes(), ceilDiv(size, (long) parallelism * SPLITS_PER_SUBTASK));
+        long splitBytes = format.splitBytes();
         if (!isSplittable(path.getName()) || size <= splitBytes) {
             target.add(new RawRecordSplit(getNextId(), path, 0, size, file.getModificationTime(), size, 1));
             return;
@@ -142,9 +134,5 @@ final class LineAlignedEnumerator extends NonSplittingRecursiveEnumerator {
             starts.add(new long[] {lineStart, line}); // a last line without a newline
         }
         return starts;
-    }
-
-    private static long ceilDiv(long a, long b) {
-        return (a + b - 1) / b;
     }
 }

@@ -33,7 +33,7 @@ import org.apache.flink.core.fs.Path;
  *
  * <p>A {@link BulkFormat} rather than a {@code StreamFormat} because only the bulk reader is given the split,
  * and with it the path every record and dead letter must name. An uncompressed JSON Lines file above
- * {@code minSplitBytes} is read as several byte ranges in parallel ({@link LineAlignedEnumerator} cuts them at
+ * {@code splitBytes} is read as several byte ranges in parallel ({@link LineAlignedEnumerator} cuts them at
  * line starts and numbers their first lines); a range owns every line whose first byte lies in it, so its
  * reader starts just after the first newline at or after the byte before its start and reads until it has
  * read the line that crosses its end. Line numbers are those of the whole file, whatever the layout. Gzip and
@@ -51,7 +51,7 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, RawRecordSpl
     private final long maxFileBytes;
     private final int maxLineBytes;
     private final long maxDecompressedBytes;
-    private final long minSplitBytes;
+    private final long splitBytes;
 
     public RawRecordFormat() {
         this(DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_LINE_BYTES);
@@ -62,22 +62,22 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, RawRecordSpl
     }
 
     public RawRecordFormat(long maxFileBytes, int maxLineBytes, long maxDecompressedBytes) {
-        this(maxFileBytes, maxLineBytes, maxDecompressedBytes, LineAlignedEnumerator.DEFAULT_MIN_SPLIT_BYTES);
+        this(maxFileBytes, maxLineBytes, maxDecompressedBytes, LineAlignedEnumerator.DEFAULT_SPLIT_BYTES);
     }
 
     /**
-     * @param minSplitBytes the smallest range a JSON Lines file is cut into ({@link LineAlignedEnumerator});
+     * @param splitBytes the size a JSON Lines file is cut into ({@link LineAlignedEnumerator});
      *     {@code Long.MAX_VALUE} reads every file as one split
      */
-    public RawRecordFormat(long maxFileBytes, int maxLineBytes, long maxDecompressedBytes, long minSplitBytes) {
-        if (maxFileBytes < 1 || maxLineBytes < 1 || maxDecompressedBytes < 1 || minSplitBytes < 1) {
+    public RawRecordFormat(long maxFileBytes, int maxLineBytes, long maxDecompressedBytes, long splitBytes) {
+        if (maxFileBytes < 1 || maxLineBytes < 1 || maxDecompressedBytes < 1 || splitBytes < 1) {
             throw new IllegalArgumentException("limits must be positive: " + maxFileBytes + "/" + maxLineBytes + "/"
-                    + maxDecompressedBytes + "/" + minSplitBytes);
+                    + maxDecompressedBytes + "/" + splitBytes);
         }
         this.maxFileBytes = maxFileBytes;
         this.maxLineBytes = maxLineBytes;
         this.maxDecompressedBytes = maxDecompressedBytes;
-        this.minSplitBytes = minSplitBytes;
+        this.splitBytes = splitBytes;
     }
 
     /** A bounded source over exactly these files (as {@link ArchiveFiles#list} finds them), local or remote. */
@@ -88,8 +88,8 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, RawRecordSpl
         return new RawRecordSource(files, format);
     }
 
-    long minSplitBytes() {
-        return minSplitBytes;
+    long splitBytes() {
+        return splitBytes;
     }
 
     int maxLineBytes() {
@@ -131,6 +131,9 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, RawRecordSpl
     private final class FileReader implements Reader<RawRecord> {
         private final Path path;
         private final String origin;
+        /** {@link RawRecord#source}: the origin, or for a range after a file's first the origin and its first line. */
+        private final String source;
+
         private final boolean lines;
         private final long fileSize;
         /** The split's range: lines starting in [start, end) are this reader's; end is open for the last one. */
@@ -166,6 +169,7 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, RawRecordSpl
                     ? Long.MAX_VALUE
                     : split.offset() + split.length();
             this.lineNo = split.firstLine() - 1;
+            this.source = start == 0 ? origin : origin + "#line " + split.firstLine();
             this.skip = skip;
         }
 
@@ -262,7 +266,7 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, RawRecordSpl
                 if (!isBlank(line.bytes())) {
                     blankRun = 0;
                     blankRunRefused = false;
-                    return new RawRecord(origin, lineNo, line.bytes());
+                    return new RawRecord(origin, source, lineNo, line.bytes());
                 }
                 blankRun += line.length() + 1;
                 if (blankRun > maxLineBytes && !blankRunRefused) {

@@ -184,7 +184,7 @@ class LineAlignedSplitsTest {
     }
 
     @Test
-    void largeJsonLinesFilesAreCutPerSubtaskAndOtherFilesStayWhole() throws IOException {
+    void largeJsonLinesFilesAreCutBySizeWhateverTheParallelismAndOtherFilesStayWhole() throws IOException {
         byte[] data = randomLines(new Random(3), 2000);
         Path jsonl = dir.resolve("big.jsonl");
         Files.write(jsonl, data);
@@ -192,21 +192,27 @@ class LineAlignedSplitsTest {
         Files.write(gz, RawRecordFormatTest.gzip(new String(data, StandardCharsets.UTF_8)));
         Path document = dir.resolve("trail.json");
         Files.write(document, data);
-        RawRecordFormat format = new RawRecordFormat(1 << 20, MAX_LINE, 1 << 20, 1000);
-
-        Collection<FileSourceSplit> splits = new LineAlignedEnumerator(format)
-                .enumerateSplits(
-                        new org.apache.flink.core.fs.Path[] {
-                            org.apache.flink.core.fs.Path.fromLocalFile(jsonl.toFile()),
-                            org.apache.flink.core.fs.Path.fromLocalFile(gz.toFile()),
-                            org.apache.flink.core.fs.Path.fromLocalFile(document.toFile())
-                        },
-                        2);
+        RawRecordFormat format = new RawRecordFormat(1 << 20, MAX_LINE, 1 << 20, data.length / 8);
+        org.apache.flink.core.fs.Path[] paths = {
+            org.apache.flink.core.fs.Path.fromLocalFile(jsonl.toFile()),
+            org.apache.flink.core.fs.Path.fromLocalFile(gz.toFile()),
+            org.apache.flink.core.fs.Path.fromLocalFile(document.toFile())
+        };
+        Collection<FileSourceSplit> splits = new LineAlignedEnumerator(format).enumerateSplits(paths, 2);
         List<FileSourceSplit> ofJsonl = splits.stream()
                 .filter(s -> s.path().getName().equals("big.jsonl"))
                 .toList();
-        // Four per subtask at parallelism 2: the file's size over eight, each moved to a line start.
-        assertThat(ofJsonl).hasSize(8);
+        // The file's size over the split size, each start moved to a line start: fewer when a move is long.
+        assertThat(ofJsonl).hasSizeBetween(6, 8);
+        // The layout is the file's alone (the outlier check follows each split): the same at another parallelism.
+        assertThat(new LineAlignedEnumerator(format)
+                        .enumerateSplits(paths, 8).stream()
+                                .filter(s -> s.path().getName().equals("big.jsonl"))
+                                .map(FileSourceSplit::offset)
+                                .sorted()
+                                .toList())
+                .isEqualTo(
+                        ofJsonl.stream().map(FileSourceSplit::offset).sorted().toList());
         assertThat(ofJsonl.stream().mapToLong(FileSourceSplit::length).sum()).isEqualTo(data.length);
         assertThat(splits)
                 .filteredOn(s -> !s.path().getName().equals("big.jsonl"))
@@ -218,7 +224,7 @@ class LineAlignedSplitsTest {
                 describe(readAll(format.createReader(new Configuration(), RawRecordFormatTest.split(jsonl))));
         assertThat(readSplits(jsonl, data, starts, format)).isEqualTo(whole);
 
-        // Below the minimum size a file is one split, whatever the parallelism.
+        // A file no larger than the split size is one split, whatever the parallelism.
         assertThat(new LineAlignedEnumerator(new RawRecordFormat(1 << 20, MAX_LINE, 1 << 20, data.length))
                         .enumerateSplits(
                                 new org.apache.flink.core.fs.Path[] {
@@ -249,6 +255,29 @@ class LineAlignedSplitsTest {
                 readAll(new RawRecordFormat().restoreReader(new Configuration(), restored));
         assertThat(describe(records)).containsExactly("3 {\"c\":3}", "4 {\"d\":4}");
         assertThat(records.get(1).getRecordSkipCount()).isEqualTo(3);
+    }
+
+    @Test
+    void aRangeAfterTheFirstIsASourceOfItsOwnForTheOutlierCheck() throws IOException {
+        String text = "{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n";
+        byte[] data = text.getBytes(StandardCharsets.UTF_8);
+        Path file = dir.resolve("sources.jsonl");
+        Files.write(file, data);
+        org.apache.flink.core.fs.Path path = org.apache.flink.core.fs.Path.fromLocalFile(file.toFile());
+        long second = text.indexOf("{\"b\"");
+        RawRecord first = readAll(new RawRecordFormat()
+                        .createReader(new Configuration(), new RawRecordSplit("f", path, 0, second, 0, data.length, 1)))
+                .get(0)
+                .getRecord();
+        RawRecord later = readAll(new RawRecordFormat()
+                        .createReader(
+                                new Configuration(),
+                                new RawRecordSplit("l", path, second, data.length - second, 0, data.length, 2)))
+                .get(0)
+                .getRecord();
+        assertThat(first.source).isEqualTo(first.origin);
+        assertThat(later.origin).isEqualTo(first.origin);
+        assertThat(later.source).isEqualTo(first.origin + "#line 2");
     }
 
     @Test

@@ -32,13 +32,10 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code tripline run} over one JSON Lines file (the records of {@link MultiRegionArchive}, planted correlations
  * included, with malformed lines, blank lines and CRLF endings among them) gives the same alerts and the same
  * dead letters, positions included, whether the file is read as one split or cut into many small ones read by
- * two or three subtasks.
- *
- * <p>With the check of event times against the recent records of their file switched off: that check remembers
- * the records of a file that one subtask read before, and with splits those are the records of whichever
- * earlier splits the subtask was handed, so a file whose times jump by more than {@code
- * time.max-ahead-of-source} (this one jumps by months) gets different {@code EVENT_TIME_OUTLIER} dead letters,
- * and so different alerts, per layout and per run (see docs/architecture.md, "Reading files").
+ * two or three subtasks, with the check of event times against the recent records of their source widened so
+ * that it rejects nothing: that check follows each split as a source of its own, so its outliers depend on the
+ * layout (this file's times jump by months). With the check as it is by default, a given layout gives the same
+ * alerts and dead letters, outliers included, at any parallelism.
  */
 class SplitLayoutRunTest {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -77,19 +74,34 @@ class SplitLayoutRunTest {
 
     @Test
     void manySmallSplitsGiveTheAlertsAndDeadLettersOfOneSplit() throws Exception {
-        Output whole = run(2, Long.MAX_VALUE);
+        Output whole = run(2, Long.MAX_VALUE, WIDE);
         assertThat(whole.alerts).hasSizeGreaterThan(100);
         assertThat(whole.alerts).anyMatch(a -> a.contains("\"kind\":\"correlation\""));
         assertThat(whole.deadLetters).hasSizeGreaterThan(3).allMatch(d -> d.contains("\"reason\":\"MALFORMED_JSON\""));
-        // A minimum split of one byte: four splits per subtask, each a few hundred kilobytes.
-        assertThat(run(2, 1)).isEqualTo(whole);
-        assertThat(run(3, 1)).isEqualTo(whole);
+        assertThat(run(2, splitBytes(), WIDE)).isEqualTo(whole);
+        assertThat(run(3, splitBytes(), WIDE)).isEqualTo(whole);
     }
+
+    @Test
+    void theOutlierCheckGivesTheSameDeadLettersAtAnyParallelism() throws Exception {
+        Output one = run(1, splitBytes(), EventTimeBounds.ARCHIVE);
+        assertThat(one.deadLetters).anyMatch(d -> d.contains("\"reason\":\"EVENT_TIME_OUTLIER\""));
+        assertThat(run(2, splitBytes(), EventTimeBounds.ARCHIVE)).isEqualTo(one);
+        assertThat(run(3, splitBytes(), EventTimeBounds.ARCHIVE)).isEqualTo(one);
+    }
+
+    /** About ten splits of the file. */
+    static long splitBytes() throws Exception {
+        return Files.size(file) / 10;
+    }
+
+    /** Event-time bounds under which no record of the file is an outlier. */
+    static final EventTimeBounds WIDE = EventTimeBounds.ARCHIVE.withMaxAheadOfSource(Duration.ofDays(3650));
 
     record Output(List<String> alerts, List<String> deadLetters) {}
 
     /** The sorted alert and dead-letter lines of a BATCH run, as {@code tripline run} makes it. */
-    static Output run(int parallelism, long minSplitBytes) throws Exception {
+    static Output run(int parallelism, long splitBytes, EventTimeBounds bounds) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
                 EmbeddedRun.slots(EmbeddedRun.loopbackConfiguration(), parallelism));
         env.setParallelism(parallelism);
@@ -99,9 +111,8 @@ class SplitLayoutRunTest {
                 RawRecordFormat.DEFAULT_MAX_FILE_BYTES,
                 RawRecordFormat.DEFAULT_MAX_LINE_BYTES,
                 dev.tripline.event.ParseLimits.DEFAULT_MAX_DECOMPRESSED_BYTES,
-                minSplitBytes);
-        DetectionJob.Options options = DetectionJob.Options.defaults()
-                .withEventTimeBounds(EventTimeBounds.ARCHIVE.withMaxAheadOfSource(Duration.ofDays(3650)));
+                splitBytes);
+        DetectionJob.Options options = DetectionJob.Options.defaults().withEventTimeBounds(bounds);
         new EmbeddedRun(rules, options, AlertFormat.JSONL, format)
                 .run(
                         env,
