@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.connector.file.src.FileSourceSplit;
 import org.apache.flink.connector.file.src.reader.BulkFormat;
 import org.apache.flink.connector.file.src.util.CheckpointedPosition;
 import org.apache.flink.connector.file.src.util.RecordAndPosition;
@@ -23,9 +22,9 @@ class RawRecordFormatTest {
     @TempDir
     Path dir;
 
-    static FileSourceSplit split(Path file) throws IOException {
+    static RawRecordSplit split(Path file) throws IOException {
         long size = Files.size(file);
-        return new FileSourceSplit("s", org.apache.flink.core.fs.Path.fromLocalFile(file.toFile()), 0, size, 0, size);
+        return new RawRecordSplit("s", org.apache.flink.core.fs.Path.fromLocalFile(file.toFile()), 0, size, 0, size, 1);
     }
 
     /** Every record with the reader position Flink would checkpoint after it. */
@@ -101,7 +100,7 @@ class RawRecordFormatTest {
     void restoreSkipsTheRecordsAlreadyEmitted() throws IOException {
         Path file = dir.resolve("events.ndjson");
         Files.writeString(file, "{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n");
-        FileSourceSplit restored =
+        RawRecordSplit restored =
                 split(file).updateWithCheckpointedPosition(new CheckpointedPosition(CheckpointedPosition.NO_OFFSET, 2));
         List<RecordAndPosition<RawRecord>> records =
                 readAll(new RawRecordFormat().restoreReader(new Configuration(), restored));
