@@ -317,7 +317,7 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
         for (Event event : parsed.events()) {
             eventsParsed.inc();
             eventsTotal.add(1);
-            EventTimeBounds.Rejection rejected = bounds.check(record.source, event.eventTimeMillis(), now, sources);
+            EventTimeBounds.Rejection rejected = bounds.check(record.origin, event.eventTimeMillis(), now, sources);
             if (rejected != null) {
                 // Never a watermark: the event goes no further than the dead letters.
                 deadLetters.inc();

@@ -26,11 +26,6 @@ public final class RawRecord {
 
     /** Where the bytes came from: a file path, a topic-partition; shown in dead letters. */
     public final String origin;
-    /**
-     * The run of records that arrive in order, for the event-time outlier check ({@link EventTimeBounds}): the
-     * origin, or for one byte range of a split file the origin and the range's first line. Never shown.
-     */
-    public final String source;
     /** Position within the origin: a line number or byte offset, -1 when unknown. */
     public final long position;
 
@@ -44,18 +39,11 @@ public final class RawRecord {
     public final String refusedMessage;
 
     public RawRecord(String origin, long position, byte[] payload) {
-        this(origin, origin, position, payload, null, null);
+        this(origin, position, payload, null, null);
     }
 
-    /** A record of {@code origin} read as part of {@code source} (see {@link #source}). */
-    public RawRecord(String origin, String source, long position, byte[] payload) {
-        this(origin, source, position, payload, null, null);
-    }
-
-    private RawRecord(
-            String origin, String source, long position, byte[] payload, String refused, String refusedMessage) {
+    private RawRecord(String origin, long position, byte[] payload, String refused, String refusedMessage) {
         this.origin = origin;
-        this.source = source;
         this.position = position;
         this.payload = payload;
         this.refused = refused;
@@ -64,7 +52,7 @@ public final class RawRecord {
 
     /** A record standing for input the reader refused; see {@link #refused}. */
     public static RawRecord refused(String origin, long position, String reason, String message) {
-        return new RawRecord(origin, origin, position, null, reason, message);
+        return new RawRecord(origin, position, null, reason, message);
     }
 
     @Override
@@ -72,7 +60,6 @@ public final class RawRecord {
         return o instanceof RawRecord r
                 && position == r.position
                 && Objects.equals(origin, r.origin)
-                && Objects.equals(source, r.source)
                 && Arrays.equals(payload, r.payload)
                 && Objects.equals(refused, r.refused)
                 && Objects.equals(refusedMessage, r.refusedMessage);
@@ -101,7 +88,7 @@ public final class RawRecord {
     }
 
     /**
-     * Origin, source (a flag when it is the origin), position, payload (a {@link CompactText#writeBlock block}: its length, -1 for none, then its bytes),
+     * Origin, position, payload (a {@link CompactText#writeBlock block}: its length, -1 for none, then its bytes),
      * reason and message. Copies are the record itself: it is immutable.
      */
     public static final class Serializer extends ImmutableSerializer<RawRecord> {
@@ -116,11 +103,6 @@ public final class RawRecord {
         @Override
         public void serialize(RawRecord r, DataOutputView out) throws IOException {
             StringValue.writeString(r.origin, out);
-            boolean own = Objects.equals(r.source, r.origin);
-            out.writeBoolean(own);
-            if (!own) {
-                StringValue.writeString(r.source, out);
-            }
             out.writeLong(r.position);
             CompactText.writeBlock(r.payload, out);
             StringValue.writeString(r.refused, out);
@@ -130,12 +112,10 @@ public final class RawRecord {
         @Override
         public RawRecord deserialize(DataInputView in) throws IOException {
             String origin = StringValue.readString(in);
-            String source = in.readBoolean() ? origin : StringValue.readString(in);
             long position = in.readLong();
             // A reader's own limits bound a payload (a whole file may be larger than CompactText's bound).
             byte[] payload = CompactText.readBlock(in, "raw record: a payload", Integer.MAX_VALUE);
-            return new RawRecord(
-                    origin, source, position, payload, StringValue.readString(in), StringValue.readString(in));
+            return new RawRecord(origin, position, payload, StringValue.readString(in), StringValue.readString(in));
         }
 
         @Override

@@ -12,6 +12,8 @@ import java.util.Locale;
 import java.util.zip.GZIPInputStream;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.file.src.FileSource;
+import org.apache.flink.connector.file.src.FileSourceSplit;
 import org.apache.flink.connector.file.src.reader.BulkFormat;
 import org.apache.flink.connector.file.src.util.CheckpointedPosition;
 import org.apache.flink.connector.file.src.util.IteratorResultIterator;
@@ -19,7 +21,7 @@ import org.apache.flink.core.fs.FSDataInputStream;
 import org.apache.flink.core.fs.Path;
 
 /**
- * Reads audit-log files into {@link RawRecord}s for a {@link RawRecordSource}. JSON Lines files ({@code .jsonl},
+ * Reads audit-log files into {@link RawRecord}s for a {@link FileSource}. JSON Lines files ({@code .jsonl},
  * {@code .ndjson}, optionally gzipped) give one record per non-blank line, origin the path and position the
  * line number; any other file (a CloudTrail log file, {@code .json} or {@code .json.gz}) gives one record
  * holding the whole file, since the parser unwraps gzip and the {@code Records} envelope itself.
@@ -32,15 +34,10 @@ import org.apache.flink.core.fs.Path;
  * gigabytes of blank lines costs a second, not minutes.
  *
  * <p>A {@link BulkFormat} rather than a {@code StreamFormat} because only the bulk reader is given the split,
- * and with it the path every record and dead letter must name. An uncompressed JSON Lines file above
- * {@code splitBytes} is read as several byte ranges in parallel ({@link LineAlignedEnumerator} cuts them at
- * line starts and numbers their first lines); a range owns every line whose first byte lies in it, so its
- * reader starts just after the first newline at or after the byte before its start and reads until it has
- * read the line that crosses its end. Line numbers are those of the whole file, whatever the layout. Gzip and
- * whole-file records are one split. On restore a reader re-opens its split and skips the records it had
- * emitted.
+ * and with it the path every record and dead letter must name. Files are not split; on restore a reader
+ * re-opens its file and skips the records already emitted.
  */
-public final class RawRecordFormat implements BulkFormat<RawRecord, RawRecordSplit> {
+public final class RawRecordFormat implements BulkFormat<RawRecord, FileSourceSplit> {
     private static final long serialVersionUID = 1L;
     /** Records per batch handed to Flink: amortises the hand-over without holding much in memory. */
     private static final int BATCH = 256;
@@ -51,7 +48,6 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, RawRecordSpl
     private final long maxFileBytes;
     private final int maxLineBytes;
     private final long maxDecompressedBytes;
-    private final long splitBytes;
 
     public RawRecordFormat() {
         this(DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_LINE_BYTES);
@@ -62,38 +58,21 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, RawRecordSpl
     }
 
     public RawRecordFormat(long maxFileBytes, int maxLineBytes, long maxDecompressedBytes) {
-        this(maxFileBytes, maxLineBytes, maxDecompressedBytes, LineAlignedEnumerator.DEFAULT_SPLIT_BYTES);
-    }
-
-    /**
-     * @param splitBytes the size a JSON Lines file is cut into ({@link LineAlignedEnumerator});
-     *     {@code Long.MAX_VALUE} reads every file as one split
-     */
-    public RawRecordFormat(long maxFileBytes, int maxLineBytes, long maxDecompressedBytes, long splitBytes) {
-        if (maxFileBytes < 1 || maxLineBytes < 1 || maxDecompressedBytes < 1 || splitBytes < 1) {
-            throw new IllegalArgumentException("limits must be positive: " + maxFileBytes + "/" + maxLineBytes + "/"
-                    + maxDecompressedBytes + "/" + splitBytes);
+        if (maxFileBytes < 1 || maxLineBytes < 1 || maxDecompressedBytes < 1) {
+            throw new IllegalArgumentException(
+                    "limits must be positive: " + maxFileBytes + "/" + maxLineBytes + "/" + maxDecompressedBytes);
         }
         this.maxFileBytes = maxFileBytes;
         this.maxLineBytes = maxLineBytes;
         this.maxDecompressedBytes = maxDecompressedBytes;
-        this.splitBytes = splitBytes;
     }
 
     /** A bounded source over exactly these files (as {@link ArchiveFiles#list} finds them), local or remote. */
-    public static RawRecordSource source(List<Path> files, RawRecordFormat format) {
+    public static FileSource<RawRecord> source(List<Path> files, RawRecordFormat format) {
         if (files.isEmpty()) {
             throw new IllegalArgumentException("no input files");
         }
-        return new RawRecordSource(files, format);
-    }
-
-    long splitBytes() {
-        return splitBytes;
-    }
-
-    int maxLineBytes() {
-        return maxLineBytes;
+        return FileSource.forBulkFileFormat(format, files.toArray(Path[]::new)).build();
     }
 
     /** True for names read line by line. */
@@ -106,12 +85,12 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, RawRecordSpl
     }
 
     @Override
-    public Reader<RawRecord> createReader(Configuration config, RawRecordSplit split) throws IOException {
+    public Reader<RawRecord> createReader(Configuration config, FileSourceSplit split) throws IOException {
         return new FileReader(split, 0);
     }
 
     @Override
-    public Reader<RawRecord> restoreReader(Configuration config, RawRecordSplit split) throws IOException {
+    public Reader<RawRecord> restoreReader(Configuration config, FileSourceSplit split) throws IOException {
         long skip = split.getReaderPosition()
                 .map(CheckpointedPosition::getRecordsAfterOffset)
                 .orElse(0L);
@@ -120,7 +99,7 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, RawRecordSpl
 
     @Override
     public boolean isSplittable() {
-        return true;
+        return false;
     }
 
     @Override
@@ -131,30 +110,20 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, RawRecordSpl
     private final class FileReader implements Reader<RawRecord> {
         private final Path path;
         private final String origin;
-        /** {@link RawRecord#source}: the origin, or for a range after a file's first the origin and its first line. */
-        private final String source;
-
         private final boolean lines;
         private final long fileSize;
-        /** The split's range: lines starting in [start, end) are this reader's; end is open for the last one. */
-        private final long start;
-
-        private final long end;
         private InputStream in;
         private LineReader lineReader;
         private long emitted;
         private long skip;
         private long lineNo;
-        /** Offset of the next line in the file: reading stops at the first line starting at or after end. */
-        private long nextLineStart;
-
         private boolean done;
         /** Bytes of the blank lines read since the last non-blank one, and whether that run was refused. */
         private long blankRun;
 
         private boolean blankRunRefused;
 
-        FileReader(RawRecordSplit split, long skip) throws IOException {
+        FileReader(FileSourceSplit split, long skip) throws IOException {
             this.path = split.path();
             this.origin = path.toUri().getScheme() == null
                             || "file".equals(path.toUri().getScheme())
@@ -162,14 +131,6 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, RawRecordSpl
                     : path.toString();
             this.lines = isJsonLines(path.getName());
             this.fileSize = split.fileSize();
-            this.start = split.offset();
-            // The last split reads to the end of the file as it is now (and a gzip file's lines count
-            // decompressed bytes): only a boundary with a next split stops a reader.
-            this.end = split.offset() + split.length() >= split.fileSize()
-                    ? Long.MAX_VALUE
-                    : split.offset() + split.length();
-            this.lineNo = split.firstLine() - 1;
-            this.source = start == 0 ? origin : origin + "#line " + split.firstLine();
             this.skip = skip;
         }
 
@@ -244,17 +205,19 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, RawRecordSpl
 
         private RawRecord nextLine() throws IOException {
             if (in == null) {
-                open();
+                InputStream raw = path.getFileSystem().open(path);
+                in = path.getName().toLowerCase(Locale.ROOT).endsWith(".gz")
+                        ? new DecompressionLimit(new GZIPInputStream(raw, 1 << 16), maxDecompressedBytes)
+                        : raw;
+            }
+            if (lineReader == null) {
+                lineReader = new LineReader(in, maxLineBytes);
             }
             while (true) {
-                if (nextLineStart >= end) {
-                    return null;
-                }
                 LineReader.Line line = lineReader.next();
                 if (line == null) {
                     return null;
                 }
-                nextLineStart += line.length() + 1;
                 lineNo++;
                 if (line.tooLong()) {
                     return RawRecord.refused(
@@ -266,7 +229,7 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, RawRecordSpl
                 if (!isBlank(line.bytes())) {
                     blankRun = 0;
                     blankRunRefused = false;
-                    return new RawRecord(origin, source, lineNo, line.bytes());
+                    return new RawRecord(origin, lineNo, line.bytes());
                 }
                 blankRun += line.length() + 1;
                 if (blankRun > maxLineBytes && !blankRunRefused) {
@@ -278,27 +241,6 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, RawRecordSpl
                             ParseFailure.Reason.RECORD_TOO_LARGE.name(),
                             "more than " + maxLineBytes + " bytes of blank lines in a row; skipped to the next record");
                 }
-            }
-        }
-
-        /**
-         * Opens the file at the split's first line: for a split starting mid-file, after the first newline at or
-         * after the byte before its start (the line that newline ends is the previous split's).
-         */
-        private void open() throws IOException {
-            FSDataInputStream raw = path.getFileSystem().open(path);
-            in = raw;
-            if (path.getName().toLowerCase(Locale.ROOT).endsWith(".gz")) {
-                in = new DecompressionLimit(new GZIPInputStream(raw, 1 << 16), maxDecompressedBytes);
-            }
-            nextLineStart = start;
-            if (start > 0) {
-                raw.seek(start - 1);
-            }
-            lineReader = new LineReader(in, maxLineBytes);
-            if (start > 0) {
-                LineReader.Line rest = lineReader.next();
-                nextLineStart = rest == null ? Long.MAX_VALUE : start - 1 + rest.length() + 1;
             }
         }
 

@@ -254,8 +254,8 @@ public final class EndToEndBench {
     static final AtomicLong SOURCE_NANOS = new AtomicLong();
 
     /**
-     * Reads a JSON Lines file at a fixed rate. Parallel like the file source of {@code tripline run} (so detect
-     * chains to it the same way) with one active reader, which paces the whole input.
+     * Reads a JSON Lines file at a fixed rate. Parallel like the FileSource of {@code tripline run} (so detect
+     * chains to it the same way) with one active reader, as one file is one split there.
      */
     static final class PacedFileSource extends RichParallelSourceFunction<RawRecord> {
         private static final long serialVersionUID = 1L;

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.file.src.FileSourceSplit;
 import org.apache.flink.connector.file.src.reader.BulkFormat;
 import org.apache.flink.connector.file.src.util.CheckpointedPosition;
 import org.apache.flink.connector.file.src.util.RecordAndPosition;
@@ -22,9 +23,9 @@ class RawRecordFormatTest {
     @TempDir
     Path dir;
 
-    static RawRecordSplit split(Path file) throws IOException {
+    static FileSourceSplit split(Path file) throws IOException {
         long size = Files.size(file);
-        return new RawRecordSplit("s", org.apache.flink.core.fs.Path.fromLocalFile(file.toFile()), 0, size, 0, size, 1);
+        return new FileSourceSplit("s", org.apache.flink.core.fs.Path.fromLocalFile(file.toFile()), 0, size, 0, size);
     }
 
     /** Every record with the reader position Flink would checkpoint after it. */
@@ -100,7 +101,7 @@ class RawRecordFormatTest {
     void restoreSkipsTheRecordsAlreadyEmitted() throws IOException {
         Path file = dir.resolve("events.ndjson");
         Files.writeString(file, "{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n");
-        RawRecordSplit restored =
+        FileSourceSplit restored =
                 split(file).updateWithCheckpointedPosition(new CheckpointedPosition(CheckpointedPosition.NO_OFFSET, 2));
         List<RecordAndPosition<RawRecord>> records =
                 readAll(new RawRecordFormat().restoreReader(new Configuration(), restored));
