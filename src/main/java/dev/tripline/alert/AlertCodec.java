@@ -31,8 +31,8 @@ import java.util.Map;
 /**
  * The one byte form of an {@link Alert} (and of a {@link RuleRef} on its own) between operators and in dedup
  * state: a format byte, then the fields in order; texts as length-prefixed UTF-8 (any length), JSON values (event
- * fields, context) as a kind byte and then the string itself or, for other values, their JSON text. Versioned so that a changed alert model can still read what a running job
- * wrote; no Java serialisation.
+ * fields, context) as a kind byte and then the string itself or, for other values, their JSON text. Versioned so
+ * that a changed alert model can still read what a running job wrote; no Java serialisation.
  */
 public final class AlertCodec {
     private static final int ALERT_FORMAT = 2;

@@ -19,8 +19,9 @@ import org.apache.flink.core.memory.DataOutputView;
 
 /**
  * A match of a rule that raises alerts of its own (not signal-only), before dedup: the alert of this one event
- * ({@link SingleAlertTemplate#encode}, what {@link dev.tripline.alert.Alerts#single} reads back), with its dedup key so that the dedup
- * stage can key by it. Written by its own {@link Serializer}; the alert travels in {@link AlertCodec}'s form.
+ * ({@link SingleAlertTemplate#encode}, what {@link dev.tripline.alert.Alerts#single} reads back), with its dedup
+ * key so that the dedup stage can key by it. Written by its own {@link Serializer}; the alert travels in
+ * {@link AlertCodec}'s form.
  */
 @TypeInfo(SingleMatch.TypeFactory.class)
 public class SingleMatch {
