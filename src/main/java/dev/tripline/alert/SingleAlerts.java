@@ -4,8 +4,10 @@ import dev.tripline.event.Event;
 import dev.tripline.rule.Rule;
 
 /**
- * The whole path from a single-event match to an alert or none: signal-only rules, dedup key, dedup and
- * threshold, alert building. What the Flink layer calls per match, with the state it keeps per dedup key:
+ * The whole path from a single-event match to an alert or none in one call: signal-only rules, dedup key, dedup
+ * and threshold, alert building. The job splits the same path in two ({@code DetectFunction} writes the candidate
+ * through {@link SingleAlertTemplate#encode}, {@code DedupFunction} offers it to {@link Dedup}); only tests call
+ * this one, keeping the state per dedup key themselves:
  *
  * <pre>{@code
  * String key = DedupKeys.single(rule, event);
