@@ -65,10 +65,7 @@ public final class AlertCodec {
      * buffer it reuses (a new stream per alert grows and copies its array, and locks on every write).
      */
     public static void encode(Alert a, DataOutput out) throws IOException {
-        out.writeByte(ALERT_FORMAT);
-        out.writeByte(a.kind().ordinal());
-        out.write(RULE_BYTES.get().of(a.rule()));
-        out.writeByte(a.severity().ordinal());
+        writeHead(out, a.kind(), RULE_BYTES.get().of(a.rule()), a.severity());
         writeText(out, a.title());
         out.writeInt(a.group().size());
         for (Map.Entry<String, String> e : a.group().entrySet()) {
@@ -79,11 +76,8 @@ public final class AlertCodec {
         out.writeLong(a.lastSeenMillis());
         out.writeInt(a.evidence().size());
         for (Evidence ev : a.evidence()) {
-            writeNullable(out, ev.eventId());
-            out.writeLong(ev.eventTimeMillis());
-            writeNullable(out, ev.eventName());
-            writeNullable(out, ev.eventSource());
-            writeNullable(out, ev.awsRegion());
+            writeEvidenceHead(
+                    out, ev.eventId(), ev.eventTimeMillis(), ev.eventName(), ev.eventSource(), ev.awsRegion());
             writeJsonMap(out, ev.fields());
         }
         out.writeLong(a.count());
@@ -143,14 +137,30 @@ public final class AlertCodec {
     static byte[] head(Alert.Kind kind, RuleRef rule, Level severity) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(ALERT_FORMAT);
-            out.writeByte(kind.ordinal());
-            writeRule(out, rule);
-            out.writeByte(severity.ordinal());
+            writeHead(out, kind, encode(rule), severity);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
+    }
+
+    /** An alert's first fields: format, kind, the rule's descriptor ({@link #encode(RuleRef)}) and severity. */
+    private static void writeHead(DataOutput out, Alert.Kind kind, byte[] rule, Level severity) throws IOException {
+        out.writeByte(ALERT_FORMAT);
+        out.writeByte(kind.ordinal());
+        out.write(rule);
+        out.writeByte(severity.ordinal());
+    }
+
+    /** An evidence's fields before its output fields. */
+    private static void writeEvidenceHead(
+            DataOutput out, String eventId, long time, String eventName, String eventSource, String awsRegion)
+            throws IOException {
+        writeNullable(out, eventId);
+        out.writeLong(time);
+        writeNullable(out, eventName);
+        writeNullable(out, eventSource);
+        writeNullable(out, awsRegion);
     }
 
     /**
@@ -176,11 +186,7 @@ public final class AlertCodec {
             region = Evidence.text(event, "awsRegion");
         }
         long time = event.eventTimeMillis();
-        writeNullable(out, id);
-        out.writeLong(time);
-        writeNullable(out, name);
-        writeNullable(out, source);
-        writeNullable(out, region);
+        writeEvidenceHead(out, id, time, name, source, region);
         if (id != null && !id.isEmpty()) {
             writeEventValues(out, event, names, paths, null);
             return Evidence.identity(id, time, name, source, region, null);
