@@ -708,7 +708,8 @@ public final class CompiledMatcher implements Serializable {
             if (preferred >= 0) {
                 return preferred;
             }
-            int accepted = r.values().size();
+            long accepted =
+                    r.values().stream().map(CaseFoldMap::fold).distinct().count();
             boolean broad = accepted > 1 && 2 * accepted >= namedValues(conditionField.get(c));
             return broad ? PREFERRED_FIELDS.size() + 2 : PREFERRED_FIELDS.size();
         }
