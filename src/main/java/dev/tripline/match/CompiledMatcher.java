@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -51,7 +52,8 @@ import java.util.stream.IntStream;
  *   <li>Each rule is filed under one condition, and every field rules are filed under is read on every event,
  *       so a rule that pins several fields is filed under one that other rules need read anyway, the most
  *       selective of those ({@code eventName}, else {@code eventSource}, else another field's equality, else a
- *       literal); only rules with no such field add a field, their most selective. Its other conditions (say
+ *       literal, and last an equality that accepts most of the values its field is known to take); only rules
+ *       with no such field add a field, their most selective. Its other conditions (say
  *       {@code eventSource} as well as {@code eventName}, or an error code) are checked, from the shared
  *       answers, before its detection runs. Rules that pin nothing are checked on every event of their log
  *       type.</li>
@@ -588,6 +590,8 @@ public final class CompiledMatcher implements Serializable {
         final Map<FieldRequirement, Integer> conditionIds = new HashMap<>();
         final List<FieldRequirement> conditions = new ArrayList<>();
         final List<Integer> conditionField = new ArrayList<>();
+        /** By field number, {@link #namedValues}. */
+        final Map<Integer, Integer> namedValues = new HashMap<>();
 
         /** Rules that share one detection, and their conditions, most selective first; filed in {@link #build}. */
         private record Pending(List<Rule> rules, CompiledExpr detection, LogType type, int[] conditions) {}
@@ -668,7 +672,7 @@ public final class CompiledMatcher implements Serializable {
                 if (r.kind() == Kind.PRESENT || (fields != null && !fields.contains(conditionField.get(c)))) {
                     continue; // presence is true of most events, so it keys nothing
                 }
-                if (best == null || better(r, conditions.get(best))) {
+                if (best == null || better(c, best)) {
                     best = c;
                 }
             }
@@ -676,22 +680,54 @@ public final class CompiledMatcher implements Serializable {
         }
 
         /**
-         * Whether {@code r} is the better key: equality on eventName, else on eventSource, else on another field,
-         * else the literal condition with the longest shortest literal.
+         * Whether condition {@code c} is the better key (see {@link #rank}); of two literal conditions, the one with
+         * the longest shortest literal.
          */
-        private static boolean better(FieldRequirement r, FieldRequirement best) {
-            if (rank(r) != rank(best)) {
-                return rank(r) < rank(best);
+        private boolean better(int c, int best) {
+            if (rank(c) != rank(best)) {
+                return rank(c) < rank(best);
             }
-            return r.kind() == Kind.CONTAINS && r.shortestLiteral() > best.shortestLiteral();
+            FieldRequirement r = conditions.get(c);
+            return r.kind() == Kind.CONTAINS
+                    && r.shortestLiteral() > conditions.get(best).shortestLiteral();
         }
 
-        private static int rank(FieldRequirement r) {
+        /**
+         * How good a key a condition is, lowest best: equality on eventName (0), on eventSource (1), on another
+         * field (2), a literal (3), and last an equality on another field that accepts several values and at least
+         * half of those the rules name for the field (4): such a field has few values, so the condition lets most
+         * events through ({@code userIdentity.type} in IAMUser, FederatedUser, AssumedRole), where a literal such
+         * as an eventName prefix lets few.
+         */
+        private int rank(int c) {
+            FieldRequirement r = conditions.get(c);
             if (r.kind() == Kind.CONTAINS) {
                 return PREFERRED_FIELDS.size() + 1;
             }
             int preferred = PREFERRED_FIELDS.indexOf(r.field());
-            return preferred >= 0 ? preferred : PREFERRED_FIELDS.size();
+            if (preferred >= 0) {
+                return preferred;
+            }
+            long accepted =
+                    r.values().stream().map(CaseFoldMap::fold).distinct().count();
+            boolean broad = accepted > 1 && 2 * accepted >= namedValues(conditionField.get(c));
+            return broad ? PREFERRED_FIELDS.size() + 2 : PREFERRED_FIELDS.size();
+        }
+
+        /**
+         * How many values, folded, the equality conditions on field {@code f} name together; asked once every
+         * condition is known (when rules are filed), and remembered.
+         */
+        private int namedValues(int f) {
+            return namedValues.computeIfAbsent(f, field -> {
+                Set<String> named = new HashSet<>();
+                for (int c = 0; c < conditions.size(); c++) {
+                    if (conditionField.get(c) == field && conditions.get(c).kind() == Kind.EQUALS) {
+                        conditions.get(c).values().forEach(v -> named.add(CaseFoldMap.fold(v)));
+                    }
+                }
+                return named.size();
+            });
         }
 
         private void file(Pending p, Integer key) {

@@ -253,6 +253,54 @@ class CompiledMatcherTest {
     }
 
     @Test
+    void anEqualityAcceptingMostOfItsFieldsNamedValuesIsFiledAfterALiteral() {
+        Rule root = rule("root", eq("userIdentity.type", "Root"));
+        Rule deletes = rule(
+                "deletes",
+                new Expr.Match(FieldPath.of("eventName"), new ValuePredicate.Text(Mode.PREFIX, "Delete", false)));
+        Rule humansUpdatingCode = rule(
+                "humans-updating-code",
+                new Expr.And(List.of(
+                        new Expr.Match(
+                                FieldPath.of("userIdentity.type"),
+                                new ValuePredicate.OneOf(Set.of("IAMUser", "FederatedUser", "AssumedRole"), false)),
+                        new Expr.Match(
+                                FieldPath.of("eventName"),
+                                new ValuePredicate.Text(Mode.PREFIX, "UpdateFunctionCode", false)))));
+        Rule rootDeletes = rule(
+                "root-deletes",
+                new Expr.And(List.of(
+                        eq("userIdentity.type", "Root"),
+                        new Expr.Match(
+                                FieldPath.of("eventName"), new ValuePredicate.Text(Mode.PREFIX, "Delete", false)))));
+        List<Rule> rules = List.of(root, deletes, humansUpdatingCode, rootDeletes);
+        CompiledMatcher m = CompiledMatcher.compile(rules);
+        // The rules name four identity types; three of them let most events through, so that rule is filed under
+        // its eventName prefix. One type (Root) is the better key of the last rule.
+        assertThat(m.describeIndex())
+                .isEqualTo("CLOUDTRAIL: userIdentity.type (2 rules, 4 values) eventName (2 rules, 2 literals);"
+                        + " 0 rules checked on every event[]\n");
+        for (String json : List.of(
+                "{\"eventName\":\"UpdateFunctionCode20150331v2\",\"userIdentity\":{\"type\":\"IAMUser\"}}",
+                "{\"eventName\":\"UpdateFunctionCode20150331v2\",\"userIdentity\":{\"type\":\"Root\"}}",
+                "{\"eventName\":\"ListUsers\",\"userIdentity\":{\"type\":\"assumedrole\"}}",
+                "{\"eventName\":\"DeleteUser\",\"userIdentity\":{\"type\":\"Root\"}}",
+                "{\"eventName\":\"updatefunctioncode\",\"userIdentity\":{\"type\":\"federateduser\"}}")) {
+            Event e = event(json);
+            List<String> compiled = new ArrayList<>();
+            m.match(e, r -> compiled.add(r.id()));
+            List<String> reference = rules.stream()
+                    .filter(r -> ReferenceEvaluator.matches(r, e))
+                    .map(Rule::id)
+                    .toList();
+            assertThat(compiled).as(json).containsExactlyInAnyOrderElementsOf(reference);
+        }
+        assertThat(m.candidateCount(
+                        event("{\"eventName\":\"UpdateFunctionCode\",\"userIdentity\":{\"type\":\"IAMUser\"}}")))
+                .isEqualTo(1);
+    }
+
+    @Test
     void aConditionOnAFieldHoldingAnObjectLetsTheRuleThroughToItsDetection() {
         Rule policy = rule(
                 "policy",
