@@ -396,10 +396,15 @@ public final class CorrelationPlan implements Serializable, Cloneable {
 
     /** {@link #signals(Rule, Event)} for a template of this plan ({@link #signalTemplate}). */
     public Signals signals(SignalTemplate t, Event event) {
+        return signals(t, event, new SignalTemplate.Reads());
+    }
+
+    /** {@link #signals(SignalTemplate, Event)}, sharing reads of the event through {@code reads}. */
+    public Signals signals(SignalTemplate t, Event event, SignalTemplate.Reads reads) {
         if (newTerms) {
-            return termSignals(t, event);
+            return termSignals(t, event, reads);
         }
-        SignalTemplate.Parts p = t.read(event);
+        SignalTemplate.Parts p = t.read(event, reads);
         return p == null
                 ? Signals.NONE
                 : new Signals(
@@ -457,7 +462,7 @@ public final class CorrelationPlan implements Serializable, Cloneable {
     }
 
     /** new_terms: one signal per combination of the fields' distinct values, in sorted order, up to the bound. */
-    private Signals termSignals(SignalTemplate t, Event event) {
+    private Signals termSignals(SignalTemplate t, Event event, SignalTemplate.Reads reads) {
         long time = event.eventTimeMillis();
         if (time == Event.NO_TIME) {
             return Signals.NONE;
@@ -482,7 +487,7 @@ public final class CorrelationPlan implements Serializable, Cloneable {
         }
         int kept = (int) Math.min(combinations, MAX_TERM_COMBINATIONS);
         // One event: its evidence is read once and packed against each combination.
-        SignalTemplate.EventValues shown = t.read(event, new SignalTemplate.FirstText());
+        SignalTemplate.EventValues shown = t.shown(event, reads);
         List<Signal> out = new ArrayList<>(kept);
         int[] at = new int[paths.length];
         for (int n = 0; n < kept; n++) {

@@ -92,11 +92,16 @@ public final class SignalTemplate {
      * in its string form, cut to {@link Evidence#MAX_TEXT}.
      */
     public Parts read(Event event) {
+        return read(event, new Reads());
+    }
+
+    /** {@link #read(Event)}, the head values shared through {@code reads} with the other signals of the event. */
+    public Parts read(Event event, Reads reads) {
         long time = event.eventTimeMillis();
         if (time == Event.NO_TIME) {
             return null;
         }
-        FirstText first = new FirstText();
+        FirstText first = reads.first;
         String[] group = new String[groupPaths.length];
         for (int i = 0; i < group.length; i++) {
             group[i] = first.of(event, groupPaths[i]);
@@ -118,19 +123,16 @@ public final class SignalTemplate {
                 return null;
             }
         }
-        return new Parts(time, group, value, pack(read(event, first), group));
+        return new Parts(time, group, value, pack(shown(event, reads), group));
     }
 
     /** The parts of one signal: see {@link #read}. {@code group} is the caller's from here on. */
     public record Parts(long time, String[] group, String value, byte[] evidence) {}
 
     /** What the evidence shows of {@code event}: the four head values, then one per {@link #fieldPaths} entry. */
-    EventValues read(Event event, FirstText first) {
-        FieldPath[] headPaths = event.logType() == LogType.AZURE_ACTIVITY ? AZURE_HEAD : CLOUDTRAIL_HEAD;
-        String[] head = new String[headPaths.length];
-        for (int i = 0; i < head.length; i++) {
-            head[i] = first.of(event, headPaths[i]);
-        }
+    EventValues shown(Event event, Reads reads) {
+        String[] head = reads.head(event);
+        FirstText first = reads.first;
         String[] fields = new String[fieldPaths.length];
         for (int i = 0; i < fields.length; i++) {
             for (FieldPath p : fieldPaths[i]) {
@@ -143,7 +145,7 @@ public final class SignalTemplate {
         return new EventValues(head, fields);
     }
 
-    /** {@link #read(Event, FirstText)}'s values, to be packed against one or more groups. */
+    /** {@link #shown}'s values, to be packed against one or more groups. */
     record EventValues(String[] head, String[] fields) {}
 
     /** {@code values} in the plan's packed form, against {@code group}: what a slot of the signal stores. */
@@ -159,6 +161,31 @@ public final class SignalTemplate {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
+    }
+
+    /**
+     * What the signals of one event share of their reads: the evidence's head values of the last event asked for
+     * (its identity decides), and the reader. One per thread that makes signals; it keeps the last event until
+     * the next one.
+     */
+    public static final class Reads {
+        final FirstText first = new FirstText();
+        private Event event;
+        private String[] head;
+
+        /** The head values of {@code event}, read on its first signal. Callers only read the array. */
+        String[] head(Event e) {
+            if (e != event) {
+                FieldPath[] paths = e.logType() == LogType.AZURE_ACTIVITY ? AZURE_HEAD : CLOUDTRAIL_HEAD;
+                String[] values = new String[paths.length];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = first.of(e, paths[i]);
+                }
+                head = values;
+                event = e;
+            }
+            return head;
+        }
     }
 
     /**

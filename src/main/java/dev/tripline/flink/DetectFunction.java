@@ -131,6 +131,8 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
     private transient Counter signals;
     private transient Counter signalsDropped;
     private transient Counter termCombinationsCut;
+    /** What the signals of one event share of their reads of it (the evidence's head values). */
+    private transient SignalTemplate.Reads reads;
     /** Where each single match's alert is encoded before it is copied out: one buffer, reused. */
     private transient DataOutputSerializer alertBytes;
 
@@ -186,6 +188,7 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
         parser = EventParser.forDetection(FieldDemand.of(matcher, engine));
         sources = new EventTimeBounds.Sources(MAX_SOURCES);
         alertBytes = new DataOutputSerializer(1024);
+        reads = new SignalTemplate.Reads();
         MetricGroup m = getRuntimeContext().getMetricGroup();
         recordsIn = m.counter("records_in");
         eventsParsed = m.counter("events_parsed");
@@ -415,7 +418,7 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
         Route route = routeOf(rule);
         for (int p = 0; p < route.plans().length; p++) {
             CorrelationPlan plan = route.plans()[p];
-            CorrelationPlan.Signals s = plan.signals(route.signals()[p], event);
+            CorrelationPlan.Signals s = plan.signals(route.signals()[p], event, reads);
             if (s.isEmpty()) {
                 signalsDropped.inc();
                 signalsDroppedTotal.add(1);

@@ -123,6 +123,29 @@ class SignalTemplateTest {
     }
 
     @Test
+    void signalsOfOneEventShareItsHeadValuesAndTheNextEventReadsItsOwn() throws IOException {
+        CorrelationEngine engine = CorrelationEngine.compile(loaded);
+        Rule call = loaded.rule("call").orElseThrow();
+        CorrelationPlan plan = engine.plan("per-user");
+        SignalTemplate.Reads reads = new SignalTemplate.Reads();
+        Event first = event(LogType.CLOUDTRAIL, EVENT);
+        Event second = event(LogType.CLOUDTRAIL, EVENT.replace("ev-1", "ev-2").replace("us-east-1", "eu-west-1"));
+
+        Signal a =
+                plan.signals(plan.signalTemplate(call), first, reads).signals().get(0);
+        Signal again =
+                plan.signals(plan.signalTemplate(call), first, reads).signals().get(0);
+        Signal b =
+                plan.signals(plan.signalTemplate(call), second, reads).signals().get(0);
+
+        assertThat(plan.packed(again)).isEqualTo(plan.packed(a));
+        assertThat(b.evidence().get(0).eventId()).isEqualTo("ev-2");
+        assertThat(b.evidence().get(0).awsRegion()).isEqualTo("eu-west-1");
+        assertThat(plan.packed(b))
+                .isEqualTo(plan.packed(plan.signals(call, second).signals().get(0)));
+    }
+
+    @Test
     void anAzureEventShowsItsOwnHeadFields() throws IOException {
         CorrelationEngine engine = CorrelationEngine.compile(loaded);
         Rule call = loaded.rule("call").orElseThrow();
