@@ -89,13 +89,9 @@ public final class SignalTemplate {
     /**
      * The parts of the signal {@code event} gives: null when the event has no time or lacks a group-by field (or,
      * for the value types, condition.field or a number there). Every value is the first non-null one at its path,
-     * in its string form, cut to {@link Evidence#MAX_TEXT}.
+     * in its string form, cut to {@link Evidence#MAX_TEXT}; the head values are shared through {@code reads} with
+     * the other signals of the event.
      */
-    public Parts read(Event event) {
-        return read(event, new Reads());
-    }
-
-    /** {@link #read(Event)}, the head values shared through {@code reads} with the other signals of the event. */
     public Parts read(Event event, Reads reads) {
         long time = event.eventTimeMillis();
         if (time == Event.NO_TIME) {

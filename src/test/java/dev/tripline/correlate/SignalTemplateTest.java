@@ -154,7 +154,7 @@ class SignalTemplateTest {
                 {"eventDataId":"az-1","time":"2024-03-05T10:00:00Z","operationName":"Microsoft.Compute/x/write",
                  "subscriptionId":"sub-1","caller":"alice@example.com","sourceIPAddress":"203.0.113.9",
                  "userIdentity":{"userName":"alice"}}""");
-        SignalTemplate.Parts p = plan.signalTemplate(call).read(e);
+        SignalTemplate.Parts p = plan.signalTemplate(call).read(e, new SignalTemplate.Reads());
         assertThat(p).isNotNull();
         Evidence ev = plan.unpack(p.evidence(), 0, p.time(), List.of(p.group())).get(0);
         assertThat(ev.eventId()).isEqualTo("az-1");
