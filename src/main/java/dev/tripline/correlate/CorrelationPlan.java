@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.function.Supplier;
 
 /**
  * One Sigma correlation compiled for evaluation: turns rule matches into {@link Signal}s for a group and
@@ -116,6 +115,11 @@ public final class CorrelationPlan implements Serializable, Cloneable {
      * final only for {@link #withNewTermsHistoryStart}, which sets it on a fresh copy.
      */
     private long learnedBy;
+    /**
+     * [rule index] -> the template of the signals of the rule object that last matched ({@link #signalTemplate});
+     * made on a rule's first match. Not part of the plan's value: a copy or a deserialized plan makes its own.
+     */
+    private transient SignalTemplate[] templates;
 
     private CorrelationPlan(CorrelationRule rule, RuleSet ruleSet, Options options, boolean alert) {
         this.rule = rule;
@@ -364,6 +368,7 @@ public final class CorrelationPlan implements Serializable, Cloneable {
         } catch (CloneNotSupportedException e) {
             throw new AssertionError(e);
         }
+        copy.templates = null; // the templates name this plan as the packer of their signals
         copy.options = options.withNewTermsHistoryStart(start);
         copy.learnedBy = copy.learnedBy(start);
         return copy;
@@ -385,24 +390,57 @@ public final class CorrelationPlan implements Serializable, Cloneable {
      * distinct values in sorted order, at most {@link #MAX_TERM_COMBINATIONS}, the rest counted as cut.
      */
     public Signals signals(Rule matched, Event event) {
-        Integer r = ruleIndex.get(matched.id());
-        long time = event.eventTimeMillis();
-        if (r == null || time == Event.NO_TIME) {
-            return Signals.NONE;
-        }
+        SignalTemplate t = signalTemplate(matched);
+        return t == null ? Signals.NONE : signals(t, event);
+    }
+
+    /** {@link #signals(Rule, Event)} for a template of this plan ({@link #signalTemplate}). */
+    public Signals signals(SignalTemplate t, Event event) {
+        return signals(t, event, new SignalTemplate.Reads());
+    }
+
+    /** {@link #signals(SignalTemplate, Event)}, sharing reads of the event through {@code reads}. */
+    public Signals signals(SignalTemplate t, Event event, SignalTemplate.Reads reads) {
         if (newTerms) {
-            return termSignals(r, matched.id(), time, event, List.of(Evidence.of(matched, event)));
+            return termSignals(t, event, reads);
         }
-        // The evidence is read only for a signal that is made (a match missing a group or value field makes none).
-        Function<FieldPath, String> lookup = p -> Evidence.firstValue(event, p);
-        Optional<Signal> s = signal(
-                r,
-                matched.id(),
-                time,
-                valuesOrNull(Arrays.asList(groupPaths[r]), lookup),
-                lookup,
-                () -> List.of(Evidence.of(matched, event)));
-        return s.map(x -> new Signals(List.of(x), 0)).orElse(Signals.NONE);
+        SignalTemplate.Parts p = t.read(event, reads);
+        return p == null
+                ? Signals.NONE
+                : new Signals(
+                        List.of(new Signal(
+                                t.ruleIndex,
+                                t.ruleId(),
+                                p.time(),
+                                List.of(p.group()),
+                                p.value(),
+                                null,
+                                p.evidence(),
+                                this)),
+                        0);
+    }
+
+    /**
+     * The template of the signals {@code matched}'s matches give this plan, null when the rule is not one of its
+     * inputs. Made on the rule's first match and kept while the same rule object matches.
+     */
+    public SignalTemplate signalTemplate(Rule matched) {
+        Integer r = ruleIndex.get(matched.id());
+        if (r == null) {
+            return null;
+        }
+        SignalTemplate[] made = templates;
+        if (made == null) {
+            made = new SignalTemplate[rule.rules().size()];
+            templates = made;
+        }
+        SignalTemplate t = made[r];
+        if (t == null || t.rule != matched) {
+            t = new SignalTemplate(
+                    this, r, matched, groupPaths[r], valuePaths, fieldNames[r], options.maxEvidence() > 0);
+            made[r] = t;
+        }
+        return t;
     }
 
     /**
@@ -424,8 +462,12 @@ public final class CorrelationPlan implements Serializable, Cloneable {
     }
 
     /** new_terms: one signal per combination of the fields' distinct values, in sorted order, up to the bound. */
-    private Signals termSignals(int r, String ruleId, long time, Event event, List<Evidence> evidence) {
-        FieldPath[] paths = groupPaths[r];
+    private Signals termSignals(SignalTemplate t, Event event, SignalTemplate.Reads reads) {
+        long time = event.eventTimeMillis();
+        if (time == Event.NO_TIME) {
+            return Signals.NONE;
+        }
+        FieldPath[] paths = groupPaths[t.ruleIndex];
         List<List<String>> values = new ArrayList<>(paths.length);
         long combinations = 1;
         for (FieldPath p : paths) {
@@ -444,14 +486,16 @@ public final class CorrelationPlan implements Serializable, Cloneable {
             combinations = Math.min(Long.MAX_VALUE / 1024, combinations * distinct.size());
         }
         int kept = (int) Math.min(combinations, MAX_TERM_COMBINATIONS);
+        // One event: its evidence is read once and packed against each combination.
+        SignalTemplate.EventValues shown = t.shown(event, reads);
         List<Signal> out = new ArrayList<>(kept);
         int[] at = new int[paths.length];
         for (int n = 0; n < kept; n++) {
-            List<String> group = new ArrayList<>(paths.length);
+            String[] group = new String[paths.length];
             for (int f = 0; f < paths.length; f++) {
-                group.add(values.get(f).get(at[f]));
+                group[f] = values.get(f).get(at[f]);
             }
-            out.add(new Signal(r, ruleId, time, group, null, evidence));
+            out.add(new Signal(t.ruleIndex, t.ruleId(), time, List.of(group), null, null, t.pack(shown, group), this));
             // The next combination: the last field varies fastest.
             for (int f = paths.length - 1; f >= 0 && ++at[f] == values.get(f).size(); f--) {
                 at[f] = 0;
@@ -470,38 +514,25 @@ public final class CorrelationPlan implements Serializable, Cloneable {
         if (r == null) {
             return Optional.empty();
         }
-        return signal(
-                r,
-                inner.correlationId(),
-                inner.lastSeen(),
-                valuesOrNull(Arrays.asList(groupFields[r]), inner.group()::get),
-                p -> inner.group().get(p.text()),
-                () -> Evidence.capped(inner.evidence(), options.maxEvidence()));
-    }
-
-    /**
-     * Completes a signal from its group values (null: one was missing) and a lookup for condition.field; the
-     * evidence is read only when a signal is made.
-     */
-    private Optional<Signal> signal(
-            int r,
-            String ruleId,
-            long time,
-            List<String> group,
-            Function<FieldPath, String> lookup,
-            Supplier<List<Evidence>> evidence) {
+        List<String> group = valuesOrNull(Arrays.asList(groupFields[r]), inner.group()::get);
         if (group == null) {
             return Optional.empty();
         }
         String value = null;
         if (!valuePaths.isEmpty()) {
-            List<String> parts = valuesOrNull(valuePaths, lookup);
+            List<String> parts = valuesOrNull(valuePaths, p -> inner.group().get(p.text()));
             value = parts == null ? null : normalizeValue(parts);
             if (value == null) {
                 return Optional.empty();
             }
         }
-        return Optional.of(new Signal(r, ruleId, time, group, value, evidence.get()));
+        return Optional.of(new Signal(
+                r,
+                inner.correlationId(),
+                inner.lastSeen(),
+                group,
+                value,
+                Evidence.capped(inner.evidence(), options.maxEvidence())));
     }
 
     /** The value of each key, in order; null as soon as one is missing. */
@@ -517,7 +548,7 @@ public final class CorrelationPlan implements Serializable, Cloneable {
         return out;
     }
 
-    private String normalizeValue(List<String> parts) {
+    String normalizeValue(List<String> parts) {
         if (rule.type() == Type.VALUE_COUNT) {
             // Most value_count fields are one field: its value is the tuple, no joiner needed.
             return Evidence.cut(parts.size() == 1 ? parts.get(0) : String.join(TUPLE_SEPARATOR, parts));

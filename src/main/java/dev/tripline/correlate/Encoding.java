@@ -263,6 +263,47 @@ public final class Encoding {
         }
     }
 
+    /**
+     * One event's evidence in {@link #writePackedEvidence}'s form, as the slot's own rule saw it at the slot's own
+     * time (both flags set), from its parts: {@code head} is its eventID, eventName, eventSource and awsRegion (or
+     * their Azure counterparts), {@code fieldValues[i]} the value of the output field whose reference is
+     * {@code fieldKeys[i]} ({@link #reference}; null when the event lacks it, and then left out), and the values
+     * are written against {@code group}. The bytes are those of {@code writePackedEvidence} for a one-entry list
+     * holding the same evidence.
+     */
+    public static void writePackedEvent(
+            DataOutput out, String[] head, byte[][] fieldKeys, String[] fieldValues, String[] group)
+            throws IOException {
+        out.writeByte(1);
+        out.writeByte(SAME_RULE | SAME_TIME);
+        for (String h : head) {
+            writeText(out, h);
+        }
+        int present = 0;
+        for (String v : fieldValues) {
+            present += v == null ? 0 : 1;
+        }
+        writeSize(out, present);
+        for (int i = 0; i < fieldValues.length; i++) {
+            String v = fieldValues[i];
+            if (v != null) {
+                out.write(fieldKeys[i]);
+                writeReference(out, v, group);
+            }
+        }
+    }
+
+    /** What {@link #writePackedEvidence} writes for a field key {@code s} against {@code known}, as bytes. */
+    public static byte[] reference(String s, List<String> known) {
+        Scratch bytes = new Scratch();
+        try {
+            writeReference(bytes.out, s, known);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
     /** The number of evidence entries of a {@link #writePackedEvidence} form, read from its head. */
     public static int packedCount(byte[] packed) {
         int v = 0;
@@ -324,6 +365,18 @@ public final class Encoding {
             out.writeByte(0);
             writeText(out, s);
         }
+    }
+
+    /** {@link #writeReference} against the values of an array. */
+    private static void writeReference(DataOutput out, String s, String[] known) throws IOException {
+        for (int k = 0; k < known.length; k++) {
+            if (s.equals(known[k])) {
+                writeSize(out, k + 1);
+                return;
+            }
+        }
+        out.writeByte(0);
+        writeText(out, s);
     }
 
     private static String readReference(DataInput in, List<String> known) throws IOException {

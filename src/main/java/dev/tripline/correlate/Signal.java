@@ -5,8 +5,9 @@ import java.util.Objects;
 
 /**
  * One input to one correlation: a referenced rule (or correlation) matched, at a point in event time, for one
- * group. Built by {@link CorrelationPlan#signal}, which resolves the group-by fields through the correlation's
- * aliases; the Flink layer keys its state by the plan and {@link #group()}.
+ * group. Built by {@link CorrelationPlan#signals} (through the rule's {@link SignalTemplate}, evidence packed) or
+ * {@link CorrelationPlan#signal} (a chained correlation), which resolve the group-by fields through the
+ * correlation's aliases; the Flink layer keys its state by the plan and {@link #group()}.
  *
  * <p>The evidence is held either as a list or in the plan's packed form ({@link CorrelationPlan#packed}), the form
  * the plan keeps in state: a signal that crossed the network as bytes goes into a new slot as those bytes, and is

@@ -5,6 +5,7 @@ import dev.tripline.alert.SingleAlertTemplate;
 import dev.tripline.correlate.CorrelationEngine;
 import dev.tripline.correlate.CorrelationPlan;
 import dev.tripline.correlate.Signal;
+import dev.tripline.correlate.SignalTemplate;
 import dev.tripline.event.Event;
 import dev.tripline.event.EventParser;
 import dev.tripline.event.ParseFailure;
@@ -130,6 +131,8 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
     private transient Counter signals;
     private transient Counter signalsDropped;
     private transient Counter termCombinationsCut;
+    /** What the signals of one event share of their reads of it (the evidence's head values). */
+    private transient SignalTemplate.Reads reads;
     /** Where each single match's alert is encoded before it is copied out: one buffer, reused. */
     private transient DataOutputSerializer alertBytes;
 
@@ -185,6 +188,7 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
         parser = EventParser.forDetection(FieldDemand.of(matcher, engine));
         sources = new EventTimeBounds.Sources(MAX_SOURCES);
         alertBytes = new DataOutputSerializer(1024);
+        reads = new SignalTemplate.Reads();
         MetricGroup m = getRuntimeContext().getMetricGroup();
         recordsIn = m.counter("records_in");
         eventsParsed = m.counter("events_parsed");
@@ -367,11 +371,16 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
     }
 
     /**
-     * Where the matches of one rule go, under the running rules: the plans that consume it with the stage of each;
-     * for a rule that raises alerts of its own, how they are built and its dedup policy, both null for a
+     * Where the matches of one rule go, under the running rules: the plans that consume it with the stage of each
+     * and the template of the rule's signals for each; for a rule that raises alerts of its own, how they are built and its dedup policy, both null for a
      * signal-only rule.
      */
-    private record Route(CorrelationPlan[] plans, int[] stages, SingleAlertTemplate alerts, DedupPolicy policy) {}
+    private record Route(
+            CorrelationPlan[] plans,
+            int[] stages,
+            SignalTemplate[] signals,
+            SingleAlertTemplate alerts,
+            DedupPolicy policy) {}
 
     /**
      * The {@link Route} of each rule that matched so far, by rule identity (a rule is a record: its equals would
@@ -388,12 +397,15 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
         if (r == null) {
             List<CorrelationPlan> plans = engine.consumersOf(rule.id());
             int[] stages = new int[plans.size()];
+            SignalTemplate[] signals = new SignalTemplate[plans.size()];
             for (int i = 0; i < stages.length; i++) {
                 stages[i] = engine.stageOf(plans.get(i).id());
+                signals[i] = plans.get(i).signalTemplate(rule);
             }
             r = new Route(
                     plans.toArray(CorrelationPlan[]::new),
                     stages,
+                    signals,
                     rule.signalOnly() ? null : SingleAlertTemplate.of(rule),
                     rule.signalOnly() ? null : DedupPolicy.forRule(rule, defaultDedupMinutes));
             routes.put(rule, r);
@@ -406,7 +418,7 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
         Route route = routeOf(rule);
         for (int p = 0; p < route.plans().length; p++) {
             CorrelationPlan plan = route.plans()[p];
-            CorrelationPlan.Signals s = plan.signals(rule, event);
+            CorrelationPlan.Signals s = plan.signals(route.signals()[p], event, reads);
             if (s.isEmpty()) {
                 signalsDropped.inc();
                 signalsDroppedTotal.add(1);
