@@ -21,7 +21,7 @@ import org.apache.flink.core.fs.FSDataInputStream;
 import org.apache.flink.core.fs.Path;
 
 /**
- * Reads audit-log files into {@link RawRecord}s for a {@link FileListSource} (Flink's {@link FileSource} readers). JSON Lines files ({@code .jsonl},
+ * Reads audit-log files into {@link RawRecord}s for a {@link FileSource}. JSON Lines files ({@code .jsonl},
  * {@code .ndjson}, optionally gzipped) give one record per non-blank line, origin the path and position the
  * line number; any other file (a CloudTrail log file, {@code .json} or {@code .json.gz}) gives one record
  * holding the whole file, since the parser unwraps gzip and the {@code Records} envelope itself.
@@ -68,8 +68,11 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileSourceSp
     }
 
     /** A bounded source over exactly these files (as {@link ArchiveFiles#list} finds them), local or remote. */
-    public static FileListSource source(List<Path> files, RawRecordFormat format) {
-        return new FileListSource(files, format);
+    public static FileSource<RawRecord> source(List<Path> files, RawRecordFormat format) {
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("no input files");
+        }
+        return FileSource.forBulkFileFormat(format, files.toArray(Path[]::new)).build();
     }
 
     /** True for names read line by line. */
