@@ -372,8 +372,8 @@ public class DetectFunction extends BroadcastProcessFunction<RawRecord, RuleUpda
 
     /**
      * Where the matches of one rule go, under the running rules: the plans that consume it with the stage of each
-     * and the template of the rule's signals for each; for a rule that raises alerts of its own, how they are built and its dedup policy, both null for a
-     * signal-only rule.
+     * and the template of the rule's signals for each; for a rule that raises alerts of its own, how they are
+     * built and its dedup policy, both null for a signal-only rule.
      */
     private record Route(
             CorrelationPlan[] plans,
