@@ -421,8 +421,7 @@ public class ParseBenchmark {
         }
     }
 
-    // Three forks for the two sides of the goal's ratio: one fork's figure is as much the luck of its JIT as the
-    // parser's (Jackson's readTree read 211,977 and 300,989 records/s in two runs of one fork each, unchanged code).
+    // Three forks, as for selective: the goal's baseline.
     @Fork(
             value = 3,
             jvmArgsAppend = {"-Xmx2g"})
