@@ -8,6 +8,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -284,11 +285,12 @@ public final class Encoding {
             present += v == null ? 0 : 1;
         }
         writeSize(out, present);
+        List<String> known = Arrays.asList(group);
         for (int i = 0; i < fieldValues.length; i++) {
             String v = fieldValues[i];
             if (v != null) {
                 out.write(fieldKeys[i]);
-                writeReference(out, v, group);
+                writeReference(out, v, known);
             }
         }
     }
@@ -365,18 +367,6 @@ public final class Encoding {
             out.writeByte(0);
             writeText(out, s);
         }
-    }
-
-    /** {@link #writeReference} against the values of an array. */
-    private static void writeReference(DataOutput out, String s, String[] known) throws IOException {
-        for (int k = 0; k < known.length; k++) {
-            if (s.equals(known[k])) {
-                writeSize(out, k + 1);
-                return;
-            }
-        }
-        out.writeByte(0);
-        writeText(out, s);
     }
 
     private static String readReference(DataInput in, List<String> known) throws IOException {
