@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
  * sort of the correlate stages (a semi-join; docs/correlation.md, "Pruning in BATCH runs"). Input 1 is the
  * prunable signals, input 2 the anchors' hashes, broadcast; {@link SignalRouter} makes both. The operator reads
  * input 2 to its end before it takes the first signal ({@link InputSelectable}), which only a bounded input allows:
- * a streaming job never has this operator. A signal comes with its hash and still encoded ({@link PrunableSignal}):
- * only a kept one is decoded.
+ * a streaming job never has this operator. Signals come in runs, each with its hash and still encoded
+ * ({@link PrunableSignals}): only a kept one is decoded, and it leaves stamped with its own time.
  *
  * <p>State: the anchor hashes, sorted when input 2 ends, kept until the operator closes; nothing is checkpointed
  * (a BATCH job takes no checkpoints). Past {@link #MAX_ANCHORS} hashes it forgets them and stops pruning: every
@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * signal is counted ({@code signals_pruned}, accumulator {@link #ACC_PRUNED}).
  */
 public class AnchorFilter extends AbstractStreamOperator<SignalRecord>
-        implements TwoInputStreamOperator<PrunableSignal, Long, SignalRecord>, InputSelectable, BoundedMultiInput {
+        implements TwoInputStreamOperator<PrunableSignals, Long, SignalRecord>, InputSelectable, BoundedMultiInput {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(AnchorFilter.class);
 
@@ -97,18 +97,24 @@ public class AnchorFilter extends AbstractStreamOperator<SignalRecord>
     }
 
     @Override
-    public void processElement1(StreamRecord<PrunableSignal> element) throws IOException {
+    public void processElement1(StreamRecord<PrunableSignals> element) throws IOException {
         if (!anchorsEnded) {
             // Pruning before every anchor is known could drop a signal an alert needs.
             throw new IllegalStateException("a signal reached the anchor filter before the anchors ended");
         }
-        PrunableSignal p = element.getValue();
-        if (anchors == null || Arrays.binarySearch(anchors, 0, anchorCount, p.anchorHash) >= 0) {
-            output.collect(element.replace(p.signal()));
-        } else {
-            pruned.inc();
-            prunedTotal.add(1);
+        int dropped = element.getValue().read(this::hasAnchor, this::keep);
+        if (dropped > 0) {
+            pruned.inc(dropped);
+            prunedTotal.add(dropped);
         }
+    }
+
+    private boolean hasAnchor(long hash) {
+        return anchors == null || Arrays.binarySearch(anchors, 0, anchorCount, hash) >= 0;
+    }
+
+    private void keep(SignalRecord r) {
+        output.collect(new StreamRecord<>(r, r.time));
     }
 
     /**

@@ -39,14 +39,22 @@ class AnchorFilterTest {
         return AnchorFilter.anchorHash("seq", signal(0, principal).group());
     }
 
-    /** {@code s} as {@link SignalRouter} sends it to the filter, through the exchange between them. */
-    static PrunableSignal prunable(SignalRecord s) throws Exception {
+    /** The hash {@link SignalRouter} looks prunable {@code s} up by. */
+    static long hash(SignalRecord s) {
         String anchorPlan = PRUNING.anchorPlanOf(s.planId, s.ruleIndex);
         assertThat(anchorPlan).as("a prunable signal").isNotNull();
+        return AnchorFilter.anchorHash(anchorPlan, s.group());
+    }
+
+    /** {@code signals} as {@link SignalRouter} sends them to the filter, in one run, through the exchange. */
+    static PrunableSignals prunable(List<SignalRecord> signals) throws Exception {
+        PrunableSignals.Writer writer = new PrunableSignals.Writer();
+        for (SignalRecord s : signals) {
+            writer.add(hash(s), s);
+        }
         DataOutputSerializer exchange = new DataOutputSerializer(64);
-        PrunableSignal.Serializer.INSTANCE.serialize(
-                PrunableSignal.of(AnchorFilter.anchorHash(anchorPlan, s.group()), s), exchange);
-        return PrunableSignal.Serializer.INSTANCE.deserialize(
+        PrunableSignals.Serializer.INSTANCE.serialize(writer.take(), exchange);
+        return PrunableSignals.Serializer.INSTANCE.deserialize(
                 new DataInputDeserializer(exchange.getSharedBuffer(), 0, exchange.length()));
     }
 
@@ -57,16 +65,16 @@ class AnchorFilterTest {
 
     static List<String> run(int maxAnchors, List<Long> anchors, List<SignalRecord> signals) throws Exception {
         AnchorFilter filter = new AnchorFilter(maxAnchors);
-        try (TwoInputStreamOperatorTestHarness<PrunableSignal, Long, SignalRecord> h =
+        try (TwoInputStreamOperatorTestHarness<PrunableSignals, Long, SignalRecord> h =
                 new TwoInputStreamOperatorTestHarness<>(filter)) {
             h.open();
             for (long a : anchors) {
                 h.processElement2(new StreamRecord<>(a));
             }
             filter.endInput(2);
-            for (SignalRecord s : signals) {
-                h.processElement1(new StreamRecord<>(prunable(s), s.time));
-            }
+            // Two runs, the first signal alone in the first: each kept signal leaves with its own time stamp.
+            h.processElement1(new StreamRecord<>(prunable(signals.subList(0, 1)), 0L));
+            h.processElement1(new StreamRecord<>(prunable(signals.subList(1, signals.size())), 0L));
             assertThat(h.extractOutputStreamRecords())
                     .as("a kept signal keeps its time stamp")
                     .allSatisfy(r -> assertThat(r.getTimestamp()).isEqualTo(1_000));
@@ -97,10 +105,10 @@ class AnchorFilterTest {
     @Test
     void aSignalBeforeTheAnchorsEndedIsAnErrorNotADrop() throws Exception {
         AnchorFilter filter = new AnchorFilter();
-        try (TwoInputStreamOperatorTestHarness<PrunableSignal, Long, SignalRecord> h =
+        try (TwoInputStreamOperatorTestHarness<PrunableSignals, Long, SignalRecord> h =
                 new TwoInputStreamOperatorTestHarness<>(filter)) {
             h.open();
-            assertThatThrownBy(() -> h.processElement1(new StreamRecord<>(prunable(signal(1, "alice")))))
+            assertThatThrownBy(() -> h.processElement1(new StreamRecord<>(prunable(List.of(signal(1, "alice"))))))
                     .isInstanceOf(IllegalStateException.class);
         }
     }
