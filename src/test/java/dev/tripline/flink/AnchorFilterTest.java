@@ -112,4 +112,31 @@ class AnchorFilterTest {
                     .isInstanceOf(IllegalStateException.class);
         }
     }
+
+    @Test
+    void theAnchorTableHoldsExactlyItsHashesZeroAndCollidingLowBitsIncluded() {
+        java.util.Random random = new java.util.Random(7);
+        long[] hashes = new long[5_000];
+        for (int i = 0; i < hashes.length; i++) {
+            // Every third shares its low 20 bits with the one before: long probe runs.
+            hashes[i] = i % 3 == 2 ? (random.nextLong() << 20) | (hashes[i - 1] & 0xFFFFF) : random.nextLong();
+        }
+        hashes[10] = 0;
+        hashes[11] = hashes[12]; // a repeat
+        java.util.Set<Long> held = new java.util.HashSet<>();
+        for (long h : hashes) {
+            held.add(h);
+        }
+        AnchorFilter.AnchorTable table = new AnchorFilter.AnchorTable(hashes, hashes.length);
+        for (long h : held) {
+            assertThat(table.contains(h)).as("held %d", h).isTrue();
+        }
+        for (int i = 0; i < 100_000; i++) {
+            long h = i % 2 == 0 ? random.nextLong() : (random.nextLong() << 20) | (hashes[i % hashes.length] & 0xFFFFF);
+            assertThat(table.contains(h)).as("absent %d", h).isEqualTo(held.contains(h));
+        }
+        assertThat(new AnchorFilter.AnchorTable(hashes, 0).contains(0)).isFalse();
+        assertThat(new AnchorFilter.AnchorTable(new long[] {5}, 1).contains(5)).isTrue();
+        assertThat(new AnchorFilter.AnchorTable(new long[] {5}, 1).contains(0)).isFalse();
+    }
 }
