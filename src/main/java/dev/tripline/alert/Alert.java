@@ -55,9 +55,12 @@ public record Alert(
         SINGLE,
         CORRELATION;
 
+        /** Made once: every alert record asks for it, and the record's writer looks it up by its hash. */
+        private final String wireName = name().toLowerCase(Locale.ROOT);
+
         /** The wire name: {@code single} or {@code correlation}. */
         public String wireName() {
-            return name().toLowerCase(Locale.ROOT);
+            return wireName;
         }
     }
 

@@ -19,16 +19,18 @@ import org.slf4j.LoggerFactory;
  * sort of the correlate stages (a semi-join; docs/correlation.md, "Pruning in BATCH runs"). Input 1 is the
  * prunable signals, input 2 the anchors' hashes, broadcast; {@link SignalRouter} makes both. The operator reads
  * input 2 to its end before it takes the first signal ({@link InputSelectable}), which only a bounded input allows:
- * a streaming job never has this operator. A signal comes with its hash and still encoded ({@link PrunableSignal}):
- * only a kept one is decoded.
+ * a streaming job never has this operator. Signals come in runs, each with its hash and still encoded
+ * ({@link PrunableSignals}): only a kept one is decoded, and it leaves stamped with its own time.
  *
- * <p>State: the anchor hashes, sorted when input 2 ends, kept until the operator closes; nothing is checkpointed
+ * <p>State: the anchor hashes, gathered from input 2 and, when it ends, put in an open-addressing table (a look-up
+ * is a probe or two, where a binary search over the sorted hashes took a dozen dependent branches), kept until the
+ * operator closes; nothing is checkpointed
  * (a BATCH job takes no checkpoints). Past {@link #MAX_ANCHORS} hashes it forgets them and stops pruning: every
  * signal is then kept, and a warning says so. A hash collision keeps a signal, it never drops one. Every pruned
  * signal is counted ({@code signals_pruned}, accumulator {@link #ACC_PRUNED}).
  */
 public class AnchorFilter extends AbstractStreamOperator<SignalRecord>
-        implements TwoInputStreamOperator<PrunableSignal, Long, SignalRecord>, InputSelectable, BoundedMultiInput {
+        implements TwoInputStreamOperator<PrunableSignals, Long, SignalRecord>, InputSelectable, BoundedMultiInput {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(AnchorFilter.class);
 
@@ -40,10 +42,13 @@ public class AnchorFilter extends AbstractStreamOperator<SignalRecord>
 
     private final int maxAnchors;
 
-    /** Sorted once input 2 ends; null past the bound. */
+    /** The hashes input 2 brought, until it ends; null past the bound. */
     private transient long[] anchors;
 
     private transient int anchorCount;
+    /** The anchor hashes once input 2 ended; null past the bound. */
+    private transient AnchorTable table;
+
     private transient boolean anchorsEnded;
     private transient Counter pruned;
     private transient LongCounter prunedTotal;
@@ -90,25 +95,80 @@ public class AnchorFilter extends AbstractStreamOperator<SignalRecord>
     public void endInput(int inputId) {
         if (inputId == 2) {
             if (anchors != null) {
-                Arrays.sort(anchors, 0, anchorCount);
+                table = new AnchorTable(anchors, anchorCount);
+                anchors = null;
             }
             anchorsEnded = true;
         }
     }
 
     @Override
-    public void processElement1(StreamRecord<PrunableSignal> element) throws IOException {
+    public void processElement1(StreamRecord<PrunableSignals> element) throws IOException {
         if (!anchorsEnded) {
             // Pruning before every anchor is known could drop a signal an alert needs.
             throw new IllegalStateException("a signal reached the anchor filter before the anchors ended");
         }
-        PrunableSignal p = element.getValue();
-        if (anchors == null || Arrays.binarySearch(anchors, 0, anchorCount, p.anchorHash) >= 0) {
-            output.collect(element.replace(p.signal()));
-        } else {
-            pruned.inc();
-            prunedTotal.add(1);
+        int dropped = element.getValue().read(this::hasAnchor, this::keep);
+        if (dropped > 0) {
+            pruned.inc(dropped);
+            prunedTotal.add(dropped);
         }
+    }
+
+    private boolean hasAnchor(long hash) {
+        return table == null || table.contains(hash);
+    }
+
+    /**
+     * A set of 64-bit hashes: the ones other than 0 by linear probing from their low bits (the hashes are mixed, so
+     * their low bits are as good as any), 0 marking a free slot, at most half full so that a probe for an absent
+     * hash (nearly every signal's) ends soon.
+     */
+    static final class AnchorTable {
+        private final long[] slots;
+        private final int mask;
+        /** Whether 0, which marks a free slot, is itself one of the hashes. */
+        private final boolean zero;
+
+        /** The first {@code count} of {@code hashes}, repeats allowed. */
+        AnchorTable(long[] hashes, int count) {
+            int atLeast = Math.max(2, 2 * count);
+            slots = new long[Integer.highestOneBit(atLeast - 1) << 1];
+            mask = slots.length - 1;
+            boolean z = false;
+            for (int i = 0; i < count; i++) {
+                long h = hashes[i];
+                if (h == 0) {
+                    z = true;
+                    continue;
+                }
+                int at = (int) h & mask;
+                while (slots[at] != 0 && slots[at] != h) {
+                    at = (at + 1) & mask;
+                }
+                slots[at] = h;
+            }
+            zero = z;
+        }
+
+        boolean contains(long hash) {
+            if (hash == 0) {
+                return zero;
+            }
+            for (int at = (int) hash & mask; ; at = (at + 1) & mask) {
+                long h = slots[at];
+                if (h == hash) {
+                    return true;
+                }
+                if (h == 0) {
+                    return false;
+                }
+            }
+        }
+    }
+
+    private void keep(SignalRecord r) {
+        output.collect(new StreamRecord<>(r, r.time));
     }
 
     /**

@@ -605,10 +605,9 @@ public final class DetectionJob {
      */
     private List<DataStream<SignalRecord>> routeInBatch(DataStream<SignalRecord> signals, int stageCount) {
         AnchorPruning pruning = pruneSignals ? AnchorPruning.of(engine) : AnchorPruning.none();
-        SingleOutputStreamOperator<SignalRecord> routed = signals.process(new SignalRouter(pruning, stageCount))
-                .returns(SignalRecord.TYPE)
-                .uid(SignalRouter.UID)
-                .name("route signals");
+        SingleOutputStreamOperator<SignalRecord> routed = signals.transform(
+                        "route signals", SignalRecord.TYPE, new SignalRouter(pruning, stageCount))
+                .uid(SignalRouter.UID);
         DataStream<SignalRecord> kept = pruning.isEmpty()
                 ? null
                 : routed.getSideOutput(SignalRouter.PRUNABLE)

@@ -39,14 +39,22 @@ class AnchorFilterTest {
         return AnchorFilter.anchorHash("seq", signal(0, principal).group());
     }
 
-    /** {@code s} as {@link SignalRouter} sends it to the filter, through the exchange between them. */
-    static PrunableSignal prunable(SignalRecord s) throws Exception {
+    /** The hash {@link SignalRouter} looks prunable {@code s} up by. */
+    static long hash(SignalRecord s) {
         String anchorPlan = PRUNING.anchorPlanOf(s.planId, s.ruleIndex);
         assertThat(anchorPlan).as("a prunable signal").isNotNull();
+        return AnchorFilter.anchorHash(anchorPlan, s.group());
+    }
+
+    /** {@code signals} as {@link SignalRouter} sends them to the filter, in one run, through the exchange. */
+    static PrunableSignals prunable(List<SignalRecord> signals) throws Exception {
+        PrunableSignals.Writer writer = new PrunableSignals.Writer();
+        for (SignalRecord s : signals) {
+            writer.add(hash(s), s);
+        }
         DataOutputSerializer exchange = new DataOutputSerializer(64);
-        PrunableSignal.Serializer.INSTANCE.serialize(
-                PrunableSignal.of(AnchorFilter.anchorHash(anchorPlan, s.group()), s), exchange);
-        return PrunableSignal.Serializer.INSTANCE.deserialize(
+        PrunableSignals.Serializer.INSTANCE.serialize(writer.take(), exchange);
+        return PrunableSignals.Serializer.INSTANCE.deserialize(
                 new DataInputDeserializer(exchange.getSharedBuffer(), 0, exchange.length()));
     }
 
@@ -57,16 +65,16 @@ class AnchorFilterTest {
 
     static List<String> run(int maxAnchors, List<Long> anchors, List<SignalRecord> signals) throws Exception {
         AnchorFilter filter = new AnchorFilter(maxAnchors);
-        try (TwoInputStreamOperatorTestHarness<PrunableSignal, Long, SignalRecord> h =
+        try (TwoInputStreamOperatorTestHarness<PrunableSignals, Long, SignalRecord> h =
                 new TwoInputStreamOperatorTestHarness<>(filter)) {
             h.open();
             for (long a : anchors) {
                 h.processElement2(new StreamRecord<>(a));
             }
             filter.endInput(2);
-            for (SignalRecord s : signals) {
-                h.processElement1(new StreamRecord<>(prunable(s), s.time));
-            }
+            // Two runs, the first signal alone in the first: each kept signal leaves with its own time stamp.
+            h.processElement1(new StreamRecord<>(prunable(signals.subList(0, 1)), 0L));
+            h.processElement1(new StreamRecord<>(prunable(signals.subList(1, signals.size())), 0L));
             assertThat(h.extractOutputStreamRecords())
                     .as("a kept signal keeps its time stamp")
                     .allSatisfy(r -> assertThat(r.getTimestamp()).isEqualTo(1_000));
@@ -97,11 +105,38 @@ class AnchorFilterTest {
     @Test
     void aSignalBeforeTheAnchorsEndedIsAnErrorNotADrop() throws Exception {
         AnchorFilter filter = new AnchorFilter();
-        try (TwoInputStreamOperatorTestHarness<PrunableSignal, Long, SignalRecord> h =
+        try (TwoInputStreamOperatorTestHarness<PrunableSignals, Long, SignalRecord> h =
                 new TwoInputStreamOperatorTestHarness<>(filter)) {
             h.open();
-            assertThatThrownBy(() -> h.processElement1(new StreamRecord<>(prunable(signal(1, "alice")))))
+            assertThatThrownBy(() -> h.processElement1(new StreamRecord<>(prunable(List.of(signal(1, "alice"))))))
                     .isInstanceOf(IllegalStateException.class);
         }
+    }
+
+    @Test
+    void theAnchorTableHoldsExactlyItsHashesZeroAndCollidingLowBitsIncluded() {
+        java.util.Random random = new java.util.Random(7);
+        long[] hashes = new long[5_000];
+        for (int i = 0; i < hashes.length; i++) {
+            // Every third shares its low 20 bits with the one before: long probe runs.
+            hashes[i] = i % 3 == 2 ? (random.nextLong() << 20) | (hashes[i - 1] & 0xFFFFF) : random.nextLong();
+        }
+        hashes[10] = 0;
+        hashes[11] = hashes[12]; // a repeat
+        java.util.Set<Long> held = new java.util.HashSet<>();
+        for (long h : hashes) {
+            held.add(h);
+        }
+        AnchorFilter.AnchorTable table = new AnchorFilter.AnchorTable(hashes, hashes.length);
+        for (long h : held) {
+            assertThat(table.contains(h)).as("held %d", h).isTrue();
+        }
+        for (int i = 0; i < 100_000; i++) {
+            long h = i % 2 == 0 ? random.nextLong() : (random.nextLong() << 20) | (hashes[i % hashes.length] & 0xFFFFF);
+            assertThat(table.contains(h)).as("absent %d", h).isEqualTo(held.contains(h));
+        }
+        assertThat(new AnchorFilter.AnchorTable(hashes, 0).contains(0)).isFalse();
+        assertThat(new AnchorFilter.AnchorTable(new long[] {5}, 1).contains(5)).isTrue();
+        assertThat(new AnchorFilter.AnchorTable(new long[] {5}, 1).contains(0)).isFalse();
     }
 }

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tripline.correlate.AnchorPruning;
 import dev.tripline.correlate.Signal;
+import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.streaming.api.operators.ProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
@@ -24,7 +24,7 @@ class SignalRouterTest {
     static OneInputStreamOperatorTestHarness<SignalRecord, SignalRecord> harness(AnchorPruning pruning)
             throws Exception {
         OneInputStreamOperatorTestHarness<SignalRecord, SignalRecord> h =
-                new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(new SignalRouter(pruning, 2)));
+                new OneInputStreamOperatorTestHarness<>(new SignalRouter(pruning, 2));
         h.open();
         return h;
     }
@@ -47,13 +47,47 @@ class SignalRouterTest {
             assertThat(h.getSideOutput(SignalRouter.ANCHORS))
                     .extracting(StreamRecord::getValue)
                     .containsExactly(AnchorFilterTest.anchor("mallory"), AnchorFilterTest.anchor("bob"));
+            assertThat(h.getSideOutput(SignalRouter.PRUNABLE))
+                    .as("a run of prunable signals leaves when it is full or the input ends")
+                    .isNull();
+            h.endInput();
             assertThat(h.getSideOutput(SignalRouter.PRUNABLE)).singleElement().satisfies(r -> {
-                assertThat(r.getTimestamp()).isEqualTo(1_000);
-                assertThat(r.getValue().anchorHash).isEqualTo(AnchorFilterTest.anchor("mallory"));
-                SignalRecord decoded = r.getValue().signal();
-                assertThat(AnchorFilterTest.described(decoded))
-                        .isEqualTo(AnchorFilterTest.described(signal(1, "mallory", 1)));
+                List<String> kept = new ArrayList<>();
+                List<Long> hashes = new ArrayList<>();
+                int dropped = r.getValue().read(hash -> hashes.add(hash), s -> kept.add(AnchorFilterTest.described(s)));
+                assertThat(dropped).isZero();
+                assertThat(hashes).containsExactly(AnchorFilterTest.anchor("mallory"));
+                assertThat(kept).containsExactly(AnchorFilterTest.described(signal(1, "mallory", 1)));
             });
+        }
+    }
+
+    @Test
+    void aRunOfPrunableSignalsLeavesOnceFullAndTheRestAtTheEndOfTheInput() throws Exception {
+        try (var h = harness(AnchorFilterTest.PRUNING)) {
+            int n = 0;
+            while (h.getSideOutput(SignalRouter.PRUNABLE) == null) {
+                send(h, signal(1, "user-" + n++, 1));
+            }
+            assertThat(n).as("signals in the first run").isGreaterThan(10);
+            for (int i = 0; i < 10; i++) {
+                send(h, signal(1, "user-" + n++, 1));
+            }
+            h.endInput();
+            assertThat(h.getSideOutput(SignalRouter.PRUNABLE)).hasSize(2);
+            List<String> kept = new ArrayList<>();
+            int dropped = 0;
+            for (var run : h.getSideOutput(SignalRouter.PRUNABLE)) {
+                dropped += run.getValue().read(hash -> (hash & 1) == 0, s -> kept.add(s.group()[0]));
+            }
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                if ((AnchorFilterTest.hash(signal(1, "user-" + i, 1)) & 1) == 0) {
+                    expected.add("user-" + i);
+                }
+            }
+            assertThat(kept).as("every even hash kept, in order").containsExactlyElementsOf(expected);
+            assertThat(dropped).isEqualTo(n - expected.size());
         }
     }
 
