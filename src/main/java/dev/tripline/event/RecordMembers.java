@@ -156,6 +156,24 @@ final class RecordMembers {
         return k >= 0 && bytes[spans[2 * k]] == '{';
     }
 
+    /**
+     * Epoch millis of the event time in member {@code name}, or in {@code otherwise} when the record has no member
+     * {@code name}, as {@link EventTime#parseMillis(JsonNode)} reads the member's value; {@link Event#NO_TIME} when
+     * the record has neither or the value is not such a time. A string in one of the common shapes is read from its
+     * bytes, so the value is not decoded (a rule that reads it decodes it then).
+     */
+    long timeMillis(String name, String otherwise) {
+        int k = find(name);
+        if (k < 0) {
+            k = find(otherwise);
+        }
+        if (k < 0 || bytes[spans[2 * k]] != '"') {
+            return Event.NO_TIME; // none, or null, a number or a container: no time
+        }
+        long millis = EventTime.utcMillis(bytes, spans[2 * k] + 1, spans[2 * k + 1] - 1);
+        return millis != Event.NO_TIME ? millis : EventTime.parseMillis(value(k));
+    }
+
     /** The kept names, in record order. */
     Iterator<String> names() {
         return Arrays.stream(names, 0, count).map(MemberNames.Name::text).iterator();
