@@ -169,8 +169,12 @@ public final class EventParser {
      * {@code message} itself as its record text: do not modify it afterwards.
      */
     public ParseResult parse(byte[] message) {
+        Event event = message.length < PEEK ? lazyRecord(message, 0, message.length, true) : null;
+        if (event != null) {
+            return new ParseResult(List.of(event), List.of());
+        }
         Collector c = new Collector();
-        parse(message, c);
+        parseWithoutFastPath(message, c);
         return c.result();
     }
 
@@ -181,6 +185,11 @@ public final class EventParser {
             sink.event(event);
             return;
         }
+        parseWithoutFastPath(message, sink);
+    }
+
+    /** {@link #parse(byte[], Sink)} of a message the fast path declined. */
+    private void parseWithoutFastPath(byte[] message, Sink sink) {
         // A plain message shorter than the peek window takes the same decisions as run() would, straight from
         // the array: no stream buffers or peek copies per message, which dominated the per-record cost.
         boolean gzip = message.length >= 2 && (message[0] & 0xff) == 0x1f && (message[1] & 0xff) == 0x8b;
@@ -273,21 +282,17 @@ public final class EventParser {
         }
         // The decisions of record() and azureRecord(), on the same kept members; each failure is left to them.
         boolean cloudTrail = isCloudTrail(members::has);
-        JsonNode time;
+        long millis;
         if (cloudTrail) {
-            time = EventTime.timeField(members::get);
             if (requireIdentity && !members.isObject("userIdentity")) {
                 return null;
             }
+            millis = members.timeMillis("eventTime", "@timestamp"); // EventTime.timeField's choice
         } else if (isAzureActivity(members::get)) {
-            time = AzureFields.timeField(members::get);
+            millis = EventTime.parseMillis(AzureFields.timeField(members::get));
         } else {
             return null;
         }
-        if (time == null || time.isNull()) {
-            return null;
-        }
-        long millis = EventTime.parseMillis(time);
         if (millis == Event.NO_TIME) {
             return null;
         }

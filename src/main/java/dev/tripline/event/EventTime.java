@@ -1,6 +1,7 @@
 package dev.tripline.event;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -91,24 +92,33 @@ final class EventTime {
      * does not exist), is {@link Event#NO_TIME} here and left to the full parse, so both give the same answer.
      */
     static long utcMillis(String s) {
-        int n = s.length();
-        if (n < 19 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(13) != ':' || s.charAt(16) != ':') {
+        return utcMillis(s.getBytes(StandardCharsets.ISO_8859_1), 0, s.length());
+    }
+
+    /**
+     * As {@link #utcMillis(String)}, on the bytes {@code b[from, to)}, which may be a JSON string's bytes between its
+     * quotes: every byte the shapes allow is plain ASCII and no backslash, so bytes this accepts are the string's
+     * characters one for one, and the parser reads a record's event time without decoding it into a string.
+     */
+    static long utcMillis(byte[] b, int from, int to) {
+        int n = to - from;
+        if (n < 19 || b[from + 4] != '-' || b[from + 7] != '-' || b[from + 13] != ':' || b[from + 16] != ':') {
             return Event.NO_TIME;
         }
-        int fractionEnd; // where the seconds' fraction would end
-        if (s.charAt(10) == 'T' && s.charAt(n - 1) == 'Z') {
+        int fractionEnd; // where the seconds' fraction would end, counted from from
+        if (b[from + 10] == 'T' && b[to - 1] == 'Z') {
             fractionEnd = n - 1;
-        } else if (s.charAt(10) == ' ') {
+        } else if (b[from + 10] == ' ') {
             fractionEnd = n;
         } else {
             return Event.NO_TIME;
         }
-        int year = digits(s, 0, 4);
-        int month = digits(s, 5, 2);
-        int day = digits(s, 8, 2);
-        int hour = digits(s, 11, 2);
-        int minute = digits(s, 14, 2);
-        int second = digits(s, 17, 2);
+        int year = digits(b, from, 4);
+        int month = digits(b, from + 5, 2);
+        int day = digits(b, from + 8, 2);
+        int hour = digits(b, from + 11, 2);
+        int minute = digits(b, from + 14, 2);
+        int second = digits(b, from + 17, 2);
         if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59) {
             return Event.NO_TIME;
         }
@@ -118,24 +128,24 @@ final class EventTime {
         int millis = 0;
         if (fractionEnd > 19) {
             int fraction = fractionEnd - 20; // between the '.' and the end
-            if (s.charAt(19) != '.' || fraction < 1 || fraction > 9) {
+            if (b[from + 19] != '.' || fraction < 1 || fraction > 9) {
                 return Event.NO_TIME;
             }
-            int all = digits(s, 20, fraction);
+            int all = digits(b, from + 20, fraction);
             if (all < 0) {
                 return Event.NO_TIME;
             }
-            millis = fraction >= 3 ? digits(s, 20, 3) : all * (fraction == 1 ? 100 : 10);
+            millis = fraction >= 3 ? digits(b, from + 20, 3) : all * (fraction == 1 ? 100 : 10);
         }
         long days = LocalDate.of(year, month, day).toEpochDay();
         return ((days * 24 + hour) * 60 + minute) * 60_000L + second * 1000L + millis;
     }
 
     /** The decimal number of {@code count} ASCII digits at {@code from}, or -1. */
-    private static int digits(String s, int from, int count) {
+    private static int digits(byte[] b, int from, int count) {
         int v = 0;
         for (int i = from; i < from + count; i++) {
-            char c = s.charAt(i);
+            int c = b[i];
             if (c < '0' || c > '9') {
                 return -1;
             }

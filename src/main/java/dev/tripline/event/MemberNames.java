@@ -12,7 +12,7 @@ import java.util.Arrays;
  * here by its bytes instead of decoding it, asking the field set and testing the envelope keys per member.
  *
  * <p>State: a table of recently seen names by a hash of their bytes, filled on first sight of a name and never
- * cleared; a name replaces the one in its slot. Entries are immutable, so a thread that reads a slot while another
+ * cleared, a name replacing the one in its slot; and a table of recent records' {@link Shape}s, the same. Entries are immutable, so a thread that reads a slot while another
  * writes it sees either entry whole, and a lost race only costs a miss. Shared by the threads of one parser.
  */
 final class MemberNames {
@@ -53,8 +53,119 @@ final class MemberNames {
             int foldedHash,
             boolean dotted) {}
 
+    /**
+     * The top-level names of a record in their order, with what they make of it, worked out once for every record
+     * whose names are the same: the distinct names the field set keeps, in the order they first appear, member k's
+     * place among them ({@code place[k]}, -1 when skipped; a repeated name takes its first place), the kept names'
+     * filter for {@link Event#noRootKeyFolds}, whether one holds a dot, and whether a name makes the object an
+     * envelope. Immutable.
+     */
+    static final class Shape {
+        final Name[] all;
+        final Name[] kept;
+        final int[] place;
+        final long foldedLow;
+        final long foldedHigh;
+        final boolean dotted;
+        final boolean envelope;
+
+        Shape(Name[] all) {
+            this.all = all;
+            this.place = new int[all.length];
+            Name[] kept = new Name[all.length];
+            int count = 0;
+            long low = 0;
+            long high = 0;
+            boolean dot = false;
+            boolean env = false;
+            for (int m = 0; m < all.length; m++) {
+                Name name = all[m];
+                env |= name.envelope();
+                if (name.child() == null) {
+                    place[m] = -1;
+                    continue;
+                }
+                low |= Event.keyFilterLowBit(name.foldedHash());
+                high |= Event.keyFilterHighBit(name.foldedHash());
+                dot |= name.dotted();
+                int k = 0;
+                while (k < count && kept[k].text() != name.text()) { // names are interned
+                    k++;
+                }
+                if (k == count) {
+                    kept[count++] = name;
+                }
+                place[m] = k;
+            }
+            this.kept = Arrays.copyOf(kept, count);
+            this.foldedLow = low;
+            this.foldedHigh = high;
+            this.dotted = dot;
+            this.envelope = env;
+        }
+    }
+
+    /**
+     * Shapes of recent records by their number of members and the total length of their names. CloudTrail records of
+     * one kind have the same names in the same order, and a few dozen shapes make up most of a stream; a record
+     * whose names match a cached shape's costs a comparison of each name's bytes, not a lookup of each.
+     */
+    private static final int SHAPES = 64;
+
+    private final Shape[] shapes = new Shape[SHAPES];
+
     MemberNames(FieldSet.Node keep) {
         this.keep = keep;
+    }
+
+    /**
+     * The shape of a record from {@link StrictJsonPass}'s member index {@code index} of it (its names' spans in
+     * {@code b}), every member indexed.
+     */
+    Shape shape(byte[] b, int[] index) {
+        int n = index[0];
+        int lengths = 0;
+        for (int m = 0, slot = 1; m < n; m++, slot += StrictJsonPass.MEMBER_INTS) {
+            lengths += index[slot + StrictJsonPass.NAME_END] - index[slot + StrictJsonPass.NAME_START];
+        }
+        int s = (int) (((long) n << 32 | lengths) * 0x9E3779B97F4A7C15L >>> 58) & (SHAPES - 1);
+        Shape cached = shapes[s];
+        if (cached != null && cached.all.length == n && matches(cached.all, b, index)) {
+            return cached;
+        }
+        Name[] all = new Name[n];
+        for (int m = 0, slot = 1; m < n; m++, slot += StrictJsonPass.MEMBER_INTS) {
+            all[m] = of(b, index[slot + StrictJsonPass.NAME_START], index[slot + StrictJsonPass.NAME_END]);
+        }
+        Shape shape = new Shape(all);
+        shapes[s] = shape;
+        return shape;
+    }
+
+    /** True when the record's names, indexed in {@code index}, are {@code names}, byte for byte. */
+    private static boolean matches(Name[] names, byte[] b, int[] index) {
+        for (int m = 0, slot = 1; m < names.length; m++, slot += StrictJsonPass.MEMBER_INTS) {
+            if (!isAt(names[m], b, index[slot + StrictJsonPass.NAME_START], index[slot + StrictJsonPass.NAME_END])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** True when the quoted name {@code b[quote, end)} is {@code name}'s bytes. */
+    private static boolean isAt(Name name, byte[] b, int quote, int end) {
+        int start = quote + 1;
+        int length = end - 1 - start;
+        if (name.length != length) {
+            return false;
+        }
+        if (length > MAX_CACHED_NAME) { // looked up afresh, without its words
+            return Arrays.equals(name.raw, 0, length, b, start, end - 1);
+        }
+        return name.head == word(b, start, Math.min(length, 8))
+                && (length <= 8 || name.middle == word(b, start + 8, Math.min(length - 8, 8)))
+                && (length <= 16 || name.tail == word(b, end - 9, 8))
+                && (length <= 24 || Arrays.equals(name.raw, 16, length - 8, b, start + 16, end - 9));
     }
 
     /** The name whose quoted form is {@code b[quote, end)} (both quotes included). */

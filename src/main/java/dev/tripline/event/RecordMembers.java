@@ -21,8 +21,8 @@ final class RecordMembers {
     private final int count;
     /**
      * Kept names, distinct, in the order they first appear, as {@link MemberNames} caches them: each holds its
-     * interned text, its hash and what the field set keeps below the member (null: the whole value). The same few
-     * dozen entries serve every record, so they stay in cache and the event allocates only the array.
+     * interned text, its hash and what the field set keeps below the member (null: the whole value). The array is
+     * the record's {@link MemberNames.Shape}'s, shared by every record of that shape (never modified).
      */
     private final MemberNames.Name[] names;
     /** For member k: its value's first byte at {@code 2k} and the byte after it at {@code 2k + 1}. */
@@ -68,45 +68,21 @@ final class RecordMembers {
      * list whose bytes equal one in {@code recent} takes its tree when read.
      */
     static RecordMembers of(byte[] bytes, int[] index, MemberNames memberNames, RecentValues recent) {
-        int n = index[0];
-        MemberNames.Name[] names = new MemberNames.Name[n];
-        int[] spans = new int[2 * n];
-        int count = 0;
-        long seen = 0; // a bit per name hash: a key repeated in the record sets a bit already set
-        long foldedLow = 0;
-        long foldedHigh = 0;
-        boolean dotted = false;
-        for (int m = 0, slot = 1; m < n; m++, slot += StrictJsonPass.MEMBER_INTS) {
-            MemberNames.Name name = memberNames.of(
-                    bytes, index[slot + StrictJsonPass.NAME_START], index[slot + StrictJsonPass.NAME_END]);
-            if (name.envelope()) {
-                return null;
-            }
-            if (name.child() == null) {
-                continue;
-            }
-            String text = name.text();
-            int hash = name.hash();
-            foldedLow |= Event.keyFilterLowBit(name.foldedHash());
-            foldedHigh |= Event.keyFilterHighBit(name.foldedHash());
-            dotted |= name.dotted();
-            long bit = 1L << hash;
-            int k = count;
-            if ((seen & bit) != 0) {
-                k = 0;
-                while (k < count && names[k].text() != text) { // names are interned
-                    k++;
-                }
-            }
-            seen |= bit;
-            if (k == count) {
-                count++;
-            }
-            names[k] = name;
-            spans[2 * k] = index[slot + StrictJsonPass.VALUE_START];
-            spans[2 * k + 1] = index[slot + StrictJsonPass.VALUE_END];
+        MemberNames.Shape shape = memberNames.shape(bytes, index);
+        if (shape.envelope) {
+            return null;
         }
-        return new RecordMembers(bytes, count, names, spans, recent, foldedLow, foldedHigh, dotted);
+        int count = shape.kept.length;
+        int[] spans = new int[2 * count];
+        for (int m = 0, slot = 1; m < index[0]; m++, slot += StrictJsonPass.MEMBER_INTS) {
+            int k = shape.place[m];
+            if (k >= 0) { // a repeated key keeps its first place and its last value
+                spans[2 * k] = index[slot + StrictJsonPass.VALUE_START];
+                spans[2 * k + 1] = index[slot + StrictJsonPass.VALUE_END];
+            }
+        }
+        return new RecordMembers(
+                bytes, count, shape.kept, spans, recent, shape.foldedLow, shape.foldedHigh, shape.dotted);
     }
 
     /** The kept names' filter for {@link Event#noRootKeyFolds}: its low word (bits 0 to 63). */
@@ -154,6 +130,24 @@ final class RecordMembers {
     boolean isObject(String name) {
         int k = find(name);
         return k >= 0 && bytes[spans[2 * k]] == '{';
+    }
+
+    /**
+     * Epoch millis of the event time in member {@code name}, or in {@code otherwise} when the record has no member
+     * {@code name}, as {@link EventTime#parseMillis(JsonNode)} reads the member's value; {@link Event#NO_TIME} when
+     * the record has neither or the value is not such a time. A string in one of the common shapes is read from its
+     * bytes, so the value is not decoded (a rule that reads it decodes it then).
+     */
+    long timeMillis(String name, String otherwise) {
+        int k = find(name);
+        if (k < 0) {
+            k = find(otherwise);
+        }
+        if (k < 0 || bytes[spans[2 * k]] != '"') {
+            return Event.NO_TIME; // none, or null, a number or a container: no time
+        }
+        long millis = EventTime.utcMillis(bytes, spans[2 * k] + 1, spans[2 * k + 1] - 1);
+        return millis != Event.NO_TIME ? millis : EventTime.parseMillis(value(k));
     }
 
     /** The kept names, in record order. */

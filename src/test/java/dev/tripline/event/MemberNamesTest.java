@@ -86,4 +86,60 @@ class MemberNamesTest {
         assertThat(lookUp(names, "\"a\\\"b\"", "{", ":1}").text()).isEqualTo("a\"b");
         assertThat(lookUp(names, "\"eventName\"", "{", ":1}").text()).isSameAs("eventName");
     }
+
+    /** The shape of {@code record} as the fast path finds it: the pass's member index, then the shape table. */
+    private static MemberNames.Shape shapeOf(MemberNames names, String record) {
+        byte[] b = record.getBytes(StandardCharsets.UTF_8);
+        int[] index = new int[1 + StrictJsonPass.MEMBER_INTS * 16];
+        assertThat(StrictJsonPass.firstError(b, 0, b.length, 64, 1000, index, true))
+                .isEqualTo(-1);
+        return names.shape(b, index);
+    }
+
+    private static List<String> texts(MemberNames.Name[] names) {
+        return java.util.Arrays.stream(names).map(MemberNames.Name::text).toList();
+    }
+
+    /**
+     * Records with as many names of the same total length share a slot of the shape table, and one differing in a
+     * single byte of one name (or in their order) never takes the other's shape; a repeated key takes its first
+     * place, skipped names none, and an envelope's key marks the shape.
+     */
+    @Test
+    void aRecordTakesACachedShapeOnlyWhenEveryNameIsTheSame() {
+        MemberNames names = new MemberNames(FIELDS.root());
+        for (int round = 0; round < 2; round++) { // first sight, then from the table
+            MemberNames.Shape a = shapeOf(names, "{\"eventName\":1,\"skipped\":2,\"requestParameters\":3}");
+            assertThat(texts(a.all)).containsExactly("eventName", "skipped", "requestParameters");
+            assertThat(texts(a.kept)).containsExactly("eventName", "requestParameters");
+            assertThat(a.place).containsExactly(0, -1, 1);
+            assertThat(a.envelope).isFalse();
+
+            MemberNames.Shape b = shapeOf(names, "{\"eventName\":1,\"skipped\":2,\"requestParameterz\":3}");
+            assertThat(texts(b.all)).containsExactly("eventName", "skipped", "requestParameterz");
+            assertThat(texts(b.kept)).containsExactly("eventName");
+
+            MemberNames.Shape c = shapeOf(names, "{\"skipped\":2,\"eventName\":1,\"requestParameters\":3}");
+            assertThat(texts(c.kept)).containsExactly("eventName", "requestParameters");
+            assertThat(c.place).containsExactly(-1, 0, 1);
+
+            MemberNames.Shape repeated = shapeOf(names, "{\"eventName\":1,\"skipped\":2,\"eventName\":3}");
+            assertThat(texts(repeated.kept)).containsExactly("eventName");
+            assertThat(repeated.place).containsExactly(0, -1, 0);
+
+            MemberNames.Shape envelope = shapeOf(names, "{\"eventName\":1,\"Records\":[]}");
+            assertThat(envelope.envelope).isTrue();
+        }
+        // Names of more than 24 bytes differing only past the compared words, and long names looked up afresh.
+        String long1 = "a".repeat(30);
+        String long2 = "a".repeat(20) + "b" + "a".repeat(9);
+        String huge1 = "c".repeat(70);
+        String huge2 = "c".repeat(35) + "d" + "c".repeat(34);
+        for (int round = 0; round < 2; round++) {
+            assertThat(texts(shapeOf(names, "{\"" + long1 + "\":1}").all)).containsExactly(long1);
+            assertThat(texts(shapeOf(names, "{\"" + long2 + "\":1}").all)).containsExactly(long2);
+            assertThat(texts(shapeOf(names, "{\"" + huge1 + "\":1}").all)).containsExactly(huge1);
+            assertThat(texts(shapeOf(names, "{\"" + huge2 + "\":1}").all)).containsExactly(huge2);
+        }
+    }
 }
