@@ -324,6 +324,57 @@ class CompiledMatcherTest {
     }
 
     @Test
+    void aCandidateIsPassedOverOnlyWhenItsFirstOtherConditionIsDecidedUnmet() {
+        // Four rules filed under one eventName value, visited in this order, each with another condition on
+        // eventSource: a prefix, a prefix or a suffix (two probes), and two equalities.
+        Expr named = eq("eventName", "PutThing");
+        Rule ec2Prefix = rule(
+                "ec2-prefix",
+                new Expr.And(List.of(
+                        named,
+                        new Expr.Match(
+                                FieldPath.of("eventSource"), new ValuePredicate.Text(Mode.PREFIX, "ec2", false)))));
+        Rule iamOrDotCom = rule(
+                "iam-or-dot-com",
+                new Expr.And(List.of(
+                        named,
+                        new Expr.Or(List.of(
+                                new Expr.Match(
+                                        FieldPath.of("eventSource"),
+                                        new ValuePredicate.Text(Mode.PREFIX, "iam", false)),
+                                new Expr.Match(
+                                        FieldPath.of("eventSource"),
+                                        new ValuePredicate.Text(Mode.SUFFIX, ".com", false)))))));
+        Rule sourceA = rule("source-a", new Expr.And(List.of(named, eq("eventSource", "a.example"))));
+        Rule sourceB = rule("source-b", new Expr.And(List.of(named, eq("eventSource", "b.example"))));
+        List<Rule> rules = List.of(ec2Prefix, iamOrDotCom, sourceA, sourceB);
+        CompiledMatcher m = CompiledMatcher.compile(rules);
+        assertThat(m.describeIndex()).startsWith("CLOUDTRAIL: eventName (4 rules, 1 values);");
+        Map<String, List<String>> expected = Map.of(
+                // The prefix probe has run (for ec2-prefix) when iam-or-dot-com is visited, but the suffix probe
+                // has not: its condition is not decided yet, and the suffix meets it.
+                "{\"eventName\":\"PutThing\",\"eventSource\":\"s3.amazonaws.com\"}", List.of("iam-or-dot-com"),
+                // source-a runs the equality probe and fails; source-b's condition is decided, and met.
+                "{\"eventName\":\"PutThing\",\"eventSource\":\"B.example\"}", List.of("source-b"),
+                "{\"eventName\":\"PutThing\",\"eventSource\":\"a.example\"}", List.of("source-a"),
+                "{\"eventName\":\"PutThing\",\"eventSource\":\"ec2.amazonaws.com\"}",
+                        List.of("ec2-prefix", "iam-or-dot-com"),
+                "{\"eventName\":\"PutThing\",\"eventSource\":[\"a.example\",\"b.example\"]}",
+                        List.of("source-a", "source-b"));
+        expected.forEach((json, ids) -> {
+            Event e = event(json);
+            List<String> compiled = new ArrayList<>();
+            m.match(e, r -> compiled.add(r.id()));
+            List<String> reference = rules.stream()
+                    .filter(r -> ReferenceEvaluator.matches(r, e))
+                    .map(Rule::id)
+                    .toList();
+            assertThat(compiled).as(json).containsExactlyElementsOf(ids).containsExactlyElementsOf(reference);
+            assertThat(m.candidateCount(e)).as(json).isEqualTo(ids.size());
+        });
+    }
+
+    @Test
     void rulesWithEqualDetectionsShareOneCandidateAndAllFire() {
         Rule copy = rule("root-copy", rootUsage.detection());
         CompiledMatcher m = CompiledMatcher.compile(List.of(rootUsage, iamCreate, copy));
