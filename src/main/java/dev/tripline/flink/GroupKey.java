@@ -95,8 +95,37 @@ public final class GroupKey {
 
     /** The shared id and fingerprint instances cache their hashes, so a key costs one pass over its value bytes. */
     private static int hash(String planId, String fingerprint, byte[] values) {
-        return (planId.hashCode() * 31 + fingerprint.hashCode()) * 31 + Arrays.hashCode(values);
+        return (planId.hashCode() * 31 + fingerprint.hashCode()) * 31 + hashOf(values);
     }
+
+    /**
+     * {@link Arrays#hashCode(byte[])}, the same value (the key group follows it, so state written by earlier
+     * releases stays where it is), eight bytes per step: {@code h * 31 + b} one byte at a time waits for each
+     * multiplication before the next, while here the eight products are independent of {@code h} and of each other
+     * and only one multiplication per step waits. Every signal record read off the network hashes its key's values
+     * (about 70 bytes for the flagship); one byte at a time that was a quarter of reading the record.
+     */
+    static int hashOf(byte[] values) {
+        int h = 1;
+        int i = 0;
+        for (int n = values.length - 7; i < n; i += 8) {
+            int high = values[i] * P7 + values[i + 1] * P6 + (values[i + 2] * P5 + values[i + 3] * P4);
+            int low = values[i + 4] * P3 + values[i + 5] * P2 + (values[i + 6] * 31 + values[i + 7]);
+            h = h * P8 + (high + low);
+        }
+        for (; i < values.length; i++) {
+            h = h * 31 + values[i];
+        }
+        return h;
+    }
+
+    private static final int P2 = 31 * 31;
+    private static final int P3 = P2 * 31;
+    private static final int P4 = P3 * 31;
+    private static final int P5 = P4 * 31;
+    private static final int P6 = P5 * 31;
+    private static final int P7 = P6 * 31;
+    private static final int P8 = P7 * 31;
 
     public String planId() {
         return planId;
