@@ -149,12 +149,15 @@ final class CompactText {
         return reader().id(in);
     }
 
-    /** The string of an id form, shared through {@link #READ_IDS}. */
+    /**
+     * The string of an id form, shared through {@link #READ_IDS}: {@link GroupKey#canonical}'s instance, so that a key
+     * made of ids read back needs no look-up of its own.
+     */
     private static String sharedId(long header, byte[] b) {
         IdBytes written = new IdBytes(header, b);
         String known = READ_IDS.get(written);
         if (known == null) {
-            known = decode(header, b);
+            known = GroupKey.canonical(decode(header, b));
             if (READ_IDS.size() < MAX_IDS) {
                 String raced = READ_IDS.putIfAbsent(written, known);
                 known = raced != null ? raced : known;

@@ -44,7 +44,8 @@ public final class GroupKey {
      */
     private static final ConcurrentHashMap<String, String> CANONICAL = new ConcurrentHashMap<>();
 
-    private static String canonical(String s) {
+    /** The shared instance of {@code s} (up to {@link #MAX_CANONICAL} of them); ids read back are made so. */
+    static String canonical(String s) {
         String known = CANONICAL.get(s);
         if (known != null) {
             return known;
@@ -84,10 +85,14 @@ public final class GroupKey {
         this.hash = hash(this.planId, this.fingerprint, values);
     }
 
-    /** A key of values already in {@link CompactText}'s form, one after the other; {@code values} is kept as is. */
+    /**
+     * A key of values already in {@link CompactText}'s form, one after the other; {@code values} is kept as is, and so
+     * are {@code planId} and {@code fingerprint}: pass the shared instances ({@link #canonical}), as
+     * {@link CompactText#readId} returns them, so that a record read off the network looks nothing up for its key.
+     */
     GroupKey(String planId, String fingerprint, byte[] values, int count) {
-        this.planId = canonical(planId);
-        this.fingerprint = canonical(fingerprint);
+        this.planId = planId;
+        this.fingerprint = fingerprint;
         this.values = values;
         this.count = count;
         this.hash = hash(this.planId, this.fingerprint, values);
@@ -467,7 +472,7 @@ public final class GroupKey {
                 throw new IOException("corrupt correlation key: a null group value");
             }
         }
-        GroupKey k = new GroupKey(planId, fingerprint, bytes.copy(), n);
+        GroupKey k = new GroupKey(canonical(planId), canonical(fingerprint), bytes.copy(), n);
         if (k.hash != hash) {
             throw new IOException("corrupt correlation key: its hash does not match " + k);
         }
