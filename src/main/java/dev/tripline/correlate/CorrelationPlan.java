@@ -744,7 +744,7 @@ public final class CorrelationPlan implements Serializable, Cloneable {
             return next;
         }
         // Slots are sorted by time and each is due at or after its own time, so two common cases need no walk.
-        long head = state.timeAt(0);
+        long head = state.slots.get(0).time;
         if (ordersEveryRule && unpartneredHead(state)) {
             return head; // a busy group whose sequence never started: its head goes first
         }
@@ -772,14 +772,13 @@ public final class CorrelationPlan implements Serializable, Cloneable {
      * earlier partner exists: it is dropped once the watermark passes it.
      */
     private static boolean unpartneredHead(CorrelationState state) {
-        // The index's arrays, not the slot objects: most steps read no slot object but this one's.
-        int rule = state.ruleAt(0);
-        if (rule == 0) {
+        List<CorrelationState.Slot> slots = state.slots;
+        CorrelationState.Slot head = slots.get(0);
+        if (head.rule == 0) {
             return false;
         }
-        long time = state.timeAt(0);
-        for (int i = 1; i < state.size() && state.timeAt(i) == time; i++) {
-            if (state.ruleAt(i) == rule - 1) {
+        for (int i = 1; i < slots.size() && slots.get(i).time == head.time; i++) {
+            if (slots.get(i).rule == head.rule - 1) {
                 return false;
             }
         }

@@ -78,11 +78,6 @@ public final class CorrelationState {
      * every step and window does, reads one array instead of a slot object per probe.
      */
     private long[] times = new long[2];
-    /**
-     * The slots' rule indexes, in step with {@link #slots} like {@link #times}: the step's check of the head (is it a
-     * later step without a partner?) reads two arrays the step already touched, not the head's slot object.
-     */
-    private int[] rules = new int[2];
     /** Open or closed slots per rule index, kept in step with {@link #slots}. */
     private int[] perRule = new int[2];
     /** The per-rule slot limit was hit in this group and logged; later hits are only counted. */
@@ -184,12 +179,9 @@ public final class CorrelationState {
         slots.add(i, s);
         if (n == times.length) {
             times = Arrays.copyOf(times, Math.max(4, n * 2));
-            rules = Arrays.copyOf(rules, times.length);
         }
         System.arraycopy(times, i, times, i + 1, n - i);
-        System.arraycopy(rules, i, rules, i + 1, n - i);
         times[i] = s.time;
-        rules[i] = s.rule;
         if (s.rule >= perRule.length) {
             perRule = Arrays.copyOf(perRule, s.rule + 1);
         }
@@ -216,7 +208,6 @@ public final class CorrelationState {
                 if (kept != i) {
                     slots.set(kept, s);
                     times[kept] = times[i];
-                    rules[kept] = rules[i];
                 }
                 kept++;
             }
@@ -224,19 +215,8 @@ public final class CorrelationState {
         if (kept < to) {
             int n = slots.size();
             System.arraycopy(times, to, times, kept, n - to);
-            System.arraycopy(rules, to, rules, kept, n - to);
             slots.subList(kept, to).clear();
         }
-    }
-
-    /** The time of the slot at {@code i} (as {@code slots.get(i).time}, without reading the slot). */
-    long timeAt(int i) {
-        return times[i];
-    }
-
-    /** The rule index of the slot at {@code i} (as {@code slots.get(i).rule}, without reading the slot). */
-    int ruleAt(int i) {
-        return rules[i];
     }
 
     /** Index of the first slot at or after {@code time}. */
@@ -292,7 +272,6 @@ public final class CorrelationState {
             c.slots.add(s.copy());
         }
         c.times = times.clone();
-        c.rules = rules.clone();
         c.perRule = perRule.clone();
         c.limitLogged = limitLogged;
         c.timer = timer;
