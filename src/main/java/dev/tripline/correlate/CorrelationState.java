@@ -22,8 +22,8 @@ import java.util.function.Predicate;
  * The slot index of one (correlation, group): what a correlation needs to decide its windows, without the
  * evidence. A <em>slot</em> stands for every signal of one rule at one instant with one value (value types) or
  * of one rule at one instant (the other types); it holds how many signals it stands for, and its evidence lives
- * beside it in the {@link GroupState} under the slot's id, a number the index hands out to each slot it adds, unique
- * among the group's slots ({@link #newSlot}). Sorted by time; slots at the same time keep the order their first signal arrived in. Owned
+ * beside it in the {@link GroupState} under the slot's id, a number the index hands out once per slot it adds
+ * ({@link #newSlot}). Sorted by time; slots at the same time keep the order their first signal arrived in. Owned
  * by one key; {@link CorrelationPlan} changes it in place and stores it back through the {@link GroupState}.
  * Explicit versioned byte form ({@link #write}), no Java serialisation.
  *
@@ -85,49 +85,19 @@ public final class CorrelationState {
     /** Event time of the group's registered timer; {@link Long#MAX_VALUE} when none. */
     private long timer = Long.MAX_VALUE;
     /**
-     * Above every id a slot of the group holds (the byte form checks it). A group whose last slot went is dropped
-     * whole, evidence included, and starts again from 0.
+     * The id the next new slot gets. Ids are not reused while the group holds anything; a group whose last slot
+     * went is dropped whole, evidence included, and starts again from 0.
      */
     private long nextId;
-    /**
-     * Which of the ids 0-127 the group's slots hold, one bit each ({@link #lowIds} 0-63, {@link #highIds} 64-127): a
-     * new slot takes the lowest free one ({@link #newSlot}).
-     */
-    private long lowIds;
-
-    private long highIds;
 
     public CorrelationState() {}
 
-    /**
-     * A slot with the lowest id no slot of the group holds, not yet inserted; past 127 held ids, one above every id
-     * held. Ids stay small, so the evidence map's keys are the JDK's shared boxed {@code Long}s (0-127): none is
-     * made per slot, and the map finds an entry by reference instead of reading a boxed id from cold memory. An id
-     * freed in a call and handed out again in the same call is the {@link GroupState}'s to keep apart (it drops
-     * the removal of an id stored again).
-     */
+    /** A slot with the next id, not yet inserted. */
     Slot newSlot(int rule, long time, String value, long count, int evidence, boolean closed) {
-        long id;
-        if (lowIds != -1L) {
-            id = Long.numberOfTrailingZeros(~lowIds);
-        } else if (highIds != -1L) {
-            id = 64 + Long.numberOfTrailingZeros(~highIds);
-        } else if (nextId == Long.MAX_VALUE) {
+        if (nextId == Long.MAX_VALUE) {
             throw new IllegalStateException("slot ids exhausted");
-        } else {
-            id = Math.max(nextId, 128);
         }
-        nextId = Math.max(nextId, id + 1);
-        return new Slot(id, rule, time, value, count, evidence, closed);
-    }
-
-    /** Marks {@code id} held ({@code true}) or free in {@link #lowIds} and {@link #highIds}. */
-    private void hold(long id, boolean held) {
-        if (id < 64) {
-            lowIds = held ? lowIds | 1L << id : lowIds & ~(1L << id);
-        } else if (id < 128) {
-            highIds = held ? highIds | 1L << (id - 64) : highIds & ~(1L << (id - 64));
-        }
+        return new Slot(nextId++, rule, time, value, count, evidence, closed);
     }
 
     /** True when no slot is held; the caller then drops the group's state entirely. */
@@ -186,7 +156,6 @@ public final class CorrelationState {
             perRule = Arrays.copyOf(perRule, s.rule + 1);
         }
         perRule[s.rule]++;
-        hold(s.id, true);
     }
 
     /** Removes the slots {@code which} accepts, telling {@code removed} about each. */
@@ -202,7 +171,6 @@ public final class CorrelationState {
             Slot s = slots.get(i);
             if (which.test(s)) {
                 perRule[s.rule]--;
-                hold(s.id, false);
                 removed.accept(s);
             } else {
                 if (kept != i) {
@@ -276,8 +244,6 @@ public final class CorrelationState {
         c.limitLogged = limitLogged;
         c.timer = timer;
         c.nextId = nextId;
-        c.lowIds = lowIds;
-        c.highIds = highIds;
         return c;
     }
 

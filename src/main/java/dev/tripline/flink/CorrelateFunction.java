@@ -609,7 +609,7 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
         @Override
         public void evidence(long slot, byte[] packed) {
             try {
-                // An id freed in this call may be handed out again in it (a new slot takes the lowest free id).
+                // A group emptied and begun again within one call hands out its ids again.
                 for (int i = 0; i < removedCount; i++) {
                     if (removed[i] == slot) {
                         removed[i] = removed[--removedCount];
