@@ -2,6 +2,9 @@ package dev.tripline.flink;
 
 import dev.tripline.correlate.Encoding;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,7 +27,8 @@ import org.apache.flink.core.memory.DataOutputView;
  *
  * <p>State: the written form of up to {@link #MAX_IDS} ids and the string of up to as many id forms read back,
  * kept for the JVM's life ({@link #writeId}, {@link #readId}). Per thread, for its life: the array {@link #write}
- * encodes into (64 KiB), the ids it read last ({@code RecentIds}) and a {@link Gathered} array, emptied on each use.
+ * encodes into (64 KiB), and a {@link Reader}: the ids it read last ({@code RecentIds}) and a {@link Gathered}
+ * array, emptied on each use.
  */
 final class CompactText {
     static final int LATIN1 = 0;
@@ -142,33 +146,18 @@ final class CompactText {
      * ({@link RecentIds}), without a copy of them or a look-up in {@link #READ_IDS}.
      */
     static String readId(DataInputView in) throws IOException {
-        long header = readHeader(in);
-        if (header == 0) {
-            return null;
-        }
-        int n = checkedByteLength(form(header), length(header));
-        if (n > RecentIds.MAX_BYTES) {
-            return sharedId(header, readBytes(header, in));
-        }
-        RecentIds recent = RECENT_IDS.get();
-        byte[] read = recent.read;
-        in.readFully(read, 0, n);
-        int slot = RecentIds.slotOf(header, read, n);
-        String known = recent.find(slot, header, read, n);
-        if (known == null) {
-            byte[] b = Arrays.copyOf(read, n);
-            known = sharedId(header, b);
-            recent.remember(slot, header, b, known);
-        }
-        return known;
+        return reader().id(in);
     }
 
-    /** The string of an id form, shared through {@link #READ_IDS}. */
+    /**
+     * The string of an id form, shared through {@link #READ_IDS}: {@link GroupKey#canonical}'s instance, so that a key
+     * made of ids read back needs no look-up of its own.
+     */
     private static String sharedId(long header, byte[] b) {
         IdBytes written = new IdBytes(header, b);
         String known = READ_IDS.get(written);
         if (known == null) {
-            known = decode(header, b);
+            known = GroupKey.canonical(decode(header, b));
             if (READ_IDS.size() < MAX_IDS) {
                 String raced = READ_IDS.putIfAbsent(written, known);
                 known = raced != null ? raced : known;
@@ -177,13 +166,66 @@ final class CompactText {
         return known;
     }
 
-    private static final ThreadLocal<RecentIds> RECENT_IDS = ThreadLocal.withInitial(RecentIds::new);
+    /**
+     * This thread's {@link Reader}: a record read off the network gets it once for its ids and group values,
+     * instead of one thread-local look-up per field.
+     */
+    static Reader reader() {
+        return READER.get();
+    }
+
+    private static final ThreadLocal<Reader> READER = ThreadLocal.withInitial(Reader::new);
+
+    /**
+     * What one thread keeps for reading records: the ids it read ({@code RecentIds}) and its {@link Gathered}
+     * array. Kept for the thread's life.
+     */
+    static final class Reader {
+        private final RecentIds recent = new RecentIds();
+        private final Gathered gathered = new Gathered();
+
+        /**
+         * {@link #read} for a string written by {@link #writeId}: the same string instance for the same bytes, up
+         * to {@link #MAX_IDS} of them, so that the characters of a recurring id are not built again on every record
+         * and its hash is worked out once. An id this thread read before is mostly found by its bytes alone
+         * ({@link RecentIds}), without a copy of them or a look-up in {@link #READ_IDS}.
+         */
+        String id(DataInputView in) throws IOException {
+            long header = readHeader(in);
+            if (header == 0) {
+                return null;
+            }
+            int n = checkedByteLength(form(header), length(header));
+            if (n > RecentIds.MAX_BYTES) {
+                return sharedId(header, readBytes(header, in));
+            }
+            byte[] read = recent.read;
+            in.readFully(read, 0, n);
+            int slot = RecentIds.slotOf(header, read, n);
+            String known = recent.find(slot, header, read, n);
+            if (known == null) {
+                byte[] b = Arrays.copyOf(read, n);
+                known = sharedId(header, b);
+                recent.remember(slot, header, b, known);
+            }
+            return known;
+        }
+
+        /** This thread's {@link Gathered}, emptied. */
+        Gathered gathered() {
+            gathered.clear();
+            return gathered;
+        }
+    }
+
+    /** Reads a little-endian long out of a byte array (one load instead of eight). */
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     /**
      * Ids one thread read, each with its written form, in {@link #SIZE} places chosen by a hash of the form (an id
      * replaces the one in its place): a stream of records repeats the plan ids, fingerprints and rule ids of its
      * correlations (about 50 for the 13 correlations in rules/), so most ids are found here by one
-     * comparison of their bytes. Kept for the thread's life; ids longer than {@link #MAX_BYTES} bytes are not kept.
+     * comparison of their bytes. Ids longer than {@link #MAX_BYTES} bytes are not kept.
      */
     private static final class RecentIds {
         static final int SIZE = 1024;
@@ -192,16 +234,27 @@ final class CompactText {
         final long[] headers = new long[SIZE];
         final byte[][] forms = new byte[SIZE][];
         final String[] strings = new String[SIZE];
-        /** Where an id's bytes are read before they are compared. */
-        final byte[] read = new byte[MAX_BYTES];
+        /** Where an id's bytes are read before they are compared ({@code n} bytes, then room for a long's worth). */
+        final byte[] read = new byte[MAX_BYTES + Long.BYTES];
 
-        /** The place of the form {@code b[0, n)} with this header. */
+        /**
+         * The place of the form {@code b[0, n)} with this header: mixed eight bytes at a time (a UUID is two
+         * steps), the tail byte by byte. Only a place: {@link #find} compares the bytes.
+         */
         static int slotOf(long header, byte[] b, int n) {
-            int h = (int) header;
-            for (int i = 0; i < n; i++) {
-                h = 31 * h + b[i];
+            long h = header * 0x9E3779B97F4A7C15L;
+            int i = 0;
+            for (; i + Long.BYTES <= n; i += Long.BYTES) {
+                h = (h ^ (long) LONGS.get(b, i)) * 0x9E3779B97F4A7C15L;
             }
-            return (h ^ (h >>> 16)) & (SIZE - 1);
+            for (; i < n; i++) {
+                h = (h ^ b[i]) * 0x9E3779B97F4A7C15L;
+            }
+            // A product carries a difference only upwards: ids that differ in their last byte (rule UUIDs often do)
+            // differ only in the top bits until these shifts bring them down.
+            h ^= h >>> 32;
+            h *= 0x9E3779B97F4A7C15L;
+            return (int) (h >>> 54) & (SIZE - 1);
         }
 
         String find(int slot, long header, byte[] b, int n) {
@@ -294,12 +347,8 @@ final class CompactText {
 
     /** This thread's {@link Gathered}, emptied. */
     static Gathered gathered() {
-        Gathered g = GATHERED.get();
-        g.clear();
-        return g;
+        return reader().gathered();
     }
-
-    private static final ThreadLocal<Gathered> GATHERED = ThreadLocal.withInitial(Gathered::new);
 
     /**
      * Strings in their written form, one after the other, in one growable array: where a key's group values are

@@ -44,7 +44,8 @@ public final class GroupKey {
      */
     private static final ConcurrentHashMap<String, String> CANONICAL = new ConcurrentHashMap<>();
 
-    private static String canonical(String s) {
+    /** The shared instance of {@code s} (up to {@link #MAX_CANONICAL} of them); ids read back are made so. */
+    static String canonical(String s) {
         String known = CANONICAL.get(s);
         if (known != null) {
             return known;
@@ -84,10 +85,14 @@ public final class GroupKey {
         this.hash = hash(this.planId, this.fingerprint, values);
     }
 
-    /** A key of values already in {@link CompactText}'s form, one after the other; {@code values} is kept as is. */
+    /**
+     * A key of values already in {@link CompactText}'s form, one after the other; {@code values} is kept as is, and so
+     * are {@code planId} and {@code fingerprint}: pass the shared instances ({@link #canonical}), as
+     * {@link CompactText#readId} returns them, so that a record read off the network looks nothing up for its key.
+     */
     GroupKey(String planId, String fingerprint, byte[] values, int count) {
-        this.planId = canonical(planId);
-        this.fingerprint = canonical(fingerprint);
+        this.planId = planId;
+        this.fingerprint = fingerprint;
         this.values = values;
         this.count = count;
         this.hash = hash(this.planId, this.fingerprint, values);
@@ -95,8 +100,37 @@ public final class GroupKey {
 
     /** The shared id and fingerprint instances cache their hashes, so a key costs one pass over its value bytes. */
     private static int hash(String planId, String fingerprint, byte[] values) {
-        return (planId.hashCode() * 31 + fingerprint.hashCode()) * 31 + Arrays.hashCode(values);
+        return (planId.hashCode() * 31 + fingerprint.hashCode()) * 31 + hashOf(values);
     }
+
+    /**
+     * {@link Arrays#hashCode(byte[])}, the same value (the key group follows it, so state written by earlier
+     * releases stays where it is), eight bytes per step: {@code h * 31 + b} one byte at a time waits for each
+     * multiplication before the next, while here the eight products are independent of {@code h} and of each other
+     * and only one multiplication per step waits. Every signal record read off the network hashes its key's values
+     * (about 70 bytes for the flagship); one byte at a time that was a quarter of reading the record.
+     */
+    static int hashOf(byte[] values) {
+        int h = 1;
+        int i = 0;
+        for (int n = values.length - 7; i < n; i += 8) {
+            int high = values[i] * P7 + values[i + 1] * P6 + (values[i + 2] * P5 + values[i + 3] * P4);
+            int low = values[i + 4] * P3 + values[i + 5] * P2 + (values[i + 6] * 31 + values[i + 7]);
+            h = h * P8 + (high + low);
+        }
+        for (; i < values.length; i++) {
+            h = h * 31 + values[i];
+        }
+        return h;
+    }
+
+    private static final int P2 = 31 * 31;
+    private static final int P3 = P2 * 31;
+    private static final int P4 = P3 * 31;
+    private static final int P5 = P4 * 31;
+    private static final int P6 = P5 * 31;
+    private static final int P7 = P6 * 31;
+    private static final int P8 = P7 * 31;
 
     public String planId() {
         return planId;
@@ -438,7 +472,7 @@ public final class GroupKey {
                 throw new IOException("corrupt correlation key: a null group value");
             }
         }
-        GroupKey k = new GroupKey(planId, fingerprint, bytes.copy(), n);
+        GroupKey k = new GroupKey(canonical(planId), canonical(fingerprint), bytes.copy(), n);
         if (k.hash != hash) {
             throw new IOException("corrupt correlation key: its hash does not match " + k);
         }

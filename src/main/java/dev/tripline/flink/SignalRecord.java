@@ -178,12 +178,13 @@ public class SignalRecord {
         @Override
         public SignalRecord deserialize(DataInputView in) throws IOException {
             SignalRecord r = new SignalRecord();
-            r.planId = CompactText.readId(in);
-            r.fingerprint = CompactText.readId(in);
+            CompactText.Reader reader = CompactText.reader();
+            r.planId = reader.id(in);
+            r.fingerprint = reader.id(in);
             int n = groupSize(in);
             // The group values are written as a key holds them: kept as read, they make the key without encoding
             // them again, and stay undecoded until something asks for them (group()).
-            CompactText.Gathered values = CompactText.gathered();
+            CompactText.Gathered values = reader.gathered();
             boolean complete = true;
             for (int i = 0; i < n; i++) {
                 complete &= values.add(in);
@@ -200,7 +201,7 @@ public class SignalRecord {
             }
             r.stage = in.readInt();
             r.ruleIndex = in.readInt();
-            r.ruleId = CompactText.readId(in);
+            r.ruleId = reader.id(in);
             r.time = in.readLong();
             r.value = CompactText.read(in);
             r.evidence = CompactText.readBlock(in, "signal record: evidence");

@@ -56,6 +56,24 @@ class CodecTest {
     }
 
     @Test
+    void aKeysValueHashIsArraysHashCodeForEveryLengthAndByte() {
+        // The key group follows it: eight bytes per step must give exactly the JDK's one-byte-at-a-time value.
+        java.util.Random random = new java.util.Random(12);
+        for (int length = 0; length <= 100; length++) {
+            for (int trial = 0; trial < 50; trial++) {
+                byte[] values = new byte[length];
+                random.nextBytes(values);
+                assertThat(GroupKey.hashOf(values)).as("length %d", length).isEqualTo(Arrays.hashCode(values));
+            }
+        }
+        byte[] extremes = new byte[64];
+        Arrays.fill(extremes, Byte.MIN_VALUE);
+        assertThat(GroupKey.hashOf(extremes)).isEqualTo(Arrays.hashCode(extremes));
+        Arrays.fill(extremes, Byte.MAX_VALUE);
+        assertThat(GroupKey.hashOf(extremes)).isEqualTo(Arrays.hashCode(extremes));
+    }
+
+    @Test
     void batchSortKeysNameTheJobsPlansByPlaceAndStillTellEveryKeyApart() throws Exception {
         String plan = "5d0c7a0e-4b7e-4c1e-9a57-2f3c8f1e6a11";
         String other = "2de62527-97ce-48fd-ae9e-8560d218a096";
