@@ -169,7 +169,7 @@ public final class EventParser {
      * {@code message} itself as its record text: do not modify it afterwards.
      */
     public ParseResult parse(byte[] message) {
-        Event event = message.length < PEEK ? lazyRecord(message, 0, message.length, true) : null;
+        Event event = fastPath(message);
         if (event != null) {
             return new ParseResult(List.of(event), List.of());
         }
@@ -180,12 +180,17 @@ public final class EventParser {
 
     /** Parses one message into {@code sink}. */
     public void parse(byte[] message, Sink sink) {
-        Event event = message.length < PEEK ? lazyRecord(message, 0, message.length, true) : null;
+        Event event = fastPath(message);
         if (event != null) {
             sink.event(event);
             return;
         }
         parseWithoutFastPath(message, sink);
+    }
+
+    /** The event of a plain single-record message the fast path reads, or null when it declines the message. */
+    private Event fastPath(byte[] message) {
+        return message.length < PEEK ? lazyRecord(message, 0, message.length, true) : null;
     }
 
     /** {@link #parse(byte[], Sink)} of a message the fast path declined. */
@@ -287,7 +292,7 @@ public final class EventParser {
             if (requireIdentity && !members.isObject("userIdentity")) {
                 return null;
             }
-            millis = members.timeMillis("eventTime", "@timestamp"); // EventTime.timeField's choice
+            millis = members.timeMillis(EventTime.TIME, EventTime.TIME_OTHERWISE);
         } else if (isAzureActivity(members::get)) {
             millis = EventTime.parseMillis(AzureFields.timeField(members::get));
         } else {

@@ -44,9 +44,14 @@ final class EventTime {
      * looks up a top-level member of the record.
      */
     static JsonNode timeField(Function<String, JsonNode> member) {
-        JsonNode t = member.apply("eventTime");
-        return t != null ? t : member.apply("@timestamp");
+        JsonNode t = member.apply(TIME);
+        return t != null ? t : member.apply(TIME_OTHERWISE);
     }
+
+    /** The member holding a CloudTrail record's event time, and the one read when the record has none of it. */
+    static final String TIME = "eventTime";
+
+    static final String TIME_OTHERWISE = "@timestamp";
 
     /**
      * Epoch millis of an ISO-8601 instant with zone ({@code Z} or an offset) or of Panther's UTC layout, else

@@ -139,12 +139,7 @@ final class CompactText {
         return decode(header, readBytes(header, in));
     }
 
-    /**
-     * {@link #read} for a string written by {@link #writeId}: the same string instance for the same bytes, up to
-     * {@link #MAX_IDS} of them, so that the characters of a recurring id are not built again on every record and
-     * its hash is worked out once. An id this thread read before is mostly found by its bytes alone
-     * ({@link RecentIds}), without a copy of them or a look-up in {@link #READ_IDS}.
-     */
+    /** {@link Reader#id} with this thread's reader (a record reading several ids gets the reader once). */
     static String readId(DataInputView in) throws IOException {
         return reader().id(in);
     }

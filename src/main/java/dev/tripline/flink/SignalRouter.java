@@ -73,7 +73,7 @@ public final class SignalRouter extends AbstractStreamOperator<SignalRecord>
         if (anchorPlan != null) {
             prunable.add(AnchorFilter.anchorHash(anchorPlan, r.group()), r);
             if (prunable.full()) {
-                output.collect(PRUNABLE, new StreamRecord<>(prunable.take()));
+                sendRun();
             }
         } else if (r.stage < 1 || r.stage > stages.length) {
             // Fixed rules: every plan's stage is one of the job's.
@@ -88,7 +88,12 @@ public final class SignalRouter extends AbstractStreamOperator<SignalRecord>
     @Override
     public void endInput() {
         if (!prunable.isEmpty()) {
-            output.collect(PRUNABLE, new StreamRecord<>(prunable.take()));
+            sendRun();
         }
+    }
+
+    /** Sends the run of prunable signals written so far; the writer starts a new one. */
+    private void sendRun() {
+        output.collect(PRUNABLE, new StreamRecord<>(prunable.take()));
     }
 }
