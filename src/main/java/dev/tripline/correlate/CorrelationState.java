@@ -42,8 +42,13 @@ public final class CorrelationState {
 
     /** One slot of the index. */
     static final class Slot {
-        /** The key of the slot's evidence in the {@link GroupState}; unique among the group's slots. */
-        final long id;
+        /**
+         * The key of the slot's evidence in the {@link GroupState}; unique among the group's slots. Boxed once, when
+         * the slot is made: a map of evidence (heap state's) keeps this very object as the entry's key, so that
+         * removing or replacing the slot's evidence finds the entry by identity instead of reading a boxed copy from
+         * cold memory to compare it.
+         */
+        final Long id;
 
         final int rule;
         final long time;
@@ -56,7 +61,7 @@ public final class CorrelationState {
         /** Its own window was decided; kept only as a witness for {@code not} terms, its evidence already gone. */
         boolean closed;
 
-        private Slot(long id, int rule, long time, String value, long count, int evidence, boolean closed) {
+        private Slot(Long id, int rule, long time, String value, long count, int evidence, boolean closed) {
             this.id = id;
             this.rule = rule;
             this.time = time;
