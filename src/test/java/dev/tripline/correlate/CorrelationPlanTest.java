@@ -66,7 +66,7 @@ class CorrelationPlanTest {
                 assertThat(g.slotEntries()).as("no slot outlives the index").isZero();
             } else {
                 assertThat(g.slotEntries()).as("open slots keep their evidence").isEqualTo((int)
-                        state.slots.stream().filter(x -> !x.closed).count());
+                        state.slots().stream().filter(x -> !x.closed).count());
             }
             fired.addAll(r.fired());
             return r.fired().size();
@@ -491,7 +491,7 @@ class CorrelationPlanTest {
                     .evicted();
         }
         assertThat(evicted).isEqualTo(4);
-        assertThat(g.index().slots)
+        assertThat(g.index().slots())
                 .extracting(s -> s.rule + "@" + s.time / MIN)
                 .containsExactly("1@4", "2@5", "1@6", "2@7", "1@8", "2@9");
         assertThat(g.slotEntries()).isEqualTo(6);
@@ -513,7 +513,7 @@ class CorrelationPlanTest {
                         .nextTimer())
                 .isEqualTo(10 * MIN);
         plan.expire(g, 15 * MIN);
-        assertThat(g.index().slots).extracting(s -> s.time / MIN).containsExactly(20L);
+        assertThat(g.index().slots()).extracting(s -> s.time / MIN).containsExactly(20L);
         assertThat(plan.step(g, new Signal(0, "r0", 5 * MIN, G, null, List.of()))
                         .fired())
                 .singleElement()
