@@ -523,6 +523,58 @@ class CorrelationPlanTest {
     }
 
     @Test
+    void aSlotsEvidenceIsPutAndRemovedUnderOneBoxedId() {
+        // Heap state's evidence map finds a removed slot's entry by identity only if the id given at the removal is
+        // the object given at the put; ids past 127 are not the JDK's shared boxes, so equal is not enough here.
+        CorrelationPlan plan = ordered(2).plan;
+        MapGroupState map = new MapGroupState(G);
+        java.util.Map<Long, Long> put = new java.util.HashMap<>();
+        List<Long> removed = new ArrayList<>();
+        GroupState g = new GroupState() {
+            public List<String> group() {
+                return map.group();
+            }
+
+            public CorrelationState index() {
+                return map.index();
+            }
+
+            public void index(CorrelationState index) {
+                map.index(index);
+            }
+
+            public byte[] evidence(Long slot) {
+                return map.evidence(slot);
+            }
+
+            public void evidence(Long slot, byte[] packed) {
+                put.put(slot, slot);
+                map.evidence(slot, packed);
+            }
+
+            public void removeSlot(Long slot) {
+                removed.add(slot);
+                map.removeSlot(slot);
+            }
+
+            public long timer() {
+                return map.timer();
+            }
+
+            public void timer(long time) {
+                map.timer(time);
+            }
+        };
+        for (int i = 0; i < 300; i++) {
+            plan.step(g, new Signal(1, "r1", i * MIN, G, null, List.of()));
+        }
+        plan.expire(g, 150 * MIN);
+        assertThat(removed).hasSize(151).allSatisfy(id -> assertThat(id).isSameAs(put.get(id)));
+        assertThat(removed.get(150)).isEqualTo(150L);
+        assertThat(map.slotEntries()).isEqualTo(149);
+    }
+
+    @Test
     void aFirstStepAtTheFollowUpsInstantPartnersIt() {
         CorrelationPlan plan = CorrelationPlan.compile(
                 rule(Type.TEMPORAL_ORDERED, 3, List.of(), null, List.of(), null),
