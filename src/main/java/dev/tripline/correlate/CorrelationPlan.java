@@ -647,8 +647,8 @@ public final class CorrelationPlan implements Serializable, Cloneable {
         List<Fired> fired = new ArrayList<>();
         while (true) {
             CorrelationState.Slot anchor = null;
-            for (int i = 0; i < state.slots.size() && anchor == null; i++) {
-                CorrelationState.Slot s = state.slots.get(i);
+            for (int i = 0; i < state.size() && anchor == null; i++) {
+                CorrelationState.Slot s = state.slot(i);
                 anchor = s.closed ? null : s;
             }
             if (anchor == null || end(anchor.time) > watermark) {
@@ -672,7 +672,7 @@ public final class CorrelationPlan implements Serializable, Cloneable {
                     s -> g.removeSlot(s.id));
             if (negations) {
                 for (int i = state.firstAtOrAfter(t), to = state.firstAfter(t); i < to; i++) {
-                    CorrelationState.Slot s = state.slots.get(i);
+                    CorrelationState.Slot s = state.slot(i);
                     if (!s.closed) {
                         s.closed = true; // a witness for `not`: its evidence is never shown again
                         g.removeSlot(s.id);
@@ -738,13 +738,14 @@ public final class CorrelationPlan implements Serializable, Cloneable {
         long next = Long.MAX_VALUE;
         if (newTerms) {
             // An undecided sighting is decided at its own time; a witness goes one window after it.
-            for (CorrelationState.Slot s : state.slots) {
+            for (int i = 0; i < state.size(); i++) {
+                CorrelationState.Slot s = state.slot(i);
                 next = Math.min(next, s.closed ? end(s.time) : s.time);
             }
             return next;
         }
         // Slots are sorted by time and each is due at or after its own time, so two common cases need no walk.
-        long head = state.slots.get(0).time;
+        long head = state.slot(0).time;
         if (ordersEveryRule && unpartneredHead(state)) {
             return head; // a busy group whose sequence never started: its head goes first
         }
@@ -752,8 +753,8 @@ public final class CorrelationPlan implements Serializable, Cloneable {
             return end(head); // every slot is open and due at its window's end: the head's ends first
         }
         boolean[] alive = ordersEveryRule ? partnered(state, Long.MAX_VALUE, state.size()) : null;
-        for (int i = 0; i < state.slots.size(); i++) {
-            CorrelationState.Slot s = state.slots.get(i);
+        for (int i = 0; i < state.size(); i++) {
+            CorrelationState.Slot s = state.slot(i);
             long due;
             if (s.closed) {
                 due = end(end(s.time));
@@ -772,13 +773,12 @@ public final class CorrelationPlan implements Serializable, Cloneable {
      * earlier partner exists: it is dropped once the watermark passes it.
      */
     private static boolean unpartneredHead(CorrelationState state) {
-        List<CorrelationState.Slot> slots = state.slots;
-        CorrelationState.Slot head = slots.get(0);
+        CorrelationState.Slot head = state.slot(0);
         if (head.rule == 0) {
             return false;
         }
-        for (int i = 1; i < slots.size() && slots.get(i).time == head.time; i++) {
-            if (slots.get(i).rule == head.rule - 1) {
+        for (int i = 1; i < state.size() && state.slot(i).time == head.time; i++) {
+            if (state.slot(i).rule == head.rule - 1) {
                 return false;
             }
         }
@@ -793,26 +793,25 @@ public final class CorrelationPlan implements Serializable, Cloneable {
      * the earlier steps are visited first.
      */
     private boolean[] partnered(CorrelationState state, long watermark, int limit) {
-        List<CorrelationState.Slot> slots = state.slots;
         int n = limit;
         boolean[] alive = new boolean[n];
         long[] latest = new long[rule.rules().size()];
         Arrays.fill(latest, Long.MIN_VALUE);
         int i = 0;
         while (i < n) {
-            long t = slots.get(i).time;
+            long t = state.slot(i).time;
             int j = i + 1;
-            while (j < n && slots.get(j).time == t) {
+            while (j < n && state.slot(j).time == t) {
                 j++;
             }
             if (j - i == 1) {
-                alive[i] = partner(slots.get(i), watermark, latest);
+                alive[i] = partner(state.slot(i), watermark, latest);
             } else {
                 // Ties count as in order: at one instant, the earlier steps first. Rules are few; no sort needed.
                 for (int r = 0; r < latest.length; r++) {
                     for (int k = i; k < j; k++) {
-                        if (slots.get(k).rule == r) {
-                            alive[k] = partner(slots.get(k), watermark, latest);
+                        if (state.slot(k).rule == r) {
+                            alive[k] = partner(state.slot(k), watermark, latest);
                         }
                     }
                 }
@@ -853,7 +852,7 @@ public final class CorrelationPlan implements Serializable, Cloneable {
         // The oldest slots of the rule lie at the head; only the part of the index up to the last of them is walked.
         int upTo = 0;
         for (int found = 0; found < excess; upTo++) {
-            if (state.slots.get(upTo).rule == ruleIdx) {
+            if (state.slot(upTo).rule == ruleIdx) {
                 found++;
             }
         }
@@ -873,8 +872,8 @@ public final class CorrelationPlan implements Serializable, Cloneable {
             Match m = null;
             if (temporal) {
                 long lastAnchor = Long.MIN_VALUE;
-                for (int i = state.firstAtOrAfter(earliest); i < state.slots.size() && m == null; i++) {
-                    CorrelationState.Slot a = state.slots.get(i);
+                for (int i = state.firstAtOrAfter(earliest); i < state.size() && m == null; i++) {
+                    CorrelationState.Slot a = state.slot(i);
                     if (a.time > time) {
                         break;
                     }
@@ -907,7 +906,6 @@ public final class CorrelationPlan implements Serializable, Cloneable {
      * sum of non-negative numbers is no larger. In time order (BATCH) that is the first window.
      */
     private long firstProvenAnchor(CorrelationState state, long from, long to) {
-        List<CorrelationState.Slot> slots = state.slots;
         long signals = 0;
         int negatives = 0;
         BigDecimal sum = BigDecimal.ZERO;
@@ -916,13 +914,13 @@ public final class CorrelationPlan implements Serializable, Cloneable {
         int first = state.firstAtOrAfter(from);
         int head = first;
         int tail = first;
-        for (int i = first; i < slots.size() && slots.get(i).time <= to; i++) {
-            long a = slots.get(i).time;
-            if (i > first && slots.get(i - 1).time == a) {
+        for (int i = first; i < state.size() && state.slot(i).time <= to; i++) {
+            long a = state.slot(i).time;
+            if (i > first && state.slot(i - 1).time == a) {
                 continue;
             }
-            for (; tail < head && slots.get(tail).time < a; tail++) {
-                CorrelationState.Slot s = slots.get(tail);
+            for (; tail < head && state.slot(tail).time < a; tail++) {
+                CorrelationState.Slot s = state.slot(tail);
                 if (!s.closed) {
                     signals -= s.count;
                     if (values != null) {
@@ -935,8 +933,8 @@ public final class CorrelationPlan implements Serializable, Cloneable {
                     }
                 }
             }
-            for (long end = end(a); head < slots.size() && slots.get(head).time <= end; head++) {
-                CorrelationState.Slot s = slots.get(head);
+            for (long end = end(a); head < state.size() && state.slot(head).time <= end; head++) {
+                CorrelationState.Slot s = state.slot(head);
                 if (!s.closed) {
                     signals += s.count;
                     if (values != null) {
@@ -963,7 +961,7 @@ public final class CorrelationPlan implements Serializable, Cloneable {
                     return a;
                 }
             }
-            if (head == slots.size()) {
+            if (head == state.size()) {
                 break;
             }
         }
@@ -1019,8 +1017,8 @@ public final class CorrelationPlan implements Serializable, Cloneable {
     private Match evaluate(CorrelationState state, long from, boolean arriving) {
         long to = end(from);
         List<CorrelationState.Slot> window = new ArrayList<>();
-        for (int i = state.firstAtOrAfter(from); i < state.slots.size(); i++) {
-            CorrelationState.Slot s = state.slots.get(i);
+        for (int i = state.firstAtOrAfter(from); i < state.size(); i++) {
+            CorrelationState.Slot s = state.slot(i);
             if (s.time > to) {
                 break;
             }
@@ -1133,7 +1131,8 @@ public final class CorrelationPlan implements Serializable, Cloneable {
         int around = 0;
         if (negations) {
             long lookBack = from - span;
-            for (CorrelationState.Slot s : state.slots) {
+            for (int i = 0; i < state.size(); i++) {
+                CorrelationState.Slot s = state.slot(i);
                 if (s.time >= lookBack && s.time <= to) {
                     around |= 1 << s.rule;
                 }
@@ -1244,7 +1243,8 @@ public final class CorrelationPlan implements Serializable, Cloneable {
             if (hi == Long.MIN_VALUE) {
                 hi = end(first);
             }
-            for (CorrelationState.Slot s : state.slots) {
+            for (int i = 0; i < state.size(); i++) {
+                CorrelationState.Slot s = state.slot(i);
                 if (s.rule == k && s.time >= lo && s.time <= hi) {
                     return false;
                 }
@@ -1381,30 +1381,29 @@ public final class CorrelationPlan implements Serializable, Cloneable {
      * without it. Before the arrival no sighting was removable, so only the arrival and its neighbours can be.
      */
     private void compactTerms(GroupState g, CorrelationState state, int i) {
-        List<CorrelationState.Slot> slots = state.slots;
-        CorrelationState.Slot arrived = slots.get(i);
-        if (i > 0 && arrived.time - slots.get(i - 1).time <= span) {
+        CorrelationState.Slot arrived = state.slot(i);
+        if (i > 0 && arrived.time - state.slot(i - 1).time <= span) {
             close(g, arrived);
         }
-        if (i + 1 < slots.size() && slots.get(i + 1).time - arrived.time <= span) {
-            close(g, slots.get(i + 1));
+        if (i + 1 < state.size() && state.slot(i + 1).time - arrived.time <= span) {
+            close(g, state.slot(i + 1));
         }
-        if (coveredByNeighbours(slots, i)) {
+        if (coveredByNeighbours(state, i)) {
             CorrelationState.Slot gone = arrived;
             state.removeIf(s -> s == gone, s -> {});
             return;
         }
         CorrelationState.Slot after =
-                i + 1 < slots.size() && coveredByNeighbours(slots, i + 1) ? slots.get(i + 1) : null;
-        CorrelationState.Slot before = coveredByNeighbours(slots, i - 1) ? slots.get(i - 1) : null;
+                i + 1 < state.size() && coveredByNeighbours(state, i + 1) ? state.slot(i + 1) : null;
+        CorrelationState.Slot before = coveredByNeighbours(state, i - 1) ? state.slot(i - 1) : null;
         if (after != null || before != null) {
             state.removeIf(s -> s == after || s == before, s -> {});
         }
     }
 
     /** True when slot {@code j} has neighbours on both sides within one window of each other. */
-    private boolean coveredByNeighbours(List<CorrelationState.Slot> slots, int j) {
-        return j > 0 && j + 1 < slots.size() && slots.get(j + 1).time - slots.get(j - 1).time <= span;
+    private boolean coveredByNeighbours(CorrelationState state, int j) {
+        return j > 0 && j + 1 < state.size() && state.slot(j + 1).time - state.slot(j - 1).time <= span;
     }
 
     /** A sighting that is not new: decided, its evidence no longer needed. */
@@ -1422,12 +1421,11 @@ public final class CorrelationPlan implements Serializable, Cloneable {
      * watermark.
      */
     private StepResult expireTerms(GroupState g, CorrelationState state, long watermark) {
-        List<CorrelationState.Slot> slots = state.slots;
         List<Fired> fired = new ArrayList<>();
         int learned = 0;
         int decided = 0;
-        for (; decided < slots.size() && slots.get(decided).time <= watermark; decided++) {
-            CorrelationState.Slot s = slots.get(decided);
+        for (; decided < state.size() && state.slot(decided).time <= watermark; decided++) {
+            CorrelationState.Slot s = state.slot(decided);
             if (s.closed) {
                 continue;
             }
@@ -1441,7 +1439,7 @@ public final class CorrelationPlan implements Serializable, Cloneable {
             g.removeSlot(s.id);
         }
         if (decided > 0) {
-            CorrelationState.Slot latest = slots.get(decided - 1);
+            CorrelationState.Slot latest = state.slot(decided - 1);
             boolean expired = end(latest.time) <= watermark;
             state.removeIf(s -> s.time < latest.time || (expired && s == latest), s -> {});
         }

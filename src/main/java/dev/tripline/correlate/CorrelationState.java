@@ -14,8 +14,9 @@ import java.io.DataOutput;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
 import java.util.function.Predicate;
 
 /**
@@ -42,8 +43,13 @@ public final class CorrelationState {
 
     /** One slot of the index. */
     static final class Slot {
-        /** The key of the slot's evidence in the {@link GroupState}; unique among the group's slots. */
-        final long id;
+        /**
+         * The key of the slot's evidence in the {@link GroupState}; unique among the group's slots. Boxed once, when
+         * the slot is made: a map of evidence (heap state's) keeps this very object as the entry's key, so that
+         * removing or replacing the slot's evidence finds the entry by identity instead of reading a boxed copy from
+         * cold memory to compare it.
+         */
+        final Long id;
 
         final int rule;
         final long time;
@@ -56,7 +62,7 @@ public final class CorrelationState {
         /** Its own window was decided; kept only as a witness for {@code not} terms, its evidence already gone. */
         boolean closed;
 
-        private Slot(long id, int rule, long time, String value, long count, int evidence, boolean closed) {
+        private Slot(Long id, int rule, long time, String value, long count, int evidence, boolean closed) {
             this.id = id;
             this.rule = rule;
             this.time = time;
@@ -71,10 +77,16 @@ public final class CorrelationState {
         }
     }
 
-    /** Most groups hold one or two slots (a sequence's steps, a later step waiting for the watermark): sized so. */
-    final ArrayList<Slot> slots = new ArrayList<>(2);
     /**
-     * The slots' times, in step with {@link #slots} ({@code times[i] == slots.get(i).time}): searching by time, which
+     * The slots in {@code [0, size)}, sorted by time. A plain array, not a list object around one: a step or a timer
+     * reaches the slots from the index with one fewer read of cold memory. Most groups hold one or two slots (a
+     * sequence's steps, a later step waiting for the watermark): sized so.
+     */
+    private Slot[] slots = new Slot[2];
+
+    private int size;
+    /**
+     * The slots' times, in step with {@link #slots} ({@code times[i] == slots[i].time}): searching by time, which
      * every step and window does, reads one array instead of a slot object per probe.
      */
     private long[] times = new long[2];
@@ -102,7 +114,7 @@ public final class CorrelationState {
 
     /** True when no slot is held; the caller then drops the group's state entirely. */
     public boolean isEmpty() {
-        return slots.isEmpty();
+        return size == 0;
     }
 
     /**
@@ -119,21 +131,32 @@ public final class CorrelationState {
 
     /** Number of slots held. */
     public int size() {
-        return slots.size();
+        return size;
+    }
+
+    /** Slot {@code i} in time order. */
+    Slot slot(int i) {
+        Objects.checkIndex(i, size);
+        return slots[i];
+    }
+
+    /** The slots in time order, a copy (tests and diagnostics). */
+    List<Slot> slots() {
+        return List.of(Arrays.copyOf(slots, size));
     }
 
     /** Signals the slots stand for (for temporal types, folded duplicates are not counted). */
     public long signals() {
         long n = 0;
-        for (Slot s : slots) {
-            n += s.count;
+        for (int i = 0; i < size; i++) {
+            n += slots[i].count;
         }
         return n;
     }
 
     /** Event time of the oldest slot, epoch millis; {@link Long#MAX_VALUE} when empty. */
     public long oldestSignalTime() {
-        return slots.isEmpty() ? Long.MAX_VALUE : times[0];
+        return size == 0 ? Long.MAX_VALUE : times[0];
     }
 
     int slotsOf(int rule) {
@@ -141,17 +164,20 @@ public final class CorrelationState {
     }
 
     void insert(Slot s) {
-        int n = slots.size();
+        int n = size;
         int i = n;
         while (i > 0 && times[i - 1] > s.time) {
             i--;
         }
-        slots.add(i, s);
-        if (n == times.length) {
-            times = Arrays.copyOf(times, Math.max(4, n * 2));
+        if (n == slots.length) {
+            slots = Arrays.copyOf(slots, Math.max(4, n * 2));
+            times = Arrays.copyOf(times, slots.length);
         }
+        System.arraycopy(slots, i, slots, i + 1, n - i);
         System.arraycopy(times, i, times, i + 1, n - i);
+        slots[i] = s;
         times[i] = s.time;
+        size = n + 1;
         if (s.rule >= perRule.length) {
             perRule = Arrays.copyOf(perRule, s.rule + 1);
         }
@@ -160,36 +186,39 @@ public final class CorrelationState {
 
     /** Removes the slots {@code which} accepts, telling {@code removed} about each. */
     void removeIf(Predicate<Slot> which, java.util.function.Consumer<Slot> removed) {
-        removeIf(0, slots.size(), which, removed);
+        removeIf(0, size, which, removed);
     }
 
     /** {@link #removeIf(Predicate, java.util.function.Consumer)} over the slots {@code [from, to)} only, in order. */
     void removeIf(int from, int to, Predicate<Slot> which, java.util.function.Consumer<Slot> removed) {
         // Compacts in place, visiting each slot once in order (no sub-list view, no bit set per call).
+        Objects.checkFromToIndex(from, to, size);
         int kept = from;
         for (int i = from; i < to; i++) {
-            Slot s = slots.get(i);
+            Slot s = slots[i];
             if (which.test(s)) {
                 perRule[s.rule]--;
                 removed.accept(s);
             } else {
                 if (kept != i) {
-                    slots.set(kept, s);
+                    slots[kept] = s;
                     times[kept] = times[i];
                 }
                 kept++;
             }
         }
         if (kept < to) {
-            int n = slots.size();
+            int n = size;
+            System.arraycopy(slots, to, slots, kept, n - to);
             System.arraycopy(times, to, times, kept, n - to);
-            slots.subList(kept, to).clear();
+            size = n - (to - kept);
+            Arrays.fill(slots, size, n, null);
         }
     }
 
     /** Index of the first slot at or after {@code time}. */
     int firstAtOrAfter(long time) {
-        int hi = slots.size();
+        int hi = size;
         if (hi == 0 || times[hi - 1] < time) {
             return hi; // signals mostly arrive in time order: after every slot held
         }
@@ -207,13 +236,13 @@ public final class CorrelationState {
 
     /** Index of the first slot after {@code time}: the slots at {@code time} lie before it. */
     int firstAfter(long time) {
-        return time == Long.MAX_VALUE ? slots.size() : firstAtOrAfter(time + 1);
+        return time == Long.MAX_VALUE ? size : firstAtOrAfter(time + 1);
     }
 
     /** The slot of exactly this rule, time and value, or null. */
     Slot find(int rule, long time, String value) {
-        for (int i = firstAtOrAfter(time); i < slots.size() && times[i] == time; i++) {
-            Slot s = slots.get(i);
+        for (int i = firstAtOrAfter(time); i < size && times[i] == time; i++) {
+            Slot s = slots[i];
             if (s.rule == rule && java.util.Objects.equals(s.value, value)) {
                 return s;
             }
@@ -223,8 +252,8 @@ public final class CorrelationState {
 
     /** The open slot of exactly this rule, time and value, or null; closed witnesses are passed over. */
     Slot findOpen(int rule, long time, String value) {
-        for (int i = firstAtOrAfter(time); i < slots.size() && times[i] == time; i++) {
-            Slot s = slots.get(i);
+        for (int i = firstAtOrAfter(time); i < size && times[i] == time; i++) {
+            Slot s = slots[i];
             if (!s.closed && s.rule == rule && java.util.Objects.equals(s.value, value)) {
                 return s;
             }
@@ -235,10 +264,11 @@ public final class CorrelationState {
     /** A deep copy (Flink's heap state copies values it hands to a running snapshot). */
     public CorrelationState copy() {
         CorrelationState c = new CorrelationState();
-        c.slots.ensureCapacity(slots.size());
-        for (Slot s : slots) {
-            c.slots.add(s.copy());
+        c.slots = new Slot[slots.length];
+        for (int i = 0; i < size; i++) {
+            c.slots[i] = slots[i].copy();
         }
+        c.size = size;
         c.times = times.clone();
         c.perRule = perRule.clone();
         c.limitLogged = limitLogged;
@@ -262,10 +292,10 @@ public final class CorrelationState {
             out.writeLong(timer);
         }
         writeVarLong(out, nextId);
-        writeSize(out, slots.size());
+        writeSize(out, size);
         long previous = 0;
-        for (int i = 0; i < slots.size(); i++) {
-            Slot s = slots.get(i);
+        for (int i = 0; i < size; i++) {
+            Slot s = slots[i];
             writeVarLong(out, s.id);
             writeSize(out, s.rule);
             if (i == 0) {
@@ -305,7 +335,9 @@ public final class CorrelationState {
         }
         c.nextId = readVarLong(in);
         int n = readSize(in);
-        c.slots.ensureCapacity(Math.min(n, 1024));
+        int capacity = Math.max(2, Math.min(n, 1024));
+        c.slots = new Slot[capacity];
+        c.times = new long[capacity];
         long time = 0;
         for (int i = 0; i < n; i++) {
             long id = readVarLong(in);
@@ -324,7 +356,7 @@ public final class CorrelationState {
 
     /** The byte form as an array (for measuring and for tests). */
     public byte[] toBytes() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(16 + slots.size() * 16);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(16 + size * 16);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             write(out);
         } catch (IOException e) {

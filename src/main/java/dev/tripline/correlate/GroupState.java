@@ -20,12 +20,15 @@ public interface GroupState {
     /** Stores the index after a change; null deletes it. */
     void index(CorrelationState index);
 
-    /** The packed evidence of the slot with this id, or null. */
-    byte[] evidence(long slot);
+    /**
+     * The packed evidence of the slot with this id, or null. Slot ids are passed as the slot holds them, boxed once
+     * per slot, so that a map keyed by them can find its entry by identity.
+     */
+    byte[] evidence(Long slot);
 
-    void evidence(long slot, byte[] packed);
+    void evidence(Long slot, byte[] packed);
 
-    void removeSlot(long slot);
+    void removeSlot(Long slot);
 
     /** The event time of the group's registered timer; {@link Long#MAX_VALUE} when none. */
     long timer();

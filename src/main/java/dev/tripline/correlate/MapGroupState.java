@@ -31,17 +31,17 @@ public final class MapGroupState implements GroupState {
     }
 
     @Override
-    public byte[] evidence(long slot) {
+    public byte[] evidence(Long slot) {
         return slots.get(slot);
     }
 
     @Override
-    public void evidence(long slot, byte[] packed) {
+    public void evidence(Long slot, byte[] packed) {
         slots.put(slot, packed);
     }
 
     @Override
-    public void removeSlot(long slot) {
+    public void removeSlot(Long slot) {
         slots.remove(slot);
     }
 

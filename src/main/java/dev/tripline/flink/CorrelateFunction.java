@@ -523,8 +523,11 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
          * so when it is the group's own timer there is nothing to delete when the timer moves.
          */
         private long firing;
-        /** Ids of the slots removed since {@link #at}, deleted at the flush unless the whole group goes. */
-        private long[] removed = new long[8];
+        /**
+         * Ids of the slots removed since {@link #at}, deleted at the flush unless the whole group goes; the slots' own
+         * boxed ids, which heap state's evidence map holds as its keys (found by identity).
+         */
+        private Long[] removed = new Long[8];
 
         private int removedCount;
         /** Each running plan's alert descriptor, encoded once ({@link FiredRecord#descriptor}). */
@@ -598,7 +601,7 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
         }
 
         @Override
-        public byte[] evidence(long slot) {
+        public byte[] evidence(Long slot) {
             try {
                 return slots.get(slot);
             } catch (Exception e) {
@@ -607,11 +610,11 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
         }
 
         @Override
-        public void evidence(long slot, byte[] packed) {
+        public void evidence(Long slot, byte[] packed) {
             try {
                 // A group emptied and begun again within one call hands out its ids again.
                 for (int i = 0; i < removedCount; i++) {
-                    if (removed[i] == slot) {
+                    if (removed[i].longValue() == slot.longValue()) {
                         removed[i] = removed[--removedCount];
                         break;
                     }
@@ -623,7 +626,7 @@ public class CorrelateFunction extends KeyedBroadcastProcessFunction<GroupKey, S
         }
 
         @Override
-        public void removeSlot(long slot) {
+        public void removeSlot(Long slot) {
             if (removedCount == removed.length) {
                 removed = java.util.Arrays.copyOf(removed, removedCount * 2);
             }

@@ -12,17 +12,17 @@ class CorrelationStateTest {
         for (long t : new long[] {30, 10, 20}) {
             state.insert(state.newSlot(0, t, null, 1, 1, false));
         }
-        assertThat(state.slots).extracting(s -> s.id).containsExactly(1L, 2L, 0L);
+        assertThat(state.slots()).extracting(s -> s.id).containsExactly(1L, 2L, 0L);
         state.removeIf(s -> s.id == 2, s -> {});
         state.insert(state.newSlot(1, 15, "v", 1, 1, false));
-        assertThat(state.slots)
+        assertThat(state.slots())
                 .extracting(s -> s.id)
                 .as("a removed id is not handed out again")
                 .containsExactly(1L, 3L, 0L);
 
         CorrelationState back = CorrelationState.fromBytes(state.toBytes());
-        assertThat(back.slots).extracting(s -> s.id).containsExactly(1L, 3L, 0L);
-        assertThat(back.slots).extracting(s -> s.value).containsExactly(null, "v", null);
+        assertThat(back.slots()).extracting(s -> s.id).containsExactly(1L, 3L, 0L);
+        assertThat(back.slots()).extracting(s -> s.value).containsExactly(null, "v", null);
         assertThat(back.newSlot(0, 40, null, 1, 1, false).id).isEqualTo(4L);
         assertThat(state.copy().newSlot(0, 40, null, 1, 1, false).id).isEqualTo(4L);
     }
@@ -44,7 +44,7 @@ class CorrelationStateTest {
             }
             for (long t = -1; t <= 51; t++) {
                 int naive = 0;
-                while (naive < state.size() && state.slots.get(naive).time < t) {
+                while (naive < state.size() && state.slot(naive).time < t) {
                     naive++;
                 }
                 assertThat(state.firstAtOrAfter(t))
@@ -52,7 +52,7 @@ class CorrelationStateTest {
                         .isEqualTo(naive);
             }
             for (int i = 1; i < state.size(); i++) {
-                assertThat(state.slots.get(i - 1).time).isLessThanOrEqualTo(state.slots.get(i).time);
+                assertThat(state.slot(i - 1).time).isLessThanOrEqualTo(state.slot(i).time);
             }
         }
     }
