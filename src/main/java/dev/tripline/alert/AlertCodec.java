@@ -21,6 +21,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -200,9 +201,9 @@ public final class AlertCodec {
 
     /**
      * The values at {@code paths} under {@code names} ({@code nameForms}: each name as {@link #textForm} writes
-     * it), each as {@link Evidence#valueAt} reads it and
-     * {@link Limits#value} bounds it, written as {@link #encode} writes a JSON map; when {@code shown} is not null,
-     * the entries are also appended to it as {@code Map.toString} writes them ({@code name=value, ...}).
+     * it), each as {@link Evidence#valueAt} reads it and {@link Limits#value} bounds it, written as {@link #encode}
+     * writes a JSON map; when {@code shown} is not null, the entries are also appended to it as
+     * {@code Map.toString} writes them ({@code name=value, ...}).
      */
     private static void writeEventValues(
             DataOutput out, Event event, String[] names, byte[][] nameForms, FieldPath[] paths, StringBuilder shown)
@@ -643,7 +644,7 @@ public final class AlertCodec {
      */
     static byte[] textForm(String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        return java.nio.ByteBuffer.allocate(Integer.BYTES + b.length)
+        return ByteBuffer.allocate(Integer.BYTES + b.length)
                 .putInt(b.length)
                 .put(b)
                 .array();

@@ -16,10 +16,10 @@ import java.util.Set;
 /**
  * What every single-event alert of one rule shares, worked out once per rule instead of on every match: its
  * {@link RuleRef} (one instance, so that an encoder's table of known rules finds it at once), its title template
- * read once, the names its evidence, group and context fields are shown under (and their bytes), the start of its alert id's
- * digest input and the start of its alerts' bytes. {@link #encode} writes the alert of a match from these and the
- * event alone. Immutable; whoever writes the alerts of many matches keeps one per rule ({@code DetectFunction}
- * does, with the rest of what it does with a rule's matches).
+ * read once, the names its evidence, group and context fields are shown under and their bytes, the start of its
+ * alert id's digest input and the start of its alerts' bytes. {@link #encode} writes the alert of a match from
+ * these and the event alone. Immutable; whoever writes the alerts of many matches keeps one per rule
+ * ({@code DetectFunction} does, with the rest of what it does with a rule's matches).
  */
 public final class SingleAlertTemplate {
     final Rule rule;

@@ -292,10 +292,10 @@ public final class Encoding {
     /**
      * One event's evidence in {@link #writePackedEvidence}'s form, as the slot's own rule saw it at the slot's own
      * time (both flags set), from its parts: {@code head} is its eventID, eventName, eventSource and awsRegion (or
-     * their Azure counterparts) as {@link #textForms} writes them, {@code fieldValues[i]} the value of the output field whose reference is
-     * {@code fieldKeys[i]} ({@link #reference}; null when the event lacks it, and then left out), and the values
-     * are written against {@code group}. The bytes are those of {@code writePackedEvidence} for a one-entry list
-     * holding the same evidence.
+     * their Azure counterparts) as {@link #textForms} writes them, {@code fieldValues[i]} the value of the output
+     * field whose reference is {@code fieldKeys[i]} ({@link #reference}; null when the event lacks it, and then
+     * left out), and the values are written against {@code group}. The bytes are those of
+     * {@code writePackedEvidence} for a one-entry list holding the same evidence.
      */
     public static void writePackedEvent(
             DataOutput out, byte[] head, byte[][] fieldKeys, String[] fieldValues, String[] group) throws IOException {
