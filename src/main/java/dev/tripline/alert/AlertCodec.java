@@ -21,6 +21,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -105,25 +106,25 @@ public final class AlertCodec {
         // Each group-by field is read once, for the dedup key (every GroupBy field) and the group (distinct names).
         List<String>[] forms = DedupKeys.groupForms(t.rule, event);
         out.writeInt(2 + t.groupNames.length);
-        writeText(out, "account");
+        out.write(ACCOUNT_FORM);
         writeNullable(out, account);
-        writeText(out, "principal");
+        out.write(PRINCIPAL_FORM);
         writeNullable(out, principal);
         for (int i = 0; i < t.groupNames.length; i++) {
             List<String> f = forms[t.groupIndex[i]];
-            writeText(out, t.groupNames[i]);
+            out.write(t.groupNameForms[i]);
             writeNullable(out, f.isEmpty() ? null : Limits.text(String.join(",", f)));
         }
         String dedupKey = DedupKeys.single(t.dedupKeyPrefix, account, principal, forms);
         out.writeLong(firstSeen);
         out.writeLong(lastSeen);
         out.writeInt(1);
-        String identity = writeEvidence(out, event, t.outputNames, t.outputPaths);
+        String identity = writeEvidence(out, event, t.outputNames, t.outputNameForms, t.outputPaths);
         out.writeLong(count);
         writeText(out, dedupKey);
         String alertId = Alerts.alertId(t.alertIdPrefix, dedupKey, List.of(identity));
         writeText(out, alertId);
-        writeEventValues(out, event, t.contextNames, t.contextPaths, null);
+        writeEventValues(out, event, t.contextNames, t.contextNameForms, t.contextPaths, null);
         out.writeInt(0); // revision
         out.writeLong(1); // occurrences
         out.writeLong(0); // evidence omitted
@@ -168,7 +169,8 @@ public final class AlertCodec {
      * already cut, at most {@link Limits#MAX_OUTPUT_FIELDS}), written as {@link #encode} writes an {@link Evidence};
      * returns its {@link Evidence#identity}.
      */
-    static String writeEvidence(DataOutput out, Event event, String[] names, FieldPath[] paths) throws IOException {
+    static String writeEvidence(DataOutput out, Event event, String[] names, byte[][] nameForms, FieldPath[] paths)
+            throws IOException {
         String id;
         String name;
         String source;
@@ -188,25 +190,27 @@ public final class AlertCodec {
         long time = event.eventTimeMillis();
         writeEvidenceHead(out, id, time, name, source, region);
         if (id != null && !id.isEmpty()) {
-            writeEventValues(out, event, names, paths, null);
+            writeEventValues(out, event, names, nameForms, paths, null);
             return Evidence.identity(id, time, name, source, region, null);
         }
         StringBuilder fields = new StringBuilder("{");
-        writeEventValues(out, event, names, paths, fields);
+        writeEventValues(out, event, names, nameForms, paths, fields);
         return Evidence.identity(
                 id, time, name, source, region, fields.append('}').toString());
     }
 
     /**
-     * The values at {@code paths} under {@code names}, each as {@link Evidence#valueAt} reads it and
-     * {@link Limits#value} bounds it, written as {@link #encode} writes a JSON map; when {@code shown} is not null,
-     * the entries are also appended to it as {@code Map.toString} writes them ({@code name=value, ...}).
+     * The values at {@code paths} under {@code names} ({@code nameForms}: each name as {@link #textForm} writes
+     * it), each as {@link Evidence#valueAt} reads it and {@link Limits#value} bounds it, written as {@link #encode}
+     * writes a JSON map; when {@code shown} is not null, the entries are also appended to it as
+     * {@code Map.toString} writes them ({@code name=value, ...}).
      */
     private static void writeEventValues(
-            DataOutput out, Event event, String[] names, FieldPath[] paths, StringBuilder shown) throws IOException {
+            DataOutput out, Event event, String[] names, byte[][] nameForms, FieldPath[] paths, StringBuilder shown)
+            throws IOException {
         out.writeInt(names.length);
         for (int i = 0; i < names.length; i++) {
-            writeText(out, names[i]);
+            out.write(nameForms[i]);
             JsonNode v = writeBoundedValue(out, Evidence.valueAt(event, paths[i]));
             if (shown != null) {
                 shown.append(i == 0 ? "" : ", ").append(names[i]).append('=').append(v);
@@ -343,7 +347,7 @@ public final class AlertCodec {
     static Evidence evidence(Event event, String[] names, FieldPath[] paths) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            writeEvidence(out, event, names, paths);
+            writeEvidence(out, event, names, textForms(names), paths);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -485,17 +489,24 @@ public final class AlertCodec {
      * Writes the JSON text of a value other than a string as {@link #writeText} would write
      * {@code JSON.writeValueAsString(v)}: its UTF-8 length, then the bytes, made by this thread's one generator (a
      * new writer and generator per value cost more than writing it: alerts carry objects such as userIdentity). A
-     * generator that failed midway is dropped, since it may be left inside an object. An object or array written
-     * lately is not written again: the alerts of one event (one per rule it matched, and their evidence fields and
-     * context) hold the same nodes of the event, which nothing changes once it is read. One per thread.
+     * generator that failed midway is dropped, since it may be left inside an object.
+     *
+     * <p>The text of an object or array is kept by the node's identity, so that a node written again is not
+     * written again: the alerts of one event (one per rule it matched, their evidence fields and context) hold the
+     * same nodes, and so do the alerts of different events, since the parser gives a member whose bytes recur
+     * (the same principal's userIdentity, record after record) the tree it built for them before
+     * ({@code event.RecentValues}). Trees of events are never modified once read, nor are those of alerts read
+     * back, so a kept text stays the node's text. State: a direct-mapped table of {@link #SLOTS} nodes and their
+     * texts of at most {@link #MAX_KEPT_BYTES} bytes each, a new node taking its slot's place; never cleared. One per
+     * thread.
      */
     private static final class JsonText {
-        static final int RECENT = 4;
+        static final int SLOTS = 1024;
+        static final int MAX_KEPT_BYTES = 4096;
         final StringWriter chars = new StringWriter(256);
         final JsonGenerator generator;
-        final JsonNode[] recentNodes = new JsonNode[RECENT];
-        final byte[][] recentTexts = new byte[RECENT][];
-        int next;
+        final JsonNode[] keptNodes = new JsonNode[SLOTS];
+        final byte[][] keptTexts = new byte[SLOTS][];
 
         /** The text {@link #text} made current. */
         private byte[] current;
@@ -515,11 +526,11 @@ public final class AlertCodec {
 
         /** Makes {@code v}'s JSON text (UTF-8) the current one; returns its length in bytes. */
         int text(JsonNode v) throws IOException {
-            for (int i = 0; i < RECENT; i++) {
-                if (recentNodes[i] == v) {
-                    current = recentTexts[i];
-                    return current.length;
-                }
+            boolean container = v.isContainerNode();
+            int slot = container ? System.identityHashCode(v) & (SLOTS - 1) : -1;
+            if (container && keptNodes[slot] == v) {
+                current = keptTexts[slot];
+                return current.length;
             }
             boolean written = false;
             try {
@@ -533,10 +544,9 @@ public final class AlertCodec {
                 }
             }
             current = chars.toString().getBytes(StandardCharsets.UTF_8);
-            if (v.isContainerNode()) {
-                recentNodes[next] = v;
-                recentTexts[next] = current;
-                next = (next + 1) % RECENT;
+            if (container && current.length <= MAX_KEPT_BYTES) {
+                keptNodes[slot] = v;
+                keptTexts[slot] = current;
             }
             return current.length;
         }
@@ -623,6 +633,30 @@ public final class AlertCodec {
             out.add(readText(in));
         }
         return out;
+    }
+
+    private static final byte[] ACCOUNT_FORM = textForm("account");
+    private static final byte[] PRINCIPAL_FORM = textForm("principal");
+
+    /**
+     * {@code s} as {@link #writeText} writes it: a template writes the names its alerts show under (group, evidence
+     * and context fields) from these, not from their strings on every alert.
+     */
+    static byte[] textForm(String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(Integer.BYTES + b.length)
+                .putInt(b.length)
+                .put(b)
+                .array();
+    }
+
+    /** {@link #textForm} of each of {@code texts}. */
+    static byte[][] textForms(String[] texts) {
+        byte[][] forms = new byte[texts.length][];
+        for (int i = 0; i < texts.length; i++) {
+            forms[i] = textForm(texts[i]);
+        }
+        return forms;
     }
 
     private static void writeText(DataOutput out, String s) throws IOException {

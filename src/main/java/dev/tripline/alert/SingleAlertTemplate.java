@@ -16,10 +16,10 @@ import java.util.Set;
 /**
  * What every single-event alert of one rule shares, worked out once per rule instead of on every match: its
  * {@link RuleRef} (one instance, so that an encoder's table of known rules finds it at once), its title template
- * read once, the names its evidence, group and context fields are shown under, the start of its alert id's
- * digest input and the start of its alerts' bytes. {@link #encode} writes the alert of a match from these and the
- * event alone. Immutable; whoever writes the alerts of many matches keeps one per rule ({@code DetectFunction}
- * does, with the rest of what it does with a rule's matches).
+ * read once, the names its evidence, group and context fields are shown under and their bytes, the start of its
+ * alert id's digest input and the start of its alerts' bytes. {@link #encode} writes the alert of a match from
+ * these and the event alone. Immutable; whoever writes the alerts of many matches keeps one per rule
+ * ({@code DetectFunction} does, with the rest of what it does with a rule's matches).
  */
 public final class SingleAlertTemplate {
     final Rule rule;
@@ -31,13 +31,21 @@ public final class SingleAlertTemplate {
     /** The output fields shown as evidence ({@link Evidence#of}): distinct names, in the rule's order. */
     final String[] outputNames;
 
+    /** {@link #outputNames} as the alert's bytes write them ({@link AlertCodec#textForm}). */
+    final byte[][] outputNameForms;
+
     final FieldPath[] outputPaths;
     /** The group-by fields after account and principal ({@link Alerts#single}): distinct names, in order. */
     final String[] groupNames;
     /** For each of {@link #groupNames}, the position in the rule's GroupBy of the field shown under it. */
     final int[] groupIndex;
+    /** {@link #groupNames} as the alert's bytes write them. */
+    final byte[][] groupNameForms;
 
     final String[] contextNames;
+    /** {@link #contextNames} as the alert's bytes write them. */
+    final byte[][] contextNameForms;
+
     final FieldPath[] contextPaths;
     /** {@code tripline-alert-v1\nsingle\n<rule id>\n} in UTF-8: what every alert id's digest input starts with. */
     final byte[] alertIdPrefix;
@@ -60,6 +68,7 @@ public final class SingleAlertTemplate {
             output.putIfAbsent(Limits.text(path.text()), path);
         }
         outputNames = output.keySet().toArray(String[]::new);
+        outputNameForms = AlertCodec.textForms(outputNames);
         outputPaths = output.values().toArray(FieldPath[]::new);
         Set<String> taken = new LinkedHashSet<>(List.of("account", "principal"));
         Map<String, Integer> group = new LinkedHashMap<>();
@@ -71,7 +80,9 @@ public final class SingleAlertTemplate {
         }
         groupNames = group.keySet().toArray(String[]::new);
         groupIndex = group.values().stream().mapToInt(Integer::intValue).toArray();
+        groupNameForms = AlertCodec.textForms(groupNames);
         contextNames = rule.alertContext().keySet().toArray(String[]::new);
+        contextNameForms = AlertCodec.textForms(contextNames);
         contextPaths = rule.alertContext().values().toArray(FieldPath[]::new);
         alertIdPrefix = Alerts.alertIdPrefix(Alert.Kind.SINGLE, rule.id()).getBytes(StandardCharsets.UTF_8);
         dedupKeyPrefix = DedupKeys.escape(rule.id());

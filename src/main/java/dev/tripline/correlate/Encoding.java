@@ -122,8 +122,17 @@ public final class Encoding {
      * {@link java.io.ByteArrayOutputStream}, whose every write takes a lock. One per thread ({@link #scratch}).
      */
     public static final class Scratch extends java.io.OutputStream {
-        private byte[] bytes = new byte[512];
+        private byte[] bytes;
         private int length;
+
+        public Scratch() {
+            this(512);
+        }
+
+        /** A scratch of {@code capacity} bytes to start with. */
+        Scratch(int capacity) {
+            bytes = new byte[capacity];
+        }
         /**
          * Writes into this scratch. {@link DataOutputStream}'s writes of byte arrays (every text of a form) take its
          * lock; one thread writes here, so these go straight to the scratch.
@@ -215,6 +224,22 @@ public final class Encoding {
         out.write(b);
     }
 
+    /**
+     * {@code texts} as {@link #writeText} writes them, one after the other: what several forms of one event hold
+     * alike is encoded once.
+     */
+    public static byte[] textForms(String... texts) {
+        Scratch bytes = new Scratch(128);
+        try {
+            for (String t : texts) {
+                writeText(bytes.out, t);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
     public static String readText(DataInput in) throws IOException {
         int n = readSize(in);
         if (n == 0) {
@@ -267,19 +292,16 @@ public final class Encoding {
     /**
      * One event's evidence in {@link #writePackedEvidence}'s form, as the slot's own rule saw it at the slot's own
      * time (both flags set), from its parts: {@code head} is its eventID, eventName, eventSource and awsRegion (or
-     * their Azure counterparts), {@code fieldValues[i]} the value of the output field whose reference is
-     * {@code fieldKeys[i]} ({@link #reference}; null when the event lacks it, and then left out), and the values
-     * are written against {@code group}. The bytes are those of {@code writePackedEvidence} for a one-entry list
-     * holding the same evidence.
+     * their Azure counterparts) as {@link #textForms} writes them, {@code fieldValues[i]} the value of the output
+     * field whose reference is {@code fieldKeys[i]} ({@link #reference}; null when the event lacks it, and then
+     * left out), and the values are written against {@code group}. The bytes are those of
+     * {@code writePackedEvidence} for a one-entry list holding the same evidence.
      */
     public static void writePackedEvent(
-            DataOutput out, String[] head, byte[][] fieldKeys, String[] fieldValues, String[] group)
-            throws IOException {
+            DataOutput out, byte[] head, byte[][] fieldKeys, String[] fieldValues, String[] group) throws IOException {
         out.writeByte(1);
         out.writeByte(SAME_RULE | SAME_TIME);
-        for (String h : head) {
-            writeText(out, h);
-        }
+        out.write(head);
         int present = 0;
         for (String v : fieldValues) {
             present += v == null ? 0 : 1;

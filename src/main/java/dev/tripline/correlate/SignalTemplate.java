@@ -127,7 +127,7 @@ public final class SignalTemplate {
 
     /** What the evidence shows of {@code event}: the four head values, then one per {@link #fieldPaths} entry. */
     EventValues shown(Event event, Reads reads) {
-        String[] head = reads.head(event);
+        byte[] head = reads.head(event);
         FirstText first = reads.first;
         String[] fields = new String[fieldPaths.length];
         for (int i = 0; i < fields.length; i++) {
@@ -141,8 +141,11 @@ public final class SignalTemplate {
         return new EventValues(head, fields);
     }
 
-    /** {@link #shown}'s values, to be packed against one or more groups. */
-    record EventValues(String[] head, String[] fields) {}
+    /**
+     * {@link #shown}'s values, to be packed against one or more groups: the head values as the packed form writes
+     * them ({@link Encoding#textForms}), the fields' values as read.
+     */
+    record EventValues(byte[] head, String[] fields) {}
 
     /** {@code values} in the plan's packed form, against {@code group}: what a slot of the signal stores. */
     byte[] pack(EventValues values, String[] group) {
@@ -161,23 +164,26 @@ public final class SignalTemplate {
 
     /**
      * What the signals of one event share of their reads: the evidence's head values of the last event asked for
-     * (its identity decides), and the reader. One per thread that makes signals; it keeps the last event until
-     * the next one.
+     * (its identity decides), in the bytes the packed form writes them as, and the reader. One per thread that
+     * makes signals; it keeps the last event until the next one.
      */
     public static final class Reads {
         final FirstText first = new FirstText();
         private Event event;
-        private String[] head;
+        private byte[] head;
 
-        /** The head values of {@code event}, read on its first signal. Callers only read the array. */
-        String[] head(Event e) {
+        /**
+         * The head values of {@code event} as {@link Encoding#textForms} writes them, read and encoded on its first
+         * signal. Callers only read the array.
+         */
+        byte[] head(Event e) {
             if (e != event) {
                 FieldPath[] paths = e.logType() == LogType.AZURE_ACTIVITY ? AZURE_HEAD : CLOUDTRAIL_HEAD;
                 String[] values = new String[paths.length];
                 for (int i = 0; i < values.length; i++) {
                     values[i] = first.of(e, paths[i]);
                 }
-                head = values;
+                head = Encoding.textForms(values);
                 event = e;
             }
             return head;

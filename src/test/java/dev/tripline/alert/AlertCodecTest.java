@@ -158,9 +158,10 @@ public class AlertCodecTest {
 
     @Test
     void containersWrittenLatelyAreNotTakenForOthers() throws Exception {
-        // The texts of recent containers are kept by node identity: one node shared by the evidence and the
-        // context (as the alerts of one event share it) is written once, and more containers than are kept, equal
-        // or not, each come back as themselves.
+        // The texts of containers are kept by node identity in a table of 1024 slots: one node shared by the
+        // evidence and the context (as the alerts of one event, and of events whose member bytes recur, share it)
+        // is written once, and more containers than there are slots (so that many share a slot and replace one
+        // another), equal or not, each come back as themselves.
         com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
         JsonNode shared = mapper.readTree("{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::1:user/a\"}");
         Alert a = alert();
@@ -168,8 +169,8 @@ public class AlertCodecTest {
         fields.put("userIdentity", shared);
         Map<String, JsonNode> context = new LinkedHashMap<>();
         context.put("userIdentity", shared);
-        for (int i = 0; i < 6; i++) {
-            context.put("other" + i, mapper.readTree("{\"n\":" + (i % 3) + ",\"list\":[" + i + "]}"));
+        for (int i = 0; i < 3000; i++) {
+            context.put("other" + i, mapper.readTree("{\"n\":" + (i % 3) + ",\"list\":[" + i % 700 + "]}"));
         }
         context.put("again", mapper.readTree("{\"n\":0,\"list\":[0]}"));
         context.put("userIdentity again", shared);
