@@ -35,6 +35,21 @@ class CompiledMatcherTest {
         return new Expr.Selection(name, body);
     }
 
+    /** The ids of the rules {@code m} fires on {@code e}, in the order it fires them. */
+    private static List<String> compiledIds(CompiledMatcher m, Event e) {
+        List<String> ids = new ArrayList<>();
+        m.match(e, r -> ids.add(r.id()));
+        return ids;
+    }
+
+    /** The ids of {@code rules} the reference evaluator matches on {@code e}, in the rules' order. */
+    private static List<String> referenceIds(List<Rule> rules, Event e) {
+        return rules.stream()
+                .filter(r -> ReferenceEvaluator.matches(r, e))
+                .map(Rule::id)
+                .toList();
+    }
+
     private final Rule enableRegion = rule(
             "enable-region",
             new Expr.And(List.of(sel(
@@ -117,12 +132,8 @@ class CompiledMatcherTest {
                 "{\"eventName\":\"X\",\"userIdentity\":{\"arn\":\"arn:aws:sts::1:ASSUMED-ROLE/r/s\"}}",
                 "{\"eventname\":\"DeleteUser\"}")) {
             Event e = event(json);
-            List<String> compiled = new ArrayList<>();
-            m.match(e, r -> compiled.add(r.id()));
-            List<String> reference = List.of(deletes, ecs, glob).stream()
-                    .filter(r -> ReferenceEvaluator.matches(r, e))
-                    .map(Rule::id)
-                    .toList();
+            List<String> compiled = compiledIds(m, e);
+            List<String> reference = referenceIds(List.of(deletes, ecs, glob), e);
             assertThat(compiled).as(json).containsExactlyElementsOf(reference);
         }
         // The prefix rule is visited once even though both of its prefixes match.
@@ -182,12 +193,8 @@ class CompiledMatcherTest {
                 "{\"userAgent\":\"x/curl\",\"eventSource\":\"s3.amazonaws.com\"}",
                 "{\"userAgent\":\"x/CURL\"}")) {
             Event e = event(json);
-            List<String> compiled = new ArrayList<>();
-            m.match(e, r -> compiled.add(r.id()));
-            List<String> reference = List.of(failedKeyCreation, consoleFromScript).stream()
-                    .filter(r -> ReferenceEvaluator.matches(r, e))
-                    .map(Rule::id)
-                    .toList();
+            List<String> compiled = compiledIds(m, e);
+            List<String> reference = referenceIds(List.of(failedKeyCreation, consoleFromScript), e);
             assertThat(compiled).as(json).containsExactlyElementsOf(reference);
         }
     }
@@ -239,12 +246,8 @@ class CompiledMatcherTest {
                 "{\"eventName\":\"DeleteUser\",\"eventSource\":\"iam.amazonaws.com\"}",
                 "{\"eventSource\":\"iam.amazonaws.com\"}")) {
             Event e = event(json);
-            List<String> compiled = new ArrayList<>();
-            m.match(e, r -> compiled.add(r.id()));
-            List<String> reference = List.of(iamCreates, deletes).stream()
-                    .filter(r -> ReferenceEvaluator.matches(r, e))
-                    .map(Rule::id)
-                    .toList();
+            List<String> compiled = compiledIds(m, e);
+            List<String> reference = referenceIds(List.of(iamCreates, deletes), e);
             assertThat(compiled).as(json).containsExactlyElementsOf(reference);
         }
         // Alone, the same rule is filed under its eventSource equality, the more selective condition.
@@ -287,12 +290,8 @@ class CompiledMatcherTest {
                 "{\"eventName\":\"DeleteUser\",\"userIdentity\":{\"type\":\"Root\"}}",
                 "{\"eventName\":\"updatefunctioncode\",\"userIdentity\":{\"type\":\"federateduser\"}}")) {
             Event e = event(json);
-            List<String> compiled = new ArrayList<>();
-            m.match(e, r -> compiled.add(r.id()));
-            List<String> reference = rules.stream()
-                    .filter(r -> ReferenceEvaluator.matches(r, e))
-                    .map(Rule::id)
-                    .toList();
+            List<String> compiled = compiledIds(m, e);
+            List<String> reference = referenceIds(rules, e);
             assertThat(compiled).as(json).containsExactlyInAnyOrderElementsOf(reference);
         }
         assertThat(m.candidateCount(
@@ -363,12 +362,8 @@ class CompiledMatcherTest {
                         List.of("source-a", "source-b"));
         expected.forEach((json, ids) -> {
             Event e = event(json);
-            List<String> compiled = new ArrayList<>();
-            m.match(e, r -> compiled.add(r.id()));
-            List<String> reference = rules.stream()
-                    .filter(r -> ReferenceEvaluator.matches(r, e))
-                    .map(Rule::id)
-                    .toList();
+            List<String> compiled = compiledIds(m, e);
+            List<String> reference = referenceIds(rules, e);
             assertThat(compiled).as(json).containsExactlyElementsOf(ids).containsExactlyElementsOf(reference);
             assertThat(m.candidateCount(e)).as(json).isEqualTo(ids.size());
         });
@@ -400,12 +395,8 @@ class CompiledMatcherTest {
                 "{}");
         for (String json : events) {
             Event e = event(json);
-            List<String> compiled = new ArrayList<>();
-            m.match(e, r -> compiled.add(r.id()));
-            List<String> reference = all.stream()
-                    .filter(r -> ReferenceEvaluator.matches(r, e))
-                    .map(Rule::id)
-                    .toList();
+            List<String> compiled = compiledIds(m, e);
+            List<String> reference = referenceIds(all, e);
             assertThat(compiled).as(json).containsExactlyInAnyOrderElementsOf(reference);
         }
         List<RuleMatch> matches =
@@ -482,12 +473,8 @@ class CompiledMatcherTest {
         Event object = event("{\"eventName\":\"X\",\"requestParameters\":{\"a\":1}}");
         Event text = event("{\"eventName\":\"X\",\"requestParameters\":\"X\"}");
         for (Event e : List.of(object, text)) {
-            List<String> hits = new ArrayList<>();
-            m.match(e, r -> hits.add(r.id()));
-            List<String> expected = rules.stream()
-                    .filter(r -> ReferenceEvaluator.matches(r, e))
-                    .map(Rule::id)
-                    .toList();
+            List<String> hits = compiledIds(m, e);
+            List<String> expected = referenceIds(rules, e);
             assertThat(hits).containsExactlyInAnyOrderElementsOf(expected);
         }
         List<String> onObject = new ArrayList<>();
@@ -589,12 +576,8 @@ class CompiledMatcherTest {
             for (String json : List.of(role, person, role.replace("Admin", "ADMIN"), person)) {
                 for (CompiledMatcher m : List.of(byRole, byUser)) {
                     Event e = event(json);
-                    List<String> compiled = new ArrayList<>();
-                    m.match(e, r -> compiled.add(r.id()));
-                    List<String> reference = m.rules().stream()
-                            .filter(r -> ReferenceEvaluator.matches(r, e))
-                            .map(Rule::id)
-                            .toList();
+                    List<String> compiled = compiledIds(m, e);
+                    List<String> reference = referenceIds(m.rules(), e);
                     assertThat(compiled).as(json).containsExactlyElementsOf(reference);
                 }
             }
