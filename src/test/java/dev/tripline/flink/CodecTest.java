@@ -232,6 +232,25 @@ class CodecTest {
         Fired back = Codec.fired(Codec.fired(f));
         assertThat(back).isEqualTo(f);
         assertThat(back.group().keySet()).containsExactly("account", "region");
+        // Evidence is packed against the firing's group and last_seen: values that are group values, a time at
+        // last_seen and one before it, a field key that is a group value's text, and text beyond Latin-1.
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("recipientAccountId", "123");
+        fields.put("123", "ü €");
+        Evidence atLast = new Evidence("r2", "e1", 2, "ConsoleLogin", "signin.amazonaws.com", "eu-west-1", fields);
+        Fired packed = new Fired(
+                "c1",
+                "title",
+                Level.HIGH,
+                CorrelationRule.Type.TEMPORAL_ORDERED,
+                group,
+                1,
+                2,
+                2,
+                null,
+                List.of(EV, atLast),
+                true);
+        assertThat(Codec.fired(Codec.fired(packed))).isEqualTo(packed);
         Fired noValue = new Fired(
                 "c1", "t", Level.LOW, CorrelationRule.Type.TEMPORAL, Map.of(), 1, 1, 1, null, List.of(), false);
         assertThat(Codec.fired(Codec.fired(noValue))).isEqualTo(noValue);
