@@ -2,7 +2,6 @@ package dev.tripline.correlate;
 
 import dev.tripline.bytes.BlockInput;
 import java.io.DataInput;
-import java.io.DataInputStream;
 import java.io.DataOutput;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -16,7 +15,7 @@ import java.util.Map;
 /**
  * The binary primitives behind {@link CorrelationState#toBytes()} and the Flink layer's signal and firing
  * records: unsigned LEB128 sizes (one byte below 128) with a plausibility bound so corrupt bytes fail fast
- * instead of allocating, nullable strings, string lists and evidence. One place, so the formats cannot drift.
+ * instead of allocating, nullable strings and evidence. One place, so the formats cannot drift.
  *
  * <p>The keyed correlation state uses the compact forms ({@link #writeText}, {@link #writeVarLong},
  * {@link #writePackedEvidence}): LEB128 lengths instead of two-byte ones, and evidence written against what the
@@ -50,70 +49,6 @@ public final class Encoding {
             }
         }
         throw new IllegalArgumentException("bad size encoding");
-    }
-
-    public static void writeNullable(DataOutputStream out, String s) throws IOException {
-        out.writeBoolean(s != null);
-        if (s != null) {
-            out.writeUTF(s);
-        }
-    }
-
-    public static String readNullable(DataInputStream in) throws IOException {
-        return in.readBoolean() ? in.readUTF() : null;
-    }
-
-    public static void writeStrings(DataOutputStream out, List<String> values) throws IOException {
-        writeSize(out, values.size());
-        for (String v : values) {
-            out.writeUTF(v);
-        }
-    }
-
-    public static List<String> readStrings(DataInputStream in) throws IOException {
-        int n = readSize(in);
-        List<String> out = new ArrayList<>(Math.min(n, 16));
-        for (int i = 0; i < n; i++) {
-            out.add(in.readUTF());
-        }
-        return out;
-    }
-
-    public static void writeEvidence(DataOutputStream out, List<Evidence> evidence) throws IOException {
-        writeSize(out, evidence.size());
-        for (Evidence ev : evidence) {
-            out.writeUTF(ev.ruleId());
-            writeNullable(out, ev.eventId());
-            out.writeLong(ev.eventTimeMillis());
-            writeNullable(out, ev.eventName());
-            writeNullable(out, ev.eventSource());
-            writeNullable(out, ev.awsRegion());
-            writeSize(out, ev.fields().size());
-            for (Map.Entry<String, String> f : ev.fields().entrySet()) {
-                out.writeUTF(f.getKey());
-                out.writeUTF(f.getValue());
-            }
-        }
-    }
-
-    public static List<Evidence> readEvidence(DataInputStream in) throws IOException {
-        int n = readSize(in);
-        List<Evidence> out = new ArrayList<>(Math.min(n, 64));
-        for (int i = 0; i < n; i++) {
-            String ruleId = in.readUTF();
-            String eventId = readNullable(in);
-            long t = in.readLong();
-            String name = readNullable(in);
-            String source = readNullable(in);
-            String region = readNullable(in);
-            int nf = readSize(in);
-            Map<String, String> fields = new LinkedHashMap<>();
-            for (int k = 0; k < nf; k++) {
-                fields.put(in.readUTF(), in.readUTF());
-            }
-            out.add(new Evidence(ruleId, eventId, t, name, source, region, fields));
-        }
-        return out;
     }
 
     /**

@@ -91,11 +91,20 @@ public final class GroupKey {
      * {@link CompactText#readId} returns them, so that a record read off the network looks nothing up for its key.
      */
     GroupKey(String planId, String fingerprint, byte[] values, int count) {
+        this(planId, fingerprint, values, count, hash(planId, fingerprint, values));
+    }
+
+    /**
+     * As {@link #GroupKey(String, String, byte[], int)}, with the key's {@link #hashCode} as the writer of these
+     * fields computed it: a signal record carries its key's hash, so that the correlate stage does not hash the
+     * values again for every record it reads.
+     */
+    GroupKey(String planId, String fingerprint, byte[] values, int count, int hash) {
         this.planId = planId;
         this.fingerprint = fingerprint;
         this.values = values;
         this.count = count;
-        this.hash = hash(this.planId, this.fingerprint, values);
+        this.hash = hash;
     }
 
     /** The shared id and fingerprint instances cache their hashes, so a key costs one pass over its value bytes. */

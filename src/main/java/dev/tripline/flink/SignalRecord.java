@@ -10,6 +10,7 @@ import org.apache.flink.api.common.typeinfo.TypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInfoFactory;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputDeserializer;
@@ -123,13 +124,42 @@ public class SignalRecord {
     }
 
     /**
+     * The key as the record's writer sends it: the key made so far, or made now when the fields make one (a plan
+     * id, a fingerprint and no null group value); null when they do not.
+     */
+    private GroupKey keyIfAny() {
+        if (key != null || planId == null || fingerprint == null) {
+            return key;
+        }
+        for (String g : group) {
+            if (g == null) {
+                return null;
+            }
+        }
+        return key();
+    }
+
+    /**
      * The fields in order, strings in {@link CompactText}'s form (null allowed where the field may be null), the
-     * group as a count and its values, the evidence as a length and its bytes.
+     * key's hash after the plan id and fingerprint (0 for a record that makes no key), the group as a count and
+     * its values, the evidence as a length and its bytes. The hash travels so that the correlate stage, which
+     * reads every record off the network, takes it as written instead of hashing the values again; the sender
+     * made the key, and so the hash, for the keyed exchange anyway. {@link #BEFORE_KEY_HASH} reads and writes the
+     * layout before the hash, for held signals of that layout restored from a savepoint.
      */
     public static final class Serializer extends RecordSerializer<SignalRecord> {
-        private static final long serialVersionUID = 1L;
-        public static final Serializer INSTANCE = new Serializer();
+        private static final long serialVersionUID = 2L;
+        public static final Serializer INSTANCE = new Serializer(true);
+        /** The layout without the key's hash ({@link CompactTextSnapshot} version 3). */
+        static final Serializer BEFORE_KEY_HASH = new Serializer(false);
+
         private static final int MAX_GROUP_VALUES = 1024;
+
+        private final boolean keyHash;
+
+        private Serializer(boolean keyHash) {
+            this.keyHash = keyHash;
+        }
 
         @Override
         public SignalRecord createInstance() {
@@ -156,7 +186,10 @@ public class SignalRecord {
         public void serialize(SignalRecord r, DataOutputView out) throws IOException {
             CompactText.writeId(r.planId, out);
             CompactText.writeId(r.fingerprint, out);
-            GroupKey k = r.key;
+            GroupKey k = r.keyIfAny();
+            if (keyHash) {
+                out.writeInt(k == null ? 0 : k.hashCode());
+            }
             if (k != null) {
                 // The keyed exchange made the key before it writes the record: its value bytes are the group's.
                 out.writeInt(k.size());
@@ -181,6 +214,7 @@ public class SignalRecord {
             CompactText.Reader reader = CompactText.reader();
             r.planId = reader.id(in);
             r.fingerprint = reader.id(in);
+            int hash = keyHash ? in.readInt() : 0;
             int n = groupSize(in);
             // The group values are written as a key holds them: kept as read, they make the key without encoding
             // them again, and stay undecoded until something asks for them (group()).
@@ -190,7 +224,9 @@ public class SignalRecord {
                 complete &= values.add(in);
             }
             if (complete && r.planId != null && r.fingerprint != null) {
-                r.key = new GroupKey(r.planId, r.fingerprint, values.copy(), n);
+                r.key = keyHash
+                        ? new GroupKey(r.planId, r.fingerprint, values.copy(), n, hash)
+                        : new GroupKey(r.planId, r.fingerprint, values.copy(), n);
             } else {
                 // No key without a plan or with a null value (a corrupt or test record): the values as they are.
                 DataInputDeserializer read = new DataInputDeserializer(values.copy());
@@ -224,6 +260,9 @@ public class SignalRecord {
         public void copy(DataInputView in, DataOutputView out) throws IOException {
             CompactText.copy(in, out);
             CompactText.copy(in, out);
+            if (keyHash) {
+                out.writeInt(in.readInt());
+            }
             int n = groupSize(in);
             out.writeInt(n);
             for (int i = 0; i < n; i++) {
@@ -239,14 +278,73 @@ public class SignalRecord {
 
         @Override
         public TypeSerializerSnapshot<SignalRecord> snapshotConfiguration() {
-            return new CompactTextSnapshot();
+            return new CompactTextSnapshot(
+                    keyHash ? CompactTextSnapshot.KEY_HASH_VERSION : CompactTextSnapshot.BEFORE_KEY_HASH_VERSION);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Serializer s && s.keyHash == keyHash;
+        }
+
+        @Override
+        public int hashCode() {
+            return Boolean.hashCode(keyHash);
         }
     }
 
-    /** Restores {@link Serializer#INSTANCE}, whose strings are in {@link CompactText}'s form. */
-    public static final class CompactTextSnapshot extends ReplacingLayoutSnapshot<SignalRecord> {
+    /**
+     * Restores the serializer of the layout it was written with: version 3 (what Flink's simple snapshot, this
+     * class's former base, wrote) has no key hash in the records and restores {@link Serializer#BEFORE_KEY_HASH};
+     * version 4 restores {@link Serializer#INSTANCE}. Held signals ({@code live-pending-signals}) of version 3 are
+     * migrated: read in their layout, written in the current one. Keeps the version read.
+     */
+    public static final class CompactTextSnapshot implements TypeSerializerSnapshot<SignalRecord> {
+        static final int BEFORE_KEY_HASH_VERSION = 3;
+        static final int KEY_HASH_VERSION = 4;
+
+        private int version;
+
         public CompactTextSnapshot() {
-            super(() -> Serializer.INSTANCE, Snapshot.class);
+            this(KEY_HASH_VERSION);
+        }
+
+        CompactTextSnapshot(int version) {
+            this.version = version;
+        }
+
+        @Override
+        public int getCurrentVersion() {
+            return version;
+        }
+
+        @Override
+        public void writeSnapshot(DataOutputView out) {
+            // The version Flink writes before the snapshot says everything.
+        }
+
+        @Override
+        public void readSnapshot(int readVersion, DataInputView in, ClassLoader classLoader) throws IOException {
+            if (readVersion != BEFORE_KEY_HASH_VERSION && readVersion != KEY_HASH_VERSION) {
+                throw new IOException("unknown signal record snapshot version " + readVersion);
+            }
+            version = readVersion;
+        }
+
+        @Override
+        public TypeSerializer<SignalRecord> restoreSerializer() {
+            return version == KEY_HASH_VERSION ? Serializer.INSTANCE : Serializer.BEFORE_KEY_HASH;
+        }
+
+        @Override
+        public TypeSerializerSchemaCompatibility<SignalRecord> resolveSchemaCompatibility(
+                TypeSerializerSnapshot<SignalRecord> old) {
+            if (!(old instanceof CompactTextSnapshot o)) {
+                return TypeSerializerSchemaCompatibility.incompatible(); // Snapshot: Flink's string form
+            }
+            return o.version == version
+                    ? TypeSerializerSchemaCompatibility.compatibleAsIs()
+                    : TypeSerializerSchemaCompatibility.compatibleAfterMigration();
         }
     }
 

@@ -30,8 +30,8 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * does not change at all (what the young collections have to do follows it). Not a figure against CEP; run it with
  * each build's classes, alternating.
  *
- * <p>The day's signals are cached in {@code target/bench/flagship-day.bin} (records in their serializer's form)
- * after the first run, so that later runs skip detection.
+ * <p>The day's signals are cached in {@code target/bench/flagship-day-v<layout>.bin} (records in their serializer's
+ * form, the layout its snapshot's version) after the first run, so that later runs skip detection.
  *
  * <p>Input {@code memory} (the default) hands the operator records made in memory: the thread makes each
  * record's key from its group strings, as detect does before the keyed exchange. Input {@code wire} hands it
@@ -126,7 +126,10 @@ public final class CorrelateOperatorBench {
 
     /** The day's flagship signals, from the cache or by detection over CorrelateBench's generated file. */
     static List<SignalRecord> day(RuleSet rules) throws Exception {
-        Path cache = Path.of("target/bench/flagship-day.bin");
+        // Named by the record's layout (its serializer snapshot's version), so that builds of different layouts
+        // sharing target/bench each read and write their own.
+        int layout = SignalRecord.Serializer.INSTANCE.snapshotConfiguration().getCurrentVersion();
+        Path cache = Path.of("target/bench/flagship-day-v" + layout + ".bin");
         if (!Files.exists(cache)) {
             Path file = Path.of("target/bench/cloudtrail-2000000.jsonl");
             EndToEndBench.ensureFile(file, CloudTrailGenerator.Config.defaults().withRecords(2_000_000));

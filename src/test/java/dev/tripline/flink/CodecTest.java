@@ -232,6 +232,25 @@ class CodecTest {
         Fired back = Codec.fired(Codec.fired(f));
         assertThat(back).isEqualTo(f);
         assertThat(back.group().keySet()).containsExactly("account", "region");
+        // Evidence is packed against the firing's group and last_seen: values that are group values, a time at
+        // last_seen and one before it, a field key that is a group value's text, and text beyond Latin-1.
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("recipientAccountId", "123");
+        fields.put("123", "ü €");
+        Evidence atLast = new Evidence("r2", "e1", 2, "ConsoleLogin", "signin.amazonaws.com", "eu-west-1", fields);
+        Fired packed = new Fired(
+                "c1",
+                "title",
+                Level.HIGH,
+                CorrelationRule.Type.TEMPORAL_ORDERED,
+                group,
+                1,
+                2,
+                2,
+                null,
+                List.of(EV, atLast),
+                true);
+        assertThat(Codec.fired(Codec.fired(packed))).isEqualTo(packed);
         Fired noValue = new Fired(
                 "c1", "t", Level.LOW, CorrelationRule.Type.TEMPORAL, Map.of(), 1, 1, 1, null, List.of(), false);
         assertThat(Codec.fired(Codec.fired(noValue))).isEqualTo(noValue);
@@ -316,6 +335,7 @@ class CodecTest {
         var corrupt = new org.apache.flink.core.memory.DataOutputSerializer(16);
         CompactText.write("p", corrupt);
         CompactText.write("f", corrupt);
+        corrupt.writeInt(0); // the key's hash
         corrupt.writeInt(-5);
         assertThatThrownBy(() -> SignalRecord.Serializer.INSTANCE.deserialize(
                         new org.apache.flink.core.memory.DataInputDeserializer(corrupt.getCopyOfBuffer())))
@@ -328,6 +348,22 @@ class CodecTest {
         assertThat(current.resolveSchemaCompatibility(SignalRecord.Serializer.INSTANCE.snapshotConfiguration())
                         .isCompatibleAsIs())
                 .isTrue();
+        var beforeKeyHash = SignalRecord.Serializer.BEFORE_KEY_HASH.snapshotConfiguration();
+        assertThat(current.resolveSchemaCompatibility(beforeKeyHash).isCompatibleAfterMigration())
+                .as("held signals written before records carried their key's hash")
+                .isTrue();
+        assertThat(beforeKeyHash.restoreSerializer()).isSameAs(SignalRecord.Serializer.BEFORE_KEY_HASH);
+        // That layout, as the release before wrote it, read by the serializer its snapshot restores.
+        var old = new org.apache.flink.core.memory.DataOutputSerializer(64);
+        r.evidence = new byte[] {1, 2, 3};
+        SignalRecord.Serializer.BEFORE_KEY_HASH.serialize(r, old);
+        var current2 = new org.apache.flink.core.memory.DataOutputSerializer(64);
+        SignalRecord.Serializer.INSTANCE.serialize(r, current2);
+        assertThat(current2.length()).as("four bytes of hash more").isEqualTo(old.length() + 4);
+        SignalRecord migrated = SignalRecord.Serializer.BEFORE_KEY_HASH.deserialize(
+                new org.apache.flink.core.memory.DataInputDeserializer(old.getCopyOfBuffer()));
+        assertThat(migrated.key()).isEqualTo(r.key()).hasSameHashCodeAs(r.key());
+        assertThat(migrated.evidence).containsExactly(1, 2, 3);
     }
 
     @Test

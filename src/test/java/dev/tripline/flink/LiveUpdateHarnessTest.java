@@ -242,6 +242,41 @@ class LiveUpdateHarnessTest {
         }
     }
 
+    /**
+     * {@code pending-signals-before-key-hash.snapshot} (heap state) and {@code ...-rocksdb.snapshot} (RocksDB): the
+     * correlate operator of main {@code e056f25}, whose signal records carried no key hash (signal record snapshot
+     * version 3), holding v2's EnableRegion and CreateAccessKey signals in {@code live-pending-signals} under v1
+     * (what {@link #aSignalThatOutrunsItsUpdateIsHeldUntilTheUpdateArrives} feeds, both held, then
+     * {@code snapshot(1, 1)}). Restored, both are read in their layout and complete the sequence once v2 arrives.
+     */
+    @Test
+    void heldSignalsWrittenBeforeRecordsCarriedTheirKeyHashAreRestoredAndComplete() throws Exception {
+        Map<String, org.apache.flink.runtime.state.StateBackend> backends = Map.of(
+                "pending-signals-before-key-hash.snapshot",
+                new org.apache.flink.runtime.state.hashmap.HashMapStateBackend(),
+                "pending-signals-before-key-hash-rocksdb.snapshot",
+                new org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend());
+        for (var e : backends.entrySet()) {
+            OperatorSubtaskState snapshot = org.apache.flink.streaming.util.OperatorSnapshotUtil.readStateHandle(
+                    java.nio.file.Path.of(getClass().getResource(e.getKey()).toURI())
+                            .toString());
+            try (var h = correlate(V1)) {
+                h.setStateBackend(e.getValue());
+                h.setup();
+                h.initializeState(snapshot);
+                open(h);
+                h.setProcessingTime(1_000);
+                assertThat(fired(h)).isEmpty();
+                h.processBroadcastElement(V2, 0);
+                h.setProcessingTime(1_000 + CorrelateFunction.RETRY_MILLIS);
+                assertThat(fired(h))
+                        .as("both held signals read back in their layout, %s", e.getKey())
+                        .extracting(Fired::correlationId)
+                        .containsExactly(Flagship.KEY_PLAN);
+            }
+        }
+    }
+
     @Test
     void aSignalWhoseRulesNeverArriveGoesToTheLateOutputAtTheEnd() throws Exception {
         RuleProgram v2 = compiled(V2);
