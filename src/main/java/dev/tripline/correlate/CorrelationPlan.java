@@ -96,11 +96,6 @@ public final class CorrelationPlan implements Serializable, Cloneable {
     private final boolean ordersEveryRule;
     /** [rule index] -> the rule's output field names, the likely keys of its evidence fields. */
     private final List<String>[] fieldNames;
-    /**
-     * [rule index] -> the rule's distinct output field names in the order each first appears, each as the packed
-     * form refers to it ({@link Encoding#reference} against {@link #fieldNames}): {@link #packEvent}'s keys.
-     */
-    private final byte[][][] eventFieldKeys;
     /** {@link Fingerprints#of}: state made under another fingerprint is not this plan's to step. */
     private final String fingerprint;
     /** Rules that occur under a {@code not}: their signals stay as witnesses after their own window closed. */
@@ -166,12 +161,6 @@ public final class CorrelationPlan implements Serializable, Cloneable {
                     .orElse(List.of());
         }
         fieldNames = names;
-        eventFieldKeys = new byte[rules.size()][][];
-        for (int r = 0; r < rules.size(); r++) {
-            List<String> known = names[r];
-            eventFieldKeys[r] = new java.util.LinkedHashSet<>(known)
-                    .stream().map(name -> Encoding.reference(name, known)).toArray(byte[][]::new);
-        }
         if (temporal && rules.size() > MAX_TEMPORAL_RULES) {
             throw new IllegalArgumentException("correlation " + rule.id() + " has more than " + MAX_TEMPORAL_RULES
                     + " rules; temporal types support at most that many");
@@ -426,7 +415,6 @@ public final class CorrelationPlan implements Serializable, Cloneable {
                                 List.of(p.group()),
                                 p.value(),
                                 null,
-                                null,
                                 p.evidence(),
                                 this)),
                         0);
@@ -448,7 +436,8 @@ public final class CorrelationPlan implements Serializable, Cloneable {
         }
         SignalTemplate t = made[r];
         if (t == null || t.rule != matched) {
-            t = new SignalTemplate(this, r, matched, groupPaths[r], valuePaths);
+            t = new SignalTemplate(
+                    this, r, matched, groupPaths[r], valuePaths, fieldNames[r], options.maxEvidence() > 0);
             made[r] = t;
         }
         return t;
@@ -506,16 +495,7 @@ public final class CorrelationPlan implements Serializable, Cloneable {
             for (int f = 0; f < paths.length; f++) {
                 group[f] = values.get(f).get(at[f]);
             }
-            out.add(new Signal(
-                    t.ruleIndex,
-                    t.ruleId(),
-                    time,
-                    List.of(group),
-                    null,
-                    null,
-                    packEvent(t.ruleIndex, shown.head(), shown.fields(), group),
-                    null,
-                    this));
+            out.add(new Signal(t.ruleIndex, t.ruleId(), time, List.of(group), null, null, t.pack(shown, group), this));
             // The next combination: the last field varies fastest.
             for (int f = paths.length - 1; f >= 0 && ++at[f] == values.get(f).size(); f--) {
                 at[f] = 0;
@@ -1508,32 +1488,6 @@ public final class CorrelationPlan implements Serializable, Cloneable {
 
     // ---- evidence in state ----
 
-    /**
-     * One event's evidence for a signal of rule {@code ruleIndex}, in this plan's packed form against {@code group}
-     * (an empty list when the plan keeps no evidence): {@code head} as {@link Encoding#textForms} writes the head
-     * values, {@code fields} the values of the rule's distinct output field names in the order each first appears
-     * (null where the event lacks one). What {@link SignalTemplate#read}'s evidence packs into, in detect or, for a
-     * BATCH run's prunable signal that the prune stage keeps, there.
-     */
-    public byte[] packEvent(int ruleIndex, byte[] head, String[] fields, String[] group) {
-        byte[][] keys = eventFieldKeys[ruleIndex];
-        if (fields.length != keys.length) {
-            throw new IllegalArgumentException(
-                    fields.length + " field values for the " + keys.length + " fields of rule " + ruleIndex);
-        }
-        Encoding.Scratch bytes = Encoding.scratch();
-        try {
-            if (options.maxEvidence() > 0) {
-                Encoding.writePackedEvent(bytes.out, head, keys, fields, group);
-            } else {
-                Encoding.writeSize(bytes.out, 0);
-            }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
-    }
-
     private byte[] pack(List<Evidence> evidence, CorrelationState.Slot slot, List<String> group) {
         return pack(evidence, slot.rule, slot.time, group);
     }
@@ -1591,7 +1545,7 @@ public final class CorrelationPlan implements Serializable, Cloneable {
             throw new IllegalArgumentException(
                     "correlation " + rule.id() + " has no rule at index " + ruleIndex + " (a corrupt signal)");
         }
-        return new Signal(ruleIndex, ruleId, time, group, value, null, packed, null, this);
+        return new Signal(ruleIndex, ruleId, time, group, value, null, packed, this);
     }
 
     /** True when {@code other} packs evidence exactly as this plan does: same correlation, same fingerprint. */

@@ -5,8 +5,7 @@ import java.util.Objects;
 
 /**
  * One input to one correlation: a referenced rule (or correlation) matched, at a point in event time, for one
- * group. Built by {@link CorrelationPlan#signals} (through the rule's {@link SignalTemplate}, evidence read, packed
- * when first asked for) or
+ * group. Built by {@link CorrelationPlan#signals} (through the rule's {@link SignalTemplate}, evidence packed) or
  * {@link CorrelationPlan#signal} (a chained correlation), which resolve the group-by fields through the
  * correlation's aliases; the Flink layer keys its state by the plan and {@link #group()}.
  *
@@ -22,10 +21,8 @@ public final class Signal {
     private final String value;
     /** Null until unpacked when the signal came packed. */
     private List<Evidence> evidence;
-    /** The evidence in {@link #packer}'s packed form; null when the signal was built from a list or not yet packed. */
-    private byte[] packed;
-    /** The evidence read from the event but not yet packed (a single-event rule's signal); else null. */
-    private final UnpackedEvidence unpacked;
+    /** The evidence in {@link #packer}'s packed form; null when the signal was built from a list. */
+    private final byte[] packed;
 
     private final CorrelationPlan packer;
 
@@ -39,7 +36,7 @@ public final class Signal {
      * @param evidence  the contributing events (one for an event; the inner evidence for a chained correlation)
      */
     public Signal(int ruleIndex, String ruleId, long time, List<String> group, String value, List<Evidence> evidence) {
-        this(ruleIndex, ruleId, time, List.copyOf(group), value, List.copyOf(evidence), null, null, null);
+        this(ruleIndex, ruleId, time, List.copyOf(group), value, List.copyOf(evidence), null, null);
     }
 
     /** {@code group} is kept as given: an unmodifiable list that nothing changes. */
@@ -51,7 +48,6 @@ public final class Signal {
             String value,
             List<Evidence> evidence,
             byte[] packed,
-            UnpackedEvidence unpacked,
             CorrelationPlan packer) {
         this.ruleIndex = ruleIndex;
         this.ruleId = Objects.requireNonNull(ruleId, "ruleId");
@@ -60,7 +56,6 @@ public final class Signal {
         this.value = value;
         this.evidence = evidence;
         this.packed = packed;
-        this.unpacked = unpacked;
         this.packer = packer;
     }
 
@@ -86,22 +81,14 @@ public final class Signal {
 
     public List<Evidence> evidence() {
         if (evidence == null) {
-            evidence = packer.unpack(packedFor(packer), ruleIndex, time, group);
+            evidence = packer.unpack(packed, ruleIndex, time, group);
         }
         return evidence;
     }
 
-    /** The packed evidence when it is in {@code plan}'s form already (packed now if it was left unpacked), else null. */
+    /** The packed evidence when it is in {@code plan}'s form already, else null. */
     byte[] packedFor(CorrelationPlan plan) {
-        if (packed == null && unpacked != null) {
-            packed = unpacked.packed();
-        }
         return packed != null && packer.sameForm(plan) ? packed : null;
-    }
-
-    /** The evidence not yet packed, when it packs into {@code plan}'s form: a signal record may carry it so. */
-    public UnpackedEvidence unpackedFor(CorrelationPlan plan) {
-        return packed == null && unpacked != null && unpacked.packsFor(plan) ? unpacked : null;
     }
 
     @Override

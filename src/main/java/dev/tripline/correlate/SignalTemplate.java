@@ -5,6 +5,8 @@ import dev.tripline.event.Event;
 import dev.tripline.event.FieldPath;
 import dev.tripline.event.LogType;
 import dev.tripline.rule.Rule;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -14,11 +16,11 @@ import java.util.function.Predicate;
 
 /**
  * What every signal that one rule's matches give one correlation plan shares, worked out once per (plan, rule):
- * the paths of the group-by values (the correlation's aliases resolved for the rule) and of the rule's output
- * fields by the name its evidence shows each under. {@link #read} makes the parts of an event's signal from these
- * and the event alone: the group values, condition.field's value, and the values its evidence shows, read once and
- * packed into the plan's form ({@link CorrelationPlan#packEvent}) only when something asks for the bytes
- * ({@link UnpackedEvidence}), with no {@link Evidence}, map, list or lambda per signal.
+ * the paths of the group-by values (the correlation's aliases resolved for the rule), the rule's output fields by
+ * the name its evidence shows each under, with the bytes that name each in the plan's packed evidence
+ * ({@link Encoding#writePackedEvidence}), and whether a slot keeps evidence at all. {@link #read} makes the parts
+ * of an event's signal from these and the event alone: the group values, condition.field's value, and the
+ * evidence written straight into its packed form, with no {@link Evidence}, map, list or lambda per signal.
  *
  * <p>This is how every signal of a single-event rule gets its evidence; a chained correlation's signal carries
  * its inner correlation's evidence (many events, already read) and is packed from that list. Immutable; made by
@@ -43,25 +45,40 @@ public final class SignalTemplate {
     final int ruleIndex;
     private final FieldPath[] groupPaths;
     private final FieldPath[] valuePaths;
+    /** False when the plan keeps no evidence per slot (a limit of 0): the packed form is an empty list. */
+    private final boolean evidence;
     /**
-     * The rule's output fields by distinct name, in the order each name first appears (the order of
-     * {@link CorrelationPlan#packEvent}'s field values): the paths of that name in the rule's order (one but for a
-     * rule that lists a name twice; the last value found is shown, as a map that puts each in turn keeps).
+     * The rule's output fields by distinct name, in the order each name first appears: the paths of that name in
+     * the rule's order (one but for a rule that lists a name twice; the last value found is shown, as a map that
+     * puts each in turn keeps).
      */
     private final FieldPath[][] fieldPaths;
+    /** For each of {@link #fieldPaths}, its name as the packed form refers to it ({@link Encoding#reference}). */
+    private final byte[][] fieldKeys;
 
-    SignalTemplate(CorrelationPlan plan, int ruleIndex, Rule rule, FieldPath[] groupPaths, List<FieldPath> valuePaths) {
+    SignalTemplate(
+            CorrelationPlan plan,
+            int ruleIndex,
+            Rule rule,
+            FieldPath[] groupPaths,
+            List<FieldPath> valuePaths,
+            List<String> fieldNames,
+            boolean evidence) {
         this.plan = plan;
         this.rule = rule;
         this.ruleIndex = ruleIndex;
         this.groupPaths = groupPaths.clone();
         this.valuePaths = valuePaths.toArray(FieldPath[]::new);
+        this.evidence = evidence;
         Map<String, List<FieldPath>> byName = new LinkedHashMap<>();
         for (FieldPath p : rule.outputFields()) {
             byName.computeIfAbsent(p.text(), k -> new ArrayList<>(1)).add(p);
         }
         fieldPaths =
                 byName.values().stream().map(l -> l.toArray(FieldPath[]::new)).toArray(FieldPath[][]::new);
+        fieldKeys = byName.keySet().stream()
+                .map(name -> Encoding.reference(name, fieldNames))
+                .toArray(byte[][]::new);
     }
 
     /** The id of the rule whose matches this template makes signals of. */
@@ -102,14 +119,11 @@ public final class SignalTemplate {
                 return null;
             }
         }
-        return new Parts(time, group, value, new UnpackedEvidence(plan, ruleIndex, shown(event, reads), group));
+        return new Parts(time, group, value, pack(shown(event, reads), group));
     }
 
-    /**
-     * The parts of one signal: see {@link #read}. {@code group} is the caller's from here on. The evidence is read
-     * but not yet packed: most signals of a BATCH run are pruned, and a pruned one is never packed.
-     */
-    public record Parts(long time, String[] group, String value, UnpackedEvidence evidence) {}
+    /** The parts of one signal: see {@link #read}. {@code group} is the caller's from here on. */
+    public record Parts(long time, String[] group, String value, byte[] evidence) {}
 
     /** What the evidence shows of {@code event}: the four head values, then one per {@link #fieldPaths} entry. */
     EventValues shown(Event event, Reads reads) {
@@ -128,11 +142,25 @@ public final class SignalTemplate {
     }
 
     /**
-     * {@link #shown}'s values, to be packed against one or more groups ({@link CorrelationPlan#packEvent}): the head
-     * values as the packed form writes them ({@link Encoding#textForms}), the fields' values as read (null where
-     * the event lacks one).
+     * {@link #shown}'s values, to be packed against one or more groups: the head values as the packed form writes
+     * them ({@link Encoding#textForms}), the fields' values as read.
      */
-    public record EventValues(byte[] head, String[] fields) {}
+    record EventValues(byte[] head, String[] fields) {}
+
+    /** {@code values} in the plan's packed form, against {@code group}: what a slot of the signal stores. */
+    byte[] pack(EventValues values, String[] group) {
+        Encoding.Scratch bytes = Encoding.scratch();
+        try {
+            if (evidence) {
+                Encoding.writePackedEvent(bytes.out, values.head(), fieldKeys, values.fields(), group);
+            } else {
+                Encoding.writeSize(bytes.out, 0);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
 
     /**
      * What the signals of one event share of their reads: the evidence's head values of the last event asked for

@@ -1,7 +1,6 @@
 package dev.tripline.flink;
 
 import dev.tripline.correlate.AnchorPruning;
-import dev.tripline.correlate.CorrelationEngine;
 import java.io.IOException;
 import java.util.Arrays;
 import org.apache.flink.api.common.accumulators.LongCounter;
@@ -20,9 +19,8 @@ import org.slf4j.LoggerFactory;
  * sort of the correlate stages (a semi-join; docs/correlation.md, "Pruning in BATCH runs"). Input 1 is the
  * prunable signals, input 2 the anchors' hashes, broadcast; {@link SignalRouter} makes both. The operator reads
  * input 2 to its end before it takes the first signal ({@link InputSelectable}), which only a bounded input allows:
- * a streaming job never has this operator. Signals come in runs, each with its hash and still encoded, its evidence
- * not yet packed ({@link PrunableSignals}): only a kept one is decoded and its evidence packed (by its plan, from
- * the engine it is given), and it leaves stamped with its own time.
+ * a streaming job never has this operator. Signals come in runs, each with its hash and still encoded
+ * ({@link PrunableSignals}): only a kept one is decoded, and it leaves stamped with its own time.
  *
  * <p>State: the anchor hashes, gathered from input 2 and, when it ends, put in an open-addressing table (a look-up
  * is a probe or two, where a binary search over the sorted hashes took a dozen dependent branches), kept until the
@@ -43,8 +41,6 @@ public class AnchorFilter extends AbstractStreamOperator<SignalRecord>
     static final int MAX_ANCHORS = 1 << 20;
 
     private final int maxAnchors;
-    /** The plans of the signals (fixed rules): a kept signal's evidence is packed by its plan here. */
-    private final CorrelationEngine engine;
 
     /** The hashes input 2 brought, until it ends; null past the bound. */
     private transient long[] anchors;
@@ -57,13 +53,11 @@ public class AnchorFilter extends AbstractStreamOperator<SignalRecord>
     private transient Counter pruned;
     private transient LongCounter prunedTotal;
 
-    /** {@code engine}: the engine detect runs, whose plans pack the evidence of the signals kept. */
-    public AnchorFilter(CorrelationEngine engine) {
-        this(engine, MAX_ANCHORS);
+    public AnchorFilter() {
+        this(MAX_ANCHORS);
     }
 
-    AnchorFilter(CorrelationEngine engine, int maxAnchors) {
-        this.engine = engine;
+    AnchorFilter(int maxAnchors) {
         this.maxAnchors = maxAnchors;
     }
 
@@ -114,7 +108,7 @@ public class AnchorFilter extends AbstractStreamOperator<SignalRecord>
             // Pruning before every anchor is known could drop a signal an alert needs.
             throw new IllegalStateException("a signal reached the anchor filter before the anchors ended");
         }
-        int dropped = element.getValue().read(this::hasAnchor, engine::plan, this::keep);
+        int dropped = element.getValue().read(this::hasAnchor, this::keep);
         if (dropped > 0) {
             pruned.inc(dropped);
             prunedTotal.add(dropped);

@@ -53,7 +53,7 @@ public class LateRecord {
         r.ruleId = s.planId;
         r.eventTime = s.time;
         r.watermark = watermark;
-        r.eventIds = joinIds(dev.tripline.correlate.Encoding.packedEventIds(s.evidence()).stream());
+        r.eventIds = joinIds(dev.tripline.correlate.Encoding.packedEventIds(s.evidence).stream());
         return r;
     }
 

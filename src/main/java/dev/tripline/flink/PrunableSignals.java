@@ -1,11 +1,6 @@
 package dev.tripline.flink;
 
-import dev.tripline.correlate.CorrelationPlan;
-import dev.tripline.correlate.UnpackedEvidence;
 import java.io.IOException;
-import java.util.Arrays;
-import java.util.function.Function;
-import java.util.function.LongPredicate;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
@@ -17,13 +12,11 @@ import org.apache.flink.core.memory.DataOutputView;
 /**
  * BATCH only: a run of prunable signals on their way from {@link SignalRouter} to {@link AnchorFilter}, as one
  * record of the exchange. Each signal is the hash the filter looks it up by ({@link AnchorFilter#anchorHash}, made
- * once, where the signal is routed), then the signal's fields as {@link SignalRecord.Serializer} writes them after
- * their length, with the evidence as detect read it, not packed ({@link UnpackedEvidence}): the head values (as
- * bytes, written once for the signals of one event in a run), then the output fields' values. Nearly every such
- * signal is dropped, so the filter reads a number and skips a length of bytes for most of them, and decodes and
- * packs the evidence of only the ones it keeps. One exchange record carries many signals: the exchange's own work
- * per record (serializing the record's envelope, the partition's buffers, reading it back, the filter's call) is
- * paid per run, not per signal, and that work was most of what a pruned signal cost after detect made it.
+ * once, where the signal is routed) and the signal encoded ({@link SignalRecord.Serializer}), after its length.
+ * Nearly every such signal is dropped, so the filter reads a number and skips a length of bytes for most of them,
+ * and decodes only the ones it keeps. One exchange record carries many signals: the exchange's own work per
+ * record (serializing the record's envelope, the partition's buffers, reading it back, the filter's call) is paid
+ * per run, not per signal, and that work was most of what a pruned signal cost after detect made it.
  */
 public final class PrunableSignals {
     public static final TypeInformation<PrunableSignals> TYPE =
@@ -31,13 +24,6 @@ public final class PrunableSignals {
 
     /** A run is sent once its bytes reach this many; a signal is never split between runs. */
     static final int RUN_BYTES = 32 * 1024;
-
-    /** In a signal's head mark: its evidence is packed already, and follows its fields as a block. */
-    private static final int PACKED = -1;
-    /** In a signal's head mark: its evidence's head values are those of the head written last in this run. */
-    private static final int SAME_HEAD = -2;
-    /** Output field values of one signal at most; a larger count is a corrupt run. */
-    private static final int MAX_FIELDS = 1024;
 
     private final byte[] bytes;
 
@@ -47,37 +33,16 @@ public final class PrunableSignals {
 
     /**
      * Where a router writes a run: {@link #add} each signal, {@link #take} the run once {@link #full} or at the end
-     * of the input. Keeps the bytes of the run being written and the head values written last in it, nothing else.
+     * of the input. Keeps the bytes of the run being written, nothing else.
      */
     static final class Writer {
         private final DataOutputSerializer out = new DataOutputSerializer(RUN_BYTES + 1024);
-        /** The head bytes written last in this run: the signals of one event share the array (by identity). */
-        private byte[] lastHead;
 
         void add(long anchorHash, SignalRecord r) throws IOException {
             out.writeLong(anchorHash);
-            UnpackedEvidence evidence = r.unpacked();
-            if (evidence == null) {
-                out.writeInt(PACKED);
-            } else if (evidence.head() == lastHead) {
-                out.writeInt(SAME_HEAD);
-            } else {
-                lastHead = evidence.head();
-                out.writeInt(lastHead.length);
-                out.write(lastHead);
-            }
             int lengthAt = out.length();
             out.writeInt(0);
-            SignalRecord.Serializer.writeFields(r, out);
-            if (evidence == null) {
-                CompactText.writeBlock(r.evidence(), out);
-            } else {
-                String[] fields = evidence.fields();
-                out.writeInt(fields.length);
-                for (String f : fields) {
-                    CompactText.write(f, out);
-                }
-            }
+            SignalRecord.Serializer.INSTANCE.serialize(r, out);
             out.writeIntUnsafe(out.length() - lengthAt - 4, lengthAt);
         }
 
@@ -93,7 +58,6 @@ public final class PrunableSignals {
         PrunableSignals take() {
             PrunableSignals run = new PrunableSignals(out.getCopyOfBuffer());
             out.clear();
-            lastHead = null;
             return run;
         }
     }
@@ -104,40 +68,21 @@ public final class PrunableSignals {
     }
 
     /**
-     * Hands {@code kept} every signal of this run whose hash {@code keep} says yes to, decoded, its evidence packed
-     * by its plan as {@code plans} gives it by id (the plans that made the signals); returns how many it dropped,
-     * undecoded.
+     * Hands {@code kept} every signal of this run whose hash {@code keep} says yes to, decoded; returns how many
+     * it dropped, undecoded.
      */
-    int read(LongPredicate keep, Function<String, CorrelationPlan> plans, Kept kept) throws IOException {
+    int read(java.util.function.LongPredicate keep, Kept kept) throws IOException {
         DataInputDeserializer in = new DataInputDeserializer(bytes);
         int dropped = 0;
-        int headAt = -1;
-        int headLength = 0;
         while (in.available() > 0) {
             long hash = in.readLong();
-            int head = in.readInt();
-            if (head >= 0) {
-                if (head > in.available()) {
-                    throw new IOException("corrupt prunable signal: head of " + head + " bytes");
-                }
-                headAt = in.getPosition();
-                headLength = head;
-                in.skipBytesToRead(head);
-            } else if (head != PACKED && (head != SAME_HEAD || headAt < 0)) {
-                throw new IOException("corrupt prunable signal: head mark " + head);
-            }
             int length = in.readInt();
             if (length < 0 || length > in.available()) {
                 throw new IOException("corrupt prunable signal of " + length + " bytes");
             }
             if (keep.test(hash)) {
                 int end = in.getPosition() + length;
-                SignalRecord r = SignalRecord.Serializer.readFields(in);
-                if (head == PACKED) {
-                    r.evidence(CompactText.readBlock(in, "prunable signal: evidence"));
-                } else {
-                    r.evidence(pack(r, plans, Arrays.copyOfRange(bytes, headAt, headAt + headLength), in));
-                }
+                SignalRecord r = SignalRecord.Serializer.INSTANCE.deserialize(in);
                 if (in.getPosition() != end) {
                     throw new IOException("corrupt prunable signal: " + length + " bytes written, read to " + end);
                 }
@@ -148,26 +93,6 @@ public final class PrunableSignals {
             }
         }
         return dropped;
-    }
-
-    /** The evidence of {@code r}, its field values read from {@code in}, packed by its plan. */
-    private static byte[] pack(SignalRecord r, Function<String, CorrelationPlan> plans, byte[] head, DataInputView in)
-            throws IOException {
-        int n = in.readInt();
-        if (n < 0 || n > MAX_FIELDS) {
-            throw new IOException("corrupt prunable signal: " + n + " field values");
-        }
-        String[] fields = new String[n];
-        for (int i = 0; i < n; i++) {
-            fields[i] = CompactText.read(in);
-        }
-        CorrelationPlan plan = plans.apply(r.planId);
-        if (plan == null || !plan.fingerprint().equals(r.fingerprint)) {
-            // Fixed rules: the filter is given the plans detect ran.
-            throw new IllegalStateException(
-                    "no plan " + r.planId + "@" + r.fingerprint + " to pack a signal's evidence");
-        }
-        return plan.packEvent(r.ruleIndex, head, fields, r.group());
     }
 
     /** The run's bytes as a block ({@link CompactText#writeBlock}). Immutable: copies are the record. */

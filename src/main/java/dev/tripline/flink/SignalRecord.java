@@ -2,7 +2,6 @@ package dev.tripline.flink;
 
 import dev.tripline.correlate.CorrelationPlan;
 import dev.tripline.correlate.Signal;
-import dev.tripline.correlate.UnpackedEvidence;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
@@ -21,8 +20,7 @@ import org.apache.flink.core.memory.DataOutputView;
  * One {@link Signal} for one correlation plan on its way to {@link CorrelateFunction}: a Flink POJO of plain typed
  * fields, keyed by {@link #key()} (plan id, the plan's semantic fingerprint, group values). The evidence travels in
  * the plan's packed form ({@link CorrelationPlan#packed}), which is also what the correlate stage stores: it is
- * encoded once, in detect (or, for a BATCH run's prunable signal, where the prune stage keeps it), and a signal
- * that only repeats a slot is never decoded.
+ * encoded once, in detect, and a signal that only repeats a slot is never decoded.
  */
 @TypeInfo(SignalRecord.TypeFactory.class)
 public class SignalRecord {
@@ -50,14 +48,8 @@ public class SignalRecord {
     public long time;
     /** See {@link Signal#value()}; null for most types. */
     public String value;
-    /** {@link CorrelationPlan#packed}; null while {@link #unpacked} holds it ({@link #evidence()}). */
-    private byte[] evidence;
-    /**
-     * The evidence of a single-event rule's signal as detect read it, not yet packed: packed when first asked for
-     * ({@link #evidence()}), which for a BATCH run's prunable signal is only if the prune stage keeps it. Null once
-     * packed and on a record read back.
-     */
-    private transient UnpackedEvidence unpacked;
+    /** {@link CorrelationPlan#packed}. */
+    public byte[] evidence;
 
     /**
      * {@link #key()}, made once per record: the keyed exchange, BATCH mode's sorter and the keyed operator each ask
@@ -77,33 +69,8 @@ public class SignalRecord {
         r.ruleId = s.ruleId();
         r.time = s.time();
         r.value = s.value();
-        r.unpacked = s.unpackedFor(plan);
-        if (r.unpacked == null) {
-            r.evidence = plan.packed(s);
-        }
+        r.evidence = plan.packed(s);
         return r;
-    }
-
-    /** The evidence in its plan's packed form ({@link CorrelationPlan#packed}), packed now if it was not yet. */
-    public byte[] evidence() {
-        byte[] e = evidence;
-        if (e == null && unpacked != null) {
-            e = unpacked.packed();
-            evidence = e;
-            unpacked = null;
-        }
-        return e;
-    }
-
-    /** Sets the packed evidence (a record being made). */
-    public void evidence(byte[] packed) {
-        evidence = packed;
-        unpacked = null;
-    }
-
-    /** The evidence as detect read it when it is not packed yet, else null: what a prunable signal travels as. */
-    UnpackedEvidence unpacked() {
-        return evidence == null ? unpacked : null;
     }
 
     /** The group-by values, in the plan's group-by order; decoded from the key the first time for a record read back. */
@@ -137,7 +104,7 @@ public class SignalRecord {
         // A keyed record (the correlate stage's always are) hands the plan its key's values undecoded, not a copy of
         // its strings: a step that only adds a slot never reads them.
         List<String> values = key != null ? key.groupView() : List.of(group());
-        return plan.signal(ruleIndex, ruleId, time, values, value, evidence());
+        return plan.signal(ruleIndex, ruleId, time, values, value, evidence);
     }
 
     @Override
@@ -181,19 +148,12 @@ public class SignalRecord {
             r.time = from.time;
             r.value = from.value;
             r.evidence = from.evidence;
-            r.unpacked = from.unpacked;
             r.key = from.key;
             return r;
         }
 
         @Override
         public void serialize(SignalRecord r, DataOutputView out) throws IOException {
-            writeFields(r, out);
-            CompactText.writeBlock(r.evidence(), out);
-        }
-
-        /** Every field but the evidence, in the record's form: what a prunable signal's run entry starts with. */
-        static void writeFields(SignalRecord r, DataOutputView out) throws IOException {
             CompactText.writeId(r.planId, out);
             CompactText.writeId(r.fingerprint, out);
             GroupKey k = r.key;
@@ -212,17 +172,11 @@ public class SignalRecord {
             CompactText.writeId(r.ruleId, out);
             out.writeLong(r.time);
             CompactText.write(r.value, out);
+            CompactText.writeBlock(r.evidence, out);
         }
 
         @Override
         public SignalRecord deserialize(DataInputView in) throws IOException {
-            SignalRecord r = readFields(in);
-            r.evidence = CompactText.readBlock(in, "signal record: evidence");
-            return r;
-        }
-
-        /** {@link #writeFields}'s fields read back, the evidence not yet set. */
-        static SignalRecord readFields(DataInputView in) throws IOException {
             SignalRecord r = new SignalRecord();
             CompactText.Reader reader = CompactText.reader();
             r.planId = reader.id(in);
@@ -250,6 +204,7 @@ public class SignalRecord {
             r.ruleId = reader.id(in);
             r.time = in.readLong();
             r.value = CompactText.read(in);
+            r.evidence = CompactText.readBlock(in, "signal record: evidence");
             return r;
         }
 

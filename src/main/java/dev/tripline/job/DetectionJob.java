@@ -583,7 +583,7 @@ public final class DetectionJob {
         if (c == 0) {
             c = Objects.compare(a.value, b.value, Comparator.nullsFirst(Comparator.naturalOrder()));
         }
-        return c != 0 ? c : Arrays.compareUnsigned(a.evidence(), b.evidence());
+        return c != 0 ? c : Arrays.compareUnsigned(a.evidence, b.evidence);
     }
 
     /** Detect's signals for each stage: a filter per stage (the streaming graph's uids), none for a single stage. */
@@ -612,7 +612,7 @@ public final class DetectionJob {
                 ? null
                 : routed.getSideOutput(SignalRouter.PRUNABLE)
                         .connect(routed.getSideOutput(SignalRouter.ANCHORS).broadcast())
-                        .transform("prune signals without anchor", SignalRecord.TYPE, new AnchorFilter(engine))
+                        .transform("prune signals without anchor", SignalRecord.TYPE, new AnchorFilter())
                         .uid(AnchorFilter.UID);
         List<DataStream<SignalRecord>> byStage = new ArrayList<>();
         for (int stage = 1; stage <= stageCount; stage++) {

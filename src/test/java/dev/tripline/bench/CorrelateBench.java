@@ -360,7 +360,7 @@ public final class CorrelateBench {
             c.key = r.key().toString();
             c.ruleId = r.ruleId;
             c.time = r.time;
-            c.signal = r.evidence();
+            c.signal = r.evidence;
             return c;
         }
     }
@@ -776,8 +776,7 @@ public final class CorrelateBench {
             byte[] evidence)
             implements java.io.Serializable {
         static Template of(SignalRecord r) {
-            return new Template(
-                    r.planId, r.fingerprint, r.group(), r.ruleIndex, r.ruleId, r.time, r.value, r.evidence());
+            return new Template(r.planId, r.fingerprint, r.group(), r.ruleIndex, r.ruleId, r.time, r.value, r.evidence);
         }
 
         SignalRecord at(long t, String[] inGroup) {
@@ -790,7 +789,7 @@ public final class CorrelateBench {
             r.ruleId = ruleId;
             r.time = t;
             r.value = value;
-            r.evidence(evidence);
+            r.evidence = evidence;
             return r;
         }
     }

@@ -77,7 +77,7 @@ public final class CorrelateOperatorBench {
             List<SignalRecord> in = new ArrayList<>(wire ? 0 : all.size());
             for (SignalRecord r : wire ? List.<SignalRecord>of() : all) {
                 SignalRecord c = SignalRecord.Serializer.INSTANCE.copy(r);
-                c.evidence(r.evidence().clone());
+                c.evidence = r.evidence.clone();
                 in.add(c);
             }
             System.gc();

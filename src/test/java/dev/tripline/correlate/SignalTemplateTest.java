@@ -156,8 +156,7 @@ class SignalTemplateTest {
                  "userIdentity":{"userName":"alice"}}""");
         SignalTemplate.Parts p = plan.signalTemplate(call).read(e, new SignalTemplate.Reads());
         assertThat(p).isNotNull();
-        Evidence ev = plan.unpack(p.evidence().packed(), 0, p.time(), List.of(p.group()))
-                .get(0);
+        Evidence ev = plan.unpack(p.evidence(), 0, p.time(), List.of(p.group())).get(0);
         assertThat(ev.eventId()).isEqualTo("az-1");
         assertThat(ev.eventName()).isEqualTo("Microsoft.Compute/x/write");
         assertThat(ev.eventSource()).isEqualTo(first(e, "azure.resource.provider"));

@@ -3,22 +3,11 @@ package dev.tripline.flink;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tripline.correlate.AnchorPruning;
 import dev.tripline.correlate.CorrelationEngine;
 import dev.tripline.correlate.CorrelationPlan;
-import dev.tripline.correlate.Encoding;
 import dev.tripline.correlate.Signal;
-import dev.tripline.correlate.SignalTemplate;
-import dev.tripline.event.Event;
-import dev.tripline.event.LogType;
-import dev.tripline.rule.Rule;
-import dev.tripline.rule.RuleLoadOptions;
-import dev.tripline.rule.RuleLoader;
-import dev.tripline.rule.SourceFile;
 import dev.tripline.testing.LetterRules;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
@@ -75,7 +64,7 @@ class AnchorFilterTest {
     }
 
     static List<String> run(int maxAnchors, List<Long> anchors, List<SignalRecord> signals) throws Exception {
-        AnchorFilter filter = new AnchorFilter(ENGINE, maxAnchors);
+        AnchorFilter filter = new AnchorFilter(maxAnchors);
         try (TwoInputStreamOperatorTestHarness<PrunableSignals, Long, SignalRecord> h =
                 new TwoInputStreamOperatorTestHarness<>(filter)) {
             h.open();
@@ -104,79 +93,6 @@ class AnchorFilterTest {
         assertThat(kept).containsExactly(described(signal(1, "mallory")));
     }
 
-    /**
-     * Signals as detect makes them, their evidence read but not packed: one event gives a signal to each of two
-     * sequences, sharing its head values, which a run carries once. Of each event the first signal is dropped and
-     * the second kept: what is kept is packed as detect would have packed it, byte for byte.
-     */
-    @Test
-    void aKeptSignalIsPackedAsDetectWouldHaveFromHeadValuesADroppedSignalCarried() throws Exception {
-        RuleLoader.Result loaded =
-                RuleLoader.standard(RuleLoadOptions.defaults()).loadFiles(List.of(new SourceFile("t.yml", null, """
-                        title: a
-                        id: a
-                        logsource: {product: aws, service: cloudtrail}
-                        detection: {sel: {eventName: A}, condition: sel}
-                        ---
-                        title: b
-                        id: b
-                        logsource: {product: aws, service: cloudtrail}
-                        detection: {sel: {eventName: B}, condition: sel}
-                        fields: [sourceIPAddress, userIdentity.userName, not.there]
-                        ---
-                        title: by user
-                        id: by-user
-                        correlation: {type: temporal_ordered, rules: [a, b], group-by: [userIdentity.userName], timespan: 1h}
-                        ---
-                        title: by address
-                        id: by-address
-                        correlation: {type: temporal_ordered, rules: [a, b], group-by: [sourceIPAddress], timespan: 1h}
-                        """)));
-        assertThat(loaded.errors()).isEmpty();
-        CorrelationEngine engine = CorrelationEngine.compile(loaded.ruleSet());
-        AnchorPruning pruning = AnchorPruning.of(engine);
-        Rule b = loaded.ruleSet().rule("b").orElseThrow();
-        SignalTemplate.Reads reads = new SignalTemplate.Reads();
-        List<SignalRecord> made = new ArrayList<>();
-        List<byte[]> packed = new ArrayList<>();
-        for (String user : List.of("alice", "bob")) {
-            Event e = new Event(LogType.CLOUDTRAIL, (ObjectNode) new ObjectMapper().readTree("""
-                    {"eventID":"ev-%1$s","eventTime":"2024-03-05T10:00:00Z","eventName":"B",
-                     "eventSource":"s3.amazonaws.com","awsRegion":"eu-west-1","sourceIPAddress":"203.0.113.9",
-                     "userIdentity":{"userName":"%1$s"}}""".formatted(user)));
-            for (String id : List.of("by-address", "by-user")) {
-                CorrelationPlan plan = engine.plan(id);
-                Signal one =
-                        plan.signals(plan.signalTemplate(b), e, reads).signals().get(0);
-                assertThat(one.unpackedFor(plan))
-                        .as("detect leaves the evidence unpacked")
-                        .isNotNull();
-                made.add(SignalRecord.of(plan, one, 1));
-                packed.add(plan.packed(
-                        plan.signals(plan.signalTemplate(b), e).signals().get(0)));
-            }
-        }
-        // Kept: alice's and bob's by-user signals, each after a dropped by-address signal that carried the head.
-        long keep = AnchorFilter.anchorHash("by-user", new String[] {"alice"});
-        long keepToo = AnchorFilter.anchorHash("by-user", new String[] {"bob"});
-        List<SignalRecord> kept = new ArrayList<>();
-        int dropped = 0;
-        // Alice's two signals in two runs: the second run carries her head values again.
-        PrunableSignals.Writer writer = new PrunableSignals.Writer();
-        for (List<SignalRecord> run : List.of(made.subList(0, 1), made.subList(1, 4))) {
-            for (SignalRecord r : run) {
-                writer.add(AnchorFilter.anchorHash(pruning.anchorPlanOf(r.planId, r.ruleIndex), r.group()), r);
-            }
-            dropped += writer.take().read(h -> h == keep || h == keepToo, engine::plan, kept::add);
-        }
-        assertThat(dropped).isEqualTo(2);
-        assertThat(kept).extracting(r -> r.planId + ":" + r.group()[0]).containsExactly("by-user:alice", "by-user:bob");
-        assertThat(kept.get(0).evidence()).isEqualTo(packed.get(1));
-        assertThat(kept.get(1).evidence()).isEqualTo(packed.get(3));
-        assertThat(kept.get(1).evidence()).isNotEqualTo(packed.get(1));
-        assertThat(Encoding.packedEventIds(kept.get(1).evidence())).containsExactly("ev-bob");
-    }
-
     @Test
     void pastItsBoundItKeepsEverySignal() throws Exception {
         List<String> kept = run(
@@ -188,7 +104,7 @@ class AnchorFilterTest {
 
     @Test
     void aSignalBeforeTheAnchorsEndedIsAnErrorNotADrop() throws Exception {
-        AnchorFilter filter = new AnchorFilter(ENGINE);
+        AnchorFilter filter = new AnchorFilter();
         try (TwoInputStreamOperatorTestHarness<PrunableSignals, Long, SignalRecord> h =
                 new TwoInputStreamOperatorTestHarness<>(filter)) {
             h.open();

@@ -297,9 +297,9 @@ class CodecTest {
         r.ruleId = "rule";
         r.time = 1_700_000_000_123L;
         r.value = null;
-        r.evidence(new byte[] {1, 2, 3});
+        r.evidence = new byte[] {1, 2, 3};
         for (byte[] evidence : java.util.Arrays.asList(new byte[] {1, 2, 3}, null)) {
-            r.evidence(evidence);
+            r.evidence = evidence;
             var out = new org.apache.flink.core.memory.DataOutputSerializer(64);
             SignalRecord.Serializer.INSTANCE.serialize(r, out);
             SignalRecord back = SignalRecord.Serializer.INSTANCE.deserialize(
@@ -337,7 +337,7 @@ class CodecTest {
         r.fingerprint = "0123456789abcdef";
         r.group(new String[] {"123456789012", "arn:aws:iam::123456789012:user/ü", "\ud800", "€漢"});
         r.ruleId = "AWS.CloudTrail.UserAccessKeyAuth";
-        r.evidence(new byte[] {4, 5});
+        r.evidence = new byte[] {4, 5};
         assertThat(r.key()).as("asked again, the same key").isSameAs(r.key());
         assertThat(SignalRecord.Serializer.INSTANCE.copy(r).key())
                 .as("a copy keeps it")
@@ -362,7 +362,7 @@ class CodecTest {
         nullValue.planId = r.planId;
         nullValue.fingerprint = r.fingerprint;
         nullValue.ruleId = r.ruleId;
-        nullValue.evidence(r.evidence());
+        nullValue.evidence = r.evidence;
         nullValue.group(new String[] {"a", null});
         out.clear();
         SignalRecord.Serializer.INSTANCE.serialize(nullValue, out);
@@ -412,7 +412,7 @@ class CodecTest {
         r.ruleId = "AWS.CloudTrail.UserAccessKeyAuth";
         r.time = 1_700_000_000_123L;
         r.value = "10.0.0.1";
-        r.evidence(new byte[] {4, 5});
+        r.evidence = new byte[] {4, 5};
         var out = new org.apache.flink.core.memory.DataOutputSerializer(64);
         SignalRecord.Serializer.INSTANCE.serialize(r, out);
         SignalRecord.Serializer.INSTANCE.serialize(r, out);

@@ -54,11 +54,7 @@ class SignalRouterTest {
             assertThat(h.getSideOutput(SignalRouter.PRUNABLE)).singleElement().satisfies(r -> {
                 List<String> kept = new ArrayList<>();
                 List<Long> hashes = new ArrayList<>();
-                int dropped = r.getValue()
-                        .read(
-                                hash -> hashes.add(hash),
-                                AnchorFilterTest.ENGINE::plan,
-                                s -> kept.add(AnchorFilterTest.described(s)));
+                int dropped = r.getValue().read(hash -> hashes.add(hash), s -> kept.add(AnchorFilterTest.described(s)));
                 assertThat(dropped).isZero();
                 assertThat(hashes).containsExactly(AnchorFilterTest.anchor("mallory"));
                 assertThat(kept).containsExactly(AnchorFilterTest.described(signal(1, "mallory", 1)));
@@ -82,8 +78,7 @@ class SignalRouterTest {
             List<String> kept = new ArrayList<>();
             int dropped = 0;
             for (var run : h.getSideOutput(SignalRouter.PRUNABLE)) {
-                dropped += run.getValue()
-                        .read(hash -> (hash & 1) == 0, AnchorFilterTest.ENGINE::plan, s -> kept.add(s.group()[0]));
+                dropped += run.getValue().read(hash -> (hash & 1) == 0, s -> kept.add(s.group()[0]));
             }
             List<String> expected = new ArrayList<>();
             for (int i = 0; i < n; i++) {
