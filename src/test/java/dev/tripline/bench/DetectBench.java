@@ -1,13 +1,16 @@
 package dev.tripline.bench;
 
+import dev.tripline.correlate.AnchorPruning;
 import dev.tripline.correlate.CorrelationEngine;
 import dev.tripline.event.Event;
 import dev.tripline.event.EventParser;
 import dev.tripline.flink.DetectFunction;
 import dev.tripline.flink.Harnesses;
+import dev.tripline.flink.PrunableSignals;
 import dev.tripline.flink.RawRecord;
 import dev.tripline.flink.RuleUpdate;
 import dev.tripline.flink.SignalRecord;
+import dev.tripline.flink.SignalRouter;
 import dev.tripline.flink.SingleMatch;
 import dev.tripline.match.CompiledMatcher;
 import dev.tripline.program.FieldDemand;
@@ -28,13 +31,15 @@ import java.util.zip.CRC32;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.BroadcastOperatorTestHarness;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 
 /**
  * The per-record CPU of the detect operator in one thread, in three steps over the same lines held in memory:
  * {@code parse} (the detect parser, {@link EventParser#forDetection}), {@code match} (parse and the compiled
  * matcher, matches counted) and {@code detect} ({@link DetectFunction} in Flink's test harness, each signal
  * keyed and written as the keyed exchange writes it, each single match written: all detect does per record in
- * the job, less the reader and the network). Every step runs in every round, CPU time of this thread; the
+ * the job, less the reader and the network) and {@code route} (detect, then the BATCH job's {@link SignalRouter}
+ * with its pruning, every output written as its exchange writes it). Every step runs in every round, CPU time of this thread; the
  * median of the rounds after the first is reported per step, and the difference between steps is what matching
  * and the per-match work cost.
  *
@@ -60,26 +65,41 @@ public final class DetectBench {
                 builds,
                 rounds,
                 (round, b, c) -> EndToEndBench.log(
-                        "round %d %-4s: parse %.0f ms, match %.0f ms, detect %.0f ms",
-                        round + 1, names.get(b), c[0] / 1e6, c[1] / 1e6, c[2] / 1e6));
+                        "round %d %-4s: parse %.0f ms, match %.0f ms, detect %.0f ms, route %.0f ms",
+                        round + 1, names.get(b), c[0] / 1e6, c[1] / 1e6, c[2] / 1e6, c[3] / 1e6));
         for (int b = 0; b < builds.size(); b++) {
             double[] m = new double[STEPS.length];
             for (int step = 0; step < STEPS.length; step++) {
                 m[step] = PairedBuilds.medianOfLater(cpu[b][step]) / 1e6;
             }
             System.out.printf(
-                    "%-4s %,d records, CPU ms (median of rounds 2..%d): parse %.0f, match %.0f, detect %.0f;"
-                            + " match - parse %.0f, detect - match %.0f; us/record detect %.2f%n",
-                    names.get(b), records, rounds, m[0], m[1], m[2], m[1] - m[0], m[2] - m[1], 1000 * m[2] / records);
+                    "%-4s %,d records, CPU ms (median of rounds 2..%d): parse %.0f, match %.0f, detect %.0f, route %.0f;"
+                            + " match - parse %.0f, detect - match %.0f, route - match %.0f; us/record detect %.2f,"
+                            + " route %.2f%n",
+                    names.get(b),
+                    records,
+                    rounds,
+                    m[0],
+                    m[1],
+                    m[2],
+                    m[3],
+                    m[1] - m[0],
+                    m[2] - m[1],
+                    m[3] - m[1],
+                    1000 * m[2] / records,
+                    1000 * m[3] / records);
         }
         if (builds.size() == 2) {
             System.out.printf(
                     "detect CPU this/base, median of the rounds' ratios: %.3f%n",
                     PairedBuilds.medianRatioOfLater(cpu[1][2], cpu[0][2]));
+            System.out.printf(
+                    "route CPU this/base, median of the rounds' ratios: %.3f%n",
+                    PairedBuilds.medianRatioOfLater(cpu[1][3], cpu[0][3]));
         }
     }
 
-    private static final String[] STEPS = {"parse", "match", "detect"};
+    private static final String[] STEPS = {"parse", "match", "detect", "route"};
 
     /**
      * One round of every step over the first {@code records} lines of {@code file}, on each call: this thread's
@@ -102,7 +122,8 @@ public final class DetectBench {
                     t = switch (step) {
                         case 0 -> parse(parser, lines);
                         case 1 -> match(parser, matcher, lines);
-                        default -> detect(matcher, engine, lines, first[0]);
+                        case 2 -> detect(matcher, engine, lines, first[0]);
+                        default -> route(matcher, engine, lines, first[0]);
                     };
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
@@ -168,6 +189,35 @@ public final class DetectBench {
         return new Totals(0, 0, w.signals, w.singles, w.bytes, w.crc.getValue());
     }
 
+    /**
+     * {@link DetectFunction} and the BATCH job's {@link SignalRouter} after it, with pruning as the job prunes
+     * ({@link AnchorPruning}): what leaves for the correlate stages keyed and written, the runs of prunable signals,
+     * the anchors' hashes and the single matches written, as the exchanges write them. The checksum covers the
+     * keyed signals and single matches only (a build may write the runs in its own form); the bytes count all.
+     */
+    static Totals route(CompiledMatcher matcher, CorrelationEngine engine, List<byte[]> lines, boolean checksum)
+            throws Exception {
+        Written w = new Written(checksum);
+        try (BroadcastOperatorTestHarness<RawRecord, RuleUpdate, SignalRecord> h =
+                        Harnesses.detect(new DetectFunction(matcher, engine));
+                OneInputStreamOperatorTestHarness<SignalRecord, SignalRecord> router =
+                        new OneInputStreamOperatorTestHarness<>(
+                                new SignalRouter(AnchorPruning.of(engine), engine.stages()))) {
+            router.open();
+            long n = 0;
+            for (byte[] line : lines) {
+                h.processElement(new RawRecord("bench", ++n, line), 0L);
+                if (n % 1024 == 0) {
+                    w.drain(h, router, engine.stages());
+                }
+            }
+            w.drain(h, router, engine.stages());
+            router.endInput();
+            w.drainRouted(router, engine.stages());
+        }
+        return new Totals(0, 0, w.signals, w.singles, w.bytes, w.crc.getValue());
+    }
+
     /** The records detect emitted, each keyed and written to a reused buffer, as the job's exchanges do. */
     private static final class Written {
         final DataOutputSerializer out = new DataOutputSerializer(4096);
@@ -192,6 +242,61 @@ public final class DetectBench {
                 signals++;
             }
             h.getOutput().clear();
+            drainSingles(h);
+        }
+
+        /** Detect's output through {@code router}, then what the router sent on. */
+        void drain(
+                BroadcastOperatorTestHarness<RawRecord, RuleUpdate, SignalRecord> h,
+                OneInputStreamOperatorTestHarness<SignalRecord, SignalRecord> router,
+                int stages)
+                throws Exception {
+            for (StreamRecord<SignalRecord> s : h.getOutput().stream()
+                    .map(o -> (StreamRecord<SignalRecord>) o)
+                    .toList()) {
+                router.processElement(s);
+            }
+            h.getOutput().clear();
+            drainSingles(h);
+            drainRouted(router, stages);
+        }
+
+        void drainRouted(OneInputStreamOperatorTestHarness<SignalRecord, SignalRecord> router, int stages)
+                throws IOException {
+            List<SignalRecord> keyed = new ArrayList<>(router.extractOutputValues());
+            router.getOutput().clear();
+            for (int k = 2; k <= stages; k++) {
+                Queue<StreamRecord<SignalRecord>> stage = router.getSideOutput(SignalRouter.stage(k));
+                if (stage != null) {
+                    stage.forEach(r -> keyed.add(r.getValue()));
+                    stage.clear();
+                }
+            }
+            for (SignalRecord s : keyed) {
+                hashes += s.key().hashCode();
+                out.clear();
+                SignalRecord.Serializer.INSTANCE.serialize(s, out);
+                written();
+                signals++;
+            }
+            Queue<StreamRecord<PrunableSignals>> runs = router.getSideOutput(SignalRouter.PRUNABLE);
+            if (runs != null) {
+                for (StreamRecord<PrunableSignals> run : runs) {
+                    out.clear();
+                    PrunableSignals.Serializer.INSTANCE.serialize(run.getValue(), out);
+                    bytes += out.length();
+                }
+                runs.clear();
+            }
+            Queue<StreamRecord<Long>> anchors = router.getSideOutput(SignalRouter.ANCHORS);
+            if (anchors != null) {
+                bytes += 8L * anchors.size();
+                anchors.clear();
+            }
+        }
+
+        private void drainSingles(BroadcastOperatorTestHarness<RawRecord, RuleUpdate, SignalRecord> h)
+                throws IOException {
             Queue<StreamRecord<SingleMatch>> singles = h.getSideOutput(DetectFunction.SINGLE_MATCHES);
             if (singles != null) {
                 for (StreamRecord<SingleMatch> m : singles) {
