@@ -41,7 +41,17 @@ public final class FileGroupSource extends AbstractFileSource<RawRecord, FileGro
     static final int GROUPS_PER_READER = 8;
 
     FileGroupSource(List<Path> files, RawRecordFormat format) {
-        super(files.toArray(Path[]::new), Grouping::new, LocalityAwareSplitAssigner::new, format, null);
+        this(files, format, TARGET_BYTES);
+    }
+
+    /** With another target size: 1 gives a split per file (tests compare groupings). */
+    FileGroupSource(List<Path> files, RawRecordFormat format, long targetBytes) {
+        super(
+                files.toArray(Path[]::new),
+                () -> new Grouping(targetBytes),
+                LocalityAwareSplitAssigner::new,
+                format,
+                null);
     }
 
     @Override
@@ -90,10 +100,16 @@ public final class FileGroupSource extends AbstractFileSource<RawRecord, FileGro
 
     /** Lists the files as Flink's file source does for a format that does not split files, then groups them. */
     static final class Grouping implements FileEnumerator {
+        private final long targetBytes;
+
+        Grouping(long targetBytes) {
+            this.targetBytes = targetBytes;
+        }
+
         @Override
         public Collection<FileSourceSplit> enumerateSplits(Path[] paths, int readers) throws IOException {
             return group(
-                    new NonSplittingRecursiveEnumerator().enumerateSplits(paths, 1), readers, TARGET_BYTES, MAX_FILES);
+                    new NonSplittingRecursiveEnumerator().enumerateSplits(paths, 1), readers, targetBytes, MAX_FILES);
         }
     }
 }
