@@ -12,16 +12,14 @@ import java.util.Locale;
 import java.util.zip.GZIPInputStream;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.connector.file.src.FileSource;
-import org.apache.flink.connector.file.src.FileSourceSplit;
 import org.apache.flink.connector.file.src.reader.BulkFormat;
-import org.apache.flink.connector.file.src.util.CheckpointedPosition;
 import org.apache.flink.connector.file.src.util.IteratorResultIterator;
 import org.apache.flink.core.fs.FSDataInputStream;
 import org.apache.flink.core.fs.Path;
 
 /**
- * Reads audit-log files into {@link RawRecord}s for a {@link FileSource}. JSON Lines files ({@code .jsonl},
+ * Reads audit-log files into {@link RawRecord}s for a {@link FileGroupSource}, the files of a
+ * {@link FileGroupSplit} one after the other. JSON Lines files ({@code .jsonl},
  * {@code .ndjson}, optionally gzipped) give one record per non-blank line, origin the path and position the
  * line number; any other file (a CloudTrail log file, {@code .json} or {@code .json.gz}) gives one record
  * holding the whole file, since the parser unwraps gzip and the {@code Records} envelope itself.
@@ -34,10 +32,12 @@ import org.apache.flink.core.fs.Path;
  * gigabytes of blank lines costs a second, not minutes.
  *
  * <p>A {@link BulkFormat} rather than a {@code StreamFormat} because only the bulk reader is given the split,
- * and with it the path every record and dead letter must name. Files are not split; on restore a reader
- * re-opens its file and skips the records already emitted.
+ * and with it the paths every record and dead letter must name. Files are not split. A batch holds records of one
+ * file, positioned as {@link FileGroupSplit} describes (the file's index in the group, the file's records emitted);
+ * on restore a reader re-opens the file it was reading, skips the records already emitted and goes on with the
+ * group's next files.
  */
-public final class RawRecordFormat implements BulkFormat<RawRecord, FileSourceSplit> {
+public final class RawRecordFormat implements BulkFormat<RawRecord, FileGroupSplit> {
     private static final long serialVersionUID = 1L;
     /** Records per batch handed to Flink: amortises the hand-over without holding much in memory. */
     private static final int BATCH = 256;
@@ -68,11 +68,11 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileSourceSp
     }
 
     /** A bounded source over exactly these files (as {@link ArchiveFiles#list} finds them), local or remote. */
-    public static FileSource<RawRecord> source(List<Path> files, RawRecordFormat format) {
+    public static FileGroupSource source(List<Path> files, RawRecordFormat format) {
         if (files.isEmpty()) {
             throw new IllegalArgumentException("no input files");
         }
-        return FileSource.forBulkFileFormat(format, files.toArray(Path[]::new)).build();
+        return new FileGroupSource(files, format);
     }
 
     /** True for names read line by line. */
@@ -85,16 +85,13 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileSourceSp
     }
 
     @Override
-    public Reader<RawRecord> createReader(Configuration config, FileSourceSplit split) throws IOException {
-        return new FileReader(split, 0);
+    public Reader<RawRecord> createReader(Configuration config, FileGroupSplit split) {
+        return new GroupReader(split);
     }
 
     @Override
-    public Reader<RawRecord> restoreReader(Configuration config, FileSourceSplit split) throws IOException {
-        long skip = split.getReaderPosition()
-                .map(CheckpointedPosition::getRecordsAfterOffset)
-                .orElse(0L);
-        return new FileReader(split, skip);
+    public Reader<RawRecord> restoreReader(Configuration config, FileGroupSplit split) {
+        return new GroupReader(split);
     }
 
     @Override
@@ -107,8 +104,49 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileSourceSp
         return RawRecord.TYPE;
     }
 
-    private final class FileReader implements Reader<RawRecord> {
+    /** Reads a group's files in order from its position (the start, or where a checkpoint left it). */
+    private final class GroupReader implements Reader<RawRecord> {
+        private final FileGroupSplit group;
+        /** The index of the file being read, and its reader (null between files). */
+        private int file;
+
+        private FileReader current;
+
+        GroupReader(FileGroupSplit group) {
+            this.group = group;
+            this.file = group.startFile();
+        }
+
+        @Override
+        public RecordIterator<RawRecord> readBatch() throws IOException {
+            while (file < group.files()) {
+                if (current == null) {
+                    long skip = file == group.startFile() ? group.recordsToSkip() : 0;
+                    current = new FileReader(group.path(file), group.size(file), file, skip);
+                }
+                RecordIterator<RawRecord> batch = current.readBatch();
+                if (batch != null) {
+                    return batch;
+                }
+                current.close();
+                current = null;
+                file++;
+            }
+            return null;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (current != null) {
+                current.close();
+            }
+        }
+    }
+
+    /** Reads one file; its batches are positioned at the file's index in its group. */
+    private final class FileReader {
         private final Path path;
+        private final int index;
         private final String origin;
         private final boolean lines;
         private final long fileSize;
@@ -123,19 +161,19 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileSourceSp
 
         private boolean blankRunRefused;
 
-        FileReader(FileSourceSplit split, long skip) throws IOException {
-            this.path = split.path();
+        FileReader(Path path, long fileSize, int index, long skip) {
+            this.path = path;
+            this.index = index;
             this.origin = path.toUri().getScheme() == null
                             || "file".equals(path.toUri().getScheme())
                     ? path.toUri().getPath()
                     : path.toString();
             this.lines = isJsonLines(path.getName());
-            this.fileSize = split.fileSize();
+            this.fileSize = fileSize;
             this.skip = skip;
         }
 
-        @Override
-        public RecordIterator<RawRecord> readBatch() throws IOException {
+        RecordIterator<RawRecord> readBatch() {
             if (done) {
                 return null;
             }
@@ -157,7 +195,7 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileSourceSp
             if (batch.isEmpty()) {
                 return null;
             }
-            return new IteratorResultIterator<>(batch.iterator(), CheckpointedPosition.NO_OFFSET, before);
+            return new IteratorResultIterator<>(batch.iterator(), index, before);
         }
 
         /** The next record of the file, or null at its end. */
@@ -244,8 +282,7 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileSourceSp
             }
         }
 
-        @Override
-        public void close() throws IOException {
+        void close() throws IOException {
             if (in != null) {
                 in.close();
             }

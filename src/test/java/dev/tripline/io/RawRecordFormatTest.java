@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.connector.file.src.FileSourceSplit;
 import org.apache.flink.connector.file.src.reader.BulkFormat;
 import org.apache.flink.connector.file.src.util.CheckpointedPosition;
 import org.apache.flink.connector.file.src.util.RecordAndPosition;
@@ -23,9 +22,13 @@ class RawRecordFormatTest {
     @TempDir
     Path dir;
 
-    static FileSourceSplit split(Path file) throws IOException {
-        long size = Files.size(file);
-        return new FileSourceSplit("s", org.apache.flink.core.fs.Path.fromLocalFile(file.toFile()), 0, size, 0, size);
+    /** A split of the one file. */
+    static FileGroupSplit split(Path file) throws IOException {
+        return new FileGroupSplit(
+                "s",
+                new org.apache.flink.core.fs.Path[] {org.apache.flink.core.fs.Path.fromLocalFile(file.toFile())},
+                new long[] {Files.size(file)},
+                null);
     }
 
     /** Every record with the reader position Flink would checkpoint after it. */
@@ -101,8 +104,7 @@ class RawRecordFormatTest {
     void restoreSkipsTheRecordsAlreadyEmitted() throws IOException {
         Path file = dir.resolve("events.ndjson");
         Files.writeString(file, "{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n");
-        FileSourceSplit restored =
-                split(file).updateWithCheckpointedPosition(new CheckpointedPosition(CheckpointedPosition.NO_OFFSET, 2));
+        FileGroupSplit restored = split(file).updateWithCheckpointedPosition(new CheckpointedPosition(0, 2));
         List<RecordAndPosition<RawRecord>> records =
                 readAll(new RawRecordFormat().restoreReader(new Configuration(), restored));
         assertThat(records).singleElement().satisfies(r -> {

@@ -33,8 +33,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * How a hunt reads an archive (BATCH, fixed rules): at parallelism 2 both file readers read files (one split per
- * file), and each reader's subtask gunzips, parses and matches what it reads, with detect chained to the reader
+ * How a hunt reads an archive (BATCH, fixed rules): at parallelism 2 both file readers read files (splits of
+ * several files each), and each reader's subtask gunzips, parses and matches what it reads, with detect chained to the reader
  * ({@link dev.tripline.flink.DetectOperator}): no exchange between them to write records out or to stall. Read
  * from the finished job's execution graph: the vertices' names and each subtask's count of files read.
  */
@@ -88,7 +88,7 @@ class HuntReadingTest {
             }
         }
         assertThat(filesPerReader)
-                .as("one split per file, spread over both readers, each read and parsed in its reader's task")
+                .as("groups of files spread over both readers, each read and parsed in its reader's task")
                 .hasSize(2)
                 .allSatisfy(n -> assertThat(n).isPositive())
                 .satisfies(ns ->

@@ -1,0 +1,115 @@
+package dev.tripline.io;
+
+import dev.tripline.flink.RawRecord;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import org.apache.flink.connector.file.src.AbstractFileSource;
+import org.apache.flink.connector.file.src.FileSource;
+import org.apache.flink.connector.file.src.FileSourceSplit;
+import org.apache.flink.connector.file.src.assigners.LocalityAwareSplitAssigner;
+import org.apache.flink.connector.file.src.enumerate.FileEnumerator;
+import org.apache.flink.connector.file.src.enumerate.NonSplittingRecursiveEnumerator;
+import org.apache.flink.core.fs.Path;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
+
+/**
+ * The bounded source of every file input (run, hunt, a streaming job's {@code source.kind: file}): Flink's file
+ * source (its reader, its static enumerator and split assigner, its checkpoint format) over splits that each hold
+ * a group of whole files ({@link FileGroupSplit}), read by {@link RawRecordFormat}. Flink's {@code FileSourceReader}
+ * holds one split and asks the coordinator for the next only when it has finished it, so with one split per file
+ * every small file of an archive cost a round trip to the coordinator while the reader's task waited. A group is
+ * read file after file by the reader's fetcher, ahead of the task, and still one split per request: the path of
+ * Flink's plain {@link FileSource}, which never adds splits while the fetcher waits on a full queue (FLINK-37663).
+ *
+ * <p>Grouping ({@link #group}): the files, as Flink's {@link NonSplittingRecursiveEnumerator} lists them (in the
+ * order given, hidden files left out), are cut in that order into runs of at most {@link #TARGET_BYTES} bytes and
+ * {@link #MAX_FILES} files; a file at or above the target is a group of its own, so a few large files still go
+ * one to each reader. The target shrinks for small inputs so that there are at least {@link #GROUPS_PER_READER}
+ * groups per reader, and the readers' shares balance. Which reader reads which group does not change the results:
+ * every record keeps its own file as origin and its own position.
+ */
+public final class FileGroupSource extends AbstractFileSource<RawRecord, FileGroupSplit> {
+    private static final long serialVersionUID = 1L;
+
+    /** Bytes (as stored, compressed) per group: see BENCHMARKS.md, "Hunt's reading: splits of file groups". */
+    static final long TARGET_BYTES = 512 << 10;
+    /** Files per group at most, which bounds a split's size whatever the files' sizes. */
+    static final int MAX_FILES = 1024;
+    /** Groups per reader at least, when there are that many files. */
+    static final int GROUPS_PER_READER = 8;
+
+    FileGroupSource(List<Path> files, RawRecordFormat format) {
+        this(files, format, TARGET_BYTES);
+    }
+
+    /** With another target size: 1 gives a split per file (tests compare groupings). */
+    FileGroupSource(List<Path> files, RawRecordFormat format, long targetBytes) {
+        super(
+                files.toArray(Path[]::new),
+                () -> new Grouping(targetBytes),
+                LocalityAwareSplitAssigner::new,
+                format,
+                null);
+    }
+
+    @Override
+    public SimpleVersionedSerializer<FileGroupSplit> getSplitSerializer() {
+        return FileGroupSplit.Serializer.INSTANCE;
+    }
+
+    /**
+     * Groups {@code files} (one split per file, in order) into splits for {@code readers} readers, in order: ids
+     * {@code 0, 1, …}; the same files give the same groups.
+     */
+    static List<FileSourceSplit> group(Collection<FileSourceSplit> files, int readers, long targetBytes, int maxFiles) {
+        long total = 0;
+        for (FileSourceSplit f : files) {
+            total += f.fileSize();
+        }
+        long target = Math.max(1, Math.min(targetBytes, total / ((long) GROUPS_PER_READER * Math.max(1, readers))));
+        List<FileSourceSplit> groups = new ArrayList<>();
+        List<Path> paths = new ArrayList<>();
+        List<Long> sizes = new ArrayList<>();
+        long bytes = 0;
+        for (FileSourceSplit f : files) {
+            if (!paths.isEmpty() && (bytes + f.fileSize() > target || paths.size() == maxFiles)) {
+                groups.add(split(groups.size(), paths, sizes));
+                paths.clear();
+                sizes.clear();
+                bytes = 0;
+            }
+            paths.add(f.path());
+            sizes.add(f.fileSize());
+            bytes += f.fileSize();
+        }
+        if (!paths.isEmpty()) {
+            groups.add(split(groups.size(), paths, sizes));
+        }
+        return groups;
+    }
+
+    private static FileGroupSplit split(int id, List<Path> paths, List<Long> sizes) {
+        return new FileGroupSplit(
+                Integer.toString(id),
+                paths.toArray(Path[]::new),
+                sizes.stream().mapToLong(Long::longValue).toArray(),
+                null);
+    }
+
+    /** Lists the files as Flink's file source does for a format that does not split files, then groups them. */
+    static final class Grouping implements FileEnumerator {
+        private final long targetBytes;
+
+        Grouping(long targetBytes) {
+            this.targetBytes = targetBytes;
+        }
+
+        @Override
+        public Collection<FileSourceSplit> enumerateSplits(Path[] paths, int readers) throws IOException {
+            return group(
+                    new NonSplittingRecursiveEnumerator().enumerateSplits(paths, 1), readers, targetBytes, MAX_FILES);
+        }
+    }
+}
