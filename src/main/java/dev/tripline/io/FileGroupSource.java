@@ -10,7 +10,7 @@ import org.apache.flink.connector.file.src.FileSource;
 import org.apache.flink.connector.file.src.FileSourceSplit;
 import org.apache.flink.connector.file.src.assigners.LocalityAwareSplitAssigner;
 import org.apache.flink.connector.file.src.enumerate.FileEnumerator;
-import org.apache.flink.connector.file.src.enumerate.NonSplittingRecursiveEnumerator;
+import org.apache.flink.core.fs.FileStatus;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 
@@ -23,8 +23,8 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  * read file after file by the reader's fetcher, ahead of the task, and still one split per request: the path of
  * Flink's plain {@link FileSource}, which never adds splits while the fetcher waits on a full queue (FLINK-37663).
  *
- * <p>Grouping ({@link #group}): the files, as Flink's {@link NonSplittingRecursiveEnumerator} lists them (in the
- * order given, hidden files left out), are cut in that order into runs of at most {@link #TARGET_BYTES} bytes and
+ * <p>Grouping ({@link #group}): the files given (each one file, as {@link ArchiveFiles#list} found it, in that
+ * order) are cut in that order into runs of at most {@link #TARGET_BYTES} bytes and
  * {@link #MAX_FILES} files; a file at or above the target is a group of its own, so a few large files still go
  * one to each reader. The target shrinks for small inputs so that there are at least {@link #GROUPS_PER_READER}
  * groups per reader, and the readers' shares balance. Which reader reads which group does not change the results:
@@ -98,7 +98,12 @@ public final class FileGroupSource extends AbstractFileSource<RawRecord, FileGro
                 null);
     }
 
-    /** Lists the files as Flink's file source does for a format that does not split files, then groups them. */
+    /**
+     * Takes each path given as one file, with its size, then groups them. Not Flink's {@code
+     * NonSplittingRecursiveEnumerator}: its default filter leaves out files whose names start with {@code _} or
+     * {@code .} without a word, and the files here were chosen by {@link ArchiveFiles#list} already, so every one
+     * of them is read.
+     */
     static final class Grouping implements FileEnumerator {
         private final long targetBytes;
 
@@ -108,8 +113,21 @@ public final class FileGroupSource extends AbstractFileSource<RawRecord, FileGro
 
         @Override
         public Collection<FileSourceSplit> enumerateSplits(Path[] paths, int readers) throws IOException {
-            return group(
-                    new NonSplittingRecursiveEnumerator().enumerateSplits(paths, 1), readers, targetBytes, MAX_FILES);
+            List<FileSourceSplit> files = new ArrayList<>(paths.length);
+            for (Path path : paths) {
+                FileStatus status = path.getFileSystem().getFileStatus(path);
+                if (status.isDir()) {
+                    throw new IOException("not a file: " + path + " (directories are listed before the source)");
+                }
+                files.add(new FileSourceSplit(
+                        Integer.toString(files.size()),
+                        path,
+                        0,
+                        status.getLen(),
+                        status.getModificationTime(),
+                        status.getLen()));
+            }
+            return group(files, readers, targetBytes, MAX_FILES);
         }
     }
 }

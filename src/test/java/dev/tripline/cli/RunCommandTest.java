@@ -77,6 +77,29 @@ class RunCommandTest {
                 .containsExactlyInAnyOrder("1 MALFORMED_JSON", "3 NOT_AN_OBJECT");
     }
 
+    /**
+     * Flink's own file listing leaves out names starting with {@code _} or {@code .} without a word; a file the
+     * user names is read whatever its name.
+     */
+    @Test
+    void filesNamedWithALeadingUnderscoreOrDotAreRead() throws Exception {
+        Path plain = dir.resolve("plain.jsonl");
+        Path underscore = dir.resolve("_events.jsonl");
+        Path dot = dir.resolve(".events.jsonl");
+        for (Path p : List.of(plain, underscore, dot)) {
+            Files.copy(Path.of(SAMPLE), p);
+        }
+        List<Integer> alerts = new ArrayList<>();
+        for (Path p : List.of(plain, underscore, dot)) {
+            Path out = dir.resolve("alerts-" + alerts.size() + ".jsonl");
+            assertThat(Main.run("run", "--rules", "rules", "-o", out.toString(), "--parallelism", "1", p.toString()))
+                    .isZero();
+            alerts.add(lines(out).size());
+        }
+        assertThat(alerts.get(0)).isPositive();
+        assertThat(alerts).containsOnly(alerts.get(0));
+    }
+
     @Test
     void badFlagsAndMissingInputsAreUsageErrors() {
         assertThat(Main.run("run", "--format", "xml", SAMPLE)).isEqualTo(JobOptions.BAD_USAGE);
