@@ -4,7 +4,10 @@ import dev.tripline.flink.RawRecord;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.connector.file.src.AbstractFileSource;
 import org.apache.flink.connector.file.src.FileSource;
 import org.apache.flink.connector.file.src.FileSourceSplit;
@@ -39,6 +42,8 @@ public final class FileGroupSource extends AbstractFileSource<RawRecord, FileGro
     static final int MAX_FILES = 1024;
     /** Groups per reader at least, when there are that many files. */
     static final int GROUPS_PER_READER = 8;
+    /** Given files in one folder from which the folder is listed once rather than each file asked for. */
+    static final int LIST_FOLDER_AT = 2;
 
     FileGroupSource(List<Path> files, RawRecordFormat format) {
         this(files, format, TARGET_BYTES);
@@ -113,9 +118,13 @@ public final class FileGroupSource extends AbstractFileSource<RawRecord, FileGro
 
         @Override
         public Collection<FileSourceSplit> enumerateSplits(Path[] paths, int readers) throws IOException {
+            Map<Path, FileStatus> listed = listFolders(paths);
             List<FileSourceSplit> files = new ArrayList<>(paths.length);
             for (Path path : paths) {
-                FileStatus status = path.getFileSystem().getFileStatus(path);
+                FileStatus status = listed.get(path);
+                if (status == null) {
+                    status = path.getFileSystem().getFileStatus(path);
+                }
                 if (status.isDir()) {
                     throw new IOException("not a file: " + path + " (directories are listed before the source)");
                 }
@@ -128,6 +137,38 @@ public final class FileGroupSource extends AbstractFileSource<RawRecord, FileGro
                         status.getLen()));
             }
             return group(files, readers, targetBytes, MAX_FILES);
+        }
+
+        /**
+         * The statuses of the given files that one listing of their folder finds, for every folder holding at least
+         * {@link #LIST_FOLDER_AT} of them: an object store answers a listing of up to a thousand keys in one
+         * request, where asking for each file's size is one request (a HEAD) per object, made one after the other
+         * before the first split is handed out. A hunt's files are whole folders of its walk, so this is its
+         * walk's listings again; a lone file named on the command line is asked for alone rather than listing a
+         * folder that may hold a great many others. A file its folder's listing did not show is asked for alone.
+         */
+        private static Map<Path, FileStatus> listFolders(Path[] paths) throws IOException {
+            Map<Path, Map<String, Path>> byFolder = new LinkedHashMap<>();
+            for (Path p : paths) {
+                Path folder = p.getParent();
+                if (folder != null) {
+                    byFolder.computeIfAbsent(folder, f -> new HashMap<>()).put(p.getName(), p);
+                }
+            }
+            Map<Path, FileStatus> found = new HashMap<>();
+            for (Map.Entry<Path, Map<String, Path>> e : byFolder.entrySet()) {
+                if (e.getValue().size() < LIST_FOLDER_AT) {
+                    continue;
+                }
+                FileStatus[] children = e.getKey().getFileSystem().listStatus(e.getKey());
+                for (FileStatus child : children == null ? new FileStatus[0] : children) {
+                    Path wanted = e.getValue().get(child.getPath().getName());
+                    if (wanted != null && !child.isDir()) {
+                        found.put(wanted, child);
+                    }
+                }
+            }
+            return found;
         }
     }
 }

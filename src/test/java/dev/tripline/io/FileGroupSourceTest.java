@@ -151,6 +151,24 @@ class FileGroupSourceTest {
             Files.writeString(f, "{}");
             paths.add(Path.fromLocalFile(f.toFile()));
         }
+        // A folder with fewer files than LIST_FOLDER_AT: its files are asked for one by one, not listed.
+        java.nio.file.Path few = Files.createDirectories(dir.resolve("few"));
+        for (int i = 0; i < 3; i++) {
+            java.nio.file.Path f = few.resolve("g" + i + ".json");
+            Files.writeString(f, "{\"Records\":[]}" + " ".repeat(i * 7));
+            paths.add(Path.fromLocalFile(f.toFile()));
+        }
+        Collection<FileSourceSplit> enumerated = new FileGroupSource.Grouping(FileGroupSource.TARGET_BYTES)
+                .enumerateSplits(paths.toArray(Path[]::new), 2);
+        assertThat(flatten(enumerated)).isEqualTo(paths);
+        for (FileSourceSplit s : enumerated) {
+            FileGroupSplit g = (FileGroupSplit) s;
+            for (int i = 0; i < g.files(); i++) {
+                assertThat(g.size(i))
+                        .as("size of %s", g.path(i))
+                        .isEqualTo(Files.size(java.nio.file.Path.of(g.path(i).toUri())));
+            }
+        }
         FileGroupSource source = new FileGroupSource(paths, new RawRecordFormat());
         try (MockSplitEnumeratorContext<FileGroupSplit> context = new MockSplitEnumeratorContext<>(2)) {
             context.registerReader(new ReaderInfo(0, "localhost"));
