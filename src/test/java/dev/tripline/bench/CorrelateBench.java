@@ -91,7 +91,8 @@ import org.apache.flink.util.Collector;
  * counts flagship alerts by key, so the two sides can be held to the same answer. The day's signals are replayed
  * {@code --copies} times, each copy a day later (windows are an hour, so copies never meet), to give each run
  * enough work to time; each run is timed from its source's first signal to the job's end ({@link #FIRST_EMIT}),
- * so job submission and deployment are left out; ABBA order, medians, ratio.
+ * so job submission and deployment are left out; {@code --warmups} unmeasured runs of each side first (3: both
+ * sides were still getting faster over the first three after a single one), then ABBA order, medians, ratio.
  *
  * <p><b>State.</b> {@code --principals} distinct principals each enable an unapproved region and do nothing
  * else ({@link CloudTrailGenerator#enableRegions}), so every one holds an open partial match for each of the two
@@ -539,24 +540,28 @@ public final class CorrelateBench {
             RuleSet rules,
             List<SignalRecord> day,
             int copies,
+            int warmups,
             int reps,
             int parallelism,
             long planted)
             throws Exception {
         List<SignalRecord> in = replay(day, copies, CorrelationEngine.compile(rules));
         log(
-                "correlate: %,d flagship signals a day, %d days, %,d signals a run; %d repetitions each, parallelism %d;"
-                        + " watermarks %s",
+                "correlate: %,d flagship signals a day, %d days, %,d signals a run; %d unmeasured and %d measured"
+                        + " repetitions each, parallelism %d; watermarks %s",
                 day.size(),
                 copies,
                 in.size(),
+                warmups,
                 reps,
                 parallelism,
                 watermarksFollowEventTime ? "following event time" : "every 200 ms");
-        // One unmeasured run of each: class loading, the JIT's first tiers, CEP's and the correlate's code paths.
-        run(cluster, triplineJob(rules, parallelism), in);
-        run(cluster, cepJob(parallelism), in);
-        run(cluster, floorJob(parallelism), in);
+        // Unmeasured runs of each, alternated: class loading, the JIT's tiers, CEP's and the correlate's code paths.
+        for (int i = 0; i < warmups; i++) {
+            run(cluster, triplineJob(rules, parallelism), in);
+            run(cluster, cepJob(parallelism), in);
+            run(cluster, floorJob(parallelism), in);
+        }
         List<Double> t = new ArrayList<>();
         List<Double> c = new ArrayList<>();
         List<Double> f = new ArrayList<>();
@@ -1181,6 +1186,7 @@ public final class CorrelateBench {
         long records = Long.parseLong(o.getOrDefault("--records", "2000000").replace("_", ""));
         Path file = Path.of(o.getOrDefault("--file", "target/bench/cloudtrail-" + records + ".jsonl"));
         int reps = Integer.parseInt(o.getOrDefault("--reps", "5"));
+        int warmups = Integer.parseInt(o.getOrDefault("--warmups", "3"));
         int parallelism = Integer.parseInt(o.getOrDefault("--parallelism", "2"));
         int copies = Integer.parseInt(o.getOrDefault("--copies", "10"));
         int principals =
@@ -1221,6 +1227,7 @@ public final class CorrelateBench {
                         rules,
                         day,
                         copies,
+                        warmups,
                         reps,
                         parallelism,
                         manifest.plants().size());
@@ -1273,6 +1280,7 @@ public final class CorrelateBench {
                         "--file",
                         "--records",
                         "--reps",
+                        "--warmups",
                         "--parallelism",
                         "--copies",
                         "--principals",
