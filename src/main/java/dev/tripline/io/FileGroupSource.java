@@ -36,7 +36,7 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
 public final class FileGroupSource extends AbstractFileSource<RawRecord, FileGroupSplit> {
     private static final long serialVersionUID = 1L;
 
-    /** Bytes (as stored, compressed) per group: see BENCHMARKS.md, "Hunt's reading: splits of file groups". */
+    /** Bytes (as stored, compressed) per group: see docs/benchmark-log.md, "Hunt's reading: splits of file groups". */
     static final long TARGET_BYTES = 512 << 10;
     /** Files per group at most, which bounds a split's size whatever the files' sizes. */
     static final int MAX_FILES = 1024;
