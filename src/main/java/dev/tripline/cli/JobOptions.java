@@ -489,7 +489,7 @@ final class JobOptions {
         // Inputs in an object store cannot be overwritten by a local output; local ones are checked.
         List<Path> reads = new ArrayList<>();
         input.files().stream()
-                .map(ArchiveFiles::localFile)
+                .map(f -> ArchiveFiles.localFile(f.path()))
                 .filter(f -> f != null)
                 .forEach(reads::add);
         reads.addAll(p.ruleAndConfigPaths());

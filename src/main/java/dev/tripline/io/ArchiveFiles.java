@@ -63,11 +63,11 @@ public final class ArchiveFiles {
     }
 
     /**
-     * What a listing found: the files to read, in order, and the files of walked directories that are not read
-     * because their name is not an audit-log file name (hidden files included), in path order; {@code listed} is
-     * how many directories were listed, which the pruning keeps small.
+     * What a listing found: the files to read, in order, with the sizes the listing saw, and the files of walked
+     * directories that are not read because their name is not an audit-log file name (hidden files included), in
+     * path order; {@code listed} is how many directories were listed, which the pruning keeps small.
      */
-    public record Listing(List<Path> files, List<Path> skipped, int listed) {
+    public record Listing(List<InputFile> files, List<Path> skipped, int listed) {
         public Listing {
             files = List.copyOf(files);
             skipped = List.copyOf(skipped);
@@ -123,7 +123,7 @@ public final class ArchiveFiles {
      * @throws UncheckedIOException when a listing fails
      */
     public static Listing list(List<String> inputs, Scope scope) {
-        List<Path> out = new ArrayList<>();
+        List<InputFile> out = new ArrayList<>();
         List<Path> skipped = new ArrayList<>();
         int[] listed = {0};
         for (String input : inputs) {
@@ -137,13 +137,13 @@ public final class ArchiveFiles {
                     throw new IllegalArgumentException("input not found: " + input);
                 }
                 if (!status.isDir()) {
-                    out.add(root);
+                    out.add(new InputFile(root, status.getLen()));
                     continue;
                 }
-                List<Path> found = new ArrayList<>();
+                List<InputFile> found = new ArrayList<>();
                 List<Path> other = new ArrayList<>();
                 walk(fs, root, scope, found, other, listed);
-                found.sort(BY_NAME);
+                found.sort(Comparator.comparing(f -> f.path().toString()));
                 other.sort(BY_NAME);
                 out.addAll(found);
                 skipped.addAll(other);
@@ -156,7 +156,8 @@ public final class ArchiveFiles {
 
     private static final Comparator<Path> BY_NAME = Comparator.comparing(Path::toString);
 
-    private static void walk(FileSystem fs, Path dir, Scope scope, List<Path> found, List<Path> other, int[] listed)
+    private static void walk(
+            FileSystem fs, Path dir, Scope scope, List<InputFile> found, List<Path> other, int[] listed)
             throws IOException {
         listed[0]++;
         FileStatus[] children = fs.listStatus(dir);
@@ -171,8 +172,10 @@ public final class ArchiveFiles {
                 if (!name.startsWith(".") && !name.equals("CloudTrail-Digest") && !outsideScope(p, scope)) {
                     walk(fs, p, scope, found, other, listed);
                 }
+            } else if (isEventFile(name)) {
+                found.add(new InputFile(p, child.getLen()));
             } else {
-                (isEventFile(name) ? found : other).add(p);
+                other.add(p);
             }
         }
     }

@@ -8,7 +8,6 @@ import java.util.List;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
-import org.apache.flink.core.fs.Path;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
@@ -27,7 +26,7 @@ public final class Connectors {
 
     /** The raw records of the chosen source; {@code files} are read only by the file source. */
     public static DataStream<RawRecord> source(
-            StreamExecutionEnvironment env, SourceOptions s, List<Path> files, RawRecordFormat reader) {
+            StreamExecutionEnvironment env, SourceOptions s, List<InputFile> files, RawRecordFormat reader) {
         TypeInformation<RawRecord> type = RawRecord.TYPE;
         return switch (s.kind()) {
             case FILE ->

@@ -1,19 +1,14 @@
 package dev.tripline.io;
 
 import dev.tripline.flink.RawRecord;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.flink.connector.file.src.AbstractFileSource;
 import org.apache.flink.connector.file.src.FileSource;
 import org.apache.flink.connector.file.src.FileSourceSplit;
 import org.apache.flink.connector.file.src.assigners.LocalityAwareSplitAssigner;
 import org.apache.flink.connector.file.src.enumerate.FileEnumerator;
-import org.apache.flink.core.fs.FileStatus;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 
@@ -26,12 +21,14 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  * read file after file by the reader's fetcher, ahead of the task, and still one split per request: the path of
  * Flink's plain {@link FileSource}, which never adds splits while the fetcher waits on a full queue (FLINK-37663).
  *
- * <p>Grouping ({@link #group}): the files given (each one file, as {@link ArchiveFiles#list} found it, in that
- * order) are cut in that order into runs of at most {@link #TARGET_BYTES} bytes and
+ * <p>Grouping ({@link #group}): the files given (each one file with its size, as {@link ArchiveFiles#list} found
+ * them, in that order) are cut in that order into runs of at most {@link #TARGET_BYTES} bytes and
  * {@link #MAX_FILES} files; a file at or above the target is a group of its own, so a few large files still go
  * one to each reader. The target shrinks for small inputs so that there are at least {@link #GROUPS_PER_READER}
  * groups per reader, and the readers' shares balance. Which reader reads which group does not change the results:
- * every record keeps its own file as origin and its own position.
+ * every record keeps its own file as origin and its own position. The sizes are the listing's: nothing is asked of
+ * the file system before the first split (on S3 that was a second listing of every folder, or a request per
+ * object, one after another).
  */
 public final class FileGroupSource extends AbstractFileSource<RawRecord, FileGroupSplit> {
     private static final long serialVersionUID = 1L;
@@ -42,21 +39,23 @@ public final class FileGroupSource extends AbstractFileSource<RawRecord, FileGro
     static final int MAX_FILES = 1024;
     /** Groups per reader at least, when there are that many files. */
     static final int GROUPS_PER_READER = 8;
-    /** Given files in one folder from which the folder is listed once rather than each file asked for. */
-    static final int LIST_FOLDER_AT = 2;
 
-    FileGroupSource(List<Path> files, RawRecordFormat format) {
+    FileGroupSource(List<InputFile> files, RawRecordFormat format) {
         this(files, format, TARGET_BYTES);
     }
 
     /** With another target size: 1 gives a split per file (tests compare groupings). */
-    FileGroupSource(List<Path> files, RawRecordFormat format, long targetBytes) {
-        super(
-                files.toArray(Path[]::new),
-                () -> new Grouping(targetBytes),
-                LocalityAwareSplitAssigner::new,
+    FileGroupSource(List<InputFile> files, RawRecordFormat format, long targetBytes) {
+        this(
+                files.stream().map(InputFile::path).toArray(Path[]::new),
+                files.stream().mapToLong(InputFile::size).toArray(),
                 format,
-                null);
+                targetBytes);
+    }
+
+    /** The paths are the source's own (Flink keeps them with it); the enumerator gets only their sizes beside. */
+    private FileGroupSource(Path[] paths, long[] sizes, RawRecordFormat format, long targetBytes) {
+        super(paths, () -> new Grouping(sizes, targetBytes), LocalityAwareSplitAssigner::new, format, null);
     }
 
     @Override
@@ -65,29 +64,29 @@ public final class FileGroupSource extends AbstractFileSource<RawRecord, FileGro
     }
 
     /**
-     * Groups {@code files} (one split per file, in order) into splits for {@code readers} readers, in order: ids
-     * {@code 0, 1, …}; the same files give the same groups.
+     * Groups {@code files} (in order) into splits for {@code readers} readers, in order: ids {@code 0, 1, …}; the
+     * same files give the same groups.
      */
-    static List<FileSourceSplit> group(Collection<FileSourceSplit> files, int readers, long targetBytes, int maxFiles) {
+    static List<FileSourceSplit> group(List<InputFile> files, int readers, long targetBytes, int maxFiles) {
         long total = 0;
-        for (FileSourceSplit f : files) {
-            total += f.fileSize();
+        for (InputFile f : files) {
+            total += f.size();
         }
         long target = Math.max(1, Math.min(targetBytes, total / ((long) GROUPS_PER_READER * Math.max(1, readers))));
         List<FileSourceSplit> groups = new ArrayList<>();
         List<Path> paths = new ArrayList<>();
         List<Long> sizes = new ArrayList<>();
         long bytes = 0;
-        for (FileSourceSplit f : files) {
-            if (!paths.isEmpty() && (bytes + f.fileSize() > target || paths.size() == maxFiles)) {
+        for (InputFile f : files) {
+            if (!paths.isEmpty() && (bytes + f.size() > target || paths.size() == maxFiles)) {
                 groups.add(split(groups.size(), paths, sizes));
                 paths.clear();
                 sizes.clear();
                 bytes = 0;
             }
             paths.add(f.path());
-            sizes.add(f.fileSize());
-            bytes += f.fileSize();
+            sizes.add(f.size());
+            bytes += f.size();
         }
         if (!paths.isEmpty()) {
             groups.add(split(groups.size(), paths, sizes));
@@ -104,71 +103,32 @@ public final class FileGroupSource extends AbstractFileSource<RawRecord, FileGro
     }
 
     /**
-     * Takes each path given as one file, with its size, then groups them. Not Flink's {@code
-     * NonSplittingRecursiveEnumerator}: its default filter leaves out files whose names start with {@code _} or
-     * {@code .} without a word, and the files here were chosen by {@link ArchiveFiles#list} already, so every one
-     * of them is read.
+     * Groups the files given, each with the size its listing saw. Not Flink's {@code
+     * NonSplittingRecursiveEnumerator}: that one asks the file system for every path's status again, and its default
+     * filter leaves out files whose names start with {@code _} or {@code .} without a word, while the files here
+     * were chosen by {@link ArchiveFiles#list} already, so every one of them is read.
      */
     static final class Grouping implements FileEnumerator {
+        /** The size of each path Flink passes, in the same order. */
+        private final long[] sizes;
+
         private final long targetBytes;
 
-        Grouping(long targetBytes) {
+        Grouping(long[] sizes, long targetBytes) {
+            this.sizes = sizes;
             this.targetBytes = targetBytes;
         }
 
         @Override
-        public Collection<FileSourceSplit> enumerateSplits(Path[] paths, int readers) throws IOException {
-            Map<Path, FileStatus> listed = listFolders(paths);
-            List<FileSourceSplit> files = new ArrayList<>(paths.length);
-            for (Path path : paths) {
-                FileStatus status = listed.get(path);
-                if (status == null) {
-                    status = path.getFileSystem().getFileStatus(path);
-                }
-                if (status.isDir()) {
-                    throw new IOException("not a file: " + path + " (directories are listed before the source)");
-                }
-                files.add(new FileSourceSplit(
-                        Integer.toString(files.size()),
-                        path,
-                        0,
-                        status.getLen(),
-                        status.getModificationTime(),
-                        status.getLen()));
+        public Collection<FileSourceSplit> enumerateSplits(Path[] paths, int readers) {
+            if (paths.length != sizes.length) {
+                throw new IllegalStateException(paths.length + " paths for " + sizes.length + " sizes");
+            }
+            List<InputFile> files = new ArrayList<>(paths.length);
+            for (int i = 0; i < paths.length; i++) {
+                files.add(new InputFile(paths[i], sizes[i]));
             }
             return group(files, readers, targetBytes, MAX_FILES);
-        }
-
-        /**
-         * The statuses of the given files that one listing of their folder finds, for every folder holding at least
-         * {@link #LIST_FOLDER_AT} of them: an object store answers a listing of up to a thousand keys in one
-         * request, where asking for each file's size is one request (a HEAD) per object, made one after the other
-         * before the first split is handed out. A hunt's files are whole folders of its walk, so this is its
-         * walk's listings again; a lone file named on the command line is asked for alone rather than listing a
-         * folder that may hold a great many others. A file its folder's listing did not show is asked for alone.
-         */
-        private static Map<Path, FileStatus> listFolders(Path[] paths) throws IOException {
-            Map<Path, Map<String, Path>> byFolder = new LinkedHashMap<>();
-            for (Path p : paths) {
-                Path folder = p.getParent();
-                if (folder != null) {
-                    byFolder.computeIfAbsent(folder, f -> new HashMap<>()).put(p.getName(), p);
-                }
-            }
-            Map<Path, FileStatus> found = new HashMap<>();
-            for (Map.Entry<Path, Map<String, Path>> e : byFolder.entrySet()) {
-                if (e.getValue().size() < LIST_FOLDER_AT) {
-                    continue;
-                }
-                FileStatus[] children = e.getKey().getFileSystem().listStatus(e.getKey());
-                for (FileStatus child : children == null ? new FileStatus[0] : children) {
-                    Path wanted = e.getValue().get(child.getPath().getName());
-                    if (wanted != null && !child.isDir()) {
-                        found.put(wanted, child);
-                    }
-                }
-            }
-            return found;
         }
     }
 }

@@ -68,7 +68,7 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileGroupSpl
     }
 
     /** A bounded source over exactly these files (as {@link ArchiveFiles#list} finds them), local or remote. */
-    public static FileGroupSource source(List<Path> files, RawRecordFormat format) {
+    public static FileGroupSource source(List<InputFile> files, RawRecordFormat format) {
         if (files.isEmpty()) {
             throw new IllegalArgumentException("no input files");
         }

@@ -4,6 +4,7 @@ import dev.tripline.alert.AlertFormat;
 import dev.tripline.flink.LiveRules;
 import dev.tripline.io.ArchiveFiles;
 import dev.tripline.io.Connectors;
+import dev.tripline.io.InputFile;
 import dev.tripline.io.LiveUpdateOptions;
 import dev.tripline.io.RawRecordFormat;
 import dev.tripline.io.RuleUpdateConnectors;
@@ -12,7 +13,6 @@ import dev.tripline.io.SourceOptions;
 import dev.tripline.program.RuleProgram;
 import java.util.List;
 import org.apache.flink.configuration.ExecutionOptions;
-import org.apache.flink.core.fs.Path;
 import org.apache.flink.streaming.api.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -70,7 +70,7 @@ public final class DeployedJob {
         if (missing != null) {
             throw new IllegalArgumentException(missing);
         }
-        List<Path> files = List.of();
+        List<InputFile> files = List.of();
         if (source.kind() == SourceOptions.Kind.FILE) {
             List<String> paths = config.settings().inputPaths();
             if (paths == null || paths.isEmpty()) {

@@ -14,6 +14,7 @@ import dev.tripline.flink.RuleUpdateStatus;
 import dev.tripline.flink.RuleUpdateValidator;
 import dev.tripline.flink.RunOutput;
 import dev.tripline.io.ArchiveFiles;
+import dev.tripline.io.InputFile;
 import dev.tripline.io.InputStreamSource;
 import dev.tripline.io.RawRecordFormat;
 import dev.tripline.program.RuleProgram;
@@ -142,13 +143,14 @@ public final class EmbeddedRun {
      * process, or a connector that adds its own source (Kafka, Kinesis) to the environment.
      */
     public record Input(
-            List<org.apache.flink.core.fs.Path> files,
+            List<InputFile> files,
             List<org.apache.flink.core.fs.Path> skipped,
             InputStream stream,
             String streamName,
             Function<StreamExecutionEnvironment, DataStream<RawRecord>> connector) {
+        /** Local files or folders, as {@link ArchiveFiles#list} reads them. */
         public static Input files(List<Path> files) {
-            return new Input(files.stream().map(ArchiveFiles::location).toList(), List.of(), null, null, null);
+            return files(ArchiveFiles.list(files.stream().map(Path::toString).toList(), ArchiveFiles.Scope.ALL));
         }
 
         /** The files of a listing; its skipped files are counted in the summary. */

@@ -138,13 +138,14 @@ public final class EndToEndBench {
     static long parseOnly(Path file, int parallelism) throws Exception {
         return parseOnly(
                 environment(parallelism),
-                List.of(dev.tripline.io.ArchiveFiles.location(file)),
+                dev.tripline.io.ArchiveFiles.list(List.of(file.toString()), dev.tripline.io.ArchiveFiles.Scope.ALL)
+                        .files(),
                 RuntimeExecutionMode.STREAMING);
     }
 
     /** The baseline over {@code files} on {@code env}, in {@code mode} (a hunt's BATCH, a run's STREAMING). */
     static long parseOnly(
-            StreamExecutionEnvironment env, List<org.apache.flink.core.fs.Path> files, RuntimeExecutionMode mode)
+            StreamExecutionEnvironment env, List<dev.tripline.io.InputFile> files, RuntimeExecutionMode mode)
             throws Exception {
         env.setRuntimeMode(mode);
         env.fromSource(RawRecordFormat.source(files, new RawRecordFormat()), WatermarkStrategy.noWatermarks(), "files")

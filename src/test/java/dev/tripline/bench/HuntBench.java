@@ -190,8 +190,8 @@ public final class HuntBench {
         Manifest manifest = ensureArchive(archive, config);
         ArchiveFiles.Listing files = listing(archive);
         long compressed = 0;
-        for (org.apache.flink.core.fs.Path f : files.files()) {
-            compressed += Files.size(ArchiveFiles.localFile(f));
+        for (dev.tripline.io.InputFile f : files.files()) {
+            compressed += f.size();
         }
         EndToEndBench.log(
                 "hunt: %d repetitions each, parallelism %d, %,d records in %,d files (%,d MB gzip, %,d MB JSON)",

@@ -25,6 +25,11 @@ class ArchiveFilesTest {
         return paths.stream().map(p -> Path.of(p.toUri())).toList();
     }
 
+    /** The local files of a listing. */
+    private static List<Path> localFiles(List<InputFile> files) {
+        return local(files.stream().map(InputFile::path).toList());
+    }
+
     private static ArchiveFiles.Listing list(Path root, ArchiveFiles.Scope scope) {
         return ArchiveFiles.list(List.of(root.toString()), scope);
     }
@@ -41,10 +46,24 @@ class ArchiveFilesTest {
         Path lines = touch(root, "extra/events.jsonl");
         Path csv = touch(root, "extra/export.csv");
         ArchiveFiles.Listing listing = list(root, ArchiveFiles.Scope.ALL);
-        assertThat(local(listing.files())).containsExactly(a, b, lines);
+        assertThat(localFiles(listing.files())).containsExactly(a, b, lines);
         // Not read, but not in silence either: the run names and counts them. Digest and hidden folders are
         // not walked at all.
         assertThat(local(listing.skipped())).containsExactly(hidden, readme, csv);
+    }
+
+    @Test
+    void eachFileComesWithTheSizeTheListingSaw(@TempDir Path root) throws Exception {
+        Path walked = touch(root, "AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/05/a.json");
+        Files.writeString(walked, "{\"Records\":[]}");
+        Path named = touch(root, "named.jsonl");
+        Files.writeString(named, "{}\n{}\n{}\n");
+        List<InputFile> files = ArchiveFiles.list(
+                        List.of(root.resolve("AWSLogs").toString(), named.toString()), ArchiveFiles.Scope.ALL)
+                .files();
+        // The source groups files by these sizes and asks the file system nothing more before reading.
+        assertThat(files).extracting(InputFile::size).containsExactly(Files.size(walked), Files.size(named));
+        assertThat(localFiles(files)).containsExactly(walked, named);
     }
 
     @Test
@@ -55,7 +74,7 @@ class ArchiveFilesTest {
         Path inside = touch(root, base + "03/05/inside.json");
         Path dayAfter = touch(root, base + "03/07/after.json");
         Path late = touch(root, base + "03/09/late.json");
-        List<Path> files = local(list(
+        List<Path> files = localFiles(list(
                         root,
                         ArchiveFiles.Scope.of(
                                 Instant.parse("2024-03-05T00:00:00Z"), Instant.parse("2024-03-06T12:00:00Z")))
@@ -73,7 +92,7 @@ class ArchiveFilesTest {
         ArchiveFiles.Listing listing = list(
                 root,
                 ArchiveFiles.Scope.of(Instant.parse("2024-03-05T00:00:00Z"), Instant.parse("2024-03-06T00:00:00Z")));
-        assertThat(local(listing.files())).containsExactly(march);
+        assertThat(localFiles(listing.files())).containsExactly(march);
         // root, AWSLogs, account, CloudTrail, region, 2024, 2024/03, 2024/03/05: nothing of 2023, 2025 or January.
         assertThat(listing.listed()).isEqualTo(8);
     }
@@ -88,13 +107,13 @@ class ArchiveFilesTest {
         touch(root, "AWSLogs/777788889999/CloudTrail/us-east-1/2024/03/06/e.json.gz");
         ArchiveFiles.Listing listing =
                 list(root, new ArchiveFiles.Scope(null, null, Set.of("111122223333"), Set.of("us-east-1")));
-        assertThat(local(listing.files())).containsExactly(single, wanted);
+        assertThat(localFiles(listing.files())).containsExactly(single, wanted);
     }
 
     @Test
     void namedFilesAreReadAsTheyAreAndMissingInputsAreErrors(@TempDir Path root) throws Exception {
         Path odd = touch(root, "capture.txt");
-        assertThat(local(ArchiveFiles.list(List.of(odd.toString()), ArchiveFiles.Scope.ALL)
+        assertThat(localFiles(ArchiveFiles.list(List.of(odd.toString()), ArchiveFiles.Scope.ALL)
                         .files()))
                 .containsExactly(odd);
         assertThatThrownBy(() -> list(root.resolve("nope"), ArchiveFiles.Scope.ALL))

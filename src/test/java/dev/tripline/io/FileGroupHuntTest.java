@@ -103,7 +103,7 @@ class FileGroupHuntTest {
     }
 
     /** A hunt over {@code files} with groups of at most {@code targetBytes}; alerts and dead letters sorted. */
-    static Output hunt(int parallelism, List<org.apache.flink.core.fs.Path> files, long targetBytes) throws Exception {
+    static Output hunt(int parallelism, List<InputFile> files, long targetBytes) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
                 EmbeddedOptions.DEFAULTS.applyTo(EmbeddedRun.slots(new Configuration(), parallelism)));
         env.setParallelism(parallelism);
@@ -144,7 +144,7 @@ class FileGroupHuntTest {
 
     @Test
     void largeGroupsOfShuffledFilesReadAsASplitPerFile() throws Exception {
-        List<org.apache.flink.core.fs.Path> shuffled = new ArrayList<>(listing.files());
+        List<InputFile> shuffled = new ArrayList<>(listing.files());
         Collections.shuffle(shuffled, new Random(3));
         assertThat(hunt(2, shuffled, Long.MAX_VALUE)).isEqualTo(reference);
     }

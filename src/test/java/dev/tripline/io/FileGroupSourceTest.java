@@ -46,12 +46,17 @@ class FileGroupSourceTest {
     @TempDir
     java.nio.file.Path dir;
 
-    private static List<FileSourceSplit> files(long... sizes) {
-        List<FileSourceSplit> out = new ArrayList<>();
+    private static List<InputFile> files(long... sizes) {
+        List<InputFile> out = new ArrayList<>();
         for (int i = 0; i < sizes.length; i++) {
-            out.add(new FileSourceSplit("f" + i, new Path("/a/f" + i + ".json.gz"), 0, sizes[i], 0, sizes[i]));
+            out.add(new InputFile(new Path("/a/f" + i + ".json.gz"), sizes[i]));
         }
         return out;
+    }
+
+    /** A local file with its size, as a listing gives it. */
+    private static InputFile local(java.nio.file.Path f) throws IOException {
+        return new InputFile(Path.fromLocalFile(f.toFile()), Files.size(f));
     }
 
     private static List<Path> flatten(Collection<FileSourceSplit> groups) {
@@ -79,10 +84,10 @@ class FileGroupSourceTest {
             }
             int readers = 1 + random.nextInt(4);
             long target = 1 + random.nextInt(3000);
-            List<FileSourceSplit> files = files(sizes);
+            List<InputFile> files = files(sizes);
             List<FileSourceSplit> groups = FileGroupSource.group(files, readers, target, 50);
             assertThat(flatten(groups))
-                    .isEqualTo(files.stream().map(FileSourceSplit::path).toList());
+                    .isEqualTo(files.stream().map(InputFile::path).toList());
             assertThat(groups.stream().map(FileSourceSplit::splitId).toList())
                     .isEqualTo(java.util.stream.IntStream.range(0, groups.size())
                             .mapToObj(Integer::toString)
@@ -139,37 +144,37 @@ class FileGroupSourceTest {
 
     @Test
     void theEnumeratorTakesEveryFileGivenAndAnswersEachRequestWithOneGroup() throws Exception {
-        List<Path> paths = new ArrayList<>();
+        List<InputFile> files = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             java.nio.file.Path f = dir.resolve(String.format("f%03d.json", i));
             Files.writeString(f, "{\"Records\":[{\"eventName\":\"E" + i + "\"}]}", StandardCharsets.UTF_8);
-            paths.add(Path.fromLocalFile(f.toFile()));
+            files.add(local(f));
         }
         // Names Flink's own file listing would leave out without a word: the files were chosen before the source.
         for (String name : List.of(".hidden.json", "_underscore.json")) {
             java.nio.file.Path f = dir.resolve(name);
             Files.writeString(f, "{}");
-            paths.add(Path.fromLocalFile(f.toFile()));
+            files.add(local(f));
         }
-        // A folder with fewer files than LIST_FOLDER_AT: its files are asked for one by one, not listed.
-        java.nio.file.Path few = Files.createDirectories(dir.resolve("few"));
-        for (int i = 0; i < 3; i++) {
-            java.nio.file.Path f = few.resolve("g" + i + ".json");
-            Files.writeString(f, "{\"Records\":[]}" + " ".repeat(i * 7));
-            paths.add(Path.fromLocalFile(f.toFile()));
-        }
-        Collection<FileSourceSplit> enumerated = new FileGroupSource.Grouping(FileGroupSource.TARGET_BYTES)
-                .enumerateSplits(paths.toArray(Path[]::new), 2);
-        assertThat(flatten(enumerated)).isEqualTo(paths);
+        List<Path> paths = files.stream().map(InputFile::path).toList();
+        // The sizes are the listing's: the enumerator asks the file system nothing, so a file that went since is
+        // grouped with the size it was listed with (its reader then reports it).
+        List<InputFile> withGone = new ArrayList<>(files);
+        withGone.add(new InputFile(Path.fromLocalFile(dir.resolve("gone.json").toFile()), 1234));
+        Collection<FileSourceSplit> enumerated = new FileGroupSource.Grouping(
+                        withGone.stream().mapToLong(InputFile::size).toArray(), FileGroupSource.TARGET_BYTES)
+                .enumerateSplits(withGone.stream().map(InputFile::path).toArray(Path[]::new), 2);
+        assertThat(flatten(enumerated))
+                .isEqualTo(withGone.stream().map(InputFile::path).toList());
+        List<Long> sizes = new ArrayList<>();
         for (FileSourceSplit s : enumerated) {
             FileGroupSplit g = (FileGroupSplit) s;
             for (int i = 0; i < g.files(); i++) {
-                assertThat(g.size(i))
-                        .as("size of %s", g.path(i))
-                        .isEqualTo(Files.size(java.nio.file.Path.of(g.path(i).toUri())));
+                sizes.add(g.size(i));
             }
         }
-        FileGroupSource source = new FileGroupSource(paths, new RawRecordFormat());
+        assertThat(sizes).isEqualTo(withGone.stream().map(InputFile::size).toList());
+        FileGroupSource source = new FileGroupSource(files, new RawRecordFormat());
         try (MockSplitEnumeratorContext<FileGroupSplit> context = new MockSplitEnumeratorContext<>(2)) {
             context.registerReader(new ReaderInfo(0, "localhost"));
             context.registerReader(new ReaderInfo(1, "localhost"));
@@ -313,7 +318,7 @@ class FileGroupSourceTest {
 
     @Test
     void aStreamingJobRestoredFromACheckpointInsideGroupsReadsEveryRecordOnce() throws Exception {
-        List<Path> paths = new ArrayList<>();
+        List<InputFile> files = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             java.nio.file.Path f = dir.resolve(String.format("f%03d.jsonl", i));
             StringBuilder lines = new StringBuilder();
@@ -321,7 +326,7 @@ class FileGroupSourceTest {
                 lines.append("{\"n\":").append(k).append("}\n");
             }
             Files.writeString(f, lines);
-            paths.add(Path.fromLocalFile(f.toFile()));
+            files.add(local(f));
         }
         Configuration config = new Configuration();
         config.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
@@ -333,7 +338,7 @@ class FileGroupSourceTest {
         FailOnce.FAILED.set(false);
         // files of 120 bytes, groups of 4 of them: the failure falls inside a group, and most often inside a file
         List<String> read = env.fromSource(
-                        new FileGroupSource(paths, new RawRecordFormat(), 480),
+                        new FileGroupSource(files, new RawRecordFormat(), 480),
                         WatermarkStrategy.noWatermarks(),
                         "files")
                 .map(new FailOnce())

@@ -57,7 +57,11 @@ public final class KafkaThroughput {
                     rules,
                     sinkFile,
                     env -> Connectors.source(
-                            env, SourceOptions.files(), List.of(ArchiveFiles.location(file)), new RawRecordFormat()));
+                            env,
+                            SourceOptions.files(),
+                            ArchiveFiles.list(List.of(file.toString()), ArchiveFiles.Scope.ALL)
+                                    .files(),
+                            new RawRecordFormat()));
             SourceOptions kafkaIn = new SourceOptions(
                     SourceOptions.Kind.KAFKA,
                     new KafkaSourceOptions(
