@@ -701,7 +701,7 @@ public final class EndToEndBench {
                 + (Runtime.getRuntime().maxMemory() >> 20) + " MB";
     }
 
-    static double median(List<Double> xs) {
+    public static double median(List<Double> xs) {
         double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
     }

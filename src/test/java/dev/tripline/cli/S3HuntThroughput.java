@@ -1,5 +1,7 @@
 package dev.tripline.cli;
 
+import static dev.tripline.bench.EndToEndBench.median;
+
 import dev.tripline.testing.MultiRegionArchive;
 import dev.tripline.testing.S3TestServer;
 import java.io.ByteArrayInputStream;
@@ -109,12 +111,6 @@ public final class S3HuntThroughput {
                 Files.copy(p, t);
             }
         }
-    }
-
-    private static double median(List<Double> xs) {
-        List<Double> s = new ArrayList<>(xs);
-        s.sort(null);
-        return s.get(s.size() / 2);
     }
 
     private S3HuntThroughput() {}

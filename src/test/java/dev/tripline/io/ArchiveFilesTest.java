@@ -67,6 +67,35 @@ class ArchiveFilesTest {
     }
 
     @Test
+    void listingsInFlightAtOnceFindWhatOneAtATimeFinds(@TempDir Path root) throws Exception {
+        java.util.Random random = new java.util.Random(42);
+        for (int account = 0; account < 3; account++) {
+            for (int region = 0; region < 4; region++) {
+                for (int day = 1; day <= 20; day++) {
+                    String folder = String.format(
+                            "AWSLogs/11112222333%d/CloudTrail/region-%d/2024/03/%02d/", account, region, day);
+                    for (int k = random.nextInt(4); k > 0; k--) {
+                        touch(root, folder + "f" + k + ".json.gz");
+                    }
+                    if (random.nextInt(10) == 0) {
+                        touch(root, folder + "notes.txt");
+                    }
+                }
+            }
+        }
+        ArchiveFiles.Scope range =
+                ArchiveFiles.Scope.of(Instant.parse("2024-03-05T00:00:00Z"), Instant.parse("2024-03-12T00:00:00Z"));
+        for (ArchiveFiles.Scope scope : List.of(ArchiveFiles.Scope.ALL, range)) {
+            ArchiveFiles.Listing oneAtATime = ArchiveFiles.list(List.of(root.toString()), scope, 1);
+            assertThat(oneAtATime.files()).hasSizeGreaterThan(50);
+            for (int round = 0; round < 5; round++) {
+                assertThat(ArchiveFiles.list(List.of(root.toString()), scope, ArchiveFiles.LISTINGS_IN_FLIGHT))
+                        .isEqualTo(oneAtATime);
+            }
+        }
+    }
+
+    @Test
     void prunesDaysMoreThanADayOutsideTheRange(@TempDir Path root) throws Exception {
         String base = "AWSLogs/111122223333/CloudTrail/eu-west-1/2024/";
         Path early = touch(root, base + "02/27/early.json");

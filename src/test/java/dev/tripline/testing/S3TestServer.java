@@ -31,6 +31,8 @@ public final class S3TestServer implements AutoCloseable {
     private final BlobStore store;
     private final S3Proxy proxy;
     private final List<String> requests = new ArrayList<>();
+    /** Added to every list, get and head call ({@link #latency}); 0 on loopback as it is. */
+    private volatile long latencyMillis;
 
     public S3TestServer() throws Exception {
         context = ContextBuilder.newBuilder("transient")
@@ -58,12 +60,19 @@ public final class S3TestServer implements AutoCloseable {
     private InvocationHandler recorder() {
         return (self, method, args) -> {
             String name = method.getName();
+            String request = null;
             if (name.equals("list") && args != null && args.length == 2 && args[1] instanceof ListContainerOptions o) {
-                record("list " + (o.getPrefix() == null ? "" : o.getPrefix()));
+                request = "list " + (o.getPrefix() == null ? "" : o.getPrefix());
             } else if (name.equals("getBlob") && args != null && args.length >= 2) {
-                record("get " + args[1]);
+                request = "get " + args[1];
             } else if (name.equals("blobMetadata") && args != null && args.length == 2) {
-                record("head " + args[1]);
+                request = "head " + args[1];
+            }
+            if (request != null) {
+                record(request);
+                if (latencyMillis > 0) {
+                    Thread.sleep(latencyMillis);
+                }
             }
             try {
                 return method.invoke(store, args);
@@ -75,6 +84,14 @@ public final class S3TestServer implements AutoCloseable {
 
     private synchronized void record(String request) {
         requests.add(request);
+    }
+
+    /**
+     * Makes every list, get and head call take {@code millis} longer, as a request to S3 over a network does (its
+     * small requests' median latencies are in the tens of milliseconds); calls in flight at once wait side by side.
+     */
+    public void latency(long millis) {
+        latencyMillis = millis;
     }
 
     /** The endpoint, {@code http://127.0.0.1:PORT}. */
