@@ -6,9 +6,16 @@ import dev.tripline.event.ParseLimits;
 import dev.tripline.flink.RawRecord;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.zip.GZIPInputStream;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
@@ -36,11 +43,28 @@ import org.apache.flink.core.fs.Path;
  * file, positioned as {@link FileGroupSplit} describes (the file's index in the group, the file's records emitted);
  * on restore a reader re-opens the file it was reading, skips the records already emitted and goes on with the
  * group's next files.
+ *
+ * <p>From a distributed file system (S3), a reader fetches the whole files of its group ahead of the one it is
+ * handing over, up to {@link #FETCH_AHEAD_FILES} files and {@link #FETCH_AHEAD_BYTES} bytes at once: a CloudTrail
+ * object is small and each one costs a round trip of tens of milliseconds, which one object after another would
+ * make the reader's pace. The files are still handed over in the group's order, with the same records and
+ * positions; a local file is read when its turn comes.
  */
 public final class RawRecordFormat implements BulkFormat<RawRecord, FileGroupSplit> {
     private static final long serialVersionUID = 1L;
     /** Records per batch handed to Flink: amortises the hand-over without holding much in memory. */
     private static final int BATCH = 256;
+
+    /** Whole files a reader fetches ahead at most, from a distributed file system. */
+    static final int FETCH_AHEAD_FILES = 16;
+    /** Bytes (as listed) of the files a reader has fetched ahead or in flight at most; one file always. */
+    static final long FETCH_AHEAD_BYTES = 16L << 20;
+    /** The threads that fetch files ahead, shared by the readers of this process; idle ones end. */
+    private static final ExecutorService FETCHES = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "tripline-file-fetch");
+        t.setDaemon(true);
+        return t;
+    });
 
     public static final long DEFAULT_MAX_FILE_BYTES = 64L << 20;
     public static final int DEFAULT_MAX_LINE_BYTES = 1 << 20;
@@ -85,12 +109,12 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileGroupSpl
     }
 
     @Override
-    public Reader<RawRecord> createReader(Configuration config, FileGroupSplit split) {
+    public Reader<RawRecord> createReader(Configuration config, FileGroupSplit split) throws IOException {
         return new GroupReader(split);
     }
 
     @Override
-    public Reader<RawRecord> restoreReader(Configuration config, FileGroupSplit split) {
+    public Reader<RawRecord> restoreReader(Configuration config, FileGroupSplit split) throws IOException {
         return new GroupReader(split);
     }
 
@@ -104,25 +128,59 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileGroupSpl
         return RawRecord.TYPE;
     }
 
-    /** Reads a group's files in order from its position (the start, or where a checkpoint left it). */
+    /**
+     * Reads a group's files in order from its position (the start, or where a checkpoint left it), and from a
+     * distributed file system fetches the whole files after the current one ahead. Holds the fetches in flight or
+     * done and not yet handed over; cancelled when the reader closes.
+     */
     private final class GroupReader implements Reader<RawRecord> {
         private final FileGroupSplit group;
         /** The index of the file being read, and its reader (null between files). */
         private int file;
 
         private FileReader current;
+        /** Fetches of the whole files ahead, by file index; empty for a local file system. */
+        private final Map<Integer, Future<byte[]>> ahead = new HashMap<>();
+        /** The next file to consider fetching ahead, and the listed bytes of the fetches held. */
+        private int nextAhead;
 
-        GroupReader(FileGroupSplit group) {
+        private long aheadBytes;
+        private final boolean fetchAhead;
+
+        GroupReader(FileGroupSplit group) throws IOException {
             this.group = group;
             this.file = group.startFile();
+            this.nextAhead = file;
+            this.fetchAhead =
+                    file < group.files() && group.path(file).getFileSystem().isDistributedFS();
+        }
+
+        /** Starts fetching whole files after the current one while within the bounds. */
+        private void fetchAhead() {
+            while (fetchAhead
+                    && nextAhead < group.files()
+                    && ahead.size() < FETCH_AHEAD_FILES
+                    && (ahead.isEmpty() || aheadBytes + group.size(nextAhead) <= FETCH_AHEAD_BYTES)) {
+                int i = nextAhead++;
+                Path path = group.path(i);
+                if (!isJsonLines(path.getName()) && group.size(i) <= maxFileBytes) {
+                    ahead.put(i, FETCHES.submit(() -> fetch(path)));
+                    aheadBytes += group.size(i);
+                }
+            }
         }
 
         @Override
         public RecordIterator<RawRecord> readBatch() throws IOException {
             while (file < group.files()) {
                 if (current == null) {
+                    fetchAhead();
                     long skip = file == group.startFile() ? group.recordsToSkip() : 0;
-                    current = new FileReader(group.path(file), group.size(file), file, skip);
+                    Future<byte[]> fetched = ahead.remove(file);
+                    if (fetched != null) {
+                        aheadBytes -= group.size(file);
+                    }
+                    current = new FileReader(group.path(file), group.size(file), file, skip, fetched);
                 }
                 RecordIterator<RawRecord> batch = current.readBatch();
                 if (batch != null) {
@@ -137,9 +195,20 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileGroupSpl
 
         @Override
         public void close() throws IOException {
+            for (Future<byte[]> f : ahead.values()) {
+                f.cancel(true);
+            }
+            ahead.clear();
             if (current != null) {
                 current.close();
             }
+        }
+    }
+
+    /** The bytes of the whole file at {@code path}, up to one byte over the limit (so that the reader sees it grew). */
+    private byte[] fetch(Path path) throws IOException {
+        try (FSDataInputStream s = path.getFileSystem().open(path)) {
+            return s.readNBytes((int) Math.min(maxFileBytes + 1, Integer.MAX_VALUE - 8));
         }
     }
 
@@ -150,6 +219,9 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileGroupSpl
         private final String origin;
         private final boolean lines;
         private final long fileSize;
+        /** The whole file's bytes, fetched ahead; null when the file is read here. */
+        private final Future<byte[]> fetched;
+
         private InputStream in;
         private LineReader lineReader;
         private long emitted;
@@ -161,8 +233,9 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileGroupSpl
 
         private boolean blankRunRefused;
 
-        FileReader(Path path, long fileSize, int index, long skip) {
+        FileReader(Path path, long fileSize, int index, long skip, Future<byte[]> fetched) {
             this.path = path;
+            this.fetched = fetched;
             this.index = index;
             this.origin = path.toUri().getScheme() == null
                             || "file".equals(path.toUri().getScheme())
@@ -228,16 +301,29 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileGroupSpl
                         ParseFailure.Reason.RECORD_TOO_LARGE.name(),
                         "file of " + fileSize + " bytes is above the limit of " + maxFileBytes + " bytes");
             }
-            try (FSDataInputStream s = path.getFileSystem().open(path)) {
-                byte[] data = s.readNBytes((int) Math.min(maxFileBytes + 1, Integer.MAX_VALUE - 8));
-                if (data.length > maxFileBytes) {
-                    return RawRecord.refused(
-                            origin,
-                            -1,
-                            ParseFailure.Reason.RECORD_TOO_LARGE.name(),
-                            "file grew above the limit of " + maxFileBytes + " bytes while being read");
+            byte[] data = fetched == null ? fetch(path) : fetched();
+            if (data.length > maxFileBytes) {
+                return RawRecord.refused(
+                        origin,
+                        -1,
+                        ParseFailure.Reason.RECORD_TOO_LARGE.name(),
+                        "file grew above the limit of " + maxFileBytes + " bytes while being read");
+            }
+            return new RawRecord(origin, -1, data);
+        }
+
+        /** The bytes fetched ahead, or the fetch's failure as the read's own. */
+        private byte[] fetched() throws IOException {
+            try {
+                return fetched.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while fetching " + origin);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof IOException io) {
+                    throw io;
                 }
-                return new RawRecord(origin, -1, data);
+                throw new IOException(e.getCause());
             }
         }
 
@@ -283,6 +369,9 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileGroupSpl
         }
 
         void close() throws IOException {
+            if (fetched != null) {
+                fetched.cancel(true);
+            }
             if (in != null) {
                 in.close();
             }

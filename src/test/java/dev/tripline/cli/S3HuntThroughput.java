@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  * by hand, see there). Wall time of the whole command: listing, job start-up, reading, detection, writing.
  *
  * <p>Arguments: repetitions (default 3), parallelism (default 2), copies of the archive (default 4; each copy
- * is the {@link MultiRegionArchive} under its own account folder).
+ * is the {@link MultiRegionArchive} under its own account folder), milliseconds added to every S3 request
+ * (default 0: loopback as it is; {@link S3TestServer#latency}).
  */
 public final class S3HuntThroughput {
     private static final Pattern RECORDS = Pattern.compile("(\\d+) files, (\\d+) records, (\\d+) events");
@@ -29,6 +30,7 @@ public final class S3HuntThroughput {
         int reps = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         String parallelism = args.length > 1 ? args[1] : "2";
         int copies = args.length > 2 ? Integer.parseInt(args[2]) : 4;
+        long latency = args.length > 3 ? Long.parseLong(args[3]) : 0;
         Path dir = Files.createTempDirectory("tripline-s3-bench");
         Path local = dir.resolve("local/AWSLogs");
         for (int c = 0; c < copies; c++) {
@@ -44,6 +46,7 @@ public final class S3HuntThroughput {
         }
         try (S3TestServer s3 = new S3TestServer()) {
             s3.upload("trail", local, "AWSLogs/");
+            s3.latency(latency);
             Path config = dir.resolve("s3.yml");
             Files.writeString(config, s3.config());
             List<Double> disk = new ArrayList<>();
@@ -71,8 +74,8 @@ public final class S3HuntThroughput {
             long objects = Long.parseLong(m.group(1));
             long events = Long.parseLong(m.group(3));
             System.out.printf(
-                    "archive: %s, %.1f MB gzipped; parallelism %s; %d repetitions%n",
-                    counts, bytes / 1e6, parallelism, reps);
+                    "archive: %s, %.1f MB gzipped; parallelism %s; %d repetitions; %d ms added to each S3 request%n",
+                    counts, bytes / 1e6, parallelism, reps, latency);
             for (String which : List.of("disk", "s3")) {
                 double t = median(which.equals("disk") ? disk : remote);
                 System.out.printf(
