@@ -183,9 +183,7 @@ public final class ArchiveFiles {
                     }
                     throw e;
                 }
-                out.addAll(found.stream()
-                        .sorted(Comparator.comparing(f -> f.path().toString()))
-                        .toList());
+                out.addAll(found.stream().sorted(FILE_BY_NAME).toList());
                 skipped.addAll(other.stream().sorted(BY_NAME).toList());
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot list " + input + ": " + e.getMessage(), e);
@@ -195,10 +193,12 @@ public final class ArchiveFiles {
     }
 
     private static final Comparator<Path> BY_NAME = Comparator.comparing(Path::toString);
+    private static final Comparator<InputFile> FILE_BY_NAME =
+            Comparator.comparing(f -> f.path().toString());
 
     /**
      * Lists {@code dir} on one of {@code listings}' threads, then walks each of its folders in scope the same way,
-     * all at once; completes when the whole tree below it is walked, or with the first listing's failure.
+     * all at once; completes when the whole tree below it is walked, exceptionally if a listing failed.
      */
     private static CompletableFuture<Void> walk(
             FileSystem fs,

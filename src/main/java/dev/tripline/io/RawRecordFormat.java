@@ -323,6 +323,9 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileGroupSpl
                 if (e.getCause() instanceof IOException io) {
                     throw io;
                 }
+                if (e.getCause() instanceof Error error) {
+                    throw error;
+                }
                 throw new IOException(e.getCause());
             }
         }
