@@ -14,8 +14,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
@@ -44,27 +46,34 @@ import org.apache.flink.core.fs.Path;
  * on restore a reader re-opens the file it was reading, skips the records already emitted and goes on with the
  * group's next files.
  *
- * <p>From a distributed file system (S3), a reader fetches the whole files of its group ahead of the one it is
- * handing over, up to {@link #FETCH_AHEAD_FILES} files and {@link #FETCH_AHEAD_BYTES} bytes at once: a CloudTrail
- * object is small and each one costs a round trip of tens of milliseconds, which one object after another would
- * make the reader's pace. The files are still handed over in the group's order, with the same records and
- * positions; a local file is read when its turn comes.
+ * <p>A reader fetches the whole files of its group ahead of the one it is handing over, up to
+ * {@link #FETCH_AHEAD_FILES} files and {@link #FETCH_AHEAD_BYTES} bytes at once: in S3 a CloudTrail object is small
+ * and each one costs a round trip of tens of milliseconds, which one object after another would make the reader's
+ * pace (on local disk it costs nothing measurable either way, so every file system takes the same path). The files
+ * are still handed over in the group's order, with the same records and positions.
  */
 public final class RawRecordFormat implements BulkFormat<RawRecord, FileGroupSplit> {
     private static final long serialVersionUID = 1L;
     /** Records per batch handed to Flink: amortises the hand-over without holding much in memory. */
     private static final int BATCH = 256;
 
-    /** Whole files a reader fetches ahead at most, from a distributed file system. */
+    /** Whole files a reader fetches ahead at most. */
     static final int FETCH_AHEAD_FILES = 16;
     /** Bytes (as listed) of the files a reader has fetched ahead or in flight at most; one file always. */
     static final long FETCH_AHEAD_BYTES = 16L << 20;
-    /** The threads that fetch files ahead, shared by the readers of this process; idle ones end. */
-    private static final ExecutorService FETCHES = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "tripline-file-fetch");
-        t.setDaemon(true);
-        return t;
-    });
+    /**
+     * The threads that fetch files ahead, shared by the readers of this process; idle ones end after a few seconds.
+     * A thread would otherwise keep the class loader of the task that happened to start it, which goes with that
+     * task's job while the thread serves the next: each fetch runs under its own reader's instead ({@link
+     * #fetchUnder}).
+     */
+    private static final ExecutorService FETCHES =
+            new ThreadPoolExecutor(0, Integer.MAX_VALUE, 5, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+                Thread t = new Thread(r, "tripline-file-fetch");
+                t.setDaemon(true);
+                t.setContextClassLoader(RawRecordFormat.class.getClassLoader());
+                return t;
+            });
 
     public static final long DEFAULT_MAX_FILE_BYTES = 64L << 20;
     public static final int DEFAULT_MAX_LINE_BYTES = 1 << 20;
@@ -109,12 +118,12 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileGroupSpl
     }
 
     @Override
-    public Reader<RawRecord> createReader(Configuration config, FileGroupSplit split) throws IOException {
+    public Reader<RawRecord> createReader(Configuration config, FileGroupSplit split) {
         return new GroupReader(split);
     }
 
     @Override
-    public Reader<RawRecord> restoreReader(Configuration config, FileGroupSplit split) throws IOException {
+    public Reader<RawRecord> restoreReader(Configuration config, FileGroupSplit split) {
         return new GroupReader(split);
     }
 
@@ -129,9 +138,9 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileGroupSpl
     }
 
     /**
-     * Reads a group's files in order from its position (the start, or where a checkpoint left it), and from a
-     * distributed file system fetches the whole files after the current one ahead. Holds the fetches in flight or
-     * done and not yet handed over; cancelled when the reader closes.
+     * Reads a group's files in order from its position (the start, or where a checkpoint left it), and fetches the
+     * whole files after the current one ahead. Holds the fetches in flight or done and not yet handed over; cancelled
+     * when the reader closes.
      */
     private final class GroupReader implements Reader<RawRecord> {
         private final FileGroupSplit group;
@@ -139,32 +148,29 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileGroupSpl
         private int file;
 
         private FileReader current;
-        /** Fetches of the whole files ahead, by file index; empty for a local file system. */
+        /** Fetches of the whole files ahead, by file index. */
         private final Map<Integer, Future<byte[]>> ahead = new HashMap<>();
         /** The next file to consider fetching ahead, and the listed bytes of the fetches held. */
         private int nextAhead;
 
         private long aheadBytes;
-        private final boolean fetchAhead;
 
-        GroupReader(FileGroupSplit group) throws IOException {
+        GroupReader(FileGroupSplit group) {
             this.group = group;
             this.file = group.startFile();
             this.nextAhead = file;
-            this.fetchAhead =
-                    file < group.files() && group.path(file).getFileSystem().isDistributedFS();
         }
 
         /** Starts fetching whole files after the current one while within the bounds. */
         private void fetchAhead() {
-            while (fetchAhead
-                    && nextAhead < group.files()
+            while (nextAhead < group.files()
                     && ahead.size() < FETCH_AHEAD_FILES
                     && (ahead.isEmpty() || aheadBytes + group.size(nextAhead) <= FETCH_AHEAD_BYTES)) {
                 int i = nextAhead++;
                 Path path = group.path(i);
                 if (!isJsonLines(path.getName()) && group.size(i) <= maxFileBytes) {
-                    ahead.put(i, FETCHES.submit(() -> fetch(path)));
+                    ClassLoader loader = Thread.currentThread().getContextClassLoader();
+                    ahead.put(i, FETCHES.submit(() -> fetchUnder(loader, path)));
                     aheadBytes += group.size(i);
                 }
             }
@@ -202,6 +208,18 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileGroupSpl
             if (current != null) {
                 current.close();
             }
+        }
+    }
+
+    /** {@link #fetch} on another thread, with the reader's context class loader as its own meanwhile. */
+    private byte[] fetchUnder(ClassLoader loader, Path path) throws IOException {
+        Thread thread = Thread.currentThread();
+        ClassLoader before = thread.getContextClassLoader();
+        thread.setContextClassLoader(loader);
+        try {
+            return fetch(path);
+        } finally {
+            thread.setContextClassLoader(before);
         }
     }
 

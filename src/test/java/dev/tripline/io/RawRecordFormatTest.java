@@ -114,6 +114,52 @@ class RawRecordFormatTest {
         });
     }
 
+    @Test
+    void aFetchThreadKeepsNoReadersClassLoaderOnceIdle() throws Exception {
+        int files = 40;
+        org.apache.flink.core.fs.Path[] paths = new org.apache.flink.core.fs.Path[files];
+        long[] sizes = new long[files];
+        for (int i = 0; i < files; i++) {
+            Path f = dir.resolve("f" + i + ".json");
+            Files.writeString(f, "{\"Records\":[{\"eventName\":\"E" + i + "\"}]}");
+            paths[i] = org.apache.flink.core.fs.Path.fromLocalFile(f.toFile());
+            sizes[i] = Files.size(f);
+        }
+        // A task's class loader goes with its job; a pool thread that kept it would hand it to the next job's reads.
+        ClassLoader job =
+                new java.net.URLClassLoader(new java.net.URL[0], getClass().getClassLoader());
+        Thread current = Thread.currentThread();
+        ClassLoader before = current.getContextClassLoader();
+        current.setContextClassLoader(job);
+        List<RecordAndPosition<RawRecord>> records;
+        try {
+            records = readAll(new RawRecordFormat()
+                    .createReader(new Configuration(), new FileGroupSplit("g", paths, sizes, null)));
+        } finally {
+            current.setContextClassLoader(before);
+        }
+        assertThat(records).hasSize(files);
+        // A fetch's thread puts its own loader back after handing its bytes over: give it that moment.
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        List<Thread> holding;
+        do {
+            holding = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().equals("tripline-file-fetch") && t.getContextClassLoader() == job)
+                    .toList();
+        } while (!holding.isEmpty() && System.nanoTime() < deadline && sleep(10));
+        assertThat(holding)
+                .as("fetch threads holding the reader's class loader")
+                .isEmpty();
+        assertThat(Thread.getAllStackTraces().keySet())
+                .as("the reads went through fetch threads")
+                .anyMatch(t -> t.getName().equals("tripline-file-fetch"));
+    }
+
+    private static boolean sleep(long millis) throws InterruptedException {
+        Thread.sleep(millis);
+        return true;
+    }
+
     static byte[] gzip(String s) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         try (GZIPOutputStream g = new GZIPOutputStream(b)) {
