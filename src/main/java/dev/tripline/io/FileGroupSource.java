@@ -74,31 +74,28 @@ public final class FileGroupSource extends AbstractFileSource<RawRecord, FileGro
         }
         long target = Math.max(1, Math.min(targetBytes, total / ((long) GROUPS_PER_READER * Math.max(1, readers))));
         List<FileSourceSplit> groups = new ArrayList<>();
-        List<Path> paths = new ArrayList<>();
-        List<Long> sizes = new ArrayList<>();
+        List<InputFile> run = new ArrayList<>();
         long bytes = 0;
         for (InputFile f : files) {
-            if (!paths.isEmpty() && (bytes + f.size() > target || paths.size() == maxFiles)) {
-                groups.add(split(groups.size(), paths, sizes));
-                paths.clear();
-                sizes.clear();
+            if (!run.isEmpty() && (bytes + f.size() > target || run.size() == maxFiles)) {
+                groups.add(split(groups.size(), run));
+                run.clear();
                 bytes = 0;
             }
-            paths.add(f.path());
-            sizes.add(f.size());
+            run.add(f);
             bytes += f.size();
         }
-        if (!paths.isEmpty()) {
-            groups.add(split(groups.size(), paths, sizes));
+        if (!run.isEmpty()) {
+            groups.add(split(groups.size(), run));
         }
         return groups;
     }
 
-    private static FileGroupSplit split(int id, List<Path> paths, List<Long> sizes) {
+    private static FileGroupSplit split(int id, List<InputFile> run) {
         return new FileGroupSplit(
                 Integer.toString(id),
-                paths.toArray(Path[]::new),
-                sizes.stream().mapToLong(Long::longValue).toArray(),
+                run.stream().map(InputFile::path).toArray(Path[]::new),
+                run.stream().mapToLong(InputFile::size).toArray(),
                 null);
     }
 

@@ -211,22 +211,18 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileGroupSpl
         }
     }
 
-    /** {@link #fetch} on another thread, with the reader's context class loader as its own meanwhile. */
+    /**
+     * The bytes of the whole file at {@code path}, up to one byte over the limit (so that the reader sees it grew),
+     * read on a fetch thread with the reader's context class loader as its own meanwhile.
+     */
     private byte[] fetchUnder(ClassLoader loader, Path path) throws IOException {
         Thread thread = Thread.currentThread();
         ClassLoader before = thread.getContextClassLoader();
         thread.setContextClassLoader(loader);
-        try {
-            return fetch(path);
-        } finally {
-            thread.setContextClassLoader(before);
-        }
-    }
-
-    /** The bytes of the whole file at {@code path}, up to one byte over the limit (so that the reader sees it grew). */
-    private byte[] fetch(Path path) throws IOException {
         try (FSDataInputStream s = path.getFileSystem().open(path)) {
             return s.readNBytes((int) Math.min(maxFileBytes + 1, Integer.MAX_VALUE - 8));
+        } finally {
+            thread.setContextClassLoader(before);
         }
     }
 
@@ -237,7 +233,10 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileGroupSpl
         private final String origin;
         private final boolean lines;
         private final long fileSize;
-        /** The whole file's bytes, fetched ahead; null when the file is read here. */
+        /**
+         * The whole file's bytes, fetched ahead: {@link GroupReader#fetchAhead} starts the current file's fetch before
+         * anything after it, so every whole file within the limit has one; null for a JSON Lines file.
+         */
         private final Future<byte[]> fetched;
 
         private InputStream in;
@@ -319,7 +318,7 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileGroupSpl
                         ParseFailure.Reason.RECORD_TOO_LARGE.name(),
                         "file of " + fileSize + " bytes is above the limit of " + maxFileBytes + " bytes");
             }
-            byte[] data = fetched == null ? fetch(path) : fetched();
+            byte[] data = fetched();
             if (data.length > maxFileBytes) {
                 return RawRecord.refused(
                         origin,
