@@ -23,7 +23,6 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.file.src.reader.BulkFormat;
 import org.apache.flink.connector.file.src.util.IteratorResultIterator;
-import org.apache.flink.core.fs.FSDataInputStream;
 import org.apache.flink.core.fs.Path;
 
 /**
@@ -170,7 +169,8 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileGroupSpl
                 Path path = group.path(i);
                 if (!isJsonLines(path.getName()) && group.size(i) <= maxFileBytes) {
                     ClassLoader loader = Thread.currentThread().getContextClassLoader();
-                    ahead.put(i, FETCHES.submit(() -> fetchUnder(loader, path)));
+                    long size = group.size(i);
+                    ahead.put(i, FETCHES.submit(() -> fetchUnder(loader, path, size)));
                     aheadBytes += group.size(i);
                 }
             }
@@ -212,14 +212,15 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileGroupSpl
     }
 
     /**
-     * The bytes of the whole file at {@code path}, up to one byte over the limit (so that the reader sees it grew),
-     * read on a fetch thread with the reader's context class loader as its own meanwhile.
+     * The bytes of the whole file at {@code path}, listed at {@code listedSize} bytes, up to one byte over the limit
+     * (so that the reader sees it grew), read on a fetch thread with the reader's context class loader as its own
+     * meanwhile.
      */
-    private byte[] fetchUnder(ClassLoader loader, Path path) throws IOException {
+    private byte[] fetchUnder(ClassLoader loader, Path path, long listedSize) throws IOException {
         Thread thread = Thread.currentThread();
         ClassLoader before = thread.getContextClassLoader();
         thread.setContextClassLoader(loader);
-        try (FSDataInputStream s = path.getFileSystem().open(path)) {
+        try (InputStream s = ListedFileOpener.open(path, listedSize)) {
             return s.readNBytes((int) Math.min(maxFileBytes + 1, Integer.MAX_VALUE - 8));
         } finally {
             thread.setContextClassLoader(before);
@@ -349,7 +350,7 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileGroupSpl
 
         private RawRecord nextLine() throws IOException {
             if (in == null) {
-                InputStream raw = path.getFileSystem().open(path);
+                InputStream raw = ListedFileOpener.open(path, fileSize);
                 in = path.getName().toLowerCase(Locale.ROOT).endsWith(".gz")
                         ? new DecompressionLimit(new GZIPInputStream(raw, 1 << 16), maxDecompressedBytes)
                         : raw;
