@@ -1,10 +1,12 @@
 package dev.tripline.io;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.net.URI;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import org.apache.flink.core.fs.FileSystem;
@@ -66,19 +68,18 @@ final class ListedFileOpener {
         if (h == NONE) {
             return fs.open(path);
         }
-        Thread thread = Thread.currentThread();
-        ClassLoader before = thread.getContextClassLoader();
         // As Flink's plugin wrapper does for every call into the plugin.
-        thread.setContextClassLoader(inner.getClass().getClassLoader());
+        ClassLoader before = swap(inner.getClass().getClassLoader());
         try {
             Object hadoop = h.hadoopFileSystem().invoke(inner);
             if (!hadoop.getClass().getName().equals(S3A)) {
                 return fs.open(path);
             }
-            Object hadoopPath = h.path().newInstance(path.toUri().toString());
+            Object hadoopPath = h.path().newInstance(path.toUri()); // as Flink's own Hadoop wrapper converts paths
             Object status = h.status().newInstance(size, 0L, hadoopPath, BLOCK_SIZE, null, null, null);
             Object builder = h.withFileStatus().invoke(h.openFile().invoke(hadoop, hadoopPath), status);
-            return (InputStream) ((CompletableFuture<?>) h.build().invoke(builder)).get();
+            InputStream in = (InputStream) ((CompletableFuture<?>) h.build().invoke(builder)).get();
+            return new UnderLoader(in, inner.getClass().getClassLoader());
         } catch (InvocationTargetException e) {
             throw rethrown(e.getCause());
         } catch (ExecutionException e) {
@@ -90,8 +91,56 @@ final class ListedFileOpener {
             LOG.warn("opening {} through Hadoop's openFile failed, opening it the usual way: {}", path, e.toString());
             return fs.open(path);
         } finally {
-            thread.setContextClassLoader(before);
+            swap(before);
         }
+    }
+
+    /** Reads a plugin's stream with the plugin's class loader as the context one, as Flink's wrapper does. */
+    private static final class UnderLoader extends FilterInputStream {
+        private final ClassLoader loader;
+
+        UnderLoader(InputStream in, ClassLoader loader) {
+            super(in);
+            this.loader = loader;
+        }
+
+        @Override
+        public int read() throws IOException {
+            ClassLoader before = swap(loader);
+            try {
+                return super.read();
+            } finally {
+                swap(before);
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            ClassLoader before = swap(loader);
+            try {
+                return super.read(b, off, len);
+            } finally {
+                swap(before);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            ClassLoader before = swap(loader);
+            try {
+                super.close();
+            } finally {
+                swap(before);
+            }
+        }
+    }
+
+    /** Makes {@code to} the thread's context class loader; returns the one before. */
+    private static ClassLoader swap(ClassLoader to) {
+        Thread thread = Thread.currentThread();
+        ClassLoader before = thread.getContextClassLoader();
+        thread.setContextClassLoader(to);
+        return before;
     }
 
     private static IOException rethrown(Throwable cause) {
@@ -125,7 +174,7 @@ final class ListedFileOpener {
             Class<?> hadoopFs = Class.forName("org.apache.hadoop.fs.FileSystem", false, loader);
             return new Handles(
                     hadoopFileSystem,
-                    hadoopPath.getConstructor(String.class),
+                    hadoopPath.getConstructor(URI.class),
                     s3aStatus.getConstructor(
                             long.class, long.class, hadoopPath, long.class, String.class, String.class, String.class),
                     hadoopFs.getMethod("openFile", hadoopPath),
