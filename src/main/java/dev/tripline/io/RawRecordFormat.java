@@ -171,7 +171,7 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileGroupSpl
                     ClassLoader loader = Thread.currentThread().getContextClassLoader();
                     long size = group.size(i);
                     ahead.put(i, FETCHES.submit(() -> fetchUnder(loader, path, size)));
-                    aheadBytes += group.size(i);
+                    aheadBytes += size;
                 }
             }
         }

@@ -11,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -57,6 +59,7 @@ public final class S3HuntThroughput {
                 for (int k = 0; k < 2; k++) {
                     boolean isDisk = (k == 0) == diskFirst;
                     String input = isDisk ? local.toString() : "s3://trail/AWSLogs/";
+                    s3.clearRequests();
                     long t0 = System.nanoTime();
                     String err = hunt(config, parallelism, input, dir.resolve("out.jsonl"));
                     double s = (System.nanoTime() - t0) / 1e9;
@@ -66,7 +69,14 @@ public final class S3HuntThroughput {
                     }
                     counts = m.group(0);
                     (isDisk ? disk : remote).add(s);
-                    System.out.printf("rep %d %-5s %.2f s  %s%n", r + 1, isDisk ? "disk" : "s3", s, counts);
+                    // What the S3 hunt asked the store, by kind (list, head, get): a regression in requests shows here.
+                    Map<String, Long> requests = new TreeMap<>();
+                    for (String q : s3.requests()) {
+                        requests.merge(q.substring(0, q.indexOf(' ')), 1L, Long::sum);
+                    }
+                    System.out.printf(
+                            "rep %d %-5s %.2f s  %s%s%n",
+                            r + 1, isDisk ? "disk" : "s3", s, counts, isDisk ? "" : ", requests " + requests);
                 }
             }
             Matcher m = RECORDS.matcher(counts);
