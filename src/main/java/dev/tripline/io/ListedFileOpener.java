@@ -19,18 +19,18 @@ import org.slf4j.LoggerFactory;
  * Opens a file whose size the archive walk already listed ({@link InputFile}) with one request where the file
  * system allows it. Hadoop's S3A (Flink's {@code flink-s3-fs-hadoop}) sends a HEAD before every GET to learn the
  * object's length; given the listed status through Hadoop's {@code openFile(path).withFileStatus(status)}, it
- * sends the GET alone. A CloudTrail archive is tens of thousands of small objects, so that halves the requests of
- * a hunt and the round trips each object waits for.
+ * sends the GET alone. A CloudTrail archive is tens of thousands of small objects, so that halves the requests
+ * that read them and the round trips each object waits for.
  *
  * <p>Flink loads the S3 file system in a plugin class loader, so its Hadoop classes are reached by reflection, from
  * the plugin's own loader; Hadoop 3.3.4 (Flink 1.20's) takes the status only as an {@code S3AFileStatus}. Any other
- * file system (local disk, Presto's S3, HDFS), or a Hadoop whose classes differ, opens the usual way. S3 objects are
- * never appended to; one replaced after the walk listed it is read to its listed length (CloudTrail never rewrites
- * a log file), and a file cut so fails to parse and is a dead letter, as an unreadable one is. A call that fails
- * through reflection opens the file the usual way, with a warning.
+ * file system (local disk, Presto's S3, HDFS: no {@code S3AFileStatus} there, or not S3A), or a Hadoop whose classes
+ * differ, opens the usual way. S3 objects are never appended to; one replaced after the walk listed it is read to
+ * its listed length (CloudTrail never rewrites a log file), and a file cut so fails to parse and is a dead letter,
+ * as an unreadable one is. A call that fails through reflection opens the file the usual way, with a warning.
  *
- * <p>State: the reflective handles per Hadoop class loader, resolved on first use and kept for the JVM's life (a
- * plugin loader lives as long as the file system it loaded).
+ * <p>State: the reflective handles per Flink file system class, resolved on first use and kept as long as that
+ * class is loaded.
  */
 final class ListedFileOpener {
     private static final Logger LOG = LoggerFactory.getLogger(ListedFileOpener.class);
@@ -162,7 +162,7 @@ final class ListedFileOpener {
         try {
             hadoopFileSystem = fs.getMethod("getHadoopFileSystem");
         } catch (NoSuchMethodException e) {
-            return NONE; // not Hadoop-backed: local disk, Presto's S3
+            return NONE; // not Hadoop-backed: local disk
         }
         ClassLoader loader = fs.getClassLoader();
         try {
