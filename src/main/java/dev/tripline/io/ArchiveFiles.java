@@ -193,8 +193,7 @@ public final class ArchiveFiles {
     }
 
     private static final Comparator<Path> BY_NAME = Comparator.comparing(Path::toString);
-    private static final Comparator<InputFile> FILE_BY_NAME =
-            Comparator.comparing(f -> f.path().toString());
+    private static final Comparator<InputFile> FILE_BY_NAME = Comparator.comparing(InputFile::path, BY_NAME);
 
     /**
      * Lists {@code dir} on one of {@code listings}' threads, then walks each of its folders in scope the same way,

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
+import org.apache.flink.util.TemporaryClassLoaderContext;
 import org.apache.flink.util.WrappingProxy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,9 +69,9 @@ final class ListedFileOpener {
         if (h == NONE) {
             return fs.open(path);
         }
+        ClassLoader plugin = inner.getClass().getClassLoader();
         // As Flink's plugin wrapper does for every call into the plugin.
-        ClassLoader before = swap(inner.getClass().getClassLoader());
-        try {
+        try (TemporaryClassLoaderContext ignored = TemporaryClassLoaderContext.of(plugin)) {
             Object hadoop = h.hadoopFileSystem().invoke(inner);
             if (!hadoop.getClass().getName().equals(S3A)) {
                 return fs.open(path);
@@ -79,7 +80,7 @@ final class ListedFileOpener {
             Object status = h.status().newInstance(size, 0L, hadoopPath, BLOCK_SIZE, null, null, null);
             Object builder = h.withFileStatus().invoke(h.openFile().invoke(hadoop, hadoopPath), status);
             InputStream in = (InputStream) ((CompletableFuture<?>) h.build().invoke(builder)).get();
-            return new UnderLoader(in, inner.getClass().getClassLoader());
+            return new UnderLoader(in, plugin);
         } catch (InvocationTargetException e) {
             throw rethrown(e.getCause());
         } catch (ExecutionException e) {
@@ -90,8 +91,6 @@ final class ListedFileOpener {
         } catch (ReflectiveOperationException | ClassCastException e) {
             LOG.warn("opening {} through Hadoop's openFile failed, opening it the usual way: {}", path, e.toString());
             return fs.open(path);
-        } finally {
-            swap(before);
         }
     }
 
@@ -106,41 +105,24 @@ final class ListedFileOpener {
 
         @Override
         public int read() throws IOException {
-            ClassLoader before = swap(loader);
-            try {
+            try (TemporaryClassLoaderContext ignored = TemporaryClassLoaderContext.of(loader)) {
                 return super.read();
-            } finally {
-                swap(before);
             }
         }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            ClassLoader before = swap(loader);
-            try {
+            try (TemporaryClassLoaderContext ignored = TemporaryClassLoaderContext.of(loader)) {
                 return super.read(b, off, len);
-            } finally {
-                swap(before);
             }
         }
 
         @Override
         public void close() throws IOException {
-            ClassLoader before = swap(loader);
-            try {
+            try (TemporaryClassLoaderContext ignored = TemporaryClassLoaderContext.of(loader)) {
                 super.close();
-            } finally {
-                swap(before);
             }
         }
-    }
-
-    /** Makes {@code to} the thread's context class loader; returns the one before. */
-    private static ClassLoader swap(ClassLoader to) {
-        Thread thread = Thread.currentThread();
-        ClassLoader before = thread.getContextClassLoader();
-        thread.setContextClassLoader(to);
-        return before;
     }
 
     private static IOException rethrown(Throwable cause) {

@@ -24,6 +24,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.file.src.reader.BulkFormat;
 import org.apache.flink.connector.file.src.util.IteratorResultIterator;
 import org.apache.flink.core.fs.Path;
+import org.apache.flink.util.TemporaryClassLoaderContext;
 
 /**
  * Reads audit-log files into {@link RawRecord}s for a {@link FileGroupSource}, the files of a
@@ -217,13 +218,9 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileGroupSpl
      * meanwhile.
      */
     private byte[] fetchUnder(ClassLoader loader, Path path, long listedSize) throws IOException {
-        Thread thread = Thread.currentThread();
-        ClassLoader before = thread.getContextClassLoader();
-        thread.setContextClassLoader(loader);
-        try (InputStream s = ListedFileOpener.open(path, listedSize)) {
+        try (TemporaryClassLoaderContext ignored = TemporaryClassLoaderContext.of(loader);
+                InputStream s = ListedFileOpener.open(path, listedSize)) {
             return s.readNBytes((int) Math.min(maxFileBytes + 1, Integer.MAX_VALUE - 8));
-        } finally {
-            thread.setContextClassLoader(before);
         }
     }
 
