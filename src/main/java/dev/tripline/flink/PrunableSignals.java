@@ -12,9 +12,10 @@ import org.apache.flink.core.memory.DataOutputView;
 /**
  * BATCH only: a run of prunable signals on their way from {@link SignalRouter} to {@link AnchorFilter}, as one
  * record of the exchange. Each signal is the hash the filter looks it up by ({@link AnchorFilter#anchorHash}, made
- * once, where the signal is routed) and the signal encoded ({@link SignalRecord.Serializer}), after its length.
- * Nearly every such signal is dropped, so the filter reads a number and skips a length of bytes for most of them,
- * and decodes only the ones it keeps. One exchange record carries many signals: the exchange's own work per
+ * once, where the signal is routed) and the signal encoded ({@link SignalRecord.Serializer#WITHOUT_KEY_HASH}),
+ * after its length. Nearly every such signal is dropped, so the filter reads a number and skips a length of bytes
+ * for most of them, and decodes only the ones it keeps; and the router makes no correlation key for a signal it
+ * writes here (its values and their hash), only the filter does, for a signal it keeps. One exchange record carries many signals: the exchange's own work per
  * record (serializing the record's envelope, the partition's buffers, reading it back, the filter's call) is paid
  * per run, not per signal, and that work was most of what a pruned signal cost after detect made it.
  */
@@ -42,7 +43,7 @@ public final class PrunableSignals {
             out.writeLong(anchorHash);
             int lengthAt = out.length();
             out.writeInt(0);
-            SignalRecord.Serializer.INSTANCE.serialize(r, out);
+            SignalRecord.Serializer.WITHOUT_KEY_HASH.serialize(r, out);
             out.writeIntUnsafe(out.length() - lengthAt - 4, lengthAt);
         }
 
@@ -82,7 +83,7 @@ public final class PrunableSignals {
             }
             if (keep.test(hash)) {
                 int end = in.getPosition() + length;
-                SignalRecord r = SignalRecord.Serializer.INSTANCE.deserialize(in);
+                SignalRecord r = SignalRecord.Serializer.WITHOUT_KEY_HASH.deserialize(in);
                 if (in.getPosition() != end) {
                     throw new IOException("corrupt prunable signal: " + length + " bytes written, read to " + end);
                 }

@@ -144,14 +144,19 @@ public class SignalRecord {
      * key's hash after the plan id and fingerprint (0 for a record that makes no key), the group as a count and
      * its values, the evidence as a length and its bytes. The hash travels so that the correlate stage, which
      * reads every record off the network, takes it as written instead of hashing the values again; the sender
-     * made the key, and so the hash, for the keyed exchange anyway. {@link #BEFORE_KEY_HASH} reads and writes the
-     * layout before the hash, for held signals of that layout restored from a savepoint.
+     * made the key, and so the hash, for the keyed exchange anyway. {@link #WITHOUT_KEY_HASH} reads and writes the
+     * layout without the hash: held signals of the layout before it, restored from a savepoint, and BATCH mode's
+     * runs of prunable signals ({@link PrunableSignals}), which are never keyed unless kept, so writing one makes
+     * no key.
      */
     public static final class Serializer extends RecordSerializer<SignalRecord> {
         private static final long serialVersionUID = 2L;
         public static final Serializer INSTANCE = new Serializer(true);
-        /** The layout without the key's hash ({@link CompactTextSnapshot} version 3). */
-        static final Serializer BEFORE_KEY_HASH = new Serializer(false);
+        /**
+         * The layout without the key's hash ({@link CompactTextSnapshot} version 3): writes a record's key values
+         * without making its key, and makes the key of a record it reads from the values, hash and all.
+         */
+        static final Serializer WITHOUT_KEY_HASH = new Serializer(false);
 
         private static final int MAX_GROUP_VALUES = 1024;
 
@@ -186,7 +191,8 @@ public class SignalRecord {
         public void serialize(SignalRecord r, DataOutputView out) throws IOException {
             CompactText.writeId(r.planId, out);
             CompactText.writeId(r.fingerprint, out);
-            GroupKey k = r.keyIfAny();
+            // Without the hash nothing needs the key: a key made already gives its bytes, else the values are written.
+            GroupKey k = keyHash ? r.keyIfAny() : r.key;
             if (keyHash) {
                 out.writeInt(k == null ? 0 : k.hashCode());
             }
@@ -279,7 +285,7 @@ public class SignalRecord {
         @Override
         public TypeSerializerSnapshot<SignalRecord> snapshotConfiguration() {
             return new CompactTextSnapshot(
-                    keyHash ? CompactTextSnapshot.KEY_HASH_VERSION : CompactTextSnapshot.BEFORE_KEY_HASH_VERSION);
+                    keyHash ? CompactTextSnapshot.KEY_HASH_VERSION : CompactTextSnapshot.WITHOUT_KEY_HASH_VERSION);
         }
 
         @Override
@@ -295,12 +301,12 @@ public class SignalRecord {
 
     /**
      * Restores the serializer of the layout it was written with: version 3 (what Flink's simple snapshot, this
-     * class's former base, wrote) has no key hash in the records and restores {@link Serializer#BEFORE_KEY_HASH};
+     * class's former base, wrote) has no key hash in the records and restores {@link Serializer#WITHOUT_KEY_HASH};
      * version 4 restores {@link Serializer#INSTANCE}. Held signals ({@code live-pending-signals}) of version 3 are
      * migrated: read in their layout, written in the current one. Keeps the version read.
      */
     public static final class CompactTextSnapshot implements TypeSerializerSnapshot<SignalRecord> {
-        static final int BEFORE_KEY_HASH_VERSION = 3;
+        static final int WITHOUT_KEY_HASH_VERSION = 3;
         static final int KEY_HASH_VERSION = 4;
 
         private int version;
@@ -325,7 +331,7 @@ public class SignalRecord {
 
         @Override
         public void readSnapshot(int readVersion, DataInputView in, ClassLoader classLoader) throws IOException {
-            if (readVersion != BEFORE_KEY_HASH_VERSION && readVersion != KEY_HASH_VERSION) {
+            if (readVersion != WITHOUT_KEY_HASH_VERSION && readVersion != KEY_HASH_VERSION) {
                 throw new IOException("unknown signal record snapshot version " + readVersion);
             }
             version = readVersion;
@@ -333,7 +339,7 @@ public class SignalRecord {
 
         @Override
         public TypeSerializer<SignalRecord> restoreSerializer() {
-            return version == KEY_HASH_VERSION ? Serializer.INSTANCE : Serializer.BEFORE_KEY_HASH;
+            return version == KEY_HASH_VERSION ? Serializer.INSTANCE : Serializer.WITHOUT_KEY_HASH;
         }
 
         @Override

@@ -93,6 +93,33 @@ class AnchorFilterTest {
         assertThat(kept).containsExactly(described(signal(1, "mallory")));
     }
 
+    /**
+     * A run is written without the signals' keys (the router never makes one for a prunable signal): a signal
+     * whose key was made before writes the same bytes, and a kept one leaves with the key, hash included, that the
+     * keyed exchange makes from its fields, so it lands in the same key group.
+     */
+    @Test
+    void aRunCarriesNoKeyAndAKeptSignalLeavesWithItsKey() throws Exception {
+        SignalRecord keyed = signal(1, "mallory");
+        keyed.key();
+        assertThat(bytesOf(prunable(List.of(keyed))))
+                .as("the same bytes whether or not the key was made")
+                .isEqualTo(bytesOf(prunable(List.of(signal(1, "mallory")))));
+        List<SignalRecord> kept = new java.util.ArrayList<>();
+        prunable(List.of(signal(1, "mallory"))).read(h -> true, kept::add);
+        GroupKey expected = new GroupKey(keyed.planId, keyed.fingerprint, keyed.group());
+        assertThat(kept).singleElement().satisfies(r -> {
+            assertThat(r.key()).isEqualTo(expected);
+            assertThat(r.key().hashCode()).isEqualTo(expected.hashCode());
+        });
+    }
+
+    private static byte[] bytesOf(PrunableSignals run) throws Exception {
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        PrunableSignals.Serializer.INSTANCE.serialize(run, out);
+        return out.getCopyOfBuffer();
+    }
+
     @Test
     void pastItsBoundItKeepsEverySignal() throws Exception {
         List<String> kept = run(

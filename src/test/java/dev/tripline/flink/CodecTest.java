@@ -348,19 +348,19 @@ class CodecTest {
         assertThat(current.resolveSchemaCompatibility(SignalRecord.Serializer.INSTANCE.snapshotConfiguration())
                         .isCompatibleAsIs())
                 .isTrue();
-        var beforeKeyHash = SignalRecord.Serializer.BEFORE_KEY_HASH.snapshotConfiguration();
+        var beforeKeyHash = SignalRecord.Serializer.WITHOUT_KEY_HASH.snapshotConfiguration();
         assertThat(current.resolveSchemaCompatibility(beforeKeyHash).isCompatibleAfterMigration())
                 .as("held signals written before records carried their key's hash")
                 .isTrue();
-        assertThat(beforeKeyHash.restoreSerializer()).isSameAs(SignalRecord.Serializer.BEFORE_KEY_HASH);
+        assertThat(beforeKeyHash.restoreSerializer()).isSameAs(SignalRecord.Serializer.WITHOUT_KEY_HASH);
         // That layout, as the release before wrote it, read by the serializer its snapshot restores.
         var old = new org.apache.flink.core.memory.DataOutputSerializer(64);
         r.evidence = new byte[] {1, 2, 3};
-        SignalRecord.Serializer.BEFORE_KEY_HASH.serialize(r, old);
+        SignalRecord.Serializer.WITHOUT_KEY_HASH.serialize(r, old);
         var current2 = new org.apache.flink.core.memory.DataOutputSerializer(64);
         SignalRecord.Serializer.INSTANCE.serialize(r, current2);
         assertThat(current2.length()).as("four bytes of hash more").isEqualTo(old.length() + 4);
-        SignalRecord migrated = SignalRecord.Serializer.BEFORE_KEY_HASH.deserialize(
+        SignalRecord migrated = SignalRecord.Serializer.WITHOUT_KEY_HASH.deserialize(
                 new org.apache.flink.core.memory.DataInputDeserializer(old.getCopyOfBuffer()));
         assertThat(migrated.key()).isEqualTo(r.key()).hasSameHashCodeAs(r.key());
         assertThat(migrated.evidence).containsExactly(1, 2, 3);
