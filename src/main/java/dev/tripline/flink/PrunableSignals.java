@@ -15,9 +15,10 @@ import org.apache.flink.core.memory.DataOutputView;
  * once, where the signal is routed) and the signal encoded ({@link SignalRecord.Serializer#WITHOUT_KEY_HASH}),
  * after its length. Nearly every such signal is dropped, so the filter reads a number and skips a length of bytes
  * for most of them, and decodes only the ones it keeps; and the router makes no correlation key for a signal it
- * writes here (its values and their hash), only the filter does, for a signal it keeps. One exchange record carries many signals: the exchange's own work per
- * record (serializing the record's envelope, the partition's buffers, reading it back, the filter's call) is paid
- * per run, not per signal, and that work was most of what a pruned signal cost after detect made it.
+ * writes here (its values and their hash), only the filter does, for a signal it keeps. One exchange record
+ * carries many signals: the exchange's own work per record (serializing the record's envelope, the partition's
+ * buffers, reading it back, the filter's call) is paid per run, not per signal, and that work was most of what a
+ * pruned signal cost after detect made it.
  */
 public final class PrunableSignals {
     public static final TypeInformation<PrunableSignals> TYPE =
