@@ -40,6 +40,7 @@ import java.util.function.Function;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.JobManagerOptions;
@@ -392,40 +393,28 @@ public final class EmbeddedRun {
         AlertFormat f = format;
         // A bounded input in BATCH mode sends its lines on in groups: the collection's work is per element.
         int linesPerElement = mode == RuntimeExecutionMode.BATCH ? LINES_PER_ELEMENT : 1;
-        DataStream<RunOutputs> outputs = grouped(
-                        out.alerts()
-                                .map(r -> encode(r, f))
-                                .returns(RunOutput.TYPE)
-                                .uid("tripline-encode-alerts")
-                                .name("encode alerts"),
-                        "alert-lines",
-                        linesPerElement)
+        DataStream<RunOutputs> outputs = encodedLines(
+                        out.alerts(), r -> encode(r, f), "alerts", "encode alerts", linesPerElement)
                 .union(
-                        grouped(
-                                out.deadLetters()
-                                        .map(d -> RunOutput.deadLetter(d.toJsonLine()))
-                                        .returns(RunOutput.TYPE)
-                                        .uid("tripline-encode-dead-letters")
-                                        .name("encode dead letters"),
-                                "dead-letter-lines",
+                        encodedLines(
+                                out.deadLetters(),
+                                d -> RunOutput.deadLetter(d.toJsonLine()),
+                                "dead-letters",
+                                "encode dead letters",
                                 linesPerElement),
-                        grouped(
-                                out.late()
-                                        .map(l -> RunOutput.late(l.stage, l.ruleId, l.toJsonLine()))
-                                        .returns(RunOutput.TYPE)
-                                        .uid("tripline-encode-late")
-                                        .name("encode late records"),
-                                "late-lines",
+                        encodedLines(
+                                out.late(),
+                                l -> RunOutput.late(l.stage, l.ruleId, l.toJsonLine()),
+                                "late",
+                                "encode late records",
                                 linesPerElement));
         DataStream<RunOutputs> lines = out.ruleUpdates() == null
                 ? outputs
-                : outputs.union(grouped(
-                        out.ruleUpdates()
-                                .map(s -> RunOutput.ruleUpdate(s.message()))
-                                .returns(RunOutput.TYPE)
-                                .uid("tripline-encode-rule-updates")
-                                .name("encode rule update statuses"),
-                        "rule-update-lines",
+                : outputs.union(encodedLines(
+                        out.ruleUpdates(),
+                        s -> RunOutput.ruleUpdate(s.message()),
+                        "rule-updates",
+                        "encode rule update statuses",
                         linesPerElement));
 
         Map<String, Long> byRule = new LinkedHashMap<>();
@@ -694,9 +683,18 @@ public final class EmbeddedRun {
      */
     static final int LINES_PER_ELEMENT = 256;
 
-    /** {@code lines} in elements of up to {@code maxLines}, by an operator chained to the one that made them. */
-    private static DataStream<RunOutputs> grouped(DataStream<RunOutput> lines, String what, int maxLines) {
-        return lines.transform("group " + what.replace('-', ' '), RunOutputs.TYPE, new RunOutputBatcher(maxLines))
+    /**
+     * {@code records} encoded as lines by {@code encode} (operator {@code tripline-encode-<what>}, named {@code
+     * name}), in elements of up to {@code maxLines} by a {@link RunOutputBatcher} chained to it ({@code
+     * tripline-group-<what>}).
+     */
+    private static <T> DataStream<RunOutputs> encodedLines(
+            DataStream<T> records, MapFunction<T, RunOutput> encode, String what, String name, int maxLines) {
+        return records.map(encode)
+                .returns(RunOutput.TYPE)
+                .uid("tripline-encode-" + what)
+                .name(name)
+                .transform("group " + what.replace('-', ' '), RunOutputs.TYPE, new RunOutputBatcher(maxLines))
                 .uid("tripline-group-" + what);
     }
 
