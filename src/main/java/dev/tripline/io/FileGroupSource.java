@@ -1,9 +1,11 @@
 package dev.tripline.io;
 
 import dev.tripline.flink.RawRecord;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import org.apache.flink.connector.file.src.AbstractFileSource;
 import org.apache.flink.connector.file.src.FileSource;
 import org.apache.flink.connector.file.src.FileSourceSplit;
@@ -11,6 +13,8 @@ import org.apache.flink.connector.file.src.assigners.LocalityAwareSplitAssigner;
 import org.apache.flink.connector.file.src.enumerate.FileEnumerator;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The bounded source of every file input (run, hunt, a streaming job's {@code source.kind: file}): Flink's file
@@ -27,11 +31,19 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  * one to each reader. The target shrinks for small inputs so that there are at least {@link #GROUPS_PER_READER}
  * groups per reader, and the readers' shares balance. Which reader reads which group does not change the results:
  * every record keeps its own file as origin and its own position. The sizes are the listing's: nothing is asked of
- * the file system before the first split (on S3 that was a second listing of every folder, or a request per
- * object, one after another).
+ * the file system before the first split but to cut a large JSON Lines file (below; on S3, asking for each
+ * object's size was a second listing of every folder, or a request per object, one after another).
+ *
+ * <p>Ranges: a plain JSON Lines file on the local file system of at least twice {@link #RANGE_BYTES} is cut into
+ * as many line-aligned ranges as there are readers, at most one per {@link #RANGE_BYTES} ({@link JsonLinesRanges}),
+ * each a split of its own: one large file (an export, a file written by a pipeline) is otherwise read and matched
+ * by one reader while the others wait. Cutting reads the file up to its last cut once to count lines, so that
+ * records keep their line numbers; a gzipped file cannot be cut, and a file in an object store is not, as that
+ * pass would read it over the network twice.
  */
 public final class FileGroupSource extends AbstractFileSource<RawRecord, FileGroupSplit> {
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(FileGroupSource.class);
 
     /** Bytes (as stored, compressed) per group: see docs/benchmark-log.md, "Hunt's reading: splits of file groups". */
     static final long TARGET_BYTES = 512 << 10;
@@ -39,23 +51,34 @@ public final class FileGroupSource extends AbstractFileSource<RawRecord, FileGro
     static final int MAX_FILES = 1024;
     /** Groups per reader at least, when there are that many files. */
     static final int GROUPS_PER_READER = 8;
+    /** Bytes per range of a JSON Lines file cut for several readers, at least. */
+    static final long RANGE_BYTES = 64L << 20;
 
     FileGroupSource(List<InputFile> files, RawRecordFormat format) {
-        this(files, format, TARGET_BYTES);
+        this(files, format, TARGET_BYTES, RANGE_BYTES);
     }
 
-    /** With another target size: 1 gives a split per file (tests compare groupings). */
-    FileGroupSource(List<InputFile> files, RawRecordFormat format, long targetBytes) {
+    /**
+     * With other sizes: a target of 1 gives a split per file (tests compare groupings), a small range size cuts
+     * small files.
+     */
+    FileGroupSource(List<InputFile> files, RawRecordFormat format, long targetBytes, long rangeBytes) {
         this(
                 files.stream().map(InputFile::path).toArray(Path[]::new),
                 files.stream().mapToLong(InputFile::size).toArray(),
                 format,
-                targetBytes);
+                targetBytes,
+                rangeBytes);
     }
 
     /** The paths are the source's own (Flink keeps them with it); the enumerator gets only their sizes beside. */
-    private FileGroupSource(Path[] paths, long[] sizes, RawRecordFormat format, long targetBytes) {
-        super(paths, () -> new Grouping(sizes, targetBytes), LocalityAwareSplitAssigner::new, format, null);
+    private FileGroupSource(Path[] paths, long[] sizes, RawRecordFormat format, long targetBytes, long rangeBytes) {
+        super(
+                paths,
+                () -> new Grouping(sizes, targetBytes, rangeBytes, format.maxLineBytes()),
+                LocalityAwareSplitAssigner::new,
+                format,
+                null);
     }
 
     @Override
@@ -68,6 +91,12 @@ public final class FileGroupSource extends AbstractFileSource<RawRecord, FileGro
      * same files give the same groups.
      */
     static List<FileSourceSplit> group(List<InputFile> files, int readers, long targetBytes, int maxFiles) {
+        return group(files, readers, targetBytes, maxFiles, Long.MAX_VALUE, Long.MAX_VALUE);
+    }
+
+    /** The same, and each file that {@link #ranges} cuts a split per range, in the file's place. */
+    static List<FileSourceSplit> group(
+            List<InputFile> files, int readers, long targetBytes, int maxFiles, long rangeBytes, long maxLineBytes) {
         long total = 0;
         for (InputFile f : files) {
             total += f.size();
@@ -77,6 +106,19 @@ public final class FileGroupSource extends AbstractFileSource<RawRecord, FileGro
         List<InputFile> run = new ArrayList<>();
         long bytes = 0;
         for (InputFile f : files) {
+            List<JsonLinesRanges.Range> ranges = ranges(f, readers, rangeBytes, maxLineBytes);
+            if (ranges.size() > 1) {
+                if (!run.isEmpty()) {
+                    groups.add(split(groups.size(), run));
+                    run.clear();
+                    bytes = 0;
+                }
+                for (JsonLinesRanges.Range r : ranges) {
+                    groups.add(new FileGroupSplit(
+                            Integer.toString(groups.size()), new Path[] {f.path()}, new long[] {f.size()}, r, null));
+                }
+                continue;
+            }
             if (!run.isEmpty() && (bytes + f.size() > target || run.size() == maxFiles)) {
                 groups.add(split(groups.size(), run));
                 run.clear();
@@ -89,6 +131,29 @@ public final class FileGroupSource extends AbstractFileSource<RawRecord, FileGro
             groups.add(split(groups.size(), run));
         }
         return groups;
+    }
+
+    /**
+     * The ranges {@code f} is read in: several for a plain JSON Lines file on the local file system of at least
+     * {@code 2 * rangeBytes}, when there are several readers; else the whole file (also when the file cannot be
+     * read now: its reader then reports why).
+     */
+    static List<JsonLinesRanges.Range> ranges(InputFile f, int readers, long rangeBytes, long maxLineBytes) {
+        int pieces = (int) Math.min(readers, f.size() / rangeBytes);
+        String scheme = f.path().toUri().getScheme();
+        String name = f.path().getName().toLowerCase(Locale.ROOT);
+        if (pieces < 2
+                || !(scheme == null || "file".equals(scheme))
+                || name.endsWith(".gz")
+                || !RawRecordFormat.isJsonLines(name)) {
+            return List.of(JsonLinesRanges.Range.WHOLE);
+        }
+        try {
+            return JsonLinesRanges.cut(f.path(), f.size(), pieces, maxLineBytes);
+        } catch (IOException e) {
+            LOG.warn("{} is read as one split: counting its lines failed: {}", f.path(), e.toString());
+            return List.of(JsonLinesRanges.Range.WHOLE);
+        }
     }
 
     private static FileGroupSplit split(int id, List<InputFile> run) {
@@ -110,10 +175,14 @@ public final class FileGroupSource extends AbstractFileSource<RawRecord, FileGro
         private final long[] sizes;
 
         private final long targetBytes;
+        private final long rangeBytes;
+        private final long maxLineBytes;
 
-        Grouping(long[] sizes, long targetBytes) {
+        Grouping(long[] sizes, long targetBytes, long rangeBytes, long maxLineBytes) {
             this.sizes = sizes;
             this.targetBytes = targetBytes;
+            this.rangeBytes = rangeBytes;
+            this.maxLineBytes = maxLineBytes;
         }
 
         @Override
@@ -125,7 +194,7 @@ public final class FileGroupSource extends AbstractFileSource<RawRecord, FileGro
             for (int i = 0; i < paths.length; i++) {
                 files.add(new InputFile(paths[i], sizes[i]));
             }
-            return group(files, readers, targetBytes, MAX_FILES);
+            return group(files, readers, targetBytes, MAX_FILES, rangeBytes, maxLineBytes);
         }
     }
 }

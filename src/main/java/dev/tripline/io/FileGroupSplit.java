@@ -15,7 +15,10 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 /**
  * A split of {@link FileGroupSource}: a run of whole files (each with its size as listed), read one after the other
  * by one reader, so that a reader asks the coordinator for work once per group instead of once per file. The
- * inherited path is the group's first file, length and file size the group's total bytes.
+ * inherited path is the group's first file, length and file size the group's total bytes. Or a range of one large
+ * JSON Lines file ({@link JsonLinesRanges}): the lines that begin in {@code [rangeStart, rangeEnd)}, numbered after
+ * the file's {@code linesBefore} lines; a group of whole files has the range {@code [0, Long.MAX_VALUE)} and no lines
+ * before.
  *
  * <p>The reader's position, as Flink checkpoints it ({@link CheckpointedPosition}), is the index of the file being
  * read within the group (its offset) and the records of that file already emitted (its records after offset): a
@@ -27,15 +30,35 @@ public final class FileGroupSplit extends FileSourceSplit {
 
     private final Path[] paths;
     private final long[] sizes;
+    private final JsonLinesRanges.Range range;
 
+    /** A group of whole files. */
     public FileGroupSplit(String id, Path[] paths, long[] sizes, @Nullable CheckpointedPosition position) {
+        this(id, paths, sizes, JsonLinesRanges.Range.WHOLE, position);
+    }
+
+    /** A range of one file, or (with {@link JsonLinesRanges.Range#WHOLE}) a group of whole files. */
+    FileGroupSplit(
+            String id,
+            Path[] paths,
+            long[] sizes,
+            JsonLinesRanges.Range range,
+            @Nullable CheckpointedPosition position) {
         super(id, first(paths, sizes), 0, total(sizes), 0, total(sizes), NO_HOSTS, position);
         if (position != null && (position.getOffset() < 0 || position.getOffset() >= paths.length)) {
             throw new IllegalArgumentException(
                     "position " + position + " outside the group's " + paths.length + " files");
         }
+        if (!range.whole()
+                && (paths.length != 1
+                        || range.start() < 0
+                        || range.end() <= range.start()
+                        || range.linesBefore() < 0)) {
+            throw new IllegalArgumentException("range " + range + " of a group of " + paths.length + " files");
+        }
         this.paths = paths.clone();
         this.sizes = sizes.clone();
+        this.range = range;
     }
 
     private static Path first(Path[] paths, long[] sizes) {
@@ -65,6 +88,11 @@ public final class FileGroupSplit extends FileSourceSplit {
         return sizes[file];
     }
 
+    /** The part of the file read ({@link JsonLinesRanges.Range#WHOLE} for a group of whole files). */
+    JsonLinesRanges.Range range() {
+        return range;
+    }
+
     /** The file to start reading at: the restored position's, else the first. */
     int startFile() {
         return getReaderPosition().map(p -> (int) p.getOffset()).orElse(0);
@@ -79,24 +107,29 @@ public final class FileGroupSplit extends FileSourceSplit {
 
     @Override
     public FileGroupSplit updateWithCheckpointedPosition(@Nullable CheckpointedPosition position) {
-        return new FileGroupSplit(splitId(), paths, sizes, position);
+        return new FileGroupSplit(splitId(), paths, sizes, range, position);
     }
 
     @Override
     public String toString() {
-        return "FileGroupSplit{id=" + splitId() + ", files=" + paths.length + ", first=" + paths[0] + ", position="
-                + getReaderPosition().map(Object::toString).orElse("start") + "}";
+        return "FileGroupSplit{id=" + splitId() + ", files=" + paths.length + ", first=" + paths[0]
+                + (range.whole()
+                        ? ""
+                        : ", bytes " + range.start() + " to " + range.end() + " after line " + range.linesBefore())
+                + ", position=" + getReaderPosition().map(Object::toString).orElse("start") + "}";
     }
 
     /**
-     * Version 2 writes the group (id, its files' paths and sizes, the position). Version 1 is Flink's
+     * Version 3 writes the group (id, its files' paths and sizes, the position), then its range (start, end, lines
+     * before). Version 2 is the same without the range: a group of whole files. Version 1 is Flink's
      * {@link FileSourceSplitSerializer} format, the one split per file of the {@code FileSource} this source
      * replaced: such a split (in a streaming job's checkpoint taken before) restores as a group of that one file,
      * its position (records after no offset) becoming that file's records to skip.
      */
     public static final class Serializer implements SimpleVersionedSerializer<FileGroupSplit> {
         public static final Serializer INSTANCE = new Serializer();
-        static final int VERSION = 2;
+        static final int VERSION = 3;
+        static final int WHOLE_FILES_VERSION = 2;
         static final int FILE_SOURCE_SPLIT_VERSION = 1;
 
         @Override
@@ -119,6 +152,9 @@ public final class FileGroupSplit extends FileSourceSplit {
                 out.writeLong(position.get().getOffset());
                 out.writeLong(position.get().getRecordsAfterOffset());
             }
+            out.writeLong(split.range.start());
+            out.writeLong(split.range.end());
+            out.writeLong(split.range.linesBefore());
             return out.getCopyOfBuffer();
         }
 
@@ -132,7 +168,7 @@ public final class FileGroupSplit extends FileSourceSplit {
                 return new FileGroupSplit(
                         file.splitId(), new Path[] {file.path()}, new long[] {file.fileSize()}, position);
             }
-            if (version != VERSION) {
+            if (version != VERSION && version != WHOLE_FILES_VERSION) {
                 throw new IOException("unknown file group split version " + version);
             }
             DataInputDeserializer in = new DataInputDeserializer(serialized);
@@ -146,7 +182,10 @@ public final class FileGroupSplit extends FileSourceSplit {
             }
             CheckpointedPosition position =
                     in.readBoolean() ? new CheckpointedPosition(in.readLong(), in.readLong()) : null;
-            return new FileGroupSplit(id, paths, sizes, position);
+            JsonLinesRanges.Range range = version == WHOLE_FILES_VERSION
+                    ? JsonLinesRanges.Range.WHOLE
+                    : new JsonLinesRanges.Range(in.readLong(), in.readLong(), in.readLong());
+            return new FileGroupSplit(id, paths, sizes, range, position);
         }
     }
 
@@ -156,6 +195,7 @@ public final class FileGroupSplit extends FileSourceSplit {
                 && splitId().equals(g.splitId())
                 && Arrays.equals(paths, g.paths)
                 && Arrays.equals(sizes, g.sizes)
+                && range.equals(g.range)
                 && getReaderPosition().equals(g.getReaderPosition());
     }
 

@@ -41,7 +41,9 @@ import org.apache.flink.util.TemporaryClassLoaderContext;
  * gigabytes of blank lines costs a second, not minutes.
  *
  * <p>A {@link BulkFormat} rather than a {@code StreamFormat} because only the bulk reader is given the split,
- * and with it the paths every record and dead letter must name. Files are not split. A batch holds records of one
+ * and with it the paths every record and dead letter must name. A split is a group of whole files, or a range of
+ * one large JSON Lines file ({@link JsonLinesRanges}): its reader skips to the range's first byte, numbers lines on
+ * from the lines before it, and stops at the first line that begins past its end. A batch holds records of one
  * file, positioned as {@link FileGroupSplit} describes (the file's index in the group, the file's records emitted);
  * on restore a reader re-opens the file it was reading, skips the records already emitted and goes on with the
  * group's next files.
@@ -106,6 +108,11 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileGroupSpl
             throw new IllegalArgumentException("no input files");
         }
         return new FileGroupSource(files, format);
+    }
+
+    /** The longest line read as a record; a longer one is refused. */
+    long maxLineBytes() {
+        return maxLineBytes;
     }
 
     /** True for names read line by line. */
@@ -187,7 +194,7 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileGroupSpl
                     if (fetched != null) {
                         aheadBytes -= group.size(file);
                     }
-                    current = new FileReader(group.path(file), group.size(file), file, skip, fetched);
+                    current = new FileReader(group.path(file), group.size(file), group.range(), file, skip, fetched);
                 }
                 RecordIterator<RawRecord> batch = current.readBatch();
                 if (batch != null) {
@@ -231,6 +238,8 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileGroupSpl
         private final String origin;
         private final boolean lines;
         private final long fileSize;
+        /** The lines read: those that begin in this range (a JSON Lines file only). */
+        private final JsonLinesRanges.Range range;
         /**
          * The whole file's bytes, fetched ahead: {@link GroupReader#fetchAhead} starts the current file's fetch before
          * anything after it, so every whole file within the limit has one; null for a JSON Lines file.
@@ -242,14 +251,19 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileGroupSpl
         private long emitted;
         private long skip;
         private long lineNo;
+        /** The byte offset in the file of the next line. */
+        private long lineOffset;
+
         private boolean done;
         /** Bytes of the blank lines read since the last non-blank one, and whether that run was refused. */
         private long blankRun;
 
         private boolean blankRunRefused;
 
-        FileReader(Path path, long fileSize, int index, long skip, Future<byte[]> fetched) {
+        FileReader(
+                Path path, long fileSize, JsonLinesRanges.Range range, int index, long skip, Future<byte[]> fetched) {
             this.path = path;
+            this.range = range;
             this.fetched = fetched;
             this.index = index;
             this.origin = path.toUri().getScheme() == null
@@ -351,15 +365,24 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileGroupSpl
                 in = path.getName().toLowerCase(Locale.ROOT).endsWith(".gz")
                         ? new DecompressionLimit(new GZIPInputStream(raw, 1 << 16), maxDecompressedBytes)
                         : raw;
+                if (range.start() > 0) {
+                    in.skipNBytes(range.start());
+                    lineOffset = range.start();
+                    lineNo = range.linesBefore();
+                }
             }
             if (lineReader == null) {
                 lineReader = new LineReader(in, maxLineBytes);
             }
             while (true) {
+                if (lineOffset >= range.end()) {
+                    return null; // the next line is the next range's
+                }
                 LineReader.Line line = lineReader.next();
                 if (line == null) {
                     return null;
                 }
+                lineOffset += line.length() + 1;
                 lineNo++;
                 if (line.tooLong()) {
                     return RawRecord.refused(

@@ -104,6 +104,11 @@ class FileGroupHuntTest {
 
     /** A hunt over {@code files} with groups of at most {@code targetBytes}; alerts and dead letters sorted. */
     static Output hunt(int parallelism, List<InputFile> files, long targetBytes) throws Exception {
+        return hunt(parallelism, files, targetBytes, FileGroupSource.RANGE_BYTES);
+    }
+
+    /** The same, with JSON Lines files cut into ranges of at least {@code rangeBytes}. */
+    static Output hunt(int parallelism, List<InputFile> files, long targetBytes, long rangeBytes) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
                 EmbeddedOptions.DEFAULTS.applyTo(EmbeddedRun.slots(new Configuration(), parallelism)));
         env.setParallelism(parallelism);
@@ -118,7 +123,7 @@ class FileGroupHuntTest {
                         env,
                         RuntimeExecutionMode.BATCH,
                         EmbeddedRun.Input.connector(e -> e.fromSource(
-                                        new FileGroupSource(files, new RawRecordFormat(), targetBytes),
+                                        new FileGroupSource(files, new RawRecordFormat(), targetBytes, rangeBytes),
                                         WatermarkStrategy.noWatermarks(),
                                         "files")
                                 .uid(Connectors.UID_FILE_SOURCE)),
@@ -140,6 +145,34 @@ class FileGroupHuntTest {
                     .as("parallelism %d", parallelism)
                     .isEqualTo(reference);
         }
+    }
+
+    /**
+     * One JSON Lines file of the same records, with bad and blank lines among them: read whole at parallelism 1, and
+     * cut into three ranges read at parallelism 3, it gives the same alerts and dead letters (each at its line).
+     */
+    @Test
+    void aJsonLinesFileCutIntoRangesReadsAsTheWholeFile() throws Exception {
+        Path file = dir.resolve("export").resolve("all.jsonl");
+        Files.createDirectories(file.getParent());
+        new CloudTrailGenerator(CloudTrailGenerator.Config.defaults()
+                        .withRecords(12_000)
+                        .withSpan(Duration.ofHours(4))
+                        .withAccounts(2)
+                        .withScenarios(20, 4))
+                .write(file);
+        List<String> lines = new ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8));
+        for (int i = 1000; i < lines.size(); i += 1500) {
+            lines.add(i, (i / 1500) % 2 == 0 ? "not json" : "   ");
+        }
+        Files.write(file, lines, StandardCharsets.UTF_8);
+        List<InputFile> one = ArchiveFiles.list(List.of(file.toString()), ArchiveFiles.Scope.ALL)
+                .files();
+        Output whole = hunt(1, one, FileGroupSource.TARGET_BYTES);
+        assertThat(whole.alerts()).hasSizeGreaterThanOrEqualTo(20);
+        assertThat(whole.deadLetters()).hasSizeGreaterThanOrEqualTo(4);
+        assertThat(hunt(3, one, FileGroupSource.TARGET_BYTES, one.get(0).size() / 3))
+                .isEqualTo(whole);
     }
 
     @Test

@@ -157,12 +157,15 @@ class FileGroupSourceTest {
             files.add(local(f));
         }
         List<Path> paths = files.stream().map(InputFile::path).toList();
-        // The sizes are the listing's: the enumerator asks the file system nothing, so a file that went since is
-        // grouped with the size it was listed with (its reader then reports it).
+        // The sizes are the listing's: the enumerator asks the file system nothing of a file it does not cut into
+        // ranges, so a file that went since is grouped with the size it was listed with (its reader reports it).
         List<InputFile> withGone = new ArrayList<>(files);
         withGone.add(new InputFile(Path.fromLocalFile(dir.resolve("gone.json").toFile()), 1234));
         Collection<FileSourceSplit> enumerated = new FileGroupSource.Grouping(
-                        withGone.stream().mapToLong(InputFile::size).toArray(), FileGroupSource.TARGET_BYTES)
+                        withGone.stream().mapToLong(InputFile::size).toArray(),
+                        FileGroupSource.TARGET_BYTES,
+                        FileGroupSource.RANGE_BYTES,
+                        RawRecordFormat.DEFAULT_MAX_LINE_BYTES)
                 .enumerateSplits(withGone.stream().map(InputFile::path).toArray(Path[]::new), 2);
         assertThat(flatten(enumerated))
                 .isEqualTo(withGone.stream().map(InputFile::path).toList());
@@ -338,7 +341,7 @@ class FileGroupSourceTest {
         FailOnce.FAILED.set(false);
         // files of 120 bytes, groups of 4 of them: the failure falls inside a group, and most often inside a file
         List<String> read = env.fromSource(
-                        new FileGroupSource(files, new RawRecordFormat(), 480),
+                        new FileGroupSource(files, new RawRecordFormat(), 480, FileGroupSource.RANGE_BYTES),
                         WatermarkStrategy.noWatermarks(),
                         "files")
                 .map(new FailOnce())
