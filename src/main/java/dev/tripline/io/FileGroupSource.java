@@ -38,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * as many line-aligned ranges as there are readers, at most one per {@link #RANGE_BYTES} ({@link JsonLinesRanges}),
  * each a split of its own: one large file (an export, a file written by a pipeline) is otherwise read and matched
  * by one reader while the others wait. Cutting reads the file up to its last cut once to count lines, so that
- * records keep their line numbers; a gzipped file cannot be cut, and a file in an object store is not, as that
- * pass would read it over the network twice.
+ * records keep their line numbers; it runs where Flink makes the enumerator, at the job's start (the JobManager),
+ * and a file that cannot be read there is read whole. A gzipped file cannot be cut, and a file in an object store
+ * is not, as that pass would read it over the network twice.
  */
 public final class FileGroupSource extends AbstractFileSource<RawRecord, FileGroupSplit> {
     private static final long serialVersionUID = 1L;

@@ -16,9 +16,8 @@ import org.apache.flink.core.memory.DataOutputSerializer;
  * A split of {@link FileGroupSource}: a run of whole files (each with its size as listed), read one after the other
  * by one reader, so that a reader asks the coordinator for work once per group instead of once per file. The
  * inherited path is the group's first file, length and file size the group's total bytes. Or a range of one large
- * JSON Lines file ({@link JsonLinesRanges}): the lines that begin in {@code [rangeStart, rangeEnd)}, numbered after
- * the file's {@code linesBefore} lines; a group of whole files has the range {@code [0, Long.MAX_VALUE)} and no lines
- * before.
+ * JSON Lines file ({@link JsonLinesRanges.Range}): the lines that begin between its start and end byte, numbered on
+ * from the lines before it; a group of whole files has the range {@link JsonLinesRanges.Range#WHOLE}.
  *
  * <p>The reader's position, as Flink checkpoints it ({@link CheckpointedPosition}), is the index of the file being
  * read within the group (its offset) and the records of that file already emitted (its records after offset): a
