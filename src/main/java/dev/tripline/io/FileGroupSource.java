@@ -141,12 +141,8 @@ public final class FileGroupSource extends AbstractFileSource<RawRecord, FileGro
      */
     static List<JsonLinesRanges.Range> ranges(InputFile f, int readers, long rangeBytes, long maxLineBytes) {
         int pieces = (int) Math.min(readers, f.size() / rangeBytes);
-        String scheme = f.path().toUri().getScheme();
         String name = f.path().getName().toLowerCase(Locale.ROOT);
-        if (pieces < 2
-                || !(scheme == null || "file".equals(scheme))
-                || name.endsWith(".gz")
-                || !RawRecordFormat.isJsonLines(name)) {
+        if (pieces < 2 || !InputFile.isLocal(f.path()) || name.endsWith(".gz") || !RawRecordFormat.isJsonLines(name)) {
             return List.of(JsonLinesRanges.Range.WHOLE);
         }
         try {

@@ -16,4 +16,10 @@ public record InputFile(Path path, long size) implements Serializable {
             throw new IllegalArgumentException("negative size " + size + " of " + path);
         }
     }
+
+    /** True for a path on the local file system: no scheme, or {@code file:}. */
+    static boolean isLocal(Path path) {
+        String scheme = path.toUri().getScheme();
+        return scheme == null || "file".equals(scheme);
+    }
 }

@@ -123,7 +123,7 @@ public final class InputStreamSource extends RichSourceFunction<RawRecord> {
                 first = false;
                 continue;
             }
-            if (isBlank(line.bytes())) {
+            if (LineReader.isBlank(line.bytes())) {
                 continue;
             }
             if (first && startsIncompleteJson(line.bytes())) {
@@ -181,15 +181,6 @@ public final class InputStreamSource extends RichSourceFunction<RawRecord> {
         } catch (IOException e) {
             return false;
         }
-    }
-
-    private static boolean isBlank(byte[] bytes) {
-        for (byte b : bytes) {
-            if (b != ' ' && b != '\t' && b != '\r') {
-                return false;
-            }
-        }
-        return true;
     }
 
     @Override

@@ -71,7 +71,7 @@ final class JsonLinesRanges {
                             byte c = buf[i];
                             if (c == '\n') {
                                 cuts.lineEnd(offset + i);
-                            } else if (c != ' ' && c != '\t' && c != '\r') {
+                            } else if (!LineReader.isBlank(c)) {
                                 cuts.nonBlank = true;
                             }
                             i++;
@@ -117,7 +117,7 @@ final class JsonLinesRanges {
 
         private long lineStart;
         private long lines;
-        /** Whether the line being read holds anything but spaces, tabs and carriage returns. */
+        /** Whether the line being read holds a byte that is not blank ({@link LineReader#isBlank(byte)}). */
         boolean nonBlank;
 
         Cuts(long size, int pieces, long maxLineBytes) {

@@ -81,6 +81,21 @@ final class LineReader {
         return new Line(kept == null ? new byte[0] : kept.toByteArray(), length);
     }
 
+    /** True for a byte a blank line may hold: a space, a tab or a carriage return (of a CRLF line end). */
+    static boolean isBlank(byte b) {
+        return b == ' ' || b == '\t' || b == '\r';
+    }
+
+    /** True when the line holds only such bytes (or none): readers skip it rather than parse it. */
+    static boolean isBlank(byte[] line) {
+        for (byte b : line) {
+            if (!isBlank(b)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** What is left of the stream after the lines read so far, buffered bytes first. */
     InputStream rest() {
         InputStream buffered = new ByteArrayInputStream(buf, pos, limit - pos);

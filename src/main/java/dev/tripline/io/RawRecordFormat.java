@@ -266,10 +266,7 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileGroupSpl
             this.range = range;
             this.fetched = fetched;
             this.index = index;
-            this.origin = path.toUri().getScheme() == null
-                            || "file".equals(path.toUri().getScheme())
-                    ? path.toUri().getPath()
-                    : path.toString();
+            this.origin = InputFile.isLocal(path) ? path.toUri().getPath() : path.toString();
             this.lines = isJsonLines(path.getName());
             this.fileSize = fileSize;
             this.skip = skip;
@@ -391,7 +388,7 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileGroupSpl
                             ParseFailure.Reason.RECORD_TOO_LARGE.name(),
                             "line of " + line.length() + " bytes is above the limit of " + maxLineBytes + " bytes");
                 }
-                if (!isBlank(line.bytes())) {
+                if (!LineReader.isBlank(line.bytes())) {
                     blankRun = 0;
                     blankRunRefused = false;
                     return new RawRecord(origin, lineNo, line.bytes());
@@ -417,14 +414,5 @@ public final class RawRecordFormat implements BulkFormat<RawRecord, FileGroupSpl
                 in.close();
             }
         }
-    }
-
-    private static boolean isBlank(byte[] bytes) {
-        for (byte b : bytes) {
-            if (b != ' ' && b != '\t' && b != '\r') {
-                return false;
-            }
-        }
-        return true;
     }
 }
